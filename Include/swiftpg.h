@@ -1,0 +1,342 @@
+/*
+ * swiftpg.h — the C ABI of libswiftpg.so, a policy-gradient RL library.
+ *
+ * This header is hand-written and is the contract: the Swift entry points are
+ * declared `@c @implementation`, so the compiler rejects any implementation
+ * whose signature differs from the declaration below.
+ *
+ * Conventions
+ * -----------
+ * - Every function returns an int32_t status: SWIFTPG_OK (0) or a negative
+ *   SWIFTPG_ERR_* code. Results are written through `_out` pointers, and only
+ *   when the call succeeds. A failed call changes nothing.
+ * - After a failure, swiftpg_last_error() returns a message for the calling
+ *   thread naming the argument, the value and what was expected.
+ * - Objects (environments, policies, algorithms) are uint64_t handles. 0 is
+ *   never a valid handle. A destroyed, stale, garbage or wrong-type handle is
+ *   refused with SWIFTPG_ERR_BAD_HANDLE; it never crashes.
+ * - Arrays are C-contiguous, row-major. Reals are double, discrete actions
+ *   and sizes int32_t, flags uint8_t (0 or 1). Rollout arrays are time-major.
+ *   The caller owns every buffer and must size it as documented: C cannot
+ *   check the length of a pointer (the Python package does check).
+ * - Thread safety: every function may be called from any thread. Calls on
+ *   different objects run concurrently. A call on an object that another
+ *   thread is using at that moment fails with SWIFTPG_ERR_BUSY instead of
+ *   racing.
+ * - Nothing in the library aborts the process on bad input.
+ */
+#ifndef SWIFTPG_H
+#define SWIFTPG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ABI version: bumped whenever a declaration or struct layout changes. */
+#define SWIFTPG_ABI_VERSION 1
+
+/* ---------------------------------------------------------------------------
+ * Status codes
+ * ------------------------------------------------------------------------- */
+#define SWIFTPG_OK 0
+/* An argument has a value outside its documented domain. */
+#define SWIFTPG_ERR_INVALID_ARGUMENT -1
+/* A required pointer argument is NULL. */
+#define SWIFTPG_ERR_NULL_POINTER -2
+/* The handle is 0, destroyed, stale, garbage, or of another object type. */
+#define SWIFTPG_ERR_BAD_HANDLE -3
+/* An index or action is outside its range. */
+#define SWIFTPG_ERR_OUT_OF_RANGE -4
+/* No environment (or other registered name) has this id. */
+#define SWIFTPG_ERR_UNKNOWN_ID -5
+/* A size is too large to allocate, or a size product overflows. */
+#define SWIFTPG_ERR_TOO_LARGE -6
+/* Another thread is using this object right now. */
+#define SWIFTPG_ERR_BUSY -7
+/* A NaN or infinite value where a finite one is required. */
+#define SWIFTPG_ERR_NOT_FINITE -8
+/* A caller buffer is too small for the result. */
+#define SWIFTPG_ERR_BUFFER_TOO_SMALL -9
+/* A computation produced NaN or infinity (e.g. diverging training). */
+#define SWIFTPG_ERR_NUMERICAL -10
+/* A bug in swiftpg; please report it with the last-error message. */
+#define SWIFTPG_ERR_INTERNAL -99
+
+/* A static, never-NULL English name for a status code ("invalid argument").
+ * Unknown codes give "unknown status code". */
+const char *swiftpg_status_string(int32_t status);
+
+/* The detailed message of the last failed call made by this thread, or ""
+ * if the last call succeeded. The pointer stays valid until this thread's
+ * next swiftpg call. Never NULL. */
+const char *swiftpg_last_error(void);
+
+/* Writes SWIFTPG_ABI_VERSION of the built library. */
+int32_t swiftpg_abi_version(int32_t *version_out);
+
+/* Handle kinds, for swiftpg_live_handles. */
+#define SWIFTPG_KIND_ALL 0
+#define SWIFTPG_KIND_ENV 1
+#define SWIFTPG_KIND_POLICY 2
+#define SWIFTPG_KIND_ALGORITHM 3
+
+/* Number of live (created and not destroyed) handles of a kind; lets tests
+ * find leaks. Errors: INVALID_ARGUMENT (unknown kind), NULL_POINTER. */
+int32_t swiftpg_live_handles(int32_t kind, int64_t *count_out);
+
+/* ---------------------------------------------------------------------------
+ * Batched environments
+ *
+ * One handle holds N instances of one environment, stepped together.
+ * Instance i of an environment created (or reset) with seed s draws from its
+ * own generator, numpy's PCG64 seeded by SeedSequence(s + i); this is what
+ * Gymnasium's env.reset(seed=s + i) uses, so the starting states and every
+ * later automatic reset equal Gymnasium's bit for bit.
+ *
+ * Automatic reset: when an instance terminates or is truncated, the same
+ * swiftpg_env_step call writes its last observation to row i of
+ * final_observations_out, then resets it and writes the first observation of
+ * the new episode to row i of observations_out. rewards_out, terminated_out
+ * and truncated_out describe the step that ended the episode. Rows of
+ * final_observations_out whose instance did not end are left unchanged.
+ * (This is Gymnasium's AutoresetMode.SAME_STEP.)
+ *
+ * terminated: the MDP reached a terminal state (do not bootstrap).
+ * truncated: the time limit cut the episode (bootstrap from the final
+ * observation). Both may be 1 on the same step.
+ * ------------------------------------------------------------------------- */
+
+#define SWIFTPG_ACTION_DISCRETE 0
+#define SWIFTPG_ACTION_CONTINUOUS 1
+
+typedef struct swiftpg_env_info {
+  int32_t num_envs;          /* N */
+  int32_t observation_size;  /* length of one observation */
+  int32_t state_size;        /* length of one physics state */
+  int32_t action_kind;       /* SWIFTPG_ACTION_DISCRETE or _CONTINUOUS */
+  int32_t num_actions;       /* discrete: actions are 0 ..< num_actions */
+  int32_t action_size;       /* discrete: 1; continuous: action dimension */
+  int32_t max_episode_steps; /* time limit; the step reaching it truncates */
+  int32_t reserved;
+  double reward_threshold;   /* Gymnasium's reward_threshold, NaN if none */
+} swiftpg_env_info;
+
+/* Writes the registered environment ids, separated by '\n', as a
+ * NUL-terminated string into buffer (capacity bytes). length_out receives
+ * the string length without the NUL, also when the buffer is too small
+ * (then the call fails with BUFFER_TOO_SMALL and writes nothing), so a
+ * caller may pass capacity 0 first to learn the size. */
+int32_t swiftpg_env_list(char *buffer, size_t capacity, size_t *length_out);
+
+/* Creates N = num_envs instances of environment `id` (e.g. "CartPole-v1"),
+ * seeded with `seed` as described above, and resets them.
+ * Errors: NULL_POINTER, UNKNOWN_ID, INVALID_ARGUMENT (num_envs < 1),
+ * TOO_LARGE (num_envs above 16,777,216). */
+int32_t swiftpg_env_create(const char *id, int32_t num_envs, uint64_t seed,
+                           uint64_t *env_out);
+
+/* Destroys the environment. Later calls with the handle give BAD_HANDLE. */
+int32_t swiftpg_env_destroy(uint64_t env);
+
+int32_t swiftpg_env_get_info(uint64_t env, swiftpg_env_info *info_out);
+
+/* Observation bounds, observation_size doubles each (may be +-inf). */
+int32_t swiftpg_env_observation_bounds(uint64_t env, double *low_out,
+                                       double *high_out);
+
+/* Resets every instance. If seed is non-NULL, instance i is first reseeded
+ * from *seed + i; otherwise each continues its own random stream.
+ * observations_out: [N, observation_size]. */
+int32_t swiftpg_env_reset(uint64_t env, const uint64_t *seed,
+                          double *observations_out);
+
+/* Steps every instance once.
+ * actions: [N] int32_t for discrete action spaces, each in
+ *          0 ..< num_actions; [N, action_size] double for continuous ones.
+ *          All actions are checked before any instance moves: one bad
+ *          action fails the call (OUT_OF_RANGE / NOT_FINITE) and nothing
+ *          changes.
+ * observations_out: [N, observation_size]; rewards_out: [N];
+ * terminated_out, truncated_out: [N];
+ * final_observations_out: [N, observation_size], or NULL if not wanted. */
+int32_t swiftpg_env_step(uint64_t env, const void *actions,
+                         double *observations_out, double *rewards_out,
+                         uint8_t *terminated_out, uint8_t *truncated_out,
+                         double *final_observations_out);
+
+/* The physics state of every instance, [N, state_size]. For CartPole-v1 a
+ * row is (x, x_dot, theta, theta_dot). */
+int32_t swiftpg_env_get_state(uint64_t env, double *states_out);
+
+/* Overwrites the physics state of every instance ([N, state_size], all
+ * finite). Episode step counters are not changed. Writes the matching
+ * observations to observations_out ([N, observation_size]) if non-NULL. */
+int32_t swiftpg_env_set_state(uint64_t env, const double *states,
+                              double *observations_out);
+
+/* Steps taken in the current episode of each instance, [N]. */
+int32_t swiftpg_env_get_elapsed_steps(uint64_t env, int32_t *steps_out);
+
+/* ---------------------------------------------------------------------------
+ * Policies
+ *
+ * A policy maps a batch of B observations (row-major [B, observation_size])
+ * to a distribution over actions. Its parameters are one flat double vector.
+ * ------------------------------------------------------------------------- */
+
+#define SWIFTPG_ACTIVATION_TANH 0
+#define SWIFTPG_ACTIVATION_RELU 1
+
+/* A categorical (softmax) policy whose logits are a multilayer perceptron of
+ * the observation: hidden layer sizes hidden_sizes[0 ..< num_hidden] with the
+ * given activation, then a linear layer to num_actions logits. num_hidden = 0
+ * gives the linear softmax policy pi(a|s) ∝ exp(W[a]·s + b[a]).
+ * Parameters: per layer the weight matrix [out, in] row-major then the bias
+ * [out]. Weights are orthogonal with gain sqrt(2) for hidden layers and
+ * `head_gain` for the last one (0.01 is PPO's choice); biases are 0.
+ * Errors: INVALID_ARGUMENT (sizes < 1, num_actions < 2, unknown activation,
+ * head_gain not finite or negative), NULL_POINTER (hidden_sizes NULL with
+ * num_hidden > 0), TOO_LARGE. */
+int32_t swiftpg_policy_create_softmax(int32_t observation_size,
+                                      int32_t num_actions,
+                                      const int32_t *hidden_sizes,
+                                      int32_t num_hidden, int32_t activation,
+                                      double head_gain, uint64_t seed,
+                                      uint64_t *policy_out);
+
+int32_t swiftpg_policy_destroy(uint64_t policy);
+
+/* Sizes of the policy: observation size, number of actions, parameters. */
+int32_t swiftpg_policy_get_sizes(uint64_t policy, int32_t *observation_size_out,
+                                 int32_t *num_actions_out,
+                                 int64_t *num_params_out);
+
+/* Copies the num_params parameters out / in. count must equal num_params.
+ * set_params refuses non-finite values (NOT_FINITE) and changes nothing. */
+int32_t swiftpg_policy_get_params(uint64_t policy, double *params_out,
+                                  int64_t count);
+int32_t swiftpg_policy_set_params(uint64_t policy, const double *params,
+                                  int64_t count);
+
+/* Reseeds the policy's own sampling generator. */
+int32_t swiftpg_policy_seed(uint64_t policy, uint64_t seed);
+
+/* Samples one action per observation row from pi(.|s) with the policy's
+ * generator; greedy != 0 takes the most probable action instead.
+ * observations: [batch, observation_size], finite; actions_out: [batch]. */
+int32_t swiftpg_policy_sample(uint64_t policy, const double *observations,
+                              int64_t batch, int32_t greedy,
+                              int32_t *actions_out);
+
+/* Action probabilities, [batch, num_actions]. */
+int32_t swiftpg_policy_probabilities(uint64_t policy,
+                                     const double *observations, int64_t batch,
+                                     double *probabilities_out);
+
+/* log pi(a_i|s_i) for i < batch; actions in 0 ..< num_actions. */
+int32_t swiftpg_policy_log_prob(uint64_t policy, const double *observations,
+                                const int32_t *actions, int64_t batch,
+                                double *log_probs_out);
+
+/* Entropy of pi(.|s_i) for each row, [batch]. */
+int32_t swiftpg_policy_entropy(uint64_t policy, const double *observations,
+                               int64_t batch, double *entropies_out);
+
+/* The weighted score gradient  sum_i weights[i] * grad_theta log pi(a_i|s_i),
+ * written to gradient_out ([num_params]). weights must be finite. */
+int32_t swiftpg_policy_score_gradient(uint64_t policy,
+                                      const double *observations,
+                                      const int32_t *actions,
+                                      const double *weights, int64_t batch,
+                                      double *gradient_out);
+
+/* Runs `episodes` whole episodes of the policy in the environment (resetting
+ * it first with `seed`) and writes each episode's undiscounted return and
+ * length. greedy != 0 acts by argmax. The environment's observation size and
+ * action count must match the policy. returns_out: [episodes] double,
+ * lengths_out: [episodes] int32_t (either may be NULL). Episodes are
+ * recorded in the order they started. */
+int32_t swiftpg_policy_evaluate(uint64_t policy, uint64_t env,
+                                int32_t episodes, int32_t greedy,
+                                uint64_t seed, double *returns_out,
+                                int32_t *lengths_out);
+
+/* ---------------------------------------------------------------------------
+ * REINFORCE
+ *
+ * Each iteration collects whole episodes with the policy from the batched
+ * environment until at least steps_per_iteration transitions are collected
+ * (an instance starts a new episode only while fewer have been collected, and
+ * every started episode is completed), computes the weights
+ *   psi_t = G_t - b,  G_t = sum_{k>=t} gamma^(k-t) r_k   (reward-to-go)
+ * with b the batch mean of G (baseline = MEAN) or 0 (NONE), optionally
+ * divides psi by its standard deviation, and takes one optimizer step along
+ *   g = (1/M) sum_t psi_t grad log pi(a_t|s_t)   (M transitions).
+ * Truncated episodes are treated as ended (no critic to bootstrap from).
+ * Note: like most implementations this omits the gamma^t factor of the exact
+ * discounted policy gradient; with gamma = 1 the estimator is unbiased.
+ * ------------------------------------------------------------------------- */
+
+#define SWIFTPG_BASELINE_NONE 0
+#define SWIFTPG_BASELINE_MEAN 1
+
+typedef struct swiftpg_reinforce_config {
+  int32_t steps_per_iteration;  /* minimum transitions per update (>= 1) */
+  int32_t baseline;             /* SWIFTPG_BASELINE_* */
+  int32_t normalize_weights;    /* 1: divide psi by its std (+1e-8) */
+  int32_t reserved;
+  double gamma;                 /* discount in [0, 1] */
+  double learning_rate;         /* Adam step size (> 0) */
+  double adam_beta1;            /* in [0, 1) */
+  double adam_beta2;            /* in [0, 1) */
+  double adam_epsilon;          /* > 0 */
+  double max_grad_norm;         /* rescale g to this L2 norm; <= 0: off */
+  uint64_t seed;                /* seeds action sampling */
+} swiftpg_reinforce_config;
+
+typedef struct swiftpg_iteration_stats {
+  int64_t iteration;        /* 1 for the first iteration */
+  int64_t env_steps;        /* transitions used in this iteration */
+  int64_t total_env_steps;  /* since creation */
+  int32_t episodes;         /* episodes completed in this iteration */
+  int32_t reserved;
+  double mean_return;       /* undiscounted episodic return */
+  double std_return;
+  double min_return;
+  double max_return;
+  double mean_length;
+  double entropy;           /* mean policy entropy over the batch */
+  double grad_norm;         /* L2 norm of g before clipping */
+  double surrogate;         /* (1/M) sum_t psi_t log pi(a_t|s_t) */
+  double seconds;           /* wall time of the iteration */
+} swiftpg_iteration_stats;
+
+/* Fills config_out with the defaults: steps_per_iteration 5000, baseline
+ * MEAN, normalize_weights 1, gamma 0.99, learning_rate 0.01, Adam (0.9,
+ * 0.999, 1e-8), max_grad_norm 0, seed 0. */
+int32_t swiftpg_reinforce_default_config(swiftpg_reinforce_config *config_out);
+
+/* Creates a REINFORCE learner training `policy` (a softmax policy) on `env`
+ * (discrete actions, matching sizes). The learner keeps both objects alive
+ * even if their handles are destroyed. Errors: BAD_HANDLE, INVALID_ARGUMENT
+ * (a config field out of range, mismatched sizes), NULL_POINTER. */
+int32_t swiftpg_reinforce_create(uint64_t env, uint64_t policy,
+                                 const swiftpg_reinforce_config *config,
+                                 uint64_t *algorithm_out);
+
+/* Runs one iteration (collect, estimate, update) and writes its stats.
+ * NUMERICAL if the gradient or parameters become non-finite; the policy
+ * then keeps its previous parameters. */
+int32_t swiftpg_reinforce_iterate(uint64_t algorithm,
+                                  swiftpg_iteration_stats *stats_out);
+
+int32_t swiftpg_algorithm_destroy(uint64_t algorithm);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SWIFTPG_H */

@@ -1,0 +1,58 @@
+# swiftpg — the two commands of the README:
+#   make demo   set everything up and train CartPole-v1 with REINFORCE from Python
+#   make test   set everything up and run every test suite (Swift, C, Python)
+# Other targets: make lib (the shipped library), make bench, make clean.
+
+PYTHON ?= python3
+SO := python/swiftpg/libswiftpg.so
+BUILD := .build/release
+# Static Swift runtime for the shipped library (only here: it breaks `swift test`),
+# and export only the swiftpg_* C ABI.
+SO_FLAGS := -c release --product swiftpg -Xswiftc -static-stdlib \
+	-Xlinker --version-script=$(CURDIR)/Sources/SwiftPGCAPI/exports.map
+
+.PHONY: all setup lib install demo test test-swift test-c test-python bench clean
+
+all: lib
+
+setup:
+	@PYTHON=$(PYTHON) tools/setup.sh
+
+# swift build is incremental, so it always runs; the copy happens when the
+# library changed.
+lib: setup
+	swift build $(SO_FLAGS)
+	@cmp -s $(BUILD)/libswiftpg.so $(SO) || { cp $(BUILD)/libswiftpg.so $(SO) && echo "updated $(SO)"; }
+
+# Editable install of the Python package (skipped when already installed here).
+install: lib
+	@if $(PYTHON) -c "import swiftpg, os, sys; sys.exit(0 if os.path.realpath(swiftpg.__file__).startswith(os.path.realpath('python')) else 1)" 2>/dev/null; then \
+		echo "swiftpg: editable install already in place"; \
+	else \
+		echo "pip install -e python"; \
+		$(PYTHON) -m pip install -q --disable-pip-version-check --no-build-isolation -e python; \
+	fi
+
+demo: install
+	@mkdir -p out
+	$(PYTHON) -m swiftpg train CartPole-v1 --algo reinforce --seed 0 --plot out/cartpole_reinforce.png
+
+test: install test-swift test-c test-python
+
+test-swift: setup
+	swift test
+
+test-c: lib
+	@mkdir -p Tests/c/build
+	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_cartpole.c \
+		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -lm -o Tests/c/build/test_cartpole
+	Tests/c/build/test_cartpole
+
+test-python: install
+	$(PYTHON) -m pytest -q python/tests
+
+bench: install
+	$(PYTHON) bench/env_throughput.py
+
+clean:
+	rm -rf .build Tests/c/build $(SO) out

@@ -1,0 +1,40 @@
+import COpenBLAS
+
+/// Dense linear algebra on row-major matrices through OpenBLAS.
+public enum Dense {
+  private static let singleThreaded: Bool = {
+    // Single-threaded: the batches here are small, and threads spun up by
+    // OpenBLAS would compete with the caller's own parallelism.
+    openblas_set_num_threads(1)
+    return true
+  }()
+
+  /// C = alpha · op(A) · op(B) + beta · C, with op(X) = X or Xᵀ; C is m × n.
+  @inlinable
+  public static func gemm(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    alpha: Double, a: UnsafePointer<Double>, lda: Int,
+    b: UnsafePointer<Double>, ldb: Int,
+    beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+  ) {
+    _ = singleThreadedOnce
+    cblas_dgemm(
+      CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+      transposeB ? CblasTrans : CblasNoTrans,
+      Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+  }
+
+  @usableFromInline static var singleThreadedOnce: Bool { singleThreaded }
+
+  /// Euclidean norm of `x[0..<n]`.
+  public static func norm(_ x: UnsafePointer<Double>, _ n: Int) -> Double {
+    var s = 0.0
+    for i in 0..<n { s += x[i] * x[i] }
+    return s.squareRoot()
+  }
+}
+
+extension Array where Element == Double {
+  /// True when every element is finite.
+  public var allFinite: Bool { allSatisfy(\.isFinite) }
+}

@@ -1,0 +1,167 @@
+/// Random number generation, bit-compatible with numpy.
+///
+/// `PCG64` seeded through `SeedSequence` reproduces
+/// `numpy.random.PCG64(numpy.random.SeedSequence(seed))` exactly, and
+/// `uniform` reproduces `Generator.uniform`, so an environment seeded with
+/// `s` starts where Gymnasium's `env.reset(seed=s)` starts.
+/// All arithmetic wraps; nothing here can trap.
+
+/// numpy's `SeedSequence` (O'Neill's seed_seq successor) with the default
+/// pool of four 32-bit words, for integer entropy and no spawn key.
+public struct SeedSequence: Sendable {
+  public private(set) var pool: (UInt32, UInt32, UInt32, UInt32)
+
+  private static let initA: UInt32 = 0x43b0_d7e5
+  private static let multA: UInt32 = 0x931e_8875
+  private static let initB: UInt32 = 0x8b51_f9dd
+  private static let multB: UInt32 = 0x58f3_8ded
+  private static let mixMultL: UInt32 = 0xca01_f9dd
+  private static let mixMultR: UInt32 = 0x4973_f715
+
+  /// Entropy words of a non-negative integer, lowest 32 bits first, as numpy
+  /// splits a Python int (0 gives one zero word).
+  public static func words(of value: UInt128) -> [UInt32] {
+    if value == 0 { return [0] }
+    var words: [UInt32] = []
+    var v = value
+    while v > 0 {
+      words.append(UInt32(truncatingIfNeeded: v))
+      v >>= 32
+    }
+    return words
+  }
+
+  public init(_ entropy: UInt128) {
+    self.init(entropyWords: SeedSequence.words(of: entropy))
+  }
+
+  public init(entropyWords entropy: [UInt32]) {
+    var hashConst = SeedSequence.initA
+    func hashmix(_ value: UInt32) -> UInt32 {
+      var v = value ^ hashConst
+      hashConst = hashConst &* SeedSequence.multA
+      v = v &* hashConst
+      v ^= v >> 16
+      return v
+    }
+    func mix(_ x: UInt32, _ y: UInt32) -> UInt32 {
+      var r = (SeedSequence.mixMultL &* x) &- (SeedSequence.mixMultR &* y)
+      r ^= r >> 16
+      return r
+    }
+    var m: [UInt32] = [0, 0, 0, 0]
+    for i in 0..<4 {
+      m[i] = hashmix(i < entropy.count ? entropy[i] : 0)
+    }
+    for src in 0..<4 {
+      for dst in 0..<4 where src != dst {
+        m[dst] = mix(m[dst], hashmix(m[src]))
+      }
+    }
+    if entropy.count > 4 {
+      for src in 4..<entropy.count {
+        for dst in 0..<4 {
+          m[dst] = mix(m[dst], hashmix(entropy[src]))
+        }
+      }
+    }
+    pool = (m[0], m[1], m[2], m[3])
+  }
+
+  /// `generate_state(n, np.uint64)`: n 64-bit words.
+  public func generateState64(_ n: Int) -> [UInt64] {
+    let poolWords = [pool.0, pool.1, pool.2, pool.3]
+    var hashConst = SeedSequence.initB
+    var words32: [UInt32] = []
+    words32.reserveCapacity(2 * n)
+    for i in 0..<(2 * n) {
+      var v = poolWords[i % 4] ^ hashConst
+      hashConst = hashConst &* SeedSequence.multB
+      v = v &* hashConst
+      v ^= v >> 16
+      words32.append(v)
+    }
+    return (0..<n).map { UInt64(words32[2 * $0]) | UInt64(words32[2 * $0 + 1]) << 32 }
+  }
+}
+
+/// numpy's PCG64 (PCG XSL-RR 128/64): a 128-bit LCG with a 64-bit output.
+public struct PCG64: RandomNumberGenerator, Sendable, Equatable {
+  public var state: UInt128
+  public var increment: UInt128
+
+  @usableFromInline static let multiplier: UInt128 =
+    UInt128(0x2360_ED05_1FC6_5DA4) << 64 | UInt128(0x4385_DF64_9FCC_F645)
+
+  /// Seeds as `numpy.random.PCG64(numpy.random.SeedSequence(seed))`.
+  public init(seed: UInt128) {
+    let words = SeedSequence(seed).generateState64(4)
+    let initState = UInt128(words[0]) << 64 | UInt128(words[1])
+    let initSeq = UInt128(words[2]) << 64 | UInt128(words[3])
+    self.init(initState: initState, sequence: initSeq)
+  }
+
+  /// PCG's `srandom_r(initstate, initseq)`.
+  public init(initState: UInt128, sequence: UInt128) {
+    state = 0
+    increment = (sequence << 1) | 1
+    _ = next()
+    state = state &+ initState
+    _ = next()
+  }
+
+  /// A generator with the given raw state (as numpy's `bit_generator.state`).
+  public init(rawState: UInt128, increment: UInt128) {
+    self.state = rawState
+    self.increment = increment
+  }
+
+  @inlinable
+  public mutating func next() -> UInt64 {
+    state = state &* PCG64.multiplier &+ increment
+    let high = UInt64(truncatingIfNeeded: state >> 64)
+    let low = UInt64(truncatingIfNeeded: state)
+    let rot = UInt64(truncatingIfNeeded: state >> 122)
+    let x = high ^ low
+    return (x >> rot) | (x << ((64 &- rot) & 63))
+  }
+}
+
+/// SplitMix64 (Steele, Lea & Flood 2014): a tiny generator used to derive
+/// seeds and in tests.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+  public var state: UInt64
+  public init(seed: UInt64) { state = seed }
+  @inlinable
+  public mutating func next() -> UInt64 {
+    state = state &+ 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
+
+extension RandomNumberGenerator {
+  /// A double in [0, 1) with 53 random bits: `(next() >> 11) · 2⁻⁵³`,
+  /// numpy's `random()`.
+  @inlinable
+  public mutating func nextUnitDouble() -> Double {
+    Double(next() >> 11) * 0x1.0p-53
+  }
+
+  /// numpy's `Generator.uniform(low, high)`: `low + (high − low) · u`.
+  @inlinable
+  public mutating func uniform(_ low: Double, _ high: Double) -> Double {
+    low + (high - low) * nextUnitDouble()
+  }
+
+  /// A standard normal draw (Box–Muller on two uniforms; the first of the
+  /// pair only, so each call consumes exactly two 64-bit words).
+  @inlinable
+  public mutating func standardNormal() -> Double {
+    let u1 = 1.0 - nextUnitDouble()  // (0, 1]
+    let u2 = nextUnitDouble()
+    return (-2.0 * _log(u1)).squareRoot() * _cos(2.0 * Double.pi * u2)
+  }
+}

@@ -1,0 +1,159 @@
+/// The action space of an environment.
+public enum ActionSpace: Sendable, Equatable {
+  /// Actions are `Int32` values in `0..<n`.
+  case discrete(Int)
+  /// Actions are `Double` vectors of length `low.count`, nominally in
+  /// `[low, high]`; how out-of-range values are treated is the
+  /// environment's business (Gymnasium clips them).
+  case box(low: [Double], high: [Double])
+
+  /// Number of scalars per instance in an action buffer.
+  public var width: Int {
+    switch self {
+    case .discrete: 1
+    case .box(let low, _): low.count
+    }
+  }
+}
+
+/// N instances of one environment stepped together.
+///
+/// Buffers are caller-owned and row-major: observations `[N, observationSize]`,
+/// rewards `[N]`, flags `[N]` (0 or 1), states `[N, stateSize]`.
+/// Instances reset automatically in the step that ends them (Gymnasium's
+/// `AutoresetMode.SAME_STEP`): the ended instance's last observation goes to
+/// `finalObservations` and `observations` receives the first observation of
+/// its next episode, while the reward and flags describe the ending step.
+///
+/// Implementations validate nothing in `step`; callers check actions first
+/// with `validateActions` (the C ABI and `step(actions:)` do).
+public protocol BatchedEnvironment: AnyObject {
+  var id: String { get }
+  /// N, the number of instances.
+  var count: Int { get }
+  var observationSize: Int { get }
+  var stateSize: Int { get }
+  var actionSpace: ActionSpace { get }
+  var maxEpisodeSteps: Int { get }
+  var rewardThreshold: Double? { get }
+  var observationLow: [Double] { get }
+  var observationHigh: [Double] { get }
+
+  /// Reseeds instance i from `seed + i` (numpy's PCG64 via SeedSequence).
+  func reseed(_ seed: UInt64)
+  /// Resets every instance, continuing each instance's random stream.
+  func reset(observations: UnsafeMutablePointer<Double>)
+  /// Throws if any action is outside the action space (discrete) or not
+  /// finite (continuous). `actions` holds `count * actionSpace.width` values
+  /// of `Int32` (discrete) or `Double` (continuous).
+  func validateActions(_ actions: UnsafeRawPointer) throws(SwiftPGError)
+  /// Steps every instance; actions must have passed `validateActions`.
+  func step(
+    actions: UnsafeRawPointer,
+    observations: UnsafeMutablePointer<Double>,
+    rewards: UnsafeMutablePointer<Double>,
+    terminated: UnsafeMutablePointer<UInt8>,
+    truncated: UnsafeMutablePointer<UInt8>,
+    finalObservations: UnsafeMutablePointer<Double>?)
+  func getStates(_ out: UnsafeMutablePointer<Double>)
+  /// Overwrites every state (finite values required); step counters stay.
+  func setStates(_ states: UnsafePointer<Double>) throws(SwiftPGError)
+  func observe(into observations: UnsafeMutablePointer<Double>)
+  func elapsedSteps(into out: UnsafeMutablePointer<Int32>)
+}
+
+/// Swift-friendly buffers for one batch, owned by the caller and reused.
+public struct StepBuffers {
+  public var observations: [Double]
+  public var rewards: [Double]
+  public var terminated: [UInt8]
+  public var truncated: [UInt8]
+  public var finalObservations: [Double]
+
+  public init(for env: some BatchedEnvironment) {
+    observations = Array(repeating: 0, count: env.count * env.observationSize)
+    rewards = Array(repeating: 0, count: env.count)
+    terminated = Array(repeating: 0, count: env.count)
+    truncated = Array(repeating: 0, count: env.count)
+    finalObservations = observations
+  }
+}
+
+extension BatchedEnvironment {
+  /// Resets (reseeding first if `seed` is given) into `buffers.observations`.
+  public func reset(seed: UInt64? = nil, into buffers: inout StepBuffers) {
+    if let seed { reseed(seed) }
+    buffers.observations.withUnsafeMutableBufferPointer { o in
+      if let base = o.baseAddress { reset(observations: base) }
+    }
+  }
+
+  /// Validates and applies discrete actions (`count` of them).
+  public func step(actions: [Int32], into b: inout StepBuffers) throws(SwiftPGError) {
+    guard case .discrete = actionSpace else {
+      throw .invalid("\(id) has a continuous action space; pass Double actions")
+    }
+    try stepRaw(actions, elementCount: actions.count, into: &b)
+  }
+
+  /// Validates and applies continuous actions (`count * width` of them).
+  public func step(actions: [Double], into b: inout StepBuffers) throws(SwiftPGError) {
+    guard case .box = actionSpace else {
+      throw .invalid("\(id) has a discrete action space; pass Int32 actions")
+    }
+    try stepRaw(actions, elementCount: actions.count, into: &b)
+  }
+
+  private func stepRaw<T>(_ actions: [T], elementCount: Int, into b: inout StepBuffers)
+    throws(SwiftPGError)
+  {
+    let expected = count * actionSpace.width
+    try require(elementCount == expected, "expected \(expected) actions, got \(elementCount)")
+    try require(
+      b.observations.count == count * observationSize && b.rewards.count == count,
+      "StepBuffers were made for another environment")
+    let result: SwiftPGError? = actions.withUnsafeBytes { a -> SwiftPGError? in
+      guard let ap = a.baseAddress else { return .invalid("empty action buffer") }
+      do throws(SwiftPGError) { try validateActions(ap) } catch { return error }
+      b.observations.withUnsafeMutableBufferPointer { o in
+        b.rewards.withUnsafeMutableBufferPointer { r in
+          b.terminated.withUnsafeMutableBufferPointer { te in
+            b.truncated.withUnsafeMutableBufferPointer { tr in
+              b.finalObservations.withUnsafeMutableBufferPointer { f in
+                guard let op = o.baseAddress, let rp = r.baseAddress,
+                  let tep = te.baseAddress, let trp = tr.baseAddress
+                else { return }
+                step(
+                  actions: ap, observations: op, rewards: rp, terminated: tep,
+                  truncated: trp, finalObservations: f.baseAddress)
+              }
+            }
+          }
+        }
+      }
+      return nil
+    }
+    if let result { throw result }
+  }
+
+  /// The physics states as a Swift array, `[count * stateSize]`.
+  public func states() -> [Double] {
+    var out = Array(repeating: 0.0, count: count * stateSize)
+    out.withUnsafeMutableBufferPointer { p in
+      if let base = p.baseAddress { getStates(base) }
+    }
+    return out
+  }
+
+  public func setStates(_ states: [Double]) throws(SwiftPGError) {
+    try require(
+      states.count == count * stateSize,
+      "expected \(count * stateSize) state values, got \(states.count)")
+    let result: SwiftPGError? = states.withUnsafeBufferPointer { p -> SwiftPGError? in
+      guard let base = p.baseAddress else { return nil }
+      do throws(SwiftPGError) { try setStates(base) } catch { return error }
+      return nil
+    }
+    if let result { throw result }
+  }
+}

@@ -1,0 +1,22 @@
+/// The environments that can be created by id (from Swift, C and Python).
+public enum EnvironmentRegistry {
+  typealias Factory = @Sendable (Int, UInt64) throws(SwiftPGError) -> any BatchedEnvironment
+
+  static let factories: [(id: String, make: Factory)] = [
+    (CartPole.id, { (n, seed) throws(SwiftPGError) in try VectorEnvironment(CartPole(), count: n, seed: seed) })
+  ]
+
+  /// The registered ids, in registration order.
+  public static var ids: [String] { factories.map(\.id) }
+
+  /// Creates `count` instances of environment `id`, seeded from `seed + i`.
+  public static func make(_ id: String, count: Int, seed: UInt64) throws(SwiftPGError)
+    -> any BatchedEnvironment
+  {
+    guard let entry = factories.first(where: { $0.id == id }) else {
+      throw SwiftPGError(
+        .unknownID, "unknown environment id '\(id)'; registered ids: \(ids.joined(separator: ", "))")
+    }
+    return try entry.make(count, seed)
+  }
+}

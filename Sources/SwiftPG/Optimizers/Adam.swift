@@ -1,0 +1,71 @@
+/// Adam (Kingma & Ba 2015, Algorithm 1) with bias correction:
+///   m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,
+///   θ ← θ ∓ α · m̂ / (√v̂ + ε),  m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
+/// `ascend: true` climbs the gradient (policy-gradient objectives).
+public struct Adam: Sendable {
+  public var learningRate: Double
+  public var beta1: Double
+  public var beta2: Double
+  public var epsilon: Double
+  public private(set) var m: [Double]
+  public private(set) var v: [Double]
+  public private(set) var t: Int = 0
+
+  public init(
+    parameterCount: Int, learningRate: Double, beta1: Double = 0.9, beta2: Double = 0.999,
+    epsilon: Double = 1e-8
+  ) throws(SwiftPGError) {
+    try require(learningRate.isFinite && learningRate > 0, "learning rate must be finite and > 0, got \(learningRate)")
+    try require(beta1 >= 0 && beta1 < 1, "Adam beta1 must be in [0, 1), got \(beta1)")
+    try require(beta2 >= 0 && beta2 < 1, "Adam beta2 must be in [0, 1), got \(beta2)")
+    try require(epsilon.isFinite && epsilon > 0, "Adam epsilon must be finite and > 0, got \(epsilon)")
+    self.learningRate = learningRate
+    self.beta1 = beta1
+    self.beta2 = beta2
+    self.epsilon = epsilon
+    m = Array(repeating: 0, count: parameterCount)
+    v = m
+  }
+
+  /// Applies one update to `parameters` in place.
+  public mutating func step(_ parameters: inout [Double], gradient: [Double], ascend: Bool) {
+    t += 1
+    let c1 = 1 - pow(beta1, t)
+    let c2 = 1 - pow(beta2, t)
+    let sign = ascend ? 1.0 : -1.0
+    for i in parameters.indices {
+      let g = gradient[i]
+      m[i] = beta1 * m[i] + (1 - beta1) * g
+      v[i] = beta2 * v[i] + (1 - beta2) * g * g
+      let mHat = m[i] / c1
+      let vHat = v[i] / c2
+      parameters[i] += sign * learningRate * mHat / (vHat.squareRoot() + epsilon)
+    }
+  }
+
+  private func pow(_ x: Double, _ n: Int) -> Double {
+    var r = 1.0
+    var b = x
+    var e = n
+    while e > 0 {
+      if e & 1 == 1 { r *= b }
+      b *= b
+      e >>= 1
+    }
+    return r
+  }
+}
+
+/// Kochenderfer's `scale_gradient`: rescales g to L2 norm `maxNorm` when it
+/// is longer; returns the norm before scaling.
+@discardableResult
+public func scaleGradient(_ g: inout [Double], maxNorm: Double) -> Double {
+  var s = 0.0
+  for x in g { s += x * x }
+  let norm = s.squareRoot()
+  if maxNorm > 0 && norm > maxNorm {
+    let k = maxNorm / norm
+    for i in g.indices { g[i] *= k }
+  }
+  return norm
+}

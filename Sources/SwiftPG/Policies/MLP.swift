@@ -1,0 +1,215 @@
+/// Activation functions of hidden layers.
+public enum Activation: Int32, Sendable {
+  case tanh = 0
+  case relu = 1
+}
+
+/// A multilayer perceptron on batches: `sizes = [input, hidden…, output]`,
+/// hidden layers with `activation`, a linear output layer.
+///
+/// Parameters are one flat vector; layer l stores its weight matrix
+/// `W_l` (`sizes[l+1] × sizes[l]`, row-major) followed by its bias `b_l`.
+/// `forward` keeps the activations of the batch so that `backward` can
+/// follow it. Matrix products use OpenBLAS; workspaces grow to the largest
+/// batch seen and are reused (no allocation per call in steady state).
+/// Not thread-safe: one batch at a time.
+public final class MLP {
+  public let sizes: [Int]
+  public let activation: Activation
+  public private(set) var parameters: [Double]
+  /// Offset of W_l in `parameters`; b_l follows at `+ sizes[l+1] * sizes[l]`.
+  public let offsets: [Int]
+
+  private var capacity = 0
+  // activations[l]: [capacity, sizes[l]]; activations[0] is a copy of the input.
+  private var activations: [UnsafeMutablePointer<Double>] = []
+  private var deltaA: UnsafeMutablePointer<Double>
+  private var deltaB: UnsafeMutablePointer<Double>
+  private var lastBatch = 0
+
+  public static let maxLayerSize = 1 << 16
+
+  public init(sizes: [Int], activation: Activation) throws(SwiftPGError) {
+    try require(sizes.count >= 2, "an MLP needs an input and an output size")
+    for (i, s) in sizes.enumerated() {
+      try require(s >= 1, "layer size \(i) must be at least 1, got \(s)")
+      try require(s <= MLP.maxLayerSize, "layer size \(s) exceeds \(MLP.maxLayerSize)", code: .tooLarge)
+    }
+    self.sizes = sizes
+    self.activation = activation
+    var offsets: [Int] = []
+    var total = 0
+    for l in 0..<(sizes.count - 1) {
+      offsets.append(total)
+      total += sizes[l + 1] * sizes[l] + sizes[l + 1]
+    }
+    self.offsets = offsets
+    parameters = Array(repeating: 0, count: total)
+    deltaA = .allocate(capacity: 1)
+    deltaB = .allocate(capacity: 1)
+  }
+
+  deinit {
+    for a in activations { a.deallocate() }
+    deltaA.deallocate()
+    deltaB.deallocate()
+  }
+
+  public var parameterCount: Int { parameters.count }
+  public var inputSize: Int { sizes[0] }
+  public var outputSize: Int { sizes[sizes.count - 1] }
+  var layerCount: Int { sizes.count - 1 }
+
+  /// Replaces the parameters; `values.count` must equal `parameterCount`.
+  public func setParameters(_ values: [Double]) throws(SwiftPGError) {
+    try require(values.count == parameters.count, "expected \(parameters.count) parameters, got \(values.count)")
+    parameters = values
+  }
+
+  public func setParameters(_ values: UnsafePointer<Double>) {
+    for i in parameters.indices { parameters[i] = values[i] }
+  }
+
+  /// Orthogonal initialisation (Saxe et al. 2014): each W_l is a random
+  /// orthogonal matrix times a gain (`hiddenGain` for hidden layers,
+  /// `outputGain` for the last); biases are zero.
+  public func initializeOrthogonal(
+    hiddenGain: Double, outputGain: Double, using rng: inout some RandomNumberGenerator
+  ) {
+    for l in 0..<layerCount {
+      let rows = sizes[l + 1]
+      let cols = sizes[l]
+      let gain = l == layerCount - 1 ? outputGain : hiddenGain
+      let w = orthogonalMatrix(rows: rows, cols: cols, using: &rng)
+      for i in 0..<(rows * cols) { parameters[offsets[l] + i] = gain * w[i] }
+      for i in 0..<rows { parameters[offsets[l] + rows * cols + i] = 0 }
+    }
+  }
+
+  private func reserve(_ batch: Int) {
+    if batch <= capacity { return }
+    let newCapacity = Swift.max(batch, capacity * 2)
+    for a in activations { a.deallocate() }
+    activations = sizes.map { UnsafeMutablePointer<Double>.allocate(capacity: newCapacity * $0) }
+    let widest = sizes.max() ?? 1
+    deltaA.deallocate()
+    deltaB.deallocate()
+    deltaA = .allocate(capacity: newCapacity * widest)
+    deltaB = .allocate(capacity: newCapacity * widest)
+    capacity = newCapacity
+  }
+
+  /// Runs the batch `x` (`[batch, inputSize]`) forward and returns a pointer
+  /// to the outputs `[batch, outputSize]`, valid until the next call.
+  public func forward(_ x: UnsafePointer<Double>, batch: Int) -> UnsafePointer<Double> {
+    reserve(Swift.max(batch, 1))
+    lastBatch = batch
+    activations[0].update(from: x, count: batch * sizes[0])
+    parameters.withUnsafeBufferPointer { pb in
+      guard let p = pb.baseAddress else { return }
+      for l in 0..<layerCount {
+        let nIn = sizes[l]
+        let nOut = sizes[l + 1]
+        let w = p + offsets[l]
+        let b = w + nOut * nIn
+        let y = activations[l + 1]
+        if batch > 0 {
+          Dense.gemm(
+            transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
+            alpha: 1, a: activations[l], lda: nIn, b: w, ldb: nIn, beta: 0, c: y, ldc: nOut)
+        }
+        let hidden = l < layerCount - 1
+        for r in 0..<batch {
+          let row = y + r * nOut
+          for j in 0..<nOut {
+            let z = row[j] + b[j]
+            row[j] = hidden ? activate(z) : z
+          }
+        }
+      }
+    }
+    return UnsafePointer(activations[layerCount])
+  }
+
+  @inline(__always)
+  private func activate(_ z: Double) -> Double {
+    switch activation {
+    case .tanh: _tanh(z)
+    case .relu: z > 0 ? z : 0
+    }
+  }
+
+  /// Back-propagates `dOutput` (`[batch, outputSize]`, the gradient of a
+  /// scalar with respect to the outputs of the last `forward`) and ADDS the
+  /// parameter gradient to `gradient` (`parameterCount` values).
+  public func backward(_ dOutput: UnsafePointer<Double>, into gradient: UnsafeMutablePointer<Double>) {
+    let batch = lastBatch
+    guard batch > 0 else { return }
+    deltaA.update(from: dOutput, count: batch * outputSize)
+    parameters.withUnsafeBufferPointer { pb in
+      guard let p = pb.baseAddress else { return }
+      var delta = deltaA
+      var spare = deltaB
+      for l in stride(from: layerCount - 1, through: 0, by: -1) {
+        let nIn = sizes[l]
+        let nOut = sizes[l + 1]
+        let w = p + offsets[l]
+        let gw = gradient + offsets[l]
+        let gb = gw + nOut * nIn
+        // dW += deltaᵀ · X ; db += Σ_rows delta
+        Dense.gemm(
+          transposeA: true, transposeB: false, m: nOut, n: nIn, k: batch,
+          alpha: 1, a: delta, lda: nOut, b: activations[l], ldb: nIn, beta: 1, c: gw, ldc: nIn)
+        for r in 0..<batch {
+          let row = delta + r * nOut
+          for j in 0..<nOut { gb[j] += row[j] }
+        }
+        if l == 0 { break }
+        // dX = delta · W, then through the activation of layer l.
+        Dense.gemm(
+          transposeA: false, transposeB: false, m: batch, n: nIn, k: nOut,
+          alpha: 1, a: delta, lda: nOut, b: w, ldb: nIn, beta: 0, c: spare, ldc: nIn)
+        let h = activations[l]
+        for i in 0..<(batch * nIn) {
+          switch activation {
+          case .tanh: spare[i] *= 1 - h[i] * h[i]
+          case .relu: spare[i] = h[i] > 0 ? spare[i] : 0
+          }
+        }
+        swap(&delta, &spare)
+      }
+    }
+  }
+}
+
+/// A `rows × cols` matrix (row-major) with orthonormal rows or columns
+/// (whichever are fewer), from Gram–Schmidt on a Gaussian matrix.
+func orthogonalMatrix(rows: Int, cols: Int, using rng: inout some RandomNumberGenerator) -> [Double] {
+  // Orthonormalise k = min(rows, cols) vectors of length m = max(rows, cols).
+  let m = Swift.max(rows, cols)
+  let k = Swift.min(rows, cols)
+  var q = [Double](repeating: 0, count: k * m)  // k vectors, each length m
+  for i in 0..<(k * m) { q[i] = rng.standardNormal() }
+  for j in 0..<k {
+    for _ in 0..<2 {  // re-orthogonalise once for numerical stability
+      for p in 0..<j {
+        var dot = 0.0
+        for t in 0..<m { dot += q[j * m + t] * q[p * m + t] }
+        for t in 0..<m { q[j * m + t] -= dot * q[p * m + t] }
+      }
+    }
+    var norm = 0.0
+    for t in 0..<m { norm += q[j * m + t] * q[j * m + t] }
+    norm = norm.squareRoot()
+    let inv = norm > 0 ? 1 / norm : 0
+    for t in 0..<m { q[j * m + t] *= inv }
+  }
+  var w = [Double](repeating: 0, count: rows * cols)
+  for r in 0..<rows {
+    for c in 0..<cols {
+      // rows >= cols: the columns of W are the k vectors; otherwise its rows.
+      w[r * cols + c] = rows >= cols ? q[c * m + r] : q[r * m + c]
+    }
+  }
+  return w
+}

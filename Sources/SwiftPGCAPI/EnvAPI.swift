@@ -1,0 +1,147 @@
+import CSwiftPG
+import SwiftPG
+
+@c @implementation
+public func swiftpg_env_list(
+  _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int, _ length_out: UnsafeMutablePointer<Int>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let lengthOut = try need(length_out, "length_out")
+    let text = Array(EnvironmentRegistry.ids.joined(separator: "\n").utf8)
+    lengthOut.pointee = text.count
+    try require(capacity >= 0, "capacity must be >= 0, got \(capacity)")
+    guard capacity > text.count else {
+      throw SwiftPGError(.bufferTooSmall, "the id list needs \(text.count + 1) bytes, capacity is \(capacity)")
+    }
+    let out = try need(buffer, "buffer")
+    for (i, byte) in text.enumerated() { out[i] = CChar(bitPattern: byte) }
+    out[text.count] = 0
+  }
+}
+
+@c @implementation
+public func swiftpg_env_create(
+  _ id: UnsafePointer<CChar>?, _ num_envs: Int32, _ seed: UInt64, _ env_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(env_out, "env_out")
+    let name = try cString(id, "id")
+    let env = try EnvironmentRegistry.make(name, count: Int(num_envs), seed: seed)
+    out.pointee = try envTable.insert(EnvObject(env))
+  }
+}
+
+@c @implementation
+public func swiftpg_env_destroy(_ env: UInt64) -> Int32 {
+  entry { () throws(SwiftPGError) in try envTable.remove(env) }
+}
+
+@c @implementation
+public func swiftpg_env_get_info(_ env: UInt64, _ info_out: UnsafeMutablePointer<swiftpg_env_info>?) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(info_out, "info_out")
+    try using(envTable, env) { (o) throws(SwiftPGError) in
+      let e = o.env
+      var info = swiftpg_env_info()
+      info.num_envs = Int32(e.count)
+      info.observation_size = Int32(e.observationSize)
+      info.state_size = Int32(e.stateSize)
+      switch e.actionSpace {
+      case .discrete(let n):
+        info.action_kind = SWIFTPG_ACTION_DISCRETE
+        info.num_actions = Int32(n)
+        info.action_size = 1
+      case .box(let low, _):
+        info.action_kind = SWIFTPG_ACTION_CONTINUOUS
+        info.num_actions = 0
+        info.action_size = Int32(low.count)
+      }
+      info.max_episode_steps = Int32(clamping: e.maxEpisodeSteps)
+      info.reward_threshold = e.rewardThreshold ?? .nan
+      out.pointee = info
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_env_observation_bounds(
+  _ env: UInt64, _ low_out: UnsafeMutablePointer<Double>?, _ high_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let low = try need(low_out, "low_out")
+    let high = try need(high_out, "high_out")
+    try using(envTable, env) { (o) throws(SwiftPGError) in
+      for (i, v) in o.env.observationLow.enumerated() { low[i] = v }
+      for (i, v) in o.env.observationHigh.enumerated() { high[i] = v }
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_env_reset(
+  _ env: UInt64, _ seed: UnsafePointer<UInt64>?, _ observations_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let obs = try need(observations_out, "observations_out")
+    try using(envTable, env) { (o) throws(SwiftPGError) in
+      if let seed { o.env.reseed(try need(seed, "seed").pointee) }
+      o.env.reset(observations: obs)
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_env_step(
+  _ env: UInt64, _ actions: UnsafeRawPointer?, _ observations_out: UnsafeMutablePointer<Double>?,
+  _ rewards_out: UnsafeMutablePointer<Double>?, _ terminated_out: UnsafeMutablePointer<UInt8>?,
+  _ truncated_out: UnsafeMutablePointer<UInt8>?, _ final_observations_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    guard let actions else { throw SwiftPGError(.nullPointer, "actions is NULL") }
+    let obs = try need(observations_out, "observations_out")
+    let rewards = try need(rewards_out, "rewards_out")
+    let terminated = try need(terminated_out, "terminated_out")
+    let truncated = try need(truncated_out, "truncated_out")
+    let final: UnsafeMutablePointer<Double>? =
+      if let f = final_observations_out { try need(f, "final_observations_out") } else { nil }
+    try using(envTable, env) { (o) throws(SwiftPGError) in
+      let alignment = if case .discrete = o.env.actionSpace { 4 } else { 8 }
+      try require(Int(bitPattern: actions) % alignment == 0, "actions is not aligned to \(alignment) bytes")
+      try o.env.validateActions(actions)
+      o.env.step(
+        actions: actions, observations: obs, rewards: rewards, terminated: terminated,
+        truncated: truncated, finalObservations: final)
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_env_get_state(_ env: UInt64, _ states_out: UnsafeMutablePointer<Double>?) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(states_out, "states_out")
+    try using(envTable, env) { (o) throws(SwiftPGError) in o.env.getStates(out) }
+  }
+}
+
+@c @implementation
+public func swiftpg_env_set_state(
+  _ env: UInt64, _ states: UnsafePointer<Double>?, _ observations_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let input = try need(states, "states")
+    let obs: UnsafeMutablePointer<Double>? =
+      if let p = observations_out { try need(p, "observations_out") } else { nil }
+    try using(envTable, env) { (o) throws(SwiftPGError) in
+      try o.env.setStates(input)
+      if let obs { o.env.observe(into: obs) }
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_env_get_elapsed_steps(_ env: UInt64, _ steps_out: UnsafeMutablePointer<Int32>?) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(steps_out, "steps_out")
+    try using(envTable, env) { (o) throws(SwiftPGError) in o.env.elapsedSteps(into: out) }
+  }
+}

@@ -1,0 +1,26 @@
+import CSwiftPG
+import SwiftPG
+
+@c @implementation
+public func swiftpg_abi_version(_ version_out: UnsafeMutablePointer<Int32>?) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try need(version_out, "version_out").pointee = SWIFTPG_ABI_VERSION
+  }
+}
+
+@c @implementation
+public func swiftpg_live_handles(_ kind: Int32, _ count_out: UnsafeMutablePointer<Int64>?) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(count_out, "count_out")
+    let env = envTable.liveCount
+    let policy = policyTable.liveCount
+    let algorithm = algorithmTable.liveCount
+    switch kind {
+    case SWIFTPG_KIND_ALL: out.pointee = Int64(env + policy + algorithm)
+    case SWIFTPG_KIND_ENV: out.pointee = Int64(env)
+    case SWIFTPG_KIND_POLICY: out.pointee = Int64(policy)
+    case SWIFTPG_KIND_ALGORITHM: out.pointee = Int64(algorithm)
+    default: throw .invalid("unknown handle kind \(kind); expected 0 (all), 1 (env), 2 (policy) or 3 (algorithm)")
+    }
+  }
+}

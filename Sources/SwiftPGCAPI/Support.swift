@@ -1,0 +1,92 @@
+import CSwiftPG
+import SwiftPG
+
+/// Runs an entry point's body: returns SWIFTPG_OK, or records the error's
+/// message as the thread's last error and returns its code.
+@inline(__always)
+func entry(_ body: () throws(SwiftPGError) -> Void) -> Int32 {
+  do {
+    try body()
+    spg_clear_last_error()
+    return StatusCode.ok.rawValue
+  } catch {
+    error.message.withCString { spg_set_last_error($0) }
+    return error.code.rawValue
+  }
+}
+
+/// Looks up `handle` in `table` and runs `body` with the object while
+/// holding its busy flag.
+@inline(__always)
+func using<T>(
+  _ table: HandleTable<T>, _ handle: UInt64, _ body: (T) throws(SwiftPGError) -> Void
+) throws(SwiftPGError) {
+  let guarded = try table.get(handle)
+  guard guarded.tryAcquire() else {
+    throw SwiftPGError(.busy, "\(table.kind.name) handle \(hex(handle)) is in use by another thread")
+  }
+  defer { guarded.release() }
+  try body(guarded.object)
+}
+
+/// Acquires several guarded objects (all or none) for the duration of `body`.
+func usingAll(_ objects: [(acquire: () -> Bool, release: () -> Void, name: String)], _ body: () throws(SwiftPGError) -> Void)
+  throws(SwiftPGError)
+{
+  var taken = 0
+  defer { for i in 0..<taken { objects[i].release() } }
+  for o in objects {
+    guard o.acquire() else { throw SwiftPGError(.busy, "the \(o.name) is in use by another thread") }
+    taken += 1
+  }
+  try body()
+}
+
+/// Unwraps a required pointer argument, checking its alignment.
+@inline(__always)
+func need<T>(_ p: UnsafePointer<T>?, _ name: String) throws(SwiftPGError) -> UnsafePointer<T> {
+  guard let p else { throw SwiftPGError(.nullPointer, "\(name) is NULL") }
+  guard Int(bitPattern: p) % MemoryLayout<T>.alignment == 0 else {
+    throw .invalid("\(name) is not aligned to \(MemoryLayout<T>.alignment) bytes")
+  }
+  return p
+}
+
+@inline(__always)
+func need<T>(_ p: UnsafeMutablePointer<T>?, _ name: String) throws(SwiftPGError) -> UnsafeMutablePointer<T> {
+  guard let p else { throw SwiftPGError(.nullPointer, "\(name) is NULL") }
+  guard Int(bitPattern: p) % MemoryLayout<T>.alignment == 0 else {
+    throw .invalid("\(name) is not aligned to \(MemoryLayout<T>.alignment) bytes")
+  }
+  return p
+}
+
+/// Reads a NUL-terminated UTF-8 string of at most `limit` bytes.
+func cString(_ p: UnsafePointer<CChar>?, _ name: String, limit: Int = 256) throws(SwiftPGError) -> String {
+  guard let p else { throw SwiftPGError(.nullPointer, "\(name) is NULL") }
+  var n = 0
+  while n < limit && p[n] != 0 { n += 1 }
+  guard n < limit else { throw .invalid("\(name) is longer than \(limit - 1) bytes or not NUL-terminated") }
+  let bytes = UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self)
+  guard let s = String(validating: UnsafeBufferPointer(start: bytes, count: n), as: UTF8.self) else {
+    throw .invalid("\(name) is not valid UTF-8")
+  }
+  return s
+}
+
+/// Checks a batch size from C: 0 ≤ batch ≤ 2^26 (and, if positive, that
+/// `batch * width` does not overflow).
+func checkBatch(_ batch: Int64, width: Int, _ name: String = "batch") throws(SwiftPGError) -> Int {
+  try require(batch >= 0, "\(name) must be >= 0, got \(batch)")
+  try require(batch <= 1 << 26, "\(name) \(batch) exceeds 2^26", code: .tooLarge)
+  _ = try checkedProduct(Int(batch), width, name)
+  return Int(batch)
+}
+
+/// Throws `.notFinite` naming the first non-finite value of `p[0..<count]`.
+func requireFinite(_ p: UnsafePointer<Double>, _ count: Int, _ name: String, width: Int = 1) throws(SwiftPGError) {
+  for i in 0..<count where !p[i].isFinite {
+    let position = width > 1 ? "[\(i / width), \(i % width)]" : "[\(i)]"
+    throw SwiftPGError(.notFinite, "\(name)\(position) is \(p[i]); values must be finite")
+  }
+}

@@ -1,0 +1,43 @@
+import Testing
+
+@testable import SwiftPG
+
+@Suite struct AdamTests {
+  /// With bias correction the first step is lr · g / (|g| + ε') ≈ ±lr.
+  @Test func firstStepIsLearningRateTimesSign() throws {
+    var adam = try Adam(parameterCount: 3, learningRate: 0.1, epsilon: 1e-12)
+    var p: [Double] = [0, 0, 0]
+    adam.step(&p, gradient: [2, -0.5, 0], ascend: true)
+    #expect(abs(p[0] - 0.1) < 1e-9 && abs(p[1] + 0.1) < 1e-9 && p[2] == 0)
+    var q: [Double] = [0]
+    var descent = try Adam(parameterCount: 1, learningRate: 0.1)
+    descent.step(&q, gradient: [3], ascend: false)
+    #expect(q[0] < 0)
+  }
+
+  /// Minimises a quadratic.
+  @Test func minimisesQuadratic() throws {
+    var adam = try Adam(parameterCount: 2, learningRate: 0.05)
+    var p: [Double] = [3, -2]
+    for _ in 0..<2000 {
+      adam.step(&p, gradient: [2 * (p[0] - 1), 2 * (p[1] + 1)], ascend: false)
+    }
+    #expect(abs(p[0] - 1) < 1e-3 && abs(p[1] + 1) < 1e-3)
+  }
+
+  @Test func invalidHyperparameters() {
+    #expect(throws: SwiftPGError.self) { try Adam(parameterCount: 1, learningRate: -1) }
+    #expect(throws: SwiftPGError.self) { try Adam(parameterCount: 1, learningRate: 0.1, beta1: 1) }
+    #expect(throws: SwiftPGError.self) { try Adam(parameterCount: 1, learningRate: .nan) }
+  }
+
+  @Test func scaleGradientLimitsNorm() {
+    var g: [Double] = [3, 4]
+    let norm = scaleGradient(&g, maxNorm: 1)
+    #expect(norm == 5)
+    #expect(abs(g[0] - 0.6) < 1e-15 && abs(g[1] - 0.8) < 1e-15)
+    var h: [Double] = [0.3, 0.4]
+    scaleGradient(&h, maxNorm: 1)
+    #expect(h == [0.3, 0.4])
+  }
+}

@@ -1,0 +1,86 @@
+import CSwiftPG
+import Testing
+
+@testable import SwiftPG
+@testable import SwiftPGCAPI
+
+@Suite struct HandleTableTests {
+  final class Thing {}
+
+  @Test func staleAndWrongKindHandlesAreRefused() throws {
+    let table = HandleTable<Thing>(kind: .policy)
+    let h = try table.insert(Thing())
+    #expect(throws: Never.self) { try table.get(h) }
+    try table.remove(h)
+    #expect(throws: SwiftPGError.self) { try table.get(h) }
+    #expect(throws: SwiftPGError.self) { try table.remove(h) }
+    // The slot is reused with a new generation; the old handle stays dead.
+    let h2 = try table.insert(Thing())
+    #expect(h2 != h && (h2 & 0xFFFF_FFFF) == (h & 0xFFFF_FFFF))
+    #expect(throws: SwiftPGError.self) { try table.get(h) }
+    #expect(throws: SwiftPGError.self) { try table.get(0) }
+    let envKind = (h2 & ~(UInt64(0xFF) << 56)) | (HandleKind.env.rawValue << 56)
+    #expect(throws: SwiftPGError.self) { try table.get(envKind) }
+    #expect(throws: SwiftPGError.self) { try table.get(0xDEAD_BEEF) }
+    #expect(throws: SwiftPGError.self) { try table.get(UInt64.max) }
+    #expect(table.liveCount == 1)
+  }
+
+  /// Concurrent inserts and removes from several threads keep the count right.
+  @Test func concurrentUse() async throws {
+    let table = HandleTable<Thing>(kind: .env)
+    await withTaskGroup(of: Void.self) { group in
+      for _ in 0..<8 {
+        group.addTask {
+          for _ in 0..<2000 {
+            guard let h = try? table.insert(Thing()) else { continue }
+            _ = try? table.get(h)
+            try? table.remove(h)
+          }
+        }
+      }
+    }
+    #expect(table.liveCount == 0)
+  }
+
+  @Test func statusCodesMatchTheHeader() {
+    #expect(StatusCode.ok.rawValue == SWIFTPG_OK)
+    #expect(StatusCode.invalidArgument.rawValue == SWIFTPG_ERR_INVALID_ARGUMENT)
+    #expect(StatusCode.nullPointer.rawValue == SWIFTPG_ERR_NULL_POINTER)
+    #expect(StatusCode.badHandle.rawValue == SWIFTPG_ERR_BAD_HANDLE)
+    #expect(StatusCode.outOfRange.rawValue == SWIFTPG_ERR_OUT_OF_RANGE)
+    #expect(StatusCode.unknownID.rawValue == SWIFTPG_ERR_UNKNOWN_ID)
+    #expect(StatusCode.tooLarge.rawValue == SWIFTPG_ERR_TOO_LARGE)
+    #expect(StatusCode.busy.rawValue == SWIFTPG_ERR_BUSY)
+    #expect(StatusCode.notFinite.rawValue == SWIFTPG_ERR_NOT_FINITE)
+    #expect(StatusCode.bufferTooSmall.rawValue == SWIFTPG_ERR_BUFFER_TOO_SMALL)
+    #expect(StatusCode.numerical.rawValue == SWIFTPG_ERR_NUMERICAL)
+    #expect(StatusCode.internalError.rawValue == SWIFTPG_ERR_INTERNAL)
+    #expect(BaselineKind.none.rawValue == SWIFTPG_BASELINE_NONE)
+    #expect(BaselineKind.mean.rawValue == SWIFTPG_BASELINE_MEAN)
+    #expect(Activation.tanh.rawValue == SWIFTPG_ACTIVATION_TANH)
+    #expect(Activation.relu.rawValue == SWIFTPG_ACTIVATION_RELU)
+  }
+
+  /// The C entry points report errors through status and last error.
+  @Test func entryPointsReportErrors() {
+    var h: UInt64 = 0
+    #expect(swiftpg_env_create("NoSuchEnv-v9", 1, 0, &h) == SWIFTPG_ERR_UNKNOWN_ID)
+    #expect(String(cString: swiftpg_last_error()).contains("NoSuchEnv-v9"))
+    #expect(swiftpg_env_create("CartPole-v1", 0, 0, &h) == SWIFTPG_ERR_INVALID_ARGUMENT)
+    #expect(swiftpg_env_create(nil, 1, 0, &h) == SWIFTPG_ERR_NULL_POINTER)
+    #expect(swiftpg_env_create("CartPole-v1", 2, 0, &h) == SWIFTPG_OK)
+    #expect(String(cString: swiftpg_last_error()) == "")
+    var actions: [Int32] = [0, 7]
+    var obs = [Double](repeating: 0, count: 8)
+    var rew = [0.0, 0.0]
+    var term: [UInt8] = [0, 0]
+    var trunc: [UInt8] = [0, 0]
+    #expect(swiftpg_env_step(h, &actions, &obs, &rew, &term, &trunc, nil) == SWIFTPG_ERR_OUT_OF_RANGE)
+    actions = [0, 1]
+    #expect(swiftpg_env_step(h, &actions, &obs, &rew, &term, &trunc, nil) == SWIFTPG_OK)
+    #expect(swiftpg_env_destroy(h) == SWIFTPG_OK)
+    #expect(swiftpg_env_step(h, &actions, &obs, &rew, &term, &trunc, nil) == SWIFTPG_ERR_BAD_HANDLE)
+    #expect(swiftpg_env_destroy(h) == SWIFTPG_ERR_BAD_HANDLE)
+  }
+}

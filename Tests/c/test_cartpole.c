@@ -1,0 +1,141 @@
+/* A C program that uses only Include/swiftpg.h and libswiftpg.so: creates a
+ * CartPole batch, steps it, reads results, checks errors, destroys it. */
+#include "swiftpg.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(cond, ...)                                            \
+  do {                                                              \
+    checks++;                                                       \
+    if (!(cond)) {                                                  \
+      failures++;                                                   \
+      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+      fprintf(stderr, __VA_ARGS__);                                 \
+      fprintf(stderr, "\n");                                        \
+    }                                                               \
+  } while (0)
+
+#define N 4
+
+static void test_env(void) {
+  int32_t version = 0;
+  CHECK(swiftpg_abi_version(&version) == SWIFTPG_OK && version == SWIFTPG_ABI_VERSION, "abi %d", version);
+
+  size_t length = 0;
+  char ids[256];
+  CHECK(swiftpg_env_list(ids, sizeof ids, &length) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  CHECK(strstr(ids, "CartPole-v1") != NULL, "ids: %s", ids);
+  CHECK(swiftpg_env_list(ids, 3, &length) == SWIFTPG_ERR_BUFFER_TOO_SMALL, "small buffer");
+
+  uint64_t env = 0;
+  CHECK(swiftpg_env_create("CartPole-v1", N, 0, &env) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  CHECK(env != 0, "handle");
+  swiftpg_env_info info;
+  CHECK(swiftpg_env_get_info(env, &info) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  CHECK(info.num_envs == N && info.observation_size == 4 && info.state_size == 4, "sizes");
+  CHECK(info.action_kind == SWIFTPG_ACTION_DISCRETE && info.num_actions == 2, "action space");
+  CHECK(info.max_episode_steps == 500 && info.reward_threshold == 475.0, "limits");
+
+  double obs[N * 4], final_obs[N * 4], rewards[N];
+  uint8_t terminated[N], truncated[N];
+  int32_t actions[N];
+  uint64_t seed = 0;
+  CHECK(swiftpg_env_reset(env, &seed, obs) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  /* Gymnasium's CartPole-v1 reset(seed=0), bit for bit. */
+  CHECK(obs[0] == 0.013696168732145436 && obs[3] == -0.04834723644714709, "reset obs %.17g", obs[0]);
+
+  int episodes = 0;
+  double total_reward = 0;
+  for (int t = 0; t < 2000; t++) {
+    for (int i = 0; i < N; i++) actions[i] = (t + i) % 2;
+    int32_t status = swiftpg_env_step(env, actions, obs, rewards, terminated, truncated, final_obs);
+    CHECK(status == SWIFTPG_OK, "step %d: %s", t, swiftpg_last_error());
+    for (int i = 0; i < N; i++) {
+      total_reward += rewards[i];
+      if (terminated[i] || truncated[i]) episodes++;
+      CHECK(fabs(obs[4 * i]) <= 4.8, "obs in bounds");
+    }
+  }
+  CHECK(total_reward == 2000.0 * N, "reward is 1 per step, got %g", total_reward);
+  CHECK(episodes > 0, "episodes ended");
+
+  /* Physics state round trip. */
+  double states[N * 4] = {0};
+  states[2] = 0.01;
+  CHECK(swiftpg_env_set_state(env, states, obs) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  actions[0] = 1;
+  CHECK(swiftpg_env_step(env, actions, obs, rewards, terminated, truncated, NULL) == SWIFTPG_OK, "step");
+  CHECK(swiftpg_env_get_state(env, states) == SWIFTPG_OK, "get state");
+  CHECK(fabs(states[1] - 0.19497711953185476) < 1e-15, "golden x_dot %.17g", states[1]);
+
+  /* Bad input is refused with a status and a message, never a crash. */
+  actions[1] = 2;
+  CHECK(swiftpg_env_step(env, actions, obs, rewards, terminated, truncated, NULL) == SWIFTPG_ERR_OUT_OF_RANGE,
+        "action 2");
+  CHECK(strstr(swiftpg_last_error(), "instance 1") != NULL, "message: %s", swiftpg_last_error());
+  actions[1] = 0;
+  CHECK(swiftpg_env_step(env, NULL, obs, rewards, terminated, truncated, NULL) == SWIFTPG_ERR_NULL_POINTER,
+        "null actions");
+  states[5] = NAN;
+  CHECK(swiftpg_env_set_state(env, states, NULL) == SWIFTPG_ERR_NOT_FINITE, "nan state");
+  CHECK(swiftpg_env_create("CartPole-v1", 0, 0, &env) == SWIFTPG_ERR_INVALID_ARGUMENT, "zero envs");
+  CHECK(swiftpg_env_create("NoSuchEnv-v0", 1, 0, &env) == SWIFTPG_ERR_UNKNOWN_ID, "unknown id");
+  CHECK(strcmp(swiftpg_status_string(SWIFTPG_ERR_BAD_HANDLE), "bad handle") == 0, "status string");
+
+  int64_t live = -1;
+  CHECK(swiftpg_live_handles(SWIFTPG_KIND_ENV, &live) == SWIFTPG_OK && live == 1, "live %lld", (long long)live);
+  CHECK(swiftpg_env_destroy(env) == SWIFTPG_OK, "destroy");
+  CHECK(swiftpg_env_step(env, actions, obs, rewards, terminated, truncated, NULL) == SWIFTPG_ERR_BAD_HANDLE,
+        "destroyed handle");
+  CHECK(swiftpg_env_destroy(env) == SWIFTPG_ERR_BAD_HANDLE, "double destroy");
+  CHECK(swiftpg_env_destroy(0) == SWIFTPG_ERR_BAD_HANDLE, "zero handle");
+  CHECK(swiftpg_env_destroy(0x0123456789abcdefULL) == SWIFTPG_ERR_BAD_HANDLE, "garbage handle");
+  CHECK(swiftpg_live_handles(SWIFTPG_KIND_ALL, &live) == SWIFTPG_OK && live == 0, "no leaks");
+}
+
+static void test_reinforce(void) {
+  uint64_t env = 0, policy = 0, algo = 0;
+  CHECK(swiftpg_env_create("CartPole-v1", 8, 1, &env) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  int32_t hidden[2] = {32, 32};
+  CHECK(swiftpg_policy_create_softmax(4, 2, hidden, 2, SWIFTPG_ACTIVATION_TANH, 0.01, 1, &policy) == SWIFTPG_OK,
+        "%s", swiftpg_last_error());
+  /* A policy handle is not an environment handle. */
+  CHECK(swiftpg_env_destroy(policy) == SWIFTPG_ERR_BAD_HANDLE, "wrong kind");
+  swiftpg_reinforce_config config;
+  CHECK(swiftpg_reinforce_default_config(&config) == SWIFTPG_OK, "defaults");
+  config.gamma = 2.0;
+  CHECK(swiftpg_reinforce_create(env, policy, &config, &algo) == SWIFTPG_ERR_INVALID_ARGUMENT, "gamma 2");
+  config.gamma = 0.99;
+  config.steps_per_iteration = 2000;
+  CHECK(swiftpg_reinforce_create(env, policy, &config, &algo) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  swiftpg_iteration_stats stats;
+  double first = 0;
+  for (int k = 0; k < 20; k++) {
+    CHECK(swiftpg_reinforce_iterate(algo, &stats) == SWIFTPG_OK, "%s", swiftpg_last_error());
+    if (k == 0) first = stats.mean_return;
+  }
+  CHECK(stats.mean_return > 2 * first, "learning: %g -> %g", first, stats.mean_return);
+  double returns[5];
+  int32_t lengths[5];
+  CHECK(swiftpg_policy_evaluate(policy, env, 5, 1, 7, returns, lengths) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  CHECK(returns[0] == (double)lengths[0], "return equals length on CartPole");
+  /* The learner keeps the env and policy alive after their handles go. */
+  CHECK(swiftpg_env_destroy(env) == SWIFTPG_OK && swiftpg_policy_destroy(policy) == SWIFTPG_OK, "destroy");
+  CHECK(swiftpg_reinforce_iterate(algo, &stats) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  CHECK(swiftpg_algorithm_destroy(algo) == SWIFTPG_OK, "destroy algo");
+  int64_t live = -1;
+  CHECK(swiftpg_live_handles(SWIFTPG_KIND_ALL, &live) == SWIFTPG_OK && live == 0, "no leaks: %lld", (long long)live);
+}
+
+int main(void) {
+  test_env();
+  test_reinforce();
+  printf("%d passed, %d failed\n", checks - failures, failures);
+  return failures == 0 ? 0 : 1;
+}

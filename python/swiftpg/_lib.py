@@ -1,0 +1,273 @@
+"""Loads libswiftpg.so, declares every C signature once, and turns status
+codes into Python exceptions.
+
+Lookup order for the library: the ``SWIFTPG_LIBRARY`` environment variable
+(a path), then ``libswiftpg.so`` inside this package directory.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from ctypes import (
+    POINTER,
+    Structure,
+    c_char_p,
+    c_double,
+    c_int32,
+    c_int64,
+    c_size_t,
+    c_uint64,
+    c_void_p,
+)
+
+ABI_VERSION = 1
+
+# --- status codes (Include/swiftpg.h) -------------------------------------
+OK = 0
+ERR_INVALID_ARGUMENT = -1
+ERR_NULL_POINTER = -2
+ERR_BAD_HANDLE = -3
+ERR_OUT_OF_RANGE = -4
+ERR_UNKNOWN_ID = -5
+ERR_TOO_LARGE = -6
+ERR_BUSY = -7
+ERR_NOT_FINITE = -8
+ERR_BUFFER_TOO_SMALL = -9
+ERR_NUMERICAL = -10
+ERR_INTERNAL = -99
+
+KIND_ALL, KIND_ENV, KIND_POLICY, KIND_ALGORITHM = 0, 1, 2, 3
+ACTION_DISCRETE, ACTION_CONTINUOUS = 0, 1
+ACTIVATION = {"tanh": 0, "relu": 1}
+BASELINE = {"none": 0, "mean": 1}
+
+
+class SwiftPGError(Exception):
+    """Base class of every error raised by swiftpg. ``status`` is the C
+    status code (negative) or None for errors detected in Python."""
+
+    status: int | None = None
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class InvalidArgumentError(SwiftPGError, ValueError):
+    """An argument has a value outside its domain (including NaN/inf values,
+    out-of-range actions and unknown ids)."""
+
+
+class UnknownEnvironmentError(InvalidArgumentError):
+    """No environment is registered under this id."""
+
+
+class NotFiniteError(InvalidArgumentError):
+    """A NaN or infinite value was passed where a finite one is required."""
+
+
+class BadHandleError(SwiftPGError, RuntimeError):
+    """The object was closed/destroyed, or the handle is not valid."""
+
+
+class ClosedError(BadHandleError):
+    """The object was closed; create a new one."""
+
+
+class BusyError(SwiftPGError, RuntimeError):
+    """Another thread is using this object right now."""
+
+
+class NumericalError(SwiftPGError, FloatingPointError):
+    """A computation produced NaN or infinity (e.g. diverging training)."""
+
+
+class InternalError(SwiftPGError, RuntimeError):
+    """A bug in swiftpg. Please report it with the message."""
+
+
+_EXCEPTIONS = {
+    ERR_INVALID_ARGUMENT: InvalidArgumentError,
+    ERR_NULL_POINTER: InvalidArgumentError,
+    ERR_BAD_HANDLE: BadHandleError,
+    ERR_OUT_OF_RANGE: InvalidArgumentError,
+    ERR_UNKNOWN_ID: UnknownEnvironmentError,
+    ERR_TOO_LARGE: InvalidArgumentError,
+    ERR_BUSY: BusyError,
+    ERR_NOT_FINITE: NotFiniteError,
+    ERR_BUFFER_TOO_SMALL: InvalidArgumentError,
+    ERR_NUMERICAL: NumericalError,
+    ERR_INTERNAL: InternalError,
+}
+
+
+# --- structs -----------------------------------------------------------------
+class EnvInfo(Structure):
+    _fields_ = [
+        ("num_envs", c_int32),
+        ("observation_size", c_int32),
+        ("state_size", c_int32),
+        ("action_kind", c_int32),
+        ("num_actions", c_int32),
+        ("action_size", c_int32),
+        ("max_episode_steps", c_int32),
+        ("reserved", c_int32),
+        ("reward_threshold", c_double),
+    ]
+
+
+class ReinforceConfigC(Structure):
+    _fields_ = [
+        ("steps_per_iteration", c_int32),
+        ("baseline", c_int32),
+        ("normalize_weights", c_int32),
+        ("reserved", c_int32),
+        ("gamma", c_double),
+        ("learning_rate", c_double),
+        ("adam_beta1", c_double),
+        ("adam_beta2", c_double),
+        ("adam_epsilon", c_double),
+        ("max_grad_norm", c_double),
+        ("seed", c_uint64),
+    ]
+
+
+class IterationStatsC(Structure):
+    _fields_ = [
+        ("iteration", c_int64),
+        ("env_steps", c_int64),
+        ("total_env_steps", c_int64),
+        ("episodes", c_int32),
+        ("reserved", c_int32),
+        ("mean_return", c_double),
+        ("std_return", c_double),
+        ("min_return", c_double),
+        ("max_return", c_double),
+        ("mean_length", c_double),
+        ("entropy", c_double),
+        ("grad_norm", c_double),
+        ("surrogate", c_double),
+        ("seconds", c_double),
+    ]
+
+
+# --- loading -------------------------------------------------------------
+def _library_path() -> str:
+    override = os.environ.get("SWIFTPG_LIBRARY")
+    if override:
+        if not os.path.isfile(override):
+            raise ImportError(f"SWIFTPG_LIBRARY={override!r} does not name a file")
+        return override
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "libswiftpg.so")
+    if os.path.isfile(here):
+        return here
+    raise ImportError(
+        "libswiftpg.so not found in the swiftpg package directory "
+        f"({os.path.dirname(here)}). Build it with `make lib` at the top of the "
+        "swiftpg repository, or set SWIFTPG_LIBRARY to its path."
+    )
+
+
+LIBRARY_PATH = _library_path()
+lib = ctypes.CDLL(LIBRARY_PATH)
+
+u64, i32, i64, vp, dp = c_uint64, c_int32, c_int64, c_void_p, POINTER(c_double)
+
+_SIGNATURES = {
+    # name: (argtypes) — every function returns int32 status unless listed below
+    "swiftpg_abi_version": [POINTER(c_int32)],
+    "swiftpg_live_handles": [i32, POINTER(c_int64)],
+    "swiftpg_env_list": [c_char_p, c_size_t, POINTER(c_size_t)],
+    "swiftpg_env_create": [c_char_p, i32, u64, POINTER(c_uint64)],
+    "swiftpg_env_destroy": [u64],
+    "swiftpg_env_get_info": [u64, POINTER(EnvInfo)],
+    "swiftpg_env_observation_bounds": [u64, vp, vp],
+    "swiftpg_env_reset": [u64, POINTER(c_uint64), vp],
+    "swiftpg_env_step": [u64, vp, vp, vp, vp, vp, vp],
+    "swiftpg_env_get_state": [u64, vp],
+    "swiftpg_env_set_state": [u64, vp, vp],
+    "swiftpg_env_get_elapsed_steps": [u64, vp],
+    "swiftpg_policy_create_softmax": [i32, i32, vp, i32, i32, c_double, u64, POINTER(c_uint64)],
+    "swiftpg_policy_destroy": [u64],
+    "swiftpg_policy_get_sizes": [u64, POINTER(c_int32), POINTER(c_int32), POINTER(c_int64)],
+    "swiftpg_policy_get_params": [u64, vp, i64],
+    "swiftpg_policy_set_params": [u64, vp, i64],
+    "swiftpg_policy_seed": [u64, u64],
+    "swiftpg_policy_sample": [u64, vp, i64, i32, vp],
+    "swiftpg_policy_probabilities": [u64, vp, i64, vp],
+    "swiftpg_policy_log_prob": [u64, vp, vp, i64, vp],
+    "swiftpg_policy_entropy": [u64, vp, i64, vp],
+    "swiftpg_policy_score_gradient": [u64, vp, vp, vp, i64, vp],
+    "swiftpg_policy_evaluate": [u64, u64, i32, i32, u64, vp, vp],
+    "swiftpg_reinforce_default_config": [POINTER(ReinforceConfigC)],
+    "swiftpg_reinforce_create": [u64, u64, POINTER(ReinforceConfigC), POINTER(c_uint64)],
+    "swiftpg_reinforce_iterate": [u64, POINTER(IterationStatsC)],
+    "swiftpg_algorithm_destroy": [u64],
+}
+
+for _name, _args in _SIGNATURES.items():
+    _fn = getattr(lib, _name)
+    _fn.argtypes = _args
+    _fn.restype = c_int32
+
+lib.swiftpg_status_string.argtypes = [c_int32]
+lib.swiftpg_status_string.restype = c_char_p
+lib.swiftpg_last_error.argtypes = []
+lib.swiftpg_last_error.restype = c_char_p
+
+#: Names of every C function this module declares (checked against the header).
+DECLARED = sorted(list(_SIGNATURES) + ["swiftpg_status_string", "swiftpg_last_error"])
+
+
+def error_for(status: int) -> SwiftPGError:
+    """The exception for a failed call, with the thread's last-error message."""
+    detail = lib.swiftpg_last_error().decode("utf-8", "replace")
+    name = lib.swiftpg_status_string(status).decode()
+    cls = _EXCEPTIONS.get(status, SwiftPGError)
+    return cls(detail or name, status)
+
+
+def check(status: int) -> None:
+    """Raises the matching exception unless ``status`` is OK."""
+    if status != OK:
+        raise error_for(status)
+
+
+def call(name: str, *args) -> None:
+    """Calls ``swiftpg_<name>`` and raises on failure."""
+    status = getattr(lib, "swiftpg_" + name)(*args)
+    if status != OK:
+        raise error_for(status)
+
+
+def abi_version() -> int:
+    v = c_int32()
+    check(lib.swiftpg_abi_version(ctypes.byref(v)))
+    return v.value
+
+
+def live_handles(kind: int = KIND_ALL) -> int:
+    """Number of live native objects (for leak checks)."""
+    n = c_int64()
+    check(lib.swiftpg_live_handles(kind, ctypes.byref(n)))
+    return n.value
+
+
+def env_ids() -> list[str]:
+    """The ids of the environments swiftpg implements."""
+    length = c_size_t()
+    status = lib.swiftpg_env_list(None, 0, ctypes.byref(length))
+    if status not in (OK, ERR_BUFFER_TOO_SMALL):
+        raise error_for(status)
+    buf = ctypes.create_string_buffer(length.value + 1)
+    check(lib.swiftpg_env_list(buf, len(buf), ctypes.byref(length)))
+    text = buf.value.decode()
+    return text.split("\n") if text else []
+
+
+if abi_version() != ABI_VERSION:
+    raise ImportError(
+        f"{LIBRARY_PATH} has ABI version {abi_version()}, this package expects {ABI_VERSION}; "
+        "rebuild it with `make lib`"
+    )

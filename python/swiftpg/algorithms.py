@@ -1,0 +1,203 @@
+"""Training algorithms. Each iteration is one call into Swift (collect,
+estimate, update); Python drives the loop, so progress output, callbacks,
+early stopping and Ctrl-C work as usual.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import math
+import weakref
+from dataclasses import dataclass, field
+from typing import Callable
+
+from . import _lib
+from ._arrays import DTypeError, as_count, as_seed
+from ._lib import ClosedError, InvalidArgumentError, lib
+from .envs import VectorEnv
+from .policies import SoftmaxPolicy
+
+__all__ = ["ReinforceConfig", "IterationStats", "REINFORCE"]
+
+
+@dataclass
+class ReinforceConfig:
+    """Configuration of :class:`REINFORCE` (defaults solve CartPole-v1)."""
+
+    #: Minimum transitions per update; whole episodes are collected.
+    steps_per_iteration: int = 5000
+    #: Baseline subtracted from the reward-to-go: "mean" (batch mean) or "none".
+    baseline: str = "mean"
+    #: Divide the weights ψ by their standard deviation.
+    normalize_weights: bool = True
+    #: Discount γ ∈ [0, 1] of the reward-to-go.
+    gamma: float = 0.99
+    #: Adam step size.
+    learning_rate: float = 0.01
+    #: Adam β₁, β₂ and ε.
+    adam_beta1: float = 0.9
+    adam_beta2: float = 0.999
+    adam_epsilon: float = 1e-8
+    #: Rescale the gradient to this L2 norm when longer; 0 disables.
+    max_grad_norm: float = 0.0
+    #: Seeds the learner's action sampling.
+    seed: int = 0
+
+    def to_c(self) -> _lib.ReinforceConfigC:
+        if self.baseline not in _lib.BASELINE:
+            raise InvalidArgumentError(f"baseline must be one of {sorted(_lib.BASELINE)}, got {self.baseline!r}")
+        c = _lib.ReinforceConfigC()
+        c.steps_per_iteration = as_count(self.steps_per_iteration, "steps_per_iteration")
+        c.baseline = _lib.BASELINE[self.baseline]
+        c.normalize_weights = int(bool(self.normalize_weights))
+        for name in ("gamma", "learning_rate", "adam_beta1", "adam_beta2", "adam_epsilon", "max_grad_norm"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise DTypeError(f"{name} must be a number, got {value!r}")
+            setattr(c, name, float(value))
+        c.seed = as_seed(self.seed)
+        return c
+
+    def replace(self, **changes) -> "ReinforceConfig":
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise InvalidArgumentError(f"unknown REINFORCE config field(s): {', '.join(sorted(unknown))}")
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass
+class IterationStats:
+    """What one training iteration did."""
+
+    iteration: int
+    env_steps: int
+    total_env_steps: int
+    episodes: int
+    mean_return: float
+    std_return: float
+    min_return: float
+    max_return: float
+    mean_length: float
+    entropy: float
+    grad_norm: float
+    surrogate: float
+    seconds: float
+    #: Environment steps per second of this iteration (collection + update).
+    steps_per_second: float = field(default=0.0)
+
+    @classmethod
+    def from_c(cls, c: _lib.IterationStatsC) -> "IterationStats":
+        values = {f.name: getattr(c, f.name) for f in dataclasses.fields(cls) if f.name != "steps_per_second"}
+        stats = cls(**values)
+        stats.steps_per_second = stats.env_steps / stats.seconds if stats.seconds > 0 else math.inf
+        return stats
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _destroy_algorithm(handle: int) -> None:
+    lib.swiftpg_algorithm_destroy(handle)
+
+
+class REINFORCE:
+    """REINFORCE (Williams 1992) with reward-to-go and a mean baseline.
+
+    Each :meth:`iterate` collects whole episodes from ``env`` until
+    ``steps_per_iteration`` transitions, computes ψ_t = G_t − b with
+    G_t = Σ_{k≥t} γ^{k−t} r_k and b the batch mean, divides ψ by its standard
+    deviation (``normalize_weights``), and takes one Adam step along
+    ĝ = (1/M) Σ_t ψ_t ∇ log π(a_t|s_t).
+
+    Like most implementations it drops the γ^t factor of the exact discounted
+    policy gradient (with γ = 1 the estimator is the unbiased one), and it
+    treats time-limit truncation as the end of the episode.
+
+    ``env``: an environment id or a :class:`swiftpg.VectorEnv` (discrete
+    actions). ``policy``: a :class:`SoftmaxPolicy`; by default a 32×32 tanh
+    MLP seeded from ``config.seed``.
+    """
+
+    def __init__(
+        self,
+        env,
+        policy: SoftmaxPolicy | None = None,
+        config: ReinforceConfig | None = None,
+        *,
+        num_envs: int = 8,
+        hidden_sizes=(32, 32),
+    ):
+        self.config = config or ReinforceConfig()
+        if not isinstance(self.config, ReinforceConfig):
+            raise DTypeError(f"config must be a ReinforceConfig, got {type(self.config).__name__}")
+        cfg = self.config.to_c()
+        if isinstance(env, str):
+            env = VectorEnv(env, as_count(num_envs, "num_envs", 1, 4096), seed=cfg.seed)
+        elif not isinstance(env, VectorEnv):
+            raise DTypeError(f"env must be an environment id or a swiftpg.VectorEnv, got {type(env).__name__}")
+        if policy is None:
+            policy = SoftmaxPolicy.for_env(env, hidden_sizes=hidden_sizes, seed=cfg.seed)
+        elif not isinstance(policy, SoftmaxPolicy):
+            raise DTypeError(f"policy must be a SoftmaxPolicy, got {type(policy).__name__}")
+        self.env = env
+        self.policy = policy
+        handle = ctypes.c_uint64()
+        _lib.call("reinforce_create", env.handle, policy.handle, ctypes.byref(cfg), ctypes.byref(handle))
+        self._handle = handle.value
+        self._finalizer = weakref.finalize(self, _destroy_algorithm, self._handle)
+        self.history: list[IterationStats] = []
+
+    @property
+    def handle(self) -> int:
+        if not self._finalizer.alive:
+            raise ClosedError("this REINFORCE learner is closed")
+        return self._handle
+
+    def close(self) -> None:
+        """Frees the native learner (not the env or policy); idempotent."""
+        self._finalizer()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def total_env_steps(self) -> int:
+        return self.history[-1].total_env_steps if self.history else 0
+
+    def iterate(self) -> IterationStats:
+        """One iteration (collect, estimate, update) in Swift."""
+        c = _lib.IterationStatsC()
+        _lib.call("reinforce_iterate", self.handle, ctypes.byref(c))
+        stats = IterationStats.from_c(c)
+        self.history.append(stats)
+        return stats
+
+    def train(
+        self,
+        total_env_steps: int,
+        callback: Callable[[IterationStats], bool | None] | None = None,
+        stop_at_return: float | None = None,
+    ) -> list[IterationStats]:
+        """Iterates until ``total_env_steps`` transitions were used.
+        ``callback(stats)`` runs after each iteration; returning True stops.
+        ``stop_at_return``: stop once the training mean return of two
+        consecutive iterations reaches it."""
+        total_env_steps = as_count(total_env_steps, "total_env_steps", 1, 2**62)
+        start = len(self.history)
+        while self.total_env_steps < total_env_steps:
+            stats = self.iterate()
+            if callback is not None and callback(stats):
+                break
+            recent = self.history[start:][-2:]
+            if (stop_at_return is not None and len(recent) == 2
+                    and all(s.mean_return >= stop_at_return for s in recent)):
+                break
+        return self.history[start:]
+
+    def evaluate(self, episodes: int = 100, greedy: bool = True, seed: int = 12345, num_envs: int = 16):
+        """``(returns, lengths)`` of ``episodes`` fresh episodes of the policy."""
+        return self.policy.evaluate(self.env.env_id, episodes=episodes, greedy=greedy, seed=seed, num_envs=num_envs)

@@ -1,0 +1,191 @@
+"""Bad input raises a clear exception and never kills the process.
+
+Dangerous calls run in a subprocess first: the test asserts the subprocess
+exits cleanly (a crash would show up as a signal exit code)."""
+
+import numpy as np
+import pytest
+
+import swiftpg
+from conftest import run_isolated
+
+
+@pytest.mark.parametrize(
+    "call, exc, words",
+    [
+        ("swiftpg.make_vec('NoSuchEnv-v0', 2)", swiftpg.UnknownEnvironmentError, "unknown environment id"),
+        ("swiftpg.make_vec('CartPole-v1', 0)", swiftpg.InvalidArgumentError, "num_envs"),
+        ("swiftpg.make_vec('CartPole-v1', -3)", swiftpg.InvalidArgumentError, "num_envs"),
+        ("swiftpg.make_vec('CartPole-v1', 2**40)", swiftpg.InvalidArgumentError, "num_envs"),
+        ("swiftpg.make_vec('CartPole-v1', 2.5)", TypeError, "num_envs"),
+        ("swiftpg.make_vec(123, 2)", TypeError, "env_id"),
+        ("swiftpg.make_vec('CartPole-v1', 2, seed=-1)", swiftpg.InvalidArgumentError, "seed"),
+        ("swiftpg.make_vec('CartPole-v1', 2, seed=2**64)", swiftpg.InvalidArgumentError, "seed"),
+        ("swiftpg.make_vec('CartPole-v1', 2, seed=1.5)", TypeError, "seed"),
+    ],
+)
+def test_bad_construction(call, exc, words):
+    with pytest.raises(exc, match=words):
+        eval(call)
+
+
+BAD_STEPS = [
+    ("np.array([0, 2])", swiftpg.InvalidArgumentError, "outside the action space"),
+    ("np.array([-1, 0])", swiftpg.InvalidArgumentError, "outside the action space"),
+    ("np.array([0, 2**33])", swiftpg.InvalidArgumentError, "outside the action space"),
+    ("np.array([0.0, 1.0])", TypeError, "integers"),
+    ("np.array([np.nan, 1.0])", TypeError, "integers"),
+    ("np.array([True, False])", TypeError, "integers"),
+    ("np.array(['a', 'b'])", TypeError, "integers"),
+    ("np.array([0, 1, 1])", swiftpg.InvalidArgumentError, "shape"),
+    ("np.array([[0, 1]])", swiftpg.InvalidArgumentError, "shape"),
+    ("np.array(1)", swiftpg.InvalidArgumentError, "shape"),
+]
+
+
+@pytest.mark.parametrize("actions, exc, words", BAD_STEPS)
+def test_bad_actions_raise_and_change_nothing(actions, exc, words):
+    env = swiftpg.make_vec("CartPole-v1", 2, seed=0)
+    env.reset()
+    before = env.get_state()
+    with pytest.raises(exc, match=words):
+        env.step(eval(actions))
+    assert np.array_equal(env.get_state(), before)
+    env.close()
+
+
+def test_bad_states():
+    env = swiftpg.make_vec("CartPole-v1", 2, seed=0)
+    before = env.get_state()
+    with pytest.raises(swiftpg.NotFiniteError):
+        env.set_state([[0, 0, 0, 0], [0, np.nan, 0, 0]])
+    with pytest.raises(swiftpg.NotFiniteError):
+        env.set_state([[0, 0, 0, 0], [0, np.inf, 0, 0]])
+    with pytest.raises(swiftpg.InvalidArgumentError, match="shape"):
+        env.set_state(np.zeros((2, 3)))
+    with pytest.raises(TypeError):
+        env.set_state(np.zeros((2, 4), complex))
+    assert np.array_equal(env.get_state(), before)
+    env.close()
+
+
+def test_bad_reset_arguments():
+    env = swiftpg.make_vec("CartPole-v1", 2, seed=0)
+    with pytest.raises(swiftpg.InvalidArgumentError, match="options"):
+        env.reset(options={"low": -0.1})
+    with pytest.raises(TypeError):
+        env.reset(seed="7")
+    env.close()
+
+
+def test_single_env_bad_actions():
+    env = swiftpg.make("CartPole-v1", seed=0)
+    env.reset()
+    for bad in (2, -1, 0.5, True, None, "1", [1]):
+        with pytest.raises((TypeError, ValueError)):
+            env.step(bad)
+    env.close()
+
+
+def test_native_errors_carry_the_detailed_message():
+    from swiftpg import _lib
+    import ctypes
+
+    h = ctypes.c_uint64()
+    with pytest.raises(swiftpg.UnknownEnvironmentError, match="registered ids: CartPole-v1"):
+        _lib.call("env_create", b"Bogus-v0", 1, 0, ctypes.byref(h))
+    with pytest.raises(swiftpg.BadHandleError, match="destroyed or was never created"):
+        _lib.call("env_destroy", (1 << 56) | (7 << 32) | 12345)
+    with pytest.raises(swiftpg.BadHandleError, match="expected an environment handle"):
+        _lib.call("env_destroy", (2 << 56) | (1 << 32))
+    with pytest.raises(swiftpg.BadHandleError, match="never valid"):
+        _lib.call("env_destroy", 0)
+
+
+DANGEROUS = r"""
+import ctypes, numpy as np, swiftpg
+from swiftpg import _lib
+L = _lib.lib
+h = ctypes.c_uint64()
+obs = np.zeros((4, 4)); rew = np.zeros(4); te = np.zeros(4, np.uint8); tr = np.zeros(4, np.uint8)
+acts = np.zeros(4, np.int32)
+codes = []
+# NULL and garbage arguments straight into the C ABI
+codes.append(L.swiftpg_env_create(None, 4, 0, ctypes.byref(h)))
+codes.append(L.swiftpg_env_create(b"CartPole-v1", 4, 0, None))
+codes.append(L.swiftpg_env_create(b"x" * 10000, 4, 0, ctypes.byref(h)))
+codes.append(L.swiftpg_env_create(b"\xff\xfe", 4, 0, ctypes.byref(h)))
+codes.append(L.swiftpg_env_create(b"CartPole-v1", 2**31 - 1, 0, ctypes.byref(h)))
+for bad in (0, 1, 2**64 - 1, 0xDEADBEEF, (1 << 56) | 5, (3 << 56) | (1 << 32)):
+    codes.append(L.swiftpg_env_step(bad, acts.ctypes.data, obs.ctypes.data, rew.ctypes.data,
+                                    te.ctypes.data, tr.ctypes.data, None))
+assert L.swiftpg_env_create(b"CartPole-v1", 4, 0, ctypes.byref(h)) == 0
+e = h.value
+codes.append(L.swiftpg_env_step(e, None, obs.ctypes.data, rew.ctypes.data, te.ctypes.data, tr.ctypes.data, None))
+codes.append(L.swiftpg_env_step(e, acts.ctypes.data, None, rew.ctypes.data, te.ctypes.data, tr.ctypes.data, None))
+codes.append(L.swiftpg_env_step(e, acts.ctypes.data + 1, obs.ctypes.data, rew.ctypes.data,
+                                te.ctypes.data, tr.ctypes.data, None))
+for a in (2**31 - 1, -2**31, 2, -1):
+    acts[:] = 0; acts[3] = a
+    codes.append(L.swiftpg_env_step(e, acts.ctypes.data, obs.ctypes.data, rew.ctypes.data,
+                                    te.ctypes.data, tr.ctypes.data, None))
+st = np.full((4, 4), np.nan)
+codes.append(L.swiftpg_env_set_state(e, st.ctypes.data, None))
+codes.append(L.swiftpg_env_reset(e, None, None))
+codes.append(L.swiftpg_env_list(None, 100, None))
+codes.append(L.swiftpg_live_handles(99, ctypes.byref(ctypes.c_int64())))
+p = ctypes.c_uint64()
+sizes = np.array([-5], np.int32)
+codes.append(L.swiftpg_policy_create_softmax(4, 2, sizes.ctypes.data, 1, 0, 0.01, 0, ctypes.byref(p)))
+codes.append(L.swiftpg_policy_create_softmax(4, 2, None, 3, 0, 0.01, 0, ctypes.byref(p)))
+codes.append(L.swiftpg_policy_create_softmax(4, 2, None, 0, 7, 0.01, 0, ctypes.byref(p)))
+codes.append(L.swiftpg_policy_create_softmax(2**30, 2**30, None, 0, 0, 0.01, 0, ctypes.byref(p)))
+assert L.swiftpg_policy_create_softmax(4, 2, None, 0, 0, 0.01, 0, ctypes.byref(p)) == 0
+codes.append(L.swiftpg_policy_sample(p.value, obs.ctypes.data, -1, 0, acts.ctypes.data))
+codes.append(L.swiftpg_policy_sample(p.value, obs.ctypes.data, 2**62, 0, acts.ctypes.data))
+codes.append(L.swiftpg_policy_get_params(p.value, obs.ctypes.data, 3))
+codes.append(L.swiftpg_policy_evaluate(p.value, e, 0, 1, 0, None, None))
+codes.append(L.swiftpg_policy_evaluate(e, p.value, 3, 1, 0, None, None))
+cfg = _lib.ReinforceConfigC(); L.swiftpg_reinforce_default_config(ctypes.byref(cfg))
+cfg.baseline = 9
+codes.append(L.swiftpg_reinforce_create(e, p.value, ctypes.byref(cfg), ctypes.byref(h)))
+cfg.baseline = 1; cfg.learning_rate = float("nan")
+codes.append(L.swiftpg_reinforce_create(e, p.value, ctypes.byref(cfg), ctypes.byref(h)))
+codes.append(L.swiftpg_reinforce_iterate(e, None))
+codes.append(L.swiftpg_env_destroy(e)); codes.append(L.swiftpg_env_destroy(e))
+codes.append(L.swiftpg_policy_destroy(p.value))
+assert all(c < 0 for c in codes[:-3]), codes
+assert codes[-3] == 0 and codes[-2] == -3 and codes[-1] == 0, codes
+assert swiftpg.live_handles() == 0
+print("survived", len(codes))
+"""
+
+
+def test_dangerous_c_calls_do_not_crash():
+    result = run_isolated(DANGEROUS)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith("survived")
+
+
+def test_dangerous_python_calls_do_not_crash():
+    code = r"""
+import numpy as np, swiftpg
+env = swiftpg.make_vec("CartPole-v1", 3, seed=0)
+errors = 0
+for bad in (np.array([5, 0, 0]), np.array([0, 1]), np.array([np.nan, 0, 0]), "abc", None, object()):
+    try:
+        env.step(bad)
+    except (TypeError, ValueError):
+        errors += 1
+env.close()
+for call in (lambda: env.step([0, 0, 0]), lambda: env.reset(), env.get_state):
+    try:
+        call()
+    except swiftpg.ClosedError:
+        errors += 1
+env.close()
+print("errors", errors)
+"""
+    result = run_isolated(code)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == "errors 9"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what swiftpg needs and is missing, and says what it installs.
+# Idempotent: a second run installs nothing.
+set -euo pipefail
+PYTHON=${PYTHON:-python3}
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v swift >/dev/null 2>&1; then
+  echo "setup: the Swift toolchain (swift) is not on PATH; install Swift 6.3 first" >&2
+  exit 1
+fi
+
+apt_missing=()
+[ -e /usr/include/x86_64-linux-gnu/cblas.h ] || [ -e /usr/include/cblas.h ] \
+  || dpkg -s libopenblas-dev >/dev/null 2>&1 || apt_missing+=(libopenblas-dev)
+command -v pkg-config >/dev/null 2>&1 || apt_missing+=(pkg-config)
+command -v cc >/dev/null 2>&1 || apt_missing+=(gcc)
+if [ ${#apt_missing[@]} -gt 0 ]; then
+  echo "setup: apt-get install ${apt_missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}" >/dev/null
+fi
+
+pip_missing=$("$PYTHON" - <<'PY'
+import importlib.util
+need = {"numpy": "numpy", "gymnasium": "gymnasium", "matplotlib": "matplotlib",
+        "pytest": "pytest", "setuptools": "setuptools", "wheel": "wheel"}
+print(" ".join(pkg for mod, pkg in need.items() if importlib.util.find_spec(mod) is None))
+PY
+)
+if [ -n "$pip_missing" ]; then
+  echo "setup: pip install $pip_missing"
+  "$PYTHON" -m pip install -q --disable-pip-version-check $pip_missing
+fi
