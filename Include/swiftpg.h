@@ -101,7 +101,7 @@ int32_t swiftpg_live_handles(int32_t kind, int64_t *count_out);
  * final_observations_out, then resets it and writes the first observation of
  * the new episode to row i of observations_out. rewards_out, terminated_out
  * and truncated_out describe the step that ended the episode. Rows of
- * final_observations_out whose instance did not end are left unchanged.
+ * final_observations_out whose instance did not end are set to 0.
  * (This is Gymnasium's AutoresetMode.SAME_STEP.)
  *
  * terminated: the MDP reached a terminal state (do not bootstrap).
@@ -161,11 +161,15 @@ int32_t swiftpg_env_reset(uint64_t env, const uint64_t *seed,
  *          changes.
  * observations_out: [N, observation_size]; rewards_out: [N];
  * terminated_out, truncated_out: [N];
- * final_observations_out: [N, observation_size], or NULL if not wanted. */
+ * final_observations_out: [N, observation_size], or NULL if not wanted;
+ *          rows of instances that did not end are set to 0.
+ * ended_count_out: receives the number of instances that terminated or were
+ * truncated in this step (NULL if not wanted). */
 int32_t swiftpg_env_step(uint64_t env, const void *actions,
                          double *observations_out, double *rewards_out,
                          uint8_t *terminated_out, uint8_t *truncated_out,
-                         double *final_observations_out);
+                         double *final_observations_out,
+                         int32_t *ended_count_out);
 
 /* The physics state of every instance, [N, state_size]. For CartPole-v1 a
  * row is (x, x_dot, theta, theta_dot). */

@@ -94,7 +94,8 @@ public func swiftpg_env_reset(
 public func swiftpg_env_step(
   _ env: UInt64, _ actions: UnsafeRawPointer?, _ observations_out: UnsafeMutablePointer<Double>?,
   _ rewards_out: UnsafeMutablePointer<Double>?, _ terminated_out: UnsafeMutablePointer<UInt8>?,
-  _ truncated_out: UnsafeMutablePointer<UInt8>?, _ final_observations_out: UnsafeMutablePointer<Double>?
+  _ truncated_out: UnsafeMutablePointer<UInt8>?, _ final_observations_out: UnsafeMutablePointer<Double>?,
+  _ ended_count_out: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
     guard let actions else { throw SwiftPGError(.nullPointer, "actions is NULL") }
@@ -104,13 +105,16 @@ public func swiftpg_env_step(
     let truncated = try need(truncated_out, "truncated_out")
     let final: UnsafeMutablePointer<Double>? =
       if let f = final_observations_out { try need(f, "final_observations_out") } else { nil }
+    let endedOut: UnsafeMutablePointer<Int32>? =
+      if let p = ended_count_out { try need(p, "ended_count_out") } else { nil }
     try using(envTable, env) { (o) throws(SwiftPGError) in
       let alignment = if case .discrete = o.env.actionSpace { 4 } else { 8 }
       try require(Int(bitPattern: actions) % alignment == 0, "actions is not aligned to \(alignment) bytes")
       try o.env.validateActions(actions)
-      o.env.step(
+      let ended = o.env.step(
         actions: actions, observations: obs, rewards: rewards, terminated: terminated,
         truncated: truncated, finalObservations: final)
+      endedOut?.pointee = Int32(ended)
     }
   }
 }

@@ -120,6 +120,44 @@ import Testing
     #expect(elapsed == 0)
   }
 
+  /// `step` returns how many instances ended; final rows of the others are 0.
+  @Test func endedCountAndFinalRows() throws {
+    let env = try makeEnv(8, seed: 2)
+    var b = StepBuffers(for: env)
+    b.finalObservations = Array(repeating: .nan, count: 32)
+    var g = SplitMix64(seed: 3)
+    var sawEnd = false
+    for _ in 0..<200 {
+      let actions = (0..<8).map { _ in Int32(g.next() & 1) }
+      let ended = try b.observations.withUnsafeMutableBufferPointer { o in
+        try b.rewards.withUnsafeMutableBufferPointer { r in
+          try b.terminated.withUnsafeMutableBufferPointer { te in
+            try b.truncated.withUnsafeMutableBufferPointer { tr in
+              try b.finalObservations.withUnsafeMutableBufferPointer { f in
+                try actions.withUnsafeBytes { a in
+                  guard let ap = a.baseAddress, let op = o.baseAddress, let rp = r.baseAddress,
+                    let tep = te.baseAddress, let trp = tr.baseAddress
+                  else { throw SwiftPGError.invalid("empty buffer") }
+                  try env.validateActions(ap)
+                  return env.step(
+                    actions: ap, observations: op, rewards: rp, terminated: tep, truncated: trp,
+                    finalObservations: f.baseAddress)
+                }
+              }
+            }
+          }
+        }
+      }
+      let flags = (0..<8).filter { b.terminated[$0] != 0 || b.truncated[$0] != 0 }
+      #expect(ended == flags.count)
+      sawEnd = sawEnd || ended > 0
+      for i in 0..<8 where !flags.contains(i) {
+        #expect(b.finalObservations[(4 * i)..<(4 * i + 4)].allSatisfy { $0 == 0 })
+      }
+    }
+    #expect(sawEnd)
+  }
+
   @Test func invalidActionChangesNothing() throws {
     let env = try makeEnv(3, seed: 1)
     var b = StepBuffers(for: env)

@@ -76,11 +76,11 @@ import Testing
     var rew = [0.0, 0.0]
     var term: [UInt8] = [0, 0]
     var trunc: [UInt8] = [0, 0]
-    #expect(swiftpg_env_step(h, &actions, &obs, &rew, &term, &trunc, nil) == SWIFTPG_ERR_OUT_OF_RANGE)
+    #expect(swiftpg_env_step(h, &actions, &obs, &rew, &term, &trunc, nil, nil) == SWIFTPG_ERR_OUT_OF_RANGE)
     actions = [0, 1]
-    #expect(swiftpg_env_step(h, &actions, &obs, &rew, &term, &trunc, nil) == SWIFTPG_OK)
+    #expect(swiftpg_env_step(h, &actions, &obs, &rew, &term, &trunc, nil, nil) == SWIFTPG_OK)
     #expect(swiftpg_env_destroy(h) == SWIFTPG_OK)
-    #expect(swiftpg_env_step(h, &actions, &obs, &rew, &term, &trunc, nil) == SWIFTPG_ERR_BAD_HANDLE)
+    #expect(swiftpg_env_step(h, &actions, &obs, &rew, &term, &trunc, nil, nil) == SWIFTPG_ERR_BAD_HANDLE)
     #expect(swiftpg_env_destroy(h) == SWIFTPG_ERR_BAD_HANDLE)
   }
 }

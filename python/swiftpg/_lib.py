@@ -172,6 +172,14 @@ def _library_path() -> str:
 LIBRARY_PATH = _library_path()
 lib = ctypes.CDLL(LIBRARY_PATH)
 
+
+def raw_function(name: str):
+    """A separate function pointer without argtypes, for hot paths that pass
+    prebuilt ctypes objects (skips per-call argument conversion)."""
+    fn = lib[name]
+    fn.restype = c_int32
+    return fn
+
 u64, i32, i64, vp, dp = c_uint64, c_int32, c_int64, c_void_p, POINTER(c_double)
 
 _SIGNATURES = {
@@ -184,7 +192,7 @@ _SIGNATURES = {
     "swiftpg_env_get_info": [u64, POINTER(EnvInfo)],
     "swiftpg_env_observation_bounds": [u64, vp, vp],
     "swiftpg_env_reset": [u64, POINTER(c_uint64), vp],
-    "swiftpg_env_step": [u64, vp, vp, vp, vp, vp, vp],
+    "swiftpg_env_step": [u64, vp, vp, vp, vp, vp, vp, POINTER(c_int32)],
     "swiftpg_env_get_state": [u64, vp],
     "swiftpg_env_set_state": [u64, vp, vp],
     "swiftpg_env_get_elapsed_steps": [u64, vp],

@@ -31,6 +31,7 @@ from ._lib import ClosedError, InvalidArgumentError, lib
 __all__ = ["VectorEnv", "SwiftEnv", "make_vec", "make", "env_ids"]
 
 env_ids = _lib.env_ids
+_INT32 = np.dtype(np.int32)
 
 
 def _destroy_env(handle: int) -> None:
@@ -102,6 +103,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         self._terminated = np.zeros(num_envs, np.uint8)
         self._truncated = np.zeros(num_envs, np.uint8)
         self._final = np.zeros((num_envs, d), np.float64)
+        self._ended = ctypes.c_int32(0)
         self._ptrs = (
             self._actions.ctypes.data,
             self._obs.ctypes.data,
@@ -110,7 +112,13 @@ class VectorEnv(gymnasium.vector.VectorEnv):
             self._truncated.ctypes.data,
             self._final.ctypes.data,
         )
-        self._step_fn = lib.swiftpg_env_step
+        # Hot path: every argument of the step call is fixed (actions are
+        # copied into the cached buffer), so the ctypes objects are built once
+        # and passed to a function pointer without per-call conversion.
+        self._step_fn = _lib.raw_function("swiftpg_env_step")
+        self._step_args = (ctypes.c_uint64(self._handle),) + tuple(
+            ctypes.c_void_p(p) for p in self._ptrs) + (ctypes.byref(self._ended),)
+        self._action_shape = self._actions.shape
         self._term_bool = self._terminated.view(np.bool_)
         self._trunc_bool = self._truncated.view(np.bool_)
 
@@ -152,21 +160,20 @@ class VectorEnv(gymnasium.vector.VectorEnv):
 
     def step(self, actions):
         """Steps every instance with ``actions`` (``[num_envs]`` integers)."""
-        if self.closed:
-            raise ClosedError(f"this {self.env_id} environment is closed")
         a = actions
-        if a.__class__ is not np.ndarray or a.dtype != np.int32 or a.shape != self._actions.shape:
+        if a.__class__ is not np.ndarray or a.dtype is not _INT32 or a.shape != self._action_shape:
             a = self._coerce_actions(a)
         self._actions[...] = a
-        p = self._ptrs
-        status = self._step_fn(self._handle, p[0], p[1], p[2], p[3], p[4], p[5])
+        status = self._step_fn(*self._step_args)
         if status:
+            if self.closed:
+                raise ClosedError(f"this {self.env_id} environment is closed")
             raise _lib.error_for(status)
         self._seed_on_first_reset = False
-        ended = self._term_bool | self._trunc_bool
-        if ended.any():
-            final = np.where(ended[:, None], self._final, 0.0)
-            info = {"final_obs": final, "_final_obs": ended}
+        if self._ended.value:
+            # Rows of instances that did not end are 0 (written natively).
+            info = {"final_obs": self._final.copy() if self.copy else self._final,
+                    "_final_obs": self._term_bool | self._trunc_bool}
         else:
             info = {}
         if self.copy:
@@ -175,6 +182,8 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         return self._obs, self._rewards, self._term_bool, self._trunc_bool, info
 
     def _coerce_actions(self, actions) -> np.ndarray:
+        if self.closed:
+            raise ClosedError(f"this {self.env_id} environment is closed")
         a = np.asarray(actions)
         if a.dtype.kind not in "iu":
             raise DTypeError(f"actions must be integers (int32 preferred), got dtype {a.dtype}")

@@ -68,6 +68,20 @@ def test_final_observation_on_termination():
     assert abs(final[0]) > 2.4 or abs(final[2]) > 0.2094
     assert np.all(np.abs(obs[i]) <= 0.05)  # already the next episode's start
     assert rew[i] == 1.0
+    # Rows of instances that did not end are 0, never stale data.
+    for j in np.flatnonzero(~(term | trunc)):
+        assert np.all(info["final_obs"][j] == 0)
+    env.close()
+
+
+def test_ended_count_matches_flags():
+    env = swiftpg.make_vec("CartPole-v1", num_envs=32, seed=1, copy=False)
+    env.reset()
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        _, _, term, trunc, info = env.step(rng.integers(0, 2, 32))
+        assert env._ended.value == int((term | trunc).sum())
+        assert ("final_obs" in info) == bool((term | trunc).any())
     env.close()
 
 

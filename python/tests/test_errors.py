@@ -118,17 +118,17 @@ codes.append(L.swiftpg_env_create(b"\xff\xfe", 4, 0, ctypes.byref(h)))
 codes.append(L.swiftpg_env_create(b"CartPole-v1", 2**31 - 1, 0, ctypes.byref(h)))
 for bad in (0, 1, 2**64 - 1, 0xDEADBEEF, (1 << 56) | 5, (3 << 56) | (1 << 32)):
     codes.append(L.swiftpg_env_step(bad, acts.ctypes.data, obs.ctypes.data, rew.ctypes.data,
-                                    te.ctypes.data, tr.ctypes.data, None))
+                                    te.ctypes.data, tr.ctypes.data, None, None))
 assert L.swiftpg_env_create(b"CartPole-v1", 4, 0, ctypes.byref(h)) == 0
 e = h.value
-codes.append(L.swiftpg_env_step(e, None, obs.ctypes.data, rew.ctypes.data, te.ctypes.data, tr.ctypes.data, None))
-codes.append(L.swiftpg_env_step(e, acts.ctypes.data, None, rew.ctypes.data, te.ctypes.data, tr.ctypes.data, None))
+codes.append(L.swiftpg_env_step(e, None, obs.ctypes.data, rew.ctypes.data, te.ctypes.data, tr.ctypes.data, None, None))
+codes.append(L.swiftpg_env_step(e, acts.ctypes.data, None, rew.ctypes.data, te.ctypes.data, tr.ctypes.data, None, None))
 codes.append(L.swiftpg_env_step(e, acts.ctypes.data + 1, obs.ctypes.data, rew.ctypes.data,
-                                te.ctypes.data, tr.ctypes.data, None))
+                                te.ctypes.data, tr.ctypes.data, None, None))
 for a in (2**31 - 1, -2**31, 2, -1):
     acts[:] = 0; acts[3] = a
     codes.append(L.swiftpg_env_step(e, acts.ctypes.data, obs.ctypes.data, rew.ctypes.data,
-                                    te.ctypes.data, tr.ctypes.data, None))
+                                    te.ctypes.data, tr.ctypes.data, None, None))
 st = np.full((4, 4), np.nan)
 codes.append(L.swiftpg_env_set_state(e, st.ctypes.data, None))
 codes.append(L.swiftpg_env_reset(e, None, None))

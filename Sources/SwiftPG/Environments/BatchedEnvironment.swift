@@ -22,8 +22,9 @@ public enum ActionSpace: Sendable, Equatable {
 /// rewards `[N]`, flags `[N]` (0 or 1), states `[N, stateSize]`.
 /// Instances reset automatically in the step that ends them (Gymnasium's
 /// `AutoresetMode.SAME_STEP`): the ended instance's last observation goes to
-/// `finalObservations` and `observations` receives the first observation of
-/// its next episode, while the reward and flags describe the ending step.
+/// `finalObservations` (whose other rows are set to 0) and `observations`
+/// receives the first observation of its next episode, while the reward and
+/// flags describe the ending step.
 ///
 /// Implementations validate nothing in `step`; callers check actions first
 /// with `validateActions` (the C ABI and `step(actions:)` do).
@@ -48,13 +49,15 @@ public protocol BatchedEnvironment: AnyObject {
   /// of `Int32` (discrete) or `Double` (continuous).
   func validateActions(_ actions: UnsafeRawPointer) throws(SwiftPGError)
   /// Steps every instance; actions must have passed `validateActions`.
+  /// Returns the number of instances whose episode ended.
+  @discardableResult
   func step(
     actions: UnsafeRawPointer,
     observations: UnsafeMutablePointer<Double>,
     rewards: UnsafeMutablePointer<Double>,
     terminated: UnsafeMutablePointer<UInt8>,
     truncated: UnsafeMutablePointer<UInt8>,
-    finalObservations: UnsafeMutablePointer<Double>?)
+    finalObservations: UnsafeMutablePointer<Double>?) -> Int
   func getStates(_ out: UnsafeMutablePointer<Double>)
   /// Overwrites every state (finite values required); step counters stay.
   func setStates(_ states: UnsafePointer<Double>) throws(SwiftPGError)

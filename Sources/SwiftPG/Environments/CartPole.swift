@@ -88,7 +88,7 @@ public struct CartPole: EnvironmentDynamics {
     return State(x: x, xDot: xDot, theta: theta, thetaDot: thetaDot)
   }
 
-  @inlinable
+  @inlinable @inline(__always)
   public func step(_ s: inout State, action: UnsafePointer<Int32>) -> (reward: Double, terminated: Bool) {
     let force = action.pointee == 1 ? forceMagnitude : -forceMagnitude
     let cosTheta = _cos(s.theta)
@@ -116,7 +116,7 @@ public struct CartPole: EnvironmentDynamics {
     return (1.0, terminated)
   }
 
-  @inlinable
+  @inlinable @inline(__always)
   public func observe(_ s: State, into out: UnsafeMutablePointer<Double>) {
     out[0] = s.x
     out[1] = s.xDot
@@ -124,12 +124,12 @@ public struct CartPole: EnvironmentDynamics {
     out[3] = s.thetaDot
   }
 
-  @inlinable
+  @inlinable @inline(__always)
   public func load(_ c: UnsafePointer<Double>, _ i: Int, stride n: Int) -> State {
     State(x: c[i], xDot: c[n + i], theta: c[2 * n + i], thetaDot: c[3 * n + i])
   }
 
-  @inlinable
+  @inlinable @inline(__always)
   public func store(_ s: State, _ c: UnsafeMutablePointer<Double>, _ i: Int, stride n: Int) {
     c[i] = s.x
     c[n + i] = s.xDot

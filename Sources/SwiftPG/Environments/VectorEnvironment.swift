@@ -1,7 +1,7 @@
-/// The batched environment for any `EnvironmentDynamics`: N instances with
-/// states in structure-of-arrays storage, one numpy-compatible PCG64 per
-/// instance, a per-instance step counter for the time limit, and automatic
-/// reset in the step that ends an episode.
+/// The batched environment for any `EnvironmentDynamics`: owns the storage of
+/// N instances (states in structure-of-arrays layout, one numpy-compatible
+/// PCG64 per instance, a per-instance step counter for the time limit) and
+/// runs the dynamics' batch kernels on it.
 ///
 /// - Complexity: `step` is O(N) with no allocation.
 public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment {
@@ -21,7 +21,10 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
 
   private let states: UnsafeMutablePointer<Double>  // [stateSize][count]
   private let elapsed: UnsafeMutablePointer<Int32>
-  private var rngs: [PCG64]
+  private let generators: UnsafeMutablePointer<PCG64>
+  private var storage: BatchStorage {
+    BatchStorage(count: count, states: states, elapsed: elapsed, generators: generators)
+  }
 
   /// Creates `count` instances seeded from `seed + i` and resets them.
   public init(_ dynamics: D, count: Int, seed: UInt64) throws(SwiftPGError) {
@@ -35,32 +38,28 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     states.initialize(repeating: 0, count: D.stateSize * count)
     elapsed = .allocate(capacity: count)
     elapsed.initialize(repeating: 0, count: count)
-    rngs = (0..<count).map { PCG64(seed: UInt128(seed) + UInt128($0)) }
+    generators = .allocate(capacity: count)
     for i in 0..<count {
-      dynamics.store(dynamics.initialState(using: &rngs[i]), states, i, stride: count)
+      (generators + i).initialize(to: PCG64(seed: UInt128(seed) + UInt128(i)))
+    }
+    for i in 0..<count {
+      dynamics.store(dynamics.initialState(using: &generators[i]), states, i, stride: count)
     }
   }
 
   deinit {
     states.deallocate()
     elapsed.deallocate()
+    generators.deinitialize(count: count)
+    generators.deallocate()
   }
 
   public func reseed(_ seed: UInt64) {
-    for i in 0..<count { rngs[i] = PCG64(seed: UInt128(seed) + UInt128(i)) }
+    for i in 0..<count { generators[i] = PCG64(seed: UInt128(seed) + UInt128(i)) }
   }
 
   public func reset(observations: UnsafeMutablePointer<Double>) {
-    let n = count
-    let width = D.observationSize
-    rngs.withUnsafeMutableBufferPointer { g in
-      for i in 0..<n {
-        let s = dynamics.initialState(using: &g[i])
-        dynamics.store(s, states, i, stride: n)
-        elapsed[i] = 0
-        dynamics.observe(s, into: observations + i * width)
-      }
-    }
+    dynamics.resetBatch(storage, observations: observations)
   }
 
   public func validateActions(_ actions: UnsafeRawPointer) throws(SwiftPGError) {
@@ -84,6 +83,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     }
   }
 
+  @discardableResult
   public func step(
     actions: UnsafeRawPointer,
     observations: UnsafeMutablePointer<Double>,
@@ -91,34 +91,10 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     terminated: UnsafeMutablePointer<UInt8>,
     truncated: UnsafeMutablePointer<UInt8>,
     finalObservations: UnsafeMutablePointer<Double>?
-  ) {
-    let n = count
-    let width = D.observationSize
-    let actionWidth = dynamics.actionSpace.width
-    let limit = Int32(clamping: D.maxEpisodeSteps)
-    let a = actions.assumingMemoryBound(to: D.Action.self)
-    rngs.withUnsafeMutableBufferPointer { g in
-      for i in 0..<n {
-        var s = dynamics.load(states, i, stride: n)
-        let (reward, term) = dynamics.step(&s, action: a + i * actionWidth)
-        let steps = elapsed[i] &+ 1
-        let trunc = steps >= limit
-        rewards[i] = reward
-        terminated[i] = term ? 1 : 0
-        truncated[i] = trunc ? 1 : 0
-        if term || trunc {
-          if let finalObservations {
-            dynamics.observe(s, into: finalObservations + i * width)
-          }
-          s = dynamics.initialState(using: &g[i])
-          elapsed[i] = 0
-        } else {
-          elapsed[i] = steps
-        }
-        dynamics.store(s, states, i, stride: n)
-        dynamics.observe(s, into: observations + i * width)
-      }
-    }
+  ) -> Int {
+    dynamics.stepBatch(
+      storage, actions: actions, observations: observations, rewards: rewards,
+      terminated: terminated, truncated: truncated, finalObservations: finalObservations)
   }
 
   public func getStates(_ out: UnsafeMutablePointer<Double>) {
@@ -153,5 +129,5 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   }
 
   /// The generator of instance `i` (for tests and checkpoints).
-  public func generator(_ i: Int) -> PCG64? { rngs.indices.contains(i) ? rngs[i] : nil }
+  public func generator(_ i: Int) -> PCG64? { i >= 0 && i < count ? generators[i] : nil }
 }
