@@ -53,6 +53,7 @@ test-python: install
 
 bench: install
 	$(PYTHON) bench/env_throughput.py
+	$(PYTHON) bench/reinforce_cartpole.py
 
 clean:
 	rm -rf .build Tests/c/build $(SO) out

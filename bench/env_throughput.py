@@ -75,10 +75,9 @@ def gym_single_stepper():
     return step, env
 
 
-def gym_vector_stepper(n):
-    env = gym.make_vec("CartPole-v1", num_envs=n, vectorization_mode="vector_entry_point")
-    env.reset(seed=0)
-    actions = np.random.default_rng(0).integers(0, 2, (64, n))
+def vector_stepper(env, n, dtype):
+    """A step function cycling through 64 fixed random action vectors."""
+    actions = np.random.default_rng(0).integers(0, 2, (64, n)).astype(dtype)
     i = 0
 
     def step():
@@ -87,20 +86,18 @@ def gym_vector_stepper(n):
         i += 1
 
     return step, env
+
+
+def gym_vector_stepper(n):
+    env = gym.make_vec("CartPole-v1", num_envs=n, vectorization_mode="vector_entry_point")
+    env.reset(seed=0)
+    return vector_stepper(env, n, np.int64)
 
 
 def swiftpg_stepper(n, copy):
     env = swiftpg.make_vec("CartPole-v1", num_envs=n, seed=0, copy=copy)
     env.reset()
-    actions = np.random.default_rng(0).integers(0, 2, (64, n)).astype(np.int32)
-    i = 0
-
-    def step():
-        nonlocal i
-        env.step(actions[i & 63])
-        i += 1
-
-    return step, env
+    return vector_stepper(env, n, np.int32)
 
 
 def main():

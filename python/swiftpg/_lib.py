@@ -249,6 +249,41 @@ def call(name: str, *args) -> None:
         raise error_for(status)
 
 
+class NativeObject:
+    """Base of the Python classes that own one native handle: idempotent
+    ``close()``, context-manager support, and release by ``weakref.finalize``
+    when garbage-collected. Subclasses call ``_adopt(handle, destroy_name)``."""
+
+    _kind_name = "object"
+
+    def _adopt(self, handle: int, destroy: str) -> None:
+        import weakref
+
+        self._handle = handle
+        self._finalizer = weakref.finalize(self, getattr(lib, destroy), handle)
+
+    @property
+    def handle(self) -> int:
+        """The native handle (raises ClosedError once closed)."""
+        if not self._finalizer.alive:
+            raise ClosedError(f"this {self._kind_name} is closed")
+        return self._handle
+
+    @property
+    def closed(self) -> bool:
+        return not self._finalizer.alive
+
+    def close(self) -> None:
+        """Frees the native object; idempotent."""
+        self._finalizer()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def abi_version() -> int:
     v = c_int32()
     check(lib.swiftpg_abi_version(ctypes.byref(v)))

@@ -8,13 +8,12 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import math
-import weakref
 from dataclasses import dataclass, field
 from typing import Callable
 
 from . import _lib
 from ._arrays import DTypeError, as_count, as_seed
-from ._lib import ClosedError, InvalidArgumentError, lib
+from ._lib import InvalidArgumentError, NativeObject
 from .envs import VectorEnv
 from .policies import SoftmaxPolicy
 
@@ -97,11 +96,7 @@ class IterationStats:
         return dataclasses.asdict(self)
 
 
-def _destroy_algorithm(handle: int) -> None:
-    lib.swiftpg_algorithm_destroy(handle)
-
-
-class REINFORCE:
+class REINFORCE(NativeObject):
     """REINFORCE (Williams 1992) with reward-to-go and a mean baseline.
 
     Each :meth:`iterate` collects whole episodes from ``env`` until
@@ -118,6 +113,8 @@ class REINFORCE:
     actions). ``policy``: a :class:`SoftmaxPolicy`; by default a 32×32 tanh
     MLP seeded from ``config.seed``.
     """
+
+    _kind_name = "REINFORCE learner"
 
     def __init__(
         self,
@@ -144,25 +141,12 @@ class REINFORCE:
         self.policy = policy
         handle = ctypes.c_uint64()
         _lib.call("reinforce_create", env.handle, policy.handle, ctypes.byref(cfg), ctypes.byref(handle))
-        self._handle = handle.value
-        self._finalizer = weakref.finalize(self, _destroy_algorithm, self._handle)
+        self._adopt(handle.value, "swiftpg_algorithm_destroy")
         self.history: list[IterationStats] = []
 
-    @property
-    def handle(self) -> int:
-        if not self._finalizer.alive:
-            raise ClosedError("this REINFORCE learner is closed")
-        return self._handle
-
     def close(self) -> None:
-        """Frees the native learner (not the env or policy); idempotent."""
-        self._finalizer()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        """Frees the native learner (not its env or policy); idempotent."""
+        super().close()
 
     @property
     def total_env_steps(self) -> int:

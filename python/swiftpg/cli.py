@@ -55,9 +55,11 @@ def _plot(history, path: str, title: str) -> None:
     steps = [s.total_env_steps for s in history]
     mean = np.array([s.mean_return for s in history])
     std = np.array([s.std_return for s in history])
+    low = np.maximum(mean - std, [s.min_return for s in history])
+    high = np.minimum(mean + std, [s.max_return for s in history])
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(steps, mean, label="mean episodic return (training batch)")
-    ax.fill_between(steps, mean - std, mean + std, alpha=0.25, label="± 1 std")
+    ax.fill_between(steps, low, high, alpha=0.25, label="± 1 std (within min–max)")
     ax.set_xlabel("environment steps")
     ax.set_ylabel("return")
     ax.set_title(title)

@@ -7,22 +7,17 @@ of Swift. Every method validates its arrays and raises before calling Swift.
 from __future__ import annotations
 
 import ctypes
-import weakref
 
 import numpy as np
 
 from . import _lib
 from ._arrays import DTypeError, as_actions, as_count, as_float64, as_seed
-from ._lib import ClosedError, InvalidArgumentError, lib
+from ._lib import InvalidArgumentError, NativeObject
 
 __all__ = ["SoftmaxPolicy"]
 
 
-def _destroy_policy(handle: int) -> None:
-    lib.swiftpg_policy_destroy(handle)
-
-
-class SoftmaxPolicy:
+class SoftmaxPolicy(NativeObject):
     """Categorical policy π(a|s) = softmax(f_θ(s))_a with f_θ a multilayer
     perceptron (``hidden_sizes``, ``activation``) and a linear output layer.
     ``hidden_sizes=()`` gives the linear softmax policy θᵀφ(s, a) with
@@ -33,6 +28,8 @@ class SoftmaxPolicy:
     Parameter layout: per layer the weight matrix ``[out, in]`` (row-major)
     then the bias ``[out]``.
     """
+
+    _kind_name = "policy"
 
     def __init__(
         self,
@@ -54,8 +51,7 @@ class SoftmaxPolicy:
             "policy_create_softmax", observation_size, num_actions, sizes.ctypes.data, len(hidden),
             _lib.ACTIVATION[activation], float(head_gain), as_seed(seed), ctypes.byref(handle),
         )
-        self._handle = handle.value
-        self._finalizer = weakref.finalize(self, _destroy_policy, self._handle)
+        self._adopt(handle.value, "swiftpg_policy_destroy")
         self.observation_size = observation_size
         self.num_actions = num_actions
         self.hidden_sizes = tuple(hidden)
@@ -68,27 +64,6 @@ class SoftmaxPolicy:
     def for_env(cls, env, **kwargs) -> "SoftmaxPolicy":
         """A policy sized for ``env`` (a :class:`swiftpg.VectorEnv`)."""
         return cls(env.observation_size, env.num_actions, **kwargs)
-
-    # -- lifetime -------------------------------------------------------------
-    @property
-    def handle(self) -> int:
-        if not self._finalizer.alive:
-            raise ClosedError("this policy is closed")
-        return self._handle
-
-    def close(self) -> None:
-        """Frees the native policy; idempotent."""
-        self._finalizer()
-
-    @property
-    def closed(self) -> bool:
-        return not self._finalizer.alive
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self) -> str:
         return (f"SoftmaxPolicy(observation_size={self.observation_size}, num_actions={self.num_actions}, "

@@ -60,3 +60,19 @@ def test_imports_with_an_empty_environment():
                             capture_output=True, text=True, cwd="/")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "(2, 4)"
+
+
+def test_library_override_environment_variable(tmp_path):
+    """SWIFTPG_LIBRARY picks the library; a wrong path is a clear ImportError."""
+    import sys
+
+    copy = tmp_path / "libswiftpg-copy.so"
+    shutil.copy(swiftpg.LIBRARY_PATH, copy)
+    code = "import swiftpg; print(swiftpg.LIBRARY_PATH)"
+    ok = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                        env={**os.environ, "SWIFTPG_LIBRARY": str(copy)})
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip() == str(copy)
+    bad = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "SWIFTPG_LIBRARY": str(tmp_path / "missing.so")})
+    assert bad.returncode != 0 and "SWIFTPG_LIBRARY" in bad.stderr and "ImportError" in bad.stderr
