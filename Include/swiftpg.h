@@ -112,6 +112,11 @@ int32_t swiftpg_live_handles(int32_t kind, int64_t *count_out);
 #define SWIFTPG_ACTION_DISCRETE 0
 #define SWIFTPG_ACTION_CONTINUOUS 1
 
+/* A vector observation, or the one-hot encoding of a state index
+ * (tabular environments: observation_size is the number of states). */
+#define SWIFTPG_OBSERVATION_VECTOR 0
+#define SWIFTPG_OBSERVATION_ONE_HOT 1
+
 typedef struct swiftpg_env_info {
   int32_t num_envs;          /* N */
   int32_t observation_size;  /* length of one observation */
@@ -119,8 +124,8 @@ typedef struct swiftpg_env_info {
   int32_t action_kind;       /* SWIFTPG_ACTION_DISCRETE or _CONTINUOUS */
   int32_t num_actions;       /* discrete: actions are 0 ..< num_actions */
   int32_t action_size;       /* discrete: 1; continuous: action dimension */
-  int32_t max_episode_steps; /* time limit; the step reaching it truncates */
-  int32_t reserved;
+  int32_t max_episode_steps; /* time limit of instance 0 (0: none) */
+  int32_t observation_kind;  /* SWIFTPG_OBSERVATION_* */
   double reward_threshold;   /* Gymnasium's reward_threshold, NaN if none */
 } swiftpg_env_info;
 
@@ -146,6 +151,13 @@ int32_t swiftpg_env_get_info(uint64_t env, swiftpg_env_info *info_out);
 /* Observation bounds, observation_size doubles each (may be +-inf). */
 int32_t swiftpg_env_observation_bounds(uint64_t env, double *low_out,
                                        double *high_out);
+
+/* Bounds of a continuous action space, action_size doubles each.
+ * INVALID_ARGUMENT for a discrete action space. Environments named like
+ * Gymnasium ones use continuous actions as float32 (the precision of
+ * Gymnasium's action space) and clip them as Gymnasium does. */
+int32_t swiftpg_env_action_bounds(uint64_t env, double *low_out,
+                                  double *high_out);
 
 /* Resets every instance. If seed is non-NULL, instance i is first reseeded
  * from *seed + i; otherwise each continues its own random stream.
@@ -183,6 +195,37 @@ int32_t swiftpg_env_set_state(uint64_t env, const double *states,
 
 /* Steps taken in the current episode of each instance, [N]. */
 int32_t swiftpg_env_get_elapsed_steps(uint64_t env, int32_t *steps_out);
+
+/* ---------------------------------------------------------------------------
+ * Environment parameters and domain randomisation
+ *
+ * Every environment has named scalar parameters (CartPole-v1: gravity,
+ * masscart, masspole, length, force_mag, tau, sutton_barto_reward; all:
+ * max_episode_steps). Each instance has its own values, so a batch can hold
+ * N differently parameterised systems. Errors: INVALID_ARGUMENT (unknown
+ * name, with the list of known ones; value outside the parameter's domain),
+ * NOT_FINITE.
+ * ------------------------------------------------------------------------- */
+
+/* The parameter names separated by '\n', as swiftpg_env_list writes ids. */
+int32_t swiftpg_env_parameter_names(uint64_t env, char *buffer, size_t capacity,
+                                    size_t *length_out);
+
+/* Sets parameter `name` of every instance to `value` now and stops
+ * randomising it. To start from the new values, reset after setting. */
+int32_t swiftpg_env_set_parameter(uint64_t env, const char *name,
+                                  double value);
+
+/* From the next reset of each instance on, draws its parameter `name`
+ * uniformly from [low, high] (low <= high, both valid values). The draws
+ * use a generator separate from the state's, so starting states are the
+ * same with and without randomisation. */
+int32_t swiftpg_env_randomize_parameter(uint64_t env, const char *name,
+                                        double low, double high);
+
+/* The current value of parameter `name` in each instance, [N]. */
+int32_t swiftpg_env_get_parameter(uint64_t env, const char *name,
+                                  double *values_out);
 
 /* ---------------------------------------------------------------------------
  * Policies

@@ -1,21 +1,30 @@
 import CSwiftPG
 import SwiftPG
 
+/// Writes `text` as a NUL-terminated string, or fails with BUFFER_TOO_SMALL
+/// (length_out always receives the length).
+func writeText(
+  _ text: String, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int,
+  _ length_out: UnsafeMutablePointer<Int>?
+) throws(SwiftPGError) {
+  let lengthOut = try need(length_out, "length_out")
+  let bytes = Array(text.utf8)
+  lengthOut.pointee = bytes.count
+  try require(capacity >= 0, "capacity must be >= 0, got \(capacity)")
+  guard capacity > bytes.count else {
+    throw SwiftPGError(.bufferTooSmall, "the text needs \(bytes.count + 1) bytes, capacity is \(capacity)")
+  }
+  let out = try need(buffer, "buffer")
+  for (i, byte) in bytes.enumerated() { out[i] = CChar(bitPattern: byte) }
+  out[bytes.count] = 0
+}
+
 @c @implementation
 public func swiftpg_env_list(
   _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int, _ length_out: UnsafeMutablePointer<Int>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let lengthOut = try need(length_out, "length_out")
-    let text = Array(EnvironmentRegistry.ids.joined(separator: "\n").utf8)
-    lengthOut.pointee = text.count
-    try require(capacity >= 0, "capacity must be >= 0, got \(capacity)")
-    guard capacity > text.count else {
-      throw SwiftPGError(.bufferTooSmall, "the id list needs \(text.count + 1) bytes, capacity is \(capacity)")
-    }
-    let out = try need(buffer, "buffer")
-    for (i, byte) in text.enumerated() { out[i] = CChar(bitPattern: byte) }
-    out[text.count] = 0
+    try writeText(EnvironmentRegistry.ids.joined(separator: "\n"), buffer, capacity, length_out)
   }
 }
 
@@ -57,6 +66,7 @@ public func swiftpg_env_get_info(_ env: UInt64, _ info_out: UnsafeMutablePointer
         info.action_size = Int32(low.count)
       }
       info.max_episode_steps = Int32(clamping: e.maxEpisodeSteps)
+      info.observation_kind = e.observationKind.rawValue
       info.reward_threshold = e.rewardThreshold ?? .nan
       out.pointee = info
     }
@@ -147,5 +157,62 @@ public func swiftpg_env_get_elapsed_steps(_ env: UInt64, _ steps_out: UnsafeMuta
   entry { () throws(SwiftPGError) in
     let out = try need(steps_out, "steps_out")
     try using(envTable, env) { (o) throws(SwiftPGError) in o.env.elapsedSteps(into: out) }
+  }
+}
+
+@c @implementation
+public func swiftpg_env_action_bounds(
+  _ env: UInt64, _ low_out: UnsafeMutablePointer<Double>?, _ high_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let low = try need(low_out, "low_out")
+    let high = try need(high_out, "high_out")
+    try using(envTable, env) { (o) throws(SwiftPGError) in
+      guard case .box(let lo, let hi) = o.env.actionSpace else {
+        throw .invalid("\(o.env.id) has a discrete action space; it has no action bounds")
+      }
+      for (i, v) in lo.enumerated() { low[i] = v }
+      for (i, v) in hi.enumerated() { high[i] = v }
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_env_parameter_names(
+  _ env: UInt64, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int, _ length_out: UnsafeMutablePointer<Int>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try using(envTable, env) { (o) throws(SwiftPGError) in
+      try writeText(o.env.parameterNames.joined(separator: "\n"), buffer, capacity, length_out)
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_env_set_parameter(_ env: UInt64, _ name: UnsafePointer<CChar>?, _ value: Double) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let key = try cString(name, "name")
+    try using(envTable, env) { (o) throws(SwiftPGError) in try o.env.setParameter(key, value) }
+  }
+}
+
+@c @implementation
+public func swiftpg_env_randomize_parameter(
+  _ env: UInt64, _ name: UnsafePointer<CChar>?, _ low: Double, _ high: Double
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let key = try cString(name, "name")
+    try using(envTable, env) { (o) throws(SwiftPGError) in try o.env.randomizeParameter(key, low: low, high: high) }
+  }
+}
+
+@c @implementation
+public func swiftpg_env_get_parameter(
+  _ env: UInt64, _ name: UnsafePointer<CChar>?, _ values_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let key = try cString(name, "name")
+    let out = try need(values_out, "values_out")
+    try using(envTable, env) { (o) throws(SwiftPGError) in try o.env.parameterValues(key, into: out) }
   }
 }

@@ -39,6 +39,7 @@ ERR_INTERNAL = -99
 
 KIND_ALL, KIND_ENV, KIND_POLICY, KIND_ALGORITHM = 0, 1, 2, 3
 ACTION_DISCRETE, ACTION_CONTINUOUS = 0, 1
+OBSERVATION_VECTOR, OBSERVATION_ONE_HOT = 0, 1
 ACTIVATION = {"tanh": 0, "relu": 1}
 BASELINE = {"none": 0, "mean": 1}
 
@@ -112,7 +113,7 @@ class EnvInfo(Structure):
         ("num_actions", c_int32),
         ("action_size", c_int32),
         ("max_episode_steps", c_int32),
-        ("reserved", c_int32),
+        ("observation_kind", c_int32),
         ("reward_threshold", c_double),
     ]
 
@@ -196,6 +197,11 @@ _SIGNATURES = {
     "swiftpg_env_get_state": [u64, vp],
     "swiftpg_env_set_state": [u64, vp, vp],
     "swiftpg_env_get_elapsed_steps": [u64, vp],
+    "swiftpg_env_action_bounds": [u64, vp, vp],
+    "swiftpg_env_parameter_names": [u64, c_char_p, c_size_t, POINTER(c_size_t)],
+    "swiftpg_env_set_parameter": [u64, c_char_p, c_double],
+    "swiftpg_env_randomize_parameter": [u64, c_char_p, c_double, c_double],
+    "swiftpg_env_get_parameter": [u64, c_char_p, vp],
     "swiftpg_policy_create_softmax": [i32, i32, vp, i32, i32, c_double, u64, POINTER(c_uint64)],
     "swiftpg_policy_destroy": [u64],
     "swiftpg_policy_get_sizes": [u64, POINTER(c_int32), POINTER(c_int32), POINTER(c_int64)],
@@ -297,16 +303,22 @@ def live_handles(kind: int = KIND_ALL) -> int:
     return n.value
 
 
-def env_ids() -> list[str]:
-    """The ids of the environments swiftpg implements."""
+def read_lines(fn, *args) -> list[str]:
+    """Calls a text-returning function (buffer, capacity, length_out last)
+    twice: once for the length, once for the text; returns its lines."""
     length = c_size_t()
-    status = lib.swiftpg_env_list(None, 0, ctypes.byref(length))
+    status = fn(*args, None, 0, ctypes.byref(length))
     if status not in (OK, ERR_BUFFER_TOO_SMALL):
         raise error_for(status)
     buf = ctypes.create_string_buffer(length.value + 1)
-    check(lib.swiftpg_env_list(buf, len(buf), ctypes.byref(length)))
+    check(fn(*args, buf, len(buf), ctypes.byref(length)))
     text = buf.value.decode()
     return text.split("\n") if text else []
+
+
+def env_ids() -> list[str]:
+    """The ids of the environments swiftpg implements."""
+    return read_lines(lib.swiftpg_env_list)
 
 
 if abi_version() != ABI_VERSION:

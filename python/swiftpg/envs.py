@@ -1,14 +1,20 @@
 """Batched environments stepped in Swift, as Gymnasium vector and single envs.
 
-``make_vec(id, num_envs, seed)`` returns a :class:`VectorEnv` (a real
-``gymnasium.vector.VectorEnv``) whose ``step`` is one call into Swift for all
-instances. ``make(id, seed)`` returns a :class:`SwiftEnv`, a real
-``gymnasium.Env`` that passes ``gymnasium.utils.env_checker.check_env``.
+``make_vec(id, num_envs, seed, **parameters)`` returns a :class:`VectorEnv`
+(a real ``gymnasium.vector.VectorEnv``) whose ``step`` is one call into Swift
+for all instances. ``make(id, seed, **parameters)`` returns a
+:class:`SwiftEnv`, a real ``gymnasium.Env`` that passes
+``gymnasium.utils.env_checker.check_env``.
 
 Seeding: instance ``i`` of an environment reset with seed ``s`` uses numpy's
 ``PCG64(SeedSequence(s + i))`` exactly as Gymnasium's ``env.reset(seed=s + i)``
 does, so starting states match Gymnasium bit for bit, and so does every later
 automatic reset (each instance continues its own stream).
+
+Parameters: every environment has named scalar parameters (physical
+constants, ``max_episode_steps``, ...). Each instance has its own values;
+``randomize_parameter`` draws them per instance at every reset (domain
+randomisation).
 """
 
 from __future__ import annotations
@@ -26,16 +32,25 @@ from gymnasium.vector.utils import batch_space
 
 from . import _lib
 from ._arrays import DTypeError, as_count, as_float64, as_seed
-from ._lib import ClosedError, InvalidArgumentError, lib
+from ._lib import ClosedError, InvalidArgumentError, NotFiniteError, lib
 
 __all__ = ["VectorEnv", "SwiftEnv", "make_vec", "make", "env_ids"]
 
 env_ids = _lib.env_ids
 _INT32 = np.dtype(np.int32)
+_FLOAT64 = np.dtype(np.float64)
 
 
 def _destroy_env(handle: int) -> None:
     lib.swiftpg_env_destroy(handle)
+
+
+def _check_number(name: str, value) -> float:
+    if isinstance(value, (bool, np.bool_)):
+        return float(value)
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        raise DTypeError(f"parameter {name} must be a number, got {value!r}")
+    return float(value)
 
 
 class VectorEnv(gymnasium.vector.VectorEnv):
@@ -43,6 +58,9 @@ class VectorEnv(gymnasium.vector.VectorEnv):
 
     Observations are float64 arrays ``[num_envs, obs_size]``; rewards float64
     ``[num_envs]``; ``terminated`` / ``truncated`` bool ``[num_envs]``.
+    Discrete actions are integers ``[num_envs]``; continuous actions are
+    floats ``[num_envs, action_size]``, used as float32 (the precision of
+    Gymnasium's action spaces) and clipped as Gymnasium clips them.
 
     **Autoreset (same step).** An instance that terminates or is truncated is
     reset inside the same ``step``: the returned observation row is the first
@@ -55,54 +73,81 @@ class VectorEnv(gymnasium.vector.VectorEnv):
     ``copy=True`` (default) returns fresh arrays from ``reset``/``step``;
     ``copy=False`` returns the internal buffers, which the next call
     overwrites (faster; for loops that consume the arrays immediately).
+
+    Tabular environments observe the one-hot encoding of the state index
+    (``observation_kind == "one_hot"``); ``get_state()`` gives the index.
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
 
-    def __init__(self, env_id: str, num_envs: int = 1, seed: int | None = None, copy: bool = True):
+    def __init__(self, env_id: str, num_envs: int = 1, seed: int | None = None, copy: bool = True,
+                 **parameters):
         if not isinstance(env_id, str):
             raise DTypeError(f"env_id must be a str, got {env_id!r}")
         num_envs = as_count(num_envs, "num_envs", 1, 1 << 24)
-        self._initial_seed = as_seed(seed) if seed is not None else secrets.randbits(63)
-        self._seed_on_first_reset = True
+        initial_seed = as_seed(seed) if seed is not None else secrets.randbits(63)
         handle = ctypes.c_uint64()
-        _lib.call("env_create", env_id.encode(), num_envs, self._initial_seed, ctypes.byref(handle))
-        self._handle = handle.value
-        self._finalizer = weakref.finalize(self, _destroy_env, self._handle)
+        _lib.call("env_create", env_id.encode(), num_envs, initial_seed, ctypes.byref(handle))
+        self._setup(handle.value, env_id, initial_seed, copy, parameters)
 
+    @classmethod
+    def _wrap(cls, handle: int, env_id: str, seed: int, copy: bool = True, parameters=None) -> "VectorEnv":
+        """Wraps a handle made by another constructor (tabular MDPs, ...)."""
+        self = cls.__new__(cls)
+        self._setup(handle, env_id, seed, copy, parameters or {})
+        return self
+
+    def _setup(self, handle: int, env_id: str, seed: int, copy: bool, parameters: dict) -> None:
+        self._handle = handle
+        self._finalizer = weakref.finalize(self, _destroy_env, handle)
+        self._initial_seed = seed
+        self._seed_on_first_reset = True
         info = _lib.EnvInfo()
-        _lib.call("env_get_info", self._handle, ctypes.byref(info))
+        _lib.call("env_get_info", handle, ctypes.byref(info))
         self.env_id = env_id
-        self.num_envs = num_envs
+        self.num_envs = n = info.num_envs
         self.copy = bool(copy)
-        self.observation_size = info.observation_size
+        self.observation_size = d = info.observation_size
         self.state_size = info.state_size
-        self.max_episode_steps = info.max_episode_steps
+        self.observation_kind = "one_hot" if info.observation_kind == _lib.OBSERVATION_ONE_HOT else "vector"
         self.reward_threshold = None if np.isnan(info.reward_threshold) else info.reward_threshold
-        self._discrete = info.action_kind == _lib.ACTION_DISCRETE
-        d = self.observation_size
+        self.discrete = info.action_kind == _lib.ACTION_DISCRETE
+        self.parameter_names = tuple(_lib.read_lines(lib.swiftpg_env_parameter_names, handle))
+        for name, value in parameters.items():
+            self.set_parameter(name, value)
 
         low = np.empty(d)
         high = np.empty(d)
-        _lib.call("env_observation_bounds", self._handle, low.ctypes.data, high.ctypes.data)
+        _lib.call("env_observation_bounds", handle, low.ctypes.data, high.ctypes.data)
         self.observation_low, self.observation_high = low, high
         self.single_observation_space = spaces.Box(low, high, (d,), np.float64)
-        if self._discrete:
+        if self.discrete:
             self.num_actions = info.num_actions
+            self.action_size = 1
             self.single_action_space = spaces.Discrete(info.num_actions)
-            self._actions = np.zeros(num_envs, np.int32)
-        else:  # continuous environments arrive with the environments issue
-            raise NotImplementedError(f"{env_id}: continuous action spaces are not supported yet")
-        self.observation_space = batch_space(self.single_observation_space, num_envs)
-        self.action_space = batch_space(self.single_action_space, num_envs)
+            self._actions = np.zeros(n, np.int32)
+            self._action_dtype = _INT32
+        else:
+            self.num_actions = None
+            k = self.action_size = info.action_size
+            alow = np.empty(k)
+            ahigh = np.empty(k)
+            _lib.call("env_action_bounds", handle, alow.ctypes.data, ahigh.ctypes.data)
+            self.action_low, self.action_high = alow, ahigh
+            self.single_action_space = spaces.Box(alow.astype(np.float32), ahigh.astype(np.float32), (k,),
+                                                  np.float32)
+            self._actions = np.zeros((n, k), np.float64)
+            self._action_dtype = _FLOAT64
+        self.observation_space = batch_space(self.single_observation_space, n)
+        self.action_space = batch_space(self.single_action_space, n)
 
         # Buffers owned by Python that Swift writes in place during a call (the
         # native side keeps no pointer to them between calls).
-        self._obs = np.zeros((num_envs, d), np.float64)
-        self._rewards = np.zeros(num_envs, np.float64)
-        self._terminated = np.zeros(num_envs, np.uint8)
-        self._truncated = np.zeros(num_envs, np.uint8)
-        self._final = np.zeros((num_envs, d), np.float64)
+        self._obs = np.zeros((n, d), np.float64)
+        self._rewards = np.zeros(n, np.float64)
+        self._terminated = np.zeros(n, np.uint8)
+        self._truncated = np.zeros(n, np.uint8)
+        self._final = np.zeros((n, d), np.float64)
         self._ended = ctypes.c_int32(0)
         self._ptrs = (
             self._actions.ctypes.data,
@@ -116,7 +161,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         # copied into the cached buffer), so the ctypes objects are built once
         # and passed to a function pointer without per-call conversion.
         self._step_fn = _lib.raw_function("swiftpg_env_step")
-        self._step_args = (ctypes.c_uint64(self._handle),) + tuple(
+        self._step_args = (ctypes.c_uint64(handle),) + tuple(
             ctypes.c_void_p(p) for p in self._ptrs) + (ctypes.byref(self._ended),)
         self._action_shape = self._actions.shape
         self._term_bool = self._terminated.view(np.bool_)
@@ -140,6 +185,11 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         state = "closed" if self.closed else f"num_envs={self.num_envs}"
         return f"swiftpg.VectorEnv({self.env_id!r}, {state})"
 
+    @property
+    def max_episode_steps(self) -> int:
+        """The time limit (of instance 0; 0 means none)."""
+        return int(self.get_parameter("max_episode_steps")[0])
+
     # -- Gymnasium API ---------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Resets every instance. ``seed``: an int ``s`` reseeds instance i from
@@ -159,9 +209,10 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         return (self._obs.copy() if self.copy else self._obs), {}
 
     def step(self, actions):
-        """Steps every instance with ``actions`` (``[num_envs]`` integers)."""
+        """Steps every instance with ``actions``: integers ``[num_envs]``
+        (discrete) or floats ``[num_envs, action_size]`` (continuous)."""
         a = actions
-        if a.__class__ is not np.ndarray or a.dtype is not _INT32 or a.shape != self._action_shape:
+        if a.__class__ is not np.ndarray or a.dtype is not self._action_dtype or a.shape != self._action_shape:
             a = self._coerce_actions(a)
         self._actions[...] = a
         status = self._step_fn(*self._step_args)
@@ -185,17 +236,30 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         if self.closed:
             raise ClosedError(f"this {self.env_id} environment is closed")
         a = np.asarray(actions)
-        if a.dtype.kind not in "iu":
-            raise DTypeError(f"actions must be integers (int32 preferred), got dtype {a.dtype}")
-        if a.shape != (self.num_envs,):
-            raise InvalidArgumentError(f"actions must have shape ({self.num_envs},), got {a.shape}")
-        lo, hi = a.min(), a.max()
-        if lo < 0 or hi >= self.num_actions:
-            i = int(np.argmax((a < 0) | (a >= self.num_actions)))
-            raise InvalidArgumentError(
-                f"action {int(a[i])} of instance {i} is outside the action space "
-                f"{{0, ..., {self.num_actions - 1}}}"
-            )
+        n = self.num_envs
+        if self.discrete:
+            if a.dtype.kind not in "iu":
+                raise DTypeError(f"actions must be integers (int32 preferred), got dtype {a.dtype}")
+            if a.shape != (n,):
+                raise InvalidArgumentError(f"actions must have shape ({n},), got {a.shape}")
+            bad = (a < 0) | (a >= self.num_actions)
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise InvalidArgumentError(
+                    f"action {int(a[i])} of instance {i} is outside the action space "
+                    f"{{0, ..., {self.num_actions - 1}}}"
+                )
+            return a
+        k = self.action_size
+        if a.dtype.kind not in "fiu" or (a.dtype.kind == "f" and a.dtype.itemsize > 8):
+            raise DTypeError(f"actions must be real numbers (float64 or float32), got dtype {a.dtype}")
+        if a.shape == (n,) and k == 1:
+            a = a.reshape(n, 1)
+        if a.shape != (n, k):
+            raise InvalidArgumentError(f"actions must have shape ({n}, {k}), got {a.shape}")
+        if not np.isfinite(a).all():
+            i, j = np.argwhere(~np.isfinite(a))[0]
+            raise NotFiniteError(f"action component {j} of instance {i} is {a[i, j]}; actions must be finite")
         return a
 
     def close_extras(self, **kwargs: Any) -> None:
@@ -204,7 +268,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
     # -- physics state ------------------------------------------------------
     def get_state(self) -> np.ndarray:
         """The physics state of every instance, float64 ``[num_envs, state_size]``
-        (CartPole: x, x_dot, theta, theta_dot)."""
+        (CartPole: x, x_dot, theta, theta_dot; tabular: the state index)."""
         out = np.empty((self.num_envs, self.state_size))
         _lib.call("env_get_state", self.handle, out.ctypes.data)
         return out
@@ -223,20 +287,48 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         _lib.call("env_get_elapsed_steps", self.handle, out.ctypes.data)
         return out
 
+    # -- parameters ---------------------------------------------------------
+    def set_parameter(self, name: str, value: float) -> None:
+        """Sets parameter ``name`` of every instance (now; reset to start from
+        it) and stops randomising it."""
+        if not isinstance(name, str):
+            raise DTypeError(f"parameter name must be a str, got {name!r}")
+        _lib.call("env_set_parameter", self.handle, name.encode(), _check_number(name, value))
 
-def make_vec(env_id: str, num_envs: int = 1, seed: int | None = None, copy: bool = True) -> VectorEnv:
-    """Creates ``num_envs`` instances of ``env_id`` stepped together in Swift.
+    def randomize_parameter(self, name: str, low: float, high: float) -> None:
+        """Draws parameter ``name`` of each instance uniformly from
+        ``[low, high]`` at every reset from now on (domain randomisation).
+        Starting states are unaffected: the draws use a separate generator."""
+        if not isinstance(name, str):
+            raise DTypeError(f"parameter name must be a str, got {name!r}")
+        _lib.call("env_randomize_parameter", self.handle, name.encode(), _check_number(name, low),
+                  _check_number(name, high))
+
+    def get_parameter(self, name: str) -> np.ndarray:
+        """The current value of parameter ``name`` in each instance."""
+        if not isinstance(name, str):
+            raise DTypeError(f"parameter name must be a str, got {name!r}")
+        out = np.empty(self.num_envs)
+        _lib.call("env_get_parameter", self.handle, name.encode(), out.ctypes.data)
+        return out
+
+
+def make_vec(env_id: str, num_envs: int = 1, seed: int | None = None, copy: bool = True,
+             **parameters) -> VectorEnv:
+    """Creates ``num_envs`` instances of ``env_id`` stepped together in Swift,
+    with the given parameters (e.g. ``make_vec("Pendulum-v1", 8, g=9.81)``).
     See :class:`VectorEnv`."""
-    return VectorEnv(env_id, num_envs, seed=seed, copy=copy)
+    return VectorEnv(env_id, num_envs, seed=seed, copy=copy, **parameters)
 
 
 class SwiftEnv(gymnasium.Env):
     """One swiftpg environment as a ``gymnasium.Env``.
 
-    Observations are float32 (as Gymnasium's), the action space and the
-    time limit are Gymnasium's, and ``reset(seed=s)`` gives exactly
-    Gymnasium's starting state. The time limit is built in: do not wrap it in
-    another ``TimeLimit``.
+    Observations are float32 (as Gymnasium's; tabular environments observe
+    the state index in a ``Discrete`` space), the action space and the time
+    limit are Gymnasium's, and ``reset(seed=s)`` gives exactly Gymnasium's
+    starting state. The time limit is built in: do not wrap it in another
+    ``TimeLimit``.
 
     Difference from Gymnasium: stepping after an episode ended (without
     ``reset``) raises ``gymnasium.error.ResetNeeded`` instead of continuing
@@ -245,18 +337,32 @@ class SwiftEnv(gymnasium.Env):
 
     metadata = {"render_modes": []}
 
-    def __init__(self, env_id: str = "CartPole-v1", seed: int | None = None, render_mode: str | None = None):
+    def __init__(self, env_id: str = "CartPole-v1", seed: int | None = None, render_mode: str | None = None,
+                 _vector: VectorEnv | None = None, **parameters):
         if render_mode is not None:
             raise InvalidArgumentError(f"swiftpg environments do not render; got render_mode={render_mode!r}")
-        self._vec = VectorEnv(env_id, 1, seed=seed, copy=False)
-        self.env_id = env_id
+        self._vec = _vector if _vector is not None else VectorEnv(env_id, 1, seed=seed, copy=False, **parameters)
+        self.env_id = self._vec.env_id
         self.render_mode = None
-        low = self._vec.observation_low.astype(np.float32)
-        high = self._vec.observation_high.astype(np.float32)
-        self.observation_space = spaces.Box(low, high, low.shape, np.float32)
-        self.action_space = spaces.Discrete(self._vec.num_actions)
+        vec = self._vec
+        self._one_hot = vec.observation_kind == "one_hot"
+        if self._one_hot:
+            self.observation_space = spaces.Discrete(vec.observation_size)
+        else:
+            low = vec.observation_low.astype(np.float32)
+            high = vec.observation_high.astype(np.float32)
+            self.observation_space = spaces.Box(low, high, low.shape, np.float32)
+        if vec.discrete:
+            self.action_space = spaces.Discrete(vec.num_actions)
+        else:
+            self.action_space = vec.single_action_space
         self._needs_reset = True
         self._autoreset_done = False
+
+    def _observation(self, row: np.ndarray):
+        if self._one_hot:
+            return int(np.argmax(row))
+        return row.astype(np.float32)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
@@ -270,25 +376,34 @@ class SwiftEnv(gymnasium.Env):
             obs = self._vec.reset(seed=seed)[0][0]
         self._needs_reset = False
         self._autoreset_done = False
-        return obs.astype(np.float32), {}
+        return self._observation(obs), {}
 
     def step(self, action):
         if self._needs_reset:
             raise gymnasium.error.ResetNeeded(
                 "call reset() before step() (at the start and after every episode end)"
             )
-        if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
+        vec = self._vec
+        if vec.discrete:
             if isinstance(action, np.ndarray) and action.shape == () and action.dtype.kind in "iu":
                 action = int(action)
-            else:
-                raise DTypeError(f"action must be an int in {{0, ..., {self.action_space.n - 1}}}, got {action!r}")
-        obs, rew, term, trunc, info = self._vec.step(np.array([action], np.int64))
+            if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
+                raise DTypeError(f"action must be an int in {{0, ..., {vec.num_actions - 1}}}, got {action!r}")
+            batch = np.array([action], np.int64)
+        else:
+            a = np.asarray(action)
+            if a.dtype.kind not in "fiu":
+                raise DTypeError(f"action must be a float array of shape ({vec.action_size},), got {action!r}")
+            if a.shape != (vec.action_size,):
+                raise InvalidArgumentError(f"action must have shape ({vec.action_size},), got {a.shape}")
+            batch = a.astype(np.float64)[None, :]
+        obs, rew, term, trunc, info = vec.step(batch)
         terminated, truncated = bool(term[0]), bool(trunc[0])
         if terminated or truncated:
             obs = info["final_obs"]
             self._needs_reset = True
             self._autoreset_done = True
-        return obs[0].astype(np.float32), float(rew[0]), terminated, truncated, {}
+        return self._observation(obs[0]), float(rew[0]), terminated, truncated, {}
 
     def close(self):
         self._vec.close()
@@ -297,23 +412,33 @@ class SwiftEnv(gymnasium.Env):
         """The physics state, float64 ``[state_size]``."""
         return self._vec.get_state()[0]
 
-    def set_state(self, state) -> np.ndarray:
-        """Sets the physics state and returns the float32 observation; the
-        episode continues from it (its step counter is unchanged)."""
+    def set_state(self, state):
+        """Sets the physics state and returns the observation; the episode
+        continues from it (its step counter is unchanged)."""
         obs = self._vec.set_state(as_float64(state, "state", (self._vec.state_size,))[None, :])[0]
         self._needs_reset = False
         self._autoreset_done = False
-        return obs.astype(np.float32)
+        return self._observation(obs)
+
+    def set_parameter(self, name: str, value: float) -> None:
+        self._vec.set_parameter(name, value)
+
+    def get_parameter(self, name: str) -> float:
+        return float(self._vec.get_parameter(name)[0])
+
+    @property
+    def parameter_names(self) -> tuple:
+        return self._vec.parameter_names
 
     @property
     def elapsed_steps(self) -> int:
         return int(self._vec.get_elapsed_steps()[0])
 
 
-def make(env_id: str, seed: int | None = None) -> SwiftEnv:
+def make(env_id: str, seed: int | None = None, **parameters) -> SwiftEnv:
     """Creates one swiftpg environment as a ``gymnasium.Env``; the first
     ``reset()`` without a seed uses ``seed``."""
-    return SwiftEnv(env_id, seed=seed)
+    return SwiftEnv(env_id, seed=seed, **parameters)
 
 
 def _register_with_gymnasium() -> None:

@@ -21,3 +21,26 @@ public func monotonicSeconds() -> Double {
   clock_gettime(CLOCK_MONOTONIC, &ts)
   return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
+
+// `pow` is kept opaque to the optimizer: LLVM rewrites pow(x, 2.0) as x * x,
+// which glibc's pow does not always equal (it differs in ~0.1% of arguments),
+// and Python/numpy compute `x ** 2` with the real pow.
+@_optimize(none) public func _pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
+@_optimize(none) public func _powf(_ x: Float, _ y: Float) -> Float { powf(x, y) }
+@inlinable public func _fmod(_ x: Double, _ y: Double) -> Double { fmod(x, y) }
+
+/// Python's / numpy's floating `a % b`: `fmod(a, b)` moved into the sign of
+/// `b` (numpy `npy_divmod`), so the result has the sign of `b`.
+@inlinable public func pythonModulo(_ a: Double, _ b: Double) -> Double {
+  var m = fmod(a, b)
+  if m != 0 {
+    if (b < 0) != (m < 0) { m += b }
+  } else {
+    m = b < 0 ? -0.0 : 0.0
+  }
+  return m
+}
+
+/// `x ** 2` as Python and numpy compute it for float64 scalars: C `pow`,
+/// which is not always bit-identical to `x * x`.
+@inline(__always) public func pySquare(_ x: Double) -> Double { _pow(x, 2) }

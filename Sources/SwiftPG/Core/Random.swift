@@ -101,6 +101,15 @@ public struct PCG64: RandomNumberGenerator, Sendable, Equatable {
     self.init(initState: initState, sequence: initSeq)
   }
 
+  /// Seeds as `numpy.random.PCG64(numpy.random.SeedSequence(words))` for a
+  /// list of 32-bit entropy words.
+  public init(seedWords: [UInt32]) {
+    let words = SeedSequence(entropyWords: seedWords).generateState64(4)
+    self.init(
+      initState: UInt128(words[0]) << 64 | UInt128(words[1]),
+      sequence: UInt128(words[2]) << 64 | UInt128(words[3]))
+  }
+
   /// PCG's `srandom_r(initstate, initseq)`.
   public init(initState: UInt128, sequence: UInt128) {
     state = 0

@@ -35,10 +35,26 @@ public protocol BatchedEnvironment: AnyObject {
   var observationSize: Int { get }
   var stateSize: Int { get }
   var actionSpace: ActionSpace { get }
+  /// The time limit of instance 0 (0: none).
   var maxEpisodeSteps: Int { get }
   var rewardThreshold: Double? { get }
+  var observationKind: ObservationKind { get }
   var observationLow: [Double] { get }
   var observationHigh: [Double] { get }
+
+  /// Names of the scalar parameters (physical constants, horizons, ...).
+  var parameterNames: [String] { get }
+  /// Sets parameter `name` of every instance to `value` now, and stops
+  /// randomising it.
+  func setParameter(_ name: String, _ value: Double) throws(SwiftPGError)
+  /// Draws parameter `name` of each instance uniformly from [low, high] at
+  /// every reset (from a generator separate from the state's). low == high
+  /// fixes it at that value from the next reset on.
+  func randomizeParameter(_ name: String, low: Double, high: Double) throws(SwiftPGError)
+  /// The current value of parameter `name` in each instance (`count` values).
+  func parameterValues(_ name: String, into out: UnsafeMutablePointer<Double>) throws(SwiftPGError)
+  /// The ranges currently drawn at each reset.
+  var randomizedParameters: [(name: String, low: Double, high: Double)] { get }
 
   /// Reseeds instance i from `seed + i` (numpy's PCG64 via SeedSequence).
   func reseed(_ seed: UInt64)

@@ -30,9 +30,11 @@
 /// Truncation: the 500th step of an episode.
 ///
 /// ## Arguments
-/// The physical constants are stored properties (gravity 9.8, cart mass 1.0,
-/// pole mass 0.1, half pole length 0.5, force 10.0, τ = 0.02 s, explicit
-/// Euler integration).
+/// Parameters (settable and randomisable per instance, Gymnasium's attribute
+/// names): `gravity` 9.8, `masscart` 1.0, `masspole` 0.1, `length` 0.5 (half
+/// the pole), `force_mag` 10.0, `tau` 0.02 s, `sutton_barto_reward` 0 (1: reward
+/// 0 per step and −1 on the terminating step), and `max_episode_steps` 500.
+/// Integration is explicit Euler (`semiImplicitEuler` switches it).
 ///
 /// ## Differences from Gymnasium
 /// None in the dynamics. Gymnasium keeps returning observations after
@@ -53,8 +55,8 @@ public struct CartPole: EnvironmentDynamics {
   public static let id = "CartPole-v1"
   public static let stateSize = 4
   public static let observationSize = 4
-  public static let maxEpisodeSteps = 500
   public static let rewardThreshold: Double? = 475.0
+  public var maxEpisodeSteps = 500
 
   public var gravity = 9.8
   public var massCart = 1.0
@@ -68,8 +70,49 @@ public struct CartPole: EnvironmentDynamics {
   public var semiImplicitEuler = false
   public var thetaThreshold = 12 * 2 * Double.pi / 360
   public var xThreshold = 2.4
+  /// Sutton & Barto's reward: 0 per step, −1 on the terminating step.
+  public var suttonBartoReward = false
 
   public init() {}
+
+  public static let parameterNames = [
+    "gravity", "masscart", "masspole", "length", "force_mag", "tau", "sutton_barto_reward",
+  ]
+
+  public func parameter(_ index: Int) -> Double {
+    switch index {
+    case 0: gravity
+    case 1: massCart
+    case 2: massPole
+    case 3: length
+    case 4: forceMagnitude
+    case 5: tau
+    case 6: suttonBartoReward ? 1 : 0
+    default: .nan
+    }
+  }
+
+  public mutating func setParameter(_ index: Int, _ value: Double) {
+    switch index {
+    case 0: gravity = value
+    case 1: massCart = value
+    case 2: massPole = value
+    case 3: length = value
+    case 4: forceMagnitude = value
+    case 5: tau = value
+    case 6: suttonBartoReward = value != 0
+    default: break
+    }
+  }
+
+  public static func checkParameter(_ index: Int, _ value: Double) -> String? {
+    switch index {
+    case 1, 2, 3, 5: value > 0 ? nil : "must be > 0"
+    case 4: value >= 0 ? nil : "must be >= 0"
+    case 6: value == 0 || value == 1 ? nil : "must be 0 or 1"
+    default: nil
+    }
+  }
 
   public var totalMass: Double { massPole + massCart }
   public var poleMassLength: Double { massPole * length }
@@ -89,7 +132,9 @@ public struct CartPole: EnvironmentDynamics {
   }
 
   @inlinable @inline(__always)
-  public func step(_ s: inout State, action: UnsafePointer<Int32>) -> (reward: Double, terminated: Bool) {
+  public func step(_ s: inout State, action: UnsafePointer<Int32>, using rng: inout PCG64)
+    -> (reward: Double, terminated: Bool)
+  {
     let force = action.pointee == 1 ? forceMagnitude : -forceMagnitude
     let cosTheta = _cos(s.theta)
     let sinTheta = _sin(s.theta)
@@ -113,6 +158,7 @@ public struct CartPole: EnvironmentDynamics {
     let terminated =
       s.x < -xThreshold || s.x > xThreshold || s.theta < -thetaThreshold
       || s.theta > thetaThreshold
+    if suttonBartoReward { return (terminated ? -1 : 0, terminated) }
     return (1.0, terminated)
   }
 

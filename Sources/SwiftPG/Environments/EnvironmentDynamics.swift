@@ -1,7 +1,11 @@
 /// The physics of one environment: named constants, reset, step and the
-/// observation. Batching, time limits, seeding, automatic reset and buffers
-/// are written once: the batch kernels in the extension below and the
-/// storage in `VectorEnvironment`.
+/// observation. Batching, time limits, seeding, automatic reset, parameter
+/// randomisation and buffers are written once: the batch kernels in the
+/// extension below and the storage in `VectorEnvironment`.
+///
+/// Each instance of a batch owns its own copy of the dynamics value, so
+/// physical parameters (masses, lengths, ...) can differ between instances
+/// (domain randomisation).
 public protocol EnvironmentDynamics: Sendable {
   /// The physics state of one instance.
   associatedtype State
@@ -9,48 +13,124 @@ public protocol EnvironmentDynamics: Sendable {
   associatedtype Action
 
   static var id: String { get }
+  /// Length of the public state (`get_state` / `set_state`).
   static var stateSize: Int { get }
+  /// Number of storage columns per instance (≥ `stateSize`; extra columns
+  /// hold bookkeeping such as a dtype flag). Defaults to `stateSize`.
+  static var storageSize: Int { get }
   static var observationSize: Int { get }
-  /// The time limit; the step that reaches it is truncated.
-  static var maxEpisodeSteps: Int { get }
   static var rewardThreshold: Double? { get }
+  /// How observations encode the state (vector or one-hot index).
+  static var observationKind: ObservationKind { get }
 
+  /// The time limit; the step that reaches it is truncated (0: none).
+  var maxEpisodeSteps: Int { get set }
+  /// When true, reaching `maxEpisodeSteps` is the end of a finite-horizon
+  /// MDP and reported as `terminated`; otherwise it is a time-limit
+  /// truncation. Defaults to false.
+  var horizonTerminates: Bool { get }
   var actionSpace: ActionSpace { get }
   var observationLow: [Double] { get }
   var observationHigh: [Double] { get }
 
+  /// Named scalar parameters that can be set, read and randomised.
+  static var parameterNames: [String] { get }
+  func parameter(_ index: Int) -> Double
+  mutating func setParameter(_ index: Int, _ value: Double)
+  /// nil if `value` is valid for parameter `index`, else why not.
+  static func checkParameter(_ index: Int, _ value: Double) -> String?
+
   /// A starting state drawn from the environment's start distribution.
   func initialState(using rng: inout PCG64) -> State
   /// Advances `state` by one step under `action` (a pointer to this
-  /// instance's `actionSpace.width` action values).
-  func step(_ state: inout State, action: UnsafePointer<Action>)
+  /// instance's `actionSpace.width` action values). `rng` is the instance's
+  /// generator, for stochastic transitions.
+  func step(_ state: inout State, action: UnsafePointer<Action>, using rng: inout PCG64)
     -> (reward: Double, terminated: Bool)
   /// Writes the observation of `state` (`observationSize` values).
   func observe(_ state: State, into out: UnsafeMutablePointer<Double>)
 
-  /// Reads one state from structure-of-arrays storage: component k of
-  /// instance i is `columns[k * stride + i]`.
+  /// Reads one state from structure-of-arrays storage: column k of
+  /// instance i is `columns[k * stride + i]`, k < `storageSize`.
   func load(_ columns: UnsafePointer<Double>, _ i: Int, stride: Int) -> State
   func store(_ state: State, _ columns: UnsafeMutablePointer<Double>, _ i: Int, stride: Int)
+  /// The public state (`stateSize` values) and back. Default: the first
+  /// `stateSize` storage columns.
+  func exportState(_ state: State, into out: UnsafeMutablePointer<Double>)
+  func importState(_ values: UnsafePointer<Double>) -> State
 
   /// Resets every instance of `batch` (implemented once, below).
-  func resetBatch(_ batch: BatchStorage, observations: UnsafeMutablePointer<Double>)
+  func resetBatch(_ batch: BatchStorage<Self>, observations: UnsafeMutablePointer<Double>)
   /// Steps every instance of `batch` (implemented once, below); returns the
   /// number of instances whose episode ended.
   func stepBatch(
-    _ batch: BatchStorage, actions: UnsafeRawPointer,
+    _ batch: BatchStorage<Self>, actions: UnsafeRawPointer,
     observations: UnsafeMutablePointer<Double>, rewards: UnsafeMutablePointer<Double>,
     terminated: UnsafeMutablePointer<UInt8>, truncated: UnsafeMutablePointer<UInt8>,
     finalObservations: UnsafeMutablePointer<Double>?) -> Int
 }
 
+/// How an observation encodes the state.
+public enum ObservationKind: Int32, Sendable {
+  /// A real vector.
+  case vector = 0
+  /// The one-hot encoding of a state index in `0..<observationSize`.
+  case oneHot = 1
+}
+
+/// A parameter drawn uniformly from `[low, high]` at every reset.
+public struct ParameterRange: Sendable, Equatable {
+  public var index: Int
+  public var low: Double
+  public var high: Double
+  public init(index: Int, low: Double, high: Double) {
+    self.index = index
+    self.low = low
+    self.high = high
+  }
+}
+
 /// The storage of a batch of N instances: states in structure-of-arrays
-/// layout (`states[k * count + i]`), per-instance step counters and generators.
-public struct BatchStorage {
+/// layout (`states[k * count + i]`), per-instance step counters, generators
+/// and dynamics values, and the parameter ranges drawn at each reset.
+public struct BatchStorage<D: EnvironmentDynamics> {
   public let count: Int
   public let states: UnsafeMutablePointer<Double>
   public let elapsed: UnsafeMutablePointer<Int32>
   public let generators: UnsafeMutablePointer<PCG64>
+  public let dynamics: UnsafeMutablePointer<D>
+  /// Generators of the parameter draws, separate from `generators` so that
+  /// the state stream is the same with and without randomisation.
+  public let parameterGenerators: UnsafeMutablePointer<PCG64>
+  public let ranges: UnsafeBufferPointer<ParameterRange>
+}
+
+extension EnvironmentDynamics {
+  public static var storageSize: Int { stateSize }
+  public static var rewardThreshold: Double? { nil }
+  public static var observationKind: ObservationKind { .vector }
+  public var horizonTerminates: Bool { false }
+  public static var parameterNames: [String] { [] }
+  public func parameter(_ index: Int) -> Double { .nan }
+  public mutating func setParameter(_ index: Int, _ value: Double) {}
+  public static func checkParameter(_ index: Int, _ value: Double) -> String? { nil }
+
+  @inlinable
+  public func exportState(_ state: State, into out: UnsafeMutablePointer<Double>) {
+    let tmp = UnsafeMutablePointer<Double>.allocate(capacity: Self.storageSize)
+    defer { tmp.deallocate() }
+    store(state, tmp, 0, stride: 1)
+    out.update(from: tmp, count: Self.stateSize)
+  }
+
+  @inlinable
+  public func importState(_ values: UnsafePointer<Double>) -> State {
+    let tmp = UnsafeMutablePointer<Double>.allocate(capacity: Self.storageSize)
+    defer { tmp.deallocate() }
+    tmp.initialize(repeating: 0, count: Self.storageSize)
+    tmp.update(from: values, count: Self.stateSize)
+    return load(tmp, 0, stride: 1)
+  }
 }
 
 // The batch kernels are protocol requirements implemented here once: each
@@ -58,48 +138,60 @@ public struct BatchStorage {
 // specialises the loop for it and inlines its physics (one dynamic dispatch
 // per batch, none per instance).
 extension EnvironmentDynamics {
+  /// Draws the randomised parameters of instance `i`, then its start state.
   @inlinable
-  public func resetBatch(_ b: BatchStorage, observations: UnsafeMutablePointer<Double>) {
+  static func startEpisode(_ b: BatchStorage<Self>, _ i: Int) -> State {
+    for r in b.ranges {
+      b.dynamics[i].setParameter(r.index, b.parameterGenerators[i].uniform(r.low, r.high))
+    }
+    return b.dynamics[i].initialState(using: &b.generators[i])
+  }
+
+  @inlinable
+  public func resetBatch(_ b: BatchStorage<Self>, observations: UnsafeMutablePointer<Double>) {
     let n = b.count
     for i in 0..<n {
-      let s = initialState(using: &b.generators[i])
-      store(s, b.states, i, stride: n)
+      let s = Self.startEpisode(b, i)
+      b.dynamics[i].store(s, b.states, i, stride: n)
       b.elapsed[i] = 0
-      observe(s, into: observations + i * Self.observationSize)
+      b.dynamics[i].observe(s, into: observations + i * Self.observationSize)
     }
   }
 
   /// One step of every instance, with the time limit and same-step autoreset:
-  /// an instance that terminates or reaches `maxEpisodeSteps` writes its last
+  /// an instance that terminates or reaches its time limit writes its last
   /// observation to `finalObservations`, then starts a new episode; the rows
   /// of the other instances in `finalObservations` are set to 0.
   @inlinable
   public func stepBatch(
-    _ b: BatchStorage, actions: UnsafeRawPointer,
+    _ b: BatchStorage<Self>, actions: UnsafeRawPointer,
     observations: UnsafeMutablePointer<Double>, rewards: UnsafeMutablePointer<Double>,
     terminated: UnsafeMutablePointer<UInt8>, truncated: UnsafeMutablePointer<UInt8>,
     finalObservations: UnsafeMutablePointer<Double>?
   ) -> Int {
     let n = b.count
-    var ended = 0
     let width = Self.observationSize
     let actionWidth = actionSpace.width
-    let limit = Int32(clamping: Self.maxEpisodeSteps)
     let a = actions.assumingMemoryBound(to: Action.self)
+    var ended = 0
     for i in 0..<n {
-      var s = load(b.states, i, stride: n)
-      let (reward, term) = step(&s, action: a + i * actionWidth)
+      let d = b.dynamics[i]
+      var s = d.load(b.states, i, stride: n)
+      let (reward, term) = d.step(&s, action: a + i * actionWidth, using: &b.generators[i])
       let steps = b.elapsed[i] &+ 1
-      let trunc = steps >= limit
+      let limit = d.maxEpisodeSteps
+      let atLimit = limit > 0 && Int(steps) >= limit
+      let isTerminated = term || (atLimit && d.horizonTerminates)
+      let isTruncated = atLimit && !d.horizonTerminates
       rewards[i] = reward
-      terminated[i] = term ? 1 : 0
-      truncated[i] = trunc ? 1 : 0
-      if term || trunc {
+      terminated[i] = isTerminated ? 1 : 0
+      truncated[i] = isTruncated ? 1 : 0
+      if isTerminated || isTruncated {
         ended &+= 1
         if let finalObservations {
-          observe(s, into: finalObservations + i * width)
+          d.observe(s, into: finalObservations + i * width)
         }
-        s = initialState(using: &b.generators[i])
+        s = Self.startEpisode(b, i)
         b.elapsed[i] = 0
       } else {
         b.elapsed[i] = steps
@@ -107,9 +199,16 @@ extension EnvironmentDynamics {
           (finalObservations + i * width).update(repeating: 0, count: width)
         }
       }
-      store(s, b.states, i, stride: n)
-      observe(s, into: observations + i * width)
+      d.store(s, b.states, i, stride: n)
+      b.dynamics[i].observe(s, into: observations + i * width)
     }
     return ended
   }
+}
+
+/// Writes the one-hot encoding of `index` into `out[0..<size]`.
+@inlinable
+public func oneHot(_ index: Int, size: Int, into out: UnsafeMutablePointer<Double>) {
+  out.update(repeating: 0, count: size)
+  if index >= 0 && index < size { out[index] = 1 }
 }

@@ -3,8 +3,13 @@ public enum EnvironmentRegistry {
   typealias Factory = @Sendable (Int, UInt64) throws(SwiftPGError) -> any BatchedEnvironment
 
   static let factories: [(id: String, make: Factory)] = [
-    (CartPole.id, { (n, seed) throws(SwiftPGError) in try VectorEnvironment(CartPole(), count: n, seed: seed) })
+    entry(CartPole()), entry(Acrobot()), entry(MountainCar()), entry(MountainCarContinuous()),
+    entry(Pendulum()),
   ]
+
+  static func entry<D: EnvironmentDynamics>(_ d: D) -> (id: String, make: Factory) {
+    (D.id, { (n, seed) throws(SwiftPGError) in try VectorEnvironment(d, count: n, seed: seed) })
+  }
 
   /// The registered ids, in registration order.
   public static var ids: [String] { factories.map(\.id) }

@@ -1,47 +1,68 @@
 /// The batched environment for any `EnvironmentDynamics`: owns the storage of
 /// N instances (states in structure-of-arrays layout, one numpy-compatible
-/// PCG64 per instance, a per-instance step counter for the time limit) and
-/// runs the dynamics' batch kernels on it.
+/// PCG64 per instance, a per-instance step counter for the time limit, one
+/// dynamics value per instance) and runs the dynamics' batch kernels on it.
+///
+/// Seeding: instance i of a batch seeded with s uses `PCG64(seed: s + i)`
+/// for its states (Gymnasium's `reset(seed=s+i)`), and a second generator
+/// with entropy (s + i, 1) for randomised parameters.
 ///
 /// - Complexity: `step` is O(N) with no allocation.
 public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment {
-  public let dynamics: D
   public let count: Int
   public var id: String { D.id }
   public var observationSize: Int { D.observationSize }
   public var stateSize: Int { D.stateSize }
-  public var actionSpace: ActionSpace { dynamics.actionSpace }
-  public var maxEpisodeSteps: Int { D.maxEpisodeSteps }
+  public var actionSpace: ActionSpace { dynamics[0].actionSpace }
+  public var maxEpisodeSteps: Int { dynamics[0].maxEpisodeSteps }
   public var rewardThreshold: Double? { D.rewardThreshold }
-  public var observationLow: [Double] { dynamics.observationLow }
-  public var observationHigh: [Double] { dynamics.observationHigh }
+  public var observationKind: ObservationKind { D.observationKind }
+  public var observationLow: [Double] { dynamics[0].observationLow }
+  public var observationHigh: [Double] { dynamics[0].observationHigh }
+  /// The dynamics' parameters plus `max_episode_steps` (0: no time limit),
+  /// which every environment has.
+  public var parameterNames: [String] { D.parameterNames + ["max_episode_steps"] }
 
   /// Largest batch accepted (keeps every buffer size far from overflow).
   public static var maxCount: Int { 1 << 24 }
 
-  private let states: UnsafeMutablePointer<Double>  // [stateSize][count]
+  private let states: UnsafeMutablePointer<Double>  // [storageSize][count]
   private let elapsed: UnsafeMutablePointer<Int32>
   private let generators: UnsafeMutablePointer<PCG64>
-  private var storage: BatchStorage {
-    BatchStorage(count: count, states: states, elapsed: elapsed, generators: generators)
+  private let parameterGenerators: UnsafeMutablePointer<PCG64>
+  private let dynamics: UnsafeMutablePointer<D>
+  private var ranges: [ParameterRange] = []
+
+  private func withStorage<R>(_ body: (BatchStorage<D>) -> R) -> R {
+    ranges.withUnsafeBufferPointer { r in
+      body(
+        BatchStorage(
+          count: count, states: states, elapsed: elapsed, generators: generators, dynamics: dynamics,
+          parameterGenerators: parameterGenerators, ranges: r))
+    }
   }
 
-  /// Creates `count` instances seeded from `seed + i` and resets them.
+  /// Creates `count` instances of `dynamics` seeded from `seed + i` and
+  /// resets them.
   public init(_ dynamics: D, count: Int, seed: UInt64) throws(SwiftPGError) {
     try require(count >= 1, "num_envs must be at least 1, got \(count)")
     try require(
       count <= Self.maxCount, "num_envs \(count) exceeds the limit \(Self.maxCount)",
       code: .tooLarge)
-    self.dynamics = dynamics
     self.count = count
-    states = .allocate(capacity: D.stateSize * count)
-    states.initialize(repeating: 0, count: D.stateSize * count)
+    states = .allocate(capacity: D.storageSize * count)
+    states.initialize(repeating: 0, count: D.storageSize * count)
     elapsed = .allocate(capacity: count)
     elapsed.initialize(repeating: 0, count: count)
     generators = .allocate(capacity: count)
+    parameterGenerators = .allocate(capacity: count)
+    self.dynamics = .allocate(capacity: count)
+    self.dynamics.initialize(repeating: dynamics, count: count)
     for i in 0..<count {
-      (generators + i).initialize(to: PCG64(seed: UInt128(seed) + UInt128(i)))
+      (generators + i).initialize(to: PCG64(seed: 0))
+      (parameterGenerators + i).initialize(to: PCG64(seed: 0))
     }
+    reseed(seed)
     for i in 0..<count {
       dynamics.store(dynamics.initialState(using: &generators[i]), states, i, stride: count)
     }
@@ -52,18 +73,27 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     elapsed.deallocate()
     generators.deinitialize(count: count)
     generators.deallocate()
+    parameterGenerators.deinitialize(count: count)
+    parameterGenerators.deallocate()
+    dynamics.deinitialize(count: count)
+    dynamics.deallocate()
   }
 
   public func reseed(_ seed: UInt64) {
-    for i in 0..<count { generators[i] = PCG64(seed: UInt128(seed) + UInt128(i)) }
+    for i in 0..<count {
+      let s = UInt128(seed) + UInt128(i)
+      generators[i] = PCG64(seed: s)
+      // A different SeedSequence entropy: the words of s followed by a 1.
+      parameterGenerators[i] = PCG64(seedWords: SeedSequence.words(of: s) + [1])
+    }
   }
 
   public func reset(observations: UnsafeMutablePointer<Double>) {
-    dynamics.resetBatch(storage, observations: observations)
+    withStorage { dynamics[0].resetBatch($0, observations: observations) }
   }
 
   public func validateActions(_ actions: UnsafeRawPointer) throws(SwiftPGError) {
-    switch dynamics.actionSpace {
+    switch dynamics[0].actionSpace {
     case .discrete(let n):
       let a = actions.assumingMemoryBound(to: Int32.self)
       for i in 0..<count where a[i] < 0 || Int(a[i]) >= n {
@@ -92,16 +122,18 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     truncated: UnsafeMutablePointer<UInt8>,
     finalObservations: UnsafeMutablePointer<Double>?
   ) -> Int {
-    dynamics.stepBatch(
-      storage, actions: actions, observations: observations, rewards: rewards,
-      terminated: terminated, truncated: truncated, finalObservations: finalObservations)
+    withStorage {
+      dynamics[0].stepBatch(
+        $0, actions: actions, observations: observations, rewards: rewards,
+        terminated: terminated, truncated: truncated, finalObservations: finalObservations)
+    }
   }
 
   public func getStates(_ out: UnsafeMutablePointer<Double>) {
     let n = count
-    let k = D.stateSize
     for i in 0..<n {
-      for c in 0..<k { out[i * k + c] = states[c * n + i] }
+      let d = dynamics[i]
+      d.exportState(d.load(states, i, stride: n), into: out + i * D.stateSize)
     }
   }
 
@@ -113,14 +145,16 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
         .notFinite, "state component \(j % k) of instance \(j / k) is \(input[j]); states must be finite")
     }
     for i in 0..<n {
-      for c in 0..<k { states[c * n + i] = input[i * k + c] }
+      let d = dynamics[i]
+      d.store(d.importState(input + i * k), states, i, stride: n)
     }
   }
 
   public func observe(into observations: UnsafeMutablePointer<Double>) {
     let n = count
     for i in 0..<n {
-      dynamics.observe(dynamics.load(states, i, stride: n), into: observations + i * D.observationSize)
+      let d = dynamics[i]
+      d.observe(d.load(states, i, stride: n), into: observations + i * D.observationSize)
     }
   }
 
@@ -128,6 +162,69 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     for i in 0..<count { out[i] = elapsed[i] }
   }
 
-  /// The generator of instance `i` (for tests and checkpoints).
+  // MARK: Parameters
+
+  private func parameterIndex(_ name: String) throws(SwiftPGError) -> Int {
+    guard let index = parameterNames.firstIndex(of: name) else {
+      throw SwiftPGError(
+        .invalidArgument, "\(D.id) has no parameter '\(name)' (known: \(parameterNames.joined(separator: ", ")))")
+    }
+    return index
+  }
+
+  /// Index of the generic time-limit parameter.
+  private var timeLimitIndex: Int { D.parameterNames.count }
+
+  private func checkValue(_ index: Int, _ value: Double) throws(SwiftPGError) {
+    let name = parameterNames[index]
+    guard value.isFinite else {
+      throw SwiftPGError(.notFinite, "parameter \(name) must be finite, got \(value)")
+    }
+    if index == timeLimitIndex {
+      try require(
+        value >= 0 && value <= Double(Int32.max) && value.rounded() == value,
+        "\(D.id) parameter max_episode_steps = \(value): must be a whole number >= 0 (0: no limit)")
+    } else if let problem = D.checkParameter(index, value) {
+      throw SwiftPGError(.invalidArgument, "\(D.id) parameter \(name) = \(value): \(problem)")
+    }
+  }
+
+  public func setParameter(_ name: String, _ value: Double) throws(SwiftPGError) {
+    let index = try parameterIndex(name)
+    try checkValue(index, value)
+    ranges.removeAll { $0.index == index }
+    for i in 0..<count {
+      if index == timeLimitIndex {
+        dynamics[i].maxEpisodeSteps = Int(value)
+      } else {
+        dynamics[i].setParameter(index, value)
+      }
+    }
+  }
+
+  public func randomizeParameter(_ name: String, low: Double, high: Double) throws(SwiftPGError) {
+    let index = try parameterIndex(name)
+    try require(index != timeLimitIndex, "max_episode_steps cannot be randomised")
+    try require(low <= high, "randomisation range of \(name) needs low <= high, got [\(low), \(high)]")
+    try checkValue(index, low)
+    try checkValue(index, high)
+    ranges.removeAll { $0.index == index }
+    ranges.append(ParameterRange(index: index, low: low, high: high))
+  }
+
+  public func parameterValues(_ name: String, into out: UnsafeMutablePointer<Double>) throws(SwiftPGError) {
+    let index = try parameterIndex(name)
+    for i in 0..<count {
+      out[i] = index == timeLimitIndex ? Double(dynamics[i].maxEpisodeSteps) : dynamics[i].parameter(index)
+    }
+  }
+
+  public var randomizedParameters: [(name: String, low: Double, high: Double)] {
+    ranges.map { (D.parameterNames[$0.index], $0.low, $0.high) }
+  }
+
+  /// The state generator of instance `i` (for tests and checkpoints).
   public func generator(_ i: Int) -> PCG64? { i >= 0 && i < count ? generators[i] : nil }
+  /// The dynamics value of instance `i` (its parameters).
+  public func instance(_ i: Int) -> D? { i >= 0 && i < count ? dynamics[i] : nil }
 }

@@ -1,0 +1,116 @@
+/// MountainCar-v0, identical to Gymnasium 1.4's `MountainCarEnv` under
+/// `gymnasium.make("MountainCar-v0")`.
+///
+/// ## Description
+/// A car in a valley must build momentum to reach the flag on the right hill
+/// (Moore 1990).
+///
+/// ## Action Space
+/// `Discrete(3)`: 0 accelerate left, 1 do nothing, 2 accelerate right.
+///
+/// ## Observation Space
+/// | index | observation | min | max |
+/// |---|---|---|---|
+/// | 0 | position | −1.2 | 0.6 |
+/// | 1 | velocity | −0.07 | 0.07 |
+///
+/// ## Rewards
+/// −1 per step, including the terminating step.
+///
+/// ## Starting State
+/// Position uniform in [−0.6, −0.4], velocity 0.
+///
+/// ## Episode End
+/// Termination: position ≥ 0.5 and velocity ≥ `goal_velocity`.
+/// Truncation: step 200.
+///
+/// ## Arguments
+/// Parameters: `goal_velocity` 0, `force` 0.001, `gravity` 0.0025,
+/// `max_episode_steps` 200. Semi-implicit Euler: velocity first (from the old
+/// position), then position with the new velocity; velocity clipped to
+/// ±0.07, position to [−1.2, 0.6]; hitting the left wall stops the car.
+public struct MountainCar: EnvironmentDynamics {
+  public struct State: Sendable, Equatable {
+    public var position, velocity: Double
+  }
+  public typealias Action = Int32
+
+  public static let id = "MountainCar-v0"
+  public static let stateSize = 2
+  public static let observationSize = 2
+  public static let rewardThreshold: Double? = -110.0
+  public var maxEpisodeSteps = 200
+
+  public let minPosition = -1.2
+  public let maxPosition = 0.6
+  public let maxSpeed = 0.07
+  public let goalPosition = 0.5
+  public var goalVelocity = 0.0
+  public var force = 0.001
+  public var gravity = 0.0025
+
+  public init() {}
+
+  public var actionSpace: ActionSpace { .discrete(3) }
+  public var observationLow: [Double] { [minPosition, -maxSpeed] }
+  public var observationHigh: [Double] { [maxPosition, maxSpeed] }
+
+  public static let parameterNames = ["goal_velocity", "force", "gravity"]
+
+  public func parameter(_ index: Int) -> Double {
+    switch index {
+    case 0: goalVelocity
+    case 1: force
+    case 2: gravity
+    default: .nan
+    }
+  }
+
+  public mutating func setParameter(_ index: Int, _ value: Double) {
+    switch index {
+    case 0: goalVelocity = value
+    case 1: force = value
+    case 2: gravity = value
+    default: break
+    }
+  }
+
+  public static func checkParameter(_ index: Int, _ value: Double) -> String? {
+    index == 0 || value >= 0 ? nil : "must be >= 0"
+  }
+
+  public func initialState(using rng: inout PCG64) -> State {
+    State(position: rng.uniform(-0.6, -0.4), velocity: 0)
+  }
+
+  public func step(_ s: inout State, action: UnsafePointer<Int32>, using rng: inout PCG64)
+    -> (reward: Double, terminated: Bool)
+  {
+    var velocity = s.velocity
+    var position = s.position
+    velocity += Double(action.pointee - 1) * force + _cos(3 * position) * (-gravity)
+    velocity = Swift.min(Swift.max(velocity, -maxSpeed), maxSpeed)
+    position += velocity
+    position = Swift.min(Swift.max(position, minPosition), maxPosition)
+    if position == minPosition && velocity < 0 { velocity = 0 }
+    s = State(position: position, velocity: velocity)
+    return (-1.0, position >= goalPosition && velocity >= goalVelocity)
+  }
+
+  @inline(__always)
+  public func observe(_ s: State, into out: UnsafeMutablePointer<Double>) {
+    out[0] = s.position
+    out[1] = s.velocity
+  }
+
+  @inline(__always)
+  public func load(_ c: UnsafePointer<Double>, _ i: Int, stride n: Int) -> State {
+    State(position: c[i], velocity: c[n + i])
+  }
+
+  @inline(__always)
+  public func store(_ s: State, _ c: UnsafeMutablePointer<Double>, _ i: Int, stride n: Int) {
+    c[i] = s.position
+    c[n + i] = s.velocity
+  }
+}
