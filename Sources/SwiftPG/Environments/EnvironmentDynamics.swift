@@ -174,8 +174,10 @@ extension EnvironmentDynamics {
     let actionWidth = actionSpace.width
     let a = actions.assumingMemoryBound(to: Action.self)
     var ended = 0
-    for i in 0..<n {
-      let d = b.dynamics[i]
+    // One instance; `d` is passed by value so its constants stay in registers
+    // (through a pointer they would be reloaded after every store).
+    let randomized = !b.ranges.isEmpty
+    @inline(__always) func stepOne(_ d: Self, _ i: Int) {
       var s = d.load(b.states, i, stride: n)
       let (reward, term) = d.step(&s, action: a + i * actionWidth, using: &b.generators[i])
       let steps = b.elapsed[i] &+ 1
@@ -200,7 +202,19 @@ extension EnvironmentDynamics {
         }
       }
       d.store(s, b.states, i, stride: n)
-      b.dynamics[i].observe(s, into: observations + i * width)
+      if randomized && b.elapsed[i] == 0 {
+        b.dynamics[i].observe(s, into: observations + i * width)  // freshly drawn parameters
+      } else {
+        d.observe(s, into: observations + i * width)
+      }
+    }
+    if !randomized {
+      // Without randomisation every instance has the same parameters (only
+      // randomisation makes them differ), so one value serves all.
+      let shared = b.dynamics[0]
+      for i in 0..<n { stepOne(shared, i) }
+    } else {
+      for i in 0..<n { stepOne(b.dynamics[i], i) }
     }
     return ended
   }
