@@ -228,6 +228,77 @@ int32_t swiftpg_env_get_parameter(uint64_t env, const char *name,
                                   double *values_out);
 
 /* ---------------------------------------------------------------------------
+ * Tabular MDPs, gridworlds and bandits
+ *
+ * Registered ids also include SimpleRegulator-v0, TwoAction-v0,
+ * ShortCorridor-v0 and GridWorld-v0 (the default layout). These
+ * constructors build environments from your own data.
+ * ------------------------------------------------------------------------- */
+
+/* A finite MDP: transitions [S, A, S] (P(s'|s,a), rows summing to 1 within
+ * 1e-9), rewards [S, A] or, if rewards_per_next_state, [S, A, S], initial
+ * [S] (the start distribution, no mass on terminal states), terminal [S]
+ * (NULL: none). horizon > 0 gives the finite-horizon objective (the
+ * horizon-th step terminates); horizon = 0 the discounted one with gamma in
+ * [0, 1] and a time limit of max_episode_steps (0: 1000) that truncates.
+ * Observations are one-hot (observation_size = S); the state is the index.
+ * Errors: INVALID_ARGUMENT naming the offending entry, NOT_FINITE,
+ * NULL_POINTER, TOO_LARGE. */
+int32_t swiftpg_env_create_tabular(int32_t num_envs, uint64_t seed,
+                                   int32_t num_states, int32_t num_actions,
+                                   const double *transitions,
+                                   const double *rewards,
+                                   int32_t rewards_per_next_state,
+                                   const double *initial,
+                                   const uint8_t *terminal, int32_t horizon,
+                                   double gamma, int32_t max_episode_steps,
+                                   uint64_t *env_out);
+
+/* A gridworld from a text layout (rows separated by '\n'): '.' free, '#'
+ * wall, 'S' start (none: uniform over free cells), 'G' goal and 'P' pit
+ * (terminal). Actions 0 up, 1 right, 2 down, 3 left; with probability slip
+ * the move goes to one of the two perpendicular directions instead (slip/2
+ * each); walls and edges leave the agent in place. Each step gives
+ * step_reward, plus goal_reward / pit_reward on entering G / P. Built on
+ * the tabular MDP (discounted with gamma; max_episode_steps 0: 1000). */
+int32_t swiftpg_env_create_gridworld(int32_t num_envs, uint64_t seed,
+                                     const char *layout, double slip,
+                                     double step_reward, double goal_reward,
+                                     double pit_reward, double gamma,
+                                     int32_t max_episode_steps,
+                                     uint64_t *env_out);
+
+#define SWIFTPG_BANDIT_GAUSSIAN 0
+#define SWIFTPG_BANDIT_BERNOULLI 1
+
+/* A K-armed bandit: Gaussian arms N(means[a], stds[a]^2) (stds NULL: all 1)
+ * or Bernoulli arms with success probabilities means[a]. Episodes last
+ * `horizon` pulls (>= 1). Observation: the constant 1. */
+int32_t swiftpg_env_create_bandit(int32_t num_envs, uint64_t seed,
+                                  int32_t kind, int32_t num_arms,
+                                  const double *means, const double *stds,
+                                  int32_t horizon, uint64_t *env_out);
+
+/* A text picture of instance `instance` (gridworlds: the layout with 'A' at
+ * the agent), written like swiftpg_env_list. INVALID_ARGUMENT if the
+ * environment has no text rendering. */
+int32_t swiftpg_env_render_text(uint64_t env, int32_t instance, char *buffer,
+                                size_t capacity, size_t *length_out);
+
+/* Sizes of the finite MDP behind a tabular environment (tabular MDPs,
+ * gridworlds, ShortCorridor-v0). INVALID_ARGUMENT for other environments. */
+int32_t swiftpg_env_tabular_sizes(uint64_t env, int32_t *num_states_out,
+                                  int32_t *num_actions_out);
+
+/* The finite MDP: transitions [S, A, S], rewards [S, A, S], initial [S],
+ * terminal [S], the horizon (0: discounted) and gamma. Any output may be
+ * NULL. */
+int32_t swiftpg_env_get_tabular(uint64_t env, double *transitions_out,
+                                double *rewards_out, double *initial_out,
+                                uint8_t *terminal_out, int32_t *horizon_out,
+                                double *gamma_out);
+
+/* ---------------------------------------------------------------------------
  * Policies
  *
  * A policy maps a batch of B observations (row-major [B, observation_size])

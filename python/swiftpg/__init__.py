@@ -29,8 +29,9 @@ from ._lib import (
     UnknownEnvironmentError,
     live_handles,
 )
+from . import envs
 from .envs import SwiftEnv, VectorEnv, env_ids, make, make_vec
-from . import algorithms, policies  # noqa: E402
+from . import algorithms, policies, randomization  # noqa: E402
 from .envs import _register_with_gymnasium
 
 __version__ = "0.1.0"
@@ -39,7 +40,8 @@ LIBRARY_PATH = _lib.LIBRARY_PATH
 _register_with_gymnasium()
 
 __all__ = [
-    "make", "make_vec", "env_ids", "VectorEnv", "SwiftEnv", "policies", "algorithms", "live_handles",
+    "make", "make_vec", "env_ids", "VectorEnv", "SwiftEnv", "envs", "policies", "algorithms", "randomization",
+    "live_handles",
     "SwiftPGError", "InvalidArgumentError", "UnknownEnvironmentError", "NotFiniteError", "DTypeError",
     "BadHandleError", "ClosedError", "BusyError", "NumericalError", "InternalError", "LIBRARY_PATH",
 ]

@@ -34,7 +34,7 @@ from . import _lib
 from ._arrays import DTypeError, as_count, as_float64, as_seed
 from ._lib import ClosedError, InvalidArgumentError, NotFiniteError, lib
 
-__all__ = ["VectorEnv", "SwiftEnv", "make_vec", "make", "env_ids"]
+__all__ = ["VectorEnv", "SwiftEnv", "make_vec", "make", "env_ids", "tabular", "gridworld", "bandit", "single"]
 
 env_ids = _lib.env_ids
 _INT32 = np.dtype(np.int32)
@@ -313,6 +313,32 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         return out
 
 
+    # -- tabular environments ------------------------------------------------
+    def render_text(self, instance: int = 0) -> str:
+        """A text picture of one instance (gridworlds: the layout with 'A' at
+        the agent)."""
+        instance = as_count(instance, "instance", 0, self.num_envs - 1)
+        return "\n".join(_lib.read_lines(lib.swiftpg_env_render_text, self.handle, instance))
+
+    def tabular_model(self) -> dict:
+        """The finite MDP behind a tabular environment (tabular MDPs,
+        gridworlds, ShortCorridor-v0): ``P`` [S, A, S], ``R`` [S, A, S],
+        ``initial`` [S], ``terminal`` [S] (bool), ``horizon`` (None:
+        discounted) and ``gamma``."""
+        s, a = ctypes.c_int32(), ctypes.c_int32()
+        _lib.call("env_tabular_sizes", self.handle, ctypes.byref(s), ctypes.byref(a))
+        S, A = s.value, a.value
+        P = np.empty((S, A, S))
+        R = np.empty((S, A, S))
+        mu = np.empty(S)
+        term = np.empty(S, np.uint8)
+        horizon, gamma = ctypes.c_int32(), ctypes.c_double()
+        _lib.call("env_get_tabular", self.handle, P.ctypes.data, R.ctypes.data, mu.ctypes.data, term.ctypes.data,
+                  ctypes.byref(horizon), ctypes.byref(gamma))
+        return {"P": P, "R": R, "initial": mu, "terminal": term.astype(bool),
+                "horizon": horizon.value or None, "gamma": gamma.value}
+
+
 def make_vec(env_id: str, num_envs: int = 1, seed: int | None = None, copy: bool = True,
              **parameters) -> VectorEnv:
     """Creates ``num_envs`` instances of ``env_id`` stepped together in Swift,
@@ -448,3 +474,96 @@ def _register_with_gymnasium() -> None:
         name = f"swiftpg/{env_id}"
         if name not in gymnasium.registry:
             gymnasium.register(id=name, entry_point="swiftpg.envs:SwiftEnv", kwargs={"env_id": env_id})
+
+
+def _new_seed(seed) -> int:
+    return as_seed(seed) if seed is not None else secrets.randbits(63)
+
+
+def tabular(transitions, rewards, initial, *, horizon: int | None = None, gamma: float = 1.0, terminal=None,
+            max_episode_steps: int | None = None, num_envs: int = 1, seed: int | None = None,
+            copy: bool = True) -> VectorEnv:
+    """A finite MDP from arrays: ``transitions`` P[s, a, s'] ``[S, A, S]``
+    (rows sum to 1), ``rewards`` R[s, a] ``[S, A]`` or R[s, a, s']
+    ``[S, A, S]``, ``initial`` μ ``[S]``, ``terminal`` ``[S]`` bools (None:
+    no terminal states). ``horizon=H`` gives the finite-horizon objective
+    (the H-th step terminates); otherwise the discounted one with ``gamma``
+    and a time limit ``max_episode_steps`` (default 1000) that truncates.
+    Observations are one-hot; ``get_state()`` gives the state index."""
+    P = as_float64(transitions, "transitions", (None, None, None), finite=False)
+    S, A = P.shape[0], P.shape[1]
+    if P.shape != (S, A, S):
+        raise InvalidArgumentError(f"transitions must have shape (S, A, S), got {P.shape}")
+    R = as_float64(rewards, "rewards", finite=False)
+    if R.shape not in ((S, A), (S, A, S)):
+        raise InvalidArgumentError(f"rewards must have shape ({S}, {A}) or ({S}, {A}, {S}), got {R.shape}")
+    mu = as_float64(initial, "initial", (S,), finite=False)
+    term = None
+    if terminal is not None:
+        t = np.asarray(terminal)
+        if t.dtype.kind not in "biu" or t.shape != (S,):
+            raise InvalidArgumentError(f"terminal must be {S} booleans, got dtype {t.dtype} shape {t.shape}")
+        term = np.ascontiguousarray(t != 0, np.uint8)
+    h = 0 if horizon is None else as_count(horizon, "horizon")
+    limit = 0 if max_episode_steps is None else as_count(max_episode_steps, "max_episode_steps")
+    n = as_count(num_envs, "num_envs", 1, 1 << 24)
+    s = _new_seed(seed)
+    handle = ctypes.c_uint64()
+    _lib.call("env_create_tabular", n, s, S, A, P.ctypes.data, R.ctypes.data, int(R.ndim == 3), mu.ctypes.data,
+              None if term is None else term.ctypes.data, h, _check_number("gamma", gamma), limit,
+              ctypes.byref(handle))
+    return VectorEnv._wrap(handle.value, "TabularMDP", s, copy)
+
+
+DEFAULT_GRID = """S..#...
+.#.#.#.
+.#...#G
+...#.#.
+.#.P..."""
+
+
+def gridworld(layout: str = DEFAULT_GRID, *, slip: float = 0.1, step_reward: float = 0.0,
+              goal_reward: float = 1.0, pit_reward: float = -1.0, gamma: float = 0.99,
+              max_episode_steps: int = 100, num_envs: int = 1, seed: int | None = None,
+              copy: bool = True) -> VectorEnv:
+    """A gridworld built on the tabular MDP. ``layout``: rows of '.' free,
+    '#' wall, 'S' start, 'G' goal, 'P' pit. Actions 0 up, 1 right, 2 down,
+    3 left; with probability ``slip`` the agent moves to a perpendicular side
+    instead (``slip/2`` each). ``render_text(i)`` draws instance i."""
+    if not isinstance(layout, str):
+        raise DTypeError(f"layout must be a str, got {type(layout).__name__}")
+    n = as_count(num_envs, "num_envs", 1, 1 << 24)
+    s = _new_seed(seed)
+    handle = ctypes.c_uint64()
+    _lib.call("env_create_gridworld", n, s, layout.encode(), _check_number("slip", slip),
+              _check_number("step_reward", step_reward), _check_number("goal_reward", goal_reward),
+              _check_number("pit_reward", pit_reward), _check_number("gamma", gamma),
+              as_count(max_episode_steps, "max_episode_steps", 0), ctypes.byref(handle))
+    return VectorEnv._wrap(handle.value, "GridWorld", s, copy)
+
+
+def bandit(means, stds=None, *, kind: str = "gaussian", horizon: int = 1, num_envs: int = 1,
+           seed: int | None = None, copy: bool = True) -> VectorEnv:
+    """A multi-armed bandit: ``kind="gaussian"`` arms N(means[a], stds[a]²)
+    (stds default 1) or ``kind="bernoulli"`` arms with success probability
+    means[a]. An episode is ``horizon`` pulls."""
+    kinds = {"gaussian": 0, "bernoulli": 1}
+    if kind not in kinds:
+        raise InvalidArgumentError(f"kind must be 'gaussian' or 'bernoulli', got {kind!r}")
+    m = as_float64(means, "means", (None,))
+    sd = None if stds is None else as_float64(stds, "stds", m.shape)
+    n = as_count(num_envs, "num_envs", 1, 1 << 24)
+    s = _new_seed(seed)
+    handle = ctypes.c_uint64()
+    _lib.call("env_create_bandit", n, s, kinds[kind], len(m), m.ctypes.data,
+              None if sd is None else sd.ctypes.data, as_count(horizon, "horizon"), ctypes.byref(handle))
+    return VectorEnv._wrap(handle.value, f"Bandit({kind}, {len(m)} arms)", s, copy)
+
+
+def single(vector_env: VectorEnv) -> SwiftEnv:
+    """A one-instance :class:`VectorEnv` (e.g. from :func:`tabular`) as a
+    ``gymnasium.Env``."""
+    if not isinstance(vector_env, VectorEnv) or vector_env.num_envs != 1:
+        raise InvalidArgumentError("single() needs a swiftpg VectorEnv with num_envs=1")
+    vector_env.copy = False
+    return SwiftEnv(_vector=vector_env)

@@ -41,7 +41,7 @@ public struct Acrobot: EnvironmentDynamics {
 
   public static let id = "Acrobot-v1"
   public static let stateSize = 4
-  public static let observationSize = 6
+  public var observationSize: Int { 6 }
   public static let rewardThreshold: Double? = -100.0
   public var maxEpisodeSteps = 500
 

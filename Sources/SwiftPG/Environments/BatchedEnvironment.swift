@@ -56,6 +56,12 @@ public protocol BatchedEnvironment: AnyObject {
   /// The ranges currently drawn at each reset.
   var randomizedParameters: [(name: String, low: Double, high: Double)] { get }
 
+  /// A text picture of instance `i` (gridworlds), or nil if the
+  /// environment has none.
+  func renderText(instance i: Int) -> String?
+  /// The finite MDP behind the environment (tabular environments).
+  var tabularModel: TabularModel? { get }
+
   /// Reseeds instance i from `seed + i` (numpy's PCG64 via SeedSequence).
   func reseed(_ seed: UInt64)
   /// Resets every instance, continuing each instance's random stream.

@@ -54,7 +54,7 @@ public struct CartPole: EnvironmentDynamics {
 
   public static let id = "CartPole-v1"
   public static let stateSize = 4
-  public static let observationSize = 4
+  public var observationSize: Int { 4 }
   public static let rewardThreshold: Double? = 475.0
   public var maxEpisodeSteps = 500
 

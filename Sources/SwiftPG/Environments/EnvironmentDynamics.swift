@@ -18,7 +18,8 @@ public protocol EnvironmentDynamics: Sendable {
   /// Number of storage columns per instance (≥ `stateSize`; extra columns
   /// hold bookkeeping such as a dtype flag). Defaults to `stateSize`.
   static var storageSize: Int { get }
-  static var observationSize: Int { get }
+  /// Length of one observation.
+  var observationSize: Int { get }
   static var rewardThreshold: Double? { get }
   /// How observations encode the state (vector or one-hot index).
   static var observationKind: ObservationKind { get }
@@ -58,6 +59,17 @@ public protocol EnvironmentDynamics: Sendable {
   /// `stateSize` storage columns.
   func exportState(_ state: State, into out: UnsafeMutablePointer<Double>)
   func importState(_ values: UnsafePointer<Double>) -> State
+
+  /// The id shown to users; defaults to `Self.id` (tabular MDPs and
+  /// gridworlds name themselves).
+  var environmentID: String { get }
+  /// nil if the public state `values` (`stateSize` of them) is valid, else
+  /// why not (e.g. a tabular state index out of range). Default: valid.
+  func checkState(_ values: UnsafePointer<Double>) -> String?
+  /// A text picture of `state` (gridworlds), or nil.
+  func renderText(_ state: State) -> String?
+  /// The tabular model behind the environment, if it is a finite MDP.
+  var tabularModel: TabularModel? { get }
 
   /// Resets every instance of `batch` (implemented once, below).
   func resetBatch(_ batch: BatchStorage<Self>, observations: UnsafeMutablePointer<Double>)
@@ -114,6 +126,10 @@ extension EnvironmentDynamics {
   public func parameter(_ index: Int) -> Double { .nan }
   public mutating func setParameter(_ index: Int, _ value: Double) {}
   public static func checkParameter(_ index: Int, _ value: Double) -> String? { nil }
+  public func renderText(_ state: State) -> String? { nil }
+  public var tabularModel: TabularModel? { nil }
+  public var environmentID: String { Self.id }
+  public func checkState(_ values: UnsafePointer<Double>) -> String? { nil }
 
   @inlinable
   public func exportState(_ state: State, into out: UnsafeMutablePointer<Double>) {
@@ -154,7 +170,7 @@ extension EnvironmentDynamics {
       let s = Self.startEpisode(b, i)
       b.dynamics[i].store(s, b.states, i, stride: n)
       b.elapsed[i] = 0
-      b.dynamics[i].observe(s, into: observations + i * Self.observationSize)
+      b.dynamics[i].observe(s, into: observations + i * observationSize)
     }
   }
 
@@ -170,7 +186,7 @@ extension EnvironmentDynamics {
     finalObservations: UnsafeMutablePointer<Double>?
   ) -> Int {
     let n = b.count
-    let width = Self.observationSize
+    let width = observationSize
     let actionWidth = actionSpace.width
     let a = actions.assumingMemoryBound(to: Action.self)
     var ended = 0

@@ -37,7 +37,7 @@ public struct MountainCar: EnvironmentDynamics {
 
   public static let id = "MountainCar-v0"
   public static let stateSize = 2
-  public static let observationSize = 2
+  public var observationSize: Int { 2 }
   public static let rewardThreshold: Double? = -110.0
   public var maxEpisodeSteps = 200
 

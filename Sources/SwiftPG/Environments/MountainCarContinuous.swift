@@ -48,7 +48,7 @@ public struct MountainCarContinuous: EnvironmentDynamics {
   public static let id = "MountainCarContinuous-v0"
   public static let stateSize = 2
   public static let storageSize = 3
-  public static let observationSize = 2
+  public var observationSize: Int { 2 }
   public static let rewardThreshold: Double? = 90.0
   public var maxEpisodeSteps = 999
 

@@ -41,7 +41,7 @@ public struct Pendulum: EnvironmentDynamics {
 
   public static let id = "Pendulum-v1"
   public static let stateSize = 2
-  public static let observationSize = 3
+  public var observationSize: Int { 3 }
   public var maxEpisodeSteps = 200
 
   public var maxSpeed = 8.0

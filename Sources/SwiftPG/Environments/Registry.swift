@@ -4,7 +4,15 @@ public enum EnvironmentRegistry {
 
   static let factories: [(id: String, make: Factory)] = [
     entry(CartPole()), entry(Acrobot()), entry(MountainCar()), entry(MountainCarContinuous()),
-    entry(Pendulum()),
+    entry(Pendulum()), entry(SimpleRegulator()), entry(TwoAction()), entry(ShortCorridor()),
+    (
+      "GridWorld-v0",
+      { (n, seed) throws(SwiftPGError) in
+        let model = try GridWorld.model(
+          layout: GridWorld.defaultLayout, slip: 0.1, stepReward: 0, goalReward: 1, pitReward: -1, gamma: 0.99)
+        return try VectorEnvironment(TabularMDP(model: model, maxEpisodeSteps: 100, id: "GridWorld-v0"), count: n, seed: seed)
+      }
+    ),
   ]
 
   static func entry<D: EnvironmentDynamics>(_ d: D) -> (id: String, make: Factory) {

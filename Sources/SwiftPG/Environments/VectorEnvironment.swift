@@ -10,8 +10,8 @@
 /// - Complexity: `step` is O(N) with no allocation.
 public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment {
   public let count: Int
-  public var id: String { D.id }
-  public var observationSize: Int { D.observationSize }
+  public var id: String { dynamics[0].environmentID }
+  public var observationSize: Int { dynamics[0].observationSize }
   public var stateSize: Int { D.stateSize }
   public var actionSpace: ActionSpace { dynamics[0].actionSpace }
   public var maxEpisodeSteps: Int { dynamics[0].maxEpisodeSteps }
@@ -145,6 +145,11 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
         .notFinite, "state component \(j % k) of instance \(j / k) is \(input[j]); states must be finite")
     }
     for i in 0..<n {
+      if let problem = dynamics[i].checkState(input + i * k) {
+        throw SwiftPGError.invalid("state of instance \(i): \(problem)")
+      }
+    }
+    for i in 0..<n {
       let d = dynamics[i]
       d.store(d.importState(input + i * k), states, i, stride: n)
     }
@@ -154,7 +159,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     let n = count
     for i in 0..<n {
       let d = dynamics[i]
-      d.observe(d.load(states, i, stride: n), into: observations + i * D.observationSize)
+      d.observe(d.load(states, i, stride: n), into: observations + i * d.observationSize)
     }
   }
 
@@ -167,7 +172,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   private func parameterIndex(_ name: String) throws(SwiftPGError) -> Int {
     guard let index = parameterNames.firstIndex(of: name) else {
       throw SwiftPGError(
-        .invalidArgument, "\(D.id) has no parameter '\(name)' (known: \(parameterNames.joined(separator: ", ")))")
+        .invalidArgument, "\(id) has no parameter '\(name)' (known: \(parameterNames.joined(separator: ", ")))")
     }
     return index
   }
@@ -183,9 +188,9 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     if index == timeLimitIndex {
       try require(
         value >= 0 && value <= Double(Int32.max) && value.rounded() == value,
-        "\(D.id) parameter max_episode_steps = \(value): must be a whole number >= 0 (0: no limit)")
+        "\(id) parameter max_episode_steps = \(value): must be a whole number >= 0 (0: no limit)")
     } else if let problem = D.checkParameter(index, value) {
-      throw SwiftPGError(.invalidArgument, "\(D.id) parameter \(name) = \(value): \(problem)")
+      throw SwiftPGError(.invalidArgument, "\(id) parameter \(name) = \(value): \(problem)")
     }
   }
 
@@ -222,6 +227,13 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   public var randomizedParameters: [(name: String, low: Double, high: Double)] {
     ranges.map { (D.parameterNames[$0.index], $0.low, $0.high) }
   }
+
+  public func renderText(instance i: Int) -> String? {
+    guard i >= 0 && i < count else { return nil }
+    return dynamics[i].renderText(dynamics[i].load(states, i, stride: count))
+  }
+
+  public var tabularModel: TabularModel? { dynamics[0].tabularModel }
 
   /// The state generator of instance `i` (for tests and checkpoints).
   public func generator(_ i: Int) -> PCG64? { i >= 0 && i < count ? generators[i] : nil }
