@@ -1,16 +1,21 @@
-"""CartPole-v1 stepping throughput from Python, side by side with Gymnasium.
+"""Environment stepping throughput from Python, side by side with the anchors.
 
-Anchors, measured in the same run:
-  * Gymnasium's single env, gymnasium.make("CartPole-v1") (with its wrappers;
-    measured at N = 1 and shown on every row as the per-env-step reference),
-  * Gymnasium's numpy-vectorised env,
-    gymnasium.make_vec("CartPole-v1", num_envs=N, vectorization_mode="vector_entry_point").
-swiftpg is measured with copy=False (buffers reused, as EnvPool/PufferLib
-return them) and copy=True (fresh arrays per step, the default).
+For each classic-control environment and N in (1, 16, 256, 4096), measured
+in the same run:
+  * swiftpg: make_vec(id, N, copy=False) (buffers reused, as EnvPool and
+    PufferLib return them) and copy=True (fresh arrays, the default);
+  * Gymnasium's single env, gymnasium.make(id) with its wrappers (measured at
+    N = 1; shown on every row as the per-env-step reference);
+  * Gymnasium's numpy-vectorised env (CartPole only: the only one Gymnasium
+    vectorises), make_vec(id, N, vectorization_mode="vector_entry_point");
+  * EnvPool, envpool.make(id, env_type="gymnasium", num_envs=N,
+    batch_size=N, num_threads=1), if installed.
+Each step call uses a fixed pre-drawn random action batch. Reports
+environment steps per second (N x calls per second) and ratios. Contenders
+are timed in alternation, best of several rounds, so that the machine's
+speed drift affects them alike.
 
-Reports environment steps per second (N instances × calls per second) and
-ratios. Contenders are timed in alternation, best of several rounds, so that
-the machine's speed drift affects them alike. Usage: python bench/env_throughput.py [--quick] [--json PATH]
+Usage: python bench/env_throughput.py [--quick] [--envs CartPole-v1 ...] [--json PATH]
 """
 
 from __future__ import annotations
@@ -18,13 +23,20 @@ from __future__ import annotations
 import argparse
 import json
 import time
+import warnings
 
 import gymnasium as gym
 import numpy as np
 
 import swiftpg
 
+try:
+    import envpool
+except ImportError:  # the table says so
+    envpool = None
+
 SIZES = (1, 16, 256, 4096)
+ENVS = ("CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1")
 
 
 def calibrate(step, min_seconds: float) -> int:
@@ -49,8 +61,7 @@ def timed(step, calls: int) -> float:
 
 def interleaved(contenders: dict, n: int, min_seconds: float, rounds: int) -> dict:
     """Env steps per second of each contender, best of `rounds`, measured in
-    alternation (a, b, c, a, b, c, ...) so that drift in the machine's speed
-    affects all contenders alike."""
+    alternation (a, b, c, a, b, c, ...)."""
     calls = {name: calibrate(step, min_seconds) for name, step in contenders.items()}
     best = {name: 0.0 for name in contenders}
     for _ in range(rounds):
@@ -59,15 +70,35 @@ def interleaved(contenders: dict, n: int, min_seconds: float, rounds: int) -> di
     return best
 
 
-def gym_single_stepper():
-    env = gym.make("CartPole-v1")
-    env.reset(seed=0)
-    actions = np.random.default_rng(0).integers(0, 2, 1 << 16).tolist()
+def action_batches(space, n, dtype=None):
+    """64 fixed random action batches for `space` (a single-env space)."""
+    rng = np.random.default_rng(0)
+    if isinstance(space, gym.spaces.Discrete):
+        return rng.integers(0, space.n, (64, n)).astype(dtype or np.int64)
+    low, high = space.low.astype(np.float64), space.high.astype(np.float64)
+    return rng.uniform(low, high, (64, n) + space.shape).astype(dtype or np.float32)
+
+
+def cycling(env, batches):
     i = 0
 
     def step():
         nonlocal i
-        _, _, term, trunc, _ = env.step(actions[i & 0xFFFF])
+        env.step(batches[i & 63])
+        i += 1
+
+    return step, env
+
+
+def gym_single(env_id):
+    env = gym.make(env_id)
+    env.reset(seed=0)
+    actions = list(action_batches(env.action_space, 1)[:, 0])
+    i = 0
+
+    def step():
+        nonlocal i
+        _, _, term, trunc, _ = env.step(actions[i & 63])
         i += 1
         if term or trunc:
             env.reset()
@@ -75,73 +106,86 @@ def gym_single_stepper():
     return step, env
 
 
-def vector_stepper(env, n, dtype):
-    """A step function cycling through 64 fixed random action vectors."""
-    actions = np.random.default_rng(0).integers(0, 2, (64, n)).astype(dtype)
-    i = 0
-
-    def step():
-        nonlocal i
-        env.step(actions[i & 63])
-        i += 1
-
-    return step, env
-
-
-def gym_vector_stepper(n):
-    env = gym.make_vec("CartPole-v1", num_envs=n, vectorization_mode="vector_entry_point")
-    env.reset(seed=0)
-    return vector_stepper(env, n, np.int64)
-
-
-def swiftpg_stepper(n, copy):
-    env = swiftpg.make_vec("CartPole-v1", num_envs=n, seed=0, copy=copy)
+def swiftpg_env(env_id, n, copy):
+    env = swiftpg.make_vec(env_id, num_envs=n, seed=0, copy=copy)
     env.reset()
-    return vector_stepper(env, n, np.int32)
+    dtype = np.int32 if env.discrete else np.float64
+    return cycling(env, action_batches(env.single_action_space, n, dtype))
+
+
+def gym_vector(env_id, n):
+    env = gym.make_vec(env_id, num_envs=n, vectorization_mode="vector_entry_point")
+    env.reset(seed=0)
+    return cycling(env, action_batches(env.single_action_space, n))
+
+
+def envpool_env(env_id, n):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        env = envpool.make(env_id, env_type="gymnasium", num_envs=n, batch_size=n, num_threads=1, seed=0)
+    env.reset()
+    space = env.action_space
+    dtype = np.int32 if isinstance(space, gym.spaces.Discrete) else np.float32
+    return cycling(env, action_batches(space, n, dtype))
+
+
+def measure(env_id, seconds, rounds):
+    rows = []
+    single = None
+    for n in SIZES:
+        made = {"swiftpg": swiftpg_env(env_id, n, False), "swiftpg_copy": swiftpg_env(env_id, n, True)}
+        if env_id == "CartPole-v1":
+            made["gymnasium_vector"] = gym_vector(env_id, n)
+        if envpool is not None:
+            made["envpool"] = envpool_env(env_id, n)
+        if n == 1:
+            made["gymnasium_single"] = gym_single(env_id)
+        result = interleaved({k: v[0] for k, v in made.items()}, n, seconds, rounds)
+        for _, env in made.values():
+            env.close()
+        single = result.pop("gymnasium_single", single)
+        rows.append(dict(env=env_id, num_envs=n, gymnasium_single=single, **result))
+    return rows
+
+
+def ratio(a, b):
+    return f"{a / b:8.1f}x" if b else "       -"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter measurements")
+    parser.add_argument("--envs", nargs="*", default=list(ENVS))
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     args = parser.parse_args()
-    seconds = 0.2 if args.quick else 0.5
-
-    rounds = 3 if args.quick else 7
-    rows = []
-    for n in SIZES:
-        made = {
-            "swiftpg": swiftpg_stepper(n, copy=False),
-            "swiftpg_copy": swiftpg_stepper(n, copy=True),
-            "gymnasium_vector": gym_vector_stepper(n),
-        }
-        if n == 1:
-            made["gymnasium_single"] = gym_single_stepper()
-        result = interleaved({k: v[0] for k, v in made.items()}, n, seconds, rounds)
-        for _, env in made.values():
-            env.close()
-        if n == 1:
-            single = result["gymnasium_single"]
-        rows.append(dict(num_envs=n, gymnasium_single=single, **{k: v for k, v in result.items()
-                                                                  if k != "gymnasium_single"}))
-
-    print("CartPole-v1 env steps per second (higher is better); ratios are swiftpg (copy=False) / anchor")
-    print(f"{'N':>5} {'swiftpg':>12} {'swiftpg copy':>13} {'gym numpy vec':>14} {'gym single':>11} "
-          f"{'x numpy vec':>11} {'x gym single':>12}")
-    for r in rows:
-        print(f"{r['num_envs']:>5} {r['swiftpg']:>12,.0f} {r['swiftpg_copy']:>13,.0f} {r['gymnasium_vector']:>14,.0f} "
-              f"{r['gymnasium_single']:>11,.0f} {r['swiftpg'] / r['gymnasium_vector']:>10.1f}x "
-              f"{r['swiftpg'] / r['gymnasium_single']:>11.1f}x")
-    targets = [
-        ("N=4096 vs numpy vector >= 2x", rows[3]["swiftpg"] / rows[3]["gymnasium_vector"], 2),
-        ("N=16 vs numpy vector >= 20x", rows[1]["swiftpg"] / rows[1]["gymnasium_vector"], 20),
-        ("N=1 vs gym single >= 5x", rows[0]["swiftpg"] / rows[0]["gymnasium_single"], 5),
-    ]
-    for name, ratio, goal in targets:
-        print(f"target {name}: {ratio:.1f}x {'met' if ratio >= goal else 'NOT met'}")
+    seconds, rounds = (0.15, 3) if args.quick else (0.4, 5)
+    print("env steps per second (higher is better); ratios are swiftpg (copy=False) / anchor"
+          + ("" if envpool else "  [EnvPool not installed]"))
+    header = (f"{'env':<25} {'N':>5} {'swiftpg':>12} {'copy=True':>11} {'gym numpy':>11} {'EnvPool':>11} "
+              f"{'gym single':>10} {'x numpy':>9} {'x EnvPool':>9} {'x single':>9}")
+    print(header)
+    all_rows = []
+    for env_id in args.envs:
+        for r in measure(env_id, seconds, rounds):
+            all_rows.append(r)
+            vec = r.get("gymnasium_vector")
+            ep = r.get("envpool")
+            print(f"{env_id:<25} {r['num_envs']:>5} {r['swiftpg']:>12,.0f} {r['swiftpg_copy']:>11,.0f} "
+                  f"{vec or 0:>11,.0f} {ep or 0:>11,.0f} {r['gymnasium_single']:>10,.0f} "
+                  f"{ratio(r['swiftpg'], vec)} {ratio(r['swiftpg'], ep)} {ratio(r['swiftpg'], r['gymnasium_single'])}",
+                  flush=True)
+    cart = {r["num_envs"]: r for r in all_rows if r["env"] == "CartPole-v1"}
+    if cart:
+        print("targets (issue 2): CartPole N=4096 vs numpy vector >= 2x: "
+              f"{cart[4096]['swiftpg'] / cart[4096]['gymnasium_vector']:.1f}x; N=16 >= 20x: "
+              f"{cart[16]['swiftpg'] / cart[16]['gymnasium_vector']:.1f}x; N=1 vs gym single >= 5x: "
+              f"{cart[1]['swiftpg'] / cart[1]['gymnasium_single']:.1f}x")
+    if envpool is not None:
+        worst = min((r["swiftpg"] / r["envpool"], r["env"], r["num_envs"]) for r in all_rows if r["num_envs"] >= 16)
+        print(f"target (issue 3): >= 10x EnvPool at every N >= 16; worst: {worst[0]:.1f}x ({worst[1]}, N={worst[2]})")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(rows, f, indent=1)
+            json.dump(all_rows, f, indent=1)
 
 
 if __name__ == "__main__":

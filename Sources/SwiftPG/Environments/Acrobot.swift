@@ -104,8 +104,13 @@ public struct Acrobot: EnvironmentDynamics {
   }
 
   /// Gymnasium's `_dsdt` ("book" variant), in its operation order.
+  /// Squares of the link constants (Python's `lc1**2` etc.), once per step.
+  struct Squares {
+    let lc1, l1, lc2: Double
+  }
+
   @inline(__always)
-  func derivatives(_ y: (Double, Double, Double, Double), torque a: Double)
+  func derivatives(_ y: (Double, Double, Double, Double), torque a: Double, _ sq: Squares)
     -> (Double, Double, Double, Double)
   {
     let (theta1, theta2, dtheta1, dtheta2) = y
@@ -119,14 +124,14 @@ public struct Acrobot: EnvironmentDynamics {
     let g = gravity
     let cosTheta2 = _cos(theta2)
     let sinTheta2 = _sin(theta2)
-    let d1 = m1 * pySquare(lc1) + m2 * (pySquare(l1) + pySquare(lc2) + 2 * l1 * lc2 * cosTheta2) + i1 + i2
-    let d2 = m2 * (pySquare(lc2) + l1 * lc2 * cosTheta2) + i2
+    let d1 = m1 * sq.lc1 + m2 * (sq.l1 + sq.lc2 + 2 * l1 * lc2 * cosTheta2) + i1 + i2
+    let d2 = m2 * (sq.lc2 + l1 * lc2 * cosTheta2) + i2
     let phi2 = m2 * lc2 * g * _cos(theta1 + theta2 - Double.pi / 2.0)
     let phi1a = -m2 * l1 * lc2 * pySquare(dtheta2) * sinTheta2
     let phi1b = 2 * m2 * l1 * lc2 * dtheta2 * dtheta1 * sinTheta2
     let phi1 = phi1a - phi1b + (m1 * lc1 + m2 * l1) * g * _cos(theta1 - Double.pi / 2) + phi2
     let numerator = a + d2 / d1 * phi1 - m2 * l1 * lc2 * pySquare(dtheta1) * sinTheta2 - phi2
-    let ddtheta2 = numerator / (m2 * pySquare(lc2) + i2 - pySquare(d2) / d1)
+    let ddtheta2 = numerator / (m2 * sq.lc2 + i2 - pySquare(d2) / d1)
     let ddtheta1 = -(d2 * ddtheta2 + phi1) / d1
     return (dtheta1, dtheta2, ddtheta1, ddtheta2)
   }
@@ -147,13 +152,14 @@ public struct Acrobot: EnvironmentDynamics {
     let h = dt - 0
     let h2 = h / 2.0
     let y0 = (s.theta1, s.theta2, s.dtheta1, s.dtheta2)
-    let k1 = derivatives(y0, torque: torque)
+    let sq = Squares(lc1: pySquare(linkComPos1), l1: pySquare(linkLength1), lc2: pySquare(linkComPos2))
+    let k1 = derivatives(y0, torque: torque, sq)
     let k2 = derivatives(
-      (y0.0 + h2 * k1.0, y0.1 + h2 * k1.1, y0.2 + h2 * k1.2, y0.3 + h2 * k1.3), torque: torque)
+      (y0.0 + h2 * k1.0, y0.1 + h2 * k1.1, y0.2 + h2 * k1.2, y0.3 + h2 * k1.3), torque: torque, sq)
     let k3 = derivatives(
-      (y0.0 + h2 * k2.0, y0.1 + h2 * k2.1, y0.2 + h2 * k2.2, y0.3 + h2 * k2.3), torque: torque)
+      (y0.0 + h2 * k2.0, y0.1 + h2 * k2.1, y0.2 + h2 * k2.2, y0.3 + h2 * k2.3), torque: torque, sq)
     let k4 = derivatives(
-      (y0.0 + h * k3.0, y0.1 + h * k3.1, y0.2 + h * k3.2, y0.3 + h * k3.3), torque: torque)
+      (y0.0 + h * k3.0, y0.1 + h * k3.1, y0.2 + h * k3.2, y0.3 + h * k3.3), torque: torque, sq)
     let c = h / 6.0
     let t1 = y0.0 + c * (k1.0 + 2 * k2.0 + 2 * k3.0 + k4.0)
     let t2 = y0.1 + c * (k1.1 + 2 * k2.1 + 2 * k3.1 + k4.1)
