@@ -47,6 +47,9 @@ test-c: lib
 	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_cartpole.c \
 		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -lm -o Tests/c/build/test_cartpole
 	Tests/c/build/test_cartpole
+	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_no_alloc.c \
+		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -o Tests/c/build/test_no_alloc
+	Tests/c/build/test_no_alloc
 
 test-python: install
 	$(PYTHON) -m pytest -q python/tests

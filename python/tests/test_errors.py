@@ -189,3 +189,97 @@ print("errors", errors)
     result = run_isolated(code)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == "errors 9"
+
+
+DANGEROUS_ENVS = r"""
+import ctypes, numpy as np, swiftpg
+from swiftpg import _lib
+L = _lib.lib
+codes = []
+h = ctypes.c_uint64()
+# Continuous environments: NaN / inf actions, misaligned pointers.
+assert L.swiftpg_env_create(b"Pendulum-v1", 3, 0, ctypes.byref(h)) == 0
+e = h.value
+obs = np.zeros((3, 8)); rew = np.zeros(3); te = np.zeros(3, np.uint8); tr = np.zeros(3, np.uint8)
+for bad in (np.nan, np.inf, -np.inf):
+    acts = np.zeros((3, 1)); acts[1, 0] = bad
+    codes.append(L.swiftpg_env_step(e, acts.ctypes.data, obs.ctypes.data, rew.ctypes.data, te.ctypes.data,
+                                    tr.ctypes.data, None, None))
+acts = np.zeros(4)
+codes.append(L.swiftpg_env_step(e, acts.ctypes.data + 4, obs.ctypes.data, rew.ctypes.data, te.ctypes.data,
+                                tr.ctypes.data, None, None))
+# Parameters: unknown names, bad values, NULL / unterminated names.
+codes.append(L.swiftpg_env_set_parameter(e, b"nope", 1.0))
+codes.append(L.swiftpg_env_set_parameter(e, b"m", -1.0))
+codes.append(L.swiftpg_env_set_parameter(e, b"m", float("nan")))
+codes.append(L.swiftpg_env_set_parameter(e, None, 1.0))
+codes.append(L.swiftpg_env_set_parameter(e, b"m" * 5000, 1.0))
+codes.append(L.swiftpg_env_randomize_parameter(e, b"g", 5.0, 1.0))
+codes.append(L.swiftpg_env_randomize_parameter(e, b"max_episode_steps", 1.0, 5.0))
+codes.append(L.swiftpg_env_get_parameter(e, b"g", None))
+codes.append(L.swiftpg_env_render_text(e, 0, None, 0, ctypes.byref(ctypes.c_size_t())))
+codes.append(L.swiftpg_env_tabular_sizes(e, ctypes.byref(ctypes.c_int32()), ctypes.byref(ctypes.c_int32())))
+assert L.swiftpg_env_destroy(e) == 0
+# Tabular / gridworld / bandit constructors with bad data.
+P = np.full((2, 2, 2), 0.5); R = np.zeros((2, 2)); mu = np.array([1.0, 0.0])
+codes.append(L.swiftpg_env_create_tabular(1, 0, 2, 2, None, R.ctypes.data, 0, mu.ctypes.data, None, 0, 1.0, 0, ctypes.byref(h)))
+codes.append(L.swiftpg_env_create_tabular(1, 0, -2, 2, P.ctypes.data, R.ctypes.data, 0, mu.ctypes.data, None, 0, 1.0, 0, ctypes.byref(h)))
+codes.append(L.swiftpg_env_create_tabular(1, 0, 65536, 1024, P.ctypes.data, R.ctypes.data, 0, mu.ctypes.data, None, 0, 1.0, 0, ctypes.byref(h)))
+codes.append(L.swiftpg_env_create_tabular(1, 0, 2, 2, P.ctypes.data, R.ctypes.data, 7, mu.ctypes.data, None, 0, 1.0, 0, ctypes.byref(h)))
+codes.append(L.swiftpg_env_create_tabular(1, 0, 2, 2, P.ctypes.data, R.ctypes.data, 0, mu.ctypes.data, None, -1, 1.0, 0, ctypes.byref(h)))
+codes.append(L.swiftpg_env_create_gridworld(1, 0, None, 0.1, 0, 1, -1, 0.9, 0, ctypes.byref(h)))
+codes.append(L.swiftpg_env_create_gridworld(1, 0, b"S\xff", 0.1, 0, 1, -1, 0.9, 0, ctypes.byref(h)))
+codes.append(L.swiftpg_env_create_gridworld(1, 0, b"S.G", 2.0, 0, 1, -1, 0.9, 0, ctypes.byref(h)))
+codes.append(L.swiftpg_env_create_bandit(1, 0, 5, 2, mu.ctypes.data, None, 1, ctypes.byref(h)))
+codes.append(L.swiftpg_env_create_bandit(1, 0, 0, 0, mu.ctypes.data, None, 1, ctypes.byref(h)))
+codes.append(L.swiftpg_env_create_bandit(1, 0, 0, 2, None, None, 1, ctypes.byref(h)))
+codes.append(L.swiftpg_env_create_bandit(1, 0, 0, 2, mu.ctypes.data, None, 0, ctypes.byref(h)))
+# A valid gridworld: out-of-range instance and bad state indices.
+assert L.swiftpg_env_create_gridworld(2, 0, b"S.G", 0.0, 0, 1, -1, 0.9, 0, ctypes.byref(h)) == 0
+g = h.value
+codes.append(L.swiftpg_env_render_text(g, 2, None, 0, ctypes.byref(ctypes.c_size_t())))
+codes.append(L.swiftpg_env_render_text(g, -1, None, 0, ctypes.byref(ctypes.c_size_t())))
+st = np.array([[1e300], [0.0]])
+codes.append(L.swiftpg_env_set_state(g, st.ctypes.data, None))
+st = np.array([[-1.0], [0.0]])
+codes.append(L.swiftpg_env_set_state(g, st.ctypes.data, None))
+ok = L.swiftpg_env_destroy(g)
+assert ok == 0
+assert all(c < 0 for c in codes), [i for i, c in enumerate(codes) if c >= 0]
+assert swiftpg.live_handles() == 0
+print("survived", len(codes))
+"""
+
+
+def test_dangerous_env_calls_do_not_crash():
+    result = run_isolated(DANGEROUS_ENVS)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith("survived")
+
+
+@pytest.mark.parametrize("actions, exc, words", [
+    ("np.array([[np.nan], [0.0]])", swiftpg.NotFiniteError, "finite"),
+    ("np.array([[np.inf], [0.0]])", swiftpg.NotFiniteError, "finite"),
+    ("np.zeros((2, 2))", swiftpg.InvalidArgumentError, "shape"),
+    ("np.zeros(3)", swiftpg.InvalidArgumentError, "shape"),
+    ("np.array([['a'], ['b']])", TypeError, "real"),
+    ("np.zeros((2, 1), complex)", TypeError, "real"),
+])
+def test_bad_continuous_actions(actions, exc, words):
+    env = swiftpg.make_vec("Pendulum-v1", 2, seed=0)
+    env.reset()
+    before = env.get_state()
+    with pytest.raises(exc, match=words):
+        env.step(eval(actions))
+    assert np.array_equal(env.get_state(), before)
+    env.step(np.zeros(2))  # shape (N,) is accepted for one-dimensional actions
+    env.close()
+
+
+def test_out_of_range_continuous_actions_are_clipped_like_gymnasium():
+    env = swiftpg.make_vec("Pendulum-v1", 2, seed=0)
+    env.reset()
+    env.set_state([[1.0, 0.5], [1.0, 0.5]])
+    _, r, *_ = env.step(np.array([[2.0], [50.0]]))
+    assert r[0] == r[1] and np.array_equal(env.get_state()[0], env.get_state()[1])
+    env.close()

@@ -115,6 +115,9 @@ public struct BatchStorage<D: EnvironmentDynamics> {
   /// the state stream is the same with and without randomisation.
   public let parameterGenerators: UnsafeMutablePointer<PCG64>
   public let ranges: UnsafeBufferPointer<ParameterRange>
+  /// Scalars per instance in the action buffer (cached: computing a box
+  /// action space allocates its bound arrays).
+  public let actionWidth: Int
 }
 
 extension EnvironmentDynamics {
@@ -187,7 +190,7 @@ extension EnvironmentDynamics {
   ) -> Int {
     let n = b.count
     let width = observationSize
-    let actionWidth = actionSpace.width
+    let actionWidth = b.actionWidth
     let a = actions.assumingMemoryBound(to: Action.self)
     var ended = 0
     // One instance; `d` is passed by value so its constants stay in registers

@@ -13,7 +13,8 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   public var id: String { dynamics[0].environmentID }
   public var observationSize: Int { dynamics[0].observationSize }
   public var stateSize: Int { D.stateSize }
-  public var actionSpace: ActionSpace { dynamics[0].actionSpace }
+  /// Cached (a box space allocates its bounds); refreshed when parameters change.
+  public private(set) var actionSpace: ActionSpace
   public var maxEpisodeSteps: Int { dynamics[0].maxEpisodeSteps }
   public var rewardThreshold: Double? { D.rewardThreshold }
   public var observationKind: ObservationKind { D.observationKind }
@@ -38,7 +39,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
       body(
         BatchStorage(
           count: count, states: states, elapsed: elapsed, generators: generators, dynamics: dynamics,
-          parameterGenerators: parameterGenerators, ranges: r))
+          parameterGenerators: parameterGenerators, ranges: r, actionWidth: actionSpace.width))
     }
   }
 
@@ -50,6 +51,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
       count <= Self.maxCount, "num_envs \(count) exceeds the limit \(Self.maxCount)",
       code: .tooLarge)
     self.count = count
+    actionSpace = dynamics.actionSpace
     states = .allocate(capacity: D.storageSize * count)
     states.initialize(repeating: 0, count: D.storageSize * count)
     elapsed = .allocate(capacity: count)
@@ -93,7 +95,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   }
 
   public func validateActions(_ actions: UnsafeRawPointer) throws(SwiftPGError) {
-    switch dynamics[0].actionSpace {
+    switch actionSpace {
     case .discrete(let n):
       let a = actions.assumingMemoryBound(to: Int32.self)
       for i in 0..<count where a[i] < 0 || Int(a[i]) >= n {
@@ -205,6 +207,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
         dynamics[i].setParameter(index, value)
       }
     }
+    actionSpace = dynamics[0].actionSpace
   }
 
   public func randomizeParameter(_ name: String, low: Double, high: Double) throws(SwiftPGError) {

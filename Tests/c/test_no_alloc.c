@@ -1,0 +1,71 @@
+/* Every registered environment steps without heap allocation: malloc,
+ * calloc and realloc are interposed (symbols of the executable take
+ * precedence over libc's for libswiftpg.so too) and counted while stepping. */
+#define _GNU_SOURCE
+#include "swiftpg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+
+static long allocations = 0;
+void *malloc(size_t n) { allocations++; return __libc_malloc(n); }
+void *calloc(size_t a, size_t b) { allocations++; return __libc_calloc(a, b); }
+void *realloc(void *p, size_t n) { allocations++; return __libc_realloc(p, n); }
+
+static int check_env(const char *id) {
+  enum { N = 32, STEPS = 3000 };
+  uint64_t env;
+  long at_start = allocations;
+  if (swiftpg_env_create(id, N, 1, &env) != SWIFTPG_OK) {
+    fprintf(stderr, "%s: %s\n", id, swiftpg_last_error());
+    return 1;
+  }
+  if (allocations == at_start) {
+    /* Creating an environment allocates: if nothing was counted, the
+     * interposition does not work and this test would prove nothing. */
+    fprintf(stderr, "%s: allocation counting is not working\n", id);
+    return 1;
+  }
+  swiftpg_env_info info;
+  swiftpg_env_get_info(env, &info);
+  size_t width = (size_t)info.observation_size;
+  double *obs = calloc(N * width, sizeof(double)), *fin = calloc(N * width, sizeof(double));
+  double *rew = calloc(N, sizeof(double)), *cont = calloc(N * (size_t)info.action_size, sizeof(double));
+  uint8_t *te = calloc(N, 1), *tr = calloc(N, 1);
+  int32_t *disc = calloc(N, sizeof(int32_t)), ended = 0;
+  const void *actions = info.action_kind == SWIFTPG_ACTION_DISCRETE ? (const void *)disc : (const void *)cont;
+  swiftpg_env_step(env, actions, obs, rew, te, tr, fin, &ended); /* warm up */
+  long before = allocations;
+  int failures = 0;
+  for (int k = 0; k < STEPS; k++) {
+    for (int i = 0; i < N; i++) {
+      disc[i] = info.num_actions > 0 ? (k * 7 + i) % info.num_actions : 0;
+      cont[i * info.action_size] = ((k + i) % 9) * 0.25 - 1.0;
+    }
+    if (swiftpg_env_step(env, actions, obs, rew, te, tr, fin, &ended) != SWIFTPG_OK) failures++;
+  }
+  long used = allocations - before;
+  swiftpg_env_destroy(env);
+  free(obs); free(fin); free(rew); free(cont); free(te); free(tr); free(disc);
+  printf("%-26s %ld heap allocations in %d steps of %d instances%s\n", id, used, STEPS, N,
+         failures ? " (step failures!)" : "");
+  return used != 0 || failures != 0;
+}
+
+int main(void) {
+  char ids[1024];
+  size_t length;
+  if (swiftpg_env_list(ids, sizeof ids, &length) != SWIFTPG_OK) return 1;
+  int failed = 0, checked = 0;
+  for (char *id = strtok(ids, "\n"); id != NULL; id = strtok(NULL, "\n")) {
+    failed += check_env(id);
+    checked++;
+  }
+  printf("%d passed, %d failed\n", checked - failed, failed);
+  return failed != 0;
+}
