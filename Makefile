@@ -54,7 +54,10 @@ test-c: lib
 test-python: install
 	$(PYTHON) -m pytest -q python/tests
 
+# EnvPool is an anchor of the benchmarks only (not needed by the tests).
 bench: install
+	@$(PYTHON) -c "import envpool" 2>/dev/null || { echo "pip install envpool"; \
+		$(PYTHON) -m pip install -q --disable-pip-version-check envpool || echo "EnvPool not installable: benchmarks run without it"; }
 	$(PYTHON) bench/env_throughput.py
 	$(PYTHON) bench/reinforce_cartpole.py
 
