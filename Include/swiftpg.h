@@ -196,6 +196,15 @@ int32_t swiftpg_env_set_state(uint64_t env, const double *states,
 /* Steps taken in the current episode of each instance, [N]. */
 int32_t swiftpg_env_get_elapsed_steps(uint64_t env, int32_t *steps_out);
 
+/* Threads used by swiftpg_env_step (1 to 64; default 1: the calling thread
+ * only). Large batches are split into chunks (at least 128 to 2048 instances
+ * each, depending on the cost of the environment's step) run by a shared
+ * pool of worker threads; smaller batches, or calls made while another
+ * caller uses the pool, run on the calling thread.
+ * Results are identical for every thread count (instances are independent).
+ * Errors: INVALID_ARGUMENT (outside 1..64). */
+int32_t swiftpg_env_set_threads(uint64_t env, int32_t num_threads);
+
 /* ---------------------------------------------------------------------------
  * Environment parameters and domain randomisation
  *

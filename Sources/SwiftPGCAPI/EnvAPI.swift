@@ -216,3 +216,13 @@ public func swiftpg_env_get_parameter(
     try using(envTable, env) { (o) throws(SwiftPGError) in try o.env.parameterValues(key, into: out) }
   }
 }
+
+@c @implementation
+public func swiftpg_env_set_threads(_ env: UInt64, _ num_threads: Int32) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try require(
+      num_threads >= 1 && Int(num_threads) <= WorkerPool.maxThreads,
+      "num_threads must be in [1, \(WorkerPool.maxThreads)], got \(num_threads)")
+    try using(envTable, env) { (o) throws(SwiftPGError) in o.env.threadCount = Int(num_threads) }
+  }
+}

@@ -17,8 +17,7 @@ void *malloc(size_t n) { allocations++; return __libc_malloc(n); }
 void *calloc(size_t a, size_t b) { allocations++; return __libc_calloc(a, b); }
 void *realloc(void *p, size_t n) { allocations++; return __libc_realloc(p, n); }
 
-static int check_env(const char *id) {
-  enum { N = 32, STEPS = 3000 };
+static int check_env(const char *id, int N, int STEPS, int threads) {
   uint64_t env;
   long at_start = allocations;
   if (swiftpg_env_create(id, N, 1, &env) != SWIFTPG_OK) {
@@ -31,6 +30,7 @@ static int check_env(const char *id) {
     fprintf(stderr, "%s: allocation counting is not working\n", id);
     return 1;
   }
+  swiftpg_env_set_threads(env, threads);
   swiftpg_env_info info;
   swiftpg_env_get_info(env, &info);
   size_t width = (size_t)info.observation_size;
@@ -52,8 +52,8 @@ static int check_env(const char *id) {
   long used = allocations - before;
   swiftpg_env_destroy(env);
   free(obs); free(fin); free(rew); free(cont); free(te); free(tr); free(disc);
-  printf("%-26s %ld heap allocations in %d steps of %d instances%s\n", id, used, STEPS, N,
-         failures ? " (step failures!)" : "");
+  printf("%-26s %ld heap allocations in %d steps of %d instances on %d thread(s)%s\n", id, used, STEPS, N,
+         threads, failures ? " (step failures!)" : "");
   return used != 0 || failures != 0;
 }
 
@@ -63,7 +63,13 @@ int main(void) {
   if (swiftpg_env_list(ids, sizeof ids, &length) != SWIFTPG_OK) return 1;
   int failed = 0, checked = 0;
   for (char *id = strtok(ids, "\n"); id != NULL; id = strtok(NULL, "\n")) {
-    failed += check_env(id);
+    failed += check_env(id, 32, 3000, 1);
+    checked++;
+  }
+  /* The parallel path (chunks run by the worker pool) allocates nothing either. */
+  const char *parallel[] = {"CartPole-v1", "Acrobot-v1", "Pendulum-v1", "GridWorld-v0"};
+  for (int k = 0; k < 4; k++) {
+    failed += check_env(parallel[k], 8192, 100, 2);
     checked++;
   }
   printf("%d passed, %d failed\n", checked - failed, failed);

@@ -197,6 +197,7 @@ _SIGNATURES = {
     "swiftpg_env_get_state": [u64, vp],
     "swiftpg_env_set_state": [u64, vp, vp],
     "swiftpg_env_get_elapsed_steps": [u64, vp],
+    "swiftpg_env_set_threads": [u64, i32],
     "swiftpg_env_action_bounds": [u64, vp, vp],
     "swiftpg_env_parameter_names": [u64, c_char_p, c_size_t, POINTER(c_size_t)],
     "swiftpg_env_set_parameter": [u64, c_char_p, c_double],

@@ -81,7 +81,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
 
     def __init__(self, env_id: str, num_envs: int = 1, seed: int | None = None, copy: bool = True,
-                 **parameters):
+                 num_threads: int = 1, **parameters):
         if not isinstance(env_id, str):
             raise DTypeError(f"env_id must be a str, got {env_id!r}")
         num_envs = as_count(num_envs, "num_envs", 1, 1 << 24)
@@ -89,6 +89,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         handle = ctypes.c_uint64()
         _lib.call("env_create", env_id.encode(), num_envs, initial_seed, ctypes.byref(handle))
         self._setup(handle.value, env_id, initial_seed, copy, parameters)
+        self.num_threads = num_threads
 
     @classmethod
     def _wrap(cls, handle: int, env_id: str, seed: int, copy: bool = True, parameters=None) -> "VectorEnv":
@@ -102,6 +103,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         self._finalizer = weakref.finalize(self, _destroy_env, handle)
         self._initial_seed = seed
         self._seed_on_first_reset = True
+        self._num_threads = 1
         info = _lib.EnvInfo()
         _lib.call("env_get_info", handle, ctypes.byref(info))
         self.env_id = env_id
@@ -184,6 +186,18 @@ class VectorEnv(gymnasium.vector.VectorEnv):
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"num_envs={self.num_envs}"
         return f"swiftpg.VectorEnv({self.env_id!r}, {state})"
+
+    @property
+    def num_threads(self) -> int:
+        """Threads used by ``step`` for large batches
+        (default 1). Results do not depend on it."""
+        return self._num_threads
+
+    @num_threads.setter
+    def num_threads(self, value: int) -> None:
+        value = as_count(value, "num_threads", 1, 64)
+        _lib.call("env_set_threads", self.handle, value)
+        self._num_threads = value
 
     @property
     def max_episode_steps(self) -> int:
@@ -340,11 +354,12 @@ class VectorEnv(gymnasium.vector.VectorEnv):
 
 
 def make_vec(env_id: str, num_envs: int = 1, seed: int | None = None, copy: bool = True,
-             **parameters) -> VectorEnv:
+             num_threads: int = 1, **parameters) -> VectorEnv:
     """Creates ``num_envs`` instances of ``env_id`` stepped together in Swift,
     with the given parameters (e.g. ``make_vec("Pendulum-v1", 8, g=9.81)``).
-    See :class:`VectorEnv`."""
-    return VectorEnv(env_id, num_envs, seed=seed, copy=copy, **parameters)
+    ``num_threads > 1`` steps large batches (chunks of 128 to 2048 instances) on several
+    threads (like EnvPool's ``num_threads``). See :class:`VectorEnv`."""
+    return VectorEnv(env_id, num_envs, seed=seed, copy=copy, num_threads=num_threads, **parameters)
 
 
 class SwiftEnv(gymnasium.Env):

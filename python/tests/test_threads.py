@@ -80,3 +80,78 @@ def test_handle_tables_survive_concurrent_create_destroy():
     for t in threads:
         t.join()
     assert not errors
+
+
+def _trace(env_id, threads, randomize):
+    env = swiftpg.make_vec(env_id, 4500, seed=2, num_threads=threads)
+    if randomize:
+        name = {"CartPole-v1": "length", "Acrobot-v1": "link_mass_2", "Pendulum-v1": "m"}[env_id]
+        value = env.get_parameter(name)[0]
+        env.randomize_parameter(name, 0.8 * value, 1.2 * value)
+    env.reset()
+    rng = np.random.default_rng(1)
+    out = []
+    for _ in range(120):
+        a = rng.integers(0, env.num_actions, 4500) if env.discrete else rng.uniform(-2, 2, (4500, 1))
+        obs, rew, term, trunc, info = env.step(a)
+        out.append(np.concatenate([obs.ravel(), rew, term, trunc, info.get("final_obs", np.zeros((1, 1))).ravel()]))
+    env.close()
+    return np.concatenate(out)
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "Acrobot-v1", "Pendulum-v1"])
+@pytest.mark.parametrize("randomize", [False, True])
+def test_results_do_not_depend_on_the_thread_count(env_id, randomize):
+    one = _trace(env_id, 1, randomize)
+    for threads in (2, 3, 8):
+        assert np.array_equal(one, _trace(env_id, threads, randomize)), threads
+
+
+def test_parallel_envs_from_several_python_threads():
+    """Several threaded envs stepped from several Python threads share the
+    pool (a busy pool makes a caller run serially): no crash, same results."""
+    results = {}
+
+    def work(seed):
+        env = swiftpg.make_vec("Acrobot-v1", 2048, seed=seed, num_threads=2, copy=False)
+        env.reset()
+        acts = np.zeros(2048, np.int32)
+        total = 0.0
+        for t in range(60):
+            acts[:] = t % 3
+            obs, *_ = env.step(acts)
+            total += float(obs.sum())
+        env.close()
+        results[seed] = total
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    serial = {}
+    for s in range(4):
+        env = swiftpg.make_vec("Acrobot-v1", 2048, seed=s, copy=False)
+        env.reset()
+        acts = np.zeros(2048, np.int32)
+        total = 0.0
+        for t in range(60):
+            acts[:] = t % 3
+            obs, *_ = env.step(acts)
+            total += float(obs.sum())
+        env.close()
+        serial[s] = total
+    assert results == serial
+
+
+def test_num_threads_validation():
+    env = swiftpg.make_vec("CartPole-v1", 4)
+    for bad in (0, -1, 65):
+        with pytest.raises(ValueError):
+            env.num_threads = bad
+    env.num_threads = 4
+    assert env.num_threads == 4
+    env.close()

@@ -40,6 +40,7 @@ public struct Acrobot: EnvironmentDynamics {
   public typealias Action = Int32
 
   public static let id = "Acrobot-v1"
+  public static let parallelChunk = 128
   public static let stateSize = 4
   public var observationSize: Int { 6 }
   public static let rewardThreshold: Double? = -100.0

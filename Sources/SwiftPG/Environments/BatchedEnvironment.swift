@@ -61,6 +61,8 @@ public protocol BatchedEnvironment: AnyObject {
   func renderText(instance i: Int) -> String?
   /// The finite MDP behind the environment (tabular environments).
   var tabularModel: TabularModel? { get }
+  /// Threads used by `step` for large batches (1: the calling thread).
+  var threadCount: Int { get set }
 
   /// Reseeds instance i from `seed + i` (numpy's PCG64 via SeedSequence).
   func reseed(_ seed: UInt64)

@@ -53,6 +53,7 @@ public struct CartPole: EnvironmentDynamics {
   public typealias Action = Int32
 
   public static let id = "CartPole-v1"
+  public static let parallelChunk = 2048
   public static let stateSize = 4
   public var observationSize: Int { 4 }
   public static let rewardThreshold: Double? = 475.0

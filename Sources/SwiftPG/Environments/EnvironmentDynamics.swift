@@ -60,6 +60,10 @@ public protocol EnvironmentDynamics: Sendable {
   func exportState(_ state: State, into out: UnsafeMutablePointer<Double>)
   func importState(_ values: UnsafePointer<Double>) -> State
 
+  /// Fewest instances worth handing to one thread when stepping in
+  /// parallel (cheap physics needs larger chunks to pay for the
+  /// synchronisation). Default 1024.
+  static var parallelChunk: Int { get }
   /// The id shown to users; defaults to `Self.id` (tabular MDPs and
   /// gridworlds name themselves).
   var environmentID: String { get }
@@ -118,6 +122,8 @@ public struct BatchStorage<D: EnvironmentDynamics> {
   /// Scalars per instance in the action buffer (cached: computing a box
   /// action space allocates its bound arrays).
   public let actionWidth: Int
+  /// The instances a kernel call works on (a chunk when run in parallel).
+  public var range: Range<Int>
 }
 
 extension EnvironmentDynamics {
@@ -132,6 +138,7 @@ extension EnvironmentDynamics {
   public func renderText(_ state: State) -> String? { nil }
   public var tabularModel: TabularModel? { nil }
   public var environmentID: String { Self.id }
+  public static var parallelChunk: Int { 1024 }
   public func checkState(_ values: UnsafePointer<Double>) -> String? { nil }
 
   @inlinable
@@ -231,9 +238,9 @@ extension EnvironmentDynamics {
       // Without randomisation every instance has the same parameters (only
       // randomisation makes them differ), so one value serves all.
       let shared = b.dynamics[0]
-      for i in 0..<n { stepOne(shared, i) }
+      for i in b.range { stepOne(shared, i) }
     } else {
-      for i in 0..<n { stepOne(b.dynamics[i], i) }
+      for i in b.range { stepOne(b.dynamics[i], i) }
     }
     return ended
   }

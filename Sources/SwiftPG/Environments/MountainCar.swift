@@ -36,6 +36,7 @@ public struct MountainCar: EnvironmentDynamics {
   public typealias Action = Int32
 
   public static let id = "MountainCar-v0"
+  public static let parallelChunk = 2048
   public static let stateSize = 2
   public var observationSize: Int { 2 }
   public static let rewardThreshold: Double? = -110.0

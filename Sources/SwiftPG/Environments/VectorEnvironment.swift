@@ -33,13 +33,22 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   private let parameterGenerators: UnsafeMutablePointer<PCG64>
   private let dynamics: UnsafeMutablePointer<D>
   private var ranges: [ParameterRange] = []
+  /// Threads used by `step` (1: the calling thread only). Instances are
+  /// independent, so results do not depend on it.
+  public var threadCount = 1 {
+    didSet { threadCount = Swift.max(1, Swift.min(threadCount, WorkerPool.maxThreads)) }
+  }
+  private let chunkEnded: UnsafeMutablePointer<Int>
+  private static var maxChunks: Int { 4 * WorkerPool.maxThreads }
+  private lazy var stepJob = StepJob<D>(ended: chunkEnded)
 
   private func withStorage<R>(_ body: (BatchStorage<D>) -> R) -> R {
     ranges.withUnsafeBufferPointer { r in
       body(
         BatchStorage(
           count: count, states: states, elapsed: elapsed, generators: generators, dynamics: dynamics,
-          parameterGenerators: parameterGenerators, ranges: r, actionWidth: actionSpace.width))
+          parameterGenerators: parameterGenerators, ranges: r, actionWidth: actionSpace.width,
+          range: 0..<count))
     }
   }
 
@@ -52,6 +61,8 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
       code: .tooLarge)
     self.count = count
     actionSpace = dynamics.actionSpace
+    chunkEnded = .allocate(capacity: Self.maxChunks)
+    chunkEnded.initialize(repeating: 0, count: Self.maxChunks)
     states = .allocate(capacity: D.storageSize * count)
     states.initialize(repeating: 0, count: D.storageSize * count)
     elapsed = .allocate(capacity: count)
@@ -71,6 +82,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   }
 
   deinit {
+    chunkEnded.deallocate()
     states.deallocate()
     elapsed.deallocate()
     generators.deinitialize(count: count)
@@ -124,10 +136,28 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     truncated: UnsafeMutablePointer<UInt8>,
     finalObservations: UnsafeMutablePointer<Double>?
   ) -> Int {
-    withStorage {
-      dynamics[0].stepBatch(
-        $0, actions: actions, observations: observations, rewards: rewards,
-        terminated: terminated, truncated: truncated, finalObservations: finalObservations)
+    withStorage { whole in
+      let chunks = Swift.min(count / D.parallelChunk, 4 * threadCount, Self.maxChunks)
+      guard threadCount > 1 && chunks >= 2 else {
+        return dynamics[0].stepBatch(
+          whole, actions: actions, observations: observations, rewards: rewards,
+          terminated: terminated, truncated: truncated, finalObservations: finalObservations)
+      }
+      // Contiguous chunks of instances, each stepped by one thread.
+      let job = stepJob
+      job.storage = whole
+      job.chunks = chunks
+      job.actions = actions
+      job.observations = observations
+      job.rewards = rewards
+      job.terminated = terminated
+      job.truncated = truncated
+      job.finalObservations = finalObservations
+      WorkerPool.shared.run(chunks: chunks, threads: threadCount, job: job)
+      job.storage = nil
+      var total = 0
+      for k in 0..<chunks { total += chunkEnded[k] }
+      return total
     }
   }
 
@@ -242,4 +272,30 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   public func generator(_ i: Int) -> PCG64? { i >= 0 && i < count ? generators[i] : nil }
   /// The dynamics value of instance `i` (its parameters).
   public func instance(_ i: Int) -> D? { i >= 0 && i < count ? dynamics[i] : nil }
+}
+
+/// One parallel `step`: the arguments of the call and the chunking, refilled
+/// for every call (allocated once per environment).
+final class StepJob<D: EnvironmentDynamics>: ParallelJob {
+  let ended: UnsafeMutablePointer<Int>
+  var storage: BatchStorage<D>?
+  var chunks = 1
+  var actions = UnsafeRawPointer(bitPattern: 1)
+  var observations: UnsafeMutablePointer<Double>?
+  var rewards: UnsafeMutablePointer<Double>?
+  var terminated: UnsafeMutablePointer<UInt8>?
+  var truncated: UnsafeMutablePointer<UInt8>?
+  var finalObservations: UnsafeMutablePointer<Double>?
+
+  init(ended: UnsafeMutablePointer<Int>) { self.ended = ended }
+
+  func runChunk(_ k: Int) {
+    guard var part = storage, let actions, let observations, let rewards, let terminated, let truncated else {
+      return
+    }
+    part.range = (k * part.count / chunks)..<((k + 1) * part.count / chunks)
+    ended[k] = part.dynamics[0].stepBatch(
+      part, actions: actions, observations: observations, rewards: rewards, terminated: terminated,
+      truncated: truncated, finalObservations: finalObservations)
+  }
 }
