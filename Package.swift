@@ -18,7 +18,8 @@ let package = Package(
       providers: [.apt(["libopenblas-dev"])]
     ),
     .target(name: "CSwiftPG"),
-    .target(name: "SwiftPG", dependencies: ["COpenBLAS"]),
+    .target(name: "CMathShims", linkerSettings: [.linkedLibrary("m")]),
+    .target(name: "SwiftPG", dependencies: ["COpenBLAS", "CMathShims"]),
     .target(name: "SwiftPGCAPI", dependencies: ["SwiftPG", "CSwiftPG"]),
     .testTarget(
       name: "SwiftPGTests",

@@ -23,6 +23,16 @@ import Testing
     #expect(pySquare(.nan).isNaN)
   }
 
+  /// sincos may replace sin and cos only if it is bit-identical to them.
+  @Test func sincosEqualsSinAndCos() {
+    var g = PCG64(seed: 7)
+    for k in 0..<4_000_000 {
+      let x = (g.nextUnitDouble() - 0.5) * [1.0, 20.0, 200.0, 1e6, 1e18][k % 5]
+      let (s, c) = _sincos(x)
+      #expect(s.bitPattern == _sin(x).bitPattern && c.bitPattern == _cos(x).bitPattern, "x = \(x)")
+    }
+  }
+
   @Test func pythonModuloFollowsTheDivisorSign() {
     #expect(pythonModulo(-1, 3) == 2)
     #expect(pythonModulo(1, -3) == -2)

@@ -152,3 +152,17 @@ def test_single_env_requires_reset_after_episode_end():
 
 def test_env_ids():
     assert "CartPole-v1" in swiftpg.env_ids()
+
+
+@pytest.mark.parametrize("env_id", swiftpg.env_ids())
+def test_every_registered_env_works_through_gymnasium_make(env_id):
+    env = gym.make(f"swiftpg/{env_id}")
+    obs, _ = env.reset(seed=1)
+    assert obs in env.observation_space
+    for _ in range(20):
+        obs, r, term, trunc, _ = env.step(env.action_space.sample())
+        assert obs in env.observation_space and isinstance(r, float)
+        if term or trunc:
+            env.reset()
+    check_env(env.unwrapped, skip_render_check=True)
+    env.close()

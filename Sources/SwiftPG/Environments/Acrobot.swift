@@ -123,8 +123,7 @@ public struct Acrobot: EnvironmentDynamics {
     let i1 = linkMoi
     let i2 = linkMoi
     let g = gravity
-    let cosTheta2 = _cos(theta2)
-    let sinTheta2 = _sin(theta2)
+    let (sinTheta2, cosTheta2) = _sincos(theta2)
     let d1 = m1 * sq.lc1 + m2 * (sq.l1 + sq.lc2 + 2 * l1 * lc2 * cosTheta2) + i1 + i2
     let d2 = m2 * (sq.lc2 + l1 * lc2 * cosTheta2) + i2
     let phi2 = m2 * lc2 * g * _cos(theta1 + theta2 - Double.pi / 2.0)
@@ -176,10 +175,12 @@ public struct Acrobot: EnvironmentDynamics {
 
   @inline(__always)
   public func observe(_ s: State, into out: UnsafeMutablePointer<Double>) {
-    out[0] = _cos(s.theta1)
-    out[1] = _sin(s.theta1)
-    out[2] = _cos(s.theta2)
-    out[3] = _sin(s.theta2)
+    let (sin1, cos1) = _sincos(s.theta1)
+    let (sin2, cos2) = _sincos(s.theta2)
+    out[0] = cos1
+    out[1] = sin1
+    out[2] = cos2
+    out[3] = sin2
     out[4] = s.dtheta1
     out[5] = s.dtheta2
   }

@@ -137,8 +137,7 @@ public struct CartPole: EnvironmentDynamics {
     -> (reward: Double, terminated: Bool)
   {
     let force = action.pointee == 1 ? forceMagnitude : -forceMagnitude
-    let cosTheta = _cos(s.theta)
-    let sinTheta = _sin(s.theta)
+    let (sinTheta, cosTheta) = _sincos(s.theta)
     // The same operation order as Gymnasium, so results are bit-identical.
     let temp = (force + poleMassLength * (s.thetaDot * s.thetaDot) * sinTheta) / totalMass
     let thetaAcc =

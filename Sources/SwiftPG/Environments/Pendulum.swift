@@ -119,8 +119,9 @@ public struct Pendulum: EnvironmentDynamics {
 
   @inline(__always)
   public func observe(_ s: State, into out: UnsafeMutablePointer<Double>) {
-    out[0] = _cos(s.theta)
-    out[1] = _sin(s.theta)
+    let (sine, cosine) = _sincos(s.theta)
+    out[0] = cosine
+    out[1] = sine
     out[2] = s.thetaDot
   }
 
