@@ -19,6 +19,17 @@ func writeText(
   out[bytes.count] = 0
 }
 
+/// Copies a pair of bound vectors to caller buffers of their length.
+func writeBounds(
+  _ low: [Double], _ high: [Double], _ low_out: UnsafeMutablePointer<Double>?,
+  _ high_out: UnsafeMutablePointer<Double>?
+) throws(SwiftPGError) {
+  let lowOut = try need(low_out, "low_out")
+  let highOut = try need(high_out, "high_out")
+  for (i, v) in low.enumerated() { lowOut[i] = v }
+  for (i, v) in high.enumerated() { highOut[i] = v }
+}
+
 @c @implementation
 public func swiftpg_env_list(
   _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int, _ length_out: UnsafeMutablePointer<Int>?
@@ -78,11 +89,8 @@ public func swiftpg_env_observation_bounds(
   _ env: UInt64, _ low_out: UnsafeMutablePointer<Double>?, _ high_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let low = try need(low_out, "low_out")
-    let high = try need(high_out, "high_out")
     try using(envTable, env) { (o) throws(SwiftPGError) in
-      for (i, v) in o.env.observationLow.enumerated() { low[i] = v }
-      for (i, v) in o.env.observationHigh.enumerated() { high[i] = v }
+      try writeBounds(o.env.observationLow, o.env.observationHigh, low_out, high_out)
     }
   }
 }
@@ -165,14 +173,11 @@ public func swiftpg_env_action_bounds(
   _ env: UInt64, _ low_out: UnsafeMutablePointer<Double>?, _ high_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let low = try need(low_out, "low_out")
-    let high = try need(high_out, "high_out")
     try using(envTable, env) { (o) throws(SwiftPGError) in
       guard case .box(let lo, let hi) = o.env.actionSpace else {
         throw .invalid("\(o.env.id) has a discrete action space; it has no action bounds")
       }
-      for (i, v) in lo.enumerated() { low[i] = v }
-      for (i, v) in hi.enumerated() { high[i] = v }
+      try writeBounds(lo, hi, low_out, high_out)
     }
   }
 }

@@ -110,41 +110,30 @@ def test_results_do_not_depend_on_the_thread_count(env_id, randomize):
         assert np.array_equal(one, _trace(env_id, threads, randomize)), threads
 
 
+def _acrobot_rollout(seed, threads):
+    env = swiftpg.make_vec("Acrobot-v1", 2048, seed=seed, num_threads=threads, copy=False)
+    env.reset()
+    acts = np.zeros(2048, np.int32)
+    total = 0.0
+    for t in range(60):
+        acts[:] = t % 3
+        obs, *_ = env.step(acts)
+        total += float(obs.sum())
+    env.close()
+    return total
+
+
 def test_parallel_envs_from_several_python_threads():
     """Several threaded envs stepped from several Python threads share the
     pool (a busy pool makes a caller run serially): no crash, same results."""
     results = {}
-
-    def work(seed):
-        env = swiftpg.make_vec("Acrobot-v1", 2048, seed=seed, num_threads=2, copy=False)
-        env.reset()
-        acts = np.zeros(2048, np.int32)
-        total = 0.0
-        for t in range(60):
-            acts[:] = t % 3
-            obs, *_ = env.step(acts)
-            total += float(obs.sum())
-        env.close()
-        results[seed] = total
-
-    threads = [threading.Thread(target=work, args=(s,)) for s in range(4)]
+    threads = [threading.Thread(target=lambda s=s: results.__setitem__(s, _acrobot_rollout(s, 2)))
+               for s in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    serial = {}
-    for s in range(4):
-        env = swiftpg.make_vec("Acrobot-v1", 2048, seed=s, copy=False)
-        env.reset()
-        acts = np.zeros(2048, np.int32)
-        total = 0.0
-        for t in range(60):
-            acts[:] = t % 3
-            obs, *_ = env.step(acts)
-            total += float(obs.sum())
-        env.close()
-        serial[s] = total
-    assert results == serial
+    assert results == {s: _acrobot_rollout(s, 1) for s in range(4)}
 
 
 def test_num_threads_validation():
