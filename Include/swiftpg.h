@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* ABI version: bumped whenever a declaration or struct layout changes. */
-#define SWIFTPG_ABI_VERSION 1
+#define SWIFTPG_ABI_VERSION 2
 
 /* ---------------------------------------------------------------------------
  * Status codes
@@ -62,6 +62,11 @@ extern "C" {
 #define SWIFTPG_ERR_BUFFER_TOO_SMALL -9
 /* A computation produced NaN or infinity (e.g. diverging training). */
 #define SWIFTPG_ERR_NUMERICAL -10
+/* A file could not be read or written (the message has the OS's reason). */
+#define SWIFTPG_ERR_IO -11
+/* A file is not a valid checkpoint (truncated, corrupted, wrong version,
+ * wrong kind or family). */
+#define SWIFTPG_ERR_BAD_FORMAT -12
 /* A bug in swiftpg; please report it with the last-error message. */
 #define SWIFTPG_ERR_INTERNAL -99
 
@@ -82,6 +87,7 @@ int32_t swiftpg_abi_version(int32_t *version_out);
 #define SWIFTPG_KIND_ENV 1
 #define SWIFTPG_KIND_POLICY 2
 #define SWIFTPG_KIND_ALGORITHM 3
+#define SWIFTPG_KIND_VALUE 4
 
 /* Number of live (created and not destroyed) handles of a kind; lets tests
  * find leaks. Errors: INVALID_ARGUMENT (unknown kind), NULL_POINTER. */
@@ -312,31 +318,88 @@ int32_t swiftpg_env_get_tabular(uint64_t env, double *transitions_out,
  *
  * A policy maps a batch of B observations (row-major [B, observation_size])
  * to a distribution over actions. Its parameters are one flat double vector.
+ * Action buffers carry the family's type: int32_t [B] for discrete policies,
+ * double [B, action_size] for continuous ones (see swiftpg_policy_info).
+ * Every gradient is hand-written and tested against finite differences.
  * ------------------------------------------------------------------------- */
 
 #define SWIFTPG_ACTIVATION_TANH 0
 #define SWIFTPG_ACTIVATION_RELU 1
+
+/* Policy families (also the family codes of checkpoints). */
+#define SWIFTPG_POLICY_SOFTMAX_MLP 1     /* softmax over MLP/linear logits */
+#define SWIFTPG_POLICY_TABULAR 2         /* softmax over a table theta[s, a] */
+#define SWIFTPG_POLICY_LINEAR_FEATURES 3 /* softmax over theta . phi(s, a) */
+#define SWIFTPG_POLICY_GAUSSIAN 4        /* N(mu(s), diag sigma^2) */
+#define SWIFTPG_POLICY_CLAMP 5           /* pi(L) = clamp(theta, 0, 1) */
+
+typedef struct swiftpg_policy_info {
+  int32_t family;           /* SWIFTPG_POLICY_* */
+  int32_t observation_size; /* width of an observation row */
+  int32_t action_kind;      /* SWIFTPG_ACTION_DISCRETE or _CONTINUOUS */
+  int32_t num_actions;      /* discrete: actions are 0 ..< num_actions */
+  int32_t action_size;      /* discrete: 1; continuous: dimensions */
+  int32_t reserved;
+  int64_t num_params;
+} swiftpg_policy_info;
 
 /* A categorical (softmax) policy whose logits are a multilayer perceptron of
  * the observation: hidden layer sizes hidden_sizes[0 ..< num_hidden] with the
  * given activation, then a linear layer to num_actions logits. num_hidden = 0
  * gives the linear softmax policy pi(a|s) ∝ exp(W[a]·s + b[a]).
  * Parameters: per layer the weight matrix [out, in] row-major then the bias
- * [out]. Weights are orthogonal with gain sqrt(2) for hidden layers and
- * `head_gain` for the last one (0.01 is PPO's choice); biases are 0.
- * Errors: INVALID_ARGUMENT (sizes < 1, num_actions < 2, unknown activation,
- * head_gain not finite or negative), NULL_POINTER (hidden_sizes NULL with
- * num_hidden > 0), TOO_LARGE. */
+ * [out]. Weights are orthogonal with gain hidden_gain (sqrt 2 is usual) for
+ * hidden layers and head_gain (0.01 is PPO's choice) for the last one;
+ * biases are 0. Errors: INVALID_ARGUMENT (sizes < 1, num_actions < 2,
+ * unknown activation, gains not finite or negative), NULL_POINTER
+ * (hidden_sizes NULL with num_hidden > 0), TOO_LARGE. */
 int32_t swiftpg_policy_create_softmax(int32_t observation_size,
                                       int32_t num_actions,
                                       const int32_t *hidden_sizes,
                                       int32_t num_hidden, int32_t activation,
-                                      double head_gain, uint64_t seed,
-                                      uint64_t *policy_out);
+                                      double hidden_gain, double head_gain,
+                                      uint64_t seed, uint64_t *policy_out);
+
+/* pi(a|s) = softmax(theta[s, :]); observations are one-hot states
+ * (observation_size = num_states), as the tabular environments produce.
+ * theta starts at 0 (the uniform policy). */
+int32_t swiftpg_policy_create_tabular(int32_t num_states, int32_t num_actions,
+                                      uint64_t seed, uint64_t *policy_out);
+
+/* pi(a|s) ∝ exp(theta . phi(s, a)) with features supplied by the caller: an
+ * observation row is phi(s, .) flattened, [num_actions, feature_size].
+ * theta (feature_size values) starts at 0. */
+int32_t swiftpg_policy_create_linear_features(int32_t feature_size,
+                                              int32_t num_actions,
+                                              uint64_t seed,
+                                              uint64_t *policy_out);
+
+/* A diagonal Gaussian N(mu(s), diag sigma(s)^2): mu is an MLP of the
+ * observation (linear with num_hidden = 0); log sigma is a free vector
+ * (state_dependent_std = 0; starts at initial_log_std) or a second head of
+ * the MLP (1). Parameters: the MLP's, then the free log sigma (if any).
+ * Samples are not clipped: log-probabilities refer to the sampled values. */
+int32_t swiftpg_policy_create_gaussian(int32_t observation_size,
+                                       int32_t action_size,
+                                       const int32_t *hidden_sizes,
+                                       int32_t num_hidden, int32_t activation,
+                                       int32_t state_dependent_std,
+                                       double initial_log_std,
+                                       double hidden_gain, double head_gain,
+                                       uint64_t seed, uint64_t *policy_out);
+
+/* The two-action lecture policy: pi(L) = clamp(theta, 0, 1), pi(R) =
+ * clamp(1 - theta, 0, 1); action 0 is L. Observations have one (ignored)
+ * value. Outside 0 < theta < 1 the gradient used is the subgradient 0. */
+int32_t swiftpg_policy_create_clamp(double theta, uint64_t seed,
+                                    uint64_t *policy_out);
 
 int32_t swiftpg_policy_destroy(uint64_t policy);
 
-/* Sizes of the policy: observation size, number of actions, parameters. */
+int32_t swiftpg_policy_get_info(uint64_t policy, swiftpg_policy_info *info_out);
+
+/* Sizes of the policy: observation size, number of actions (discrete; 0 for
+ * continuous), parameters. */
 int32_t swiftpg_policy_get_sizes(uint64_t policy, int32_t *observation_size_out,
                                  int32_t *num_actions_out,
                                  int64_t *num_params_out);
@@ -351,34 +414,84 @@ int32_t swiftpg_policy_set_params(uint64_t policy, const double *params,
 /* Reseeds the policy's own sampling generator. */
 int32_t swiftpg_policy_seed(uint64_t policy, uint64_t seed);
 
-/* Samples one action per observation row from pi(.|s) with the policy's
- * generator; greedy != 0 takes the most probable action instead.
- * observations: [batch, observation_size], finite; actions_out: [batch]. */
+/* Samples one action per observation row with the policy's generator;
+ * greedy != 0 takes the mode (argmax / mean) instead.
+ * observations: [batch, observation_size], finite (one-hot for tabular);
+ * actions_out: the family's action buffer. */
 int32_t swiftpg_policy_sample(uint64_t policy, const double *observations,
                               int64_t batch, int32_t greedy,
-                              int32_t *actions_out);
+                              void *actions_out);
 
-/* Action probabilities, [batch, num_actions]. */
+/* Action probabilities, [batch, num_actions] (discrete policies). */
 int32_t swiftpg_policy_probabilities(uint64_t policy,
                                      const double *observations, int64_t batch,
                                      double *probabilities_out);
 
-/* log pi(a_i|s_i) for i < batch; actions in 0 ..< num_actions. */
+/* log pi(a_i|s_i) for i < batch. Discrete actions must be in range (an
+ * action of probability 0 gives -inf); continuous ones finite. */
 int32_t swiftpg_policy_log_prob(uint64_t policy, const double *observations,
-                                const int32_t *actions, int64_t batch,
+                                const void *actions, int64_t batch,
                                 double *log_probs_out);
 
 /* Entropy of pi(.|s_i) for each row, [batch]. */
 int32_t swiftpg_policy_entropy(uint64_t policy, const double *observations,
                                int64_t batch, double *entropies_out);
 
+/* KL(pi_old(.|s_i) || pi(.|s_i)) for each row, where pi_old is this policy
+ * with parameters old_params (count = num_params, finite). */
+int32_t swiftpg_policy_kl(uint64_t policy, const double *observations,
+                          int64_t batch, const double *old_params,
+                          int64_t count, double *kl_out);
+
 /* The weighted score gradient  sum_i weights[i] * grad_theta log pi(a_i|s_i),
  * written to gradient_out ([num_params]). weights must be finite. */
 int32_t swiftpg_policy_score_gradient(uint64_t policy,
                                       const double *observations,
-                                      const int32_t *actions,
+                                      const void *actions,
                                       const double *weights, int64_t batch,
                                       double *gradient_out);
+
+/* Per-sample score vectors: row i of scores_out ([batch, num_params]) is
+ * grad_theta log pi(a_i|s_i). */
+int32_t swiftpg_policy_score_vectors(uint64_t policy,
+                                     const double *observations,
+                                     const void *actions, int64_t batch,
+                                     double *scores_out);
+
+/* sum_i weights[i] * grad_theta H(pi(.|s_i)), [num_params]. */
+int32_t swiftpg_policy_entropy_gradient(uint64_t policy,
+                                        const double *observations,
+                                        const double *weights, int64_t batch,
+                                        double *gradient_out);
+
+/* sum_i weights[i] * grad_theta KL(pi_old(.|s_i) || pi_theta(.|s_i)). */
+int32_t swiftpg_policy_kl_gradient(uint64_t policy, const double *observations,
+                                   const double *old_params, int64_t count,
+                                   const double *weights, int64_t batch,
+                                   double *gradient_out);
+
+/* (1/batch) sum_i F(s_i) v with F(s) = E_{a~pi}[grad log pi grad log pi^T]
+ * (the Hessian of the mean KL at theta_old = theta), for natural gradients
+ * and TRPO. vector: [num_params] (count = num_params); product_out
+ * [num_params]. */
+int32_t swiftpg_policy_fisher_vector_product(uint64_t policy,
+                                             const double *observations,
+                                             int64_t batch,
+                                             const double *vector,
+                                             int64_t count,
+                                             double *product_out);
+
+/* Saves the policy (family, sizes, parameters) to `path`: a versioned
+ * binary file with a checksum, written to a temporary file, flushed and
+ * renamed, so a crash mid-save never destroys an existing checkpoint.
+ * Errors: IO (with the OS's reason), NULL_POINTER. */
+int32_t swiftpg_policy_save(uint64_t policy, const char *path);
+
+/* Loads a policy saved by swiftpg_policy_save (a new handle; the policy's
+ * sampling generator is seeded with `seed`). A truncated, corrupted,
+ * wrong-version or value-function file gives BAD_FORMAT; a missing file IO. */
+int32_t swiftpg_policy_load(const char *path, uint64_t seed,
+                            uint64_t *policy_out);
 
 /* Runs `episodes` whole episodes of the policy in the environment (resetting
  * it first with `seed`) and writes each episode's undiscounted return and
@@ -390,6 +503,42 @@ int32_t swiftpg_policy_evaluate(uint64_t policy, uint64_t env,
                                 int32_t episodes, int32_t greedy,
                                 uint64_t seed, double *returns_out,
                                 int32_t *lengths_out);
+
+/* ---------------------------------------------------------------------------
+ * Value functions (critics): V(s) for a batch of observations
+ * ------------------------------------------------------------------------- */
+
+/* V(s) = MLP(s) (linear with num_hidden = 0), orthogonal init with gain
+ * sqrt 2 for hidden layers and 1 for the output. */
+int32_t swiftpg_value_create_mlp(int32_t observation_size,
+                                 const int32_t *hidden_sizes,
+                                 int32_t num_hidden, int32_t activation,
+                                 uint64_t seed, uint64_t *value_out);
+
+/* V(s) = theta[s] over one-hot observations of num_states states (init 0). */
+int32_t swiftpg_value_create_tabular(int32_t num_states, uint64_t *value_out);
+
+int32_t swiftpg_value_destroy(uint64_t value);
+
+int32_t swiftpg_value_get_sizes(uint64_t value, int32_t *observation_size_out,
+                                int64_t *num_params_out);
+int32_t swiftpg_value_get_params(uint64_t value, double *params_out,
+                                 int64_t count);
+int32_t swiftpg_value_set_params(uint64_t value, const double *params,
+                                 int64_t count);
+
+/* V(s_i) for each row, [batch]. */
+int32_t swiftpg_value_predict(uint64_t value, const double *observations,
+                              int64_t batch, double *values_out);
+
+/* sum_i weights[i] * grad_theta V(s_i), [num_params]. */
+int32_t swiftpg_value_gradient(uint64_t value, const double *observations,
+                               const double *weights, int64_t batch,
+                               double *gradient_out);
+
+/* Checkpoints, as for policies. */
+int32_t swiftpg_value_save(uint64_t value, const char *path);
+int32_t swiftpg_value_load(const char *path, uint64_t *value_out);
 
 /* ---------------------------------------------------------------------------
  * REINFORCE
@@ -446,7 +595,7 @@ typedef struct swiftpg_iteration_stats {
  * 0.999, 1e-8), max_grad_norm 0, seed 0. */
 int32_t swiftpg_reinforce_default_config(swiftpg_reinforce_config *config_out);
 
-/* Creates a REINFORCE learner training `policy` (a softmax policy) on `env`
+/* Creates a REINFORCE learner training `policy` (a softmax-MLP policy) on `env`
  * (discrete actions, matching sizes). The learner keeps both objects alive
  * even if their handles are destroyed. Errors: BAD_HANDLE, INVALID_ARGUMENT
  * (a config field out of range, mismatched sizes), NULL_POINTER. */

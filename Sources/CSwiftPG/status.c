@@ -19,6 +19,8 @@ const char *swiftpg_status_string(int32_t status) {
     case SWIFTPG_ERR_NOT_FINITE: return "not finite";
     case SWIFTPG_ERR_BUFFER_TOO_SMALL: return "buffer too small";
     case SWIFTPG_ERR_NUMERICAL: return "numerical failure";
+    case SWIFTPG_ERR_IO: return "input/output error";
+    case SWIFTPG_ERR_BAD_FORMAT: return "bad file format";
     case SWIFTPG_ERR_INTERNAL: return "internal error";
     default: return "unknown status code";
   }

@@ -21,12 +21,14 @@ enum HandleKind: UInt64, CaseIterable {
   case env = 1
   case policy = 2
   case algorithm = 3
+  case value = 4
 
   var name: String {
     switch self {
     case .env: "environment"
     case .policy: "policy"
     case .algorithm: "algorithm"
+    case .value: "value function"
     }
   }
 
@@ -132,8 +134,13 @@ final class EnvObject {
 }
 
 final class PolicyObject {
-  let policy: SoftmaxPolicy
-  init(_ policy: SoftmaxPolicy) { self.policy = policy }
+  let policy: any Policy
+  init(_ policy: any Policy) { self.policy = policy }
+}
+
+final class ValueObject {
+  let value: ValueFunction
+  init(_ value: ValueFunction) { self.value = value }
 }
 
 final class AlgorithmObject {
@@ -152,3 +159,4 @@ final class AlgorithmObject {
 let envTable = HandleTable<EnvObject>(kind: .env)
 let policyTable = HandleTable<PolicyObject>(kind: .policy)
 let algorithmTable = HandleTable<AlgorithmObject>(kind: .algorithm)
+let valueTable = HandleTable<ValueObject>(kind: .value)

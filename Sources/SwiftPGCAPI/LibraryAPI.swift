@@ -15,12 +15,15 @@ public func swiftpg_live_handles(_ kind: Int32, _ count_out: UnsafeMutablePointe
     let env = envTable.liveCount
     let policy = policyTable.liveCount
     let algorithm = algorithmTable.liveCount
+    let value = valueTable.liveCount
     switch kind {
-    case SWIFTPG_KIND_ALL: out.pointee = Int64(env + policy + algorithm)
+    case SWIFTPG_KIND_ALL: out.pointee = Int64(env + policy + algorithm + value)
+    case SWIFTPG_KIND_VALUE: out.pointee = Int64(value)
     case SWIFTPG_KIND_ENV: out.pointee = Int64(env)
     case SWIFTPG_KIND_POLICY: out.pointee = Int64(policy)
     case SWIFTPG_KIND_ALGORITHM: out.pointee = Int64(algorithm)
-    default: throw .invalid("unknown handle kind \(kind); expected 0 (all), 1 (env), 2 (policy) or 3 (algorithm)")
+    default:
+      throw .invalid("unknown handle kind \(kind); expected 0 (all), 1 (env), 2 (policy), 3 (algorithm) or 4 (value)")
     }
   }
 }

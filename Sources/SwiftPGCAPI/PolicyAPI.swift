@@ -1,33 +1,123 @@
 import CSwiftPG
 import SwiftPG
 
+// MARK: Creation
+
+private func hiddenLayers(_ sizes: UnsafePointer<Int32>?, _ count: Int32) throws(SwiftPGError) -> [Int] {
+  try require(count >= 0 && count <= 64, "num_hidden must be in [0, 64], got \(count)")
+  guard count > 0 else { return [] }
+  let p = try need(sizes, "hidden_sizes")
+  return (0..<Int(count)).map { Int(p[$0]) }
+}
+
+private func activationValue(_ raw: Int32) throws(SwiftPGError) -> Activation {
+  guard let a = Activation(rawValue: raw) else {
+    throw .invalid("unknown activation \(raw); expected 0 (tanh) or 1 (relu)")
+  }
+  return a
+}
+
+private func register(_ policy: any Policy, _ out: UnsafeMutablePointer<UInt64>?) throws(SwiftPGError) {
+  try need(out, "policy_out").pointee = try policyTable.insert(PolicyObject(policy))
+}
+
 @c @implementation
 public func swiftpg_policy_create_softmax(
   _ observation_size: Int32, _ num_actions: Int32, _ hidden_sizes: UnsafePointer<Int32>?,
-  _ num_hidden: Int32, _ activation: Int32, _ head_gain: Double, _ seed: UInt64,
+  _ num_hidden: Int32, _ activation: Int32, _ hidden_gain: Double, _ head_gain: Double, _ seed: UInt64,
   _ policy_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let out = try need(policy_out, "policy_out")
-    try require(num_hidden >= 0 && num_hidden <= 64, "num_hidden must be in [0, 64], got \(num_hidden)")
-    var hidden: [Int] = []
-    if num_hidden > 0 {
-      let sizes = try need(hidden_sizes, "hidden_sizes")
-      hidden = (0..<Int(num_hidden)).map { Int(sizes[$0]) }
-    }
-    guard let act = Activation(rawValue: activation) else {
-      throw .invalid("unknown activation \(activation); expected 0 (tanh) or 1 (relu)")
-    }
+    _ = try need(policy_out, "policy_out")
     let policy = try SoftmaxPolicy(
-      observationSize: Int(observation_size), actionCount: Int(num_actions), hidden: hidden,
-      activation: act, headGain: head_gain, seed: seed)
-    out.pointee = try policyTable.insert(PolicyObject(policy))
+      observationSize: Int(observation_size), actionCount: Int(num_actions),
+      hidden: try hiddenLayers(hidden_sizes, num_hidden), activation: try activationValue(activation),
+      hiddenGain: hidden_gain, headGain: head_gain, seed: seed)
+    try register(policy, policy_out)
+  }
+}
+
+@c @implementation
+public func swiftpg_policy_create_tabular(
+  _ num_states: Int32, _ num_actions: Int32, _ seed: UInt64, _ policy_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    _ = try need(policy_out, "policy_out")
+    let model = try TabularLogits(stateCount: Int(num_states), actionCount: Int(num_actions))
+    try register(CategoricalPolicy(model: model, seed: seed), policy_out)
+  }
+}
+
+@c @implementation
+public func swiftpg_policy_create_linear_features(
+  _ feature_size: Int32, _ num_actions: Int32, _ seed: UInt64, _ policy_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    _ = try need(policy_out, "policy_out")
+    let model = try FeatureLogits(featureSize: Int(feature_size), actionCount: Int(num_actions))
+    try register(CategoricalPolicy(model: model, seed: seed), policy_out)
+  }
+}
+
+@c @implementation
+public func swiftpg_policy_create_gaussian(
+  _ observation_size: Int32, _ action_size: Int32, _ hidden_sizes: UnsafePointer<Int32>?, _ num_hidden: Int32,
+  _ activation: Int32, _ state_dependent_std: Int32, _ initial_log_std: Double, _ hidden_gain: Double,
+  _ head_gain: Double, _ seed: UInt64, _ policy_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    _ = try need(policy_out, "policy_out")
+    try require(state_dependent_std == 0 || state_dependent_std == 1, "state_dependent_std must be 0 or 1")
+    let policy = try GaussianPolicy(
+      observationSize: Int(observation_size), actionSize: Int(action_size),
+      hidden: try hiddenLayers(hidden_sizes, num_hidden), activation: try activationValue(activation),
+      stateDependentStd: state_dependent_std == 1, initialLogStd: initial_log_std, hiddenGain: hidden_gain,
+      headGain: head_gain, seed: seed)
+    try register(policy, policy_out)
+  }
+}
+
+@c @implementation
+public func swiftpg_policy_create_clamp(_ theta: Double, _ seed: UInt64, _ policy_out: UnsafeMutablePointer<UInt64>?)
+  -> Int32
+{
+  entry { () throws(SwiftPGError) in
+    _ = try need(policy_out, "policy_out")
+    try register(try ClampPolicy(theta: theta, seed: seed), policy_out)
   }
 }
 
 @c @implementation
 public func swiftpg_policy_destroy(_ policy: UInt64) -> Int32 {
   entry { () throws(SwiftPGError) in try policyTable.remove(policy) }
+}
+
+// MARK: Sizes and parameters
+
+@c @implementation
+public func swiftpg_policy_get_info(_ policy: UInt64, _ info_out: UnsafeMutablePointer<swiftpg_policy_info>?)
+  -> Int32
+{
+  entry { () throws(SwiftPGError) in
+    let out = try need(info_out, "info_out")
+    try using(policyTable, policy) { (o) throws(SwiftPGError) in
+      let p = o.policy
+      var info = swiftpg_policy_info()
+      info.family = p.family.rawValue
+      info.observation_size = Int32(p.observationSize)
+      switch p.actionSpace {
+      case .discrete(let n):
+        info.action_kind = SWIFTPG_ACTION_DISCRETE
+        info.num_actions = Int32(n)
+        info.action_size = 1
+      case .box(let low, _):
+        info.action_kind = SWIFTPG_ACTION_CONTINUOUS
+        info.action_size = Int32(low.count)
+      }
+      info.num_params = Int64(p.parameterCount)
+      out.pointee = info
+    }
+  }
 }
 
 @c @implementation
@@ -41,10 +131,20 @@ public func swiftpg_policy_get_sizes(
     let o3 = try need(num_params_out, "num_params_out")
     try using(policyTable, policy) { (o) throws(SwiftPGError) in
       o1.pointee = Int32(o.policy.observationSize)
-      o2.pointee = Int32(o.policy.actionCount)
+      if case .discrete(let n) = o.policy.actionSpace { o2.pointee = Int32(n) } else { o2.pointee = 0 }
       o3.pointee = Int64(o.policy.parameterCount)
     }
   }
+}
+
+/// Reads `count` parameters for an object with `expected` of them (finite).
+func readParameters(_ p: UnsafePointer<Double>?, _ count: Int64, expected: Int, _ name: String)
+  throws(SwiftPGError) -> [Double]
+{
+  try require(count == Int64(expected), "count must equal the \(expected) parameters, got \(count)")
+  let input = try need(p, name)
+  try requireFinite(input, expected, name)
+  return Array(UnsafeBufferPointer(start: input, count: expected))
 }
 
 @c @implementation
@@ -64,12 +164,8 @@ public func swiftpg_policy_get_params(_ policy: UInt64, _ params_out: UnsafeMuta
 @c @implementation
 public func swiftpg_policy_set_params(_ policy: UInt64, _ params: UnsafePointer<Double>?, _ count: Int64) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let input = try need(params, "params")
     try using(policyTable, policy) { (o) throws(SwiftPGError) in
-      let n = o.policy.parameterCount
-      try require(count == Int64(n), "count must equal the policy's \(n) parameters, got \(count)")
-      try requireFinite(input, n, "params")
-      try o.policy.setParameters(Array(UnsafeBufferPointer(start: input, count: n)))
+      try o.policy.setParameters(try readParameters(params, count, expected: o.policy.parameterCount, "params"))
     }
   }
 }
@@ -81,36 +177,59 @@ public func swiftpg_policy_seed(_ policy: UInt64, _ seed: UInt64) -> Int32 {
   }
 }
 
+// MARK: Validation of batches
+
 /// Checks observations `[batch, observationSize]` of a policy call.
-private func checkObservations(_ p: UnsafePointer<Double>?, _ batch: Int64, _ policy: SoftmaxPolicy)
+private func checkObservations(_ p: UnsafePointer<Double>?, _ batch: Int64, _ policy: any Policy)
   throws(SwiftPGError) -> (UnsafePointer<Double>, Int)
 {
   let obs = try need(p, "observations")
   let b = try checkBatch(batch, width: policy.observationSize)
   try requireFinite(obs, b * policy.observationSize, "observations", width: policy.observationSize)
+  if let problem = policy.checkObservations(obs, batch: b) { throw .invalid(problem) }
   return (obs, b)
 }
 
-private func checkActions(_ p: UnsafePointer<Int32>?, _ batch: Int, _ policy: SoftmaxPolicy)
-  throws(SwiftPGError) -> UnsafePointer<Int32>
+/// Checks an action buffer: discrete actions in range, continuous ones finite.
+private func checkActions(_ p: UnsafeRawPointer?, _ batch: Int, _ policy: any Policy) throws(SwiftPGError)
+  -> UnsafeRawPointer
 {
-  let actions = try need(p, "actions")
-  for i in 0..<batch where actions[i] < 0 || Int(actions[i]) >= policy.actionCount {
-    throw SwiftPGError(.outOfRange, "actions[\(i)] = \(actions[i]) is outside {0, ..., \(policy.actionCount - 1)}")
+  guard let p else { throw SwiftPGError(.nullPointer, "actions is NULL") }
+  switch policy.actionSpace {
+  case .discrete(let n):
+    let a = try need(UnsafePointer(p.assumingMemoryBound(to: Int32.self)), "actions")
+    for i in 0..<batch where a[i] < 0 || Int(a[i]) >= n {
+      throw SwiftPGError(.outOfRange, "actions[\(i)] = \(a[i]) is outside {0, ..., \(n - 1)}")
+    }
+  case .box(let low, _):
+    let a = try need(UnsafePointer(p.assumingMemoryBound(to: Double.self)), "actions")
+    try requireFinite(a, batch * low.count, "actions", width: low.count)
   }
-  return actions
+  return p
 }
+
+private func checkWeights(_ p: UnsafePointer<Double>?, _ batch: Int) throws(SwiftPGError) -> UnsafePointer<Double> {
+  let w = try need(p, "weights")
+  try requireFinite(w, batch, "weights")
+  return w
+}
+
+// MARK: Distribution
 
 @c @implementation
 public func swiftpg_policy_sample(
   _ policy: UInt64, _ observations: UnsafePointer<Double>?, _ batch: Int64, _ greedy: Int32,
-  _ actions_out: UnsafeMutablePointer<Int32>?
+  _ actions_out: UnsafeMutableRawPointer?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let out = try need(actions_out, "actions_out")
+    guard let out = actions_out else { throw SwiftPGError(.nullPointer, "actions_out is NULL") }
     try using(policyTable, policy) { (o) throws(SwiftPGError) in
       let (obs, b) = try checkObservations(observations, batch, o.policy)
-      o.policy.sample(obs, batch: b, greedy: greedy != 0, into: out)
+      let alignment = if case .discrete = o.policy.actionSpace { 4 } else { 8 }
+      try require(Int(bitPattern: out) % alignment == 0, "actions_out is not aligned to \(alignment) bytes")
+      var g = o.policy.rng
+      o.policy.sample(obs, batch: b, greedy: greedy != 0, rawActions: out, using: &g)
+      o.policy.rng = g
     }
   }
 }
@@ -124,14 +243,23 @@ public func swiftpg_policy_probabilities(
     let out = try need(probabilities_out, "probabilities_out")
     try using(policyTable, policy) { (o) throws(SwiftPGError) in
       let (obs, b) = try checkObservations(observations, batch, o.policy)
-      o.policy.probabilities(obs, batch: b, into: out)
+      guard case .discrete(let n) = o.policy.actionSpace else {
+        throw .invalid("probabilities are for discrete policies; this one is continuous")
+      }
+      var actions = [Int32](repeating: 0, count: b)
+      var logp = [Double](repeating: 0, count: b)
+      for k in 0..<n {
+        for i in 0..<b { actions[i] = Int32(k) }
+        o.policy.logProbabilities(obs, actions: actions, batch: b, into: &logp)
+        for i in 0..<b { out[i * n + k] = _exp(logp[i]) }
+      }
     }
   }
 }
 
 @c @implementation
 public func swiftpg_policy_log_prob(
-  _ policy: UInt64, _ observations: UnsafePointer<Double>?, _ actions: UnsafePointer<Int32>?, _ batch: Int64,
+  _ policy: UInt64, _ observations: UnsafePointer<Double>?, _ actions: UnsafeRawPointer?, _ batch: Int64,
   _ log_probs_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
@@ -159,8 +287,25 @@ public func swiftpg_policy_entropy(
 }
 
 @c @implementation
+public func swiftpg_policy_kl(
+  _ policy: UInt64, _ observations: UnsafePointer<Double>?, _ batch: Int64, _ old_params: UnsafePointer<Double>?,
+  _ count: Int64, _ kl_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(kl_out, "kl_out")
+    try using(policyTable, policy) { (o) throws(SwiftPGError) in
+      let (obs, b) = try checkObservations(observations, batch, o.policy)
+      let old = try readParameters(old_params, count, expected: o.policy.parameterCount, "old_params")
+      o.policy.klDivergences(obs, batch: b, oldParameters: old, into: out)
+    }
+  }
+}
+
+// MARK: Gradients
+
+@c @implementation
 public func swiftpg_policy_score_gradient(
-  _ policy: UInt64, _ observations: UnsafePointer<Double>?, _ actions: UnsafePointer<Int32>?,
+  _ policy: UInt64, _ observations: UnsafePointer<Double>?, _ actions: UnsafeRawPointer?,
   _ weights: UnsafePointer<Double>?, _ batch: Int64, _ gradient_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
@@ -168,10 +313,90 @@ public func swiftpg_policy_score_gradient(
     try using(policyTable, policy) { (o) throws(SwiftPGError) in
       let (obs, b) = try checkObservations(observations, batch, o.policy)
       let a = try checkActions(actions, b, o.policy)
-      let w = try need(weights, "weights")
-      try requireFinite(w, b, "weights")
-      o.policy.scoreGradient(obs, actions: a, weights: w, batch: b, into: out)
+      o.policy.scoreGradient(obs, rawActions: a, weights: try checkWeights(weights, b), batch: b, into: out)
     }
+  }
+}
+
+@c @implementation
+public func swiftpg_policy_score_vectors(
+  _ policy: UInt64, _ observations: UnsafePointer<Double>?, _ actions: UnsafeRawPointer?, _ batch: Int64,
+  _ scores_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(scores_out, "scores_out")
+    try using(policyTable, policy) { (o) throws(SwiftPGError) in
+      let (obs, b) = try checkObservations(observations, batch, o.policy)
+      _ = try checkedProduct(b, o.policy.parameterCount, "batch × num_params")
+      let a = try checkActions(actions, b, o.policy)
+      o.policy.scoreVectors(obs, actions: a, batch: b, into: out)
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_policy_entropy_gradient(
+  _ policy: UInt64, _ observations: UnsafePointer<Double>?, _ weights: UnsafePointer<Double>?, _ batch: Int64,
+  _ gradient_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(gradient_out, "gradient_out")
+    try using(policyTable, policy) { (o) throws(SwiftPGError) in
+      let (obs, b) = try checkObservations(observations, batch, o.policy)
+      o.policy.entropyGradient(obs, weights: try checkWeights(weights, b), batch: b, into: out)
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_policy_kl_gradient(
+  _ policy: UInt64, _ observations: UnsafePointer<Double>?, _ old_params: UnsafePointer<Double>?, _ count: Int64,
+  _ weights: UnsafePointer<Double>?, _ batch: Int64, _ gradient_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(gradient_out, "gradient_out")
+    try using(policyTable, policy) { (o) throws(SwiftPGError) in
+      let (obs, b) = try checkObservations(observations, batch, o.policy)
+      let old = try readParameters(old_params, count, expected: o.policy.parameterCount, "old_params")
+      o.policy.klGradient(obs, oldParameters: old, weights: try checkWeights(weights, b), batch: b, into: out)
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_policy_fisher_vector_product(
+  _ policy: UInt64, _ observations: UnsafePointer<Double>?, _ batch: Int64, _ vector: UnsafePointer<Double>?,
+  _ count: Int64, _ product_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(product_out, "product_out")
+    try using(policyTable, policy) { (o) throws(SwiftPGError) in
+      let (obs, b) = try checkObservations(observations, batch, o.policy)
+      let v = try readParameters(vector, count, expected: o.policy.parameterCount, "vector")
+      o.policy.fisherVectorProduct(obs, batch: b, vector: v, into: out)
+    }
+  }
+}
+
+// MARK: Checkpoints and evaluation
+
+@c @implementation
+public func swiftpg_policy_save(_ policy: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let file = try cString(path, "path", limit: 4096)
+    try using(policyTable, policy) { (o) throws(SwiftPGError) in try Checkpoint.save(o.policy, to: file) }
+  }
+}
+
+@c @implementation
+public func swiftpg_policy_load(_ path: UnsafePointer<CChar>?, _ seed: UInt64, _ policy_out: UnsafeMutablePointer<UInt64>?)
+  -> Int32
+{
+  entry { () throws(SwiftPGError) in
+    let out = try need(policy_out, "policy_out")
+    let policy = try Checkpoint.loadPolicy(try cString(path, "path", limit: 4096))
+    policy.rng = PCG64(seed: UInt128(seed))
+    out.pointee = try policyTable.insert(PolicyObject(policy))
   }
 }
 
@@ -201,5 +426,129 @@ public func swiftpg_policy_evaluate(
         lengthsOut?[i] = Int32(clamping: result.lengths[i])
       }
     }
+  }
+}
+
+// MARK: Value functions
+
+private func registerValue(_ value: ValueFunction, _ out: UnsafeMutablePointer<UInt64>?) throws(SwiftPGError) {
+  try need(out, "value_out").pointee = try valueTable.insert(ValueObject(value))
+}
+
+@c @implementation
+public func swiftpg_value_create_mlp(
+  _ observation_size: Int32, _ hidden_sizes: UnsafePointer<Int32>?, _ num_hidden: Int32, _ activation: Int32,
+  _ seed: UInt64, _ value_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    _ = try need(value_out, "value_out")
+    let value = try ValueFunction(
+      observationSize: Int(observation_size), hidden: try hiddenLayers(hidden_sizes, num_hidden),
+      activation: try activationValue(activation), seed: seed)
+    try registerValue(value, value_out)
+  }
+}
+
+@c @implementation
+public func swiftpg_value_create_tabular(_ num_states: Int32, _ value_out: UnsafeMutablePointer<UInt64>?) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    _ = try need(value_out, "value_out")
+    try registerValue(try ValueFunction(tabularStates: Int(num_states)), value_out)
+  }
+}
+
+@c @implementation
+public func swiftpg_value_destroy(_ value: UInt64) -> Int32 {
+  entry { () throws(SwiftPGError) in try valueTable.remove(value) }
+}
+
+@c @implementation
+public func swiftpg_value_get_sizes(
+  _ value: UInt64, _ observation_size_out: UnsafeMutablePointer<Int32>?, _ num_params_out: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let o1 = try need(observation_size_out, "observation_size_out")
+    let o2 = try need(num_params_out, "num_params_out")
+    try using(valueTable, value) { (o) throws(SwiftPGError) in
+      o1.pointee = Int32(o.value.observationSize)
+      o2.pointee = Int64(o.value.parameterCount)
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_value_get_params(_ value: UInt64, _ params_out: UnsafeMutablePointer<Double>?, _ count: Int64)
+  -> Int32
+{
+  entry { () throws(SwiftPGError) in
+    let out = try need(params_out, "params_out")
+    try using(valueTable, value) { (o) throws(SwiftPGError) in
+      let n = o.value.parameterCount
+      try require(count == Int64(n), "count must equal the value function's \(n) parameters, got \(count)")
+      for (i, v) in o.value.parameters.enumerated() { out[i] = v }
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_value_set_params(_ value: UInt64, _ params: UnsafePointer<Double>?, _ count: Int64) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try using(valueTable, value) { (o) throws(SwiftPGError) in
+      try o.value.setParameters(try readParameters(params, count, expected: o.value.parameterCount, "params"))
+    }
+  }
+}
+
+private func checkValueObservations(_ p: UnsafePointer<Double>?, _ batch: Int64, _ value: ValueFunction)
+  throws(SwiftPGError) -> (UnsafePointer<Double>, Int)
+{
+  let obs = try need(p, "observations")
+  let b = try checkBatch(batch, width: value.observationSize)
+  try requireFinite(obs, b * value.observationSize, "observations", width: value.observationSize)
+  if let problem = value.checkObservations(obs, batch: b) { throw .invalid(problem) }
+  return (obs, b)
+}
+
+@c @implementation
+public func swiftpg_value_predict(
+  _ value: UInt64, _ observations: UnsafePointer<Double>?, _ batch: Int64, _ values_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(values_out, "values_out")
+    try using(valueTable, value) { (o) throws(SwiftPGError) in
+      let (obs, b) = try checkValueObservations(observations, batch, o.value)
+      o.value.predict(obs, batch: b, into: out)
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_value_gradient(
+  _ value: UInt64, _ observations: UnsafePointer<Double>?, _ weights: UnsafePointer<Double>?, _ batch: Int64,
+  _ gradient_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(gradient_out, "gradient_out")
+    try using(valueTable, value) { (o) throws(SwiftPGError) in
+      let (obs, b) = try checkValueObservations(observations, batch, o.value)
+      o.value.gradient(obs, weights: try checkWeights(weights, b), batch: b, into: out)
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_value_save(_ value: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let file = try cString(path, "path", limit: 4096)
+    try using(valueTable, value) { (o) throws(SwiftPGError) in try Checkpoint.save(o.value, to: file) }
+  }
+}
+
+@c @implementation
+public func swiftpg_value_load(_ path: UnsafePointer<CChar>?, _ value_out: UnsafeMutablePointer<UInt64>?) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(value_out, "value_out")
+    let value = try Checkpoint.loadValueFunction(try cString(path, "path", limit: 4096))
+    out.pointee = try valueTable.insert(ValueObject(value))
   }
 }

@@ -53,7 +53,10 @@ public func swiftpg_reinforce_create(
     let cfg = try ReinforceConfig(try need(config, "config").pointee)
     let envBox = try envTable.get(env)
     let policyBox = try policyTable.get(policy)
-    let learner = try Reinforce(env: envBox.object.env, policy: policyBox.object.policy, config: cfg)
+    guard let softmax = policyBox.object.policy as? SoftmaxPolicy else {
+      throw .invalid("REINFORCE trains a softmax-MLP policy (SWIFTPG_POLICY_SOFTMAX_MLP)")
+    }
+    let learner = try Reinforce(env: envBox.object.env, policy: softmax, config: cfg)
     out.pointee = try algorithmTable.insert(AlgorithmObject(learner, env: envBox, policy: policyBox))
   }
 }

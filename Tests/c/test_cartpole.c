@@ -107,7 +107,7 @@ static void test_reinforce(void) {
   uint64_t env = 0, policy = 0, algo = 0;
   CHECK(swiftpg_env_create("CartPole-v1", 8, 1, &env) == SWIFTPG_OK, "%s", swiftpg_last_error());
   int32_t hidden[2] = {32, 32};
-  CHECK(swiftpg_policy_create_softmax(4, 2, hidden, 2, SWIFTPG_ACTIVATION_TANH, 0.01, 1, &policy) == SWIFTPG_OK,
+  CHECK(swiftpg_policy_create_softmax(4, 2, hidden, 2, SWIFTPG_ACTIVATION_TANH, 1.4142135623730951, 0.01, 1, &policy) == SWIFTPG_OK,
         "%s", swiftpg_last_error());
   /* A policy handle is not an environment handle. */
   CHECK(swiftpg_env_destroy(policy) == SWIFTPG_ERR_BAD_HANDLE, "wrong kind");

@@ -18,7 +18,9 @@ Quick start::
 from . import _lib
 from ._arrays import DTypeError
 from ._lib import (
+    BadFormatError,
     BadHandleError,
+    CheckpointIOError,
     BusyError,
     ClosedError,
     InternalError,
@@ -44,4 +46,5 @@ __all__ = [
     "live_handles",
     "SwiftPGError", "InvalidArgumentError", "UnknownEnvironmentError", "NotFiniteError", "DTypeError",
     "BadHandleError", "ClosedError", "BusyError", "NumericalError", "InternalError", "LIBRARY_PATH",
+    "BadFormatError", "CheckpointIOError",
 ]

@@ -21,7 +21,7 @@ from ctypes import (
     c_void_p,
 )
 
-ABI_VERSION = 1
+ABI_VERSION = 2
 
 # --- status codes (Include/swiftpg.h) -------------------------------------
 OK = 0
@@ -35,9 +35,12 @@ ERR_BUSY = -7
 ERR_NOT_FINITE = -8
 ERR_BUFFER_TOO_SMALL = -9
 ERR_NUMERICAL = -10
+ERR_IO = -11
+ERR_BAD_FORMAT = -12
 ERR_INTERNAL = -99
 
-KIND_ALL, KIND_ENV, KIND_POLICY, KIND_ALGORITHM = 0, 1, 2, 3
+KIND_ALL, KIND_ENV, KIND_POLICY, KIND_ALGORITHM, KIND_VALUE = 0, 1, 2, 3, 4
+POLICY_FAMILIES = {1: "softmax_mlp", 2: "tabular", 3: "linear_features", 4: "gaussian", 5: "clamp"}
 ACTION_DISCRETE, ACTION_CONTINUOUS = 0, 1
 OBSERVATION_VECTOR, OBSERVATION_ONE_HOT = 0, 1
 ACTIVATION = {"tanh": 0, "relu": 1}
@@ -84,6 +87,15 @@ class NumericalError(SwiftPGError, FloatingPointError):
     """A computation produced NaN or infinity (e.g. diverging training)."""
 
 
+class CheckpointIOError(SwiftPGError, OSError):
+    """A checkpoint file could not be read or written."""
+
+
+class BadFormatError(SwiftPGError, ValueError):
+    """A file is not a valid checkpoint (truncated, corrupted, wrong version
+    or wrong kind)."""
+
+
 class InternalError(SwiftPGError, RuntimeError):
     """A bug in swiftpg. Please report it with the message."""
 
@@ -99,6 +111,8 @@ _EXCEPTIONS = {
     ERR_NOT_FINITE: NotFiniteError,
     ERR_BUFFER_TOO_SMALL: InvalidArgumentError,
     ERR_NUMERICAL: NumericalError,
+    ERR_IO: CheckpointIOError,
+    ERR_BAD_FORMAT: BadFormatError,
     ERR_INTERNAL: InternalError,
 }
 
@@ -115,6 +129,18 @@ class EnvInfo(Structure):
         ("max_episode_steps", c_int32),
         ("observation_kind", c_int32),
         ("reward_threshold", c_double),
+    ]
+
+
+class PolicyInfo(Structure):
+    _fields_ = [
+        ("family", c_int32),
+        ("observation_size", c_int32),
+        ("action_kind", c_int32),
+        ("num_actions", c_int32),
+        ("action_size", c_int32),
+        ("reserved", c_int32),
+        ("num_params", c_int64),
     ]
 
 
@@ -210,8 +236,14 @@ _SIGNATURES = {
     "swiftpg_env_render_text": [u64, i32, c_char_p, c_size_t, POINTER(c_size_t)],
     "swiftpg_env_tabular_sizes": [u64, POINTER(c_int32), POINTER(c_int32)],
     "swiftpg_env_get_tabular": [u64, vp, vp, vp, vp, POINTER(c_int32), POINTER(c_double)],
-    "swiftpg_policy_create_softmax": [i32, i32, vp, i32, i32, c_double, u64, POINTER(c_uint64)],
+    "swiftpg_policy_create_softmax": [i32, i32, vp, i32, i32, c_double, c_double, u64, POINTER(c_uint64)],
+    "swiftpg_policy_create_tabular": [i32, i32, u64, POINTER(c_uint64)],
+    "swiftpg_policy_create_linear_features": [i32, i32, u64, POINTER(c_uint64)],
+    "swiftpg_policy_create_gaussian": [i32, i32, vp, i32, i32, i32, c_double, c_double, c_double, u64,
+                                       POINTER(c_uint64)],
+    "swiftpg_policy_create_clamp": [c_double, u64, POINTER(c_uint64)],
     "swiftpg_policy_destroy": [u64],
+    "swiftpg_policy_get_info": [u64, POINTER(PolicyInfo)],
     "swiftpg_policy_get_sizes": [u64, POINTER(c_int32), POINTER(c_int32), POINTER(c_int64)],
     "swiftpg_policy_get_params": [u64, vp, i64],
     "swiftpg_policy_set_params": [u64, vp, i64],
@@ -220,8 +252,25 @@ _SIGNATURES = {
     "swiftpg_policy_probabilities": [u64, vp, i64, vp],
     "swiftpg_policy_log_prob": [u64, vp, vp, i64, vp],
     "swiftpg_policy_entropy": [u64, vp, i64, vp],
+    "swiftpg_policy_kl": [u64, vp, i64, vp, i64, vp],
     "swiftpg_policy_score_gradient": [u64, vp, vp, vp, i64, vp],
+    "swiftpg_policy_score_vectors": [u64, vp, vp, i64, vp],
+    "swiftpg_policy_entropy_gradient": [u64, vp, vp, i64, vp],
+    "swiftpg_policy_kl_gradient": [u64, vp, vp, i64, vp, i64, vp],
+    "swiftpg_policy_fisher_vector_product": [u64, vp, i64, vp, i64, vp],
+    "swiftpg_policy_save": [u64, c_char_p],
+    "swiftpg_policy_load": [c_char_p, u64, POINTER(c_uint64)],
     "swiftpg_policy_evaluate": [u64, u64, i32, i32, u64, vp, vp],
+    "swiftpg_value_create_mlp": [i32, vp, i32, i32, u64, POINTER(c_uint64)],
+    "swiftpg_value_create_tabular": [i32, POINTER(c_uint64)],
+    "swiftpg_value_destroy": [u64],
+    "swiftpg_value_get_sizes": [u64, POINTER(c_int32), POINTER(c_int64)],
+    "swiftpg_value_get_params": [u64, vp, i64],
+    "swiftpg_value_set_params": [u64, vp, i64],
+    "swiftpg_value_predict": [u64, vp, i64, vp],
+    "swiftpg_value_gradient": [u64, vp, vp, i64, vp],
+    "swiftpg_value_save": [u64, c_char_p],
+    "swiftpg_value_load": [c_char_p, POINTER(c_uint64)],
     "swiftpg_reinforce_default_config": [POINTER(ReinforceConfigC)],
     "swiftpg_reinforce_create": [u64, u64, POINTER(ReinforceConfigC), POINTER(c_uint64)],
     "swiftpg_reinforce_iterate": [u64, POINTER(IterationStatsC)],

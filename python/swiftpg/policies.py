@@ -1,12 +1,27 @@
-"""Policies: a batch of observations in, a distribution over actions out.
+"""Policies and value functions: a batch of observations in, a distribution
+over actions (or values) out, with hand-written gradients.
+
+Families (each a class below):
+
+* :class:`SoftmaxPolicy` — categorical over MLP logits (``hidden_sizes=()``:
+  the linear softmax θᵀφ(s, a) with φ = one-hot(a) ⊗ (s, 1));
+* :class:`TabularSoftmaxPolicy` — π(a|s) = softmax(θ[s, ·]) over one-hot states;
+* :class:`LinearSoftmaxPolicy` — π(a|s) ∝ exp(θᵀφ(s, a)) with your features;
+* :class:`GaussianPolicy` — N(μ(s), diag σ²), free or state-dependent log σ;
+* :class:`ClampPolicy` — π(L) = clamp(θ, 0, 1) of the two-action example;
+* :class:`ValueFunction` — V(s), MLP/linear or tabular.
 
 Parameters are one flat float64 vector (``policy.params``), copied in and out
 of Swift. Every method validates its arrays and raises before calling Swift.
+Discrete actions are integer arrays ``[batch]``; continuous ones float arrays
+``[batch, action_size]``.
 """
 
 from __future__ import annotations
 
 import ctypes
+import math
+import os
 
 import numpy as np
 
@@ -14,60 +29,64 @@ from . import _lib
 from ._arrays import DTypeError, as_actions, as_count, as_float64, as_seed
 from ._lib import InvalidArgumentError, NativeObject
 
-__all__ = ["SoftmaxPolicy"]
+__all__ = ["Policy", "SoftmaxPolicy", "TabularSoftmaxPolicy", "LinearSoftmaxPolicy", "GaussianPolicy",
+           "ClampPolicy", "ValueFunction", "load", "load_value"]
 
 
-class SoftmaxPolicy(NativeObject):
-    """Categorical policy π(a|s) = softmax(f_θ(s))_a with f_θ a multilayer
-    perceptron (``hidden_sizes``, ``activation``) and a linear output layer.
-    ``hidden_sizes=()`` gives the linear softmax policy θᵀφ(s, a) with
-    φ(s, a) = one-hot(a) ⊗ (s, 1).
+def _activation(activation: str) -> int:
+    if activation not in _lib.ACTIVATION:
+        raise InvalidArgumentError(f"activation must be one of {sorted(_lib.ACTIVATION)}, got {activation!r}")
+    return _lib.ACTIVATION[activation]
 
-    Initialisation: orthogonal weights, gain √2 for hidden layers and
-    ``head_gain`` (default 0.01) for the logit layer; zero biases.
-    Parameter layout: per layer the weight matrix ``[out, in]`` (row-major)
-    then the bias ``[out]``.
-    """
+
+def _hidden(hidden_sizes) -> np.ndarray:
+    hidden = [as_count(h, "hidden size") for h in hidden_sizes]
+    return np.array(hidden or [0], np.int32), len(hidden)
+
+
+def _finite(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise DTypeError(f"{name} must be a number, got {value!r}")
+    return float(value)
+
+
+def _path(path) -> bytes:
+    if not isinstance(path, (str, os.PathLike)):
+        raise DTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    return os.fsencode(path)
+
+
+class Policy(NativeObject):
+    """Operations shared by every policy family (use a family class to create
+    one, or :func:`load`)."""
 
     _kind_name = "policy"
 
-    def __init__(
-        self,
-        observation_size: int,
-        num_actions: int,
-        hidden_sizes=(64, 64),
-        activation: str = "tanh",
-        head_gain: float = 0.01,
-        seed: int = 0,
-    ):
-        observation_size = as_count(observation_size, "observation_size")
-        num_actions = as_count(num_actions, "num_actions", 2)
-        hidden = [as_count(h, "hidden size") for h in hidden_sizes]
-        if activation not in _lib.ACTIVATION:
-            raise InvalidArgumentError(f"activation must be one of {sorted(_lib.ACTIVATION)}, got {activation!r}")
-        sizes = np.array(hidden or [0], np.int32)
-        handle = ctypes.c_uint64()
-        _lib.call(
-            "policy_create_softmax", observation_size, num_actions, sizes.ctypes.data, len(hidden),
-            _lib.ACTIVATION[activation], float(head_gain), as_seed(seed), ctypes.byref(handle),
-        )
-        self._adopt(handle.value, "swiftpg_policy_destroy")
-        self.observation_size = observation_size
-        self.num_actions = num_actions
-        self.hidden_sizes = tuple(hidden)
-        self.activation = activation
-        o, a, n = ctypes.c_int32(), ctypes.c_int32(), ctypes.c_int64()
-        _lib.call("policy_get_sizes", self._handle, ctypes.byref(o), ctypes.byref(a), ctypes.byref(n))
-        self.num_params = n.value
+    def _adopt_policy(self, handle: int) -> None:
+        self._adopt(handle, "swiftpg_policy_destroy")
+        info = _lib.PolicyInfo()
+        _lib.call("policy_get_info", handle, ctypes.byref(info))
+        self.family = _lib.POLICY_FAMILIES[info.family]
+        self.observation_size = info.observation_size
+        self.discrete = info.action_kind == _lib.ACTION_DISCRETE
+        self.num_actions = info.num_actions if self.discrete else None
+        self.action_size = info.action_size
+        self.num_params = info.num_params
 
-    @classmethod
-    def for_env(cls, env, **kwargs) -> "SoftmaxPolicy":
-        """A policy sized for ``env`` (a :class:`swiftpg.VectorEnv`)."""
-        return cls(env.observation_size, env.num_actions, **kwargs)
+    @staticmethod
+    def _from_handle(handle: int) -> "Policy":
+        info = _lib.PolicyInfo()
+        _lib.call("policy_get_info", handle, ctypes.byref(info))
+        cls = {1: SoftmaxPolicy, 2: TabularSoftmaxPolicy, 3: LinearSoftmaxPolicy, 4: GaussianPolicy,
+               5: ClampPolicy}[info.family]
+        self = cls.__new__(cls)
+        self._adopt_policy(handle)
+        return self
 
     def __repr__(self) -> str:
-        return (f"SoftmaxPolicy(observation_size={self.observation_size}, num_actions={self.num_actions}, "
-                f"hidden_sizes={self.hidden_sizes}, activation={self.activation!r}, num_params={self.num_params})")
+        kind = f"num_actions={self.num_actions}" if self.discrete else f"action_size={self.action_size}"
+        return (f"{type(self).__name__}(observation_size={self.observation_size}, {kind}, "
+                f"num_params={self.num_params})")
 
     # -- parameters -------------------------------------------------------------
     def get_params(self) -> np.ndarray:
@@ -87,7 +106,12 @@ class SoftmaxPolicy(NativeObject):
         """Reseeds the policy's own sampling generator."""
         _lib.call("policy_seed", self.handle, as_seed(seed))
 
-    # -- distribution -------------------------------------------------------------
+    def save(self, path) -> None:
+        """Saves family, sizes and parameters to ``path`` (versioned binary
+        with a checksum, written atomically). Load with :func:`load`."""
+        _lib.call("policy_save", self.handle, _path(path))
+
+    # -- arrays -------------------------------------------------------------------
     def _obs(self, observations) -> np.ndarray:
         obs = as_float64(observations, "observations")
         if obs.ndim == 1:
@@ -98,52 +122,116 @@ class SoftmaxPolicy(NativeObject):
             )
         return obs
 
-    def sample(self, observations, greedy: bool = False) -> np.ndarray:
-        """One action per observation row (int32 ``[batch]``); ``greedy``
-        takes the most probable action."""
-        obs = self._obs(observations)
-        out = np.empty(obs.shape[0], np.int32)
-        _lib.call("policy_sample", self.handle, obs.ctypes.data, obs.shape[0], int(bool(greedy)), out.ctypes.data)
-        return out
+    def _actions(self, actions, batch: int) -> np.ndarray:
+        if self.discrete:
+            return as_actions(actions, "actions", self.num_actions, (batch,))
+        a = as_float64(actions, "actions")
+        if a.shape == (batch,) and self.action_size == 1:
+            a = a.reshape(batch, 1)
+        if a.shape != (batch, self.action_size):
+            raise InvalidArgumentError(f"actions must have shape ({batch}, {self.action_size}), got {a.shape}")
+        return a
 
-    def probabilities(self, observations) -> np.ndarray:
-        """π(·|s) for each row, float64 ``[batch, num_actions]``."""
+    def _weights(self, weights, batch: int) -> np.ndarray:
+        if weights is None:
+            return np.ones(batch)
+        return as_float64(weights, "weights", (batch,))
+
+    def _old(self, old_params) -> np.ndarray:
+        return as_float64(old_params, "old_params", (self.num_params,))
+
+    # -- distribution -------------------------------------------------------------
+    def sample(self, observations, greedy: bool = False) -> np.ndarray:
+        """One action per observation row (int32 ``[batch]`` or float64
+        ``[batch, action_size]``); ``greedy`` takes the mode. Gaussian samples
+        are not clipped (clip them for the environment; log-probabilities
+        refer to the sampled values)."""
         obs = self._obs(observations)
-        out = np.empty((obs.shape[0], self.num_actions))
-        _lib.call("policy_probabilities", self.handle, obs.ctypes.data, obs.shape[0], out.ctypes.data)
+        b = obs.shape[0]
+        out = np.empty(b, np.int32) if self.discrete else np.empty((b, self.action_size))
+        _lib.call("policy_sample", self.handle, obs.ctypes.data, b, int(bool(greedy)), out.ctypes.data)
         return out
 
     def log_prob(self, observations, actions) -> np.ndarray:
         """log π(a_i|s_i), float64 ``[batch]``."""
         obs = self._obs(observations)
-        act = as_actions(actions, "actions", self.num_actions, (obs.shape[0],))
+        act = self._actions(actions, obs.shape[0])
         out = np.empty(obs.shape[0])
         _lib.call("policy_log_prob", self.handle, obs.ctypes.data, act.ctypes.data, obs.shape[0], out.ctypes.data)
         return out
 
     def entropy(self, observations) -> np.ndarray:
-        """Entropy of π(·|s) for each row, float64 ``[batch]``."""
+        """H(π(·|s_i)), float64 ``[batch]``."""
         obs = self._obs(observations)
         out = np.empty(obs.shape[0])
         _lib.call("policy_entropy", self.handle, obs.ctypes.data, obs.shape[0], out.ctypes.data)
         return out
 
+    def kl(self, observations, old_params) -> np.ndarray:
+        """KL(π_old(·|s_i) ‖ π(·|s_i)) where π_old has parameters ``old_params``."""
+        obs = self._obs(observations)
+        old = self._old(old_params)
+        out = np.empty(obs.shape[0])
+        _lib.call("policy_kl", self.handle, obs.ctypes.data, obs.shape[0], old.ctypes.data, self.num_params,
+                  out.ctypes.data)
+        return out
+
+    # -- gradients ------------------------------------------------------------------
     def score_gradient(self, observations, actions, weights) -> np.ndarray:
-        """Σ_i w_i ∇_θ log π(a_i|s_i), float64 ``[num_params]``."""
+        """Σ_i w_i ∇θ log π(a_i|s_i), float64 ``[num_params]``."""
         obs = self._obs(observations)
         b = obs.shape[0]
-        act = as_actions(actions, "actions", self.num_actions, (b,))
-        w = as_float64(weights, "weights", (b,))
+        act = self._actions(actions, b)
+        w = self._weights(weights, b)
         out = np.empty(self.num_params)
         _lib.call("policy_score_gradient", self.handle, obs.ctypes.data, act.ctypes.data, w.ctypes.data, b,
                   out.ctypes.data)
         return out
 
+    def score_vectors(self, observations, actions) -> np.ndarray:
+        """Per-sample scores ∇θ log π(a_i|s_i), float64 ``[batch, num_params]``."""
+        obs = self._obs(observations)
+        b = obs.shape[0]
+        act = self._actions(actions, b)
+        out = np.empty((b, self.num_params))
+        _lib.call("policy_score_vectors", self.handle, obs.ctypes.data, act.ctypes.data, b, out.ctypes.data)
+        return out
+
+    def entropy_gradient(self, observations, weights=None) -> np.ndarray:
+        """Σ_i w_i ∇θ H(π(·|s_i)) (weights default to 1)."""
+        obs = self._obs(observations)
+        b = obs.shape[0]
+        w = self._weights(weights, b)
+        out = np.empty(self.num_params)
+        _lib.call("policy_entropy_gradient", self.handle, obs.ctypes.data, w.ctypes.data, b, out.ctypes.data)
+        return out
+
+    def kl_gradient(self, observations, old_params, weights=None) -> np.ndarray:
+        """Σ_i w_i ∇θ KL(π_old(·|s_i) ‖ π_θ(·|s_i)) (weights default to 1)."""
+        obs = self._obs(observations)
+        b = obs.shape[0]
+        old = self._old(old_params)
+        w = self._weights(weights, b)
+        out = np.empty(self.num_params)
+        _lib.call("policy_kl_gradient", self.handle, obs.ctypes.data, old.ctypes.data, self.num_params,
+                  w.ctypes.data, b, out.ctypes.data)
+        return out
+
+    def fisher_vector_product(self, observations, vector) -> np.ndarray:
+        """(1/B) Σ_i F(s_i) v with F(s) = E_a[∇log π ∇log πᵀ] (the Hessian of
+        the mean KL at the current parameters), for natural gradients / TRPO."""
+        obs = self._obs(observations)
+        v = as_float64(vector, "vector", (self.num_params,))
+        out = np.empty(self.num_params)
+        _lib.call("policy_fisher_vector_product", self.handle, obs.ctypes.data, obs.shape[0], v.ctypes.data,
+                  self.num_params, out.ctypes.data)
+        return out
+
     def evaluate(self, env, episodes: int = 100, greedy: bool = True, seed: int = 0, num_envs: int = 16):
-        """Runs ``episodes`` whole episodes and returns ``(returns, lengths)``
-        (float64 and int32 arrays, in the order the episodes started).
-        ``env`` is an environment id (a batch of ``num_envs`` is made and
-        closed) or a :class:`swiftpg.VectorEnv` (reset with ``seed``)."""
+        """Runs ``episodes`` whole episodes (discrete policies) and returns
+        ``(returns, lengths)`` in the order the episodes started. ``env`` is
+        an environment id (a batch of ``num_envs`` is made and closed) or a
+        :class:`swiftpg.VectorEnv` (reset with ``seed``)."""
         from .envs import VectorEnv
 
         episodes = as_count(episodes, "episodes", 1, 1 << 24)
@@ -161,3 +249,199 @@ class SoftmaxPolicy(NativeObject):
         finally:
             if own:
                 env.close()
+
+
+class _Categorical(Policy):
+    def probabilities(self, observations) -> np.ndarray:
+        """π(·|s) for each row, float64 ``[batch, num_actions]``."""
+        obs = self._obs(observations)
+        out = np.empty((obs.shape[0], self.num_actions))
+        _lib.call("policy_probabilities", self.handle, obs.ctypes.data, obs.shape[0], out.ctypes.data)
+        return out
+
+
+class SoftmaxPolicy(_Categorical):
+    """Categorical policy π(a|s) = softmax(f_θ(s))_a with f_θ a multilayer
+    perceptron (``hidden_sizes``, ``activation``) and a linear output layer.
+    ``hidden_sizes=()`` gives the linear softmax policy.
+
+    Initialisation: orthogonal weights with gain ``hidden_gain`` (√2) for
+    hidden layers and ``head_gain`` (0.01) for the logit layer; zero biases.
+    Parameter layout: per layer the weight matrix ``[out, in]`` (row-major)
+    then the bias ``[out]``.
+    """
+
+    def __init__(self, observation_size: int, num_actions: int, hidden_sizes=(64, 64), activation: str = "tanh",
+                 head_gain: float = 0.01, seed: int = 0, hidden_gain: float = math.sqrt(2)):
+        sizes, n = _hidden(hidden_sizes)
+        handle = ctypes.c_uint64()
+        _lib.call("policy_create_softmax", as_count(observation_size, "observation_size"),
+                  as_count(num_actions, "num_actions", 2), sizes.ctypes.data, n, _activation(activation),
+                  _finite(hidden_gain, "hidden_gain"), _finite(head_gain, "head_gain"), as_seed(seed),
+                  ctypes.byref(handle))
+        self._adopt_policy(handle.value)
+        self.hidden_sizes = tuple(int(h) for h in sizes[:n])
+        self.activation = activation
+
+    @classmethod
+    def for_env(cls, env, **kwargs) -> "SoftmaxPolicy":
+        """A policy sized for ``env`` (a :class:`swiftpg.VectorEnv`)."""
+        return cls(env.observation_size, env.num_actions, **kwargs)
+
+
+class TabularSoftmaxPolicy(_Categorical):
+    """π(a|s) = softmax(θ[s, ·]) for one-hot state observations (as the
+    tabular environments produce); θ starts at 0 (uniform). ``params`` is
+    θ flattened ``[num_states * num_actions]``."""
+
+    def __init__(self, num_states: int, num_actions: int, seed: int = 0):
+        handle = ctypes.c_uint64()
+        _lib.call("policy_create_tabular", as_count(num_states, "num_states"),
+                  as_count(num_actions, "num_actions", 2), as_seed(seed), ctypes.byref(handle))
+        self._adopt_policy(handle.value)
+
+
+class LinearSoftmaxPolicy(_Categorical):
+    """π(a|s) ∝ exp(θᵀφ(s, a)) with features you compute: observations are
+    ``[batch, num_actions, feature_size]`` arrays of φ(s, a) (or rows of
+    length ``num_actions * feature_size``). θ starts at 0."""
+
+    def __init__(self, feature_size: int, num_actions: int, seed: int = 0):
+        handle = ctypes.c_uint64()
+        _lib.call("policy_create_linear_features", as_count(feature_size, "feature_size"),
+                  as_count(num_actions, "num_actions", 2), as_seed(seed), ctypes.byref(handle))
+        self._adopt_policy(handle.value)
+        self.feature_size = int(feature_size)
+
+    def _obs(self, observations) -> np.ndarray:
+        obs = as_float64(observations, "features")
+        if obs.ndim == 3:
+            obs = obs.reshape(obs.shape[0], -1)
+        return super()._obs(obs)
+
+
+class GaussianPolicy(Policy):
+    """Diagonal Gaussian N(μ(s), diag σ²) for continuous actions: μ is an MLP
+    (linear with ``hidden_sizes=()``); log σ is a free vector starting at
+    ``initial_log_std`` (``state_dependent_std=False``, PPO's choice) or a
+    second head of the MLP. Samples are not clipped; clip what you send to
+    the environment (swiftpg's continuous environments clip as Gymnasium's do)."""
+
+    def __init__(self, observation_size: int, action_size: int, hidden_sizes=(64, 64), activation: str = "tanh",
+                 state_dependent_std: bool = False, initial_log_std: float = 0.0, head_gain: float = 0.01,
+                 seed: int = 0, hidden_gain: float = math.sqrt(2)):
+        sizes, n = _hidden(hidden_sizes)
+        handle = ctypes.c_uint64()
+        _lib.call("policy_create_gaussian", as_count(observation_size, "observation_size"),
+                  as_count(action_size, "action_size"), sizes.ctypes.data, n, _activation(activation),
+                  int(bool(state_dependent_std)), _finite(initial_log_std, "initial_log_std"),
+                  _finite(hidden_gain, "hidden_gain"), _finite(head_gain, "head_gain"), as_seed(seed),
+                  ctypes.byref(handle))
+        self._adopt_policy(handle.value)
+
+    @classmethod
+    def for_env(cls, env, **kwargs) -> "GaussianPolicy":
+        return cls(env.observation_size, env.action_size, **kwargs)
+
+
+class ClampPolicy(_Categorical):
+    """The two-action lecture policy: π(L) = clamp(θ, 0, 1), π(R) =
+    clamp(1 − θ, 0, 1); action 0 is L. Observations have one (ignored)
+    value. Outside 0 < θ < 1 the gradient is the subgradient 0."""
+
+    def __init__(self, theta: float = 0.5, seed: int = 0):
+        handle = ctypes.c_uint64()
+        _lib.call("policy_create_clamp", _finite(theta, "theta"), as_seed(seed), ctypes.byref(handle))
+        self._adopt_policy(handle.value)
+
+
+def load(path, seed: int = 0) -> Policy:
+    """Loads a policy saved with ``policy.save(path)`` (any family). A
+    truncated, corrupted, wrong-version or value-function file raises
+    :class:`swiftpg.BadFormatError`; a missing file :class:`CheckpointIOError`."""
+    handle = ctypes.c_uint64()
+    _lib.call("policy_load", _path(path), as_seed(seed), ctypes.byref(handle))
+    return Policy._from_handle(handle.value)
+
+
+class ValueFunction(NativeObject):
+    """A state-value function V(s): an MLP (linear with ``hidden_sizes=()``;
+    orthogonal init, gain √2 hidden and 1 output) or, with
+    :meth:`tabular`, a table over one-hot states."""
+
+    _kind_name = "value function"
+
+    def __init__(self, observation_size: int, hidden_sizes=(64, 64), activation: str = "tanh", seed: int = 0):
+        sizes, n = _hidden(hidden_sizes)
+        handle = ctypes.c_uint64()
+        _lib.call("value_create_mlp", as_count(observation_size, "observation_size"), sizes.ctypes.data, n,
+                  _activation(activation), as_seed(seed), ctypes.byref(handle))
+        self._setup(handle.value)
+
+    @classmethod
+    def tabular(cls, num_states: int) -> "ValueFunction":
+        """V(s) = θ[s] over one-hot observations (θ starts at 0)."""
+        handle = ctypes.c_uint64()
+        _lib.call("value_create_tabular", as_count(num_states, "num_states"), ctypes.byref(handle))
+        self = cls.__new__(cls)
+        self._setup(handle.value)
+        return self
+
+    def _setup(self, handle: int) -> None:
+        self._adopt(handle, "swiftpg_value_destroy")
+        size, count = ctypes.c_int32(), ctypes.c_int64()
+        _lib.call("value_get_sizes", handle, ctypes.byref(size), ctypes.byref(count))
+        self.observation_size = size.value
+        self.num_params = count.value
+
+    def __repr__(self) -> str:
+        return f"ValueFunction(observation_size={self.observation_size}, num_params={self.num_params})"
+
+    def get_params(self) -> np.ndarray:
+        out = np.empty(self.num_params)
+        _lib.call("value_get_params", self.handle, out.ctypes.data, self.num_params)
+        return out
+
+    def set_params(self, params) -> None:
+        p = as_float64(params, "params", (self.num_params,))
+        _lib.call("value_set_params", self.handle, p.ctypes.data, self.num_params)
+
+    params = property(get_params, set_params, doc="The parameter vector (a copy; assign to set).")
+
+    def _obs(self, observations) -> np.ndarray:
+        obs = as_float64(observations, "observations")
+        if obs.ndim == 1:
+            obs = obs[None, :]
+        if obs.ndim != 2 or obs.shape[1] != self.observation_size:
+            raise InvalidArgumentError(
+                f"observations must have shape (batch, {self.observation_size}), got {np.shape(observations)}")
+        return obs
+
+    def predict(self, observations) -> np.ndarray:
+        """V(s_i), float64 ``[batch]``."""
+        obs = self._obs(observations)
+        out = np.empty(obs.shape[0])
+        _lib.call("value_predict", self.handle, obs.ctypes.data, obs.shape[0], out.ctypes.data)
+        return out
+
+    def gradient(self, observations, weights) -> np.ndarray:
+        """Σ_i w_i ∇θ V(s_i), float64 ``[num_params]``. For the squared error
+        ½ Σ (V(s_i) − y_i)², pass ``weights = V(s) − y``."""
+        obs = self._obs(observations)
+        w = as_float64(weights, "weights", (obs.shape[0],))
+        out = np.empty(self.num_params)
+        _lib.call("value_gradient", self.handle, obs.ctypes.data, w.ctypes.data, obs.shape[0], out.ctypes.data)
+        return out
+
+    def save(self, path) -> None:
+        """Saves the value function (as :meth:`Policy.save`)."""
+        _lib.call("value_save", self.handle, _path(path))
+
+
+def load_value(path) -> ValueFunction:
+    """Loads a value function saved with ``value.save(path)``."""
+    handle = ctypes.c_uint64()
+    _lib.call("value_load", _path(path), ctypes.byref(handle))
+    self = ValueFunction.__new__(ValueFunction)
+    self._setup(handle.value)
+    return self

@@ -136,11 +136,11 @@ codes.append(L.swiftpg_env_list(None, 100, None))
 codes.append(L.swiftpg_live_handles(99, ctypes.byref(ctypes.c_int64())))
 p = ctypes.c_uint64()
 sizes = np.array([-5], np.int32)
-codes.append(L.swiftpg_policy_create_softmax(4, 2, sizes.ctypes.data, 1, 0, 0.01, 0, ctypes.byref(p)))
-codes.append(L.swiftpg_policy_create_softmax(4, 2, None, 3, 0, 0.01, 0, ctypes.byref(p)))
-codes.append(L.swiftpg_policy_create_softmax(4, 2, None, 0, 7, 0.01, 0, ctypes.byref(p)))
-codes.append(L.swiftpg_policy_create_softmax(2**30, 2**30, None, 0, 0, 0.01, 0, ctypes.byref(p)))
-assert L.swiftpg_policy_create_softmax(4, 2, None, 0, 0, 0.01, 0, ctypes.byref(p)) == 0
+codes.append(L.swiftpg_policy_create_softmax(4, 2, sizes.ctypes.data, 1, 0, 1.4, 0.01, 0, ctypes.byref(p)))
+codes.append(L.swiftpg_policy_create_softmax(4, 2, None, 3, 0, 1.4, 0.01, 0, ctypes.byref(p)))
+codes.append(L.swiftpg_policy_create_softmax(4, 2, None, 0, 7, 1.4, 0.01, 0, ctypes.byref(p)))
+codes.append(L.swiftpg_policy_create_softmax(2**30, 2**30, None, 0, 0, 1.4, 0.01, 0, ctypes.byref(p)))
+assert L.swiftpg_policy_create_softmax(4, 2, None, 0, 0, 1.4, 0.01, 0, ctypes.byref(p)) == 0
 codes.append(L.swiftpg_policy_sample(p.value, obs.ctypes.data, -1, 0, acts.ctypes.data))
 codes.append(L.swiftpg_policy_sample(p.value, obs.ctypes.data, 2**62, 0, acts.ctypes.data))
 codes.append(L.swiftpg_policy_get_params(p.value, obs.ctypes.data, 3))
@@ -283,3 +283,60 @@ def test_out_of_range_continuous_actions_are_clipped_like_gymnasium():
     _, r, *_ = env.step(np.array([[2.0], [50.0]]))
     assert r[0] == r[1] and np.array_equal(env.get_state()[0], env.get_state()[1])
     env.close()
+
+
+DANGEROUS_POLICIES = r"""
+import ctypes, os, tempfile, numpy as np, swiftpg
+from swiftpg import _lib
+L = _lib.lib
+codes = []
+p = ctypes.c_uint64(); v = ctypes.c_uint64()
+hidden = np.array([4], np.int32)
+assert L.swiftpg_policy_create_gaussian(3, 2, hidden.ctypes.data, 1, 0, 0, 0.0, 1.4, 0.01, 0, ctypes.byref(p)) == 0
+g = p.value
+obs = np.zeros((4, 3)); out = np.zeros(64); acts = np.zeros((4, 2))
+codes.append(L.swiftpg_policy_probabilities(g, obs.ctypes.data, 4, out.ctypes.data))     # continuous
+codes.append(L.swiftpg_policy_kl(g, obs.ctypes.data, 4, None, 0, out.ctypes.data))
+codes.append(L.swiftpg_policy_kl(g, obs.ctypes.data, 4, out.ctypes.data, 3, out.ctypes.data))
+bad = np.full(64, np.nan)
+codes.append(L.swiftpg_policy_kl(g, obs.ctypes.data, 4, bad.ctypes.data, 45, out.ctypes.data))
+acts[1, 1] = np.inf
+codes.append(L.swiftpg_policy_log_prob(g, obs.ctypes.data, acts.ctypes.data, 4, out.ctypes.data))
+codes.append(L.swiftpg_policy_score_vectors(g, obs.ctypes.data, None, 4, out.ctypes.data))
+codes.append(L.swiftpg_policy_score_vectors(g, obs.ctypes.data, acts.ctypes.data, 2**40, out.ctypes.data))
+codes.append(L.swiftpg_policy_fisher_vector_product(g, obs.ctypes.data, 4, out.ctypes.data, 7, out.ctypes.data))
+codes.append(L.swiftpg_policy_sample(g, obs.ctypes.data, 4, 0, None))
+codes.append(L.swiftpg_policy_sample(g, obs.ctypes.data, 4, 0, out.ctypes.data + 4))
+codes.append(L.swiftpg_policy_save(g, None))
+codes.append(L.swiftpg_policy_save(g, b"/nonexistent-dir/p.ckpt"))
+codes.append(L.swiftpg_policy_load(b"/nonexistent-dir/p.ckpt", 0, ctypes.byref(p)))
+garbage = os.path.join(tempfile.mkdtemp(), "garbage.ckpt").encode()
+open(garbage, "wb").write(os.urandom(300))
+codes.append(L.swiftpg_policy_load(garbage, 0, ctypes.byref(p)))
+codes.append(L.swiftpg_value_load(garbage, ctypes.byref(v)))
+codes.append(L.swiftpg_policy_create_tabular(0, 2, 0, ctypes.byref(p)))
+codes.append(L.swiftpg_policy_create_tabular(2**30, 2**30, 0, ctypes.byref(p)))
+codes.append(L.swiftpg_policy_create_linear_features(-1, 3, 0, ctypes.byref(p)))
+codes.append(L.swiftpg_policy_create_gaussian(3, 2, None, 2, 0, 0, 0.0, 1.4, 0.01, 0, ctypes.byref(p)))
+codes.append(L.swiftpg_policy_create_gaussian(3, 2, None, 0, 0, 5, 0.0, 1.4, 0.01, 0, ctypes.byref(p)))
+codes.append(L.swiftpg_policy_create_clamp(float("nan"), 0, ctypes.byref(p)))
+codes.append(L.swiftpg_value_create_mlp(0, None, 0, 0, 0, ctypes.byref(v)))
+codes.append(L.swiftpg_value_predict(g, obs.ctypes.data, 4, out.ctypes.data))   # a policy handle
+assert L.swiftpg_policy_create_tabular(3, 2, 0, ctypes.byref(p)) == 0
+t = p.value
+half = np.full((2, 3), 0.5)
+codes.append(L.swiftpg_policy_sample(t, half.ctypes.data, 2, 0, out.ctypes.data))   # not one-hot
+ints = np.array([0, 5], np.int32); onehot = np.eye(3)[:2].copy()
+codes.append(L.swiftpg_policy_log_prob(t, onehot.ctypes.data, ints.ctypes.data, 2, out.ctypes.data))
+for h in (g, t):
+    assert L.swiftpg_policy_destroy(h) == 0
+assert all(c < 0 for c in codes), [i for i, c in enumerate(codes) if c >= 0]
+assert swiftpg.live_handles() == 0
+print("survived", len(codes))
+"""
+
+
+def test_dangerous_policy_calls_do_not_crash():
+    result = run_isolated(DANGEROUS_POLICIES)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith("survived")

@@ -14,6 +14,8 @@ public enum StatusCode: Int32, Sendable {
   case notFinite = -8
   case bufferTooSmall = -9
   case numerical = -10
+  case io = -11
+  case badFormat = -12
   case internalError = -99
 }
 

@@ -139,6 +139,55 @@ public final class MLP {
     }
   }
 
+  /// Forward-mode derivative of the last `forward` in parameter direction
+  /// `v` (`parameterCount` values): returns J·v, `[batch, outputSize]`,
+  /// valid until the next call. (Tangents: dZ = A dWᵀ + dA Wᵀ + db,
+  /// dA' = act'(Z) ⊙ dZ.)
+  public func jvp(_ v: UnsafePointer<Double>) -> UnsafePointer<Double> {
+    let batch = lastBatch
+    guard batch > 0 else { return UnsafePointer(deltaA) }
+    parameters.withUnsafeBufferPointer { pb in
+      guard let p = pb.baseAddress else { return }
+      var tangent = deltaA  // dA of the layer input; none for the network input
+      var next = deltaB
+      for l in 0..<layerCount {
+        let nIn = sizes[l]
+        let nOut = sizes[l + 1]
+        let w = p + offsets[l]
+        let dw = v + offsets[l]
+        let db = dw + nOut * nIn
+        // next = A · dWᵀ (+ dA · Wᵀ)
+        Dense.gemm(
+          transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
+          alpha: 1, a: activations[l], lda: nIn, b: dw, ldb: nIn, beta: 0, c: next, ldc: nOut)
+        if l > 0 {
+          Dense.gemm(
+            transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
+            alpha: 1, a: tangent, lda: nIn, b: w, ldb: nIn, beta: 1, c: next, ldc: nOut)
+        }
+        let hidden = l < layerCount - 1
+        let h = activations[l + 1]
+        for r in 0..<batch {
+          for j in 0..<nOut {
+            let k = r * nOut + j
+            let dz = next[k] + db[j]
+            if hidden {
+              switch activation {
+              case .tanh: next[k] = (1 - h[k] * h[k]) * dz
+              case .relu: next[k] = h[k] > 0 ? dz : 0
+              }
+            } else {
+              next[k] = dz
+            }
+          }
+        }
+        swap(&tangent, &next)
+      }
+      if tangent != deltaA { deltaA.update(from: tangent, count: batch * outputSize) }
+    }
+    return UnsafePointer(deltaA)
+  }
+
   /// Back-propagates `dOutput` (`[batch, outputSize]`, the gradient of a
   /// scalar with respect to the outputs of the last `forward`) and ADDS the
   /// parameter gradient to `gradient` (`parameterCount` values).

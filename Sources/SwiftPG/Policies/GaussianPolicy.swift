@@ -1,0 +1,271 @@
+/// A diagonal Gaussian policy π(a|s) = N(μ(s), diag σ(s)²) for continuous
+/// actions.
+///
+/// μ is an MLP of the observation (linear with no hidden layers). log σ is
+/// either a free parameter vector (state-independent, PPO's choice, initial
+/// value `initialLogStd`) or a second head of the same MLP
+/// (state-dependent). Parameters: the MLP's, then (state-independent) the
+/// `actionSize` log-standard deviations.
+///
+/// With u = (a − μ)/σ, per dimension:
+///   log π = −u²/2 − log σ − ½ log 2π;  ∂/∂μ = u/σ;  ∂/∂log σ = u² − 1
+///   H = log σ + ½(1 + log 2π);  ∂H/∂log σ = 1
+///   KL(old ‖ new) = log σₙ − log σₒ + (σₒ² + (μₒ − μₙ)²)/(2σₙ²) − ½
+///   Fisher in (μ, log σ): diag(1/σ², 2)
+/// Actions are not clipped here: the log-probability refers to the sampled
+/// value; environments clip what they receive (as Gymnasium's do).
+public final class GaussianPolicy: Policy {
+  public let network: MLP
+  public let actionSize: Int
+  public let stateDependentStd: Bool
+  public private(set) var logStd: [Double]
+  public var rng: PCG64
+  private let stats = ScratchBuffer()  // [batch, 2·actionSize]: μ then log σ
+  private let oldStats = ScratchBuffer()
+  private let dOutput = ScratchBuffer()
+  private static let halfLog2Pi = 0.5 * _log(2 * Double.pi)
+
+  public init(
+    observationSize: Int, actionSize: Int, hidden: [Int], activation: Activation = .tanh,
+    stateDependentStd: Bool = false, initialLogStd: Double = 0, hiddenGain: Double = 2.0.squareRoot(),
+    headGain: Double = 0.01, seed: UInt64 = 0
+  ) throws(SwiftPGError) {
+    try require(observationSize >= 1, "observation size must be at least 1, got \(observationSize)")
+    try require(actionSize >= 1 && actionSize <= 1 << 12, "action size must be in [1, 4096], got \(actionSize)")
+    try require(initialLogStd.isFinite, "initial log std must be finite, got \(initialLogStd)", code: .notFinite)
+    try require(headGain.isFinite && headGain >= 0, "head gain must be finite and >= 0, got \(headGain)")
+    try require(hiddenGain.isFinite && hiddenGain >= 0, "hidden gain must be finite and >= 0, got \(hiddenGain)")
+    let outputs = stateDependentStd ? 2 * actionSize : actionSize
+    network = try MLP(sizes: [observationSize] + hidden + [outputs], activation: activation)
+    var initRng = PCG64(seed: UInt128(seed))
+    network.initializeOrthogonal(hiddenGain: hiddenGain, outputGain: headGain, using: &initRng)
+    self.actionSize = actionSize
+    self.stateDependentStd = stateDependentStd
+    if stateDependentStd {
+      // The log σ head starts at initialLogStd: its bias.
+      var p = network.parameters
+      let last = network.offsets[network.offsets.count - 1]
+      let rows = 2 * actionSize
+      let cols = network.sizes[network.sizes.count - 2]
+      for j in actionSize..<rows { p[last + rows * cols + j] = initialLogStd }
+      try network.setParameters(p)
+      logStd = []
+    } else {
+      logStd = Array(repeating: initialLogStd, count: actionSize)
+    }
+    rng = PCG64(seed: UInt128(seed) | (UInt128(1) << 64))
+  }
+
+  public var family: PolicyFamily { .gaussian }
+  public var observationSize: Int { network.inputSize }
+  public var actionSpace: ActionSpace {
+    .box(low: Array(repeating: -.infinity, count: actionSize), high: Array(repeating: .infinity, count: actionSize))
+  }
+  public var parameterCount: Int { network.parameterCount + logStd.count }
+  public var parameters: [Double] { network.parameters + logStd }
+
+  /// [observation size, action size, activation, state-dependent, hidden count, hidden…]
+  public var specification: [Double] {
+    [
+      Double(observationSize), Double(actionSize), Double(network.activation.rawValue),
+      stateDependentStd ? 1 : 0, Double(network.sizes.count - 2),
+    ] + network.sizes.dropFirst().dropLast().map(Double.init)
+  }
+
+  public func setParameters(_ values: [Double]) throws(SwiftPGError) {
+    try require(values.count == parameterCount, "expected \(parameterCount) parameters, got \(values.count)")
+    try require(values.allFinite, "parameters must be finite", code: .notFinite)
+    let n = network.parameterCount
+    try network.setParameters(Array(values[0..<n]))
+    logStd = Array(values[n...])
+  }
+
+  /// μ and log σ of every row into `target` ([batch, 2·actionSize]).
+  private func moments(_ obs: UnsafePointer<Double>, batch: Int, into target: ScratchBuffer) -> UnsafePointer<Double> {
+    let k = actionSize
+    let out = network.forward(obs, batch: batch)
+    let m = target.reserve(Swift.max(1, batch * 2 * k))
+    for r in 0..<batch {
+      for j in 0..<k {
+        m[r * 2 * k + j] = out[r * (stateDependentStd ? 2 * k : k) + j]
+        m[r * 2 * k + k + j] = stateDependentStd ? out[r * 2 * k + k + j] : logStd[j]
+      }
+    }
+    return UnsafePointer(m)
+  }
+
+  public func sample(
+    _ obs: UnsafePointer<Double>, batch: Int, greedy: Bool, rawActions out: UnsafeMutableRawPointer,
+    using g: inout PCG64
+  ) {
+    let a = out.assumingMemoryBound(to: Double.self)
+    let k = actionSize
+    let m = moments(obs, batch: batch, into: stats)
+    for r in 0..<batch {
+      for j in 0..<k {
+        let mu = m[r * 2 * k + j]
+        a[r * k + j] = greedy ? mu : mu + _exp(m[r * 2 * k + k + j]) * g.standardNormal()
+      }
+    }
+  }
+
+  public func logProbabilities(
+    _ obs: UnsafePointer<Double>, actions: UnsafeRawPointer, batch: Int, into out: UnsafeMutablePointer<Double>
+  ) {
+    let a = actions.assumingMemoryBound(to: Double.self)
+    let k = actionSize
+    let m = moments(obs, batch: batch, into: stats)
+    for r in 0..<batch {
+      var lp = 0.0
+      for j in 0..<k {
+        let ls = m[r * 2 * k + k + j]
+        let u = (a[r * k + j] - m[r * 2 * k + j]) / _exp(ls)
+        lp += -0.5 * u * u - ls - Self.halfLog2Pi
+      }
+      out[r] = lp
+    }
+  }
+
+  public func entropies(_ obs: UnsafePointer<Double>, batch: Int, into out: UnsafeMutablePointer<Double>) {
+    let k = actionSize
+    let m = moments(obs, batch: batch, into: stats)
+    for r in 0..<batch {
+      var h = 0.0
+      for j in 0..<k { h += m[r * 2 * k + k + j] + 0.5 + Self.halfLog2Pi }
+      out[r] = h
+    }
+  }
+
+  public func klDivergences(
+    _ obs: UnsafePointer<Double>, batch: Int, oldParameters: UnsafePointer<Double>,
+    into out: UnsafeMutablePointer<Double>
+  ) {
+    let k = actionSize
+    let q = withParameters(oldParameters) { moments(obs, batch: batch, into: oldStats) }
+    let p = moments(obs, batch: batch, into: stats)
+    for r in 0..<batch {
+      var kl = 0.0
+      for j in 0..<k {
+        let (mo, lo) = (q[r * 2 * k + j], q[r * 2 * k + k + j])
+        let (mn, ln) = (p[r * 2 * k + j], p[r * 2 * k + k + j])
+        kl += ln - lo + (_exp(2 * lo) + (mo - mn) * (mo - mn)) / (2 * _exp(2 * ln)) - 0.5
+      }
+      out[r] = kl
+    }
+  }
+
+  /// Carries gradients with respect to (μ, log σ) per row (`d`,
+  /// [batch, 2·actionSize]) to the parameters (overwrites `gradient`).
+  private func finish(_ d: UnsafeMutablePointer<Double>, batch: Int, into gradient: UnsafeMutablePointer<Double>) {
+    let k = actionSize
+    let n = network.parameterCount
+    gradient.update(repeating: 0, count: parameterCount)
+    if stateDependentStd {
+      network.backward(d, into: gradient)
+    } else {
+      let dm = dOutput.reserve(Swift.max(1, batch * k))
+      for r in 0..<batch {
+        for j in 0..<k {
+          dm[r * k + j] = d[r * 2 * k + j]
+          gradient[n + j] += d[r * 2 * k + k + j]
+        }
+      }
+      network.backward(dm, into: gradient)
+    }
+  }
+
+  private let grads = ScratchBuffer()
+
+  public func scoreGradient(
+    _ obs: UnsafePointer<Double>, rawActions actions: UnsafeRawPointer, weights: UnsafePointer<Double>,
+    batch: Int, into gradient: UnsafeMutablePointer<Double>
+  ) {
+    let a = actions.assumingMemoryBound(to: Double.self)
+    let k = actionSize
+    let m = moments(obs, batch: batch, into: stats)
+    let d = grads.reserve(Swift.max(1, batch * 2 * k))
+    for r in 0..<batch {
+      for j in 0..<k {
+        let sigma = _exp(m[r * 2 * k + k + j])
+        let u = (a[r * k + j] - m[r * 2 * k + j]) / sigma
+        d[r * 2 * k + j] = weights[r] * u / sigma
+        d[r * 2 * k + k + j] = weights[r] * (u * u - 1)
+      }
+    }
+    finish(d, batch: batch, into: gradient)
+  }
+
+  public func scoreVectors(
+    _ obs: UnsafePointer<Double>, actions: UnsafeRawPointer, batch: Int, into out: UnsafeMutablePointer<Double>
+  ) {
+    let a = actions.assumingMemoryBound(to: Double.self)
+    var one = 1.0
+    for r in 0..<batch {
+      scoreGradient(
+        obs + r * observationSize, rawActions: a + r * actionSize, weights: &one, batch: 1,
+        into: out + r * parameterCount)
+    }
+  }
+
+  public func entropyGradient(
+    _ obs: UnsafePointer<Double>, weights: UnsafePointer<Double>, batch: Int,
+    into gradient: UnsafeMutablePointer<Double>
+  ) {
+    let k = actionSize
+    _ = moments(obs, batch: batch, into: stats)
+    let d = grads.reserve(Swift.max(1, batch * 2 * k))
+    for r in 0..<batch {
+      for j in 0..<k {
+        d[r * 2 * k + j] = 0
+        d[r * 2 * k + k + j] = weights[r]
+      }
+    }
+    finish(d, batch: batch, into: gradient)
+  }
+
+  public func klGradient(
+    _ obs: UnsafePointer<Double>, oldParameters: UnsafePointer<Double>, weights: UnsafePointer<Double>,
+    batch: Int, into gradient: UnsafeMutablePointer<Double>
+  ) {
+    let k = actionSize
+    let q = withParameters(oldParameters) { moments(obs, batch: batch, into: oldStats) }
+    let p = moments(obs, batch: batch, into: stats)
+    let d = grads.reserve(Swift.max(1, batch * 2 * k))
+    for r in 0..<batch {
+      for j in 0..<k {
+        let (mo, lo) = (q[r * 2 * k + j], q[r * 2 * k + k + j])
+        let (mn, ln) = (p[r * 2 * k + j], p[r * 2 * k + k + j])
+        let varNew = _exp(2 * ln)
+        d[r * 2 * k + j] = weights[r] * (mn - mo) / varNew
+        d[r * 2 * k + k + j] = weights[r] * (1 - (_exp(2 * lo) + (mo - mn) * (mo - mn)) / varNew)
+      }
+    }
+    finish(d, batch: batch, into: gradient)
+  }
+
+  public func fisherVectorProduct(
+    _ obs: UnsafePointer<Double>, batch: Int, vector: UnsafePointer<Double>,
+    into out: UnsafeMutablePointer<Double>
+  ) {
+    guard batch > 0 else {
+      out.update(repeating: 0, count: parameterCount)
+      return
+    }
+    let k = actionSize
+    let n = network.parameterCount
+    let m = moments(obs, batch: batch, into: stats)
+    let t = network.jvp(vector)  // tangents of the network outputs
+    let d = grads.reserve(batch * 2 * k)
+    let scale = 1 / Double(batch)
+    let width = stateDependentStd ? 2 * k : k
+    for r in 0..<batch {
+      for j in 0..<k {
+        let variance = _exp(2 * m[r * 2 * k + k + j])
+        d[r * 2 * k + j] = scale * t[r * width + j] / variance
+        let dLogStd = stateDependentStd ? t[r * width + k + j] : vector[n + j]
+        d[r * 2 * k + k + j] = scale * 2 * dLogStd
+      }
+    }
+    finish(d, batch: batch, into: out)
+  }
+}

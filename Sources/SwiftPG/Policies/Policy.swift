@@ -1,0 +1,111 @@
+/// The policy families. Raw values are the C ABI's SWIFTPG_POLICY_* and the
+/// family codes of checkpoints.
+public enum PolicyFamily: Int32, Sendable, CaseIterable {
+  /// Categorical over MLP (or linear, with no hidden layers) logits of the observation.
+  case softmaxMLP = 1
+  /// Categorical with a table of logits θ[s, a]; observations are one-hot states.
+  case tabularSoftmax = 2
+  /// Categorical with logits θᵀφ(s, a); observations are the features φ(s, ·), [A, d].
+  case linearFeatures = 3
+  /// Diagonal Gaussian with an MLP (or linear) mean and a free or state-dependent log σ.
+  case gaussian = 4
+  /// The two-action lecture example: π(L) = clamp(θ, 0, 1), π(R) = clamp(1 − θ, 0, 1).
+  case clamp = 5
+}
+
+/// A stochastic policy on batches. Observations are row-major
+/// `[batch, observationSize]`; discrete actions are `Int32` `[batch]`,
+/// continuous ones `Double` `[batch, actionSize]` (the raw pointers carry the
+/// family's type; callers validate them). Parameters are one flat vector.
+///
+/// Every gradient is with respect to the parameters θ and hand-written;
+/// tests check each against central finite differences.
+public protocol Policy: AnyObject {
+  var family: PolicyFamily { get }
+  var observationSize: Int { get }
+  /// `.discrete(n)` or `.box` of `actionSize` dimensions (unbounded).
+  var actionSpace: ActionSpace { get }
+  var parameterCount: Int { get }
+  var parameters: [Double] { get }
+  func setParameters(_ values: [Double]) throws(SwiftPGError)
+  /// The numbers that, with the family, rebuild the policy (checkpoints).
+  var specification: [Double] { get }
+  /// The policy's own sampling generator.
+  var rng: PCG64 { get set }
+  /// nil if the observations suit the policy (e.g. one-hot rows for a
+  /// tabular policy), else why not. Default: any finite values do.
+  func checkObservations(_ obs: UnsafePointer<Double>, batch: Int) -> String?
+
+  /// One action per row; `greedy` takes the mode (argmax / mean).
+  func sample(
+    _ obs: UnsafePointer<Double>, batch: Int, greedy: Bool, rawActions actions: UnsafeMutableRawPointer,
+    using rng: inout PCG64)
+  /// log π(a_i|s_i).
+  func logProbabilities(
+    _ obs: UnsafePointer<Double>, actions: UnsafeRawPointer, batch: Int, into out: UnsafeMutablePointer<Double>)
+  /// H(π(·|s_i)).
+  func entropies(_ obs: UnsafePointer<Double>, batch: Int, into out: UnsafeMutablePointer<Double>)
+  /// KL(π_old(·|s_i) ‖ π_θ(·|s_i)) with π_old given by `oldParameters`.
+  func klDivergences(
+    _ obs: UnsafePointer<Double>, batch: Int, oldParameters: UnsafePointer<Double>,
+    into out: UnsafeMutablePointer<Double>)
+  /// Σ_i w_i ∇θ log π(a_i|s_i) (overwrites `gradient`).
+  func scoreGradient(
+    _ obs: UnsafePointer<Double>, rawActions actions: UnsafeRawPointer, weights: UnsafePointer<Double>,
+    batch: Int, into gradient: UnsafeMutablePointer<Double>)
+  /// Row i of `out` ([batch, parameterCount]) is ∇θ log π(a_i|s_i).
+  func scoreVectors(
+    _ obs: UnsafePointer<Double>, actions: UnsafeRawPointer, batch: Int, into out: UnsafeMutablePointer<Double>)
+  /// Σ_i w_i ∇θ H(π(·|s_i)).
+  func entropyGradient(
+    _ obs: UnsafePointer<Double>, weights: UnsafePointer<Double>, batch: Int,
+    into gradient: UnsafeMutablePointer<Double>)
+  /// Σ_i w_i ∇θ KL(π_old(·|s_i) ‖ π_θ(·|s_i)).
+  func klGradient(
+    _ obs: UnsafePointer<Double>, oldParameters: UnsafePointer<Double>, weights: UnsafePointer<Double>,
+    batch: Int, into gradient: UnsafeMutablePointer<Double>)
+  /// (1/B) Σ_i F(s_i) v with the Fisher matrix F(s) = E_{a~π}[∇log π ∇log πᵀ]
+  /// (the Hessian of the KL at θ_old = θ).
+  func fisherVectorProduct(
+    _ obs: UnsafePointer<Double>, batch: Int, vector: UnsafePointer<Double>,
+    into out: UnsafeMutablePointer<Double>)
+}
+
+extension Policy {
+  public func checkObservations(_ obs: UnsafePointer<Double>, batch: Int) -> String? { nil }
+
+  /// Number of scalars per action in an action buffer.
+  public var actionWidth: Int { actionSpace.width }
+
+  /// Runs `body` with the parameters temporarily replaced by `values`.
+  func withParameters<R>(_ values: UnsafePointer<Double>, _ body: () -> R) -> R {
+    let saved = parameters
+    _ = try? setParameters(Array(UnsafeBufferPointer(start: values, count: parameterCount)))
+    defer { _ = try? setParameters(saved) }
+    return body()
+  }
+}
+
+/// A scratch buffer of doubles that grows to the largest size requested and
+/// is reused (no allocation per call in steady state). Not thread-safe.
+final class ScratchBuffer {
+  private(set) var pointer: UnsafeMutablePointer<Double>
+  private var capacity: Int
+
+  init() {
+    capacity = 16
+    pointer = .allocate(capacity: capacity)
+  }
+
+  deinit { pointer.deallocate() }
+
+  /// A buffer of at least `count` doubles (contents unspecified).
+  func reserve(_ count: Int) -> UnsafeMutablePointer<Double> {
+    if count > capacity {
+      pointer.deallocate()
+      capacity = Swift.max(count, 2 * capacity)
+      pointer = .allocate(capacity: capacity)
+    }
+    return pointer
+  }
+}

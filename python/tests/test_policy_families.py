@@ -1,0 +1,261 @@
+"""Every policy family from Python: gradients against finite differences,
+Fisher-vector products against the exact Fisher matrix, checkpoints, value
+functions and bad input."""
+
+import os
+
+import numpy as np
+import pytest
+
+import swiftpg
+from swiftpg.policies import (ClampPolicy, GaussianPolicy, LinearSoftmaxPolicy, SoftmaxPolicy,
+                              TabularSoftmaxPolicy, ValueFunction, load, load_value)
+
+FAMILIES = {
+    "softmax_linear": lambda: SoftmaxPolicy(3, 3, hidden_sizes=(), head_gain=1.0, seed=1),
+    "softmax_mlp": lambda: SoftmaxPolicy(3, 4, hidden_sizes=(6, 5), head_gain=1.0, seed=2),
+    "softmax_relu": lambda: SoftmaxPolicy(3, 2, hidden_sizes=(7,), activation="relu", head_gain=1.0, seed=3),
+    "tabular": lambda: TabularSoftmaxPolicy(4, 3),
+    "features": lambda: LinearSoftmaxPolicy(feature_size=2, num_actions=3),
+    "gaussian_free": lambda: GaussianPolicy(3, 2, hidden_sizes=(5,), head_gain=1.0, seed=4),
+    "gaussian_state": lambda: GaussianPolicy(3, 2, hidden_sizes=(5,), state_dependent_std=True, head_gain=1.0,
+                                             seed=5),
+    "clamp": lambda: ClampPolicy(0.3),
+}
+
+
+def data(policy, rng, b=6):
+    if policy.family == "tabular":
+        obs = np.eye(policy.observation_size)[rng.integers(0, policy.observation_size, b)]
+    else:
+        obs = rng.normal(size=(b, policy.observation_size))
+    actions = rng.integers(0, policy.num_actions, b) if policy.discrete else rng.normal(size=(b, policy.action_size))
+    return obs, actions
+
+
+def numeric(policy, f, h=1e-6):
+    theta = policy.params
+    grad = np.empty_like(theta)
+    for k in range(len(theta)):
+        e = np.zeros_like(theta)
+        e[k] = h
+        policy.params = theta + e
+        fp = f()
+        policy.params = theta - e
+        fm = f()
+        grad[k] = (fp - fm) / (2 * h)
+    policy.params = theta
+    return grad
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_gradients_match_finite_differences(name):
+    rng = np.random.default_rng(0)
+    with FAMILIES[name]() as pi:
+        if name != "clamp":
+            pi.params = rng.normal(0, 0.5, pi.num_params)
+        obs, actions = data(pi, rng)
+        w = rng.normal(size=len(obs))
+        old = pi.params + rng.normal(0, 0.3, pi.num_params)
+        np.testing.assert_allclose(pi.score_gradient(obs, actions, w),
+                                   numeric(pi, lambda: w @ pi.log_prob(obs, actions)), rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(pi.entropy_gradient(obs, w),
+                                   numeric(pi, lambda: w @ pi.entropy(obs)), rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(pi.kl_gradient(obs, old, w),
+                                   numeric(pi, lambda: w @ pi.kl(obs, old)), rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(w @ pi.score_vectors(obs, actions), pi.score_gradient(obs, actions, w),
+                                   rtol=1e-10, atol=1e-12)
+        assert np.all(pi.kl(obs, old) >= -1e-12) and np.allclose(pi.kl(obs, pi.params), 0, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", [n for n in FAMILIES if not n.startswith("gaussian")])
+def test_fisher_vector_product_equals_the_exact_fisher_matrix(name):
+    """Categorical: F(s) = sum_a pi(a|s) g_a g_a^T with g_a the score of
+    action a, built from score_vectors, an independent computation."""
+    rng = np.random.default_rng(1)
+    with FAMILIES[name]() as pi:
+        if name != "clamp":
+            pi.params = rng.normal(0, 0.5, pi.num_params)
+        obs, _ = data(pi, rng, b=4)
+        F = np.zeros((pi.num_params, pi.num_params))
+        probs = pi.probabilities(obs)
+        for a in range(pi.num_actions):
+            g = pi.score_vectors(obs, np.full(len(obs), a))
+            F += np.einsum("i,ij,ik->jk", probs[:, a], g, g) / len(obs)
+        v = rng.normal(size=pi.num_params)
+        np.testing.assert_allclose(pi.fisher_vector_product(obs, v), F @ v, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["gaussian_free", "gaussian_state"])
+def test_gaussian_fisher_matches_monte_carlo(name):
+    """F = E_a[g g^T], estimated from 200k sampled actions; agreement within
+    5 standard errors of each component of F v."""
+    rng = np.random.default_rng(2)
+    with FAMILIES[name]() as pi:
+        pi.params = rng.normal(0, 0.3, pi.num_params)
+        obs = rng.normal(size=(1, 3))
+        v = rng.normal(size=pi.num_params)
+        n = 200_000
+        many = np.repeat(obs, n, axis=0)
+        pi.seed(3)
+        a = pi.sample(many)
+        g = pi.score_vectors(many, a)
+        samples = g * (g @ v)[:, None]
+        mean, se = samples.mean(axis=0), samples.std(axis=0) / np.sqrt(n)
+        fv = pi.fisher_vector_product(obs, v)
+        assert np.all(np.abs(fv - mean) <= 5 * se + 1e-9), (fv, mean, se)
+
+
+def test_sampling_frequencies_and_modes():
+    rng = np.random.default_rng(3)
+    pi = SoftmaxPolicy(2, 3, hidden_sizes=(), head_gain=1.0, seed=4)
+    pi.params = rng.normal(size=pi.num_params)
+    obs = np.repeat([[0.5, -1.0]], 40_000, axis=0)
+    p = pi.probabilities(obs[:1])[0]
+    counts = np.bincount(pi.sample(obs), minlength=3) / len(obs)
+    assert np.all(np.abs(counts - p) < 5 * np.sqrt(p * (1 - p) / len(obs)))
+    assert pi.sample(obs[:1], greedy=True)[0] == p.argmax()
+    g = GaussianPolicy(2, 1, hidden_sizes=(), initial_log_std=np.log(0.3), head_gain=1.0, seed=0)
+    mean = g.sample(obs[:1], greedy=True)[0]
+    s = g.sample(obs)
+    assert abs(s.mean() - mean[0]) < 5 * 0.3 / np.sqrt(len(obs))
+    assert abs(s.std() - 0.3) < 5 * 0.3 / np.sqrt(2 * len(obs))
+    pi.close()
+    g.close()
+
+
+def test_clamp_policy_is_the_lecture_example():
+    """J(theta) = theta r_L + (1 - theta) r_R on TwoAction-v0; the score
+    gradient averaged over sampled actions estimates r_L - r_R."""
+    pi = ClampPolicy(0.3, seed=1)
+    obs = np.ones((50_000, 1))
+    a = pi.sample(obs)
+    r = np.where(a == 0, 1.0, 0.0)  # TwoAction-v0 defaults: r_L = 1, r_R = 0
+    g = pi.score_vectors(obs, a)[:, 0] * r
+    assert abs(g.mean() - 1.0) < 5 * g.std() / np.sqrt(len(g))
+    assert abs((a == 0).mean() - 0.3) < 5 * np.sqrt(0.21 / len(a))
+    pi.params = [1.4]
+    assert np.all(pi.sample(obs[:100]) == 0) and pi.score_gradient(obs[:2], [0, 0], [1, 1])[0] == 0
+    pi.close()
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_checkpoint_round_trip(tmp_path, name):
+    rng = np.random.default_rng(4)
+    with FAMILIES[name]() as pi:
+        pi.params = rng.normal(size=pi.num_params)
+        path = tmp_path / "policy.ckpt"
+        pi.save(path)
+        with load(path) as again:
+            assert type(again) is type(pi) and again.family == pi.family
+            assert np.array_equal(again.params, pi.params)
+            obs, _ = data(pi, rng)
+            assert np.array_equal(again.entropy(obs), pi.entropy(obs))
+
+
+def test_damaged_checkpoints_are_refused_and_saves_are_atomic(tmp_path):
+    pi = SoftmaxPolicy(4, 2, hidden_sizes=(8,), seed=0)
+    path = tmp_path / "p.ckpt"
+    pi.save(path)
+    good = path.read_bytes()
+    for n in (0, 5, 30, len(good) - 1):
+        path.write_bytes(good[:n])
+        with pytest.raises(swiftpg.BadFormatError, match="not a valid swiftpg checkpoint"):
+            load(path)
+    for i in (3, 20, len(good) // 2, len(good) - 3):
+        bad = bytearray(good)
+        bad[i] ^= 0x04
+        path.write_bytes(bytes(bad))
+        with pytest.raises(swiftpg.BadFormatError):
+            load(path)
+    with pytest.raises(swiftpg.CheckpointIOError, match="cannot open"):
+        load(tmp_path / "missing.ckpt")
+    # A failed save (directory missing) leaves an existing checkpoint untouched.
+    path.write_bytes(good)
+    with pytest.raises(swiftpg.CheckpointIOError):
+        pi.save(tmp_path / "no-such-dir" / "p.ckpt")
+    assert path.read_bytes() == good
+    assert not [f for f in os.listdir(tmp_path) if ".tmp-" in f]
+    v = ValueFunction(4, hidden_sizes=(3,))
+    v.save(tmp_path / "v.ckpt")
+    with pytest.raises(swiftpg.BadFormatError, match="value function, not a policy"):
+        load(tmp_path / "v.ckpt")
+    assert np.array_equal(load_value(tmp_path / "v.ckpt").params, v.params)
+    pi.close()
+    v.close()
+
+
+@pytest.mark.parametrize("hidden", [(), (6,), (5, 4)])
+def test_value_function_gradient(hidden):
+    rng = np.random.default_rng(5)
+    with ValueFunction(3, hidden_sizes=hidden, seed=1) as v:
+        v.params = rng.normal(0, 0.5, v.num_params)
+        obs = rng.normal(size=(7, 3))
+        w = rng.normal(size=7)
+        theta = v.params
+        num = np.empty_like(theta)
+        for k in range(len(theta)):
+            e = np.zeros_like(theta)
+            e[k] = 1e-6
+            v.params = theta + e
+            fp = w @ v.predict(obs)
+            v.params = theta - e
+            fm = w @ v.predict(obs)
+            num[k] = (fp - fm) / 2e-6
+        v.params = theta
+        np.testing.assert_allclose(v.gradient(obs, w), num, rtol=1e-6, atol=1e-8)
+
+
+def test_tabular_value_and_policy_work_with_tabular_envs():
+    env = swiftpg.envs.gridworld(num_envs=4, seed=0)
+    obs, _ = env.reset()
+    pi = TabularSoftmaxPolicy(env.observation_size, 4)
+    assert np.allclose(pi.probabilities(obs), 0.25)
+    v = ValueFunction.tabular(env.observation_size)
+    v.params = np.arange(env.observation_size, dtype=float)
+    assert np.array_equal(v.predict(obs), env.get_state()[:, 0])
+    with pytest.raises(ValueError, match="one-hot"):
+        pi.sample(obs * 0.5)
+    with pytest.raises(ValueError, match="one-hot"):
+        v.predict(obs + 1)
+    env.close()
+    pi.close()
+    v.close()
+
+
+def test_linear_features_policy_accepts_feature_tensors():
+    pi = LinearSoftmaxPolicy(feature_size=2, num_actions=3)
+    pi.params = [1.0, -1.0]
+    phi = np.array([[[1, 0], [0, 1], [1, 1]]], dtype=float)  # [B=1, A=3, d=2]
+    z = np.array([1.0, -1.0, 0.0])
+    np.testing.assert_allclose(pi.probabilities(phi)[0], np.exp(z) / np.exp(z).sum())
+    pi.close()
+
+
+@pytest.mark.parametrize("call, exc", [
+    (lambda p: p.probabilities(np.zeros((2, 3))), AttributeError),  # continuous: no such method
+    (lambda p: p.log_prob(np.zeros((2, 3)), np.array([0, 1])), ValueError),
+    (lambda p: p.log_prob(np.zeros((2, 3)), np.full((2, 2), np.nan)), ValueError),
+    (lambda p: p.kl(np.zeros((2, 3)), np.zeros(3)), ValueError),
+    (lambda p: p.kl(np.zeros((2, 3)), np.full(p.num_params, np.inf)), ValueError),
+    (lambda p: p.fisher_vector_product(np.zeros((2, 3)), np.zeros(p.num_params + 1)), ValueError),
+    (lambda p: p.sample(np.full((1, 3), np.nan)), ValueError),
+    (lambda p: p.score_gradient(np.zeros((2, 3)), np.zeros((2, 2)), [1.0, np.nan]), ValueError),
+    (lambda p: p.save(123), TypeError),
+])
+def test_bad_input_to_a_gaussian_policy(call, exc):
+    with GaussianPolicy(3, 2, hidden_sizes=(4,)) as pi:
+        before = pi.params
+        with pytest.raises(exc):
+            call(pi)
+        assert np.array_equal(pi.params, before)
+
+
+def test_bad_family_arguments():
+    for make in (lambda: TabularSoftmaxPolicy(0, 2), lambda: TabularSoftmaxPolicy(3, 1),
+                 lambda: LinearSoftmaxPolicy(0, 3), lambda: GaussianPolicy(3, 0),
+                 lambda: GaussianPolicy(3, 1, initial_log_std=float("nan")), lambda: ClampPolicy(float("inf")),
+                 lambda: ValueFunction(0), lambda: ValueFunction.tabular(0),
+                 lambda: SoftmaxPolicy(3, 2, hidden_gain=-1.0)):
+        with pytest.raises((ValueError, TypeError)):
+            make()
