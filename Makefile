@@ -59,6 +59,7 @@ bench: install
 	@$(PYTHON) -c "import envpool" 2>/dev/null || { echo "pip install envpool"; \
 		$(PYTHON) -m pip install -q --disable-pip-version-check envpool || echo "EnvPool not installable: benchmarks run without it"; }
 	$(PYTHON) bench/env_throughput.py
+	$(PYTHON) bench/policy_inference.py
 	$(PYTHON) bench/reinforce_cartpole.py
 
 clean:

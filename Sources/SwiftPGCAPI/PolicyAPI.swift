@@ -372,7 +372,10 @@ public func swiftpg_policy_fisher_vector_product(
     let out = try need(product_out, "product_out")
     try using(policyTable, policy) { (o) throws(SwiftPGError) in
       let (obs, b) = try checkObservations(observations, batch, o.policy)
-      let v = try readParameters(vector, count, expected: o.policy.parameterCount, "vector")
+      let n = o.policy.parameterCount
+      try require(count == Int64(n), "count must equal the \(n) parameters, got \(count)")
+      let v = try need(vector, "vector")
+      try requireFinite(v, n, "vector")
       o.policy.fisherVectorProduct(obs, batch: b, vector: v, into: out)
     }
   }

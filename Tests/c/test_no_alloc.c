@@ -57,6 +57,50 @@ static int check_env(const char *id, int N, int STEPS, int threads) {
   return used != 0 || failures != 0;
 }
 
+/* Policies and value functions allocate nothing per call in steady state. */
+static int check_policies(void) {
+  enum { B = 64, CALLS = 500 };
+  int32_t hidden[2] = {64, 64};
+  uint64_t softmax, gaussian, value;
+  if (swiftpg_policy_create_softmax(4, 2, hidden, 2, SWIFTPG_ACTIVATION_TANH, 1.4142135623730951, 0.01, 0,
+                                    &softmax) != SWIFTPG_OK ||
+      swiftpg_policy_create_gaussian(4, 2, hidden, 2, SWIFTPG_ACTIVATION_TANH, 0, 0.0, 1.4142135623730951, 0.01,
+                                     0, &gaussian) != SWIFTPG_OK ||
+      swiftpg_value_create_mlp(4, hidden, 2, SWIFTPG_ACTIVATION_TANH, 0, &value) != SWIFTPG_OK) {
+    fprintf(stderr, "create: %s\n", swiftpg_last_error());
+    return 1;
+  }
+  swiftpg_policy_info info;
+  swiftpg_policy_get_info(softmax, &info);
+  int64_t np = info.num_params;
+  static double obs[B * 4], out[B * 4], weights[B], grad[20000], cont[B * 2];
+  static int32_t actions[B];
+  for (int i = 0; i < B * 4; i++) obs[i] = (i % 7) * 0.1 - 0.3;
+  for (int i = 0; i < B; i++) weights[i] = 1.0;
+  int failures = 0;
+  long before = 0;
+  for (int round = 0; round < 2; round++) { /* round 0 warms the workspaces up */
+    if (round == 1) before = allocations;
+    for (int k = 0; k < CALLS; k++) {
+      failures += swiftpg_policy_sample(softmax, obs, B, 0, actions) != SWIFTPG_OK;
+      failures += swiftpg_policy_log_prob(softmax, obs, actions, B, out) != SWIFTPG_OK;
+      failures += swiftpg_policy_score_gradient(softmax, obs, actions, weights, B, grad) != SWIFTPG_OK;
+      failures += swiftpg_policy_fisher_vector_product(softmax, obs, B, grad, np, grad + 10000) != SWIFTPG_OK;
+      failures += swiftpg_policy_sample(gaussian, obs, B, 0, cont) != SWIFTPG_OK;
+      failures += swiftpg_policy_score_gradient(gaussian, obs, cont, weights, B, grad) != SWIFTPG_OK;
+      failures += swiftpg_value_predict(value, obs, B, out) != SWIFTPG_OK;
+      failures += swiftpg_value_gradient(value, obs, weights, B, grad) != SWIFTPG_OK;
+    }
+  }
+  long used = allocations - before;
+  printf("%-26s %ld heap allocations in %d rounds of 8 calls at batch %d%s\n", "policies, value function", used,
+         CALLS, B, failures ? " (call failures!)" : "");
+  swiftpg_policy_destroy(softmax);
+  swiftpg_policy_destroy(gaussian);
+  swiftpg_value_destroy(value);
+  return used != 0 || failures != 0;
+}
+
 int main(void) {
   char ids[1024];
   size_t length;
@@ -72,6 +116,8 @@ int main(void) {
     failed += check_env(parallel[k], 8192, 100, 2);
     checked++;
   }
+  failed += check_policies();
+  checked++;
   printf("%d passed, %d failed\n", checked - failed, failed);
   return failed != 0;
 }

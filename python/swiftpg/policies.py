@@ -343,6 +343,18 @@ class GaussianPolicy(Policy):
     def for_env(cls, env, **kwargs) -> "GaussianPolicy":
         return cls(env.observation_size, env.action_size, **kwargs)
 
+    def sample_clipped(self, observations, low, high, greedy: bool = False):
+        """``(actions, clipped)``: samples (what ``log_prob`` refers to) and
+        the same clipped to ``[low, high]`` (what the environment receives).
+        ``low``/``high`` broadcast against ``[batch, action_size]``, e.g.
+        ``env.action_low`` / ``env.action_high``."""
+        lo = as_float64(low, "low", finite=False)
+        hi = as_float64(high, "high", finite=False)
+        if np.any(lo > hi):
+            raise InvalidArgumentError("low must be <= high")
+        actions = self.sample(observations, greedy=greedy)
+        return actions, np.clip(actions, lo, hi)
+
 
 class ClampPolicy(_Categorical):
     """The two-action lecture policy: π(L) = clamp(θ, 0, 1), π(R) =

@@ -259,3 +259,16 @@ def test_bad_family_arguments():
                  lambda: SoftmaxPolicy(3, 2, hidden_gain=-1.0)):
         with pytest.raises((ValueError, TypeError)):
             make()
+
+
+def test_gaussian_actions_clipped_for_the_env_but_not_for_log_prob():
+    env = swiftpg.make_vec("Pendulum-v1", 8, seed=0)
+    obs, _ = env.reset()
+    pi = GaussianPolicy.for_env(env, hidden_sizes=(), initial_log_std=np.log(5.0), seed=1)
+    raw, clipped = pi.sample_clipped(obs, env.action_low, env.action_high)
+    assert np.all(np.abs(clipped) <= 2) and np.any(np.abs(raw) > 2)
+    assert np.array_equal(clipped, np.clip(raw, -2, 2))
+    assert np.all(np.isfinite(pi.log_prob(obs, raw)))
+    env.step(clipped)
+    env.close()
+    pi.close()

@@ -150,7 +150,7 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     into out: UnsafeMutablePointer<Double>
   ) {
     let a = actionCount
-    withParameters(oldParameters) { distribution(obs, batch: batch, into: oldProbs) }
+    _ = withParameters(oldParameters) { distribution(obs, batch: batch, into: oldProbs) }
     distribution(obs, batch: batch, into: probs)
     let p = probs.pointer
     let q = oldProbs.pointer
@@ -247,7 +247,7 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     batch: Int, into gradient: UnsafeMutablePointer<Double>
   ) {
     let a = actionCount
-    withParameters(oldParameters) { distribution(obs, batch: batch, into: oldProbs) }
+    _ = withParameters(oldParameters) { distribution(obs, batch: batch, into: oldProbs) }
     distribution(obs, batch: batch, into: probs)
     let p = probs.pointer
     let q = oldProbs.pointer

@@ -41,6 +41,8 @@ public final class GaussianPolicy: Policy {
     network.initializeOrthogonal(hiddenGain: hiddenGain, outputGain: headGain, using: &initRng)
     self.actionSize = actionSize
     self.stateDependentStd = stateDependentStd
+    actionSpace = .box(
+      low: Array(repeating: -.infinity, count: actionSize), high: Array(repeating: .infinity, count: actionSize))
     if stateDependentStd {
       // The log σ head starts at initialLogStd: its bias.
       var p = network.parameters
@@ -58,9 +60,8 @@ public final class GaussianPolicy: Policy {
 
   public var family: PolicyFamily { .gaussian }
   public var observationSize: Int { network.inputSize }
-  public var actionSpace: ActionSpace {
-    .box(low: Array(repeating: -.infinity, count: actionSize), high: Array(repeating: .infinity, count: actionSize))
-  }
+  /// Unbounded boxes; stored because building the bound arrays allocates.
+  public let actionSpace: ActionSpace
   public var parameterCount: Int { network.parameterCount + logStd.count }
   public var parameters: [Double] { network.parameters + logStd }
 

@@ -118,12 +118,14 @@ public final class MLP {
             transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
             alpha: 1, a: activations[l], lda: nIn, b: w, ldb: nIn, beta: 0, c: y, ldc: nOut)
         }
-        let hidden = l < layerCount - 1
         for r in 0..<batch {
           let row = y + r * nOut
-          for j in 0..<nOut {
-            let z = row[j] + b[j]
-            row[j] = hidden ? activate(z) : z
+          for j in 0..<nOut { row[j] += b[j] }
+        }
+        if l < layerCount - 1 {
+          switch activation {
+          case .tanh: FastMath.tanh(y, count: batch * nOut)
+          case .relu: for i in 0..<(batch * nOut) { y[i] = Swift.max(y[i], 0) }
           }
         }
       }
@@ -131,13 +133,6 @@ public final class MLP {
     return UnsafePointer(activations[layerCount])
   }
 
-  @inline(__always)
-  private func activate(_ z: Double) -> Double {
-    switch activation {
-    case .tanh: _tanh(z)
-    case .relu: z > 0 ? z : 0
-    }
-  }
 
   /// Forward-mode derivative of the last `forward` in parameter direction
   /// `v` (`parameterCount` values): returns J·v, `[batch, outputSize]`,
