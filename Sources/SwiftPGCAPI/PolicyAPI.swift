@@ -147,16 +147,22 @@ func readParameters(_ p: UnsafePointer<Double>?, _ count: Int64, expected: Int, 
   return Array(UnsafeBufferPointer(start: input, count: expected))
 }
 
+/// Copies an object's parameters to a caller buffer of `count` values.
+func writeParameters(_ values: [Double], _ out: UnsafeMutablePointer<Double>?, _ count: Int64, _ what: String)
+  throws(SwiftPGError)
+{
+  let buffer = try need(out, "params_out")
+  try require(count == Int64(values.count), "count must equal the \(what)'s \(values.count) parameters, got \(count)")
+  for (i, v) in values.enumerated() { buffer[i] = v }
+}
+
 @c @implementation
 public func swiftpg_policy_get_params(_ policy: UInt64, _ params_out: UnsafeMutablePointer<Double>?, _ count: Int64)
   -> Int32
 {
   entry { () throws(SwiftPGError) in
-    let out = try need(params_out, "params_out")
     try using(policyTable, policy) { (o) throws(SwiftPGError) in
-      let n = o.policy.parameterCount
-      try require(count == Int64(n), "count must equal the policy's \(n) parameters, got \(count)")
-      for (i, v) in o.policy.parameters.enumerated() { out[i] = v }
+      try writeParameters(o.policy.parameters, params_out, count, "policy")
     }
   }
 }
@@ -484,11 +490,8 @@ public func swiftpg_value_get_params(_ value: UInt64, _ params_out: UnsafeMutabl
   -> Int32
 {
   entry { () throws(SwiftPGError) in
-    let out = try need(params_out, "params_out")
     try using(valueTable, value) { (o) throws(SwiftPGError) in
-      let n = o.value.parameterCount
-      try require(count == Int64(n), "count must equal the value function's \(n) parameters, got \(count)")
-      for (i, v) in o.value.parameters.enumerated() { out[i] = v }
+      try writeParameters(o.value.parameters, params_out, count, "value function")
     }
   }
 }

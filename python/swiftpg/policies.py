@@ -56,11 +56,37 @@ def _path(path) -> bytes:
     return os.fsencode(path)
 
 
-class Policy(NativeObject):
+class _Parameterised(NativeObject):
+    """A native object with one flat parameter vector (``_prefix`` names its
+    C functions: ``<prefix>_get_params``, ``<prefix>_set_params``, ``<prefix>_save``)."""
+
+    _prefix = ""
+
+    def get_params(self) -> np.ndarray:
+        """A copy of the parameter vector (float64 ``[num_params]``)."""
+        out = np.empty(self.num_params)
+        _lib.call(f"{self._prefix}_get_params", self.handle, out.ctypes.data, self.num_params)
+        return out
+
+    def set_params(self, params) -> None:
+        """Replaces the parameters (finite, shape ``[num_params]``)."""
+        p = as_float64(params, "params", (self.num_params,))
+        _lib.call(f"{self._prefix}_set_params", self.handle, p.ctypes.data, self.num_params)
+
+    params = property(get_params, set_params, doc="The parameter vector (a copy; assign to set).")
+
+    def save(self, path) -> None:
+        """Saves kind, sizes and parameters to ``path``: a versioned binary
+        with a checksum, written atomically (temporary file + rename)."""
+        _lib.call(f"{self._prefix}_save", self.handle, _path(path))
+
+
+class Policy(_Parameterised):
     """Operations shared by every policy family (use a family class to create
     one, or :func:`load`)."""
 
     _kind_name = "policy"
+    _prefix = "policy"
 
     def _adopt_policy(self, handle: int) -> None:
         self._adopt(handle, "swiftpg_policy_destroy")
@@ -88,28 +114,9 @@ class Policy(NativeObject):
         return (f"{type(self).__name__}(observation_size={self.observation_size}, {kind}, "
                 f"num_params={self.num_params})")
 
-    # -- parameters -------------------------------------------------------------
-    def get_params(self) -> np.ndarray:
-        """A copy of the parameter vector (float64 ``[num_params]``)."""
-        out = np.empty(self.num_params)
-        _lib.call("policy_get_params", self.handle, out.ctypes.data, self.num_params)
-        return out
-
-    def set_params(self, params) -> None:
-        """Replaces the parameters (finite, shape ``[num_params]``)."""
-        p = as_float64(params, "params", (self.num_params,))
-        _lib.call("policy_set_params", self.handle, p.ctypes.data, self.num_params)
-
-    params = property(get_params, set_params, doc="The parameter vector (a copy; assign to set).")
-
     def seed(self, seed: int) -> None:
         """Reseeds the policy's own sampling generator."""
         _lib.call("policy_seed", self.handle, as_seed(seed))
-
-    def save(self, path) -> None:
-        """Saves family, sizes and parameters to ``path`` (versioned binary
-        with a checksum, written atomically). Load with :func:`load`."""
-        _lib.call("policy_save", self.handle, _path(path))
 
     # -- arrays -------------------------------------------------------------------
     def _obs(self, observations) -> np.ndarray:
@@ -376,12 +383,13 @@ def load(path, seed: int = 0) -> Policy:
     return Policy._from_handle(handle.value)
 
 
-class ValueFunction(NativeObject):
+class ValueFunction(_Parameterised):
     """A state-value function V(s): an MLP (linear with ``hidden_sizes=()``;
     orthogonal init, gain √2 hidden and 1 output) or, with
     :meth:`tabular`, a table over one-hot states."""
 
     _kind_name = "value function"
+    _prefix = "value"
 
     def __init__(self, observation_size: int, hidden_sizes=(64, 64), activation: str = "tanh", seed: int = 0):
         sizes, n = _hidden(hidden_sizes)
@@ -409,17 +417,6 @@ class ValueFunction(NativeObject):
     def __repr__(self) -> str:
         return f"ValueFunction(observation_size={self.observation_size}, num_params={self.num_params})"
 
-    def get_params(self) -> np.ndarray:
-        out = np.empty(self.num_params)
-        _lib.call("value_get_params", self.handle, out.ctypes.data, self.num_params)
-        return out
-
-    def set_params(self, params) -> None:
-        p = as_float64(params, "params", (self.num_params,))
-        _lib.call("value_set_params", self.handle, p.ctypes.data, self.num_params)
-
-    params = property(get_params, set_params, doc="The parameter vector (a copy; assign to set).")
-
     def _obs(self, observations) -> np.ndarray:
         obs = as_float64(observations, "observations")
         if obs.ndim == 1:
@@ -444,10 +441,6 @@ class ValueFunction(NativeObject):
         out = np.empty(self.num_params)
         _lib.call("value_gradient", self.handle, obs.ctypes.data, w.ctypes.data, obs.shape[0], out.ctypes.data)
         return out
-
-    def save(self, path) -> None:
-        """Saves the value function (as :meth:`Policy.save`)."""
-        _lib.call("value_save", self.handle, _path(path))
 
 
 def load_value(path) -> ValueFunction:
