@@ -505,6 +505,72 @@ int32_t swiftpg_policy_evaluate(uint64_t policy, uint64_t env,
                                 int32_t *lengths_out);
 
 /* ---------------------------------------------------------------------------
+ * Estimators: returns and advantages of time-major rollouts [T, N]
+ *
+ * rewards, terminated, truncated: [T, N] (flags 0 or 1) for steps t < T;
+ * values: [T + 1, N], V(s_t) (row T: the observation after the last step);
+ * final_values: [T, N], V of the final observation of an episode that ended
+ * at step t (read where truncated and not terminated; may be NULL when no
+ * step is truncated). The value after step t is 0 if terminated, the final
+ * value if truncated, values[t + 1] otherwise; recursions stop at every
+ * episode end (with same-step autoreset, row t + 1 then belongs to the next
+ * episode). gamma and lambda are in [0, 1]. Errors: INVALID_ARGUMENT (sizes,
+ * flags not 0/1, gamma/lambda/n out of range, final_values missing while a
+ * step is truncated), NOT_FINITE, NULL_POINTER, TOO_LARGE.
+ * ------------------------------------------------------------------------- */
+
+/* G_t = r_t + gamma * next_t at episode ends, r_t + gamma * G_{t+1} otherwise,
+ * G_T = values[T] (values may be NULL: 0, the plain reward-to-go). */
+int32_t swiftpg_discounted_returns(int64_t steps, int64_t num_envs,
+                                   const double *rewards,
+                                   const uint8_t *terminated,
+                                   const uint8_t *truncated,
+                                   const double *values,
+                                   const double *final_values, double gamma,
+                                   double *returns_out);
+
+/* delta_t = r_t + gamma * next_t - V(s_t), the TD(0) advantage. */
+int32_t swiftpg_td_errors(int64_t steps, int64_t num_envs,
+                          const double *rewards, const uint8_t *terminated,
+                          const uint8_t *truncated, const double *values,
+                          const double *final_values, double gamma,
+                          double *deltas_out);
+
+/* GAE(gamma, lambda): A_t = delta_t + gamma * lambda * A_{t+1} within an
+ * episode (Schulman et al. 2016, eq. 16). */
+int32_t swiftpg_gae(int64_t steps, int64_t num_envs, const double *rewards,
+                    const uint8_t *terminated, const uint8_t *truncated,
+                    const double *values, const double *final_values,
+                    double gamma, double lambda, double *advantages_out);
+
+/* TD(lambda) returns: GAE + V(s_t), the value targets that go with GAE. */
+int32_t swiftpg_lambda_returns(int64_t steps, int64_t num_envs,
+                               const double *rewards,
+                               const uint8_t *terminated,
+                               const uint8_t *truncated, const double *values,
+                               const double *final_values, double gamma,
+                               double lambda, double *returns_out);
+
+/* n-step returns (n >= 1): up to n discounted rewards, then the value that
+ * follows (stopping early at episode and segment ends); values may be NULL
+ * (bootstrap 0). */
+int32_t swiftpg_n_step_returns(int64_t steps, int64_t num_envs,
+                               const double *rewards,
+                               const uint8_t *terminated,
+                               const uint8_t *truncated, const double *values,
+                               const double *final_values, double gamma,
+                               int32_t n, double *returns_out);
+
+/* n-step advantages: n-step returns - V(s_t). */
+int32_t swiftpg_n_step_advantages(int64_t steps, int64_t num_envs,
+                                  const double *rewards,
+                                  const uint8_t *terminated,
+                                  const uint8_t *truncated,
+                                  const double *values,
+                                  const double *final_values, double gamma,
+                                  int32_t n, double *advantages_out);
+
+/* ---------------------------------------------------------------------------
  * Value functions (critics): V(s) for a batch of observations
  * ------------------------------------------------------------------------- */
 
