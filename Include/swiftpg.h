@@ -570,6 +570,76 @@ int32_t swiftpg_n_step_advantages(int64_t steps, int64_t num_envs,
                                   const double *final_values, double gamma,
                                   int32_t n, double *advantages_out);
 
+/* Episode-level weights of the score-function estimator, on the same
+ * rollouts (an episode segment starts at row 0 or after an episode end):
+ * every step gets its episode's discounted return R(tau) = sum_k gamma^k r_k
+ * (plain REINFORCE). */
+int32_t swiftpg_episode_returns(int64_t steps, int64_t num_envs,
+                                const double *rewards,
+                                const uint8_t *terminated,
+                                const uint8_t *truncated, double gamma,
+                                double *returns_out);
+
+/* gamma^k * G_k, the reward-to-go times the gamma^k factor of the exact
+ * discounted policy gradient (k: the step's index in its episode segment);
+ * the common implementations drop this factor. */
+int32_t swiftpg_discounted_reward_to_go(int64_t steps, int64_t num_envs,
+                                        const double *rewards,
+                                        const uint8_t *terminated,
+                                        const uint8_t *truncated, double gamma,
+                                        double *weights_out);
+
+/* values - b_k with b_k the mean of values over the steps with episode index
+ * k (the per-time-step mean baseline). values: [T, N]. */
+int32_t swiftpg_time_step_baseline(int64_t steps, int64_t num_envs,
+                                   const double *values,
+                                   const uint8_t *terminated,
+                                   const uint8_t *truncated, double *out);
+
+#define SWIFTPG_IS_PER_STEP 0     /* rho_t = pi(a_t|s_t) / beta(a_t|s_t) */
+#define SWIFTPG_IS_PER_DECISION 1 /* prod_{j <= t} rho_j within the episode */
+#define SWIFTPG_IS_TRAJECTORY 2   /* prod over the whole episode segment */
+
+/* Importance weights from log-probabilities of the taken actions under the
+ * target policy (log_probs) and the behaviour policy, [T, N]; each weight
+ * truncated at clip (min(w, clip); +inf for none; clip > 0). */
+int32_t swiftpg_importance_weights(int64_t steps, int64_t num_envs,
+                                   const double *log_probs,
+                                   const double *behavior_log_probs,
+                                   const uint8_t *terminated,
+                                   const uint8_t *truncated, int32_t kind,
+                                   double clip, double *weights_out);
+
+/* PPO's clipped surrogate for `count` samples: objectives_out[k] =
+ * min(rho A, clip(rho, 1-eps, 1+eps) A); weights_out[k] = the weight w with
+ * grad L = w grad log pi (rho A where the unclipped term is active, else 0);
+ * summary_out[3] = {mean objective, clip fraction, mean k3 KL}. epsilon > 0
+ * (+inf: the plain importance-weighted surrogate). Outputs may be NULL. */
+int32_t swiftpg_clipped_surrogate(int64_t count, const double *log_probs,
+                                  const double *old_log_probs,
+                                  const double *advantages, double epsilon,
+                                  double *objectives_out, double *weights_out,
+                                  double *summary_out);
+
+/* KL(pi_old || pi) sample estimates from actions drawn by pi_old: k1 = -log
+ * rho, k3 = (rho - 1) - log rho (rho = pi/pi_old). Outputs may be NULL. */
+int32_t swiftpg_kl_estimates(int64_t count, const double *log_probs,
+                             const double *old_log_probs, double *k1_out,
+                             double *k3_out);
+
+/* Kochenderfer's optimal per-parameter baseline (Alg. 11.6) and its
+ * gradient: scores [steps, num_params] (score vectors, gamma^k-weighted if
+ * discounting), returns [steps] (reward-to-go), episodes [steps] (trajectory
+ * id in 0 ..< num_trajectories); per_trajectory = 1 averages per-trajectory
+ * ratios (the book's code), 0 pools all steps. baseline_out, gradient_out:
+ * [num_params]; gradient = (1/m) sum_k l(k) (G_k - b). */
+int32_t swiftpg_optimal_baseline(int64_t steps, int64_t num_params,
+                                 const double *scores, const double *returns,
+                                 const int32_t *episodes,
+                                 int32_t num_trajectories,
+                                 int32_t per_trajectory, double *baseline_out,
+                                 double *gradient_out);
+
 /* ---------------------------------------------------------------------------
  * Value functions (critics): V(s) for a batch of observations
  * ------------------------------------------------------------------------- */

@@ -5,7 +5,7 @@ import SwiftPG
 private func rollout(
   _ steps: Int64, _ numEnvs: Int64, _ rewards: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?,
   _ truncated: UnsafePointer<UInt8>?, _ values: UnsafePointer<Double>?, _ finalValues: UnsafePointer<Double>?,
-  gamma: Double, needsValues: Bool
+  gamma: Double, needsValues: Bool, rewardsName: String = "rewards"
 ) throws(SwiftPGError) -> Rollout {
   try require(steps >= 1, "steps must be >= 1, got \(steps)")
   try require(numEnvs >= 1, "num_envs must be >= 1, got \(numEnvs)")
@@ -15,10 +15,10 @@ private func rollout(
   let size = try checkedProduct(t + 1, n, "(steps + 1) × num_envs")
   try require(size <= 1 << 28, "steps × num_envs = \(t * n) exceeds 2^28", code: .tooLarge)
   try require(gamma >= 0 && gamma <= 1, "gamma must be in [0, 1], got \(gamma)")
-  let r = try need(rewards, "rewards")
+  let r = try need(rewards, rewardsName)
   let te = try need(terminated, "terminated")
   let tr = try need(truncated, "truncated")
-  try requireFinite(r, t * n, "rewards", width: n)
+  try requireFinite(r, t * n, rewardsName, width: n)
   var anyTruncated = false
   for k in 0..<(t * n) {
     guard te[k] <= 1 && tr[k] <= 1 else {
@@ -129,5 +129,146 @@ public func swiftpg_n_step_advantages(
     let r = try rollout(
       steps, num_envs, rewards, terminated, truncated, values, final_values, gamma: gamma, needsValues: true)
     nStepAdvantages(r, gamma: gamma, n: Int(n), into: out)
+  }
+}
+
+@c @implementation
+public func swiftpg_episode_returns(
+  _ steps: Int64, _ num_envs: Int64, _ rewards: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?,
+  _ truncated: UnsafePointer<UInt8>?, _ gamma: Double, _ returns_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(returns_out, "returns_out")
+    let r = try rollout(steps, num_envs, rewards, terminated, truncated, nil, nil, gamma: gamma, needsValues: false)
+    episodeReturns(r, gamma: gamma, into: out)
+  }
+}
+
+@c @implementation
+public func swiftpg_discounted_reward_to_go(
+  _ steps: Int64, _ num_envs: Int64, _ rewards: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?,
+  _ truncated: UnsafePointer<UInt8>?, _ gamma: Double, _ weights_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(weights_out, "weights_out")
+    let r = try rollout(steps, num_envs, rewards, terminated, truncated, nil, nil, gamma: gamma, needsValues: false)
+    discountedRewardToGo(r, gamma: gamma, into: out)
+  }
+}
+
+@c @implementation
+public func swiftpg_time_step_baseline(
+  _ steps: Int64, _ num_envs: Int64, _ values: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?,
+  _ truncated: UnsafePointer<UInt8>?, _ out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let result = try need(out, "out")
+    let r = try rollout(
+      steps, num_envs, values, terminated, truncated, nil, nil, gamma: 1, needsValues: false, rewardsName: "values")
+    let total = r.steps * r.count
+    result.update(from: r.rewards, count: total)
+    let indices = UnsafeMutablePointer<Int>.allocate(capacity: total)
+    defer { indices.deallocate() }
+    subtractTimeStepMeanBaseline(r, returns: result, indices: indices)
+  }
+}
+
+@c @implementation
+public func swiftpg_importance_weights(
+  _ steps: Int64, _ num_envs: Int64, _ log_probs: UnsafePointer<Double>?,
+  _ behavior_log_probs: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?,
+  _ truncated: UnsafePointer<UInt8>?, _ kind: Int32, _ clip: Double, _ weights_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(weights_out, "weights_out")
+    try require(kind >= 0 && kind <= 2, "kind must be 0 (per step), 1 (per decision) or 2 (trajectory), got \(kind)")
+    try require(clip > 0, "clip must be > 0 (+inf for none), got \(clip)")
+    let r = try rollout(
+      steps, num_envs, log_probs, terminated, truncated, nil, nil, gamma: 1, needsValues: false,
+      rewardsName: "log_probs")
+    let total = r.steps * r.count
+    let behavior = try need(behavior_log_probs, "behavior_log_probs")
+    try requireFinite(behavior, total, "behavior_log_probs", width: r.count)
+    if kind == 0 {
+      importanceRatios(logProbs: r.rewards, behaviorLogProbs: behavior, count: total, clip: clip, into: out)
+    } else {
+      let ratios = UnsafeMutablePointer<Double>.allocate(capacity: total)
+      defer { ratios.deallocate() }
+      importanceRatios(logProbs: r.rewards, behaviorLogProbs: behavior, count: total, clip: .infinity, into: ratios)
+      importanceWeights(r, ratios: ratios, perDecision: kind == 1, clip: clip, into: out)
+    }
+  }
+}
+
+/// Checks `count` samples of paired log-probability arrays.
+private func samples(_ count: Int64, _ a: UnsafePointer<Double>?, _ b: UnsafePointer<Double>?, _ names: (String, String))
+  throws(SwiftPGError) -> (Int, UnsafePointer<Double>, UnsafePointer<Double>)
+{
+  let n = try checkBatch(count, width: 1, "count")
+  let x = try need(a, names.0)
+  let y = try need(b, names.1)
+  try requireFinite(x, n, names.0)
+  try requireFinite(y, n, names.1)
+  return (n, x, y)
+}
+
+@c @implementation
+public func swiftpg_clipped_surrogate(
+  _ count: Int64, _ log_probs: UnsafePointer<Double>?, _ old_log_probs: UnsafePointer<Double>?,
+  _ advantages: UnsafePointer<Double>?, _ epsilon: Double, _ objectives_out: UnsafeMutablePointer<Double>?,
+  _ weights_out: UnsafeMutablePointer<Double>?, _ summary_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let (n, lp, old) = try samples(count, log_probs, old_log_probs, ("log_probs", "old_log_probs"))
+    let adv = try need(advantages, "advantages")
+    try requireFinite(adv, n, "advantages")
+    try require(epsilon > 0 && !epsilon.isNaN, "epsilon must be > 0 (+inf: no clipping), got \(epsilon)")
+    let s = clippedSurrogate(
+      logProbs: lp, oldLogProbs: old, advantages: adv, count: n, epsilon: epsilon, objectives: objectives_out,
+      weights: weights_out)
+    if let summary = summary_out {
+      summary[0] = s.objective
+      summary[1] = s.clipFraction
+      summary[2] = s.approxKL
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_kl_estimates(
+  _ count: Int64, _ log_probs: UnsafePointer<Double>?, _ old_log_probs: UnsafePointer<Double>?,
+  _ k1_out: UnsafeMutablePointer<Double>?, _ k3_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let (n, lp, old) = try samples(count, log_probs, old_log_probs, ("log_probs", "old_log_probs"))
+    klEstimates(logProbs: lp, oldLogProbs: old, count: n, k1: k1_out, k3: k3_out)
+  }
+}
+
+@c @implementation
+public func swiftpg_optimal_baseline(
+  _ steps: Int64, _ num_params: Int64, _ scores: UnsafePointer<Double>?, _ returns: UnsafePointer<Double>?,
+  _ episodes: UnsafePointer<Int32>?, _ num_trajectories: Int32, _ per_trajectory: Int32,
+  _ baseline_out: UnsafeMutablePointer<Double>?, _ gradient_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let b = try need(baseline_out, "baseline_out")
+    let g = try need(gradient_out, "gradient_out")
+    try require(num_params >= 1 && num_params <= 1 << 24, "num_params must be in [1, 2^24], got \(num_params)")
+    let m = try checkBatch(steps, width: Int(num_params), "steps")
+    try require(m >= 1, "steps must be >= 1")
+    try require(per_trajectory == 0 || per_trajectory == 1, "per_trajectory must be 0 or 1")
+    try require(num_trajectories >= 1, "num_trajectories must be >= 1, got \(num_trajectories)")
+    let s = try need(scores, "scores")
+    let r = try need(returns, "returns")
+    let e = try need(episodes, "episodes")
+    try requireFinite(s, m * Int(num_params), "scores", width: Int(num_params))
+    try requireFinite(r, m, "returns")
+    for k in 0..<m where e[k] < 0 || e[k] >= num_trajectories {
+      throw SwiftPGError(.outOfRange, "episodes[\(k)] = \(e[k]) is outside 0 ..< \(num_trajectories)")
+    }
+    optimalBaseline(
+      scores: s, returns: r, episodes: e, steps: m, parameters: Int(num_params),
+      trajectories: Int(num_trajectories), perTrajectory: per_trajectory == 1, baseline: b, gradient: g)
   }
 }

@@ -24,7 +24,9 @@ from . import _lib
 from ._arrays import DTypeError, as_count, as_float64
 from ._lib import InvalidArgumentError
 
-__all__ = ["discounted_returns", "td_errors", "gae", "lambda_returns", "n_step_returns", "n_step_advantages"]
+__all__ = ["discounted_returns", "td_errors", "gae", "lambda_returns", "n_step_returns", "n_step_advantages",
+           "episode_returns", "discounted_reward_to_go", "time_step_baseline", "importance_weights",
+           "clipped_surrogate", "kl_estimates", "optimal_baseline"]
 
 
 def _number(value, name, low=0.0, high=1.0) -> float:
@@ -116,3 +118,102 @@ def n_step_advantages(rewards, terminated, truncated, values, gamma, n, final_va
     """n-step returns − V(s_t) (Schulman et al. 2016, eqs. 11–14)."""
     return _call("n_step_advantages", rewards, terminated, truncated, values, final_values, True,
                  _number(gamma, "gamma"), as_count(n, "n", 1))
+
+
+def _flags_call(name, data, terminated, truncated, *extra):
+    r, te, tr, _, _, one = _prepare(data, terminated, truncated, None, None, False)
+    out = np.empty(r.shape)
+    _lib.call(name, r.shape[0], r.shape[1], r.ctypes.data, te.ctypes.data, tr.ctypes.data, *extra, out.ctypes.data)
+    return out[:, 0] if one else out
+
+
+def episode_returns(rewards, terminated, truncated, gamma=1.0):
+    """Every step gets its episode's discounted return R(τ) = Σ_k γ^k r_k (the
+    plain REINFORCE weight; episode segments start at row 0 or after an end)."""
+    return _flags_call("episode_returns", rewards, terminated, truncated, _number(gamma, "gamma"))
+
+
+def discounted_reward_to_go(rewards, terminated, truncated, gamma):
+    """γ^k·G_k: the reward-to-go times the γ^k factor (k: index in the
+    episode) of the exact discounted policy gradient (Kochenderfer Alg.
+    11.5). Dropping γ^k, as most implementations do, biases the gradient."""
+    return _flags_call("discounted_reward_to_go", rewards, terminated, truncated, _number(gamma, "gamma"))
+
+
+def time_step_baseline(values, terminated, truncated):
+    """``values`` minus the per-time-step mean baseline b_k (the mean over
+    the steps with episode index k)."""
+    return _flags_call("time_step_baseline", values, terminated, truncated)
+
+
+_IS_KINDS = {"per_step": 0, "per_decision": 1, "trajectory": 2}
+
+
+def importance_weights(log_probs, behavior_log_probs, terminated, truncated, kind="per_decision", clip=np.inf):
+    """Importance weights from log-probabilities of the taken actions under
+    the target policy and the behaviour policy (``[T, N]``): ``per_step``
+    ρ_t, ``per_decision`` Π_{j≤t} ρ_j, or ``trajectory`` Π over the episode;
+    each truncated at ``clip``."""
+    if kind not in _IS_KINDS:
+        raise InvalidArgumentError(f"kind must be one of {sorted(_IS_KINDS)}, got {kind!r}")
+    lp = as_float64(log_probs, "log_probs")
+    # Both arrays as [T, N] (a 1-D input is one environment), kept alive
+    # in local variables for the duration of the native call.
+    behavior = np.ascontiguousarray(as_float64(behavior_log_probs, "behavior_log_probs", lp.shape).reshape(
+        lp.shape if lp.ndim == 2 else (-1, 1)))
+    c = float(clip)
+    if not c > 0:
+        raise InvalidArgumentError(f"clip must be > 0, got {clip}")
+    lp2, te, tr, _, _, one = _prepare(lp, terminated, truncated, None, None, False)
+    out = np.empty(lp2.shape)
+    _lib.call("importance_weights", lp2.shape[0], lp2.shape[1], lp2.ctypes.data, behavior.ctypes.data,
+              te.ctypes.data, tr.ctypes.data, _IS_KINDS[kind], c, out.ctypes.data)
+    return out[:, 0] if one else out
+
+
+def clipped_surrogate(log_probs, old_log_probs, advantages, epsilon=0.2):
+    """PPO's clipped surrogate (Schulman et al. 2017, eq. 7). Returns a dict:
+    ``objectives`` min(ρÂ, clip(ρ, 1±ε)Â) per sample, ``weights`` w with
+    ∇L = w ∇log π (ρÂ where unclipped, else 0), ``objective`` (mean),
+    ``clip_fraction`` and ``approx_kl`` (k3). ``epsilon=inf`` gives the plain
+    importance-weighted surrogate ρÂ."""
+    lp = as_float64(log_probs, "log_probs", (None,))
+    old = as_float64(old_log_probs, "old_log_probs", lp.shape)
+    adv = as_float64(advantages, "advantages", lp.shape)
+    eps = float(epsilon)
+    objectives, weights, summary = np.empty(len(lp)), np.empty(len(lp)), np.empty(3)
+    _lib.call("clipped_surrogate", len(lp), lp.ctypes.data, old.ctypes.data, adv.ctypes.data, eps,
+              objectives.ctypes.data, weights.ctypes.data, summary.ctypes.data)
+    return {"objectives": objectives, "weights": weights, "objective": float(summary[0]),
+            "clip_fraction": float(summary[1]), "approx_kl": float(summary[2])}
+
+
+def kl_estimates(log_probs, old_log_probs):
+    """``(k1, k3)`` per-sample estimates of KL(π_old ‖ π) from actions drawn
+    by π_old: k1 = −log ρ, k3 = (ρ − 1) − log ρ."""
+    lp = as_float64(log_probs, "log_probs", (None,))
+    old = as_float64(old_log_probs, "old_log_probs", lp.shape)
+    k1, k3 = np.empty(len(lp)), np.empty(len(lp))
+    _lib.call("kl_estimates", len(lp), lp.ctypes.data, old.ctypes.data, k1.ctypes.data, k3.ctypes.data)
+    return k1, k3
+
+
+def optimal_baseline(scores, returns, episodes, per_trajectory=False):
+    """Kochenderfer's optimal per-parameter baseline (Alg. 11.6) and its
+    gradient. ``scores`` ``[M, P]`` (score vectors, γ^k-weighted when
+    discounting), ``returns`` ``[M]`` (reward-to-go), ``episodes`` ``[M]``
+    trajectory ids. ``per_trajectory=True`` averages per-trajectory ratios
+    (the book's code); otherwise the expectations are pooled. Returns
+    ``(baseline [P], gradient [P])`` with gradient (1/m) Σ_k ℓ(k)(G_k − b)."""
+    s = as_float64(scores, "scores", (None, None))
+    g = as_float64(returns, "returns", (s.shape[0],))
+    e = np.asarray(episodes)
+    if e.dtype.kind not in "iu" or e.shape != (s.shape[0],):
+        raise InvalidArgumentError(f"episodes must be {s.shape[0]} integer ids, got {e.dtype} {e.shape}")
+    _, ids = np.unique(e, return_inverse=True)
+    ids = np.ascontiguousarray(ids, np.int32)
+    m = int(ids.max()) + 1 if len(ids) else 0
+    b, grad = np.empty(s.shape[1]), np.empty(s.shape[1])
+    _lib.call("optimal_baseline", s.shape[0], s.shape[1], s.ctypes.data, g.ctypes.data, ids.ctypes.data, m,
+              int(bool(per_trajectory)), b.ctypes.data, grad.ctypes.data)
+    return b, grad

@@ -151,3 +151,90 @@ def test_on_a_real_rollout_with_truncations():
 def test_bad_input(call, words):
     with pytest.raises((ValueError, TypeError), match=words):
         call()
+
+
+def test_episode_weights():
+    r = [1.0, 1, 1, 2, 2]
+    te = [0, 0, 1, 0, 1]
+    tr = [0, 0, 0, 0, 0]
+    np.testing.assert_allclose(E.episode_returns(r, te, tr, 0.5), [1.75, 1.75, 1.75, 3, 3])
+    np.testing.assert_allclose(E.discounted_reward_to_go(r, te, tr, 0.5), [1.75, 0.75, 0.25, 3, 1])
+    # The gamma^k-weighted reward-to-go is the sum of absolutely discounted rewards from k on.
+    rng = np.random.default_rng(0)
+    rr, te2, tr2, _, _ = random_rollout(rng)
+    w = E.discounted_reward_to_go(rr, te2, tr2, 0.9)
+    for i in range(rr.shape[1]):
+        start = 0
+        for t in range(rr.shape[0]):
+            end = t
+            while end < rr.shape[0] - 1 and not (te2[end, i] or tr2[end, i]):
+                end += 1
+            expected = sum(0.9 ** (u - start) * rr[u, i] for u in range(t, end + 1))
+            assert w[t, i] == pytest.approx(expected, abs=1e-12)
+            if te2[t, i] or tr2[t, i]:
+                start = t + 1
+
+
+def test_time_step_baseline():
+    values = np.array([[1.0, 3.0], [2.0, 6.0], [5.0, 7.0]])
+    te = np.array([[0, 0], [1, 0], [0, 0]])
+    tr = np.zeros((3, 2), int)
+    # Episode indices: column 0: 0, 1, 0; column 1: 0, 1, 2.
+    b0 = (1 + 3 + 5) / 3
+    b1 = (2 + 6) / 2
+    np.testing.assert_allclose(E.time_step_baseline(values, te, tr), [[1 - b0, 3 - b0], [2 - b1, 6 - b1], [5 - b0, 0]])
+
+
+def test_importance_weights():
+    lp = np.log([[0.5], [0.25], [0.8], [0.5]])
+    blp = np.log([[0.25], [0.5], [0.4], [0.25]])  # ratios 2, 0.5, 2, 2
+    te = [[0], [1], [0], [0]]
+    tr = [[0], [0], [0], [0]]
+    np.testing.assert_allclose(E.importance_weights(lp, blp, te, tr, "per_step"), [[2], [0.5], [2], [2]])
+    np.testing.assert_allclose(E.importance_weights(lp, blp, te, tr, "per_decision"), [[2], [1], [2], [4]])
+    np.testing.assert_allclose(E.importance_weights(lp, blp, te, tr, "trajectory"), [[1], [1], [4], [4]])
+    np.testing.assert_allclose(E.importance_weights(lp, blp, te, tr, "per_decision", clip=3.0), [[2], [1], [2], [3]])
+    # With equal policies every weight is 1: per-decision IS reduces to on-policy reward-to-go.
+    np.testing.assert_allclose(E.importance_weights(lp[:, 0], lp[:, 0], np.ravel(te), np.ravel(tr)), np.ones(4))
+
+
+def test_clipped_surrogate_and_kl():
+    rng = np.random.default_rng(1)
+    old = rng.normal(size=500)
+    new = old + rng.normal(0, 0.3, 500)
+    adv = rng.normal(size=500)
+    out = E.clipped_surrogate(new, old, adv, 0.2)
+    rho = np.exp(new - old)
+    expected = np.minimum(rho * adv, np.clip(rho, 0.8, 1.2) * adv)
+    np.testing.assert_allclose(out["objectives"], expected, rtol=1e-12)
+    assert out["objective"] == pytest.approx(expected.mean())
+    assert out["clip_fraction"] == pytest.approx(np.mean(np.abs(rho - 1) > 0.2))
+    # The weights are d L / d log pi: check by finite differences.
+    h = 1e-6
+    numeric = (E.clipped_surrogate(new + h, old, adv, 0.2)["objectives"]
+               - E.clipped_surrogate(new - h, old, adv, 0.2)["objectives"]) / (2 * h)
+    near_kink = np.abs(np.abs(rho - 1) - 0.2) < 1e-4
+    np.testing.assert_allclose(out["weights"][~near_kink], numeric[~near_kink], rtol=1e-5, atol=1e-7)
+    plain = E.clipped_surrogate(new, old, adv, np.inf)
+    np.testing.assert_allclose(plain["objectives"], rho * adv)
+    k1, k3 = E.kl_estimates(new, old)
+    np.testing.assert_allclose(k1, old - new)
+    np.testing.assert_allclose(k3, (rho - 1) - (new - old))
+    assert np.all(k3 >= 0) and out["approx_kl"] == pytest.approx(k3.mean())
+
+
+def test_optimal_baseline_forms():
+    rng = np.random.default_rng(2)
+    scores = rng.normal(size=(12, 3))
+    returns = rng.normal(size=12)
+    episodes = np.repeat([0, 1, 2], 4)
+    b, g = E.optimal_baseline(scores, returns, episodes)
+    l2 = scores ** 2
+    np.testing.assert_allclose(b, (l2 * returns[:, None]).sum(0) / l2.sum(0))
+    np.testing.assert_allclose(g, (scores * (returns[:, None] - b)).sum(0) / 3)
+    bt, gt = E.optimal_baseline(scores, returns, episodes, per_trajectory=True)
+    per = [(l2[episodes == e] * returns[episodes == e, None]).sum(0) / l2[episodes == e].sum(0) for e in range(3)]
+    np.testing.assert_allclose(bt, np.mean(per, axis=0))
+    np.testing.assert_allclose(gt, (scores * (returns[:, None] - bt)).sum(0) / 3)
+    with pytest.raises(ValueError):
+        E.optimal_baseline(scores, returns, episodes[:5])
