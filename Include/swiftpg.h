@@ -641,6 +641,27 @@ int32_t swiftpg_optimal_baseline(int64_t steps, int64_t num_params,
                                  double *gradient_out);
 
 /* ---------------------------------------------------------------------------
+ * Exact policy evaluation and gradients of finite MDPs
+ * ------------------------------------------------------------------------- */
+
+/* For a tabular environment (swiftpg_env_tabular_sizes succeeds) and a
+ * discrete policy with as many actions, computes exactly: the objective J
+ * (discounted: E sum_t gamma^t r_t; finite horizon H: E sum_{t<H} gamma^t
+ * r_t), V [S], Q [S, A], A = Q - V [S, A] (t = 0 for finite horizons), the
+ * discounted state visitation d(s) = sum_t gamma^t Pr(s_t = s) [S], and the
+ * policy gradient dJ/dtheta [num_params] by the policy gradient theorem.
+ * state_observations [S, observation_size]: what the policy sees in each
+ * state; NULL means the environment's one-hot observations (error for other
+ * environments, e.g. ShortCorridor-v0, whose observation is aliased). Any
+ * output may be NULL. NUMERICAL if I - gamma P_pi is singular (with gamma = 1
+ * the policy never ends an episode). */
+int32_t swiftpg_exact_solve(uint64_t env, uint64_t policy,
+                            const double *state_observations,
+                            double *objective_out, double *values_out,
+                            double *action_values_out, double *advantages_out,
+                            double *visitation_out, double *gradient_out);
+
+/* ---------------------------------------------------------------------------
  * Value functions (critics): V(s) for a batch of observations
  * ------------------------------------------------------------------------- */
 
