@@ -640,6 +640,26 @@ int32_t swiftpg_optimal_baseline(int64_t steps, int64_t num_params,
                                  int32_t per_trajectory, double *baseline_out,
                                  double *gradient_out);
 
+/* Zeroth-order gradient estimates (Kochenderfer Alg. 11.2, 11.3).
+ * Finite differences: gradient_out[i] = (plus[i] - base) / delta, or with
+ * minus != NULL the central (plus[i] - minus[i]) / (2 delta); plus, minus,
+ * gradient_out: [num_params] utilities U(theta +- delta e_i). */
+int32_t swiftpg_finite_difference_gradient(int64_t num_params, double base,
+                                           const double *plus,
+                                           const double *minus, double delta,
+                                           double *gradient_out);
+
+/* Regression gradient: the least-squares (rows >= columns) or minimum-norm
+ * (rows < columns) solution g = pinv(D) dU of D g = dU, with perturbations
+ * D: [num_perturbations, num_params] row-major and changes dU:
+ * [num_perturbations] (U(theta + D_j) - U(theta)). gradient_out:
+ * [num_params]. SWIFTPG_ERR_INVALID_ARGUMENT if D is rank deficient. */
+int32_t swiftpg_regression_gradient(int64_t num_perturbations,
+                                    int64_t num_params,
+                                    const double *perturbations,
+                                    const double *changes,
+                                    double *gradient_out);
+
 /* ---------------------------------------------------------------------------
  * Exact policy evaluation and gradients of finite MDPs
  * ------------------------------------------------------------------------- */

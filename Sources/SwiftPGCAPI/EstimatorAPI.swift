@@ -272,3 +272,47 @@ public func swiftpg_optimal_baseline(
       trajectories: Int(num_trajectories), perTrajectory: per_trajectory == 1, baseline: b, gradient: g)
   }
 }
+
+@c @implementation
+public func swiftpg_finite_difference_gradient(
+  _ num_params: Int64, _ base: Double, _ plus: UnsafePointer<Double>?, _ minus: UnsafePointer<Double>?,
+  _ delta: Double, _ gradient_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let g = try need(gradient_out, "gradient_out")
+    try require(num_params >= 1 && num_params <= 1 << 24, "num_params must be in [1, 2^24], got \(num_params)")
+    let p = Int(num_params)
+    try require(delta > 0 && delta.isFinite, "delta must be a positive finite number, got \(delta)")
+    try require(base.isFinite, "base utility is \(base); it must be finite", code: .notFinite)
+    let up = try need(plus, "plus")
+    try requireFinite(up, p, "plus")
+    var down: UnsafePointer<Double>? = nil
+    if let minus {
+      let m = try need(minus, "minus")
+      try requireFinite(m, p, "minus")
+      down = m
+    }
+    finiteDifferenceGradient(base: base, plus: up, minus: down, count: p, delta: delta, into: g)
+  }
+}
+
+@c @implementation
+public func swiftpg_regression_gradient(
+  _ num_perturbations: Int64, _ num_params: Int64, _ perturbations: UnsafePointer<Double>?,
+  _ changes: UnsafePointer<Double>?, _ gradient_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let g = try need(gradient_out, "gradient_out")
+    try require(num_params >= 1 && num_params <= 1 << 12, "num_params must be in [1, 4096], got \(num_params)")
+    try require(
+      num_perturbations >= 1 && num_perturbations <= 1 << 16,
+      "num_perturbations must be in [1, 65536], got \(num_perturbations)")
+    let rows = Int(num_perturbations)
+    let cols = Int(num_params)
+    let d = try need(perturbations, "perturbations")
+    let du = try need(changes, "changes")
+    try requireFinite(d, rows * cols, "perturbations", width: cols)
+    try requireFinite(du, rows, "changes")
+    try regressionGradient(perturbations: d, changes: du, rows: rows, columns: cols, into: g)
+  }
+}

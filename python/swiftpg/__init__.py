@@ -33,7 +33,7 @@ from ._lib import (
 )
 from . import envs
 from .envs import SwiftEnv, VectorEnv, env_ids, make, make_vec
-from . import algorithms, estimators, exact, policies, randomization  # noqa: E402
+from . import algorithms, estimators, exact, lab, policies, randomization  # noqa: E402
 from .envs import _register_with_gymnasium
 
 __version__ = "0.1.0"
@@ -43,7 +43,7 @@ _register_with_gymnasium()
 
 __all__ = [
     "make", "make_vec", "env_ids", "VectorEnv", "SwiftEnv", "envs", "policies", "algorithms", "randomization",
-    "estimators", "exact",
+    "estimators", "exact", "lab",
     "live_handles",
     "SwiftPGError", "InvalidArgumentError", "UnknownEnvironmentError", "NotFiniteError", "DTypeError",
     "BadHandleError", "ClosedError", "BusyError", "NumericalError", "InternalError", "LIBRARY_PATH",

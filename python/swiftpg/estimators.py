@@ -26,7 +26,8 @@ from ._lib import InvalidArgumentError
 
 __all__ = ["discounted_returns", "td_errors", "gae", "lambda_returns", "n_step_returns", "n_step_advantages",
            "episode_returns", "discounted_reward_to_go", "time_step_baseline", "importance_weights",
-           "clipped_surrogate", "kl_estimates", "optimal_baseline"]
+           "clipped_surrogate", "kl_estimates", "optimal_baseline", "score_gradient",
+           "finite_difference_gradient", "regression_gradient"]
 
 
 def _number(value, name, low=0.0, high=1.0) -> float:
@@ -217,3 +218,39 @@ def optimal_baseline(scores, returns, episodes, per_trajectory=False):
     _lib.call("optimal_baseline", s.shape[0], s.shape[1], s.ctypes.data, g.ctypes.data, ids.ctypes.data, m,
               int(bool(per_trajectory)), b.ctypes.data, grad.ctypes.data)
     return b, grad
+
+
+def score_gradient(policy, observations, actions, weights, num_episodes=1):
+    """The score-function (likelihood-ratio) gradient estimate
+    ĝ = (1/N) Σ_i Σ_t Ψ_it ∇θ log π(a_it|s_it) for any per-step weights Ψ
+    (returns, reward-to-go, advantages, surrogate weights, ...): rows of
+    ``observations``/``actions``/``weights`` are the steps of N =
+    ``num_episodes`` episodes (flatten [T, N] arrays and drop padding first)."""
+    n = int(num_episodes)
+    if n < 1:
+        raise InvalidArgumentError(f"num_episodes must be >= 1, got {num_episodes}")
+    return policy.score_gradient(observations, actions, weights) / n
+
+
+def finite_difference_gradient(base, plus, delta, minus=None):
+    """Kochenderfer Alg. 11.2: ``(plus[i] − base)/delta`` per parameter, or
+    the central ``(plus[i] − minus[i])/(2·delta)`` when ``minus`` is given;
+    ``plus``/``minus`` are utilities U(θ ± δ e_i) ``[P]``, ``base`` U(θ)."""
+    up = as_float64(plus, "plus", (None,))
+    down = None if minus is None else as_float64(minus, "minus", up.shape)
+    d = float(delta)
+    out = np.empty(len(up))
+    _lib.call("finite_difference_gradient", len(up), float(base), up.ctypes.data,
+              None if down is None else down.ctypes.data, d, out.ctypes.data)
+    return out
+
+
+def regression_gradient(perturbations, changes):
+    """Kochenderfer Alg. 11.3: g = pinv(ΔΘ) ΔU for perturbations ΔΘ
+    ``[n, P]`` and utility changes ΔU ``[n]`` (least squares when n ≥ P,
+    minimum norm when n < P); rank-deficient ΔΘ is an error."""
+    d = as_float64(perturbations, "perturbations", (None, None))
+    du = as_float64(changes, "changes", (d.shape[0],))
+    out = np.empty(d.shape[1])
+    _lib.call("regression_gradient", d.shape[0], d.shape[1], d.ctypes.data, du.ctypes.data, out.ctypes.data)
+    return out

@@ -1,0 +1,654 @@
+"""The estimator lab: how biased and how noisy is each policy-gradient
+estimator, measured against the exact gradient.
+
+A *problem* (:func:`tabular`, :func:`gridworld`, :func:`short_corridor`,
+:func:`bandit`, :func:`two_action`, :func:`simple_regulator`) knows how to
+make batched environments and how to compute the exact objective J(θ) and
+gradient ∇J(θ) of a policy on it. :func:`run` draws ``estimates`` (K)
+independent gradient estimates of every :class:`Estimator` from batches of
+``episodes`` (m) whole episodes each, and reports per estimator the mean,
+bias vector and its norm, per-component z-scores of the bias, the total
+variance (trace of the covariance of one estimate), the MSE, the cosine
+similarity with the exact gradient and the cost (environment steps, seconds).
+
+Example (the variance story of the lectures)::
+
+    import swiftpg
+    from swiftpg import lab
+    problem = lab.short_corridor()
+    policy = swiftpg.policies.SoftmaxPolicy(1, 2, hidden_sizes=(), head_gain=0.0)
+    report = lab.run(problem, policy, [
+        lab.Estimator("full_return"),
+        lab.Estimator("reward_to_go"),
+        lab.Estimator("reward_to_go", baseline="mean"),
+        lab.Estimator("reward_to_go", baseline="optimal"),
+        lab.Estimator("value", lam=0.0),          # fitted-critic actor-critic
+    ], episodes=10, estimates=500, seed=0)
+    print(report)
+
+How the estimators are formed (k: index of the step in its episode; G_k the
+discounted reward-to-go Σ_j γ^j r_{k+j}; R(τ) = G_0; ℓ_k = γ^k ∇log π(a_k|s_k)):
+
+* ``full_return`` — (1/m) Σ_i R(τ_i) Σ_k ∇log π (Kochenderfer Alg. 11.4).
+* ``reward_to_go`` — (1/m) Σ_i Σ_k ℓ_k G_k (Alg. 11.5; with
+  ``drop_discount=True`` the γ^k factor is omitted, as most implementations
+  do, which biases the discounted gradient).
+* baselines for both: ``"mean"`` (of R(τ), or of G over all steps),
+  ``"time_step_mean"`` (of G_k over the episodes alive at step k) and
+  ``"optimal"`` (per parameter: E[ℓ² G]/E[ℓ²], Alg. 11.6 with pooled
+  expectations; for ``full_return`` with ℓ the trajectory score). Every
+  baseline for episode i is computed from the *other* m − 1 episodes of its
+  batch (leave-one-out), which keeps the estimators exactly unbiased — a
+  baseline from the same batch including episode i shrinks the estimate by
+  (1 − 1/m).
+* ``value`` — (1/m) Σ_i Σ_k ℓ_k Â_k with Â the GAE(γ, λ) advantage of a critic
+  V̂ (``lam=1``: reward-to-go minus a learned-state-value baseline, unbiased;
+  ``lam=0``: the TD(0) actor-critic, biased unless V̂ = V^π). The critic is
+  fitted once per estimator from ``critic_episodes`` independent episodes
+  (every-visit Monte-Carlo averages per state; unvisited states 0) and then
+  held fixed, or is the exact V^π (``critic="exact"``).
+* ``finite_difference`` — Alg. 11.2: (U(θ + δe_j) − U(θ))/δ per component
+  (``central=True``: (U(θ + δe_j) − U(θ − δe_j))/2δ), each U a mean over m
+  episodes; cost (P + 1)·m episodes per estimate.
+* ``regression`` — Alg. 11.3: ``directions`` random perturbations of length
+  δ, ∇ = pinv(ΔΘ) ΔU; cost (directions + 1)·m episodes per estimate.
+
+The likelihood-ratio estimators of one :func:`run` share the same K·m
+episodes (common random numbers, which makes their comparison sharper);
+zeroth-order estimators collect their own.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import estimators as est
+from . import exact as _exact
+from .envs import VectorEnv, bandit as _bandit_env, gridworld as _gridworld_env, make_vec, tabular as _tabular_env
+from ._lib import InvalidArgumentError
+from ._arrays import DTypeError
+from .policies import GaussianPolicy, Policy, _Categorical
+
+__all__ = ["Estimator", "Problem", "Report", "run", "tabular", "gridworld", "short_corridor", "bandit",
+           "two_action", "simple_regulator", "collect"]
+
+
+# ----------------------------------------------------------------------------------------------- problems
+
+class Problem:
+    """A problem with an exact gradient. ``make_env(num_envs, seed)`` builds
+    a batched environment, ``exact(policy)`` returns a dict with at least
+    ``objective`` and ``gradient``; ``gamma`` is the objective's discount.
+    Finite problems also define ``num_states`` and ``state_index``."""
+
+    name = "problem"
+    gamma = 1.0
+    num_states: int | None = None
+
+    def make_env(self, num_envs: int, seed: int) -> VectorEnv:
+        raise NotImplementedError
+
+    def exact(self, policy: Policy) -> dict:
+        raise NotImplementedError
+
+    def state_index(self, env: VectorEnv, obs: np.ndarray) -> np.ndarray | None:
+        """Index of each instance's current state (finite problems) or None."""
+        return None
+
+    def final_state_index(self, final_obs: np.ndarray) -> np.ndarray | None:
+        """Index of the state in a final observation (None if unknowable)."""
+        return None
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class _Tabular(Problem):
+    def __init__(self, factory, name: str, observations=None):
+        self._factory = factory
+        self.name = name
+        probe = factory(1, 0)
+        try:
+            model = probe.tabular_model()
+        finally:
+            probe.close()
+        self.model = model
+        self.num_states = model["P"].shape[0]
+        self.gamma = 1.0 if model["horizon"] else model["gamma"]
+        self._observations = observations
+
+    def make_env(self, num_envs, seed):
+        return self._factory(num_envs, seed)
+
+    def exact(self, policy):
+        with self._factory(1, 0) as env:
+            return _exact.solve(env, policy, self._observations)
+
+    def state_index(self, env, obs):
+        return np.argmax(obs, axis=1)
+
+    def final_state_index(self, final_obs):
+        return np.argmax(final_obs, axis=1)
+
+
+def tabular(transitions, rewards, initial, **kwargs) -> Problem:
+    """A finite MDP from arrays (arguments of :func:`swiftpg.envs.tabular`)."""
+    kwargs.pop("num_envs", None)
+    kwargs.pop("seed", None)
+    return _Tabular(lambda n, s: _tabular_env(transitions, rewards, initial, num_envs=n, seed=s, **kwargs),
+                    "TabularMDP")
+
+
+def gridworld(*args, **kwargs) -> Problem:
+    """A gridworld (arguments of :func:`swiftpg.envs.gridworld`)."""
+    return _Tabular(lambda n, s: _gridworld_env(*args, num_envs=n, seed=s, **kwargs), "GridWorld")
+
+
+class _ShortCorridor(_Tabular):
+    def state_index(self, env, obs):
+        return env.get_state()[:, 0].astype(np.int64)
+
+    def final_state_index(self, final_obs):
+        return None  # aliased observations; the goal (the usual end) has value 0 anyway
+
+
+def short_corridor(max_episode_steps: int = 1000) -> Problem:
+    """Sutton & Barto's Example 13.1 (γ = 1, −1 per step). The policy sees the
+    constant observation [1.0] in every state."""
+    def factory(n, s):
+        env = make_vec("ShortCorridor-v0", n, seed=s)
+        env.set_parameter("max_episode_steps", max_episode_steps)
+        return env
+    return _ShortCorridor(factory, "ShortCorridor", observations=np.ones((4, 1)))
+
+
+class _OneState(Problem):
+    """Episodes of H independent decisions from one state with expected
+    reward per action ``means``: J = H Σ_a π(a) μ_a, ∇J = H Σ_a μ_a π(a) ∇log π(a)."""
+
+    num_states = 1
+
+    def __init__(self, factory, means, horizon, name):
+        self._factory, self.means, self.horizon, self.name = factory, np.asarray(means, float), int(horizon), name
+
+    def make_env(self, num_envs, seed):
+        return self._factory(num_envs, seed)
+
+    def exact(self, policy):
+        if not isinstance(policy, _Categorical):
+            raise DTypeError("the exact gradient of a one-state problem needs a discrete policy")
+        obs = np.ones((len(self.means), policy.observation_size))
+        probs = policy.probabilities(obs[:1])[0]
+        if len(probs) != len(self.means):
+            raise InvalidArgumentError(f"the policy has {len(probs)} actions, the problem {len(self.means)}")
+        scores = policy.score_vectors(obs, np.arange(len(self.means), dtype=np.int32))
+        gradient = self.horizon * (self.means * probs) @ scores
+        q = self.horizon * self.means
+        return {"objective": float(probs @ q), "gradient": gradient, "probabilities": probs,
+                "values": np.array([probs @ q]), "q": q[None, :]}
+
+    def state_index(self, env, obs):
+        return np.zeros(len(obs), dtype=np.int64)
+
+
+def bandit(means, stds=None, kind: str = "gaussian", horizon: int = 1) -> Problem:
+    """A multi-armed bandit (see :func:`swiftpg.envs.bandit`)."""
+    means = np.asarray(means, float)
+    return _OneState(lambda n, s: _bandit_env(means, stds, kind=kind, horizon=horizon, num_envs=n, seed=s),
+                     means, horizon, f"Bandit({kind}, {len(means)} arms)")
+
+
+def two_action(reward_left: float = 1.0, reward_right: float = 0.0, horizon: int = 1,
+               reward_std: float = 0.0) -> Problem:
+    """The two-action lecture example (use :class:`swiftpg.policies.ClampPolicy`
+    for π(L) = clamp(θ, 0, 1), or any two-action discrete policy)."""
+    def factory(n, s):
+        env = make_vec("TwoAction-v0", n, seed=s)
+        env.set_parameter("reward_left", reward_left)
+        env.set_parameter("reward_right", reward_right)
+        env.set_parameter("reward_std", reward_std)
+        env.set_parameter("max_episode_steps", horizon)
+        return env
+    return _OneState(factory, [reward_left, reward_right], horizon, "TwoAction")
+
+
+class _SimpleRegulator(Problem):
+    """Kochenderfer's simple regulator with a linear Gaussian policy
+    a ~ N(w s + b, σ²), σ = exp(log σ). With c = 1 + w, the moments of the
+    state follow μ' = cμ + b, m' = c²m + 2cbμ + b² + σ² + q² (q the
+    transition std), so J = −Σ_{k<d} γ^k m_k exactly — up to the ±10
+    truncation of the transition, whose effect is negligible for sensible
+    policies. The gradient is propagated alongside in forward mode."""
+
+    name = "SimpleRegulator"
+
+    def __init__(self, depth, gamma, initial_mean, initial_std, transition_std):
+        self.depth, self.gamma = int(depth), float(gamma)
+        self.initial_mean, self.initial_std, self.transition_std = initial_mean, initial_std, transition_std
+
+    def make_env(self, num_envs, seed):
+        env = make_vec("SimpleRegulator-v0", num_envs, seed=seed)
+        for k, v in (("gamma", self.gamma), ("initial_mean", self.initial_mean), ("initial_std", self.initial_std),
+                     ("transition_std", self.transition_std), ("max_episode_steps", self.depth)):
+            env.set_parameter(k, v)
+        return env
+
+    def exact(self, policy):
+        if not (isinstance(policy, GaussianPolicy) and policy.num_params == 3 and policy.observation_size == 1):
+            raise DTypeError("the simple regulator's exact gradient needs GaussianPolicy(1, 1, hidden_sizes=()) "
+                             "(parameters w, b, log σ)")
+        w, b, log_std = policy.params
+        var = math.exp(2 * log_std)
+        c = 1.0 + w
+        mu, m = self.initial_mean, self.initial_mean ** 2 + self.initial_std ** 2
+        dmu, dm = np.zeros(3), np.zeros(3)        # derivatives w.r.t. (w, b, log σ)
+        dc, db, dvar = np.array([1.0, 0, 0]), np.array([0, 1.0, 0]), np.array([0, 0, 2 * var])
+        objective, gradient = 0.0, np.zeros(3)
+        for k in range(self.depth):
+            objective -= self.gamma ** k * m
+            gradient -= self.gamma ** k * dm
+            new_mu, new_dmu = c * mu + b, dc * mu + c * dmu + db
+            new_m = c * c * m + 2 * c * b * mu + b * b + var + self.transition_std ** 2
+            new_dm = (2 * c * m * dc + c * c * dm + 2 * (dc * b * mu + c * db * mu + c * b * dmu) + 2 * b * db
+                      + dvar)
+            mu, dmu, m, dm = new_mu, new_dmu, new_m, new_dm
+        return {"objective": objective, "gradient": gradient}
+
+
+def simple_regulator(depth: int = 10, gamma: float = 1.0, initial_mean: float = 0.3, initial_std: float = 0.1,
+                     transition_std: float = 0.1) -> Problem:
+    """The simple regulator (REFERENCE.md §2) with depth d and discount γ."""
+    return _SimpleRegulator(depth, gamma, initial_mean, initial_std, transition_std)
+
+
+# ------------------------------------------------------------------------------------------------ rollouts
+
+@dataclass
+class Batch:
+    """Whole episodes, one per column, time-major and padded: ``mask[t, i]``
+    marks real steps; padded steps have reward 0 and ``terminated`` set (so
+    every estimator sees them as empty episodes)."""
+    observations: np.ndarray
+    actions: np.ndarray
+    rewards: np.ndarray
+    terminated: np.ndarray
+    truncated: np.ndarray
+    mask: np.ndarray
+    states: np.ndarray | None
+    final_states: np.ndarray | None
+    env_steps: int
+
+
+def collect(problem: Problem, policy: Policy, num_episodes: int, seed: int, states: bool = False) -> Batch:
+    """Runs ``num_episodes`` episodes in parallel (one per instance, first
+    episode only) and returns them as a :class:`Batch`."""
+    env = problem.make_env(num_episodes, seed)
+    try:
+        policy.seed(seed)
+        obs, _ = env.reset(seed=seed)
+        n = num_episodes
+        alive = np.ones(n, bool)
+        rows = {k: [] for k in ("obs", "act", "rew", "term", "trunc", "mask", "state", "final")}
+        for _ in range(env.max_episode_steps):
+            if not alive.any():
+                break
+            if states:
+                rows["state"].append(problem.state_index(env, obs))
+            actions = policy.sample(obs)
+            rows["obs"].append(obs)
+            rows["act"].append(actions)
+            obs, r, te, tr, info = env.step(actions)
+            rows["rew"].append(np.where(alive, r, 0.0))
+            rows["term"].append(te | ~alive)
+            rows["trunc"].append(tr & alive & ~te)
+            rows["mask"].append(alive.copy())
+            if states:
+                final = np.zeros(n, np.int64) - 1
+                ended = (te | tr) & alive
+                if ended.any() and "final_obs" in info:
+                    idx = problem.final_state_index(np.asarray(info["final_obs"])[ended].reshape(ended.sum(), -1))
+                    if idx is not None:
+                        final[ended] = idx
+                rows["final"].append(final)
+            alive &= ~(te | tr)
+        mask = np.array(rows["mask"])
+        return Batch(np.array(rows["obs"]), np.array(rows["act"]), np.array(rows["rew"], float),
+                     np.array(rows["term"]), np.array(rows["trunc"]), mask,
+                     np.array(rows["state"]) if states else None, np.array(rows["final"]) if states else None,
+                     int(mask.sum()))
+    finally:
+        env.close()
+
+
+def _utility(problem, policy, params, groups, m, seed):
+    """Mean discounted return per group of m episodes at ``params``."""
+    saved = policy.params
+    try:
+        policy.params = params
+        batch = collect(problem, policy, groups * m, seed)
+    finally:
+        policy.params = saved
+    returns = est.episode_returns(batch.rewards, batch.terminated, batch.truncated, problem.gamma)[0]
+    return returns.reshape(groups, m).mean(axis=1), batch.env_steps
+
+
+# --------------------------------------------------------------------------------------------- estimators
+
+_KINDS = ("full_return", "reward_to_go", "value", "finite_difference", "regression")
+_BASELINES = (None, "mean", "time_step_mean", "optimal")
+
+
+@dataclass
+class Estimator:
+    """One estimator configuration (see the module documentation)."""
+    kind: str
+    baseline: str | None = None
+    drop_discount: bool = False
+    lam: float = 1.0
+    critic: str = "fitted"
+    critic_episodes: int = 50
+    delta: float = 0.1
+    central: bool = False
+    directions: int | None = None
+    name: str | None = None
+
+    def __post_init__(self):
+        if self.kind not in _KINDS:
+            raise InvalidArgumentError(f"kind must be one of {_KINDS}, got {self.kind!r}")
+        if self.baseline not in _BASELINES:
+            raise InvalidArgumentError(f"baseline must be one of {_BASELINES}, got {self.baseline!r}")
+        if self.baseline is not None and self.kind not in ("full_return", "reward_to_go"):
+            raise InvalidArgumentError(f"a baseline applies to full_return and reward_to_go, not {self.kind}")
+        if self.baseline == "time_step_mean" and self.kind != "reward_to_go":
+            raise InvalidArgumentError("the time_step_mean baseline applies to reward_to_go")
+        if not 0.0 <= self.lam <= 1.0:
+            raise InvalidArgumentError(f"lam must be in [0, 1], got {self.lam}")
+        if self.critic not in ("fitted", "exact"):
+            raise InvalidArgumentError(f"critic must be 'fitted' or 'exact', got {self.critic!r}")
+        if self.critic_episodes < 1:
+            raise InvalidArgumentError(f"critic_episodes must be >= 1, got {self.critic_episodes}")
+        if not (self.delta > 0 and math.isfinite(self.delta)):
+            raise InvalidArgumentError(f"delta must be a positive number, got {self.delta}")
+        if self.directions is not None and self.directions < 1:
+            raise InvalidArgumentError(f"directions must be >= 1, got {self.directions}")
+        if self.name is None:
+            parts = [self.kind]
+            if self.baseline:
+                parts.append(f"{self.baseline} baseline")
+            if self.kind == "value":
+                parts.append(f"{self.critic} critic, λ={self.lam:g}")
+            if self.drop_discount:
+                parts.append("no γ^k")
+            if self.kind in ("finite_difference", "regression"):
+                parts.append(f"δ={self.delta:g}")
+            self.name = " + ".join(parts[:1] + [", ".join(parts[1:])] if len(parts) > 1 else parts)
+
+
+def _loo(total, own, count_total, count_own):
+    """Leave-one-out ratio (total − own)/(count_total − count_own), 0 where empty."""
+    den = count_total - count_own
+    return np.divide(total - own, den, out=np.zeros(np.broadcast(total - own, den).shape), where=den > 0)
+
+
+class _Samples:
+    """The shared likelihood-ratio data of one run, flattened to real steps."""
+
+    def __init__(self, problem, policy, batch, K, m):
+        self.K, self.m, self.gamma = K, m, problem.gamma
+        self.batch = batch
+        T, n = batch.mask.shape
+        t_idx, col = np.nonzero(batch.mask)
+        self.t, self.col = t_idx, col
+        obs = batch.observations[t_idx, col]
+        acts = batch.actions[t_idx, col]
+        self.scores = policy.score_vectors(obs, acts)
+        self.P = self.scores.shape[1]
+        self.discount = problem.gamma ** t_idx.astype(float)
+        go = est.discounted_returns(batch.rewards, batch.terminated, batch.truncated, problem.gamma)
+        self.reward_to_go = go[t_idx, col]
+        self.episode_return = go[0]                           # R(τ_i), [n]
+        self.n = n
+
+    def per_episode(self, values):
+        """Σ over the steps of each episode: [n, ...]."""
+        out = np.zeros((self.n,) + values.shape[1:])
+        np.add.at(out, self.col, values)
+        return out
+
+    def grouped(self, per_episode):
+        """Mean over the m episodes of each batch: [K, ...]."""
+        return per_episode.reshape((self.K, self.m) + per_episode.shape[1:]).mean(axis=1)
+
+    def group_total(self, per_episode):
+        """Batch totals broadcast back to episodes: [n, ...]."""
+        g = per_episode.reshape((self.K, self.m) + per_episode.shape[1:]).sum(axis=1, keepdims=True)
+        return np.broadcast_to(g, (self.K, self.m) + per_episode.shape[1:]).reshape(per_episode.shape)
+
+
+def _likelihood_ratio(s: _Samples, e: Estimator, critic_values) -> np.ndarray:
+    ones = np.ones(s.n)
+    if e.kind == "full_return":
+        L = s.per_episode(s.scores)                           # trajectory scores
+        R = s.episode_return
+        if e.baseline is None:
+            b = np.zeros((s.n, 1))
+        elif e.baseline == "mean":
+            b = _loo(s.group_total(R), R, s.group_total(ones), ones)[:, None]
+        else:                                                 # optimal, per parameter
+            L2 = L * L
+            b = _loo(s.group_total(L2 * R[:, None]), L2 * R[:, None], s.group_total(L2), L2)
+        return s.grouped(L * (R[:, None] - b))
+    disc = np.ones_like(s.discount) if e.drop_discount else s.discount
+    ell = s.scores * disc[:, None]
+    if e.kind == "value":
+        adv = _gae(s, critic_values, e.lam)
+        return s.grouped(s.per_episode(ell * adv[:, None]))
+    G = s.reward_to_go
+    C = s.per_episode(ell * G[:, None])
+    if e.baseline is None:
+        return s.grouped(C)
+    D = s.per_episode(ell)
+    if e.baseline == "mean":
+        own_sum, own_cnt = s.per_episode(G), s.per_episode(np.ones_like(G))
+        b = _loo(s.group_total(own_sum), own_sum, s.group_total(own_cnt), own_cnt)[:, None]
+        return s.grouped(C - b * D)
+    if e.baseline == "time_step_mean":
+        T = s.batch.mask.shape[0]
+        key = s.t * s.K + s.col // s.m                        # (time step, batch)
+        sums = np.bincount(key, weights=G, minlength=T * s.K)
+        cnts = np.bincount(key, minlength=T * s.K).astype(float)
+        b = _loo(sums[key], G, cnts[key], 1.0)
+        return s.grouped(s.per_episode(ell * (G - b)[:, None]))
+    A = s.per_episode(ell * ell * G[:, None])               # optimal, per parameter
+    B = s.per_episode(ell * ell)
+    b = _loo(s.group_total(A), A, s.group_total(B), B)
+    return s.grouped(C - b * D)
+
+
+def _gae(s: _Samples, V, lam):
+    batch = s.batch
+    T, n = batch.mask.shape
+    values = np.zeros((T + 1, n))
+    values[:T] = np.where(batch.mask, V[np.maximum(batch.states, 0)], 0.0)
+    final = np.where(batch.final_states >= 0, V[np.maximum(batch.final_states, 0)], 0.0)
+    adv = est.gae(batch.rewards, batch.terminated, batch.truncated, values, s.gamma, lam, final_values=final)
+    return adv[s.t, s.col]
+
+
+def _fit_critic(problem, policy, e: Estimator, seed) -> tuple[np.ndarray, int]:
+    """Every-visit Monte-Carlo state values from independent episodes."""
+    batch = collect(problem, policy, e.critic_episodes, seed, states=True)
+    go = est.discounted_returns(batch.rewards, batch.terminated, batch.truncated, problem.gamma)
+    S = problem.num_states
+    idx = batch.states[batch.mask]
+    sums = np.bincount(idx, weights=go[batch.mask], minlength=S)
+    counts = np.bincount(idx, minlength=S)
+    return np.divide(sums, counts, out=np.zeros(S), where=counts > 0), batch.env_steps
+
+
+def _zeroth_order(problem, policy, e: Estimator, K, m, seed) -> tuple[np.ndarray, int]:
+    theta = policy.params
+    P = len(theta)
+    steps = 0
+    if e.kind == "finite_difference":
+        base, n0 = _utility(problem, policy, theta, K, m, seed)
+        steps += n0
+        plus, minus = np.empty((K, P)), np.empty((K, P))
+        for j in range(P):
+            step = np.zeros(P)
+            step[j] = e.delta
+            plus[:, j], n1 = _utility(problem, policy, theta + step, K, m, seed + 1 + j)
+            steps += n1
+            if e.central:
+                minus[:, j], n2 = _utility(problem, policy, theta - step, K, m, seed + 1 + P + j)
+                steps += n2
+        grads = np.array([est.finite_difference_gradient(base[k], plus[k], e.delta,
+                                                         minus[k] if e.central else None) for k in range(K)])
+        return grads, steps
+    n_dirs = e.directions or 2 * P
+    rng = np.random.default_rng(seed)
+    grads = np.empty((K, P))
+    base, n0 = _utility(problem, policy, theta, K, m, seed)
+    steps += n0
+    for k in range(K):
+        dirs = rng.standard_normal((n_dirs, P))
+        dirs *= e.delta / np.linalg.norm(dirs, axis=1, keepdims=True)
+        du = np.empty(n_dirs)
+        for j in range(n_dirs):
+            u, nj = _utility(problem, policy, theta + dirs[j], 1, m, seed + 1 + k * n_dirs + j)
+            du[j] = u[0] - base[k]
+            steps += nj
+        grads[k] = est.regression_gradient(dirs, du)
+    return grads, steps
+
+
+# ------------------------------------------------------------------------------------------------- report
+
+@dataclass
+class Report:
+    """The lab's result: ``rows`` (one dict per estimator), the exact
+    objective and gradient, and the run's settings. ``str(report)`` is a
+    table; :meth:`plot` draws bias and spread."""
+    rows: list
+    exact_objective: float
+    exact_gradient: np.ndarray
+    problem: str
+    episodes: int
+    estimates: int
+    seed: int
+    samples: dict = field(default_factory=dict, repr=False)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __getitem__(self, name):
+        for row in self.rows:
+            if row["name"] == name:
+                return row
+        raise KeyError(name)
+
+    def __str__(self) -> str:
+        head = (f"{self.problem}: J = {self.exact_objective:.6g}, |∇J| = {np.linalg.norm(self.exact_gradient):.4g}; "
+                f"K = {self.estimates} estimates from m = {self.episodes} episodes each (seed {self.seed})")
+        cols = ["name", "bias_norm", "max_abs_z", "total_variance", "mse", "cosine", "env_steps", "seconds"]
+        width = max(len(r["name"]) for r in self.rows) if self.rows else 4
+        lines = [head, f"{'estimator':<{width}}  {'|bias|':>9} {'max|z|':>7} {'tr Cov':>10} {'MSE':>10} "
+                       f"{'cos':>6} {'steps':>9} {'s':>6}"]
+        for r in self.rows:
+            lines.append(f"{r['name']:<{width}}  {r['bias_norm']:9.4g} {r['max_abs_z']:7.2f} "
+                         f"{r['total_variance']:10.4g} {r['mse']:10.4g} {r['cosine']:6.3f} {r['env_steps']:9d} "
+                         f"{r['seconds']:6.2f}")
+        return "\n".join(lines)
+
+    def plot(self, ax=None):
+        """Bar chart of total variance with |bias|² stacked (needs matplotlib)."""
+        import matplotlib.pyplot as plt
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(self.rows)))
+        names = [r["name"] for r in self.rows]
+        var = np.array([r["total_variance"] for r in self.rows])
+        bias2 = np.array([r["bias_norm"] ** 2 for r in self.rows])
+        y = np.arange(len(names))
+        ax.barh(y, var, label="total variance (tr Cov)")
+        ax.barh(y, bias2, left=var, label="|bias|²")
+        ax.set_yticks(y, names)
+        ax.set_xscale("log")
+        ax.invert_yaxis()
+        ax.set_xlabel(f"per-estimate MSE decomposition (m = {self.episodes} episodes)")
+        ax.legend()
+        return ax
+
+
+def _summary(name, grads, exact_gradient, env_steps, seconds) -> dict:
+    K = len(grads)
+    mean = grads.mean(axis=0)
+    cov_diag = grads.var(axis=0, ddof=1) if K > 1 else np.zeros_like(mean)
+    se = np.sqrt(cov_diag / K)
+    bias = mean - exact_gradient
+    z = np.divide(bias, se, out=np.zeros_like(bias), where=se > 0)
+    z[(se == 0) & (bias != 0)] = np.inf
+    norm_g = np.linalg.norm(exact_gradient)
+    cos = np.array([g @ exact_gradient / (np.linalg.norm(g) * norm_g) if np.linalg.norm(g) > 0 and norm_g > 0
+                    else 0.0 for g in grads])
+    return {"name": name, "mean": mean, "bias": bias, "bias_norm": float(np.linalg.norm(bias)),
+            "standard_error": se, "z": z, "max_abs_z": float(np.max(np.abs(z))) if len(z) else 0.0,
+            "total_variance": float(cov_diag.sum()),
+            "mse": float(np.mean(np.sum((grads - exact_gradient) ** 2, axis=1))),
+            "cosine": float(cos.mean()), "env_steps": int(env_steps), "seconds": float(seconds)}
+
+
+def run(problem: Problem, policy: Policy, estimators, episodes: int = 10, estimates: int = 200,
+        seed: int = 0, keep_samples: bool = False) -> Report:
+    """Draws ``estimates`` independent gradient estimates of each estimator
+    (strings are shorthand for ``Estimator(kind)``), each from ``episodes``
+    whole episodes, and compares them with ``problem.exact(policy)``.
+    The policy's parameters are left unchanged. ``keep_samples=True`` keeps
+    the K×P estimates per estimator in ``report.samples``."""
+    if not isinstance(problem, Problem):
+        raise DTypeError(f"problem must be a swiftpg.lab problem, got {type(problem).__name__}")
+    if not isinstance(policy, Policy):
+        raise DTypeError(f"policy must be a swiftpg policy, got {type(policy).__name__}")
+    specs = [Estimator(e) if isinstance(e, str) else e for e in estimators]
+    if not specs or not all(isinstance(e, Estimator) for e in specs):
+        raise InvalidArgumentError("estimators must be a non-empty list of Estimator or kind strings")
+    K, m = int(estimates), int(episodes)
+    if K < 2:
+        raise InvalidArgumentError(f"estimates must be >= 2, got {estimates}")
+    if m < 2:
+        raise InvalidArgumentError(f"episodes must be >= 2 (baselines leave one episode out), got {episodes}")
+    needs_states = any(e.kind == "value" for e in specs)
+    if needs_states and problem.num_states is None:
+        raise InvalidArgumentError(f"value-critic estimators need a finite problem, not {problem}")
+    exact = problem.exact(policy)
+    g_exact = np.asarray(exact["gradient"], float)
+    rows, samples, shared, shared_time = [], {}, None, 0.0
+    for i, e in enumerate(specs):
+        start = time.perf_counter()
+        steps = 0
+        if e.kind in ("finite_difference", "regression"):
+            grads, steps = _zeroth_order(problem, policy, e, K, m, seed + 7919 * (i + 1))
+        else:
+            if shared is None:
+                t0 = time.perf_counter()
+                batch = collect(problem, policy, K * m, seed, states=needs_states)
+                shared = _Samples(problem, policy, batch, K, m)
+                shared_time = time.perf_counter() - t0
+                start = time.perf_counter()
+            critic = None
+            if e.kind == "value":
+                if e.critic == "exact":
+                    critic = np.asarray(exact["values"], float)
+                else:
+                    critic, steps = _fit_critic(problem, policy, e, seed + 104729 * (i + 1))
+            grads = _likelihood_ratio(shared, e, critic)
+            steps += shared.batch.env_steps
+        seconds = time.perf_counter() - start + (shared_time if e.kind not in ("finite_difference", "regression")
+                                                 else 0.0)
+        rows.append(_summary(e.name, grads, g_exact, steps, seconds))
+        if keep_samples:
+            samples[e.name] = grads
+    return Report(rows, float(exact["objective"]), g_exact, str(problem), m, K, seed, samples)
