@@ -61,6 +61,9 @@ bench: install
 	$(PYTHON) bench/env_throughput.py
 	$(PYTHON) bench/policy_inference.py
 	$(PYTHON) bench/reinforce_cartpole.py
+	@$(PYTHON) -c "import rlax" 2>/dev/null || { echo "pip install jax rlax"; \
+		$(PYTHON) -m pip install -q --disable-pip-version-check "jax[cpu]" rlax || echo "rlax not installable: the estimator benchmark runs without it"; }
+	$(PYTHON) bench/estimators.py
 
 clean:
 	rm -rf .build Tests/c/build $(SO) out

@@ -20,7 +20,7 @@ let package = Package(
     .target(name: "CSwiftPG"),
     .target(name: "CMathShims", linkerSettings: [.linkedLibrary("m")]),
     .target(name: "SwiftPG", dependencies: ["COpenBLAS", "CMathShims"]),
-    .target(name: "SwiftPGCAPI", dependencies: ["SwiftPG", "CSwiftPG"], exclude: ["exports.map"]),
+    .target(name: "SwiftPGCAPI", dependencies: ["SwiftPG", "CSwiftPG", "CMathShims"], exclude: ["exports.map"]),
     .testTarget(
       name: "SwiftPGTests",
       dependencies: ["SwiftPG", "SwiftPGCAPI", "CSwiftPG"]

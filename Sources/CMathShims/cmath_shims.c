@@ -58,3 +58,69 @@ __attribute__((target_clones("avx512f", "avx2", "default")))
 void spg_tanh_inplace(double *x, size_t n) {
   for (size_t i = 0; i < n; i++) x[i] = tanh_one(x[i]);
 }
+
+// The row kernel with the presence of each optional input as a compile-time
+// constant: every call below inlines it with constants, so each variant's
+// loop has no selects (a masked load from a NULL pointer, even with an
+// all-false mask, costs a microcode assist per vector on x86).
+static inline __attribute__((always_inline)) void backward_row(
+    size_t n, const double *restrict rewards, const unsigned char *restrict terminated,
+    const unsigned char *restrict truncated, const double *restrict next_values,
+    const double *restrict final_values, const double *restrict values, const double *restrict carry,
+    double gamma, double decay, int advantages, double *restrict out, int has_next, int has_final,
+    int has_carry) {
+  for (size_t i = 0; i < n; i++) {
+    double te = (double)terminated[i];
+    double tr_all = (double)truncated[i];
+    double tr = tr_all * (1.0 - te);
+    double cont = has_carry ? (1.0 - te) * (1.0 - tr_all) : 0.0;
+    double following = has_next ? next_values[i] : 0.0;
+    double final = has_final ? final_values[i] : 0.0;
+    double next = (1.0 - te - tr) * following + tr * final;
+    double c = has_carry ? carry[i] : 0.0;
+    out[i] = advantages ? rewards[i] + gamma * next - values[i] + decay * cont * c
+                        : rewards[i] + gamma * (cont * c + (1.0 - cont) * next);
+  }
+}
+
+#define SPG_ROW(adv, nx, fi, ca)                                                                      \
+  backward_row(n, rewards, terminated, truncated, next_values, final_values, values, carry, gamma, decay, \
+               adv, out, nx, fi, ca)
+
+#if defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void spg_backward_row(size_t n, const double *restrict rewards, const unsigned char *restrict terminated,
+                      const unsigned char *restrict truncated, const double *restrict next_values,
+                      const double *restrict final_values, const double *restrict values,
+                      const double *restrict carry, double gamma, double decay, int advantages,
+                      double *restrict out) {
+  int variant = (advantages ? 8 : 0) | (next_values ? 4 : 0) | (final_values ? 2 : 0) | (carry ? 1 : 0);
+  switch (variant) {
+    case 0: SPG_ROW(0, 0, 0, 0); break;
+    case 1: SPG_ROW(0, 0, 0, 1); break;
+    case 2: SPG_ROW(0, 0, 1, 0); break;
+    case 3: SPG_ROW(0, 0, 1, 1); break;
+    case 4: SPG_ROW(0, 1, 0, 0); break;
+    case 5: SPG_ROW(0, 1, 0, 1); break;
+    case 6: SPG_ROW(0, 1, 1, 0); break;
+    case 7: SPG_ROW(0, 1, 1, 1); break;
+    case 12: SPG_ROW(1, 1, 0, 0); break;
+    case 13: SPG_ROW(1, 1, 0, 1); break;
+    case 14: SPG_ROW(1, 1, 1, 0); break;
+    case 15: SPG_ROW(1, 1, 1, 1); break;
+    default: break;  // GAE without values: rejected before this point
+  }
+}
+
+#if defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+int spg_all_finite(const double *x, size_t n) {
+  // Exponent bits all ones <=> inf or NaN; an integer OR-reduction vectorises
+  // (a floating-point one would not, without reassociation).
+  const unsigned long long *bits = (const unsigned long long *)x;
+  unsigned long long bad = 0;
+  for (size_t i = 0; i < n; i++) bad |= (~bits[i] & 0x7ff0000000000000ULL) == 0;
+  return bad == 0;
+}

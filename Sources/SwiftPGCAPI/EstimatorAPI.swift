@@ -19,13 +19,19 @@ private func rollout(
   let te = try need(terminated, "terminated")
   let tr = try need(truncated, "truncated")
   try requireFinite(r, t * n, rewardsName, width: n)
-  var anyTruncated = false
+  // Branch-free scans (they vectorise); the slow search only names the culprit.
+  var flagBits: UInt8 = 0
+  var truncatedOnly: UInt8 = 0
   for k in 0..<(t * n) {
-    guard te[k] <= 1 && tr[k] <= 1 else {
+    flagBits |= te[k] | tr[k]
+    truncatedOnly |= tr[k] & ~te[k]
+  }
+  if flagBits > 1 {
+    for k in 0..<(t * n) where te[k] > 1 || tr[k] > 1 {
       throw .invalid("terminated/truncated[\(k / n), \(k % n)] must be 0 or 1")
     }
-    if tr[k] == 1 && te[k] == 0 { anyTruncated = true }
   }
+  let anyTruncated = truncatedOnly & 1 != 0
   if needsValues { _ = try need(values, "values") }
   if let values { try requireFinite(try need(values, "values"), (t + 1) * n, "values", width: n) }
   if let finalValues { try requireFinite(try need(finalValues, "final_values"), t * n, "final_values", width: n) }

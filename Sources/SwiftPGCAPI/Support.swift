@@ -1,3 +1,4 @@
+import CMathShims
 import CSwiftPG
 import SwiftPG
 
@@ -85,6 +86,7 @@ func checkBatch(_ batch: Int64, width: Int, _ name: String = "batch") throws(Swi
 
 /// Throws `.notFinite` naming the first non-finite value of `p[0..<count]`.
 func requireFinite(_ p: UnsafePointer<Double>, _ count: Int, _ name: String, width: Int = 1) throws(SwiftPGError) {
+  if spg_all_finite(p, count) != 0 { return }  // vectorised scan; the loop below names the culprit
   for i in 0..<count where !p[i].isFinite {
     let position = width > 1 ? "[\(i / width), \(i % width)]" : "[\(i)]"
     throw SwiftPGError(.notFinite, "\(name)\(position) is \(p[i]); values must be finite")

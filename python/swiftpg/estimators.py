@@ -45,13 +45,17 @@ def _flags(x, name, shape) -> np.ndarray:
         raise DTypeError(f"{name} must be booleans (or 0/1 integers), got dtype {a.dtype}")
     if a.shape != shape:
         raise InvalidArgumentError(f"{name} must have shape {shape}, got {a.shape}")
-    if a.size and (a.min() < 0 or a.max() > 1):
+    if a.size and a.dtype != np.bool_ and (a.min() < 0 or a.max() > 1):
         raise InvalidArgumentError(f"{name} must contain only 0 and 1")
+    if a.dtype == np.bool_ and a.flags.c_contiguous:
+        return a.view(np.uint8)                             # no copy
     return np.ascontiguousarray(a, dtype=np.uint8)
 
 
 def _prepare(rewards, terminated, truncated, values, final_values, needs_values):
-    r = as_float64(rewards, "rewards")
+    # Finiteness is checked once, natively (a vectorised scan that names the
+    # first bad element), not again here.
+    r = as_float64(rewards, "rewards", finite=False)
     one_dimensional = r.ndim == 1
     if one_dimensional:
         r = r[:, None]
@@ -67,10 +71,10 @@ def _prepare(rewards, terminated, truncated, values, final_values, needs_values)
     tr = _flags(column(truncated), "truncated", (T, N))
     v = None
     if values is not None:
-        v = as_float64(column(values), "values", (T + 1, N))
+        v = as_float64(column(values), "values", (T + 1, N), finite=False)
     elif needs_values:
         raise InvalidArgumentError("values ([T + 1, N]) are required")
-    f = None if final_values is None else as_float64(column(final_values), "final_values", (T, N))
+    f = None if final_values is None else as_float64(column(final_values), "final_values", (T, N), finite=False)
     return r, te, tr, v, f, one_dimensional
 
 

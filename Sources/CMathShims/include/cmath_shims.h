@@ -16,4 +16,20 @@ static inline void spg_sincos(double x, double *sin_out, double *cos_out) { sinc
 // with the widest SIMD the CPU has (chosen once at load time).
 __attribute__((visibility("hidden"))) void spg_tanh_inplace(double *x, size_t n);
 
+
+// One row (time step t, n environments) of the backward recursion of
+// discounted returns (advantages = 0) or GAE (advantages = 1), see
+// sweepBackward in Advantages.swift. next_values: V(s_{t+1}) (NULL: 0);
+// final_values: values of truncated episodes' final observations (NULL: 0);
+// values: V(s_t) (GAE only); carry: row t + 1 of out (NULL on the last row).
+// No argument may alias out.
+__attribute__((visibility("hidden"))) void spg_backward_row(
+    size_t n, const double *restrict rewards, const unsigned char *restrict terminated,
+    const unsigned char *restrict truncated, const double *restrict next_values,
+    const double *restrict final_values, const double *restrict values, const double *restrict carry,
+    double gamma, double decay, int advantages, double *restrict out);
+
+// 1 if x[0..<n] are all finite (no inf, no NaN), else 0.
+__attribute__((visibility("hidden"))) int spg_all_finite(const double *x, size_t n);
+
 #endif

@@ -1,3 +1,5 @@
+import CMathShims
+
 /// Returns and advantages of time-major rollouts `[T, N]` (T steps of N
 /// environments), with terminated and truncated kept apart.
 ///
@@ -66,15 +68,33 @@ public struct Rollout {
 /// reward-to-go Σ_{k≥t} γ^{k−t} r_k of complete episodes).
 /// - Complexity: O(T·N).
 public func discountedReturns(_ r: Rollout, gamma: Double, into out: UnsafeMutablePointer<Double>) {
-  for i in 0..<r.count {
-    var g = r.values?[r.index(r.steps, i)] ?? 0
-    var t = r.steps - 1
-    while t >= 0 {
-      let k = r.index(t, i)
-      g = r.rewards[k] + gamma * (r.continues(t, i) ? g : r.nextValue(t, i))
-      out[k] = g
-      t -= 1
-    }
+  sweepBackward(r, gamma: gamma, decay: gamma, advantages: false, into: out)
+}
+
+/// The shared backward recursion of returns and GAE, row by row from the
+/// last step (time-major memory order; each row is one call of the
+/// vectorised C kernel `spg_backward_row`, with `restrict` pointers and
+/// AVX2/AVX-512 clones, because Swift cannot prove that `out` does not
+/// alias the inputs and keeps the loop scalar):
+///
+///     GAE:      out_t = r_t + γ·next_t − V(s_t) + γλ·c_t·out_{t+1}
+///     returns:  out_t = r_t + γ·(c_t·out_{t+1} + (1 − c_t)·next_t)
+///
+/// with c_t = 1 if step t continues its episode (0 at an end or the last
+/// row) and next_t the value after step t (0 if terminated, the final value
+/// if truncated, V(s_{t+1}) otherwise).
+func sweepBackward(
+  _ r: Rollout, gamma: Double, decay: Double, advantages: Bool, into out: UnsafeMutablePointer<Double>
+) {
+  let n = r.count
+  var t = r.steps - 1
+  while t >= 0 {
+    let row = t * n
+    spg_backward_row(
+      n, r.rewards + row, r.terminated + row, r.truncated + row, r.values.map { $0 + row + n },
+      r.finalValues.map { $0 + row }, r.values.map { $0 + row }, t == r.steps - 1 ? nil : UnsafePointer(out + row + n),
+      gamma, decay, advantages ? 1 : 0, out + row)
+    t -= 1
   }
 }
 
@@ -98,18 +118,8 @@ public func temporalDifferences(_ r: Rollout, gamma: Double, into out: UnsafeMut
 public func generalizedAdvantages(
   _ r: Rollout, gamma: Double, lambda: Double, into out: UnsafeMutablePointer<Double>
 ) {
-  guard let values = r.values else { return }
-  for i in 0..<r.count {
-    var a = 0.0
-    var t = r.steps - 1
-    while t >= 0 {
-      let k = r.index(t, i)
-      let delta = r.rewards[k] + gamma * r.nextValue(t, i) - values[k]
-      a = delta + (r.continues(t, i) ? gamma * lambda * a : 0)
-      out[k] = a
-      t -= 1
-    }
-  }
+  guard r.values != nil else { return }
+  sweepBackward(r, gamma: gamma, decay: gamma * lambda, advantages: true, into: out)
 }
 
 /// TD(λ) returns G^λ_t = Â_t + V(s_t), the value targets that go with GAE.
