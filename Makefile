@@ -64,6 +64,7 @@ bench: install
 	@$(PYTHON) -c "import rlax" 2>/dev/null || { echo "pip install jax rlax"; \
 		$(PYTHON) -m pip install -q --disable-pip-version-check "jax[cpu]" rlax || echo "rlax not installable: the estimator benchmark runs without it"; }
 	$(PYTHON) bench/estimators.py
+	$(PYTHON) examples/estimator_lab.py
 
 clean:
 	rm -rf .build Tests/c/build $(SO) out
