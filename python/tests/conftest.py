@@ -3,6 +3,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -39,3 +40,21 @@ def no_leaked_handles(request):
     if report is not None and report.passed:
         gc.collect()
         assert swiftpg.live_handles() == before, "native handles leaked"
+
+
+def objective_gradient(owner, objective, h: float = 1e-6):
+    """Central differences of ``objective()`` with respect to ``owner.params``
+    (a policy or value function), restoring the parameters afterwards."""
+    theta = owner.params
+    numeric = np.empty_like(theta)
+    try:
+        for k in range(len(theta)):
+            step = np.zeros_like(theta)
+            step[k] = h
+            owner.params = theta + step
+            up = objective()
+            owner.params = theta - step
+            numeric[k] = (up - objective()) / (2 * h)
+    finally:
+        owner.params = theta
+    return numeric

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import swiftpg
+from conftest import objective_gradient
 from swiftpg import estimators as E
 from swiftpg.exact import solve
 from swiftpg.policies import LinearSoftmaxPolicy, SoftmaxPolicy, TabularSoftmaxPolicy
@@ -44,17 +45,7 @@ def test_gradient_matches_finite_differences(horizon, gamma):
     for pi in (TabularSoftmaxPolicy(S, A), SoftmaxPolicy(S, A, hidden_sizes=(5,), head_gain=1.0, seed=1)):
         pi.params = rng.normal(0, 0.7, pi.num_params)
         sol = solve(env, pi)
-        theta = pi.params
-        numeric = np.empty_like(theta)
-        for k in range(len(theta)):
-            e = np.zeros_like(theta)
-            e[k] = 1e-6
-            pi.params = theta + e
-            jp = solve(env, pi)["objective"]
-            pi.params = theta - e
-            jm = solve(env, pi)["objective"]
-            numeric[k] = (jp - jm) / 2e-6
-        pi.params = theta
+        numeric = objective_gradient(pi, lambda: solve(env, pi)["objective"])
         np.testing.assert_allclose(sol["gradient"], numeric, rtol=1e-6, atol=1e-8)
         np.testing.assert_allclose((sol["probabilities"] * sol["advantages"]).sum(axis=1), 0, atol=1e-10)
         pi.close()

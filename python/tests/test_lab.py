@@ -15,6 +15,7 @@ from swiftpg import estimators as est
 from swiftpg import lab
 from swiftpg._arrays import DTypeError
 from swiftpg._lib import InvalidArgumentError, NotFiniteError
+from conftest import objective_gradient
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # With P components and fixed seeds, |z| < 4.5 for every component of an
@@ -107,15 +108,7 @@ def test_bandit_and_two_action_problems():
     policy.params = np.array([0.0, 0.0, 0.0, 0.5, -0.3, 0.1])
     problem = lab.bandit([1.0, 0.0, 2.0], stds=[1.0, 0.5, 2.0], horizon=3)
     exact = problem.exact(policy)
-    # Finite differences of the exact objective.
-    base = policy.params
-    fd = []
-    for j in range(len(base)):
-        e = np.zeros(len(base)); e[j] = 1e-6
-        policy.params = base + e; up = problem.exact(policy)["objective"]
-        policy.params = base - e; down = problem.exact(policy)["objective"]
-        fd.append((up - down) / 2e-6)
-    policy.params = base
+    fd = objective_gradient(policy, lambda: problem.exact(policy)["objective"])
     np.testing.assert_allclose(exact["gradient"], fd, atol=1e-8)
     rep = lab.run(problem, policy, ["reward_to_go", lab.Estimator("reward_to_go", baseline="optimal")],
                   episodes=8, estimates=300, seed=5)
@@ -155,14 +148,7 @@ def test_simple_regulator_exact_and_estimators():
         assert problem.exact(policy)["objective"] == pytest.approx(expected, abs=2e-5)
     policy.params = np.array([-0.6, 0.1, math.log(0.3)])
     exact = problem.exact(policy)
-    base = policy.params
-    fd = []
-    for j in range(3):
-        e = np.zeros(3); e[j] = 1e-6
-        policy.params = base + e; up = problem.exact(policy)["objective"]
-        policy.params = base - e; down = problem.exact(policy)["objective"]
-        fd.append((up - down) / 2e-6)
-    policy.params = base
+    fd = objective_gradient(policy, lambda: problem.exact(policy)["objective"])
     np.testing.assert_allclose(exact["gradient"], fd, rtol=1e-6, atol=1e-8)
     rep = lab.run(problem, policy, ["full_return", "reward_to_go",
                                     lab.Estimator("reward_to_go", baseline="time_step_mean")],
