@@ -589,6 +589,14 @@ int32_t swiftpg_discounted_reward_to_go(int64_t steps, int64_t num_envs,
                                         const uint8_t *truncated, double gamma,
                                         double *weights_out);
 
+/* The batch-mean baseline: out[i] = values[i] - b with b the mean of
+ * values[0..count), or with leave_one_out = 1 the mean of the other
+ * count - 1 values (unbiased; count >= 2). mean_out (may be NULL): the plain
+ * mean. values, out: [count]. */
+int32_t swiftpg_mean_baseline(int64_t count, const double *values,
+                              int32_t leave_one_out, double *out,
+                              double *mean_out);
+
 /* values - b_k with b_k the mean of values over the steps with episode index
  * k (the per-time-step mean baseline). values: [T, N]. */
 int32_t swiftpg_time_step_baseline(int64_t steps, int64_t num_envs,

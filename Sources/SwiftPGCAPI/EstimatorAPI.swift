@@ -322,3 +322,29 @@ public func swiftpg_regression_gradient(
     try regressionGradient(perturbations: d, changes: du, rows: rows, columns: cols, into: g)
   }
 }
+
+@c @implementation
+public func swiftpg_mean_baseline(
+  _ count: Int64, _ values: UnsafePointer<Double>?, _ leave_one_out: Int32, _ out: UnsafeMutablePointer<Double>?,
+  _ mean_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let result = try need(out, "out")
+    let n = try checkBatch(count, width: 1, "count")
+    try require(n >= 1, "count must be >= 1 (an empty batch has no mean)")
+    try require(leave_one_out == 0 || leave_one_out == 1, "leave_one_out must be 0 or 1, got \(leave_one_out)")
+    try require(leave_one_out == 0 || n >= 2, "the leave-one-out baseline needs count >= 2, got \(n)")
+    let v = try need(values, "values")
+    try requireFinite(v, n, "values")
+    result.update(from: v, count: n)
+    var mean = 0.0
+    if leave_one_out == 1 {
+      mean = subtractLeaveOneOutMean(result, count: n)
+    } else {
+      for i in 0..<n { mean += v[i] }
+      mean /= Double(n)
+      for i in 0..<n { result[i] = v[i] - mean }
+    }
+    if let mean_out { mean_out.pointee = mean }
+  }
+}

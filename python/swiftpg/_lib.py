@@ -275,6 +275,7 @@ _SIGNATURES = {
     "swiftpg_kl_estimates": [i64, vp, vp, vp, vp],
     "swiftpg_optimal_baseline": [i64, i64, vp, vp, vp, i32, i32, vp, vp],
     "swiftpg_exact_solve": [u64, u64, vp, vp, vp, vp, vp, vp, vp],
+    "swiftpg_mean_baseline": [i64, vp, i32, vp, vp],
     "swiftpg_finite_difference_gradient": [i64, c_double, vp, vp, c_double, vp],
     "swiftpg_regression_gradient": [i64, i64, vp, vp, vp],
     "swiftpg_value_create_mlp": [i32, vp, i32, i32, u64, POINTER(c_uint64)],

@@ -18,6 +18,8 @@ truncation is not treated as termination.
 
 from __future__ import annotations
 
+import ctypes
+
 import numpy as np
 
 from . import _lib
@@ -26,7 +28,7 @@ from ._lib import InvalidArgumentError
 
 __all__ = ["discounted_returns", "td_errors", "gae", "lambda_returns", "n_step_returns", "n_step_advantages",
            "episode_returns", "discounted_reward_to_go", "time_step_baseline", "importance_weights",
-           "clipped_surrogate", "kl_estimates", "optimal_baseline", "score_gradient",
+           "clipped_surrogate", "kl_estimates", "optimal_baseline", "mean_baseline", "score_gradient",
            "finite_difference_gradient", "regression_gradient"]
 
 
@@ -143,6 +145,18 @@ def discounted_reward_to_go(rewards, terminated, truncated, gamma):
     episode) of the exact discounted policy gradient (Kochenderfer Alg.
     11.5). Dropping γ^k, as most implementations do, biases the gradient."""
     return _flags_call("discounted_reward_to_go", rewards, terminated, truncated, _number(gamma, "gamma"))
+
+
+def mean_baseline(values, leave_one_out=False):
+    """``(values − b, mean)`` for a 1-D batch of returns: b the batch mean
+    (Williams 1992; the estimator is then biased by a factor 1 − 1/M) or,
+    with ``leave_one_out=True``, each sample's mean of the *other* M − 1
+    (unbiased; the RLOO baseline of Kool et al. 2019)."""
+    v = as_float64(values, "values", (None,), finite=False)
+    out = np.empty(len(v))
+    mean = ctypes.c_double()
+    _lib.call("mean_baseline", len(v), v.ctypes.data, int(bool(leave_one_out)), out.ctypes.data, ctypes.byref(mean))
+    return out, mean.value
 
 
 def time_step_baseline(values, terminated, truncated):

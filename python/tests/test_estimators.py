@@ -238,3 +238,20 @@ def test_optimal_baseline_forms():
     np.testing.assert_allclose(gt, (scores * (returns[:, None] - bt)).sum(0) / 3)
     with pytest.raises(ValueError):
         E.optimal_baseline(scores, returns, episodes[:5])
+
+
+def test_mean_baseline_plain_and_leave_one_out():
+    g = np.array([1.0, 2.0, 3.0, 6.0])
+    centred, mean = E.mean_baseline(g)
+    np.testing.assert_allclose(centred, [-2, -1, 0, 3])
+    assert mean == 3.0
+    loo, mean = E.mean_baseline(g, leave_one_out=True)
+    np.testing.assert_allclose(loo, [1 - 11 / 3, 2 - 10 / 3, 3 - 9 / 3, 6 - 6 / 3])
+    # The leave-one-out version is the plain one scaled by M / (M − 1).
+    np.testing.assert_allclose(loo, centred * 4 / 3)
+    with pytest.raises(swiftpg.InvalidArgumentError, match="empty"):
+        E.mean_baseline([])
+    with pytest.raises(swiftpg.InvalidArgumentError, match="count >= 2"):
+        E.mean_baseline([1.0], leave_one_out=True)
+    with pytest.raises(swiftpg.NotFiniteError):
+        E.mean_baseline([1.0, np.inf])

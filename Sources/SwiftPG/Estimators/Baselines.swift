@@ -13,6 +13,21 @@ public func subtractMeanBaseline(_ values: inout [Double], count: Int) -> Double
   return b
 }
 
+/// The leave-one-out mean baseline: ψ_i = G_i − b_i with
+/// b_i = (Σ_j G_j − G_i)/(M − 1), the mean of the *other* samples, so that
+/// b_i does not depend on sample i and the estimator stays exactly unbiased
+/// (Kool et al. 2019's RLOO baseline). Σ_i ψ_i equals M/(M−1) times the
+/// plain-mean version's. Needs M ≥ 2. Returns the plain mean.
+@discardableResult
+public func subtractLeaveOneOutMean(_ values: UnsafeMutablePointer<Double>, count: Int) -> Double {
+  guard count >= 2 else { return count == 1 ? values[0] : 0 }
+  var sum = 0.0
+  for i in 0..<count { sum += values[i] }
+  let others = Double(count - 1)
+  for i in 0..<count { values[i] -= (sum - values[i]) / others }
+  return sum / Double(count)
+}
+
 /// Divides `values[0..<count]` by their standard deviation plus `epsilon`
 /// (after centring if `center`). Returns the standard deviation.
 @discardableResult
