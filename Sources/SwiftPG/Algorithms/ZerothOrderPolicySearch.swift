@@ -1,0 +1,167 @@
+/// Zeroth-order policy search on an environment: the cross-entropy method,
+/// a genetic algorithm or Hooke–Jeeves pattern search (Search/PolicySearch.swift)
+/// over the parameters of a discrete policy, with the utility U(θ) = the mean
+/// undiscounted return of `episodesPerEvaluation` episodes.
+///
+/// Within one iteration every candidate is evaluated on the same episode
+/// seeds (common random numbers: candidates are compared on the same start
+/// states, which removes most of the noise of the comparison); the seeds
+/// change from iteration to iteration.
+
+public enum SearchMethod: Int32, Sendable {
+  case crossEntropy = 0
+  case genetic = 1
+  case patternSearch = 2
+}
+
+public struct SearchConfig: Sendable {
+  /// Which search.
+  public var method = SearchMethod.crossEntropy
+  /// Episodes averaged per utility evaluation.
+  public var episodesPerEvaluation = 5
+  /// Candidates per generation (CEM, GA).
+  public var populationSize = 50
+  /// Elites refitted (CEM) or bred from (GA).
+  public var eliteCount = 10
+  /// CEM: initial σ of the proposal; GA: spread of the initial population.
+  public var initialStd = 1.0
+  /// CEM: variance added after each refit (noisy CEM); 0 = the book's CEM.
+  public var extraNoise = 0.0
+  /// GA: σ of the Gaussian mutation.
+  public var mutationStd = 0.1
+  /// Pattern search: initial step α, shrink factor c, tolerance ε.
+  public var stepSize = 1.0
+  public var shrink = 0.5
+  public var tolerance = 1e-2
+  /// Act greedily (argmax) during evaluations; otherwise sample.
+  public var greedy = true
+  /// Seeds the search and the evaluation episodes.
+  public var seed: UInt64 = 0
+
+  public init() {}
+}
+
+public struct SearchStats: Sendable {
+  public var iteration = 0
+  public var evaluations = 0  // utility evaluations in this iteration
+  public var envSteps = 0
+  public var totalEnvSteps = 0
+  public var bestUtility = -Double.infinity  // best candidate of this iteration
+  public var meanUtility = -Double.infinity  // mean over this iteration's candidates
+  public var currentUtility = Double.nan  // pattern search: U(θ) of the incumbent
+  public var spread = 0.0  // CEM: mean σ; GA: mutation σ; pattern search: α
+  public var done = false  // pattern search: α ≤ ε
+  public var seconds = 0.0
+}
+
+public final class ZerothOrderPolicySearch {
+  public let env: any BatchedEnvironment
+  public let policy: any Policy
+  public let config: SearchConfig
+  public private(set) var iteration = 0
+  public private(set) var totalEnvSteps = 0
+  private var cem: CrossEntropySearch?
+  private var ga: GeneticSearch?
+  private var pattern: PatternSearch?
+
+  public init(env: any BatchedEnvironment, policy: any Policy, config: SearchConfig) throws(SwiftPGError) {
+    try require(
+      config.episodesPerEvaluation >= 1 && config.episodesPerEvaluation <= 1 << 20,
+      "episodes_per_evaluation must be in [1, 2^20], got \(config.episodesPerEvaluation)")
+    try require(
+      env.observationSize == policy.observationSize,
+      "policy observation size \(policy.observationSize) does not match \(env.id)'s \(env.observationSize)")
+    guard case .discrete(let n) = env.actionSpace, policy.actionSpace == .discrete(n) else {
+      throw .invalid("policy search needs a discrete policy whose actions match \(env.id)'s")
+    }
+    self.env = env
+    self.policy = policy
+    self.config = config
+    let theta = policy.parameters
+    switch config.method {
+    case .crossEntropy:
+      cem = try CrossEntropySearch(
+        mean: theta, standardDeviation: config.initialStd, populationSize: config.populationSize,
+        eliteCount: config.eliteCount, extraNoise: config.extraNoise, seed: config.seed)
+    case .genetic:
+      ga = try GeneticSearch(
+        parameters: theta, initialStd: config.initialStd, populationSize: config.populationSize,
+        eliteCount: config.eliteCount, mutationStd: config.mutationStd, seed: config.seed)
+    case .patternSearch:
+      pattern = try PatternSearch(
+        parameters: theta, stepSize: config.stepSize, shrink: config.shrink, tolerance: config.tolerance)
+    }
+  }
+
+  /// The parameters the search currently proposes (CEM: the mean; GA: the
+  /// best seen; pattern search: the incumbent).
+  public var solution: [Double] {
+    if let cem { return cem.mean }
+    if let ga { return ga.best }
+    return pattern?.parameters ?? policy.parameters
+  }
+
+  /// One generation (CEM, GA) or one poll (pattern search); afterwards the
+  /// policy holds `solution`.
+  public func iterate() throws(SwiftPGError) -> SearchStats {
+    let start = monotonicSeconds()
+    iteration += 1
+    var stats = SearchStats()
+    stats.iteration = iteration
+    let evalSeed = config.seed &+ UInt64(iteration) &* 0x9E37_79B9_7F4A_7C15
+    var failure: SwiftPGError?
+    var utilities: [Double] = []
+    let evaluate: PopulationEvaluator = { p, count, d, u in
+      for i in 0..<count {
+        if failure != nil {
+          u[i] = -.infinity
+          continue
+        }
+        do throws(SwiftPGError) {
+          try self.policy.setParameters(Array(UnsafeBufferPointer(start: p + i * d, count: d)))
+          let (returns, lengths) = try SwiftPG.evaluate(
+            policy: self.policy, env: self.env, episodes: self.config.episodesPerEvaluation,
+            greedy: self.config.greedy, seed: evalSeed)
+          var total = 0.0
+          for r in returns { total += r }
+          for l in lengths { stats.envSteps += l }
+          u[i] = total / Double(returns.count)
+        } catch {
+          failure = error
+          u[i] = -.infinity
+        }
+        utilities.append(u[i])
+        stats.evaluations += 1
+      }
+    }
+    if var s = cem {
+      s.step(evaluate)
+      var spread = 0.0
+      for x in s.standardDeviation { spread += x }
+      stats.spread = spread / Double(s.standardDeviation.count)
+      cem = s
+    } else if var s = ga {
+      s.step(evaluate)
+      stats.spread = s.mutationStd
+      ga = s
+    } else if var s = pattern {
+      s.step(evaluate)
+      stats.currentUtility = s.utility
+      stats.spread = s.stepSize
+      stats.done = s.isDone
+      pattern = s
+    }
+    try policy.setParameters(solution)
+    if let failure { throw failure }
+    totalEnvSteps += stats.envSteps
+    stats.totalEnvSteps = totalEnvSteps
+    if !utilities.isEmpty {
+      stats.bestUtility = utilities.max() ?? -.infinity
+      var sum = 0.0
+      for u in utilities { sum += u }
+      stats.meanUtility = sum / Double(utilities.count)
+    }
+    stats.seconds = monotonicSeconds() - start
+    return stats
+  }
+}
