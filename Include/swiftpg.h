@@ -794,6 +794,65 @@ int32_t swiftpg_reinforce_create(uint64_t env, uint64_t policy,
 int32_t swiftpg_reinforce_iterate(uint64_t algorithm,
                                   swiftpg_iteration_stats *stats_out);
 
+/* ---------------------------------------------------------------------------
+ * Zeroth-order policy search (Kochenderfer ch. 10): the cross-entropy method
+ * (diagonal Gaussian, optional extra noise), a genetic algorithm (truncation
+ * selection, Gaussian mutation, elitism) or Hooke-Jeeves pattern search over
+ * the parameters of a discrete policy. U(theta) is the mean undiscounted
+ * return of episodes_per_evaluation episodes; all candidates of one
+ * iteration share the episode seeds (common random numbers).
+ * ------------------------------------------------------------------------- */
+
+#define SWIFTPG_SEARCH_CEM 0
+#define SWIFTPG_SEARCH_GA 1
+#define SWIFTPG_SEARCH_PATTERN 2
+
+typedef struct swiftpg_search_config {
+  int32_t method;                  /* SWIFTPG_SEARCH_* */
+  int32_t episodes_per_evaluation; /* >= 1 */
+  int32_t population_size;         /* CEM, GA: >= 2 */
+  int32_t elite_count;             /* CEM: 1..population; GA: 1..population-1 */
+  int32_t greedy;                  /* 1: act by argmax in evaluations */
+  int32_t reserved;
+  double initial_std;              /* CEM: initial sigma (> 0); GA: initial spread */
+  double extra_noise;              /* CEM: variance added per refit (>= 0) */
+  double mutation_std;             /* GA: mutation sigma (> 0) */
+  double step_size;                /* pattern search: initial alpha (> 0) */
+  double shrink;                   /* pattern search: c in (0, 1) */
+  double tolerance;                /* pattern search: stop when alpha <= eps */
+  uint64_t seed;                   /* search and evaluation episodes */
+} swiftpg_search_config;
+
+typedef struct swiftpg_search_stats {
+  int64_t iteration;        /* 1 for the first iteration */
+  int64_t env_steps;        /* transitions used in this iteration */
+  int64_t total_env_steps;  /* since creation */
+  int32_t evaluations;      /* utility evaluations in this iteration */
+  int32_t done;             /* pattern search: alpha <= tolerance */
+  double best_utility;      /* best candidate of this iteration */
+  double mean_utility;      /* mean over this iteration's candidates */
+  double current_utility;   /* pattern search: U of the incumbent (else NaN) */
+  double spread;            /* CEM: mean sigma; GA: mutation sigma; pattern: alpha */
+  double seconds;           /* wall time of the iteration */
+} swiftpg_search_stats;
+
+/* Defaults: CEM, 5 episodes per evaluation, population 50, 10 elites,
+ * greedy 1, initial_std 1, extra_noise 0, mutation_std 0.1, step_size 1,
+ * shrink 0.5, tolerance 0.01, seed 0. */
+int32_t swiftpg_search_default_config(swiftpg_search_config *config_out);
+
+/* Creates a search over the parameters of `policy` (any discrete policy whose
+ * sizes match `env`), starting from its current parameters. */
+int32_t swiftpg_search_create(uint64_t env, uint64_t policy,
+                              const swiftpg_search_config *config,
+                              uint64_t *algorithm_out);
+
+/* One generation (CEM, GA) or one poll (pattern search); afterwards the
+ * policy holds the search's current solution (CEM: the mean; GA: the best
+ * seen; pattern search: the incumbent). */
+int32_t swiftpg_search_iterate(uint64_t algorithm,
+                               swiftpg_search_stats *stats_out);
+
 int32_t swiftpg_algorithm_destroy(uint64_t algorithm);
 
 #ifdef __cplusplus

@@ -144,15 +144,35 @@ final class ValueObject {
 }
 
 final class AlgorithmObject {
-  let reinforce: Reinforce
+  enum Learner {
+    case reinforce(Reinforce)
+    case search(ZerothOrderPolicySearch)
+  }
+  let learner: Learner
   /// The environment and policy the learner uses, guarded so that a user
   /// stepping them from another thread during an iteration gets BUSY.
   let env: Guarded<EnvObject>
   let policy: Guarded<PolicyObject>
-  init(_ reinforce: Reinforce, env: Guarded<EnvObject>, policy: Guarded<PolicyObject>) {
-    self.reinforce = reinforce
+  init(_ learner: Learner, env: Guarded<EnvObject>, policy: Guarded<PolicyObject>) {
+    self.learner = learner
     self.env = env
     self.policy = policy
+  }
+
+  func reinforce() throws(SwiftPGError) -> Reinforce {
+    guard case .reinforce(let r) = learner else { throw .invalid("this algorithm handle is not a REINFORCE learner") }
+    return r
+  }
+
+  func search() throws(SwiftPGError) -> ZerothOrderPolicySearch {
+    guard case .search(let s) = learner else { throw .invalid("this algorithm handle is not a policy search") }
+    return s
+  }
+
+  /// Runs `body` with the environment and policy acquired (BUSY otherwise).
+  func exclusive(_ body: () throws(SwiftPGError) -> Void) throws(SwiftPGError) {
+    try usingAll(
+      [(env.tryAcquire, env.release, "environment"), (policy.tryAcquire, policy.release, "policy")], body)
   }
 }
 

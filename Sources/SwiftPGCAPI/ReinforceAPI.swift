@@ -57,7 +57,7 @@ public func swiftpg_reinforce_create(
       throw .invalid("REINFORCE trains a softmax-MLP policy (SWIFTPG_POLICY_SOFTMAX_MLP)")
     }
     let learner = try Reinforce(env: envBox.object.env, policy: softmax, config: cfg)
-    out.pointee = try algorithmTable.insert(AlgorithmObject(learner, env: envBox, policy: policyBox))
+    out.pointee = try algorithmTable.insert(AlgorithmObject(.reinforce(learner), env: envBox, policy: policyBox))
   }
 }
 
@@ -68,13 +68,8 @@ public func swiftpg_reinforce_iterate(_ algorithm: UInt64, _ stats_out: UnsafeMu
   entry { () throws(SwiftPGError) in
     let out = try need(stats_out, "stats_out")
     try using(algorithmTable, algorithm) { (a) throws(SwiftPGError) in
-      try usingAll(
-        [
-          (a.env.tryAcquire, a.env.release, "environment"),
-          (a.policy.tryAcquire, a.policy.release, "policy"),
-        ]
-      ) { () throws(SwiftPGError) in
-        let s = try a.reinforce.iterate()
+      try a.exclusive { () throws(SwiftPGError) in
+        let s = try a.reinforce().iterate()
         var c = swiftpg_iteration_stats()
         c.iteration = Int64(s.iteration)
         c.env_steps = Int64(s.envSteps)

@@ -179,6 +179,39 @@ class IterationStatsC(Structure):
     ]
 
 
+class SearchConfigC(Structure):
+    _fields_ = [
+        ("method", c_int32),
+        ("episodes_per_evaluation", c_int32),
+        ("population_size", c_int32),
+        ("elite_count", c_int32),
+        ("greedy", c_int32),
+        ("reserved", c_int32),
+        ("initial_std", c_double),
+        ("extra_noise", c_double),
+        ("mutation_std", c_double),
+        ("step_size", c_double),
+        ("shrink", c_double),
+        ("tolerance", c_double),
+        ("seed", c_uint64),
+    ]
+
+
+class SearchStatsC(Structure):
+    _fields_ = [
+        ("iteration", c_int64),
+        ("env_steps", c_int64),
+        ("total_env_steps", c_int64),
+        ("evaluations", c_int32),
+        ("done", c_int32),
+        ("best_utility", c_double),
+        ("mean_utility", c_double),
+        ("current_utility", c_double),
+        ("spread", c_double),
+        ("seconds", c_double),
+    ]
+
+
 # --- loading -------------------------------------------------------------
 def _library_path() -> str:
     override = os.environ.get("SWIFTPG_LIBRARY")
@@ -291,6 +324,9 @@ _SIGNATURES = {
     "swiftpg_reinforce_default_config": [POINTER(ReinforceConfigC)],
     "swiftpg_reinforce_create": [u64, u64, POINTER(ReinforceConfigC), POINTER(c_uint64)],
     "swiftpg_reinforce_iterate": [u64, POINTER(IterationStatsC)],
+    "swiftpg_search_default_config": [POINTER(SearchConfigC)],
+    "swiftpg_search_create": [u64, u64, POINTER(SearchConfigC), POINTER(c_uint64)],
+    "swiftpg_search_iterate": [u64, POINTER(SearchStatsC)],
     "swiftpg_algorithm_destroy": [u64],
 }
 

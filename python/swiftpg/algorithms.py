@@ -15,9 +15,9 @@ from . import _lib
 from ._arrays import DTypeError, as_count, as_seed
 from ._lib import InvalidArgumentError, NativeObject
 from .envs import VectorEnv
-from .policies import SoftmaxPolicy
+from .policies import Policy, SoftmaxPolicy, _Categorical
 
-__all__ = ["ReinforceConfig", "IterationStats", "REINFORCE"]
+__all__ = ["ReinforceConfig", "IterationStats", "REINFORCE", "SearchConfig", "SearchStats", "PolicySearch"]
 
 
 @dataclass
@@ -179,6 +179,151 @@ class REINFORCE(NativeObject):
             recent = self.history[start:][-2:]
             if (stop_at_return is not None and len(recent) == 2
                     and all(s.mean_return >= stop_at_return for s in recent)):
+                break
+        return self.history[start:]
+
+    def evaluate(self, episodes: int = 100, greedy: bool = True, seed: int = 12345, num_envs: int = 16):
+        """``(returns, lengths)`` of ``episodes`` fresh episodes of the policy."""
+        return self.policy.evaluate(self.env.env_id, episodes=episodes, greedy=greedy, seed=seed, num_envs=num_envs)
+
+
+_SEARCH_METHODS = {"cem": 0, "ga": 1, "pattern-search": 2}
+
+
+@dataclass
+class SearchConfig:
+    """Configuration of :class:`PolicySearch` (zeroth-order search over the
+    policy's parameters; Kochenderfer ch. 10)."""
+
+    #: ``"cem"`` (cross-entropy method), ``"ga"`` (genetic) or ``"pattern-search"`` (Hooke–Jeeves).
+    method: str = "cem"
+    #: Episodes averaged per utility evaluation U(θ).
+    episodes_per_evaluation: int = 5
+    #: Candidates per generation (CEM, GA).
+    population_size: int = 50
+    #: Elites refitted (CEM) or bred from (GA).
+    elite_count: int = 10
+    #: Evaluate with argmax actions (else sampled).
+    greedy: bool = True
+    #: CEM: initial σ of the proposal; GA: spread of the initial population.
+    initial_std: float = 1.0
+    #: CEM: variance added after each refit (noisy CEM; 0 = the book's).
+    extra_noise: float = 0.0
+    #: GA: σ of the Gaussian mutation.
+    mutation_std: float = 0.1
+    #: Pattern search: initial step α, shrink factor c, tolerance ε.
+    step_size: float = 1.0
+    shrink: float = 0.5
+    tolerance: float = 0.01
+    #: Seeds the search and the evaluation episodes.
+    seed: int = 0
+
+    def to_c(self) -> _lib.SearchConfigC:
+        if self.method not in _SEARCH_METHODS:
+            raise InvalidArgumentError(f"method must be one of {sorted(_SEARCH_METHODS)}, got {self.method!r}")
+        c = _lib.SearchConfigC()
+        c.method = _SEARCH_METHODS[self.method]
+        c.episodes_per_evaluation = as_count(self.episodes_per_evaluation, "episodes_per_evaluation")
+        c.population_size = as_count(self.population_size, "population_size")
+        c.elite_count = as_count(self.elite_count, "elite_count")
+        c.greedy = int(bool(self.greedy))
+        for name in ("initial_std", "extra_noise", "mutation_std", "step_size", "shrink", "tolerance"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise DTypeError(f"{name} must be a number, got {value!r}")
+            setattr(c, name, float(value))
+        c.seed = as_seed(self.seed)
+        return c
+
+    def replace(self, **changes) -> "SearchConfig":
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise InvalidArgumentError(f"unknown search config field(s): {', '.join(sorted(unknown))}")
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass
+class SearchStats:
+    """What one search iteration (a generation, or a poll) did."""
+
+    iteration: int
+    env_steps: int
+    total_env_steps: int
+    evaluations: int
+    done: bool
+    best_utility: float
+    mean_utility: float
+    current_utility: float
+    spread: float
+    seconds: float
+
+    @classmethod
+    def from_c(cls, c: _lib.SearchStatsC) -> "SearchStats":
+        values = {f.name: getattr(c, f.name) for f in dataclasses.fields(cls)}
+        values["done"] = bool(values["done"])
+        return cls(**values)
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+class PolicySearch(NativeObject):
+    """Zeroth-order policy search in Swift: CEM, a genetic algorithm or
+    Hooke–Jeeves pattern search over the parameters of a discrete policy,
+    U(θ) = mean return of ``episodes_per_evaluation`` episodes (all candidates
+    of one iteration see the same episode seeds). After each :meth:`iterate`
+    the policy holds the current solution.
+
+    ``env``: an environment id or a :class:`swiftpg.VectorEnv` (discrete
+    actions). ``policy``: any discrete swiftpg policy; by default a linear
+    softmax policy (``hidden_sizes=()``) seeded from ``config.seed``."""
+
+    _kind_name = "policy search"
+
+    def __init__(self, env, policy: Policy | None = None, config: SearchConfig | None = None, *,
+                 num_envs: int = 5, hidden_sizes=()):
+        self.config = config or SearchConfig()
+        if not isinstance(self.config, SearchConfig):
+            raise DTypeError(f"config must be a SearchConfig, got {type(self.config).__name__}")
+        cfg = self.config.to_c()
+        if isinstance(env, str):
+            env = VectorEnv(env, as_count(num_envs, "num_envs", 1, 4096), seed=cfg.seed)
+        elif not isinstance(env, VectorEnv):
+            raise DTypeError(f"env must be an environment id or a swiftpg.VectorEnv, got {type(env).__name__}")
+        if policy is None:
+            policy = SoftmaxPolicy.for_env(env, hidden_sizes=hidden_sizes, seed=cfg.seed)
+        elif not isinstance(policy, _Categorical):
+            raise DTypeError(f"policy must be a discrete swiftpg policy, got {type(policy).__name__}")
+        self.env = env
+        self.policy = policy
+        handle = ctypes.c_uint64()
+        _lib.call("search_create", env.handle, policy.handle, ctypes.byref(cfg), ctypes.byref(handle))
+        self._adopt(handle.value, "swiftpg_algorithm_destroy")
+        self.history: list[SearchStats] = []
+
+    @property
+    def total_env_steps(self) -> int:
+        return self.history[-1].total_env_steps if self.history else 0
+
+    def iterate(self) -> SearchStats:
+        """One generation (CEM, GA) or poll (pattern search) in Swift."""
+        c = _lib.SearchStatsC()
+        _lib.call("search_iterate", self.handle, ctypes.byref(c))
+        stats = SearchStats.from_c(c)
+        self.history.append(stats)
+        return stats
+
+    def train(self, iterations: int, callback: Callable[[SearchStats], bool | None] | None = None,
+              stop_at_utility: float | None = None) -> list[SearchStats]:
+        """Runs up to ``iterations`` iterations; stops early when pattern
+        search is done, when ``callback(stats)`` returns True, or once the
+        best utility of an iteration reaches ``stop_at_utility``."""
+        start = len(self.history)
+        for _ in range(as_count(iterations, "iterations")):
+            stats = self.iterate()
+            if callback is not None and callback(stats):
+                break
+            if stats.done or (stop_at_utility is not None and stats.best_utility >= stop_at_utility):
                 break
         return self.history[start:]
 

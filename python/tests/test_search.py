@@ -1,0 +1,82 @@
+"""Zeroth-order policy search (CEM, GA, pattern search) from Python."""
+
+import ctypes
+
+import numpy as np
+import pytest
+
+import swiftpg
+from swiftpg import _lib
+from swiftpg._arrays import DTypeError
+from swiftpg._lib import InvalidArgumentError
+from swiftpg.algorithms import PolicySearch, SearchConfig
+
+
+@pytest.mark.parametrize("method, iterations", [("cem", 15), ("pattern-search", 30)])
+def test_solves_cartpole_with_a_linear_policy(method, iterations):
+    config = SearchConfig(method=method, population_size=30, elite_count=6, step_size=0.5, seed=0)
+    with PolicySearch("CartPole-v1", config=config) as search:
+        assert search.policy.num_params == 10            # linear softmax: 2 × (4 + 1)
+        history = search.train(iterations)
+        returns, _ = search.evaluate(100)
+        assert returns.mean() >= 475
+        assert history[-1].total_env_steps == sum(h.env_steps for h in history)
+        assert all(h.evaluations >= 1 for h in history)
+
+
+def test_genetic_algorithm_improves_and_is_deterministic():
+    def run():
+        config = SearchConfig(method="ga", population_size=30, elite_count=6, seed=3)
+        with PolicySearch("CartPole-v1", config=config) as search:
+            return [h.best_utility for h in search.train(5)], search.policy.params
+    first, params = run()
+    again, params_again = run()
+    assert first == again
+    np.testing.assert_array_equal(params, params_again)
+    assert max(first) > 100                                # random linear policies average ~20
+
+
+def test_policy_holds_the_solution_and_stats():
+    policy = swiftpg.policies.SoftmaxPolicy(4, 2, hidden_sizes=(), seed=1)
+    env = swiftpg.make_vec("CartPole-v1", 3, seed=1)
+    search = PolicySearch(env, policy, SearchConfig(population_size=8, elite_count=2, episodes_per_evaluation=3))
+    before = policy.params
+    stats = search.iterate()
+    assert stats.iteration == 1 and stats.evaluations == 8
+    assert not np.array_equal(policy.params, before)
+    assert stats.best_utility >= stats.mean_utility
+    assert np.isnan(stats.current_utility)                 # only pattern search has an incumbent
+    search.close()
+    env.close()
+
+
+def test_bad_configurations():
+    env = swiftpg.make_vec("CartPole-v1", 2, seed=0)
+    with pytest.raises(InvalidArgumentError, match="method"):
+        PolicySearch(env, config=SearchConfig(method="annealing"))
+    with pytest.raises(InvalidArgumentError, match="elite_count"):
+        PolicySearch(env, config=SearchConfig(population_size=5, elite_count=9))
+    with pytest.raises(InvalidArgumentError, match="shrink"):
+        PolicySearch(env, config=SearchConfig(method="pattern-search", shrink=1.5))
+    with pytest.raises(InvalidArgumentError):
+        PolicySearch(env, config=SearchConfig(episodes_per_evaluation=0))
+    with pytest.raises(InvalidArgumentError, match="standard deviation"):
+        PolicySearch(env, config=SearchConfig(initial_std=-1.0))
+    with pytest.raises(DTypeError):
+        PolicySearch(env, swiftpg.policies.GaussianPolicy(4, 1))
+    with pytest.raises(InvalidArgumentError, match="observation size"):
+        PolicySearch(env, swiftpg.policies.SoftmaxPolicy(3, 2, hidden_sizes=()))
+    with pytest.raises(InvalidArgumentError, match="unknown"):
+        SearchConfig().replace(temperature=1.0)
+    env.close()
+
+
+def test_handle_kinds_are_checked():
+    with PolicySearch("CartPole-v1", config=SearchConfig(population_size=4, elite_count=1)) as search:
+        stats = _lib.IterationStatsC()
+        with pytest.raises(InvalidArgumentError, match="not a REINFORCE learner"):
+            _lib.call("reinforce_iterate", search.handle, ctypes.byref(stats))
+    learner = swiftpg.algorithms.REINFORCE("CartPole-v1")
+    with pytest.raises(InvalidArgumentError, match="not a policy search"):
+        _lib.call("search_iterate", learner.handle, ctypes.byref(_lib.SearchStatsC()))
+    learner.close()
