@@ -20,9 +20,32 @@ from .policies import Policy, SoftmaxPolicy, _Categorical
 __all__ = ["ReinforceConfig", "IterationStats", "REINFORCE", "SearchConfig", "SearchStats", "PolicySearch"]
 
 
+def _set_numbers(config, c, names) -> None:
+    """Copies the float fields ``names`` of a config dataclass into its C struct."""
+    for name in names:
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise DTypeError(f"{name} must be a number, got {value!r}")
+        setattr(c, name, float(value))
+
+
+class _Replaceable:
+    """``replace(**changes)`` for config dataclasses, refusing unknown fields."""
+
+    _label = "config"
+
+    def replace(self, **changes):
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise InvalidArgumentError(f"unknown {self._label} field(s): {', '.join(sorted(unknown))}")
+        return dataclasses.replace(self, **changes)
+
+
 @dataclass
-class ReinforceConfig:
+class ReinforceConfig(_Replaceable):
     """Configuration of :class:`REINFORCE` (defaults solve CartPole-v1)."""
+
+    _label = "REINFORCE config"
 
     #: Minimum transitions per update; whole episodes are collected.
     steps_per_iteration: int = 5000
@@ -50,19 +73,10 @@ class ReinforceConfig:
         c.steps_per_iteration = as_count(self.steps_per_iteration, "steps_per_iteration")
         c.baseline = _lib.BASELINE[self.baseline]
         c.normalize_weights = int(bool(self.normalize_weights))
-        for name in ("gamma", "learning_rate", "adam_beta1", "adam_beta2", "adam_epsilon", "max_grad_norm"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise DTypeError(f"{name} must be a number, got {value!r}")
-            setattr(c, name, float(value))
+        _set_numbers(self, c, ("gamma", "learning_rate", "adam_beta1", "adam_beta2", "adam_epsilon",
+                               "max_grad_norm"))
         c.seed = as_seed(self.seed)
         return c
-
-    def replace(self, **changes) -> "ReinforceConfig":
-        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
-        if unknown:
-            raise InvalidArgumentError(f"unknown REINFORCE config field(s): {', '.join(sorted(unknown))}")
-        return dataclasses.replace(self, **changes)
 
 
 @dataclass
@@ -191,9 +205,11 @@ _SEARCH_METHODS = {"cem": 0, "ga": 1, "pattern-search": 2}
 
 
 @dataclass
-class SearchConfig:
+class SearchConfig(_Replaceable):
     """Configuration of :class:`PolicySearch` (zeroth-order search over the
     policy's parameters; Kochenderfer ch. 10)."""
+
+    _label = "search config"
 
     #: ``"cem"`` (cross-entropy method), ``"ga"`` (genetic) or ``"pattern-search"`` (Hooke–Jeeves).
     method: str = "cem"
@@ -227,19 +243,9 @@ class SearchConfig:
         c.population_size = as_count(self.population_size, "population_size")
         c.elite_count = as_count(self.elite_count, "elite_count")
         c.greedy = int(bool(self.greedy))
-        for name in ("initial_std", "extra_noise", "mutation_std", "step_size", "shrink", "tolerance"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise DTypeError(f"{name} must be a number, got {value!r}")
-            setattr(c, name, float(value))
+        _set_numbers(self, c, ("initial_std", "extra_noise", "mutation_std", "step_size", "shrink", "tolerance"))
         c.seed = as_seed(self.seed)
         return c
-
-    def replace(self, **changes) -> "SearchConfig":
-        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
-        if unknown:
-            raise InvalidArgumentError(f"unknown search config field(s): {', '.join(sorted(unknown))}")
-        return dataclasses.replace(self, **changes)
 
 
 @dataclass
