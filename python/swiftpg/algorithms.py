@@ -110,7 +110,49 @@ class IterationStats:
         return dataclasses.asdict(self)
 
 
-class REINFORCE(NativeObject):
+class _Learner(NativeObject):
+    """What every Swift-side learner shares: resolving ``env`` (an id or a
+    :class:`VectorEnv`) and ``policy`` (default: a softmax policy seeded from
+    the config), creating the native object, the iteration history, and
+    evaluation."""
+
+    _config_class: type = object
+    _create = ""
+
+    def _setup(self, env, policy, config, num_envs, hidden_sizes, policy_class, policy_kind) -> None:
+        self.config = config or self._config_class()
+        if not isinstance(self.config, self._config_class):
+            raise DTypeError(f"config must be a {self._config_class.__name__}, got {type(self.config).__name__}")
+        cfg = self.config.to_c()
+        if isinstance(env, str):
+            env = VectorEnv(env, as_count(num_envs, "num_envs", 1, 4096), seed=cfg.seed)
+        elif not isinstance(env, VectorEnv):
+            raise DTypeError(f"env must be an environment id or a swiftpg.VectorEnv, got {type(env).__name__}")
+        if policy is None:
+            policy = SoftmaxPolicy.for_env(env, hidden_sizes=hidden_sizes, seed=cfg.seed)
+        elif not isinstance(policy, policy_class):
+            raise DTypeError(f"policy must be {policy_kind}, got {type(policy).__name__}")
+        self.env = env
+        self.policy = policy
+        handle = ctypes.c_uint64()
+        _lib.call(self._create, env.handle, policy.handle, ctypes.byref(cfg), ctypes.byref(handle))
+        self._adopt(handle.value, "swiftpg_algorithm_destroy")
+        self.history = []
+
+    def close(self) -> None:
+        """Frees the native learner (not its env or policy); idempotent."""
+        super().close()
+
+    @property
+    def total_env_steps(self) -> int:
+        return self.history[-1].total_env_steps if self.history else 0
+
+    def evaluate(self, episodes: int = 100, greedy: bool = True, seed: int = 12345, num_envs: int = 16):
+        """``(returns, lengths)`` of ``episodes`` fresh episodes of the policy."""
+        return self.policy.evaluate(self.env.env_id, episodes=episodes, greedy=greedy, seed=seed, num_envs=num_envs)
+
+
+class REINFORCE(_Learner):
     """REINFORCE (Williams 1992) with reward-to-go and a mean baseline.
 
     Each :meth:`iterate` collects whole episodes from ``env`` until
@@ -129,6 +171,8 @@ class REINFORCE(NativeObject):
     """
 
     _kind_name = "REINFORCE learner"
+    _config_class = ReinforceConfig
+    _create = "reinforce_create"
 
     def __init__(
         self,
@@ -139,32 +183,7 @@ class REINFORCE(NativeObject):
         num_envs: int = 8,
         hidden_sizes=(32, 32),
     ):
-        self.config = config or ReinforceConfig()
-        if not isinstance(self.config, ReinforceConfig):
-            raise DTypeError(f"config must be a ReinforceConfig, got {type(self.config).__name__}")
-        cfg = self.config.to_c()
-        if isinstance(env, str):
-            env = VectorEnv(env, as_count(num_envs, "num_envs", 1, 4096), seed=cfg.seed)
-        elif not isinstance(env, VectorEnv):
-            raise DTypeError(f"env must be an environment id or a swiftpg.VectorEnv, got {type(env).__name__}")
-        if policy is None:
-            policy = SoftmaxPolicy.for_env(env, hidden_sizes=hidden_sizes, seed=cfg.seed)
-        elif not isinstance(policy, SoftmaxPolicy):
-            raise DTypeError(f"policy must be a SoftmaxPolicy, got {type(policy).__name__}")
-        self.env = env
-        self.policy = policy
-        handle = ctypes.c_uint64()
-        _lib.call("reinforce_create", env.handle, policy.handle, ctypes.byref(cfg), ctypes.byref(handle))
-        self._adopt(handle.value, "swiftpg_algorithm_destroy")
-        self.history: list[IterationStats] = []
-
-    def close(self) -> None:
-        """Frees the native learner (not its env or policy); idempotent."""
-        super().close()
-
-    @property
-    def total_env_steps(self) -> int:
-        return self.history[-1].total_env_steps if self.history else 0
+        self._setup(env, policy, config, num_envs, hidden_sizes, SoftmaxPolicy, "a SoftmaxPolicy")
 
     def iterate(self) -> IterationStats:
         """One iteration (collect, estimate, update) in Swift."""
@@ -196,9 +215,6 @@ class REINFORCE(NativeObject):
                 break
         return self.history[start:]
 
-    def evaluate(self, episodes: int = 100, greedy: bool = True, seed: int = 12345, num_envs: int = 16):
-        """``(returns, lengths)`` of ``episodes`` fresh episodes of the policy."""
-        return self.policy.evaluate(self.env.env_id, episodes=episodes, greedy=greedy, seed=seed, num_envs=num_envs)
 
 
 _SEARCH_METHODS = {"cem": 0, "ga": 1, "pattern-search": 2}
@@ -273,7 +289,7 @@ class SearchStats:
         return dataclasses.asdict(self)
 
 
-class PolicySearch(NativeObject):
+class PolicySearch(_Learner):
     """Zeroth-order policy search in Swift: CEM, a genetic algorithm or
     Hooke–Jeeves pattern search over the parameters of a discrete policy,
     U(θ) = mean return of ``episodes_per_evaluation`` episodes (all candidates
@@ -285,31 +301,12 @@ class PolicySearch(NativeObject):
     softmax policy (``hidden_sizes=()``) seeded from ``config.seed``."""
 
     _kind_name = "policy search"
+    _config_class = SearchConfig
+    _create = "search_create"
 
     def __init__(self, env, policy: Policy | None = None, config: SearchConfig | None = None, *,
                  num_envs: int = 5, hidden_sizes=()):
-        self.config = config or SearchConfig()
-        if not isinstance(self.config, SearchConfig):
-            raise DTypeError(f"config must be a SearchConfig, got {type(self.config).__name__}")
-        cfg = self.config.to_c()
-        if isinstance(env, str):
-            env = VectorEnv(env, as_count(num_envs, "num_envs", 1, 4096), seed=cfg.seed)
-        elif not isinstance(env, VectorEnv):
-            raise DTypeError(f"env must be an environment id or a swiftpg.VectorEnv, got {type(env).__name__}")
-        if policy is None:
-            policy = SoftmaxPolicy.for_env(env, hidden_sizes=hidden_sizes, seed=cfg.seed)
-        elif not isinstance(policy, _Categorical):
-            raise DTypeError(f"policy must be a discrete swiftpg policy, got {type(policy).__name__}")
-        self.env = env
-        self.policy = policy
-        handle = ctypes.c_uint64()
-        _lib.call("search_create", env.handle, policy.handle, ctypes.byref(cfg), ctypes.byref(handle))
-        self._adopt(handle.value, "swiftpg_algorithm_destroy")
-        self.history: list[SearchStats] = []
-
-    @property
-    def total_env_steps(self) -> int:
-        return self.history[-1].total_env_steps if self.history else 0
+        self._setup(env, policy, config, num_envs, hidden_sizes, _Categorical, "a discrete swiftpg policy")
 
     def iterate(self) -> SearchStats:
         """One generation (CEM, GA) or poll (pattern search) in Swift."""
@@ -333,6 +330,3 @@ class PolicySearch(NativeObject):
                 break
         return self.history[start:]
 
-    def evaluate(self, episodes: int = 100, greedy: bool = True, seed: int = 12345, num_envs: int = 16):
-        """``(returns, lengths)`` of ``episodes`` fresh episodes of the policy."""
-        return self.policy.evaluate(self.env.env_id, episodes=episodes, greedy=greedy, seed=seed, num_envs=num_envs)
