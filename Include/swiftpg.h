@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* ABI version: bumped whenever a declaration or struct layout changes. */
-#define SWIFTPG_ABI_VERSION 2
+#define SWIFTPG_ABI_VERSION 3
 
 /* ---------------------------------------------------------------------------
  * Status codes
@@ -726,73 +726,173 @@ int32_t swiftpg_value_save(uint64_t value, const char *path);
 int32_t swiftpg_value_load(const char *path, uint64_t *value_out);
 
 /* ---------------------------------------------------------------------------
- * REINFORCE
+ * Policy-gradient algorithms: REINFORCE (with its weighting and baseline
+ * variants), online actor-critic, batch actor-critic / A2C, off-policy PG
+ * with importance sampling, natural policy gradient, TRPO and PPO.
  *
- * Each iteration collects whole episodes with the policy from the batched
- * environment until at least steps_per_iteration transitions are collected
- * (an instance starts a new episode only while fewer have been collected, and
- * every started episode is completed), computes the weights
- *   psi_t = G_t - b,  G_t = sum_{k>=t} gamma^(k-t) r_k   (reward-to-go)
- * with b the batch mean of G (baseline = MEAN) or 0 (NONE), optionally
- * divides psi by its standard deviation, and takes one optimizer step along
- *   g = (1/M) sum_t psi_t grad log pi(a_t|s_t)   (M transitions).
- * Truncated episodes are treated as ended (no critic to bootstrap from).
- * Note: like most implementations this omits the gamma^t factor of the exact
- * discounted policy gradient; with gamma = 1 the estimator is unbiased.
+ * One configuration struct serves every algorithm; each field says who reads
+ * it. swiftpg_pg_default_config(ALGO) fills an algorithm's own defaults.
+ * REINFORCE and off-policy PG collect whole episodes (an instance starts an
+ * episode only while fewer than steps_per_iteration transitions are
+ * collected; every started episode is completed); the others collect
+ * fixed-length segments of steps_per_env steps of every instance, episodes
+ * continuing across iterations, and bootstrap truncated episodes from V of
+ * their final observation. The critic (a value-function handle) is needed by
+ * every algorithm but REINFORCE/off-policy PG (there only for baseline VALUE).
+ * Formulas and sources: the Swift file of each algorithm, REFERENCE.md §4.
  * ------------------------------------------------------------------------- */
+
+#define SWIFTPG_ALGO_REINFORCE 0
+#define SWIFTPG_ALGO_ACTOR_CRITIC 1
+#define SWIFTPG_ALGO_A2C 2
+#define SWIFTPG_ALGO_OFFPOLICY_PG 3
+#define SWIFTPG_ALGO_NPG 4
+#define SWIFTPG_ALGO_TRPO 5
+#define SWIFTPG_ALGO_PPO 6
+
+#define SWIFTPG_WEIGHTING_FULL_RETURN 0
+#define SWIFTPG_WEIGHTING_REWARD_TO_GO 1
+#define SWIFTPG_WEIGHTING_DISCOUNTED_REWARD_TO_GO 2
 
 #define SWIFTPG_BASELINE_NONE 0
 #define SWIFTPG_BASELINE_MEAN 1
+#define SWIFTPG_BASELINE_OPTIMAL 2
+#define SWIFTPG_BASELINE_VALUE 3
 
-typedef struct swiftpg_reinforce_config {
-  int32_t steps_per_iteration;  /* minimum transitions per update (>= 1) */
-  int32_t baseline;             /* SWIFTPG_BASELINE_* */
-  int32_t normalize_weights;    /* 1: divide psi by its std (+1e-8) */
-  int32_t reserved;
-  double gamma;                 /* discount in [0, 1] */
-  double learning_rate;         /* Adam step size (> 0) */
-  double adam_beta1;            /* in [0, 1) */
-  double adam_beta2;            /* in [0, 1) */
-  double adam_epsilon;          /* > 0 */
-  double max_grad_norm;         /* rescale g to this L2 norm; <= 0: off */
-  uint64_t seed;                /* seeds action sampling */
-} swiftpg_reinforce_config;
+#define SWIFTPG_ADVANTAGE_GAE 0
+#define SWIFTPG_ADVANTAGE_NSTEP 1
 
-typedef struct swiftpg_iteration_stats {
-  int64_t iteration;        /* 1 for the first iteration */
-  int64_t env_steps;        /* transitions used in this iteration */
-  int64_t total_env_steps;  /* since creation */
-  int32_t episodes;         /* episodes completed in this iteration */
-  int32_t reserved;
-  double mean_return;       /* undiscounted episodic return */
+#define SWIFTPG_VALUE_TARGET_BOOTSTRAP 0
+#define SWIFTPG_VALUE_TARGET_MONTE_CARLO 1
+
+#define SWIFTPG_OPTIMIZER_ADAM 0
+#define SWIFTPG_OPTIMIZER_SGD 1
+
+typedef struct swiftpg_pg_config {
+  int32_t algorithm;             /* SWIFTPG_ALGO_* */
+  int32_t steps_per_env;         /* segment algorithms: T steps per instance per iteration */
+  int32_t steps_per_iteration;   /* REINFORCE, off-policy: min transitions of whole episodes */
+  int32_t weighting;             /* REINFORCE, off-policy: SWIFTPG_WEIGHTING_* */
+  int32_t baseline;              /* REINFORCE, off-policy: SWIFTPG_BASELINE_* */
+  int32_t advantage;             /* SWIFTPG_ADVANTAGE_* (critic algorithms) */
+  int32_t n_steps;               /* n of n-step advantages (>= 1) */
+  int32_t value_target;          /* SWIFTPG_VALUE_TARGET_* */
+  int32_t value_epochs;          /* critic passes per batch (A2C extra, NPG/TRPO, VALUE baseline) */
+  int32_t normalize_advantages;  /* 1: standardise advantages/weights (PPO: per minibatch) */
+  int32_t optimizer;             /* SWIFTPG_OPTIMIZER_* (policy and critic) */
+  int32_t anneal_learning_rate;  /* 1: decay linearly to 0 over total_env_steps */
+  int32_t anneal_clip_range;     /* PPO: 1: decay epsilon linearly to 0 */
+  int32_t epochs;                /* PPO: passes over each batch */
+  int32_t minibatch_size;        /* PPO, critic fitting: must divide num_envs*steps_per_env; 0: whole batch */
+  int32_t kl_penalty;            /* PPO: 1: adaptive KL penalty instead of clipping */
+  int32_t cg_iterations;         /* NPG, TRPO: conjugate-gradient steps */
+  int32_t line_search_steps;     /* TRPO: backtracking steps (0 = NPG's full step) */
+  int32_t reuse_batches;         /* off-policy: batches reused per update (>= 1) */
+  int32_t per_decision;          /* off-policy: 1 per-decision, 0 trajectory weights */
+  int32_t normalize_observations;/* 1: running mean/std normalisation, clipped */
+  int32_t normalize_rewards;     /* 1: divide rewards by the std of the discounted return */
+  int64_t total_env_steps;       /* horizon of annealing schedules */
+  double gamma;                  /* discount in [0, 1] */
+  double gae_lambda;             /* GAE lambda in [0, 1] */
+  double learning_rate;          /* policy step size (> 0) */
+  double value_learning_rate;    /* critic step size; 0: learning_rate */
+  double adam_epsilon;           /* > 0 */
+  double max_grad_norm;          /* global L2 norm clip; <= 0: off */
+  double clip_range;             /* PPO epsilon */
+  double value_clip_range;       /* PPO: clip V - V_old to +-this; <= 0: off */
+  double entropy_coef;           /* entropy bonus coefficient (>= 0) */
+  double value_coef;             /* critic loss coefficient (>= 0) */
+  double target_kl;              /* PPO: stop epochs when approx KL > 1.5x; <= 0: off */
+  double kl_beta;                /* PPO-KL: initial beta */
+  double kl_target;              /* PPO-KL: d_targ */
+  double max_kl;                 /* NPG, TRPO: KL budget delta */
+  double cg_damping;             /* NPG, TRPO: added to the Fisher matrix */
+  double backtrack_ratio;        /* TRPO: step fraction per backtrack, in (0, 1) */
+  double importance_clip;        /* off-policy: truncate weights (inf: none) */
+  double clip_observations;      /* normalised observations are clipped to +-this */
+  double clip_rewards;           /* scaled rewards are clipped to +-this */
+  uint64_t seed;                 /* action sampling and minibatch shuffling */
+} swiftpg_pg_config;
+
+typedef struct swiftpg_train_stats {
+  int64_t iteration;           /* 1 for the first iteration */
+  int64_t env_steps;           /* transitions used in this iteration */
+  int64_t total_env_steps;     /* since creation */
+  int32_t episodes;            /* episodes that ended in this iteration */
+  int32_t update_steps;        /* PPO: epochs run; TRPO: accepted backtrack (-1: none) */
+  double mean_return;          /* undiscounted, raw rewards; NaN without episodes */
   double std_return;
   double min_return;
   double max_return;
   double mean_length;
-  double entropy;           /* mean policy entropy over the batch */
-  double grad_norm;         /* L2 norm of g before clipping */
-  double surrogate;         /* (1/M) sum_t psi_t log pi(a_t|s_t) */
-  double seconds;           /* wall time of the iteration */
-} swiftpg_iteration_stats;
+  double policy_loss;          /* the surrogate objective being maximised */
+  double value_loss;           /* 0.5 mean (V - target)^2 */
+  double entropy;              /* mean policy entropy after the update */
+  double approx_kl;            /* mean (r - 1) - log r against the acting policy */
+  double clip_fraction;        /* PPO: fraction of ratios outside 1 +- epsilon */
+  double explained_variance;   /* 1 - Var[target - V] / Var[target] */
+  double grad_norm;            /* L2 norm of the gradient before clipping */
+  double learning_rate;        /* after annealing */
+  double extra;                /* PPO-KL: beta; off-policy: effective sample size fraction */
+  double seconds;              /* wall time of the iteration */
+} swiftpg_train_stats;
 
-/* Fills config_out with the defaults: steps_per_iteration 5000, baseline
- * MEAN, normalize_weights 1, gamma 0.99, learning_rate 0.01, Adam (0.9,
- * 0.999, 1e-8), max_grad_norm 0, seed 0. */
-int32_t swiftpg_reinforce_default_config(swiftpg_reinforce_config *config_out);
+/* Fills config_out with the defaults of `algorithm` (SWIFTPG_ALGO_*). */
+int32_t swiftpg_pg_default_config(int32_t algorithm, swiftpg_pg_config *config_out);
 
-/* Creates a REINFORCE learner training `policy` (a softmax-MLP policy) on `env`
- * (discrete actions, matching sizes). The learner keeps both objects alive
- * even if their handles are destroyed. Errors: BAD_HANDLE, INVALID_ARGUMENT
- * (a config field out of range, mismatched sizes), NULL_POINTER. */
-int32_t swiftpg_reinforce_create(uint64_t env, uint64_t policy,
-                                 const swiftpg_reinforce_config *config,
-                                 uint64_t *algorithm_out);
+/* Creates a learner training `policy` on `env` (the action spaces and sizes
+ * must match: categorical policies for discrete, Gaussian for continuous
+ * actions), with the critic `value` (0 when the algorithm needs none).
+ * env may be 0: the learner then only updates on data passed to
+ * swiftpg_pg_update (sizes and action space come from the policy). The
+ * learner keeps the objects alive even if their handles are destroyed.
+ * Every configuration error is reported here, before any training:
+ * INVALID_ARGUMENT with the field named. */
+int32_t swiftpg_pg_create(uint64_t env, uint64_t policy, uint64_t value,
+                          const swiftpg_pg_config *config,
+                          uint64_t *algorithm_out);
 
-/* Runs one iteration (collect, estimate, update) and writes its stats.
- * NUMERICAL if the gradient or parameters become non-finite; the policy
- * then keeps its previous parameters. */
-int32_t swiftpg_reinforce_iterate(uint64_t algorithm,
-                                  swiftpg_iteration_stats *stats_out);
+/* One iteration (collect, estimate, update). NUMERICAL (naming the iteration
+ * and the quantity) if a loss, gradient or parameter becomes non-finite; the
+ * learner is then left exactly as before the iteration. */
+int32_t swiftpg_pg_iterate(uint64_t algorithm, swiftpg_train_stats *stats_out);
+
+/* One update on transitions collected elsewhere (e.g. a Gymnasium
+ * environment stepped by Python), time-major [steps, lanes]:
+ * observations [steps*lanes*obs_size] as the policy sees them, actions
+ * [steps*lanes] int32 (discrete) or [steps*lanes*action_size] double,
+ * rewards, terminated, truncated [steps*lanes]; final_observations
+ * [steps*lanes*obs_size] (rows read where truncated and not terminated; may
+ * be NULL when nothing is truncated) and next_observations
+ * [lanes*obs_size], the observation after the last step of each lane.
+ * The policy that acted is taken to be the current one. Episodic algorithms
+ * drop steps of episodes that do not end in the batch. Not available with
+ * normalize_observations / normalize_rewards (normalise in the environment). */
+int32_t swiftpg_pg_update(uint64_t algorithm, int64_t steps, int64_t lanes,
+                          const double *observations, const void *actions,
+                          const double *rewards, const uint8_t *terminated,
+                          const uint8_t *truncated,
+                          const double *final_observations,
+                          const double *next_observations,
+                          swiftpg_train_stats *stats_out);
+
+/* Returns and lengths of `episodes` episodes of the learner's policy in `env`
+ * (reseeded with seed), with the learner's observation normalisation
+ * (statistics frozen). */
+int32_t swiftpg_pg_evaluate(uint64_t algorithm, uint64_t env, int32_t episodes,
+                            int32_t greedy, uint64_t seed, double *returns_out,
+                            int32_t *lengths_out);
+
+/* Saves everything needed to resume: configuration, policy, critic,
+ * optimizer moments, normalisation statistics, KL beta, counters and the
+ * generator state (the environment's state is not saved; a resumed run
+ * restarts its episodes). Written to path + ".tmp" then renamed, so an
+ * existing checkpoint is never left half-written. */
+int32_t swiftpg_pg_save(uint64_t algorithm, const char *path);
+
+/* Restores a checkpoint into a learner created with the same algorithm,
+ * policy and critic shapes. INVALID_ARGUMENT if they differ. */
+int32_t swiftpg_pg_load(uint64_t algorithm, const char *path);
 
 /* ---------------------------------------------------------------------------
  * Zeroth-order policy search (Kochenderfer ch. 10): the cross-entropy method

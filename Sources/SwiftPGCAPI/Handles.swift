@@ -145,22 +145,28 @@ final class ValueObject {
 
 final class AlgorithmObject {
   enum Learner {
-    case reinforce(Reinforce)
+    case policyGradient(PolicyGradient)
     case search(ZerothOrderPolicySearch)
   }
   let learner: Learner
-  /// The environment and policy the learner uses, guarded so that a user
-  /// stepping them from another thread during an iteration gets BUSY.
-  let env: Guarded<EnvObject>
+  /// The environment, policy (and critic) the learner uses, guarded so that
+  /// a user using them from another thread during an iteration gets BUSY.
+  let env: Guarded<EnvObject>?
   let policy: Guarded<PolicyObject>
-  init(_ learner: Learner, env: Guarded<EnvObject>, policy: Guarded<PolicyObject>) {
+  let value: Guarded<ValueObject>?
+  init(
+    _ learner: Learner, env: Guarded<EnvObject>?, policy: Guarded<PolicyObject>, value: Guarded<ValueObject>? = nil
+  ) {
     self.learner = learner
     self.env = env
     self.policy = policy
+    self.value = value
   }
 
-  func reinforce() throws(SwiftPGError) -> Reinforce {
-    guard case .reinforce(let r) = learner else { throw .invalid("this algorithm handle is not a REINFORCE learner") }
+  func policyGradient() throws(SwiftPGError) -> PolicyGradient {
+    guard case .policyGradient(let r) = learner else {
+      throw .invalid("this algorithm handle is not a policy-gradient learner")
+    }
     return r
   }
 
@@ -171,8 +177,12 @@ final class AlgorithmObject {
 
   /// Runs `body` with the environment and policy acquired (BUSY otherwise).
   func exclusive(_ body: () throws(SwiftPGError) -> Void) throws(SwiftPGError) {
-    try usingAll(
-      [(env.tryAcquire, env.release, "environment"), (policy.tryAcquire, policy.release, "policy")], body)
+    var objects: [(acquire: () -> Bool, release: () -> Void, name: String)] = [
+      (policy.tryAcquire, policy.release, "policy")
+    ]
+    if let env { objects.append((env.tryAcquire, env.release, "environment")) }
+    if let value { objects.append((value.tryAcquire, value.release, "value function")) }
+    try usingAll(objects, body)
   }
 }
 

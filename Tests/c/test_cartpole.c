@@ -111,18 +111,18 @@ static void test_reinforce(void) {
         "%s", swiftpg_last_error());
   /* A policy handle is not an environment handle. */
   CHECK(swiftpg_env_destroy(policy) == SWIFTPG_ERR_BAD_HANDLE, "wrong kind");
-  swiftpg_reinforce_config config;
-  CHECK(swiftpg_reinforce_default_config(&config) == SWIFTPG_OK, "defaults");
+  swiftpg_pg_config config;
+  CHECK(swiftpg_pg_default_config(SWIFTPG_ALGO_REINFORCE, &config) == SWIFTPG_OK, "defaults");
   config.gamma = 2.0;
-  CHECK(swiftpg_reinforce_create(env, policy, &config, &algo) == SWIFTPG_ERR_INVALID_ARGUMENT, "gamma 2");
+  CHECK(swiftpg_pg_create(env, policy, 0, &config, &algo) == SWIFTPG_ERR_INVALID_ARGUMENT, "gamma 2");
   config.gamma = 0.99;
   config.steps_per_iteration = 2000;
-  CHECK(swiftpg_reinforce_create(env, policy, &config, &algo) == SWIFTPG_OK, "%s", swiftpg_last_error());
-  swiftpg_iteration_stats stats;
+  CHECK(swiftpg_pg_create(env, policy, 0, &config, &algo) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  swiftpg_train_stats stats;
   double first = 0;
   int iterate_failures = 0;
   for (int k = 0; k < 20; k++) {
-    if (swiftpg_reinforce_iterate(algo, &stats) != SWIFTPG_OK) iterate_failures++;
+    if (swiftpg_pg_iterate(algo, &stats) != SWIFTPG_OK) iterate_failures++;
     if (k == 0) first = stats.mean_return;
   }
   CHECK(iterate_failures == 0, "%s", swiftpg_last_error());
@@ -133,7 +133,7 @@ static void test_reinforce(void) {
   CHECK(returns[0] == (double)lengths[0], "return equals length on CartPole");
   /* The learner keeps the env and policy alive after their handles go. */
   CHECK(swiftpg_env_destroy(env) == SWIFTPG_OK && swiftpg_policy_destroy(policy) == SWIFTPG_OK, "destroy");
-  CHECK(swiftpg_reinforce_iterate(algo, &stats) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  CHECK(swiftpg_pg_iterate(algo, &stats) == SWIFTPG_OK, "%s", swiftpg_last_error());
   CHECK(swiftpg_algorithm_destroy(algo) == SWIFTPG_OK, "destroy algo");
   int64_t live = -1;
   CHECK(swiftpg_live_handles(SWIFTPG_KIND_ALL, &live) == SWIFTPG_OK && live == 0, "no leaks: %lld", (long long)live);

@@ -18,10 +18,11 @@ from ctypes import (
     c_int64,
     c_size_t,
     c_uint64,
+    c_uint8,
     c_void_p,
 )
 
-ABI_VERSION = 2
+ABI_VERSION = 3
 
 # --- status codes (Include/swiftpg.h) -------------------------------------
 OK = 0
@@ -44,7 +45,12 @@ POLICY_FAMILIES = {1: "softmax_mlp", 2: "tabular", 3: "linear_features", 4: "gau
 ACTION_DISCRETE, ACTION_CONTINUOUS = 0, 1
 OBSERVATION_VECTOR, OBSERVATION_ONE_HOT = 0, 1
 ACTIVATION = {"tanh": 0, "relu": 1}
-BASELINE = {"none": 0, "mean": 1}
+BASELINE = {"none": 0, "mean": 1, "optimal": 2, "value": 3}
+ALGORITHM = {"reinforce": 0, "actor-critic": 1, "a2c": 2, "offpolicy-pg": 3, "npg": 4, "trpo": 5, "ppo": 6}
+WEIGHTING = {"full_return": 0, "reward_to_go": 1, "discounted_reward_to_go": 2}
+ADVANTAGE = {"gae": 0, "n_step": 1}
+VALUE_TARGET = {"bootstrap": 0, "monte_carlo": 1}
+OPTIMIZER = {"adam": 0, "sgd": 1}
 
 
 class SwiftPGError(Exception):
@@ -144,37 +150,75 @@ class PolicyInfo(Structure):
     ]
 
 
-class ReinforceConfigC(Structure):
+class PGConfigC(Structure):
     _fields_ = [
+        ("algorithm", c_int32),
+        ("steps_per_env", c_int32),
         ("steps_per_iteration", c_int32),
+        ("weighting", c_int32),
         ("baseline", c_int32),
-        ("normalize_weights", c_int32),
-        ("reserved", c_int32),
+        ("advantage", c_int32),
+        ("n_steps", c_int32),
+        ("value_target", c_int32),
+        ("value_epochs", c_int32),
+        ("normalize_advantages", c_int32),
+        ("optimizer", c_int32),
+        ("anneal_learning_rate", c_int32),
+        ("anneal_clip_range", c_int32),
+        ("epochs", c_int32),
+        ("minibatch_size", c_int32),
+        ("kl_penalty", c_int32),
+        ("cg_iterations", c_int32),
+        ("line_search_steps", c_int32),
+        ("reuse_batches", c_int32),
+        ("per_decision", c_int32),
+        ("normalize_observations", c_int32),
+        ("normalize_rewards", c_int32),
+        ("total_env_steps", c_int64),
         ("gamma", c_double),
+        ("gae_lambda", c_double),
         ("learning_rate", c_double),
-        ("adam_beta1", c_double),
-        ("adam_beta2", c_double),
+        ("value_learning_rate", c_double),
         ("adam_epsilon", c_double),
         ("max_grad_norm", c_double),
+        ("clip_range", c_double),
+        ("value_clip_range", c_double),
+        ("entropy_coef", c_double),
+        ("value_coef", c_double),
+        ("target_kl", c_double),
+        ("kl_beta", c_double),
+        ("kl_target", c_double),
+        ("max_kl", c_double),
+        ("cg_damping", c_double),
+        ("backtrack_ratio", c_double),
+        ("importance_clip", c_double),
+        ("clip_observations", c_double),
+        ("clip_rewards", c_double),
         ("seed", c_uint64),
     ]
 
 
-class IterationStatsC(Structure):
+class TrainStatsC(Structure):
     _fields_ = [
         ("iteration", c_int64),
         ("env_steps", c_int64),
         ("total_env_steps", c_int64),
         ("episodes", c_int32),
-        ("reserved", c_int32),
+        ("update_steps", c_int32),
         ("mean_return", c_double),
         ("std_return", c_double),
         ("min_return", c_double),
         ("max_return", c_double),
         ("mean_length", c_double),
+        ("policy_loss", c_double),
+        ("value_loss", c_double),
         ("entropy", c_double),
+        ("approx_kl", c_double),
+        ("clip_fraction", c_double),
+        ("explained_variance", c_double),
         ("grad_norm", c_double),
-        ("surrogate", c_double),
+        ("learning_rate", c_double),
+        ("extra", c_double),
         ("seconds", c_double),
     ]
 
@@ -321,9 +365,15 @@ _SIGNATURES = {
     "swiftpg_value_gradient": [u64, vp, vp, i64, vp],
     "swiftpg_value_save": [u64, c_char_p],
     "swiftpg_value_load": [c_char_p, POINTER(c_uint64)],
-    "swiftpg_reinforce_default_config": [POINTER(ReinforceConfigC)],
-    "swiftpg_reinforce_create": [u64, u64, POINTER(ReinforceConfigC), POINTER(c_uint64)],
-    "swiftpg_reinforce_iterate": [u64, POINTER(IterationStatsC)],
+    "swiftpg_pg_default_config": [c_int32, POINTER(PGConfigC)],
+    "swiftpg_pg_create": [u64, u64, u64, POINTER(PGConfigC), POINTER(c_uint64)],
+    "swiftpg_pg_iterate": [u64, POINTER(TrainStatsC)],
+    "swiftpg_pg_update": [u64, c_int64, c_int64, POINTER(c_double), c_void_p, POINTER(c_double),
+                          POINTER(c_uint8), POINTER(c_uint8), POINTER(c_double), POINTER(c_double),
+                          POINTER(TrainStatsC)],
+    "swiftpg_pg_evaluate": [u64, u64, c_int32, c_int32, u64, vp, vp],
+    "swiftpg_pg_save": [u64, c_char_p],
+    "swiftpg_pg_load": [u64, c_char_p],
     "swiftpg_search_default_config": [POINTER(SearchConfigC)],
     "swiftpg_search_create": [u64, u64, POINTER(SearchConfigC), POINTER(c_uint64)],
     "swiftpg_search_iterate": [u64, POINTER(SearchStatsC)],

@@ -8,16 +8,23 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Callable
 
 from . import _lib
-from ._arrays import DTypeError, as_count, as_seed
+import numpy as np
+
+from ._arrays import DTypeError, as_count, as_float64, as_seed
 from ._lib import InvalidArgumentError, NativeObject
 from .envs import VectorEnv
-from .policies import Policy, SoftmaxPolicy, _Categorical
+from .policies import GaussianPolicy, Policy, SoftmaxPolicy, ValueFunction, _Categorical
 
-__all__ = ["ReinforceConfig", "IterationStats", "REINFORCE", "SearchConfig", "SearchStats", "PolicySearch"]
+__all__ = [
+    "ReinforceConfig", "ActorCriticConfig", "A2CConfig", "OffPolicyPGConfig", "NPGConfig", "TRPOConfig",
+    "PPOConfig", "TrainStats", "IterationStats", "PolicyGradientLearner", "REINFORCE", "ActorCritic", "A2C",
+    "OffPolicyPG", "NPG", "TRPO", "PPO", "PG_ALGORITHMS", "SearchConfig", "SearchStats", "PolicySearch",
+]
 
 
 def _set_numbers(config, c, names) -> None:
@@ -41,66 +48,182 @@ class _Replaceable:
         return dataclasses.replace(self, **changes)
 
 
-@dataclass
-class ReinforceConfig(_Replaceable):
-    """Configuration of :class:`REINFORCE` (defaults solve CartPole-v1)."""
+# --- policy-gradient algorithms ------------------------------------------------
 
-    _label = "REINFORCE config"
+#: Every field of the policy-gradient configuration: (kind, documentation).
+#: Kinds: "count", "int" (signed), "float", "bool", "seed" or a choice table.
+_PG_FIELDS = {
+    "steps_per_env": ("count", "steps T of every environment per iteration (fixed-length segments)"),
+    "steps_per_iteration": ("count", "minimum transitions per iteration, whole episodes"),
+    "gamma": ("float", "discount γ ∈ [0, 1]"),
+    "weighting": (_lib.WEIGHTING, "what multiplies ∇log π: full_return R(τ), reward_to_go G_t, "
+                                   "discounted_reward_to_go γᵗG_t"),
+    "baseline": (_lib.BASELINE, "none, mean (batch mean), optimal (per-parameter constant), value (learned V(s))"),
+    "advantage": (_lib.ADVANTAGE, "gae (GAE(γ, λ)) or n_step"),
+    "gae_lambda": ("float", "GAE λ ∈ [0, 1]"),
+    "n_steps": ("count", "n of n-step advantages"),
+    "value_target": (_lib.VALUE_TARGET, "critic targets: bootstrap (λ-/n-step returns) or monte_carlo"),
+    "value_epochs": ("int", "critic passes over each batch"),
+    "normalize_advantages": ("bool", "standardise advantages / weights (PPO: per minibatch)"),
+    "optimizer": (_lib.OPTIMIZER, "adam or sgd (policy and critic)"),
+    "learning_rate": ("float", "policy step size"),
+    "value_learning_rate": ("float", "critic step size (0: learning_rate)"),
+    "adam_epsilon": ("float", "Adam ε"),
+    "max_grad_norm": ("float", "rescale the (joint) gradient to this L2 norm; 0: off"),
+    "anneal_learning_rate": ("bool", "decay the learning rate linearly to 0 over total_env_steps"),
+    "anneal_clip_range": ("bool", "decay ε linearly to 0 over total_env_steps"),
+    "total_env_steps": ("int", "horizon of the annealing schedules (needed when annealing)"),
+    "epochs": ("count", "passes over each batch"),
+    "minibatch_size": ("int", "minibatch size, must divide num_envs × steps_per_env (0: whole batch)"),
+    "clip_range": ("float", "ε of the clipped surrogate"),
+    "value_clip_range": ("float", "clip V − V_old to ±this (0: off)"),
+    "entropy_coef": ("float", "entropy bonus coefficient"),
+    "value_coef": ("float", "critic loss coefficient"),
+    "target_kl": ("float", "stop the epochs once approx KL > 1.5 × this (0: off)"),
+    "kl_penalty": ("bool", "PPO-KL: maximise ρÂ − β KL(π_old ‖ π) instead of clipping"),
+    "kl_beta": ("float", "PPO-KL: initial β"),
+    "kl_target": ("float", "PPO-KL: target KL d_targ (β halves below d/1.5, doubles above 1.5d)"),
+    "max_kl": ("float", "KL budget δ of the natural step"),
+    "cg_iterations": ("count", "conjugate-gradient iterations"),
+    "cg_damping": ("float", "damping added to the Fisher matrix"),
+    "backtrack_ratio": ("float", "line-search step fraction per backtrack, in (0, 1)"),
+    "line_search_steps": ("int", "line-search backtracks (0: NPG's full step)"),
+    "reuse_batches": ("count", "batches reused per update, the current one included"),
+    "per_decision": ("bool", "per-decision (else trajectory-level) importance weights"),
+    "importance_clip": ("float", "truncate importance weights at this value (inf: none)"),
+    "normalize_observations": ("bool", "running mean/std observation normalisation (saved in checkpoints)"),
+    "normalize_rewards": ("bool", "divide rewards by the running std of the discounted return"),
+    "clip_observations": ("float", "clip normalised observations to ±this"),
+    "clip_rewards": ("float", "clip scaled rewards to ±this"),
+    "seed": ("seed", "seeds action sampling and minibatch shuffling"),
+}
 
-    #: Minimum transitions per update; whole episodes are collected.
-    steps_per_iteration: int = 5000
-    #: Baseline subtracted from the reward-to-go: "mean" (batch mean) or "none".
-    baseline: str = "mean"
-    #: Divide the weights ψ by their standard deviation.
-    normalize_weights: bool = True
-    #: Discount γ ∈ [0, 1] of the reward-to-go.
-    gamma: float = 0.99
-    #: Adam step size.
-    learning_rate: float = 0.01
-    #: Adam β₁, β₂ and ε.
-    adam_beta1: float = 0.9
-    adam_beta2: float = 0.999
-    adam_epsilon: float = 1e-8
-    #: Rescale the gradient to this L2 norm when longer; 0 disables.
-    max_grad_norm: float = 0.0
-    #: Seeds the learner's action sampling.
-    seed: int = 0
+_COMMON = ["gamma", "learning_rate", "optimizer", "adam_epsilon", "max_grad_norm", "entropy_coef", "seed"]
+_EPISODIC = ["steps_per_iteration", "weighting", "baseline", "normalize_advantages", "value_learning_rate",
+             "value_epochs"]
+_CRITIC = ["steps_per_env", "advantage", "gae_lambda", "n_steps", "value_target", "value_epochs",
+           "normalize_advantages", "value_learning_rate", "anneal_learning_rate", "total_env_steps",
+           "normalize_observations", "normalize_rewards", "clip_observations", "clip_rewards"]
+_PG_ALGORITHM_FIELDS = {
+    "reinforce": _COMMON + _EPISODIC,
+    "offpolicy-pg": _COMMON + _EPISODIC + ["reuse_batches", "per_decision", "importance_clip"],
+    "actor-critic": _COMMON + ["steps_per_env", "value_learning_rate", "value_epochs", "normalize_advantages"],
+    "a2c": _COMMON + _CRITIC + ["value_coef", "minibatch_size"],
+    "npg": _COMMON + _CRITIC + ["max_kl", "cg_iterations", "cg_damping", "minibatch_size"],
+    "trpo": _COMMON + _CRITIC + ["max_kl", "cg_iterations", "cg_damping", "backtrack_ratio", "line_search_steps",
+                                 "minibatch_size"],
+    "ppo": _COMMON + _CRITIC + ["epochs", "minibatch_size", "clip_range", "anneal_clip_range", "value_clip_range",
+                                "value_coef", "target_kl", "kl_penalty", "kl_beta", "kl_target"],
+}
 
-    def to_c(self) -> _lib.ReinforceConfigC:
-        if self.baseline not in _lib.BASELINE:
-            raise InvalidArgumentError(f"baseline must be one of {sorted(_lib.BASELINE)}, got {self.baseline!r}")
-        c = _lib.ReinforceConfigC()
-        c.steps_per_iteration = as_count(self.steps_per_iteration, "steps_per_iteration")
-        c.baseline = _lib.BASELINE[self.baseline]
-        c.normalize_weights = int(bool(self.normalize_weights))
-        _set_numbers(self, c, ("gamma", "learning_rate", "adam_beta1", "adam_beta2", "adam_epsilon",
-                               "max_grad_norm"))
-        c.seed = as_seed(self.seed)
+
+def _c_defaults(algorithm: str) -> _lib.PGConfigC:
+    c = _lib.PGConfigC()
+    _lib.call("pg_default_config", _lib.ALGORITHM[algorithm], ctypes.byref(c))
+    return c
+
+
+class _PGConfig(_Replaceable):
+    """Shared behaviour of the policy-gradient configurations."""
+
+    _algorithm = ""
+
+    def to_c(self) -> _lib.PGConfigC:
+        c = _c_defaults(self._algorithm)
+        for f in dataclasses.fields(self):
+            kind = _PG_FIELDS[f.name][0]
+            value = getattr(self, f.name)
+            if isinstance(kind, dict):
+                if value not in kind:
+                    raise InvalidArgumentError(f"{f.name} must be one of {sorted(kind)}, got {value!r}")
+                setattr(c, f.name, kind[value])
+            elif kind == "bool":
+                if not isinstance(value, (bool, int)) or value not in (0, 1):
+                    raise DTypeError(f"{f.name} must be a bool, got {value!r}")
+                setattr(c, f.name, int(value))
+            elif kind == "count":
+                setattr(c, f.name, as_count(value, f.name))
+            elif kind == "int":
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise DTypeError(f"{f.name} must be an int, got {value!r}")
+                if not -2**31 <= value < 2**63:
+                    raise InvalidArgumentError(f"{f.name} {value} is out of range")
+                setattr(c, f.name, value)
+            elif kind == "seed":
+                setattr(c, f.name, as_seed(value))
+            else:
+                _set_numbers(self, c, (f.name,))
         return c
 
+    @classmethod
+    def describe(cls) -> str:
+        """One line per field: name, default, meaning."""
+        return "\n".join(f"{f.name} = {f.default!r}: {_PG_FIELDS[f.name][1]}" for f in dataclasses.fields(cls))
+
+
+def _make_config(name: str, algorithm: str, title: str) -> type:
+    c = _c_defaults(algorithm)
+    specs = []
+    for fname in _PG_ALGORITHM_FIELDS[algorithm]:
+        kind = _PG_FIELDS[fname][0]
+        raw = getattr(c, fname)
+        if isinstance(kind, dict):
+            default = next(k for k, v in kind.items() if v == raw)
+        elif kind == "bool":
+            default = bool(raw)
+        elif kind in ("count", "int", "seed"):
+            default = int(raw)
+        else:
+            default = float(raw)
+        specs.append((fname, type(default), field(default=default)))
+    cls = dataclasses.make_dataclass(name, specs, bases=(_PGConfig,))
+    cls._algorithm = algorithm
+    cls._label = f"{title} config"
+    cls.__module__ = __name__
+    lines = "\n".join(f"    - ``{f.name}`` (default ``{f.default!r}``): {_PG_FIELDS[f.name][1]}"
+                      for f in dataclasses.fields(cls))
+    cls.__doc__ = f"Configuration of :class:`{title}` (defaults from the library).\n\n{lines}\n"
+    return cls
+
+
+ReinforceConfig = _make_config("ReinforceConfig", "reinforce", "REINFORCE")
+ActorCriticConfig = _make_config("ActorCriticConfig", "actor-critic", "ActorCritic")
+A2CConfig = _make_config("A2CConfig", "a2c", "A2C")
+OffPolicyPGConfig = _make_config("OffPolicyPGConfig", "offpolicy-pg", "OffPolicyPG")
+NPGConfig = _make_config("NPGConfig", "npg", "NPG")
+TRPOConfig = _make_config("TRPOConfig", "trpo", "TRPO")
+PPOConfig = _make_config("PPOConfig", "ppo", "PPO")
+
 
 @dataclass
-class IterationStats:
-    """What one training iteration did."""
+class TrainStats:
+    """What one training iteration did (NaN returns when no episode ended)."""
 
     iteration: int
     env_steps: int
     total_env_steps: int
     episodes: int
+    update_steps: int
     mean_return: float
     std_return: float
     min_return: float
     max_return: float
     mean_length: float
+    policy_loss: float
+    value_loss: float
     entropy: float
+    approx_kl: float
+    clip_fraction: float
+    explained_variance: float
     grad_norm: float
-    surrogate: float
+    learning_rate: float
+    extra: float
     seconds: float
     #: Environment steps per second of this iteration (collection + update).
     steps_per_second: float = field(default=0.0)
 
     @classmethod
-    def from_c(cls, c: _lib.IterationStatsC) -> "IterationStats":
+    def from_c(cls, c: _lib.TrainStatsC) -> "TrainStats":
         values = {f.name: getattr(c, f.name) for f in dataclasses.fields(cls) if f.name != "steps_per_second"}
         stats = cls(**values)
         stats.steps_per_second = stats.env_steps / stats.seconds if stats.seconds > 0 else math.inf
@@ -108,6 +231,206 @@ class IterationStats:
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+#: Kept for code written against the first REINFORCE release.
+IterationStats = TrainStats
+
+
+class PolicyGradientLearner(NativeObject):
+    """A policy-gradient learner in Swift. Subclasses fix the algorithm.
+
+    ``env``: an environment id or a :class:`swiftpg.VectorEnv` (stepped in
+    Swift by :meth:`iterate`); any Gymnasium env can instead be stepped by
+    Python with :meth:`learn_from` / :meth:`update`. ``policy``: by default a
+    tanh MLP (``hidden_sizes``) — categorical for discrete actions, Gaussian
+    (state-independent log σ) for continuous ones. ``value``: the critic, by
+    default an MLP of the same shape when the algorithm needs one.
+    """
+
+    _kind_name = "policy-gradient learner"
+    _config_class: type = object
+    _default_hidden = (64, 64)
+
+    def __init__(self, env, policy: Policy | None = None, config=None, *, value: ValueFunction | None = None,
+                 num_envs: int = 8, hidden_sizes=None, observation_size: int | None = None,
+                 action_space=None):
+        self.config = config or self._config_class()
+        if not isinstance(self.config, self._config_class):
+            raise DTypeError(f"config must be a {self._config_class.__name__}, got {type(self.config).__name__}")
+        cfg = self.config.to_c()
+        hidden = self._default_hidden if hidden_sizes is None else hidden_sizes
+        if isinstance(env, str):
+            env = VectorEnv(env, as_count(num_envs, "num_envs", 1, 4096), seed=cfg.seed)
+        elif not isinstance(env, VectorEnv):
+            raise DTypeError(f"env must be an environment id or a swiftpg.VectorEnv, got {type(env).__name__}"
+                             " (for a Gymnasium env use swiftpg.algorithms.for_gymnasium)")
+        if policy is None:
+            if env.discrete:
+                policy = SoftmaxPolicy.for_env(env, hidden_sizes=hidden, seed=cfg.seed)
+            else:
+                policy = GaussianPolicy.for_env(env, hidden_sizes=hidden, seed=cfg.seed)
+        elif not isinstance(policy, Policy):
+            raise DTypeError(f"policy must be a swiftpg Policy, got {type(policy).__name__}")
+        needs_value = self.config._algorithm not in ("reinforce", "offpolicy-pg") or cfg.baseline == 3
+        if value is None and needs_value:
+            value = ValueFunction(env.observation_size, hidden_sizes=hidden, seed=cfg.seed + 1)
+        elif value is not None and not isinstance(value, ValueFunction):
+            raise DTypeError(f"value must be a swiftpg ValueFunction, got {type(value).__name__}")
+        self.env = env
+        self.policy = policy
+        self.value = value
+        handle = ctypes.c_uint64()
+        _lib.call("pg_create", env.handle, policy.handle, value.handle if value is not None else 0,
+                  ctypes.byref(cfg), ctypes.byref(handle))
+        self._adopt(handle.value, "swiftpg_algorithm_destroy")
+        self.history: list[TrainStats] = []
+
+    @property
+    def total_env_steps(self) -> int:
+        return self.history[-1].total_env_steps if self.history else 0
+
+    def iterate(self) -> TrainStats:
+        """One iteration (collect from ``env``, estimate, update) in Swift."""
+        c = _lib.TrainStatsC()
+        _lib.call("pg_iterate", self.handle, ctypes.byref(c))
+        stats = TrainStats.from_c(c)
+        self.history.append(stats)
+        return stats
+
+    def update(self, observations, actions, rewards, terminated, truncated, next_observations,
+               final_observations=None) -> TrainStats:
+        """One update on transitions collected elsewhere, time-major
+        ``[T, N]`` (see :func:`collect_gymnasium`): ``observations``
+        ``[T, N, obs]``, ``actions`` ``[T, N]`` ints or ``[T, N, act]`` floats,
+        ``rewards``/``terminated``/``truncated`` ``[T, N]``,
+        ``next_observations`` ``[N, obs]`` (after the last step) and
+        ``final_observations`` ``[T, N, obs]`` (read where truncated)."""
+        obs = np.ascontiguousarray(observations, dtype=np.float64)
+        if obs.ndim != 3:
+            raise InvalidArgumentError(f"observations must be [T, N, obs_size], got shape {obs.shape}")
+        t, n, d = obs.shape
+        if d != self.env.observation_size:
+            raise InvalidArgumentError(f"observation size {d} does not match the learner's {self.env.observation_size}")
+        if self.env.discrete:
+            act = np.asarray(actions)
+            if act.shape != (t, n) or not np.issubdtype(act.dtype, np.integer):
+                raise InvalidArgumentError(f"actions must be integers of shape {(t, n)}, got {act.dtype} {act.shape}")
+            act = np.ascontiguousarray(act, dtype=np.int32)
+        else:
+            act = np.ascontiguousarray(actions, dtype=np.float64).reshape(t, n, -1)
+        rew = as_float64(rewards, "rewards", (t, n))
+        term = self._flags(terminated, "terminated", (t, n))
+        trunc = self._flags(truncated, "truncated", (t, n))
+        nxt = as_float64(next_observations, "next_observations", (n, d))
+        fin = None if final_observations is None else np.ascontiguousarray(final_observations, dtype=np.float64)
+        if fin is not None and fin.shape != obs.shape:
+            raise InvalidArgumentError(f"final_observations must have shape {obs.shape}, got {fin.shape}")
+        c = _lib.TrainStatsC()
+        dp = ctypes.POINTER(ctypes.c_double)
+        u8 = ctypes.POINTER(ctypes.c_uint8)
+        _lib.call("pg_update", self.handle, t, n, obs.ctypes.data_as(dp), act.ctypes.data, rew.ctypes.data_as(dp),
+                  term.ctypes.data_as(u8), trunc.ctypes.data_as(u8),
+                  None if fin is None else fin.ctypes.data_as(dp), nxt.ctypes.data_as(dp), ctypes.byref(c))
+        stats = TrainStats.from_c(c)
+        self.history.append(stats)
+        return stats
+
+    @staticmethod
+    def _flags(x, name, shape):
+        a = np.asarray(x)
+        if a.shape != shape:
+            raise InvalidArgumentError(f"{name} must have shape {shape}, got {a.shape}")
+        if not np.all((a == 0) | (a == 1)):
+            raise InvalidArgumentError(f"{name} must hold only 0/1 or booleans")
+        return np.ascontiguousarray(a, dtype=np.uint8)
+
+    def train(self, total_env_steps: int, callback: Callable[[TrainStats], bool | None] | None = None,
+              stop_at_return: float | None = None, checkpoint: str | None = None) -> list[TrainStats]:
+        """Iterates until ``total_env_steps`` transitions were used.
+        ``callback(stats)`` runs after each iteration; returning True stops.
+        ``stop_at_return``: stop once the training mean return of two
+        consecutive iterations reaches it. ``checkpoint``: a path saved after
+        every iteration (an iteration that fails numerically raises before
+        saving, so the file keeps the last good state)."""
+        total_env_steps = as_count(total_env_steps, "total_env_steps", 1, 2**62)
+        start = len(self.history)
+        while self.total_env_steps < total_env_steps:
+            stats = self.iterate()
+            if checkpoint is not None:
+                self.save(checkpoint)
+            if callback is not None and callback(stats):
+                break
+            recent = [s for s in self.history[start:] if s.episodes > 0][-2:]
+            if (stop_at_return is not None and len(recent) == 2
+                    and all(s.mean_return >= stop_at_return for s in recent)):
+                break
+        return self.history[start:]
+
+    def evaluate(self, episodes: int = 100, greedy: bool = True, seed: int = 12345, num_envs: int = 16):
+        """``(returns, lengths)`` of ``episodes`` fresh episodes of the policy
+        on a new batch of ``env``'s id, with the learner's (frozen)
+        observation normalisation."""
+        episodes = as_count(episodes, "episodes", 1, 1 << 24)
+        env = VectorEnv(self.env.env_id, min(as_count(num_envs, "num_envs"), episodes), seed=as_seed(seed))
+        try:
+            returns = np.empty(episodes)
+            lengths = np.empty(episodes, np.int32)
+            _lib.call("pg_evaluate", self.handle, env.handle, episodes, int(bool(greedy)), as_seed(seed),
+                      returns.ctypes.data, lengths.ctypes.data)
+            return returns, lengths
+        finally:
+            env.close()
+
+    def save(self, path) -> None:
+        """Writes everything needed to resume (policy, critic, optimiser
+        moments, normalisation statistics, counters, generator) atomically."""
+        _lib.call("pg_save", self.handle, os.fsencode(os.fspath(path)))
+
+    def load(self, path) -> None:
+        """Restores a checkpoint written by :meth:`save` of a learner with the
+        same algorithm and shapes; training continues from it."""
+        _lib.call("pg_load", self.handle, os.fsencode(os.fspath(path)))
+        self.history = []
+
+    def close(self) -> None:
+        """Frees the native learner (not its env, policy or critic); idempotent."""
+        super().close()
+
+
+def _learner(name: str, config_class: type, doc: str, hidden=(64, 64)) -> type:
+    cls = type(name, (PolicyGradientLearner,), {"_config_class": config_class, "__doc__": doc,
+                                               "_default_hidden": hidden, "__module__": __name__})
+    return cls
+
+
+REINFORCE = _learner("REINFORCE", ReinforceConfig, """REINFORCE (Williams 1992) on whole episodes with the
+    lectures' variants: ``weighting`` full_return / reward_to_go / discounted_reward_to_go and ``baseline``
+    none / mean / optimal / value (a learned V(s), fitted to the returns after each step). Defaults:
+    reward-to-go, mean baseline, weights divided by their std, Adam 0.01, a 32×32 tanh policy.""", (32, 32))
+ActorCritic = _learner("ActorCritic", ActorCriticConfig, """Online actor-critic: act in every env, one critic
+    step toward r + γV̂(s'), Â = r + γV̂(s') − V̂(s) with the updated critic, one SGD policy step along
+    mean ∇log π · Â (the lecture's five-step loop).""")
+A2C = _learner("A2C", A2CConfig, """Batch actor-critic / A2C: N envs × T steps, GAE or n-step advantages,
+    critic fitted to bootstrapped or Monte Carlo targets (``value_epochs`` passes).""")
+OffPolicyPG = _learner("OffPolicyPG", OffPolicyPGConfig, """Off-policy policy gradient reusing the last
+    ``reuse_batches`` batches with trajectory-level or per-decision importance weights (optionally
+    truncated); ``TrainStats.extra`` is the effective-sample-size fraction of the trajectory weights.""",
+                       (32, 32))
+NPG = _learner("NPG", NPGConfig, """Natural policy gradient: conjugate gradient on Fisher-vector products and
+    the full step √(2δ / xᵀFx)·x (no line search).""")
+TRPO = _learner("TRPO", TRPOConfig, """TRPO: the natural step with a backtracking line search that accepts the
+    first fraction with mean KL ≤ δ and an improved surrogate (``update_steps``: the accepted backtrack,
+    −1 when none was).""")
+PPO = _learner("PPO", PPOConfig, """PPO with the clipped surrogate (or the adaptive KL penalty), GAE,
+    per-minibatch advantage normalisation, optional value clipping, entropy bonus, global grad-norm
+    clipping, Adam ε 1e-5, linear annealing, epochs × shuffled minibatches, target-KL early stop, separate
+    64×64 tanh policy and value networks (orthogonal init), Gaussian policies for continuous actions and
+    optional observation/reward normalisation.""")
+
+#: Algorithm names of the command line and their learner classes.
+PG_ALGORITHMS = {"reinforce": REINFORCE, "actor-critic": ActorCritic, "a2c": A2C, "offpolicy-pg": OffPolicyPG,
+                 "npg": NPG, "trpo": TRPO, "ppo": PPO}
 
 
 class _Learner(NativeObject):
@@ -150,70 +473,6 @@ class _Learner(NativeObject):
     def evaluate(self, episodes: int = 100, greedy: bool = True, seed: int = 12345, num_envs: int = 16):
         """``(returns, lengths)`` of ``episodes`` fresh episodes of the policy."""
         return self.policy.evaluate(self.env.env_id, episodes=episodes, greedy=greedy, seed=seed, num_envs=num_envs)
-
-
-class REINFORCE(_Learner):
-    """REINFORCE (Williams 1992) with reward-to-go and a mean baseline.
-
-    Each :meth:`iterate` collects whole episodes from ``env`` until
-    ``steps_per_iteration`` transitions, computes ψ_t = G_t − b with
-    G_t = Σ_{k≥t} γ^{k−t} r_k and b the batch mean, divides ψ by its standard
-    deviation (``normalize_weights``), and takes one Adam step along
-    ĝ = (1/M) Σ_t ψ_t ∇ log π(a_t|s_t).
-
-    Like most implementations it drops the γ^t factor of the exact discounted
-    policy gradient (with γ = 1 the estimator is the unbiased one), and it
-    treats time-limit truncation as the end of the episode.
-
-    ``env``: an environment id or a :class:`swiftpg.VectorEnv` (discrete
-    actions). ``policy``: a :class:`SoftmaxPolicy`; by default a 32×32 tanh
-    MLP seeded from ``config.seed``.
-    """
-
-    _kind_name = "REINFORCE learner"
-    _config_class = ReinforceConfig
-    _create = "reinforce_create"
-
-    def __init__(
-        self,
-        env,
-        policy: SoftmaxPolicy | None = None,
-        config: ReinforceConfig | None = None,
-        *,
-        num_envs: int = 8,
-        hidden_sizes=(32, 32),
-    ):
-        self._setup(env, policy, config, num_envs, hidden_sizes, SoftmaxPolicy, "a SoftmaxPolicy")
-
-    def iterate(self) -> IterationStats:
-        """One iteration (collect, estimate, update) in Swift."""
-        c = _lib.IterationStatsC()
-        _lib.call("reinforce_iterate", self.handle, ctypes.byref(c))
-        stats = IterationStats.from_c(c)
-        self.history.append(stats)
-        return stats
-
-    def train(
-        self,
-        total_env_steps: int,
-        callback: Callable[[IterationStats], bool | None] | None = None,
-        stop_at_return: float | None = None,
-    ) -> list[IterationStats]:
-        """Iterates until ``total_env_steps`` transitions were used.
-        ``callback(stats)`` runs after each iteration; returning True stops.
-        ``stop_at_return``: stop once the training mean return of two
-        consecutive iterations reaches it."""
-        total_env_steps = as_count(total_env_steps, "total_env_steps", 1, 2**62)
-        start = len(self.history)
-        while self.total_env_steps < total_env_steps:
-            stats = self.iterate()
-            if callback is not None and callback(stats):
-                break
-            recent = self.history[start:][-2:]
-            if (stop_at_return is not None and len(recent) == 2
-                    and all(s.mean_return >= stop_at_return for s in recent)):
-                break
-        return self.history[start:]
 
 
 

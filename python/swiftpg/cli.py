@@ -1,4 +1,6 @@
-"""Command line: ``python -m swiftpg train ENV --algo reinforce --seed S``.
+"""Command line: ``python -m swiftpg train ENV --algo ALGO --seed S``
+(ALGO: reinforce, actor-critic, a2c, offpolicy-pg, npg, trpo, ppo, cem, ga,
+pattern-search).
 
 Progress goes to stderr (one line per iteration); with ``--json`` the final
 summary is one JSON line on stdout, so ``... --json | jq`` works.
@@ -15,13 +17,41 @@ import time
 import numpy as np
 
 from . import _lib
-from .algorithms import REINFORCE, ReinforceConfig
+from .algorithms import PG_ALGORITHMS, PolicySearch, SearchConfig
 
-ALGORITHMS = ("reinforce",)
+SEARCH_METHODS = ("cem", "ga", "pattern-search")
+ALGORITHMS = tuple(PG_ALGORITHMS) + SEARCH_METHODS
 
-# Per-environment defaults: (total env-step budget, early-stop return).
+# Per-environment defaults: env-step budget and early-stop return.
 ENV_DEFAULTS = {
     "CartPole-v1": dict(steps=500_000, stop_at_return=495.0),
+    "Acrobot-v1": dict(steps=1_000_000, stop_at_return=None),
+    "Pendulum-v1": dict(steps=1_000_000, stop_at_return=None),
+    "MountainCarContinuous-v0": dict(steps=1_000_000, stop_at_return=None),
+}
+
+# Per-(algorithm, environment) settings: num_envs, config overrides and the
+# step budget. PPO's follow rl-baselines3-zoo's hyperparameters where they exist.
+PRESETS = {
+    ("ppo", "CartPole-v1"): dict(num_envs=8, steps=100_000, config=dict(
+        steps_per_env=32, minibatch_size=256, gae_lambda=0.8, gamma=0.98, epochs=20, learning_rate=1e-3,
+        anneal_learning_rate=True, anneal_clip_range=True, entropy_coef=0.0)),
+    ("ppo", "Acrobot-v1"): dict(num_envs=16, steps=1_000_000, config=dict(
+        steps_per_env=256, gae_lambda=0.94, gamma=0.99, epochs=4, minibatch_size=64, entropy_coef=0.0,
+        normalize_observations=True)),
+    ("ppo", "Pendulum-v1"): dict(num_envs=4, steps=1_000_000, config=dict(
+        steps_per_env=1024, gae_lambda=0.95, gamma=0.9, epochs=10, minibatch_size=64, learning_rate=1e-3,
+        clip_range=0.2, entropy_coef=0.0, normalize_observations=True, normalize_rewards=True)),
+    ("ppo", "MountainCarContinuous-v0"): dict(num_envs=1, steps=300_000, config=dict(
+        steps_per_env=8, minibatch_size=8, gamma=0.9999, learning_rate=7.77e-5, entropy_coef=0.00429,
+        clip_range=0.1, epochs=10, gae_lambda=0.9, max_grad_norm=5.0, value_coef=0.19,
+        normalize_observations=True, normalize_rewards=True)),
+    ("a2c", "CartPole-v1"): dict(num_envs=8, steps=500_000, config=dict(learning_rate=1e-3)),
+    ("trpo", "CartPole-v1"): dict(num_envs=8, steps=200_000, config=dict(
+        steps_per_env=128, minibatch_size=128, max_kl=0.02)),
+    ("npg", "CartPole-v1"): dict(num_envs=8, steps=200_000, config=dict(
+        steps_per_env=128, minibatch_size=128, max_kl=0.02)),
+    ("actor-critic", "CartPole-v1"): dict(num_envs=16, steps=500_000, config=dict()),
 }
 
 
@@ -74,12 +104,22 @@ def train_command(args) -> int:
     if args.env not in _lib.env_ids():
         print(f"error: unknown environment {args.env!r}; available: {', '.join(_lib.env_ids())}", file=sys.stderr)
         return 2
+    if args.algo in SEARCH_METHODS:
+        return search_command(args)
     defaults = ENV_DEFAULTS.get(args.env, dict(steps=200_000, stop_at_return=None))
-    budget = args.steps or defaults["steps"]
+    preset = PRESETS.get((args.algo, args.env), {})
+    budget = args.steps or preset.get("steps") or defaults["steps"]
     stop_at = None if args.no_early_stop else defaults["stop_at_return"]
+    num_envs = args.num_envs or preset.get("num_envs", 8)
+    learner_class = PG_ALGORITHMS[args.algo]
     try:
-        config = ReinforceConfig(seed=args.seed).replace(**_parse_overrides(args.config))
-        learner = REINFORCE(args.env, config=config, num_envs=args.num_envs)
+        overrides = dict(preset.get("config", {}))
+        overrides.update(_parse_overrides(args.config))
+        config = learner_class._config_class(seed=args.seed)
+        if "total_env_steps" in {f for f in config.__dataclass_fields__}:
+            overrides.setdefault("total_env_steps", budget)
+        config = config.replace(**overrides)
+        learner = learner_class(args.env, config=config, num_envs=num_envs)
     except (_lib.SwiftPGError, TypeError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -97,7 +137,7 @@ def train_command(args) -> int:
 
     start = time.perf_counter()
     try:
-        history = learner.train(budget, callback=progress, stop_at_return=stop_at)
+        history = learner.train(budget, callback=progress, stop_at_return=stop_at, checkpoint=args.checkpoint)
     except KeyboardInterrupt:
         history = learner.history
         print("interrupted; evaluating the current policy", file=sys.stderr)
@@ -139,6 +179,38 @@ def train_command(args) -> int:
     return 0
 
 
+def search_command(args) -> int:
+    """Zeroth-order search: iterations instead of a step budget."""
+    try:
+        config = SearchConfig(method=args.algo, seed=args.seed).replace(**_parse_overrides(args.config))
+        search = PolicySearch(args.env, config=config, num_envs=config.episodes_per_evaluation)
+    except (_lib.SwiftPGError, TypeError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    iterations = args.steps or 50
+    start = time.perf_counter()
+
+    def progress(s):
+        if not args.quiet:
+            print(f"iter {s.iteration:4d}  steps {s.total_env_steps:8d}  best {s.best_utility:7.1f}  "
+                  f"mean {s.mean_utility:7.1f}  spread {s.spread:.3g}", file=sys.stderr, flush=True)
+
+    threshold = ENV_DEFAULTS.get(args.env, {}).get("stop_at_return")
+    history = search.train(iterations, callback=progress,
+                           stop_at_utility=None if args.no_early_stop else threshold)
+    seconds = time.perf_counter() - start
+    returns, _ = search.evaluate(episodes=args.eval_episodes, greedy=True, seed=args.seed + 1_000_003)
+    summary = {"env": args.env, "algo": args.algo, "seed": args.seed,
+               "env_steps": history[-1].total_env_steps if history else 0, "iterations": len(history),
+               "train_seconds": round(seconds, 3), "eval_episodes": int(args.eval_episodes), "eval_greedy": True,
+               "eval_mean_return": float(returns.mean()), "eval_std_return": float(returns.std()),
+               "eval_min_return": float(returns.min()), "reward_threshold": search.env.reward_threshold}
+    print(json.dumps(summary) if args.json else
+          f"{args.env} {args.algo} seed {args.seed}: evaluation {summary['eval_mean_return']:.1f}")
+    search.close()
+    return 0
+
+
 def envs_command(args) -> int:
     for env_id in _lib.env_ids():
         print(env_id)
@@ -153,8 +225,11 @@ def main(argv=None) -> int:
     t.add_argument("env", help="environment id, e.g. CartPole-v1")
     t.add_argument("--algo", choices=ALGORITHMS, default="reinforce")
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--steps", type=int, default=None, help="environment-step budget (default per environment)")
-    t.add_argument("--num-envs", type=int, default=8, help="instances stepped together")
+    t.add_argument("--steps", type=int, default=None, help="environment-step budget (default per algorithm and environment); "
+                   "iterations for cem/ga/pattern-search")
+    t.add_argument("--num-envs", type=int, default=None,
+                   help="instances stepped together (default per algorithm and environment, else 8)")
+    t.add_argument("--checkpoint", metavar="PATH", help="save the learner after every iteration (resume with load)")
     t.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE",
                    help="algorithm config overrides, e.g. learning_rate=0.005 gamma=1.0")
     t.add_argument("--no-early-stop", action="store_true",

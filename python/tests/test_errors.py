@@ -146,12 +146,14 @@ codes.append(L.swiftpg_policy_sample(p.value, obs.ctypes.data, 2**62, 0, acts.ct
 codes.append(L.swiftpg_policy_get_params(p.value, obs.ctypes.data, 3))
 codes.append(L.swiftpg_policy_evaluate(p.value, e, 0, 1, 0, None, None))
 codes.append(L.swiftpg_policy_evaluate(e, p.value, 3, 1, 0, None, None))
-cfg = _lib.ReinforceConfigC(); L.swiftpg_reinforce_default_config(ctypes.byref(cfg))
+cfg = _lib.PGConfigC(); L.swiftpg_pg_default_config(0, ctypes.byref(cfg))
 cfg.baseline = 9
-codes.append(L.swiftpg_reinforce_create(e, p.value, ctypes.byref(cfg), ctypes.byref(h)))
+codes.append(L.swiftpg_pg_create(e, p.value, 0, ctypes.byref(cfg), ctypes.byref(h)))
 cfg.baseline = 1; cfg.learning_rate = float("nan")
-codes.append(L.swiftpg_reinforce_create(e, p.value, ctypes.byref(cfg), ctypes.byref(h)))
-codes.append(L.swiftpg_reinforce_iterate(e, None))
+codes.append(L.swiftpg_pg_create(e, p.value, 0, ctypes.byref(cfg), ctypes.byref(h)))
+codes.append(L.swiftpg_pg_iterate(e, None))
+codes.append(L.swiftpg_pg_default_config(99, ctypes.byref(cfg)))
+codes.append(L.swiftpg_pg_update(e, 1, 1, None, None, None, None, None, None, None, None))
 codes.append(L.swiftpg_env_destroy(e)); codes.append(L.swiftpg_env_destroy(e))
 codes.append(L.swiftpg_policy_destroy(p.value))
 assert all(c < 0 for c in codes[:-3]), codes

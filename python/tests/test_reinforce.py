@@ -61,7 +61,7 @@ def test_same_seed_same_result():
 
 @pytest.mark.parametrize("change", [
     dict(gamma=1.5), dict(gamma=-0.1), dict(learning_rate=-1.0), dict(learning_rate=float("nan")),
-    dict(steps_per_iteration=0), dict(baseline="optimal-ish"), dict(adam_beta1=1.0), dict(seed=-3),
+    dict(steps_per_iteration=0), dict(baseline="optimal-ish"), dict(value_epochs=-1), dict(seed=-3),
 ])
 def test_invalid_config_is_refused_before_training(change):
     with pytest.raises((ValueError, TypeError)):

@@ -73,9 +73,9 @@ def test_bad_configurations():
 
 def test_handle_kinds_are_checked():
     with PolicySearch("CartPole-v1", config=SearchConfig(population_size=4, elite_count=1)) as search:
-        stats = _lib.IterationStatsC()
-        with pytest.raises(InvalidArgumentError, match="not a REINFORCE learner"):
-            _lib.call("reinforce_iterate", search.handle, ctypes.byref(stats))
+        stats = _lib.TrainStatsC()
+        with pytest.raises(InvalidArgumentError, match="not a policy-gradient learner"):
+            _lib.call("pg_iterate", search.handle, ctypes.byref(stats))
     learner = swiftpg.algorithms.REINFORCE("CartPole-v1")
     with pytest.raises(InvalidArgumentError, match="not a policy search"):
         _lib.call("search_iterate", learner.handle, ctypes.byref(_lib.SearchStatsC()))

@@ -4,7 +4,10 @@ public struct EpisodeBatch: Sendable {
   public var observationSize: Int
   /// `[M, observationSize]`: the observation each action was taken in.
   public var observations: [Double] = []
+  /// Discrete actions `[M]` (empty for continuous action spaces).
   public var actions: [Int32] = []
+  /// Continuous actions `[M, width]` (empty for discrete action spaces).
+  public var continuousActions: [Double] = []
   public var rewards: [Double] = []
   /// 1 on the last step of an episode that terminated.
   public var terminated: [UInt8] = []
@@ -22,6 +25,7 @@ public struct EpisodeBatch: Sendable {
   public mutating func removeAll() {
     observations.removeAll(keepingCapacity: true)
     actions.removeAll(keepingCapacity: true)
+    continuousActions.removeAll(keepingCapacity: true)
     rewards.removeAll(keepingCapacity: true)
     terminated.removeAll(keepingCapacity: true)
     truncated.removeAll(keepingCapacity: true)
@@ -30,8 +34,8 @@ public struct EpisodeBatch: Sendable {
   }
 }
 
-/// Runs a discrete-action batched environment until a set of whole episodes
-/// is complete.
+/// Runs a batched environment (discrete or continuous actions) until a set
+/// of whole episodes is complete.
 ///
 /// Unbiased stopping: whether an instance starts another episode depends
 /// only on what was collected before that moment, and every started episode
@@ -48,20 +52,24 @@ public final class EpisodeCollector {
 
   public let env: any BatchedEnvironment
   private var buffers: StepBuffers
-  private var actions: [Int32]
+  private let width: Int
+  private let discrete: Bool
+  private var intActions: [Int32]
+  private var realActions: [Double]
   private var episodeObs: [[Double]]
-  private var episodeActions: [[Int32]]
+  /// Actions as Doubles (exact for Int32 action indices).
+  private var episodeActions: [[Double]]
   private var episodeRewards: [[Double]]
   private var active: [Bool]
   private var startIndex: [Int]
 
   public init(env: any BatchedEnvironment) throws(SwiftPGError) {
-    guard case .discrete = env.actionSpace else {
-      throw .invalid("episode collection needs a discrete action space; \(env.id)'s is continuous")
-    }
     self.env = env
+    width = env.actionSpace.width
+    if case .discrete = env.actionSpace { discrete = true } else { discrete = false }
     buffers = StepBuffers(for: env)
-    actions = Array(repeating: 0, count: env.count)
+    intActions = Array(repeating: 0, count: env.count)
+    realActions = Array(repeating: 0, count: env.count * width)
     episodeObs = Array(repeating: [], count: env.count)
     episodeActions = Array(repeating: [], count: env.count)
     episodeRewards = Array(repeating: [], count: env.count)
@@ -73,10 +81,23 @@ public final class EpisodeCollector {
   /// episodes into `batch` (cleared first). `act` writes one action per
   /// instance for the observations `[N, observationSize]`.
   /// With `.episodes(k)` the episodes are stored in the order they started.
+  /// Discrete environments only (see the raw-action variant).
   public func collect(
     _ budget: Budget, seed: UInt64? = nil, into batch: inout EpisodeBatch,
     act: (UnsafePointer<Double>, UnsafeMutablePointer<Int32>) -> Void
   ) {
+    collect(budget, seed: seed, into: &batch) { (obs: UnsafePointer<Double>, raw: UnsafeMutableRawPointer) in
+      act(obs, raw.assumingMemoryBound(to: Int32.self))
+    }
+  }
+
+  /// As above for any action space: `act` writes `count × width` actions,
+  /// `Int32` (discrete) or `Double` (continuous), to the raw buffer.
+  public func collect(
+    _ budget: Budget, seed: UInt64? = nil, into batch: inout EpisodeBatch,
+    act: (UnsafePointer<Double>, UnsafeMutableRawPointer) -> Void
+  ) {
+    let w = width
     let n = env.count
     let d = env.observationSize
     batch.removeAll()
@@ -90,7 +111,7 @@ public final class EpisodeCollector {
       case .episodes(let k): started < k
       }
     }
-    var ordered: [(start: Int, obs: [Double], actions: [Int32], rewards: [Double], term: Bool, trunc: Bool)] = []
+    var ordered: [(start: Int, obs: [Double], actions: [Double], rewards: [Double], term: Bool, trunc: Bool)] = []
     for i in 0..<n {
       episodeObs[i].removeAll(keepingCapacity: true)
       episodeActions[i].removeAll(keepingCapacity: true)
@@ -104,18 +125,26 @@ public final class EpisodeCollector {
     var activeCount = active.filter { $0 }.count
     while activeCount > 0 {
       buffers.observations.withUnsafeBufferPointer { o in
-        actions.withUnsafeMutableBufferPointer { a in
-          guard let op = o.baseAddress, let ap = a.baseAddress else { return }
-          act(op, ap)
+        intActions.withUnsafeMutableBufferPointer { ia in
+          realActions.withUnsafeMutableBufferPointer { ra in
+            guard let op = o.baseAddress, let iap = ia.baseAddress, let rap = ra.baseAddress else { return }
+            act(op, discrete ? UnsafeMutableRawPointer(iap) : UnsafeMutableRawPointer(rap))
+          }
         }
       }
       // Record the observations the actions were taken in, then step.
       for i in 0..<n where active[i] {
         episodeObs[i].append(contentsOf: buffers.observations[(i * d)..<((i + 1) * d)])
-        episodeActions[i].append(actions[i])
+        if discrete {
+          episodeActions[i].append(Double(intActions[i]))
+        } else {
+          episodeActions[i].append(contentsOf: realActions[(i * w)..<((i + 1) * w)])
+        }
       }
       do throws(SwiftPGError) {
-        try env.step(actions: actions, into: &buffers)
+        if discrete { try env.step(actions: intActions, into: &buffers) } else {
+          try env.step(actions: realActions, into: &buffers)
+        }
       } catch {
         // Actions come from a policy with the same action count; an invalid
         // one means a bug. Stop collecting rather than loop forever.
@@ -155,10 +184,14 @@ public final class EpisodeCollector {
   }
 
   private func append(
-    _ batch: inout EpisodeBatch, obs: [Double], actions: [Int32], rewards: [Double], term: Bool, trunc: Bool
+    _ batch: inout EpisodeBatch, obs: [Double], actions: [Double], rewards: [Double], term: Bool, trunc: Bool
   ) {
     batch.observations.append(contentsOf: obs)
-    batch.actions.append(contentsOf: actions)
+    if discrete {
+      for a in actions { batch.actions.append(Int32(a)) }
+    } else {
+      batch.continuousActions.append(contentsOf: actions)
+    }
     batch.rewards.append(contentsOf: rewards)
     for t in 0..<rewards.count {
       let last = t == rewards.count - 1

@@ -1,210 +1,171 @@
-/// Which baseline REINFORCE subtracts from the reward-to-go.
-public enum BaselineKind: Int32, Sendable {
-  case none = 0
-  /// The mean reward-to-go of the batch.
-  case mean = 1
-}
-
-/// Configuration of `Reinforce`. Defaults solve CartPole-v1.
-public struct ReinforceConfig: Sendable {
-  /// Minimum transitions per update; whole episodes are collected.
-  public var stepsPerIteration = 5000
-  /// Baseline subtracted from the reward-to-go.
-  public var baseline = BaselineKind.mean
-  /// Divide the weights ψ by their standard deviation.
-  public var normalizeWeights = true
-  /// Discount γ ∈ [0, 1] of the reward-to-go.
-  public var gamma = 0.99
-  /// Adam step size.
-  public var learningRate = 0.01
-  public var adamBeta1 = 0.9
-  public var adamBeta2 = 0.999
-  public var adamEpsilon = 1e-8
-  /// Rescale the gradient to this L2 norm when longer; ≤ 0 disables.
-  public var maxGradNorm = 0.0
-  /// Seeds the action sampling of the learner.
-  public var seed: UInt64 = 0
-
-  public init() {}
-
-  public func validate() throws(SwiftPGError) {
-    try require(stepsPerIteration >= 1, "steps_per_iteration must be >= 1, got \(stepsPerIteration)")
-    try require(stepsPerIteration <= 1 << 26, "steps_per_iteration \(stepsPerIteration) exceeds 2^26", code: .tooLarge)
-    try require(gamma >= 0 && gamma <= 1, "gamma must be in [0, 1], got \(gamma)")
-    try require(learningRate.isFinite && learningRate > 0, "learning_rate must be finite and > 0, got \(learningRate)")
-    try require(adamBeta1 >= 0 && adamBeta1 < 1, "adam_beta1 must be in [0, 1), got \(adamBeta1)")
-    try require(adamBeta2 >= 0 && adamBeta2 < 1, "adam_beta2 must be in [0, 1), got \(adamBeta2)")
-    try require(adamEpsilon.isFinite && adamEpsilon > 0, "adam_epsilon must be finite and > 0, got \(adamEpsilon)")
-    try require(!maxGradNorm.isNaN && maxGradNorm != .infinity, "max_grad_norm must be finite, got \(maxGradNorm)")
-  }
-}
-
-/// Statistics of one training iteration.
-public struct IterationStats: Sendable {
-  public var iteration = 0
-  public var envSteps = 0
-  public var totalEnvSteps = 0
-  public var episodes = 0
-  public var meanReturn = 0.0
-  public var stdReturn = 0.0
-  public var minReturn = 0.0
-  public var maxReturn = 0.0
-  public var meanLength = 0.0
-  public var entropy = 0.0
-  public var gradNorm = 0.0
-  public var surrogate = 0.0
-  public var seconds = 0.0
-  public init() {}
-}
-
-/// REINFORCE (Williams 1992) with reward-to-go and an optional mean baseline.
+/// REINFORCE (Williams 1992) with the lectures' variants selected by
+/// configuration: weights R(τ), G_t or γᵗG_t, and baselines none, batch
+/// mean, the per-parameter optimal constant, or a learned V(s_t).
 ///
-/// One iteration:
-/// 1. collect whole episodes until `stepsPerIteration` transitions;
-/// 2. reward-to-go G_t = Σ_{k≥t} γ^{k−t} r_k within each episode;
-/// 3. ψ_t = G_t − b (b: batch mean or 0), optionally divided by std(ψ);
-/// 4. g = (1/M) Σ_t ψ_t ∇_θ log π(a_t|s_t);
-/// 5. one Adam ascent step along g (after optional norm rescaling).
+/// One iteration on whole episodes (`Trajectories` with N = 1 lane):
+/// 1. weights ψ_t from the rewards (`weighting`);
+/// 2. baseline: ψ_t −= b (mean), ψ_t −= V(s_t) (value; times γᵗ for the
+///    discounted weighting), or the optimal b_i per parameter;
+/// 3. optionally ψ ← ψ / std(ψ) (`normalizeAdvantages`; not with the
+///    optimal baseline, which is defined for the raw returns);
+/// 4. ĝ = (1/M) Σ_t ψ_t ∇log π(a_t|s_t) (÷ episodes with the optimal baseline,
+///    Kochenderfer's convention);
+/// 5. one optimiser ascent step along ĝ;
+/// 6. value baseline: fit V to the returns G_t (`valueEpochs` passes).
 ///
-/// Truncated episodes are treated as ended (there is no critic to bootstrap
-/// from). Like most implementations this drops the γ^t factor of the exact
-/// discounted gradient; with γ = 1 the estimator is the unbiased one.
-public final class Reinforce {
-  public let policy: SoftmaxPolicy
-  public let env: any BatchedEnvironment
-  public let config: ReinforceConfig
-  public private(set) var optimizer: Adam
-  public private(set) var iteration = 0
-  public private(set) var totalEnvSteps = 0
-  private var rng: PCG64
-  private let collector: EpisodeCollector
-  private var batch: EpisodeBatch
-  private var weights: [Double] = []
-  private var discounts: [Double] = []
-  private var gradient: [Double]
-  private var logProbs: [Double] = []
-  private var entropies: [Double] = []
+/// Incomplete episodes (only in externally supplied data) are dropped:
+/// their steps get weight 0.
+extension PolicyGradient {
+  func reinforceUpdate(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
+    let m = d.count
+    let r = d.rollout(values: nil, finalValues: nil)
+    let psi = weights.reserve(m)
+    let g = targets.reserve(m)  // reward-to-go G_t: the critic's targets
 
-  public init(env: any BatchedEnvironment, policy: SoftmaxPolicy, config: ReinforceConfig) throws(SwiftPGError) {
-    try config.validate()
-    try policy.checkCompatible(with: env)
-    self.env = env
-    self.policy = policy
-    self.config = config
-    optimizer = try Adam(
-      parameterCount: policy.parameterCount, learningRate: config.learningRate,
-      beta1: config.adamBeta1, beta2: config.adamBeta2, epsilon: config.adamEpsilon)
-    rng = PCG64(seed: UInt128(config.seed))
-    collector = try EpisodeCollector(env: env)
-    batch = EpisodeBatch(observationSize: env.observationSize)
-    gradient = Array(repeating: 0, count: policy.parameterCount)
-  }
-
-  /// Runs one iteration: collect, estimate, update.
-  /// Throws `.numerical` (leaving the parameters unchanged) if the gradient
-  /// or the updated parameters are not finite.
-  public func iterate() throws(SwiftPGError) -> IterationStats {
-    let start = monotonicSeconds()
-    iteration += 1
-
-    // 1. Collect whole episodes with the current policy.
-    var g = rng
-    let policy = self.policy
-    let n = env.count
-    collector.collect(.steps(config.stepsPerIteration), into: &batch) { obs, actions in
-      policy.sample(obs, batch: n, greedy: false, into: actions, using: &g)
+    // 1. Weights.
+    discountedReturns(r, gamma: config.gamma, into: g)
+    switch config.weighting {
+    case .fullReturn: episodeReturns(r, gamma: config.gamma, into: psi)
+    case .rewardToGo: psi.update(from: g, count: m)
+    case .discountedRewardToGo: discountedRewardToGo(r, gamma: config.gamma, into: psi)
     }
-    rng = g
-    let m = batch.count
-    totalEnvSteps += m
+    let complete = completeEpisodeMask(d)
 
-    // 2. Reward-to-go within each episode: the discount is 0 after its last step.
-    discounts.removeAll(keepingCapacity: true)
-    for t in 0..<m {
-      discounts.append(batch.terminated[t] != 0 || batch.truncated[t] != 0 ? 0 : config.gamma)
+    // 2–4. Baseline, scaling and the gradient estimate.
+    var episodesCount = 0
+    for k in 0..<m where complete[k] && (d.terminated[k] != 0 || d.truncated[k] != 0) { episodesCount += 1 }
+    let used = complete.reduce(0) { $0 + ($1 ? 1 : 0) }
+    guard used > 0 else {
+      throw SwiftPGError.invalid("iteration \(iteration): the batch holds no complete episode")
     }
-    if weights.count < m { weights = Array(repeating: 0, count: m) }
-    batch.rewards.withUnsafeBufferPointer { r in
-      discounts.withUnsafeBufferPointer { d in
-        weights.withUnsafeMutableBufferPointer { w in
-          guard let rp = r.baseAddress, let dp = d.baseAddress, let wp = w.baseAddress else { return }
-          discountedReturns(rewards: rp, discounts: dp, bootstrap: nil, steps: m, batch: 1, into: wp)
+    switch config.baseline {
+    case .optimal:
+      try optimalBaselineGradient(d, psi: psi, complete: complete, episodes: episodesCount)
+    case .none, .mean, .value:
+      if config.baseline == .mean {
+        var mean = 0.0
+        for k in 0..<m where complete[k] { mean += psi[k] }
+        mean /= Double(used)
+        for k in 0..<m { psi[k] -= mean }
+      } else if config.baseline == .value, let critic {
+        let v = values.reserve(m)
+        critic.predict(d.observations.pointer, batch: m, into: v)
+        let index = mbIndex.reserve(m)
+        episodeIndices(r, into: index)
+        for k in 0..<m {
+          let discount = config.weighting == .discountedRewardToGo ? powInt(config.gamma, index[k]) : 1
+          psi[k] -= discount * v[k]
         }
+        s.explainedVariance = explainedVariance(count: m)
       }
-    }
-
-    // 3. Baseline and scaling.
-    if config.baseline == .mean { subtractMeanBaseline(&weights, count: m) }
-    if config.normalizeWeights { standardize(&weights, count: m, center: false) }
-
-    // 4. g = (1/M) Σ ψ_t ∇ log π(a_t|s_t).
-    for t in 0..<m { weights[t] /= Double(m) }
-    if logProbs.count < m {
-      logProbs = Array(repeating: 0, count: m)
-      entropies = logProbs
-    }
-    batch.observations.withUnsafeBufferPointer { o in
-      batch.actions.withUnsafeBufferPointer { a in
-        weights.withUnsafeBufferPointer { w in
-          gradient.withUnsafeMutableBufferPointer { gr in
-            logProbs.withUnsafeMutableBufferPointer { lp in
-              entropies.withUnsafeMutableBufferPointer { en in
-                guard let op = o.baseAddress, let ap = a.baseAddress, let wp = w.baseAddress,
-                  let gp = gr.baseAddress
-                else { return }
-                policy.scoreGradient(
-                  op, actions: ap, weights: wp, batch: m, into: gp,
-                  logProbabilities: lp.baseAddress, entropies: en.baseAddress)
-              }
+      for k in 0..<m where !complete[k] { psi[k] = 0 }
+      if config.normalizeAdvantages { scaleToUnitStd(psi, count: m, mask: complete) }
+      for k in 0..<m { psi[k] /= Double(used) }
+      let lp = logProbs.reserve(m)
+      let h = entropies.reserve(m)
+      let ent = config.entropyCoef / Double(used)
+      var surrogate = 0.0
+      policyGradient.withUnsafeMutableBufferPointer { grad in
+        guard let gp = grad.baseAddress else { return }
+        policy.surrogateGradient(
+          d.observations.pointer, rawActions: d.actions, batch: m, logProbabilities: lp, entropies: h,
+          weigh: { lp, _, ws, we in
+            for k in 0..<m {
+              ws[k] = psi[k]
+              we[k] = complete[k] ? ent : 0
+              surrogate += psi[k] * lp[k]
             }
-          }
+          }, into: gp)
+      }
+      s.policyLoss = surrogate
+    }
+
+    // 5. Ascent step.
+    s.gradNorm = scaleGradient(&policyGradient, maxNorm: config.maxGradNorm)
+    try stepPolicy()
+    (s.entropy, s.approxKL) = entropyAndKL(d)
+
+    // 6. The learned baseline follows the returns.
+    if config.baseline == .value {
+      for k in 0..<m where !complete[k] { g[k] = values[k] }
+      s.valueLoss = try fitCritic(d, epochs: config.valueEpochs)
+    }
+  }
+
+  /// Per-parameter optimal constant baseline (pooled over steps) and the
+  /// resulting gradient, into `policyGradient`.
+  private func optimalBaselineGradient(
+    _ d: Trajectories, psi: UnsafeMutablePointer<Double>, complete: [Bool], episodes: Int
+  ) throws(SwiftPGError) {
+    let m = d.count
+    let p = policy.parameterCount
+    try require(
+      m * p <= 1 << 27, "the optimal baseline needs M × P score values; \(m) × \(p) is too many", code: .tooLarge)
+    let scores = Store<Double>()
+    let sp = scores.reserve(m * p)
+    policy.scoreVectors(d.observations.pointer, actions: d.actions, batch: m, into: sp)
+    var ids = [Int32](repeating: 0, count: m)
+    var e: Int32 = 0
+    for k in 0..<m {
+      ids[k] = e
+      if d.terminated[k] != 0 || d.truncated[k] != 0 { e += 1 }
+      if !complete[k] {
+        psi[k] = 0
+        for j in 0..<p { sp[k * p + j] = 0 }
+      }
+    }
+    var b = [Double](repeating: 0, count: p)
+    ids.withUnsafeBufferPointer { idp in
+      b.withUnsafeMutableBufferPointer { bp in
+        policyGradient.withUnsafeMutableBufferPointer { gp in
+          guard let i = idp.baseAddress, let bb = bp.baseAddress, let gg = gp.baseAddress else { return }
+          optimalBaseline(
+            scores: sp, returns: psi, episodes: i, steps: m, parameters: p, trajectories: Swift.max(episodes, 1),
+            perTrajectory: false, baseline: bb, gradient: gg)
         }
       }
     }
-    guard gradient.allFinite else {
-      throw SwiftPGError(.numerical, "iteration \(iteration): the policy gradient is not finite")
-    }
+  }
 
-    // 5. Optimizer step (committed only if the result is finite).
-    let gradNorm = scaleGradient(&gradient, maxNorm: config.maxGradNorm)
-    var params = policy.parameters
-    var opt = optimizer
-    opt.step(&params, gradient: gradient, ascend: true)
-    guard params.allFinite else {
-      throw SwiftPGError(.numerical, "iteration \(iteration): the updated parameters are not finite")
+  /// true for the steps of episodes that end inside the batch (per lane).
+  func completeEpisodeMask(_ d: Trajectories) -> [Bool] {
+    var mask = [Bool](repeating: false, count: d.count)
+    for i in 0..<d.lanes {
+      var ended = false
+      for t in stride(from: d.steps - 1, through: 0, by: -1) {
+        let k = t * d.lanes + i
+        if d.terminated[k] != 0 || d.truncated[k] != 0 { ended = true }
+        mask[k] = ended
+      }
     }
-    try policy.setParameters(params)
-    optimizer = opt
+    return mask
+  }
 
-    var stats = IterationStats()
-    stats.iteration = iteration
-    stats.envSteps = m
-    stats.totalEnvSteps = totalEnvSteps
-    summarize(batch, into: &stats)
-    var surrogate = 0.0
-    var entropy = 0.0
-    for t in 0..<m {
-      surrogate += weights[t] * logProbs[t]
-      entropy += entropies[t]
+  /// Divides the masked entries by their standard deviation (after centring).
+  func scaleToUnitStd(_ x: UnsafeMutablePointer<Double>, count m: Int, mask: [Bool]) {
+    var n = 0.0
+    var mean = 0.0
+    for k in 0..<m where mask[k] {
+      n += 1
+      mean += x[k]
     }
-    stats.surrogate = surrogate
-    stats.entropy = m > 0 ? entropy / Double(m) : 0
-    stats.gradNorm = gradNorm
-    stats.seconds = monotonicSeconds() - start
-    return stats
+    guard n > 1 else { return }
+    mean /= n
+    var v = 0.0
+    for k in 0..<m where mask[k] { v += (x[k] - mean) * (x[k] - mean) }
+    let sd = (v / n).squareRoot() + 1e-8
+    for k in 0..<m where mask[k] { x[k] /= sd }
   }
 }
 
-/// Fills the episode statistics of `stats` from `batch`.
-func summarize(_ batch: EpisodeBatch, into stats: inout IterationStats) {
-  let returns = batch.episodeReturns
-  stats.episodes = returns.count
-  guard !returns.isEmpty else { return }
-  let k = Double(returns.count)
-  let mean = returns.reduce(0, +) / k
-  stats.meanReturn = mean
-  stats.stdReturn = (returns.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / k).squareRoot()
-  stats.minReturn = returns.min() ?? 0
-  stats.maxReturn = returns.max() ?? 0
-  stats.meanLength = Double(batch.episodeLengths.reduce(0, +)) / k
+@inline(__always) func powInt(_ x: Double, _ n: Int) -> Double {
+  var r = 1.0
+  var b = x
+  var e = n
+  while e > 0 {
+    if e & 1 == 1 { r *= b }
+    b *= b
+    e >>= 1
+  }
+  return r
 }

@@ -22,6 +22,8 @@ public enum Checkpoint {
   public enum Kind: UInt32, Sendable {
     case policy = 1
     case value = 2
+    /// A policy-gradient learner's whole training state (family: the algorithm).
+    case learner = 3
   }
 
   /// The decoded contents.

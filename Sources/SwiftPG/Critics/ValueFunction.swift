@@ -80,6 +80,28 @@ public final class ValueFunction {
     }
   }
 
+  /// One forward pass for V(s_i) (into `predictions`), then `weigh(V, w)`
+  /// fills w_i = ∂L/∂V_i, then Σ_i w_i ∇θ V(s_i) into `gradient`
+  /// (overwritten): a loss gradient without a second forward pass.
+  public func lossGradient(
+    _ obs: UnsafePointer<Double>, batch: Int, predictions: UnsafeMutablePointer<Double>,
+    weights: UnsafeMutablePointer<Double>, weigh: (UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Void,
+    into gradient: UnsafeMutablePointer<Double>
+  ) {
+    gradient.update(repeating: 0, count: parameterCount)
+    if let network {
+      let v = network.forward(obs, batch: batch)
+      predictions.update(from: v, count: batch)
+      weigh(predictions, weights)
+      network.backward(weights, into: gradient)
+    } else {
+      locateStates(obs, batch: batch)
+      for r in 0..<batch { predictions[r] = table[states[r]] }
+      weigh(predictions, weights)
+      for r in 0..<batch { gradient[states[r]] += weights[r] }
+    }
+  }
+
   private func locateStates(_ obs: UnsafePointer<Double>, batch: Int) {
     if states.count < batch { states = Array(repeating: 0, count: batch) }
     let n = observationSize

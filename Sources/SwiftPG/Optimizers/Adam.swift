@@ -27,6 +27,18 @@ public struct Adam: Sendable {
     v = m
   }
 
+  /// Resumes from saved moments and step count.
+  public init(
+    learningRate: Double, beta1: Double, beta2: Double, epsilon: Double, m: [Double], v: [Double], t: Int
+  ) throws(SwiftPGError) {
+    self = try Adam(parameterCount: m.count, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
+    try require(v.count == m.count && t >= 0, "Adam state sizes differ")
+    try require(m.allFinite && v.allFinite, "Adam state must be finite", code: .notFinite)
+    self.m = m
+    self.v = v
+    self.t = t
+  }
+
   /// Applies one update to `parameters` in place.
   public mutating func step(_ parameters: inout [Double], gradient: [Double], ascend: Bool) {
     t += 1

@@ -15,6 +15,13 @@ public struct SGD: Sendable {
     velocity = Array(repeating: 0, count: parameterCount)
   }
 
+  /// Resumes from a saved velocity.
+  public init(learningRate: Double, momentum: Double, velocity: [Double]) throws(SwiftPGError) {
+    self = try SGD(parameterCount: velocity.count, learningRate: learningRate, momentum: momentum)
+    try require(velocity.allFinite, "SGD velocity must be finite", code: .notFinite)
+    self.velocity = velocity
+  }
+
   /// Applies one update to `parameters` in place.
   public mutating func step(_ parameters: inout [Double], gradient: [Double], ascend: Bool) {
     let sign = ascend ? 1.0 : -1.0

@@ -212,6 +212,50 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     finish(gradient)
   }
 
+  private let surrogateWeights = ScratchBuffer()
+
+  public func surrogateGradient(
+    _ obs: UnsafePointer<Double>, rawActions actions: UnsafeRawPointer, batch: Int,
+    logProbabilities lp: UnsafeMutablePointer<Double>, entropies en: UnsafeMutablePointer<Double>,
+    weigh: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)
+      -> Void,
+    into gradient: UnsafeMutablePointer<Double>
+  ) {
+    guard batch > 0 else {
+      gradient.update(repeating: 0, count: parameterCount)
+      return
+    }
+    let act = actions.assumingMemoryBound(to: Int32.self)
+    let a = actionCount
+    let logits = distribution(obs, batch: batch, into: probs)
+    let p = probs.pointer
+    for r in 0..<batch {
+      let z = logits + r * a
+      let lse = logSumExp(z)
+      lp[r] = z[Int(act[r])] - lse
+      var expected = 0.0
+      for k in 0..<a { expected += p[r * a + k] * z[k] }
+      en[r] = lse - expected
+    }
+    let ws = surrogateWeights.reserve(2 * batch)
+    let we = ws + batch
+    weigh(lp, en, ws, we)
+    let d = dLogits.reserve(batch * a)
+    for r in 0..<batch {
+      let chosen = Int(act[r])
+      let z = logits + r * a
+      let lse = z[chosen] - lp[r]
+      for k in 0..<a {
+        let pk = p[r * a + k]
+        var g = ws[r] * ((k == chosen ? 1 : 0) - pk)
+        // ∂H/∂z_k = −p_k (log p_k + H), with log p_k = z_k − logsumexp(z).
+        if we[r] != 0 && pk > 0 { g -= we[r] * pk * (z[k] - lse + en[r]) }
+        d[r * a + k] = g
+      }
+    }
+    finish(gradient)
+  }
+
   public func scoreVectors(
     _ obs: UnsafePointer<Double>, actions: UnsafeRawPointer, batch: Int, into out: UnsafeMutablePointer<Double>
   ) {

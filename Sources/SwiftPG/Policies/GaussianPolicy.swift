@@ -196,6 +196,45 @@ public final class GaussianPolicy: Policy {
     finish(d, batch: batch, into: gradient)
   }
 
+  private let surrogateWeights = ScratchBuffer()
+
+  public func surrogateGradient(
+    _ obs: UnsafePointer<Double>, rawActions actions: UnsafeRawPointer, batch: Int,
+    logProbabilities lp: UnsafeMutablePointer<Double>, entropies en: UnsafeMutablePointer<Double>,
+    weigh: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)
+      -> Void,
+    into gradient: UnsafeMutablePointer<Double>
+  ) {
+    let a = actions.assumingMemoryBound(to: Double.self)
+    let k = actionSize
+    let m = moments(obs, batch: batch, into: stats)
+    for r in 0..<batch {
+      var logp = 0.0
+      var h = 0.0
+      for j in 0..<k {
+        let ls = m[r * 2 * k + k + j]
+        let u = (a[r * k + j] - m[r * 2 * k + j]) / _exp(ls)
+        logp += -0.5 * u * u - ls - Self.halfLog2Pi
+        h += ls + 0.5 + Self.halfLog2Pi
+      }
+      lp[r] = logp
+      en[r] = h
+    }
+    let ws = surrogateWeights.reserve(Swift.max(1, 2 * batch))
+    let we = ws + batch
+    weigh(lp, en, ws, we)
+    let d = grads.reserve(Swift.max(1, batch * 2 * k))
+    for r in 0..<batch {
+      for j in 0..<k {
+        let sigma = _exp(m[r * 2 * k + k + j])
+        let u = (a[r * k + j] - m[r * 2 * k + j]) / sigma
+        d[r * 2 * k + j] = ws[r] * u / sigma
+        d[r * 2 * k + k + j] = ws[r] * (u * u - 1) + we[r]
+      }
+    }
+    finish(d, batch: batch, into: gradient)
+  }
+
   public func scoreVectors(
     _ obs: UnsafePointer<Double>, actions: UnsafeRawPointer, batch: Int, into out: UnsafeMutablePointer<Double>
   ) {

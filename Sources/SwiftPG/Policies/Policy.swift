@@ -64,6 +64,17 @@ public protocol Policy: AnyObject {
   func klGradient(
     _ obs: UnsafePointer<Double>, oldParameters: UnsafePointer<Double>, weights: UnsafePointer<Double>,
     batch: Int, into gradient: UnsafeMutablePointer<Double>)
+  /// The gradient of a surrogate Σ_i f_i(log π(a_i|s_i), H_i) from one
+  /// forward pass: writes log π(a_i|s_i) and H(π(·|s_i)) to
+  /// `logProbabilities` and `entropies`, calls `weigh(logp, H, ws, we)`
+  /// which fills the derivatives ws_i = ∂f/∂log π_i and we_i = ∂f/∂H_i,
+  /// and writes Σ_i ws_i ∇log π_i + we_i ∇H_i to `gradient`.
+  func surrogateGradient(
+    _ obs: UnsafePointer<Double>, rawActions actions: UnsafeRawPointer, batch: Int,
+    logProbabilities: UnsafeMutablePointer<Double>, entropies: UnsafeMutablePointer<Double>,
+    weigh: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)
+      -> Void,
+    into gradient: UnsafeMutablePointer<Double>)
   /// (1/B) Σ_i F(s_i) v with the Fisher matrix F(s) = E_{a~π}[∇log π ∇log πᵀ]
   /// (the Hessian of the KL at θ_old = θ).
   func fisherVectorProduct(
@@ -73,6 +84,30 @@ public protocol Policy: AnyObject {
 
 extension Policy {
   public func checkObservations(_ obs: UnsafePointer<Double>, batch: Int) -> String? { nil }
+
+  /// Generic version: separate passes for log π, H, and the two gradients.
+  public func surrogateGradient(
+    _ obs: UnsafePointer<Double>, rawActions actions: UnsafeRawPointer, batch: Int,
+    logProbabilities lp: UnsafeMutablePointer<Double>, entropies en: UnsafeMutablePointer<Double>,
+    weigh: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)
+      -> Void,
+    into gradient: UnsafeMutablePointer<Double>
+  ) {
+    logProbabilities(obs, actions: actions, batch: batch, into: lp)
+    entropies(obs, batch: batch, into: en)
+    let ws = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(1, 2 * batch))
+    defer { ws.deallocate() }
+    let we = ws + batch
+    weigh(lp, en, ws, we)
+    scoreGradient(obs, rawActions: actions, weights: ws, batch: batch, into: gradient)
+    var anyEntropy = false
+    for i in 0..<batch where we[i] != 0 { anyEntropy = true }
+    guard anyEntropy else { return }
+    let extra = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(1, parameterCount))
+    defer { extra.deallocate() }
+    entropyGradient(obs, weights: we, batch: batch, into: extra)
+    for k in 0..<parameterCount { gradient[k] += extra[k] }
+  }
 
   /// Number of scalars per action in an action buffer.
   public var actionWidth: Int { actionSpace.width }

@@ -1,0 +1,103 @@
+/// Checkpoints of a whole policy-gradient learner, in the checkpoint
+/// container of `Checkpoint` (kind `.learner`, family = the algorithm).
+///
+/// specification: [policy family, policy parameter count, critic parameter
+/// count (−1: none), observation size, action width].
+/// parameters: iteration, total env steps, KL β, the generator (state and
+/// increment as four 64-bit words), the policy and critic parameters, each
+/// optimiser (kind, t, then Adam's m and v or SGD's velocity), and each
+/// normaliser (present flag, count, means, variances).
+extension PolicyGradient {
+  var checkpointSpecification: [Double] {
+    [
+      Double(policy.family.rawValue), Double(policy.parameterCount), Double(critic?.parameterCount ?? -1),
+      Double(observationSize), Double(actionSpace.width),
+    ]
+  }
+
+  public func save(to path: String) throws(SwiftPGError) {
+    var x: [Double] = [Double(iteration), Double(totalEnvSteps), klBeta]
+    for w in [rng.state >> 64, rng.state & UInt128(UInt64.max), rng.increment >> 64, rng.increment & UInt128(UInt64.max)] {
+      x.append(Double(bitPattern: UInt64(w)))
+    }
+    x += policy.parameters
+    x += critic?.parameters ?? []
+    func optimizerState(_ o: AnyOptimizer?) {
+      switch o {
+      case .adam(let a): x += [0, Double(a.t)] + a.m + a.v
+      case .sgd(let s): x += [1, 0] + s.velocity
+      case nil: break
+      }
+    }
+    optimizerState(policyOptimizer)
+    optimizerState(criticOptimizer)
+    for n in [observationNormalizer, rewardScaler] {
+      if let n { x += [1, n.count] + n.mean + n.variance } else { x += [0] }
+    }
+    try Checkpoint.write(
+      Checkpoint.encode(
+        Checkpoint.Contents(
+          kind: .learner, family: UInt32(algorithm.rawValue), specification: checkpointSpecification, parameters: x)),
+      to: path)
+  }
+
+  public func load(from path: String) throws(SwiftPGError) {
+    let c = try Checkpoint.decode(try Checkpoint.read(path))
+    try require(c.kind == .learner, "\(path) is not a learner checkpoint (use the policy or value loaders)")
+    try require(
+      c.family == UInt32(algorithm.rawValue),
+      "\(path) holds a \(PGAlgorithm(rawValue: Int32(c.family))?.name ?? "unknown") learner, not \(algorithm.name)")
+    try require(
+      c.specification == checkpointSpecification,
+      "\(path) was saved from a learner with other policy/critic/environment shapes")
+    let x = c.parameters
+    var at = 0
+    func take(_ n: Int) throws(SwiftPGError) -> [Double] {
+      guard n >= 0, at + n <= x.count else { throw SwiftPGError(.badFormat, "\(path): learner state is truncated") }
+      defer { at += n }
+      return Array(x[at..<(at + n)])
+    }
+    let head = try take(7)
+    let words = head[3...6].map { UInt128($0.bitPattern) }
+    let newRng = PCG64(rawState: words[0] << 64 | words[1], increment: words[2] << 64 | words[3])
+    let p = try take(policy.parameterCount)
+    let cp = try take(critic?.parameterCount ?? 0)
+    func optimizer(_ count: Int, learningRate: Double) throws(SwiftPGError) -> AnyOptimizer {
+      let kt = try take(2)
+      if kt[0] == 0 {
+        return .adam(
+          try Adam(
+            learningRate: learningRate, beta1: 0.9, beta2: 0.999, epsilon: config.adamEpsilon, m: try take(count),
+            v: try take(count), t: Int(kt[1])))
+      }
+      return .sgd(try SGD(learningRate: learningRate, momentum: 0, velocity: try take(count)))
+    }
+    let po = try optimizer(policy.parameterCount, learningRate: config.learningRate)
+    let co: AnyOptimizer? =
+      critic == nil ? nil : try optimizer(critic?.parameterCount ?? 0, learningRate: currentValueLearningRate)
+    func normalizer(_ width: Int) throws(SwiftPGError) -> RunningMeanStd? {
+      let flag = try take(1)[0]
+      guard flag == 1 else { return nil }
+      let count = try take(1)[0]
+      return try RunningMeanStd(mean: try take(width), variance: try take(width), count: count)
+    }
+    let on = try normalizer(observationSize)
+    let rs = try normalizer(1)
+    try require(at == x.count, "\(path): unexpected trailing learner state")
+    try require(
+      (on != nil) == config.normalizeObservations && (rs != nil) == config.normalizeRewards,
+      "\(path) was saved with other normalisation settings")
+    // Everything validated: commit.
+    try policy.setParameters(p)
+    if let critic { try critic.setParameters(cp) }
+    policyOptimizer = po
+    criticOptimizer = co
+    observationNormalizer = on
+    rewardScaler = rs
+    iteration = Int(head[0])
+    totalEnvSteps = Int(head[1])
+    klBeta = head[2]
+    rng = newRng
+    rollouts?.restart(seed: nil)
+  }
+}
