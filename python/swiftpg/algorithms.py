@@ -270,21 +270,47 @@ class PolicyGradientLearner(NativeObject):
                 policy = SoftmaxPolicy.for_env(env, hidden_sizes=hidden, seed=cfg.seed)
             else:
                 policy = GaussianPolicy.for_env(env, hidden_sizes=hidden, seed=cfg.seed)
-        elif not isinstance(policy, Policy):
+        self._init_native(env, policy, self.config, value, hidden)
+
+    def _init_native(self, env, policy, config, value, hidden) -> None:
+        self.config = config
+        if not isinstance(self.config, self._config_class):
+            raise DTypeError(f"config must be a {self._config_class.__name__}, got {type(self.config).__name__}")
+        cfg = self.config.to_c()
+        if not isinstance(policy, Policy):
             raise DTypeError(f"policy must be a swiftpg Policy, got {type(policy).__name__}")
         needs_value = self.config._algorithm not in ("reinforce", "offpolicy-pg") or cfg.baseline == 3
         if value is None and needs_value:
-            value = ValueFunction(env.observation_size, hidden_sizes=hidden, seed=cfg.seed + 1)
+            value = ValueFunction(policy.observation_size, hidden_sizes=hidden, seed=cfg.seed + 1)
         elif value is not None and not isinstance(value, ValueFunction):
             raise DTypeError(f"value must be a swiftpg ValueFunction, got {type(value).__name__}")
         self.env = env
         self.policy = policy
         self.value = value
         handle = ctypes.c_uint64()
-        _lib.call("pg_create", env.handle, policy.handle, value.handle if value is not None else 0,
-                  ctypes.byref(cfg), ctypes.byref(handle))
+        _lib.call("pg_create", env.handle if env is not None else 0, policy.handle,
+                  value.handle if value is not None else 0, ctypes.byref(cfg), ctypes.byref(handle))
         self._adopt(handle.value, "swiftpg_algorithm_destroy")
         self.history: list[TrainStats] = []
+
+    def learn_gymnasium(self, env, total_env_steps: int, steps_per_env: int | None = None,
+                        callback: Callable[[TrainStats], bool | None] | None = None, seed: int = 0):
+        """Trains on a Gymnasium ``env`` (see :class:`GymnasiumCollector`):
+        Python steps it with the policy, Swift updates. ``steps_per_env``
+        defaults to the config's (``steps_per_env``, or for episodic
+        algorithms ``steps_per_iteration`` / lanes). Returns the collector
+        (its ``episode_returns`` hold every finished episode's return)."""
+        collector = GymnasiumCollector(env, self.policy, seed=seed)
+        if steps_per_env is None:
+            c = self.config
+            steps_per_env = getattr(c, "steps_per_env", None) or max(
+                1, getattr(c, "steps_per_iteration", 1000) // collector.num_lanes)
+        total_env_steps = as_count(total_env_steps, "total_env_steps", 1, 2**62)
+        while collector.total_steps < total_env_steps:
+            stats = self.update(**collector.collect(steps_per_env))
+            if callback is not None and callback(stats):
+                break
+        return collector
 
     @property
     def total_env_steps(self) -> int:
@@ -310,9 +336,9 @@ class PolicyGradientLearner(NativeObject):
         if obs.ndim != 3:
             raise InvalidArgumentError(f"observations must be [T, N, obs_size], got shape {obs.shape}")
         t, n, d = obs.shape
-        if d != self.env.observation_size:
-            raise InvalidArgumentError(f"observation size {d} does not match the learner's {self.env.observation_size}")
-        if self.env.discrete:
+        if d != self.policy.observation_size:
+            raise InvalidArgumentError(f"observation size {d} does not match the policy's {self.policy.observation_size}")
+        if isinstance(self.policy, _Categorical):
             act = np.asarray(actions)
             if act.shape != (t, n) or not np.issubdtype(act.dtype, np.integer):
                 raise InvalidArgumentError(f"actions must be integers of shape {(t, n)}, got {act.dtype} {act.shape}")
@@ -371,6 +397,8 @@ class PolicyGradientLearner(NativeObject):
         """``(returns, lengths)`` of ``episodes`` fresh episodes of the policy
         on a new batch of ``env``'s id, with the learner's (frozen)
         observation normalisation."""
+        if self.env is None:
+            raise InvalidArgumentError("this learner trains on a Gymnasium env; evaluate its policy there")
         episodes = as_count(episodes, "episodes", 1, 1 << 24)
         env = VectorEnv(self.env.env_id, min(as_count(num_envs, "num_envs"), episodes), seed=as_seed(seed))
         try:
@@ -589,3 +617,145 @@ class PolicySearch(_Learner):
                 break
         return self.history[start:]
 
+
+
+# --- training on any Gymnasium environment ------------------------------------
+
+class GymnasiumCollector:
+    """Steps Gymnasium environments from Python with a swiftpg policy's
+    batched sampling and returns time-major arrays for
+    :meth:`PolicyGradientLearner.update`.
+
+    ``envs``: one ``gymnasium.Env``, a list of them (one lane each), or a
+    ``gymnasium.vector.VectorEnv`` made with
+    ``vector_kwargs={"autoreset_mode": gymnasium.vector.AutoresetMode.SAME_STEP}``
+    (with the default NEXT_STEP mode the reset step would look like a
+    transition). Observations are flattened to float64; continuous actions
+    are clipped to the action space for the environment but stored unclipped.
+    Episodes continue across calls; ``episode_returns`` collects the returns
+    of every finished episode."""
+
+    def __init__(self, envs, policy: Policy, seed: int = 0):
+        import gymnasium
+        from gymnasium.vector import AutoresetMode, VectorEnv as GymVectorEnv
+
+        self.policy = policy
+        self.vector = isinstance(envs, GymVectorEnv)
+        if self.vector:
+            mode = envs.metadata.get("autoreset_mode")
+            if mode != AutoresetMode.SAME_STEP:
+                raise InvalidArgumentError(
+                    "a Gymnasium VectorEnv must use autoreset_mode=AutoresetMode.SAME_STEP, e.g. "
+                    "gymnasium.make_vec(id, n, vector_kwargs={'autoreset_mode': AutoresetMode.SAME_STEP}); "
+                    f"this one uses {mode}")
+            self.envs = envs
+            self.num_lanes = envs.num_envs
+            space = envs.single_action_space
+            obs_space = envs.single_observation_space
+        else:
+            self.envs = list(envs) if isinstance(envs, (list, tuple)) else [envs]
+            if not self.envs or not all(isinstance(e, gymnasium.Env) for e in self.envs):
+                raise DTypeError("envs must be a gymnasium.Env, a list of them, or a gymnasium VectorEnv")
+            self.num_lanes = len(self.envs)
+            space = self.envs[0].action_space
+            obs_space = self.envs[0].observation_space
+        self.discrete = isinstance(space, gymnasium.spaces.Discrete)
+        if not self.discrete and not isinstance(space, gymnasium.spaces.Box):
+            raise InvalidArgumentError(f"only Discrete and Box action spaces are supported, got {space}")
+        self.observation_size = int(np.prod(obs_space.shape)) if obs_space.shape else 1
+        if self.observation_size != policy.observation_size:
+            raise InvalidArgumentError(f"the environment's observations have {self.observation_size} values but the "
+                                       f"policy expects {policy.observation_size}")
+        self.low = None if self.discrete else np.asarray(space.low, np.float64)
+        self.high = None if self.discrete else np.asarray(space.high, np.float64)
+        self.seed = as_seed(seed)
+        self._obs = None
+        self._returns = np.zeros(self.num_lanes)
+        self.episode_returns: list[float] = []
+        self.total_steps = 0
+
+    def _flat(self, obs) -> np.ndarray:
+        return np.asarray(obs, np.float64).reshape(self.num_lanes, self.observation_size)
+
+    def _reset(self) -> None:
+        if self.vector:
+            obs, _ = self.envs.reset(seed=self.seed)
+        else:
+            obs = [e.reset(seed=self.seed + i)[0] for i, e in enumerate(self.envs)]
+        self._obs = self._flat(obs)
+
+    def collect(self, steps: int) -> dict:
+        """``steps`` steps of every lane; returns the keyword arguments of
+        :meth:`PolicyGradientLearner.update`."""
+        steps = as_count(steps, "steps")
+        if self._obs is None:
+            self._reset()
+        n, d = self.num_lanes, self.observation_size
+        obs = np.empty((steps, n, d))
+        final = np.zeros((steps, n, d))
+        rewards = np.empty((steps, n))
+        terminated = np.zeros((steps, n), np.uint8)
+        truncated = np.zeros((steps, n), np.uint8)
+        actions = np.empty((steps, n), np.int32) if self.discrete else np.empty((steps, n, self.low.size))
+        for t in range(steps):
+            obs[t] = self._obs
+            a = self.policy.sample(self._obs)
+            actions[t] = a
+            sent = a if self.discrete else np.clip(a, self.low, self.high)
+            if self.vector:
+                nxt, r, term, trunc, info = self.envs.step(sent)
+                nxt = self._flat(nxt)
+                done = np.logical_or(term, trunc)
+                if done.any():
+                    fin = info.get("final_obs")
+                    for i in np.flatnonzero(done):
+                        final[t, i] = np.asarray(fin[i], np.float64).reshape(d)
+            else:
+                rows, r, term, trunc = [], np.empty(n), np.zeros(n, bool), np.zeros(n, bool)
+                for i, env in enumerate(self.envs):
+                    o, r[i], term[i], trunc[i], _ = env.step(sent[i].item() if self.discrete else sent[i])
+                    if term[i] or trunc[i]:
+                        final[t, i] = np.asarray(o, np.float64).reshape(d)
+                        o, _ = env.reset()
+                    rows.append(o)
+                nxt = self._flat(rows)
+            rewards[t] = r
+            terminated[t] = term
+            truncated[t] = trunc
+            self._returns += r
+            for i in np.flatnonzero(np.logical_or(term, trunc)):
+                self.episode_returns.append(float(self._returns[i]))
+                self._returns[i] = 0.0
+            self._obs = nxt
+        self.total_steps += steps * n
+        return dict(observations=obs, actions=actions, rewards=rewards, terminated=terminated,
+                    truncated=truncated, next_observations=self._obs.copy(), final_observations=final)
+
+
+def for_gymnasium(algorithm: str, env, policy: Policy | None = None, config=None, *,
+                  value: ValueFunction | None = None, hidden_sizes=(64, 64)) -> "PolicyGradientLearner":
+    """A learner of ``algorithm`` (a name of :data:`PG_ALGORITHMS`) with no
+    swiftpg environment, sized from a Gymnasium ``env`` (Env or VectorEnv):
+    train it with :meth:`PolicyGradientLearner.learn_gymnasium`."""
+    import gymnasium
+
+    if algorithm not in PG_ALGORITHMS:
+        raise InvalidArgumentError(f"unknown algorithm {algorithm!r}; expected one of {sorted(PG_ALGORITHMS)}")
+    cls = PG_ALGORITHMS[algorithm]
+    single = getattr(env, "single_observation_space", None)
+    obs_space = single if single is not None else env.observation_space
+    act_space = getattr(env, "single_action_space", None) or env.action_space
+    d = int(np.prod(obs_space.shape)) if obs_space.shape else 1
+    cfg = config or cls._config_class()
+    seed = cfg.seed
+    if policy is None:
+        if isinstance(act_space, gymnasium.spaces.Discrete):
+            policy = SoftmaxPolicy(d, int(act_space.n), hidden_sizes=hidden_sizes, seed=seed)
+        else:
+            policy = GaussianPolicy(d, int(np.prod(act_space.shape)), hidden_sizes=hidden_sizes, seed=seed)
+    self = cls.__new__(cls)
+    self._init_native(None, policy, cfg, value, hidden_sizes)
+    return self
+
+
+__all__ += ["GymnasiumCollector", "for_gymnasium"]

@@ -1,0 +1,161 @@
+"""The policy-gradient learners through the C ABI: every algorithm runs,
+configurations are checked before training, checkpoints resume, divergence
+stops with the last good checkpoint intact, and any Gymnasium env trains.
+Full-length training results are in bench/."""
+
+import ctypes
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.vector import AutoresetMode
+
+import swiftpg
+import swiftpg.cli
+from swiftpg import _lib
+from swiftpg.algorithms import (
+    A2C, PG_ALGORITHMS, PPO, REINFORCE, TRPO, GymnasiumCollector, PPOConfig, ReinforceConfig, for_gymnasium,
+)
+from swiftpg.policies import GaussianPolicy
+
+ZOO_CARTPOLE = dict(steps_per_env=32, minibatch_size=256, gae_lambda=0.8, gamma=0.98, epochs=20, learning_rate=1e-3)
+
+
+@pytest.mark.parametrize("name", sorted(PG_ALGORITHMS))
+def test_every_algorithm_iterates_with_finite_stats(name):
+    cls = PG_ALGORITHMS[name]
+    config = cls._config_class(seed=1)
+    if hasattr(config, "steps_per_iteration"):
+        config = config.replace(steps_per_iteration=400)
+    if hasattr(config, "steps_per_env") and name != "actor-critic":
+        config = config.replace(steps_per_env=16)
+    if hasattr(config, "minibatch_size") and config.minibatch_size:
+        config = config.replace(minibatch_size=32)
+    with cls("CartPole-v1", config=config, num_envs=4, hidden_sizes=(16,)) as learner:
+        for _ in range(3):
+            s = learner.iterate()
+        assert s.iteration == 3 and s.total_env_steps >= 3 * 4
+        for key in ("policy_loss", "value_loss", "entropy", "approx_kl", "grad_norm", "learning_rate"):
+            assert np.isfinite(getattr(s, key)), key
+        assert 0 < s.entropy <= np.log(2) + 1e-12
+
+
+def test_config_defaults_come_from_the_library_and_have_docs():
+    c = PPOConfig()
+    raw = _lib.PGConfigC()
+    _lib.call("pg_default_config", 6, ctypes.byref(raw))
+    assert c.learning_rate == raw.learning_rate and c.adam_epsilon == 1e-5 and c.clip_range == 0.2
+    assert "clip_range = 0.2" in PPOConfig.describe()
+    assert ReinforceConfig().baseline == "mean" and ReinforceConfig().weighting == "reward_to_go"
+
+
+def test_ppo_zoo_settings_learn_cartpole_fast():
+    # The fast variant of bench/pg_results.py (100k steps there, >= 475 on 5/5 seeds).
+    with PPO("CartPole-v1", config=PPOConfig(seed=0, **ZOO_CARTPOLE), num_envs=8) as learner:
+        learner.train(40_000)
+        returns, _ = learner.evaluate(episodes=20)
+    assert returns.mean() > 200, returns.mean()
+
+
+def test_reinforce_with_learned_value_baseline_improves():
+    config = ReinforceConfig(seed=0, steps_per_iteration=2000, baseline="value")
+    with REINFORCE("CartPole-v1", config=config) as learner:
+        first = learner.iterate().mean_return
+        learner.train(50_000)
+        assert learner.history[-1].mean_return > 2 * first
+        assert learner.value is not None
+
+
+@pytest.mark.parametrize("change, match", [
+    (dict(gamma=1.5), "gamma"), (dict(learning_rate=-1.0), "learning_rate"), (dict(gae_lambda=2.0), "gae_lambda"),
+    (dict(minibatch_size=100), "divide"), (dict(anneal_learning_rate=True), "total_env_steps"),
+    (dict(advantage="td"), "advantage"), (dict(epochs=0), "epochs"),
+])
+def test_bad_configs_fail_before_training(change, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        PPO("CartPole-v1", config=PPOConfig().replace(**change))
+    assert swiftpg.live_handles() <= 2  # the env and policy made for the failed learner are collected later
+
+
+def test_a_policy_that_does_not_fit_the_action_space_is_refused():
+    with pytest.raises(ValueError, match="continuous"):
+        PPO("CartPole-v1", policy=GaussianPolicy(4, 1))
+
+
+def test_unknown_algorithm_on_the_command_line():
+    with pytest.raises(SystemExit):
+        swiftpg.cli.main(["train", "CartPole-v1", "--algo", "dqn"])
+
+
+def test_checkpoint_resume_is_exact(tmp_path):
+    path = tmp_path / "ppo.ckpt"
+    cfg = PPOConfig(seed=3, steps_per_env=16, minibatch_size=32, normalize_observations=True)
+    with PPO("CartPole-v1", config=cfg, num_envs=4, hidden_sizes=(16,)) as a:
+        a.train(200, checkpoint=path)
+        with PPO("CartPole-v1", config=cfg.replace(seed=4), num_envs=4, hidden_sizes=(16,)) as b:
+            b.load(path)
+            np.testing.assert_array_equal(a.policy.get_params(), b.policy.get_params())
+            np.testing.assert_array_equal(a.value.get_params(), b.value.get_params())
+    with pytest.raises(ValueError, match="not .*a2c|a2c"):
+        with A2C("CartPole-v1", hidden_sizes=(16,), num_envs=4) as other:
+            other.load(path)
+
+
+def test_divergence_stops_with_the_last_good_checkpoint_intact(tmp_path):
+    path = tmp_path / "last_good.ckpt"
+    with A2C("CartPole-v1", config=A2C._config_class(seed=0), num_envs=2, hidden_sizes=()) as learner:
+        learner.train(20, checkpoint=path)  # 2 iterations of 2 envs × 5 steps, saved after each
+        good = learner.policy.get_params().copy()
+        # Observations of 1e300 overflow the linear critic's loss gradient.
+        obs = np.full((5, 2, 4), 1e300)
+        with pytest.raises(swiftpg.NumericalError, match=r"iteration 3: .* is not finite"):
+            learner.update(obs, np.zeros((5, 2), np.int32), np.ones((5, 2)), np.zeros((5, 2)), np.zeros((5, 2)),
+                           np.ones((2, 4)))
+        np.testing.assert_array_equal(learner.policy.get_params(), good)  # rolled back in memory
+        assert learner.iterate().iteration == 3  # and training goes on
+        with A2C("CartPole-v1", config=A2C._config_class(seed=0), num_envs=2, hidden_sizes=()) as fresh:
+            fresh.load(path)
+            np.testing.assert_array_equal(fresh.policy.get_params(), good)
+
+
+class OneHot(gym.ObservationWrapper):
+    def __init__(self, env):
+        super().__init__(env)
+        self.observation_space = gym.spaces.Box(0, 1, (env.observation_space.n,), np.float64)
+
+    def observation(self, o):
+        x = np.zeros(self.observation_space.shape[0])
+        x[o] = 1
+        return x
+
+
+def test_trains_on_a_gymnasium_env_swiftpg_does_not_have():
+    envs = [OneHot(gym.make("FrozenLake-v1", is_slippery=False)) for _ in range(4)]
+    learner = for_gymnasium("ppo", envs[0], config=PPOConfig(steps_per_env=64, minibatch_size=64,
+                                                                entropy_coef=0.01, learning_rate=3e-3, seed=0))
+    collector = learner.learn_gymnasium(envs, 20_000)
+    early, late = np.mean(collector.episode_returns[:50]), np.mean(collector.episode_returns[-50:])
+    assert early < 0.2 and late > 0.9, (early, late)
+    learner.close()
+
+
+def test_gymnasium_vector_env_needs_same_step_autoreset():
+    venv = gym.make_vec("CartPole-v1", 2, vectorization_mode="sync")
+    learner = for_gymnasium("a2c", venv)
+    with pytest.raises(ValueError, match="SAME_STEP"):
+        GymnasiumCollector(venv, learner.policy)
+    good = gym.make_vec("CartPole-v1", 2, vectorization_mode="sync",
+                        vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP})
+    batch = GymnasiumCollector(good, learner.policy).collect(50)
+    assert batch["observations"].shape == (50, 2, 4)
+    stats = learner.update(**batch)
+    assert stats.env_steps == 100
+    with pytest.raises(ValueError):
+        learner.update(**{**batch, "terminated": batch["terminated"] * 2})
+    learner.close()
+
+
+def test_trpo_reports_the_line_search():
+    with TRPO("CartPole-v1", config=TRPO._config_class(seed=0, steps_per_env=64), hidden_sizes=(16,)) as learner:
+        steps = [learner.iterate().update_steps for _ in range(3)]
+    assert all(-1 <= s < 10 for s in steps)
