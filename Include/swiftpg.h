@@ -791,6 +791,9 @@ typedef struct swiftpg_pg_config {
   int32_t per_decision;          /* off-policy: 1 per-decision, 0 trajectory weights */
   int32_t normalize_observations;/* 1: running mean/std normalisation, clipped */
   int32_t normalize_rewards;     /* 1: divide rewards by the std of the discounted return */
+  int32_t episode_average;       /* REINFORCE, off-policy: 1: divide the summed gradient by the
+                                    number of episodes (the Monte Carlo estimate of grad J, as in
+                                    Sutton & Barto); 0: by the number of steps */
   int64_t total_env_steps;       /* horizon of annealing schedules */
   double gamma;                  /* discount in [0, 1] */
   double gae_lambda;             /* GAE lambda in [0, 1] */

@@ -34,6 +34,7 @@ extension PolicyGradientConfig {
     perDecision = try flag(c.per_decision, "per_decision")
     normalizeObservations = try flag(c.normalize_observations, "normalize_observations")
     normalizeRewards = try flag(c.normalize_rewards, "normalize_rewards")
+    episodeAverage = try flag(c.episode_average, "episode_average")
     totalEnvSteps = Int(c.total_env_steps)
     gamma = c.gamma
     gaeLambda = c.gae_lambda
@@ -81,6 +82,7 @@ extension PolicyGradientConfig {
     c.per_decision = perDecision ? 1 : 0
     c.normalize_observations = normalizeObservations ? 1 : 0
     c.normalize_rewards = normalizeRewards ? 1 : 0
+    c.episode_average = episodeAverage ? 1 : 0
     c.total_env_steps = Int64(totalEnvSteps)
     c.gamma = gamma
     c.gae_lambda = gaeLambda

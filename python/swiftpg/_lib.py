@@ -174,6 +174,7 @@ class PGConfigC(Structure):
         ("per_decision", c_int32),
         ("normalize_observations", c_int32),
         ("normalize_rewards", c_int32),
+        ("episode_average", c_int32),
         ("total_env_steps", c_int64),
         ("gamma", c_double),
         ("gae_lambda", c_double),

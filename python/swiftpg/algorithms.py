@@ -93,6 +93,8 @@ _PG_FIELDS = {
     "importance_clip": ("float", "truncate importance weights at this value (inf: none)"),
     "normalize_observations": ("bool", "running mean/std observation normalisation (saved in checkpoints)"),
     "normalize_rewards": ("bool", "divide rewards by the running std of the discounted return"),
+    "episode_average": ("bool", "divide the summed gradient by the number of episodes (Sutton & Barto) "
+                                "instead of steps"),
     "clip_observations": ("float", "clip normalised observations to ±this"),
     "clip_rewards": ("float", "clip scaled rewards to ±this"),
     "seed": ("seed", "seeds action sampling and minibatch shuffling"),
@@ -100,7 +102,7 @@ _PG_FIELDS = {
 
 _COMMON = ["gamma", "learning_rate", "optimizer", "adam_epsilon", "max_grad_norm", "entropy_coef", "seed"]
 _EPISODIC = ["steps_per_iteration", "weighting", "baseline", "normalize_advantages", "value_learning_rate",
-             "value_epochs"]
+             "value_epochs", "episode_average"]
 _CRITIC = ["steps_per_env", "advantage", "gae_lambda", "n_steps", "value_target", "value_epochs",
            "normalize_advantages", "value_learning_rate", "anneal_learning_rate", "total_env_steps",
            "normalize_observations", "normalize_rewards", "clip_observations", "clip_rewards"]

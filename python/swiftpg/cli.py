@@ -46,7 +46,7 @@ PRESETS = {
         steps_per_env=8, minibatch_size=8, gamma=0.9999, learning_rate=7.77e-5, entropy_coef=0.00429,
         clip_range=0.1, epochs=10, gae_lambda=0.9, max_grad_norm=5.0, value_coef=0.19,
         normalize_observations=True, normalize_rewards=True)),
-    ("a2c", "CartPole-v1"): dict(num_envs=8, steps=500_000, config=dict(learning_rate=1e-3)),
+    ("a2c", "CartPole-v1"): dict(num_envs=8, steps=200_000, config=dict(learning_rate=1e-3)),
     ("trpo", "CartPole-v1"): dict(num_envs=8, steps=200_000, config=dict(
         steps_per_env=128, minibatch_size=128, max_kl=0.02)),
     ("npg", "CartPole-v1"): dict(num_envs=8, steps=200_000, config=dict(

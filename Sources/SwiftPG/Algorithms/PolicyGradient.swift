@@ -142,6 +142,10 @@ public struct PolicyGradientConfig: Sendable {
   // Normalisation
   public var normalizeObservations = false
   public var normalizeRewards = false
+  /// REINFORCE, off-policy: average the summed gradient over episodes
+  /// (Sutton & Barto's update, the Monte Carlo estimate of ∇J) instead of
+  /// over steps.
+  public var episodeAverage = false
   public var clipObservations = 10.0
   public var clipRewards = 10.0
   /// Seeds action sampling and minibatch shuffling.
@@ -665,7 +669,9 @@ public final class PolicyGradient {
   /// Fits the critic to `targets` with `valueEpochs` passes of (shuffled
   /// mini)batches (the whole batch when `minibatchSize` is 0). Returns the
   /// mean loss of the last pass.
-  func fitCritic(_ d: Trajectories, epochs: Int) throws(SwiftPGError) -> Double {
+  /// `scale` multiplies the loss (REINFORCE's `episodeAverage` sums over
+  /// each episode's steps instead of averaging).
+  func fitCritic(_ d: Trajectories, epochs: Int, scale: Double = 1) throws(SwiftPGError) -> Double {
     guard critic != nil, epochs > 0 else { return 0 }
     let m = d.count
     let size = config.minibatchSize > 0 && config.minibatchSize < m ? config.minibatchSize : m
@@ -680,7 +686,8 @@ public final class PolicyGradient {
         let rows = index + start
         let (obs, _) = gather(d, rows: rows, count: b)
         let y = targets.pointer
-        total += valueLossGradient(obs: obs, targets: { y[rows[$0]] }, oldValues: nil, count: b, coefficient: 1)
+        total += valueLossGradient(
+          obs: obs, targets: { y[rows[$0]] }, oldValues: nil, count: b, coefficient: scale)
         scaleGradient(&valueGradient, maxNorm: config.maxGradNorm)
         try stepCritic()
         batches += 1

@@ -8,7 +8,8 @@
 ///    discounted weighting), or the optimal b_i per parameter;
 /// 3. optionally ψ ← ψ / std(ψ) (`normalizeAdvantages`; not with the
 ///    optimal baseline, which is defined for the raw returns);
-/// 4. ĝ = (1/M) Σ_t ψ_t ∇log π(a_t|s_t) (÷ episodes with the optimal baseline,
+/// 4. ĝ = (1/M) Σ_t ψ_t ∇log π(a_t|s_t) over M steps, or ÷ the number of
+///    episodes with `episodeAverage` (and always with the optimal baseline,
 ///    Kochenderfer's convention);
 /// 5. one optimiser ascent step along ĝ;
 /// 6. value baseline: fit V to the returns G_t (`valueEpochs` passes).
@@ -60,10 +61,11 @@ extension PolicyGradient {
       }
       for k in 0..<m where !complete[k] { psi[k] = 0 }
       if config.normalizeAdvantages { scaleToUnitStd(psi, count: m, mask: complete) }
-      for k in 0..<m { psi[k] /= Double(used) }
+      let divisor = config.episodeAverage ? Double(Swift.max(episodesCount, 1)) : Double(used)
+      for k in 0..<m { psi[k] /= divisor }
       let lp = logProbs.reserve(m)
       let h = entropies.reserve(m)
-      let ent = config.entropyCoef / Double(used)
+      let ent = config.entropyCoef / divisor
       var surrogate = 0.0
       policyGradient.withUnsafeMutableBufferPointer { grad in
         guard let gp = grad.baseAddress else { return }
@@ -88,7 +90,8 @@ extension PolicyGradient {
     // 6. The learned baseline follows the returns.
     if config.baseline == .value {
       for k in 0..<m where !complete[k] { g[k] = values[k] }
-      s.valueLoss = try fitCritic(d, epochs: config.valueEpochs)
+      let scale = config.episodeAverage && config.minibatchSize == 0 ? Double(m) / Double(Swift.max(episodesCount, 1)) : 1
+      s.valueLoss = try fitCritic(d, epochs: config.valueEpochs, scale: scale) / scale
     }
   }
 
