@@ -65,6 +65,8 @@ bench: install
 		$(PYTHON) -m pip install -q --disable-pip-version-check "jax[cpu]" rlax || echo "rlax not installable: the estimator benchmark runs without it"; }
 	$(PYTHON) bench/estimators.py
 	$(PYTHON) examples/estimator_lab.py
+	$(PYTHON) bench/pg_results.py
+	$(PYTHON) examples/short_corridor_reinforce.py
 
 clean:
 	rm -rf .build Tests/c/build $(SO) out

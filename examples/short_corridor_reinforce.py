@@ -14,6 +14,9 @@ How the book's setting maps onto swiftpg:
   the baseline v̂ = w·1 + c with α_w/2).
 - one episode per iteration, weights γᵗG_t with γ = 1, SGD, the gradient
   summed over the episode's steps (``episode_average=True``), no scaling.
+- the baseline's update averages (w − G_t) over the episode's steps instead of
+  summing per-step updates (a sum at fixed w multiplies the step by the
+  episode length and diverges), so α_w acts per episode, not per step.
 - θ₀ = [−1.47, 1.47] (π(right) ≈ 0.05; the book does not state θ₀, this is
   the reference code's choice, REFERENCE.md §3), w₀ = 0.
 - The book updates θ after every step inside the episode; swiftpg sums the
@@ -57,7 +60,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--episodes", type=int, default=1000)
     parser.add_argument("--out", default="out/short_corridor.png")
+    parser.add_argument("--fast", action="store_true", help="3 runs of 100 episodes (a smoke test)")
     args = parser.parse_args()
+    if args.fast:
+        args.runs, args.episodes = 3, 100
     settings = {
         "REINFORCE α=2⁻¹²": (2**-12, None),
         "REINFORCE α=2⁻¹³": (2**-13, None),
@@ -91,6 +97,9 @@ def main() -> None:
         ax.legend(loc="lower right")
     axes[0].set_ylabel(f"total reward per episode (mean of {args.runs} runs)")
     fig.tight_layout()
+    import os
+
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     fig.savefig(args.out, dpi=120)
     print(f"wrote {args.out}")
 

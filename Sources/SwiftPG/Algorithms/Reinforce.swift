@@ -90,8 +90,11 @@ extension PolicyGradient {
     // 6. The learned baseline follows the returns.
     if config.baseline == .value {
       for k in 0..<m where !complete[k] { g[k] = values[k] }
-      let scale = config.episodeAverage && config.minibatchSize == 0 ? Double(m) / Double(Swift.max(episodesCount, 1)) : 1
-      s.valueLoss = try fitCritic(d, epochs: config.valueEpochs, scale: scale) / scale
+      // The critic's loss is the mean over steps even with episodeAverage:
+      // summing an episode's steps at a fixed V multiplies the step by the
+      // episode length and diverges where Sutton & Barto's per-step updates
+      // do not.
+      s.valueLoss = try fitCritic(d, epochs: config.valueEpochs)
     }
   }
 
