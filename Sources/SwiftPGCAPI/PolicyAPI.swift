@@ -430,10 +430,7 @@ public func swiftpg_policy_evaluate(
       let result = try evaluate(
         policy: policyBox.object.policy, env: envBox.object.env, episodes: Int(episodes),
         greedy: greedy != 0, seed: seed)
-      for (i, r) in result.returns.enumerated() {
-        returnsOut?[i] = r
-        lengthsOut?[i] = Int32(clamping: result.lengths[i])
-      }
+      writeEvaluation(result, returnsOut, lengthsOut)
     }
   }
 }

@@ -281,10 +281,7 @@ public func swiftpg_pg_evaluate(
       ) { () throws(SwiftPGError) in
         let result = try learner.evaluate(
           env: envBox.object.env, episodes: Int(episodes), greedy: greedy != 0, seed: seed)
-        for (i, r) in result.returns.enumerated() {
-          returnsOut?[i] = r
-          lengthsOut?[i] = Int32(clamping: result.lengths[i])
-        }
+        writeEvaluation(result, returnsOut, lengthsOut)
       }
     }
   }

@@ -92,3 +92,14 @@ func requireFinite(_ p: UnsafePointer<Double>, _ count: Int, _ name: String, wid
     throw SwiftPGError(.notFinite, "\(name)\(position) is \(p[i]); values must be finite")
   }
 }
+
+/// Copies evaluation returns and lengths to the caller's optional buffers.
+func writeEvaluation(
+  _ result: (returns: [Double], lengths: [Int]), _ returnsOut: UnsafeMutablePointer<Double>?,
+  _ lengthsOut: UnsafeMutablePointer<Int32>?
+) {
+  for (i, r) in result.returns.enumerated() {
+    returnsOut?[i] = r
+    lengthsOut?[i] = Int32(clamping: result.lengths[i])
+  }
+}

@@ -255,12 +255,9 @@ class PolicyGradientLearner(NativeObject):
     _default_hidden = (64, 64)
 
     def __init__(self, env, policy: Policy | None = None, config=None, *, value: ValueFunction | None = None,
-                 num_envs: int = 8, hidden_sizes=None, observation_size: int | None = None,
-                 action_space=None):
-        self.config = config or self._config_class()
-        if not isinstance(self.config, self._config_class):
-            raise DTypeError(f"config must be a {self._config_class.__name__}, got {type(self.config).__name__}")
-        cfg = self.config.to_c()
+                 num_envs: int = 8, hidden_sizes=None):
+        config = self._checked_config(config)
+        cfg = config.to_c()
         hidden = self._default_hidden if hidden_sizes is None else hidden_sizes
         if isinstance(env, str):
             env = VectorEnv(env, as_count(num_envs, "num_envs", 1, 4096), seed=cfg.seed)
@@ -272,13 +269,20 @@ class PolicyGradientLearner(NativeObject):
                 policy = SoftmaxPolicy.for_env(env, hidden_sizes=hidden, seed=cfg.seed)
             else:
                 policy = GaussianPolicy.for_env(env, hidden_sizes=hidden, seed=cfg.seed)
-        self._init_native(env, policy, self.config, value, hidden)
+        self._init_native(env, policy, config, value, hidden)
+
+    @classmethod
+    def _checked_config(cls, config):
+        """``config`` (None: the defaults) after checking its class."""
+        config = config or cls._config_class()
+        if not isinstance(config, cls._config_class):
+            raise DTypeError(f"config must be a {cls._config_class.__name__}, got {type(config).__name__}")
+        return config
 
     def _init_native(self, env, policy, config, value, hidden) -> None:
+        """Creates the native learner; ``config`` was checked by ``_checked_config``."""
         self.config = config
-        if not isinstance(self.config, self._config_class):
-            raise DTypeError(f"config must be a {self._config_class.__name__}, got {type(self.config).__name__}")
-        cfg = self.config.to_c()
+        cfg = config.to_c()
         if not isinstance(policy, Policy):
             raise DTypeError(f"policy must be a swiftpg Policy, got {type(policy).__name__}")
         needs_value = self.config._algorithm not in ("reinforce", "offpolicy-pg") or cfg.baseline == 3
@@ -748,7 +752,7 @@ def for_gymnasium(algorithm: str, env, policy: Policy | None = None, config=None
     obs_space = single if single is not None else env.observation_space
     act_space = getattr(env, "single_action_space", None) or env.action_space
     d = int(np.prod(obs_space.shape)) if obs_space.shape else 1
-    cfg = config or cls._config_class()
+    cfg = cls._checked_config(config)
     seed = cfg.seed
     if policy is None:
         if isinstance(act_space, gymnasium.spaces.Discrete):

@@ -19,7 +19,7 @@ extension PolicyGradient {
     // 2. Normalisation.
     let adv = weights.reserve(m)
     adv.update(from: advantages.pointer, count: m)
-    if config.normalizeAdvantages { normalize(adv, count: m) }
+    if config.normalizeAdvantages { standardize(adv, count: m, center: true) }
     // 3. Policy gradient.
     s.policyLoss = policyGradientStep(d, advantages: adv)
     // 4. Critic gradient and joint clipping.

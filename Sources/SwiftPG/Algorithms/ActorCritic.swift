@@ -28,7 +28,7 @@ extension PolicyGradient {
     temporalDifferences(d.rollout(values: values.pointer, finalValues: finalValues.pointer), gamma: config.gamma, into: delta)
     let adv = weights.reserve(m)
     adv.update(from: delta, count: m)
-    if config.normalizeAdvantages { normalize(adv, count: m) }
+    if config.normalizeAdvantages { standardize(adv, count: m, center: true) }
     // 4, 5. Policy gradient and ascent step.
     s.policyLoss = policyGradientStep(d, advantages: adv)
     s.gradNorm = scaleGradient(&policyGradient, maxNorm: config.maxGradNorm)

@@ -22,7 +22,7 @@ extension PolicyGradient {
     s.explainedVariance = explainedVariance(count: m)
     let adv = weights.reserve(m)
     adv.update(from: advantages.pointer, count: m)
-    if config.normalizeAdvantages { normalize(adv, count: m) }
+    if config.normalizeAdvantages { standardize(adv, count: m, center: true) }
     // 2. Surrogate gradient at θ_old.
     let scaled = mbScratch.reserve(m)
     for k in 0..<m { scaled[k] = adv[k] / Double(m) }

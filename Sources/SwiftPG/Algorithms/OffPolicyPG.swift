@@ -70,7 +70,7 @@ extension PolicyGradient {
         if !mask[k] { out[k] = 0 }
         if batch.terminated[k] != 0 || batch.truncated[k] != 0 {
           // Trajectory weight of the episode ending here (for the ESS).
-          let full = perDecisionEnd(w, k)
+          let full = w[k]  // the whole-trajectory product under both weightings
           sumW += full
           sumW2 += full * full
           trajectories += 1
@@ -83,8 +83,7 @@ extension PolicyGradient {
     }
     s.extra = trajectories > 0 && sumW2 > 0 ? sumW * sumW / sumW2 / trajectories : 0
     // 4. Gradient over all stored steps and the step.
-    let mask = [Bool](repeating: true, count: total)
-    if config.normalizeAdvantages { scaleToUnitStd(psi, count: total, mask: mask) }
+    if config.normalizeAdvantages { standardize(psi, count: total, center: false) }
     for k in 0..<total { psi[k] /= Double(total) }
     var surrogate = 0.0
     let lp = logProbs.reserve(total)
@@ -109,7 +108,4 @@ extension PolicyGradient {
     (s.entropy, s.approxKL) = entropyAndKL(d)
   }
 
-  /// The importance weight at an episode's last step: the whole-trajectory
-  /// product for both weightings (per-decision w at the last step is the product).
-  private func perDecisionEnd(_ w: UnsafePointer<Double>, _ k: Int) -> Double { w[k] }
 }

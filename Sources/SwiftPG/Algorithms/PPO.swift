@@ -25,8 +25,6 @@ extension PolicyGradient {
     let oldParameters = policy.parameters
     let eps = config.annealClipRange ? config.clipRange * scheduleRemaining : config.clipRange
     let size = config.minibatchSize > 0 ? config.minibatchSize : m
-    let oldValues = Store<Double>()
-    oldValues.reserve(m).update(from: values.pointer, count: m)
 
     // 2. Epochs of shuffled minibatches.
     var clipped = 0.0
@@ -47,7 +45,7 @@ extension PolicyGradient {
         // a. Minibatch advantages.
         let adv = weights.reserve(b)
         for r in 0..<b { adv[r] = advantages[rows[r]] }
-        if config.normalizeAdvantages { normalize(adv, count: b) }
+        if config.normalizeAdvantages { standardize(adv, count: b, center: true) }
         // b, c. Ratios, KL check and the policy gradient in one pass.
         let lp = logProbs.reserve(b)
         let h = entropies.reserve(b)
@@ -97,7 +95,7 @@ extension PolicyGradient {
         }
         // d. Value loss (gradient of the loss to minimise).
         let y = targets.pointer
-        let old = oldValues.pointer
+        let old = values.pointer  // V_old: computed once above, unchanged by the epochs
         valueLoss += valueLossGradient(
           obs: obs, targets: { y[rows[$0]] }, oldValues: config.valueClipRange > 0 ? { old[rows[$0]] } : nil,
           count: b, coefficient: config.valueCoef)

@@ -440,9 +440,7 @@ public final class PolicyGradient {
     if let reason = policy.checkObservations(d.observations.pointer, batch: d.count) {
       throw .invalid(reason)
     }
-    if !algorithm.collectsEpisodes && config.minibatchSize > 0 {
-      try config.checkMinibatch(batch: d.count)
-    }
+    if !algorithm.collectsEpisodes { try config.checkMinibatch(batch: d.count) }
     policy.logProbabilities(d.observations.pointer, actions: d.actions, batch: d.count, into: d.behaviorLogProbs.pointer)
     var stats = try update(d, collected: false)
     stats.seconds = monotonicSeconds() - start
@@ -586,18 +584,6 @@ public final class PolicyGradient {
       ve += e * e
     }
     return vy > 0 ? 1 - ve / vy : 0
-  }
-
-  /// Centres and scales `x[0..<m]` to unit std (+1e-8).
-  func normalize(_ x: UnsafeMutablePointer<Double>, count m: Int) {
-    guard m > 1 else { return }
-    var mean = 0.0
-    for k in 0..<m { mean += x[k] }
-    mean /= Double(m)
-    var v = 0.0
-    for k in 0..<m { v += (x[k] - mean) * (x[k] - mean) }
-    let s = (v / Double(m - 1)).squareRoot() + 1e-8
-    for k in 0..<m { x[k] = (x[k] - mean) / s }
   }
 
   /// Gathers rows `index[0..<b]` of observations and actions into the

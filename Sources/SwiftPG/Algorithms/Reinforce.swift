@@ -163,15 +163,3 @@ extension PolicyGradient {
     for k in 0..<m where mask[k] { x[k] /= sd }
   }
 }
-
-@inline(__always) func powInt(_ x: Double, _ n: Int) -> Double {
-  var r = 1.0
-  var b = x
-  var e = n
-  while e > 0 {
-    if e & 1 == 1 { r *= b }
-    b *= b
-    e >>= 1
-  }
-  return r
-}

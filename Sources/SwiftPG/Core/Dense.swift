@@ -38,3 +38,16 @@ extension Array where Element == Double {
   /// True when every element is finite.
   public var allFinite: Bool { allSatisfy(\.isFinite) }
 }
+
+/// xⁿ by repeated squaring (n ≥ 0): Adam's bias corrections, γᵗ factors.
+@inline(__always) func powInt(_ x: Double, _ n: Int) -> Double {
+  var r = 1.0
+  var b = x
+  var e = n
+  while e > 0 {
+    if e & 1 == 1 { r *= b }
+    b *= b
+    e >>= 1
+  }
+  return r
+}

@@ -34,6 +34,17 @@ public func subtractLeaveOneOutMean(_ values: UnsafeMutablePointer<Double>, coun
 public func standardize(_ values: inout [Double], count: Int, center: Bool, epsilon: Double = 1e-8)
   -> Double
 {
+  values.withUnsafeMutableBufferPointer { v in
+    guard let base = v.baseAddress else { return 0 }
+    return standardize(base, count: count, center: center, epsilon: epsilon)
+  }
+}
+
+/// `standardize` on raw memory (the learners' scratch buffers).
+@discardableResult
+public func standardize(
+  _ values: UnsafeMutablePointer<Double>, count: Int, center: Bool, epsilon: Double = 1e-8
+) -> Double {
   guard count > 0 else { return 0 }
   var mean = 0.0
   for i in 0..<count { mean += values[i] }

@@ -42,8 +42,8 @@ public struct Adam: Sendable {
   /// Applies one update to `parameters` in place.
   public mutating func step(_ parameters: inout [Double], gradient: [Double], ascend: Bool) {
     t += 1
-    let c1 = 1 - pow(beta1, t)
-    let c2 = 1 - pow(beta2, t)
+    let c1 = 1 - powInt(beta1, t)
+    let c2 = 1 - powInt(beta2, t)
     let sign = ascend ? 1.0 : -1.0
     for i in parameters.indices {
       let g = gradient[i]
@@ -53,18 +53,6 @@ public struct Adam: Sendable {
       let vHat = v[i] / c2
       parameters[i] += sign * learningRate * mHat / (vHat.squareRoot() + epsilon)
     }
-  }
-
-  private func pow(_ x: Double, _ n: Int) -> Double {
-    var r = 1.0
-    var b = x
-    var e = n
-    while e > 0 {
-      if e & 1 == 1 { r *= b }
-      b *= b
-      e >>= 1
-    }
-    return r
   }
 }
 
