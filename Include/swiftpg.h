@@ -657,6 +657,20 @@ int32_t swiftpg_finite_difference_gradient(int64_t num_params, double base,
                                            const double *minus, double delta,
                                            double *gradient_out);
 
+/* Kochenderfer's scale_gradient: gradient_out = gradient * min(1,
+ * max_norm / ||gradient||_2) (max_norm 0: a plain copy); norm_out (may be
+ * NULL) receives the norm before scaling. gradient_out may equal gradient. */
+int32_t swiftpg_scale_gradient(int64_t num_params, const double *gradient,
+                               double max_norm, double *gradient_out,
+                               double *norm_out);
+
+/* Kochenderfer's clip_gradient: every component clamped to [low, high]
+ * (element-wise, so the direction can change); clipped_out (may be NULL)
+ * receives how many components changed. gradient_out may equal gradient. */
+int32_t swiftpg_clip_gradient(int64_t num_params, const double *gradient,
+                              double low, double high, double *gradient_out,
+                              int64_t *clipped_out);
+
 /* Regression gradient: the least-squares (rows >= columns) or minimum-norm
  * (rows < columns) solution g = pinv(D) dU of D g = dU, with perturbations
  * D: [num_perturbations, num_params] row-major and changes dU:

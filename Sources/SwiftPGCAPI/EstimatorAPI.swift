@@ -303,6 +303,48 @@ public func swiftpg_finite_difference_gradient(
 }
 
 @c @implementation
+public func swiftpg_scale_gradient(
+  _ num_params: Int64, _ gradient: UnsafePointer<Double>?, _ max_norm: Double,
+  _ gradient_out: UnsafeMutablePointer<Double>?, _ norm_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let (g, out) = try gradientArrays(num_params, gradient, gradient_out)
+    try require(max_norm >= 0 && !max_norm.isNaN, "max_norm must be >= 0 (0: no scaling), got \(max_norm)")
+    var v = g
+    let norm = scaleGradient(&v, maxNorm: max_norm)
+    for i in v.indices { out[i] = v[i] }
+    if let norm_out { try need(norm_out, "norm_out").pointee = norm }
+  }
+}
+
+@c @implementation
+public func swiftpg_clip_gradient(
+  _ num_params: Int64, _ gradient: UnsafePointer<Double>?, _ low: Double, _ high: Double,
+  _ gradient_out: UnsafeMutablePointer<Double>?, _ clipped_out: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let (g, out) = try gradientArrays(num_params, gradient, gradient_out)
+    try require(!low.isNaN && !high.isNaN && low <= high, "need low <= high, got low \(low), high \(high)")
+    var v = g
+    let clipped = clipGradient(&v, low: low, high: high)
+    for i in v.indices { out[i] = v[i] }
+    if let clipped_out { try need(clipped_out, "clipped_out").pointee = Int64(clipped) }
+  }
+}
+
+/// A finite gradient of `count` entries copied out of `gradient`, and the
+/// output buffer (which may alias the input).
+private func gradientArrays(
+  _ count: Int64, _ gradient: UnsafePointer<Double>?, _ out: UnsafeMutablePointer<Double>?
+) throws(SwiftPGError) -> ([Double], UnsafeMutablePointer<Double>) {
+  try require(count >= 1 && count <= 1 << 30, "num_params must be in [1, 2^30], got \(count)")
+  let g = try need(gradient, "gradient")
+  let o = try need(out, "gradient_out")
+  try requireFinite(g, Int(count), "gradient")
+  return (Array(UnsafeBufferPointer(start: g, count: Int(count))), o)
+}
+
+@c @implementation
 public func swiftpg_regression_gradient(
   _ num_perturbations: Int64, _ num_params: Int64, _ perturbations: UnsafePointer<Double>?,
   _ changes: UnsafePointer<Double>?, _ gradient_out: UnsafeMutablePointer<Double>?

@@ -355,6 +355,8 @@ _SIGNATURES = {
     "swiftpg_exact_solve": [u64, u64, vp, vp, vp, vp, vp, vp, vp],
     "swiftpg_mean_baseline": [i64, vp, i32, vp, vp],
     "swiftpg_finite_difference_gradient": [i64, c_double, vp, vp, c_double, vp],
+    "swiftpg_scale_gradient": [i64, vp, c_double, vp, vp],
+    "swiftpg_clip_gradient": [i64, vp, c_double, c_double, vp, vp],
     "swiftpg_regression_gradient": [i64, i64, vp, vp, vp],
     "swiftpg_value_create_mlp": [i32, vp, i32, i32, u64, POINTER(c_uint64)],
     "swiftpg_value_create_tabular": [i32, POINTER(c_uint64)],

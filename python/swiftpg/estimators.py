@@ -29,7 +29,7 @@ from ._lib import InvalidArgumentError
 __all__ = ["discounted_returns", "td_errors", "gae", "lambda_returns", "n_step_returns", "n_step_advantages",
            "episode_returns", "discounted_reward_to_go", "time_step_baseline", "importance_weights",
            "clipped_surrogate", "kl_estimates", "optimal_baseline", "mean_baseline", "score_gradient",
-           "finite_difference_gradient", "regression_gradient"]
+           "finite_difference_gradient", "regression_gradient", "scale_gradient", "clip_gradient"]
 
 
 def _number(value, name, low=0.0, high=1.0) -> float:
@@ -272,3 +272,26 @@ def regression_gradient(perturbations, changes):
     out = np.empty(d.shape[1])
     _lib.call("regression_gradient", d.shape[0], d.shape[1], d.ctypes.data, du.ctypes.data, out.ctypes.data)
     return out
+
+
+def scale_gradient(gradient, max_norm):
+    """Kochenderfer's ``scale_gradient`` (Alg. 12.2): ``(g·min(1,
+    max_norm/‖g‖₂), ‖g‖₂)`` — the direction kept, the length limited.
+    ``max_norm=0`` returns the gradient unchanged."""
+    g = as_float64(gradient, "gradient", (None,))
+    out = np.empty(len(g))
+    norm = ctypes.c_double()
+    _lib.call("scale_gradient", len(g), g.ctypes.data, float(max_norm), out.ctypes.data, ctypes.byref(norm))
+    return out, norm.value
+
+
+def clip_gradient(gradient, low, high):
+    """Kochenderfer's ``clip_gradient`` (Alg. 12.2): ``(clamp(g, low, high),
+    number of components clipped)`` — element-wise, so unlike
+    :func:`scale_gradient` the direction can change."""
+    g = as_float64(gradient, "gradient", (None,))
+    out = np.empty(len(g))
+    clipped = ctypes.c_int64()
+    _lib.call("clip_gradient", len(g), g.ctypes.data, float(low), float(high), out.ctypes.data,
+              ctypes.byref(clipped))
+    return out, int(clipped.value)

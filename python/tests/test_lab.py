@@ -183,6 +183,26 @@ def test_zeroth_order_pure_functions():
         est.finite_difference_gradient(float("nan"), [1.0], 0.1)
 
 
+def test_scale_and_clip_gradient():
+    g = np.array([3.0, -4.0])
+    scaled, norm = est.scale_gradient(g, 1.0)
+    np.testing.assert_allclose(scaled, [0.6, -0.8], rtol=1e-15)
+    assert norm == 5.0
+    np.testing.assert_array_equal(est.scale_gradient(g, 10.0)[0], g)      # shorter than the limit: unchanged
+    np.testing.assert_array_equal(est.scale_gradient(g, 0.0)[0], g)       # 0: off
+    clipped, count = est.clip_gradient([0.5, -2.0, 3.0], -1.0, 1.0)
+    np.testing.assert_array_equal(clipped, [0.5, -1.0, 1.0])
+    assert count == 2
+    with pytest.raises(InvalidArgumentError, match="max_norm"):
+        est.scale_gradient(g, -1.0)
+    with pytest.raises(InvalidArgumentError, match="low"):
+        est.clip_gradient(g, 1.0, -1.0)
+    with pytest.raises(NotFiniteError):
+        est.scale_gradient([1.0, np.nan], 1.0)
+    with pytest.raises(InvalidArgumentError):
+        est.clip_gradient([], -1.0, 1.0)
+
+
 def test_score_gradient_matches_policy():
     policy = swiftpg.policies.SoftmaxPolicy(2, 3, hidden_sizes=(4,), seed=1)
     obs = np.random.default_rng(1).standard_normal((6, 2))
