@@ -388,6 +388,26 @@ int32_t swiftpg_policy_create_gaussian(int32_t observation_size,
                                        double hidden_gain, double head_gain,
                                        uint64_t seed, uint64_t *policy_out);
 
+/* A Gaussian policy with generalized state-dependent exploration (gSDE,
+ * Raffin et al. 2021): mu as in swiftpg_policy_create_gaussian; with phi(s)
+ * the output layer's input (last hidden layer, or the observation) and a
+ * parameter matrix L [F, action_size] (F = width of phi, all entries start
+ * at initial_log_std), sigma_j(s)^2 = sum_i phi_i(s)^2 exp(2 L_ij) + 1e-6.
+ * Sampling holds a noise matrix E ~ N(0, exp(2L)) per batch row for
+ * noise_interval (>= 1) calls: a = mu(s) + phi(s)^T E (+ N(0, 1e-6)), so
+ * exploration is smooth in time while every action is N(mu(s), sigma(s)^2),
+ * which log-probabilities and gradients use. phi is held constant in sigma:
+ * gradients reach the network only through mu (exact without hidden
+ * layers). Parameters: the MLP's, then L row-major. */
+int32_t swiftpg_policy_create_gsde(int32_t observation_size,
+                                   int32_t action_size,
+                                   const int32_t *hidden_sizes,
+                                   int32_t num_hidden, int32_t activation,
+                                   double initial_log_std,
+                                   int32_t noise_interval, double hidden_gain,
+                                   double head_gain, uint64_t seed,
+                                   uint64_t *policy_out);
+
 /* The two-action lecture policy: pi(L) = clamp(theta, 0, 1), pi(R) =
  * clamp(1 - theta, 0, 1); action 0 is L. Observations have one (ignored)
  * value. Outside 0 < theta < 1 the gradient used is the subgradient 0. */

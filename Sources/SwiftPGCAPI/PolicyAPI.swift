@@ -78,6 +78,23 @@ public func swiftpg_policy_create_gaussian(
 }
 
 @c @implementation
+public func swiftpg_policy_create_gsde(
+  _ observation_size: Int32, _ action_size: Int32, _ hidden_sizes: UnsafePointer<Int32>?, _ num_hidden: Int32,
+  _ activation: Int32, _ initial_log_std: Double, _ noise_interval: Int32, _ hidden_gain: Double,
+  _ head_gain: Double, _ seed: UInt64, _ policy_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    _ = try need(policy_out, "policy_out")
+    let policy = try GaussianPolicy(
+      observationSize: Int(observation_size), actionSize: Int(action_size),
+      hidden: try hiddenLayers(hidden_sizes, num_hidden), activation: try activationValue(activation), std: .gsde,
+      initialLogStd: initial_log_std, noiseInterval: Int(noise_interval), hiddenGain: hidden_gain,
+      headGain: head_gain, seed: seed)
+    try register(policy, policy_out)
+  }
+}
+
+@c @implementation
 public func swiftpg_policy_create_clamp(_ theta: Double, _ seed: UInt64, _ policy_out: UnsafeMutablePointer<UInt64>?)
   -> Int32
 {

@@ -27,6 +27,10 @@ import Testing
     Case(name: "Gaussian MLP, state-dependent std") {
       try GaussianPolicy(observationSize: 3, actionSize: 2, hidden: [4], stateDependentStd: true, headGain: 1, seed: 6)
     },
+    Case(name: "Gaussian linear, gSDE") {
+      try GaussianPolicy(
+        observationSize: 3, actionSize: 2, hidden: [], std: .gsde, initialLogStd: -0.5, headGain: 1, seed: 7)
+    },
     Case(name: "clamp") { try ClampPolicy(theta: 0.3) },
   ]
 

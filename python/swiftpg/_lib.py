@@ -319,6 +319,8 @@ _SIGNATURES = {
     "swiftpg_policy_create_linear_features": [i32, i32, u64, POINTER(c_uint64)],
     "swiftpg_policy_create_gaussian": [i32, i32, vp, i32, i32, i32, c_double, c_double, c_double, u64,
                                        POINTER(c_uint64)],
+    "swiftpg_policy_create_gsde": [i32, i32, vp, i32, i32, c_double, i32, c_double, c_double, u64,
+                                   POINTER(c_uint64)],
     "swiftpg_policy_create_clamp": [c_double, u64, POINTER(c_uint64)],
     "swiftpg_policy_destroy": [u64],
     "swiftpg_policy_get_info": [u64, POINTER(PolicyInfo)],

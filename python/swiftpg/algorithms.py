@@ -239,6 +239,14 @@ class TrainStats:
 IterationStats = TrainStats
 
 
+def _policy_arguments(policy_kwargs, hidden_sizes, seed) -> dict:
+    """Keyword arguments of a default policy: ``policy_kwargs`` over the
+    learner's hidden sizes and seed."""
+    if policy_kwargs is not None and not isinstance(policy_kwargs, dict):
+        raise DTypeError(f"policy_kwargs must be a dict, got {type(policy_kwargs).__name__}")
+    return dict(dict(hidden_sizes=hidden_sizes, seed=seed), **(policy_kwargs or {}))
+
+
 class PolicyGradientLearner(NativeObject):
     """A policy-gradient learner in Swift. Subclasses fix the algorithm.
 
@@ -246,8 +254,11 @@ class PolicyGradientLearner(NativeObject):
     Swift by :meth:`iterate`); any Gymnasium env can instead be stepped by
     Python with :meth:`learn_from` / :meth:`update`. ``policy``: by default a
     tanh MLP (``hidden_sizes``) — categorical for discrete actions, Gaussian
-    (state-independent log σ) for continuous ones. ``value``: the critic, by
-    default an MLP of the same shape when the algorithm needs one.
+    (state-independent log σ) for continuous ones; ``policy_kwargs`` are
+    passed to that default policy's class (e.g. ``dict(gsde=True,
+    initial_log_std=-2.0)`` for a :class:`GaussianPolicy` with gSDE
+    exploration). ``value``: the critic, by default an MLP of the same shape
+    when the algorithm needs one.
     """
 
     _kind_name = "policy-gradient learner"
@@ -255,7 +266,7 @@ class PolicyGradientLearner(NativeObject):
     _default_hidden = (64, 64)
 
     def __init__(self, env, policy: Policy | None = None, config=None, *, value: ValueFunction | None = None,
-                 num_envs: int = 8, hidden_sizes=None):
+                 num_envs: int = 8, hidden_sizes=None, policy_kwargs: dict | None = None):
         config = self._checked_config(config)
         cfg = config.to_c()
         hidden = self._default_hidden if hidden_sizes is None else hidden_sizes
@@ -265,10 +276,10 @@ class PolicyGradientLearner(NativeObject):
             raise DTypeError(f"env must be an environment id or a swiftpg.VectorEnv, got {type(env).__name__}"
                              " (for a Gymnasium env use swiftpg.algorithms.for_gymnasium)")
         if policy is None:
-            if env.discrete:
-                policy = SoftmaxPolicy.for_env(env, hidden_sizes=hidden, seed=cfg.seed)
-            else:
-                policy = GaussianPolicy.for_env(env, hidden_sizes=hidden, seed=cfg.seed)
+            family = SoftmaxPolicy if env.discrete else GaussianPolicy
+            policy = family.for_env(env, **_policy_arguments(policy_kwargs, hidden, cfg.seed))
+        elif policy_kwargs:
+            raise InvalidArgumentError("policy_kwargs configure the default policy; pass them or a policy, not both")
         self._init_native(env, policy, config, value, hidden)
 
     @classmethod
@@ -739,7 +750,8 @@ class GymnasiumCollector:
 
 
 def for_gymnasium(algorithm: str, env, policy: Policy | None = None, config=None, *,
-                  value: ValueFunction | None = None, hidden_sizes=(64, 64)) -> "PolicyGradientLearner":
+                  value: ValueFunction | None = None, hidden_sizes=(64, 64),
+                  policy_kwargs: dict | None = None) -> "PolicyGradientLearner":
     """A learner of ``algorithm`` (a name of :data:`PG_ALGORITHMS`) with no
     swiftpg environment, sized from a Gymnasium ``env`` (Env or VectorEnv):
     train it with :meth:`PolicyGradientLearner.learn_gymnasium`."""
@@ -755,10 +767,13 @@ def for_gymnasium(algorithm: str, env, policy: Policy | None = None, config=None
     cfg = cls._checked_config(config)
     seed = cfg.seed
     if policy is None:
+        kwargs = _policy_arguments(policy_kwargs, hidden_sizes, seed)
         if isinstance(act_space, gymnasium.spaces.Discrete):
-            policy = SoftmaxPolicy(d, int(act_space.n), hidden_sizes=hidden_sizes, seed=seed)
+            policy = SoftmaxPolicy(d, int(act_space.n), **kwargs)
         else:
-            policy = GaussianPolicy(d, int(np.prod(act_space.shape)), hidden_sizes=hidden_sizes, seed=seed)
+            policy = GaussianPolicy(d, int(np.prod(act_space.shape)), **kwargs)
+    elif policy_kwargs:
+        raise InvalidArgumentError("policy_kwargs configure the default policy; pass them or a policy, not both")
     self = cls.__new__(cls)
     self._init_native(None, policy, cfg, value, hidden_sizes)
     return self

@@ -41,7 +41,8 @@ PRESETS = {
         normalize_observations=True)),
     ("ppo", "Pendulum-v1"): dict(num_envs=4, steps=1_000_000, config=dict(
         steps_per_env=1024, gae_lambda=0.95, gamma=0.9, epochs=10, minibatch_size=64, learning_rate=1e-3,
-        clip_range=0.2, entropy_coef=0.0, normalize_observations=True, normalize_rewards=True)),
+        clip_range=0.2, entropy_coef=0.0, normalize_observations=True, normalize_rewards=True,
+        anneal_learning_rate=True)),
     ("ppo", "MountainCarContinuous-v0"): dict(num_envs=1, steps=300_000, config=dict(
         steps_per_env=8, minibatch_size=8, gamma=0.9999, learning_rate=7.77e-5, entropy_coef=0.00429,
         clip_range=0.1, epochs=10, gae_lambda=0.9, max_grad_norm=5.0, value_coef=0.19,
@@ -66,11 +67,11 @@ def _parse_value(text: str):
     return text
 
 
-def _parse_overrides(pairs: list[str]) -> dict:
+def _parse_overrides(pairs: list[str], option: str = "--config") -> dict:
     out = {}
     for pair in pairs:
         if "=" not in pair:
-            raise SystemExit(f"--config expects key=value, got {pair!r}")
+            raise SystemExit(f"{option} expects key=value, got {pair!r}")
         key, value = pair.split("=", 1)
         out[key.strip()] = _parse_value(value.strip())
     return out
@@ -119,7 +120,9 @@ def train_command(args) -> int:
         if "total_env_steps" in {f for f in config.__dataclass_fields__}:
             overrides.setdefault("total_env_steps", budget)
         config = config.replace(**overrides)
-        learner = learner_class(args.env, config=config, num_envs=num_envs)
+        policy_kwargs = dict(preset.get("policy", {}))
+        policy_kwargs.update(_parse_overrides(args.policy, "--policy"))
+        learner = learner_class(args.env, config=config, num_envs=num_envs, policy_kwargs=policy_kwargs or None)
     except (_lib.SwiftPGError, TypeError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -232,6 +235,8 @@ def main(argv=None) -> int:
     t.add_argument("--checkpoint", metavar="PATH", help="save the learner after every iteration (resume with load)")
     t.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE",
                    help="algorithm config overrides, e.g. learning_rate=0.005 gamma=1.0")
+    t.add_argument("--policy", nargs="*", default=[], metavar="KEY=VALUE",
+                   help="default-policy options, e.g. gsde=true initial_log_std=-2 noise_interval=8")
     t.add_argument("--no-early-stop", action="store_true",
                    help="use the whole budget instead of stopping once the training return reaches the target")
     t.add_argument("--eval-episodes", type=int, default=100)

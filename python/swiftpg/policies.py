@@ -332,18 +332,34 @@ class GaussianPolicy(Policy):
     (linear with ``hidden_sizes=()``); log σ is a free vector starting at
     ``initial_log_std`` (``state_dependent_std=False``, PPO's choice) or a
     second head of the MLP. Samples are not clipped; clip what you send to
-    the environment (swiftpg's continuous environments clip as Gymnasium's do)."""
+    the environment (swiftpg's continuous environments clip as Gymnasium's do).
+
+    ``gsde=True``: generalized state-dependent exploration (Raffin et al.
+    2021, SB3's ``use_sde``). σ_j(s)² = Σ_i φ_i(s)² e^{2L_ij} + 10⁻⁶ with φ
+    the last hidden layer (the observation without hidden layers) and L a
+    parameter matrix starting at ``initial_log_std``; sampling holds a noise
+    matrix for ``noise_interval`` calls (SB3's ``sde_sample_freq``), so the
+    actions of a segment vary smoothly with the state while each one is
+    distributed N(μ(s), σ(s)²). φ is treated as a constant in σ, as SB3 does
+    by default: gradients reach the hidden layers only through μ."""
 
     def __init__(self, observation_size: int, action_size: int, hidden_sizes=(64, 64), activation: str = "tanh",
                  state_dependent_std: bool = False, initial_log_std: float = 0.0, head_gain: float = 0.01,
-                 seed: int = 0, hidden_gain: float = math.sqrt(2)):
+                 seed: int = 0, hidden_gain: float = math.sqrt(2), gsde: bool = False, noise_interval: int = 4):
         sizes, n = _hidden(hidden_sizes)
         handle = ctypes.c_uint64()
-        _lib.call("policy_create_gaussian", as_count(observation_size, "observation_size"),
-                  as_count(action_size, "action_size"), sizes.ctypes.data, n, _activation(activation),
-                  int(bool(state_dependent_std)), _finite(initial_log_std, "initial_log_std"),
-                  _finite(hidden_gain, "hidden_gain"), _finite(head_gain, "head_gain"), as_seed(seed),
-                  ctypes.byref(handle))
+        common = (as_count(observation_size, "observation_size"), as_count(action_size, "action_size"),
+                  sizes.ctypes.data, n, _activation(activation))
+        if gsde:
+            if state_dependent_std:
+                raise InvalidArgumentError("gsde and state_dependent_std are alternatives; choose one")
+            _lib.call("policy_create_gsde", *common, _finite(initial_log_std, "initial_log_std"),
+                      as_count(noise_interval, "noise_interval", 1, 2**30), _finite(hidden_gain, "hidden_gain"),
+                      _finite(head_gain, "head_gain"), as_seed(seed), ctypes.byref(handle))
+        else:
+            _lib.call("policy_create_gaussian", *common, int(bool(state_dependent_std)),
+                      _finite(initial_log_std, "initial_log_std"), _finite(hidden_gain, "hidden_gain"),
+                      _finite(head_gain, "head_gain"), as_seed(seed), ctypes.byref(handle))
         self._adopt_policy(handle.value)
 
     @classmethod

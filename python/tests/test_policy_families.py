@@ -20,6 +20,8 @@ FAMILIES = {
     "gaussian_free": lambda: GaussianPolicy(3, 2, hidden_sizes=(5,), head_gain=1.0, seed=4),
     "gaussian_state": lambda: GaussianPolicy(3, 2, hidden_sizes=(5,), state_dependent_std=True, head_gain=1.0,
                                              seed=5),
+    "gaussian_gsde": lambda: GaussianPolicy(3, 2, hidden_sizes=(), gsde=True, initial_log_std=-0.5, head_gain=1.0,
+                                            noise_interval=3, seed=6),
     "clamp": lambda: ClampPolicy(0.3),
 }
 
@@ -86,7 +88,7 @@ def test_fisher_vector_product_equals_the_exact_fisher_matrix(name):
         np.testing.assert_allclose(pi.fisher_vector_product(obs, v), F @ v, rtol=1e-8, atol=1e-10)
 
 
-@pytest.mark.parametrize("name", ["gaussian_free", "gaussian_state"])
+@pytest.mark.parametrize("name", ["gaussian_free", "gaussian_state", "gaussian_gsde"])
 def test_gaussian_fisher_matches_monte_carlo(name):
     """F = E_a[g g^T], estimated from 200k sampled actions; agreement within
     5 standard errors of each component of F v."""
@@ -122,6 +124,55 @@ def test_sampling_frequencies_and_modes():
     assert abs(s.std() - 0.3) < 5 * 0.3 / np.sqrt(2 * len(obs))
     pi.close()
     g.close()
+
+
+def test_gsde_holds_its_noise_for_the_interval_and_samples_the_stated_gaussian():
+    """Rows of one call are independent draws of N(μ(s), σ(s)²) with
+    σ(s)² = Σ_i φ_i² e^{2L_i} + 1e-6 (φ = the observation here); calls
+    within the noise interval reuse the noise, the next interval draws anew."""
+    rng = np.random.default_rng(5)
+    with GaussianPolicy(2, 1, hidden_sizes=(), gsde=True, noise_interval=3, head_gain=1.0, seed=1) as pi:
+        pi.params = np.array([0.4, -0.2, 0.1, np.log(0.5), np.log(0.2)])   # w (2), b, L (2 × 1)
+        s = np.array([[0.8, -1.5]])
+        sigma = np.sqrt(0.8**2 * 0.25 + 1.5**2 * 0.04 + 1e-6)
+        np.testing.assert_allclose(pi.entropy(s), np.log(sigma) + 0.5 * (1 + np.log(2 * np.pi)), rtol=1e-12)
+        many = np.repeat(s, 100_000, axis=0)
+        mu = pi.sample(s, greedy=True)[0, 0]
+        a = pi.sample(many)[:, 0]
+        n = len(a)
+        assert abs(a.mean() - mu) < 5 * sigma / np.sqrt(n)
+        assert abs(a.std() - sigma) < 5 * sigma / np.sqrt(2 * n)
+        obs = rng.normal(size=(4, 2))
+        first = [pi.sample(obs) for _ in range(3)]                # the rest of this interval: new batch size
+        nxt = pi.sample(obs)
+        mean = pi.sample(obs, greedy=True)                        # greedy calls do not use up the interval
+        # Same state, same held noise: identical up to the 1e-3 floor noise.
+        assert np.abs(first[1] - first[0]).max() < 0.01 and np.abs(first[2] - first[0]).max() < 0.01
+        assert np.abs(nxt - first[0]).max() > 0.05
+        assert np.abs(pi.sample(obs) - nxt).max() < 0.01 and np.abs(mean - nxt).max() > 0.01
+
+
+def test_gsde_network_gradient_flows_through_the_mean_only():
+    """With hidden layers, σ(s) uses φ(s) as a constant (SB3's default): the
+    gradient of the network parameters is that of a Gaussian with the same μ
+    and σ fixed at σ(s) — checked against a free-σ policy sharing the network,
+    with weights rescaled by σ_free²/σ(s)²; the L block against finite
+    differences (exact, since σ depends on L directly)."""
+    rng = np.random.default_rng(6)
+    gsde = GaussianPolicy(3, 1, hidden_sizes=(5,), gsde=True, head_gain=1.0, seed=2)
+    free = GaussianPolicy(3, 1, hidden_sizes=(5,), head_gain=1.0, seed=2)
+    net = free.num_params - 1
+    gsde.params = np.concatenate([rng.normal(0, 0.5, net), rng.normal(-0.5, 0.3, 5)])
+    free.params = np.concatenate([gsde.params[:net], [0.3]])
+    obs, actions, w = rng.normal(size=(7, 3)), rng.normal(size=(7, 1)), rng.normal(size=7)
+    sigma2 = np.exp(2 * (gsde.entropy(obs) - 0.5 * (1 + np.log(2 * np.pi))))
+    g = gsde.score_gradient(obs, actions, w)
+    reference = free.score_gradient(obs, actions, w * np.exp(0.6) / sigma2)
+    np.testing.assert_allclose(g[:net], reference[:net], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(g[net:], numeric(gsde, lambda: w @ gsde.log_prob(obs, actions))[net:],
+                               rtol=1e-5, atol=1e-7)
+    gsde.close()
+    free.close()
 
 
 def test_clamp_policy_is_the_lecture_example():

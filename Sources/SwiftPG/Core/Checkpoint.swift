@@ -202,10 +202,15 @@ public enum Checkpoint {
       policy = CategoricalPolicy(
         model: try FeatureLogits(featureSize: try size(s, 0, 1, 1 << 20), actionCount: try size(s, 1, 2, 1 << 16)))
     case .gaussian:
+      guard let std = GaussianPolicy.Std(rawValue: try size(s, 3, 0, 2)) else {
+        throw SwiftPGError(.badFormat, "not a valid swiftpg checkpoint: Gaussian std mode")
+      }
+      // gSDE appends its noise interval after the hidden sizes.
+      let layout = std == .gsde ? Array(s.dropLast()) : s
       policy = try GaussianPolicy(
         observationSize: try size(s, 0, 1, MLP.maxLayerSize), actionSize: try size(s, 1, 1, 1 << 12),
-        hidden: try hiddenSizes(s, countAt: 4), activation: try activation(s, 2),
-        stateDependentStd: try size(s, 3, 0, 1) == 1)
+        hidden: try hiddenSizes(layout, countAt: 4), activation: try activation(s, 2), std: std,
+        noiseInterval: std == .gsde ? try size(s, s.count - 1, 1, 1 << 30) : 4)
     case .clamp:
       policy = try ClampPolicy()
     case nil:

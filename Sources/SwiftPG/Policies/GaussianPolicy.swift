@@ -2,32 +2,74 @@
 /// actions.
 ///
 /// μ is an MLP of the observation (linear with no hidden layers). log σ is
-/// either a free parameter vector (state-independent, PPO's choice, initial
-/// value `initialLogStd`) or a second head of the same MLP
-/// (state-dependent). Parameters: the MLP's, then (state-independent) the
-/// `actionSize` log-standard deviations.
+/// one of (`GaussianStd`):
+/// - `.free`: a free parameter vector (state-independent, PPO's choice,
+///   initial value `initialLogStd`);
+/// - `.stateDependent`: a second head of the same MLP;
+/// - `.gsde`: generalized state-dependent exploration (Raffin, Kober & Stulp
+///   2021): with φ(s) the output layer's input (the last hidden layer, or the
+///   observation) and a parameter matrix L [featureSize, actionSize],
+///   σ_j(s)² = Σ_i φ_i(s)² e^{2 L_ij} + 10⁻⁶. Exploration holds a noise matrix
+///   E ~ N(0, e^{2L}) for `noiseInterval` sampling calls: a = μ(s) + φ(s)ᵀE
+///   (+ N(0, 10⁻⁶)), so the actions of one segment are a smooth function of
+///   the state while each one is still distributed N(μ(s), σ(s)²), which is
+///   what the log-probabilities and gradients use. As in SB3's default
+///   (`learn_features=False`), φ is held constant in σ: gradients reach the
+///   network only through μ (exact with no hidden layers).
+/// Parameters: the MLP's, then the free log σ (`.free`, `actionSize`) or L
+/// (`.gsde`, row-major `featureSize × actionSize`).
 ///
 /// With u = (a − μ)/σ, per dimension:
 ///   log π = −u²/2 − log σ − ½ log 2π;  ∂/∂μ = u/σ;  ∂/∂log σ = u² − 1
 ///   H = log σ + ½(1 + log 2π);  ∂H/∂log σ = 1
 ///   KL(old ‖ new) = log σₙ − log σₒ + (σₒ² + (μₒ − μₙ)²)/(2σₙ²) − ½
-///   Fisher in (μ, log σ): diag(1/σ², 2)
+///   Fisher in (μ, log σ): diag(1/σ², 2);  gSDE: ∂log σ_j/∂L_ij = φ_i² e^{2L_ij}/σ_j²
 /// Actions are not clipped here: the log-probability refers to the sampled
 /// value; environments clip what they receive (as Gymnasium's do).
 public final class GaussianPolicy: Policy {
+  /// How σ is parameterised (raw values: the C ABI's and checkpoints').
+  public enum Std: Int, Sendable {
+    case free = 0, stateDependent = 1, gsde = 2
+  }
+
   public let network: MLP
   public let actionSize: Int
-  public let stateDependentStd: Bool
+  public let std: Std
+  public var stateDependentStd: Bool { std == .stateDependent }
+  /// Free log σ (`.free`) or the gSDE matrix L (`.gsde`); empty otherwise.
   public private(set) var logStd: [Double]
+  /// gSDE: sampling calls between fresh noise matrices (1: every call).
+  public let noiseInterval: Int
   public var rng: PCG64
   private let stats = ScratchBuffer()  // [batch, 2·actionSize]: μ then log σ
   private let oldStats = ScratchBuffer()
   private let dOutput = ScratchBuffer()
   private static let halfLog2Pi = 0.5 * _log(2 * Double.pi)
+  /// gSDE: the variance floor added to σ², and e^{L_ij}, e^{2L_ij}.
+  static let gsdeVarianceFloor = 1e-6
+  private var noiseScale: [Double] = []
+  private var noiseVariance: [Double] = []
+  /// gSDE: standard normals Z [rows, featureSize, actionSize] (E = e^L ⊙ Z,
+  /// so the held noise follows σ as it learns), for `noiseRows` rows, used
+  /// `noiseAge` times.
+  private var noise: [Double] = []
+  private var noiseRows = 0
+  private var noiseAge = 0
 
-  public init(
+  public convenience init(
     observationSize: Int, actionSize: Int, hidden: [Int], activation: Activation = .tanh,
     stateDependentStd: Bool = false, initialLogStd: Double = 0, hiddenGain: Double = 2.0.squareRoot(),
+    headGain: Double = 0.01, seed: UInt64 = 0
+  ) throws(SwiftPGError) {
+    try self.init(
+      observationSize: observationSize, actionSize: actionSize, hidden: hidden, activation: activation,
+      std: stateDependentStd ? .stateDependent : .free, initialLogStd: initialLogStd, hiddenGain: hiddenGain,
+      headGain: headGain, seed: seed)
+  }
+
+  public init(
+    observationSize: Int, actionSize: Int, hidden: [Int], activation: Activation = .tanh, std: Std,
+    initialLogStd: Double = 0, noiseInterval: Int = 4, hiddenGain: Double = 2.0.squareRoot(),
     headGain: Double = 0.01, seed: UInt64 = 0
   ) throws(SwiftPGError) {
     try require(observationSize >= 1, "observation size must be at least 1, got \(observationSize)")
@@ -35,15 +77,19 @@ public final class GaussianPolicy: Policy {
     try require(initialLogStd.isFinite, "initial log std must be finite, got \(initialLogStd)", code: .notFinite)
     try require(headGain.isFinite && headGain >= 0, "head gain must be finite and >= 0, got \(headGain)")
     try require(hiddenGain.isFinite && hiddenGain >= 0, "hidden gain must be finite and >= 0, got \(hiddenGain)")
-    let outputs = stateDependentStd ? 2 * actionSize : actionSize
+    try require(
+      noiseInterval >= 1 && noiseInterval <= 1 << 30, "gSDE noise interval must be in [1, 2^30], got \(noiseInterval)")
+    let outputs = std == .stateDependent ? 2 * actionSize : actionSize
     network = try MLP(sizes: [observationSize] + hidden + [outputs], activation: activation)
     var initRng = PCG64(seed: UInt128(seed))
     network.initializeOrthogonal(hiddenGain: hiddenGain, outputGain: headGain, using: &initRng)
     self.actionSize = actionSize
-    self.stateDependentStd = stateDependentStd
+    self.std = std
+    self.noiseInterval = noiseInterval
     actionSpace = .box(
       low: Array(repeating: -.infinity, count: actionSize), high: Array(repeating: .infinity, count: actionSize))
-    if stateDependentStd {
+    switch std {
+    case .stateDependent:
       // The log σ head starts at initialLogStd: its bias.
       var p = network.parameters
       let last = network.offsets[network.offsets.count - 1]
@@ -52,10 +98,13 @@ public final class GaussianPolicy: Policy {
       for j in actionSize..<rows { p[last + rows * cols + j] = initialLogStd }
       try network.setParameters(p)
       logStd = []
-    } else {
+    case .free:
       logStd = Array(repeating: initialLogStd, count: actionSize)
+    case .gsde:
+      logStd = Array(repeating: initialLogStd, count: network.featureSize * actionSize)
     }
     rng = PCG64(seed: UInt128(seed) | (UInt128(1) << 64))
+    updateNoiseScale()
   }
 
   public var family: PolicyFamily { .gaussian }
@@ -65,12 +114,12 @@ public final class GaussianPolicy: Policy {
   public var parameterCount: Int { network.parameterCount + logStd.count }
   public var parameters: [Double] { network.parameters + logStd }
 
-  /// [observation size, action size, activation, state-dependent, hidden count, hidden…]
+  /// [observation size, action size, activation, std mode, hidden count, hidden…] (+ noise interval for gSDE)
   public var specification: [Double] {
     [
       Double(observationSize), Double(actionSize), Double(network.activation.rawValue),
-      stateDependentStd ? 1 : 0, Double(network.sizes.count - 2),
-    ] + network.sizes.dropFirst().dropLast().map(Double.init)
+      Double(std.rawValue), Double(network.sizes.count - 2),
+    ] + network.sizes.dropFirst().dropLast().map(Double.init) + (std == .gsde ? [Double(noiseInterval)] : [])
   }
 
   public func setParameters(_ values: [Double]) throws(SwiftPGError) {
@@ -79,6 +128,13 @@ public final class GaussianPolicy: Policy {
     let n = network.parameterCount
     try network.setParameters(Array(values[0..<n]))
     logStd = Array(values[n...])
+    updateNoiseScale()
+  }
+
+  private func updateNoiseScale() {
+    guard std == .gsde else { return }
+    noiseScale = logStd.map { _exp($0) }
+    noiseVariance = noiseScale.map { $0 * $0 }
   }
 
   /// μ and log σ of every row into `target` ([batch, 2·actionSize]).
@@ -86,10 +142,28 @@ public final class GaussianPolicy: Policy {
     let k = actionSize
     let out = network.forward(obs, batch: batch)
     let m = target.reserve(Swift.max(1, batch * 2 * k))
-    for r in 0..<batch {
-      for j in 0..<k {
-        m[r * 2 * k + j] = out[r * (stateDependentStd ? 2 * k : k) + j]
-        m[r * 2 * k + k + j] = stateDependentStd ? out[r * 2 * k + k + j] : logStd[j]
+    switch std {
+    case .free:
+      for r in 0..<batch {
+        for j in 0..<k {
+          m[r * 2 * k + j] = out[r * k + j]
+          m[r * 2 * k + k + j] = logStd[j]
+        }
+      }
+    case .stateDependent:
+      for r in 0..<batch {
+        for j in 0..<2 * k { m[r * 2 * k + j] = out[r * 2 * k + j] }
+      }
+    case .gsde:
+      let phi = network.lastFeatures
+      let h = network.featureSize
+      for r in 0..<batch {
+        for j in 0..<k {
+          var variance = Self.gsdeVarianceFloor
+          for i in 0..<h { variance += phi[r * h + i] * phi[r * h + i] * noiseVariance[i * k + j] }
+          m[r * 2 * k + j] = out[r * k + j]
+          m[r * 2 * k + k + j] = 0.5 * _log(variance)
+        }
       }
     }
     return UnsafePointer(m)
@@ -102,10 +176,39 @@ public final class GaussianPolicy: Policy {
     let a = out.assumingMemoryBound(to: Double.self)
     let k = actionSize
     let m = moments(obs, batch: batch, into: stats)
+    if greedy {
+      for r in 0..<batch {
+        for j in 0..<k { a[r * k + j] = m[r * 2 * k + j] }
+      }
+    } else if std == .gsde {
+      sampleHeldNoise(m, batch: batch, into: a, using: &g)
+    } else {
+      for r in 0..<batch {
+        for j in 0..<k { a[r * k + j] = m[r * 2 * k + j] + _exp(m[r * 2 * k + k + j]) * g.standardNormal() }
+      }
+    }
+  }
+
+  /// gSDE: a = μ + φᵀ(e^L ⊙ Z) + 10⁻³ ξ, Z redrawn every `noiseInterval`
+  /// calls (and whenever the batch size changes).
+  private func sampleHeldNoise(
+    _ m: UnsafePointer<Double>, batch: Int, into a: UnsafeMutablePointer<Double>, using g: inout PCG64
+  ) {
+    let k = actionSize
+    let h = network.featureSize
+    if noiseRows != batch || noiseAge >= noiseInterval {
+      noise = (0..<(batch * h * k)).map { _ in g.standardNormal() }
+      noiseRows = batch
+      noiseAge = 0
+    }
+    noiseAge += 1
+    let phi = network.lastFeatures
+    let floorStd = Self.gsdeVarianceFloor.squareRoot()
     for r in 0..<batch {
       for j in 0..<k {
-        let mu = m[r * 2 * k + j]
-        a[r * k + j] = greedy ? mu : mu + _exp(m[r * 2 * k + k + j]) * g.standardNormal()
+        var e = 0.0
+        for i in 0..<h { e += phi[r * h + i] * noiseScale[i * k + j] * noise[(r * h + i) * k + j] }
+        a[r * k + j] = m[r * 2 * k + j] + e + floorStd * g.standardNormal()
       }
     }
   }
@@ -157,22 +260,32 @@ public final class GaussianPolicy: Policy {
 
   /// Carries gradients with respect to (μ, log σ) per row (`d`,
   /// [batch, 2·actionSize]) to the parameters (overwrites `gradient`).
+  /// Uses the network state of the last `moments` call.
   private func finish(_ d: UnsafeMutablePointer<Double>, batch: Int, into gradient: UnsafeMutablePointer<Double>) {
     let k = actionSize
     let n = network.parameterCount
     gradient.update(repeating: 0, count: parameterCount)
-    if stateDependentStd {
+    if std == .stateDependent {
       network.backward(d, into: gradient)
-    } else {
-      let dm = dOutput.reserve(Swift.max(1, batch * k))
-      for r in 0..<batch {
-        for j in 0..<k {
-          dm[r * k + j] = d[r * 2 * k + j]
-          gradient[n + j] += d[r * 2 * k + k + j]
+      return
+    }
+    let dm = dOutput.reserve(Swift.max(1, batch * k))
+    let phi = network.lastFeatures
+    let h = network.featureSize
+    for r in 0..<batch {
+      for j in 0..<k {
+        dm[r * k + j] = d[r * 2 * k + j]
+        let dLogStd = d[r * 2 * k + k + j]
+        if std == .free {
+          gradient[n + j] += dLogStd
+        } else {
+          // ∂log σ_j/∂L_ij = φ_i² e^{2L_ij} / σ_j²
+          let c = dLogStd / _exp(2 * stats.pointer[r * 2 * k + k + j])
+          for i in 0..<h { gradient[n + i * k + j] += c * phi[r * h + i] * phi[r * h + i] * noiseVariance[i * k + j] }
         }
       }
-      network.backward(dm, into: gradient)
     }
+    network.backward(dm, into: gradient)
   }
 
   private let grads = ScratchBuffer()
@@ -298,11 +411,20 @@ public final class GaussianPolicy: Policy {
     let d = grads.reserve(batch * 2 * k)
     let scale = 1 / Double(batch)
     let width = stateDependentStd ? 2 * k : k
+    let phi = network.lastFeatures
+    let h = network.featureSize
     for r in 0..<batch {
       for j in 0..<k {
         let variance = _exp(2 * m[r * 2 * k + k + j])
         d[r * 2 * k + j] = scale * t[r * width + j] / variance
-        let dLogStd = stateDependentStd ? t[r * width + k + j] : vector[n + j]
+        var dLogStd = 0.0
+        switch std {
+        case .free: dLogStd = vector[n + j]
+        case .stateDependent: dLogStd = t[r * width + k + j]
+        case .gsde:
+          for i in 0..<h { dLogStd += phi[r * h + i] * phi[r * h + i] * noiseVariance[i * k + j] * vector[n + i * k + j] }
+          dLogStd /= variance
+        }
         d[r * 2 * k + k + j] = scale * 2 * dLogStd
       }
     }

@@ -99,6 +99,15 @@ public final class MLP {
     capacity = newCapacity
   }
 
+  /// Width of the output layer's input: the last hidden layer, or the
+  /// network input when there are no hidden layers.
+  public var featureSize: Int { sizes[sizes.count - 2] }
+
+  /// The output layer's inputs in the last `forward` (`[batch,
+  /// featureSize]`; the observations themselves with no hidden layers),
+  /// valid until the next call.
+  public var lastFeatures: UnsafePointer<Double> { UnsafePointer(activations[layerCount - 1]) }
+
   /// Runs the batch `x` (`[batch, inputSize]`) forward and returns a pointer
   /// to the outputs `[batch, outputSize]`, valid until the next call.
   public func forward(_ x: UnsafePointer<Double>, batch: Int) -> UnsafePointer<Double> {
