@@ -389,14 +389,17 @@ class PolicyGradientLearner(NativeObject):
         return np.ascontiguousarray(a, dtype=np.uint8)
 
     def train(self, total_env_steps: int, callback: Callable[[TrainStats], bool | None] | None = None,
-              stop_at_return: float | None = None, checkpoint: str | None = None) -> list[TrainStats]:
+              stop_at_return: float | None = None, checkpoint: str | None = None,
+              stop_window: int = 2) -> list[TrainStats]:
         """Iterates until ``total_env_steps`` transitions were used.
         ``callback(stats)`` runs after each iteration; returning True stops.
-        ``stop_at_return``: stop once the training mean return of two
-        consecutive iterations reaches it. ``checkpoint``: a path saved after
-        every iteration (an iteration that fails numerically raises before
-        saving, so the file keeps the last good state)."""
+        ``stop_at_return``: stop once the training mean return of
+        ``stop_window`` consecutive iterations that ended episodes reaches it.
+        ``checkpoint``: a path saved after every iteration (an iteration that
+        fails numerically raises before saving, so the file keeps the last
+        good state)."""
         total_env_steps = as_count(total_env_steps, "total_env_steps", 1, 2**62)
+        stop_window = as_count(stop_window, "stop_window")
         start = len(self.history)
         while self.total_env_steps < total_env_steps:
             stats = self.iterate()
@@ -404,8 +407,8 @@ class PolicyGradientLearner(NativeObject):
                 self.save(checkpoint)
             if callback is not None and callback(stats):
                 break
-            recent = [s for s in self.history[start:] if s.episodes > 0][-2:]
-            if (stop_at_return is not None and len(recent) == 2
+            recent = [s for s in self.history[start:] if s.episodes > 0][-stop_window:]
+            if (stop_at_return is not None and len(recent) == stop_window
                     and all(s.mean_return >= stop_at_return for s in recent)):
                 break
         return self.history[start:]

@@ -27,7 +27,8 @@ ENV_DEFAULTS = {
     "CartPole-v1": dict(steps=500_000, stop_at_return=495.0),
     "Acrobot-v1": dict(steps=1_000_000, stop_at_return=None),
     "Pendulum-v1": dict(steps=1_000_000, stop_at_return=None),
-    "MountainCarContinuous-v0": dict(steps=1_000_000, stop_at_return=None),
+    # One 999-step episode every ~8 iterations: stop once 10 in a row reach the threshold.
+    "MountainCarContinuous-v0": dict(steps=1_000_000, stop_at_return=90.0, stop_window=10),
 }
 
 # Per-(algorithm, environment) settings: num_envs, config overrides and the
@@ -43,10 +44,12 @@ PRESETS = {
         steps_per_env=1024, gae_lambda=0.95, gamma=0.9, epochs=10, minibatch_size=64, learning_rate=1e-3,
         clip_range=0.2, entropy_coef=0.0, normalize_observations=True, normalize_rewards=True,
         anneal_learning_rate=True)),
-    ("ppo", "MountainCarContinuous-v0"): dict(num_envs=1, steps=300_000, config=dict(
+    # The zoo's settings with gSDE (noise redrawn every rollout of 8 steps, log σ init −3.29).
+    ("ppo", "MountainCarContinuous-v0"): dict(num_envs=1, steps=100_000, config=dict(
         steps_per_env=8, minibatch_size=8, gamma=0.9999, learning_rate=7.77e-5, entropy_coef=0.00429,
         clip_range=0.1, epochs=10, gae_lambda=0.9, max_grad_norm=5.0, value_coef=0.19,
-        normalize_observations=True, normalize_rewards=True)),
+        normalize_observations=True, normalize_rewards=True),
+        policy=dict(gsde=True, noise_interval=8, initial_log_std=-3.29)),
     ("a2c", "CartPole-v1"): dict(num_envs=8, steps=200_000, config=dict(learning_rate=1e-3)),
     ("trpo", "CartPole-v1"): dict(num_envs=8, steps=200_000, config=dict(
         steps_per_env=128, minibatch_size=128, max_kl=0.02)),
@@ -140,7 +143,8 @@ def train_command(args) -> int:
 
     start = time.perf_counter()
     try:
-        history = learner.train(budget, callback=progress, stop_at_return=stop_at, checkpoint=args.checkpoint)
+        history = learner.train(budget, callback=progress, stop_at_return=stop_at, checkpoint=args.checkpoint,
+                                stop_window=defaults.get("stop_window", 2))
     except KeyboardInterrupt:
         history = learner.history
         print("interrupted; evaluating the current policy", file=sys.stderr)
