@@ -67,6 +67,7 @@ bench: install
 	$(PYTHON) examples/estimator_lab.py
 	$(PYTHON) bench/pg_results.py
 	$(PYTHON) examples/short_corridor_reinforce.py
+	$(PYTHON) examples/simple_regulator_gradients.py
 
 clean:
 	rm -rf .build Tests/c/build $(SO) out
