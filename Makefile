@@ -66,6 +66,12 @@ bench: install
 	$(PYTHON) bench/estimators.py
 	$(PYTHON) examples/estimator_lab.py
 	$(PYTHON) bench/pg_results.py
+	@# SB3 + PyTorch (several GB) go into their own venv, not the user's environment.
+	@.bench-venv/bin/python -c "import stable_baselines3" 2>/dev/null || { echo "pip install stable-baselines3 into .bench-venv"; \
+		$(PYTHON) -m venv .bench-venv && .bench-venv/bin/python -m pip install -q --disable-pip-version-check \
+		stable-baselines3 || echo "stable-baselines3 not installable: the PPO comparison runs without it"; }
+	$(PYTHON) bench/ppo_vs_sb3.py $$(.bench-venv/bin/python -c "import stable_baselines3" 2>/dev/null && \
+		echo --sb3-python .bench-venv/bin/python)
 	$(PYTHON) examples/short_corridor_reinforce.py
 	$(PYTHON) examples/simple_regulator_gradients.py
 

@@ -1,0 +1,77 @@
+"""PPO on CartPole-v1 at the rl-baselines3-zoo settings, swiftpg against
+Stable-Baselines3, side by side in one run: wall time for 100k env steps
+and the greedy evaluation over 100 episodes, per seed, and the time ratio.
+
+SB3 (with PyTorch) is not a swiftpg dependency: it runs in the interpreter
+given by --sb3-python (``make bench`` creates .bench-venv/ for it); without
+one, only swiftpg's numbers are printed.
+
+    python bench/ppo_vs_sb3.py [--seeds 0 1 2] [--sb3-python .bench-venv/bin/python]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def swiftpg_run(seed: int, steps: int) -> dict:
+    from swiftpg.algorithms import PPO, PPOConfig
+    from swiftpg.cli import PRESETS
+
+    preset = PRESETS[("ppo", "CartPole-v1")]
+    config = PPOConfig(seed=seed, total_env_steps=steps).replace(**preset["config"])
+    with PPO("CartPole-v1", config=config, num_envs=preset["num_envs"]) as learner:
+        start = time.perf_counter()
+        learner.train(steps)
+        seconds = time.perf_counter() - start
+        returns, _ = learner.evaluate(episodes=100, seed=seed + 1_000_003)
+        return dict(library="swiftpg", seed=seed, env_steps=learner.total_env_steps, seconds=round(seconds, 2),
+                    eval_mean=float(returns.mean()))
+
+
+def sb3_run(python: str, seed: int, steps: int, threads: int) -> dict | None:
+    cmd = [python, os.path.join(HERE, "sb3_ppo_cartpole.py"), "--seed", str(seed), "--steps", str(steps),
+           "--threads", str(threads)]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        print(f"SB3 run failed: {result.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        return None
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
+    parser.add_argument("--steps", type=int, default=100_000)
+    parser.add_argument("--sb3-python", default=None)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads for SB3 (0: torch's default)")
+    args = parser.parse_args()
+    print("| seed | swiftpg s | swiftpg eval | SB3 s | SB3 eval | SB3 / swiftpg time |")
+    print("|---|---|---|---|---|---|")
+    ratios, label = [], None
+    for seed in args.seeds:
+        ours = swiftpg_run(seed, args.steps)
+        theirs = sb3_run(args.sb3_python, seed, args.steps, args.threads) if args.sb3_python else None
+        if theirs:
+            label = theirs["library"]
+            ratios.append(theirs["seconds"] / ours["seconds"])
+            print(f"| {seed} | {ours['seconds']} | {ours['eval_mean']:.1f} | {theirs['seconds']} | "
+                  f"{theirs['eval_mean']:.1f} | {ratios[-1]:.2f}× |", flush=True)
+        else:
+            print(f"| {seed} | {ours['seconds']} | {ours['eval_mean']:.1f} | – | – | – |", flush=True)
+    if ratios:
+        print(f"\n{label}; swiftpg single-threaded. Time ratio per seed: "
+              f"{', '.join(f'{r:.2f}' for r in ratios)} (goal: 10×).")
+    else:
+        print("\nStable-Baselines3 not available (pass --sb3-python); swiftpg times only.")
+
+
+if __name__ == "__main__":
+    main()
