@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* ABI version: bumped whenever a declaration or struct layout changes. */
-#define SWIFTPG_ABI_VERSION 3
+#define SWIFTPG_ABI_VERSION 4
 
 /* ---------------------------------------------------------------------------
  * Status codes
@@ -828,6 +828,8 @@ typedef struct swiftpg_pg_config {
   int32_t episode_average;       /* REINFORCE, off-policy: 1: divide the summed gradient by the
                                     number of episodes (the Monte Carlo estimate of grad J, as in
                                     Sutton & Barto); 0: by the number of steps */
+  int32_t shared_network;        /* PPO: 1: policy and critic share their hidden layers (same
+                                    hidden sizes and activation; the value loss trains them too) */
   int64_t total_env_steps;       /* horizon of annealing schedules */
   double gamma;                  /* discount in [0, 1] */
   double gae_lambda;             /* GAE lambda in [0, 1] */
@@ -989,6 +991,16 @@ int32_t swiftpg_search_create(uint64_t env, uint64_t policy,
  * seen; pattern search: the incumbent). */
 int32_t swiftpg_search_iterate(uint64_t algorithm,
                                swiftpg_search_stats *stats_out);
+
+/* Saves the whole search (iteration, env steps, the method's state: CEM's
+ * mean, sigma and generator; the GA's population, best and generator;
+ * pattern search's incumbent, utility and step) atomically to path; load
+ * restores it into a search created with the same method, policy shape,
+ * population, elite count and episodes per evaluation (BAD_FORMAT or
+ * INVALID_ARGUMENT otherwise, changing nothing), so training resumes
+ * exactly. */
+int32_t swiftpg_search_save(uint64_t algorithm, const char *path);
+int32_t swiftpg_search_load(uint64_t algorithm, const char *path);
 
 int32_t swiftpg_algorithm_destroy(uint64_t algorithm);
 

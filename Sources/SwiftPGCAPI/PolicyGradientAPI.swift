@@ -35,6 +35,7 @@ extension PolicyGradientConfig {
     normalizeObservations = try flag(c.normalize_observations, "normalize_observations")
     normalizeRewards = try flag(c.normalize_rewards, "normalize_rewards")
     episodeAverage = try flag(c.episode_average, "episode_average")
+    sharedNetwork = try flag(c.shared_network, "shared_network")
     totalEnvSteps = Int(c.total_env_steps)
     gamma = c.gamma
     gaeLambda = c.gae_lambda
@@ -83,6 +84,7 @@ extension PolicyGradientConfig {
     c.normalize_observations = normalizeObservations ? 1 : 0
     c.normalize_rewards = normalizeRewards ? 1 : 0
     c.episode_average = episodeAverage ? 1 : 0
+    c.shared_network = sharedNetwork ? 1 : 0
     c.total_env_steps = Int64(totalEnvSteps)
     c.gamma = gamma
     c.gae_lambda = gaeLambda

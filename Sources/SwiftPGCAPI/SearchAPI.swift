@@ -86,3 +86,25 @@ public func swiftpg_search_iterate(_ algorithm: UInt64, _ stats_out: UnsafeMutab
     }
   }
 }
+
+@c @implementation
+public func swiftpg_search_save(_ algorithm: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let p = try cString(path, "path", limit: 4096)
+    try using(algorithmTable, algorithm) { (a) throws(SwiftPGError) in
+      let search = try a.search()
+      try a.exclusive { () throws(SwiftPGError) in try search.save(to: p) }
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_search_load(_ algorithm: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let p = try cString(path, "path", limit: 4096)
+    try using(algorithmTable, algorithm) { (a) throws(SwiftPGError) in
+      let search = try a.search()
+      try a.exclusive { () throws(SwiftPGError) in try search.load(from: p) }
+    }
+  }
+}

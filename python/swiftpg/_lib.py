@@ -22,7 +22,7 @@ from ctypes import (
     c_void_p,
 )
 
-ABI_VERSION = 3
+ABI_VERSION = 4
 
 # --- status codes (Include/swiftpg.h) -------------------------------------
 OK = 0
@@ -175,6 +175,7 @@ class PGConfigC(Structure):
         ("normalize_observations", c_int32),
         ("normalize_rewards", c_int32),
         ("episode_average", c_int32),
+        ("shared_network", c_int32),
         ("total_env_steps", c_int64),
         ("gamma", c_double),
         ("gae_lambda", c_double),
@@ -382,6 +383,8 @@ _SIGNATURES = {
     "swiftpg_search_default_config": [POINTER(SearchConfigC)],
     "swiftpg_search_create": [u64, u64, POINTER(SearchConfigC), POINTER(c_uint64)],
     "swiftpg_search_iterate": [u64, POINTER(SearchStatsC)],
+    "swiftpg_search_save": [u64, c_char_p],
+    "swiftpg_search_load": [u64, c_char_p],
     "swiftpg_algorithm_destroy": [u64],
 }
 

@@ -95,6 +95,7 @@ _PG_FIELDS = {
     "normalize_rewards": ("bool", "divide rewards by the running std of the discounted return"),
     "episode_average": ("bool", "divide the summed gradient by the number of episodes (Sutton & Barto) "
                                 "instead of steps"),
+    "shared_network": ("bool", "policy and critic share their hidden layers (the value loss trains them too)"),
     "clip_observations": ("float", "clip normalised observations to ±this"),
     "clip_rewards": ("float", "clip scaled rewards to ±this"),
     "seed": ("seed", "seeds action sampling and minibatch shuffling"),
@@ -115,7 +116,7 @@ _PG_ALGORITHM_FIELDS = {
     "trpo": _COMMON + _CRITIC + ["max_kl", "cg_iterations", "cg_damping", "backtrack_ratio", "line_search_steps",
                                  "minibatch_size"],
     "ppo": _COMMON + _CRITIC + ["epochs", "minibatch_size", "clip_range", "anneal_clip_range", "value_clip_range",
-                                "value_coef", "target_kl", "kl_penalty", "kl_beta", "kl_target"],
+                                "value_coef", "target_kl", "kl_penalty", "kl_beta", "kl_target", "shared_network"],
 }
 
 
@@ -624,18 +625,33 @@ class PolicySearch(_Learner):
         return stats
 
     def train(self, iterations: int, callback: Callable[[SearchStats], bool | None] | None = None,
-              stop_at_utility: float | None = None) -> list[SearchStats]:
+              stop_at_utility: float | None = None, checkpoint: str | None = None) -> list[SearchStats]:
         """Runs up to ``iterations`` iterations; stops early when pattern
         search is done, when ``callback(stats)`` returns True, or once the
-        best utility of an iteration reaches ``stop_at_utility``."""
+        best utility of an iteration reaches ``stop_at_utility``.
+        ``checkpoint``: a path the search is saved to after every iteration."""
         start = len(self.history)
         for _ in range(as_count(iterations, "iterations")):
             stats = self.iterate()
+            if checkpoint is not None:
+                self.save(checkpoint)
             if callback is not None and callback(stats):
                 break
             if stats.done or (stop_at_utility is not None and stats.best_utility >= stop_at_utility):
                 break
         return self.history[start:]
+
+    def save(self, path) -> None:
+        """Writes the whole search state (counters, the method's distribution,
+        population or incumbent, and its generator) atomically."""
+        _lib.call("search_save", self.handle, os.fsencode(os.fspath(path)))
+
+    def load(self, path) -> None:
+        """Restores a checkpoint of a search with the same method, policy shape,
+        population, elite count and episodes per evaluation; the policy then
+        holds the restored solution and training continues exactly."""
+        _lib.call("search_load", self.handle, os.fsencode(os.fspath(path)))
+        self.history = []
 
 
 

@@ -204,7 +204,7 @@ def search_command(args) -> int:
 
     threshold = ENV_DEFAULTS.get(args.env, {}).get("stop_at_return")
     history = search.train(iterations, callback=progress,
-                           stop_at_utility=None if args.no_early_stop else threshold)
+                           stop_at_utility=None if args.no_early_stop else threshold, checkpoint=args.checkpoint)
     seconds = time.perf_counter() - start
     returns, _ = search.evaluate(episodes=args.eval_episodes, greedy=True, seed=args.seed + 1_000_003)
     summary = {"env": args.env, "algo": args.algo, "seed": args.seed,

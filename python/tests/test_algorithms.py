@@ -90,6 +90,75 @@ def test_policy_kwargs_and_stop_window_are_checked():
                              "--policy", "bogus=1"]) == 2
 
 
+def test_ppo_shared_network_step_is_the_gradient_of_the_joint_loss():
+    """One PPO step (SGD, one epoch, whole batch, no normalisation or
+    clipping) on external data with shared hidden layers: the policy head
+    ascends ∇J, the value head descends c_v ∇L_V, and the shared layers —
+    identical in both networks before and after — descend c_v ∇L_V − ∇J.
+    ∇J and ∇L_V are rebuilt from swiftpg's public primitives (GAE, score and
+    value gradients); at the first step ρ = 1, so L^CLIP's gradient is
+    mean Â ∇log π."""
+    from swiftpg import estimators as est
+    from swiftpg.policies import SoftmaxPolicy, ValueFunction
+
+    rng = np.random.default_rng(11)
+    T, N, lr, c_v, gamma, lam = 5, 3, 0.05, 0.7, 0.9, 0.8
+    policy = SoftmaxPolicy(4, 2, hidden_sizes=(6,), head_gain=1.0, seed=3)
+    value = ValueFunction(4, hidden_sizes=(6,), seed=4)
+    config = PPOConfig(epochs=1, minibatch_size=0, normalize_advantages=False, optimizer="sgd", learning_rate=lr,
+                       max_grad_norm=0.0, entropy_coef=0.0, value_coef=c_v, gamma=gamma, gae_lambda=lam,
+                       steps_per_env=T, shared_network=True)
+    with PPO("CartPole-v1", policy=policy, value=value, config=config, num_envs=N) as learner:
+        shared = 4 * 6 + 6
+        assert np.array_equal(policy.params[:shared], value.params[:shared])    # tied at creation
+        obs = rng.normal(size=(T, N, 4))
+        actions = rng.integers(0, 2, size=(T, N))
+        rewards = rng.normal(size=(T, N))
+        terminated = np.zeros((T, N), bool)
+        terminated[2, 1] = True
+        truncated = np.zeros((T, N), bool)
+        nxt = rng.normal(size=(N, 4))
+        theta, w = policy.params, value.params
+        V = np.vstack([value.predict(obs.reshape(-1, 4)).reshape(T, N), value.predict(nxt)[None]])
+        adv = est.gae(rewards, terminated, truncated, V, gamma, lam)
+        targets = adv + V[:-1]
+        flat_obs, m = obs.reshape(-1, 4), T * N
+        grad_j = policy.score_gradient(flat_obs, actions.reshape(-1), adv.reshape(-1)) / m
+        grad_v = c_v * value.gradient(flat_obs, (V[:-1] - targets).reshape(-1)) / m
+        learner.update(obs, actions, rewards, terminated, truncated, nxt)
+        joint = grad_v[:shared] - grad_j[:shared]
+        np.testing.assert_allclose(policy.params[shared:] - theta[shared:], lr * grad_j[shared:], rtol=1e-9, atol=1e-13)
+        np.testing.assert_allclose(value.params[shared:] - w[shared:], -lr * grad_v[shared:], rtol=1e-9, atol=1e-13)
+        np.testing.assert_allclose(policy.params[:shared] - theta[:shared], -lr * joint, rtol=1e-9, atol=1e-13)
+        assert np.array_equal(policy.params[:shared], value.params[:shared])
+
+
+def test_ppo_shared_network_learns_cartpole_and_checks_its_networks():
+    config = PPOConfig(seed=0, shared_network=True, **ZOO_CARTPOLE)
+    with PPO("CartPole-v1", config=config, num_envs=8) as learner:
+        shared = (4 * 64 + 64) + (64 * 64 + 64)
+        learner.train(40_000)
+        assert np.array_equal(learner.policy.params[:shared], learner.value.params[:shared])
+        returns, _ = learner.evaluate(episodes=20)
+    assert returns.mean() > 200, returns.mean()
+    from swiftpg.policies import ValueFunction
+    with pytest.raises(_lib.InvalidArgumentError, match="hidden layers"):
+        PPO("CartPole-v1", config=config, num_envs=8, value=ValueFunction(4, hidden_sizes=(32, 32)))
+    with pytest.raises(_lib.InvalidArgumentError, match="value_learning_rate"):
+        PPO("CartPole-v1", config=config.replace(value_learning_rate=1e-4), num_envs=8)
+    from swiftpg.algorithms import A2CConfig
+    with pytest.raises(_lib.InvalidArgumentError, match="unknown"):        # a PPO-only field
+        A2CConfig().replace(shared_network=True)
+    raw = _lib.PGConfigC()                                                   # and refused natively elsewhere
+    _lib.call("pg_default_config", _lib.ALGORITHM["a2c"], ctypes.byref(raw))
+    raw.shared_network = 1
+    from swiftpg.policies import SoftmaxPolicy
+    with swiftpg.VectorEnv("CartPole-v1", 2) as env, SoftmaxPolicy(4, 2) as pi, ValueFunction(4) as v:
+        handle = ctypes.c_uint64()
+        with pytest.raises(_lib.InvalidArgumentError, match="applies to PPO"):
+            _lib.call("pg_create", env.handle, pi.handle, v.handle, ctypes.byref(raw), ctypes.byref(handle))
+
+
 def test_reinforce_with_learned_value_baseline_improves():
     config = ReinforceConfig(seed=0, steps_per_iteration=2000, baseline="value")
     with REINFORCE("CartPole-v1", config=config) as learner:

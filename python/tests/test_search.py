@@ -80,3 +80,48 @@ def test_handle_kinds_are_checked():
     with pytest.raises(InvalidArgumentError, match="not a policy search"):
         _lib.call("search_iterate", learner.handle, ctypes.byref(_lib.SearchStatsC()))
     learner.close()
+
+
+@pytest.mark.parametrize("method", ["cem", "ga", "pattern-search"])
+def test_checkpoint_resume_is_exact(tmp_path, method):
+    """Save after 3 iterations, continue 3 more; a new search loaded from the
+    file repeats those 3 iterations exactly (stats and parameters)."""
+    def make():
+        config = SearchConfig(method=method, population_size=12, elite_count=3, step_size=0.5,
+                              episodes_per_evaluation=3, seed=4)
+        return PolicySearch("CartPole-v1", config=config, num_envs=3)
+
+    path = tmp_path / "search.ckpt"
+    with make() as first:
+        first.train(3, checkpoint=path)
+        after = [first.iterate() for _ in range(3)]
+        final = first.policy.params
+    with make() as again:
+        again.load(path)
+        assert again.iterate().iteration == 4
+        repeated = [again.history[-1]] + [again.iterate() for _ in range(2)]
+        assert [(s.best_utility, s.mean_utility, s.total_env_steps, s.spread) for s in repeated] == \
+               [(s.best_utility, s.mean_utility, s.total_env_steps, s.spread) for s in after]
+        assert np.array_equal(again.policy.params, final)
+
+
+def test_checkpoints_of_another_search_are_refused(tmp_path):
+    path = tmp_path / "cem.ckpt"
+    with PolicySearch("CartPole-v1", config=SearchConfig(method="cem", population_size=10, elite_count=2)) as s:
+        s.train(1, checkpoint=path)
+        before = s.policy.params
+    for config in (SearchConfig(method="ga", population_size=10, elite_count=2),
+                   SearchConfig(method="cem", population_size=12, elite_count=2)):
+        with PolicySearch("CartPole-v1", config=config) as other:
+            params = other.policy.params
+            with pytest.raises(InvalidArgumentError):
+                other.load(path)
+            assert np.array_equal(other.policy.params, params)       # unchanged
+    data = path.read_bytes()
+    path.write_bytes(data[:-9])
+    with PolicySearch("CartPole-v1", config=SearchConfig(method="cem", population_size=10, elite_count=2)) as s:
+        with pytest.raises(swiftpg.BadFormatError):
+            s.load(path)
+        with pytest.raises(_lib.SwiftPGError):
+            s.load(tmp_path / "missing.ckpt")
+    assert not np.array_equal(before, params)

@@ -11,7 +11,8 @@
 ///    c. policy objective L^CLIP = mean min(ρÂ, clip(ρ, 1 ± ε)Â) (or, with
 ///       `klPenalty`, mean ρÂ − β KL(π_old ‖ π)) + c_H · mean H;
 ///    d. value loss ½ mean (V − R)², clipped around V_old (`valueClipRange`);
-///    e. global grad-norm clipping over both networks, then Adam steps;
+///    e. global grad-norm clipping over both networks, then Adam steps
+///       (`sharedNetwork`: the hidden layers take ∇value loss − ∇objective);
 /// 3. KL-penalty variant: β halves when KL < target/1.5, doubles when > 1.5·target.
 /// ε and the learning rate decay linearly when annealing is on.
 extension PolicyGradient {
@@ -99,7 +100,8 @@ extension PolicyGradient {
         valueLoss += valueLossGradient(
           obs: obs, targets: { y[rows[$0]] }, oldValues: config.valueClipRange > 0 ? { old[rows[$0]] } : nil,
           count: b, coefficient: config.valueCoef)
-        // e. Joint clipping and the steps.
+        // e. Shared layers' gradient, joint clipping and the steps.
+        tieSharedGradients()
         gradNorm += clipJointNorm()
         try stepPolicy()
         try stepCritic()

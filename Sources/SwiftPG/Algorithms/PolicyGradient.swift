@@ -124,6 +124,11 @@ public struct PolicyGradientConfig: Sendable {
   public var klPenalty = false
   public var klBeta = 1.0
   public var klTarget = 0.01
+  /// PPO: policy and critic share their hidden layers (one network with a
+  /// policy head and a value head; the value loss, weighted by
+  /// `valueCoef`, trains the shared layers too). Needs a policy and an MLP
+  /// critic with the same hidden sizes and activation.
+  public var sharedNetwork = false
   // NPG / TRPO
   /// KL budget δ of the natural step.
   public var maxKL = 0.01
@@ -237,6 +242,12 @@ public struct PolicyGradientConfig: Sendable {
     try require(!importanceClip.isNaN && importanceClip > 0, "importance_clip must be > 0 (inf: none)")
     try positive(clipObservations, "clip_observations")
     try positive(clipRewards, "clip_rewards")
+    if sharedNetwork {
+      try require(algorithm == .ppo, "shared_network applies to PPO, not \(algorithm.name)")
+      try require(
+        valueLearningRate == 0 || valueLearningRate == learningRate,
+        "shared_network steps the shared layers once: value_learning_rate must be 0 or equal learning_rate")
+    }
     try require(totalEnvSteps >= 0, "total_env_steps must be >= 0, got \(totalEnvSteps)")
     if annealLearningRate || annealClipRange {
       try require(totalEnvSteps > 0, "annealing needs total_env_steps > 0 (the schedule's horizon)")
@@ -356,6 +367,9 @@ public final class PolicyGradient {
   let mbScratch = Store<Double>()
   var policyGradient: [Double]
   var valueGradient: [Double]
+  /// Shared network: the leading parameters (the hidden layers) that the
+  /// policy and the critic hold as identical copies; 0 when not shared.
+  let sharedCount: Int
 
   public init(
     env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?, config: PolicyGradientConfig
@@ -409,6 +423,39 @@ public final class PolicyGradient {
     data = Trajectories(observationSize: observationSize, actionSpace: space)
     policyGradient = Array(repeating: 0, count: policy.parameterCount)
     valueGradient = Array(repeating: 0, count: critic?.parameterCount ?? 0)
+    sharedCount = config.sharedNetwork ? try Self.tieHiddenLayers(policy: policy, critic: critic) : 0
+  }
+
+  /// Shared network: checks that the policy's MLP and the critic's have the
+  /// same hidden layers, copies the policy's into the critic, and returns
+  /// their parameter count (a prefix of both parameter vectors).
+  private static func tieHiddenLayers(policy: any Policy, critic: ValueFunction?) throws(SwiftPGError) -> Int {
+    guard let net = policy.mlp, let critic, let valueNet = critic.network else {
+      throw .invalid("shared_network needs an MLP policy (softmax or Gaussian) and an MLP critic")
+    }
+    try require(
+      net.sizes.count >= 3 && Array(net.sizes.dropLast()) == Array(valueNet.sizes.dropLast())
+        && net.activation == valueNet.activation,
+      "shared_network: the policy's hidden layers \(Array(net.sizes.dropLast())) (\(net.activation)) and the "
+        + "critic's \(Array(valueNet.sizes.dropLast())) (\(valueNet.activation)) must be the same, with at least one")
+    let count = net.offsets[net.offsets.count - 1]
+    var values = critic.parameters
+    let trunk = policy.parameters
+    for k in 0..<count { values[k] = trunk[k] }
+    try critic.setParameters(values)
+    return count
+  }
+
+  /// Shared network: the loss to minimise is −(policy objective) + value
+  /// loss, so the shared layers' descent gradient is g = ∇value − ∇policy.
+  /// Both copies get it (the policy ascends −g), so with the same optimiser
+  /// settings their parameters and moments stay identical.
+  func tieSharedGradients() {
+    for k in 0..<sharedCount {
+      let g = valueGradient[k] - policyGradient[k]
+      valueGradient[k] = g
+      policyGradient[k] = -g
+    }
   }
 
   // MARK: The iteration
@@ -711,7 +758,8 @@ public final class PolicyGradient {
     var s = 0.0
     for x in policyGradient { s += x * x }
     for x in valueGradient { s += x * x }
-    let norm = s.squareRoot()
+    for k in 0..<sharedCount { s -= valueGradient[k] * valueGradient[k] }  // one network: count the copy once
+    let norm = Swift.max(s, 0).squareRoot()
     if config.maxGradNorm > 0 && norm > config.maxGradNorm {
       let k = config.maxGradNorm / norm
       for i in policyGradient.indices { policyGradient[i] *= k }

@@ -16,10 +16,7 @@ extension PolicyGradient {
   }
 
   public func save(to path: String) throws(SwiftPGError) {
-    var x: [Double] = [Double(iteration), Double(totalEnvSteps), klBeta]
-    for w in [rng.state >> 64, rng.state & UInt128(UInt64.max), rng.increment >> 64, rng.increment & UInt128(UInt64.max)] {
-      x.append(Double(bitPattern: UInt64(w)))
-    }
+    var x: [Double] = [Double(iteration), Double(totalEnvSteps), klBeta] + rng.checkpointWords
     x += policy.parameters
     x += critic?.parameters ?? []
     func optimizerState(_ o: AnyOptimizer?) {
@@ -58,8 +55,7 @@ extension PolicyGradient {
       return Array(x[at..<(at + n)])
     }
     let head = try take(7)
-    let words = head[3...6].map { UInt128($0.bitPattern) }
-    let newRng = PCG64(rawState: words[0] << 64 | words[1], increment: words[2] << 64 | words[3])
+    let newRng = PCG64(checkpointWords: head[3...6])
     let p = try take(policy.parameterCount)
     let cp = try take(critic?.parameterCount ?? 0)
     func optimizer(_ count: Int, learningRate: Double) throws(SwiftPGError) -> AnyOptimizer {

@@ -165,3 +165,52 @@ public final class ZerothOrderPolicySearch {
     return stats
   }
 }
+
+/// Checkpoints of a whole search (kind `.learner`, family 100 + method):
+/// specification [policy family, parameter count, observation size,
+/// population size, elite count, episodes per evaluation]; parameters
+/// [iteration, total env steps, the method's state (PolicySearch.swift)].
+/// The policy's parameters are `solution` after loading.
+extension ZerothOrderPolicySearch {
+  static let checkpointFamilyBase: UInt32 = 100
+
+  var checkpointSpecification: [Double] {
+    [
+      Double(policy.family.rawValue), Double(policy.parameterCount), Double(policy.observationSize),
+      Double(config.populationSize), Double(config.eliteCount), Double(config.episodesPerEvaluation),
+    ]
+  }
+
+  public func save(to path: String) throws(SwiftPGError) {
+    let state = cem?.checkpointState ?? ga?.checkpointState ?? pattern?.checkpointState ?? []
+    try Checkpoint.write(
+      Checkpoint.encode(
+        Checkpoint.Contents(
+          kind: .learner, family: Self.checkpointFamilyBase + UInt32(config.method.rawValue),
+          specification: checkpointSpecification, parameters: [Double(iteration), Double(totalEnvSteps)] + state)),
+      to: path)
+  }
+
+  public func load(from path: String) throws(SwiftPGError) {
+    let c = try Checkpoint.decode(try Checkpoint.read(path))
+    try require(c.kind == .learner, "\(path) is not a learner checkpoint (use the policy or value loaders)")
+    try require(
+      c.family == Self.checkpointFamilyBase + UInt32(config.method.rawValue),
+      "\(path) does not hold a \(config.method) search")
+    try require(
+      c.specification == checkpointSpecification,
+      "\(path) was saved from a search with another policy, population or evaluation size")
+    let x = c.parameters
+    try require(x.count >= 2 && x[0] >= 0 && x[1] >= 0, "\(path): search state is truncated", code: .badFormat)
+    let state = Array(x[2...])
+    // Restore into copies; commit only when everything validated.
+    var (newCem, newGa, newPattern) = (cem, ga, pattern)
+    try newCem?.restore(state)
+    try newGa?.restore(state)
+    try newPattern?.restore(state)
+    (cem, ga, pattern) = (newCem, newGa, newPattern)
+    iteration = Int(x[0])
+    totalEnvSteps = Int(x[1])
+    try policy.setParameters(solution)
+  }
+}

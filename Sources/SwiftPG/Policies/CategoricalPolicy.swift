@@ -22,6 +22,7 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
   }
 
   public var family: PolicyFamily { Model.family }
+  public var mlp: MLP? { (model as? MLPLogits)?.network }
   public var observationSize: Int { model.inputSize }
   public var actionCount: Int { model.actionCount }
   public var actionSpace: ActionSpace { .discrete(model.actionCount) }

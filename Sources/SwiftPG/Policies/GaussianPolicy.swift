@@ -108,6 +108,7 @@ public final class GaussianPolicy: Policy {
   }
 
   public var family: PolicyFamily { .gaussian }
+  public var mlp: MLP? { network }
   public var observationSize: Int { network.inputSize }
   /// Unbounded boxes; stored because building the bound arrays allocates.
   public let actionSpace: ActionSpace

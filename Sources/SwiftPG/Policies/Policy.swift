@@ -32,6 +32,10 @@ public protocol Policy: AnyObject {
   var specification: [Double] { get }
   /// The policy's own sampling generator.
   var rng: PCG64 { get set }
+  /// The policy's MLP when its parameter vector starts with the network's
+  /// (shared-network PPO ties its hidden layers to the critic's); nil for
+  /// other families.
+  var mlp: MLP? { get }
   /// nil if the observations suit the policy (e.g. one-hot rows for a
   /// tabular policy), else why not. Default: any finite values do.
   func checkObservations(_ obs: UnsafePointer<Double>, batch: Int) -> String?
@@ -84,6 +88,7 @@ public protocol Policy: AnyObject {
 
 extension Policy {
   public func checkObservations(_ obs: UnsafePointer<Double>, batch: Int) -> String? { nil }
+  public var mlp: MLP? { nil }
 
   /// Generic version: separate passes for log π, H, and the two gradients.
   public func surrogateGradient(

@@ -218,3 +218,79 @@ public struct GeneticSearch: Sendable {
     return utilities
   }
 }
+
+// MARK: - Checkpoint state
+//
+// Each search flattens its whole state to doubles (the generator as four
+// 64-bit words stored bit for bit) and restores it after validating the
+// sizes, so a resumed run continues exactly where the saved one stopped.
+
+extension PCG64 {
+  var checkpointWords: [Double] {
+    [state >> 64, state & UInt128(UInt64.max), increment >> 64, increment & UInt128(UInt64.max)].map {
+      Double(bitPattern: UInt64($0))
+    }
+  }
+
+  init(checkpointWords w: ArraySlice<Double>) {
+    let v = w.map { UInt128($0.bitPattern) }
+    self.init(rawState: v[v.startIndex] << 64 | v[v.startIndex + 1], increment: v[v.startIndex + 2] << 64 | v[v.startIndex + 3])
+  }
+}
+
+extension CrossEntropySearch {
+  /// [generation, generator (4), mean (d), σ (d)]
+  var checkpointState: [Double] { [Double(generation)] + rng.checkpointWords + mean + standardDeviation }
+
+  mutating func restore(_ x: [Double]) throws(SwiftPGError) {
+    let d = mean.count
+    guard x.count == 5 + 2 * d else { throw SwiftPGError(.badFormat, "cross-entropy state has the wrong length") }
+    let newMean = Array(x[5..<(5 + d)])
+    let newStd = Array(x[(5 + d)...])
+    try require(
+      newMean.allFinite && newStd.allFinite && newStd.allSatisfy { $0 >= 0 }, "saved CEM mean/σ are not valid",
+      code: .badFormat)
+    generation = Int(x[0])
+    rng = PCG64(checkpointWords: x[1..<5])
+    mean = newMean
+    standardDeviation = newStd
+  }
+}
+
+extension GeneticSearch {
+  /// [generation, generator (4), best utility, best (d), population (P·d)]
+  var checkpointState: [Double] {
+    [Double(generation)] + rng.checkpointWords + [bestUtility] + best + population
+  }
+
+  mutating func restore(_ x: [Double]) throws(SwiftPGError) {
+    let d = dimension
+    guard x.count == 6 + d + populationSize * d else {
+      throw SwiftPGError(.badFormat, "genetic-algorithm state has the wrong length")
+    }
+    let newBest = Array(x[6..<(6 + d)])
+    let newPopulation = Array(x[(6 + d)...])
+    try require(newBest.allFinite && newPopulation.allFinite, "saved GA population is not finite", code: .badFormat)
+    generation = Int(x[0])
+    rng = PCG64(checkpointWords: x[1..<5])
+    bestUtility = x[5]
+    best = newBest
+    population = newPopulation
+  }
+}
+
+extension PatternSearch {
+  /// [polls, utility, step size α, parameters (d)]
+  var checkpointState: [Double] { [Double(polls), utility, stepSize] + parameters }
+
+  mutating func restore(_ x: [Double]) throws(SwiftPGError) {
+    guard x.count == 3 + parameters.count else { throw SwiftPGError(.badFormat, "pattern-search state has the wrong length") }
+    let newParameters = Array(x[3...])
+    try require(
+      newParameters.allFinite && x[2].isFinite && x[2] > 0, "saved pattern-search state is not valid", code: .badFormat)
+    polls = Int(x[0])
+    utility = x[1]
+    stepSize = x[2]
+    parameters = newParameters
+  }
+}
