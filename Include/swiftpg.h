@@ -837,6 +837,9 @@ typedef struct swiftpg_pg_config {
   double value_learning_rate;    /* critic step size; 0: learning_rate */
   double adam_epsilon;           /* > 0 */
   double max_grad_norm;          /* global L2 norm clip; <= 0: off */
+  double max_grad_value;         /* clamp each gradient component to +-this before the optimiser
+                                    step (Kochenderfer's clip_gradient); 0: off; not NPG/TRPO's
+                                    natural step */
   double clip_range;             /* PPO epsilon */
   double value_clip_range;       /* PPO: clip V - V_old to +-this; <= 0: off */
   double entropy_coef;           /* entropy bonus coefficient (>= 0) */

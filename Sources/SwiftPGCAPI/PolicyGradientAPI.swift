@@ -43,6 +43,7 @@ extension PolicyGradientConfig {
     valueLearningRate = c.value_learning_rate
     adamEpsilon = c.adam_epsilon
     maxGradNorm = c.max_grad_norm
+    maxGradValue = c.max_grad_value
     clipRange = c.clip_range
     valueClipRange = c.value_clip_range
     entropyCoef = c.entropy_coef
@@ -92,6 +93,7 @@ extension PolicyGradientConfig {
     c.value_learning_rate = valueLearningRate
     c.adam_epsilon = adamEpsilon
     c.max_grad_norm = maxGradNorm
+    c.max_grad_value = maxGradValue
     c.clip_range = clipRange
     c.value_clip_range = valueClipRange
     c.entropy_coef = entropyCoef

@@ -183,6 +183,7 @@ class PGConfigC(Structure):
         ("value_learning_rate", c_double),
         ("adam_epsilon", c_double),
         ("max_grad_norm", c_double),
+        ("max_grad_value", c_double),
         ("clip_range", c_double),
         ("value_clip_range", c_double),
         ("entropy_coef", c_double),

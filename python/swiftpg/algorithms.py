@@ -70,6 +70,7 @@ _PG_FIELDS = {
     "value_learning_rate": ("float", "critic step size (0: learning_rate)"),
     "adam_epsilon": ("float", "Adam ε"),
     "max_grad_norm": ("float", "rescale the (joint) gradient to this L2 norm; 0: off"),
+    "max_grad_value": ("float", "clamp each gradient component to ±this before the step (clip_gradient); 0: off"),
     "anneal_learning_rate": ("bool", "decay the learning rate linearly to 0 over total_env_steps"),
     "anneal_clip_range": ("bool", "decay ε linearly to 0 over total_env_steps"),
     "total_env_steps": ("int", "horizon of the annealing schedules (needed when annealing)"),
@@ -101,7 +102,8 @@ _PG_FIELDS = {
     "seed": ("seed", "seeds action sampling and minibatch shuffling"),
 }
 
-_COMMON = ["gamma", "learning_rate", "optimizer", "adam_epsilon", "max_grad_norm", "entropy_coef", "seed"]
+_COMMON = ["gamma", "learning_rate", "optimizer", "adam_epsilon", "max_grad_norm", "max_grad_value", "entropy_coef",
+           "seed"]
 _EPISODIC = ["steps_per_iteration", "weighting", "baseline", "normalize_advantages", "value_learning_rate",
              "value_epochs", "episode_average"]
 _CRITIC = ["steps_per_env", "advantage", "gae_lambda", "n_steps", "value_target", "value_epochs",

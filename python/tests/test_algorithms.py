@@ -159,6 +159,22 @@ def test_ppo_shared_network_learns_cartpole_and_checks_its_networks():
             _lib.call("pg_create", env.handle, pi.handle, v.handle, ctypes.byref(raw), ctypes.byref(handle))
 
 
+def test_element_wise_gradient_clipping_bounds_every_component_of_the_step():
+    """max_grad_value: with SGD (lr α) each parameter moves by at most α·v,
+    and the components that were clipped move by exactly α·v."""
+    alpha, v = 0.5, 1e-3
+    config = ReinforceConfig(optimizer="sgd", learning_rate=alpha, max_grad_value=v, steps_per_iteration=200,
+                             baseline="none", normalize_advantages=False, seed=2)
+    with REINFORCE("CartPole-v1", config=config, num_envs=4, hidden_sizes=(8,)) as learner:
+        before = learner.policy.params
+        learner.iterate()
+        step = np.abs(learner.policy.params - before)
+    assert step.max() <= alpha * v * (1 + 1e-12)
+    assert np.sum(np.isclose(step, alpha * v, rtol=1e-9)) >= 1
+    with pytest.raises(_lib.InvalidArgumentError, match="max_grad_value"):
+        REINFORCE("CartPole-v1", config=config.replace(max_grad_value=-1.0), num_envs=2)
+
+
 def test_reinforce_with_learned_value_baseline_improves():
     config = ReinforceConfig(seed=0, steps_per_iteration=2000, baseline="value")
     with REINFORCE("CartPole-v1", config=config) as learner:

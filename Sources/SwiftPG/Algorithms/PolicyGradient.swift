@@ -103,6 +103,10 @@ public struct PolicyGradientConfig: Sendable {
   public var adamEpsilon = 1e-5
   /// Rescale the joint (policy + critic) gradient to this L2 norm; ≤ 0: off.
   public var maxGradNorm = 0.5
+  /// Clamp every gradient component to ±this before the optimiser step
+  /// (Kochenderfer's `clip_gradient`; after the norm scaling); 0: off. Not
+  /// applied to the natural-gradient step of NPG/TRPO (their critic: yes).
+  public var maxGradValue = 0.0
   /// Decay the learning rate (and PPO's clip range) linearly to 0 over `totalEnvSteps`.
   public var annealLearningRate = false
   public var annealClipRange = false
@@ -218,6 +222,8 @@ public struct PolicyGradientConfig: Sendable {
     try nonNegative(valueLearningRate, "value_learning_rate")
     try positive(adamEpsilon, "adam_epsilon")
     try require(!maxGradNorm.isNaN && maxGradNorm != .infinity, "max_grad_norm must be finite, got \(maxGradNorm)")
+    try require(
+      maxGradValue.isFinite && maxGradValue >= 0, "max_grad_value must be finite and >= 0 (0: off), got \(maxGradValue)")
     try require(stepsPerEnv >= 1 && stepsPerEnv <= 1 << 20, "steps_per_env must be in [1, 2^20], got \(stepsPerEnv)")
     try require(
       stepsPerIteration >= 1 && stepsPerIteration <= 1 << 26,
@@ -735,6 +741,7 @@ public final class PolicyGradient {
   /// θ ← θ + α g (ascent) with the policy's optimiser; refuses non-finite results.
   func stepPolicy() throws(SwiftPGError) {
     guard policyGradient.allFinite else { throw numerical("the policy gradient") }
+    if config.maxGradValue > 0 { clipGradient(&policyGradient, low: -config.maxGradValue, high: config.maxGradValue) }
     var p = policy.parameters
     policyOptimizer.step(&p, gradient: policyGradient, ascend: true, learningRate: currentLearningRate)
     guard p.allFinite else { throw numerical("the updated policy parameters") }
@@ -745,6 +752,7 @@ public final class PolicyGradient {
   func stepCritic() throws(SwiftPGError) {
     guard let critic, var opt = criticOptimizer else { return }
     guard valueGradient.allFinite else { throw numerical("the value-function gradient") }
+    if config.maxGradValue > 0 { clipGradient(&valueGradient, low: -config.maxGradValue, high: config.maxGradValue) }
     var p = critic.parameters
     opt.step(&p, gradient: valueGradient, ascend: false, learningRate: currentValueLearningRate)
     guard p.allFinite else { throw numerical("the updated value-function parameters") }
