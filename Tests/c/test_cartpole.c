@@ -1,11 +1,13 @@
 /* A C program that uses only Include/swiftpg.h and libswiftpg.so: creates a
  * CartPole batch, steps it, reads results, checks errors, destroys it. */
+#define _POSIX_C_SOURCE 200809L /* mkstemp */
 #include "swiftpg.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int failures = 0;
 static int checks = 0;
@@ -139,9 +141,73 @@ static void test_reinforce(void) {
   CHECK(swiftpg_live_handles(SWIFTPG_KIND_ALL, &live) == SWIFTPG_OK && live == 0, "no leaks: %lld", (long long)live);
 }
 
+/* Entry points added with the algorithms: gSDE policies, Kochenderfer's
+ * gradient scaling/clipping, and search checkpoints (exact resume). */
+static void test_algorithm_extras(void) {
+  double g[3] = {3.0, -4.0, 0.0}, out[3], norm = 0;
+  int64_t clipped = -1;
+  CHECK(swiftpg_scale_gradient(3, g, 1.0, out, &norm) == SWIFTPG_OK && norm == 5.0 &&
+            fabs(out[0] - 0.6) < 1e-15 && fabs(out[1] + 0.8) < 1e-15, "scale_gradient");
+  CHECK(swiftpg_clip_gradient(3, g, -1.0, 1.0, g, &clipped) == SWIFTPG_OK && clipped == 2 && g[0] == 1.0 &&
+            g[1] == -1.0, "clip_gradient in place");
+  CHECK(swiftpg_scale_gradient(3, g, -1.0, out, NULL) == SWIFTPG_ERR_INVALID_ARGUMENT, "negative max_norm");
+  CHECK(swiftpg_clip_gradient(0, g, -1.0, 1.0, out, NULL) == SWIFTPG_ERR_INVALID_ARGUMENT, "empty gradient");
+
+  uint64_t pi = 0;
+  int32_t hidden[1] = {8};
+  CHECK(swiftpg_policy_create_gsde(3, 1, hidden, 1, SWIFTPG_ACTIVATION_TANH, -1.0, 4, 1.4142135623730951, 0.01, 5,
+                                   &pi) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  int32_t obs_size = 0, actions = -1;
+  int64_t params = 0;
+  CHECK(swiftpg_policy_get_sizes(pi, &obs_size, &actions, &params) == SWIFTPG_OK && obs_size == 3 && actions == 0 &&
+            params == (3 * 8 + 8) + (8 + 1) + 8, "gSDE sizes: %lld", (long long)params);
+  double obs[6] = {0.1, -0.2, 0.3, 0.5, 0.0, -1.0}, a1[2], a2[2];
+  CHECK(swiftpg_policy_sample(pi, obs, 2, 0, a1) == SWIFTPG_OK && swiftpg_policy_sample(pi, obs, 2, 0, a2) == SWIFTPG_OK,
+        "gSDE sampling");
+  CHECK(fabs(a1[0] - a2[0]) < 0.01 && fabs(a1[1] - a2[1]) < 0.01, "held noise: %g %g", a1[0], a2[0]);
+  uint64_t bad = 0;
+  CHECK(swiftpg_policy_create_gsde(3, 1, hidden, 1, SWIFTPG_ACTIVATION_TANH, -1.0, 0, 1.4, 0.01, 5, &bad) ==
+            SWIFTPG_ERR_INVALID_ARGUMENT, "noise interval 0");
+  CHECK(swiftpg_policy_destroy(pi) == SWIFTPG_OK, "destroy gSDE policy");
+
+  uint64_t env = 0, policy = 0, search = 0, again = 0;
+  CHECK(swiftpg_env_create("CartPole-v1", 3, 1, &env) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  CHECK(swiftpg_policy_create_softmax(4, 2, NULL, 0, SWIFTPG_ACTIVATION_TANH, 1.0, 1.0, 2, &policy) == SWIFTPG_OK,
+        "%s", swiftpg_last_error());
+  swiftpg_search_config config;
+  CHECK(swiftpg_search_default_config(&config) == SWIFTPG_OK, "search defaults");
+  config.population_size = 8;
+  config.elite_count = 2;
+  config.episodes_per_evaluation = 3;
+  CHECK(swiftpg_search_create(env, policy, &config, &search) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  swiftpg_search_stats stats, resumed;
+  CHECK(swiftpg_search_iterate(search, &stats) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  char path[] = "/tmp/swiftpg_c_search_XXXXXX";
+  int fd = mkstemp(path);
+  CHECK(fd >= 0, "temporary file");
+  close(fd);
+  CHECK(swiftpg_search_save(search, path) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  CHECK(swiftpg_search_iterate(search, &stats) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  CHECK(swiftpg_search_create(env, policy, &config, &again) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  CHECK(swiftpg_search_load(again, path) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  CHECK(swiftpg_search_iterate(again, &resumed) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  CHECK(resumed.iteration == 2 && resumed.best_utility == stats.best_utility &&
+            resumed.total_env_steps == stats.total_env_steps, "exact resume: %g vs %g", resumed.best_utility,
+        stats.best_utility);
+  CHECK(swiftpg_search_load(again, "/nonexistent/dir/file") != SWIFTPG_OK, "missing file");
+  CHECK(swiftpg_pg_load(again, path) == SWIFTPG_ERR_INVALID_ARGUMENT, "a search is not a pg learner");
+  unlink(path);
+  CHECK(swiftpg_algorithm_destroy(search) == SWIFTPG_OK && swiftpg_algorithm_destroy(again) == SWIFTPG_OK,
+        "destroy searches");
+  CHECK(swiftpg_env_destroy(env) == SWIFTPG_OK && swiftpg_policy_destroy(policy) == SWIFTPG_OK, "destroy");
+  int64_t live = -1;
+  CHECK(swiftpg_live_handles(SWIFTPG_KIND_ALL, &live) == SWIFTPG_OK && live == 0, "no leaks: %lld", (long long)live);
+}
+
 int main(void) {
   test_env();
   test_reinforce();
+  test_algorithm_extras();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures == 0 ? 0 : 1;
 }
