@@ -66,14 +66,11 @@ public func swiftpg_policy_create_gaussian(
   _ head_gain: Double, _ seed: UInt64, _ policy_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    _ = try need(policy_out, "policy_out")
     try require(state_dependent_std == 0 || state_dependent_std == 1, "state_dependent_std must be 0 or 1")
-    let policy = try GaussianPolicy(
-      observationSize: Int(observation_size), actionSize: Int(action_size),
-      hidden: try hiddenLayers(hidden_sizes, num_hidden), activation: try activationValue(activation),
-      stateDependentStd: state_dependent_std == 1, initialLogStd: initial_log_std, hiddenGain: hidden_gain,
-      headGain: head_gain, seed: seed)
-    try register(policy, policy_out)
+    try createGaussian(
+      observation_size, action_size, hidden_sizes, num_hidden, activation,
+      std: state_dependent_std == 1 ? .stateDependent : .free, initial_log_std, noiseInterval: 4, hidden_gain,
+      head_gain, seed, policy_out)
   }
 }
 
@@ -84,14 +81,25 @@ public func swiftpg_policy_create_gsde(
   _ head_gain: Double, _ seed: UInt64, _ policy_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    _ = try need(policy_out, "policy_out")
-    let policy = try GaussianPolicy(
-      observationSize: Int(observation_size), actionSize: Int(action_size),
-      hidden: try hiddenLayers(hidden_sizes, num_hidden), activation: try activationValue(activation), std: .gsde,
-      initialLogStd: initial_log_std, noiseInterval: Int(noise_interval), hiddenGain: hidden_gain,
-      headGain: head_gain, seed: seed)
-    try register(policy, policy_out)
+    try createGaussian(
+      observation_size, action_size, hidden_sizes, num_hidden, activation, std: .gsde, initial_log_std,
+      noiseInterval: Int(noise_interval), hidden_gain, head_gain, seed, policy_out)
   }
+}
+
+/// Both Gaussian constructors: validates the C arguments and registers the policy.
+private func createGaussian(
+  _ observationSize: Int32, _ actionSize: Int32, _ hiddenSizes: UnsafePointer<Int32>?, _ hiddenCount: Int32,
+  _ activation: Int32, std: GaussianPolicy.Std, _ initialLogStd: Double, noiseInterval: Int, _ hiddenGain: Double,
+  _ headGain: Double, _ seed: UInt64, _ out: UnsafeMutablePointer<UInt64>?
+) throws(SwiftPGError) {
+  _ = try need(out, "policy_out")
+  let policy = try GaussianPolicy(
+    observationSize: Int(observationSize), actionSize: Int(actionSize),
+    hidden: try hiddenLayers(hiddenSizes, hiddenCount), activation: try activationValue(activation), std: std,
+    initialLogStd: initialLogStd, noiseInterval: noiseInterval, hiddenGain: hiddenGain, headGain: headGain,
+    seed: seed)
+  try register(policy, out)
 }
 
 @c @implementation
