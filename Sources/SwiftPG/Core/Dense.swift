@@ -1,3 +1,4 @@
+import CMathShims
 import COpenBLAS
 
 /// Dense linear algebra on row-major matrices through OpenBLAS.
@@ -36,7 +37,9 @@ public enum Dense {
 
 extension Array where Element == Double {
   /// True when every element is finite.
-  public var allFinite: Bool { allSatisfy(\.isFinite) }
+  public var allFinite: Bool {
+    withUnsafeBufferPointer { b in b.baseAddress.map { spg_all_finite($0, b.count) != 0 } ?? true }
+  }
 }
 
 /// xⁿ by repeated squaring (n ≥ 0): Adam's bias corrections, γᵗ factors.

@@ -45,13 +45,25 @@ public struct Adam: Sendable {
     let c1 = 1 - powInt(beta1, t)
     let c2 = 1 - powInt(beta2, t)
     let sign = ascend ? 1.0 : -1.0
-    for i in parameters.indices {
-      let g = gradient[i]
-      m[i] = beta1 * m[i] + (1 - beta1) * g
-      v[i] = beta2 * v[i] + (1 - beta2) * g * g
-      let mHat = m[i] / c1
-      let vHat = v[i] / c2
-      parameters[i] += sign * learningRate * mHat / (vHat.squareRoot() + epsilon)
+    let n = Swift.min(parameters.count, gradient.count, m.count, v.count)
+    let (b1, b2, lr, eps) = (beta1, beta2, learningRate, epsilon)
+    // Raw buffers: no bounds or uniqueness checks in the loop, so it vectorises.
+    gradient.withUnsafeBufferPointer { gb in
+      parameters.withUnsafeMutableBufferPointer { pb in
+        m.withUnsafeMutableBufferPointer { mb in
+          v.withUnsafeMutableBufferPointer { vb in
+            guard let g = gb.baseAddress, let p = pb.baseAddress, let mp = mb.baseAddress, let vp = vb.baseAddress
+            else { return }
+            for i in 0..<n {
+              mp[i] = b1 * mp[i] + (1 - b1) * g[i]
+              vp[i] = b2 * vp[i] + (1 - b2) * g[i] * g[i]
+              let mHat = mp[i] / c1
+              let vHat = vp[i] / c2
+              p[i] += sign * lr * mHat / (vHat.squareRoot() + eps)
+            }
+          }
+        }
+      }
     }
   }
 }

@@ -223,11 +223,10 @@ public final class MLP {
           transposeA: false, transposeB: false, m: batch, n: nIn, k: nOut,
           alpha: 1, a: delta, lda: nOut, b: w, ldb: nIn, beta: 0, c: spare, ldc: nIn)
         let h = activations[l]
-        for i in 0..<(batch * nIn) {
-          switch activation {
-          case .tanh: spare[i] *= 1 - h[i] * h[i]
-          case .relu: spare[i] = h[i] > 0 ? spare[i] : 0
-          }
+        // One loop per activation (the switch outside), so each vectorises.
+        switch activation {
+        case .tanh: for i in 0..<(batch * nIn) { spare[i] *= 1 - h[i] * h[i] }
+        case .relu: for i in 0..<(batch * nIn) { spare[i] = h[i] > 0 ? spare[i] : 0 }
         }
         swap(&delta, &spare)
       }
