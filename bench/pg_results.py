@@ -10,6 +10,7 @@ CartPole, ten episodes in a row for MountainCarContinuous).
 
     python bench/pg_results.py                 # everything (long)
     python bench/pg_results.py --only ppo:CartPole-v1 reinforce:CartPole-v1
+    python bench/pg_results.py --only none --throughput 100000   # steps/s of every algorithm only
 """
 
 from __future__ import annotations
@@ -55,12 +56,36 @@ def run(algo: str, env: str, seed: int, early_stop: bool) -> dict:
                     eval_min=float(returns.min()))
 
 
+def throughput(steps: int) -> None:
+    """Env steps per second (collection + update, CLI presets) of every
+    policy-gradient algorithm on CartPole-v1, seed 0, no early stop."""
+    print("| algorithm | env steps | seconds | steps/s |")
+    print("|---|---|---|---|")
+    for algo, cls in PG_ALGORITHMS.items():
+        preset = PRESETS.get((algo, "CartPole-v1"), {})
+        config = cls._config_class(seed=0)
+        overrides = dict(preset.get("config", {}))
+        if "total_env_steps" in config.__dataclass_fields__:
+            overrides.setdefault("total_env_steps", steps)
+        with cls("CartPole-v1", config=config.replace(**overrides), num_envs=preset.get("num_envs", 8)) as learner:
+            start = time.perf_counter()
+            learner.train(steps)
+            seconds = time.perf_counter() - start
+            print(f"| {algo} | {learner.total_env_steps} | {seconds:.2f} | {learner.total_env_steps / seconds:,.0f} |",
+                  flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", nargs="*", default=None, help="algo:env pairs")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--json", help="append results as JSON lines to this file")
+    parser.add_argument("--throughput", type=int, default=100_000, metavar="STEPS",
+                        help="steps of the per-algorithm throughput table (0: skip it)")
     args = parser.parse_args()
+    if args.throughput:
+        throughput(args.throughput)
+        print()
     print("| algorithm | environment | seed | env steps | seconds | steps/s | greedy eval mean (100 ep) | min | target met |")
     print("|---|---|---|---|---|---|---|---|---|")
     for algo, env, target, early in RUNS:
