@@ -51,7 +51,7 @@ PRESETS = {
         normalize_observations=True, normalize_rewards=True),
         policy=dict(gsde=True, noise_interval=8, initial_log_std=-3.29)),
     ("a2c", "CartPole-v1"): dict(num_envs=8, steps=200_000, config=dict(learning_rate=1e-3)),
-    ("trpo", "CartPole-v1"): dict(num_envs=8, steps=200_000, config=dict(
+    ("trpo", "CartPole-v1"): dict(num_envs=8, steps=100_000, config=dict(
         steps_per_env=128, minibatch_size=128, max_kl=0.02)),
     ("npg", "CartPole-v1"): dict(num_envs=8, steps=200_000, config=dict(
         steps_per_env=128, minibatch_size=128, max_kl=0.02)),
