@@ -431,6 +431,14 @@ int32_t swiftpg_policy_get_params(uint64_t policy, double *params_out,
 int32_t swiftpg_policy_set_params(uint64_t policy, const double *params,
                                   int64_t count);
 
+/* Arithmetic of an MLP policy's (softmax, Gaussian) or value function's
+ * network: bits = 64 (default) or 32. Parameters stay double; 32 runs the
+ * layers in single precision (sgemm, a float tanh; about twice as fast),
+ * so outputs and gradients carry float rounding (relative ~1e-6). Not
+ * saved in checkpoints. INVALID_ARGUMENT for other bits or families. */
+int32_t swiftpg_policy_set_precision(uint64_t policy, int32_t bits);
+int32_t swiftpg_value_set_precision(uint64_t value, int32_t bits);
+
 /* Reseeds the policy's own sampling generator. */
 int32_t swiftpg_policy_seed(uint64_t policy, uint64_t seed);
 

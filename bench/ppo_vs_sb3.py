@@ -1,6 +1,7 @@
-"""PPO on CartPole-v1 at the rl-baselines3-zoo settings, swiftpg against
-Stable-Baselines3, side by side in one run: wall time for 100k env steps
-and the greedy evaluation over 100 episodes, per seed, and the time ratio.
+"""PPO on CartPole-v1 at the rl-baselines3-zoo settings, swiftpg (float64
+networks, the default, and float32 networks) against Stable-Baselines3, side
+by side in one run: wall time for 100k env steps and the greedy evaluation
+over 100 episodes, per seed, and the time ratios.
 
 SB3 (with PyTorch) is not a swiftpg dependency: it runs in the interpreter
 given by --sb3-python (``make bench`` creates .bench-venv/ for it); without
@@ -21,13 +22,14 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def swiftpg_run(seed: int, steps: int) -> dict:
+def swiftpg_run(seed: int, steps: int, precision: str = "float64") -> dict:
     from swiftpg.algorithms import PPO, PPOConfig
     from swiftpg.cli import PRESETS
 
     preset = PRESETS[("ppo", "CartPole-v1")]
     config = PPOConfig(seed=seed, total_env_steps=steps).replace(**preset["config"])
-    with PPO("CartPole-v1", config=config, num_envs=preset["num_envs"]) as learner:
+    with PPO("CartPole-v1", config=config, num_envs=preset["num_envs"],
+             policy_kwargs=dict(precision=precision)) as learner:
         start = time.perf_counter()
         learner.train(steps)
         seconds = time.perf_counter() - start
@@ -53,22 +55,28 @@ def main() -> None:
     parser.add_argument("--sb3-python", default=None)
     parser.add_argument("--threads", type=int, default=0, help="torch threads for SB3 (0: torch's default)")
     args = parser.parse_args()
-    print("| seed | swiftpg s | swiftpg eval | SB3 s | SB3 eval | SB3 / swiftpg time |")
-    print("|---|---|---|---|---|---|")
+    print("| seed | swiftpg s (float64) | eval | swiftpg s (float32 nets) | eval | SB3 s | SB3 eval "
+          "| SB3 / swiftpg float64 | SB3 / swiftpg float32 |")
+    print("|---|---|---|---|---|---|---|---|---|")
     ratios, label = [], None
     for seed in args.seeds:
         ours = swiftpg_run(seed, args.steps)
+        ours32 = swiftpg_run(seed, args.steps, "float32")
         theirs = sb3_run(args.sb3_python, seed, args.steps, args.threads) if args.sb3_python else None
+        row = (f"| {seed} | {ours['seconds']} | {ours['eval_mean']:.1f} | {ours32['seconds']} | "
+               f"{ours32['eval_mean']:.1f} | ")
         if theirs:
             label = theirs["library"]
-            ratios.append(theirs["seconds"] / ours["seconds"])
-            print(f"| {seed} | {ours['seconds']} | {ours['eval_mean']:.1f} | {theirs['seconds']} | "
-                  f"{theirs['eval_mean']:.1f} | {ratios[-1]:.2f}× |", flush=True)
+            ratios.append((theirs["seconds"] / ours["seconds"], theirs["seconds"] / ours32["seconds"]))
+            row += (f"{theirs['seconds']} | {theirs['eval_mean']:.1f} | {ratios[-1][0]:.2f}× | "
+                    f"{ratios[-1][1]:.2f}× |")
         else:
-            print(f"| {seed} | {ours['seconds']} | {ours['eval_mean']:.1f} | – | – | – |", flush=True)
+            row += "– | – | – | – |"
+        print(row, flush=True)
     if ratios:
-        print(f"\n{label}; swiftpg single-threaded. Time ratio per seed: "
-              f"{', '.join(f'{r:.2f}' for r in ratios)} (goal: 10×).")
+        print(f"\n{label}; swiftpg single-threaded. Time ratio SB3 / swiftpg per seed: float64 "
+              f"{', '.join(f'{a:.2f}' for a, _ in ratios)}; float32 networks "
+              f"{', '.join(f'{b:.2f}' for _, b in ratios)} (goal: 10×).")
     else:
         print("\nStable-Baselines3 not available (pass --sb3-python); swiftpg times only.")
 

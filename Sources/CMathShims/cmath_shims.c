@@ -61,6 +61,53 @@ void spg_tanh_inplace(double *x, size_t n) {
   for (size_t i = 0; i < n; i++) x[i] = tanh_one(x[i]);
 }
 
+// Single precision for float32 networks: e^y (0 <= y <= 20) as 2^k e^r with
+// |r| <= ln2/2 and a degree-7 Taylor polynomial (truncation < 3e-9), and
+// tanh from Cephes' tanhf: x + x z P(z), z = x^2, for |x| < 0.625, else
+// sign(x) (1 - 2/(e^{2|x|} + 1)). Branch-free like the double version.
+static inline float expf_nonnegative(float y) {
+  const float ln2_hi = 0.693145751953125f, ln2_lo = 1.428606765330187045e-06f;
+  const float log2e = 1.44269504088896341f, shifter = 0x1.8p23f;
+  float t = y * log2e + shifter;
+  float k = t - shifter;
+  float r = (y - k * ln2_hi) - k * ln2_lo;
+  float p = 1.0f / 5040.0f;
+  p = p * r + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  uint32_t tb, sb;
+  memcpy(&tb, &t, 4);
+  memcpy(&sb, &shifter, 4);
+  uint32_t bits = ((tb - sb) + 127u) << 23;
+  float scale;
+  memcpy(&scale, &bits, 4);
+  return p * scale;
+}
+
+static inline float tanhf_one(float x) {
+  float ax = x < 0 ? -x : x;
+  ax = ax < 10.0f ? ax : 10.0f;  // 1 - 2/(e^20 + 1) rounds to 1
+  float e = expf_nonnegative(2.0f * ax);
+  float z = x * x;
+  float p = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z + 1.33314422036e-1f) * z -
+             3.33332819422e-1f);
+  float large = 1.0f - 2.0f / (e + 1.0f);
+  float small = x + x * z * p;
+  return ax < 0.625f ? small : (x < 0 ? -large : large);
+}
+
+#if defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void spg_tanhf_inplace(float *x, size_t n) {
+#pragma clang loop interleave_count(2)
+  for (size_t i = 0; i < n; i++) x[i] = tanhf_one(x[i]);
+}
+
 // The row kernel with the presence of each optional input as a compile-time
 // constant: every call below inlines it with constants, so each variant's
 // loop has no selects (a masked load from a NULL pointer, even with an

@@ -202,6 +202,32 @@ public func swiftpg_policy_set_params(_ policy: UInt64, _ params: UnsafePointer<
 }
 
 @c @implementation
+public func swiftpg_policy_set_precision(_ policy: UInt64, _ bits: Int32) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let precision = try precisionValue(bits)
+    try using(policyTable, policy) { (o) throws(SwiftPGError) in
+      guard let network = o.policy.mlp else {
+        throw .invalid("only MLP policies (softmax, Gaussian) have a network precision to set")
+      }
+      network.setPrecision(precision)
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_value_set_precision(_ value: UInt64, _ bits: Int32) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let precision = try precisionValue(bits)
+    try using(valueTable, value) { (o) throws(SwiftPGError) in try o.value.setPrecision(precision) }
+  }
+}
+
+private func precisionValue(_ bits: Int32) throws(SwiftPGError) -> MLP.Precision {
+  guard let p = MLP.Precision(rawValue: bits) else { throw .invalid("precision must be 32 or 64 bits, got \(bits)") }
+  return p
+}
+
+@c @implementation
 public func swiftpg_policy_seed(_ policy: UInt64, _ seed: UInt64) -> Int32 {
   entry { () throws(SwiftPGError) in
     try using(policyTable, policy) { (o) throws(SwiftPGError) in o.policy.rng = PCG64(seed: UInt128(seed)) }

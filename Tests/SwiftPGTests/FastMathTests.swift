@@ -32,6 +32,27 @@ import Testing
     #expect(xs.map(\.bitPattern) == scalar.map(\.bitPattern))
   }
 
+  /// The float kernel (float32 networks) is within 3 float ulp of tanh
+  /// (libm in double, rounded), with exact limits and odd symmetry.
+  @Test func floatTanhMatchesLibm() {
+    var g = PCG64(seed: 3)
+    var xs: [Float] = (0..<400_000).map { k in Float((g.nextUnitDouble() - 0.5) * [1.3, 4, 30, 100][k % 4]) }
+    xs += [0, 0.625, -0.625, 1e-30, 50, -50]
+    var ys = xs
+    ys.withUnsafeMutableBufferPointer { p in
+      guard let base = p.baseAddress else { return }
+      FastMath.tanh(base, count: p.count)
+    }
+    var worst: Float = 0
+    for (x, y) in zip(xs, ys) {
+      let exact = Float(_tanh(Double(x)))
+      worst = Swift.max(worst, abs(y - exact) / Swift.max(exact.magnitude.ulp, Float.leastNormalMagnitude))
+    }
+    #expect(worst <= 3, "worst error \(worst) float ulp")
+    let n = ys.count
+    #expect(ys[n - 6] == 0 && ys[n - 4] == -ys[n - 5] && ys[n - 3] == 1e-30 && ys[n - 2] == 1 && ys[n - 1] == -1)
+  }
+
   @Test func expMatchesLibm() {
     var worst = 0.0
     for i in 0...70_000 {

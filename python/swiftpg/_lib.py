@@ -325,6 +325,8 @@ _SIGNATURES = {
                                    POINTER(c_uint64)],
     "swiftpg_policy_create_clamp": [c_double, u64, POINTER(c_uint64)],
     "swiftpg_policy_destroy": [u64],
+    "swiftpg_policy_set_precision": [u64, i32],
+    "swiftpg_value_set_precision": [u64, i32],
     "swiftpg_policy_get_info": [u64, POINTER(PolicyInfo)],
     "swiftpg_policy_get_sizes": [u64, POINTER(c_int32), POINTER(c_int32), POINTER(c_int64)],
     "swiftpg_policy_get_params": [u64, vp, i64],

@@ -260,8 +260,8 @@ class PolicyGradientLearner(NativeObject):
     (state-independent log σ) for continuous ones; ``policy_kwargs`` are
     passed to that default policy's class (e.g. ``dict(gsde=True,
     initial_log_std=-2.0)`` for a :class:`GaussianPolicy` with gSDE
-    exploration). ``value``: the critic, by default an MLP of the same shape
-    when the algorithm needs one.
+    exploration, or ``dict(precision="float32")``). ``value``: the critic, by
+    default an MLP of the same shape and precision when the algorithm needs one.
     """
 
     _kind_name = "policy-gradient learner"
@@ -301,7 +301,8 @@ class PolicyGradientLearner(NativeObject):
             raise DTypeError(f"policy must be a swiftpg Policy, got {type(policy).__name__}")
         needs_value = self.config._algorithm not in ("reinforce", "offpolicy-pg") or cfg.baseline == 3
         if value is None and needs_value:
-            value = ValueFunction(policy.observation_size, hidden_sizes=hidden, seed=cfg.seed + 1)
+            value = ValueFunction(policy.observation_size, hidden_sizes=hidden, seed=cfg.seed + 1,
+                                  precision=getattr(policy, "precision", "float64"))
         elif value is not None and not isinstance(value, ValueFunction):
             raise DTypeError(f"value must be a swiftpg ValueFunction, got {type(value).__name__}")
         self.env = env

@@ -56,6 +56,9 @@ def _path(path) -> bytes:
     return os.fsencode(path)
 
 
+_PRECISIONS = {"float64": 64, "float32": 32}
+
+
 class _Parameterised(NativeObject):
     """A native object with one flat parameter vector (``_prefix`` names its
     C functions: ``<prefix>_get_params``, ``<prefix>_set_params``, ``<prefix>_save``)."""
@@ -74,6 +77,22 @@ class _Parameterised(NativeObject):
         _lib.call(f"{self._prefix}_set_params", self.handle, p.ctypes.data, self.num_params)
 
     params = property(get_params, set_params, doc="The parameter vector (a copy; assign to set).")
+
+    def set_precision(self, precision: str) -> None:
+        """``"float64"`` (default) or ``"float32"``: the arithmetic of the
+        network's layers. Parameters stay float64; float32 runs the layers in
+        single precision (sgemm and a float tanh, about twice as fast), so
+        outputs and gradients carry float rounding (relative ~1e-6). MLP
+        policies and value functions only; checkpoints do not record it."""
+        if precision not in _PRECISIONS:
+            raise InvalidArgumentError(f"precision must be one of {sorted(_PRECISIONS)}, got {precision!r}")
+        _lib.call(f"{self._prefix}_set_precision", self.handle, _PRECISIONS[precision])
+        self._precision = precision
+
+    @property
+    def precision(self) -> str:
+        """The network arithmetic set by :meth:`set_precision`."""
+        return getattr(self, "_precision", "float64")
 
     def save(self, path) -> None:
         """Saves kind, sizes and parameters to ``path``: a versioned binary
@@ -279,7 +298,8 @@ class SoftmaxPolicy(_Categorical):
     """
 
     def __init__(self, observation_size: int, num_actions: int, hidden_sizes=(64, 64), activation: str = "tanh",
-                 head_gain: float = 0.01, seed: int = 0, hidden_gain: float = math.sqrt(2)):
+                 head_gain: float = 0.01, seed: int = 0, hidden_gain: float = math.sqrt(2),
+                 precision: str = "float64"):
         sizes, n = _hidden(hidden_sizes)
         handle = ctypes.c_uint64()
         _lib.call("policy_create_softmax", as_count(observation_size, "observation_size"),
@@ -289,6 +309,8 @@ class SoftmaxPolicy(_Categorical):
         self._adopt_policy(handle.value)
         self.hidden_sizes = tuple(int(h) for h in sizes[:n])
         self.activation = activation
+        if precision != "float64":
+            self.set_precision(precision)
 
     @classmethod
     def for_env(cls, env, **kwargs) -> "SoftmaxPolicy":
@@ -345,7 +367,8 @@ class GaussianPolicy(Policy):
 
     def __init__(self, observation_size: int, action_size: int, hidden_sizes=(64, 64), activation: str = "tanh",
                  state_dependent_std: bool = False, initial_log_std: float = 0.0, head_gain: float = 0.01,
-                 seed: int = 0, hidden_gain: float = math.sqrt(2), gsde: bool = False, noise_interval: int = 4):
+                 seed: int = 0, hidden_gain: float = math.sqrt(2), gsde: bool = False, noise_interval: int = 4,
+                 precision: str = "float64"):
         sizes, n = _hidden(hidden_sizes)
         handle = ctypes.c_uint64()
         common = (as_count(observation_size, "observation_size"), as_count(action_size, "action_size"),
@@ -361,6 +384,8 @@ class GaussianPolicy(Policy):
                       _finite(initial_log_std, "initial_log_std"), _finite(hidden_gain, "hidden_gain"),
                       _finite(head_gain, "head_gain"), as_seed(seed), ctypes.byref(handle))
         self._adopt_policy(handle.value)
+        if precision != "float64":
+            self.set_precision(precision)
 
     @classmethod
     def for_env(cls, env, **kwargs) -> "GaussianPolicy":
@@ -407,12 +432,15 @@ class ValueFunction(_Parameterised):
     _kind_name = "value function"
     _prefix = "value"
 
-    def __init__(self, observation_size: int, hidden_sizes=(64, 64), activation: str = "tanh", seed: int = 0):
+    def __init__(self, observation_size: int, hidden_sizes=(64, 64), activation: str = "tanh", seed: int = 0,
+                 precision: str = "float64"):
         sizes, n = _hidden(hidden_sizes)
         handle = ctypes.c_uint64()
         _lib.call("value_create_mlp", as_count(observation_size, "observation_size"), sizes.ctypes.data, n,
                   _activation(activation), as_seed(seed), ctypes.byref(handle))
         self._setup(handle.value)
+        if precision != "float64":
+            self.set_precision(precision)
 
     @classmethod
     def tabular(cls, num_states: int) -> "ValueFunction":

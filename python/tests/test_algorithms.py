@@ -188,6 +188,17 @@ def test_ppo_gaussian_swings_up_the_pendulum_fast():
     assert returns.mean() > -400, returns.mean()
 
 
+def test_ppo_with_float32_networks_learns_cartpole():
+    """The zoo settings with single-precision policy and critic (the critic
+    follows the policy's precision)."""
+    with PPO("CartPole-v1", config=PPOConfig(seed=0, **ZOO_CARTPOLE), num_envs=8,
+             policy_kwargs=dict(precision="float32")) as learner:
+        assert learner.policy.precision == learner.value.precision == "float32"
+        learner.train(40_000)
+        returns, _ = learner.evaluate(episodes=20)
+    assert returns.mean() > 200, returns.mean()
+
+
 def test_reinforce_with_learned_value_baseline_improves():
     config = ReinforceConfig(seed=0, steps_per_iteration=2000, baseline="value")
     with REINFORCE("CartPole-v1", config=config) as learner:

@@ -323,3 +323,58 @@ def test_gaussian_actions_clipped_for_the_env_but_not_for_log_prob():
     env.step(clipped)
     env.close()
     pi.close()
+
+
+FLOAT32_FAMILIES = {
+    "softmax_mlp": FAMILIES["softmax_mlp"],
+    "softmax_relu": FAMILIES["softmax_relu"],
+    "gaussian_free": FAMILIES["gaussian_free"],
+    "gaussian_state": FAMILIES["gaussian_state"],
+    "gaussian_gsde_mlp": lambda: GaussianPolicy(3, 2, hidden_sizes=(5, 4), gsde=True, head_gain=1.0, seed=8),
+}
+
+
+@pytest.mark.parametrize("name", FLOAT32_FAMILIES)
+def test_float32_networks_agree_with_float64_to_float_rounding(name):
+    """set_precision("float32") changes the arithmetic, not the function: every
+    quantity agrees with the float64 network to float rounding (and differs
+    from it, so the single-precision path really ran)."""
+    rng = np.random.default_rng(7)
+    with FLOAT32_FAMILIES[name]() as a, FLOAT32_FAMILIES[name]() as b:
+        theta = rng.normal(0, 0.5, a.num_params)
+        a.params, b.params = theta, theta
+        b.set_precision("float32")
+        assert (a.precision, b.precision) == ("float64", "float32")
+        obs, actions = data(a, rng, b=9)
+        w, v = rng.normal(size=9), rng.normal(size=a.num_params)
+        old = theta + rng.normal(0, 0.3, a.num_params)
+        pairs = [(p.log_prob(obs, actions), p.entropy(obs), p.kl(obs, old), p.score_gradient(obs, actions, w),
+                  p.entropy_gradient(obs, w), p.kl_gradient(obs, old, w), p.fisher_vector_product(obs, v))
+                 for p in (a, b)]
+        for x64, x32 in zip(*pairs):
+            scale = np.abs(x64).max() + 1e-3
+            np.testing.assert_allclose(x32, x64, rtol=2e-4, atol=2e-5 * scale)
+        assert not np.array_equal(pairs[0][0], pairs[1][0])
+        np.testing.assert_array_equal(b.params, theta)            # parameters stay float64
+        b.set_precision("float64")
+        np.testing.assert_array_equal(b.log_prob(obs, actions), a.log_prob(obs, actions))
+
+
+def test_float32_value_functions_and_bad_precisions():
+    rng = np.random.default_rng(8)
+    a = ValueFunction(3, hidden_sizes=(6, 5), seed=1)
+    b = ValueFunction(3, hidden_sizes=(6, 5), seed=1, precision="float32")
+    obs, w = rng.normal(size=(10, 3)), rng.normal(size=10)
+    np.testing.assert_allclose(b.predict(obs), a.predict(obs), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(b.gradient(obs, w), a.gradient(obs, w), rtol=1e-4, atol=1e-5)
+    assert not np.array_equal(b.predict(obs), a.predict(obs))
+    with pytest.raises(swiftpg.InvalidArgumentError, match="precision"):
+        a.set_precision("float16")
+    with pytest.raises(swiftpg.InvalidArgumentError, match="tabular"):
+        ValueFunction.tabular(3).set_precision("float32")
+    with pytest.raises(swiftpg.InvalidArgumentError, match="MLP"):
+        TabularSoftmaxPolicy(3, 2).set_precision("float32")
+    with pytest.raises(swiftpg.InvalidArgumentError, match="MLP"):
+        ClampPolicy(0.3).set_precision("float32")
+    a.close()
+    b.close()

@@ -15,6 +15,7 @@ static inline void spg_sincos(double x, double *sin_out, double *cos_out) { sinc
 // same operations as FastMath.tanh in Swift (so results are identical), run
 // with the widest SIMD the CPU has (chosen once at load time).
 __attribute__((visibility("hidden"))) void spg_tanh_inplace(double *x, size_t n);
+__attribute__((visibility("hidden"))) void spg_tanhf_inplace(float *x, size_t n);
 
 
 // One row (time step t, n environments) of the backward recursion of

@@ -38,6 +38,13 @@ public final class ValueFunction {
     table = Array(repeating: 0, count: stateCount)
   }
 
+  /// Runs the network in single or double precision (`MLP.Precision`);
+  /// tabular value functions have no network.
+  public func setPrecision(_ precision: MLP.Precision) throws(SwiftPGError) {
+    guard let network else { throw .invalid("a tabular value function has no network precision to set") }
+    network.setPrecision(precision)
+  }
+
   public var parameterCount: Int { network?.parameterCount ?? table.count }
   public var parameters: [Double] { network?.parameters ?? table }
 

@@ -27,6 +27,25 @@ public final class MLP {
   private var deltaB: UnsafeMutablePointer<Double>
   private var lastBatch = 0
 
+  /// Arithmetic of `forward`, `backward` and `jvp`. The parameters stay
+  /// float64 (optimisers, checkpoints and gradients use them); `.float32`
+  /// runs the layers in single precision — sgemm and a float tanh, about
+  /// twice as fast — converting inputs, outputs and gradients at the edges.
+  /// Gradients then carry float rounding (relative ~1e-6).
+  public enum Precision: Int32, Sendable {
+    case float64 = 64
+    case float32 = 32
+  }
+  public private(set) var precision = Precision.float64
+  private var parameters32: [Float] = []
+  private var capacity32 = 0
+  private var activations32: [UnsafeMutablePointer<Float>] = []
+  private var deltaA32: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+  private var deltaB32: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+  /// Float scratch of `parameterCount`: one layer's weight gradient, or the
+  /// direction of `jvp`.
+  private var scratch32: [Float] = []
+
   public static let maxLayerSize = 1 << 16
 
   public init(sizes: [Int], activation: Activation) throws(SwiftPGError) {
@@ -53,6 +72,28 @@ public final class MLP {
     for a in activations { a.deallocate() }
     deltaA.deallocate()
     deltaB.deallocate()
+    for a in activations32 { a.deallocate() }
+    deltaA32.deallocate()
+    deltaB32.deallocate()
+  }
+
+  /// Switches the arithmetic (see `Precision`); the parameters are unchanged.
+  public func setPrecision(_ p: Precision) {
+    precision = p
+    syncParameters32()
+  }
+
+  private func syncParameters32() {
+    guard precision == .float32 else {
+      parameters32 = []
+      scratch32 = []
+      return
+    }
+    if parameters32.count != parameters.count {
+      parameters32 = Array(repeating: 0, count: parameters.count)
+      scratch32 = Array(repeating: 0, count: parameters.count)
+    }
+    for i in parameters.indices { parameters32[i] = Float(parameters[i]) }
   }
 
   public var parameterCount: Int { parameters.count }
@@ -64,10 +105,12 @@ public final class MLP {
   public func setParameters(_ values: [Double]) throws(SwiftPGError) {
     try require(values.count == parameters.count, "expected \(parameters.count) parameters, got \(values.count)")
     parameters = values
+    if precision == .float32 { syncParameters32() }
   }
 
   public func setParameters(_ values: UnsafePointer<Double>) {
     for i in parameters.indices { parameters[i] = values[i] }
+    if precision == .float32 { syncParameters32() }
   }
 
   /// Orthogonal initialisation (Saxe et al. 2014): each W_l is a random
@@ -84,6 +127,7 @@ public final class MLP {
       for i in 0..<(rows * cols) { parameters[offsets[l] + i] = gain * w[i] }
       for i in 0..<rows { parameters[offsets[l] + rows * cols + i] = 0 }
     }
+    if precision == .float32 { syncParameters32() }
   }
 
   private func reserve(_ batch: Int) {
@@ -97,6 +141,19 @@ public final class MLP {
     deltaA = .allocate(capacity: newCapacity * widest)
     deltaB = .allocate(capacity: newCapacity * widest)
     capacity = newCapacity
+  }
+
+  private func reserve32(_ batch: Int) {
+    if batch <= capacity32 { return }
+    let newCapacity = Swift.max(batch, capacity32 * 2)
+    for a in activations32 { a.deallocate() }
+    activations32 = sizes.map { UnsafeMutablePointer<Float>.allocate(capacity: newCapacity * $0) }
+    let widest = sizes.max() ?? 1
+    deltaA32.deallocate()
+    deltaB32.deallocate()
+    deltaA32 = .allocate(capacity: newCapacity * widest)
+    deltaB32 = .allocate(capacity: newCapacity * widest)
+    capacity32 = newCapacity
   }
 
   /// Width of the output layer's input: the last hidden layer, or the
@@ -114,6 +171,7 @@ public final class MLP {
     reserve(Swift.max(batch, 1))
     lastBatch = batch
     activations[0].update(from: x, count: batch * sizes[0])
+    if precision == .float32 { return forward32(batch: batch) }
     parameters.withUnsafeBufferPointer { pb in
       guard let p = pb.baseAddress else { return }
       for l in 0..<layerCount {
@@ -150,6 +208,7 @@ public final class MLP {
   public func jvp(_ v: UnsafePointer<Double>) -> UnsafePointer<Double> {
     let batch = lastBatch
     guard batch > 0 else { return UnsafePointer(deltaA) }
+    if precision == .float32 { return jvp32(v, batch: batch) }
     parameters.withUnsafeBufferPointer { pb in
       guard let p = pb.baseAddress else { return }
       var tangent = deltaA  // dA of the layer input; none for the network input
@@ -198,6 +257,10 @@ public final class MLP {
   public func backward(_ dOutput: UnsafePointer<Double>, into gradient: UnsafeMutablePointer<Double>) {
     let batch = lastBatch
     guard batch > 0 else { return }
+    if precision == .float32 {
+      backward32(dOutput, into: gradient, batch: batch)
+      return
+    }
     deltaA.update(from: dOutput, count: batch * outputSize)
     parameters.withUnsafeBufferPointer { pb in
       guard let p = pb.baseAddress else { return }
@@ -231,6 +294,130 @@ public final class MLP {
         swap(&delta, &spare)
       }
     }
+  }
+}
+
+// MARK: - Single-precision layers (the same algorithms as above, in Float)
+
+extension MLP {
+  private func applyActivation32(_ y: UnsafeMutablePointer<Float>, count: Int) {
+    switch activation {
+    case .tanh: FastMath.tanh(y, count: count)
+    case .relu: for i in 0..<count { y[i] = Swift.max(y[i], 0) }
+    }
+  }
+
+  /// Layers in Float from `activations[0]`; writes the outputs (and the
+  /// output layer's inputs, for `lastFeatures`) back as Double.
+  fileprivate func forward32(batch: Int) -> UnsafePointer<Double> {
+    reserve32(Swift.max(batch, 1))
+    let x = activations[0]
+    let a0 = activations32[0]
+    for i in 0..<(batch * sizes[0]) { a0[i] = Float(x[i]) }
+    parameters32.withUnsafeBufferPointer { pb in
+      guard let p = pb.baseAddress else { return }
+      for l in 0..<layerCount {
+        let nIn = sizes[l]
+        let nOut = sizes[l + 1]
+        let w = p + offsets[l]
+        let b = w + nOut * nIn
+        let y = activations32[l + 1]
+        if batch > 0 {
+          Dense.sgemm(
+            transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
+            a: activations32[l], lda: nIn, b: w, ldb: nIn, beta: 0, c: y, ldc: nOut)
+        }
+        for r in 0..<batch {
+          let row = y + r * nOut
+          for j in 0..<nOut { row[j] += b[j] }
+        }
+        if l < layerCount - 1 { applyActivation32(y, count: batch * nOut) }
+      }
+    }
+    for l in Swift.max(1, layerCount - 1)...layerCount {
+      let (d, f) = (activations[l], activations32[l])
+      for i in 0..<(batch * sizes[l]) { d[i] = Double(f[i]) }
+    }
+    return UnsafePointer(activations[layerCount])
+  }
+
+  fileprivate func backward32(_ dOutput: UnsafePointer<Double>, into gradient: UnsafeMutablePointer<Double>, batch: Int) {
+    for i in 0..<(batch * outputSize) { deltaA32[i] = Float(dOutput[i]) }
+    let p32 = parameters32
+    scratch32.withUnsafeMutableBufferPointer { sb in
+      p32.withUnsafeBufferPointer { pb in
+        guard let p = pb.baseAddress, let gw32 = sb.baseAddress else { return }
+        var delta = deltaA32
+        var spare = deltaB32
+        for l in stride(from: layerCount - 1, through: 0, by: -1) {
+          let nIn = sizes[l]
+          let nOut = sizes[l + 1]
+          let gw = gradient + offsets[l]
+          let gb = gw + nOut * nIn
+          // dW += deltaᵀ · X (in Float, then accumulated in Double); db += Σ_rows delta
+          Dense.sgemm(
+            transposeA: true, transposeB: false, m: nOut, n: nIn, k: batch,
+            a: delta, lda: nOut, b: activations32[l], ldb: nIn, beta: 0, c: gw32, ldc: nIn)
+          for i in 0..<(nOut * nIn) { gw[i] += Double(gw32[i]) }
+          for r in 0..<batch {
+            let row = delta + r * nOut
+            for j in 0..<nOut { gb[j] += Double(row[j]) }
+          }
+          if l == 0 { break }
+          Dense.sgemm(
+            transposeA: false, transposeB: false, m: batch, n: nIn, k: nOut,
+            a: delta, lda: nOut, b: p + offsets[l], ldb: nIn, beta: 0, c: spare, ldc: nIn)
+          let h = activations32[l]
+          switch activation {
+          case .tanh: for i in 0..<(batch * nIn) { spare[i] *= 1 - h[i] * h[i] }
+          case .relu: for i in 0..<(batch * nIn) { spare[i] = h[i] > 0 ? spare[i] : 0 }
+          }
+          swap(&delta, &spare)
+        }
+      }
+    }
+  }
+
+  fileprivate func jvp32(_ v: UnsafePointer<Double>, batch: Int) -> UnsafePointer<Double> {
+    for i in 0..<scratch32.count { scratch32[i] = Float(v[i]) }
+    var tangent = deltaA32
+    var next = deltaB32
+    let p32 = parameters32
+    scratch32.withUnsafeBufferPointer { vb in
+      p32.withUnsafeBufferPointer { pb in
+        guard let p = pb.baseAddress, let v32 = vb.baseAddress else { return }
+        for l in 0..<layerCount {
+          let nIn = sizes[l]
+          let nOut = sizes[l + 1]
+          let dw = v32 + offsets[l]
+          let db = dw + nOut * nIn
+          Dense.sgemm(
+            transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
+            a: activations32[l], lda: nIn, b: dw, ldb: nIn, beta: 0, c: next, ldc: nOut)
+          if l > 0 {
+            Dense.sgemm(
+              transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
+              a: tangent, lda: nIn, b: p + offsets[l], ldb: nIn, beta: 1, c: next, ldc: nOut)
+          }
+          let hidden = l < layerCount - 1
+          let h = activations32[l + 1]
+          for k in 0..<(batch * nOut) {
+            let dz = next[k] + db[k % nOut]
+            if hidden {
+              switch activation {
+              case .tanh: next[k] = (1 - h[k] * h[k]) * dz
+              case .relu: next[k] = h[k] > 0 ? dz : 0
+              }
+            } else {
+              next[k] = dz
+            }
+          }
+          swap(&tangent, &next)
+        }
+      }
+    }
+    for i in 0..<(batch * outputSize) { deltaA[i] = Double(tangent[i]) }
+    return UnsafePointer(deltaA)
   }
 }
 
