@@ -108,6 +108,47 @@ void spg_tanhf_inplace(float *x, size_t n) {
   for (size_t i = 0; i < n; i++) x[i] = tanhf_one(x[i]);
 }
 
+// Adam's update (Kingma & Ba, Algorithm 1) with the operations of
+// Adam.swift in the same order: m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g g,
+// p += sign lr (m / c1) / (sqrt(v / c2) + eps). Correctly rounded sqrt and
+// no contraction, so results equal the scalar Swift loop bit for bit.
+#if defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void spg_adam_step(double *restrict p, const double *restrict g, double *restrict m, double *restrict v, size_t n,
+                   double b1, double b2, double c1, double c2, double lr, double sign, double eps) {
+  for (size_t i = 0; i < n; i++) {
+    double gi = g[i];
+    m[i] = b1 * m[i] + (1 - b1) * gi;
+    v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+    double m_hat = m[i] / c1;
+    double v_hat = v[i] / c2;
+    p[i] += sign * lr * m_hat / (__builtin_elementwise_sqrt(v_hat) + eps);
+  }
+}
+
+// Conversions at the edges of float32 networks.
+#if defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void spg_to_float(const double *restrict x, float *restrict y, size_t n) {
+  for (size_t i = 0; i < n; i++) y[i] = (float)x[i];
+}
+
+#if defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void spg_to_double(const float *restrict x, double *restrict y, size_t n) {
+  for (size_t i = 0; i < n; i++) y[i] = (double)x[i];
+}
+
+#if defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void spg_add_float(const float *restrict x, double *restrict y, size_t n) {
+  for (size_t i = 0; i < n; i++) y[i] += (double)x[i];
+}
+
 // The row kernel with the presence of each optional input as a compile-time
 // constant: every call below inlines it with constants, so each variant's
 // loop has no selects (a masked load from a NULL pointer, even with an

@@ -57,8 +57,9 @@ static int check_env(const char *id, int N, int STEPS, int threads) {
   return used != 0 || failures != 0;
 }
 
-/* Policies and value functions allocate nothing per call in steady state. */
-static int check_policies(void) {
+/* Policies and value functions allocate nothing per call in steady state,
+ * with float64 (bits 64) or float32 (bits 32) network arithmetic. */
+static int check_policies(int32_t bits) {
   enum { B = 64, CALLS = 500 };
   int32_t hidden[2] = {64, 64};
   uint64_t softmax, gaussian, value;
@@ -68,6 +69,11 @@ static int check_policies(void) {
                                      0, &gaussian) != SWIFTPG_OK ||
       swiftpg_value_create_mlp(4, hidden, 2, SWIFTPG_ACTIVATION_TANH, 0, &value) != SWIFTPG_OK) {
     fprintf(stderr, "create: %s\n", swiftpg_last_error());
+    return 1;
+  }
+  if (swiftpg_policy_set_precision(softmax, bits) != SWIFTPG_OK ||
+      swiftpg_policy_set_precision(gaussian, bits) != SWIFTPG_OK || swiftpg_value_set_precision(value, bits) != SWIFTPG_OK) {
+    fprintf(stderr, "precision: %s\n", swiftpg_last_error());
     return 1;
   }
   swiftpg_policy_info info;
@@ -93,8 +99,8 @@ static int check_policies(void) {
     }
   }
   long used = allocations - before;
-  printf("%-26s %ld heap allocations in %d rounds of 8 calls at batch %d%s\n", "policies, value function", used,
-         CALLS, B, failures ? " (call failures!)" : "");
+  printf("%-26s %ld heap allocations in %d rounds of 8 calls at batch %d (float%d)%s\n", "policies, value function",
+         used, CALLS, B, bits, failures ? " (call failures!)" : "");
   swiftpg_policy_destroy(softmax);
   swiftpg_policy_destroy(gaussian);
   swiftpg_value_destroy(value);
@@ -116,8 +122,9 @@ int main(void) {
     failed += check_env(parallel[k], 8192, 100, 2);
     checked++;
   }
-  failed += check_policies();
-  checked++;
+  failed += check_policies(64);
+  failed += check_policies(32);
+  checked += 2;
   printf("%d passed, %d failed\n", checked - failed, failed);
   return failed != 0;
 }

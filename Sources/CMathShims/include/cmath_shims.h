@@ -16,6 +16,12 @@ static inline void spg_sincos(double x, double *sin_out, double *cos_out) { sinc
 // with the widest SIMD the CPU has (chosen once at load time).
 __attribute__((visibility("hidden"))) void spg_tanh_inplace(double *x, size_t n);
 __attribute__((visibility("hidden"))) void spg_tanhf_inplace(float *x, size_t n);
+__attribute__((visibility("hidden"))) void spg_adam_step(double *p, const double *g, double *m, double *v, size_t n,
+                                                        double b1, double b2, double c1, double c2, double lr,
+                                                        double sign, double eps);
+__attribute__((visibility("hidden"))) void spg_to_float(const double *x, float *y, size_t n);
+__attribute__((visibility("hidden"))) void spg_to_double(const float *x, double *y, size_t n);
+__attribute__((visibility("hidden"))) void spg_add_float(const float *x, double *y, size_t n);
 
 
 // One row (time step t, n environments) of the backward recursion of

@@ -1,3 +1,5 @@
+import CMathShims
+
 /// Adam (Kingma & Ba 2015, Algorithm 1) with bias correction:
 ///   m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,
 ///   θ ← θ ∓ α · m̂ / (√v̂ + ε),  m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
@@ -46,21 +48,15 @@ public struct Adam: Sendable {
     let c2 = 1 - powInt(beta2, t)
     let sign = ascend ? 1.0 : -1.0
     let n = Swift.min(parameters.count, gradient.count, m.count, v.count)
-    let (b1, b2, lr, eps) = (beta1, beta2, learningRate, epsilon)
-    // Raw buffers: no bounds or uniqueness checks in the loop, so it vectorises.
+    // The vectorised C kernel does exactly these operations per element:
+    //   m = β₁m + (1−β₁)g;  v = β₂v + (1−β₂)g·g;  θ += sign·α·(m/c₁)/(√(v/c₂) + ε)
     gradient.withUnsafeBufferPointer { gb in
       parameters.withUnsafeMutableBufferPointer { pb in
         m.withUnsafeMutableBufferPointer { mb in
           v.withUnsafeMutableBufferPointer { vb in
             guard let g = gb.baseAddress, let p = pb.baseAddress, let mp = mb.baseAddress, let vp = vb.baseAddress
             else { return }
-            for i in 0..<n {
-              mp[i] = b1 * mp[i] + (1 - b1) * g[i]
-              vp[i] = b2 * vp[i] + (1 - b2) * g[i] * g[i]
-              let mHat = mp[i] / c1
-              let vHat = vp[i] / c2
-              p[i] += sign * lr * mHat / (vHat.squareRoot() + eps)
-            }
+            spg_adam_step(p, g, mp, vp, n, beta1, beta2, c1, c2, learningRate, sign, epsilon)
           }
         }
       }

@@ -1,3 +1,5 @@
+import CMathShims
+
 /// Activation functions of hidden layers.
 public enum Activation: Int32, Sendable {
   case tanh = 0
@@ -93,7 +95,11 @@ public final class MLP {
       parameters32 = Array(repeating: 0, count: parameters.count)
       scratch32 = Array(repeating: 0, count: parameters.count)
     }
-    for i in parameters.indices { parameters32[i] = Float(parameters[i]) }
+    parameters.withUnsafeBufferPointer { src in
+      parameters32.withUnsafeMutableBufferPointer { dst in
+        if let x = src.baseAddress, let y = dst.baseAddress { spg_to_float(x, y, src.count) }
+      }
+    }
   }
 
   public var parameterCount: Int { parameters.count }
@@ -311,9 +317,7 @@ extension MLP {
   /// output layer's inputs, for `lastFeatures`) back as Double.
   fileprivate func forward32(batch: Int) -> UnsafePointer<Double> {
     reserve32(Swift.max(batch, 1))
-    let x = activations[0]
-    let a0 = activations32[0]
-    for i in 0..<(batch * sizes[0]) { a0[i] = Float(x[i]) }
+    spg_to_float(activations[0], activations32[0], batch * sizes[0])
     parameters32.withUnsafeBufferPointer { pb in
       guard let p = pb.baseAddress else { return }
       for l in 0..<layerCount {
@@ -335,14 +339,13 @@ extension MLP {
       }
     }
     for l in Swift.max(1, layerCount - 1)...layerCount {
-      let (d, f) = (activations[l], activations32[l])
-      for i in 0..<(batch * sizes[l]) { d[i] = Double(f[i]) }
+      spg_to_double(activations32[l], activations[l], batch * sizes[l])
     }
     return UnsafePointer(activations[layerCount])
   }
 
   fileprivate func backward32(_ dOutput: UnsafePointer<Double>, into gradient: UnsafeMutablePointer<Double>, batch: Int) {
-    for i in 0..<(batch * outputSize) { deltaA32[i] = Float(dOutput[i]) }
+    spg_to_float(dOutput, deltaA32, batch * outputSize)
     let p32 = parameters32
     scratch32.withUnsafeMutableBufferPointer { sb in
       p32.withUnsafeBufferPointer { pb in
@@ -358,7 +361,7 @@ extension MLP {
           Dense.sgemm(
             transposeA: true, transposeB: false, m: nOut, n: nIn, k: batch,
             a: delta, lda: nOut, b: activations32[l], ldb: nIn, beta: 0, c: gw32, ldc: nIn)
-          for i in 0..<(nOut * nIn) { gw[i] += Double(gw32[i]) }
+          spg_add_float(gw32, gw, nOut * nIn)
           for r in 0..<batch {
             let row = delta + r * nOut
             for j in 0..<nOut { gb[j] += Double(row[j]) }
@@ -379,7 +382,9 @@ extension MLP {
   }
 
   fileprivate func jvp32(_ v: UnsafePointer<Double>, batch: Int) -> UnsafePointer<Double> {
-    for i in 0..<scratch32.count { scratch32[i] = Float(v[i]) }
+    scratch32.withUnsafeMutableBufferPointer { dst in
+      if let y = dst.baseAddress { spg_to_float(v, y, dst.count) }
+    }
     var tangent = deltaA32
     var next = deltaB32
     let p32 = parameters32
@@ -416,7 +421,7 @@ extension MLP {
         }
       }
     }
-    for i in 0..<(batch * outputSize) { deltaA[i] = Double(tangent[i]) }
+    spg_to_double(tangent, deltaA, batch * outputSize)
     return UnsafePointer(deltaA)
   }
 }
