@@ -149,6 +149,44 @@ void spg_add_float(const float *restrict x, double *restrict y, size_t n) {
   for (size_t i = 0; i < n; i++) y[i] += (double)x[i];
 }
 
+// Elementwise parts of the MLP layers, the operations of MLP.swift in the
+// same order (so float64 results are bit-identical to the Swift loops):
+// bias rows y[r, j] += b[j]; bias gradient g[j] += sum over rows of d[r, j]
+// (rows in order); tanh backward d[i] *= 1 - h[i] h[i].
+#define SPG_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#if !(defined(__x86_64__) && defined(__linux__))
+#undef SPG_CLONES
+#define SPG_CLONES
+#endif
+
+SPG_CLONES void spg_add_bias(double *restrict y, const double *restrict b, size_t rows, size_t cols) {
+  for (size_t r = 0; r < rows; r++)
+    for (size_t j = 0; j < cols; j++) y[r * cols + j] += b[j];
+}
+
+SPG_CLONES void spg_add_bias_f(float *restrict y, const float *restrict b, size_t rows, size_t cols) {
+  for (size_t r = 0; r < rows; r++)
+    for (size_t j = 0; j < cols; j++) y[r * cols + j] += b[j];
+}
+
+SPG_CLONES void spg_sum_rows(const double *restrict d, size_t rows, size_t cols, double *restrict g) {
+  for (size_t r = 0; r < rows; r++)
+    for (size_t j = 0; j < cols; j++) g[j] += d[r * cols + j];
+}
+
+SPG_CLONES void spg_sum_rows_f(const float *restrict d, size_t rows, size_t cols, double *restrict g) {
+  for (size_t r = 0; r < rows; r++)
+    for (size_t j = 0; j < cols; j++) g[j] += (double)d[r * cols + j];
+}
+
+SPG_CLONES void spg_tanh_backward(double *restrict d, const double *restrict h, size_t n) {
+  for (size_t i = 0; i < n; i++) d[i] *= 1 - h[i] * h[i];
+}
+
+SPG_CLONES void spg_tanh_backward_f(float *restrict d, const float *restrict h, size_t n) {
+  for (size_t i = 0; i < n; i++) d[i] *= 1 - h[i] * h[i];
+}
+
 // The row kernel with the presence of each optional input as a compile-time
 // constant: every call below inlines it with constants, so each variant's
 // loop has no selects (a masked load from a NULL pointer, even with an

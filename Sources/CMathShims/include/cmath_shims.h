@@ -22,6 +22,12 @@ __attribute__((visibility("hidden"))) void spg_adam_step(double *p, const double
 __attribute__((visibility("hidden"))) void spg_to_float(const double *x, float *y, size_t n);
 __attribute__((visibility("hidden"))) void spg_to_double(const float *x, double *y, size_t n);
 __attribute__((visibility("hidden"))) void spg_add_float(const float *x, double *y, size_t n);
+__attribute__((visibility("hidden"))) void spg_add_bias(double *y, const double *b, size_t rows, size_t cols);
+__attribute__((visibility("hidden"))) void spg_add_bias_f(float *y, const float *b, size_t rows, size_t cols);
+__attribute__((visibility("hidden"))) void spg_sum_rows(const double *d, size_t rows, size_t cols, double *g);
+__attribute__((visibility("hidden"))) void spg_sum_rows_f(const float *d, size_t rows, size_t cols, double *g);
+__attribute__((visibility("hidden"))) void spg_tanh_backward(double *d, const double *h, size_t n);
+__attribute__((visibility("hidden"))) void spg_tanh_backward_f(float *d, const float *h, size_t n);
 
 
 // One row (time step t, n environments) of the backward recursion of

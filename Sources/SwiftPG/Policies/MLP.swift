@@ -191,10 +191,7 @@ public final class MLP {
             transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
             alpha: 1, a: activations[l], lda: nIn, b: w, ldb: nIn, beta: 0, c: y, ldc: nOut)
         }
-        for r in 0..<batch {
-          let row = y + r * nOut
-          for j in 0..<nOut { row[j] += b[j] }
-        }
+        spg_add_bias(y, b, batch, nOut)
         if l < layerCount - 1 {
           switch activation {
           case .tanh: FastMath.tanh(y, count: batch * nOut)
@@ -282,10 +279,7 @@ public final class MLP {
         Dense.gemm(
           transposeA: true, transposeB: false, m: nOut, n: nIn, k: batch,
           alpha: 1, a: delta, lda: nOut, b: activations[l], ldb: nIn, beta: 1, c: gw, ldc: nIn)
-        for r in 0..<batch {
-          let row = delta + r * nOut
-          for j in 0..<nOut { gb[j] += row[j] }
-        }
+        spg_sum_rows(delta, batch, nOut, gb)
         if l == 0 { break }
         // dX = delta · W, then through the activation of layer l.
         Dense.gemm(
@@ -294,7 +288,7 @@ public final class MLP {
         let h = activations[l]
         // One loop per activation (the switch outside), so each vectorises.
         switch activation {
-        case .tanh: for i in 0..<(batch * nIn) { spare[i] *= 1 - h[i] * h[i] }
+        case .tanh: spg_tanh_backward(spare, h, batch * nIn)
         case .relu: for i in 0..<(batch * nIn) { spare[i] = h[i] > 0 ? spare[i] : 0 }
         }
         swap(&delta, &spare)
@@ -331,10 +325,7 @@ extension MLP {
             transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
             a: activations32[l], lda: nIn, b: w, ldb: nIn, beta: 0, c: y, ldc: nOut)
         }
-        for r in 0..<batch {
-          let row = y + r * nOut
-          for j in 0..<nOut { row[j] += b[j] }
-        }
+        spg_add_bias_f(y, b, batch, nOut)
         if l < layerCount - 1 { applyActivation32(y, count: batch * nOut) }
       }
     }
@@ -362,17 +353,14 @@ extension MLP {
             transposeA: true, transposeB: false, m: nOut, n: nIn, k: batch,
             a: delta, lda: nOut, b: activations32[l], ldb: nIn, beta: 0, c: gw32, ldc: nIn)
           spg_add_float(gw32, gw, nOut * nIn)
-          for r in 0..<batch {
-            let row = delta + r * nOut
-            for j in 0..<nOut { gb[j] += Double(row[j]) }
-          }
+          spg_sum_rows_f(delta, batch, nOut, gb)
           if l == 0 { break }
           Dense.sgemm(
             transposeA: false, transposeB: false, m: batch, n: nIn, k: nOut,
             a: delta, lda: nOut, b: p + offsets[l], ldb: nIn, beta: 0, c: spare, ldc: nIn)
           let h = activations32[l]
           switch activation {
-          case .tanh: for i in 0..<(batch * nIn) { spare[i] *= 1 - h[i] * h[i] }
+          case .tanh: spg_tanh_backward_f(spare, h, batch * nIn)
           case .relu: for i in 0..<(batch * nIn) { spare[i] = h[i] > 0 ? spare[i] : 0 }
           }
           swap(&delta, &spare)
