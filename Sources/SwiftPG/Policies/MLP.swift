@@ -22,11 +22,11 @@ public final class MLP {
   /// Offset of W_l in `parameters`; b_l follows at `+ sizes[l+1] * sizes[l]`.
   public let offsets: [Int]
 
-  private var capacity = 0
   // activations[l]: [capacity, sizes[l]]; activations[0] is a copy of the input.
-  private var activations: [UnsafeMutablePointer<Double>] = []
-  private var deltaA: UnsafeMutablePointer<Double>
-  private var deltaB: UnsafeMutablePointer<Double>
+  private let workspace: LayerWorkspace<Double>
+  private var activations: [UnsafeMutablePointer<Double>] { workspace.activations }
+  private var deltaA: UnsafeMutablePointer<Double> { workspace.deltaA }
+  private var deltaB: UnsafeMutablePointer<Double> { workspace.deltaB }
   private var lastBatch = 0
 
   /// Arithmetic of `forward`, `backward` and `jvp`. The parameters stay
@@ -40,10 +40,10 @@ public final class MLP {
   }
   public private(set) var precision = Precision.float64
   private var parameters32: [Float] = []
-  private var capacity32 = 0
-  private var activations32: [UnsafeMutablePointer<Float>] = []
-  private var deltaA32: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
-  private var deltaB32: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+  private let workspace32: LayerWorkspace<Float>
+  private var activations32: [UnsafeMutablePointer<Float>] { workspace32.activations }
+  private var deltaA32: UnsafeMutablePointer<Float> { workspace32.deltaA }
+  private var deltaB32: UnsafeMutablePointer<Float> { workspace32.deltaB }
   /// Float scratch of `parameterCount`: one layer's weight gradient, or the
   /// direction of `jvp`.
   private var scratch32: [Float] = []
@@ -66,17 +66,8 @@ public final class MLP {
     }
     self.offsets = offsets
     parameters = Array(repeating: 0, count: total)
-    deltaA = .allocate(capacity: 1)
-    deltaB = .allocate(capacity: 1)
-  }
-
-  deinit {
-    for a in activations { a.deallocate() }
-    deltaA.deallocate()
-    deltaB.deallocate()
-    for a in activations32 { a.deallocate() }
-    deltaA32.deallocate()
-    deltaB32.deallocate()
+    workspace = LayerWorkspace(sizes: sizes)
+    workspace32 = LayerWorkspace(sizes: sizes)
   }
 
   /// Switches the arithmetic (see `Precision`); the parameters are unchanged.
@@ -136,31 +127,8 @@ public final class MLP {
     if precision == .float32 { syncParameters32() }
   }
 
-  private func reserve(_ batch: Int) {
-    if batch <= capacity { return }
-    let newCapacity = Swift.max(batch, capacity * 2)
-    for a in activations { a.deallocate() }
-    activations = sizes.map { UnsafeMutablePointer<Double>.allocate(capacity: newCapacity * $0) }
-    let widest = sizes.max() ?? 1
-    deltaA.deallocate()
-    deltaB.deallocate()
-    deltaA = .allocate(capacity: newCapacity * widest)
-    deltaB = .allocate(capacity: newCapacity * widest)
-    capacity = newCapacity
-  }
-
-  private func reserve32(_ batch: Int) {
-    if batch <= capacity32 { return }
-    let newCapacity = Swift.max(batch, capacity32 * 2)
-    for a in activations32 { a.deallocate() }
-    activations32 = sizes.map { UnsafeMutablePointer<Float>.allocate(capacity: newCapacity * $0) }
-    let widest = sizes.max() ?? 1
-    deltaA32.deallocate()
-    deltaB32.deallocate()
-    deltaA32 = .allocate(capacity: newCapacity * widest)
-    deltaB32 = .allocate(capacity: newCapacity * widest)
-    capacity32 = newCapacity
-  }
+  private func reserve(_ batch: Int) { workspace.reserve(batch) }
+  private func reserve32(_ batch: Int) { workspace32.reserve(batch) }
 
   /// Width of the output layer's input: the last hidden layer, or the
   /// network input when there are no hidden layers.
@@ -294,6 +262,38 @@ public final class MLP {
         swap(&delta, &spare)
       }
     }
+  }
+}
+
+/// Per-layer activations `[capacity, sizes[l]]` and two delta buffers
+/// `[capacity, widest layer]` of one precision, grown to the largest batch
+/// seen (no allocation per call in steady state).
+final class LayerWorkspace<Scalar> {
+  private let sizes: [Int]
+  private(set) var activations: [UnsafeMutablePointer<Scalar>] = []
+  private(set) var deltaA: UnsafeMutablePointer<Scalar> = .allocate(capacity: 1)
+  private(set) var deltaB: UnsafeMutablePointer<Scalar> = .allocate(capacity: 1)
+  private var capacity = 0
+
+  init(sizes: [Int]) { self.sizes = sizes }
+
+  deinit {
+    for a in activations { a.deallocate() }
+    deltaA.deallocate()
+    deltaB.deallocate()
+  }
+
+  func reserve(_ batch: Int) {
+    if batch <= capacity { return }
+    let newCapacity = Swift.max(batch, capacity * 2)
+    for a in activations { a.deallocate() }
+    activations = sizes.map { UnsafeMutablePointer<Scalar>.allocate(capacity: newCapacity * $0) }
+    let widest = sizes.max() ?? 1
+    deltaA.deallocate()
+    deltaB.deallocate()
+    deltaA = .allocate(capacity: newCapacity * widest)
+    deltaB = .allocate(capacity: newCapacity * widest)
+    capacity = newCapacity
   }
 }
 
