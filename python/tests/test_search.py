@@ -125,3 +125,53 @@ def test_checkpoints_of_another_search_are_refused(tmp_path):
         with pytest.raises(_lib.SwiftPGError):
             s.load(tmp_path / "missing.ckpt")
     assert not np.array_equal(before, params)
+
+
+def test_checkpoint_counters_that_do_not_fit_an_int_are_refused_not_trapped(tmp_path):
+    """A checkpoint with a valid checksum whose iteration counter is NaN or
+    1e300 (what Int(_:) would trap on): load raises BadFormatError for a
+    search and for a policy-gradient learner; run in a subprocess so a trap
+    would show as a crash, not kill pytest."""
+    from conftest import run_isolated
+
+    code = f"""
+    import struct, numpy as np, swiftpg
+    from swiftpg.algorithms import PolicySearch, SearchConfig, REINFORCE
+
+    def tamper(path, value):
+        data = bytearray(open(path, "rb").read())
+        for m in range(1, len(data) // 8):                   # the parameter count precedes the parameters
+            at = len(data) - 16 - 8 * m
+            if at > 0 and struct.unpack_from("<Q", data, at)[0] == m:
+                struct.pack_into("<d", data, at + 8, value)   # parameter 0: the iteration counter
+                break
+        h = 0xcbf29ce484222325                                # FNV-1a 64 over everything before it
+        for b in data[:-8]:
+            h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+        struct.pack_into("<Q", data, len(data) - 8, h)
+        open(path, "wb").write(bytes(data))
+
+    for value in (float("nan"), 1e300, -3.0, 2.5):
+        path = r"{tmp_path}/s.ckpt"
+        with PolicySearch("CartPole-v1", config=SearchConfig(population_size=6, elite_count=2)) as s:
+            s.train(1, checkpoint=path)
+            tamper(path, value)
+            try:
+                s.load(path)
+                raise SystemExit("search: no error for " + repr(value))
+            except swiftpg.BadFormatError as e:
+                assert "iteration" in str(e), e
+        path = r"{tmp_path}/pg.ckpt"
+        with REINFORCE("CartPole-v1", num_envs=2, hidden_sizes=(4,)) as learner:
+            learner.iterate()
+            learner.save(path)
+            tamper(path, value)
+            try:
+                learner.load(path)
+                raise SystemExit("learner: no error for " + repr(value))
+            except swiftpg.BadFormatError as e:
+                assert "iteration" in str(e), e
+    print("ok")
+    """
+    result = run_isolated(code)
+    assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]

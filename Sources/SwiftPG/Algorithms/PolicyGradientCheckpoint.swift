@@ -55,6 +55,8 @@ extension PolicyGradient {
       return Array(x[at..<(at + n)])
     }
     let head = try take(7)
+    let savedIteration = try Checkpoint.count(head[0], "iteration")
+    let savedSteps = try Checkpoint.count(head[1], "env steps")
     let newRng = PCG64(checkpointWords: head[3...6])
     let p = try take(policy.parameterCount)
     let cp = try take(critic?.parameterCount ?? 0)
@@ -64,7 +66,7 @@ extension PolicyGradient {
         return .adam(
           try Adam(
             learningRate: learningRate, beta1: 0.9, beta2: 0.999, epsilon: config.adamEpsilon, m: try take(count),
-            v: try take(count), t: Int(kt[1])))
+            v: try take(count), t: try Checkpoint.count(kt[1], "Adam's step count")))
       }
       return .sgd(try SGD(learningRate: learningRate, momentum: 0, velocity: try take(count)))
     }
@@ -90,8 +92,8 @@ extension PolicyGradient {
     criticOptimizer = co
     observationNormalizer = on
     rewardScaler = rs
-    iteration = Int(head[0])
-    totalEnvSteps = Int(head[1])
+    iteration = savedIteration
+    totalEnvSteps = savedSteps
     klBeta = head[2]
     rng = newRng
     rollouts?.restart(seed: nil)

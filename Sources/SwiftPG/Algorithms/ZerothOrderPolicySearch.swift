@@ -201,7 +201,8 @@ extension ZerothOrderPolicySearch {
       c.specification == checkpointSpecification,
       "\(path) was saved from a search with another policy, population or evaluation size")
     let x = c.parameters
-    try require(x.count >= 2 && x[0] >= 0 && x[1] >= 0, "\(path): search state is truncated", code: .badFormat)
+    try require(x.count >= 2, "\(path): search state is truncated", code: .badFormat)
+    let (savedIteration, savedSteps) = (try Checkpoint.count(x[0], "iteration"), try Checkpoint.count(x[1], "env steps"))
     let state = Array(x[2...])
     // Restore into copies; commit only when everything validated.
     var (newCem, newGa, newPattern) = (cem, ga, pattern)
@@ -209,8 +210,8 @@ extension ZerothOrderPolicySearch {
     try newGa?.restore(state)
     try newPattern?.restore(state)
     (cem, ga, pattern) = (newCem, newGa, newPattern)
-    iteration = Int(x[0])
-    totalEnvSteps = Int(x[1])
+    iteration = savedIteration
+    totalEnvSteps = savedSteps
     try policy.setParameters(solution)
   }
 }

@@ -161,6 +161,16 @@ public enum Checkpoint {
   }
 
   /// A whole number in [low, high] from a specification entry.
+  /// A counter stored as a double (iteration, steps, Adam's t…) as an Int,
+  /// refusing what `Int(_:)` would trap on (NaN, ±∞, out of range) or what
+  /// is not a whole non-negative number below 2^53.
+  static func count(_ x: Double, _ what: String) throws(SwiftPGError) -> Int {
+    guard x.isFinite, x >= 0, x <= 9_007_199_254_740_992, x.rounded() == x else {
+      throw SwiftPGError(.badFormat, "not a valid swiftpg checkpoint: \(what) is \(x)")
+    }
+    return Int(x)
+  }
+
   static func size(_ spec: [Double], _ i: Int, _ low: Int, _ high: Int) throws(SwiftPGError) -> Int {
     guard i < spec.count, spec[i].rounded() == spec[i], spec[i] >= Double(low), spec[i] <= Double(high) else {
       throw SwiftPGError(.badFormat, "not a valid swiftpg checkpoint: specification entry \(i) is out of range")

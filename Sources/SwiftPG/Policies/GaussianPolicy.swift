@@ -198,7 +198,8 @@ public final class GaussianPolicy: Policy {
     let k = actionSize
     let h = network.featureSize
     if noiseRows != batch || noiseAge >= noiseInterval {
-      noise = (0..<(batch * h * k)).map { _ in g.standardNormal() }
+      if noise.count != batch * h * k { noise = Array(repeating: 0, count: batch * h * k) }
+      for i in noise.indices { noise[i] = g.standardNormal() }
       noiseRows = batch
       noiseAge = 0
     }

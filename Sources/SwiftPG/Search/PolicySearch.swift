@@ -250,7 +250,7 @@ extension CrossEntropySearch {
     try require(
       newMean.allFinite && newStd.allFinite && newStd.allSatisfy { $0 >= 0 }, "saved CEM mean/σ are not valid",
       code: .badFormat)
-    generation = Int(x[0])
+    generation = try Checkpoint.count(x[0], "the CEM generation")
     rng = PCG64(checkpointWords: x[1..<5])
     mean = newMean
     standardDeviation = newStd
@@ -271,7 +271,7 @@ extension GeneticSearch {
     let newBest = Array(x[6..<(6 + d)])
     let newPopulation = Array(x[(6 + d)...])
     try require(newBest.allFinite && newPopulation.allFinite, "saved GA population is not finite", code: .badFormat)
-    generation = Int(x[0])
+    generation = try Checkpoint.count(x[0], "the GA generation")
     rng = PCG64(checkpointWords: x[1..<5])
     bestUtility = x[5]
     best = newBest
@@ -288,7 +288,7 @@ extension PatternSearch {
     let newParameters = Array(x[3...])
     try require(
       newParameters.allFinite && x[2].isFinite && x[2] > 0, "saved pattern-search state is not valid", code: .badFormat)
-    polls = Int(x[0])
+    polls = try Checkpoint.count(x[0], "the pattern-search poll count")
     utility = x[1]
     stepSize = x[2]
     parameters = newParameters
