@@ -838,6 +838,8 @@ typedef struct swiftpg_pg_config {
                                     Sutton & Barto); 0: by the number of steps */
   int32_t shared_network;        /* PPO: 1: policy and critic share their hidden layers (same
                                     hidden sizes and activation; the value loss trains them too) */
+  int32_t update_threads;        /* PPO: 1, or 2 to run each minibatch's policy and critic
+                                    passes concurrently (identical results) */
   int64_t total_env_steps;       /* horizon of annealing schedules */
   double gamma;                  /* discount in [0, 1] */
   double gae_lambda;             /* GAE lambda in [0, 1] */

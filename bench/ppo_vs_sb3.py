@@ -1,7 +1,9 @@
 """PPO on CartPole-v1 at the rl-baselines3-zoo settings, swiftpg (float64
-networks, the default, and float32 networks) against Stable-Baselines3, side
-by side in one run: wall time for 100k env steps and the greedy evaluation
-over 100 episodes, per seed, and the time ratios.
+networks on one thread; float64 and float32 networks with the policy and
+critic passes on two threads, `update_threads=2`) against Stable-Baselines3
+(PyTorch's default threads: 2 here), side by side in one run: wall time for
+100k env steps and the greedy evaluation over 100 episodes, per seed, and
+the time ratios.
 
 SB3 (with PyTorch) is not a swiftpg dependency: it runs in the interpreter
 given by --sb3-python (``make bench`` creates .bench-venv/ for it); without
@@ -22,12 +24,12 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def swiftpg_run(seed: int, steps: int, precision: str = "float64") -> dict:
+def swiftpg_run(seed: int, steps: int, precision: str = "float64", threads: int = 1) -> dict:
     from swiftpg.algorithms import PPO, PPOConfig
     from swiftpg.cli import PRESETS
 
     preset = PRESETS[("ppo", "CartPole-v1")]
-    config = PPOConfig(seed=seed, total_env_steps=steps).replace(**preset["config"])
+    config = PPOConfig(seed=seed, total_env_steps=steps).replace(**preset["config"]).replace(update_threads=threads)
     with PPO("CartPole-v1", config=config, num_envs=preset["num_envs"],
              policy_kwargs=dict(precision=precision)) as learner:
         start = time.perf_counter()
@@ -55,28 +57,28 @@ def main() -> None:
     parser.add_argument("--sb3-python", default=None)
     parser.add_argument("--threads", type=int, default=0, help="torch threads for SB3 (0: torch's default)")
     args = parser.parse_args()
-    print("| seed | swiftpg s (float64) | eval | swiftpg s (float32 nets) | eval | SB3 s | SB3 eval "
-          "| SB3 / swiftpg float64 | SB3 / swiftpg float32 |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    variants = [("float64", 1), ("float64", 2), ("float32", 2)]
+    names = [f"swiftpg {p}, {t} thread{'s' if t > 1 else ''}" for p, t in variants]
+    print("| seed | " + " | ".join(f"{n} s | eval" for n in names) + " | SB3 s | SB3 eval | "
+          + " | ".join(f"SB3 / {n}" for n in names) + " |")
+    print("|---" * (2 + 2 * len(variants) + 1 + len(variants)) + "|")
     ratios, label = [], None
     for seed in args.seeds:
-        ours = swiftpg_run(seed, args.steps)
-        ours32 = swiftpg_run(seed, args.steps, "float32")
+        ours = [swiftpg_run(seed, args.steps, p, t) for p, t in variants]
         theirs = sb3_run(args.sb3_python, seed, args.steps, args.threads) if args.sb3_python else None
-        row = (f"| {seed} | {ours['seconds']} | {ours['eval_mean']:.1f} | {ours32['seconds']} | "
-               f"{ours32['eval_mean']:.1f} | ")
+        row = f"| {seed} | " + " | ".join(f"{o['seconds']} | {o['eval_mean']:.1f}" for o in ours) + " | "
         if theirs:
             label = theirs["library"]
-            ratios.append((theirs["seconds"] / ours["seconds"], theirs["seconds"] / ours32["seconds"]))
-            row += (f"{theirs['seconds']} | {theirs['eval_mean']:.1f} | {ratios[-1][0]:.2f}× | "
-                    f"{ratios[-1][1]:.2f}× |")
+            ratios.append([theirs["seconds"] / o["seconds"] for o in ours])
+            row += f"{theirs['seconds']} | {theirs['eval_mean']:.1f} | " + " | ".join(f"{r:.2f}×" for r in ratios[-1]) + " |"
         else:
-            row += "– | – | – | – |"
+            row += "– | – | " + " | ".join("–" for _ in variants) + " |"
         print(row, flush=True)
     if ratios:
-        print(f"\n{label}; swiftpg single-threaded. Time ratio SB3 / swiftpg per seed: float64 "
-              f"{', '.join(f'{a:.2f}' for a, _ in ratios)}; float32 networks "
-              f"{', '.join(f'{b:.2f}' for _, b in ratios)} (goal: 10×).")
+        print(f"\n{label}. Time ratio SB3 / swiftpg per seed:")
+        for i, n in enumerate(names):
+            print(f"  {n}: {', '.join(f'{r[i]:.2f}' for r in ratios)}")
+        print("(goal: 10×)")
     else:
         print("\nStable-Baselines3 not available (pass --sb3-python); swiftpg times only.")
 

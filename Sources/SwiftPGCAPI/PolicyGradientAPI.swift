@@ -36,6 +36,7 @@ extension PolicyGradientConfig {
     normalizeRewards = try flag(c.normalize_rewards, "normalize_rewards")
     episodeAverage = try flag(c.episode_average, "episode_average")
     sharedNetwork = try flag(c.shared_network, "shared_network")
+    updateThreads = Int(c.update_threads)
     totalEnvSteps = Int(c.total_env_steps)
     gamma = c.gamma
     gaeLambda = c.gae_lambda
@@ -86,6 +87,7 @@ extension PolicyGradientConfig {
     c.normalize_rewards = normalizeRewards ? 1 : 0
     c.episode_average = episodeAverage ? 1 : 0
     c.shared_network = sharedNetwork ? 1 : 0
+    c.update_threads = Int32(clamping: updateThreads)
     c.total_env_steps = Int64(totalEnvSteps)
     c.gamma = gamma
     c.gae_lambda = gaeLambda

@@ -176,6 +176,7 @@ class PGConfigC(Structure):
         ("normalize_rewards", c_int32),
         ("episode_average", c_int32),
         ("shared_network", c_int32),
+        ("update_threads", c_int32),
         ("total_env_steps", c_int64),
         ("gamma", c_double),
         ("gae_lambda", c_double),

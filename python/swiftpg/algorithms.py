@@ -97,6 +97,7 @@ _PG_FIELDS = {
     "episode_average": ("bool", "divide the summed gradient by the number of episodes (Sutton & Barto) "
                                 "instead of steps"),
     "shared_network": ("bool", "policy and critic share their hidden layers (the value loss trains them too)"),
+    "update_threads": ("count", "1, or 2 to run each minibatch's policy and critic passes concurrently (same results)"),
     "clip_observations": ("float", "clip normalised observations to ±this"),
     "clip_rewards": ("float", "clip scaled rewards to ±this"),
     "seed": ("seed", "seeds action sampling and minibatch shuffling"),
@@ -118,7 +119,8 @@ _PG_ALGORITHM_FIELDS = {
     "trpo": _COMMON + _CRITIC + ["max_kl", "cg_iterations", "cg_damping", "backtrack_ratio", "line_search_steps",
                                  "minibatch_size"],
     "ppo": _COMMON + _CRITIC + ["epochs", "minibatch_size", "clip_range", "anneal_clip_range", "value_clip_range",
-                                "value_coef", "target_kl", "kl_penalty", "kl_beta", "kl_target", "shared_network"],
+                                "value_coef", "target_kl", "kl_penalty", "kl_beta", "kl_target", "shared_network",
+                                "update_threads"],
 }
 
 

@@ -36,7 +36,7 @@ ENV_DEFAULTS = {
 PRESETS = {
     ("ppo", "CartPole-v1"): dict(num_envs=8, steps=100_000, config=dict(
         steps_per_env=32, minibatch_size=256, gae_lambda=0.8, gamma=0.98, epochs=20, learning_rate=1e-3,
-        anneal_learning_rate=True, anneal_clip_range=True, entropy_coef=0.0)),
+        anneal_learning_rate=True, anneal_clip_range=True, entropy_coef=0.0, update_threads=2)),
     ("ppo", "Acrobot-v1"): dict(num_envs=16, steps=1_000_000, config=dict(
         steps_per_env=256, gae_lambda=0.94, gamma=0.99, epochs=4, minibatch_size=64, entropy_coef=0.0,
         normalize_observations=True)),

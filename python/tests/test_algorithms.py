@@ -199,6 +199,22 @@ def test_ppo_with_float32_networks_learns_cartpole():
     assert returns.mean() > 200, returns.mean()
 
 
+@pytest.mark.parametrize("extra", [dict(), dict(kl_penalty=True, value_clip_range=0.2, entropy_coef=0.01)])
+def test_ppo_update_threads_give_identical_results(extra):
+    """update_threads=2 runs each minibatch's policy and critic passes on two
+    threads; the computations are independent, so every parameter is
+    bit-identical to the single-threaded run."""
+    params = []
+    for threads in (1, 2):
+        config = PPOConfig(seed=3, update_threads=threads, **ZOO_CARTPOLE).replace(**extra)
+        with PPO("CartPole-v1", config=config, num_envs=8, hidden_sizes=(32, 32)) as learner:
+            learner.train(6_000)
+            params.append((learner.policy.params, learner.value.params))
+    assert np.array_equal(params[0][0], params[1][0]) and np.array_equal(params[0][1], params[1][1])
+    with pytest.raises(_lib.InvalidArgumentError, match="update_threads"):
+        PPO("CartPole-v1", config=PPOConfig(update_threads=3), num_envs=8)
+
+
 def test_reinforce_with_learned_value_baseline_improves():
     config = ReinforceConfig(seed=0, steps_per_iteration=2000, baseline="value")
     with REINFORCE("CartPole-v1", config=config) as learner:

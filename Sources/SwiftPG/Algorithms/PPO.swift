@@ -36,6 +36,7 @@ extension PolicyGradient {
     var minibatches = 0.0
     var epochsRun = 0
     let klGrad = Store<Double>()
+    let pair = TwoTasks()
     epochs: for _ in 0..<config.epochs {
       let index = shuffledIndices(m)
       var start = 0
@@ -47,37 +48,58 @@ extension PolicyGradient {
         let adv = weights.reserve(b)
         for r in 0..<b { adv[r] = advantages[rows[r]] }
         if config.normalizeAdvantages { standardize(adv, count: b, center: true) }
-        // b, c. Ratios, KL check and the policy gradient in one pass.
+        // b, c. Ratios, KL check and the policy gradient in one pass; d. the
+        // value loss's gradient — independent computations, run on two threads
+        // when `updateThreads` is 2 (same results either way).
         let lp = logProbs.reserve(b)
         let h = entropies.reserve(b)
         var kl = 0.0
         var mbObjective = 0.0
         var mbClipped = 0.0
+        var mbValueLoss = 0.0
         let scale = 1 / Double(b)
         let entropyWeight = config.entropyCoef * scale
         let penalty = config.klPenalty
-        policyGradient.withUnsafeMutableBufferPointer { grad in
-          guard let gp = grad.baseAddress else { return }
-          policy.surrogateGradient(
-            obs, rawActions: actions, batch: b, logProbabilities: lp, entropies: h,
-            weigh: { lp, _, ws, we in
-              for r in 0..<b {
-                let logRatio = lp[r] - d.behaviorLogProbs[rows[r]]
-                let ratio = _exp(logRatio)
-                kl += ratio - 1 - logRatio
-                let unclipped = ratio * adv[r]
-                if penalty {
-                  mbObjective += unclipped
-                  ws[r] = unclipped * scale
-                } else {
-                  let bounded = Swift.min(Swift.max(ratio, 1 - eps), 1 + eps) * adv[r]
-                  mbObjective += Swift.min(unclipped, bounded)
-                  if abs(ratio - 1) > eps { mbClipped += 1 }
-                  ws[r] = unclipped <= bounded ? unclipped * scale : 0
+        let policyPass = {
+          self.policyGradient.withUnsafeMutableBufferPointer { grad in
+            guard let gp = grad.baseAddress else { return }
+            self.policy.surrogateGradient(
+              obs, rawActions: actions, batch: b, logProbabilities: lp, entropies: h,
+              weigh: { lp, _, ws, we in
+                for r in 0..<b {
+                  let logRatio = lp[r] - d.behaviorLogProbs[rows[r]]
+                  let ratio = _exp(logRatio)
+                  kl += ratio - 1 - logRatio
+                  let unclipped = ratio * adv[r]
+                  if penalty {
+                    mbObjective += unclipped
+                    ws[r] = unclipped * scale
+                  } else {
+                    let bounded = Swift.min(Swift.max(ratio, 1 - eps), 1 + eps) * adv[r]
+                    mbObjective += Swift.min(unclipped, bounded)
+                    if abs(ratio - 1) > eps { mbClipped += 1 }
+                    ws[r] = unclipped <= bounded ? unclipped * scale : 0
+                  }
+                  we[r] = entropyWeight
                 }
-                we[r] = entropyWeight
-              }
-            }, into: gp)
+              }, into: gp)
+          }
+        }
+        let y = targets.pointer
+        let old = values.pointer  // V_old: computed once above, unchanged by the epochs
+        let valuePass = {
+          mbValueLoss = self.valueLossGradient(
+            obs: obs, targets: { y[rows[$0]] }, oldValues: self.config.valueClipRange > 0 ? { old[rows[$0]] } : nil,
+            count: b, coefficient: self.config.valueCoef)
+        }
+        if config.updateThreads > 1 {
+          pair.first = policyPass
+          pair.second = valuePass
+          WorkerPool.shared.run(chunks: 2, threads: 2, job: pair)
+          pair.clear()
+        } else {
+          policyPass()
+          valuePass()
         }
         kl /= Double(b)
         if config.targetKL > 0 && kl > 1.5 * config.targetKL {
@@ -94,12 +116,7 @@ extension PolicyGradient {
           }
           for k in policyGradient.indices { policyGradient[k] -= kg[k] }
         }
-        // d. Value loss (gradient of the loss to minimise).
-        let y = targets.pointer
-        let old = values.pointer  // V_old: computed once above, unchanged by the epochs
-        valueLoss += valueLossGradient(
-          obs: obs, targets: { y[rows[$0]] }, oldValues: config.valueClipRange > 0 ? { old[rows[$0]] } : nil,
-          count: b, coefficient: config.valueCoef)
+        valueLoss += mbValueLoss
         // e. Shared layers' gradient, joint clipping and the steps.
         tieSharedGradients()
         gradNorm += clipJointNorm()
@@ -138,5 +155,18 @@ extension PolicyGradient {
     (s.entropy, s.approxKL) = entropyAndKL(d)
     guard s.policyLoss.isFinite else { throw numerical("the policy loss") }
     guard s.valueLoss.isFinite else { throw numerical("the value loss") }
+  }
+}
+
+/// Two closures run as the two chunks of a `WorkerPool` loop.
+final class TwoTasks: ParallelJob {
+  var first: () -> Void = {}
+  var second: () -> Void = {}
+
+  func runChunk(_ k: Int) { if k == 0 { first() } else { second() } }
+
+  func clear() {
+    first = {}
+    second = {}
   }
 }

@@ -133,6 +133,10 @@ public struct PolicyGradientConfig: Sendable {
   /// `valueCoef`, trains the shared layers too). Needs a policy and an MLP
   /// critic with the same hidden sizes and activation.
   public var sharedNetwork = false
+  /// PPO: threads for each minibatch's passes; 2 runs the policy's and the
+  /// critic's forward/backward at the same time (results are identical:
+  /// the two computations are independent until the joint step).
+  public var updateThreads = 1
   // NPG / TRPO
   /// KL budget δ of the natural step.
   public var maxKL = 0.01
@@ -248,6 +252,7 @@ public struct PolicyGradientConfig: Sendable {
     try require(!importanceClip.isNaN && importanceClip > 0, "importance_clip must be > 0 (inf: none)")
     try positive(clipObservations, "clip_observations")
     try positive(clipRewards, "clip_rewards")
+    try require(updateThreads >= 1 && updateThreads <= 2, "update_threads must be 1 or 2, got \(updateThreads)")
     if sharedNetwork {
       try require(algorithm == .ppo, "shared_network applies to PPO, not \(algorithm.name)")
       try require(
