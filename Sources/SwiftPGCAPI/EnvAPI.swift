@@ -121,10 +121,8 @@ public func swiftpg_env_step(
     let rewards = try need(rewards_out, "rewards_out")
     let terminated = try need(terminated_out, "terminated_out")
     let truncated = try need(truncated_out, "truncated_out")
-    let final: UnsafeMutablePointer<Double>? =
-      if let f = final_observations_out { try need(f, "final_observations_out") } else { nil }
-    let endedOut: UnsafeMutablePointer<Int32>? =
-      if let p = ended_count_out { try need(p, "ended_count_out") } else { nil }
+    let final = try needIfPresent(final_observations_out, "final_observations_out")
+    let endedOut = try needIfPresent(ended_count_out, "ended_count_out")
     try using(envTable, env) { (o) throws(SwiftPGError) in
       let alignment = if case .discrete = o.env.actionSpace { 4 } else { 8 }
       try require(Int(bitPattern: actions) % alignment == 0, "actions is not aligned to \(alignment) bytes")
@@ -151,8 +149,7 @@ public func swiftpg_env_set_state(
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
     let input = try need(states, "states")
-    let obs: UnsafeMutablePointer<Double>? =
-      if let p = observations_out { try need(p, "observations_out") } else { nil }
+    let obs = try needIfPresent(observations_out, "observations_out")
     try using(envTable, env) { (o) throws(SwiftPGError) in
       try o.env.setStates(input)
       if let obs { o.env.observe(into: obs) }

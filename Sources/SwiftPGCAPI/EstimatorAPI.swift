@@ -313,7 +313,7 @@ public func swiftpg_scale_gradient(
     var v = g
     let norm = scaleGradient(&v, maxNorm: max_norm)
     for i in v.indices { out[i] = v[i] }
-    if let norm_out { try need(norm_out, "norm_out").pointee = norm }
+    try needIfPresent(norm_out, "norm_out")?.pointee = norm
   }
 }
 
@@ -328,7 +328,7 @@ public func swiftpg_clip_gradient(
     var v = g
     let clipped = clipGradient(&v, low: low, high: high)
     for i in v.indices { out[i] = v[i] }
-    if let clipped_out { try need(clipped_out, "clipped_out").pointee = Int64(clipped) }
+    try needIfPresent(clipped_out, "clipped_out")?.pointee = Int64(clipped)
   }
 }
 

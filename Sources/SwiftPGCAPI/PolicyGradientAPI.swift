@@ -275,10 +275,8 @@ public func swiftpg_pg_evaluate(
   _ returns_out: UnsafeMutablePointer<Double>?, _ lengths_out: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let returnsOut: UnsafeMutablePointer<Double>? =
-      if let p = returns_out { try need(p, "returns_out") } else { nil }
-    let lengthsOut: UnsafeMutablePointer<Int32>? =
-      if let p = lengths_out { try need(p, "lengths_out") } else { nil }
+    let returnsOut = try needIfPresent(returns_out, "returns_out")
+    let lengthsOut = try needIfPresent(lengths_out, "lengths_out")
     let envBox = try envTable.get(env)
     try using(algorithmTable, algorithm) { (a) throws(SwiftPGError) in
       let learner = try a.policyGradient()

@@ -54,6 +54,12 @@ func need<T>(_ p: UnsafePointer<T>?, _ name: String) throws(SwiftPGError) -> Uns
 }
 
 @inline(__always)
+/// An optional output: NULL stays nil; a present pointer is checked as by `need`.
+func needIfPresent<T>(_ p: UnsafeMutablePointer<T>?, _ name: String) throws(SwiftPGError) -> UnsafeMutablePointer<T>? {
+  guard let p else { return nil }
+  return try need(p, name)
+}
+
 func need<T>(_ p: UnsafeMutablePointer<T>?, _ name: String) throws(SwiftPGError) -> UnsafeMutablePointer<T> {
   guard let p else { throw SwiftPGError(.nullPointer, "\(name) is NULL") }
   guard Int(bitPattern: p) % MemoryLayout<T>.alignment == 0 else {
