@@ -11,7 +11,7 @@ BUILD := .build/release
 SO_FLAGS := -c release --product swiftpg -Xswiftc -static-stdlib \
 	-Xlinker --version-script=$(CURDIR)/Sources/SwiftPGCAPI/exports.map
 
-.PHONY: all setup lib install demo test test-swift test-c test-python bench clean
+.PHONY: all setup lib install demo test test-swift test-c test-python bench fuzz sanitize clean
 
 all: lib
 
@@ -22,7 +22,9 @@ setup:
 # library changed.
 lib: setup
 	swift build $(SO_FLAGS)
-	@cmp -s $(BUILD)/libswiftpg.so $(SO) || { cp $(BUILD)/libswiftpg.so $(SO) && echo "updated $(SO)"; }
+	@# Copy then rename: overwriting the file in place would corrupt it under running processes.
+	@cmp -s $(BUILD)/libswiftpg.so $(SO) || { cp $(BUILD)/libswiftpg.so $(SO).new && mv -f $(SO).new $(SO) && \
+		echo "updated $(SO)"; }
 
 # Editable install of the Python package (skipped when already installed here).
 install: lib
@@ -45,7 +47,7 @@ test-swift: setup
 test-c: lib
 	@mkdir -p Tests/c/build
 	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_cartpole.c \
-		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -lm -o Tests/c/build/test_cartpole
+		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -lm -pthread -o Tests/c/build/test_cartpole
 	Tests/c/build/test_cartpole
 	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_no_alloc.c \
 		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -o Tests/c/build/test_no_alloc
@@ -75,5 +77,23 @@ bench: install
 	$(PYTHON) examples/short_corridor_reinforce.py
 	$(PYTHON) examples/simple_regulator_gradients.py
 
+# Sanitizers (not part of `make test`; each in its own build folder):
+#  1. the Swift tests under AddressSanitizer;
+#  2. the Python tests against an AddressSanitizer build of the library
+#     (the ASan runtime preloaded into Python; leak checking off, since the
+#     interpreter itself keeps memory until exit);
+#  3. the Swift tests under ThreadSanitizer (the C kernels are built without
+#     their instruction-set dispatch there, see Sources/CMathShims).
+SWIFT_LIB_DIR := $(dir $(shell command -v swift 2>/dev/null))../lib
+ASAN_RUNTIME := $(firstword $(wildcard $(SWIFT_LIB_DIR)/clang/*/lib/linux/libclang_rt.asan-x86_64.so))
+sanitize: install
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tools/sanitize/lsan.supp swift test --sanitize=address --build-path .build-asan
+	swift build -c release --product swiftpg --sanitize=address --build-path .build-asan-lib \
+		-Xlinker --version-script=$(CURDIR)/Sources/SwiftPGCAPI/exports.map
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 LD_PRELOAD=$(ASAN_RUNTIME) \
+		LD_LIBRARY_PATH=$(SWIFT_LIB_DIR)/swift/linux SWIFTPG_LIBRARY=$(CURDIR)/.build-asan-lib/release/libswiftpg.so \
+		SWIFTPG_SANITIZER=address $(PYTHON) -m pytest -q -p no:cacheprovider python/tests
+	TSAN_OPTIONS=halt_on_error=1 swift test --sanitize=thread --build-path .build-tsan
+
 clean:
-	rm -rf .build Tests/c/build $(SO) out
+	rm -rf .build .build-asan .build-asan-lib .build-tsan Tests/c/build $(SO) out

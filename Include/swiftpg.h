@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* ABI version: bumped whenever a declaration or struct layout changes. */
-#define SWIFTPG_ABI_VERSION 4
+#define SWIFTPG_ABI_VERSION 5
 
 /* ---------------------------------------------------------------------------
  * Status codes
@@ -67,6 +67,12 @@ extern "C" {
 /* A file is not a valid checkpoint (truncated, corrupted, wrong version,
  * wrong kind or family). */
 #define SWIFTPG_ERR_BAD_FORMAT -12
+/* A long call (evaluation, episode collection, a training iteration or
+ * search generation) stopped early because swiftpg_cancel was called on its
+ * handle. A learner's parameters, optimiser state and counters are as
+ * before the call; episodes in progress are discarded (the environment's
+ * generators have advanced). */
+#define SWIFTPG_ERR_CANCELLED -13
 /* A bug in swiftpg; please report it with the last-error message. */
 #define SWIFTPG_ERR_INTERNAL -99
 
@@ -81,6 +87,16 @@ const char *swiftpg_last_error(void);
 
 /* Writes SWIFTPG_ABI_VERSION of the built library. */
 int32_t swiftpg_abi_version(int32_t *version_out);
+
+/* Asks the long call now running on `handle` (an environment: its
+ * episodic evaluation; an algorithm: iterate, evaluate) to stop at its
+ * next check (between environment steps, epochs or generations): that
+ * call returns SWIFTPG_ERR_CANCELLED and consumes the request.
+ * requested = 1 requests, 0 withdraws a request no call has consumed
+ * (e.g. when the call finished first). Never blocks; may be called from
+ * any thread while the handle is busy. Errors: BAD_HANDLE,
+ * INVALID_ARGUMENT (requested not 0 or 1). */
+int32_t swiftpg_cancel(uint64_t handle, int32_t requested);
 
 /* Handle kinds, for swiftpg_live_handles. */
 #define SWIFTPG_KIND_ALL 0
@@ -201,6 +217,14 @@ int32_t swiftpg_env_set_state(uint64_t env, const double *states,
 
 /* Steps taken in the current episode of each instance, [N]. */
 int32_t swiftpg_env_get_elapsed_steps(uint64_t env, int32_t *steps_out);
+
+/* The physics state ([N, state_size]) and step count ([N], optional) each
+ * instance was in when its last episode ended, before the same-step
+ * autoreset: the terminal state that produced final_observations, as
+ * Gymnasium's unwrapped.state reads after a terminating step. Zeros for an
+ * instance that has not ended an episode. */
+int32_t swiftpg_env_get_final_state(uint64_t env, double *states_out,
+                                    int32_t *steps_out);
 
 /* Threads used by swiftpg_env_step (1 to 64; default 1: the calling thread
  * only). Large batches are split into chunks (at least 128 to 2048 instances

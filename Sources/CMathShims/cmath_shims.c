@@ -9,6 +9,25 @@
 
 #pragma clang fp contract(off)
 
+// Instruction-set dispatch: each kernel is cloned for AVX-512F, AVX2 and the
+// baseline, chosen at load time by an ifunc resolver. Under ThreadSanitizer
+// the resolvers would run (instrumented) before TSan's runtime is ready and
+// crash at load, so a TSan build (`make sanitize`) compiles the baseline
+// kernels only; the results are the same (the variants are bit-identical).
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SPG_NO_DISPATCH 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) || !(defined(__x86_64__) && defined(__linux__))
+#define SPG_NO_DISPATCH 1
+#endif
+#ifdef SPG_NO_DISPATCH
+#define SPG_CLONES
+#else
+#define SPG_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+
 static inline double exp_nonnegative(double y) {
   const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
   const double log2e = 1.44269504088896338700e+00, shifter = 0x1.8p52;
@@ -53,7 +72,7 @@ static inline double tanh_one(double x) {
 }
 
 #if defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
+SPG_CLONES
 #endif
 void spg_tanh_inplace(double *x, size_t n) {
   // Independent elements: interleave vectors to hide the Horner chains' latency.
@@ -101,7 +120,7 @@ static inline float tanhf_one(float x) {
 }
 
 #if defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
+SPG_CLONES
 #endif
 void spg_tanhf_inplace(float *x, size_t n) {
 #pragma clang loop interleave_count(2)
@@ -113,7 +132,7 @@ void spg_tanhf_inplace(float *x, size_t n) {
 // p += sign lr (m / c1) / (sqrt(v / c2) + eps). Correctly rounded sqrt and
 // no contraction, so results equal the scalar Swift loop bit for bit.
 #if defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
+SPG_CLONES
 #endif
 void spg_adam_step(double *restrict p, const double *restrict g, double *restrict m, double *restrict v, size_t n,
                    double b1, double b2, double c1, double c2, double lr, double sign, double eps) {
@@ -129,21 +148,21 @@ void spg_adam_step(double *restrict p, const double *restrict g, double *restric
 
 // Conversions at the edges of float32 networks.
 #if defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
+SPG_CLONES
 #endif
 void spg_to_float(const double *restrict x, float *restrict y, size_t n) {
   for (size_t i = 0; i < n; i++) y[i] = (float)x[i];
 }
 
 #if defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
+SPG_CLONES
 #endif
 void spg_to_double(const float *restrict x, double *restrict y, size_t n) {
   for (size_t i = 0; i < n; i++) y[i] = (double)x[i];
 }
 
 #if defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
+SPG_CLONES
 #endif
 void spg_add_float(const float *restrict x, double *restrict y, size_t n) {
   for (size_t i = 0; i < n; i++) y[i] += (double)x[i];
@@ -153,11 +172,6 @@ void spg_add_float(const float *restrict x, double *restrict y, size_t n) {
 // same order (so float64 results are bit-identical to the Swift loops):
 // bias rows y[r, j] += b[j]; bias gradient g[j] += sum over rows of d[r, j]
 // (rows in order); tanh backward d[i] *= 1 - h[i] h[i].
-#define SPG_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#if !(defined(__x86_64__) && defined(__linux__))
-#undef SPG_CLONES
-#define SPG_CLONES
-#endif
 
 SPG_CLONES void spg_add_bias(double *restrict y, const double *restrict b, size_t rows, size_t cols) {
   for (size_t r = 0; r < rows; r++)
@@ -216,7 +230,7 @@ static inline __attribute__((always_inline)) void backward_row(
                adv, out, nx, fi, ca)
 
 #if defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
+SPG_CLONES
 #endif
 void spg_backward_row(size_t n, const double *restrict rewards, const unsigned char *restrict terminated,
                       const unsigned char *restrict truncated, const double *restrict next_values,
@@ -242,7 +256,7 @@ void spg_backward_row(size_t n, const double *restrict rewards, const unsigned c
 }
 
 #if defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
+SPG_CLONES
 #endif
 int spg_all_finite(const double *x, size_t n) {
   // Exponent bits all ones <=> inf or NaN; an integer OR-reduction vectorises

@@ -21,6 +21,7 @@ const char *swiftpg_status_string(int32_t status) {
     case SWIFTPG_ERR_NUMERICAL: return "numerical failure";
     case SWIFTPG_ERR_IO: return "input/output error";
     case SWIFTPG_ERR_BAD_FORMAT: return "bad file format";
+    case SWIFTPG_ERR_CANCELLED: return "cancelled";
     case SWIFTPG_ERR_INTERNAL: return "internal error";
     default: return "unknown status code";
   }

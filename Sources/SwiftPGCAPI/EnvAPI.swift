@@ -166,6 +166,20 @@ public func swiftpg_env_get_elapsed_steps(_ env: UInt64, _ steps_out: UnsafeMuta
 }
 
 @c @implementation
+public func swiftpg_env_get_final_state(
+  _ env: UInt64, _ states_out: UnsafeMutablePointer<Double>?, _ steps_out: UnsafeMutablePointer<Int32>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(states_out, "states_out")
+    let steps = try needIfPresent(steps_out, "steps_out")
+    try using(envTable, env) { (o) throws(SwiftPGError) in
+      o.env.getFinalStates(out)
+      if let steps { o.env.finalElapsedSteps(into: steps) }
+    }
+  }
+}
+
+@c @implementation
 public func swiftpg_env_action_bounds(
   _ env: UInt64, _ low_out: UnsafeMutablePointer<Double>?, _ high_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {

@@ -383,9 +383,7 @@ public func swiftpg_mean_baseline(
     if leave_one_out == 1 {
       mean = subtractLeaveOneOutMean(result, count: n)
     } else {
-      for i in 0..<n { mean += v[i] }
-      mean /= Double(n)
-      for i in 0..<n { result[i] = v[i] - mean }
+      mean = subtractMeanBaseline(result, count: n)
     }
     if let mean_out { mean_out.pointee = mean }
   }

@@ -6,6 +6,8 @@ import SwiftPG
 final class Guarded<T>: @unchecked Sendable {
   let object: T
   private let busy = Atomic<Bool>(false)
+  /// Set by `swiftpg_cancel`; long calls on this object check it.
+  let cancellation = CancellationFlag()
 
   init(_ object: T) { self.object = object }
 
@@ -37,9 +39,12 @@ enum HandleKind: UInt64, CaseIterable {
 }
 
 /// A table of live objects addressed by 64-bit handles:
-/// bits 56–63 the kind, 32–55 a generation (never 0), 0–31 the slot.
+/// bits 56–63 the kind, 20–55 a 36-bit generation (never 0), 0–19 the slot.
 /// Destroying an object bumps its slot's generation, so a stale handle no
-/// longer matches. All operations take the table's mutex.
+/// longer matches. A slot whose generation would wrap is retired for the
+/// life of the process instead of being reused, so a destroyed handle is
+/// never valid again (2^36 − 1 lives per slot, 2^20 slots). All operations
+/// take the table's mutex.
 final class HandleTable<T>: @unchecked Sendable {
   private struct Slot {
     var generation: UInt64 = 1
@@ -49,13 +54,23 @@ final class HandleTable<T>: @unchecked Sendable {
     var slots: [Slot] = []
     var free: [Int] = []
     var live = 0
+    var retired = 0
   }
 
+  static var slotBits: UInt64 { 20 }
+  static var generationBits: UInt64 { 36 }
   let kind: HandleKind
+  /// The largest generation a slot reaches before it is retired
+  /// (2^36 − 1; tests pass a small value to exercise retirement).
+  let maxGeneration: UInt64
   private let storage = Mutex(Storage())
   static var maxLive: Int { 1 << 20 }
+  static var maxSlots: Int { 1 << Int(slotBits) }
 
-  init(kind: HandleKind) { self.kind = kind }
+  init(kind: HandleKind, maxGeneration: UInt64 = (1 << 36) - 1) {
+    self.kind = kind
+    self.maxGeneration = max(1, min(maxGeneration, (1 << Self.generationBits) - 1))
+  }
 
   func insert(_ object: T) throws(SwiftPGError) -> UInt64 {
     let guarded = Guarded(object)
@@ -65,15 +80,17 @@ final class HandleTable<T>: @unchecked Sendable {
       if let reused = s.free.popLast() {
         index = reused
       } else {
+        guard s.slots.count < Self.maxSlots else { return nil }
         s.slots.append(Slot())
         index = s.slots.count - 1
       }
       s.slots[index].object = guarded
       s.live += 1
-      return kind.rawValue << 56 | s.slots[index].generation << 32 | UInt64(index)
+      return kind.rawValue << 56 | s.slots[index].generation << Self.slotBits | UInt64(index)
     }
     guard let result else {
-      throw SwiftPGError(.tooLarge, "too many live \(kind.name) handles (limit \(Self.maxLive))")
+      throw SwiftPGError(
+        .tooLarge, "too many \(kind.name) handles (at most \(Self.maxLive) live and \(Self.maxSlots) slots per process)")
     }
     return result
   }
@@ -88,7 +105,9 @@ final class HandleTable<T>: @unchecked Sendable {
       throw SwiftPGError(
         .badHandle, "handle \(hex(handle)) is \(other), expected \(kind.article) \(kind.name) handle")
     }
-    return (Int(handle & 0xFFFF_FFFF), (handle >> 32) & 0xFF_FFFF)
+    let slotMask: UInt64 = (1 << Self.slotBits) - 1
+    let generationMask: UInt64 = (1 << Self.generationBits) - 1
+    return (Int(handle & slotMask), (handle >> Self.slotBits) & generationMask)
   }
 
   func get(_ handle: UInt64) throws(SwiftPGError) -> Guarded<T> {
@@ -110,17 +129,24 @@ final class HandleTable<T>: @unchecked Sendable {
         s.slots[index].object != nil
       else { return false }
       s.slots[index].object = nil
-      // 24-bit generation that skips 0 when it wraps.
-      let next = (generation + 1) & 0xFF_FFFF
-      s.slots[index].generation = next == 0 ? 1 : next
-      s.free.append(index)
       s.live -= 1
+      if generation >= maxGeneration {
+        // Retired: the generation would wrap, so no handle of this slot is reused.
+        s.slots[index].generation = 0
+        s.retired += 1
+      } else {
+        s.slots[index].generation = generation + 1
+        s.free.append(index)
+      }
       return true
     }
     if !removed {
       throw SwiftPGError(.badHandle, "\(kind.name) handle \(hex(handle)) is destroyed or was never created")
     }
   }
+
+  /// Slots retired because their generation reached `maxGeneration`.
+  var retiredCount: Int { storage.withLock { $0.retired } }
 
   var liveCount: Int { storage.withLock { $0.live } }
 }
@@ -135,6 +161,8 @@ final class EnvObject {
 
 final class PolicyObject {
   let policy: any Policy
+  /// Continuous samples before they are checked and copied out (reused).
+  let sampleScratch = ScratchBuffer()
   init(_ policy: any Policy) { self.policy = policy }
 }
 
@@ -161,7 +189,14 @@ final class AlgorithmObject {
     self.env = env
     self.policy = policy
     self.value = value
+    switch learner {
+    case .policyGradient(let p): p.cancellation = cancellation
+    case .search(let s): s.cancellation = cancellation
+    }
   }
+
+  /// Set by `swiftpg_cancel` on the algorithm handle; the learner checks it.
+  let cancellation = CancellationFlag()
 
   func policyGradient() throws(SwiftPGError) -> PolicyGradient {
     guard case .policyGradient(let r) = learner else {

@@ -285,7 +285,18 @@ public func swiftpg_policy_sample(
       let alignment = if case .discrete = o.policy.actionSpace { 4 } else { 8 }
       try require(Int(bitPattern: out) % alignment == 0, "actions_out is not aligned to \(alignment) bytes")
       var g = o.policy.rng
-      o.policy.sample(obs, batch: b, greedy: greedy != 0, rawActions: out, using: &g)
+      guard case .box = o.policy.actionSpace else {
+        o.policy.sample(obs, batch: b, greedy: greedy != 0, rawActions: out, using: &g)
+        o.policy.rng = g
+        return
+      }
+      // Continuous draws go to the object's scratch first: a σ that overflows
+      // (log σ > ~709) gives non-finite actions, refused without writing out.
+      let n = b * o.policy.actionSpace.width
+      let scratch = o.sampleScratch.reserve(n)
+      o.policy.sample(obs, batch: b, greedy: greedy != 0, rawActions: UnsafeMutableRawPointer(scratch), using: &g)
+      try requireFiniteResult(scratch, n, "the sampled actions (is log σ too large?)")
+      out.assumingMemoryBound(to: Double.self).update(from: scratch, count: n)
       o.policy.rng = g
     }
   }
@@ -476,10 +487,13 @@ public func swiftpg_policy_evaluate(
         (envBox.tryAcquire, envBox.release, "environment"),
       ]
     ) { () throws(SwiftPGError) in
-      let result = try evaluate(
+      try evaluateEpisodes(
         policy: policyBox.object.policy, env: envBox.object.env, episodes: Int(episodes),
-        greedy: greedy != 0, seed: seed)
-      writeEvaluation(result, returnsOut, lengthsOut)
+        greedy: greedy != 0, seed: seed, cancellation: envBox.cancellation
+      ) { k, r, l in
+        returnsOut?[k] = r
+        lengthsOut?[k] = Int32(clamping: l)
+      }
     }
   }
 }

@@ -99,6 +99,13 @@ func requireFinite(_ p: UnsafePointer<Double>, _ count: Int, _ name: String, wid
   }
 }
 
+/// Throws `.numerical` naming `what` unless `p[0..<count]` is all finite
+/// (a result the library computed, not an input).
+func requireFiniteResult(_ p: UnsafePointer<Double>, _ count: Int, _ what: String) throws(SwiftPGError) {
+  if spg_all_finite(p, count) != 0 { return }
+  throw SwiftPGError(.numerical, "\(what) are not all finite")
+}
+
 /// Copies evaluation returns and lengths to the caller's optional buffers.
 func writeEvaluation(
   _ result: (returns: [Double], lengths: [Int]), _ returnsOut: UnsafeMutablePointer<Double>?,

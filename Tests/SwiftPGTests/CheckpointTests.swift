@@ -69,3 +69,47 @@ import Testing
     unlink(path)
   }
 }
+
+/// Issue 11: saving never replaces what is at the path, loading refuses
+/// what it cannot read without blocking, and declared sizes are checked
+/// before anything is built.
+@Suite struct CheckpointSafetyTests {
+  func directory() -> String {
+    var template = Array("/tmp/swiftpg-ckpt-XXXXXX".utf8CString)
+    return template.withUnsafeMutableBufferPointer { b in String(cString: mkdtemp(b.baseAddress!)!) }
+  }
+
+  @Test func symlinksAreFollowedAndSpecialFilesRefused() throws {
+    let d = directory()
+    let policy = try ClampPolicy(theta: 0.3)
+    #expect(symlink("target.ckpt", "\(d)/link.ckpt") == 0)
+    try Checkpoint.save(policy, to: "\(d)/link.ckpt")
+    var info = stat()
+    #expect(lstat("\(d)/link.ckpt", &info) == 0 && info.st_mode & S_IFMT == S_IFLNK)
+    #expect(try Checkpoint.loadPolicy("\(d)/target.ckpt").parameters == [0.3])
+    #expect(mkfifo("\(d)/fifo", 0o600) == 0)
+    #expect(throws: SwiftPGError.self) { try Checkpoint.save(policy, to: "\(d)/fifo") }
+    #expect(throws: SwiftPGError.self) { try Checkpoint.loadPolicy("\(d)/fifo") }
+    #expect(throws: SwiftPGError.self) { try Checkpoint.save(policy, to: d) }
+    #expect(throws: SwiftPGError.self) { try Checkpoint.save(policy, to: "\(d)/x\u{0}y") }
+    for name in ["link.ckpt", "target.ckpt", "fifo"] { unlink("\(d)/\(name)") }
+    rmdir(d)
+  }
+
+  @Test func declaredSizesAreCheckedBeforeBuilding() throws {
+    let d = directory()
+    let bytes = Checkpoint.encode(
+      .init(kind: .policy, family: 1, specification: [4, 2, 0, 2, 65536, 65536], parameters: []))
+    try Checkpoint.write(bytes, to: "\(d)/tiny.ckpt")
+    do {
+      _ = try Checkpoint.loadPolicy("\(d)/tiny.ckpt")
+      Issue.record("accepted")
+    } catch {
+      #expect(error.code == .badFormat)
+    }
+    unlink("\(d)/tiny.ckpt")
+    rmdir(d)
+    #expect(throws: SwiftPGError.self) { try MLP.parameterCount(sizes: [4, 65536, 65536, 2]) }
+    #expect(try MLP.parameterCount(sizes: [4, 8, 2]) == 5 * 8 + 9 * 2)
+  }
+}

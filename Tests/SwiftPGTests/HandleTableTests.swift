@@ -16,7 +16,7 @@ import Testing
     #expect(throws: SwiftPGError.self) { try table.remove(h) }
     // The slot is reused with a new generation; the old handle stays dead.
     let h2 = try table.insert(Thing())
-    #expect(h2 != h && (h2 & 0xFFFF_FFFF) == (h & 0xFFFF_FFFF))
+    #expect(h2 != h && (h2 & 0xF_FFFF) == (h & 0xF_FFFF))
     #expect(throws: SwiftPGError.self) { try table.get(h) }
     #expect(throws: SwiftPGError.self) { try table.get(0) }
     let envKind = (h2 & ~(UInt64(0xFF) << 56)) | (HandleKind.env.rawValue << 56)
@@ -24,6 +24,27 @@ import Testing
     #expect(throws: SwiftPGError.self) { try table.get(0xDEAD_BEEF) }
     #expect(throws: SwiftPGError.self) { try table.get(UInt64.max) }
     #expect(table.liveCount == 1)
+  }
+
+  /// A slot whose generation would wrap is retired: no destroyed handle is
+  /// ever valid again (issue 11, kind 7: 24-bit generations wrapped after
+  /// 16 777 215 cycles and a stale handle reached a new object).
+  @Test func slotsAreRetiredInsteadOfWrapping() throws {
+    let table = HandleTable<Thing>(kind: .env, maxGeneration: 3)
+    var seen = Set<UInt64>()
+    for _ in 0..<10 {
+      let h = try table.insert(Thing())
+      #expect(seen.insert(h).inserted, "handle \(h) was issued twice")
+      try table.remove(h)
+    }
+    #expect(table.retiredCount == 3)  // 3 generations per slot: slots 0, 1, 2 retired
+    for h in seen { #expect(throws: SwiftPGError.self) { try table.get(h) } }
+    #expect(table.liveCount == 0)
+    // The default table has 36-bit generations.
+    let wide = HandleTable<Thing>(kind: .env)
+    #expect(wide.maxGeneration == (1 << 36) - 1)
+    let h = try wide.insert(Thing())
+    #expect((h >> 20) & 0xF_FFFF_FFFF == 1 && h >> 56 == HandleKind.env.rawValue)
   }
 
   /// Concurrent inserts and removes from several threads keep the count right.

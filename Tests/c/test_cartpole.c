@@ -4,7 +4,10 @@
 #include "swiftpg.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -204,8 +207,75 @@ static void test_algorithm_extras(void) {
   CHECK(swiftpg_live_handles(SWIFTPG_KIND_ALL, &live) == SWIFTPG_OK && live == 0, "no leaks: %lld", (long long)live);
 }
 
+/* Issue 11: a long call stopped from another thread, the terminal state
+ * until reset, and saving that never replaces what is at the path. */
+struct cancel_args { uint64_t env; };
+
+static void *cancel_later(void *p) {
+  struct cancel_args *a = p;
+  struct timespec pause = {0, 200 * 1000 * 1000};
+  nanosleep(&pause, NULL);
+  /* The env is busy in the evaluation: cancel must not need it free. */
+  swiftpg_cancel(a->env, 1);
+  return NULL;
+}
+
+static void test_hardening(void) {
+  uint64_t env = 0, policy = 0;
+  int32_t hidden[1] = {8};
+  CHECK(swiftpg_env_create("CartPole-v1", 8, 0, &env) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  CHECK(swiftpg_policy_create_softmax(4, 2, hidden, 1, SWIFTPG_ACTIVATION_TANH, 1.41, 0.01, 0, &policy) == SWIFTPG_OK,
+        "%s", swiftpg_last_error());
+  /* 2^24 episodes would take minutes: cancelled after 0.2 s. */
+  static double returns[1 << 24];
+  pthread_t thread;
+  struct cancel_args args = {env};
+  pthread_create(&thread, NULL, cancel_later, &args);
+  int32_t status = swiftpg_policy_evaluate(policy, env, 1 << 24, 0, 0, returns, NULL);
+  pthread_join(thread, NULL);
+  CHECK(status == SWIFTPG_ERR_CANCELLED, "cancelled evaluation: %d %s", status, swiftpg_last_error());
+  CHECK(strcmp(swiftpg_status_string(SWIFTPG_ERR_CANCELLED), "cancelled") == 0, "status string");
+  CHECK(swiftpg_policy_evaluate(policy, env, 4, 1, 0, returns, NULL) == SWIFTPG_OK, "request consumed: %s",
+        swiftpg_last_error());
+  CHECK(swiftpg_cancel(env, 2) == SWIFTPG_ERR_INVALID_ARGUMENT, "requested must be 0 or 1");
+  CHECK(swiftpg_cancel(0, 1) == SWIFTPG_ERR_BAD_HANDLE, "handle 0");
+
+  /* No time limit: episodic evaluation is refused, not run forever. */
+  CHECK(swiftpg_env_set_parameter(env, "max_episode_steps", 0) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  CHECK(swiftpg_policy_evaluate(policy, env, 1, 1, 0, returns, NULL) == SWIFTPG_ERR_INVALID_ARGUMENT,
+        "no time limit refused");
+  CHECK(strstr(swiftpg_last_error(), "max_episode_steps") != NULL, "message: %s", swiftpg_last_error());
+
+  /* The terminal state: step until instance 0 ends, then compare. */
+  uint64_t one = 0;
+  CHECK(swiftpg_env_create("CartPole-v1", 1, 5, &one) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  double obs[4], reward, final_obs[4], state[4];
+  uint8_t term = 0, trunc = 0;
+  int32_t action = 1, steps = -1, ended = 0;
+  for (int t = 0; t < 500 && !term && !trunc; t++) {
+    swiftpg_env_step(one, &action, obs, &reward, &term, &trunc, final_obs, &ended);
+  }
+  CHECK(term == 1, "pushing right ends the episode");
+  CHECK(swiftpg_env_get_final_state(one, state, &steps) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  CHECK(state[0] == final_obs[0] && state[2] == final_obs[2] && steps > 0, "final state = final observation");
+  CHECK(fabs(state[2]) > 0.2094, "the pole angle past the threshold: %g", state[2]);
+
+  /* Saving: a directory at the path is refused and kept. */
+  char dir[] = "/tmp/swiftpg_c_dir_XXXXXX";
+  CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+  CHECK(swiftpg_policy_save(policy, dir) == SWIFTPG_ERR_IO, "a directory is not replaced");
+  struct stat info;
+  CHECK(stat(dir, &info) == 0 && S_ISDIR(info.st_mode), "the directory is still there");
+  rmdir(dir);
+
+  CHECK(swiftpg_env_destroy(env) == SWIFTPG_OK && swiftpg_env_destroy(one) == SWIFTPG_OK, "destroy envs");
+  CHECK(swiftpg_policy_destroy(policy) == SWIFTPG_OK, "destroy policy");
+  CHECK(swiftpg_cancel(env, 1) == SWIFTPG_ERR_BAD_HANDLE, "a destroyed handle");
+}
+
 int main(void) {
   test_env();
+  test_hardening();
   test_reinforce();
   test_algorithm_extras();
   printf("%d passed, %d failed\n", checks - failures, failures);

@@ -9,9 +9,18 @@ expected, wrong shapes — raises before any native call.
 
 from __future__ import annotations
 
+import ctypes
+import math
+import os
+
 import numpy as np
 
 from ._lib import InvalidArgumentError, NotFiniteError, SwiftPGError
+
+#: Most array elements a Python-side buffer sized by a user count may hold
+#: (2**28 float64 values = 2 GiB); larger requests raise InvalidArgumentError
+#: before anything is allocated.
+MAX_ELEMENTS = 1 << 28
 
 
 class DTypeError(SwiftPGError, TypeError):
@@ -27,9 +36,20 @@ def check_shape(a: np.ndarray, shape, name: str) -> None:
         raise InvalidArgumentError(f"{name} must have shape {_shape_text(shape)}, got {a.shape}")
 
 
+def asarray(x, name: str) -> np.ndarray:
+    """``np.asarray(x)``, with numpy's errors for ragged nested lists, huge
+    ints and unconvertible objects turned into :class:`DTypeError`."""
+    if isinstance(x, np.ndarray):
+        return x
+    try:
+        return np.asarray(x)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise DTypeError(f"{name} must be an array of numbers, got {type(x).__name__} ({exc})") from None
+
+
 def as_float64(x, name: str, shape=None, finite: bool = True) -> np.ndarray:
     """``x`` as a C-contiguous float64 array (a copy only when needed)."""
-    a = np.asarray(x)
+    a = asarray(x, name)
     if a.dtype.kind not in "fiu" or (a.dtype.kind == "f" and a.dtype.itemsize > 8):
         raise DTypeError(f"{name} must be a real-valued (float or integer) array, got dtype {a.dtype}")
     if shape is not None:
@@ -43,7 +63,7 @@ def as_float64(x, name: str, shape=None, finite: bool = True) -> np.ndarray:
 
 def as_actions(x, name: str, num_actions: int, shape) -> np.ndarray:
     """Discrete actions as C-contiguous int32, each in ``0 .. num_actions-1``."""
-    a = np.asarray(x)
+    a = asarray(x, name)
     if a.dtype.kind not in "iu":
         raise DTypeError(f"{name} must be an integer array, got dtype {a.dtype}")
     check_shape(a, shape, name)
@@ -55,6 +75,34 @@ def as_actions(x, name: str, num_actions: int, shape) -> np.ndarray:
                 f"{name} contains {bad}, outside the action space {{0, ..., {num_actions - 1}}}"
             )
     return np.ascontiguousarray(a, dtype=np.int32)
+
+
+def as_flags(x, name: str, shape) -> np.ndarray:
+    """Booleans or 0/1 numbers (integers, or floats exactly 0.0/1.0) of
+    exactly ``shape`` as C-contiguous uint8."""
+    a = asarray(x, name)
+    if a.dtype.kind not in "biuf" or (a.dtype.kind == "f" and a.dtype.itemsize > 8):
+        raise DTypeError(f"{name} must be booleans (or 0/1 numbers), got dtype {a.dtype}")
+    if a.shape != tuple(shape):
+        raise InvalidArgumentError(f"{name} must have shape {tuple(shape)}, got {a.shape}")
+    if a.size and a.dtype != np.bool_:
+        bad = (a != 0) & (a != 1)
+        if bad.any():
+            raise InvalidArgumentError(f"{name} must contain only 0 and 1 (booleans or 0/1 numbers), got "
+                                       f"{a[bad].flat[0]!r}")
+    if a.dtype == np.bool_ and a.flags.c_contiguous:
+        return a.view(np.uint8)                             # no copy
+    return np.ascontiguousarray(a, dtype=np.uint8)
+
+
+def as_bool(value, name: str) -> bool:
+    """A flag: bool, numpy bool or the ints 0 and 1 (a string such as
+    "False" would otherwise be silently true)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)) and value in (0, 1):
+        return bool(value)
+    raise DTypeError(f"{name} must be a bool, got {value!r}")
 
 
 def as_seed(seed, name: str = "seed") -> int:
@@ -75,3 +123,104 @@ def as_count(value, name: str, minimum: int = 1, maximum: int = 2**31 - 1) -> in
     if not minimum <= value <= maximum:
         raise InvalidArgumentError(f"{name} must be in [{minimum}, {maximum}], got {value}")
     return value
+
+
+def ctype_range(ctype) -> tuple[int, int]:
+    """The values a ctypes integer type can hold, e.g. (-2**31, 2**31 - 1)
+    for ``c_int32``."""
+    bits = 8 * ctypes.sizeof(ctype)
+    if ctype(-1).value < 0:
+        return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    return 0, (1 << bits) - 1
+
+
+def field_range(struct, field: str) -> tuple[int, int]:
+    """The range of integer field ``field`` of a ctypes Structure class."""
+    return ctype_range(dict(struct._fields_)[field])
+
+
+def as_float(value, name: str, allow_bool: bool = False) -> float:
+    """A Python float from an int or float (Python or numpy); ints too large
+    for a float raise InvalidArgumentError. NaN and inf pass (the library
+    checks the domain)."""
+    if isinstance(value, (bool, np.bool_)):
+        if allow_bool:
+            return float(value)
+        raise DTypeError(f"{name} must be a number, got {value!r}")
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        raise DTypeError(f"{name} must be a number, got {value!r}")
+    try:
+        return float(value)
+    except OverflowError:
+        raise InvalidArgumentError(f"{name} {value} is too large for a float64") from None
+
+
+def as_choice(value, table, name: str):
+    """``table[value]`` for a string key of ``table`` (a dict), else
+    InvalidArgumentError listing the choices (DTypeError for a non-string)."""
+    if not isinstance(value, str):
+        raise DTypeError(f"{name} must be one of {sorted(table)}, got {value!r}")
+    if value not in table:
+        raise InvalidArgumentError(f"{name} must be one of {sorted(table)}, got {value!r}")
+    return table[value]
+
+
+def as_c_string(value, name: str) -> bytes:
+    """A str for a C string argument (ids, parameter names, layouts) as
+    UTF-8 bytes; an embedded NUL (which C would silently truncate at) raises."""
+    if not isinstance(value, str):
+        raise DTypeError(f"{name} must be a str, got {value!r}")
+    if "\0" in value:
+        raise InvalidArgumentError(f"{name} {value!r} contains a NUL character")
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidArgumentError(f"{name} {value!r} cannot be encoded as UTF-8 ({exc.reason})") from None
+
+
+def as_path(path, name: str = "path") -> bytes:
+    """A file path (str, bytes or os.PathLike) as bytes for C; an empty path
+    or one with an embedded NUL byte (which C would truncate at) raises."""
+    try:
+        raw = os.fspath(path)
+    except TypeError:
+        raise DTypeError(f"{name} must be a str, bytes or os.PathLike, got {type(path).__name__}") from None
+    if not isinstance(raw, (str, bytes)):
+        raise DTypeError(f"{name} must be a str, bytes or os.PathLike, got {type(path).__name__}")
+    try:
+        data = os.fsencode(raw)
+    except UnicodeEncodeError as exc:
+        raise InvalidArgumentError(f"{name} {raw!r} cannot be encoded ({exc.reason})") from None
+    if b"\0" in data:
+        raise InvalidArgumentError(f"{name} {raw!r} contains a NUL byte")
+    if not data:
+        raise InvalidArgumentError(f"{name} must not be empty")
+    return data
+
+
+def check_elements(count: int, what: str, limit: int | None = None) -> None:
+    """Refuses a Python-side buffer of ``count`` elements above ``limit``
+    (default: this module's ``MAX_ELEMENTS``, read at each call)."""
+    if limit is None:
+        limit = MAX_ELEMENTS
+    if count > limit:
+        raise InvalidArgumentError(
+            f"{what} would need {count} values ({count * 8 / 2**30:.3g} GiB as float64), more than the limit "
+            f"of {limit}; use smaller counts")
+
+
+def as_callback(fn, name: str = "callback"):
+    """None or a callable."""
+    if fn is not None and not callable(fn):
+        raise DTypeError(f"{name} must be callable or None, got {type(fn).__name__}")
+    return fn
+
+
+def as_optional_number(value, name: str):
+    """None or a float (for thresholds such as ``stop_at_return``)."""
+    if value is None:
+        return None
+    v = as_float(value, name)
+    if math.isnan(v):
+        raise NotFiniteError(f"{name} must not be NaN")
+    return v

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import threading
 from ctypes import (
     POINTER,
     Structure,
@@ -22,7 +23,7 @@ from ctypes import (
     c_void_p,
 )
 
-ABI_VERSION = 4
+ABI_VERSION = 5
 
 # --- status codes (Include/swiftpg.h) -------------------------------------
 OK = 0
@@ -38,6 +39,7 @@ ERR_BUFFER_TOO_SMALL = -9
 ERR_NUMERICAL = -10
 ERR_IO = -11
 ERR_BAD_FORMAT = -12
+ERR_CANCELLED = -13
 ERR_INTERNAL = -99
 
 KIND_ALL, KIND_ENV, KIND_POLICY, KIND_ALGORITHM, KIND_VALUE = 0, 1, 2, 3, 4
@@ -102,6 +104,12 @@ class BadFormatError(SwiftPGError, ValueError):
     or wrong kind)."""
 
 
+class CancelledError(SwiftPGError, RuntimeError):
+    """A long native call stopped early at a cancellation request
+    (``swiftpg_cancel``; Python requests it when Ctrl-C interrupts the call
+    and then raises KeyboardInterrupt)."""
+
+
 class InternalError(SwiftPGError, RuntimeError):
     """A bug in swiftpg. Please report it with the message."""
 
@@ -119,6 +127,7 @@ _EXCEPTIONS = {
     ERR_NUMERICAL: NumericalError,
     ERR_IO: CheckpointIOError,
     ERR_BAD_FORMAT: BadFormatError,
+    ERR_CANCELLED: CancelledError,
     ERR_INTERNAL: InternalError,
 }
 
@@ -304,6 +313,8 @@ _SIGNATURES = {
     "swiftpg_env_get_state": [u64, vp],
     "swiftpg_env_set_state": [u64, vp, vp],
     "swiftpg_env_get_elapsed_steps": [u64, vp],
+    "swiftpg_env_get_final_state": [u64, vp, vp],
+    "swiftpg_cancel": [u64, i32],
     "swiftpg_env_set_threads": [u64, i32],
     "swiftpg_env_action_bounds": [u64, vp, vp],
     "swiftpg_env_parameter_names": [u64, c_char_p, c_size_t, POINTER(c_size_t)],
@@ -427,16 +438,102 @@ def call(name: str, *args) -> None:
         raise error_for(status)
 
 
+def call_interruptible(name: str, cancel_handle: int, *args) -> None:
+    """Calls ``swiftpg_<name>`` so that Ctrl-C can stop it.
+
+    In the main thread the native call runs on a worker thread while the
+    main thread waits (ctypes releases the GIL). On KeyboardInterrupt the
+    main thread asks the call to stop (``swiftpg_cancel(cancel_handle)``;
+    the native loop checks between environment steps), waits until it
+    has returned — so no buffer is freed under it — withdraws a request
+    the call finished before seeing, and re-raises KeyboardInterrupt.
+    Elsewhere (no signals reach other threads) it is :func:`call`.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return call(name, *args)
+    function = getattr(lib, "swiftpg_" + name)
+    outcome: list = []
+    done = threading.Event()
+
+    def run():
+        try:
+            status = function(*args)
+            # The last-error message is per thread: build the exception here.
+            outcome.append(None if status == OK else error_for(status))
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=run, name=f"swiftpg {name}", daemon=True)
+    worker.start()
+    interrupted = False
+    # An Event, not Thread.join: a join interrupted by KeyboardInterrupt can
+    # report the thread finished while it still runs (CPython 3.11), and the
+    # caller would then free buffers the native call is writing.
+    while not done.is_set():
+        try:
+            done.wait()
+        except KeyboardInterrupt:
+            interrupted = True
+            lib.swiftpg_cancel(cancel_handle, 1)
+    if interrupted:
+        lib.swiftpg_cancel(cancel_handle, 0)
+        raise KeyboardInterrupt
+    if outcome and outcome[0] is not None:
+        raise outcome[0]
+
+
+class ObjectLock:
+    """Refuses concurrent use of one Python object from several threads.
+
+    ``with lock:`` takes a re-entrant lock without waiting and raises
+    :class:`BusyError` if another thread holds it, so a second thread never
+    overwrites the object's cached buffers (or reads another caller's
+    results). The same thread may re-enter (a wrapper calling its wrapped
+    object). ``hook``: a test-only callable, None in normal use; when set it
+    is called with a label while the lock is held (``"enter"`` on entry,
+    ``"step"`` by ``VectorEnv.step`` after the actions were written and
+    before the native call), so tests can run another thread at exactly that
+    point."""
+
+    __slots__ = ("lock", "what", "hook")
+
+    def __init__(self, what: str):
+        self.lock = threading.RLock()
+        self.what = what
+        self.hook = None
+
+    def error(self) -> "BusyError":
+        return BusyError(f"another thread is using this {self.what} right now; give each thread its own "
+                         "object, or serialise the calls with your own lock")
+
+    def __enter__(self):
+        if not self.lock.acquire(False):
+            raise self.error()
+        if self.hook is not None:
+            try:
+                self.hook("enter")
+            except BaseException:
+                self.lock.release()
+                raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.lock.release()
+
+
 class NativeObject:
     """Base of the Python classes that own one native handle: idempotent
     ``close()``, context-manager support, and release by ``weakref.finalize``
-    when garbage-collected. Subclasses call ``_adopt(handle, destroy_name)``."""
+    when garbage-collected. Subclasses call ``_adopt(handle, destroy_name)``.
+    ``_busy`` (an :class:`ObjectLock`) guards every call that uses the
+    handle: concurrent use from two threads raises BusyError."""
 
     _kind_name = "object"
 
     def _adopt(self, handle: int, destroy: str) -> None:
         import weakref
 
+        self._busy = ObjectLock(self._kind_name)
         self._handle = handle
         self._finalizer = weakref.finalize(self, getattr(lib, destroy), handle)
 

@@ -8,17 +8,18 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import math
-import os
 from dataclasses import dataclass, field
 from typing import Callable
 
 from . import _lib
 import numpy as np
 
-from ._arrays import DTypeError, as_count, as_float64, as_seed
-from ._lib import InvalidArgumentError, NativeObject
+from ._arrays import (DTypeError, as_actions, as_bool, as_callback, as_choice, as_count, as_flags, as_float, as_float64,
+                      as_optional_number, as_path, as_seed, asarray, check_elements, check_shape, field_range)
+from ._lib import InvalidArgumentError, NativeObject, ObjectLock
 from .envs import VectorEnv
-from .policies import GaussianPolicy, Policy, SoftmaxPolicy, ValueFunction, _Categorical
+from .policies import (GaussianPolicy, Policy, SoftmaxPolicy, ValueFunction, _Categorical, env_sizes,
+                       gymnasium_spaces)
 
 __all__ = [
     "ReinforceConfig", "ActorCriticConfig", "A2CConfig", "OffPolicyPGConfig", "NPGConfig", "TRPOConfig",
@@ -30,10 +31,20 @@ __all__ = [
 def _set_numbers(config, c, names) -> None:
     """Copies the float fields ``names`` of a config dataclass into its C struct."""
     for name in names:
-        value = getattr(config, name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise DTypeError(f"{name} must be a number, got {value!r}")
-        setattr(c, name, float(value))
+        setattr(c, name, as_float(getattr(config, name), name))
+
+
+def _set_int(c, name: str, value, minimum=None) -> None:
+    """Stores an int config field after checking it fits the C field's width
+    (an int32 field never silently wraps ``2**32 + 3`` to 3)."""
+    lo, hi = field_range(type(c), name)
+    if minimum is not None:
+        lo = max(lo, minimum)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise DTypeError(f"{name} must be an int, got {value!r}")
+    if not lo <= int(value) <= hi:
+        raise InvalidArgumentError(f"{name} must be in [{lo}, {hi}], got {int(value)}")
+    setattr(c, name, int(value))
 
 
 class _Replaceable:
@@ -141,21 +152,15 @@ class _PGConfig(_Replaceable):
             kind = _PG_FIELDS[f.name][0]
             value = getattr(self, f.name)
             if isinstance(kind, dict):
-                if value not in kind:
-                    raise InvalidArgumentError(f"{f.name} must be one of {sorted(kind)}, got {value!r}")
-                setattr(c, f.name, kind[value])
+                setattr(c, f.name, as_choice(value, kind, f.name))
             elif kind == "bool":
-                if not isinstance(value, (bool, int)) or value not in (0, 1):
+                if not isinstance(value, (bool, int, np.bool_, np.integer)) or value not in (0, 1):
                     raise DTypeError(f"{f.name} must be a bool, got {value!r}")
                 setattr(c, f.name, int(value))
             elif kind == "count":
-                setattr(c, f.name, as_count(value, f.name))
+                _set_int(c, f.name, value, minimum=1)
             elif kind == "int":
-                if isinstance(value, bool) or not isinstance(value, int):
-                    raise DTypeError(f"{f.name} must be an int, got {value!r}")
-                if not -2**31 <= value < 2**63:
-                    raise InvalidArgumentError(f"{f.name} {value} is out of range")
-                setattr(c, f.name, value)
+                _set_int(c, f.name, value)
             elif kind == "seed":
                 setattr(c, f.name, as_seed(value))
             else:
@@ -249,7 +254,21 @@ def _policy_arguments(policy_kwargs, hidden_sizes, seed) -> dict:
     learner's hidden sizes and seed."""
     if policy_kwargs is not None and not isinstance(policy_kwargs, dict):
         raise DTypeError(f"policy_kwargs must be a dict, got {type(policy_kwargs).__name__}")
+    if policy_kwargs and not all(isinstance(k, str) for k in policy_kwargs):
+        raise DTypeError("policy_kwargs keys must be str")
     return dict(dict(hidden_sizes=hidden_sizes, seed=seed), **(policy_kwargs or {}))
+
+
+def _call_policy_class(family, *args, **kwargs):
+    """``family(*args, **kwargs)`` with an unknown keyword reported as
+    swiftpg's DTypeError (a TypeError, as Python reports unknown keywords)."""
+    import inspect
+
+    known = inspect.signature(family.__init__).parameters
+    unknown = sorted(set(kwargs) - set(known))
+    if unknown:
+        raise DTypeError(f"{family.__name__} has no argument(s) {', '.join(unknown)} (policy_kwargs)")
+    return family(*args, **kwargs)
 
 
 class PolicyGradientLearner(NativeObject):
@@ -264,6 +283,9 @@ class PolicyGradientLearner(NativeObject):
     initial_log_std=-2.0)`` for a :class:`GaussianPolicy` with gSDE
     exploration, or ``dict(precision="float32")``). ``value``: the critic, by
     default an MLP of the same shape and precision when the algorithm needs one.
+
+    Threads: a learner used by two threads at once raises
+    :class:`swiftpg.BusyError` in the second.
     """
 
     _kind_name = "policy-gradient learner"
@@ -282,7 +304,8 @@ class PolicyGradientLearner(NativeObject):
                              " (for a Gymnasium env use swiftpg.algorithms.for_gymnasium)")
         if policy is None:
             family = SoftmaxPolicy if env.discrete else GaussianPolicy
-            policy = family.for_env(env, **_policy_arguments(policy_kwargs, hidden, cfg.seed))
+            d, _, k = env_sizes(env)
+            policy = _call_policy_class(family, d, k, **_policy_arguments(policy_kwargs, hidden, cfg.seed))
         elif policy_kwargs:
             raise InvalidArgumentError("policy_kwargs configure the default policy; pass them or a policy, not both")
         self._init_native(env, policy, config, value, hidden)
@@ -290,7 +313,7 @@ class PolicyGradientLearner(NativeObject):
     @classmethod
     def _checked_config(cls, config):
         """``config`` (None: the defaults) after checking its class."""
-        config = config or cls._config_class()
+        config = cls._config_class() if config is None else config
         if not isinstance(config, cls._config_class):
             raise DTypeError(f"config must be a {cls._config_class.__name__}, got {type(config).__name__}")
         return config
@@ -323,12 +346,15 @@ class PolicyGradientLearner(NativeObject):
         defaults to the config's (``steps_per_env``, or for episodic
         algorithms ``steps_per_iteration`` / lanes). Returns the collector
         (its ``episode_returns`` hold every finished episode's return)."""
+        total_env_steps = as_count(total_env_steps, "total_env_steps", 1, 2**62)
+        callback = as_callback(callback)
+        if steps_per_env is not None:
+            steps_per_env = as_count(steps_per_env, "steps_per_env")
         collector = GymnasiumCollector(env, self.policy, seed=seed)
         if steps_per_env is None:
             c = self.config
             steps_per_env = getattr(c, "steps_per_env", None) or max(
                 1, getattr(c, "steps_per_iteration", 1000) // collector.num_lanes)
-        total_env_steps = as_count(total_env_steps, "total_env_steps", 1, 2**62)
         while collector.total_steps < total_env_steps:
             stats = self.update(**collector.collect(steps_per_env))
             if callback is not None and callback(stats):
@@ -342,9 +368,10 @@ class PolicyGradientLearner(NativeObject):
     def iterate(self) -> TrainStats:
         """One iteration (collect from ``env``, estimate, update) in Swift."""
         c = _lib.TrainStatsC()
-        _lib.call("pg_iterate", self.handle, ctypes.byref(c))
-        stats = TrainStats.from_c(c)
-        self.history.append(stats)
+        with self._busy:
+            _lib.call_interruptible("pg_iterate", self.handle, self.handle, ctypes.byref(c))
+            stats = TrainStats.from_c(c)
+            self.history.append(stats)
         return stats
 
     def update(self, observations, actions, rewards, terminated, truncated, next_observations,
@@ -355,44 +382,36 @@ class PolicyGradientLearner(NativeObject):
         ``rewards``/``terminated``/``truncated`` ``[T, N]``,
         ``next_observations`` ``[N, obs]`` (after the last step) and
         ``final_observations`` ``[T, N, obs]`` (read where truncated)."""
-        obs = np.ascontiguousarray(observations, dtype=np.float64)
-        if obs.ndim != 3:
-            raise InvalidArgumentError(f"observations must be [T, N, obs_size], got shape {obs.shape}")
-        t, n, d = obs.shape
-        if d != self.policy.observation_size:
-            raise InvalidArgumentError(f"observation size {d} does not match the policy's {self.policy.observation_size}")
-        if isinstance(self.policy, _Categorical):
-            act = np.asarray(actions)
-            if act.shape != (t, n) or not np.issubdtype(act.dtype, np.integer):
-                raise InvalidArgumentError(f"actions must be integers of shape {(t, n)}, got {act.dtype} {act.shape}")
-            act = np.ascontiguousarray(act, dtype=np.int32)
+        policy = self.policy
+        d = policy.observation_size
+        obs = as_float64(observations, "observations", (None, None, d))
+        t, n, _ = obs.shape
+        if t < 1 or n < 1:
+            raise InvalidArgumentError(f"observations must hold at least one step of one lane, got shape {obs.shape}")
+        if policy.discrete:
+            act = as_actions(actions, "actions", policy.num_actions, (t, n))
         else:
-            act = np.ascontiguousarray(actions, dtype=np.float64).reshape(t, n, -1)
+            k = policy.action_size
+            act = as_float64(actions, "actions")
+            if act.shape == (t, n) and k == 1:
+                act = act.reshape(t, n, 1)
+            check_shape(act, (t, n, k), "actions")
         rew = as_float64(rewards, "rewards", (t, n))
-        term = self._flags(terminated, "terminated", (t, n))
-        trunc = self._flags(truncated, "truncated", (t, n))
+        term = as_flags(terminated, "terminated", (t, n))
+        trunc = as_flags(truncated, "truncated", (t, n))
         nxt = as_float64(next_observations, "next_observations", (n, d))
-        fin = None if final_observations is None else np.ascontiguousarray(final_observations, dtype=np.float64)
-        if fin is not None and fin.shape != obs.shape:
-            raise InvalidArgumentError(f"final_observations must have shape {obs.shape}, got {fin.shape}")
+        fin = None if final_observations is None else as_float64(final_observations, "final_observations",
+                                                                  (t, n, d), finite=False)
         c = _lib.TrainStatsC()
         dp = ctypes.POINTER(ctypes.c_double)
         u8 = ctypes.POINTER(ctypes.c_uint8)
-        _lib.call("pg_update", self.handle, t, n, obs.ctypes.data_as(dp), act.ctypes.data, rew.ctypes.data_as(dp),
-                  term.ctypes.data_as(u8), trunc.ctypes.data_as(u8),
-                  None if fin is None else fin.ctypes.data_as(dp), nxt.ctypes.data_as(dp), ctypes.byref(c))
-        stats = TrainStats.from_c(c)
-        self.history.append(stats)
+        with self._busy:
+            _lib.call("pg_update", self.handle, t, n, obs.ctypes.data_as(dp), act.ctypes.data,
+                      rew.ctypes.data_as(dp), term.ctypes.data_as(u8), trunc.ctypes.data_as(u8),
+                      None if fin is None else fin.ctypes.data_as(dp), nxt.ctypes.data_as(dp), ctypes.byref(c))
+            stats = TrainStats.from_c(c)
+            self.history.append(stats)
         return stats
-
-    @staticmethod
-    def _flags(x, name, shape):
-        a = np.asarray(x)
-        if a.shape != shape:
-            raise InvalidArgumentError(f"{name} must have shape {shape}, got {a.shape}")
-        if not np.all((a == 0) | (a == 1)):
-            raise InvalidArgumentError(f"{name} must hold only 0/1 or booleans")
-        return np.ascontiguousarray(a, dtype=np.uint8)
 
     def train(self, total_env_steps: int, callback: Callable[[TrainStats], bool | None] | None = None,
               stop_at_return: float | None = None, checkpoint: str | None = None,
@@ -406,6 +425,10 @@ class PolicyGradientLearner(NativeObject):
         good state)."""
         total_env_steps = as_count(total_env_steps, "total_env_steps", 1, 2**62)
         stop_window = as_count(stop_window, "stop_window")
+        callback = as_callback(callback)
+        stop_at_return = as_optional_number(stop_at_return, "stop_at_return")
+        if checkpoint is not None:
+            as_path(checkpoint, "checkpoint")
         start = len(self.history)
         while self.total_env_steps < total_env_steps:
             stats = self.iterate()
@@ -419,19 +442,28 @@ class PolicyGradientLearner(NativeObject):
                 break
         return self.history[start:]
 
-    def evaluate(self, episodes: int = 100, greedy: bool = True, seed: int = 12345, num_envs: int = 16):
-        """``(returns, lengths)`` of ``episodes`` fresh episodes of the policy
-        on a new batch of ``env``'s id, with the learner's (frozen)
-        observation normalisation."""
+    def evaluate(self, episodes: int = 100, greedy: bool = True, seed: int = 12345, num_envs: int = 16,
+                 max_episode_steps: int | None = None):
+        """``(returns, lengths)`` (float64 / int32 ``[episodes]``) of
+        ``episodes`` fresh episodes of the policy on a new batch of ``env``'s
+        id (its default time limit, or ``max_episode_steps`` steps per
+        episode), with the learner's (frozen) observation normalisation.
+        Memory does not grow with ``episodes``; Ctrl-C stops it between
+        steps (KeyboardInterrupt)."""
         if self.env is None:
             raise InvalidArgumentError("this learner trains on a Gymnasium env; evaluate its policy there")
         episodes = as_count(episodes, "episodes", 1, 1 << 24)
-        env = VectorEnv(self.env.env_id, min(as_count(num_envs, "num_envs"), episodes), seed=as_seed(seed))
+        seed = as_seed(seed)
+        limits = {} if max_episode_steps is None else {
+            "max_episode_steps": as_count(max_episode_steps, "max_episode_steps", 1, 2**31 - 1)}
+        env = VectorEnv(self.env.env_id, min(as_count(num_envs, "num_envs", 1, 1 << 24), episodes), seed=seed,
+                        **limits)
         try:
             returns = np.empty(episodes)
             lengths = np.empty(episodes, np.int32)
-            _lib.call("pg_evaluate", self.handle, env.handle, episodes, int(bool(greedy)), as_seed(seed),
-                      returns.ctypes.data, lengths.ctypes.data)
+            with self._busy:
+                _lib.call_interruptible("pg_evaluate", self.handle, self.handle, env.handle, episodes, int(as_bool(greedy, "greedy")), seed,
+                          returns.ctypes.data, lengths.ctypes.data)
             return returns, lengths
         finally:
             env.close()
@@ -439,13 +471,17 @@ class PolicyGradientLearner(NativeObject):
     def save(self, path) -> None:
         """Writes everything needed to resume (policy, critic, optimiser
         moments, normalisation statistics, counters, generator) atomically."""
-        _lib.call("pg_save", self.handle, os.fsencode(os.fspath(path)))
+        path = as_path(path)
+        with self._busy:
+            _lib.call("pg_save", self.handle, path)
 
     def load(self, path) -> None:
         """Restores a checkpoint written by :meth:`save` of a learner with the
         same algorithm and shapes; training continues from it."""
-        _lib.call("pg_load", self.handle, os.fsencode(os.fspath(path)))
-        self.history = []
+        path = as_path(path)
+        with self._busy:
+            _lib.call("pg_load", self.handle, path)
+            self.history = []
 
     def close(self) -> None:
         """Frees the native learner (not its env, policy or critic); idempotent."""
@@ -497,7 +533,7 @@ class _Learner(NativeObject):
     _create = ""
 
     def _setup(self, env, policy, config, num_envs, hidden_sizes, policy_class, policy_kind) -> None:
-        self.config = config or self._config_class()
+        self.config = self._config_class() if config is None else config
         if not isinstance(self.config, self._config_class):
             raise DTypeError(f"config must be a {self._config_class.__name__}, got {type(self.config).__name__}")
         cfg = self.config.to_c()
@@ -506,6 +542,9 @@ class _Learner(NativeObject):
         elif not isinstance(env, VectorEnv):
             raise DTypeError(f"env must be an environment id or a swiftpg.VectorEnv, got {type(env).__name__}")
         if policy is None:
+            if not env.discrete:
+                raise InvalidArgumentError(f"{type(self).__name__} needs an environment with discrete actions; "
+                                           f"{env.env_id} has continuous ones")
             policy = SoftmaxPolicy.for_env(env, hidden_sizes=hidden_sizes, seed=cfg.seed)
         elif not isinstance(policy, policy_class):
             raise DTypeError(f"policy must be {policy_kind}, got {type(policy).__name__}")
@@ -564,13 +603,12 @@ class SearchConfig(_Replaceable):
     seed: int = 0
 
     def to_c(self) -> _lib.SearchConfigC:
-        if self.method not in _SEARCH_METHODS:
-            raise InvalidArgumentError(f"method must be one of {sorted(_SEARCH_METHODS)}, got {self.method!r}")
         c = _lib.SearchConfigC()
-        c.method = _SEARCH_METHODS[self.method]
-        c.episodes_per_evaluation = as_count(self.episodes_per_evaluation, "episodes_per_evaluation")
-        c.population_size = as_count(self.population_size, "population_size")
-        c.elite_count = as_count(self.elite_count, "elite_count")
+        c.method = as_choice(self.method, _SEARCH_METHODS, "method")
+        for name in ("episodes_per_evaluation", "population_size", "elite_count"):
+            _set_int(c, name, getattr(self, name), minimum=1)
+        if not isinstance(self.greedy, (bool, int, np.bool_, np.integer)) or self.greedy not in (0, 1):
+            raise DTypeError(f"greedy must be a bool, got {self.greedy!r}")
         c.greedy = int(bool(self.greedy))
         _set_numbers(self, c, ("initial_std", "extra_noise", "mutation_std", "step_size", "shrink", "tolerance"))
         c.seed = as_seed(self.seed)
@@ -624,9 +662,10 @@ class PolicySearch(_Learner):
     def iterate(self) -> SearchStats:
         """One generation (CEM, GA) or poll (pattern search) in Swift."""
         c = _lib.SearchStatsC()
-        _lib.call("search_iterate", self.handle, ctypes.byref(c))
-        stats = SearchStats.from_c(c)
-        self.history.append(stats)
+        with self._busy:
+            _lib.call_interruptible("search_iterate", self.handle, self.handle, ctypes.byref(c))
+            stats = SearchStats.from_c(c)
+            self.history.append(stats)
         return stats
 
     def train(self, iterations: int, callback: Callable[[SearchStats], bool | None] | None = None,
@@ -635,8 +674,13 @@ class PolicySearch(_Learner):
         search is done, when ``callback(stats)`` returns True, or once the
         best utility of an iteration reaches ``stop_at_utility``.
         ``checkpoint``: a path the search is saved to after every iteration."""
+        iterations = as_count(iterations, "iterations")
+        callback = as_callback(callback)
+        stop_at_utility = as_optional_number(stop_at_utility, "stop_at_utility")
+        if checkpoint is not None:
+            as_path(checkpoint, "checkpoint")
         start = len(self.history)
-        for _ in range(as_count(iterations, "iterations")):
+        for _ in range(iterations):
             stats = self.iterate()
             if checkpoint is not None:
                 self.save(checkpoint)
@@ -649,14 +693,18 @@ class PolicySearch(_Learner):
     def save(self, path) -> None:
         """Writes the whole search state (counters, the method's distribution,
         population or incumbent, and its generator) atomically."""
-        _lib.call("search_save", self.handle, os.fsencode(os.fspath(path)))
+        path = as_path(path)
+        with self._busy:
+            _lib.call("search_save", self.handle, path)
 
     def load(self, path) -> None:
         """Restores a checkpoint of a search with the same method, policy shape,
         population, elite count and episodes per evaluation; the policy then
         holds the restored solution and training continues exactly."""
-        _lib.call("search_load", self.handle, os.fsencode(os.fspath(path)))
-        self.history = []
+        path = as_path(path)
+        with self._busy:
+            _lib.call("search_load", self.handle, path)
+            self.history = []
 
 
 
@@ -674,13 +722,17 @@ class GymnasiumCollector:
     transition). Observations are flattened to float64; continuous actions
     are clipped to the action space for the environment but stored unclipped.
     Episodes continue across calls; ``episode_returns`` collects the returns
-    of every finished episode."""
+    of every finished episode. One collector used from two threads at once:
+    the second call raises :class:`swiftpg.BusyError`."""
 
     def __init__(self, envs, policy: Policy, seed: int = 0):
-        import gymnasium
         from gymnasium.vector import AutoresetMode, VectorEnv as GymVectorEnv
 
+        if not isinstance(policy, Policy):
+            raise DTypeError(f"policy must be a swiftpg Policy, got {type(policy).__name__}")
         self.policy = policy
+        obs_space, space, self.num_lanes = gymnasium_spaces(envs)
+        self.observation_size, self.discrete, k = env_sizes(envs)
         self.vector = isinstance(envs, GymVectorEnv)
         if self.vector:
             mode = envs.metadata.get("autoreset_mode")
@@ -690,33 +742,40 @@ class GymnasiumCollector:
                     "gymnasium.make_vec(id, n, vector_kwargs={'autoreset_mode': AutoresetMode.SAME_STEP}); "
                     f"this one uses {mode}")
             self.envs = envs
-            self.num_lanes = envs.num_envs
-            space = envs.single_action_space
-            obs_space = envs.single_observation_space
         else:
             self.envs = list(envs) if isinstance(envs, (list, tuple)) else [envs]
-            if not self.envs or not all(isinstance(e, gymnasium.Env) for e in self.envs):
-                raise DTypeError("envs must be a gymnasium.Env, a list of them, or a gymnasium VectorEnv")
-            self.num_lanes = len(self.envs)
-            space = self.envs[0].action_space
-            obs_space = self.envs[0].observation_space
-        self.discrete = isinstance(space, gymnasium.spaces.Discrete)
-        if not self.discrete and not isinstance(space, gymnasium.spaces.Box):
-            raise InvalidArgumentError(f"only Discrete and Box action spaces are supported, got {space}")
-        self.observation_size = int(np.prod(obs_space.shape)) if obs_space.shape else 1
         if self.observation_size != policy.observation_size:
             raise InvalidArgumentError(f"the environment's observations have {self.observation_size} values but the "
                                        f"policy expects {policy.observation_size}")
-        self.low = None if self.discrete else np.asarray(space.low, np.float64)
-        self.high = None if self.discrete else np.asarray(space.high, np.float64)
+        if self.discrete != policy.discrete or k != (policy.num_actions if policy.discrete else policy.action_size):
+            what = "actions" if self.discrete else "action dimensions"
+            raise InvalidArgumentError(
+                f"the environment has {k} {'discrete' if self.discrete else 'continuous'} {what} but the policy has "
+                + (f"{policy.num_actions} discrete actions" if policy.discrete
+                   else f"{policy.action_size} continuous action dimensions"))
+        self.low = None if self.discrete else np.asarray(space.low, np.float64).reshape(-1)
+        self.high = None if self.discrete else np.asarray(space.high, np.float64).reshape(-1)
         self.seed = as_seed(seed)
+        self._busy = ObjectLock("Gymnasium collector")
         self._obs = None
         self._returns = np.zeros(self.num_lanes)
         self.episode_returns: list[float] = []
         self.total_steps = 0
 
     def _flat(self, obs) -> np.ndarray:
-        return np.asarray(obs, np.float64).reshape(self.num_lanes, self.observation_size)
+        a = asarray(obs, "the environment's observations")
+        if a.dtype.kind not in "fiub" or a.size != self.num_lanes * self.observation_size:
+            raise InvalidArgumentError(
+                f"the environment returned observations of dtype {a.dtype} and shape {a.shape}; expected "
+                f"{self.num_lanes} × {self.observation_size} numbers")
+        return np.asarray(a, np.float64).reshape(self.num_lanes, self.observation_size)
+
+    def _flat_row(self, obs) -> np.ndarray:
+        a = asarray(obs, "the environment's final observation")
+        if a.dtype.kind not in "fiub" or a.size != self.observation_size:
+            raise InvalidArgumentError(f"the environment returned a final observation of dtype {a.dtype} and shape "
+                                       f"{a.shape}; expected {self.observation_size} numbers")
+        return np.asarray(a, np.float64).reshape(self.observation_size)
 
     def _reset(self) -> None:
         if self.vector:
@@ -727,8 +786,17 @@ class GymnasiumCollector:
 
     def collect(self, steps: int) -> dict:
         """``steps`` steps of every lane; returns the keyword arguments of
-        :meth:`PolicyGradientLearner.update`."""
+        :meth:`PolicyGradientLearner.update`. The arrays are allocated up
+        front: a request beyond ``swiftpg._arrays.MAX_ELEMENTS`` values (2 GiB)
+        raises InvalidArgumentError before anything is allocated."""
         steps = as_count(steps, "steps")
+        n, d = self.num_lanes, self.observation_size
+        k = 1 if self.discrete else self.low.size
+        check_elements(steps * n * (2 * d + 4 + k), f"collecting {steps} steps of {n} lanes")
+        with self._busy:
+            return self._collect(steps)
+
+    def _collect(self, steps: int) -> dict:
         if self._obs is None:
             self._reset()
         n, d = self.num_lanes, self.observation_size
@@ -750,13 +818,13 @@ class GymnasiumCollector:
                 if done.any():
                     fin = info.get("final_obs")
                     for i in np.flatnonzero(done):
-                        final[t, i] = np.asarray(fin[i], np.float64).reshape(d)
+                        final[t, i] = self._flat_row(fin[i])
             else:
                 rows, r, term, trunc = [], np.empty(n), np.zeros(n, bool), np.zeros(n, bool)
                 for i, env in enumerate(self.envs):
                     o, r[i], term[i], trunc[i], _ = env.step(sent[i].item() if self.discrete else sent[i])
                     if term[i] or trunc[i]:
-                        final[t, i] = np.asarray(o, np.float64).reshape(d)
+                        final[t, i] = self._flat_row(o)
                         o, _ = env.reset()
                     rows.append(o)
                 nxt = self._flat(rows)
@@ -777,27 +845,24 @@ def for_gymnasium(algorithm: str, env, policy: Policy | None = None, config=None
                   value: ValueFunction | None = None, hidden_sizes=(64, 64),
                   policy_kwargs: dict | None = None) -> "PolicyGradientLearner":
     """A learner of ``algorithm`` (a name of :data:`PG_ALGORITHMS`) with no
-    swiftpg environment, sized from a Gymnasium ``env`` (Env or VectorEnv):
-    train it with :meth:`PolicyGradientLearner.learn_gymnasium`."""
-    import gymnasium
-
-    if algorithm not in PG_ALGORITHMS:
-        raise InvalidArgumentError(f"unknown algorithm {algorithm!r}; expected one of {sorted(PG_ALGORITHMS)}")
-    cls = PG_ALGORITHMS[algorithm]
-    single = getattr(env, "single_observation_space", None)
-    obs_space = single if single is not None else env.observation_space
-    act_space = getattr(env, "single_action_space", None) or env.action_space
-    d = int(np.prod(obs_space.shape)) if obs_space.shape else 1
+    swiftpg environment, sized from a Gymnasium ``env``: an ``Env``, a list
+    of them (one lane each, as :class:`GymnasiumCollector` takes) or a
+    ``VectorEnv``. Train it with :meth:`PolicyGradientLearner.learn_gymnasium`."""
+    cls = as_choice(algorithm, PG_ALGORITHMS, "algorithm")
+    d, discrete, k = env_sizes(env)
     cfg = cls._checked_config(config)
     seed = cfg.seed
     if policy is None:
         kwargs = _policy_arguments(policy_kwargs, hidden_sizes, seed)
-        if isinstance(act_space, gymnasium.spaces.Discrete):
-            policy = SoftmaxPolicy(d, int(act_space.n), **kwargs)
-        else:
-            policy = GaussianPolicy(d, int(np.prod(act_space.shape)), **kwargs)
+        policy = _call_policy_class(SoftmaxPolicy if discrete else GaussianPolicy, d, k, **kwargs)
     elif policy_kwargs:
         raise InvalidArgumentError("policy_kwargs configure the default policy; pass them or a policy, not both")
+    elif not isinstance(policy, Policy):
+        raise DTypeError(f"policy must be a swiftpg Policy, got {type(policy).__name__}")
+    elif policy.observation_size != d or policy.discrete != discrete or \
+            k != (policy.num_actions if discrete else policy.action_size):
+        raise InvalidArgumentError(f"the policy ({policy!r}) does not fit the environment (observations of {d} "
+                                   f"values, {k} {'discrete actions' if discrete else 'action dimensions'})")
     self = cls.__new__(cls)
     self._init_native(None, policy, cfg, value, hidden_sizes)
     return self

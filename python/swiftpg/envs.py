@@ -31,8 +31,9 @@ from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
 from . import _lib
-from ._arrays import DTypeError, as_count, as_float64, as_seed
-from ._lib import ClosedError, InvalidArgumentError, NotFiniteError, lib
+from ._arrays import (DTypeError, as_bool, as_c_string, as_choice, as_count, as_float, as_float64, as_seed, asarray,
+                      check_elements)
+from ._lib import ClosedError, InvalidArgumentError, NotFiniteError, ObjectLock, lib
 
 __all__ = ["VectorEnv", "SwiftEnv", "make_vec", "make", "env_ids", "tabular", "gridworld", "bandit", "single"]
 
@@ -46,11 +47,16 @@ def _destroy_env(handle: int) -> None:
 
 
 def _check_number(name: str, value) -> float:
-    if isinstance(value, (bool, np.bool_)):
-        return float(value)
-    if not isinstance(value, (int, float, np.integer, np.floating)):
-        raise DTypeError(f"parameter {name} must be a number, got {value!r}")
-    return float(value)
+    return as_float(value, f"parameter {name}", allow_bool=True)
+
+
+def _check_options(options) -> None:
+    if options is None:
+        return
+    if not isinstance(options, dict):
+        raise DTypeError(f"options must be a dict or None, got {type(options).__name__}")
+    if options:
+        raise InvalidArgumentError(f"unsupported reset options {sorted(map(str, options))}")
 
 
 class VectorEnv(gymnasium.vector.VectorEnv):
@@ -76,18 +82,24 @@ class VectorEnv(gymnasium.vector.VectorEnv):
 
     Tabular environments observe the one-hot encoding of the state index
     (``observation_kind == "one_hot"``); ``get_state()`` gives the index.
+
+    **Threads.** One environment used from two threads at once: the second
+    call raises :class:`swiftpg.BusyError` (nothing is overwritten; each
+    successful call returns its own results). Give each thread its own
+    environment, or serialise the calls with a lock.
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
 
     def __init__(self, env_id: str, num_envs: int = 1, seed: int | None = None, copy: bool = True,
                  num_threads: int = 1, **parameters):
-        if not isinstance(env_id, str):
-            raise DTypeError(f"env_id must be a str, got {env_id!r}")
+        name = as_c_string(env_id, "env_id")
         num_envs = as_count(num_envs, "num_envs", 1, 1 << 24)
         initial_seed = as_seed(seed) if seed is not None else secrets.randbits(63)
+        num_threads = as_count(num_threads, "num_threads", 1, 64)
+        copy = as_bool(copy, "copy")
         handle = ctypes.c_uint64()
-        _lib.call("env_create", env_id.encode(), num_envs, initial_seed, ctypes.byref(handle))
+        _lib.call("env_create", name, num_envs, initial_seed, ctypes.byref(handle))
         self._setup(handle.value, env_id, initial_seed, copy, parameters)
         self.num_threads = num_threads
 
@@ -101,6 +113,8 @@ class VectorEnv(gymnasium.vector.VectorEnv):
     def _setup(self, handle: int, env_id: str, seed: int, copy: bool, parameters: dict) -> None:
         self._handle = handle
         self._finalizer = weakref.finalize(self, _destroy_env, handle)
+        # Guards the cached buffers below: a second thread gets BusyError.
+        self._busy = ObjectLock(f"{env_id} environment")
         self._initial_seed = seed
         self._seed_on_first_reset = True
         self._num_threads = 1
@@ -108,7 +122,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         _lib.call("env_get_info", handle, ctypes.byref(info))
         self.env_id = env_id
         self.num_envs = n = info.num_envs
-        self.copy = bool(copy)
+        self.copy = as_bool(copy, "copy")
         self.observation_size = d = info.observation_size
         self.state_size = info.state_size
         self.observation_kind = "one_hot" if info.observation_kind == _lib.OBSERVATION_ONE_HOT else "vector"
@@ -196,8 +210,9 @@ class VectorEnv(gymnasium.vector.VectorEnv):
     @num_threads.setter
     def num_threads(self, value: int) -> None:
         value = as_count(value, "num_threads", 1, 64)
-        _lib.call("env_set_threads", self.handle, value)
-        self._num_threads = value
+        with self._busy:
+            _lib.call("env_set_threads", self.handle, value)
+            self._num_threads = value
 
     @property
     def max_episode_steps(self) -> int:
@@ -210,17 +225,17 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         ``s + i``; None continues each instance's stream (the first reset of an
         environment made with ``seed=s`` uses ``s``)."""
         handle = self.handle
-        if options:
-            raise InvalidArgumentError(f"unsupported reset options {sorted(options)}")
+        _check_options(options)
         if seed is not None:
             seed = as_seed(seed)
-        elif self._seed_on_first_reset:
-            seed = self._initial_seed
-        self._seed_on_first_reset = False
-        super().reset(seed=seed)
-        seed_ptr = ctypes.byref(ctypes.c_uint64(seed)) if seed is not None else None
-        _lib.call("env_reset", handle, seed_ptr, self._ptrs[1])
-        return (self._obs.copy() if self.copy else self._obs), {}
+        with self._busy:
+            if seed is None and self._seed_on_first_reset:
+                seed = self._initial_seed
+            seed_ptr = ctypes.byref(ctypes.c_uint64(seed)) if seed is not None else None
+            _lib.call("env_reset", handle, seed_ptr, self._ptrs[1])
+            self._seed_on_first_reset = False
+            super().reset(seed=seed)
+            return (self._obs.copy() if self.copy else self._obs), {}
 
     def step(self, actions):
         """Steps every instance with ``actions``: integers ``[num_envs]``
@@ -228,28 +243,40 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         a = actions
         if a.__class__ is not np.ndarray or a.dtype is not self._action_dtype or a.shape != self._action_shape:
             a = self._coerce_actions(a)
-        self._actions[...] = a
-        status = self._step_fn(*self._step_args)
-        if status:
-            if self.closed:
-                raise ClosedError(f"this {self.env_id} environment is closed")
-            raise _lib.error_for(status)
-        self._seed_on_first_reset = False
-        if self._ended.value:
-            # Rows of instances that did not end are 0 (written natively).
-            info = {"final_obs": self._final.copy() if self.copy else self._final,
-                    "_final_obs": self._term_bool | self._trunc_bool}
-        else:
-            info = {}
-        if self.copy:
-            return (self._obs.copy(), self._rewards.copy(), self._term_bool.copy(),
-                    self._trunc_bool.copy(), info)
-        return self._obs, self._rewards, self._term_bool, self._trunc_bool, info
+        # The whole step (write the cached action buffer, native call, read
+        # the cached result buffers) holds the env's lock: a second thread
+        # gets BusyError instead of overwriting validated actions or taking
+        # this call's observations.
+        busy = self._busy
+        if not busy.lock.acquire(False):
+            raise busy.error()
+        try:
+            self._actions[...] = a
+            if busy.hook is not None:
+                busy.hook("step")
+            status = self._step_fn(*self._step_args)
+            if status:
+                if self.closed:
+                    raise ClosedError(f"this {self.env_id} environment is closed")
+                raise _lib.error_for(status)
+            self._seed_on_first_reset = False
+            if self._ended.value:
+                # Rows of instances that did not end are 0 (written natively).
+                info = {"final_obs": self._final.copy() if self.copy else self._final,
+                        "_final_obs": self._term_bool | self._trunc_bool}
+            else:
+                info = {}
+            if self.copy:
+                return (self._obs.copy(), self._rewards.copy(), self._term_bool.copy(),
+                        self._trunc_bool.copy(), info)
+            return self._obs, self._rewards, self._term_bool, self._trunc_bool, info
+        finally:
+            busy.lock.release()
 
     def _coerce_actions(self, actions) -> np.ndarray:
         if self.closed:
             raise ClosedError(f"this {self.env_id} environment is closed")
-        a = np.asarray(actions)
+        a = asarray(actions, "actions")
         n = self.num_envs
         if self.discrete:
             if a.dtype.kind not in "iu":
@@ -284,7 +311,8 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         """The physics state of every instance, float64 ``[num_envs, state_size]``
         (CartPole: x, x_dot, theta, theta_dot; tabular: the state index)."""
         out = np.empty((self.num_envs, self.state_size))
-        _lib.call("env_get_state", self.handle, out.ctypes.data)
+        with self._busy:
+            _lib.call("env_get_state", self.handle, out.ctypes.data)
         return out
 
     def set_state(self, states) -> np.ndarray:
@@ -292,38 +320,41 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         shape ``[num_envs, state_size]``) and returns the new observations.
         Episode step counters are unchanged."""
         s = as_float64(states, "states", (self.num_envs, self.state_size))
-        _lib.call("env_set_state", self.handle, s.ctypes.data, self._ptrs[1])
-        return self._obs.copy()
+        with self._busy:
+            _lib.call("env_set_state", self.handle, s.ctypes.data, self._ptrs[1])
+            return self._obs.copy()
 
     def get_elapsed_steps(self) -> np.ndarray:
         """Steps taken in the current episode of each instance."""
         out = np.empty(self.num_envs, np.int32)
-        _lib.call("env_get_elapsed_steps", self.handle, out.ctypes.data)
+        with self._busy:
+            _lib.call("env_get_elapsed_steps", self.handle, out.ctypes.data)
         return out
 
     # -- parameters ---------------------------------------------------------
     def set_parameter(self, name: str, value: float) -> None:
         """Sets parameter ``name`` of every instance (now; reset to start from
         it) and stops randomising it."""
-        if not isinstance(name, str):
-            raise DTypeError(f"parameter name must be a str, got {name!r}")
-        _lib.call("env_set_parameter", self.handle, name.encode(), _check_number(name, value))
+        key = as_c_string(name, "parameter name")
+        value = _check_number(name, value)
+        with self._busy:
+            _lib.call("env_set_parameter", self.handle, key, value)
 
     def randomize_parameter(self, name: str, low: float, high: float) -> None:
         """Draws parameter ``name`` of each instance uniformly from
         ``[low, high]`` at every reset from now on (domain randomisation).
         Starting states are unaffected: the draws use a separate generator."""
-        if not isinstance(name, str):
-            raise DTypeError(f"parameter name must be a str, got {name!r}")
-        _lib.call("env_randomize_parameter", self.handle, name.encode(), _check_number(name, low),
-                  _check_number(name, high))
+        key = as_c_string(name, "parameter name")
+        low, high = _check_number(name, low), _check_number(name, high)
+        with self._busy:
+            _lib.call("env_randomize_parameter", self.handle, key, low, high)
 
     def get_parameter(self, name: str) -> np.ndarray:
         """The current value of parameter ``name`` in each instance."""
-        if not isinstance(name, str):
-            raise DTypeError(f"parameter name must be a str, got {name!r}")
+        key = as_c_string(name, "parameter name")
         out = np.empty(self.num_envs)
-        _lib.call("env_get_parameter", self.handle, name.encode(), out.ctypes.data)
+        with self._busy:
+            _lib.call("env_get_parameter", self.handle, key, out.ctypes.data)
         return out
 
 
@@ -332,23 +363,32 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         """A text picture of one instance (gridworlds: the layout with 'A' at
         the agent)."""
         instance = as_count(instance, "instance", 0, self.num_envs - 1)
-        return "\n".join(_lib.read_lines(lib.swiftpg_env_render_text, self.handle, instance))
+        with self._busy:
+            return "\n".join(_lib.read_lines(lib.swiftpg_env_render_text, self.handle, instance))
+
+    def tabular_sizes(self) -> tuple[int, int]:
+        """``(num_states, num_actions)`` of a tabular environment (cheap:
+        nothing is copied)."""
+        s, a = ctypes.c_int32(), ctypes.c_int32()
+        with self._busy:
+            _lib.call("env_tabular_sizes", self.handle, ctypes.byref(s), ctypes.byref(a))
+        return s.value, a.value
 
     def tabular_model(self) -> dict:
         """The finite MDP behind a tabular environment (tabular MDPs,
         gridworlds, ShortCorridor-v0): ``P`` [S, A, S], ``R`` [S, A, S],
         ``initial`` [S], ``terminal`` [S] (bool), ``horizon`` (None:
         discounted) and ``gamma``."""
-        s, a = ctypes.c_int32(), ctypes.c_int32()
-        _lib.call("env_tabular_sizes", self.handle, ctypes.byref(s), ctypes.byref(a))
-        S, A = s.value, a.value
+        S, A = self.tabular_sizes()
+        check_elements(2 * S * A * S, f"the dense model of this {S}-state, {A}-action MDP (P and R)")
         P = np.empty((S, A, S))
         R = np.empty((S, A, S))
         mu = np.empty(S)
         term = np.empty(S, np.uint8)
         horizon, gamma = ctypes.c_int32(), ctypes.c_double()
-        _lib.call("env_get_tabular", self.handle, P.ctypes.data, R.ctypes.data, mu.ctypes.data, term.ctypes.data,
-                  ctypes.byref(horizon), ctypes.byref(gamma))
+        with self._busy:
+            _lib.call("env_get_tabular", self.handle, P.ctypes.data, R.ctypes.data, mu.ctypes.data,
+                      term.ctypes.data, ctypes.byref(horizon), ctypes.byref(gamma))
         return {"P": P, "R": R, "initial": mu, "terminal": term.astype(bool),
                 "horizon": horizon.value or None, "gamma": gamma.value}
 
@@ -374,6 +414,9 @@ class SwiftEnv(gymnasium.Env):
     Difference from Gymnasium: stepping after an episode ended (without
     ``reset``) raises ``gymnasium.error.ResetNeeded`` instead of continuing
     the physics with a warning.
+
+    Threads: as :class:`VectorEnv` (it shares the lock of the batch it
+    wraps): a call while another thread uses the env raises BusyError.
     """
 
     metadata = {"render_modes": []}
@@ -382,6 +425,8 @@ class SwiftEnv(gymnasium.Env):
                  _vector: VectorEnv | None = None, **parameters):
         if render_mode is not None:
             raise InvalidArgumentError(f"swiftpg environments do not render; got render_mode={render_mode!r}")
+        if _vector is not None and not isinstance(_vector, VectorEnv):
+            raise DTypeError(f"_vector must be a swiftpg VectorEnv, got {type(_vector).__name__}")
         self._vec = _vector if _vector is not None else VectorEnv(env_id, 1, seed=seed, copy=False, **parameters)
         self.env_id = self._vec.env_id
         self.render_mode = None
@@ -406,60 +451,89 @@ class SwiftEnv(gymnasium.Env):
         return row.astype(np.float32)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        super().reset(seed=seed)
-        if options:
-            raise InvalidArgumentError(f"unsupported reset options {sorted(options)}")
-        if seed is None and self._autoreset_done:
-            # The instance already reset itself when the episode ended, drawing
-            # from its stream exactly as Gymnasium's reset() would have.
-            obs = self._vec._obs[0]
-        else:
-            obs = self._vec.reset(seed=seed)[0][0]
-        self._needs_reset = False
-        self._autoreset_done = False
-        return self._observation(obs), {}
+        if seed is not None:
+            seed = as_seed(seed)
+        _check_options(options)
+        with self._vec._busy:
+            super().reset(seed=seed)
+            if seed is None and self._autoreset_done:
+                # The instance already reset itself when the episode ended, drawing
+                # from its stream exactly as Gymnasium's reset() would have.
+                obs = self._vec._obs[0]
+            else:
+                obs = self._vec.reset(seed=seed)[0][0]
+            self._needs_reset = False
+            self._autoreset_done = False
+            return self._observation(obs), {}
 
     def step(self, action):
-        if self._needs_reset:
-            raise gymnasium.error.ResetNeeded(
-                "call reset() before step() (at the start and after every episode end)"
-            )
         vec = self._vec
         if vec.discrete:
             if isinstance(action, np.ndarray) and action.shape == () and action.dtype.kind in "iu":
                 action = int(action)
             if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
                 raise DTypeError(f"action must be an int in {{0, ..., {vec.num_actions - 1}}}, got {action!r}")
-            batch = np.array([action], np.int64)
+            if not 0 <= action < vec.num_actions:
+                raise InvalidArgumentError(
+                    f"action {int(action)} is outside the action space {{0, ..., {vec.num_actions - 1}}}")
+            batch = np.array([action], np.int32)
         else:
-            a = np.asarray(action)
-            if a.dtype.kind not in "fiu":
+            a = asarray(action, "action")
+            if a.dtype.kind not in "fiu" or (a.dtype.kind == "f" and a.dtype.itemsize > 8):
                 raise DTypeError(f"action must be a float array of shape ({vec.action_size},), got {action!r}")
             if a.shape != (vec.action_size,):
                 raise InvalidArgumentError(f"action must have shape ({vec.action_size},), got {a.shape}")
             batch = a.astype(np.float64)[None, :]
-        obs, rew, term, trunc, info = vec.step(batch)
-        terminated, truncated = bool(term[0]), bool(trunc[0])
-        if terminated or truncated:
-            obs = info["final_obs"]
-            self._needs_reset = True
-            self._autoreset_done = True
-        return self._observation(obs[0]), float(rew[0]), terminated, truncated, {}
+        # The whole step holds the batch's lock (re-entered by vec.step), so
+        # another thread cannot step between our step and our reading of the
+        # shared buffers (vec.copy is False here).
+        with vec._busy:
+            if self._needs_reset:
+                raise gymnasium.error.ResetNeeded(
+                    "call reset() before step() (at the start and after every episode end)"
+                )
+            obs, rew, term, trunc, info = vec.step(batch)
+            terminated, truncated = bool(term[0]), bool(trunc[0])
+            if terminated or truncated:
+                obs = info["final_obs"]
+                self._needs_reset = True
+                self._autoreset_done = True
+            return self._observation(obs[0]), float(rew[0]), terminated, truncated, {}
 
     def close(self):
         self._vec.close()
 
+    def _ended_episode(self) -> bool:
+        """True between a step that ended the episode and the next reset():
+        the batch has already started the next episode (autoreset), but this
+        Env reports the terminal state, as Gymnasium's ``unwrapped`` does."""
+        return self._needs_reset and self._autoreset_done
+
+    def _final_state(self):
+        vec = self._vec
+        states = np.empty((vec.num_envs, vec.state_size))
+        steps = np.empty(vec.num_envs, np.int32)
+        with vec._busy:
+            _lib.call("env_get_final_state", vec.handle, states.ctypes.data, steps.ctypes.data)
+        return states[0], int(steps[0])
+
     def get_state(self) -> np.ndarray:
-        """The physics state, float64 ``[state_size]``."""
+        """The physics state, float64 ``[state_size]``. After a step that
+        ended the episode and until ``reset()``: the terminal state that
+        produced the returned observation (not the next episode's start)."""
+        if self._ended_episode():
+            return self._final_state()[0]
         return self._vec.get_state()[0]
 
     def set_state(self, state):
         """Sets the physics state and returns the observation; the episode
         continues from it (its step counter is unchanged)."""
-        obs = self._vec.set_state(as_float64(state, "state", (self._vec.state_size,))[None, :])[0]
-        self._needs_reset = False
-        self._autoreset_done = False
-        return self._observation(obs)
+        s = as_float64(state, "state", (self._vec.state_size,))[None, :]
+        with self._vec._busy:
+            obs = self._vec.set_state(s)[0]
+            self._needs_reset = False
+            self._autoreset_done = False
+            return self._observation(obs)
 
     def set_parameter(self, name: str, value: float) -> None:
         self._vec.set_parameter(name, value)
@@ -473,6 +547,10 @@ class SwiftEnv(gymnasium.Env):
 
     @property
     def elapsed_steps(self) -> int:
+        """Steps of the current episode; after a step that ended it and until
+        ``reset()``, the length of the episode that ended."""
+        if self._ended_episode():
+            return self._final_state()[1]
         return int(self._vec.get_elapsed_steps()[0])
 
 
@@ -515,7 +593,7 @@ def tabular(transitions, rewards, initial, *, horizon: int | None = None, gamma:
     mu = as_float64(initial, "initial", (S,), finite=False)
     term = None
     if terminal is not None:
-        t = np.asarray(terminal)
+        t = asarray(terminal, "terminal")
         if t.dtype.kind not in "biu" or t.shape != (S,):
             raise InvalidArgumentError(f"terminal must be {S} booleans, got dtype {t.dtype} shape {t.shape}")
         term = np.ascontiguousarray(t != 0, np.uint8)
@@ -545,12 +623,11 @@ def gridworld(layout: str = DEFAULT_GRID, *, slip: float = 0.1, step_reward: flo
     '#' wall, 'S' start, 'G' goal, 'P' pit. Actions 0 up, 1 right, 2 down,
     3 left; with probability ``slip`` the agent moves to a perpendicular side
     instead (``slip/2`` each). ``render_text(i)`` draws instance i."""
-    if not isinstance(layout, str):
-        raise DTypeError(f"layout must be a str, got {type(layout).__name__}")
+    text = as_c_string(layout, "layout")
     n = as_count(num_envs, "num_envs", 1, 1 << 24)
     s = _new_seed(seed)
     handle = ctypes.c_uint64()
-    _lib.call("env_create_gridworld", n, s, layout.encode(), _check_number("slip", slip),
+    _lib.call("env_create_gridworld", n, s, text, _check_number("slip", slip),
               _check_number("step_reward", step_reward), _check_number("goal_reward", goal_reward),
               _check_number("pit_reward", pit_reward), _check_number("gamma", gamma),
               as_count(max_episode_steps, "max_episode_steps", 0), ctypes.byref(handle))
@@ -562,15 +639,15 @@ def bandit(means, stds=None, *, kind: str = "gaussian", horizon: int = 1, num_en
     """A multi-armed bandit: ``kind="gaussian"`` arms N(means[a], stds[a]²)
     (stds default 1) or ``kind="bernoulli"`` arms with success probability
     means[a]. An episode is ``horizon`` pulls."""
-    kinds = {"gaussian": 0, "bernoulli": 1}
-    if kind not in kinds:
-        raise InvalidArgumentError(f"kind must be 'gaussian' or 'bernoulli', got {kind!r}")
+    kind_code = as_choice(kind, {"gaussian": 0, "bernoulli": 1}, "kind")
     m = as_float64(means, "means", (None,))
+    if len(m) > 2**31 - 1:
+        raise InvalidArgumentError(f"means has {len(m)} arms, more than 2**31 - 1")
     sd = None if stds is None else as_float64(stds, "stds", m.shape)
     n = as_count(num_envs, "num_envs", 1, 1 << 24)
     s = _new_seed(seed)
     handle = ctypes.c_uint64()
-    _lib.call("env_create_bandit", n, s, kinds[kind], len(m), m.ctypes.data,
+    _lib.call("env_create_bandit", n, s, kind_code, len(m), m.ctypes.data,
               None if sd is None else sd.ctypes.data, as_count(horizon, "horizon"), ctypes.byref(handle))
     return VectorEnv._wrap(handle.value, f"Bandit({kind}, {len(m)} arms)", s, copy)
 
@@ -578,7 +655,9 @@ def bandit(means, stds=None, *, kind: str = "gaussian", horizon: int = 1, num_en
 def single(vector_env: VectorEnv) -> SwiftEnv:
     """A one-instance :class:`VectorEnv` (e.g. from :func:`tabular`) as a
     ``gymnasium.Env``."""
-    if not isinstance(vector_env, VectorEnv) or vector_env.num_envs != 1:
-        raise InvalidArgumentError("single() needs a swiftpg VectorEnv with num_envs=1")
+    if not isinstance(vector_env, VectorEnv):
+        raise DTypeError(f"single() needs a swiftpg VectorEnv with num_envs=1, got {type(vector_env).__name__}")
+    if vector_env.num_envs != 1:
+        raise InvalidArgumentError(f"single() needs a swiftpg VectorEnv with num_envs=1, got {vector_env.num_envs}")
     vector_env.copy = False
     return SwiftEnv(_vector=vector_env)

@@ -23,7 +23,7 @@ import ctypes
 import numpy as np
 
 from . import _lib
-from ._arrays import DTypeError, as_count, as_float64
+from ._arrays import DTypeError, as_bool, as_choice, as_count, as_flags, as_float, as_float64, asarray
 from ._lib import InvalidArgumentError
 
 __all__ = ["discounted_returns", "td_errors", "gae", "lambda_returns", "n_step_returns", "n_step_advantages",
@@ -33,25 +33,13 @@ __all__ = ["discounted_returns", "td_errors", "gae", "lambda_returns", "n_step_r
 
 
 def _number(value, name, low=0.0, high=1.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise DTypeError(f"{name} must be a number, got {value!r}")
-    value = float(value)
+    value = as_float(value, name)
     if not low <= value <= high:
         raise InvalidArgumentError(f"{name} must be in [{low}, {high}], got {value}")
     return value
 
 
-def _flags(x, name, shape) -> np.ndarray:
-    a = np.asarray(x)
-    if a.dtype.kind not in "biu":
-        raise DTypeError(f"{name} must be booleans (or 0/1 integers), got dtype {a.dtype}")
-    if a.shape != shape:
-        raise InvalidArgumentError(f"{name} must have shape {shape}, got {a.shape}")
-    if a.size and a.dtype != np.bool_ and (a.min() < 0 or a.max() > 1):
-        raise InvalidArgumentError(f"{name} must contain only 0 and 1")
-    if a.dtype == np.bool_ and a.flags.c_contiguous:
-        return a.view(np.uint8)                             # no copy
-    return np.ascontiguousarray(a, dtype=np.uint8)
+_flags = as_flags
 
 
 def _prepare(rewards, terminated, truncated, values, final_values, needs_values):
@@ -65,18 +53,19 @@ def _prepare(rewards, terminated, truncated, values, final_values, needs_values)
         raise InvalidArgumentError(f"rewards must have shape (T, N) or (T,), got {np.shape(rewards)}")
     T, N = r.shape
 
-    def column(x):
-        a = np.asarray(x)
+    def column(x, name):
+        a = asarray(x, name)
         return a[:, None] if one_dimensional and a.ndim == 1 else a
 
-    te = _flags(column(terminated), "terminated", (T, N))
-    tr = _flags(column(truncated), "truncated", (T, N))
+    te = _flags(column(terminated, "terminated"), "terminated", (T, N))
+    tr = _flags(column(truncated, "truncated"), "truncated", (T, N))
     v = None
     if values is not None:
-        v = as_float64(column(values), "values", (T + 1, N), finite=False)
+        v = as_float64(column(values, "values"), "values", (T + 1, N), finite=False)
     elif needs_values:
         raise InvalidArgumentError("values ([T + 1, N]) are required")
-    f = None if final_values is None else as_float64(column(final_values), "final_values", (T, N), finite=False)
+    f = None if final_values is None else as_float64(column(final_values, "final_values"), "final_values", (T, N),
+                                                     finite=False)
     return r, te, tr, v, f, one_dimensional
 
 
@@ -155,7 +144,8 @@ def mean_baseline(values, leave_one_out=False):
     v = as_float64(values, "values", (None,), finite=False)
     out = np.empty(len(v))
     mean = ctypes.c_double()
-    _lib.call("mean_baseline", len(v), v.ctypes.data, int(bool(leave_one_out)), out.ctypes.data, ctypes.byref(mean))
+    loo = int(as_bool(leave_one_out, "leave_one_out"))
+    _lib.call("mean_baseline", len(v), v.ctypes.data, loo, out.ctypes.data, ctypes.byref(mean))
     return out, mean.value
 
 
@@ -173,20 +163,21 @@ def importance_weights(log_probs, behavior_log_probs, terminated, truncated, kin
     the target policy and the behaviour policy (``[T, N]``): ``per_step``
     ρ_t, ``per_decision`` Π_{j≤t} ρ_j, or ``trajectory`` Π over the episode;
     each truncated at ``clip``."""
-    if kind not in _IS_KINDS:
-        raise InvalidArgumentError(f"kind must be one of {sorted(_IS_KINDS)}, got {kind!r}")
+    kind_code = as_choice(kind, _IS_KINDS, "kind")
     lp = as_float64(log_probs, "log_probs")
+    if lp.ndim not in (1, 2):
+        raise InvalidArgumentError(f"log_probs must have shape (T, N) or (T,), got {lp.shape}")
     # Both arrays as [T, N] (a 1-D input is one environment), kept alive
     # in local variables for the duration of the native call.
     behavior = np.ascontiguousarray(as_float64(behavior_log_probs, "behavior_log_probs", lp.shape).reshape(
         lp.shape if lp.ndim == 2 else (-1, 1)))
-    c = float(clip)
+    c = as_float(clip, "clip")
     if not c > 0:
         raise InvalidArgumentError(f"clip must be > 0, got {clip}")
     lp2, te, tr, _, _, one = _prepare(lp, terminated, truncated, None, None, False)
     out = np.empty(lp2.shape)
     _lib.call("importance_weights", lp2.shape[0], lp2.shape[1], lp2.ctypes.data, behavior.ctypes.data,
-              te.ctypes.data, tr.ctypes.data, _IS_KINDS[kind], c, out.ctypes.data)
+              te.ctypes.data, tr.ctypes.data, kind_code, c, out.ctypes.data)
     return out[:, 0] if one else out
 
 
@@ -199,7 +190,7 @@ def clipped_surrogate(log_probs, old_log_probs, advantages, epsilon=0.2):
     lp = as_float64(log_probs, "log_probs", (None,))
     old = as_float64(old_log_probs, "old_log_probs", lp.shape)
     adv = as_float64(advantages, "advantages", lp.shape)
-    eps = float(epsilon)
+    eps = as_float(epsilon, "epsilon")
     objectives, weights, summary = np.empty(len(lp)), np.empty(len(lp)), np.empty(3)
     _lib.call("clipped_surrogate", len(lp), lp.ctypes.data, old.ctypes.data, adv.ctypes.data, eps,
               objectives.ctypes.data, weights.ctypes.data, summary.ctypes.data)
@@ -226,15 +217,17 @@ def optimal_baseline(scores, returns, episodes, per_trajectory=False):
     ``(baseline [P], gradient [P])`` with gradient (1/m) Σ_k ℓ(k)(G_k − b)."""
     s = as_float64(scores, "scores", (None, None))
     g = as_float64(returns, "returns", (s.shape[0],))
-    e = np.asarray(episodes)
+    e = asarray(episodes, "episodes")
     if e.dtype.kind not in "iu" or e.shape != (s.shape[0],):
         raise InvalidArgumentError(f"episodes must be {s.shape[0]} integer ids, got {e.dtype} {e.shape}")
     _, ids = np.unique(e, return_inverse=True)
     ids = np.ascontiguousarray(ids, np.int32)
     m = int(ids.max()) + 1 if len(ids) else 0
+    if m > 2**31 - 1:
+        raise InvalidArgumentError(f"episodes holds {m} distinct ids, more than 2**31 - 1")
     b, grad = np.empty(s.shape[1]), np.empty(s.shape[1])
     _lib.call("optimal_baseline", s.shape[0], s.shape[1], s.ctypes.data, g.ctypes.data, ids.ctypes.data, m,
-              int(bool(per_trajectory)), b.ctypes.data, grad.ctypes.data)
+              int(as_bool(per_trajectory, "per_trajectory")), b.ctypes.data, grad.ctypes.data)
     return b, grad
 
 
@@ -244,9 +237,11 @@ def score_gradient(policy, observations, actions, weights, num_episodes=1):
     (returns, reward-to-go, advantages, surrogate weights, ...): rows of
     ``observations``/``actions``/``weights`` are the steps of N =
     ``num_episodes`` episodes (flatten [T, N] arrays and drop padding first)."""
-    n = int(num_episodes)
-    if n < 1:
-        raise InvalidArgumentError(f"num_episodes must be >= 1, got {num_episodes}")
+    from .policies import Policy
+
+    if not isinstance(policy, Policy):
+        raise DTypeError(f"policy must be a swiftpg Policy, got {type(policy).__name__}")
+    n = as_count(num_episodes, "num_episodes", 1, 2**62)
     return policy.score_gradient(observations, actions, weights) / n
 
 
@@ -256,9 +251,10 @@ def finite_difference_gradient(base, plus, delta, minus=None):
     ``plus``/``minus`` are utilities U(θ ± δ e_i) ``[P]``, ``base`` U(θ)."""
     up = as_float64(plus, "plus", (None,))
     down = None if minus is None else as_float64(minus, "minus", up.shape)
-    d = float(delta)
+    d = as_float(delta, "delta")
+    b = as_float(base, "base")
     out = np.empty(len(up))
-    _lib.call("finite_difference_gradient", len(up), float(base), up.ctypes.data,
+    _lib.call("finite_difference_gradient", len(up), b, up.ctypes.data,
               None if down is None else down.ctypes.data, d, out.ctypes.data)
     return out
 
@@ -281,7 +277,8 @@ def scale_gradient(gradient, max_norm):
     g = as_float64(gradient, "gradient", (None,))
     out = np.empty(len(g))
     norm = ctypes.c_double()
-    _lib.call("scale_gradient", len(g), g.ctypes.data, float(max_norm), out.ctypes.data, ctypes.byref(norm))
+    _lib.call("scale_gradient", len(g), g.ctypes.data, as_float(max_norm, "max_norm"), out.ctypes.data,
+              ctypes.byref(norm))
     return out, norm.value
 
 
@@ -292,6 +289,6 @@ def clip_gradient(gradient, low, high):
     g = as_float64(gradient, "gradient", (None,))
     out = np.empty(len(g))
     clipped = ctypes.c_int64()
-    _lib.call("clip_gradient", len(g), g.ctypes.data, float(low), float(high), out.ctypes.data,
+    _lib.call("clip_gradient", len(g), g.ctypes.data, as_float(low, "low"), as_float(high, "high"), out.ctypes.data,
               ctypes.byref(clipped))
     return out, int(clipped.value)

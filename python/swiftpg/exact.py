@@ -16,7 +16,8 @@ import ctypes
 import numpy as np
 
 from . import _lib
-from ._arrays import DTypeError, as_float64
+from ._arrays import DTypeError, as_float64, check_elements
+from ._lib import InvalidArgumentError
 from .envs import VectorEnv
 from .policies import Policy
 
@@ -36,21 +37,33 @@ def solve(env: VectorEnv, policy: Policy, observations=None) -> dict:
         raise DTypeError(f"env must be a swiftpg.VectorEnv, got {type(env).__name__}")
     if not isinstance(policy, Policy):
         raise DTypeError(f"policy must be a swiftpg policy, got {type(policy).__name__}")
-    model = env.tabular_model()
-    S, A = model["P"].shape[0], model["P"].shape[1]
+    if not policy.discrete:
+        raise InvalidArgumentError("exact.solve needs a discrete policy (a tabular MDP has finite actions)")
+    S, A = env.tabular_sizes()
+    if policy.num_actions != A:
+        raise InvalidArgumentError(f"the policy has {policy.num_actions} actions, the MDP {A}")
+    d = policy.observation_size
+    if observations is None and d != S:
+        raise InvalidArgumentError(f"the policy observes {d} values; the one-hot states of this MDP have {S} "
+                                   "(pass observations=[S, observation_size] for other observations)")
+    check_elements(S * (3 * A + 2 + d), f"solving a {S}-state MDP")
     obs = None
     if observations is not None:
         obs = as_float64(observations, "observations")
-        obs = np.ascontiguousarray(obs.reshape(S, -1))
-        if obs.shape[1] != policy.observation_size:
-            raise _lib.InvalidArgumentError(
-                f"observations must be [{S}, {policy.observation_size}], got {np.shape(observations)}")
+        features = getattr(policy, "feature_size", None)
+        if features is not None and obs.shape == (S, policy.num_actions, features):
+            obs = obs.reshape(S, d)          # φ(s, a) rows of a LinearSoftmaxPolicy
+        if obs.shape != (S, d):
+            expected = f"({S}, {d})" + (f" or ({S}, {policy.num_actions}, {features})" if features else "")
+            raise InvalidArgumentError(f"observations must have shape {expected} (one row per state), "
+                                       f"got {obs.shape}")
     objective = ctypes.c_double()
     values, q, adv = np.empty(S), np.empty((S, A)), np.empty((S, A))
     visitation, gradient = np.empty(S), np.empty(policy.num_params)
-    _lib.call("exact_solve", env.handle, policy.handle, None if obs is None else obs.ctypes.data,
-              ctypes.byref(objective), values.ctypes.data, q.ctypes.data, adv.ctypes.data, visitation.ctypes.data,
-              gradient.ctypes.data)
+    with env._busy, policy._busy:
+        _lib.call("exact_solve", env.handle, policy.handle, None if obs is None else obs.ctypes.data,
+                  ctypes.byref(objective), values.ctypes.data, q.ctypes.data, adv.ctypes.data,
+                  visitation.ctypes.data, gradient.ctypes.data)
     seen = obs if obs is not None else np.eye(S)
     return {"objective": objective.value, "values": values, "q": q, "advantages": adv, "visitation": visitation,
             "gradient": gradient, "probabilities": policy.probabilities(seen)}

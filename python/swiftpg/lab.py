@@ -70,7 +70,8 @@ from . import estimators as est
 from . import exact as _exact
 from .envs import VectorEnv, bandit as _bandit_env, gridworld as _gridworld_env, make_vec, tabular as _tabular_env
 from ._lib import InvalidArgumentError
-from ._arrays import DTypeError
+from ._arrays import (DTypeError, MAX_ELEMENTS, as_bool, as_count, as_float, as_float64, as_seed,
+                      check_elements)
 from .policies import GaussianPolicy, Policy, _Categorical
 
 __all__ = ["Estimator", "Problem", "Report", "run", "tabular", "gridworld", "short_corridor", "bandit",
@@ -173,7 +174,8 @@ class _OneState(Problem):
     num_states = 1
 
     def __init__(self, factory, means, horizon, name):
-        self._factory, self.means, self.horizon, self.name = factory, np.asarray(means, float), int(horizon), name
+        self._factory, self.means, self.name = factory, as_float64(means, "means", (None,)), name
+        self.horizon = as_count(horizon, "horizon")
 
     def make_env(self, num_envs, seed):
         return self._factory(num_envs, seed)
@@ -197,7 +199,9 @@ class _OneState(Problem):
 
 def bandit(means, stds=None, kind: str = "gaussian", horizon: int = 1) -> Problem:
     """A multi-armed bandit (see :func:`swiftpg.envs.bandit`)."""
-    means = np.asarray(means, float)
+    means = as_float64(means, "means", (None,))
+    if len(means) < 2:
+        raise InvalidArgumentError(f"a bandit needs at least 2 arms, got {len(means)}")
     return _OneState(lambda n, s: _bandit_env(means, stds, kind=kind, horizon=horizon, num_envs=n, seed=s),
                      means, horizon, f"Bandit({kind}, {len(means)} arms)")
 
@@ -227,8 +231,15 @@ class _SimpleRegulator(Problem):
     name = "SimpleRegulator"
 
     def __init__(self, depth, gamma, initial_mean, initial_std, transition_std):
-        self.depth, self.gamma = int(depth), float(gamma)
-        self.initial_mean, self.initial_std, self.transition_std = initial_mean, initial_std, transition_std
+        self.depth, self.gamma = as_count(depth, "depth", 1, 1 << 24), as_float(gamma, "gamma")
+        if not 0.0 <= self.gamma <= 1.0:
+            raise InvalidArgumentError(f"gamma must be in [0, 1], got {self.gamma}")
+        self.initial_mean = as_float(initial_mean, "initial_mean")
+        self.initial_std = as_float(initial_std, "initial_std")
+        self.transition_std = as_float(transition_std, "transition_std")
+        for name in ("initial_mean", "initial_std", "transition_std"):
+            if not math.isfinite(getattr(self, name)):
+                raise InvalidArgumentError(f"{name} must be finite, got {getattr(self, name)}")
 
     def make_env(self, num_envs, seed):
         env = make_vec("SimpleRegulator-v0", num_envs, seed=seed)
@@ -285,17 +296,34 @@ class Batch:
 
 def collect(problem: Problem, policy: Policy, num_episodes: int, seed: int, states: bool = False) -> Batch:
     """Runs ``num_episodes`` episodes in parallel (one per instance, first
-    episode only) and returns them as a :class:`Batch`."""
+    episode only) and returns them as a :class:`Batch`. The problem's
+    environment needs a time limit (``max_episode_steps`` > 0), and the
+    batch is limited to ``MAX_ELEMENTS`` stored values (InvalidArgumentError
+    beyond, before memory runs out)."""
+    if not isinstance(problem, Problem):
+        raise DTypeError(f"problem must be a swiftpg.lab problem, got {type(problem).__name__}")
+    if not isinstance(policy, Policy):
+        raise DTypeError(f"policy must be a swiftpg policy, got {type(policy).__name__}")
+    num_episodes = as_count(num_episodes, "num_episodes", 1, 1 << 24)
+    seed = as_seed(seed)
+    states = as_bool(states, "states")
     env = problem.make_env(num_episodes, seed)
     try:
+        limit = env.max_episode_steps
+        if limit <= 0:
+            raise InvalidArgumentError(
+                f"{problem} has no time limit (max_episode_steps = 0): the lab collects whole episodes and needs "
+                "one; set max_episode_steps")
         policy.seed(seed)
         obs, _ = env.reset(seed=seed)
         n = num_episodes
+        per_step = n * (obs.shape[1] + (policy.action_size if not policy.discrete else 1) + 6)
         alive = np.ones(n, bool)
         rows = {k: [] for k in ("obs", "act", "rew", "term", "trunc", "mask", "state", "final")}
-        for _ in range(env.max_episode_steps):
+        for step in range(limit):
             if not alive.any():
                 break
+            check_elements((step + 1) * per_step, f"the lab's batch of {n} episodes (at step {step + 1})")
             if states:
                 rows["state"].append(problem.state_index(env, obs))
             actions = policy.sample(obs)
@@ -357,17 +385,26 @@ class Estimator:
     name: str | None = None
 
     def __post_init__(self):
-        if self.kind not in _KINDS:
+        if not isinstance(self.kind, str) or self.kind not in _KINDS:
             raise InvalidArgumentError(f"kind must be one of {_KINDS}, got {self.kind!r}")
-        if self.baseline not in _BASELINES:
+        if not (self.baseline is None or isinstance(self.baseline, str)) or self.baseline not in _BASELINES:
             raise InvalidArgumentError(f"baseline must be one of {_BASELINES}, got {self.baseline!r}")
+        self.drop_discount = as_bool(self.drop_discount, "drop_discount")
+        self.central = as_bool(self.central, "central")
+        self.lam = as_float(self.lam, "lam")
+        self.delta = as_float(self.delta, "delta")
+        self.critic_episodes = as_count(self.critic_episodes, "critic_episodes", 1, 1 << 24)
+        if self.directions is not None:
+            self.directions = as_count(self.directions, "directions", 1, 1 << 24)
+        if self.name is not None and not isinstance(self.name, str):
+            raise DTypeError(f"name must be a str or None, got {self.name!r}")
         if self.baseline is not None and self.kind not in ("full_return", "reward_to_go"):
             raise InvalidArgumentError(f"a baseline applies to full_return and reward_to_go, not {self.kind}")
         if self.baseline == "time_step_mean" and self.kind != "reward_to_go":
             raise InvalidArgumentError("the time_step_mean baseline applies to reward_to_go")
         if not 0.0 <= self.lam <= 1.0:
             raise InvalidArgumentError(f"lam must be in [0, 1], got {self.lam}")
-        if self.critic not in ("fitted", "exact"):
+        if not isinstance(self.critic, str) or self.critic not in ("fitted", "exact"):
             raise InvalidArgumentError(f"critic must be 'fitted' or 'exact', got {self.critic!r}")
         if self.critic_episodes < 1:
             raise InvalidArgumentError(f"critic_episodes must be >= 1, got {self.critic_episodes}")
@@ -405,6 +442,8 @@ class _Samples:
         self.t, self.col = t_idx, col
         obs = batch.observations[t_idx, col]
         acts = batch.actions[t_idx, col]
+        check_elements(4 * len(t_idx) * policy.num_params,
+                       f"score vectors of {len(t_idx)} steps × {policy.num_params} parameters")
         self.scores = policy.score_vectors(obs, acts)
         self.P = self.scores.shape[1]
         self.discount = problem.gamma ** t_idx.astype(float)
@@ -494,6 +533,7 @@ def _zeroth_order(problem, policy, e: Estimator, K, m, seed) -> tuple[np.ndarray
     theta = policy.params
     P = len(theta)
     steps = 0
+    check_elements(2 * K * P + (e.directions or 2 * P) * P, f"{e.name}: {K} estimates of {P} parameters")
     if e.kind == "finite_difference":
         base, n0 = _utility(problem, policy, theta, K, m, seed)
         steps += n0
@@ -528,6 +568,12 @@ def _zeroth_order(problem, policy, e: Estimator, K, m, seed) -> tuple[np.ndarray
 
 # ------------------------------------------------------------------------------------------------- report
 
+class UnknownEstimatorError(InvalidArgumentError, KeyError):
+    """``report[name]`` for a name that is not in the report (also a KeyError,
+    as a mapping's missing key is)."""
+
+    __str__ = InvalidArgumentError.__str__
+
 @dataclass
 class Report:
     """The lab's result: ``rows`` (one dict per estimator), the exact
@@ -549,7 +595,8 @@ class Report:
         for row in self.rows:
             if row["name"] == name:
                 return row
-        raise KeyError(name)
+        raise UnknownEstimatorError(f"no estimator named {name!r} in this report; names: "
+                                    f"{', '.join(r['name'] for r in self.rows)}")
 
     def __str__(self) -> str:
         head = (f"{self.problem}: J = {self.exact_objective:.6g}, |∇J| = {np.linalg.norm(self.exact_gradient):.4g}; "
@@ -612,14 +659,19 @@ def run(problem: Problem, policy: Policy, estimators, episodes: int = 10, estima
         raise DTypeError(f"problem must be a swiftpg.lab problem, got {type(problem).__name__}")
     if not isinstance(policy, Policy):
         raise DTypeError(f"policy must be a swiftpg policy, got {type(policy).__name__}")
+    if isinstance(estimators, (str, Estimator)):
+        estimators = [estimators]
+    if not isinstance(estimators, (list, tuple)):
+        raise DTypeError(f"estimators must be a list of Estimator or kind strings, got {type(estimators).__name__}")
     specs = [Estimator(e) if isinstance(e, str) else e for e in estimators]
     if not specs or not all(isinstance(e, Estimator) for e in specs):
         raise InvalidArgumentError("estimators must be a non-empty list of Estimator or kind strings")
-    K, m = int(estimates), int(episodes)
-    if K < 2:
-        raise InvalidArgumentError(f"estimates must be >= 2, got {estimates}")
-    if m < 2:
-        raise InvalidArgumentError(f"episodes must be >= 2 (baselines leave one episode out), got {episodes}")
+    K = as_count(estimates, "estimates", 2, 1 << 24)
+    m = as_count(episodes, "episodes (>= 2: baselines leave one episode out)", 2, 1 << 24)
+    seed = as_seed(seed)
+    if K * m > 1 << 24:
+        raise InvalidArgumentError(f"estimates × episodes = {K * m} episodes, more than the {1 << 24} one batch "
+                                   "may hold")
     needs_states = any(e.kind == "value" for e in specs)
     if needs_states and problem.num_states is None:
         raise InvalidArgumentError(f"value-critic estimators need a finite problem, not {problem}")

@@ -15,18 +15,22 @@ Parameters are one flat float64 vector (``policy.params``), copied in and out
 of Swift. Every method validates its arrays and raises before calling Swift.
 Discrete actions are integer arrays ``[batch]``; continuous ones float arrays
 ``[batch, action_size]``.
+
+Threads: a policy or value function used by two threads at the same moment
+raises :class:`swiftpg.BusyError` in the second (nothing is corrupted); give
+each thread its own object or serialise the calls.
 """
 
 from __future__ import annotations
 
 import ctypes
 import math
-import os
 
 import numpy as np
 
 from . import _lib
-from ._arrays import DTypeError, as_actions, as_count, as_float64, as_seed
+from ._arrays import (DTypeError, as_actions, as_bool, as_choice, as_count, as_float, as_float64, as_path,
+                      as_seed)
 from ._lib import InvalidArgumentError, NativeObject
 
 __all__ = ["Policy", "SoftmaxPolicy", "TabularSoftmaxPolicy", "LinearSoftmaxPolicy", "GaussianPolicy",
@@ -34,29 +38,86 @@ __all__ = ["Policy", "SoftmaxPolicy", "TabularSoftmaxPolicy", "LinearSoftmaxPoli
 
 
 def _activation(activation: str) -> int:
-    if activation not in _lib.ACTIVATION:
-        raise InvalidArgumentError(f"activation must be one of {sorted(_lib.ACTIVATION)}, got {activation!r}")
-    return _lib.ACTIVATION[activation]
+    return as_choice(activation, _lib.ACTIVATION, "activation")
+
+
+#: Most hidden layers a network may have (the C argument is an int32 count;
+#: the library bounds the total size).
+MAX_HIDDEN_LAYERS = 64
 
 
 def _hidden(hidden_sizes) -> np.ndarray:
+    """``(sizes as int32 [max(1, n)], n)`` from a tuple/list/1-D array of
+    positive ints (a single int is one layer)."""
+    if isinstance(hidden_sizes, np.ndarray) and hidden_sizes.ndim == 1:
+        hidden_sizes = list(hidden_sizes)
+    elif isinstance(hidden_sizes, (int, np.integer)) and not isinstance(hidden_sizes, (bool, np.bool_)):
+        hidden_sizes = [hidden_sizes]
+    if not isinstance(hidden_sizes, (list, tuple)):
+        raise DTypeError(f"hidden_sizes must be a tuple of ints, got {hidden_sizes!r}")
+    if len(hidden_sizes) > MAX_HIDDEN_LAYERS:
+        raise InvalidArgumentError(f"hidden_sizes has {len(hidden_sizes)} layers, more than {MAX_HIDDEN_LAYERS}")
     hidden = [as_count(h, "hidden size") for h in hidden_sizes]
     return np.array(hidden or [0], np.int32), len(hidden)
 
 
 def _finite(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise DTypeError(f"{name} must be a number, got {value!r}")
-    return float(value)
+    return as_float(value, name)
 
 
 def _path(path) -> bytes:
-    if not isinstance(path, (str, os.PathLike)):
-        raise DTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    return os.fsencode(path)
+    return as_path(path)
 
 
 _PRECISIONS = {"float64": 64, "float32": 32}
+
+
+def gymnasium_spaces(env):
+    """``(observation_space, action_space, lanes)`` of a Gymnasium ``Env``,
+    a Gymnasium ``VectorEnv`` (single-instance spaces) or a non-empty
+    list/tuple of Gymnasium envs with identical spaces."""
+    import gymnasium
+    from gymnasium.vector import VectorEnv as GymVectorEnv
+
+    if isinstance(env, GymVectorEnv):
+        return env.single_observation_space, env.single_action_space, env.num_envs
+    if isinstance(env, gymnasium.Env):
+        return env.observation_space, env.action_space, 1
+    if isinstance(env, (list, tuple)):
+        if not env or not all(isinstance(e, gymnasium.Env) for e in env):
+            raise DTypeError("envs must be a gymnasium.Env, a non-empty list of them, or a Gymnasium VectorEnv; "
+                             f"got a {type(env).__name__} of {sorted({type(e).__name__ for e in env})}")
+        first = env[0]
+        for i, e in enumerate(env[1:], 1):
+            if e.observation_space != first.observation_space or e.action_space != first.action_space:
+                raise InvalidArgumentError(f"envs[{i}] has spaces {e.observation_space}, {e.action_space}; "
+                                           f"envs[0] has {first.observation_space}, {first.action_space}")
+        return first.observation_space, first.action_space, len(env)
+    raise DTypeError("env must be a gymnasium.Env, a list of them, or a Gymnasium VectorEnv, got "
+                     f"{type(env).__name__}")
+
+
+def env_sizes(env) -> tuple[int, bool, int]:
+    """``(observation_size, discrete, num_actions or action_size)`` of a
+    swiftpg VectorEnv or of Gymnasium env(s) (see :func:`gymnasium_spaces`)."""
+    from gymnasium import spaces
+
+    from .envs import VectorEnv
+
+    if isinstance(env, VectorEnv):
+        return env.observation_size, env.discrete, env.num_actions if env.discrete else env.action_size
+    obs_space, act_space, _ = gymnasium_spaces(env)
+    if isinstance(obs_space, spaces.Discrete):
+        d = 1
+    elif isinstance(obs_space, spaces.Box):
+        d = int(np.prod(obs_space.shape))
+    else:
+        raise InvalidArgumentError(f"only Box and Discrete observation spaces are supported, got {obs_space}")
+    if isinstance(act_space, spaces.Discrete):
+        return d, True, int(act_space.n)
+    if isinstance(act_space, spaces.Box):
+        return d, False, int(np.prod(act_space.shape))
+    raise InvalidArgumentError(f"only Discrete and Box action spaces are supported, got {act_space}")
 
 
 class _Parameterised(NativeObject):
@@ -68,15 +129,23 @@ class _Parameterised(NativeObject):
     def get_params(self) -> np.ndarray:
         """A copy of the parameter vector (float64 ``[num_params]``)."""
         out = np.empty(self.num_params)
-        _lib.call(f"{self._prefix}_get_params", self.handle, out.ctypes.data, self.num_params)
+        with self._busy:
+            _lib.call(f"{self._prefix}_get_params", self.handle, out.ctypes.data, self.num_params)
         return out
 
     def set_params(self, params) -> None:
         """Replaces the parameters (finite, shape ``[num_params]``)."""
         p = as_float64(params, "params", (self.num_params,))
-        _lib.call(f"{self._prefix}_set_params", self.handle, p.ctypes.data, self.num_params)
+        with self._busy:
+            _lib.call(f"{self._prefix}_set_params", self.handle, p.ctypes.data, self.num_params)
 
     params = property(get_params, set_params, doc="The parameter vector (a copy; assign to set).")
+
+    def _call(self, name: str, *args) -> None:
+        """``swiftpg_<name>(handle, *args)`` holding this object's lock
+        (another thread using it at the same time gets BusyError)."""
+        with self._busy:
+            _lib.call(name, self.handle, *args)
 
     def set_precision(self, precision: str) -> None:
         """``"float64"`` (default) or ``"float32"``: the arithmetic of the
@@ -84,10 +153,10 @@ class _Parameterised(NativeObject):
         single precision (sgemm and a float tanh, about twice as fast), so
         outputs and gradients carry float rounding (relative ~1e-6). MLP
         policies and value functions only; checkpoints do not record it."""
-        if precision not in _PRECISIONS:
-            raise InvalidArgumentError(f"precision must be one of {sorted(_PRECISIONS)}, got {precision!r}")
-        _lib.call(f"{self._prefix}_set_precision", self.handle, _PRECISIONS[precision])
-        self._precision = precision
+        bits = as_choice(precision, _PRECISIONS, "precision")
+        with self._busy:
+            _lib.call(f"{self._prefix}_set_precision", self.handle, bits)
+            self._precision = precision
 
     @property
     def precision(self) -> str:
@@ -97,7 +166,9 @@ class _Parameterised(NativeObject):
     def save(self, path) -> None:
         """Saves kind, sizes and parameters to ``path``: a versioned binary
         with a checksum, written atomically (temporary file + rename)."""
-        _lib.call(f"{self._prefix}_save", self.handle, _path(path))
+        path = _path(path)
+        with self._busy:
+            _lib.call(f"{self._prefix}_save", self.handle, path)
 
 
 class Policy(_Parameterised):
@@ -111,7 +182,7 @@ class Policy(_Parameterised):
         self._adopt(handle, "swiftpg_policy_destroy")
         info = _lib.PolicyInfo()
         _lib.call("policy_get_info", handle, ctypes.byref(info))
-        self.family = _lib.POLICY_FAMILIES[info.family]
+        self.family = _lib.POLICY_FAMILIES.get(info.family, f"family {info.family}")
         self.observation_size = info.observation_size
         self.discrete = info.action_kind == _lib.ACTION_DISCRETE
         self.num_actions = info.num_actions if self.discrete else None
@@ -123,7 +194,10 @@ class Policy(_Parameterised):
         info = _lib.PolicyInfo()
         _lib.call("policy_get_info", handle, ctypes.byref(info))
         cls = {1: SoftmaxPolicy, 2: TabularSoftmaxPolicy, 3: LinearSoftmaxPolicy, 4: GaussianPolicy,
-               5: ClampPolicy}[info.family]
+               5: ClampPolicy}.get(info.family)
+        if cls is None:
+            _lib.lib.swiftpg_policy_destroy(handle)
+            raise _lib.InternalError(f"the library returned a policy of unknown family {info.family}")
         self = cls.__new__(cls)
         self._adopt_policy(handle)
         return self
@@ -135,7 +209,7 @@ class Policy(_Parameterised):
 
     def seed(self, seed: int) -> None:
         """Reseeds the policy's own sampling generator."""
-        _lib.call("policy_seed", self.handle, as_seed(seed))
+        self._call("policy_seed", as_seed(seed))
 
     # -- arrays -------------------------------------------------------------------
     def _obs(self, observations) -> np.ndarray:
@@ -175,7 +249,7 @@ class Policy(_Parameterised):
         obs = self._obs(observations)
         b = obs.shape[0]
         out = np.empty(b, np.int32) if self.discrete else np.empty((b, self.action_size))
-        _lib.call("policy_sample", self.handle, obs.ctypes.data, b, int(bool(greedy)), out.ctypes.data)
+        self._call("policy_sample", obs.ctypes.data, b, int(as_bool(greedy, "greedy")), out.ctypes.data)
         return out
 
     def log_prob(self, observations, actions) -> np.ndarray:
@@ -183,14 +257,14 @@ class Policy(_Parameterised):
         obs = self._obs(observations)
         act = self._actions(actions, obs.shape[0])
         out = np.empty(obs.shape[0])
-        _lib.call("policy_log_prob", self.handle, obs.ctypes.data, act.ctypes.data, obs.shape[0], out.ctypes.data)
+        self._call("policy_log_prob", obs.ctypes.data, act.ctypes.data, obs.shape[0], out.ctypes.data)
         return out
 
     def entropy(self, observations) -> np.ndarray:
         """H(π(·|s_i)), float64 ``[batch]``."""
         obs = self._obs(observations)
         out = np.empty(obs.shape[0])
-        _lib.call("policy_entropy", self.handle, obs.ctypes.data, obs.shape[0], out.ctypes.data)
+        self._call("policy_entropy", obs.ctypes.data, obs.shape[0], out.ctypes.data)
         return out
 
     def kl(self, observations, old_params) -> np.ndarray:
@@ -198,7 +272,7 @@ class Policy(_Parameterised):
         obs = self._obs(observations)
         old = self._old(old_params)
         out = np.empty(obs.shape[0])
-        _lib.call("policy_kl", self.handle, obs.ctypes.data, obs.shape[0], old.ctypes.data, self.num_params,
+        self._call("policy_kl", obs.ctypes.data, obs.shape[0], old.ctypes.data, self.num_params,
                   out.ctypes.data)
         return out
 
@@ -210,7 +284,7 @@ class Policy(_Parameterised):
         act = self._actions(actions, b)
         w = self._weights(weights, b)
         out = np.empty(self.num_params)
-        _lib.call("policy_score_gradient", self.handle, obs.ctypes.data, act.ctypes.data, w.ctypes.data, b,
+        self._call("policy_score_gradient", obs.ctypes.data, act.ctypes.data, w.ctypes.data, b,
                   out.ctypes.data)
         return out
 
@@ -220,7 +294,7 @@ class Policy(_Parameterised):
         b = obs.shape[0]
         act = self._actions(actions, b)
         out = np.empty((b, self.num_params))
-        _lib.call("policy_score_vectors", self.handle, obs.ctypes.data, act.ctypes.data, b, out.ctypes.data)
+        self._call("policy_score_vectors", obs.ctypes.data, act.ctypes.data, b, out.ctypes.data)
         return out
 
     def entropy_gradient(self, observations, weights=None) -> np.ndarray:
@@ -229,7 +303,7 @@ class Policy(_Parameterised):
         b = obs.shape[0]
         w = self._weights(weights, b)
         out = np.empty(self.num_params)
-        _lib.call("policy_entropy_gradient", self.handle, obs.ctypes.data, w.ctypes.data, b, out.ctypes.data)
+        self._call("policy_entropy_gradient", obs.ctypes.data, w.ctypes.data, b, out.ctypes.data)
         return out
 
     def kl_gradient(self, observations, old_params, weights=None) -> np.ndarray:
@@ -239,7 +313,7 @@ class Policy(_Parameterised):
         old = self._old(old_params)
         w = self._weights(weights, b)
         out = np.empty(self.num_params)
-        _lib.call("policy_kl_gradient", self.handle, obs.ctypes.data, old.ctypes.data, self.num_params,
+        self._call("policy_kl_gradient", obs.ctypes.data, old.ctypes.data, self.num_params,
                   w.ctypes.data, b, out.ctypes.data)
         return out
 
@@ -249,28 +323,50 @@ class Policy(_Parameterised):
         obs = self._obs(observations)
         v = as_float64(vector, "vector", (self.num_params,))
         out = np.empty(self.num_params)
-        _lib.call("policy_fisher_vector_product", self.handle, obs.ctypes.data, obs.shape[0], v.ctypes.data,
+        self._call("policy_fisher_vector_product", obs.ctypes.data, obs.shape[0], v.ctypes.data,
                   self.num_params, out.ctypes.data)
         return out
 
-    def evaluate(self, env, episodes: int = 100, greedy: bool = True, seed: int = 0, num_envs: int = 16):
-        """Runs ``episodes`` whole episodes (discrete policies) and returns
-        ``(returns, lengths)`` in the order the episodes started. ``env`` is
-        an environment id (a batch of ``num_envs`` is made and closed) or a
-        :class:`swiftpg.VectorEnv` (reset with ``seed``)."""
+    def evaluate(self, env, episodes: int = 100, greedy: bool = True, seed: int = 0, num_envs: int = 16,
+                 max_episode_steps: int | None = None):
+        """Runs ``episodes`` whole episodes and returns ``(returns, lengths)``
+        (float64 ``[episodes]``, int32 ``[episodes]``) in the order the
+        episodes started. ``env`` is an environment id (a batch of
+        ``num_envs`` is made and closed) or a :class:`swiftpg.VectorEnv`
+        (reset with ``seed``).
+
+        Memory does not grow with ``episodes`` (≤ 2^24): only returns and
+        lengths are kept. An env without a time limit (``max_episode_steps``
+        0) is refused with InvalidArgumentError, since an episode may never
+        end; pass ``max_episode_steps`` to cap the steps per episode for this
+        call (the env's own limit is restored afterwards). Ctrl-C stops the
+        evaluation between steps and raises KeyboardInterrupt."""
         from .envs import VectorEnv
 
         episodes = as_count(episodes, "episodes", 1, 1 << 24)
+        seed = as_seed(seed)
         own = isinstance(env, str)
         if own:
-            env = VectorEnv(env, min(as_count(num_envs, "num_envs"), episodes), seed=as_seed(seed))
+            env = VectorEnv(env, min(as_count(num_envs, "num_envs", 1, 1 << 24), episodes), seed=seed)
         elif not isinstance(env, VectorEnv):
             raise DTypeError(f"env must be an environment id or a swiftpg.VectorEnv, got {type(env).__name__}")
+        cap = None if max_episode_steps is None else as_count(max_episode_steps, "max_episode_steps", 1, 2**31 - 1)
         try:
             returns = np.empty(episodes)
             lengths = np.empty(episodes, np.int32)
-            _lib.call("policy_evaluate", self.handle, env.handle, episodes, int(bool(greedy)), as_seed(seed),
-                      returns.ctypes.data, lengths.ctypes.data)
+            with env._busy:          # the env's Python buffers are not used, but its state is
+                previous = None
+                if cap is not None:
+                    previous = float(env.get_parameter("max_episode_steps")[0])
+                    env.set_parameter("max_episode_steps", cap)
+                try:
+                    with self._busy:
+                        _lib.call_interruptible("policy_evaluate", env.handle, self.handle, env.handle, episodes,
+                                                int(as_bool(greedy, "greedy")), seed,
+                                                returns.ctypes.data, lengths.ctypes.data)
+                finally:
+                    if previous is not None:
+                        env.set_parameter("max_episode_steps", previous)
             return returns, lengths
         finally:
             if own:
@@ -282,7 +378,7 @@ class _Categorical(Policy):
         """π(·|s) for each row, float64 ``[batch, num_actions]``."""
         obs = self._obs(observations)
         out = np.empty((obs.shape[0], self.num_actions))
-        _lib.call("policy_probabilities", self.handle, obs.ctypes.data, obs.shape[0], out.ctypes.data)
+        self._call("policy_probabilities", obs.ctypes.data, obs.shape[0], out.ctypes.data)
         return out
 
 
@@ -309,13 +405,19 @@ class SoftmaxPolicy(_Categorical):
         self._adopt_policy(handle.value)
         self.hidden_sizes = tuple(int(h) for h in sizes[:n])
         self.activation = activation
-        if precision != "float64":
+        if as_choice(precision, _PRECISIONS, "precision") != 64:
             self.set_precision(precision)
 
     @classmethod
     def for_env(cls, env, **kwargs) -> "SoftmaxPolicy":
-        """A policy sized for ``env`` (a :class:`swiftpg.VectorEnv`)."""
-        return cls(env.observation_size, env.num_actions, **kwargs)
+        """A policy sized for ``env``: a :class:`swiftpg.VectorEnv`, a
+        Gymnasium ``Env`` or ``VectorEnv``, or a list of Gymnasium envs
+        (discrete actions)."""
+        d, discrete, k = env_sizes(env)
+        if not discrete:
+            raise InvalidArgumentError("SoftmaxPolicy needs discrete actions and this env's are continuous; "
+                                       "use GaussianPolicy.for_env")
+        return cls(d, k, **kwargs)
 
 
 class TabularSoftmaxPolicy(_Categorical):
@@ -345,6 +447,10 @@ class LinearSoftmaxPolicy(_Categorical):
     def _obs(self, observations) -> np.ndarray:
         obs = as_float64(observations, "features")
         if obs.ndim == 3:
+            if obs.shape[1:] != (self.num_actions, self.feature_size):
+                raise InvalidArgumentError(
+                    f"features must have shape (batch, {self.num_actions}, {self.feature_size}) or "
+                    f"(batch, {self.observation_size}), got {obs.shape}")
             obs = obs.reshape(obs.shape[0], -1)
         return super()._obs(obs)
 
@@ -373,23 +479,29 @@ class GaussianPolicy(Policy):
         handle = ctypes.c_uint64()
         common = (as_count(observation_size, "observation_size"), as_count(action_size, "action_size"),
                   sizes.ctypes.data, n, _activation(activation))
-        if gsde:
-            if state_dependent_std:
+        if as_bool(gsde, "gsde"):
+            if as_bool(state_dependent_std, "state_dependent_std"):
                 raise InvalidArgumentError("gsde and state_dependent_std are alternatives; choose one")
             _lib.call("policy_create_gsde", *common, _finite(initial_log_std, "initial_log_std"),
                       as_count(noise_interval, "noise_interval", 1, 2**30), _finite(hidden_gain, "hidden_gain"),
                       _finite(head_gain, "head_gain"), as_seed(seed), ctypes.byref(handle))
         else:
-            _lib.call("policy_create_gaussian", *common, int(bool(state_dependent_std)),
+            _lib.call("policy_create_gaussian", *common, int(as_bool(state_dependent_std, "state_dependent_std")),
                       _finite(initial_log_std, "initial_log_std"), _finite(hidden_gain, "hidden_gain"),
                       _finite(head_gain, "head_gain"), as_seed(seed), ctypes.byref(handle))
         self._adopt_policy(handle.value)
-        if precision != "float64":
+        if as_choice(precision, _PRECISIONS, "precision") != 64:
             self.set_precision(precision)
 
     @classmethod
     def for_env(cls, env, **kwargs) -> "GaussianPolicy":
-        return cls(env.observation_size, env.action_size, **kwargs)
+        """A policy sized for ``env`` (as :meth:`SoftmaxPolicy.for_env`;
+        continuous actions)."""
+        d, discrete, k = env_sizes(env)
+        if discrete:
+            raise InvalidArgumentError("GaussianPolicy needs continuous actions and this env's are discrete; "
+                                       "use SoftmaxPolicy.for_env")
+        return cls(d, k, **kwargs)
 
     def sample_clipped(self, observations, low, high, greedy: bool = False):
         """``(actions, clipped)``: samples (what ``log_prob`` refers to) and
@@ -398,9 +510,22 @@ class GaussianPolicy(Policy):
         ``env.action_low`` / ``env.action_high``."""
         lo = as_float64(low, "low", finite=False)
         hi = as_float64(high, "high", finite=False)
+        obs = self._obs(observations)
+        shape = (obs.shape[0], self.action_size)
+        for name, bound in (("low", lo), ("high", hi)):
+            if np.isnan(bound).any():
+                raise _lib.NotFiniteError(f"{name} contains NaN")
+            try:
+                broadcast = np.broadcast_shapes(bound.shape, shape)
+            except ValueError:
+                raise InvalidArgumentError(f"{name} of shape {bound.shape} does not broadcast against the actions "
+                                           f"{shape}") from None
+            if broadcast != shape:
+                raise InvalidArgumentError(f"{name} of shape {bound.shape} would broadcast the actions {shape} to "
+                                           f"the larger shape {broadcast}")
         if np.any(lo > hi):
             raise InvalidArgumentError("low must be <= high")
-        actions = self.sample(observations, greedy=greedy)
+        actions = self.sample(obs, greedy=greedy)
         return actions, np.clip(actions, lo, hi)
 
 
@@ -439,7 +564,7 @@ class ValueFunction(_Parameterised):
         _lib.call("value_create_mlp", as_count(observation_size, "observation_size"), sizes.ctypes.data, n,
                   _activation(activation), as_seed(seed), ctypes.byref(handle))
         self._setup(handle.value)
-        if precision != "float64":
+        if as_choice(precision, _PRECISIONS, "precision") != 64:
             self.set_precision(precision)
 
     @classmethod
@@ -474,7 +599,7 @@ class ValueFunction(_Parameterised):
         """V(s_i), float64 ``[batch]``."""
         obs = self._obs(observations)
         out = np.empty(obs.shape[0])
-        _lib.call("value_predict", self.handle, obs.ctypes.data, obs.shape[0], out.ctypes.data)
+        self._call("value_predict", obs.ctypes.data, obs.shape[0], out.ctypes.data)
         return out
 
     def gradient(self, observations, weights) -> np.ndarray:
@@ -483,7 +608,7 @@ class ValueFunction(_Parameterised):
         obs = self._obs(observations)
         w = as_float64(weights, "weights", (obs.shape[0],))
         out = np.empty(self.num_params)
-        _lib.call("value_gradient", self.handle, obs.ctypes.data, w.ctypes.data, obs.shape[0], out.ctypes.data)
+        self._call("value_gradient", obs.ctypes.data, w.ctypes.data, obs.shape[0], out.ctypes.data)
         return out
 
 

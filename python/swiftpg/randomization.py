@@ -18,10 +18,12 @@ Usage during training::
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 
-from ._lib import InvalidArgumentError
+from ._arrays import DTypeError, as_bool, as_count, as_float
+from ._lib import InvalidArgumentError, ObjectLock
 
 
 @dataclass
@@ -38,7 +40,14 @@ class ParameterSchedule:
     high: float = field(init=False)
 
     def __post_init__(self):
-        lo, hi = self.limits
+        self.nominal = as_float(self.nominal, "nominal")
+        self.step = as_float(self.step, "step")
+        if not isinstance(self.limits, (tuple, list)) or len(self.limits) != 2:
+            raise DTypeError(f"limits must be a (low, high) pair of numbers, got {self.limits!r}")
+        lo, hi = as_float(self.limits[0], "limits[0]"), as_float(self.limits[1], "limits[1]")
+        if not (math.isfinite(lo) and math.isfinite(hi) and math.isfinite(self.step)):
+            raise InvalidArgumentError(f"limits {self.limits} and step {self.step} must be finite")
+        self.limits = (lo, hi)
         if not (lo <= self.nominal <= hi):
             raise InvalidArgumentError(f"nominal {self.nominal} is outside the limits {self.limits}")
         if not self.step > 0:
@@ -63,12 +72,24 @@ class ADR:
 
     def __init__(self, env, schedules: dict, *, window: int = 50, widen_above: float = 0.8,
                  narrow_below: float = 0.5):
+        from .envs import VectorEnv
+
+        if not isinstance(env, VectorEnv):
+            raise DTypeError(f"env must be a swiftpg VectorEnv, got {type(env).__name__}")
+        if not isinstance(schedules, dict):
+            raise DTypeError(f"schedules must be a dict of parameter name -> ParameterSchedule, got "
+                             f"{type(schedules).__name__}")
         if not schedules:
             raise InvalidArgumentError("ADR needs at least one parameter schedule")
+        for name, schedule in schedules.items():
+            if not isinstance(name, str) or not isinstance(schedule, ParameterSchedule):
+                raise DTypeError(f"schedules must map parameter names to ParameterSchedule, got {name!r}: "
+                                 f"{type(schedule).__name__}")
+        widen_above = as_float(widen_above, "widen_above")
+        narrow_below = as_float(narrow_below, "narrow_below")
         if not (0 <= narrow_below <= widen_above <= 1):
             raise InvalidArgumentError("need 0 <= narrow_below <= widen_above <= 1")
-        if window < 1:
-            raise InvalidArgumentError(f"window must be >= 1, got {window}")
+        window = as_count(window, "window", 1, 1 << 24)
         unknown = set(schedules) - set(env.parameter_names)
         if unknown:
             raise InvalidArgumentError(f"{env.env_id} has no parameter(s) {sorted(unknown)}; "
@@ -80,6 +101,7 @@ class ADR:
         self.narrow_below = narrow_below
         self._recent: deque = deque(maxlen=window)
         self.history: list[dict] = []
+        self._busy = ObjectLock("ADR")
         self._apply()
 
     def _apply(self) -> None:
@@ -94,7 +116,12 @@ class ADR:
     def record(self, success: bool) -> str | None:
         """Records one finished episode; every ``window`` episodes updates
         the ranges and returns "widen", "narrow" or "hold"."""
-        self._recent.append(bool(success))
+        success = as_bool(success, "success")
+        with self._busy:
+            return self._record(success)
+
+    def _record(self, success: bool) -> str | None:
+        self._recent.append(success)
         if len(self._recent) < self.window:
             return None
         rate = sum(self._recent) / len(self._recent)

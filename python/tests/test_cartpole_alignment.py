@@ -75,7 +75,11 @@ def test_truncation_at_500_matches_time_limit():
         _, _, term, trunc, _ = env.step(a)
         assert (term, trunc) == (term_ref, trunc_ref)
         assert trunc == (t == 500) and not term
-    assert env.elapsed_steps == 0  # autoreset already happened
+    # Until reset(), the ended episode's length, as Gymnasium's TimeLimit reports
+    # (the batch below has already started the next episode).
+    assert env.elapsed_steps == 500 == ref._elapsed_steps
+    env.reset()
+    assert env.elapsed_steps == 0
     env.close()
 
 

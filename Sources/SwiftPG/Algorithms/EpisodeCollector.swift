@@ -51,6 +51,8 @@ public final class EpisodeCollector {
   }
 
   public let env: any BatchedEnvironment
+  /// Checked at every step; a request makes the collection throw `.cancelled`.
+  public var cancellation: CancellationFlag?
   private var buffers: StepBuffers
   private let width: Int
   private let discrete: Bool
@@ -85,8 +87,8 @@ public final class EpisodeCollector {
   public func collect(
     _ budget: Budget, seed: UInt64? = nil, into batch: inout EpisodeBatch,
     act: (UnsafePointer<Double>, UnsafeMutablePointer<Int32>) -> Void
-  ) {
-    collect(budget, seed: seed, into: &batch) { (obs: UnsafePointer<Double>, raw: UnsafeMutableRawPointer) in
+  ) throws(SwiftPGError) {
+    try collect(budget, seed: seed, into: &batch) { (obs: UnsafePointer<Double>, raw: UnsafeMutableRawPointer) in
       act(obs, raw.assumingMemoryBound(to: Int32.self))
     }
   }
@@ -96,7 +98,8 @@ public final class EpisodeCollector {
   public func collect(
     _ budget: Budget, seed: UInt64? = nil, into batch: inout EpisodeBatch,
     act: (UnsafePointer<Double>, UnsafeMutableRawPointer) -> Void
-  ) {
+  ) throws(SwiftPGError) {
+    try requireTimeLimit()
     let w = width
     let n = env.count
     let d = env.observationSize
@@ -124,31 +127,17 @@ public final class EpisodeCollector {
     }
     var activeCount = active.filter { $0 }.count
     while activeCount > 0 {
-      buffers.observations.withUnsafeBufferPointer { o in
-        intActions.withUnsafeMutableBufferPointer { ia in
-          realActions.withUnsafeMutableBufferPointer { ra in
-            guard let op = o.baseAddress, let iap = ia.baseAddress, let rap = ra.baseAddress else { return }
-            act(op, discrete ? UnsafeMutableRawPointer(iap) : UnsafeMutableRawPointer(rap))
+      try cancellation?.check("episode collection")
+      try step(act) {
+        // Record the observations the actions were taken in, before the step.
+        for i in 0..<n where active[i] {
+          episodeObs[i].append(contentsOf: buffers.observations[(i * d)..<((i + 1) * d)])
+          if discrete {
+            episodeActions[i].append(Double(intActions[i]))
+          } else {
+            episodeActions[i].append(contentsOf: realActions[(i * w)..<((i + 1) * w)])
           }
         }
-      }
-      // Record the observations the actions were taken in, then step.
-      for i in 0..<n where active[i] {
-        episodeObs[i].append(contentsOf: buffers.observations[(i * d)..<((i + 1) * d)])
-        if discrete {
-          episodeActions[i].append(Double(intActions[i]))
-        } else {
-          episodeActions[i].append(contentsOf: realActions[(i * w)..<((i + 1) * w)])
-        }
-      }
-      do throws(SwiftPGError) {
-        if discrete { try env.step(actions: intActions, into: &buffers) } else {
-          try env.step(actions: realActions, into: &buffers)
-        }
-      } catch {
-        // Actions come from a policy with the same action count; an invalid
-        // one means a bug. Stop collecting rather than loop forever.
-        return
       }
       for i in 0..<n where active[i] {
         episodeRewards[i].append(buffers.rewards[i])
@@ -180,6 +169,84 @@ public final class EpisodeCollector {
     ordered.sort { $0.start < $1.start }
     for e in ordered {
       append(&batch, obs: e.obs, actions: e.actions, rewards: e.rewards, term: e.term, trunc: e.trunc)
+    }
+  }
+
+  /// One step of every instance: `act` writes the actions for the current
+  /// observations, `beforeStep` sees them, then the environment steps.
+  private func step(
+    _ act: (UnsafePointer<Double>, UnsafeMutableRawPointer) -> Void, beforeStep: () -> Void = {}
+  ) throws(SwiftPGError) {
+    buffers.observations.withUnsafeBufferPointer { o in
+      intActions.withUnsafeMutableBufferPointer { ia in
+        realActions.withUnsafeMutableBufferPointer { ra in
+          guard let op = o.baseAddress, let iap = ia.baseAddress, let rap = ra.baseAddress else { return }
+          act(op, discrete ? UnsafeMutableRawPointer(iap) : UnsafeMutableRawPointer(rap))
+        }
+      }
+    }
+    beforeStep()
+    do throws(SwiftPGError) {
+      if discrete { try env.step(actions: intActions, into: &buffers) } else {
+        try env.step(actions: realActions, into: &buffers)
+      }
+    } catch {
+      // Actions come from a policy with the env's action count; an invalid
+      // one is a bug. Stop rather than loop forever.
+      throw SwiftPGError(.internalError, "the environment refused a policy's action: \(error.message)")
+    }
+  }
+
+  /// Episodic work needs episodes that end: refuses an environment without
+  /// a time limit (`maxEpisodeSteps` 0), where a policy that never reaches a
+  /// terminal state would loop forever.
+  func requireTimeLimit() throws(SwiftPGError) {
+    try require(
+      env.maxEpisodeSteps > 0,
+      "\(env.id) has no time limit (max_episode_steps = 0), so an episode may never end; set max_episode_steps "
+        + "(a cap on steps per episode) before collecting or evaluating whole episodes")
+  }
+
+  /// Runs exactly `episodes` episodes keeping only their returns and lengths:
+  /// `record(k, return, length)` for episode k (numbered in the order the
+  /// episodes started), called as each one ends. Memory O(N).
+  public func summarize(
+    episodes: Int, seed: UInt64? = nil, record: (Int, Double, Int) -> Void,
+    act: (UnsafePointer<Double>, UnsafeMutableRawPointer) -> Void
+  ) throws(SwiftPGError) {
+    try requireTimeLimit()
+    let n = env.count
+    env.reset(seed: seed, into: &buffers)
+    var started = 0
+    var returns = [Double](repeating: 0, count: n)
+    var lengths = [Int](repeating: 0, count: n)
+    var activeCount = 0
+    for i in 0..<n {
+      active[i] = started < episodes
+      if active[i] {
+        startIndex[i] = started
+        started += 1
+        activeCount += 1
+      }
+    }
+    while activeCount > 0 {
+      try cancellation?.check("evaluation")
+      try step(act)
+      for i in 0..<n where active[i] {
+        returns[i] += buffers.rewards[i]
+        lengths[i] += 1
+        guard buffers.terminated[i] != 0 || buffers.truncated[i] != 0 else { continue }
+        record(startIndex[i], returns[i], lengths[i])
+        returns[i] = 0
+        lengths[i] = 0
+        if started < episodes {
+          startIndex[i] = started
+          started += 1
+        } else {
+          active[i] = false
+          activeCount -= 1
+        }
+      }
     }
   }
 

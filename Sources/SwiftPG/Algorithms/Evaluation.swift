@@ -3,18 +3,26 @@
 /// `greedy` acts by argmax; otherwise actions are sampled with a generator
 /// seeded from `seed`. `observationTransform` maps each batch of raw
 /// observations to what the policy sees (e.g. frozen normalisation).
-public func evaluate(
+///
+/// Streaming: `record(k, return, length)` is called once per episode k (in
+/// the order episodes finish); no transition is kept, so memory is O(N)
+/// whatever `episodes` is (≤ 2^24). The environment must have a time limit
+/// (`maxEpisodeSteps > 0`): an episode of an env without one may never end,
+/// so that is refused (set `max_episode_steps`). `cancellation` is checked
+/// at every step.
+public func evaluateEpisodes(
   policy: any Policy, env: any BatchedEnvironment, episodes: Int, greedy: Bool, seed: UInt64,
-  observationTransform transform: ((UnsafePointer<Double>) -> UnsafePointer<Double>)? = nil
-) throws(SwiftPGError) -> (returns: [Double], lengths: [Int]) {
+  observationTransform transform: ((UnsafePointer<Double>) -> UnsafePointer<Double>)? = nil,
+  cancellation: CancellationFlag? = nil, record: (Int, Double, Int) -> Void
+) throws(SwiftPGError) {
   try require(episodes >= 1, "episodes must be >= 1, got \(episodes)")
   try require(episodes <= 1 << 24, "episodes \(episodes) exceeds 2^24", code: .tooLarge)
   try checkActionSpaces(policy: policy, env: env)
   let collector = try EpisodeCollector(env: env)
-  var batch = EpisodeBatch(observationSize: env.observationSize)
+  collector.cancellation = cancellation
   var g = PCG64(seed: UInt128(seed) | (UInt128(2) << 64))
   let count = env.count
-  collector.collect(.episodes(episodes), seed: seed, into: &batch) {
+  try collector.summarize(episodes: episodes, seed: seed, record: record) {
     (obs: UnsafePointer<Double>, actions: UnsafeMutableRawPointer) in
     if let transform {
       let x = transform(obs)
@@ -23,7 +31,26 @@ public func evaluate(
       policy.sample(obs, batch: count, greedy: greedy, rawActions: actions, using: &g)
     }
   }
-  return (batch.episodeReturns, batch.episodeLengths)
+}
+
+/// `evaluateEpisodes` gathered into arrays indexed by episode.
+public func evaluate(
+  policy: any Policy, env: any BatchedEnvironment, episodes: Int, greedy: Bool, seed: UInt64,
+  observationTransform transform: ((UnsafePointer<Double>) -> UnsafePointer<Double>)? = nil,
+  cancellation: CancellationFlag? = nil
+) throws(SwiftPGError) -> (returns: [Double], lengths: [Int]) {
+  try require(episodes >= 1, "episodes must be >= 1, got \(episodes)")
+  try require(episodes <= 1 << 24, "episodes \(episodes) exceeds 2^24", code: .tooLarge)
+  var returns = [Double](repeating: 0, count: episodes)
+  var lengths = [Int](repeating: 0, count: episodes)
+  try evaluateEpisodes(
+    policy: policy, env: env, episodes: episodes, greedy: greedy, seed: seed, observationTransform: transform,
+    cancellation: cancellation
+  ) { k, r, l in
+    returns[k] = r
+    lengths[k] = l
+  }
+  return (returns, lengths)
 }
 
 /// Throws unless `policy` acts in `env`'s action space with its observation size.

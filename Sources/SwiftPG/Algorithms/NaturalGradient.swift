@@ -3,13 +3,15 @@
 ///
 /// One iteration:
 /// 1. V(s_t), GAE advantages Â (normalised if configured), targets;
-/// 2. g = ∇ of the surrogate L(θ) = mean ρ_t Â_t at θ_old, i.e.
-///    (1/M) Σ Â_t ∇log π(a_t|s_t);
+/// 2. g = ∇ of the surrogate L(θ) = mean ρ_t Â_t + c_H · mean H(π_θ(·|s_t))
+///    at θ_old, i.e. (1/M) Σ Â_t ∇log π(a_t|s_t) + c_H ∇ mean H (c_H =
+///    `entropyCoef`, 0 by default as in Schulman et al.);
 /// 3. x ≈ (F + damping·I)⁻¹ g by `cgIterations` of conjugate gradient on
 ///    Fisher-vector products (F = mean over states of the action Fisher);
 /// 4. the full step Δ = √(2δ / xᵀFx) · x, which meets KL ≈ δ to second order;
 /// 5. NPG: θ ← θ + Δ. TRPO: θ ← θ + c^j Δ for the first j < `lineSearchSteps`
 ///    with mean KL(π_old ‖ π_θ) ≤ δ and L(θ) > L(θ_old); none: keep θ_old;
+///    a (numerically) zero gradient skips the policy step only;
 /// 6. fit the critic to the targets (`valueEpochs` passes of minibatches).
 extension PolicyGradient {
   func naturalGradientUpdate(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
@@ -28,10 +30,16 @@ extension PolicyGradient {
     for k in 0..<m { scaled[k] = adv[k] / Double(m) }
     var g = [Double](repeating: 0, count: p)
     g.withUnsafeMutableBufferPointer { gp in
-      if let base = gp.baseAddress { policy.scoreGradient(obs, rawActions: d.actions, weights: scaled, batch: m, into: base) }
+      guard let base = gp.baseAddress else { return }
+      policy.scoreGradient(obs, rawActions: d.actions, weights: scaled, batch: m, into: base)
+      if config.entropyCoef != 0 {
+        let we = entropies.reserve(m)
+        for k in 0..<m { we[k] = config.entropyCoef / Double(m) }
+        policy.entropyGradient(obs, weights: we, batch: m, into: base)
+      }
     }
     guard g.allFinite else { throw numerical("the policy gradient") }
-    s.gradNorm = (g.reduce(0) { $0 + $1 * $1 }).squareRoot()
+    s.gradNorm = Statistics.norm(g)
     let surrogateOld = surrogate(d, advantages: adv)
     s.policyLoss = surrogateOld
     // 3. Conjugate gradient on F + damping·I.
@@ -52,10 +60,25 @@ extension PolicyGradient {
     let fx = fvp(x)
     var xFx = 0.0
     for i in 0..<p { xFx += x[i] * fx[i] }
-    guard xFx.isFinite, xFx > 0 else {
-      if xFx == 0 { return }  // zero gradient: nothing to do
-      throw numerical("xᵀFx of the natural step")
+    guard xFx.isFinite, xFx >= 0 else { throw numerical("xᵀFx of the natural step") }
+    if xFx == 0 {
+      // Zero (or numerically zero) gradient: no policy step; the critic is
+      // still fitted below and the stats report its real loss.
+      s.updateSteps = -1
+    } else {
+      try naturalStep(d, x: x, xFx: xFx, advantages: adv, surrogateOld: surrogateOld, &s)
     }
+    (s.entropy, s.approxKL) = entropyAndKL(d)
+    // 6. Critic.
+    s.valueLoss = try fitCritic(d, epochs: config.valueEpochs)
+  }
+
+  /// Steps 4–5: θ ← θ + (c^j) √(2δ / xᵀFx) x, with TRPO's line search.
+  private func naturalStep(
+    _ d: Trajectories, x: [Double], xFx: Double, advantages adv: UnsafePointer<Double>, surrogateOld: Double,
+    _ s: inout TrainStats
+  ) throws(SwiftPGError) {
+    let p = policy.parameterCount
     let beta = (2 * config.maxKL / xFx).squareRoot()
     let old = policy.parameters
     // 5. Step (with line search for TRPO).
@@ -85,19 +108,21 @@ extension PolicyGradient {
       if accepted < 0 { try policy.setParameters(old) }
       s.updateSteps = accepted
     }
-    (s.entropy, s.approxKL) = entropyAndKL(d)
-    // 6. Critic.
-    s.valueLoss = try fitCritic(d, epochs: config.valueEpochs)
   }
 
-  /// L(θ) = mean exp(log π_θ − log π_old) Â.
+  /// L(θ) = mean exp(log π_θ − log π_old) Â (+ c_H mean H(π_θ) when entropyCoef ≠ 0).
   private func surrogate(_ d: Trajectories, advantages adv: UnsafePointer<Double>) -> Double {
     let m = d.count
     let lp = logProbs.reserve(m)
     policy.logProbabilities(d.observations.pointer, actions: d.actions, batch: m, into: lp)
     var total = 0.0
     for k in 0..<m { total += _exp(lp[k] - d.behaviorLogProbs[k]) * adv[k] }
-    return total / Double(m)
+    guard config.entropyCoef != 0 else { return total / Double(m) }
+    let h = entropies.reserve(m)
+    policy.entropies(d.observations.pointer, batch: m, into: h)
+    var entropy = 0.0
+    for k in 0..<m { entropy += h[k] }
+    return total / Double(m) + config.entropyCoef * entropy / Double(m)
   }
 
   /// Mean over the batch's states of KL(π_old ‖ π_θ) (exact, per state).

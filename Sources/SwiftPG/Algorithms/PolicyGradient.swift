@@ -351,6 +351,9 @@ public final class PolicyGradient {
   public var algorithm: PGAlgorithm { config.algorithm }
   public internal(set) var iteration = 0
   public internal(set) var totalEnvSteps = 0
+  /// Checked between episode steps of collection and evaluation; a request
+  /// makes `iterate`/`evaluate` throw `.cancelled` (the iteration is rolled back).
+  public var cancellation: CancellationFlag?
   var policyOptimizer: AnyOptimizer
   var criticOptimizer: AnyOptimizer?
   public internal(set) var observationNormalizer: RunningMeanStd?
@@ -513,7 +516,8 @@ public final class PolicyGradient {
       let p = policy
       var g = rng
       let n = env.count
-      episodes.collect(.steps(config.stepsPerIteration), into: &episodeBatch) {
+      episodes.cancellation = cancellation
+      try episodes.collect(.steps(config.stepsPerIteration), into: &episodeBatch) {
         (obs: UnsafePointer<Double>, actions: UnsafeMutableRawPointer) in
         p.sample(obs, batch: n, greedy: false, rawActions: actions, using: &g)
       }
@@ -772,7 +776,15 @@ public final class PolicyGradient {
     for x in policyGradient { s += x * x }
     for x in valueGradient { s += x * x }
     for k in 0..<sharedCount { s -= valueGradient[k] * valueGradient[k] }  // one network: count the copy once
-    let norm = Swift.max(s, 0).squareRoot()
+    var norm = Swift.max(s, 0).squareRoot()
+    if !norm.isFinite || norm < 0x1p-450 {
+      // Overflow or underflow of the plain sum: the norm of the two parts (Statistics.norm).
+      let p = Statistics.norm(policyGradient)
+      let v = valueGradient.withUnsafeBufferPointer { b in
+        b.baseAddress.map { Statistics.norm($0 + sharedCount, b.count - sharedCount) } ?? 0
+      }
+      norm = Statistics.hypot(p, v)
+    }
     if config.maxGradNorm > 0 && norm > config.maxGradNorm {
       let k = config.maxGradNorm / norm
       for i in policyGradient.indices { policyGradient[i] *= k }
@@ -833,7 +845,8 @@ public final class PolicyGradient {
     env evalEnv: any BatchedEnvironment, episodes: Int, greedy: Bool, seed: UInt64
   ) throws(SwiftPGError) -> (returns: [Double], lengths: [Int]) {
     guard let normalizer = observationNormalizer else {
-      return try SwiftPG.evaluate(policy: policy, env: evalEnv, episodes: episodes, greedy: greedy, seed: seed)
+      return try SwiftPG.evaluate(
+        policy: policy, env: evalEnv, episodes: episodes, greedy: greedy, seed: seed, cancellation: cancellation)
     }
     let scratch = Store<Double>()
     let n = evalEnv.count
@@ -845,7 +858,7 @@ public final class PolicyGradient {
         x.update(from: obs, count: n * dim)
         normalizer.normalize(x, rows: n, clip: self.config.clipObservations)
         return UnsafePointer(x)
-      })
+      }, cancellation: cancellation)
   }
 }
 
@@ -854,10 +867,12 @@ func summarizeEpisodes(_ d: Trajectories, into stats: inout TrainStats) {
   let returns = d.episodeReturns
   stats.episodes = returns.count
   guard !returns.isEmpty else { return }
+  let (mean, std) = returns.withUnsafeBufferPointer { b in
+    b.baseAddress.map { Statistics.meanAndStd($0, b.count) } ?? (0, 0)
+  }
   let k = Double(returns.count)
-  let mean = returns.reduce(0, +) / k
   stats.meanReturn = mean
-  stats.stdReturn = (returns.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / k).squareRoot()
+  stats.stdReturn = std
   stats.minReturn = returns.min() ?? 0
   stats.maxReturn = returns.max() ?? 0
   stats.meanLength = Double(d.episodeLengths.reduce(0, +)) / k

@@ -40,14 +40,23 @@ extension PolicyGradient {
 
   public func load(from path: String) throws(SwiftPGError) {
     let c = try Checkpoint.decode(try Checkpoint.read(path))
-    try require(c.kind == .learner, "\(path) is not a learner checkpoint (use the policy or value loaders)")
+    try require(
+      c.kind == .learner, "\(path) is not a learner checkpoint (use the policy or value loaders)", code: .badFormat)
     try require(
       c.family == UInt32(algorithm.rawValue),
-      "\(path) holds a \(PGAlgorithm(rawValue: Int32(c.family))?.name ?? "unknown") learner, not \(algorithm.name)")
+      "\(path) holds a \(PGAlgorithm(rawValue: Int32(truncatingIfNeeded: c.family)).map { $0.name } ?? "unknown (\(c.family))") learner, not \(algorithm.name)",
+      code: .badFormat)
     try require(
       c.specification == checkpointSpecification,
-      "\(path) was saved from a learner with other policy/critic/environment shapes")
+      "\(path) was saved from a learner with other policy/critic/environment shapes", code: .badFormat)
     let x = c.parameters
+    func bad(_ what: String) -> SwiftPGError { SwiftPGError(.badFormat, "not a valid swiftpg checkpoint: \(path): \(what)") }
+    /// Errors of the state's own constructors (Adam, SGD, normalisers) are format errors here.
+    func fromFile<T>(_ body: () throws(SwiftPGError) -> T) throws(SwiftPGError) -> T {
+      do { return try body() } catch {
+        throw error.code == .badFormat ? error : bad(error.message)
+      }
+    }
     var at = 0
     func take(_ n: Int) throws(SwiftPGError) -> [Double] {
       guard n >= 0, at + n <= x.count else { throw SwiftPGError(.badFormat, "\(path): learner state is truncated") }
@@ -57,11 +66,16 @@ extension PolicyGradient {
     let head = try take(7)
     let savedIteration = try Checkpoint.count(head[0], "iteration")
     let savedSteps = try Checkpoint.count(head[1], "env steps")
+    // The KL-penalty coefficient β (Schulman et al. 2017, adaptive KL): finite and >= 0.
+    guard head[2].isFinite, head[2] >= 0 else { throw bad("the KL-penalty coefficient β is \(head[2])") }
     let newRng = PCG64(checkpointWords: head[3...6])
     let p = try take(policy.parameterCount)
     let cp = try take(critic?.parameterCount ?? 0)
+    guard p.allFinite else { throw bad("the policy parameters are not all finite") }
+    guard cp.allFinite else { throw bad("the critic parameters are not all finite") }
     func optimizer(_ count: Int, learningRate: Double) throws(SwiftPGError) -> AnyOptimizer {
       let kt = try take(2)
+      guard kt[0] == 0 || kt[0] == 1 else { throw bad("optimizer kind \(kt[0])") }
       if kt[0] == 0 {
         return .adam(
           try Adam(
@@ -70,24 +84,35 @@ extension PolicyGradient {
       }
       return .sgd(try SGD(learningRate: learningRate, momentum: 0, velocity: try take(count)))
     }
-    let po = try optimizer(policy.parameterCount, learningRate: config.learningRate)
+    let po = try fromFile { () throws(SwiftPGError) in try optimizer(policy.parameterCount, learningRate: config.learningRate) }
     let co: AnyOptimizer? =
-      critic == nil ? nil : try optimizer(critic?.parameterCount ?? 0, learningRate: currentValueLearningRate)
+      critic == nil
+      ? nil
+      : try fromFile { () throws(SwiftPGError) in
+        try optimizer(critic?.parameterCount ?? 0, learningRate: currentValueLearningRate)
+      }
     func normalizer(_ width: Int) throws(SwiftPGError) -> RunningMeanStd? {
       let flag = try take(1)[0]
+      guard flag == 0 || flag == 1 else { throw bad("normaliser flag \(flag)") }
       guard flag == 1 else { return nil }
       let count = try take(1)[0]
       return try RunningMeanStd(mean: try take(width), variance: try take(width), count: count)
     }
-    let on = try normalizer(observationSize)
-    let rs = try normalizer(1)
-    try require(at == x.count, "\(path): unexpected trailing learner state")
+    let on = try fromFile { () throws(SwiftPGError) in try normalizer(observationSize) }
+    let rs = try fromFile { () throws(SwiftPGError) in try normalizer(1) }
+    try require(at == x.count, "\(path): unexpected trailing learner state", code: .badFormat)
     try require(
       (on != nil) == config.normalizeObservations && (rs != nil) == config.normalizeRewards,
-      "\(path) was saved with other normalisation settings")
-    // Everything validated: commit.
+      "\(path) was saved with other normalisation settings", code: .badFormat)
+    // Everything validated: commit (restoring the policy should the critic still refuse).
+    let previous = policy.parameters
     try policy.setParameters(p)
-    if let critic { try critic.setParameters(cp) }
+    if let critic {
+      do { try critic.setParameters(cp) } catch {
+        try? policy.setParameters(previous)
+        throw error
+      }
+    }
     policyOptimizer = po
     criticOptimizer = co
     observationNormalizer = on

@@ -147,7 +147,9 @@ extension PolicyGradient {
     return mask
   }
 
-  /// Divides the masked entries by their standard deviation (after centring).
+  /// Divides the masked entries by their standard deviation (computed after
+  /// centring; the entries themselves are not centred). Skipped when the
+  /// entries are constant (`stdScaleDivisor`).
   func scaleToUnitStd(_ x: UnsafeMutablePointer<Double>, count m: Int, mask: [Bool]) {
     var n = 0.0
     var mean = 0.0
@@ -159,7 +161,7 @@ extension PolicyGradient {
     mean /= n
     var v = 0.0
     for k in 0..<m where mask[k] { v += (x[k] - mean) * (x[k] - mean) }
-    let sd = (v / n).squareRoot() + 1e-8
+    guard let sd = stdScaleDivisor(std: (v / n).squareRoot(), mean: mean) else { return }
     for k in 0..<m where mask[k] { x[k] /= sd }
   }
 }

@@ -60,6 +60,8 @@ public final class ZerothOrderPolicySearch {
   public let config: SearchConfig
   public private(set) var iteration = 0
   public private(set) var totalEnvSteps = 0
+  /// Checked between episode steps; a request makes `iterate` throw `.cancelled`.
+  public var cancellation: CancellationFlag?
   private var cem: CrossEntropySearch?
   private var ga: GeneticSearch?
   private var pattern: PatternSearch?
@@ -105,10 +107,10 @@ public final class ZerothOrderPolicySearch {
   /// policy holds `solution`.
   public func iterate() throws(SwiftPGError) -> SearchStats {
     let start = monotonicSeconds()
-    iteration += 1
+    let next = iteration + 1
     var stats = SearchStats()
-    stats.iteration = iteration
-    let evalSeed = config.seed &+ UInt64(iteration) &* 0x9E37_79B9_7F4A_7C15
+    stats.iteration = next
+    let evalSeed = config.seed &+ UInt64(next) &* 0x9E37_79B9_7F4A_7C15
     var failure: SwiftPGError?
     var utilities: [Double] = []
     let evaluate: PopulationEvaluator = { p, count, d, u in
@@ -121,7 +123,7 @@ public final class ZerothOrderPolicySearch {
           try self.policy.setParameters(Array(UnsafeBufferPointer(start: p + i * d, count: d)))
           let (returns, lengths) = try SwiftPG.evaluate(
             policy: self.policy, env: self.env, episodes: self.config.episodesPerEvaluation,
-            greedy: self.config.greedy, seed: evalSeed)
+            greedy: self.config.greedy, seed: evalSeed, cancellation: self.cancellation)
           var total = 0.0
           for r in returns { total += r }
           for l in lengths { stats.envSteps += l }
@@ -134,25 +136,28 @@ public final class ZerothOrderPolicySearch {
         stats.evaluations += 1
       }
     }
+    // The method's state is committed only when every evaluation succeeded:
+    // a failed (or cancelled) generation changes nothing.
     if var s = cem {
       s.step(evaluate)
       var spread = 0.0
       for x in s.standardDeviation { spread += x }
       stats.spread = spread / Double(s.standardDeviation.count)
-      cem = s
+      if failure == nil { cem = s }
     } else if var s = ga {
       s.step(evaluate)
       stats.spread = s.mutationStd
-      ga = s
+      if failure == nil { ga = s }
     } else if var s = pattern {
       s.step(evaluate)
       stats.currentUtility = s.utility
       stats.spread = s.stepSize
       stats.done = s.isDone
-      pattern = s
+      if failure == nil { pattern = s }
     }
     try policy.setParameters(solution)
     if let failure { throw failure }
+    iteration = next
     totalEnvSteps += stats.envSteps
     stats.totalEnvSteps = totalEnvSteps
     if !utilities.isEmpty {
@@ -193,13 +198,14 @@ extension ZerothOrderPolicySearch {
 
   public func load(from path: String) throws(SwiftPGError) {
     let c = try Checkpoint.decode(try Checkpoint.read(path))
-    try require(c.kind == .learner, "\(path) is not a learner checkpoint (use the policy or value loaders)")
+    try require(
+      c.kind == .learner, "\(path) is not a learner checkpoint (use the policy or value loaders)", code: .badFormat)
     try require(
       c.family == Self.checkpointFamilyBase + UInt32(config.method.rawValue),
-      "\(path) does not hold a \(config.method) search")
+      "\(path) does not hold a \(config.method) search", code: .badFormat)
     try require(
       c.specification == checkpointSpecification,
-      "\(path) was saved from a search with another policy, population or evaluation size")
+      "\(path) was saved from a search with another policy, population or evaluation size", code: .badFormat)
     let x = c.parameters
     try require(x.count >= 2, "\(path): search state is truncated", code: .badFormat)
     let (savedIteration, savedSteps) = (try Checkpoint.count(x[0], "iteration"), try Checkpoint.count(x[1], "env steps"))

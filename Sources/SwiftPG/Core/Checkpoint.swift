@@ -12,9 +12,11 @@ import Synchronization
 /// specification numbers (sizes, activation, ...); u64 m and m f64
 /// parameters; u64 FNV-1a 64 checksum of every preceding byte.
 ///
-/// Saving writes a temporary file in the same directory, flushes it to disk
-/// (fsync) and renames it over the destination, so a crash mid-save leaves
-/// the previous checkpoint intact. Loading checks length, magic, version,
+/// Saving follows a symbolic link to its target, refuses a target that is
+/// not a regular file, writes a uniquely named temporary file beside it
+/// (exclusive creation), flushes it to disk (fsync) and renames it over the
+/// target, so a crash mid-save leaves the previous checkpoint intact (see
+/// `write(_:to:)`). Loading checks length, magic, version,
 /// checksum, kind, family and sizes before building anything.
 public enum Checkpoint {
   public static let formatVersion: UInt32 = 1
@@ -104,39 +106,133 @@ public enum Checkpoint {
 
   private static let counter = Atomic<Int>(0)
 
-  /// Writes `bytes` to `path` atomically (temporary file + fsync + rename).
+  /// Writes `bytes` to `path` atomically:
+  /// 1. a symbolic link at `path` is followed (up to 32 links) and its final
+  ///    target is written, so the link stays a link;
+  /// 2. a target that exists and is not a regular file (a directory, device,
+  ///    FIFO, socket) is refused with `SWIFTPG_ERR_IO` and left untouched;
+  /// 3. the bytes go to a new temporary file beside the target, created with
+  ///    O_CREAT | O_EXCL | O_NOFOLLOW under a unique name (process id, a
+  ///    counter and random bits — never a fixed `path.tmp` that an existing
+  ///    file, link or concurrent save could hijack), flushed with fsync,
+  ///    given the target's permissions when it exists, and renamed over the
+  ///    target; the directory is then fsynced.
+  /// A crash at any point leaves the previous checkpoint intact.
   public static func write(_ bytes: [UInt8], to path: String) throws(SwiftPGError) {
     try require(!path.isEmpty, "the checkpoint path is empty")
-    let serial = counter.add(1, ordering: .relaxed).newValue
-    let temporary = "\(path).tmp-\(getpid())-\(serial)"
-    guard let file = fopen(temporary, "wb") else {
-      throw SwiftPGError(.io, "cannot create \(temporary): \(errorText())")
+    try require(!path.utf8.contains(0), "the checkpoint path contains a NUL byte")
+    let target = try resolveLinks(path)
+    var existing = stat()
+    let exists = stat(target, &existing) == 0
+    if exists {
+      guard existing.st_mode & S_IFMT == S_IFREG else {
+        throw SwiftPGError(.io, "cannot save to \(path): it exists and is not a regular file")
+      }
     }
-    let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, bytes.count, file) }
-    let flushed = fflush(file) == 0 && fsync(fileno(file)) == 0
-    let closed = fclose(file) == 0
-    guard written == bytes.count, flushed, closed else {
+    let directory = directoryOf(target)
+    let base = target.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? target
+    var descriptor: Int32 = -1
+    var temporary = ""
+    var attempts = 0
+    while descriptor < 0 {
+      let serial = counter.add(1, ordering: .relaxed).newValue
+      let salt = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+      temporary = "\(directory)/.\(base).\(getpid())-\(serial)-\(salt).tmp"
+      descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+      if descriptor < 0 {
+        attempts += 1
+        guard errno == EEXIST, attempts < 16 else {
+          throw SwiftPGError(.io, "cannot create a temporary file beside \(target): \(errorText())")
+        }
+      }
+    }
+    func fail(_ what: String) -> SwiftPGError {
       let why = errorText()
       unlink(temporary)
-      throw SwiftPGError(.io, "cannot write \(temporary): \(why)")
+      return SwiftPGError(.io, "\(what): \(why)")
     }
-    guard rename(temporary, path) == 0 else {
-      let why = errorText()
-      unlink(temporary)
-      throw SwiftPGError(.io, "cannot move the checkpoint to \(path): \(why)")
+    var written = 0
+    let wroteAll: Bool = bytes.withUnsafeBytes { raw in
+      guard let start = raw.baseAddress else { return true }
+      while written < raw.count {
+        let n = Glibc.write(descriptor, start + written, raw.count - written)
+        if n < 0 {
+          if errno == EINTR { continue }
+          return false
+        }
+        written += n
+      }
+      return true
+    }
+    if exists { _ = fchmod(descriptor, existing.st_mode & 0o7777) }
+    guard wroteAll, fsync(descriptor) == 0 else {
+      close(descriptor)
+      throw fail("cannot write \(temporary)")
+    }
+    guard close(descriptor) == 0 else { throw fail("cannot write \(temporary)") }
+    guard rename(temporary, target) == 0 else { throw fail("cannot move the checkpoint to \(target)") }
+    let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if directoryDescriptor >= 0 {
+      _ = fsync(directoryDescriptor)
+      close(directoryDescriptor)
     }
   }
 
+  /// The directory part of a path ("." for a bare name, "/" for the root).
+  static func directoryOf(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    let d = String(path[..<slash])
+    return d.isEmpty ? "/" : d
+  }
+
+  /// Follows symbolic links at `path` (the last component only, repeatedly)
+  /// and returns the path of the final target, which may not exist yet.
+  static func resolveLinks(_ path: String) throws(SwiftPGError) -> String {
+    var current = path
+    for _ in 0..<32 {
+      var info = stat()
+      if lstat(current, &info) != 0 {
+        if errno == ENOENT { return current }
+        throw SwiftPGError(.io, "cannot save to \(path): \(errorText())")
+      }
+      guard info.st_mode & S_IFMT == S_IFLNK else { return current }
+      var buffer = [CChar](repeating: 0, count: 4097)
+      let n = readlink(current, &buffer, 4096)
+      guard n > 0 else { throw SwiftPGError(.io, "cannot read the link \(current): \(errorText())") }
+      let link = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      current = link.hasPrefix("/") ? link : directoryOf(current) + "/" + link
+    }
+    throw SwiftPGError(.io, "cannot save to \(path): too many levels of symbolic links")
+  }
+
+  /// Reads a whole checkpoint file. Only a regular file of at most 2 GiB is
+  /// read (a FIFO or device is refused without blocking).
   public static func read(_ path: String) throws(SwiftPGError) -> [UInt8] {
-    guard let file = fopen(path, "rb") else { throw SwiftPGError(.io, "cannot open \(path): \(errorText())") }
-    defer { fclose(file) }
-    guard fseek(file, 0, SEEK_END) == 0 else { throw SwiftPGError(.io, "cannot read \(path): \(errorText())") }
-    let size = ftell(file)
+    try require(!path.utf8.contains(0), "the checkpoint path contains a NUL byte")
+    let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    guard descriptor >= 0 else { throw SwiftPGError(.io, "cannot open \(path): \(errorText())") }
+    defer { close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else { throw SwiftPGError(.io, "cannot read \(path): \(errorText())") }
+    guard info.st_mode & S_IFMT == S_IFREG else {
+      throw SwiftPGError(.io, "cannot read \(path): not a regular file")
+    }
+    let size = Int(info.st_size)
     guard size >= 0, size <= maxBytes else { throw SwiftPGError(.badFormat, "\(path) is too large to be a checkpoint") }
-    rewind(file)
     var bytes = [UInt8](repeating: 0, count: size)
-    let got = bytes.withUnsafeMutableBytes { fread($0.baseAddress, 1, size, file) }
-    guard got == size else { throw SwiftPGError(.io, "cannot read \(path): short read") }
+    var got = 0
+    let ok: Bool = bytes.withUnsafeMutableBytes { raw in
+      guard let start = raw.baseAddress else { return true }
+      while got < size {
+        let n = Glibc.read(descriptor, start + got, size - got)
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { return n == 0 }
+        got += n
+      }
+      return true
+    }
+    guard ok else { throw SwiftPGError(.io, "cannot read \(path): \(errorText())") }
+    guard got == size else { throw SwiftPGError(.io, "cannot read \(path): short read (the file changed)") }
     return bytes
   }
 
@@ -178,6 +274,13 @@ public enum Checkpoint {
     return Int(spec[i])
   }
 
+  /// Size errors of what a file declares are format errors.
+  static func formatError<T>(_ body: () throws(SwiftPGError) -> T) throws(SwiftPGError) -> T {
+    do { return try body() } catch {
+      throw SwiftPGError(.badFormat, "not a valid swiftpg checkpoint: \(error.message)")
+    }
+  }
+
   static func hiddenSizes(_ spec: [Double], countAt i: Int) throws(SwiftPGError) -> [Int] {
     let n = try size(spec, i, 0, 64)
     guard spec.count == i + 1 + n else {
@@ -199,37 +302,54 @@ public enum Checkpoint {
     let c = try decode(read(path))
     guard c.kind == .policy else { throw SwiftPGError(.badFormat, "\(path) holds a value function, not a policy") }
     let s = c.specification
+    // The declared sizes are checked against the stored parameter count
+    // before the policy (and its memory) is built.
+    func declared(_ expected: Int) throws(SwiftPGError) {
+      guard c.parameters.count == expected else {
+        throw SwiftPGError(.badFormat, "\(path): \(c.parameters.count) parameters for a policy that has \(expected)")
+      }
+    }
     let policy: any Policy
     switch PolicyFamily(rawValue: Int32(truncatingIfNeeded: c.family)) {
     case .softmaxMLP:
-      policy = try SoftmaxPolicy(
-        observationSize: try size(s, 0, 1, MLP.maxLayerSize), actionCount: try size(s, 1, 2, MLP.maxLayerSize),
-        hidden: try hiddenSizes(s, countAt: 3), activation: try activation(s, 2))
+      let obs = try size(s, 0, 1, MLP.maxLayerSize)
+      let actions = try size(s, 1, 2, MLP.maxLayerSize)
+      let hidden = try hiddenSizes(s, countAt: 3)
+      try declared(try formatError { () throws(SwiftPGError) in try MLP.parameterCount(sizes: [obs] + hidden + [actions]) })
+      policy = try SoftmaxPolicy(observationSize: obs, actionCount: actions, hidden: hidden, activation: try activation(s, 2))
     case .tabularSoftmax:
-      policy = CategoricalPolicy(
-        model: try TabularLogits(stateCount: try size(s, 0, 1, 1 << 20), actionCount: try size(s, 1, 2, 1 << 16)))
+      let states = try size(s, 0, 1, 1 << 20)
+      let actions = try size(s, 1, 2, 1 << 16)
+      try declared(try formatError { () throws(SwiftPGError) in try Limits.product([states, actions], limit: 1 << 26, "S × A") })
+      policy = CategoricalPolicy(model: try TabularLogits(stateCount: states, actionCount: actions))
     case .linearFeatures:
-      policy = CategoricalPolicy(
-        model: try FeatureLogits(featureSize: try size(s, 0, 1, 1 << 20), actionCount: try size(s, 1, 2, 1 << 16)))
+      let features = try size(s, 0, 1, 1 << 20)
+      try declared(features)
+      policy = CategoricalPolicy(model: try FeatureLogits(featureSize: features, actionCount: try size(s, 1, 2, 1 << 16)))
     case .gaussian:
       guard let std = GaussianPolicy.Std(rawValue: try size(s, 3, 0, 2)) else {
         throw SwiftPGError(.badFormat, "not a valid swiftpg checkpoint: Gaussian std mode")
       }
       // gSDE appends its noise interval after the hidden sizes.
       let layout = std == .gsde ? Array(s.dropLast()) : s
+      let obs = try size(s, 0, 1, MLP.maxLayerSize)
+      let k = try size(s, 1, 1, 1 << 12)
+      let hidden = try hiddenSizes(layout, countAt: 4)
+      let network = try formatError { () throws(SwiftPGError) in
+        try MLP.parameterCount(sizes: [obs] + hidden + [std == .stateDependent ? 2 * k : k])
+      }
+      try declared(network + (std == .gsde ? (hidden.last ?? obs) * k : std == .free ? k : 0))
       policy = try GaussianPolicy(
-        observationSize: try size(s, 0, 1, MLP.maxLayerSize), actionSize: try size(s, 1, 1, 1 << 12),
-        hidden: try hiddenSizes(layout, countAt: 4), activation: try activation(s, 2), std: std,
+        observationSize: obs, actionSize: k, hidden: hidden, activation: try activation(s, 2), std: std,
         noiseInterval: std == .gsde ? try size(s, s.count - 1, 1, 1 << 30) : 4)
     case .clamp:
+      try declared(1)
       policy = try ClampPolicy()
     case nil:
       throw SwiftPGError(.badFormat, "\(path) holds an unknown policy family \(c.family)")
     }
-    guard c.parameters.count == policy.parameterCount else {
-      throw SwiftPGError(.badFormat, "\(path): \(c.parameters.count) parameters for a policy that has \(policy.parameterCount)")
-    }
-    try policy.setParameters(c.parameters)
+    try declared(policy.parameterCount)
+    try formatError { () throws(SwiftPGError) in try policy.setParameters(c.parameters) }
     return policy
   }
 
@@ -237,21 +357,29 @@ public enum Checkpoint {
     let c = try decode(read(path))
     guard c.kind == .value else { throw SwiftPGError(.badFormat, "\(path) holds a policy, not a value function") }
     let s = c.specification
+    func declared(_ expected: Int) throws(SwiftPGError) {
+      guard c.parameters.count == expected else {
+        throw SwiftPGError(.badFormat, "\(path): \(c.parameters.count) parameters for a value function that has \(expected)")
+      }
+    }
     let value: ValueFunction
     switch ValueFunction.Kind(rawValue: Int32(truncatingIfNeeded: c.family)) {
     case .mlp:
-      value = try ValueFunction(
-        observationSize: try size(s, 0, 1, MLP.maxLayerSize), hidden: try hiddenSizes(s, countAt: 2),
-        activation: try activation(s, 1))
+      let obs = try size(s, 0, 1, MLP.maxLayerSize)
+      let hidden = try hiddenSizes(s, countAt: 2)
+      try declared(try formatError { () throws(SwiftPGError) in try MLP.parameterCount(sizes: [obs] + hidden + [1]) })
+      value = try ValueFunction(observationSize: obs, hidden: hidden, activation: try activation(s, 1))
     case .tabular:
-      value = try ValueFunction(tabularStates: try size(s, 0, 1, 1 << 24))
+      let states = try size(s, 0, 1, 1 << 24)
+      try declared(states)
+      value = try ValueFunction(tabularStates: states)
     case nil:
       throw SwiftPGError(.badFormat, "\(path) holds an unknown value-function kind \(c.family)")
     }
     guard c.parameters.count == value.parameterCount else {
       throw SwiftPGError(.badFormat, "\(path): \(c.parameters.count) parameters for a value function that has \(value.parameterCount)")
     }
-    try value.setParameters(c.parameters)
+    try formatError { () throws(SwiftPGError) in try value.setParameters(c.parameters) }
     return value
   }
 }

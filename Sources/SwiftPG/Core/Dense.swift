@@ -41,11 +41,7 @@ public enum Dense {
   @usableFromInline static var singleThreadedOnce: Bool { singleThreaded }
 
   /// Euclidean norm of `x[0..<n]`.
-  public static func norm(_ x: UnsafePointer<Double>, _ n: Int) -> Double {
-    var s = 0.0
-    for i in 0..<n { s += x[i] * x[i] }
-    return s.squareRoot()
-  }
+  public static func norm(_ x: UnsafePointer<Double>, _ n: Int) -> Double { Statistics.norm(x, n) }
 }
 
 extension Array where Element == Double {

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The status codes of the C ABI, mirrored in Swift.
 ///
 /// The raw values equal the `SWIFTPG_*` macros of `Include/swiftpg.h`;
@@ -16,6 +18,7 @@ public enum StatusCode: Int32, Sendable {
   case numerical = -10
   case io = -11
   case badFormat = -12
+  case cancelled = -13
   case internalError = -99
 }
 
@@ -34,6 +37,27 @@ public struct SwiftPGError: Error, Sendable, CustomStringConvertible {
 
   public static func invalid(_ message: String) -> SwiftPGError {
     SwiftPGError(.invalidArgument, message)
+  }
+}
+
+/// A request to stop a long native call (evaluation, episode collection,
+/// a training iteration, a search generation) between two chunks of work.
+/// Set from any thread; the loop that sees it throws `.cancelled` and
+/// clears it, so a request is consumed by exactly one call.
+public final class CancellationFlag: Sendable {
+  private let requested = Atomic<Bool>(false)
+  public init() {}
+  public func request() { requested.store(true, ordering: .releasing) }
+  public func withdraw() { requested.store(false, ordering: .releasing) }
+  public var isRequested: Bool { requested.load(ordering: .acquiring) }
+
+  /// Throws `.cancelled` (and clears the request) if one is pending.
+  @inline(__always)
+  public func check(_ what: @autoclosure () -> String) throws(SwiftPGError) {
+    if requested.load(ordering: .relaxed) {
+      withdraw()
+      throw SwiftPGError(.cancelled, "\(what()) was cancelled")
+    }
   }
 }
 
@@ -56,4 +80,34 @@ public func checkedProduct(_ a: Int, _ b: Int, _ what: @autoclosure () -> String
     throw SwiftPGError(.tooLarge, "\(what()): \(a) × \(b) overflows")
   }
   return p
+}
+
+/// Sizes above which swiftpg refuses work with `SWIFTPG_ERR_TOO_LARGE`
+/// before allocating anything (issue 11: an allocation sized by input or
+/// by a file is bounded first, so a bad size is an error, never an abort).
+public enum Limits {
+  /// Most parameters of one network or policy (2^24 ≈ 16.8 M; 128 MiB of Double).
+  public static let maxParameters = 1 << 24
+  /// Most Double elements of scratch memory one object or call may allocate
+  /// from its sizes (2^28; 2 GiB).
+  public static let maxScratchElements = 1 << 28
+  /// Most members of a search population.
+  public static let maxPopulation = 1 << 20
+
+  /// The product of `factors`, refused when it overflows or exceeds `limit`.
+  public static func product(_ factors: [Int], limit: Int, _ what: @autoclosure () -> String) throws(SwiftPGError)
+    -> Int
+  {
+    var total = 1
+    for f in factors {
+      try require(f >= 0, "\(what()): negative size \(f)")
+      let (p, overflow) = total.multipliedReportingOverflow(by: f)
+      guard !overflow, p <= limit else {
+        throw SwiftPGError(
+          .tooLarge, "\(what()): \(factors.map(String.init).joined(separator: " × ")) exceeds the limit \(limit)")
+      }
+      total = p
+    }
+    return total
+  }
 }

@@ -87,6 +87,11 @@ public protocol BatchedEnvironment: AnyObject {
   func setStates(_ states: UnsafePointer<Double>) throws(SwiftPGError)
   func observe(into observations: UnsafeMutablePointer<Double>)
   func elapsedSteps(into out: UnsafeMutablePointer<Int32>)
+  /// The physics state `[count, stateSize]` and step count each instance
+  /// was in when its last episode ended (terminated or truncated), before
+  /// the same-step reset; zeros for an instance that has not ended one.
+  func getFinalStates(_ out: UnsafeMutablePointer<Double>)
+  func finalElapsedSteps(into out: UnsafeMutablePointer<Int32>)
 }
 
 /// Swift-friendly buffers for one batch, owned by the caller and reused.

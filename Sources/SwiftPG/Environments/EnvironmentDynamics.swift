@@ -113,6 +113,10 @@ public struct BatchStorage<D: EnvironmentDynamics> {
   public let count: Int
   public let states: UnsafeMutablePointer<Double>
   public let elapsed: UnsafeMutablePointer<Int32>
+  /// The state and step count each instance ended its last episode in
+  /// (written when it ends, before the same-step reset).
+  public let finalStates: UnsafeMutablePointer<Double>
+  public let finalElapsed: UnsafeMutablePointer<Int32>
   public let generators: UnsafeMutablePointer<PCG64>
   public let dynamics: UnsafeMutablePointer<D>
   /// Generators of the parameter draws, separate from `generators` so that
@@ -219,6 +223,8 @@ extension EnvironmentDynamics {
         if let finalObservations {
           d.observe(s, into: finalObservations + i * width)
         }
+        d.store(s, b.finalStates, i, stride: n)
+        b.finalElapsed[i] = steps
         s = Self.startEpisode(b, i)
         b.elapsed[i] = 0
       } else {

@@ -25,6 +25,17 @@ public final class TabularModel: Sendable {
 
   public static let maxStates = 1 << 16
   public static let maxActions = 1 << 10
+  /// Most entries of the dense S×A×S tables (2^26: 512 MiB of Double each).
+  public static let maxTableEntries = 1 << 26
+
+  /// S×A×S, refused (TOO_LARGE) above `maxTableEntries` before anything is allocated.
+  public static func tableEntries(states s: Int, actions a: Int) throws(SwiftPGError) -> Int {
+    let sas = try checkedProduct(try checkedProduct(s, a, "S×A"), s, "S×A×S")
+    try require(
+      sas <= maxTableEntries,
+      "the transition table S×A×S = \(s)×\(a)×\(s) has \(sas) entries, more than 2^26", code: .tooLarge)
+    return sas
+  }
 
   /// - Parameter rewardsPerNextState: `rewards` is [S, A, S'] when true,
   ///   [S, A] when false.
@@ -35,7 +46,7 @@ public final class TabularModel: Sendable {
   ) throws(SwiftPGError) {
     try require(s >= 1 && s <= Self.maxStates, "num_states must be in [1, \(Self.maxStates)], got \(s)")
     try require(a >= 1 && a <= Self.maxActions, "num_actions must be in [1, \(Self.maxActions)], got \(a)")
-    let sas = s * a * s
+    let sas = try Self.tableEntries(states: s, actions: a)
     try require(p.count == sas, "transitions must have \(s)×\(a)×\(s) = \(sas) entries, got \(p.count)")
     try require(
       r.count == (rewardsPerNextState ? sas : s * a),
@@ -164,6 +175,8 @@ public enum GridWorld {
     let s = cells.count
     try require(s >= 1, "the layout has no free cell")
     let a = 4
+    // The dense tables are S×4×S: refuse before allocating them.
+    _ = try TabularModel.tableEntries(states: s, actions: a)
     var p = [Double](repeating: 0, count: s * a * s)
     var rew = [Double](repeating: stepReward, count: s * a * s)
     var terminal = [Bool](repeating: false, count: s)

@@ -29,6 +29,8 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
 
   private let states: UnsafeMutablePointer<Double>  // [storageSize][count]
   private let elapsed: UnsafeMutablePointer<Int32>
+  private let finalStates: UnsafeMutablePointer<Double>  // [storageSize][count]
+  private let finalElapsed: UnsafeMutablePointer<Int32>
   private let generators: UnsafeMutablePointer<PCG64>
   private let parameterGenerators: UnsafeMutablePointer<PCG64>
   private let dynamics: UnsafeMutablePointer<D>
@@ -46,7 +48,8 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     ranges.withUnsafeBufferPointer { r in
       body(
         BatchStorage(
-          count: count, states: states, elapsed: elapsed, generators: generators, dynamics: dynamics,
+          count: count, states: states, elapsed: elapsed, finalStates: finalStates, finalElapsed: finalElapsed,
+          generators: generators, dynamics: dynamics,
           parameterGenerators: parameterGenerators, ranges: r, actionWidth: actionSpace.width,
           range: 0..<count))
     }
@@ -67,6 +70,10 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     states.initialize(repeating: 0, count: D.storageSize * count)
     elapsed = .allocate(capacity: count)
     elapsed.initialize(repeating: 0, count: count)
+    finalStates = .allocate(capacity: D.storageSize * count)
+    finalStates.initialize(repeating: 0, count: D.storageSize * count)
+    finalElapsed = .allocate(capacity: count)
+    finalElapsed.initialize(repeating: 0, count: count)
     generators = .allocate(capacity: count)
     parameterGenerators = .allocate(capacity: count)
     self.dynamics = .allocate(capacity: count)
@@ -85,6 +92,8 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     chunkEnded.deallocate()
     states.deallocate()
     elapsed.deallocate()
+    finalStates.deallocate()
+    finalElapsed.deallocate()
     generators.deinitialize(count: count)
     generators.deallocate()
     parameterGenerators.deinitialize(count: count)
@@ -193,6 +202,18 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
       let d = dynamics[i]
       d.observe(d.load(states, i, stride: n), into: observations + i * d.observationSize)
     }
+  }
+
+  public func getFinalStates(_ out: UnsafeMutablePointer<Double>) {
+    let n = count
+    for i in 0..<n {
+      let d = dynamics[i]
+      d.exportState(d.load(finalStates, i, stride: n), into: out + i * D.stateSize)
+    }
+  }
+
+  public func finalElapsedSteps(into out: UnsafeMutablePointer<Int32>) {
+    for i in 0..<count { out[i] = finalElapsed[i] }
   }
 
   public func elapsedSteps(into out: UnsafeMutablePointer<Int32>) {

@@ -5,10 +5,15 @@
 /// (Williams 1992; Sutton & Barto 2018 §13.4).
 @discardableResult
 public func subtractMeanBaseline(_ values: inout [Double], count: Int) -> Double {
+  values.withUnsafeMutableBufferPointer { v in v.baseAddress.map { subtractMeanBaseline($0, count: count) } ?? 0 }
+}
+
+/// `subtractMeanBaseline` on raw memory. The mean is taken without
+/// overflow of the running sum (`Statistics.mean`).
+@discardableResult
+public func subtractMeanBaseline(_ values: UnsafeMutablePointer<Double>, count: Int) -> Double {
   guard count > 0 else { return 0 }
-  var sum = 0.0
-  for i in 0..<count { sum += values[i] }
-  let b = sum / Double(count)
+  let b = Statistics.mean(values, count)
   for i in 0..<count { values[i] -= b }
   return b
 }
@@ -24,12 +29,25 @@ public func subtractLeaveOneOutMean(_ values: UnsafeMutablePointer<Double>, coun
   var sum = 0.0
   for i in 0..<count { sum += values[i] }
   let others = Double(count - 1)
-  for i in 0..<count { values[i] -= (sum - values[i]) / others }
-  return sum / Double(count)
+  if sum.isFinite {
+    for i in 0..<count { values[i] -= (sum - values[i]) / others }
+    return sum / Double(count)
+  }
+  // The sum overflowed: b_i = Σ_j v_j/(M−1) − v_i/(M−1), at scale 1/(M−1).
+  let mean = Statistics.mean(values, count)
+  var scaled = 0.0
+  for i in 0..<count { scaled += values[i] / others }
+  for i in 0..<count { values[i] -= scaled - values[i] / others }
+  return mean
 }
 
 /// Divides `values[0..<count]` by their standard deviation plus `epsilon`
 /// (after centring if `center`). Returns the standard deviation.
+///
+/// Scaling never amplifies noise-free data: when std < 1e-8·max(1, |mean|)
+/// (all values equal up to rounding) the division is skipped; centring,
+/// if asked for, still happens. (Dividing by ~1e-8 would turn rounding
+/// error into steps of 10^8; see `stdScaleDivisor`.)
 @discardableResult
 public func standardize(_ values: inout [Double], count: Int, center: Bool, epsilon: Double = 1e-8)
   -> Double
@@ -46,13 +64,22 @@ public func standardize(
   _ values: UnsafeMutablePointer<Double>, count: Int, center: Bool, epsilon: Double = 1e-8
 ) -> Double {
   guard count > 0 else { return 0 }
-  var mean = 0.0
-  for i in 0..<count { mean += values[i] }
-  mean /= Double(count)
-  var ss = 0.0
-  for i in 0..<count { ss += (values[i] - mean) * (values[i] - mean) }
-  let std = (ss / Double(count)).squareRoot()
+  let (mean, std) = Statistics.meanAndStd(values, count)
   let shift = center ? mean : 0
-  for i in 0..<count { values[i] = (values[i] - shift) / (std + epsilon) }
+  if let divisor = stdScaleDivisor(std: std, mean: mean, epsilon: epsilon) {
+    for i in 0..<count { values[i] = (values[i] - shift) / divisor }
+  } else if center {
+    for i in 0..<count { values[i] -= shift }
+  }
   return std
+}
+
+/// The divisor `std + epsilon` of a standardisation, or nil when the
+/// values are constant up to rounding (std < 1e-8·max(1, |mean|)) and
+/// dividing would only amplify rounding error. The one place this rule
+/// lives: every learner and estimator that scales by a standard deviation
+/// calls it.
+@inline(__always)
+public func stdScaleDivisor(std: Double, mean: Double, epsilon: Double = 1e-8) -> Double? {
+  std < 1e-8 * Swift.max(1, Swift.abs(mean)) ? nil : std + epsilon
 }

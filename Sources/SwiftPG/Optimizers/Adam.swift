@@ -36,6 +36,7 @@ public struct Adam: Sendable {
     self = try Adam(parameterCount: m.count, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
     try require(v.count == m.count && t >= 0, "Adam state sizes differ")
     try require(m.allFinite && v.allFinite, "Adam state must be finite", code: .notFinite)
+    try require(v.allSatisfy { $0 >= 0 }, "Adam's second-moment estimates must be >= 0")
     self.m = m
     self.v = v
     self.t = t
@@ -68,9 +69,7 @@ public struct Adam: Sendable {
 /// is longer; returns the norm before scaling.
 @discardableResult
 public func scaleGradient(_ g: inout [Double], maxNorm: Double) -> Double {
-  var s = 0.0
-  for x in g { s += x * x }
-  let norm = s.squareRoot()
+  let norm = Statistics.norm(g)
   if maxNorm > 0 && norm > maxNorm {
     let k = maxNorm / norm
     for i in g.indices { g[i] *= k }

@@ -14,6 +14,7 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
   public var rng: PCG64
   private let probs = ScratchBuffer()
   private let oldProbs = ScratchBuffer()
+  private let oldLogProbs = ScratchBuffer()
   private let dLogits = ScratchBuffer()
 
   public init(model: Model, seed: UInt64 = 0) {
@@ -62,14 +63,28 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     return logits
   }
 
-  /// log Σ_k exp(z_k) for one row.
+  /// The log-normaliser of one row of logits, kept in two parts:
+  /// log Σ_k exp(z_k) = shift + logSum with shift = max_k z_k. Log-probabilities
+  /// are formed as (z_k − shift) − logSum, never z_k − (shift + logSum): with
+  /// large logits (|z| ~ 1e16 and beyond) the sum would absorb logSum and
+  /// give log π = 0 for every one of several equal logits.
   @inline(__always)
-  private func logSumExp(_ z: UnsafePointer<Double>) -> Double {
+  private func logNormalizer(_ z: UnsafePointer<Double>) -> (shift: Double, logSum: Double) {
     var m = z[0]
     for k in 1..<actionCount where z[k] > m { m = z[k] }
     var s = 0.0
     for k in 0..<actionCount { s += _exp(z[k] - m) }
-    return m + _log(s)
+    return (m, _log(s))
+  }
+
+  /// H = logSum − Σ_k p_k (z_k − shift) for one row.
+  @inline(__always)
+  private func entropy(_ z: UnsafePointer<Double>, _ p: UnsafePointer<Double>, _ n: (shift: Double, logSum: Double))
+    -> Double
+  {
+    var expected = 0.0
+    for k in 0..<actionCount where p[k] > 0 { expected += p[k] * (z[k] - n.shift) }
+    return n.logSum - expected
   }
 
   // MARK: Distribution
@@ -131,7 +146,8 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     let logits = model.forward(obs, batch: batch)
     for r in 0..<batch {
       let z = logits + r * actionCount
-      out[r] = z[Int(act[r])] - logSumExp(z)
+      let n = logNormalizer(z)
+      out[r] = (z[Int(act[r])] - n.shift) - n.logSum
     }
   }
 
@@ -140,9 +156,8 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     let logits = distribution(obs, batch: batch, into: probs)
     let p = probs.pointer
     for r in 0..<batch {
-      var expected = 0.0
-      for k in 0..<a { expected += p[r * a + k] * logits[r * a + k] }
-      out[r] = logSumExp(logits + r * a) - expected
+      let z = logits + r * a
+      out[r] = entropy(z, p + r * a, logNormalizer(z))
     }
   }
 
@@ -150,15 +165,26 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     _ obs: UnsafePointer<Double>, batch: Int, oldParameters: UnsafePointer<Double>,
     into out: UnsafeMutablePointer<Double>
   ) {
+    // KL(q ‖ p) = Σ_k q_k (log q_k − log p_k) with log-probabilities from
+    // the logits (log of an underflowed probability would give +∞ for a
+    // finite divergence).
     let a = actionCount
-    _ = withParameters(oldParameters) { distribution(obs, batch: batch, into: oldProbs) }
-    distribution(obs, batch: batch, into: probs)
-    let p = probs.pointer
+    let oldLog = oldLogProbs.reserve(batch * a)
+    withParameters(oldParameters) {
+      let z = distribution(obs, batch: batch, into: oldProbs)
+      for r in 0..<batch {
+        let n = logNormalizer(z + r * a)
+        for k in 0..<a { oldLog[r * a + k] = (z[r * a + k] - n.shift) - n.logSum }
+      }
+    }
+    let logits = distribution(obs, batch: batch, into: probs)
     let q = oldProbs.pointer
     for r in 0..<batch {
+      let z = logits + r * a
+      let n = logNormalizer(z)
       var kl = 0.0
       for k in 0..<a where q[r * a + k] > 0 {
-        kl += q[r * a + k] * (_log(q[r * a + k]) - _log(p[r * a + k]))
+        kl += q[r * a + k] * (oldLog[r * a + k] - ((z[k] - n.shift) - n.logSum))
       }
       out[r] = kl
     }
@@ -200,13 +226,9 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
       let chosen = Int(actions[r])
       let z = logits + r * a
       if logProbabilities != nil || entropies != nil {
-        let lse = logSumExp(z)
-        logProbabilities?[r] = z[chosen] - lse
-        if let entropies {
-          var expected = 0.0
-          for k in 0..<a { expected += p[r * a + k] * z[k] }
-          entropies[r] = lse - expected
-        }
+        let n = logNormalizer(z)
+        logProbabilities?[r] = (z[chosen] - n.shift) - n.logSum
+        entropies?[r] = entropy(z, p + r * a, n)
       }
       for k in 0..<a { d[r * a + k] = weights[r] * ((k == chosen ? 1 : 0) - p[r * a + k]) }
     }
@@ -214,6 +236,8 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
   }
 
   private let surrogateWeights = ScratchBuffer()
+  /// Per row (shift, logSum) of the last surrogate forward pass.
+  private let rowNormalizers = ScratchBuffer()
 
   public func surrogateGradient(
     _ obs: UnsafePointer<Double>, rawActions actions: UnsafeRawPointer, batch: Int,
@@ -230,13 +254,14 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     let a = actionCount
     let logits = distribution(obs, batch: batch, into: probs)
     let p = probs.pointer
+    let normalizers = rowNormalizers.reserve(2 * batch)
     for r in 0..<batch {
       let z = logits + r * a
-      let lse = logSumExp(z)
-      lp[r] = z[Int(act[r])] - lse
-      var expected = 0.0
-      for k in 0..<a { expected += p[r * a + k] * z[k] }
-      en[r] = lse - expected
+      let n = logNormalizer(z)
+      normalizers[2 * r] = n.shift
+      normalizers[2 * r + 1] = n.logSum
+      lp[r] = (z[Int(act[r])] - n.shift) - n.logSum
+      en[r] = entropy(z, p + r * a, n)
     }
     let ws = surrogateWeights.reserve(2 * batch)
     let we = ws + batch
@@ -245,12 +270,13 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     for r in 0..<batch {
       let chosen = Int(act[r])
       let z = logits + r * a
-      let lse = z[chosen] - lp[r]
+      let shift = normalizers[2 * r]
+      let logSum = normalizers[2 * r + 1]
       for k in 0..<a {
         let pk = p[r * a + k]
         var g = ws[r] * ((k == chosen ? 1 : 0) - pk)
-        // ∂H/∂z_k = −p_k (log p_k + H), with log p_k = z_k − logsumexp(z).
-        if we[r] != 0 && pk > 0 { g -= we[r] * pk * (z[k] - lse + en[r]) }
+        // ∂H/∂z_k = −p_k (log p_k + H), with log p_k = (z_k − shift) − logSum.
+        if we[r] != 0 && pk > 0 { g -= we[r] * pk * (((z[k] - shift) - logSum) + en[r]) }
         d[r * a + k] = g
       }
     }

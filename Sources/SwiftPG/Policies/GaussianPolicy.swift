@@ -80,6 +80,14 @@ public final class GaussianPolicy: Policy {
     try require(
       noiseInterval >= 1 && noiseInterval <= 1 << 30, "gSDE noise interval must be in [1, 2^30], got \(noiseInterval)")
     let outputs = std == .stateDependent ? 2 * actionSize : actionSize
+    // Count every parameter (network + log σ or gSDE's L) before allocating any.
+    let networkCount = try MLP.parameterCount(sizes: [observationSize] + hidden + [outputs])
+    let featureSize = hidden.last ?? observationSize
+    let stdCount = std == .gsde ? featureSize * actionSize : std == .free ? actionSize : 0
+    try require(
+      networkCount + stdCount <= Limits.maxParameters,
+      "this Gaussian policy would have \(networkCount + stdCount) parameters, more than \(Limits.maxParameters)",
+      code: .tooLarge)
     network = try MLP(sizes: [observationSize] + hidden + [outputs], activation: activation)
     var initRng = PCG64(seed: UInt128(seed))
     network.initializeOrthogonal(hiddenGain: hiddenGain, outputGain: headGain, using: &initRng)

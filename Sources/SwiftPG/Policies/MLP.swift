@@ -50,12 +50,33 @@ public final class MLP {
 
   public static let maxLayerSize = 1 << 16
 
-  public init(sizes: [Int], activation: Activation) throws(SwiftPGError) {
+  /// Most hidden layers.
+  public static let maxHiddenLayers = 64
+
+  /// Σ (in + 1)·out over the layers, after checking every size (each in
+  /// [1, 2^16], at most 64 hidden layers, the total at most
+  /// `Limits.maxParameters`); nothing is allocated.
+  public static func parameterCount(sizes: [Int]) throws(SwiftPGError) -> Int {
     try require(sizes.count >= 2, "an MLP needs an input and an output size")
+    try require(
+      sizes.count <= maxHiddenLayers + 2, "an MLP has at most \(maxHiddenLayers) hidden layers, got \(sizes.count - 2)",
+      code: .tooLarge)
     for (i, s) in sizes.enumerated() {
       try require(s >= 1, "layer size \(i) must be at least 1, got \(s)")
       try require(s <= MLP.maxLayerSize, "layer size \(s) exceeds \(MLP.maxLayerSize)", code: .tooLarge)
     }
+    var total = 0
+    for l in 0..<(sizes.count - 1) {
+      total += (sizes[l] + 1) * sizes[l + 1]  // each term < 2^33: no overflow
+      try require(
+        total <= Limits.maxParameters,
+        "a network of layer sizes \(sizes) has more than \(Limits.maxParameters) parameters", code: .tooLarge)
+    }
+    return total
+  }
+
+  public init(sizes: [Int], activation: Activation) throws(SwiftPGError) {
+    _ = try MLP.parameterCount(sizes: sizes)
     self.sizes = sizes
     self.activation = activation
     var offsets: [Int] = []

@@ -128,11 +128,11 @@ extension Policy {
 
 /// A scratch buffer of doubles that grows to the largest size requested and
 /// is reused (no allocation per call in steady state). Not thread-safe.
-final class ScratchBuffer {
-  private(set) var pointer: UnsafeMutablePointer<Double>
+public final class ScratchBuffer {
+  public private(set) var pointer: UnsafeMutablePointer<Double>
   private var capacity: Int
 
-  init() {
+  public init() {
     capacity = 16
     pointer = .allocate(capacity: capacity)
   }
@@ -140,7 +140,7 @@ final class ScratchBuffer {
   deinit { pointer.deallocate() }
 
   /// A buffer of at least `count` doubles (contents unspecified).
-  func reserve(_ count: Int) -> UnsafeMutablePointer<Double> {
+  public func reserve(_ count: Int) -> UnsafeMutablePointer<Double> {
     if count > capacity {
       pointer.deallocate()
       capacity = Swift.max(count, 2 * capacity)

@@ -42,6 +42,10 @@ public struct CrossEntropySearch: Sendable {
     try require(standardDeviation.isFinite && standardDeviation > 0, "the initial standard deviation must be > 0")
     try require(populationSize >= 2, "population_size must be >= 2, got \(populationSize)")
     try require(
+      populationSize <= Limits.maxPopulation, "population_size must be <= \(Limits.maxPopulation), got \(populationSize)",
+      code: .tooLarge)
+    _ = try Limits.product([populationSize, mean.count], limit: Limits.maxScratchElements, "population_size × parameters")
+    try require(
       eliteCount >= 1 && eliteCount <= populationSize,
       "elite_count must be in [1, population_size = \(populationSize)], got \(eliteCount)")
     try require(extraNoise.isFinite && extraNoise >= 0, "extra_noise must be >= 0, got \(extraNoise)")
@@ -175,6 +179,11 @@ public struct GeneticSearch: Sendable {
     try require(initialStd.isFinite && initialStd >= 0, "initial_std must be >= 0, got \(initialStd)")
     try require(populationSize >= 2, "population_size must be >= 2, got \(populationSize)")
     try require(
+      populationSize <= Limits.maxPopulation, "population_size must be <= \(Limits.maxPopulation), got \(populationSize)",
+      code: .tooLarge)
+    _ = try Limits.product(
+      [populationSize, parameters.count], limit: Limits.maxScratchElements, "population_size × parameters")
+    try require(
       eliteCount >= 1 && eliteCount < populationSize,
       "elite_count must be in [1, population_size − 1], got \(eliteCount)")
     try require(mutationStd.isFinite && mutationStd > 0, "mutation_std must be > 0, got \(mutationStd)")
@@ -270,7 +279,9 @@ extension GeneticSearch {
     }
     let newBest = Array(x[6..<(6 + d)])
     let newPopulation = Array(x[(6 + d)...])
-    try require(newBest.allFinite && newPopulation.allFinite, "saved GA population is not finite", code: .badFormat)
+    try require(
+      newBest.allFinite && newPopulation.allFinite && !x[5].isNaN, "saved GA population is not finite",
+      code: .badFormat)
     generation = try Checkpoint.count(x[0], "the GA generation")
     rng = PCG64(checkpointWords: x[1..<5])
     bestUtility = x[5]
@@ -287,7 +298,8 @@ extension PatternSearch {
     guard x.count == 3 + parameters.count else { throw SwiftPGError(.badFormat, "pattern-search state has the wrong length") }
     let newParameters = Array(x[3...])
     try require(
-      newParameters.allFinite && x[2].isFinite && x[2] > 0, "saved pattern-search state is not valid", code: .badFormat)
+      newParameters.allFinite && x[2].isFinite && x[2] > 0 && !x[1].isNaN, "saved pattern-search state is not valid",
+      code: .badFormat)
     polls = try Checkpoint.count(x[0], "the pattern-search poll count")
     utility = x[1]
     stepSize = x[2]

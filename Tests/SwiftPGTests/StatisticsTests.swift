@@ -1,0 +1,91 @@
+import Testing
+
+@testable import SwiftPG
+
+/// Statistics.swift: norms, means and standard deviations at the ends of
+/// the Double range (issue 11, kind 10), and the plain path's bits unchanged.
+@Suite struct StatisticsTests {
+  func norm(_ x: [Double]) -> Double { Statistics.norm(x) }
+
+  func meanAndStd(_ x: [Double]) -> (mean: Double, std: Double) {
+    x.withUnsafeBufferPointer { Statistics.meanAndStd($0.baseAddress!, $0.count) }
+  }
+
+  @Test func ordinaryValuesGiveThePlainFormulasBits() {
+    var g = PCG64(seed: 4)
+    let x = (0..<1000).map { _ in g.standardNormal() * 3 + 1 }
+    var s = 0.0
+    for v in x { s += v * v }
+    #expect(norm(x).bitPattern == s.squareRoot().bitPattern)
+    var sum = 0.0
+    for v in x { sum += v }
+    let mean = sum / 1000
+    var ss = 0.0
+    for v in x { ss += (v - mean) * (v - mean) }
+    let (m, sd) = meanAndStd(x)
+    #expect(m.bitPattern == mean.bitPattern && sd.bitPattern == (ss / 1000).squareRoot().bitPattern)
+  }
+
+  @Test func hugeAndTinyValues() {
+    #expect(norm([1e200, 1e200, 1e200, 1e200]) == 2e200)  // the squares overflow
+    #expect(Swift.abs(norm([3e-200, 4e-200]) - 5e-200) <= 1e-215)  // the squares underflow
+    #expect(norm([1e308, 1e308]).isFinite)
+    #expect(norm([.greatestFiniteMagnitude, .greatestFiniteMagnitude]) == .infinity)  // truly out of range
+    #expect(norm([1, .nan]).isNaN && norm([1, .infinity]) == .infinity && norm([]) == 0 && norm([0, 0]) == 0)
+    let (m, sd) = meanAndStd([1.5e308, 1.5e308, -1.5e308, -1.5e308])
+    #expect(m == 0 && sd == 1.5e308)
+    let (m2, sd2) = meanAndStd([1.7e308, 1.7e308])
+    #expect(m2 == 1.7e308 && sd2 == 0)
+    #expect(Swift.abs(Statistics.hypot(3e200, 4e200) / 5e200 - 1) < 1e-15)
+  }
+
+  /// `standardize`: scaling by a standard deviation never amplifies
+  /// constant values (kind 11); centring still happens.
+  @Test func standardizeSkipsScalingOfConstantValues() {
+    var x = [5.0, 5.0, 5.0, 5.0]
+    let sd = standardize(&x, count: 4, center: true)
+    #expect(sd == 0 && x == [0, 0, 0, 0])
+    var y = [1e9, 1e9 + 1e-7, 1e9, 1e9]  // std ~4e-8 < 1e-8·|mean|: rounding noise
+    standardize(&y, count: 4, center: false)
+    #expect(y[0] == 1e9)
+    var z = [1.0, 3.0]
+    standardize(&z, count: 2, center: true)
+    #expect(Swift.abs(z[0] + 1) < 1e-7 && Swift.abs(z[1] - 1) < 1e-7)
+    #expect(stdScaleDivisor(std: 0, mean: 0) == nil && stdScaleDivisor(std: 1, mean: 1e6) == 1 + 1e-8)
+    #expect(stdScaleDivisor(std: 1, mean: 1e12) == nil)  // 1 < 1e-8·1e12: noise at this scale
+  }
+
+  /// CategoricalPolicy: log π, entropy and KL from logits split as
+  /// (z − max) − log Σ exp(z − max), right at huge logits.
+  @Test func softmaxAtHugeLogits() throws {
+    let p = CategoricalPolicy(model: try TabularLogits(stateCount: 1, actionCount: 3))
+    let obs: [Double] = [1]
+    for big in [1e16, 1e200, 1e308] {
+      try p.setParameters([big, big, big])
+      var lp = [0.0]
+      var h = [0.0]
+      let action: [Int32] = [2]
+      action.withUnsafeBytes { a in p.logProbabilities(obs, actions: a.baseAddress!, batch: 1, into: &lp) }
+      p.entropies(obs, batch: 1, into: &h)
+      #expect(Swift.abs(lp[0] + _log(3)) < 1e-15 && Swift.abs(h[0] - _log(3)) < 1e-15)
+    }
+    try p.setParameters([0, -800, 0])
+    var kl = [0.0]
+    let uniform: [Double] = [0, 0, 0]
+    p.klDivergences(obs, batch: 1, oldParameters: uniform, into: &kl)
+    let expected = 2.0 / 3 * (_log(1.0 / 3) + _log(2)) + (_log(1.0 / 3) + 800 + _log(2)) / 3
+    #expect(kl[0].isFinite && Swift.abs(kl[0] - expected) < 1e-9 * expected)
+  }
+
+  @Test func cancellationIsConsumedOnce() {
+    let flag = CancellationFlag()
+    #expect(throws: Never.self) { try flag.check("work") }
+    flag.request()
+    #expect(flag.isRequested)
+    #expect(throws: SwiftPGError.self) { try flag.check("work") }
+    #expect(throws: Never.self) { try flag.check("work") }
+    flag.request()
+    flag.withdraw()
+    #expect(throws: Never.self) { try flag.check("work") }
+  }
+}

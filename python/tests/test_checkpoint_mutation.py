@@ -1,0 +1,151 @@
+"""Mutated checkpoints of every kind (policy of each family, value function,
+policy-gradient learner, policy search): truncations, bit flips and every
+header and specification field set to extreme values with a recomputed
+checksum. Each must load cleanly or be refused with BadFormatError /
+CheckpointIOError — never kill the process, never leave the target changed.
+
+The mutations run in one subprocess per checkpoint kind, which prints each
+mutation before trying it, so a death names the input that caused it.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from test_hardening_native import decode, encode
+
+EXTREMES = [float("nan"), float("inf"), -float("inf"), -1.0, 0.0, 0.5, 2.0**31, 2.0**53, 2.0**63, 1e300, -1e300,
+            65536.0, 65537.0]
+
+MAKERS = {
+    "softmax": "policies.SoftmaxPolicy(4, 2, hidden_sizes=(4,))",
+    "tabular": "policies.TabularSoftmaxPolicy(5, 3)",
+    "gaussian": "policies.GaussianPolicy(3, 2, hidden_sizes=(4,))",
+    "gsde": "policies.GaussianPolicy(3, 1, hidden_sizes=(4,), gsde=True)",
+    "value": "policies.ValueFunction(4, hidden_sizes=(4,))",
+    "ppo": "algorithms.PPO('CartPole-v1', num_envs=2, hidden_sizes=(4,), "
+           "config=algorithms.PPOConfig(steps_per_env=8, minibatch_size=16, epochs=1, normalize_observations=True))",
+    "reinforce": "algorithms.REINFORCE('CartPole-v1', num_envs=2, hidden_sizes=(4,), "
+                 "config=algorithms.ReinforceConfig(steps_per_iteration=50))",
+    "cem": "algorithms.PolicySearch('CartPole-v1', config=algorithms.SearchConfig(population_size=4, elite_count=2, "
+           "episodes_per_evaluation=1))",
+    "ga": "algorithms.PolicySearch('CartPole-v1', config=algorithms.SearchConfig(method='ga', population_size=4, "
+          "elite_count=2, episodes_per_evaluation=1))",
+}
+
+
+def mutations(data: bytes, weights_only: bool, free_spec=()):
+    """(name, bytes, must_refuse) triples: truncations, bit flips, extreme
+    fields with a valid checksum. ``must_refuse`` marks what cannot be a
+    valid checkpoint of the same object (a changed header or specification,
+    a broken checksum or length; for policies and value functions, whose
+    parameters are all weights, a non-finite parameter). Other mutations may
+    load (a finite weight is a valid weight) or be refused. ``free_spec``:
+    specification entries any whole number ≥ 1 is valid for (gSDE's noise
+    interval)."""
+    yield "empty", b"", True
+    for n in (7, 8, 23, 24, 31, len(data) // 2, len(data) - 9, len(data) - 1):
+        yield f"truncated to {n}", data[:n], True
+    yield "trailing byte", data + b"\0", True
+    for bit in range(0, 8 * min(len(data), 64), 5):
+        flipped = bytearray(data)
+        flipped[bit // 8] ^= 1 << (bit % 8)
+        yield f"bit {bit} flipped", bytes(flipped), True
+    kind, family, spec, params = decode(data)
+    body = data[:-8]
+    header = {8: 1, 12: kind, 16: family, 20: len(spec)}
+    for offset, what in ((8, "version"), (12, "kind"), (16, "family"), (20, "spec count")):
+        for value in (0, 1, 2, 3, 7, 100, 101, 102, 2**31 - 1, 2**31, 2**32 - 1):
+            raw = bytearray(body)
+            struct.pack_into("<I", raw, offset, value)
+            yield f"{what} = {value}", bytes(raw) + struct.pack("<Q", _fnv(bytes(raw))), value != header[offset]
+    count_at = 24 + 8 * len(spec)
+    for value in (0, len(params) - 1, len(params) + 1, 2**31, 2**63, 2**64 - 1):
+        raw = bytearray(body)
+        struct.pack_into("<Q", raw, count_at, value)
+        yield f"parameter count = {value}", bytes(raw) + struct.pack("<Q", _fnv(bytes(raw))), True
+    for i in range(len(spec)):
+        for value in EXTREMES:
+            s = list(spec)
+            s[i] = value
+            free = i in free_spec and math.isfinite(value) and value == int(value) and 1 <= value <= 2**30
+            yield f"spec[{i}] = {value}", encode(kind, family, s, params), not (value == spec[i] or free)
+    positions = sorted({0, 1, 2, 3, 7, len(params) // 2, len(params) - 2, len(params) - 1} & set(range(len(params))))
+    for i in positions:
+        for value in EXTREMES:
+            p = list(params)
+            p[i] = value
+            yield f"params[{i}] = {value}", encode(kind, family, spec, p), weights_only and not math.isfinite(value)
+
+
+def _fnv(data: bytes) -> int:
+    from test_hardening_native import fnv1a64
+    return fnv1a64(data)
+
+
+@pytest.mark.parametrize("kind", sorted(MAKERS))
+def test_mutated_checkpoints_are_refused_cleanly(tmp_path, kind):
+    original = tmp_path / "original.ckpt"
+    maker = MAKERS[kind]
+    script = textwrap.dedent(f"""
+        import sys, os, numpy as np, swiftpg
+        from swiftpg import policies, algorithms
+        obj = {maker}
+        if hasattr(obj, "iterate"):
+            obj.iterate()
+        obj.save({str(original)!r})
+        if {kind!r} in ("softmax", "tabular", "gaussian", "gsde"):
+            load = lambda path: policies.load(path)
+            state = lambda: None
+        elif {kind!r} == "value":
+            load = lambda path: policies.load_value(path)
+            state = lambda: None
+        else:
+            load = obj.load
+            state = lambda: np.concatenate([obj.policy.get_params()] + ([obj.value.get_params()]
+                                           if getattr(obj, "value", None) is not None else []))
+        print("SAVED", flush=True)
+        sys.stdin.readline()
+        accepted = refused = 0
+        for line in sys.stdin:
+            path = line.strip()
+            before = state()
+            print("TRY", os.path.basename(path), flush=True)
+            try:
+                load(path)
+                print("ACCEPTED", os.path.basename(path), flush=True)
+            except (swiftpg.BadFormatError, swiftpg.CheckpointIOError):
+                after = state()
+                assert before is None or np.array_equal(before, after, equal_nan=True), "a failed load changed state"
+            if hasattr(obj, "load"):
+                obj.load({str(original)!r})              # back to the original for the next mutation
+        print("DONE", flush=True)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "SAVED", proc.stderr.read()
+    data = original.read_bytes()
+    names, lines, must_refuse = [], [], []
+    weights_only = kind in ("softmax", "tabular", "gaussian", "gsde", "value")
+    free_spec = {len(decode(data)[2]) - 1} if kind == "gsde" else set()
+    for i, (name, blob, refuse) in enumerate(mutations(data, weights_only, free_spec)):
+        path = tmp_path / f"m{i}.ckpt"
+        path.write_bytes(blob)
+        names.append(name)
+        lines.append(str(path))
+        must_refuse.append(refuse)
+    out, err = proc.communicate("\n" + "\n".join(lines) + "\n", timeout=300)
+    tried = [line.split()[1] for line in out.splitlines() if line.startswith("TRY")]
+    last = names[int(tried[-1][1:].split(".")[0])] if tried else "none"
+    assert proc.returncode == 0, f"died (exit {proc.returncode}) at mutation {last!r}\n{err[-2000:]}"
+    assert "DONE" in out and len(tried) == len(names), out[-2000:]
+    accepted = [int(line.split()[1][1:].split(".")[0]) for line in out.splitlines() if line.startswith("ACCEPTED")]
+    wrongly = [names[i] for i in accepted if must_refuse[i]]
+    assert not wrongly, f"invalid checkpoints accepted: {wrongly}"
+    assert sum(must_refuse) > 150

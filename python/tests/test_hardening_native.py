@@ -1,0 +1,456 @@
+"""Issue 11, the native kinds: each bad input of the issue gets its expected
+behaviour (a clean error, nothing changed), tested as a kind.
+
+Anything that used to abort or hang the process runs in a subprocess with a
+timeout, so a regression fails this test instead of killing pytest.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import stat
+import struct
+import subprocess
+import sys
+import textwrap
+import threading
+
+import numpy as np
+import pytest
+
+import swiftpg
+from swiftpg import _lib, algorithms, envs, estimators, policies
+
+# --- the checkpoint container (Sources/SwiftPG/Core/Checkpoint.swift) -------
+MAGIC = b"SWPGCKPT"
+
+
+def fnv1a64(data: bytes) -> int:
+    h = 0xCBF29CE484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def encode(kind: int, family: int, spec, params) -> bytes:
+    out = MAGIC + struct.pack("<IIII", 1, kind, family, len(spec))
+    out += b"".join(struct.pack("<d", v) for v in spec)
+    out += struct.pack("<Q", len(params)) + b"".join(struct.pack("<d", v) for v in params)
+    return out + struct.pack("<Q", fnv1a64(out))
+
+
+def decode(data: bytes):
+    version, kind, family, n = struct.unpack_from("<IIII", data, 8)
+    at = 24
+    spec = list(struct.unpack_from(f"<{n}d", data, at))
+    at += 8 * n
+    (m,) = struct.unpack_from("<Q", data, at)
+    params = list(struct.unpack_from(f"<{m}d", data, at + 8))
+    return kind, family, spec, params
+
+
+def run_isolated(code: str, timeout: float = 120) -> str:
+    """Runs ``code`` in a fresh interpreter; fails on a non-zero exit (a trap,
+    an abort or an uncaught exception) or a time-out (a hang)."""
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                          timeout=timeout)
+    assert proc.returncode == 0, f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr[-3000:]}"
+    return proc.stdout
+
+
+# --- kind 1: allocations bounded before allocating ------------------------------
+def test_oversized_objects_are_refused_before_allocating():
+    out = run_isolated("""
+        import swiftpg
+        from swiftpg import policies, envs, algorithms, InvalidArgumentError
+        cases = {
+            "softmax 65536x65536": lambda: policies.SoftmaxPolicy(4, 2, hidden_sizes=(65536, 65536)),
+            "gaussian 65536x65536": lambda: policies.GaussianPolicy(4, 2, hidden_sizes=(65536, 65536)),
+            "value 65536x65536": lambda: policies.ValueFunction(4, hidden_sizes=(65536, 65536)),
+            "gsde L 65536 x 4096": lambda: policies.GaussianPolicy(4, 4096, hidden_sizes=(65536,), gsde=True),
+            "gridworld 1 x 65535": lambda: envs.gridworld("." * 65535),
+            "gridworld 2 x 8192": lambda: envs.gridworld(("." * 8192 + "\\n") * 2),
+            "search population 2^31-1": lambda: algorithms.PolicySearch(
+                "CartPole-v1", config=algorithms.SearchConfig(population_size=2**31 - 1, elite_count=10)),
+        }
+        for name, make in cases.items():
+            try:
+                make()
+            except InvalidArgumentError as e:
+                print(name, "refused:", e)
+            else:
+                raise SystemExit(f"{name} was accepted")
+    """)
+    assert out.count("refused") == 7, out
+
+
+def test_policy_checkpoint_declaring_huge_sizes_is_refused(tmp_path):
+    # Under 100 bytes with a valid checksum; declares hidden sizes (65536, 65536).
+    path = tmp_path / "tiny.ckpt"
+    data = encode(1, 1, [4, 2, 0, 2, 65536, 65536], [])
+    assert len(data) < 100
+    path.write_bytes(data)
+    out = run_isolated(f"""
+        from swiftpg import policies, BadFormatError
+        for loader in (policies.load, policies.load_value):
+            try:
+                loader({str(path)!r})
+            except BadFormatError as e:
+                print("refused:", e)
+    """)
+    assert out.count("refused") == 2, out
+    # A value-function checkpoint declaring sizes the parameter count cannot back.
+    path.write_bytes(encode(2, 1, [4, 0, 2, 65536, 65536], [0.0] * 3))
+    with pytest.raises(swiftpg.BadFormatError):
+        policies.load_value(str(path))
+
+
+def test_evaluation_streams_its_results():
+    """200k episodes used to keep every transition (~4.4M of them, hundreds of
+    MB); now only returns and lengths are kept."""
+    out = run_isolated("""
+        import resource, numpy as np, swiftpg
+        from swiftpg import policies
+        p = policies.SoftmaxPolicy(4, 2, hidden_sizes=())
+        p.evaluate("CartPole-v1", episodes=1000, greedy=False, num_envs=64)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        returns, lengths = p.evaluate("CartPole-v1", episodes=200_000, greedy=False, num_envs=64)
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        assert returns.shape == (200_000,) and lengths.sum() > 2_000_000, lengths.sum()
+        print("growth_kb", after - before)
+    """, timeout=300)
+    growth = int(out.split("growth_kb")[1])
+    assert growth < 40_000, out
+
+
+# --- kind 4: unbounded native loops -----------------------------------------
+def test_episodic_work_without_a_time_limit_is_refused_and_a_cap_works():
+    out = run_isolated("""
+        import swiftpg
+        from swiftpg import policies, algorithms, InvalidArgumentError
+        env = swiftpg.make_vec("Pendulum-v1", 2, seed=0, max_episode_steps=0)
+        p = policies.GaussianPolicy(3, 1)
+        try:
+            p.evaluate(env, episodes=1)
+        except InvalidArgumentError as e:
+            assert "max_episode_steps" in str(e), e
+            print("refused")
+        r, l = p.evaluate(env, episodes=3, max_episode_steps=17)
+        assert list(l) == [17, 17, 17], l
+        assert env.get_parameter("max_episode_steps")[0] == 0   # restored
+        learner = algorithms.REINFORCE(swiftpg.make_vec("Pendulum-v1", 2, seed=0, max_episode_steps=0))
+        try:
+            learner.iterate()
+        except InvalidArgumentError as e:
+            assert "max_episode_steps" in str(e), e
+            print("refused")
+    """, timeout=60)
+    assert out.count("refused") == 2, out
+
+
+def test_ctrl_c_interrupts_a_long_native_call():
+    """SIGINT during a very long evaluation stops it between steps; the
+    objects stay usable and the request does not leak into the next call."""
+    code = textwrap.dedent("""
+        import sys, time, swiftpg
+        from swiftpg import policies
+        p = policies.SoftmaxPolicy(4, 2, hidden_sizes=(16,))
+        env = swiftpg.make_vec("CartPole-v1", 8, seed=0)
+        print("ready", flush=True)
+        t = time.monotonic()
+        try:
+            p.evaluate(env, episodes=2**24, greedy=False)
+        except KeyboardInterrupt:
+            print("interrupted after", round(time.monotonic() - t, 2), flush=True)
+        r, l = p.evaluate(env, episodes=4)
+        assert len(r) == 4
+        learner = swiftpg.algorithms.REINFORCE("CartPole-v1")
+        learner.iterate()
+        print("usable", flush=True)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        import time
+        time.sleep(1.0)
+        proc.send_signal(__import__("signal").SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "interrupted after" in out and "usable" in out, out
+
+
+def test_cancel_request_is_consumed_or_withdrawn():
+    env = swiftpg.make_vec("CartPole-v1", 4, seed=0)
+    p = policies.SoftmaxPolicy(4, 2, hidden_sizes=())
+    _lib.call("cancel", env.handle, 1)
+    with pytest.raises(_lib.CancelledError):
+        p.evaluate(env, episodes=10)
+    p.evaluate(env, episodes=10)              # consumed: the next call runs
+    _lib.call("cancel", env.handle, 1)
+    _lib.call("cancel", env.handle, 0)        # withdrawn
+    p.evaluate(env, episodes=10)
+    with pytest.raises(swiftpg.InvalidArgumentError):
+        _lib.call("cancel", env.handle, 2)
+    with pytest.raises(swiftpg.BadHandleError):
+        _lib.call("cancel", 0, 1)
+
+
+# --- kinds 5 and 6: learner checkpoints validated, then committed ----------------
+def _ppo_checkpoint(tmp_path):
+    learner = algorithms.PPO("CartPole-v1", num_envs=2, hidden_sizes=(8,),
+                             config=algorithms.PPOConfig(steps_per_env=16, minibatch_size=16, epochs=1))
+    learner.iterate()
+    path = tmp_path / "ppo.ckpt"
+    learner.save(str(path))
+    return learner, path
+
+
+def _rewrite(path, edit, family=None):
+    kind, fam, spec, params = decode(path.read_bytes())
+    edit(params)
+    path.write_bytes(encode(kind, fam if family is None else family, spec, params))
+
+
+@pytest.mark.parametrize("what", ["critic NaN", "policy inf", "beta NaN", "beta inf", "beta negative",
+                                  "optimizer kind", "adam v negative", "iteration NaN", "normaliser flag"])
+def test_bad_learner_checkpoint_fields_change_nothing(tmp_path, what):
+    learner, path = _ppo_checkpoint(tmp_path)
+    p = learner.policy.num_params
+    c = learner.value.num_params
+    edits = {
+        "critic NaN": lambda x: x.__setitem__(7 + p, math.nan),
+        "policy inf": lambda x: x.__setitem__(7, math.inf),
+        "beta NaN": lambda x: x.__setitem__(2, math.nan),
+        "beta inf": lambda x: x.__setitem__(2, math.inf),
+        "beta negative": lambda x: x.__setitem__(2, -1.0),
+        "optimizer kind": lambda x: x.__setitem__(7 + p + c, 7.0),
+        "adam v negative": lambda x: x.__setitem__(7 + p + c + 2 + p, -1.0),
+        "iteration NaN": lambda x: x.__setitem__(0, math.nan),
+        "normaliser flag": lambda x: x.__setitem__(len(x) - 1, 3.0),
+    }
+    _rewrite(path, edits[what])
+    before_policy = learner.policy.get_params().copy()
+    before_value = learner.value.get_params().copy()
+    with pytest.raises(swiftpg.BadFormatError):
+        learner.load(str(path))
+    np.testing.assert_array_equal(learner.policy.get_params(), before_policy)
+    np.testing.assert_array_equal(learner.value.get_params(), before_value)
+    learner.iterate()                         # still trains
+
+
+def test_huge_algorithm_field_is_a_format_error(tmp_path):
+    learner, path = _ppo_checkpoint(tmp_path)
+    _rewrite(path, lambda x: None, family=2**31 + 6)
+    out = run_isolated(f"""
+        from swiftpg import algorithms, BadFormatError
+        learner = algorithms.PPO("CartPole-v1", num_envs=2, hidden_sizes=(8,),
+                                 config=algorithms.PPOConfig(steps_per_env=16, minibatch_size=16, epochs=1))
+        try:
+            learner.load({str(path)!r})
+        except BadFormatError as e:
+            print("refused:", e)
+    """)
+    assert "refused" in out and "unknown" in out, out
+
+
+# --- kind 7: stale handles stay stale ------------------------------------------
+def test_handles_carry_36_bit_generations_and_are_never_reissued():
+    seen = set()
+    for _ in range(300):
+        env = swiftpg.make_vec("CartPole-v1", 1)
+        h = env.handle
+        assert h >> 56 == _lib.KIND_ENV
+        assert h not in seen
+        seen.add(h)
+        env.close()
+    # The same slot came back with new generations; the old handles stay dead.
+    assert len({h & 0xFFFFF for h in seen}) < len(seen)
+    out = np.empty((1, 4))
+    for h in list(seen)[:20]:
+        with pytest.raises(swiftpg.BadHandleError):
+            _lib.call("env_get_state", h, out.ctypes.data)
+
+
+# --- kind 8: saving never replaces what is at the path ---------------------------
+def _policy(seed=0):
+    return policies.SoftmaxPolicy(4, 2, hidden_sizes=(4,), seed=seed)
+
+
+def test_save_through_a_symlink_keeps_the_link(tmp_path):
+    target = tmp_path / "real.ckpt"
+    (tmp_path / "sub").mkdir()
+    link = tmp_path / "sub" / "link.ckpt"
+    link.symlink_to("../real.ckpt")              # relative, resolved from the link's directory
+    p = _policy(1)
+    p.save(str(link))
+    assert link.is_symlink() and target.is_file()
+    np.testing.assert_array_equal(policies.load(str(target)).get_params(), p.get_params())
+    q = _policy(2)
+    q.save(str(link))                            # again, over an existing target
+    assert link.is_symlink()
+    np.testing.assert_array_equal(policies.load(str(link)).get_params(), q.get_params())
+
+
+def test_save_refuses_a_target_that_is_not_a_regular_file(tmp_path):
+    directory = tmp_path / "dir"
+    directory.mkdir()
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path in (directory, fifo, tmp_path / "link-to-fifo"):
+        if path.name == "link-to-fifo":
+            path.symlink_to(fifo)
+        with pytest.raises(swiftpg.CheckpointIOError):
+            _policy().save(str(path))
+    assert directory.is_dir() and stat.S_ISFIFO(os.stat(fifo).st_mode)
+    # Loading a FIFO is refused at once (no blocking open).
+    out = run_isolated(f"""
+        from swiftpg import policies, CheckpointIOError
+        try:
+            policies.load({str(fifo)!r})
+        except CheckpointIOError as e:
+            print("refused:", e)
+    """, timeout=30)
+    assert "refused" in out
+
+
+def test_save_uses_a_fresh_temporary_file_and_keeps_permissions(tmp_path):
+    path = tmp_path / "p.ckpt"
+    decoy = tmp_path / "p.ckpt.tmp"
+    decoy.write_text("not mine")
+    victim = tmp_path / "victim"
+    victim.write_text("keep")
+    (tmp_path / f"p.ckpt.tmp-{os.getpid()}-1").symlink_to(victim)
+    _policy().save(str(path))
+    path.chmod(0o600)
+    _policy(3).save(str(path))
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert decoy.read_text() == "not mine" and victim.read_text() == "keep"
+    left = sorted(f.name for f in tmp_path.iterdir())
+    assert left == sorted(["p.ckpt", "p.ckpt.tmp", "victim", f"p.ckpt.tmp-{os.getpid()}-1"]), left
+
+
+def test_concurrent_saves_to_one_path_leave_one_whole_checkpoint(tmp_path):
+    path = str(tmp_path / "shared.ckpt")
+    saved = [_policy(seed) for seed in range(4)]
+    errors = []
+
+    def work(p):
+        try:
+            for _ in range(20):
+                p.save(path)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(p,)) for p in saved]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    got = policies.load(path).get_params()
+    assert any(np.array_equal(got, p.get_params()) for p in saved)
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["shared.ckpt"]
+
+
+# --- kind 10: extreme but finite inputs --------------------------------------
+def test_softmax_is_right_at_huge_logits():
+    p = policies.TabularSoftmaxPolicy(1, 3)
+    obs = np.array([[1.0]])
+    for big in (1e16, 1e100, 1e308):
+        p.set_params(np.array([big, big, big]))
+        np.testing.assert_allclose(p.log_prob(obs, np.array([1], np.int32)), [-math.log(3)], rtol=1e-12)
+        np.testing.assert_allclose(p.entropy(obs), [math.log(3)], rtol=1e-12)
+    # A probability that underflows to 0 still has a finite log and a finite KL.
+    p.set_params(np.array([0.0, -800.0, 0.0]))
+    np.testing.assert_allclose(p.log_prob(obs, np.array([1], np.int32)), [-800 - math.log(2)], rtol=1e-12)
+    kl = p.kl(obs, np.zeros(3))[0]                # KL(uniform ‖ π)
+    expected = (math.log(1 / 3) - (-math.log(2))) * 2 / 3 + (math.log(1 / 3) + 800 + math.log(2)) / 3
+    assert math.isfinite(kl) and abs(kl - expected) < 1e-9 * expected
+
+
+def test_gaussian_samples_that_overflow_are_a_numerical_error():
+    p = policies.GaussianPolicy(3, 1, hidden_sizes=(), initial_log_std=800.0)   # σ = e^800 = inf
+    with pytest.raises(swiftpg.NumericalError):
+        p.sample(np.zeros((2, 3)))
+    params = p.get_params()
+    params[-1] = 0.0
+    p.set_params(params)
+    assert np.isfinite(p.sample(np.zeros((2, 3)))).all()
+
+
+def test_norms_and_means_near_the_ends_of_the_double_range():
+    g, norm = estimators.scale_gradient(np.full(4, 1e200), 1.0)
+    assert norm == 2e200
+    np.testing.assert_allclose(g, np.full(4, 0.5), rtol=1e-12)          # was all zeros (norm overflowed)
+    tiny = np.full(4, 1e-200)
+    g, norm = estimators.scale_gradient(tiny, 1.0)
+    np.testing.assert_allclose(norm, 2e-200, rtol=1e-12)                # was 0 (squares underflowed)
+    np.testing.assert_array_equal(g, tiny)
+    centred, mean = estimators.mean_baseline(np.array([1.5e308, 1.5e308]))
+    assert mean == 1.5e308                                               # was inf (the sum overflowed)
+    np.testing.assert_array_equal(centred, [0.0, 0.0])
+    centred, mean = estimators.mean_baseline(np.array([1.5e308, 1.5e308, 0.5e308]), leave_one_out=True)
+    np.testing.assert_allclose(centred, [0.5e308, 0.5e308, -1.0e308], rtol=1e-12)
+
+
+# --- kinds 11 and 12: degenerate normalisation, zero policy gradient ----------------
+def test_std_scaling_never_amplifies_constant_weights():
+    env = swiftpg.make_vec("TwoAction-v0", 8, seed=0, reward_left=1.0, reward_right=1.0)
+    cfg = algorithms.ReinforceConfig(baseline="none", normalize_advantages=True, optimizer="sgd",
+                                     learning_rate=0.01, steps_per_iteration=64)
+    learner = algorithms.REINFORCE(env, policy=policies.SoftmaxPolicy(1, 2, hidden_sizes=()), config=cfg)
+    before = learner.policy.get_params().copy()
+    learner.iterate()
+    step = np.abs(learner.policy.get_params() - before).max()
+    assert step < 0.1, step                      # was ±2.5e5 (division by std + 1e-8 with std = 0)
+
+
+@pytest.mark.parametrize("name", ["NPG", "TRPO"])
+def test_zero_policy_gradient_still_trains_the_critic(name):
+    env = swiftpg.make_vec("TwoAction-v0", 8, seed=0, reward_left=1.0, reward_right=1.0)
+    config = getattr(algorithms, name + "Config")(normalize_advantages=True, steps_per_env=8, minibatch_size=0)
+    learner = getattr(algorithms, name)(env, hidden_sizes=(4,), config=config)
+    before = learner.value.get_params().copy()
+    stats = learner.iterate()
+    assert stats.value_loss > 0.1, stats.value_loss   # was 0.0 (the update returned early)
+    assert not np.array_equal(learner.value.get_params(), before)
+
+
+@pytest.mark.parametrize("name", ["NPG", "TRPO"])
+def test_entropy_coef_has_an_effect_on_natural_gradients(name):
+    def entropy_after(coef):
+        config = getattr(algorithms, name + "Config")(entropy_coef=coef, steps_per_env=32, minibatch_size=0, seed=0)
+        learner = getattr(algorithms, name)("CartPole-v1", num_envs=4, hidden_sizes=(8,), config=config)
+        obs = np.random.default_rng(0).normal(size=(256, 4)) * 0.05
+        learner.iterate()
+        return learner.policy.entropy(obs).mean()
+
+    assert entropy_after(10.0) > entropy_after(0.0) + 1e-6
+
+
+# --- kind 13: the terminal state until reset() --------------------------------
+def test_single_env_reports_the_terminal_state_until_reset():
+    import gymnasium as gym
+
+    ours = swiftpg.make("CartPole-v1")
+    theirs = gym.make("CartPole-v1")
+    ours.reset(seed=3)
+    theirs.reset(seed=3)
+    for episode in range(2):
+        for t in range(1, 501):
+            _, _, term, trunc, _ = ours.step(t % 2)
+            _, _, gterm, gtrunc, _ = theirs.step(t % 2)
+            assert (term, trunc) == (gterm, gtrunc)
+            np.testing.assert_array_equal(ours.get_state(), np.asarray(theirs.unwrapped.state, np.float64))
+            assert ours.elapsed_steps == t
+            if term or trunc:
+                break
+        assert term or trunc
+        np.testing.assert_array_equal(ours.get_state(), np.asarray(theirs.unwrapped.state, np.float64))
+        ours.reset()
+        theirs.reset()
+        np.testing.assert_array_equal(ours.get_state(), np.asarray(theirs.unwrapped.state, np.float64))
+        assert ours.elapsed_steps == 0
