@@ -77,6 +77,17 @@ bench: install
 	$(PYTHON) examples/short_corridor_reinforce.py
 	$(PYTHON) examples/simple_regulator_gradients.py
 
+# Long fuzzing (tools/fuzz/README.md): the seed corpus, then FUZZ_SECONDS of
+# each fuzzer with a fresh seed (printed; replay with --seed).
+FUZZ_SECONDS ?= 600
+FUZZ_SEED ?= $(shell date +%s)
+fuzz: install
+	@status=0; \
+	$(PYTHON) tools/fuzz/corpus.py || status=1; \
+	$(PYTHON) tools/fuzz/fuzz_c.py --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED) --threads || status=1; \
+	$(PYTHON) tools/fuzz/fuzz_python.py --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED) || status=1; \
+	exit $$status
+
 # Sanitizers (not part of `make test`; each in its own build folder):
 #  1. the Swift tests under AddressSanitizer;
 #  2. the Python tests against an AddressSanitizer build of the library

@@ -550,7 +550,12 @@ int32_t swiftpg_policy_load(const char *path, uint64_t seed,
  * length. greedy != 0 acts by argmax. The environment's observation size and
  * action count must match the policy. returns_out: [episodes] double,
  * lengths_out: [episodes] int32_t (either may be NULL). Episodes are
- * recorded in the order they started. */
+ * recorded in the order they started. Results stream: each entry is written
+ * when its episode ends (memory O(num_envs) whatever `episodes` is), so
+ * after SWIFTPG_ERR_CANCELLED (swiftpg_cancel on `env`) the entries of the
+ * episodes that finished hold their results and the rest are unchanged —
+ * the one exception to "outputs only on success". An env without a time
+ * limit (max_episode_steps 0) is refused (INVALID_ARGUMENT): set one. */
 int32_t swiftpg_policy_evaluate(uint64_t policy, uint64_t env,
                                 int32_t episodes, int32_t greedy,
                                 uint64_t seed, double *returns_out,
@@ -690,7 +695,8 @@ int32_t swiftpg_kl_estimates(int64_t count, const double *log_probs,
 /* Kochenderfer's optimal per-parameter baseline (Alg. 11.6) and its
  * gradient: scores [steps, num_params] (score vectors, gamma^k-weighted if
  * discounting), returns [steps] (reward-to-go), episodes [steps] (trajectory
- * id in 0 ..< num_trajectories); per_trajectory = 1 averages per-trajectory
+ * id in 0 ..< num_trajectories, num_trajectories <= steps: a trajectory
+ * has at least one step); per_trajectory = 1 averages per-trajectory
  * ratios (the book's code), 0 pools all steps. baseline_out, gradient_out:
  * [num_params]; gradient = (1/m) sum_k l(k) (G_k - b). */
 int32_t swiftpg_optimal_baseline(int64_t steps, int64_t num_params,
@@ -954,7 +960,9 @@ int32_t swiftpg_pg_update(uint64_t algorithm, int64_t steps, int64_t lanes,
 
 /* Returns and lengths of `episodes` episodes of the learner's policy in `env`
  * (reseeded with seed), with the learner's observation normalisation
- * (statistics frozen). */
+ * (statistics frozen). Cancelled with swiftpg_cancel on the algorithm
+ * handle; streams and refuses an env without a time limit as
+ * swiftpg_policy_evaluate does. */
 int32_t swiftpg_pg_evaluate(uint64_t algorithm, uint64_t env, int32_t episodes,
                             int32_t greedy, uint64_t seed, double *returns_out,
                             int32_t *lengths_out);

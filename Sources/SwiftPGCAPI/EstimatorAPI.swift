@@ -265,6 +265,11 @@ public func swiftpg_optimal_baseline(
     try require(m >= 1, "steps must be >= 1")
     try require(per_trajectory == 0 || per_trajectory == 1, "per_trajectory must be 0 or 1")
     try require(num_trajectories >= 1, "num_trajectories must be >= 1, got \(num_trajectories)")
+    // Every trajectory has at least one step; this bounds the per-trajectory
+    // scratch (num_trajectories × num_params) by the caller's own scores.
+    try require(
+      Int(num_trajectories) <= m, "num_trajectories \(num_trajectories) exceeds steps \(m) (a trajectory has >= 1 step)",
+      code: .outOfRange)
     let s = try need(scores, "scores")
     let r = try need(returns, "returns")
     let e = try need(episodes, "episodes")
@@ -309,11 +314,12 @@ public func swiftpg_scale_gradient(
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
     let (g, out) = try gradientArrays(num_params, gradient, gradient_out)
+    let normOut = try needIfPresent(norm_out, "norm_out")
     try require(max_norm >= 0 && !max_norm.isNaN, "max_norm must be >= 0 (0: no scaling), got \(max_norm)")
     var v = g
     let norm = scaleGradient(&v, maxNorm: max_norm)
     for i in v.indices { out[i] = v[i] }
-    try needIfPresent(norm_out, "norm_out")?.pointee = norm
+    normOut?.pointee = norm
   }
 }
 
@@ -324,11 +330,12 @@ public func swiftpg_clip_gradient(
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
     let (g, out) = try gradientArrays(num_params, gradient, gradient_out)
+    let clippedOut = try needIfPresent(clipped_out, "clipped_out")
     try require(!low.isNaN && !high.isNaN && low <= high, "need low <= high, got low \(low), high \(high)")
     var v = g
     let clipped = clipGradient(&v, low: low, high: high)
     for i in v.indices { out[i] = v[i] }
-    try needIfPresent(clipped_out, "clipped_out")?.pointee = Int64(clipped)
+    clippedOut?.pointee = Int64(clipped)
   }
 }
 
@@ -337,7 +344,10 @@ public func swiftpg_clip_gradient(
 private func gradientArrays(
   _ count: Int64, _ gradient: UnsafePointer<Double>?, _ out: UnsafeMutablePointer<Double>?
 ) throws(SwiftPGError) -> ([Double], UnsafeMutablePointer<Double>) {
-  try require(count >= 1 && count <= 1 << 30, "num_params must be in [1, 2^30], got \(count)")
+  try require(count >= 1, "num_params must be >= 1, got \(count)")
+  try require(
+    count <= Limits.maxScratchElements, "num_params \(count) exceeds 2^28 (this call copies the gradient)",
+    code: .tooLarge)
   let g = try need(gradient, "gradient")
   let o = try need(out, "gradient_out")
   try requireFinite(g, Int(count), "gradient")

@@ -89,4 +89,22 @@ import Testing
     try env.parameterValues("length", into: &values)
     #expect(values.allSatisfy { $0 >= 0.4 && $0 <= 0.6 } && Set(values).count == 3)
   }
+
+  /// Issue 11: Acrobot's angle wrap ended only after ~|x|/2π iterations
+  /// (never once x − 2π rounds to x); extreme parameters are refused.
+  @Test func extremeAnglesAndParametersEndCleanly() throws {
+    #expect(Acrobot.wrap(7.0) == 7.0 - (Double.pi - -Double.pi))  // Gymnasium's loop, unchanged
+    for x in [1e18, -1e300, 1e10 + 0.5] {
+      let w = Acrobot.wrap(x)
+      #expect(w >= -Double.pi && w <= Double.pi)
+    }
+    #expect(Acrobot.wrap(.infinity) == .infinity && Acrobot.wrap(.nan).isNaN)
+    let env = try VectorEnvironment(Acrobot(), count: 1, seed: 0)
+    #expect(throws: SwiftPGError.self) { try env.setParameter("link_length_1", 1e10) }
+    #expect(throws: SwiftPGError.self) { try env.setParameter("link_mass_2", 1e-300) }
+    var g = PCG64(seed: 1)
+    // A truncation interval ~1e308 standard deviations away: the near bound.
+    #expect(g.truncatedNormal(mean: 1e308, std: 0.1, low: -10, high: 10) == 10)
+    #expect(g.truncatedNormal(mean: -1e308, std: 0.1, low: -10, high: 10) == -10)
+  }
 }

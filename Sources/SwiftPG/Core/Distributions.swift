@@ -10,6 +10,10 @@ extension RandomNumberGenerator {
   public mutating func truncatedNormal(mean: Double, std: Double, low: Double, high: Double) -> Double {
     let a = (low - mean) / std
     let b = (high - mean) / std
+    // The interval is beyond the Double range in units of std (a mean ~1e308
+    // away, or std ~0): the distribution is a point mass at the nearer bound
+    // (or at the mean when it lies inside).
+    guard a.isFinite && b.isFinite else { return Swift.min(Swift.max(mean, low), high) }
     if a <= 0 && b >= 0 && b - a >= 1 {
       while true {
         let z = standardNormal()

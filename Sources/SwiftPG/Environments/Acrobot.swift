@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
 /// Acrobot-v1, identical to Gymnasium 1.4's `AcrobotEnv` ("book" dynamics)
 /// under `gymnasium.make("Acrobot-v1")`.
 ///
@@ -136,8 +139,15 @@ public struct Acrobot: EnvironmentDynamics {
     return (dtheta1, dtheta2, ddtheta1, ddtheta2)
   }
 
+  /// Gymnasium's `wrap` into [−π, π] (its loop, so results are bit for bit
+  /// the same) for |x| up to 1024 turns; beyond that, where the loop would
+  /// take ~|x|/2π iterations (forever once x − 2π rounds to x), the IEEE
+  /// remainder. Non-finite values are returned as they are (the loop never
+  /// ends on ±∞).
   static func wrap(_ x: Double) -> Double {
     let diff = Double.pi - -Double.pi
+    guard x.isFinite else { return x }
+    guard Swift.abs(x) <= 1024 * diff else { return Glibc.remainder(x, diff) }
     var v = x
     while v > Double.pi { v = v - diff }
     while v < -Double.pi { v = v + diff }

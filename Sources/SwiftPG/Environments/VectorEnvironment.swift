@@ -244,8 +244,20 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
         "\(id) parameter max_episode_steps = \(value): must be a whole number >= 0 (0: no limit)")
     } else if let problem = D.checkParameter(index, value) {
       throw SwiftPGError(.invalidArgument, "\(id) parameter \(name) = \(value): \(problem)")
+    } else {
+      try require(
+        value == 0 || (Swift.abs(value) >= Self.parameterMagnitude.lowerBound
+          && Swift.abs(value) <= Self.parameterMagnitude.upperBound),
+        "\(id) parameter \(name) = \(value): must be 0 or of magnitude in [1e-6, 1e6] "
+          + "(beyond that the dynamics overflow to NaN or ∞)")
     }
   }
+
+  /// The magnitudes every physical parameter may take (besides 0): keeps the
+  /// dynamics finite (e.g. CartPole's masspole = 1e308 or Pendulum's
+  /// m = 1e-300 would give NaN or ∞ states) while leaving domain
+  /// randomisation far more room than it uses (typically ×0.1 … ×10).
+  public static var parameterMagnitude: ClosedRange<Double> { 1e-6...1e6 }
 
   public func setParameter(_ name: String, _ value: Double) throws(SwiftPGError) {
     let index = try parameterIndex(name)

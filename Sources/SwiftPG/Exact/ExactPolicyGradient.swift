@@ -71,6 +71,12 @@ public enum ExactPolicyGradient {
     guard case .discrete(let n) = policy.actionSpace, n == a else {
       throw .invalid("the policy must be discrete with the MDP's \(a) actions")
     }
+    if let horizon = model.horizon {
+      // Backward induction keeps V_t and Q_t for every step: bounded before allocating.
+      _ = try Limits.product(
+        [horizon + 1, s, a], limit: TabularModel.maxTableEntries,
+        "exact solution of a finite-horizon MDP: (horizon + 1) × S × A")
+    }
     let width = policy.observationSize
     try require(observations.count == s * width, "observations must be [\(s), \(width)], got \(observations.count) values")
     try require(observations.allFinite, "observations must be finite", code: .notFinite)
