@@ -23,6 +23,8 @@ from ctypes import (
     c_void_p,
 )
 
+import numpy as np
+
 ABI_VERSION = 5
 
 # --- status codes (Include/swiftpg.h) -------------------------------------
@@ -529,6 +531,16 @@ class NativeObject:
     handle: concurrent use from two threads raises BusyError."""
 
     _kind_name = "object"
+    #: What to create instead, for the message of an abstract base's constructor.
+    _concrete_hint = "create one of its subclasses"
+
+    def __init__(self, *args, **kwargs):
+        # Reached only by classes without their own constructor: the abstract
+        # bases (NativeObject, policies.Policy, algorithms._Learner, ...).
+        from ._arrays import DTypeError
+
+        raise DTypeError(f"{type(self).__name__} is an abstract base class and cannot be created; "
+                         f"{self._concrete_hint}")
 
     def _adopt(self, handle: int, destroy: str) -> None:
         import weakref
@@ -565,10 +577,25 @@ def abi_version() -> int:
     return v.value
 
 
+#: The kinds :func:`live_handles` counts.
+KINDS = {"all": KIND_ALL, "env": KIND_ENV, "policy": KIND_POLICY, "algorithm": KIND_ALGORITHM, "value": KIND_VALUE}
+
+
 def live_handles(kind: int = KIND_ALL) -> int:
-    """Number of live native objects (for leak checks)."""
+    """Number of live native objects (for leak checks). ``kind``: one of
+    ``KIND_ALL`` (0, default), ``KIND_ENV`` (1), ``KIND_POLICY`` (2),
+    ``KIND_ALGORITHM`` (3), ``KIND_VALUE`` (4) of ``swiftpg._lib``; another
+    int raises InvalidArgumentError, another type DTypeError."""
+    from ._arrays import DTypeError
+
+    if isinstance(kind, (bool, np.bool_)) or not isinstance(kind, (int, np.integer)):
+        raise DTypeError(f"kind must be an int, one of {sorted(KINDS.values())} (swiftpg._lib.KIND_*), "
+                         f"got {kind!r}")
+    if int(kind) not in KINDS.values():
+        raise InvalidArgumentError(f"kind must be one of {sorted(KINDS.values())} "
+                                   f"({', '.join(f'{v}: {k}' for k, v in KINDS.items())}), got {int(kind)}")
     n = c_int64()
-    check(lib.swiftpg_live_handles(kind, ctypes.byref(n)))
+    check(lib.swiftpg_live_handles(int(kind), ctypes.byref(n)))
     return n.value
 
 

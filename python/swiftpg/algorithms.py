@@ -52,6 +52,13 @@ class _Replaceable:
 
     _label = "config"
 
+    def __init__(self, *args, **kwargs):
+        # Reached only by the abstract bases (the configs are dataclasses
+        # with their own __init__).
+        raise DTypeError(f"{type(self).__name__} is an abstract base class and cannot be created; use one of "
+                         "ReinforceConfig, ActorCriticConfig, A2CConfig, OffPolicyPGConfig, NPGConfig, TRPOConfig, "
+                         "PPOConfig or SearchConfig")
+
     def replace(self, **changes):
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
         if unknown:
@@ -170,6 +177,9 @@ class _PGConfig(_Replaceable):
     @classmethod
     def describe(cls) -> str:
         """One line per field: name, default, meaning."""
+        if not dataclasses.is_dataclass(cls):
+            raise DTypeError(f"{cls.__name__} is an abstract base class; call describe() of an algorithm's config "
+                             "(e.g. PPOConfig.describe())")
         return "\n".join(f"{f.name} = {f.default!r}: {_PG_FIELDS[f.name][1]}" for f in dataclasses.fields(cls))
 
 
@@ -249,13 +259,22 @@ class TrainStats:
 IterationStats = TrainStats
 
 
+def _check_policy_kwargs(policy_kwargs) -> dict | None:
+    """``policy_kwargs`` after checking it is None or a dict with str keys
+    (checked before any truth test: an array's truth value would raise)."""
+    if policy_kwargs is None:
+        return None
+    if not isinstance(policy_kwargs, dict):
+        raise DTypeError(f"policy_kwargs must be a dict or None, got {type(policy_kwargs).__name__}")
+    if not all(isinstance(k, str) for k in policy_kwargs):
+        raise DTypeError("policy_kwargs keys must be str")
+    return policy_kwargs
+
+
 def _policy_arguments(policy_kwargs, hidden_sizes, seed) -> dict:
     """Keyword arguments of a default policy: ``policy_kwargs`` over the
     learner's hidden sizes and seed."""
-    if policy_kwargs is not None and not isinstance(policy_kwargs, dict):
-        raise DTypeError(f"policy_kwargs must be a dict, got {type(policy_kwargs).__name__}")
-    if policy_kwargs and not all(isinstance(k, str) for k in policy_kwargs):
-        raise DTypeError("policy_kwargs keys must be str")
+    policy_kwargs = _check_policy_kwargs(policy_kwargs)
     return dict(dict(hidden_sizes=hidden_sizes, seed=seed), **(policy_kwargs or {}))
 
 
@@ -289,12 +308,13 @@ class PolicyGradientLearner(NativeObject):
     """
 
     _kind_name = "policy-gradient learner"
-    _config_class: type = object
+    _config_class: type = object            # set by each algorithm's class; object marks the abstract base
     _default_hidden = (64, 64)
 
     def __init__(self, env, policy: Policy | None = None, config=None, *, value: ValueFunction | None = None,
                  num_envs: int = 8, hidden_sizes=None, policy_kwargs: dict | None = None):
         config = self._checked_config(config)
+        policy_kwargs = _check_policy_kwargs(policy_kwargs)
         cfg = config.to_c()
         hidden = self._default_hidden if hidden_sizes is None else hidden_sizes
         if isinstance(env, str):
@@ -306,13 +326,18 @@ class PolicyGradientLearner(NativeObject):
             family = SoftmaxPolicy if env.discrete else GaussianPolicy
             d, _, k = env_sizes(env)
             policy = _call_policy_class(family, d, k, **_policy_arguments(policy_kwargs, hidden, cfg.seed))
-        elif policy_kwargs:
+        elif policy_kwargs:                  # a dict (checked above)
             raise InvalidArgumentError("policy_kwargs configure the default policy; pass them or a policy, not both")
         self._init_native(env, policy, config, value, hidden)
 
     @classmethod
     def _checked_config(cls, config):
-        """``config`` (None: the defaults) after checking its class."""
+        """``config`` (None: the defaults) after checking its class (and that
+        ``cls`` is an algorithm, not this abstract base)."""
+        if not (isinstance(cls._config_class, type) and issubclass(cls._config_class, _PGConfig)):
+            raise DTypeError(f"{cls.__name__} is the abstract base of the policy-gradient learners and cannot be "
+                             f"created; use one of {', '.join(c.__name__ for c in PG_ALGORITHMS.values())} "
+                             "(or swiftpg.algorithms.for_gymnasium)")
         config = cls._config_class() if config is None else config
         if not isinstance(config, cls._config_class):
             raise DTypeError(f"config must be a {cls._config_class.__name__}, got {type(config).__name__}")
@@ -529,10 +554,14 @@ class _Learner(NativeObject):
     the config), creating the native object, the iteration history, and
     evaluation."""
 
-    _config_class: type = object
+    _config_class: type = object            # set by each subclass; object marks this abstract base
     _create = ""
+    _concrete_hint = "create a PolicySearch"
 
     def _setup(self, env, policy, config, num_envs, hidden_sizes, policy_class, policy_kind) -> None:
+        if self._config_class is object or not self._create:
+            raise DTypeError(f"{type(self).__name__} is an abstract base class and cannot be created; "
+                             f"{self._concrete_hint}")
         self.config = self._config_class() if config is None else config
         if not isinstance(self.config, self._config_class):
             raise DTypeError(f"config must be a {self._config_class.__name__}, got {type(self.config).__name__}")
@@ -851,6 +880,7 @@ def for_gymnasium(algorithm: str, env, policy: Policy | None = None, config=None
     cls = as_choice(algorithm, PG_ALGORITHMS, "algorithm")
     d, discrete, k = env_sizes(env)
     cfg = cls._checked_config(config)
+    policy_kwargs = _check_policy_kwargs(policy_kwargs)
     seed = cfg.seed
     if policy is None:
         kwargs = _policy_arguments(policy_kwargs, hidden_sizes, seed)

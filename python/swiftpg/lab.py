@@ -69,7 +69,7 @@ import numpy as np
 from . import estimators as est
 from . import exact as _exact
 from .envs import VectorEnv, bandit as _bandit_env, gridworld as _gridworld_env, make_vec, tabular as _tabular_env
-from ._lib import InvalidArgumentError
+from ._lib import ClosedError, InvalidArgumentError
 from ._arrays import (DTypeError, MAX_ELEMENTS, as_bool, as_count, as_float, as_float64, as_seed,
                       check_elements)
 from .policies import GaussianPolicy, Policy, _Categorical
@@ -84,11 +84,29 @@ class Problem:
     """A problem with an exact gradient. ``make_env(num_envs, seed)`` builds
     a batched environment, ``exact(policy)`` returns a dict with at least
     ``objective`` and ``gradient``; ``gamma`` is the objective's discount.
-    Finite problems also define ``num_states`` and ``state_index``."""
+    Finite problems also define ``num_states`` and ``state_index``.
+
+    This is the base of the lab's problems (create one with :func:`tabular`,
+    :func:`gridworld`, :func:`short_corridor`, :func:`bandit`,
+    :func:`two_action` or :func:`simple_regulator`, or subclass it); the
+    base itself cannot be created. Every method checks its arguments:
+    ``env`` must be a :class:`swiftpg.VectorEnv` of this problem (from
+    :meth:`make_env`), ``obs`` its observations ``[num_envs,
+    observation_size]`` and ``final_obs`` observations ``[n,
+    observation_size]`` (DTypeError / InvalidArgumentError otherwise)."""
 
     name = "problem"
     gamma = 1.0
     num_states: int | None = None
+    #: Values per observation (None: not known in advance).
+    observation_size: int | None = None
+
+    def __init__(self, *args, **kwargs):
+        if type(self) is Problem:
+            raise DTypeError("swiftpg.lab.Problem is an abstract base class and cannot be created; use "
+                             "lab.tabular, lab.gridworld, lab.short_corridor, lab.bandit, lab.two_action or "
+                             "lab.simple_regulator (or subclass it)")
+        super().__init__(*args, **kwargs)
 
     def make_env(self, num_envs: int, seed: int) -> VectorEnv:
         raise NotImplementedError
@@ -98,14 +116,53 @@ class Problem:
 
     def state_index(self, env: VectorEnv, obs: np.ndarray) -> np.ndarray | None:
         """Index of each instance's current state (finite problems) or None."""
+        self._check_env(env)
+        self._check_obs(env, obs)
         return None
 
     def final_state_index(self, final_obs: np.ndarray) -> np.ndarray | None:
         """Index of the state in a final observation (None if unknowable)."""
+        self._check_final_obs(final_obs)
         return None
 
     def __repr__(self) -> str:
         return self.name
+
+    # -- argument checks shared by the problems ---------------------------------------------------
+    @staticmethod
+    def _env_arguments(num_envs, seed) -> tuple[int, int | None]:
+        """``make_env``'s arguments: a count and a seed (None: a random one)."""
+        return as_count(num_envs, "num_envs", 1, 1 << 24), None if seed is None else as_seed(seed)
+
+    def _fits(self, env: VectorEnv) -> bool:
+        """Whether ``env`` (a VectorEnv) is an environment of this problem."""
+        return True
+
+    def _check_env(self, env) -> VectorEnv:
+        if not isinstance(env, VectorEnv):
+            raise DTypeError(f"env must be a swiftpg VectorEnv made by this problem's make_env, got "
+                             f"{type(env).__name__}")
+        if env.closed:
+            raise ClosedError(f"env ({env.env_id}) is closed")
+        if not self._fits(env):
+            raise InvalidArgumentError(f"env ({env.env_id}, observations of {env.observation_size} values) is not an "
+                                       f"environment of {self}; use its make_env")
+        return env
+
+    def _check_obs(self, env: VectorEnv, obs, name: str = "obs") -> np.ndarray:
+        return as_float64(obs, name, (env.num_envs, env.observation_size))
+
+    def _check_final_obs(self, final_obs) -> np.ndarray:
+        return as_float64(final_obs, "final_obs", (None, self.observation_size))
+
+
+def _one_hot_index(obs: np.ndarray, name: str) -> np.ndarray:
+    """The index of the 1 in each one-hot row of ``obs`` (2-D float64)."""
+    if obs.size and not (((obs == 0) | (obs == 1)).all() and (obs.sum(axis=1) == 1).all()):
+        bad = int(np.flatnonzero(~(((obs == 0) | (obs == 1)).all(axis=1) & (obs.sum(axis=1) == 1)))[0])
+        raise InvalidArgumentError(f"{name} must hold one-hot rows (the states of this tabular problem); "
+                                   f"row {bad} is {obs[bad].tolist()}")
+    return np.argmax(obs, axis=1)
 
 
 class _Tabular(Problem):
@@ -115,6 +172,8 @@ class _Tabular(Problem):
         probe = factory(1, 0)
         try:
             model = probe.tabular_model()
+            self._signature = (probe.env_id, probe.observation_size, probe.discrete, probe.num_actions)
+            self.observation_size = probe.observation_size
         finally:
             probe.close()
         self.model = model
@@ -122,20 +181,24 @@ class _Tabular(Problem):
         self.gamma = 1.0 if model["horizon"] else model["gamma"]
         self._observations = observations
 
+    def _fits(self, env):
+        return (env.env_id, env.observation_size, env.discrete, env.num_actions) == self._signature
+
     def make_env(self, num_envs, seed):
-        return self._factory(num_envs, seed)
+        return self._factory(*self._env_arguments(num_envs, seed))
 
     def exact(self, policy):
+        if not isinstance(policy, Policy):
+            raise DTypeError(f"policy must be a swiftpg policy, got {type(policy).__name__}")
         with self._factory(1, 0) as env:
             return _exact.solve(env, policy, self._observations)
 
     def state_index(self, env, obs):
-        return np.argmax(obs, axis=1)
+        self._check_env(env)
+        return _one_hot_index(self._check_obs(env, obs), "obs")
 
     def final_state_index(self, final_obs):
-        return np.argmax(final_obs, axis=1)
-
-
+        return _one_hot_index(self._check_final_obs(final_obs), "final_obs")
 def tabular(transitions, rewards, initial, **kwargs) -> Problem:
     """A finite MDP from arrays (arguments of :func:`swiftpg.envs.tabular`)."""
     kwargs.pop("num_envs", None)
@@ -151,9 +214,12 @@ def gridworld(*args, **kwargs) -> Problem:
 
 class _ShortCorridor(_Tabular):
     def state_index(self, env, obs):
+        self._check_env(env)
+        self._check_obs(env, obs)
         return env.get_state()[:, 0].astype(np.int64)
 
     def final_state_index(self, final_obs):
+        self._check_final_obs(final_obs)
         return None  # aliased observations; the goal (the usual end) has value 0 anyway
 
 
@@ -172,17 +238,24 @@ class _OneState(Problem):
     reward per action ``means``: J = H Σ_a π(a) μ_a, ∇J = H Σ_a μ_a π(a) ∇log π(a)."""
 
     num_states = 1
+    observation_size = 1      # the bandits and TwoAction-v0 observe a constant
 
     def __init__(self, factory, means, horizon, name):
         self._factory, self.means, self.name = factory, as_float64(means, "means", (None,)), name
         self.horizon = as_count(horizon, "horizon")
 
+    def _fits(self, env):
+        return env.discrete and env.num_actions == len(self.means) and env.observation_size == self.observation_size
+
     def make_env(self, num_envs, seed):
-        return self._factory(num_envs, seed)
+        return self._factory(*self._env_arguments(num_envs, seed))
 
     def exact(self, policy):
         if not isinstance(policy, _Categorical):
             raise DTypeError("the exact gradient of a one-state problem needs a discrete policy")
+        if policy.observation_size != self.observation_size:
+            raise InvalidArgumentError(f"the policy observes {policy.observation_size} values; {self} gives "
+                                       f"{self.observation_size}")
         obs = np.ones((len(self.means), policy.observation_size))
         probs = policy.probabilities(obs[:1])[0]
         if len(probs) != len(self.means):
@@ -194,7 +267,8 @@ class _OneState(Problem):
                 "values": np.array([probs @ q]), "q": q[None, :]}
 
     def state_index(self, env, obs):
-        return np.zeros(len(obs), dtype=np.int64)
+        self._check_env(env)
+        return np.zeros(len(self._check_obs(env, obs)), dtype=np.int64)
 
 
 def bandit(means, stds=None, kind: str = "gaussian", horizon: int = 1) -> Problem:
@@ -229,6 +303,7 @@ class _SimpleRegulator(Problem):
     policies. The gradient is propagated alongside in forward mode."""
 
     name = "SimpleRegulator"
+    observation_size = 1
 
     def __init__(self, depth, gamma, initial_mean, initial_std, transition_std):
         self.depth, self.gamma = as_count(depth, "depth", 1, 1 << 24), as_float(gamma, "gamma")
@@ -241,7 +316,11 @@ class _SimpleRegulator(Problem):
             if not math.isfinite(getattr(self, name)):
                 raise InvalidArgumentError(f"{name} must be finite, got {getattr(self, name)}")
 
+    def _fits(self, env):
+        return env.env_id == "SimpleRegulator-v0"
+
     def make_env(self, num_envs, seed):
+        num_envs, seed = self._env_arguments(num_envs, seed)
         env = make_vec("SimpleRegulator-v0", num_envs, seed=seed)
         for k, v in (("gamma", self.gamma), ("initial_mean", self.initial_mean), ("initial_std", self.initial_std),
                      ("transition_std", self.transition_std), ("max_episode_steps", self.depth)):
@@ -249,6 +328,8 @@ class _SimpleRegulator(Problem):
         return env
 
     def exact(self, policy):
+        if not isinstance(policy, Policy):
+            raise DTypeError(f"policy must be a swiftpg policy, got {type(policy).__name__}")
         if not (isinstance(policy, GaussianPolicy) and policy.num_params == 3 and policy.observation_size == 1):
             raise DTypeError("the simple regulator's exact gradient needs GaussianPolicy(1, 1, hidden_sizes=()) "
                              "(parameters w, b, log σ)")
@@ -592,6 +673,9 @@ class Report:
         return iter(self.rows)
 
     def __getitem__(self, name):
+        if not isinstance(name, str):      # (an array would be compared element-wise below)
+            raise UnknownEstimatorError(f"estimator names are str; got {type(name).__name__} {name!r}, which is not "
+                                        f"in this report; names: {', '.join(r['name'] for r in self.rows)}")
         for row in self.rows:
             if row["name"] == name:
                 return row
@@ -672,6 +756,7 @@ def run(problem: Problem, policy: Policy, estimators, episodes: int = 10, estima
     if K * m > 1 << 24:
         raise InvalidArgumentError(f"estimates × episodes = {K * m} episodes, more than the {1 << 24} one batch "
                                    "may hold")
+    keep_samples = as_bool(keep_samples, "keep_samples")
     needs_states = any(e.kind == "value" for e in specs)
     if needs_states and problem.num_states is None:
         raise InvalidArgumentError(f"value-critic estimators need a finite problem, not {problem}")

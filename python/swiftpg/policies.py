@@ -125,6 +125,8 @@ class _Parameterised(NativeObject):
     C functions: ``<prefix>_get_params``, ``<prefix>_set_params``, ``<prefix>_save``)."""
 
     _prefix = ""
+    _concrete_hint = ("create a policy (SoftmaxPolicy, TabularSoftmaxPolicy, LinearSoftmaxPolicy, GaussianPolicy, "
+                      "ClampPolicy) or a ValueFunction")
 
     def get_params(self) -> np.ndarray:
         """A copy of the parameter vector (float64 ``[num_params]``)."""
@@ -177,6 +179,8 @@ class Policy(_Parameterised):
 
     _kind_name = "policy"
     _prefix = "policy"
+    _concrete_hint = ("create one of the policy families (SoftmaxPolicy, TabularSoftmaxPolicy, LinearSoftmaxPolicy, "
+                      "GaussianPolicy, ClampPolicy) or load one with swiftpg.policies.load")
 
     def _adopt_policy(self, handle: int) -> None:
         self._adopt(handle, "swiftpg_policy_destroy")
@@ -374,6 +378,9 @@ class Policy(_Parameterised):
 
 
 class _Categorical(Policy):
+    _concrete_hint = ("create a discrete policy (SoftmaxPolicy, TabularSoftmaxPolicy, LinearSoftmaxPolicy, "
+                      "ClampPolicy) or load one with swiftpg.policies.load")
+
     def probabilities(self, observations) -> np.ndarray:
         """π(·|s) for each row, float64 ``[batch, num_actions]``."""
         obs = self._obs(observations)
@@ -451,7 +458,7 @@ class LinearSoftmaxPolicy(_Categorical):
                 raise InvalidArgumentError(
                     f"features must have shape (batch, {self.num_actions}, {self.feature_size}) or "
                     f"(batch, {self.observation_size}), got {obs.shape}")
-            obs = obs.reshape(obs.shape[0], -1)
+            obs = obs.reshape(obs.shape[0], self.observation_size)     # (not -1: the batch may be empty)
         return super()._obs(obs)
 
 

@@ -926,3 +926,182 @@ def test_tabular_model_is_sized_before_it_is_allocated(monkeypatch):
 
 def test_the_element_limit_is_what_the_docs_say():
     assert MAX_ELEMENTS == 1 << 28
+
+
+# ------------------------------------------------- kind 14 (continued): the fuzzer's remaining findings
+
+def test_abstract_base_classes_refuse_to_be_created_with_a_swiftpg_error():
+    """The issue's input: ``PolicyGradientLearner("CartPole-v1")`` raised
+    AttributeError ("'object' object has no attribute 'to_c'"). Every
+    abstract base — public or not — now raises DTypeError naming what to
+    create instead, before any native object exists."""
+    cases = [
+        (lambda: A.PolicyGradientLearner("CartPole-v1"), r"REINFORCE.*PPO"),
+        (lambda: A.PolicyGradientLearner("CartPole-v1", config=A.PPOConfig()), r"REINFORCE.*PPO"),
+        (lambda: A.PolicyGradientLearner(swiftpg.make_vec("CartPole-v1", 1, seed=0)), r"REINFORCE.*PPO"),
+        (lambda: A._Learner("CartPole-v1"), r"PolicySearch"),
+        (lambda: A._Learner(), r"PolicySearch"),
+        (lambda: A._PGConfig(), r"PPOConfig"),
+        (lambda: A._PGConfig.describe(), r"PPOConfig"),
+        (lambda: A._Replaceable(), r"SearchConfig"),
+        (lambda: P.Policy(), r"SoftmaxPolicy"),
+        (lambda: P.Policy(4, 2), r"SoftmaxPolicy"),
+        (lambda: P._Categorical(), r"SoftmaxPolicy"),
+        (lambda: P._Parameterised(), r"ValueFunction"),
+        (lambda: swiftpg._lib.NativeObject(), r"abstract"),
+        (lambda: lab.Problem(), r"lab.gridworld"),
+    ]
+    for make, words in cases:
+        with pytest.raises(DTypeError, match=words) as info:
+            make()
+        assert "abstract base" in str(info.value)
+    # The concrete classes still work, and a user's Problem subclass may be created.
+    class Mine(lab.Problem):
+        name = "mine"
+    assert repr(Mine()) == "mine"
+    assert "gamma" in A.PPOConfig.describe()
+
+
+def test_live_handles_checks_its_kind():
+    """The issue's inputs: ``live_handles({})``, ``(1.5)`` and ``([4])`` raised
+    ctypes.ArgumentError; an int beyond int32 would have wrapped."""
+    for bad in ({}, 1.5, [4], None, "env", True, np.float64(1.0), np.array([1])):
+        with pytest.raises(DTypeError, match="kind must be an int"):
+            swiftpg.live_handles(bad)
+    for bad in (-1, 5, 99, 2**32 + 1, 2**64):
+        with pytest.raises(InvalidArgumentError, match=r"kind must be one of \[0, 1, 2, 3, 4\]"):
+            swiftpg.live_handles(bad)
+    total = swiftpg.live_handles()
+    kinds = [swiftpg._lib.KIND_ENV, swiftpg._lib.KIND_POLICY, swiftpg._lib.KIND_ALGORITHM, swiftpg._lib.KIND_VALUE]
+    assert total == swiftpg.live_handles(swiftpg._lib.KIND_ALL) == sum(swiftpg.live_handles(k) for k in kinds)
+    assert swiftpg.live_handles(np.int64(1)) == swiftpg.live_handles(1)
+
+
+def test_policy_kwargs_is_checked_before_any_truth_test():
+    """The issue's input: ``REINFORCE(..., policy=5, policy_kwargs=np.array([]))``
+    raised numpy's "truth value of an empty array" ValueError."""
+    cart = gymnasium.make("CartPole-v1")
+    policy = P.SoftmaxPolicy(4, 2, hidden_sizes=())
+    for bad in (np.array([]), np.array([1, 2]), "hidden_sizes", [("seed", 1)], 0, ()):
+        for given in (5, policy, None):
+            with pytest.raises(DTypeError, match="policy_kwargs must be a dict or None"):
+                A.REINFORCE("CartPole-v1", policy=given, policy_kwargs=bad, num_envs=1)
+            with pytest.raises(DTypeError, match="policy_kwargs must be a dict or None"):
+                A.for_gymnasium("ppo", cart, policy=given, policy_kwargs=bad)
+    with pytest.raises(DTypeError, match="keys must be str"):
+        A.PPO("CartPole-v1", policy_kwargs={1: 2}, num_envs=1)
+    with pytest.raises(InvalidArgumentError, match="not both"):
+        A.REINFORCE("CartPole-v1", policy=policy, policy_kwargs={"seed": 1}, num_envs=1)
+    # The other flag the lab tested for truth without checking.
+    with pytest.raises(DTypeError, match="keep_samples must be a bool"):
+        lab.run(lab.two_action(), P.ClampPolicy(0.3), ["full_return"], episodes=2, estimates=2,
+                keep_samples=np.array([]))
+    learner = A.REINFORCE("CartPole-v1", policy=policy, policy_kwargs={}, num_envs=1)   # an empty dict is fine
+    _closing(learner, learner.env, policy)
+
+
+def _lab_problems():
+    return {
+        "tabular": lab.tabular(np.full((2, 2, 2), 0.5), np.ones((2, 2)), [1.0, 0.0], horizon=3),
+        "gridworld": lab.gridworld("S.G", slip=0.0),
+        "short_corridor": lab.short_corridor(),
+        "bandit": lab.bandit([0.1, 0.9]),
+        "two_action": lab.two_action(),
+        "simple_regulator": lab.simple_regulator(),
+    }
+
+
+def test_lab_problem_methods_check_their_arguments():
+    """The issue's inputs — ``short_corridor().state_index("x", obs)``
+    (AttributeError), ``gridworld("S.G").final_state_index([1, 2])`` (numpy
+    AxisError), ``bandit([.1, .9]).state_index(None, 2**63)`` (TypeError) —
+    and the same kind for every public method of every problem: only
+    swiftpg's errors, and the valid calls still answer."""
+    problems = _lab_problems()
+    sc = problems["short_corridor"]
+    with sc.make_env(2, 0) as env:
+        obs, _ = env.reset(seed=0)
+        with pytest.raises(DTypeError, match="env must be a swiftpg VectorEnv"):
+            sc.state_index("x", obs)
+    with pytest.raises(InvalidArgumentError, match=r"final_obs must have shape \(\?, 3\), got \(2,\)"):
+        problems["gridworld"].final_state_index([1, 2])
+    with pytest.raises(DTypeError, match="env must be a swiftpg VectorEnv"):
+        problems["bandit"].state_index(None, 2**63)
+
+    bad_values = [None, "x", "a\0b", 2**63, -1, 1.5, float("nan"), True, [1, 2], [[1], [1, 2]], {}, object(),
+                  np.array([]), np.array(["a"]), np.array([1 + 2j]), np.zeros((2, 3, 4)), np.full((2, 1), np.inf)]
+    for pname, problem in problems.items():
+        other = problems["gridworld" if pname != "gridworld" else "bandit"].make_env(2, 0)
+        env = problem.make_env(2, 0)
+        obs, _ = env.reset(seed=0)
+        calls = {
+            "make_env.num_envs": lambda b: problem.make_env(b, 0),
+            "make_env.seed": lambda b: problem.make_env(1, b),
+            "exact": lambda b: problem.exact(b),
+            "state_index.env": lambda b: problem.state_index(b, obs),
+            "state_index.obs": lambda b: problem.state_index(env, b),
+            "final_state_index": lambda b: problem.final_state_index(b),
+        }
+        for cname, call in calls.items():
+            for bad in bad_values:
+                try:
+                    result = call(bad)
+                except SwiftPGError:
+                    continue
+                except Exception as exc:        # pragma: no cover - the failure message
+                    pytest.fail(f"{pname}.{cname}({bad!r}) raised {type(exc).__name__}: {exc}")
+                valid_seed = bad is None or (type(bad) is int and bad == 2**63)     # None: a random seed
+                assert cname == "make_env.seed" and valid_seed, f"{pname}.{cname}({bad!r}) accepted"
+                result.close()
+        with pytest.raises(InvalidArgumentError, match="is not an environment of"):
+            problem.state_index(other, other.reset(seed=0)[0])
+        with pytest.raises(InvalidArgumentError, match=r"obs must have shape \(2, "):
+            problem.state_index(env, obs[:1])
+        # The valid calls.
+        index = problem.state_index(env, obs)
+        if problem.num_states is None:
+            assert index is None
+        else:
+            assert index.shape == (2,) and ((0 <= index) & (index < problem.num_states)).all()
+        if pname in ("tabular", "gridworld"):
+            assert (index == env.get_state()[:, 0]).all()
+            eye = np.eye(problem.num_states)
+            assert (problem.final_state_index(eye) == np.arange(problem.num_states)).all()
+            with pytest.raises(InvalidArgumentError, match="one-hot"):
+                problem.final_state_index(eye * 0.5)
+            with pytest.raises(InvalidArgumentError, match="one-hot"):
+                problem.state_index(env, np.zeros_like(obs))
+        else:
+            assert problem.final_state_index(obs) is None
+        _closing(env, other)
+        with pytest.raises(swiftpg.ClosedError):
+            problem.state_index(env, obs)
+
+
+def test_report_lookup_with_a_key_that_is_not_a_name():
+    """Found by the Python fuzzer: ``report[np.array([])]`` compared the array
+    with each name and raised numpy's truth-value ValueError. A key that is
+    not a str is not in the report: UnknownEstimatorError (a KeyError too)."""
+    policy = P.ClampPolicy(0.3)
+    report = lab.run(lab.two_action(), policy, ["full_return"], episodes=2, estimates=2)
+    for key in (np.array([]), np.array(["full_return"]), 0, None, ("full_return",)):
+        with pytest.raises(lab.UnknownEstimatorError, match="estimator names are str"):
+            report[key]
+        with pytest.raises(KeyError):
+            report[key]
+    assert report["full_return"]["name"] == "full_return"
+    policy.close()
+
+
+def test_linear_features_policy_takes_an_empty_batch_of_feature_arrays():
+    """Found by the Python fuzzer: features of shape (0, num_actions,
+    feature_size) raised numpy's reshape ValueError; an empty batch now
+    behaves as it does for the other policies (empty results)."""
+    policy = P.LinearSoftmaxPolicy(1, 2)
+    empty = np.zeros((0, 2, 1))
+    assert policy.probabilities(empty).shape == (0, 2)
+    assert policy.sample(empty).shape == (0,)
+    assert policy.fisher_vector_product(empty, np.zeros(1)).shape == (1,)
+    with pytest.raises(InvalidArgumentError, match=r"features must have shape \(batch, 2, 1\)"):
+        policy.probabilities(np.zeros((0, 3, 1)))
+    policy.close()

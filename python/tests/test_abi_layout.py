@@ -1,0 +1,100 @@
+"""The ABI cannot drift: every struct of Include/swiftpg.h is compiled by the C
+compiler and compared (size, field names, offsets) with its ctypes mirror in
+swiftpg/_lib.py, and any change of a declaration in the header (a struct
+layout, a signature, a constant) without a bump of SWIFTPG_ABI_VERSION fails.
+
+When you change the header on purpose: bump SWIFTPG_ABI_VERSION (header,
+_lib.ABI_VERSION) once per landing, then record the new fingerprint printed
+by the failing test in ``RECORDED`` below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from swiftpg import _lib
+from conftest import ROOT
+
+HEADER = os.path.join(ROOT, "Include", "swiftpg.h")
+
+# SWIFTPG_ABI_VERSION → fingerprint of the header's declarations.
+RECORDED = {
+    5: "e0f3d0ce4f31f70f6bc2293c0f726de5c36a08175aa392b01296f00439ce5b83",
+}
+
+MIRRORS = {
+    "swiftpg_env_info": _lib.EnvInfo,
+    "swiftpg_policy_info": _lib.PolicyInfo,
+    "swiftpg_pg_config": _lib.PGConfigC,
+    "swiftpg_train_stats": _lib.TrainStatsC,
+    "swiftpg_search_config": _lib.SearchConfigC,
+    "swiftpg_search_stats": _lib.SearchStatsC,
+}
+
+
+def declarations() -> str:
+    """The header without comments, include guards' noise and layout
+    whitespace: what a change of the ABI changes."""
+    text = open(HEADER).read()
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    text = re.sub(r"//[^\n]*", " ", text)
+    text = re.sub(r"#define SWIFTPG_ABI_VERSION \d+", " ", text)
+    return " ".join(text.split())
+
+
+def structs() -> dict[str, list[str]]:
+    text = re.sub(r"/\*.*?\*/", " ", open(HEADER).read(), flags=re.S)
+    out = {}
+    for body, name in re.findall(r"typedef struct \w+ \{(.*?)\}\s*(\w+);", text, flags=re.S):
+        fields = []
+        for decl in body.split(";"):
+            decl = decl.strip()
+            if decl:
+                fields.append(re.findall(r"(\w+)\s*(?:\[\d+\])?$", decl)[0])
+        out[name] = fields
+    return out
+
+
+def test_every_header_struct_has_a_ctypes_mirror():
+    assert set(structs()) == set(MIRRORS)
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler")
+def test_ctypes_mirrors_match_the_compiled_layout(tmp_path):
+    lines = ['#include <stddef.h>', '#include <stdio.h>', '#include "swiftpg.h"', "int main(void) {"]
+    for name, fields in structs().items():
+        lines.append(f'  printf("{name} size %zu\\n", sizeof({name}));')
+        for f in fields:
+            lines.append(f'  printf("{name} {f} %zu\\n", offsetof({name}, {f}));')
+    lines.append("  return 0;\n}")
+    source = tmp_path / "layout.c"
+    source.write_text("\n".join(lines))
+    exe = tmp_path / "layout"
+    subprocess.run(["cc", "-std=c11", "-I", os.path.join(ROOT, "Include"), str(source), "-o", str(exe)], check=True)
+    compiled = {}
+    for line in subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.splitlines():
+        struct, field, value = line.split()
+        compiled[(struct, field)] = int(value)
+    for name, mirror in MIRRORS.items():
+        names = [f[0] for f in mirror._fields_]
+        assert names == structs()[name], f"{name}: ctypes fields {names} != header {structs()[name]}"
+        assert compiled[(name, "size")] == __import__("ctypes").sizeof(mirror), name
+        for field in names:
+            assert compiled[(name, field)] == getattr(mirror, field).offset, f"{name}.{field}"
+
+
+def test_header_changes_bump_the_abi_version():
+    version = int(re.search(r"#define SWIFTPG_ABI_VERSION (\d+)", open(HEADER).read()).group(1))
+    assert version == _lib.ABI_VERSION
+    fingerprint = hashlib.sha256(declarations().encode()).hexdigest()
+    assert version in RECORDED, (f"SWIFTPG_ABI_VERSION {version} has no recorded fingerprint: add "
+                                 f"{version}: \"{fingerprint}\" to RECORDED")
+    assert RECORDED[version] == fingerprint, (
+        f"Include/swiftpg.h changed but SWIFTPG_ABI_VERSION is still {version}: bump it (header and "
+        f"_lib.ABI_VERSION) and record {version + 1}: \"{fingerprint}\"")

@@ -1,0 +1,2250 @@
+#!/usr/bin/env python3
+"""Seeded fuzzer of swiftpg's C ABI, through ctypes.
+
+Every ``swiftpg_*`` function declared in Include/swiftpg.h is enumerated from
+the header (with its parameter types and the layouts of the config structs),
+and each has a generator below that builds a call: valid handles of every
+kind made through the API, then — in most calls — some arguments replaced by
+0 / destroyed / garbage / wrong-kind handles, NULL or misaligned pointers,
+bad counts (0, 1, -1, 2^31-1, 2^63-1, wrong documented lengths), out-of-range
+enums, NaN/inf/huge doubles, random config structs, mutated checkpoint files
+and bad paths. A run fails if the process dies (signal, abort, Swift trap) or
+a call hangs; other contract breaches are reported as findings: a status
+code the header does not define, a failed call that wrote to an output or
+left no last-error message, a live-handle count that disagrees with the
+handles the fuzzer holds (a leak).
+
+Undefined behaviour is never generated on purpose: C cannot check the length
+of a buffer, so every buffer is allocated with the length the header
+documents (derived from the objects' sizes and the count arguments); a count
+argument is made wrong only where the library must refuse it (it is compared
+with an object's size — get/set params, KL ``count`` —, it is a capacity of
+a text buffer, it is negative, or the product it implies overflows), or it is
+above the library's size caps (listed in ``IMPLEMENTATION_CAPS``) with a
+buffer that would be valid for the smaller count. Pointers are never wild:
+only NULL, valid, or valid + 1..7 bytes (misaligned). Paths all live under a
+private temporary directory.
+
+Usage::
+
+    python tools/fuzz/fuzz_c.py --seed 1 --calls 20000       # supervised
+    python tools/fuzz/fuzz_c.py --seconds 600                 # make fuzz
+    python tools/fuzz/fuzz_c.py --list                        # functions and generators
+    python tools/fuzz/fuzz_c.py --worker --seed S --calls N   # replay one worker in-process
+
+The supervised mode runs the calls in child processes (restarted after a
+death) and prints calls made, calls/s, calls per function, and every death
+with the call that caused it and the exact replay command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import json
+import math
+import os
+import random
+import re
+import shutil
+import struct
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cabi  # noqa: E402
+import supervise  # noqa: E402
+
+NAN, INF = float("nan"), float("inf")
+
+#: Size caps of the current implementation (not documented in the header).
+#: Counts above these are generated with buffers sized for a small valid
+#: count: the library refuses them today. If a cap is raised, update it here.
+IMPLEMENTATION_CAPS = {
+    "policy batch": 1 << 26,                # Sources/SwiftPGCAPI/Support.swift checkBatch
+    "estimator steps/num_envs": 1 << 26,    # EstimatorAPI.swift rollout(), samples()
+    "estimator num_params": 1 << 24,        # EstimatorAPI.swift (optimal baseline, finite differences)
+    "gradient num_params": 1 << 30,         # EstimatorAPI.swift gradientArrays (scale/clip gradient)
+    "regression sizes": (1 << 16, 1 << 12), # EstimatorAPI.swift (perturbations, params)
+    "pg_update steps*lanes": 1 << 24,       # PolicyGradientAPI.swift
+    "evaluate episodes": 1 << 24,           # Algorithms/Evaluation.swift
+    "num_hidden": 64,                       # PolicyAPI.swift hiddenLayers
+}
+
+I32_BIG = [2**31 - 1, 2**30]                 # sizes no implementation may allocate
+I64_BAD = [-1, -(2**63), 2**31 - 1, 2**62, 2**63 - 1]
+DOUBLE_EXTREMES = [NAN, INF, -INF, -0.0, 0.0, 1e308, -1e308, 5e-324, -5e-324, 1e-300, 1e300, -1.0, 2.0, 1e6]
+U64_EXTREMES = [0, 1, 2**32, 2**63, 2**64 - 1]
+
+
+def fnv1a64(data: bytes) -> int:
+    h = 0xCBF29CE484222325
+    for b in data:
+        h ^= b
+        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def checkpoint_bytes(kind: int, family: int, spec: list[float], params: list[float], checksum: bool = True) -> bytes:
+    """A container in the layout of Sources/SwiftPG/Core/Checkpoint.swift."""
+    out = b"SWPGCKPT" + struct.pack("<IIII", 1, kind, family, len(spec))
+    out += b"".join(struct.pack("<d", v) for v in spec)
+    out += struct.pack("<Q", len(params)) + b"".join(struct.pack("<d", v) for v in params)
+    return out + struct.pack("<Q", fnv1a64(out) if checksum else 0)
+
+
+def parse_checkpoint(data: bytes):
+    """(kind, family, spec, params) or None."""
+    try:
+        if data[:8] != b"SWPGCKPT":
+            return None
+        _, kind, family, n = struct.unpack_from("<IIII", data, 8)
+        at = 24
+        spec = list(struct.unpack_from(f"<{n}d", data, at))
+        at += 8 * n
+        (m,) = struct.unpack_from("<Q", data, at)
+        at += 8
+        params = list(struct.unpack_from(f"<{m}d", data, at))
+        return kind, family, spec, params
+    except (struct.error, MemoryError, OverflowError):
+        return None
+
+
+# ------------------------------------------------------------------------------------------ buffers
+
+class Buf:
+    """A caller-owned buffer of ``count`` elements (at least one is
+    allocated), optionally misaligned by ``offset`` bytes, or NULL."""
+
+    def __init__(self, ctype, count: int, name: str, data=None, out: bool = False, null: bool = False,
+                 offset: int = 0, note: str = ""):
+        self.ctype, self.count, self.name, self.out, self.null, self.offset = ctype, count, name, out, null, offset
+        self.size = ctypes.sizeof(ctype) * count
+        self.note = note
+        if null:
+            self.raw = None
+            self.addr = None
+            return
+        # room to align to 16, misalign by < 8, and keep a canary after the end
+        self.raw = (ctypes.c_uint8 * (self.size + 64))()
+        base = ctypes.addressof(self.raw)
+        self.addr = ((base + 15) & ~15) + offset
+        ctypes.memset(self.addr + self.size, 0x5A, self.CANARY)
+        if data is not None:
+            arr = (ctype * count).from_address(self.addr) if offset == 0 else None
+            if arr is not None:
+                for i, v in enumerate(data):
+                    arr[i] = v
+            else:
+                packed = bytes((ctype * count)(*data))
+                ctypes.memmove(self.addr, packed, len(packed))
+        self.data = data
+        if out:
+            ctypes.memset(self.addr, 0xA5, self.size)
+
+    CANARY = 24
+
+    def canary_intact(self) -> bool:
+        return self.null or ctypes.string_at(self.addr + self.size, self.CANARY) == b"\x5a" * self.CANARY
+
+    def snapshot(self) -> bytes | None:
+        return None if self.null or self.out else ctypes.string_at(self.addr, self.size)
+
+    def untouched(self) -> bool:
+        return self.null or self.size == 0 or ctypes.string_at(self.addr, self.size) == b"\xa5" * self.size
+
+    def values(self):
+        if self.null or self.offset:
+            return None
+        return list((self.ctype * self.count).from_address(self.addr))
+
+    def value(self):
+        v = self.values()
+        return v[0] if v else None
+
+    def describe(self) -> str:
+        if self.null:
+            return "NULL"
+        tname = {ctypes.c_double: "double", ctypes.c_int32: "int32", ctypes.c_int64: "int64",
+                 ctypes.c_uint8: "uint8", ctypes.c_size_t: "size_t", ctypes.c_uint64: "uint64",
+                 ctypes.c_char: "char"}.get(self.ctype, getattr(self.ctype, "__name__", "?"))
+        text = f"{tname}[{self.count}]"
+        if self.offset:
+            text += f"@+{self.offset}"
+        if self.data is not None and not self.out and not issubclass(self.ctype, ctypes.Structure):
+            shown = [_short(v) for v in list(self.data)[:6]]
+            text += "{" + ",".join(shown) + (",..." if self.count > 6 else "") + "}"
+            bad = sum(1 for v in self.data if isinstance(v, float) and not math.isfinite(v))
+            if bad and self.count > 6:
+                text += f"({bad} non-finite)"
+        if self.note:
+            text += f" {self.note}"
+        return text
+
+
+def _short(v) -> str:
+    if isinstance(v, float):
+        return repr(v) if not v.is_integer() or abs(v) > 1e15 else str(int(v))
+    return str(v)
+
+
+class Str:
+    """A NUL-terminated C string (or NULL)."""
+
+    def __init__(self, data: bytes | None):
+        self.data = data
+        self.raw = None if data is None else ctypes.create_string_buffer(data)
+        self.addr = None if data is None else ctypes.addressof(self.raw)
+
+    def describe(self) -> str:
+        if self.data is None:
+            return "NULL"
+        d = self.data
+        return repr(d[:60] + (b"..." if len(d) > 60 else b"")) + (f"(len {len(d)})" if len(d) > 60 else "")
+
+
+# ----------------------------------------------------------------------------------------- objects
+
+class Obj:
+    kind = ""
+
+    def __init__(self, handle: int, **kw):
+        self.handle = handle
+        self.alive = True
+        self.__dict__.update(kw)
+
+    def describe(self) -> str:
+        return f"{self.kind}:{self.handle:#x}<{self.summary()}>"
+
+    def summary(self) -> str:
+        return ""
+
+
+class Env(Obj):
+    kind = "env"
+    limit = 1000         # the time limit if known (0: none), None if unknown (randomised)
+
+    @property
+    def limit_ok(self) -> bool:
+        """A time limit of at most 1000 steps: episodic work ends soon."""
+        return self.limit is not None and 0 < self.limit <= 1000
+
+    def summary(self):
+        return f"{self.id} N={self.n}"
+
+
+class Pol(Obj):
+    kind = "policy"
+
+    def summary(self):
+        fam = {1: "softmax", 2: "tabular", 3: "linear", 4: "gaussian", 5: "clamp"}.get(self.family, self.family)
+        return f"{fam} obs={self.obs} A={self.num_actions} act={self.action_size} P={self.num_params}"
+
+
+class Val(Obj):
+    kind = "value"
+
+    def summary(self):
+        return f"obs={self.obs} P={self.num_params}"
+
+
+class Alg(Obj):
+    kind = "algorithm"
+
+    def summary(self):
+        return f"{self.what} obs={self.policy.obs} P={self.policy.num_params}{'' if self.cheap else ' costly'}"
+
+
+KIND_TAG = {"env": 1, "policy": 2, "algorithm": 3, "value": 4}
+KIND_CODE = {"env": 1, "policy": 2, "algorithm": 3, "value": 4}
+
+
+# ------------------------------------------------------------------------------------------- fuzzer
+
+class Fuzzer:
+    MAX_LIVE = 6
+    MAX_PARAMS = 200_000      # bigger objects are destroyed right after creation
+
+    def __init__(self, lib, header: cabi.Header, rng: random.Random, tmp: str, write=None):
+        self.lib, self.h, self.rng, self.tmp = lib, header, rng, tmp
+        self.write = write or (lambda line: (sys.stdout.write(line + "\n"), sys.stdout.flush()))
+        self.calls = 0
+        self.trace = False
+        self.threads = False
+        self.focus: dict[str, Obj] = {}
+        self.lock = threading.Lock()
+        self.pool: dict[str, list[Obj]] = {k: [] for k in KIND_TAG}
+        self.dead: dict[str, list[int]] = {k: [] for k in KIND_TAG}
+        self.files: list[tuple[str, str]] = []        # (kind, path) of checkpoints written
+        self.serial = 0
+        self.mutating = False
+        self.status_codes = {v for k, v in header.defines.items()
+                             if k == "SWIFTPG_OK" or k.startswith("SWIFTPG_ERR_")}
+        self.S = {name: cabi.struct_type(header, name) for name in header.structs}
+        self.env_ids = None
+        self.generators = {name: getattr(self, "g_" + name[len("swiftpg_"):], None) for name in header.functions}
+
+    # -- journal and invocation ------------------------------------------------------------------
+    def finding(self, key: str, text: str, **extra) -> None:
+        self.write("F " + json.dumps(dict(key=key, text=text, **extra)))
+
+    def invoke(self, name: str, args: list, outs: list[Buf] = (), exempt: tuple = ()) -> int:
+        """Calls ``name`` with argument objects (Buf, Str, Obj handle ints
+        wrapped by ``arg``), journaling the call first."""
+        values, texts = [], []
+        for a in args:                      # (value, text) or (address, text, owner kept alive by ``args``)
+            values.append(a[0])
+            texts.append(a[1])
+        owned = list({id(a[2]): a[2] for a in args if len(a) > 2 and isinstance(a[2], Buf) and not a[2].null}.values())
+        inputs = [(b, b.snapshot()) for b in owned if not b.out and not getattr(b, "aliased", False)]
+        with self.lock:
+            index = self.calls
+            self.calls += 1
+            where = "" if threading.current_thread() is threading.main_thread() else "[thread] "
+            line = f"C {index} {name}({', '.join(texts)}) {where}".rstrip()
+            self.write(line if len(line) < 1500 else line[:1500] + "...")
+        fn = getattr(self.lib, name)
+        status = fn(*values)
+        if name in ("swiftpg_status_string", "swiftpg_last_error"):
+            if status is None:
+                self.finding(f"{name}-null", f"{name} returned NULL (documented never NULL): {line[2:]}")
+            return 0
+        if status not in self.status_codes:
+            self.finding(f"{name}-status-{status}", f"{name} returned status {status}, not defined in the header: "
+                                                    f"{line[2:300]}")
+        message = self.lib.swiftpg_last_error()
+        if self.trace:
+            self.write(f"R {index} {status} {message.decode(errors='replace')[:200]}")
+        for b in owned:
+            if not b.canary_intact():
+                self.finding(f"{name}-overflow-{b.name}", f"{name} wrote past the end of {b.name} "
+                                                         f"({b.describe()}), status {status}: {line[2:400]}")
+                ctypes.memset(b.addr + b.size, 0x5A, b.CANARY)
+        for b, before in inputs:
+            if ctypes.string_at(b.addr, b.size) != before:
+                self.finding(f"{name}-modified-{b.name}", f"{name} modified its const input {b.name}: {line[2:300]}")
+        if status != 0:
+            if not message:
+                self.finding(f"{name}-no-message", f"{name} failed with {status} but swiftpg_last_error() is empty")
+            for b in outs:
+                if b.name not in exempt and not b.untouched():
+                    self.finding(f"{name}-wrote-{b.name}-{status}",
+                                 f"{name} failed with status {status} ({message.decode(errors='replace')[:160]}) "
+                                 f"but wrote to {b.name}: {line[2:300]}")
+        elif message:
+            self.finding(f"{name}-stale-message", f"{name} succeeded but swiftpg_last_error() is "
+                                                  f"{message[:80]!r}, documented \"\" after a success")
+        return status
+
+    # -- argument helpers --------------------------------------------------------------------------
+    def bad(self, p: float = 0.3) -> bool:
+        """True if this argument site is mutated in this call."""
+        return self.mutating and self.rng.random() < p
+
+    def pick_bad(self, values):
+        return self.rng.choice(values)
+
+    def live_handles(self) -> set[int]:
+        return {o.handle for objs in self.pool.values() for o in objs}
+
+    def bad_handle(self, kind: str) -> tuple[int, str]:
+        r = self.rng
+        live = self.live_handles()
+        for _ in range(20):
+            choice = r.randrange(8)
+            if choice == 0:
+                return 0, "0"
+            if choice == 1 and self.dead[kind]:
+                h = r.choice(self.dead[kind])
+                if h not in live:
+                    return h, f"destroyed-{kind}:{h:#x}"
+            if choice == 2:
+                others = [o for k, objs in self.pool.items() if k != kind for o in objs]
+                if others:
+                    o = r.choice(others)
+                    return o.handle, f"wrong-kind {o.describe()}"
+            if choice == 3:
+                h = r.getrandbits(64)
+            elif choice == 4:
+                h = KIND_TAG[kind] << 56 | r.getrandbits(56)
+            elif choice == 5 and self.pool[kind]:
+                o = r.choice(self.pool[kind])
+                h = o.handle ^ (1 << r.randrange(20, 56))        # another generation of a live slot
+            elif choice == 6:
+                h = r.choice([2**64 - 1, 1 << 63, KIND_TAG[kind] << 56, (KIND_TAG[kind] << 56) | 0xFFFFF,
+                              KIND_TAG[kind] + 0])
+            else:
+                h = (KIND_TAG[kind] << 56) | (r.randrange(1, 4) << 20) | r.randrange(0, 64)
+            if h not in live:
+                return h, f"garbage:{h:#x}"
+        return 0, "0"
+
+    def handle_arg(self, kind: str, obj: Obj | None, p: float = 0.25):
+        """(value, text) for a handle parameter: ``obj``'s handle, or a bad one."""
+        if obj is None or self.bad(p):
+            return self.bad_handle(kind)
+        return obj.handle, obj.describe()
+
+    def buf(self, ctype, count: int, name: str, data=None, out: bool = False, optional: bool = False,
+            p_null: float = 0.12, p_misalign: float = 0.08, null: bool = False) -> Buf:
+        """A buffer of the documented length; in mutating calls sometimes NULL
+        or misaligned. Optional pointers are NULL half of the time anyway."""
+        if null or (optional and self.rng.random() < 0.3) or self.bad(p_null):
+            return Buf(ctype, count, name, null=True, out=out)
+        offset = 0
+        if ctypes.alignment(ctype) > 1 and self.bad(p_misalign):
+            offset = self.rng.randrange(1, ctypes.alignment(ctype))
+        return Buf(ctype, count, name, data=data, out=out, offset=offset)
+
+    @staticmethod
+    def a(b) -> tuple:
+        """A Buf/Str as an argument (the tuple keeps the buffer alive until the call)."""
+        return b.addr, b.describe(), b
+
+    def i32(self, valid: int, bad=(), p: float = 0.2) -> tuple:
+        if self.bad(p):
+            v = self.rng.choice(list(bad) + [-1, 0, -(2**31), 2**31 - 1])
+        else:
+            v = valid
+        return v, str(v)
+
+    def i64(self, valid: int, bad=(), p: float = 0.2) -> tuple:
+        if self.bad(p):
+            v = self.rng.choice(list(bad) + [-1, 0, -(2**63), 2**63 - 1])
+        else:
+            v = valid
+        return v, str(v)
+
+    def dbl(self, valid: float, p: float = 0.2) -> tuple:
+        v = self.rng.choice(DOUBLE_EXTREMES) if self.bad(p) else valid
+        return v, _short(v)
+
+    def u64(self, valid: int | None = None, p: float = 0.3) -> tuple:
+        if valid is None or self.bad(p):
+            v = self.rng.choice(U64_EXTREMES + [self.rng.getrandbits(64)])
+        else:
+            v = valid
+        return v, str(v)
+
+    def seed(self) -> tuple:
+        v = self.rng.choice([0, 1, 12345, self.rng.getrandbits(64), 2**64 - 1])
+        return v, str(v)
+
+    def flag(self, p: float = 0.15) -> tuple:
+        v = self.rng.choice([2, -1, 255, 2**31 - 1]) if self.bad(p) else self.rng.randrange(2)
+        return v, str(v)
+
+    def doubles(self, n: int, scale: float = 1.0, finite: bool = False) -> list[float]:
+        r = self.rng
+        out = [r.gauss(0.0, scale) for _ in range(n)]
+        if not finite and n and self.bad(0.2):
+            for _ in range(r.randrange(1, 3)):
+                out[r.randrange(n)] = r.choice([NAN, INF, -INF, 1e308, -1e308, 5e-324])
+        return out
+
+    def flags(self, n: int, density: float = 0.2) -> list[int]:
+        out = [1 if self.rng.random() < density else 0 for _ in range(n)]
+        if n and self.bad(0.1):
+            out[self.rng.randrange(n)] = self.rng.choice([2, 255])
+        return out
+
+    def out1(self, ctype, name: str, p_null: float = 0.1) -> Buf:
+        return self.buf(ctype, 1, name, out=True, p_null=p_null)
+
+    # -- paths and checkpoint files ----------------------------------------------------------------
+    def new_path(self) -> str:
+        self.serial += 1
+        return os.path.join(self.tmp, f"ck{self.serial}.bin")
+
+    def save_path(self) -> Str:
+        r = self.rng
+        if self.bad(0.35):
+            choice = r.randrange(8)
+            if choice == 0:
+                return Str(None)
+            if choice == 1:
+                return Str(b"")
+            if choice == 2:
+                return Str(os.path.join(self.tmp, "no", "such", "dir", "x.bin").encode())
+            if choice == 3:
+                return Str(self.tmp.encode())                       # a directory
+            if choice == 4:
+                return Str((self.tmp + "/" + "n" * 5000).encode())  # ENAMETOOLONG
+            if choice == 5:
+                return Str((self.tmp + "/bad\xff.bin").encode("latin-1"))          # not UTF-8
+            if choice == 6:
+                link = os.path.join(self.tmp, f"link{self.serial}")
+                self.serial += 1
+                target = self.new_path()
+                try:
+                    os.symlink(target, link)
+                except OSError:
+                    pass
+                return Str(link.encode())
+            path = self.new_path()
+            os.makedirs(path + ".tmp", exist_ok=True)               # the fixed temporary name occupied
+            return Str(path.encode())
+        return Str(self.new_path().encode())
+
+    def load_path(self, kind: str) -> Str:
+        """A path to load from: a file of the right kind, another kind, a
+        mutated checkpoint, garbage, or a bad path."""
+        r = self.rng
+        mine = [p for k, p in self.files if k == kind and os.path.exists(p)]
+        other = [p for k, p in self.files if k != kind and os.path.exists(p)]
+        if mine and not self.bad(0.6):
+            return Str(r.choice(mine).encode())
+        choice = r.randrange(7)
+        if choice == 0 and other:
+            return Str(r.choice(other).encode())
+        if choice in (1, 2, 3) and (mine or other):
+            source = r.choice(mine or other)
+            data = open(source, "rb").read()
+            path = self.new_path()
+            with open(path, "wb") as f:
+                f.write(self.mutate_checkpoint(data))
+            return Str(path.encode())
+        if choice == 4:
+            path = self.new_path()
+            with open(path, "wb") as f:
+                f.write(self.synthetic_checkpoint())
+            return Str(path.encode())
+        if choice == 5:
+            return Str(r.choice([None, b"", os.path.join(self.tmp, "missing.bin").encode(), self.tmp.encode(),
+                                 (self.tmp + "/" + "n" * 5000).encode(), b"/dev/null"]))
+        path = self.new_path()
+        with open(path, "wb") as f:
+            f.write(bytes(r.getrandbits(8) for _ in range(r.choice([0, 7, 40, 64, 200]))))
+        return Str(path.encode())
+
+    def mutate_checkpoint(self, data: bytes) -> bytes:
+        r = self.rng
+        parsed = parse_checkpoint(data)
+        choice = r.randrange(6)
+        if choice == 0 or parsed is None:
+            return data[: r.randrange(0, max(1, len(data)))]                 # truncated
+        if choice == 1:
+            b = bytearray(data)
+            for _ in range(r.randrange(1, 4)):
+                i = r.randrange(len(b))
+                b[i] ^= 1 << r.randrange(8)
+            if r.random() < 0.5 and len(b) > 8:                           # flipped, checksum recomputed
+                b[-8:] = struct.pack("<Q", fnv1a64(bytes(b[:-8])))
+            return bytes(b)
+        kind, family, spec, params = parsed
+        extremes = [NAN, INF, -INF, -1.0, 0.0, 1e300, 2.0**31, 2.0**32 + 3, 2.0**53, 65536.0, 0.5, -0.0, 1e-300]
+        if choice == 2 and spec:
+            spec[r.randrange(len(spec))] = r.choice(extremes)
+        elif choice == 3 and params:
+            for _ in range(r.randrange(1, 4)):
+                params[r.randrange(len(params))] = r.choice(extremes)
+        elif choice == 4:
+            which = r.randrange(3)
+            if which == 0:
+                kind = r.choice([0, 1, 2, 3, 4, 2**31, 2**32 - 1])
+            elif which == 1:
+                family = r.choice([0, 1, 2, 3, 4, 5, 6, 7, 99, 2**31, 2**32 - 1])
+            else:
+                params = params[: r.randrange(0, len(params) + 1)]
+        else:
+            # declared counts that disagree with the file, valid checksum
+            raw = bytearray(checkpoint_bytes(kind, family, spec, params))
+            if r.random() < 0.5:
+                struct.pack_into("<I", raw, 20, r.choice([0, 257, 2**31, 2**32 - 1, len(spec) + 1]))
+            else:
+                struct.pack_into("<Q", raw, 24 + 8 * len(spec), r.choice([0, 2**63, 2**64 - 1, len(params) + 1,
+                                                                          2**31]))
+            raw[-8:] = struct.pack("<Q", fnv1a64(bytes(raw[:-8])))
+            return bytes(raw)
+        return checkpoint_bytes(kind, family, spec, params, checksum=r.random() < 0.9)
+
+    def synthetic_checkpoint(self) -> bytes:
+        """Small files with valid checksums declaring large or odd objects."""
+        r = self.rng
+        big = r.choice([65536.0, 65537.0, 2.0**31, 1e300, NAN, -1.0, 3.5])
+        choice = r.randrange(6)
+        if choice == 0:      # softmax policy, hidden sizes (big, big)
+            return checkpoint_bytes(1, 1, [4.0, 2.0, 0.0, 2.0, big, big], [])
+        if choice == 1:      # tabular policy
+            return checkpoint_bytes(1, 2, [big, big], [0.0] * r.randrange(4))
+        if choice == 2:      # gaussian
+            return checkpoint_bytes(1, 4, [big, r.choice([1.0, 64.0, big]), 0.0, r.choice([0.0, 1.0, 2.0, 3.0]),
+                                           1.0, big, 4.0], [])
+        if choice == 3:      # value function
+            return checkpoint_bytes(2, r.choice([0, 1, 2]), [big, 0.0, 1.0, big], [])
+        if choice == 4:      # learner
+            return checkpoint_bytes(3, r.choice([0, 6, 2**31, 2**32 - 1]), [1.0, 10.0, -1.0, 4.0, 1.0],
+                                    [0.0] * 7 + [NAN] * 3)
+        return checkpoint_bytes(r.choice([1, 2, 3]), r.randrange(8), [r.choice([big, 1.0]) for _ in range(r.randrange(0, 9))],
+                                [r.choice([0.0, NAN]) for _ in range(r.randrange(0, 12))])
+
+    # -- object pool ------------------------------------------------------------------------------
+    def adopt(self, obj: Obj) -> Obj | None:
+        self.pool[obj.kind].append(obj)
+        big = getattr(obj, "num_params", 0) > self.MAX_PARAMS or getattr(obj, "huge", False)
+        if big or len(self.pool[obj.kind]) > self.MAX_LIVE:
+            victim = obj if big else self.rng.choice(self.pool[obj.kind][:-1])
+            self.destroy(victim)
+            if big:
+                return None
+        return obj
+
+    def destroy(self, obj: Obj) -> None:
+        name = {"env": "swiftpg_env_destroy", "policy": "swiftpg_policy_destroy", "value": "swiftpg_value_destroy",
+                "algorithm": "swiftpg_algorithm_destroy"}[obj.kind]
+        status = self.invoke(name, [(obj.handle, obj.describe())])
+        if status == 0:
+            self.forget(obj)
+        else:
+            self.finding(f"destroy-{obj.kind}", f"{name} of a live handle failed with {status}")
+            self.forget(obj)
+
+    def forget(self, obj: Obj) -> None:
+        if obj in self.pool[obj.kind]:
+            self.pool[obj.kind].remove(obj)
+        obj.alive = False
+        self.dead[obj.kind].append(obj.handle)
+        if len(self.dead[obj.kind]) > 64:
+            self.dead[obj.kind].pop(0)
+
+    def pick(self, kind: str, want=None) -> Obj | None:
+        focused = self.focus.get(kind)
+        if focused is not None and focused.alive and (want is None or want(focused)) and self.rng.random() < 0.9:
+            return focused
+        cands = [o for o in self.pool[kind] if want is None or want(o)]
+        if cands and self.rng.random() < 0.85:
+            return self.rng.choice(cands)
+        return None
+
+    def any_env(self) -> Env | None:
+        return self.pick("env") or self.create_env()
+
+    def any_policy(self) -> Pol | None:
+        return self.pick("policy") or self.create_policy()
+
+    def any_value(self) -> Val | None:
+        return self.pick("value") or self.create_value()
+
+    def any_alg(self, want=None) -> Alg | None:
+        return self.pick("algorithm", want) or self.create_alg()
+
+    def known_ids(self) -> list[str]:
+        if self.env_ids is None:
+            length = ctypes.c_size_t()
+            buf = ctypes.create_string_buffer(4096)
+            self.lib.swiftpg_env_list(ctypes.addressof(buf), 4096, ctypes.addressof(length))
+            self.env_ids = buf.value.decode().split("\n") if buf.value else []
+        return self.env_ids
+
+    def describe_env(self, handle: int, what: str, **kw) -> Env | None:
+        info = Buf(self.S["swiftpg_env_info"], 1, "info_out", out=True)
+        if self.invoke("swiftpg_env_get_info", [(handle, f"env:{handle:#x}"), self.a(info)], [info]) != 0:
+            return None
+        i = info.value()
+        env = Env(handle, id=what, n=i.num_envs, obs=i.observation_size, state=i.state_size,
+                  discrete=i.action_kind == 0, num_actions=i.num_actions, action_size=i.action_size,
+                  max_steps=i.max_episode_steps, one_hot=i.observation_kind == 1, tabular=None, **kw)
+        env.limit = i.max_episode_steps
+        names = Buf(ctypes.c_char, 1024, "buffer", out=True)
+        length = Buf(ctypes.c_size_t, 1, "length_out", out=True)
+        env.params = []
+        if self.invoke("swiftpg_env_parameter_names", [(handle, env.describe()), self.a(names), (1024, "1024"),
+                                                       self.a(length)], [names, length]) == 0:
+            env.params = ctypes.string_at(names.addr).decode().split("\n")
+        s, a = Buf(ctypes.c_int32, 1, "s", out=True), Buf(ctypes.c_int32, 1, "a", out=True)
+        if self.invoke("swiftpg_env_tabular_sizes", [(handle, env.describe()), self.a(s), self.a(a)], [s, a]) == 0:
+            env.tabular = (s.value(), a.value())
+        return env
+
+    def create_env(self) -> Env | None:
+        r = self.rng
+        choice = r.randrange(10)
+        was, self.mutating = self.mutating, False
+        try:
+            if choice < 7:
+                ident = r.choice(self.known_ids())
+                n = r.choice([1, 1, 2, 3, 4, 8])
+                out = Buf(ctypes.c_uint64, 1, "env_out", out=True)
+                if self.invoke("swiftpg_env_create", [self.a(Str(ident.encode())), (n, str(n)), self.seed(),
+                                                      self.a(out)], [out]) != 0:
+                    return None
+                env = self.describe_env(out.value(), ident)
+            elif choice < 8:
+                return self.g_env_create_tabular(valid=True)
+            elif choice < 9:
+                return self.g_env_create_gridworld(valid=True)
+            else:
+                return self.g_env_create_bandit(valid=True)
+        finally:
+            self.mutating = was
+        return self.adopt(env) if env else None
+
+    def policy_for(self, env: Env) -> Pol | None:
+        """A new policy whose sizes match ``env``."""
+        r = self.rng
+        was, self.mutating = self.mutating, False
+        try:
+            if env.discrete:
+                if env.one_hot and r.random() < 0.5:
+                    return self.make_policy("tabular", obs=env.obs, actions=env.num_actions)
+                if env.obs == 1 and env.num_actions == 2 and r.random() < 0.3:
+                    return self.make_policy("clamp")
+                if env.obs % env.num_actions == 0 and r.random() < 0.2:
+                    return self.make_policy("linear", obs=env.obs // env.num_actions, actions=env.num_actions)
+                return self.make_policy("softmax", obs=env.obs, actions=env.num_actions)
+            return self.make_policy(r.choice(["gaussian", "gaussian", "gsde"]), obs=env.obs, actions=env.action_size)
+        finally:
+            self.mutating = was
+
+    def hidden(self) -> list[int]:
+        return [self.rng.choice([1, 2, 3, 8, 16, 32]) for _ in range(self.rng.choice([0, 0, 1, 1, 2, 3]))]
+
+    def make_policy(self, family: str, obs: int = 0, actions: int = 0) -> Pol | None:
+        r = self.rng
+        out = Buf(ctypes.c_uint64, 1, "policy_out", out=True)
+        hid = self.hidden()
+        hs = Buf(ctypes.c_int32, max(1, len(hid)), "hidden_sizes", data=hid or [0])
+        if family == "softmax":
+            status = self.invoke("swiftpg_policy_create_softmax", [
+                (obs, str(obs)), (actions, str(actions)), self.a(hs), (len(hid), str(len(hid))),
+                (r.randrange(2), "act"), (math.sqrt(2), "1.414"), (0.01, "0.01"), self.seed(), self.a(out)], [out])
+        elif family == "tabular":
+            status = self.invoke("swiftpg_policy_create_tabular", [(obs, str(obs)), (actions, str(actions)),
+                                                                   self.seed(), self.a(out)], [out])
+        elif family == "linear":
+            status = self.invoke("swiftpg_policy_create_linear_features", [(obs, str(obs)), (actions, str(actions)),
+                                                                           self.seed(), self.a(out)], [out])
+        elif family == "gaussian":
+            status = self.invoke("swiftpg_policy_create_gaussian", [
+                (obs, str(obs)), (actions, str(actions)), self.a(hs), (len(hid), str(len(hid))), (0, "0"),
+                (r.randrange(2), "sds"), (r.choice([0.0, -1.0]), "log_std"), (1.0, "1"), (0.01, "0.01"),
+                self.seed(), self.a(out)], [out])
+        elif family == "gsde":
+            status = self.invoke("swiftpg_policy_create_gsde", [
+                (obs, str(obs)), (actions, str(actions)), self.a(hs), (len(hid), str(len(hid))), (0, "0"),
+                (-1.0, "-1"), (r.choice([1, 4]), "interval"), (1.0, "1"), (0.01, "0.01"), self.seed(), self.a(out)],
+                [out])
+        else:
+            status = self.invoke("swiftpg_policy_create_clamp", [(r.random(), "theta"), self.seed(), self.a(out)],
+                                 [out])
+        if status != 0:
+            return None
+        return self.register_policy(out.value())
+
+    def register_policy(self, handle: int) -> Pol | None:
+        info = Buf(self.S["swiftpg_policy_info"], 1, "info_out", out=True)
+        if self.invoke("swiftpg_policy_get_info", [(handle, f"policy:{handle:#x}"), self.a(info)], [info]) != 0:
+            self.finding("policy-info", "get_info of a new policy failed")
+            return None
+        i = info.value()
+        pol = Pol(handle, family=i.family, obs=i.observation_size, discrete=i.action_kind == 0,
+                  num_actions=i.num_actions, action_size=i.action_size, num_params=i.num_params)
+        return self.adopt(pol)
+
+    def create_policy(self) -> Pol | None:
+        env = self.any_env()
+        if env is None:
+            return None
+        return self.policy_for(env)
+
+    def create_value(self, obs: int | None = None, tabular: int | None = None) -> Val | None:
+        out = Buf(ctypes.c_uint64, 1, "value_out", out=True)
+        was, self.mutating = self.mutating, False
+        try:
+            if tabular:
+                status = self.invoke("swiftpg_value_create_tabular", [(tabular, str(tabular)), self.a(out)], [out])
+            else:
+                obs = obs or self.rng.choice([1, 2, 3, 4, 6])
+                hid = self.hidden()
+                hs = Buf(ctypes.c_int32, max(1, len(hid)), "hidden_sizes", data=hid or [0])
+                status = self.invoke("swiftpg_value_create_mlp", [(obs, str(obs)), self.a(hs), (len(hid), str(len(hid))),
+                                                                  (0, "0"), self.seed(), self.a(out)], [out])
+        finally:
+            self.mutating = was
+        if status != 0:
+            return None
+        return self.register_value(out.value())
+
+    def register_value(self, handle: int) -> Val | None:
+        o, p = Buf(ctypes.c_int32, 1, "obs", out=True), Buf(ctypes.c_int64, 1, "params", out=True)
+        if self.invoke("swiftpg_value_get_sizes", [(handle, f"value:{handle:#x}"), self.a(o), self.a(p)], [o, p]) != 0:
+            return None
+        return self.adopt(Val(handle, obs=o.value(), num_params=p.value()))
+
+    def compatible(self, env: Env, pol: Pol) -> bool:
+        return (env.discrete == pol.discrete and env.obs == pol.obs
+                and (env.num_actions == pol.num_actions if env.discrete else env.action_size == pol.action_size))
+
+    def env_policy_pair(self, discrete_only: bool = False):
+        env = self.pick("env", (lambda e: e.discrete) if discrete_only else None) or self.create_env()
+        if env is None or (discrete_only and not env.discrete):
+            return None, None
+        pol = self.pick("policy", lambda p: self.compatible(env, p)) or self.policy_for(env)
+        return env, pol
+
+    # -- configs ---------------------------------------------------------------------------------
+    #: int32 config fields that size allocations, and fields that count loop passes.
+    ALLOC_FIELDS = {"steps_per_env", "steps_per_iteration", "minibatch_size", "reuse_batches", "population_size",
+                    "elite_count"}
+    LOOP_FIELDS = {"epochs", "value_epochs", "cg_iterations", "line_search_steps", "n_steps",
+                   "episodes_per_evaluation", "update_threads"}
+
+    def random_struct(self, struct_name: str, base=None, fields_to_change: int | None = None):
+        """A copy of ``base`` (or zeros) with some fields random (every field
+        when ``fields_to_change`` is None and the call is mutating)."""
+        st = self.S[struct_name]
+        c = st()
+        if base is not None:
+            ctypes.memmove(ctypes.addressof(c), ctypes.addressof(base), ctypes.sizeof(st))
+        names = [f for f, _ in st._fields_]
+        r = self.rng
+        count = len(names) if fields_to_change is None else fields_to_change
+        for fname in r.sample(names, min(count, len(names))):
+            ctype = dict(st._fields_)[fname]
+            if ctype is ctypes.c_int32:
+                v = r.choice([0, 1, 2, 3, 4, 7, -1, -(2**31), 2**31 - 1, 2**30, r.randrange(-3, 9)])
+            elif ctype is ctypes.c_int64:
+                v = r.choice([0, 1, -1, 1000, 2**62, 2**63 - 1, -(2**63)])
+            elif ctype is ctypes.c_uint64:
+                v = r.choice(U64_EXTREMES + [r.getrandbits(64)])
+            else:
+                v = r.choice(DOUBLE_EXTREMES + [r.random(), r.uniform(-2, 2)])
+            setattr(c, fname, v)
+        return c
+
+    @staticmethod
+    def struct_text(c) -> str:
+        parts = []
+        for fname, _ in c._fields_:
+            parts.append(f"{fname}={_short(getattr(c, fname))}")
+        return "{" + ",".join(parts) + "}"
+
+    def config_cost(self, c) -> str:
+        """"cheap", "alloc" (a huge allocation-type field: the library must
+        refuse or fail cleanly) or "slow" (huge loop counts: legitimately long)."""
+        cost = "cheap"
+        for fname, ctype in c._fields_:
+            if ctype is not ctypes.c_int32 or fname not in self.ALLOC_FIELDS | self.LOOP_FIELDS:
+                continue
+            v = getattr(c, fname)
+            limit = 1024 if fname == "steps_per_iteration" else 64
+            if v > limit:
+                if fname in self.ALLOC_FIELDS and v >= 2**30:
+                    cost = "alloc"
+                else:
+                    return "slow"
+        return cost
+
+    def pg_defaults(self, algorithm: int):
+        c = self.S["swiftpg_pg_config"]()
+        self.lib.swiftpg_pg_default_config(algorithm, ctypes.addressof(c))
+        return c
+
+    def cheap_pg_config(self, algorithm: int, lanes: int):
+        r = self.rng
+        c = self.pg_defaults(algorithm)
+        c.steps_per_env = r.choice([1, 2, 4, 8])
+        c.steps_per_iteration = r.choice([1, 8, 32, 64])
+        c.epochs = min(c.epochs, r.choice([1, 2]))
+        c.value_epochs = min(c.value_epochs, r.choice([1, 2]))
+        c.cg_iterations = min(c.cg_iterations, 5)
+        c.line_search_steps = min(c.line_search_steps, 5)
+        c.reuse_batches = min(c.reuse_batches, 2)
+        c.n_steps = min(c.n_steps, 3)
+        batch = c.steps_per_env * lanes
+        c.minibatch_size = r.choice([0, 0, batch, 1 if batch else 0])
+        c.baseline = r.choice([c.baseline, 0, 1, 2, 3])
+        c.weighting = r.randrange(3)
+        c.normalize_advantages = r.randrange(2)
+        c.normalize_observations = r.randrange(2) if r.random() < 0.2 else 0
+        c.normalize_rewards = r.randrange(2) if r.random() < 0.2 else 0
+        c.kl_penalty = r.randrange(2) if algorithm == 6 else 0
+        c.seed = r.getrandbits(64)
+        return c
+
+    def create_alg(self) -> Alg | None:
+        return self.g_pg_create(valid=True) if self.rng.random() < 0.75 else self.g_search_create(valid=True)
+
+    # ================================================================ generators (one per function)
+    # Each g_<name>() builds one call of swiftpg_<name> and updates the pool.
+
+    # -- library ---------------------------------------------------------------------------------
+    def g_status_string(self):
+        code = self.rng.choice(sorted(self.status_codes) + [1, -13, -98, -100, 2**31 - 1, -(2**31)])
+        self.invoke("swiftpg_status_string", [(code, str(code))])
+
+    def g_last_error(self):
+        self.invoke("swiftpg_last_error", [])
+
+    def g_abi_version(self):
+        out = self.out1(ctypes.c_int32, "version_out")
+        self.invoke("swiftpg_abi_version", [self.a(out)], [out])
+
+    def g_cancel(self):
+        kind = self.rng.choice(["env", "algorithm", "env", "algorithm", "policy", "value"])
+        obj = self.pick(kind)
+        h = self.handle_arg(kind, obj, p=0.3) if obj is not None or self.mutating else self.bad_handle(kind)
+        self.invoke("swiftpg_cancel", [h, self.i32(self.rng.choice([0, 0, 1]), bad=[2, -1, 2**31 - 1])])
+
+    def g_live_handles(self):
+        kind = self.i32(self.rng.randrange(5), bad=[5, 99, -1], p=0.3)
+        out = self.out1(ctypes.c_int64, "count_out")
+        status = self.invoke("swiftpg_live_handles", [kind, self.a(out)], [out])
+        if status == 0 and not out.null and not out.offset:
+            k = kind[0]
+            expected = (sum(len(v) for v in self.pool.values()) if k == 0
+                        else len(self.pool[{1: "env", 2: "policy", 3: "algorithm", 4: "value"}[k]]))
+            if out.value() != expected:
+                self.finding(f"live-handles-{k}", f"swiftpg_live_handles({k}) = {out.value()} but the fuzzer holds "
+                                                  f"{expected} live handles of that kind (leak or lost handle)")
+
+    # -- environments ----------------------------------------------------------------------------
+    def text_call(self, name: str, pre: list, allocated: int = 4096):
+        """Functions that write a NUL-terminated text: buffer, capacity, length_out."""
+        r = self.rng
+        mode = r.randrange(4)
+        if mode == 0:
+            buffer, capacity = Buf(ctypes.c_char, allocated, "buffer", null=True, out=True), 0
+        else:
+            buffer = self.buf(ctypes.c_char, allocated, "buffer", out=True, p_null=0.1)
+            capacity = r.choice([0, 1, 2, 5, 16, allocated, allocated - 1, r.randrange(allocated + 1)])
+        if buffer.null and self.bad(0.5):
+            capacity = r.choice([1, 100, 2**63])   # NULL with a capacity: must be refused
+        length = self.out1(ctypes.c_size_t, "length_out")
+        status = self.invoke(name, pre + [self.a(buffer), (capacity, str(capacity)), self.a(length)],
+                             [buffer, length], exempt=("length_out",))
+        if status == 0 and not buffer.null and not length.null:
+            n = length.value()
+            if n is None or n >= capacity:
+                self.finding(f"{name}-length", f"{name} succeeded with length {n} >= capacity {capacity}")
+            elif ctypes.string_at(buffer.addr + n, 1) != b"\0":
+                self.finding(f"{name}-nul", f"{name} did not NUL-terminate at length {n}")
+
+    def g_env_list(self):
+        self.text_call("swiftpg_env_list", [])
+
+    def env_id_arg(self) -> Str:
+        r = self.rng
+        if self.bad(0.3):
+            return Str(r.choice([None, b"", b"NoSuchEnv-v0", b"cartpole-v1", b"CartPole-v1 ", b"\xff\xfe",
+                                 b"A" * 300, b"CartPole-v1\n", b"GridWorld-v0\x01"]))
+        return Str(r.choice(self.known_ids()).encode())
+
+    def g_env_create(self):
+        r = self.rng
+        ident = self.env_id_arg()
+        n = self.i32(r.choice([1, 2, 4]), bad=[16_777_217, 2**31 - 1, -5], p=0.25)
+        out = self.out1(ctypes.c_uint64, "env_out")
+        status = self.invoke("swiftpg_env_create", [self.a(ident), n, self.seed(), self.a(out)], [out])
+        if status == 0:
+            env = self.describe_env(out.value(), ident.data.decode())
+            if env:
+                self.adopt(env)
+
+    def g_env_destroy(self):
+        env = self.any_env()
+        h = self.handle_arg("env", env, p=0.4)
+        status = self.invoke("swiftpg_env_destroy", [h])
+        if status == 0 and env is not None and h[0] == env.handle:
+            self.forget(env)
+
+    def g_env_get_info(self):
+        env = self.any_env()
+        out = self.out1(self.S["swiftpg_env_info"], "info_out")
+        self.invoke("swiftpg_env_get_info", [self.handle_arg("env", env), self.a(out)], [out])
+
+    def g_env_observation_bounds(self):
+        env = self.any_env()
+        if env is None:
+            return
+        lo = self.buf(ctypes.c_double, env.obs, "low_out", out=True)
+        hi = self.buf(ctypes.c_double, env.obs, "high_out", out=True)
+        self.invoke("swiftpg_env_observation_bounds", [self.handle_arg("env", env), self.a(lo), self.a(hi)], [lo, hi])
+
+    def g_env_action_bounds(self):
+        env = self.any_env()
+        if env is None:
+            return
+        lo = self.buf(ctypes.c_double, env.action_size, "low_out", out=True)
+        hi = self.buf(ctypes.c_double, env.action_size, "high_out", out=True)
+        self.invoke("swiftpg_env_action_bounds", [self.handle_arg("env", env), self.a(lo), self.a(hi)], [lo, hi])
+
+    def g_env_reset(self):
+        env = self.any_env()
+        if env is None:
+            return
+        seed = self.buf(ctypes.c_uint64, 1, "seed", data=[self.rng.getrandbits(64)], optional=True)
+        obs = self.buf(ctypes.c_double, env.n * env.obs, "observations_out", out=True)
+        if self.invoke("swiftpg_env_reset", [self.handle_arg("env", env), self.a(seed), self.a(obs)], [obs]) == 0:
+            self.check_finite("swiftpg_env_reset", env, obs)
+
+    def actions_for(self, discrete: bool, num_actions: int, action_size: int, rows: int, name: str = "actions"):
+        r = self.rng
+        if discrete:
+            data = [r.randrange(max(1, num_actions)) for _ in range(rows)]
+            if rows and self.bad(0.25):
+                data[r.randrange(rows)] = r.choice([-1, num_actions, 2**31 - 1, -(2**31)])
+            return self.buf(ctypes.c_int32, rows, name, data=data)
+        data = self.doubles(rows * action_size, scale=2.0)
+        return self.buf(ctypes.c_double, rows * action_size, name, data=data)
+
+    def g_env_step(self):
+        env = self.any_env()
+        if env is None:
+            return
+        n, d = env.n, env.obs
+        acts = self.actions_for(env.discrete, env.num_actions, env.action_size, n)
+        obs = self.buf(ctypes.c_double, n * d, "observations_out", out=True)
+        rew = self.buf(ctypes.c_double, n, "rewards_out", out=True)
+        te = self.buf(ctypes.c_uint8, n, "terminated_out", out=True)
+        tr = self.buf(ctypes.c_uint8, n, "truncated_out", out=True)
+        fin = self.buf(ctypes.c_double, n * d, "final_observations_out", out=True, optional=True)
+        ended = self.buf(ctypes.c_int32, 1, "ended_count_out", out=True, optional=True)
+        status = self.invoke("swiftpg_env_step", [self.handle_arg("env", env), self.a(acts), self.a(obs),
+                                                  self.a(rew), self.a(te), self.a(tr), self.a(fin), self.a(ended)],
+                             [obs, rew, te, tr, fin, ended])
+        if status == 0:
+            self.check_finite("swiftpg_env_step", env, obs, rew)
+
+    def check_finite(self, name: str, env: Env, *bufs: Buf) -> None:
+        """A successful step/reset must not return NaN (silently wrong
+        physics, e.g. after an extreme but accepted parameter value)."""
+        for b in bufs:
+            values = b.values()
+            if values and any(v != v for v in values):
+                self.finding(f"{name}-nan-{env.id}", f"{name} on {env.id} succeeded but returned NaN in {b.name} "
+                                                     f"(after parameters/states set earlier in the run: replay "
+                                                     f"with --trace to see them)")
+                return
+
+    def g_env_get_state(self):
+        env = self.any_env()
+        if env is None:
+            return
+        out = self.buf(ctypes.c_double, env.n * env.state, "states_out", out=True)
+        self.invoke("swiftpg_env_get_state", [self.handle_arg("env", env), self.a(out)], [out])
+
+    def g_env_set_state(self):
+        env = self.any_env()
+        if env is None:
+            return
+        count = env.n * env.state
+        if env.tabular:
+            data = [float(self.rng.randrange(env.tabular[0])) for _ in range(count)]
+            if count and self.bad(0.3):
+                data[0] = self.rng.choice([-1.0, float(env.tabular[0]), 0.5, 2.0**40, NAN])
+        else:
+            data = self.doubles(count, scale=0.5)
+        states = self.buf(ctypes.c_double, count, "states", data=data)
+        obs = self.buf(ctypes.c_double, env.n * env.obs, "observations_out", out=True, optional=True)
+        self.invoke("swiftpg_env_set_state", [self.handle_arg("env", env), self.a(states), self.a(obs)], [obs])
+
+    def g_env_get_final_state(self):
+        env = self.any_env()
+        if env is None:
+            return
+        states = self.buf(ctypes.c_double, env.n * env.state, "states_out", out=True)
+        steps = self.buf(ctypes.c_int32, env.n, "steps_out", out=True, optional=True)
+        self.invoke("swiftpg_env_get_final_state", [self.handle_arg("env", env), self.a(states), self.a(steps)],
+                    [states, steps])
+
+    def g_env_get_elapsed_steps(self):
+        env = self.any_env()
+        if env is None:
+            return
+        out = self.buf(ctypes.c_int32, env.n, "steps_out", out=True)
+        self.invoke("swiftpg_env_get_elapsed_steps", [self.handle_arg("env", env), self.a(out)], [out])
+
+    def g_env_set_threads(self):
+        env = self.any_env()
+        k = self.i32(self.rng.choice([1, 2, 4]), bad=[65, 0, -1, 2**31 - 1], p=0.3)
+        self.invoke("swiftpg_env_set_threads", [self.handle_arg("env", env), k])
+
+    def g_env_parameter_names(self):
+        env = self.any_env()
+        self.text_call("swiftpg_env_parameter_names", [self.handle_arg("env", env)])
+
+    PARAM_NAMES = ["gravity", "masscart", "masspole", "length", "force_mag", "tau", "sutton_barto_reward",
+                   "max_episode_steps", "link_length_1", "link_mass_1", "link_mass_2", "link_com_pos_1",
+                   "link_com_pos_2", "link_moi", "goal_velocity", "force", "power", "g", "m", "l", "max_speed",
+                   "max_torque", "dt", "gamma", "initial_mean", "initial_std", "transition_std", "reward_left",
+                   "reward_right", "reward_std"]
+
+    def param_name(self, env: Env | None = None) -> Str:
+        if self.bad(0.2):
+            return Str(self.rng.choice([None, b"", b"nope", b"\xff", b"x" * 400, b"max_episode_steps\n"]))
+        names = getattr(env, "params", None) if self.rng.random() < 0.9 else None
+        return Str(self.rng.choice(names or self.PARAM_NAMES).encode())
+
+    def param_value(self, name: bytes | None) -> float:
+        r = self.rng
+        if name == b"max_episode_steps":
+            # never a legitimately huge limit (episodes would run for ages)
+            return r.choice([0.0, 1.0, 5.0, 50.0, 200.0, -1.0, 0.5, NAN, INF, 2.0**31, 2.0**53, 1e300])
+        return r.choice([0.0, 1.0, 0.5, 2.0, 10.0, -1.0, 1e-9, 1e9] + DOUBLE_EXTREMES)
+
+    def g_env_set_parameter(self):
+        env = self.any_env()
+        name = self.param_name(env)
+        value = self.param_value(name.data)
+        status = self.invoke("swiftpg_env_set_parameter", [self.handle_arg("env", env), self.a(name),
+                                                           (value, _short(value))])
+        if status == 0 and env is not None and name.data == b"max_episode_steps":
+            env.limit = int(value) if math.isfinite(value) and value == int(value) else None
+
+    def g_env_randomize_parameter(self):
+        env = self.any_env()
+        name = self.param_name(env)
+        lo, hi = sorted([self.param_value(name.data), self.param_value(name.data)],
+                        key=lambda x: (math.isnan(x), x))
+        if self.rng.random() < 0.2:
+            lo, hi = hi, lo
+        status = self.invoke("swiftpg_env_randomize_parameter", [self.handle_arg("env", env), self.a(name),
+                                                                 (lo, _short(lo)), (hi, _short(hi))])
+        if status == 0 and env is not None and name.data == b"max_episode_steps":
+            env.limit = int(lo) if lo == hi and math.isfinite(lo) and lo == int(lo) else None
+
+    def g_env_get_parameter(self):
+        env = self.any_env()
+        if env is None:
+            return
+        name = self.param_name(env)
+        out = self.buf(ctypes.c_double, env.n, "values_out", out=True)
+        self.invoke("swiftpg_env_get_parameter", [self.handle_arg("env", env), self.a(name), self.a(out)], [out])
+
+    def g_env_create_tabular(self, valid: bool = False):
+        r = self.rng
+        was = self.mutating
+        if valid:
+            self.mutating = False
+        try:
+            S, A = r.choice([1, 2, 3, 5]), r.choice([1, 2, 3])
+            terminal = [1 if (s > 0 and r.random() < 0.3) else 0 for s in range(S)]
+            P = []
+            for s in range(S):
+                for a in range(A):
+                    row = [r.random() for _ in range(S)]
+                    total = sum(row)
+                    P += [x / total for x in row]
+            per_next = r.randrange(2)
+            R = self.doubles(S * A * (S if per_next else 1), finite=not self.mutating)
+            init = [0.0 if terminal[s] else r.random() + 0.1 for s in range(S)]
+            total = sum(init)
+            init = [x / total for x in init]
+            if self.bad(0.3):
+                which = r.randrange(5)
+                if which == 0:
+                    P[r.randrange(len(P))] += r.choice([0.5, -0.5, NAN, 1e-6])
+                elif which == 1:
+                    init[r.randrange(S)] = r.choice([-0.1, NAN, 2.0])
+                elif which == 2:
+                    terminal = [1] * S
+                elif which == 3:
+                    terminal[r.randrange(S)] = r.choice([2, 255])
+                else:
+                    P[0] = INF
+            s_arg = self.i32(S, bad=[0, -1, 65537, 2**31 - 1], p=0.2)
+            a_arg = self.i32(A, bad=[0, -1, 2**31 - 1], p=0.2)
+            if s_arg[0] != S or a_arg[0] != A:
+                # a different count with buffers of the original size is only
+                # generated where the library must refuse it
+                if not (s_arg[0] <= 0 or a_arg[0] <= 0 or s_arg[0] * max(1, a_arg[0]) * s_arg[0] > 2**28
+                        or s_arg[0] > 65536):
+                    s_arg, a_arg = (S, str(S)), (A, str(A))
+            horizon = self.i32(r.choice([0, 0, 1, 5, 20]), bad=[-1, -(2**31)], p=0.2)
+            gamma = self.dbl(r.choice([0.0, 0.5, 0.9, 0.99, 1.0]), p=0.2)
+            mes = self.i32(r.choice([0, 10, 100]), bad=[-1, -(2**31)], p=0.2)
+            n = self.i32(r.choice([1, 2, 4]), bad=[0, -1, 16_777_217], p=0.15)
+            out = self.out1(ctypes.c_uint64, "env_out")
+            args = [n, self.seed(), s_arg, a_arg,
+                    self.a(self.buf(ctypes.c_double, len(P), "transitions", data=P)),
+                    self.a(self.buf(ctypes.c_double, len(R), "rewards", data=R)), (per_next, str(per_next)),
+                    self.a(self.buf(ctypes.c_double, S, "initial", data=init)),
+                    self.a(self.buf(ctypes.c_uint8, S, "terminal", data=terminal, optional=True)),
+                    horizon, gamma, mes, self.a(out)]
+            status = self.invoke("swiftpg_env_create_tabular", args, [out])
+            if status != 0:
+                return None
+            return self.adopt_env(out.value(), "tabular")
+        finally:
+            self.mutating = was
+
+    def adopt_env(self, handle: int, what: str) -> Env | None:
+        env = self.describe_env(handle, what)
+        if env is None:
+            return None
+        return self.adopt(env)
+
+    LAYOUT_CHARS = ".#SGP"
+
+    def layout(self) -> bytes:
+        r = self.rng
+        if self.bad(0.3):
+            odd = [b"", b"\n", b"###\n###", b"S\nGG\n...", b"..\n.", b"SS\nGG", b"xyz", b"." * 65535,
+                   b"S" + b"." * 300 + b"G", b"\xff\xfe", b"G\n\n\nS", b"\n".join([b"S.G"] * 400)]
+            return r.choice(odd)
+        rows, cols = r.randrange(1, 5), r.randrange(1, 7)
+        grid = [[r.choice("....#GP") for _ in range(cols)] for _ in range(rows)]
+        if r.random() < 0.7:
+            grid[r.randrange(rows)][r.randrange(cols)] = "S"
+        if r.random() < 0.8:
+            grid[r.randrange(rows)][r.randrange(cols)] = "G"
+        return "\n".join("".join(row) for row in grid).encode()
+
+    def g_env_create_gridworld(self, valid: bool = False):
+        r = self.rng
+        was = self.mutating
+        if valid:
+            self.mutating = False
+        try:
+            lay = Str(self.layout())
+            if self.bad(0.1):
+                lay = Str(None)
+            n = self.i32(r.choice([1, 2, 3]), bad=[0, -1, 16_777_217], p=0.15)
+            out = self.out1(ctypes.c_uint64, "env_out")
+            args = [n, self.seed(), self.a(lay), self.dbl(r.choice([0.0, 0.1, 0.5])), self.dbl(r.choice([0.0, -0.1])),
+                    self.dbl(1.0), self.dbl(-1.0), self.dbl(r.choice([0.9, 0.99, 1.0])),
+                    self.i32(r.choice([0, 20, 100]), bad=[-1]), self.a(out)]
+            if self.invoke("swiftpg_env_create_gridworld", args, [out]) != 0:
+                return None
+            return self.adopt_env(out.value(), "gridworld")
+        finally:
+            self.mutating = was
+
+    def g_env_create_bandit(self, valid: bool = False):
+        r = self.rng
+        was = self.mutating
+        if valid:
+            self.mutating = False
+        try:
+            k = r.choice([1, 2, 3, 5])
+            kind = self.i32(r.randrange(2), bad=[2, -1, 2**31 - 1])
+            bern = kind[0] == 1
+            means = [r.random() if bern else r.gauss(0, 1) for _ in range(k)]
+            if self.bad(0.2):
+                means[r.randrange(k)] = r.choice([NAN, INF, -0.5, 1.5, 1e308])
+            stds = [abs(r.gauss(1, 0.5)) for _ in range(k)]
+            if self.bad(0.2):
+                stds[r.randrange(k)] = r.choice([-1.0, NAN, INF, 0.0])
+            arms = self.i32(k, bad=[0, -1], p=0.15)
+            n = self.i32(r.choice([1, 2, 4]), bad=[0, -1, 16_777_217], p=0.15)
+            out = self.out1(ctypes.c_uint64, "env_out")
+            args = [n, self.seed(), kind, arms, self.a(self.buf(ctypes.c_double, k, "means", data=means)),
+                    self.a(self.buf(ctypes.c_double, k, "stds", data=stds, optional=True)),
+                    self.i32(r.choice([1, 2, 5]), bad=[0, -1]), self.a(out)]
+            if self.invoke("swiftpg_env_create_bandit", args, [out]) != 0:
+                return None
+            return self.adopt_env(out.value(), "bandit")
+        finally:
+            self.mutating = was
+
+    def g_env_render_text(self):
+        env = self.any_env()
+        n = env.n if env else 1
+        inst = self.i32(self.rng.randrange(n), bad=[n, -1, 2**31 - 1])
+        self.text_call("swiftpg_env_render_text", [self.handle_arg("env", env), inst], allocated=8192)
+
+    def g_env_tabular_sizes(self):
+        env = self.any_env()
+        s, a = self.out1(ctypes.c_int32, "num_states_out"), self.out1(ctypes.c_int32, "num_actions_out")
+        self.invoke("swiftpg_env_tabular_sizes", [self.handle_arg("env", env), self.a(s), self.a(a)], [s, a])
+
+    def g_env_get_tabular(self):
+        env = self.pick("env", lambda e: e.tabular is not None) or self.any_env()
+        if env is None:
+            return
+        S, A = env.tabular or (1, 1)
+        outs = [self.buf(ctypes.c_double, S * A * S, "transitions_out", out=True, optional=True),
+                self.buf(ctypes.c_double, S * A * S, "rewards_out", out=True, optional=True),
+                self.buf(ctypes.c_double, S, "initial_out", out=True, optional=True),
+                self.buf(ctypes.c_uint8, S, "terminal_out", out=True, optional=True),
+                self.buf(ctypes.c_int32, 1, "horizon_out", out=True, optional=True),
+                self.buf(ctypes.c_double, 1, "gamma_out", out=True, optional=True)]
+        self.invoke("swiftpg_env_get_tabular", [self.handle_arg("env", env)] + [self.a(b) for b in outs], outs)
+
+    # -- policies --------------------------------------------------------------------------------
+    def hidden_arg(self):
+        """(hidden_sizes buffer, num_hidden arg, huge?)"""
+        r = self.rng
+        hid = self.hidden()
+        huge = False
+        if self.bad(0.3):
+            choice = r.randrange(5)
+            if choice == 0:
+                hid = [65536, 65536]                                 # issue 11, kind 1
+                huge = True
+            elif choice == 1:
+                hid = [r.choice([0, -1, 65537, 2**31 - 1, -(2**31)])]
+            elif choice == 2:
+                hid = [r.choice([1, 2])] * 65                        # more layers than the cap
+            elif choice == 3:
+                hid = [4096, 65536, 4096]
+                huge = True
+            else:
+                hid = hid + [0]
+        buf = self.buf(ctypes.c_int32, max(1, len(hid)), "hidden_sizes", data=hid or [0], p_null=0.1)
+        count = len(hid)
+        if self.bad(0.15):
+            count = r.choice([-1, -(2**31), 0, max(0, len(hid) - 1)])   # never more than the buffer holds
+        return buf, (count, str(count)), huge
+
+    def size_arg(self, valid: int, bad=(0, -1, 65537, 2**31 - 1, -(2**31)), p: float = 0.2):
+        return self.i32(valid, bad=bad, p=p)
+
+    def created_policy(self, status: int, out: Buf):
+        if status == 0:
+            self.register_policy(out.value())
+
+    def g_policy_create_softmax(self):
+        r = self.rng
+        hs, nh, _ = self.hidden_arg()
+        out = self.out1(ctypes.c_uint64, "policy_out")
+        args = [self.size_arg(r.choice([1, 2, 4, 6])), self.size_arg(r.choice([2, 3, 4]), bad=(1, 0, -1, 65537, 2**31 - 1)),
+                self.a(hs), nh, self.i32(r.randrange(2), bad=[2, -1, 2**31 - 1]), self.dbl(math.sqrt(2)),
+                self.dbl(0.01), self.seed(), self.a(out)]
+        self.created_policy(self.invoke("swiftpg_policy_create_softmax", args, [out]), out)
+
+    def g_policy_create_tabular(self):
+        r = self.rng
+        out = self.out1(ctypes.c_uint64, "policy_out")
+        args = [self.size_arg(r.choice([1, 3, 26])), self.size_arg(r.choice([2, 4]), bad=(1, 0, -1, 2**31 - 1)),
+                self.seed(), self.a(out)]
+        self.created_policy(self.invoke("swiftpg_policy_create_tabular", args, [out]), out)
+
+    def g_policy_create_linear_features(self):
+        r = self.rng
+        out = self.out1(ctypes.c_uint64, "policy_out")
+        args = [self.size_arg(r.choice([1, 2, 3])), self.size_arg(r.choice([2, 3]), bad=(1, 0, -1, 2**31 - 1)),
+                self.seed(), self.a(out)]
+        self.created_policy(self.invoke("swiftpg_policy_create_linear_features", args, [out]), out)
+
+    def g_policy_create_gaussian(self):
+        r = self.rng
+        hs, nh, _ = self.hidden_arg()
+        out = self.out1(ctypes.c_uint64, "policy_out")
+        args = [self.size_arg(r.choice([1, 2, 3])), self.size_arg(r.choice([1, 2, 64]), bad=(0, -1, 4097, 2**31 - 1)),
+                self.a(hs), nh, self.i32(r.randrange(2), bad=[2, -1]), self.flag(),
+                self.dbl(r.choice([0.0, -0.5])), self.dbl(1.0), self.dbl(0.01), self.seed(), self.a(out)]
+        self.created_policy(self.invoke("swiftpg_policy_create_gaussian", args, [out]), out)
+
+    def g_policy_create_gsde(self):
+        r = self.rng
+        hs, nh, _ = self.hidden_arg()
+        out = self.out1(ctypes.c_uint64, "policy_out")
+        args = [self.size_arg(r.choice([1, 2, 3])), self.size_arg(r.choice([1, 2]), bad=(0, -1, 4097, 2**31 - 1)),
+                self.a(hs), nh, self.i32(r.randrange(2), bad=[2, -1]), self.dbl(-1.0),
+                self.i32(r.choice([1, 4]), bad=[0, -1, 2**31 - 1]), self.dbl(1.0), self.dbl(0.01), self.seed(),
+                self.a(out)]
+        self.created_policy(self.invoke("swiftpg_policy_create_gsde", args, [out]), out)
+
+    def g_policy_create_clamp(self):
+        out = self.out1(ctypes.c_uint64, "policy_out")
+        args = [self.dbl(self.rng.choice([0.5, 0.0, 1.0, -0.5, 1.5])), self.seed(), self.a(out)]
+        self.created_policy(self.invoke("swiftpg_policy_create_clamp", args, [out]), out)
+
+    def g_policy_destroy(self):
+        pol = self.any_policy()
+        h = self.handle_arg("policy", pol, p=0.4)
+        if self.invoke("swiftpg_policy_destroy", [h]) == 0 and pol is not None and h[0] == pol.handle:
+            self.forget(pol)
+
+    def g_policy_get_info(self):
+        pol = self.any_policy()
+        out = self.out1(self.S["swiftpg_policy_info"], "info_out")
+        self.invoke("swiftpg_policy_get_info", [self.handle_arg("policy", pol), self.a(out)], [out])
+
+    def g_policy_get_sizes(self):
+        pol = self.any_policy()
+        a = self.out1(ctypes.c_int32, "observation_size_out")
+        b = self.out1(ctypes.c_int32, "num_actions_out")
+        c = self.out1(ctypes.c_int64, "num_params_out")
+        self.invoke("swiftpg_policy_get_sizes", [self.handle_arg("policy", pol), self.a(a), self.a(b), self.a(c)],
+                    [a, b, c])
+
+    def count_arg(self, valid: int):
+        """A count the library compares with an object's size: wrong values
+        must be refused (the buffer always has the object's size)."""
+        return self.i64(valid, bad=[valid - 1, valid + 1, 0, 1, -1, 2**31 - 1, 2**63 - 1, -(2**63)], p=0.25)
+
+    def params_call(self, prefix: str, obj: Obj | None, setting: bool):
+        kind = "policy" if prefix == "policy" else "value"
+        if obj is None:
+            return
+        p = obj.num_params
+        if setting:
+            b = self.buf(ctypes.c_double, p, "params", data=self.doubles(p, 0.3))
+            outs = []
+        else:
+            b = self.buf(ctypes.c_double, p, "params_out", out=True)
+            outs = [b]
+        self.invoke(f"swiftpg_{prefix}_{'set' if setting else 'get'}_params",
+                    [self.handle_arg(kind, obj), self.a(b), self.count_arg(p)], outs)
+
+    def g_policy_get_params(self):
+        self.params_call("policy", self.any_policy(), False)
+
+    def g_policy_set_params(self):
+        self.params_call("policy", self.any_policy(), True)
+
+    def g_policy_set_precision(self):
+        pol = self.any_policy()
+        self.invoke("swiftpg_policy_set_precision", [self.handle_arg("policy", pol),
+                                                     self.i32(self.rng.choice([32, 64]), bad=[16, 0, -64, 128])])
+
+    def g_value_set_precision(self):
+        val = self.any_value()
+        self.invoke("swiftpg_value_set_precision", [self.handle_arg("value", val),
+                                                    self.i32(self.rng.choice([32, 64]), bad=[16, 0, -64, 128])])
+
+    def g_policy_seed(self):
+        pol = self.any_policy()
+        self.invoke("swiftpg_policy_seed", [self.handle_arg("policy", pol), self.seed()])
+
+    def observations(self, pol_or_val, batch: int, name: str = "observations") -> Buf:
+        """[batch, obs] rows: one-hot for tabular policies, else random."""
+        d = pol_or_val.obs
+        if getattr(pol_or_val, "family", None) == 2 or getattr(pol_or_val, "one_hot", False):
+            data = []
+            for _ in range(batch):
+                row = [0.0] * d
+                row[self.rng.randrange(d)] = 1.0
+                data += row
+            if data and self.bad(0.2):
+                data[self.rng.randrange(len(data))] = self.rng.choice([0.5, 2.0, NAN, -1.0])
+        else:
+            data = self.doubles(batch * d)
+        return self.buf(ctypes.c_double, batch * d, name, data=data)
+
+    def batch_arg(self, batch: int):
+        """The batch count: the buffers hold ``batch`` rows; a different
+        count is only smaller, or one the library must refuse."""
+        return self.i64(batch, bad=[max(0, batch - 1), -1, -(2**63), 2**31 - 1, 2**62, 2**63 - 1, 2**26 + 1],
+                        p=0.2)
+
+    def g_policy_sample(self):
+        pol = self.any_policy()
+        if pol is None:
+            return
+        b = self.rng.choice([0, 1, 2, 5])
+        obs = self.observations(pol, b)
+        out = self.buf(ctypes.c_int32 if pol.discrete else ctypes.c_double,
+                       b * (1 if pol.discrete else pol.action_size), "actions_out", out=True)
+        self.invoke("swiftpg_policy_sample", [self.handle_arg("policy", pol), self.a(obs), self.batch_arg(b),
+                                              self.flag(0.1), self.a(out)], [out])
+
+    def g_policy_probabilities(self):
+        pol = self.any_policy()
+        if pol is None:
+            return
+        b = self.rng.choice([0, 1, 3])
+        obs = self.observations(pol, b)
+        out = self.buf(ctypes.c_double, b * max(1, pol.num_actions), "probabilities_out", out=True)
+        self.invoke("swiftpg_policy_probabilities", [self.handle_arg("policy", pol), self.a(obs), self.batch_arg(b),
+                                                     self.a(out)], [out])
+
+    def policy_batch(self, pol):
+        b = self.rng.choice([0, 1, 2, 4])
+        return b, self.observations(pol, b), self.actions_for(pol.discrete, pol.num_actions, pol.action_size, b)
+
+    def g_policy_log_prob(self):
+        pol = self.any_policy()
+        if pol is None:
+            return
+        b, obs, acts = self.policy_batch(pol)
+        out = self.buf(ctypes.c_double, b, "log_probs_out", out=True)
+        self.invoke("swiftpg_policy_log_prob", [self.handle_arg("policy", pol), self.a(obs), self.a(acts),
+                                                self.batch_arg(b), self.a(out)], [out])
+
+    def g_policy_entropy(self):
+        pol = self.any_policy()
+        if pol is None:
+            return
+        b = self.rng.choice([0, 1, 3])
+        obs = self.observations(pol, b)
+        out = self.buf(ctypes.c_double, b, "entropies_out", out=True)
+        self.invoke("swiftpg_policy_entropy", [self.handle_arg("policy", pol), self.a(obs), self.batch_arg(b),
+                                               self.a(out)], [out])
+
+    def g_policy_kl(self):
+        pol = self.any_policy()
+        if pol is None:
+            return
+        b = self.rng.choice([0, 1, 3])
+        obs = self.observations(pol, b)
+        old = self.buf(ctypes.c_double, pol.num_params, "old_params", data=self.doubles(pol.num_params, 0.3))
+        out = self.buf(ctypes.c_double, b, "kl_out", out=True)
+        self.invoke("swiftpg_policy_kl", [self.handle_arg("policy", pol), self.a(obs), self.batch_arg(b),
+                                          self.a(old), self.count_arg(pol.num_params), self.a(out)], [out])
+
+    def weights(self, b: int) -> Buf:
+        return self.buf(ctypes.c_double, b, "weights", data=self.doubles(b))
+
+    def g_policy_score_gradient(self):
+        pol = self.any_policy()
+        if pol is None:
+            return
+        b, obs, acts = self.policy_batch(pol)
+        out = self.buf(ctypes.c_double, pol.num_params, "gradient_out", out=True)
+        self.invoke("swiftpg_policy_score_gradient", [self.handle_arg("policy", pol), self.a(obs), self.a(acts),
+                                                      self.a(self.weights(b)), self.batch_arg(b), self.a(out)], [out])
+
+    def g_policy_score_vectors(self):
+        pol = self.any_policy()
+        if pol is None:
+            return
+        b, obs, acts = self.policy_batch(pol)
+        out = self.buf(ctypes.c_double, b * pol.num_params, "scores_out", out=True)
+        self.invoke("swiftpg_policy_score_vectors", [self.handle_arg("policy", pol), self.a(obs), self.a(acts),
+                                                     self.batch_arg(b), self.a(out)], [out])
+
+    def g_policy_entropy_gradient(self):
+        pol = self.any_policy()
+        if pol is None:
+            return
+        b = self.rng.choice([0, 1, 3])
+        obs = self.observations(pol, b)
+        out = self.buf(ctypes.c_double, pol.num_params, "gradient_out", out=True)
+        self.invoke("swiftpg_policy_entropy_gradient", [self.handle_arg("policy", pol), self.a(obs),
+                                                        self.a(self.weights(b)), self.batch_arg(b), self.a(out)], [out])
+
+    def g_policy_kl_gradient(self):
+        pol = self.any_policy()
+        if pol is None:
+            return
+        b = self.rng.choice([0, 1, 3])
+        obs = self.observations(pol, b)
+        old = self.buf(ctypes.c_double, pol.num_params, "old_params", data=self.doubles(pol.num_params, 0.3))
+        out = self.buf(ctypes.c_double, pol.num_params, "gradient_out", out=True)
+        self.invoke("swiftpg_policy_kl_gradient", [self.handle_arg("policy", pol), self.a(obs), self.a(old),
+                                                   self.count_arg(pol.num_params), self.a(self.weights(b)),
+                                                   self.batch_arg(b), self.a(out)], [out])
+
+    def g_policy_fisher_vector_product(self):
+        pol = self.any_policy()
+        if pol is None:
+            return
+        b = self.rng.choice([0, 1, 3])
+        obs = self.observations(pol, b)
+        vec = self.buf(ctypes.c_double, pol.num_params, "vector", data=self.doubles(pol.num_params))
+        out = self.buf(ctypes.c_double, pol.num_params, "product_out", out=True)
+        self.invoke("swiftpg_policy_fisher_vector_product", [self.handle_arg("policy", pol), self.a(obs),
+                                                             self.batch_arg(b), self.a(vec),
+                                                             self.count_arg(pol.num_params), self.a(out)], [out])
+
+    def save_call(self, name: str, kind: str, file_kind: str, obj: Obj | None):
+        path = self.save_path()
+        status = self.invoke(name, [self.handle_arg(kind, obj), self.a(path)])
+        if status == 0 and path.data and os.path.isfile(path.data):
+            self.files.append((file_kind, path.data.decode("latin-1")))
+            if len(self.files) > 40:
+                self.files.pop(0)
+
+    def g_policy_save(self):
+        self.save_call("swiftpg_policy_save", "policy", "policy", self.any_policy())
+
+    def g_policy_load(self):
+        path = self.load_path("policy")
+        out = self.out1(ctypes.c_uint64, "policy_out")
+        if self.invoke("swiftpg_policy_load", [self.a(path), self.seed(), self.a(out)], [out]) == 0:
+            self.register_policy(out.value())
+
+    def episodes_arg(self, out_allowed: bool = True):
+        """(episodes arg, returns Buf, lengths Buf): huge counts only with NULL outputs."""
+        r = self.rng
+        if self.bad(0.25):
+            e = r.choice([0, -1, -(2**31), 2**31 - 1, (1 << 24) + 1])
+            null = e > 0
+        else:
+            e = r.choice([1, 2, 3, 5])
+            null = False
+        ret = self.buf(ctypes.c_double, max(0, e) if not null else 0, "returns_out", out=True, optional=True,
+                       null=null)
+        lens = self.buf(ctypes.c_int32, max(0, e) if not null else 0, "lengths_out", out=True, optional=True,
+                        null=null)
+        return (e, str(e)), ret, lens
+
+    def episodic_ok(self, env: Env | None) -> bool:
+        """Episodic work (evaluation, episode collection, search) runs on envs
+        with a time limit of at most 1000 steps, and rarely on envs without
+        one (limit 0: the library must refuse it, issue 11 kind 4). A long
+        but finite limit (set by a fuzzed call) is legitimately slow: never."""
+        if env is None or env.limit_ok:
+            return True
+        return env.limit == 0 and self.rng.random() < 0.05
+
+    def g_policy_evaluate(self):
+        env, pol = self.env_policy_pair()
+        if env is None or pol is None:
+            return
+        if not self.episodic_ok(env):
+            return
+        eps, ret, lens = self.episodes_arg()
+        self.invoke("swiftpg_policy_evaluate", [self.handle_arg("policy", pol), self.handle_arg("env", env), eps,
+                                                self.flag(0.1), self.seed(), self.a(ret), self.a(lens)], [ret, lens])
+
+    # -- estimators ------------------------------------------------------------------------------
+    def rollout(self, with_values: bool, values_required: bool):
+        r = self.rng
+        T, N = r.choice([1, 2, 3, 5]), r.choice([1, 2, 3])
+        rewards = self.buf(ctypes.c_double, T * N, "rewards", data=self.doubles(T * N))
+        te = self.buf(ctypes.c_uint8, T * N, "terminated", data=self.flags(T * N, 0.2))
+        tr = self.buf(ctypes.c_uint8, T * N, "truncated", data=self.flags(T * N, 0.15))
+        values = self.buf(ctypes.c_double, (T + 1) * N, "values", data=self.doubles((T + 1) * N),
+                          optional=not values_required, null=not with_values)
+        final = self.buf(ctypes.c_double, T * N, "final_values", data=self.doubles(T * N), optional=True,
+                         null=not with_values)
+        steps = self.i64(T, bad=[0, T - 1, -1, 2**31 - 1, 2**62, 2**63 - 1, -(2**63), 2**26 + 1])
+        lanes = self.i64(N, bad=[0, N - 1, -1, 2**31 - 1, 2**62, 2**63 - 1, 2**32])
+        return T, N, steps, lanes, rewards, te, tr, values, final
+
+    def gamma(self):
+        return self.dbl(self.rng.choice([0.0, 0.5, 0.99, 1.0]), p=0.2)
+
+    def rollout_estimator(self, name: str, with_values: bool, values_required: bool, extra: list):
+        T, N, steps, lanes, rewards, te, tr, values, final = self.rollout(with_values, values_required)
+        out = self.buf(ctypes.c_double, T * N, "out", out=True)
+        args = [steps, lanes, self.a(rewards), self.a(te), self.a(tr)]
+        if with_values:
+            args += [self.a(values), self.a(final)]
+        self.invoke(name, args + [self.gamma()] + extra + [self.a(out)], [out])
+
+    def g_discounted_returns(self):
+        self.rollout_estimator("swiftpg_discounted_returns", True, False, [])
+
+    def g_td_errors(self):
+        self.rollout_estimator("swiftpg_td_errors", True, True, [])
+
+    def g_gae(self):
+        self.rollout_estimator("swiftpg_gae", True, True, [self.dbl(self.rng.choice([0.0, 0.95, 1.0]))])
+
+    def g_lambda_returns(self):
+        self.rollout_estimator("swiftpg_lambda_returns", True, True, [self.dbl(self.rng.choice([0.0, 0.95, 1.0]))])
+
+    def g_n_step_returns(self):
+        self.rollout_estimator("swiftpg_n_step_returns", True, False,
+                               [self.i32(self.rng.choice([1, 2, 5]), bad=[0, -1, 2**31 - 1])])
+
+    def g_n_step_advantages(self):
+        self.rollout_estimator("swiftpg_n_step_advantages", True, True,
+                               [self.i32(self.rng.choice([1, 2, 5]), bad=[0, -1, 2**31 - 1])])
+
+    def g_episode_returns(self):
+        self.rollout_estimator("swiftpg_episode_returns", False, False, [])
+
+    def g_discounted_reward_to_go(self):
+        self.rollout_estimator("swiftpg_discounted_reward_to_go", False, False, [])
+
+    def g_time_step_baseline(self):
+        T, N, steps, lanes, values, te, tr, _, _ = self.rollout(False, False)
+        out = self.buf(ctypes.c_double, T * N, "out", out=True)
+        self.invoke("swiftpg_time_step_baseline", [steps, lanes, self.a(values), self.a(te), self.a(tr), self.a(out)],
+                    [out])
+
+    def g_importance_weights(self):
+        T, N, steps, lanes, lp, te, tr, _, _ = self.rollout(False, False)
+        blp = self.buf(ctypes.c_double, T * N, "behavior_log_probs", data=self.doubles(T * N))
+        out = self.buf(ctypes.c_double, T * N, "weights_out", out=True)
+        self.invoke("swiftpg_importance_weights", [steps, lanes, self.a(lp), self.a(blp), self.a(te), self.a(tr),
+                                                   self.i32(self.rng.randrange(3), bad=[3, -1]),
+                                                   self.dbl(self.rng.choice([INF, 1.0, 10.0])), self.a(out)], [out])
+
+    def sample_count(self, n: int):
+        return self.i64(n, bad=[max(0, n - 1), -1, 2**31 - 1, 2**62, 2**63 - 1, -(2**63), 2**26 + 1])
+
+    def g_mean_baseline(self):
+        n = self.rng.choice([0, 1, 2, 5])
+        vals = self.buf(ctypes.c_double, n, "values", data=self.doubles(n, 10))
+        out = self.buf(ctypes.c_double, n, "out", out=True)
+        mean = self.buf(ctypes.c_double, 1, "mean_out", out=True, optional=True)
+        self.invoke("swiftpg_mean_baseline", [self.sample_count(n), self.a(vals), self.flag(), self.a(out),
+                                              self.a(mean)], [out, mean])
+
+    def g_clipped_surrogate(self):
+        n = self.rng.choice([0, 1, 3, 6])
+        args = [self.sample_count(n)] + [self.a(self.buf(ctypes.c_double, n, nm, data=self.doubles(n)))
+                                         for nm in ("log_probs", "old_log_probs", "advantages")]
+        outs = [self.buf(ctypes.c_double, n, "objectives_out", out=True, optional=True),
+                self.buf(ctypes.c_double, n, "weights_out", out=True, optional=True),
+                self.buf(ctypes.c_double, 3, "summary_out", out=True, optional=True)]
+        self.invoke("swiftpg_clipped_surrogate", args + [self.dbl(self.rng.choice([0.2, INF, 0.1]))] +
+                    [self.a(b) for b in outs], outs)
+
+    def g_kl_estimates(self):
+        n = self.rng.choice([0, 1, 3, 6])
+        args = [self.sample_count(n)] + [self.a(self.buf(ctypes.c_double, n, nm, data=self.doubles(n)))
+                                         for nm in ("log_probs", "old_log_probs")]
+        outs = [self.buf(ctypes.c_double, n, "k1_out", out=True, optional=True),
+                self.buf(ctypes.c_double, n, "k3_out", out=True, optional=True)]
+        self.invoke("swiftpg_kl_estimates", args + [self.a(b) for b in outs], outs)
+
+    def g_optimal_baseline(self):
+        r = self.rng
+        m, p = r.choice([1, 2, 5]), r.choice([1, 2, 4])
+        trajectories = r.choice([1, 2, 3])
+        episodes = sorted(r.randrange(trajectories) for _ in range(m))
+        if self.bad(0.2):
+            episodes[r.randrange(m)] = r.choice([-1, trajectories, 2**31 - 1])
+        args = [self.i64(m, bad=[0, -1, 2**31 - 1, 2**63 - 1, 2**62]),
+                self.i64(p, bad=[0, -1, (1 << 24) + 1, 2**31 - 1, 2**63 - 1]),
+                self.a(self.buf(ctypes.c_double, m * p, "scores", data=self.doubles(m * p))),
+                self.a(self.buf(ctypes.c_double, m, "returns", data=self.doubles(m))),
+                self.a(self.buf(ctypes.c_int32, m, "episodes", data=episodes)),
+                self.i32(trajectories, bad=[0, -1, 2**31 - 1]), self.flag()]
+        outs = [self.buf(ctypes.c_double, p, "baseline_out", out=True),
+                self.buf(ctypes.c_double, p, "gradient_out", out=True)]
+        self.invoke("swiftpg_optimal_baseline", args + [self.a(b) for b in outs], outs)
+
+    def params_count(self, p: int, cap: int = 1 << 24):
+        bad = [0, p - 1, -1, 2**31 - 1, 2**62, 2**63 - 1, -(2**63)] + ([cap + 1] if cap < 2**31 - 1 else [])
+        return self.i64(p, bad=bad)
+
+    def g_finite_difference_gradient(self):
+        p = self.rng.choice([1, 2, 5])
+        plus = self.buf(ctypes.c_double, p, "plus", data=self.doubles(p))
+        minus = self.buf(ctypes.c_double, p, "minus", data=self.doubles(p), optional=True)
+        out = self.buf(ctypes.c_double, p, "gradient_out", out=True)
+        self.invoke("swiftpg_finite_difference_gradient", [self.params_count(p), self.dbl(self.rng.gauss(0, 1)),
+                                                           self.a(plus), self.a(minus), self.dbl(0.1), self.a(out)],
+                    [out])
+
+    def g_scale_gradient(self):
+        p = self.rng.choice([1, 2, 5])
+        g = self.buf(ctypes.c_double, p, "gradient", data=self.doubles(p, 1e3))
+        out = g if self.rng.random() < 0.3 else self.buf(ctypes.c_double, p, "gradient_out", out=True)
+        g.aliased = out is g              # documented: gradient_out may equal gradient
+        norm = self.buf(ctypes.c_double, 1, "norm_out", out=True, optional=True)
+        self.invoke("swiftpg_scale_gradient", [self.params_count(p, cap=1 << 30), self.a(g), self.dbl(self.rng.choice([0.0, 1.0, 0.5])),
+                                               self.a(out), self.a(norm)], [norm] + ([out] if out is not g else []))
+
+    def g_clip_gradient(self):
+        p = self.rng.choice([1, 2, 5])
+        g = self.buf(ctypes.c_double, p, "gradient", data=self.doubles(p, 3))
+        out = g if self.rng.random() < 0.3 else self.buf(ctypes.c_double, p, "gradient_out", out=True)
+        g.aliased = out is g
+        clipped = self.buf(ctypes.c_int64, 1, "clipped_out", out=True, optional=True)
+        lo, hi = sorted([self.rng.gauss(0, 1), self.rng.gauss(0, 1)])
+        self.invoke("swiftpg_clip_gradient", [self.params_count(p, cap=1 << 30), self.a(g), self.dbl(lo), self.dbl(hi),
+                                              self.a(out), self.a(clipped)],
+                    [clipped] + ([out] if out is not g else []))
+
+    def g_regression_gradient(self):
+        r = self.rng
+        n, p = r.choice([1, 2, 4]), r.choice([1, 2, 3])
+        data = self.doubles(n * p)
+        if r.random() < 0.2:
+            data = [0.0] * (n * p)                      # rank deficient
+        args = [self.i64(n, bad=[0, -1, (1 << 16) + 1, 2**31 - 1, 2**62, 2**63 - 1]),
+                self.i64(p, bad=[0, -1, (1 << 12) + 1, 2**31 - 1, 2**63 - 1]),
+                self.a(self.buf(ctypes.c_double, n * p, "perturbations", data=data)),
+                self.a(self.buf(ctypes.c_double, n, "changes", data=self.doubles(n)))]
+        out = self.buf(ctypes.c_double, p, "gradient_out", out=True)
+        self.invoke("swiftpg_regression_gradient", args + [self.a(out)], [out])
+
+    # -- exact -----------------------------------------------------------------------------------
+    def g_exact_solve(self):
+        env = self.pick("env", lambda e: e.tabular is not None) or (
+            self.g_env_create_tabular(valid=True) if self.rng.random() < 0.7 else self.any_env())
+        if env is None:
+            return
+        pol = self.pick("policy", lambda p: p.discrete and (env.tabular is None or p.num_actions == env.tabular[1]))
+        if pol is None:
+            pol = self.policy_for(env) if env.discrete else self.any_policy()
+        if pol is None:
+            return
+        S, A = env.tabular or (1, 1)
+        A = max(A, pol.num_actions or 1)
+        obs_given = pol.obs != env.obs or self.rng.random() < 0.3
+        state_obs = self.buf(ctypes.c_double, S * pol.obs, "state_observations",
+                             data=self.doubles(S * pol.obs), null=not obs_given)
+        outs = [self.buf(ctypes.c_double, 1, "objective_out", out=True, optional=True),
+                self.buf(ctypes.c_double, S, "values_out", out=True, optional=True),
+                self.buf(ctypes.c_double, S * A, "action_values_out", out=True, optional=True),
+                self.buf(ctypes.c_double, S * A, "advantages_out", out=True, optional=True),
+                self.buf(ctypes.c_double, S, "visitation_out", out=True, optional=True),
+                self.buf(ctypes.c_double, pol.num_params, "gradient_out", out=True, optional=True)]
+        self.invoke("swiftpg_exact_solve", [self.handle_arg("env", env), self.handle_arg("policy", pol),
+                                            self.a(state_obs)] + [self.a(b) for b in outs], outs)
+
+    # -- value functions -------------------------------------------------------------------------
+    def g_value_create_mlp(self):
+        hs, nh, _ = self.hidden_arg()
+        out = self.out1(ctypes.c_uint64, "value_out")
+        args = [self.size_arg(self.rng.choice([1, 2, 4])), self.a(hs), nh,
+                self.i32(self.rng.randrange(2), bad=[2, -1]), self.seed(), self.a(out)]
+        if self.invoke("swiftpg_value_create_mlp", args, [out]) == 0:
+            self.register_value(out.value())
+
+    def g_value_create_tabular(self):
+        out = self.out1(ctypes.c_uint64, "value_out")
+        args = [self.i32(self.rng.choice([1, 4, 26]), bad=[0, -1, 2**31 - 1, 2**30]), self.a(out)]
+        if self.invoke("swiftpg_value_create_tabular", args, [out]) == 0:
+            self.register_value(out.value())
+
+    def g_value_destroy(self):
+        val = self.any_value()
+        h = self.handle_arg("value", val, p=0.4)
+        if self.invoke("swiftpg_value_destroy", [h]) == 0 and val is not None and h[0] == val.handle:
+            self.forget(val)
+
+    def g_value_get_sizes(self):
+        val = self.any_value()
+        a, b = self.out1(ctypes.c_int32, "observation_size_out"), self.out1(ctypes.c_int64, "num_params_out")
+        self.invoke("swiftpg_value_get_sizes", [self.handle_arg("value", val), self.a(a), self.a(b)], [a, b])
+
+    def g_value_get_params(self):
+        self.params_call("value", self.any_value(), False)
+
+    def g_value_set_params(self):
+        self.params_call("value", self.any_value(), True)
+
+    def g_value_predict(self):
+        val = self.any_value()
+        if val is None:
+            return
+        b = self.rng.choice([0, 1, 3])
+        obs = self.observations(val, b)
+        out = self.buf(ctypes.c_double, b, "values_out", out=True)
+        self.invoke("swiftpg_value_predict", [self.handle_arg("value", val), self.a(obs), self.batch_arg(b),
+                                              self.a(out)], [out])
+
+    def g_value_gradient(self):
+        val = self.any_value()
+        if val is None:
+            return
+        b = self.rng.choice([0, 1, 3])
+        obs = self.observations(val, b)
+        out = self.buf(ctypes.c_double, val.num_params, "gradient_out", out=True)
+        self.invoke("swiftpg_value_gradient", [self.handle_arg("value", val), self.a(obs), self.a(self.weights(b)),
+                                               self.batch_arg(b), self.a(out)], [out])
+
+    def g_value_save(self):
+        self.save_call("swiftpg_value_save", "value", "value", self.any_value())
+
+    def g_value_load(self):
+        path = self.load_path("value")
+        out = self.out1(ctypes.c_uint64, "value_out")
+        if self.invoke("swiftpg_value_load", [self.a(path), self.a(out)], [out]) == 0:
+            self.register_value(out.value())
+
+    # -- policy-gradient learners --------------------------------------------------------------------
+    def g_pg_default_config(self):
+        out = self.out1(self.S["swiftpg_pg_config"], "config_out")
+        self.invoke("swiftpg_pg_default_config", [self.i32(self.rng.randrange(7), bad=[7, -1, 2**31 - 1]),
+                                                  self.a(out)], [out])
+
+    def g_pg_create(self, valid: bool = False):
+        r = self.rng
+        was = self.mutating
+        if valid:
+            self.mutating = False
+        try:
+            algorithm = r.randrange(7)
+            update_only = r.random() < 0.2
+            if update_only:
+                pol = self.any_policy()
+                env = None
+            else:
+                env, pol = self.env_policy_pair()
+            if pol is None:
+                return None
+            lanes = env.n if env else 1
+            config = self.cheap_pg_config(algorithm, lanes)
+            if self.mutating and r.random() < 0.7:
+                config = self.random_struct("swiftpg_pg_config", base=config,
+                                            fields_to_change=None if r.random() < 0.2 else r.randrange(1, 4))
+            needs_value = algorithm not in (0, 3) or config.baseline == 3
+            val = None
+            if needs_value or r.random() < 0.2:
+                val = self.pick("value", lambda v: v.obs == pol.obs) or self.create_value(obs=pol.obs)
+            cfg = self.buf(self.S["swiftpg_pg_config"], 1, "config", data=[config], p_null=0.1)
+            if not cfg.null:
+                cfg.note = self.struct_text(config)
+            out = self.out1(ctypes.c_uint64, "algorithm_out")
+            env_arg = (0, "0") if env is None else self.handle_arg("env", env)
+            val_arg = (0, "0") if val is None else self.handle_arg("value", val)
+            status = self.invoke("swiftpg_pg_create", [env_arg, self.handle_arg("policy", pol), val_arg, self.a(cfg),
+                                                       self.a(out)], [out])
+            if status != 0:
+                return None
+            alg = Alg(out.value(), what=f"pg{config.algorithm}", pg=True, env=env, policy=pol, value=val,
+                      cost=self.config_cost(config), config=config)
+            alg.cheap = alg.cost == "cheap"
+            return self.adopt(alg)
+        finally:
+            self.mutating = was
+
+    def runnable(self, alg: Alg) -> bool:
+        """Iterations are issued on cheap learners, and rarely on ones whose
+        config asks for a huge allocation (the library must refuse or fail)."""
+        if not self.episodic_ok(alg.env):
+            return False
+        return alg.cheap or (alg.cost == "alloc" and self.rng.random() < 0.1)
+
+    def g_pg_iterate(self):
+        alg = self.any_alg(lambda a: a.pg and a.env is not None)
+        if alg is None or not self.runnable(alg):
+            return
+        out = self.out1(self.S["swiftpg_train_stats"], "stats_out")
+        self.invoke("swiftpg_pg_iterate", [self.handle_arg("algorithm", alg), self.a(out)], [out])
+
+    def g_pg_update(self):
+        alg = self.any_alg(lambda a: a.pg)
+        if alg is None or not self.runnable(alg):
+            return
+        r = self.rng
+        pol = alg.policy
+        T, N = r.choice([1, 2, 4]), r.choice([1, 2])
+        d = pol.obs
+        obs = self.observations(pol, T * N)
+        acts = self.actions_for(pol.discrete, pol.num_actions, pol.action_size, T * N)
+        rew = self.buf(ctypes.c_double, T * N, "rewards", data=self.doubles(T * N))
+        te = self.buf(ctypes.c_uint8, T * N, "terminated", data=self.flags(T * N, 0.3))
+        tr = self.buf(ctypes.c_uint8, T * N, "truncated", data=self.flags(T * N, 0.2))
+        fin = self.buf(ctypes.c_double, T * N * d, "final_observations", data=self.doubles(T * N * d), optional=True)
+        nxt = self.observations(pol, N, "next_observations")
+        out = self.out1(self.S["swiftpg_train_stats"], "stats_out")
+        args = [self.handle_arg("algorithm", alg),
+                self.i64(T, bad=[0, T - 1, -1, 2**31 - 1, 2**62, 2**63 - 1, (1 << 24) + 1]),
+                self.i64(N, bad=[0, N - 1, -1, 2**31 - 1, 2**63 - 1]),
+                self.a(obs), self.a(acts), self.a(rew), self.a(te), self.a(tr), self.a(fin), self.a(nxt), self.a(out)]
+        self.invoke("swiftpg_pg_update", args, [out])
+
+    def g_pg_evaluate(self):
+        alg = self.any_alg(lambda a: a.pg or self.rng.random() < 0.1)
+        if alg is None:
+            return
+        pol = alg.policy
+        env = self.pick("env", lambda e: self.compatible(e, pol))
+        if env is None:
+            env = alg.env if (alg.env is not None and alg.env.alive) else self.any_env()
+        if env is None or not self.episodic_ok(env):
+            return
+        eps, ret, lens = self.episodes_arg()
+        self.invoke("swiftpg_pg_evaluate", [self.handle_arg("algorithm", alg), self.handle_arg("env", env), eps,
+                                            self.flag(0.1), self.seed(), self.a(ret), self.a(lens)], [ret, lens])
+
+    def policy_params(self, pol: Pol) -> list | None:
+        if not pol.alive:
+            return None
+        b = Buf(ctypes.c_double, pol.num_params, "params_out", out=True)
+        if self.invoke("swiftpg_policy_get_params", [(pol.handle, pol.describe()), self.a(b),
+                                                     (pol.num_params, str(pol.num_params))], [b]) != 0:
+            return None
+        return b.values()
+
+    def g_pg_save(self):
+        alg = self.any_alg(lambda a: a.pg)
+        self.save_call("swiftpg_pg_save", "algorithm", "learner", alg)
+
+    def load_into(self, name: str, file_kind: str, alg: Alg | None):
+        path = None
+        if alg is not None and self.rng.random() < 0.6:
+            # a checkpoint of this very learner, often mutated (kinds 5 and 6 of issue 11)
+            fresh = self.new_path()
+            save = "swiftpg_pg_save" if file_kind == "learner" else "swiftpg_search_save"
+            if self.invoke(save, [(alg.handle, alg.describe()), self.a(Str(fresh.encode()))]) == 0:
+                if self.rng.random() < 0.7:
+                    data = open(fresh, "rb").read()
+                    with open(fresh, "wb") as f:
+                        f.write(self.mutate_checkpoint(data))
+                path = Str(fresh.encode())
+        path = path or self.load_path(file_kind)
+        before = self.policy_params(alg.policy) if alg is not None else None
+        status = self.invoke(name, [self.handle_arg("algorithm", alg), self.a(path)])
+        if status != 0 and before is not None:
+            after = self.policy_params(alg.policy)
+            if after is not None and [struct.pack("<d", x) for x in after] != [struct.pack("<d", x) for x in before]:
+                self.finding(f"{name}-changed-policy-{status}",
+                             f"{name} failed with {status} but changed the policy's parameters "
+                             f"(\"a failed call changes nothing\"); file: {path.describe()}")
+
+    def g_pg_load(self):
+        self.load_into("swiftpg_pg_load", "learner", self.any_alg(lambda a: a.pg))
+
+    # -- policy search -----------------------------------------------------------------------------
+    def g_search_default_config(self):
+        out = self.out1(self.S["swiftpg_search_config"], "config_out")
+        self.invoke("swiftpg_search_default_config", [self.a(out)], [out])
+
+    def g_search_create(self, valid: bool = False):
+        r = self.rng
+        was = self.mutating
+        if valid:
+            self.mutating = False
+        try:
+            env, pol = self.env_policy_pair(discrete_only=True)
+            if env is None or pol is None:
+                return None
+            c = self.S["swiftpg_search_config"]()
+            self.lib.swiftpg_search_default_config(ctypes.addressof(c))
+            c.method = r.randrange(3)
+            c.episodes_per_evaluation = r.choice([1, 2])
+            c.population_size = r.choice([2, 3, 6])
+            c.elite_count = r.randrange(1, c.population_size)
+            c.seed = r.getrandbits(64)
+            if self.mutating and r.random() < 0.7:
+                c = self.random_struct("swiftpg_search_config", base=c,
+                                       fields_to_change=None if r.random() < 0.2 else r.randrange(1, 4))
+            if self.bad(0.1):
+                c.population_size = 2**31 - 1                         # issue 11, kind 1
+            cfg = self.buf(self.S["swiftpg_search_config"], 1, "config", data=[c], p_null=0.1)
+            if not cfg.null:
+                cfg.note = self.struct_text(c)
+            out = self.out1(ctypes.c_uint64, "algorithm_out")
+            status = self.invoke("swiftpg_search_create", [self.handle_arg("env", env), self.handle_arg("policy", pol),
+                                                           self.a(cfg), self.a(out)], [out])
+            if status != 0:
+                return None
+            cost = self.config_cost(c)
+            alg = Alg(out.value(), what=f"search{c.method}", pg=False, env=env, policy=pol, value=None, cost=cost,
+                      config=c, cheap=cost == "cheap")
+            return self.adopt(alg)
+        finally:
+            self.mutating = was
+
+    def g_search_iterate(self):
+        alg = self.any_alg(lambda a: not a.pg)
+        if alg is None or not self.runnable(alg):
+            return
+        out = self.out1(self.S["swiftpg_search_stats"], "stats_out")
+        self.invoke("swiftpg_search_iterate", [self.handle_arg("algorithm", alg), self.a(out)], [out])
+
+    def g_search_save(self):
+        self.save_call("swiftpg_search_save", "algorithm", "search", self.any_alg(lambda a: not a.pg))
+
+    def g_search_load(self):
+        self.load_into("swiftpg_search_load", "search", self.any_alg(lambda a: not a.pg))
+
+    def g_algorithm_destroy(self):
+        alg = self.any_alg()
+        h = self.handle_arg("algorithm", alg, p=0.4)
+        if self.invoke("swiftpg_algorithm_destroy", [h]) == 0 and alg is not None and h[0] == alg.handle:
+            self.forget(alg)
+
+    # -- generic generator (functions without pointers to arrays) ------------------------------------
+    def generic(self, name: str):
+        """Builds a call from the header's parameter types alone; used for a
+        function that has no dedicated generator and takes only scalars,
+        handles, struct pointers and single-value outputs. Functions with
+        other pointers need a generator (``coverage()`` lists them)."""
+        fn = self.h.functions[name]
+        args, outs = [], []
+        for p in fn.params:
+            if p.pointer:
+                if p.is_struct:
+                    st = self.S[p.base]
+                    b = self.buf(st, 1, p.name, data=None if not p.const else [self.random_struct(p.base)],
+                                 out=not p.const)
+                else:
+                    b = self.buf(cabi.SCALARS[p.base], 1, p.name, out=not p.const,
+                                 data=None if not p.const else [0])
+                if b.out:
+                    outs.append(b)
+                args.append(self.a(b))
+            elif p.name in KIND_TAG:
+                args.append(self.handle_arg(p.name, self.pick(p.name)))
+            elif p.base == "double":
+                args.append(self.dbl(self.rng.random()))
+            elif p.base == "uint64_t":
+                args.append(self.u64())
+            else:
+                args.append(self.i32(self.rng.randrange(3)) if p.base == "int32_t" else self.i64(1))
+        self.invoke(name, args, outs)
+
+    # -- concurrency (--threads) -----------------------------------------------------------------------
+    CONCURRENT_MENU = ["swiftpg_env_step", "swiftpg_env_reset", "swiftpg_env_get_state", "swiftpg_env_set_parameter",
+                       "swiftpg_env_destroy", "swiftpg_env_set_threads", "swiftpg_policy_set_params",
+                       "swiftpg_policy_sample", "swiftpg_policy_destroy", "swiftpg_policy_evaluate", "swiftpg_cancel",
+                       "swiftpg_pg_save", "swiftpg_pg_iterate", "swiftpg_algorithm_destroy", "swiftpg_value_set_params",
+                       "swiftpg_search_iterate", "swiftpg_policy_get_params"]
+
+    def concurrent(self) -> None:
+        """A long call on a background thread while this thread calls
+        functions on the same objects (BUSY, cancellation, destroy while in
+        use). Thread timing varies, so a replay may take another path."""
+        r = self.rng
+        alg = self.pick("algorithm", lambda a: a.cheap and a.env is not None and self.episodic_ok(a.env))
+        env = alg.env if alg is not None else self.any_env()
+        if env is None or not env.limit_ok:
+            return
+        pol = alg.policy if alg is not None else (self.pick("policy", lambda p: self.compatible(env, p))
+                                                  or self.policy_for(env))
+        if pol is None:
+            return
+        was = self.mutating
+        self.mutating = False
+        choice = r.randrange(3 if alg is not None else 2)
+        if choice == 0:
+            n, d = env.n, env.obs
+            bufs = [self.actions_for(env.discrete, env.num_actions, env.action_size, n)] + [
+                Buf(t, c, nm, out=True) for t, c, nm in ((ctypes.c_double, n * d, "observations_out"),
+                                                         (ctypes.c_double, n, "rewards_out"),
+                                                         (ctypes.c_uint8, n, "terminated_out"),
+                                                         (ctypes.c_uint8, n, "truncated_out"))]
+            args = [(env.handle, env.describe())] + [self.a(b) for b in bufs] + [(None, "NULL"), (None, "NULL")]
+            job = ("swiftpg_env_step", args, bufs[1:], r.randrange(50, 400))
+        elif choice == 1:
+            ret = Buf(ctypes.c_double, 8, "returns_out", out=True)
+            job = ("swiftpg_policy_evaluate", [(pol.handle, pol.describe()), (env.handle, env.describe()), (8, "8"),
+                                               (0, "0"), (1, "1"), self.a(ret), (None, "NULL")], [ret], 1)
+        else:
+            out = Buf(self.S["swiftpg_train_stats" if alg.pg else "swiftpg_search_stats"], 1, "stats_out", out=True)
+            job = ("swiftpg_pg_iterate" if alg.pg else "swiftpg_search_iterate",
+                   [(alg.handle, alg.describe()), self.a(out)], [out], r.randrange(1, 4))
+        self.mutating = was
+        name, args, outs, repeat = job
+
+        def background():
+            for _ in range(repeat):
+                for b in outs:
+                    ctypes.memset(b.addr, 0xA5, b.size)
+                self.invoke(name, args, outs)
+        self.focus = {"env": env, "policy": pol}
+        if alg is not None:
+            self.focus["algorithm"] = alg
+        thread = threading.Thread(target=background, daemon=True)
+        thread.start()
+        try:
+            for _ in range(r.randrange(3, 12)):
+                self.mutating = r.random() < 0.3
+                gen = self.generators.get(r.choice(self.CONCURRENT_MENU))
+                gen()
+        finally:
+            thread.join()
+            self.focus = {}
+
+    # -- driving -----------------------------------------------------------------------------------
+    def call_one(self, name: str) -> None:
+        if self.threads and self.rng.random() < 0.01:
+            self.concurrent()
+        self.mutating = self.rng.random() < 0.6
+        gen = self.generators.get(name)
+        if gen is None:
+            self.generic(name)
+        else:
+            gen()
+
+    def teardown(self) -> None:
+        for kind in ("algorithm", "policy", "value", "env"):
+            for obj in list(self.pool[kind]):
+                self.destroy(obj)
+        count = ctypes.c_int64(-1)
+        self.lib.swiftpg_live_handles(0, ctypes.addressof(count))
+        if count.value != 0:
+            self.finding("leak-at-end", f"{count.value} handle(s) still live after destroying every handle the "
+                                        f"fuzzer holds (a failed call leaked a handle, or a load/create handle was "
+                                        f"not reported)")
+
+
+#: Output parameters the generic generator may treat as one value.
+GENERIC_OUT = re.compile(r"(\w*_)?(count|version|size|handle|status|id|env|policy|value|algorithm)_out")
+
+
+def coverage(header: cabi.Header) -> tuple[list[str], list[str]]:
+    """(functions with a dedicated generator, functions without one that the
+    generic generator cannot call safely). The second list must be empty."""
+    covered, missing = [], []
+    for name, fn in header.functions.items():
+        if hasattr(Fuzzer, "g_" + name[len("swiftpg_"):]):
+            covered.append(name)
+            continue
+        unsafe = [p for p in fn.params if p.pointer and not p.is_struct and not GENERIC_OUT.fullmatch(p.name)]
+        if unsafe:
+            missing.append(name)
+        else:
+            covered.append(name)
+    return covered, missing
+
+
+# --------------------------------------------------------------------------------------------- main
+
+def worker(args) -> int:
+    supervise.deterministic_hashing()
+    supervise.limit_memory(args.memory_mb)
+    header = cabi.parse_header(args.header)
+    _, missing = coverage(header)
+    if missing:
+        print(f"functions without a generator: {', '.join(missing)}", file=sys.stderr)
+        return supervise.INTERNAL_ERROR
+    private = args.library is None
+    path = cabi.private_copy() if private else args.library
+    lib = cabi.load(path, header)
+    if private:
+        shutil.rmtree(os.path.dirname(path), ignore_errors=True)     # the mapping stays valid
+    tmp = args.tmp or tempfile.mkdtemp(prefix="swiftpg-fuzz-c-")
+    if not args.tmp:
+        import atexit
+        atexit.register(shutil.rmtree, tmp, True)
+    os.chdir(tmp)               # nothing the fuzzer writes can land in the working tree
+    rng = random.Random(args.seed)
+    fz = Fuzzer(lib, header, rng, tmp)
+    fz.trace = args.trace
+    fz.threads = args.threads
+    names = sorted(header.functions)
+    deadline = time.monotonic() + args.seconds if args.seconds else None
+    try:
+        while (args.calls is None or fz.calls < args.calls) and (deadline is None or time.monotonic() < deadline):
+            fz.call_one(rng.choice(names))
+    except Exception:
+        traceback.print_exc()
+        sys.stdout.flush()
+        return supervise.INTERNAL_ERROR
+    fz.teardown()
+    print("S " + json.dumps({"calls": fz.calls}), flush=True)
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--calls", type=int, default=None, help="call budget (default 20000 unless --seconds)")
+    ap.add_argument("--seconds", type=float, default=None, help="time budget")
+    ap.add_argument("--call-timeout", type=float, default=20.0, help="a call running longer is a hang")
+    ap.add_argument("--memory-mb", type=int, default=8192, help="address-space limit of a worker (0: none)")
+    ap.add_argument("--max-deaths", type=int, default=25)
+    ap.add_argument("--library", default=None, help="library to fuzz (default: a private copy of "
+                                                    "$SWIFTPG_LIBRARY or python/swiftpg/libswiftpg.so)")
+    ap.add_argument("--verbose", action="store_true", help="echo every call")
+    ap.add_argument("--trace", action="store_true", help="also print each call's status and message (R lines)")
+    ap.add_argument("--threads", action="store_true",
+                    help="sometimes run a long call on a second thread while calling on the same objects "
+                         "(BUSY, cancellation, destroy while in use; thread timing makes replays inexact)")
+    ap.add_argument("--list", action="store_true", help="list header functions and their generators")
+    ap.add_argument("--worker", action="store_true", help="make the calls in this process (replay)")
+    ap.add_argument("--header", default=cabi.HEADER, help="the C header to read (default Include/swiftpg.h)")
+    ap.add_argument("--tmp", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    header = cabi.parse_header(args.header)
+    if args.list:
+        covered, missing = coverage(header)
+        for name in sorted(header.functions):
+            how = ("dedicated" if hasattr(Fuzzer, "g_" + name[len("swiftpg_"):]) else
+                   "generic" if name in covered else "MISSING")
+            print(f"{how:9} {header.functions[name].signature()}")
+        return 1 if missing else 0
+    if args.calls is None and args.seconds is None:
+        args.calls = 20000
+    if args.worker:
+        return worker(args)
+    library = cabi.private_copy(args.library)
+    print(f"[fuzz_c] seed {args.seed}, library {cabi.describe_library(library)}, "
+          f"{len(header.functions)} functions in {os.path.relpath(args.header)}", flush=True)
+    options = (["--header", os.path.abspath(args.header)] if args.header != cabi.HEADER else []) + \
+              (["--trace"] if args.trace else []) + (["--threads"] if args.threads else []) + \
+              ["--memory-mb", str(args.memory_mb)]
+    try:
+        return supervise.supervise(label="fuzz_c", script=os.path.abspath(__file__), seed=args.seed,
+                                   calls=args.calls, seconds=args.seconds, call_timeout=args.call_timeout,
+                                   memory_mb=args.memory_mb, max_deaths=args.max_deaths, verbose=args.verbose,
+                                   extra=["--library", library] + options,
+                                   replay_extra=(["--library", args.library] if args.library else []) + options)
+    finally:
+        shutil.rmtree(os.path.dirname(library), ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

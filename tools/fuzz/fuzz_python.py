@@ -1,0 +1,1157 @@
+#!/usr/bin/env python3
+"""Seeded fuzzer of swiftpg's public Python API.
+
+The public API is enumerated by introspection (the ``__all__`` of swiftpg and
+of its modules envs, policies, estimators, exact, algorithms, lab,
+randomization, plus the public names of modules without ``__all__``; every
+public method and property of the classes they export), so a new function or
+method is fuzzed without touching this file. Each call is built from a valid
+example (hand-written below for the main entry points, otherwise from the
+signature: parameter names map to value providers, defaults are varied by
+type) and then, in most calls, one or two arguments are replaced by hostile
+values: wrong shapes (transposed, extra or missing axes, empty), dtypes
+(float32, ints, bool, complex, object, str), non-contiguous arrays, NaN and
+±inf, huge and negative ints (2**31, 2**63, 2**64), strings with NUL bytes,
+None, lists, closed objects, objects of the wrong class; sometimes the arity
+is wrong. Sizes are bounded: valid sizes are small, and the huge ones are
+those the library must refuse.
+
+Any exception must be a ``swiftpg.SwiftPGError`` (or a ``TypeError`` when the
+arity was wrong; a few documented exceptions are allowed per target, e.g.
+``gymnasium.error.ResetNeeded`` from ``SwiftEnv.step``). Others are reported
+as findings; a process death (signal, abort, Swift trap) or a hang fails the
+run.
+
+Usage::
+
+    python tools/fuzz/fuzz_python.py --seed 1 --calls 3000
+    python tools/fuzz/fuzz_python.py --seconds 600
+    python tools/fuzz/fuzz_python.py --list            # targets and whether each is covered
+    python tools/fuzz/fuzz_python.py --worker --seed S --calls N    # replay in-process
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import inspect
+import json
+import math
+import os
+import random
+import sys
+import tempfile
+import time
+import traceback
+import warnings
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import supervise  # noqa: E402
+
+MODULES = ["swiftpg", "swiftpg.envs", "swiftpg.policies", "swiftpg.estimators", "swiftpg.exact",
+           "swiftpg.algorithms", "swiftpg.lab", "swiftpg.randomization"]
+DUNDERS = {"__init__", "__getitem__", "__iter__", "__str__", "__repr__", "__enter__", "__exit__", "__len__"}
+NAN, INF = float("nan"), float("inf")
+
+
+# ------------------------------------------------------------------------------------ the public API
+
+def public_api():
+    """{canonical name: (kind, owner class or None, attribute name, object)}.
+    kind: "function", "constructor", "method", "property"."""
+    import swiftpg  # noqa: F401
+    api = {}
+    seen_classes = set()
+    for mname in MODULES:
+        mod = importlib.import_module(mname)
+        names = getattr(mod, "__all__", None)
+        if names is None:
+            names = [n for n in vars(mod) if not n.startswith("_")
+                     and getattr(getattr(mod, n), "__module__", None) == mname]
+        for n in names:
+            obj = getattr(mod, n, None)
+            if inspect.isclass(obj):
+                if not obj.__module__.startswith("swiftpg") or obj in seen_classes:
+                    continue
+                seen_classes.add(obj)
+                cname = f"{obj.__module__}.{obj.__qualname__}"
+                api[cname] = ("constructor", obj, "__init__", obj)
+                for cls in obj.__mro__:
+                    if not cls.__module__.startswith("swiftpg"):
+                        continue
+                    for attr, v in vars(cls).items():
+                        if attr == "__init__" or (attr.startswith("_") and attr not in DUNDERS):
+                            continue
+                        key = f"{cname}.{attr}"
+                        if key in api:
+                            continue
+                        if isinstance(v, property):
+                            api[key] = ("property", obj, attr, v)
+                        elif isinstance(v, (classmethod, staticmethod)) or inspect.isfunction(v):
+                            api[key] = ("method", obj, attr, v)
+            elif inspect.isfunction(obj) or inspect.isbuiltin(obj):
+                key = f"{obj.__module__}.{obj.__qualname__}"
+                if key not in api:
+                    api[key] = ("function", None, n, obj)
+    # The Gymnasium registrations are public entry points too.
+    api["gymnasium.make(swiftpg/*)"] = ("function", None, "gymnasium.make", None)
+    api["gymnasium.check_env(swiftpg env)"] = ("function", None, "check_env", None)
+    return api
+
+
+# ------------------------------------------------------------------------------------- value reprs
+
+def short(v, depth: int = 0) -> str:
+    import numpy as np
+    if isinstance(v, np.ndarray):
+        flags = "" if v.flags.c_contiguous else ",noncontig"
+        body = ""
+        if v.size and v.size <= 6 and v.dtype.kind in "biuf":
+            body = ":" + " ".join(np.array2string(v.ravel(), precision=3, separator=",", threshold=6).split())
+        elif v.size and v.dtype.kind == "f":
+            bad = int((~np.isfinite(v)).sum())
+            body = f":{bad} non-finite" if bad else ""
+        return f"array{v.shape}{v.dtype}{flags}{body}"
+    if isinstance(v, (list, tuple)) and depth < 1:
+        inner = ", ".join(short(x, depth + 1) for x in list(v)[:6])
+        more = ", ..." if len(v) > 6 else ""
+        return ("[%s%s]" if isinstance(v, list) else "(%s%s)") % (inner, more)
+    if isinstance(v, dict) and depth < 1:
+        return "{" + ", ".join(f"{k!r}: {short(x, depth + 1)}" for k, x in list(v.items())[:8]) + "}"
+    if isinstance(v, (str, bytes)):
+        r = repr(v)
+        return r if len(r) <= 80 else r[:60] + f"...(len {len(v)})"
+    if isinstance(v, (int, float, bool, type(None), complex)):
+        return repr(v)
+    if isinstance(v, np.generic):
+        return f"np.{type(v).__name__}({v!r})"
+    if inspect.isclass(v):
+        return v.__name__
+    tag = getattr(v, "_fuzz_tag", None)
+    return tag or f"<{type(v).__name__}>"
+
+
+# ------------------------------------------------------------------------------------------ fuzzer
+
+class Skip(Exception):
+    """The target cannot be called right now (no suitable object)."""
+
+
+class PyFuzzer:
+    MAX_POOL = 5
+
+    def __init__(self, rng: random.Random, tmp: str, write=None):
+        import gymnasium
+        import numpy as np
+
+        import swiftpg
+        self.sp, self.np, self.gym = swiftpg, np, gymnasium
+        self.rng, self.tmp = rng, tmp
+        self.write = write or (lambda line: (sys.stdout.write(line + "\n"), sys.stdout.flush()))
+        self.calls = 0
+        self.serial = 0
+        self.pool: dict[str, list] = {}
+        self.api = public_api()
+        self.ids = swiftpg.env_ids()
+        self.mutating = False
+        self.trace = False
+        self.np_rng = np.random.default_rng(rng.getrandbits(32))
+
+    # -- helpers --------------------------------------------------------------------------------
+    def tag(self, obj, text: str):
+        try:
+            obj._fuzz_tag = text
+        except Exception:
+            pass
+        return obj
+
+    def keep(self, kind: str, obj):
+        objs = self.pool.setdefault(kind, [])
+        objs.append(obj)
+        if len(objs) > self.MAX_POOL:
+            old = objs.pop(0)
+            close = getattr(old, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:
+                    pass
+        return obj
+
+    def get(self, kind: str, make, fresh: float = 0.15):
+        objs = [o for o in self.pool.get(kind, []) if not getattr(o, "closed", False)]
+        if objs and self.rng.random() > fresh:
+            return self.rng.choice(objs)
+        return self.keep(kind, make())
+
+    def path(self, suffix: str = ".ckpt") -> str:
+        self.serial += 1
+        return os.path.join(self.tmp, f"f{self.serial}{suffix}")
+
+    # -- object factories (valid, cheap) --------------------------------------------------------
+    def vec(self, discrete: bool | None = None, n: int | None = None):
+        sp, r = self.sp, self.rng
+
+        def make():
+            choice = r.randrange(8)
+            if discrete is False or (discrete is None and choice == 0):
+                i = r.choice(["Pendulum-v1", "MountainCarContinuous-v0", "SimpleRegulator-v0"])
+            elif choice == 1:
+                env = sp.envs.gridworld(num_envs=n or r.choice([1, 2]), seed=r.randrange(100))
+                return self.tag(env, f"gridworld(N={env.num_envs})")
+            elif choice == 2:
+                env = sp.envs.tabular(*self.tabular_arrays(), gamma=0.9, num_envs=n or 1, seed=1)
+                return self.tag(env, f"tabular(N={env.num_envs})")
+            elif choice == 3:
+                env = sp.envs.bandit([0.1, 0.5, 0.9], num_envs=n or 2, seed=2)
+                return self.tag(env, "bandit(3)")
+            else:
+                i = r.choice(["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "TwoAction-v0", "ShortCorridor-v0",
+                              "GridWorld-v0"])
+            env = sp.make_vec(i, n or r.choice([1, 2, 3]), seed=r.randrange(1000))
+            return self.tag(env, f"make_vec({i!r}, {env.num_envs})")
+
+        pool = "vec" if discrete is None else ("vec_d" if discrete else "vec_c")
+        env = self.get(pool, make)
+        if (discrete is not None and env.discrete != discrete) or (n is not None and env.num_envs != n):
+            env = self.keep(pool, make())
+            if (discrete is not None and env.discrete != discrete) or (n is not None and env.num_envs != n):
+                raise Skip
+        return env
+
+    def tabular_arrays(self, S: int | None = None, A: int | None = None):
+        np, r = self.np, self.rng
+        S = S or r.choice([2, 3, 4])
+        A = A or r.choice([2, 3])
+        P = self.np_rng.random((S, A, S)) + 0.05
+        P /= P.sum(axis=2, keepdims=True)
+        R = self.np_rng.standard_normal((S, A))
+        mu = np.full(S, 1.0 / S)
+        return P, R, mu
+
+    def single(self):
+        sp, r = self.sp, self.rng
+
+        def make():
+            choice = r.randrange(4)
+            if choice == 0:
+                return self.tag(sp.envs.single(sp.envs.gridworld(seed=1)), "single(gridworld)")
+            if choice == 1:
+                i = r.choice(self.ids)
+                env = self.gym.make(f"swiftpg/{i}").unwrapped
+                return self.tag(env, f"gymnasium.make('swiftpg/{i}').unwrapped")
+            i = r.choice(self.ids)
+            return self.tag(sp.make(i, seed=r.randrange(100)), f"make({i!r})")
+        return self.get("single", make)
+
+    def policy_for(self, env, family: str | None = None, hidden=None):
+        sp, r = self.sp, self.rng
+        P = sp.policies
+        if not env.discrete:
+            gsde = r.random() < 0.3
+            pol = P.GaussianPolicy(env.observation_size, env.action_size, hidden_sizes=r.choice([(), (4,)]),
+                                   gsde=gsde, seed=r.randrange(100))
+            return self.tag(pol, f"Gaussian({env.observation_size},{env.action_size}{',gsde' if gsde else ''})")
+        family = family or r.choice(["softmax", "softmax", "tabular", "clamp", "linear"])
+        if family == "tabular" and env.observation_kind == "one_hot":
+            return self.tag(P.TabularSoftmaxPolicy(env.observation_size, env.num_actions), "Tabular")
+        if family == "clamp" and env.observation_size == 1 and env.num_actions == 2:
+            return self.tag(P.ClampPolicy(r.random()), "Clamp")
+        if family == "linear" and env.observation_size % env.num_actions == 0:
+            return self.tag(P.LinearSoftmaxPolicy(env.observation_size // env.num_actions, env.num_actions),
+                            "LinearSoftmax")
+        pol = P.SoftmaxPolicy(env.observation_size, env.num_actions,
+                              hidden_sizes=r.choice([(), (4,), (8, 4)]) if hidden is None else hidden,
+                              seed=r.randrange(100))
+        return self.tag(pol, f"Softmax({env.observation_size},{env.num_actions})")
+
+    def policy(self, cls=None):
+        def make():
+            env = self.vec(discrete=None if cls is None else not issubclass(cls, self.sp.policies.GaussianPolicy))
+            fam = {None: None}.get(cls, None)
+            if cls is not None:
+                fam = {"SoftmaxPolicy": "softmax", "TabularSoftmaxPolicy": "tabular", "ClampPolicy": "clamp",
+                       "LinearSoftmaxPolicy": "linear"}.get(cls.__name__)
+                if fam == "tabular" and env.observation_kind != "one_hot":
+                    env = self.sp.envs.gridworld(seed=3)
+                    self.keep("vec", env)
+                if fam == "clamp":
+                    return self.tag(self.sp.policies.ClampPolicy(self.rng.random()), "Clamp")
+            return self.policy_for(env, fam)
+        pol = self.get("policy" if cls is None else f"policy:{cls.__name__}", make)
+        if cls is not None and not isinstance(pol, cls):
+            raise Skip
+        return pol
+
+    def value(self):
+        V = self.sp.policies.ValueFunction
+
+        def make():
+            if self.rng.random() < 0.3:
+                return self.tag(V.tabular(self.rng.choice([2, 4, 26])), "ValueFunction.tabular")
+            d = self.rng.choice([1, 2, 4])
+            return self.tag(V(d, hidden_sizes=self.rng.choice([(), (4,)])), f"ValueFunction({d})")
+        return self.get("value", make)
+
+    def cheap_config(self, cls):
+        """A config of ``cls`` with small loops (fast iterations)."""
+        fields = {f.name for f in dataclasses.fields(cls)}
+        small = dict(steps_per_env=self.rng.choice([2, 4]), steps_per_iteration=self.rng.choice([16, 32]), epochs=1,
+                     minibatch_size=0, value_epochs=1, cg_iterations=3, line_search_steps=3, reuse_batches=2,
+                     population_size=4, elite_count=2, episodes_per_evaluation=1, seed=self.rng.randrange(1000))
+        return cls(**{k: v for k, v in small.items() if k in fields})
+
+    def learner(self, cls=None):
+        A = self.sp.algorithms
+        classes = list(A.PG_ALGORITHMS.values())
+
+        def make():
+            c = cls or self.rng.choice(classes + [A.PolicySearch])
+            if c is A.PolicySearch:
+                env = self.vec(discrete=True)
+                obj = A.PolicySearch(env, config=self.cheap_config(A.SearchConfig))
+                return self.tag(obj, f"PolicySearch({env._fuzz_tag})")
+            ident = self.rng.choice(["CartPole-v1", "TwoAction-v0", "Pendulum-v1", "MountainCar-v0"])
+            obj = c(ident, config=self.cheap_config(c._config_class), num_envs=2, hidden_sizes=(4,))
+            return self.tag(obj, f"{c.__name__}({ident!r})")
+        obj = self.get("learner" if cls is None else f"learner:{cls.__name__}", make)
+        if cls is not None and not isinstance(obj, cls):
+            raise Skip
+        return obj
+
+    def problem(self):
+        lab, r = self.sp.lab, self.rng
+
+        def make():
+            choice = r.randrange(6)
+            if choice == 0:
+                return self.tag(lab.tabular(*self.tabular_arrays(), gamma=0.9), "lab.tabular")
+            if choice == 1:
+                return self.tag(lab.gridworld("S.G", slip=0.0), "lab.gridworld")
+            if choice == 2:
+                return self.tag(lab.short_corridor(50), "lab.short_corridor")
+            if choice == 3:
+                return self.tag(lab.bandit([0.2, 0.8]), "lab.bandit")
+            if choice == 4:
+                return self.tag(lab.two_action(), "lab.two_action")
+            return self.tag(lab.simple_regulator(depth=3), "lab.simple_regulator")
+        return self.get("problem", make)
+
+    def policy_for_problem(self, problem):
+        sp = self.sp
+        if isinstance(problem, sp.lab._SimpleRegulator):
+            return self.tag(sp.policies.GaussianPolicy(1, 1, hidden_sizes=()), "Gaussian(1,1)")
+        env = problem.make_env(1, 0)
+        try:
+            return self.policy_for(env, self.rng.choice(["softmax", "tabular", "clamp"]), hidden=())
+        finally:
+            env.close()
+
+    def gym_env(self, vector: bool = False):
+        gym = self.gym
+        if vector:
+            from gymnasium.vector import AutoresetMode
+            env = gym.make_vec("CartPole-v1", 2, vectorization_mode="sync",
+                               vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP})
+            return self.tag(env, "gymnasium.make_vec('CartPole-v1', 2, SAME_STEP)")
+        ident = self.rng.choice(["CartPole-v1", "Pendulum-v1"])
+        return self.tag(gym.make(ident), f"gymnasium.make({ident!r})")
+
+    def instance(self, owner):
+        """A live object of class ``owner`` (or a subclass) for a method call."""
+        sp = self.sp
+        A, P, lab = sp.algorithms, sp.policies, sp.lab
+        if issubclass(owner, sp.VectorEnv):
+            return self.vec()
+        if issubclass(owner, sp.SwiftEnv):
+            return self.single()
+        if issubclass(owner, P.ValueFunction):
+            return self.value()
+        if issubclass(owner, P.Policy):
+            return self.policy(None if owner is P.Policy else owner)
+        if owner is A.PolicySearch:
+            return self.learner(A.PolicySearch)
+        if issubclass(owner, A.PolicyGradientLearner):
+            return self.learner(None if owner is A.PolicyGradientLearner else owner)
+        if owner is A.GymnasiumCollector:
+            def make():
+                envs = self.gym_env(vector=self.rng.random() < 0.3)
+                pol = P.SoftmaxPolicy(4, 2, hidden_sizes=()) if "CartPole" in envs._fuzz_tag else \
+                    P.GaussianPolicy(3, 1, hidden_sizes=())
+                return self.tag(A.GymnasiumCollector(envs, pol, seed=1), f"GymnasiumCollector({envs._fuzz_tag})")
+            return self.get("collector", make)
+        if owner is lab.Report:
+            def make():
+                prob = self.problem()
+                pol = self.policy_for_problem(prob)
+                return self.tag(lab.run(prob, pol, ["reward_to_go"], episodes=2, estimates=2, seed=1), "Report")
+            return self.get("report", make)
+        if issubclass(owner, lab.Problem):
+            prob = self.problem()
+            if not isinstance(prob, owner):
+                raise Skip
+            return prob
+        if owner is lab.Estimator:
+            return self.tag(lab.Estimator(self.rng.choice(["full_return", "reward_to_go", "value"])), "Estimator")
+        if owner.__name__ == "ADR":
+            env = self.vec()
+            names = [n for n in env.parameter_names if n != "max_episode_steps"]
+            if not names:
+                env = self.vec()
+                names = [n for n in env.parameter_names if n != "max_episode_steps"]
+                if not names:
+                    raise Skip
+            name = self.rng.choice(names)
+            value = float(env.get_parameter(name)[0])
+            sched = sp.randomization.ParameterSchedule(value, step=0.01 + abs(value) * 0.1,
+                                                       limits=(value - 1 - abs(value), value + 1 + abs(value)))
+            if name == "max_episode_steps":
+                sched = sp.randomization.ParameterSchedule(value, 1.0, (max(1.0, value - 5), value + 5))
+            return self.tag(owner(env, {name: sched}, window=2), f"ADR({name})")
+        if owner.__name__ == "ParameterSchedule":
+            return self.tag(owner(1.0, 0.1, (0.5, 2.0)), "ParameterSchedule")
+        if owner.__name__ == "Batch":
+            prob = self.problem()
+            return self.tag(lab.collect(prob, self.policy_for_problem(prob), 2, seed=0), "Batch")
+        if dataclasses.is_dataclass(owner) and owner.__name__.endswith("Config"):
+            return self.cheap_config(owner)
+        if owner.__name__ in ("TrainStats", "IterationStats"):
+            learner = self.learner(self.rng.choice([A.REINFORCE, A.A2C]))
+            return learner.iterate()
+        if owner.__name__ == "SearchStats":
+            return self.learner(A.PolicySearch).iterate()
+        if issubclass(owner, BaseException):
+            return owner("fuzz message", -1)
+        raise Skip
+
+    # -- hostile values ---------------------------------------------------------------------------
+    #: Parameters whose large values are legitimately long loops: only values
+    #: the library must refuse are generated for them.
+    LOOP_PARAMS = {"total_env_steps"}
+
+    def evil(self, valid, pname: str | None = None):
+        """A hostile replacement for ``valid``: derived from it (shape, dtype,
+        contiguity, one bad element) or from the generic menu."""
+        try:
+            return self._evil(valid, pname)
+        except Exception:                     # e.g. a str array cannot become float
+            return self.rng.choice([None, NAN, -1, 2**63, "a\x00b", []])
+
+    def named_evil(self, valid, pname: str):
+        """Hostile values specific to a parameter name (None: none known)."""
+        np, r = self.np, self.rng
+        if pname in ("hidden_sizes",):
+            return r.choice([(65536, 65536), (65537,), (2**31,), (0,), (-1,), (4,) * 65, "64", (4.5,),
+                             [np.int64(4)], (np.int64(2**40),), (4096, 65536, 4096)])
+        if pname in ("path", "checkpoint"):
+            base = self.path()
+            return r.choice(["", "\x00", base + "\x00tail", os.fsencode(base) + b"\x00y", self.tmp,
+                             os.path.join(self.tmp, "no", "such", "dir", "x"), base + "\udcff",
+                             self.tmp + "/" + "n" * 5000, os.fsencode(base), 7, None])
+        if pname in ("config",) and dataclasses.is_dataclass(valid):
+            bad = dataclasses.replace(valid)
+            for _ in range(r.choice([1, 1, 2])):
+                f = r.choice(dataclasses.fields(bad))
+                current = getattr(bad, f.name)
+                value = self._evil(current, f.name) if not isinstance(current, int) or isinstance(current, bool) \
+                    else r.choice([0, -1, 2**31, 2**32 + 3, 2**63, -(2**63) - 1, 1.5, NAN, None, "3"])
+                object.__setattr__(bad, f.name, value)        # bypass replace()'s checks
+            return bad
+        if pname in ("env_id", "id"):
+            return r.choice(["", "NoSuchEnv-v0", "CartPole-v1\x00", "cartpole-v1", "x" * 5000, None, 5,
+                             b"CartPole-v1", "CartPole-v1 "])
+        if pname in ("layout",):
+            return r.choice(["." * 65535, "S" + "." * 65533 + "G", "", "\x00", "S\nGG\n.", "#", "S.G\x00..",
+                             "\n".join(["S.G"] * 400), None, 3])
+        if pname in ("name",):
+            return r.choice(["", "max_episode_steps\x00", "nope", "\udcff", None, 3, "x" * 5000])
+        if pname in ("episodes", "num_episodes", "estimates"):
+            return r.choice([0, -1, 2**31, 2**63, (1 << 24) + 1, 1.5, None, "2"])
+        return None
+
+    def _evil(self, valid, pname: str | None = None):
+        np, r = self.np, self.rng
+        if pname is not None and r.random() < 0.6:
+            special = self.named_evil(valid, pname)
+            if special is not None:
+                return special
+        if pname in self.LOOP_PARAMS:
+            return r.choice([0, -1, 2**62 + 1, 2**64, 1.5, None, "3", NAN, True])
+        if isinstance(valid, np.ndarray) and r.random() < 0.7:
+            a = valid
+            choice = r.randrange(12)
+            if choice == 0 and a.ndim >= 2:
+                return a.T.copy()                                   # issue 11 kind 2
+            if choice == 1:
+                return a[..., None]
+            if choice == 2:
+                return a.reshape(-1)[:-1] if a.size else np.zeros(3)
+            if choice == 3:
+                return a.astype(np.float32)
+            if choice == 4:
+                return a.astype(r.choice([np.int64, np.int32, np.uint8, np.bool_, np.complex128, object, str]))
+            if choice == 5 and a.size:
+                b = a.astype(np.float64).copy()
+                b.flat[r.randrange(b.size)] = r.choice([NAN, INF, -INF, 1e308, -1e308])
+                return b
+            if choice == 6:
+                return np.repeat(a, 2, axis=0)[::2] if a.ndim else a    # non-contiguous view
+            if choice == 7:
+                return a.tolist()
+            if choice == 8:
+                return np.asfortranarray(np.atleast_2d(a))
+            if choice == 9:
+                return np.zeros((0,) + a.shape[1:], a.dtype)
+            if choice == 10 and a.size and a.dtype.kind in "iu":
+                b = a.copy().astype(np.int64)
+                b.flat[r.randrange(b.size)] = r.choice([-1, 2**31 - 1, 2**33, -(2**40)])
+                return b
+            return np.full(a.shape, r.choice([NAN, 0.0, 1e300]))
+        if isinstance(valid, bool):
+            return r.choice([2, -1, "yes", None, NAN, np.bool_(True), [True]])
+        if isinstance(valid, int):
+            return r.choice([0, -1, -(2**31), 2**31, 2**32 + 3, 2**63, 2**64, -(2**63) - 1, 1.5, NAN, True, "3",
+                             np.int64(-5), np.uint64(2**63), None, [valid]])
+        if isinstance(valid, float):
+            return r.choice([NAN, INF, -INF, 1e308, -1e308, -1.0, 5e-324, "0.5", None, 1j, np.float32("nan")])
+        if isinstance(valid, str):
+            return r.choice(["", "x" * 5000, valid + "\x00junk", "\x00", "nope", valid.upper(), b"CartPole-v1",
+                             None, 123, "\udcff", valid + " "])
+        return r.choice([None, NAN, -1, 2**63, "", "a\x00b", [], [1, 2], {}, object(), np.array([]),
+                         np.full((2, 2), NAN), np.zeros(3, complex), np.array(["a"]), b"\xff"])
+
+    def vary_default(self, default):
+        """A valid-ish value of the same type as a parameter's default."""
+        r, np = self.rng, self.np
+        if isinstance(default, bool):
+            return r.random() < 0.5
+        if isinstance(default, int):
+            return r.choice([default, 0, 1, 2, 3]) if default < 100 else default
+        if isinstance(default, float):
+            return r.choice([default, default * 0.5, 0.0, 0.1, 1.0])
+        return default
+
+    # -- per-target examples ----------------------------------------------------------------------
+    def obs(self, owner, batch: int | None = None):
+        np = self.np
+        b = batch if batch is not None else self.rng.choice([1, 2, 3])
+        d = owner.observation_size
+        if getattr(owner, "family", None) == "tabular" or getattr(owner, "observation_kind", None) == "one_hot":
+            return np.eye(d)[self.np_rng.integers(0, d, b)]
+        return self.np_rng.standard_normal((b, d))
+
+    def acts(self, owner, batch: int):
+        np = self.np
+        if owner.discrete:
+            return self.np_rng.integers(0, owner.num_actions, batch).astype(self.rng.choice([np.int32, np.int64]))
+        return self.np_rng.standard_normal((batch, owner.action_size))
+
+    def rollout(self):
+        np, g = self.np, self.np_rng
+        T, N = self.rng.choice([1, 2, 4]), self.rng.choice([1, 2, 3])
+        r = g.standard_normal((T, N))
+        te = g.random((T, N)) < 0.2
+        tr = (g.random((T, N)) < 0.1) & ~te
+        values = g.standard_normal((T + 1, N))
+        final = g.standard_normal((T, N))
+        return T, N, r, te, tr, values, final
+
+    def example(self, name: str, owner, obj):
+        """(args, kwargs) of a valid call of target ``name`` (None: use the
+        signature)."""
+        sp, np, r, g = self.sp, self.np, self.rng, self.np_rng
+        short_name = name.rsplit(".", 1)[-1]
+        E = sp.estimators
+        if name.startswith("swiftpg.estimators."):
+            T, N, rew, te, tr, values, final = self.rollout()
+            gamma, lam = r.choice([0.0, 0.9, 1.0]), r.choice([0.0, 0.95, 1.0])
+            if short_name in ("discounted_returns",):
+                return (rew, te, tr, gamma), dict(values=values, final_values=final)
+            if short_name in ("td_errors",):
+                return (rew, te, tr, values, gamma), dict(final_values=final)
+            if short_name in ("gae", "lambda_returns"):
+                return (rew, te, tr, values, gamma, lam), dict(final_values=final)
+            if short_name == "n_step_returns":
+                return (rew, te, tr, gamma, r.choice([1, 2, 5])), dict(values=values, final_values=final)
+            if short_name == "n_step_advantages":
+                return (rew, te, tr, values, gamma, r.choice([1, 2, 5])), dict(final_values=final)
+            if short_name in ("episode_returns", "discounted_reward_to_go"):
+                return (rew, te, tr, gamma), {}
+            if short_name == "time_step_baseline":
+                return (rew, te, tr), {}
+            if short_name == "mean_baseline":
+                return (g.standard_normal(r.choice([2, 5])),), dict(leave_one_out=r.random() < 0.5)
+            if short_name == "importance_weights":
+                return (rew, g.standard_normal((T, N)), te, tr), dict(
+                    kind=r.choice(["per_step", "per_decision", "trajectory"]), clip=r.choice([INF, 2.0]))
+            if short_name in ("clipped_surrogate", "kl_estimates"):
+                n = r.choice([1, 4])
+                extra = (g.standard_normal(n),) if short_name == "clipped_surrogate" else ()
+                return (g.standard_normal(n) * 0.1, g.standard_normal(n) * 0.1) + extra, {}
+            if short_name == "optimal_baseline":
+                m, p = r.choice([2, 5]), r.choice([1, 3])
+                return (g.standard_normal((m, p)), g.standard_normal(m), g.integers(0, 2, m)), dict(
+                    per_trajectory=r.random() < 0.5)
+            if short_name == "score_gradient":
+                pol = self.policy()
+                b = r.choice([1, 3])
+                return (pol, self.obs(pol, b), self.acts(pol, b), g.standard_normal(b)), dict(num_episodes=1)
+            if short_name == "finite_difference_gradient":
+                p = r.choice([1, 3])
+                return (0.5, g.standard_normal(p), 0.1), dict(minus=g.standard_normal(p) if r.random() < 0.5 else None)
+            if short_name == "regression_gradient":
+                n, p = r.choice([3, 4]), r.choice([1, 2])
+                return (g.standard_normal((n, p)), g.standard_normal(n)), {}
+            if short_name == "scale_gradient":
+                return (g.standard_normal(3) * 10, 1.0), {}
+            if short_name == "clip_gradient":
+                return (g.standard_normal(3), -0.5, 0.5), {}
+        if name == "swiftpg.exact.solve":
+            env = self.vec()
+            if env.observation_kind != "one_hot" and not env.env_id.startswith("ShortCorridor"):
+                env = self.keep("vec", sp.envs.gridworld("S.G\n.#.", seed=1))
+                env._fuzz_tag = "gridworld(S.G)"
+            pol = self.policy_for(env, "softmax")
+            self.keep("policy", pol)
+            obs = None
+            if env.env_id.startswith("ShortCorridor"):
+                obs = np.ones((4, pol.observation_size))
+            return (env, pol), dict(observations=obs)
+        if name in ("swiftpg.envs.make_vec", "swiftpg.envs.VectorEnv"):
+            return (r.choice(self.ids),), dict(num_envs=r.choice([1, 2]), seed=r.randrange(100))
+        if name in ("swiftpg.envs.make", "swiftpg.envs.SwiftEnv"):
+            return (r.choice(self.ids),), dict(seed=r.randrange(100))
+        if name == "swiftpg.envs.tabular":
+            P, R, mu = self.tabular_arrays()
+            return (P, R, mu), dict(gamma=0.9, horizon=r.choice([None, 3]), num_envs=r.choice([1, 2]), seed=1)
+        if name == "swiftpg.envs.gridworld":
+            return (r.choice(["S.G", "S..#\n.#.G\n...P", sp.envs.DEFAULT_GRID]),), dict(
+                slip=r.choice([0.0, 0.1]), num_envs=r.choice([1, 2]), seed=1)
+        if name == "swiftpg.envs.bandit":
+            return (g.random(r.choice([1, 3])),), dict(kind=r.choice(["gaussian", "bernoulli"]),
+                                                        horizon=r.choice([1, 3]), seed=1)
+        if name == "swiftpg.envs.single":
+            return (self.vec(n=1),), {}
+        if name == "swiftpg.live_handles" or name.endswith("_lib.live_handles"):
+            return (r.randrange(5),), {}
+        if name.startswith("swiftpg.envs.VectorEnv.") or name.startswith("swiftpg.envs.SwiftEnv."):
+            single = name.startswith("swiftpg.envs.SwiftEnv.")
+            env = obj._vec if single else obj
+            if short_name == "step":
+                if single:
+                    if env.discrete:
+                        return (int(r.randrange(env.num_actions)),), {}
+                    return (g.uniform(-1.0, 1.0, env.action_size).astype(np.float32),), {}
+                return (self.acts(env, env.num_envs),), {}
+            if short_name == "reset":
+                return (), dict(seed=r.choice([None, r.randrange(100)]))
+            if short_name in ("set_state",):
+                states = env.get_state()
+                return ((states[0] if single else states),), {}
+            if short_name in ("set_parameter", "get_parameter", "randomize_parameter"):
+                pname = r.choice(env.parameter_names)
+                value = float(env.get_parameter(pname)[0])
+                if short_name == "get_parameter":
+                    return (pname,), {}
+                if short_name == "set_parameter":
+                    return (pname, value), {}
+                return (pname, value, value + (1.0 if pname == "max_episode_steps" else abs(value) * 0.1)), {}
+            if short_name == "render_text":
+                return (r.randrange(env.num_envs),), {}
+        if isinstance(obj, sp.policies.Policy) or isinstance(obj, sp.policies.ValueFunction):
+            b = r.choice([1, 2, 4])
+            o = self.obs(obj, b)
+            if short_name in ("sample", "entropy", "probabilities", "predict"):
+                return (o,), {}
+            if short_name in ("log_prob", "score_vectors"):
+                return (o, self.acts(obj, b)), {}
+            if short_name == "score_gradient":
+                return (o, self.acts(obj, b), g.standard_normal(b)), {}
+            if short_name == "gradient":
+                return (o, g.standard_normal(b)), {}
+            if short_name in ("entropy_gradient",):
+                return (o,), dict(weights=g.standard_normal(b) if r.random() < 0.5 else None)
+            if short_name in ("kl", "kl_gradient", "fisher_vector_product"):
+                return (o, obj.get_params() + 0.01 * g.standard_normal(obj.num_params)), {}
+            if short_name in ("set_params", "params"):
+                return (obj.get_params() + 0.01,), {}
+            if short_name == "sample_clipped":
+                return (o, -np.ones(obj.action_size), np.ones(obj.action_size)), {}
+            if short_name == "evaluate":
+                env = self.vec(discrete=obj.discrete)
+                if env.observation_size != obj.observation_size or (
+                        obj.discrete and env.num_actions != obj.num_actions):
+                    env = r.choice(self.ids)
+                return (env,), dict(episodes=r.choice([1, 3]), num_envs=r.choice([1, 2]))
+            if short_name == "set_precision":
+                return (r.choice(["float32", "float64"]),), {}
+            if short_name == "save":
+                return (self.path(),), {}
+        if isinstance(obj, sp.algorithms.PolicySearch) or isinstance(obj, sp.algorithms.PolicyGradientLearner):
+            if short_name == "train":
+                return ((r.choice([1, 2]),) if isinstance(obj, sp.algorithms.PolicySearch)
+                        else (obj.total_env_steps + r.choice([1, 30]),)), {}
+            if short_name == "evaluate":
+                return (), dict(episodes=r.choice([1, 2]), num_envs=1)
+            if short_name in ("save", "load"):
+                path = self.path()
+                if short_name == "load":
+                    obj.save(path)
+                return (path,), {}
+            if short_name == "update":
+                pol = obj.policy
+                T, N = r.choice([1, 3]), r.choice([1, 2])
+                o = self.obs(pol, T * N).reshape(T, N, -1)
+                a = self.acts(pol, T * N)
+                a = a.reshape((T, N) + a.shape[1:])
+                te = g.random((T, N)) < 0.3
+                return (o, a, g.standard_normal((T, N)), te, np.zeros((T, N), bool), self.obs(pol, N)), {}
+            if short_name == "learn_gymnasium":
+                return (self.gym_env(),), dict(total_env_steps=r.choice([1, 20]), steps_per_env=r.choice([None, 4]))
+        if owner is not None and owner.__name__ == "GymnasiumCollector":
+            if short_name == "collect":
+                return (r.choice([1, 3]),), {}
+            if short_name == "__init__":
+                envs = self.gym_env()
+                pol = self.sp.policies.SoftmaxPolicy(4, 2) if "CartPole" in envs._fuzz_tag else \
+                    self.sp.policies.GaussianPolicy(3, 1)
+                return (envs, pol), {}
+        if name == "swiftpg.algorithms.for_gymnasium":
+            alg = r.choice(list(sp.algorithms.PG_ALGORITHMS))
+            env = self.gym_env(vector=r.random() < 0.3)
+            cfg = self.cheap_config(sp.algorithms.PG_ALGORITHMS[alg]._config_class)
+            envs = [env, self.gym_env()] if r.random() < 0.2 else env        # issue 11 kind 14
+            return (alg, envs), dict(config=cfg, hidden_sizes=(4,))
+        if owner is not None and short_name == "__init__" and (
+                issubclass(owner, sp.algorithms.PolicyGradientLearner) or owner is sp.algorithms.PolicySearch):
+            cfg_cls = owner._config_class
+            env = r.choice(["CartPole-v1", "TwoAction-v0", "Pendulum-v1"]) if r.random() < 0.6 else self.vec()
+            return (env,), dict(config=self.cheap_config(cfg_cls), num_envs=r.choice([1, 2]),
+                                hidden_sizes=r.choice([(), (4,)]))
+        if name == "swiftpg.lab.run":
+            prob = self.problem()
+            kinds = ["full_return", "reward_to_go", "value", "finite_difference", "regression"]
+            ests = [sp.lab.Estimator(r.choice(kinds), directions=2)]
+            if isinstance(prob, (sp.lab._OneState, sp.lab._SimpleRegulator)):
+                ests = [sp.lab.Estimator(r.choice(["full_return", "reward_to_go"]))]
+            return (prob, self.policy_for_problem(prob), ests), dict(episodes=2, estimates=2, seed=r.randrange(10))
+        if name == "swiftpg.lab.collect":
+            prob = self.problem()
+            return (prob, self.policy_for_problem(prob), 2, r.randrange(10)), {}
+        if name == "swiftpg.lab.tabular":
+            return self.tabular_arrays(), dict(gamma=0.9)
+        if name == "swiftpg.lab.gridworld":
+            return ("S.G",), dict(slip=0.0)
+        if name == "swiftpg.lab.bandit":
+            return ([0.1, 0.9],), {}
+        if owner is not None and issubclass(owner, sp.lab.Problem) and obj is not None:
+            if short_name == "make_env":
+                return (r.choice([1, 2]), r.randrange(10)), {}
+            if short_name == "exact":
+                return (self.policy_for_problem(obj),), {}
+            if short_name == "state_index":
+                env = obj.make_env(1, 0)
+                self.keep("vec", env)
+                env._fuzz_tag = "problem env"
+                return (env, env.reset(seed=0)[0]), {}
+            if short_name == "final_state_index":
+                return (np.eye(obj.num_states or 1)[:1],), {}
+        if owner is not None and owner.__name__ == "ADR":
+            if short_name == "record":
+                return (r.random() < 0.5,), {}
+            if short_name == "__init__":
+                env = self.vec()
+                names = [n for n in env.parameter_names if n != "max_episode_steps"]
+                if not names:
+                    raise Skip
+                pname = r.choice(names)
+                v = float(env.get_parameter(pname)[0])
+                sched = sp.randomization.ParameterSchedule(v, 1.0, (v - 2.0, v + 2.0))
+                return (env, {pname: sched}), dict(window=r.choice([1, 3]))
+        if owner is not None and owner.__name__ == "ParameterSchedule" and short_name == "__init__":
+            return (1.0, 0.1, (0.5, 2.0)), {}
+        if owner is not None and owner.__name__ == "Report" and obj is not None:
+            if short_name == "__getitem__":
+                return ((obj.rows[0]["name"] if obj.rows and r.random() < 0.7 else "nope"),), {}
+            if short_name == "plot":
+                raise Skip               # needs matplotlib and draws; not a native entry point
+        if owner is not None and owner.__name__ == "Estimator" and short_name == "__init__":
+            return (r.choice(["full_return", "reward_to_go", "value", "finite_difference", "regression"]),), {}
+        if short_name == "replace" and obj is not None:
+            f = r.choice(dataclasses.fields(obj))
+            return (), {f.name: getattr(obj, f.name)}
+        if short_name == "from_c":
+            raise Skip                    # takes a ctypes struct from the library (internal plumbing)
+        if name == "gymnasium.make(swiftpg/*)":
+            return (f"swiftpg/{r.choice(self.ids)}",), {}
+        if name == "gymnasium.check_env(swiftpg env)":
+            return (self.tag(sp.make(r.choice(self.ids), seed=1), "fresh SwiftEnv"),), {}
+        return None
+
+    def from_signature(self, fn, owner, obj, short_name):
+        """(args, kwargs) from the signature: required parameters from the
+        name providers, optional ones sometimes varied."""
+        try:
+            sig = inspect.signature(fn)
+        except (TypeError, ValueError):
+            return (), {}
+        args, kwargs = [], {}
+        params = list(sig.parameters.values())
+        if params and params[0].name in ("self", "cls"):
+            params = params[1:]
+        for p in params:
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                continue
+            if p.default is p.empty:
+                value = self.provide(p.name, owner, obj)
+                if p.kind == p.KEYWORD_ONLY:
+                    kwargs[p.name] = value
+                else:
+                    args.append(value)
+            elif self.rng.random() < 0.3 and p.name not in ("_vector",):
+                kwargs[p.name] = self.vary_default(p.default)
+        return tuple(args), kwargs
+
+    PROVIDERS = {}
+
+    def provide(self, name: str, owner, obj):
+        """A valid-ish value for a required parameter called ``name``."""
+        np, r, g = self.np, self.rng, self.np_rng
+        if name in ("env_id",):
+            return r.choice(self.ids)
+        if name in ("num_envs", "episodes", "num_episodes", "horizon", "steps", "iterations", "depth", "estimates",
+                    "observation_size", "num_states", "feature_size", "n", "window"):
+            return r.choice([1, 2, 3])
+        if name in ("num_actions",):
+            return r.choice([2, 3])
+        if name in ("action_size",):
+            return r.choice([1, 2])
+        if name in ("seed", "iteration", "env_steps", "total_env_steps", "evaluations", "update_steps", "status"):
+            return r.randrange(100)
+        if name in ("theta", "nominal", "step", "value", "low", "high", "base", "delta", "gamma", "lam", "success",
+                    "done") or name.endswith(("_return", "_utility", "_loss", "_kl", "_fraction", "_variance",
+                                              "_norm", "_rate", "seconds", "spread", "entropy", "extra",
+                                              "mean_length", "steps_per_second")):
+            return r.random()
+        if name in ("message", "name", "kind", "problem", "method"):
+            return "fuzz"
+        if name in ("rows",):
+            return []
+        if name in ("exact_objective",):
+            return 0.0
+        if name in ("exact_gradient",):
+            return np.zeros(2)
+        if name in ("limits",):
+            return (0.0, 2.0)
+        if name in ("schedules",):
+            return {}
+        if name in ("envs", "env"):
+            return self.vec()
+        if name in ("policy",):
+            return self.policy()
+        if name in ("vector_env",):
+            return self.vec(n=1)
+        if name in ("path",):
+            return self.path()
+        if name in ("c",):
+            raise Skip
+        if name in ("obs", "observations", "final_obs"):
+            return g.standard_normal((2, getattr(obj, "observation_size", 2)))
+        raise KeyError(name)
+
+    # -- calling -----------------------------------------------------------------------------------
+    ALLOWED = {
+        # documented non-swiftpg exceptions
+        "swiftpg.envs.SwiftEnv.step": ("ResetNeeded",),
+        "swiftpg.lab.Report.__getitem__": ("KeyError",),
+        "swiftpg.lab.Problem.make_env": ("NotImplementedError",),
+        "swiftpg.lab.Problem.exact": ("NotImplementedError",),
+        # gymnasium's own registry errors for ids that are not swiftpg's
+        "gymnasium.make(swiftpg/*)": ("NameNotFound", "NamespaceNotFound", "VersionNotFound", "DeprecatedEnv",
+                                      "UnregisteredEnv", "Error", "TypeError"),
+    }
+
+    def resolve(self, name: str):
+        """(callable, owner, obj, kind)"""
+        kind, owner, attr, value = self.api[name]
+        if name == "gymnasium.make(swiftpg/*)":
+            return self.gym.make, None, None, kind
+        if name == "gymnasium.check_env(swiftpg env)":
+            from gymnasium.utils.env_checker import check_env
+
+            def checked(env):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    check_env(env, skip_render_check=True)
+            return checked, None, None, kind
+        if kind == "function":
+            return value, None, None, kind
+        if kind == "constructor":
+            return owner, owner, None, kind
+        obj = self.instance(owner)
+        if kind == "property":
+            return (lambda *a, **k: getattr(obj, attr)) if self.rng.random() < 0.8 or value.fset is None else \
+                (lambda v: setattr(obj, attr, v)), owner, obj, kind
+        return getattr(obj, attr), owner, obj, kind
+
+    def call_one(self, name: str) -> None:
+        np = self.np
+        self.mutating = self.rng.random() < 0.6
+        # Building a call makes native calls too (objects for the pool): a
+        # death there is reported as "while building call #index".
+        self.write(f"B {self.calls} {name}")
+        try:
+            fn, owner, obj, kind = self.resolve(name)
+            ex = self.example(name, owner, obj)
+            if ex is None:
+                target = fn if kind != "constructor" else owner.__init__
+                if kind == "property":
+                    args, kwargs = (), {}
+                    if fn.__code__.co_argcount == 1:
+                        args = (getattr(obj, self.api[name][2]),)
+                else:
+                    args, kwargs = self.from_signature(target, owner, obj, name.rsplit(".", 1)[-1])
+            else:
+                args, kwargs = ex
+        except Skip:
+            return
+        except Exception as e:
+            # Building the call failed (a pooled object was closed by an
+            # earlier call, ...): the fuzzer's business, not a finding.
+            if self.trace:
+                self.write(f"R - setup of {name} failed: {type(e).__name__}: {e}")
+            return
+        args, kwargs = list(args), dict(kwargs)
+        arity = False
+        if name == "gymnasium.check_env(swiftpg env)":
+            self.mutating = False              # check_env's own argument checks are gymnasium's
+        if self.mutating:
+            slots = [("a", i) for i in range(len(args))] + [("k", k) for k in kwargs]
+            positional = self.positional_names(fn, owner, kind, name)
+            if slots:
+                for _ in range(self.rng.choice([1, 1, 2])):
+                    where, key = self.rng.choice(slots)
+                    if where == "a":
+                        pname = positional[key] if key < len(positional) else None
+                        args[key] = self.evil(args[key], pname)
+                    else:
+                        kwargs[key] = self.evil(kwargs[key], key)
+            if obj is not None and self.rng.random() < 0.05:
+                close = getattr(obj, "close", None)
+                if close is not None:
+                    close()                                    # a closed object must raise ClosedError
+            if self.rng.random() < 0.06:
+                arity = True
+                choice = self.rng.randrange(3)
+                if choice == 0 and args:
+                    args.pop()
+                elif choice == 1:
+                    args.append(self.rng.choice([0, None, "x"]))
+                else:
+                    kwargs["bogus_keyword"] = 1
+        text = f"{name}({', '.join([short(a) for a in args] + [f'{k}={short(v)}' for k, v in kwargs.items()])})"
+        if obj is not None:
+            text = f"{name}[on {short(obj)}]{text[len(name):]}"
+        index = self.calls
+        self.calls += 1
+        self.write(f"C {index} {' '.join(text.split())}"[:2000])
+        started = time.perf_counter()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = fn(*args, **kwargs)
+            self.adopt(name, result)
+            if self.trace:
+                self.write(f"R {index} ok {time.perf_counter() - started:.4f}s {short(result)}")
+        except self.sp.SwiftPGError as e:
+            if self.trace:
+                self.write(f"R {index} {type(e).__name__}: {str(e)[:150]}")
+        except Exception as e:
+            if self.trace:
+                self.write(f"R {index} {type(e).__name__}: {str(e)[:150]}")
+            self.report_exception(name, text, e, arity=arity)
+        finally:
+            del args, kwargs
+
+    @staticmethod
+    def positional_names(fn, owner, kind, name) -> list[str]:
+        target = owner.__init__ if kind == "constructor" else fn
+        try:
+            params = list(inspect.signature(target).parameters.values())
+        except (TypeError, ValueError):
+            return []
+        return [p.name for p in params if p.name not in ("self", "cls")
+                and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+    def report_exception(self, name, text, e, arity: bool, setup: bool = False):
+        ename = type(e).__name__
+        if arity and isinstance(e, TypeError):
+            return
+        if ename in self.ALLOWED.get(name, ()):
+            return
+        message = str(e).split("\n")[0]
+        where = ""
+        tb = traceback.extract_tb(e.__traceback__)
+        frames = [f for f in tb if "swiftpg" in f.filename or "gymnasium" in f.filename]
+        if frames:
+            f = frames[-1]
+            where = f" at {os.path.basename(f.filename)}:{f.lineno}"
+        key = f"{name}:{ename}:{where}"
+        self.write("F " + json.dumps({"key": key, "text": f"{ename}: {message[:200]}{where} "
+                                                           f"{'(while building the call) ' if setup else ''}"
+                                                           f"from {text[:500]}"}))
+
+    def adopt(self, name: str, result):
+        """Keeps objects a call created (so later calls use them) and closes
+        surplus ones."""
+        sp = self.sp
+        if getattr(result, "closed", True) is not False and not isinstance(result, sp.SwiftEnv):
+            return                         # not a live native object (e.g. a bare base-class instance)
+        if isinstance(result, (sp.VectorEnv,)):
+            self.keep("vec", self.tag(result, f"result of {name.rsplit('.', 1)[-1]}"))
+        elif isinstance(result, sp.SwiftEnv):
+            self.keep("single", self.tag(result, f"result of {name.rsplit('.', 1)[-1]}"))
+        elif isinstance(result, sp.policies.Policy):
+            self.keep("policy", self.tag(result, f"{type(result).__name__} from {name.rsplit('.', 1)[-1]}"))
+        elif isinstance(result, sp.policies.ValueFunction):
+            self.keep("value", self.tag(result, "ValueFunction"))
+        elif isinstance(result, (sp.algorithms.PolicyGradientLearner, sp.algorithms.PolicySearch)):
+            self.keep("learner", self.tag(result, type(result).__name__))
+        elif hasattr(result, "close") and hasattr(result, "step"):
+            try:
+                result.close()
+            except Exception:
+                pass
+
+    def teardown(self):
+        for objs in self.pool.values():
+            for o in objs:
+                close = getattr(o, "close", None)
+                if close is not None:
+                    try:
+                        close()
+                    except Exception:
+                        pass
+
+
+def coverage(fz: PyFuzzer) -> list[str]:
+    """Targets with neither a hand-written example nor providers for all
+    their required parameters (building each example once)."""
+    missing = []
+    for name, (kind, owner, attr, value) in fz.api.items():
+        if kind in ("property", "function") and value is None:
+            continue
+        try:
+            fn, owner_, obj, _ = fz.resolve(name)
+            if fz.example(name, owner_, obj) is not None:
+                continue
+        except Skip:
+            continue
+        except Exception as e:
+            missing.append(f"{name} (building its example failed: {type(e).__name__}: {e})")
+            continue
+        fn = value if kind in ("function", "method") else (owner.__init__ if kind == "constructor" else None)
+        if fn is None:
+            continue
+        if isinstance(fn, (classmethod, staticmethod)):
+            fn = fn.__func__
+        try:
+            sig = inspect.signature(fn)
+        except (TypeError, ValueError):
+            continue
+        names = [p.name for p in sig.parameters.values() if p.default is p.empty
+                 and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and p.name not in ("self", "cls")]
+        for n in names:
+            try:
+                fz.provide(n, owner, None)
+            except KeyError:
+                missing.append(f"{name} (parameter {n!r})")
+                break
+            except Exception:
+                pass
+    return missing
+
+
+# -------------------------------------------------------------------------------------------- main
+
+def worker(args) -> int:
+    supervise.deterministic_hashing()
+    supervise.limit_memory(args.memory_mb)
+    tmp = args.tmp or tempfile.mkdtemp(prefix="swiftpg-fuzz-py-")
+    if not args.tmp:
+        import atexit
+        import shutil
+        atexit.register(shutil.rmtree, tmp, True)
+    os.chdir(tmp)               # a fuzzed relative path (e.g. save("nope")) lands in the temporary directory
+    rng = random.Random(args.seed)
+    fz = PyFuzzer(rng, tmp)
+    # Environments made without a seed draw one from `secrets`: make those
+    # draws part of the seeded sequence so a replay takes the same path.
+    seeds = random.Random(args.seed ^ 0x5EED)
+    fz.sp.envs.secrets = type("SeededSecrets", (), {"randbits": staticmethod(seeds.getrandbits)})
+    fz.trace = args.trace
+    names = sorted(fz.api)
+    deadline = time.monotonic() + args.seconds if args.seconds else None
+    try:
+        while (args.calls is None or fz.calls < args.calls) and (deadline is None or time.monotonic() < deadline):
+            fz.call_one(rng.choice(names))
+    except Exception:
+        traceback.print_exc()
+        sys.stdout.flush()
+        return supervise.INTERNAL_ERROR
+    fz.teardown()
+    print("S " + json.dumps({"calls": fz.calls}), flush=True)
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--calls", type=int, default=None, help="call budget (default 3000 unless --seconds)")
+    ap.add_argument("--seconds", type=float, default=None)
+    ap.add_argument("--call-timeout", type=float, default=30.0)
+    ap.add_argument("--memory-mb", type=int, default=8192)
+    ap.add_argument("--max-deaths", type=int, default=25)
+    ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--trace", action="store_true", help="print each call's outcome (R lines)")
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--worker", action="store_true")
+    ap.add_argument("--strict", action="store_true", help="exit 2 when a non-swiftpg exception was found")
+    ap.add_argument("--tmp", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.calls is None and args.seconds is None:
+        args.calls = 3000
+    if args.list:
+        fz = PyFuzzer(random.Random(0), tempfile.mkdtemp(prefix="swiftpg-fuzz-py-"))
+        missing = coverage(fz)
+        for name in sorted(fz.api):
+            print(f"{fz.api[name][0]:12} {name}")
+        for m in missing:
+            print(f"MISSING      {m}")
+        fz.teardown()
+        import shutil
+        shutil.rmtree(fz.tmp, ignore_errors=True)
+        return 1 if missing else 0
+    if args.worker:
+        return worker(args)
+    library = None
+    env = dict(os.environ)
+    import cabi
+    library = cabi.private_copy()
+    env["SWIFTPG_LIBRARY"] = library
+    print(f"[fuzz_python] seed {args.seed}, library {cabi.describe_library(library)}", flush=True)
+    options = ["--memory-mb", str(args.memory_mb)] + (["--trace"] if args.trace else [])
+    try:
+        code = supervise.supervise(label="fuzz_python", script=os.path.abspath(__file__), seed=args.seed,
+                                   calls=args.calls, seconds=args.seconds, call_timeout=args.call_timeout,
+                                   memory_mb=args.memory_mb, max_deaths=args.max_deaths, verbose=args.verbose,
+                                   extra=options, env=env, strict=args.strict)
+    finally:
+        import shutil
+        shutil.rmtree(os.path.dirname(library), ignore_errors=True)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
