@@ -60,7 +60,10 @@ extern "C" {
 #define SWIFTPG_ERR_NOT_FINITE -8
 /* A caller buffer is too small for the result. */
 #define SWIFTPG_ERR_BUFFER_TOO_SMALL -9
-/* A computation produced NaN or infinity (e.g. diverging training). */
+/* A computation produced NaN or infinity (e.g. diverging training, or
+ * policy outputs from parameters too extreme for Double arithmetic). The
+ * output buffers of a call that fails with this code hold unspecified
+ * values; objects are unchanged. */
 #define SWIFTPG_ERR_NUMERICAL -10
 /* A file could not be read or written (the message has the OS's reason). */
 #define SWIFTPG_ERR_IO -11

@@ -321,6 +321,7 @@ public func swiftpg_policy_probabilities(
         o.policy.logProbabilities(obs, actions: actions, batch: b, into: &logp)
         for i in 0..<b { out[i * n + k] = _exp(logp[i]) }
       }
+      try requireFiniteResult(out, b * n, "the probabilities")
     }
   }
 }
@@ -336,6 +337,7 @@ public func swiftpg_policy_log_prob(
       let (obs, b) = try checkObservations(observations, batch, o.policy)
       let a = try checkActions(actions, b, o.policy)
       o.policy.logProbabilities(obs, actions: a, batch: b, into: out)
+      try requireFiniteResult(out, b, "the log-probabilities", allowing: -.infinity)
     }
   }
 }
@@ -350,6 +352,7 @@ public func swiftpg_policy_entropy(
     try using(policyTable, policy) { (o) throws(SwiftPGError) in
       let (obs, b) = try checkObservations(observations, batch, o.policy)
       o.policy.entropies(obs, batch: b, into: out)
+      try requireFiniteResult(out, b, "the entropies")
     }
   }
 }
@@ -365,6 +368,7 @@ public func swiftpg_policy_kl(
       let (obs, b) = try checkObservations(observations, batch, o.policy)
       let old = try readParameters(old_params, count, expected: o.policy.parameterCount, "old_params")
       o.policy.klDivergences(obs, batch: b, oldParameters: old, into: out)
+      try requireFiniteResult(out, b, "the KL divergences", allowing: .infinity)
     }
   }
 }
@@ -382,6 +386,7 @@ public func swiftpg_policy_score_gradient(
       let (obs, b) = try checkObservations(observations, batch, o.policy)
       let a = try checkActions(actions, b, o.policy)
       o.policy.scoreGradient(obs, rawActions: a, weights: try checkWeights(weights, b), batch: b, into: out)
+      try requireFiniteResult(out, o.policy.parameterCount, "the score gradient")
     }
   }
 }
@@ -398,6 +403,7 @@ public func swiftpg_policy_score_vectors(
       _ = try checkedProduct(b, o.policy.parameterCount, "batch × num_params")
       let a = try checkActions(actions, b, o.policy)
       o.policy.scoreVectors(obs, actions: a, batch: b, into: out)
+      try requireFiniteResult(out, b * o.policy.parameterCount, "the score vectors")
     }
   }
 }
@@ -412,6 +418,7 @@ public func swiftpg_policy_entropy_gradient(
     try using(policyTable, policy) { (o) throws(SwiftPGError) in
       let (obs, b) = try checkObservations(observations, batch, o.policy)
       o.policy.entropyGradient(obs, weights: try checkWeights(weights, b), batch: b, into: out)
+      try requireFiniteResult(out, o.policy.parameterCount, "the entropy gradient")
     }
   }
 }
@@ -427,6 +434,7 @@ public func swiftpg_policy_kl_gradient(
       let (obs, b) = try checkObservations(observations, batch, o.policy)
       let old = try readParameters(old_params, count, expected: o.policy.parameterCount, "old_params")
       o.policy.klGradient(obs, oldParameters: old, weights: try checkWeights(weights, b), batch: b, into: out)
+      try requireFiniteResult(out, o.policy.parameterCount, "the KL gradient")
     }
   }
 }
@@ -445,6 +453,7 @@ public func swiftpg_policy_fisher_vector_product(
       let v = try need(vector, "vector")
       try requireFinite(v, n, "vector")
       o.policy.fisherVectorProduct(obs, batch: b, vector: v, into: out)
+      try requireFiniteResult(out, n, "the Fisher-vector product")
     }
   }
 }
@@ -584,6 +593,7 @@ public func swiftpg_value_predict(
     try using(valueTable, value) { (o) throws(SwiftPGError) in
       let (obs, b) = try checkValueObservations(observations, batch, o.value)
       o.value.predict(obs, batch: b, into: out)
+      try requireFiniteResult(out, b, "the values")
     }
   }
 }
@@ -598,6 +608,7 @@ public func swiftpg_value_gradient(
     try using(valueTable, value) { (o) throws(SwiftPGError) in
       let (obs, b) = try checkValueObservations(observations, batch, o.value)
       o.value.gradient(obs, weights: try checkWeights(weights, b), batch: b, into: out)
+      try requireFiniteResult(out, o.value.parameterCount, "the value gradient")
     }
   }
 }

@@ -100,10 +100,21 @@ func requireFinite(_ p: UnsafePointer<Double>, _ count: Int, _ name: String, wid
 }
 
 /// Throws `.numerical` naming `what` unless `p[0..<count]` is all finite
-/// (a result the library computed, not an input).
-func requireFiniteResult(_ p: UnsafePointer<Double>, _ count: Int, _ what: String) throws(SwiftPGError) {
-  if spg_all_finite(p, count) != 0 { return }
-  throw SwiftPGError(.numerical, "\(what) are not all finite")
+/// (a result the library computed from finite inputs: parameters or log σ
+/// so extreme that the arithmetic overflowed). The header documents that
+/// the outputs of a call that fails with NUMERICAL are unspecified.
+/// `allowing` names the one infinity that is a right answer (−∞ for the
+/// log-probability of an impossible action, +∞ for a KL divergence to a
+/// policy that gives an action probability 0); NaN never is.
+func requireFiniteResult(_ p: UnsafePointer<Double>, _ count: Int, _ what: String, allowing: Double? = nil)
+  throws(SwiftPGError)
+{
+  if count == 0 || spg_all_finite(p, count) != 0 { return }
+  if let allowing, !(0..<count).contains(where: { p[$0].isNaN || (p[$0].isInfinite && p[$0] != allowing) }) {
+    return
+  }
+  throw SwiftPGError(
+    .numerical, "\(what) are not all finite: the parameters are too extreme for Double arithmetic")
 }
 
 /// Copies evaluation returns and lengths to the caller's optional buffers.

@@ -22,6 +22,7 @@ from ._lib import (
     BadHandleError,
     CheckpointIOError,
     BusyError,
+    CancelledError,
     ClosedError,
     InternalError,
     InvalidArgumentError,
@@ -47,5 +48,5 @@ __all__ = [
     "live_handles",
     "SwiftPGError", "InvalidArgumentError", "UnknownEnvironmentError", "NotFiniteError", "DTypeError",
     "BadHandleError", "ClosedError", "BusyError", "NumericalError", "InternalError", "LIBRARY_PATH",
-    "BadFormatError", "CheckpointIOError",
+    "BadFormatError", "CheckpointIOError", "CancelledError",
 ]

@@ -448,7 +448,9 @@ def call_interruptible(name: str, cancel_handle: int, *args) -> None:
     main thread asks the call to stop (``swiftpg_cancel(cancel_handle)``;
     the native loop checks between environment steps), waits until it
     has returned — so no buffer is freed under it — withdraws a request
-    the call finished before seeing, and re-raises KeyboardInterrupt.
+    the call finished before seeing, and re-raises KeyboardInterrupt. Any
+    other exception raised while waiting (e.g. by a SIGALRM handler) is
+    treated the same way.
     Elsewhere (no signals reach other threads) it is :func:`call`.
     """
     if threading.current_thread() is not threading.main_thread():
@@ -467,19 +469,23 @@ def call_interruptible(name: str, cancel_handle: int, *args) -> None:
 
     worker = threading.Thread(target=run, name=f"swiftpg {name}", daemon=True)
     worker.start()
-    interrupted = False
+    interruption: BaseException | None = None
     # An Event, not Thread.join: a join interrupted by KeyboardInterrupt can
     # report the thread finished while it still runs (CPython 3.11), and the
-    # caller would then free buffers the native call is writing.
+    # caller would then free buffers the native call is writing. Any
+    # exception raised in this thread while it waits (Ctrl-C, a SIGALRM
+    # time-out handler, a second Ctrl-C) cancels the call; the wait goes on
+    # until the call has returned, then the first such exception is raised.
     while not done.is_set():
         try:
             done.wait()
-        except KeyboardInterrupt:
-            interrupted = True
+        except BaseException as e:  # noqa: BLE001 - re-raised below, after the native call returned
+            if interruption is None:
+                interruption = e
             lib.swiftpg_cancel(cancel_handle, 1)
-    if interrupted:
+    if interruption is not None:
         lib.swiftpg_cancel(cancel_handle, 0)
-        raise KeyboardInterrupt
+        raise interruption
     if outcome and outcome[0] is not None:
         raise outcome[0]
 

@@ -351,7 +351,7 @@ class PolicyGradientLearner(NativeObject):
             raise DTypeError(f"policy must be a swiftpg Policy, got {type(policy).__name__}")
         needs_value = self.config._algorithm not in ("reinforce", "offpolicy-pg") or cfg.baseline == 3
         if value is None and needs_value:
-            value = ValueFunction(policy.observation_size, hidden_sizes=hidden, seed=cfg.seed + 1,
+            value = ValueFunction(policy.observation_size, hidden_sizes=hidden, seed=(cfg.seed + 1) % 2**64,
                                   precision=getattr(policy, "precision", "float64"))
         elif value is not None and not isinstance(value, ValueFunction):
             raise DTypeError(f"value must be a swiftpg ValueFunction, got {type(value).__name__}")
@@ -470,8 +470,9 @@ class PolicyGradientLearner(NativeObject):
     def evaluate(self, episodes: int = 100, greedy: bool = True, seed: int = 12345, num_envs: int = 16,
                  max_episode_steps: int | None = None):
         """``(returns, lengths)`` (float64 / int32 ``[episodes]``) of
-        ``episodes`` fresh episodes of the policy on a new batch of ``env``'s
-        id (its default time limit, or ``max_episode_steps`` steps per
+        ``episodes`` fresh episodes of the policy on a new batch of the
+        training env (``VectorEnv.spawn``: same id or model, same fixed
+        parameters and time limit, or ``max_episode_steps`` steps per
         episode), with the learner's (frozen) observation normalisation.
         Memory does not grow with ``episodes``; Ctrl-C stops it between
         steps (KeyboardInterrupt)."""
@@ -479,10 +480,10 @@ class PolicyGradientLearner(NativeObject):
             raise InvalidArgumentError("this learner trains on a Gymnasium env; evaluate its policy there")
         episodes = as_count(episodes, "episodes", 1, 1 << 24)
         seed = as_seed(seed)
-        limits = {} if max_episode_steps is None else {
-            "max_episode_steps": as_count(max_episode_steps, "max_episode_steps", 1, 2**31 - 1)}
-        env = VectorEnv(self.env.env_id, min(as_count(num_envs, "num_envs", 1, 1 << 24), episodes), seed=seed,
-                        **limits)
+        cap = None if max_episode_steps is None else as_count(max_episode_steps, "max_episode_steps", 1, 2**31 - 1)
+        env = self.env.spawn(min(as_count(num_envs, "num_envs", 1, 1 << 24), episodes), seed=seed)
+        if cap is not None:
+            env.set_parameter("max_episode_steps", cap)
         try:
             returns = np.empty(episodes)
             lengths = np.empty(episodes, np.int32)
@@ -810,7 +811,11 @@ class GymnasiumCollector:
         if self.vector:
             obs, _ = self.envs.reset(seed=self.seed)
         else:
-            obs = [e.reset(seed=self.seed + i)[0] for i, e in enumerate(self.envs)]
+            if len({id(e) for e in self.envs}) != len(self.envs):
+                raise InvalidArgumentError(
+                    "envs lists the same environment object more than once; each lane steps its own environment "
+                    "(one object would be stepped as several lanes)")
+            obs = [e.reset(seed=(self.seed + i) % 2**64)[0] for i, e in enumerate(self.envs)]
         self._obs = self._flat(obs)
 
     def collect(self, steps: int) -> dict:

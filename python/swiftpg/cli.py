@@ -154,7 +154,7 @@ def train_command(args) -> int:
     train_seconds = time.perf_counter() - start
 
     returns, lengths = learner.evaluate(episodes=args.eval_episodes, greedy=not args.stochastic_eval,
-                                        seed=args.seed + 1_000_003)
+                                        seed=(args.seed + 1_000_003) % 2**64)
     summary = {
         "env": args.env,
         "algo": args.algo,
@@ -206,7 +206,7 @@ def search_command(args) -> int:
     history = search.train(iterations, callback=progress,
                            stop_at_utility=None if args.no_early_stop else threshold, checkpoint=args.checkpoint)
     seconds = time.perf_counter() - start
-    returns, _ = search.evaluate(episodes=args.eval_episodes, greedy=True, seed=args.seed + 1_000_003)
+    returns, _ = search.evaluate(episodes=args.eval_episodes, greedy=True, seed=(args.seed + 1_000_003) % 2**64)
     summary = {"env": args.env, "algo": args.algo, "seed": args.seed,
                "env_steps": history[-1].total_env_steps if history else 0, "iterations": len(history),
                "train_seconds": round(seconds, 3), "eval_episodes": int(args.eval_episodes), "eval_greedy": True,

@@ -102,6 +102,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         _lib.call("env_create", name, num_envs, initial_seed, ctypes.byref(handle))
         self._setup(handle.value, env_id, initial_seed, copy, parameters)
         self.num_threads = num_threads
+        self._recipe = lambda n, s: VectorEnv(env_id, n, seed=s)
 
     @classmethod
     def _wrap(cls, handle: int, env_id: str, seed: int, copy: bool = True, parameters=None) -> "VectorEnv":
@@ -109,6 +110,29 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         self = cls.__new__(cls)
         self._setup(handle, env_id, seed, copy, parameters or {})
         return self
+
+    def spawn(self, num_envs: int | None = None, seed: int | None = None) -> "VectorEnv":
+        """A fresh batch of the same environment — the same id, or the same
+        tabular model, gridworld layout or bandit — with ``num_envs``
+        instances (default: as many as this one) reset with ``seed``. Every
+        parameter whose value is the same in all instances of this batch
+        (``max_episode_steps`` included) is copied; randomised parameters
+        keep the environment's defaults (their ranges are not copied).
+        Learners evaluate on a spawned batch, so their training envs keep
+        their episodes in progress."""
+        n = self.num_envs if num_envs is None else as_count(num_envs, "num_envs", 1, 1 << 24)
+        seed = None if seed is None else as_seed(seed)
+        with self._busy:
+            values = {name: self.get_parameter(name) for name in self.parameter_names}
+        env = self._recipe(n, seed)
+        try:
+            for name, v in values.items():
+                if np.all(v == v[0]):
+                    env.set_parameter(name, float(v[0]))
+        except BaseException:
+            env.close()
+            raise
+        return env
 
     def _setup(self, handle: int, env_id: str, seed: int, copy: bool, parameters: dict) -> None:
         self._handle = handle
@@ -488,6 +512,7 @@ class SwiftEnv(gymnasium.Env):
         # another thread cannot step between our step and our reading of the
         # shared buffers (vec.copy is False here).
         with vec._busy:
+            vec.handle                  # a closed env raises ClosedError, whatever its episode state
             if self._needs_reset:
                 raise gymnasium.error.ResetNeeded(
                     "call reset() before step() (at the start and after every episode end)"
@@ -605,7 +630,10 @@ def tabular(transitions, rewards, initial, *, horizon: int | None = None, gamma:
     _lib.call("env_create_tabular", n, s, S, A, P.ctypes.data, R.ctypes.data, int(R.ndim == 3), mu.ctypes.data,
               None if term is None else term.ctypes.data, h, _check_number("gamma", gamma), limit,
               ctypes.byref(handle))
-    return VectorEnv._wrap(handle.value, "TabularMDP", s, copy)
+    env = VectorEnv._wrap(handle.value, "TabularMDP", s, copy)
+    env._recipe = lambda n, seed: tabular(P, R, mu, horizon=horizon, gamma=gamma, terminal=terminal,
+                                          max_episode_steps=max_episode_steps, num_envs=n, seed=seed)
+    return env
 
 
 DEFAULT_GRID = """S..#...
@@ -631,7 +659,11 @@ def gridworld(layout: str = DEFAULT_GRID, *, slip: float = 0.1, step_reward: flo
               _check_number("step_reward", step_reward), _check_number("goal_reward", goal_reward),
               _check_number("pit_reward", pit_reward), _check_number("gamma", gamma),
               as_count(max_episode_steps, "max_episode_steps", 0), ctypes.byref(handle))
-    return VectorEnv._wrap(handle.value, "GridWorld", s, copy)
+    env = VectorEnv._wrap(handle.value, "GridWorld", s, copy)
+    env._recipe = lambda n, seed: gridworld(layout, slip=slip, step_reward=step_reward, goal_reward=goal_reward,
+                                            pit_reward=pit_reward, gamma=gamma, max_episode_steps=max_episode_steps,
+                                            num_envs=n, seed=seed)
+    return env
 
 
 def bandit(means, stds=None, *, kind: str = "gaussian", horizon: int = 1, num_envs: int = 1,
@@ -649,7 +681,9 @@ def bandit(means, stds=None, *, kind: str = "gaussian", horizon: int = 1, num_en
     handle = ctypes.c_uint64()
     _lib.call("env_create_bandit", n, s, kind_code, len(m), m.ctypes.data,
               None if sd is None else sd.ctypes.data, as_count(horizon, "horizon"), ctypes.byref(handle))
-    return VectorEnv._wrap(handle.value, f"Bandit({kind}, {len(m)} arms)", s, copy)
+    env = VectorEnv._wrap(handle.value, f"Bandit({kind}, {len(m)} arms)", s, copy)
+    env._recipe = lambda n, seed: bandit(m, sd, kind=kind, horizon=horizon, num_envs=n, seed=seed)
+    return env
 
 
 def single(vector_env: VectorEnv) -> SwiftEnv:

@@ -622,10 +622,10 @@ def _zeroth_order(problem, policy, e: Estimator, K, m, seed) -> tuple[np.ndarray
         for j in range(P):
             step = np.zeros(P)
             step[j] = e.delta
-            plus[:, j], n1 = _utility(problem, policy, theta + step, K, m, seed + 1 + j)
+            plus[:, j], n1 = _utility(problem, policy, theta + step, K, m, (seed + 1 + j) % 2**64)
             steps += n1
             if e.central:
-                minus[:, j], n2 = _utility(problem, policy, theta - step, K, m, seed + 1 + P + j)
+                minus[:, j], n2 = _utility(problem, policy, theta - step, K, m, (seed + 1 + P + j) % 2**64)
                 steps += n2
         grads = np.array([est.finite_difference_gradient(base[k], plus[k], e.delta,
                                                          minus[k] if e.central else None) for k in range(K)])
@@ -640,7 +640,7 @@ def _zeroth_order(problem, policy, e: Estimator, K, m, seed) -> tuple[np.ndarray
         dirs *= e.delta / np.linalg.norm(dirs, axis=1, keepdims=True)
         du = np.empty(n_dirs)
         for j in range(n_dirs):
-            u, nj = _utility(problem, policy, theta + dirs[j], 1, m, seed + 1 + k * n_dirs + j)
+            u, nj = _utility(problem, policy, theta + dirs[j], 1, m, (seed + 1 + k * n_dirs + j) % 2**64)
             du[j] = u[0] - base[k]
             steps += nj
         grads[k] = est.regression_gradient(dirs, du)
@@ -780,7 +780,7 @@ def run(problem: Problem, policy: Policy, estimators, episodes: int = 10, estima
                 if e.critic == "exact":
                     critic = np.asarray(exact["values"], float)
                 else:
-                    critic, steps = _fit_critic(problem, policy, e, seed + 104729 * (i + 1))
+                    critic, steps = _fit_critic(problem, policy, e, (seed + 104729 * (i + 1)) % 2**64)
             grads = _likelihood_ratio(shared, e, critic)
             steps += shared.batch.env_steps
         seconds = time.perf_counter() - start + (shared_time if e.kind not in ("finite_difference", "regression")

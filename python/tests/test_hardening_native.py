@@ -454,3 +454,87 @@ def test_single_env_reports_the_terminal_state_until_reset():
         theirs.reset()
         np.testing.assert_array_equal(ours.get_state(), np.asarray(theirs.unwrapped.state, np.float64))
         assert ours.elapsed_steps == 0
+
+
+# --- found by the fresh-eyes review ---------------------------------------------
+def test_any_exception_while_waiting_cancels_and_waits_for_the_native_call():
+    """A SIGALRM time-out handler (pytest-timeout's signal mode) raising during
+    evaluate used to leave the native call writing into freed arrays."""
+    out = run_isolated("""
+        import signal, threading, numpy as np, swiftpg
+        from swiftpg.algorithms import PPO
+        learner = PPO("Pendulum-v1", num_envs=4)
+        def alarm(*_):
+            raise TimeoutError("time-out")
+        signal.signal(signal.SIGALRM, alarm)
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        try:
+            learner.evaluate(episodes=2**20)
+        except TimeoutError:
+            pass
+        running = [t.name for t in threading.enumerate() if t.name.startswith("swiftpg")]
+        assert not running, running
+        arrays = [np.full(3000, 7.0) for _ in range(200)]
+        import time; time.sleep(0.5)
+        assert all((a == 7.0).all() for a in arrays)
+        learner.iterate()
+        print("ok")
+    """, timeout=60)
+    assert "ok" in out
+
+
+def test_learner_checkpoint_of_another_architecture_is_refused(tmp_path):
+    path = str(tmp_path / "a.ckpt")
+    cfg = algorithms.ReinforceConfig(steps_per_iteration=500)
+    a = algorithms.REINFORCE("CartPole-v1", policy=policies.SoftmaxPolicy(4, 2, (2, 5), activation="relu"), config=cfg)
+    a.iterate()
+    a.save(path)
+    b = algorithms.REINFORCE("CartPole-v1", policy=policies.SoftmaxPolicy(4, 2, (5,)), config=cfg)  # also 37 params
+    assert a.policy.num_params == b.policy.num_params
+    before = b.policy.get_params().copy()
+    with pytest.raises(swiftpg.BadFormatError):
+        b.load(path)
+    np.testing.assert_array_equal(b.policy.get_params(), before)
+    c = algorithms.REINFORCE("CartPole-v1", policy=policies.SoftmaxPolicy(4, 2, (2, 5), activation="relu"), config=cfg)
+    c.load(path)
+    np.testing.assert_array_equal(c.policy.get_params(), a.policy.get_params())
+
+
+def test_policy_outputs_that_overflow_are_numerical_errors():
+    g = policies.GaussianPolicy(4, 1, (), initial_log_std=-1000.0)       # σ underflows to 0
+    for call in (lambda: g.log_prob(np.zeros((1, 4)), np.zeros((1, 1))),
+                 lambda: g.score_gradient(np.zeros((1, 4)), np.zeros((1, 1)), np.ones(1))):
+        with pytest.raises(swiftpg.NumericalError):
+            call()
+    s = policies.SoftmaxPolicy(4, 3, ())
+    s.set_params(np.full(s.num_params, 1e308))                          # logits overflow to inf
+    with pytest.raises(swiftpg.NumericalError):
+        s.entropy(np.ones((1, 4)))
+    c = policies.ClampPolicy(0.0)                                        # π(left) = 0: log π = −∞ is right
+    assert c.log_prob(np.zeros((1, 1)), np.array([0], np.int32))[0] == -np.inf
+
+
+def test_learners_evaluate_on_a_spawn_of_their_own_env():
+    env = envs.gridworld("SG", num_envs=4)
+    learner = algorithms.REINFORCE(env, policy=policies.TabularSoftmaxPolicy(*env.tabular_sizes()))
+    returns, lengths = learner.evaluate(5)                               # was UnknownEnvironmentError
+    assert (returns == 1).all()
+    pendulum = swiftpg.make_vec("Pendulum-v1", 2, g=0.0)
+    spawned = pendulum.spawn(3, seed=1)
+    assert spawned.num_envs == 3 and (spawned.get_parameter("g") == 0).all()
+    algorithms.PPO("CartPole-v1", config=algorithms.PPOConfig(seed=2**64 - 1))   # critic seed wraps
+
+
+def test_extreme_states_and_duplicate_envs_are_refused():
+    env = swiftpg.make_vec("MountainCar-v0", 1)
+    with pytest.raises(swiftpg.InvalidArgumentError):
+        env.set_state([[1e308, 0.0]])
+    import gymnasium as gym
+    e = gym.make("CartPole-v1")
+    learner = algorithms.for_gymnasium("ppo", [e, e])     # only the spaces are read here (issue 11, kind 14)
+    with pytest.raises(swiftpg.InvalidArgumentError):
+        learner.learn_gymnasium([e, e], 256)              # stepping one object as two lanes is refused
+    single = swiftpg.make("CartPole-v1")
+    single.close()
+    with pytest.raises(swiftpg.ClosedError):
+        single.step(0)

@@ -158,7 +158,7 @@ def test_gymnasium_entry_points_check_the_policy_against_the_env():
     pend = gymnasium.make("Pendulum-v1")
     small = P.SoftmaxPolicy(4, 3, hidden_sizes=())
     with pytest.raises(InvalidArgumentError, match="3 discrete actions"):
-        A.GymnasiumCollector([cart, cart], small)
+        A.GymnasiumCollector([cart, gymnasium.make("CartPole-v1")], small)
     with pytest.raises(InvalidArgumentError, match="does not fit"):
         A.for_gymnasium("ppo", cart, policy=small)
     with pytest.raises(InvalidArgumentError, match="spaces"):
@@ -259,7 +259,7 @@ def _busy_cases():
         pol = P.SoftmaxPolicy(4, 2, hidden_sizes=(4,))
         val = P.ValueFunction(4, hidden_sizes=(4,))
         cart = gymnasium.make("CartPole-v1")
-        lrn = A.for_gymnasium("a2c", [cart, cart], policy=pol, value=val)
+        lrn = A.for_gymnasium("a2c", [cart, gymnasium.make("CartPole-v1")], policy=pol, value=val)
         T, N = 6, 2
         batch = (np.zeros((T, N, 4)), np.zeros((T, N), np.int32), np.ones((T, N)), np.zeros((T, N), bool),
                  np.zeros((T, N), bool), np.zeros((N, 4)))
@@ -275,7 +275,7 @@ def _busy_cases():
     def collector():
         cart = gymnasium.make("CartPole-v1")
         pol = P.SoftmaxPolicy(4, 2, hidden_sizes=())
-        c = A.GymnasiumCollector([cart, cart], pol)
+        c = A.GymnasiumCollector([cart, gymnasium.make("CartPole-v1")], pol)
         return ([pol], c._busy, lambda: c.collect(7), lambda d: d["rewards"].shape == (7, 2)
                 and c.total_steps == 14, [lambda: c.collect(3)])
 
@@ -393,7 +393,7 @@ hammer("value", lambda i: np.array_equal(val.predict(obs[i]), vref[i]))
 cart = gymnasium.make("CartPole-v1")
 lp = P.SoftmaxPolicy(4, 2, hidden_sizes=(8,))
 lv = P.ValueFunction(4, hidden_sizes=(8,))
-learner = A.for_gymnasium("a2c", [cart, cart], policy=lp, value=lv)
+learner = A.for_gymnasium("a2c", [cart, gymnasium.make("CartPole-v1")], policy=lp, value=lv)
 def update(i):
     T, N = 4 + i, 2
     s = learner.update(rng.normal(size=(T, N, 4)), np.zeros((T, N), np.int32), np.ones((T, N)),
@@ -583,7 +583,7 @@ def test_for_gymnasium_accepts_a_list_of_envs_and_trains_on_it():
 
 def test_policy_for_env_takes_every_kind_of_env():
     cart = gymnasium.make("CartPole-v1")
-    for env in (cart, [cart, cart], gymnasium.make_vec("CartPole-v1", 2), swiftpg.make("CartPole-v1")):
+    for env in (cart, [cart, gymnasium.make("CartPole-v1")], gymnasium.make_vec("CartPole-v1", 2), swiftpg.make("CartPole-v1")):
         p = P.SoftmaxPolicy.for_env(env, hidden_sizes=())
         assert (p.observation_size, p.num_actions) == (4, 2)
         p.close()
@@ -892,7 +892,7 @@ def test_wrong_typed_arguments_raise_only_swiftpg_errors():
 def test_collector_refuses_a_collection_that_would_not_fit_in_memory():
     cart = gymnasium.make("CartPole-v1")
     pol = P.SoftmaxPolicy(4, 2, hidden_sizes=())
-    collector = A.GymnasiumCollector([cart, cart], pol)
+    collector = A.GymnasiumCollector([cart, gymnasium.make("CartPole-v1")], pol)
     with pytest.raises(InvalidArgumentError, match="collecting 2000000000 steps of 2 lanes"):
         collector.collect(2_000_000_000)
     assert collector.total_steps == 0 and collector._obs is None

@@ -225,7 +225,8 @@ public struct PolicyGradientConfig: Sendable {
     try positive(learningRate, "learning_rate")
     try nonNegative(valueLearningRate, "value_learning_rate")
     try positive(adamEpsilon, "adam_epsilon")
-    try require(!maxGradNorm.isNaN && maxGradNorm != .infinity, "max_grad_norm must be finite, got \(maxGradNorm)")
+    try require(
+      maxGradNorm.isFinite && maxGradNorm >= 0, "max_grad_norm must be finite and >= 0 (0: off), got \(maxGradNorm)")
     try require(
       maxGradValue.isFinite && maxGradValue >= 0, "max_grad_value must be finite and >= 0 (0: off), got \(maxGradValue)")
     try require(stepsPerEnv >= 1 && stepsPerEnv <= 1 << 20, "steps_per_env must be in [1, 2^20], got \(stepsPerEnv)")

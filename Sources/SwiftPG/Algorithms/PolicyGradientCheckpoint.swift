@@ -2,17 +2,25 @@
 /// container of `Checkpoint` (kind `.learner`, family = the algorithm).
 ///
 /// specification: [policy family, policy parameter count, critic parameter
-/// count (−1: none), observation size, action width].
+/// count (−1: none), observation size, action width, n, the policy's n
+/// specification numbers, k, the critic's k specification numbers].
 /// parameters: iteration, total env steps, KL β, the generator (state and
 /// increment as four 64-bit words), the policy and critic parameters, each
 /// optimiser (kind, t, then Adam's m and v or SGD's velocity), and each
 /// normaliser (present flag, count, means, variances).
 extension PolicyGradient {
+  /// The shapes a checkpoint must match. The first five entries are what
+  /// files written before ABI 5 hold; since then the policy's and critic's
+  /// own specifications (hidden sizes, activation, std mode) follow, so a
+  /// checkpoint of another architecture with the same parameter counts is
+  /// refused instead of loading weights into the wrong layout.
   var checkpointSpecification: [Double] {
-    [
+    let criticSpecification = critic?.specification ?? []
+    return [
       Double(policy.family.rawValue), Double(policy.parameterCount), Double(critic?.parameterCount ?? -1),
       Double(observationSize), Double(actionSpace.width),
-    ]
+    ] + [Double(policy.specification.count)] + policy.specification
+      + [Double(criticSpecification.count)] + criticSpecification
   }
 
   public func save(to path: String) throws(SwiftPGError) {
@@ -46,9 +54,12 @@ extension PolicyGradient {
       c.family == UInt32(algorithm.rawValue),
       "\(path) holds a \(PGAlgorithm(rawValue: Int32(truncatingIfNeeded: c.family)).map { $0.name } ?? "unknown (\(c.family))") learner, not \(algorithm.name)",
       code: .badFormat)
+    // Files from before ABI 5 record only the first five entries.
+    let expected = checkpointSpecification
     try require(
-      c.specification == checkpointSpecification,
-      "\(path) was saved from a learner with other policy/critic/environment shapes", code: .badFormat)
+      c.specification == expected || c.specification == Array(expected.prefix(5)),
+      "\(path) was saved from a learner with other policy/critic architectures or environment shapes",
+      code: .badFormat)
     let x = c.parameters
     func bad(_ what: String) -> SwiftPGError { SwiftPGError(.badFormat, "not a valid swiftpg checkpoint: \(path): \(what)") }
     /// Errors of the state's own constructors (Adam, SGD, normalisers) are format errors here.

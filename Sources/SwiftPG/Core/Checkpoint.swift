@@ -26,6 +26,14 @@ public enum Checkpoint {
     case value = 2
     /// A policy-gradient learner's whole training state (family: the algorithm).
     case learner = 3
+
+    var described: String {
+      switch self {
+      case .policy: "a policy"
+      case .value: "a value function"
+      case .learner: "a learner or policy search (load it with the learner's load)"
+      }
+    }
   }
 
   /// The decoded contents.
@@ -300,7 +308,7 @@ public enum Checkpoint {
 
   public static func loadPolicy(_ path: String) throws(SwiftPGError) -> any Policy {
     let c = try decode(read(path))
-    guard c.kind == .policy else { throw SwiftPGError(.badFormat, "\(path) holds a value function, not a policy") }
+    guard c.kind == .policy else { throw SwiftPGError(.badFormat, "\(path) holds \(c.kind.described), not a policy") }
     let s = c.specification
     // The declared sizes are checked against the stored parameter count
     // before the policy (and its memory) is built.
@@ -355,7 +363,9 @@ public enum Checkpoint {
 
   public static func loadValueFunction(_ path: String) throws(SwiftPGError) -> ValueFunction {
     let c = try decode(read(path))
-    guard c.kind == .value else { throw SwiftPGError(.badFormat, "\(path) holds a policy, not a value function") }
+    guard c.kind == .value else {
+      throw SwiftPGError(.badFormat, "\(path) holds \(c.kind.described), not a value function")
+    }
     let s = c.specification
     func declared(_ expected: Int) throws(SwiftPGError) {
       guard c.parameters.count == expected else {

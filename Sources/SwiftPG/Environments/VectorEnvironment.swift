@@ -185,6 +185,11 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
       throw SwiftPGError(
         .notFinite, "state component \(j % k) of instance \(j / k) is \(input[j]); states must be finite")
     }
+    for j in 0..<(n * k) where Swift.abs(input[j]) > Self.stateMagnitude {
+      throw SwiftPGError.invalid(
+        "state component \(j % k) of instance \(j / k) is \(input[j]); |state| must be <= 1e6 "
+          + "(beyond that the dynamics overflow to NaN or ∞)")
+    }
     for i in 0..<n {
       if let problem = dynamics[i].checkState(input + i * k) {
         throw SwiftPGError.invalid("state of instance \(i): \(problem)")
@@ -258,6 +263,8 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   /// m = 1e-300 would give NaN or ∞ states) while leaving domain
   /// randomisation far more room than it uses (typically ×0.1 … ×10).
   public static var parameterMagnitude: ClosedRange<Double> { 1e-6...1e6 }
+  /// The largest magnitude of a state component `setStates` accepts.
+  public static var stateMagnitude: Double { 1e6 }
 
   public func setParameter(_ name: String, _ value: Double) throws(SwiftPGError) {
     let index = try parameterIndex(name)
