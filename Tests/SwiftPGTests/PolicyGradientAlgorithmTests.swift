@@ -79,9 +79,13 @@ import Testing
       $0.stepsPerEnv = 64
       $0.maxKL = 0.005
     }
+    var accepted = 0
     for _ in 0..<5 {
       let before = l.policy.parameters
       let s = try l.iterate()
+      // A rejected line search keeps θ (and would pass the KL bound vacuously).
+      #expect((s.updateSteps >= 0) == (l.policy.parameters != before))
+      if s.updateSteps >= 0 { accepted += 1 }
       // Exact mean KL(π_old ‖ π_new) over the batch's states.
       let m = l.data.count
       var kl = [Double](repeating: 0, count: m)
@@ -92,7 +96,9 @@ import Testing
       }
       let mean = kl.reduce(0, +) / Double(m)
       #expect(mean <= 0.005 + 1e-12, "KL \(mean) after line search step \(s.updateSteps)")
+      if s.updateSteps >= 0 { #expect(mean > 0) }
     }
+    #expect(accepted >= 3, "only \(accepted) of 5 line searches accepted a step")
   }
 
   @Test func offPolicyReuseImprovesAndReportsESS() throws {

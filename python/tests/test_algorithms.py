@@ -315,5 +315,11 @@ def test_gymnasium_vector_env_needs_same_step_autoreset():
 
 def test_trpo_reports_the_line_search():
     with TRPO("CartPole-v1", config=TRPO._config_class(seed=0, steps_per_env=64), hidden_sizes=(16,)) as learner:
-        steps = [learner.iterate().update_steps for _ in range(3)]
+        steps = []
+        for _ in range(3):
+            before = learner.policy.get_params().copy()
+            steps.append(learner.iterate().update_steps)
+            # -1: every step rejected and θ kept; j >= 0: the step c^j Δ was taken.
+            assert (steps[-1] >= 0) == (not np.array_equal(learner.policy.get_params(), before))
     assert all(-1 <= s < 10 for s in steps)
+    assert any(s >= 0 for s in steps), steps   # a test that passes with every search rejected checks nothing
