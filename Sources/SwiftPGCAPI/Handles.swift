@@ -6,8 +6,6 @@ import SwiftPG
 final class Guarded<T>: @unchecked Sendable {
   let object: T
   private let busy = Atomic<Bool>(false)
-  /// Set by `swiftpg_cancel`; long calls on this object check it.
-  let cancellation = CancellationFlag()
 
   init(_ object: T) { self.object = object }
 
@@ -156,6 +154,8 @@ func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
 /// Everything the C ABI reaches.
 final class EnvObject {
   let env: any BatchedEnvironment
+  /// Set by `swiftpg_cancel` on the env handle; evaluations on this env check it.
+  let cancellation = CancellationFlag()
   init(_ env: any BatchedEnvironment) { self.env = env }
 }
 

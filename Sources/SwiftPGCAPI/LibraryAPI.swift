@@ -32,15 +32,17 @@ public func swiftpg_live_handles(_ kind: Int32, _ count_out: UnsafeMutablePointe
 public func swiftpg_cancel(_ handle: UInt64, _ requested: Int32) -> Int32 {
   entry { () throws(SwiftPGError) in
     try require(requested == 0 || requested == 1, "requested must be 0 or 1, got \(requested)")
-    let flag: CancellationFlag
+    // Policies and value functions run no long calls: their handles are
+    // checked, and there is nothing to stop.
+    let flag: CancellationFlag?
     switch HandleKind(rawValue: handle >> 56) {
-    case .env: flag = try envTable.get(handle).cancellation
-    case .policy: flag = try policyTable.get(handle).cancellation
+    case .env: flag = try envTable.get(handle).object.cancellation
     case .algorithm: flag = try algorithmTable.get(handle).object.cancellation
-    case .value: flag = try valueTable.get(handle).cancellation
+    case .policy: flag = nil; _ = try policyTable.get(handle)
+    case .value: flag = nil; _ = try valueTable.get(handle)
     case nil:
       throw SwiftPGError(.badHandle, handle == 0 ? "handle 0 is never valid" : "\(hex(handle)) is not a swiftpg handle")
     }
-    if requested == 1 { flag.request() } else { flag.withdraw() }
+    if requested == 1 { flag?.request() } else { flag?.withdraw() }
   }
 }

@@ -498,7 +498,7 @@ public func swiftpg_policy_evaluate(
     ) { () throws(SwiftPGError) in
       try evaluateEpisodes(
         policy: policyBox.object.policy, env: envBox.object.env, episodes: Int(episodes),
-        greedy: greedy != 0, seed: seed, cancellation: envBox.cancellation
+        greedy: greedy != 0, seed: seed, cancellation: envBox.object.cancellation
       ) { k, r, l in
         returnsOut?[k] = r
         lengthsOut?[k] = Int32(clamping: l)

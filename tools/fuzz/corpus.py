@@ -103,6 +103,16 @@ def parse(data: bytes):
     return kind, family, spec, params
 
 
+def c_cartpole_and_linear_policy(lib):
+    """A one-instance CartPole-v1 env and a linear softmax policy made through the C ABI (handles)."""
+    env, pol = ctypes.c_uint64(), ctypes.c_uint64()
+    assert lib.swiftpg_env_create(b"CartPole-v1", 1, 0, ctypes.addressof(env)) == 0
+    hidden = (ctypes.c_int32 * 1)(0)
+    assert lib.swiftpg_policy_create_softmax(4, 2, ctypes.addressof(hidden), 0, 0, 1.0, 0.01, 0,
+                                             ctypes.addressof(pol)) == 0
+    return env, pol
+
+
 def c_library():
     """(lib, header, struct types) loaded from the header, as the C fuzzer does."""
     import cabi
@@ -188,11 +198,7 @@ def c_search_population_2_31():
     """swiftpg_search_create with population_size 2**31 - 1 (C ABI), then an
     iteration if it was accepted."""
     lib, _, S = c_library()
-    env, pol = ctypes.c_uint64(), ctypes.c_uint64()
-    assert lib.swiftpg_env_create(b"CartPole-v1", 1, 0, ctypes.addressof(env)) == 0
-    hidden = (ctypes.c_int32 * 1)(0)
-    assert lib.swiftpg_policy_create_softmax(4, 2, ctypes.addressof(hidden), 0, 0, 1.0, 0.01, 0,
-                                             ctypes.addressof(pol)) == 0
+    env, pol = c_cartpole_and_linear_policy(lib)
     cfg = S["swiftpg_search_config"]()
     lib.swiftpg_search_default_config(ctypes.addressof(cfg))
     cfg.population_size = 2**31 - 1
@@ -732,11 +738,7 @@ def c_cancelled_evaluation_streams_what_finished():
     other entries untouched."""
     import threading
     lib, _, _ = c_library()
-    env, pol = ctypes.c_uint64(), ctypes.c_uint64()
-    assert lib.swiftpg_env_create(b"CartPole-v1", 1, 0, ctypes.addressof(env)) == 0
-    hidden = (ctypes.c_int32 * 1)(0)
-    assert lib.swiftpg_policy_create_softmax(4, 2, ctypes.addressof(hidden), 0, 0, 1.0, 0.01, 0,
-                                             ctypes.addressof(pol)) == 0
+    env, pol = c_cartpole_and_linear_policy(lib)
     n = 1 << 20
     returns = (ctypes.c_double * n)(*([-7.0] * n))
     result = {}

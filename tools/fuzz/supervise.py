@@ -148,15 +148,10 @@ def run_worker(command: list[str], *, calls_left: int | None, deadline: float | 
                     elif line.strip():
                         print(line, flush=True)
         now = time.monotonic()
-        if now - last_progress > call_timeout:
-            hung = True
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            break
-        # A worker past its budget gets a grace period, then is stopped.
-        if deadline is not None and now > deadline + max(30.0, call_timeout):
+        # No progress for call_timeout, or past the budget plus a grace
+        # period: the worker hangs and is stopped.
+        if now - last_progress > call_timeout or (
+                deadline is not None and now > deadline + max(30.0, call_timeout)):
             hung = True
             try:
                 os.killpg(proc.pid, signal.SIGKILL)

@@ -62,12 +62,6 @@ extension PolicyGradient {
       code: .badFormat)
     let x = c.parameters
     func bad(_ what: String) -> SwiftPGError { SwiftPGError(.badFormat, "not a valid swiftpg checkpoint: \(path): \(what)") }
-    /// Errors of the state's own constructors (Adam, SGD, normalisers) are format errors here.
-    func fromFile<T>(_ body: () throws(SwiftPGError) -> T) throws(SwiftPGError) -> T {
-      do { return try body() } catch {
-        throw error.code == .badFormat ? error : bad(error.message)
-      }
-    }
     var at = 0
     func take(_ n: Int) throws(SwiftPGError) -> [Double] {
       guard n >= 0, at + n <= x.count else { throw SwiftPGError(.badFormat, "\(path): learner state is truncated") }
@@ -95,11 +89,11 @@ extension PolicyGradient {
       }
       return .sgd(try SGD(learningRate: learningRate, momentum: 0, velocity: try take(count)))
     }
-    let po = try fromFile { () throws(SwiftPGError) in try optimizer(policy.parameterCount, learningRate: config.learningRate) }
+    let po = try Checkpoint.formatError(in: path) { () throws(SwiftPGError) in try optimizer(policy.parameterCount, learningRate: config.learningRate) }
     let co: AnyOptimizer? =
       critic == nil
       ? nil
-      : try fromFile { () throws(SwiftPGError) in
+      : try Checkpoint.formatError(in: path) { () throws(SwiftPGError) in
         try optimizer(critic?.parameterCount ?? 0, learningRate: currentValueLearningRate)
       }
     func normalizer(_ width: Int) throws(SwiftPGError) -> RunningMeanStd? {
@@ -109,8 +103,8 @@ extension PolicyGradient {
       let count = try take(1)[0]
       return try RunningMeanStd(mean: try take(width), variance: try take(width), count: count)
     }
-    let on = try fromFile { () throws(SwiftPGError) in try normalizer(observationSize) }
-    let rs = try fromFile { () throws(SwiftPGError) in try normalizer(1) }
+    let on = try Checkpoint.formatError(in: path) { () throws(SwiftPGError) in try normalizer(observationSize) }
+    let rs = try Checkpoint.formatError(in: path) { () throws(SwiftPGError) in try normalizer(1) }
     try require(at == x.count, "\(path): unexpected trailing learner state", code: .badFormat)
     try require(
       (on != nil) == config.normalizeObservations && (rs != nil) == config.normalizeRewards,

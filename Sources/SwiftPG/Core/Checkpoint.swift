@@ -282,10 +282,22 @@ public enum Checkpoint {
     return Int(spec[i])
   }
 
-  /// Size errors of what a file declares are format errors.
-  static func formatError<T>(_ body: () throws(SwiftPGError) -> T) throws(SwiftPGError) -> T {
+  /// Runs `body`, turning its errors into format errors: what a file
+  /// declares (sizes, optimiser and normaliser state) was refused by the
+  /// constructor it was given to. Format errors pass through unchanged.
+  static func formatError<T>(in path: String? = nil, _ body: () throws(SwiftPGError) -> T) throws(SwiftPGError) -> T {
     do { return try body() } catch {
-      throw SwiftPGError(.badFormat, "not a valid swiftpg checkpoint: \(error.message)")
+      if error.code == .badFormat { throw error }
+      throw SwiftPGError(.badFormat, "not a valid swiftpg checkpoint: \(path.map { "\($0): " } ?? "")\(error.message)")
+    }
+  }
+
+  /// BAD_FORMAT unless the file stores exactly `expected` parameters.
+  static func requireParameterCount(_ c: Contents, _ expected: Int, _ path: String, _ what: String)
+    throws(SwiftPGError)
+  {
+    guard c.parameters.count == expected else {
+      throw SwiftPGError(.badFormat, "\(path): \(c.parameters.count) parameters for \(what) that has \(expected)")
     }
   }
 
@@ -312,11 +324,7 @@ public enum Checkpoint {
     let s = c.specification
     // The declared sizes are checked against the stored parameter count
     // before the policy (and its memory) is built.
-    func declared(_ expected: Int) throws(SwiftPGError) {
-      guard c.parameters.count == expected else {
-        throw SwiftPGError(.badFormat, "\(path): \(c.parameters.count) parameters for a policy that has \(expected)")
-      }
-    }
+    func declared(_ expected: Int) throws(SwiftPGError) { try requireParameterCount(c, expected, path, "a policy") }
     let policy: any Policy
     switch PolicyFamily(rawValue: Int32(truncatingIfNeeded: c.family)) {
     case .softmaxMLP:
@@ -343,10 +351,10 @@ public enum Checkpoint {
       let obs = try size(s, 0, 1, MLP.maxLayerSize)
       let k = try size(s, 1, 1, 1 << 12)
       let hidden = try hiddenSizes(layout, countAt: 4)
-      let network = try formatError { () throws(SwiftPGError) in
-        try MLP.parameterCount(sizes: [obs] + hidden + [std == .stateDependent ? 2 * k : k])
-      }
-      try declared(network + (std == .gsde ? (hidden.last ?? obs) * k : std == .free ? k : 0))
+      try declared(
+        try formatError { () throws(SwiftPGError) in
+          try GaussianPolicy.parameterCount(observationSize: obs, actionSize: k, hidden: hidden, std: std)
+        })
       policy = try GaussianPolicy(
         observationSize: obs, actionSize: k, hidden: hidden, activation: try activation(s, 2), std: std,
         noiseInterval: std == .gsde ? try size(s, s.count - 1, 1, 1 << 30) : 4)
@@ -368,9 +376,7 @@ public enum Checkpoint {
     }
     let s = c.specification
     func declared(_ expected: Int) throws(SwiftPGError) {
-      guard c.parameters.count == expected else {
-        throw SwiftPGError(.badFormat, "\(path): \(c.parameters.count) parameters for a value function that has \(expected)")
-      }
+      try requireParameterCount(c, expected, path, "a value function")
     }
     let value: ValueFunction
     switch ValueFunction.Kind(rawValue: Int32(truncatingIfNeeded: c.family)) {

@@ -80,14 +80,7 @@ public final class GaussianPolicy: Policy {
     try require(
       noiseInterval >= 1 && noiseInterval <= 1 << 30, "gSDE noise interval must be in [1, 2^30], got \(noiseInterval)")
     let outputs = std == .stateDependent ? 2 * actionSize : actionSize
-    // Count every parameter (network + log σ or gSDE's L) before allocating any.
-    let networkCount = try MLP.parameterCount(sizes: [observationSize] + hidden + [outputs])
-    let featureSize = hidden.last ?? observationSize
-    let stdCount = std == .gsde ? featureSize * actionSize : std == .free ? actionSize : 0
-    try require(
-      networkCount + stdCount <= Limits.maxParameters,
-      "this Gaussian policy would have \(networkCount + stdCount) parameters, more than \(Limits.maxParameters)",
-      code: .tooLarge)
+    _ = try Self.parameterCount(observationSize: observationSize, actionSize: actionSize, hidden: hidden, std: std)
     network = try MLP(sizes: [observationSize] + hidden + [outputs], activation: activation)
     var initRng = PCG64(seed: UInt128(seed))
     network.initializeOrthogonal(hiddenGain: hiddenGain, outputGain: headGain, using: &initRng)
@@ -113,6 +106,21 @@ public final class GaussianPolicy: Policy {
     }
     rng = PCG64(seed: UInt128(seed) | (UInt128(1) << 64))
     updateNoiseScale()
+  }
+
+  /// The parameters such a policy has (network, then log σ or gSDE's L),
+  /// counted without allocating; TOO_LARGE above `Limits.maxParameters`.
+  public static func parameterCount(observationSize: Int, actionSize: Int, hidden: [Int], std: Std)
+    throws(SwiftPGError) -> Int
+  {
+    let outputs = std == .stateDependent ? 2 * actionSize : actionSize
+    let networkCount = try MLP.parameterCount(sizes: [observationSize] + hidden + [outputs])
+    let stdCount = std == .gsde ? (hidden.last ?? observationSize) * actionSize : std == .free ? actionSize : 0
+    try require(
+      networkCount + stdCount <= Limits.maxParameters,
+      "this Gaussian policy would have \(networkCount + stdCount) parameters, more than \(Limits.maxParameters)",
+      code: .tooLarge)
+    return networkCount + stdCount
   }
 
   public var family: PolicyFamily { .gaussian }
