@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* ABI version: bumped whenever a declaration or struct layout changes. */
-#define SWIFTPG_ABI_VERSION 5
+#define SWIFTPG_ABI_VERSION 6
 
 /* ---------------------------------------------------------------------------
  * Status codes
@@ -76,6 +76,9 @@ extern "C" {
  * before the call; episodes in progress are discarded (the environment's
  * generators have advanced). */
 #define SWIFTPG_ERR_CANCELLED -13
+/* The object cannot do this (e.g. a population search asked to update on
+ * externally collected transitions). */
+#define SWIFTPG_ERR_NOT_SUPPORTED -14
 /* A bug in swiftpg; please report it with the last-error message. */
 #define SWIFTPG_ERR_INTERNAL -99
 
@@ -801,29 +804,27 @@ int32_t swiftpg_value_save(uint64_t value, const char *path);
 int32_t swiftpg_value_load(const char *path, uint64_t *value_out);
 
 /* ---------------------------------------------------------------------------
- * Policy-gradient algorithms: REINFORCE (with its weighting and baseline
+ * Policy-gradient learners: REINFORCE (with its weighting and baseline
  * variants), online actor-critic, batch actor-critic / A2C, off-policy PG
  * with importance sampling, natural policy gradient, TRPO and PPO.
  *
- * One configuration struct serves every algorithm; each field says who reads
- * it. swiftpg_pg_default_config(ALGO) fills an algorithm's own defaults.
+ * Each algorithm has its own configuration struct holding only the fields it
+ * reads; its first field `size` must be sizeof the struct (the default_config
+ * function sets it; a different value is refused with INVALID_ARGUMENT, so a
+ * caller compiled against another layout cannot be misread).
+ * swiftpg_<algo>_default_config fills the defaults (the values of the
+ * reference implementation named in REFERENCE.md §4) and
+ * swiftpg_<algo>_create makes the learner; every other call below takes any
+ * policy-gradient learner handle.
+ *
  * REINFORCE and off-policy PG collect whole episodes (an instance starts an
  * episode only while fewer than steps_per_iteration transitions are
  * collected; every started episode is completed); the others collect
  * fixed-length segments of steps_per_env steps of every instance, episodes
  * continuing across iterations, and bootstrap truncated episodes from V of
- * their final observation. The critic (a value-function handle) is needed by
- * every algorithm but REINFORCE/off-policy PG (there only for baseline VALUE).
- * Formulas and sources: the Swift file of each algorithm, REFERENCE.md §4.
+ * their final observation. Formulas and sources: the Swift file of each
+ * algorithm (Sources/SwiftPG/Algorithms/<Name>.swift), REFERENCE.md §4.
  * ------------------------------------------------------------------------- */
-
-#define SWIFTPG_ALGO_REINFORCE 0
-#define SWIFTPG_ALGO_ACTOR_CRITIC 1
-#define SWIFTPG_ALGO_A2C 2
-#define SWIFTPG_ALGO_OFFPOLICY_PG 3
-#define SWIFTPG_ALGO_NPG 4
-#define SWIFTPG_ALGO_TRPO 5
-#define SWIFTPG_ALGO_PPO 6
 
 #define SWIFTPG_WEIGHTING_FULL_RETURN 0
 #define SWIFTPG_WEIGHTING_REWARD_TO_GO 1
@@ -843,117 +844,249 @@ int32_t swiftpg_value_load(const char *path, uint64_t *value_out);
 #define SWIFTPG_OPTIMIZER_ADAM 0
 #define SWIFTPG_OPTIMIZER_SGD 1
 
-typedef struct swiftpg_pg_config {
-  int32_t algorithm;             /* SWIFTPG_ALGO_* */
-  int32_t steps_per_env;         /* segment algorithms: T steps per instance per iteration */
-  int32_t steps_per_iteration;   /* REINFORCE, off-policy: min transitions of whole episodes */
-  int32_t weighting;             /* REINFORCE, off-policy: SWIFTPG_WEIGHTING_* */
-  int32_t baseline;              /* REINFORCE, off-policy: SWIFTPG_BASELINE_* */
-  int32_t advantage;             /* SWIFTPG_ADVANTAGE_* (critic algorithms) */
-  int32_t n_steps;               /* n of n-step advantages (>= 1) */
-  int32_t value_target;          /* SWIFTPG_VALUE_TARGET_* */
-  int32_t value_epochs;          /* critic passes per batch (A2C extra, NPG/TRPO, VALUE baseline) */
-  int32_t normalize_advantages;  /* 1: standardise advantages/weights (PPO: per minibatch) */
-  int32_t optimizer;             /* SWIFTPG_OPTIMIZER_* (policy and critic) */
-  int32_t anneal_learning_rate;  /* 1: decay linearly to 0 over total_env_steps */
-  int32_t anneal_clip_range;     /* PPO: 1: decay epsilon linearly to 0 */
-  int32_t epochs;                /* PPO: passes over each batch */
-  int32_t minibatch_size;        /* PPO, critic fitting: must divide num_envs*steps_per_env; 0: whole batch */
-  int32_t kl_penalty;            /* PPO: 1: adaptive KL penalty instead of clipping */
-  int32_t cg_iterations;         /* NPG, TRPO: conjugate-gradient steps */
-  int32_t line_search_steps;     /* TRPO: backtracking steps (0 = NPG's full step) */
-  int32_t reuse_batches;         /* off-policy: batches reused per update (>= 1) */
-  int32_t per_decision;          /* off-policy: 1 per-decision, 0 trajectory weights */
-  int32_t normalize_observations;/* 1: running mean/std normalisation, clipped */
-  int32_t normalize_rewards;     /* 1: divide rewards by the std of the discounted return */
-  int32_t episode_average;       /* REINFORCE, off-policy: 1: divide the summed gradient by the
-                                    number of episodes (the Monte Carlo estimate of grad J, as in
-                                    Sutton & Barto); 0: by the number of steps */
-  int32_t shared_network;        /* PPO: 1: policy and critic share their hidden layers (same
-                                    hidden sizes and activation; the value loss trains them too) */
-  int32_t update_threads;        /* PPO: 1, or 2 to run each minibatch's policy and critic
-                                    passes concurrently (identical results) */
-  int64_t total_env_steps;       /* horizon of annealing schedules */
-  double gamma;                  /* discount in [0, 1] */
-  double gae_lambda;             /* GAE lambda in [0, 1] */
-  double learning_rate;          /* policy step size (> 0) */
-  double value_learning_rate;    /* critic step size; 0: learning_rate */
-  double adam_epsilon;           /* > 0 */
-  double max_grad_norm;          /* global L2 norm clip; <= 0: off */
-  double max_grad_value;         /* clamp each gradient component to +-this before the optimiser
-                                    step (Kochenderfer's clip_gradient); 0: off; not NPG/TRPO's
-                                    natural step */
-  double clip_range;             /* PPO epsilon */
-  double value_clip_range;       /* PPO: clip V - V_old to +-this; <= 0: off */
-  double entropy_coef;           /* entropy bonus coefficient (>= 0) */
-  double value_coef;             /* critic loss coefficient (>= 0) */
-  double target_kl;              /* PPO: stop epochs when approx KL > 1.5x; <= 0: off */
-  double kl_beta;                /* PPO-KL: initial beta */
-  double kl_target;              /* PPO-KL: d_targ */
-  double max_kl;                 /* NPG, TRPO: KL budget delta */
-  double cg_damping;             /* NPG, TRPO: added to the Fisher matrix */
-  double backtrack_ratio;        /* TRPO: step fraction per backtrack, in (0, 1) */
-  double importance_clip;        /* off-policy: truncate weights (inf: none) */
-  double clip_observations;      /* normalised observations are clipped to +-this */
-  double clip_rewards;           /* scaled rewards are clipped to +-this */
-  uint64_t seed;                 /* action sampling and minibatch shuffling */
-} swiftpg_pg_config;
+/* The learner kinds (what a checkpoint records). */
+#define SWIFTPG_ALGO_REINFORCE 0
+#define SWIFTPG_ALGO_ACTOR_CRITIC 1
+#define SWIFTPG_ALGO_A2C 2
+#define SWIFTPG_ALGO_OFFPOLICY_PG 3
+#define SWIFTPG_ALGO_NPG 4
+#define SWIFTPG_ALGO_TRPO 5
+#define SWIFTPG_ALGO_PPO 6
 
+/* REINFORCE (Williams 1992; Sutton & Barto §13.3-13.4). Defaults: 5000 steps
+ * per iteration, gamma 0.99, reward-to-go weights, mean baseline, normalised
+ * weights, Adam lr 0.01 (eps 1e-8), no clipping; value baseline: critic lr
+ * 1e-3, 5 passes. The critic handle is needed only with BASELINE_VALUE. */
+typedef struct swiftpg_reinforce_config {
+  uint32_t size;                 /* sizeof(swiftpg_reinforce_config) */
+  int32_t steps_per_iteration;   /* min transitions of whole episodes per iteration */
+  int32_t weighting;             /* SWIFTPG_WEIGHTING_* */
+  int32_t baseline;              /* SWIFTPG_BASELINE_* */
+  int32_t normalize_advantages;  /* 1: divide the weights by their std (not with OPTIMAL) */
+  int32_t episode_average;       /* 1: divide the summed gradient by the number of episodes
+                                    (Sutton & Barto's Monte Carlo estimate); 0: by the steps */
+  int32_t value_epochs;          /* BASELINE_VALUE: critic passes per batch (>= 0) */
+  int32_t optimizer;             /* SWIFTPG_OPTIMIZER_* */
+  double gamma;                  /* discount in [0, 1] */
+  double learning_rate;          /* policy step size (> 0) */
+  double value_learning_rate;    /* BASELINE_VALUE: critic step size; 0: learning_rate */
+  double adam_epsilon;           /* > 0 */
+  double max_grad_norm;          /* L2 norm clip of the gradient; 0: off */
+  double max_grad_value;         /* clamp each component to +-this before the step; 0: off */
+  double entropy_coef;           /* entropy bonus coefficient (>= 0) */
+  uint64_t seed;                 /* action sampling and critic minibatch shuffling */
+} swiftpg_reinforce_config;
+
+/* Online actor-critic (Levine CS 285; Sutton & Barto §13.5): T steps of every
+ * instance, a TD(0) critic step, then a policy step on the TD errors.
+ * Defaults: T 1, gamma 0.99, SGD lr 0.01, critic lr 0.05, 1 critic pass. */
+typedef struct swiftpg_actor_critic_config {
+  uint32_t size;                 /* sizeof(swiftpg_actor_critic_config) */
+  int32_t steps_per_env;         /* T steps of every instance per iteration */
+  int32_t value_epochs;          /* critic steps on each batch (>= 1 used) */
+  int32_t normalize_advantages;  /* 1: standardise the TD errors */
+  int32_t optimizer;             /* SWIFTPG_OPTIMIZER_* */
+  int32_t reserved;              /* 0 */
+  double gamma;
+  double learning_rate;
+  double value_learning_rate;    /* 0: learning_rate */
+  double adam_epsilon;
+  double max_grad_norm;
+  double max_grad_value;
+  double entropy_coef;
+  uint64_t seed;
+} swiftpg_actor_critic_config;
+
+/* The fields shared by the segment learners A2C, NPG, TRPO and PPO, in this
+ * order at the start of each of their structs (after `size`). */
+#define SWIFTPG_SEGMENT_CONFIG_FIELDS                                          \
+  int32_t steps_per_env;         /* T steps of every instance per iteration */ \
+  int32_t advantage;             /* SWIFTPG_ADVANTAGE_* */                     \
+  int32_t n_steps;               /* n of n-step advantages (>= 1) */           \
+  int32_t value_target;          /* SWIFTPG_VALUE_TARGET_* */                  \
+  int32_t value_epochs;          /* critic passes per batch */                 \
+  int32_t normalize_advantages;  /* 1: standardise advantages */              \
+  int32_t optimizer;             /* SWIFTPG_OPTIMIZER_* */                     \
+  int32_t minibatch_size;        /* must divide num_envs*steps_per_env; 0: whole batch */ \
+  int32_t anneal_learning_rate;  /* 1: decay linearly to 0 over total_env_steps */ \
+  int32_t normalize_observations;/* 1: running mean/std normalisation, clipped */ \
+  int32_t normalize_rewards;     /* 1: divide by the std of the discounted return */ \
+  int32_t reserved;              /* 0 */                                       \
+  int64_t total_env_steps;       /* horizon of the annealing schedules */     \
+  double gamma;                  /* discount in [0, 1] */                      \
+  double gae_lambda;             /* GAE lambda in [0, 1] */                    \
+  double learning_rate;          /* policy step size (> 0) */                  \
+  double value_learning_rate;    /* critic step size; 0: learning_rate */      \
+  double adam_epsilon;           /* > 0 */                                     \
+  double max_grad_norm;          /* L2 norm clip; 0: off */                    \
+  double max_grad_value;         /* clamp each component; 0: off */            \
+  double entropy_coef;           /* entropy bonus coefficient (>= 0) */        \
+  double clip_observations;      /* normalised observations clipped to +-this */ \
+  double clip_rewards;           /* scaled rewards clipped to +-this */        \
+  uint64_t seed;                 /* action sampling and minibatch shuffling */
+
+/* Synchronous advantage actor-critic (Mnih et al. 2016). Defaults: T 5,
+ * GAE lambda 1 (n-step returns of the segment), Adam lr 7e-4, value_coef 0.5,
+ * max_grad_norm 0.5, advantages not normalised. */
+typedef struct swiftpg_a2c_config {
+  uint32_t size;                 /* sizeof(swiftpg_a2c_config) */
+  SWIFTPG_SEGMENT_CONFIG_FIELDS
+  double value_coef;             /* weight of the critic loss in the joint clip */
+} swiftpg_a2c_config;
+
+/* Natural policy gradient (Kakade 2001): the full natural step of KL delta.
+ * Defaults: T 256, lr (critic) 1e-3, 10 critic passes of minibatches of 128,
+ * max_kl 0.01, 15 CG iterations, damping 0.1. */
+typedef struct swiftpg_npg_config {
+  uint32_t size;                 /* sizeof(swiftpg_npg_config) */
+  SWIFTPG_SEGMENT_CONFIG_FIELDS
+  int32_t cg_iterations;         /* conjugate-gradient steps (1..1000) */
+  int32_t reserved2;             /* 0 */
+  double max_kl;                 /* KL budget delta (> 0) */
+  double cg_damping;             /* added to the Fisher matrix (>= 0) */
+} swiftpg_npg_config;
+
+/* TRPO (Schulman et al. 2015): the natural step with a backtracking line
+ * search. Defaults as NPG plus 10 backtracks of ratio 0.8. */
+typedef struct swiftpg_trpo_config {
+  uint32_t size;                 /* sizeof(swiftpg_trpo_config) */
+  SWIFTPG_SEGMENT_CONFIG_FIELDS
+  int32_t cg_iterations;
+  int32_t line_search_steps;     /* backtracking steps (1..100) */
+  double max_kl;
+  double cg_damping;
+  double backtrack_ratio;        /* step fraction per backtrack, in (0, 1) */
+} swiftpg_trpo_config;
+
+/* PPO (Schulman et al. 2017) with the details of Huang et al. (2022).
+ * Defaults: T 128, 10 epochs of minibatches of 64, clip 0.2, GAE 0.95, Adam
+ * lr 3e-4 (eps 1e-5), max_grad_norm 0.5, value_coef 0.5. */
+typedef struct swiftpg_ppo_config {
+  uint32_t size;                 /* sizeof(swiftpg_ppo_config) */
+  SWIFTPG_SEGMENT_CONFIG_FIELDS
+  int32_t epochs;                /* passes over each batch (1..10000) */
+  int32_t anneal_clip_range;     /* 1: decay epsilon linearly to 0 */
+  int32_t kl_penalty;            /* 1: adaptive KL penalty instead of clipping */
+  int32_t shared_network;        /* 1: policy and critic share their hidden layers */
+  int32_t update_threads;        /* 1, or 2: policy and critic passes concurrently */
+  int32_t reserved2;             /* 0 */
+  double clip_range;             /* epsilon of the clipped surrogate */
+  double value_clip_range;       /* clip V - V_old to +-this; 0: off */
+  double value_coef;             /* critic loss coefficient */
+  double target_kl;              /* stop the epochs when approx KL > 1.5x; 0: off */
+  double kl_beta;                /* KL penalty: initial beta */
+  double kl_target;              /* KL penalty: d_targ */
+} swiftpg_ppo_config;
+
+/* Off-policy PG with importance sampling (Sutton & Barto §5.5; Precup et al.
+ * 2000): reuses the last reuse_batches batches of whole episodes. Defaults:
+ * 5000 steps, mean baseline, per-decision weights, no truncation, 4 batches,
+ * Adam lr 0.01 (eps 1e-8). */
+typedef struct swiftpg_offpolicy_pg_config {
+  uint32_t size;                 /* sizeof(swiftpg_offpolicy_pg_config) */
+  int32_t steps_per_iteration;   /* min transitions of whole episodes per iteration */
+  int32_t baseline;              /* SWIFTPG_BASELINE_NONE or _MEAN */
+  int32_t normalize_advantages;  /* 1: divide the weights by their std */
+  int32_t reuse_batches;         /* batches reused per update (>= 1) */
+  int32_t per_decision;          /* 1 per-decision, 0 trajectory weights */
+  int32_t optimizer;             /* SWIFTPG_OPTIMIZER_* */
+  int32_t reserved;              /* 0 */
+  double gamma;
+  double learning_rate;
+  double adam_epsilon;
+  double max_grad_norm;
+  double max_grad_value;
+  double entropy_coef;
+  double importance_clip;        /* truncate importance weights (inf: none) */
+  uint64_t seed;
+} swiftpg_offpolicy_pg_config;
+
+/* Statistics of one iteration or update. Zero where a learner has no such
+ * quantity (named per field). */
 typedef struct swiftpg_train_stats {
+  uint32_t size;               /* written: sizeof(swiftpg_train_stats) */
+  int32_t episodes;            /* episodes that ended in this batch */
   int64_t iteration;           /* 1 for the first iteration */
   int64_t env_steps;           /* transitions used in this iteration */
   int64_t total_env_steps;     /* since creation */
-  int32_t episodes;            /* episodes that ended in this iteration */
-  int32_t update_steps;        /* PPO: epochs run; TRPO: accepted backtrack (-1: none) */
+  int32_t epochs;              /* PPO: epochs run (target-KL stop); others 1 */
+  int32_t line_search_step;    /* TRPO: accepted backtrack j (-1: none accepted) */
   double mean_return;          /* undiscounted, raw rewards; NaN without episodes */
   double std_return;
   double min_return;
   double max_return;
   double mean_length;
-  double policy_loss;          /* the surrogate objective being maximised */
+  double success_rate;         /* fraction of episodes that reached the goal; NaN
+                                  without episodes or where the env defines none */
+  double policy_loss;          /* the loss minimised: minus the surrogate objective
+                                  (CleanRL's sign) */
   double value_loss;           /* 0.5 mean (V - target)^2 */
   double entropy;              /* mean policy entropy after the update */
-  double approx_kl;            /* mean (r - 1) - log r against the acting policy */
+  double approx_kl;            /* k3: mean (r - 1) - log r against the acting policy */
   double clip_fraction;        /* PPO: fraction of ratios outside 1 +- epsilon */
   double explained_variance;   /* 1 - Var[target - V] / Var[target] */
   double grad_norm;            /* L2 norm of the gradient before clipping */
   double learning_rate;        /* after annealing */
-  double extra;                /* PPO-KL: beta; off-policy: effective sample size fraction */
+  double kl_coef;              /* PPO with kl_penalty: beta after adaptation */
+  double effective_sample_size;/* off-policy PG: ESS of the trajectory weights
+                                  divided by the number of trajectories, (0, 1] */
   double seconds;              /* wall time of the iteration */
 } swiftpg_train_stats;
 
-/* Fills config_out with the defaults of `algorithm` (SWIFTPG_ALGO_*). */
-int32_t swiftpg_pg_default_config(int32_t algorithm, swiftpg_pg_config *config_out);
+/* Defaults of each learner (sets size). */
+int32_t swiftpg_reinforce_default_config(swiftpg_reinforce_config *config_out);
+int32_t swiftpg_actor_critic_default_config(swiftpg_actor_critic_config *config_out);
+int32_t swiftpg_a2c_default_config(swiftpg_a2c_config *config_out);
+int32_t swiftpg_npg_default_config(swiftpg_npg_config *config_out);
+int32_t swiftpg_trpo_default_config(swiftpg_trpo_config *config_out);
+int32_t swiftpg_ppo_default_config(swiftpg_ppo_config *config_out);
+int32_t swiftpg_offpolicy_pg_default_config(swiftpg_offpolicy_pg_config *config_out);
 
 /* Creates a learner training `policy` on `env` (the action spaces and sizes
  * must match: categorical policies for discrete, Gaussian for continuous
- * actions), with the critic `value` (0 when the algorithm needs none).
- * env may be 0: the learner then only updates on data passed to
- * swiftpg_pg_update (sizes and action space come from the policy). The
- * learner keeps the objects alive even if their handles are destroyed.
- * Every configuration error is reported here, before any training:
- * INVALID_ARGUMENT with the field named. */
-int32_t swiftpg_pg_create(uint64_t env, uint64_t policy, uint64_t value,
-                          const swiftpg_pg_config *config,
-                          uint64_t *algorithm_out);
+ * actions), with the critic `value` (0 when the algorithm needs none; every
+ * learner but REINFORCE and off-policy PG needs one, REINFORCE only with
+ * BASELINE_VALUE). env may be 0: the learner then only updates on data
+ * passed to swiftpg_pg_update (sizes and action space come from the
+ * policy). The learner keeps the objects alive even if their handles are
+ * destroyed. Every configuration error is reported here, before any
+ * training: INVALID_ARGUMENT with the field named. */
+int32_t swiftpg_reinforce_create(uint64_t env, uint64_t policy, uint64_t value,
+                                 const swiftpg_reinforce_config *config, uint64_t *learner_out);
+int32_t swiftpg_actor_critic_create(uint64_t env, uint64_t policy, uint64_t value,
+                                    const swiftpg_actor_critic_config *config, uint64_t *learner_out);
+int32_t swiftpg_a2c_create(uint64_t env, uint64_t policy, uint64_t value,
+                           const swiftpg_a2c_config *config, uint64_t *learner_out);
+int32_t swiftpg_npg_create(uint64_t env, uint64_t policy, uint64_t value,
+                           const swiftpg_npg_config *config, uint64_t *learner_out);
+int32_t swiftpg_trpo_create(uint64_t env, uint64_t policy, uint64_t value,
+                            const swiftpg_trpo_config *config, uint64_t *learner_out);
+int32_t swiftpg_ppo_create(uint64_t env, uint64_t policy, uint64_t value,
+                           const swiftpg_ppo_config *config, uint64_t *learner_out);
+int32_t swiftpg_offpolicy_pg_create(uint64_t env, uint64_t policy, uint64_t value,
+                                    const swiftpg_offpolicy_pg_config *config, uint64_t *learner_out);
+
+/* The SWIFTPG_ALGO_* kind of a policy-gradient learner. */
+int32_t swiftpg_pg_algorithm(uint64_t learner, int32_t *algorithm_out);
 
 /* One iteration (collect, estimate, update). NUMERICAL (naming the iteration
  * and the quantity) if a loss, gradient or parameter becomes non-finite; the
- * learner is then left exactly as before the iteration. */
-int32_t swiftpg_pg_iterate(uint64_t algorithm, swiftpg_train_stats *stats_out);
+ * learner is then left exactly as before the iteration. stats_out->size is
+ * written. */
+int32_t swiftpg_pg_iterate(uint64_t learner, swiftpg_train_stats *stats_out);
 
 /* One update on transitions collected elsewhere (e.g. a Gymnasium
- * environment stepped by Python), time-major [steps, lanes]:
- * observations [steps*lanes*obs_size] as the policy sees them, actions
- * [steps*lanes] int32 (discrete) or [steps*lanes*action_size] double,
- * rewards, terminated, truncated [steps*lanes]; final_observations
- * [steps*lanes*obs_size] (rows read where truncated and not terminated; may
- * be NULL when nothing is truncated) and next_observations
- * [lanes*obs_size], the observation after the last step of each lane.
+ * environment stepped by Python), time-major [steps, num_envs]:
+ * observations [steps*num_envs*obs_size] as the policy sees them, actions
+ * [steps*num_envs] int32 (discrete) or [steps*num_envs*action_size] double,
+ * rewards, terminated, truncated [steps*num_envs]; final_observations
+ * [steps*num_envs*obs_size] (rows read where truncated and not terminated;
+ * may be NULL when nothing is truncated) and next_observations
+ * [num_envs*obs_size], the observation after the last step of each env.
  * The policy that acted is taken to be the current one. Episodic algorithms
  * drop steps of episodes that do not end in the batch. Not available with
  * normalize_observations / normalize_rewards (normalise in the environment). */
-int32_t swiftpg_pg_update(uint64_t algorithm, int64_t steps, int64_t lanes,
+int32_t swiftpg_pg_update(uint64_t learner, int64_t steps, int64_t num_envs,
                           const double *observations, const void *actions,
                           const double *rewards, const uint8_t *terminated,
                           const uint8_t *truncated,
@@ -961,25 +1094,33 @@ int32_t swiftpg_pg_update(uint64_t algorithm, int64_t steps, int64_t lanes,
                           const double *next_observations,
                           swiftpg_train_stats *stats_out);
 
+/* The episodes that ended in the last iteration or update, in the order they
+ * ended: undiscounted returns, lengths, and success flags (1 reached the
+ * goal, 0 did not, -1 the environment defines no success); each output may
+ * be NULL. *count_out is set to the number of episodes; BUFFER_TOO_SMALL
+ * (writing nothing) if it exceeds capacity. */
+int32_t swiftpg_pg_episodes(uint64_t learner, double *returns_out, int32_t *lengths_out,
+                            int8_t *successes_out, int64_t capacity, int64_t *count_out);
+
 /* Returns and lengths of `episodes` episodes of the learner's policy in `env`
  * (reseeded with seed), with the learner's observation normalisation
- * (statistics frozen). Cancelled with swiftpg_cancel on the algorithm
- * handle; streams and refuses an env without a time limit as
+ * (statistics frozen). Cancelled with swiftpg_cancel on the learner handle;
+ * streams and refuses an env without a time limit as
  * swiftpg_policy_evaluate does. */
-int32_t swiftpg_pg_evaluate(uint64_t algorithm, uint64_t env, int32_t episodes,
+int32_t swiftpg_pg_evaluate(uint64_t learner, uint64_t env, int32_t episodes,
                             int32_t greedy, uint64_t seed, double *returns_out,
                             int32_t *lengths_out);
 
-/* Saves everything needed to resume: configuration, policy, critic,
- * optimizer moments, normalisation statistics, KL beta, counters and the
- * generator state (the environment's state is not saved; a resumed run
- * restarts its episodes). Written to path + ".tmp" then renamed, so an
- * existing checkpoint is never left half-written. */
-int32_t swiftpg_pg_save(uint64_t algorithm, const char *path);
+/* Saves everything needed to resume: policy, critic, optimiser moments,
+ * normalisation statistics, PPO's KL beta, counters and the generator state
+ * (the environment's state is not saved; a resumed run restarts its
+ * episodes). Written to a temporary file then renamed, so an existing
+ * checkpoint is never left half-written. */
+int32_t swiftpg_pg_save(uint64_t learner, const char *path);
 
-/* Restores a checkpoint into a learner created with the same algorithm,
- * policy and critic shapes. INVALID_ARGUMENT if they differ. */
-int32_t swiftpg_pg_load(uint64_t algorithm, const char *path);
+/* Restores a checkpoint into a learner of the same algorithm, policy and
+ * critic shapes (BAD_FORMAT naming what differs; nothing changes). */
+int32_t swiftpg_pg_load(uint64_t learner, const char *path);
 
 /* ---------------------------------------------------------------------------
  * Zeroth-order policy search (Kochenderfer ch. 10): the cross-entropy method

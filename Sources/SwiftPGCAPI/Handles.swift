@@ -173,7 +173,7 @@ final class ValueObject {
 
 final class AlgorithmObject {
   enum Learner {
-    case policyGradient(PolicyGradient)
+    case policyGradient(any PolicyGradientLearner)
     case search(ZerothOrderPolicySearch)
   }
   let learner: Learner
@@ -198,7 +198,7 @@ final class AlgorithmObject {
   /// Set by `swiftpg_cancel` on the algorithm handle; the learner checks it.
   let cancellation = CancellationFlag()
 
-  func policyGradient() throws(SwiftPGError) -> PolicyGradient {
+  func policyGradient() throws(SwiftPGError) -> any PolicyGradientLearner {
     guard case .policyGradient(let r) = learner else {
       throw .invalid("this algorithm handle is not a policy-gradient learner")
     }

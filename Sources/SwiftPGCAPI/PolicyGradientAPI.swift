@@ -1,169 +1,358 @@
 import CSwiftPG
 import SwiftPG
 
-extension PolicyGradientConfig {
-  init(_ c: swiftpg_pg_config) throws(SwiftPGError) {
-    self.init()
-    func flag(_ v: Int32, _ name: String) throws(SwiftPGError) -> Bool {
-      try require(v == 0 || v == 1, "\(name) must be 0 or 1, got \(v)")
-      return v == 1
-    }
-    func pick<E: RawRepresentable<Int32>>(_ v: Int32, _ name: String, _ options: String) throws(SwiftPGError) -> E {
-      guard let e = E(rawValue: v) else { throw .invalid("unknown \(name) \(v); expected \(options)") }
-      return e
-    }
-    algorithm = try pick(c.algorithm, "algorithm", "0..6 (SWIFTPG_ALGO_*)")
-    stepsPerEnv = Int(c.steps_per_env)
-    stepsPerIteration = Int(c.steps_per_iteration)
-    weighting = try pick(c.weighting, "weighting", "0..2 (SWIFTPG_WEIGHTING_*)")
-    baseline = try pick(c.baseline, "baseline", "0..3 (SWIFTPG_BASELINE_*)")
-    advantage = try pick(c.advantage, "advantage", "0 (GAE) or 1 (n-step)")
-    nSteps = Int(c.n_steps)
-    valueTarget = try pick(c.value_target, "value_target", "0 (bootstrap) or 1 (Monte Carlo)")
-    valueEpochs = Int(c.value_epochs)
-    normalizeAdvantages = try flag(c.normalize_advantages, "normalize_advantages")
-    optimizer = try pick(c.optimizer, "optimizer", "0 (Adam) or 1 (SGD)")
-    annealLearningRate = try flag(c.anneal_learning_rate, "anneal_learning_rate")
-    annealClipRange = try flag(c.anneal_clip_range, "anneal_clip_range")
-    epochs = Int(c.epochs)
-    minibatchSize = Int(c.minibatch_size)
-    klPenalty = try flag(c.kl_penalty, "kl_penalty")
-    cgIterations = Int(c.cg_iterations)
-    lineSearchSteps = Int(c.line_search_steps)
-    reuseBatches = Int(c.reuse_batches)
-    perDecision = try flag(c.per_decision, "per_decision")
-    normalizeObservations = try flag(c.normalize_observations, "normalize_observations")
-    normalizeRewards = try flag(c.normalize_rewards, "normalize_rewards")
-    episodeAverage = try flag(c.episode_average, "episode_average")
-    sharedNetwork = try flag(c.shared_network, "shared_network")
-    updateThreads = Int(c.update_threads)
-    totalEnvSteps = Int(c.total_env_steps)
+// The mapping between each learner's C config struct and its Swift
+// `Config`. The C structs share field groups (Include/swiftpg.h); the
+// protocols below name those groups so one function reads or writes each
+// group for every struct that has it.
+
+/// Fields every C policy-gradient config struct has.
+protocol CCommonFields {
+  var size: UInt32 { get set }
+  var optimizer: Int32 { get set }
+  var gamma: Double { get set }
+  var learning_rate: Double { get set }
+  var adam_epsilon: Double { get set }
+  var max_grad_norm: Double { get set }
+  var max_grad_value: Double { get set }
+  var entropy_coef: Double { get set }
+  var seed: UInt64 { get set }
+  init()
+}
+
+/// The SWIFTPG_SEGMENT_CONFIG_FIELDS group of A2C, NPG, TRPO and PPO.
+protocol CSegmentFields: CCommonFields {
+  var steps_per_env: Int32 { get set }
+  var advantage: Int32 { get set }
+  var n_steps: Int32 { get set }
+  var value_target: Int32 { get set }
+  var value_epochs: Int32 { get set }
+  var normalize_advantages: Int32 { get set }
+  var minibatch_size: Int32 { get set }
+  var anneal_learning_rate: Int32 { get set }
+  var normalize_observations: Int32 { get set }
+  var normalize_rewards: Int32 { get set }
+  var total_env_steps: Int64 { get set }
+  var gae_lambda: Double { get set }
+  var value_learning_rate: Double { get set }
+  var clip_observations: Double { get set }
+  var clip_rewards: Double { get set }
+}
+
+/// NPG's and TRPO's natural-step fields.
+protocol CNaturalFields: CSegmentFields {
+  var cg_iterations: Int32 { get set }
+  var max_kl: Double { get set }
+  var cg_damping: Double { get set }
+}
+
+extension swiftpg_reinforce_config: CCommonFields {}
+extension swiftpg_actor_critic_config: CCommonFields {}
+extension swiftpg_offpolicy_pg_config: CCommonFields {}
+extension swiftpg_a2c_config: CSegmentFields {}
+extension swiftpg_ppo_config: CSegmentFields {}
+extension swiftpg_npg_config: CNaturalFields {}
+extension swiftpg_trpo_config: CNaturalFields {}
+
+/// Reads C config fields into Swift values, naming the field on error.
+struct FieldReader {
+  func flag(_ v: Int32, _ name: String) throws(SwiftPGError) -> Bool {
+    try require(v == 0 || v == 1, "\(name) must be 0 or 1, got \(v)")
+    return v == 1
+  }
+  func pick<E: RawRepresentable<Int32>>(_ v: Int32, _ name: String, _ options: String) throws(SwiftPGError) -> E {
+    guard let e = E(rawValue: v) else { throw .invalid("unknown \(name) \(v); expected \(options)") }
+    return e
+  }
+}
+
+/// Checks the struct's `size` field before anything else is read.
+func checkSize<C: CCommonFields>(_ c: C, _ name: String) throws(SwiftPGError) {
+  let expected = MemoryLayout<C>.size
+  try require(
+    Int(c.size) == expected,
+    "\(name).size is \(c.size), expected \(expected) (sizeof(\(name)) of this library's swiftpg.h, ABI "
+      + "\(SWIFTPG_ABI_VERSION)); set it with the default_config function")
+}
+
+extension PolicyGradientSettings {
+  mutating func readCommon<C: CCommonFields>(_ c: C) throws(SwiftPGError) {
+    let r = FieldReader()
+    optimizer = try r.pick(c.optimizer, "optimizer", "0 (Adam) or 1 (SGD)")
     gamma = c.gamma
-    gaeLambda = c.gae_lambda
     learningRate = c.learning_rate
-    valueLearningRate = c.value_learning_rate
     adamEpsilon = c.adam_epsilon
     maxGradNorm = c.max_grad_norm
     maxGradValue = c.max_grad_value
-    clipRange = c.clip_range
-    valueClipRange = c.value_clip_range
     entropyCoef = c.entropy_coef
-    valueCoef = c.value_coef
-    targetKL = c.target_kl
-    klBeta = c.kl_beta
-    klTarget = c.kl_target
-    maxKL = c.max_kl
-    cgDamping = c.cg_damping
-    backtrackRatio = c.backtrack_ratio
-    importanceClip = c.importance_clip
-    clipObservations = c.clip_observations
-    clipRewards = c.clip_rewards
     seed = c.seed
   }
 
-  var c: swiftpg_pg_config {
-    var c = swiftpg_pg_config()
-    c.algorithm = algorithm.rawValue
-    c.steps_per_env = Int32(stepsPerEnv)
-    c.steps_per_iteration = Int32(stepsPerIteration)
-    c.weighting = weighting.rawValue
-    c.baseline = baseline.rawValue
-    c.advantage = advantage.rawValue
-    c.n_steps = Int32(nSteps)
-    c.value_target = valueTarget.rawValue
-    c.value_epochs = Int32(valueEpochs)
-    c.normalize_advantages = normalizeAdvantages ? 1 : 0
+  func writeCommon<C: CCommonFields>(_ c: inout C) {
+    c.size = UInt32(MemoryLayout<C>.size)
     c.optimizer = optimizer.rawValue
-    c.anneal_learning_rate = annealLearningRate ? 1 : 0
-    c.anneal_clip_range = annealClipRange ? 1 : 0
-    c.epochs = Int32(epochs)
-    c.minibatch_size = Int32(minibatchSize)
-    c.kl_penalty = klPenalty ? 1 : 0
-    c.cg_iterations = Int32(cgIterations)
-    c.line_search_steps = Int32(lineSearchSteps)
-    c.reuse_batches = Int32(reuseBatches)
-    c.per_decision = perDecision ? 1 : 0
-    c.normalize_observations = normalizeObservations ? 1 : 0
-    c.normalize_rewards = normalizeRewards ? 1 : 0
-    c.episode_average = episodeAverage ? 1 : 0
-    c.shared_network = sharedNetwork ? 1 : 0
-    c.update_threads = Int32(clamping: updateThreads)
-    c.total_env_steps = Int64(totalEnvSteps)
     c.gamma = gamma
-    c.gae_lambda = gaeLambda
     c.learning_rate = learningRate
-    c.value_learning_rate = valueLearningRate
     c.adam_epsilon = adamEpsilon
     c.max_grad_norm = maxGradNorm
     c.max_grad_value = maxGradValue
-    c.clip_range = clipRange
-    c.value_clip_range = valueClipRange
     c.entropy_coef = entropyCoef
-    c.value_coef = valueCoef
-    c.target_kl = targetKL
-    c.kl_beta = klBeta
-    c.kl_target = klTarget
-    c.max_kl = maxKL
-    c.cg_damping = cgDamping
-    c.backtrack_ratio = backtrackRatio
-    c.importance_clip = importanceClip
+    c.seed = seed
+  }
+}
+
+/// Converts a count read from C (`Int32`) back, saturating.
+private func c32(_ x: Int) -> Int32 { Int32(clamping: x) }
+
+extension SegmentSettings {
+  mutating func readSegments<C: CSegmentFields>(_ c: C) throws(SwiftPGError) {
+    try readCommon(c)
+    let r = FieldReader()
+    stepsPerEnv = Int(c.steps_per_env)
+    advantage = try r.pick(c.advantage, "advantage", "0 (GAE) or 1 (n-step)")
+    nSteps = Int(c.n_steps)
+    valueTarget = try r.pick(c.value_target, "value_target", "0 (bootstrap) or 1 (Monte Carlo)")
+    valueEpochs = Int(c.value_epochs)
+    normalizeAdvantages = try r.flag(c.normalize_advantages, "normalize_advantages")
+    minibatchSize = Int(c.minibatch_size)
+    annealLearningRate = try r.flag(c.anneal_learning_rate, "anneal_learning_rate")
+    normalizeObservations = try r.flag(c.normalize_observations, "normalize_observations")
+    normalizeRewards = try r.flag(c.normalize_rewards, "normalize_rewards")
+    totalEnvSteps = Int(c.total_env_steps)
+    gaeLambda = c.gae_lambda
+    valueLearningRate = c.value_learning_rate
+    clipObservations = c.clip_observations
+    clipRewards = c.clip_rewards
+  }
+
+  func writeSegments<C: CSegmentFields>(_ c: inout C) {
+    writeCommon(&c)
+    c.steps_per_env = c32(stepsPerEnv)
+    c.advantage = advantage.rawValue
+    c.n_steps = c32(nSteps)
+    c.value_target = valueTarget.rawValue
+    c.value_epochs = c32(valueEpochs)
+    c.normalize_advantages = normalizeAdvantages ? 1 : 0
+    c.minibatch_size = c32(minibatchSize)
+    c.anneal_learning_rate = annealLearningRate ? 1 : 0
+    c.normalize_observations = normalizeObservations ? 1 : 0
+    c.normalize_rewards = normalizeRewards ? 1 : 0
+    c.total_env_steps = Int64(totalEnvSteps)
+    c.gae_lambda = gaeLambda
+    c.value_learning_rate = valueLearningRate
     c.clip_observations = clipObservations
     c.clip_rewards = clipRewards
-    c.seed = seed
+  }
+}
+
+extension NaturalGradientSettings {
+  mutating func readNatural<C: CNaturalFields>(_ c: C) throws(SwiftPGError) {
+    try readSegments(c)
+    cgIterations = Int(c.cg_iterations)
+    maxKL = c.max_kl
+    cgDamping = c.cg_damping
+  }
+
+  func writeNatural<C: CNaturalFields>(_ c: inout C) {
+    writeSegments(&c)
+    c.cg_iterations = c32(cgIterations)
+    c.max_kl = maxKL
+    c.cg_damping = cgDamping
+  }
+}
+
+/// A learner's C struct and its Swift configuration, both ways.
+protocol CConfigurable: PolicyGradientLearner {
+  associatedtype CConfig: CCommonFields
+  static var cName: String { get }
+  static func read(_ c: CConfig) throws(SwiftPGError) -> Config
+  static func write(_ config: Config) -> CConfig
+}
+
+extension Reinforce: CConfigurable {
+  static let cName = "swiftpg_reinforce_config"
+  static func read(_ c: swiftpg_reinforce_config) throws(SwiftPGError) -> Config {
+    let r = FieldReader()
+    var s = Config()
+    try s.readCommon(c)
+    s.stepsPerIteration = Int(c.steps_per_iteration)
+    s.weighting = try r.pick(c.weighting, "weighting", "0..2 (SWIFTPG_WEIGHTING_*)")
+    s.baseline = try r.pick(c.baseline, "baseline", "0..3 (SWIFTPG_BASELINE_*)")
+    s.normalizeAdvantages = try r.flag(c.normalize_advantages, "normalize_advantages")
+    s.episodeAverage = try r.flag(c.episode_average, "episode_average")
+    s.valueEpochs = Int(c.value_epochs)
+    s.valueLearningRate = c.value_learning_rate
+    return s
+  }
+  static func write(_ s: Config) -> swiftpg_reinforce_config {
+    var c = swiftpg_reinforce_config()
+    s.writeCommon(&c)
+    c.steps_per_iteration = c32(s.stepsPerIteration)
+    c.weighting = s.weighting.rawValue
+    c.baseline = s.baseline.rawValue
+    c.normalize_advantages = s.normalizeAdvantages ? 1 : 0
+    c.episode_average = s.episodeAverage ? 1 : 0
+    c.value_epochs = c32(s.valueEpochs)
+    c.value_learning_rate = s.valueLearningRate
     return c
   }
 }
 
-extension TrainStats {
-  var c: swiftpg_train_stats {
-    var c = swiftpg_train_stats()
-    c.iteration = Int64(iteration)
-    c.env_steps = Int64(envSteps)
-    c.total_env_steps = Int64(totalEnvSteps)
-    c.episodes = Int32(clamping: episodes)
-    c.update_steps = Int32(clamping: updateSteps)
-    c.mean_return = meanReturn
-    c.std_return = stdReturn
-    c.min_return = minReturn
-    c.max_return = maxReturn
-    c.mean_length = meanLength
-    c.policy_loss = policyLoss
-    c.value_loss = valueLoss
-    c.entropy = entropy
-    c.approx_kl = approxKL
-    c.clip_fraction = clipFraction
-    c.explained_variance = explainedVariance
-    c.grad_norm = gradNorm
-    c.learning_rate = learningRate
-    c.extra = extra
-    c.seconds = seconds
+extension ActorCritic: CConfigurable {
+  static let cName = "swiftpg_actor_critic_config"
+  static func read(_ c: swiftpg_actor_critic_config) throws(SwiftPGError) -> Config {
+    var s = Config()
+    try s.readCommon(c)
+    s.stepsPerEnv = Int(c.steps_per_env)
+    s.valueEpochs = Int(c.value_epochs)
+    s.normalizeAdvantages = try FieldReader().flag(c.normalize_advantages, "normalize_advantages")
+    s.valueLearningRate = c.value_learning_rate
+    return s
+  }
+  static func write(_ s: Config) -> swiftpg_actor_critic_config {
+    var c = swiftpg_actor_critic_config()
+    s.writeCommon(&c)
+    c.steps_per_env = c32(s.stepsPerEnv)
+    c.value_epochs = c32(s.valueEpochs)
+    c.normalize_advantages = s.normalizeAdvantages ? 1 : 0
+    c.value_learning_rate = s.valueLearningRate
     return c
   }
 }
 
-@c @implementation
-public func swiftpg_pg_default_config(_ algorithm: Int32, _ config_out: UnsafeMutablePointer<swiftpg_pg_config>?) -> Int32 {
+extension OffPolicyPG: CConfigurable {
+  static let cName = "swiftpg_offpolicy_pg_config"
+  static func read(_ c: swiftpg_offpolicy_pg_config) throws(SwiftPGError) -> Config {
+    let r = FieldReader()
+    var s = Config()
+    try s.readCommon(c)
+    s.stepsPerIteration = Int(c.steps_per_iteration)
+    s.baseline = try r.pick(c.baseline, "baseline", "0 (none) or 1 (mean)")
+    s.normalizeAdvantages = try r.flag(c.normalize_advantages, "normalize_advantages")
+    s.reuseBatches = Int(c.reuse_batches)
+    s.perDecision = try r.flag(c.per_decision, "per_decision")
+    s.importanceClip = c.importance_clip
+    return s
+  }
+  static func write(_ s: Config) -> swiftpg_offpolicy_pg_config {
+    var c = swiftpg_offpolicy_pg_config()
+    s.writeCommon(&c)
+    c.steps_per_iteration = c32(s.stepsPerIteration)
+    c.baseline = s.baseline.rawValue
+    c.normalize_advantages = s.normalizeAdvantages ? 1 : 0
+    c.reuse_batches = c32(s.reuseBatches)
+    c.per_decision = s.perDecision ? 1 : 0
+    c.importance_clip = s.importanceClip
+    return c
+  }
+}
+
+extension A2C: CConfigurable {
+  static let cName = "swiftpg_a2c_config"
+  static func read(_ c: swiftpg_a2c_config) throws(SwiftPGError) -> Config {
+    var s = Config()
+    try s.readSegments(c)
+    s.valueCoef = c.value_coef
+    return s
+  }
+  static func write(_ s: Config) -> swiftpg_a2c_config {
+    var c = swiftpg_a2c_config()
+    s.writeSegments(&c)
+    c.value_coef = s.valueCoef
+    return c
+  }
+}
+
+extension NPG: CConfigurable {
+  static let cName = "swiftpg_npg_config"
+  static func read(_ c: swiftpg_npg_config) throws(SwiftPGError) -> Config {
+    var s = Config()
+    try s.readNatural(c)
+    return s
+  }
+  static func write(_ s: Config) -> swiftpg_npg_config {
+    var c = swiftpg_npg_config()
+    s.writeNatural(&c)
+    return c
+  }
+}
+
+extension TRPO: CConfigurable {
+  static let cName = "swiftpg_trpo_config"
+  static func read(_ c: swiftpg_trpo_config) throws(SwiftPGError) -> Config {
+    var s = Config()
+    try s.readNatural(c)
+    s.lineSearchSteps = Int(c.line_search_steps)
+    s.backtrackRatio = c.backtrack_ratio
+    return s
+  }
+  static func write(_ s: Config) -> swiftpg_trpo_config {
+    var c = swiftpg_trpo_config()
+    s.writeNatural(&c)
+    c.line_search_steps = c32(s.lineSearchSteps)
+    c.backtrack_ratio = s.backtrackRatio
+    return c
+  }
+}
+
+extension PPO: CConfigurable {
+  static let cName = "swiftpg_ppo_config"
+  static func read(_ c: swiftpg_ppo_config) throws(SwiftPGError) -> Config {
+    let r = FieldReader()
+    var s = Config()
+    try s.readSegments(c)
+    s.epochs = Int(c.epochs)
+    s.annealClipRange = try r.flag(c.anneal_clip_range, "anneal_clip_range")
+    s.klPenalty = try r.flag(c.kl_penalty, "kl_penalty")
+    s.sharedNetwork = try r.flag(c.shared_network, "shared_network")
+    s.updateThreads = Int(c.update_threads)
+    s.clipRange = c.clip_range
+    s.valueClipRange = c.value_clip_range
+    s.valueCoef = c.value_coef
+    s.targetKL = c.target_kl
+    s.klBeta = c.kl_beta
+    s.klTarget = c.kl_target
+    return s
+  }
+  static func write(_ s: Config) -> swiftpg_ppo_config {
+    var c = swiftpg_ppo_config()
+    s.writeSegments(&c)
+    c.epochs = c32(s.epochs)
+    c.anneal_clip_range = s.annealClipRange ? 1 : 0
+    c.kl_penalty = s.klPenalty ? 1 : 0
+    c.shared_network = s.sharedNetwork ? 1 : 0
+    c.update_threads = c32(s.updateThreads)
+    c.clip_range = s.clipRange
+    c.value_clip_range = s.valueClipRange
+    c.value_coef = s.valueCoef
+    c.target_kl = s.targetKL
+    c.kl_beta = s.klBeta
+    c.kl_target = s.klTarget
+    return c
+  }
+}
+
+// MARK: Defaults and creation, one pair per learner
+
+func defaultConfig<L: CConfigurable>(_: L.Type, _ out: UnsafeMutablePointer<L.CConfig>?) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let out = try need(config_out, "config_out")
-    guard let algo = PGAlgorithm(rawValue: algorithm) else {
-      throw .invalid("unknown algorithm \(algorithm); expected 0..6 (SWIFTPG_ALGO_*)")
-    }
-    out.pointee = PolicyGradientConfig.defaults(for: algo).c
+    try need(out, "config_out").pointee = L.write(L.Config())
   }
 }
 
-@c @implementation
-public func swiftpg_pg_create(
-  _ env: UInt64, _ policy: UInt64, _ value: UInt64, _ config: UnsafePointer<swiftpg_pg_config>?,
-  _ algorithm_out: UnsafeMutablePointer<UInt64>?
+func createLearner<L: CConfigurable>(
+  _: L.Type, _ env: UInt64, _ policy: UInt64, _ value: UInt64, _ config: UnsafePointer<L.CConfig>?,
+  _ learner_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let out = try need(algorithm_out, "algorithm_out")
-    let cfg = try PolicyGradientConfig(try need(config, "config").pointee)
+    let out = try need(learner_out, "learner_out")
+    let c = try need(config, "config").pointee
+    try checkSize(c, L.cName)
+    let cfg = try L.read(c)
     let envBox: Guarded<EnvObject>? = env == 0 ? nil : try envTable.get(env)
     let policyBox = try policyTable.get(policy)
     let valueBox: Guarded<ValueObject>? = value == 0 ? nil : try valueTable.get(value)
-    let learner = try PolicyGradient(
+    let learner = try L(
       env: envBox?.object.env, policy: policyBox.object.policy, critic: valueBox?.object.value, config: cfg)
     out.pointee = try algorithmTable.insert(
       AlgorithmObject(
@@ -172,19 +361,127 @@ public func swiftpg_pg_create(
 }
 
 @c @implementation
-public func swiftpg_pg_iterate(_ algorithm: UInt64, _ stats_out: UnsafeMutablePointer<swiftpg_train_stats>?) -> Int32 {
+public func swiftpg_reinforce_default_config(_ config_out: UnsafeMutablePointer<swiftpg_reinforce_config>?) -> Int32 {
+  defaultConfig(Reinforce.self, config_out)
+}
+@c @implementation
+public func swiftpg_actor_critic_default_config(_ config_out: UnsafeMutablePointer<swiftpg_actor_critic_config>?) -> Int32 {
+  defaultConfig(ActorCritic.self, config_out)
+}
+@c @implementation
+public func swiftpg_a2c_default_config(_ config_out: UnsafeMutablePointer<swiftpg_a2c_config>?) -> Int32 {
+  defaultConfig(A2C.self, config_out)
+}
+@c @implementation
+public func swiftpg_npg_default_config(_ config_out: UnsafeMutablePointer<swiftpg_npg_config>?) -> Int32 {
+  defaultConfig(NPG.self, config_out)
+}
+@c @implementation
+public func swiftpg_trpo_default_config(_ config_out: UnsafeMutablePointer<swiftpg_trpo_config>?) -> Int32 {
+  defaultConfig(TRPO.self, config_out)
+}
+@c @implementation
+public func swiftpg_ppo_default_config(_ config_out: UnsafeMutablePointer<swiftpg_ppo_config>?) -> Int32 {
+  defaultConfig(PPO.self, config_out)
+}
+@c @implementation
+public func swiftpg_offpolicy_pg_default_config(_ config_out: UnsafeMutablePointer<swiftpg_offpolicy_pg_config>?) -> Int32 {
+  defaultConfig(OffPolicyPG.self, config_out)
+}
+
+@c @implementation
+public func swiftpg_reinforce_create(
+  _ env: UInt64, _ policy: UInt64, _ value: UInt64, _ config: UnsafePointer<swiftpg_reinforce_config>?,
+  _ learner_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 { createLearner(Reinforce.self, env, policy, value, config, learner_out) }
+@c @implementation
+public func swiftpg_actor_critic_create(
+  _ env: UInt64, _ policy: UInt64, _ value: UInt64, _ config: UnsafePointer<swiftpg_actor_critic_config>?,
+  _ learner_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 { createLearner(ActorCritic.self, env, policy, value, config, learner_out) }
+@c @implementation
+public func swiftpg_a2c_create(
+  _ env: UInt64, _ policy: UInt64, _ value: UInt64, _ config: UnsafePointer<swiftpg_a2c_config>?,
+  _ learner_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 { createLearner(A2C.self, env, policy, value, config, learner_out) }
+@c @implementation
+public func swiftpg_npg_create(
+  _ env: UInt64, _ policy: UInt64, _ value: UInt64, _ config: UnsafePointer<swiftpg_npg_config>?,
+  _ learner_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 { createLearner(NPG.self, env, policy, value, config, learner_out) }
+@c @implementation
+public func swiftpg_trpo_create(
+  _ env: UInt64, _ policy: UInt64, _ value: UInt64, _ config: UnsafePointer<swiftpg_trpo_config>?,
+  _ learner_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 { createLearner(TRPO.self, env, policy, value, config, learner_out) }
+@c @implementation
+public func swiftpg_ppo_create(
+  _ env: UInt64, _ policy: UInt64, _ value: UInt64, _ config: UnsafePointer<swiftpg_ppo_config>?,
+  _ learner_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 { createLearner(PPO.self, env, policy, value, config, learner_out) }
+@c @implementation
+public func swiftpg_offpolicy_pg_create(
+  _ env: UInt64, _ policy: UInt64, _ value: UInt64, _ config: UnsafePointer<swiftpg_offpolicy_pg_config>?,
+  _ learner_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 { createLearner(OffPolicyPG.self, env, policy, value, config, learner_out) }
+
+// MARK: Every policy-gradient learner
+
+extension TrainStats {
+  var c: swiftpg_train_stats {
+    var c = swiftpg_train_stats()
+    c.size = UInt32(MemoryLayout<swiftpg_train_stats>.size)
+    c.iteration = Int64(iteration)
+    c.env_steps = Int64(envSteps)
+    c.total_env_steps = Int64(totalEnvSteps)
+    c.episodes = Int32(clamping: episodes.count)
+    c.epochs = Int32(clamping: epochs)
+    c.line_search_step = Int32(clamping: lineSearchStep)
+    c.mean_return = meanReturn
+    c.std_return = stdReturn
+    c.min_return = minReturn
+    c.max_return = maxReturn
+    c.mean_length = meanLength
+    c.success_rate = successRate
+    c.policy_loss = policyLoss
+    c.value_loss = valueLoss
+    c.entropy = entropy
+    c.approx_kl = approxKL
+    c.clip_fraction = clipFraction
+    c.explained_variance = explainedVariance
+    c.grad_norm = gradNorm
+    c.learning_rate = learningRate
+    c.kl_coef = klCoef
+    c.effective_sample_size = effectiveSampleSize
+    c.seconds = seconds
+    return c
+  }
+}
+
+@c @implementation
+public func swiftpg_pg_algorithm(_ learner: UInt64, _ algorithm_out: UnsafeMutablePointer<Int32>?) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(algorithm_out, "algorithm_out")
+    try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
+      out.pointee = try a.policyGradient().algorithm.rawValue
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_pg_iterate(_ learner: UInt64, _ stats_out: UnsafeMutablePointer<swiftpg_train_stats>?) -> Int32 {
   entry { () throws(SwiftPGError) in
     let out = try need(stats_out, "stats_out")
-    try using(algorithmTable, algorithm) { (a) throws(SwiftPGError) in
-      let learner = try a.policyGradient()
-      try a.exclusive { () throws(SwiftPGError) in out.pointee = try learner.iterate().c }
+    try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
+      let l = try a.policyGradient()
+      try a.exclusive { () throws(SwiftPGError) in out.pointee = try l.iterate().c }
     }
   }
 }
 
 @c @implementation
 public func swiftpg_pg_update(
-  _ algorithm: UInt64, _ steps: Int64, _ lanes: Int64, _ observations: UnsafePointer<Double>?,
+  _ learner: UInt64, _ steps: Int64, _ num_envs: Int64, _ observations: UnsafePointer<Double>?,
   _ actions: UnsafeRawPointer?, _ rewards: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?,
   _ truncated: UnsafePointer<UInt8>?, _ final_observations: UnsafePointer<Double>?,
   _ next_observations: UnsafePointer<Double>?, _ stats_out: UnsafeMutablePointer<swiftpg_train_stats>?
@@ -192,24 +489,24 @@ public func swiftpg_pg_update(
   entry { () throws(SwiftPGError) in
     let out = try need(stats_out, "stats_out")
     try require(steps >= 1 && steps <= 1 << 24, "steps must be in [1, 2^24], got \(steps)")
-    try require(lanes >= 1 && lanes <= 1 << 16, "lanes must be in [1, 65536], got \(lanes)")
+    try require(num_envs >= 1 && num_envs <= 1 << 16, "num_envs must be in [1, 65536], got \(num_envs)")
     let t = Int(steps)
-    let n = Int(lanes)
+    let n = Int(num_envs)
     let m = t * n
-    try require(m <= 1 << 24, "steps × lanes = \(m) exceeds 2^24", code: .tooLarge)
+    try require(m <= 1 << 24, "steps × num_envs = \(m) exceeds 2^24", code: .tooLarge)
     let obs = try need(observations, "observations")
     let act = try need(actions.map { $0.assumingMemoryBound(to: UInt8.self) }, "actions")
     let rew = try need(rewards, "rewards")
     let term = try need(terminated, "terminated")
     let trunc = try need(truncated, "truncated")
     let next = try need(next_observations, "next_observations")
-    try using(algorithmTable, algorithm) { (a) throws(SwiftPGError) in
-      let learner = try a.policyGradient()
+    try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
+      let l = try a.policyGradient()
       try require(
-        !learner.config.normalizeObservations && !learner.config.normalizeRewards,
+        !l.core.settings.normalizeObservations && !l.core.settings.normalizeRewards,
         "updates on external data need normalize_observations = normalize_rewards = 0 (normalise in the environment, e.g. gymnasium.wrappers.NormalizeObservation)")
-      let dim = learner.observationSize
-      let space = learner.actionSpace
+      let dim = l.core.observationSize
+      let space = l.core.actionSpace
       try requireFinite(obs, m * dim, "observations")
       try requireFinite(rew, m, "rewards")
       try requireFinite(next, n * dim, "next_observations")
@@ -244,7 +541,7 @@ public func swiftpg_pg_update(
         }
       }
       d.nextObservations.pointer.update(from: next, count: n * dim)
-      // Episode statistics of the episodes that end inside the batch.
+      // Episode statistics of the episodes that both start and end inside the batch.
       for i in 0..<n {
         var total = 0.0
         var length = 0
@@ -257,6 +554,7 @@ public func swiftpg_pg_update(
             if seenStart {
               d.episodeReturns.append(total)
               d.episodeLengths.append(length)
+              d.episodeTerminated.append(term[k] == 1)
             }
             seenStart = true
             total = 0
@@ -264,27 +562,52 @@ public func swiftpg_pg_update(
           }
         }
       }
-      try a.exclusive { () throws(SwiftPGError) in out.pointee = try learner.update(external: d).c }
+      try a.exclusive { () throws(SwiftPGError) in out.pointee = try l.update(external: d).c }
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_pg_episodes(
+  _ learner: UInt64, _ returns_out: UnsafeMutablePointer<Double>?, _ lengths_out: UnsafeMutablePointer<Int32>?,
+  _ successes_out: UnsafeMutablePointer<Int8>?, _ capacity: Int64, _ count_out: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let countOut = try need(count_out, "count_out")
+    try require(capacity >= 0, "capacity must be >= 0, got \(capacity)")
+    let returnsOut = try needIfPresent(returns_out, "returns_out")
+    let lengthsOut = try needIfPresent(lengths_out, "lengths_out")
+    let successesOut = try needIfPresent(successes_out, "successes_out")
+    try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
+      let episodes = try a.policyGradient().core.lastEpisodes
+      countOut.pointee = Int64(episodes.count)
+      try require(
+        Int64(episodes.count) <= capacity, "\(episodes.count) episodes do not fit in capacity \(capacity)",
+        code: .bufferTooSmall)
+      for (k, e) in episodes.enumerated() {
+        returnsOut?[k] = e.episodeReturn
+        lengthsOut?[k] = Int32(clamping: e.length)
+        successesOut?[k] = e.success.map { $0 ? 1 : 0 } ?? -1
+      }
     }
   }
 }
 
 @c @implementation
 public func swiftpg_pg_evaluate(
-  _ algorithm: UInt64, _ env: UInt64, _ episodes: Int32, _ greedy: Int32, _ seed: UInt64,
+  _ learner: UInt64, _ env: UInt64, _ episodes: Int32, _ greedy: Int32, _ seed: UInt64,
   _ returns_out: UnsafeMutablePointer<Double>?, _ lengths_out: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
     let returnsOut = try needIfPresent(returns_out, "returns_out")
     let lengthsOut = try needIfPresent(lengths_out, "lengths_out")
     let envBox = try envTable.get(env)
-    try using(algorithmTable, algorithm) { (a) throws(SwiftPGError) in
-      let learner = try a.policyGradient()
+    try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
+      let l = try a.policyGradient()
       try usingAll(
         [(a.policy.tryAcquire, a.policy.release, "policy"), (envBox.tryAcquire, envBox.release, "environment")]
       ) { () throws(SwiftPGError) in
-        let result = try learner.evaluate(
-          env: envBox.object.env, episodes: Int(episodes), greedy: greedy != 0, seed: seed)
+        let result = try l.evaluate(env: envBox.object.env, episodes: Int(episodes), greedy: greedy != 0, seed: seed)
         writeEvaluation(result, returnsOut, lengthsOut)
       }
     }
@@ -292,23 +615,23 @@ public func swiftpg_pg_evaluate(
 }
 
 @c @implementation
-public func swiftpg_pg_save(_ algorithm: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
+public func swiftpg_pg_save(_ learner: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
   entry { () throws(SwiftPGError) in
     let p = try cString(path, "path", limit: 4096)
-    try using(algorithmTable, algorithm) { (a) throws(SwiftPGError) in
-      let learner = try a.policyGradient()
-      try a.exclusive { () throws(SwiftPGError) in try learner.save(to: p) }
+    try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
+      let l = try a.policyGradient()
+      try a.exclusive { () throws(SwiftPGError) in try l.save(to: p) }
     }
   }
 }
 
 @c @implementation
-public func swiftpg_pg_load(_ algorithm: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
+public func swiftpg_pg_load(_ learner: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
   entry { () throws(SwiftPGError) in
     let p = try cString(path, "path", limit: 4096)
-    try using(algorithmTable, algorithm) { (a) throws(SwiftPGError) in
-      let learner = try a.policyGradient()
-      try a.exclusive { () throws(SwiftPGError) in try learner.load(from: p) }
+    try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
+      let l = try a.policyGradient()
+      try a.exclusive { () throws(SwiftPGError) in try l.load(from: p) }
     }
   }
 }

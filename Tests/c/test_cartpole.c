@@ -116,13 +116,20 @@ static void test_reinforce(void) {
         "%s", swiftpg_last_error());
   /* A policy handle is not an environment handle. */
   CHECK(swiftpg_env_destroy(policy) == SWIFTPG_ERR_BAD_HANDLE, "wrong kind");
-  swiftpg_pg_config config;
-  CHECK(swiftpg_pg_default_config(SWIFTPG_ALGO_REINFORCE, &config) == SWIFTPG_OK, "defaults");
+  swiftpg_reinforce_config config;
+  CHECK(swiftpg_reinforce_default_config(&config) == SWIFTPG_OK, "defaults");
+  CHECK(config.size == sizeof config, "size %u", config.size);
   config.gamma = 2.0;
-  CHECK(swiftpg_pg_create(env, policy, 0, &config, &algo) == SWIFTPG_ERR_INVALID_ARGUMENT, "gamma 2");
+  CHECK(swiftpg_reinforce_create(env, policy, 0, &config, &algo) == SWIFTPG_ERR_INVALID_ARGUMENT, "gamma 2");
   config.gamma = 0.99;
   config.steps_per_iteration = 2000;
-  CHECK(swiftpg_pg_create(env, policy, 0, &config, &algo) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  /* A struct of another layout (its size) is refused before any field is read. */
+  config.size = sizeof config - 8;
+  CHECK(swiftpg_reinforce_create(env, policy, 0, &config, &algo) == SWIFTPG_ERR_INVALID_ARGUMENT, "size");
+  config.size = sizeof config;
+  CHECK(swiftpg_reinforce_create(env, policy, 0, &config, &algo) == SWIFTPG_OK, "%s", swiftpg_last_error());
+  int32_t kind = -1;
+  CHECK(swiftpg_pg_algorithm(algo, &kind) == SWIFTPG_OK && kind == SWIFTPG_ALGO_REINFORCE, "kind %d", kind);
   swiftpg_train_stats stats;
   double first = 0;
   int iterate_failures = 0;
@@ -131,7 +138,22 @@ static void test_reinforce(void) {
     if (k == 0) first = stats.mean_return;
   }
   CHECK(iterate_failures == 0, "%s", swiftpg_last_error());
+  CHECK(stats.size == sizeof stats, "stats size %u", stats.size);
   CHECK(stats.mean_return > 2 * first, "learning: %g -> %g", first, stats.mean_return);
+  /* The last iteration's episodes, one by one: their mean is the stats' mean. */
+  double episode_returns[4096];
+  int32_t episode_lengths[4096];
+  int8_t successes[4096];
+  int64_t count = 0;
+  CHECK(swiftpg_pg_episodes(algo, episode_returns, episode_lengths, successes, 4096, &count) == SWIFTPG_OK,
+        "%s", swiftpg_last_error());
+  CHECK(count == stats.episodes && count > 0, "episodes %lld vs %d", (long long)count, stats.episodes);
+  double total = 0;
+  for (int64_t k = 0; k < count; k++) total += episode_returns[k];
+  CHECK(fabs(total / (double)count - stats.mean_return) < 1e-9 * fabs(stats.mean_return), "episode mean");
+  CHECK(successes[0] == -1 && isnan(stats.success_rate), "CartPole defines no success");
+  CHECK(swiftpg_pg_episodes(algo, episode_returns, NULL, NULL, count - 1, &count) == SWIFTPG_ERR_BUFFER_TOO_SMALL,
+        "capacity");
   double returns[5];
   int32_t lengths[5];
   CHECK(swiftpg_policy_evaluate(policy, env, 5, 1, 7, returns, lengths) == SWIFTPG_OK, "%s", swiftpg_last_error());

@@ -9,52 +9,90 @@
 /// 4. critic gradient of c_V · ½ mean (V − y)²; global norm clipping;
 /// 5. one step of each; then `valueEpochs − 1` more critic passes on the
 ///    same targets (several value iterations per batch).
-extension PolicyGradient {
-  func a2cUpdate(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
-    let m = d.count
-    // 1. Advantages and targets.
-    try computeValues(d)
-    computeAdvantages(d)
-    s.explainedVariance = explainedVariance(count: m)
-    // 2. Normalisation.
-    let adv = weights.reserve(m)
-    adv.update(from: advantages.pointer, count: m)
-    if config.normalizeAdvantages { standardize(adv, count: m, center: true) }
-    // 3. Policy gradient.
-    s.policyLoss = policyGradientStep(d, advantages: adv)
-    // 4. Critic gradient and joint clipping.
-    let y = targets.pointer
-    s.valueLoss = valueLossGradient(
-      obs: d.observations.pointer, targets: { y[$0] }, oldValues: nil, count: m, coefficient: config.valueCoef)
-    s.gradNorm = clipJointNorm()
-    // 5. Steps.
-    try stepPolicy()
-    try stepCritic()
-    if config.valueEpochs > 1 { s.valueLoss = try fitCritic(d, epochs: config.valueEpochs - 1) }
-    (s.entropy, s.approxKL) = entropyAndKL(d)
+public final class A2C: PolicyGradientLearner {
+  public struct Config: SegmentSettings {
+    /// Steps T of every environment per iteration (SB3 `n_steps`).
+    public var stepsPerEnv = 5
+    public var advantage = AdvantageKind.gae
+    /// GAE λ; 1 gives the n-step returns of the segment (SB3's default).
+    public var gaeLambda = 1.0
+    public var nSteps = 5
+    public var valueTarget = ValueTarget.bootstrap
+    /// Critic passes per batch: the joint step plus `valueEpochs − 1` more.
+    public var valueEpochs = 1
+    public var normalizeAdvantages = false
+    /// Minibatches of the extra critic passes (0: the whole batch).
+    public var minibatchSize = 0
+    /// Weight c_V of the value loss in the joint step.
+    public var valueCoef = 0.5
+    public var gamma = 0.99
+    public var optimizer = OptimizerKind.adam
+    public var learningRate = 7e-4
+    public var valueLearningRate = 0.0
+    public var adamEpsilon = 1e-5
+    public var maxGradNorm = 0.5
+    public var maxGradValue = 0.0
+    public var annealLearningRate = false
+    public var totalEnvSteps = 0
+    public var entropyCoef = 0.0
+    public var normalizeObservations = false
+    public var normalizeRewards = false
+    public var clipObservations = 10.0
+    public var clipRewards = 10.0
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    public func validate() throws(SwiftPGError) {
+      try validateSegments()
+      try Check.nonNegative(valueCoef, "value_coef")
+    }
   }
 
-  /// Writes (1/M) Σ Â_t ∇log π + c_H ∇ mean H into `policyGradient`;
-  /// returns the surrogate mean Â_t log π(a_t|s_t).
-  func policyGradientStep(_ d: Trajectories, advantages adv: UnsafePointer<Double>) -> Double {
+  public static let algorithm = PGAlgorithm.a2c
+  public let config: Config
+  public let core: LearnerCore
+  private let estimates = ValueEstimates()
+  private let advantages = Store<Double>()
+  private let surrogate = PolicySurrogate()
+
+  public init(
+    env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?, config: Config = Config()
+  ) throws(SwiftPGError) {
+    self.config = config
+    core = try config.makeCore(.a2c, env: env, policy: policy, critic: critic)
+  }
+
+  public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
+    guard let critic = core.critic else { return }
     let m = d.count
-    let scale = 1 / Double(m)
-    let lp = logProbs.reserve(m)
-    let h = entropies.reserve(m)
-    var surrogate = 0.0
-    let entropyWeight = config.entropyCoef * scale
-    policyGradient.withUnsafeMutableBufferPointer { grad in
-      guard let gp = grad.baseAddress else { return }
-      policy.surrogateGradient(
-        d.observations.pointer, rawActions: d.actions, batch: m, logProbabilities: lp, entropies: h,
-        weigh: { lp, _, ws, we in
-          for k in 0..<m {
-            ws[k] = adv[k] * scale
-            we[k] = entropyWeight
-            surrogate += adv[k] * lp[k] * scale
-          }
-        }, into: gp)
+    // 1. Advantages and targets.
+    try estimates.predict(critic: critic, d, failure: core.numerical)
+    estimates.estimate(
+      d, advantage: config.advantage, gamma: config.gamma, gaeLambda: config.gaeLambda, nSteps: config.nSteps,
+      target: config.valueTarget)
+    s.explainedVariance = estimates.explainedVariance(count: m)
+    // 2. Normalisation.
+    let adv = advantages.reserve(m)
+    adv.update(from: estimates.advantages.pointer, count: m)
+    if config.normalizeAdvantages { standardize(adv, count: m, center: true) }
+    // 3. Policy gradient.
+    s.policyLoss = -surrogate.gradient(
+      core.policy, d, advantages: adv, entropyCoef: config.entropyCoef, into: &core.policyGradient)
+    // 4. Critic gradient and joint clipping.
+    let y = estimates.returns.pointer
+    s.valueLoss = valueLossGradient(
+      critic: critic, observations: d.observations.pointer, count: m, targets: { y[$0] }, oldValues: nil,
+      clipRange: 0, coefficient: config.valueCoef, scratch: core.valueScratch, into: &core.valueGradient)
+    s.gradNorm = clipGlobalNorm(&core.policyGradient, &core.valueGradient, maxNorm: config.maxGradNorm)
+    // 5. Steps.
+    try core.stepPolicy()
+    try core.stepCritic()
+    if config.valueEpochs > 1 {
+      s.valueLoss = try core.fitCritic(
+        d, targets: y, epochs: config.valueEpochs - 1, minibatchSize: config.minibatchSize,
+        maxGradNorm: config.maxGradNorm)
     }
-    return surrogate
+    (s.entropy, s.approxKL) = core.entropyAndKL(d)
   }
 }

@@ -7,32 +7,86 @@
 /// 3. evaluate Â_t = r_t + γ V̂(s_{t+1}) − V̂(s_t) with the updated critic;
 /// 4. ∇J ≈ mean ∇log π(a_t|s_t) Â_t;
 /// 5. θ ← θ + α ∇J (plain SGD by default, as in the lecture).
-extension PolicyGradient {
-  func actorCriticUpdate(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
+public final class ActorCritic: PolicyGradientLearner {
+  public struct Config: PolicyGradientSettings {
+    /// Steps T of every environment per iteration (1: the lecture's loop).
+    public var stepsPerEnv = 1
+    /// Critic steps toward the TD targets per batch (at least one is taken).
+    public var valueEpochs = 1
+    /// Standardise the TD-error advantages.
+    public var normalizeAdvantages = false
+    public var gamma = 0.99
+    public var optimizer = OptimizerKind.sgd
+    public var learningRate = 0.01
+    /// The critic's step size; 0: `learningRate`.
+    public var valueLearningRate = 0.05
+    public var adamEpsilon = 1e-5
+    /// L2 norm clip of each network's gradient; 0: off.
+    public var maxGradNorm = 0.0
+    public var maxGradValue = 0.0
+    public var entropyCoef = 0.0
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    public func validate() throws(SwiftPGError) {
+      try validateCommon()
+      try Check.range(stepsPerEnv, 1, 1 << 20, "steps_per_env")
+      try Check.range(valueEpochs, 0, 10_000, "value_epochs")
+      try Check.nonNegative(valueLearningRate, "value_learning_rate")
+    }
+  }
+
+  public static let algorithm = PGAlgorithm.actorCritic
+  public let config: Config
+  public let core: LearnerCore
+  private let estimates = ValueEstimates()
+  private let tdTargets = Store<Double>()
+  private let advantages = Store<Double>()
+  private let surrogate = PolicySurrogate()
+
+  public init(
+    env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?, config: Config = Config()
+  ) throws(SwiftPGError) {
+    try config.validate()
+    self.config = config
+    core = try LearnerCore(
+      env: env, policy: policy, critic: critic,
+      settings: LearnerCore.Settings(
+        algorithm: .actorCritic, collection: .segments(stepsPerEnv: config.stepsPerEnv), needsCritic: true,
+        gamma: config.gamma, optimizer: config.optimizer, learningRate: config.learningRate,
+        valueLearningRate: config.valueLearningRate, adamEpsilon: config.adamEpsilon,
+        maxGradValue: config.maxGradValue, seed: config.seed))
+  }
+
+  public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
+    guard let critic = core.critic else { return }
     let m = d.count
-    let y = targets.reserve(m)
-    let delta = advantages.reserve(m)
+    let y = tdTargets.reserve(m)
+    let delta = estimates.advantages.reserve(m)
     // 2. Critic step toward the TD target.
-    try computeValues(d)
-    temporalDifferences(d.rollout(values: values.pointer, finalValues: finalValues.pointer), gamma: config.gamma, into: delta)
-    for k in 0..<m { y[k] = delta[k] + values[k] }
-    s.explainedVariance = explainedVariance(count: m)
+    try estimates.predict(critic: critic, d, failure: core.numerical)
+    temporalDifferences(estimates.rollout(d), gamma: config.gamma, into: delta)
+    for k in 0..<m { y[k] = delta[k] + estimates.values[k] }
+    s.explainedVariance = explainedVariance(targets: y, predictions: estimates.values.pointer, count: m)
     for _ in 0..<Swift.max(config.valueEpochs, 1) {
       s.valueLoss = valueLossGradient(
-        obs: d.observations.pointer, targets: { y[$0] }, oldValues: nil, count: m, coefficient: 1)
-      scaleGradient(&valueGradient, maxNorm: config.maxGradNorm)
-      try stepCritic()
+        critic: critic, observations: d.observations.pointer, count: m, targets: { y[$0] }, oldValues: nil,
+        clipRange: 0, coefficient: 1, scratch: core.valueScratch, into: &core.valueGradient)
+      scaleGradient(&core.valueGradient, maxNorm: config.maxGradNorm)
+      try core.stepCritic()
     }
     // 3. TD-error advantages with the updated critic.
-    try computeValues(d)
-    temporalDifferences(d.rollout(values: values.pointer, finalValues: finalValues.pointer), gamma: config.gamma, into: delta)
-    let adv = weights.reserve(m)
+    try estimates.predict(critic: critic, d, failure: core.numerical)
+    temporalDifferences(estimates.rollout(d), gamma: config.gamma, into: delta)
+    let adv = advantages.reserve(m)
     adv.update(from: delta, count: m)
     if config.normalizeAdvantages { standardize(adv, count: m, center: true) }
     // 4, 5. Policy gradient and ascent step.
-    s.policyLoss = policyGradientStep(d, advantages: adv)
-    s.gradNorm = scaleGradient(&policyGradient, maxNorm: config.maxGradNorm)
-    try stepPolicy()
-    (s.entropy, s.approxKL) = entropyAndKL(d)
+    s.policyLoss = -surrogate.gradient(
+      core.policy, d, advantages: adv, entropyCoef: config.entropyCoef, into: &core.policyGradient)
+    s.gradNorm = scaleGradient(&core.policyGradient, maxNorm: config.maxGradNorm)
+    try core.stepPolicy()
+    (s.entropy, s.approxKL) = core.entropyAndKL(d)
   }
 }

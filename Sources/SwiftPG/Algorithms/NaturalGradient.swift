@@ -1,47 +1,83 @@
-/// Natural policy gradient (Kakade 2001) and TRPO (Schulman et al. 2015)
-/// on N × T rollouts (REFERENCE.md §4).
-///
-/// One iteration:
+/// The natural-gradient step shared by NPG (NPG.swift) and TRPO
+/// (TRPO.swift) on N × T rollouts (REFERENCE.md §4):
 /// 1. V(s_t), GAE advantages Â (normalised if configured), targets;
 /// 2. g = ∇ of the surrogate L(θ) = mean ρ_t Â_t + c_H · mean H(π_θ(·|s_t))
 ///    at θ_old, i.e. (1/M) Σ Â_t ∇log π(a_t|s_t) + c_H ∇ mean H (c_H =
 ///    `entropyCoef`, 0 by default as in Schulman et al.);
 /// 3. x ≈ (F + damping·I)⁻¹ g by `cgIterations` of conjugate gradient on
 ///    Fisher-vector products (F = mean over states of the action Fisher);
-/// 4. the full step Δ = √(2δ / xᵀFx) · x, which meets KL ≈ δ to second order;
-/// 5. NPG: θ ← θ + Δ. TRPO: θ ← θ + c^j Δ for the first j < `lineSearchSteps`
-///    with mean KL(π_old ‖ π_θ) ≤ δ and L(θ) > L(θ_old); none: keep θ_old;
-///    a (numerically) zero gradient skips the policy step only;
-/// 6. fit the critic to the targets (`valueEpochs` passes of minibatches).
-extension PolicyGradient {
-  func naturalGradientUpdate(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
+/// 4. the full step Δ = √(2δ / xᵀFx) · x, which meets KL ≈ δ to second order.
+/// The learners then step (NPG: θ + Δ; TRPO: a line search along Δ) and
+/// fit the critic.
+public protocol NaturalGradientSettings: SegmentSettings {
+  /// KL budget δ of the natural step.
+  var maxKL: Double { get set }
+  /// Conjugate-gradient iterations.
+  var cgIterations: Int { get set }
+  /// Damping added to the Fisher matrix.
+  var cgDamping: Double { get set }
+}
+
+extension NaturalGradientSettings {
+  func validateNaturalGradient() throws(SwiftPGError) {
+    try validateSegments()
+    try Check.positive(maxKL, "max_kl")
+    try Check.range(cgIterations, 1, 1000, "cg_iterations")
+    try Check.nonNegative(cgDamping, "cg_damping")
+  }
+}
+
+/// Steps 1–4 above, with the scratch they need.
+final class NaturalGradientStep {
+  let estimates = ValueEstimates()
+  let advantages = Store<Double>()
+  private let scaledAdvantages = Store<Double>()
+  private let entropyWeights = Store<Double>()
+  private let logProbs = Store<Double>()
+  private let entropies = Store<Double>()
+  private let stateKL = Store<Double>()
+
+  /// The direction x, xᵀFx, the step scale β = √(2δ / xᵀFx) and L(θ_old).
+  struct Direction {
+    var x: [Double]
+    var xFx: Double
+    var surrogateOld: Double
+  }
+
+  /// Steps 1–3 on the batch; fills the critic and gradient statistics of `s`.
+  func direction<C: NaturalGradientSettings>(
+    _ core: LearnerCore, _ config: C, _ d: Trajectories, _ s: inout TrainStats
+  ) throws(SwiftPGError) -> Direction {
+    let policy = core.policy
     let m = d.count
     let p = policy.parameterCount
     let obs = d.observations.pointer
     // 1. Advantages.
-    try computeValues(d)
-    computeAdvantages(d)
-    s.explainedVariance = explainedVariance(count: m)
-    let adv = weights.reserve(m)
-    adv.update(from: advantages.pointer, count: m)
+    if let critic = core.critic { try estimates.predict(critic: critic, d, failure: core.numerical) }
+    estimates.estimate(
+      d, advantage: config.advantage, gamma: config.gamma, gaeLambda: config.gaeLambda, nSteps: config.nSteps,
+      target: config.valueTarget)
+    s.explainedVariance = estimates.explainedVariance(count: m)
+    let adv = advantages.reserve(m)
+    adv.update(from: estimates.advantages.pointer, count: m)
     if config.normalizeAdvantages { standardize(adv, count: m, center: true) }
     // 2. Surrogate gradient at θ_old.
-    let scaled = mbScratch.reserve(m)
+    let scaled = scaledAdvantages.reserve(m)
     for k in 0..<m { scaled[k] = adv[k] / Double(m) }
     var g = [Double](repeating: 0, count: p)
     g.withUnsafeMutableBufferPointer { gp in
       guard let base = gp.baseAddress else { return }
       policy.scoreGradient(obs, rawActions: d.actions, weights: scaled, batch: m, into: base)
       if config.entropyCoef != 0 {
-        let we = entropies.reserve(m)
+        let we = entropyWeights.reserve(m)
         for k in 0..<m { we[k] = config.entropyCoef / Double(m) }
         policy.entropyGradient(obs, weights: we, batch: m, into: base)
       }
     }
-    guard g.allFinite else { throw numerical("the policy gradient") }
+    guard g.allFinite else { throw core.numerical("the policy gradient") }
     s.gradNorm = Statistics.norm(g)
-    let surrogateOld = surrogate(d, advantages: adv)
-    s.policyLoss = surrogateOld
+    let surrogateOld = surrogate(policy, d, entropyCoef: config.entropyCoef)
+    s.policyLoss = -surrogateOld
     // 3. Conjugate gradient on F + damping·I.
     let damping = config.cgDamping
     let fvp: ([Double]) -> [Double] = { v in
@@ -49,86 +85,42 @@ extension PolicyGradient {
       v.withUnsafeBufferPointer { vp in
         out.withUnsafeMutableBufferPointer { op in
           guard let vb = vp.baseAddress, let ob = op.baseAddress else { return }
-          self.policy.fisherVectorProduct(obs, batch: m, vector: vb, into: ob)
+          policy.fisherVectorProduct(obs, batch: m, vector: vb, into: ob)
         }
       }
       for i in 0..<p { out[i] += damping * v[i] }
       return out
     }
     let x = conjugateGradient(fvp, g, iterations: config.cgIterations)
-    // 4. Full step scaled to the KL budget.
+    // 4. xᵀFx for the step scale.
     let fx = fvp(x)
     var xFx = 0.0
     for i in 0..<p { xFx += x[i] * fx[i] }
-    guard xFx.isFinite, xFx >= 0 else { throw numerical("xᵀFx of the natural step") }
-    if xFx == 0 {
-      // Zero (or numerically zero) gradient: no policy step; the critic is
-      // still fitted below and the stats report its real loss.
-      s.updateSteps = -1
-    } else {
-      try naturalStep(d, x: x, xFx: xFx, advantages: adv, surrogateOld: surrogateOld, &s)
-    }
-    (s.entropy, s.approxKL) = entropyAndKL(d)
-    // 6. Critic.
-    s.valueLoss = try fitCritic(d, epochs: config.valueEpochs)
+    guard xFx.isFinite, xFx >= 0 else { throw core.numerical("xᵀFx of the natural step") }
+    return Direction(x: x, xFx: xFx, surrogateOld: surrogateOld)
   }
 
-  /// Steps 4–5: θ ← θ + (c^j) √(2δ / xᵀFx) x, with TRPO's line search.
-  private func naturalStep(
-    _ d: Trajectories, x: [Double], xFx: Double, advantages adv: UnsafePointer<Double>, surrogateOld: Double,
-    _ s: inout TrainStats
-  ) throws(SwiftPGError) {
-    let p = policy.parameterCount
-    let beta = (2 * config.maxKL / xFx).squareRoot()
-    let old = policy.parameters
-    // 5. Step (with line search for TRPO).
-    if config.lineSearchSteps == 0 {
-      var p1 = old
-      for i in 0..<p { p1[i] += beta * x[i] }
-      guard p1.allFinite else { throw numerical("the updated policy parameters") }
-      try policy.setParameters(p1)
-      s.updateSteps = 0
-    } else {
-      var fraction = 1.0
-      var accepted = -1
-      for j in 0..<config.lineSearchSteps {
-        var p1 = old
-        for i in 0..<p { p1[i] += fraction * beta * x[i] }
-        if p1.allFinite {
-          try policy.setParameters(p1)
-          let kl = meanKL(d, oldParameters: old)
-          let improved = surrogate(d, advantages: adv)
-          if kl.isFinite && kl <= config.maxKL && improved > surrogateOld {
-            accepted = j
-            break
-          }
-        }
-        fraction *= config.backtrackRatio
-      }
-      if accepted < 0 { try policy.setParameters(old) }
-      s.updateSteps = accepted
-    }
-  }
-
-  /// L(θ) = mean exp(log π_θ − log π_old) Â (+ c_H mean H(π_θ) when entropyCoef ≠ 0).
-  private func surrogate(_ d: Trajectories, advantages adv: UnsafePointer<Double>) -> Double {
+  /// L(θ) = mean exp(log π_θ − log π_old) Â (+ c_H mean H(π_θ) when entropyCoef ≠ 0)
+  /// with the (normalised) advantages of the last `direction` call.
+  func surrogate(_ policy: any Policy, _ d: Trajectories, entropyCoef: Double) -> Double {
     let m = d.count
+    let adv = advantages.pointer
     let lp = logProbs.reserve(m)
     policy.logProbabilities(d.observations.pointer, actions: d.actions, batch: m, into: lp)
     var total = 0.0
     for k in 0..<m { total += _exp(lp[k] - d.behaviorLogProbs[k]) * adv[k] }
-    guard config.entropyCoef != 0 else { return total / Double(m) }
+    guard entropyCoef != 0 else { return total / Double(m) }
     let h = entropies.reserve(m)
     policy.entropies(d.observations.pointer, batch: m, into: h)
     var entropy = 0.0
     for k in 0..<m { entropy += h[k] }
-    return total / Double(m) + config.entropyCoef * entropy / Double(m)
+    return total / Double(m) + entropyCoef * entropy / Double(m)
   }
 
   /// Mean over the batch's states of KL(π_old ‖ π_θ) (exact, per state).
-  private func meanKL(_ d: Trajectories, oldParameters: [Double]) -> Double {
+  func meanKL(_ policy: any Policy, _ d: Trajectories, oldParameters: [Double]) -> Double {
     let m = d.count
-    let kl = entropies.reserve(m)
+    let kl = stateKL.reserve(m)
     oldParameters.withUnsafeBufferPointer { op in
       if let base = op.baseAddress {
         policy.klDivergences(d.observations.pointer, batch: m, oldParameters: base, into: kl)
@@ -138,31 +130,22 @@ extension PolicyGradient {
     for k in 0..<m { total += kl[k] }
     return total / Double(m)
   }
-}
 
-/// Solves A x = b for symmetric positive-definite A given as a product,
-/// with at most `iterations` conjugate-gradient steps from x = 0
-/// (stopping when the residual norm² < 1e-10).
-public func conjugateGradient(_ a: ([Double]) -> [Double], _ b: [Double], iterations: Int) -> [Double] {
-  var x = [Double](repeating: 0, count: b.count)
-  var r = b
-  var p = b
-  var rr = r.reduce(0) { $0 + $1 * $1 }
-  for _ in 0..<iterations {
-    if rr < 1e-10 { break }
-    let ap = a(p)
-    var pap = 0.0
-    for i in p.indices { pap += p[i] * ap[i] }
-    guard pap > 0, pap.isFinite else { break }
-    let alpha = rr / pap
-    for i in x.indices {
-      x[i] += alpha * p[i]
-      r[i] -= alpha * ap[i]
-    }
-    let next = r.reduce(0) { $0 + $1 * $1 }
-    let beta = next / rr
-    rr = next
-    for i in p.indices { p[i] = r[i] + beta * p[i] }
+  /// θ_old + fraction · β · x with β = √(2δ / xᵀFx), or nil if not finite.
+  static func trial(_ old: [Double], _ dir: Direction, maxKL: Double, fraction: Double) -> [Double]? {
+    let beta = (2 * maxKL / dir.xFx).squareRoot()
+    var p1 = old
+    for i in 0..<p1.count { p1[i] += fraction * beta * dir.x[i] }
+    return p1.allFinite ? p1 : nil
   }
-  return x
+
+  /// Step 6: fits the critic to the targets; sets the entropy/KL statistics first.
+  func finish<C: NaturalGradientSettings>(
+    _ core: LearnerCore, _ config: C, _ d: Trajectories, _ s: inout TrainStats
+  ) throws(SwiftPGError) {
+    (s.entropy, s.approxKL) = core.entropyAndKL(d)
+    s.valueLoss = try core.fitCritic(
+      d, targets: estimates.returns.pointer, epochs: config.valueEpochs, minibatchSize: config.minibatchSize,
+      maxGradNorm: config.maxGradNorm)
+  }
 }

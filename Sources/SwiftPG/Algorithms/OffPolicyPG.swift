@@ -2,12 +2,13 @@
 /// the last `reuseBatches` batches of whole episodes, collected by earlier
 /// policies β, reweighted to the current π_θ (Sutton & Barto §5.5, 13;
 /// Precup et al. 2000). Shows the variance problem of products of ratios
-/// (watch the effective sample size in `extra`) and its mitigations:
-/// per-decision weights and truncation.
+/// (watch `effectiveSampleSize`) and its mitigations: per-decision weights
+/// and truncation.
 ///
 /// One iteration:
 /// 1. store the new batch with log β(a|s) (= log π at collection time);
-/// 2. for every stored batch: ρ_t = π_θ(a_t|s_t) / β(a_t|s_t);
+/// 2. for every stored batch: ρ_t = π_θ(a_t|s_t) / β(a_t|s_t)
+///    (`importanceRatios`), and the weights w (`importanceWeights`);
 /// 3. weights ψ_t:
 ///    - trajectory: ψ_t = W(τ) (G_t − b), W(τ) = Π_{j∈τ} ρ_j;
 ///    - per-decision: ψ_t = Σ_{k≥t} γ^{k−t} r_k w_k − w_t b, w_k = Π_{j≤k} ρ_j
@@ -16,15 +17,84 @@
 ///    (`baseline` mean) or 0;
 /// 4. ĝ = (1/M) Σ ψ_t ∇log π(a_t|s_t) over all stored steps (ψ optionally
 ///    divided by its std), one optimiser ascent step.
-extension PolicyGradient {
-  func offPolicyUpdate(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
+public final class OffPolicyPG: PolicyGradientLearner {
+  public struct Config: PolicyGradientSettings {
+    /// Minimum transitions of whole episodes per iteration.
+    public var stepsPerIteration = 5000
+    /// .none or .mean (the newest batch's mean return).
+    public var baseline = BaselineKind.mean
+    /// Divide the weights by their std.
+    public var normalizeAdvantages = true
+    /// Batches reused per update, the current one included.
+    public var reuseBatches = 4
+    /// Per-decision (else trajectory-level) importance weights.
+    public var perDecision = true
+    /// Truncate importance weights at this value (∞: none).
+    public var importanceClip = Double.infinity
+    public var gamma = 0.99
+    public var optimizer = OptimizerKind.adam
+    public var learningRate = 0.01
+    public var adamEpsilon = 1e-8
+    public var maxGradNorm = 0.0
+    public var maxGradValue = 0.0
+    public var entropyCoef = 0.0
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    public func validate() throws(SwiftPGError) {
+      try validateCommon()
+      try Check.range(stepsPerIteration, 1, 1 << 26, "steps_per_iteration")
+      try require(
+        baseline == .none || baseline == .mean, "off-policy PG supports baseline none or mean, not \(baseline)")
+      try Check.range(reuseBatches, 1, 1000, "reuse_batches")
+      try require(!importanceClip.isNaN && importanceClip > 0, "importance_clip must be > 0 (inf: none)")
+    }
+  }
+
+  public static let algorithm = PGAlgorithm.offPolicy
+  public let config: Config
+  public let core: LearnerCore
+  /// The last `reuseBatches` batches with their behaviour log-probs.
+  public private(set) var replay: [Trajectories] = []
+  private let returns = Store<Double>()
+  private let weights = Store<Double>()
+  private let logProbs = Store<Double>()
+  private let ratiosAndWeights = Store<Double>()
+  private let weightedRewards = Store<Double>()
+  private let surrogate = PolicySurrogate()
+
+  public init(
+    env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?, config: Config = Config()
+  ) throws(SwiftPGError) {
+    try config.validate()
+    self.config = config
+    core = try LearnerCore(
+      env: env, policy: policy, critic: critic,
+      settings: LearnerCore.Settings(
+        algorithm: .offPolicy, collection: .episodes(minimumSteps: config.stepsPerIteration), needsCritic: false,
+        gamma: config.gamma, optimizer: config.optimizer, learningRate: config.learningRate,
+        valueLearningRate: 0, adamEpsilon: config.adamEpsilon, maxGradValue: config.maxGradValue,
+        seed: config.seed))
+  }
+
+  public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
+    let saved = replay
+    do throws(SwiftPGError) { try reweightedUpdate(d, &s) } catch {
+      replay = saved  // a failed update leaves the replay as it was
+      throw error
+    }
+  }
+
+  private func reweightedUpdate(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
+    let policy = core.policy
     // 1. The replay of recent batches (externally supplied data is copied too).
     replay.append(d.copy())
     if replay.count > config.reuseBatches { replay.removeFirst(replay.count - config.reuseBatches) }
     // Baseline from the newest batch's returns.
     var b = 0.0
     if config.baseline == .mean {
-      let g = targets.reserve(d.count)
+      let g = returns.reserve(d.count)
       discountedReturns(d.rollout(values: nil, finalValues: nil), gamma: config.gamma, into: g)
       let mask = completeEpisodeMask(d)
       var n = 0.0
@@ -36,8 +106,8 @@ extension PolicyGradient {
     }
     // 2, 3. Weights for every stored step.
     let total = replay.reduce(0) { $0 + $1.count }
-    let rowsObs = Trajectories(observationSize: d.observationSize, actionSpace: d.actionSpace)
-    rowsObs.resize(steps: total, lanes: 1)
+    let rows = Trajectories(observationSize: d.observationSize, actionSpace: d.actionSpace)
+    rows.resize(steps: total, lanes: 1)
     let psi = weights.reserve(total)
     var offset = 0
     var sumW = 0.0
@@ -48,18 +118,18 @@ extension PolicyGradient {
       let r = batch.rollout(values: nil, finalValues: nil)
       let lp = logProbs.reserve(m)
       policy.logProbabilities(batch.observations.pointer, actions: batch.actions, batch: m, into: lp)
-      let rho = mbScratch.reserve(2 * m)
+      let rho = ratiosAndWeights.reserve(2 * m)
       let w = rho + m
       importanceRatios(logProbs: lp, behaviorLogProbs: batch.behaviorLogProbs.pointer, count: m, clip: .infinity, into: rho)
       importanceWeights(r, ratios: rho, perDecision: config.perDecision, clip: config.importanceClip, into: w)
       let out = psi + offset
       if config.perDecision {
-        let weighted = entropies.reserve(m)
+        let weighted = weightedRewards.reserve(m)
         for k in 0..<m { weighted[k] = batch.rewards[k] * w[k] }
-        let weightedRewards = Rollout(
+        let weightedRollout = Rollout(
           steps: r.steps, count: r.count, rewards: weighted, terminated: r.terminated, truncated: r.truncated,
           values: nil, finalValues: nil)
-        discountedReturns(weightedRewards, gamma: config.gamma, into: out)
+        discountedReturns(weightedRollout, gamma: config.gamma, into: out)
         for k in 0..<m { out[k] -= w[k] * b }
       } else {
         discountedReturns(r, gamma: config.gamma, into: out)
@@ -76,36 +146,21 @@ extension PolicyGradient {
           trajectories += 1
         }
       }
-      (rowsObs.observations.pointer + offset * d.observationSize).update(
+      (rows.observations.pointer + offset * d.observationSize).update(
         from: batch.observations.pointer, count: m * d.observationSize)
-      for k in 0..<m { batch.copyAction(from: k, to: rowsObs.actions, row: offset + k) }
+      for k in 0..<m { batch.copyAction(from: k, to: rows.actions, row: offset + k) }
       offset += m
     }
-    s.extra = trajectories > 0 && sumW2 > 0 ? sumW * sumW / sumW2 / trajectories : 0
+    s.effectiveSampleSize = trajectories > 0 && sumW2 > 0 ? sumW * sumW / sumW2 / trajectories : 0
     // 4. Gradient over all stored steps and the step.
     if config.normalizeAdvantages { standardize(psi, count: total, center: false) }
     for k in 0..<total { psi[k] /= Double(total) }
-    var surrogate = 0.0
-    let lp = logProbs.reserve(total)
-    let h = entropies.reserve(total)
     let entropyWeight = config.entropyCoef / Double(total)
-    policyGradient.withUnsafeMutableBufferPointer { grad in
-      guard let gp = grad.baseAddress else { return }
-      policy.surrogateGradient(
-        rowsObs.observations.pointer, rawActions: rowsObs.actions, batch: total, logProbabilities: lp,
-        entropies: h,
-        weigh: { lp, _, ws, we in
-          for k in 0..<total {
-            ws[k] = psi[k]
-            we[k] = entropyWeight
-            surrogate += psi[k] * lp[k]
-          }
-        }, into: gp)
-    }
-    s.policyLoss = surrogate
-    s.gradNorm = scaleGradient(&policyGradient, maxNorm: config.maxGradNorm)
-    try stepPolicy()
-    (s.entropy, s.approxKL) = entropyAndKL(d)
+    s.policyLoss = -surrogate.gradient(
+      policy, observations: rows.observations.pointer, actions: rows.actions, count: total, weights: psi,
+      entropyWeight: { _ in entropyWeight }, into: &core.policyGradient)
+    s.gradNorm = scaleGradient(&core.policyGradient, maxNorm: config.maxGradNorm)
+    try core.stepPolicy()
+    (s.entropy, s.approxKL) = core.entropyAndKL(d)
   }
-
 }

@@ -8,23 +8,140 @@
 ///    a. Â normalised within the minibatch (`normalizeAdvantages`);
 ///    b. ρ = exp(log π − log π_old); the k3 approx KL; stop all epochs
 ///       before stepping if it exceeds 1.5 × `targetKL`;
-///    c. policy objective L^CLIP = mean min(ρÂ, clip(ρ, 1 ± ε)Â) (or, with
-///       `klPenalty`, mean ρÂ − β KL(π_old ‖ π)) + c_H · mean H;
+///    c. policy objective L^CLIP = mean min(ρÂ, clip(ρ, 1 ± ε)Â)
+///       (`clippedSurrogate`; with `klPenalty`, mean ρÂ − β KL(π_old ‖ π))
+///       + c_H · mean H;
 ///    d. value loss ½ mean (V − R)², clipped around V_old (`valueClipRange`);
 ///    e. global grad-norm clipping over both networks, then Adam steps
 ///       (`sharedNetwork`: the hidden layers take ∇value loss − ∇objective);
 /// 3. KL-penalty variant: β halves when KL < target/1.5, doubles when > 1.5·target.
 /// ε and the learning rate decay linearly when annealing is on.
-extension PolicyGradient {
-  func ppoUpdate(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
+public final class PPO: PolicyGradientLearner {
+  public struct Config: SegmentSettings {
+    /// Steps T of every environment per iteration (CleanRL `num_steps`).
+    public var stepsPerEnv = 128
+    public var advantage = AdvantageKind.gae
+    /// GAE λ (Schulman et al. 2016).
+    public var gaeLambda = 0.95
+    /// n of n-step advantages (with `advantage` .nStep).
+    public var nSteps = 5
+    public var valueTarget = ValueTarget.bootstrap
+    /// Not read by PPO (the critic trains in the epochs); kept at 1.
+    public var valueEpochs = 1
+    /// Standardise Â within each minibatch (Huang et al. detail 7).
+    public var normalizeAdvantages = true
+    /// Rows per minibatch; must divide N·T (0: the whole batch).
+    public var minibatchSize = 64
+    /// Passes over each batch (CleanRL `update_epochs`).
+    public var epochs = 10
+    /// ε of the clipped surrogate.
+    public var clipRange = 0.2
+    /// Decay ε linearly to 0 over `totalEnvSteps`.
+    public var annealClipRange = false
+    /// Clip V − V_old to ±this (0: off; Huang et al. detail 9).
+    public var valueClipRange = 0.0
+    /// Weight c_V of the value loss.
+    public var valueCoef = 0.5
+    /// Stop the epochs once approx KL > 1.5 × this (0: never).
+    public var targetKL = 0.0
+    /// Adaptive KL penalty instead of clipping (Schulman et al. 2017 §4).
+    public var klPenalty = false
+    /// Initial β of the KL penalty.
+    public var klBeta = 1.0
+    /// d_targ of the KL penalty.
+    public var klTarget = 0.01
+    /// Policy and critic share their hidden layers (one network with two
+    /// heads; the value loss, weighted by `valueCoef`, trains them too).
+    public var sharedNetwork = false
+    /// 2: run each minibatch's policy and critic passes on two threads
+    /// (identical results).
+    public var updateThreads = 1
+    public var gamma = 0.99
+    public var optimizer = OptimizerKind.adam
+    public var learningRate = 3e-4
+    /// The critic's step size; 0: `learningRate`.
+    public var valueLearningRate = 0.0
+    public var adamEpsilon = 1e-5
+    /// Global L2 norm of the joint policy + critic gradient.
+    public var maxGradNorm = 0.5
+    public var maxGradValue = 0.0
+    /// Decay the learning rate linearly to 0 over `totalEnvSteps`.
+    public var annealLearningRate = false
+    public var totalEnvSteps = 0
+    public var entropyCoef = 0.0
+    public var normalizeObservations = false
+    public var normalizeRewards = false
+    public var clipObservations = 10.0
+    public var clipRewards = 10.0
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    public func validate() throws(SwiftPGError) {
+      try validateSegments()
+      try Check.range(epochs, 1, 10_000, "epochs")
+      try Check.nonNegative(clipRange, "clip_range")
+      try Check.off(valueClipRange, "value_clip_range")
+      try Check.nonNegative(valueCoef, "value_coef")
+      try Check.off(targetKL, "target_kl")
+      try Check.nonNegative(klBeta, "kl_beta")
+      try Check.positive(klTarget, "kl_target")
+      try Check.range(updateThreads, 1, 2, "update_threads")
+      if annealClipRange {
+        try require(totalEnvSteps > 0, "annealing needs total_env_steps > 0 (the schedule's horizon)")
+      }
+      if sharedNetwork {
+        try require(
+          valueLearningRate == 0 || valueLearningRate == learningRate,
+          "shared_network steps the shared layers once: value_learning_rate must be 0 or equal learning_rate")
+      }
+    }
+  }
+
+  public static let algorithm = PGAlgorithm.ppo
+  public let config: Config
+  public let core: LearnerCore
+  /// The KL-penalty coefficient β (adapted after each iteration with `klPenalty`).
+  public var klBeta: Double { core.adaptiveCoefficient }
+  /// Shared network: the leading parameters (the hidden layers) that the
+  /// policy and the critic hold as identical copies; 0 when not shared.
+  let sharedCount: Int
+  /// Minibatch permutations (injectable: `minibatches.permutations`).
+  public let minibatches = Minibatches()
+  private let estimates = ValueEstimates()
+  private let minibatchAdvantages = Store<Double>()
+  private let minibatchOldLogProbs = Store<Double>()
+  private let minibatchLogProbs = Store<Double>()
+  private let minibatchEntropies = Store<Double>()
+  private let surrogateWeights = Store<Double>()
+  private let klPenaltyWeights = Store<Double>()
+  private let klPenaltyGradient = Store<Double>()
+  private let stateKL = Store<Double>()
+  private let pair = TwoTasks()
+
+  public init(
+    env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?, config: Config = Config()
+  ) throws(SwiftPGError) {
+    self.config = config
+    core = try config.makeCore(.ppo, env: env, policy: policy, critic: critic, adaptiveCoefficient: config.klBeta)
+    sharedCount = config.sharedNetwork ? try tieHiddenLayers(policy: policy, critic: core.critic) : 0
+  }
+
+  public var externalMinibatchSize: Int? { config.minibatchSize }
+
+  public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
+    guard let critic = core.critic else { return }
     let m = d.count
+    let policy = core.policy
 
     // 1. Advantages and value targets.
-    try computeValues(d)
-    computeAdvantages(d)
-    s.explainedVariance = explainedVariance(count: m)
+    try estimates.predict(critic: critic, d, failure: core.numerical)
+    estimates.estimate(
+      d, advantage: config.advantage, gamma: config.gamma, gaeLambda: config.gaeLambda, nSteps: config.nSteps,
+      target: config.valueTarget)
+    s.explainedVariance = estimates.explainedVariance(count: m)
     let oldParameters = policy.parameters
-    let eps = config.annealClipRange ? config.clipRange * scheduleRemaining : config.clipRange
+    let eps = config.annealClipRange ? config.clipRange * core.scheduleRemaining : config.clipRange
     let size = config.minibatchSize > 0 ? config.minibatchSize : m
 
     // 2. Epochs of shuffled minibatches.
@@ -33,64 +150,57 @@ extension PolicyGradient {
     var objective = 0.0
     var valueLoss = 0.0
     var gradNorm = 0.0
-    var minibatches = 0.0
+    var minibatchCount = 0.0
     var epochsRun = 0
-    let klGrad = Store<Double>()
-    let pair = TwoTasks()
     epochs: for _ in 0..<config.epochs {
-      let index = shuffledIndices(m)
+      let index = self.minibatches.shuffled(m, using: &core.rng)
       var start = 0
       while start < m {
         let b = Swift.min(size, m - start)
         let rows = index + start
-        let (obs, actions) = gather(d, rows: rows, count: b)
-        // a. Minibatch advantages.
-        let adv = weights.reserve(b)
-        for r in 0..<b { adv[r] = advantages[rows[r]] }
+        let (obs, actions) = self.minibatches.gather(d, rows: rows, count: b)
+        // a. Minibatch advantages and the acting policy's log-probabilities.
+        let adv = minibatchAdvantages.reserve(b)
+        let oldLogProbs = minibatchOldLogProbs.reserve(b)
+        for r in 0..<b {
+          adv[r] = estimates.advantages[rows[r]]
+          oldLogProbs[r] = d.behaviorLogProbs[rows[r]]
+        }
         if config.normalizeAdvantages { standardize(adv, count: b, center: true) }
-        // b, c. Ratios, KL check and the policy gradient in one pass; d. the
-        // value loss's gradient — independent computations, run on two threads
-        // when `updateThreads` is 2 (same results either way).
-        let lp = logProbs.reserve(b)
-        let h = entropies.reserve(b)
-        var kl = 0.0
-        var mbObjective = 0.0
-        var mbClipped = 0.0
+        // b, c. Ratios, KL and the surrogate's weights in the policy's
+        // forward pass; d. the value loss's gradient — independent
+        // computations, run on two threads when `updateThreads` is 2.
+        let lp = minibatchLogProbs.reserve(b)
+        let h = minibatchEntropies.reserve(b)
+        let w = surrogateWeights.reserve(b)
+        var summary = SurrogateSummary(objective: 0, clipFraction: 0, approxKL: 0)
         var mbValueLoss = 0.0
         let scale = 1 / Double(b)
         let entropyWeight = config.entropyCoef * scale
-        let penalty = config.klPenalty
+        let epsilon = config.klPenalty ? Double.infinity : eps
         let policyPass = {
-          self.policyGradient.withUnsafeMutableBufferPointer { grad in
+          self.core.policyGradient.withUnsafeMutableBufferPointer { grad in
             guard let gp = grad.baseAddress else { return }
-            self.policy.surrogateGradient(
+            policy.surrogateGradient(
               obs, rawActions: actions, batch: b, logProbabilities: lp, entropies: h,
               weigh: { lp, _, ws, we in
+                summary = clippedSurrogate(
+                  logProbs: lp, oldLogProbs: oldLogProbs, advantages: adv, count: b, epsilon: epsilon,
+                  objectives: nil, weights: w)
                 for r in 0..<b {
-                  let logRatio = lp[r] - d.behaviorLogProbs[rows[r]]
-                  let ratio = _exp(logRatio)
-                  kl += ratio - 1 - logRatio
-                  let unclipped = ratio * adv[r]
-                  if penalty {
-                    mbObjective += unclipped
-                    ws[r] = unclipped * scale
-                  } else {
-                    let bounded = Swift.min(Swift.max(ratio, 1 - eps), 1 + eps) * adv[r]
-                    mbObjective += Swift.min(unclipped, bounded)
-                    if abs(ratio - 1) > eps { mbClipped += 1 }
-                    ws[r] = unclipped <= bounded ? unclipped * scale : 0
-                  }
+                  ws[r] = w[r] * scale
                   we[r] = entropyWeight
                 }
               }, into: gp)
           }
         }
-        let y = targets.pointer
-        let old = values.pointer  // V_old: computed once above, unchanged by the epochs
+        let y = estimates.returns.pointer
+        let old = estimates.values.pointer  // V_old: computed once above, unchanged by the epochs
         let valuePass = {
-          mbValueLoss = self.valueLossGradient(
-            obs: obs, targets: { y[rows[$0]] }, oldValues: self.config.valueClipRange > 0 ? { old[rows[$0]] } : nil,
-            count: b, coefficient: self.config.valueCoef)
+          mbValueLoss = valueLossGradient(
+            critic: critic, observations: obs, count: b, targets: { y[rows[$0]] },
+            oldValues: self.config.valueClipRange > 0 ? { old[rows[$0]] } : nil, clipRange: self.config.valueClipRange,
+            coefficient: self.config.valueCoef, scratch: self.core.valueScratch, into: &self.core.valueGradient)
         }
         if config.updateThreads > 1 {
           pair.first = policyPass
@@ -101,31 +211,21 @@ extension PolicyGradient {
           policyPass()
           valuePass()
         }
-        kl /= Double(b)
-        if config.targetKL > 0 && kl > 1.5 * config.targetKL {
+        if config.targetKL > 0 && summary.approxKL > 1.5 * config.targetKL {
           break epochs
         }
-        if penalty && klBeta > 0 {
-          let kg = klGrad.reserve(policy.parameterCount)
-          let w = mbScratch.reserve(b)
-          for r in 0..<b { w[r] = klBeta * scale }
-          oldParameters.withUnsafeBufferPointer { op in
-            if let base = op.baseAddress {
-              policy.klGradient(obs, oldParameters: base, weights: w, batch: b, into: kg)
-            }
-          }
-          for k in policyGradient.indices { policyGradient[k] -= kg[k] }
-        }
+        if config.klPenalty && klBeta > 0 { subtractKLPenaltyGradient(obs, count: b, oldParameters: oldParameters) }
         valueLoss += mbValueLoss
         // e. Shared layers' gradient, joint clipping and the steps.
         tieSharedGradients()
-        gradNorm += clipJointNorm()
-        try stepPolicy()
-        try stepCritic()
-        objective += mbObjective * scale
-        clipped += mbClipped
+        gradNorm += clipGlobalNorm(
+          &core.policyGradient, &core.valueGradient, sharedPrefix: sharedCount, maxNorm: config.maxGradNorm)
+        try core.stepPolicy()
+        try core.stepCritic()
+        objective += summary.objective
+        clipped += summary.clipFraction * Double(b)
         seen += Double(b)
-        minibatches += 1
+        minibatchCount += 1
         start += b
       }
       epochsRun += 1
@@ -133,7 +233,7 @@ extension PolicyGradient {
 
     // 3. Adaptive KL coefficient.
     if config.klPenalty {
-      let kl = mbScratch.reserve(m)
+      let kl = stateKL.reserve(m)
       oldParameters.withUnsafeBufferPointer { op in
         if let base = op.baseAddress {
           policy.klDivergences(d.observations.pointer, batch: m, oldParameters: base, into: kl)
@@ -142,20 +242,68 @@ extension PolicyGradient {
       var mean = 0.0
       for k in 0..<m { mean += kl[k] }
       mean /= Double(m)
-      if mean < config.klTarget / 1.5 { klBeta /= 2 } else if mean > config.klTarget * 1.5 { klBeta *= 2 }
-      s.extra = klBeta
+      var beta = klBeta
+      if mean < config.klTarget / 1.5 { beta /= 2 } else if mean > config.klTarget * 1.5 { beta *= 2 }
+      core.adaptiveCoefficient = beta
+      s.klCoef = beta
     }
 
-    let mb = Swift.max(minibatches, 1)
-    s.policyLoss = objective / mb
+    let mb = Swift.max(minibatchCount, 1)
+    s.policyLoss = -(objective / mb)
     s.valueLoss = valueLoss / mb
     s.gradNorm = gradNorm / mb
     s.clipFraction = seen > 0 ? clipped / seen : 0
-    s.updateSteps = epochsRun
-    (s.entropy, s.approxKL) = entropyAndKL(d)
-    guard s.policyLoss.isFinite else { throw numerical("the policy loss") }
-    guard s.valueLoss.isFinite else { throw numerical("the value loss") }
+    s.epochs = epochsRun
+    (s.entropy, s.approxKL) = core.entropyAndKL(d)
+    guard s.policyLoss.isFinite else { throw core.numerical("the policy loss") }
+    guard s.valueLoss.isFinite else { throw core.numerical("the value loss") }
   }
+
+  /// KL-penalty PPO: policyGradient −= β ∇ mean KL(π_old ‖ π_θ) on the minibatch.
+  private func subtractKLPenaltyGradient(_ obs: UnsafePointer<Double>, count b: Int, oldParameters: [Double]) {
+    let policy = core.policy
+    let kg = klPenaltyGradient.reserve(policy.parameterCount)
+    let w = klPenaltyWeights.reserve(b)
+    for r in 0..<b { w[r] = klBeta * (1 / Double(b)) }
+    oldParameters.withUnsafeBufferPointer { op in
+      if let base = op.baseAddress {
+        policy.klGradient(obs, oldParameters: base, weights: w, batch: b, into: kg)
+      }
+    }
+    for k in core.policyGradient.indices { core.policyGradient[k] -= kg[k] }
+  }
+
+  /// Shared network: the loss to minimise is −(policy objective) + value
+  /// loss, so the shared layers' descent gradient is g = ∇value − ∇policy.
+  /// Both copies get it (the policy ascends −g), so with the same optimiser
+  /// settings their parameters and moments stay identical.
+  private func tieSharedGradients() {
+    for k in 0..<sharedCount {
+      let g = core.valueGradient[k] - core.policyGradient[k]
+      core.valueGradient[k] = g
+      core.policyGradient[k] = -g
+    }
+  }
+}
+
+/// Shared network: checks that the policy's MLP and the critic's have the
+/// same hidden layers, copies the policy's into the critic, and returns
+/// their parameter count (a prefix of both parameter vectors).
+func tieHiddenLayers(policy: any Policy, critic: ValueFunction?) throws(SwiftPGError) -> Int {
+  guard let net = policy.mlp, let critic, let valueNet = critic.network else {
+    throw .invalid("shared_network needs an MLP policy (softmax or Gaussian) and an MLP critic")
+  }
+  try require(
+    net.sizes.count >= 3 && Array(net.sizes.dropLast()) == Array(valueNet.sizes.dropLast())
+      && net.activation == valueNet.activation,
+    "shared_network: the policy's hidden layers \(Array(net.sizes.dropLast())) (\(net.activation)) and the "
+      + "critic's \(Array(valueNet.sizes.dropLast())) (\(valueNet.activation)) must be the same, with at least one")
+  let count = net.offsets[net.offsets.count - 1]
+  var values = critic.parameters
+  let trunk = policy.parameters
+  for k in 0..<count { values[k] = trunk[k] }
+  try critic.setParameters(values)
+  return count
 }
 
 /// Two closures run as the two chunks of a `WorkerPool` loop.

@@ -221,3 +221,20 @@ extension ZerothOrderPolicySearch {
     try policy.setParameters(solution)
   }
 }
+
+extension ZerothOrderPolicySearch: Learner {
+  /// A population search ranks whole parameter vectors by their returns; it
+  /// has no update on individual transitions: throws `.notSupported`.
+  public func update(external: Trajectories) throws(SwiftPGError) -> SearchStats {
+    throw SwiftPGError(
+      .notSupported, "policy search (\(config.method)) evaluates whole parameter vectors; it cannot update on transitions")
+  }
+
+  /// Returns and lengths of fresh episodes of `env` under the current solution.
+  public func evaluate(env evalEnv: any BatchedEnvironment, episodes: Int, greedy: Bool, seed: UInt64)
+    throws(SwiftPGError) -> (returns: [Double], lengths: [Int])
+  {
+    try SwiftPG.evaluate(
+      policy: policy, env: evalEnv, episodes: episodes, greedy: greedy, seed: seed, cancellation: cancellation)
+  }
+}

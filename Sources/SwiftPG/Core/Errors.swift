@@ -19,6 +19,7 @@ public enum StatusCode: Int32, Sendable {
   case io = -11
   case badFormat = -12
   case cancelled = -13
+  case notSupported = -14
   case internalError = -99
 }
 

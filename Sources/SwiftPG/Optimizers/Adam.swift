@@ -64,15 +64,3 @@ public struct Adam: Sendable {
     }
   }
 }
-
-/// Kochenderfer's `scale_gradient`: rescales g to L2 norm `maxNorm` when it
-/// is longer; returns the norm before scaling.
-@discardableResult
-public func scaleGradient(_ g: inout [Double], maxNorm: Double) -> Double {
-  let norm = Statistics.norm(g)
-  if maxNorm > 0 && norm > maxNorm {
-    let k = maxNorm / norm
-    for i in g.indices { g[i] *= k }
-  }
-  return norm
-}

@@ -31,17 +31,3 @@ public struct SGD: Sendable {
     }
   }
 }
-
-/// Kochenderfer's `clip_gradient(∇, a, b)`: clamps every component to
-/// [low, high] (element-wise, unlike `scaleGradient`, so the direction
-/// can change). Returns how many components were clipped.
-@discardableResult
-public func clipGradient(_ g: inout [Double], low: Double, high: Double) -> Int {
-  var clipped = 0
-  for i in g.indices {
-    let c = min(max(g[i], low), high)
-    if c != g[i] { clipped += 1 }
-    g[i] = c
-  }
-  return clipped
-}

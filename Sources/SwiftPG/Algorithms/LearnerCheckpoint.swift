@@ -1,4 +1,5 @@
-/// Checkpoints of a whole policy-gradient learner, in the checkpoint
+/// Checkpoints of a whole policy-gradient learner (every algorithm: the
+/// state lives in its `LearnerCore`), in the checkpoint
 /// container of `Checkpoint` (kind `.learner`, family = the algorithm).
 ///
 /// specification: [policy family, policy parameter count, critic parameter
@@ -8,7 +9,7 @@
 /// increment as four 64-bit words), the policy and critic parameters, each
 /// optimiser (kind, t, then Adam's m and v or SGD's velocity), and each
 /// normaliser (present flag, count, means, variances).
-extension PolicyGradient {
+extension LearnerCore {
   /// The shapes a checkpoint must match. The first five entries are what
   /// files written before ABI 5 hold; since then the policy's and critic's
   /// own specifications (hidden sizes, activation, std mode) follow, so a
@@ -23,8 +24,8 @@ extension PolicyGradient {
       + [Double(criticSpecification.count)] + criticSpecification
   }
 
-  public func save(to path: String) throws(SwiftPGError) {
-    var x: [Double] = [Double(iteration), Double(totalEnvSteps), klBeta] + rng.checkpointWords
+  func save(to path: String) throws(SwiftPGError) {
+    var x: [Double] = [Double(iteration), Double(totalEnvSteps), adaptiveCoefficient] + rng.checkpointWords
     x += policy.parameters
     x += critic?.parameters ?? []
     func optimizerState(_ o: AnyOptimizer?) {
@@ -34,25 +35,25 @@ extension PolicyGradient {
       case nil: break
       }
     }
-    optimizerState(policyOptimizer)
-    optimizerState(criticOptimizer)
+    optimizerState(policyStep.optimizer)
+    optimizerState(criticStep?.optimizer)
     for n in [observationNormalizer, rewardScaler] {
       if let n { x += [1, n.count] + n.mean + n.variance } else { x += [0] }
     }
     try Checkpoint.write(
       Checkpoint.encode(
         Checkpoint.Contents(
-          kind: .learner, family: UInt32(algorithm.rawValue), specification: checkpointSpecification, parameters: x)),
+          kind: .learner, family: UInt32(settings.algorithm.rawValue), specification: checkpointSpecification, parameters: x)),
       to: path)
   }
 
-  public func load(from path: String) throws(SwiftPGError) {
+  func load(from path: String) throws(SwiftPGError) {
     let c = try Checkpoint.decode(try Checkpoint.read(path))
     try require(
       c.kind == .learner, "\(path) is not a learner checkpoint (use the policy or value loaders)", code: .badFormat)
     try require(
-      c.family == UInt32(algorithm.rawValue),
-      "\(path) holds a \(PGAlgorithm(rawValue: Int32(truncatingIfNeeded: c.family)).map { $0.name } ?? "unknown (\(c.family))") learner, not \(algorithm.name)",
+      c.family == UInt32(settings.algorithm.rawValue),
+      "\(path) holds a \(PGAlgorithm(rawValue: Int32(truncatingIfNeeded: c.family)).map { $0.name } ?? "unknown (\(c.family))") learner, not \(settings.algorithm.name)",
       code: .badFormat)
     // Files from before ABI 5 record only the first five entries.
     let expected = checkpointSpecification
@@ -84,12 +85,12 @@ extension PolicyGradient {
       if kt[0] == 0 {
         return .adam(
           try Adam(
-            learningRate: learningRate, beta1: 0.9, beta2: 0.999, epsilon: config.adamEpsilon, m: try take(count),
+            learningRate: learningRate, beta1: 0.9, beta2: 0.999, epsilon: settings.adamEpsilon, m: try take(count),
             v: try take(count), t: try Checkpoint.count(kt[1], "Adam's step count")))
       }
       return .sgd(try SGD(learningRate: learningRate, momentum: 0, velocity: try take(count)))
     }
-    let po = try Checkpoint.formatError(in: path) { () throws(SwiftPGError) in try optimizer(policy.parameterCount, learningRate: config.learningRate) }
+    let po = try Checkpoint.formatError(in: path) { () throws(SwiftPGError) in try optimizer(policy.parameterCount, learningRate: settings.learningRate) }
     let co: AnyOptimizer? =
       critic == nil
       ? nil
@@ -107,7 +108,7 @@ extension PolicyGradient {
     let rs = try Checkpoint.formatError(in: path) { () throws(SwiftPGError) in try normalizer(1) }
     try require(at == x.count, "\(path): unexpected trailing learner state", code: .badFormat)
     try require(
-      (on != nil) == config.normalizeObservations && (rs != nil) == config.normalizeRewards,
+      (on != nil) == settings.normalizeObservations && (rs != nil) == settings.normalizeRewards,
       "\(path) was saved with other normalisation settings", code: .badFormat)
     // Everything validated: commit (restoring the policy should the critic still refuse).
     let previous = policy.parameters
@@ -118,13 +119,13 @@ extension PolicyGradient {
         throw error
       }
     }
-    policyOptimizer = po
-    criticOptimizer = co
+    policyStep.optimizer = po
+    if let co { criticStep?.optimizer = co }
     observationNormalizer = on
     rewardScaler = rs
     iteration = savedIteration
     totalEnvSteps = savedSteps
-    klBeta = head[2]
+    adaptiveCoefficient = head[2]
     rng = newRng
     rollouts?.restart(seed: nil)
   }

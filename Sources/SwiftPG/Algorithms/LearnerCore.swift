@@ -1,0 +1,359 @@
+/// The state every policy-gradient learner shares and the steps around its
+/// update: the environment and how batches are collected from it, the
+/// policy and critic with their guarded parameter steps, observation and
+/// reward normalisers, the generator, counters, the learning-rate
+/// schedule, the rollback of a failed iteration, evaluation, checkpoints
+/// and critic fitting. Each algorithm (Algorithms/<Name>.swift) owns one and
+/// calls these by name; none of them holds algorithm-specific logic.
+public final class LearnerCore {
+  /// How batches are collected.
+  public enum Collection: Sendable {
+    /// Whole episodes, at least this many transitions (REINFORCE, off-policy PG).
+    case episodes(minimumSteps: Int)
+    /// Fixed-length segments of this many steps of every lane, episodes
+    /// continuing across iterations (actor-critic, A2C, NPG, TRPO, PPO).
+    case segments(stepsPerEnv: Int)
+  }
+
+  /// What the core needs from a learner's configuration.
+  public struct Settings: Sendable {
+    public var algorithm: PGAlgorithm
+    public var collection: Collection
+    public var needsCritic: Bool
+    public var gamma: Double
+    public var optimizer: OptimizerKind
+    public var learningRate: Double
+    /// The critic's learning rate (0: `learningRate`).
+    public var valueLearningRate: Double
+    public var adamEpsilon: Double
+    public var maxGradValue: Double
+    public var annealLearningRate = false
+    public var totalEnvSteps = 0
+    public var normalizeObservations = false
+    public var normalizeRewards = false
+    public var clipObservations = 10.0
+    public var clipRewards = 10.0
+    /// The adaptive coefficient's initial value (PPO's KL β).
+    public var adaptiveCoefficient = 1.0
+    public var seed: UInt64
+  }
+
+  /// The environment `iterate` collects from; nil for a learner that only
+  /// updates on externally collected data (`update(external:)`).
+  public let env: (any BatchedEnvironment)?
+  public let observationSize: Int
+  public let actionSpace: ActionSpace
+  public let policy: any Policy
+  public let critic: ValueFunction?
+  public let settings: Settings
+  public internal(set) var iteration = 0
+  public internal(set) var totalEnvSteps = 0
+  public var cancellation: CancellationFlag?
+  public internal(set) var observationNormalizer: RunningMeanStd?
+  public internal(set) var rewardScaler: RunningMeanStd?
+  /// An algorithm's adaptive coefficient, saved and rolled back with the
+  /// rest of the state (PPO's KL-penalty β; unused by the others).
+  public internal(set) var adaptiveCoefficient: Double
+  /// The episodes that ended in the last iteration or update.
+  public internal(set) var lastEpisodes: [EpisodeRecord] = []
+  var policyStep: ParameterStep
+  var criticStep: ParameterStep?
+  var rng: PCG64
+  let rollouts: RolloutCollector?
+  let episodeCollector: EpisodeCollector?
+  var episodeBatch: EpisodeBatch
+  /// The batch of the current iteration.
+  let data: Trajectories
+  /// The gradients the steps read ([policy parameters], [critic parameters]).
+  var policyGradient: [Double]
+  var valueGradient: [Double]
+  /// Scratch of the critic's loss (predictions and weights).
+  let valueScratch = Store<Double>()
+  /// Scratch of `fitCritic`'s minibatches.
+  let criticMinibatches = Minibatches()
+  private let logProbs = Store<Double>()
+  private let entropies = Store<Double>()
+
+  public init(
+    env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?, settings s: Settings
+  ) throws(SwiftPGError) {
+    if let env { try checkActionSpaces(policy: policy, env: env) }
+    let observationSize = policy.observationSize
+    let space = env?.actionSpace ?? policy.actionSpace
+    if s.needsCritic {
+      guard let critic else { throw .invalid("\(s.algorithm.name) needs a value function (critic)") }
+      try require(
+        critic.observationSize == observationSize,
+        "critic observation size \(critic.observationSize) does not match the policy's \(observationSize)")
+    }
+    self.env = env
+    self.observationSize = observationSize
+    actionSpace = space
+    self.policy = policy
+    self.critic = s.needsCritic ? critic : nil
+    settings = s
+    policyStep = ParameterStep(
+      optimizer: try AnyOptimizer(
+        s.optimizer, count: policy.parameterCount, learningRate: s.learningRate, epsilon: s.adamEpsilon),
+      maxGradValue: s.maxGradValue)
+    if s.needsCritic, let critic {
+      criticStep = ParameterStep(
+        optimizer: try AnyOptimizer(
+          s.optimizer, count: critic.parameterCount,
+          learningRate: s.valueLearningRate > 0 ? s.valueLearningRate : s.learningRate, epsilon: s.adamEpsilon),
+        maxGradValue: s.maxGradValue)
+    }
+    observationNormalizer = s.normalizeObservations ? RunningMeanStd(width: observationSize) : nil
+    rewardScaler = s.normalizeRewards ? RunningMeanStd(width: 1) : nil
+    adaptiveCoefficient = s.adaptiveCoefficient
+    rng = PCG64(seed: UInt128(s.seed) | (UInt128(7) << 64))
+    switch (env, s.collection) {
+    case (let env?, .episodes):
+      episodeCollector = try EpisodeCollector(env: env)
+      rollouts = nil
+    case (let env?, .segments):
+      rollouts = RolloutCollector(env: env)
+      episodeCollector = nil
+    case (nil, _):
+      rollouts = nil
+      episodeCollector = nil
+    }
+    episodeBatch = EpisodeBatch(observationSize: observationSize)
+    data = Trajectories(observationSize: observationSize, actionSpace: space)
+    policyGradient = Array(repeating: 0, count: policy.parameterCount)
+    valueGradient = Array(repeating: 0, count: self.critic?.parameterCount ?? 0)
+  }
+
+  // MARK: The iteration
+
+  /// Collects a batch with the current policy into `data`.
+  func collect() throws(SwiftPGError) {
+    guard let env else {
+      throw .invalid("this learner has no environment; pass collected transitions to update")
+    }
+    switch settings.collection {
+    case .episodes(let minimum):
+      guard let episodeCollector else { return }
+      let p = policy
+      var g = rng
+      let n = env.count
+      episodeCollector.cancellation = cancellation
+      try episodeCollector.collect(.steps(minimum), into: &episodeBatch) {
+        (obs: UnsafePointer<Double>, actions: UnsafeMutableRawPointer) in
+        p.sample(obs, batch: n, greedy: false, rawActions: actions, using: &g)
+      }
+      rng = g
+      data.load(episodeBatch)
+      policy.logProbabilities(
+        data.observations.pointer, actions: data.actions, batch: data.count, into: data.behaviorLogProbs.pointer)
+    case .segments(let steps):
+      guard let rollouts else { return }
+      var g = rng
+      let ok = rollouts.collect(
+        steps: steps, policy: policy, using: &g, into: data,
+        observationNormalizer: &observationNormalizer, rewardScaler: &rewardScaler, gamma: settings.gamma,
+        clipObservations: settings.clipObservations, clipRewards: settings.clipRewards)
+      rng = g
+      if !ok {
+        throw SwiftPGError(.numerical, "iteration \(iteration + 1): the policy produced non-finite actions")
+      }
+    }
+  }
+
+  /// Runs `update` on `d` as one iteration: counters and episode statistics
+  /// first; on any error everything the update may have changed (parameters,
+  /// optimiser moments, counters, the adaptive coefficient) is restored.
+  func run(
+    _ d: Trajectories, start: Double, update: (Trajectories, inout TrainStats) throws(SwiftPGError) -> Void
+  ) throws(SwiftPGError) -> TrainStats {
+    let saved = snapshot()
+    iteration += 1
+    totalEnvSteps += d.count
+    var stats = TrainStats()
+    stats.iteration = iteration
+    stats.envSteps = d.count
+    stats.totalEnvSteps = totalEnvSteps
+    let goal = env?.terminationIsSuccess
+    stats.summarizeEpisodes(d) { terminated in goal.map { $0 && terminated } }
+    stats.learningRate = currentLearningRate
+    do throws(SwiftPGError) {
+      try update(d, &stats)
+    } catch {
+      restore(saved)
+      throw error
+    }
+    lastEpisodes = stats.episodes
+    stats.seconds = monotonicSeconds() - start
+    return stats
+  }
+
+  /// Checks externally collected transitions against the learner and
+  /// computes their behaviour log-probabilities with the current policy.
+  func prepareExternal(_ d: Trajectories, minibatchSize: Int?) throws(SwiftPGError) {
+    try require(
+      d.observationSize == observationSize,
+      "observation size \(d.observationSize) does not match the learner's \(observationSize)")
+    try require(
+      d.actionSpace.width == actionSpace.width && d.isDiscrete == data.isDiscrete,
+      "the actions do not match the learner's action space")
+    try require(d.count >= 1, "the batch is empty")
+    if let reason = policy.checkObservations(d.observations.pointer, batch: d.count) {
+      throw .invalid(reason)
+    }
+    if let minibatchSize { try Self.checkMinibatch(minibatchSize, batch: d.count) }
+    policy.logProbabilities(d.observations.pointer, actions: d.actions, batch: d.count, into: d.behaviorLogProbs.pointer)
+  }
+
+  /// A minibatch size must divide the batch (0: the whole batch).
+  static func checkMinibatch(_ size: Int, batch: Int) throws(SwiftPGError) {
+    guard size > 0 else { return }
+    try require(
+      size <= batch && batch % size == 0,
+      "minibatch_size \(size) must divide the batch of \(batch) transitions (num_envs × steps_per_env)")
+  }
+
+  // MARK: Schedules and steps
+
+  /// Fraction of the schedule left (1 → 0) at the current iteration.
+  public var scheduleRemaining: Double {
+    guard settings.totalEnvSteps > 0 else { return 1 }
+    let done = Double(totalEnvSteps - data.count) / Double(settings.totalEnvSteps)
+    return Swift.max(0, 1 - done)
+  }
+
+  public var currentLearningRate: Double {
+    settings.annealLearningRate ? settings.learningRate * scheduleRemaining : settings.learningRate
+  }
+
+  public var currentValueLearningRate: Double {
+    let base = settings.valueLearningRate > 0 ? settings.valueLearningRate : settings.learningRate
+    return settings.annealLearningRate ? base * scheduleRemaining : base
+  }
+
+  func numerical(_ what: String) -> SwiftPGError {
+    SwiftPGError(.numerical, "iteration \(iteration): \(what) is not finite")
+  }
+
+  /// θ ← θ + α g (ascent) along `policyGradient`, guarded (`ParameterStep`).
+  func stepPolicy() throws(SwiftPGError) {
+    let p = policy
+    try policyStep.apply(
+      gradient: &policyGradient, ascend: true, learningRate: currentLearningRate, what: "policy",
+      get: { p.parameters }, set: { (x: [Double]) throws(SwiftPGError) in try p.setParameters(x) },
+      failure: numerical)
+  }
+
+  /// φ ← φ − α ∇L along `valueGradient`, guarded.
+  func stepCritic() throws(SwiftPGError) {
+    guard let critic, var step = criticStep else { return }
+    try step.apply(
+      gradient: &valueGradient, ascend: false, learningRate: currentValueLearningRate, what: "value-function",
+      get: { critic.parameters }, set: { (x: [Double]) throws(SwiftPGError) in try critic.setParameters(x) },
+      failure: numerical)
+    criticStep = step
+  }
+
+  /// Fits the critic to `targets` with `epochs` passes of shuffled
+  /// minibatches of `minibatchSize` rows (0: the whole batch), each pass's
+  /// gradient norm-clipped to `maxGradNorm`. `scale` multiplies the loss.
+  /// Returns the mean loss of the last pass.
+  func fitCritic(
+    _ d: Trajectories, targets: UnsafePointer<Double>, epochs: Int, minibatchSize: Int, maxGradNorm: Double,
+    scale: Double = 1
+  ) throws(SwiftPGError) -> Double {
+    guard let critic, epochs > 0 else { return 0 }
+    let m = d.count
+    let size = minibatchSize > 0 && minibatchSize < m ? minibatchSize : m
+    var last = 0.0
+    for _ in 0..<epochs {
+      let index = criticMinibatches.shuffled(m, using: &rng)
+      var total = 0.0
+      var batches = 0
+      var start = 0
+      while start < m {
+        let b = Swift.min(size, m - start)
+        let rows = index + start
+        let (obs, _) = criticMinibatches.gather(d, rows: rows, count: b)
+        total += valueLossGradient(
+          critic: critic, observations: obs, count: b, targets: { targets[rows[$0]] }, oldValues: nil,
+          clipRange: 0, coefficient: scale, scratch: valueScratch, into: &valueGradient)
+        scaleGradient(&valueGradient, maxNorm: maxGradNorm)
+        try stepCritic()
+        batches += 1
+        start += b
+      }
+      last = total / Double(Swift.max(batches, 1))
+    }
+    guard last.isFinite else { throw numerical("the value loss") }
+    return last
+  }
+
+  /// Mean entropy and mean k3 KL(β ‖ π) over the batch (statistics).
+  func entropyAndKL(_ d: Trajectories) -> (entropy: Double, kl: Double) {
+    let m = d.count
+    guard m > 0 else { return (0, 0) }
+    let lp = logProbs.reserve(m)
+    let h = entropies.reserve(m)
+    policy.logProbabilities(d.observations.pointer, actions: d.actions, batch: m, into: lp)
+    policy.entropies(d.observations.pointer, batch: m, into: h)
+    var e = 0.0
+    var kl = 0.0
+    for k in 0..<m {
+      e += h[k]
+      let logRatio = lp[k] - d.behaviorLogProbs[k]
+      kl += _exp(logRatio) - 1 - logRatio
+    }
+    return (e / Double(m), kl / Double(m))
+  }
+
+  // MARK: Snapshots (restored when an update fails)
+
+  struct Snapshot {
+    var policy: [Double]
+    var critic: [Double]?
+    var policyStep: ParameterStep
+    var criticStep: ParameterStep?
+    var iteration: Int
+    var totalEnvSteps: Int
+    var adaptiveCoefficient: Double
+  }
+
+  func snapshot() -> Snapshot {
+    Snapshot(
+      policy: policy.parameters, critic: critic?.parameters, policyStep: policyStep, criticStep: criticStep,
+      iteration: iteration, totalEnvSteps: totalEnvSteps, adaptiveCoefficient: adaptiveCoefficient)
+  }
+
+  func restore(_ s: Snapshot) {
+    _ = try? policy.setParameters(s.policy)
+    if let c = s.critic { _ = try? critic?.setParameters(c) }
+    policyStep = s.policyStep
+    criticStep = s.criticStep
+    iteration = s.iteration
+    totalEnvSteps = s.totalEnvSteps
+    adaptiveCoefficient = s.adaptiveCoefficient
+  }
+
+  /// Evaluates the policy on fresh episodes of `env` with the learner's
+  /// (frozen) observation normalisation.
+  public func evaluate(
+    env evalEnv: any BatchedEnvironment, episodes: Int, greedy: Bool, seed: UInt64
+  ) throws(SwiftPGError) -> (returns: [Double], lengths: [Int]) {
+    guard let normalizer = observationNormalizer else {
+      return try SwiftPG.evaluate(
+        policy: policy, env: evalEnv, episodes: episodes, greedy: greedy, seed: seed, cancellation: cancellation)
+    }
+    let scratch = Store<Double>()
+    let n = evalEnv.count
+    let dim = evalEnv.observationSize
+    let clip = settings.clipObservations
+    return try SwiftPG.evaluate(
+      policy: policy, env: evalEnv, episodes: episodes, greedy: greedy, seed: seed,
+      observationTransform: { obs in
+        let x = scratch.reserve(n * dim)
+        x.update(from: obs, count: n * dim)
+        normalizer.normalize(x, rows: n, clip: clip)
+        return UnsafePointer(x)
+      }, cancellation: cancellation)
+  }
+}

@@ -1,0 +1,142 @@
+/// Runs N lanes of a batched environment for T steps per call, continuing
+/// episodes across calls (fixed-length segments, PPO/A2C style), recording
+/// actions, log β(a|s), rewards, flags and final observations. Observation
+/// normalisation (and reward scaling by the running std of the discounted
+/// return, SB3's VecNormalize) is applied to what is stored, statistics
+/// updated as the data arrive; episode statistics use the raw rewards.
+public final class RolloutCollector {
+  public let env: any BatchedEnvironment
+  private let obsBuffer = Store<Double>()
+  private let rewardBuffer = Store<Double>()
+  private let terminatedBuffer = Store<UInt8>()
+  private let truncatedBuffer = Store<UInt8>()
+  private let finalBuffer = Store<Double>()
+  private var started = false
+  private var runningReturn: [Double]
+  private var runningLength: [Int]
+  private var discountedReturn: [Double]
+  private let normalized = Store<Double>()
+  private let actionBuffer: UnsafeMutableRawPointer
+  private let lanes: Int
+
+  public init(env: any BatchedEnvironment) {
+    self.env = env
+    lanes = env.count
+    obsBuffer.reserve(env.count * env.observationSize)
+    rewardBuffer.reserve(env.count)
+    terminatedBuffer.reserve(env.count)
+    truncatedBuffer.reserve(env.count)
+    finalBuffer.reserve(env.count * env.observationSize)
+    runningReturn = Array(repeating: 0, count: env.count)
+    runningLength = Array(repeating: 0, count: env.count)
+    discountedReturn = Array(repeating: 0, count: env.count)
+    actionBuffer = .allocate(
+      byteCount: Swift.max(8, env.count * env.actionSpace.width * 8), alignment: 8)
+  }
+
+  deinit { actionBuffer.deallocate() }
+
+  /// Starts over: resets the environment (reseeded when `seed` is given).
+  public func restart(seed: UInt64?) {
+    if let seed { env.reseed(seed) }
+    env.reset(observations: obsBuffer.pointer)
+    for i in 0..<lanes {
+      runningReturn[i] = 0
+      runningLength[i] = 0
+      discountedReturn[i] = 0
+    }
+    started = true
+  }
+
+  /// Observation rows as the policy sees them (normalised copy if asked).
+  private func view(
+    _ raw: UnsafePointer<Double>, rows: Int, normalizer: RunningMeanStd?, clip: Double
+  ) -> UnsafePointer<Double> {
+    guard let normalizer else { return raw }
+    let d = env.observationSize
+    let out = normalized.reserve(rows * d)
+    out.update(from: raw, count: rows * d)
+    normalizer.normalize(out, rows: rows, clip: clip)
+    return UnsafePointer(out)
+  }
+
+  /// Collects `steps` steps of every lane into `data` with actions from
+  /// `policy`. Returns false if the environment rejected an action
+  /// (non-finite continuous actions from a diverged policy).
+  public func collect(
+    steps: Int, policy: any Policy, using rng: inout PCG64, into data: Trajectories,
+    observationNormalizer: inout RunningMeanStd?, rewardScaler: inout RunningMeanStd?,
+    gamma: Double, clipObservations: Double, clipRewards: Double
+  ) -> Bool {
+    if !started { restart(seed: nil) }
+    let n = lanes
+    let d = env.observationSize
+    let w = env.actionSpace.width
+    data.resize(steps: steps, lanes: n)
+    let obs = obsBuffer.pointer
+    let rew = rewardBuffer.pointer
+    let term = terminatedBuffer.pointer
+    let trunc = truncatedBuffer.pointer
+    let fin = finalBuffer.pointer
+    for t in 0..<steps {
+      observationNormalizer?.update(obs, rows: n)
+      let x = view(obs, rows: n, normalizer: observationNormalizer, clip: clipObservations)
+      let row = t * n
+      (data.observations.pointer + row * d).update(from: x, count: n * d)
+      policy.sample(x, batch: n, greedy: false, rawActions: actionBuffer, using: &rng)
+      policy.logProbabilities(
+        x, actions: UnsafeRawPointer(actionBuffer), batch: n,
+        into: data.behaviorLogProbs.pointer + row)
+      if data.isDiscrete {
+        (data.discreteActions.pointer + row).update(
+          from: actionBuffer.assumingMemoryBound(to: Int32.self), count: n)
+      } else {
+        (data.continuousActions.pointer + row * w).update(
+          from: actionBuffer.assumingMemoryBound(to: Double.self), count: n * w)
+      }
+      do throws(SwiftPGError) { try env.validateActions(UnsafeRawPointer(actionBuffer)) } catch {
+        return false
+      }
+      env.step(
+        actions: UnsafeRawPointer(actionBuffer), observations: obs, rewards: rew, terminated: term,
+        truncated: trunc, finalObservations: fin)
+      for i in 0..<n {
+        let k = row + i
+        data.terminated[k] = term[i]
+        data.truncated[k] = trunc[i]
+        runningReturn[i] += rew[i]
+        runningLength[i] += 1
+        if term[i] != 0 || trunc[i] != 0 {
+          data.episodeReturns.append(runningReturn[i])
+          data.episodeLengths.append(runningLength[i])
+          data.episodeTerminated.append(term[i] != 0)
+          runningReturn[i] = 0
+          runningLength[i] = 0
+        }
+      }
+      // Rewards: raw, or scaled by the std of the discounted return.
+      if rewardScaler != nil {
+        for i in 0..<n { discountedReturn[i] = discountedReturn[i] * gamma + rew[i] }
+        discountedReturn.withUnsafeBufferPointer { dr in
+          if let base = dr.baseAddress { rewardScaler?.update(base, rows: n) }
+        }
+        let s = 1 / ((rewardScaler?.variance[0] ?? 1) + 1e-8).squareRoot()
+        for i in 0..<n {
+          data.rewards[row + i] = Swift.min(Swift.max(rew[i] * s, -clipRewards), clipRewards)
+          if term[i] != 0 || trunc[i] != 0 { discountedReturn[i] = 0 }
+        }
+      } else {
+        (data.rewards.pointer + row).update(from: rew, count: n)
+      }
+      // Final observations of truncated episodes (for bootstrapping).
+      for i in 0..<n where trunc[i] != 0 && term[i] == 0 {
+        let fx = view(
+          fin + i * d, rows: 1, normalizer: observationNormalizer, clip: clipObservations)
+        (data.finalObservations.pointer + (row + i) * d).update(from: fx, count: d)
+      }
+    }
+    let x = view(obs, rows: n, normalizer: observationNormalizer, clip: clipObservations)
+    data.nextObservations.pointer.update(from: x, count: n * d)
+    return true
+  }
+}
