@@ -18,6 +18,7 @@ from ctypes import (
     c_int32,
     c_int64,
     c_size_t,
+    c_uint32,
     c_uint64,
     c_uint8,
     c_void_p,
@@ -25,7 +26,7 @@ from ctypes import (
 
 import numpy as np
 
-ABI_VERSION = 5
+ABI_VERSION = 6
 
 # --- status codes (Include/swiftpg.h) -------------------------------------
 OK = 0
@@ -42,6 +43,7 @@ ERR_NUMERICAL = -10
 ERR_IO = -11
 ERR_BAD_FORMAT = -12
 ERR_CANCELLED = -13
+ERR_NOT_SUPPORTED = -14
 ERR_INTERNAL = -99
 
 KIND_ALL, KIND_ENV, KIND_POLICY, KIND_ALGORITHM, KIND_VALUE = 0, 1, 2, 3, 4
@@ -112,6 +114,11 @@ class CancelledError(SwiftPGError, RuntimeError):
     and then raises KeyboardInterrupt)."""
 
 
+class NotSupportedError(SwiftPGError, NotImplementedError):
+    """The object cannot do this (e.g. a population search asked to update
+    on transitions collected elsewhere)."""
+
+
 class InternalError(SwiftPGError, RuntimeError):
     """A bug in swiftpg. Please report it with the message."""
 
@@ -130,6 +137,7 @@ _EXCEPTIONS = {
     ERR_IO: CheckpointIOError,
     ERR_BAD_FORMAT: BadFormatError,
     ERR_CANCELLED: CancelledError,
+    ERR_NOT_SUPPORTED: NotSupportedError,
     ERR_INTERNAL: InternalError,
 }
 
@@ -161,70 +169,164 @@ class PolicyInfo(Structure):
     ]
 
 
-class PGConfigC(Structure):
+# The policy-gradient config structs (Include/swiftpg.h): each starts with its
+# own size; the segment learners share SWIFTPG_SEGMENT_CONFIG_FIELDS.
+SEGMENT_FIELDS = [
+    ("steps_per_env", c_int32),
+    ("advantage", c_int32),
+    ("n_steps", c_int32),
+    ("value_target", c_int32),
+    ("value_epochs", c_int32),
+    ("normalize_advantages", c_int32),
+    ("optimizer", c_int32),
+    ("minibatch_size", c_int32),
+    ("anneal_learning_rate", c_int32),
+    ("normalize_observations", c_int32),
+    ("normalize_rewards", c_int32),
+    ("reserved", c_int32),
+    ("total_env_steps", c_int64),
+    ("gamma", c_double),
+    ("gae_lambda", c_double),
+    ("learning_rate", c_double),
+    ("value_learning_rate", c_double),
+    ("adam_epsilon", c_double),
+    ("max_grad_norm", c_double),
+    ("max_grad_value", c_double),
+    ("entropy_coef", c_double),
+    ("clip_observations", c_double),
+    ("clip_rewards", c_double),
+    ("seed", c_uint64),
+]
+
+
+class ReinforceConfigC(Structure):
     _fields_ = [
-        ("algorithm", c_int32),
-        ("steps_per_env", c_int32),
+        ("size", c_uint32),
         ("steps_per_iteration", c_int32),
         ("weighting", c_int32),
         ("baseline", c_int32),
-        ("advantage", c_int32),
-        ("n_steps", c_int32),
-        ("value_target", c_int32),
-        ("value_epochs", c_int32),
         ("normalize_advantages", c_int32),
-        ("optimizer", c_int32),
-        ("anneal_learning_rate", c_int32),
-        ("anneal_clip_range", c_int32),
-        ("epochs", c_int32),
-        ("minibatch_size", c_int32),
-        ("kl_penalty", c_int32),
-        ("cg_iterations", c_int32),
-        ("line_search_steps", c_int32),
-        ("reuse_batches", c_int32),
-        ("per_decision", c_int32),
-        ("normalize_observations", c_int32),
-        ("normalize_rewards", c_int32),
         ("episode_average", c_int32),
-        ("shared_network", c_int32),
-        ("update_threads", c_int32),
-        ("total_env_steps", c_int64),
+        ("value_epochs", c_int32),
+        ("optimizer", c_int32),
         ("gamma", c_double),
-        ("gae_lambda", c_double),
         ("learning_rate", c_double),
         ("value_learning_rate", c_double),
         ("adam_epsilon", c_double),
         ("max_grad_norm", c_double),
         ("max_grad_value", c_double),
-        ("clip_range", c_double),
-        ("value_clip_range", c_double),
         ("entropy_coef", c_double),
-        ("value_coef", c_double),
-        ("target_kl", c_double),
-        ("kl_beta", c_double),
-        ("kl_target", c_double),
-        ("max_kl", c_double),
-        ("cg_damping", c_double),
-        ("backtrack_ratio", c_double),
-        ("importance_clip", c_double),
-        ("clip_observations", c_double),
-        ("clip_rewards", c_double),
         ("seed", c_uint64),
     ]
 
 
+class ActorCriticConfigC(Structure):
+    _fields_ = [
+        ("size", c_uint32),
+        ("steps_per_env", c_int32),
+        ("value_epochs", c_int32),
+        ("normalize_advantages", c_int32),
+        ("optimizer", c_int32),
+        ("reserved", c_int32),
+        ("gamma", c_double),
+        ("learning_rate", c_double),
+        ("value_learning_rate", c_double),
+        ("adam_epsilon", c_double),
+        ("max_grad_norm", c_double),
+        ("max_grad_value", c_double),
+        ("entropy_coef", c_double),
+        ("seed", c_uint64),
+    ]
+
+
+class A2CConfigC(Structure):
+    _fields_ = [("size", c_uint32)] + SEGMENT_FIELDS + [("value_coef", c_double)]
+
+
+class NPGConfigC(Structure):
+    _fields_ = [("size", c_uint32)] + SEGMENT_FIELDS + [
+        ("cg_iterations", c_int32),
+        ("reserved2", c_int32),
+        ("max_kl", c_double),
+        ("cg_damping", c_double),
+    ]
+
+
+class TRPOConfigC(Structure):
+    _fields_ = [("size", c_uint32)] + SEGMENT_FIELDS + [
+        ("cg_iterations", c_int32),
+        ("line_search_steps", c_int32),
+        ("max_kl", c_double),
+        ("cg_damping", c_double),
+        ("backtrack_ratio", c_double),
+    ]
+
+
+class PPOConfigC(Structure):
+    _fields_ = [("size", c_uint32)] + SEGMENT_FIELDS + [
+        ("epochs", c_int32),
+        ("anneal_clip_range", c_int32),
+        ("kl_penalty", c_int32),
+        ("shared_network", c_int32),
+        ("update_threads", c_int32),
+        ("reserved2", c_int32),
+        ("clip_range", c_double),
+        ("value_clip_range", c_double),
+        ("value_coef", c_double),
+        ("target_kl", c_double),
+        ("kl_beta", c_double),
+        ("kl_target", c_double),
+    ]
+
+
+class OffPolicyPGConfigC(Structure):
+    _fields_ = [
+        ("size", c_uint32),
+        ("steps_per_iteration", c_int32),
+        ("baseline", c_int32),
+        ("normalize_advantages", c_int32),
+        ("reuse_batches", c_int32),
+        ("per_decision", c_int32),
+        ("optimizer", c_int32),
+        ("reserved", c_int32),
+        ("gamma", c_double),
+        ("learning_rate", c_double),
+        ("adam_epsilon", c_double),
+        ("max_grad_norm", c_double),
+        ("max_grad_value", c_double),
+        ("entropy_coef", c_double),
+        ("importance_clip", c_double),
+        ("seed", c_uint64),
+    ]
+
+
+#: Each policy-gradient learner's C prefix and config struct, by algorithm name.
+PG_CONFIG_STRUCTS = {
+    "reinforce": ("reinforce", ReinforceConfigC),
+    "actor-critic": ("actor_critic", ActorCriticConfigC),
+    "a2c": ("a2c", A2CConfigC),
+    "offpolicy-pg": ("offpolicy_pg", OffPolicyPGConfigC),
+    "npg": ("npg", NPGConfigC),
+    "trpo": ("trpo", TRPOConfigC),
+    "ppo": ("ppo", PPOConfigC),
+}
+
+
 class TrainStatsC(Structure):
     _fields_ = [
+        ("size", c_uint32),
+        ("episodes", c_int32),
         ("iteration", c_int64),
         ("env_steps", c_int64),
         ("total_env_steps", c_int64),
-        ("episodes", c_int32),
-        ("update_steps", c_int32),
+        ("epochs", c_int32),
+        ("line_search_step", c_int32),
         ("mean_return", c_double),
         ("std_return", c_double),
         ("min_return", c_double),
         ("max_return", c_double),
         ("mean_length", c_double),
+        ("success_rate", c_double),
         ("policy_loss", c_double),
         ("value_loss", c_double),
         ("entropy", c_double),
@@ -233,7 +335,8 @@ class TrainStatsC(Structure):
         ("explained_variance", c_double),
         ("grad_norm", c_double),
         ("learning_rate", c_double),
-        ("extra", c_double),
+        ("kl_coef", c_double),
+        ("effective_sample_size", c_double),
         ("seconds", c_double),
     ]
 
@@ -388,8 +491,11 @@ _SIGNATURES = {
     "swiftpg_value_gradient": [u64, vp, vp, i64, vp],
     "swiftpg_value_save": [u64, c_char_p],
     "swiftpg_value_load": [c_char_p, POINTER(c_uint64)],
-    "swiftpg_pg_default_config": [c_int32, POINTER(PGConfigC)],
-    "swiftpg_pg_create": [u64, u64, u64, POINTER(PGConfigC), POINTER(c_uint64)],
+    **{f"swiftpg_{prefix}_default_config": [POINTER(struct)] for prefix, struct in PG_CONFIG_STRUCTS.values()},
+    **{f"swiftpg_{prefix}_create": [u64, u64, u64, POINTER(struct), POINTER(c_uint64)]
+       for prefix, struct in PG_CONFIG_STRUCTS.values()},
+    "swiftpg_pg_algorithm": [u64, POINTER(c_int32)],
+    "swiftpg_pg_episodes": [u64, vp, vp, vp, c_int64, POINTER(c_int64)],
     "swiftpg_pg_iterate": [u64, POINTER(TrainStatsC)],
     "swiftpg_pg_update": [u64, c_int64, c_int64, POINTER(c_double), c_void_p, POINTER(c_double),
                           POINTER(c_uint8), POINTER(c_uint8), POINTER(c_double), POINTER(c_double),

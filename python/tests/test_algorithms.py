@@ -42,8 +42,8 @@ def test_every_algorithm_iterates_with_finite_stats(name):
 
 def test_config_defaults_come_from_the_library_and_have_docs():
     c = PPOConfig()
-    raw = _lib.PGConfigC()
-    _lib.call("pg_default_config", 6, ctypes.byref(raw))
+    raw = _lib.PPOConfigC()
+    _lib.call("ppo_default_config", ctypes.byref(raw))
     assert c.learning_rate == raw.learning_rate and c.adam_epsilon == 1e-5 and c.clip_range == 0.2
     assert "clip_range = 0.2" in PPOConfig.describe()
     assert ReinforceConfig().baseline == "mean" and ReinforceConfig().weighting == "reward_to_go"
@@ -149,14 +149,7 @@ def test_ppo_shared_network_learns_cartpole_and_checks_its_networks():
     from swiftpg.algorithms import A2CConfig
     with pytest.raises(_lib.InvalidArgumentError, match="unknown"):        # a PPO-only field
         A2CConfig().replace(shared_network=True)
-    raw = _lib.PGConfigC()                                                   # and refused natively elsewhere
-    _lib.call("pg_default_config", _lib.ALGORITHM["a2c"], ctypes.byref(raw))
-    raw.shared_network = 1
-    from swiftpg.policies import SoftmaxPolicy
-    with swiftpg.VectorEnv("CartPole-v1", 2) as env, SoftmaxPolicy(4, 2) as pi, ValueFunction(4) as v:
-        handle = ctypes.c_uint64()
-        with pytest.raises(_lib.InvalidArgumentError, match="applies to PPO"):
-            _lib.call("pg_create", env.handle, pi.handle, v.handle, ctypes.byref(raw), ctypes.byref(handle))
+    assert not hasattr(_lib.A2CConfigC, "shared_network")                   # nor in A2C's C struct
 
 
 def test_element_wise_gradient_clipping_bounds_every_component_of_the_step():

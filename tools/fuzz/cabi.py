@@ -26,7 +26,9 @@ SCALARS = {
     "int32_t": ctypes.c_int32,
     "int64_t": ctypes.c_int64,
     "uint64_t": ctypes.c_uint64,
+    "uint32_t": ctypes.c_uint32,
     "uint8_t": ctypes.c_uint8,
+    "int8_t": ctypes.c_int8,
     "size_t": ctypes.c_size_t,
     "double": ctypes.c_double,
     "char": ctypes.c_char,
@@ -101,7 +103,14 @@ def parse_header(path: str = HEADER) -> Header:
                 defines[m.group(1)] = float(value)
             except ValueError:
                 pass
+    # Field-list macros (SWIFTPG_SEGMENT_CONFIG_FIELDS) expand in the structs that use them.
+    macros = {}
+    for m in re.finditer(r"^#define\s+(SWIFTPG_\w+_FIELDS)\s*\\\n((?:[^\n]*\\\n)*[^\n]*)", raw, flags=re.M):
+        macros[m.group(1)] = _strip_comments(m.group(2).replace("\\\n", "\n"))
     text = _strip_comments(raw)
+    for name, fields in macros.items():
+        text = re.sub(r"#define\s+" + name + r"\s*\\\n(?:[^\n]*\\\n)*[^\n]*", " ", text)
+        text = text.replace(name, fields)
     structs: dict[str, list[tuple[str, str]]] = {}
     for m in re.finditer(r"typedef\s+struct\s+(\w+)\s*\{(.*?)\}\s*(\w+)\s*;", text, flags=re.S):
         fields = []
@@ -109,7 +118,7 @@ def parse_header(path: str = HEADER) -> Header:
             decl = " ".join(decl.split())
             if not decl:
                 continue
-            fm = re.fullmatch(r"([A-Za-z_]\w*)\s+([A-Za-z_]\w*)", decl)
+            fm = re.fullmatch(r"([A-Za-z_]\w*)\s+([A-Za-z_]\w*)", decl.replace("\\", " ").strip())
             if not fm:
                 raise ValueError(f"cannot parse field {decl!r} of struct {m.group(3)}")
             fields.append((fm.group(1), fm.group(2)))

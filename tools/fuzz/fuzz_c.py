@@ -818,6 +818,9 @@ class Fuzzer:
                 v = r.choice([0, 1, -1, 1000, 2**62, 2**63 - 1, -(2**63)])
             elif ctype is ctypes.c_uint64:
                 v = r.choice(U64_EXTREMES + [r.getrandbits(64)])
+            elif ctype is ctypes.c_uint32:          # a struct's own size: right, off by a field, or wild
+                size = ctypes.sizeof(st)
+                v = r.choice([size, size, size - 8, size + 8, 0, 2**32 - 1])
             else:
                 v = r.choice(DOUBLE_EXTREMES + [r.random(), r.uniform(-2, 2)])
             setattr(c, fname, v)
@@ -846,35 +849,41 @@ class Fuzzer:
                     return "slow"
         return cost
 
+    #: The C prefix of each policy-gradient learner, by SWIFTPG_ALGO_* number.
+    PG_PREFIXES = ["reinforce", "actor_critic", "a2c", "offpolicy_pg", "npg", "trpo", "ppo"]
+
+    def pg_struct(self, algorithm: int) -> str:
+        return f"swiftpg_{self.PG_PREFIXES[algorithm]}_config"
+
     def pg_defaults(self, algorithm: int):
-        c = self.S["swiftpg_pg_config"]()
-        self.lib.swiftpg_pg_default_config(algorithm, ctypes.addressof(c))
+        c = self.S[self.pg_struct(algorithm)]()
+        getattr(self.lib, f"swiftpg_{self.PG_PREFIXES[algorithm]}_default_config")(ctypes.addressof(c))
         return c
 
     def cheap_pg_config(self, algorithm: int, lanes: int):
         r = self.rng
         c = self.pg_defaults(algorithm)
-        c.steps_per_env = r.choice([1, 2, 4, 8])
-        c.steps_per_iteration = r.choice([1, 8, 32, 64])
-        c.epochs = min(c.epochs, r.choice([1, 2]))
-        c.value_epochs = min(c.value_epochs, r.choice([1, 2]))
-        c.cg_iterations = min(c.cg_iterations, 5)
-        c.line_search_steps = min(c.line_search_steps, 5)
-        c.reuse_batches = min(c.reuse_batches, 2)
-        c.n_steps = min(c.n_steps, 3)
-        batch = c.steps_per_env * lanes
-        c.minibatch_size = r.choice([0, 0, batch, 1 if batch else 0])
-        c.baseline = r.choice([c.baseline, 0, 1, 2, 3])
-        c.weighting = r.randrange(3)
-        c.normalize_advantages = r.randrange(2)
-        c.normalize_observations = r.randrange(2) if r.random() < 0.2 else 0
-        c.normalize_rewards = r.randrange(2) if r.random() < 0.2 else 0
-        c.kl_penalty = r.randrange(2) if algorithm == 6 else 0
-        c.seed = r.getrandbits(64)
+        cheap = dict(steps_per_env=r.choice([1, 2, 4, 8]), steps_per_iteration=r.choice([1, 8, 32, 64]),
+                     epochs=min(getattr(c, "epochs", 1), r.choice([1, 2])),
+                     value_epochs=min(getattr(c, "value_epochs", 1), r.choice([1, 2])),
+                     cg_iterations=min(getattr(c, "cg_iterations", 1), 5),
+                     line_search_steps=min(getattr(c, "line_search_steps", 1), 5),
+                     reuse_batches=min(getattr(c, "reuse_batches", 1), 2), n_steps=min(getattr(c, "n_steps", 1), 3),
+                     baseline=r.choice([getattr(c, "baseline", 0), 0, 1, 2, 3]), weighting=r.randrange(3),
+                     normalize_advantages=r.randrange(2),
+                     normalize_observations=r.randrange(2) if r.random() < 0.2 else 0,
+                     normalize_rewards=r.randrange(2) if r.random() < 0.2 else 0,
+                     kl_penalty=r.randrange(2), seed=r.getrandbits(64))
+        for name, value in cheap.items():
+            if hasattr(c, name):
+                setattr(c, name, value)
+        if hasattr(c, "minibatch_size"):
+            batch = c.steps_per_env * lanes
+            c.minibatch_size = r.choice([0, 0, batch, 1 if batch else 0])
         return c
 
     def create_alg(self) -> Alg | None:
-        return self.g_pg_create(valid=True) if self.rng.random() < 0.75 else self.g_search_create(valid=True)
+        return self.pg_create(valid=True) if self.rng.random() < 0.75 else self.g_search_create(valid=True)
 
     # ================================================================ generators (one per function)
     # Each g_<name>() builds one call of swiftpg_<name> and updates the pool.
@@ -1838,18 +1847,19 @@ class Fuzzer:
             self.register_value(out.value())
 
     # -- policy-gradient learners --------------------------------------------------------------------
-    def g_pg_default_config(self):
-        out = self.out1(self.S["swiftpg_pg_config"], "config_out")
-        self.invoke("swiftpg_pg_default_config", [self.i32(self.rng.randrange(7), bad=[7, -1, 2**31 - 1]),
-                                                  self.a(out)], [out])
+    def pg_default_config(self, algorithm: int):
+        name = self.pg_struct(algorithm)
+        out = self.out1(self.S[name], "config_out")
+        self.invoke(f"swiftpg_{self.PG_PREFIXES[algorithm]}_default_config", [self.a(out)], [out])
 
-    def g_pg_create(self, valid: bool = False):
+    def pg_create(self, valid: bool = False, algorithm: int | None = None):
         r = self.rng
         was = self.mutating
         if valid:
             self.mutating = False
         try:
-            algorithm = r.randrange(7)
+            algorithm = r.randrange(7) if algorithm is None else algorithm
+            struct = self.pg_struct(algorithm)
             update_only = r.random() < 0.2
             if update_only:
                 pol = self.any_policy()
@@ -1861,28 +1871,44 @@ class Fuzzer:
             lanes = env.n if env else 1
             config = self.cheap_pg_config(algorithm, lanes)
             if self.mutating and r.random() < 0.7:
-                config = self.random_struct("swiftpg_pg_config", base=config,
+                config = self.random_struct(struct, base=config,
                                             fields_to_change=None if r.random() < 0.2 else r.randrange(1, 4))
-            needs_value = algorithm not in (0, 3) or config.baseline == 3
+            needs_value = algorithm not in (0, 3) or getattr(config, "baseline", 0) == 3
             val = None
             if needs_value or r.random() < 0.2:
                 val = self.pick("value", lambda v: v.obs == pol.obs) or self.create_value(obs=pol.obs)
-            cfg = self.buf(self.S["swiftpg_pg_config"], 1, "config", data=[config], p_null=0.1)
+            cfg = self.buf(self.S[struct], 1, "config", data=[config], p_null=0.1)
             if not cfg.null:
                 cfg.note = self.struct_text(config)
-            out = self.out1(ctypes.c_uint64, "algorithm_out")
+            out = self.out1(ctypes.c_uint64, "learner_out")
             env_arg = (0, "0") if env is None else self.handle_arg("env", env)
             val_arg = (0, "0") if val is None else self.handle_arg("value", val)
-            status = self.invoke("swiftpg_pg_create", [env_arg, self.handle_arg("policy", pol), val_arg, self.a(cfg),
-                                                       self.a(out)], [out])
+            status = self.invoke(f"swiftpg_{self.PG_PREFIXES[algorithm]}_create",
+                                 [env_arg, self.handle_arg("policy", pol), val_arg, self.a(cfg), self.a(out)], [out])
             if status != 0:
                 return None
-            alg = Alg(out.value(), what=f"pg{config.algorithm}", pg=True, env=env, policy=pol, value=val,
+            alg = Alg(out.value(), what=f"pg{algorithm}", pg=True, env=env, policy=pol, value=val,
                       cost=self.config_cost(config), config=config)
             alg.cheap = alg.cost == "cheap"
             return self.adopt(alg)
         finally:
             self.mutating = was
+
+    def g_pg_algorithm(self):
+        alg = self.any_alg(lambda a: a.pg or self.rng.random() < 0.2)
+        out = self.out1(ctypes.c_int32, "algorithm_out")
+        self.invoke("swiftpg_pg_algorithm", [self.handle_arg("algorithm", alg), self.a(out)], [out])
+
+    def g_pg_episodes(self):
+        alg = self.any_alg(lambda a: a.pg or self.rng.random() < 0.2)
+        cap = self.rng.choice([0, 1, 4, 64, 4096])
+        ret = self.buf(ctypes.c_double, cap, "returns_out", out=True, optional=True)
+        lens = self.buf(ctypes.c_int32, cap, "lengths_out", out=True, optional=True)
+        succ = self.buf(ctypes.c_int8, cap, "successes_out", out=True, optional=True)
+        count = self.out1(ctypes.c_int64, "count_out")
+        self.invoke("swiftpg_pg_episodes", [self.handle_arg("algorithm", alg), self.a(ret), self.a(lens),
+                                            self.a(succ), self.i64(cap, bad=[-1, cap + 1, 2**62]), self.a(count)],
+                    [ret, lens, succ, count])
 
     def runnable(self, alg: Alg) -> bool:
         """Iterations are issued on cheap learners, and rarely on ones whose
@@ -2203,6 +2229,12 @@ def worker(args) -> int:
     fz.teardown()
     print("S " + json.dumps({"calls": fz.calls}), flush=True)
     return 0
+
+
+# One generator per learner's default_config and create function.
+for _number, _prefix in enumerate(Fuzzer.PG_PREFIXES):
+    setattr(Fuzzer, f"g_{_prefix}_default_config", lambda self, n=_number: self.pg_default_config(n))
+    setattr(Fuzzer, f"g_{_prefix}_create", lambda self, n=_number: self.pg_create(algorithm=n))
 
 
 def main(argv=None) -> int:

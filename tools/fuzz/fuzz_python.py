@@ -717,7 +717,7 @@ class PyFuzzer:
                 pol = self.sp.policies.SoftmaxPolicy(4, 2) if "CartPole" in envs._fuzz_tag else \
                     self.sp.policies.GaussianPolicy(3, 1)
                 return (envs, pol), {}
-        if name == "swiftpg.algorithms.for_gymnasium":
+        if name in ("swiftpg.algorithms.for_gymnasium", "swiftpg.algorithms.gymnasium.for_gymnasium"):
             alg = r.choice(list(sp.algorithms.PG_ALGORITHMS))
             env = self.gym_env(vector=r.random() < 0.3)
             cfg = self.cheap_config(sp.algorithms.PG_ALGORITHMS[alg]._config_class)
@@ -827,11 +827,13 @@ class PyFuzzer:
             return r.choice([2, 3])
         if name in ("action_size",):
             return r.choice([1, 2])
-        if name in ("seed", "iteration", "env_steps", "total_env_steps", "evaluations", "update_steps", "status"):
+        if name in ("seed", "iteration", "env_steps", "total_env_steps", "evaluations", "update_steps", "status",
+                    "epochs", "line_search_step"):
             return r.randrange(100)
         if name in ("theta", "nominal", "step", "value", "low", "high", "base", "delta", "gamma", "lam", "success",
                     "done") or name.endswith(("_return", "_utility", "_loss", "_kl", "_fraction", "_variance",
-                                              "_norm", "_rate", "seconds", "spread", "entropy", "extra",
+                                              "_norm", "_rate", "seconds", "spread", "entropy", "extra", "kl_coef",
+                                              "effective_sample_size",
                                               "mean_length", "steps_per_second")):
             return r.random()
         if name in ("message", "name", "kind", "problem", "method"):

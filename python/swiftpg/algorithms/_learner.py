@@ -1,0 +1,509 @@
+"""What every policy-gradient learner shares: the iteration statistics, the
+Python side of a learner (environment and default networks, iterate /
+update / train / evaluate / save / load) and the config base class. Each
+algorithm's module (``reinforce.py``, ``ppo.py``, ...) adds its explicit
+config dataclass and a small subclass.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Callable, ClassVar
+
+import numpy as np
+
+from .. import _lib
+from .._arrays import (DTypeError, as_actions, as_bool, as_callback, as_choice, as_count, as_flags, as_float, as_float64,
+                       as_optional_number, as_path, as_seed, asarray, check_elements, check_shape, field_range)
+from .._lib import InvalidArgumentError, NativeObject, ObjectLock
+from ..envs import VectorEnv
+from ..policies import (GaussianPolicy, Policy, SoftmaxPolicy, ValueFunction, _Categorical, env_sizes,
+                        gymnasium_spaces)
+
+
+def _set_numbers(config, c, names) -> None:
+    """Copies the float fields ``names`` of a config dataclass into its C struct."""
+    for name in names:
+        setattr(c, name, as_float(getattr(config, name), name))
+
+
+def _set_int(c, name: str, value, minimum=None) -> None:
+    """Stores an int config field after checking it fits the C field's width
+    (an int32 field never silently wraps ``2**32 + 3`` to 3)."""
+    lo, hi = field_range(type(c), name)
+    if minimum is not None:
+        lo = max(lo, minimum)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise DTypeError(f"{name} must be an int, got {value!r}")
+    if not lo <= int(value) <= hi:
+        raise InvalidArgumentError(f"{name} must be in [{lo}, {hi}], got {int(value)}")
+    setattr(c, name, int(value))
+
+
+class _Replaceable:
+    """``replace(**changes)`` for config dataclasses, refusing unknown fields."""
+
+    _label = "config"
+
+    def __init__(self, *args, **kwargs):
+        # Reached only by the abstract bases (the configs are dataclasses
+        # with their own __init__).
+        raise DTypeError(f"{type(self).__name__} is an abstract base class and cannot be created; use one of "
+                         "ReinforceConfig, ActorCriticConfig, A2CConfig, OffPolicyPGConfig, NPGConfig, TRPOConfig, "
+                         "PPOConfig or SearchConfig")
+
+    def replace(self, **changes):
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise InvalidArgumentError(f"unknown {self._label} field(s): {', '.join(sorted(unknown))}")
+        return dataclasses.replace(self, **changes)
+
+
+#: The choice-valued config fields and their names (Include/swiftpg.h).
+_CHOICES = {"weighting": _lib.WEIGHTING, "baseline": _lib.BASELINE, "advantage": _lib.ADVANTAGE,
+            "value_target": _lib.VALUE_TARGET, "optimizer": _lib.OPTIMIZER}
+
+
+def doc(default, text: str):
+    """A config field with its default and its one-line documentation
+    (meaning, unit, source), which :meth:`describe` prints."""
+    return field(default=default, metadata={"doc": text})
+
+
+def _kind(f) -> str:
+    """A config field's kind: a choice table's name, "bool", "seed", "int" or "float"."""
+    if f.name in _CHOICES:
+        return "choice"
+    if f.name == "seed":
+        return "seed"
+    return {"bool": "bool", "int": "int", "float": "float"}.get(str(f.type).split(".")[-1].strip("'\""), "float")
+
+
+class _PGConfig(_Replaceable):
+    """Shared behaviour of the policy-gradient configurations: conversion to
+    the algorithm's C struct (``swiftpg_<algo>_config``), ``describe()`` and
+    ``library_defaults()``. Each algorithm's config is an explicit
+    ``@dataclass`` in its module."""
+
+    _algorithm: ClassVar[str] = ""
+
+    @classmethod
+    def _c_defaults(cls):
+        prefix, struct = _lib.PG_CONFIG_STRUCTS[cls._algorithm]
+        c = struct()
+        _lib.call(f"{prefix}_default_config", ctypes.byref(c))
+        return c
+
+    def to_c(self):
+        """The C config struct, starting from the library's defaults."""
+        c = self._c_defaults()
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            kind = _kind(f)
+            if kind == "choice":
+                setattr(c, f.name, as_choice(value, _CHOICES[f.name], f.name))
+            elif kind == "bool":
+                if not isinstance(value, (bool, int, np.bool_, np.integer)) or value not in (0, 1):
+                    raise DTypeError(f"{f.name} must be a bool, got {value!r}")
+                setattr(c, f.name, int(value))
+            elif kind == "seed":
+                setattr(c, f.name, as_seed(value))
+            elif kind == "int":
+                _set_int(c, f.name, value)
+            else:
+                setattr(c, f.name, as_float(value, f.name))
+        return c
+
+    @classmethod
+    def library_defaults(cls) -> dict:
+        """The defaults the library reports (``swiftpg_<algo>_default_config``),
+        as Python values; a test checks they equal the dataclass defaults."""
+        c = cls._c_defaults()
+        out = {}
+        for f in dataclasses.fields(cls):
+            raw = getattr(c, f.name)
+            kind = _kind(f)
+            if kind == "choice":
+                out[f.name] = next(k for k, v in _CHOICES[f.name].items() if v == raw)
+            elif kind == "bool":
+                out[f.name] = bool(raw)
+            elif kind in ("int", "seed"):
+                out[f.name] = int(raw)
+            else:
+                out[f.name] = float(raw)
+        return out
+
+    @classmethod
+    def describe(cls) -> str:
+        """One line per field: name, default, meaning."""
+        if not dataclasses.is_dataclass(cls):
+            raise DTypeError(f"{cls.__name__} is an abstract base class; call describe() of an algorithm's config "
+                             "(e.g. PPOConfig.describe())")
+        return "\n".join(f"{f.name} = {f.default!r}: {f.metadata.get('doc', '')}" for f in dataclasses.fields(cls))
+
+
+_NO_EPISODES = np.zeros(0)
+
+
+@dataclass
+class TrainStats:
+    """What one training iteration (or update) did. Each field has one
+    meaning; a quantity the algorithm does not have is 0 (NaN for the
+    episode statistics when no episode ended).
+
+    ``policy_loss`` is the loss minimised, i.e. minus the surrogate objective
+    (CleanRL's ``pg_loss`` sign; before 0.2 it was the objective itself).
+    ``episode_returns``/``episode_lengths``/``episode_successes`` hold every
+    episode that ended in the batch (float64 / int32 / int8 ``[episodes]``;
+    success 1 reached the goal, 0 did not, −1 the environment defines no
+    success)."""
+
+    iteration: int
+    env_steps: int
+    total_env_steps: int
+    #: Episodes that ended in this batch.
+    episodes: int
+    #: PPO: epochs run (fewer after a target-KL stop); others 1.
+    epochs: int
+    #: TRPO: the accepted backtracking step j (−1: none accepted); others 0.
+    line_search_step: int
+    mean_return: float
+    std_return: float
+    min_return: float
+    max_return: float
+    mean_length: float
+    #: Fraction of the episodes that reached the goal (NaN where undefined).
+    success_rate: float
+    policy_loss: float
+    value_loss: float
+    entropy: float
+    approx_kl: float
+    clip_fraction: float
+    explained_variance: float
+    grad_norm: float
+    learning_rate: float
+    #: PPO with ``kl_penalty``: β after its adaptation; others 0.
+    kl_coef: float
+    #: Off-policy PG: ESS of the trajectory weights / number of trajectories.
+    effective_sample_size: float
+    seconds: float
+    #: Environment steps per second of this iteration (collection + update).
+    steps_per_second: float = field(default=0.0)
+    #: The algorithm's name (a key of ``PG_ALGORITHMS``).
+    algorithm: str = ""
+    episode_returns: np.ndarray = field(default_factory=lambda: _NO_EPISODES)
+    episode_lengths: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    episode_successes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
+
+    @classmethod
+    def from_c(cls, c: _lib.TrainStatsC, algorithm: str = "") -> "TrainStats":
+        names = {f.name for f in dataclasses.fields(cls)} - {"steps_per_second", "algorithm", "episode_returns",
+                                                             "episode_lengths", "episode_successes"}
+        stats = cls(**{name: getattr(c, name) for name in names}, algorithm=algorithm)
+        stats.steps_per_second = stats.env_steps / stats.seconds if stats.seconds > 0 else math.inf
+        return stats
+
+    def as_dict(self) -> dict:
+        """The fields as a dict (episode arrays as lists), e.g. for JSON logs."""
+        d = dataclasses.asdict(self)
+        for k in ("episode_returns", "episode_lengths", "episode_successes"):
+            d[k] = np.asarray(d[k]).tolist()
+        return d
+
+    @property
+    def extra(self) -> float:
+        """Deprecated (0.2): ``kl_coef`` (PPO) or ``effective_sample_size`` (off-policy PG)."""
+        import warnings
+        warnings.warn("TrainStats.extra is deprecated; use kl_coef or effective_sample_size", DeprecationWarning,
+                      stacklevel=2)
+        return self.effective_sample_size if self.algorithm == "offpolicy-pg" else self.kl_coef
+
+    @property
+    def update_steps(self) -> int:
+        """Deprecated (0.2): ``epochs`` (PPO) or ``line_search_step`` (TRPO, NPG)."""
+        import warnings
+        warnings.warn("TrainStats.update_steps is deprecated; use epochs or line_search_step", DeprecationWarning,
+                      stacklevel=2)
+        return self.line_search_step if self.algorithm in ("trpo", "npg") else (
+            self.epochs if self.algorithm == "ppo" else 0)
+
+
+#: Kept for code written against the first REINFORCE release.
+IterationStats = TrainStats
+
+
+def _check_policy_kwargs(policy_kwargs) -> dict | None:
+    """``policy_kwargs`` after checking it is None or a dict with str keys
+    (checked before any truth test: an array's truth value would raise)."""
+    if policy_kwargs is None:
+        return None
+    if not isinstance(policy_kwargs, dict):
+        raise DTypeError(f"policy_kwargs must be a dict or None, got {type(policy_kwargs).__name__}")
+    if not all(isinstance(k, str) for k in policy_kwargs):
+        raise DTypeError("policy_kwargs keys must be str")
+    return policy_kwargs
+
+
+def _policy_arguments(policy_kwargs, hidden_sizes, seed) -> dict:
+    """Keyword arguments of a default policy: ``policy_kwargs`` over the
+    learner's hidden sizes and seed."""
+    policy_kwargs = _check_policy_kwargs(policy_kwargs)
+    return dict(dict(hidden_sizes=hidden_sizes, seed=seed), **(policy_kwargs or {}))
+
+
+def _call_policy_class(family, *args, **kwargs):
+    """``family(*args, **kwargs)`` with an unknown keyword reported as
+    swiftpg's DTypeError (a TypeError, as Python reports unknown keywords)."""
+    import inspect
+
+    known = inspect.signature(family.__init__).parameters
+    unknown = sorted(set(kwargs) - set(known))
+    if unknown:
+        raise DTypeError(f"{family.__name__} has no argument(s) {', '.join(unknown)} (policy_kwargs)")
+    return family(*args, **kwargs)
+
+
+class PolicyGradientLearner(NativeObject):
+    """A policy-gradient learner in Swift. Subclasses fix the algorithm.
+
+    ``env``: an environment id or a :class:`swiftpg.VectorEnv` (stepped in
+    Swift by :meth:`iterate`); any Gymnasium env can instead be stepped by
+    Python with :meth:`learn_from` / :meth:`update`. ``policy``: by default a
+    tanh MLP (``hidden_sizes``) — categorical for discrete actions, Gaussian
+    (state-independent log σ) for continuous ones; ``policy_kwargs`` are
+    passed to that default policy's class (e.g. ``dict(gsde=True,
+    initial_log_std=-2.0)`` for a :class:`GaussianPolicy` with gSDE
+    exploration, or ``dict(precision="float32")``). ``value``: the critic, by
+    default an MLP of the same shape and precision when the algorithm needs one.
+
+    Threads: a learner used by two threads at once raises
+    :class:`swiftpg.BusyError` in the second.
+    """
+
+    _kind_name = "policy-gradient learner"
+    _config_class: type = object            # set by each algorithm's class; object marks the abstract base
+    _default_hidden = (64, 64)
+
+    def __init__(self, env, policy: Policy | None = None, config=None, *, value: ValueFunction | None = None,
+                 num_envs: int = 8, hidden_sizes=None, policy_kwargs: dict | None = None):
+        config = self._checked_config(config)
+        policy_kwargs = _check_policy_kwargs(policy_kwargs)
+        cfg = config.to_c()
+        hidden = self._default_hidden if hidden_sizes is None else hidden_sizes
+        if isinstance(env, str):
+            env = VectorEnv(env, as_count(num_envs, "num_envs", 1, 4096), seed=cfg.seed)
+        elif not isinstance(env, VectorEnv):
+            raise DTypeError(f"env must be an environment id or a swiftpg.VectorEnv, got {type(env).__name__}"
+                             " (for a Gymnasium env use swiftpg.algorithms.for_gymnasium)")
+        if policy is None:
+            family = SoftmaxPolicy if env.discrete else GaussianPolicy
+            d, _, k = env_sizes(env)
+            policy = _call_policy_class(family, d, k, **_policy_arguments(policy_kwargs, hidden, cfg.seed))
+        elif policy_kwargs:                  # a dict (checked above)
+            raise InvalidArgumentError("policy_kwargs configure the default policy; pass them or a policy, not both")
+        self._init_native(env, policy, config, value, hidden)
+
+    @classmethod
+    def _checked_config(cls, config):
+        """``config`` (None: the defaults) after checking its class (and that
+        ``cls`` is an algorithm, not this abstract base)."""
+        if not (isinstance(cls._config_class, type) and issubclass(cls._config_class, _PGConfig)):
+            raise DTypeError(f"{cls.__name__} is the abstract base of the policy-gradient learners and cannot be "
+                             "created; use one of REINFORCE, ActorCritic, A2C, OffPolicyPG, NPG, TRPO, PPO "
+                             "(or swiftpg.algorithms.for_gymnasium)")
+        config = cls._config_class() if config is None else config
+        if not isinstance(config, cls._config_class):
+            raise DTypeError(f"config must be a {cls._config_class.__name__}, got {type(config).__name__}")
+        return config
+
+    def _init_native(self, env, policy, config, value, hidden) -> None:
+        """Creates the native learner; ``config`` was checked by ``_checked_config``."""
+        self.config = config
+        cfg = config.to_c()
+        if not isinstance(policy, Policy):
+            raise DTypeError(f"policy must be a swiftpg Policy, got {type(policy).__name__}")
+        algorithm = config._algorithm
+        needs_value = algorithm not in ("reinforce", "offpolicy-pg") or getattr(config, "baseline", None) == "value"
+        if value is None and needs_value:
+            value = ValueFunction(policy.observation_size, hidden_sizes=hidden, seed=(cfg.seed + 1) % 2**64,
+                                  precision=getattr(policy, "precision", "float64"))
+        elif value is not None and not isinstance(value, ValueFunction):
+            raise DTypeError(f"value must be a swiftpg ValueFunction, got {type(value).__name__}")
+        self.env = env
+        self.policy = policy
+        self.value = value
+        handle = ctypes.c_uint64()
+        prefix, _ = _lib.PG_CONFIG_STRUCTS[algorithm]
+        _lib.call(f"{prefix}_create", env.handle if env is not None else 0, policy.handle,
+                  value.handle if value is not None else 0, ctypes.byref(cfg), ctypes.byref(handle))
+        self._adopt(handle.value, "swiftpg_algorithm_destroy")
+        self.history: list[TrainStats] = []
+
+    def learn_gymnasium(self, env, total_env_steps: int, steps_per_env: int | None = None,
+                        callback: Callable[[TrainStats], bool | None] | None = None, seed: int = 0):
+        """Trains on a Gymnasium ``env`` (see :class:`GymnasiumCollector`):
+        Python steps it with the policy, Swift updates. ``steps_per_env``
+        defaults to the config's (``steps_per_env``, or for episodic
+        algorithms ``steps_per_iteration`` / lanes). Returns the collector
+        (its ``episode_returns`` hold every finished episode's return)."""
+        total_env_steps = as_count(total_env_steps, "total_env_steps", 1, 2**62)
+        callback = as_callback(callback)
+        if steps_per_env is not None:
+            steps_per_env = as_count(steps_per_env, "steps_per_env")
+        from .gymnasium import GymnasiumCollector
+        collector = GymnasiumCollector(env, self.policy, seed=seed)
+        if steps_per_env is None:
+            c = self.config
+            steps_per_env = getattr(c, "steps_per_env", None) or max(
+                1, getattr(c, "steps_per_iteration", 1000) // collector.num_lanes)
+        while collector.total_steps < total_env_steps:
+            stats = self.update(**collector.collect(steps_per_env))
+            if callback is not None and callback(stats):
+                break
+        return collector
+
+    @property
+    def total_env_steps(self) -> int:
+        return self.history[-1].total_env_steps if self.history else 0
+
+    def iterate(self) -> TrainStats:
+        """One iteration (collect from ``env``, estimate, update) in Swift."""
+        c = _lib.TrainStatsC()
+        with self._busy:
+            _lib.call_interruptible("pg_iterate", self.handle, self.handle, ctypes.byref(c))
+            stats = self._stats(c)
+        return stats
+
+    def _stats(self, c) -> TrainStats:
+        """The statistics of the call that filled ``c``, with its episodes
+        (``swiftpg_pg_episodes``), appended to ``history``."""
+        stats = TrainStats.from_c(c, self.config._algorithm)
+        n = stats.episodes
+        if n > 0:
+            returns = np.empty(n)
+            lengths = np.empty(n, np.int32)
+            successes = np.empty(n, np.int8)
+            count = ctypes.c_int64()
+            _lib.call("pg_episodes", self.handle, returns.ctypes.data, lengths.ctypes.data, successes.ctypes.data, n,
+                      ctypes.byref(count))
+            stats.episode_returns, stats.episode_lengths, stats.episode_successes = returns, lengths, successes
+        self.history.append(stats)
+        return stats
+
+    def update(self, observations, actions, rewards, terminated, truncated, next_observations,
+               final_observations=None) -> TrainStats:
+        """One update on transitions collected elsewhere, time-major
+        ``[T, N]`` (see :func:`collect_gymnasium`): ``observations``
+        ``[T, N, obs]``, ``actions`` ``[T, N]`` ints or ``[T, N, act]`` floats,
+        ``rewards``/``terminated``/``truncated`` ``[T, N]``,
+        ``next_observations`` ``[N, obs]`` (after the last step) and
+        ``final_observations`` ``[T, N, obs]`` (read where truncated)."""
+        policy = self.policy
+        d = policy.observation_size
+        obs = as_float64(observations, "observations", (None, None, d))
+        t, n, _ = obs.shape
+        if t < 1 or n < 1:
+            raise InvalidArgumentError(f"observations must hold at least one step of one lane, got shape {obs.shape}")
+        if policy.discrete:
+            act = as_actions(actions, "actions", policy.num_actions, (t, n))
+        else:
+            k = policy.action_size
+            act = as_float64(actions, "actions")
+            if act.shape == (t, n) and k == 1:
+                act = act.reshape(t, n, 1)
+            check_shape(act, (t, n, k), "actions")
+        rew = as_float64(rewards, "rewards", (t, n))
+        term = as_flags(terminated, "terminated", (t, n))
+        trunc = as_flags(truncated, "truncated", (t, n))
+        nxt = as_float64(next_observations, "next_observations", (n, d))
+        fin = None if final_observations is None else as_float64(final_observations, "final_observations",
+                                                                  (t, n, d), finite=False)
+        c = _lib.TrainStatsC()
+        dp = ctypes.POINTER(ctypes.c_double)
+        u8 = ctypes.POINTER(ctypes.c_uint8)
+        with self._busy:
+            _lib.call("pg_update", self.handle, t, n, obs.ctypes.data_as(dp), act.ctypes.data,
+                      rew.ctypes.data_as(dp), term.ctypes.data_as(u8), trunc.ctypes.data_as(u8),
+                      None if fin is None else fin.ctypes.data_as(dp), nxt.ctypes.data_as(dp), ctypes.byref(c))
+            stats = self._stats(c)
+        return stats
+
+    def train(self, total_env_steps: int, callback: Callable[[TrainStats], bool | None] | None = None,
+              stop_at_return: float | None = None, checkpoint: str | None = None,
+              stop_window: int = 2) -> list[TrainStats]:
+        """Iterates until ``total_env_steps`` transitions were used.
+        ``callback(stats)`` runs after each iteration; returning True stops.
+        ``stop_at_return``: stop once the training mean return of
+        ``stop_window`` consecutive iterations that ended episodes reaches it.
+        ``checkpoint``: a path saved after every iteration (an iteration that
+        fails numerically raises before saving, so the file keeps the last
+        good state)."""
+        total_env_steps = as_count(total_env_steps, "total_env_steps", 1, 2**62)
+        stop_window = as_count(stop_window, "stop_window")
+        callback = as_callback(callback)
+        stop_at_return = as_optional_number(stop_at_return, "stop_at_return")
+        if checkpoint is not None:
+            as_path(checkpoint, "checkpoint")
+        start = len(self.history)
+        while self.total_env_steps < total_env_steps:
+            stats = self.iterate()
+            if checkpoint is not None:
+                self.save(checkpoint)
+            if callback is not None and callback(stats):
+                break
+            recent = [s for s in self.history[start:] if s.episodes > 0][-stop_window:]
+            if (stop_at_return is not None and len(recent) == stop_window
+                    and all(s.mean_return >= stop_at_return for s in recent)):
+                break
+        return self.history[start:]
+
+    def evaluate(self, episodes: int = 100, greedy: bool = True, seed: int = 12345, num_envs: int = 16,
+                 max_episode_steps: int | None = None):
+        """``(returns, lengths)`` (float64 / int32 ``[episodes]``) of
+        ``episodes`` fresh episodes of the policy on a new batch of the
+        training env (``VectorEnv.spawn``: same id or model, same fixed
+        parameters and time limit, or ``max_episode_steps`` steps per
+        episode), with the learner's (frozen) observation normalisation.
+        Memory does not grow with ``episodes``; Ctrl-C stops it between
+        steps (KeyboardInterrupt)."""
+        if self.env is None:
+            raise InvalidArgumentError("this learner trains on a Gymnasium env; evaluate its policy there")
+        episodes = as_count(episodes, "episodes", 1, 1 << 24)
+        seed = as_seed(seed)
+        cap = None if max_episode_steps is None else as_count(max_episode_steps, "max_episode_steps", 1, 2**31 - 1)
+        env = self.env.spawn(min(as_count(num_envs, "num_envs", 1, 1 << 24), episodes), seed=seed)
+        if cap is not None:
+            env.set_parameter("max_episode_steps", cap)
+        try:
+            returns = np.empty(episodes)
+            lengths = np.empty(episodes, np.int32)
+            with self._busy:
+                _lib.call_interruptible("pg_evaluate", self.handle, self.handle, env.handle, episodes, int(as_bool(greedy, "greedy")), seed,
+                          returns.ctypes.data, lengths.ctypes.data)
+            return returns, lengths
+        finally:
+            env.close()
+
+    def save(self, path) -> None:
+        """Writes everything needed to resume (policy, critic, optimiser
+        moments, normalisation statistics, counters, generator) atomically."""
+        path = as_path(path)
+        with self._busy:
+            _lib.call("pg_save", self.handle, path)
+
+    def load(self, path) -> None:
+        """Restores a checkpoint written by :meth:`save` of a learner with the
+        same algorithm and shapes; training continues from it."""
+        path = as_path(path)
+        with self._busy:
+            _lib.call("pg_load", self.handle, path)
+            self.history = []
+
+    def close(self) -> None:
+        """Frees the native learner (not its env, policy or critic); idempotent."""
+        super().close()
+
+

@@ -1,0 +1,189 @@
+"""Training on any Gymnasium environment: Python steps the env with the
+policy (:class:`GymnasiumCollector`), Swift updates on the collected batch
+(:meth:`PolicyGradientLearner.update`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .. import _lib
+from .._arrays import (DTypeError, as_actions, as_bool, as_callback, as_choice, as_count, as_flags, as_float, as_float64,
+                       as_optional_number, as_path, as_seed, asarray, check_elements, check_shape, field_range)
+from .._lib import InvalidArgumentError, NativeObject, ObjectLock
+from ..envs import VectorEnv
+from ..policies import (GaussianPolicy, Policy, SoftmaxPolicy, ValueFunction, _Categorical, env_sizes,
+                        gymnasium_spaces)
+from ._learner import PolicyGradientLearner, _call_policy_class, _check_policy_kwargs, _policy_arguments
+
+__all__ = ["GymnasiumCollector", "for_gymnasium"]
+
+
+class GymnasiumCollector:
+    """Steps Gymnasium environments from Python with a swiftpg policy's
+    batched sampling and returns time-major arrays for
+    :meth:`PolicyGradientLearner.update`.
+
+    ``envs``: one ``gymnasium.Env``, a list of them (one lane each), or a
+    ``gymnasium.vector.VectorEnv`` made with
+    ``vector_kwargs={"autoreset_mode": gymnasium.vector.AutoresetMode.SAME_STEP}``
+    (with the default NEXT_STEP mode the reset step would look like a
+    transition). Observations are flattened to float64; continuous actions
+    are clipped to the action space for the environment but stored unclipped.
+    Episodes continue across calls; ``episode_returns`` collects the returns
+    of every finished episode. One collector used from two threads at once:
+    the second call raises :class:`swiftpg.BusyError`."""
+
+    def __init__(self, envs, policy: Policy, seed: int = 0):
+        from gymnasium.vector import AutoresetMode, VectorEnv as GymVectorEnv
+
+        if not isinstance(policy, Policy):
+            raise DTypeError(f"policy must be a swiftpg Policy, got {type(policy).__name__}")
+        self.policy = policy
+        obs_space, space, self.num_lanes = gymnasium_spaces(envs)
+        self.observation_size, self.discrete, k = env_sizes(envs)
+        self.vector = isinstance(envs, GymVectorEnv)
+        if self.vector:
+            mode = envs.metadata.get("autoreset_mode")
+            if mode != AutoresetMode.SAME_STEP:
+                raise InvalidArgumentError(
+                    "a Gymnasium VectorEnv must use autoreset_mode=AutoresetMode.SAME_STEP, e.g. "
+                    "gymnasium.make_vec(id, n, vector_kwargs={'autoreset_mode': AutoresetMode.SAME_STEP}); "
+                    f"this one uses {mode}")
+            self.envs = envs
+        else:
+            self.envs = list(envs) if isinstance(envs, (list, tuple)) else [envs]
+        if self.observation_size != policy.observation_size:
+            raise InvalidArgumentError(f"the environment's observations have {self.observation_size} values but the "
+                                       f"policy expects {policy.observation_size}")
+        if self.discrete != policy.discrete or k != (policy.num_actions if policy.discrete else policy.action_size):
+            what = "actions" if self.discrete else "action dimensions"
+            raise InvalidArgumentError(
+                f"the environment has {k} {'discrete' if self.discrete else 'continuous'} {what} but the policy has "
+                + (f"{policy.num_actions} discrete actions" if policy.discrete
+                   else f"{policy.action_size} continuous action dimensions"))
+        self.low = None if self.discrete else np.asarray(space.low, np.float64).reshape(-1)
+        self.high = None if self.discrete else np.asarray(space.high, np.float64).reshape(-1)
+        self.seed = as_seed(seed)
+        self._busy = ObjectLock("Gymnasium collector")
+        self._obs = None
+        self._returns = np.zeros(self.num_lanes)
+        self.episode_returns: list[float] = []
+        self.total_steps = 0
+
+    def _flat(self, obs) -> np.ndarray:
+        a = asarray(obs, "the environment's observations")
+        if a.dtype.kind not in "fiub" or a.size != self.num_lanes * self.observation_size:
+            raise InvalidArgumentError(
+                f"the environment returned observations of dtype {a.dtype} and shape {a.shape}; expected "
+                f"{self.num_lanes} × {self.observation_size} numbers")
+        return np.asarray(a, np.float64).reshape(self.num_lanes, self.observation_size)
+
+    def _flat_row(self, obs) -> np.ndarray:
+        a = asarray(obs, "the environment's final observation")
+        if a.dtype.kind not in "fiub" or a.size != self.observation_size:
+            raise InvalidArgumentError(f"the environment returned a final observation of dtype {a.dtype} and shape "
+                                       f"{a.shape}; expected {self.observation_size} numbers")
+        return np.asarray(a, np.float64).reshape(self.observation_size)
+
+    def _reset(self) -> None:
+        if self.vector:
+            obs, _ = self.envs.reset(seed=self.seed)
+        else:
+            if len({id(e) for e in self.envs}) != len(self.envs):
+                raise InvalidArgumentError(
+                    "envs lists the same environment object more than once; each lane steps its own environment "
+                    "(one object would be stepped as several lanes)")
+            obs = [e.reset(seed=(self.seed + i) % 2**64)[0] for i, e in enumerate(self.envs)]
+        self._obs = self._flat(obs)
+
+    def collect(self, steps: int) -> dict:
+        """``steps`` steps of every lane; returns the keyword arguments of
+        :meth:`PolicyGradientLearner.update`. The arrays are allocated up
+        front: a request beyond ``swiftpg._arrays.MAX_ELEMENTS`` values (2 GiB)
+        raises InvalidArgumentError before anything is allocated."""
+        steps = as_count(steps, "steps")
+        n, d = self.num_lanes, self.observation_size
+        k = 1 if self.discrete else self.low.size
+        check_elements(steps * n * (2 * d + 4 + k), f"collecting {steps} steps of {n} lanes")
+        with self._busy:
+            return self._collect(steps)
+
+    def _collect(self, steps: int) -> dict:
+        if self._obs is None:
+            self._reset()
+        n, d = self.num_lanes, self.observation_size
+        obs = np.empty((steps, n, d))
+        final = np.zeros((steps, n, d))
+        rewards = np.empty((steps, n))
+        terminated = np.zeros((steps, n), np.uint8)
+        truncated = np.zeros((steps, n), np.uint8)
+        actions = np.empty((steps, n), np.int32) if self.discrete else np.empty((steps, n, self.low.size))
+        for t in range(steps):
+            obs[t] = self._obs
+            a = self.policy.sample(self._obs)
+            actions[t] = a
+            sent = a if self.discrete else np.clip(a, self.low, self.high)
+            if self.vector:
+                nxt, r, term, trunc, info = self.envs.step(sent)
+                nxt = self._flat(nxt)
+                done = np.logical_or(term, trunc)
+                if done.any():
+                    fin = info.get("final_obs")
+                    for i in np.flatnonzero(done):
+                        final[t, i] = self._flat_row(fin[i])
+            else:
+                rows, r, term, trunc = [], np.empty(n), np.zeros(n, bool), np.zeros(n, bool)
+                for i, env in enumerate(self.envs):
+                    o, r[i], term[i], trunc[i], _ = env.step(sent[i].item() if self.discrete else sent[i])
+                    if term[i] or trunc[i]:
+                        final[t, i] = self._flat_row(o)
+                        o, _ = env.reset()
+                    rows.append(o)
+                nxt = self._flat(rows)
+            rewards[t] = r
+            terminated[t] = term
+            truncated[t] = trunc
+            self._returns += r
+            for i in np.flatnonzero(np.logical_or(term, trunc)):
+                self.episode_returns.append(float(self._returns[i]))
+                self._returns[i] = 0.0
+            self._obs = nxt
+        self.total_steps += steps * n
+        return dict(observations=obs, actions=actions, rewards=rewards, terminated=terminated,
+                    truncated=truncated, next_observations=self._obs.copy(), final_observations=final)
+
+
+def for_gymnasium(algorithm: str, env, policy: Policy | None = None, config=None, *,
+                  value: ValueFunction | None = None, hidden_sizes=(64, 64),
+                  policy_kwargs: dict | None = None) -> "PolicyGradientLearner":
+    """A learner of ``algorithm`` (a name of :data:`PG_ALGORITHMS`) with no
+    swiftpg environment, sized from a Gymnasium ``env``: an ``Env``, a list
+    of them (one lane each, as :class:`GymnasiumCollector` takes) or a
+    ``VectorEnv``. Train it with :meth:`PolicyGradientLearner.learn_gymnasium`."""
+    from . import PG_ALGORITHMS
+    cls = as_choice(algorithm, PG_ALGORITHMS, "algorithm")
+    d, discrete, k = env_sizes(env)
+    cfg = cls._checked_config(config)
+    policy_kwargs = _check_policy_kwargs(policy_kwargs)
+    seed = cfg.seed
+    if policy is None:
+        kwargs = _policy_arguments(policy_kwargs, hidden_sizes, seed)
+        policy = _call_policy_class(SoftmaxPolicy if discrete else GaussianPolicy, d, k, **kwargs)
+    elif policy_kwargs:
+        raise InvalidArgumentError("policy_kwargs configure the default policy; pass them or a policy, not both")
+    elif not isinstance(policy, Policy):
+        raise DTypeError(f"policy must be a swiftpg Policy, got {type(policy).__name__}")
+    elif policy.observation_size != d or policy.discrete != discrete or \
+            k != (policy.num_actions if discrete else policy.action_size):
+        raise InvalidArgumentError(f"the policy ({policy!r}) does not fit the environment (observations of {d} "
+                                   f"values, {k} {'discrete actions' if discrete else 'action dimensions'})")
+    self = cls.__new__(cls)
+    self._init_native(None, policy, cfg, value, hidden_sizes)
+    return self

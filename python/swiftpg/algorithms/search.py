@@ -1,0 +1,217 @@
+"""Zeroth-order policy search (Kochenderfer ch. 10): the cross-entropy method,
+a genetic algorithm and Hooke–Jeeves pattern search over a discrete policy's
+parameters, run in Swift one generation per call.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .. import _lib
+from .._arrays import (DTypeError, as_actions, as_bool, as_callback, as_choice, as_count, as_flags, as_float, as_float64,
+                       as_optional_number, as_path, as_seed, asarray, check_elements, check_shape, field_range)
+from .._lib import InvalidArgumentError, NativeObject, ObjectLock
+from ..envs import VectorEnv
+from ..policies import (GaussianPolicy, Policy, SoftmaxPolicy, ValueFunction, _Categorical, env_sizes,
+                        gymnasium_spaces)
+from ._learner import _Replaceable, _set_int, _set_numbers
+
+__all__ = ["SearchConfig", "SearchStats", "PolicySearch"]
+
+
+class _Learner(NativeObject):
+    """What every Swift-side learner shares: resolving ``env`` (an id or a
+    :class:`VectorEnv`) and ``policy`` (default: a softmax policy seeded from
+    the config), creating the native object, the iteration history, and
+    evaluation."""
+
+    _config_class: type = object            # set by each subclass; object marks this abstract base
+    _create = ""
+    _concrete_hint = "create a PolicySearch"
+
+    def _setup(self, env, policy, config, num_envs, hidden_sizes, policy_class, policy_kind) -> None:
+        if self._config_class is object or not self._create:
+            raise DTypeError(f"{type(self).__name__} is an abstract base class and cannot be created; "
+                             f"{self._concrete_hint}")
+        self.config = self._config_class() if config is None else config
+        if not isinstance(self.config, self._config_class):
+            raise DTypeError(f"config must be a {self._config_class.__name__}, got {type(self.config).__name__}")
+        cfg = self.config.to_c()
+        if isinstance(env, str):
+            env = VectorEnv(env, as_count(num_envs, "num_envs", 1, 4096), seed=cfg.seed)
+        elif not isinstance(env, VectorEnv):
+            raise DTypeError(f"env must be an environment id or a swiftpg.VectorEnv, got {type(env).__name__}")
+        if policy is None:
+            if not env.discrete:
+                raise InvalidArgumentError(f"{type(self).__name__} needs an environment with discrete actions; "
+                                           f"{env.env_id} has continuous ones")
+            policy = SoftmaxPolicy.for_env(env, hidden_sizes=hidden_sizes, seed=cfg.seed)
+        elif not isinstance(policy, policy_class):
+            raise DTypeError(f"policy must be {policy_kind}, got {type(policy).__name__}")
+        self.env = env
+        self.policy = policy
+        handle = ctypes.c_uint64()
+        _lib.call(self._create, env.handle, policy.handle, ctypes.byref(cfg), ctypes.byref(handle))
+        self._adopt(handle.value, "swiftpg_algorithm_destroy")
+        self.history = []
+
+    def close(self) -> None:
+        """Frees the native learner (not its env or policy); idempotent."""
+        super().close()
+
+    @property
+    def total_env_steps(self) -> int:
+        return self.history[-1].total_env_steps if self.history else 0
+
+    def evaluate(self, episodes: int = 100, greedy: bool = True, seed: int = 12345, num_envs: int = 16):
+        """``(returns, lengths)`` of ``episodes`` fresh episodes of the policy."""
+        return self.policy.evaluate(self.env.env_id, episodes=episodes, greedy=greedy, seed=seed, num_envs=num_envs)
+
+
+
+_SEARCH_METHODS = {"cem": 0, "ga": 1, "pattern-search": 2}
+
+
+@dataclass
+class SearchConfig(_Replaceable):
+    """Configuration of :class:`PolicySearch` (zeroth-order search over the
+    policy's parameters; Kochenderfer ch. 10)."""
+
+    _label = "search config"
+
+    #: ``"cem"`` (cross-entropy method), ``"ga"`` (genetic) or ``"pattern-search"`` (Hooke–Jeeves).
+    method: str = "cem"
+    #: Episodes averaged per utility evaluation U(θ).
+    episodes_per_evaluation: int = 5
+    #: Candidates per generation (CEM, GA).
+    population_size: int = 50
+    #: Elites refitted (CEM) or bred from (GA).
+    elite_count: int = 10
+    #: Evaluate with argmax actions (else sampled).
+    greedy: bool = True
+    #: CEM: initial σ of the proposal; GA: spread of the initial population.
+    initial_std: float = 1.0
+    #: CEM: variance added after each refit (noisy CEM; 0 = the book's).
+    extra_noise: float = 0.0
+    #: GA: σ of the Gaussian mutation.
+    mutation_std: float = 0.1
+    #: Pattern search: initial step α, shrink factor c, tolerance ε.
+    step_size: float = 1.0
+    shrink: float = 0.5
+    tolerance: float = 0.01
+    #: Seeds the search and the evaluation episodes.
+    seed: int = 0
+
+    def to_c(self) -> _lib.SearchConfigC:
+        c = _lib.SearchConfigC()
+        c.method = as_choice(self.method, _SEARCH_METHODS, "method")
+        for name in ("episodes_per_evaluation", "population_size", "elite_count"):
+            _set_int(c, name, getattr(self, name), minimum=1)
+        if not isinstance(self.greedy, (bool, int, np.bool_, np.integer)) or self.greedy not in (0, 1):
+            raise DTypeError(f"greedy must be a bool, got {self.greedy!r}")
+        c.greedy = int(bool(self.greedy))
+        _set_numbers(self, c, ("initial_std", "extra_noise", "mutation_std", "step_size", "shrink", "tolerance"))
+        c.seed = as_seed(self.seed)
+        return c
+
+
+@dataclass
+class SearchStats:
+    """What one search iteration (a generation, or a poll) did."""
+
+    iteration: int
+    env_steps: int
+    total_env_steps: int
+    evaluations: int
+    done: bool
+    best_utility: float
+    mean_utility: float
+    current_utility: float
+    spread: float
+    seconds: float
+
+    @classmethod
+    def from_c(cls, c: _lib.SearchStatsC) -> "SearchStats":
+        values = {f.name: getattr(c, f.name) for f in dataclasses.fields(cls)}
+        values["done"] = bool(values["done"])
+        return cls(**values)
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+class PolicySearch(_Learner):
+    """Zeroth-order policy search in Swift: CEM, a genetic algorithm or
+    Hooke–Jeeves pattern search over the parameters of a discrete policy,
+    U(θ) = mean return of ``episodes_per_evaluation`` episodes (all candidates
+    of one iteration see the same episode seeds). After each :meth:`iterate`
+    the policy holds the current solution.
+
+    ``env``: an environment id or a :class:`swiftpg.VectorEnv` (discrete
+    actions). ``policy``: any discrete swiftpg policy; by default a linear
+    softmax policy (``hidden_sizes=()``) seeded from ``config.seed``."""
+
+    _kind_name = "policy search"
+    _config_class = SearchConfig
+    _create = "search_create"
+
+    def __init__(self, env, policy: Policy | None = None, config: SearchConfig | None = None, *,
+                 num_envs: int = 5, hidden_sizes=()):
+        self._setup(env, policy, config, num_envs, hidden_sizes, _Categorical, "a discrete swiftpg policy")
+
+    def iterate(self) -> SearchStats:
+        """One generation (CEM, GA) or poll (pattern search) in Swift."""
+        c = _lib.SearchStatsC()
+        with self._busy:
+            _lib.call_interruptible("search_iterate", self.handle, self.handle, ctypes.byref(c))
+            stats = SearchStats.from_c(c)
+            self.history.append(stats)
+        return stats
+
+    def train(self, iterations: int, callback: Callable[[SearchStats], bool | None] | None = None,
+              stop_at_utility: float | None = None, checkpoint: str | None = None) -> list[SearchStats]:
+        """Runs up to ``iterations`` iterations; stops early when pattern
+        search is done, when ``callback(stats)`` returns True, or once the
+        best utility of an iteration reaches ``stop_at_utility``.
+        ``checkpoint``: a path the search is saved to after every iteration."""
+        iterations = as_count(iterations, "iterations")
+        callback = as_callback(callback)
+        stop_at_utility = as_optional_number(stop_at_utility, "stop_at_utility")
+        if checkpoint is not None:
+            as_path(checkpoint, "checkpoint")
+        start = len(self.history)
+        for _ in range(iterations):
+            stats = self.iterate()
+            if checkpoint is not None:
+                self.save(checkpoint)
+            if callback is not None and callback(stats):
+                break
+            if stats.done or (stop_at_utility is not None and stats.best_utility >= stop_at_utility):
+                break
+        return self.history[start:]
+
+    def save(self, path) -> None:
+        """Writes the whole search state (counters, the method's distribution,
+        population or incumbent, and its generator) atomically."""
+        path = as_path(path)
+        with self._busy:
+            _lib.call("search_save", self.handle, path)
+
+    def load(self, path) -> None:
+        """Restores a checkpoint of a search with the same method, policy shape,
+        population, elite count and episodes per evaluation; the policy then
+        holds the restored solution and training continues exactly."""
+        path = as_path(path)
+        with self._busy:
+            _lib.call("search_load", self.handle, path)
+            self.history = []
+
+
+
+# --- training on any Gymnasium environment ------------------------------------
