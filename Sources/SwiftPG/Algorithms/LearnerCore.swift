@@ -69,8 +69,10 @@ public final class LearnerCore {
   var valueGradient: [Double]
   /// Scratch of the critic's loss (predictions and weights).
   let valueScratch = Store<Double>()
-  /// Scratch of `fitCritic`'s minibatches.
-  let criticMinibatches = Minibatches()
+  /// The minibatch permutations of every learner that shuffles (PPO's
+  /// epochs, the critic passes of `fitCritic`); permutations can be
+  /// injected here (`Minibatches.permutations`) to reproduce an update.
+  public let minibatches = Minibatches()
   private let logProbs = Store<Double>()
   private let entropies = Store<Double>()
 
@@ -266,14 +268,14 @@ public final class LearnerCore {
     let size = minibatchSize > 0 && minibatchSize < m ? minibatchSize : m
     var last = 0.0
     for _ in 0..<epochs {
-      let index = criticMinibatches.shuffled(m, using: &rng)
+      let index = minibatches.shuffled(m, using: &rng)
       var total = 0.0
       var batches = 0
       var start = 0
       while start < m {
         let b = Swift.min(size, m - start)
         let rows = index + start
-        let (obs, _) = criticMinibatches.gather(d, rows: rows, count: b)
+        let (obs, _) = minibatches.gather(d, rows: rows, count: b)
         total += valueLossGradient(
           critic: critic, observations: obs, count: b, targets: { targets[rows[$0]] }, oldValues: nil,
           clipRange: 0, coefficient: scale, scratch: valueScratch, into: &valueGradient)

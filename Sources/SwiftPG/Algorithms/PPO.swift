@@ -106,8 +106,6 @@ public final class PPO: PolicyGradientLearner {
   /// Shared network: the leading parameters (the hidden layers) that the
   /// policy and the critic hold as identical copies; 0 when not shared.
   let sharedCount: Int
-  /// Minibatch permutations (injectable: `minibatches.permutations`).
-  public let minibatches = Minibatches()
   private let estimates = ValueEstimates()
   private let minibatchAdvantages = Store<Double>()
   private let minibatchOldLogProbs = Store<Double>()
@@ -153,12 +151,12 @@ public final class PPO: PolicyGradientLearner {
     var minibatchCount = 0.0
     var epochsRun = 0
     epochs: for _ in 0..<config.epochs {
-      let index = self.minibatches.shuffled(m, using: &core.rng)
+      let index = core.minibatches.shuffled(m, using: &core.rng)
       var start = 0
       while start < m {
         let b = Swift.min(size, m - start)
         let rows = index + start
-        let (obs, actions) = self.minibatches.gather(d, rows: rows, count: b)
+        let (obs, actions) = core.minibatches.gather(d, rows: rows, count: b)
         // a. Minibatch advantages and the acting policy's log-probabilities.
         let adv = minibatchAdvantages.reserve(b)
         let oldLogProbs = minibatchOldLogProbs.reserve(b)
