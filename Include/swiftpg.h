@@ -735,6 +735,24 @@ int32_t swiftpg_clip_gradient(int64_t num_params, const double *gradient,
                               double low, double high, double *gradient_out,
                               int64_t *clipped_out);
 
+/* Optimiser steps as pure functions of their state (optax style); the
+ * learners take exactly these steps. Adam (Kingma & Ba 2015, Algorithm 1):
+ * t <- t + 1; m <- beta1 m + (1 - beta1) g; v <- beta2 v + (1 - beta2) g^2;
+ * theta <- theta -+ lr (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
+ * (+ with ascend 1). params, m, v [num_params] and *t are updated in place;
+ * nothing changes on error (gradient or state not finite, v < 0, lr <= 0,
+ * beta outside [0, 1), eps <= 0). */
+int32_t swiftpg_adam_step(int64_t num_params, double *params, const double *gradient,
+                          double *m, double *v, int64_t *t, double learning_rate,
+                          double beta1, double beta2, double epsilon, int32_t ascend);
+
+/* SGD with heavy-ball momentum: velocity <- momentum velocity + g;
+ * theta <- theta -+ lr velocity (+ with ascend 1). In place; nothing changes
+ * on error. */
+int32_t swiftpg_sgd_step(int64_t num_params, double *params, const double *gradient,
+                         double *velocity, double learning_rate, double momentum,
+                         int32_t ascend);
+
 /* Regression gradient: the least-squares (rows >= columns) or minimum-norm
  * (rows < columns) solution g = pinv(D) dU of D g = dU, with perturbations
  * D: [num_perturbations, num_params] row-major and changes dU:
@@ -1101,6 +1119,17 @@ int32_t swiftpg_pg_update(uint64_t learner, int64_t steps, int64_t num_envs,
  * (writing nothing) if it exceeds capacity. */
 int32_t swiftpg_pg_episodes(uint64_t learner, double *returns_out, int32_t *lengths_out,
                             int8_t *successes_out, int64_t capacity, int64_t *count_out);
+
+/* Minibatch permutations for the learner's next shuffles (PPO's epochs; the
+ * critic passes of A2C, NPG, TRPO and REINFORCE's value baseline), so that an
+ * update can be reproduced outside: `count` permutations of 0..rows-1,
+ * [count * rows] int64, consumed one per shuffle in order; afterwards the
+ * learner shuffles with its generator again (which the injected shuffles do
+ * not advance). Each is checked here (INVALID_ARGUMENT, nothing changes) and
+ * again against the batch at use (INVALID_ARGUMENT from the update, which is
+ * rolled back, and the rest are dropped). count 0 clears them. */
+int32_t swiftpg_pg_set_permutations(uint64_t learner, const int64_t *permutations,
+                                    int64_t count, int64_t rows);
 
 /* Returns and lengths of `episodes` episodes of the learner's policy in `env`
  * (reseeded with seed), with the learner's observation normalisation

@@ -398,3 +398,69 @@ public func swiftpg_mean_baseline(
     if let mean_out { mean_out.pointee = mean }
   }
 }
+
+/// Checks the arrays of an optimiser step and returns them as Swift arrays.
+private func stepArrays(
+  _ count: Int64, _ params: UnsafeMutablePointer<Double>?, _ gradient: UnsafePointer<Double>?,
+  _ states: [(UnsafeMutablePointer<Double>?, String)]
+) throws(SwiftPGError) -> (UnsafeMutablePointer<Double>, [Double], [Double], [UnsafeMutablePointer<Double>]) {
+  try require(count >= 1, "num_params must be >= 1, got \(count)")
+  try require(count <= Limits.maxScratchElements, "num_params \(count) exceeds 2^28", code: .tooLarge)
+  let n = Int(count)
+  let p = try need(params, "params")
+  let g = try need(gradient, "gradient")
+  try requireFinite(UnsafePointer(p), n, "params")
+  try requireFinite(g, n, "gradient")
+  var out: [UnsafeMutablePointer<Double>] = []
+  for (pointer, name) in states {
+    let s = try need(pointer, name)
+    try requireFinite(UnsafePointer(s), n, name)
+    out.append(s)
+  }
+  return (p, Array(UnsafeBufferPointer(start: p, count: n)), Array(UnsafeBufferPointer(start: g, count: n)), out)
+}
+
+@c @implementation
+public func swiftpg_adam_step(
+  _ num_params: Int64, _ params: UnsafeMutablePointer<Double>?, _ gradient: UnsafePointer<Double>?,
+  _ m: UnsafeMutablePointer<Double>?, _ v: UnsafeMutablePointer<Double>?, _ t: UnsafeMutablePointer<Int64>?,
+  _ learning_rate: Double, _ beta1: Double, _ beta2: Double, _ epsilon: Double, _ ascend: Int32
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let (p, theta, g, state) = try stepArrays(num_params, params, gradient, [(m, "m"), (v, "v")])
+    let step = try need(t, "t")
+    try require(step.pointee >= 0 && step.pointee < Int64(Int32.max), "t must be in [0, 2^31 - 1), got \(step.pointee)")
+    try require(ascend == 0 || ascend == 1, "ascend must be 0 or 1, got \(ascend)")
+    let n = theta.count
+    var adam = try Adam(
+      learningRate: learning_rate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+      m: Array(UnsafeBufferPointer(start: state[0], count: n)), v: Array(UnsafeBufferPointer(start: state[1], count: n)),
+      t: Int(step.pointee))
+    var next = theta
+    adam.step(&next, gradient: g, ascend: ascend == 1)
+    try require(next.allFinite, "the updated parameters are not finite", code: .numerical)
+    p.update(from: next, count: n)
+    state[0].update(from: adam.m, count: n)
+    state[1].update(from: adam.v, count: n)
+    step.pointee = Int64(adam.t)
+  }
+}
+
+@c @implementation
+public func swiftpg_sgd_step(
+  _ num_params: Int64, _ params: UnsafeMutablePointer<Double>?, _ gradient: UnsafePointer<Double>?,
+  _ velocity: UnsafeMutablePointer<Double>?, _ learning_rate: Double, _ momentum: Double, _ ascend: Int32
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let (p, theta, g, state) = try stepArrays(num_params, params, gradient, [(velocity, "velocity")])
+    try require(ascend == 0 || ascend == 1, "ascend must be 0 or 1, got \(ascend)")
+    let n = theta.count
+    var sgd = try SGD(
+      learningRate: learning_rate, momentum: momentum, velocity: Array(UnsafeBufferPointer(start: state[0], count: n)))
+    var next = theta
+    sgd.step(&next, gradient: g, ascend: ascend == 1)
+    try require(next.allFinite, "the updated parameters are not finite", code: .numerical)
+    p.update(from: next, count: n)
+    state[0].update(from: sgd.velocity, count: n)
+  }
+}

@@ -594,6 +594,28 @@ public func swiftpg_pg_episodes(
 }
 
 @c @implementation
+public func swiftpg_pg_set_permutations(
+  _ learner: UInt64, _ permutations: UnsafePointer<Int64>?, _ count: Int64, _ rows: Int64
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try require(count >= 0 && count <= 1 << 20, "count must be in [0, 2^20], got \(count)")
+    try require(rows >= 1 && rows <= 1 << 24, "rows must be in [1, 2^24], got \(rows)")
+    try require(count * rows <= 1 << 26, "count × rows = \(count * rows) exceeds 2^26", code: .tooLarge)
+    var given: [[Int]] = []
+    if count > 0 {
+      let p = try need(permutations, "permutations")
+      let n = Int(rows)
+      for e in 0..<Int(count) { given.append((0..<n).map { Int(p[e * n + $0]) }) }
+      try Minibatches.validate(given, count: n)
+    }
+    try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
+      let l = try a.policyGradient()
+      try a.exclusive { () throws(SwiftPGError) in l.core.minibatches.permutations = given }
+    }
+  }
+}
+
+@c @implementation
 public func swiftpg_pg_evaluate(
   _ learner: UInt64, _ env: UInt64, _ episodes: Int32, _ greedy: Int32, _ seed: UInt64,
   _ returns_out: UnsafeMutablePointer<Double>?, _ lengths_out: UnsafeMutablePointer<Int32>?

@@ -24,6 +24,7 @@ from ._lib import (
     BusyError,
     CancelledError,
     ClosedError,
+    NotSupportedError,
     InternalError,
     InvalidArgumentError,
     NotFiniteError,
@@ -34,7 +35,7 @@ from ._lib import (
 )
 from . import envs
 from .envs import SwiftEnv, VectorEnv, env_ids, make, make_vec
-from . import algorithms, estimators, exact, lab, policies, randomization  # noqa: E402
+from . import algorithms, estimators, exact, lab, optim, policies, randomization  # noqa: E402
 from .envs import _register_with_gymnasium
 
 __version__ = "0.1.0"
@@ -44,9 +45,9 @@ _register_with_gymnasium()
 
 __all__ = [
     "make", "make_vec", "env_ids", "VectorEnv", "SwiftEnv", "envs", "policies", "algorithms", "randomization",
-    "estimators", "exact", "lab",
+    "estimators", "exact", "lab", "optim",
     "live_handles",
     "SwiftPGError", "InvalidArgumentError", "UnknownEnvironmentError", "NotFiniteError", "DTypeError",
     "BadHandleError", "ClosedError", "BusyError", "NumericalError", "InternalError", "LIBRARY_PATH",
-    "BadFormatError", "CheckpointIOError", "CancelledError",
+    "BadFormatError", "CheckpointIOError", "CancelledError", "NotSupportedError",
 ]

@@ -495,6 +495,9 @@ _SIGNATURES = {
     **{f"swiftpg_{prefix}_create": [u64, u64, u64, POINTER(struct), POINTER(c_uint64)]
        for prefix, struct in PG_CONFIG_STRUCTS.values()},
     "swiftpg_pg_algorithm": [u64, POINTER(c_int32)],
+    "swiftpg_pg_set_permutations": [u64, vp, c_int64, c_int64],
+    "swiftpg_adam_step": [c_int64, vp, vp, vp, vp, POINTER(c_int64), c_double, c_double, c_double, c_double, i32],
+    "swiftpg_sgd_step": [c_int64, vp, vp, vp, c_double, c_double, i32],
     "swiftpg_pg_episodes": [u64, vp, vp, vp, c_int64, POINTER(c_int64)],
     "swiftpg_pg_iterate": [u64, POINTER(TrainStatsC)],
     "swiftpg_pg_update": [u64, c_int64, c_int64, POINTER(c_double), c_void_p, POINTER(c_double),

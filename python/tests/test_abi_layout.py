@@ -26,7 +26,7 @@ HEADER = os.path.join(ROOT, "Include", "swiftpg.h")
 # SWIFTPG_ABI_VERSION → fingerprint of the header's declarations.
 RECORDED = {
     5: "e0f3d0ce4f31f70f6bc2293c0f726de5c36a08175aa392b01296f00439ce5b83",
-    6: "3d99ead2339650d89c693a438cdf31415f8d11e91a5e22234d82e1c5e0da51a6",
+    6: "16c3963442b60824733bd4a62ca85507b59b4fd49605a858713d773577fa5eef",
 }
 
 MIRRORS = {

@@ -1747,6 +1747,25 @@ class Fuzzer:
                                               self.a(out), self.a(clipped)],
                     [clipped] + ([out] if out is not g else []))
 
+    def g_adam_step(self):
+        p = self.rng.choice([1, 2, 5])
+        params, grad = (self.buf(ctypes.c_double, p, name, data=self.doubles(p, 3)) for name in ("params", "gradient"))
+        m = self.buf(ctypes.c_double, p, "m", data=self.doubles(p))
+        v = self.buf(ctypes.c_double, p, "v", data=[abs(x) for x in self.doubles(p)])
+        t = self.buf(ctypes.c_int64, 1, "t", data=[self.rng.choice([0, 1, 7])])
+        self.invoke("swiftpg_adam_step", [self.params_count(p, cap=1 << 28), self.a(params), self.a(grad), self.a(m),
+                                          self.a(v), self.a(t), self.dbl(self.rng.choice([1e-3, 0.1])),
+                                          self.dbl(0.9), self.dbl(0.999), self.dbl(1e-8), self.flag()],
+                    [params, m, v, t])
+
+    def g_sgd_step(self):
+        p = self.rng.choice([1, 2, 5])
+        params, grad, vel = (self.buf(ctypes.c_double, p, name, data=self.doubles(p, 3))
+                             for name in ("params", "gradient", "velocity"))
+        self.invoke("swiftpg_sgd_step", [self.params_count(p, cap=1 << 28), self.a(params), self.a(grad), self.a(vel),
+                                         self.dbl(self.rng.choice([1e-3, 0.1])), self.dbl(self.rng.choice([0.0, 0.9])),
+                                         self.flag()], [params, vel])
+
     def g_regression_gradient(self):
         r = self.rng
         n, p = r.choice([1, 2, 4]), r.choice([1, 2, 3])
@@ -1898,6 +1917,16 @@ class Fuzzer:
         alg = self.any_alg(lambda a: a.pg or self.rng.random() < 0.2)
         out = self.out1(ctypes.c_int32, "algorithm_out")
         self.invoke("swiftpg_pg_algorithm", [self.handle_arg("algorithm", alg), self.a(out)], [out])
+
+    def g_pg_set_permutations(self):
+        alg = self.any_alg(lambda a: a.pg or self.rng.random() < 0.2)
+        rows = self.rng.choice([1, 4, 8, 16, 32])
+        count = self.rng.choice([0, 1, 2])
+        data = [k for _ in range(count) for k in self.rng.sample(range(rows), rows)]
+        perms = self.buf(ctypes.c_int64, max(count * rows, 1), "permutations", data=data or [0], optional=count == 0)
+        self.invoke("swiftpg_pg_set_permutations", [self.handle_arg("algorithm", alg), self.a(perms),
+                                                    self.i64(count, bad=[-1, count + 1, 2**62]),
+                                                    self.i64(rows, bad=[0, -1, rows + 1, 2**62])])
 
     def g_pg_episodes(self):
         alg = self.any_alg(lambda a: a.pg or self.rng.random() < 0.2)

@@ -50,7 +50,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import supervise  # noqa: E402
 
 MODULES = ["swiftpg", "swiftpg.envs", "swiftpg.policies", "swiftpg.estimators", "swiftpg.exact",
-           "swiftpg.algorithms", "swiftpg.lab", "swiftpg.randomization"]
+           "swiftpg.algorithms", "swiftpg.lab", "swiftpg.randomization", "swiftpg.optim"]
 DUNDERS = {"__init__", "__getitem__", "__iter__", "__str__", "__repr__", "__enter__", "__exit__", "__len__"}
 NAN, INF = float("nan"), float("inf")
 
@@ -409,6 +409,8 @@ class PyFuzzer:
             if name == "max_episode_steps":
                 sched = sp.randomization.ParameterSchedule(value, 1.0, (max(1.0, value - 5), value + 5))
             return self.tag(owner(env, {name: sched}, window=2), f"ADR({name})")
+        if owner.__name__ in ("Adam", "SGD"):
+            return self.tag(owner(self.rng.choice([1, 3])), owner.__name__)
         if owner.__name__ == "ParameterSchedule":
             return self.tag(owner(1.0, 0.1, (0.5, 2.0)), "ParameterSchedule")
         if owner.__name__ == "Batch":
@@ -659,6 +661,14 @@ class PyFuzzer:
                 return (pname, value, value + (1.0 if pname == "max_episode_steps" else abs(value) * 0.1)), {}
             if short_name == "render_text":
                 return (r.randrange(env.num_envs),), {}
+        if isinstance(obj, (sp.optim.Adam, sp.optim.SGD)) and short_name == "step":
+            n = obj.num_params
+            return (np.zeros(n), g.standard_normal(n)), dict(ascend=r.random() < 0.5)
+        if owner is not None and owner.__name__ in ("Adam", "SGD") and short_name == "__init__":
+            return (r.choice([1, 3]),), {}
+        if short_name == "set_minibatch_permutations":
+            rows = r.choice([1, 2, 8, 16, 32, 64])
+            return (np.stack([g.permutation(rows) for _ in range(r.choice([1, 2]))]),), {}
         if isinstance(obj, sp.policies.Policy) or isinstance(obj, sp.policies.ValueFunction):
             b = r.choice([1, 2, 4])
             o = self.obs(obj, b)
@@ -821,7 +831,7 @@ class PyFuzzer:
         if name in ("env_id",):
             return r.choice(self.ids)
         if name in ("num_envs", "episodes", "num_episodes", "horizon", "steps", "iterations", "depth", "estimates",
-                    "observation_size", "num_states", "feature_size", "n", "window"):
+                    "observation_size", "num_states", "feature_size", "n", "window", "num_params"):
             return r.choice([1, 2, 3])
         if name in ("num_actions",):
             return r.choice([2, 3])

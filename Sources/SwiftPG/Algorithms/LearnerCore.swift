@@ -268,7 +268,7 @@ public final class LearnerCore {
     let size = minibatchSize > 0 && minibatchSize < m ? minibatchSize : m
     var last = 0.0
     for _ in 0..<epochs {
-      let index = minibatches.shuffled(m, using: &rng)
+      let index = try minibatches.shuffled(m, using: &rng)
       var total = 0.0
       var batches = 0
       var start = 0

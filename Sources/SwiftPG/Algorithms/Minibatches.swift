@@ -16,10 +16,16 @@ public final class Minibatches {
   public init() {}
 
   /// A fresh permutation of 0..<m (the next injected one, else random).
-  public func shuffled(_ m: Int, using rng: inout PCG64) -> UnsafeMutablePointer<Int> {
+  /// Throws when the next injected permutation is not one of 0..<m (it is
+  /// then dropped with the rest).
+  public func shuffled(_ m: Int, using rng: inout PCG64) throws(SwiftPGError) -> UnsafeMutablePointer<Int> {
     let p = index.reserve(m)
     if !permutations.isEmpty {
       let given = permutations.removeFirst()
+      do throws(SwiftPGError) { try Self.validate([given], count: m) } catch {
+        permutations = []
+        throw error
+      }
       for k in 0..<m { p[k] = given[k] }
       return p
     }

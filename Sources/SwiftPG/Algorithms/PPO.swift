@@ -151,7 +151,7 @@ public final class PPO: PolicyGradientLearner {
     var minibatchCount = 0.0
     var epochsRun = 0
     epochs: for _ in 0..<config.epochs {
-      let index = core.minibatches.shuffled(m, using: &core.rng)
+      let index = try core.minibatches.shuffled(m, using: &core.rng)
       var start = 0
       while start < m {
         let b = Swift.min(size, m - start)

@@ -487,6 +487,22 @@ class PolicyGradientLearner(NativeObject):
         finally:
             env.close()
 
+    def set_minibatch_permutations(self, permutations) -> None:
+        """Permutations for the next minibatch shuffles (PPO's epochs; the
+        critic passes of A2C, NPG, TRPO and REINFORCE's value baseline), to
+        reproduce an update outside swiftpg: int ``[count, rows]``, each a
+        permutation of ``0..rows-1`` (the batch's rows, time-major ``t·N +
+        i``), consumed one per shuffle; afterwards shuffling is random again.
+        An empty array clears them. Raises InvalidArgumentError for a row
+        that is not a permutation (here) or of another batch size (at the
+        update, which is then rolled back)."""
+        p = np.asarray(permutations)
+        if p.dtype.kind not in "iu" or p.ndim != 2:
+            raise DTypeError(f"permutations must be a 2-D integer array [count, rows], got {p.dtype} {p.shape}")
+        p = np.ascontiguousarray(p, dtype=np.int64)
+        with self._busy:
+            _lib.call("pg_set_permutations", self.handle, p.ctypes.data, p.shape[0], max(p.shape[1], 1))
+
     def save(self, path) -> None:
         """Writes everything needed to resume (policy, critic, optimiser
         moments, normalisation statistics, counters, generator) atomically."""
