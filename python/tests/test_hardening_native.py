@@ -215,7 +215,8 @@ def _rewrite(path, edit, family=None):
 
 
 @pytest.mark.parametrize("what", ["critic NaN", "policy inf", "beta NaN", "beta inf", "beta negative",
-                                  "optimizer kind", "adam v negative", "iteration NaN", "normaliser flag"])
+                                  "optimizer kind", "adam v negative", "iteration NaN", "normaliser flag",
+                                  "lane count"])
 def test_bad_learner_checkpoint_fields_change_nothing(tmp_path, what):
     learner, path = _ppo_checkpoint(tmp_path)
     p = learner.policy.num_params
@@ -229,7 +230,9 @@ def test_bad_learner_checkpoint_fields_change_nothing(tmp_path, what):
         "optimizer kind": lambda x: x.__setitem__(7 + p + c, 7.0),
         "adam v negative": lambda x: x.__setitem__(7 + p + c + 2 + p, -1.0),
         "iteration NaN": lambda x: x.__setitem__(0, math.nan),
-        "normaliser flag": lambda x: x.__setitem__(len(x) - 1, 3.0),
+        # The tail: reward-normaliser flag, lane count (2), each lane's generator (4 words).
+        "normaliser flag": lambda x: x.__setitem__(len(x) - 10, 3.0),
+        "lane count": lambda x: x.__setitem__(len(x) - 9, 3.0),
     }
     _rewrite(path, edits[what])
     before_policy = learner.policy.get_params().copy()
@@ -253,7 +256,22 @@ def test_huge_algorithm_field_is_a_format_error(tmp_path):
         except BadFormatError as e:
             print("refused:", e)
     """)
-    assert "refused" in out and "unknown" in out, out
+    assert "refused" in out and "version 32768" in out, out
+
+
+def test_a_learner_checkpoint_of_another_state_version_names_the_version(tmp_path):
+    # 0.1 wrote the algorithm alone in the family field (learner state version 1).
+    learner, path = _ppo_checkpoint(tmp_path)
+    _rewrite(path, lambda x: None, family=6)
+    with pytest.raises(swiftpg.BadFormatError, match=r"version 1 \(swiftpg 0\.1\).*reads version 2"):
+        learner.load(str(path))
+    _rewrite(path, lambda x: None, family=(2 << 16) | 2)       # version 2, but an A2C learner's
+    with pytest.raises(swiftpg.BadFormatError, match="a2c learner, not ppo"):
+        learner.load(str(path))
+    learner.close()
+    learner.env.close()
+    learner.policy.close()
+    learner.value.close()
 
 
 # --- kind 7: stale handles stay stale ------------------------------------------

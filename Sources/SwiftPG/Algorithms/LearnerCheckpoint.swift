@@ -1,6 +1,8 @@
 /// Checkpoints of a whole policy-gradient learner (every algorithm: the
 /// state lives in its `LearnerCore`), in the checkpoint
-/// container of `Checkpoint` (kind `.learner`, family = the algorithm).
+/// container of `Checkpoint` (kind `.learner`, family = the algorithm in the
+/// low 16 bits and the learner-state version in the high 16; version 2 since
+/// 0.2, the per-lane action streams).
 ///
 /// specification: [policy family, policy parameter count, critic parameter
 /// count (−1: none), observation size, action width, n, the policy's n
@@ -8,8 +10,12 @@
 /// parameters: iteration, total env steps, KL β, the generator (state and
 /// increment as four 64-bit words), the policy and critic parameters, each
 /// optimiser (kind, t, then Adam's m and v or SGD's velocity), and each
-/// normaliser (present flag, count, means, variances).
+/// normaliser (present flag, count, means, variances); version 2 appends the
+/// lane count and each lane's generator (four words).
 extension LearnerCore {
+  /// The learner-state version this library writes and reads.
+  static let stateVersion: UInt32 = 2
+
   /// The shapes a checkpoint must match. The first five entries are what
   /// files written before ABI 5 hold; since then the policy's and critic's
   /// own specifications (hidden sizes, activation, std mode) follow, so a
@@ -40,10 +46,13 @@ extension LearnerCore {
     for n in [observationNormalizer, rewardScaler] {
       if let n { x += [1, n.count] + n.mean + n.variance } else { x += [0] }
     }
+    x.append(Double(laneGenerators.count))
+    for g in laneGenerators { x += g.checkpointWords }
     try Checkpoint.write(
       Checkpoint.encode(
         Checkpoint.Contents(
-          kind: .learner, family: UInt32(settings.algorithm.rawValue), specification: checkpointSpecification, parameters: x)),
+          kind: .learner, family: UInt32(settings.algorithm.rawValue) | Self.stateVersion << 16,
+          specification: checkpointSpecification, parameters: x)),
       to: path)
   }
 
@@ -51,9 +60,17 @@ extension LearnerCore {
     let c = try Checkpoint.decode(try Checkpoint.read(path))
     try require(
       c.kind == .learner, "\(path) is not a learner checkpoint (use the policy or value loaders)", code: .badFormat)
+    let family = c.family & 0xFFFF
     try require(
-      c.family == UInt32(settings.algorithm.rawValue),
-      "\(path) holds a \(PGAlgorithm(rawValue: Int32(truncatingIfNeeded: c.family)).map { $0.name } ?? "unknown (\(c.family))") learner, not \(settings.algorithm.name)",
+      family == UInt32(settings.algorithm.rawValue),
+      "\(path) holds a \(PGAlgorithm(rawValue: Int32(truncatingIfNeeded: family)).map { $0.name } ?? "unknown (\(family))") learner, not \(settings.algorithm.name)",
+      code: .badFormat)
+    let version = max(c.family >> 16, 1)
+    try require(
+      version == Self.stateVersion,
+      "\(path) holds learner state version \(version) (swiftpg \(version == 1 ? "0.1" : "newer than this")); this "
+        + "library reads version \(Self.stateVersion): since 0.2 each environment lane samples from its own "
+        + "stream, so an older run cannot be resumed exactly (load its policy's parameters into a new learner instead)",
       code: .badFormat)
     // Files from before ABI 5 record only the first five entries.
     let expected = checkpointSpecification
@@ -106,6 +123,13 @@ extension LearnerCore {
     }
     let on = try Checkpoint.formatError(in: path) { () throws(SwiftPGError) in try normalizer(observationSize) }
     let rs = try Checkpoint.formatError(in: path) { () throws(SwiftPGError) in try normalizer(1) }
+    let laneCount = try Checkpoint.count(try take(1)[0], "the lane count")
+    try require(
+      laneCount == laneGenerators.count,
+      "\(path) was saved with \(laneCount) environment lanes, this learner has \(laneGenerators.count)",
+      code: .badFormat)
+    var lanes: [PCG64] = []
+    for _ in 0..<laneCount { lanes.append(PCG64(checkpointWords: try take(4)[...])) }
     try require(at == x.count, "\(path): unexpected trailing learner state", code: .badFormat)
     try require(
       (on != nil) == settings.normalizeObservations && (rs != nil) == settings.normalizeRewards,
@@ -127,6 +151,7 @@ extension LearnerCore {
     totalEnvSteps = savedSteps
     adaptiveCoefficient = head[2]
     rng = newRng
+    laneGenerators = lanes
     rollouts?.restart(seed: nil)
   }
 }

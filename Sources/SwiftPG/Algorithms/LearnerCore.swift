@@ -36,6 +36,10 @@ public final class LearnerCore {
     /// The adaptive coefficient's initial value (PPO's KL β).
     public var adaptiveCoefficient = 1.0
     public var seed: UInt64
+    /// The global index of this learner's first lane: lane i samples its
+    /// actions from `PCG64.laneStream(seed:lane: laneOffset + i)`, so lanes
+    /// split across processes draw what one process would.
+    public var laneOffset = 0
   }
 
   /// The environment `iterate` collects from; nil for a learner that only
@@ -58,7 +62,10 @@ public final class LearnerCore {
   public internal(set) var lastEpisodes: [EpisodeRecord] = []
   var policyStep: ParameterStep
   var criticStep: ParameterStep?
+  /// Minibatch shuffling's generator.
   var rng: PCG64
+  /// Lane i's action-sampling stream (`PCG64.laneStream`).
+  var laneGenerators: [PCG64]
   let rollouts: RolloutCollector?
   let episodeCollector: EpisodeCollector?
   var episodeBatch: EpisodeBatch
@@ -109,6 +116,7 @@ public final class LearnerCore {
     rewardScaler = s.normalizeRewards ? RunningMeanStd(width: 1) : nil
     adaptiveCoefficient = s.adaptiveCoefficient
     rng = PCG64(seed: UInt128(s.seed) | (UInt128(7) << 64))
+    laneGenerators = (0..<(env?.count ?? 0)).map { PCG64.laneStream(seed: s.seed, lane: s.laneOffset + $0) }
     switch (env, s.collection) {
     case (let env?, .episodes):
       episodeCollector = try EpisodeCollector(env: env)
@@ -137,25 +145,35 @@ public final class LearnerCore {
     case .episodes(let minimum):
       guard let episodeCollector else { return }
       let p = policy
-      var g = rng
       let n = env.count
       episodeCollector.cancellation = cancellation
-      try episodeCollector.collect(.steps(minimum), into: &episodeBatch) {
-        (obs: UnsafePointer<Double>, actions: UnsafeMutableRawPointer) in
-        p.sample(obs, batch: n, greedy: false, rawActions: actions, using: &g)
+      var lanes = laneGenerators
+      defer { laneGenerators = lanes }
+      try lanes.withUnsafeMutableBufferPointer { (g) throws(SwiftPGError) in
+        guard let base = g.baseAddress else { return }
+        try episodeCollector.collect(.steps(minimum), into: &episodeBatch) {
+          (obs: UnsafePointer<Double>, actions: UnsafeMutableRawPointer) in
+          p.sample(obs, batch: n, rawActions: actions, generators: base, logProbabilities: nil)
+        }
       }
-      rng = g
       data.load(episodeBatch)
       policy.logProbabilities(
         data.observations.pointer, actions: data.actions, batch: data.count, into: data.behaviorLogProbs.pointer)
     case .segments(let steps):
       guard let rollouts else { return }
-      var g = rng
-      let ok = rollouts.collect(
-        steps: steps, policy: policy, using: &g, into: data,
-        observationNormalizer: &observationNormalizer, rewardScaler: &rewardScaler, gamma: settings.gamma,
-        clipObservations: settings.clipObservations, clipRewards: settings.clipRewards)
-      rng = g
+      var lanes = laneGenerators
+      var normalizer = observationNormalizer
+      var scaler = rewardScaler
+      let ok = lanes.withUnsafeMutableBufferPointer { g in
+        guard let base = g.baseAddress else { return false }
+        return rollouts.collect(
+          steps: steps, policy: policy, generators: base, into: data, observationNormalizer: &normalizer,
+          rewardScaler: &scaler, gamma: settings.gamma, clipObservations: settings.clipObservations,
+          clipRewards: settings.clipRewards)
+      }
+      laneGenerators = lanes
+      observationNormalizer = normalizer
+      rewardScaler = scaler
       if !ok {
         throw SwiftPGError(.numerical, "iteration \(iteration + 1): the policy produced non-finite actions")
       }

@@ -61,10 +61,10 @@ public final class RolloutCollector {
   }
 
   /// Collects `steps` steps of every lane into `data` with actions from
-  /// `policy`. Returns false if the environment rejected an action
+  /// `policy`, lane i sampling with `generators[i]`. Returns false if the environment rejected an action
   /// (non-finite continuous actions from a diverged policy).
   public func collect(
-    steps: Int, policy: any Policy, using rng: inout PCG64, into data: Trajectories,
+    steps: Int, policy: any Policy, generators: UnsafeMutablePointer<PCG64>, into data: Trajectories,
     observationNormalizer: inout RunningMeanStd?, rewardScaler: inout RunningMeanStd?,
     gamma: Double, clipObservations: Double, clipRewards: Double
   ) -> Bool {
@@ -83,10 +83,10 @@ public final class RolloutCollector {
       let x = view(obs, rows: n, normalizer: observationNormalizer, clip: clipObservations)
       let row = t * n
       (data.observations.pointer + row * d).update(from: x, count: n * d)
-      policy.sample(x, batch: n, greedy: false, rawActions: actionBuffer, using: &rng)
-      policy.logProbabilities(
-        x, actions: UnsafeRawPointer(actionBuffer), batch: n,
-        into: data.behaviorLogProbs.pointer + row)
+      // One forward pass: lane i's action from its own stream, and log β(a|s).
+      policy.sample(
+        x, batch: n, rawActions: actionBuffer, generators: generators,
+        logProbabilities: data.behaviorLogProbs.pointer + row)
       if data.isDiscrete {
         (data.discreteActions.pointer + row).update(
           from: actionBuffer.assumingMemoryBound(to: Int32.self), count: n)

@@ -110,6 +110,23 @@ public struct PCG64: RandomNumberGenerator, Sendable, Equatable {
       sequence: UInt128(words[2]) << 64 | UInt128(words[3]))
   }
 
+  /// Seeds as `numpy.random.PCG64(numpy.random.SeedSequence(seed,
+  /// spawn_key=spawnKey))`: numpy pads the entropy words to the pool size
+  /// (4) before appending the spawn key's words. The learners' per-lane
+  /// action streams use the key (7, lane) — a stream per (seed, lane), the
+  /// same whichever process or thread steps the lane.
+  public init(seed: UInt64, spawnKey: [UInt32]) {
+    var words = SeedSequence.words(of: UInt128(seed))
+    if !spawnKey.isEmpty && words.count < 4 { words += Array(repeating: 0, count: 4 - words.count) }
+    self.init(seedWords: words + spawnKey)
+  }
+
+  /// The action stream of lane `lane` of a learner seeded with `seed`:
+  /// `PCG64(SeedSequence(seed, spawn_key=(7, lane)))`.
+  public static func laneStream(seed: UInt64, lane: Int) -> PCG64 {
+    PCG64(seed: seed, spawnKey: [7] + SeedSequence.words(of: UInt128(UInt64(clamping: lane))))
+  }
+
   /// PCG's `srandom_r(initstate, initseq)`.
   public init(initState: UInt128, sequence: UInt128) {
     state = 0
@@ -172,5 +189,20 @@ extension RandomNumberGenerator {
     let u1 = 1.0 - nextUnitDouble()  // (0, 1]
     let u2 = nextUnitDouble()
     return (-2.0 * _log(u1)).squareRoot() * _cos(2.0 * Double.pi * u2)
+  }
+}
+
+/// The generator as four 64-bit words stored bit for bit in doubles (the
+/// checkpoints of learners and searches), and back.
+extension PCG64 {
+  var checkpointWords: [Double] {
+    [state >> 64, state & UInt128(UInt64.max), increment >> 64, increment & UInt128(UInt64.max)].map {
+      Double(bitPattern: UInt64($0))
+    }
+  }
+
+  init(checkpointWords w: ArraySlice<Double>) {
+    let v = w.map { UInt128($0.bitPattern) }
+    self.init(rawState: v[v.startIndex] << 64 | v[v.startIndex + 1], increment: v[v.startIndex + 2] << 64 | v[v.startIndex + 3])
   }
 }

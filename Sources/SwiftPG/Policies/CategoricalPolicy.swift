@@ -125,6 +125,36 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     }
   }
 
+  /// Per-lane sampling (row i with `generators[i]`) and log π of the drawn
+  /// actions, from one forward pass.
+  public func sample(
+    _ obs: UnsafePointer<Double>, batch: Int, rawActions out: UnsafeMutableRawPointer,
+    generators g: UnsafeMutablePointer<PCG64>, logProbabilities lp: UnsafeMutablePointer<Double>?
+  ) {
+    let actions = out.assumingMemoryBound(to: Int32.self)
+    let a = actionCount
+    let logits = distribution(obs, batch: batch, into: probs)
+    let p = probs.pointer
+    for r in 0..<batch {
+      let u = g[r].nextUnitDouble()
+      var cumulative = 0.0
+      var choice = a - 1
+      for k in 0..<a {
+        cumulative += p[r * a + k]
+        if u < cumulative {
+          choice = k
+          break
+        }
+      }
+      actions[r] = Int32(choice)
+      if let lp {
+        let z = logits + r * a
+        let n = logNormalizer(z)
+        lp[r] = (z[choice] - n.shift) - n.logSum
+      }
+    }
+  }
+
   /// Samples with the policy's own generator.
   public func sample(
     _ obs: UnsafePointer<Double>, batch: Int, greedy: Bool, into actions: UnsafeMutablePointer<Int32>

@@ -206,6 +206,53 @@ public final class GaussianPolicy: Policy {
     }
   }
 
+  /// Per-lane sampling (row i draws its noise from `generators[i]`; gSDE
+  /// redraws row i's held noise from it) and log π of the drawn actions,
+  /// from one forward pass.
+  public func sample(
+    _ obs: UnsafePointer<Double>, batch: Int, rawActions out: UnsafeMutableRawPointer,
+    generators g: UnsafeMutablePointer<PCG64>, logProbabilities lp: UnsafeMutablePointer<Double>?
+  ) {
+    let a = out.assumingMemoryBound(to: Double.self)
+    let k = actionSize
+    let m = moments(obs, batch: batch, into: stats)
+    if std == .gsde {
+      let h = network.featureSize
+      if noiseRows != batch || noiseAge >= noiseInterval {
+        if noise.count != batch * h * k { noise = Array(repeating: 0, count: batch * h * k) }
+        for r in 0..<batch {
+          for i in 0..<(h * k) { noise[r * h * k + i] = g[r].standardNormal() }
+        }
+        noiseRows = batch
+        noiseAge = 0
+      }
+      noiseAge += 1
+      let phi = network.lastFeatures
+      let floorStd = Self.gsdeVarianceFloor.squareRoot()
+      for r in 0..<batch {
+        for j in 0..<k {
+          var e = 0.0
+          for i in 0..<h { e += phi[r * h + i] * noiseScale[i * k + j] * noise[(r * h + i) * k + j] }
+          a[r * k + j] = m[r * 2 * k + j] + e + floorStd * g[r].standardNormal()
+        }
+      }
+    } else {
+      for r in 0..<batch {
+        for j in 0..<k { a[r * k + j] = m[r * 2 * k + j] + _exp(m[r * 2 * k + k + j]) * g[r].standardNormal() }
+      }
+    }
+    guard let lp else { return }
+    for r in 0..<batch {
+      var total = 0.0
+      for j in 0..<k {
+        let ls = m[r * 2 * k + k + j]
+        let u = (a[r * k + j] - m[r * 2 * k + j]) / _exp(ls)
+        total += -0.5 * u * u - ls - Self.halfLog2Pi
+      }
+      lp[r] = total
+    }
+  }
+
   /// gSDE: a = μ + φᵀ(e^L ⊙ Z) + 10⁻³ ξ, Z redrawn every `noiseInterval`
   /// calls (and whenever the batch size changes).
   private func sampleHeldNoise(

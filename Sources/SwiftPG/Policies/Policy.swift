@@ -44,6 +44,14 @@ public protocol Policy: AnyObject {
   func sample(
     _ obs: UnsafePointer<Double>, batch: Int, greedy: Bool, rawActions actions: UnsafeMutableRawPointer,
     using rng: inout PCG64)
+  /// One action per row drawn from π(·|s_i) with row i's own generator
+  /// `generators[i]` (per-lane streams: splitting a batch across threads
+  /// or processes gives the same actions), and log π(a_i|s_i) of the drawn
+  /// actions from the same forward pass into `logProbabilities` (nil: not
+  /// wanted).
+  func sample(
+    _ obs: UnsafePointer<Double>, batch: Int, rawActions actions: UnsafeMutableRawPointer,
+    generators: UnsafeMutablePointer<PCG64>, logProbabilities: UnsafeMutablePointer<Double>?)
   /// log π(a_i|s_i).
   func logProbabilities(
     _ obs: UnsafePointer<Double>, actions: UnsafeRawPointer, batch: Int, into out: UnsafeMutablePointer<Double>)
@@ -89,6 +97,24 @@ public protocol Policy: AnyObject {
 extension Policy {
   public func checkObservations(_ obs: UnsafePointer<Double>, batch: Int) -> String? { nil }
   public var mlp: MLP? { nil }
+
+  /// Generic version: row by row with each row's generator, then log π of
+  /// the whole batch (families with a batched forward pass override it).
+  public func sample(
+    _ obs: UnsafePointer<Double>, batch: Int, rawActions actions: UnsafeMutableRawPointer,
+    generators: UnsafeMutablePointer<PCG64>, logProbabilities lp: UnsafeMutablePointer<Double>?
+  ) {
+    let rowBytes: Int
+    switch actionSpace {
+    case .discrete: rowBytes = MemoryLayout<Int32>.stride
+    case .box: rowBytes = MemoryLayout<Double>.stride * actionWidth
+    }
+    for r in 0..<batch {
+      sample(obs + r * observationSize, batch: 1, greedy: false, rawActions: actions + r * rowBytes,
+        using: &generators[r])
+    }
+    if let lp { logProbabilities(obs, actions: UnsafeRawPointer(actions), batch: batch, into: lp) }
+  }
 
   /// Generic version: separate passes for log π, H, and the two gradients.
   public func surrogateGradient(

@@ -234,18 +234,6 @@ public struct GeneticSearch: Sendable {
 // 64-bit words stored bit for bit) and restores it after validating the
 // sizes, so a resumed run continues exactly where the saved one stopped.
 
-extension PCG64 {
-  var checkpointWords: [Double] {
-    [state >> 64, state & UInt128(UInt64.max), increment >> 64, increment & UInt128(UInt64.max)].map {
-      Double(bitPattern: UInt64($0))
-    }
-  }
-
-  init(checkpointWords w: ArraySlice<Double>) {
-    let v = w.map { UInt128($0.bitPattern) }
-    self.init(rawState: v[v.startIndex] << 64 | v[v.startIndex + 1], increment: v[v.startIndex + 2] << 64 | v[v.startIndex + 3])
-  }
-}
 
 extension CrossEntropySearch {
   /// [generation, generator (4), mean (d), σ (d)]
