@@ -75,20 +75,15 @@ func checkSize<C: CCommonFields>(_ c: C, _ name: String) throws(SwiftPGError) {
       + "\(SWIFTPG_ABI_VERSION)); set it with the default_config function")
 }
 
-extension PolicyGradientSettings {
-  mutating func readCommon<C: CCommonFields>(_ c: C) throws(SwiftPGError) {
-    let r = FieldReader()
-    optimizer = try r.pick(c.optimizer, "optimizer", "0 (Adam) or 1 (SGD)")
-    gamma = c.gamma
-    learningRate = c.learning_rate
-    adamEpsilon = c.adam_epsilon
-    maxGradNorm = c.max_grad_norm
-    maxGradValue = c.max_grad_value
-    entropyCoef = c.entropy_coef
-    seed = c.seed
+extension CommonFields {
+  init<C: CCommonFields>(_ c: C) throws(SwiftPGError) {
+    self.init(
+      gamma: c.gamma, optimizer: try FieldReader().pick(c.optimizer, "optimizer", "0 (Adam) or 1 (SGD)"),
+      learningRate: c.learning_rate, adamEpsilon: c.adam_epsilon, maxGradNorm: c.max_grad_norm,
+      maxGradValue: c.max_grad_value, entropyCoef: c.entropy_coef, seed: c.seed)
   }
 
-  func writeCommon<C: CCommonFields>(_ c: inout C) {
+  func write<C: CCommonFields>(_ c: inout C) {
     c.size = UInt32(MemoryLayout<C>.size)
     c.optimizer = optimizer.rawValue
     c.gamma = gamma
@@ -104,29 +99,26 @@ extension PolicyGradientSettings {
 /// Converts a count read from C (`Int32`) back, saturating.
 private func c32(_ x: Int) -> Int32 { Int32(clamping: x) }
 
-extension SegmentSettings {
-  mutating func readSegments<C: CSegmentFields>(_ c: C) throws(SwiftPGError) {
-    try readCommon(c)
+extension SegmentFields {
+  init<C: CSegmentFields>(_ c: C) throws(SwiftPGError) {
     let r = FieldReader()
-    stepsPerEnv = Int(c.steps_per_env)
+    self.init(
+      stepsPerEnv: Int(c.steps_per_env), gaeLambda: c.gae_lambda, valueEpochs: Int(c.value_epochs),
+      normalizeAdvantages: try r.flag(c.normalize_advantages, "normalize_advantages"),
+      minibatchSize: Int(c.minibatch_size))
     advantage = try r.pick(c.advantage, "advantage", "0 (GAE) or 1 (n-step)")
     nSteps = Int(c.n_steps)
     valueTarget = try r.pick(c.value_target, "value_target", "0 (bootstrap) or 1 (Monte Carlo)")
-    valueEpochs = Int(c.value_epochs)
-    normalizeAdvantages = try r.flag(c.normalize_advantages, "normalize_advantages")
-    minibatchSize = Int(c.minibatch_size)
     annealLearningRate = try r.flag(c.anneal_learning_rate, "anneal_learning_rate")
     normalizeObservations = try r.flag(c.normalize_observations, "normalize_observations")
     normalizeRewards = try r.flag(c.normalize_rewards, "normalize_rewards")
     totalEnvSteps = Int(c.total_env_steps)
-    gaeLambda = c.gae_lambda
     valueLearningRate = c.value_learning_rate
     clipObservations = c.clip_observations
     clipRewards = c.clip_rewards
   }
 
-  func writeSegments<C: CSegmentFields>(_ c: inout C) {
-    writeCommon(&c)
+  func write<C: CSegmentFields>(_ c: inout C) {
     c.steps_per_env = c32(stepsPerEnv)
     c.advantage = advantage.rawValue
     c.n_steps = c32(nSteps)
@@ -145,19 +137,35 @@ extension SegmentSettings {
   }
 }
 
-extension NaturalGradientSettings {
-  mutating func readNatural<C: CNaturalFields>(_ c: C) throws(SwiftPGError) {
-    try readSegments(c)
+extension NaturalStepFields {
+  init<C: CNaturalFields>(_ c: C) {
+    self.init()
     cgIterations = Int(c.cg_iterations)
     maxKL = c.max_kl
     cgDamping = c.cg_damping
   }
 
-  func writeNatural<C: CNaturalFields>(_ c: inout C) {
-    writeSegments(&c)
+  func write<C: CNaturalFields>(_ c: inout C) {
     c.cg_iterations = c32(cgIterations)
     c.max_kl = maxKL
     c.cg_damping = cgDamping
+  }
+}
+
+extension SegmentSettings {
+  /// A segment learner's config from its C struct: the common and segment groups.
+  init<C: CSegmentFields>(segments c: C) throws(SwiftPGError) {
+    self.init()
+    common = try CommonFields(c)
+    segments = try SegmentFields(c)
+  }
+
+  /// The C struct of a segment learner with the common and segment groups written.
+  func segmentStruct<C: CSegmentFields>() -> C {
+    var c = C()
+    common.write(&c)
+    segments.write(&c)
+    return c
   }
 }
 
@@ -174,7 +182,7 @@ extension Reinforce: CConfigurable {
   static func read(_ c: swiftpg_reinforce_config) throws(SwiftPGError) -> Config {
     let r = FieldReader()
     var s = Config()
-    try s.readCommon(c)
+    s.common = try CommonFields(c)
     s.stepsPerIteration = Int(c.steps_per_iteration)
     s.weighting = try r.pick(c.weighting, "weighting", "0..2 (SWIFTPG_WEIGHTING_*)")
     s.baseline = try r.pick(c.baseline, "baseline", "0..3 (SWIFTPG_BASELINE_*)")
@@ -186,7 +194,7 @@ extension Reinforce: CConfigurable {
   }
   static func write(_ s: Config) -> swiftpg_reinforce_config {
     var c = swiftpg_reinforce_config()
-    s.writeCommon(&c)
+    s.common.write(&c)
     c.steps_per_iteration = c32(s.stepsPerIteration)
     c.weighting = s.weighting.rawValue
     c.baseline = s.baseline.rawValue
@@ -202,7 +210,7 @@ extension ActorCritic: CConfigurable {
   static let cName = "swiftpg_actor_critic_config"
   static func read(_ c: swiftpg_actor_critic_config) throws(SwiftPGError) -> Config {
     var s = Config()
-    try s.readCommon(c)
+    s.common = try CommonFields(c)
     s.stepsPerEnv = Int(c.steps_per_env)
     s.valueEpochs = Int(c.value_epochs)
     s.normalizeAdvantages = try FieldReader().flag(c.normalize_advantages, "normalize_advantages")
@@ -211,7 +219,7 @@ extension ActorCritic: CConfigurable {
   }
   static func write(_ s: Config) -> swiftpg_actor_critic_config {
     var c = swiftpg_actor_critic_config()
-    s.writeCommon(&c)
+    s.common.write(&c)
     c.steps_per_env = c32(s.stepsPerEnv)
     c.value_epochs = c32(s.valueEpochs)
     c.normalize_advantages = s.normalizeAdvantages ? 1 : 0
@@ -225,7 +233,7 @@ extension OffPolicyPG: CConfigurable {
   static func read(_ c: swiftpg_offpolicy_pg_config) throws(SwiftPGError) -> Config {
     let r = FieldReader()
     var s = Config()
-    try s.readCommon(c)
+    s.common = try CommonFields(c)
     s.stepsPerIteration = Int(c.steps_per_iteration)
     s.baseline = try r.pick(c.baseline, "baseline", "0 (none) or 1 (mean)")
     s.normalizeAdvantages = try r.flag(c.normalize_advantages, "normalize_advantages")
@@ -236,7 +244,7 @@ extension OffPolicyPG: CConfigurable {
   }
   static func write(_ s: Config) -> swiftpg_offpolicy_pg_config {
     var c = swiftpg_offpolicy_pg_config()
-    s.writeCommon(&c)
+    s.common.write(&c)
     c.steps_per_iteration = c32(s.stepsPerIteration)
     c.baseline = s.baseline.rawValue
     c.normalize_advantages = s.normalizeAdvantages ? 1 : 0
@@ -250,14 +258,12 @@ extension OffPolicyPG: CConfigurable {
 extension A2C: CConfigurable {
   static let cName = "swiftpg_a2c_config"
   static func read(_ c: swiftpg_a2c_config) throws(SwiftPGError) -> Config {
-    var s = Config()
-    try s.readSegments(c)
+    var s = try Config(segments: c)
     s.valueCoef = c.value_coef
     return s
   }
   static func write(_ s: Config) -> swiftpg_a2c_config {
-    var c = swiftpg_a2c_config()
-    s.writeSegments(&c)
+    var c: swiftpg_a2c_config = s.segmentStruct()
     c.value_coef = s.valueCoef
     return c
   }
@@ -266,13 +272,13 @@ extension A2C: CConfigurable {
 extension NPG: CConfigurable {
   static let cName = "swiftpg_npg_config"
   static func read(_ c: swiftpg_npg_config) throws(SwiftPGError) -> Config {
-    var s = Config()
-    try s.readNatural(c)
+    var s = try Config(segments: c)
+    s.natural = NaturalStepFields(c)
     return s
   }
   static func write(_ s: Config) -> swiftpg_npg_config {
-    var c = swiftpg_npg_config()
-    s.writeNatural(&c)
+    var c: swiftpg_npg_config = s.segmentStruct()
+    s.natural.write(&c)
     return c
   }
 }
@@ -280,15 +286,15 @@ extension NPG: CConfigurable {
 extension TRPO: CConfigurable {
   static let cName = "swiftpg_trpo_config"
   static func read(_ c: swiftpg_trpo_config) throws(SwiftPGError) -> Config {
-    var s = Config()
-    try s.readNatural(c)
+    var s = try Config(segments: c)
+    s.natural = NaturalStepFields(c)
     s.lineSearchSteps = Int(c.line_search_steps)
     s.backtrackRatio = c.backtrack_ratio
     return s
   }
   static func write(_ s: Config) -> swiftpg_trpo_config {
-    var c = swiftpg_trpo_config()
-    s.writeNatural(&c)
+    var c: swiftpg_trpo_config = s.segmentStruct()
+    s.natural.write(&c)
     c.line_search_steps = c32(s.lineSearchSteps)
     c.backtrack_ratio = s.backtrackRatio
     return c
@@ -299,8 +305,7 @@ extension PPO: CConfigurable {
   static let cName = "swiftpg_ppo_config"
   static func read(_ c: swiftpg_ppo_config) throws(SwiftPGError) -> Config {
     let r = FieldReader()
-    var s = Config()
-    try s.readSegments(c)
+    var s = try Config(segments: c)
     s.epochs = Int(c.epochs)
     s.annealClipRange = try r.flag(c.anneal_clip_range, "anneal_clip_range")
     s.klPenalty = try r.flag(c.kl_penalty, "kl_penalty")
@@ -315,8 +320,7 @@ extension PPO: CConfigurable {
     return s
   }
   static func write(_ s: Config) -> swiftpg_ppo_config {
-    var c = swiftpg_ppo_config()
-    s.writeSegments(&c)
+    var c: swiftpg_ppo_config = s.segmentStruct()
     c.epochs = c32(s.epochs)
     c.anneal_clip_range = s.annealClipRange ? 1 : 0
     c.kl_penalty = s.klPenalty ? 1 : 0

@@ -13,7 +13,7 @@ import Testing
     let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: hidden, seed: seed)
     let critic = try ValueFunction(observationSize: 4, hidden: hidden, seed: seed + 1)
     var config = L.Config()
-    config.seed = seed
+    config.common.seed = seed
     change(&config)
     return try L(env: env, policy: policy, critic: critic, config: config)
   }

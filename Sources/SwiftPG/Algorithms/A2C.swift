@@ -10,41 +10,22 @@
 /// 5. one step of each; then `valueEpochs − 1` more critic passes on the
 ///    same targets (several value iterations per batch).
 public final class A2C: PolicyGradientLearner {
+  @dynamicMemberLookup
   public struct Config: SegmentSettings {
-    /// Steps T of every environment per iteration (SB3 `n_steps`).
-    public var stepsPerEnv = 5
-    public var advantage = AdvantageKind.gae
-    /// GAE λ; 1 gives the n-step returns of the segment (SB3's default).
-    public var gaeLambda = 1.0
-    public var nSteps = 5
-    public var valueTarget = ValueTarget.bootstrap
-    /// Critic passes per batch: the joint step plus `valueEpochs − 1` more.
-    public var valueEpochs = 1
-    public var normalizeAdvantages = false
-    /// Minibatches of the extra critic passes (0: the whole batch).
-    public var minibatchSize = 0
+    /// SB3's A2C defaults: lr 7e-4, joint norm clip 0.5.
+    public var common = CommonFields(learningRate: 7e-4, adamEpsilon: 1e-5, maxGradNorm: 0.5)
+    /// T = 5 (SB3 `n_steps`), GAE λ 1 (the segment's n-step returns),
+    /// advantages not normalised; `valueEpochs` − 1 extra critic passes of
+    /// `minibatchSize` rows after the joint step.
+    public var segments = SegmentFields(stepsPerEnv: 5, gaeLambda: 1, normalizeAdvantages: false)
     /// Weight c_V of the value loss in the joint step.
     public var valueCoef = 0.5
-    public var gamma = 0.99
-    public var optimizer = OptimizerKind.adam
-    public var learningRate = 7e-4
-    public var valueLearningRate = 0.0
-    public var adamEpsilon = 1e-5
-    public var maxGradNorm = 0.5
-    public var maxGradValue = 0.0
-    public var annealLearningRate = false
-    public var totalEnvSteps = 0
-    public var entropyCoef = 0.0
-    public var normalizeObservations = false
-    public var normalizeRewards = false
-    public var clipObservations = 10.0
-    public var clipRewards = 10.0
-    public var seed: UInt64 = 0
 
     public init() {}
 
     public func validate() throws(SwiftPGError) {
-      try validateSegments()
+      try common.validate()
+      try segments.validate()
       try Check.nonNegative(valueCoef, "value_coef")
     }
   }

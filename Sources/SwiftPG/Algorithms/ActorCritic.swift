@@ -8,29 +8,23 @@
 /// 4. ∇J ≈ mean ∇log π(a_t|s_t) Â_t;
 /// 5. θ ← θ + α ∇J (plain SGD by default, as in the lecture).
 public final class ActorCritic: PolicyGradientLearner {
+  @dynamicMemberLookup
   public struct Config: PolicyGradientSettings {
+    /// The lecture's loop: plain SGD, lr 0.01, no clipping.
+    public var common = CommonFields(optimizer: .sgd, learningRate: 0.01, adamEpsilon: 1e-5)
     /// Steps T of every environment per iteration (1: the lecture's loop).
     public var stepsPerEnv = 1
     /// Critic steps toward the TD targets per batch (at least one is taken).
     public var valueEpochs = 1
     /// Standardise the TD-error advantages.
     public var normalizeAdvantages = false
-    public var gamma = 0.99
-    public var optimizer = OptimizerKind.sgd
-    public var learningRate = 0.01
     /// The critic's step size; 0: `learningRate`.
     public var valueLearningRate = 0.05
-    public var adamEpsilon = 1e-5
-    /// L2 norm clip of each network's gradient; 0: off.
-    public var maxGradNorm = 0.0
-    public var maxGradValue = 0.0
-    public var entropyCoef = 0.0
-    public var seed: UInt64 = 0
 
     public init() {}
 
     public func validate() throws(SwiftPGError) {
-      try validateCommon()
+      try common.validate()
       try Check.range(stepsPerEnv, 1, 1 << 20, "steps_per_env")
       try Check.range(valueEpochs, 0, 10_000, "value_epochs")
       try Check.nonNegative(valueLearningRate, "value_learning_rate")
@@ -54,9 +48,7 @@ public final class ActorCritic: PolicyGradientLearner {
       env: env, policy: policy, critic: critic,
       settings: LearnerCore.Settings(
         algorithm: .actorCritic, collection: .segments(stepsPerEnv: config.stepsPerEnv), needsCritic: true,
-        gamma: config.gamma, optimizer: config.optimizer, learningRate: config.learningRate,
-        valueLearningRate: config.valueLearningRate, adamEpsilon: config.adamEpsilon,
-        maxGradValue: config.maxGradValue, seed: config.seed))
+        common: config.common, valueLearningRate: config.valueLearningRate))
   }
 
   public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {

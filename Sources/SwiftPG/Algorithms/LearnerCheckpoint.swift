@@ -102,12 +102,12 @@ extension LearnerCore {
       if kt[0] == 0 {
         return .adam(
           try Adam(
-            learningRate: learningRate, beta1: 0.9, beta2: 0.999, epsilon: settings.adamEpsilon, m: try take(count),
+            learningRate: learningRate, beta1: 0.9, beta2: 0.999, epsilon: settings.common.adamEpsilon, m: try take(count),
             v: try take(count), t: try Checkpoint.count(kt[1], "Adam's step count")))
       }
       return .sgd(try SGD(learningRate: learningRate, momentum: 0, velocity: try take(count)))
     }
-    let po = try Checkpoint.formatError(in: path) { () throws(SwiftPGError) in try optimizer(policy.parameterCount, learningRate: settings.learningRate) }
+    let po = try Checkpoint.formatError(in: path) { () throws(SwiftPGError) in try optimizer(policy.parameterCount, learningRate: settings.common.learningRate) }
     let co: AnyOptimizer? =
       critic == nil
       ? nil

@@ -20,13 +20,9 @@ public final class LearnerCore {
     public var algorithm: PGAlgorithm
     public var collection: Collection
     public var needsCritic: Bool
-    public var gamma: Double
-    public var optimizer: OptimizerKind
-    public var learningRate: Double
-    /// The critic's learning rate (0: `learningRate`).
+    public var common: CommonFields
+    /// The critic's learning rate (0: `common.learningRate`).
     public var valueLearningRate: Double
-    public var adamEpsilon: Double
-    public var maxGradValue: Double
     public var annealLearningRate = false
     public var totalEnvSteps = 0
     public var normalizeObservations = false
@@ -35,7 +31,6 @@ public final class LearnerCore {
     public var clipRewards = 10.0
     /// The adaptive coefficient's initial value (PPO's KL β).
     public var adaptiveCoefficient = 1.0
-    public var seed: UInt64
     /// The global index of this learner's first lane: lane i samples its
     /// actions from `PCG64.laneStream(seed:lane: laneOffset + i)`, so lanes
     /// split across processes draw what one process would.
@@ -103,20 +98,20 @@ public final class LearnerCore {
     settings = s
     policyStep = ParameterStep(
       optimizer: try AnyOptimizer(
-        s.optimizer, count: policy.parameterCount, learningRate: s.learningRate, epsilon: s.adamEpsilon),
-      maxGradValue: s.maxGradValue)
+        s.common.optimizer, count: policy.parameterCount, learningRate: s.common.learningRate, epsilon: s.common.adamEpsilon),
+      maxGradValue: s.common.maxGradValue)
     if s.needsCritic, let critic {
       criticStep = ParameterStep(
         optimizer: try AnyOptimizer(
-          s.optimizer, count: critic.parameterCount,
-          learningRate: s.valueLearningRate > 0 ? s.valueLearningRate : s.learningRate, epsilon: s.adamEpsilon),
-        maxGradValue: s.maxGradValue)
+          s.common.optimizer, count: critic.parameterCount,
+          learningRate: s.valueLearningRate > 0 ? s.valueLearningRate : s.common.learningRate, epsilon: s.common.adamEpsilon),
+        maxGradValue: s.common.maxGradValue)
     }
     observationNormalizer = s.normalizeObservations ? RunningMeanStd(width: observationSize) : nil
     rewardScaler = s.normalizeRewards ? RunningMeanStd(width: 1) : nil
     adaptiveCoefficient = s.adaptiveCoefficient
-    rng = PCG64(seed: UInt128(s.seed) | (UInt128(7) << 64))
-    laneGenerators = (0..<(env?.count ?? 0)).map { PCG64.laneStream(seed: s.seed, lane: s.laneOffset + $0) }
+    rng = PCG64(seed: UInt128(s.common.seed) | (UInt128(7) << 64))
+    laneGenerators = (0..<(env?.count ?? 0)).map { PCG64.laneStream(seed: s.common.seed, lane: s.laneOffset + $0) }
     switch (env, s.collection) {
     case (let env?, .episodes):
       episodeCollector = try EpisodeCollector(env: env)
@@ -168,7 +163,7 @@ public final class LearnerCore {
         guard let base = g.baseAddress else { return false }
         return rollouts.collect(
           steps: steps, policy: policy, generators: base, into: data, observationNormalizer: &normalizer,
-          rewardScaler: &scaler, gamma: settings.gamma, clipObservations: settings.clipObservations,
+          rewardScaler: &scaler, gamma: settings.common.gamma, clipObservations: settings.clipObservations,
           clipRewards: settings.clipRewards)
       }
       laneGenerators = lanes
@@ -242,11 +237,11 @@ public final class LearnerCore {
   }
 
   public var currentLearningRate: Double {
-    settings.annealLearningRate ? settings.learningRate * scheduleRemaining : settings.learningRate
+    settings.annealLearningRate ? settings.common.learningRate * scheduleRemaining : settings.common.learningRate
   }
 
   public var currentValueLearningRate: Double {
-    let base = settings.valueLearningRate > 0 ? settings.valueLearningRate : settings.learningRate
+    let base = settings.valueLearningRate > 0 ? settings.valueLearningRate : settings.common.learningRate
     return settings.annealLearningRate ? base * scheduleRemaining : base
   }
 

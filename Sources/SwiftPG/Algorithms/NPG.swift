@@ -3,43 +3,23 @@
 /// then the critic fitted to the targets. A (numerically) zero gradient
 /// skips the policy step only (`lineSearchStep` −1).
 public final class NPG: PolicyGradientLearner {
+  @dynamicMemberLookup
   public struct Config: NaturalGradientSettings {
-    public var stepsPerEnv = 256
-    public var advantage = AdvantageKind.gae
-    public var gaeLambda = 0.95
-    public var nSteps = 5
-    public var valueTarget = ValueTarget.bootstrap
-    /// Critic passes of minibatches per batch.
-    public var valueEpochs = 10
-    public var normalizeAdvantages = true
-    /// The critic's minibatches (0: the whole batch).
-    public var minibatchSize = 128
-    /// KL budget δ of the step.
-    public var maxKL = 0.01
-    public var cgIterations = 15
-    public var cgDamping = 0.1
-    public var gamma = 0.99
-    /// The critic's optimiser (the policy takes the natural step).
-    public var optimizer = OptimizerKind.adam
-    /// The critic's step size unless `valueLearningRate` is set.
-    public var learningRate = 1e-3
-    public var valueLearningRate = 0.0
-    public var adamEpsilon = 1e-5
-    /// Norm clip of the critic's gradient; 0: off.
-    public var maxGradNorm = 0.0
-    public var maxGradValue = 0.0
-    public var annealLearningRate = false
-    public var totalEnvSteps = 0
-    public var entropyCoef = 0.0
-    public var normalizeObservations = false
-    public var normalizeRewards = false
-    public var clipObservations = 10.0
-    public var clipRewards = 10.0
-    public var seed: UInt64 = 0
+    /// The critic's optimiser settings (the policy takes the natural step):
+    /// lr 1e-3, no clipping.
+    public var common = CommonFields(learningRate: 1e-3, adamEpsilon: 1e-5)
+    /// T = 256, GAE λ 0.95, 10 critic passes of minibatches of 128.
+    public var segments = SegmentFields(stepsPerEnv: 256, gaeLambda: 0.95, valueEpochs: 10, minibatchSize: 128)
+    /// δ 0.01, 15 conjugate-gradient iterations, damping 0.1.
+    public var natural = NaturalStepFields()
 
     public init() {}
 
-    public func validate() throws(SwiftPGError) { try validateNaturalGradient() }
+    public func validate() throws(SwiftPGError) {
+      try common.validate()
+      try segments.validate()
+      try natural.validate()
+    }
   }
 
   public static let algorithm = PGAlgorithm.npg

@@ -9,24 +9,6 @@
 /// 4. the full step Δ = √(2δ / xᵀFx) · x, which meets KL ≈ δ to second order.
 /// The learners then step (NPG: θ + Δ; TRPO: a line search along Δ) and
 /// fit the critic.
-public protocol NaturalGradientSettings: SegmentSettings {
-  /// KL budget δ of the natural step.
-  var maxKL: Double { get set }
-  /// Conjugate-gradient iterations.
-  var cgIterations: Int { get set }
-  /// Damping added to the Fisher matrix.
-  var cgDamping: Double { get set }
-}
-
-extension NaturalGradientSettings {
-  func validateNaturalGradient() throws(SwiftPGError) {
-    try validateSegments()
-    try Check.positive(maxKL, "max_kl")
-    try Check.range(cgIterations, 1, 1000, "cg_iterations")
-    try Check.nonNegative(cgDamping, "cg_damping")
-  }
-}
-
 /// Steps 1–4 above, with the scratch they need.
 final class NaturalGradientStep {
   let estimates = ValueEstimates()
@@ -55,12 +37,12 @@ final class NaturalGradientStep {
     // 1. Advantages.
     if let critic = core.critic { try estimates.predict(critic: critic, d, failure: core.numerical) }
     estimates.estimate(
-      d, advantage: config.advantage, gamma: config.gamma, gaeLambda: config.gaeLambda, nSteps: config.nSteps,
-      target: config.valueTarget)
+      d, advantage: config.segments.advantage, gamma: config.common.gamma, gaeLambda: config.segments.gaeLambda, nSteps: config.segments.nSteps,
+      target: config.segments.valueTarget)
     s.explainedVariance = estimates.explainedVariance(count: m)
     let adv = advantages.reserve(m)
     adv.update(from: estimates.advantages.pointer, count: m)
-    if config.normalizeAdvantages { standardize(adv, count: m, center: true) }
+    if config.segments.normalizeAdvantages { standardize(adv, count: m, center: true) }
     // 2. Surrogate gradient at θ_old.
     let scaled = scaledAdvantages.reserve(m)
     for k in 0..<m { scaled[k] = adv[k] / Double(m) }
@@ -68,18 +50,18 @@ final class NaturalGradientStep {
     g.withUnsafeMutableBufferPointer { gp in
       guard let base = gp.baseAddress else { return }
       policy.scoreGradient(obs, rawActions: d.actions, weights: scaled, batch: m, into: base)
-      if config.entropyCoef != 0 {
+      if config.common.entropyCoef != 0 {
         let we = entropyWeights.reserve(m)
-        for k in 0..<m { we[k] = config.entropyCoef / Double(m) }
+        for k in 0..<m { we[k] = config.common.entropyCoef / Double(m) }
         policy.entropyGradient(obs, weights: we, batch: m, into: base)
       }
     }
     guard g.allFinite else { throw core.numerical("the policy gradient") }
     s.gradNorm = Statistics.norm(g)
-    let surrogateOld = surrogate(policy, d, entropyCoef: config.entropyCoef)
+    let surrogateOld = surrogate(policy, d, entropyCoef: config.common.entropyCoef)
     s.policyLoss = -surrogateOld
     // 3. Conjugate gradient on F + damping·I.
-    let damping = config.cgDamping
+    let damping = config.natural.cgDamping
     let fvp: ([Double]) -> [Double] = { v in
       var out = [Double](repeating: 0, count: p)
       v.withUnsafeBufferPointer { vp in
@@ -91,7 +73,7 @@ final class NaturalGradientStep {
       for i in 0..<p { out[i] += damping * v[i] }
       return out
     }
-    let x = conjugateGradient(fvp, g, iterations: config.cgIterations)
+    let x = conjugateGradient(fvp, g, iterations: config.natural.cgIterations)
     // 4. xᵀFx for the step scale.
     let fx = fvp(x)
     var xFx = 0.0
@@ -145,7 +127,7 @@ final class NaturalGradientStep {
   ) throws(SwiftPGError) {
     (s.entropy, s.approxKL) = core.entropyAndKL(d)
     s.valueLoss = try core.fitCritic(
-      d, targets: estimates.returns.pointer, epochs: config.valueEpochs, minibatchSize: config.minibatchSize,
-      maxGradNorm: config.maxGradNorm)
+      d, targets: estimates.returns.pointer, epochs: config.segments.valueEpochs, minibatchSize: config.segments.minibatchSize,
+      maxGradNorm: config.common.maxGradNorm)
   }
 }

@@ -18,7 +18,10 @@
 /// 4. ĝ = (1/M) Σ ψ_t ∇log π(a_t|s_t) over all stored steps (ψ optionally
 ///    divided by its std), one optimiser ascent step.
 public final class OffPolicyPG: PolicyGradientLearner {
+  @dynamicMemberLookup
   public struct Config: PolicyGradientSettings {
+    /// Adam lr 0.01 (ε 1e-8), no clipping.
+    public var common = CommonFields(learningRate: 0.01, adamEpsilon: 1e-8)
     /// Minimum transitions of whole episodes per iteration.
     public var stepsPerIteration = 5000
     /// .none or .mean (the newest batch's mean return).
@@ -31,19 +34,11 @@ public final class OffPolicyPG: PolicyGradientLearner {
     public var perDecision = true
     /// Truncate importance weights at this value (∞: none).
     public var importanceClip = Double.infinity
-    public var gamma = 0.99
-    public var optimizer = OptimizerKind.adam
-    public var learningRate = 0.01
-    public var adamEpsilon = 1e-8
-    public var maxGradNorm = 0.0
-    public var maxGradValue = 0.0
-    public var entropyCoef = 0.0
-    public var seed: UInt64 = 0
 
     public init() {}
 
     public func validate() throws(SwiftPGError) {
-      try validateCommon()
+      try common.validate()
       try Check.range(stepsPerIteration, 1, 1 << 26, "steps_per_iteration")
       try require(
         baseline == .none || baseline == .mean, "off-policy PG supports baseline none or mean, not \(baseline)")
@@ -73,9 +68,7 @@ public final class OffPolicyPG: PolicyGradientLearner {
       env: env, policy: policy, critic: critic,
       settings: LearnerCore.Settings(
         algorithm: .offPolicy, collection: .episodes(minimumSteps: config.stepsPerIteration), needsCritic: false,
-        gamma: config.gamma, optimizer: config.optimizer, learningRate: config.learningRate,
-        valueLearningRate: 0, adamEpsilon: config.adamEpsilon, maxGradValue: config.maxGradValue,
-        seed: config.seed))
+        common: config.common, valueLearningRate: 0))
   }
 
   public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {

@@ -17,21 +17,14 @@
 /// 3. KL-penalty variant: β halves when KL < target/1.5, doubles when > 1.5·target.
 /// ε and the learning rate decay linearly when annealing is on.
 public final class PPO: PolicyGradientLearner {
+  @dynamicMemberLookup
   public struct Config: SegmentSettings {
-    /// Steps T of every environment per iteration (CleanRL `num_steps`).
-    public var stepsPerEnv = 128
-    public var advantage = AdvantageKind.gae
-    /// GAE λ (Schulman et al. 2016).
-    public var gaeLambda = 0.95
-    /// n of n-step advantages (with `advantage` .nStep).
-    public var nSteps = 5
-    public var valueTarget = ValueTarget.bootstrap
-    /// Not read by PPO (the critic trains in the epochs); kept at 1.
-    public var valueEpochs = 1
-    /// Standardise Â within each minibatch (Huang et al. detail 7).
-    public var normalizeAdvantages = true
-    /// Rows per minibatch; must divide N·T (0: the whole batch).
-    public var minibatchSize = 64
+    /// CleanRL's `ppo.py` defaults: lr 3e-4, Adam ε 1e-5, joint norm clip 0.5.
+    public var common = CommonFields(learningRate: 3e-4, adamEpsilon: 1e-5, maxGradNorm: 0.5)
+    /// T = 128 (`num_steps`), GAE λ 0.95, minibatches of 64, advantages
+    /// standardised per minibatch (`valueEpochs` is not read: the critic
+    /// trains in the epochs).
+    public var segments = SegmentFields(stepsPerEnv: 128, gaeLambda: 0.95, minibatchSize: 64)
     /// Passes over each batch (CleanRL `update_epochs`).
     public var epochs = 10
     /// ε of the clipped surrogate.
@@ -56,29 +49,12 @@ public final class PPO: PolicyGradientLearner {
     /// 2: run each minibatch's policy and critic passes on two threads
     /// (identical results).
     public var updateThreads = 1
-    public var gamma = 0.99
-    public var optimizer = OptimizerKind.adam
-    public var learningRate = 3e-4
-    /// The critic's step size; 0: `learningRate`.
-    public var valueLearningRate = 0.0
-    public var adamEpsilon = 1e-5
-    /// Global L2 norm of the joint policy + critic gradient.
-    public var maxGradNorm = 0.5
-    public var maxGradValue = 0.0
-    /// Decay the learning rate linearly to 0 over `totalEnvSteps`.
-    public var annealLearningRate = false
-    public var totalEnvSteps = 0
-    public var entropyCoef = 0.0
-    public var normalizeObservations = false
-    public var normalizeRewards = false
-    public var clipObservations = 10.0
-    public var clipRewards = 10.0
-    public var seed: UInt64 = 0
 
     public init() {}
 
     public func validate() throws(SwiftPGError) {
-      try validateSegments()
+      try common.validate()
+      try segments.validate()
       try Check.range(epochs, 1, 10_000, "epochs")
       try Check.nonNegative(clipRange, "clip_range")
       try Check.off(valueClipRange, "value_clip_range")
@@ -88,11 +64,11 @@ public final class PPO: PolicyGradientLearner {
       try Check.positive(klTarget, "kl_target")
       try Check.range(updateThreads, 1, 2, "update_threads")
       if annealClipRange {
-        try require(totalEnvSteps > 0, "annealing needs total_env_steps > 0 (the schedule's horizon)")
+        try require(segments.totalEnvSteps > 0, "annealing needs total_env_steps > 0 (the schedule's horizon)")
       }
       if sharedNetwork {
         try require(
-          valueLearningRate == 0 || valueLearningRate == learningRate,
+          segments.valueLearningRate == 0 || segments.valueLearningRate == common.learningRate,
           "shared_network steps the shared layers once: value_learning_rate must be 0 or equal learning_rate")
       }
     }

@@ -18,7 +18,10 @@
 /// Incomplete episodes (only in externally supplied data) are dropped:
 /// their steps get weight 0.
 public final class Reinforce: PolicyGradientLearner {
+  @dynamicMemberLookup
   public struct Config: PolicyGradientSettings {
+    /// Adam lr 0.01 (ε 1e-8), no clipping.
+    public var common = CommonFields(learningRate: 0.01, adamEpsilon: 1e-8)
     /// Minimum transitions of whole episodes per iteration.
     public var stepsPerIteration = 5000
     public var weighting = ReturnWeighting.rewardToGo
@@ -32,19 +35,11 @@ public final class Reinforce: PolicyGradientLearner {
     public var valueEpochs = 5
     /// Value baseline: the critic's step size; 0: `learningRate`.
     public var valueLearningRate = 1e-3
-    public var gamma = 0.99
-    public var optimizer = OptimizerKind.adam
-    public var learningRate = 0.01
-    public var adamEpsilon = 1e-8
-    public var maxGradNorm = 0.0
-    public var maxGradValue = 0.0
-    public var entropyCoef = 0.0
-    public var seed: UInt64 = 0
 
     public init() {}
 
     public func validate() throws(SwiftPGError) {
-      try validateCommon()
+      try common.validate()
       try Check.range(stepsPerIteration, 1, 1 << 26, "steps_per_iteration")
       try Check.range(valueEpochs, 0, 10_000, "value_epochs")
       try Check.nonNegative(valueLearningRate, "value_learning_rate")
@@ -72,9 +67,7 @@ public final class Reinforce: PolicyGradientLearner {
       env: env, policy: policy, critic: critic,
       settings: LearnerCore.Settings(
         algorithm: .reinforce, collection: .episodes(minimumSteps: config.stepsPerIteration),
-        needsCritic: config.baseline == .value, gamma: config.gamma, optimizer: config.optimizer,
-        learningRate: config.learningRate, valueLearningRate: config.valueLearningRate,
-        adamEpsilon: config.adamEpsilon, maxGradValue: config.maxGradValue, seed: config.seed))
+        needsCritic: config.baseline == .value, common: config.common, valueLearningRate: config.valueLearningRate))
   }
 
   public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {

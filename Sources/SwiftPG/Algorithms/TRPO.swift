@@ -4,48 +4,26 @@
 /// L(θ) > L(θ_old); none: keep θ_old (`lineSearchStep` −1). A (numerically)
 /// zero gradient skips the policy step only. Then the critic is fitted.
 public final class TRPO: PolicyGradientLearner {
+  @dynamicMemberLookup
   public struct Config: NaturalGradientSettings {
-    public var stepsPerEnv = 256
-    public var advantage = AdvantageKind.gae
-    public var gaeLambda = 0.95
-    public var nSteps = 5
-    public var valueTarget = ValueTarget.bootstrap
-    /// Critic passes of minibatches per batch.
-    public var valueEpochs = 10
-    public var normalizeAdvantages = true
-    /// The critic's minibatches (0: the whole batch).
-    public var minibatchSize = 128
-    /// KL budget δ (the line search's constraint).
-    public var maxKL = 0.01
-    public var cgIterations = 15
-    public var cgDamping = 0.1
+    /// The critic's optimiser settings (the policy takes the natural step):
+    /// lr 1e-3, no clipping.
+    public var common = CommonFields(learningRate: 1e-3, adamEpsilon: 1e-5)
+    /// T = 256, GAE λ 0.95, 10 critic passes of minibatches of 128.
+    public var segments = SegmentFields(stepsPerEnv: 256, gaeLambda: 0.95, valueEpochs: 10, minibatchSize: 128)
+    /// δ 0.01, 15 conjugate-gradient iterations, damping 0.1.
+    public var natural = NaturalStepFields()
     /// Step fraction c per backtrack, in (0, 1).
     public var backtrackRatio = 0.8
     /// Backtracking trials (1…100).
     public var lineSearchSteps = 10
-    public var gamma = 0.99
-    /// The critic's optimiser (the policy takes the natural step).
-    public var optimizer = OptimizerKind.adam
-    /// The critic's step size unless `valueLearningRate` is set.
-    public var learningRate = 1e-3
-    public var valueLearningRate = 0.0
-    public var adamEpsilon = 1e-5
-    /// Norm clip of the critic's gradient; 0: off.
-    public var maxGradNorm = 0.0
-    public var maxGradValue = 0.0
-    public var annealLearningRate = false
-    public var totalEnvSteps = 0
-    public var entropyCoef = 0.0
-    public var normalizeObservations = false
-    public var normalizeRewards = false
-    public var clipObservations = 10.0
-    public var clipRewards = 10.0
-    public var seed: UInt64 = 0
 
     public init() {}
 
     public func validate() throws(SwiftPGError) {
-      try validateNaturalGradient()
+      try common.validate()
+      try segments.validate()
+      try natural.validate()
       try require(backtrackRatio > 0 && backtrackRatio < 1, "backtrack_ratio must be in (0, 1), got \(backtrackRatio)")
       try Check.range(lineSearchSteps, 1, 100, "line_search_steps")
     }
