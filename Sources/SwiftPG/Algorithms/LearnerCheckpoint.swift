@@ -125,6 +125,7 @@ extension LearnerCore {
     rewardScaler = rs
     iteration = savedIteration
     totalEnvSteps = savedSteps
+    batchSize = 0
     adaptiveCoefficient = head[2]
     rng = newRng
     rollouts?.restart(seed: nil)
