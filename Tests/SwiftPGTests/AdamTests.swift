@@ -30,14 +30,4 @@ import Testing
     #expect(throws: SwiftPGError.self) { try Adam(parameterCount: 1, learningRate: 0.1, beta1: 1) }
     #expect(throws: SwiftPGError.self) { try Adam(parameterCount: 1, learningRate: .nan) }
   }
-
-  @Test func scaleGradientLimitsNorm() {
-    var g: [Double] = [3, 4]
-    let norm = scaleGradient(&g, maxNorm: 1)
-    #expect(norm == 5)
-    #expect(abs(g[0] - 0.6) < 1e-15 && abs(g[1] - 0.8) < 1e-15)
-    var h: [Double] = [0.3, 0.4]
-    scaleGradient(&h, maxNorm: 1)
-    #expect(h == [0.3, 0.4])
-  }
 }

@@ -13,31 +13,6 @@ func quadraticEvaluator(_ c: [Double]) -> PopulationEvaluator {
   }
 }
 
-@Suite struct OptimizerTests {
-  @Test func sgdWithAndWithoutMomentum() throws {
-    var plain = try SGD(parameterCount: 2, learningRate: 0.5)
-    var theta = [1.0, -1.0]
-    plain.step(&theta, gradient: [2, 4], ascend: true)
-    #expect(theta == [2.0, 1.0])
-    plain.step(&theta, gradient: [2, 4], ascend: false)
-    #expect(theta == [1.0, -1.0])
-    var heavy = try SGD(parameterCount: 1, learningRate: 1, momentum: 0.5)
-    var x = [0.0]
-    heavy.step(&x, gradient: [1], ascend: true)  // v = 1
-    heavy.step(&x, gradient: [1], ascend: true)  // v = 1.5
-    #expect(x == [2.5])
-    #expect(throws: SwiftPGError.self) { try SGD(parameterCount: 1, learningRate: -1) }
-    #expect(throws: SwiftPGError.self) { try SGD(parameterCount: 1, learningRate: 1, momentum: 1) }
-  }
-
-  @Test func elementwiseClipping() {
-    var g = [-3.0, 0.5, 2.0]
-    let clipped = clipGradient(&g, low: -1, high: 1)
-    #expect(clipped == 2)
-    #expect(g == [-1, 0.5, 1])
-  }
-}
-
 @Suite struct PolicySearchTests {
   let target = [2.0, -1.0, 0.5]
 
@@ -89,58 +64,5 @@ func quadraticEvaluator(_ c: [Double]) -> PopulationEvaluator {
     }
     #expect(ga.bestUtility > -0.05)
     #expect(throws: SwiftPGError.self) { try GeneticSearch(parameters: [0], populationSize: 5, eliteCount: 5) }
-  }
-}
-
-@Suite struct ZerothOrderPolicySearchTests {
-  func cartPoleRun(_ method: SearchMethod, iterations: Int, seed: UInt64) throws -> (SearchStats, Double) {
-    let env = try VectorEnvironment(CartPole(), count: 5, seed: seed)
-    let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: [], seed: seed)
-    var config = SearchConfig()
-    config.method = method
-    config.seed = seed
-    config.populationSize = 30
-    config.eliteCount = 6
-    config.stepSize = 0.5
-    let search = try ZerothOrderPolicySearch(env: env, policy: policy, config: config)
-    var last = SearchStats()
-    for _ in 0..<iterations {
-      last = try search.iterate()
-      if method == .patternSearch && last.done { break }
-    }
-    #expect(policy.parameters == search.solution)
-    let evalEnv = try VectorEnvironment(CartPole(), count: 10, seed: 1000 + seed)
-    let (returns, _) = try evaluate(policy: policy, env: evalEnv, episodes: 50, greedy: true, seed: 1000 + seed)
-    return (last, returns.reduce(0, +) / Double(returns.count))
-  }
-
-  /// A linear softmax policy on CartPole: a few CEM generations reach the
-  /// 500-step cap on fresh episodes.
-  @Test func crossEntropySolvesCartPole() throws {
-    let (stats, evaluation) = try cartPoleRun(.crossEntropy, iterations: 10, seed: 0)
-    #expect(stats.evaluations == 30)
-    #expect(stats.bestUtility == 500)
-    #expect(evaluation >= 475)
-  }
-
-  @Test func patternSearchAndGeneticImprove() throws {
-    let (p, pEval) = try cartPoleRun(.patternSearch, iterations: 40, seed: 1)
-    #expect(p.currentUtility >= 200)
-    #expect(pEval >= 100)
-    let (g, _) = try cartPoleRun(.genetic, iterations: 6, seed: 2)
-    #expect(g.bestUtility >= 200)
-  }
-
-  @Test func rejectsBadConfigurations() throws {
-    let env = try VectorEnvironment(CartPole(), count: 2, seed: 0)
-    let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: [], seed: 0)
-    var config = SearchConfig()
-    config.episodesPerEvaluation = 0
-    #expect(throws: SwiftPGError.self) { try ZerothOrderPolicySearch(env: env, policy: policy, config: config) }
-    config = SearchConfig()
-    config.eliteCount = 100
-    #expect(throws: SwiftPGError.self) { try ZerothOrderPolicySearch(env: env, policy: policy, config: config) }
-    let wrong = try SoftmaxPolicy(observationSize: 3, actionCount: 2, hidden: [], seed: 0)
-    #expect(throws: SwiftPGError.self) { try ZerothOrderPolicySearch(env: env, policy: wrong, config: SearchConfig()) }
   }
 }

@@ -149,6 +149,7 @@ extension LearnerCore {
     rewardScaler = rs
     iteration = savedIteration
     totalEnvSteps = savedSteps
+    batchSize = 0
     adaptiveCoefficient = head[2]
     rng = newRng
     laneGenerators = lanes

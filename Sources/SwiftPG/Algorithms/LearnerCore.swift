@@ -55,6 +55,9 @@ public final class LearnerCore {
   public internal(set) var adaptiveCoefficient: Double
   /// The episodes that ended in the last iteration or update.
   public internal(set) var lastEpisodes: [EpisodeRecord] = []
+  /// Transitions in the batch of the current (or last) iteration or update,
+  /// collected or passed from outside: the schedules count the steps before it.
+  public internal(set) var batchSize = 0
   var policyStep: ParameterStep
   var criticStep: ParameterStep?
   /// Minibatch shuffling's generator.
@@ -183,6 +186,7 @@ public final class LearnerCore {
   ) throws(SwiftPGError) -> TrainStats {
     let saved = snapshot()
     iteration += 1
+    batchSize = d.count
     totalEnvSteps += d.count
     var stats = TrainStats()
     stats.iteration = iteration
@@ -232,7 +236,7 @@ public final class LearnerCore {
   /// Fraction of the schedule left (1 → 0) at the current iteration.
   public var scheduleRemaining: Double {
     guard settings.totalEnvSteps > 0 else { return 1 }
-    let done = Double(totalEnvSteps - data.count) / Double(settings.totalEnvSteps)
+    let done = Double(totalEnvSteps - batchSize) / Double(settings.totalEnvSteps)
     return Swift.max(0, 1 - done)
   }
 
@@ -330,13 +334,14 @@ public final class LearnerCore {
     var criticStep: ParameterStep?
     var iteration: Int
     var totalEnvSteps: Int
+    var batchSize: Int
     var adaptiveCoefficient: Double
   }
 
   func snapshot() -> Snapshot {
     Snapshot(
       policy: policy.parameters, critic: critic?.parameters, policyStep: policyStep, criticStep: criticStep,
-      iteration: iteration, totalEnvSteps: totalEnvSteps, adaptiveCoefficient: adaptiveCoefficient)
+      iteration: iteration, totalEnvSteps: totalEnvSteps, batchSize: batchSize, adaptiveCoefficient: adaptiveCoefficient)
   }
 
   func restore(_ s: Snapshot) {
@@ -346,6 +351,7 @@ public final class LearnerCore {
     criticStep = s.criticStep
     iteration = s.iteration
     totalEnvSteps = s.totalEnvSteps
+    batchSize = s.batchSize
     adaptiveCoefficient = s.adaptiveCoefficient
   }
 

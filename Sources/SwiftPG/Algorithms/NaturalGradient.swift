@@ -15,6 +15,7 @@ final class NaturalGradientStep {
   let advantages = Store<Double>()
   private let scaledAdvantages = Store<Double>()
   private let entropyWeights = Store<Double>()
+  private let entropyGradient = Store<Double>()
   private let logProbs = Store<Double>()
   private let entropies = Store<Double>()
   private let stateKL = Store<Double>()
@@ -51,9 +52,12 @@ final class NaturalGradientStep {
       guard let base = gp.baseAddress else { return }
       policy.scoreGradient(obs, rawActions: d.actions, weights: scaled, batch: m, into: base)
       if config.common.entropyCoef != 0 {
+        // entropyGradient overwrites its output: add it to the score part.
         let we = entropyWeights.reserve(m)
         for k in 0..<m { we[k] = config.common.entropyCoef / Double(m) }
-        policy.entropyGradient(obs, weights: we, batch: m, into: base)
+        let eg = entropyGradient.reserve(p)
+        policy.entropyGradient(obs, weights: we, batch: m, into: eg)
+        for i in 0..<p { base[i] += eg[i] }
       }
     }
     guard g.allFinite else { throw core.numerical("the policy gradient") }

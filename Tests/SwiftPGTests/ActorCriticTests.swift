@@ -1,0 +1,71 @@
+import Testing
+
+@testable import SwiftPG
+
+/// Algorithms/ActorCritic.swift: one update on outside data is the lecture's
+/// critic step toward the TD target, then the TD-error policy step with the
+/// updated critic.
+@Suite struct ActorCriticTests {
+  /// Two steps of one lane over a uniform tabular policy (scores ±½ as in
+  /// ReinforceTests) and a tabular critic V = (1, 2), γ = 0.5:
+  ///   k0: s0 a0 r=1 → s1;  k1: s1 a1 r=2 terminated.
+  /// 2. Targets with the old critic: y0 = 1 + 0.5·V(s1) = 2, y1 = 2 (terminal).
+  ///    ∇ ½ mean (V − y)²: s0: (1 − 2)/2 = −0.5, s1: (2 − 2)/2 = 0;
+  ///    SGD at 0.5 ⇒ V = (1.25, 2); loss ½(1 + 0)/2 = 0.25.
+  /// 3. δ with the updated critic: δ0 = 1 + 0.5·2 − 1.25 = 0.75, δ1 = 2 − 2 = 0.
+  /// 4–5. ĝ = (1/2)(0.75·(½, −½, 0, 0)) = (0.1875, −0.1875, 0, 0); SGD at 1 ⇒ θ = ĝ.
+  /// (δ from the old critic would give δ0 = 1 and θ00 = 0.25.)
+  @Test func oneUpdateIsTheHandComputedTDStep() throws {
+    let critic = try ValueFunction(tabularStates: 2)
+    try critic.setParameters([1, 2])
+    var config = ActorCritic.Config()
+    config.gamma = 0.5
+    config.learningRate = 1
+    config.valueLearningRate = 0.5
+    let l = try ActorCritic(env: nil, policy: try uniformTabularPolicy(states: 2, actions: 2), critic: critic, config: config)
+    let d = makeTrajectories(
+      observationSize: 2, actionSpace: .discrete(2), steps: 2, observations: oneHot([0, 1], count: 2), actions: [0, 1],
+      rewards: [1, 2], terminated: [0, 1], nextObservations: oneHot([0], count: 2))
+    let s = try l.update(external: d)
+    #expect(critic.parameters == [1.25, 2])
+    #expect(l.policy.parameters == [0.1875, -0.1875, 0, 0])
+    #expect(s.valueLoss == 0.25)
+    // The policy loss: −Σ (δ/M) log π = −(0.75/2)·log ½.
+    #expect(abs(s.policyLoss - 0.375 * _log(2)) < 1e-15)
+  }
+
+  /// Several critic steps per batch, each toward the same targets (computed
+  /// once with the old critic), then δ with the last critic.
+  @Test func valueEpochsRepeatTheCriticStep() throws {
+    let critic = try ValueFunction(tabularStates: 2)
+    try critic.setParameters([1, 2])
+    var config = ActorCritic.Config()
+    config.gamma = 0.5
+    config.learningRate = 1
+    config.valueLearningRate = 0.5
+    config.valueEpochs = 2
+    let l = try ActorCritic(env: nil, policy: try uniformTabularPolicy(states: 2, actions: 2), critic: critic, config: config)
+    let d = makeTrajectories(
+      observationSize: 2, actionSpace: .discrete(2), steps: 2, observations: oneHot([0, 1], count: 2), actions: [0, 1],
+      rewards: [1, 2], terminated: [0, 1], nextObservations: oneHot([0], count: 2))
+    _ = try l.update(external: d)
+    // Second step: ∇ = (1.25 − 2)/2 = −0.375 ⇒ V(s0) = 1.25 + 0.1875 = 1.4375.
+    #expect(critic.parameters == [1.4375, 2])
+    // δ0 = 1 + 0.5·2 − 1.4375 = 0.5625 ⇒ θ00 = ½·0.5625·½ = 0.140625.
+    #expect(l.policy.parameters == [0.140625, -0.140625, 0, 0])
+  }
+
+  @Test func actorCriticImprovesOnCartPole() throws {
+    let env = try VectorEnvironment(CartPole(), count: 16, seed: 0)
+    let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: [32, 32], seed: 0)
+    let critic = try ValueFunction(observationSize: 4, hidden: [32, 32], seed: 1)
+    let l = try ActorCritic(env: env, policy: policy, critic: critic)
+    var returns: [Double] = []
+    for _ in 0..<2000 {
+      let s = try l.iterate()
+      if !s.episodes.isEmpty { returns.append(s.meanReturn) }
+    }
+    let tail = returns.suffix(50)
+    #expect(tail.reduce(0, +) / Double(tail.count) > 40)
+  }
+}
