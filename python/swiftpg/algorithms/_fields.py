@@ -1,32 +1,79 @@
-"""The documentation lines of the config fields several algorithms share
-(one place per meaning; each algorithm's dataclass declares its own
-fields and defaults and takes the text from here)."""
+"""The config fields several algorithms share, each declared and documented
+once (as in Swift's CommonFields / SegmentFields / NaturalStepFields):
+``CommonConfig`` (every policy-gradient learner), ``SegmentConfig`` (the
+N × T learners A2C, NPG, TRPO, PPO) and ``NaturalConfig`` (NPG, TRPO). An
+algorithm's config dataclass derives from the group it reads, restates the
+defaults its reference implementation changes, and adds its own fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._learner import _PGConfig, doc
 
 GAMMA = "discount γ ∈ [0, 1]"
 OPTIMIZER = "adam or sgd (policy and critic)"
 LEARNING_RATE = "the policy's step size (> 0)"
 VALUE_LEARNING_RATE = "the critic's step size (0: learning_rate)"
 ADAM_EPSILON = "Adam's ε (> 0)"
-MAX_GRAD_NORM = "rescale the gradient to this L2 norm (0: off)"
-MAX_GRAD_VALUE = "clamp each gradient component to ±this before the step (Kochenderfer's clip_gradient; 0: off)"
-ENTROPY_COEF = "entropy bonus coefficient c_H (≥ 0)"
-SEED = "seeds action sampling and minibatch shuffling (and the default networks)"
+MAX_GRAD_NORM = "rescale the gradient to this L2 norm (0: off; A2C, PPO: jointly over policy and critic)"
 STEPS_PER_ENV = "steps T of every environment per iteration (fixed-length segments)"
 STEPS_PER_ITERATION = "minimum transitions of whole episodes per iteration"
-ADVANTAGE = "gae (GAE(γ, λ), Schulman et al. 2016) or n_step"
-GAE_LAMBDA = "GAE λ ∈ [0, 1]"
-N_STEPS = "n of n-step advantages (≥ 1)"
-VALUE_TARGET = "critic targets: bootstrap (λ-/n-step returns) or monte_carlo (to the segment end)"
+GAE_LAMBDA = "GAE λ ∈ [0, 1] (Schulman et al. 2016)"
 VALUE_EPOCHS = "critic passes over each batch"
-NORMALIZE_ADVANTAGES = "standardise the advantages (weights)"
+NORMALIZE_ADVANTAGES = "standardise the advantages (PPO: per minibatch)"
 MINIBATCH_SIZE = "minibatch rows, must divide num_envs × steps_per_env (0: the whole batch)"
-ANNEAL_LEARNING_RATE = "decay the learning rate linearly to 0 over total_env_steps"
-TOTAL_ENV_STEPS = "horizon of the annealing schedules (needed when annealing)"
-NORMALIZE_OBSERVATIONS = "running mean/std observation normalisation (saved in checkpoints)"
-NORMALIZE_REWARDS = "divide rewards by the running std of the discounted return (SB3 VecNormalize)"
-CLIP_OBSERVATIONS = "clip normalised observations to ±this"
-CLIP_REWARDS = "clip scaled rewards to ±this"
-VALUE_COEF = "weight c_V of the critic loss"
-MAX_KL = "KL budget δ of the natural step"
-CG_ITERATIONS = "conjugate-gradient iterations (1–1000)"
-CG_DAMPING = "damping added to the Fisher matrix (≥ 0)"
+
+
+@dataclass
+class CommonConfig(_PGConfig):
+    """The fields of every policy-gradient learner."""
+
+    gamma: float = doc(0.99, GAMMA)
+    optimizer: str = doc("adam", OPTIMIZER)
+    learning_rate: float = doc(3e-4, LEARNING_RATE)
+    adam_epsilon: float = doc(1e-5, ADAM_EPSILON)
+    max_grad_norm: float = doc(0.0, MAX_GRAD_NORM)
+    max_grad_value: float = doc(0.0, "clamp each gradient component to ±this before the step "
+                                     "(Kochenderfer's clip_gradient; 0: off)")
+    entropy_coef: float = doc(0.0, "entropy bonus coefficient c_H (≥ 0)")
+    seed: int = doc(0, "seeds the per-lane action streams, minibatch shuffling and the default networks")
+
+
+@dataclass
+class SegmentConfig(CommonConfig):
+    """The fields of the N × T learners, which fit a critic and estimate
+    advantages with it."""
+
+    steps_per_env: int = doc(128, STEPS_PER_ENV)
+    advantage: str = doc("gae", "gae (GAE(γ, λ)) or n_step")
+    gae_lambda: float = doc(0.95, GAE_LAMBDA)
+    n_steps: int = doc(5, "n of n-step advantages (≥ 1)")
+    value_target: str = doc("bootstrap", "critic targets: bootstrap (λ-/n-step returns) or monte_carlo "
+                                         "(to the segment end)")
+    value_epochs: int = doc(1, VALUE_EPOCHS)
+    normalize_advantages: bool = doc(True, NORMALIZE_ADVANTAGES)
+    minibatch_size: int = doc(0, MINIBATCH_SIZE)
+    value_learning_rate: float = doc(0.0, VALUE_LEARNING_RATE)
+    anneal_learning_rate: bool = doc(False, "decay the learning rates linearly to 0 over total_env_steps")
+    total_env_steps: int = doc(0, "horizon of the annealing schedules (needed when annealing)")
+    normalize_observations: bool = doc(False, "running mean/std observation normalisation (saved in checkpoints)")
+    normalize_rewards: bool = doc(False, "divide rewards by the running std of the discounted return "
+                                         "(SB3 VecNormalize)")
+    clip_observations: float = doc(10.0, "clip normalised observations to ±this")
+    clip_rewards: float = doc(10.0, "clip scaled rewards to ±this")
+
+
+@dataclass
+class NaturalConfig(SegmentConfig):
+    """NPG's and TRPO's fields: the natural step, and the critic's optimiser
+    settings in the common fields (the policy takes the natural step)."""
+
+    learning_rate: float = doc(1e-3, "the critic's step size unless value_learning_rate is set")
+    steps_per_env: int = doc(256, STEPS_PER_ENV)
+    value_epochs: int = doc(10, VALUE_EPOCHS + " (minibatches of minibatch_size)")
+    minibatch_size: int = doc(128, MINIBATCH_SIZE)
+    max_kl: float = doc(0.01, "KL budget δ of the natural step")
+    cg_iterations: int = doc(15, "conjugate-gradient iterations (1–1000)")
+    cg_damping: float = doc(0.1, "damping added to the Fisher matrix (≥ 0)")

@@ -6,43 +6,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from . import _fields as F
-from ._learner import PolicyGradientLearner, _PGConfig, doc
+from ._fields import GAE_LAMBDA, LEARNING_RATE, MAX_GRAD_NORM, NORMALIZE_ADVANTAGES, STEPS_PER_ENV, SegmentConfig
+from ._learner import PolicyGradientLearner, doc
 
 __all__ = ["A2CConfig", "A2C"]
 
 
 @dataclass
-class A2CConfig(_PGConfig):
-    """Configuration of :class:`A2C`; defaults are SB3's A2C."""
+class A2CConfig(SegmentConfig):
+    """Configuration of :class:`A2C`; defaults are SB3's A2C. After the
+    joint step, ``value_epochs`` − 1 more critic passes of minibatches of
+    ``minibatch_size`` rows."""
 
     _algorithm: ClassVar[str] = "a2c"
     _label: ClassVar[str] = "A2C config"
 
-    steps_per_env: int = doc(5, F.STEPS_PER_ENV + " (SB3 n_steps)")
-    advantage: str = doc("gae", F.ADVANTAGE)
-    gae_lambda: float = doc(1.0, F.GAE_LAMBDA + " (1: the segment's n-step returns)")
-    n_steps: int = doc(5, F.N_STEPS)
-    value_target: str = doc("bootstrap", F.VALUE_TARGET)
-    value_epochs: int = doc(1, "critic passes per batch: the joint step plus value_epochs − 1 more")
-    normalize_advantages: bool = doc(False, F.NORMALIZE_ADVANTAGES)
-    minibatch_size: int = doc(0, "minibatch rows of the extra critic passes (0: the whole batch)")
-    value_coef: float = doc(0.5, F.VALUE_COEF + " in the joint step")
-    gamma: float = doc(0.99, F.GAMMA)
-    optimizer: str = doc("adam", F.OPTIMIZER)
-    learning_rate: float = doc(7e-4, F.LEARNING_RATE)
-    value_learning_rate: float = doc(0.0, F.VALUE_LEARNING_RATE)
-    adam_epsilon: float = doc(1e-5, F.ADAM_EPSILON)
-    max_grad_norm: float = doc(0.5, "rescale the joint policy + critic gradient to this L2 norm (0: off)")
-    max_grad_value: float = doc(0.0, F.MAX_GRAD_VALUE)
-    anneal_learning_rate: bool = doc(False, F.ANNEAL_LEARNING_RATE)
-    total_env_steps: int = doc(0, F.TOTAL_ENV_STEPS)
-    entropy_coef: float = doc(0.0, F.ENTROPY_COEF)
-    normalize_observations: bool = doc(False, F.NORMALIZE_OBSERVATIONS)
-    normalize_rewards: bool = doc(False, F.NORMALIZE_REWARDS)
-    clip_observations: float = doc(10.0, F.CLIP_OBSERVATIONS)
-    clip_rewards: float = doc(10.0, F.CLIP_REWARDS)
-    seed: int = doc(0, F.SEED)
+    learning_rate: float = doc(7e-4, LEARNING_RATE)
+    max_grad_norm: float = doc(0.5, MAX_GRAD_NORM)
+    steps_per_env: int = doc(5, STEPS_PER_ENV + " (SB3 n_steps)")
+    gae_lambda: float = doc(1.0, GAE_LAMBDA + " (1: the segment's n-step returns)")
+    normalize_advantages: bool = doc(False, NORMALIZE_ADVANTAGES)
+    value_coef: float = doc(0.5, "weight c_V of the critic loss in the joint step")
 
 
 class A2C(PolicyGradientLearner):

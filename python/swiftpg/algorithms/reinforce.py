@@ -6,20 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from . import _fields as F
-from ._learner import PolicyGradientLearner, _PGConfig, doc
+from ._fields import ADAM_EPSILON, LEARNING_RATE, STEPS_PER_ITERATION, VALUE_LEARNING_RATE, CommonConfig
+from ._learner import PolicyGradientLearner, doc
 
 __all__ = ["ReinforceConfig", "REINFORCE"]
 
 
 @dataclass
-class ReinforceConfig(_PGConfig):
+class ReinforceConfig(CommonConfig):
     """Configuration of :class:`REINFORCE`."""
 
     _algorithm: ClassVar[str] = "reinforce"
     _label: ClassVar[str] = "REINFORCE config"
 
-    steps_per_iteration: int = doc(5000, F.STEPS_PER_ITERATION)
+    learning_rate: float = doc(0.01, LEARNING_RATE)
+    adam_epsilon: float = doc(1e-8, ADAM_EPSILON)
+    steps_per_iteration: int = doc(5000, STEPS_PER_ITERATION)
     weighting: str = doc("reward_to_go", "what multiplies ∇log π: full_return R(τ), reward_to_go G_t, "
                                          "discounted_reward_to_go γᵗG_t (Kochenderfer §11.4–11.5)")
     baseline: str = doc("mean", "none, mean (batch mean), optimal (per-parameter constant), value (learned V(s))")
@@ -27,15 +29,7 @@ class ReinforceConfig(_PGConfig):
     episode_average: bool = doc(False, "divide the summed gradient by the number of episodes (Sutton & Barto) "
                                        "instead of steps")
     value_epochs: int = doc(5, "value baseline: critic passes per batch")
-    value_learning_rate: float = doc(1e-3, "value baseline: " + F.VALUE_LEARNING_RATE)
-    gamma: float = doc(0.99, F.GAMMA)
-    optimizer: str = doc("adam", F.OPTIMIZER)
-    learning_rate: float = doc(0.01, F.LEARNING_RATE)
-    adam_epsilon: float = doc(1e-8, F.ADAM_EPSILON)
-    max_grad_norm: float = doc(0.0, F.MAX_GRAD_NORM)
-    max_grad_value: float = doc(0.0, F.MAX_GRAD_VALUE)
-    entropy_coef: float = doc(0.0, F.ENTROPY_COEF)
-    seed: int = doc(0, F.SEED)
+    value_learning_rate: float = doc(1e-3, "value baseline: " + VALUE_LEARNING_RATE)
 
 
 class REINFORCE(PolicyGradientLearner):
