@@ -42,13 +42,10 @@ public final class ActorCritic: PolicyGradientLearner {
   public init(
     env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?, config: Config = Config()
   ) throws(SwiftPGError) {
-    try config.validate()
     self.config = config
-    core = try LearnerCore(
-      env: env, policy: policy, critic: critic,
-      settings: LearnerCore.Settings(
-        algorithm: .actorCritic, collection: .segments(stepsPerEnv: config.stepsPerEnv), needsCritic: true,
-        common: config.common, valueLearningRate: config.valueLearningRate))
+    core = try config.makeCore(
+      .actorCritic, collection: .segments(stepsPerEnv: config.stepsPerEnv), needsCritic: true,
+      valueLearningRate: config.valueLearningRate, env: env, policy: policy, critic: critic)
   }
 
   public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {

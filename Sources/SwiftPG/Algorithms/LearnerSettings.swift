@@ -168,6 +168,20 @@ public protocol NaturalGradientSettings: SegmentSettings {
 
 // The groups' fields read and written as the config's own (`config.gamma`).
 extension PolicyGradientSettings {
+  /// Builds the core of a learner that is not a segment learner (REINFORCE,
+  /// off-policy PG, actor-critic) after validating the config.
+  func makeCore(
+    _ algorithm: PGAlgorithm, collection: LearnerCore.Collection, needsCritic: Bool, valueLearningRate: Double,
+    env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?
+  ) throws(SwiftPGError) -> LearnerCore {
+    try validate()
+    return try LearnerCore(
+      env: env, policy: policy, critic: critic,
+      settings: LearnerCore.Settings(
+        algorithm: algorithm, collection: collection, needsCritic: needsCritic, common: common,
+        valueLearningRate: valueLearningRate))
+  }
+
   public subscript<T>(dynamicMember field: WritableKeyPath<CommonFields, T>) -> T {
     get { common[keyPath: field] }
     set { common[keyPath: field] = newValue }

@@ -37,14 +37,12 @@ public final class NPG: PolicyGradientLearner {
   public var externalMinibatchSize: Int? { config.minibatchSize }
 
   public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
-    let direction = try natural.direction(core, config, d, &s)
-    if direction.xFx == 0 {
-      s.lineSearchStep = -1
-    } else {
-      guard let p1 = NaturalGradientStep.trial(core.policy.parameters, direction, maxKL: config.maxKL, fraction: 1)
+    try natural.update(core, config, d, &s) { (direction) throws(SwiftPGError) -> Int in
+      let policy = core.policy
+      guard let p1 = NaturalGradientStep.trial(policy.parameters, direction, maxKL: config.maxKL, fraction: 1)
       else { throw core.numerical("the updated policy parameters") }
-      try core.policy.setParameters(p1)
+      try policy.setParameters(p1)
+      return 0
     }
-    try natural.finish(core, config, d, &s)
   }
 }

@@ -125,6 +125,18 @@ final class NaturalGradientStep {
     return p1.allFinite ? p1 : nil
   }
 
+  /// One NPG/TRPO update: the direction (steps 1–4), then `step` takes the
+  /// policy step and returns `lineSearchStep` (skipped, with −1, when the
+  /// gradient is numerically zero: xᵀFx = 0), then the critic (step 6).
+  func update<C: NaturalGradientSettings>(
+    _ core: LearnerCore, _ config: C, _ d: Trajectories, _ s: inout TrainStats,
+    step: (Direction) throws(SwiftPGError) -> Int
+  ) throws(SwiftPGError) {
+    let direction = try self.direction(core, config, d, &s)
+    s.lineSearchStep = direction.xFx == 0 ? -1 : try step(direction)
+    try finish(core, config, d, &s)
+  }
+
   /// Step 6: fits the critic to the targets; sets the entropy/KL statistics first.
   func finish<C: NaturalGradientSettings>(
     _ core: LearnerCore, _ config: C, _ d: Trajectories, _ s: inout TrainStats

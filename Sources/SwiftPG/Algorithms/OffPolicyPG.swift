@@ -62,13 +62,10 @@ public final class OffPolicyPG: PolicyGradientLearner {
   public init(
     env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?, config: Config = Config()
   ) throws(SwiftPGError) {
-    try config.validate()
     self.config = config
-    core = try LearnerCore(
-      env: env, policy: policy, critic: critic,
-      settings: LearnerCore.Settings(
-        algorithm: .offPolicy, collection: .episodes(minimumSteps: config.stepsPerIteration), needsCritic: false,
-        common: config.common, valueLearningRate: 0))
+    core = try config.makeCore(
+      .offPolicy, collection: .episodes(minimumSteps: config.stepsPerIteration), needsCritic: false,
+      valueLearningRate: 0, env: env, policy: policy, critic: critic)
   }
 
   public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {

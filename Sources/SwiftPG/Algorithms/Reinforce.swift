@@ -61,13 +61,10 @@ public final class Reinforce: PolicyGradientLearner {
   public init(
     env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?, config: Config = Config()
   ) throws(SwiftPGError) {
-    try config.validate()
     self.config = config
-    core = try LearnerCore(
-      env: env, policy: policy, critic: critic,
-      settings: LearnerCore.Settings(
-        algorithm: .reinforce, collection: .episodes(minimumSteps: config.stepsPerIteration),
-        needsCritic: config.baseline == .value, common: config.common, valueLearningRate: config.valueLearningRate))
+    core = try config.makeCore(
+      .reinforce, collection: .episodes(minimumSteps: config.stepsPerIteration), needsCritic: config.baseline == .value,
+      valueLearningRate: config.valueLearningRate, env: env, policy: policy, critic: critic)
   }
 
   public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {

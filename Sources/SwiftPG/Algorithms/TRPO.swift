@@ -44,10 +44,7 @@ public final class TRPO: PolicyGradientLearner {
   public var externalMinibatchSize: Int? { config.minibatchSize }
 
   public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
-    let direction = try natural.direction(core, config, d, &s)
-    if direction.xFx == 0 {
-      s.lineSearchStep = -1
-    } else {
+    try natural.update(core, config, d, &s) { (direction) throws(SwiftPGError) -> Int in
       let policy = core.policy
       let old = policy.parameters
       let accepted = try backtrackingLineSearch(steps: config.lineSearchSteps, ratio: config.backtrackRatio) {
@@ -61,8 +58,7 @@ public final class TRPO: PolicyGradientLearner {
         return kl.isFinite && kl <= config.maxKL && improved > direction.surrogateOld
       }
       if accepted == nil { try policy.setParameters(old) }
-      s.lineSearchStep = accepted ?? -1
+      return accepted ?? -1
     }
-    try natural.finish(core, config, d, &s)
   }
 }
