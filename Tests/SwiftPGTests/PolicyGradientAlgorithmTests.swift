@@ -222,39 +222,4 @@ import Testing
     #expect(l.critic?.parameters == criticBefore)
     #expect(l.iteration == 1)
   }
-
-  /// The one-pass surrogate gradients equal the generic composition.
-  @Test func surrogateGradientMatchesSeparatePasses() throws {
-    let policy = try SoftmaxPolicy(observationSize: 3, actionCount: 4, hidden: [5], seed: 2)
-    var g = PCG64(seed: 5)
-    let b = 7
-    let obs = (0..<(b * 3)).map { _ in g.standardNormal() }
-    let actions: [Int32] = (0..<b).map { _ in Int32(g.next() % 4) }
-    let ws = (0..<b).map { _ in g.standardNormal() }
-    let we = (0..<b).map { _ in g.standardNormal() }
-    var fused = [Double](repeating: 0, count: policy.parameterCount)
-    var lp = [Double](repeating: 0, count: b)
-    var h = lp
-    obs.withUnsafeBufferPointer { o in
-      actions.withUnsafeBytes { a in
-        policy.surrogateGradient(
-          o.baseAddress!, rawActions: a.baseAddress!, batch: b, logProbabilities: &lp, entropies: &h,
-          weigh: { _, _, s, e in
-            for i in 0..<b {
-              s[i] = ws[i]
-              e[i] = we[i]
-            }
-          }, into: &fused)
-      }
-    }
-    var score = [Double](repeating: 0, count: policy.parameterCount)
-    var ent = score
-    obs.withUnsafeBufferPointer { o in
-      actions.withUnsafeBytes { a in
-        policy.scoreGradient(o.baseAddress!, rawActions: a.baseAddress!, weights: ws, batch: b, into: &score)
-        policy.entropyGradient(o.baseAddress!, weights: we, batch: b, into: &ent)
-      }
-    }
-    for k in fused.indices { #expect(abs(fused[k] - (score[k] + ent[k])) < 1e-12) }
-  }
 }
