@@ -121,6 +121,39 @@ struct Counter: EnvironmentDynamics {
     #expect(d.importState([0.25, -0.02]) == .init(position: 0.25, velocity: -0.02, float32: false))
   }
 
+  /// Parameter tables: names in order, values read and written through
+  /// the key paths, the requirements' messages.
+  @Test func parameterTables() throws {
+    #expect(CartPole.parameterNames == [
+      "gravity", "masscart", "masspole", "length", "force_mag", "tau", "sutton_barto_reward",
+    ])
+    var cartPole = CartPole()
+    cartPole.setParameter(6, 1)
+    cartPole.setParameter(3, 0.75)
+    cartPole.setParameter(99, 1)
+    #expect(cartPole.suttonBartoReward && cartPole.length == 0.75 && cartPole.parameter(6) == 1)
+    #expect(cartPole.parameter(7).isNaN)
+    #expect(CartPole.checkParameter(6, 0.5) == "must be 0 or 1" && CartPole.checkParameter(0, -9.8) == nil)
+    #expect(Pendulum.checkParameter(0, -1) == "must be >= 0" && Pendulum.checkParameter(1, 0) == "must be > 0")
+    #expect(SimpleRegulator.checkParameter(0, 1.5) == "must be in [0, 1]")
+    #expect(Bandit.parameterNames.isEmpty && Bandit.checkParameter(0, 1) == nil)
+  }
+
+  /// Every parameter of every registered environment reads back what was set.
+  @Test(arguments: EnvironmentRegistry.ids)
+  func parametersRoundTrip(_ id: String) throws {
+    let env = try EnvironmentRegistry.make(id, count: 2, seed: 0)
+    for name in env.parameterNames where name != "max_episode_steps" {
+      var before = [Double](repeating: .nan, count: 2)
+      try env.parameterValues(name, into: &before)
+      let value = name == "sutton_barto_reward" ? 1 - before[0] : name == "gamma" ? 0.5 : before[0] * 0.5 + 0.25
+      try env.setParameter(name, value)
+      var after = [Double](repeating: .nan, count: 2)
+      try env.parameterValues(name, into: &after)
+      #expect(after == [value, value], "\(id) \(name)")
+    }
+  }
+
   @Test func oneHotEncoding() {
     var out = [Double](repeating: 7, count: 4)
     oneHot(2, size: 4, into: &out)

@@ -56,29 +56,10 @@ public struct MountainCar: EnvironmentDynamics {
   public var observationLow: [Double] { [minPosition, -maxSpeed] }
   public var observationHigh: [Double] { [maxPosition, maxSpeed] }
 
-  public static let parameterNames = ["goal_velocity", "force", "gravity"]
-
-  public func parameter(_ index: Int) -> Double {
-    switch index {
-    case 0: goalVelocity
-    case 1: force
-    case 2: gravity
-    default: .nan
-    }
-  }
-
-  public mutating func setParameter(_ index: Int, _ value: Double) {
-    switch index {
-    case 0: goalVelocity = value
-    case 1: force = value
-    case 2: gravity = value
-    default: break
-    }
-  }
-
-  public static func checkParameter(_ index: Int, _ value: Double) -> String? {
-    index == 0 || value >= 0 ? nil : "must be >= 0"
-  }
+  public static let parameterTable: [DynamicsParameter<MountainCar>] = [
+    .init("goal_velocity", \.goalVelocity), .init("force", \.force, .nonNegative),
+    .init("gravity", \.gravity, .nonNegative),
+  ]
 
   public func initialState(using rng: inout PCG64) -> State {
     State(position: rng.uniform(-0.6, -0.4), velocity: 0)

@@ -67,19 +67,9 @@ public struct MountainCarContinuous: EnvironmentDynamics {
   public var observationLow: [Double] { [minPosition, -maxSpeed] }
   public var observationHigh: [Double] { [maxPosition, maxSpeed] }
 
-  public static let parameterNames = ["goal_velocity", "power"]
-
-  public func parameter(_ index: Int) -> Double {
-    index == 0 ? goalVelocity : index == 1 ? power : .nan
-  }
-
-  public mutating func setParameter(_ index: Int, _ value: Double) {
-    if index == 0 { goalVelocity = value } else if index == 1 { power = value }
-  }
-
-  public static func checkParameter(_ index: Int, _ value: Double) -> String? {
-    index == 1 && value < 0 ? "must be >= 0" : nil
-  }
+  public static let parameterTable: [DynamicsParameter<MountainCarContinuous>] = [
+    .init("goal_velocity", \.goalVelocity), .init("power", \.power, .nonNegative),
+  ]
 
   public func initialState(using rng: inout PCG64) -> State {
     State(position: rng.uniform(-0.6, -0.4), velocity: 0, float32: false)
