@@ -29,7 +29,7 @@
 /// `max_episode_steps` 200. Semi-implicit Euler: velocity first (from the old
 /// position), then position with the new velocity; velocity clipped to
 /// ±0.07, position to [−1.2, 0.6]; hitting the left wall stops the car.
-public struct MountainCar: EnvironmentDynamics {
+public struct MountainCar: MountainCarValley {
   public struct State: Sendable, Equatable {
     public var position, velocity: Double
   }
@@ -42,9 +42,6 @@ public struct MountainCar: EnvironmentDynamics {
   public static let rewardThreshold: Double? = -110.0
   public var maxEpisodeSteps = 200
 
-  public let minPosition = -1.2
-  public let maxPosition = 0.6
-  public let maxSpeed = 0.07
   public let goalPosition = 0.5
   public var goalVelocity = 0.0
   public var force = 0.001
@@ -53,8 +50,6 @@ public struct MountainCar: EnvironmentDynamics {
   public init() {}
 
   public var actionSpace: ActionSpace { .discrete(3) }
-  public var observationLow: [Double] { [minPosition, -maxSpeed] }
-  public var observationHigh: [Double] { [maxPosition, maxSpeed] }
 
   public static let parameterTable: [DynamicsParameter<MountainCar>] = [
     .init("goal_velocity", \.goalVelocity), .init("force", \.force, .nonNegative),
@@ -62,7 +57,7 @@ public struct MountainCar: EnvironmentDynamics {
   ]
 
   public func initialState(using rng: inout PCG64) -> State {
-    State(position: rng.uniform(-0.6, -0.4), velocity: 0)
+    State(position: startPosition(using: &rng), velocity: 0)
   }
 
   public func step(_ s: inout State, action: UnsafePointer<Int32>, using rng: inout PCG64)
@@ -95,4 +90,22 @@ public struct MountainCar: EnvironmentDynamics {
     c[i] = s.position
     c[n + i] = s.velocity
   }
+}
+
+/// The valley both mountain cars drive in (Moore 1990; Gymnasium's
+/// `mountain_car.py` and `continuous_mountain_car.py` share it): positions
+/// in [−1.2, 0.6], speeds within ±0.07, observations (position, velocity)
+/// with those bounds, and episodes that start at rest at a position drawn
+/// uniformly from [−0.6, −0.4] (one draw).
+public protocol MountainCarValley: EnvironmentDynamics {}
+
+extension MountainCarValley {
+  public var minPosition: Double { -1.2 }
+  public var maxPosition: Double { 0.6 }
+  public var maxSpeed: Double { 0.07 }
+  public var observationLow: [Double] { [minPosition, -maxSpeed] }
+  public var observationHigh: [Double] { [maxPosition, maxSpeed] }
+
+  /// The start position, uniform in [−0.6, −0.4].
+  public func startPosition(using rng: inout PCG64) -> Double { rng.uniform(-0.6, -0.4) }
 }
