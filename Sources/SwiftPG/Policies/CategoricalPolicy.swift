@@ -242,8 +242,7 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
   public func surrogateGradient(
     _ obs: UnsafePointer<Double>, rawActions actions: UnsafeRawPointer, batch: Int,
     logProbabilities lp: UnsafeMutablePointer<Double>, entropies en: UnsafeMutablePointer<Double>,
-    weigh: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)
-      -> Void,
+    weigh: SurrogateWeights,
     into gradient: UnsafeMutablePointer<Double>
   ) {
     guard batch > 0 else {
@@ -281,17 +280,6 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
       }
     }
     finish(gradient)
-  }
-
-  public func scoreVectors(
-    _ obs: UnsafePointer<Double>, actions: UnsafeRawPointer, batch: Int, into out: UnsafeMutablePointer<Double>
-  ) {
-    let act = actions.assumingMemoryBound(to: Int32.self)
-    var one = 1.0
-    for r in 0..<batch {
-      scoreGradient(
-        obs + r * observationSize, actions: act + r, weights: &one, batch: 1, into: out + r * parameterCount)
-    }
   }
 
   public func entropyGradient(
