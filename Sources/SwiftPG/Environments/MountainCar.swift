@@ -30,7 +30,7 @@
 /// position), then position with the new velocity; velocity clipped to
 /// ±0.07, position to [−1.2, 0.6]; hitting the left wall stops the car.
 public struct MountainCar: MountainCarValley {
-  public struct State: Sendable, Equatable {
+  public struct State: MountainCarState, Sendable, Equatable {
     public var position, velocity: Double
   }
   public typealias Action = Int32
@@ -75,12 +75,6 @@ public struct MountainCar: MountainCarValley {
   }
 
   @inline(__always)
-  public func observe(_ s: State, into out: UnsafeMutablePointer<Double>) {
-    out[0] = s.position
-    out[1] = s.velocity
-  }
-
-  @inline(__always)
   public func load(_ c: UnsafePointer<Double>, _ i: Int, stride n: Int) -> State {
     State(position: c[i], velocity: c[n + i])
   }
@@ -97,7 +91,13 @@ public struct MountainCar: MountainCarValley {
 /// in [−1.2, 0.6], speeds within ±0.07, observations (position, velocity)
 /// with those bounds, and episodes that start at rest at a position drawn
 /// uniformly from [−0.6, −0.4] (one draw).
-public protocol MountainCarValley: EnvironmentDynamics {}
+public protocol MountainCarValley: EnvironmentDynamics where State: MountainCarState {}
+
+/// A car's state in the valley.
+public protocol MountainCarState {
+  var position: Double { get }
+  var velocity: Double { get }
+}
 
 extension MountainCarValley {
   public var minPosition: Double { -1.2 }
@@ -105,6 +105,13 @@ extension MountainCarValley {
   public var maxSpeed: Double { 0.07 }
   public var observationLow: [Double] { [minPosition, -maxSpeed] }
   public var observationHigh: [Double] { [maxPosition, maxSpeed] }
+
+  /// The observation is the state: (position, velocity).
+  @inline(__always)
+  public func observe(_ s: State, into out: UnsafeMutablePointer<Double>) {
+    out[0] = s.position
+    out[1] = s.velocity
+  }
 
   /// The start position, uniform in [−0.6, −0.4].
   public func startPosition(using rng: inout PCG64) -> Double { rng.uniform(-0.6, -0.4) }

@@ -38,7 +38,7 @@
 /// bit-identical; `set_state` values count as float64 (as a float64 array
 /// assigned to Gymnasium's `env.state`).
 public struct MountainCarContinuous: MountainCarValley {
-  public struct State: Sendable, Equatable {
+  public struct State: MountainCarState, Sendable, Equatable {
     public var position, velocity: Double
     /// Whether the state is numpy float32 (after a step) or float64.
     public var float32: Bool
@@ -93,12 +93,6 @@ public struct MountainCarContinuous: MountainCarValley {
     reward -= _pow(Double(a), 2) * 0.1
     s = State(position: Double(Float(position.value)), velocity: Double(Float(velocity.value)), float32: true)
     return (reward, terminated)
-  }
-
-  @inline(__always)
-  public func observe(_ s: State, into out: UnsafeMutablePointer<Double>) {
-    out[0] = s.position
-    out[1] = s.velocity
   }
 
   @inline(__always)

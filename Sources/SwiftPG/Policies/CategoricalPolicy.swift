@@ -214,10 +214,7 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     batch: Int, into gradient: UnsafeMutablePointer<Double>,
     logProbabilities: UnsafeMutablePointer<Double>? = nil, entropies: UnsafeMutablePointer<Double>? = nil
   ) {
-    guard batch > 0 else {
-      gradient.update(repeating: 0, count: parameterCount)
-      return
-    }
+    if zeroForEmptyBatch(batch, gradient) { return }
     let a = actionCount
     let logits = distribution(obs, batch: batch, into: probs)
     let p = probs.pointer
@@ -245,10 +242,7 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     weigh: SurrogateWeights,
     into gradient: UnsafeMutablePointer<Double>
   ) {
-    guard batch > 0 else {
-      gradient.update(repeating: 0, count: parameterCount)
-      return
-    }
+    if zeroForEmptyBatch(batch, gradient) { return }
     let act = actions.assumingMemoryBound(to: Int32.self)
     let a = actionCount
     let logits = distribution(obs, batch: batch, into: probs)
@@ -319,10 +313,7 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     _ obs: UnsafePointer<Double>, batch: Int, vector: UnsafePointer<Double>,
     into out: UnsafeMutablePointer<Double>
   ) {
-    guard batch > 0 else {
-      out.update(repeating: 0, count: parameterCount)
-      return
-    }
+    if zeroForEmptyBatch(batch, out) { return }
     let a = actionCount
     distribution(obs, batch: batch, into: probs)
     let p = probs.pointer

@@ -406,10 +406,7 @@ public final class GaussianPolicy: Policy {
     _ obs: UnsafePointer<Double>, batch: Int, vector: UnsafePointer<Double>,
     into out: UnsafeMutablePointer<Double>
   ) {
-    guard batch > 0 else {
-      out.update(repeating: 0, count: parameterCount)
-      return
-    }
+    if zeroForEmptyBatch(batch, out) { return }
     let k = actionSize
     let n = network.parameterCount
     let m = moments(obs, batch: batch, into: stats)

@@ -137,6 +137,14 @@ extension Policy {
   /// Number of scalars per action in an action buffer.
   public var actionWidth: Int { actionSpace.width }
 
+  /// For an empty batch, writes the zero gradient (`parameterCount` zeros)
+  /// to `out` and returns true.
+  func zeroForEmptyBatch(_ batch: Int, _ out: UnsafeMutablePointer<Double>) -> Bool {
+    guard batch == 0 else { return false }
+    out.update(repeating: 0, count: parameterCount)
+    return true
+  }
+
   /// Runs `body` with the parameters temporarily replaced by `values`.
   func withParameters<R>(_ values: UnsafePointer<Double>, _ body: () -> R) -> R {
     let saved = parameters
