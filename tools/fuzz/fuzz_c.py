@@ -60,6 +60,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cabi  # noqa: E402
+from checkpoint_file import encode as checkpoint_bytes, seal, try_decode  # noqa: E402
 import supervise  # noqa: E402
 
 NAN, INF = float("nan"), float("inf")
@@ -82,39 +83,6 @@ I32_BIG = [2**31 - 1, 2**30]                 # sizes no implementation may alloc
 I64_BAD = [-1, -(2**63), 2**31 - 1, 2**62, 2**63 - 1]
 DOUBLE_EXTREMES = [NAN, INF, -INF, -0.0, 0.0, 1e308, -1e308, 5e-324, -5e-324, 1e-300, 1e300, -1.0, 2.0, 1e6]
 U64_EXTREMES = [0, 1, 2**32, 2**63, 2**64 - 1]
-
-
-def fnv1a64(data: bytes) -> int:
-    h = 0xCBF29CE484222325
-    for b in data:
-        h ^= b
-        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def checkpoint_bytes(kind: int, family: int, spec: list[float], params: list[float], checksum: bool = True) -> bytes:
-    """A container in the layout of Sources/SwiftPG/Core/Checkpoint.swift."""
-    out = b"SWPGCKPT" + struct.pack("<IIII", 1, kind, family, len(spec))
-    out += b"".join(struct.pack("<d", v) for v in spec)
-    out += struct.pack("<Q", len(params)) + b"".join(struct.pack("<d", v) for v in params)
-    return out + struct.pack("<Q", fnv1a64(out) if checksum else 0)
-
-
-def parse_checkpoint(data: bytes):
-    """(kind, family, spec, params) or None."""
-    try:
-        if data[:8] != b"SWPGCKPT":
-            return None
-        _, kind, family, n = struct.unpack_from("<IIII", data, 8)
-        at = 24
-        spec = list(struct.unpack_from(f"<{n}d", data, at))
-        at += 8 * n
-        (m,) = struct.unpack_from("<Q", data, at)
-        at += 8
-        params = list(struct.unpack_from(f"<{m}d", data, at))
-        return kind, family, spec, params
-    except (struct.error, MemoryError, OverflowError):
-        return None
 
 
 # ------------------------------------------------------------------------------------------ buffers
@@ -530,7 +498,7 @@ class Fuzzer:
 
     def mutate_checkpoint(self, data: bytes) -> bytes:
         r = self.rng
-        parsed = parse_checkpoint(data)
+        parsed = try_decode(data)
         choice = r.randrange(6)
         if choice == 0 or parsed is None:
             return data[: r.randrange(0, max(1, len(data)))]                 # truncated
@@ -540,7 +508,7 @@ class Fuzzer:
                 i = r.randrange(len(b))
                 b[i] ^= 1 << r.randrange(8)
             if r.random() < 0.5 and len(b) > 8:                           # flipped, checksum recomputed
-                b[-8:] = struct.pack("<Q", fnv1a64(bytes(b[:-8])))
+                return seal(b[:-8])
             return bytes(b)
         kind, family, spec, params = parsed
         extremes = [NAN, INF, -INF, -1.0, 0.0, 1e300, 2.0**31, 2.0**32 + 3, 2.0**53, 65536.0, 0.5, -0.0, 1e-300]
@@ -565,8 +533,7 @@ class Fuzzer:
             else:
                 struct.pack_into("<Q", raw, 24 + 8 * len(spec), r.choice([0, 2**63, 2**64 - 1, len(params) + 1,
                                                                           2**31]))
-            raw[-8:] = struct.pack("<Q", fnv1a64(bytes(raw[:-8])))
-            return bytes(raw)
+            return seal(raw[:-8])
         return checkpoint_bytes(kind, family, spec, params, checksum=r.random() < 0.9)
 
     def synthetic_checkpoint(self) -> bytes:
