@@ -53,10 +53,7 @@ import re
 import shutil
 import struct
 import sys
-import tempfile
 import threading
-import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cabi  # noqa: E402
@@ -2149,50 +2146,26 @@ def worker(args) -> int:
     lib = cabi.load(path, header)
     if private:
         shutil.rmtree(os.path.dirname(path), ignore_errors=True)     # the mapping stays valid
-    tmp = args.tmp or tempfile.mkdtemp(prefix="swiftpg-fuzz-c-")
-    if not args.tmp:
-        import atexit
-        atexit.register(shutil.rmtree, tmp, True)
-    os.chdir(tmp)               # nothing the fuzzer writes can land in the working tree
+    tmp = supervise.worker_directory(args.tmp, "swiftpg-fuzz-c-")
     rng = random.Random(args.seed)
     fz = Fuzzer(lib, header, rng, tmp)
     fz.trace = args.trace
     fz.threads = args.threads
-    names = sorted(header.functions)
-    deadline = time.monotonic() + args.seconds if args.seconds else None
-    try:
-        while (args.calls is None or fz.calls < args.calls) and (deadline is None or time.monotonic() < deadline):
-            fz.call_one(rng.choice(names))
-    except Exception:
-        traceback.print_exc()
-        sys.stdout.flush()
-        return supervise.INTERNAL_ERROR
-    fz.teardown()
-    print("S " + json.dumps({"calls": fz.calls}), flush=True)
-    return 0
+    return supervise.run_calls(fz, sorted(header.functions), rng, args.calls, args.seconds)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--calls", type=int, default=None, help="call budget (default 20000 unless --seconds)")
-    ap.add_argument("--seconds", type=float, default=None, help="time budget")
-    ap.add_argument("--call-timeout", type=float, default=20.0, help="a call running longer is a hang")
-    ap.add_argument("--memory-mb", type=int, default=8192, help="address-space limit of a worker (0: none)")
-    ap.add_argument("--max-deaths", type=int, default=25)
+    supervise.add_common_arguments(ap, default_calls=20000, call_timeout=20.0)
     ap.add_argument("--library", default=None, help="library to fuzz (default: a private copy of "
                                                     "$SWIFTPG_LIBRARY or python/swiftpg/libswiftpg.so)")
-    ap.add_argument("--verbose", action="store_true", help="echo every call")
-    ap.add_argument("--trace", action="store_true", help="also print each call's status and message (R lines)")
     ap.add_argument("--threads", action="store_true",
                     help="sometimes run a long call on a second thread while calling on the same objects "
                          "(BUSY, cancellation, destroy while in use; thread timing makes replays inexact)")
     ap.add_argument("--list", action="store_true", help="list header functions and their generators")
-    ap.add_argument("--worker", action="store_true", help="make the calls in this process (replay)")
     ap.add_argument("--header", default=cabi.HEADER, help="the C header to read (default Include/swiftpg.h)")
-    ap.add_argument("--tmp", default=None, help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
+    args = supervise.parse_arguments(ap, argv)
     header = cabi.parse_header(args.header)
     if args.list:
         covered, missing = coverage(header)
@@ -2201,8 +2174,6 @@ def main(argv=None) -> int:
                    "generic" if name in covered else "MISSING")
             print(f"{how:9} {header.functions[name].signature()}")
         return 1 if missing else 0
-    if args.calls is None and args.seconds is None:
-        args.calls = 20000
     if args.worker:
         return worker(args)
     library = cabi.private_copy(args.library)
