@@ -43,15 +43,22 @@ BAD_STEPS = [
 ]
 
 
-@pytest.mark.parametrize("actions, exc, words", BAD_STEPS)
-def test_bad_actions_raise_and_change_nothing(actions, exc, words):
-    env = swiftpg.make_vec("CartPole-v1", 2, seed=0)
+def step_is_refused(env_id, actions, exc, words):
+    """Steps a fresh two-instance ``env_id`` with ``actions`` (an expression):
+    it must raise ``exc`` matching ``words`` and change no state. Returns the
+    environment."""
+    env = swiftpg.make_vec(env_id, 2, seed=0)
     env.reset()
     before = env.get_state()
     with pytest.raises(exc, match=words):
         env.step(eval(actions))
     assert np.array_equal(env.get_state(), before)
-    env.close()
+    return env
+
+
+@pytest.mark.parametrize("actions, exc, words", BAD_STEPS)
+def test_bad_actions_raise_and_change_nothing(actions, exc, words):
+    step_is_refused("CartPole-v1", actions, exc, words).close()
 
 
 def test_bad_states():
@@ -274,12 +281,7 @@ def test_dangerous_env_calls_do_not_crash():
     ("np.zeros((2, 1), complex)", TypeError, "real"),
 ])
 def test_bad_continuous_actions(actions, exc, words):
-    env = swiftpg.make_vec("Pendulum-v1", 2, seed=0)
-    env.reset()
-    before = env.get_state()
-    with pytest.raises(exc, match=words):
-        env.step(eval(actions))
-    assert np.array_equal(env.get_state(), before)
+    env = step_is_refused("Pendulum-v1", actions, exc, words)
     env.step(np.zeros(2))  # shape (N,) is accepted for one-dimensional actions
     env.close()
 

@@ -1409,102 +1409,78 @@ class Fuzzer:
 
     def g_policy_probabilities(self):
         pol = self.any_policy()
-        if pol is None:
-            return
-        b = self.rng.choice([0, 1, 3])
-        obs = self.observations(pol, b)
-        out = self.buf(ctypes.c_double, b * max(1, pol.num_actions), "probabilities_out", out=True)
-        self.invoke("swiftpg_policy_probabilities", [self.handle_arg("policy", pol), self.a(obs), self.batch_arg(b),
-                                                     self.a(out)], [out])
+        self.batch_call("swiftpg_policy_probabilities", "policy", pol, "obs batch", "probabilities_out",
+                        lambda b: b * max(1, pol.num_actions))
 
     def policy_batch(self, pol):
         b = self.rng.choice([0, 1, 2, 4])
         return b, self.observations(pol, b), self.actions_for(pol.discrete, pol.num_actions, pol.action_size, b)
 
     def g_policy_log_prob(self):
-        pol = self.any_policy()
-        if pol is None:
-            return
-        b, obs, acts = self.policy_batch(pol)
-        out = self.buf(ctypes.c_double, b, "log_probs_out", out=True)
-        self.invoke("swiftpg_policy_log_prob", [self.handle_arg("policy", pol), self.a(obs), self.a(acts),
-                                                self.batch_arg(b), self.a(out)], [out])
+        self.batch_call("swiftpg_policy_log_prob", "policy", self.any_policy(), "obs acts batch", "log_probs_out",
+                        lambda b: b)
 
     def g_policy_entropy(self):
-        pol = self.any_policy()
-        if pol is None:
-            return
-        b = self.rng.choice([0, 1, 3])
-        obs = self.observations(pol, b)
-        out = self.buf(ctypes.c_double, b, "entropies_out", out=True)
-        self.invoke("swiftpg_policy_entropy", [self.handle_arg("policy", pol), self.a(obs), self.batch_arg(b),
-                                               self.a(out)], [out])
+        self.batch_call("swiftpg_policy_entropy", "policy", self.any_policy(), "obs batch", "entropies_out",
+                        lambda b: b)
 
     def g_policy_kl(self):
-        pol = self.any_policy()
-        if pol is None:
-            return
-        b = self.rng.choice([0, 1, 3])
-        obs = self.observations(pol, b)
-        old = self.buf(ctypes.c_double, pol.num_params, "old_params", data=self.doubles(pol.num_params, 0.3))
-        out = self.buf(ctypes.c_double, b, "kl_out", out=True)
-        self.invoke("swiftpg_policy_kl", [self.handle_arg("policy", pol), self.a(obs), self.batch_arg(b),
-                                          self.a(old), self.count_arg(pol.num_params), self.a(out)], [out])
+        self.batch_call("swiftpg_policy_kl", "policy", self.any_policy(), "obs batch old count", "kl_out", lambda b: b)
 
     def weights(self, b: int) -> Buf:
         return self.buf(ctypes.c_double, b, "weights", data=self.doubles(b))
 
+    def batch_call(self, name: str, kind: str, obj: Obj | None, layout: str, out_name: str, out_size) -> None:
+        """A call of a policy or value function on a batch of ``b`` rows: the
+        handle, the arguments named in ``layout`` (``obs``, ``acts``,
+        ``weights``, ``batch``, ``old`` (old parameters), ``vector``,
+        ``count`` (the parameter count)), then an output of ``out_size(b)``
+        doubles named ``out_name``."""
+        if obj is None:
+            return
+        parts = layout.split()
+        if "acts" in parts:
+            b, obs, acts = self.policy_batch(obj)
+        else:
+            b = self.rng.choice([0, 1, 3])
+            obs, acts = self.observations(obj, b), None
+        n = obj.num_params
+        out = self.buf(ctypes.c_double, out_size(b), out_name, out=True)
+        made = {
+            "obs": lambda: self.a(obs),
+            "acts": lambda: self.a(acts),
+            "weights": lambda: self.a(self.weights(b)),
+            "batch": lambda: self.batch_arg(b),
+            "old": lambda: self.a(self.buf(ctypes.c_double, n, "old_params", data=self.doubles(n, 0.3))),
+            "vector": lambda: self.a(self.buf(ctypes.c_double, n, "vector", data=self.doubles(n))),
+            "count": lambda: self.count_arg(n),
+        }
+        self.invoke(name, [self.handle_arg(kind, obj)] + [made[p]() for p in parts] + [self.a(out)], [out])
+
     def g_policy_score_gradient(self):
         pol = self.any_policy()
-        if pol is None:
-            return
-        b, obs, acts = self.policy_batch(pol)
-        out = self.buf(ctypes.c_double, pol.num_params, "gradient_out", out=True)
-        self.invoke("swiftpg_policy_score_gradient", [self.handle_arg("policy", pol), self.a(obs), self.a(acts),
-                                                      self.a(self.weights(b)), self.batch_arg(b), self.a(out)], [out])
+        self.batch_call("swiftpg_policy_score_gradient", "policy", pol, "obs acts weights batch", "gradient_out",
+                        lambda b: pol.num_params)
 
     def g_policy_score_vectors(self):
         pol = self.any_policy()
-        if pol is None:
-            return
-        b, obs, acts = self.policy_batch(pol)
-        out = self.buf(ctypes.c_double, b * pol.num_params, "scores_out", out=True)
-        self.invoke("swiftpg_policy_score_vectors", [self.handle_arg("policy", pol), self.a(obs), self.a(acts),
-                                                     self.batch_arg(b), self.a(out)], [out])
+        self.batch_call("swiftpg_policy_score_vectors", "policy", pol, "obs acts batch", "scores_out",
+                        lambda b: b * pol.num_params)
 
     def g_policy_entropy_gradient(self):
         pol = self.any_policy()
-        if pol is None:
-            return
-        b = self.rng.choice([0, 1, 3])
-        obs = self.observations(pol, b)
-        out = self.buf(ctypes.c_double, pol.num_params, "gradient_out", out=True)
-        self.invoke("swiftpg_policy_entropy_gradient", [self.handle_arg("policy", pol), self.a(obs),
-                                                        self.a(self.weights(b)), self.batch_arg(b), self.a(out)], [out])
+        self.batch_call("swiftpg_policy_entropy_gradient", "policy", pol, "obs weights batch", "gradient_out",
+                        lambda b: pol.num_params)
 
     def g_policy_kl_gradient(self):
         pol = self.any_policy()
-        if pol is None:
-            return
-        b = self.rng.choice([0, 1, 3])
-        obs = self.observations(pol, b)
-        old = self.buf(ctypes.c_double, pol.num_params, "old_params", data=self.doubles(pol.num_params, 0.3))
-        out = self.buf(ctypes.c_double, pol.num_params, "gradient_out", out=True)
-        self.invoke("swiftpg_policy_kl_gradient", [self.handle_arg("policy", pol), self.a(obs), self.a(old),
-                                                   self.count_arg(pol.num_params), self.a(self.weights(b)),
-                                                   self.batch_arg(b), self.a(out)], [out])
+        self.batch_call("swiftpg_policy_kl_gradient", "policy", pol, "obs old count weights batch", "gradient_out",
+                        lambda b: pol.num_params)
 
     def g_policy_fisher_vector_product(self):
         pol = self.any_policy()
-        if pol is None:
-            return
-        b = self.rng.choice([0, 1, 3])
-        obs = self.observations(pol, b)
-        vec = self.buf(ctypes.c_double, pol.num_params, "vector", data=self.doubles(pol.num_params))
-        out = self.buf(ctypes.c_double, pol.num_params, "product_out", out=True)
-        self.invoke("swiftpg_policy_fisher_vector_product", [self.handle_arg("policy", pol), self.a(obs),
-                                                             self.batch_arg(b), self.a(vec),
-                                                             self.count_arg(pol.num_params), self.a(out)], [out])
+        self.batch_call("swiftpg_policy_fisher_vector_product", "policy", pol, "obs batch vector count", "product_out",
+                        lambda b: pol.num_params)
 
     def save_call(self, name: str, kind: str, file_kind: str, obj: Obj | None):
         path = self.save_path()
@@ -1773,24 +1749,12 @@ class Fuzzer:
         self.params_call("value", self.any_value(), True)
 
     def g_value_predict(self):
-        val = self.any_value()
-        if val is None:
-            return
-        b = self.rng.choice([0, 1, 3])
-        obs = self.observations(val, b)
-        out = self.buf(ctypes.c_double, b, "values_out", out=True)
-        self.invoke("swiftpg_value_predict", [self.handle_arg("value", val), self.a(obs), self.batch_arg(b),
-                                              self.a(out)], [out])
+        self.batch_call("swiftpg_value_predict", "value", self.any_value(), "obs batch", "values_out", lambda b: b)
 
     def g_value_gradient(self):
         val = self.any_value()
-        if val is None:
-            return
-        b = self.rng.choice([0, 1, 3])
-        obs = self.observations(val, b)
-        out = self.buf(ctypes.c_double, val.num_params, "gradient_out", out=True)
-        self.invoke("swiftpg_value_gradient", [self.handle_arg("value", val), self.a(obs), self.a(self.weights(b)),
-                                               self.batch_arg(b), self.a(out)], [out])
+        self.batch_call("swiftpg_value_gradient", "value", val, "obs weights batch", "gradient_out",
+                        lambda b: val.num_params)
 
     def g_value_save(self):
         self.save_call("swiftpg_value_save", "value", "value", self.any_value())

@@ -170,13 +170,7 @@ class PyFuzzer:
         objs = self.pool.setdefault(kind, [])
         objs.append(obj)
         if len(objs) > self.MAX_POOL:
-            old = objs.pop(0)
-            close = getattr(old, "close", None)
-            if close is not None:
-                try:
-                    close()
-                except Exception:
-                    pass
+            close_quietly(objs.pop(0))
         return obj
 
     def get(self, kind: str, make, fresh: float = 0.15):
@@ -1027,12 +1021,17 @@ class PyFuzzer:
     def teardown(self):
         for objs in self.pool.values():
             for o in objs:
-                close = getattr(o, "close", None)
-                if close is not None:
-                    try:
-                        close()
-                    except Exception:
-                        pass
+                close_quietly(o)
+
+
+def close_quietly(obj) -> None:
+    """Closes a pooled object if it can be closed, whatever that raises."""
+    close = getattr(obj, "close", None)
+    if close is not None:
+        try:
+            close()
+        except Exception:
+            pass
 
 
 def coverage(fz: PyFuzzer) -> list[str]:
