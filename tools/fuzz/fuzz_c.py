@@ -928,21 +928,23 @@ class Fuzzer:
         out = self.out1(self.S["swiftpg_env_info"], "info_out")
         self.invoke("swiftpg_env_get_info", [self.handle_arg("env", env), self.a(out)], [out])
 
-    def g_env_observation_bounds(self):
+    def env_outputs(self, name: str, outputs) -> None:
+        """A call of an environment (its handle) that only writes the output
+        buffers ``outputs(env)`` makes, in the call's order."""
         env = self.any_env()
         if env is None:
             return
-        lo = self.buf(ctypes.c_double, env.obs, "low_out", out=True)
-        hi = self.buf(ctypes.c_double, env.obs, "high_out", out=True)
-        self.invoke("swiftpg_env_observation_bounds", [self.handle_arg("env", env), self.a(lo), self.a(hi)], [lo, hi])
+        bufs = outputs(env)
+        self.invoke(name, [self.handle_arg("env", env)] + [self.a(b) for b in bufs], bufs)
+
+    def bounds_out(self, n: int) -> list[Buf]:
+        return [self.buf(ctypes.c_double, n, "low_out", out=True), self.buf(ctypes.c_double, n, "high_out", out=True)]
+
+    def g_env_observation_bounds(self):
+        self.env_outputs("swiftpg_env_observation_bounds", lambda env: self.bounds_out(env.obs))
 
     def g_env_action_bounds(self):
-        env = self.any_env()
-        if env is None:
-            return
-        lo = self.buf(ctypes.c_double, env.action_size, "low_out", out=True)
-        hi = self.buf(ctypes.c_double, env.action_size, "high_out", out=True)
-        self.invoke("swiftpg_env_action_bounds", [self.handle_arg("env", env), self.a(lo), self.a(hi)], [lo, hi])
+        self.env_outputs("swiftpg_env_action_bounds", lambda env: self.bounds_out(env.action_size))
 
     def g_env_reset(self):
         env = self.any_env()
@@ -993,11 +995,8 @@ class Fuzzer:
                 return
 
     def g_env_get_state(self):
-        env = self.any_env()
-        if env is None:
-            return
-        out = self.buf(ctypes.c_double, env.n * env.state, "states_out", out=True)
-        self.invoke("swiftpg_env_get_state", [self.handle_arg("env", env), self.a(out)], [out])
+        self.env_outputs("swiftpg_env_get_state",
+                         lambda env: [self.buf(ctypes.c_double, env.n * env.state, "states_out", out=True)])
 
     def g_env_set_state(self):
         env = self.any_env()
@@ -1015,20 +1014,13 @@ class Fuzzer:
         self.invoke("swiftpg_env_set_state", [self.handle_arg("env", env), self.a(states), self.a(obs)], [obs])
 
     def g_env_get_final_state(self):
-        env = self.any_env()
-        if env is None:
-            return
-        states = self.buf(ctypes.c_double, env.n * env.state, "states_out", out=True)
-        steps = self.buf(ctypes.c_int32, env.n, "steps_out", out=True, optional=True)
-        self.invoke("swiftpg_env_get_final_state", [self.handle_arg("env", env), self.a(states), self.a(steps)],
-                    [states, steps])
+        self.env_outputs("swiftpg_env_get_final_state",
+                         lambda env: [self.buf(ctypes.c_double, env.n * env.state, "states_out", out=True),
+                                      self.buf(ctypes.c_int32, env.n, "steps_out", out=True, optional=True)])
 
     def g_env_get_elapsed_steps(self):
-        env = self.any_env()
-        if env is None:
-            return
-        out = self.buf(ctypes.c_int32, env.n, "steps_out", out=True)
-        self.invoke("swiftpg_env_get_elapsed_steps", [self.handle_arg("env", env), self.a(out)], [out])
+        self.env_outputs("swiftpg_env_get_elapsed_steps",
+                         lambda env: [self.buf(ctypes.c_int32, env.n, "steps_out", out=True)])
 
     def g_env_set_threads(self):
         env = self.any_env()
