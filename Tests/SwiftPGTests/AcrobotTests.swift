@@ -6,10 +6,6 @@ import Testing
 /// trajectory, the seeded reset, the dynamics at rest, termination, the
 /// velocity bounds and the angle wrap.
 @Suite struct AcrobotTests {
-  func close(_ a: [Double], _ b: [Double], _ tolerance: Double = 1e-14) -> Bool {
-    a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= tolerance * Swift.max(1, abs($1)) }
-  }
-
   @Test func acrobotGolden() throws {
     let env = try VectorEnvironment(Acrobot(), count: 1, seed: 0)
     try env.setStates([0, 0, 0, 0])
@@ -23,7 +19,7 @@ import Testing
     ]
     for (a, want) in zip([2, 2, 0, 1, 2] as [Int32], expected) {
       try env.step(actions: [a], into: &b)
-      #expect(close(env.states(), want))
+      #expect(isClose(env.states(), want))
       #expect(b.rewards[0] == -1)
     }
   }
@@ -74,7 +70,7 @@ import Testing
     var b = StepBuffers(for: env)
     try env.step(actions: [1] as [Int32], into: &b)
     let s = env.states()
-    #expect(close(s, [-0.32829832151009697, 1.6405350454048957, -4 * Double.pi, 9 * Double.pi], 1e-13))
+    #expect(isClose(s, [-0.32829832151009697, 1.6405350454048957, -4 * Double.pi, 9 * Double.pi], 1e-13))
     #expect(s[2] == -4 * Double.pi && s[3] == 9 * Double.pi)
     #expect(b.observations[4] == s[2] && b.observations[5] == s[3])
     #expect(abs(b.observations[0] - _cos(s[0])) == 0 && abs(b.observations[3] - _sin(s[1])) == 0)

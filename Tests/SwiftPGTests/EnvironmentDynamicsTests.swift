@@ -2,6 +2,13 @@ import Testing
 
 @testable import SwiftPG
 
+/// True when `a` and `b` have the same length and agree within `tolerance`
+/// relative to max(1, |b|) element by element (the environment tests'
+/// comparison with golden trajectories printed to 15–17 digits).
+func isClose(_ a: [Double], _ b: [Double], _ tolerance: Double = 1e-14) -> Bool {
+  a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= tolerance * Swift.max(1, abs($1)) }
+}
+
 /// A toy dynamics for the batch kernels: the state adds the action to a
 /// count, the reward is the new count, reaching `goal` terminates; the
 /// observation is [count, scale] with `scale` a randomisable parameter.

@@ -4,10 +4,6 @@ import Testing
 
 /// Pendulum-v1 against Gymnasium 1.4 (REFERENCE.md §1.5).
 @Suite struct PendulumTests {
-  func close(_ a: [Double], _ b: [Double], _ tolerance: Double = 1e-14) -> Bool {
-    a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= tolerance * Swift.max(1, abs($1)) }
-  }
-
   @Test func pendulumGolden() throws {
     let env = try VectorEnvironment(Pendulum(), count: 1, seed: 0)
     try env.setStates([Double.pi, 0])
@@ -17,8 +13,8 @@ import Testing
       try env.step(actions: [u], into: &b)
       rewards.append(b.rewards[0])
     }
-    #expect(close(env.states(), [3.201550491417037, 0.37580841754789646], 1e-15))
-    #expect(close(rewards, [-9.873604401279348, -9.78858162167165, -9.78311187818863, -9.70010569914983, -9.6202248669462]))
+    #expect(isClose(env.states(), [3.201550491417037, 0.37580841754789646], 1e-15))
+    #expect(isClose(rewards, [-9.873604401279348, -9.78858162167165, -9.78311187818863, -9.70010569914983, -9.6202248669462]))
   }
 
   @Test func pendulumResetMatchesGymnasiumSeedZero() throws {

@@ -39,6 +39,25 @@ enum PolicyChecks {
     if p.family != .clamp { try p.setParameters(p.parameters.map { _ in 0.5 * g.standardNormal() }) }
   }
 
+  /// A policy of case `c` at random parameters, a batch of `b`
+  /// observations and actions for it, and the generator after those draws.
+  static func setUp(_ c: PolicyCase, seed: UInt128, batch b: Int) throws
+    -> (policy: any Policy, rng: PCG64, obs: [Double], actions: [UInt8])
+  {
+    let p = try c.make()
+    var g = PCG64(seed: seed)
+    try randomize(p, &g)
+    let (obs, actions) = batch(p, b, &g)
+    return (p, g, obs, actions)
+  }
+
+  /// Every derivative of the policy against finite differences: the
+  /// gradients and the Fisher-vector product (the two checks below).
+  static func derivativesMatchFiniteDifferences(_ c: PolicyCase) throws {
+    try gradientsMatchFiniteDifferences(c)
+    try fisherVectorProductIsTheKLHessian(c)
+  }
+
   /// Central finite differences of f at the policy's parameters.
   static func numericGradient(_ p: any Policy, _ f: () -> Double) throws -> [Double] {
     let theta = p.parameters
@@ -69,11 +88,10 @@ enum PolicyChecks {
   /// Score, score vectors, entropy and KL gradients against finite
   /// differences; KL(π ‖ π) = 0 and KL ≥ 0.
   static func gradientsMatchFiniteDifferences(_ c: PolicyCase) throws {
-    let p = try c.make()
-    var g = PCG64(seed: 77)
-    try randomize(p, &g)
     let b = 5
-    let (obs, actions) = batch(p, b, &g)
+    let setup = try setUp(c, seed: 77, batch: b)
+    let (p, obs, actions) = (setup.policy, setup.obs, setup.actions)
+    var g = setup.rng
     let weights = (0..<b).map { _ in g.standardNormal() }
     let old = p.parameters.map { $0 + 0.3 * g.standardNormal() }
     let n = p.parameterCount
@@ -123,11 +141,10 @@ enum PolicyChecks {
   /// F v equals the Hessian of (1/B) Σ KL(π_θ0 ‖ π_θ) at θ = θ0 times v:
   /// the directional derivative of the KL gradient along v.
   static func fisherVectorProductIsTheKLHessian(_ c: PolicyCase) throws {
-    let p = try c.make()
-    var g = PCG64(seed: 5)
-    try randomize(p, &g)
     let b = 4
-    let (obs, _) = batch(p, b, &g)
+    let setup = try setUp(c, seed: 5, batch: b)
+    let (p, obs) = (setup.policy, setup.obs)
+    var g = setup.rng
     let n = p.parameterCount
     let v = (0..<n).map { _ in g.standardNormal() }
     var fv = [Double](repeating: .nan, count: n)
@@ -159,11 +176,8 @@ enum PolicyChecks {
   /// Σ ws_i ∇log π_i + we_i ∇H_i with the weights `weigh` derives from them.
   @Test(arguments: allFamilies)
   func surrogateGradientIsScorePlusEntropy(_ c: PolicyCase) throws {
-    let p = try c.make()
-    var g = PCG64(seed: 31)
-    try PolicyChecks.randomize(p, &g)
     let b = 6
-    let (obs, actions) = PolicyChecks.batch(p, b, &g)
+    let (p, _, obs, actions) = try PolicyChecks.setUp(c, seed: 31, batch: b)
     let n = p.parameterCount
     func weigh(_ lp: UnsafePointer<Double>, _ en: UnsafePointer<Double>, _ ws: UnsafeMutablePointer<Double>,
       _ we: UnsafeMutablePointer<Double>)
