@@ -23,7 +23,8 @@ let package = Package(
     .target(name: "SwiftPGCAPI", dependencies: ["SwiftPG", "CSwiftPG", "CMathShims"], exclude: ["exports.map"]),
     .testTarget(
       name: "SwiftPGTests",
-      dependencies: ["SwiftPG", "SwiftPGCAPI", "CSwiftPG"]
+      dependencies: ["SwiftPG", "SwiftPGCAPI", "CSwiftPG"],
+      exclude: ["README.md"]
     ),
   ]
 )

@@ -44,10 +44,9 @@ public func swiftpg_env_create(
   _ id: UnsafePointer<CChar>?, _ num_envs: Int32, _ seed: UInt64, _ env_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let out = try need(env_out, "env_out")
-    let name = try cString(id, "id")
-    let env = try EnvironmentRegistry.make(name, count: Int(num_envs), seed: seed)
-    out.pointee = try envTable.insert(EnvObject(env))
+    try register(envTable, env_out, "env_out") { () throws(SwiftPGError) in
+      EnvObject(try EnvironmentRegistry.make(try cString(id, "id"), count: Int(num_envs), seed: seed))
+    }
   }
 }
 
@@ -58,29 +57,17 @@ public func swiftpg_env_destroy(_ env: UInt64) -> Int32 {
 
 @c @implementation
 public func swiftpg_env_get_info(_ env: UInt64, _ info_out: UnsafeMutablePointer<swiftpg_env_info>?) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(info_out, "info_out")
-    try using(envTable, env) { (o) throws(SwiftPGError) in
-      let e = o.env
-      var info = swiftpg_env_info()
-      info.num_envs = Int32(e.count)
-      info.observation_size = Int32(e.observationSize)
-      info.state_size = Int32(e.stateSize)
-      switch e.actionSpace {
-      case .discrete(let n):
-        info.action_kind = SWIFTPG_ACTION_DISCRETE
-        info.num_actions = Int32(n)
-        info.action_size = 1
-      case .box(let low, _):
-        info.action_kind = SWIFTPG_ACTION_CONTINUOUS
-        info.num_actions = 0
-        info.action_size = Int32(low.count)
-      }
-      info.max_episode_steps = Int32(clamping: e.maxEpisodeSteps)
-      info.observation_kind = e.observationKind.rawValue
-      info.reward_threshold = e.rewardThreshold ?? .nan
-      out.pointee = info
-    }
+  entry(envTable, env, output: info_out, "info_out") { (o, out) throws(SwiftPGError) in
+    let e = o.env
+    var info = swiftpg_env_info()
+    info.num_envs = Int32(e.count)
+    info.observation_size = Int32(e.observationSize)
+    info.state_size = Int32(e.stateSize)
+    (info.action_kind, info.num_actions, info.action_size) = actionFields(e.actionSpace)
+    info.max_episode_steps = Int32(clamping: e.maxEpisodeSteps)
+    info.observation_kind = e.observationKind.rawValue
+    info.reward_threshold = e.rewardThreshold ?? .nan
+    out.pointee = info
   }
 }
 
@@ -99,12 +86,9 @@ public func swiftpg_env_observation_bounds(
 public func swiftpg_env_reset(
   _ env: UInt64, _ seed: UnsafePointer<UInt64>?, _ observations_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let obs = try need(observations_out, "observations_out")
-    try using(envTable, env) { (o) throws(SwiftPGError) in
-      if let seed { o.env.reseed(try need(seed, "seed").pointee) }
-      o.env.reset(observations: obs)
-    }
+  entry(envTable, env, output: observations_out, "observations_out") { (o, obs) throws(SwiftPGError) in
+    if let seed { o.env.reseed(try need(seed, "seed").pointee) }
+    o.env.reset(observations: obs)
   }
 }
 
@@ -124,8 +108,7 @@ public func swiftpg_env_step(
     let final = try needIfPresent(final_observations_out, "final_observations_out")
     let endedOut = try needIfPresent(ended_count_out, "ended_count_out")
     try using(envTable, env) { (o) throws(SwiftPGError) in
-      let alignment = if case .discrete = o.env.actionSpace { 4 } else { 8 }
-      try require(Int(bitPattern: actions) % alignment == 0, "actions is not aligned to \(alignment) bytes")
+      try requireActionAlignment(actions, o.env.actionSpace, "actions")
       try o.env.validateActions(actions)
       let ended = o.env.step(
         actions: actions, observations: obs, rewards: rewards, terminated: terminated,
@@ -137,10 +120,7 @@ public func swiftpg_env_step(
 
 @c @implementation
 public func swiftpg_env_get_state(_ env: UInt64, _ states_out: UnsafeMutablePointer<Double>?) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(states_out, "states_out")
-    try using(envTable, env) { (o) throws(SwiftPGError) in o.env.getStates(out) }
-  }
+  entry(envTable, env, output: states_out, "states_out") { (o, out) throws(SwiftPGError) in o.env.getStates(out) }
 }
 
 @c @implementation
@@ -159,9 +139,8 @@ public func swiftpg_env_set_state(
 
 @c @implementation
 public func swiftpg_env_get_elapsed_steps(_ env: UInt64, _ steps_out: UnsafeMutablePointer<Int32>?) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(steps_out, "steps_out")
-    try using(envTable, env) { (o) throws(SwiftPGError) in o.env.elapsedSteps(into: out) }
+  entry(envTable, env, output: steps_out, "steps_out") { (o, out) throws(SwiftPGError) in
+    o.env.elapsedSteps(into: out)
   }
 }
 

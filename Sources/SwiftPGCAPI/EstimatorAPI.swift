@@ -42,6 +42,24 @@ private func rollout(
     steps: t, count: n, rewards: r, terminated: te, truncated: tr, values: values, finalValues: finalValues)
 }
 
+/// The entry point of an estimator over a rollout: checks the output
+/// pointer and the estimator's own arguments (`check`), validates the
+/// rollout arrays, then writes `compute(rollout, output)`.
+private func rolloutEstimate(
+  _ output: UnsafeMutablePointer<Double>?, _ outputName: String, _ steps: Int64, _ numEnvs: Int64,
+  _ rewards: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?, _ truncated: UnsafePointer<UInt8>?,
+  _ values: UnsafePointer<Double>?, _ finalValues: UnsafePointer<Double>?, gamma: Double, needsValues: Bool,
+  check: () throws(SwiftPGError) -> Void = {}, _ compute: (Rollout, UnsafeMutablePointer<Double>) -> Void
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(output, outputName)
+    try check()
+    let r = try rollout(
+      steps, numEnvs, rewards, terminated, truncated, values, finalValues, gamma: gamma, needsValues: needsValues)
+    compute(r, out)
+  }
+}
+
 private func checkLambda(_ lambda: Double) throws(SwiftPGError) {
   try require(lambda >= 0 && lambda <= 1, "lambda must be in [0, 1], got \(lambda)")
 }
@@ -56,12 +74,10 @@ public func swiftpg_discounted_returns(
   _ truncated: UnsafePointer<UInt8>?, _ values: UnsafePointer<Double>?, _ final_values: UnsafePointer<Double>?,
   _ gamma: Double, _ returns_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(returns_out, "returns_out")
-    let r = try rollout(
-      steps, num_envs, rewards, terminated, truncated, values, final_values, gamma: gamma, needsValues: false)
-    discountedReturns(r, gamma: gamma, into: out)
-  }
+  rolloutEstimate(
+    returns_out, "returns_out", steps, num_envs, rewards, terminated, truncated, values, final_values,
+    gamma: gamma, needsValues: false
+  ) { discountedReturns($0, gamma: gamma, into: $1) }
 }
 
 @c @implementation
@@ -70,12 +86,10 @@ public func swiftpg_td_errors(
   _ truncated: UnsafePointer<UInt8>?, _ values: UnsafePointer<Double>?, _ final_values: UnsafePointer<Double>?,
   _ gamma: Double, _ deltas_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(deltas_out, "deltas_out")
-    let r = try rollout(
-      steps, num_envs, rewards, terminated, truncated, values, final_values, gamma: gamma, needsValues: true)
-    temporalDifferences(r, gamma: gamma, into: out)
-  }
+  rolloutEstimate(
+    deltas_out, "deltas_out", steps, num_envs, rewards, terminated, truncated, values, final_values,
+    gamma: gamma, needsValues: true
+  ) { temporalDifferences($0, gamma: gamma, into: $1) }
 }
 
 @c @implementation
@@ -84,13 +98,10 @@ public func swiftpg_gae(
   _ truncated: UnsafePointer<UInt8>?, _ values: UnsafePointer<Double>?, _ final_values: UnsafePointer<Double>?,
   _ gamma: Double, _ lambda: Double, _ advantages_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(advantages_out, "advantages_out")
-    try checkLambda(lambda)
-    let r = try rollout(
-      steps, num_envs, rewards, terminated, truncated, values, final_values, gamma: gamma, needsValues: true)
-    generalizedAdvantages(r, gamma: gamma, lambda: lambda, into: out)
-  }
+  rolloutEstimate(
+    advantages_out, "advantages_out", steps, num_envs, rewards, terminated, truncated, values, final_values,
+    gamma: gamma, needsValues: true, check: { () throws(SwiftPGError) in try checkLambda(lambda) }
+  ) { generalizedAdvantages($0, gamma: gamma, lambda: lambda, into: $1) }
 }
 
 @c @implementation
@@ -99,13 +110,10 @@ public func swiftpg_lambda_returns(
   _ truncated: UnsafePointer<UInt8>?, _ values: UnsafePointer<Double>?, _ final_values: UnsafePointer<Double>?,
   _ gamma: Double, _ lambda: Double, _ returns_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(returns_out, "returns_out")
-    try checkLambda(lambda)
-    let r = try rollout(
-      steps, num_envs, rewards, terminated, truncated, values, final_values, gamma: gamma, needsValues: true)
-    lambdaReturns(r, gamma: gamma, lambda: lambda, into: out)
-  }
+  rolloutEstimate(
+    returns_out, "returns_out", steps, num_envs, rewards, terminated, truncated, values, final_values,
+    gamma: gamma, needsValues: true, check: { () throws(SwiftPGError) in try checkLambda(lambda) }
+  ) { lambdaReturns($0, gamma: gamma, lambda: lambda, into: $1) }
 }
 
 @c @implementation
@@ -114,13 +122,10 @@ public func swiftpg_n_step_returns(
   _ truncated: UnsafePointer<UInt8>?, _ values: UnsafePointer<Double>?, _ final_values: UnsafePointer<Double>?,
   _ gamma: Double, _ n: Int32, _ returns_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(returns_out, "returns_out")
-    try checkN(n)
-    let r = try rollout(
-      steps, num_envs, rewards, terminated, truncated, values, final_values, gamma: gamma, needsValues: false)
-    nStepReturns(r, gamma: gamma, n: Int(n), into: out)
-  }
+  rolloutEstimate(
+    returns_out, "returns_out", steps, num_envs, rewards, terminated, truncated, values, final_values,
+    gamma: gamma, needsValues: false, check: { () throws(SwiftPGError) in try checkN(n) }
+  ) { nStepReturns($0, gamma: gamma, n: Int(n), into: $1) }
 }
 
 @c @implementation
@@ -129,13 +134,10 @@ public func swiftpg_n_step_advantages(
   _ truncated: UnsafePointer<UInt8>?, _ values: UnsafePointer<Double>?, _ final_values: UnsafePointer<Double>?,
   _ gamma: Double, _ n: Int32, _ advantages_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(advantages_out, "advantages_out")
-    try checkN(n)
-    let r = try rollout(
-      steps, num_envs, rewards, terminated, truncated, values, final_values, gamma: gamma, needsValues: true)
-    nStepAdvantages(r, gamma: gamma, n: Int(n), into: out)
-  }
+  rolloutEstimate(
+    advantages_out, "advantages_out", steps, num_envs, rewards, terminated, truncated, values, final_values,
+    gamma: gamma, needsValues: true, check: { () throws(SwiftPGError) in try checkN(n) }
+  ) { nStepAdvantages($0, gamma: gamma, n: Int(n), into: $1) }
 }
 
 @c @implementation
@@ -143,11 +145,10 @@ public func swiftpg_episode_returns(
   _ steps: Int64, _ num_envs: Int64, _ rewards: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?,
   _ truncated: UnsafePointer<UInt8>?, _ gamma: Double, _ returns_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(returns_out, "returns_out")
-    let r = try rollout(steps, num_envs, rewards, terminated, truncated, nil, nil, gamma: gamma, needsValues: false)
-    episodeReturns(r, gamma: gamma, into: out)
-  }
+  rolloutEstimate(
+    returns_out, "returns_out", steps, num_envs, rewards, terminated, truncated, nil, nil,
+    gamma: gamma, needsValues: false
+  ) { episodeReturns($0, gamma: gamma, into: $1) }
 }
 
 @c @implementation
@@ -155,11 +156,10 @@ public func swiftpg_discounted_reward_to_go(
   _ steps: Int64, _ num_envs: Int64, _ rewards: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?,
   _ truncated: UnsafePointer<UInt8>?, _ gamma: Double, _ weights_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(weights_out, "weights_out")
-    let r = try rollout(steps, num_envs, rewards, terminated, truncated, nil, nil, gamma: gamma, needsValues: false)
-    discountedRewardToGo(r, gamma: gamma, into: out)
-  }
+  rolloutEstimate(
+    weights_out, "weights_out", steps, num_envs, rewards, terminated, truncated, nil, nil,
+    gamma: gamma, needsValues: false
+  ) { discountedRewardToGo($0, gamma: gamma, into: $1) }
 }
 
 @c @implementation

@@ -9,16 +9,10 @@ public func swiftpg_exact_solve(
   _ visitation_out: UnsafeMutablePointer<Double>?, _ gradient_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let envBox = try envTable.get(env)
-    let policyBox = try policyTable.get(policy)
-    try usingAll(
-      [
-        (envBox.tryAcquire, envBox.release, "environment"),
-        (policyBox.tryAcquire, policyBox.release, "policy"),
-      ]
-    ) { () throws(SwiftPGError) in
-      let e = envBox.object.env
-      let p = policyBox.object.policy
+    try using(try envTable.get(env), "environment", try policyTable.get(policy), "policy") {
+      (envObject, policyObject) throws(SwiftPGError) in
+      let e = envObject.env
+      let p = policyObject.policy
       guard let model = e.tabularModel else { throw .invalid("\(e.id) is not a tabular environment") }
       let s = model.stateCount
       let width = p.observationSize

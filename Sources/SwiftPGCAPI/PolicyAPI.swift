@@ -17,8 +17,11 @@ private func activationValue(_ raw: Int32) throws(SwiftPGError) -> Activation {
   return a
 }
 
-private func register(_ policy: any Policy, _ out: UnsafeMutablePointer<UInt64>?) throws(SwiftPGError) {
-  try need(out, "policy_out").pointee = try policyTable.insert(PolicyObject(policy))
+/// Registers the policy `make` builds (after checking `policy_out`).
+private func registerPolicy(_ out: UnsafeMutablePointer<UInt64>?, _ make: () throws(SwiftPGError) -> any Policy)
+  throws(SwiftPGError)
+{
+  try register(policyTable, out, "policy_out") { () throws(SwiftPGError) in PolicyObject(try make()) }
 }
 
 @c @implementation
@@ -28,12 +31,12 @@ public func swiftpg_policy_create_softmax(
   _ policy_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    _ = try need(policy_out, "policy_out")
-    let policy = try SoftmaxPolicy(
-      observationSize: Int(observation_size), actionCount: Int(num_actions),
-      hidden: try hiddenLayers(hidden_sizes, num_hidden), activation: try activationValue(activation),
-      hiddenGain: hidden_gain, headGain: head_gain, seed: seed)
-    try register(policy, policy_out)
+    try registerPolicy(policy_out) { () throws(SwiftPGError) in
+      try SoftmaxPolicy(
+        observationSize: Int(observation_size), actionCount: Int(num_actions),
+        hidden: try hiddenLayers(hidden_sizes, num_hidden), activation: try activationValue(activation),
+        hiddenGain: hidden_gain, headGain: head_gain, seed: seed)
+    }
   }
 }
 
@@ -42,9 +45,10 @@ public func swiftpg_policy_create_tabular(
   _ num_states: Int32, _ num_actions: Int32, _ seed: UInt64, _ policy_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    _ = try need(policy_out, "policy_out")
-    let model = try TabularLogits(stateCount: Int(num_states), actionCount: Int(num_actions))
-    try register(CategoricalPolicy(model: model, seed: seed), policy_out)
+    try registerPolicy(policy_out) { () throws(SwiftPGError) in
+      let model = try TabularLogits(stateCount: Int(num_states), actionCount: Int(num_actions))
+      return CategoricalPolicy(model: model, seed: seed)
+    }
   }
 }
 
@@ -53,9 +57,10 @@ public func swiftpg_policy_create_linear_features(
   _ feature_size: Int32, _ num_actions: Int32, _ seed: UInt64, _ policy_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    _ = try need(policy_out, "policy_out")
-    let model = try FeatureLogits(featureSize: Int(feature_size), actionCount: Int(num_actions))
-    try register(CategoricalPolicy(model: model, seed: seed), policy_out)
+    try registerPolicy(policy_out) { () throws(SwiftPGError) in
+      let model = try FeatureLogits(featureSize: Int(feature_size), actionCount: Int(num_actions))
+      return CategoricalPolicy(model: model, seed: seed)
+    }
   }
 }
 
@@ -93,13 +98,13 @@ private func createGaussian(
   _ activation: Int32, std: GaussianPolicy.Std, _ initialLogStd: Double, noiseInterval: Int, _ hiddenGain: Double,
   _ headGain: Double, _ seed: UInt64, _ out: UnsafeMutablePointer<UInt64>?
 ) throws(SwiftPGError) {
-  _ = try need(out, "policy_out")
-  let policy = try GaussianPolicy(
-    observationSize: Int(observationSize), actionSize: Int(actionSize),
-    hidden: try hiddenLayers(hiddenSizes, hiddenCount), activation: try activationValue(activation), std: std,
-    initialLogStd: initialLogStd, noiseInterval: noiseInterval, hiddenGain: hiddenGain, headGain: headGain,
-    seed: seed)
-  try register(policy, out)
+  try registerPolicy(out) { () throws(SwiftPGError) in
+    try GaussianPolicy(
+      observationSize: Int(observationSize), actionSize: Int(actionSize),
+      hidden: try hiddenLayers(hiddenSizes, hiddenCount), activation: try activationValue(activation), std: std,
+      initialLogStd: initialLogStd, noiseInterval: noiseInterval, hiddenGain: hiddenGain, headGain: headGain,
+      seed: seed)
+  }
 }
 
 @c @implementation
@@ -107,8 +112,7 @@ public func swiftpg_policy_create_clamp(_ theta: Double, _ seed: UInt64, _ polic
   -> Int32
 {
   entry { () throws(SwiftPGError) in
-    _ = try need(policy_out, "policy_out")
-    try register(try ClampPolicy(theta: theta, seed: seed), policy_out)
+    try registerPolicy(policy_out) { () throws(SwiftPGError) in try ClampPolicy(theta: theta, seed: seed) }
   }
 }
 
@@ -123,25 +127,14 @@ public func swiftpg_policy_destroy(_ policy: UInt64) -> Int32 {
 public func swiftpg_policy_get_info(_ policy: UInt64, _ info_out: UnsafeMutablePointer<swiftpg_policy_info>?)
   -> Int32
 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(info_out, "info_out")
-    try using(policyTable, policy) { (o) throws(SwiftPGError) in
-      let p = o.policy
-      var info = swiftpg_policy_info()
-      info.family = p.family.rawValue
-      info.observation_size = Int32(p.observationSize)
-      switch p.actionSpace {
-      case .discrete(let n):
-        info.action_kind = SWIFTPG_ACTION_DISCRETE
-        info.num_actions = Int32(n)
-        info.action_size = 1
-      case .box(let low, _):
-        info.action_kind = SWIFTPG_ACTION_CONTINUOUS
-        info.action_size = Int32(low.count)
-      }
-      info.num_params = Int64(p.parameterCount)
-      out.pointee = info
-    }
+  entry(policyTable, policy, output: info_out, "info_out") { (o, out) throws(SwiftPGError) in
+    let p = o.policy
+    var info = swiftpg_policy_info()
+    info.family = p.family.rawValue
+    info.observation_size = Int32(p.observationSize)
+    (info.action_kind, info.num_actions, info.action_size) = actionFields(p.actionSpace)
+    info.num_params = Int64(p.parameterCount)
+    out.pointee = info
   }
 }
 
@@ -181,50 +174,134 @@ func writeParameters(_ values: [Double], _ out: UnsafeMutablePointer<Double>?, _
   for (i, v) in values.enumerated() { buffer[i] = v }
 }
 
+/// Policies and value functions, which the C ABI treats alike: a flat
+/// parameter vector, observations of one size, a network precision, a
+/// checkpoint file.
+protocol ParameterizedObject {
+  /// "policy" or "value function", for messages.
+  static var noun: String { get }
+  var parameters: [Double] { get }
+  var parameterCount: Int { get }
+  func setParameters(_ values: [Double]) throws(SwiftPGError)
+  var observationSize: Int { get }
+  func checkObservations(_ obs: UnsafePointer<Double>, batch: Int) -> String?
+  func setPrecision(_ precision: MLP.Precision) throws(SwiftPGError)
+  func save(to path: String) throws(SwiftPGError)
+}
+
+extension PolicyObject: ParameterizedObject {
+  static var noun: String { "policy" }
+  var parameters: [Double] { policy.parameters }
+  var parameterCount: Int { policy.parameterCount }
+  func setParameters(_ values: [Double]) throws(SwiftPGError) { try policy.setParameters(values) }
+  var observationSize: Int { policy.observationSize }
+  func checkObservations(_ obs: UnsafePointer<Double>, batch: Int) -> String? {
+    policy.checkObservations(obs, batch: batch)
+  }
+  func setPrecision(_ precision: MLP.Precision) throws(SwiftPGError) {
+    guard let network = policy.mlp else {
+      throw .invalid("only MLP policies (softmax, Gaussian) have a network precision to set")
+    }
+    network.setPrecision(precision)
+  }
+  func save(to path: String) throws(SwiftPGError) { try Checkpoint.save(policy, to: path) }
+}
+
+extension ValueObject: ParameterizedObject {
+  static var noun: String { "value function" }
+  var parameters: [Double] { value.parameters }
+  var parameterCount: Int { value.parameterCount }
+  func setParameters(_ values: [Double]) throws(SwiftPGError) { try value.setParameters(values) }
+  var observationSize: Int { value.observationSize }
+  func checkObservations(_ obs: UnsafePointer<Double>, batch: Int) -> String? {
+    value.checkObservations(obs, batch: batch)
+  }
+  func setPrecision(_ precision: MLP.Precision) throws(SwiftPGError) { try value.setPrecision(precision) }
+  func save(to path: String) throws(SwiftPGError) { try Checkpoint.save(value, to: path) }
+}
+
+extension ParameterizedObject {
+  /// Checks the observations `[batch, observationSize]` of a call.
+  func observationBatch(_ p: UnsafePointer<Double>?, _ batch: Int64) throws(SwiftPGError)
+    -> (UnsafePointer<Double>, Int)
+  {
+    let obs = try need(p, "observations")
+    let b = try checkBatch(batch, width: observationSize)
+    try requireFinite(obs, b * observationSize, "observations", width: observationSize)
+    if let problem = checkObservations(obs, batch: b) { throw .invalid(problem) }
+    return (obs, b)
+  }
+}
+
+/// A call on a batch of observations that writes `output`: the output
+/// pointer, the handle, then the observations are checked before `body`.
+private func batchEntry<T: ParameterizedObject, O>(
+  _ table: HandleTable<T>, _ handle: UInt64, _ observations: UnsafePointer<Double>?, _ batch: Int64,
+  output: UnsafeMutablePointer<O>?, _ name: String,
+  _ body: (T, UnsafePointer<Double>, Int, UnsafeMutablePointer<O>) throws(SwiftPGError) -> Void
+) -> Int32 {
+  entry(table, handle, output: output, name) { (o, out) throws(SwiftPGError) in
+    let (obs, b) = try o.observationBatch(observations, batch)
+    try body(o, obs, b, out)
+  }
+}
+
+private func getParameters<T: ParameterizedObject>(
+  _ table: HandleTable<T>, _ handle: UInt64, _ out: UnsafeMutablePointer<Double>?, _ count: Int64
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try using(table, handle) { (o) throws(SwiftPGError) in try writeParameters(o.parameters, out, count, T.noun) }
+  }
+}
+
+private func setParameters<T: ParameterizedObject>(
+  _ table: HandleTable<T>, _ handle: UInt64, _ params: UnsafePointer<Double>?, _ count: Int64
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try using(table, handle) { (o) throws(SwiftPGError) in
+      try o.setParameters(try readParameters(params, count, expected: o.parameterCount, "params"))
+    }
+  }
+}
+
+private func setPrecision<T: ParameterizedObject>(_ table: HandleTable<T>, _ handle: UInt64, _ bits: Int32) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    guard let precision = MLP.Precision(rawValue: bits) else {
+      throw .invalid("precision must be 32 or 64 bits, got \(bits)")
+    }
+    try using(table, handle) { (o) throws(SwiftPGError) in try o.setPrecision(precision) }
+  }
+}
+
+private func save<T: ParameterizedObject>(_ table: HandleTable<T>, _ handle: UInt64, _ path: UnsafePointer<CChar>?)
+  -> Int32
+{
+  entry { () throws(SwiftPGError) in
+    let file = try cString(path, "path", limit: 4096)
+    try using(table, handle) { (o) throws(SwiftPGError) in try o.save(to: file) }
+  }
+}
+
 @c @implementation
 public func swiftpg_policy_get_params(_ policy: UInt64, _ params_out: UnsafeMutablePointer<Double>?, _ count: Int64)
   -> Int32
 {
-  entry { () throws(SwiftPGError) in
-    try using(policyTable, policy) { (o) throws(SwiftPGError) in
-      try writeParameters(o.policy.parameters, params_out, count, "policy")
-    }
-  }
+  getParameters(policyTable, policy, params_out, count)
 }
 
 @c @implementation
 public func swiftpg_policy_set_params(_ policy: UInt64, _ params: UnsafePointer<Double>?, _ count: Int64) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    try using(policyTable, policy) { (o) throws(SwiftPGError) in
-      try o.policy.setParameters(try readParameters(params, count, expected: o.policy.parameterCount, "params"))
-    }
-  }
+  setParameters(policyTable, policy, params, count)
 }
 
 @c @implementation
 public func swiftpg_policy_set_precision(_ policy: UInt64, _ bits: Int32) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let precision = try precisionValue(bits)
-    try using(policyTable, policy) { (o) throws(SwiftPGError) in
-      guard let network = o.policy.mlp else {
-        throw .invalid("only MLP policies (softmax, Gaussian) have a network precision to set")
-      }
-      network.setPrecision(precision)
-    }
-  }
+  setPrecision(policyTable, policy, bits)
 }
 
 @c @implementation
 public func swiftpg_value_set_precision(_ value: UInt64, _ bits: Int32) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let precision = try precisionValue(bits)
-    try using(valueTable, value) { (o) throws(SwiftPGError) in try o.value.setPrecision(precision) }
-  }
-}
-
-private func precisionValue(_ bits: Int32) throws(SwiftPGError) -> MLP.Precision {
-  guard let p = MLP.Precision(rawValue: bits) else { throw .invalid("precision must be 32 or 64 bits, got \(bits)") }
-  return p
+  setPrecision(valueTable, value, bits)
 }
 
 @c @implementation
@@ -235,17 +312,6 @@ public func swiftpg_policy_seed(_ policy: UInt64, _ seed: UInt64) -> Int32 {
 }
 
 // MARK: Validation of batches
-
-/// Checks observations `[batch, observationSize]` of a policy call.
-private func checkObservations(_ p: UnsafePointer<Double>?, _ batch: Int64, _ policy: any Policy)
-  throws(SwiftPGError) -> (UnsafePointer<Double>, Int)
-{
-  let obs = try need(p, "observations")
-  let b = try checkBatch(batch, width: policy.observationSize)
-  try requireFinite(obs, b * policy.observationSize, "observations", width: policy.observationSize)
-  if let problem = policy.checkObservations(obs, batch: b) { throw .invalid(problem) }
-  return (obs, b)
-}
 
 /// Checks an action buffer: discrete actions in range, continuous ones finite.
 private func checkActions(_ p: UnsafeRawPointer?, _ batch: Int, _ policy: any Policy) throws(SwiftPGError)
@@ -281,9 +347,8 @@ public func swiftpg_policy_sample(
   entry { () throws(SwiftPGError) in
     guard let out = actions_out else { throw SwiftPGError(.nullPointer, "actions_out is NULL") }
     try using(policyTable, policy) { (o) throws(SwiftPGError) in
-      let (obs, b) = try checkObservations(observations, batch, o.policy)
-      let alignment = if case .discrete = o.policy.actionSpace { 4 } else { 8 }
-      try require(Int(bitPattern: out) % alignment == 0, "actions_out is not aligned to \(alignment) bytes")
+      let (obs, b) = try o.observationBatch(observations, batch)
+      try requireActionAlignment(out, o.policy.actionSpace, "actions_out")
       var g = o.policy.rng
       guard case .box = o.policy.actionSpace else {
         o.policy.sample(obs, batch: b, greedy: greedy != 0, rawActions: out, using: &g)
@@ -307,22 +372,19 @@ public func swiftpg_policy_probabilities(
   _ policy: UInt64, _ observations: UnsafePointer<Double>?, _ batch: Int64,
   _ probabilities_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(probabilities_out, "probabilities_out")
-    try using(policyTable, policy) { (o) throws(SwiftPGError) in
-      let (obs, b) = try checkObservations(observations, batch, o.policy)
-      guard case .discrete(let n) = o.policy.actionSpace else {
-        throw .invalid("probabilities are for discrete policies; this one is continuous")
-      }
-      var actions = [Int32](repeating: 0, count: b)
-      var logp = [Double](repeating: 0, count: b)
-      for k in 0..<n {
-        for i in 0..<b { actions[i] = Int32(k) }
-        o.policy.logProbabilities(obs, actions: actions, batch: b, into: &logp)
-        for i in 0..<b { out[i * n + k] = _exp(logp[i]) }
-      }
-      try requireFiniteResult(out, b * n, "the probabilities")
+  batchEntry(policyTable, policy, observations, batch, output: probabilities_out, "probabilities_out") {
+    (o, obs, b, out) throws(SwiftPGError) in
+    guard case .discrete(let n) = o.policy.actionSpace else {
+      throw .invalid("probabilities are for discrete policies; this one is continuous")
     }
+    var actions = [Int32](repeating: 0, count: b)
+    var logp = [Double](repeating: 0, count: b)
+    for k in 0..<n {
+      for i in 0..<b { actions[i] = Int32(k) }
+      o.policy.logProbabilities(obs, actions: actions, batch: b, into: &logp)
+      for i in 0..<b { out[i * n + k] = _exp(logp[i]) }
+    }
+    try requireFiniteResult(out, b * n, "the probabilities")
   }
 }
 
@@ -331,14 +393,10 @@ public func swiftpg_policy_log_prob(
   _ policy: UInt64, _ observations: UnsafePointer<Double>?, _ actions: UnsafeRawPointer?, _ batch: Int64,
   _ log_probs_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(log_probs_out, "log_probs_out")
-    try using(policyTable, policy) { (o) throws(SwiftPGError) in
-      let (obs, b) = try checkObservations(observations, batch, o.policy)
-      let a = try checkActions(actions, b, o.policy)
-      o.policy.logProbabilities(obs, actions: a, batch: b, into: out)
-      try requireFiniteResult(out, b, "the log-probabilities", allowing: -.infinity)
-    }
+  batchEntry(policyTable, policy, observations, batch, output: log_probs_out, "log_probs_out") {
+    (o, obs, b, out) throws(SwiftPGError) in
+    o.policy.logProbabilities(obs, actions: try checkActions(actions, b, o.policy), batch: b, into: out)
+    try requireFiniteResult(out, b, "the log-probabilities", allowing: -.infinity)
   }
 }
 
@@ -347,13 +405,10 @@ public func swiftpg_policy_entropy(
   _ policy: UInt64, _ observations: UnsafePointer<Double>?, _ batch: Int64,
   _ entropies_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(entropies_out, "entropies_out")
-    try using(policyTable, policy) { (o) throws(SwiftPGError) in
-      let (obs, b) = try checkObservations(observations, batch, o.policy)
-      o.policy.entropies(obs, batch: b, into: out)
-      try requireFiniteResult(out, b, "the entropies")
-    }
+  batchEntry(policyTable, policy, observations, batch, output: entropies_out, "entropies_out") {
+    (o, obs, b, out) throws(SwiftPGError) in
+    o.policy.entropies(obs, batch: b, into: out)
+    try requireFiniteResult(out, b, "the entropies")
   }
 }
 
@@ -362,14 +417,11 @@ public func swiftpg_policy_kl(
   _ policy: UInt64, _ observations: UnsafePointer<Double>?, _ batch: Int64, _ old_params: UnsafePointer<Double>?,
   _ count: Int64, _ kl_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(kl_out, "kl_out")
-    try using(policyTable, policy) { (o) throws(SwiftPGError) in
-      let (obs, b) = try checkObservations(observations, batch, o.policy)
-      let old = try readParameters(old_params, count, expected: o.policy.parameterCount, "old_params")
-      o.policy.klDivergences(obs, batch: b, oldParameters: old, into: out)
-      try requireFiniteResult(out, b, "the KL divergences", allowing: .infinity)
-    }
+  batchEntry(policyTable, policy, observations, batch, output: kl_out, "kl_out") {
+    (o, obs, b, out) throws(SwiftPGError) in
+    let old = try readParameters(old_params, count, expected: o.policy.parameterCount, "old_params")
+    o.policy.klDivergences(obs, batch: b, oldParameters: old, into: out)
+    try requireFiniteResult(out, b, "the KL divergences", allowing: .infinity)
   }
 }
 
@@ -380,14 +432,11 @@ public func swiftpg_policy_score_gradient(
   _ policy: UInt64, _ observations: UnsafePointer<Double>?, _ actions: UnsafeRawPointer?,
   _ weights: UnsafePointer<Double>?, _ batch: Int64, _ gradient_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(gradient_out, "gradient_out")
-    try using(policyTable, policy) { (o) throws(SwiftPGError) in
-      let (obs, b) = try checkObservations(observations, batch, o.policy)
-      let a = try checkActions(actions, b, o.policy)
-      o.policy.scoreGradient(obs, rawActions: a, weights: try checkWeights(weights, b), batch: b, into: out)
-      try requireFiniteResult(out, o.policy.parameterCount, "the score gradient")
-    }
+  batchEntry(policyTable, policy, observations, batch, output: gradient_out, "gradient_out") {
+    (o, obs, b, out) throws(SwiftPGError) in
+    let a = try checkActions(actions, b, o.policy)
+    o.policy.scoreGradient(obs, rawActions: a, weights: try checkWeights(weights, b), batch: b, into: out)
+    try requireFiniteResult(out, o.policy.parameterCount, "the score gradient")
   }
 }
 
@@ -396,15 +445,11 @@ public func swiftpg_policy_score_vectors(
   _ policy: UInt64, _ observations: UnsafePointer<Double>?, _ actions: UnsafeRawPointer?, _ batch: Int64,
   _ scores_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(scores_out, "scores_out")
-    try using(policyTable, policy) { (o) throws(SwiftPGError) in
-      let (obs, b) = try checkObservations(observations, batch, o.policy)
-      _ = try checkedProduct(b, o.policy.parameterCount, "batch × num_params")
-      let a = try checkActions(actions, b, o.policy)
-      o.policy.scoreVectors(obs, actions: a, batch: b, into: out)
-      try requireFiniteResult(out, b * o.policy.parameterCount, "the score vectors")
-    }
+  batchEntry(policyTable, policy, observations, batch, output: scores_out, "scores_out") {
+    (o, obs, b, out) throws(SwiftPGError) in
+    _ = try checkedProduct(b, o.policy.parameterCount, "batch × num_params")
+    o.policy.scoreVectors(obs, actions: try checkActions(actions, b, o.policy), batch: b, into: out)
+    try requireFiniteResult(out, b * o.policy.parameterCount, "the score vectors")
   }
 }
 
@@ -413,13 +458,10 @@ public func swiftpg_policy_entropy_gradient(
   _ policy: UInt64, _ observations: UnsafePointer<Double>?, _ weights: UnsafePointer<Double>?, _ batch: Int64,
   _ gradient_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(gradient_out, "gradient_out")
-    try using(policyTable, policy) { (o) throws(SwiftPGError) in
-      let (obs, b) = try checkObservations(observations, batch, o.policy)
-      o.policy.entropyGradient(obs, weights: try checkWeights(weights, b), batch: b, into: out)
-      try requireFiniteResult(out, o.policy.parameterCount, "the entropy gradient")
-    }
+  batchEntry(policyTable, policy, observations, batch, output: gradient_out, "gradient_out") {
+    (o, obs, b, out) throws(SwiftPGError) in
+    o.policy.entropyGradient(obs, weights: try checkWeights(weights, b), batch: b, into: out)
+    try requireFiniteResult(out, o.policy.parameterCount, "the entropy gradient")
   }
 }
 
@@ -428,14 +470,11 @@ public func swiftpg_policy_kl_gradient(
   _ policy: UInt64, _ observations: UnsafePointer<Double>?, _ old_params: UnsafePointer<Double>?, _ count: Int64,
   _ weights: UnsafePointer<Double>?, _ batch: Int64, _ gradient_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(gradient_out, "gradient_out")
-    try using(policyTable, policy) { (o) throws(SwiftPGError) in
-      let (obs, b) = try checkObservations(observations, batch, o.policy)
-      let old = try readParameters(old_params, count, expected: o.policy.parameterCount, "old_params")
-      o.policy.klGradient(obs, oldParameters: old, weights: try checkWeights(weights, b), batch: b, into: out)
-      try requireFiniteResult(out, o.policy.parameterCount, "the KL gradient")
-    }
+  batchEntry(policyTable, policy, observations, batch, output: gradient_out, "gradient_out") {
+    (o, obs, b, out) throws(SwiftPGError) in
+    let old = try readParameters(old_params, count, expected: o.policy.parameterCount, "old_params")
+    o.policy.klGradient(obs, oldParameters: old, weights: try checkWeights(weights, b), batch: b, into: out)
+    try requireFiniteResult(out, o.policy.parameterCount, "the KL gradient")
   }
 }
 
@@ -444,17 +483,14 @@ public func swiftpg_policy_fisher_vector_product(
   _ policy: UInt64, _ observations: UnsafePointer<Double>?, _ batch: Int64, _ vector: UnsafePointer<Double>?,
   _ count: Int64, _ product_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(product_out, "product_out")
-    try using(policyTable, policy) { (o) throws(SwiftPGError) in
-      let (obs, b) = try checkObservations(observations, batch, o.policy)
-      let n = o.policy.parameterCount
-      try require(count == Int64(n), "count must equal the \(n) parameters, got \(count)")
-      let v = try need(vector, "vector")
-      try requireFinite(v, n, "vector")
-      o.policy.fisherVectorProduct(obs, batch: b, vector: v, into: out)
-      try requireFiniteResult(out, n, "the Fisher-vector product")
-    }
+  batchEntry(policyTable, policy, observations, batch, output: product_out, "product_out") {
+    (o, obs, b, out) throws(SwiftPGError) in
+    let n = o.policy.parameterCount
+    try require(count == Int64(n), "count must equal the \(n) parameters, got \(count)")
+    let v = try need(vector, "vector")
+    try requireFinite(v, n, "vector")
+    o.policy.fisherVectorProduct(obs, batch: b, vector: v, into: out)
+    try requireFiniteResult(out, n, "the Fisher-vector product")
   }
 }
 
@@ -462,10 +498,7 @@ public func swiftpg_policy_fisher_vector_product(
 
 @c @implementation
 public func swiftpg_policy_save(_ policy: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let file = try cString(path, "path", limit: 4096)
-    try using(policyTable, policy) { (o) throws(SwiftPGError) in try Checkpoint.save(o.policy, to: file) }
-  }
+  save(policyTable, policy, path)
 }
 
 @c @implementation
@@ -473,10 +506,11 @@ public func swiftpg_policy_load(_ path: UnsafePointer<CChar>?, _ seed: UInt64, _
   -> Int32
 {
   entry { () throws(SwiftPGError) in
-    let out = try need(policy_out, "policy_out")
-    let policy = try Checkpoint.loadPolicy(try cString(path, "path", limit: 4096))
-    policy.rng = PCG64(seed: UInt128(seed))
-    out.pointee = try policyTable.insert(PolicyObject(policy))
+    try registerPolicy(policy_out) { () throws(SwiftPGError) in
+      let policy = try Checkpoint.loadPolicy(try cString(path, "path", limit: 4096))
+      policy.rng = PCG64(seed: UInt128(seed))
+      return policy
+    }
   }
 }
 
@@ -488,17 +522,11 @@ public func swiftpg_policy_evaluate(
   entry { () throws(SwiftPGError) in
     let returnsOut = try needIfPresent(returns_out, "returns_out")
     let lengthsOut = try needIfPresent(lengths_out, "lengths_out")
-    let policyBox = try policyTable.get(policy)
-    let envBox = try envTable.get(env)
-    try usingAll(
-      [
-        (policyBox.tryAcquire, policyBox.release, "policy"),
-        (envBox.tryAcquire, envBox.release, "environment"),
-      ]
-    ) { () throws(SwiftPGError) in
+    try using(try policyTable.get(policy), "policy", try envTable.get(env), "environment") {
+      (p, e) throws(SwiftPGError) in
       try evaluateEpisodes(
-        policy: policyBox.object.policy, env: envBox.object.env, episodes: Int(episodes),
-        greedy: greedy != 0, seed: seed, cancellation: envBox.object.cancellation
+        policy: p.policy, env: e.env, episodes: Int(episodes), greedy: greedy != 0, seed: seed,
+        cancellation: e.cancellation
       ) { k, r, l in
         returnsOut?[k] = r
         lengthsOut?[k] = Int32(clamping: l)
@@ -509,8 +537,11 @@ public func swiftpg_policy_evaluate(
 
 // MARK: Value functions
 
-private func registerValue(_ value: ValueFunction, _ out: UnsafeMutablePointer<UInt64>?) throws(SwiftPGError) {
-  try need(out, "value_out").pointee = try valueTable.insert(ValueObject(value))
+/// Registers the value function `make` builds (after checking `value_out`).
+private func registerValue(_ out: UnsafeMutablePointer<UInt64>?, _ make: () throws(SwiftPGError) -> ValueFunction)
+  throws(SwiftPGError)
+{
+  try register(valueTable, out, "value_out") { () throws(SwiftPGError) in ValueObject(try make()) }
 }
 
 @c @implementation
@@ -519,19 +550,18 @@ public func swiftpg_value_create_mlp(
   _ seed: UInt64, _ value_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    _ = try need(value_out, "value_out")
-    let value = try ValueFunction(
-      observationSize: Int(observation_size), hidden: try hiddenLayers(hidden_sizes, num_hidden),
-      activation: try activationValue(activation), seed: seed)
-    try registerValue(value, value_out)
+    try registerValue(value_out) { () throws(SwiftPGError) in
+      try ValueFunction(
+        observationSize: Int(observation_size), hidden: try hiddenLayers(hidden_sizes, num_hidden),
+        activation: try activationValue(activation), seed: seed)
+    }
   }
 }
 
 @c @implementation
 public func swiftpg_value_create_tabular(_ num_states: Int32, _ value_out: UnsafeMutablePointer<UInt64>?) -> Int32 {
   entry { () throws(SwiftPGError) in
-    _ = try need(value_out, "value_out")
-    try registerValue(try ValueFunction(tabularStates: Int(num_states)), value_out)
+    try registerValue(value_out) { () throws(SwiftPGError) in try ValueFunction(tabularStates: Int(num_states)) }
   }
 }
 
@@ -558,43 +588,22 @@ public func swiftpg_value_get_sizes(
 public func swiftpg_value_get_params(_ value: UInt64, _ params_out: UnsafeMutablePointer<Double>?, _ count: Int64)
   -> Int32
 {
-  entry { () throws(SwiftPGError) in
-    try using(valueTable, value) { (o) throws(SwiftPGError) in
-      try writeParameters(o.value.parameters, params_out, count, "value function")
-    }
-  }
+  getParameters(valueTable, value, params_out, count)
 }
 
 @c @implementation
 public func swiftpg_value_set_params(_ value: UInt64, _ params: UnsafePointer<Double>?, _ count: Int64) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    try using(valueTable, value) { (o) throws(SwiftPGError) in
-      try o.value.setParameters(try readParameters(params, count, expected: o.value.parameterCount, "params"))
-    }
-  }
-}
-
-private func checkValueObservations(_ p: UnsafePointer<Double>?, _ batch: Int64, _ value: ValueFunction)
-  throws(SwiftPGError) -> (UnsafePointer<Double>, Int)
-{
-  let obs = try need(p, "observations")
-  let b = try checkBatch(batch, width: value.observationSize)
-  try requireFinite(obs, b * value.observationSize, "observations", width: value.observationSize)
-  if let problem = value.checkObservations(obs, batch: b) { throw .invalid(problem) }
-  return (obs, b)
+  setParameters(valueTable, value, params, count)
 }
 
 @c @implementation
 public func swiftpg_value_predict(
   _ value: UInt64, _ observations: UnsafePointer<Double>?, _ batch: Int64, _ values_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(values_out, "values_out")
-    try using(valueTable, value) { (o) throws(SwiftPGError) in
-      let (obs, b) = try checkValueObservations(observations, batch, o.value)
-      o.value.predict(obs, batch: b, into: out)
-      try requireFiniteResult(out, b, "the values")
-    }
+  batchEntry(valueTable, value, observations, batch, output: values_out, "values_out") {
+    (o, obs, b, out) throws(SwiftPGError) in
+    o.value.predict(obs, batch: b, into: out)
+    try requireFiniteResult(out, b, "the values")
   }
 }
 
@@ -603,29 +612,23 @@ public func swiftpg_value_gradient(
   _ value: UInt64, _ observations: UnsafePointer<Double>?, _ weights: UnsafePointer<Double>?, _ batch: Int64,
   _ gradient_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(gradient_out, "gradient_out")
-    try using(valueTable, value) { (o) throws(SwiftPGError) in
-      let (obs, b) = try checkValueObservations(observations, batch, o.value)
-      o.value.gradient(obs, weights: try checkWeights(weights, b), batch: b, into: out)
-      try requireFiniteResult(out, o.value.parameterCount, "the value gradient")
-    }
+  batchEntry(valueTable, value, observations, batch, output: gradient_out, "gradient_out") {
+    (o, obs, b, out) throws(SwiftPGError) in
+    o.value.gradient(obs, weights: try checkWeights(weights, b), batch: b, into: out)
+    try requireFiniteResult(out, o.value.parameterCount, "the value gradient")
   }
 }
 
 @c @implementation
 public func swiftpg_value_save(_ value: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let file = try cString(path, "path", limit: 4096)
-    try using(valueTable, value) { (o) throws(SwiftPGError) in try Checkpoint.save(o.value, to: file) }
-  }
+  save(valueTable, value, path)
 }
 
 @c @implementation
 public func swiftpg_value_load(_ path: UnsafePointer<CChar>?, _ value_out: UnsafeMutablePointer<UInt64>?) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let out = try need(value_out, "value_out")
-    let value = try Checkpoint.loadValueFunction(try cString(path, "path", limit: 4096))
-    out.pointee = try valueTable.insert(ValueObject(value))
+    try registerValue(value_out) { () throws(SwiftPGError) in
+      try Checkpoint.loadValueFunction(try cString(path, "path", limit: 4096))
+    }
   }
 }

@@ -30,6 +30,58 @@ func using<T>(
   try body(guarded.object)
 }
 
+/// An entry point that writes one required output from the object behind
+/// `handle`: the output pointer is checked first, then `body` runs with
+/// the object held.
+@inline(__always)
+func entry<T, O>(
+  _ table: HandleTable<T>, _ handle: UInt64, output: UnsafeMutablePointer<O>?, _ name: String,
+  _ body: (T, UnsafeMutablePointer<O>) throws(SwiftPGError) -> Void
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(output, name)
+    try using(table, handle) { (o) throws(SwiftPGError) in try body(o, out) }
+  }
+}
+
+/// A constructor entry point's work: checks the handle output pointer,
+/// builds the object with `make`, and stores its new handle.
+func register<T>(
+  _ table: HandleTable<T>, _ out: UnsafeMutablePointer<UInt64>?, _ name: String,
+  _ make: () throws(SwiftPGError) -> T
+) throws(SwiftPGError) {
+  let handleOut = try need(out, name)
+  handleOut.pointee = try table.insert(try make())
+}
+
+/// Holds two guarded objects, acquired in this order (both or neither),
+/// for the duration of `body`.
+func using<A, B>(
+  _ a: Guarded<A>, _ aName: String, _ b: Guarded<B>, _ bName: String,
+  _ body: (A, B) throws(SwiftPGError) -> Void
+) throws(SwiftPGError) {
+  try usingAll([(a.tryAcquire, a.release, aName), (b.tryAcquire, b.release, bName)]) { () throws(SwiftPGError) in
+    try body(a.object, b.object)
+  }
+}
+
+/// The action-space fields of `swiftpg_env_info` and `swiftpg_policy_info`:
+/// the kind, the number of actions (0 for continuous actions) and the
+/// number of scalars per action.
+func actionFields(_ space: ActionSpace) -> (kind: Int32, count: Int32, size: Int32) {
+  switch space {
+  case .discrete(let n): (SWIFTPG_ACTION_DISCRETE, Int32(n), 1)
+  case .box(let low, _): (SWIFTPG_ACTION_CONTINUOUS, 0, Int32(low.count))
+  }
+}
+
+/// Checks that a caller's action buffer is aligned for the action space's
+/// scalars (`Int32` or `Double`).
+func requireActionAlignment(_ p: UnsafeRawPointer, _ space: ActionSpace, _ name: String) throws(SwiftPGError) {
+  let alignment = if case .discrete = space { MemoryLayout<Int32>.alignment } else { MemoryLayout<Double>.alignment }
+  try require(Int(bitPattern: p) % alignment == 0, "\(name) is not aligned to \(alignment) bytes")
+}
+
 /// Acquires several guarded objects (all or none) for the duration of `body`.
 func usingAll(_ objects: [(acquire: () -> Bool, release: () -> Void, name: String)], _ body: () throws(SwiftPGError) -> Void)
   throws(SwiftPGError)
@@ -61,11 +113,7 @@ func needIfPresent<T>(_ p: UnsafeMutablePointer<T>?, _ name: String) throws(Swif
 }
 
 func need<T>(_ p: UnsafeMutablePointer<T>?, _ name: String) throws(SwiftPGError) -> UnsafeMutablePointer<T> {
-  guard let p else { throw SwiftPGError(.nullPointer, "\(name) is NULL") }
-  guard Int(bitPattern: p) % MemoryLayout<T>.alignment == 0 else {
-    throw .invalid("\(name) is not aligned to \(MemoryLayout<T>.alignment) bytes")
-  }
-  return p
+  UnsafeMutablePointer(mutating: try need(UnsafePointer(p), name))
 }
 
 /// Reads a NUL-terminated UTF-8 string of at most `limit` bytes.

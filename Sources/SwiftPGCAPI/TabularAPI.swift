@@ -21,24 +21,28 @@ public func swiftpg_env_create_tabular(
   _ max_episode_steps: Int32, _ env_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let out = try need(env_out, "env_out")
-    let s = Int(num_states)
-    let a = Int(num_actions)
-    try require(s >= 1 && s <= TabularModel.maxStates, "num_states must be in [1, \(TabularModel.maxStates)], got \(s)")
-    try require(a >= 1 && a <= TabularModel.maxActions, "num_actions must be in [1, \(TabularModel.maxActions)], got \(a)")
-    try require(horizon >= 0, "horizon must be >= 0 (0: discounted), got \(horizon)")
-    try require(rewards_per_next_state == 0 || rewards_per_next_state == 1, "rewards_per_next_state must be 0 or 1")
-    let sas = try TabularModel.tableEntries(states: s, actions: a)
-    let p = try readArray(transitions, sas, "transitions")
-    let r = try readArray(rewards, rewards_per_next_state == 1 ? sas : s * a, "rewards")
-    let mu = try readArray(initial, s, "initial")
-    let term: [Bool]? = if let terminal { (0..<s).map { terminal[$0] != 0 } } else { nil }
-    let model = try TabularModel(
-      stateCount: s, actionCount: a, transitions: p, rewards: r, rewardsPerNextState: rewards_per_next_state == 1,
-      initial: mu, terminal: term, horizon: horizon > 0 ? Int(horizon) : nil, gamma: gamma)
-    let env = try VectorEnvironment(
-      TabularMDP(model: model, maxEpisodeSteps: try timeLimit(max_episode_steps)), count: Int(num_envs), seed: seed)
-    out.pointee = try envTable.insert(EnvObject(env))
+    try register(envTable, env_out, "env_out") { () throws(SwiftPGError) in
+      let s = Int(num_states)
+      let a = Int(num_actions)
+      try require(
+        s >= 1 && s <= TabularModel.maxStates, "num_states must be in [1, \(TabularModel.maxStates)], got \(s)")
+      try require(
+        a >= 1 && a <= TabularModel.maxActions, "num_actions must be in [1, \(TabularModel.maxActions)], got \(a)")
+      try require(horizon >= 0, "horizon must be >= 0 (0: discounted), got \(horizon)")
+      try require(
+        rewards_per_next_state == 0 || rewards_per_next_state == 1, "rewards_per_next_state must be 0 or 1")
+      let sas = try TabularModel.tableEntries(states: s, actions: a)
+      let p = try readArray(transitions, sas, "transitions")
+      let r = try readArray(rewards, rewards_per_next_state == 1 ? sas : s * a, "rewards")
+      let mu = try readArray(initial, s, "initial")
+      let term: [Bool]? = if let terminal { (0..<s).map { terminal[$0] != 0 } } else { nil }
+      let model = try TabularModel(
+        stateCount: s, actionCount: a, transitions: p, rewards: r, rewardsPerNextState: rewards_per_next_state == 1,
+        initial: mu, terminal: term, horizon: horizon > 0 ? Int(horizon) : nil, gamma: gamma)
+      let env = try VectorEnvironment(
+        TabularMDP(model: model, maxEpisodeSteps: try timeLimit(max_episode_steps)), count: Int(num_envs), seed: seed)
+      return EnvObject(env)
+    }
   }
 }
 
@@ -49,15 +53,16 @@ public func swiftpg_env_create_gridworld(
   _ env_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let out = try need(env_out, "env_out")
-    let text = try cString(layout, "layout", limit: 1 << 20)
-    let model = try GridWorld.model(
-      layout: text, slip: slip, stepReward: step_reward, goalReward: goal_reward, pitReward: pit_reward,
-      gamma: gamma)
-    let env = try VectorEnvironment(
-      TabularMDP(model: model, maxEpisodeSteps: try timeLimit(max_episode_steps), id: "GridWorld"),
-      count: Int(num_envs), seed: seed)
-    out.pointee = try envTable.insert(EnvObject(env))
+    try register(envTable, env_out, "env_out") { () throws(SwiftPGError) in
+      let text = try cString(layout, "layout", limit: 1 << 20)
+      let model = try GridWorld.model(
+        layout: text, slip: slip, stepReward: step_reward, goalReward: goal_reward, pitReward: pit_reward,
+        gamma: gamma)
+      let env = try VectorEnvironment(
+        TabularMDP(model: model, maxEpisodeSteps: try timeLimit(max_episode_steps), id: "GridWorld"),
+        count: Int(num_envs), seed: seed)
+      return EnvObject(env)
+    }
   }
 }
 
@@ -67,15 +72,16 @@ public func swiftpg_env_create_bandit(
   _ stds: UnsafePointer<Double>?, _ horizon: Int32, _ env_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let out = try need(env_out, "env_out")
-    guard let k = Bandit.Kind(rawValue: kind) else {
-      throw .invalid("unknown bandit kind \(kind); expected 0 (Gaussian) or 1 (Bernoulli)")
+    try register(envTable, env_out, "env_out") { () throws(SwiftPGError) in
+      guard let k = Bandit.Kind(rawValue: kind) else {
+        throw .invalid("unknown bandit kind \(kind); expected 0 (Gaussian) or 1 (Bernoulli)")
+      }
+      try require(num_arms >= 1 && num_arms <= 1 << 16, "num_arms must be in [1, 65536], got \(num_arms)")
+      let m = try readArray(means, Int(num_arms), "means")
+      let sd: [Double]? = stds == nil ? nil : try readArray(stds, Int(num_arms), "stds")
+      let bandit = try Bandit(kind: k, means: m, stds: sd, horizon: Int(horizon))
+      return EnvObject(try VectorEnvironment(bandit, count: Int(num_envs), seed: seed))
     }
-    try require(num_arms >= 1 && num_arms <= 1 << 16, "num_arms must be in [1, 65536], got \(num_arms)")
-    let m = try readArray(means, Int(num_arms), "means")
-    let sd: [Double]? = stds == nil ? nil : try readArray(stds, Int(num_arms), "stds")
-    let bandit = try Bandit(kind: k, means: m, stds: sd, horizon: Int(horizon))
-    out.pointee = try envTable.insert(EnvObject(try VectorEnvironment(bandit, count: Int(num_envs), seed: seed)))
   }
 }
 

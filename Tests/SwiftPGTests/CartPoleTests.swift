@@ -60,26 +60,6 @@ import Testing
     #expect(a != c)
   }
 
-  /// Instance i of a batch seeded s behaves exactly like a batch of one seeded s + i.
-  @Test func batchSplitDoesNotChangeResults() throws {
-    let n = 5
-    let big = try makeEnv(n, seed: 100)
-    let singles = try (0..<n).map { try makeEnv(1, seed: 100 + UInt64($0)) }
-    var bb = StepBuffers(for: big)
-    var sb = singles.map { StepBuffers(for: $0) }
-    var g = SplitMix64(seed: 9)
-    for _ in 0..<700 {
-      let actions = (0..<n).map { _ in Int32(g.next() & 1) }
-      try big.step(actions: actions, into: &bb)
-      for i in 0..<n {
-        try singles[i].step(actions: [actions[i]], into: &sb[i])
-        #expect(Array(bb.observations[(4 * i)..<(4 * i + 4)]) == sb[i].observations)
-        #expect(bb.terminated[i] == sb[i].terminated[0])
-        #expect(bb.truncated[i] == sb[i].truncated[0])
-      }
-    }
-  }
-
   @Test func observationsStayInBoundsAndEpisodesEnd() throws {
     let env = try makeEnv(16, seed: 3)
     var b = StepBuffers(for: env)
@@ -118,67 +98,5 @@ import Testing
     var elapsed: Int32 = -1
     env.elapsedSteps(into: &elapsed)
     #expect(elapsed == 0)
-  }
-
-  /// `step` returns how many instances ended; final rows of the others are 0.
-  @Test func endedCountAndFinalRows() throws {
-    let env = try makeEnv(8, seed: 2)
-    var b = StepBuffers(for: env)
-    b.finalObservations = Array(repeating: .nan, count: 32)
-    var g = SplitMix64(seed: 3)
-    var sawEnd = false
-    for _ in 0..<200 {
-      let actions = (0..<8).map { _ in Int32(g.next() & 1) }
-      let ended = try b.observations.withUnsafeMutableBufferPointer { o in
-        try b.rewards.withUnsafeMutableBufferPointer { r in
-          try b.terminated.withUnsafeMutableBufferPointer { te in
-            try b.truncated.withUnsafeMutableBufferPointer { tr in
-              try b.finalObservations.withUnsafeMutableBufferPointer { f in
-                try actions.withUnsafeBytes { a in
-                  guard let ap = a.baseAddress, let op = o.baseAddress, let rp = r.baseAddress,
-                    let tep = te.baseAddress, let trp = tr.baseAddress
-                  else { throw SwiftPGError.invalid("empty buffer") }
-                  try env.validateActions(ap)
-                  return env.step(
-                    actions: ap, observations: op, rewards: rp, terminated: tep, truncated: trp,
-                    finalObservations: f.baseAddress)
-                }
-              }
-            }
-          }
-        }
-      }
-      let flags = (0..<8).filter { b.terminated[$0] != 0 || b.truncated[$0] != 0 }
-      #expect(ended == flags.count)
-      sawEnd = sawEnd || ended > 0
-      for i in 0..<8 where !flags.contains(i) {
-        #expect(b.finalObservations[(4 * i)..<(4 * i + 4)].allSatisfy { $0 == 0 })
-      }
-    }
-    #expect(sawEnd)
-  }
-
-  @Test func invalidActionChangesNothing() throws {
-    let env = try makeEnv(3, seed: 1)
-    var b = StepBuffers(for: env)
-    let before = env.states()
-    #expect(throws: SwiftPGError.self) { try env.step(actions: [0, 2, 1] as [Int32], into: &b) }
-    #expect(throws: SwiftPGError.self) { try env.step(actions: [0, -1, 1] as [Int32], into: &b) }
-    #expect(throws: SwiftPGError.self) { try env.step(actions: [0, 1] as [Int32], into: &b) }
-    #expect(env.states() == before)
-  }
-
-  @Test func nonFiniteStatesAreRefused() throws {
-    let env = try makeEnv(2, seed: 1)
-    let before = env.states()
-    #expect(throws: SwiftPGError.self) { try env.setStates([0, 0, 0, 0, 0, .nan, 0, 0]) }
-    #expect(env.states() == before)
-  }
-
-  @Test func sizeLimits() {
-    #expect(throws: SwiftPGError.self) { try VectorEnvironment(CartPole(), count: 0, seed: 0) }
-    #expect(throws: SwiftPGError.self) { try VectorEnvironment(CartPole(), count: -5, seed: 0) }
-    #expect(throws: SwiftPGError.self) { try VectorEnvironment(CartPole(), count: 1 << 30, seed: 0) }
-    #expect(throws: SwiftPGError.self) { try EnvironmentRegistry.make("CartPole-v0", count: 1, seed: 0) }
   }
 }

@@ -2,7 +2,7 @@ import Testing
 
 @testable import SwiftPG
 
-@Suite struct SoftmaxPolicyTests {
+@Suite struct CategoricalPolicyTests {
   /// Σ_i w_i log π(a_i|s_i) at the policy's current parameters.
   func objective(_ p: SoftmaxPolicy, _ obs: [Double], _ actions: [Int32], _ weights: [Double]) -> Double {
     var lp = [Double](repeating: 0, count: actions.count)
@@ -111,5 +111,27 @@ import Testing
     #expect(throws: SwiftPGError.self) {
       try SoftmaxPolicy(observationSize: 2, actionCount: 2, hidden: []).setParameters([0, 0, .infinity, 0, 0, 0])
     }
+  }
+
+  /// CategoricalPolicy: log π, entropy and KL from logits split as
+  /// (z − max) − log Σ exp(z − max), right at huge logits.
+  @Test func softmaxAtHugeLogits() throws {
+    let p = CategoricalPolicy(model: try TabularLogits(stateCount: 1, actionCount: 3))
+    let obs: [Double] = [1]
+    for big in [1e16, 1e200, 1e308] {
+      try p.setParameters([big, big, big])
+      var lp = [0.0]
+      var h = [0.0]
+      let action: [Int32] = [2]
+      action.withUnsafeBytes { a in p.logProbabilities(obs, actions: a.baseAddress!, batch: 1, into: &lp) }
+      p.entropies(obs, batch: 1, into: &h)
+      #expect(Swift.abs(lp[0] + _log(3)) < 1e-15 && Swift.abs(h[0] - _log(3)) < 1e-15)
+    }
+    try p.setParameters([0, -800, 0])
+    var kl = [0.0]
+    let uniform: [Double] = [0, 0, 0]
+    p.klDivergences(obs, batch: 1, oldParameters: uniform, into: &kl)
+    let expected = 2.0 / 3 * (_log(1.0 / 3) + _log(2)) + (_log(1.0 / 3) + 800 + _log(2)) / 3
+    #expect(kl[0].isFinite && Swift.abs(kl[0] - expected) < 1e-9 * expected)
   }
 }

@@ -52,4 +52,12 @@ import Testing
       #expect(abs(Double(counts[k]) / Double(n) - p) < 5 * (p * (1 - p) / Double(n)).squareRoot())
     }
   }
+
+  /// Issue 11: a truncation interval ~1e308 standard deviations away gives
+  /// the near bound.
+  @Test func truncatedNormalFarAwayGivesTheNearBound() {
+    var g = PCG64(seed: 1)
+    #expect(g.truncatedNormal(mean: 1e308, std: 0.1, low: -10, high: 10) == 10)
+    #expect(g.truncatedNormal(mean: -1e308, std: 0.1, low: -10, high: 10) == -10)
+  }
 }

@@ -7,6 +7,11 @@ import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The fuzzers' helpers (tools/fuzz) are shared with the tests, e.g. the
+# checkpoint container (checkpoint_file).
+FUZZ = os.path.join(ROOT, "tools", "fuzz")
+if FUZZ not in sys.path:
+    sys.path.insert(0, FUZZ)
 
 
 def run_isolated(code: str, timeout: float = 120) -> subprocess.CompletedProcess:

@@ -18,7 +18,7 @@ import textwrap
 
 import pytest
 
-from test_hardening_native import decode, encode
+from checkpoint_file import decode, encode, seal
 
 EXTREMES = [float("nan"), float("inf"), -float("inf"), -1.0, 0.0, 0.5, 2.0**31, 2.0**53, 2.0**63, 1e300, -1e300,
             65536.0, 65537.0]
@@ -70,12 +70,12 @@ def mutations(data: bytes, weights_only: bool, free_spec=None):
         for value in (0, 1, 2, 3, 7, 100, 101, 102, 2**31 - 1, 2**31, 2**32 - 1):
             raw = bytearray(body)
             struct.pack_into("<I", raw, offset, value)
-            yield f"{what} = {value}", bytes(raw) + struct.pack("<Q", _fnv(bytes(raw))), value != header[offset]
+            yield f"{what} = {value}", seal(raw), value != header[offset]
     count_at = 24 + 8 * len(spec)
     for value in (0, len(params) - 1, len(params) + 1, 2**31, 2**63, 2**64 - 1):
         raw = bytearray(body)
         struct.pack_into("<Q", raw, count_at, value)
-        yield f"parameter count = {value}", bytes(raw) + struct.pack("<Q", _fnv(bytes(raw))), True
+        yield f"parameter count = {value}", seal(raw), True
     for i in range(len(spec)):
         for value in EXTREMES:
             s = list(spec)
@@ -89,11 +89,6 @@ def mutations(data: bytes, weights_only: bool, free_spec=None):
             p = list(params)
             p[i] = value
             yield f"params[{i}] = {value}", encode(kind, family, spec, p), weights_only and not math.isfinite(value)
-
-
-def _fnv(data: bytes) -> int:
-    from test_hardening_native import fnv1a64
-    return fnv1a64(data)
 
 
 @pytest.mark.parametrize("kind", sorted(MAKERS))

@@ -43,15 +43,22 @@ BAD_STEPS = [
 ]
 
 
-@pytest.mark.parametrize("actions, exc, words", BAD_STEPS)
-def test_bad_actions_raise_and_change_nothing(actions, exc, words):
-    env = swiftpg.make_vec("CartPole-v1", 2, seed=0)
+def step_is_refused(env_id, actions, exc, words):
+    """Steps a fresh two-instance ``env_id`` with ``actions`` (an expression):
+    it must raise ``exc`` matching ``words`` and change no state. Returns the
+    environment."""
+    env = swiftpg.make_vec(env_id, 2, seed=0)
     env.reset()
     before = env.get_state()
     with pytest.raises(exc, match=words):
         env.step(eval(actions))
     assert np.array_equal(env.get_state(), before)
-    env.close()
+    return env
+
+
+@pytest.mark.parametrize("actions, exc, words", BAD_STEPS)
+def test_bad_actions_raise_and_change_nothing(actions, exc, words):
+    step_is_refused("CartPole-v1", actions, exc, words).close()
 
 
 def test_bad_states():
@@ -102,14 +109,34 @@ def test_native_errors_carry_the_detailed_message():
         _lib.call("env_destroy", 0)
 
 
-DANGEROUS = r"""
-import ctypes, numpy as np, swiftpg
+# The frame of every DANGEROUS_* script: ``L`` is the raw library, the
+# script appends the status codes of calls that must fail to ``codes``.
+PROLOGUE = r"""
+import ctypes, os, tempfile, numpy as np, swiftpg
 from swiftpg import _lib
 L = _lib.lib
+codes = []
+"""
+EPILOGUE = r"""
+assert all(c < 0 for c in codes), [i for i, c in enumerate(codes) if c >= 0]
+assert swiftpg.live_handles() == 0
+print("survived", len(codes))
+"""
+
+
+def assert_survives(script):
+    """Runs PROLOGUE + ``script`` + EPILOGUE in a fresh process: every
+    collected call must have failed with a status code, the process must
+    exit cleanly, and no native object may be left."""
+    result = run_isolated(PROLOGUE + script + EPILOGUE)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith("survived")
+
+
+DANGEROUS_C_CALLS = r"""
 h = ctypes.c_uint64()
 obs = np.zeros((4, 4)); rew = np.zeros(4); te = np.zeros(4, np.uint8); tr = np.zeros(4, np.uint8)
 acts = np.zeros(4, np.int32)
-codes = []
 # NULL and garbage arguments straight into the C ABI
 codes.append(L.swiftpg_env_create(None, 4, 0, ctypes.byref(h)))
 codes.append(L.swiftpg_env_create(b"CartPole-v1", 4, 0, None))
@@ -156,19 +183,14 @@ codes.append(L.swiftpg_reinforce_default_config(None))
 cfg.learning_rate = 0.01; cfg.size = 0
 codes.append(L.swiftpg_reinforce_create(e, p.value, 0, ctypes.byref(cfg), ctypes.byref(h)))
 codes.append(L.swiftpg_pg_update(e, 1, 1, None, None, None, None, None, None, None, None))
-codes.append(L.swiftpg_env_destroy(e)); codes.append(L.swiftpg_env_destroy(e))
-codes.append(L.swiftpg_policy_destroy(p.value))
-assert all(c < 0 for c in codes[:-3]), codes
-assert codes[-3] == 0 and codes[-2] == -3 and codes[-1] == 0, codes
-assert swiftpg.live_handles() == 0
-print("survived", len(codes))
+assert L.swiftpg_env_destroy(e) == 0
+assert L.swiftpg_env_destroy(e) == -3      # the handle is stale now
+assert L.swiftpg_policy_destroy(p.value) == 0
 """
 
 
 def test_dangerous_c_calls_do_not_crash():
-    result = run_isolated(DANGEROUS)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.startswith("survived")
+    assert_survives(DANGEROUS_C_CALLS)
 
 
 def test_dangerous_python_calls_do_not_crash():
@@ -196,10 +218,6 @@ print("errors", errors)
 
 
 DANGEROUS_ENVS = r"""
-import ctypes, numpy as np, swiftpg
-from swiftpg import _lib
-L = _lib.lib
-codes = []
 h = ctypes.c_uint64()
 # Continuous environments: NaN / inf actions, misaligned pointers.
 assert L.swiftpg_env_create(b"Pendulum-v1", 3, 0, ctypes.byref(h)) == 0
@@ -249,16 +267,11 @@ st = np.array([[-1.0], [0.0]])
 codes.append(L.swiftpg_env_set_state(g, st.ctypes.data, None))
 ok = L.swiftpg_env_destroy(g)
 assert ok == 0
-assert all(c < 0 for c in codes), [i for i, c in enumerate(codes) if c >= 0]
-assert swiftpg.live_handles() == 0
-print("survived", len(codes))
 """
 
 
 def test_dangerous_env_calls_do_not_crash():
-    result = run_isolated(DANGEROUS_ENVS)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.startswith("survived")
+    assert_survives(DANGEROUS_ENVS)
 
 
 @pytest.mark.parametrize("actions, exc, words", [
@@ -270,12 +283,7 @@ def test_dangerous_env_calls_do_not_crash():
     ("np.zeros((2, 1), complex)", TypeError, "real"),
 ])
 def test_bad_continuous_actions(actions, exc, words):
-    env = swiftpg.make_vec("Pendulum-v1", 2, seed=0)
-    env.reset()
-    before = env.get_state()
-    with pytest.raises(exc, match=words):
-        env.step(eval(actions))
-    assert np.array_equal(env.get_state(), before)
+    env = step_is_refused("Pendulum-v1", actions, exc, words)
     env.step(np.zeros(2))  # shape (N,) is accepted for one-dimensional actions
     env.close()
 
@@ -290,10 +298,6 @@ def test_out_of_range_continuous_actions_are_clipped_like_gymnasium():
 
 
 DANGEROUS_POLICIES = r"""
-import ctypes, os, tempfile, numpy as np, swiftpg
-from swiftpg import _lib
-L = _lib.lib
-codes = []
 p = ctypes.c_uint64(); v = ctypes.c_uint64()
 hidden = np.array([4], np.int32)
 assert L.swiftpg_policy_create_gaussian(3, 2, hidden.ctypes.data, 1, 0, 0, 0.0, 1.4, 0.01, 0, ctypes.byref(p)) == 0
@@ -334,13 +338,8 @@ ints = np.array([0, 5], np.int32); onehot = np.eye(3)[:2].copy()
 codes.append(L.swiftpg_policy_log_prob(t, onehot.ctypes.data, ints.ctypes.data, 2, out.ctypes.data))
 for h in (g, t):
     assert L.swiftpg_policy_destroy(h) == 0
-assert all(c < 0 for c in codes), [i for i, c in enumerate(codes) if c >= 0]
-assert swiftpg.live_handles() == 0
-print("survived", len(codes))
 """
 
 
 def test_dangerous_policy_calls_do_not_crash():
-    result = run_isolated(DANGEROUS_POLICIES)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.startswith("survived")
+    assert_survives(DANGEROUS_POLICIES)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import os
 import stat
-import struct
 import subprocess
 import sys
 import textwrap
@@ -22,32 +21,8 @@ import pytest
 import swiftpg
 from swiftpg import _lib, algorithms, envs, estimators, policies
 
-# --- the checkpoint container (Sources/SwiftPG/Core/Checkpoint.swift) -------
-MAGIC = b"SWPGCKPT"
-
-
-def fnv1a64(data: bytes) -> int:
-    h = 0xCBF29CE484222325
-    for b in data:
-        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def encode(kind: int, family: int, spec, params) -> bytes:
-    out = MAGIC + struct.pack("<IIII", 1, kind, family, len(spec))
-    out += b"".join(struct.pack("<d", v) for v in spec)
-    out += struct.pack("<Q", len(params)) + b"".join(struct.pack("<d", v) for v in params)
-    return out + struct.pack("<Q", fnv1a64(out))
-
-
-def decode(data: bytes):
-    version, kind, family, n = struct.unpack_from("<IIII", data, 8)
-    at = 24
-    spec = list(struct.unpack_from(f"<{n}d", data, at))
-    at += 8 * n
-    (m,) = struct.unpack_from("<Q", data, at)
-    params = list(struct.unpack_from(f"<{m}d", data, at + 8))
-    return kind, family, spec, params
+# the checkpoint container (Sources/SwiftPG/Core/Checkpoint.swift), shared with the fuzzers
+from checkpoint_file import decode, encode  # noqa: E402
 
 
 def run_isolated(code: str, timeout: float = 120) -> str:

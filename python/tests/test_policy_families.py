@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import swiftpg
+from conftest import objective_gradient
 from swiftpg.policies import (ClampPolicy, GaussianPolicy, LinearSoftmaxPolicy, SoftmaxPolicy,
                               TabularSoftmaxPolicy, ValueFunction, load, load_value)
 
@@ -35,21 +36,6 @@ def data(policy, rng, b=6):
     return obs, actions
 
 
-def numeric(policy, f, h=1e-6):
-    theta = policy.params
-    grad = np.empty_like(theta)
-    for k in range(len(theta)):
-        e = np.zeros_like(theta)
-        e[k] = h
-        policy.params = theta + e
-        fp = f()
-        policy.params = theta - e
-        fm = f()
-        grad[k] = (fp - fm) / (2 * h)
-    policy.params = theta
-    return grad
-
-
 @pytest.mark.parametrize("name", FAMILIES)
 def test_gradients_match_finite_differences(name):
     rng = np.random.default_rng(0)
@@ -60,11 +46,11 @@ def test_gradients_match_finite_differences(name):
         w = rng.normal(size=len(obs))
         old = pi.params + rng.normal(0, 0.3, pi.num_params)
         np.testing.assert_allclose(pi.score_gradient(obs, actions, w),
-                                   numeric(pi, lambda: w @ pi.log_prob(obs, actions)), rtol=1e-5, atol=1e-7)
+                                   objective_gradient(pi, lambda: w @ pi.log_prob(obs, actions)), rtol=1e-5, atol=1e-7)
         np.testing.assert_allclose(pi.entropy_gradient(obs, w),
-                                   numeric(pi, lambda: w @ pi.entropy(obs)), rtol=1e-5, atol=1e-7)
+                                   objective_gradient(pi, lambda: w @ pi.entropy(obs)), rtol=1e-5, atol=1e-7)
         np.testing.assert_allclose(pi.kl_gradient(obs, old, w),
-                                   numeric(pi, lambda: w @ pi.kl(obs, old)), rtol=1e-5, atol=1e-7)
+                                   objective_gradient(pi, lambda: w @ pi.kl(obs, old)), rtol=1e-5, atol=1e-7)
         np.testing.assert_allclose(w @ pi.score_vectors(obs, actions), pi.score_gradient(obs, actions, w),
                                    rtol=1e-10, atol=1e-12)
         assert np.all(pi.kl(obs, old) >= -1e-12) and np.allclose(pi.kl(obs, pi.params), 0, atol=1e-12)
@@ -169,7 +155,7 @@ def test_gsde_network_gradient_flows_through_the_mean_only():
     g = gsde.score_gradient(obs, actions, w)
     reference = free.score_gradient(obs, actions, w * np.exp(0.6) / sigma2)
     np.testing.assert_allclose(g[:net], reference[:net], rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(g[net:], numeric(gsde, lambda: w @ gsde.log_prob(obs, actions))[net:],
+    np.testing.assert_allclose(g[net:], objective_gradient(gsde, lambda: w @ gsde.log_prob(obs, actions))[net:],
                                rtol=1e-5, atol=1e-7)
     gsde.close()
     free.close()

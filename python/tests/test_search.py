@@ -132,11 +132,13 @@ def test_checkpoint_counters_that_do_not_fit_an_int_are_refused_not_trapped(tmp_
     1e300 (what Int(_:) would trap on): load raises BadFormatError for a
     search and for a policy-gradient learner; run in a subprocess so a trap
     would show as a crash, not kill pytest."""
-    from conftest import run_isolated
+    from conftest import FUZZ, run_isolated
 
     code = f"""
-    import struct, numpy as np, swiftpg
+    import struct, sys, numpy as np, swiftpg
     from swiftpg.algorithms import PolicySearch, SearchConfig, REINFORCE
+    sys.path.insert(0, r"{FUZZ}")
+    from checkpoint_file import seal
 
     def tamper(path, value):
         data = bytearray(open(path, "rb").read())
@@ -145,32 +147,31 @@ def test_checkpoint_counters_that_do_not_fit_an_int_are_refused_not_trapped(tmp_
             if at > 0 and struct.unpack_from("<Q", data, at)[0] == m:
                 struct.pack_into("<d", data, at + 8, value)   # parameter 0: the iteration counter
                 break
-        h = 0xcbf29ce484222325                                # FNV-1a 64 over everything before it
-        for b in data[:-8]:
-            h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-        struct.pack_into("<Q", data, len(data) - 8, h)
-        open(path, "wb").write(bytes(data))
+        open(path, "wb").write(seal(data[:-8]))           # with a valid checksum
 
+    def save_search(s, path):
+        s.train(1, checkpoint=path)
+
+    def save_learner(learner, path):
+        learner.iterate()
+        learner.save(path)
+
+    kinds = (
+        ("search", lambda: PolicySearch("CartPole-v1", config=SearchConfig(population_size=6, elite_count=2)),
+         save_search),
+        ("learner", lambda: REINFORCE("CartPole-v1", num_envs=2, hidden_sizes=(4,)), save_learner),
+    )
     for value in (float("nan"), 1e300, -3.0, 2.5):
-        path = r"{tmp_path}/s.ckpt"
-        with PolicySearch("CartPole-v1", config=SearchConfig(population_size=6, elite_count=2)) as s:
-            s.train(1, checkpoint=path)
-            tamper(path, value)
-            try:
-                s.load(path)
-                raise SystemExit("search: no error for " + repr(value))
-            except swiftpg.BadFormatError as e:
-                assert "iteration" in str(e), e
-        path = r"{tmp_path}/pg.ckpt"
-        with REINFORCE("CartPole-v1", num_envs=2, hidden_sizes=(4,)) as learner:
-            learner.iterate()
-            learner.save(path)
-            tamper(path, value)
-            try:
-                learner.load(path)
-                raise SystemExit("learner: no error for " + repr(value))
-            except swiftpg.BadFormatError as e:
-                assert "iteration" in str(e), e
+        for name, make, save in kinds:
+            path = r"{tmp_path}/" + name + ".ckpt"
+            with make() as obj:
+                save(obj, path)
+                tamper(path, value)
+                try:
+                    obj.load(path)
+                    raise SystemExit(name + ": no error for " + repr(value))
+                except swiftpg.BadFormatError as e:
+                    assert "iteration" in str(e), e
     print("ok")
     """
     result = run_isolated(code)

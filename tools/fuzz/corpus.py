@@ -26,7 +26,6 @@ import concurrent.futures
 import ctypes
 import os
 import resource
-import struct
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from checkpoint_file import decode, encode  # noqa: E402
 
 ENTRIES: dict[str, dict] = {}
 
@@ -77,30 +77,6 @@ def tmpdir() -> str:
         atexit.register(lambda: [shutil.rmtree(p, True) for p in _TEMPORARY])
     _TEMPORARY.append(path)
     return path
-
-
-def fnv1a64(data: bytes) -> int:
-    h = 0xCBF29CE484222325
-    for b in data:
-        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def container(kind: int, family: int, spec, params) -> bytes:
-    """A checkpoint in the layout of Sources/SwiftPG/Core/Checkpoint.swift,
-    with a valid checksum."""
-    out = b"SWPGCKPT" + struct.pack("<IIII", 1, kind, family, len(spec))
-    out += b"".join(struct.pack("<d", float(v)) for v in spec)
-    out += struct.pack("<Q", len(params)) + b"".join(struct.pack("<d", float(v)) for v in params)
-    return out + struct.pack("<Q", fnv1a64(out))
-
-
-def parse(data: bytes):
-    _, kind, family, n = struct.unpack_from("<IIII", data, 8)
-    spec = list(struct.unpack_from(f"<{n}d", data, 24))
-    (m,) = struct.unpack_from("<Q", data, 24 + 8 * n)
-    params = list(struct.unpack_from(f"<{m}d", data, 32 + 8 * n))
-    return kind, family, spec, params
 
 
 def c_cartpole_and_linear_policy(lib):
@@ -156,7 +132,7 @@ def policy_checkpoint_small_declaring_huge_network():
     declaring hidden sizes (65536, 65536) and no parameters: BadFormatError
     before the network is built."""
     import swiftpg
-    data = container(1, 1, [4, 2, 0, 2, 65536, 65536], [])
+    data = encode(1, 1, [4, 2, 0, 2, 65536, 65536], [])
     assert len(data) < 100, len(data)
     path = os.path.join(tmpdir(), "tiny.ckpt")
     with open(path, "wb") as f:
@@ -164,10 +140,10 @@ def policy_checkpoint_small_declaring_huge_network():
     refused(lambda: swiftpg.policies.load(path))
     for spec in ([1 << 20, 2], [2, 1 << 16]):                       # tabular, declared table huge
         with open(path, "wb") as f:
-            f.write(container(1, 2, spec, []))
+            f.write(encode(1, 2, spec, []))
         refused(lambda: swiftpg.policies.load(path))
     with open(path, "wb") as f:                                     # value function, same
-        f.write(container(2, 1, [4, 0, 2, 65536, 65536], []))
+        f.write(encode(2, 1, [4, 0, 2, 65536, 65536], []))
     refused(lambda: swiftpg.policies.load_value(path))
 
 
@@ -330,10 +306,10 @@ def _learner_checkpoint(algo: str, **config):
 
 
 def _rewrite(path: str, edit) -> None:
-    kind, family, spec, params = parse(open(path, "rb").read())
+    kind, family, spec, params = decode(open(path, "rb").read())
     kind, family, spec, params = edit(kind, family, spec, params)
     with open(path, "wb") as f:
-        f.write(container(kind, family, spec, params))
+        f.write(encode(kind, family, spec, params))
 
 
 @entry("5")
@@ -393,7 +369,7 @@ def learner_checkpoint_algorithm_field_2_31():
     path = os.path.join(tmpdir(), "p.ckpt")
     for kind in (1, 2):
         with open(path, "wb") as f:
-            f.write(container(kind, 2**31, [4, 2, 0, 0], [0.0] * 10))
+            f.write(encode(kind, 2**31, [4, 2, 0, 0], [0.0] * 10))
         refused(lambda: (swiftpg.policies.load(path) if kind == 1 else swiftpg.policies.load_value(path)))
 
 

@@ -53,13 +53,11 @@ import re
 import shutil
 import struct
 import sys
-import tempfile
 import threading
-import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cabi  # noqa: E402
+from checkpoint_file import encode as checkpoint_bytes, seal, try_decode  # noqa: E402
 import supervise  # noqa: E402
 
 NAN, INF = float("nan"), float("inf")
@@ -82,39 +80,6 @@ I32_BIG = [2**31 - 1, 2**30]                 # sizes no implementation may alloc
 I64_BAD = [-1, -(2**63), 2**31 - 1, 2**62, 2**63 - 1]
 DOUBLE_EXTREMES = [NAN, INF, -INF, -0.0, 0.0, 1e308, -1e308, 5e-324, -5e-324, 1e-300, 1e300, -1.0, 2.0, 1e6]
 U64_EXTREMES = [0, 1, 2**32, 2**63, 2**64 - 1]
-
-
-def fnv1a64(data: bytes) -> int:
-    h = 0xCBF29CE484222325
-    for b in data:
-        h ^= b
-        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def checkpoint_bytes(kind: int, family: int, spec: list[float], params: list[float], checksum: bool = True) -> bytes:
-    """A container in the layout of Sources/SwiftPG/Core/Checkpoint.swift."""
-    out = b"SWPGCKPT" + struct.pack("<IIII", 1, kind, family, len(spec))
-    out += b"".join(struct.pack("<d", v) for v in spec)
-    out += struct.pack("<Q", len(params)) + b"".join(struct.pack("<d", v) for v in params)
-    return out + struct.pack("<Q", fnv1a64(out) if checksum else 0)
-
-
-def parse_checkpoint(data: bytes):
-    """(kind, family, spec, params) or None."""
-    try:
-        if data[:8] != b"SWPGCKPT":
-            return None
-        _, kind, family, n = struct.unpack_from("<IIII", data, 8)
-        at = 24
-        spec = list(struct.unpack_from(f"<{n}d", data, at))
-        at += 8 * n
-        (m,) = struct.unpack_from("<Q", data, at)
-        at += 8
-        params = list(struct.unpack_from(f"<{m}d", data, at))
-        return kind, family, spec, params
-    except (struct.error, MemoryError, OverflowError):
-        return None
 
 
 # ------------------------------------------------------------------------------------------ buffers
@@ -530,7 +495,7 @@ class Fuzzer:
 
     def mutate_checkpoint(self, data: bytes) -> bytes:
         r = self.rng
-        parsed = parse_checkpoint(data)
+        parsed = try_decode(data)
         choice = r.randrange(6)
         if choice == 0 or parsed is None:
             return data[: r.randrange(0, max(1, len(data)))]                 # truncated
@@ -540,7 +505,7 @@ class Fuzzer:
                 i = r.randrange(len(b))
                 b[i] ^= 1 << r.randrange(8)
             if r.random() < 0.5 and len(b) > 8:                           # flipped, checksum recomputed
-                b[-8:] = struct.pack("<Q", fnv1a64(bytes(b[:-8])))
+                return seal(b[:-8])
             return bytes(b)
         kind, family, spec, params = parsed
         extremes = [NAN, INF, -INF, -1.0, 0.0, 1e300, 2.0**31, 2.0**32 + 3, 2.0**53, 65536.0, 0.5, -0.0, 1e-300]
@@ -565,8 +530,7 @@ class Fuzzer:
             else:
                 struct.pack_into("<Q", raw, 24 + 8 * len(spec), r.choice([0, 2**63, 2**64 - 1, len(params) + 1,
                                                                           2**31]))
-            raw[-8:] = struct.pack("<Q", fnv1a64(bytes(raw[:-8])))
-            return bytes(raw)
+            return seal(raw[:-8])
         return checkpoint_bytes(kind, family, spec, params, checksum=r.random() < 0.9)
 
     def synthetic_checkpoint(self) -> bytes:
@@ -973,21 +937,23 @@ class Fuzzer:
         out = self.out1(self.S["swiftpg_env_info"], "info_out")
         self.invoke("swiftpg_env_get_info", [self.handle_arg("env", env), self.a(out)], [out])
 
-    def g_env_observation_bounds(self):
+    def env_outputs(self, name: str, outputs) -> None:
+        """A call of an environment (its handle) that only writes the output
+        buffers ``outputs(env)`` makes, in the call's order."""
         env = self.any_env()
         if env is None:
             return
-        lo = self.buf(ctypes.c_double, env.obs, "low_out", out=True)
-        hi = self.buf(ctypes.c_double, env.obs, "high_out", out=True)
-        self.invoke("swiftpg_env_observation_bounds", [self.handle_arg("env", env), self.a(lo), self.a(hi)], [lo, hi])
+        bufs = outputs(env)
+        self.invoke(name, [self.handle_arg("env", env)] + [self.a(b) for b in bufs], bufs)
+
+    def bounds_out(self, n: int) -> list[Buf]:
+        return [self.buf(ctypes.c_double, n, "low_out", out=True), self.buf(ctypes.c_double, n, "high_out", out=True)]
+
+    def g_env_observation_bounds(self):
+        self.env_outputs("swiftpg_env_observation_bounds", lambda env: self.bounds_out(env.obs))
 
     def g_env_action_bounds(self):
-        env = self.any_env()
-        if env is None:
-            return
-        lo = self.buf(ctypes.c_double, env.action_size, "low_out", out=True)
-        hi = self.buf(ctypes.c_double, env.action_size, "high_out", out=True)
-        self.invoke("swiftpg_env_action_bounds", [self.handle_arg("env", env), self.a(lo), self.a(hi)], [lo, hi])
+        self.env_outputs("swiftpg_env_action_bounds", lambda env: self.bounds_out(env.action_size))
 
     def g_env_reset(self):
         env = self.any_env()
@@ -1038,11 +1004,8 @@ class Fuzzer:
                 return
 
     def g_env_get_state(self):
-        env = self.any_env()
-        if env is None:
-            return
-        out = self.buf(ctypes.c_double, env.n * env.state, "states_out", out=True)
-        self.invoke("swiftpg_env_get_state", [self.handle_arg("env", env), self.a(out)], [out])
+        self.env_outputs("swiftpg_env_get_state",
+                         lambda env: [self.buf(ctypes.c_double, env.n * env.state, "states_out", out=True)])
 
     def g_env_set_state(self):
         env = self.any_env()
@@ -1060,20 +1023,13 @@ class Fuzzer:
         self.invoke("swiftpg_env_set_state", [self.handle_arg("env", env), self.a(states), self.a(obs)], [obs])
 
     def g_env_get_final_state(self):
-        env = self.any_env()
-        if env is None:
-            return
-        states = self.buf(ctypes.c_double, env.n * env.state, "states_out", out=True)
-        steps = self.buf(ctypes.c_int32, env.n, "steps_out", out=True, optional=True)
-        self.invoke("swiftpg_env_get_final_state", [self.handle_arg("env", env), self.a(states), self.a(steps)],
-                    [states, steps])
+        self.env_outputs("swiftpg_env_get_final_state",
+                         lambda env: [self.buf(ctypes.c_double, env.n * env.state, "states_out", out=True),
+                                      self.buf(ctypes.c_int32, env.n, "steps_out", out=True, optional=True)])
 
     def g_env_get_elapsed_steps(self):
-        env = self.any_env()
-        if env is None:
-            return
-        out = self.buf(ctypes.c_int32, env.n, "steps_out", out=True)
-        self.invoke("swiftpg_env_get_elapsed_steps", [self.handle_arg("env", env), self.a(out)], [out])
+        self.env_outputs("swiftpg_env_get_elapsed_steps",
+                         lambda env: [self.buf(ctypes.c_int32, env.n, "steps_out", out=True)])
 
     def g_env_set_threads(self):
         env = self.any_env()
@@ -1454,102 +1410,78 @@ class Fuzzer:
 
     def g_policy_probabilities(self):
         pol = self.any_policy()
-        if pol is None:
-            return
-        b = self.rng.choice([0, 1, 3])
-        obs = self.observations(pol, b)
-        out = self.buf(ctypes.c_double, b * max(1, pol.num_actions), "probabilities_out", out=True)
-        self.invoke("swiftpg_policy_probabilities", [self.handle_arg("policy", pol), self.a(obs), self.batch_arg(b),
-                                                     self.a(out)], [out])
+        self.batch_call("swiftpg_policy_probabilities", "policy", pol, "obs batch", "probabilities_out",
+                        lambda b: b * max(1, pol.num_actions))
 
     def policy_batch(self, pol):
         b = self.rng.choice([0, 1, 2, 4])
         return b, self.observations(pol, b), self.actions_for(pol.discrete, pol.num_actions, pol.action_size, b)
 
     def g_policy_log_prob(self):
-        pol = self.any_policy()
-        if pol is None:
-            return
-        b, obs, acts = self.policy_batch(pol)
-        out = self.buf(ctypes.c_double, b, "log_probs_out", out=True)
-        self.invoke("swiftpg_policy_log_prob", [self.handle_arg("policy", pol), self.a(obs), self.a(acts),
-                                                self.batch_arg(b), self.a(out)], [out])
+        self.batch_call("swiftpg_policy_log_prob", "policy", self.any_policy(), "obs acts batch", "log_probs_out",
+                        lambda b: b)
 
     def g_policy_entropy(self):
-        pol = self.any_policy()
-        if pol is None:
-            return
-        b = self.rng.choice([0, 1, 3])
-        obs = self.observations(pol, b)
-        out = self.buf(ctypes.c_double, b, "entropies_out", out=True)
-        self.invoke("swiftpg_policy_entropy", [self.handle_arg("policy", pol), self.a(obs), self.batch_arg(b),
-                                               self.a(out)], [out])
+        self.batch_call("swiftpg_policy_entropy", "policy", self.any_policy(), "obs batch", "entropies_out",
+                        lambda b: b)
 
     def g_policy_kl(self):
-        pol = self.any_policy()
-        if pol is None:
-            return
-        b = self.rng.choice([0, 1, 3])
-        obs = self.observations(pol, b)
-        old = self.buf(ctypes.c_double, pol.num_params, "old_params", data=self.doubles(pol.num_params, 0.3))
-        out = self.buf(ctypes.c_double, b, "kl_out", out=True)
-        self.invoke("swiftpg_policy_kl", [self.handle_arg("policy", pol), self.a(obs), self.batch_arg(b),
-                                          self.a(old), self.count_arg(pol.num_params), self.a(out)], [out])
+        self.batch_call("swiftpg_policy_kl", "policy", self.any_policy(), "obs batch old count", "kl_out", lambda b: b)
 
     def weights(self, b: int) -> Buf:
         return self.buf(ctypes.c_double, b, "weights", data=self.doubles(b))
 
+    def batch_call(self, name: str, kind: str, obj: Obj | None, layout: str, out_name: str, out_size) -> None:
+        """A call of a policy or value function on a batch of ``b`` rows: the
+        handle, the arguments named in ``layout`` (``obs``, ``acts``,
+        ``weights``, ``batch``, ``old`` (old parameters), ``vector``,
+        ``count`` (the parameter count)), then an output of ``out_size(b)``
+        doubles named ``out_name``."""
+        if obj is None:
+            return
+        parts = layout.split()
+        if "acts" in parts:
+            b, obs, acts = self.policy_batch(obj)
+        else:
+            b = self.rng.choice([0, 1, 3])
+            obs, acts = self.observations(obj, b), None
+        n = obj.num_params
+        out = self.buf(ctypes.c_double, out_size(b), out_name, out=True)
+        made = {
+            "obs": lambda: self.a(obs),
+            "acts": lambda: self.a(acts),
+            "weights": lambda: self.a(self.weights(b)),
+            "batch": lambda: self.batch_arg(b),
+            "old": lambda: self.a(self.buf(ctypes.c_double, n, "old_params", data=self.doubles(n, 0.3))),
+            "vector": lambda: self.a(self.buf(ctypes.c_double, n, "vector", data=self.doubles(n))),
+            "count": lambda: self.count_arg(n),
+        }
+        self.invoke(name, [self.handle_arg(kind, obj)] + [made[p]() for p in parts] + [self.a(out)], [out])
+
     def g_policy_score_gradient(self):
         pol = self.any_policy()
-        if pol is None:
-            return
-        b, obs, acts = self.policy_batch(pol)
-        out = self.buf(ctypes.c_double, pol.num_params, "gradient_out", out=True)
-        self.invoke("swiftpg_policy_score_gradient", [self.handle_arg("policy", pol), self.a(obs), self.a(acts),
-                                                      self.a(self.weights(b)), self.batch_arg(b), self.a(out)], [out])
+        self.batch_call("swiftpg_policy_score_gradient", "policy", pol, "obs acts weights batch", "gradient_out",
+                        lambda b: pol.num_params)
 
     def g_policy_score_vectors(self):
         pol = self.any_policy()
-        if pol is None:
-            return
-        b, obs, acts = self.policy_batch(pol)
-        out = self.buf(ctypes.c_double, b * pol.num_params, "scores_out", out=True)
-        self.invoke("swiftpg_policy_score_vectors", [self.handle_arg("policy", pol), self.a(obs), self.a(acts),
-                                                     self.batch_arg(b), self.a(out)], [out])
+        self.batch_call("swiftpg_policy_score_vectors", "policy", pol, "obs acts batch", "scores_out",
+                        lambda b: b * pol.num_params)
 
     def g_policy_entropy_gradient(self):
         pol = self.any_policy()
-        if pol is None:
-            return
-        b = self.rng.choice([0, 1, 3])
-        obs = self.observations(pol, b)
-        out = self.buf(ctypes.c_double, pol.num_params, "gradient_out", out=True)
-        self.invoke("swiftpg_policy_entropy_gradient", [self.handle_arg("policy", pol), self.a(obs),
-                                                        self.a(self.weights(b)), self.batch_arg(b), self.a(out)], [out])
+        self.batch_call("swiftpg_policy_entropy_gradient", "policy", pol, "obs weights batch", "gradient_out",
+                        lambda b: pol.num_params)
 
     def g_policy_kl_gradient(self):
         pol = self.any_policy()
-        if pol is None:
-            return
-        b = self.rng.choice([0, 1, 3])
-        obs = self.observations(pol, b)
-        old = self.buf(ctypes.c_double, pol.num_params, "old_params", data=self.doubles(pol.num_params, 0.3))
-        out = self.buf(ctypes.c_double, pol.num_params, "gradient_out", out=True)
-        self.invoke("swiftpg_policy_kl_gradient", [self.handle_arg("policy", pol), self.a(obs), self.a(old),
-                                                   self.count_arg(pol.num_params), self.a(self.weights(b)),
-                                                   self.batch_arg(b), self.a(out)], [out])
+        self.batch_call("swiftpg_policy_kl_gradient", "policy", pol, "obs old count weights batch", "gradient_out",
+                        lambda b: pol.num_params)
 
     def g_policy_fisher_vector_product(self):
         pol = self.any_policy()
-        if pol is None:
-            return
-        b = self.rng.choice([0, 1, 3])
-        obs = self.observations(pol, b)
-        vec = self.buf(ctypes.c_double, pol.num_params, "vector", data=self.doubles(pol.num_params))
-        out = self.buf(ctypes.c_double, pol.num_params, "product_out", out=True)
-        self.invoke("swiftpg_policy_fisher_vector_product", [self.handle_arg("policy", pol), self.a(obs),
-                                                             self.batch_arg(b), self.a(vec),
-                                                             self.count_arg(pol.num_params), self.a(out)], [out])
+        self.batch_call("swiftpg_policy_fisher_vector_product", "policy", pol, "obs batch vector count", "product_out",
+                        lambda b: pol.num_params)
 
     def save_call(self, name: str, kind: str, file_kind: str, obj: Obj | None):
         path = self.save_path()
@@ -1837,24 +1769,12 @@ class Fuzzer:
         self.params_call("value", self.any_value(), True)
 
     def g_value_predict(self):
-        val = self.any_value()
-        if val is None:
-            return
-        b = self.rng.choice([0, 1, 3])
-        obs = self.observations(val, b)
-        out = self.buf(ctypes.c_double, b, "values_out", out=True)
-        self.invoke("swiftpg_value_predict", [self.handle_arg("value", val), self.a(obs), self.batch_arg(b),
-                                              self.a(out)], [out])
+        self.batch_call("swiftpg_value_predict", "value", self.any_value(), "obs batch", "values_out", lambda b: b)
 
     def g_value_gradient(self):
         val = self.any_value()
-        if val is None:
-            return
-        b = self.rng.choice([0, 1, 3])
-        obs = self.observations(val, b)
-        out = self.buf(ctypes.c_double, val.num_params, "gradient_out", out=True)
-        self.invoke("swiftpg_value_gradient", [self.handle_arg("value", val), self.a(obs), self.a(self.weights(b)),
-                                               self.batch_arg(b), self.a(out)], [out])
+        self.batch_call("swiftpg_value_gradient", "value", val, "obs weights batch", "gradient_out",
+                        lambda b: val.num_params)
 
     def g_value_save(self):
         self.save_call("swiftpg_value_save", "value", "value", self.any_value())
@@ -2237,27 +2157,12 @@ def worker(args) -> int:
     lib = cabi.load(path, header)
     if private:
         shutil.rmtree(os.path.dirname(path), ignore_errors=True)     # the mapping stays valid
-    tmp = args.tmp or tempfile.mkdtemp(prefix="swiftpg-fuzz-c-")
-    if not args.tmp:
-        import atexit
-        atexit.register(shutil.rmtree, tmp, True)
-    os.chdir(tmp)               # nothing the fuzzer writes can land in the working tree
+    tmp = supervise.worker_directory(args.tmp, "swiftpg-fuzz-c-")
     rng = random.Random(args.seed)
     fz = Fuzzer(lib, header, rng, tmp)
     fz.trace = args.trace
     fz.threads = args.threads
-    names = sorted(header.functions)
-    deadline = time.monotonic() + args.seconds if args.seconds else None
-    try:
-        while (args.calls is None or fz.calls < args.calls) and (deadline is None or time.monotonic() < deadline):
-            fz.call_one(rng.choice(names))
-    except Exception:
-        traceback.print_exc()
-        sys.stdout.flush()
-        return supervise.INTERNAL_ERROR
-    fz.teardown()
-    print("S " + json.dumps({"calls": fz.calls}), flush=True)
-    return 0
+    return supervise.run_calls(fz, sorted(header.functions), rng, args.calls, args.seconds)
 
 
 # One generator per learner's default_config and create function.
@@ -2269,24 +2174,15 @@ for _number, _prefix in enumerate(Fuzzer.PG_PREFIXES):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--calls", type=int, default=None, help="call budget (default 20000 unless --seconds)")
-    ap.add_argument("--seconds", type=float, default=None, help="time budget")
-    ap.add_argument("--call-timeout", type=float, default=20.0, help="a call running longer is a hang")
-    ap.add_argument("--memory-mb", type=int, default=8192, help="address-space limit of a worker (0: none)")
-    ap.add_argument("--max-deaths", type=int, default=25)
+    supervise.add_common_arguments(ap, default_calls=20000, call_timeout=20.0)
     ap.add_argument("--library", default=None, help="library to fuzz (default: a private copy of "
                                                     "$SWIFTPG_LIBRARY or python/swiftpg/libswiftpg.so)")
-    ap.add_argument("--verbose", action="store_true", help="echo every call")
-    ap.add_argument("--trace", action="store_true", help="also print each call's status and message (R lines)")
     ap.add_argument("--threads", action="store_true",
                     help="sometimes run a long call on a second thread while calling on the same objects "
                          "(BUSY, cancellation, destroy while in use; thread timing makes replays inexact)")
     ap.add_argument("--list", action="store_true", help="list header functions and their generators")
-    ap.add_argument("--worker", action="store_true", help="make the calls in this process (replay)")
     ap.add_argument("--header", default=cabi.HEADER, help="the C header to read (default Include/swiftpg.h)")
-    ap.add_argument("--tmp", default=None, help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
+    args = supervise.parse_arguments(ap, argv)
     header = cabi.parse_header(args.header)
     if args.list:
         covered, missing = coverage(header)
@@ -2295,8 +2191,6 @@ def main(argv=None) -> int:
                    "generic" if name in covered else "MISSING")
             print(f"{how:9} {header.functions[name].signature()}")
         return 1 if missing else 0
-    if args.calls is None and args.seconds is None:
-        args.calls = 20000
     if args.worker:
         return worker(args)
     library = cabi.private_copy(args.library)

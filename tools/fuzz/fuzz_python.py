@@ -170,13 +170,7 @@ class PyFuzzer:
         objs = self.pool.setdefault(kind, [])
         objs.append(obj)
         if len(objs) > self.MAX_POOL:
-            old = objs.pop(0)
-            close = getattr(old, "close", None)
-            if close is not None:
-                try:
-                    close()
-                except Exception:
-                    pass
+            close_quietly(objs.pop(0))
         return obj
 
     def get(self, kind: str, make, fresh: float = 0.15):
@@ -1039,12 +1033,17 @@ class PyFuzzer:
     def teardown(self):
         for objs in self.pool.values():
             for o in objs:
-                close = getattr(o, "close", None)
-                if close is not None:
-                    try:
-                        close()
-                    except Exception:
-                        pass
+                close_quietly(o)
+
+
+def close_quietly(obj) -> None:
+    """Closes a pooled object if it can be closed, whatever that raises."""
+    close = getattr(obj, "close", None)
+    if close is not None:
+        try:
+            close()
+        except Exception:
+            pass
 
 
 def coverage(fz: PyFuzzer) -> list[str]:
@@ -1090,12 +1089,7 @@ def coverage(fz: PyFuzzer) -> list[str]:
 def worker(args) -> int:
     supervise.deterministic_hashing()
     supervise.limit_memory(args.memory_mb)
-    tmp = args.tmp or tempfile.mkdtemp(prefix="swiftpg-fuzz-py-")
-    if not args.tmp:
-        import atexit
-        import shutil
-        atexit.register(shutil.rmtree, tmp, True)
-    os.chdir(tmp)               # a fuzzed relative path (e.g. save("nope")) lands in the temporary directory
+    tmp = supervise.worker_directory(args.tmp, "swiftpg-fuzz-py-")
     rng = random.Random(args.seed)
     fz = PyFuzzer(rng, tmp)
     # Environments made without a seed draw one from `secrets`: make those
@@ -1103,37 +1097,15 @@ def worker(args) -> int:
     seeds = random.Random(args.seed ^ 0x5EED)
     fz.sp.envs.secrets = type("SeededSecrets", (), {"randbits": staticmethod(seeds.getrandbits)})
     fz.trace = args.trace
-    names = sorted(fz.api)
-    deadline = time.monotonic() + args.seconds if args.seconds else None
-    try:
-        while (args.calls is None or fz.calls < args.calls) and (deadline is None or time.monotonic() < deadline):
-            fz.call_one(rng.choice(names))
-    except Exception:
-        traceback.print_exc()
-        sys.stdout.flush()
-        return supervise.INTERNAL_ERROR
-    fz.teardown()
-    print("S " + json.dumps({"calls": fz.calls}), flush=True)
-    return 0
+    return supervise.run_calls(fz, sorted(fz.api), rng, args.calls, args.seconds)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--calls", type=int, default=None, help="call budget (default 3000 unless --seconds)")
-    ap.add_argument("--seconds", type=float, default=None)
-    ap.add_argument("--call-timeout", type=float, default=30.0)
-    ap.add_argument("--memory-mb", type=int, default=8192)
-    ap.add_argument("--max-deaths", type=int, default=25)
-    ap.add_argument("--verbose", action="store_true")
-    ap.add_argument("--trace", action="store_true", help="print each call's outcome (R lines)")
-    ap.add_argument("--list", action="store_true")
-    ap.add_argument("--worker", action="store_true")
+    supervise.add_common_arguments(ap, default_calls=3000, call_timeout=30.0)
+    ap.add_argument("--list", action="store_true", help="list the public callables and how each is fuzzed")
     ap.add_argument("--strict", action="store_true", help="exit 2 when a non-swiftpg exception was found")
-    ap.add_argument("--tmp", default=None, help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
-    if args.calls is None and args.seconds is None:
-        args.calls = 3000
+    args = supervise.parse_arguments(ap, argv)
     if args.list:
         fz = PyFuzzer(random.Random(0), tempfile.mkdtemp(prefix="swiftpg-fuzz-py-"))
         missing = coverage(fz)

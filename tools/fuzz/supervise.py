@@ -16,6 +16,7 @@ Exit status: 0 when no worker died or hung, 1 otherwise.
 
 from __future__ import annotations
 
+import argparse
 import collections
 import json
 import os
@@ -28,8 +29,62 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 INTERNAL_ERROR = 70          # a worker's own bug (not the library's): reported separately
+
+
+def add_common_arguments(ap: argparse.ArgumentParser, *, default_calls: int, call_timeout: float) -> None:
+    """The options of every fuzzer: seed, budgets, limits, output, worker mode."""
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--calls", type=int, default=None, help=f"call budget (default {default_calls} unless --seconds)")
+    ap.add_argument("--seconds", type=float, default=None, help="time budget")
+    ap.add_argument("--call-timeout", type=float, default=call_timeout, help="a call running longer is a hang")
+    ap.add_argument("--memory-mb", type=int, default=8192, help="address-space limit of a worker (0: none)")
+    ap.add_argument("--max-deaths", type=int, default=25)
+    ap.add_argument("--verbose", action="store_true", help="echo every call")
+    ap.add_argument("--trace", action="store_true", help="also print each call's status and message (R lines)")
+    ap.add_argument("--worker", action="store_true", help="make the calls in this process (replay)")
+    ap.add_argument("--tmp", default=None, help=argparse.SUPPRESS)
+    ap.set_defaults(default_calls=default_calls)
+
+
+def parse_arguments(ap: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
+    """``ap.parse_args(argv)`` with the default call budget applied when
+    neither --calls nor --seconds is given."""
+    args = ap.parse_args(argv)
+    if args.calls is None and args.seconds is None:
+        args.calls = args.default_calls
+    return args
+
+
+def worker_directory(tmp: str | None, prefix: str) -> str:
+    """Makes the worker's scratch directory (``tmp``, or a new one removed at
+    exit) the working directory, so that nothing a fuzzed call writes (e.g.
+    a relative path) lands in the working tree."""
+    path = tmp or tempfile.mkdtemp(prefix=prefix)
+    if not tmp:
+        import atexit
+        atexit.register(shutil.rmtree, path, True)
+    os.chdir(path)
+    return path
+
+
+def run_calls(fz, names: list[str], rng, calls: int | None, seconds: float | None) -> int:
+    """A worker's loop: ``fz.call_one`` on names drawn by ``rng`` until the
+    call or time budget is spent, then ``fz.teardown()`` and the ``S``
+    statistics line. An exception of the fuzzer itself is INTERNAL_ERROR."""
+    deadline = time.monotonic() + seconds if seconds else None
+    try:
+        while (calls is None or fz.calls < calls) and (deadline is None or time.monotonic() < deadline):
+            fz.call_one(rng.choice(names))
+    except Exception:
+        traceback.print_exc()
+        sys.stdout.flush()
+        return INTERNAL_ERROR
+    fz.teardown()
+    print("S " + json.dumps({"calls": fz.calls}), flush=True)
+    return 0
 
 
 def worker_seed(seed: int, restart: int) -> int:

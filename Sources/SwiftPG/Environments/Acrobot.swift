@@ -66,37 +66,11 @@ public struct Acrobot: EnvironmentDynamics {
   public var observationHigh: [Double] { [1, 1, 1, 1, maxVel1, maxVel2] }
   public var observationLow: [Double] { observationHigh.map { -$0 } }
 
-  public static let parameterNames = [
-    "link_length_1", "link_mass_1", "link_mass_2", "link_com_pos_1", "link_com_pos_2", "link_moi",
+  public static let parameterTable: [DynamicsParameter<Acrobot>] = [
+    .init("link_length_1", \.linkLength1, .positive), .init("link_mass_1", \.linkMass1, .positive),
+    .init("link_mass_2", \.linkMass2, .positive), .init("link_com_pos_1", \.linkComPos1, .positive),
+    .init("link_com_pos_2", \.linkComPos2, .positive), .init("link_moi", \.linkMoi, .positive),
   ]
-
-  public func parameter(_ index: Int) -> Double {
-    switch index {
-    case 0: linkLength1
-    case 1: linkMass1
-    case 2: linkMass2
-    case 3: linkComPos1
-    case 4: linkComPos2
-    case 5: linkMoi
-    default: .nan
-    }
-  }
-
-  public mutating func setParameter(_ index: Int, _ value: Double) {
-    switch index {
-    case 0: linkLength1 = value
-    case 1: linkMass1 = value
-    case 2: linkMass2 = value
-    case 3: linkComPos1 = value
-    case 4: linkComPos2 = value
-    case 5: linkMoi = value
-    default: break
-    }
-  }
-
-  public static func checkParameter(_ index: Int, _ value: Double) -> String? {
-    value > 0 ? nil : "must be > 0"
-  }
 
   public func initialState(using rng: inout PCG64) -> State {
     func draw() -> Double { Double(Float(rng.uniform(-0.1, 0.1))) }

@@ -76,43 +76,16 @@ public struct CartPole: EnvironmentDynamics {
 
   public init() {}
 
-  public static let parameterNames = [
-    "gravity", "masscart", "masspole", "length", "force_mag", "tau", "sutton_barto_reward",
+  public static let parameterTable: [DynamicsParameter<CartPole>] = [
+    .init("gravity", \.gravity), .init("masscart", \.massCart, .positive), .init("masspole", \.massPole, .positive),
+    .init("length", \.length, .positive), .init("force_mag", \.forceMagnitude, .nonNegative),
+    .init("tau", \.tau, .positive), .init("sutton_barto_reward", \.suttonBartoRewardFlag, .flag),
   ]
 
-  public func parameter(_ index: Int) -> Double {
-    switch index {
-    case 0: gravity
-    case 1: massCart
-    case 2: massPole
-    case 3: length
-    case 4: forceMagnitude
-    case 5: tau
-    case 6: suttonBartoReward ? 1 : 0
-    default: .nan
-    }
-  }
-
-  public mutating func setParameter(_ index: Int, _ value: Double) {
-    switch index {
-    case 0: gravity = value
-    case 1: massCart = value
-    case 2: massPole = value
-    case 3: length = value
-    case 4: forceMagnitude = value
-    case 5: tau = value
-    case 6: suttonBartoReward = value != 0
-    default: break
-    }
-  }
-
-  public static func checkParameter(_ index: Int, _ value: Double) -> String? {
-    switch index {
-    case 1, 2, 3, 5: value > 0 ? nil : "must be > 0"
-    case 4: value >= 0 ? nil : "must be >= 0"
-    case 6: value == 0 || value == 1 ? nil : "must be 0 or 1"
-    default: nil
-    }
+  /// `suttonBartoReward` as the parameter's value, 0 or 1.
+  public var suttonBartoRewardFlag: Double {
+    get { suttonBartoReward ? 1 : 0 }
+    set { suttonBartoReward = newValue != 0 }
   }
 
   public var totalMass: Double { massPole + massCart }

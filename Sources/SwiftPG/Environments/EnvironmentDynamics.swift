@@ -34,6 +34,10 @@ public protocol EnvironmentDynamics: Sendable {
   var observationLow: [Double] { get }
   var observationHigh: [Double] { get }
 
+  /// The named scalar parameters that can be set, read and randomised:
+  /// where each lives and which values it takes. The four requirements
+  /// below default to reading this table (empty by default).
+  static var parameterTable: [DynamicsParameter<Self>] { get }
   /// Named scalar parameters that can be set, read and randomised.
   static var parameterNames: [String] { get }
   func parameter(_ index: Int) -> Double
@@ -94,6 +98,39 @@ public enum ObservationKind: Int32, Sendable {
   case oneHot = 1
 }
 
+/// A named scalar parameter of an environment: the property it sets and
+/// the values it accepts (on top of the finite-magnitude rule
+/// `VectorEnvironment` applies to every physical parameter).
+public struct DynamicsParameter<D>: Sendable {
+  /// Which values a parameter accepts.
+  public enum Requirement: Sendable {
+    case any, positive, nonNegative, unitInterval
+    /// 0 or 1 (a switch).
+    case flag
+
+    /// nil if `value` meets the requirement, else why not.
+    public func problem(_ value: Double) -> String? {
+      switch self {
+      case .any: nil
+      case .positive: value > 0 ? nil : "must be > 0"
+      case .nonNegative: value >= 0 ? nil : "must be >= 0"
+      case .unitInterval: value >= 0 && value <= 1 ? nil : "must be in [0, 1]"
+      case .flag: value == 0 || value == 1 ? nil : "must be 0 or 1"
+      }
+    }
+  }
+
+  public let name: String
+  public let keyPath: WritableKeyPath<D, Double> & Sendable
+  public let requirement: Requirement
+
+  public init(_ name: String, _ keyPath: WritableKeyPath<D, Double> & Sendable, _ requirement: Requirement = .any) {
+    self.name = name
+    self.keyPath = keyPath
+    self.requirement = requirement
+  }
+}
+
 /// A parameter drawn uniformly from `[low, high]` at every reset.
 public struct ParameterRange: Sendable, Equatable {
   public var index: Int
@@ -135,10 +172,18 @@ extension EnvironmentDynamics {
   public static var rewardThreshold: Double? { nil }
   public static var observationKind: ObservationKind { .vector }
   public var horizonTerminates: Bool { false }
-  public static var parameterNames: [String] { [] }
-  public func parameter(_ index: Int) -> Double { .nan }
-  public mutating func setParameter(_ index: Int, _ value: Double) {}
-  public static func checkParameter(_ index: Int, _ value: Double) -> String? { nil }
+  public static var parameterTable: [DynamicsParameter<Self>] { [] }
+  public static var parameterNames: [String] { parameterTable.map(\.name) }
+  public func parameter(_ index: Int) -> Double {
+    Self.parameterTable.indices.contains(index) ? self[keyPath: Self.parameterTable[index].keyPath] : .nan
+  }
+  public mutating func setParameter(_ index: Int, _ value: Double) {
+    guard Self.parameterTable.indices.contains(index) else { return }
+    self[keyPath: Self.parameterTable[index].keyPath] = value
+  }
+  public static func checkParameter(_ index: Int, _ value: Double) -> String? {
+    parameterTable.indices.contains(index) ? parameterTable[index].requirement.problem(value) : nil
+  }
   public func renderText(_ state: State) -> String? { nil }
   public var tabularModel: TabularModel? { nil }
   public var environmentID: String { Self.id }

@@ -29,8 +29,8 @@
 /// `max_episode_steps` 200. Semi-implicit Euler: velocity first (from the old
 /// position), then position with the new velocity; velocity clipped to
 /// ±0.07, position to [−1.2, 0.6]; hitting the left wall stops the car.
-public struct MountainCar: EnvironmentDynamics {
-  public struct State: Sendable, Equatable {
+public struct MountainCar: MountainCarValley {
+  public struct State: MountainCarState, Sendable, Equatable {
     public var position, velocity: Double
   }
   public typealias Action = Int32
@@ -42,9 +42,6 @@ public struct MountainCar: EnvironmentDynamics {
   public static let rewardThreshold: Double? = -110.0
   public var maxEpisodeSteps = 200
 
-  public let minPosition = -1.2
-  public let maxPosition = 0.6
-  public let maxSpeed = 0.07
   public let goalPosition = 0.5
   public var goalVelocity = 0.0
   public var force = 0.001
@@ -53,35 +50,14 @@ public struct MountainCar: EnvironmentDynamics {
   public init() {}
 
   public var actionSpace: ActionSpace { .discrete(3) }
-  public var observationLow: [Double] { [minPosition, -maxSpeed] }
-  public var observationHigh: [Double] { [maxPosition, maxSpeed] }
 
-  public static let parameterNames = ["goal_velocity", "force", "gravity"]
-
-  public func parameter(_ index: Int) -> Double {
-    switch index {
-    case 0: goalVelocity
-    case 1: force
-    case 2: gravity
-    default: .nan
-    }
-  }
-
-  public mutating func setParameter(_ index: Int, _ value: Double) {
-    switch index {
-    case 0: goalVelocity = value
-    case 1: force = value
-    case 2: gravity = value
-    default: break
-    }
-  }
-
-  public static func checkParameter(_ index: Int, _ value: Double) -> String? {
-    index == 0 || value >= 0 ? nil : "must be >= 0"
-  }
+  public static let parameterTable: [DynamicsParameter<MountainCar>] = [
+    .init("goal_velocity", \.goalVelocity), .init("force", \.force, .nonNegative),
+    .init("gravity", \.gravity, .nonNegative),
+  ]
 
   public func initialState(using rng: inout PCG64) -> State {
-    State(position: rng.uniform(-0.6, -0.4), velocity: 0)
+    State(position: startPosition(using: &rng), velocity: 0)
   }
 
   public func step(_ s: inout State, action: UnsafePointer<Int32>, using rng: inout PCG64)
@@ -99,12 +75,6 @@ public struct MountainCar: EnvironmentDynamics {
   }
 
   @inline(__always)
-  public func observe(_ s: State, into out: UnsafeMutablePointer<Double>) {
-    out[0] = s.position
-    out[1] = s.velocity
-  }
-
-  @inline(__always)
   public func load(_ c: UnsafePointer<Double>, _ i: Int, stride n: Int) -> State {
     State(position: c[i], velocity: c[n + i])
   }
@@ -114,4 +84,35 @@ public struct MountainCar: EnvironmentDynamics {
     c[i] = s.position
     c[n + i] = s.velocity
   }
+}
+
+/// The valley both mountain cars drive in (Moore 1990; Gymnasium's
+/// `mountain_car.py` and `continuous_mountain_car.py` share it): positions
+/// in [−1.2, 0.6], speeds within ±0.07, observations (position, velocity)
+/// with those bounds, and episodes that start at rest at a position drawn
+/// uniformly from [−0.6, −0.4] (one draw).
+public protocol MountainCarValley: EnvironmentDynamics where State: MountainCarState {}
+
+/// A car's state in the valley.
+public protocol MountainCarState {
+  var position: Double { get }
+  var velocity: Double { get }
+}
+
+extension MountainCarValley {
+  public var minPosition: Double { -1.2 }
+  public var maxPosition: Double { 0.6 }
+  public var maxSpeed: Double { 0.07 }
+  public var observationLow: [Double] { [minPosition, -maxSpeed] }
+  public var observationHigh: [Double] { [maxPosition, maxSpeed] }
+
+  /// The observation is the state: (position, velocity).
+  @inline(__always)
+  public func observe(_ s: State, into out: UnsafeMutablePointer<Double>) {
+    out[0] = s.position
+    out[1] = s.velocity
+  }
+
+  /// The start position, uniform in [−0.6, −0.4].
+  public func startPosition(using rng: inout PCG64) -> Double { rng.uniform(-0.6, -0.4) }
 }

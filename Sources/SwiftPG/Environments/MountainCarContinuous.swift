@@ -37,8 +37,8 @@
 /// float32. This implementation follows the same types (`Num`) and is
 /// bit-identical; `set_state` values count as float64 (as a float64 array
 /// assigned to Gymnasium's `env.state`).
-public struct MountainCarContinuous: EnvironmentDynamics {
-  public struct State: Sendable, Equatable {
+public struct MountainCarContinuous: MountainCarValley {
+  public struct State: MountainCarState, Sendable, Equatable {
     public var position, velocity: Double
     /// Whether the state is numpy float32 (after a step) or float64.
     public var float32: Bool
@@ -54,9 +54,6 @@ public struct MountainCarContinuous: EnvironmentDynamics {
 
   public let minAction = -1.0
   public let maxAction = 1.0
-  public let minPosition = -1.2
-  public let maxPosition = 0.6
-  public let maxSpeed = 0.07
   public let goalPosition = 0.45
   public var goalVelocity = 0.0
   public var power = 0.0015
@@ -64,25 +61,13 @@ public struct MountainCarContinuous: EnvironmentDynamics {
   public init() {}
 
   public var actionSpace: ActionSpace { .box(low: [minAction], high: [maxAction]) }
-  public var observationLow: [Double] { [minPosition, -maxSpeed] }
-  public var observationHigh: [Double] { [maxPosition, maxSpeed] }
 
-  public static let parameterNames = ["goal_velocity", "power"]
-
-  public func parameter(_ index: Int) -> Double {
-    index == 0 ? goalVelocity : index == 1 ? power : .nan
-  }
-
-  public mutating func setParameter(_ index: Int, _ value: Double) {
-    if index == 0 { goalVelocity = value } else if index == 1 { power = value }
-  }
-
-  public static func checkParameter(_ index: Int, _ value: Double) -> String? {
-    index == 1 && value < 0 ? "must be >= 0" : nil
-  }
+  public static let parameterTable: [DynamicsParameter<MountainCarContinuous>] = [
+    .init("goal_velocity", \.goalVelocity), .init("power", \.power, .nonNegative),
+  ]
 
   public func initialState(using rng: inout PCG64) -> State {
-    State(position: rng.uniform(-0.6, -0.4), velocity: 0, float32: false)
+    State(position: startPosition(using: &rng), velocity: 0, float32: false)
   }
 
   public func step(_ s: inout State, action: UnsafePointer<Double>, using rng: inout PCG64)
@@ -108,12 +93,6 @@ public struct MountainCarContinuous: EnvironmentDynamics {
     reward -= _pow(Double(a), 2) * 0.1
     s = State(position: Double(Float(position.value)), velocity: Double(Float(velocity.value)), float32: true)
     return (reward, terminated)
-  }
-
-  @inline(__always)
-  public func observe(_ s: State, into out: UnsafeMutablePointer<Double>) {
-    out[0] = s.position
-    out[1] = s.velocity
   }
 
   @inline(__always)

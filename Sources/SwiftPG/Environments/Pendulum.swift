@@ -57,38 +57,11 @@ public struct Pendulum: EnvironmentDynamics {
   public var observationHigh: [Double] { [1, 1, maxSpeed] }
   public var observationLow: [Double] { observationHigh.map { -$0 } }
 
-  public static let parameterNames = ["g", "m", "l", "max_speed", "max_torque", "dt"]
-
-  public func parameter(_ index: Int) -> Double {
-    switch index {
-    case 0: g
-    case 1: m
-    case 2: l
-    case 3: maxSpeed
-    case 4: maxTorque
-    case 5: dt
-    default: .nan
-    }
-  }
-
-  public mutating func setParameter(_ index: Int, _ value: Double) {
-    switch index {
-    case 0: g = value
-    case 1: m = value
-    case 2: l = value
-    case 3: maxSpeed = value
-    case 4: maxTorque = value
-    case 5: dt = value
-    default: break
-    }
-  }
-
-  public static func checkParameter(_ index: Int, _ value: Double) -> String? {
-    switch index {
-    case 0: value >= 0 ? nil : "must be >= 0"
-    default: value > 0 ? nil : "must be > 0"
-    }
-  }
+  public static let parameterTable: [DynamicsParameter<Pendulum>] = [
+    .init("g", \.g, .nonNegative), .init("m", \.m, .positive), .init("l", \.l, .positive),
+    .init("max_speed", \.maxSpeed, .positive), .init("max_torque", \.maxTorque, .positive),
+    .init("dt", \.dt, .positive),
+  ]
 
   public func initialState(using rng: inout PCG64) -> State {
     let theta = rng.uniform(-Double.pi, Double.pi)

@@ -48,30 +48,10 @@ public struct SimpleRegulator: EnvironmentDynamics {
   public var observationLow: [Double] { [-bound] }
   public var observationHigh: [Double] { [bound] }
 
-  public static let parameterNames = ["gamma", "initial_mean", "initial_std", "transition_std"]
-
-  public func parameter(_ index: Int) -> Double {
-    [gamma, initialMean, initialStd, transitionStd].indices.contains(index)
-      ? [gamma, initialMean, initialStd, transitionStd][index] : .nan
-  }
-
-  public mutating func setParameter(_ index: Int, _ value: Double) {
-    switch index {
-    case 0: gamma = value
-    case 1: initialMean = value
-    case 2: initialStd = value
-    case 3: transitionStd = value
-    default: break
-    }
-  }
-
-  public static func checkParameter(_ index: Int, _ value: Double) -> String? {
-    switch index {
-    case 0: value >= 0 && value <= 1 ? nil : "must be in [0, 1]"
-    case 2, 3: value > 0 ? nil : "must be > 0"
-    default: nil
-    }
-  }
+  public static let parameterTable: [DynamicsParameter<SimpleRegulator>] = [
+    .init("gamma", \.gamma, .unitInterval), .init("initial_mean", \.initialMean),
+    .init("initial_std", \.initialStd, .positive), .init("transition_std", \.transitionStd, .positive),
+  ]
 
   public func initialState(using rng: inout PCG64) -> State {
     State(s: initialMean + initialStd * rng.standardNormal())

@@ -39,29 +39,10 @@ public struct TwoAction: EnvironmentDynamics {
   public var observationLow: [Double] { [1] }
   public var observationHigh: [Double] { [1] }
 
-  public static let parameterNames = ["reward_left", "reward_right", "reward_std"]
-
-  public func parameter(_ index: Int) -> Double {
-    switch index {
-    case 0: rewardLeft
-    case 1: rewardRight
-    case 2: rewardStd
-    default: .nan
-    }
-  }
-
-  public mutating func setParameter(_ index: Int, _ value: Double) {
-    switch index {
-    case 0: rewardLeft = value
-    case 1: rewardRight = value
-    case 2: rewardStd = value
-    default: break
-    }
-  }
-
-  public static func checkParameter(_ index: Int, _ value: Double) -> String? {
-    index == 2 && value < 0 ? "must be >= 0" : nil
-  }
+  public static let parameterTable: [DynamicsParameter<TwoAction>] = [
+    .init("reward_left", \.rewardLeft), .init("reward_right", \.rewardRight),
+    .init("reward_std", \.rewardStd, .nonNegative),
+  ]
 
   public func initialState(using rng: inout PCG64) -> State { State() }
 

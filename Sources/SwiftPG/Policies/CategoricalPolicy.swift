@@ -244,10 +244,7 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     batch: Int, into gradient: UnsafeMutablePointer<Double>,
     logProbabilities: UnsafeMutablePointer<Double>? = nil, entropies: UnsafeMutablePointer<Double>? = nil
   ) {
-    guard batch > 0 else {
-      gradient.update(repeating: 0, count: parameterCount)
-      return
-    }
+    if zeroForEmptyBatch(batch, gradient) { return }
     let a = actionCount
     let logits = distribution(obs, batch: batch, into: probs)
     let p = probs.pointer
@@ -272,14 +269,10 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
   public func surrogateGradient(
     _ obs: UnsafePointer<Double>, rawActions actions: UnsafeRawPointer, batch: Int,
     logProbabilities lp: UnsafeMutablePointer<Double>, entropies en: UnsafeMutablePointer<Double>,
-    weigh: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)
-      -> Void,
+    weigh: SurrogateWeights,
     into gradient: UnsafeMutablePointer<Double>
   ) {
-    guard batch > 0 else {
-      gradient.update(repeating: 0, count: parameterCount)
-      return
-    }
+    if zeroForEmptyBatch(batch, gradient) { return }
     let act = actions.assumingMemoryBound(to: Int32.self)
     let a = actionCount
     let logits = distribution(obs, batch: batch, into: probs)
@@ -311,17 +304,6 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
       }
     }
     finish(gradient)
-  }
-
-  public func scoreVectors(
-    _ obs: UnsafePointer<Double>, actions: UnsafeRawPointer, batch: Int, into out: UnsafeMutablePointer<Double>
-  ) {
-    let act = actions.assumingMemoryBound(to: Int32.self)
-    var one = 1.0
-    for r in 0..<batch {
-      scoreGradient(
-        obs + r * observationSize, actions: act + r, weights: &one, batch: 1, into: out + r * parameterCount)
-    }
   }
 
   public func entropyGradient(
@@ -361,10 +343,7 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     _ obs: UnsafePointer<Double>, batch: Int, vector: UnsafePointer<Double>,
     into out: UnsafeMutablePointer<Double>
   ) {
-    guard batch > 0 else {
-      out.update(repeating: 0, count: parameterCount)
-      return
-    }
+    if zeroForEmptyBatch(batch, out) { return }
     let a = actionCount
     distribution(obs, batch: batch, into: probs)
     let p = probs.pointer

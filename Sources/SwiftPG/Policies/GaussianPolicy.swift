@@ -282,27 +282,35 @@ public final class GaussianPolicy: Policy {
     _ obs: UnsafePointer<Double>, actions: UnsafeRawPointer, batch: Int, into out: UnsafeMutablePointer<Double>
   ) {
     let a = actions.assumingMemoryBound(to: Double.self)
-    let k = actionSize
     let m = moments(obs, batch: batch, into: stats)
-    for r in 0..<batch {
-      var lp = 0.0
-      for j in 0..<k {
-        let ls = m[r * 2 * k + k + j]
-        let u = (a[r * k + j] - m[r * 2 * k + j]) / _exp(ls)
-        lp += -0.5 * u * u - ls - Self.halfLog2Pi
-      }
-      out[r] = lp
-    }
+    for r in 0..<batch { out[r] = logProbability(m, a, row: r) }
   }
 
   public func entropies(_ obs: UnsafePointer<Double>, batch: Int, into out: UnsafeMutablePointer<Double>) {
-    let k = actionSize
     let m = moments(obs, batch: batch, into: stats)
-    for r in 0..<batch {
-      var h = 0.0
-      for j in 0..<k { h += m[r * 2 * k + k + j] + 0.5 + Self.halfLog2Pi }
-      out[r] = h
+    for r in 0..<batch { out[r] = entropy(m, row: r) }
+  }
+
+  /// log π(a_r|s_r) = Σ_j −u²/2 − log σ − ½ log 2π from the moments `m`.
+  @inline(__always)
+  private func logProbability(_ m: UnsafePointer<Double>, _ a: UnsafePointer<Double>, row r: Int) -> Double {
+    let k = actionSize
+    var lp = 0.0
+    for j in 0..<k {
+      let ls = m[r * 2 * k + k + j]
+      let u = (a[r * k + j] - m[r * 2 * k + j]) / _exp(ls)
+      lp += -0.5 * u * u - ls - Self.halfLog2Pi
     }
+    return lp
+  }
+
+  /// H(π(·|s_r)) = Σ_j log σ + ½(1 + log 2π) from the moments `m`.
+  @inline(__always)
+  private func entropy(_ m: UnsafePointer<Double>, row r: Int) -> Double {
+    let k = actionSize
+    var h = 0.0
+    for j in 0..<k { h += m[r * 2 * k + k + j] + 0.5 + Self.halfLog2Pi }
+    return h
   }
 
   public func klDivergences(
@@ -360,15 +368,26 @@ public final class GaussianPolicy: Policy {
     batch: Int, into gradient: UnsafeMutablePointer<Double>
   ) {
     let a = actions.assumingMemoryBound(to: Double.self)
-    let k = actionSize
     let m = moments(obs, batch: batch, into: stats)
+    scoreBackward(m, a, weights: weights, entropyWeights: nil, batch: batch, into: gradient)
+  }
+
+  /// The gradient of Σ_i w_i log π(a_i|s_i) (+ Σ_i we_i H_i with
+  /// `entropyWeights`) from the moments `m` of the last `moments` call:
+  /// ∂/∂μ = w u/σ, ∂/∂log σ = w (u² − 1) (+ we), carried to the parameters.
+  private func scoreBackward(
+    _ m: UnsafePointer<Double>, _ a: UnsafePointer<Double>, weights: UnsafePointer<Double>,
+    entropyWeights: UnsafePointer<Double>?, batch: Int, into gradient: UnsafeMutablePointer<Double>
+  ) {
+    let k = actionSize
     let d = grads.reserve(Swift.max(1, batch * 2 * k))
     for r in 0..<batch {
       for j in 0..<k {
         let sigma = _exp(m[r * 2 * k + k + j])
         let u = (a[r * k + j] - m[r * 2 * k + j]) / sigma
         d[r * 2 * k + j] = weights[r] * u / sigma
-        d[r * 2 * k + k + j] = weights[r] * (u * u - 1)
+        let dLogStd = weights[r] * (u * u - 1)
+        d[r * 2 * k + k + j] = if let entropyWeights { dLogStd + entropyWeights[r] } else { dLogStd }
       }
     }
     finish(d, batch: batch, into: gradient)
@@ -379,50 +398,19 @@ public final class GaussianPolicy: Policy {
   public func surrogateGradient(
     _ obs: UnsafePointer<Double>, rawActions actions: UnsafeRawPointer, batch: Int,
     logProbabilities lp: UnsafeMutablePointer<Double>, entropies en: UnsafeMutablePointer<Double>,
-    weigh: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)
-      -> Void,
+    weigh: SurrogateWeights,
     into gradient: UnsafeMutablePointer<Double>
   ) {
     let a = actions.assumingMemoryBound(to: Double.self)
-    let k = actionSize
     let m = moments(obs, batch: batch, into: stats)
     for r in 0..<batch {
-      var logp = 0.0
-      var h = 0.0
-      for j in 0..<k {
-        let ls = m[r * 2 * k + k + j]
-        let u = (a[r * k + j] - m[r * 2 * k + j]) / _exp(ls)
-        logp += -0.5 * u * u - ls - Self.halfLog2Pi
-        h += ls + 0.5 + Self.halfLog2Pi
-      }
-      lp[r] = logp
-      en[r] = h
+      lp[r] = logProbability(m, a, row: r)
+      en[r] = entropy(m, row: r)
     }
     let ws = surrogateWeights.reserve(Swift.max(1, 2 * batch))
     let we = ws + batch
     weigh(lp, en, ws, we)
-    let d = grads.reserve(Swift.max(1, batch * 2 * k))
-    for r in 0..<batch {
-      for j in 0..<k {
-        let sigma = _exp(m[r * 2 * k + k + j])
-        let u = (a[r * k + j] - m[r * 2 * k + j]) / sigma
-        d[r * 2 * k + j] = ws[r] * u / sigma
-        d[r * 2 * k + k + j] = ws[r] * (u * u - 1) + we[r]
-      }
-    }
-    finish(d, batch: batch, into: gradient)
-  }
-
-  public func scoreVectors(
-    _ obs: UnsafePointer<Double>, actions: UnsafeRawPointer, batch: Int, into out: UnsafeMutablePointer<Double>
-  ) {
-    let a = actions.assumingMemoryBound(to: Double.self)
-    var one = 1.0
-    for r in 0..<batch {
-      scoreGradient(
-        obs + r * observationSize, rawActions: a + r * actionSize, weights: &one, batch: 1,
-        into: out + r * parameterCount)
-    }
+    scoreBackward(m, a, weights: ws, entropyWeights: we, batch: batch, into: gradient)
   }
 
   public func entropyGradient(
@@ -465,10 +453,7 @@ public final class GaussianPolicy: Policy {
     _ obs: UnsafePointer<Double>, batch: Int, vector: UnsafePointer<Double>,
     into out: UnsafeMutablePointer<Double>
   ) {
-    guard batch > 0 else {
-      out.update(repeating: 0, count: parameterCount)
-      return
-    }
+    if zeroForEmptyBatch(batch, out) { return }
     let k = actionSize
     let n = network.parameterCount
     let m = moments(obs, batch: batch, into: stats)

@@ -23,6 +23,20 @@ extension LogitModel {
   public func checkObservations(_ obs: UnsafePointer<Double>, batch: Int) -> String? { nil }
 }
 
+/// The sizes of the table and feature models: `size` (states or features)
+/// in [1, 2^20], 2 to 65536 actions, and `size` × actions ≤ 2^26.
+private func checkLinearSizes(_ size: Int, _ name: String, actions: Int, tooLarge: String) throws(SwiftPGError) {
+  try require(size >= 1 && size <= 1 << 20, "\(name) must be in [1, 2^20], got \(size)")
+  try require(actions >= 2 && actions <= 1 << 16, "num_actions must be in [2, 65536], got \(actions)")
+  try require(size * actions <= 1 << 26, tooLarge, code: .tooLarge)
+}
+
+/// `values`, if there are as many as `current` parameters.
+private func sameCount(_ values: [Double], as current: [Double]) throws(SwiftPGError) -> [Double] {
+  try require(values.count == current.count, "expected \(current.count) parameters, got \(values.count)")
+  return values
+}
+
 /// Logits from a multilayer perceptron of the observation (linear with no
 /// hidden layers: logits = W s + b).
 public final class MLPLogits: LogitModel {
@@ -67,9 +81,8 @@ public final class TabularLogits: LogitModel {
   private let tangents = ScratchBuffer()
 
   public init(stateCount: Int, actionCount: Int) throws(SwiftPGError) {
-    try require(stateCount >= 1 && stateCount <= 1 << 20, "num_states must be in [1, 2^20], got \(stateCount)")
-    try require(actionCount >= 2 && actionCount <= 1 << 16, "num_actions must be in [2, 65536], got \(actionCount)")
-    try require(stateCount * actionCount <= 1 << 26, "the table would have more than 2^26 entries", code: .tooLarge)
+    try checkLinearSizes(
+      stateCount, "num_states", actions: actionCount, tooLarge: "the table would have more than 2^26 entries")
     self.stateCount = stateCount
     self.actionCount = actionCount
     parameters = Array(repeating: 0, count: stateCount * actionCount)
@@ -80,8 +93,7 @@ public final class TabularLogits: LogitModel {
   public var specification: [Double] { [Double(stateCount), Double(actionCount)] }
 
   public func setParameters(_ values: [Double]) throws(SwiftPGError) {
-    try require(values.count == parameters.count, "expected \(parameters.count) parameters, got \(values.count)")
-    parameters = values
+    parameters = try sameCount(values, as: parameters)
   }
 
   public func checkObservations(_ obs: UnsafePointer<Double>, batch: Int) -> String? {
@@ -140,9 +152,8 @@ public final class FeatureLogits: LogitModel {
   private var lastBatch = 0
 
   public init(featureSize: Int, actionCount: Int) throws(SwiftPGError) {
-    try require(featureSize >= 1 && featureSize <= 1 << 20, "feature_size must be in [1, 2^20], got \(featureSize)")
-    try require(actionCount >= 2 && actionCount <= 1 << 16, "num_actions must be in [2, 65536], got \(actionCount)")
-    try require(featureSize * actionCount <= 1 << 26, "features would exceed 2^26 values per row", code: .tooLarge)
+    try checkLinearSizes(
+      featureSize, "feature_size", actions: actionCount, tooLarge: "features would exceed 2^26 values per row")
     self.featureSize = featureSize
     self.actionCount = actionCount
     parameters = Array(repeating: 0, count: featureSize)
@@ -153,8 +164,7 @@ public final class FeatureLogits: LogitModel {
   public var specification: [Double] { [Double(featureSize), Double(actionCount)] }
 
   public func setParameters(_ values: [Double]) throws(SwiftPGError) {
-    try require(values.count == parameters.count, "expected \(parameters.count) parameters, got \(values.count)")
-    parameters = values
+    parameters = try sameCount(values, as: parameters)
   }
 
   public func forward(_ obs: UnsafePointer<Double>, batch: Int) -> UnsafePointer<Double> {

@@ -26,7 +26,6 @@ public final class MLP {
   private let workspace: LayerWorkspace<Double>
   private var activations: [UnsafeMutablePointer<Double>] { workspace.activations }
   private var deltaA: UnsafeMutablePointer<Double> { workspace.deltaA }
-  private var deltaB: UnsafeMutablePointer<Double> { workspace.deltaB }
   private var lastBatch = 0
 
   /// Arithmetic of `forward`, `backward` and `jvp`. The parameters stay
@@ -43,7 +42,6 @@ public final class MLP {
   private let workspace32: LayerWorkspace<Float>
   private var activations32: [UnsafeMutablePointer<Float>] { workspace32.activations }
   private var deltaA32: UnsafeMutablePointer<Float> { workspace32.deltaA }
-  private var deltaB32: UnsafeMutablePointer<Float> { workspace32.deltaB }
   /// Float scratch of `parameterCount`: one layer's weight gradient, or the
   /// direction of `jvp`.
   private var scratch32: [Float] = []
@@ -166,32 +164,25 @@ public final class MLP {
     reserve(Swift.max(batch, 1))
     lastBatch = batch
     activations[0].update(from: x, count: batch * sizes[0])
-    if precision == .float32 { return forward32(batch: batch) }
-    parameters.withUnsafeBufferPointer { pb in
-      guard let p = pb.baseAddress else { return }
-      for l in 0..<layerCount {
-        let nIn = sizes[l]
-        let nOut = sizes[l + 1]
-        let w = p + offsets[l]
-        let b = w + nOut * nIn
-        let y = activations[l + 1]
-        if batch > 0 {
-          Dense.gemm(
-            transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
-            alpha: 1, a: activations[l], lda: nIn, b: w, ldb: nIn, beta: 0, c: y, ldc: nOut)
-        }
-        spg_add_bias(y, b, batch, nOut)
-        if l < layerCount - 1 {
-          switch activation {
-          case .tanh: FastMath.tanh(y, count: batch * nOut)
-          case .relu: for i in 0..<(batch * nOut) { y[i] = Swift.max(y[i], 0) }
-          }
-        }
+    if precision == .float32 {
+      reserve32(Swift.max(batch, 1))
+      spg_to_float(activations[0], activations32[0], batch * sizes[0])
+      parameters32.withUnsafeBufferPointer { pb in
+        guard let p = pb.baseAddress else { return }
+        forwardLayers(p, workspace32, batch: batch)
+      }
+      // The outputs and the output layer's inputs (`lastFeatures`) as Double.
+      for l in Swift.max(1, layerCount - 1)...layerCount {
+        spg_to_double(activations32[l], activations[l], batch * sizes[l])
+      }
+    } else {
+      parameters.withUnsafeBufferPointer { pb in
+        guard let p = pb.baseAddress else { return }
+        forwardLayers(p, workspace, batch: batch)
       }
     }
     return UnsafePointer(activations[layerCount])
   }
-
 
   /// Forward-mode derivative of the last `forward` in parameter direction
   /// `v` (`parameterCount` values): returns J·v, `[batch, outputSize]`,
@@ -200,45 +191,24 @@ public final class MLP {
   public func jvp(_ v: UnsafePointer<Double>) -> UnsafePointer<Double> {
     let batch = lastBatch
     guard batch > 0 else { return UnsafePointer(deltaA) }
-    if precision == .float32 { return jvp32(v, batch: batch) }
-    parameters.withUnsafeBufferPointer { pb in
-      guard let p = pb.baseAddress else { return }
-      var tangent = deltaA  // dA of the layer input; none for the network input
-      var next = deltaB
-      for l in 0..<layerCount {
-        let nIn = sizes[l]
-        let nOut = sizes[l + 1]
-        let w = p + offsets[l]
-        let dw = v + offsets[l]
-        let db = dw + nOut * nIn
-        // next = A · dWᵀ (+ dA · Wᵀ)
-        Dense.gemm(
-          transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
-          alpha: 1, a: activations[l], lda: nIn, b: dw, ldb: nIn, beta: 0, c: next, ldc: nOut)
-        if l > 0 {
-          Dense.gemm(
-            transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
-            alpha: 1, a: tangent, lda: nIn, b: w, ldb: nIn, beta: 1, c: next, ldc: nOut)
-        }
-        let hidden = l < layerCount - 1
-        let h = activations[l + 1]
-        for r in 0..<batch {
-          for j in 0..<nOut {
-            let k = r * nOut + j
-            let dz = next[k] + db[j]
-            if hidden {
-              switch activation {
-              case .tanh: next[k] = (1 - h[k] * h[k]) * dz
-              case .relu: next[k] = h[k] > 0 ? dz : 0
-              }
-            } else {
-              next[k] = dz
-            }
-          }
-        }
-        swap(&tangent, &next)
+    if precision == .float32 {
+      scratch32.withUnsafeMutableBufferPointer { dst in
+        if let y = dst.baseAddress { spg_to_float(v, y, dst.count) }
       }
-      if tangent != deltaA { deltaA.update(from: tangent, count: batch * outputSize) }
+      let p32 = parameters32
+      let tangent: UnsafeMutablePointer<Float>? = scratch32.withUnsafeBufferPointer { vb in
+        p32.withUnsafeBufferPointer { pb in
+          guard let p = pb.baseAddress, let v32 = vb.baseAddress else { return nil }
+          return jvpLayers(p, v32, workspace32, batch: batch)
+        }
+      }
+      if let tangent { spg_to_double(tangent, deltaA, batch * outputSize) }
+    } else {
+      let tangent: UnsafeMutablePointer<Double>? = parameters.withUnsafeBufferPointer { pb in
+        guard let p = pb.baseAddress else { return nil }
+        return jvpLayers(p, v, workspace, batch: batch)
+      }
+      if let tangent, tangent != deltaA { deltaA.update(from: tangent, count: batch * outputSize) }
     }
     return UnsafePointer(deltaA)
   }
@@ -250,37 +220,29 @@ public final class MLP {
     let batch = lastBatch
     guard batch > 0 else { return }
     if precision == .float32 {
-      backward32(dOutput, into: gradient, batch: batch)
-      return
-    }
-    deltaA.update(from: dOutput, count: batch * outputSize)
-    parameters.withUnsafeBufferPointer { pb in
-      guard let p = pb.baseAddress else { return }
-      var delta = deltaA
-      var spare = deltaB
-      for l in stride(from: layerCount - 1, through: 0, by: -1) {
-        let nIn = sizes[l]
-        let nOut = sizes[l + 1]
-        let w = p + offsets[l]
-        let gw = gradient + offsets[l]
-        let gb = gw + nOut * nIn
-        // dW += deltaᵀ · X ; db += Σ_rows delta
-        Dense.gemm(
-          transposeA: true, transposeB: false, m: nOut, n: nIn, k: batch,
-          alpha: 1, a: delta, lda: nOut, b: activations[l], ldb: nIn, beta: 1, c: gw, ldc: nIn)
-        spg_sum_rows(delta, batch, nOut, gb)
-        if l == 0 { break }
-        // dX = delta · W, then through the activation of layer l.
-        Dense.gemm(
-          transposeA: false, transposeB: false, m: batch, n: nIn, k: nOut,
-          alpha: 1, a: delta, lda: nOut, b: w, ldb: nIn, beta: 0, c: spare, ldc: nIn)
-        let h = activations[l]
-        // One loop per activation (the switch outside), so each vectorises.
-        switch activation {
-        case .tanh: spg_tanh_backward(spare, h, batch * nIn)
-        case .relu: for i in 0..<(batch * nIn) { spare[i] = h[i] > 0 ? spare[i] : 0 }
+      spg_to_float(dOutput, deltaA32, batch * outputSize)
+      let p32 = parameters32
+      scratch32.withUnsafeMutableBufferPointer { sb in
+        p32.withUnsafeBufferPointer { pb in
+          guard let p = pb.baseAddress, let gw32 = sb.baseAddress else { return }
+          backwardLayers(p, workspace32, batch: batch, into: gradient) { delta, x, nOut, nIn, gw in
+            // dW in Float, then accumulated in Double.
+            Dense.sgemm(
+              transposeA: true, transposeB: false, m: nOut, n: nIn, k: batch,
+              a: delta, lda: nOut, b: x, ldb: nIn, beta: 0, c: gw32, ldc: nIn)
+            spg_add_float(gw32, gw, nOut * nIn)
+          }
         }
-        swap(&delta, &spare)
+      }
+    } else {
+      deltaA.update(from: dOutput, count: batch * outputSize)
+      parameters.withUnsafeBufferPointer { pb in
+        guard let p = pb.baseAddress else { return }
+        backwardLayers(p, workspace, batch: batch, into: gradient) { delta, x, nOut, nIn, gw in
+          Dense.gemm(
+            transposeA: true, transposeB: false, m: nOut, n: nIn, k: batch,
+            alpha: 1, a: delta, lda: nOut, b: x, ldb: nIn, beta: 1, c: gw, ldc: nIn)
+        }
       }
     }
   }
@@ -318,120 +280,164 @@ final class LayerWorkspace<Scalar> {
   }
 }
 
-// MARK: - Single-precision layers (the same algorithms as above, in Float)
+// MARK: - The layer passes, written once for both precisions
+
+/// The arithmetic of one precision of the layers, Double or Float: BLAS
+/// products and the vectorised kernels of CMathShims (whose float64 results
+/// are bit-identical to plain Swift loops). Gradients are Double either way.
+protocol LayerScalar: BinaryFloatingPoint {
+  /// C = op(A)·op(B) + beta·C.
+  static func gemm(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int,
+    b: UnsafePointer<Self>, ldb: Int, beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+  /// y[r, j] += b[j] for `rows` rows of `cols` values.
+  static func addBias(_ y: UnsafeMutablePointer<Self>, _ b: UnsafePointer<Self>, rows: Int, cols: Int)
+  static func tanh(_ y: UnsafeMutablePointer<Self>, count: Int)
+  /// d[i] *= 1 − h[i]².
+  static func tanhBackward(_ d: UnsafeMutablePointer<Self>, _ h: UnsafePointer<Self>, count: Int)
+  /// g[j] += Σ_r d[r, j] (rows in order), in Double.
+  static func sumRows(_ d: UnsafePointer<Self>, rows: Int, cols: Int, into g: UnsafeMutablePointer<Double>)
+}
+
+extension Double: LayerScalar {
+  static func gemm(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int,
+    b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+  ) {
+    Dense.gemm(
+      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb,
+      beta: beta, c: c, ldc: ldc)
+  }
+  static func addBias(_ y: UnsafeMutablePointer<Double>, _ b: UnsafePointer<Double>, rows: Int, cols: Int) {
+    spg_add_bias(y, b, rows, cols)
+  }
+  static func tanh(_ y: UnsafeMutablePointer<Double>, count: Int) { FastMath.tanh(y, count: count) }
+  static func tanhBackward(_ d: UnsafeMutablePointer<Double>, _ h: UnsafePointer<Double>, count: Int) {
+    spg_tanh_backward(d, h, count)
+  }
+  static func sumRows(_ d: UnsafePointer<Double>, rows: Int, cols: Int, into g: UnsafeMutablePointer<Double>) {
+    spg_sum_rows(d, rows, cols, g)
+  }
+}
+
+extension Float: LayerScalar {
+  static func gemm(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    Dense.sgemm(
+      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta,
+      c: c, ldc: ldc)
+  }
+  static func addBias(_ y: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, cols: Int) {
+    spg_add_bias_f(y, b, rows, cols)
+  }
+  static func tanh(_ y: UnsafeMutablePointer<Float>, count: Int) { FastMath.tanh(y, count: count) }
+  static func tanhBackward(_ d: UnsafeMutablePointer<Float>, _ h: UnsafePointer<Float>, count: Int) {
+    spg_tanh_backward_f(d, h, count)
+  }
+  static func sumRows(_ d: UnsafePointer<Float>, rows: Int, cols: Int, into g: UnsafeMutablePointer<Double>) {
+    spg_sum_rows_f(d, rows, cols, g)
+  }
+}
 
 extension MLP {
-  private func applyActivation32(_ y: UnsafeMutablePointer<Float>, count: Int) {
-    switch activation {
-    case .tanh: FastMath.tanh(y, count: count)
-    case .relu: for i in 0..<count { y[i] = Swift.max(y[i], 0) }
-    }
-  }
-
-  /// Layers in Float from `activations[0]`; writes the outputs (and the
-  /// output layer's inputs, for `lastFeatures`) back as Double.
-  fileprivate func forward32(batch: Int) -> UnsafePointer<Double> {
-    reserve32(Swift.max(batch, 1))
-    spg_to_float(activations[0], activations32[0], batch * sizes[0])
-    parameters32.withUnsafeBufferPointer { pb in
-      guard let p = pb.baseAddress else { return }
-      for l in 0..<layerCount {
-        let nIn = sizes[l]
-        let nOut = sizes[l + 1]
-        let w = p + offsets[l]
-        let b = w + nOut * nIn
-        let y = activations32[l + 1]
-        if batch > 0 {
-          Dense.sgemm(
-            transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
-            a: activations32[l], lda: nIn, b: w, ldb: nIn, beta: 0, c: y, ldc: nOut)
-        }
-        spg_add_bias_f(y, b, batch, nOut)
-        if l < layerCount - 1 { applyActivation32(y, count: batch * nOut) }
+  /// activations[l + 1] = act(activations[l] · W_lᵀ + b_l) for every layer
+  /// (no activation on the output layer), from `ws.activations[0]`.
+  fileprivate func forwardLayers<S: LayerScalar>(_ p: UnsafePointer<S>, _ ws: LayerWorkspace<S>, batch: Int) {
+    for l in 0..<layerCount {
+      let nIn = sizes[l]
+      let nOut = sizes[l + 1]
+      let w = p + offsets[l]
+      let y = ws.activations[l + 1]
+      if batch > 0 {
+        S.gemm(
+          transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
+          a: ws.activations[l], lda: nIn, b: w, ldb: nIn, beta: 0, c: y, ldc: nOut)
       }
-    }
-    for l in Swift.max(1, layerCount - 1)...layerCount {
-      spg_to_double(activations32[l], activations[l], batch * sizes[l])
-    }
-    return UnsafePointer(activations[layerCount])
-  }
-
-  fileprivate func backward32(_ dOutput: UnsafePointer<Double>, into gradient: UnsafeMutablePointer<Double>, batch: Int) {
-    spg_to_float(dOutput, deltaA32, batch * outputSize)
-    let p32 = parameters32
-    scratch32.withUnsafeMutableBufferPointer { sb in
-      p32.withUnsafeBufferPointer { pb in
-        guard let p = pb.baseAddress, let gw32 = sb.baseAddress else { return }
-        var delta = deltaA32
-        var spare = deltaB32
-        for l in stride(from: layerCount - 1, through: 0, by: -1) {
-          let nIn = sizes[l]
-          let nOut = sizes[l + 1]
-          let gw = gradient + offsets[l]
-          let gb = gw + nOut * nIn
-          // dW += deltaᵀ · X (in Float, then accumulated in Double); db += Σ_rows delta
-          Dense.sgemm(
-            transposeA: true, transposeB: false, m: nOut, n: nIn, k: batch,
-            a: delta, lda: nOut, b: activations32[l], ldb: nIn, beta: 0, c: gw32, ldc: nIn)
-          spg_add_float(gw32, gw, nOut * nIn)
-          spg_sum_rows_f(delta, batch, nOut, gb)
-          if l == 0 { break }
-          Dense.sgemm(
-            transposeA: false, transposeB: false, m: batch, n: nIn, k: nOut,
-            a: delta, lda: nOut, b: p + offsets[l], ldb: nIn, beta: 0, c: spare, ldc: nIn)
-          let h = activations32[l]
-          switch activation {
-          case .tanh: spg_tanh_backward_f(spare, h, batch * nIn)
-          case .relu: for i in 0..<(batch * nIn) { spare[i] = h[i] > 0 ? spare[i] : 0 }
-          }
-          swap(&delta, &spare)
+      S.addBias(y, w + nOut * nIn, rows: batch, cols: nOut)
+      if l < layerCount - 1 {
+        switch activation {
+        case .tanh: S.tanh(y, count: batch * nOut)
+        case .relu: for i in 0..<(batch * nOut) { y[i] = Swift.max(y[i], 0) }
         }
       }
     }
   }
 
-  fileprivate func jvp32(_ v: UnsafePointer<Double>, batch: Int) -> UnsafePointer<Double> {
-    scratch32.withUnsafeMutableBufferPointer { dst in
-      if let y = dst.baseAddress { spg_to_float(v, y, dst.count) }
-    }
-    var tangent = deltaA32
-    var next = deltaB32
-    let p32 = parameters32
-    scratch32.withUnsafeBufferPointer { vb in
-      p32.withUnsafeBufferPointer { pb in
-        guard let p = pb.baseAddress, let v32 = vb.baseAddress else { return }
-        for l in 0..<layerCount {
-          let nIn = sizes[l]
-          let nOut = sizes[l + 1]
-          let dw = v32 + offsets[l]
-          let db = dw + nOut * nIn
-          Dense.sgemm(
-            transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
-            a: activations32[l], lda: nIn, b: dw, ldb: nIn, beta: 0, c: next, ldc: nOut)
-          if l > 0 {
-            Dense.sgemm(
-              transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
-              a: tangent, lda: nIn, b: p + offsets[l], ldb: nIn, beta: 1, c: next, ldc: nOut)
-          }
-          let hidden = l < layerCount - 1
-          let h = activations32[l + 1]
-          for k in 0..<(batch * nOut) {
-            let dz = next[k] + db[k % nOut]
-            if hidden {
-              switch activation {
-              case .tanh: next[k] = (1 - h[k] * h[k]) * dz
-              case .relu: next[k] = h[k] > 0 ? dz : 0
-              }
-            } else {
-              next[k] = dz
+  /// J·v through the layers of the last forward pass, with the direction
+  /// `v` in the parameters' layout; returns the buffer of `ws` (deltaA or
+  /// deltaB) that holds the outputs' tangents `[batch, outputSize]`.
+  fileprivate func jvpLayers<S: LayerScalar>(
+    _ p: UnsafePointer<S>, _ v: UnsafePointer<S>, _ ws: LayerWorkspace<S>, batch: Int
+  ) -> UnsafeMutablePointer<S> {
+    var tangent = ws.deltaA  // dA of the layer input; none for the network input
+    var next = ws.deltaB
+    for l in 0..<layerCount {
+      let nIn = sizes[l]
+      let nOut = sizes[l + 1]
+      let dw = v + offsets[l]
+      let db = dw + nOut * nIn
+      // next = A · dWᵀ (+ dA · Wᵀ)
+      S.gemm(
+        transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
+        a: ws.activations[l], lda: nIn, b: dw, ldb: nIn, beta: 0, c: next, ldc: nOut)
+      if l > 0 {
+        S.gemm(
+          transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
+          a: tangent, lda: nIn, b: p + offsets[l], ldb: nIn, beta: 1, c: next, ldc: nOut)
+      }
+      let hidden = l < layerCount - 1
+      let h = ws.activations[l + 1]
+      for r in 0..<batch {
+        for j in 0..<nOut {
+          let k = r * nOut + j
+          let dz = next[k] + db[j]
+          if hidden {
+            switch activation {
+            case .tanh: next[k] = (1 - h[k] * h[k]) * dz
+            case .relu: next[k] = h[k] > 0 ? dz : 0
             }
+          } else {
+            next[k] = dz
           }
-          swap(&tangent, &next)
         }
       }
+      swap(&tangent, &next)
     }
-    spg_to_double(tangent, deltaA, batch * outputSize)
-    return UnsafePointer(deltaA)
+    return tangent
+  }
+
+  /// Back-propagates the output gradient in `ws.deltaA` (overwritten),
+  /// layer by layer: `addWeightGradient(delta, X, nOut, nIn, gw)` adds
+  /// deltaᵀ·X to the layer's weight gradient gw, the bias gradient gets
+  /// the column sums of delta, and delta goes back through W and the
+  /// activation.
+  fileprivate func backwardLayers<S: LayerScalar>(
+    _ p: UnsafePointer<S>, _ ws: LayerWorkspace<S>, batch: Int, into gradient: UnsafeMutablePointer<Double>,
+    addWeightGradient: (UnsafePointer<S>, UnsafePointer<S>, Int, Int, UnsafeMutablePointer<Double>) -> Void
+  ) {
+    var delta = ws.deltaA
+    var spare = ws.deltaB
+    for l in stride(from: layerCount - 1, through: 0, by: -1) {
+      let nIn = sizes[l]
+      let nOut = sizes[l + 1]
+      let gw = gradient + offsets[l]
+      addWeightGradient(delta, ws.activations[l], nOut, nIn, gw)
+      S.sumRows(delta, rows: batch, cols: nOut, into: gw + nOut * nIn)
+      if l == 0 { break }
+      // dX = delta · W, then through the activation of layer l.
+      S.gemm(
+        transposeA: false, transposeB: false, m: batch, n: nIn, k: nOut,
+        a: delta, lda: nOut, b: p + offsets[l], ldb: nIn, beta: 0, c: spare, ldc: nIn)
+      let h = ws.activations[l]
+      // One loop per activation (the switch outside), so each vectorises.
+      switch activation {
+      case .tanh: S.tanhBackward(spare, h, count: batch * nIn)
+      case .relu: for i in 0..<(batch * nIn) { spare[i] = h[i] > 0 ? spare[i] : 0 }
+      }
+      swap(&delta, &spare)
+    }
   }
 }
 

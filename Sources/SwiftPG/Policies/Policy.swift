@@ -13,6 +13,13 @@ public enum PolicyFamily: Int32, Sendable, CaseIterable {
   case clamp = 5
 }
 
+/// The callback of `Policy.surrogateGradient`: given log π(a_i|s_i) and
+/// H(π(·|s_i)) of the batch, writes ws_i = ∂f/∂log π_i and we_i = ∂f/∂H_i.
+public typealias SurrogateWeights = (
+  _ logProbabilities: UnsafePointer<Double>, _ entropies: UnsafePointer<Double>,
+  _ scoreWeights: UnsafeMutablePointer<Double>, _ entropyWeights: UnsafeMutablePointer<Double>
+) -> Void
+
 /// A stochastic policy on batches. Observations are row-major
 /// `[batch, observationSize]`; discrete actions are `Int32` `[batch]`,
 /// continuous ones `Double` `[batch, actionSize]` (the raw pointers carry the
@@ -66,6 +73,7 @@ public protocol Policy: AnyObject {
     _ obs: UnsafePointer<Double>, rawActions actions: UnsafeRawPointer, weights: UnsafePointer<Double>,
     batch: Int, into gradient: UnsafeMutablePointer<Double>)
   /// Row i of `out` ([batch, parameterCount]) is ∇θ log π(a_i|s_i).
+  /// Default: `scoreGradient` row by row with weight 1.
   func scoreVectors(
     _ obs: UnsafePointer<Double>, actions: UnsafeRawPointer, batch: Int, into out: UnsafeMutablePointer<Double>)
   /// Σ_i w_i ∇θ H(π(·|s_i)).
@@ -84,8 +92,7 @@ public protocol Policy: AnyObject {
   func surrogateGradient(
     _ obs: UnsafePointer<Double>, rawActions actions: UnsafeRawPointer, batch: Int,
     logProbabilities: UnsafeMutablePointer<Double>, entropies: UnsafeMutablePointer<Double>,
-    weigh: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)
-      -> Void,
+    weigh: SurrogateWeights,
     into gradient: UnsafeMutablePointer<Double>)
   /// (1/B) Σ_i F(s_i) v with the Fisher matrix F(s) = E_{a~π}[∇log π ∇log πᵀ]
   /// (the Hessian of the KL at θ_old = θ).
@@ -120,8 +127,7 @@ extension Policy {
   public func surrogateGradient(
     _ obs: UnsafePointer<Double>, rawActions actions: UnsafeRawPointer, batch: Int,
     logProbabilities lp: UnsafeMutablePointer<Double>, entropies en: UnsafeMutablePointer<Double>,
-    weigh: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)
-      -> Void,
+    weigh: SurrogateWeights,
     into gradient: UnsafeMutablePointer<Double>
   ) {
     logProbabilities(obs, actions: actions, batch: batch, into: lp)
@@ -140,8 +146,30 @@ extension Policy {
     for k in 0..<parameterCount { gradient[k] += extra[k] }
   }
 
+  public func scoreVectors(
+    _ obs: UnsafePointer<Double>, actions: UnsafeRawPointer, batch: Int, into out: UnsafeMutablePointer<Double>
+  ) {
+    // Int32 actions for discrete spaces, Double components for boxes.
+    let scalar = if case .discrete = actionSpace { MemoryLayout<Int32>.stride } else { MemoryLayout<Double>.stride }
+    let actionStride = actionWidth * scalar
+    var one = 1.0
+    for r in 0..<batch {
+      scoreGradient(
+        obs + r * observationSize, rawActions: actions + r * actionStride, weights: &one, batch: 1,
+        into: out + r * parameterCount)
+    }
+  }
+
   /// Number of scalars per action in an action buffer.
   public var actionWidth: Int { actionSpace.width }
+
+  /// For an empty batch, writes the zero gradient (`parameterCount` zeros)
+  /// to `out` and returns true.
+  func zeroForEmptyBatch(_ batch: Int, _ out: UnsafeMutablePointer<Double>) -> Bool {
+    guard batch == 0 else { return false }
+    out.update(repeating: 0, count: parameterCount)
+    return true
+  }
 
   /// Runs `body` with the parameters temporarily replaced by `values`.
   func withParameters<R>(_ values: UnsafePointer<Double>, _ body: () -> R) -> R {
