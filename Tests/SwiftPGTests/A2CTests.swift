@@ -51,17 +51,8 @@ import Testing
   }
 
   @Test func a2cImprovesOnCartPole() throws {
-    let env = try VectorEnvironment(CartPole(), count: 8, seed: 0)
-    let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: [32, 32], seed: 0)
-    let critic = try ValueFunction(observationSize: 4, hidden: [32, 32], seed: 1)
-    var config = A2C.Config()
-    config.seed = 0
-    let l = try A2C(env: env, policy: policy, critic: critic, config: config)
-    var returns: [Double] = []
-    for _ in 0..<400 {
-      let s = try l.iterate()
-      if !s.episodes.isEmpty { returns.append(s.meanReturn) }
-    }
+    let l = try cartPoleLearner(A2C.self)
+    let returns = try trainingReturns(l, iterations: 400)
     #expect(returns.suffix(3).reduce(0, +) / 3 > 60)
   }
 }

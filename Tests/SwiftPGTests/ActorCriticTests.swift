@@ -56,15 +56,8 @@ import Testing
   }
 
   @Test func actorCriticImprovesOnCartPole() throws {
-    let env = try VectorEnvironment(CartPole(), count: 16, seed: 0)
-    let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: [32, 32], seed: 0)
-    let critic = try ValueFunction(observationSize: 4, hidden: [32, 32], seed: 1)
-    let l = try ActorCritic(env: env, policy: policy, critic: critic)
-    var returns: [Double] = []
-    for _ in 0..<2000 {
-      let s = try l.iterate()
-      if !s.episodes.isEmpty { returns.append(s.meanReturn) }
-    }
+    let l = try cartPoleLearner(ActorCritic.self, count: 16)
+    let returns = try trainingReturns(l, iterations: 2000)
     let tail = returns.suffix(50)
     #expect(tail.reduce(0, +) / Double(tail.count) > 40)
   }

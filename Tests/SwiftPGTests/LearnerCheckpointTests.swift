@@ -11,13 +11,7 @@ import Testing
   func learner<L: PolicyGradientLearner>(
     _ type: L.Type, seed: UInt64 = 0, hidden: [Int] = [16], _ change: (inout L.Config) -> Void = { _ in }
   ) throws -> L {
-    let env = try VectorEnvironment(CartPole(), count: 4, seed: seed)
-    let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: hidden, seed: seed)
-    let critic = try ValueFunction(observationSize: 4, hidden: hidden, seed: seed + 1)
-    var config = L.Config()
-    config.common.seed = seed
-    change(&config)
-    return try L(env: env, policy: policy, critic: critic, config: config)
+    try cartPoleLearner(type, count: 4, seed: seed, hidden: hidden, change)
   }
 
   @Test func checkpointResumesExactly() throws {

@@ -110,3 +110,29 @@ func expectClose(
 func temporaryPath(_ name: String) -> String {
   "/tmp/swiftpg-test-\(name)-\(UInt64.random(in: 0..<UInt64.max)).ckpt"
 }
+
+/// A learner of type `L` on `count` CartPole lanes with a softmax policy and
+/// an MLP critic of the same hidden sizes (seeded `seed`, `seed + 1`), its
+/// config seeded `seed` and then changed by `change`.
+func cartPoleLearner<L: PolicyGradientLearner>(
+  _ type: L.Type, count: Int = 8, seed: UInt64 = 0, hidden: [Int] = [32, 32],
+  _ change: (inout L.Config) -> Void = { _ in }
+) throws -> L {
+  let env = try VectorEnvironment(CartPole(), count: count, seed: seed)
+  let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: hidden, seed: seed)
+  let critic = try ValueFunction(observationSize: 4, hidden: hidden, seed: seed + 1)
+  var config = L.Config()
+  config.common.seed = seed
+  change(&config)
+  return try L(env: env, policy: policy, critic: critic, config: config)
+}
+
+/// The training mean returns of `iterations` iterations (those that ended episodes).
+func trainingReturns(_ l: any PolicyGradientLearner, iterations: Int) throws -> [Double] {
+  var returns: [Double] = []
+  for _ in 0..<iterations {
+    let s = try l.iterate()
+    if !s.episodes.isEmpty { returns.append(s.meanReturn) }
+  }
+  return returns
+}

@@ -96,13 +96,11 @@ import Testing
   }
 
   @Test func offPolicyReuseImprovesAndReportsESS() throws {
-    let env = try VectorEnvironment(CartPole(), count: 8, seed: 0)
-    let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: [32, 32], seed: 0)
-    var config = OffPolicyPG.Config()
-    config.stepsPerIteration = 1000
-    config.reuseBatches = 3
-    config.importanceClip = 5
-    let l = try OffPolicyPG(env: env, policy: policy, critic: nil, config: config)
+    let l = try cartPoleLearner(OffPolicyPG.self) {
+      $0.stepsPerIteration = 1000
+      $0.reuseBatches = 3
+      $0.importanceClip = 5
+    }
     var ess: [Double] = []
     var returns: [Double] = []
     for _ in 0..<30 {

@@ -260,22 +260,15 @@ import Testing
   }
 
   @Test func ppoLearnsCartPoleQuickly() throws {
-    let env = try VectorEnvironment(CartPole(), count: 8, seed: 0)
-    let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: [64, 64], seed: 0)
-    let critic = try ValueFunction(observationSize: 4, hidden: [64, 64], seed: 1)
-    var c = PPO.Config()
-    c.stepsPerEnv = 32
-    c.minibatchSize = 256
-    c.epochs = 20
-    c.learningRate = 1e-3
-    c.gaeLambda = 0.8
-    c.gamma = 0.98
-    let l = try PPO(env: env, policy: policy, critic: critic, config: c)
-    var returns: [Double] = []
-    for _ in 0..<80 {
-      let s = try l.iterate()
-      if !s.episodes.isEmpty { returns.append(s.meanReturn) }
+    let l = try cartPoleLearner(PPO.self, hidden: [64, 64]) {
+      $0.stepsPerEnv = 32
+      $0.minibatchSize = 256
+      $0.epochs = 20
+      $0.learningRate = 1e-3
+      $0.gaeLambda = 0.8
+      $0.gamma = 0.98
     }
+    let returns = try trainingReturns(l, iterations: 80)
     let last = returns.suffix(3).reduce(0, +) / 3
     #expect(returns[0] < 40)
     #expect(last > 150, "\(returns[0]) -> \(last)")

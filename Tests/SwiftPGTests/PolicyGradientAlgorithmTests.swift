@@ -6,16 +6,9 @@ import Testing
 /// are in <Algorithm>Tests.swift.
 @Suite struct PolicyGradientAlgorithmTests {
   func learner<L: PolicyGradientLearner>(
-    _ type: L.Type, count: Int = 8, seed: UInt64 = 0, hidden: [Int] = [32, 32],
-    _ change: (inout L.Config) -> Void = { _ in }
+    _ type: L.Type, count: Int, seed: UInt64, hidden: [Int], _ change: (inout L.Config) -> Void
   ) throws -> L {
-    let env = try VectorEnvironment(CartPole(), count: count, seed: seed)
-    let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: hidden, seed: seed)
-    let critic = try ValueFunction(observationSize: 4, hidden: hidden, seed: seed + 1)
-    var config = L.Config()
-    config.common.seed = seed
-    change(&config)
-    return try L(env: env, policy: policy, critic: critic, config: config)
+    try cartPoleLearner(type, count: count, seed: seed, hidden: hidden, change)
   }
 
   @Test func deterministicGivenSeeds() throws {

@@ -168,14 +168,11 @@ import Testing
       (ReturnWeighting.rewardToGo, BaselineKind.mean), (.fullReturn, .none), (.rewardToGo, .value),
       (.discountedRewardToGo, .mean),
     ] {
-      let env = try VectorEnvironment(CartPole(), count: 8, seed: 0)
-      let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: [32, 32], seed: 0)
-      let critic = try ValueFunction(observationSize: 4, hidden: [32, 32], seed: 1)
-      var config = Reinforce.Config()
-      config.stepsPerIteration = 2000
-      config.weighting = weighting
-      config.baseline = baseline
-      let l = try Reinforce(env: env, policy: policy, critic: critic, config: config)
+      let l = try cartPoleLearner(Reinforce.self) {
+        $0.stepsPerIteration = 2000
+        $0.weighting = weighting
+        $0.baseline = baseline
+      }
       var returns: [Double] = []
       for _ in 0..<25 { returns.append(try l.iterate().meanReturn) }
       let last = returns.suffix(3).reduce(0, +) / 3

@@ -76,13 +76,10 @@ import Testing
   }
 
   @Test func trpoRespectsTheKLBudget() throws {
-    let env = try VectorEnvironment(CartPole(), count: 8, seed: 0)
-    let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: [32, 32], seed: 0)
-    let critic = try ValueFunction(observationSize: 4, hidden: [32, 32], seed: 1)
-    var config = TRPO.Config()
-    config.stepsPerEnv = 64
-    config.maxKL = 0.005
-    let l = try TRPO(env: env, policy: policy, critic: critic, config: config)
+    let l = try cartPoleLearner(TRPO.self) {
+      $0.stepsPerEnv = 64
+      $0.maxKL = 0.005
+    }
     var accepted = 0
     for _ in 0..<5 {
       let before = l.policy.parameters
@@ -106,18 +103,11 @@ import Testing
   }
 
   @Test func trpoImprovesOnCartPole() throws {
-    let env = try VectorEnvironment(CartPole(), count: 8, seed: 0)
-    let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: [32, 32], seed: 0)
-    let critic = try ValueFunction(observationSize: 4, hidden: [32, 32], seed: 1)
-    var config = TRPO.Config()
-    config.stepsPerEnv = 128
-    config.maxKL = 0.02
-    let l = try TRPO(env: env, policy: policy, critic: critic, config: config)
-    var returns: [Double] = []
-    for _ in 0..<40 {
-      let s = try l.iterate()
-      if !s.episodes.isEmpty { returns.append(s.meanReturn) }
+    let l = try cartPoleLearner(TRPO.self) {
+      $0.stepsPerEnv = 128
+      $0.maxKL = 0.02
     }
+    let returns = try trainingReturns(l, iterations: 40)
     #expect(returns.suffix(3).reduce(0, +) / 3 > 100)
   }
 
