@@ -507,7 +507,7 @@ public func swiftpg_pg_update(
     try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
       let l = try a.policyGradient()
       try require(
-        !l.core.settings.normalizeObservations && !l.core.settings.normalizeRewards,
+        !l.core.settings.segments.normalizeObservations && !l.core.settings.segments.normalizeRewards,
         "updates on external data need normalize_observations = normalize_rewards = 0 (normalise in the environment, e.g. gymnasium.wrappers.NormalizeObservation)")
       let dim = l.core.observationSize
       let space = l.core.actionSpace

@@ -70,7 +70,7 @@ import Testing
     a2c.valueLearningRate = 0.02
     a2c.normalizeObservations = true
     let s = a2c.coreSettings(.a2c)
-    #expect(s.common == a2c.common && s.valueLearningRate == 0.02 && s.normalizeObservations)
+    #expect(s.common == a2c.common && s.segments == a2c.segments && s.segments.valueLearningRate == 0.02)
     if case .segments(let t) = s.collection { #expect(t == 5) } else { Issue.record("not a segment learner") }
   }
 }

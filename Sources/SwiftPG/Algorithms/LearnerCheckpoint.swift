@@ -132,7 +132,7 @@ extension LearnerCore {
     for _ in 0..<laneCount { lanes.append(PCG64(checkpointWords: try take(4)[...])) }
     try require(at == x.count, "\(path): unexpected trailing learner state", code: .badFormat)
     try require(
-      (on != nil) == settings.normalizeObservations && (rs != nil) == settings.normalizeRewards,
+      (on != nil) == settings.segments.normalizeObservations && (rs != nil) == settings.segments.normalizeRewards,
       "\(path) was saved with other normalisation settings", code: .badFormat)
     // Everything validated: commit (restoring the policy should the critic still refuse).
     let previous = policy.parameters

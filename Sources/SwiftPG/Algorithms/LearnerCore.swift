@@ -21,14 +21,10 @@ public final class LearnerCore {
     public var collection: Collection
     public var needsCritic: Bool
     public var common: CommonFields
-    /// The critic's learning rate (0: `common.learningRate`).
-    public var valueLearningRate: Double
-    public var annealLearningRate = false
-    public var totalEnvSteps = 0
-    public var normalizeObservations = false
-    public var normalizeRewards = false
-    public var clipObservations = 10.0
-    public var clipRewards = 10.0
+    /// The critic's learning rate, the schedule's horizon and the
+    /// normalisation settings (the defaults, but for the critic's learning
+    /// rate, for learners that are not segment learners).
+    public var segments: SegmentFields
     /// The adaptive coefficient's initial value (PPO's KL β).
     public var adaptiveCoefficient = 1.0
     /// The global index of this learner's first lane: lane i samples its
@@ -107,11 +103,11 @@ public final class LearnerCore {
       criticStep = ParameterStep(
         optimizer: try AnyOptimizer(
           s.common.optimizer, count: critic.parameterCount,
-          learningRate: s.valueLearningRate > 0 ? s.valueLearningRate : s.common.learningRate, epsilon: s.common.adamEpsilon),
+          learningRate: s.segments.valueLearningRate > 0 ? s.segments.valueLearningRate : s.common.learningRate, epsilon: s.common.adamEpsilon),
         maxGradValue: s.common.maxGradValue)
     }
-    observationNormalizer = s.normalizeObservations ? RunningMeanStd(width: observationSize) : nil
-    rewardScaler = s.normalizeRewards ? RunningMeanStd(width: 1) : nil
+    observationNormalizer = s.segments.normalizeObservations ? RunningMeanStd(width: observationSize) : nil
+    rewardScaler = s.segments.normalizeRewards ? RunningMeanStd(width: 1) : nil
     adaptiveCoefficient = s.adaptiveCoefficient
     rng = PCG64(seed: UInt128(s.common.seed) | (UInt128(7) << 64))
     laneGenerators = (0..<(env?.count ?? 0)).map { PCG64.laneStream(seed: s.common.seed, lane: s.laneOffset + $0) }
@@ -166,8 +162,8 @@ public final class LearnerCore {
         guard let base = g.baseAddress else { return false }
         return rollouts.collect(
           steps: steps, policy: policy, generators: base, into: data, observationNormalizer: &normalizer,
-          rewardScaler: &scaler, gamma: settings.common.gamma, clipObservations: settings.clipObservations,
-          clipRewards: settings.clipRewards)
+          rewardScaler: &scaler, gamma: settings.common.gamma, clipObservations: settings.segments.clipObservations,
+          clipRewards: settings.segments.clipRewards)
       }
       laneGenerators = lanes
       observationNormalizer = normalizer
@@ -235,18 +231,18 @@ public final class LearnerCore {
 
   /// Fraction of the schedule left (1 → 0) at the current iteration.
   public var scheduleRemaining: Double {
-    guard settings.totalEnvSteps > 0 else { return 1 }
-    let done = Double(totalEnvSteps - batchSize) / Double(settings.totalEnvSteps)
+    guard settings.segments.totalEnvSteps > 0 else { return 1 }
+    let done = Double(totalEnvSteps - batchSize) / Double(settings.segments.totalEnvSteps)
     return Swift.max(0, 1 - done)
   }
 
   public var currentLearningRate: Double {
-    settings.annealLearningRate ? settings.common.learningRate * scheduleRemaining : settings.common.learningRate
+    settings.segments.annealLearningRate ? settings.common.learningRate * scheduleRemaining : settings.common.learningRate
   }
 
   public var currentValueLearningRate: Double {
-    let base = settings.valueLearningRate > 0 ? settings.valueLearningRate : settings.common.learningRate
-    return settings.annealLearningRate ? base * scheduleRemaining : base
+    let base = settings.segments.valueLearningRate > 0 ? settings.segments.valueLearningRate : settings.common.learningRate
+    return settings.segments.annealLearningRate ? base * scheduleRemaining : base
   }
 
   func numerical(_ what: String) -> SwiftPGError {
@@ -367,7 +363,7 @@ public final class LearnerCore {
     let scratch = Store<Double>()
     let n = evalEnv.count
     let dim = evalEnv.observationSize
-    let clip = settings.clipObservations
+    let clip = settings.segments.clipObservations
     return try SwiftPG.evaluate(
       policy: policy, env: evalEnv, episodes: episodes, greedy: greedy, seed: seed,
       observationTransform: { obs in

@@ -179,7 +179,11 @@ extension PolicyGradientSettings {
       env: env, policy: policy, critic: critic,
       settings: LearnerCore.Settings(
         algorithm: algorithm, collection: collection, needsCritic: needsCritic, common: common,
-        valueLearningRate: valueLearningRate))
+        segments: {
+          var critic = SegmentFields()
+          critic.valueLearningRate = valueLearningRate
+          return critic
+        }()))
   }
 
   public subscript<T>(dynamicMember field: WritableKeyPath<CommonFields, T>) -> T {
@@ -198,11 +202,7 @@ extension SegmentSettings {
   func coreSettings(_ algorithm: PGAlgorithm, adaptiveCoefficient: Double = 1) -> LearnerCore.Settings {
     LearnerCore.Settings(
       algorithm: algorithm, collection: .segments(stepsPerEnv: segments.stepsPerEnv), needsCritic: true,
-      common: common, valueLearningRate: segments.valueLearningRate,
-      annealLearningRate: segments.annealLearningRate, totalEnvSteps: segments.totalEnvSteps,
-      normalizeObservations: segments.normalizeObservations, normalizeRewards: segments.normalizeRewards,
-      clipObservations: segments.clipObservations, clipRewards: segments.clipRewards,
-      adaptiveCoefficient: adaptiveCoefficient)
+      common: common, segments: segments, adaptiveCoefficient: adaptiveCoefficient)
   }
 
   /// Builds the core of a segment learner after validating the config and

@@ -9,6 +9,19 @@
 /// 4. the full step Δ = √(2δ / xᵀFx) · x, which meets KL ≈ δ to second order.
 /// The learners then step (NPG: θ + Δ; TRPO: a line search along Δ) and
 /// fit the critic.
+extension CommonFields {
+  /// NPG's and TRPO's reference settings of the critic's optimiser (the
+  /// policy takes the natural step): Adam, lr 1e-3, no clipping.
+  public static let naturalGradient = CommonFields(learningRate: 1e-3, adamEpsilon: 1e-5)
+}
+
+extension SegmentFields {
+  /// NPG's and TRPO's reference segments: T = 256, GAE λ 0.95, 10 critic
+  /// passes of minibatches of 128.
+  public static let naturalGradient = SegmentFields(
+    stepsPerEnv: 256, gaeLambda: 0.95, valueEpochs: 10, minibatchSize: 128)
+}
+
 /// Steps 1–4 above, with the scratch they need.
 final class NaturalGradientStep {
   let estimates = ValueEstimates()

@@ -6,11 +6,8 @@
 public final class TRPO: PolicyGradientLearner {
   @dynamicMemberLookup
   public struct Config: NaturalGradientSettings {
-    /// The critic's optimiser settings (the policy takes the natural step):
-    /// lr 1e-3, no clipping.
-    public var common = CommonFields(learningRate: 1e-3, adamEpsilon: 1e-5)
-    /// T = 256, GAE λ 0.95, 10 critic passes of minibatches of 128.
-    public var segments = SegmentFields(stepsPerEnv: 256, gaeLambda: 0.95, valueEpochs: 10, minibatchSize: 128)
+    public var common = CommonFields.naturalGradient
+    public var segments = SegmentFields.naturalGradient
     /// δ 0.01, 15 conjugate-gradient iterations, damping 0.1.
     public var natural = NaturalStepFields()
     /// Step fraction c per backtrack, in (0, 1).

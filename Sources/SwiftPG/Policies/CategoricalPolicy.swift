@@ -103,24 +103,15 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
   ) {
     let a = actionCount
     let logits = distribution(obs, batch: batch, into: probs)
-    let p = probs.pointer
-    for r in 0..<batch {
-      if greedy {
+    if greedy {
+      for r in 0..<batch {
         var best = 0
         for k in 1..<a where logits[r * a + k] > logits[r * a + best] { best = k }
         actions[r] = Int32(best)
-      } else {
-        let u = g.nextUnitDouble()
-        var cumulative = 0.0
-        var choice = a - 1
-        for k in 0..<a {
-          cumulative += p[r * a + k]
-          if u < cumulative {
-            choice = k
-            break
-          }
-        }
-        actions[r] = Int32(choice)
+      }
+    } else {
+      withUnsafeMutablePointer(to: &g) {
+        draw(logits, batch: batch, into: actions, generators: $0, stride: 0, logProbabilities: nil)
       }
     }
   }
@@ -131,12 +122,23 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     _ obs: UnsafePointer<Double>, batch: Int, rawActions out: UnsafeMutableRawPointer,
     generators g: UnsafeMutablePointer<PCG64>, logProbabilities lp: UnsafeMutablePointer<Double>?
   ) {
-    let actions = out.assumingMemoryBound(to: Int32.self)
-    let a = actionCount
     let logits = distribution(obs, batch: batch, into: probs)
+    draw(
+      logits, batch: batch, into: out.assumingMemoryBound(to: Int32.self), generators: g, stride: 1,
+      logProbabilities: lp)
+  }
+
+  /// Inverse-CDF draws from the probabilities of the last `distribution`
+  /// call, row r with `generators[r * stride]` (stride 0: one generator for
+  /// the batch), and optionally log π of the drawn actions from `logits`.
+  private func draw(
+    _ logits: UnsafePointer<Double>, batch: Int, into actions: UnsafeMutablePointer<Int32>,
+    generators g: UnsafeMutablePointer<PCG64>, stride: Int, logProbabilities lp: UnsafeMutablePointer<Double>?
+  ) {
+    let a = actionCount
     let p = probs.pointer
     for r in 0..<batch {
-      let u = g[r].nextUnitDouble()
+      let u = g[r * stride].nextUnitDouble()
       var cumulative = 0.0
       var choice = a - 1
       for k in 0..<a {

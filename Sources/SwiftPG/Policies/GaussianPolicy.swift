@@ -191,18 +191,14 @@ public final class GaussianPolicy: Policy {
     using g: inout PCG64
   ) {
     let a = out.assumingMemoryBound(to: Double.self)
-    let k = actionSize
     let m = moments(obs, batch: batch, into: stats)
     if greedy {
+      let k = actionSize
       for r in 0..<batch {
         for j in 0..<k { a[r * k + j] = m[r * 2 * k + j] }
       }
-    } else if std == .gsde {
-      sampleHeldNoise(m, batch: batch, into: a, using: &g)
     } else {
-      for r in 0..<batch {
-        for j in 0..<k { a[r * k + j] = m[r * 2 * k + j] + _exp(m[r * 2 * k + k + j]) * g.standardNormal() }
-      }
+      withUnsafeMutablePointer(to: &g) { draw(m, batch: batch, into: a, generators: $0, stride: 0) }
     }
   }
 
@@ -214,55 +210,35 @@ public final class GaussianPolicy: Policy {
     generators g: UnsafeMutablePointer<PCG64>, logProbabilities lp: UnsafeMutablePointer<Double>?
   ) {
     let a = out.assumingMemoryBound(to: Double.self)
-    let k = actionSize
     let m = moments(obs, batch: batch, into: stats)
-    if std == .gsde {
-      let h = network.featureSize
-      if noiseRows != batch || noiseAge >= noiseInterval {
-        if noise.count != batch * h * k { noise = Array(repeating: 0, count: batch * h * k) }
-        for r in 0..<batch {
-          for i in 0..<(h * k) { noise[r * h * k + i] = g[r].standardNormal() }
-        }
-        noiseRows = batch
-        noiseAge = 0
-      }
-      noiseAge += 1
-      let phi = network.lastFeatures
-      let floorStd = Self.gsdeVarianceFloor.squareRoot()
-      for r in 0..<batch {
-        for j in 0..<k {
-          var e = 0.0
-          for i in 0..<h { e += phi[r * h + i] * noiseScale[i * k + j] * noise[(r * h + i) * k + j] }
-          a[r * k + j] = m[r * 2 * k + j] + e + floorStd * g[r].standardNormal()
-        }
-      }
-    } else {
-      for r in 0..<batch {
-        for j in 0..<k { a[r * k + j] = m[r * 2 * k + j] + _exp(m[r * 2 * k + k + j]) * g[r].standardNormal() }
-      }
-    }
+    draw(m, batch: batch, into: a, generators: g, stride: 1)
     guard let lp else { return }
-    for r in 0..<batch {
-      var total = 0.0
-      for j in 0..<k {
-        let ls = m[r * 2 * k + k + j]
-        let u = (a[r * k + j] - m[r * 2 * k + j]) / _exp(ls)
-        total += -0.5 * u * u - ls - Self.halfLog2Pi
-      }
-      lp[r] = total
-    }
+    for r in 0..<batch { lp[r] = logProbability(m, a, row: r) }
   }
 
-  /// gSDE: a = μ + φᵀ(e^L ⊙ Z) + 10⁻³ ξ, Z redrawn every `noiseInterval`
-  /// calls (and whenever the batch size changes).
-  private func sampleHeldNoise(
-    _ m: UnsafePointer<Double>, batch: Int, into a: UnsafeMutablePointer<Double>, using g: inout PCG64
+  /// a = μ + σ ⊙ ξ from the moments `m`, row r drawing from
+  /// `generators[r * stride]` (stride 0: one generator for the batch, in row
+  /// order). gSDE: a = μ + φᵀ(e^L ⊙ Z) + 10⁻³ ξ, Z redrawn every
+  /// `noiseInterval` calls (and whenever the batch size changes).
+  private func draw(
+    _ m: UnsafePointer<Double>, batch: Int, into a: UnsafeMutablePointer<Double>,
+    generators g: UnsafeMutablePointer<PCG64>, stride: Int
   ) {
     let k = actionSize
+    guard std == .gsde else {
+      for r in 0..<batch {
+        for j in 0..<k {
+          a[r * k + j] = m[r * 2 * k + j] + _exp(m[r * 2 * k + k + j]) * g[r * stride].standardNormal()
+        }
+      }
+      return
+    }
     let h = network.featureSize
     if noiseRows != batch || noiseAge >= noiseInterval {
       if noise.count != batch * h * k { noise = Array(repeating: 0, count: batch * h * k) }
-      for i in noise.indices { noise[i] = g.standardNormal() }
+      for r in 0..<batch {
+        for i in 0..<(h * k) { noise[r * h * k + i] = g[r * stride].standardNormal() }
+      }
       noiseRows = batch
       noiseAge = 0
     }
@@ -273,7 +249,7 @@ public final class GaussianPolicy: Policy {
       for j in 0..<k {
         var e = 0.0
         for i in 0..<h { e += phi[r * h + i] * noiseScale[i * k + j] * noise[(r * h + i) * k + j] }
-        a[r * k + j] = m[r * 2 * k + j] + e + floorStd * g.standardNormal()
+        a[r * k + j] = m[r * 2 * k + j] + e + floorStd * g[r * stride].standardNormal()
       }
     }
   }
