@@ -28,6 +28,13 @@ public protocol PolicyGradientLearner: Learner where Stats == TrainStats {
   /// The minibatch size a batch from outside must be divisible by (nil:
   /// none; the episodic learners take any batch).
   var externalMinibatchSize: Int? { get }
+  /// State of the algorithm beyond its core that a resumed run needs, as a
+  /// record of the checkpoint's learner section (off-policy PG's replay);
+  /// nil (the default) for the others.
+  var algorithmState: Record? { get }
+  /// Validates `algorithmState` as saved (nil when the file has none) and
+  /// returns what restores it.
+  func prepareRestoreAlgorithmState(_ r: RecordReader?) throws(SwiftPGError) -> () -> Void
 }
 
 extension PolicyGradientLearner {
@@ -69,8 +76,11 @@ extension PolicyGradientLearner {
     try core.evaluate(env: env, episodes: episodes, greedy: greedy, seed: seed)
   }
 
-  public func save(to path: String) throws(SwiftPGError) { try core.save(to: path) }
-  public func load(from path: String) throws(SwiftPGError) { try core.load(from: path) }
+  public var algorithmState: Record? { nil }
+  public func prepareRestoreAlgorithmState(_ r: RecordReader?) throws(SwiftPGError) -> () -> Void {
+    if let r { throw r.fail("\(Self.algorithm.name) keeps no algorithm state") }
+    return {}
+  }
 }
 
 // MARK: Configuration fields shared by several learners
@@ -117,6 +127,10 @@ public protocol PolicyGradientSettings: Sendable {
   var seed: UInt64 { get set }
   /// Refuses a configuration with a field out of range, naming the field.
   func validate() throws(SwiftPGError)
+  /// Every field, named in snake_case as in C and Python, for the config
+  /// section of checkpoints (`ConfigRecord.swift`): the shared groups
+  /// (`commonFields`, `segmentFields`, `naturalFields`) plus the config's own.
+  static var recordFields: [ConfigField<Self>] { get }
 }
 
 /// The fields of the segment learners (A2C, NPG, TRPO, PPO), which collect

@@ -44,6 +44,13 @@ public final class TRPO: PolicyGradientLearner {
 
     public init() {}
 
+    /// The checkpoint fields (`ConfigRecord.swift`).
+    public static var recordFields: [ConfigField<Self>] {
+      naturalFields + [
+        .int("line_search_steps", \Self.lineSearchSteps), .double("backtrack_ratio", \Self.backtrackRatio),
+      ]
+    }
+
     public func validate() throws(SwiftPGError) {
       try validateNaturalGradient()
       try require(backtrackRatio > 0 && backtrackRatio < 1, "backtrack_ratio must be in (0, 1), got \(backtrackRatio)")

@@ -1,0 +1,121 @@
+/// A learner's configuration as a bundle section: one field per setting,
+/// named in snake_case as in C and Python (`gamma`, `steps_per_env`, …),
+/// restored by name. Each `Config` lists its fields in `recordFields`
+/// (the shared groups below plus its own), so a setting added to a config
+/// without a record field fails the completeness test
+/// (`ConfigRecordTests`).
+///
+/// Section version 1: `version`, then the fields; doubles are stored as
+/// doubles (∞ allowed where the config allows it), counts as ints, flags as
+/// bools, the seed as a uint and choices as their C raw values.
+public struct ConfigField<C> {
+  public let name: String
+  let write: (C) -> RecordValue
+  let read: (inout C, RecordReader) throws(SwiftPGError) -> Void
+
+  public static func double(_ name: String, _ key: WritableKeyPath<C, Double>) -> Self {
+    Self(name: name, write: { .double($0[keyPath: key]) }) { (c, r) throws(SwiftPGError) in
+      c[keyPath: key] = try r.double(name)
+    }
+  }
+
+  public static func int(_ name: String, _ key: WritableKeyPath<C, Int>) -> Self {
+    Self(name: name, write: { .int(Int64($0[keyPath: key])) }) { (c, r) throws(SwiftPGError) in
+      c[keyPath: key] = Int(try r.int(name))
+    }
+  }
+
+  public static func bool(_ name: String, _ key: WritableKeyPath<C, Bool>) -> Self {
+    Self(name: name, write: { .bool($0[keyPath: key]) }) { (c, r) throws(SwiftPGError) in
+      c[keyPath: key] = try r.bool(name)
+    }
+  }
+
+  public static func seed(_ name: String, _ key: WritableKeyPath<C, UInt64>) -> Self {
+    Self(name: name, write: { .uint($0[keyPath: key]) }) { (c, r) throws(SwiftPGError) in
+      c[keyPath: key] = try r.uint(name)
+    }
+  }
+
+  /// A choice stored as its C raw value.
+  public static func choice<E: RawRepresentable<Int32>>(_ name: String, _ key: WritableKeyPath<C, E>) -> Self {
+    Self(name: name, write: { .int(Int64($0[keyPath: key].rawValue)) }) { (c, r) throws(SwiftPGError) in
+      let raw = try r.int(name)
+      guard let v = Int32(exactly: raw).flatMap(E.init(rawValue:)) else {
+        throw r.fail("field '\(name)' has the unknown value \(raw)")
+      }
+      c[keyPath: key] = v
+    }
+  }
+}
+
+extension PolicyGradientSettings {
+  /// The fields of `PolicyGradientSettings`.
+  public static var commonFields: [ConfigField<Self>] {
+    [
+      .choice("optimizer", \Self.optimizer), .double("gamma", \Self.gamma),
+      .double("learning_rate", \Self.learningRate), .double("adam_epsilon", \Self.adamEpsilon),
+      .double("max_grad_norm", \Self.maxGradNorm), .double("max_grad_value", \Self.maxGradValue),
+      .double("entropy_coef", \Self.entropyCoef), .seed("seed", \Self.seed),
+    ]
+  }
+}
+
+extension SegmentSettings {
+  /// The fields of `SegmentSettings` (the common ones included).
+  public static var segmentFields: [ConfigField<Self>] {
+    commonFields + [
+      .int("steps_per_env", \Self.stepsPerEnv), .choice("advantage", \Self.advantage),
+      .double("gae_lambda", \Self.gaeLambda), .int("n_steps", \Self.nSteps),
+      .choice("value_target", \Self.valueTarget), .int("value_epochs", \Self.valueEpochs),
+      .bool("normalize_advantages", \Self.normalizeAdvantages), .int("minibatch_size", \Self.minibatchSize),
+      .double("value_learning_rate", \Self.valueLearningRate),
+      .bool("anneal_learning_rate", \Self.annealLearningRate), .int("total_env_steps", \Self.totalEnvSteps),
+      .bool("normalize_observations", \Self.normalizeObservations),
+      .bool("normalize_rewards", \Self.normalizeRewards), .double("clip_observations", \Self.clipObservations),
+      .double("clip_rewards", \Self.clipRewards),
+    ]
+  }
+}
+
+extension NaturalGradientSettings {
+  /// The fields of `NaturalGradientSettings` (the segment ones included).
+  public static var naturalFields: [ConfigField<Self>] {
+    segmentFields + [
+      .double("max_kl", \Self.maxKL), .int("cg_iterations", \Self.cgIterations),
+      .double("cg_damping", \Self.cgDamping),
+    ]
+  }
+}
+
+public enum ConfigRecord {
+  public static let version: Int64 = 1
+
+  public static func encode<C: PolicyGradientSettings>(_ config: C) -> Record {
+    var r = Record()
+    r.set("version", .int(version))
+    for f in C.recordFields { r.set(f.name, f.write(config)) }
+    return r
+  }
+
+  /// The configuration of a section, refusing a missing or unknown field
+  /// (naming them all) and values its `validate()` refuses.
+  public static func decode<C: PolicyGradientSettings>(_ r: RecordReader, as _: C.Type) throws(SwiftPGError) -> C {
+    try r.requireVersion(version, "the config section has")
+    let fields = C.recordFields
+    let missing = fields.map(\.name).filter { r.record[$0] == nil }
+    guard missing.isEmpty else {
+      throw r.fail("missing config field(s) \(missing.map { "'\($0)'" }.joined(separator: ", "))")
+    }
+    let known = Set(fields.map(\.name) + ["version"])
+    let unknown = r.record.fields.map(\.name).filter { !known.contains($0) }
+    guard unknown.isEmpty else {
+      throw r.fail("unknown config field(s) \(unknown.map { "'\($0)'" }.joined(separator: ", ")) (written by a newer swiftpg?)")
+    }
+    var c = C()
+    for f in fields { try f.read(&c, r) }
+    try r.finish()
+    try Checkpoint.formatError(in: r.context) { () throws(SwiftPGError) in try c.validate() }
+    return c
+  }
+}
