@@ -330,7 +330,11 @@ public enum Checkpoint {
   /// the policy of a learner bundle (format version 2, with its sampling
   /// generator and network precision).
   public static func loadPolicy(_ path: String) throws(SwiftPGError) -> any Policy {
-    let bytes = try read(path)
+    try policy(bytes: try read(path), source: path)
+  }
+
+  /// The policy of checkpoint bytes (as `loadPolicy`; `source` names them).
+  public static func policy(bytes: [UInt8], source path: String) throws(SwiftPGError) -> any Policy {
     if formatVersion(of: bytes) == Bundle.formatVersion {
       let bundle = try Bundle.decode(bytes, source: path)
       guard bundle.kind == .policy || bundle.kind == .learner else {
@@ -399,7 +403,11 @@ public enum Checkpoint {
   /// Loads a value function: a value file (format version 1), a value
   /// bundle, or the critic of a learner bundle (format version 2).
   public static func loadValueFunction(_ path: String) throws(SwiftPGError) -> ValueFunction {
-    let bytes = try read(path)
+    try valueFunction(bytes: try read(path), source: path)
+  }
+
+  /// The value function of checkpoint bytes (as `loadValueFunction`).
+  public static func valueFunction(bytes: [UInt8], source path: String) throws(SwiftPGError) -> ValueFunction {
     if formatVersion(of: bytes) == Bundle.formatVersion {
       let bundle = try Bundle.decode(bytes, source: path)
       guard bundle.kind == .value || bundle.kind == .learner else {

@@ -16,6 +16,19 @@ public enum ValueFunctionRecord {
     return r
   }
 
+  /// A bundle holding the value function alone (kind `.value`, section `critic`).
+  public static func serialize(_ value: ValueFunction) -> [UInt8] {
+    var r = Record()
+    r.set("critic", record: encode(value))
+    return Bundle(kind: .value, record: r).encode()
+  }
+
+  /// The value function of a value or learner bundle, or of a value file
+  /// of format version 1.
+  public static func deserialize(_ bytes: [UInt8], source: String = "the bytes") throws(SwiftPGError) -> ValueFunction {
+    try Checkpoint.valueFunction(bytes: bytes, source: source)
+  }
+
   struct State {
     var contents: Checkpoint.Contents
     var precision: MLP.Precision

@@ -19,6 +19,28 @@
 public enum EnvironmentRecord {
   public static let version: Int64 = 1
 
+  /// A bundle holding the environment alone (kind `.environment`, section
+  /// `environment`). Throws `.notSupported` for dynamics that cannot be
+  /// rebuilt from a file.
+  public static func serialize(_ env: any BatchedEnvironment) throws(SwiftPGError) -> [UInt8] {
+    var r = Record()
+    r.set("environment", record: try env.record())
+    return Bundle(kind: .environment, record: r).encode()
+  }
+
+  /// The environment of an environment or learner bundle.
+  public static func deserialize(_ bytes: [UInt8], source: String = "the bytes") throws(SwiftPGError)
+    -> any BatchedEnvironment
+  {
+    let bundle = try Bundle.decode(bytes, source: source)
+    guard bundle.kind == .environment || bundle.kind == .learner else {
+      throw SwiftPGError(.badFormat, "\(source) holds \(bundle.kind.described), not an environment")
+    }
+    let root = RecordReader(bundle.record, context: source)
+    guard root.has("environment") else { throw SwiftPGError(.badFormat, "\(source) holds a learner without an environment") }
+    return try decode(try root.record("environment"))
+  }
+
   /// Rebuilds the environment of a section: its definition, then its state.
   public static func decode(_ r: RecordReader) throws(SwiftPGError) -> any BatchedEnvironment {
     try r.requireVersion(version, "the environment section has")

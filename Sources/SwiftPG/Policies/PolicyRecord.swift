@@ -21,6 +21,19 @@ public enum PolicyRecord {
     return r
   }
 
+  /// A bundle holding the policy alone (kind `.policy`, section `policy`).
+  public static func serialize(_ policy: any Policy) -> [UInt8] {
+    var r = Record()
+    r.set("policy", record: encode(policy))
+    return Bundle(kind: .policy, record: r).encode()
+  }
+
+  /// The policy of a policy or learner bundle, or of a policy file of
+  /// format version 1 (`Checkpoint.policy(bytes:source:)`).
+  public static func deserialize(_ bytes: [UInt8], source: String = "the bytes") throws(SwiftPGError) -> any Policy {
+    try Checkpoint.policy(bytes: bytes, source: source)
+  }
+
   /// The validated state of a policy section, ready to apply to a policy of
   /// its architecture.
   struct State {
