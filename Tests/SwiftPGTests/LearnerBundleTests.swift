@@ -182,6 +182,10 @@ import Testing
         #expect(error.message.contains("format version 2"), "\(error.message)")
       }
     }
+    // A policy search's file (format version 1, family 100 + method) is named as one.
+    let search = Checkpoint.encode(.init(kind: .learner, family: 101, specification: [1], parameters: [0]))
+    #expect(throws: SwiftPGError.self) { try LearnerBundle.learner(from: search) }
+    do { _ = try LearnerBundle.learner(from: search) } catch { #expect(error.message.contains("policy search")) }
     // A bundle from a newer library: another learner-state version.
     let a = try Self.cartPole(A2C.self) { $0.stepsPerEnv = 8 }
     var bundle = try a.bundle()

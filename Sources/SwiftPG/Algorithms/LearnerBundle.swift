@@ -54,6 +54,10 @@ public enum LearnerBundle {
       guard c.kind == .learner else {
         throw SwiftPGError(.badFormat, "\(source) holds \(c.kind.described), not a learner")
       }
+      if c.family >= ZerothOrderPolicySearch.checkpointFamilyBase && c.family < 1 << 16 {
+        throw SwiftPGError(
+          .badFormat, "\(source) holds a policy search (load it with the search's load), not a policy-gradient learner")
+      }
       let version = max(c.family >> 16, 1)
       throw SwiftPGError(
         .badFormat,
@@ -142,7 +146,7 @@ extension PolicyGradientLearner {
     let root = try LearnerBundle.learnerRoot(bytes, source: source)
     let algorithm = try LearnerBundle.algorithm(root)
     guard algorithm == Self.algorithm else {
-      throw SwiftPGError(.badFormat, "\(source) holds a \(algorithm.name) learner, not \(Self.algorithm.name)")
+      throw SwiftPGError(.badFormat, "\(source) holds \(algorithm.withArticle) learner, not \(Self.algorithm.name)")
     }
     let saved = try ConfigRecord.decode(try root.record("config"), as: Config.self)
     guard saved.optimizer == config.optimizer else {
