@@ -65,6 +65,7 @@ import Testing
     #expect(refusal { $0.set("optimizer", .int(7)) }.contains("field 'optimizer' has the unknown value 7"))
     #expect(refusal { $0.set("gamma", .double(1.5)) }.contains("gamma must be in [0, 1], got 1.5"))
     #expect(refusal { $0.set("version", .int(2)) }.contains("the config section has version 2"))
+    #expect(refusal { $0.set("n_steps", .int(1 << 40)) }.contains("field 'n_steps' is 1099511627776, outside"))
     #expect(refusal { _ in } == "accepted")
   }
 }

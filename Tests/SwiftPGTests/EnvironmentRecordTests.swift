@@ -106,6 +106,15 @@ import Testing
     let other = try GridWorld.model(layout: "S.G", slip: 0.5, stepReward: 0, goalReward: 1, pitReward: -1, gamma: 1)
     let section = try VectorEnvironment(TabularMDP(model: other, id: "GridWorld"), count: 1, seed: 0).record()
     #expect(throws: SwiftPGError.self) { try grid.prepareRestore(RecordReader(section, context: "f")) }
+    // A large instance count is refused before anything is allocated for it.
+    var many = try cart.record()
+    many.set("count", .int(1 << 24))
+    do {
+      _ = try EnvironmentRecord.decode(RecordReader(many, context: "f"))
+      Issue.record("accepted")
+    } catch {
+      #expect(error.message.contains("holds 2 generators for 16777216 instances"), "\(error.message)")
+    }
     // A definition that does not build is refused as a format error.
     var bad = section
     guard case .record(var d)? = bad["definition"] else { Issue.record("no definition"); return }

@@ -315,3 +315,28 @@ def test_bundle_format_round_trips_in_python(tmp_path):
         assert record["config"][1]["steps_per_env"] == (B.INT, 4)
         for o in (a.env, a.policy, a.value):
             o.close()
+
+
+def test_serialize_reports_its_size_and_refuses_a_small_buffer():
+    import ctypes
+
+    from swiftpg import _lib
+    env = swiftpg.make_vec("CartPole-v1", 2, seed=0)
+    size = ctypes.c_int64()
+    buf = ctypes.create_string_buffer(8)
+    with pytest.raises(swiftpg.SwiftPGError, match="needs .* bytes, capacity is 8") as e:
+        _lib.call("env_serialize", env.handle, buf, 8, ctypes.byref(size))
+    assert e.value.status == _lib.ERR_BUFFER_TOO_SMALL and size.value == len(_lib.read_bytes("env_serialize", env.handle))
+    with pytest.raises(swiftpg.SwiftPGError):
+        _lib.call("env_serialize", env.handle, None, 5, ctypes.byref(size))          # NULL with a capacity
+    with pytest.raises(swiftpg.BadFormatError):
+        _lib.call("env_deserialize", b"SWPGCKPT", 8, ctypes.byref(ctypes.c_uint64()))
+    with pytest.raises(swiftpg.InvalidArgumentError):
+        _lib.call("env_deserialize", b"", -1, ctypes.byref(ctypes.c_uint64()))
+    # A restored environment names its id and spawns fresh batches of itself.
+    copy = pickle.loads(pickle.dumps(env))
+    assert _lib.read_lines(_lib.lib.swiftpg_env_get_id, copy.handle) == ["CartPole-v1"]
+    fresh = copy.spawn(3, seed=1)
+    assert fresh.num_envs == 3 and fresh.env_id == "CartPole-v1"
+    for o in (fresh, copy, env):
+        o.close()

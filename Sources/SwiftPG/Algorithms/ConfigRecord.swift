@@ -19,9 +19,13 @@ public struct ConfigField<C> {
     }
   }
 
-  public static func int(_ name: String, _ key: WritableKeyPath<C, Int>) -> Self {
+  /// A count, read only within `range` (default: the C field's int32
+  /// range), so no value a file declares can overflow arithmetic later.
+  public static func int(
+    _ name: String, _ key: WritableKeyPath<C, Int>, in range: ClosedRange<Int64> = Int64(Int32.min)...Int64(Int32.max)
+  ) -> Self {
     Self(name: name, write: { .int(Int64($0[keyPath: key])) }) { (c, r) throws(SwiftPGError) in
-      c[keyPath: key] = Int(try r.int(name))
+      c[keyPath: key] = try r.int(name, in: range)
     }
   }
 
@@ -70,7 +74,7 @@ extension SegmentSettings {
       .choice("value_target", \Self.valueTarget), .int("value_epochs", \Self.valueEpochs),
       .bool("normalize_advantages", \Self.normalizeAdvantages), .int("minibatch_size", \Self.minibatchSize),
       .double("value_learning_rate", \Self.valueLearningRate),
-      .bool("anneal_learning_rate", \Self.annealLearningRate), .int("total_env_steps", \Self.totalEnvSteps),
+      .bool("anneal_learning_rate", \Self.annealLearningRate), .int("total_env_steps", \Self.totalEnvSteps, in: 0...(1 << 62)),
       .bool("normalize_observations", \Self.normalizeObservations),
       .bool("normalize_rewards", \Self.normalizeRewards), .double("clip_observations", \Self.clipObservations),
       .double("clip_rewards", \Self.clipRewards),

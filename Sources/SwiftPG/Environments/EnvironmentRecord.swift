@@ -46,6 +46,12 @@ public enum EnvironmentRecord {
     try r.requireVersion(version, "the environment section has")
     let id = try r.text("id")
     let count = try r.int("count", in: 1...Int64(1 << 24))
+    // The instance count sizes what is allocated next: it must be backed by
+    // the bytes read (four generator words per instance) before anything is built.
+    let words = try r.words("generators")
+    guard words.count == 4 * count else {
+      throw r.fail("field 'generators' holds \(words.count / 4) generators for \(count) instances")
+    }
     let env = try make(r.record("definition"), id: id, count: count, seed: r.uint("seed"), context: r.context)
     try env.prepareRestore(r)()
     return env
