@@ -5,12 +5,17 @@
 #endif
 import Synchronization
 
-/// Versioned binary checkpoints of policies and value functions.
+/// Versioned binary checkpoints: the container, its safe file I/O, and the
+/// single-object files of policies and value functions.
 ///
-/// Layout (little-endian): magic "SWPGCKPT"; u32 format version (1); u32
-/// object kind (1 policy, 2 value function); u32 family; u32 n and n f64
+/// Format version 1 (little-endian): magic "SWPGCKPT"; u32 format version
+/// (1); u32 object kind (1 policy, 2 value function; 3 the learner files of
+/// 0.1 and the 0.2 pre-releases); u32 family; u32 n and n f64
 /// specification numbers (sizes, activation, ...); u64 m and m f64
-/// parameters; u64 FNV-1a 64 checksum of every preceding byte.
+/// parameters; u64 FNV-1a 64 checksum of every preceding byte. Format
+/// version 2 is a bundle of named, typed fields (`Serialization.swift`):
+/// learners, environments, and policies and value functions with their
+/// whole state. The loaders here read both.
 ///
 /// Saving follows a symbolic link to its target, refuses a target that is
 /// not a regular file, writes a uniquely named temporary file beside it
