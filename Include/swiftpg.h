@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* ABI version: bumped whenever a declaration or struct layout changes. */
-#define SWIFTPG_ABI_VERSION 6
+#define SWIFTPG_ABI_VERSION 7
 
 /* ---------------------------------------------------------------------------
  * Status codes
@@ -324,6 +324,15 @@ int32_t swiftpg_env_create_bandit(int32_t num_envs, uint64_t seed,
                                   const double *means, const double *stds,
                                   int32_t horizon, uint64_t *env_out);
 
+/* The environment's id ("CartPole-v1", "TabularMDP", "GridWorld", "Bandit",
+ * ...), written like swiftpg_env_list. */
+int32_t swiftpg_env_get_id(uint64_t env, char *buffer, size_t capacity, size_t *length_out);
+
+/* A fresh batch of the same environment: the same id, tabular model or
+ * bandit arms, with the parameters it was created with (not those set or
+ * randomised since), num_envs instances seeded with `seed` and reset. */
+int32_t swiftpg_env_spawn(uint64_t env, int32_t num_envs, uint64_t seed, uint64_t *env_out);
+
 /* A text picture of instance `instance` (gridworlds: the layout with 'A' at
  * the agent), written like swiftpg_env_list. INVALID_ARGUMENT if the
  * environment has no text rendering. */
@@ -545,9 +554,10 @@ int32_t swiftpg_policy_fisher_vector_product(uint64_t policy,
  * Errors: IO (with the OS's reason), NULL_POINTER. */
 int32_t swiftpg_policy_save(uint64_t policy, const char *path);
 
-/* Loads a policy saved by swiftpg_policy_save (a new handle; the policy's
- * sampling generator is seeded with `seed`). A truncated, corrupted,
- * wrong-version or value-function file gives BAD_FORMAT; a missing file IO. */
+/* Loads a policy saved by swiftpg_policy_save, or the policy of a policy or
+ * learner bundle file (a new handle; the policy's sampling generator is
+ * seeded with `seed`). A truncated, corrupted, wrong-version or
+ * value-function file gives BAD_FORMAT; a missing file IO. */
 int32_t swiftpg_policy_load(const char *path, uint64_t seed,
                             uint64_t *policy_out);
 
@@ -817,7 +827,8 @@ int32_t swiftpg_value_gradient(uint64_t value, const double *observations,
                                const double *weights, int64_t batch,
                                double *gradient_out);
 
-/* Checkpoints, as for policies. */
+/* Checkpoints, as for policies (load also reads the critic of a learner
+ * bundle file). */
 int32_t swiftpg_value_save(uint64_t value, const char *path);
 int32_t swiftpg_value_load(const char *path, uint64_t *value_out);
 
@@ -1115,8 +1126,8 @@ int32_t swiftpg_pg_update(uint64_t learner, int64_t steps, int64_t num_envs,
 /* The episodes that ended in the last iteration or update, in the order they
  * ended: undiscounted returns, lengths, and success flags (1 reached the
  * goal, 0 did not, -1 the environment defines no success); each output may
- * be NULL. *count_out is set to the number of episodes; BUFFER_TOO_SMALL
- * (writing nothing) if it exceeds capacity. */
+ * be NULL. *count_out is set to the number of episodes, also when that
+ * exceeds capacity: BUFFER_TOO_SMALL, and nothing else is written. */
 int32_t swiftpg_pg_episodes(uint64_t learner, double *returns_out, int32_t *lengths_out,
                             int8_t *successes_out, int64_t capacity, int64_t *count_out);
 
@@ -1140,16 +1151,90 @@ int32_t swiftpg_pg_evaluate(uint64_t learner, uint64_t env, int32_t episodes,
                             int32_t greedy, uint64_t seed, double *returns_out,
                             int32_t *lengths_out);
 
-/* Saves everything needed to resume: policy, critic, optimiser moments,
- * normalisation statistics, PPO's KL beta, counters and the generator state
- * (the environment's state is not saved; a resumed run restarts its
- * episodes). Written to a temporary file then renamed, so an existing
- * checkpoint is never left half-written. */
+/* ---------------------------------------------------------------------------
+ * Checkpoints and in-memory copies (bundles)
+ *
+ * A learner is saved as a bundle (checkpoint format version 2): its
+ * algorithm and configuration, the policy (parameters, sampling generator,
+ * network precision, gSDE noise), the critic, the environment (registry id
+ * or tabular model / bandit arms, instance count, parameter values and
+ * randomisation ranges, physics states, step counters, every generator) and
+ * the training state (counters, optimiser moments, normaliser statistics,
+ * minibatch and per-lane generators, episodes in progress, off-policy
+ * replay). A learner opened from it continues bit for bit as the saved one
+ * would have. The serialize functions write the same bytes to memory
+ * (Python pickling); policies, value functions and environments have their
+ * own bundles. Every field is validated when read: damaged, truncated,
+ * foreign or older files give BAD_FORMAT naming the field or the version
+ * found and the version read; nothing is allocated beyond what the bytes
+ * back, and nothing traps.
+ *
+ * serialize: writes the bundle into buffer (capacity bytes; buffer may be
+ * NULL when capacity is 0). size_out receives the bundle's size, also when
+ * the buffer is too small (then the call fails with BUFFER_TOO_SMALL and
+ * writes nothing), so a caller may pass capacity 0 first. deserialize:
+ * size bytes at `bytes` (size <= 2^31). Handles made by open/deserialize
+ * are new; value_out / env_out receive 0 when the learner has no critic /
+ * environment.
+ * ------------------------------------------------------------------------- */
+
+/* Saves the learner's bundle (above) to `path`: written to a temporary
+ * file, flushed and renamed, so an existing checkpoint is never left
+ * half-written. NOT_SUPPORTED for an environment that cannot be rebuilt. */
 int32_t swiftpg_pg_save(uint64_t learner, const char *path);
 
-/* Restores a checkpoint into a learner of the same algorithm, policy and
- * critic shapes (BAD_FORMAT naming what differs; nothing changes). */
+/* Restores a learner bundle into a learner of the same algorithm, optimiser,
+ * normalisation settings, policy and critic architectures and (when both
+ * have one) environment id, definition and instance count: parameters,
+ * generators, precision, optimiser and normaliser state, counters, the
+ * environment's state and the episodes in progress. The learner keeps its
+ * configuration. BAD_FORMAT naming what differs; nothing changes then. A
+ * learner file of format version 1 (swiftpg 0.1 and the 0.2 pre-releases)
+ * is refused naming its version. */
 int32_t swiftpg_pg_load(uint64_t learner, const char *path);
+
+/* Creates every object of a learner bundle file: the learner, its
+ * environment (0 if it has none), policy and critic (0 if none). */
+int32_t swiftpg_pg_open(const char *path, uint64_t *learner_out, uint64_t *env_out,
+                        uint64_t *policy_out, uint64_t *value_out);
+
+int32_t swiftpg_pg_serialize(uint64_t learner, uint8_t *buffer, int64_t capacity,
+                             int64_t *size_out);
+int32_t swiftpg_pg_deserialize(const uint8_t *bytes, int64_t size, uint64_t *learner_out,
+                               uint64_t *env_out, uint64_t *policy_out, uint64_t *value_out);
+
+/* Writes the learner's configuration into `config_out`, which points to the
+ * config struct of its algorithm (swiftpg_pg_algorithm) with `size` set to
+ * that struct's size (INVALID_ARGUMENT otherwise). */
+int32_t swiftpg_pg_get_config(uint64_t learner, void *config_out);
+
+/* The learner's iteration count and the transitions it has used. */
+int32_t swiftpg_pg_counters(uint64_t learner, int64_t *iteration_out,
+                            int64_t *total_env_steps_out);
+
+/* A policy's bundle (parameters, sampling generator, precision, gSDE
+ * noise), and a new policy from one (also the policy of a learner bundle). */
+int32_t swiftpg_policy_serialize(uint64_t policy, uint8_t *buffer, int64_t capacity,
+                                 int64_t *size_out);
+int32_t swiftpg_policy_deserialize(const uint8_t *bytes, int64_t size, uint64_t *policy_out);
+
+/* A value function's bundle, and a new value function from one (also the
+ * critic of a learner bundle). */
+int32_t swiftpg_value_serialize(uint64_t value, uint8_t *buffer, int64_t capacity,
+                                int64_t *size_out);
+int32_t swiftpg_value_deserialize(const uint8_t *bytes, int64_t size, uint64_t *value_out);
+
+/* An environment's bundle (definition and exact state), and a new
+ * environment from one (also the environment of a learner bundle) that
+ * continues step for step as the original. */
+int32_t swiftpg_env_serialize(uint64_t env, uint8_t *buffer, int64_t capacity,
+                              int64_t *size_out);
+int32_t swiftpg_env_deserialize(const uint8_t *bytes, int64_t size, uint64_t *env_out);
+
+/* The network arithmetic of an MLP policy or value function (64 or 32; 64
+ * for the other families). */
+int32_t swiftpg_policy_get_precision(uint64_t policy, int32_t *bits_out);
+int32_t swiftpg_value_get_precision(uint64_t value, int32_t *bits_out);
 
 /* ---------------------------------------------------------------------------
  * Zeroth-order policy search (Kochenderfer ch. 10): the cross-entropy method

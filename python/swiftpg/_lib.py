@@ -26,7 +26,7 @@ from ctypes import (
 
 import numpy as np
 
-ABI_VERSION = 6
+ABI_VERSION = 7
 
 # --- status codes (Include/swiftpg.h) -------------------------------------
 OK = 0
@@ -506,6 +506,22 @@ _SIGNATURES = {
     "swiftpg_pg_evaluate": [u64, u64, c_int32, c_int32, u64, vp, vp],
     "swiftpg_pg_save": [u64, c_char_p],
     "swiftpg_pg_load": [u64, c_char_p],
+    "swiftpg_pg_open": [c_char_p, POINTER(c_uint64), POINTER(c_uint64), POINTER(c_uint64), POINTER(c_uint64)],
+    "swiftpg_pg_serialize": [u64, vp, i64, POINTER(c_int64)],
+    "swiftpg_pg_deserialize": [vp, i64, POINTER(c_uint64), POINTER(c_uint64), POINTER(c_uint64),
+                               POINTER(c_uint64)],
+    "swiftpg_pg_get_config": [u64, vp],
+    "swiftpg_pg_counters": [u64, POINTER(c_int64), POINTER(c_int64)],
+    "swiftpg_policy_serialize": [u64, vp, i64, POINTER(c_int64)],
+    "swiftpg_policy_deserialize": [vp, i64, POINTER(c_uint64)],
+    "swiftpg_value_serialize": [u64, vp, i64, POINTER(c_int64)],
+    "swiftpg_value_deserialize": [vp, i64, POINTER(c_uint64)],
+    "swiftpg_env_serialize": [u64, vp, i64, POINTER(c_int64)],
+    "swiftpg_env_deserialize": [vp, i64, POINTER(c_uint64)],
+    "swiftpg_env_get_id": [u64, c_char_p, c_size_t, POINTER(c_size_t)],
+    "swiftpg_env_spawn": [u64, i32, u64, POINTER(c_uint64)],
+    "swiftpg_policy_get_precision": [u64, POINTER(c_int32)],
+    "swiftpg_value_get_precision": [u64, POINTER(c_int32)],
     "swiftpg_search_default_config": [POINTER(SearchConfigC)],
     "swiftpg_search_create": [u64, u64, POINTER(SearchConfigC), POINTER(c_uint64)],
     "swiftpg_search_iterate": [u64, POINTER(SearchStatsC)],
@@ -725,6 +741,19 @@ def read_lines(fn, *args) -> list[str]:
     check(fn(*args, buf, len(buf), ctypes.byref(length)))
     text = buf.value.decode()
     return text.split("\n") if text else []
+
+
+def read_bytes(name: str, handle: int) -> bytes:
+    """The bytes a ``swiftpg_<x>_serialize`` function writes (``handle``,
+    buffer, capacity, size_out): asks for the size, then fills a buffer."""
+    size = c_int64()
+    fn = getattr(lib, f"swiftpg_{name}")
+    status = fn(handle, None, 0, ctypes.byref(size))
+    if status not in (OK, ERR_BUFFER_TOO_SMALL):
+        raise error_for(status)
+    buf = ctypes.create_string_buffer(max(size.value, 1))
+    check(fn(handle, buf, size.value, ctypes.byref(size)))
+    return buf.raw[:size.value]
 
 
 def env_ids() -> list[str]:

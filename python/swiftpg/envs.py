@@ -102,7 +102,6 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         _lib.call("env_create", name, num_envs, initial_seed, ctypes.byref(handle))
         self._setup(handle.value, env_id, initial_seed, copy, parameters)
         self.num_threads = num_threads
-        self._recipe = lambda n, s: VectorEnv(env_id, n, seed=s)
 
     @classmethod
     def _wrap(cls, handle: int, env_id: str, seed: int, copy: bool = True, parameters=None) -> "VectorEnv":
@@ -110,6 +109,35 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         self = cls.__new__(cls)
         self._setup(handle, env_id, seed, copy, parameters or {})
         return self
+
+    @classmethod
+    def _adopt_restored(cls, handle: int, env_id: str | None = None, copy: bool = True,
+                        initial_seed: int = 0, seed_on_first_reset: bool = False,
+                        num_threads: int | None = None) -> "VectorEnv":
+        """Wraps an environment restored from a bundle (its episodes are in
+        progress: the first ``reset()`` without a seed continues its streams
+        unless ``seed_on_first_reset``). ``env_id``: the label (default: the
+        library's id)."""
+        try:
+            label = env_id if env_id is not None else _lib.read_lines(lib.swiftpg_env_get_id, handle)[0]
+        except BaseException:
+            lib.swiftpg_env_destroy(handle)
+            raise
+        self = cls._wrap(handle, label, initial_seed, copy)       # owns the handle from here on
+        self._seed_on_first_reset = seed_on_first_reset
+        if num_threads is not None:
+            self._num_threads = num_threads
+        return self
+
+    def __reduce__(self):
+        """Pickling: the environment's bundle (definition, parameters,
+        randomisation ranges, states, step counters and every generator), so
+        the copy steps exactly as this one would. Raises ClosedError when
+        closed."""
+        with self._busy:
+            data = _lib.read_bytes("env_serialize", self.handle)
+        return _restore_env, (data, self.env_id, self.copy, self._initial_seed, self._seed_on_first_reset,
+                              self._num_threads)
 
     def spawn(self, num_envs: int | None = None, seed: int | None = None) -> "VectorEnv":
         """A fresh batch of the same environment — the same id, or the same
@@ -121,10 +149,12 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         Learners evaluate on a spawned batch, so their training envs keep
         their episodes in progress."""
         n = self.num_envs if num_envs is None else as_count(num_envs, "num_envs", 1, 1 << 24)
-        seed = None if seed is None else as_seed(seed)
+        seed = _new_seed(seed)
         with self._busy:
             values = {name: self.get_parameter(name) for name in self.parameter_names}
-        env = self._recipe(n, seed)
+            handle = ctypes.c_uint64()
+            _lib.call("env_spawn", self.handle, n, seed, ctypes.byref(handle))
+        env = VectorEnv._wrap(handle.value, self.env_id, seed)
         try:
             for name, v in values.items():
                 if np.all(v == v[0]):
@@ -631,8 +661,6 @@ def tabular(transitions, rewards, initial, *, horizon: int | None = None, gamma:
               None if term is None else term.ctypes.data, h, _check_number("gamma", gamma), limit,
               ctypes.byref(handle))
     env = VectorEnv._wrap(handle.value, "TabularMDP", s, copy)
-    env._recipe = lambda n, seed: tabular(P, R, mu, horizon=horizon, gamma=gamma, terminal=terminal,
-                                          max_episode_steps=max_episode_steps, num_envs=n, seed=seed)
     return env
 
 
@@ -660,9 +688,6 @@ def gridworld(layout: str = DEFAULT_GRID, *, slip: float = 0.1, step_reward: flo
               _check_number("pit_reward", pit_reward), _check_number("gamma", gamma),
               as_count(max_episode_steps, "max_episode_steps", 0), ctypes.byref(handle))
     env = VectorEnv._wrap(handle.value, "GridWorld", s, copy)
-    env._recipe = lambda n, seed: gridworld(layout, slip=slip, step_reward=step_reward, goal_reward=goal_reward,
-                                            pit_reward=pit_reward, gamma=gamma, max_episode_steps=max_episode_steps,
-                                            num_envs=n, seed=seed)
     return env
 
 
@@ -682,8 +707,18 @@ def bandit(means, stds=None, *, kind: str = "gaussian", horizon: int = 1, num_en
     _lib.call("env_create_bandit", n, s, kind_code, len(m), m.ctypes.data,
               None if sd is None else sd.ctypes.data, as_count(horizon, "horizon"), ctypes.byref(handle))
     env = VectorEnv._wrap(handle.value, f"Bandit({kind}, {len(m)} arms)", s, copy)
-    env._recipe = lambda n, seed: bandit(m, sd, kind=kind, horizon=horizon, num_envs=n, seed=seed)
     return env
+
+
+def _restore_env(data: bytes, env_id: str, copy: bool, initial_seed: int, seed_on_first_reset: bool,
+                 num_threads: int) -> VectorEnv:
+    """Unpickles a :class:`VectorEnv` (see ``VectorEnv.__reduce__``); bad
+    bytes raise BadFormatError."""
+    if not isinstance(data, bytes):
+        raise DTypeError(f"an environment's bundle must be bytes, got {type(data).__name__}")
+    handle = ctypes.c_uint64()
+    _lib.call("env_deserialize", data, len(data), ctypes.byref(handle))
+    return VectorEnv._adopt_restored(handle.value, env_id, copy, initial_seed, seed_on_first_reset, num_threads)
 
 
 def single(vector_env: VectorEnv) -> SwiftEnv:

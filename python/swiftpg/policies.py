@@ -172,6 +172,24 @@ class _Parameterised(NativeObject):
         with self._busy:
             _lib.call(f"{self._prefix}_save", self.handle, path)
 
+    #: Python-side attributes pickled with the native state.
+    _PICKLED_ATTRIBUTES = ("hidden_sizes", "activation", "feature_size")
+
+    def __reduce__(self):
+        """Pickling: the object's bundle (parameters and, for policies, the
+        sampling generator, network precision and gSDE noise), so the copy
+        computes and samples exactly what this one would. Raises ClosedError
+        when closed."""
+        with self._busy:
+            data = _lib.read_bytes(f"{self._prefix}_serialize", self.handle)
+        extras = {k: v for k, v in vars(self).items() if k in self._PICKLED_ATTRIBUTES}
+        return (_restore_policy if self._prefix == "policy" else _restore_value), (data,), extras
+
+    def _read_precision(self, handle: int) -> None:
+        bits = ctypes.c_int32()
+        _lib.call(f"{self._prefix}_get_precision", handle, ctypes.byref(bits))
+        self._precision = "float32" if bits.value == 32 else "float64"
+
 
 class Policy(_Parameterised):
     """Operations shared by every policy family (use a family class to create
@@ -192,6 +210,7 @@ class Policy(_Parameterised):
         self.num_actions = info.num_actions if self.discrete else None
         self.action_size = info.action_size
         self.num_params = info.num_params
+        self._read_precision(handle)
 
     @staticmethod
     def _from_handle(handle: int) -> "Policy":
@@ -548,9 +567,11 @@ class ClampPolicy(_Categorical):
 
 
 def load(path, seed: int = 0) -> Policy:
-    """Loads a policy saved with ``policy.save(path)`` (any family). A
-    truncated, corrupted, wrong-version or value-function file raises
-    :class:`swiftpg.BadFormatError`; a missing file :class:`CheckpointIOError`."""
+    """Loads a policy saved with ``policy.save(path)`` (any family), or the
+    policy of a learner checkpoint (``learner.save``); its sampling generator
+    is seeded with ``seed``. A truncated, corrupted, wrong-version or
+    value-function file raises :class:`swiftpg.BadFormatError`; a missing
+    file :class:`CheckpointIOError`."""
     handle = ctypes.c_uint64()
     _lib.call("policy_load", _path(path), as_seed(seed), ctypes.byref(handle))
     return Policy._from_handle(handle.value)
@@ -583,12 +604,19 @@ class ValueFunction(_Parameterised):
         self._setup(handle.value)
         return self
 
+    @classmethod
+    def _from_handle(cls, handle: int) -> "ValueFunction":
+        self = cls.__new__(cls)
+        self._setup(handle)
+        return self
+
     def _setup(self, handle: int) -> None:
         self._adopt(handle, "swiftpg_value_destroy")
         size, count = ctypes.c_int32(), ctypes.c_int64()
         _lib.call("value_get_sizes", handle, ctypes.byref(size), ctypes.byref(count))
         self.observation_size = size.value
         self.num_params = count.value
+        self._read_precision(handle)
 
     def __repr__(self) -> str:
         return f"ValueFunction(observation_size={self.observation_size}, num_params={self.num_params})"
@@ -619,10 +647,34 @@ class ValueFunction(_Parameterised):
         return out
 
 
+def _bundle_bytes(data) -> bytes:
+    if not isinstance(data, bytes):
+        raise DTypeError(f"a bundle must be bytes, got {type(data).__name__}")
+    return data
+
+
+def _restore_policy(data: bytes) -> Policy:
+    """Unpickles a policy (see ``_Parameterised.__reduce__``); bad bytes
+    raise BadFormatError."""
+    data = _bundle_bytes(data)
+    handle = ctypes.c_uint64()
+    _lib.call("policy_deserialize", data, len(data), ctypes.byref(handle))
+    return Policy._from_handle(handle.value)
+
+
+def _restore_value(data: bytes) -> "ValueFunction":
+    """Unpickles a value function; bad bytes raise BadFormatError."""
+    data = _bundle_bytes(data)
+    handle = ctypes.c_uint64()
+    _lib.call("value_deserialize", data, len(data), ctypes.byref(handle))
+    return ValueFunction._from_handle(handle.value)
+
+
 def load_value(path) -> ValueFunction:
-    """Loads a value function saved with ``value.save(path)``."""
+    """Loads a value function saved with ``value.save(path)``, or the critic
+    of a learner checkpoint (``learner.save``). A truncated, corrupted,
+    wrong-version or policy file raises :class:`swiftpg.BadFormatError`; a
+    missing file :class:`CheckpointIOError`."""
     handle = ctypes.c_uint64()
     _lib.call("value_load", _path(path), ctypes.byref(handle))
-    self = ValueFunction.__new__(ValueFunction)
-    self._setup(handle.value)
-    return self
+    return ValueFunction._from_handle(handle.value)

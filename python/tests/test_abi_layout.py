@@ -27,6 +27,7 @@ HEADER = os.path.join(ROOT, "Include", "swiftpg.h")
 RECORDED = {
     5: "e0f3d0ce4f31f70f6bc2293c0f726de5c36a08175aa392b01296f00439ce5b83",
     6: "16c3963442b60824733bd4a62ca85507b59b4fd49605a858713d773577fa5eef",
+    7: "ded4eb3ed5b70a62cd9e4fda5647318fb83e5113d77ac156cabb240bbfa231bb",
 }
 
 MIRRORS = {

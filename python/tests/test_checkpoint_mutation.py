@@ -91,6 +91,75 @@ def mutations(data: bytes, weights_only: bool, free_spec=None):
             yield f"params[{i}] = {value}", encode(kind, family, spec, p), weights_only and not math.isfinite(value)
 
 
+def bundle_mutations(data: bytes, optional=()):
+    """(name, bytes, must_refuse) triples for a bundle (format version 2):
+    truncations, bit flips, other header values, and for every field at any
+    depth: removed, retyped, an unknown sibling added (all must be refused,
+    except removing a field of ``optional``), scalars set to extremes and
+    array entries to non-finite or out-of-range values (non-finite doubles
+    must be refused: every double array is checked finite). Valid checksums
+    except where the bytes themselves are damaged."""
+    from swiftpg import _bundle as B
+
+    yield "empty", b"", True
+    for n in (7, 8, 15, 16, 27, len(data) // 2, len(data) - 9, len(data) - 1):
+        yield f"truncated to {n}", data[:n], True
+    yield "trailing byte", data + b"\0", True
+    for bit in range(0, 8 * min(len(data), 64), 5):
+        flipped = bytearray(data)
+        flipped[bit // 8] ^= 1 << (bit % 8)
+        yield f"bit {bit} flipped", bytes(flipped), True
+    kind, record = B.decode(data)
+    for value in (0, 1, 3, 2**31, 2**32 - 1):
+        yield f"version = {value}", B.encode(kind, record, version=value), True
+    for value in (0, 1, 2, 4, 5, 2**31, 2**32 - 1):
+        yield f"kind = {value}", B.encode(value, record), value != kind
+    import copy
+    for path, tag in list(B.paths(record)):
+        name = "/".join(map(str, path))
+        r = copy.deepcopy(record)
+        B.set_field(r, path, None, None)
+        yield f"{name} removed", B.encode(kind, r), path not in optional
+        r = copy.deepcopy(record)
+        B.set_field(r, path, *((B.TEXT, "x") if tag != B.TEXT else (B.INT, 1)))
+        yield f"{name} retyped", B.encode(kind, r), True
+        if tag == B.RECORD:
+            r = copy.deepcopy(record)
+            B.set_field(r, path + ("unknown_field",), B.BOOL, True)
+            yield f"{name}/unknown_field added", B.encode(kind, r), True
+        value = B.get(record, path)[1]
+        extremes = {B.INT: [-1, 0, 2**31, 2**53 + 1, 2**63 - 1, -2**63], B.UINT: [0, 2**64 - 1],
+                    B.DOUBLE: [math.nan, math.inf, -1.0, 0.0, 1e300], B.BOOL: [not value] if tag == B.BOOL else [],
+                    B.TEXT: ["", "ppo", "TabularMDP", "\u00e9"]}.get(tag, [])
+        for v in extremes:
+            r = copy.deepcopy(record)
+            B.set_field(r, path, tag, v)
+            yield f"{name} = {v!r}", B.encode(kind, r), False
+        if tag in (B.DOUBLES, B.INTS, B.WORDS) and value:
+            for i in sorted({0, len(value) // 2, len(value) - 1}):
+                items = {B.DOUBLES: [math.nan, -math.inf, 1e300, -1.0], B.INTS: [-1, 2**31, 2**63 - 1],
+                         B.WORDS: [0, 2**64 - 1]}[tag]
+                for v in items:
+                    r = copy.deepcopy(record)
+                    changed = list(value)
+                    changed[i] = v
+                    B.set_field(r, path, tag, changed)
+                    yield (f"{name}[{i}] = {v!r}", B.encode(kind, r),
+                           tag == B.DOUBLES and not math.isfinite(v))
+            r = copy.deepcopy(record)
+            B.set_field(r, path, tag, list(value) + [value[0]])
+            yield f"{name} one longer", B.encode(kind, r), False
+        if tag == B.RECORDS and value:
+            r = copy.deepcopy(record)
+            B.set_field(r, path, tag, list(value) + [value[0]])
+            yield f"{name} one more record", B.encode(kind, r), False
+
+
+def _fnv(data: bytes) -> int:
+    from checkpoint_file import fnv1a64
+    return fnv1a64(data)
+
+
 @pytest.mark.parametrize("kind", sorted(MAKERS))
 def test_mutated_checkpoints_are_refused_cleanly(tmp_path, kind):
     original = tmp_path / "original.ckpt"
@@ -111,7 +180,9 @@ def test_mutated_checkpoints_are_refused_cleanly(tmp_path, kind):
         else:
             load = obj.load
             state = lambda: np.concatenate([obj.policy.get_params()] + ([obj.value.get_params()]
-                                           if getattr(obj, "value", None) is not None else []))
+                                           if getattr(obj, "value", None) is not None else [])
+                                           + ([obj.env.get_state().ravel(), [obj.total_env_steps]]
+                                              if hasattr(obj, "set_minibatch_permutations") else []))
         print("SAVED", flush=True)
         sys.stdin.readline()
         accepted = refused = 0
@@ -139,7 +210,14 @@ def test_mutated_checkpoints_are_refused_cleanly(tmp_path, kind):
     # gSDE's noise interval, a linear-features policy's action count.
     free_spec = ({len(decode(data)[2]) - 1: (1, 2**30)} if kind == "gsde" else {1: (2, 65536)} if kind == "linear"
                  else {})
-    for i, (name, blob, refuse) in enumerate(mutations(data, weights_only, free_spec)):
+    if data[8:12] == struct.pack("<I", 2):
+        # A learner bundle. Without its environment or its episodes in
+        # progress a learner still loads (the environment is left as it is,
+        # collection restarts).
+        generated = bundle_mutations(data, optional={("environment",), ("learner", "collector")})
+    else:
+        generated = mutations(data, weights_only, free_spec)
+    for i, (name, blob, refuse) in enumerate(generated):
         path = tmp_path / f"m{i}.ckpt"
         path.write_bytes(blob)
         names.append(name)

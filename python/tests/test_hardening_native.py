@@ -183,64 +183,130 @@ def _ppo_checkpoint(tmp_path):
     return learner, path
 
 
-def _rewrite(path, edit, family=None):
-    kind, fam, spec, params = decode(path.read_bytes())
-    edit(params)
-    path.write_bytes(encode(kind, fam if family is None else family, spec, params))
+def _rewrite(path, edit, kind=None, version=2):
+    """Edits a learner bundle's record in place (``edit(record)``; see
+    swiftpg._bundle) and writes it back with a valid checksum."""
+    from swiftpg import _bundle as B
+    k, record = B.decode(path.read_bytes())
+    edit(record)
+    path.write_bytes(B.encode(k if kind is None else kind, record, version=version))
 
 
-@pytest.mark.parametrize("what", ["critic NaN", "policy inf", "beta NaN", "beta inf", "beta negative",
-                                  "optimizer kind", "adam v negative", "iteration NaN", "normaliser flag",
-                                  "lane count"])
+def _set(*path_and_value):
+    """An edit setting the field at a path (names and list indices) to
+    ``(tag, value)``, or removing it with ``None``."""
+    from swiftpg import _bundle as B
+    *path, value = path_and_value
+
+    def edit(record):
+        if value is None:
+            B.set_field(record, tuple(path), None, None)
+        else:
+            B.set_field(record, tuple(path), *value)
+    return edit
+
+
+def _with_item(path, index, value):
+    """An edit setting item ``index`` of the array at ``path``."""
+    from swiftpg import _bundle as B
+
+    def edit(record):
+        tag, values = B.get(record, path)
+        values = list(values)
+        values[index] = value
+        B.set_field(record, path, tag, values)
+    return edit
+
+
+from swiftpg import _bundle as _B  # noqa: E402
+
+LEARNER_EDITS = {
+    "critic NaN": _with_item(("critic", "parameters"), 3, math.nan),
+    "policy inf": _with_item(("policy", "parameters"), 0, math.inf),
+    "beta NaN": _set("learner", "adaptive_coefficient", (_B.DOUBLE, math.nan)),
+    "beta inf": _set("learner", "adaptive_coefficient", (_B.DOUBLE, math.inf)),
+    "beta negative": _set("learner", "adaptive_coefficient", (_B.DOUBLE, -1.0)),
+    "optimizer kind": _set("learner", "policy_optimizer", "kind", (_B.TEXT, "rmsprop")),
+    "adam v negative": _with_item(("learner", "policy_optimizer", "v"), 0, -1.0),
+    "iteration negative": _set("learner", "iteration", (_B.INT, -1)),
+    "normaliser present": _set("learner", "observation_normalizer",
+                               (_B.RECORD, {"count": (_B.DOUBLE, 1.0), "mean": (_B.DOUBLES, [0.0] * 4),
+                                            "variance": (_B.DOUBLES, [1.0] * 4)})),
+    "lane count": _set("learner", "lane_generators", (_B.WORDS, [1] * 12)),
+    "state NaN": _with_item(("environment", "states"), 1, math.nan),
+    "elapsed negative": _with_item(("environment", "elapsed"), 0, -5),
+    "parameter out of range": _with_item(("environment", "parameters", 2, "values"), 0, 1e9),
+    "config unknown field": _set("config", "momentum", (_B.DOUBLE, 0.9)),
+    "config missing field": _set("config", "clip_range", None),
+    "collector lengths": _with_item(("learner", "collector", "running_length"), 1, -1),
+    "another environment": _set("environment", "id", (_B.TEXT, "Acrobot-v1")),
+}
+
+
+@pytest.mark.parametrize("what", sorted(LEARNER_EDITS))
 def test_bad_learner_checkpoint_fields_change_nothing(tmp_path, what):
     learner, path = _ppo_checkpoint(tmp_path)
-    p = learner.policy.num_params
-    c = learner.value.num_params
-    edits = {
-        "critic NaN": lambda x: x.__setitem__(7 + p, math.nan),
-        "policy inf": lambda x: x.__setitem__(7, math.inf),
-        "beta NaN": lambda x: x.__setitem__(2, math.nan),
-        "beta inf": lambda x: x.__setitem__(2, math.inf),
-        "beta negative": lambda x: x.__setitem__(2, -1.0),
-        "optimizer kind": lambda x: x.__setitem__(7 + p + c, 7.0),
-        "adam v negative": lambda x: x.__setitem__(7 + p + c + 2 + p, -1.0),
-        "iteration NaN": lambda x: x.__setitem__(0, math.nan),
-        # The tail: reward-normaliser flag, lane count (2), each lane's generator (4 words).
-        "normaliser flag": lambda x: x.__setitem__(len(x) - 10, 3.0),
-        "lane count": lambda x: x.__setitem__(len(x) - 9, 3.0),
-    }
-    _rewrite(path, edits[what])
+    _rewrite(path, LEARNER_EDITS[what])
     before_policy = learner.policy.get_params().copy()
     before_value = learner.value.get_params().copy()
+    before_state = learner.env.get_state().copy()
+    steps = learner.total_env_steps
     with pytest.raises(swiftpg.BadFormatError):
         learner.load(str(path))
+    with pytest.raises(swiftpg.BadFormatError):
+        algorithms.PPO.load(str(path))                # nothing leaks either (conftest checks the handles)
     np.testing.assert_array_equal(learner.policy.get_params(), before_policy)
     np.testing.assert_array_equal(learner.value.get_params(), before_value)
+    np.testing.assert_array_equal(learner.env.get_state(), before_state)
+    assert learner.total_env_steps == steps
     learner.iterate()                         # still trains
+    learner.close()
+    learner.env.close()
+    learner.policy.close()
+    learner.value.close()
 
 
-def test_huge_algorithm_field_is_a_format_error(tmp_path):
+def test_huge_header_fields_are_format_errors(tmp_path):
     learner, path = _ppo_checkpoint(tmp_path)
-    _rewrite(path, lambda x: None, family=2**31 + 6)
+    _rewrite(path, _set("algorithm", (_B.TEXT, "x" * 10_000)), kind=2**31 + 3)
     out = run_isolated(f"""
         from swiftpg import algorithms, BadFormatError
         learner = algorithms.PPO("CartPole-v1", num_envs=2, hidden_sizes=(8,),
                                  config=algorithms.PPOConfig(steps_per_env=16, minibatch_size=16, epochs=1))
-        try:
-            learner.load({str(path)!r})
-        except BadFormatError as e:
-            print("refused:", e)
+        for load in (learner.load, algorithms.PPO.load):
+            try:
+                load({str(path)!r})
+            except BadFormatError as e:
+                print("refused:", e)
     """)
-    assert "refused" in out and "version 32768" in out, out
+    assert out.count("refused") == 2 and "unknown object kind 2147483651" in out, out
+    learner.close()
+    learner.env.close()
+    learner.policy.close()
+    learner.value.close()
 
 
-def test_a_learner_checkpoint_of_another_state_version_names_the_version(tmp_path):
-    # 0.1 wrote the algorithm alone in the family field (learner state version 1).
+def test_a_learner_checkpoint_of_another_version_names_the_version(tmp_path):
     learner, path = _ppo_checkpoint(tmp_path)
-    _rewrite(path, lambda x: None, family=6)
-    with pytest.raises(swiftpg.BadFormatError, match=r"version 1 \(swiftpg 0\.1\).*reads version 2"):
+    # 0.1 wrote the algorithm alone in the family field of a format-1 file
+    # (learner state version 1); the 0.2 pre-releases added version 2.
+    path.write_bytes(encode(3, 6, [0, 1, 2, 3, 4], [0.0] * 10))
+    with pytest.raises(swiftpg.BadFormatError, match=r"format version 1 with learner state version 1 \(swiftpg 0\.1\)"
+                                                     r".*format version 2 \(learner state version 3\)"):
         learner.load(str(path))
-    _rewrite(path, lambda x: None, family=(2 << 16) | 2)       # version 2, but an A2C learner's
+    path.write_bytes(encode(3, (2 << 16) | 6, [0, 1, 2, 3, 4], [0.0] * 10))
+    with pytest.raises(swiftpg.BadFormatError, match=r"learner state version 2 \(swiftpg 0\.2 pre-release\)"):
+        algorithms.PPO.load(str(path))
+    learner.save(str(path))
+    _rewrite(path, _set("learner", "version", (_B.INT, 4)))
+    with pytest.raises(swiftpg.BadFormatError, match="learner state has version 4; this library reads version 3"):
+        learner.load(str(path))
+    learner.save(str(path))
+    _rewrite(path, lambda r: None, version=3)
+    with pytest.raises(swiftpg.BadFormatError, match="format version 3; a bundle has format version 2"):
+        learner.load(str(path))
+    learner.save(str(path))
+    _rewrite(path, _set("algorithm", (_B.TEXT, "a2c")))
     with pytest.raises(swiftpg.BadFormatError, match="a2c learner, not ppo"):
         learner.load(str(path))
     learner.close()

@@ -128,10 +128,11 @@ def test_checkpoints_of_another_search_are_refused(tmp_path):
 
 
 def test_checkpoint_counters_that_do_not_fit_an_int_are_refused_not_trapped(tmp_path):
-    """A checkpoint with a valid checksum whose iteration counter is NaN or
-    1e300 (what Int(_:) would trap on): load raises BadFormatError for a
-    search and for a policy-gradient learner; run in a subprocess so a trap
-    would show as a crash, not kill pytest."""
+    """A search checkpoint with a valid checksum whose iteration counter is
+    NaN or 1e300 (what Int(_:) would trap on): load raises BadFormatError;
+    run in a subprocess so a trap would show as a crash, not kill pytest.
+    (Learner files are bundles since 0.2, whose integer fields are typed:
+    test_serialization.py and the checkpoint-mutation tests damage them.)"""
     from conftest import FUZZ, run_isolated
 
     code = f"""
@@ -152,14 +153,9 @@ def test_checkpoint_counters_that_do_not_fit_an_int_are_refused_not_trapped(tmp_
     def save_search(s, path):
         s.train(1, checkpoint=path)
 
-    def save_learner(learner, path):
-        learner.iterate()
-        learner.save(path)
-
     kinds = (
         ("search", lambda: PolicySearch("CartPole-v1", config=SearchConfig(population_size=6, elite_count=2)),
          save_search),
-        ("learner", lambda: REINFORCE("CartPole-v1", num_envs=2, hidden_sizes=(4,)), save_learner),
     )
     for value in (float("nan"), 1e300, -3.0, 2.5):
         for name, make, save in kinds:

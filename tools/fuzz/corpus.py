@@ -305,11 +305,22 @@ def _learner_checkpoint(algo: str, **config):
     return learner, path
 
 
-def _rewrite(path: str, edit) -> None:
-    kind, family, spec, params = decode(open(path, "rb").read())
-    kind, family, spec, params = edit(kind, family, spec, params)
+def _rewrite(path: str, edit, kind=None) -> None:
+    """Edits a learner bundle's record (``edit(record)``, swiftpg._bundle)
+    and writes it back with a valid checksum (and another object kind)."""
+    from swiftpg import _bundle as B
+    k, record = B.decode(open(path, "rb").read())
+    edit(record)
     with open(path, "wb") as f:
-        f.write(encode(kind, family, spec, params))
+        f.write(B.encode(k if kind is None else kind, record))
+
+
+def _edit_array(record, path, index, value, add=False):
+    from swiftpg import _bundle as B
+    tag, values = B.get(record, path)
+    values = list(values)
+    values[index] = values[index] + value if add else value
+    B.set_field(record, path, tag, values)
 
 
 @entry("5")
@@ -318,13 +329,11 @@ def learner_checkpoint_nan_critic_changes_nothing():
     checksum): BadFormatError, and the policy's parameters are unchanged."""
     import numpy as np
     learner, path = _learner_checkpoint("a2c", steps_per_env=4)
-    policy_count = learner.policy.num_params
     critic_count = learner.value.num_params
 
-    def nan_critic(kind, family, spec, params):
-        params[7 + policy_count + critic_count // 2] = float("nan")
-        params[7] += 1.0                                            # the policy would change if loaded
-        return kind, family, spec, params
+    def nan_critic(record):
+        _edit_array(record, ("critic", "parameters"), critic_count // 2, float("nan"))
+        _edit_array(record, ("policy", "parameters"), 0, 1.0, add=True)   # the policy would change if loaded
     _rewrite(path, nan_critic)
     before = learner.policy.get_params()
     critic_before = learner.value.get_params()
@@ -339,13 +348,10 @@ def learner_checkpoint_nan_critic_changes_nothing():
 def learner_checkpoint_kl_beta_nan_inf_negative():
     """KL penalty beta of NaN, +inf, -inf or -1 in a learner checkpoint
     (valid checksum): BadFormatError."""
+    from swiftpg import _bundle as B
     for beta in (float("nan"), float("inf"), float("-inf"), -1.0):
         learner, path = _learner_checkpoint("ppo", steps_per_env=4, kl_penalty=True, epochs=1, minibatch_size=0)
-
-        def set_beta(kind, family, spec, params, beta=beta):
-            params[2] = beta
-            return kind, family, spec, params
-        _rewrite(path, set_beta)
+        _rewrite(path, lambda r, beta=beta: B.set_field(r, ("learner", "adaptive_coefficient"), B.DOUBLE, beta))
         e = refused(lambda: learner.load(path))
         import swiftpg
         if not isinstance(e, swiftpg.BadFormatError):
@@ -354,16 +360,19 @@ def learner_checkpoint_kl_beta_nan_inf_negative():
 
 @entry("6")
 def learner_checkpoint_algorithm_field_2_31():
-    """An algorithm (family) field >= 2**31 with a valid checksum:
-    BadFormatError (today building the message traps)."""
+    """An object kind >= 2**31 or a 100 000-character algorithm name with a
+    valid checksum: BadFormatError (in the 0.1 format, building the message
+    of an algorithm field >= 2**31 trapped)."""
     import swiftpg
-    for family in (2**31, 2**32 - 1):
+    from swiftpg import _bundle as B
+    for kind in (2**31, 2**32 - 1):
         learner, path = _learner_checkpoint("reinforce", steps_per_iteration=32)
-
-        def set_family(kind, _family, spec, params, family=family):
-            return kind, family, spec, params
-        _rewrite(path, set_family)
+        _rewrite(path, lambda r: None, kind=kind)
         refused(lambda: learner.load(path))
+        refused(lambda: swiftpg.algorithms.PolicyGradientLearner.load(path))
+        _rewrite(path, lambda r: B.set_field(r, ("algorithm",), B.TEXT, "x" * 100_000), kind=3)
+        refused(lambda: learner.load(path))
+        refused(lambda: swiftpg.algorithms.PolicyGradientLearner.load(path))
         learner.close()
     # the same for the policy and value-function loaders
     path = os.path.join(tmpdir(), "p.ckpt")
@@ -375,18 +384,23 @@ def learner_checkpoint_algorithm_field_2_31():
 
 @entry("6")
 def learner_checkpoint_counters_and_moments():
-    """Learner checkpoint counters (iteration, env steps, Adam's t) of NaN,
-    -1 or 1e300, and NaN optimiser moments: BadFormatError, never a trap."""
-    for index in (0, 1):
-        for bad in (float("nan"), -1.0, 1e300, 0.5):
-            learner, path = _learner_checkpoint("reinforce", steps_per_iteration=32)
-
-            def edit(kind, family, spec, params, index=index, bad=bad):
-                params[index] = bad
-                return kind, family, spec, params
-            _rewrite(path, edit)
-            refused(lambda: learner.load(path))
-            learner.close()
+    """Learner checkpoint counters (iteration, env steps, Adam's t) of -1 or
+    2**62, and NaN or negative optimiser moments: BadFormatError, never a
+    trap."""
+    from swiftpg import _bundle as B
+    import swiftpg
+    edits = [lambda r, v=v, f=f: B.set_field(r, ("learner",) + f, B.INT, v)
+             for f in (("iteration",), ("total_env_steps",), ("policy_optimizer", "t")) for v in (-1, 2**62)]
+    edits += [lambda r, v=v, f=f: _edit_array(r, ("learner", "policy_optimizer", f), 0, v)
+              for f, values in (("m", (float("nan"), float("inf"))), ("v", (float("nan"), float("inf"), -1.0)))
+              for v in values]
+    for edit in edits:
+        learner, path = _learner_checkpoint("reinforce", steps_per_iteration=32)
+        _rewrite(path, edit)
+        e = refused(lambda: learner.load(path))
+        if not isinstance(e, swiftpg.BadFormatError):
+            raise Misbehaves(f"raised {type(e).__name__}, expected BadFormatError")
+        learner.close()
 
 
 # ================================================================= kind 9: wrap and truncation

@@ -57,7 +57,7 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cabi  # noqa: E402
-from checkpoint_file import encode as checkpoint_bytes, seal, try_decode  # noqa: E402
+from checkpoint_file import encode as checkpoint_bytes, fnv1a64, seal, try_decode  # noqa: E402
 import supervise  # noqa: E402
 
 NAN, INF = float("nan"), float("inf")
@@ -80,6 +80,86 @@ I32_BIG = [2**31 - 1, 2**30]                 # sizes no implementation may alloc
 I64_BAD = [-1, -(2**63), 2**31 - 1, 2**62, 2**63 - 1]
 DOUBLE_EXTREMES = [NAN, INF, -INF, -0.0, 0.0, 1e308, -1e308, 5e-324, -5e-324, 1e-300, 1e300, -1.0, 2.0, 1e6]
 U64_EXTREMES = [0, 1, 2**32, 2**63, 2**64 - 1]
+
+
+def _load_bundle_module():
+    """python/swiftpg/_bundle.py, loaded by path (importing the swiftpg
+    package would load another copy of the library)."""
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python", "swiftpg", "_bundle.py")
+    spec = importlib.util.spec_from_file_location("swiftpg_bundle_format", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+bundle = _load_bundle_module()
+
+
+def mutate_bundle(rng: random.Random, data: bytes) -> bytes:
+    """A bundle (format version 2) damaged field by field with a valid
+    checksum — a removed, added, retyped or extreme field at any depth —
+    or at the byte level."""
+    try:
+        kind, record = bundle.decode(data)
+    except (ValueError, struct.error, UnicodeDecodeError):
+        return data[: rng.randrange(0, max(1, len(data)))]
+    choice = rng.randrange(8)
+    if choice == 0:
+        return data[: rng.randrange(0, max(1, len(data)))]
+    if choice == 1:
+        b = bytearray(data)
+        for _ in range(rng.randrange(1, 4)):
+            b[rng.randrange(len(b))] ^= 1 << rng.randrange(8)
+        if rng.random() < 0.7 and len(b) > 8:
+            b[-8:] = struct.pack("<Q", fnv1a64(bytes(b[:-8])))
+        return bytes(b)
+    if choice == 2:
+        return bundle.encode(rng.choice([0, 1, 2, 3, 4, 5, 2**32 - 1]), record)
+    if choice == 3:
+        return bundle.encode(kind, record, version=rng.choice([1, 3, 2**32 - 1]))
+    fields = list(bundle.paths(record))
+    for _ in range(rng.randrange(1, 3)):
+        path, tag = rng.choice(fields)
+        try:
+            tag, old = bundle.get(record, path)        # the current tag: an earlier pass may have retyped it
+        except (KeyError, IndexError, TypeError):
+            continue
+        what = rng.randrange(6)
+        if what == 0:
+            bundle.set_field(record, path, None, None)
+        elif what == 1:                                       # another type
+            new_tag, value = rng.choice([(bundle.INT, -1), (bundle.DOUBLE, NAN), (bundle.TEXT, "x"),
+                                         (bundle.DOUBLES, []), (bundle.RECORD, {}), (bundle.WORDS, [1])])
+            bundle.set_field(record, path, new_tag, value)
+        elif tag == bundle.INT:
+            bundle.set_field(record, path, tag, rng.choice([-1, 0, 1, 2, 3, 4, 2**31, 2**53 + 1, 2**63 - 1, -2**63]))
+        elif tag == bundle.UINT:
+            bundle.set_field(record, path, tag, rng.choice([0, 2**64 - 1, rng.getrandbits(64)]))
+        elif tag == bundle.DOUBLE:
+            bundle.set_field(record, path, tag, rng.choice(DOUBLE_EXTREMES))
+        elif tag == bundle.BOOL:
+            bundle.set_field(record, path, tag, not old)
+        elif tag == bundle.TEXT:
+            bundle.set_field(record, path, tag, rng.choice(["", "ppo", "trpo", "CartPole-v1", "GridWorld", "registry",
+                                                            "tabular", "bandit", "adam", "sgd", "\u00e9" * 3]))
+        elif tag in (bundle.DOUBLES, bundle.INTS, bundle.WORDS):
+            values = list(old)
+            extreme = {bundle.DOUBLES: rng.choice(DOUBLE_EXTREMES), bundle.INTS: rng.choice([-1, 2**31, 2**63 - 1]),
+                       bundle.WORDS: rng.getrandbits(64)}[tag]
+            if values and rng.random() < 0.6:
+                values[rng.randrange(len(values))] = extreme
+            elif values and rng.random() < 0.5:
+                values = values[: rng.randrange(len(values))]
+            else:
+                values.append(extreme)
+            bundle.set_field(record, path, tag, values)
+        elif tag == bundle.RECORDS and old:
+            bundle.set_field(record, path, tag, old[: rng.randrange(len(old))] if rng.random() < 0.5
+                             else old + [old[0]])
+        else:
+            bundle.set_field(record, path + ("unexpected",) if tag == bundle.RECORD else path, bundle.BOOL, True)
+    return bundle.encode(kind, record)
 
 
 # ------------------------------------------------------------------------------------------ buffers
@@ -224,7 +304,9 @@ class Alg(Obj):
     kind = "algorithm"
 
     def summary(self):
-        return f"{self.what} obs={self.policy.obs} P={self.policy.num_params}{'' if self.cheap else ' costly'}"
+        p = self.policy
+        return (f"{self.what} obs={getattr(p, 'obs', '?')} P={getattr(p, 'num_params', '?')}"
+                f"{'' if self.cheap else ' costly'}")
 
 
 KIND_TAG = {"env": 1, "policy": 2, "algorithm": 3, "value": 4}
@@ -268,7 +350,11 @@ class Fuzzer:
             values.append(a[0])
             texts.append(a[1])
         owned = list({id(a[2]): a[2] for a in args if len(a) > 2 and isinstance(a[2], Buf) and not a[2].null}.values())
-        inputs = [(b, b.snapshot()) for b in owned if not b.out and not getattr(b, "aliased", False)]
+        inputs = [(b, b.snapshot()) for b in owned
+                  if not b.out and not getattr(b, "aliased", False) and not getattr(b, "inout", False)]
+        # In-out state (an optimiser's parameters and moments): updated on
+        # success, unchanged on failure.
+        inouts = [(b, b.snapshot()) for b in owned if getattr(b, "inout", False)]
         with self.lock:
             index = self.calls
             self.calls += 1
@@ -302,6 +388,11 @@ class Fuzzer:
             # NUMERICAL leaves the outputs unspecified; a cancelled evaluation
             # has streamed the episodes that finished.
             documented = status == NUMERICAL or (status == CANCELLED and name.endswith("_evaluate"))
+            for b, before in inouts:
+                if not documented and ctypes.string_at(b.addr, b.size) != before:
+                    self.finding(f"{name}-wrote-{b.name}-{status}",
+                                 f"{name} failed with status {status} ({message.decode(errors='replace')[:160]}) "
+                                 f"but changed its in-out {b.name}: {line[2:300]}")
             for b in outs:
                 if b.name not in exempt and not documented and not b.untouched():
                     self.finding(f"{name}-wrote-{b.name}-{status}",
@@ -495,6 +586,8 @@ class Fuzzer:
 
     def mutate_checkpoint(self, data: bytes) -> bytes:
         r = self.rng
+        if data[8:12] == struct.pack("<I", 2):
+            return mutate_bundle(r, data)
         parsed = try_decode(data)
         choice = r.randrange(6)
         if choice == 0 or parsed is None:
@@ -1679,24 +1772,31 @@ class Fuzzer:
                                               self.a(out), self.a(clipped)],
                     [clipped] + ([out] if out is not g else []))
 
+    def inout(self, count: int, name: str, data) -> "Buf":
+        """An in-out buffer (updated on success, unchanged on failure)."""
+        b = self.buf(ctypes.c_double if name != "t" else ctypes.c_int64, count, name, data=data)
+        b.inout = True
+        return b
+
     def g_adam_step(self):
         p = self.rng.choice([1, 2, 5])
-        params, grad = (self.buf(ctypes.c_double, p, name, data=self.doubles(p, 3)) for name in ("params", "gradient"))
-        m = self.buf(ctypes.c_double, p, "m", data=self.doubles(p))
-        v = self.buf(ctypes.c_double, p, "v", data=[abs(x) for x in self.doubles(p)])
-        t = self.buf(ctypes.c_int64, 1, "t", data=[self.rng.choice([0, 1, 7])])
+        params = self.inout(p, "params", self.doubles(p, 3))
+        grad = self.buf(ctypes.c_double, p, "gradient", data=self.doubles(p, 3))
+        m = self.inout(p, "m", self.doubles(p))
+        v = self.inout(p, "v", [abs(x) for x in self.doubles(p)])
+        t = self.inout(1, "t", [self.rng.choice([0, 1, 7])])
         self.invoke("swiftpg_adam_step", [self.params_count(p, cap=1 << 28), self.a(params), self.a(grad), self.a(m),
                                           self.a(v), self.a(t), self.dbl(self.rng.choice([1e-3, 0.1])),
-                                          self.dbl(0.9), self.dbl(0.999), self.dbl(1e-8), self.flag()],
-                    [params, m, v, t])
+                                          self.dbl(0.9), self.dbl(0.999), self.dbl(1e-8), self.flag()])
 
     def g_sgd_step(self):
         p = self.rng.choice([1, 2, 5])
-        params, grad, vel = (self.buf(ctypes.c_double, p, name, data=self.doubles(p, 3))
-                             for name in ("params", "gradient", "velocity"))
+        params = self.inout(p, "params", self.doubles(p, 3))
+        grad = self.buf(ctypes.c_double, p, "gradient", data=self.doubles(p, 3))
+        vel = self.inout(p, "velocity", self.doubles(p, 3))
         self.invoke("swiftpg_sgd_step", [self.params_count(p, cap=1 << 28), self.a(params), self.a(grad), self.a(vel),
                                          self.dbl(self.rng.choice([1e-3, 0.1])), self.dbl(self.rng.choice([0.0, 0.9])),
-                                         self.flag()], [params, vel])
+                                         self.flag()])
 
     def g_regression_gradient(self):
         r = self.rng
@@ -1855,9 +1955,10 @@ class Fuzzer:
         lens = self.buf(ctypes.c_int32, cap, "lengths_out", out=True, optional=True)
         succ = self.buf(ctypes.c_int8, cap, "successes_out", out=True, optional=True)
         count = self.out1(ctypes.c_int64, "count_out")
+        # count_out receives the number of episodes also with BUFFER_TOO_SMALL (documented).
         self.invoke("swiftpg_pg_episodes", [self.handle_arg("algorithm", alg), self.a(ret), self.a(lens),
                                             self.a(succ), self.i64(cap, bad=[-1, cap + 1, 2**62]), self.a(count)],
-                    [ret, lens, succ, count])
+                    [ret, lens, succ, count], exempt=("count_out",))
 
     def runnable(self, alg: Alg) -> bool:
         """Iterations are issued on cheap learners, and rarely on ones whose
@@ -1946,6 +2047,183 @@ class Fuzzer:
 
     def g_pg_load(self):
         self.load_into("swiftpg_pg_load", "learner", self.any_alg(lambda a: a.pg))
+
+    # -- bundles: open, serialize, deserialize ------------------------------------------------------
+    def serialized(self, name: str, obj: Obj) -> bytes | None:
+        """The bytes ``swiftpg_<x>_serialize`` writes for a live object (not journaled as a fuzzed call)."""
+        size = ctypes.c_int64()
+        fn = getattr(self.lib, name)
+        fn(obj.handle, None, 0, ctypes.addressof(size))
+        if size.value <= 0 or size.value > 1 << 26:
+            return None
+        buf = (ctypes.c_uint8 * size.value)()
+        if fn(obj.handle, ctypes.addressof(buf), size.value, ctypes.addressof(size)) != 0:
+            return None
+        return bytes(buf)
+
+    def serialize_call(self, name: str, kind: str, obj: Obj | None):
+        r = self.rng
+        need = len(self.serialized(name, obj) or b"") if obj is not None and obj.alive else 64
+        capacity = r.choice([0, 0, 1, max(need - 1, 0), need, need, need + 7])
+        buffer = self.buf(ctypes.c_uint8, max(capacity, 1), "buffer", out=True, null=capacity == 0 and r.random() < 0.5)
+        cap_arg = (capacity, str(capacity))
+        if buffer.null and self.bad(0.5):
+            cap_arg = self.i64(capacity, bad=[1, 2**62])           # NULL with a capacity: must be refused
+        elif self.bad(0.15):
+            cap_arg = (r.choice([-1, -(2**63)]), "negative")
+        size = self.out1(ctypes.c_int64, "size_out")
+        status = self.invoke(name, [self.handle_arg(kind, obj), self.a(buffer), cap_arg, self.a(size)],
+                             [buffer, size], exempt=("size_out",))
+        if status == 0 and not size.null and size.value() is not None and size.value() > cap_arg[0]:
+            self.finding(f"{name}-size", f"{name} succeeded with size {size.value()} > capacity {cap_arg[0]}")
+
+    def bundle_bytes(self, name: str, kind: str) -> bytes:
+        """Bytes to deserialize: a live object's bundle (often damaged), a
+        bundle of another kind, a format-1 checkpoint, or garbage."""
+        r = self.rng
+        pools = {"algorithm": ("swiftpg_pg_serialize", lambda o: o.pg), "policy": ("swiftpg_policy_serialize", None),
+                 "value": ("swiftpg_value_serialize", None), "env": ("swiftpg_env_serialize", None)}
+        source = kind if r.random() < 0.7 else r.choice(list(pools))
+        fn, want = pools[source]
+        obj = self.pick(source, want)
+        data = self.serialized(fn, obj) if obj is not None else None
+        if data is None or r.random() < 0.1:
+            files = [p for _, p in self.files if os.path.exists(p)]
+            if files and r.random() < 0.6:
+                data = open(r.choice(files), "rb").read()
+            else:
+                data = bytes(r.getrandbits(8) for _ in range(r.choice([0, 7, 28, 64])))
+        if self.mutating or r.random() < 0.3:
+            data = self.mutate_checkpoint(data)
+        return data
+
+    def deserialize_call(self, name: str, kind: str, outs: list[str]):
+        data = self.bundle_bytes(name, kind)
+        n = len(data)
+        raw = self.buf(ctypes.c_uint8, max(n, 1), "bytes", data=list(data) or [0], null=n == 0 and self.rng.random() < 0.5)
+        size = (n, str(n))
+        if self.bad(0.15):
+            size = self.rng.choice([(-1, "-1"), (2**31 + 1, "2^31+1"), (2**63 - 1, "2^63-1")])   # refused before reading
+        out_bufs = [self.out1(ctypes.c_uint64, o) for o in outs]
+        status = self.invoke(name, [self.a(raw), size] + [self.a(b) for b in out_bufs], out_bufs)
+        if status == 0:
+            self.register_opened(dict(zip(outs, (b.value() for b in out_bufs))))
+
+    def register_opened(self, handles: dict):
+        """Adopts what open/deserialize created (every handle, so none leaks)."""
+        env = None
+        if handles.get("env_out"):
+            env = self.adopt_env(handles["env_out"], "restored")
+        pol = self.register_policy(handles["policy_out"]) if handles.get("policy_out") else None
+        val = self.register_value(handles["value_out"]) if handles.get("value_out") else None
+        if handles.get("learner_out"):
+            # The restored config decides what iterating costs (a damaged but
+            # valid file may ask for long loops).
+            h = handles["learner_out"]
+            if pol is None:                        # its policy was too big to keep: drop the learner too
+                self.invoke("swiftpg_algorithm_destroy", [(h, f"algorithm:{h:#x}")])
+                return
+            code = ctypes.c_int32()
+            config, cost = None, "slow"
+            if self.lib.swiftpg_pg_algorithm(h, ctypes.addressof(code)) == 0 and 0 <= code.value < 7:
+                struct_type = self.S[self.pg_struct(code.value)]
+                config = struct_type()
+                config.size = ctypes.sizeof(struct_type)
+                if self.lib.swiftpg_pg_get_config(h, ctypes.addressof(config)) == 0:
+                    cost = self.config_cost(config)
+            alg = Alg(h, what="pg-restored", pg=True, env=env, policy=pol, value=val, cost=cost, config=config)
+            alg.cheap = cost == "cheap" and pol is not None
+            self.adopt(alg)
+
+    def g_pg_open(self):
+        alg = self.pick("algorithm", lambda a: a.pg)
+        path = None
+        if alg is not None and self.rng.random() < 0.5:
+            fresh = self.new_path()
+            if self.invoke("swiftpg_pg_save", [(alg.handle, alg.describe()), self.a(Str(fresh.encode()))]) == 0:
+                if self.mutating or self.rng.random() < 0.3:
+                    data = open(fresh, "rb").read()
+                    with open(fresh, "wb") as f:
+                        f.write(self.mutate_checkpoint(data))
+                path = Str(fresh.encode())
+        path = path or self.load_path("learner")
+        outs = ["learner_out", "env_out", "policy_out", "value_out"]
+        out_bufs = [self.out1(ctypes.c_uint64, o) for o in outs]
+        status = self.invoke("swiftpg_pg_open", [self.a(path)] + [self.a(b) for b in out_bufs], out_bufs)
+        if status == 0:
+            self.register_opened(dict(zip(outs, (b.value() for b in out_bufs))))
+
+    def g_pg_serialize(self):
+        self.serialize_call("swiftpg_pg_serialize", "algorithm", self.any_alg(lambda a: a.pg or self.rng.random() < 0.2))
+
+    def g_pg_deserialize(self):
+        self.deserialize_call("swiftpg_pg_deserialize", "algorithm", ["learner_out", "env_out", "policy_out",
+                                                                      "value_out"])
+
+    def g_policy_serialize(self):
+        self.serialize_call("swiftpg_policy_serialize", "policy", self.any_policy())
+
+    def g_policy_deserialize(self):
+        self.deserialize_call("swiftpg_policy_deserialize", "policy", ["policy_out"])
+
+    def g_value_serialize(self):
+        self.serialize_call("swiftpg_value_serialize", "value", self.any_value())
+
+    def g_value_deserialize(self):
+        self.deserialize_call("swiftpg_value_deserialize", "value", ["value_out"])
+
+    def g_env_serialize(self):
+        self.serialize_call("swiftpg_env_serialize", "env", self.any_env())
+
+    def g_env_deserialize(self):
+        self.deserialize_call("swiftpg_env_deserialize", "env", ["env_out"])
+
+    def g_pg_get_config(self):
+        alg = self.any_alg(lambda a: a.pg or self.rng.random() < 0.2)
+        r = self.rng
+        algorithm = r.randrange(7)
+        if alg is not None and alg.pg:
+            code = Buf(ctypes.c_int32, 1, "algorithm_out", out=True)
+            if self.invoke("swiftpg_pg_algorithm", [(alg.handle, alg.describe()), self.a(code)], [code]) == 0 \
+                    and r.random() < 0.8:
+                algorithm = code.value()
+        struct_type = self.S[self.pg_struct(algorithm)]
+        c = struct_type()
+        c.size = ctypes.sizeof(struct_type)
+        if self.bad(0.3):
+            c.size = r.choice([0, 1, ctypes.sizeof(struct_type) - 8, 2**32 - 1])   # refused: writes nothing
+        out = self.buf(struct_type, 1, "config_out", data=[c], p_null=0.1)
+        out.aliased = True                  # an output that carries its size in: checked here, not as a const input
+        before = out.snapshot()
+        status = self.invoke("swiftpg_pg_get_config", [self.handle_arg("algorithm", alg), self.a(out)])
+        if status != 0 and before is not None and ctypes.string_at(out.addr, out.size) != before:
+            self.finding("swiftpg_pg_get_config-wrote", f"swiftpg_pg_get_config failed with {status} but wrote "
+                                                        "config_out")
+
+    def g_pg_counters(self):
+        alg = self.any_alg(lambda a: a.pg or self.rng.random() < 0.2)
+        it, steps = self.out1(ctypes.c_int64, "iteration_out"), self.out1(ctypes.c_int64, "total_env_steps_out")
+        self.invoke("swiftpg_pg_counters", [self.handle_arg("algorithm", alg), self.a(it), self.a(steps)], [it, steps])
+
+    def g_policy_get_precision(self):
+        pol = self.any_policy()
+        out = self.out1(ctypes.c_int32, "bits_out")
+        self.invoke("swiftpg_policy_get_precision", [self.handle_arg("policy", pol), self.a(out)], [out])
+
+    def g_value_get_precision(self):
+        val = self.any_value()
+        out = self.out1(ctypes.c_int32, "bits_out")
+        self.invoke("swiftpg_value_get_precision", [self.handle_arg("value", val), self.a(out)], [out])
+
+    def g_env_get_id(self):
+        self.text_call("swiftpg_env_get_id", [self.handle_arg("env", self.any_env())])
+
+    def g_env_spawn(self):
+        env = self.any_env()
+        n = self.i32(self.rng.choice([1, 2, 3]), bad=[16_777_217, 2**31 - 1, -5], p=0.25)
+        out = self.out1(ctypes.c_uint64, "env_out")
+        if self.invoke("swiftpg_env_spawn", [self.handle_arg("env", env), n, self.seed(), self.a(out)], [out]) == 0:
+            self.adopt_env(out.value(), f"spawn of {env.id if env else '?'}")
 
     # -- policy search -----------------------------------------------------------------------------
     def g_search_default_config(self):

@@ -88,7 +88,8 @@ def public_api():
                             continue
                         if isinstance(v, property):
                             api[key] = ("property", obj, attr, v)
-                        elif isinstance(v, (classmethod, staticmethod)) or inspect.isfunction(v):
+                        elif (isinstance(v, (classmethod, staticmethod)) or inspect.isfunction(v)
+                              or getattr(v, "_fuzz_kind", None) == "method"):
                             api[key] = ("method", obj, attr, v)
             elif inspect.isfunction(obj) or inspect.isbuiltin(obj):
                 key = f"{obj.__module__}.{obj.__qualname__}"
@@ -97,6 +98,9 @@ def public_api():
     # The Gymnasium registrations are public entry points too.
     api["gymnasium.make(swiftpg/*)"] = ("function", None, "gymnasium.make", None)
     api["gymnasium.check_env(swiftpg env)"] = ("function", None, "check_env", None)
+    # So is unpickling: each native object's reduce function, given its
+    # bundle damaged field by field or byte by byte.
+    api["pickle(swiftpg object)"] = ("function", None, "pickle", None)
     return api
 
 
@@ -367,7 +371,10 @@ class PyFuzzer:
         if owner is A.PolicySearch:
             return self.learner(A.PolicySearch)
         if issubclass(owner, A.PolicyGradientLearner):
-            return self.learner(None if owner is A.PolicyGradientLearner else owner)
+            obj = self.learner(None if owner is A.PolicyGradientLearner else owner)
+            if not isinstance(obj, owner):
+                raise Skip                  # the pool's learner is a PolicySearch
+            return obj
         if owner is A.GymnasiumCollector:
             def make():
                 envs = self.gym_env(vector=self.rng.random() < 0.3)
@@ -789,9 +796,68 @@ class PyFuzzer:
             raise Skip                    # takes a ctypes struct from the library (internal plumbing)
         if name == "gymnasium.make(swiftpg/*)":
             return (f"swiftpg/{r.choice(self.ids)}",), {}
+        if name == "pickle(swiftpg object)":
+            source = r.choice([self.learner, self.policy, self.value, self.vec])
+            obj = source()
+            if isinstance(obj, sp.algorithms.PolicySearch):
+                raise Skip
+            restore, args = obj.__reduce__()[:2]
+            kind = next(k for k, f in self.restorers().items() if f is restore)
+            args = list(args)
+            if r.random() < 0.7:
+                args[0] = self.damaged_bundle(args[0])
+            return (kind, *args), {}
+        if name.endswith("algorithms._learner.load"):
+            learner = self.learner()
+            path = self.path()
+            if isinstance(learner, sp.algorithms.PolicyGradientLearner) and r.random() < 0.8:
+                learner.save(path)
+                if r.random() < 0.4:
+                    with open(path, "rb") as f:
+                        data = f.read()
+                    with open(path, "wb") as f:
+                        f.write(self.damaged_bundle(data))
+            return (path,), {}
         if name == "gymnasium.check_env(swiftpg env)":
             return (self.tag(sp.make(r.choice(self.ids), seed=1), "fresh SwiftEnv"),), {}
         return None
+
+    def restorers(self) -> dict:
+        """The functions pickle calls to rebuild swiftpg objects."""
+        from swiftpg import envs, policies
+        from swiftpg.algorithms import _learner
+        return {"learner": _learner._restore_learner, "policy": policies._restore_policy,
+                "value": policies._restore_value, "env": envs._restore_env}
+
+    def damaged_bundle(self, data: bytes) -> bytes:
+        """A bundle with one field removed, retyped or set to an extreme
+        value (valid checksum), or truncated, or with flipped bytes."""
+        from swiftpg import _bundle as B
+        r = self.rng
+        choice = r.randrange(5)
+        if choice == 0:
+            return data[: r.randrange(len(data) + 1)]
+        if choice == 1:
+            b = bytearray(data)
+            for _ in range(r.randrange(1, 4)):
+                b[r.randrange(len(b))] ^= 1 << r.randrange(8)
+            return bytes(b)
+        try:
+            kind, record = B.decode(data)
+        except ValueError:
+            return data
+        path, tag = r.choice(list(B.paths(record)))
+        if choice == 2:
+            B.set_field(record, path, None, None)
+        elif tag == B.DOUBLES and B.get(record, path)[1]:
+            values = list(B.get(record, path)[1])
+            values[r.randrange(len(values))] = r.choice([NAN, INF, -1.0, 1e300, 2.0**53])
+            B.set_field(record, path, tag, values)
+        elif tag in (B.INT, B.UINT):
+            B.set_field(record, path, B.INT, r.choice([-1, 0, 2**31, 2**62]))
+        else:
+            B.set_field(record, path, *r.choice([(B.TEXT, "x"), (B.DOUBLE, NAN), (B.BOOL, True), (B.RECORD, {})]))
+        return B.encode(kind, record)
 
     def from_signature(self, fn, owner, obj, short_name):
         """(args, kwargs) from the signature: required parameters from the
@@ -891,6 +957,15 @@ class PyFuzzer:
                     warnings.simplefilter("ignore")
                     check_env(env, skip_render_check=True)
             return checked, None, None, kind
+        if name == "pickle(swiftpg object)":
+            def unpickle(kind: str, data, *rest):
+                """What pickle.loads does with the reduce value of a swiftpg
+                object of ``kind`` (its restore function, given ``data``)."""
+                restore = self.restorers().get(kind) if isinstance(kind, str) else None
+                if restore is None:
+                    raise self.sp.InvalidArgumentError(f"no swiftpg object kind {kind!r}")
+                return restore(data, *rest)
+            return unpickle, None, None, kind
         if kind == "function":
             return value, None, None, kind
         if kind == "constructor":

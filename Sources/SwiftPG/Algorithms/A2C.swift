@@ -23,6 +23,11 @@ public final class A2C: PolicyGradientLearner {
 
     public init() {}
 
+    /// The checkpoint fields (`ConfigRecord.swift`).
+    public static var recordFields: [ConfigField<Self>] {
+      segmentFields + [.double("value_coef", \Self.valueCoef)]
+    }
+
     public func validate() throws(SwiftPGError) {
       try common.validate()
       try segments.validate()

@@ -23,6 +23,15 @@ public final class ActorCritic: PolicyGradientLearner {
 
     public init() {}
 
+    /// The checkpoint fields (`ConfigRecord.swift`).
+    public static var recordFields: [ConfigField<Self>] {
+      commonFields + [
+        .int("steps_per_env", \Self.stepsPerEnv), .int("value_epochs", \Self.valueEpochs),
+        .bool("normalize_advantages", \Self.normalizeAdvantages),
+        .double("value_learning_rate", \Self.valueLearningRate),
+      ]
+    }
+
     public func validate() throws(SwiftPGError) {
       try common.validate()
       try Check.range(stepsPerEnv, 1, 1 << 20, "steps_per_env")

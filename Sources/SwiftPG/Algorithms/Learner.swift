@@ -34,6 +34,11 @@ public enum PGAlgorithm: Int32, Sendable, CaseIterable {
   case trpo = 5
   case ppo = 6
 
+  /// "a ppo", "an a2c": the name with its indefinite article, for messages.
+  public var withArticle: String {
+    (["a2c", "actor-critic", "offpolicy-pg", "npg"].contains(name) ? "an " : "a ") + name
+  }
+
   public var name: String {
     switch self {
     case .reinforce: "reinforce"

@@ -154,6 +154,10 @@ public protocol PolicyGradientSettings: Sendable {
   var common: CommonFields { get set }
   /// Refuses a configuration with a field out of range, naming the field.
   func validate() throws(SwiftPGError)
+  /// Every field, named in snake_case as in C and Python, for the config
+  /// section of checkpoints (`ConfigRecord.swift`): the shared groups
+  /// (`commonFields`, `segmentFields`, `naturalFields`) plus the config's own.
+  static var recordFields: [ConfigField<Self>] { get }
 }
 
 /// A segment learner's configuration.

@@ -12,6 +12,9 @@ public final class NPG: PolicyGradientLearner {
 
     public init() {}
 
+    /// The checkpoint fields (`ConfigRecord.swift`).
+    public static var recordFields: [ConfigField<Self>] { naturalFields }
+
     public func validate() throws(SwiftPGError) {
       try common.validate()
       try segments.validate()

@@ -37,6 +37,15 @@ public final class OffPolicyPG: PolicyGradientLearner {
 
     public init() {}
 
+    /// The checkpoint fields (`ConfigRecord.swift`).
+    public static var recordFields: [ConfigField<Self>] {
+      commonFields + [
+        .int("steps_per_iteration", \Self.stepsPerIteration), .choice("baseline", \Self.baseline),
+        .bool("normalize_advantages", \Self.normalizeAdvantages), .int("reuse_batches", \Self.reuseBatches),
+        .bool("per_decision", \Self.perDecision), .double("importance_clip", \Self.importanceClip),
+      ]
+    }
+
     public func validate() throws(SwiftPGError) {
       try common.validate()
       try Check.range(stepsPerIteration, 1, 1 << 26, "steps_per_iteration")
@@ -66,6 +75,28 @@ public final class OffPolicyPG: PolicyGradientLearner {
     core = try config.makeCore(
       .offPolicy, collection: .episodes(minimumSteps: config.stepsPerIteration), needsCritic: false,
       valueLearningRate: 0, env: env, policy: policy, critic: critic)
+  }
+
+  /// The replay (`batches`: one record per stored batch, oldest first) for
+  /// checkpoints.
+  public var algorithmState: Record? {
+    var r = Record()
+    r.set("batches", .records(replay.map { $0.record() }))
+    return r
+  }
+
+  public func prepareRestoreAlgorithmState(_ r: RecordReader?) throws(SwiftPGError) -> () -> Void {
+    guard let r else { throw SwiftPGError(.badFormat, "the learner state has no replay of off-policy PG") }
+    let records = try r.records("batches")
+    guard records.count <= config.reuseBatches else {
+      throw r.fail("\(records.count) stored batches, more than reuse_batches = \(config.reuseBatches)")
+    }
+    var batches: [Trajectories] = []
+    for b in records {
+      batches.append(try Trajectories.decode(b, observationSize: core.observationSize, actionSpace: core.actionSpace))
+    }
+    try r.finish()
+    return { [self] in replay = batches }
   }
 
   public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {

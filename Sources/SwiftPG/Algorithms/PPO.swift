@@ -52,6 +52,18 @@ public final class PPO: PolicyGradientLearner {
 
     public init() {}
 
+    /// The checkpoint fields (`ConfigRecord.swift`).
+    public static var recordFields: [ConfigField<Self>] {
+      segmentFields + [
+        .int("epochs", \Self.epochs), .bool("anneal_clip_range", \Self.annealClipRange),
+        .bool("kl_penalty", \Self.klPenalty), .bool("shared_network", \Self.sharedNetwork),
+        .int("update_threads", \Self.updateThreads), .double("clip_range", \Self.clipRange),
+        .double("value_clip_range", \Self.valueClipRange), .double("value_coef", \Self.valueCoef),
+        .double("target_kl", \Self.targetKL), .double("kl_beta", \Self.klBeta),
+        .double("kl_target", \Self.klTarget),
+      ]
+    }
+
     public func validate() throws(SwiftPGError) {
       try common.validate()
       try segments.validate()

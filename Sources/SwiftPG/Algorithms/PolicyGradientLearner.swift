@@ -28,6 +28,13 @@ public protocol PolicyGradientLearner: Learner where Stats == TrainStats {
   /// The minibatch size a batch from outside must be divisible by (nil:
   /// none; the episodic learners take any batch).
   var externalMinibatchSize: Int? { get }
+  /// State of the algorithm beyond its core that a resumed run needs, as a
+  /// record of the checkpoint's learner section (off-policy PG's replay);
+  /// nil (the default) for the others.
+  var algorithmState: Record? { get }
+  /// Validates `algorithmState` as saved (nil when the file has none) and
+  /// returns what restores it.
+  func prepareRestoreAlgorithmState(_ r: RecordReader?) throws(SwiftPGError) -> () -> Void
 }
 
 extension PolicyGradientLearner {
@@ -69,6 +76,9 @@ extension PolicyGradientLearner {
     try core.evaluate(env: env, episodes: episodes, greedy: greedy, seed: seed)
   }
 
-  public func save(to path: String) throws(SwiftPGError) { try core.save(to: path) }
-  public func load(from path: String) throws(SwiftPGError) { try core.load(from: path) }
+  public var algorithmState: Record? { nil }
+  public func prepareRestoreAlgorithmState(_ r: RecordReader?) throws(SwiftPGError) -> () -> Void {
+    if let r { throw r.fail("\(Self.algorithm.name) keeps no algorithm state") }
+    return {}
+  }
 }

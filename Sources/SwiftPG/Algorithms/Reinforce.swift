@@ -38,6 +38,16 @@ public final class Reinforce: PolicyGradientLearner {
 
     public init() {}
 
+    /// The checkpoint fields (`ConfigRecord.swift`).
+    public static var recordFields: [ConfigField<Self>] {
+      commonFields + [
+        .int("steps_per_iteration", \Self.stepsPerIteration), .choice("weighting", \Self.weighting),
+        .choice("baseline", \Self.baseline), .bool("normalize_advantages", \Self.normalizeAdvantages),
+        .bool("episode_average", \Self.episodeAverage), .int("value_epochs", \Self.valueEpochs),
+        .double("value_learning_rate", \Self.valueLearningRate),
+      ]
+    }
+
     public func validate() throws(SwiftPGError) {
       try common.validate()
       try Check.range(stepsPerIteration, 1, 1 << 26, "steps_per_iteration")

@@ -48,6 +48,33 @@ public final class RolloutCollector {
     started = true
   }
 
+  /// What continues the episodes in progress exactly (checkpoints): whether
+  /// collection started, and each lane's running return, length and
+  /// discounted return (reward scaling).
+  public struct State: Sendable, Equatable {
+    public var started: Bool
+    public var runningReturn: [Double]
+    public var runningLength: [Int]
+    public var discountedReturn: [Double]
+  }
+
+  public var state: State {
+    State(
+      started: started, runningReturn: runningReturn, runningLength: runningLength,
+      discountedReturn: discountedReturn)
+  }
+
+  /// Restores a saved state (arrays of one entry per lane) after the
+  /// environment's own state was restored: the current observations are
+  /// read back from it.
+  func restore(_ s: State) {
+    started = s.started
+    runningReturn = s.runningReturn
+    runningLength = s.runningLength
+    discountedReturn = s.discountedReturn
+    if started { env.observe(into: obsBuffer.pointer) }
+  }
+
   /// Observation rows as the policy sees them (normalised copy if asked).
   private func view(
     _ raw: UnsafePointer<Double>, rows: Int, normalizer: RunningMeanStd?, clip: Double

@@ -17,6 +17,13 @@ public final class TRPO: PolicyGradientLearner {
 
     public init() {}
 
+    /// The checkpoint fields (`ConfigRecord.swift`).
+    public static var recordFields: [ConfigField<Self>] {
+      naturalFields + [
+        .int("line_search_steps", \Self.lineSearchSteps), .double("backtrack_ratio", \Self.backtrackRatio),
+      ]
+    }
+
     public func validate() throws(SwiftPGError) {
       try common.validate()
       try segments.validate()

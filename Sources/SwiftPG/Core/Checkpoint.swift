@@ -5,12 +5,17 @@
 #endif
 import Synchronization
 
-/// Versioned binary checkpoints of policies and value functions.
+/// Versioned binary checkpoints: the container, its safe file I/O, and the
+/// single-object files of policies and value functions.
 ///
-/// Layout (little-endian): magic "SWPGCKPT"; u32 format version (1); u32
-/// object kind (1 policy, 2 value function); u32 family; u32 n and n f64
+/// Format version 1 (little-endian): magic "SWPGCKPT"; u32 format version
+/// (1); u32 object kind (1 policy, 2 value function; 3 the learner files of
+/// 0.1 and the 0.2 pre-releases); u32 family; u32 n and n f64
 /// specification numbers (sizes, activation, ...); u64 m and m f64
-/// parameters; u64 FNV-1a 64 checksum of every preceding byte.
+/// parameters; u64 FNV-1a 64 checksum of every preceding byte. Format
+/// version 2 is a bundle of named, typed fields (`Serialization.swift`):
+/// learners, environments, and policies and value functions with their
+/// whole state. The loaders here read both.
 ///
 /// Saving follows a symbolic link to its target, refuses a target that is
 /// not a regular file, writes a uniquely named temporary file beside it
@@ -24,14 +29,19 @@ public enum Checkpoint {
   public enum Kind: UInt32, Sendable {
     case policy = 1
     case value = 2
-    /// A policy-gradient learner's whole training state (family: the algorithm).
+    /// A policy-gradient learner's whole training state (format version 1:
+    /// family = the algorithm; in a bundle: config, policy, critic,
+    /// environment and learner state).
     case learner = 3
+    /// An environment batch (bundles only): how to rebuild it and its state.
+    case environment = 4
 
     var described: String {
       switch self {
       case .policy: "a policy"
       case .value: "a value function"
       case .learner: "a learner or policy search (load it with the learner's load)"
+      case .environment: "an environment"
       }
     }
   }
@@ -72,7 +82,7 @@ public enum Checkpoint {
 
   public static func decode(_ bytes: [UInt8]) throws(SwiftPGError) -> Contents {
     func fail(_ why: String) -> SwiftPGError { SwiftPGError(.badFormat, "not a valid swiftpg checkpoint: \(why)") }
-    guard bytes.count >= magic.count + 4 * 4 + 8 + 8 else { throw fail("file too short (\(bytes.count) bytes)") }
+    guard bytes.count >= magic.count + 4 else { throw fail("file too short (\(bytes.count) bytes)") }
     guard Array(bytes[0..<magic.count]) == magic else { throw fail("wrong magic number") }
     var at = magic.count
     func u32() -> UInt32 {
@@ -89,8 +99,11 @@ public enum Checkpoint {
     }
     let version = u32()
     guard version == formatVersion else {
-      throw fail("format version \(version); this library reads version \(formatVersion)")
+      throw fail(
+        "format version \(version); this library reads version \(formatVersion) for single policies and value "
+          + "functions and version \(Bundle.formatVersion) for bundles")
     }
+    guard bytes.count >= magic.count + 4 * 4 + 8 + 8 else { throw fail("file too short (\(bytes.count) bytes)") }
     let storedChecksum: UInt64 = {
       var v: UInt64 = 0
       for i in 0..<8 { v |= UInt64(bytes[bytes.count - 8 + i]) << (8 * i) }
@@ -318,9 +331,32 @@ public enum Checkpoint {
     return a
   }
 
+  /// Loads a policy: a policy file (format version 1), a policy bundle, or
+  /// the policy of a learner bundle (format version 2, with its sampling
+  /// generator and network precision).
   public static func loadPolicy(_ path: String) throws(SwiftPGError) -> any Policy {
-    let c = try decode(read(path))
+    try policy(bytes: try read(path), source: path)
+  }
+
+  /// The policy of checkpoint bytes (as `loadPolicy`; `source` names them).
+  public static func policy(bytes: [UInt8], source path: String) throws(SwiftPGError) -> any Policy {
+    if formatVersion(of: bytes) == Bundle.formatVersion {
+      let bundle = try Bundle.decode(bytes, source: path)
+      guard bundle.kind == .policy || bundle.kind == .learner else {
+        throw SwiftPGError(.badFormat, "\(path) holds \(bundle.kind.described), not a policy")
+      }
+      let root = RecordReader(bundle.record, context: path)
+      return try PolicyRecord.decode(try root.record("policy"))
+    }
+    let c = try decode(bytes)
     guard c.kind == .policy else { throw SwiftPGError(.badFormat, "\(path) holds \(c.kind.described), not a policy") }
+    return try policy(from: c, source: path)
+  }
+
+  /// Builds the policy `c` describes (family, specification, parameters),
+  /// checking the declared sizes against the stored parameter count before
+  /// anything is allocated. `source` names the file in messages.
+  static func policy(from c: Contents, source path: String) throws(SwiftPGError) -> any Policy {
     let s = c.specification
     // The declared sizes are checked against the stored parameter count
     // before the policy (and its memory) is built.
@@ -369,11 +405,34 @@ public enum Checkpoint {
     return policy
   }
 
+  /// Loads a value function: a value file (format version 1), a value
+  /// bundle, or the critic of a learner bundle (format version 2).
   public static func loadValueFunction(_ path: String) throws(SwiftPGError) -> ValueFunction {
-    let c = try decode(read(path))
+    try valueFunction(bytes: try read(path), source: path)
+  }
+
+  /// The value function of checkpoint bytes (as `loadValueFunction`).
+  public static func valueFunction(bytes: [UInt8], source path: String) throws(SwiftPGError) -> ValueFunction {
+    if formatVersion(of: bytes) == Bundle.formatVersion {
+      let bundle = try Bundle.decode(bytes, source: path)
+      guard bundle.kind == .value || bundle.kind == .learner else {
+        throw SwiftPGError(.badFormat, "\(path) holds \(bundle.kind.described), not a value function")
+      }
+      let root = RecordReader(bundle.record, context: path)
+      guard bundle.kind == .value || root.has("critic") else {
+        throw SwiftPGError(.badFormat, "\(path) holds a learner without a critic")
+      }
+      return try ValueFunctionRecord.decode(try root.record("critic"))
+    }
+    let c = try decode(bytes)
     guard c.kind == .value else {
       throw SwiftPGError(.badFormat, "\(path) holds \(c.kind.described), not a value function")
     }
+    return try valueFunction(from: c, source: path)
+  }
+
+  /// Builds the value function `c` describes (as `policy(from:source:)`).
+  static func valueFunction(from c: Contents, source path: String) throws(SwiftPGError) -> ValueFunction {
     let s = c.specification
     func declared(_ expected: Int) throws(SwiftPGError) {
       try requireParameterCount(c, expected, path, "a value function")

@@ -45,6 +45,9 @@ public final class ValueFunction {
     network.setPrecision(precision)
   }
 
+  /// The network arithmetic (`.float64` for a table).
+  public var precision: MLP.Precision { network?.precision ?? .float64 }
+
   public var parameterCount: Int { network?.parameterCount ?? table.count }
   public var parameters: [Double] { network?.parameters ?? table }
 

@@ -92,6 +92,21 @@ public protocol BatchedEnvironment: AnyObject {
   /// the same-step reset; zeros for an instance that has not ended one.
   func getFinalStates(_ out: UnsafeMutablePointer<Double>)
   func finalElapsedSteps(into out: UnsafeMutablePointer<Int32>)
+
+  /// The seed of the last `reseed` (or of creation).
+  var seed: UInt64 { get }
+  /// A fresh batch of the same environment (the same id, tabular model or
+  /// arms, with the parameters it was created with) of `count` instances
+  /// seeded from `seed`.
+  func spawn(count: Int, seed: UInt64) throws(SwiftPGError) -> any BatchedEnvironment
+  /// The environment as a bundle section: how to rebuild it and its exact
+  /// state (`EnvironmentRecord.swift`). Throws `.notSupported` for
+  /// dynamics that cannot be rebuilt from a file.
+  func record() throws(SwiftPGError) -> Record
+  /// Validates a section written by `record()` of an environment of the
+  /// same definition and size and returns what restores it; nothing
+  /// changes until the returned closure runs (`.badFormat` otherwise).
+  func prepareRestore(_ r: RecordReader) throws(SwiftPGError) -> () -> Void
 }
 
 /// Swift-friendly buffers for one batch, owned by the caller and reused.

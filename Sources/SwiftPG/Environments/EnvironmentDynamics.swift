@@ -78,6 +78,10 @@ public protocol EnvironmentDynamics: Sendable {
   func renderText(_ state: State) -> String?
   /// The tabular model behind the environment, if it is a finite MDP.
   var tabularModel: TabularModel? { get }
+  /// What rebuilds this dynamics value from a file (`EnvironmentRecord`):
+  /// nil (the default) for an environment of the registry, made by its id;
+  /// tabular MDPs and bandits record their arrays.
+  var definition: Record? { get }
 
   /// Resets every instance of `batch` (implemented once, below).
   func resetBatch(_ batch: BatchStorage<Self>, observations: UnsafeMutablePointer<Double>)
@@ -186,6 +190,7 @@ extension EnvironmentDynamics {
   }
   public func renderText(_ state: State) -> String? { nil }
   public var tabularModel: TabularModel? { nil }
+  public var definition: Record? { nil }
   public var environmentID: String { Self.id }
   public static var parallelChunk: Int { 1024 }
   public func checkState(_ values: UnsafePointer<Double>) -> String? { nil }

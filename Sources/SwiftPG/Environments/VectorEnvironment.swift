@@ -14,7 +14,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   public var observationSize: Int { dynamics[0].observationSize }
   public var stateSize: Int { D.stateSize }
   /// Cached (a box space allocates its bounds); refreshed when parameters change.
-  public private(set) var actionSpace: ActionSpace
+  public internal(set) var actionSpace: ActionSpace
   public var maxEpisodeSteps: Int { dynamics[0].maxEpisodeSteps }
   public var rewardThreshold: Double? { D.rewardThreshold }
   public var observationKind: ObservationKind { D.observationKind }
@@ -27,14 +27,20 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   /// Largest batch accepted (keeps every buffer size far from overflow).
   public static var maxCount: Int { 1 << 24 }
 
-  private let states: UnsafeMutablePointer<Double>  // [storageSize][count]
-  private let elapsed: UnsafeMutablePointer<Int32>
-  private let finalStates: UnsafeMutablePointer<Double>  // [storageSize][count]
-  private let finalElapsed: UnsafeMutablePointer<Int32>
-  private let generators: UnsafeMutablePointer<PCG64>
-  private let parameterGenerators: UnsafeMutablePointer<PCG64>
-  private let dynamics: UnsafeMutablePointer<D>
-  private var ranges: [ParameterRange] = []
+  // Internal (not private) for EnvironmentRecord.swift, which saves and restores them.
+  let states: UnsafeMutablePointer<Double>  // [storageSize][count]
+  let elapsed: UnsafeMutablePointer<Int32>
+  let finalStates: UnsafeMutablePointer<Double>  // [storageSize][count]
+  let finalElapsed: UnsafeMutablePointer<Int32>
+  let generators: UnsafeMutablePointer<PCG64>
+  let parameterGenerators: UnsafeMutablePointer<PCG64>
+  let dynamics: UnsafeMutablePointer<D>
+  var ranges: [ParameterRange] = []
+  /// The dynamics value the batch was created from (before any parameter
+  /// was set): what `spawn` and the environment record rebuild.
+  public let prototype: D
+  /// The seed of the last `reseed` (or of creation).
+  public internal(set) var seed: UInt64 = 0
   /// Threads used by `step` (1: the calling thread only). Instances are
   /// independent, so results do not depend on it.
   public var threadCount = 1 {
@@ -63,6 +69,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
       count <= Self.maxCount, "num_envs \(count) exceeds the limit \(Self.maxCount)",
       code: .tooLarge)
     self.count = count
+    prototype = dynamics
     actionSpace = dynamics.actionSpace
     chunkEnded = .allocate(capacity: Self.maxChunks)
     chunkEnded.initialize(repeating: 0, count: Self.maxChunks)
@@ -103,6 +110,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   }
 
   public func reseed(_ seed: UInt64) {
+    self.seed = seed
     for i in 0..<count {
       let s = UInt128(seed) + UInt128(i)
       generators[i] = PCG64(seed: s)
@@ -236,9 +244,9 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   }
 
   /// Index of the generic time-limit parameter.
-  private var timeLimitIndex: Int { D.parameterNames.count }
+  var timeLimitIndex: Int { D.parameterNames.count }
 
-  private func checkValue(_ index: Int, _ value: Double) throws(SwiftPGError) {
+  func checkValue(_ index: Int, _ value: Double) throws(SwiftPGError) {
     let name = parameterNames[index]
     guard value.isFinite else {
       throw SwiftPGError(.notFinite, "parameter \(name) must be finite, got \(value)")

@@ -148,6 +148,39 @@ public final class GaussianPolicy: Policy {
     updateNoiseScale()
   }
 
+  /// gSDE: [rows, age] followed by the held standard normals Z
+  /// (rows × featureSize × actionSize); empty for the other std modes.
+  public var samplingState: [Double] {
+    std == .gsde ? [Double(noiseRows), Double(noiseAge)] + noise : []
+  }
+
+  public func setSamplingState(_ state: [Double]) throws(SwiftPGError) {
+    guard std == .gsde else {
+      try require(state.isEmpty, "only a gSDE policy has a sampling state, got \(state.count) values")
+      return
+    }
+    try require(state.count >= 2, "a gSDE sampling state needs rows and age, got \(state.count) values")
+    let rows = state[0]
+    let age = state[1]
+    try require(
+      rows.isFinite && rows >= 0 && rows.rounded() == rows && rows <= Double(1 << 26),
+      "gSDE noise rows \(rows) must be a whole number in [0, 2^26]")
+    try require(
+      age.isFinite && age >= 0 && age.rounded() == age && age <= Double(noiseInterval),
+      "gSDE noise age \(age) must be a whole number in [0, \(noiseInterval)]")
+    let perRow = network.featureSize * actionSize
+    let (expected, overflow) = Int(rows).multipliedReportingOverflow(by: perRow)
+    try require(
+      !overflow && state.count - 2 == expected,
+      "gSDE noise of \(Int(rows)) rows needs \(Int(rows)) × \(perRow) values, got \(state.count - 2)")
+    try require(state.allFinite, "gSDE noise must be finite", code: .notFinite)
+    // A buffer sized for other rows is reallocated at the next draw; keep the
+    // held values as they are.
+    noise = Array(state[2...])
+    noiseRows = Int(rows)
+    noiseAge = Int(age)
+  }
+
   private func updateNoiseScale() {
     guard std == .gsde else { return }
     noiseScale = logStd.map { _exp($0) }

@@ -39,6 +39,12 @@ public protocol Policy: AnyObject {
   var specification: [Double] { get }
   /// The policy's own sampling generator.
   var rng: PCG64 { get set }
+  /// Sampling state beyond the generators that a resumed run needs
+  /// (gSDE's held noise matrix and its age); empty for most families.
+  var samplingState: [Double] { get }
+  /// Restores `samplingState` after checking it is one this policy could
+  /// hold (throws, changing nothing, otherwise).
+  func setSamplingState(_ state: [Double]) throws(SwiftPGError)
   /// The policy's MLP when its parameter vector starts with the network's
   /// (shared-network PPO ties its hidden layers to the critic's); nil for
   /// other families.
@@ -103,6 +109,10 @@ public protocol Policy: AnyObject {
 
 extension Policy {
   public func checkObservations(_ obs: UnsafePointer<Double>, batch: Int) -> String? { nil }
+  public var samplingState: [Double] { [] }
+  public func setSamplingState(_ state: [Double]) throws(SwiftPGError) {
+    try require(state.isEmpty, "a \(family) policy has no sampling state, got \(state.count) values")
+  }
   public var mlp: MLP? { nil }
 
   /// Generic version: row by row with each row's generator, then log π of

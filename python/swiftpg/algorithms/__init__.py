@@ -5,7 +5,7 @@ call into Swift (collect, estimate, update); Python drives the loop, so
 progress output, callbacks, early stopping and Ctrl-C work as usual.
 """
 
-from ._learner import IterationStats, PolicyGradientLearner, TrainStats
+from ._learner import IterationStats, PolicyGradientLearner, TrainStats, load
 from .a2c import A2C, A2CConfig
 from .actor_critic import ActorCritic, ActorCriticConfig
 from .gymnasium import GymnasiumCollector, for_gymnasium
@@ -24,5 +24,5 @@ __all__ = [
     "ReinforceConfig", "ActorCriticConfig", "A2CConfig", "OffPolicyPGConfig", "NPGConfig", "TRPOConfig",
     "PPOConfig", "TrainStats", "IterationStats", "PolicyGradientLearner", "REINFORCE", "ActorCritic", "A2C",
     "OffPolicyPG", "NPG", "TRPO", "PPO", "PG_ALGORITHMS", "SearchConfig", "SearchStats", "PolicySearch",
-    "GymnasiumCollector", "for_gymnasium",
+    "GymnasiumCollector", "for_gymnasium", "load",
 ]

@@ -121,7 +121,20 @@ class _PGConfig(_Replaceable):
     def library_defaults(cls) -> dict:
         """The defaults the library reports (``swiftpg_<algo>_default_config``),
         as Python values; a test checks they equal the dataclass defaults."""
-        c = cls._c_defaults()
+        return cls._values_of(cls._c_defaults())
+
+    @classmethod
+    def _of_learner(cls, handle: int):
+        """The configuration of the native learner ``handle`` (``swiftpg_pg_get_config``)."""
+        _, struct = _lib.PG_CONFIG_STRUCTS[cls._algorithm]
+        c = struct()
+        c.size = ctypes.sizeof(struct)
+        _lib.call("pg_get_config", handle, ctypes.byref(c))
+        return cls(**cls._values_of(c))
+
+    @classmethod
+    def _values_of(cls, c) -> dict:
+        """The dataclass fields of a C config struct, as Python values."""
         out = {}
         for f in dataclasses.fields(cls):
             raw = getattr(c, f.name)
@@ -266,6 +279,114 @@ def _call_policy_class(family, *args, **kwargs):
     return family(*args, **kwargs)
 
 
+class _ClassOrInstanceMethod:
+    """A method with a class form and an instance form (``PPO.load(path)``
+    returns a new learner, ``learner.load(path)`` restores into one)."""
+
+    #: The Python fuzzer treats it as a method (tools/fuzz/fuzz_python.py).
+    _fuzz_kind = "method"
+
+    def __init__(self, on_class, on_instance, doc: str):
+        self.on_class = on_class
+        self.on_instance = on_instance
+        self.__doc__ = doc
+
+    def __set_name__(self, owner, name):
+        self.__name__ = name
+
+    def __get__(self, obj, cls=None):
+        import functools
+
+        if obj is None:
+            bound = functools.partial(self.on_class.__func__ if isinstance(self.on_class, classmethod)
+                                      else self.on_class, cls)
+            functools.update_wrapper(bound, self.on_class.__func__ if isinstance(self.on_class, classmethod)
+                                     else self.on_class)
+        else:
+            bound = functools.partial(self.on_instance, obj)
+            functools.update_wrapper(bound, self.on_instance)
+        bound.__doc__ = self.__doc__
+        return bound
+
+
+def _algorithm_class(handle: int):
+    """The learner class of the native learner ``handle``."""
+    from . import PG_ALGORITHMS
+
+    code = ctypes.c_int32()
+    _lib.call("pg_algorithm", handle, ctypes.byref(code))
+    name = next((k for k, v in _lib.ALGORITHM.items() if v == code.value), None)
+    if name not in PG_ALGORITHMS:
+        raise _lib.InternalError(f"the library returned a learner of unknown algorithm {code.value}")
+    return PG_ALGORITHMS[name]
+
+
+def _adopt_learner(expected, function: str, *args, source: str = "the bytes", history=None):
+    """Calls ``swiftpg_<function>(*args, learner_out, env_out, policy_out,
+    value_out)`` and wraps the four handles: a learner of its algorithm's
+    class (an instance of ``expected``, else BadFormatError) with its
+    environment, policy and critic."""
+    outs = [ctypes.c_uint64() for _ in range(4)]
+    _lib.call(function, *args, *(ctypes.byref(h) for h in outs))
+    learner_h, env_h, policy_h, value_h = (h.value for h in outs)
+    wrappers = []                   # each frees its handle when closed; a handle is 0 once handed to one
+    try:
+        env = value = None
+        if env_h:
+            h, env_h = env_h, 0
+            env = VectorEnv._adopt_restored(h)
+            wrappers.append(env)
+        h, policy_h = policy_h, 0
+        policy = Policy._from_handle(h)
+        wrappers.append(policy)
+        if value_h:
+            h, value_h = value_h, 0
+            value = ValueFunction._from_handle(h)
+            wrappers.append(value)
+        cls = _algorithm_class(learner_h)
+        self = cls.__new__(cls)
+        h, learner_h = learner_h, 0
+        self._adopt(h, "swiftpg_algorithm_destroy")
+        wrappers.append(self)
+        self.env, self.policy, self.value = env, policy, value
+        self.config = cls._config_class._of_learner(self.handle)
+        self.history = list(history or [])
+        if not issubclass(cls, expected):
+            name = cls._config_class._algorithm
+            article = "an" if name in ("a2c", "actor-critic", "offpolicy-pg", "npg") else "a"
+            raise _lib.BadFormatError(f"{source} holds {article} {name} learner, not "
+                                      f"{expected._config_class._algorithm}", _lib.ERR_BAD_FORMAT)
+        return self
+    except BaseException:
+        for h, destroy in ((learner_h, "swiftpg_algorithm_destroy"), (env_h, "swiftpg_env_destroy"),
+                           (policy_h, "swiftpg_policy_destroy"), (value_h, "swiftpg_value_destroy")):
+            if h:
+                getattr(_lib.lib, destroy)(h)
+        for w in reversed(wrappers):
+            w.close()
+        raise
+
+
+def _restore_learner(data: bytes, history=None) -> "PolicyGradientLearner":
+    """Unpickles a learner (see ``PolicyGradientLearner.__reduce__``); bad
+    bytes raise BadFormatError."""
+    if not isinstance(data, bytes):
+        raise DTypeError(f"a learner's bundle must be bytes, got {type(data).__name__}")
+    if history is not None and not (isinstance(history, (list, tuple))
+                                    and all(isinstance(s, TrainStats) for s in history)):
+        raise DTypeError(f"a learner's history must be a list of TrainStats, got {type(history).__name__}")
+    return _adopt_learner(PolicyGradientLearner, "pg_deserialize", data, len(data), history=history)
+
+
+def load(path) -> "PolicyGradientLearner":
+    """The learner saved at ``path`` (``learner.save``), of its algorithm's
+    class, with its environment, policy and critic: the same as
+    ``PolicyGradientLearner.load(path)``. Raises BadFormatError for a
+    damaged, foreign or older file and CheckpointIOError when it cannot be
+    read."""
+    return PolicyGradientLearner.load(path)
+
+
 class PolicyGradientLearner(NativeObject):
     """A policy-gradient learner in Swift. Subclasses fix the algorithm.
 
@@ -365,9 +486,23 @@ class PolicyGradientLearner(NativeObject):
                 break
         return collector
 
+    def _counters(self) -> tuple[int, int]:
+        iteration, steps = ctypes.c_int64(), ctypes.c_int64()
+        with self._busy:
+            _lib.call("pg_counters", self.handle, ctypes.byref(iteration), ctypes.byref(steps))
+        return iteration.value, steps.value
+
     @property
     def total_env_steps(self) -> int:
-        return self.history[-1].total_env_steps if self.history else 0
+        """Transitions used since creation (restored by :meth:`load` and
+        unpickling)."""
+        return self._counters()[1]
+
+    @property
+    def iteration(self) -> int:
+        """Iterations (and updates) done since creation (restored by
+        :meth:`load` and unpickling)."""
+        return self._counters()[0]
 
     def iterate(self) -> TrainStats:
         """One iteration (collect from ``env``, estimate, update) in Swift."""
@@ -504,19 +639,60 @@ class PolicyGradientLearner(NativeObject):
             _lib.call("pg_set_permutations", self.handle, p.ctypes.data, p.shape[0], max(p.shape[1], 1))
 
     def save(self, path) -> None:
-        """Writes everything needed to resume (policy, critic, optimiser
-        moments, normalisation statistics, counters, generator) atomically."""
+        """Writes everything needed to resume to ``path``, atomically (a
+        temporary file, flushed and renamed): the algorithm and its config,
+        the policy (parameters, sampling generator, network precision), the
+        critic, the environment (id or tabular model / bandit arms, instance
+        count, parameter values and randomisation ranges, physics states,
+        step counters, every generator) and the training state (counters,
+        optimiser moments, normaliser statistics, generators, episodes in
+        progress, off-policy replay). ``PPO.load(path)`` in another process
+        then continues exactly as this learner would. Raises
+        CheckpointIOError when the file cannot be written."""
         path = as_path(path)
         with self._busy:
             _lib.call("pg_save", self.handle, path)
 
-    def load(self, path) -> None:
-        """Restores a checkpoint written by :meth:`save` of a learner with the
-        same algorithm and shapes; training continues from it."""
+    def _load_into(self, path) -> None:
+        """``learner.load(path)``: see :meth:`load`."""
         path = as_path(path)
         with self._busy:
             _lib.call("pg_load", self.handle, path)
             self.history = []
+
+    @classmethod
+    def _open(cls, path) -> "PolicyGradientLearner":
+        """``PPO.load(path)``: see :meth:`load`."""
+        path = as_path(path)
+        return _adopt_learner(cls, "pg_open", path, source=path.decode(errors="replace"))
+
+    load = _ClassOrInstanceMethod(_open, _load_into, """\
+``Cls.load(path)`` (on a class) returns the learner saved at ``path`` with
+its environment, policy and critic, rebuilt from the file alone (of that
+class: ``PPO.load`` refuses another algorithm's file with BadFormatError;
+``PolicyGradientLearner.load`` returns any); it continues exactly as the
+saved learner would have, and ``total_env_steps`` is the saved count.
+
+``learner.load(path)`` (on a learner) restores a checkpoint into this
+learner, which keeps its config, env, policy and critic objects: the file
+must hold the same algorithm, optimiser and normalisation settings, policy
+and critic architectures and (when both have one) the same environment
+(id, definition, instance count). Parameters, generators, optimiser and
+normaliser state, counters, the environment's state and the episodes in
+progress are restored; ``history`` is cleared.
+
+Raises BadFormatError for a truncated, corrupted, foreign or older file
+(naming the field, or the version found and the one read; nothing changes)
+and CheckpointIOError when the file cannot be read.""")
+
+    def __reduce__(self):
+        """Pickling: the learner's bundle (as :meth:`save` writes it) and its
+        ``history``; the unpickled learner has its own environment, policy and
+        critic and continues exactly as this one would. Raises ClosedError
+        when closed."""
+        with self._busy:
+            data = _lib.read_bytes("pg_serialize", self.handle)
+        return _restore_learner, (data, list(self.history))
 
     def close(self) -> None:
         """Frees the native learner (not its env, policy or critic); idempotent."""

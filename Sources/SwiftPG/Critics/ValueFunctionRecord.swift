@@ -1,0 +1,84 @@
+/// A value function as a bundle section (`Serialization.swift`).
+///
+/// Fields (section version 1): `kind` (`ValueFunction.Kind` code),
+/// `specification` and `parameters` (as in a value file of format version
+/// 1) and `precision` (64 or 32: the network arithmetic of an MLP).
+public enum ValueFunctionRecord {
+  public static let version: Int64 = 1
+
+  public static func encode(_ value: ValueFunction) -> Record {
+    var r = Record()
+    r.set("version", .int(version))
+    r.set("kind", int: Int(value.kind.rawValue))
+    r.set("specification", doubles: value.specification)
+    r.set("parameters", doubles: value.parameters)
+    r.set("precision", int: Int(value.network?.precision.rawValue ?? 64))
+    return r
+  }
+
+  /// A bundle holding the value function alone (kind `.value`, section `critic`).
+  public static func serialize(_ value: ValueFunction) -> [UInt8] {
+    var r = Record()
+    r.set("critic", record: encode(value))
+    return Bundle(kind: .value, record: r).encode()
+  }
+
+  /// The value function of a value or learner bundle, or of a value file
+  /// of format version 1.
+  public static func deserialize(_ bytes: [UInt8], source: String = "the bytes") throws(SwiftPGError) -> ValueFunction {
+    try Checkpoint.valueFunction(bytes: bytes, source: source)
+  }
+
+  struct State {
+    var contents: Checkpoint.Contents
+    var precision: MLP.Precision
+  }
+
+  static func read(_ r: RecordReader) throws(SwiftPGError) -> State {
+    try r.requireVersion(version, "the value-function section has")
+    let kind = try r.int("kind", in: 0...Int64(UInt32.max))
+    let specification = try r.doubles("specification", finite: false)
+    guard specification.count <= 256 else { throw r.fail("the specification has \(specification.count) entries") }
+    let parameters = try r.doubles("parameters")
+    guard let precision = MLP.Precision(rawValue: Int32(try r.int("precision", in: 0...64))) else {
+      throw r.fail("field 'precision' must be 32 or 64")
+    }
+    try r.finish()
+    return State(
+      contents: Checkpoint.Contents(
+        kind: .value, family: UInt32(kind), specification: specification, parameters: parameters),
+      precision: precision)
+  }
+
+  /// Builds the value function of a section (`.badFormat` for anything invalid).
+  public static func decode(_ r: RecordReader) throws(SwiftPGError) -> ValueFunction {
+    let s = try read(r)
+    let value = try Checkpoint.valueFunction(from: s.contents, source: r.context)
+    try apply(s, to: value, context: r.context)
+    return value
+  }
+
+  /// Refuses a state of another architecture than `value`'s.
+  static func check(_ s: State, against value: ValueFunction, context: String) throws(SwiftPGError) {
+    guard UInt32(value.kind.rawValue) == s.contents.family,
+      value.specification.map(\.bitPattern) == s.contents.specification.map(\.bitPattern)
+    else {
+      throw SwiftPGError(
+        .badFormat,
+        "\(context): the file's value function (specification \(s.contents.specification)) has another "
+          + "architecture than this one (\(value.specification))")
+    }
+    guard s.precision == .float64 || value.network != nil else {
+      throw SwiftPGError(.badFormat, "\(context): a tabular value function has no network precision to set")
+    }
+  }
+
+  /// Applies a validated state to `value`, which must have the section's architecture.
+  static func apply(_ s: State, to value: ValueFunction, context: String) throws(SwiftPGError) {
+    try check(s, against: value, context: context)
+    try Checkpoint.formatError(in: context) { () throws(SwiftPGError) in
+      try value.setParameters(s.contents.parameters)
+      if let network = value.network { network.setPrecision(s.precision) }
+    }
+  }
+}
