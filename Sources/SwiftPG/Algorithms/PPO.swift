@@ -99,7 +99,6 @@ public final class PPO: PolicyGradientLearner {
   private let minibatchOldLogProbs = Store<Double>()
   private let minibatchLogProbs = Store<Double>()
   private let minibatchEntropies = Store<Double>()
-  private let surrogateWeights = Store<Double>()
   private let klPenaltyWeights = Store<Double>()
   private let klPenaltyGradient = Store<Double>()
   private let stateKL = Store<Double>()
@@ -158,7 +157,6 @@ public final class PPO: PolicyGradientLearner {
         // computations, run on two threads when `updateThreads` is 2.
         let lp = minibatchLogProbs.reserve(b)
         let h = minibatchEntropies.reserve(b)
-        let w = surrogateWeights.reserve(b)
         var summary = SurrogateSummary(objective: 0, clipFraction: 0, approxKL: 0)
         var mbValueLoss = 0.0
         let scale = 1 / Double(b)
@@ -172,9 +170,9 @@ public final class PPO: PolicyGradientLearner {
               weigh: { lp, _, ws, we in
                 summary = clippedSurrogate(
                   logProbs: lp, oldLogProbs: oldLogProbs, advantages: adv, count: b, epsilon: epsilon,
-                  objectives: nil, weights: w)
+                  objectives: nil, weights: ws)
                 for r in 0..<b {
-                  ws[r] = w[r] * scale
+                  ws[r] *= scale
                   we[r] = entropyWeight
                 }
               }, into: gp)
