@@ -138,14 +138,3 @@ public struct TrainStats: Sendable {
     successRate = defined ? Double(successes) / k : .nan
   }
 }
-
-extension BatchedEnvironment {
-  /// Whether an episode that terminated (rather than was truncated)
-  /// reached the goal, for the environments whose only termination is the
-  /// goal (MountainCar, MountainCarContinuous, Acrobot, the short
-  /// corridor); nil where termination also means failure (CartPole,
-  /// GridWorld's pits) or never happens (Pendulum).
-  public var terminationIsSuccess: Bool? {
-    ["MountainCar-v0", "MountainCarContinuous-v0", "Acrobot-v1", "ShortCorridor-v0"].contains(id) ? true : nil
-  }
-}

@@ -47,6 +47,8 @@ public struct Acrobot: EnvironmentDynamics {
   public static let stateSize = 4
   public var observationSize: Int { 6 }
   public static let rewardThreshold: Double? = -100.0
+  /// Termination is reaching the goal.
+  public static let terminationIsSuccess: Bool? = true
   public var maxEpisodeSteps = 500
 
   public var dt = 0.2

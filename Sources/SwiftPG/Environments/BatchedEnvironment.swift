@@ -38,6 +38,8 @@ public protocol BatchedEnvironment: AnyObject {
   /// The time limit of instance 0 (0: none).
   var maxEpisodeSteps: Int { get }
   var rewardThreshold: Double? { get }
+  /// Whether a terminated episode reached the goal (nil: no success defined).
+  var terminationIsSuccess: Bool? { get }
   var observationKind: ObservationKind { get }
   var observationLow: [Double] { get }
   var observationHigh: [Double] { get }

@@ -21,6 +21,10 @@ public protocol EnvironmentDynamics: Sendable {
   /// Length of one observation.
   var observationSize: Int { get }
   static var rewardThreshold: Double? { get }
+  /// Whether an episode that terminated (rather than was truncated) reached
+  /// the goal: true where the only termination is the goal, nil (the
+  /// default) where termination also means failure or never happens.
+  static var terminationIsSuccess: Bool? { get }
   /// How observations encode the state (vector or one-hot index).
   static var observationKind: ObservationKind { get }
 
@@ -174,6 +178,7 @@ public struct BatchStorage<D: EnvironmentDynamics> {
 extension EnvironmentDynamics {
   public static var storageSize: Int { stateSize }
   public static var rewardThreshold: Double? { nil }
+  public static var terminationIsSuccess: Bool? { nil }
   public static var observationKind: ObservationKind { .vector }
   public var horizonTerminates: Bool { false }
   public static var parameterTable: [DynamicsParameter<Self>] { [] }

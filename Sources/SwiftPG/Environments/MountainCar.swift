@@ -40,6 +40,8 @@ public struct MountainCar: MountainCarValley {
   public static let stateSize = 2
   public var observationSize: Int { 2 }
   public static let rewardThreshold: Double? = -110.0
+  /// Termination is reaching the goal.
+  public static let terminationIsSuccess: Bool? = true
   public var maxEpisodeSteps = 200
 
   public let goalPosition = 0.5

@@ -50,6 +50,8 @@ public struct MountainCarContinuous: MountainCarValley {
   public static let storageSize = 3
   public var observationSize: Int { 2 }
   public static let rewardThreshold: Double? = 90.0
+  /// Termination is reaching the goal.
+  public static let terminationIsSuccess: Bool? = true
   public var maxEpisodeSteps = 999
 
   public let minAction = -1.0

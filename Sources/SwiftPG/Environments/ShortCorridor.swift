@@ -32,6 +32,8 @@ public struct ShortCorridor: EnvironmentDynamics {
   public typealias Action = Int32
 
   public static let id = "ShortCorridor-v0"
+  /// Termination is reaching the goal.
+  public static let terminationIsSuccess: Bool? = true
   public static let stateSize = 1
   public var observationSize: Int { 1 }
   public var maxEpisodeSteps = 1000

@@ -17,6 +17,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   public internal(set) var actionSpace: ActionSpace
   public var maxEpisodeSteps: Int { dynamics[0].maxEpisodeSteps }
   public var rewardThreshold: Double? { D.rewardThreshold }
+  public var terminationIsSuccess: Bool? { D.terminationIsSuccess }
   public var observationKind: ObservationKind { D.observationKind }
   public var observationLow: [Double] { dynamics[0].observationLow }
   public var observationHigh: [Double] { dynamics[0].observationHigh }
