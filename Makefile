@@ -39,10 +39,16 @@ demo: install
 	@mkdir -p out
 	$(PYTHON) -m swiftpg train CartPole-v1 --algo reinforce --seed 0 --plot out/cartpole_reinforce.png
 
-test: install test-swift test-c test-python
+# The Swift tests (a debug build in their own scratch folder, so SwiftPM's
+# lock on .build does not serialise them behind the library) run beside the
+# library build and the C and Python tests: two jobs on two cores, each
+# job's output printed whole when it ends.
+test: setup
+	@echo "make test: the Swift tests run beside the library, C and Python tests; each prints when it ends"
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-swift test-c test-python
 
 test-swift: setup
-	swift test
+	swift test --scratch-path .build-tests
 
 test-c: lib
 	@mkdir -p Tests/c/build
@@ -107,4 +113,4 @@ sanitize: install
 	TSAN_OPTIONS=halt_on_error=1 swift test --sanitize=thread --build-path .build-tsan
 
 clean:
-	rm -rf .build .build-asan .build-asan-lib .build-tsan Tests/c/build $(SO) out
+	rm -rf .build .build-tests .build-asan .build-asan-lib .build-tsan Tests/c/build $(SO) out

@@ -92,6 +92,7 @@ import Testing
         }
       }
     }
-    #expect(out == [1, 1 + 0.9 * 5])
+    let expected: [Double] = [1, 1 + 0.9 * 5]
+    #expect(out == expected)
   }
 }

@@ -58,8 +58,9 @@ import Testing
     policy.entropies(obs, batch: 10, into: &entropy)
     for r in 0..<10 {
       let row = probs[(4 * r)..<(4 * r + 4)]
-      #expect(abs(row.reduce(0, +) - 1) < 1e-12)
-      let h = -row.map { $0 * _log($0) }.reduce(0, +)
+      let total: Double = row.reduce(0, +)
+      #expect(abs(total - 1) < 1e-12)
+      let h: Double = -row.map { (p: Double) -> Double in p * _log(p) }.reduce(0, +)
       #expect(abs(h - entropy[r]) < 1e-12)
       for k in 0..<4 {
         var lp = [0.0]

@@ -38,7 +38,8 @@ import Testing
     let b: [Double] = [1, 1]
     let x = conjugateGradient({ a($0) }, b, iterations: 1)
     // bᵀb = 2, bᵀAb = 3 ⇒ x = (2/3, 2/3).
-    #expect(x == [2.0 / 3, 2.0 / 3])
+    let expected: [Double] = [2.0 / 3, 2.0 / 3]
+    #expect(x == expected)
     #expect(a.calls == 1)
   }
 

@@ -39,6 +39,7 @@ import Testing
     #expect(v == [-2, -1, 0, 3])
     let std = standardize(&v, count: 4, center: false, epsilon: 0)
     #expect(abs(std - (14.0 / 4).squareRoot()) < 1e-15)
-    #expect(abs(v.map { $0 * $0 }.reduce(0, +) / 4 - 1) < 1e-12)
+    let meanSquare: Double = v.map { (x: Double) -> Double in x * x }.reduce(0, +) / 4
+    #expect(abs(meanSquare - 1) < 1e-12)
   }
 }

@@ -109,13 +109,14 @@ struct Counter: EnvironmentDynamics {
     env.reset(into: &b)
     var scales = [Double](repeating: 0, count: 3)
     try env.parameterValues("scale", into: &scales)
-    #expect(scales.allSatisfy { $0 >= 2 && $0 <= 3 } && Set(scales).count == 3)
-    #expect((0..<3).allSatisfy { b.observations[2 * $0 + 1] == scales[$0] })
+    #expect(scales.allSatisfy { (s: Double) -> Bool in s >= 2 && s <= 3 } && Set(scales).count == 3)
+    let lanes = 0..<3
+    #expect(lanes.allSatisfy { (i: Int) -> Bool in b.observations[2 * i + 1] == scales[i] })
     for _ in 0..<3 { try env.step(actions: [1, 1, 1] as [Int32], into: &b) }
     var redrawn = [Double](repeating: 0, count: 3)
     try env.parameterValues("scale", into: &redrawn)
-    #expect((0..<3).allSatisfy { b.finalObservations[2 * $0 + 1] == scales[$0] })
-    #expect((0..<3).allSatisfy { b.observations[2 * $0 + 1] == redrawn[$0] && redrawn[$0] != scales[$0] })
+    #expect(lanes.allSatisfy { (i: Int) -> Bool in b.finalObservations[2 * i + 1] == scales[i] })
+    #expect(lanes.allSatisfy { (i: Int) -> Bool in b.observations[2 * i + 1] == redrawn[i] && redrawn[i] != scales[i] })
   }
 
   /// The default public state is the first `stateSize` storage columns

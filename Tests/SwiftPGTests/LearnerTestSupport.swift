@@ -136,3 +136,11 @@ func trainingReturns(_ l: any PolicyGradientLearner, iterations: Int) throws -> 
   }
   return returns
 }
+
+/// The mean of the last `n` values of `xs` (all of them when fewer).
+/// Typed once here: the same expression inside `#expect` costs the type
+/// checker seconds per call site.
+func tailMean(_ xs: [Double], _ n: Int) -> Double {
+  let tail = xs.suffix(n)
+  return tail.isEmpty ? .nan : tail.reduce(0, +) / Double(tail.count)
+}

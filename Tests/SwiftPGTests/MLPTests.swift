@@ -134,7 +134,8 @@ import Testing
       #expect(abs(norm - 4) < 1e-12)
     }
     let w1 = Array(net.parameters[12..<15])
-    #expect(abs(w1.map { $0 * $0 }.reduce(0, +) - 0.25) < 1e-12)
+    let squaredNorm: Double = w1.map { (w: Double) -> Double in w * w }.reduce(0, +)
+    #expect(abs(squaredNorm - 0.25) < 1e-12)
     #expect(net.parameters[9..<12].allSatisfy { $0 == 0 } && net.parameters[15] == 0)
   }
 

@@ -269,7 +269,7 @@ import Testing
       $0.gamma = 0.98
     }
     let returns = try trainingReturns(l, iterations: 80)
-    let last = returns.suffix(3).reduce(0, +) / 3
+    let last = tailMean(returns, 3)
     #expect(returns[0] < 40)
     #expect(last > 150, "\(returns[0]) -> \(last)")
   }

@@ -24,7 +24,10 @@ import Testing
   func draw(_ p: any Policy, _ lanes: inout [PCG64]) -> [UInt64] {
     let rows = lanes.count
     let width = p.observationSize
-    let obs = (0..<(rows * width)).map { Double($0 % width == 0 ? 1 : 0) * 0.5 + 0.1 * Double($0 % 3) }
+    let obs = (0..<(rows * width)).map { (i: Int) -> Double in
+      let first: Double = i % width == 0 ? 0.5 : 0
+      return first + 0.1 * Double(i % 3)
+    }
     var actions = [Double](repeating: 0, count: rows * p.actionWidth)
     var lp = [Double](repeating: 0, count: rows)
     obs.withUnsafeBufferPointer { o in

@@ -175,7 +175,7 @@ import Testing
       }
       var returns: [Double] = []
       for _ in 0..<25 { returns.append(try l.iterate().meanReturn) }
-      let last = returns.suffix(3).reduce(0, +) / 3
+      let last = tailMean(returns, 3)
       #expect(returns[0] < 40)
       #expect(last > 100, "\(weighting) \(baseline): \(returns[0]) -> \(last)")
     }

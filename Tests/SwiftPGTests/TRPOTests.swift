@@ -108,7 +108,7 @@ import Testing
       $0.maxKL = 0.02
     }
     let returns = try trainingReturns(l, iterations: 40)
-    #expect(returns.suffix(3).reduce(0, +) / 3 > 100)
+    #expect(tailMean(returns, 3) > 100)
   }
 
   @Test func invalidConfigurations() throws {

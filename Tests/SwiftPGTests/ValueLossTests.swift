@@ -19,8 +19,8 @@ import Testing
     let obs = (0..<(b * 3)).map { _ in g.standardNormal() }
     let v = critic.values(obs, rows: b)
     let delta: [Double] = [1, 1, -1, -1, 0.5, -0.5]
-    let y = (0..<b).map { v[$0] + delta[$0] }
-    let old = (0..<b).map { $0 % 2 == 0 ? v[$0] - 0.5 : v[$0] + 0.05 }
+    let y = (0..<b).map { (r: Int) -> Double in v[r] + delta[r] }
+    let old = (0..<b).map { (r: Int) -> Double in r % 2 == 0 ? v[r] - 0.5 : v[r] + 0.05 }
     return (critic, obs, v, y, old)
   }
 

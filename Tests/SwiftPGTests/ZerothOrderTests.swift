@@ -21,7 +21,7 @@ import Testing
   @Test func recoversLinearGradient() throws {
     let g = [0.5, -2.0, 3.0]
     let d: [Double] = [1, 0.2, -0.3, 0.1, -1, 0.4, 0.7, 0.3, 1.1, -0.5, 0.6, 0.2]
-    let du = (0..<4).map { i in (0..<3).reduce(0.0) { $0 + d[i * 3 + $1] * g[$1] } }
+    let du = (0..<4).map { (i: Int) -> Double in (0..<3).reduce(0.0) { (s: Double, j: Int) -> Double in s + d[i * 3 + j] * g[j] } }
     let fit = try solve(d, du, rows: 4, columns: 3)
     for j in 0..<3 { #expect(abs(fit[j] - g[j]) < 1e-12) }
   }
