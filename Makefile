@@ -59,8 +59,9 @@ test-c: lib
 		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -o Tests/c/build/test_no_alloc
 	Tests/c/build/test_no_alloc
 
+# Two pytest workers (pytest-xdist): the suite is mostly single-threaded.
 test-python: install
-	$(PYTHON) -m pytest -q python/tests
+	$(PYTHON) -m pytest -q -n 2 python/tests
 
 # EnvPool is an anchor of the benchmarks only (not needed by the tests).
 bench: install
