@@ -25,7 +25,8 @@ fi
 pip_missing=$("$PYTHON" - <<'PY'
 import importlib.util
 need = {"numpy": "numpy", "gymnasium": "gymnasium", "matplotlib": "matplotlib",
-        "pytest": "pytest", "xdist": "pytest-xdist", "setuptools": "setuptools", "wheel": "wheel"}
+        "pytest": "pytest", "xdist": "pytest-xdist", "tqdm": "tqdm", "tensorboardX": "tensorboardX",
+        "setuptools": "setuptools", "wheel": "wheel"}
 print(" ".join(pkg for mod, pkg in need.items() if importlib.util.find_spec(mod) is None))
 PY
 )

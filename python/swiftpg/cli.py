@@ -27,7 +27,7 @@ ENV_DEFAULTS = {
     "CartPole-v1": dict(steps=500_000, stop_at_return=495.0),
     "Acrobot-v1": dict(steps=1_000_000, stop_at_return=None),
     "Pendulum-v1": dict(steps=1_000_000, stop_at_return=None),
-    # One 999-step episode every ~8 iterations: stop once 10 in a row reach the threshold.
+    # One 999-step episode every ~8 iterations: stop once the last 10 episodes average the threshold.
     "MountainCarContinuous-v0": dict(steps=1_000_000, stop_at_return=90.0, stop_window=10),
 }
 
@@ -144,7 +144,7 @@ def train_command(args) -> int:
     start = time.perf_counter()
     try:
         history = learner.train(budget, callback=progress, stop_at_return=stop_at, checkpoint=args.checkpoint,
-                                stop_window=defaults.get("stop_window", 2))
+                                stop_window=defaults.get("stop_window", 100))
     except KeyboardInterrupt:
         history = learner.history
         print("interrupted; evaluating the current policy", file=sys.stderr)

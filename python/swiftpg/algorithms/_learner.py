@@ -566,34 +566,37 @@ class PolicyGradientLearner(NativeObject):
             stats = self._stats(c)
         return stats
 
-    def train(self, total_env_steps: int, callback: Callable[[TrainStats], bool | None] | None = None,
-              stop_at_return: float | None = None, checkpoint: str | None = None,
-              stop_window: int = 2) -> list[TrainStats]:
-        """Iterates until ``total_env_steps`` transitions were used.
-        ``callback(stats)`` runs after each iteration; returning True stops.
-        ``stop_at_return``: stop once the training mean return of
-        ``stop_window`` consecutive iterations that ended episodes reaches it.
+    def train(self, total_env_steps: int, callback=None, stop_at_return: float | None = None,
+              checkpoint: str | None = None, stop_window: int = 100, progress_bar: bool = False) -> list[TrainStats]:
+        """Iterates until the learner has used ``total_env_steps`` transitions
+        in all (a resumed learner trains only the remainder) and returns the
+        statistics of the iterations run.
+
+        ``callback``: a :class:`swiftpg.callbacks.BaseCallback` (e.g.
+        ``EvalCallback``, ``CheckpointCallback``, ``CSVLogger``), a list of
+        them, or a plain function ``f(stats)`` whose truthy return stops.
+        ``stop_at_return``: stop once the mean return of the last
+        ``stop_window`` finished training episodes reaches it (a rolling mean
+        over episodes; for stopping on evaluation episodes use
+        ``EvalCallback(callback_on_new_best=StopTrainingOnRewardThreshold(...))``).
         ``checkpoint``: a path saved after every iteration (an iteration that
         fails numerically raises before saving, so the file keeps the last
-        good state)."""
-        total_env_steps = as_count(total_env_steps, "total_env_steps", 1, 2**62)
+        good state). ``progress_bar``: a tqdm bar (needs ``tqdm``).
+        Arguments and callbacks are checked before the first iteration.
+        Raises DTypeError / InvalidArgumentError for bad arguments."""
+        from ..callbacks import FunctionCallback, StopTrainingOnEpisodeReturn, as_callback_object, run_training
         stop_window = as_count(stop_window, "stop_window")
-        callback = as_callback(callback)
         stop_at_return = as_optional_number(stop_at_return, "stop_at_return")
+        callbacks = []
         if checkpoint is not None:
             as_path(checkpoint, "checkpoint")
-        start = len(self.history)
-        while self.total_env_steps < total_env_steps:
-            stats = self.iterate()
-            if checkpoint is not None:
-                self.save(checkpoint)
-            if callback is not None and callback(stats):
-                break
-            recent = [s for s in self.history[start:] if s.episodes > 0][-stop_window:]
-            if (stop_at_return is not None and len(recent) == stop_window
-                    and all(s.mean_return >= stop_at_return for s in recent)):
-                break
-        return self.history[start:]
+            callbacks.append(FunctionCallback(lambda stats: self.save(checkpoint)))
+        user = as_callback_object(callback)
+        if user is not None:
+            callbacks.append(user)
+        if stop_at_return is not None:
+            callbacks.append(StopTrainingOnEpisodeReturn(stop_at_return, stop_window))
+        return run_training(self, total_env_steps, callbacks, progress_bar)
 
     def evaluate(self, episodes: int = 100, greedy: bool = True, seed: int = 12345, num_envs: int = 16,
                  max_episode_steps: int | None = None):

@@ -174,27 +174,30 @@ class PolicySearch(_Learner):
             self.history.append(stats)
         return stats
 
-    def train(self, iterations: int, callback: Callable[[SearchStats], bool | None] | None = None,
-              stop_at_utility: float | None = None, checkpoint: str | None = None) -> list[SearchStats]:
-        """Runs up to ``iterations`` iterations; stops early when pattern
-        search is done, when ``callback(stats)`` returns True, or once the
-        best utility of an iteration reaches ``stop_at_utility``.
-        ``checkpoint``: a path the search is saved to after every iteration."""
-        iterations = as_count(iterations, "iterations")
-        callback = as_callback(callback)
+    def train(self, iterations: int | None = None, callback=None, stop_at_utility: float | None = None,
+              checkpoint: str | None = None, *, total_env_steps: int | None = None,
+              progress_bar: bool = False) -> list[SearchStats]:
+        """Runs until ``iterations`` more iterations were run or the search has
+        used ``total_env_steps`` env steps in all (give one or both); stops
+        early when pattern search is done, when a callback stops (see
+        :meth:`PolicyGradientLearner.train`: a
+        :class:`swiftpg.callbacks.BaseCallback`, a list, or a function whose
+        truthy return stops), or once an iteration's best utility reaches
+        ``stop_at_utility`` (a search's best candidate is an optimistic
+        estimate: to stop on fresh episodes use an ``EvalCallback``).
+        ``checkpoint``: a path the search is saved to after every iteration.
+        ``progress_bar``: a tqdm bar (needs ``tqdm``)."""
+        from ..callbacks import FunctionCallback, as_callback_object, run_training
         stop_at_utility = as_optional_number(stop_at_utility, "stop_at_utility")
+        callbacks = []
         if checkpoint is not None:
             as_path(checkpoint, "checkpoint")
-        start = len(self.history)
-        for _ in range(iterations):
-            stats = self.iterate()
-            if checkpoint is not None:
-                self.save(checkpoint)
-            if callback is not None and callback(stats):
-                break
-            if stats.done or (stop_at_utility is not None and stats.best_utility >= stop_at_utility):
-                break
-        return self.history[start:]
+            callbacks.append(FunctionCallback(lambda stats: self.save(checkpoint)))
+        user = as_callback_object(callback)
+        if user is not None:
+            callbacks.append(user)
+        return run_training(self, total_env_steps, callbacks, progress_bar, max_iterations=iterations,
+                            stop=lambda s: s.done or (stop_at_utility is not None and s.best_utility >= stop_at_utility))
 
     def save(self, path) -> None:
         """Writes the whole search state (counters, the method's distribution,
