@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* ABI version: bumped whenever a declaration or struct layout changes. */
-#define SWIFTPG_ABI_VERSION 7
+#define SWIFTPG_ABI_VERSION 8
 
 /* ---------------------------------------------------------------------------
  * Status codes
@@ -1211,6 +1211,19 @@ int32_t swiftpg_pg_get_config(uint64_t learner, void *config_out);
 /* The learner's iteration count and the transitions it has used. */
 int32_t swiftpg_pg_counters(uint64_t learner, int64_t *iteration_out,
                             int64_t *total_env_steps_out);
+
+/* The learner's observation normaliser (normalize_observations). Writes
+ * *enabled_out: 0 when the learner does not normalise (nothing else is
+ * written; the other pointers may be NULL), 1 when it does: then
+ * mean_out and variance_out receive the running mean and variance
+ * ([size] each; size must be the policy's observation size, else
+ * INVALID_ARGUMENT), *count_out the number of observations averaged and
+ * *clip_out the bound: the policy sees clip((x - mean) / sqrt(var + 1e-8),
+ * -clip, clip). Evaluation uses these statistics frozen. */
+int32_t swiftpg_pg_observation_normalizer(uint64_t learner, int32_t *enabled_out,
+                                          double *mean_out, double *variance_out,
+                                          int64_t size, double *count_out,
+                                          double *clip_out);
 
 /* A policy's bundle (parameters, sampling generator, precision, gSDE
  * noise), and a new policy from one (also the policy of a learner bundle). */

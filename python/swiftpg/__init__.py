@@ -35,7 +35,7 @@ from ._lib import (
 )
 from . import envs
 from .envs import SwiftEnv, VectorEnv, env_ids, make, make_vec
-from . import algorithms, callbacks, estimators, exact, lab, optim, policies, randomization  # noqa: E402
+from . import algorithms, callbacks, estimators, exact, lab, optim, policies, randomization, trained  # noqa: E402
 from .envs import _register_with_gymnasium
 
 __version__ = "0.1.0"

@@ -26,7 +26,7 @@ from ctypes import (
 
 import numpy as np
 
-ABI_VERSION = 7
+ABI_VERSION = 8
 
 # --- status codes (Include/swiftpg.h) -------------------------------------
 OK = 0
@@ -512,6 +512,8 @@ _SIGNATURES = {
                                POINTER(c_uint64)],
     "swiftpg_pg_get_config": [u64, vp],
     "swiftpg_pg_counters": [u64, POINTER(c_int64), POINTER(c_int64)],
+    "swiftpg_pg_observation_normalizer": [u64, POINTER(c_int32), c_void_p, c_void_p, c_int64, POINTER(c_double),
+                                          POINTER(c_double)],
     "swiftpg_policy_serialize": [u64, vp, i64, POINTER(c_int64)],
     "swiftpg_policy_deserialize": [vp, i64, POINTER(c_uint64)],
     "swiftpg_value_serialize": [u64, vp, i64, POINTER(c_int64)],

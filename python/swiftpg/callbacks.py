@@ -48,7 +48,7 @@ from collections import deque
 import numpy as np
 
 from ._arrays import DTypeError, as_bool, as_count, as_float, as_path, as_seed
-from ._lib import InvalidArgumentError
+from ._lib import CheckpointIOError, InvalidArgumentError
 
 __all__ = [
     "BaseCallback", "CallbackList", "FunctionCallback", "EvalCallback", "CheckpointCallback",
@@ -134,6 +134,8 @@ class CallbackList(BaseCallback):
 
     def __init__(self, callbacks):
         super().__init__()
+        if not isinstance(callbacks, (list, tuple)):
+            raise DTypeError(f"callbacks must be a list of callbacks, got {type(callbacks).__name__}")
         self.callbacks = [as_callback_object(c) for c in callbacks]
         if any(c is None for c in self.callbacks):
             raise DTypeError("a CallbackList holds callbacks, not None")
@@ -197,7 +199,10 @@ def _directory(path, name: str) -> str:
     path = os.fsdecode(as_path(path, name))
     if os.path.exists(path) and not os.path.isdir(path):
         raise InvalidArgumentError(f"{name} {path!r} exists and is not a directory")
-    os.makedirs(path, exist_ok=True)
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as error:
+        raise CheckpointIOError(f"cannot create the {name} directory {path!r}: {error.strerror or error}") from None
     return path
 
 
@@ -574,7 +579,9 @@ def run_training(learner, total_env_steps: int | None, callback=None, progress_b
     if total_env_steps is not None:
         total_env_steps = as_count(total_env_steps, "total_env_steps", 1, 2**62)
     if max_iterations is not None:
-        max_iterations = as_count(max_iterations, "iterations", 1, 2**62)
+        max_iterations = as_count(max_iterations, "iterations")
+    if not all(hasattr(learner, a) for a in ("iterate", "history", "total_env_steps", "evaluate", "save")):
+        raise DTypeError(f"learner must be a swiftpg learner, got {type(learner).__name__}")
     if total_env_steps is None and max_iterations is None:
         raise InvalidArgumentError("training needs a budget: total_env_steps or iterations")
     callbacks = []

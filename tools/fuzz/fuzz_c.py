@@ -2205,6 +2205,17 @@ class Fuzzer:
         it, steps = self.out1(ctypes.c_int64, "iteration_out"), self.out1(ctypes.c_int64, "total_env_steps_out")
         self.invoke("swiftpg_pg_counters", [self.handle_arg("algorithm", alg), self.a(it), self.a(steps)], [it, steps])
 
+    def g_pg_observation_normalizer(self):
+        alg = self.any_alg(lambda a: a.pg or self.rng.random() < 0.2)
+        d = getattr(getattr(alg, "policy", None), "obs", 1) if alg is not None else 1
+        enabled = self.out1(ctypes.c_int32, "enabled_out")
+        mean = self.buf(ctypes.c_double, d, "mean_out", out=True, optional=True)
+        var = self.buf(ctypes.c_double, d, "variance_out", out=True, optional=True)
+        count, clip = self.out1(ctypes.c_double, "count_out"), self.out1(ctypes.c_double, "clip_out")
+        self.invoke("swiftpg_pg_observation_normalizer",
+                    [self.handle_arg("algorithm", alg), self.a(enabled), self.a(mean), self.a(var),
+                     self.i64(d, bad=(d - 1, d + 1)), self.a(count), self.a(clip)], [enabled, mean, var, count, clip])
+
     def g_policy_get_precision(self):
         pol = self.any_policy()
         out = self.out1(ctypes.c_int32, "bits_out")

@@ -50,7 +50,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import supervise  # noqa: E402
 
 MODULES = ["swiftpg", "swiftpg.envs", "swiftpg.policies", "swiftpg.estimators", "swiftpg.exact",
-           "swiftpg.algorithms", "swiftpg.lab", "swiftpg.randomization", "swiftpg.optim"]
+           "swiftpg.algorithms", "swiftpg.lab", "swiftpg.randomization", "swiftpg.optim", "swiftpg.trained", "swiftpg.callbacks"]
 DUNDERS = {"__init__", "__getitem__", "__iter__", "__str__", "__repr__", "__enter__", "__exit__", "__len__"}
 NAN, INF = float("nan"), float("inf")
 
@@ -928,7 +928,23 @@ class PyFuzzer:
             return self.path()
         if name in ("c",):
             raise Skip
-        if name in ("obs", "observations", "final_obs"):
+        if name in ("mean", "var"):
+            return g.standard_normal(r.choice([1, 2, 3])) ** (2 if name == "var" else 1)
+        if name in ("count", "clip", "threshold", "reward_threshold"):
+            return r.choice([1.0, 10.0, -1.0, NAN])
+        if name in ("save_freq", "max_no_improvement_evals"):
+            return r.choice([1, 64, 0, -1])
+        if name in ("log_dir", "save_path"):
+            return os.path.dirname(self.path())
+        if name in ("callbacks",):
+            return r.choice([[], [None], [lambda s: False]])
+        if name in ("function",):
+            return r.choice([lambda s: True, None, 3])
+        if name in ("callback",):
+            return r.choice([None, lambda s: True, 3, []])
+        if name in ("learner",):
+            return self.learner()
+        if name in ("obs", "observations", "final_obs", "observation"):
             return g.standard_normal((2, getattr(obj, "observation_size", 2)))
         raise KeyError(name)
 

@@ -46,6 +46,9 @@ public final class LearnerCore {
   public var cancellation: CancellationFlag?
   public internal(set) var observationNormalizer: RunningMeanStd?
   public internal(set) var rewardScaler: RunningMeanStd?
+  /// The bound of normalised observations: the policy sees
+  /// clip((x − mean) / √(var + 1e-8), −bound, bound).
+  public var observationClip: Double { settings.segments.clipObservations }
   /// An algorithm's adaptive coefficient, saved and rolled back with the
   /// rest of the state (PPO's KL-penalty β; unused by the others).
   public internal(set) var adaptiveCoefficient: Double

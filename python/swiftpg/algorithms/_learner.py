@@ -625,6 +625,60 @@ class PolicyGradientLearner(NativeObject):
         finally:
             env.close()
 
+    @property
+    def obs_rms(self):
+        """The observation normaliser's statistics now (a frozen
+        :class:`swiftpg.trained.ObservationNormalizer`: ``mean``, ``var``,
+        ``count``, ``clip``; SB3's ``VecNormalize.obs_rms`` name), or None
+        when the learner does not normalise observations. Saved with the
+        learner and in :meth:`export_policy`."""
+        from ..trained import ObservationNormalizer
+        d = self.policy.observation_size
+        enabled = ctypes.c_int32()
+        mean, var = np.empty(d), np.empty(d)
+        count, clip = ctypes.c_double(), ctypes.c_double()
+        with self._busy:
+            _lib.call("pg_observation_normalizer", self.handle, ctypes.byref(enabled), mean.ctypes.data,
+                      var.ctypes.data, d, ctypes.byref(count), ctypes.byref(clip))
+        if not enabled.value:
+            return None
+        return ObservationNormalizer(mean, var, count.value, clip.value)
+
+    def _action_bounds(self):
+        env = self.env
+        if env is None or env.discrete:
+            return None, None
+        return env.action_low, env.action_high
+
+    def predict(self, observation, state=None, episode_start=None, deterministic: bool = True):
+        """``(actions, None)`` as SB3's ``predict``: the policy's actions for
+        ``observation`` (one ``[obs]`` or a batch ``[B, obs]``, raw as the
+        environment returns it), normalised with the learner's current
+        observation statistics first (as :meth:`evaluate` does). Discrete
+        actions are int64 (a scalar for one observation); continuous ones
+        float64 ``[k]`` / ``[B, k]``, clipped to the env's action bounds.
+        ``deterministic`` takes each distribution's mode; otherwise actions
+        are sampled with the policy's generator. ``state`` and
+        ``episode_start`` exist for SB3 compatibility (the state is None).
+        Raises InvalidArgumentError / NotFiniteError for bad observations."""
+        from ..trained import predict_with
+        low, high = self._action_bounds()
+        return predict_with(self.policy, self.obs_rms, low, high, observation, deterministic), None
+
+    def export_policy(self):
+        """A standalone :class:`swiftpg.trained.TrainedPolicy`: a copy of the
+        policy (later training does not change it), the observation
+        normaliser frozen as it is now, and the env's action bounds —
+        ``predict`` gives what :meth:`predict` gives now; ``save(path)`` /
+        ``TrainedPolicy.load(path)`` keep it in one file."""
+        import pickle
+
+        from ..trained import TrainedPolicy
+        policy = pickle.loads(pickle.dumps(self.policy))
+        low, high = self._action_bounds()
+        return TrainedPolicy(policy, self.obs_rms, None if low is None else np.array(low),
+                             None if high is None else np.array(high))
+
     def set_minibatch_permutations(self, permutations) -> None:
         """Permutations for the next minibatch shuffles (PPO's epochs; the
         critic passes of A2C, NPG, TRPO and REINFORCE's value baseline), to
