@@ -574,13 +574,10 @@ public func swiftpg_value_destroy(_ value: UInt64) -> Int32 {
 public func swiftpg_value_get_sizes(
   _ value: UInt64, _ observation_size_out: UnsafeMutablePointer<Int32>?, _ num_params_out: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let o1 = try need(observation_size_out, "observation_size_out")
-    let o2 = try need(num_params_out, "num_params_out")
-    try using(valueTable, value) { (o) throws(SwiftPGError) in
-      o1.pointee = Int32(o.value.observationSize)
-      o2.pointee = Int64(o.value.parameterCount)
-    }
+  entry(valueTable, value, outputs: observation_size_out, "observation_size_out", num_params_out, "num_params_out") {
+    (o, o1, o2) throws(SwiftPGError) in
+    o1.pointee = Int32(o.value.observationSize)
+    o2.pointee = Int64(o.value.parameterCount)
   }
 }
 

@@ -642,24 +642,12 @@ public func swiftpg_pg_evaluate(
 
 @c @implementation
 public func swiftpg_pg_save(_ learner: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let p = try cString(path, "path", limit: 4096)
-    try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
-      let l = try a.policyGradient()
-      try a.exclusive { () throws(SwiftPGError) in try l.save(to: p) }
-    }
-  }
+  learnerFileEntry(learner, path, .save) { (a) throws(SwiftPGError) in try a.policyGradient() }
 }
 
 @c @implementation
 public func swiftpg_pg_load(_ learner: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let p = try cString(path, "path", limit: 4096)
-    try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
-      let l = try a.policyGradient()
-      try a.exclusive { () throws(SwiftPGError) in try l.load(from: p) }
-    }
-  }
+  learnerFileEntry(learner, path, .load) { (a) throws(SwiftPGError) in try a.policyGradient() }
 }
 
 @c @implementation

@@ -89,22 +89,10 @@ public func swiftpg_search_iterate(_ algorithm: UInt64, _ stats_out: UnsafeMutab
 
 @c @implementation
 public func swiftpg_search_save(_ algorithm: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let p = try cString(path, "path", limit: 4096)
-    try using(algorithmTable, algorithm) { (a) throws(SwiftPGError) in
-      let search = try a.search()
-      try a.exclusive { () throws(SwiftPGError) in try search.save(to: p) }
-    }
-  }
+  learnerFileEntry(algorithm, path, .save) { (a) throws(SwiftPGError) in try a.search() }
 }
 
 @c @implementation
 public func swiftpg_search_load(_ algorithm: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let p = try cString(path, "path", limit: 4096)
-    try using(algorithmTable, algorithm) { (a) throws(SwiftPGError) in
-      let search = try a.search()
-      try a.exclusive { () throws(SwiftPGError) in try search.load(from: p) }
-    }
-  }
+  learnerFileEntry(algorithm, path, .load) { (a) throws(SwiftPGError) in try a.search() }
 }

@@ -36,6 +36,30 @@ private func writeBytes(
   }
 }
 
+/// A serialize entry point: writes the bytes `encode` makes of the object
+/// behind `handle` (held meanwhile) to the caller's buffer.
+private func serializeEntry<T>(
+  _ table: HandleTable<T>, _ handle: UInt64, _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: Int64,
+  _ size_out: UnsafeMutablePointer<Int64>?, _ encode: (T) throws(SwiftPGError) -> [UInt8]
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try using(table, handle) { (o) throws(SwiftPGError) in
+      try writeBytes(buffer, capacity, size_out) { () throws(SwiftPGError) in try encode(o) }
+    }
+  }
+}
+
+/// A deserialize entry point: checks the handle output `out` (named
+/// `name`), decodes the caller's bytes with `decode` and registers the object.
+private func deserializeEntry<T>(
+  _ bytes: UnsafePointer<UInt8>?, _ size: Int64, _ table: HandleTable<T>, _ out: UnsafeMutablePointer<UInt64>?,
+  _ name: String, _ decode: ([UInt8]) throws(SwiftPGError) -> T
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try register(table, out, name) { () throws(SwiftPGError) in try decode(try readBytes(bytes, size)) }
+  }
+}
+
 /// Inserts a learner and the objects it uses into the handle tables
 /// (all or none) and writes their handles.
 private func insertLearner(
@@ -156,14 +180,11 @@ public func swiftpg_pg_get_config(_ learner: UInt64, _ config_out: UnsafeMutable
 public func swiftpg_pg_counters(
   _ learner: UInt64, _ iteration_out: UnsafeMutablePointer<Int64>?, _ total_env_steps_out: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let iterationOut = try need(iteration_out, "iteration_out")
-    let stepsOut = try need(total_env_steps_out, "total_env_steps_out")
-    try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
-      let l = try a.policyGradient()
-      iterationOut.pointee = Int64(l.iteration)
-      stepsOut.pointee = Int64(l.totalEnvSteps)
-    }
+  entry(algorithmTable, learner, outputs: iteration_out, "iteration_out", total_env_steps_out, "total_env_steps_out") {
+    (a, iterationOut, stepsOut) throws(SwiftPGError) in
+    let l = try a.policyGradient()
+    iterationOut.pointee = Int64(l.iteration)
+    stepsOut.pointee = Int64(l.totalEnvSteps)
   }
 }
 
@@ -173,21 +194,15 @@ public func swiftpg_pg_counters(
 public func swiftpg_policy_serialize(
   _ policy: UInt64, _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: Int64, _ size_out: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    try using(policyTable, policy) { (o) throws(SwiftPGError) in
-      try writeBytes(buffer, capacity, size_out) { () throws(SwiftPGError) in PolicyRecord.serialize(o.policy) }
-    }
-  }
+  serializeEntry(policyTable, policy, buffer, capacity, size_out) { (o) in PolicyRecord.serialize(o.policy) }
 }
 
 @c @implementation
 public func swiftpg_policy_deserialize(
   _ bytes: UnsafePointer<UInt8>?, _ size: Int64, _ policy_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(policy_out, "policy_out")
-    let policy = try PolicyRecord.deserialize(try readBytes(bytes, size))
-    out.pointee = try policyTable.insert(PolicyObject(policy))
+  deserializeEntry(bytes, size, policyTable, policy_out, "policy_out") { (data) throws(SwiftPGError) in
+    PolicyObject(try PolicyRecord.deserialize(data))
   }
 }
 
@@ -195,21 +210,15 @@ public func swiftpg_policy_deserialize(
 public func swiftpg_value_serialize(
   _ value: UInt64, _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: Int64, _ size_out: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    try using(valueTable, value) { (o) throws(SwiftPGError) in
-      try writeBytes(buffer, capacity, size_out) { () throws(SwiftPGError) in ValueFunctionRecord.serialize(o.value) }
-    }
-  }
+  serializeEntry(valueTable, value, buffer, capacity, size_out) { (o) in ValueFunctionRecord.serialize(o.value) }
 }
 
 @c @implementation
 public func swiftpg_value_deserialize(
   _ bytes: UnsafePointer<UInt8>?, _ size: Int64, _ value_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(value_out, "value_out")
-    let value = try ValueFunctionRecord.deserialize(try readBytes(bytes, size))
-    out.pointee = try valueTable.insert(ValueObject(value))
+  deserializeEntry(bytes, size, valueTable, value_out, "value_out") { (data) throws(SwiftPGError) in
+    ValueObject(try ValueFunctionRecord.deserialize(data))
   }
 }
 
@@ -217,10 +226,8 @@ public func swiftpg_value_deserialize(
 public func swiftpg_env_serialize(
   _ env: UInt64, _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: Int64, _ size_out: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    try using(envTable, env) { (o) throws(SwiftPGError) in
-      try writeBytes(buffer, capacity, size_out) { () throws(SwiftPGError) in try EnvironmentRecord.serialize(o.env) }
-    }
+  serializeEntry(envTable, env, buffer, capacity, size_out) { (o) throws(SwiftPGError) in
+    try EnvironmentRecord.serialize(o.env)
   }
 }
 
@@ -228,10 +235,8 @@ public func swiftpg_env_serialize(
 public func swiftpg_env_deserialize(
   _ bytes: UnsafePointer<UInt8>?, _ size: Int64, _ env_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(env_out, "env_out")
-    let env = try EnvironmentRecord.deserialize(try readBytes(bytes, size))
-    out.pointee = try envTable.insert(EnvObject(env))
+  deserializeEntry(bytes, size, envTable, env_out, "env_out") { (data) throws(SwiftPGError) in
+    EnvObject(try EnvironmentRecord.deserialize(data))
   }
 }
 
@@ -258,20 +263,14 @@ public func swiftpg_env_spawn(
 
 @c @implementation
 public func swiftpg_policy_get_precision(_ policy: UInt64, _ bits_out: UnsafeMutablePointer<Int32>?) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(bits_out, "bits_out")
-    try using(policyTable, policy) { (o) throws(SwiftPGError) in
-      out.pointee = o.policy.mlp?.precision.rawValue ?? 64
-    }
+  entry(policyTable, policy, output: bits_out, "bits_out") { (o, out) throws(SwiftPGError) in
+    out.pointee = o.policy.mlp?.precision.rawValue ?? 64
   }
 }
 
 @c @implementation
 public func swiftpg_value_get_precision(_ value: UInt64, _ bits_out: UnsafeMutablePointer<Int32>?) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(bits_out, "bits_out")
-    try using(valueTable, value) { (o) throws(SwiftPGError) in
-      out.pointee = o.value.precision.rawValue
-    }
+  entry(valueTable, value, output: bits_out, "bits_out") { (o, out) throws(SwiftPGError) in
+    out.pointee = o.value.precision.rawValue
   }
 }

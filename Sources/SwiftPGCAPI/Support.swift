@@ -44,6 +44,46 @@ func entry<T, O>(
   }
 }
 
+/// An entry point that writes two required outputs from the object behind
+/// `handle`: both output pointers are checked first, in order, then `body`
+/// runs with the object held.
+@inline(__always)
+func entry<T, A, B>(
+  _ table: HandleTable<T>, _ handle: UInt64, outputs a: UnsafeMutablePointer<A>?, _ aName: String,
+  _ b: UnsafeMutablePointer<B>?, _ bName: String,
+  _ body: (T, UnsafeMutablePointer<A>, UnsafeMutablePointer<B>) throws(SwiftPGError) -> Void
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let outA = try need(a, aName)
+    let outB = try need(b, bName)
+    try using(table, handle) { (o) throws(SwiftPGError) in try body(o, outA, outB) }
+  }
+}
+
+/// What `learnerFileEntry` does with the file.
+enum LearnerFileOperation { case save, load }
+
+/// `swiftpg_pg_save`/`_load`, `swiftpg_search_save`/`_load`: reads the
+/// path, then saves or loads the learner that `select` takes from the
+/// algorithm handle while its environment and policy are held.
+func learnerFileEntry(
+  _ handle: UInt64, _ path: UnsafePointer<CChar>?, _ operation: LearnerFileOperation,
+  _ select: (AlgorithmObject) throws(SwiftPGError) -> any Learner
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let p = try cString(path, "path", limit: 4096)
+    try using(algorithmTable, handle) { (a) throws(SwiftPGError) in
+      let l = try select(a)
+      try a.exclusive { () throws(SwiftPGError) in
+        switch operation {
+        case .save: try l.save(to: p)
+        case .load: try l.load(from: p)
+        }
+      }
+    }
+  }
+}
+
 /// A constructor entry point's work: checks the handle output pointer,
 /// builds the object with `make`, and stores its new handle.
 func register<T>(

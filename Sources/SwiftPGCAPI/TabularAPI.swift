@@ -112,14 +112,11 @@ private func tabularModel(_ o: EnvObject) throws(SwiftPGError) -> TabularModel {
 public func swiftpg_env_tabular_sizes(
   _ env: UInt64, _ num_states_out: UnsafeMutablePointer<Int32>?, _ num_actions_out: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let so = try need(num_states_out, "num_states_out")
-    let ao = try need(num_actions_out, "num_actions_out")
-    try using(envTable, env) { (o) throws(SwiftPGError) in
-      let m = try tabularModel(o)
-      so.pointee = Int32(m.stateCount)
-      ao.pointee = Int32(m.actionCount)
-    }
+  entry(envTable, env, outputs: num_states_out, "num_states_out", num_actions_out, "num_actions_out") {
+    (o, so, ao) throws(SwiftPGError) in
+    let m = try tabularModel(o)
+    so.pointee = Int32(m.stateCount)
+    ao.pointee = Int32(m.actionCount)
   }
 }
 

@@ -14,20 +14,12 @@ import Testing
   /// ĝ = ½(1.25·(½, −½, 0, 0) + 0.5·(0, 0, −½, ½)) = (0.3125, −0.3125, −0.125, 0.125).
   /// Critic: c_V·(1/2)((V − G)·e_s) = 0.25·(−1.25, −0.5) = (−0.3125, −0.125) ⇒ V = (1.3125, 2.125).
   func run(maxGradNorm: Double) throws -> (A2C, ValueFunction, TrainStats) {
-    let critic = try ValueFunction(tabularStates: 2)
-    try critic.setParameters([1, 2])
-    var config = A2C.Config()
-    config.gamma = 0.5
-    config.gaeLambda = 1
-    config.valueCoef = 0.5
-    config.optimizer = .sgd
-    config.learningRate = 1
-    config.maxGradNorm = maxGradNorm
-    let l = try A2C(env: nil, policy: try uniformTabularPolicy(states: 2, actions: 2), critic: critic, config: config)
-    let d = makeTrajectories(
-      observationSize: 2, actionSpace: .discrete(2), steps: 2, observations: oneHot([0, 1], count: 2), actions: [0, 1],
-      rewards: [1, 2], nextObservations: oneHot([0], count: 2))
-    return (l, critic, try l.update(external: d))
+    try twoStepUpdate(A2C.self) {
+      $0.gaeLambda = 1
+      $0.valueCoef = 0.5
+      $0.optimizer = .sgd
+      $0.maxGradNorm = maxGradNorm
+    }
   }
 
   @Test func oneUpdateIsTheHandComputedStep() throws {
@@ -51,8 +43,6 @@ import Testing
   }
 
   @Test func a2cImprovesOnCartPole() throws {
-    let l = try cartPoleLearner(A2C.self)
-    let returns = try trainingReturns(l, iterations: 400)
-    #expect(tailMean(returns, 3) > 60)
+    #expect(try cartPoleTailMean(A2C.self, iterations: 400) > 60)
   }
 }

@@ -15,18 +15,15 @@ import Testing
   /// 3. δ with the updated critic: δ0 = 1 + 0.5·2 − 1.25 = 0.75, δ1 = 2 − 2 = 0.
   /// 4–5. ĝ = (1/2)(0.75·(½, −½, 0, 0)) = (0.1875, −0.1875, 0, 0); SGD at 1 ⇒ θ = ĝ.
   /// (δ from the old critic would give δ0 = 1 and θ00 = 0.25.)
+  func run(valueEpochs: Int) throws -> (ActorCritic, ValueFunction, TrainStats) {
+    try twoStepUpdate(ActorCritic.self, terminated: [0, 1]) {
+      $0.valueLearningRate = 0.5
+      $0.valueEpochs = valueEpochs
+    }
+  }
+
   @Test func oneUpdateIsTheHandComputedTDStep() throws {
-    let critic = try ValueFunction(tabularStates: 2)
-    try critic.setParameters([1, 2])
-    var config = ActorCritic.Config()
-    config.gamma = 0.5
-    config.learningRate = 1
-    config.valueLearningRate = 0.5
-    let l = try ActorCritic(env: nil, policy: try uniformTabularPolicy(states: 2, actions: 2), critic: critic, config: config)
-    let d = makeTrajectories(
-      observationSize: 2, actionSpace: .discrete(2), steps: 2, observations: oneHot([0, 1], count: 2), actions: [0, 1],
-      rewards: [1, 2], terminated: [0, 1], nextObservations: oneHot([0], count: 2))
-    let s = try l.update(external: d)
+    let (l, critic, s) = try run(valueEpochs: 1)
     #expect(critic.parameters == [1.25, 2])
     #expect(l.policy.parameters == [0.1875, -0.1875, 0, 0])
     #expect(s.valueLoss == 0.25)
@@ -37,18 +34,7 @@ import Testing
   /// Several critic steps per batch, each toward the same targets (computed
   /// once with the old critic), then δ with the last critic.
   @Test func valueEpochsRepeatTheCriticStep() throws {
-    let critic = try ValueFunction(tabularStates: 2)
-    try critic.setParameters([1, 2])
-    var config = ActorCritic.Config()
-    config.gamma = 0.5
-    config.learningRate = 1
-    config.valueLearningRate = 0.5
-    config.valueEpochs = 2
-    let l = try ActorCritic(env: nil, policy: try uniformTabularPolicy(states: 2, actions: 2), critic: critic, config: config)
-    let d = makeTrajectories(
-      observationSize: 2, actionSpace: .discrete(2), steps: 2, observations: oneHot([0, 1], count: 2), actions: [0, 1],
-      rewards: [1, 2], terminated: [0, 1], nextObservations: oneHot([0], count: 2))
-    _ = try l.update(external: d)
+    let (l, critic, _) = try run(valueEpochs: 2)
     // Second step: ∇ = (1.25 − 2)/2 = −0.375 ⇒ V(s0) = 1.25 + 0.1875 = 1.4375.
     #expect(critic.parameters == [1.4375, 2])
     // δ0 = 1 + 0.5·2 − 1.4375 = 0.5625 ⇒ θ00 = ½·0.5625·½ = 0.140625.
@@ -56,8 +42,6 @@ import Testing
   }
 
   @Test func actorCriticImprovesOnCartPole() throws {
-    let l = try cartPoleLearner(ActorCritic.self, count: 16)
-    let returns = try trainingReturns(l, iterations: 2000)
-    #expect(tailMean(returns, 50) > 40)
+    #expect(try cartPoleTailMean(ActorCritic.self, count: 16, iterations: 2000, tail: 50) > 40)
   }
 }

@@ -41,14 +41,7 @@ import Testing
       Checkpoint.Contents(kind: .policy, family: 1, specification: p.specification, parameters: p.parameters))
     #expect(try Checkpoint.decode(good).parameters == p.parameters)
     // Truncated at every length, and one flipped bit anywhere.
-    for n in stride(from: 0, to: good.count, by: 7) {
-      #expect(throws: SwiftPGError.self) { try Checkpoint.decode(Array(good[0..<n])) }
-    }
-    for i in stride(from: 0, to: good.count, by: 5) {
-      var bad = good
-      bad[i] ^= 0x10
-      #expect(throws: SwiftPGError.self) { try Checkpoint.decode(bad) }
-    }
+    expectDamageRefused(good, lengthStride: 7, byteStride: 5, flip: 0x10) { _ = try Checkpoint.decode($0) }
     // Another format version, with a valid checksum.
     var other = Array(good[0..<(good.count - 8)])
     other[8] = 2

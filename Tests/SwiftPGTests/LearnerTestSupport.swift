@@ -48,6 +48,76 @@ func uniformTabularPolicy(states: Int, actions: Int) throws -> CategoricalPolicy
   CategoricalPolicy(model: try TabularLogits(stateCount: states, actionCount: actions))
 }
 
+/// A learner of type `L` for updates on outside data (no environment) over
+/// `uniformTabularPolicy(states: 2, actions: 2)` and a tabular critic
+/// holding `criticValues`, its config changed by `change`.
+func tabularLearner<L: PolicyGradientLearner>(
+  _ type: L.Type, criticValues: [Double], _ change: (inout L.Config) -> Void
+) throws -> (L, ValueFunction) {
+  let critic = try ValueFunction(tabularStates: criticValues.count)
+  try critic.setParameters(criticValues)
+  var config = L.Config()
+  change(&config)
+  return (try L(env: nil, policy: try uniformTabularPolicy(states: 2, actions: 2), critic: critic, config: config), critic)
+}
+
+/// The two-step batch of one lane over two one-hot states of the
+/// actor-critic and A2C examples: s0 a0 r=1 → s1, s1 a1 r=2 → s0 (ending
+/// the episode where `terminated` says so).
+func twoStepTabularBatch(terminated: [UInt8]? = nil) -> Trajectories {
+  makeTrajectories(
+    observationSize: 2, actionSpace: .discrete(2), steps: 2, observations: oneHot([0, 1], count: 2), actions: [0, 1],
+    rewards: [1, 2], terminated: terminated, nextObservations: oneHot([0], count: 2))
+}
+
+/// The hand-computed examples of ActorCriticTests and A2CTests: one update
+/// of a `tabularLearner` with critic V = (1, 2), γ = 0.5 and learning rate
+/// 1 (then `change`) on `twoStepTabularBatch(terminated:)`.
+func twoStepUpdate<L: PolicyGradientLearner>(
+  _ type: L.Type, terminated: [UInt8]? = nil, _ change: (inout L.Config) -> Void
+) throws -> (L, ValueFunction, TrainStats) {
+  let (l, critic) = try tabularLearner(type, criticValues: [1, 2]) {
+    $0.common.gamma = 0.5
+    $0.common.learningRate = 1
+    change(&$0)
+  }
+  return (l, critic, try l.update(external: twoStepTabularBatch(terminated: terminated)))
+}
+
+/// Central finite differences (step 1e-6) of `f` in each of `parameters`,
+/// applied through `set`; `parameters` are set again at the end.
+func centralDifferences(_ parameters: [Double], set: ([Double]) throws -> Void, _ f: () -> Double) throws -> [Double] {
+  var grad = [Double](repeating: 0, count: parameters.count)
+  let h = 1e-6
+  for k in parameters.indices {
+    var shifted = parameters
+    shifted[k] = parameters[k] + h
+    try set(shifted)
+    let fp = f()
+    shifted[k] = parameters[k] - h
+    try set(shifted)
+    grad[k] = (fp - f()) / (2 * h)
+  }
+  try set(parameters)
+  return grad
+}
+
+/// Expects `decode` to refuse `good` cut short at every `lengthStride`-th
+/// length and with `flip` xored into every `byteStride`-th byte.
+func expectDamageRefused(
+  _ good: [UInt8], lengthStride: Int, byteStride: Int, flip: UInt8,
+  sourceLocation: SourceLocation = #_sourceLocation, _ decode: ([UInt8]) throws -> Void
+) {
+  for n in stride(from: 0, to: good.count, by: lengthStride) {
+    #expect(throws: SwiftPGError.self, sourceLocation: sourceLocation) { try decode(Array(good[0..<n])) }
+  }
+  for i in stride(from: 0, to: good.count, by: byteStride) {
+    var bad = good
+    bad[i] ^= flip
+    #expect(throws: SwiftPGError.self, sourceLocation: sourceLocation) { try decode(bad) }
+  }
+}
+
 /// The optimiser's state as numbers (Adam: m, v, t; SGD: velocity), for
 /// comparing rollbacks and checkpoints.
 func optimizerState(_ o: AnyOptimizer?) -> [Double] {
@@ -135,6 +205,15 @@ func trainingReturns(_ l: any PolicyGradientLearner, iterations: Int) throws -> 
     if !s.episodes.isEmpty { returns.append(s.meanReturn) }
   }
   return returns
+}
+
+/// The mean return of the last `tail` of `iterations` training iterations
+/// (those that ended episodes) of a `cartPoleLearner` on `count` lanes.
+func cartPoleTailMean<L: PolicyGradientLearner>(
+  _ type: L.Type, count: Int = 8, iterations: Int, tail: Int = 3, _ change: (inout L.Config) -> Void = { _ in }
+) throws -> Double {
+  let l = try cartPoleLearner(type, count: count, change)
+  return tailMean(try trainingReturns(l, iterations: iterations), tail)
 }
 
 /// The mean of the last `n` values of `xs` (all of them when fewer).

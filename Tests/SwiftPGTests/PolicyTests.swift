@@ -60,22 +60,7 @@ enum PolicyChecks {
 
   /// Central finite differences of f at the policy's parameters.
   static func numericGradient(_ p: any Policy, _ f: () -> Double) throws -> [Double] {
-    let theta = p.parameters
-    var grad = [Double](repeating: 0, count: theta.count)
-    let h = 1e-6
-    for k in theta.indices {
-      var plus = theta
-      plus[k] += h
-      try p.setParameters(plus)
-      let fp = f()
-      var minus = theta
-      minus[k] -= h
-      try p.setParameters(minus)
-      let fm = f()
-      grad[k] = (fp - fm) / (2 * h)
-    }
-    try p.setParameters(theta)
-    return grad
+    try centralDifferences(p.parameters, set: { try p.setParameters($0) }, f)
   }
 
   static func expectClose(_ a: [Double], _ b: [Double], _ what: String, tolerance: Double = 1e-5) {

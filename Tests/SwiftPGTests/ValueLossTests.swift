@@ -50,20 +50,7 @@ import Testing
   }
 
   func numeric(_ critic: ValueFunction, _ f: () -> Double) throws -> [Double] {
-    let phi = critic.parameters
-    var out = [Double](repeating: 0, count: phi.count)
-    let h = 1e-6
-    for k in phi.indices {
-      var p = phi
-      p[k] += h
-      try critic.setParameters(p)
-      let fp = f()
-      p[k] = phi[k] - h
-      try critic.setParameters(p)
-      out[k] = (fp - f()) / (2 * h)
-    }
-    try critic.setParameters(phi)
-    return out
+    try centralDifferences(critic.parameters, set: { try critic.setParameters($0) }, f)
   }
 
   @Test func gradientMatchesFiniteDifferencesWithoutClipping() throws {

@@ -5,16 +5,26 @@ import Testing
 /// Algorithms/ZerothOrderPolicySearch.swift: CEM, GA and pattern search
 /// over a discrete policy's parameters, ranked by mean returns.
 @Suite struct ZerothOrderPolicySearchTests {
-  func cartPoleRun(_ method: SearchMethod, iterations: Int, seed: UInt64) throws -> (SearchStats, Double) {
-    let env = try VectorEnvironment(CartPole(), count: 5, seed: seed)
+  /// A search over a linear softmax policy on `lanes` CartPole lanes (both
+  /// seeded `seed`), its config changed by `change`.
+  func cartPoleSearch(
+    _ method: SearchMethod, seed: UInt64, lanes: Int, populationSize: Int, eliteCount: Int,
+    _ change: (inout SearchConfig) -> Void
+  ) throws -> ZerothOrderPolicySearch {
+    let env = try VectorEnvironment(CartPole(), count: lanes, seed: seed)
     let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: [], seed: seed)
     var config = SearchConfig()
     config.method = method
     config.seed = seed
-    config.populationSize = 30
-    config.eliteCount = 6
-    config.stepSize = 0.5
-    let search = try ZerothOrderPolicySearch(env: env, policy: policy, config: config)
+    config.populationSize = populationSize
+    config.eliteCount = eliteCount
+    change(&config)
+    return try ZerothOrderPolicySearch(env: env, policy: policy, config: config)
+  }
+
+  func cartPoleRun(_ method: SearchMethod, iterations: Int, seed: UInt64) throws -> (SearchStats, Double) {
+    let search = try cartPoleSearch(method, seed: seed, lanes: 5, populationSize: 30, eliteCount: 6) { $0.stepSize = 0.5 }
+    let policy = search.policy
     var last = SearchStats()
     for _ in 0..<iterations {
       last = try search.iterate()
@@ -57,15 +67,7 @@ import Testing
   }
 
   func smallSearch(_ method: SearchMethod, seed: UInt64 = 3) throws -> ZerothOrderPolicySearch {
-    let env = try VectorEnvironment(CartPole(), count: 2, seed: seed)
-    let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: [], seed: seed)
-    var config = SearchConfig()
-    config.method = method
-    config.seed = seed
-    config.populationSize = 6
-    config.eliteCount = 2
-    config.episodesPerEvaluation = 2
-    return try ZerothOrderPolicySearch(env: env, policy: policy, config: config)
+    try cartPoleSearch(method, seed: seed, lanes: 2, populationSize: 6, eliteCount: 2) { $0.episodesPerEvaluation = 2 }
   }
 
   /// A population search has no update on transitions.
