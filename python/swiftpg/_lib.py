@@ -199,6 +199,20 @@ SEGMENT_FIELDS = [
 ]
 
 
+# The step settings and seed that end REINFORCE's and the online actor-critic's
+# structs, in this order.
+_STEP_FIELDS = [
+    ("gamma", c_double),
+    ("learning_rate", c_double),
+    ("value_learning_rate", c_double),
+    ("adam_epsilon", c_double),
+    ("max_grad_norm", c_double),
+    ("max_grad_value", c_double),
+    ("entropy_coef", c_double),
+    ("seed", c_uint64),
+]
+
+
 class ReinforceConfigC(Structure):
     _fields_ = [
         ("size", c_uint32),
@@ -209,15 +223,7 @@ class ReinforceConfigC(Structure):
         ("episode_average", c_int32),
         ("value_epochs", c_int32),
         ("optimizer", c_int32),
-        ("gamma", c_double),
-        ("learning_rate", c_double),
-        ("value_learning_rate", c_double),
-        ("adam_epsilon", c_double),
-        ("max_grad_norm", c_double),
-        ("max_grad_value", c_double),
-        ("entropy_coef", c_double),
-        ("seed", c_uint64),
-    ]
+    ] + _STEP_FIELDS
 
 
 class ActorCriticConfigC(Structure):
@@ -228,15 +234,7 @@ class ActorCriticConfigC(Structure):
         ("normalize_advantages", c_int32),
         ("optimizer", c_int32),
         ("reserved", c_int32),
-        ("gamma", c_double),
-        ("learning_rate", c_double),
-        ("value_learning_rate", c_double),
-        ("adam_epsilon", c_double),
-        ("max_grad_norm", c_double),
-        ("max_grad_value", c_double),
-        ("entropy_coef", c_double),
-        ("seed", c_uint64),
-    ]
+    ] + _STEP_FIELDS
 
 
 class A2CConfigC(Structure):
