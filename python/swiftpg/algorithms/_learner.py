@@ -387,6 +387,29 @@ def load(path) -> "PolicyGradientLearner":
     return PolicyGradientLearner.load(path)
 
 
+def _train_loop(learner, more: Callable[[int], bool], stop: Callable[[object, list], bool], callback,
+                checkpoint) -> list:
+    """The loop of the learners' ``train``: ``learner.iterate()`` while
+    ``more(iterations done)``, saving ``learner`` to ``checkpoint`` (a path
+    or None) after every iteration, until ``callback(stats)`` (checked) or
+    ``stop(stats, this call's stats so far)`` returns True; returns this
+    call's stats."""
+    if checkpoint is not None:
+        as_path(checkpoint, "checkpoint")
+    start = len(learner.history)
+    done = 0
+    while more(done):
+        stats = learner.iterate()
+        done += 1
+        if checkpoint is not None:
+            learner.save(checkpoint)
+        if callback is not None and callback(stats):
+            break
+        if stop(stats, learner.history[start:]):
+            break
+    return learner.history[start:]
+
+
 class PolicyGradientLearner(NativeObject):
     """A policy-gradient learner in Swift. Subclasses fix the algorithm.
 
@@ -580,20 +603,13 @@ class PolicyGradientLearner(NativeObject):
         stop_window = as_count(stop_window, "stop_window")
         callback = as_callback(callback)
         stop_at_return = as_optional_number(stop_at_return, "stop_at_return")
-        if checkpoint is not None:
-            as_path(checkpoint, "checkpoint")
-        start = len(self.history)
-        while self.total_env_steps < total_env_steps:
-            stats = self.iterate()
-            if checkpoint is not None:
-                self.save(checkpoint)
-            if callback is not None and callback(stats):
-                break
-            recent = [s for s in self.history[start:] if s.episodes > 0][-stop_window:]
-            if (stop_at_return is not None and len(recent) == stop_window
-                    and all(s.mean_return >= stop_at_return for s in recent)):
-                break
-        return self.history[start:]
+
+        def reached(_, new: list[TrainStats]) -> bool:
+            recent = [s for s in new if s.episodes > 0][-stop_window:]
+            return (stop_at_return is not None and len(recent) == stop_window
+                    and all(s.mean_return >= stop_at_return for s in recent))
+
+        return _train_loop(self, lambda done: self.total_env_steps < total_env_steps, reached, callback, checkpoint)
 
     def evaluate(self, episodes: int = 100, greedy: bool = True, seed: int = 12345, num_envs: int = 16,
                  max_episode_steps: int | None = None):

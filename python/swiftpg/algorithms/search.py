@@ -20,7 +20,7 @@ from .._lib import InvalidArgumentError, NativeObject, ObjectLock
 from ..envs import VectorEnv
 from ..policies import (GaussianPolicy, Policy, SoftmaxPolicy, ValueFunction, _Categorical, env_sizes,
                         gymnasium_spaces)
-from ._learner import _Replaceable, _set_int, _set_numbers
+from ._learner import _Replaceable, _set_int, _set_numbers, _train_loop
 
 __all__ = ["SearchConfig", "SearchStats", "PolicySearch"]
 
@@ -183,18 +183,11 @@ class PolicySearch(_Learner):
         iterations = as_count(iterations, "iterations")
         callback = as_callback(callback)
         stop_at_utility = as_optional_number(stop_at_utility, "stop_at_utility")
-        if checkpoint is not None:
-            as_path(checkpoint, "checkpoint")
-        start = len(self.history)
-        for _ in range(iterations):
-            stats = self.iterate()
-            if checkpoint is not None:
-                self.save(checkpoint)
-            if callback is not None and callback(stats):
-                break
-            if stats.done or (stop_at_utility is not None and stats.best_utility >= stop_at_utility):
-                break
-        return self.history[start:]
+
+        def reached(stats: SearchStats, _) -> bool:
+            return stats.done or (stop_at_utility is not None and stats.best_utility >= stop_at_utility)
+
+        return _train_loop(self, lambda done: done < iterations, reached, callback, checkpoint)
 
     def save(self, path) -> None:
         """Writes the whole search state (counters, the method's distribution,
