@@ -44,6 +44,7 @@ NUMERICAL = -10
 CANCELLED = -13
 
 import argparse
+import contextlib
 import ctypes
 import json
 import math
@@ -408,6 +409,18 @@ class Fuzzer:
         """True if this argument site is mutated in this call."""
         return self.mutating and self.rng.random() < p
 
+    @contextlib.contextmanager
+    def valid_only(self, valid: bool = True):
+        """Within it (if ``valid``), no argument site is mutated; the mode
+        before is restored after it."""
+        was = self.mutating
+        if valid:
+            self.mutating = False
+        try:
+            yield
+        finally:
+            self.mutating = was
+
     def pick_bad(self, values):
         return self.rng.choice(values)
 
@@ -727,8 +740,7 @@ class Fuzzer:
     def create_env(self) -> Env | None:
         r = self.rng
         choice = r.randrange(10)
-        was, self.mutating = self.mutating, False
-        try:
+        with self.valid_only():
             if choice < 7:
                 ident = r.choice(self.known_ids())
                 n = r.choice([1, 1, 2, 3, 4, 8])
@@ -743,15 +755,12 @@ class Fuzzer:
                 return self.g_env_create_gridworld(valid=True)
             else:
                 return self.g_env_create_bandit(valid=True)
-        finally:
-            self.mutating = was
         return self.adopt(env) if env else None
 
     def policy_for(self, env: Env) -> Pol | None:
         """A new policy whose sizes match ``env``."""
         r = self.rng
-        was, self.mutating = self.mutating, False
-        try:
+        with self.valid_only():
             if env.discrete:
                 if env.one_hot and r.random() < 0.5:
                     return self.make_policy("tabular", obs=env.obs, actions=env.num_actions)
@@ -761,8 +770,6 @@ class Fuzzer:
                     return self.make_policy("linear", obs=env.obs // env.num_actions, actions=env.num_actions)
                 return self.make_policy("softmax", obs=env.obs, actions=env.num_actions)
             return self.make_policy(r.choice(["gaussian", "gaussian", "gsde"]), obs=env.obs, actions=env.action_size)
-        finally:
-            self.mutating = was
 
     def hidden(self) -> list[int]:
         return [self.rng.choice([1, 2, 3, 8, 16, 32]) for _ in range(self.rng.choice([0, 0, 1, 1, 2, 3]))]
@@ -817,8 +824,7 @@ class Fuzzer:
 
     def create_value(self, obs: int | None = None, tabular: int | None = None) -> Val | None:
         out = Buf(ctypes.c_uint64, 1, "value_out", out=True)
-        was, self.mutating = self.mutating, False
-        try:
+        with self.valid_only():
             if tabular:
                 status = self.invoke("swiftpg_value_create_tabular", [(tabular, str(tabular)), self.a(out)], [out])
             else:
@@ -827,8 +833,6 @@ class Fuzzer:
                 hs = Buf(ctypes.c_int32, max(1, len(hid)), "hidden_sizes", data=hid or [0])
                 status = self.invoke("swiftpg_value_create_mlp", [(obs, str(obs)), self.a(hs), (len(hid), str(len(hid))),
                                                                   (0, "0"), self.seed(), self.a(out)], [out])
-        finally:
-            self.mutating = was
         if status != 0:
             return None
         return self.register_value(out.value())
@@ -1183,10 +1187,7 @@ class Fuzzer:
 
     def g_env_create_tabular(self, valid: bool = False):
         r = self.rng
-        was = self.mutating
-        if valid:
-            self.mutating = False
-        try:
+        with self.valid_only(valid):
             S, A = r.choice([1, 2, 3, 5]), r.choice([1, 2, 3])
             terminal = [1 if (s > 0 and r.random() < 0.3) else 0 for s in range(S)]
             P = []
@@ -1235,8 +1236,6 @@ class Fuzzer:
             if status != 0:
                 return None
             return self.adopt_env(out.value(), "tabular")
-        finally:
-            self.mutating = was
 
     def adopt_env(self, handle: int, what: str) -> Env | None:
         env = self.describe_env(handle, what)
@@ -1262,10 +1261,7 @@ class Fuzzer:
 
     def g_env_create_gridworld(self, valid: bool = False):
         r = self.rng
-        was = self.mutating
-        if valid:
-            self.mutating = False
-        try:
+        with self.valid_only(valid):
             lay = Str(self.layout())
             if self.bad(0.1):
                 lay = Str(None)
@@ -1277,15 +1273,10 @@ class Fuzzer:
             if self.invoke("swiftpg_env_create_gridworld", args, [out]) != 0:
                 return None
             return self.adopt_env(out.value(), "gridworld")
-        finally:
-            self.mutating = was
 
     def g_env_create_bandit(self, valid: bool = False):
         r = self.rng
-        was = self.mutating
-        if valid:
-            self.mutating = False
-        try:
+        with self.valid_only(valid):
             k = r.choice([1, 2, 3, 5])
             kind = self.i32(r.randrange(2), bad=[2, -1, 2**31 - 1])
             bern = kind[0] == 1
@@ -1304,8 +1295,6 @@ class Fuzzer:
             if self.invoke("swiftpg_env_create_bandit", args, [out]) != 0:
                 return None
             return self.adopt_env(out.value(), "bandit")
-        finally:
-            self.mutating = was
 
     def g_env_render_text(self):
         env = self.any_env()
@@ -1893,10 +1882,7 @@ class Fuzzer:
 
     def pg_create(self, valid: bool = False, algorithm: int | None = None):
         r = self.rng
-        was = self.mutating
-        if valid:
-            self.mutating = False
-        try:
+        with self.valid_only(valid):
             algorithm = r.randrange(7) if algorithm is None else algorithm
             struct = self.pg_struct(algorithm)
             update_only = r.random() < 0.2
@@ -1930,8 +1916,6 @@ class Fuzzer:
                       cost=self.config_cost(config), config=config)
             alg.cheap = alg.cost == "cheap"
             return self.adopt(alg)
-        finally:
-            self.mutating = was
 
     def g_pg_algorithm(self):
         alg = self.any_alg(lambda a: a.pg or self.rng.random() < 0.2)
@@ -2232,10 +2216,7 @@ class Fuzzer:
 
     def g_search_create(self, valid: bool = False):
         r = self.rng
-        was = self.mutating
-        if valid:
-            self.mutating = False
-        try:
+        with self.valid_only(valid):
             env, pol = self.env_policy_pair(discrete_only=True)
             if env is None or pol is None:
                 return None
@@ -2263,8 +2244,6 @@ class Fuzzer:
             alg = Alg(out.value(), what=f"search{c.method}", pg=False, env=env, policy=pol, value=None, cost=cost,
                       config=c, cheap=cost == "cheap")
             return self.adopt(alg)
-        finally:
-            self.mutating = was
 
     def g_search_iterate(self):
         alg = self.any_alg(lambda a: not a.pg)
