@@ -1349,56 +1349,52 @@ class Fuzzer:
     def size_arg(self, valid: int, bad=(0, -1, 65537, 2**31 - 1, -(2**31)), p: float = 0.2):
         return self.i32(valid, bad=bad, p=p)
 
-    def created_policy(self, status: int, out: Buf):
-        if status == 0:
+    def invoke_policy_create(self, kind: str, args) -> None:
+        """``swiftpg_policy_create_<kind>(*args(), policy_out)``, keeping the
+        policy it creates. ``args()`` builds the arguments after the output
+        buffer is drawn, the order a seed's replay depends on."""
+        out = self.out1(ctypes.c_uint64, "policy_out")
+        if self.invoke(f"swiftpg_policy_create_{kind}", args() + [self.a(out)], [out]) == 0:
             self.register_policy(out.value())
 
     def g_policy_create_softmax(self):
         r = self.rng
         hs, nh, _ = self.hidden_arg()
-        out = self.out1(ctypes.c_uint64, "policy_out")
-        args = [self.size_arg(r.choice([1, 2, 4, 6])), self.size_arg(r.choice([2, 3, 4]), bad=(1, 0, -1, 65537, 2**31 - 1)),
-                self.a(hs), nh, self.i32(r.randrange(2), bad=[2, -1, 2**31 - 1]), self.dbl(math.sqrt(2)),
-                self.dbl(0.01), self.seed(), self.a(out)]
-        self.created_policy(self.invoke("swiftpg_policy_create_softmax", args, [out]), out)
+        self.invoke_policy_create("softmax", lambda: [
+            self.size_arg(r.choice([1, 2, 4, 6])), self.size_arg(r.choice([2, 3, 4]), bad=(1, 0, -1, 65537, 2**31 - 1)),
+            self.a(hs), nh, self.i32(r.randrange(2), bad=[2, -1, 2**31 - 1]), self.dbl(math.sqrt(2)),
+            self.dbl(0.01), self.seed()])
 
     def g_policy_create_tabular(self):
         r = self.rng
-        out = self.out1(ctypes.c_uint64, "policy_out")
-        args = [self.size_arg(r.choice([1, 3, 26])), self.size_arg(r.choice([2, 4]), bad=(1, 0, -1, 2**31 - 1)),
-                self.seed(), self.a(out)]
-        self.created_policy(self.invoke("swiftpg_policy_create_tabular", args, [out]), out)
+        self.invoke_policy_create("tabular", lambda: [
+            self.size_arg(r.choice([1, 3, 26])), self.size_arg(r.choice([2, 4]), bad=(1, 0, -1, 2**31 - 1)),
+            self.seed()])
 
     def g_policy_create_linear_features(self):
         r = self.rng
-        out = self.out1(ctypes.c_uint64, "policy_out")
-        args = [self.size_arg(r.choice([1, 2, 3])), self.size_arg(r.choice([2, 3]), bad=(1, 0, -1, 2**31 - 1)),
-                self.seed(), self.a(out)]
-        self.created_policy(self.invoke("swiftpg_policy_create_linear_features", args, [out]), out)
+        self.invoke_policy_create("linear_features", lambda: [
+            self.size_arg(r.choice([1, 2, 3])), self.size_arg(r.choice([2, 3]), bad=(1, 0, -1, 2**31 - 1)),
+            self.seed()])
 
     def g_policy_create_gaussian(self):
         r = self.rng
         hs, nh, _ = self.hidden_arg()
-        out = self.out1(ctypes.c_uint64, "policy_out")
-        args = [self.size_arg(r.choice([1, 2, 3])), self.size_arg(r.choice([1, 2, 64]), bad=(0, -1, 4097, 2**31 - 1)),
-                self.a(hs), nh, self.i32(r.randrange(2), bad=[2, -1]), self.flag(),
-                self.dbl(r.choice([0.0, -0.5])), self.dbl(1.0), self.dbl(0.01), self.seed(), self.a(out)]
-        self.created_policy(self.invoke("swiftpg_policy_create_gaussian", args, [out]), out)
+        self.invoke_policy_create("gaussian", lambda: [
+            self.size_arg(r.choice([1, 2, 3])), self.size_arg(r.choice([1, 2, 64]), bad=(0, -1, 4097, 2**31 - 1)),
+            self.a(hs), nh, self.i32(r.randrange(2), bad=[2, -1]), self.flag(),
+            self.dbl(r.choice([0.0, -0.5])), self.dbl(1.0), self.dbl(0.01), self.seed()])
 
     def g_policy_create_gsde(self):
         r = self.rng
         hs, nh, _ = self.hidden_arg()
-        out = self.out1(ctypes.c_uint64, "policy_out")
-        args = [self.size_arg(r.choice([1, 2, 3])), self.size_arg(r.choice([1, 2]), bad=(0, -1, 4097, 2**31 - 1)),
-                self.a(hs), nh, self.i32(r.randrange(2), bad=[2, -1]), self.dbl(-1.0),
-                self.i32(r.choice([1, 4]), bad=[0, -1, 2**31 - 1]), self.dbl(1.0), self.dbl(0.01), self.seed(),
-                self.a(out)]
-        self.created_policy(self.invoke("swiftpg_policy_create_gsde", args, [out]), out)
+        self.invoke_policy_create("gsde", lambda: [
+            self.size_arg(r.choice([1, 2, 3])), self.size_arg(r.choice([1, 2]), bad=(0, -1, 4097, 2**31 - 1)),
+            self.a(hs), nh, self.i32(r.randrange(2), bad=[2, -1]), self.dbl(-1.0),
+            self.i32(r.choice([1, 4]), bad=[0, -1, 2**31 - 1]), self.dbl(1.0), self.dbl(0.01), self.seed()])
 
     def g_policy_create_clamp(self):
-        out = self.out1(ctypes.c_uint64, "policy_out")
-        args = [self.dbl(self.rng.choice([0.5, 0.0, 1.0, -0.5, 1.5])), self.seed(), self.a(out)]
-        self.created_policy(self.invoke("swiftpg_policy_create_clamp", args, [out]), out)
+        self.invoke_policy_create("clamp", lambda: [self.dbl(self.rng.choice([0.5, 0.0, 1.0, -0.5, 1.5])), self.seed()])
 
     def g_policy_destroy(self):
         pol = self.any_policy()
