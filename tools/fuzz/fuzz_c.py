@@ -1022,12 +1022,15 @@ class Fuzzer:
             if env:
                 self.adopt(env)
 
+    def destroy_call(self, kind: str, obj) -> None:
+        """``swiftpg_<kind>_destroy`` of ``obj``'s handle (or, sometimes, a
+        bad one); forgets ``obj`` once its handle is destroyed."""
+        h = self.handle_arg(kind, obj, p=0.4)
+        if self.invoke(f"swiftpg_{kind}_destroy", [h]) == 0 and obj is not None and h[0] == obj.handle:
+            self.forget(obj)
+
     def g_env_destroy(self):
-        env = self.any_env()
-        h = self.handle_arg("env", env, p=0.4)
-        status = self.invoke("swiftpg_env_destroy", [h])
-        if status == 0 and env is not None and h[0] == env.handle:
-            self.forget(env)
+        self.destroy_call("env", self.any_env())
 
     def g_env_get_info(self):
         env = self.any_env()
@@ -1397,10 +1400,7 @@ class Fuzzer:
         self.invoke_policy_create("clamp", lambda: [self.dbl(self.rng.choice([0.5, 0.0, 1.0, -0.5, 1.5])), self.seed()])
 
     def g_policy_destroy(self):
-        pol = self.any_policy()
-        h = self.handle_arg("policy", pol, p=0.4)
-        if self.invoke("swiftpg_policy_destroy", [h]) == 0 and pol is not None and h[0] == pol.handle:
-            self.forget(pol)
+        self.destroy_call("policy", self.any_policy())
 
     def g_policy_get_info(self):
         pol = self.any_policy()
@@ -1837,10 +1837,7 @@ class Fuzzer:
             self.register_value(out.value())
 
     def g_value_destroy(self):
-        val = self.any_value()
-        h = self.handle_arg("value", val, p=0.4)
-        if self.invoke("swiftpg_value_destroy", [h]) == 0 and val is not None and h[0] == val.handle:
-            self.forget(val)
+        self.destroy_call("value", self.any_value())
 
     def g_value_get_sizes(self):
         val = self.any_value()
@@ -2255,10 +2252,7 @@ class Fuzzer:
         self.load_into("swiftpg_search_load", "search", self.any_alg(lambda a: not a.pg))
 
     def g_algorithm_destroy(self):
-        alg = self.any_alg()
-        h = self.handle_arg("algorithm", alg, p=0.4)
-        if self.invoke("swiftpg_algorithm_destroy", [h]) == 0 and alg is not None and h[0] == alg.handle:
-            self.forget(alg)
+        self.destroy_call("algorithm", self.any_alg())
 
     # -- generic generator (functions without pointers to arrays) ------------------------------------
     def generic(self, name: str):
