@@ -1536,10 +1536,14 @@ class Fuzzer:
         }
         self.invoke(name, [self.handle_arg(kind, obj)] + [made[p]() for p in parts] + [self.a(out)], [out])
 
-    def g_policy_score_gradient(self):
+    def params_sized_call(self, function: str, layout: str, out_name: str = "gradient_out") -> None:
+        """``batch_call`` of ``swiftpg_policy_<function>``, whose output has
+        ``num_params`` entries (a gradient or a product with the Fisher matrix)."""
         pol = self.any_policy()
-        self.batch_call("swiftpg_policy_score_gradient", "policy", pol, "obs acts weights batch", "gradient_out",
-                        lambda b: pol.num_params)
+        self.batch_call(f"swiftpg_policy_{function}", "policy", pol, layout, out_name, lambda b: pol.num_params)
+
+    def g_policy_score_gradient(self):
+        self.params_sized_call("score_gradient", "obs acts weights batch")
 
     def g_policy_score_vectors(self):
         pol = self.any_policy()
@@ -1547,19 +1551,13 @@ class Fuzzer:
                         lambda b: b * pol.num_params)
 
     def g_policy_entropy_gradient(self):
-        pol = self.any_policy()
-        self.batch_call("swiftpg_policy_entropy_gradient", "policy", pol, "obs weights batch", "gradient_out",
-                        lambda b: pol.num_params)
+        self.params_sized_call("entropy_gradient", "obs weights batch")
 
     def g_policy_kl_gradient(self):
-        pol = self.any_policy()
-        self.batch_call("swiftpg_policy_kl_gradient", "policy", pol, "obs old count weights batch", "gradient_out",
-                        lambda b: pol.num_params)
+        self.params_sized_call("kl_gradient", "obs old count weights batch")
 
     def g_policy_fisher_vector_product(self):
-        pol = self.any_policy()
-        self.batch_call("swiftpg_policy_fisher_vector_product", "policy", pol, "obs batch vector count", "product_out",
-                        lambda b: pol.num_params)
+        self.params_sized_call("fisher_vector_product", "obs batch vector count", "product_out")
 
     def save_call(self, name: str, kind: str, file_kind: str, obj: Obj | None):
         path = self.save_path()
