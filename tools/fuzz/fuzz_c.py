@@ -1032,10 +1032,14 @@ class Fuzzer:
     def g_env_destroy(self):
         self.destroy_call("env", self.any_env())
 
+    def info_call(self, kind: str, obj: Obj | None) -> None:
+        """``swiftpg_<kind>_get_info`` of ``obj``'s handle (or, sometimes, a
+        bad one) into a ``swiftpg_<kind>_info``."""
+        out = self.out1(self.S[f"swiftpg_{kind}_info"], "info_out")
+        self.invoke(f"swiftpg_{kind}_get_info", [self.handle_arg(kind, obj), self.a(out)], [out])
+
     def g_env_get_info(self):
-        env = self.any_env()
-        out = self.out1(self.S["swiftpg_env_info"], "info_out")
-        self.invoke("swiftpg_env_get_info", [self.handle_arg("env", env), self.a(out)], [out])
+        self.info_call("env", self.any_env())
 
     def env_outputs(self, name: str, outputs) -> None:
         """A call of an environment (its handle) that only writes the output
@@ -1403,9 +1407,7 @@ class Fuzzer:
         self.destroy_call("policy", self.any_policy())
 
     def g_policy_get_info(self):
-        pol = self.any_policy()
-        out = self.out1(self.S["swiftpg_policy_info"], "info_out")
-        self.invoke("swiftpg_policy_get_info", [self.handle_arg("policy", pol), self.a(out)], [out])
+        self.info_call("policy", self.any_policy())
 
     def g_policy_get_sizes(self):
         pol = self.any_policy()
