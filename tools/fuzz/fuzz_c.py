@@ -481,19 +481,15 @@ class Fuzzer:
         """A Buf/Str as an argument (the tuple keeps the buffer alive until the call)."""
         return b.addr, b.describe(), b
 
-    def i32(self, valid: int, bad=(), p: float = 0.2) -> tuple:
-        if self.bad(p):
-            v = self.rng.choice(list(bad) + [-1, 0, -(2**31), 2**31 - 1])
-        else:
-            v = valid
+    def integer(self, valid: int, bad: list, p: float) -> tuple:
+        v = self.rng.choice(bad) if self.bad(p) else valid
         return v, str(v)
 
+    def i32(self, valid: int, bad=(), p: float = 0.2) -> tuple:
+        return self.integer(valid, [*bad, -1, 0, -(2**31), 2**31 - 1], p)
+
     def i64(self, valid: int, bad=(), p: float = 0.2) -> tuple:
-        if self.bad(p):
-            v = self.rng.choice(list(bad) + [-1, 0, -(2**63), 2**63 - 1])
-        else:
-            v = valid
-        return v, str(v)
+        return self.integer(valid, [*bad, -1, 0, -(2**63), 2**63 - 1], p)
 
     def dbl(self, valid: float, p: float = 0.2) -> tuple:
         v = self.rng.choice(DOUBLE_EXTREMES) if self.bad(p) else valid
