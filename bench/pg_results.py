@@ -56,11 +56,11 @@ def run(algo: str, env: str, seed: int, early_stop: bool) -> dict:
                     eval_min=float(returns.min()))
 
 
-def throughput(steps: int) -> None:
-    """Env steps per second (collection + update, CLI presets) of every
-    policy-gradient algorithm on CartPole-v1, seed 0, no early stop."""
-    print("| algorithm | env steps | seconds | steps/s |")
-    print("|---|---|---|---|")
+def timed_presets(steps: int):
+    """(algorithm, env steps, seconds) of every policy-gradient algorithm
+    trained ``steps`` env steps on CartPole-v1 with its CLI preset, seed 0,
+    no early stop (the seconds: collection + update), one at a time.
+    tools/compare_speed.py times its builds with this too."""
     for algo, cls in PG_ALGORITHMS.items():
         preset = PRESETS.get((algo, "CartPole-v1"), {})
         config = cls._config_class(seed=0)
@@ -71,8 +71,16 @@ def throughput(steps: int) -> None:
             start = time.perf_counter()
             learner.train(steps)
             seconds = time.perf_counter() - start
-            print(f"| {algo} | {learner.total_env_steps} | {seconds:.2f} | {learner.total_env_steps / seconds:,.0f} |",
-                  flush=True)
+            yield algo, learner.total_env_steps, seconds
+
+
+def throughput(steps: int) -> None:
+    """Env steps per second (collection + update, CLI presets) of every
+    policy-gradient algorithm on CartPole-v1, seed 0, no early stop."""
+    print("| algorithm | env steps | seconds | steps/s |")
+    print("|---|---|---|---|")
+    for algo, env_steps, seconds in timed_presets(steps):
+        print(f"| {algo} | {env_steps} | {seconds:.2f} | {env_steps / seconds:,.0f} |", flush=True)
 
 
 def main() -> None:

@@ -24,23 +24,20 @@ import statistics
 import subprocess
 import sys
 
+# This tool's own bench/pg_results.py times the learners in every build (older
+# checkouts may lack its timed_presets), with the build's swiftpg package.
+PG_RESULTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench", "pg_results.py")
+
 ROUND = r"""
-import json, os, sys, time
+import importlib.util, json, os, sys
 sys.path.insert(0, os.path.join(os.getcwd(), "bench"))
-from swiftpg.algorithms import PG_ALGORITHMS
-from swiftpg.cli import PRESETS
+spec = importlib.util.spec_from_file_location("pg_results", sys.argv[2])
+pg_results = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(pg_results)
 steps = int(sys.argv[1])
 out = {}
-for algo, cls in PG_ALGORITHMS.items():
-    preset = PRESETS.get((algo, "CartPole-v1"), {})
-    config = cls._config_class(seed=0)
-    overrides = dict(preset.get("config", {}))
-    if "total_env_steps" in config.__dataclass_fields__:
-        overrides.setdefault("total_env_steps", steps)
-    with cls("CartPole-v1", config=config.replace(**overrides), num_envs=preset.get("num_envs", 8)) as learner:
-        start = time.perf_counter()
-        learner.train(steps)
-        out[algo + " (steps/s)"] = learner.total_env_steps / (time.perf_counter() - start)
+for algo, env_steps, seconds in pg_results.timed_presets(steps):
+    out[algo + " (steps/s)"] = env_steps / seconds
 import ppo_vs_sb3
 for precision, threads in (("float64", 1), ("float32", 2)):
     r = ppo_vs_sb3.swiftpg_run(0, steps, precision, threads)
@@ -51,8 +48,8 @@ print(json.dumps(out))
 
 def one_round(root: str, steps: int) -> dict:
     env = dict(os.environ, PYTHONPATH=os.path.join(root, "python"))
-    proc = subprocess.run([sys.executable, "-c", ROUND, str(steps)], cwd=root, env=env, capture_output=True,
-                          text=True, check=True)
+    proc = subprocess.run([sys.executable, "-c", ROUND, str(steps), PG_RESULTS], cwd=root, env=env,
+                          capture_output=True, text=True, check=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

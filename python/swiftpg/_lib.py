@@ -170,7 +170,19 @@ class PolicyInfo(Structure):
 
 
 # The policy-gradient config structs (Include/swiftpg.h): each starts with its
-# own size; the segment learners share SWIFTPG_SEGMENT_CONFIG_FIELDS.
+# own size. _UPDATE_FIELDS: the update's step sizes, Adam ε, gradient clipping
+# and entropy bonus, in this order in the segment, REINFORCE and online
+# actor-critic structs.
+_UPDATE_FIELDS = [
+    ("learning_rate", c_double),
+    ("value_learning_rate", c_double),
+    ("adam_epsilon", c_double),
+    ("max_grad_norm", c_double),
+    ("max_grad_value", c_double),
+    ("entropy_coef", c_double),
+]
+
+# The segment learners' SWIFTPG_SEGMENT_CONFIG_FIELDS.
 SEGMENT_FIELDS = [
     ("steps_per_env", c_int32),
     ("advantage", c_int32),
@@ -187,16 +199,15 @@ SEGMENT_FIELDS = [
     ("total_env_steps", c_int64),
     ("gamma", c_double),
     ("gae_lambda", c_double),
-    ("learning_rate", c_double),
-    ("value_learning_rate", c_double),
-    ("adam_epsilon", c_double),
-    ("max_grad_norm", c_double),
-    ("max_grad_value", c_double),
-    ("entropy_coef", c_double),
+] + _UPDATE_FIELDS + [
     ("clip_observations", c_double),
     ("clip_rewards", c_double),
     ("seed", c_uint64),
 ]
+
+
+# What ends REINFORCE's and the online actor-critic's structs.
+_STEP_FIELDS = [("gamma", c_double)] + _UPDATE_FIELDS + [("seed", c_uint64)]
 
 
 class ReinforceConfigC(Structure):
@@ -209,15 +220,7 @@ class ReinforceConfigC(Structure):
         ("episode_average", c_int32),
         ("value_epochs", c_int32),
         ("optimizer", c_int32),
-        ("gamma", c_double),
-        ("learning_rate", c_double),
-        ("value_learning_rate", c_double),
-        ("adam_epsilon", c_double),
-        ("max_grad_norm", c_double),
-        ("max_grad_value", c_double),
-        ("entropy_coef", c_double),
-        ("seed", c_uint64),
-    ]
+    ] + _STEP_FIELDS
 
 
 class ActorCriticConfigC(Structure):
@@ -228,15 +231,7 @@ class ActorCriticConfigC(Structure):
         ("normalize_advantages", c_int32),
         ("optimizer", c_int32),
         ("reserved", c_int32),
-        ("gamma", c_double),
-        ("learning_rate", c_double),
-        ("value_learning_rate", c_double),
-        ("adam_epsilon", c_double),
-        ("max_grad_norm", c_double),
-        ("max_grad_value", c_double),
-        ("entropy_coef", c_double),
-        ("seed", c_uint64),
-    ]
+    ] + _STEP_FIELDS
 
 
 class A2CConfigC(Structure):

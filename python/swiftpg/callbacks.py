@@ -188,6 +188,20 @@ def as_callback_object(callback) -> BaseCallback | None:
                      f"got {type(callback).__name__}")
 
 
+def saving_then(learner, checkpoint, callback) -> list:
+    """The callbacks of ``train(checkpoint=..., callback=...)``: save
+    ``learner`` to ``checkpoint`` (a path, or None) after every iteration,
+    then the user's callback (checked here, before any training)."""
+    callbacks = []
+    if checkpoint is not None:
+        as_path(checkpoint, "checkpoint")
+        callbacks.append(FunctionCallback(lambda stats: learner.save(checkpoint)))
+    user = as_callback_object(callback)
+    if user is not None:
+        callbacks.append(user)
+    return callbacks
+
+
 def _crossed(before: int, now: int, freq: int) -> bool:
     """Whether a multiple of ``freq`` lies in ``(before, now]``."""
     return now // freq > before // freq

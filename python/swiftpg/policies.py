@@ -143,6 +143,24 @@ class _Parameterised(NativeObject):
 
     params = property(get_params, set_params, doc="The parameter vector (a copy; assign to set).")
 
+    def _obs(self, observations) -> np.ndarray:
+        obs = as_float64(observations, "observations")
+        if obs.ndim == 1:
+            obs = obs[None, :]
+        if obs.ndim != 2 or obs.shape[1] != self.observation_size:
+            raise InvalidArgumentError(
+                f"observations must have shape (batch, {self.observation_size}), got {np.shape(observations)}"
+            )
+        return obs
+
+    def _per_row(self, name: str, observations) -> np.ndarray:
+        """``swiftpg_<name>(handle, observations, batch, out)``: one float64
+        per observation row."""
+        obs = self._obs(observations)
+        out = np.empty(obs.shape[0])
+        self._call(name, obs.ctypes.data, obs.shape[0], out.ctypes.data)
+        return out
+
     def _call(self, name: str, *args) -> None:
         """``swiftpg_<name>(handle, *args)`` holding this object's lock
         (another thread using it at the same time gets BusyError)."""
@@ -235,16 +253,6 @@ class Policy(_Parameterised):
         self._call("policy_seed", as_seed(seed))
 
     # -- arrays -------------------------------------------------------------------
-    def _obs(self, observations) -> np.ndarray:
-        obs = as_float64(observations, "observations")
-        if obs.ndim == 1:
-            obs = obs[None, :]
-        if obs.ndim != 2 or obs.shape[1] != self.observation_size:
-            raise InvalidArgumentError(
-                f"observations must have shape (batch, {self.observation_size}), got {np.shape(observations)}"
-            )
-        return obs
-
     def _actions(self, actions, batch: int) -> np.ndarray:
         if self.discrete:
             return as_actions(actions, "actions", self.num_actions, (batch,))
@@ -285,10 +293,7 @@ class Policy(_Parameterised):
 
     def entropy(self, observations) -> np.ndarray:
         """H(π(·|s_i)), float64 ``[batch]``."""
-        obs = self._obs(observations)
-        out = np.empty(obs.shape[0])
-        self._call("policy_entropy", obs.ctypes.data, obs.shape[0], out.ctypes.data)
-        return out
+        return self._per_row("policy_entropy", observations)
 
     def kl(self, observations, old_params) -> np.ndarray:
         """KL(π_old(·|s_i) ‖ π(·|s_i)) where π_old has parameters ``old_params``."""
@@ -621,21 +626,9 @@ class ValueFunction(_Parameterised):
     def __repr__(self) -> str:
         return f"ValueFunction(observation_size={self.observation_size}, num_params={self.num_params})"
 
-    def _obs(self, observations) -> np.ndarray:
-        obs = as_float64(observations, "observations")
-        if obs.ndim == 1:
-            obs = obs[None, :]
-        if obs.ndim != 2 or obs.shape[1] != self.observation_size:
-            raise InvalidArgumentError(
-                f"observations must have shape (batch, {self.observation_size}), got {np.shape(observations)}")
-        return obs
-
     def predict(self, observations) -> np.ndarray:
         """V(s_i), float64 ``[batch]``."""
-        obs = self._obs(observations)
-        out = np.empty(obs.shape[0])
-        self._call("value_predict", obs.ctypes.data, obs.shape[0], out.ctypes.data)
-        return out
+        return self._per_row("value_predict", observations)
 
     def gradient(self, observations, weights) -> np.ndarray:
         """Σ_i w_i ∇θ V(s_i), float64 ``[num_params]``. For the squared error

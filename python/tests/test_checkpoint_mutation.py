@@ -45,6 +45,20 @@ MAKERS = {
 }
 
 
+def damaged_bytes(data: bytes, short_lengths):
+    """(name, bytes, True) triples no format accepts: empty, truncated (to
+    each of ``short_lengths``, to half, to 9 and 1 bytes short), one
+    trailing byte, and every fifth of the first 512 bits flipped."""
+    yield "empty", b"", True
+    for n in (*short_lengths, len(data) // 2, len(data) - 9, len(data) - 1):
+        yield f"truncated to {n}", data[:n], True
+    yield "trailing byte", data + b"\0", True
+    for bit in range(0, 8 * min(len(data), 64), 5):
+        flipped = bytearray(data)
+        flipped[bit // 8] ^= 1 << (bit % 8)
+        yield f"bit {bit} flipped", bytes(flipped), True
+
+
 def mutations(data: bytes, weights_only: bool, free_spec=None):
     """(name, bytes, must_refuse) triples: truncations, bit flips, extreme
     fields with a valid checksum. ``must_refuse`` marks what cannot be a
@@ -54,14 +68,7 @@ def mutations(data: bytes, weights_only: bool, free_spec=None):
     load (a finite weight is a valid weight) or be refused. ``free_spec``:
     {specification index: (low, high)} entries any whole number in the range
     is valid for."""
-    yield "empty", b"", True
-    for n in (7, 8, 23, 24, 31, len(data) // 2, len(data) - 9, len(data) - 1):
-        yield f"truncated to {n}", data[:n], True
-    yield "trailing byte", data + b"\0", True
-    for bit in range(0, 8 * min(len(data), 64), 5):
-        flipped = bytearray(data)
-        flipped[bit // 8] ^= 1 << (bit % 8)
-        yield f"bit {bit} flipped", bytes(flipped), True
+    yield from damaged_bytes(data, (7, 8, 23, 24, 31))
     free_spec = free_spec or {}
     kind, family, spec, params = decode(data)
     body = data[:-8]
@@ -101,14 +108,7 @@ def bundle_mutations(data: bytes, optional=()):
     except where the bytes themselves are damaged."""
     from swiftpg import _bundle as B
 
-    yield "empty", b"", True
-    for n in (7, 8, 15, 16, 27, len(data) // 2, len(data) - 9, len(data) - 1):
-        yield f"truncated to {n}", data[:n], True
-    yield "trailing byte", data + b"\0", True
-    for bit in range(0, 8 * min(len(data), 64), 5):
-        flipped = bytearray(data)
-        flipped[bit // 8] ^= 1 << (bit % 8)
-        yield f"bit {bit} flipped", bytes(flipped), True
+    yield from damaged_bytes(data, (7, 8, 15, 16, 27))
     kind, record = B.decode(data)
     for value in (0, 1, 3, 2**31, 2**32 - 1):
         yield f"version = {value}", B.encode(kind, record, version=value), True

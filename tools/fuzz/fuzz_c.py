@@ -44,6 +44,7 @@ NUMERICAL = -10
 CANCELLED = -13
 
 import argparse
+import contextlib
 import ctypes
 import json
 import math
@@ -408,6 +409,18 @@ class Fuzzer:
         """True if this argument site is mutated in this call."""
         return self.mutating and self.rng.random() < p
 
+    @contextlib.contextmanager
+    def valid_only(self, valid: bool = True):
+        """Within it (if ``valid``), no argument site is mutated; the mode
+        before is restored after it."""
+        was = self.mutating
+        if valid:
+            self.mutating = False
+        try:
+            yield
+        finally:
+            self.mutating = was
+
     def pick_bad(self, values):
         return self.rng.choice(values)
 
@@ -468,19 +481,15 @@ class Fuzzer:
         """A Buf/Str as an argument (the tuple keeps the buffer alive until the call)."""
         return b.addr, b.describe(), b
 
-    def i32(self, valid: int, bad=(), p: float = 0.2) -> tuple:
-        if self.bad(p):
-            v = self.rng.choice(list(bad) + [-1, 0, -(2**31), 2**31 - 1])
-        else:
-            v = valid
+    def integer(self, valid: int, bad: list, p: float) -> tuple:
+        v = self.rng.choice(bad) if self.bad(p) else valid
         return v, str(v)
 
+    def i32(self, valid: int, bad=(), p: float = 0.2) -> tuple:
+        return self.integer(valid, [*bad, -1, 0, -(2**31), 2**31 - 1], p)
+
     def i64(self, valid: int, bad=(), p: float = 0.2) -> tuple:
-        if self.bad(p):
-            v = self.rng.choice(list(bad) + [-1, 0, -(2**63), 2**63 - 1])
-        else:
-            v = valid
-        return v, str(v)
+        return self.integer(valid, [*bad, -1, 0, -(2**63), 2**63 - 1], p)
 
     def dbl(self, valid: float, p: float = 0.2) -> tuple:
         v = self.rng.choice(DOUBLE_EXTREMES) if self.bad(p) else valid
@@ -727,8 +736,7 @@ class Fuzzer:
     def create_env(self) -> Env | None:
         r = self.rng
         choice = r.randrange(10)
-        was, self.mutating = self.mutating, False
-        try:
+        with self.valid_only():
             if choice < 7:
                 ident = r.choice(self.known_ids())
                 n = r.choice([1, 1, 2, 3, 4, 8])
@@ -743,15 +751,12 @@ class Fuzzer:
                 return self.g_env_create_gridworld(valid=True)
             else:
                 return self.g_env_create_bandit(valid=True)
-        finally:
-            self.mutating = was
         return self.adopt(env) if env else None
 
     def policy_for(self, env: Env) -> Pol | None:
         """A new policy whose sizes match ``env``."""
         r = self.rng
-        was, self.mutating = self.mutating, False
-        try:
+        with self.valid_only():
             if env.discrete:
                 if env.one_hot and r.random() < 0.5:
                     return self.make_policy("tabular", obs=env.obs, actions=env.num_actions)
@@ -761,8 +766,6 @@ class Fuzzer:
                     return self.make_policy("linear", obs=env.obs // env.num_actions, actions=env.num_actions)
                 return self.make_policy("softmax", obs=env.obs, actions=env.num_actions)
             return self.make_policy(r.choice(["gaussian", "gaussian", "gsde"]), obs=env.obs, actions=env.action_size)
-        finally:
-            self.mutating = was
 
     def hidden(self) -> list[int]:
         return [self.rng.choice([1, 2, 3, 8, 16, 32]) for _ in range(self.rng.choice([0, 0, 1, 1, 2, 3]))]
@@ -817,8 +820,7 @@ class Fuzzer:
 
     def create_value(self, obs: int | None = None, tabular: int | None = None) -> Val | None:
         out = Buf(ctypes.c_uint64, 1, "value_out", out=True)
-        was, self.mutating = self.mutating, False
-        try:
+        with self.valid_only():
             if tabular:
                 status = self.invoke("swiftpg_value_create_tabular", [(tabular, str(tabular)), self.a(out)], [out])
             else:
@@ -827,8 +829,6 @@ class Fuzzer:
                 hs = Buf(ctypes.c_int32, max(1, len(hid)), "hidden_sizes", data=hid or [0])
                 status = self.invoke("swiftpg_value_create_mlp", [(obs, str(obs)), self.a(hs), (len(hid), str(len(hid))),
                                                                   (0, "0"), self.seed(), self.a(out)], [out])
-        finally:
-            self.mutating = was
         if status != 0:
             return None
         return self.register_value(out.value())
@@ -1018,17 +1018,24 @@ class Fuzzer:
             if env:
                 self.adopt(env)
 
+    def destroy_call(self, kind: str, obj) -> None:
+        """``swiftpg_<kind>_destroy`` of ``obj``'s handle (or, sometimes, a
+        bad one); forgets ``obj`` once its handle is destroyed."""
+        h = self.handle_arg(kind, obj, p=0.4)
+        if self.invoke(f"swiftpg_{kind}_destroy", [h]) == 0 and obj is not None and h[0] == obj.handle:
+            self.forget(obj)
+
     def g_env_destroy(self):
-        env = self.any_env()
-        h = self.handle_arg("env", env, p=0.4)
-        status = self.invoke("swiftpg_env_destroy", [h])
-        if status == 0 and env is not None and h[0] == env.handle:
-            self.forget(env)
+        self.destroy_call("env", self.any_env())
+
+    def info_call(self, kind: str, obj: Obj | None) -> None:
+        """``swiftpg_<kind>_get_info`` of ``obj``'s handle (or, sometimes, a
+        bad one) into a ``swiftpg_<kind>_info``."""
+        out = self.out1(self.S[f"swiftpg_{kind}_info"], "info_out")
+        self.invoke(f"swiftpg_{kind}_get_info", [self.handle_arg(kind, obj), self.a(out)], [out])
 
     def g_env_get_info(self):
-        env = self.any_env()
-        out = self.out1(self.S["swiftpg_env_info"], "info_out")
-        self.invoke("swiftpg_env_get_info", [self.handle_arg("env", env), self.a(out)], [out])
+        self.info_call("env", self.any_env())
 
     def env_outputs(self, name: str, outputs) -> None:
         """A call of an environment (its handle) that only writes the output
@@ -1183,10 +1190,7 @@ class Fuzzer:
 
     def g_env_create_tabular(self, valid: bool = False):
         r = self.rng
-        was = self.mutating
-        if valid:
-            self.mutating = False
-        try:
+        with self.valid_only(valid):
             S, A = r.choice([1, 2, 3, 5]), r.choice([1, 2, 3])
             terminal = [1 if (s > 0 and r.random() < 0.3) else 0 for s in range(S)]
             P = []
@@ -1235,8 +1239,6 @@ class Fuzzer:
             if status != 0:
                 return None
             return self.adopt_env(out.value(), "tabular")
-        finally:
-            self.mutating = was
 
     def adopt_env(self, handle: int, what: str) -> Env | None:
         env = self.describe_env(handle, what)
@@ -1262,10 +1264,7 @@ class Fuzzer:
 
     def g_env_create_gridworld(self, valid: bool = False):
         r = self.rng
-        was = self.mutating
-        if valid:
-            self.mutating = False
-        try:
+        with self.valid_only(valid):
             lay = Str(self.layout())
             if self.bad(0.1):
                 lay = Str(None)
@@ -1277,15 +1276,10 @@ class Fuzzer:
             if self.invoke("swiftpg_env_create_gridworld", args, [out]) != 0:
                 return None
             return self.adopt_env(out.value(), "gridworld")
-        finally:
-            self.mutating = was
 
     def g_env_create_bandit(self, valid: bool = False):
         r = self.rng
-        was = self.mutating
-        if valid:
-            self.mutating = False
-        try:
+        with self.valid_only(valid):
             k = r.choice([1, 2, 3, 5])
             kind = self.i32(r.randrange(2), bad=[2, -1, 2**31 - 1])
             bern = kind[0] == 1
@@ -1304,8 +1298,6 @@ class Fuzzer:
             if self.invoke("swiftpg_env_create_bandit", args, [out]) != 0:
                 return None
             return self.adopt_env(out.value(), "bandit")
-        finally:
-            self.mutating = was
 
     def g_env_render_text(self):
         env = self.any_env()
@@ -1360,67 +1352,58 @@ class Fuzzer:
     def size_arg(self, valid: int, bad=(0, -1, 65537, 2**31 - 1, -(2**31)), p: float = 0.2):
         return self.i32(valid, bad=bad, p=p)
 
-    def created_policy(self, status: int, out: Buf):
-        if status == 0:
+    def invoke_policy_create(self, kind: str, args) -> None:
+        """``swiftpg_policy_create_<kind>(*args(), policy_out)``, keeping the
+        policy it creates. ``args()`` builds the arguments after the output
+        buffer is drawn, the order a seed's replay depends on."""
+        out = self.out1(ctypes.c_uint64, "policy_out")
+        if self.invoke(f"swiftpg_policy_create_{kind}", args() + [self.a(out)], [out]) == 0:
             self.register_policy(out.value())
 
     def g_policy_create_softmax(self):
         r = self.rng
         hs, nh, _ = self.hidden_arg()
-        out = self.out1(ctypes.c_uint64, "policy_out")
-        args = [self.size_arg(r.choice([1, 2, 4, 6])), self.size_arg(r.choice([2, 3, 4]), bad=(1, 0, -1, 65537, 2**31 - 1)),
-                self.a(hs), nh, self.i32(r.randrange(2), bad=[2, -1, 2**31 - 1]), self.dbl(math.sqrt(2)),
-                self.dbl(0.01), self.seed(), self.a(out)]
-        self.created_policy(self.invoke("swiftpg_policy_create_softmax", args, [out]), out)
+        self.invoke_policy_create("softmax", lambda: [
+            self.size_arg(r.choice([1, 2, 4, 6])), self.size_arg(r.choice([2, 3, 4]), bad=(1, 0, -1, 65537, 2**31 - 1)),
+            self.a(hs), nh, self.i32(r.randrange(2), bad=[2, -1, 2**31 - 1]), self.dbl(math.sqrt(2)),
+            self.dbl(0.01), self.seed()])
 
     def g_policy_create_tabular(self):
         r = self.rng
-        out = self.out1(ctypes.c_uint64, "policy_out")
-        args = [self.size_arg(r.choice([1, 3, 26])), self.size_arg(r.choice([2, 4]), bad=(1, 0, -1, 2**31 - 1)),
-                self.seed(), self.a(out)]
-        self.created_policy(self.invoke("swiftpg_policy_create_tabular", args, [out]), out)
+        self.invoke_policy_create("tabular", lambda: [
+            self.size_arg(r.choice([1, 3, 26])), self.size_arg(r.choice([2, 4]), bad=(1, 0, -1, 2**31 - 1)),
+            self.seed()])
 
     def g_policy_create_linear_features(self):
         r = self.rng
-        out = self.out1(ctypes.c_uint64, "policy_out")
-        args = [self.size_arg(r.choice([1, 2, 3])), self.size_arg(r.choice([2, 3]), bad=(1, 0, -1, 2**31 - 1)),
-                self.seed(), self.a(out)]
-        self.created_policy(self.invoke("swiftpg_policy_create_linear_features", args, [out]), out)
+        self.invoke_policy_create("linear_features", lambda: [
+            self.size_arg(r.choice([1, 2, 3])), self.size_arg(r.choice([2, 3]), bad=(1, 0, -1, 2**31 - 1)),
+            self.seed()])
 
     def g_policy_create_gaussian(self):
         r = self.rng
         hs, nh, _ = self.hidden_arg()
-        out = self.out1(ctypes.c_uint64, "policy_out")
-        args = [self.size_arg(r.choice([1, 2, 3])), self.size_arg(r.choice([1, 2, 64]), bad=(0, -1, 4097, 2**31 - 1)),
-                self.a(hs), nh, self.i32(r.randrange(2), bad=[2, -1]), self.flag(),
-                self.dbl(r.choice([0.0, -0.5])), self.dbl(1.0), self.dbl(0.01), self.seed(), self.a(out)]
-        self.created_policy(self.invoke("swiftpg_policy_create_gaussian", args, [out]), out)
+        self.invoke_policy_create("gaussian", lambda: [
+            self.size_arg(r.choice([1, 2, 3])), self.size_arg(r.choice([1, 2, 64]), bad=(0, -1, 4097, 2**31 - 1)),
+            self.a(hs), nh, self.i32(r.randrange(2), bad=[2, -1]), self.flag(),
+            self.dbl(r.choice([0.0, -0.5])), self.dbl(1.0), self.dbl(0.01), self.seed()])
 
     def g_policy_create_gsde(self):
         r = self.rng
         hs, nh, _ = self.hidden_arg()
-        out = self.out1(ctypes.c_uint64, "policy_out")
-        args = [self.size_arg(r.choice([1, 2, 3])), self.size_arg(r.choice([1, 2]), bad=(0, -1, 4097, 2**31 - 1)),
-                self.a(hs), nh, self.i32(r.randrange(2), bad=[2, -1]), self.dbl(-1.0),
-                self.i32(r.choice([1, 4]), bad=[0, -1, 2**31 - 1]), self.dbl(1.0), self.dbl(0.01), self.seed(),
-                self.a(out)]
-        self.created_policy(self.invoke("swiftpg_policy_create_gsde", args, [out]), out)
+        self.invoke_policy_create("gsde", lambda: [
+            self.size_arg(r.choice([1, 2, 3])), self.size_arg(r.choice([1, 2]), bad=(0, -1, 4097, 2**31 - 1)),
+            self.a(hs), nh, self.i32(r.randrange(2), bad=[2, -1]), self.dbl(-1.0),
+            self.i32(r.choice([1, 4]), bad=[0, -1, 2**31 - 1]), self.dbl(1.0), self.dbl(0.01), self.seed()])
 
     def g_policy_create_clamp(self):
-        out = self.out1(ctypes.c_uint64, "policy_out")
-        args = [self.dbl(self.rng.choice([0.5, 0.0, 1.0, -0.5, 1.5])), self.seed(), self.a(out)]
-        self.created_policy(self.invoke("swiftpg_policy_create_clamp", args, [out]), out)
+        self.invoke_policy_create("clamp", lambda: [self.dbl(self.rng.choice([0.5, 0.0, 1.0, -0.5, 1.5])), self.seed()])
 
     def g_policy_destroy(self):
-        pol = self.any_policy()
-        h = self.handle_arg("policy", pol, p=0.4)
-        if self.invoke("swiftpg_policy_destroy", [h]) == 0 and pol is not None and h[0] == pol.handle:
-            self.forget(pol)
+        self.destroy_call("policy", self.any_policy())
 
     def g_policy_get_info(self):
-        pol = self.any_policy()
-        out = self.out1(self.S["swiftpg_policy_info"], "info_out")
-        self.invoke("swiftpg_policy_get_info", [self.handle_arg("policy", pol), self.a(out)], [out])
+        self.info_call("policy", self.any_policy())
 
     def g_policy_get_sizes(self):
         pol = self.any_policy()
@@ -1551,10 +1534,14 @@ class Fuzzer:
         }
         self.invoke(name, [self.handle_arg(kind, obj)] + [made[p]() for p in parts] + [self.a(out)], [out])
 
-    def g_policy_score_gradient(self):
+    def params_sized_call(self, function: str, layout: str, out_name: str = "gradient_out") -> None:
+        """``batch_call`` of ``swiftpg_policy_<function>``, whose output has
+        ``num_params`` entries (a gradient or a product with the Fisher matrix)."""
         pol = self.any_policy()
-        self.batch_call("swiftpg_policy_score_gradient", "policy", pol, "obs acts weights batch", "gradient_out",
-                        lambda b: pol.num_params)
+        self.batch_call(f"swiftpg_policy_{function}", "policy", pol, layout, out_name, lambda b: pol.num_params)
+
+    def g_policy_score_gradient(self):
+        self.params_sized_call("score_gradient", "obs acts weights batch")
 
     def g_policy_score_vectors(self):
         pol = self.any_policy()
@@ -1562,19 +1549,13 @@ class Fuzzer:
                         lambda b: b * pol.num_params)
 
     def g_policy_entropy_gradient(self):
-        pol = self.any_policy()
-        self.batch_call("swiftpg_policy_entropy_gradient", "policy", pol, "obs weights batch", "gradient_out",
-                        lambda b: pol.num_params)
+        self.params_sized_call("entropy_gradient", "obs weights batch")
 
     def g_policy_kl_gradient(self):
-        pol = self.any_policy()
-        self.batch_call("swiftpg_policy_kl_gradient", "policy", pol, "obs old count weights batch", "gradient_out",
-                        lambda b: pol.num_params)
+        self.params_sized_call("kl_gradient", "obs old count weights batch")
 
     def g_policy_fisher_vector_product(self):
-        pol = self.any_policy()
-        self.batch_call("swiftpg_policy_fisher_vector_product", "policy", pol, "obs batch vector count", "product_out",
-                        lambda b: pol.num_params)
+        self.params_sized_call("fisher_vector_product", "obs batch vector count", "product_out")
 
     def save_call(self, name: str, kind: str, file_kind: str, obj: Obj | None):
         path = self.save_path()
@@ -1852,10 +1833,7 @@ class Fuzzer:
             self.register_value(out.value())
 
     def g_value_destroy(self):
-        val = self.any_value()
-        h = self.handle_arg("value", val, p=0.4)
-        if self.invoke("swiftpg_value_destroy", [h]) == 0 and val is not None and h[0] == val.handle:
-            self.forget(val)
+        self.destroy_call("value", self.any_value())
 
     def g_value_get_sizes(self):
         val = self.any_value()
@@ -1893,10 +1871,7 @@ class Fuzzer:
 
     def pg_create(self, valid: bool = False, algorithm: int | None = None):
         r = self.rng
-        was = self.mutating
-        if valid:
-            self.mutating = False
-        try:
+        with self.valid_only(valid):
             algorithm = r.randrange(7) if algorithm is None else algorithm
             struct = self.pg_struct(algorithm)
             update_only = r.random() < 0.2
@@ -1930,8 +1905,6 @@ class Fuzzer:
                       cost=self.config_cost(config), config=config)
             alg.cheap = alg.cost == "cheap"
             return self.adopt(alg)
-        finally:
-            self.mutating = was
 
     def g_pg_algorithm(self):
         alg = self.any_alg(lambda a: a.pg or self.rng.random() < 0.2)
@@ -2243,10 +2216,7 @@ class Fuzzer:
 
     def g_search_create(self, valid: bool = False):
         r = self.rng
-        was = self.mutating
-        if valid:
-            self.mutating = False
-        try:
+        with self.valid_only(valid):
             env, pol = self.env_policy_pair(discrete_only=True)
             if env is None or pol is None:
                 return None
@@ -2274,8 +2244,6 @@ class Fuzzer:
             alg = Alg(out.value(), what=f"search{c.method}", pg=False, env=env, policy=pol, value=None, cost=cost,
                       config=c, cheap=cost == "cheap")
             return self.adopt(alg)
-        finally:
-            self.mutating = was
 
     def g_search_iterate(self):
         alg = self.any_alg(lambda a: not a.pg)
@@ -2291,10 +2259,7 @@ class Fuzzer:
         self.load_into("swiftpg_search_load", "search", self.any_alg(lambda a: not a.pg))
 
     def g_algorithm_destroy(self):
-        alg = self.any_alg()
-        h = self.handle_arg("algorithm", alg, p=0.4)
-        if self.invoke("swiftpg_algorithm_destroy", [h]) == 0 and alg is not None and h[0] == alg.handle:
-            self.forget(alg)
+        self.destroy_call("algorithm", self.any_alg())
 
     # -- generic generator (functions without pointers to arrays) ------------------------------------
     def generic(self, name: str):

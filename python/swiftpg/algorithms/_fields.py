@@ -1,6 +1,7 @@
 """The config fields several algorithms share, each declared and documented
 once (as in Swift's CommonFields / SegmentFields / NaturalStepFields):
-``CommonConfig`` (every policy-gradient learner), ``SegmentConfig`` (the
+``CommonConfig`` (every policy-gradient learner), ``EpisodeConfig`` (the
+whole-episode learners REINFORCE, OffPolicyPG), ``SegmentConfig`` (the
 N × T learners A2C, NPG, TRPO, PPO) and ``NaturalConfig`` (NPG, TRPO). An
 algorithm's config dataclass derives from the group it reads, restates the
 defaults its reference implementation changes, and adds its own fields.
@@ -40,6 +41,16 @@ class CommonConfig(_PGConfig):
     entropy_coef: float = doc(0.0, "entropy bonus coefficient c_H (≥ 0)")
     seed: int = doc(0, "seeds the per-lane action streams, minibatch shuffling and the default networks")
 
+
+
+@dataclass
+class EpisodeConfig(CommonConfig):
+    """The fields of the learners on batches of whole episodes (REINFORCE,
+    OffPolicyPG), and the defaults they share."""
+
+    learning_rate: float = doc(0.01, LEARNING_RATE)
+    adam_epsilon: float = doc(1e-8, ADAM_EPSILON)
+    steps_per_iteration: int = doc(5000, STEPS_PER_ITERATION)
 
 @dataclass
 class SegmentConfig(CommonConfig):

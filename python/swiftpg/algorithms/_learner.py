@@ -584,16 +584,10 @@ class PolicyGradientLearner(NativeObject):
         good state). ``progress_bar``: a tqdm bar (needs ``tqdm``).
         Arguments and callbacks are checked before the first iteration.
         Raises DTypeError / InvalidArgumentError for bad arguments."""
-        from ..callbacks import FunctionCallback, StopTrainingOnEpisodeReturn, as_callback_object, run_training
+        from ..callbacks import StopTrainingOnEpisodeReturn, run_training, saving_then
         stop_window = as_count(stop_window, "stop_window")
         stop_at_return = as_optional_number(stop_at_return, "stop_at_return")
-        callbacks = []
-        if checkpoint is not None:
-            as_path(checkpoint, "checkpoint")
-            callbacks.append(FunctionCallback(lambda stats: self.save(checkpoint)))
-        user = as_callback_object(callback)
-        if user is not None:
-            callbacks.append(user)
+        callbacks = saving_then(self, checkpoint, callback)
         if stop_at_return is not None:
             callbacks.append(StopTrainingOnEpisodeReturn(stop_at_return, stop_window))
         return run_training(self, total_env_steps, callbacks, progress_bar)

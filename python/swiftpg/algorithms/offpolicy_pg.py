@@ -6,22 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ._fields import ADAM_EPSILON, LEARNING_RATE, STEPS_PER_ITERATION, CommonConfig
+from ._fields import EpisodeConfig
 from ._learner import PolicyGradientLearner, doc
 
 __all__ = ["OffPolicyPGConfig", "OffPolicyPG"]
 
 
 @dataclass
-class OffPolicyPGConfig(CommonConfig):
+class OffPolicyPGConfig(EpisodeConfig):
     """Configuration of :class:`OffPolicyPG`."""
 
     _algorithm: ClassVar[str] = "offpolicy-pg"
     _label: ClassVar[str] = "OffPolicyPG config"
 
-    learning_rate: float = doc(0.01, LEARNING_RATE)
-    adam_epsilon: float = doc(1e-8, ADAM_EPSILON)
-    steps_per_iteration: int = doc(5000, STEPS_PER_ITERATION)
     reuse_batches: int = doc(4, "batches reused per update, the current one included")
     per_decision: bool = doc(True, "per-decision (else trajectory-level) importance weights")
     importance_clip: float = doc(float("inf"), "truncate importance weights at this value (inf: none)")

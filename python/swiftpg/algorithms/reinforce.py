@@ -6,22 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ._fields import ADAM_EPSILON, LEARNING_RATE, STEPS_PER_ITERATION, VALUE_LEARNING_RATE, CommonConfig
+from ._fields import VALUE_LEARNING_RATE, EpisodeConfig
 from ._learner import PolicyGradientLearner, doc
 
 __all__ = ["ReinforceConfig", "REINFORCE"]
 
 
 @dataclass
-class ReinforceConfig(CommonConfig):
+class ReinforceConfig(EpisodeConfig):
     """Configuration of :class:`REINFORCE`."""
 
     _algorithm: ClassVar[str] = "reinforce"
     _label: ClassVar[str] = "REINFORCE config"
 
-    learning_rate: float = doc(0.01, LEARNING_RATE)
-    adam_epsilon: float = doc(1e-8, ADAM_EPSILON)
-    steps_per_iteration: int = doc(5000, STEPS_PER_ITERATION)
     weighting: str = doc("reward_to_go", "what multiplies ∇log π: full_return R(τ), reward_to_go G_t, "
                                          "discounted_reward_to_go γᵗG_t (Kochenderfer §11.4–11.5)")
     baseline: str = doc("mean", "none, mean (batch mean), optimal (per-parameter constant), value (learned V(s))")

@@ -187,16 +187,9 @@ class PolicySearch(_Learner):
         estimate: to stop on fresh episodes use an ``EvalCallback``).
         ``checkpoint``: a path the search is saved to after every iteration.
         ``progress_bar``: a tqdm bar (needs ``tqdm``)."""
-        from ..callbacks import FunctionCallback, as_callback_object, run_training
+        from ..callbacks import run_training, saving_then
         stop_at_utility = as_optional_number(stop_at_utility, "stop_at_utility")
-        callbacks = []
-        if checkpoint is not None:
-            as_path(checkpoint, "checkpoint")
-            callbacks.append(FunctionCallback(lambda stats: self.save(checkpoint)))
-        user = as_callback_object(callback)
-        if user is not None:
-            callbacks.append(user)
-        return run_training(self, total_env_steps, callbacks, progress_bar, max_iterations=iterations,
+        return run_training(self, total_env_steps, saving_then(self, checkpoint, callback), progress_bar, max_iterations=iterations,
                             stop=lambda s: s.done or (stop_at_utility is not None and s.best_utility >= stop_at_utility))
 
     def save(self, path) -> None:
