@@ -75,6 +75,7 @@ bench: install
 	$(PYTHON) bench/estimators.py
 	$(PYTHON) examples/estimator_lab.py
 	$(PYTHON) bench/pg_results.py
+	$(PYTHON) bench/cli_defaults.py
 	@# SB3 + PyTorch (several GB) go into their own venv, not the user's environment.
 	@.bench-venv/bin/python -c "import stable_baselines3" 2>/dev/null || { echo "pip install stable-baselines3 into .bench-venv"; \
 		$(PYTHON) -m venv .bench-venv && .bench-venv/bin/python -m pip install -q --disable-pip-version-check \

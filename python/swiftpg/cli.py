@@ -1,34 +1,52 @@
-"""Command line: ``python -m swiftpg train ENV --algo ALGO --seed S``
-(ALGO: reinforce, actor-critic, a2c, offpolicy-pg, npg, trpo, ppo, cem, ga,
-pattern-search).
+"""Command line.
 
-Progress goes to stderr (one line per iteration); with ``--json`` the final
-summary is one JSON line on stdout, so ``... --json | jq`` works.
+    python -m swiftpg train ENV --algo ALGO --seed S [--steps N] ...
+    python -m swiftpg train ENV --resume runs/last.swiftpg --steps N
+    python -m swiftpg eval runs/best.swiftpg [--episodes 100] [--stochastic]
+    python -m swiftpg envs
+    python -m swiftpg algos [ALGO]
+
+ALGO: reinforce, actor-critic, a2c, offpolicy-pg, npg, trpo, ppo, cem, ga,
+pattern-search. ``--steps`` counts environment steps for every algorithm.
+Every argument is checked before training starts (exit status 2 with a
+message naming it); an option an algorithm cannot honour is refused for
+it. Early stopping uses periodic greedy evaluation episodes (never a
+training batch's mean or a search's best candidate). Progress goes to
+stderr (a tqdm bar on a terminal, else one line per iteration); with
+``--json`` the final summary is one JSON line on stdout.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
+import os
 import sys
 import time
 
 import numpy as np
 
 from . import _lib
-from .algorithms import PG_ALGORITHMS, PolicySearch, SearchConfig
+from . import callbacks as cb
+from .algorithms import PG_ALGORITHMS, PolicyGradientLearner, PolicySearch, SearchConfig
 
 SEARCH_METHODS = ("cem", "ga", "pattern-search")
 ALGORITHMS = tuple(PG_ALGORITHMS) + SEARCH_METHODS
 
-# Per-environment defaults: env-step budget and early-stop return.
+# Per-environment defaults: env-step budget and the early-stop target of the
+# periodic evaluations (default: the env's reward threshold; CartPole stops
+# at 495 so that fresh evaluations land above its threshold of 475).
 ENV_DEFAULTS = {
     "CartPole-v1": dict(steps=500_000, stop_at_return=495.0),
     "Acrobot-v1": dict(steps=1_000_000, stop_at_return=None),
     "Pendulum-v1": dict(steps=1_000_000, stop_at_return=None),
-    # One 999-step episode every ~8 iterations: stop once the last 10 episodes average the threshold.
-    "MountainCarContinuous-v0": dict(steps=1_000_000, stop_at_return=90.0, stop_window=10),
+    # The zoo's threshold of the periodic evaluations.
+    "MountainCarContinuous-v0": dict(steps=1_000_000, stop_at_return=90.0),
+    # Its states are aliased: a deterministic policy cannot reach the goal
+    # (Sutton & Barto, Example 13.1), so evaluation samples actions.
+    "ShortCorridor-v0": dict(steps=200_000, stop_at_return=None, greedy_eval=False),
 }
 
 # Per-(algorithm, environment) settings: num_envs, config overrides and the
@@ -55,11 +73,19 @@ PRESETS = {
         steps_per_env=128, minibatch_size=128, max_kl=0.02)),
     ("npg", "CartPole-v1"): dict(num_envs=8, steps=200_000, config=dict(
         steps_per_env=128, minibatch_size=128, max_kl=0.02)),
-    ("actor-critic", "CartPole-v1"): dict(num_envs=16, steps=500_000, config=dict()),
+    # The library defaults (SGD, one step per env, Sutton & Barto's one-step
+    # actor-critic) do not learn CartPole in 500k steps; Adam with 5-step
+    # segments does (bench/cli_defaults.py).
+    ("actor-critic", "CartPole-v1"): dict(num_envs=16, steps=300_000, config=dict(
+        optimizer="adam", learning_rate=1e-3, value_learning_rate=1e-3, steps_per_env=5)),
 }
 
 
 def _parse_value(text: str):
+    """An override's value: int, float, bool, a comma-separated tuple of
+    those (``hidden_sizes=32,32``), else the string."""
+    if "," in text:
+        return tuple(_parse_value(part.strip()) for part in text.split(",") if part.strip())
     for conv in (int, float):
         try:
             return conv(text)
@@ -70,151 +96,335 @@ def _parse_value(text: str):
     return text
 
 
+class UsageError(Exception):
+    """A bad command line, reported before any training (exit status 2)."""
+
+
 def _parse_overrides(pairs: list[str], option: str = "--config") -> dict:
     out = {}
     for pair in pairs:
         if "=" not in pair:
-            raise SystemExit(f"{option} expects key=value, got {pair!r}")
+            raise UsageError(f"{option} expects key=value, got {pair!r}")
         key, value = pair.split("=", 1)
         out[key.strip()] = _parse_value(value.strip())
     return out
 
 
-def _plot(history, path: str, title: str) -> None:
+def _check_output_file(path: str | None, option: str) -> None:
+    """``path`` can be created: its folder exists and is writable, it is not a folder."""
+    if path is None:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise UsageError(f"{option} {path!r} is a directory")
+    if not os.path.isdir(folder):
+        raise UsageError(f"{option} {path!r}: the directory {folder!r} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"{option} {path!r}: the directory {folder!r} is not writable")
+
+
+def _check_output_dir(path: str | None, option: str) -> None:
+    if path is None:
+        return
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise UsageError(f"{option} {path!r} exists and is not a directory")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(path) and not os.access(parent, os.W_OK):
+        raise UsageError(f"{option} {path!r} cannot be created in {parent!r}")
+
+
+def _need_module(module: str, option: str, extra: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        raise UsageError(f"{option} needs the optional package '{module}': pip install 'swiftpg[{extra}]'")
+
+
+def _positive(value, option: str, maximum: int = 2**62) -> None:
+    if value is not None and not 1 <= value <= maximum:
+        raise UsageError(f"{option} must be in [1, {maximum}], got {value}")
+
+
+def _plot(curve: dict, path: str, title: str) -> None:
+    """A learning curve from finished episodes (each at the env step of the
+    iteration it ended in), their rolling mean, and the evaluations; for
+    searches the per-iteration best and mean utility."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    steps = [s.total_env_steps for s in history]
-    mean = np.array([s.mean_return for s in history])
-    std = np.array([s.std_return for s in history])
-    low = np.maximum(mean - std, [s.min_return for s in history])
-    high = np.minimum(mean + std, [s.max_return for s in history])
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(steps, mean, label="mean episodic return (training batch)")
-    ax.fill_between(steps, low, high, alpha=0.25, label="± 1 std (within min–max)")
+    steps, returns = np.asarray(curve["episode_steps"], float), np.asarray(curve["episode_returns"], float)
+    if returns.size:
+        ax.plot(steps, returns, ".", ms=2, alpha=0.3, color="C0", label="training episodes")
+        window = max(1, min(100, returns.size // 10 or 1))
+        rolling = np.convolve(returns, np.ones(window) / window, mode="valid")
+        ax.plot(steps[window - 1:], rolling, color="C0", label=f"rolling mean of {window} episodes")
+    for key, label, colour in (("best_utility", "best candidate (search)", "C2"),
+                               ("mean_utility", "population mean (search)", "C0")):
+        if curve.get(key):
+            ax.plot(curve["iteration_steps"], curve[key], color=colour, label=label)
+    if curve["eval_steps"]:
+        ax.errorbar(curve["eval_steps"], curve["eval_mean"], yerr=curve["eval_std"], fmt="o-", color="C1", ms=4,
+                    label="evaluation (greedy)" if curve["eval_greedy"] else "evaluation (stochastic)")
     ax.set_xlabel("environment steps")
     ax.set_ylabel("return")
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
 
-def train_command(args) -> int:
-    if args.env not in _lib.env_ids():
-        print(f"error: unknown environment {args.env!r}; available: {', '.join(_lib.env_ids())}", file=sys.stderr)
-        return 2
-    if args.algo in SEARCH_METHODS:
-        return search_command(args)
-    defaults = ENV_DEFAULTS.get(args.env, dict(steps=200_000, stop_at_return=None))
+class _Curve(cb.BaseCallback):
+    """Collects what the plot and the summary need; prints a progress line
+    per iteration when asked."""
+
+    def __init__(self, lines: bool):
+        super().__init__()
+        self.lines = lines
+        self.data = dict(episode_steps=[], episode_returns=[], iteration_steps=[], best_utility=[],
+                         mean_utility=[], eval_steps=[], eval_mean=[], eval_std=[], eval_greedy=True)
+
+    def _on_step(self) -> bool:
+        s, d = self.stats, self.data
+        d["iteration_steps"].append(self.num_timesteps)
+        returns = getattr(s, "episode_returns", None)
+        if returns is not None:
+            d["episode_returns"].extend(np.asarray(returns, float).tolist())
+            d["episode_steps"].extend([self.num_timesteps] * len(returns))
+            if self.lines:
+                print(f"iter {s.iteration:4d}  steps {s.total_env_steps:8d}  episodes {s.episodes:3d}  return "
+                      f"{s.mean_return:7.1f} ± {s.std_return:5.1f}  len {s.mean_length:6.1f}  entropy {s.entropy:.3f}  "
+                      f"|g| {s.grad_norm:.3g}  {s.steps_per_second / 1e3:7.1f}k steps/s", file=sys.stderr, flush=True)
+        else:
+            d["best_utility"].append(s.best_utility)
+            d["mean_utility"].append(s.mean_utility)
+            if self.lines:
+                print(f"iter {s.iteration:4d}  steps {s.total_env_steps:8d}  best {s.best_utility:7.1f}  "
+                      f"mean {s.mean_utility:7.1f}  spread {s.spread:.3g}", file=sys.stderr, flush=True)
+        return True
+
+
+class _EvalRecord(cb.BaseCallback):
+    """EvalCallback's callback_after_eval: copies each evaluation into the curve."""
+
+    def __init__(self, curve: _Curve):
+        super().__init__()
+        self.curve = curve
+
+    def _on_step(self) -> bool:
+        ev, d = self.parent, self.curve.data
+        d["eval_steps"].append(ev.num_timesteps)
+        d["eval_mean"].append(float(np.mean(ev.evaluations_results[-1])))
+        d["eval_std"].append(float(np.std(ev.evaluations_results[-1])))
+        d["eval_greedy"] = ev.deterministic
+        return True
+
+
+def _build_learner(args):
+    """The learner the arguments describe (new, or resumed from --resume),
+    and its step budget. Raises UsageError for arguments that do not apply."""
+    search = args.algo in SEARCH_METHODS
+    if args.resume is not None:
+        for option, value in (("--config", args.config), ("--policy", args.policy), ("--num-envs", args.num_envs)):
+            if value:
+                raise UsageError(f"{option} cannot be combined with --resume: the checkpoint defines the learner")
+        if search:
+            raise UsageError(f"--resume is not supported for {args.algo} (its checkpoints restore into a search "
+                             "built with the same settings; use the Python API: PolicySearch.load)")
+        if not os.path.isfile(args.resume):
+            raise UsageError(f"--resume {args.resume!r}: no such file")
+        learner = PolicyGradientLearner.load(args.resume)
+        algo = next(name for name, cls in PG_ALGORITHMS.items() if isinstance(learner, cls))
+        if args.algo_given and args.algo != algo:
+            learner.close()
+            raise UsageError(f"--resume {args.resume!r} holds a {algo} learner, not {args.algo}")
+        if learner.env is None or learner.env.env_id != args.env:
+            found = None if learner.env is None else learner.env.env_id
+            learner.close()
+            raise UsageError(f"--resume {args.resume!r} trains on {found}, not {args.env}")
+        args.algo = algo
+        preset = PRESETS.get((algo, args.env), {})
+        default = ENV_DEFAULTS.get(args.env, {}).get("steps", 200_000)
+        return learner, args.steps or preset.get("steps") or default
+    env = swiftpg_env(args.env)
+    defaults = ENV_DEFAULTS.get(args.env, dict(steps=200_000))
     preset = PRESETS.get((args.algo, args.env), {})
     budget = args.steps or preset.get("steps") or defaults["steps"]
-    stop_at = None if args.no_early_stop else defaults["stop_at_return"]
     num_envs = args.num_envs or preset.get("num_envs", 8)
+    overrides = dict(preset.get("config", {}))
+    overrides.update(_parse_overrides(args.config))
+    policy_kwargs = dict(preset.get("policy", {}))
+    policy_kwargs.update(_parse_overrides(args.policy, "--policy"))
+    if search:
+        if not env["discrete"]:
+            raise UsageError(f"{args.algo} searches over discrete policies; {args.env} has continuous actions")
+        unknown = set(policy_kwargs) - {"hidden_sizes"}
+        if unknown:
+            raise UsageError(f"--policy {', '.join(sorted(unknown))} does not apply to {args.algo} (its policy is a "
+                             "softmax MLP: only hidden_sizes)")
+        config = SearchConfig(method=args.algo, seed=args.seed).replace(**overrides)
+        hidden = policy_kwargs.get("hidden_sizes", ())
+        hidden = (hidden,) if isinstance(hidden, int) else hidden
+        return PolicySearch(args.env, config=config, num_envs=args.num_envs or config.episodes_per_evaluation,
+                            hidden_sizes=hidden), budget
     learner_class = PG_ALGORITHMS[args.algo]
+    config = learner_class._config_class(seed=args.seed)
+    if "total_env_steps" in config.__dataclass_fields__:
+        overrides.setdefault("total_env_steps", budget)
+    config = config.replace(**overrides)
+    return learner_class(args.env, config=config, num_envs=num_envs, policy_kwargs=policy_kwargs or None), budget
+
+
+def swiftpg_env(env_id: str) -> dict:
+    """What the CLI needs to know of an env before building a learner."""
+    from .envs import VectorEnv
+    with VectorEnv(env_id, 1, seed=0) as env:
+        return dict(discrete=env.discrete, reward_threshold=env.reward_threshold)
+
+
+def _check_train_args(args) -> None:
+    if args.env not in _lib.env_ids():
+        raise UsageError(f"unknown environment {args.env!r}; available: {', '.join(_lib.env_ids())}")
+    _positive(args.steps, "--steps")
+    _positive(args.num_envs, "--num-envs", 4096)
+    _positive(args.eval_episodes, "--eval-episodes", 1 << 24)
+    _positive(args.eval_freq, "--eval-freq")
+    _positive(args.save_freq, "--save-freq")
+    _positive(args.eval_during, "--eval-during", 1 << 24)
+    if args.target is not None and math.isnan(args.target):
+        raise UsageError("--target must be a number")
+    if args.plot is not None:
+        _need_module("matplotlib", "--plot", "plot")
+        _check_output_file(args.plot, "--plot")
+    _check_output_file(args.checkpoint, "--checkpoint")
+    _check_output_dir(args.save_dir, "--save-dir")
+    _check_output_dir(args.log_dir, "--log-dir")
+    _check_output_dir(args.tensorboard, "--tensorboard")
+    if args.tensorboard is not None:
+        _need_module("tensorboardX", "--tensorboard", "tensorboard")
+    if args.progress_bar:
+        _need_module("tqdm", "--progress-bar", "progress")
+    if args.save_freq is not None and args.save_dir is None:
+        raise UsageError("--save-freq needs --save-dir")
+
+
+def train_command(args) -> int:
     try:
-        overrides = dict(preset.get("config", {}))
-        overrides.update(_parse_overrides(args.config))
-        config = learner_class._config_class(seed=args.seed)
-        if "total_env_steps" in {f for f in config.__dataclass_fields__}:
-            overrides.setdefault("total_env_steps", budget)
-        config = config.replace(**overrides)
-        policy_kwargs = dict(preset.get("policy", {}))
-        policy_kwargs.update(_parse_overrides(args.policy, "--policy"))
-        learner = learner_class(args.env, config=config, num_envs=num_envs, policy_kwargs=policy_kwargs or None)
+        _check_train_args(args)
+        learner, budget = _build_learner(args)
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     except (_lib.SwiftPGError, TypeError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    with learner:
+        return _train_and_report(args, learner, budget)
 
-    quiet = args.quiet
 
-    def progress(s):
-        if not quiet:
-            print(
-                f"iter {s.iteration:4d}  steps {s.total_env_steps:8d}  return {s.mean_return:7.1f} "
-                f"± {s.std_return:5.1f}  len {s.mean_length:6.1f}  entropy {s.entropy:.3f}  "
-                f"|g| {s.grad_norm:.3g}  {s.steps_per_second / 1e3:7.1f}k steps/s",
-                file=sys.stderr, flush=True,
-            )
-
+def _train_and_report(args, learner, budget: int) -> int:
+    if args.stochastic_eval is None:
+        greedy = ENV_DEFAULTS.get(args.env, {}).get("greedy_eval", True)
+        if not greedy and not args.quiet:
+            print(f"note: {args.env} evaluates stochastically (its states are aliased: a deterministic policy "
+                  "cannot solve it; --greedy-eval overrides)", file=sys.stderr)
+        args.stochastic_eval = not greedy
+    threshold = args.target
+    if threshold is None:
+        threshold = ENV_DEFAULTS.get(args.env, {}).get("stop_at_return") or learner.env.reward_threshold
+    stop = None if args.no_early_stop or threshold is None else threshold
+    bar = args.progress_bar or (not args.quiet and sys.stderr.isatty()
+                                and importlib.util.find_spec("tqdm") is not None)
+    curve = _Curve(lines=not args.quiet and not bar)
+    eval_freq = args.eval_freq or max(1000, budget // 20)
+    callbacks = [curve]
+    if stop is not None or args.save_dir is not None or args.plot is not None:
+        callbacks.append(cb.EvalCallback(
+            eval_freq=eval_freq, n_eval_episodes=args.eval_during, deterministic=not args.stochastic_eval,
+            best_model_save_path=args.save_dir, eval_seed=(args.seed + 7_919) % 2**64, verbose=0,
+            callback_on_new_best=None if stop is None else cb.StopTrainingOnRewardThreshold(stop),
+            callback_after_eval=_EvalRecord(curve)))
+    if args.save_dir is not None:
+        callbacks.append(cb.CheckpointCallback(save_freq=args.save_freq or eval_freq, save_path=args.save_dir))
+    if args.log_dir is not None:
+        callbacks.append(cb.CSVLogger(args.log_dir))
+    if args.tensorboard is not None:
+        callbacks.append(cb.TensorBoardLogger(args.tensorboard))
+    search = isinstance(learner, PolicySearch)
     start = time.perf_counter()
+    interrupted = False
     try:
-        history = learner.train(budget, callback=progress, stop_at_return=stop_at, checkpoint=args.checkpoint,
-                                stop_window=defaults.get("stop_window", 100))
+        if search:
+            history = learner.train(total_env_steps=budget, callback=callbacks, checkpoint=args.checkpoint,
+                                    progress_bar=bar)
+        else:
+            history = learner.train(budget, callback=callbacks, checkpoint=args.checkpoint, progress_bar=bar)
     except KeyboardInterrupt:
-        history = learner.history
+        history, interrupted = learner.history, True
         print("interrupted; evaluating the current policy", file=sys.stderr)
     except _lib.NumericalError as e:
         print(f"error: training diverged: {e}", file=sys.stderr)
         return 1
     train_seconds = time.perf_counter() - start
-
     returns, lengths = learner.evaluate(episodes=args.eval_episodes, greedy=not args.stochastic_eval,
                                         seed=(args.seed + 1_000_003) % 2**64)
+    data = curve.data
     summary = {
-        "env": args.env,
-        "algo": args.algo,
-        "seed": args.seed,
-        "env_steps": learner.total_env_steps,
-        "iterations": len(history),
-        "train_seconds": round(train_seconds, 3),
-        "eval_episodes": int(args.eval_episodes),
-        "eval_greedy": not args.stochastic_eval,
-        "eval_mean_return": float(returns.mean()),
-        "eval_std_return": float(returns.std()),
-        "eval_min_return": float(returns.min()),
-        "reward_threshold": learner.env.reward_threshold,
+        "env": args.env, "algo": args.algo, "seed": args.seed, "env_steps": learner.total_env_steps,
+        "iterations": len(history), "train_seconds": round(train_seconds, 3),
+        "stopped_early": bool(learner.total_env_steps < budget and not interrupted),
+        "early_stop_target": stop, "eval_episodes": int(args.eval_episodes),
+        "eval_greedy": not args.stochastic_eval, "eval_mean_return": float(returns.mean()),
+        "eval_std_return": float(returns.std()), "eval_min_return": float(returns.min()),
+        "eval_mean_length": float(lengths.mean()), "reward_threshold": learner.env.reward_threshold,
+        "evaluations": [dict(env_steps=s, mean_return=m) for s, m in zip(data["eval_steps"], data["eval_mean"])],
     }
+    if args.save_dir is not None:
+        summary["checkpoint"] = os.path.join(args.save_dir, "last.swiftpg")
+        summary["best"] = os.path.join(args.save_dir, "best.swiftpg")
     if args.plot:
-        _plot(history, args.plot, f"{args.algo} on {args.env}, seed {args.seed}")
+        _plot(data, args.plot, f"{args.algo} on {args.env}, seed {args.seed}")
         summary["plot"] = args.plot
     if args.json:
         print(json.dumps(summary))
     else:
-        print(
-            f"{args.env} {args.algo} seed {args.seed}: {summary['env_steps']} env steps in "
-            f"{train_seconds:.2f} s; evaluation over {args.eval_episodes} "
-            f"{'greedy' if not args.stochastic_eval else 'stochastic'} episodes: "
-            f"{summary['eval_mean_return']:.1f} ± {summary['eval_std_return']:.1f}"
-            + (f"; learning curve: {args.plot}" if args.plot else "")
-        )
-    learner.close()
+        print(f"{args.env} {args.algo} seed {args.seed}: {summary['env_steps']} env steps in {train_seconds:.2f} s"
+              f"{' (stopped early)' if summary['stopped_early'] else ''}; evaluation over {args.eval_episodes} "
+              f"{'greedy' if not args.stochastic_eval else 'stochastic'} episodes: "
+              f"{summary['eval_mean_return']:.1f} ± {summary['eval_std_return']:.1f}"
+              + (f"; learning curve: {args.plot}" if args.plot else ""))
     return 0
 
 
-def search_command(args) -> int:
-    """Zeroth-order search: iterations instead of a step budget."""
+def eval_command(args) -> int:
+    """Loads a learner checkpoint and evaluates its policy on fresh episodes."""
     try:
-        config = SearchConfig(method=args.algo, seed=args.seed).replace(**_parse_overrides(args.config))
-        search = PolicySearch(args.env, config=config, num_envs=config.episodes_per_evaluation)
-    except (_lib.SwiftPGError, TypeError, ValueError) as e:
+        _positive(args.episodes, "--episodes", 1 << 24)
+        if not os.path.isfile(args.path):
+            raise UsageError(f"{args.path!r}: no such file")
+        learner = PolicyGradientLearner.load(args.path)
+    except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    iterations = args.steps or 50
-    start = time.perf_counter()
-
-    def progress(s):
-        if not args.quiet:
-            print(f"iter {s.iteration:4d}  steps {s.total_env_steps:8d}  best {s.best_utility:7.1f}  "
-                  f"mean {s.mean_utility:7.1f}  spread {s.spread:.3g}", file=sys.stderr, flush=True)
-
-    threshold = ENV_DEFAULTS.get(args.env, {}).get("stop_at_return")
-    history = search.train(iterations, callback=progress,
-                           stop_at_utility=None if args.no_early_stop else threshold, checkpoint=args.checkpoint)
-    seconds = time.perf_counter() - start
-    returns, _ = search.evaluate(episodes=args.eval_episodes, greedy=True, seed=(args.seed + 1_000_003) % 2**64)
-    summary = {"env": args.env, "algo": args.algo, "seed": args.seed,
-               "env_steps": history[-1].total_env_steps if history else 0, "iterations": len(history),
-               "train_seconds": round(seconds, 3), "eval_episodes": int(args.eval_episodes), "eval_greedy": True,
-               "eval_mean_return": float(returns.mean()), "eval_std_return": float(returns.std()),
-               "eval_min_return": float(returns.min()), "reward_threshold": search.env.reward_threshold}
-    print(json.dumps(summary) if args.json else
-          f"{args.env} {args.algo} seed {args.seed}: evaluation {summary['eval_mean_return']:.1f}")
-    search.close()
+    except _lib.SwiftPGError as e:
+        print(f"error: {args.path!r}: {e}", file=sys.stderr)
+        return 2
+    with learner:
+        returns, lengths = learner.evaluate(episodes=args.episodes, greedy=not args.stochastic, seed=args.seed)
+        algo = next(name for name, cls in PG_ALGORITHMS.items() if isinstance(learner, cls))
+        summary = dict(path=args.path, env=learner.env.env_id, algo=algo, trained_env_steps=learner.total_env_steps,
+                       episodes=args.episodes, greedy=not args.stochastic, seed=args.seed,
+                       mean_return=float(returns.mean()), std_return=float(returns.std()),
+                       min_return=float(returns.min()), max_return=float(returns.max()),
+                       mean_length=float(lengths.mean()))
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"{summary['env']} {algo} ({summary['trained_env_steps']} env steps): {args.episodes} "
+              f"{'greedy' if summary['greedy'] else 'stochastic'} episodes: {summary['mean_return']:.1f} ± "
+              f"{summary['std_return']:.1f} (min {summary['min_return']:.1f}, max {summary['max_return']:.1f})")
     return 0
 
 
@@ -224,36 +434,78 @@ def envs_command(args) -> int:
     return 0
 
 
+def algos_command(args) -> int:
+    """Each algorithm's config fields with defaults and meanings."""
+    names = [args.algo] if args.algo else list(ALGORITHMS)
+    for name in names:
+        config = SearchConfig if name in SEARCH_METHODS else PG_ALGORITHMS[name]._config_class
+        print(f"{name} ({config.__name__}):")
+        for line in config.describe().splitlines():
+            print(f"  {line}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m swiftpg", description="swiftpg command line")
     sub = parser.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a policy and evaluate it")
     t.add_argument("env", help="environment id, e.g. CartPole-v1")
-    t.add_argument("--algo", choices=ALGORITHMS, default="reinforce")
+    t.add_argument("--algo", choices=ALGORITHMS, default=None, help="default: reinforce (or the --resume file's)")
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--steps", type=int, default=None, help="environment-step budget (default per algorithm and environment); "
-                   "iterations for cem/ga/pattern-search")
+    t.add_argument("--steps", type=int, default=None,
+                   help="environment-step budget, in all (default per algorithm and environment)")
     t.add_argument("--num-envs", type=int, default=None,
-                   help="instances stepped together (default per algorithm and environment, else 8)")
-    t.add_argument("--checkpoint", metavar="PATH", help="save the learner after every iteration (resume with load)")
+                   help="instances stepped together (default per algorithm and environment, else 8; searches: "
+                        "episodes_per_evaluation)")
+    t.add_argument("--resume", metavar="PATH", help="continue a saved learner (e.g. DIR/last.swiftpg) up to --steps")
+    t.add_argument("--checkpoint", metavar="PATH", help="save the learner to PATH after every iteration")
+    t.add_argument("--save-dir", metavar="DIR", help="write DIR/last.swiftpg every --save-freq env steps (atomic, "
+                   "for --resume) and DIR/best.swiftpg at each new best evaluation")
+    t.add_argument("--save-freq", type=int, default=None, metavar="STEPS", help="default: --eval-freq")
     t.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE",
-                   help="algorithm config overrides, e.g. learning_rate=0.005 gamma=1.0")
+                   help="algorithm config overrides, e.g. learning_rate=0.005 gamma=1.0 (see: algos)")
     t.add_argument("--policy", nargs="*", default=[], metavar="KEY=VALUE",
-                   help="default-policy options, e.g. gsde=true initial_log_std=-2 noise_interval=8")
-    t.add_argument("--no-early-stop", action="store_true",
-                   help="use the whole budget instead of stopping once the training return reaches the target")
-    t.add_argument("--eval-episodes", type=int, default=100)
-    t.add_argument("--stochastic-eval", action="store_true", help="sample actions instead of greedy evaluation")
+                   help="default-policy options, e.g. hidden_sizes=32,32 gsde=true initial_log_std=-2")
+    t.add_argument("--eval-freq", type=int, default=None, metavar="STEPS",
+                   help="evaluate every STEPS env steps (default: a twentieth of the budget, at least 1000)")
+    t.add_argument("--eval-during", type=int, default=100, metavar="EPISODES",
+                   help="episodes per evaluation during training")
+    t.add_argument("--target", type=float, default=None,
+                   help="stop once an evaluation's mean return reaches this (default: 495 on CartPole-v1, 90 on "
+                        "MountainCarContinuous-v0, else the env's reward threshold)")
+    t.add_argument("--no-early-stop", action="store_true", help="use the whole budget")
+    t.add_argument("--eval-episodes", type=int, default=100, help="episodes of the final evaluation")
+    t.add_argument("--stochastic-eval", action="store_true", default=None,
+                   help="sample actions instead of greedy evaluation (the default only on ShortCorridor-v0)")
+    t.add_argument("--greedy-eval", action="store_false", dest="stochastic_eval", help="take each action's mode")
     t.add_argument("--json", action="store_true", help="print a one-line JSON summary on stdout")
-    t.add_argument("--plot", metavar="PATH", help="write a learning-curve PNG")
-    t.add_argument("--quiet", action="store_true", help="no per-iteration progress")
+    t.add_argument("--plot", metavar="PATH", help="write a learning-curve PNG (episodes and evaluations)")
+    t.add_argument("--log-dir", metavar="DIR", help="write progress.csv and episodes.csv")
+    t.add_argument("--tensorboard", metavar="DIR", help="write TensorBoard event files (needs tensorboardX)")
+    t.add_argument("--progress-bar", action="store_true", help="a tqdm bar even when stderr is not a terminal")
+    t.add_argument("--quiet", action="store_true", help="no progress output")
     t.set_defaults(fn=train_command)
+
+    v = sub.add_parser("eval", aliases=["enjoy"], help="evaluate a saved learner on fresh episodes")
+    v.add_argument("path", help="a learner file (learner.save, --save-dir, --checkpoint)")
+    v.add_argument("--episodes", type=int, default=100)
+    v.add_argument("--seed", type=int, default=12345)
+    v.add_argument("--stochastic", action="store_true", help="sample actions instead of taking the mode")
+    v.add_argument("--json", action="store_true")
+    v.set_defaults(fn=eval_command)
 
     e = sub.add_parser("envs", help="list the environment ids")
     e.set_defaults(fn=envs_command)
 
+    a = sub.add_parser("algos", help="each algorithm's config fields with defaults and meanings")
+    a.add_argument("algo", nargs="?", choices=ALGORITHMS)
+    a.set_defaults(fn=algos_command)
+
     args = parser.parse_args(argv)
+    if args.command == "train":
+        args.algo_given = args.algo is not None
+        args.algo = args.algo or "reinforce"
     return args.fn(args)
 
 

@@ -61,6 +61,14 @@ class _Replaceable:
             raise InvalidArgumentError(f"unknown {self._label} field(s): {', '.join(sorted(unknown))}")
         return dataclasses.replace(self, **changes)
 
+    @classmethod
+    def describe(cls) -> str:
+        """One line per field: name, default, meaning."""
+        if not dataclasses.is_dataclass(cls):
+            raise DTypeError(f"{cls.__name__} is an abstract base class; call describe() of an algorithm's config "
+                             "(e.g. PPOConfig.describe())")
+        return "\n".join(f"{f.name} = {f.default!r}: {f.metadata.get('doc', '')}" for f in dataclasses.fields(cls))
+
 
 #: The choice-valued config fields and their names (Include/swiftpg.h).
 _CHOICES = {"weighting": _lib.WEIGHTING, "baseline": _lib.BASELINE, "advantage": _lib.ADVANTAGE,
@@ -148,15 +156,6 @@ class _PGConfig(_Replaceable):
             else:
                 out[f.name] = float(raw)
         return out
-
-    @classmethod
-    def describe(cls) -> str:
-        """One line per field: name, default, meaning."""
-        if not dataclasses.is_dataclass(cls):
-            raise DTypeError(f"{cls.__name__} is an abstract base class; call describe() of an algorithm's config "
-                             "(e.g. PPOConfig.describe())")
-        return "\n".join(f"{f.name} = {f.default!r}: {f.metadata.get('doc', '')}" for f in dataclasses.fields(cls))
-
 
 _NO_EPISODES = np.zeros(0)
 

@@ -20,7 +20,7 @@ from .._lib import InvalidArgumentError, NativeObject, ObjectLock
 from ..envs import VectorEnv
 from ..policies import (GaussianPolicy, Policy, SoftmaxPolicy, ValueFunction, _Categorical, env_sizes,
                         gymnasium_spaces)
-from ._learner import _Replaceable, _set_int, _set_numbers
+from ._learner import _Replaceable, _set_int, _set_numbers, doc
 
 __all__ = ["SearchConfig", "SearchStats", "PolicySearch"]
 
@@ -85,28 +85,18 @@ class SearchConfig(_Replaceable):
 
     _label = "search config"
 
-    #: ``"cem"`` (cross-entropy method), ``"ga"`` (genetic) or ``"pattern-search"`` (Hooke–Jeeves).
-    method: str = "cem"
-    #: Episodes averaged per utility evaluation U(θ).
-    episodes_per_evaluation: int = 5
-    #: Candidates per generation (CEM, GA).
-    population_size: int = 50
-    #: Elites refitted (CEM) or bred from (GA).
-    elite_count: int = 10
-    #: Evaluate with argmax actions (else sampled).
-    greedy: bool = True
-    #: CEM: initial σ of the proposal; GA: spread of the initial population.
-    initial_std: float = 1.0
-    #: CEM: variance added after each refit (noisy CEM; 0 = the book's).
-    extra_noise: float = 0.0
-    #: GA: σ of the Gaussian mutation.
-    mutation_std: float = 0.1
-    #: Pattern search: initial step α, shrink factor c, tolerance ε.
-    step_size: float = 1.0
-    shrink: float = 0.5
-    tolerance: float = 0.01
-    #: Seeds the search and the evaluation episodes.
-    seed: int = 0
+    method: str = doc("cem", '"cem" (cross-entropy method), "ga" (genetic) or "pattern-search" (Hooke–Jeeves)')
+    episodes_per_evaluation: int = doc(5, "episodes averaged per utility evaluation U(θ)")
+    population_size: int = doc(50, "candidates per generation (CEM, GA)")
+    elite_count: int = doc(10, "elites refitted (CEM) or bred from (GA)")
+    greedy: bool = doc(True, "evaluate candidates with argmax actions (else sampled)")
+    initial_std: float = doc(1.0, "CEM: initial σ of the proposal; GA: spread of the initial population")
+    extra_noise: float = doc(0.0, "CEM: variance added after each refit (noisy CEM; 0 = the book's)")
+    mutation_std: float = doc(0.1, "GA: σ of the Gaussian mutation")
+    step_size: float = doc(1.0, "pattern search: initial step α")
+    shrink: float = doc(0.5, "pattern search: shrink factor c of the step")
+    tolerance: float = doc(0.01, "pattern search: stop once the step is below this ε")
+    seed: int = doc(0, "seeds the search and the evaluation episodes")
 
     def to_c(self) -> _lib.SearchConfigC:
         c = _lib.SearchConfigC()
