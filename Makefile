@@ -11,7 +11,7 @@ BUILD := .build/release
 SO_FLAGS := -c release --product swiftpg -Xswiftc -static-stdlib \
 	-Xlinker --version-script=$(CURDIR)/Sources/SwiftPGCAPI/exports.map
 
-.PHONY: all setup lib install demo test test-swift test-c test-python bench fuzz sanitize clean
+.PHONY: all setup lib install demo test test-swift test-c test-python bench fuzz sanitize docs clean
 
 all: lib
 
@@ -85,6 +85,12 @@ bench: install
 	$(PYTHON) examples/short_corridor_reinforce.py
 	$(PYTHON) examples/simple_regulator_gradients.py
 
+# API documentation from the docstrings (pdoc), into docs/site/index.html.
+docs: install
+	@$(PYTHON) -c "import pdoc" 2>/dev/null || { echo "pip install pdoc"; $(PYTHON) -m pip install -q --disable-pip-version-check pdoc; }
+	$(PYTHON) -m pdoc swiftpg -o docs/site
+	@echo "open docs/site/index.html"
+
 # Long fuzzing (tools/fuzz/README.md): the seed corpus, then FUZZ_SECONDS of
 # each fuzzer with a fresh seed (printed; replay with --seed).
 FUZZ_SECONDS ?= 600
@@ -115,4 +121,4 @@ sanitize: install
 	TSAN_OPTIONS=halt_on_error=1 swift test --sanitize=thread --build-path .build-tsan
 
 clean:
-	rm -rf .build .build-tests .build-asan .build-asan-lib .build-tsan Tests/c/build $(SO) out
+	rm -rf docs/site .build .build-tests .build-asan .build-asan-lib .build-tsan Tests/c/build $(SO) out

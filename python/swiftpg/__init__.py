@@ -35,7 +35,7 @@ from ._lib import (
 )
 from . import envs
 from .envs import SwiftEnv, VectorEnv, env_ids, make, make_vec
-from . import algorithms, callbacks, estimators, exact, lab, optim, policies, randomization, trained  # noqa: E402
+from . import algorithms, callbacks, cli, estimators, exact, lab, optim, policies, randomization, trained  # noqa: E402
 from .envs import _register_with_gymnasium
 
 __version__ = "0.1.0"
@@ -45,7 +45,7 @@ _register_with_gymnasium()
 
 __all__ = [
     "make", "make_vec", "env_ids", "VectorEnv", "SwiftEnv", "envs", "policies", "algorithms", "randomization",
-    "estimators", "exact", "lab", "optim",
+    "estimators", "exact", "lab", "optim", "callbacks", "trained", "cli",
     "live_handles",
     "SwiftPGError", "InvalidArgumentError", "UnknownEnvironmentError", "NotFiniteError", "DTypeError",
     "BadHandleError", "ClosedError", "BusyError", "NumericalError", "InternalError", "LIBRARY_PATH",

@@ -25,4 +25,6 @@ __all__ = [
     "PPOConfig", "TrainStats", "IterationStats", "PolicyGradientLearner", "REINFORCE", "ActorCritic", "A2C",
     "OffPolicyPG", "NPG", "TRPO", "PPO", "PG_ALGORITHMS", "SearchConfig", "SearchStats", "PolicySearch",
     "GymnasiumCollector", "for_gymnasium", "load",
+    # the modules, one per algorithm (documented on their own pages)
+    "reinforce", "actor_critic", "a2c", "offpolicy_pg", "npg", "trpo", "ppo", "search", "gymnasium",
 ]

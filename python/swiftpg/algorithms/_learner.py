@@ -391,7 +391,7 @@ class PolicyGradientLearner(NativeObject):
 
     ``env``: an environment id or a :class:`swiftpg.VectorEnv` (stepped in
     Swift by :meth:`iterate`); any Gymnasium env can instead be stepped by
-    Python with :meth:`learn_from` / :meth:`update`. ``policy``: by default a
+    Python with :meth:`learn_gymnasium` / :meth:`update`. ``policy``: by default a
     tanh MLP (``hidden_sizes``) — categorical for discrete actions, Gaussian
     (state-independent log σ) for continuous ones; ``policy_kwargs`` are
     passed to that default policy's class (e.g. ``dict(gsde=True,
@@ -530,7 +530,7 @@ class PolicyGradientLearner(NativeObject):
     def update(self, observations, actions, rewards, terminated, truncated, next_observations,
                final_observations=None) -> TrainStats:
         """One update on transitions collected elsewhere, time-major
-        ``[T, N]`` (see :func:`collect_gymnasium`): ``observations``
+        ``[T, N]`` (see :meth:`GymnasiumCollector.collect`): ``observations``
         ``[T, N, obs]``, ``actions`` ``[T, N]`` ints or ``[T, N, act]`` floats,
         ``rewards``/``terminated``/``truncated`` ``[T, N]``,
         ``next_observations`` ``[N, obs]`` (after the last step) and
