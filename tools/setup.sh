@@ -27,6 +27,7 @@ import importlib.util
 need = {"numpy": "numpy", "gymnasium": "gymnasium", "matplotlib": "matplotlib",
         "pytest": "pytest", "xdist": "pytest-xdist", "tqdm": "tqdm", "tensorboardX": "tensorboardX",
         "nbformat": "nbformat", "nbclient": "nbclient", "ipykernel": "ipykernel", "pdoc": "pdoc",
+        "pygame": "gymnasium[classic-control]", "moviepy": "moviepy",
         "setuptools": "setuptools", "wheel": "wheel"}
 print(" ".join(pkg for mod, pkg in need.items() if importlib.util.find_spec(mod) is None))
 PY

@@ -31,6 +31,7 @@ import numpy as np
 from . import _lib
 from . import callbacks as cb
 from .algorithms import PG_ALGORITHMS, PolicyGradientLearner, PolicySearch, SearchConfig
+from .envs import _RENDER_FPS
 
 SEARCH_METHODS = ("cem", "ga", "pattern-search")
 ALGORITHMS = tuple(PG_ALGORITHMS) + SEARCH_METHODS
@@ -402,9 +403,17 @@ def eval_command(args) -> int:
     """Loads a learner checkpoint and evaluates its policy on fresh episodes."""
     try:
         _positive(args.episodes, "--episodes", 1 << 24)
+        _positive(args.video_episodes, "--video-episodes", 1000)
         if not os.path.isfile(args.path):
             raise UsageError(f"{args.path!r}: no such file")
+        if args.video is not None:
+            _check_output_dir(args.video, "--video")
+            _need_module("pygame", "--video", "render")
+            _need_module("moviepy", "--video", "video")
         learner = PolicyGradientLearner.load(args.path)
+        if args.video is not None and learner.env.env_id not in _RENDER_FPS:
+            learner.close()
+            raise UsageError(f"--video: {learner.env.env_id} does not render (only {', '.join(_RENDER_FPS)})")
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -419,6 +428,8 @@ def eval_command(args) -> int:
                        mean_return=float(returns.mean()), std_return=float(returns.std()),
                        min_return=float(returns.min()), max_return=float(returns.max()),
                        mean_length=float(lengths.mean()))
+        if args.video is not None:
+            summary["videos"] = _record(learner, args)
     if args.json:
         print(json.dumps(summary))
     else:
@@ -426,6 +437,33 @@ def eval_command(args) -> int:
               f"{'greedy' if summary['greedy'] else 'stochastic'} episodes: {summary['mean_return']:.1f} ± "
               f"{summary['std_return']:.1f} (min {summary['min_return']:.1f}, max {summary['max_return']:.1f})")
     return 0
+
+
+def _record(learner, args) -> list[dict]:
+    """Records ``--video-episodes`` episodes of the policy (``predict``) as
+    MP4 files with Gymnasium's RecordVideo (one frame per state, the reset
+    state included); returns each file's path and its episode's steps."""
+    import gymnasium
+    from gymnasium.wrappers import RecordVideo
+
+    from .envs import SwiftEnv
+    env = RecordVideo(SwiftEnv(learner.env.env_id, render_mode="rgb_array"), video_folder=args.video,
+                      episode_trigger=lambda episode: True, name_prefix=learner.env.env_id, disable_logger=True)
+    gymnasium.logger.min_level = 40            # RecordVideo's overwrite warnings
+    videos = []
+    try:
+        for episode in range(args.video_episodes):
+            obs, _ = env.reset(seed=(args.seed + episode) % 2**63)
+            done, steps = False, 0
+            while not done:
+                action, _ = learner.predict(obs, deterministic=not args.stochastic)
+                obs, _, terminated, truncated, _ = env.step(action)
+                done, steps = terminated or truncated, steps + 1
+            videos.append(dict(path=os.path.join(args.video, f"{learner.env.env_id}-episode-{episode}.mp4"),
+                               steps=steps))
+    finally:
+        env.close()
+    return videos
 
 
 def envs_command(args) -> int:
@@ -493,6 +531,9 @@ def main(argv=None) -> int:
     v.add_argument("--seed", type=int, default=12345)
     v.add_argument("--stochastic", action="store_true", help="sample actions instead of taking the mode")
     v.add_argument("--json", action="store_true")
+    v.add_argument("--video", metavar="DIR", help="record episodes as MP4 files in DIR (needs pygame and moviepy: "
+                   "pip install 'swiftpg[render,video]')")
+    v.add_argument("--video-episodes", type=int, default=1, metavar="N")
     v.set_defaults(fn=eval_command)
 
     e = sub.add_parser("envs", help="list the environment ids")

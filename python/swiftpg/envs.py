@@ -473,17 +473,26 @@ class SwiftEnv(gymnasium.Env):
     wraps): a call while another thread uses the env raises BusyError.
     """
 
-    metadata = {"render_modes": []}
+    metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 50}
 
     def __init__(self, env_id: str = "CartPole-v1", seed: int | None = None, render_mode: str | None = None,
                  _vector: VectorEnv | None = None, **parameters):
         if render_mode is not None:
-            raise InvalidArgumentError(f"swiftpg environments do not render; got render_mode={render_mode!r}")
+            if render_mode not in self.metadata["render_modes"]:
+                raise InvalidArgumentError(f"render_mode must be None, 'human' or 'rgb_array', got {render_mode!r}")
+            if env_id not in _RENDER_FPS or _vector is not None and _vector.env_id not in _RENDER_FPS:
+                raise InvalidArgumentError(
+                    f"{env_id} does not render: only the Gymnasium-named classic-control environments render "
+                    f"({', '.join(_RENDER_FPS)}), with Gymnasium's own renderer; tabular ones have render_text()")
         if _vector is not None and not isinstance(_vector, VectorEnv):
             raise DTypeError(f"_vector must be a swiftpg VectorEnv, got {type(_vector).__name__}")
         self._vec = _vector if _vector is not None else VectorEnv(env_id, 1, seed=seed, copy=False, **parameters)
         self.env_id = self._vec.env_id
-        self.render_mode = None
+        self.render_mode = render_mode
+        self._renderer = None
+        self._last_u = None
+        if render_mode is not None:
+            self.metadata = dict(self.metadata, render_fps=_RENDER_FPS[self.env_id])
         vec = self._vec
         self._one_hot = vec.observation_kind == "one_hot"
         if self._one_hot:
@@ -518,7 +527,11 @@ class SwiftEnv(gymnasium.Env):
                 obs = self._vec.reset(seed=seed)[0][0]
             self._needs_reset = False
             self._autoreset_done = False
-            return self._observation(obs), {}
+            self._last_u = None
+            result = self._observation(obs), {}
+        if self.render_mode == "human":
+            self.render()
+        return result
 
     def step(self, action):
         vec = self._vec
@@ -538,6 +551,8 @@ class SwiftEnv(gymnasium.Env):
             if a.shape != (vec.action_size,):
                 raise InvalidArgumentError(f"action must have shape ({vec.action_size},), got {a.shape}")
             batch = a.astype(np.float64)[None, :]
+            if self.render_mode is not None:
+                self._last_u = np.clip(batch[0], vec.action_low, vec.action_high)
         # The whole step holds the batch's lock (re-entered by vec.step), so
         # another thread cannot step between our step and our reading of the
         # shared buffers (vec.copy is False here).
@@ -553,9 +568,45 @@ class SwiftEnv(gymnasium.Env):
                 obs = info["final_obs"]
                 self._needs_reset = True
                 self._autoreset_done = True
-            return self._observation(obs[0]), float(rew[0]), terminated, truncated, {}
+            result = self._observation(obs[0]), float(rew[0]), terminated, truncated, {}
+        if self.render_mode == "human":
+            self.render()
+        return result
+
+    def render(self):
+        """The current state drawn by Gymnasium's own renderer of the same
+        environment (``render_mode`` ``"rgb_array"``: a uint8 ``[H, W, 3]``
+        frame; ``"human"``: a window, drawn after every step and reset):
+        its physics state, parameters (e.g. the pole length) and, for
+        Pendulum, the last torque are copied into a Gymnasium env, so the
+        frames are Gymnasium's frames. Needs pygame (``pip install
+        'swiftpg[render]'``, i.e. ``gymnasium[classic-control]``). Without a
+        ``render_mode`` it returns None, as Gymnasium's environments do."""
+        if self.render_mode is None:
+            gymnasium.logger.warn("render() called without a render_mode: create the env with "
+                                  "render_mode='rgb_array' or 'human'")
+            return None
+        if self._renderer is None:
+            try:
+                import pygame  # noqa: F401
+            except ImportError as error:
+                raise ImportError("rendering needs pygame: pip install 'swiftpg[render]' "
+                                  "(or 'gymnasium[classic-control]')") from error
+            self._renderer = gymnasium.make(self.env_id, render_mode=self.render_mode).unwrapped
+            self._renderer.reset(seed=0)
+        u = self._renderer
+        for name in self.parameter_names:
+            if hasattr(u, name) and isinstance(getattr(u, name), (int, float)):
+                setattr(u, name, type(getattr(u, name))(self.get_parameter(name)))
+        u.state = np.array(self.get_state())
+        if self.env_id == "Pendulum-v1":
+            u.last_u = None if self._last_u is None else float(self._last_u[0])
+        return u.render()
 
     def close(self):
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
         self._vec.close()
 
     def _ended_episode(self) -> bool:
@@ -609,10 +660,17 @@ class SwiftEnv(gymnasium.Env):
         return int(self._vec.get_elapsed_steps()[0])
 
 
-def make(env_id: str, seed: int | None = None, **parameters) -> SwiftEnv:
+def make(env_id: str, seed: int | None = None, render_mode: str | None = None, **parameters) -> SwiftEnv:
     """Creates one swiftpg environment as a ``gymnasium.Env``; the first
-    ``reset()`` without a seed uses ``seed``."""
-    return SwiftEnv(env_id, seed=seed, **parameters)
+    ``reset()`` without a seed uses ``seed``. ``render_mode`` (``"rgb_array"``
+    or ``"human"``) draws the classic-control environments with Gymnasium's
+    renderer (see :meth:`SwiftEnv.render`)."""
+    return SwiftEnv(env_id, seed=seed, render_mode=render_mode, **parameters)
+
+
+#: The environments that render (through Gymnasium's renderer) and their frame rates.
+_RENDER_FPS = {"CartPole-v1": 50, "Acrobot-v1": 15, "MountainCar-v0": 30, "MountainCarContinuous-v0": 30,
+               "Pendulum-v1": 30}
 
 
 def _register_with_gymnasium() -> None:
