@@ -24,7 +24,7 @@ fi
 
 pip_missing=$("$PYTHON" - <<'PY'
 import importlib.util
-need = {"numpy": "numpy", "gymnasium": "gymnasium", "matplotlib": "matplotlib",
+need = {"numpy": "numpy", "gymnasium": "gymnasium", "yaml": "pyyaml", "matplotlib": "matplotlib",
         "pytest": "pytest", "xdist": "pytest-xdist", "tqdm": "tqdm", "tensorboardX": "tensorboardX",
         "nbformat": "nbformat", "nbclient": "nbclient", "ipykernel": "ipykernel", "pdoc": "pdoc",
         "pygame": "gymnasium[classic-control]", "moviepy": "moviepy",

@@ -50,36 +50,55 @@ ENV_DEFAULTS = {
     "ShortCorridor-v0": dict(steps=200_000, stop_at_return=None, greedy_eval=False),
 }
 
-# Per-(algorithm, environment) settings: num_envs, config overrides and the
-# step budget. PPO's follow rl-baselines3-zoo's hyperparameters where they exist.
-PRESETS = {
-    ("ppo", "CartPole-v1"): dict(num_envs=8, steps=100_000, config=dict(
-        steps_per_env=32, minibatch_size=256, gae_lambda=0.8, gamma=0.98, epochs=20, learning_rate=1e-3,
-        anneal_learning_rate=True, anneal_clip_range=True, entropy_coef=0.0, update_threads=2)),
-    ("ppo", "Acrobot-v1"): dict(num_envs=16, steps=1_000_000, config=dict(
-        steps_per_env=256, gae_lambda=0.94, gamma=0.99, epochs=4, minibatch_size=64, entropy_coef=0.0,
-        normalize_observations=True)),
-    ("ppo", "Pendulum-v1"): dict(num_envs=4, steps=1_000_000, config=dict(
-        steps_per_env=1024, gae_lambda=0.95, gamma=0.9, epochs=10, minibatch_size=64, learning_rate=1e-3,
-        clip_range=0.2, entropy_coef=0.0, normalize_observations=True, normalize_rewards=True,
-        anneal_learning_rate=True)),
-    # The zoo's settings with gSDE (noise redrawn every rollout of 8 steps, log σ init −3.29).
-    ("ppo", "MountainCarContinuous-v0"): dict(num_envs=1, steps=100_000, config=dict(
-        steps_per_env=8, minibatch_size=8, gamma=0.9999, learning_rate=7.77e-5, entropy_coef=0.00429,
-        clip_range=0.1, epochs=10, gae_lambda=0.9, max_grad_norm=5.0, value_coef=0.19,
-        normalize_observations=True, normalize_rewards=True),
-        policy=dict(gsde=True, noise_interval=8, initial_log_std=-3.29)),
-    ("a2c", "CartPole-v1"): dict(num_envs=8, steps=200_000, config=dict(learning_rate=1e-3)),
-    ("trpo", "CartPole-v1"): dict(num_envs=8, steps=100_000, config=dict(
-        steps_per_env=128, minibatch_size=128, max_kl=0.02)),
-    ("npg", "CartPole-v1"): dict(num_envs=8, steps=200_000, config=dict(
-        steps_per_env=128, minibatch_size=128, max_kl=0.02)),
-    # The library defaults (SGD, one step per env, Sutton & Barto's one-step
-    # actor-critic) do not learn CartPole in 500k steps; Adam with 5-step
-    # segments does (bench/cli_defaults.py).
-    ("actor-critic", "CartPole-v1"): dict(num_envs=16, steps=300_000, config=dict(
-        optimizer="adam", learning_rate=1e-3, value_learning_rate=1e-3, steps_per_env=5)),
-}
+HYPERPARAMS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hyperparams")
+
+
+def load_hyperparams(path: str) -> dict:
+    """The sections of an rl-baselines3-zoo style hyperparameter file: a
+    YAML mapping of environment id to a mapping of ``n_envs``,
+    ``n_timesteps``, ``policy_kwargs`` (a mapping) and config fields.
+    Returns ``{env_id: dict(num_envs=, steps=, config=, policy=)}`` (absent
+    keys omitted). Raises UsageError naming the file and the key for a file
+    that cannot be read or does not have that shape; unknown config fields
+    are refused when the config is built."""
+    import yaml
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f)
+    except OSError as error:
+        raise UsageError(f"--hyperparams {path!r}: {error.strerror or error}") from None
+    except yaml.YAMLError as error:
+        raise UsageError(f"--hyperparams {path!r} is not valid YAML: {error}") from None
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, dict) for k, v in data.items()):
+        raise UsageError(f"--hyperparams {path!r} must map environment ids to mappings of settings")
+    sections = {}
+    for env_id, section in data.items():
+        preset: dict = {"config": {}}
+        for key, value in section.items():
+            if key in ("n_envs", "n_timesteps"):
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise UsageError(f"--hyperparams {path!r}: {env_id}.{key} must be a positive integer, "
+                                     f"got {value!r}")
+                preset["num_envs" if key == "n_envs" else "steps"] = value
+            elif key == "policy_kwargs":
+                if not isinstance(value, dict):
+                    raise UsageError(f"--hyperparams {path!r}: {env_id}.policy_kwargs must be a mapping")
+                preset["policy"] = {k: tuple(v) if isinstance(v, list) else v for k, v in value.items()}
+            else:
+                preset["config"][key] = tuple(value) if isinstance(value, list) else value
+        sections[env_id] = preset
+    return sections
+
+
+def _shipped_presets() -> dict:
+    """``{(algorithm, env_id): preset}`` from the hyperparameter files shipped
+    in ``swiftpg/hyperparams`` (one per algorithm)."""
+    presets = {}
+    for name in sorted(os.listdir(HYPERPARAMS)):
+        if name.endswith(".yml"):
+            for env_id, preset in load_hyperparams(os.path.join(HYPERPARAMS, name)).items():
+                presets[(name[:-4], env_id)] = preset
+    return presets
 
 
 def _parse_value(text: str):
@@ -99,6 +118,12 @@ def _parse_value(text: str):
 
 class UsageError(Exception):
     """A bad command line, reported before any training (exit status 2)."""
+
+
+#: Per-(algorithm, environment) settings: num_envs, the step budget, config
+#: overrides and default-policy options, read from the shipped hyperparameter
+#: files (swiftpg/hyperparams/<algorithm>.yml; PPO's follow rl-baselines3-zoo).
+PRESETS = _shipped_presets()
 
 
 def _parse_overrides(pairs: list[str], option: str = "--config") -> dict:
@@ -228,7 +253,8 @@ def _build_learner(args):
     and its step budget. Raises UsageError for arguments that do not apply."""
     search = args.algo in SEARCH_METHODS
     if args.resume is not None:
-        for option, value in (("--config", args.config), ("--policy", args.policy), ("--num-envs", args.num_envs)):
+        for option, value in (("--config", args.config), ("--policy", args.policy), ("--num-envs", args.num_envs),
+                              ("--hyperparams", args.hyperparams)):
             if value:
                 raise UsageError(f"{option} cannot be combined with --resume: the checkpoint defines the learner")
         if search:
@@ -252,6 +278,12 @@ def _build_learner(args):
     env = swiftpg_env(args.env)
     defaults = ENV_DEFAULTS.get(args.env, dict(steps=200_000))
     preset = PRESETS.get((args.algo, args.env), {})
+    if args.hyperparams is not None:
+        sections = load_hyperparams(args.hyperparams)
+        if args.env not in sections:
+            raise UsageError(f"--hyperparams {args.hyperparams!r} has no section for {args.env} (it has: "
+                             f"{', '.join(sections) or 'none'})")
+        preset = sections[args.env]
     budget = args.steps or preset.get("steps") or defaults["steps"]
     num_envs = args.num_envs or preset.get("num_envs", 8)
     overrides = dict(preset.get("config", {}))
@@ -501,6 +533,9 @@ def main(argv=None) -> int:
     t.add_argument("--save-dir", metavar="DIR", help="write DIR/last.swiftpg every --save-freq env steps (atomic, "
                    "for --resume) and DIR/best.swiftpg at each new best evaluation")
     t.add_argument("--save-freq", type=int, default=None, metavar="STEPS", help="default: --eval-freq")
+    t.add_argument("--hyperparams", metavar="FILE.yml",
+                   help="an rl-baselines3-zoo style file (one section per env: n_envs, n_timesteps, policy_kwargs, "
+                        "config fields) replacing the shipped preset (swiftpg/hyperparams/ALGO.yml)")
     t.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE",
                    help="algorithm config overrides, e.g. learning_rate=0.005 gamma=1.0 (see: algos)")
     t.add_argument("--policy", nargs="*", default=[], metavar="KEY=VALUE",

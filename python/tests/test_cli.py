@@ -148,3 +148,32 @@ def test_short_corridor_evaluates_stochastically_by_default(capsys):
     assert code == 0 and s["eval_greedy"] is False and s["eval_mean_return"] > -100 and "aliased" in err
     code, out, _ = run(capsys, *base, "--greedy-eval", "--quiet")
     assert summary(out)["eval_greedy"] is True
+
+
+def test_hyperparameter_files(capsys, tmp_path):
+    """rl-baselines3-zoo style files: one section per env; the shipped
+    presets are such files (swiftpg/hyperparams/<algo>.yml)."""
+    assert cli.PRESETS[("ppo", "CartPole-v1")]["config"]["gae_lambda"] == 0.8
+    assert cli.PRESETS[("ppo", "MountainCarContinuous-v0")]["policy"]["gsde"] is True
+    good = tmp_path / "a2c.yml"
+    good.write_text("CartPole-v1:\n  n_envs: 4\n  n_timesteps: 3000\n  learning_rate: 0.002\n"
+                    "  policy_kwargs:\n    hidden_sizes: [16]\n")
+    code, out, err = run(capsys, "train", "CartPole-v1", "--algo", "a2c", "--hyperparams", str(good),
+                         "--no-early-stop", "--eval-episodes", "2", "--json", "--quiet")
+    s = summary(out)
+    assert code == 0 and 3000 <= s["env_steps"] < 3100, err
+    cases = {
+        "Acrobot-v1:\n  n_envs: 4\n": "no section for CartPole-v1",
+        "CartPole-v1: [1, 2]\n": "must map",
+        "CartPole-v1:\n  n_envs: 0\n": "n_envs",
+        "CartPole-v1:\n  learning_rat: 0.1\n": "learning_rat",
+        "CartPole-v1:\n  policy_kwargs: 3\n": "policy_kwargs",
+        "CartPole-v1: {\n": "not valid YAML",
+    }
+    for i, (text, words) in enumerate(cases.items()):
+        bad = tmp_path / f"bad{i}.yml"
+        bad.write_text(text)
+        code, _, err = run(capsys, "train", "CartPole-v1", "--algo", "a2c", "--hyperparams", str(bad), "--quiet")
+        assert code == 2 and words in err, (text, err)
+    code, _, err = run(capsys, "train", "CartPole-v1", "--hyperparams", str(tmp_path / "missing.yml"), "--quiet")
+    assert code == 2 and "missing.yml" in err
