@@ -340,3 +340,31 @@ def test_serialize_reports_its_size_and_refuses_a_small_buffer():
     assert fresh.num_envs == 3 and fresh.env_id == "CartPole-v1"
     for o in (fresh, copy, env):
         o.close()
+
+
+def test_a_gymnasium_trained_learner_loads_with_its_env_again(tmp_path):
+    """PPO.load(path, env=...): a learner trained on a Gymnasium env has no
+    swiftpg env in its file; the env given again is checked and kept."""
+    import gymnasium as gym
+    from swiftpg.algorithms import PPO, PPOConfig, for_gymnasium
+
+    env = gym.make("CartPole-v1")
+    learner = for_gymnasium("ppo", env, config=PPOConfig(seed=0, steps_per_env=64, minibatch_size=32))
+    learner.learn_gymnasium(None, 128)                  # the env given to for_gymnasium
+    path = tmp_path / "gym.swiftpg"
+    learner.save(path)
+    learner.close()
+    with PPO.load(path, env=env) as loaded:
+        assert loaded.env is None and loaded.gymnasium_env is env
+        loaded.learn_gymnasium(None, 128)
+        assert loaded.total_env_steps >= 256
+    with PPO.load(path) as bare:
+        with pytest.raises(swiftpg.InvalidArgumentError, match="Gymnasium env"):
+            bare.learn_gymnasium(None, 128)
+    with pytest.raises(swiftpg.InvalidArgumentError, match="does not fit"):
+        PPO.load(path, env=gym.make("Pendulum-v1"))
+    with PPO("CartPole-v1", num_envs=2, config=PPOConfig(steps_per_env=16, minibatch_size=32)) as own:
+        own.save(tmp_path / "own.swiftpg")
+    with pytest.raises(swiftpg.InvalidArgumentError, match="holds its own environment"):
+        PPO.load(tmp_path / "own.swiftpg", env=env)
+    env.close()

@@ -348,6 +348,7 @@ def _adopt_learner(expected, function: str, *args, source: str = "the bytes", hi
         self._adopt(h, "swiftpg_algorithm_destroy")
         wrappers.append(self)
         self.env, self.policy, self.value = env, policy, value
+        self.gymnasium_env = None
         self.config = cls._config_class._of_learner(self.handle)
         self.history = list(history or [])
         if not issubclass(cls, expected):
@@ -461,16 +462,24 @@ class PolicyGradientLearner(NativeObject):
                   value.handle if value is not None else 0, ctypes.byref(cfg), ctypes.byref(handle))
         self._adopt(handle.value, "swiftpg_algorithm_destroy")
         self.history: list[TrainStats] = []
+        self.gymnasium_env = None
 
     def learn_gymnasium(self, env, total_env_steps: int, steps_per_env: int | None = None,
                         callback: Callable[[TrainStats], bool | None] | None = None, seed: int = 0):
         """Trains on a Gymnasium ``env`` (see :class:`GymnasiumCollector`):
-        Python steps it with the policy, Swift updates. ``steps_per_env``
+        Python steps it with the policy, Swift updates. ``env`` None: the one
+        given to ``for_gymnasium`` or ``load(path, env=...)``
+        (``gymnasium_env``; InvalidArgumentError if there is none). ``steps_per_env``
         defaults to the config's (``steps_per_env``, or for episodic
         algorithms ``steps_per_iteration`` / lanes). Returns the collector
         (its ``episode_returns`` hold every finished episode's return)."""
         total_env_steps = as_count(total_env_steps, "total_env_steps", 1, 2**62)
         callback = as_callback(callback)
+        if env is None:
+            env = getattr(self, "gymnasium_env", None)
+            if env is None:
+                raise InvalidArgumentError("pass the Gymnasium env to train on (a loaded learner keeps it when "
+                                           "given as load(path, env=...))")
         if steps_per_env is not None:
             steps_per_env = as_count(steps_per_env, "steps_per_env")
         from .gymnasium import GymnasiumCollector
@@ -711,17 +720,43 @@ class PolicyGradientLearner(NativeObject):
             self.history = []
 
     @classmethod
-    def _open(cls, path) -> "PolicyGradientLearner":
-        """``PPO.load(path)``: see :meth:`load`."""
+    def _open(cls, path, env=None) -> "PolicyGradientLearner":
+        """``PPO.load(path, env=None)``: see :meth:`load`."""
         path = as_path(path)
-        return _adopt_learner(cls, "pg_open", path, source=path.decode(errors="replace"))
+        learner = _adopt_learner(cls, "pg_open", path, source=path.decode(errors="replace"))
+        if env is not None:
+            try:
+                learner._attach_gymnasium(env, source=path.decode(errors="replace"))
+            except BaseException:
+                learner.close()
+                raise
+        return learner
+
+    def _attach_gymnasium(self, env, source: str) -> None:
+        """Keeps the Gymnasium ``env`` of a learner that trains on one (checked
+        against the policy), for :meth:`learn_gymnasium`."""
+        if self.env is not None:
+            raise InvalidArgumentError(f"{source} holds its own environment ({self.env.env_id}), restored exactly; "
+                                       "env= is for learners that train on a Gymnasium env")
+        d, discrete, k = env_sizes(env)
+        policy = self.policy
+        if policy.observation_size != d or policy.discrete != discrete or \
+                k != (policy.num_actions if discrete else policy.action_size):
+            raise InvalidArgumentError(f"env does not fit the saved policy ({policy!r}): observations of {d} values, "
+                                       f"{k} {'discrete actions' if discrete else 'action dimensions'}")
+        self.gymnasium_env = env
 
     load = _ClassOrInstanceMethod(_open, _load_into, """\
-``Cls.load(path)`` (on a class) returns the learner saved at ``path`` with
-its environment, policy and critic, rebuilt from the file alone (of that
-class: ``PPO.load`` refuses another algorithm's file with BadFormatError;
-``PolicyGradientLearner.load`` returns any); it continues exactly as the
-saved learner would have, and ``total_env_steps`` is the saved count.
+``Cls.load(path, env=None)`` (on a class) returns the learner saved at
+``path`` with its environment, policy and critic, rebuilt from the file
+alone (of that class: ``PPO.load`` refuses another algorithm's file with
+BadFormatError; ``PolicyGradientLearner.load`` returns any); it continues
+exactly as the saved learner would have, and ``total_env_steps`` is the
+saved count. A learner that trained on a Gymnasium env (``for_gymnasium``)
+has no swiftpg environment in its file: pass that env again as ``env=`` (it
+is checked against the policy and kept as ``gymnasium_env`` for
+:meth:`learn_gymnasium`); ``env=`` with a file that holds its own
+environment raises InvalidArgumentError.
 
 ``learner.load(path)`` (on a learner) restores a checkpoint into this
 learner, which keeps its config, env, policy and critic objects: the file

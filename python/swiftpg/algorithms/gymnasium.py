@@ -186,4 +186,5 @@ def for_gymnasium(algorithm: str, env, policy: Policy | None = None, config=None
                                    f"values, {k} {'discrete actions' if discrete else 'action dimensions'})")
     self = cls.__new__(cls)
     self._init_native(None, policy, cfg, value, hidden_sizes)
+    self.gymnasium_env = env
     return self
