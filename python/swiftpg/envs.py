@@ -478,7 +478,7 @@ class SwiftEnv(gymnasium.Env):
     def __init__(self, env_id: str = "CartPole-v1", seed: int | None = None, render_mode: str | None = None,
                  _vector: VectorEnv | None = None, **parameters):
         if render_mode is not None:
-            if render_mode not in self.metadata["render_modes"]:
+            if not isinstance(render_mode, str) or render_mode not in self.metadata["render_modes"]:
                 raise InvalidArgumentError(f"render_mode must be None, 'human' or 'rgb_array', got {render_mode!r}")
             if env_id not in _RENDER_FPS or _vector is not None and _vector.env_id not in _RENDER_FPS:
                 raise InvalidArgumentError(

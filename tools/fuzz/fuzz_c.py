@@ -183,7 +183,9 @@ class Buf:
         base = ctypes.addressof(self.raw)
         self.addr = ((base + 15) & ~15) + offset
         ctypes.memset(self.addr + self.size, 0x5A, self.CANARY)
-        if data is not None:
+        if isinstance(data, (bytes, bytearray)) and ctypes.sizeof(ctype) == 1:
+            ctypes.memmove(self.addr, bytes(data), min(len(data), self.size))   # bundles: copied whole
+        elif data is not None:
             arr = (ctype * count).from_address(self.addr) if offset == 0 else None
             if arr is not None:
                 for i, v in enumerate(data):
@@ -225,9 +227,10 @@ class Buf:
         if self.offset:
             text += f"@+{self.offset}"
         if self.data is not None and not self.out and not issubclass(self.ctype, ctypes.Structure):
-            shown = [_short(v) for v in list(self.data)[:6]]
+            shown = [_short(v) for v in self.data[:6]]
             text += "{" + ",".join(shown) + (",..." if self.count > 6 else "") + "}"
-            bad = sum(1 for v in self.data if isinstance(v, float) and not math.isfinite(v))
+            bad = 0 if isinstance(self.data, (bytes, bytearray)) else sum(
+                1 for v in self.data if isinstance(v, float) and not math.isfinite(v))
             if bad and self.count > 6:
                 text += f"({bad} non-finite)"
         if self.note:
@@ -2073,7 +2076,8 @@ class Fuzzer:
     def deserialize_call(self, name: str, kind: str, outs: list[str]):
         data = self.bundle_bytes(name, kind)
         n = len(data)
-        raw = self.buf(ctypes.c_uint8, max(n, 1), "bytes", data=list(data) or [0], null=n == 0 and self.rng.random() < 0.5)
+        raw = self.buf(ctypes.c_uint8, max(n, 1), "bytes", data=bytes(data) or b"\0",
+                       null=n == 0 and self.rng.random() < 0.5)
         size = (n, str(n))
         if self.bad(0.15):
             size = self.rng.choice([(-1, "-1"), (2**31 + 1, "2^31+1"), (2**63 - 1, "2^63-1")])   # refused before reading
