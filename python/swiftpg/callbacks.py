@@ -540,7 +540,8 @@ class CSVLogger(BaseCallback):
 class TensorBoardLogger(BaseCallback):
     """Writes TensorBoard event files to ``log_dir`` with the ``tensorboardX``
     writer (``pip install 'swiftpg[tensorboard]'``): every scalar field of
-    each iteration's stats as ``train/<field>`` and each finished episode's
+    each iteration's stats as ``train/<field>`` (finite values only: NaN
+    marks a statistic without episodes) and each finished episode's
     return and length as ``rollout/ep_return`` / ``rollout/ep_length``, all
     at global step = the learner's ``total_env_steps``; plus
     ``rollout/ep_return_mean`` over the last 100 episodes (SB3's
@@ -560,7 +561,8 @@ class TensorBoardLogger(BaseCallback):
     def _on_step(self) -> bool:
         step = self.num_timesteps
         for name, value in _scalars(self.stats).items():
-            self.writer.add_scalar(f"train/{name}", value, step)
+            if math.isfinite(value):        # NaN marks "undefined" (no episode ended): nothing to draw
+                self.writer.add_scalar(f"train/{name}", value, step)
         returns = np.asarray(getattr(self.stats, "episode_returns", ()), dtype=float)
         lengths = np.asarray(getattr(self.stats, "episode_lengths", ()), dtype=float)
         for i in range(returns.size):

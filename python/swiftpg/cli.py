@@ -137,16 +137,27 @@ def _parse_overrides(pairs: list[str], option: str = "--config") -> dict:
 
 
 def _check_output_file(path: str | None, option: str) -> None:
-    """``path`` can be created: its folder exists and is writable, it is not a folder."""
+    """``path`` can be created: it is not a folder, and its folder exists and
+    is writable or can be created (the nearest existing ancestor is a
+    writable folder; ``_make_parents`` creates it before training)."""
     if path is None:
         return
-    folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise UsageError(f"{option} {path!r} is a directory")
-    if not os.path.isdir(folder):
-        raise UsageError(f"{option} {path!r}: the directory {folder!r} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"{option} {path!r}: the directory {folder!r} is not writable")
+    folder = os.path.dirname(os.path.abspath(path))
+    ancestor = folder
+    while not os.path.exists(ancestor):
+        ancestor = os.path.dirname(ancestor)
+    if not os.path.isdir(ancestor):
+        raise UsageError(f"{option} {path!r}: {ancestor!r} is not a directory")
+    if not os.access(ancestor, os.W_OK):
+        raise UsageError(f"{option} {path!r}: the directory {ancestor!r} is not writable")
+
+
+def _make_parents(*paths) -> None:
+    for path in paths:
+        if path is not None:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
 
 
 def _check_output_dir(path: str | None, option: str) -> None:
@@ -154,9 +165,11 @@ def _check_output_dir(path: str | None, option: str) -> None:
         return
     if os.path.exists(path) and not os.path.isdir(path):
         raise UsageError(f"{option} {path!r} exists and is not a directory")
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(path) and not os.access(parent, os.W_OK):
-        raise UsageError(f"{option} {path!r} cannot be created in {parent!r}")
+    ancestor = os.path.abspath(path)
+    while not os.path.exists(ancestor):
+        ancestor = os.path.dirname(ancestor)
+    if not os.path.isdir(ancestor) or not os.access(ancestor, os.W_OK):
+        raise UsageError(f"{option} {path!r} cannot be created in {ancestor!r}")
 
 
 def _need_module(module: str, option: str, extra: str) -> None:
@@ -272,9 +285,13 @@ def _build_learner(args):
             learner.close()
             raise UsageError(f"--resume {args.resume!r} trains on {found}, not {args.env}")
         args.algo = algo
+        if args.seed is None:
+            args.seed = learner.config.seed
         preset = PRESETS.get((algo, args.env), {})
         default = ENV_DEFAULTS.get(args.env, {}).get("steps", 200_000)
         return learner, args.steps or preset.get("steps") or default
+    if args.seed is None:
+        args.seed = 0
     env = swiftpg_env(args.env)
     defaults = ENV_DEFAULTS.get(args.env, dict(steps=200_000))
     preset = PRESETS.get((args.algo, args.env), {})
@@ -347,6 +364,7 @@ def train_command(args) -> int:
     try:
         _check_train_args(args)
         learner, budget = _build_learner(args)
+        _make_parents(args.plot, args.checkpoint)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -522,7 +540,7 @@ def main(argv=None) -> int:
     t = sub.add_parser("train", help="train a policy and evaluate it")
     t.add_argument("env", help="environment id, e.g. CartPole-v1")
     t.add_argument("--algo", choices=ALGORITHMS, default=None, help="default: reinforce (or the --resume file's)")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--seed", type=int, default=None, help="default 0 (with --resume: the file's)")
     t.add_argument("--steps", type=int, default=None,
                    help="environment-step budget, in all (default per algorithm and environment)")
     t.add_argument("--num-envs", type=int, default=None,

@@ -29,7 +29,7 @@ def summary(out: str) -> dict:
     (["--steps", "0"], "--steps"),
     (["--num-envs", "0"], "--num-envs"),
     (["--eval-freq", "-5"], "--eval-freq"),
-    (["--plot", "/nonexistent-dir/curve.png"], "does not exist"),
+    (["--plot", "/etc/hostname/curve.png"], "not a directory"),
     (["--save-freq", "100"], "--save-dir"),
     (["--resume", "/nonexistent.swiftpg"], "no such file"),
     (["--config", "gamma=7"], "gamma"),
@@ -133,8 +133,9 @@ def test_envs_and_algos_list_what_exists(capsys):
 def test_logs_and_tensorboard_from_the_cli(capsys, tmp_path):
     code, out, err = run(capsys, "train", "CartPole-v1", "--algo", "reinforce", "--steps", "3000", "--no-early-stop",
                          "--log-dir", str(tmp_path / "csv"), "--tensorboard", str(tmp_path / "tb"),
-                         "--eval-episodes", "3", "--quiet")
+                         "--plot", str(tmp_path / "new" / "folder" / "curve.png"), "--eval-episodes", "3", "--quiet")
     assert code == 0, err
+    assert (tmp_path / "new" / "folder" / "curve.png").stat().st_size > 10_000
     assert (tmp_path / "csv" / "progress.csv").exists() and (tmp_path / "csv" / "episodes.csv").exists()
     assert any(name.startswith("events.out.tfevents") for name in os.listdir(tmp_path / "tb"))
 
