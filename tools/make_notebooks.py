@@ -138,11 +138,14 @@ runs = {}
 with TRPO("CartPole-v1", config=TRPOConfig(seed=3, steps_per_env=128, minibatch_size=128, max_kl=0.02),
           num_envs=8) as trpo:
     runs["TRPO"] = trpo.train(40_000)
+    trpo_eval = trpo.evaluate(episodes=50, seed=9)[0]
 with PPO("CartPole-v1", config=PPOConfig(seed=3, steps_per_env=32, minibatch_size=256, epochs=20,
                                          learning_rate=1e-3, gae_lambda=0.8, gamma=0.98), num_envs=8) as ppo:
     runs["PPO"] = ppo.train(40_000)
-for name, history in runs.items():
-    print(name, "last training return", [round(s.mean_return) for s in history if s.episodes][-1])"""),
+    ppo_eval = ppo.evaluate(episodes=50, seed=9)[0]
+# One training batch's mean is noisy; judge a policy on fresh greedy episodes.
+for name, returns in (("TRPO", trpo_eval), ("PPO", ppo_eval)):
+    print(f"{name}: greedy evaluation over 50 episodes {returns.mean():.1f} ± {returns.std():.1f}")"""),
         ("code", """fig, axes = plt.subplots(1, 3, figsize=(13, 3.5))
 for name, history in runs.items():
     steps = [s.total_env_steps for s in history]

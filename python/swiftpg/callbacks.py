@@ -142,8 +142,8 @@ class CallbackList(BaseCallback):
 
     def _init_callback(self) -> None:
         for c in self.callbacks:
-            c.init_callback(self.learner)
             c.parent = self.parent
+            c.init_callback(self.learner)
 
     def _on_training_start(self) -> None:
         for c in self.callbacks:
@@ -180,6 +180,9 @@ def as_callback_object(callback) -> BaseCallback | None:
     anything else raises DTypeError."""
     if callback is None or isinstance(callback, BaseCallback):
         return callback
+    if isinstance(callback, type):
+        raise DTypeError(f"callback must be a callback object, got the class {callback.__name__} (create one: "
+                         f"{callback.__name__}(...))")
     if isinstance(callback, (list, tuple)):
         return CallbackList(callback)
     if callable(callback):
@@ -194,7 +197,9 @@ def saving_then(learner, checkpoint, callback) -> list:
     then the user's callback (checked here, before any training)."""
     callbacks = []
     if checkpoint is not None:
-        as_path(checkpoint, "checkpoint")
+        if os.path.isdir(os.fsdecode(as_path(checkpoint, "checkpoint"))):
+            raise InvalidArgumentError(f"checkpoint {checkpoint!r} is a directory; give a file path "
+                                       "(or use CheckpointCallback for a folder)")
         callbacks.append(FunctionCallback(lambda stats: learner.save(checkpoint)))
     user = as_callback_object(callback)
     if user is not None:
@@ -230,10 +235,12 @@ class StopTrainingOnRewardThreshold(BaseCallback):
         if math.isnan(self.reward_threshold):
             raise InvalidArgumentError("reward_threshold must not be NaN")
 
-    def _on_step(self) -> bool:
+    def _init_callback(self) -> None:
         if not isinstance(self.parent, EvalCallback):
             raise InvalidArgumentError("StopTrainingOnRewardThreshold must be an EvalCallback's callback_on_new_best "
                                        "(use StopTrainingOnEpisodeReturn to stop on training episodes)")
+
+    def _on_step(self) -> bool:
         reached = self.parent.best_mean_reward >= self.reward_threshold
         if reached and self.verbose:
             print(f"Stopping: the best mean evaluation return {self.parent.best_mean_reward:.2f} reached "
@@ -253,10 +260,12 @@ class StopTrainingOnNoModelImprovement(BaseCallback):
         self.last_best = -math.inf
         self.no_improvement_evals = 0
 
-    def _on_step(self) -> bool:
+    def _init_callback(self) -> None:
         if not isinstance(self.parent, EvalCallback):
             raise InvalidArgumentError("StopTrainingOnNoModelImprovement must be an EvalCallback's "
                                        "callback_after_eval")
+
+    def _on_step(self) -> bool:
         if self.n_calls > self.min_evals:
             if self.parent.best_mean_reward > self.last_best:
                 self.no_improvement_evals = 0

@@ -53,6 +53,13 @@ ENV_DEFAULTS = {
 HYPERPARAMS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hyperparams")
 
 
+#: rl-baselines3-zoo names in hyperparameter files and the config fields they
+#: set (in these files ``n_steps`` is the zoo's rollout length per env;
+#: swiftpg's n-step advantage horizon is set with --config n_steps=...).
+ZOO_NAMES = {"n_steps": "steps_per_env", "batch_size": "minibatch_size", "n_epochs": "epochs",
+             "ent_coef": "entropy_coef", "vf_coef": "value_coef", "normalize_advantage": "normalize_advantages"}
+
+
 def load_hyperparams(path: str) -> dict:
     """The sections of an rl-baselines3-zoo style hyperparameter file: a
     YAML mapping of environment id to a mapping of ``n_envs``,
@@ -76,6 +83,8 @@ def load_hyperparams(path: str) -> dict:
         preset: dict = {"config": {}}
         for key, value in section.items():
             if key in ("n_envs", "n_timesteps"):
+                if isinstance(value, float) and value.is_integer():      # the zoo writes !!float 1e5
+                    value = int(value)
                 if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                     raise UsageError(f"--hyperparams {path!r}: {env_id}.{key} must be a positive integer, "
                                      f"got {value!r}")
@@ -85,7 +94,10 @@ def load_hyperparams(path: str) -> dict:
                     raise UsageError(f"--hyperparams {path!r}: {env_id}.policy_kwargs must be a mapping")
                 preset["policy"] = {k: tuple(v) if isinstance(v, list) else v for k, v in value.items()}
             else:
-                preset["config"][key] = tuple(value) if isinstance(value, list) else value
+                field = ZOO_NAMES.get(key, key)
+                if field in preset["config"]:
+                    raise UsageError(f"--hyperparams {path!r}: {env_id} sets {field} twice (as {key})")
+                preset["config"][field] = tuple(value) if isinstance(value, list) else value
         sections[env_id] = preset
     return sections
 
@@ -152,6 +164,20 @@ def _check_output_file(path: str | None, option: str) -> None:
         raise UsageError(f"{option} {path!r}: {ancestor!r} is not a directory")
     if not os.access(ancestor, os.W_OK):
         raise UsageError(f"{option} {path!r}: the directory {ancestor!r} is not writable")
+
+
+def _plot_path(path: str) -> str:
+    """``path`` with a format matplotlib writes (none given: ``.png``);
+    UsageError for an extension it cannot write."""
+    extension = os.path.splitext(path)[1].lower().lstrip(".")
+    if not extension:
+        return path + ".png"
+    from matplotlib.figure import Figure
+    supported = Figure().canvas.get_supported_filetypes()
+    if extension not in supported:
+        raise UsageError(f"--plot {path!r}: matplotlib cannot write .{extension} (it writes "
+                         f"{', '.join(sorted(supported))})")
+    return path
 
 
 def _make_parents(*paths) -> None:
@@ -233,9 +259,11 @@ class _Curve(cb.BaseCallback):
             d["episode_returns"].extend(np.asarray(returns, float).tolist())
             d["episode_steps"].extend([self.num_timesteps] * len(returns))
             if self.lines:
+                recent = d["episode_returns"][-100:]
+                mean = f"{np.mean(recent):7.1f}" if recent else "      –"
                 print(f"iter {s.iteration:4d}  steps {s.total_env_steps:8d}  episodes {s.episodes:3d}  return "
-                      f"{s.mean_return:7.1f} ± {s.std_return:5.1f}  len {s.mean_length:6.1f}  entropy {s.entropy:.3f}  "
-                      f"|g| {s.grad_norm:.3g}  {s.steps_per_second / 1e3:7.1f}k steps/s", file=sys.stderr, flush=True)
+                      f"{mean} (last {len(recent)} episodes)  entropy {s.entropy:.3f}  |g| {s.grad_norm:.3g}  "
+                      f"{s.steps_per_second / 1e3:7.1f}k steps/s", file=sys.stderr, flush=True)
         else:
             d["best_utility"].append(s.best_utility)
             d["mean_utility"].append(s.mean_utility)
@@ -345,9 +373,21 @@ def _check_train_args(args) -> None:
     _positive(args.eval_during, "--eval-during", 1 << 24)
     if args.target is not None and math.isnan(args.target):
         raise UsageError("--target must be a number")
+    if args.seed is not None and not 0 <= args.seed < 2**64:
+        raise UsageError(f"--seed must be in [0, 2**64), got {args.seed}")
     if args.plot is not None:
         _need_module("matplotlib", "--plot", "plot")
         _check_output_file(args.plot, "--plot")
+        args.plot = _plot_path(args.plot)
+    if args.resume is not None and os.path.isdir(args.resume):
+        raise UsageError(f"--resume {args.resume!r} is a directory (give its last.swiftpg)")
+    if args.checkpoint is not None and os.path.isdir(args.checkpoint):
+        raise UsageError(f"--checkpoint {args.checkpoint!r} is a directory (give a file path, or use --save-dir)")
+    if any(pair.split("=", 1)[0].strip() == "seed" for pair in args.config):
+        raise UsageError("give the seed with --seed, not --config seed=...")
+    if args.algo in SEARCH_METHODS and args.save_dir is not None:
+        raise UsageError(f"--save-dir is not supported for {args.algo}: its files restore only into a search "
+                         "built with the same settings (use --checkpoint and PolicySearch.load)")
     _check_output_file(args.checkpoint, "--checkpoint")
     _check_output_dir(args.save_dir, "--save-dir")
     _check_output_dir(args.log_dir, "--log-dir")
@@ -364,7 +404,6 @@ def train_command(args) -> int:
     try:
         _check_train_args(args)
         learner, budget = _build_learner(args)
-        _make_parents(args.plot, args.checkpoint)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -372,10 +411,25 @@ def train_command(args) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     with learner:
-        return _train_and_report(args, learner, budget)
+        try:
+            _make_parents(args.plot, args.checkpoint)
+            plan = _plan(args, learner, budget)         # creates the output folders and files' writers
+        except (UsageError, _lib.SwiftPGError, OSError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        try:
+            return _train_and_report(args, learner, budget, *plan)
+        except (_lib.SwiftPGError, OSError) as e:      # e.g. a checkpoint the file system refuses mid-run
+            print(f"error: {e}", file=sys.stderr)
+            return 1
 
 
-def _train_and_report(args, learner, budget: int) -> int:
+def _plan(args, learner, budget: int):
+    """The callbacks, progress mode and early-stop target of a run (output
+    folders are created here, before training)."""
+    if learner.total_env_steps >= budget:
+        raise UsageError(f"the learner has already used {learner.total_env_steps} env steps, not fewer than "
+                         f"--steps {budget} (a total): nothing to train")
     if args.stochastic_eval is None:
         greedy = ENV_DEFAULTS.get(args.env, {}).get("greedy_eval", True)
         if not greedy and not args.quiet:
@@ -403,6 +457,10 @@ def _train_and_report(args, learner, budget: int) -> int:
         callbacks.append(cb.CSVLogger(args.log_dir))
     if args.tensorboard is not None:
         callbacks.append(cb.TensorBoardLogger(args.tensorboard))
+    return callbacks, curve, bar, stop
+
+
+def _train_and_report(args, learner, budget: int, callbacks, curve, bar, stop) -> int:
     search = isinstance(learner, PolicySearch)
     start = time.perf_counter()
     interrupted = False
@@ -454,6 +512,10 @@ def eval_command(args) -> int:
     try:
         _positive(args.episodes, "--episodes", 1 << 24)
         _positive(args.video_episodes, "--video-episodes", 1000)
+        if not 0 <= args.seed < 2**63:
+            raise UsageError(f"--seed must be in [0, 2**63), got {args.seed}")
+        if os.path.isdir(args.path):
+            raise UsageError(f"{args.path!r} is a directory (give a learner file, e.g. DIR/best.swiftpg)")
         if not os.path.isfile(args.path):
             raise UsageError(f"{args.path!r}: no such file")
         if args.video is not None:

@@ -57,7 +57,7 @@ def _hidden(hidden_sizes) -> np.ndarray:
         raise DTypeError(f"hidden_sizes must be a tuple of ints, got {hidden_sizes!r}")
     if len(hidden_sizes) > MAX_HIDDEN_LAYERS:
         raise InvalidArgumentError(f"hidden_sizes has {len(hidden_sizes)} layers, more than {MAX_HIDDEN_LAYERS}")
-    hidden = [as_count(h, "hidden size") for h in hidden_sizes]
+    hidden = [as_count(h, "hidden size", 1, 1 << 16) for h in hidden_sizes]
     return np.array(hidden or [0], np.int32), len(hidden)
 
 

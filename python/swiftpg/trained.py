@@ -178,7 +178,8 @@ class TrainedPolicy:
             with np.load(io.BytesIO(data), allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}
         except Exception as error:                 # zip / npy parsing errors of a foreign or damaged file
-            raise BadFormatError(f"{source!r} is not a swiftpg trained-policy file ({error})") from None
+            reason = "it holds Python objects" if "pickle" in str(error) else str(error)
+            raise BadFormatError(f"{source!r} is not a swiftpg trained-policy file ({reason})") from None
         fmt = arrays.get("format")
         if fmt is None or fmt.shape != () or int(fmt) != cls._FORMAT:
             raise BadFormatError(f"{source!r} is not a swiftpg trained-policy file of format {cls._FORMAT} "

@@ -140,6 +140,13 @@ def test_stop_on_reward_threshold_and_on_no_improvement():
     with small_ppo() as learner:
         with pytest.raises(_lib.InvalidArgumentError, match="EvalCallback"):
             learner.train(STEPS, callback=StopTrainingOnRewardThreshold(1.0))
+        with pytest.raises(_lib.InvalidArgumentError, match="EvalCallback"):
+            learner.train(STEPS, callback=[StopTrainingOnNoModelImprovement(1)])
+        with pytest.raises(swiftpg.DTypeError, match="class"):
+            learner.train(STEPS, callback=CSVLogger)
+        with pytest.raises(_lib.InvalidArgumentError, match="directory"):
+            learner.train(STEPS, checkpoint=os.getcwd())
+        assert learner.total_env_steps == 0              # refused before any training
 
 
 def test_stop_on_the_rolling_mean_of_finished_training_episodes():

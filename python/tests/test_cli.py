@@ -36,6 +36,11 @@ def summary(out: str) -> dict:
     (["--config", "nonsense"], "key=value"),
     (["--policy", "bogus=1"], "bogus"),
     (["--target", "nan"], "--target"),
+    (["--plot", "curve.xyz"], "cannot write .xyz"),
+    (["--config", "seed=5"], "--seed"),
+    (["--seed", "-1"], "--seed"),
+    (["--checkpoint", "/tmp"], "is a directory"),
+    (["--resume", "/tmp"], "is a directory"),
 ])
 def test_bad_arguments_fail_before_training(capsys, argv, words):
     code, out, err = run(capsys, "train", "CartPole-v1", "--algo", "ppo", "--quiet", *argv)
@@ -58,6 +63,8 @@ def test_search_options_are_honoured_or_refused(capsys):
     assert code == 2 and "gsde" in err and "hidden_sizes" in err
     code, _, err = run(capsys, "train", "CartPole-v1", "--algo", "cem", "--resume", "x.swiftpg", "--quiet")
     assert code == 2 and "--resume" in err
+    code, _, err = run(capsys, "train", "CartPole-v1", "--algo", "cem", "--save-dir", "x", "--quiet")
+    assert code == 2 and "--save-dir" in err
     # --steps counts env steps; --num-envs, --policy hidden_sizes and --stochastic-eval apply.
     code, out, err = run(capsys, "train", "CartPole-v1", "--algo", "cem", "--steps", "3000", "--num-envs", "3",
                          "--policy", "hidden_sizes=4", "--stochastic-eval", "--eval-episodes", "5",
@@ -105,6 +112,10 @@ def test_resume_continues_exactly_and_eval_reads_the_files(capsys, tmp_path):
     assert code == 2 and "CartPole-v1" in err
     code, _, err = run(capsys, "train", "CartPole-v1", "--resume", str(d / "last.swiftpg"), "--num-envs", "4")
     assert code == 2 and "--num-envs" in err
+    code, _, err = run(capsys, "train", "CartPole-v1", "--resume", str(d / "last.swiftpg"), "--steps", "1000")
+    assert code == 2 and "nothing to train" in err
+    code, _, err = run(capsys, "eval", str(d / "last.swiftpg"), "--seed", "-1")
+    assert code == 2 and "--seed" in err
     # eval / enjoy: the learner from the file alone.
     code, out, _ = run(capsys, "eval", str(d / "last.swiftpg"), "--episodes", "5", "--json")
     e = summary(out)
@@ -157,8 +168,10 @@ def test_hyperparameter_files(capsys, tmp_path):
     assert cli.PRESETS[("ppo", "CartPole-v1")]["config"]["gae_lambda"] == 0.8
     assert cli.PRESETS[("ppo", "MountainCarContinuous-v0")]["policy"]["gsde"] is True
     good = tmp_path / "a2c.yml"
-    good.write_text("CartPole-v1:\n  n_envs: 4\n  n_timesteps: 3000\n  learning_rate: 0.002\n"
-                    "  policy_kwargs:\n    hidden_sizes: [16]\n")
+    good.write_text("CartPole-v1:\n  n_envs: 4\n  n_timesteps: !!float 3e3\n  learning_rate: 0.002\n"
+                    "  n_steps: 16\n  ent_coef: 0.01\n  policy_kwargs:\n    hidden_sizes: [16]\n")
+    zoo = cli.load_hyperparams(str(good))["CartPole-v1"]
+    assert zoo["steps"] == 3000 and zoo["config"]["steps_per_env"] == 16 and zoo["config"]["entropy_coef"] == 0.01
     code, out, err = run(capsys, "train", "CartPole-v1", "--algo", "a2c", "--hyperparams", str(good),
                          "--no-early-stop", "--eval-episodes", "2", "--json", "--quiet")
     s = summary(out)
