@@ -172,3 +172,10 @@ def test_checkpoint_counters_that_do_not_fit_an_int_are_refused_not_trapped(tmp_
     """
     result = run_isolated(code)
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]
+
+
+def test_a_search_refuses_pickling_with_a_clear_error():
+    import pickle
+    with PolicySearch("CartPole-v1") as search:
+        with pytest.raises(swiftpg.NotSupportedError, match="save"):
+            pickle.dumps(search)

@@ -182,6 +182,10 @@ class PolicySearch(_Learner):
         return run_training(self, total_env_steps, saving_then(self, checkpoint, callback), progress_bar, max_iterations=iterations,
                             stop=lambda s: s.done or (stop_at_utility is not None and s.best_utility >= stop_at_utility))
 
+    def __reduce__(self):
+        raise _lib.NotSupportedError("a PolicySearch does not pickle: save(path) it and load(path) into a search "
+                                     "built with the same settings", _lib.ERR_NOT_SUPPORTED)
+
     def save(self, path) -> None:
         """Writes the whole search state (counters, the method's distribution,
         population or incumbent, and its generator) atomically."""
