@@ -1318,6 +1318,11 @@ int32_t swiftpg_search_iterate(uint64_t algorithm,
 int32_t swiftpg_search_save(uint64_t algorithm, const char *path);
 int32_t swiftpg_search_load(uint64_t algorithm, const char *path);
 
+/* The search's iteration count and the env steps it has used (restored by
+ * swiftpg_search_load, as the learners' swiftpg_pg_counters). */
+int32_t swiftpg_search_counters(uint64_t algorithm, int64_t *iteration_out,
+                                int64_t *total_env_steps_out);
+
 int32_t swiftpg_algorithm_destroy(uint64_t algorithm);
 
 #ifdef __cplusplus

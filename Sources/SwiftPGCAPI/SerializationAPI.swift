@@ -188,6 +188,19 @@ public func swiftpg_pg_counters(
   }
 }
 
+@c @implementation
+public func swiftpg_search_counters(
+  _ algorithm: UInt64, _ iteration_out: UnsafeMutablePointer<Int64>?,
+  _ total_env_steps_out: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  entry(algorithmTable, algorithm, outputs: iteration_out, "iteration_out", total_env_steps_out, "total_env_steps_out") {
+    (a, iterationOut, stepsOut) throws(SwiftPGError) in
+    let s = try a.search()
+    iterationOut.pointee = Int64(s.iteration)
+    stepsOut.pointee = Int64(s.totalEnvSteps)
+  }
+}
+
 // MARK: Policies, value functions, environments
 
 @c @implementation

@@ -524,6 +524,7 @@ _SIGNATURES = {
     "swiftpg_search_iterate": [u64, POINTER(SearchStatsC)],
     "swiftpg_search_save": [u64, c_char_p],
     "swiftpg_search_load": [u64, c_char_p],
+    "swiftpg_search_counters": [u64, POINTER(c_int64), POINTER(c_int64)],
     "swiftpg_algorithm_destroy": [u64],
 }
 

@@ -179,3 +179,16 @@ def test_a_search_refuses_pickling_with_a_clear_error():
     with PolicySearch("CartPole-v1") as search:
         with pytest.raises(swiftpg.NotSupportedError, match="save"):
             pickle.dumps(search)
+
+
+def test_a_loaded_search_keeps_its_step_count_so_a_total_budget_holds(tmp_path):
+    config = SearchConfig(method="cem", population_size=10, elite_count=3, episodes_per_evaluation=2, seed=4)
+    path = tmp_path / "cem.ckpt"
+    with PolicySearch("CartPole-v1", config=config) as first:
+        first.train(total_env_steps=3000, checkpoint=path)
+        used = first.total_env_steps
+        assert used >= 3000 and used == first.history[-1].total_env_steps
+    with PolicySearch("CartPole-v1", config=config) as again:
+        again.load(path)
+        assert again.total_env_steps == used
+        assert again.train(total_env_steps=3000) == []          # the budget is a total: already used

@@ -2182,6 +2182,12 @@ class Fuzzer:
         it, steps = self.out1(ctypes.c_int64, "iteration_out"), self.out1(ctypes.c_int64, "total_env_steps_out")
         self.invoke("swiftpg_pg_counters", [self.handle_arg("algorithm", alg), self.a(it), self.a(steps)], [it, steps])
 
+    def g_search_counters(self):
+        alg = self.any_alg(lambda a: not a.pg or self.rng.random() < 0.2)
+        it, steps = self.out1(ctypes.c_int64, "iteration_out"), self.out1(ctypes.c_int64, "total_env_steps_out")
+        self.invoke("swiftpg_search_counters", [self.handle_arg("algorithm", alg), self.a(it), self.a(steps)],
+                    [it, steps])
+
     def g_pg_observation_normalizer(self):
         alg = self.any_alg(lambda a: a.pg or self.rng.random() < 0.2)
         d = getattr(getattr(alg, "policy", None), "obs", 1) if alg is not None else 1

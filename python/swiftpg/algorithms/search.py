@@ -67,7 +67,11 @@ class _Learner(NativeObject):
 
     @property
     def total_env_steps(self) -> int:
-        return self.history[-1].total_env_steps if self.history else 0
+        """Env steps used since creation (restored by :meth:`load`)."""
+        iteration, steps = ctypes.c_int64(), ctypes.c_int64()
+        with self._busy:
+            _lib.call("search_counters", self.handle, ctypes.byref(iteration), ctypes.byref(steps))
+        return steps.value
 
     def evaluate(self, episodes: int = 100, greedy: bool = True, seed: int = 12345, num_envs: int = 16):
         """``(returns, lengths)`` of ``episodes`` fresh episodes of the policy."""
