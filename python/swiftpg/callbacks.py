@@ -207,6 +207,11 @@ def saving_then(learner, checkpoint, callback) -> list:
     return callbacks
 
 
+def _episode_returns(stats) -> list:
+    """The returns of the episodes that ended in an iteration (none for a search)."""
+    return np.asarray(getattr(stats, "episode_returns", ()), dtype=float).tolist()
+
+
 def _crossed(before: int, now: int, freq: int) -> bool:
     """Whether a multiple of ``freq`` lies in ``(before, now]``."""
     return now // freq > before // freq
@@ -292,7 +297,7 @@ class StopTrainingOnEpisodeReturn(BaseCallback):
         self.returns: deque = deque(maxlen=self.window)
 
     def _on_step(self) -> bool:
-        self.returns.extend(np.asarray(getattr(self.stats, "episode_returns", ()), dtype=float).tolist())
+        self.returns.extend(_episode_returns(self.stats))
         if len(self.returns) < self.window:
             return True
         mean = float(np.mean(self.returns))
@@ -461,7 +466,7 @@ class ProgressBarCallback(BaseCallback):
                                   **self.tqdm_kwargs)
 
     def _on_step(self) -> bool:
-        self.returns.extend(np.asarray(getattr(self.stats, "episode_returns", ()), dtype=float).tolist())
+        self.returns.extend(_episode_returns(self.stats))
         if self.bar is not None:
             done = (self.n_calls if self.total_env_steps is None
                     else min(self.num_timesteps, self.total_env_steps) - self._start)

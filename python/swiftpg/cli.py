@@ -148,6 +148,13 @@ def _parse_overrides(pairs: list[str], option: str = "--config") -> dict:
     return out
 
 
+def _existing_ancestor(path: str) -> str:
+    """``path`` or its nearest ancestor that exists."""
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    return path
+
+
 def _check_output_file(path: str | None, option: str) -> None:
     """``path`` can be created: it is not a folder, and its folder exists and
     is writable or can be created (the nearest existing ancestor is a
@@ -156,10 +163,7 @@ def _check_output_file(path: str | None, option: str) -> None:
         return
     if os.path.isdir(path):
         raise UsageError(f"{option} {path!r} is a directory")
-    folder = os.path.dirname(os.path.abspath(path))
-    ancestor = folder
-    while not os.path.exists(ancestor):
-        ancestor = os.path.dirname(ancestor)
+    ancestor = _existing_ancestor(os.path.dirname(os.path.abspath(path)))
     if not os.path.isdir(ancestor):
         raise UsageError(f"{option} {path!r}: {ancestor!r} is not a directory")
     if not os.access(ancestor, os.W_OK):
@@ -191,9 +195,7 @@ def _check_output_dir(path: str | None, option: str) -> None:
         return
     if os.path.exists(path) and not os.path.isdir(path):
         raise UsageError(f"{option} {path!r} exists and is not a directory")
-    ancestor = os.path.abspath(path)
-    while not os.path.exists(ancestor):
-        ancestor = os.path.dirname(ancestor)
+    ancestor = _existing_ancestor(os.path.abspath(path))
     if not os.path.isdir(ancestor) or not os.access(ancestor, os.W_OK):
         raise UsageError(f"{option} {path!r} cannot be created in {ancestor!r}")
 

@@ -738,12 +738,8 @@ class PolicyGradientLearner(NativeObject):
         if self.env is not None:
             raise InvalidArgumentError(f"{source} holds its own environment ({self.env.env_id}), restored exactly; "
                                        "env= is for learners that train on a Gymnasium env")
-        d, discrete, k = env_sizes(env)
-        policy = self.policy
-        if policy.observation_size != d or policy.discrete != discrete or \
-                k != (policy.num_actions if discrete else policy.action_size):
-            raise InvalidArgumentError(f"env does not fit the saved policy ({policy!r}): observations of {d} values, "
-                                       f"{k} {'discrete actions' if discrete else 'action dimensions'}")
+        from .gymnasium import check_policy_fits
+        check_policy_fits(self.policy, env)
         self.gymnasium_env = env
 
     load = _ClassOrInstanceMethod(_open, _load_into, """\

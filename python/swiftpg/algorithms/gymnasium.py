@@ -160,6 +160,16 @@ class GymnasiumCollector:
                     truncated=truncated, next_observations=self._obs.copy(), final_observations=final)
 
 
+def check_policy_fits(policy: Policy, env) -> None:
+    """InvalidArgumentError unless ``policy`` takes the observations and
+    gives the actions of the Gymnasium ``env``."""
+    d, discrete, k = env_sizes(env)
+    if policy.observation_size != d or policy.discrete != discrete or \
+            k != (policy.num_actions if discrete else policy.action_size):
+        raise InvalidArgumentError(f"the policy ({policy!r}) does not fit the environment (observations of {d} "
+                                   f"values, {k} {'discrete actions' if discrete else 'action dimensions'})")
+
+
 def for_gymnasium(algorithm: str, env, policy: Policy | None = None, config=None, *,
                   value: ValueFunction | None = None, hidden_sizes=(64, 64),
                   policy_kwargs: dict | None = None) -> "PolicyGradientLearner":
@@ -180,10 +190,8 @@ def for_gymnasium(algorithm: str, env, policy: Policy | None = None, config=None
         raise InvalidArgumentError("policy_kwargs configure the default policy; pass them or a policy, not both")
     elif not isinstance(policy, Policy):
         raise DTypeError(f"policy must be a swiftpg Policy, got {type(policy).__name__}")
-    elif policy.observation_size != d or policy.discrete != discrete or \
-            k != (policy.num_actions if discrete else policy.action_size):
-        raise InvalidArgumentError(f"the policy ({policy!r}) does not fit the environment (observations of {d} "
-                                   f"values, {k} {'discrete actions' if discrete else 'action dimensions'})")
+    else:
+        check_policy_fits(policy, env)
     self = cls.__new__(cls)
     self._init_native(None, policy, cfg, value, hidden_sizes)
     self.gymnasium_env = env
