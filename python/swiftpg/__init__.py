@@ -15,6 +15,9 @@ Quick start::
     returns, lengths = learner.evaluate(episodes=100)
 """
 
+import importlib as _importlib
+import sys as _sys
+
 from . import _lib
 from ._arrays import DTypeError
 from ._lib import (
@@ -33,15 +36,38 @@ from ._lib import (
     UnknownEnvironmentError,
     live_handles,
 )
-from . import envs
-from .envs import SwiftEnv, VectorEnv, env_ids, make, make_vec
-from . import algorithms, callbacks, cli, estimators, exact, lab, optim, policies, randomization, trained  # noqa: E402
-from .envs import _register_with_gymnasium
+from ._gymnasium_hook import register_when_gymnasium_imports as _register_when_gymnasium_imports
 
 __version__ = "0.1.0"
 LIBRARY_PATH = _lib.LIBRARY_PATH
 
-_register_with_gymnasium()
+# Submodules, and the names taken from them, load on first use (PEP 562):
+# `import swiftpg` costs the library and numpy, not Gymnasium, argparse or
+# YAML. `swiftpg.make_vec(...)` imports `swiftpg.envs` (and Gymnasium) then.
+_SUBMODULES = frozenset({"envs", "policies", "algorithms", "randomization", "estimators", "exact", "lab", "optim",
+                         "callbacks", "trained", "cli"})
+_FROM_ENVS = frozenset({"make", "make_vec", "env_ids", "VectorEnv", "SwiftEnv"})
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        module = _importlib.import_module(f"{__name__}.{name}")
+    elif name in _FROM_ENVS:
+        module = getattr(_importlib.import_module(f"{__name__}.envs"), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = module
+    return module
+
+
+def __dir__():
+    return sorted(set(globals()) | _SUBMODULES | _FROM_ENVS)
+
+
+# `gymnasium.make("swiftpg/CartPole-v1")` works after `import swiftpg`, in
+# either import order: registered now if Gymnasium is loaded, else the
+# moment it is.
+_register_when_gymnasium_imports()
 
 __all__ = [
     "make", "make_vec", "env_ids", "VectorEnv", "SwiftEnv", "envs", "policies", "algorithms", "randomization",

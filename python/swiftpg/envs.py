@@ -673,15 +673,6 @@ _RENDER_FPS = {"CartPole-v1": 50, "Acrobot-v1": 15, "MountainCar-v0": 30, "Mount
                "Pendulum-v1": 30}
 
 
-def _register_with_gymnasium() -> None:
-    """Registers ``swiftpg/<id>`` so ``gymnasium.make("swiftpg/CartPole-v1")``
-    works (no extra TimeLimit: the limit is built into the environment)."""
-    for env_id in env_ids():
-        name = f"swiftpg/{env_id}"
-        if name not in gymnasium.registry:
-            gymnasium.register(id=name, entry_point="swiftpg.envs:SwiftEnv", kwargs={"env_id": env_id})
-
-
 def _new_seed(seed) -> int:
     return as_seed(seed) if seed is not None else secrets.randbits(63)
 

@@ -1,0 +1,85 @@
+"""Registers swiftpg's environments with Gymnasium without importing it.
+
+``import swiftpg`` does not import Gymnasium (most of what an import of
+swiftpg would otherwise cost). So that ``gymnasium.make("swiftpg/<id>")``
+works in either import order, :func:`register_when_gymnasium_imports`
+registers now if Gymnasium is already loaded, and otherwise puts a finder
+on ``sys.meta_path`` that registers right after Gymnasium's own import
+finishes (and then removes itself). Nothing else is intercepted: the
+finder answers for the name ``gymnasium`` only, by wrapping the loader the
+other finders return.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import sys
+import threading
+
+_lock = threading.Lock()
+
+
+def register_envs() -> None:
+    """Registers ``swiftpg/<id>`` so ``gymnasium.make("swiftpg/CartPole-v1")``
+    works (no extra TimeLimit: the limit is built into the environment). The
+    entry point is a string, so this needs neither ``swiftpg.envs`` (which
+    may be the module importing Gymnasium right now) nor its classes."""
+    import gymnasium
+
+    from ._lib import env_ids
+
+    for env_id in env_ids():
+        name = f"swiftpg/{env_id}"
+        if name not in gymnasium.registry:
+            gymnasium.register(id=name, entry_point="swiftpg.envs:SwiftEnv", kwargs={"env_id": env_id})
+
+
+class _LoaderThenRegister(importlib.abc.Loader):
+    def __init__(self, loader):
+        self._loader = loader
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        self._loader.exec_module(module)
+        # Gymnasium is complete (it is in sys.modules and executed): register.
+        register_envs()
+
+    def __getattr__(self, name):  # get_source, is_package, ... of the real loader
+        return getattr(self._loader, name)
+
+
+class _GymnasiumFinder(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path, target=None):
+        if fullname != "gymnasium":
+            return None
+        _remove_finder()
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            spec = find(fullname, path, target) if find is not None else None
+            if spec is not None:
+                if spec.loader is not None:
+                    spec.loader = _LoaderThenRegister(spec.loader)
+                return spec
+        return None
+
+
+_FINDER = _GymnasiumFinder()
+
+
+def _remove_finder() -> None:
+    with _lock:
+        if _FINDER in sys.meta_path:
+            sys.meta_path.remove(_FINDER)
+
+
+def register_when_gymnasium_imports() -> None:
+    """Registers ``swiftpg/<id>`` with Gymnasium now if it is imported,
+    else as soon as it is."""
+    with _lock:
+        if "gymnasium" not in sys.modules:
+            if _FINDER not in sys.meta_path:
+                sys.meta_path.insert(0, _FINDER)
+            return
+    register_envs()
