@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import signal
 import threading
 from ctypes import (
     POINTER,
@@ -591,21 +592,41 @@ def call_interruptible(name: str, cancel_handle: int, *args) -> None:
             done.set()
 
     worker = threading.Thread(target=run, name=f"swiftpg {name}", daemon=True)
-    worker.start()
+    # Signals are held back while the worker starts (Thread.start waits for
+    # it, and an exception raised in that wait would leave the native call
+    # running unwatched); the worker keeps them blocked, so signals sent to
+    # the process reach this thread, inside the loop below, which restores
+    # the mask on its first pass.
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, ())
+    try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+        worker.start()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        raise
     interruption: BaseException | None = None
+    restored = False
     # An Event, not Thread.join: a join interrupted by KeyboardInterrupt can
     # report the thread finished while it still runs (CPython 3.11), and the
     # caller would then free buffers the native call is writing. Any
     # exception raised in this thread while it waits (Ctrl-C, a SIGALRM
     # time-out handler, a second Ctrl-C) cancels the call; the wait goes on
     # until the call has returned, then the first such exception is raised.
-    while not done.is_set():
+    while True:
         try:
-            done.wait()
+            if not restored:
+                restored = True
+                signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a held-back signal is raised here
+            # With a timeout: a signal whose C handler ran on another thread
+            # (numpy's BLAS threads, one the user started) does not wake
+            # this wait; Python runs the handler here when the wait returns.
+            if done.wait(0.05):
+                break
         except BaseException as e:  # noqa: BLE001 - re-raised below, after the native call returned
             if interruption is None:
                 interruption = e
             lib.swiftpg_cancel(cancel_handle, 1)
+    signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # again: an exception may have come before the first
     if interruption is not None:
         lib.swiftpg_cancel(cancel_handle, 0)
         raise interruption

@@ -542,6 +542,47 @@ def test_any_exception_while_waiting_cancels_and_waits_for_the_native_call():
     assert "ok" in out
 
 
+def test_a_signal_handled_on_another_thread_still_interrupts_the_wait():
+    """Python runs signal handlers in the main thread, but the C-level handler
+    runs on whichever thread the kernel picked; a signal landing on another
+    thread (here sent to one with pthread_kill) used to leave the main
+    thread asleep in its wait for the native call, which ran to the end."""
+    out = run_isolated("""
+        import signal, threading, time, swiftpg
+        from swiftpg import policies
+        p = policies.SoftmaxPolicy(4, 2, hidden_sizes=(16,))
+        env = swiftpg.make_vec("CartPole-v1", 8, seed=0)
+        def alarm(*_):
+            raise TimeoutError("time-out")
+        signal.signal(signal.SIGALRM, alarm)
+        def other():
+            time.sleep(0.3)
+            signal.pthread_kill(threading.get_ident(), signal.SIGALRM)
+        threading.Thread(target=other, daemon=True).start()
+        start = time.monotonic()
+        try:
+            p.evaluate(env, episodes=2**24, greedy=False)
+        except TimeoutError:
+            print("interrupted after", round(time.monotonic() - start, 1))
+        r, l = p.evaluate(env, episodes=4)
+        print("usable", len(r))
+    """, timeout=60)
+    assert "interrupted after" in out and "usable 4" in out, out
+
+
+def test_interruptible_calls_leave_the_signal_mask_as_they_found_it():
+    """The wait holds signals back while its worker thread starts; a call that
+    ended before the first pass of the wait loop once left them blocked, and
+    every process started afterwards inherited the mask (no Ctrl-C)."""
+    import signal
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, ())
+    env = swiftpg.make_vec("CartPole-v1", 2, seed=0)
+    p = policies.SoftmaxPolicy(4, 2, hidden_sizes=())
+    for _ in range(50):
+        p.evaluate(env, episodes=1)
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, ()) == before
+
+
 def test_learner_checkpoint_of_another_architecture_is_refused(tmp_path):
     path = str(tmp_path / "a.ckpt")
     cfg = algorithms.ReinforceConfig(steps_per_iteration=500)

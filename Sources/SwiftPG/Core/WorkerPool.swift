@@ -98,6 +98,16 @@ public final class WorkerPool: @unchecked Sendable {
   private func startWorker() {
     let context = Unmanaged.passRetained(self).toOpaque()
     var thread = pthread_t()
+    // Workers block every signal (they inherit the mask in force at
+    // pthread_create): a signal sent to the process then reaches a thread
+    // that can act on it, e.g. Python's main thread waiting for this call,
+    // instead of a worker that would run Python's C handler and leave the
+    // main thread asleep.
+    var all = sigset_t()
+    var previous = sigset_t()
+    sigfillset(&all)
+    pthread_sigmask(SIG_SETMASK, &all, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
     let created = pthread_create(
       &thread, nil,
       { raw in
