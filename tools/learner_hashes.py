@@ -38,13 +38,24 @@ RUNS = [
      dict(normalize_observations=True, normalize_rewards=True, value_clip_range=0.2, target_kl=0.02)),
     ("ppo-kl", "PPO", "CartPole-v1", 3, dict(kl_penalty=True)),
     ("ppo-shared", "PPO", "CartPole-v1", 3, dict(shared_network=True)),
+    ("ppo-2threads", "PPO", "CartPole-v1", 3, dict(update_threads=2)),
+    # float32 networks (policy_kwargs precision): the fast path's own bits.
+    ("reinforce-float32", "REINFORCE", "CartPole-v1", 4, dict(steps_per_iteration=1000, precision="float32")),
+    ("a2c-float32", "A2C", "CartPole-v1", 20, dict(precision="float32")),
+    ("trpo-float32", "TRPO", "CartPole-v1", 3, dict(precision="float32")),
+    ("ppo-float32", "PPO", "CartPole-v1", 3, dict(precision="float32")),
+    ("ppo-float32-2threads", "PPO", "CartPole-v1", 3, dict(precision="float32", update_threads=2)),
+    ("ppo-pendulum-float32", "PPO", "Pendulum-v1", 3, dict(precision="float32")),
 ]
 
 
 def fingerprint(cls_name: str, env: str, iterations: int, overrides: dict, seed: int = 3) -> dict:
     cls = getattr(A, cls_name)
+    overrides = dict(overrides)
+    # float64 unless the run names float32 (the learners' default is float32 since issue 14).
+    policy_kwargs = {"precision": overrides.pop("precision", "float64")}
     config = cls._config_class(seed=seed).replace(**overrides)
-    with cls(env, config=config, num_envs=4) as learner:
+    with cls(env, config=config, num_envs=4, policy_kwargs=policy_kwargs) as learner:
         stats = [learner.iterate().as_dict() for _ in range(iterations)]
         params = np.array(learner.policy.get_params(), dtype=np.float64)
         critic = learner.value
@@ -69,7 +80,10 @@ def main() -> int:
         line = f"{name:20s} {fp['hash'][:16]}"
         if args.compare:
             with open(args.compare) as f:
-                old = json.load(f)[name]
+                old = json.load(f).get(name)
+            if old is None:
+                print(line + "  (not in the recording)")
+                continue
             a = np.array(fp["policy"] + fp["value"])
             b = np.array(old["policy"] + old["value"])
             rel = float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300))) if a.shape == b.shape else float("inf")

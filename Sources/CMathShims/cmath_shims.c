@@ -128,21 +128,28 @@ void spg_tanhf_inplace(float *x, size_t n) {
 }
 
 // Adam's update (Kingma & Ba, Algorithm 1) with the operations of
-// Adam.swift in the same order: m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g g,
-// p += sign lr (m / c1) / (sqrt(v / c2) + eps). Correctly rounded sqrt and
-// no contraction, so results equal the scalar Swift loop bit for bit.
+// Adam.swift in the same order: m' = b1 m + (1 - b1) g, v' = b2 v + (1 - b2) g g,
+// p' = p + sign lr (m' / c1) / (sqrt(v' / c2) + eps). Correctly rounded sqrt
+// and no contraction, so results equal the scalar Swift loop bit for bit.
+// The outputs may be the inputs (in place) or other arrays (a proposed step,
+// committed by the caller once p' is known to be finite); element i reads
+// only element i, so either is safe.
 #if defined(__x86_64__) && defined(__linux__)
 SPG_CLONES
 #endif
-void spg_adam_step(double *restrict p, const double *restrict g, double *restrict m, double *restrict v, size_t n,
-                   double b1, double b2, double c1, double c2, double lr, double sign, double eps) {
+void spg_adam_step(const double *p, const double *restrict g, const double *m, const double *v, double *p_out,
+                   double *m_out, double *v_out, size_t n, double b1, double b2, double c1, double c2, double lr,
+                   double sign, double eps) {
   for (size_t i = 0; i < n; i++) {
     double gi = g[i];
-    m[i] = b1 * m[i] + (1 - b1) * gi;
-    v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-    double m_hat = m[i] / c1;
-    double v_hat = v[i] / c2;
-    p[i] += sign * lr * m_hat / (__builtin_elementwise_sqrt(v_hat) + eps);
+    double mi = b1 * m[i] + (1 - b1) * gi;
+    double vi = b2 * v[i] + (1 - b2) * gi * gi;
+    double m_hat = mi / c1;
+    double v_hat = vi / c2;
+    double pi = p[i];
+    m_out[i] = mi;
+    v_out[i] = vi;
+    p_out[i] = pi + sign * lr * m_hat / (__builtin_elementwise_sqrt(v_hat) + eps);
   }
 }
 
@@ -170,18 +177,8 @@ void spg_add_float(const float *restrict x, double *restrict y, size_t n) {
 
 // Elementwise parts of the MLP layers, the operations of MLP.swift in the
 // same order (so float64 results are bit-identical to the Swift loops):
-// bias rows y[r, j] += b[j]; bias gradient g[j] += sum over rows of d[r, j]
+// bias gradient g[j] += sum over rows of d[r, j]
 // (rows in order); tanh backward d[i] *= 1 - h[i] h[i].
-
-SPG_CLONES void spg_add_bias(double *restrict y, const double *restrict b, size_t rows, size_t cols) {
-  for (size_t r = 0; r < rows; r++)
-    for (size_t j = 0; j < cols; j++) y[r * cols + j] += b[j];
-}
-
-SPG_CLONES void spg_add_bias_f(float *restrict y, const float *restrict b, size_t rows, size_t cols) {
-  for (size_t r = 0; r < rows; r++)
-    for (size_t j = 0; j < cols; j++) y[r * cols + j] += b[j];
-}
 
 SPG_CLONES void spg_sum_rows(const double *restrict d, size_t rows, size_t cols, double *restrict g) {
   for (size_t r = 0; r < rows; r++)

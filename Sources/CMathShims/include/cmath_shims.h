@@ -16,14 +16,13 @@ static inline void spg_sincos(double x, double *sin_out, double *cos_out) { sinc
 // with the widest SIMD the CPU has (chosen once at load time).
 __attribute__((visibility("hidden"))) void spg_tanh_inplace(double *x, size_t n);
 __attribute__((visibility("hidden"))) void spg_tanhf_inplace(float *x, size_t n);
-__attribute__((visibility("hidden"))) void spg_adam_step(double *p, const double *g, double *m, double *v, size_t n,
-                                                        double b1, double b2, double c1, double c2, double lr,
-                                                        double sign, double eps);
+__attribute__((visibility("hidden"))) void spg_adam_step(const double *p, const double *g, const double *m,
+                                                        const double *v, double *p_out, double *m_out, double *v_out,
+                                                        size_t n, double b1, double b2, double c1, double c2,
+                                                        double lr, double sign, double eps);
 __attribute__((visibility("hidden"))) void spg_to_float(const double *x, float *y, size_t n);
 __attribute__((visibility("hidden"))) void spg_to_double(const float *x, double *y, size_t n);
 __attribute__((visibility("hidden"))) void spg_add_float(const float *x, double *y, size_t n);
-__attribute__((visibility("hidden"))) void spg_add_bias(double *y, const double *b, size_t rows, size_t cols);
-__attribute__((visibility("hidden"))) void spg_add_bias_f(float *y, const float *b, size_t rows, size_t cols);
 __attribute__((visibility("hidden"))) void spg_sum_rows(const double *d, size_t rows, size_t cols, double *g);
 __attribute__((visibility("hidden"))) void spg_sum_rows_f(const float *d, size_t rows, size_t cols, double *g);
 __attribute__((visibility("hidden"))) void spg_tanh_backward(double *d, const double *h, size_t n);

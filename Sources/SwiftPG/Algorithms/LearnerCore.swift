@@ -263,12 +263,13 @@ public final class LearnerCore {
 
   /// φ ← φ − α ∇L along `valueGradient`, guarded.
   func stepCritic() throws(SwiftPGError) {
-    guard let critic, var step = criticStep else { return }
-    try step.apply(
+    guard let critic else { return }
+    // In place (optional chaining), not on a copy: a copy would share the
+    // optimiser's arrays and every step would copy them.
+    try criticStep?.apply(
       gradient: &valueGradient, ascend: false, learningRate: currentValueLearningRate, what: "value-function",
       get: { critic.parameters }, set: { (x: [Double]) throws(SwiftPGError) in try critic.setParameters(x) },
       failure: numerical)
-    criticStep = step
   }
 
   /// Fits the critic to `targets` with `epochs` passes of shuffled

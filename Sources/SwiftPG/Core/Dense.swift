@@ -19,10 +19,28 @@ public enum Dense {
     beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
   ) {
     _ = singleThreadedOnce
+    let beta = zeroed(beta, c, m: m, n: n, ldc: ldc)
     cblas_dgemm(
       CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
       transposeB ? CblasTrans : CblasNoTrans,
       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+  }
+
+  /// beta = 0: C is zeroed here and the product accumulates into it with
+  /// beta = 1 — the same values (0 + x = x), but OpenBLAS's own zeroing of
+  /// a row-major C (column by column of the transposed problem) cost as
+  /// much as a sixth of a small network's update. Other betas pass through.
+  @usableFromInline
+  static func zeroed<T: BinaryFloatingPoint>(
+    _ beta: T, _ c: UnsafeMutablePointer<T>, m: Int, n: Int, ldc: Int
+  ) -> T {
+    guard beta == 0, m > 0, n > 0 else { return beta }
+    if ldc == n {
+      c.update(repeating: 0, count: m * n)
+    } else {
+      for r in 0..<m { (c + r * ldc).update(repeating: 0, count: n) }
+    }
+    return 1
   }
 
   /// Single-precision C = A·B (+ beta·C) with optional transposes (alpha 1).
@@ -32,6 +50,7 @@ public enum Dense {
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
     _ = singleThreadedOnce
+    let beta = zeroed(beta, c, m: m, n: n, ldc: ldc)
     cblas_sgemm(
       CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
       transposeB ? CblasTrans : CblasNoTrans,

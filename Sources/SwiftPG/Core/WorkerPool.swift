@@ -95,8 +95,24 @@ public final class WorkerPool: @unchecked Sendable {
     }
   }
 
+  /// What a new worker starts from: its pool, and the generation before
+  /// the loop that starts it is announced (read at creation, under the
+  /// mutex), so a worker that begins running only after the announcement
+  /// still joins that loop — reading the generation itself then, it took
+  /// the current loop for an old one and slept through it (a group run as
+  /// one loop, `trainTogether`, then used one thread).
+  private final class WorkerStart {
+    let pool: WorkerPool
+    let generation: Int
+    init(pool: WorkerPool, generation: Int) {
+      self.pool = pool
+      self.generation = generation
+    }
+  }
+
   private func startWorker() {
-    let context = Unmanaged.passRetained(self).toOpaque()
+    let start = WorkerStart(pool: self, generation: generation.load(ordering: .acquiring))
+    let context = Unmanaged.passRetained(start).toOpaque()
     var thread = pthread_t()
     // Workers block every signal (they inherit the mask in force at
     // pthread_create): a signal sent to the process then reaches a thread
@@ -112,14 +128,15 @@ public final class WorkerPool: @unchecked Sendable {
       &thread, nil,
       { raw in
         guard let raw else { return nil }
-        Unmanaged<WorkerPool>.fromOpaque(raw).takeRetainedValue().workerLoop()
+        let start = Unmanaged<WorkerStart>.fromOpaque(raw).takeRetainedValue()
+        start.pool.workerLoop(seen: start.generation)
         return nil
       }, context)
     if created == 0 {
       pthread_detach(thread)
       workerCount += 1
     } else {
-      Unmanaged<WorkerPool>.fromOpaque(context).release()
+      Unmanaged<WorkerStart>.fromOpaque(context).release()
       workerCount = Self.maxThreads  // cannot start threads: stop trying
     }
   }
@@ -128,8 +145,8 @@ public final class WorkerPool: @unchecked Sendable {
   /// (back-to-back environment steps then start without a wake-up call).
   private static let spinYields = 2000
 
-  private func workerLoop() {
-    var seen = generation.load(ordering: .acquiring)
+  private func workerLoop(seen start: Int) {
+    var seen = start
     while true {
       var spins = 0
       while generation.load(ordering: .acquiring) == seen && spins < Self.spinYields {

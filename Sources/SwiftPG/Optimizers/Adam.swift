@@ -42,25 +42,76 @@ public struct Adam: Sendable {
     self.t = t
   }
 
+  /// Scratch for a proposed step's moments (`propose`/`commit`); not state.
+  private var mNext: [Double] = []
+  private var vNext: [Double] = []
+
   /// Applies one update to `parameters` in place.
   public mutating func step(_ parameters: inout [Double], gradient: [Double], ascend: Bool) {
-    t += 1
-    let c1 = 1 - powInt(beta1, t)
-    let c2 = 1 - powInt(beta2, t)
-    let sign = ascend ? 1.0 : -1.0
     let n = Swift.min(parameters.count, gradient.count, m.count, v.count)
-    // The vectorised C kernel does exactly these operations per element:
-    //   m = β₁m + (1−β₁)g;  v = β₂v + (1−β₂)g·g;  θ += sign·α·(m/c₁)/(√(v/c₂) + ε)
+    let (hyper, now) = ((beta1, beta2, epsilon, learningRate), t)
     gradient.withUnsafeBufferPointer { gb in
       parameters.withUnsafeMutableBufferPointer { pb in
         m.withUnsafeMutableBufferPointer { mb in
           v.withUnsafeMutableBufferPointer { vb in
             guard let g = gb.baseAddress, let p = pb.baseAddress, let mp = mb.baseAddress, let vp = vb.baseAddress
             else { return }
-            spg_adam_step(p, g, mp, vp, n, beta1, beta2, c1, c2, learningRate, sign, epsilon)
+            Adam.kernel(p, g, mp, vp, into: p, mp, vp, count: n, hyper, t: now + 1, ascend: ascend)
           }
         }
       }
     }
+    t += 1
+  }
+
+  /// One update of `parameters` (`count` values) written to `out`, its
+  /// moments kept aside: the state changes only at `commit()`, so a caller
+  /// can refuse a non-finite result without copying anything.
+  public mutating func propose(
+    _ parameters: UnsafePointer<Double>, gradient: UnsafePointer<Double>, count: Int, ascend: Bool,
+    learningRate: Double, into out: UnsafeMutablePointer<Double>
+  ) {
+    let n = Swift.min(count, m.count)
+    if mNext.count != m.count {
+      mNext = Array(repeating: 0, count: m.count)
+      vNext = mNext
+    }
+    let (hyper, now) = ((beta1, beta2, epsilon, learningRate), t)
+    m.withUnsafeBufferPointer { mb in
+      v.withUnsafeBufferPointer { vb in
+        mNext.withUnsafeMutableBufferPointer { mo in
+          vNext.withUnsafeMutableBufferPointer { vo in
+            guard let mp = mb.baseAddress, let vp = vb.baseAddress, let mOut = mo.baseAddress,
+              let vOut = vo.baseAddress
+            else { return }
+            Adam.kernel(parameters, gradient, mp, vp, into: out, mOut, vOut, count: n, hyper, t: now + 1, ascend: ascend)
+          }
+        }
+      }
+    }
+  }
+
+  /// Makes the proposed moments the state (t advances), the step taken at `learningRate`.
+  public mutating func commit(learningRate: Double) {
+    self.learningRate = learningRate
+    swap(&m, &mNext)
+    swap(&v, &vNext)
+    t += 1
+  }
+
+  /// The vectorised C kernel does exactly these operations per element:
+  ///   m' = β₁m + (1−β₁)g;  v' = β₂v + (1−β₂)g·g;  θ' = θ + sign·α·(m'/c₁)/(√(v'/c₂) + ε)
+  /// with c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ at step `t`.
+  private static func kernel(
+    _ p: UnsafePointer<Double>, _ g: UnsafePointer<Double>, _ m: UnsafePointer<Double>, _ v: UnsafePointer<Double>,
+    into pOut: UnsafeMutablePointer<Double>, _ mOut: UnsafeMutablePointer<Double>,
+    _ vOut: UnsafeMutablePointer<Double>, count n: Int,
+    _ hyper: (beta1: Double, beta2: Double, epsilon: Double, learningRate: Double), t: Int, ascend: Bool
+  ) {
+    let c1 = 1 - powInt(hyper.beta1, t)
+    let c2 = 1 - powInt(hyper.beta2, t)
+    spg_adam_step(
+      p, g, m, v, pOut, mOut, vOut, n, hyper.beta1, hyper.beta2, c1, c2, hyper.learningRate, ascend ? 1.0 : -1.0,
+      hyper.epsilon)
   }
 }

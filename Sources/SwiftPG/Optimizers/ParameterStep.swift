@@ -29,6 +29,35 @@ public enum AnyOptimizer: Sendable {
       self = .sgd(s)
     }
   }
+
+  /// A step written to `out`, the optimiser's state changed only by
+  /// `commit()` (see `Adam.propose`). The payload is moved out of `self`
+  /// (`consume`) so its arrays stay uniquely referenced: no copies.
+  public mutating func propose(
+    _ p: UnsafePointer<Double>, gradient: UnsafePointer<Double>, count: Int, ascend: Bool, learningRate: Double,
+    into out: UnsafeMutablePointer<Double>
+  ) {
+    switch consume self {
+    case .adam(var a):
+      a.propose(p, gradient: gradient, count: count, ascend: ascend, learningRate: learningRate, into: out)
+      self = .adam(a)
+    case .sgd(var s):
+      s.propose(p, gradient: gradient, count: count, ascend: ascend, learningRate: learningRate, into: out)
+      self = .sgd(s)
+    }
+  }
+
+  /// Makes the proposed step the state, taken at `learningRate`.
+  public mutating func commit(learningRate: Double) {
+    switch consume self {
+    case .adam(var a):
+      a.commit(learningRate: learningRate)
+      self = .adam(a)
+    case .sgd(var s):
+      s.commit(learningRate: learningRate)
+      self = .sgd(s)
+    }
+  }
 }
 
 /// The guarded parameter step every learner takes: refuse a non-finite
@@ -40,6 +69,8 @@ public struct ParameterStep: Sendable {
   public var optimizer: AnyOptimizer
   /// Clamp every gradient component to ±this before the step; 0: off.
   public let maxGradValue: Double
+  /// Scratch: the proposed parameters of a step.
+  private var proposed: [Double] = []
 
   public init(optimizer: AnyOptimizer, maxGradValue: Double) {
     self.optimizer = optimizer
@@ -55,11 +86,26 @@ public struct ParameterStep: Sendable {
   ) throws(SwiftPGError) {
     guard gradient.allFinite else { throw failure("the \(what) gradient") }
     if maxGradValue > 0 { clipGradient(&gradient, low: -maxGradValue, high: maxGradValue) }
-    var p = get()
-    var next = optimizer
-    next.step(&p, gradient: gradient, ascend: ascend, learningRate: learningRate)
-    guard p.allFinite else { throw failure("the updated \(what) parameters") }
-    try set(p)
-    optimizer = next
+    // The step goes to `proposed` and the optimiser's state changes at
+    // `commit()`, once the result is known finite and set: in place of
+    // copies of the parameters and moments (the old parameters' storage is
+    // reused for the next proposal).
+    let p = get()
+    let n = p.count
+    if proposed.count != n { proposed = Array(repeating: 0, count: n) }
+    let lr = learningRate
+    p.withUnsafeBufferPointer { pb in
+      gradient.withUnsafeBufferPointer { gb in
+        proposed.withUnsafeMutableBufferPointer { ob in
+          guard let x = pb.baseAddress, let g = gb.baseAddress, let out = ob.baseAddress else { return }
+          out.update(from: x, count: n)  // entries beyond a shorter gradient or state stay as they were
+          optimizer.propose(x, gradient: g, count: Swift.min(n, gb.count), ascend: ascend, learningRate: lr, into: out)
+        }
+      }
+    }
+    guard proposed.allFinite else { throw failure("the updated \(what) parameters") }
+    try set(proposed)
+    optimizer.commit(learningRate: lr)
+    proposed = p
   }
 }

@@ -22,6 +22,9 @@ public struct SGD: Sendable {
     self.velocity = velocity
   }
 
+  /// Scratch for a proposed step's velocity (`propose`/`commit`); not state.
+  private var velocityNext: [Double] = []
+
   /// Applies one update to `parameters` in place.
   public mutating func step(_ parameters: inout [Double], gradient: [Double], ascend: Bool) {
     let sign = ascend ? 1.0 : -1.0
@@ -29,5 +32,32 @@ public struct SGD: Sendable {
       velocity[i] = momentum * velocity[i] + gradient[i]
       parameters[i] += sign * learningRate * velocity[i]
     }
+  }
+
+  /// One update of `parameters` (`count` values) written to `out`, the
+  /// velocity kept aside until `commit()` (the same operations as `step`).
+  public mutating func propose(
+    _ parameters: UnsafePointer<Double>, gradient: UnsafePointer<Double>, count: Int, ascend: Bool,
+    learningRate lr: Double, into out: UnsafeMutablePointer<Double>
+  ) {
+    let n = Swift.min(count, velocity.count)
+    if velocityNext.count != velocity.count { velocityNext = Array(repeating: 0, count: velocity.count) }
+    let sign = ascend ? 1.0 : -1.0
+    let mu = momentum
+    velocity.withUnsafeBufferPointer { vb in
+      velocityNext.withUnsafeMutableBufferPointer { vo in
+        guard let v = vb.baseAddress, let next = vo.baseAddress else { return }
+        for i in 0..<n {
+          next[i] = mu * v[i] + gradient[i]
+          out[i] = parameters[i] + sign * lr * next[i]
+        }
+      }
+    }
+  }
+
+  /// Makes the proposed velocity the state, the step taken at `learningRate`.
+  public mutating func commit(learningRate: Double) {
+    self.learningRate = learningRate
+    swap(&velocity, &velocityNext)
   }
 }

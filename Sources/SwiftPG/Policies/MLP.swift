@@ -290,8 +290,8 @@ protocol LayerScalar: BinaryFloatingPoint {
   static func gemm(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int,
     b: UnsafePointer<Self>, ldb: Int, beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
-  /// y[r, j] += b[j] for `rows` rows of `cols` values.
-  static func addBias(_ y: UnsafeMutablePointer<Self>, _ b: UnsafePointer<Self>, rows: Int, cols: Int)
+  /// y[r, j] = b[j] for `rows` rows of `cols` values.
+  static func fillRows(_ y: UnsafeMutablePointer<Self>, _ b: UnsafePointer<Self>, rows: Int, cols: Int)
   static func tanh(_ y: UnsafeMutablePointer<Self>, count: Int)
   /// d[i] *= 1 − h[i]².
   static func tanhBackward(_ d: UnsafeMutablePointer<Self>, _ h: UnsafePointer<Self>, count: Int)
@@ -308,8 +308,8 @@ extension Double: LayerScalar {
       transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb,
       beta: beta, c: c, ldc: ldc)
   }
-  static func addBias(_ y: UnsafeMutablePointer<Double>, _ b: UnsafePointer<Double>, rows: Int, cols: Int) {
-    spg_add_bias(y, b, rows, cols)
+  static func fillRows(_ y: UnsafeMutablePointer<Double>, _ b: UnsafePointer<Double>, rows: Int, cols: Int) {
+    for r in 0..<rows { (y + r * cols).update(from: b, count: cols) }
   }
   static func tanh(_ y: UnsafeMutablePointer<Double>, count: Int) { FastMath.tanh(y, count: count) }
   static func tanhBackward(_ d: UnsafeMutablePointer<Double>, _ h: UnsafePointer<Double>, count: Int) {
@@ -329,8 +329,8 @@ extension Float: LayerScalar {
       transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta,
       c: c, ldc: ldc)
   }
-  static func addBias(_ y: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, cols: Int) {
-    spg_add_bias_f(y, b, rows, cols)
+  static func fillRows(_ y: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, cols: Int) {
+    for r in 0..<rows { (y + r * cols).update(from: b, count: cols) }
   }
   static func tanh(_ y: UnsafeMutablePointer<Float>, count: Int) { FastMath.tanh(y, count: count) }
   static func tanhBackward(_ d: UnsafeMutablePointer<Float>, _ h: UnsafePointer<Float>, count: Int) {
@@ -350,12 +350,14 @@ extension MLP {
       let nOut = sizes[l + 1]
       let w = p + offsets[l]
       let y = ws.activations[l + 1]
+      // y = b, then y += X·Wᵀ (the same sums as X·Wᵀ + b: one rounding of
+      // the dot product plus the bias either way).
+      S.fillRows(y, w + nOut * nIn, rows: batch, cols: nOut)
       if batch > 0 {
         S.gemm(
           transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
-          a: ws.activations[l], lda: nIn, b: w, ldb: nIn, beta: 0, c: y, ldc: nOut)
+          a: ws.activations[l], lda: nIn, b: w, ldb: nIn, beta: 1, c: y, ldc: nOut)
       }
-      S.addBias(y, w + nOut * nIn, rows: batch, cols: nOut)
       if l < layerCount - 1 {
         switch activation {
         case .tanh: S.tanh(y, count: batch * nOut)
