@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* ABI version: bumped whenever a declaration or struct layout changes. */
-#define SWIFTPG_ABI_VERSION 8
+#define SWIFTPG_ABI_VERSION 9
 
 /* ---------------------------------------------------------------------------
  * Status codes
@@ -997,7 +997,7 @@ typedef struct swiftpg_ppo_config {
   int32_t anneal_clip_range;     /* 1: decay epsilon linearly to 0 */
   int32_t kl_penalty;            /* 1: adaptive KL penalty instead of clipping */
   int32_t shared_network;        /* 1: policy and critic share their hidden layers */
-  int32_t update_threads;        /* 1, or 2: policy and critic passes concurrently */
+  int32_t update_threads;        /* 1-64; 2 or more: policy and critic passes concurrently */
   int32_t reserved2;             /* 0 */
   double clip_range;             /* epsilon of the clipped surrogate */
   double value_clip_range;       /* clip V - V_old to +-this; 0: off */
@@ -1103,6 +1103,25 @@ int32_t swiftpg_pg_algorithm(uint64_t learner, int32_t *algorithm_out);
  * learner is then left exactly as before the iteration. stats_out->size is
  * written. */
 int32_t swiftpg_pg_iterate(uint64_t learner, swiftpg_train_stats *stats_out);
+
+/* Trains `count` (1-4096) independent policy-gradient learners side by side:
+ * each iterates until its total env-step counter reaches total_env_steps
+ * (>= 1), up to `threads` (1-64) learners at a time, one thread each —
+ * many seeds in one call. Every learner ends bit-identical to training it
+ * alone with swiftpg_pg_iterate. The learners must be distinct and share no
+ * environment, policy or critic (INVALID_ARGUMENT, nothing trained); all of
+ * them and their objects are held for the call (BUSY if one is in use).
+ * iterations_out[k] receives the number of iterations learner k ran; the
+ * statistics of its first stats_capacity iterations go to
+ * stats_out[k * stats_capacity + i] (stats_out may be NULL when
+ * stats_capacity is 0). A learner that fails (NUMERICAL, say) stops, left as
+ * before its failed iteration, while the others go on; the call then
+ * returns the error of the lowest-numbered failed learner, its message
+ * naming the learner. swiftpg_cancel on learners[0] stops every learner
+ * before its next iteration (CANCELLED). */
+int32_t swiftpg_pg_train_together(const uint64_t *learners, int32_t count, int64_t total_env_steps,
+                                  int32_t threads, swiftpg_train_stats *stats_out, int64_t stats_capacity,
+                                  int64_t *iterations_out);
 
 /* One update on transitions collected elsewhere (e.g. a Gymnasium
  * environment stepped by Python), time-major [steps, num_envs]:

@@ -484,6 +484,79 @@ public func swiftpg_pg_iterate(_ learner: UInt64, _ stats_out: UnsafeMutablePoin
 }
 
 @c @implementation
+public func swiftpg_pg_train_together(
+  _ learners: UnsafePointer<UInt64>?, _ count: Int32, _ total_env_steps: Int64, _ threads: Int32,
+  _ stats_out: UnsafeMutablePointer<swiftpg_train_stats>?, _ stats_capacity: Int64,
+  _ iterations_out: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try require((1...4096).contains(count), "count must be in [1, 4096], got \(count)")
+    try require(total_env_steps >= 1, "total_env_steps must be >= 1, got \(total_env_steps)")
+    try require((1...Int32(WorkerPool.maxThreads)).contains(threads), "threads must be in [1, 64], got \(threads)")
+    try require(stats_capacity >= 0, "stats_capacity must be >= 0, got \(stats_capacity)")
+    let handles = try need(learners, "learners")
+    let iterations = try need(iterations_out, "iterations_out")
+    let n = Int(count)
+    let capacity = Int(stats_capacity)
+    let statsOut: UnsafeMutablePointer<swiftpg_train_stats>?
+    if capacity > 0 {
+      _ = try checkedProduct(n, capacity, "count × stats_capacity")
+      statsOut = try need(stats_out, "stats_out")
+    } else {
+      statsOut = nil
+    }
+    // Distinct learners on distinct objects, checked before anything is held.
+    var guarded: [Guarded<AlgorithmObject>] = []
+    var learnersOf: [any PolicyGradientLearner] = []
+    var owner: [ObjectIdentifier: (Int, String)] = [:]
+    for k in 0..<n {
+      let g = try algorithmTable.get(handles[k])
+      let a = g.object
+      learnersOf.append(try a.policyGradient())
+      var objects: [(AnyObject, String)] = [(a, "learner"), (a.policy.object, "policy")]
+      if let e = a.env { objects.append((e.object, "environment")) }
+      if let v = a.value { objects.append((v.object, "critic")) }
+      for (object, name) in objects {
+        if let (j, _) = owner[ObjectIdentifier(object)] {
+          throw .invalid(
+            name == "learner"
+              ? "learners \(j) and \(k) are the same learner (listed twice)"
+              : "learners \(j) and \(k) share their \(name): learners trained together must be independent")
+        }
+        owner[ObjectIdentifier(object)] = (k, name)
+      }
+      guarded.append(g)
+    }
+    var holds: [(acquire: () -> Bool, release: () -> Void, name: String)] = []
+    for (k, g) in guarded.enumerated() {
+      let a = g.object
+      holds.append((g.tryAcquire, g.release, "learner \(k)"))
+      holds.append((a.policy.tryAcquire, a.policy.release, "policy of learner \(k)"))
+      if let e = a.env { holds.append((e.tryAcquire, e.release, "environment of learner \(k)")) }
+      if let v = a.value { holds.append((v.tryAcquire, v.release, "critic of learner \(k)")) }
+    }
+    try usingAll(holds) { () throws(SwiftPGError) in
+      for k in 0..<n { iterations[k] = 0 }
+      let group = guarded[0].object.cancellation
+      let errors = trainTogether(
+        learnersOf, totalEnvSteps: Int(total_env_steps), threads: Int(threads), cancellation: group
+      ) { k, stats in
+        let i = Int(iterations[k])
+        if let statsOut, i < capacity { statsOut[k * capacity + i] = stats.c }
+        iterations[k] = Int64(i + 1)
+      }
+      if errors.contains(where: { $0?.code == .cancelled }) {
+        group.withdraw()
+        throw SwiftPGError(.cancelled, "training together was cancelled")
+      }
+      if let k = errors.firstIndex(where: { $0 != nil }), let error = errors[k] {
+        throw SwiftPGError(error.code, "learner \(k): \(error.message)")
+      }
+    }
+  }
+}
+
+@c @implementation
 public func swiftpg_pg_update(
   _ learner: UInt64, _ steps: Int64, _ num_envs: Int64, _ observations: UnsafePointer<Double>?,
   _ actions: UnsafeRawPointer?, _ rewards: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?,

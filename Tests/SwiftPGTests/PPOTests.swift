@@ -235,17 +235,17 @@ import Testing
     }
   }
 
-  /// Two update threads give the same numbers as one.
-  @Test func twoUpdateThreadsGiveIdenticalResults() throws {
+  /// Two to four update threads give the same numbers as one.
+  @Test(arguments: [2, 3, 4]) func updateThreadsGiveIdenticalResults(threads: Int) throws {
     let perms = [[5, 2, 7, 0, 1, 6, 3, 4], [0, 1, 2, 3, 4, 5, 6, 7]]
     let one = try learn(config { _ in }, perms)
-    let two = try learn(config { $0.updateThreads = 2 }, perms)
-    #expect(one.policy.parameters == two.policy.parameters && one.critic!.parameters == two.critic!.parameters)
+    let more = try learn(config { $0.updateThreads = threads }, perms)
+    #expect(one.policy.parameters == more.policy.parameters && one.critic!.parameters == more.critic!.parameters)
   }
 
   @Test func invalidConfigurations() throws {
     let changes: [(inout PPO.Config) -> Void] = [
-      { $0.epochs = 0 }, { $0.annealClipRange = true }, { $0.updateThreads = 3 }, { $0.targetKL = .nan },
+      { $0.epochs = 0 }, { $0.annealClipRange = true }, { $0.updateThreads = 0 }, { $0.updateThreads = 65 }, { $0.targetKL = .nan },
       { $0.clipRange = -0.1 }, { $0.klTarget = 0 }, { $0.valueClipRange = -1 },
       { $0.sharedNetwork = true; $0.valueLearningRate = 1e-3 },
     ]

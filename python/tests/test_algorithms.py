@@ -197,18 +197,20 @@ def test_ppo_with_float32_networks_learns_cartpole():
 
 @pytest.mark.parametrize("extra", [dict(), dict(kl_penalty=True, value_clip_range=0.2, entropy_coef=0.01)])
 def test_ppo_update_threads_give_identical_results(extra):
-    """update_threads=2 runs each minibatch's policy and critic passes on two
+    """update_threads >= 2 runs each minibatch's policy and critic passes on two
     threads; the computations are independent, so every parameter is
-    bit-identical to the single-threaded run."""
+    bit-identical to the single-threaded run, for any thread count."""
     params = []
-    for threads in (1, 2):
+    for threads in (1, 2, 3, 4):
         config = PPOConfig(seed=3, update_threads=threads, **ZOO_CARTPOLE).replace(**extra)
         with PPO("CartPole-v1", config=config, num_envs=8, hidden_sizes=(32, 32)) as learner:
             learner.train(6_000)
             params.append((learner.policy.params, learner.value.params))
-    assert np.array_equal(params[0][0], params[1][0]) and np.array_equal(params[0][1], params[1][1])
-    with pytest.raises(_lib.InvalidArgumentError, match="update_threads"):
-        PPO("CartPole-v1", config=PPOConfig(update_threads=3), num_envs=8)
+    for other in params[1:]:
+        assert np.array_equal(params[0][0], other[0]) and np.array_equal(params[0][1], other[1])
+    for bad in (0, 65):
+        with pytest.raises(_lib.InvalidArgumentError, match="update_threads"):
+            PPO("CartPole-v1", config=PPOConfig(update_threads=bad), num_envs=8)
 
 
 def test_reinforce_with_learned_value_baseline_improves():

@@ -106,7 +106,7 @@ import pytest  # noqa: E402
 @pytest.mark.parametrize("randomize", [False, True])
 def test_results_do_not_depend_on_the_thread_count(env_id, randomize):
     one = _trace(env_id, 1, randomize)
-    for threads in (2, 3, 8):
+    for threads in (2, 3, 4, 8):
         assert np.array_equal(one, _trace(env_id, threads, randomize)), threads
 
 

@@ -1950,6 +1950,34 @@ class Fuzzer:
         out = self.out1(self.S["swiftpg_train_stats"], "stats_out")
         self.invoke("swiftpg_pg_iterate", [self.handle_arg("algorithm", alg), self.a(out)], [out])
 
+    def g_pg_train_together(self):
+        """1-3 learners (sometimes the same one twice, or on bad handles),
+        small totals, few threads; buffers of the documented lengths (a
+        count or capacity larger than its buffer is the caller's lie)."""
+        r = self.rng
+        chosen = []
+        for _ in range(r.choice([1, 2, 3])):
+            alg = self.any_alg(lambda a: a.pg and a.env is not None)
+            if alg is None or not self.runnable(alg):
+                return
+            chosen.append(alg)
+        if len(chosen) > 1 and r.random() < 0.15:
+            chosen[-1] = chosen[0]
+        handles = [self.handle_arg("algorithm", alg, p=0.1)[0] for alg in chosen]
+        n = len(handles)
+        learners = self.buf(ctypes.c_uint64, n, "learners", data=handles)
+        cap = r.choice([0, 1, 3])
+        stats = self.buf(self.S["swiftpg_train_stats"], n * cap, "stats_out", out=True, optional=cap == 0)
+        iterations = self.buf(ctypes.c_int64, n, "iterations_out", out=True)
+        self.invoke("swiftpg_pg_train_together",
+                    # Only bad values the library can see as bad: a larger total
+                    # is a long (valid) run, a larger capacity a lie about stats_out.
+                    [self.a(learners), self.i32(n, bad=[4097]),
+                     self.integer(r.choice([1, 64, 300]), [0, -1, -(2**63)], 0.2),
+                     self.i32(r.choice([1, 2]), bad=[65]), self.a(stats),
+                     self.integer(cap, [-1, -(2**62), -(2**63)], 0.2), self.a(iterations)],
+                    [stats, iterations])
+
     def g_pg_update(self):
         alg = self.any_alg(lambda a: a.pg)
         if alg is None or not self.runnable(alg):

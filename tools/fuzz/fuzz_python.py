@@ -944,6 +944,9 @@ class PyFuzzer:
             return r.choice([None, lambda s: True, 3, []])
         if name in ("learner",):
             return self.learner()
+        if name in ("learners",):
+            one = self.learner()
+            return r.choice([[one], [one, self.learner()], [one, one], [], [one, None], [3], (x for x in [one])])
         if name in ("obs", "observations", "final_obs", "observation"):
             return g.standard_normal((2, getattr(obj, "observation_size", 2)))
         raise KeyError(name)

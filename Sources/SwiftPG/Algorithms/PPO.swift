@@ -46,8 +46,11 @@ public final class PPO: PolicyGradientLearner {
     /// Policy and critic share their hidden layers (one network with two
     /// heads; the value loss, weighted by `valueCoef`, trains them too).
     public var sharedNetwork = false
-    /// 2: run each minibatch's policy and critic passes on two threads
-    /// (identical results).
+    /// Threads of the update (1–64): 2 or more run each minibatch's policy
+    /// and critic passes concurrently — the update's two independent
+    /// computations, so threads beyond 2 find nothing more to do in one
+    /// learner (they serve `trainTogether`). Results are identical for every
+    /// count.
     public var updateThreads = 1
 
     public init() {}
@@ -74,7 +77,7 @@ public final class PPO: PolicyGradientLearner {
       try Check.off(targetKL, "target_kl")
       try Check.nonNegative(klBeta, "kl_beta")
       try Check.positive(klTarget, "kl_target")
-      try Check.range(updateThreads, 1, 2, "update_threads")
+      try Check.range(updateThreads, 1, WorkerPool.maxThreads, "update_threads")
       if annealClipRange {
         try require(segments.totalEnvSteps > 0, "annealing needs total_env_steps > 0 (the schedule's horizon)")
       }
@@ -154,7 +157,7 @@ public final class PPO: PolicyGradientLearner {
         if config.normalizeAdvantages { standardize(adv, count: b, center: true) }
         // b, c. Ratios, KL and the surrogate's weights in the policy's
         // forward pass; d. the value loss's gradient — independent
-        // computations, run on two threads when `updateThreads` is 2.
+        // computations, run on two threads when `updateThreads` is 2 or more.
         let lp = minibatchLogProbs.reserve(b)
         let h = minibatchEntropies.reserve(b)
         var summary = SurrogateSummary(objective: 0, clipFraction: 0, approxKL: 0)

@@ -14,6 +14,7 @@ from .offpolicy_pg import OffPolicyPG, OffPolicyPGConfig
 from .ppo import PPO, PPOConfig
 from .reinforce import REINFORCE, ReinforceConfig
 from .search import PolicySearch, SearchConfig, SearchStats
+from .together import train_together
 from .trpo import TRPO, TRPOConfig
 
 #: Algorithm names of the command line and their learner classes.
@@ -24,7 +25,8 @@ __all__ = [
     "ReinforceConfig", "ActorCriticConfig", "A2CConfig", "OffPolicyPGConfig", "NPGConfig", "TRPOConfig",
     "PPOConfig", "TrainStats", "IterationStats", "PolicyGradientLearner", "REINFORCE", "ActorCritic", "A2C",
     "OffPolicyPG", "NPG", "TRPO", "PPO", "PG_ALGORITHMS", "SearchConfig", "SearchStats", "PolicySearch",
-    "GymnasiumCollector", "for_gymnasium", "load",
+    "GymnasiumCollector", "for_gymnasium", "load", "train_together",
     # the modules, one per algorithm (documented on their own pages)
     "reinforce", "actor_critic", "a2c", "offpolicy_pg", "npg", "trpo", "ppo", "search", "gymnasium",
+    "together",
 ]

@@ -34,8 +34,9 @@ class PPOConfig(SegmentConfig):
     kl_beta: float = doc(1.0, "initial β of the KL penalty")
     kl_target: float = doc(0.01, "d_targ of the KL penalty (β halves below d/1.5, doubles above 1.5d)")
     shared_network: bool = doc(False, "policy and critic share their hidden layers (the value loss trains them)")
-    update_threads: int = doc(1, "1, or 2 to run each minibatch's policy and critic passes concurrently "
-                                 "(identical results)")
+    update_threads: int = doc(1, "threads of the update, 1–64: 2 or more run each minibatch's policy and "
+                                 "critic passes concurrently (the update's two independent computations; "
+                                 "results are identical for every count)")
 
 
 class PPO(PolicyGradientLearner):
