@@ -58,14 +58,16 @@ def test_ppo_zoo_settings_learn_cartpole_fast():
 
 
 def test_ppo_with_gsde_solves_mountain_car_continuous():
-    """The CLI preset (zoo settings, gSDE) on one seed, stopped once the last 10
-    training episodes average 90 (bench/pg_results.py, seeds 0-4: 4/5 at the end of the 0.2 work).
+    """The CLI preset (zoo settings, gSDE, the default float32 layers) on one
+    seed, stopped once the last 10 training episodes average 90 (with float32
+    seeds 0-5 reached 90 within 30k steps 5 times out of 6, float64 seeds 0-4
+    4 times out of 5 — a different seed failing each time).
     Plain Gaussian exploration with the same settings does not find the goal
     in this budget (checked below), so this fails if gSDE stops working."""
     preset = swiftpg.cli.PRESETS[("ppo", "MountainCarContinuous-v0")]
     results = {}
     for gsde in (True, False):
-        config = PPOConfig(seed=2).replace(**preset["config"])
+        config = PPOConfig(seed=0).replace(**preset["config"])
         kwargs = preset["policy"] if gsde else dict(initial_log_std=preset["policy"]["initial_log_std"])
         with PPO("MountainCarContinuous-v0", config=config, num_envs=1, policy_kwargs=kwargs) as learner:
             learner.train(30_000, stop_at_return=90.0, stop_window=10)
