@@ -1104,6 +1104,31 @@ int32_t swiftpg_pg_algorithm(uint64_t learner, int32_t *algorithm_out);
  * written. */
 int32_t swiftpg_pg_iterate(uint64_t learner, swiftpg_train_stats *stats_out);
 
+/* Collects one segment with the learner's policy as an iteration's
+ * collection does, without updating (workers that collect while another
+ * process learns, or a custom update in Python): steps_per_env steps of
+ * each environment, one policy pass per step. The environments, sampling
+ * generators and observation/reward normalisers advance; the parameters and
+ * the counters (iteration, total env steps) do not. `steps` and `num_envs`
+ * must equal the learner's steps_per_env and environment count (they size
+ * the buffers). Time-major outputs [steps, num_envs, ...]: observations as
+ * the policy saw them (normalised if the learner normalises), actions (int32,
+ * or float64 [.., action_size]), log_probs (log pi(a|s) of the sampling
+ * policy: the behaviour log-probabilities for importance ratios), values
+ * (the critic's V(s); NULL to skip, INVALID_ARGUMENT if not NULL and the
+ * learner has no critic), rewards (as the update sees them: scaled if the
+ * learner scales rewards), terminated, truncated, final_observations (rows of
+ * truncated, not terminated steps; 0 elsewhere), next_observations
+ * [num_envs, obs_size] (after the last step). stats_out: the counters and
+ * the episodes that ended (swiftpg_pg_episodes lists them). NOT_SUPPORTED
+ * for learners that collect whole episodes (REINFORCE, off-policy PG);
+ * NUMERICAL (outputs not written) if the policy produced non-finite
+ * actions. */
+int32_t swiftpg_pg_collect(uint64_t learner, int64_t steps, int64_t num_envs, double *observations,
+                           void *actions, double *log_probs, double *values, double *rewards,
+                           uint8_t *terminated, uint8_t *truncated, double *final_observations,
+                           double *next_observations, swiftpg_train_stats *stats_out);
+
 /* Trains `count` (1-4096) independent policy-gradient learners side by side:
  * each iterates until its total env-step counter reaches total_env_steps
  * (>= 1), up to `threads` (1-64) learners at a time, one thread each —
@@ -1117,8 +1142,10 @@ int32_t swiftpg_pg_iterate(uint64_t learner, swiftpg_train_stats *stats_out);
  * stats_capacity is 0). A learner that fails (NUMERICAL, say) stops, left as
  * before its failed iteration, while the others go on; the call then
  * returns the error of the lowest-numbered failed learner, its message
- * naming the learner. swiftpg_cancel on learners[0] stops every learner
- * before its next iteration (CANCELLED). */
+ * naming the learner, with iterations_out and stats_out written for what
+ * ran. swiftpg_cancel on learners[0] stops every learner before its next
+ * iteration (CANCELLED). Every learner needs an environment
+ * (INVALID_ARGUMENT otherwise, nothing trained). */
 int32_t swiftpg_pg_train_together(const uint64_t *learners, int32_t count, int64_t total_env_steps,
                                   int32_t threads, swiftpg_train_stats *stats_out, int64_t stats_capacity,
                                   int64_t *iterations_out);

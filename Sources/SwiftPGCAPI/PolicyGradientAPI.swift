@@ -484,6 +484,69 @@ public func swiftpg_pg_iterate(_ learner: UInt64, _ stats_out: UnsafeMutablePoin
 }
 
 @c @implementation
+public func swiftpg_pg_collect(
+  _ learner: UInt64, _ steps: Int64, _ num_envs: Int64, _ observations: UnsafeMutablePointer<Double>?,
+  _ actions: UnsafeMutableRawPointer?, _ log_probs: UnsafeMutablePointer<Double>?,
+  _ values: UnsafeMutablePointer<Double>?, _ rewards: UnsafeMutablePointer<Double>?,
+  _ terminated: UnsafeMutablePointer<UInt8>?, _ truncated: UnsafeMutablePointer<UInt8>?,
+  _ final_observations: UnsafeMutablePointer<Double>?, _ next_observations: UnsafeMutablePointer<Double>?,
+  _ stats_out: UnsafeMutablePointer<swiftpg_train_stats>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let obsOut = try need(observations, "observations")
+    guard let actionsOut = actions else { throw SwiftPGError(.nullPointer, "actions is NULL") }
+    let logProbsOut = try need(log_probs, "log_probs")
+    let valuesOut = try needIfPresent(values, "values")
+    let rewardsOut = try need(rewards, "rewards")
+    let terminatedOut = try need(terminated, "terminated")
+    let truncatedOut = try need(truncated, "truncated")
+    let finalOut = try need(final_observations, "final_observations")
+    let nextOut = try need(next_observations, "next_observations")
+    let statsOut = try need(stats_out, "stats_out")
+    try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
+      let core = try a.policyGradient().core
+      guard case .segments(let t) = core.settings.collection, let env = core.env else {
+        throw SwiftPGError(
+          .notSupported, "collect takes segments of steps_per_env steps; this learner collects whole episodes")
+      }
+      try require(
+        steps == Int64(t) && num_envs == Int64(env.count),
+        "steps and num_envs must be the learner's steps_per_env (\(t)) and environment count (\(env.count)), "
+          + "got \(steps) and \(num_envs)")
+      try requireActionAlignment(UnsafeRawPointer(actionsOut), core.actionSpace, "actions")
+      try require(valuesOut == nil || core.critic != nil, "values: this learner has no critic (pass NULL)")
+      try a.exclusive { () throws(SwiftPGError) in
+        let (d, stats) = try core.collectSegment()
+        let m = d.count
+        let dim = d.observationSize
+        obsOut.update(from: d.observations.pointer, count: m * dim)
+        if d.isDiscrete {
+          actionsOut.assumingMemoryBound(to: Int32.self).update(from: d.discreteActions.pointer, count: m)
+        } else {
+          actionsOut.assumingMemoryBound(to: Double.self).update(
+            from: d.continuousActions.pointer, count: m * d.actionSpace.width)
+        }
+        logProbsOut.update(from: d.behaviorLogProbs.pointer, count: m)
+        if let valuesOut, let critic = core.critic { critic.predict(d.observations.pointer, batch: m, into: valuesOut) }
+        rewardsOut.update(from: d.rewards.pointer, count: m)
+        terminatedOut.update(from: d.terminated.pointer, count: m)
+        truncatedOut.update(from: d.truncated.pointer, count: m)
+        for k in 0..<m {
+          let row = finalOut + k * dim
+          if d.truncated[k] != 0 && d.terminated[k] == 0 {
+            row.update(from: d.finalObservations.pointer + k * dim, count: dim)
+          } else {
+            row.update(repeating: 0, count: dim)
+          }
+        }
+        nextOut.update(from: d.nextObservations.pointer, count: d.lanes * dim)
+        statsOut.pointee = stats.c
+      }
+    }
+  }
+}
+
+@c @implementation
 public func swiftpg_pg_train_together(
   _ learners: UnsafePointer<UInt64>?, _ count: Int32, _ total_env_steps: Int64, _ threads: Int32,
   _ stats_out: UnsafeMutablePointer<swiftpg_train_stats>?, _ stats_capacity: Int64,
@@ -512,7 +575,9 @@ public func swiftpg_pg_train_together(
     for k in 0..<n {
       let g = try algorithmTable.get(handles[k])
       let a = g.object
-      learnersOf.append(try a.policyGradient())
+      let l = try a.policyGradient()
+      try require(l.env != nil, "learner \(k) has no environment to collect from (updates on outside data only)")
+      learnersOf.append(l)
       var objects: [(AnyObject, String)] = [(a, "learner"), (a.policy.object, "policy")]
       if let e = a.env { objects.append((e.object, "environment")) }
       if let v = a.value { objects.append((v.object, "critic")) }

@@ -496,6 +496,7 @@ _SIGNATURES = {
     "swiftpg_sgd_step": [c_int64, vp, vp, vp, c_double, c_double, i32],
     "swiftpg_pg_episodes": [u64, vp, vp, vp, c_int64, POINTER(c_int64)],
     "swiftpg_pg_iterate": [u64, POINTER(TrainStatsC)],
+    "swiftpg_pg_collect": [u64, i64, i64, vp, vp, vp, vp, vp, vp, vp, vp, vp, POINTER(TrainStatsC)],
     "swiftpg_pg_train_together": [POINTER(c_uint64), i32, i64, i32, POINTER(TrainStatsC), i64, vp],
     "swiftpg_pg_update": [u64, c_int64, c_int64, POINTER(c_double), c_void_p, POINTER(c_double),
                           POINTER(c_uint8), POINTER(c_uint8), POINTER(c_double), POINTER(c_double),

@@ -1950,6 +1950,38 @@ class Fuzzer:
         out = self.out1(self.S["swiftpg_train_stats"], "stats_out")
         self.invoke("swiftpg_pg_iterate", [self.handle_arg("algorithm", alg), self.a(out)], [out])
 
+    def g_pg_collect(self):
+        """Buffers of the learner's segment size (sizes that differ are
+        refused before anything is written; larger ones would be the
+        caller's lie about its buffers)."""
+        alg = self.any_alg(lambda a: a.pg and a.env is not None)
+        if alg is None or not alg.pg or alg.env is None or not self.runnable(alg):
+            return
+        steps = getattr(alg.config, "steps_per_env", None) if alg.config is not None else None
+        pol = alg.policy
+        if not steps or steps > 4096 or getattr(pol, "obs", None) is None:
+            return
+        n, d = alg.env.n, pol.obs
+        m = steps * n
+        continuous = pol.num_actions == 0
+        obs = self.buf(ctypes.c_double, m * d, "observations", out=True)
+        acts = (self.buf(ctypes.c_double, m * pol.action_size, "actions", out=True) if continuous
+                else self.buf(ctypes.c_int32, m, "actions", out=True))
+        logp = self.buf(ctypes.c_double, m, "log_probs", out=True)
+        vals = self.buf(ctypes.c_double, m, "values", out=True, optional=True)
+        rew = self.buf(ctypes.c_double, m, "rewards", out=True)
+        te = self.buf(ctypes.c_uint8, m, "terminated", out=True)
+        tr = self.buf(ctypes.c_uint8, m, "truncated", out=True)
+        fin = self.buf(ctypes.c_double, m * d, "final_observations", out=True)
+        nxt = self.buf(ctypes.c_double, n * d, "next_observations", out=True)
+        out = self.out1(self.S["swiftpg_train_stats"], "stats_out")
+        wrong = [steps + 1, n + 1]
+        self.invoke("swiftpg_pg_collect",
+                    [self.handle_arg("algorithm", alg), self.integer(steps, [0, -1, wrong[0], 2**62], 0.15),
+                     self.integer(n, [0, -1, wrong[1], 2**62], 0.15), self.a(obs), self.a(acts), self.a(logp),
+                     self.a(vals), self.a(rew), self.a(te), self.a(tr), self.a(fin), self.a(nxt), self.a(out)],
+                    [obs, acts, logp, vals, rew, te, tr, fin, nxt, out])
+
     def g_pg_train_together(self):
         """1-3 learners (sometimes the same one twice, or on bad handles),
         small totals, few threads; buffers of the documented lengths (a
@@ -1958,7 +1990,7 @@ class Fuzzer:
         chosen = []
         for _ in range(r.choice([1, 2, 3])):
             alg = self.any_alg(lambda a: a.pg and a.env is not None)
-            if alg is None or not self.runnable(alg):
+            if alg is None or not alg.pg or not self.runnable(alg):
                 return
             chosen.append(alg)
         if len(chosen) > 1 and r.random() < 0.15:
@@ -1976,7 +2008,8 @@ class Fuzzer:
                      self.integer(r.choice([1, 64, 300]), [0, -1, -(2**63)], 0.2),
                      self.i32(r.choice([1, 2]), bad=[65]), self.a(stats),
                      self.integer(cap, [-1, -(2**62), -(2**63)], 0.2), self.a(iterations)],
-                    [stats, iterations])
+                    # Documented: a learner's failure leaves the others' iterations and statistics written.
+                    [stats, iterations], exempt=("stats_out", "iterations_out"))
 
     def g_pg_update(self):
         alg = self.any_alg(lambda a: a.pg)

@@ -947,6 +947,9 @@ class PyFuzzer:
         if name in ("learners",):
             one = self.learner()
             return r.choice([[one], [one, self.learner()], [one, one], [], [one, None], [3], (x for x in [one])])
+        if name in ("actions", "log_probs", "values", "rewards", "terminated", "truncated", "final_observations",
+                    "next_observations", "episode_returns", "episode_lengths"):      # Rollout's fields
+            return g.standard_normal(r.choice([(2,), (2, 3)]))
         if name in ("obs", "observations", "final_obs", "observation"):
             return g.standard_normal((2, getattr(obj, "observation_size", 2)))
         raise KeyError(name)

@@ -177,6 +177,28 @@ public final class LearnerCore {
     }
   }
 
+  /// Collects one segment without updating (`swiftpg_pg_collect`): the
+  /// environments, sampling generators and normalisers advance exactly as
+  /// in an iteration's collection; the counters and parameters do not.
+  /// Returns the learner's batch (overwritten by the next collection) and
+  /// statistics of the episodes that ended in it (also `lastEpisodes`).
+  public func collectSegment() throws(SwiftPGError) -> (Trajectories, TrainStats) {
+    guard case .segments = settings.collection else {
+      throw SwiftPGError(
+        .notSupported,
+        "collect() takes segments of steps_per_env steps; this learner collects whole episodes (iterate instead)")
+    }
+    try collect()
+    var stats = TrainStats()
+    stats.iteration = iteration
+    stats.envSteps = data.count
+    stats.totalEnvSteps = totalEnvSteps
+    let goal = env?.terminationIsSuccess
+    stats.summarizeEpisodes(data) { terminated in goal.map { $0 && terminated } }
+    lastEpisodes = stats.episodes
+    return (data, stats)
+  }
+
   /// Runs `update` on `d` as one iteration: counters and episode statistics
   /// first; on any error everything the update may have changed (parameters,
   /// optimiser moments, counters, the adaptive coefficient) is restored.

@@ -5,7 +5,7 @@ call into Swift (collect, estimate, update); Python drives the loop, so
 progress output, callbacks, early stopping and Ctrl-C work as usual.
 """
 
-from ._learner import IterationStats, PolicyGradientLearner, TrainStats, load
+from ._learner import IterationStats, PolicyGradientLearner, Rollout, TrainStats, load
 from .a2c import A2C, A2CConfig
 from .actor_critic import ActorCritic, ActorCriticConfig
 from .gymnasium import GymnasiumCollector, for_gymnasium
@@ -25,7 +25,7 @@ __all__ = [
     "ReinforceConfig", "ActorCriticConfig", "A2CConfig", "OffPolicyPGConfig", "NPGConfig", "TRPOConfig",
     "PPOConfig", "TrainStats", "IterationStats", "PolicyGradientLearner", "REINFORCE", "ActorCritic", "A2C",
     "OffPolicyPG", "NPG", "TRPO", "PPO", "PG_ALGORITHMS", "SearchConfig", "SearchStats", "PolicySearch",
-    "GymnasiumCollector", "for_gymnasium", "load", "train_together",
+    "GymnasiumCollector", "for_gymnasium", "load", "train_together", "Rollout",
     # the modules, one per algorithm (documented on their own pages)
     "reinforce", "actor_critic", "a2c", "offpolicy_pg", "npg", "trpo", "ppo", "search", "gymnasium",
     "together",

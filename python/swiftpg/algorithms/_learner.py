@@ -161,6 +161,35 @@ _NO_EPISODES = np.zeros(0)
 
 
 @dataclass
+class Rollout:
+    """One segment from :meth:`PolicyGradientLearner.collect`, time-major
+    (T = steps_per_env, N = environments, d = observation size):
+    ``observations`` float64 [T, N, d] as the policy saw them (normalised
+    when the learner normalises); ``actions`` int32 [T, N] or float64
+    [T, N, action_size]; ``log_probs`` [T, N], the behaviour
+    log-probabilities log π(a|s) of the sampling policy (for importance
+    ratios); ``values`` [T, N], the critic's V(s) (None without a critic);
+    ``rewards`` [T, N] as the update sees them (scaled when the learner
+    scales rewards); ``terminated`` / ``truncated`` bool [T, N];
+    ``final_observations`` [T, N, d] (rows of truncated, not terminated
+    steps; 0 elsewhere); ``next_observations`` [N, d] after the last step;
+    ``episode_returns`` / ``episode_lengths`` of the episodes that ended
+    (raw rewards). The arrays are the caller's (fresh copies)."""
+
+    observations: np.ndarray
+    actions: np.ndarray
+    log_probs: np.ndarray
+    values: np.ndarray | None
+    rewards: np.ndarray
+    terminated: np.ndarray
+    truncated: np.ndarray
+    final_observations: np.ndarray
+    next_observations: np.ndarray
+    episode_returns: np.ndarray
+    episode_lengths: np.ndarray
+
+
+@dataclass
 class TrainStats:
     """What one training iteration (or update) did. Each field has one
     meaning; a quantity the algorithm does not have is 0 (NaN for the
@@ -546,6 +575,52 @@ class PolicyGradientLearner(NativeObject):
             stats.episode_returns, stats.episode_lengths, stats.episode_successes = returns, lengths, successes
         self.history.append(stats)
         return stats
+
+    def collect(self) -> Rollout:
+        """One segment collected with the current policy, as an iteration
+        collects it, without updating — for workers that collect while
+        another process learns, or a custom update in Python. The
+        environments, sampling generators and observation/reward normalisers
+        advance; the parameters and the counters do not. Learners that
+        collect segments only (``steps_per_env``: actor-critic, A2C, NPG,
+        TRPO, PPO); :class:`swiftpg.NotSupportedError` for REINFORCE and
+        off-policy PG (they collect whole episodes),
+        :class:`swiftpg.NumericalError` if the policy produced non-finite
+        actions. See :class:`Rollout` for the arrays."""
+        env = self.env
+        if env is None:
+            raise InvalidArgumentError("this learner has no environment to collect from")
+        steps = getattr(self.config, "steps_per_env", None)
+        if steps is None:
+            raise _lib.NotSupportedError("collect() takes segments of steps_per_env steps; "
+                                         f"{type(self).__name__} collects whole episodes (use iterate)")
+        n, d = env.num_envs, self.policy.observation_size
+        discrete = env.discrete
+        observations = np.empty((steps, n, d))
+        actions = np.empty((steps, n), np.int32) if discrete else np.empty((steps, n, env.action_size))
+        log_probs = np.empty((steps, n))
+        values = np.empty((steps, n)) if self.value is not None else None
+        rewards = np.empty((steps, n))
+        terminated = np.empty((steps, n), np.uint8)
+        truncated = np.empty((steps, n), np.uint8)
+        final = np.empty((steps, n, d))
+        next_obs = np.empty((n, d))
+        c = _lib.TrainStatsC()
+        with self._busy:
+            _lib.call("pg_collect", self.handle, steps, n, observations.ctypes.data, actions.ctypes.data,
+                      log_probs.ctypes.data, values.ctypes.data if values is not None else None,
+                      rewards.ctypes.data, terminated.ctypes.data, truncated.ctypes.data, final.ctypes.data,
+                      next_obs.ctypes.data, ctypes.byref(c))
+            stats = TrainStats.from_c(c, self.config._algorithm)
+            returns, lengths = np.empty(stats.episodes), np.empty(stats.episodes, np.int32)
+            successes, count = np.empty(stats.episodes, np.int8), ctypes.c_int64()
+            if stats.episodes:
+                _lib.call("pg_episodes", self.handle, returns.ctypes.data, lengths.ctypes.data,
+                          successes.ctypes.data, stats.episodes, ctypes.byref(count))
+        return Rollout(observations=observations, actions=actions, log_probs=log_probs, values=values,
+                       rewards=rewards, terminated=terminated.astype(bool), truncated=truncated.astype(bool),
+                       final_observations=final, next_observations=next_obs, episode_returns=returns,
+                       episode_lengths=lengths)
 
     def update(self, observations, actions, rewards, terminated, truncated, next_observations,
                final_observations=None) -> TrainStats:
