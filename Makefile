@@ -11,6 +11,10 @@ BUILD := .build/release
 SO_FLAGS := -c release --product swiftpg -Xswiftc -static-stdlib \
 	-Xlinker --version-script=$(CURDIR)/Sources/SwiftPGCAPI/exports.map
 
+# PyTorch for the SB3 anchor: the CPU wheel this machine's pip configuration
+# finds (find-links /opt/wheels); unpinned, pip takes a newer CUDA build from
+# PyPI with gigabytes of dependencies.
+TORCH_CPU := torch==2.13.0+cpu
 # The JAX anchor's venv (make bench): versions that work together.
 JAX_BENCH_PINS := "jax[cpu]==0.10.2" jaxlib==0.10.2 flax==0.12.8 optax==0.2.8 gymnax==0.0.9 six==1.17.0 \
 	gymnasium==1.4.0 numpy==2.4.6
@@ -83,7 +87,7 @@ bench: install
 	@# SB3 + PyTorch (several GB) go into their own venv, not the user's environment.
 	@.bench-venv/bin/python -c "import stable_baselines3" 2>/dev/null || { echo "pip install stable-baselines3 into .bench-venv"; \
 		$(PYTHON) -m venv .bench-venv && .bench-venv/bin/python -m pip install -q --disable-pip-version-check \
-		stable-baselines3 || echo "stable-baselines3 not installable: the PPO comparison runs without it"; }
+		"$(TORCH_CPU)" stable-baselines3 || echo "stable-baselines3 not installable: the PPO comparison runs without it"; }
 	$(PYTHON) bench/ppo_vs_sb3.py $$(.bench-venv/bin/python -c "import stable_baselines3" 2>/dev/null && \
 		echo --sb3-python .bench-venv/bin/python)
 	@# JAX + gymnax for the PureJaxRL-style PPO anchor (bench/jax_ppo_cartpole.py), also in their
@@ -92,6 +96,9 @@ bench: install
 	@.bench-jax-venv/bin/python -c "import jax, flax, optax, gymnax" 2>/dev/null || { echo "pip install jax gymnax flax optax into .bench-jax-venv"; \
 		$(PYTHON) -m venv .bench-jax-venv && .bench-jax-venv/bin/python -m pip install -q --disable-pip-version-check \
 		$(JAX_BENCH_PINS) || echo "JAX/gymnax not installable: the benchmarks run without the JAX anchor"; }
+	@# swiftpg's default PPO against the JAX anchor and SB3 in one run (the issue-14 table), and the roofline.
+	$(PYTHON) bench/ppo_anchors.py
+	$(PYTHON) bench/roofline.py
 	$(PYTHON) examples/short_corridor_reinforce.py
 	$(PYTHON) examples/simple_regulator_gradients.py
 
