@@ -189,14 +189,21 @@ public final class LearnerCore {
         "collect() takes segments of steps_per_env steps; this learner collects whole episodes (iterate instead)")
     }
     try collect()
-    var stats = TrainStats()
-    stats.iteration = iteration
-    stats.envSteps = data.count
-    stats.totalEnvSteps = totalEnvSteps
-    let goal = env?.terminationIsSuccess
-    stats.summarizeEpisodes(data) { terminated in goal.map { $0 && terminated } }
+    let stats = batchStats(data)
     lastEpisodes = stats.episodes
     return (data, stats)
+  }
+
+  /// The counters and the episodes that ended in `d` (success as the
+  /// environment defines it), the start of an iteration's statistics.
+  private func batchStats(_ d: Trajectories) -> TrainStats {
+    var stats = TrainStats()
+    stats.iteration = iteration
+    stats.envSteps = d.count
+    stats.totalEnvSteps = totalEnvSteps
+    let goal = env?.terminationIsSuccess
+    stats.summarizeEpisodes(d) { terminated in goal.map { $0 && terminated } }
+    return stats
   }
 
   /// Runs `update` on `d` as one iteration: counters and episode statistics
@@ -209,12 +216,7 @@ public final class LearnerCore {
     iteration += 1
     batchSize = d.count
     totalEnvSteps += d.count
-    var stats = TrainStats()
-    stats.iteration = iteration
-    stats.envSteps = d.count
-    stats.totalEnvSteps = totalEnvSteps
-    let goal = env?.terminationIsSuccess
-    stats.summarizeEpisodes(d) { terminated in goal.map { $0 && terminated } }
+    var stats = batchStats(d)
     stats.learningRate = currentLearningRate
     do throws(SwiftPGError) {
       try update(d, &stats)
