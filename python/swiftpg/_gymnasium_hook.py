@@ -42,11 +42,18 @@ class _LoaderThenRegister(importlib.abc.Loader):
         return self._loader.create_module(spec)
 
     def exec_module(self, module) -> None:
-        self._loader.exec_module(module)
+        try:
+            self._loader.exec_module(module)
+        except BaseException:
+            # Gymnasium's import failed: watch for the next attempt.
+            register_when_gymnasium_imports()
+            raise
         # Gymnasium is complete (it is in sys.modules and executed): register.
         register_envs()
 
     def __getattr__(self, name):  # get_source, is_package, ... of the real loader
+        if name == "_loader":  # not set (a copy made without __init__): no recursion
+            raise AttributeError(name)
         return getattr(self._loader, name)
 
 

@@ -566,6 +566,13 @@ def call(name: str, *args) -> None:
         raise error_for(status)
 
 
+#: Signals held back while an interruptible call's worker starts: all but the
+#: synchronous ones (a blocked SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP or
+#: SIGSYS kills the process without a handler, faulthandler's included).
+_HELD_SIGNALS = signal.valid_signals() - {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE,
+                                          signal.SIGTRAP, signal.SIGSYS, signal.SIGKILL, signal.SIGSTOP}
+
+
 def call_interruptible(name: str, cancel_handle: int, *args) -> None:
     """Calls ``swiftpg_<name>`` so that Ctrl-C can stop it.
 
@@ -585,7 +592,10 @@ def call_interruptible(name: str, cancel_handle: int, *args) -> None:
     outcome: list = []
     done = threading.Event()
 
+    began = threading.Event()
+
     def run():
+        began.set()
         try:
             status = function(*args)
             # The last-error message is per thread: build the exception here.
@@ -600,13 +610,19 @@ def call_interruptible(name: str, cancel_handle: int, *args) -> None:
     # the process reach this thread, inside the loop below, which restores
     # the mask on its first pass.
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, ())
-    try:
-        signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
-        worker.start()
-    except BaseException:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-        raise
     interruption: BaseException | None = None
+    try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+        worker.start()
+    except BaseException as e:  # noqa: BLE001 - re-raised below or after the native call returned
+        # A handler that ran on another thread (numpy's BLAS threads keep
+        # signals unblocked) can raise here after the thread was created:
+        # then the native call runs, and is cancelled and waited for below.
+        if not (done.is_set() or began.wait(5.0)):
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+            raise
+        interruption = e
+        lib.swiftpg_cancel(cancel_handle, 1)
     restored = False
     # An Event, not Thread.join: a join interrupted by KeyboardInterrupt can
     # report the thread finished while it still runs (CPython 3.11), and the
@@ -616,6 +632,8 @@ def call_interruptible(name: str, cancel_handle: int, *args) -> None:
     # until the call has returned, then the first such exception is raised.
     while True:
         try:
+            if interruption is not None:
+                lib.swiftpg_cancel(cancel_handle, 1)  # again: a further signal may have cut the handler short
             if not restored:
                 restored = True
                 signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a held-back signal is raised here
@@ -625,9 +643,13 @@ def call_interruptible(name: str, cancel_handle: int, *args) -> None:
             if done.wait(0.05):
                 break
         except BaseException as e:  # noqa: BLE001 - re-raised below, after the native call returned
-            if interruption is None:
-                interruption = e
-            lib.swiftpg_cancel(cancel_handle, 1)
+            try:
+                if interruption is None:
+                    interruption = e
+                lib.swiftpg_cancel(cancel_handle, 1)
+            except BaseException as again:  # noqa: BLE001 - a second signal while handling the first
+                if interruption is None:
+                    interruption = again
     signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # again: an exception may have come before the first
     if interruption is not None:
         lib.swiftpg_cancel(cancel_handle, 0)

@@ -119,9 +119,12 @@ public final class WorkerPool: @unchecked Sendable {
     // that can act on it, e.g. Python's main thread waiting for this call,
     // instead of a worker that would run Python's C handler and leave the
     // main thread asleep.
+    // The synchronous signals stay open: blocked, a fault would kill the
+    // process without running any handler (no backtrace, no faulthandler).
     var all = sigset_t()
     var previous = sigset_t()
     sigfillset(&all)
+    for s in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS] { sigdelset(&all, s) }
     pthread_sigmask(SIG_SETMASK, &all, &previous)
     defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
     let created = pthread_create(

@@ -72,9 +72,9 @@ public struct Adam: Sendable {
     learningRate: Double, into out: UnsafeMutablePointer<Double>
   ) {
     let n = Swift.min(count, m.count)
-    if mNext.count != m.count {
-      mNext = Array(repeating: 0, count: m.count)
-      vNext = mNext
+    if mNext.count != m.count || n < m.count {
+      mNext = m  // moments beyond `count` stay as they are
+      vNext = v
     }
     let (hyper, now) = ((beta1, beta2, epsilon, learningRate), t)
     m.withUnsafeBufferPointer { mb in

@@ -41,7 +41,7 @@ public struct SGD: Sendable {
     learningRate lr: Double, into out: UnsafeMutablePointer<Double>
   ) {
     let n = Swift.min(count, velocity.count)
-    if velocityNext.count != velocity.count { velocityNext = Array(repeating: 0, count: velocity.count) }
+    if velocityNext.count != velocity.count || n < velocity.count { velocityNext = velocity }  // the tail stays
     let sign = ascend ? 1.0 : -1.0
     let mu = momentum
     velocity.withUnsafeBufferPointer { vb in

@@ -350,13 +350,22 @@ extension MLP {
       let nOut = sizes[l + 1]
       let w = p + offsets[l]
       let y = ws.activations[l + 1]
-      // y = b, then y += X·Wᵀ (the same sums as X·Wᵀ + b: one rounding of
-      // the dot product plus the bias either way).
-      S.fillRows(y, w + nOut * nIn, rows: batch, cols: nOut)
+      // y = b, then y += X·Wᵀ: the same sums as X·Wᵀ + b (one rounding of
+      // the dot product plus the bias) while OpenBLAS runs the k loop in
+      // one block, which it does up to 256 inputs; wider layers add the
+      // bias after the product, so their partial sums associate as before.
+      let prefill = nIn <= 256
+      if prefill { S.fillRows(y, w + nOut * nIn, rows: batch, cols: nOut) }
       if batch > 0 {
         S.gemm(
           transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
-          a: ws.activations[l], lda: nIn, b: w, ldb: nIn, beta: 1, c: y, ldc: nOut)
+          a: ws.activations[l], lda: nIn, b: w, ldb: nIn, beta: prefill ? 1 : 0, c: y, ldc: nOut)
+      }
+      if !prefill {
+        let b = w + nOut * nIn
+        for r in 0..<batch {
+          for j in 0..<nOut { y[r * nOut + j] += b[j] }
+        }
       }
       if l < layerCount - 1 {
         switch activation {

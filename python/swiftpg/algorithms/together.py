@@ -40,7 +40,7 @@ def _least_steps_per_iteration(learner: PolicyGradientLearner) -> int:
 #: Iterations recorded per learner and call, summed over the learners: a
 #: long run is trained in several native calls (the same iterations, since
 #: each learner trains to a total), so the statistics buffer stays small.
-_RECORDED_PER_CALL = 1 << 18
+_RECORDED_PER_CALL = 1 << 16
 
 
 def train_together(learners, total_env_steps: int, *, threads: int | None = None) -> list[list[TrainStats]]:
@@ -76,27 +76,40 @@ def train_together(learners, total_env_steps: int, *, threads: int | None = None
             raise DTypeError(f"learners[{k}] must be a swiftpg policy-gradient learner, got {type(learner).__name__}")
     total = as_count(total_env_steps, "total_env_steps", 1, 2**62)
     threads = min(os.cpu_count() or 1, len(learners), 64) if threads is None else as_count(threads, "threads", 1, 64)
-    count = len(learners)
     per_iteration = [_least_steps_per_iteration(learner) for learner in learners]
-    chunk = max(64, _RECORDED_PER_CALL // count)
+    chunk = max(64, _RECORDED_PER_CALL // len(learners))
     out = [[] for _ in learners]
+    first_error: BaseException | None = None
+    active = list(range(len(learners)))             # learners still training (not failed)
     with contextlib.ExitStack() as held:
         for learner in learners:
             held.enter_context(learner._busy)
-        handles = (ctypes.c_uint64 * count)(*(learner.handle for learner in learners))
-        while True:
-            done = [learner.total_env_steps for learner in learners]
+        while active:
+            done = [learners[k].total_env_steps for k in active]
             if min(done) >= total:
                 break
-            target = min(total, min(done) + chunk * min(per_iteration))
-            capacity = max(max(0, -(-(target - d) // p)) for d, p in zip(done, per_iteration))
+            target = min(total, min(done) + chunk * min(per_iteration[k] for k in active))
+            count = len(active)
+            capacity = max(max(0, -(-(target - d) // per_iteration[k])) for k, d in zip(active, done))
             stats = (_lib.TrainStatsC * (count * capacity))() if capacity > 0 else None
             iterations = np.zeros(count, np.int64)
-            _lib.call_interruptible("pg_train_together", learners[0].handle, handles, count, target, threads,
-                                    stats, capacity, iterations.ctypes.data)
-            for k, learner in enumerate(learners):
-                ran = [TrainStats.from_c(stats[k * capacity + i], learner.config._algorithm)
-                       for i in range(min(int(iterations[k]), capacity))]
-                learner.history.extend(ran)
-                out[k].extend(ran)
+            handles = (ctypes.c_uint64 * count)(*(learners[k].handle for k in active))
+            try:
+                _lib.call_interruptible("pg_train_together", learners[active[0]].handle, handles, count, target,
+                                        threads, stats, capacity, iterations.ctypes.data)
+            except _lib.SwiftPGError as error:
+                # A learner failed (it is left as before its failed iteration); the others reached
+                # the target. Carry on with those; the first error is raised at the end.
+                if first_error is None:
+                    first_error = error
+            finally:
+                # Written also when the call failed or was interrupted: what ran is recorded.
+                for i, k in enumerate(active):
+                    ran = [TrainStats.from_c(stats[i * capacity + j], learners[k].config._algorithm)
+                           for j in range(min(int(iterations[i]), capacity))]
+                    learners[k].history.extend(ran)
+                    out[k].extend(ran)
+            active = [k for k in active if learners[k].total_env_steps >= target]
+    if first_error is not None:
+        raise first_error
     return out
