@@ -69,8 +69,12 @@ def swiftpg_together(seeds: list[int]) -> dict:
     return dict(seconds=seconds, seeds_per_second=len(seeds) / seconds, eval_means=means)
 
 
-def external(cmd: list[str]) -> dict | None:
-    result = subprocess.run(cmd, capture_output=True, text=True)
+def external(cmd: list[str], timeout: float = 900) -> dict | None:
+    try:
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        print(f"{os.path.basename(cmd[1])} {' '.join(cmd[2:])}: no answer in {timeout:.0f} s (hung?)", file=sys.stderr)
+        return None
     if result.returncode != 0:
         print(f"{os.path.basename(cmd[1])} failed: {result.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
         return None
@@ -112,7 +116,7 @@ def main() -> None:
             print(f"{jax_one['library']}: compile {jax_one['compile_seconds']:.2f} s, run {jax_one['run_seconds']:.2f} s "
                   f"(repeats {jax_one['run_seconds_repeats']}), greedy {jax_one['eval_means']}", flush=True)
         jax_many = external([args.jax_python, os.path.join(HERE, "jax_ppo_cartpole.py"), "--seed", "0",
-                             "--num-seeds", str(args.k), "--repeats", "2"])
+                             "--num-seeds", str(args.k), "--repeats", "2"], timeout=300)
         if jax_many:
             print(f"JAX vmap over {args.k} seeds: compile {jax_many['compile_seconds']:.2f} s, run "
                   f"{jax_many['run_seconds']:.2f} s = {jax_many['seeds_per_second']:.3f} seeds/s; "
