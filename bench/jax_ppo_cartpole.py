@@ -36,6 +36,11 @@ greedily (argmax actions), also in one jitted JAX function that is not part
 of run_seconds: 100 episodes per seed. No XLA flags are set (PureJaxRL sets
 none). Prints one JSON line at the end.
 
+jaxlib 0.10.2's CPU runtime sometimes deadlocks in the vmapped training
+(K > 1; PureJaxRL's own ppo.py too): a watchdog restarts the script in a
+fresh process when it stops using the CPU (--stall-seconds, --retries); the
+JSON says how many restarts it took (stall_restarts).
+
 It needs jax, flax, optax and gymnax, not swiftpg: ``make bench`` creates
 .bench-jax-venv/ with pinned versions for it.
 
@@ -48,6 +53,8 @@ import argparse
 import json
 import os
 import statistics
+import sys
+import threading
 import time
 from importlib.metadata import version
 from typing import NamedTuple
@@ -225,13 +232,54 @@ def make_evaluate(episodes: int = EVAL_EPISODES):
     return evaluate
 
 
+RETRY_ENV = "JAX_PPO_CARTPOLE_RETRY"
+
+
+def stall_watchdog(stall_seconds: float, retries: int) -> None:
+    """Restart the whole script (in place, with the same arguments) if the process stops using the CPU.
+
+    jaxlib 0.10.2's CPU runtime now and then deadlocks while running the
+    vmapped (K > 1) training: every thread parks and block_until_ready never
+    returns. PureJaxRL's own ppo.py does the same here (1 call in about 25 at
+    16 seeds); one seed never did. A stalled process uses no CPU time, so when
+    the process's CPU time has not moved for `stall_seconds` the script starts
+    again from scratch in a fresh process, at most `retries` times, then gives up
+    with exit status 3. Compilation and evaluation are guarded too.
+    """
+    attempt = int(os.environ.get(RETRY_ENV, "0"))
+
+    def watch():
+        last, since = time.process_time(), time.monotonic()
+        while True:
+            time.sleep(1.0)
+            now = time.process_time()
+            if now - last > 0.05:
+                last, since = now, time.monotonic()
+            elif time.monotonic() - since > stall_seconds:
+                if attempt >= retries:
+                    print(f"jax_ppo_cartpole: the XLA CPU runtime stalled {attempt + 1} times; giving up",
+                          file=sys.stderr, flush=True)
+                    os._exit(3)
+                print(f"jax_ppo_cartpole: no CPU progress for {stall_seconds:.0f} s (XLA CPU runtime deadlock); "
+                      f"restarting (retry {attempt + 1} of {retries})", file=sys.stderr, flush=True)
+                os.environ[RETRY_ENV] = str(attempt + 1)
+                os.execv(sys.executable, [sys.executable] + sys.argv)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=0, help="first seed; with --num-seeds K, seeds seed..seed+K-1")
     parser.add_argument("--steps", type=int, default=100_000, help="env steps (rounded down to whole iterations)")
     parser.add_argument("--num-seeds", type=int, default=1, help="K > 1: train K seeds at once under jax.vmap")
     parser.add_argument("--repeats", type=int, default=3, help="timed calls of the compiled training (median)")
+    parser.add_argument("--stall-seconds", type=float, default=30.0,
+                        help="restart when the process used no CPU for this long (see stall_watchdog; 0: off)")
+    parser.add_argument("--retries", type=int, default=5, help="restarts after a stall before giving up")
     args = parser.parse_args()
+    if args.stall_seconds > 0:
+        stall_watchdog(args.stall_seconds, args.retries)
     load = os.getloadavg()[0]
 
     train, num_updates, env_steps = make_train(args.steps)
@@ -265,7 +313,8 @@ def main() -> None:
         compile_seconds=round(compile_seconds, 3), run_seconds=round(run_seconds, 3),
         run_seconds_repeats=[round(t, 3) for t in times], seeds_per_second=round(args.num_seeds / run_seconds, 3),
         eval_episodes=EVAL_EPISODES, eval_means=[round(r, 2) for r in returns],
-        eval_mean=round(float(np.mean(returns)), 2), loadavg_1min=round(load, 2))))
+        eval_mean=round(float(np.mean(returns)), 2), loadavg_1min=round(load, 2),
+        stall_restarts=int(os.environ.get(RETRY_ENV, "0")))), flush=True)
 
 
 if __name__ == "__main__":
