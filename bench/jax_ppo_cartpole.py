@@ -1,10 +1,9 @@
 """A JAX PPO anchor for the CartPole benchmarks, in the PureJaxRL style.
 
 PPO on gymnax's CartPole-v1 (episodes end at 500 steps, as in Gymnasium's
-v1), written the way PureJaxRL (Lu et al., "Discovering Temporally-Aware
-Reinforcement Learning Algorithms", github.com/luchris429/purejaxrl) writes
-it, so that the benchmarks can compare swiftpg with end-to-end compiled
-training on the CPU:
+v1), written the way PureJaxRL (Chris Lu's single-file JAX agents,
+github.com/luchris429/purejaxrl, purejaxrl/ppo.py) writes it, so that the
+benchmarks can compare swiftpg with end-to-end compiled training on the CPU:
 
 - the whole training run is one function under a single ``jax.jit``:
   ``lax.scan`` over the update iterations, inside it over the rollout steps,
@@ -26,8 +25,10 @@ squared error (not clipped, as in SB3 and swiftpg), advantages normalised
 per minibatch. The budget is rounded down to whole iterations, as PureJaxRL
 does: 100 000 steps -> 390 iterations = 99 840 env steps. Iteration i
 (from 0) uses the factor 1 - i/390 for both the learning rate and the clip
-range. As in PureJaxRL, an episode cut at 500 steps counts as terminal (gymnax
-0.0.9 does not tell truncation apart), where SB3 bootstraps it.
+range. With one minibatch the epoch skips PureJaxRL's shuffle (the losses
+are means, so the order changes nothing). As in PureJaxRL, an episode cut
+at 500 steps counts as terminal (gymnax 0.0.9 does not tell truncation
+apart), where SB3 bootstraps it.
 
 Timing: the compilation (``jax.jit(f).lower(keys).compile()``) is timed on
 its own; run_seconds is the median over --repeats calls of the compiled
