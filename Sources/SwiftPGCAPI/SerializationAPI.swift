@@ -180,12 +180,7 @@ public func swiftpg_pg_get_config(_ learner: UInt64, _ config_out: UnsafeMutable
 public func swiftpg_pg_counters(
   _ learner: UInt64, _ iteration_out: UnsafeMutablePointer<Int64>?, _ total_env_steps_out: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
-  entry(algorithmTable, learner, outputs: iteration_out, "iteration_out", total_env_steps_out, "total_env_steps_out") {
-    (a, iterationOut, stepsOut) throws(SwiftPGError) in
-    let l = try a.policyGradient()
-    iterationOut.pointee = Int64(l.iteration)
-    stepsOut.pointee = Int64(l.totalEnvSteps)
-  }
+  countersEntry(learner, iteration_out, total_env_steps_out) { (a) throws(SwiftPGError) in try a.policyGradient() }
 }
 
 @c @implementation
@@ -193,11 +188,21 @@ public func swiftpg_search_counters(
   _ algorithm: UInt64, _ iteration_out: UnsafeMutablePointer<Int64>?,
   _ total_env_steps_out: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
-  entry(algorithmTable, algorithm, outputs: iteration_out, "iteration_out", total_env_steps_out, "total_env_steps_out") {
+  countersEntry(algorithm, iteration_out, total_env_steps_out) { (a) throws(SwiftPGError) in try a.search() }
+}
+
+/// `swiftpg_pg_counters` / `swiftpg_search_counters`: the iteration and
+/// env-step counters of the learner that `select` takes from the handle.
+private func countersEntry(
+  _ handle: UInt64, _ iteration_out: UnsafeMutablePointer<Int64>?,
+  _ total_env_steps_out: UnsafeMutablePointer<Int64>?,
+  _ select: (AlgorithmObject) throws(SwiftPGError) -> any Learner
+) -> Int32 {
+  entry(algorithmTable, handle, outputs: iteration_out, "iteration_out", total_env_steps_out, "total_env_steps_out") {
     (a, iterationOut, stepsOut) throws(SwiftPGError) in
-    let s = try a.search()
-    iterationOut.pointee = Int64(s.iteration)
-    stepsOut.pointee = Int64(s.totalEnvSteps)
+    let l = try select(a)
+    iterationOut.pointee = Int64(l.iteration)
+    stepsOut.pointee = Int64(l.totalEnvSteps)
   }
 }
 
