@@ -519,18 +519,12 @@ public func swiftpg_policy_evaluate(
   _ policy: UInt64, _ env: UInt64, _ episodes: Int32, _ greedy: Int32, _ seed: UInt64,
   _ returns_out: UnsafeMutablePointer<Double>?, _ lengths_out: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let returnsOut = try needIfPresent(returns_out, "returns_out")
-    let lengthsOut = try needIfPresent(lengths_out, "lengths_out")
+  evaluationEntry(returns_out, lengths_out) { (write) throws(SwiftPGError) in
     try using(try policyTable.get(policy), "policy", try envTable.get(env), "environment") {
       (p, e) throws(SwiftPGError) in
       try evaluateEpisodes(
         policy: p.policy, env: e.env, episodes: Int(episodes), greedy: greedy != 0, seed: seed,
-        cancellation: e.cancellation
-      ) { k, r, l in
-        returnsOut?[k] = r
-        lengthsOut?[k] = Int32(clamping: l)
-      }
+        cancellation: e.cancellation, record: write)
     }
   }
 }

@@ -762,9 +762,7 @@ public func swiftpg_pg_evaluate(
   _ learner: UInt64, _ env: UInt64, _ episodes: Int32, _ greedy: Int32, _ seed: UInt64,
   _ returns_out: UnsafeMutablePointer<Double>?, _ lengths_out: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let returnsOut = try needIfPresent(returns_out, "returns_out")
-    let lengthsOut = try needIfPresent(lengths_out, "lengths_out")
+  evaluationEntry(returns_out, lengths_out) { (write) throws(SwiftPGError) in
     let envBox = try envTable.get(env)
     try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
       let l = try a.policyGradient()
@@ -772,7 +770,7 @@ public func swiftpg_pg_evaluate(
         [(a.policy.tryAcquire, a.policy.release, "policy"), (envBox.tryAcquire, envBox.release, "environment")]
       ) { () throws(SwiftPGError) in
         let result = try l.evaluate(env: envBox.object.env, episodes: Int(episodes), greedy: greedy != 0, seed: seed)
-        writeEvaluation(result, returnsOut, lengthsOut)
+        for (k, r) in result.returns.enumerated() { write(k, r, result.lengths[k]) }
       }
     }
   }

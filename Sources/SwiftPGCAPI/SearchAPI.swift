@@ -1,7 +1,24 @@
 import CSwiftPG
 import SwiftPG
 
+/// SearchConfig ↔ swiftpg_search_config: one table of field pairs serves
+/// both directions (the numeric fields; method and greedy are checked).
 extension SearchConfig {
+  private static var doubleFields:
+    [(WritableKeyPath<SearchConfig, Double>, WritableKeyPath<swiftpg_search_config, Double>)]
+  {
+    [
+      (\.initialStd, \.initial_std), (\.extraNoise, \.extra_noise), (\.mutationStd, \.mutation_std),
+      (\.stepSize, \.step_size), (\.shrink, \.shrink), (\.tolerance, \.tolerance),
+    ]
+  }
+  private static var intFields: [(WritableKeyPath<SearchConfig, Int>, WritableKeyPath<swiftpg_search_config, Int32>)] {
+    [
+      (\.episodesPerEvaluation, \.episodes_per_evaluation), (\.populationSize, \.population_size),
+      (\.eliteCount, \.elite_count),
+    ]
+  }
+
   init(_ c: swiftpg_search_config) throws(SwiftPGError) {
     self.init()
     guard let m = SearchMethod(rawValue: c.method) else {
@@ -9,40 +26,26 @@ extension SearchConfig {
     }
     method = m
     try require(c.greedy == 0 || c.greedy == 1, "greedy must be 0 or 1, got \(c.greedy)")
-    episodesPerEvaluation = Int(c.episodes_per_evaluation)
-    populationSize = Int(c.population_size)
-    eliteCount = Int(c.elite_count)
-    initialStd = c.initial_std
-    extraNoise = c.extra_noise
-    mutationStd = c.mutation_std
-    stepSize = c.step_size
-    shrink = c.shrink
-    tolerance = c.tolerance
+    for (field, cField) in Self.doubleFields { self[keyPath: field] = c[keyPath: cField] }
+    for (field, cField) in Self.intFields { self[keyPath: field] = Int(c[keyPath: cField]) }
     greedy = c.greedy == 1
     seed = c.seed
+  }
+
+  var c: swiftpg_search_config {
+    var c = swiftpg_search_config()
+    c.method = method.rawValue
+    for (field, cField) in Self.doubleFields { c[keyPath: cField] = self[keyPath: field] }
+    for (field, cField) in Self.intFields { c[keyPath: cField] = Int32(clamping: self[keyPath: field]) }
+    c.greedy = greedy ? 1 : 0
+    c.seed = seed
+    return c
   }
 }
 
 @c @implementation
 public func swiftpg_search_default_config(_ config_out: UnsafeMutablePointer<swiftpg_search_config>?) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(config_out, "config_out")
-    let d = SearchConfig()
-    var c = swiftpg_search_config()
-    c.method = d.method.rawValue
-    c.episodes_per_evaluation = Int32(d.episodesPerEvaluation)
-    c.population_size = Int32(d.populationSize)
-    c.elite_count = Int32(d.eliteCount)
-    c.greedy = d.greedy ? 1 : 0
-    c.initial_std = d.initialStd
-    c.extra_noise = d.extraNoise
-    c.mutation_std = d.mutationStd
-    c.step_size = d.stepSize
-    c.shrink = d.shrink
-    c.tolerance = d.tolerance
-    c.seed = d.seed
-    out.pointee = c
-  }
+  entry { () throws(SwiftPGError) in try need(config_out, "config_out").pointee = SearchConfig().c }
 }
 
 @c @implementation

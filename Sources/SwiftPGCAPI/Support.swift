@@ -205,13 +205,20 @@ func requireFiniteResult(_ p: UnsafePointer<Double>, _ count: Int, _ what: Strin
     .numerical, "\(what) are not all finite: the parameters are too extreme for Double arithmetic")
 }
 
-/// Copies evaluation returns and lengths to the caller's optional buffers.
-func writeEvaluation(
-  _ result: (returns: [Double], lengths: [Int]), _ returnsOut: UnsafeMutablePointer<Double>?,
-  _ lengthsOut: UnsafeMutablePointer<Int32>?
-) {
-  for (i, r) in result.returns.enumerated() {
-    returnsOut?[i] = r
-    lengthsOut?[i] = Int32(clamping: result.lengths[i])
+/// An evaluation entry point's body: checks the optional `returns_out` and
+/// `lengths_out`, then runs `body` with a writer that stores episode k's
+/// return and length.
+func evaluationEntry(
+  _ returns_out: UnsafeMutablePointer<Double>?, _ lengths_out: UnsafeMutablePointer<Int32>?,
+  _ body: (_ write: (Int, Double, Int) -> Void) throws(SwiftPGError) -> Void
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let returnsOut = try needIfPresent(returns_out, "returns_out")
+    let lengthsOut = try needIfPresent(lengths_out, "lengths_out")
+    try body { k, r, l in
+      returnsOut?[k] = r
+      lengthsOut?[k] = Int32(clamping: l)
+    }
   }
 }
+

@@ -282,21 +282,22 @@ import Testing
     try cartPoleLearner(type, count: 4, seed: seed, hidden: hidden, change)
   }
 
+  /// PPO on 4 CartPoles, 16-step segments in one minibatch.
+  func smallPPO(seed: UInt64 = 0, normalize: Bool = false) throws -> PPO {
+    try learner(PPO.self, seed: seed) {
+      $0.stepsPerEnv = 16
+      $0.minibatchSize = 16
+      $0.normalizeObservations = normalize
+    }
+  }
+
   @Test func checkpointResumesExactly() throws {
     let path = temporaryPath("learner")
     defer { try? FileManager.default.removeItem(atPath: path) }
-    let a = try learner(PPO.self) {
-      $0.stepsPerEnv = 16
-      $0.minibatchSize = 16
-      $0.normalizeObservations = true
-    }
+    let a = try smallPPO(normalize: true)
     for _ in 0..<3 { _ = try a.iterate() }
     try a.save(to: path)
-    let b = try learner(PPO.self, seed: 9) {
-      $0.stepsPerEnv = 16
-      $0.minibatchSize = 16
-      $0.normalizeObservations = true
-    }
+    let b = try smallPPO(seed: 9, normalize: true)
     try b.load(from: path)
     #expect(b.policy.parameters == a.policy.parameters)
     #expect(b.critic?.parameters == a.critic?.parameters)
@@ -382,10 +383,7 @@ import Testing
   @Test func checkpointsOfAnotherAlgorithmOrShapeAreRefused() throws {
     let path = temporaryPath("learner-refused")
     defer { try? FileManager.default.removeItem(atPath: path) }
-    let a = try learner(PPO.self) {
-      $0.stepsPerEnv = 16
-      $0.minibatchSize = 16
-    }
+    let a = try smallPPO()
     _ = try a.iterate()
     try a.save(to: path)
     func refused(_ l: any PolicyGradientLearner) {

@@ -42,22 +42,13 @@ public final class A2C: PolicyGradientLearner {
   private let advantages = Store<Double>()
   private let surrogate = PolicySurrogate()
 
-  public init(
-    env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?, config: Config = Config()
-  ) throws(SwiftPGError) {
-    self.config = config
-    core = try config.makeCore(.a2c, env: env, policy: policy, critic: critic)
-  }
+  public init(config: Config, core: LearnerCore) { (self.config, self.core) = (config, core) }
 
   public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
     guard let critic = core.critic else { return }
     let m = d.count
     // 1. Advantages and targets.
-    try estimates.predict(critic: critic, d, failure: core.numerical)
-    estimates.estimate(
-      d, advantage: config.advantage, gamma: config.gamma, gaeLambda: config.gaeLambda, nSteps: config.nSteps,
-      target: config.valueTarget)
-    s.explainedVariance = estimates.explainedVariance(count: m)
+    try estimates.estimate(d, core: core, config: config, &s)
     // 2. Normalisation.
     let adv = advantages.reserve(m)
     adv.update(from: estimates.advantages.pointer, count: m)

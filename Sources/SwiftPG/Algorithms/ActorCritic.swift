@@ -9,7 +9,7 @@
 /// 5. θ ← θ + α ∇J (plain SGD by default, as in the lecture).
 public final class ActorCritic: PolicyGradientLearner {
   @dynamicMemberLookup
-  public struct Config: PolicyGradientSettings {
+  public struct Config: DirectSettings {
     /// The lecture's loop: plain SGD, lr 0.01, no clipping.
     public var common = CommonFields(optimizer: .sgd, learningRate: 0.01, adamEpsilon: 1e-5)
     /// Steps T of every environment per iteration (1: the lecture's loop).
@@ -32,6 +32,10 @@ public final class ActorCritic: PolicyGradientLearner {
       ]
     }
 
+    public var coreShape: (collection: LearnerCore.Collection, needsCritic: Bool, valueLearningRate: Double) {
+      (.segments(stepsPerEnv: stepsPerEnv), true, valueLearningRate)
+    }
+
     public func validate() throws(SwiftPGError) {
       try common.validate()
       try Check.range(stepsPerEnv, 1, 1 << 20, "steps_per_env")
@@ -48,14 +52,7 @@ public final class ActorCritic: PolicyGradientLearner {
   private let advantages = Store<Double>()
   private let surrogate = PolicySurrogate()
 
-  public init(
-    env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?, config: Config = Config()
-  ) throws(SwiftPGError) {
-    self.config = config
-    core = try config.makeCore(
-      .actorCritic, collection: .segments(stepsPerEnv: config.stepsPerEnv), needsCritic: true,
-      valueLearningRate: config.valueLearningRate, env: env, policy: policy, critic: critic)
-  }
+  public init(config: Config, core: LearnerCore) { (self.config, self.core) = (config, core) }
 
   public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
     guard let critic = core.critic else { return }

@@ -160,6 +160,14 @@ public protocol PolicyGradientSettings: Sendable {
   static var recordFields: [ConfigField<Self>] { get }
 }
 
+/// The configuration of a learner that is not a segment learner
+/// (REINFORCE, off-policy PG, actor-critic): it states what the core does.
+public protocol DirectSettings: PolicyGradientSettings {
+  /// What each iteration collects, whether the core fits a critic, and
+  /// the critic's learning rate.
+  var coreShape: (collection: LearnerCore.Collection, needsCritic: Bool, valueLearningRate: Double) { get }
+}
+
 /// A segment learner's configuration.
 public protocol SegmentSettings: PolicyGradientSettings {
   var segments: SegmentFields { get set }
@@ -170,26 +178,25 @@ public protocol NaturalGradientSettings: SegmentSettings {
   var natural: NaturalStepFields { get set }
 }
 
-// The groups' fields read and written as the config's own (`config.gamma`).
-extension PolicyGradientSettings {
-  /// Builds the core of a learner that is not a segment learner (REINFORCE,
-  /// off-policy PG, actor-critic) after validating the config.
+extension DirectSettings {
+  /// Builds the core after validating the config.
   func makeCore(
-    _ algorithm: PGAlgorithm, collection: LearnerCore.Collection, needsCritic: Bool, valueLearningRate: Double,
-    env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?
+    _ algorithm: PGAlgorithm, env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?
   ) throws(SwiftPGError) -> LearnerCore {
     try validate()
+    let shape = coreShape
+    var fields = SegmentFields()
+    fields.valueLearningRate = shape.valueLearningRate
     return try LearnerCore(
       env: env, policy: policy, critic: critic,
       settings: LearnerCore.Settings(
-        algorithm: algorithm, collection: collection, needsCritic: needsCritic, common: common,
-        segments: {
-          var critic = SegmentFields()
-          critic.valueLearningRate = valueLearningRate
-          return critic
-        }()))
+        algorithm: algorithm, collection: shape.collection, needsCritic: shape.needsCritic, common: common,
+        segments: fields))
   }
+}
 
+// The groups' fields read and written as the config's own (`config.gamma`).
+extension PolicyGradientSettings {
   public subscript<T>(dynamicMember field: WritableKeyPath<CommonFields, T>) -> T {
     get { common[keyPath: field] }
     set { common[keyPath: field] = newValue }
@@ -246,5 +253,21 @@ enum Check {
   }
   static func range(_ x: Int, _ low: Int, _ high: Int, _ name: String) throws(SwiftPGError) {
     try require(x >= low && x <= high, "\(name) must be in [\(low), \(high)], got \(x)")
+  }
+}
+
+extension ValueEstimates {
+  /// A segment learner's first step on the batch `d`: the critic's values
+  /// (when the core has a critic), the advantages and value targets that
+  /// `config` chooses, and their explained variance into `s`.
+  func estimate(_ d: Trajectories, core: LearnerCore, config: some SegmentSettings, _ s: inout TrainStats)
+    throws(SwiftPGError)
+  {
+    if let critic = core.critic { try predict(critic: critic, d, failure: core.numerical) }
+    let f = config.segments
+    estimate(
+      d, advantage: f.advantage, gamma: config.common.gamma, gaeLambda: f.gaeLambda, nSteps: f.nSteps,
+      target: f.valueTarget)
+    s.explainedVariance = explainedVariance(count: d.count)
   }
 }

@@ -49,11 +49,7 @@ final class NaturalGradientStep {
     let p = policy.parameterCount
     let obs = d.observations.pointer
     // 1. Advantages.
-    if let critic = core.critic { try estimates.predict(critic: critic, d, failure: core.numerical) }
-    estimates.estimate(
-      d, advantage: config.segments.advantage, gamma: config.common.gamma, gaeLambda: config.segments.gaeLambda, nSteps: config.segments.nSteps,
-      target: config.segments.valueTarget)
-    s.explainedVariance = estimates.explainedVariance(count: m)
+    try estimates.estimate(d, core: core, config: config, &s)
     let adv = advantages.reserve(m)
     adv.update(from: estimates.advantages.pointer, count: m)
     if config.segments.normalizeAdvantages { standardize(adv, count: m, center: true) }

@@ -19,7 +19,7 @@
 ///    divided by its std), one optimiser ascent step.
 public final class OffPolicyPG: PolicyGradientLearner {
   @dynamicMemberLookup
-  public struct Config: PolicyGradientSettings {
+  public struct Config: DirectSettings {
     /// Adam lr 0.01 (ε 1e-8), no clipping.
     public var common = CommonFields(learningRate: 0.01, adamEpsilon: 1e-8)
     /// Minimum transitions of whole episodes per iteration.
@@ -46,6 +46,10 @@ public final class OffPolicyPG: PolicyGradientLearner {
       ]
     }
 
+    public var coreShape: (collection: LearnerCore.Collection, needsCritic: Bool, valueLearningRate: Double) {
+      (.episodes(minimumSteps: stepsPerIteration), false, 0)
+    }
+
     public func validate() throws(SwiftPGError) {
       try common.validate()
       try Check.range(stepsPerIteration, 1, 1 << 26, "steps_per_iteration")
@@ -68,14 +72,8 @@ public final class OffPolicyPG: PolicyGradientLearner {
   private let weightedRewards = Store<Double>()
   private let surrogate = PolicySurrogate()
 
-  public init(
-    env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?, config: Config = Config()
-  ) throws(SwiftPGError) {
-    self.config = config
-    core = try config.makeCore(
-      .offPolicy, collection: .episodes(minimumSteps: config.stepsPerIteration), needsCritic: false,
-      valueLearningRate: 0, env: env, policy: policy, critic: critic)
-  }
+  public init(config: Config, core: LearnerCore) { (self.config, self.core) = (config, core) }
+
 
   /// The replay (`batches`: one record per stored batch, oldest first) for
   /// checkpoints.

@@ -107,12 +107,16 @@ public final class PPO: PolicyGradientLearner {
   private let stateKL = Store<Double>()
   private let pair = TwoTasks()
 
-  public init(
-    env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?, config: Config = Config()
-  ) throws(SwiftPGError) {
+  public init(config: Config, core: LearnerCore) throws(SwiftPGError) {
     self.config = config
-    core = try config.makeCore(.ppo, env: env, policy: policy, critic: critic, adaptiveCoefficient: config.klBeta)
-    sharedCount = config.sharedNetwork ? try tieHiddenLayers(policy: policy, critic: core.critic) : 0
+    self.core = core
+    sharedCount = config.sharedNetwork ? try tieHiddenLayers(policy: core.policy, critic: core.critic) : 0
+  }
+
+  public static func makeCore(
+    _ config: Config, env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?
+  ) throws(SwiftPGError) -> LearnerCore {
+    try config.makeCore(algorithm, env: env, policy: policy, critic: critic, adaptiveCoefficient: config.klBeta)
   }
 
   public var externalMinibatchSize: Int? { config.minibatchSize }
@@ -123,11 +127,7 @@ public final class PPO: PolicyGradientLearner {
     let policy = core.policy
 
     // 1. Advantages and value targets.
-    try estimates.predict(critic: critic, d, failure: core.numerical)
-    estimates.estimate(
-      d, advantage: config.advantage, gamma: config.gamma, gaeLambda: config.gaeLambda, nSteps: config.nSteps,
-      target: config.valueTarget)
-    s.explainedVariance = estimates.explainedVariance(count: m)
+    try estimates.estimate(d, core: core, config: config, &s)
     let oldParameters = policy.parameters
     let eps = config.annealClipRange ? config.clipRange * core.scheduleRemaining : config.clipRange
     let size = config.minibatchSize > 0 ? config.minibatchSize : m

@@ -8,17 +8,23 @@
 ///
 /// Adding an algorithm: a file with a `final class` conforming to this
 /// protocol (a `Config` conforming to `PolicyGradientSettings` or
-/// `SegmentSettings`, `init(env:policy:critic:config:)` building a
-/// `LearnerCore`, and `update(_:_:)`), its test file, and its C config
+/// `SegmentSettings`, `init(config:core:)` storing the two, `makeCore`
+/// unless the config's default suits, and `update(_:_:)`), its test file, and its C config
 /// struct and create function in SwiftPGCAPI (README.md of this folder).
 public protocol PolicyGradientLearner: Learner where Stats == TrainStats {
   associatedtype Config: PolicyGradientSettings
   /// The learner's algorithm (its checkpoint family and C ABI kind).
   static var algorithm: PGAlgorithm { get }
-  /// A learner training `policy` on `env` (nil: updates on outside data
-  /// only) with the critic `critic` where the algorithm uses one.
-  init(env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?, config: Config)
-    throws(SwiftPGError)
+  /// Validates `config` and builds the shared core: what to collect,
+  /// whether a critic is needed, the core's optimiser settings. Segment
+  /// learners get it from their config (`SegmentSettings.makeCore`);
+  /// the episodic ones and PPO state theirs.
+  static func makeCore(
+    _ config: Config, env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?
+  ) throws(SwiftPGError) -> LearnerCore
+  /// The learner over a core that `makeCore` built for `config`; the
+  /// public entry is `init(env:policy:critic:config:)` below.
+  init(config: Config, core: LearnerCore) throws(SwiftPGError)
   var config: Config { get }
   var core: LearnerCore { get }
   /// Estimate and update on the batch `d` (collected, or passed from
@@ -38,6 +44,14 @@ public protocol PolicyGradientLearner: Learner where Stats == TrainStats {
 }
 
 extension PolicyGradientLearner {
+  /// A learner training `policy` on `env` (nil: updates on outside data
+  /// only) with the critic `critic` where the algorithm uses one.
+  public init(
+    env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?, config: Config = Config()
+  ) throws(SwiftPGError) {
+    try self.init(config: config, core: Self.makeCore(config, env: env, policy: policy, critic: critic))
+  }
+
   public var iteration: Int { core.iteration }
   public var totalEnvSteps: Int { core.totalEnvSteps }
   public var cancellation: CancellationFlag? {
@@ -80,5 +94,26 @@ extension PolicyGradientLearner {
   public func prepareRestoreAlgorithmState(_ r: RecordReader?) throws(SwiftPGError) -> () -> Void {
     if let r { throw r.fail("\(Self.algorithm.name) keeps no algorithm state") }
     return {}
+  }
+}
+
+extension PolicyGradientLearner where Config: DirectSettings {
+  public static func makeCore(
+    _ config: Config, env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?
+  ) throws(SwiftPGError) -> LearnerCore {
+    try config.makeCore(algorithm, env: env, policy: policy, critic: critic)
+  }
+}
+
+extension PolicyGradientLearner where Config: NaturalGradientSettings {
+  /// A batch from outside must split into whole minibatches for the critic fit.
+  public var externalMinibatchSize: Int? { config.segments.minibatchSize }
+}
+
+extension PolicyGradientLearner where Config: SegmentSettings {
+  public static func makeCore(
+    _ config: Config, env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?
+  ) throws(SwiftPGError) -> LearnerCore {
+    try config.makeCore(algorithm, env: env, policy: policy, critic: critic)
   }
 }

@@ -19,7 +19,7 @@
 /// their steps get weight 0.
 public final class Reinforce: PolicyGradientLearner {
   @dynamicMemberLookup
-  public struct Config: PolicyGradientSettings {
+  public struct Config: DirectSettings {
     /// Adam lr 0.01 (ε 1e-8), no clipping.
     public var common = CommonFields(learningRate: 0.01, adamEpsilon: 1e-8)
     /// Minimum transitions of whole episodes per iteration.
@@ -48,6 +48,10 @@ public final class Reinforce: PolicyGradientLearner {
       ]
     }
 
+    public var coreShape: (collection: LearnerCore.Collection, needsCritic: Bool, valueLearningRate: Double) {
+      (.episodes(minimumSteps: stepsPerIteration), baseline == .value, valueLearningRate)
+    }
+
     public func validate() throws(SwiftPGError) {
       try common.validate()
       try Check.range(stepsPerIteration, 1, 1 << 26, "steps_per_iteration")
@@ -68,14 +72,7 @@ public final class Reinforce: PolicyGradientLearner {
   private let stepIndices = Store<Int>()
   private let surrogate = PolicySurrogate()
 
-  public init(
-    env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?, config: Config = Config()
-  ) throws(SwiftPGError) {
-    self.config = config
-    core = try config.makeCore(
-      .reinforce, collection: .episodes(minimumSteps: config.stepsPerIteration), needsCritic: config.baseline == .value,
-      valueLearningRate: config.valueLearningRate, env: env, policy: policy, critic: critic)
-  }
+  public init(config: Config, core: LearnerCore) { (self.config, self.core) = (config, core) }
 
   public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
     let m = d.count

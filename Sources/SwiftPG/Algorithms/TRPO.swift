@@ -38,14 +38,7 @@ public final class TRPO: PolicyGradientLearner {
   public let core: LearnerCore
   private let natural = NaturalGradientStep()
 
-  public init(
-    env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?, config: Config = Config()
-  ) throws(SwiftPGError) {
-    self.config = config
-    core = try config.makeCore(.trpo, env: env, policy: policy, critic: critic)
-  }
-
-  public var externalMinibatchSize: Int? { config.minibatchSize }
+  public init(config: Config, core: LearnerCore) { (self.config, self.core) = (config, core) }
 
   public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
     try natural.update(core, config, d, &s) { (direction) throws(SwiftPGError) -> Int in

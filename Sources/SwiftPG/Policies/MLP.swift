@@ -290,13 +290,18 @@ protocol LayerScalar: BinaryFloatingPoint {
   static func gemm(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int,
     b: UnsafePointer<Self>, ldb: Int, beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
-  /// y[r, j] = b[j] for `rows` rows of `cols` values.
-  static func fillRows(_ y: UnsafeMutablePointer<Self>, _ b: UnsafePointer<Self>, rows: Int, cols: Int)
   static func tanh(_ y: UnsafeMutablePointer<Self>, count: Int)
   /// d[i] *= 1 − h[i]².
   static func tanhBackward(_ d: UnsafeMutablePointer<Self>, _ h: UnsafePointer<Self>, count: Int)
   /// g[j] += Σ_r d[r, j] (rows in order), in Double.
   static func sumRows(_ d: UnsafePointer<Self>, rows: Int, cols: Int, into g: UnsafeMutablePointer<Double>)
+}
+
+extension LayerScalar {
+  /// y[r, j] = b[j] for `rows` rows of `cols` values.
+  static func fillRows(_ y: UnsafeMutablePointer<Self>, _ b: UnsafePointer<Self>, rows: Int, cols: Int) {
+    for r in 0..<rows { (y + r * cols).update(from: b, count: cols) }
+  }
 }
 
 extension Double: LayerScalar {
@@ -307,9 +312,6 @@ extension Double: LayerScalar {
     Dense.gemm(
       transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb,
       beta: beta, c: c, ldc: ldc)
-  }
-  static func fillRows(_ y: UnsafeMutablePointer<Double>, _ b: UnsafePointer<Double>, rows: Int, cols: Int) {
-    for r in 0..<rows { (y + r * cols).update(from: b, count: cols) }
   }
   static func tanh(_ y: UnsafeMutablePointer<Double>, count: Int) { FastMath.tanh(y, count: count) }
   static func tanhBackward(_ d: UnsafeMutablePointer<Double>, _ h: UnsafePointer<Double>, count: Int) {
@@ -328,9 +330,6 @@ extension Float: LayerScalar {
     Dense.sgemm(
       transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta,
       c: c, ldc: ldc)
-  }
-  static func fillRows(_ y: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, cols: Int) {
-    for r in 0..<rows { (y + r * cols).update(from: b, count: cols) }
   }
   static func tanh(_ y: UnsafeMutablePointer<Float>, count: Int) { FastMath.tanh(y, count: count) }
   static func tanhBackward(_ d: UnsafeMutablePointer<Float>, _ h: UnsafePointer<Float>, count: Int) {
