@@ -102,12 +102,16 @@ public final class SequencePolicy {
   /// one forward pass over the rows still generating (compacted), drawing
   /// from softmax(z / temperature); temperature 0 is greedy decoding
   /// (argmax, the lowest token id on ties). Row b draws from its own stream
-  /// `PCG64.laneStream(seed: seed, lane: b)`, so splitting a batch gives
-  /// the same responses. The returned log-probabilities are of the policy
+  /// `PCG64.laneStream(seed: seed, lane: firstLane + b)`, so a batch split
+  /// into parts (each part passing the lane of its first row) gives the
+  /// same responses. The returned log-probabilities are of the policy
   /// itself (temperature 1), as importance weights and KL need.
-  public func sample(prompts: [Int32], temperature: Double, seed: UInt64) throws(SwiftPGError) -> SequenceSample {
+  public func sample(prompts: [Int32], temperature: Double, seed: UInt64, firstLane: Int = 0) throws(SwiftPGError)
+    -> SequenceSample
+  {
     try require(
       temperature.isFinite && temperature >= 0, "temperature must be finite and >= 0, got \(temperature)")
+    try require(firstLane >= 0, "first lane must be >= 0, got \(firstLane)")
     try checkPrompts(prompts)
     let b = prompts.count
     let l = space.maxLength
@@ -118,7 +122,7 @@ public final class SequencePolicy {
     var tokens = [Int32](repeating: eos, count: cells)
     var lengths = [Int32](repeating: Int32(l), count: b)
     var lp = [Double](repeating: 0, count: cells)
-    var generators = (0..<b).map { PCG64.laneStream(seed: seed, lane: $0) }
+    var generators = (0..<b).map { PCG64.laneStream(seed: seed, lane: firstLane &+ $0) }
     var active = (0..<b).map { Int32($0) }
     var activePrompts = prompts
     var positions = [Int32](repeating: 0, count: b)
