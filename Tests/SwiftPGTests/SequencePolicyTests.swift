@@ -239,6 +239,17 @@ import Testing
       throwsCode(.invalidArgument) { _ = try policy.sample(prompts: [0], temperature: t, seed: 0) }
     }
     throwsCode(.invalidArgument) { _ = try policy.sample(prompts: [0], temperature: 1, seed: 0, firstLane: -1) }
+    throwsCode(.invalidArgument) { _ = try policy.sample(prompts: [], temperature: .nan, seed: 0) }
+    // The pointer form writes nothing when it throws.
+    var y = [Int32](repeating: -7, count: 3)
+    var n: [Int32] = [-7]
+    throwsCode(.outOfRange) {
+      try [Int32(5)].withUnsafeBufferPointer { x in
+        try policy.sample(
+          prompts: x.baseAddress!, count: 1, temperature: 1, seed: 0, tokens: &y, lengths: &n, logProbabilities: nil)
+      }
+    }
+    #expect(y == [-7, -7, -7] && n == [-7])
     let otherSpace = try SequenceFixtures.tabular(v: 2, l: 2, prompts: 2, seed: 72)
     let otherPrompts = try SequenceFixtures.neural(v: 2, l: 3, prompts: 3, seed: 73)
     for r in [otherSpace, otherPrompts] {

@@ -109,85 +109,115 @@ public final class SequencePolicy {
   public func sample(prompts: [Int32], temperature: Double, seed: UInt64, firstLane: Int = 0) throws(SwiftPGError)
     -> SequenceSample
   {
+    // (Checked here too: an empty batch has no buffers to pass on.)
     try require(
       temperature.isFinite && temperature >= 0, "temperature must be finite and >= 0, got \(temperature)")
     try require(firstLane >= 0, "first lane must be >= 0, got \(firstLane)")
-    try checkPrompts(prompts)
     let b = prompts.count
-    let l = space.maxLength
-    let k = space.tokenCount
-    let eos = space.endToken
-    let cells = try checkedProduct(b, l, "tokens")
-    _ = try Limits.product([b, k], limit: Limits.maxScratchElements, "sampling logits")
-    var tokens = [Int32](repeating: eos, count: cells)
-    var lengths = [Int32](repeating: Int32(l), count: b)
+    let cells = try checkedProduct(b, space.maxLength, "tokens")
+    var tokens = [Int32](repeating: space.endToken, count: cells)
+    var lengths = [Int32](repeating: 0, count: b)
     var lp = [Double](repeating: 0, count: cells)
-    var generators = (0..<b).map { PCG64.laneStream(seed: seed, lane: firstLane &+ $0) }
-    var active = (0..<b).map { Int32($0) }
-    var activePrompts = prompts
-    var positions = [Int32](repeating: 0, count: b)
-    let rowLogProbs = logProbs.reserve(Swift.max(1, b * k))
-    let inverseTemperature = temperature > 0 ? 1 / temperature : 0
-    tokens.withUnsafeMutableBufferPointer { tb in
-      guard let y = tb.baseAddress else { return }
-      for t in 0..<l {
-        let n = active.count
-        if n == 0 { break }
-        for i in 0..<n { positions[i] = Int32(t) }
-        let z = active.withUnsafeBufferPointer { ab in
-          activePrompts.withUnsafeBufferPointer { pb in
-            positions.withUnsafeBufferPointer { qb in
-              model.forward(
-                prompts: pb.baseAddress ?? UnsafePointer(y), tokens: UnsafePointer(y), rows: ab.baseAddress,
-                positions: qb.baseAddress ?? UnsafePointer(y), count: n)
-            }
+    try prompts.withUnsafeBufferPointer { (pb) throws(SwiftPGError) in
+      try tokens.withUnsafeMutableBufferPointer { (tb) throws(SwiftPGError) in
+        try lengths.withUnsafeMutableBufferPointer { (lb) throws(SwiftPGError) in
+          try lp.withUnsafeMutableBufferPointer { (ob) throws(SwiftPGError) in
+            guard let x = pb.baseAddress, let y = tb.baseAddress, let n = lb.baseAddress, let o = ob.baseAddress
+            else { return }
+            try sample(
+              prompts: x, count: b, temperature: temperature, seed: seed, firstLane: firstLane, tokens: y,
+              lengths: n, logProbabilities: o)
           }
         }
-        var kept = 0
-        for i in 0..<n {
-          let row = Int(active[i])
-          let zi = z + i * k
-          let lpi = rowLogProbs + i * k
-          logSoftmax(zi, k, into: lpi)
-          var choice = 0
-          if temperature == 0 || inverseTemperature.isInfinite {
-            for j in 1..<k where zi[j] > zi[choice] { choice = j }
-          } else {
-            // Inverse CDF on the unnormalised weights exp((z − max)/T).
-            var m = zi[0]
-            for j in 1..<k where zi[j] > m { m = zi[j] }
-            var total = 0.0
-            for j in 0..<k { total += _exp((zi[j] - m) * inverseTemperature) }
-            let u = generators[row].nextUnitDouble() * total
-            var cumulative = 0.0
-            choice = -1
-            for j in 0..<k {
-              cumulative += _exp((zi[j] - m) * inverseTemperature)
-              if u < cumulative {
-                choice = j
-                break
-              }
-            }
-            if choice < 0 {  // rounding at the top end: the last token of positive weight
-              choice = k - 1
-              while choice > 0 && _exp((zi[choice] - m) * inverseTemperature) == 0 { choice -= 1 }
-            }
-          }
-          y[row * l + t] = Int32(choice)
-          lp[row * l + t] = lpi[choice]
-          if choice == k - 1 {
-            lengths[row] = Int32(t + 1)
-          } else {
-            active[kept] = active[i]
-            activePrompts[kept] = activePrompts[i]
-            kept += 1
-          }
-        }
-        active.removeLast(n - kept)
-        activePrompts.removeLast(n - kept)
       }
     }
     return SequenceSample(tokens: tokens, lengths: lengths, logProbabilities: lp)
+  }
+
+  /// `sample` into caller-owned buffers (the C ABI's form): `tokens`
+  /// `[count, L]`, `lengths` `[count]`, `logProbabilities` `[count, L]` or
+  /// nil. Inputs are validated before anything is written.
+  public func sample(
+    prompts: UnsafePointer<Int32>, count b: Int, temperature: Double, seed: UInt64, firstLane: Int = 0,
+    tokens y: UnsafeMutablePointer<Int32>, lengths: UnsafeMutablePointer<Int32>,
+    logProbabilities lp: UnsafeMutablePointer<Double>?
+  ) throws(SwiftPGError) {
+    try require(b >= 0, "batch size must be >= 0, got \(b)")
+    try require(
+      temperature.isFinite && temperature >= 0, "temperature must be finite and >= 0, got \(temperature)")
+    try require(firstLane >= 0, "first lane must be >= 0, got \(firstLane)")
+    for i in 0..<b where prompts[i] < 0 || Int(prompts[i]) >= promptCount {
+      throw SwiftPGError(.outOfRange, "prompts[\(i)] must be in [0, \(promptCount)), got \(prompts[i])")
+    }
+    let l = space.maxLength
+    let k = space.tokenCount
+    let cells = try checkedProduct(b, l, "tokens")
+    _ = try Limits.product([b, k], limit: Limits.maxScratchElements, "sampling logits")
+    y.update(repeating: space.endToken, count: cells)
+    lengths.update(repeating: Int32(l), count: b)
+    lp?.update(repeating: 0, count: cells)
+    var generators = (0..<b).map { PCG64.laneStream(seed: seed, lane: firstLane &+ $0) }
+    var active = (0..<b).map { Int32($0) }
+    var activePrompts = Array(UnsafeBufferPointer(start: prompts, count: b))
+    var positions = [Int32](repeating: 0, count: b)
+    let rowLogProbs = logProbs.reserve(Swift.max(1, b * k))
+    let inverseTemperature = temperature > 0 ? 1 / temperature : 0
+    for t in 0..<l {
+      let n = active.count
+      if n == 0 { break }
+      for i in 0..<n { positions[i] = Int32(t) }
+      let z = active.withUnsafeBufferPointer { ab in
+        activePrompts.withUnsafeBufferPointer { pb in
+          positions.withUnsafeBufferPointer { qb in
+            model.forward(
+              prompts: pb.baseAddress ?? prompts, tokens: UnsafePointer(y), rows: ab.baseAddress,
+              positions: qb.baseAddress ?? prompts, count: n)
+          }
+        }
+      }
+      var kept = 0
+      for i in 0..<n {
+        let row = Int(active[i])
+        let zi = z + i * k
+        let lpi = rowLogProbs + i * k
+        logSoftmax(zi, k, into: lpi)
+        var choice = 0
+        if temperature == 0 || inverseTemperature.isInfinite {
+          for j in 1..<k where zi[j] > zi[choice] { choice = j }
+        } else {
+          // Inverse CDF on the unnormalised weights exp((z − max)/T).
+          var m = zi[0]
+          for j in 1..<k where zi[j] > m { m = zi[j] }
+          var total = 0.0
+          for j in 0..<k { total += _exp((zi[j] - m) * inverseTemperature) }
+          let u = generators[row].nextUnitDouble() * total
+          var cumulative = 0.0
+          choice = -1
+          for j in 0..<k {
+            cumulative += _exp((zi[j] - m) * inverseTemperature)
+            if u < cumulative {
+              choice = j
+              break
+            }
+          }
+          if choice < 0 {  // rounding at the top end: the last token of positive weight
+            choice = k - 1
+            while choice > 0 && _exp((zi[choice] - m) * inverseTemperature) == 0 { choice -= 1 }
+          }
+        }
+        y[row * l + t] = Int32(choice)
+        lp?[row * l + t] = lpi[choice]
+        if choice == k - 1 {
+          lengths[row] = Int32(t + 1)
+        } else {
+          active[kept] = active[i]
+          activePrompts[kept] = activePrompts[i]
+          kept += 1
+        }
+      }
+      active.removeLast(n - kept)
+      activePrompts.removeLast(n - kept)
+    }
   }
 
   // MARK: Teacher-forced passes
