@@ -194,6 +194,36 @@ import Testing
     try policy.setParameters(theta)
   }
 
+  /// Teacher-forced passes in chunks of 7 contexts (several chunks, the
+  /// last partial) give the figures and the gradient of one pass.
+  @Test func chunkedTeacherForcingEqualsOnePass() throws {
+    for policy in [
+      try SequenceFixtures.tabular(v: 3, l: 4, prompts: 2, seed: 91),
+      try SequenceFixtures.neural(v: 3, l: 4, prompts: 2, seed: 92),
+    ] {
+      let prompts: [Int32] = (0..<9).map { Int32($0 % 2) }
+      let s = try policy.sample(prompts: prompts, temperature: 1, seed: 93)
+      let reference = try SequenceFixtures.tabular(v: 3, l: 4, prompts: 2, seed: 94)
+      var g = PCG64(seed: 95)
+      let w = (0..<(9 * 4)).map { _ in g.standardNormal() }
+      func figures() throws -> [[Double]] {
+        [
+          try policy.tokenLogProbabilities(prompts: prompts, tokens: s.tokens, lengths: s.lengths),
+          try policy.tokenEntropies(prompts: prompts, tokens: s.tokens, lengths: s.lengths),
+          try policy.tokenKL(reference: reference, prompts: prompts, tokens: s.tokens, lengths: s.lengths),
+          try policy.scoreGradient(prompts: prompts, tokens: s.tokens, lengths: s.lengths, tokenWeights: w),
+        ]
+      }
+      let whole = try figures()
+      #expect(s.lengths.reduce(0, +) > 14)
+      policy.contextChunkSize = 7
+      let chunked = try figures()
+      for (a, b) in zip(whole, chunked) {
+        for (x, y) in zip(a, b) { #expect(abs(x - y) <= 1e-12 * Swift.max(1, abs(x))) }
+      }
+    }
+  }
+
   /// A frozen copy keeps its parameters when the live policy changes, and
   /// the other way round.
   @Test func frozenCopySharesNothing() throws {

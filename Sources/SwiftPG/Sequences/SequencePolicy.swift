@@ -29,6 +29,10 @@ public final class SequencePolicy {
   private let referenceLogProbs = ScratchBuffer()
   private let dLogits = ScratchBuffer()
 
+  /// The most contexts of one forward pass of the teacher-forced passes
+  /// (larger batches run in chunks, bounding the model's workspace).
+  public var contextChunkSize = 1 << 16
+
   public init(model: any SequenceModel) { self.model = model }
 
   public var space: SequenceSpace { model.space }
@@ -227,7 +231,7 @@ public final class SequencePolicy {
   /// rows and positions (N = Σ lengths). Inputs must be validated.
   private func teacherForced(
     on policy: SequencePolicy, into target: ScratchBuffer, _ prompts: [Int32], _ tokens: [Int32],
-    _ lengths: [Int32]
+    _ lengths: [Int32], afterChunk: ((_ start: Int, _ count: Int) -> Void)? = nil
   ) -> (rows: [Int32], positions: [Int32], count: Int) {
     var rows: [Int32] = []
     var positions: [Int32] = []
@@ -243,13 +247,22 @@ public final class SequencePolicy {
         contextPrompts.append(prompts[b])
       }
     }
-    let out = target.reserve(Swift.max(1, n * space.tokenCount))
+    let k = space.tokenCount
+    let out = target.reserve(Swift.max(1, n * k))
+    let chunk = Swift.max(1, contextChunkSize)
     rows.withUnsafeBufferPointer { rb in
       positions.withUnsafeBufferPointer { qb in
         contextPrompts.withUnsafeBufferPointer { pb in
           tokens.withUnsafeBufferPointer { tb in
-            if let r = rb.baseAddress, let q = qb.baseAddress, let p = pb.baseAddress, let y = tb.baseAddress {
-              policy.nextTokenLogProbabilities(prompts: p, tokens: y, rows: r, positions: q, count: n, into: out)
+            guard let r = rb.baseAddress, let q = qb.baseAddress, let p = pb.baseAddress, let y = tb.baseAddress
+            else { return }
+            var start = 0
+            while start < n {
+              let m = Swift.min(chunk, n - start)
+              policy.nextTokenLogProbabilities(
+                prompts: p + start, tokens: y, rows: r + start, positions: q + start, count: m, into: out + start * k)
+              afterChunk?(start, m)
+              start += m
             }
           }
         }
@@ -381,20 +394,33 @@ public final class SequencePolicy {
         throw SwiftPGError(.notFinite, "tokenWeights[\(b), \(t)] must be finite, got \(tokenWeights[b * l + t])")
       }
     }
-    let n = try contextCount(lengths)
-    let c = teacherForced(on: self, into: logProbs, prompts, tokens, lengths)
+    _ = try contextCount(lengths)
     let k = space.tokenCount
-    let p = logProbs.pointer
-    let d = dLogits.reserve(Swift.max(1, n * k))
-    for i in 0..<n {
-      let cell = Int(c.rows[i]) * l + Int(c.positions[i])
-      let w = tokenWeights[cell]
-      let chosen = Int(tokens[cell])
-      for j in 0..<k { d[i * k + j] = w * ((j == chosen ? 1 : 0) - _exp(p[i * k + j])) }
-    }
+    let d = dLogits.reserve(Swift.max(1, Swift.min(contextChunkSize, lengths.reduce(0) { $0 + Int($1) }) * k))
     var gradient = [Double](repeating: 0, count: parameterCount)
-    gradient.withUnsafeMutableBufferPointer { gb in
-      if let g = gb.baseAddress { model.backward(d, into: g) }
+    var part = [Double](repeating: 0, count: parameterCount)
+    let model = self.model
+    let logProbs = self.logProbs
+    var first = true
+    // Rows and positions of the contexts, filled in before the first chunk's callback.
+    var cells: [Int] = []
+    cells.reserveCapacity(lengths.reduce(0) { $0 + Int($1) })
+    for (b, len) in lengths.enumerated() { for t in 0..<Int(len) { cells.append(b * l + t) } }
+    _ = teacherForced(on: self, into: logProbs, prompts, tokens, lengths) { start, m in
+      let lp = logProbs.pointer + start * k  // reserved by teacherForced before the first chunk
+      for i in 0..<m {
+        let cell = cells[start + i]
+        let w = tokenWeights[cell]
+        let chosen = Int(tokens[cell])
+        for j in 0..<k { d[i * k + j] = w * ((j == chosen ? 1 : 0) - _exp(lp[i * k + j])) }
+      }
+      if first {
+        gradient.withUnsafeMutableBufferPointer { gb in if let g = gb.baseAddress { model.backward(d, into: g) } }
+        first = false
+      } else {
+        part.withUnsafeMutableBufferPointer { gb in if let g = gb.baseAddress { model.backward(d, into: g) } }
+        for j in gradient.indices { gradient[j] += part[j] }
+      }
     }
     return gradient
   }
