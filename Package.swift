@@ -19,7 +19,7 @@ let package = Package(
     ),
     .target(name: "CSwiftPG"),
     .target(name: "CMathShims", linkerSettings: [.linkedLibrary("m")]),
-    .target(name: "SwiftPG", dependencies: ["COpenBLAS", "CMathShims"], exclude: ["README.md"]),
+    .target(name: "SwiftPG", dependencies: ["COpenBLAS", "CMathShims"], exclude: ["README.md", "Sequences/README.md"]),
     .target(name: "SwiftPGCAPI", dependencies: ["SwiftPG", "CSwiftPG", "CMathShims"], exclude: ["exports.map"]),
     .testTarget(
       name: "SwiftPGTests",

@@ -1,0 +1,309 @@
+/// The model families of sequence policies. Raw values are the family codes
+/// that, with `specification`, rebuild a model (checkpoints, the C ABI).
+public enum SequenceModelFamily: Int32, Sendable, CaseIterable {
+  /// One logit row θ[x, prefix, ·] per prompt and prefix (`TabularSequenceModel`).
+  case tabular = 1
+  /// A neural n-gram model over prompt features, the last n tokens and the
+  /// position (`NeuralSequenceModel`).
+  case neural = 2
+}
+
+/// A next-token logit model over contexts (prompt id x, prefix y₀ … y_{t−1}).
+///
+/// A batch of `count` contexts is given as `prompts` `[count]` (ids in
+/// 0..<promptCount), token rows `tokens` with stride L = `space.maxLength`,
+/// and `positions` `[count]` (0 ≤ t < L): context i is the prompt
+/// `prompts[i]` with the first t = `positions[i]` tokens of row
+/// `rows?[i] ?? i` as its prefix (all content tokens, 0..<V). Several
+/// contexts may share a row (`rows`), as the teacher-forced passes do.
+///
+/// The model trusts its inputs: callers (`SequencePolicy`) validate them.
+/// `forward` writes logits `[count, V + 1]`, valid until the next call;
+/// `backward` takes dLogits of the last `forward` and OVERWRITES `gradient`
+/// (`parameterCount` values) with Jᵀ·dLogits. Not thread-safe.
+public protocol SequenceModel: AnyObject {
+  var family: SequenceModelFamily { get }
+  var space: SequenceSpace { get }
+  var promptCount: Int { get }
+  var parameterCount: Int { get }
+  var parameters: [Double] { get }
+  /// Replaces the parameters (count checked; finiteness is the policy's check).
+  func setParameters(_ values: [Double]) throws(SwiftPGError)
+  /// The numbers that, with `family`, rebuild the model (`makeSequenceModel`).
+  var specification: [Double] { get }
+  func forward(
+    prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, rows: UnsafePointer<Int32>?,
+    positions: UnsafePointer<Int32>, count: Int
+  ) -> UnsafePointer<Double>
+  func backward(_ dLogits: UnsafePointer<Double>, into gradient: UnsafeMutablePointer<Double>)
+}
+
+extension SequenceModel {
+  /// A deep copy: the same family, specification and parameters, sharing nothing.
+  public func copy() throws(SwiftPGError) -> any SequenceModel {
+    let m = try makeSequenceModel(family: family, specification: specification)
+    try m.setParameters(parameters)
+    return m
+  }
+}
+
+/// Rebuilds a model from its family and specification (parameters zero for
+/// the tabular model, an arbitrary orthogonal initialisation for the neural
+/// one; set them afterwards).
+public func makeSequenceModel(family: SequenceModelFamily, specification s: [Double]) throws(SwiftPGError)
+  -> any SequenceModel
+{
+  func int(_ i: Int, _ name: String) throws(SwiftPGError) -> Int {
+    try require(i < s.count, "sequence model specification is too short (no \(name))", code: .badFormat)
+    let v = s[i]
+    try require(
+      v.isFinite && v == v.rounded() && abs(v) < 1e15, "specification \(name) must be an integer, got \(v)",
+      code: .badFormat)
+    return Int(v)
+  }
+  let space = try SequenceSpace(vocabularySize: try int(0, "V"), maxLength: try int(1, "L"))
+  let prompts = try int(2, "prompt count")
+  switch family {
+  case .tabular:
+    try require(s.count == 3, "a tabular sequence model's specification has 3 numbers, got \(s.count)", code: .badFormat)
+    return try TabularSequenceModel(space: space, promptCount: prompts)
+  case .neural:
+    let f = try int(3, "feature size")
+    let n = try int(4, "context size")
+    guard let activation = Activation(rawValue: Int32(clamping: try int(5, "activation"))) else {
+      throw SwiftPGError(.badFormat, "unknown activation code \(s[5])")
+    }
+    guard let precision = MLP.Precision(rawValue: Int32(clamping: try int(6, "precision"))) else {
+      throw SwiftPGError(.badFormat, "unknown precision \(s[6])")
+    }
+    let h = try int(7, "hidden count")
+    try require(h >= 0 && h <= MLP.maxHiddenLayers, "bad hidden layer count \(h)", code: .badFormat)
+    var hidden: [Int] = []
+    for i in 0..<h { hidden.append(try int(8 + i, "hidden size \(i)")) }
+    try require(prompts >= 1 && f >= 0, "bad prompt count \(prompts) or feature size \(f)", code: .badFormat)
+    let featureCount = try checkedProduct(prompts, f, "prompt features")
+    try require(
+      s.count == 8 + h + featureCount,
+      "a neural sequence model's specification has \(8 + h + featureCount) numbers, got \(s.count)",
+      code: .badFormat)
+    return try NeuralSequenceModel(
+      space: space, promptFeatures: Array(s[(8 + h)...]), promptCount: prompts, featureSize: f, contextSize: n,
+      hidden: hidden, activation: activation, precision: precision, seed: 0)
+  }
+}
+
+/// log-softmax of `count` logits into `out` (max-shifted; exact zeros stay
+/// finite, −∞ only for logits that are −∞).
+@inline(__always)
+func logSoftmax(_ z: UnsafePointer<Double>, _ count: Int, into out: UnsafeMutablePointer<Double>) {
+  var m = z[0]
+  for k in 1..<count where z[k] > m { m = z[k] }
+  var s = 0.0
+  for k in 0..<count { s += _exp(z[k] - m) }
+  let logSum = _log(s)
+  for k in 0..<count { out[k] = (z[k] - m) - logSum }
+}
+
+// MARK: - Tabular
+
+/// Logits θ[x, prefixIndex(y_<t), ·] from a table: one row of V + 1 logits
+/// per prompt and prefix (canonical prefix numbering of `SequenceSpace`),
+/// laid out `[P, prefixCount, V + 1]` row-major. Zero logits are the
+/// uniform policy. The table may have at most `Limits.maxParameters` (2^24)
+/// entries; larger spaces throw `.tooLarge`.
+public final class TabularSequenceModel: SequenceModel {
+  public let space: SequenceSpace
+  public let promptCount: Int
+  public let prefixCount: Int
+  public private(set) var parameters: [Double]
+  private var lastRows: [Int] = []
+  private var lastCount = 0
+  private let logits = ScratchBuffer()
+
+  public static let maxParameters = Limits.maxParameters
+
+  /// The table's size P · prefixCount · (V + 1), or `.tooLarge`.
+  public static func parameterCount(space: SequenceSpace, promptCount: Int) throws(SwiftPGError) -> Int {
+    try require(promptCount >= 1, "prompt count must be at least 1, got \(promptCount)")
+    guard let prefixes = space.prefixCount else {
+      throw SwiftPGError(.tooLarge, "\(space) has more than 2^63 prefixes; use a neural sequence model")
+    }
+    return try Limits.product(
+      [promptCount, prefixes, space.tokenCount], limit: maxParameters,
+      "a tabular sequence model of \(promptCount) prompts over \(space)")
+  }
+
+  /// The uniform policy (all logits zero).
+  public init(space: SequenceSpace, promptCount: Int) throws(SwiftPGError) {
+    let n = try Self.parameterCount(space: space, promptCount: promptCount)
+    self.space = space
+    self.promptCount = promptCount
+    prefixCount = space.prefixCount ?? 0
+    parameters = Array(repeating: 0, count: n)
+  }
+
+  /// Given logits `[P, prefixCount, V + 1]` (finite).
+  public convenience init(space: SequenceSpace, promptCount: Int, logits: [Double]) throws(SwiftPGError) {
+    try self.init(space: space, promptCount: promptCount)
+    try require(logits.allFinite, "logits must be finite", code: .notFinite)
+    try setParameters(logits)
+  }
+
+  public var family: SequenceModelFamily { .tabular }
+  public var parameterCount: Int { parameters.count }
+  /// [V, L, P]
+  public var specification: [Double] {
+    [Double(space.vocabularySize), Double(space.maxLength), Double(promptCount)]
+  }
+
+  public func setParameters(_ values: [Double]) throws(SwiftPGError) {
+    try require(values.count == parameters.count, "expected \(parameters.count) parameters, got \(values.count)")
+    parameters = values
+  }
+
+  /// The parameter offset of the logit row of (prompt, prefix index).
+  public func rowOffset(prompt: Int, prefixIndex: Int) -> Int { (prompt * prefixCount + prefixIndex) * space.tokenCount }
+
+  public func forward(
+    prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, rows: UnsafePointer<Int32>?,
+    positions: UnsafePointer<Int32>, count: Int
+  ) -> UnsafePointer<Double> {
+    let k = space.tokenCount
+    let l = space.maxLength
+    if lastRows.count < count { lastRows = Array(repeating: 0, count: Swift.max(count, 2 * lastRows.count)) }
+    let out = logits.reserve(Swift.max(1, count * k))
+    parameters.withUnsafeBufferPointer { pb in
+      guard let p = pb.baseAddress else { return }
+      for i in 0..<count {
+        let r = rows.map { Int($0[i]) } ?? i
+        let prefix = space.prefixIndex(tokens + r * l, count: Int(positions[i])) ?? 0
+        let offset = rowOffset(prompt: Int(prompts[i]), prefixIndex: prefix)
+        lastRows[i] = offset
+        (out + i * k).update(from: p + offset, count: k)
+      }
+    }
+    lastCount = count
+    return UnsafePointer(out)
+  }
+
+  public func backward(_ dLogits: UnsafePointer<Double>, into gradient: UnsafeMutablePointer<Double>) {
+    gradient.update(repeating: 0, count: parameters.count)
+    let k = space.tokenCount
+    for i in 0..<lastCount {
+      let g = gradient + lastRows[i]
+      for j in 0..<k { g[j] += dLogits[i * k + j] }
+    }
+  }
+}
+
+// MARK: - Neural n-gram
+
+/// A neural n-gram context model (Bengio et al., "A Neural Probabilistic
+/// Language Model", JMLR 2003): an `MLP` reads
+///
+///   [prompt features (F) | n one-hot slots of V + 1 for y_{t−n} … y_{t−1} | one-hot of t (L)]
+///
+/// and writes the V + 1 logits. Slot value V marks a position before the
+/// response start (BOS). Parameters are the MLP's (orthogonal
+/// initialisation with `hiddenGain` and `outputGain`, like the policies);
+/// `precision` chooses the network arithmetic (parameters stay Double).
+/// The input rows are built in a buffer reused across calls.
+public final class NeuralSequenceModel: SequenceModel {
+  public let space: SequenceSpace
+  public let promptCount: Int
+  public let featureSize: Int
+  public let contextSize: Int
+  /// `[P, F]` row-major.
+  public let promptFeatures: [Double]
+  public let network: MLP
+  private let input = ScratchBuffer()
+
+  public init(
+    space: SequenceSpace, promptFeatures: [Double], promptCount: Int, featureSize: Int, contextSize: Int,
+    hidden: [Int], activation: Activation = .tanh, precision: MLP.Precision = .float64,
+    hiddenGain: Double = 2.0.squareRoot(), outputGain: Double = 0.01, seed: UInt64 = 0
+  ) throws(SwiftPGError) {
+    try require(promptCount >= 1, "prompt count must be at least 1, got \(promptCount)")
+    try require(featureSize >= 0, "feature size must be >= 0, got \(featureSize)")
+    try require(
+      contextSize >= 0 && contextSize <= space.maxLength,
+      "context size n must be in [0, \(space.maxLength)], got \(contextSize)")
+    let featureCount = try checkedProduct(promptCount, featureSize, "prompt features")
+    try require(
+      promptFeatures.count == featureCount,
+      "prompt features must have \(promptCount) × \(featureSize) values, got \(promptFeatures.count)")
+    try require(promptFeatures.allFinite, "prompt features must be finite", code: .notFinite)
+    try require(hiddenGain.isFinite && hiddenGain >= 0, "hidden gain must be finite and >= 0, got \(hiddenGain)")
+    try require(outputGain.isFinite && outputGain >= 0, "output gain must be finite and >= 0, got \(outputGain)")
+    let slots = try checkedProduct(contextSize, space.tokenCount, "context slots")
+    let inputSize = featureSize + slots + space.maxLength  // each term ≤ 2^32: no overflow
+    network = try MLP(sizes: [inputSize] + hidden + [space.tokenCount], activation: activation)
+    self.space = space
+    self.promptCount = promptCount
+    self.featureSize = featureSize
+    self.contextSize = contextSize
+    self.promptFeatures = promptFeatures
+    var rng = PCG64(seed: UInt128(seed))
+    network.initializeOrthogonal(hiddenGain: hiddenGain, outputGain: outputGain, using: &rng)
+    network.setPrecision(precision)
+  }
+
+  public var family: SequenceModelFamily { .neural }
+  public var inputSize: Int { network.inputSize }
+  public var parameterCount: Int { network.parameterCount }
+  public var parameters: [Double] { network.parameters }
+  public var precision: MLP.Precision { network.precision }
+  public func setPrecision(_ p: MLP.Precision) { network.setPrecision(p) }
+  public func setParameters(_ values: [Double]) throws(SwiftPGError) { try network.setParameters(values) }
+
+  /// [V, L, P, F, n, activation, precision, hidden count, hidden sizes…, features (P·F)…]
+  public var specification: [Double] {
+    let hidden = network.sizes.dropFirst().dropLast().map(Double.init)
+    return [
+      Double(space.vocabularySize), Double(space.maxLength), Double(promptCount), Double(featureSize),
+      Double(contextSize), Double(network.activation.rawValue), Double(network.precision.rawValue),
+      Double(hidden.count),
+    ] + hidden + promptFeatures
+  }
+
+  /// Writes the network inputs of the contexts into `x` (`[count, inputSize]`).
+  func buildInputs(
+    prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, rows: UnsafePointer<Int32>?,
+    positions: UnsafePointer<Int32>, count: Int, into x: UnsafeMutablePointer<Double>
+  ) {
+    let width = inputSize
+    let f = featureSize
+    let k = space.tokenCount
+    let l = space.maxLength
+    let bos = space.vocabularySize
+    x.update(repeating: 0, count: count * width)
+    promptFeatures.withUnsafeBufferPointer { fb in
+      for i in 0..<count {
+        let row = x + i * width
+        if f > 0, let features = fb.baseAddress { row.update(from: features + Int(prompts[i]) * f, count: f) }
+        let t = Int(positions[i])
+        let y = tokens + (rows.map { Int($0[i]) } ?? i) * l
+        for j in 0..<contextSize {
+          let position = t - contextSize + j
+          let token = position >= 0 ? Int(y[position]) : bos
+          row[f + j * k + token] = 1
+        }
+        row[f + contextSize * k + t] = 1
+      }
+    }
+  }
+
+  public func forward(
+    prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, rows: UnsafePointer<Int32>?,
+    positions: UnsafePointer<Int32>, count: Int
+  ) -> UnsafePointer<Double> {
+    let x = input.reserve(Swift.max(1, count * inputSize))
+    buildInputs(prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count, into: x)
+    return network.forward(x, batch: count)
+  }
+
+  public func backward(_ dLogits: UnsafePointer<Double>, into gradient: UnsafeMutablePointer<Double>) {
+    gradient.update(repeating: 0, count: parameterCount)
+    network.backward(dLogits, into: gradient)
+  }
+}

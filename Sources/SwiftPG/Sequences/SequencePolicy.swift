@@ -1,0 +1,444 @@
+/// Sampled responses: `tokens` `[B, L]` (EOS at and beyond each length),
+/// `lengths` `[B]`, and `logProbabilities` `[B, L]`: log π(y_t | x, y_<t) of
+/// each drawn token under the policy itself (temperature 1, whatever the
+/// sampling temperature), 0 at positions ≥ length.
+public struct SequenceSample: Sendable, Equatable {
+  public var tokens: [Int32]
+  public var lengths: [Int32]
+  public var logProbabilities: [Double]
+}
+
+/// The three sampled KL estimators per token, each `[B, L]` (0 beyond the
+/// length): with r = π_ref(y)/π(y) at the given token y, k1 = −log r,
+/// k2 = ½ (log r)², k3 = (r − 1) − log r (Schulman 2020).
+public struct KLEstimates: Sendable, Equatable {
+  public var k1: [Double]
+  public var k2: [Double]
+  public var k3: [Double]
+}
+
+/// An autoregressive policy over responses: π(y | x) = Π_t π(y_t | x, y_<t)
+/// with next-token distributions softmax(z) over the V + 1 logits z of a
+/// `SequenceModel`. Every entry point validates its inputs (token rows with
+/// `SequenceSpace.validate`, prompt ids, sizes, finiteness) before any work
+/// and throws `SwiftPGError`. Per-token arrays are `[B, L]` with zeros at
+/// positions ≥ length. Not thread-safe (the model keeps its workspace).
+public final class SequencePolicy {
+  public let model: any SequenceModel
+  private let logProbs = ScratchBuffer()
+  private let referenceLogProbs = ScratchBuffer()
+  private let dLogits = ScratchBuffer()
+
+  /// The most contexts of one forward pass of the teacher-forced passes
+  /// (larger batches run in chunks, bounding the model's workspace).
+  public var contextChunkSize = 1 << 16
+
+  public init(model: any SequenceModel) { self.model = model }
+
+  public var space: SequenceSpace { model.space }
+  public var promptCount: Int { model.promptCount }
+  public var family: SequenceModelFamily { model.family }
+  public var parameterCount: Int { model.parameterCount }
+  public var parameters: [Double] { model.parameters }
+  public var specification: [Double] { model.specification }
+
+  /// Replaces the parameters (count and finiteness checked first).
+  public func setParameters(_ values: [Double]) throws(SwiftPGError) {
+    try require(
+      values.count == parameterCount, "expected \(parameterCount) parameters, got \(values.count)")
+    try require(values.allFinite, "parameters must be finite", code: .notFinite)
+    try model.setParameters(values)
+  }
+
+  /// A deep copy that shares no parameters or workspace with this policy
+  /// (RLHF's frozen reference policy): later updates of either leave the
+  /// other unchanged.
+  public func frozenCopy() throws(SwiftPGError) -> SequencePolicy {
+    SequencePolicy(model: try model.copy())
+  }
+
+  // MARK: Validation
+
+  private func checkPrompts(_ prompts: [Int32]) throws(SwiftPGError) {
+    for (b, x) in prompts.enumerated() where x < 0 || Int(x) >= promptCount {
+      throw SwiftPGError(.outOfRange, "prompts[\(b)] must be in [0, \(promptCount)), got \(x)")
+    }
+  }
+
+  /// Checks prompts `[B]`, tokens `[B, L]` and lengths `[B]`.
+  private func checkBatch(_ prompts: [Int32], _ tokens: [Int32], _ lengths: [Int32]) throws(SwiftPGError) {
+    let b = prompts.count
+    try require(lengths.count == b, "lengths must have \(b) entries (one per prompt), got \(lengths.count)")
+    let cells = try checkedProduct(b, space.maxLength, "tokens")
+    try require(tokens.count == cells, "tokens must have \(b) × \(space.maxLength) entries, got \(tokens.count)")
+    try checkPrompts(prompts)
+    try tokens.withUnsafeBufferPointer { (tb) throws(SwiftPGError) in
+      try lengths.withUnsafeBufferPointer { (lb) throws(SwiftPGError) in
+        if let t = tb.baseAddress, let l = lb.baseAddress { try space.validate(tokens: t, lengths: l, batch: b) }
+      }
+    }
+  }
+
+  private func checkReference(_ reference: SequencePolicy) throws(SwiftPGError) {
+    try require(
+      reference.space == space, "the reference policy's space \(reference.space) differs from this policy's \(space)")
+    try require(
+      reference.promptCount == promptCount,
+      "the reference policy has \(reference.promptCount) prompts, this policy \(promptCount)")
+  }
+
+  // MARK: Next-token distributions
+
+  /// log π(· | context) `[count, V + 1]` of a batch of contexts (see
+  /// `SequenceModel` for the layout) into `out`. Inputs are trusted.
+  public func nextTokenLogProbabilities(
+    prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, rows: UnsafePointer<Int32>?,
+    positions: UnsafePointer<Int32>, count: Int, into out: UnsafeMutablePointer<Double>
+  ) {
+    let k = space.tokenCount
+    let z = model.forward(prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count)
+    for i in 0..<count { logSoftmax(z + i * k, k, into: out + i * k) }
+  }
+
+  // MARK: Sampling
+
+  /// Samples one response per prompt, autoregressively: at each position
+  /// one forward pass over the rows still generating (compacted), drawing
+  /// from softmax(z / temperature); temperature 0 is greedy decoding
+  /// (argmax, the lowest token id on ties). Row b draws from its own stream
+  /// `PCG64.laneStream(seed: seed, lane: firstLane + b)`, so a batch split
+  /// into parts (each part passing the lane of its first row) gives the
+  /// same responses. The returned log-probabilities are of the policy
+  /// itself (temperature 1), as importance weights and KL need.
+  public func sample(prompts: [Int32], temperature: Double, seed: UInt64, firstLane: Int = 0) throws(SwiftPGError)
+    -> SequenceSample
+  {
+    // (Checked here too: an empty batch has no buffers to pass on.)
+    try require(
+      temperature.isFinite && temperature >= 0, "temperature must be finite and >= 0, got \(temperature)")
+    try require(firstLane >= 0, "first lane must be >= 0, got \(firstLane)")
+    let b = prompts.count
+    let cells = try checkedProduct(b, space.maxLength, "tokens")
+    var tokens = [Int32](repeating: space.endToken, count: cells)
+    var lengths = [Int32](repeating: 0, count: b)
+    var lp = [Double](repeating: 0, count: cells)
+    try prompts.withUnsafeBufferPointer { (pb) throws(SwiftPGError) in
+      try tokens.withUnsafeMutableBufferPointer { (tb) throws(SwiftPGError) in
+        try lengths.withUnsafeMutableBufferPointer { (lb) throws(SwiftPGError) in
+          try lp.withUnsafeMutableBufferPointer { (ob) throws(SwiftPGError) in
+            guard let x = pb.baseAddress, let y = tb.baseAddress, let n = lb.baseAddress, let o = ob.baseAddress
+            else { return }
+            try sample(
+              prompts: x, count: b, temperature: temperature, seed: seed, firstLane: firstLane, tokens: y,
+              lengths: n, logProbabilities: o)
+          }
+        }
+      }
+    }
+    return SequenceSample(tokens: tokens, lengths: lengths, logProbabilities: lp)
+  }
+
+  /// `sample` into caller-owned buffers (the C ABI's form): `tokens`
+  /// `[count, L]`, `lengths` `[count]`, `logProbabilities` `[count, L]` or
+  /// nil. Inputs are validated before anything is written.
+  public func sample(
+    prompts: UnsafePointer<Int32>, count b: Int, temperature: Double, seed: UInt64, firstLane: Int = 0,
+    tokens y: UnsafeMutablePointer<Int32>, lengths: UnsafeMutablePointer<Int32>,
+    logProbabilities lp: UnsafeMutablePointer<Double>?
+  ) throws(SwiftPGError) {
+    try require(b >= 0, "batch size must be >= 0, got \(b)")
+    try require(
+      temperature.isFinite && temperature >= 0, "temperature must be finite and >= 0, got \(temperature)")
+    try require(firstLane >= 0, "first lane must be >= 0, got \(firstLane)")
+    for i in 0..<b where prompts[i] < 0 || Int(prompts[i]) >= promptCount {
+      throw SwiftPGError(.outOfRange, "prompts[\(i)] must be in [0, \(promptCount)), got \(prompts[i])")
+    }
+    let l = space.maxLength
+    let k = space.tokenCount
+    let cells = try checkedProduct(b, l, "tokens")
+    _ = try Limits.product([b, k], limit: Limits.maxScratchElements, "sampling logits")
+    y.update(repeating: space.endToken, count: cells)
+    lengths.update(repeating: Int32(l), count: b)
+    lp?.update(repeating: 0, count: cells)
+    var generators = (0..<b).map { PCG64.laneStream(seed: seed, lane: firstLane &+ $0) }
+    var active = (0..<b).map { Int32($0) }
+    var activePrompts = Array(UnsafeBufferPointer(start: prompts, count: b))
+    var positions = [Int32](repeating: 0, count: b)
+    let rowLogProbs = logProbs.reserve(Swift.max(1, b * k))
+    let inverseTemperature = temperature > 0 ? 1 / temperature : 0
+    for t in 0..<l {
+      let n = active.count
+      if n == 0 { break }
+      for i in 0..<n { positions[i] = Int32(t) }
+      let z = active.withUnsafeBufferPointer { ab in
+        activePrompts.withUnsafeBufferPointer { pb in
+          positions.withUnsafeBufferPointer { qb in
+            model.forward(
+              prompts: pb.baseAddress ?? prompts, tokens: UnsafePointer(y), rows: ab.baseAddress,
+              positions: qb.baseAddress ?? prompts, count: n)
+          }
+        }
+      }
+      var kept = 0
+      for i in 0..<n {
+        let row = Int(active[i])
+        let zi = z + i * k
+        let lpi = rowLogProbs + i * k
+        logSoftmax(zi, k, into: lpi)
+        var choice = 0
+        if temperature == 0 || inverseTemperature.isInfinite {
+          for j in 1..<k where zi[j] > zi[choice] { choice = j }
+        } else {
+          // Inverse CDF on the unnormalised weights exp((z − max)/T).
+          var m = zi[0]
+          for j in 1..<k where zi[j] > m { m = zi[j] }
+          var total = 0.0
+          for j in 0..<k { total += _exp((zi[j] - m) * inverseTemperature) }
+          let u = generators[row].nextUnitDouble() * total
+          var cumulative = 0.0
+          choice = -1
+          for j in 0..<k {
+            cumulative += _exp((zi[j] - m) * inverseTemperature)
+            if u < cumulative {
+              choice = j
+              break
+            }
+          }
+          if choice < 0 {  // rounding at the top end: the last token of positive weight
+            choice = k - 1
+            while choice > 0 && _exp((zi[choice] - m) * inverseTemperature) == 0 { choice -= 1 }
+          }
+        }
+        y[row * l + t] = Int32(choice)
+        lp?[row * l + t] = lpi[choice]
+        if choice == k - 1 {
+          lengths[row] = Int32(t + 1)
+        } else {
+          active[kept] = active[i]
+          activePrompts[kept] = activePrompts[i]
+          kept += 1
+        }
+      }
+      active.removeLast(n - kept)
+      activePrompts.removeLast(n - kept)
+    }
+  }
+
+  // MARK: Teacher-forced passes
+
+  /// One forward pass over every valid position (b, t < length_b): fills
+  /// `logProbs` with log π(· | c_bt) `[N, V + 1]` and returns the contexts'
+  /// rows and positions (N = Σ lengths). Inputs must be validated.
+  private func teacherForced(
+    on policy: SequencePolicy, into target: ScratchBuffer, _ prompts: [Int32], _ tokens: [Int32],
+    _ lengths: [Int32], afterChunk: ((_ start: Int, _ count: Int) -> Void)? = nil
+  ) -> (rows: [Int32], positions: [Int32], count: Int) {
+    var rows: [Int32] = []
+    var positions: [Int32] = []
+    var contextPrompts: [Int32] = []
+    let n = lengths.reduce(0) { $0 + Int($1) }
+    rows.reserveCapacity(n)
+    positions.reserveCapacity(n)
+    contextPrompts.reserveCapacity(n)
+    for (b, len) in lengths.enumerated() {
+      for t in 0..<Int(len) {
+        rows.append(Int32(b))
+        positions.append(Int32(t))
+        contextPrompts.append(prompts[b])
+      }
+    }
+    let k = space.tokenCount
+    let out = target.reserve(Swift.max(1, n * k))
+    let chunk = Swift.max(1, contextChunkSize)
+    rows.withUnsafeBufferPointer { rb in
+      positions.withUnsafeBufferPointer { qb in
+        contextPrompts.withUnsafeBufferPointer { pb in
+          tokens.withUnsafeBufferPointer { tb in
+            guard let r = rb.baseAddress, let q = qb.baseAddress, let p = pb.baseAddress, let y = tb.baseAddress
+            else { return }
+            var start = 0
+            while start < n {
+              let m = Swift.min(chunk, n - start)
+              policy.nextTokenLogProbabilities(
+                prompts: p + start, tokens: y, rows: r + start, positions: q + start, count: m, into: out + start * k)
+              afterChunk?(start, m)
+              start += m
+            }
+          }
+        }
+      }
+    }
+    return (rows, positions, n)
+  }
+
+  /// The number of contexts Σ lengths, refused beyond the scratch limit.
+  private func contextCount(_ lengths: [Int32]) throws(SwiftPGError) -> Int {
+    let n = lengths.reduce(0) { $0 + Int($1) }
+    _ = try Limits.product([n, space.tokenCount], limit: Limits.maxScratchElements, "teacher-forced logits")
+    return n
+  }
+
+  /// log π(y_t | x, y_<t) `[B, L]`, 0 at positions ≥ length.
+  public func tokenLogProbabilities(prompts: [Int32], tokens: [Int32], lengths: [Int32]) throws(SwiftPGError)
+    -> [Double]
+  {
+    try checkBatch(prompts, tokens, lengths)
+    _ = try contextCount(lengths)
+    let c = teacherForced(on: self, into: logProbs, prompts, tokens, lengths)
+    let k = space.tokenCount
+    let l = space.maxLength
+    let p = logProbs.pointer
+    var out = [Double](repeating: 0, count: prompts.count * l)
+    for i in 0..<c.count {
+      let cell = Int(c.rows[i]) * l + Int(c.positions[i])
+      out[cell] = p[i * k + Int(tokens[cell])]
+    }
+    return out
+  }
+
+  /// log π(y | x) = Σ_{t < length} log π(y_t | x, y_<t), `[B]`.
+  public func sequenceLogProbabilities(prompts: [Int32], tokens: [Int32], lengths: [Int32]) throws(SwiftPGError)
+    -> [Double]
+  {
+    let perToken = try tokenLogProbabilities(prompts: prompts, tokens: tokens, lengths: lengths)
+    let l = space.maxLength
+    return (0..<prompts.count).map { b in
+      var s = 0.0
+      for t in 0..<Int(lengths[b]) { s += perToken[b * l + t] }
+      return s
+    }
+  }
+
+  /// The entropy H(π(· | c_bt)) of each valid position's next-token
+  /// distribution over the V + 1 tokens, `[B, L]`.
+  public func tokenEntropies(prompts: [Int32], tokens: [Int32], lengths: [Int32]) throws(SwiftPGError) -> [Double] {
+    try checkBatch(prompts, tokens, lengths)
+    _ = try contextCount(lengths)
+    let c = teacherForced(on: self, into: logProbs, prompts, tokens, lengths)
+    let k = space.tokenCount
+    let l = space.maxLength
+    let p = logProbs.pointer
+    var out = [Double](repeating: 0, count: prompts.count * l)
+    for i in 0..<c.count {
+      var h = 0.0
+      for j in 0..<k {
+        let lpj = p[i * k + j]
+        let pj = _exp(lpj)
+        if pj > 0 { h -= pj * lpj }
+      }
+      out[Int(c.rows[i]) * l + Int(c.positions[i])] = h
+    }
+    return out
+  }
+
+  /// The exact KL(π(· | c_bt) ‖ π_ref(· | c_bt)) over the V + 1 tokens at
+  /// each valid position, `[B, L]` (+∞ where π_ref gives 0 to a token π
+  /// does not). `reference` may be any policy of the same space and prompt
+  /// count, including this one.
+  public func tokenKL(reference: SequencePolicy, prompts: [Int32], tokens: [Int32], lengths: [Int32])
+    throws(SwiftPGError) -> [Double]
+  {
+    try checkReference(reference)
+    try checkBatch(prompts, tokens, lengths)
+    _ = try contextCount(lengths)
+    let c = teacherForced(on: self, into: logProbs, prompts, tokens, lengths)
+    _ = teacherForced(on: reference, into: referenceLogProbs, prompts, tokens, lengths)
+    let k = space.tokenCount
+    let l = space.maxLength
+    let p = logProbs.pointer
+    let q = referenceLogProbs.pointer
+    var out = [Double](repeating: 0, count: prompts.count * l)
+    for i in 0..<c.count {
+      var kl = 0.0
+      for j in 0..<k {
+        let pj = _exp(p[i * k + j])
+        if pj > 0 { kl += pj * (p[i * k + j] - q[i * k + j]) }
+      }
+      out[Int(c.rows[i]) * l + Int(c.positions[i])] = Swift.max(kl, 0)
+    }
+    return out
+  }
+
+  /// k1, k2, k3 at the given tokens (see `KLEstimates`); for tokens drawn
+  /// from this policy, k1 and k3 are unbiased estimates of `tokenKL`.
+  public func klEstimates(reference: SequencePolicy, prompts: [Int32], tokens: [Int32], lengths: [Int32])
+    throws(SwiftPGError) -> KLEstimates
+  {
+    try checkReference(reference)
+    let lp = try tokenLogProbabilities(prompts: prompts, tokens: tokens, lengths: lengths)
+    let lq = try reference.tokenLogProbabilities(prompts: prompts, tokens: tokens, lengths: lengths)
+    var e = KLEstimates(k1: lp, k2: lp, k3: lp)
+    for i in lp.indices {
+      let logR = lq[i] - lp[i]
+      e.k1[i] = -logR
+      e.k2[i] = 0.5 * logR * logR
+      // (r − 1) − log r ≥ 0 (clamped against rounding).
+      e.k3[i] = Swift.max(0, (_exp(logR) - 1) - logR)
+    }
+    return e
+  }
+
+  // MARK: Gradients
+
+  /// Σ_b Σ_{t < length_b} w_bt ∇θ log π(y_bt | c_bt), with `tokenWeights`
+  /// `[B, L]` (entries beyond a length are ignored; used ones must be finite).
+  public func scoreGradient(prompts: [Int32], tokens: [Int32], lengths: [Int32], tokenWeights: [Double])
+    throws(SwiftPGError) -> [Double]
+  {
+    try checkBatch(prompts, tokens, lengths)
+    try require(
+      tokenWeights.count == tokens.count, "token weights must have \(tokens.count) entries, got \(tokenWeights.count)")
+    let l = space.maxLength
+    for (b, len) in lengths.enumerated() {
+      for t in 0..<Int(len) where !tokenWeights[b * l + t].isFinite {
+        throw SwiftPGError(.notFinite, "tokenWeights[\(b), \(t)] must be finite, got \(tokenWeights[b * l + t])")
+      }
+    }
+    _ = try contextCount(lengths)
+    let k = space.tokenCount
+    let d = dLogits.reserve(Swift.max(1, Swift.min(contextChunkSize, lengths.reduce(0) { $0 + Int($1) }) * k))
+    var gradient = [Double](repeating: 0, count: parameterCount)
+    var part = [Double](repeating: 0, count: parameterCount)
+    let model = self.model
+    let logProbs = self.logProbs
+    var first = true
+    // Rows and positions of the contexts, filled in before the first chunk's callback.
+    var cells: [Int] = []
+    cells.reserveCapacity(lengths.reduce(0) { $0 + Int($1) })
+    for (b, len) in lengths.enumerated() { for t in 0..<Int(len) { cells.append(b * l + t) } }
+    _ = teacherForced(on: self, into: logProbs, prompts, tokens, lengths) { start, m in
+      let lp = logProbs.pointer + start * k  // reserved by teacherForced before the first chunk
+      for i in 0..<m {
+        let cell = cells[start + i]
+        let w = tokenWeights[cell]
+        let chosen = Int(tokens[cell])
+        for j in 0..<k { d[i * k + j] = w * ((j == chosen ? 1 : 0) - _exp(lp[i * k + j])) }
+      }
+      if first {
+        gradient.withUnsafeMutableBufferPointer { gb in if let g = gb.baseAddress { model.backward(d, into: g) } }
+        first = false
+      } else {
+        part.withUnsafeMutableBufferPointer { gb in if let g = gb.baseAddress { model.backward(d, into: g) } }
+        for j in gradient.indices { gradient[j] += part[j] }
+      }
+    }
+    return gradient
+  }
+
+  /// Σ_b w_b ∇θ log π(y_b | x_b) with per-sequence weights `[B]` (each
+  /// broadcast over its response's tokens).
+  public func scoreGradient(prompts: [Int32], tokens: [Int32], lengths: [Int32], sequenceWeights: [Double])
+    throws(SwiftPGError) -> [Double]
+  {
+    try require(
+      sequenceWeights.count == prompts.count,
+      "sequence weights must have \(prompts.count) entries, got \(sequenceWeights.count)")
+    let l = space.maxLength
+    let cells = try checkedProduct(prompts.count, l, "token weights")
+    var w = [Double](repeating: 0, count: cells)
+    for b in 0..<prompts.count {
+      for t in 0..<l { w[b * l + t] = sequenceWeights[b] }
+    }
+    return try scoreGradient(prompts: prompts, tokens: tokens, lengths: lengths, tokenWeights: w)
+  }
+}
