@@ -30,15 +30,20 @@
 /// weight α − λ on length: its optimum is the relevant tokens padded to the
 /// longest response that still ends (L − 1 content tokens, then EOS), whose
 /// gold is R − λ (L − 1) instead of R − λ R. (2) The proxy model cannot see
-/// which tokens the prompt asks for (each token is relevant to R of every V
-/// consecutive prompts, so averaged over prompts every count looks equally
-/// good) nor the truncation: its weights are positive on every count and on
-/// length, so its optimum is any response of L content tokens — truncated —
-/// whose gold is at most R − λ L − c and, as the policy concentrates on one
-/// high-weight token, 1 − λ L − c. Along a KL-regularised path from a
-/// reference policy the proxy reward increases monotonically while gold first
-/// rises (coverage improves) and then falls (length and truncation): the
-/// over-optimisation curve.
+/// which tokens the prompt asks for (with P a multiple of V each token is
+/// relevant to the same share of prompts, so averaged over prompts every
+/// count looks equally good) nor the truncation. Fitted to labels of
+/// responses that end (as a reference policy's samples mostly do), where
+/// longer responses both cover more and earn α − λ per token, it puts
+/// positive weight on length and counts; it then extrapolates to the
+/// truncated responses it never saw, so its optimum has L content tokens and
+/// no EOS, with gold at most R − λ L − c (and 1 − λ L − c once the policy
+/// concentrates on one token). `LengthBiasTests.proxyIsGamed` fits such a
+/// proxy by least squares on every ended response and finds its optimum
+/// truncated with gold ≤ 0.3 against the maximum 1.8. So as a policy
+/// optimises the proxy further from its reference (larger KL), the proxy
+/// reward keeps rising while gold first rises (coverage improves) and then
+/// falls (length, then truncation): the over-optimisation curve.
 ///
 /// **Sizes.** Defaults V = 4, L = 7, P = 4, R = 2, λ = 0.1, c = 1, α = 0.3:
 /// Σ_{l≤7} 4^l = 21 845 responses per prompt, exactly enumerable; maximum

@@ -168,6 +168,7 @@ extension SequenceTask {
   ) throws(SwiftPGError) {
     try validateBatch(prompts: prompts, tokens: tokens, lengths: lengths, batch: batch)
     let columns = proxyFeatureIndices
+    _ = try Limits.product([batch, columns.count], limit: Limits.maxScratchElements, "proxy features [batch, K']")
     let l = space.maxLength
     var row = [Double](repeating: 0, count: featureCount)
     for b in 0..<batch {
