@@ -103,6 +103,9 @@ struct SyntheticPreferences {
   /// labels are noisy, so the ceiling is mean(max(p, 1 − p)) ≈ 0.80 over the
   /// 4000 held-out pairs and the accuracy's sampling SE is √(0.16/4000) ≈
   /// 0.0063: 3 points is 4.7 SE (the loss from θ is O(θ²), negligible).
+  /// Observed at these seeds: ρ = 0.9975, τ = 0.958 (θ ≈ 0.07: Adam's
+  /// constant step adds noise of the order of the statistical error),
+  /// accuracy 0.7868 against a ceiling of 0.7873.
   @Test func linearModelRecoversBradleyTerryReward() throws {
     var data = SyntheticPreferences(rng: PCG64(seed: 2024))
     let train = data.pairs(4000)

@@ -226,6 +226,19 @@ final class IdTableModel: SupervisedModel {
     let entropy1 = -(0.25 * log(0.25) + 0.75 * log(0.75))
     let optimum = (4 * log(2.0) + 4 * entropy1) / 8
     #expect(Swift.abs(h.loss.last! - optimum) < 0.01)
+    // L2 weight decay λθ: the stationary point of the weighted mean loss
+    // plus (λ/2)|θ|² has smaller logits; id 1's largest logit (the ¾
+    // action) is pulled toward 0.
+    let decayed = IdTableModel(ids: 2, actions: 3)
+    let decayTrainer = try SupervisedTrainer(
+      parameterCount: decayed.parameterCount,
+      config: .init(epochs: 3000, minibatchSize: 5, learningRate: 0.05, weightDecay: 0.1))
+    _ = try decayTrainer.fit(decayed, inputs: ids, labels: labels)
+    let norm = { (p: [Double]) in p.reduce(0) { $0 + $1 * $1 } }
+    #expect(norm(decayed.parameters) < 0.5 * norm(model.parameters))
+    // At the stationary point of id 1's row, ∂/∂θ = (w₁/W)(softmax − target) + λθ = 0
+    // with w₁/W = 4/8: θ = −(softmax − target)/(2λ), so Σ_a θ_a = 0.
+    #expect(Swift.abs(decayed.parameters[3..<6].reduce(0, +)) < 0.05)
     #expect(throws: SwiftPGError.self) { try trainer.fit(model, inputs: [0, 5, 0, 1, 1], labels: labels) }
     #expect(throws: SwiftPGError.self) { try trainer.fit(model, inputs: [0, 1], labels: labels) }
   }
