@@ -285,4 +285,31 @@ func maxAbsDifference(_ a: [Double], _ b: [Double]) -> Double {
       #expect(Swift.abs(h - 2) < 1e-9)
     }
   }
+
+  /// A pair weight of 2 is the pair listed twice (DPO and IPO: loss,
+  /// derivatives up to the split between the copies, statistics).
+  @Test func pairWeightEqualsRepetition() throws {
+    let pc = [-1.0, -2.5, -0.3], pr = [-1.5, -2.0, -0.9], rc = [-1.2, -2.2, -0.5], rr = [-1.1, -2.4, -0.7]
+    var dcW: [Double] = [], drW: [Double] = [], dcR: [Double] = [], drR: [Double] = []
+    let rep = { (x: [Double]) in x + [x[1]] }
+    for ipo in [false, true] {
+      let weighted = ipo
+        ? try PreferenceLosses.ipo(policyChosen: pc, policyRejected: pr, referenceChosen: rc, referenceRejected: rr,
+          tau: 0.4, weights: [1, 2, 1], dPolicyChosen: &dcW, dPolicyRejected: &drW)
+        : try PreferenceLosses.dpo(policyChosen: pc, policyRejected: pr, referenceChosen: rc, referenceRejected: rr,
+          beta: 0.4, weights: [1, 2, 1], dPolicyChosen: &dcW, dPolicyRejected: &drW)
+      let repeated = ipo
+        ? try PreferenceLosses.ipo(policyChosen: rep(pc), policyRejected: rep(pr), referenceChosen: rep(rc),
+          referenceRejected: rep(rr), tau: 0.4, dPolicyChosen: &dcR, dPolicyRejected: &drR)
+        : try PreferenceLosses.dpo(policyChosen: rep(pc), policyRejected: rep(pr), referenceChosen: rep(rc),
+          referenceRejected: rep(rr), beta: 0.4, dPolicyChosen: &dcR, dPolicyRejected: &drR)
+      #expect(abs(weighted.loss - repeated.loss) < 1e-15)
+      #expect(abs(weighted.rewardMargin - repeated.rewardMargin) < 1e-15)
+      #expect(abs(dcW[1] - (dcR[1] + dcR[3])) < 1e-15 && abs(dcW[0] - dcR[0]) < 1e-15)
+    }
+    #expect(throws: SwiftPGError.self) {
+      try PreferenceLosses.dpo(policyChosen: pc, policyRejected: pr, referenceChosen: rc, referenceRejected: rr,
+        beta: 0.4, weights: [0, 0, 0], dPolicyChosen: &dcW, dPolicyRejected: &drW)
+    }
+  }
 }

@@ -210,21 +210,37 @@ public enum PreferenceLosses {
     try checkFinite(rr, "reference_rejected")
   }
 
+  /// The pair weights w_n / Σ w (uniform 1/N without `weights`); throws
+  /// unless every weight is finite and ≥ 0 with a positive sum.
+  static func pairShares(_ weights: [Double]?, count n: Int) throws(SwiftPGError) -> [Double] {
+    guard let weights else { return Array(repeating: 1 / Double(n), count: n) }
+    try require(weights.count == n, "weights have \(weights.count) entries for \(n) pairs")
+    var total = 0.0
+    for (i, w) in weights.enumerated() {
+      try require(w.isFinite && w >= 0, "weights[\(i)] must be finite and >= 0, got \(w)", code: .notFinite)
+      total += w
+    }
+    try require(total > 0, "the pair weights sum to 0")
+    return weights.map { $0 / total }
+  }
+
   static func directStats(
-    loss: Double, _ pc: [Double], _ pr: [Double], _ rc: [Double], _ rr: [Double], scale: Double
+    loss: Double, _ pc: [Double], _ pr: [Double], _ rc: [Double], _ rr: [Double], scale: Double, weights: [Double]?
   ) -> DirectResult {
-    let n = Double(pc.count)
-    var cw = 0.0, rw = 0.0, acc = 0.0, margin = 0.0
+    var cw = 0.0, rw = 0.0, acc = 0.0, margin = 0.0, total = 0.0
     for i in pc.indices {
       let a = scale * (pc[i] - rc[i])
       let b = scale * (pr[i] - rr[i])
-      cw += a
-      rw += b
-      acc += a > b ? 1 : (a == b ? 0.5 : 0)
-      margin += a - b
+      let w = weights?[i] ?? 1
+      cw += w * a
+      rw += w * b
+      acc += w * (a > b ? 1 : (a == b ? 0.5 : 0))
+      margin += w * (a - b)
+      total += w
     }
     return DirectResult(
-      loss: loss, chosenReward: cw / n, rejectedReward: rw / n, rewardAccuracy: acc / n, rewardMargin: margin / n)
+      loss: loss, chosenReward: cw / total, rejectedReward: rw / total, rewardAccuracy: acc / total,
+      rewardMargin: margin / total)
   }
 
   /// Direct Preference Optimization (Rafailov et al. 2023, eq. 7), with
@@ -241,10 +257,14 @@ public enum PreferenceLosses {
   ///
   /// which for ε = 0 is the paper's weight β σ(−β h) = β σ(r̂_l − r̂_w): pairs the
   /// implicit reward already orders correctly get little weight. The
-  /// reference log-probabilities are constants (no derivative).
+  /// reference log-probabilities are constants (no derivative). With pair
+  /// `weights` (≥ 0, positive sum; nil: uniform) the mean is the weighted
+  /// one, Σ wₙ ℓₙ / Σ w, and so are the derivatives and statistics — a data
+  /// set of every pair weighted by its probability gives the population loss.
   public static func dpo(
     policyChosen: [Double], policyRejected: [Double], referenceChosen: [Double], referenceRejected: [Double],
-    beta: Double, labelSmoothing: Double = 0, dPolicyChosen: inout [Double], dPolicyRejected: inout [Double]
+    beta: Double, labelSmoothing: Double = 0, weights: [Double]? = nil, dPolicyChosen: inout [Double],
+    dPolicyRejected: inout [Double]
   ) throws(SwiftPGError) -> DirectResult {
     try require(beta.isFinite && beta > 0, "beta must be finite and > 0, got \(beta)")
     try require(
@@ -252,23 +272,23 @@ public enum PreferenceLosses {
       "label smoothing must be in [0, 0.5), got \(labelSmoothing)")
     try checkDirect(policyChosen, policyRejected, referenceChosen, referenceRejected)
     let n = policyChosen.count
+    let shares = try pairShares(weights, count: n)
     if dPolicyChosen.count != n { dPolicyChosen = Array(repeating: 0, count: n) }
     if dPolicyRejected.count != n { dPolicyRejected = Array(repeating: 0, count: n) }
     let eps = labelSmoothing
-    let inv = 1 / Double(n)
     var loss = 0.0
     for i in 0..<n {
       let h = logRatioDifference(
         policyChosen: policyChosen[i], policyRejected: policyRejected[i],
         referenceChosen: referenceChosen[i], referenceRejected: referenceRejected[i])
       let x = beta * h
-      loss += (1 - eps) * softplus(-x) + (eps > 0 ? eps * softplus(x) : 0)
-      let g = -beta * ((1 - eps) * sigmoid(-x) - (eps > 0 ? eps * sigmoid(x) : 0)) * inv
+      loss += shares[i] * ((1 - eps) * softplus(-x) + (eps > 0 ? eps * softplus(x) : 0))
+      let g = -beta * ((1 - eps) * sigmoid(-x) - (eps > 0 ? eps * sigmoid(x) : 0)) * shares[i]
       dPolicyChosen[i] = g
       dPolicyRejected[i] = -g
     }
     return directStats(
-      loss: loss * inv, policyChosen, policyRejected, referenceChosen, referenceRejected, scale: beta)
+      loss: loss, policyChosen, policyRejected, referenceChosen, referenceRejected, scale: beta, weights: weights)
   }
 
   /// Identity Preference Optimization (Azar et al. 2023, "A general
@@ -287,29 +307,29 @@ public enum PreferenceLosses {
   /// The implicit-reward statistics use τ as the scale (TRL's convention).
   public static func ipo(
     policyChosen: [Double], policyRejected: [Double], referenceChosen: [Double], referenceRejected: [Double],
-    tau: Double, dPolicyChosen: inout [Double], dPolicyRejected: inout [Double]
+    tau: Double, weights: [Double]? = nil, dPolicyChosen: inout [Double], dPolicyRejected: inout [Double]
   ) throws(SwiftPGError) -> DirectResult {
     try require(tau.isFinite && tau > 0, "tau must be finite and > 0, got \(tau)")
     try checkDirect(policyChosen, policyRejected, referenceChosen, referenceRejected)
     let n = policyChosen.count
+    let shares = try pairShares(weights, count: n)
     if dPolicyChosen.count != n { dPolicyChosen = Array(repeating: 0, count: n) }
     if dPolicyRejected.count != n { dPolicyRejected = Array(repeating: 0, count: n) }
     let target = 1 / (2 * tau)
-    let inv = 1 / Double(n)
     var loss = 0.0
     for i in 0..<n {
       let h = logRatioDifference(
         policyChosen: policyChosen[i], policyRejected: policyRejected[i],
         referenceChosen: referenceChosen[i], referenceRejected: referenceRejected[i])
       let e = h - target
-      loss += e * e
-      dPolicyChosen[i] = 2 * e * inv
-      dPolicyRejected[i] = -2 * e * inv
+      loss += shares[i] * e * e
+      dPolicyChosen[i] = 2 * e * shares[i]
+      dPolicyRejected[i] = -2 * e * shares[i]
     }
     guard loss.isFinite else {
       throw SwiftPGError(.numerical, "the IPO loss overflowed (log-ratio differences too large for tau = \(tau))")
     }
     return directStats(
-      loss: loss * inv, policyChosen, policyRejected, referenceChosen, referenceRejected, scale: tau)
+      loss: loss, policyChosen, policyRejected, referenceChosen, referenceRejected, scale: tau, weights: weights)
   }
 }

@@ -169,7 +169,7 @@ public protocol SupervisedModel: AnyObject {
   /// Logits of examples `rows` of `inputs` (`[rows.count, actionCount]`),
   /// valid until the next call; `backward` refers to the last call.
   func forward(_ inputs: Inputs, rows: UnsafeBufferPointer<Int>) throws(SwiftPGError) -> UnsafePointer<Double>
-  /// Adds Jᵀ·dLogits to `gradient` (`parameterCount` values).
+  /// Writes Jᵀ·dLogits to `gradient` (`parameterCount` values; the trainer zeroes it first, so adding works too).
   func backward(_ dLogits: UnsafePointer<Double>, into gradient: UnsafeMutablePointer<Double>)
 }
 

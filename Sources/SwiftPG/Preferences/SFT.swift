@@ -1,0 +1,153 @@
+/// The teacher-forced examples of a batch of responses, for supervised
+/// fine-tuning: one example per generated position (b, t) with t < length_b,
+/// whose input is the context (x_b, y_b,<t) and whose target is y_bt — the
+/// EOS of an ended response included, so the policy learns to stop. The
+/// positions come from the lengths, never from token values.
+public struct SequenceExamples: Sendable {
+  public let space: SequenceSpace
+  /// Prompt ids `[B]`, token rows `[B, L]`, lengths `[B]` (validated).
+  public let prompts: [Int32]
+  public let tokens: [Int32]
+  public let lengths: [Int32]
+  /// Example k is position `positionOf[k]` of row `rowOf[k]`.
+  public let rowOf: [Int32]
+  public let positionOf: [Int32]
+
+  /// Checks the batch against `space` and the prompt count (throws, naming
+  /// the first bad row) and lists its positions.
+  public init(space: SequenceSpace, promptCount: Int, prompts: [Int32], tokens: [Int32], lengths: [Int32])
+    throws(SwiftPGError)
+  {
+    let b = lengths.count
+    try require(prompts.count == b, "prompts must have \(b) entries (one per response), got \(prompts.count)")
+    let cells = try checkedProduct(b, space.maxLength, "responses × max_length")
+    try require(tokens.count == cells, "tokens must have \(b) × \(space.maxLength) entries, got \(tokens.count)")
+    for (i, x) in prompts.enumerated() where x < 0 || Int(x) >= promptCount {
+      throw SwiftPGError(.outOfRange, "prompts[\(i)] = \(x) is outside 0..<\(promptCount)")
+    }
+    try tokens.withUnsafeBufferPointer { (t) throws(SwiftPGError) in
+      try lengths.withUnsafeBufferPointer { (n) throws(SwiftPGError) in
+        guard let tp = t.baseAddress, let np = n.baseAddress else { return }
+        try space.validate(tokens: tp, lengths: np, batch: b)
+      }
+    }
+    var rows: [Int32] = []
+    var positions: [Int32] = []
+    let total = lengths.reduce(0) { $0 + Int($1) }
+    rows.reserveCapacity(total)
+    positions.reserveCapacity(total)
+    for (r, n) in lengths.enumerated() {
+      for t in 0..<Int(n) {
+        rows.append(Int32(r))
+        positions.append(Int32(t))
+      }
+    }
+    self.space = space
+    self.prompts = prompts
+    self.tokens = tokens
+    self.lengths = lengths
+    rowOf = rows
+    positionOf = positions
+  }
+
+  /// The number of examples, Σ lengths.
+  public var count: Int { rowOf.count }
+
+  /// The targets y_bt of every example (all tokens legal: no mask).
+  public var labels: SupervisedLabels {
+    get throws(SwiftPGError) {
+      let l = space.maxLength
+      let targets = rowOf.indices.map { tokens[Int(rowOf[$0]) * l + Int(positionOf[$0])] }
+      return try SupervisedLabels(targets: targets, actionCount: space.tokenCount)
+    }
+  }
+}
+
+/// A sequence policy is a supervised model of its next-token targets: the
+/// shared `SupervisedTrainer` fits it by masked cross-entropy exactly as it
+/// fits the self-play issue's move policy on feature rows.
+extension SequencePolicy: SupervisedModel {
+  public typealias Inputs = SequenceExamples
+
+  public var actionCount: Int { space.tokenCount }
+
+  public func exampleCount(_ inputs: SequenceExamples) throws(SwiftPGError) -> Int {
+    try require(inputs.space == space, "the examples are over \(inputs.space); the policy over \(space)")
+    for (i, x) in inputs.prompts.enumerated() where Int(x) >= promptCount {
+      throw SwiftPGError(.outOfRange, "prompts[\(i)] = \(x) is outside the policy's 0..<\(promptCount)")
+    }
+    return inputs.count
+  }
+
+  public func forward(_ inputs: SequenceExamples, rows: UnsafeBufferPointer<Int>) throws(SwiftPGError)
+    -> UnsafePointer<Double>
+  {
+    let m = rows.count
+    var prompts = [Int32](repeating: 0, count: m)
+    var rowIndex = [Int32](repeating: 0, count: m)
+    var positions = [Int32](repeating: 0, count: m)
+    for (i, k) in rows.enumerated() {
+      try require(k >= 0 && k < inputs.count, "example index \(k) outside 0..<\(inputs.count)")
+      let r = inputs.rowOf[k]
+      rowIndex[i] = r
+      positions[i] = inputs.positionOf[k]
+      prompts[i] = inputs.prompts[Int(r)]
+    }
+    let out: UnsafePointer<Double>? = prompts.withUnsafeBufferPointer { p in
+      rowIndex.withUnsafeBufferPointer { r in
+        positions.withUnsafeBufferPointer { q in
+          inputs.tokens.withUnsafeBufferPointer { y in
+            guard let pp = p.baseAddress, let qp = q.baseAddress, let yp = y.baseAddress else { return nil }
+            return model.forward(prompts: pp, tokens: yp, rows: r.baseAddress, positions: qp, count: m)
+          }
+        }
+      }
+    }
+    guard let out else { throw SwiftPGError.invalid("a minibatch of sequence examples is empty") }
+    return out
+  }
+
+  public func backward(_ dLogits: UnsafePointer<Double>, into gradient: UnsafeMutablePointer<Double>) {
+    model.backward(dLogits, into: gradient)
+  }
+}
+
+/// Supervised fine-tuning (SFT), the first step of RLHF (Stiennon et al.
+/// 2020; Ouyang et al. 2022 §3.5): maximum likelihood with teacher forcing,
+/// minimising the mean per-token cross-entropy −(1/N) Σ_{b,t} log π(y_bt |
+/// x_b, y_b,<t) over the N generated positions of the demonstrations (EOS
+/// included) by Adam on shuffled minibatches of positions — the shared
+/// `SupervisedTrainer`. Statistics are per token: cross-entropy (nats) and
+/// greedy next-token accuracy.
+public final class SFT {
+  public let policy: SequencePolicy
+  public let trainer: SupervisedTrainer
+
+  /// Defaults: 10 epochs, minibatches of 256 positions, Adam lr 0.01.
+  public static var defaultConfig: SupervisedTrainer.Config {
+    SupervisedTrainer.Config(epochs: 10, minibatchSize: 256, learningRate: 0.01)
+  }
+
+  public init(policy: SequencePolicy, config: SupervisedTrainer.Config = SFT.defaultConfig) throws(SwiftPGError) {
+    self.policy = policy
+    trainer = try SupervisedTrainer(parameterCount: policy.parameterCount, config: config)
+  }
+
+  /// Trains on the demonstrations (prompt ids `[B]`, tokens `[B, L]`,
+  /// lengths `[B]`), evaluating `heldOut` after each epoch when given.
+  /// Throws before any change on invalid data.
+  public func fit(_ demonstrations: SequenceExamples, heldOut: SequenceExamples? = nil) throws(SwiftPGError)
+    -> SupervisedTrainer.History
+  {
+    try require(demonstrations.count > 0, "the demonstrations are empty")
+    let held: (inputs: SequenceExamples, labels: SupervisedLabels)? =
+      if let heldOut { (heldOut, try heldOut.labels) } else { nil }
+    return try trainer.fit(policy, inputs: demonstrations, labels: try demonstrations.labels, heldOut: held)
+  }
+
+  /// Per-token cross-entropy and accuracy of the policy on `examples`.
+  public func evaluate(_ examples: SequenceExamples) throws(SwiftPGError) -> SupervisedLoss.Result {
+    try require(examples.count > 0, "the examples are empty")
+    return try trainer.evaluate(policy, inputs: examples, labels: try examples.labels)
+  }
+}
