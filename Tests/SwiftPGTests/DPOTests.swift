@@ -120,20 +120,12 @@ import Testing
       prompts: pairs.stacked(ArraySlice(0..<5)).prompts, tokens: pairs.stacked(ArraySlice(0..<5)).tokens,
       lengths: pairs.stacked(ArraySlice(0..<5)).lengths)
     let (_, gradient) = try dpo.lossAndGradient(pairs, rows: ArraySlice(0..<5), ref: ref)
-    let theta = policy.parameters
-    let h = 1e-6
-    for k in stride(from: 0, to: theta.count, by: 3) {
-      var plus = theta, minus = theta
-      plus[k] += h
-      minus[k] -= h
-      try policy.setParameters(plus)
-      let lp = try dpo.evaluate(pairs).loss
-      try policy.setParameters(minus)
-      let lm = try dpo.evaluate(pairs).loss
-      let fd = (lp - lm) / (2 * h)
-      #expect(abs(fd - gradient[k]) < 1e-6 * Swift.max(1, abs(fd)), "parameter \(k): \(fd) vs \(gradient[k])")
+    let numeric = try centralDifferences(policy.parameters, set: { try policy.setParameters($0) }) {
+      (try? dpo.evaluate(pairs).loss) ?? .nan
     }
-    try policy.setParameters(theta)
+    for k in numeric.indices {
+      #expect(abs(numeric[k] - gradient[k]) < 1e-6 * Swift.max(1, abs(numeric[k])), "parameter \(k)")
+    }
   }
 
   @Test func badInputIsRefusedAndNothingChanges() throws {

@@ -173,25 +173,17 @@ import Testing
     let grad = try policy.scoreGradient(prompts: prompts, tokens: s.tokens, lengths: s.lengths, tokenWeights: w)
     let seqGrad = try policy.scoreGradient(
       prompts: prompts, tokens: s.tokens, lengths: s.lengths, sequenceWeights: seqW)
-    let theta = policy.parameters
-    let h = 1e-6
-    for k in theta.indices {
-      var plus = theta
-      plus[k] += h
-      var minus = theta
-      minus[k] -= h
-      try policy.setParameters(plus)
-      let fp = try objective(policy, prompts, s, wMasked)
-      let sp = try objective(policy, prompts, s, seqWTokens)
-      try policy.setParameters(minus)
-      let fm = try objective(policy, prompts, s, wMasked)
-      let sm = try objective(policy, prompts, s, seqWTokens)
-      let numeric = (fp - fm) / (2 * h)
-      let seqNumeric = (sp - sm) / (2 * h)
-      #expect(abs(numeric - grad[k]) <= 1e-6 * Swift.max(1, abs(numeric)), "parameter \(k)")
-      #expect(abs(seqNumeric - seqGrad[k]) <= 1e-6 * Swift.max(1, abs(seqNumeric)), "parameter \(k)")
+    let set = { (p: [Double]) throws in try policy.setParameters(p) }
+    let numeric = try centralDifferences(policy.parameters, set: set) {
+      (try? objective(policy, prompts, s, wMasked)) ?? .nan
     }
-    try policy.setParameters(theta)
+    let seqNumeric = try centralDifferences(policy.parameters, set: set) {
+      (try? objective(policy, prompts, s, seqWTokens)) ?? .nan
+    }
+    for k in numeric.indices {
+      #expect(abs(numeric[k] - grad[k]) <= 1e-6 * Swift.max(1, abs(numeric[k])), "parameter \(k)")
+      #expect(abs(seqNumeric[k] - seqGrad[k]) <= 1e-6 * Swift.max(1, abs(seqNumeric[k])), "parameter \(k)")
+    }
   }
 
   /// Teacher-forced passes in chunks of 7 contexts (several chunks, the

@@ -61,10 +61,8 @@ public struct ArrayTask: SequenceTask {
       var best = 0
       for i in 1..<n where goldTable[x * n + i] > goldTable[x * n + best] { best = i }
       let space = self.space
-      let len = try row.withUnsafeMutableBufferPointer { (r) throws(SwiftPGError) in
-        try space.response(best, into: r.baseAddress!)
-      }
-      let l = row.withUnsafeBufferPointer { space.contentLength(tokens: $0.baseAddress!, length: len) }
+      let len = try row.withMutableBase("row") { (r) throws(SwiftPGError) in try space.response(best, into: r) }
+      let l = try row.withBase("row") { (r) throws(SwiftPGError) in space.contentLength(tokens: r, length: len) }
       experts.append(Array(row[0..<l]))
     }
     self.experts = experts

@@ -77,18 +77,24 @@ public final class DPO {
     case ipo = 1
   }
 
+  /// The loss and its coefficients, and the shared trainer's settings
+  /// (`config.epochs` etc. read through to `training`; its weight decay
+  /// is unused).
+  @dynamicMemberLookup
   public struct Config: Sendable {
     public var loss = Loss.dpo
     /// β of DPO (the KL coefficient of the implicit objective) or τ of IPO; > 0.
     public var beta = 0.1
     /// DPO only: probability ε ∈ [0, ½) that a label is flipped.
     public var labelSmoothing = 0.0
-    public var epochs = 1
-    /// Pairs per Adam step.
-    public var minibatchSize = 64
-    public var learningRate = 0.01
-    public var seed: UInt64 = 0
+    /// 1 epoch, 64 pairs per Adam step, learning rate 0.01, seed 0.
+    public var training = SupervisedTrainer.Config(epochs: 1, minibatchSize: 64, learningRate: 0.01)
     public init() {}
+
+    public subscript<T>(dynamicMember field: WritableKeyPath<SupervisedTrainer.Config, T>) -> T {
+      get { training[keyPath: field] }
+      set { training[keyPath: field] = newValue }
+    }
 
     func validate() throws(SwiftPGError) {
       try require(beta.isFinite && beta > 0, "beta must be finite and > 0, got \(beta)")
@@ -96,23 +102,10 @@ public final class DPO {
         labelSmoothing.isFinite && labelSmoothing >= 0 && labelSmoothing < 0.5,
         "label_smoothing must be in [0, 0.5), got \(labelSmoothing)")
       try require(loss == .dpo || labelSmoothing == 0, "label_smoothing applies to the DPO loss only")
-      try Check.range(epochs, 1, 1 << 20, "epochs")
-      try Check.range(minibatchSize, 1, 1 << 24, "minibatch_size")
-      try Check.positive(learningRate, "learning_rate")
+      try training.validate()
     }
   }
 
-  /// Per-epoch means over the epoch's minibatches (each measured before its
-  /// step), weighted by the minibatches' pair weights.
-  public struct History: Sendable, Equatable {
-    public var loss: [Double] = []
-    /// β(log π − log π_ref) of the chosen and the rejected responses.
-    public var chosenReward: [Double] = []
-    public var rejectedReward: [Double] = []
-    /// Fraction of pairs whose chosen implicit reward is the larger (ties ½).
-    public var rewardAccuracy: [Double] = []
-    public var rewardMargin: [Double] = []
-  }
 
   public let policy: SequencePolicy
   public let reference: SequencePolicy
@@ -180,19 +173,22 @@ public final class DPO {
     return (result, gradient)
   }
 
-  /// Trains for `config.epochs` epochs on `pairs`. Throws before any change
-  /// on invalid data; a non-finite loss, gradient or update throws
-  /// `.numerical` and leaves the policy and optimiser as they were before
-  /// that step.
-  public func fit(_ pairs: PreferencePairs) throws(SwiftPGError) -> History {
+  /// Trains for `config.epochs` epochs on `pairs` and returns, per epoch,
+  /// the means over its minibatches (each measured before its step,
+  /// weighted by the minibatches' pair weights) of the loss and the
+  /// implicit-reward statistics. Throws before any change on invalid data;
+  /// a non-finite loss, gradient or update throws `.numerical` and leaves
+  /// the policy and optimiser as they were before that step.
+  public func fit(_ pairs: PreferencePairs) throws(SwiftPGError) -> [PreferenceLosses.DirectResult] {
     try checkPairs(pairs)
     let ref = try referenceLogProbabilities(pairs)
-    var history = History()
+    var history: [PreferenceLosses.DirectResult] = []
     let n = pairs.count
     let size = Swift.min(config.minibatchSize, n)
     for _ in 0..<config.epochs {
       let order = try minibatches.shuffled(n, using: &rng)
-      var sums = [Double](repeating: 0, count: 5)
+      var mean = PreferenceLosses.DirectResult(
+        loss: 0, chosenReward: 0, rejectedReward: 0, rewardAccuracy: 0, rewardMargin: 0)
       var total = 0.0
       var start = 0
       while start < n {
@@ -202,20 +198,15 @@ public final class DPO {
         start += b
         if weight == 0 { continue }
         var (r, gradient) = try lossAndGradient(pairs, rows: rows, ref: ref)
-        let stats = [r.loss, r.chosenReward, r.rejectedReward, r.rewardAccuracy, r.rewardMargin]
-        for k in 0..<5 { sums[k] += weight * stats[k] }
+        mean.accumulate(r, weight: weight)
         total += weight
         var params = policy.parameters
         try SupervisedTrainer.descend(
           &params, gradient: &gradient, weightDecay: 0, optimizer: &optimizer, what: "the policy")
         try policy.setParameters(params)
       }
-      let mean = sums.map { total > 0 ? $0 / total : 0 }
-      history.loss.append(mean[0])
-      history.chosenReward.append(mean[1])
-      history.rejectedReward.append(mean[2])
-      history.rewardAccuracy.append(mean[3])
-      history.rewardMargin.append(mean[4])
+      mean.scale(by: total > 0 ? 1 / total : 0)
+      history.append(mean)
     }
     return history
   }

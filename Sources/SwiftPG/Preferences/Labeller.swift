@@ -113,11 +113,9 @@ public enum Labeller {
       try validateScale(s)
       return out
     }
-    try rewards.withUnsafeBufferPointer { (r) throws(SwiftPGError) in
-      try out.withUnsafeMutableBufferPointer { (o) throws(SwiftPGError) in
-        try rank(
-          rewards: r.baseAddress!, count: n, candidates: k, scale: s, seed: seed, firstRow: firstRow,
-          into: o.baseAddress!)
+    try rewards.withBase("rewards") { (r) throws(SwiftPGError) in
+      try out.withMutableBase("rankings") { (o) throws(SwiftPGError) in
+        try rank(rewards: r, count: n, candidates: k, scale: s, seed: seed, firstRow: firstRow, into: o)
       }
     }
     return out
@@ -135,13 +133,12 @@ public enum Labeller {
     _ = try validateSizes(count: n, candidates: 2, firstRow: firstRow)
     try validateScale(s)
     try validateRewards(rewards, count: n, candidates: 2)
-    var pair: (Int32, Int32) = (0, 0)
+    var pair: [Int32] = [0, 0]
     for i in 0..<n {
-      try withUnsafeMutableBytes(of: &pair) { (raw) throws(SwiftPGError) in
-        let p = raw.baseAddress!.assumingMemoryBound(to: Int32.self)
+      try pair.withMutableBase("pair") { (p) throws(SwiftPGError) in
         try rank(rewards: rewards + 2 * i, count: 1, candidates: 2, scale: s, seed: seed, firstRow: firstRow + i, into: p)
       }
-      preferred[i] = pair.0
+      preferred[i] = pair[0]
     }
   }
 
@@ -180,8 +177,8 @@ public enum Labeller {
   public static func accuracyCeiling(rewards: [Double], scale s: Double) throws(SwiftPGError) -> Double {
     try require(rewards.count % 2 == 0, "rewards must be [N, 2] (an even count), got \(rewards.count) entries")
     try require(!rewards.isEmpty, "rewards must hold at least one pair")
-    return try rewards.withUnsafeBufferPointer { (r) throws(SwiftPGError) in
-      try accuracyCeiling(rewards: r.baseAddress!, count: rewards.count / 2, scale: s)
+    return try rewards.withBase("rewards") { (r) throws(SwiftPGError) in
+      try accuracyCeiling(rewards: r, count: rewards.count / 2, scale: s)
     }
   }
 
@@ -238,10 +235,10 @@ public enum Labeller {
     var chosen = [Int32](repeating: 0, count: total)
     var rejected = [Int32](repeating: 0, count: total)
     guard n > 0 else { return (chosen, rejected) }
-    try rankings.withUnsafeBufferPointer { (r) throws(SwiftPGError) in
-      try chosen.withUnsafeMutableBufferPointer { (c) throws(SwiftPGError) in
-        try rejected.withUnsafeMutableBufferPointer { (j) throws(SwiftPGError) in
-          try rankingPairs(rankings: r.baseAddress!, count: n, candidates: k, chosen: c.baseAddress!, rejected: j.baseAddress!)
+    try rankings.withBase("rankings") { (r) throws(SwiftPGError) in
+      try chosen.withMutableBase("chosen") { (c) throws(SwiftPGError) in
+        try rejected.withMutableBase("rejected") { (j) throws(SwiftPGError) in
+          try rankingPairs(rankings: r, count: n, candidates: k, chosen: c, rejected: j)
         }
       }
     }

@@ -49,12 +49,11 @@
 /// Σ_{l≤7} 4^l = 21 845 responses per prompt, exactly enumerable; maximum
 /// gold 1.8, gold at the labels' optimum 2 − 0.6 = 1.4, gold at a truncated
 /// repetition of one relevant token 1 − 0.7 − 1 = −0.7.
-public struct LengthBias: SequenceTask {
+public struct LengthBias: CoverageTask {
   public let space: SequenceSpace
   public let promptCount: Int
   public let relevantCount: Int
-  public let lengthPenalty: Double
-  public let missingEOSPenalty: Double
+  public let coverage: CoverageReward
   public let labelLengthBias: Double
   public let promptFeatures: [Double]
   public let featureNames: [String]
@@ -76,17 +75,11 @@ public struct LengthBias: SequenceTask {
       relevantCount >= 1 && relevantCount <= vocabularySize && relevantCount < maxLength,
       "relevant_count must be in [1, min(vocabulary_size \(vocabularySize), max_length − 1 = \(maxLength - 1))],"
         + " got \(relevantCount)")
-    try require(
-      lengthPenalty.isFinite && lengthPenalty >= 0, "length_penalty must be finite and >= 0, got \(lengthPenalty)")
-    try require(
-      missingEOSPenalty.isFinite && missingEOSPenalty >= 0,
-      "missing_eos_penalty must be finite and >= 0, got \(missingEOSPenalty)")
+    coverage = try CoverageReward(lengthPenalty: lengthPenalty, missingEOSPenalty: missingEOSPenalty)
     try require(labelLengthBias.isFinite, "label_length_bias must be finite, got \(labelLengthBias)")
     _ = try Limits.product([promptCount, vocabularySize], limit: Limits.maxScratchElements, "prompt features [P, V]")
     self.promptCount = promptCount
     self.relevantCount = relevantCount
-    self.lengthPenalty = lengthPenalty
-    self.missingEOSPenalty = missingEOSPenalty
     self.labelLengthBias = labelLengthBias
     let v = vocabularySize
     var f = [Double](repeating: 0, count: promptCount * v)
@@ -105,29 +98,10 @@ public struct LengthBias: SequenceTask {
   }
 
   @inline(__always)
-  private func isRelevant(_ x: Int, _ token: Int32) -> Bool {
+  public func isRelevant(prompt x: Int, token: Int32) -> Bool {
     let v = space.vocabularySize
     // token ∈ {(x + j) mod V : j < R}  ⇔  (token − x) mod V < R
     return ((Int(token) - x % v) % v + v) % v < relevantCount
-  }
-
-  func parts(prompt x: Int, tokens: UnsafePointer<Int32>, length: Int32) -> (covered: Int, l: Int, truncated: Bool) {
-    let l = space.contentLength(tokens: tokens, length: length)
-    var covered = 0
-    for t in 0..<l where isRelevant(x, tokens[t]) {
-      var first = true
-      for u in 0..<t where tokens[u] == tokens[t] {
-        first = false
-        break
-      }
-      if first { covered += 1 }
-    }
-    return (covered, l, l == space.maxLength)
-  }
-
-  public func goldReward(prompt: Int, tokens: UnsafePointer<Int32>, length: Int32) -> Double {
-    let (c, l, truncated) = parts(prompt: prompt, tokens: tokens, length: length)
-    return Double(c) - lengthPenalty * Double(l) - (truncated ? missingEOSPenalty : 0)
   }
 
   /// r* + α · l.
@@ -139,13 +113,11 @@ public struct LengthBias: SequenceTask {
   public func rewardFeatures(
     prompt: Int, tokens: UnsafePointer<Int32>, length: Int32, into out: UnsafeMutablePointer<Double>
   ) {
-    let (c, l, truncated) = parts(prompt: prompt, tokens: tokens, length: length)
-    out[0] = Double(c)
-    out[1] = Double(l)
-    out[2] = truncated ? 1 : 0
+    let p = parts(prompt: prompt, tokens: tokens, length: length)
+    CoverageReward.write(p, into: out)
     let counts = out + 3
     counts.update(repeating: 0, count: space.vocabularySize)
-    for t in 0..<l { counts[Int(tokens[t])] += 1 }
+    for t in 0..<p.l { counts[Int(tokens[t])] += 1 }
   }
 
   public func expertResponse(prompt: Int) -> [Int32] {

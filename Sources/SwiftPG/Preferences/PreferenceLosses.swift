@@ -188,6 +188,23 @@ public enum PreferenceLosses {
     public var rewardAccuracy: Double
     /// Mean of (chosen − rejected) implicit reward, i.e. mean β·h.
     public var rewardMargin: Double
+
+    /// Adds `weight` × each field of `r` (for weighted means over minibatches).
+    public mutating func accumulate(_ r: DirectResult, weight: Double) {
+      loss += weight * r.loss
+      chosenReward += weight * r.chosenReward
+      rejectedReward += weight * r.rejectedReward
+      rewardAccuracy += weight * r.rewardAccuracy
+      rewardMargin += weight * r.rewardMargin
+    }
+
+    mutating func scale(by c: Double) {
+      loss *= c
+      chosenReward *= c
+      rejectedReward *= c
+      rewardAccuracy *= c
+      rewardMargin *= c
+    }
   }
 
   /// The log-ratio difference of a pair,

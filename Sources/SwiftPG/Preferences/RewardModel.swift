@@ -197,17 +197,14 @@ public final class RewardModel {
   // MARK: - Fitting
 
   /// Settings of `fit`.
+  /// The fit's settings: the supervised trainer's (epochs, comparisons
+  /// per Adam step, learning rate, weight decay, shuffle seed) plus the
+  /// reward model's own; `config.epochs` reads through to `training`.
+  @dynamicMemberLookup
   public struct FitConfig: Sendable {
-    public var epochs: Int
-    /// Comparisons (pairs or rankings) per Adam step.
-    public var minibatchSize: Int
-    public var learningRate: Double
-    /// L2 coefficient λ: the gradient gets +λθ. 0: off.
-    public var weightDecay: Double
+    public var training: SupervisedTrainer.Config
     /// Reward-centring coefficient c (pairs only; see `bradleyTerry`).
     public var centring: Double
-    /// Seed of the per-epoch shuffles.
-    public var seed: UInt64
     /// Standardise the features from the training data before fitting,
     /// if the model is not standardised yet.
     public var standardize: Bool
@@ -216,19 +213,19 @@ public final class RewardModel {
       epochs: Int = 20, minibatchSize: Int = 64, learningRate: Double = 1e-2, weightDecay: Double = 0,
       centring: Double = 0, seed: UInt64 = 0, standardize: Bool = false
     ) {
-      self.epochs = epochs
-      self.minibatchSize = minibatchSize
-      self.learningRate = learningRate
-      self.weightDecay = weightDecay
+      training = SupervisedTrainer.Config(
+        epochs: epochs, minibatchSize: minibatchSize, learningRate: learningRate, weightDecay: weightDecay, seed: seed)
       self.centring = centring
-      self.seed = seed
       self.standardize = standardize
     }
 
+    public subscript<T>(dynamicMember field: WritableKeyPath<SupervisedTrainer.Config, T>) -> T {
+      get { training[keyPath: field] }
+      set { training[keyPath: field] = newValue }
+    }
+
     func validate() throws(SwiftPGError) {
-      try SupervisedTrainer.Config(
-        epochs: epochs, minibatchSize: minibatchSize, learningRate: learningRate, weightDecay: weightDecay
-      ).validate()
+      try training.validate()
       try require(centring.isFinite && centring >= 0, "centring must be finite and >= 0, got \(centring)")
     }
   }

@@ -31,23 +31,11 @@ public struct SequenceExamples: Sendable {
         try space.validate(tokens: tp, lengths: np, batch: b)
       }
     }
-    var rows: [Int32] = []
-    var positions: [Int32] = []
-    let total = lengths.reduce(0) { $0 + Int($1) }
-    rows.reserveCapacity(total)
-    positions.reserveCapacity(total)
-    for (r, n) in lengths.enumerated() {
-      for t in 0..<Int(n) {
-        rows.append(Int32(r))
-        positions.append(Int32(t))
-      }
-    }
+    (rowOf, positionOf) = SequenceSpace.positions(lengths: lengths)
     self.space = space
     self.prompts = prompts
     self.tokens = tokens
     self.lengths = lengths
-    rowOf = rows
-    positionOf = positions
   }
 
   /// The number of examples, Σ lengths.

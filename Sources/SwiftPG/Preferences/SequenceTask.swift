@@ -127,11 +127,7 @@ extension SequenceTask {
     prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, lengths: UnsafePointer<Int32>, batch: Int,
     into out: UnsafeMutablePointer<Double>
   ) throws(SwiftPGError) {
-    try validateBatch(prompts: prompts, tokens: tokens, lengths: lengths, batch: batch)
-    let l = space.maxLength
-    for b in 0..<batch {
-      out[b] = goldReward(prompt: Int(prompts[b]), tokens: tokens + b * l, length: lengths[b])
-    }
+    try eachResponse(prompts, tokens, lengths, batch, into: out, goldReward)
   }
 
   /// Label rewards (what the labellers judge) into `out` [batch].
@@ -139,11 +135,17 @@ extension SequenceTask {
     prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, lengths: UnsafePointer<Int32>, batch: Int,
     into out: UnsafeMutablePointer<Double>
   ) throws(SwiftPGError) {
+    try eachResponse(prompts, tokens, lengths, batch, into: out, labelReward)
+  }
+
+  /// Validates the batch, then writes `reward(x_b, y_b)` to `out[b]`.
+  private func eachResponse(
+    _ prompts: UnsafePointer<Int32>, _ tokens: UnsafePointer<Int32>, _ lengths: UnsafePointer<Int32>, _ batch: Int,
+    into out: UnsafeMutablePointer<Double>, _ reward: (Int, UnsafePointer<Int32>, Int32) -> Double
+  ) throws(SwiftPGError) {
     try validateBatch(prompts: prompts, tokens: tokens, lengths: lengths, batch: batch)
     let l = space.maxLength
-    for b in 0..<batch {
-      out[b] = labelReward(prompt: Int(prompts[b]), tokens: tokens + b * l, length: lengths[b])
-    }
+    for b in 0..<batch { out[b] = reward(Int(prompts[b]), tokens + b * l, lengths[b]) }
   }
 
   /// Reward-model features into `out` [batch, K] (K = `featureCount`).
@@ -151,13 +153,7 @@ extension SequenceTask {
     prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, lengths: UnsafePointer<Int32>, batch: Int,
     into out: UnsafeMutablePointer<Double>
   ) throws(SwiftPGError) {
-    try validateBatch(prompts: prompts, tokens: tokens, lengths: lengths, batch: batch)
-    let k = featureCount
-    _ = try Limits.product([batch, k], limit: Limits.maxScratchElements, "features [batch, K]")
-    let l = space.maxLength
-    for b in 0..<batch {
-      rewardFeatures(prompt: Int(prompts[b]), tokens: tokens + b * l, length: lengths[b], into: out + b * k)
-    }
+    try features(prompts, tokens, lengths, batch, columns: nil, into: out)
   }
 
   /// The proxy reward model's features into `out` [batch, K'] (the columns
@@ -166,16 +162,26 @@ extension SequenceTask {
     prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, lengths: UnsafePointer<Int32>, batch: Int,
     into out: UnsafeMutablePointer<Double>
   ) throws(SwiftPGError) {
+    try features(prompts, tokens, lengths, batch, columns: proxyFeatureIndices, into: out)
+  }
+
+  /// Validates the batch, then writes the feature `columns` (nil: all K)
+  /// of each response to `out` [batch, columns].
+  private func features(
+    _ prompts: UnsafePointer<Int32>, _ tokens: UnsafePointer<Int32>, _ lengths: UnsafePointer<Int32>, _ batch: Int,
+    columns: [Int]?, into out: UnsafeMutablePointer<Double>
+  ) throws(SwiftPGError) {
     try validateBatch(prompts: prompts, tokens: tokens, lengths: lengths, batch: batch)
-    let columns = proxyFeatureIndices
-    _ = try Limits.product([batch, columns.count], limit: Limits.maxScratchElements, "proxy features [batch, K']")
+    let k = featureCount
+    let width = columns?.count ?? k
+    _ = try Limits.product([batch, width], limit: Limits.maxScratchElements, "features [batch, \(width)]")
     let l = space.maxLength
-    var row = [Double](repeating: 0, count: featureCount)
+    let row = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(1, k))
+    defer { row.deallocate() }
     for b in 0..<batch {
-      row.withUnsafeMutableBufferPointer { r in
-        rewardFeatures(prompt: Int(prompts[b]), tokens: tokens + b * l, length: lengths[b], into: r.baseAddress!)
-      }
-      for (j, c) in columns.enumerated() { out[b * columns.count + j] = row[c] }
+      let target = columns == nil ? out + b * k : row
+      rewardFeatures(prompt: Int(prompts[b]), tokens: tokens + b * l, length: lengths[b], into: target)
+      if let columns { for (j, c) in columns.enumerated() { out[b * width + j] = row[c] } }
     }
   }
 
@@ -254,9 +260,9 @@ extension SequenceTask {
     var table = [Double](repeating: 0, count: n)
     var row = [Int32](repeating: 0, count: space.maxLength)
     for i in 0..<n {
-      try row.withUnsafeMutableBufferPointer { (r) throws(SwiftPGError) in
-        let len = try space.response(i, into: r.baseAddress!)
-        let t = UnsafePointer(r.baseAddress!)
+      try row.withMutableBase("row") { (r) throws(SwiftPGError) in
+        let len = try space.response(i, into: r)
+        let t = UnsafePointer(r)
         table[i] =
           label ? labelReward(prompt: prompt, tokens: t, length: len) : goldReward(prompt: prompt, tokens: t, length: len)
       }
@@ -360,5 +366,85 @@ enum TaskSupport {
   @inline(__always)
   static func uniformInt(_ n: Int, _ rng: inout PCG64) -> Int {
     min(Int(rng.nextUnitDouble() * Double(n)), n - 1)
+  }
+}
+
+/// A task whose gold reward is a `CoverageReward`: it says which tokens
+/// are relevant to a prompt; the reward and the parts follow.
+public protocol CoverageTask: SequenceTask {
+  var coverage: CoverageReward { get }
+  func isRelevant(prompt: Int, token: Int32) -> Bool
+}
+
+extension CoverageTask {
+  public var lengthPenalty: Double { coverage.lengthPenalty }
+  public var missingEOSPenalty: Double { coverage.missingEOSPenalty }
+
+  /// (relevant tokens covered, content length, truncated) of a validated response.
+  public func parts(prompt x: Int, tokens: UnsafePointer<Int32>, length: Int32) -> CoverageReward.Parts {
+    coverage.parts(space, tokens, length) { isRelevant(prompt: x, token: $0) }
+  }
+
+  public func goldReward(prompt: Int, tokens: UnsafePointer<Int32>, length: Int32) -> Double {
+    coverage.reward(parts(prompt: prompt, tokens: tokens, length: length))
+  }
+}
+
+/// The gold reward of the coverage tasks (`Summarise`, `LengthBias`):
+/// r*(x, y) = c − λ·l − p·[no EOS], with c the number of distinct relevant
+/// tokens of prompt x among the response's content tokens, l the number of
+/// content tokens and p the missing-EOS penalty of a truncated response.
+/// Their first three reward-model features are (c, l, [no EOS]).
+public struct CoverageReward: Sendable, Equatable {
+  /// λ ≥ 0, per content token.
+  public let lengthPenalty: Double
+  /// p ≥ 0, when the response has no EOS.
+  public let missingEOSPenalty: Double
+
+  public init(lengthPenalty: Double, missingEOSPenalty: Double) throws(SwiftPGError) {
+    try require(
+      lengthPenalty.isFinite && lengthPenalty >= 0, "length_penalty must be finite and >= 0, got \(lengthPenalty)")
+    try require(
+      missingEOSPenalty.isFinite && missingEOSPenalty >= 0,
+      "missing_eos_penalty must be finite and >= 0, got \(missingEOSPenalty)")
+    self.lengthPenalty = lengthPenalty
+    self.missingEOSPenalty = missingEOSPenalty
+  }
+
+  /// (c, l, truncated) of a response.
+  public struct Parts: Sendable, Equatable {
+    public var covered: Int
+    public var l: Int
+    public var truncated: Bool
+  }
+
+  /// The parts of a validated response; `relevant(token)` says whether a
+  /// content token counts for the prompt (each distinct token once).
+  @inline(__always)
+  public func parts(
+    _ space: SequenceSpace, _ tokens: UnsafePointer<Int32>, _ length: Int32, relevant: (Int32) -> Bool
+  ) -> Parts {
+    let l = space.contentLength(tokens: tokens, length: length)
+    var covered = 0
+    for t in 0..<l where relevant(tokens[t]) {
+      var first = true
+      for u in 0..<t where tokens[u] == tokens[t] {
+        first = false
+        break
+      }
+      if first { covered += 1 }
+    }
+    return Parts(covered: covered, l: l, truncated: l == space.maxLength)
+  }
+
+  public func reward(_ p: Parts) -> Double {
+    Double(p.covered) - lengthPenalty * Double(p.l) - (p.truncated ? missingEOSPenalty : 0)
+  }
+
+  /// Writes (c, l, [no EOS]) to `out[0..<3]`.
+  public static func write(_ p: Parts, into out: UnsafeMutablePointer<Double>) {
+    out[0] = Double(p.covered)
+    out[1] = Double(p.l)
+    out[2] = p.truncated ? 1 : 0
   }
 }

@@ -27,13 +27,12 @@
 /// **Sizes.** Defaults V = 6, L = 6, P = 8, post length 8, 3 salient tokens,
 /// λ = 0.1, c = 1: Σ_{l≤6} 6^l = 55 987 responses per prompt, exactly
 /// enumerable; maximum gold reward 2.7 for every prompt.
-public struct Summarise: SequenceTask {
+public struct Summarise: CoverageTask {
   public let space: SequenceSpace
   public let promptCount: Int
   public let postLength: Int
   public let salientCount: Int
-  public let lengthPenalty: Double
-  public let missingEOSPenalty: Double
+  public let coverage: CoverageReward
   public let seed: UInt64
   /// The posts [P, postLength], row-major.
   public let posts: [Int32]
@@ -61,18 +60,12 @@ public struct Summarise: SequenceTask {
     try require(
       postLength >= salientCount && postLength <= 1 << 12,
       "post_length must be in [salient_count \(salientCount), 4096], got \(postLength)")
-    try require(
-      lengthPenalty.isFinite && lengthPenalty >= 0, "length_penalty must be finite and >= 0, got \(lengthPenalty)")
-    try require(
-      missingEOSPenalty.isFinite && missingEOSPenalty >= 0,
-      "missing_eos_penalty must be finite and >= 0, got \(missingEOSPenalty)")
+    coverage = try CoverageReward(lengthPenalty: lengthPenalty, missingEOSPenalty: missingEOSPenalty)
     _ = try Limits.product(
       [promptCount, max(postLength, 2 * vocabularySize)], limit: Limits.maxScratchElements, "posts [P, post_length]")
     self.promptCount = promptCount
     self.postLength = postLength
     self.salientCount = salientCount
-    self.lengthPenalty = lengthPenalty
-    self.missingEOSPenalty = missingEOSPenalty
     self.seed = seed
     let v = vocabularySize
     var posts = [Int32](repeating: 0, count: promptCount * postLength)
@@ -111,41 +104,13 @@ public struct Summarise: SequenceTask {
     self.promptFeatures = features
   }
 
-  /// (salient tokens covered, content length, truncated) of a validated response.
-  @inline(__always)
-  func parts(prompt x: Int, tokens: UnsafePointer<Int32>, length: Int32) -> (covered: Int, l: Int, truncated: Bool) {
-    let v = space.vocabularySize
-    let l = space.contentLength(tokens: tokens, length: length)
-    var seen: UInt64 = 0  // bit per salient token index (salientCount ≤ V; use a set beyond 64)
-    var covered = 0
-    if v <= 64 {
-      for t in 0..<l {
-        let tok = Int(tokens[t])
-        if isSalient[x * v + tok] && seen & (1 << UInt64(tok)) == 0 {
-          seen |= 1 << UInt64(tok)
-          covered += 1
-        }
-      }
-    } else {
-      var set = Set<Int32>()
-      for t in 0..<l where isSalient[x * v + Int(tokens[t])] { set.insert(tokens[t]) }
-      covered = set.count
-    }
-    return (covered, l, l == space.maxLength)
-  }
-
-  public func goldReward(prompt: Int, tokens: UnsafePointer<Int32>, length: Int32) -> Double {
-    let (c, l, truncated) = parts(prompt: prompt, tokens: tokens, length: length)
-    return Double(c) - lengthPenalty * Double(l) - (truncated ? missingEOSPenalty : 0)
-  }
+  /// The salient tokens of the post count.
+  public func isRelevant(prompt x: Int, token: Int32) -> Bool { isSalient[x * space.vocabularySize + Int(token)] }
 
   public func rewardFeatures(
     prompt: Int, tokens: UnsafePointer<Int32>, length: Int32, into out: UnsafeMutablePointer<Double>
   ) {
-    let (c, l, truncated) = parts(prompt: prompt, tokens: tokens, length: length)
-    out[0] = Double(c)
-    out[1] = Double(l)
-    out[2] = truncated ? 1 : 0
+    CoverageReward.write(parts(prompt: prompt, tokens: tokens, length: length), into: out)
   }
 
   public func expertResponse(prompt: Int) -> [Int32] {

@@ -233,20 +233,9 @@ public final class SequencePolicy {
     on policy: SequencePolicy, into target: ScratchBuffer, _ prompts: [Int32], _ tokens: [Int32],
     _ lengths: [Int32], afterChunk: ((_ start: Int, _ count: Int) -> Void)? = nil
   ) -> (rows: [Int32], positions: [Int32], count: Int) {
-    var rows: [Int32] = []
-    var positions: [Int32] = []
-    var contextPrompts: [Int32] = []
-    let n = lengths.reduce(0) { $0 + Int($1) }
-    rows.reserveCapacity(n)
-    positions.reserveCapacity(n)
-    contextPrompts.reserveCapacity(n)
-    for (b, len) in lengths.enumerated() {
-      for t in 0..<Int(len) {
-        rows.append(Int32(b))
-        positions.append(Int32(t))
-        contextPrompts.append(prompts[b])
-      }
-    }
+    let (rows, positions) = SequenceSpace.positions(lengths: lengths)
+    let n = rows.count
+    let contextPrompts = rows.map { prompts[Int($0)] }
     let k = space.tokenCount
     let out = target.reserve(Swift.max(1, n * k))
     let chunk = Swift.max(1, contextChunkSize)
@@ -282,16 +271,30 @@ public final class SequencePolicy {
   public func tokenLogProbabilities(prompts: [Int32], tokens: [Int32], lengths: [Int32]) throws(SwiftPGError)
     -> [Double]
   {
+    try perPosition(prompts, tokens, lengths) { logp, _, cell in logp[Int(tokens[cell])] }
+  }
+
+  /// `[B, L]` with `value(log π(· | c_bt), log π_ref(· | c_bt), b·L + t)`
+  /// at each valid position (0 elsewhere), from one teacher-forced pass of
+  /// this policy and, when given, one of `reference` (inputs checked first;
+  /// without a reference the second pointer is the first).
+  private func perPosition(
+    _ prompts: [Int32], _ tokens: [Int32], _ lengths: [Int32], reference: SequencePolicy? = nil,
+    _ value: (UnsafePointer<Double>, UnsafePointer<Double>, Int) -> Double
+  ) throws(SwiftPGError) -> [Double] {
+    if let reference { try checkReference(reference) }
     try checkBatch(prompts, tokens, lengths)
     _ = try contextCount(lengths)
     let c = teacherForced(on: self, into: logProbs, prompts, tokens, lengths)
+    if let reference { _ = teacherForced(on: reference, into: referenceLogProbs, prompts, tokens, lengths) }
     let k = space.tokenCount
     let l = space.maxLength
     let p = logProbs.pointer
+    let q = reference == nil ? p : referenceLogProbs.pointer
     var out = [Double](repeating: 0, count: prompts.count * l)
     for i in 0..<c.count {
       let cell = Int(c.rows[i]) * l + Int(c.positions[i])
-      out[cell] = p[i * k + Int(tokens[cell])]
+      out[cell] = value(p + i * k, q + i * k, cell)
     }
     return out
   }
@@ -312,24 +315,17 @@ public final class SequencePolicy {
   /// The entropy H(π(· | c_bt)) of each valid position's next-token
   /// distribution over the V + 1 tokens, `[B, L]`.
   public func tokenEntropies(prompts: [Int32], tokens: [Int32], lengths: [Int32]) throws(SwiftPGError) -> [Double] {
-    try checkBatch(prompts, tokens, lengths)
-    _ = try contextCount(lengths)
-    let c = teacherForced(on: self, into: logProbs, prompts, tokens, lengths)
     let k = space.tokenCount
-    let l = space.maxLength
-    let p = logProbs.pointer
-    var out = [Double](repeating: 0, count: prompts.count * l)
-    for i in 0..<c.count {
+    return try perPosition(prompts, tokens, lengths) { logp, _, _ in
       var h = 0.0
       for j in 0..<k {
-        let lpj = p[i * k + j]
-        let pj = _exp(lpj)
-        if pj > 0 { h -= pj * lpj }
+        let pj = _exp(logp[j])
+        if pj > 0 { h -= pj * logp[j] }
       }
-      out[Int(c.rows[i]) * l + Int(c.positions[i])] = h
+      return h
     }
-    return out
   }
+
 
   /// The exact KL(π(· | c_bt) ‖ π_ref(· | c_bt)) over the V + 1 tokens at
   /// each valid position, `[B, L]` (+∞ where π_ref gives 0 to a token π
@@ -338,25 +334,15 @@ public final class SequencePolicy {
   public func tokenKL(reference: SequencePolicy, prompts: [Int32], tokens: [Int32], lengths: [Int32])
     throws(SwiftPGError) -> [Double]
   {
-    try checkReference(reference)
-    try checkBatch(prompts, tokens, lengths)
-    _ = try contextCount(lengths)
-    let c = teacherForced(on: self, into: logProbs, prompts, tokens, lengths)
-    _ = teacherForced(on: reference, into: referenceLogProbs, prompts, tokens, lengths)
     let k = space.tokenCount
-    let l = space.maxLength
-    let p = logProbs.pointer
-    let q = referenceLogProbs.pointer
-    var out = [Double](repeating: 0, count: prompts.count * l)
-    for i in 0..<c.count {
+    return try perPosition(prompts, tokens, lengths, reference: reference) { p, q, _ in
       var kl = 0.0
       for j in 0..<k {
-        let pj = _exp(p[i * k + j])
-        if pj > 0 { kl += pj * (p[i * k + j] - q[i * k + j]) }
+        let pj = _exp(p[j])
+        if pj > 0 { kl += pj * (p[j] - q[j]) }
       }
-      out[Int(c.rows[i]) * l + Int(c.positions[i])] = Swift.max(kl, 0)
+      return Swift.max(kl, 0)
     }
-    return out
   }
 
   /// k1, k2, k3 at the given tokens (see `KLEstimates`); for tokens drawn

@@ -119,6 +119,23 @@ public struct SequenceSpace: Sendable, Equatable, CustomStringConvertible {
     }
   }
 
+  /// The generated positions of a batch, response by response: position k
+  /// is token `positions[k]` of row `rows[k]`, for t < lengths[b] — taken
+  /// from the lengths, never from token values. Lengths must be validated.
+  public static func positions(lengths: [Int32]) -> (rows: [Int32], positions: [Int32]) {
+    let n = lengths.reduce(0) { $0 + Int(Swift.max($1, 0)) }
+    var rows: [Int32] = [], positions: [Int32] = []
+    rows.reserveCapacity(n)
+    positions.reserveCapacity(n)
+    for (b, len) in lengths.enumerated() where len > 0 {
+      for t in 0..<Int(len) {
+        rows.append(Int32(b))
+        positions.append(Int32(t))
+      }
+    }
+    return (rows, positions)
+  }
+
   /// The number of content tokens l of a valid response of length n.
   @inlinable
   public func contentLength(tokens row: UnsafePointer<Int32>, length n: Int32) -> Int {
