@@ -29,6 +29,12 @@ enum SequenceFixtures {
     return SequencePolicy(model: model)
   }
 
+  /// A tabular policy (seed `seed`) and a neural one (seed `seed + 1`) over
+  /// the same space, for checks that must hold for both families.
+  static func bothKinds(v: Int, l: Int, prompts: Int, seed: UInt64) throws -> [SequencePolicy] {
+    [try tabular(v: v, l: l, prompts: prompts, seed: UInt128(seed)), try neural(v: v, l: l, prompts: prompts, seed: seed + 1)]
+  }
+
   /// Logits `[count, V + 1]` of contexts given as rows (one per context).
   static func forward(_ m: any SequenceModel, prompts: [Int32], rows: [[Int32]], positions: [Int32]) -> [Double] {
     let l = m.space.maxLength

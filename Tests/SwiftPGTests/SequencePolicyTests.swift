@@ -189,10 +189,7 @@ import Testing
   /// Teacher-forced passes in chunks of 7 contexts (several chunks, the
   /// last partial) give the figures and the gradient of one pass.
   @Test func chunkedTeacherForcingEqualsOnePass() throws {
-    for policy in [
-      try SequenceFixtures.tabular(v: 3, l: 4, prompts: 2, seed: 91),
-      try SequenceFixtures.neural(v: 3, l: 4, prompts: 2, seed: 92),
-    ] {
+    for policy in try SequenceFixtures.bothKinds(v: 3, l: 4, prompts: 2, seed: 91) {
       let prompts: [Int32] = (0..<9).map { Int32($0 % 2) }
       let s = try policy.sample(prompts: prompts, temperature: 1, seed: 93)
       let reference = try SequenceFixtures.tabular(v: 3, l: 4, prompts: 2, seed: 94)
@@ -219,10 +216,7 @@ import Testing
   /// A frozen copy keeps its parameters when the live policy changes, and
   /// the other way round.
   @Test func frozenCopySharesNothing() throws {
-    for policy in [
-      try SequenceFixtures.tabular(v: 2, l: 2, prompts: 1, seed: 61),
-      try SequenceFixtures.neural(v: 2, l: 2, prompts: 1, seed: 62),
-    ] {
+    for policy in try SequenceFixtures.bothKinds(v: 2, l: 2, prompts: 1, seed: 61) {
       let frozen = try policy.frozenCopy()
       #expect(frozen.parameters == policy.parameters && frozen.specification == policy.specification)
       let before = try ExactResponses.logProbabilities(frozen, prompt: 0)

@@ -52,6 +52,20 @@ public enum Checkpoint {
     public var family: UInt32
     public var specification: [Double]
     public var parameters: [Double]
+
+    /// Refuses contents of another architecture — family and
+    /// specification, bit for bit — than the model they are loaded into
+    /// (a "policy", a "value function"), naming both.
+    func checkArchitecture(family f: UInt32, specification s: [Double], of noun: String, context: String)
+      throws(SwiftPGError)
+    {
+      guard f == family, s.map(\.bitPattern) == specification.map(\.bitPattern) else {
+        throw SwiftPGError(
+          .badFormat,
+          "\(context): the file's \(noun) (family \(family), specification \(specification)) has another "
+            + "architecture than this one (family \(f), specification \(s))")
+      }
+    }
   }
 
   static let maxBytes = 1 << 31

@@ -266,20 +266,25 @@ struct ByteReader {
     return bytes[at]
   }
 
-  mutating func u32() throws(SwiftPGError) -> UInt32 {
-    try need(4, "number")
-    var v: UInt32 = 0
-    for i in 0..<4 { v |= UInt32(bytes[at + i]) << (8 * i) }
-    at += 4
+  /// The next `n` (≤ 8) bytes as a little-endian number.
+  mutating func littleEndian(_ n: Int) throws(SwiftPGError) -> UInt64 {
+    try need(n, "number")
+    var v: UInt64 = 0
+    for i in 0..<n { v |= UInt64(bytes[at + i]) << (8 * i) }
+    at += n
     return v
   }
 
-  mutating func u64() throws(SwiftPGError) -> UInt64 {
-    try need(8, "number")
-    var v: UInt64 = 0
-    for i in 0..<8 { v |= UInt64(bytes[at + i]) << (8 * i) }
-    at += 8
-    return v
+  mutating func u32() throws(SwiftPGError) -> UInt32 { UInt32(truncatingIfNeeded: try littleEndian(4)) }
+  mutating func u64() throws(SwiftPGError) -> UInt64 { try littleEndian(8) }
+
+  /// An array field's 8-byte words (its count first).
+  mutating func words(_ name: String) throws(SwiftPGError) -> [UInt64] {
+    let n = try count8("field '\(name)'")
+    var a = [UInt64]()
+    a.reserveCapacity(n)
+    for _ in 0..<n { a.append(try u64()) }
+    return a
   }
 
   /// An element count of 8-byte values, checked against the bytes left.
@@ -331,24 +336,9 @@ struct ByteReader {
       }
       at += n
       return .text(s)
-    case 6:
-      let n = try count8("field '\(name)'")
-      var a = [Double]()
-      a.reserveCapacity(n)
-      for _ in 0..<n { a.append(Double(bitPattern: try u64())) }
-      return .doubles(a)
-    case 7:
-      let n = try count8("field '\(name)'")
-      var a = [Int64]()
-      a.reserveCapacity(n)
-      for _ in 0..<n { a.append(Int64(bitPattern: try u64())) }
-      return .ints(a)
-    case 8:
-      let n = try count8("field '\(name)'")
-      var a = [UInt64]()
-      a.reserveCapacity(n)
-      for _ in 0..<n { a.append(try u64()) }
-      return .words(a)
+    case 6: return .doubles(try words(name).map { Double(bitPattern: $0) })
+    case 7: return .ints(try words(name).map { Int64(bitPattern: $0) })
+    case 8: return .words(try words(name))
     case 9: return .record(try record(depth: depth + 1))
     case 10:
       let n = try u32()
@@ -414,16 +404,20 @@ public final class RecordReader {
     return Int(x)
   }
 
-  public func uint(_ name: String) throws(SwiftPGError) -> UInt64 {
+  /// Field `name` through `extract` (nil: the field has another type,
+  /// refused naming `expected`).
+  func typed<T>(_ name: String, _ expected: String, _ extract: (RecordValue) -> T?) throws(SwiftPGError) -> T {
     let v = try value(name)
-    guard case .uint(let x) = v else { throw wrong(name, v, "a uint") }
+    guard let x = extract(v) else { throw wrong(name, v, expected) }
     return x
   }
 
+  public func uint(_ name: String) throws(SwiftPGError) -> UInt64 {
+    try typed(name, "a uint") { if case .uint(let x) = $0 { x } else { nil } }
+  }
+
   public func double(_ name: String) throws(SwiftPGError) -> Double {
-    let v = try value(name)
-    guard case .double(let x) = v else { throw wrong(name, v, "a double") }
-    return x
+    try typed(name, "a double") { if case .double(let x) = $0 { x } else { nil } }
   }
 
   public func finiteDouble(_ name: String) throws(SwiftPGError) -> Double {
@@ -433,15 +427,11 @@ public final class RecordReader {
   }
 
   public func bool(_ name: String) throws(SwiftPGError) -> Bool {
-    let v = try value(name)
-    guard case .bool(let x) = v else { throw wrong(name, v, "a bool") }
-    return x
+    try typed(name, "a bool") { if case .bool(let x) = $0 { x } else { nil } }
   }
 
   public func text(_ name: String) throws(SwiftPGError) -> String {
-    let v = try value(name)
-    guard case .text(let x) = v else { throw wrong(name, v, "a text") }
-    return x
+    try typed(name, "a text") { if case .text(let x) = $0 { x } else { nil } }
   }
 
   /// A double array, of exactly `count` elements when given, all finite
@@ -533,5 +523,44 @@ extension PCG64 {
   public init(words w: ArraySlice<UInt64>) {
     let v = Array(w) + Array(repeating: 0, count: Swift.max(0, 4 - w.count))
     self.init(rawState: UInt128(v[0]) << 64 | UInt128(v[1]), increment: UInt128(v[2]) << 64 | UInt128(v[3]))
+  }
+}
+
+extension RecordReader {
+  /// The fields every section of a network-holding model starts with: its
+  /// family (in the field `familyField`), its specification (at most 256
+  /// numbers), its parameters and the network precision (32 or 64).
+  func modelFields(_ kind: Checkpoint.Kind, familyField: String) throws(SwiftPGError)
+    -> (Checkpoint.Contents, MLP.Precision)
+  {
+    let family = try int(familyField, in: 0...Int64(UInt32.max))
+    let specification = try doubles("specification", finite: false)
+    guard specification.count <= 256 else { throw fail("the specification has \(specification.count) entries") }
+    let parameters = try doubles("parameters")
+    guard let precision = MLP.Precision(rawValue: Int32(try int("precision", in: 0...64))) else {
+      throw fail("field 'precision' must be 32 or 64")
+    }
+    return (
+      Checkpoint.Contents(kind: kind, family: UInt32(family), specification: specification, parameters: parameters),
+      precision
+    )
+  }
+}
+
+extension Record {
+  /// A model section's first fields, read back by `RecordReader.modelFields`:
+  /// version, family (in `familyField`), specification, parameters and the
+  /// network precision (64 without a network).
+  static func model(
+    version: Int64, familyField: String, family: Int, specification: [Double], parameters: [Double],
+    precision: MLP.Precision?
+  ) -> Record {
+    var r = Record()
+    r.set("version", .int(version))
+    r.set(familyField, int: family)
+    r.set("specification", doubles: specification)
+    r.set("parameters", doubles: parameters)
+    r.set("precision", int: Int(precision?.rawValue ?? 64))
+    return r
   }
 }

@@ -7,13 +7,9 @@ public enum ValueFunctionRecord {
   public static let version: Int64 = 1
 
   public static func encode(_ value: ValueFunction) -> Record {
-    var r = Record()
-    r.set("version", .int(version))
-    r.set("kind", int: Int(value.kind.rawValue))
-    r.set("specification", doubles: value.specification)
-    r.set("parameters", doubles: value.parameters)
-    r.set("precision", int: Int(value.network?.precision.rawValue ?? 64))
-    return r
+    Record.model(
+      version: version, familyField: "kind", family: Int(value.kind.rawValue), specification: value.specification,
+      parameters: value.parameters, precision: value.network?.precision)
   }
 
   /// A bundle holding the value function alone (kind `.value`, section `critic`).
@@ -36,18 +32,9 @@ public enum ValueFunctionRecord {
 
   static func read(_ r: RecordReader) throws(SwiftPGError) -> State {
     try r.requireVersion(version, "the value-function section has")
-    let kind = try r.int("kind", in: 0...Int64(UInt32.max))
-    let specification = try r.doubles("specification", finite: false)
-    guard specification.count <= 256 else { throw r.fail("the specification has \(specification.count) entries") }
-    let parameters = try r.doubles("parameters")
-    guard let precision = MLP.Precision(rawValue: Int32(try r.int("precision", in: 0...64))) else {
-      throw r.fail("field 'precision' must be 32 or 64")
-    }
+    let (contents, precision) = try r.modelFields(.value, familyField: "kind")
     try r.finish()
-    return State(
-      contents: Checkpoint.Contents(
-        kind: .value, family: UInt32(kind), specification: specification, parameters: parameters),
-      precision: precision)
+    return State(contents: contents, precision: precision)
   }
 
   /// Builds the value function of a section (`.badFormat` for anything invalid).
@@ -60,14 +47,8 @@ public enum ValueFunctionRecord {
 
   /// Refuses a state of another architecture than `value`'s.
   static func check(_ s: State, against value: ValueFunction, context: String) throws(SwiftPGError) {
-    guard UInt32(value.kind.rawValue) == s.contents.family,
-      value.specification.map(\.bitPattern) == s.contents.specification.map(\.bitPattern)
-    else {
-      throw SwiftPGError(
-        .badFormat,
-        "\(context): the file's value function (specification \(s.contents.specification)) has another "
-          + "architecture than this one (\(value.specification))")
-    }
+    try s.contents.checkArchitecture(
+      family: UInt32(value.kind.rawValue), specification: value.specification, of: "value function", context: context)
     guard s.precision == .float64 || value.network != nil else {
       throw SwiftPGError(.badFormat, "\(context): a tabular value function has no network precision to set")
     }

@@ -10,12 +10,9 @@ public enum PolicyRecord {
   public static let version: Int64 = 1
 
   public static func encode(_ policy: any Policy) -> Record {
-    var r = Record()
-    r.set("version", .int(version))
-    r.set("family", int: Int(policy.family.rawValue))
-    r.set("specification", doubles: policy.specification)
-    r.set("parameters", doubles: policy.parameters)
-    r.set("precision", int: Int(policy.mlp?.precision.rawValue ?? 64))
+    var r = Record.model(
+      version: version, familyField: "family", family: Int(policy.family.rawValue),
+      specification: policy.specification, parameters: policy.parameters, precision: policy.mlp?.precision)
     r.set("generator", generator: policy.rng)
     r.set("sampling_state", doubles: policy.samplingState)
     return r
@@ -45,20 +42,11 @@ public enum PolicyRecord {
 
   static func read(_ r: RecordReader) throws(SwiftPGError) -> State {
     try r.requireVersion(version, "the policy section has")
-    let family = try r.int("family", in: 0...Int64(UInt32.max))
-    let specification = try r.doubles("specification", finite: false)
-    guard specification.count <= 256 else { throw r.fail("the specification has \(specification.count) entries") }
-    let parameters = try r.doubles("parameters")
-    guard let precision = MLP.Precision(rawValue: Int32(try r.int("precision", in: 0...64))) else {
-      throw r.fail("field 'precision' must be 32 or 64")
-    }
+    let (contents, precision) = try r.modelFields(.policy, familyField: "family")
     let generator = try r.generator("generator")
     let sampling = try r.doubles("sampling_state")
     try r.finish()
-    return State(
-      contents: Checkpoint.Contents(
-        kind: .policy, family: UInt32(family), specification: specification, parameters: parameters),
-      precision: precision, generator: generator, sampling: sampling)
+    return State(contents: contents, precision: precision, generator: generator, sampling: sampling)
   }
 
   /// Builds the policy of a section (`.badFormat` for anything invalid).
@@ -71,14 +59,8 @@ public enum PolicyRecord {
 
   /// Refuses a state of another architecture than `policy`'s.
   static func check(_ s: State, against policy: any Policy, context: String) throws(SwiftPGError) {
-    guard UInt32(policy.family.rawValue) == s.contents.family,
-      policy.specification.map(\.bitPattern) == s.contents.specification.map(\.bitPattern)
-    else {
-      throw SwiftPGError(
-        .badFormat,
-        "\(context): the file's policy (family \(s.contents.family), specification \(s.contents.specification)) "
-          + "has another architecture than this one (\(policy.family), \(policy.specification))")
-    }
+    try s.contents.checkArchitecture(
+      family: UInt32(policy.family.rawValue), specification: policy.specification, of: "policy", context: context)
     guard s.precision == .float64 || policy.mlp != nil else {
       throw SwiftPGError(.badFormat, "\(context): a \(policy.family) policy has no network precision to set")
     }

@@ -232,26 +232,23 @@ public final class SequencePolicy {
   private func teacherForced(
     on policy: SequencePolicy, into target: ScratchBuffer, _ prompts: [Int32], _ tokens: [Int32],
     _ lengths: [Int32], afterChunk: ((_ start: Int, _ count: Int) -> Void)? = nil
-  ) -> (rows: [Int32], positions: [Int32], count: Int) {
+  ) throws(SwiftPGError) -> (rows: [Int32], positions: [Int32], count: Int) {
     let (rows, positions) = SequenceSpace.positions(lengths: lengths)
     let n = rows.count
+    guard n > 0 else { return (rows, positions, 0) }
     let contextPrompts = rows.map { prompts[Int($0)] }
     let k = space.tokenCount
-    let out = target.reserve(Swift.max(1, n * k))
+    let out = target.reserve(n * k)
     let chunk = Swift.max(1, contextChunkSize)
-    rows.withUnsafeBufferPointer { rb in
-      positions.withUnsafeBufferPointer { qb in
-        contextPrompts.withUnsafeBufferPointer { pb in
-          tokens.withUnsafeBufferPointer { tb in
-            guard let r = rb.baseAddress, let q = qb.baseAddress, let p = pb.baseAddress, let y = tb.baseAddress
-            else { return }
-            var start = 0
-            while start < n {
+    try rows.withBase("rows") { (r) throws(SwiftPGError) in
+      try positions.withBase("positions") { (q) throws(SwiftPGError) in
+        try contextPrompts.withBase("prompts") { (p) throws(SwiftPGError) in
+          try tokens.withBase("tokens") { (y) throws(SwiftPGError) in
+            for start in stride(from: 0, to: n, by: chunk) {
               let m = Swift.min(chunk, n - start)
               policy.nextTokenLogProbabilities(
                 prompts: p + start, tokens: y, rows: r + start, positions: q + start, count: m, into: out + start * k)
               afterChunk?(start, m)
-              start += m
             }
           }
         }
@@ -285,8 +282,8 @@ public final class SequencePolicy {
     if let reference { try checkReference(reference) }
     try checkBatch(prompts, tokens, lengths)
     _ = try contextCount(lengths)
-    let c = teacherForced(on: self, into: logProbs, prompts, tokens, lengths)
-    if let reference { _ = teacherForced(on: reference, into: referenceLogProbs, prompts, tokens, lengths) }
+    let c = try teacherForced(on: self, into: logProbs, prompts, tokens, lengths)
+    if let reference { _ = try teacherForced(on: reference, into: referenceLogProbs, prompts, tokens, lengths) }
     let k = space.tokenCount
     let l = space.maxLength
     let p = logProbs.pointer
@@ -392,7 +389,7 @@ public final class SequencePolicy {
     var cells: [Int] = []
     cells.reserveCapacity(lengths.reduce(0) { $0 + Int($1) })
     for (b, len) in lengths.enumerated() { for t in 0..<Int(len) { cells.append(b * l + t) } }
-    _ = teacherForced(on: self, into: logProbs, prompts, tokens, lengths) { start, m in
+    _ = try teacherForced(on: self, into: logProbs, prompts, tokens, lengths) { start, m in
       let lp = logProbs.pointer + start * k  // reserved by teacherForced before the first chunk
       for i in 0..<m {
         let cell = cells[start + i]
