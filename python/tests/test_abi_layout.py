@@ -45,6 +45,10 @@ MIRRORS = {
     "swiftpg_train_stats": _lib.TrainStatsC,
     "swiftpg_search_config": _lib.SearchConfigC,
     "swiftpg_search_stats": _lib.SearchStatsC,
+    "swiftpg_seq_task_info": _lib.SeqTaskInfo,
+    "swiftpg_summarise_config": _lib.SummariseConfigC,
+    "swiftpg_length_bias_config": _lib.LengthBiasConfigC,
+    "swiftpg_seq_policy_info": _lib.SeqPolicyInfo,
 }
 
 
