@@ -110,13 +110,14 @@ def canonical_responses(vocab_size: int, max_length: int, limit: int = EXACT_LIM
     then base-V lexicographic): ``(tokens int32 [N, L], lengths int32 [N])``,
     EOS at and beyond each length. The order of every exact array
     (:meth:`SequencePolicy.exact_log_probs`, :meth:`SequenceTask.reward_table`).
-    InvalidArgumentError when N exceeds ``limit`` (default 2**20)."""
+    InvalidArgumentError when N exceeds ``limit`` (at most, and by default, 2**20)."""
     v = as_count(vocab_size, "vocab_size", 1, 1 << 20)
     L = as_count(max_length, "max_length", 1, 1 << 12)
-    limit = as_count(limit, "limit", 1, 1 << 28)
-    n = _response_count(v, L)
+    limit = as_count(limit, "limit", 1, EXACT_LIMIT)
+    n = _response_count(v, L) if math.log(v + 1) * (L + 1) < 40 else EXACT_LIMIT + 1
     if n > limit:
-        raise InvalidArgumentError(f"the space (V={v}, L={L}) has {n} responses, more than the limit {limit}")
+        raise InvalidArgumentError(f"the space (V={v}, L={L}) has more than {limit} responses (the limit)")
+    check_elements(n * L, "canonical responses")
     tokens = np.full((n, L), v, np.int32)
     lengths = np.empty(n, np.int32)
     row = 0
