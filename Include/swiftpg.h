@@ -1457,7 +1457,7 @@ typedef struct swiftpg_length_bias_config {
   int32_t max_length;          /* L in [1, 4096] */
   int32_t num_prompts;         /* P in [1, 65536] */
   int32_t relevant_count;      /* R in [1, min(V, L - 1)] */
-  int32_t reserved;            /* 0 */
+  int32_t reserved;            /* ignored; set 0 */
   double length_penalty;       /* lambda >= 0, finite */
   double missing_eos_penalty;  /* c >= 0, finite */
   double label_length_bias;    /* alpha, finite */
@@ -1484,8 +1484,9 @@ int32_t swiftpg_seq_task_create_length_bias(const swiftpg_length_bias_config *co
 int32_t swiftpg_seq_task_create_didactic_bandit(int32_t vocab_size,
                                                 int32_t placement,
                                                 uint64_t *task_out);
-/* A task given by tables (Preferences/ArrayTask.swift): prompt_probs [P]
- * (>= 0, summing to 1), prompt_features [P, F] (may be NULL when F = 0),
+/* A task given by tables (Preferences/ArrayTask.swift): P = num_prompts in
+ * [1, 65536], prompt_probs [P] (>= 0, summing to 1), prompt_features [P, F]
+ * (F = num_prompt_features >= 0; may be NULL when F = 0),
  * gold_table and label_table [P, N] in canonical response order (N <= 2^20;
  * label_table NULL: labels are gold), all finite. Features: count_0 ...
  * count_{V-1}, content_length, truncated. */
@@ -1610,14 +1611,16 @@ typedef struct swiftpg_seq_policy_info {
 } swiftpg_seq_policy_info;
 
 /* Logits theta[x, prefix, token], [P, sum_{l<L} V^l, V + 1], all 0 (the
- * uniform policy). TOO_LARGE beyond 2^24 parameters. */
+ * uniform policy); prefixes in canonical order. V in [1, 2^20], L in
+ * [1, 4096], P >= 1; TOO_LARGE beyond 2^24 parameters. */
 int32_t swiftpg_seq_policy_create_tabular(int32_t vocab_size,
                                           int32_t max_length,
                                           int32_t num_prompts,
                                           uint64_t *seq_policy_out);
 
 /* A neural n-gram model (Bengio et al. 2003): an MLP (hidden_sizes
- * [num_hidden], activation 0 tanh / 1 relu, precision_bits 64 or 32) reads
+ * [num_hidden], each in [1, 65536], num_hidden in [0, 64]; activation 0 tanh
+ * / 1 relu; precision_bits 64 or 32) reads
  * [prompt features (F) | one-hot of the last context_size tokens (BOS
  * before the start) | one-hot of the position] and writes V + 1 logits.
  * prompt_features [P, F], finite (may be NULL when F = 0); context_size in
