@@ -66,6 +66,9 @@ test-c: lib
 	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_no_alloc.c \
 		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -o Tests/c/build/test_no_alloc
 	Tests/c/build/test_no_alloc
+	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_sequences.c \
+		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -lm -o Tests/c/build/test_sequences
+	Tests/c/build/test_sequences
 
 # Two pytest workers (pytest-xdist): the suite is mostly single-threaded.
 test-python: install

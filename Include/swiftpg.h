@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* ABI version: bumped whenever a declaration or struct layout changes. */
-#define SWIFTPG_ABI_VERSION 9
+#define SWIFTPG_ABI_VERSION 10
 
 /* ---------------------------------------------------------------------------
  * Status codes
@@ -110,6 +110,7 @@ int32_t swiftpg_cancel(uint64_t handle, int32_t requested);
 #define SWIFTPG_KIND_POLICY 2
 #define SWIFTPG_KIND_ALGORITHM 3
 #define SWIFTPG_KIND_VALUE 4
+/* 5 and 6 (sequence tasks and policies): see "Sequences and preferences". */
 
 /* Number of live (created and not destroyed) handles of a kind; lets tests
  * find leaks. Errors: INVALID_ARGUMENT (unknown kind), NULL_POINTER. */
@@ -1370,6 +1371,381 @@ int32_t swiftpg_search_counters(uint64_t algorithm, int64_t *iteration_out,
                                 int64_t *total_env_steps_out);
 
 int32_t swiftpg_algorithm_destroy(uint64_t algorithm);
+
+/* ===== Sequences and preferences (issue 15) ===== */
+/*
+ * Learning from preferences, part 1: sequence tasks with a hidden gold
+ * reward, labellers, sequence policies and exact enumeration. Formulas and
+ * sources: Sources/SwiftPG/Sequences/README.md and the Swift file named at
+ * each group.
+ *
+ * Conventions of this section:
+ * - Tokens: V content tokens 0 ..< V; the end-of-sequence token EOS = V;
+ *   every next-token distribution has V + 1 entries. There is no padding
+ *   token.
+ * - Responses: at most L generated positions. A batch is tokens int32_t
+ *   [batch, L] row-major with lengths int32_t [batch]: length n in 1 ... L
+ *   counts generated positions, EOS included (an ended response of l < L
+ *   content tokens has n = l + 1 and tokens[b, l] = EOS; a truncated one has
+ *   n = L and no EOS). Positions at or beyond n are IGNORED on input (any
+ *   value, EOS or not) and written as EOS on output; every mask comes from
+ *   lengths, never from token ids. Content tokens before the last position
+ *   must be in 0 ..< V (INVALID_ARGUMENT names the first bad row).
+ * - Prompts are ids 0 ..< P (OUT_OF_RANGE otherwise), int32_t [batch].
+ * - Canonical response order (exact arrays over the responses of one
+ *   prompt, [N] with N = sum_{l <= L} V^l): shortest first, then base-V
+ *   lexicographic. Exact figures are refused beyond 2^20 responses per
+ *   prompt (TOO_LARGE; use Monte Carlo estimates).
+ * - Per-token arrays are [batch, L] with 0 at positions >= length;
+ *   per-sequence values are sums over positions < length.
+ * - Randomness: row b of a batch uses its own stream keyed by (seed,
+ *   first_row + b) (first_lane for sampling), so a batch split into parts,
+ *   each passing the index of its first row, gives the same rows.
+ * - Every pointer, size (overflow-checked), prompt id, token, length,
+ *   temperature and seed is validated before any work; a failed call writes
+ *   no output (except count_out / length_out of BUFFER_TOO_SMALL, as for
+ *   swiftpg_env_list).
+ */
+
+/* Handle kinds of this section (swiftpg_live_handles). 7 is reserved. */
+#define SWIFTPG_KIND_SEQ_TASK 5
+#define SWIFTPG_KIND_SEQ_POLICY 6
+
+/* --- Sequence tasks (Sources/SwiftPG/Preferences/SequenceTask.swift) ---
+ * A task has P prompts with probabilities [P] and features [P, F], a
+ * response space (V, L), a hidden gold reward r*(x, y) (the "human", for
+ * evaluation), the label reward the labellers judge (gold unless the task
+ * documents a bias), K named reward-model features of (x, y) and a proxy
+ * subset of K' of them (what a deliberately weak reward model sees), and a
+ * noisy expert for demonstrations. */
+
+typedef struct swiftpg_seq_task_info {
+  int32_t vocab_size;          /* V; EOS = V */
+  int32_t max_length;          /* L */
+  int32_t num_prompts;         /* P */
+  int32_t num_prompt_features; /* F */
+  int32_t num_features;        /* K: reward-model features */
+  int32_t num_proxy_features;  /* K': the proxy subset */
+  int64_t num_responses;       /* N per prompt, -1 when it exceeds 2^63 - 1 */
+} swiftpg_seq_task_info;
+
+/* Summarise (Preferences/Summarise.swift): posts with salient tokens; gold
+ * r* = |salient covered| - length_penalty * l - missing_eos_penalty *
+ * [truncated]; features salient_covered, content_length, truncated.
+ * Defaults: V 6, L 6, P 8, post length 8, 3 salient tokens, penalties 0.1
+ * and 1, seed 0. */
+typedef struct swiftpg_summarise_config {
+  uint32_t size;               /* sizeof(swiftpg_summarise_config) */
+  int32_t vocab_size;          /* V in [1, 2^20] */
+  int32_t max_length;          /* L in [1, 4096] */
+  int32_t num_prompts;         /* P in [1, 65536] */
+  int32_t post_length;         /* in [salient_count, 4096] */
+  int32_t salient_count;       /* in [1, min(V, L - 1)] */
+  double length_penalty;       /* lambda >= 0, finite */
+  double missing_eos_penalty;  /* c >= 0, finite */
+  uint64_t seed;               /* the posts */
+} swiftpg_summarise_config;
+
+/* LengthBias (Preferences/LengthBias.swift): a gameable task whose
+ * labellers like length (label = gold + label_length_bias * l) and whose
+ * proxy features (content_length, count_0 ... count_{V-1}) cannot see what
+ * the prompt asks for. Defaults: V 4, L 7, P 4, 2 relevant tokens,
+ * penalties 0.1 and 1, label bias 0.3. */
+typedef struct swiftpg_length_bias_config {
+  uint32_t size;               /* sizeof(swiftpg_length_bias_config) */
+  int32_t vocab_size;          /* V in [1, 4096] */
+  int32_t max_length;          /* L in [1, 4096] */
+  int32_t num_prompts;         /* P in [1, 65536] */
+  int32_t relevant_count;      /* R in [1, min(V, L - 1)] */
+  int32_t reserved;            /* ignored; set 0 */
+  double length_penalty;       /* lambda >= 0, finite */
+  double missing_eos_penalty;  /* c >= 0, finite */
+  double label_length_bias;    /* alpha, finite */
+} swiftpg_length_bias_config;
+
+/* Didactic bandit placements (Preferences/DidacticBandit.swift). */
+#define SWIFTPG_PLACEMENT_LOW_PROBABILITY 0  /* reward peak in pi_ref's tail */
+#define SWIFTPG_PLACEMENT_HIGH_PROBABILITY 1 /* reward peak at pi_ref's mode */
+
+/* The config structs' size must be sizeof the struct (INVALID_ARGUMENT
+ * otherwise); the default_config functions set it. */
+int32_t swiftpg_summarise_default_config(swiftpg_summarise_config *config_out);
+int32_t swiftpg_length_bias_default_config(swiftpg_length_bias_config *config_out);
+
+/* Create a task. Errors: NULL_POINTER, INVALID_ARGUMENT (a parameter out of
+ * its domain, named), NOT_FINITE, TOO_LARGE. */
+int32_t swiftpg_seq_task_create_summarise(const swiftpg_summarise_config *config,
+                                          uint64_t *task_out);
+int32_t swiftpg_seq_task_create_length_bias(const swiftpg_length_bias_config *config,
+                                            uint64_t *task_out);
+/* The didactic bandit of Tajwar et al. 2024: L = 1, P = 1, the V + 1 tokens
+ * are arms (vocab_size in [1, 65536]; 99 in the paper); placement
+ * SWIFTPG_PLACEMENT_*. */
+int32_t swiftpg_seq_task_create_didactic_bandit(int32_t vocab_size,
+                                                int32_t placement,
+                                                uint64_t *task_out);
+/* A task given by tables (Preferences/ArrayTask.swift): P = num_prompts in
+ * [1, 65536], prompt_probs [P] (>= 0, summing to 1), prompt_features [P, F]
+ * (F = num_prompt_features >= 0; may be NULL when F = 0),
+ * gold_table and label_table [P, N] in canonical response order (N <= 2^20;
+ * label_table NULL: labels are gold), all finite. Features: count_0 ...
+ * count_{V-1}, content_length, truncated. */
+int32_t swiftpg_seq_task_create_array(int32_t vocab_size, int32_t max_length,
+                                      int32_t num_prompts,
+                                      const double *prompt_probs,
+                                      int32_t num_prompt_features,
+                                      const double *prompt_features,
+                                      const double *gold_table,
+                                      const double *label_table,
+                                      uint64_t *task_out);
+
+int32_t swiftpg_seq_task_destroy(uint64_t task);
+
+int32_t swiftpg_seq_task_get_info(uint64_t task, swiftpg_seq_task_info *info_out);
+
+/* The prompt distribution [P] and the prompt features [P, F]
+ * (features_out may be NULL when F = 0). */
+int32_t swiftpg_seq_task_prompt_probs(uint64_t task, double *probs_out);
+int32_t swiftpg_seq_task_prompt_features(uint64_t task, double *features_out);
+
+/* The name of reward-model feature `index` (0 ..< K; OUT_OF_RANGE
+ * otherwise) as a NUL-terminated string, buffer/capacity/length_out as in
+ * swiftpg_env_list. */
+int32_t swiftpg_seq_task_feature_name(uint64_t task, int32_t index,
+                                      char *buffer, size_t capacity,
+                                      size_t *length_out);
+
+/* The proxy features as indices into the K features, int32_t [K']. */
+int32_t swiftpg_seq_task_proxy_features(uint64_t task, int32_t *indices_out);
+
+/* Gold rewards r*(x_b, y_b) and label rewards, [batch]. prompts [batch],
+ * tokens [batch, L], lengths [batch]. */
+int32_t swiftpg_seq_task_gold_rewards(uint64_t task, const int32_t *prompts,
+                                      const int32_t *tokens,
+                                      const int32_t *lengths, int64_t batch,
+                                      double *rewards_out);
+int32_t swiftpg_seq_task_label_rewards(uint64_t task, const int32_t *prompts,
+                                       const int32_t *tokens,
+                                       const int32_t *lengths, int64_t batch,
+                                       double *rewards_out);
+
+/* Reward-model features, [batch, K] (proxy = 0) or the proxy columns
+ * [batch, K'] (proxy = 1). */
+int32_t swiftpg_seq_task_reward_features(uint64_t task, const int32_t *prompts,
+                                         const int32_t *tokens,
+                                         const int32_t *lengths, int64_t batch,
+                                         int32_t proxy, double *features_out);
+
+/* The gold (label = 0) or label (label = 1) reward of every response to
+ * `prompt`, canonical order, [N]. count_out receives N (also when capacity
+ * < N: then BUFFER_TOO_SMALL and nothing else is written). TOO_LARGE when
+ * N > 2^20. */
+int32_t swiftpg_seq_task_reward_table(uint64_t task, int32_t prompt,
+                                      int32_t label, double *rewards_out,
+                                      int64_t capacity, int64_t *count_out);
+
+/* `count` prompt ids drawn from the prompt distribution, row i from the
+ * stream (seed, first_row + i). first_row >= 0. prompts_out [count]. */
+int32_t swiftpg_seq_task_sample_prompts(uint64_t task, int64_t count,
+                                        uint64_t seed, int64_t first_row,
+                                        int32_t *prompts_out);
+
+/* `count` demonstrations of the noisy expert: prompts from the prompt
+ * distribution, then the expert's response with each position's token
+ * replaced with probability noise in [0, 1] by a uniform draw over the
+ * V + 1 tokens (row i from the stream (seed, first_row + i)).
+ * prompts_out [count], tokens_out [count, L], lengths_out [count]. */
+int32_t swiftpg_seq_task_expert_demonstrations(uint64_t task, int64_t count,
+                                               double noise, uint64_t seed,
+                                               int64_t first_row,
+                                               int32_t *prompts_out,
+                                               int32_t *tokens_out,
+                                               int32_t *lengths_out);
+
+/* --- Labellers (Preferences/Labeller.swift), pure functions ---
+ * A labeller with noise scale s >= 0 (finite) prefers y1 to y2 with
+ * probability sigmoid((r1 - r2) / s) (Bradley-Terry; s = 0: the higher
+ * reward, a fair coin on ties); k-way rankings are Plackett-Luce, sampled
+ * by the Gumbel-max trick. Rewards finite. Row i uses the stream
+ * (seed, first_row + i); first_row >= 0. */
+
+/* rewards [count, 2] -> preferred_out [count] (0 or 1). */
+int32_t swiftpg_labeller_compare_pairs(int64_t count, const double *rewards,
+                                       double scale, uint64_t seed,
+                                       int64_t first_row,
+                                       int32_t *preferred_out);
+
+/* rewards [count, k] (k in [2, 65536]) -> rankings_out [count, k]:
+ * candidate indices, best first. */
+int32_t swiftpg_labeller_rank(int64_t count, int32_t k, const double *rewards,
+                              double scale, uint64_t seed, int64_t first_row,
+                              int32_t *rankings_out);
+
+/* The best expected agreement any predictor can have with the labeller on
+ * the pairs rewards [count, 2] (count >= 1): the mean of
+ * sigmoid(|r1 - r2| / s) (s = 0: 1, or 1/2 on ties). */
+int32_t swiftpg_labeller_accuracy_ceiling(int64_t count, const double *rewards,
+                                          double scale, double *ceiling_out);
+
+/* The k (k - 1) / 2 (chosen, rejected) pairs of each ranking
+ * (rankings [count, k], each row a permutation of 0 ..< k): rows in order,
+ * then positions p < q. chosen_out, rejected_out [count * k (k - 1) / 2]. */
+int32_t swiftpg_labeller_ranking_pairs(int64_t count, int32_t k,
+                                       const int32_t *rankings,
+                                       int32_t *chosen_out,
+                                       int32_t *rejected_out);
+
+/* --- Sequence policies (Sequences/SequencePolicy.swift, SequenceModel.swift)
+ * pi(y | x) = prod_t pi(y_t | x, y_<t), next-token distributions
+ * softmax(z) over V + 1 logits. Parameters are one flat double vector. */
+
+#define SWIFTPG_SEQ_FAMILY_TABULAR 1 /* one logit row per (prompt, prefix) */
+#define SWIFTPG_SEQ_FAMILY_NEURAL 2  /* an n-gram MLP over prompt features */
+
+typedef struct swiftpg_seq_policy_info {
+  int32_t vocab_size;   /* V */
+  int32_t max_length;   /* L */
+  int32_t num_prompts;  /* P */
+  int32_t family;       /* SWIFTPG_SEQ_FAMILY_* */
+  int64_t num_params;
+} swiftpg_seq_policy_info;
+
+/* Logits theta[x, prefix, token], [P, sum_{l<L} V^l, V + 1], all 0 (the
+ * uniform policy); prefixes in canonical order. V in [1, 2^20], L in
+ * [1, 4096], P >= 1; TOO_LARGE beyond 2^24 parameters. */
+int32_t swiftpg_seq_policy_create_tabular(int32_t vocab_size,
+                                          int32_t max_length,
+                                          int32_t num_prompts,
+                                          uint64_t *seq_policy_out);
+
+/* A neural n-gram model (Bengio et al. 2003): an MLP (hidden_sizes
+ * [num_hidden], each in [1, 65536], num_hidden in [0, 64]; activation 0 tanh
+ * / 1 relu; precision_bits 64 or 32) reads
+ * [prompt features (F) | one-hot of the last context_size tokens (BOS
+ * before the start) | one-hot of the position] and writes V + 1 logits.
+ * prompt_features [P, F], finite (may be NULL when F = 0); context_size in
+ * [0, L]; orthogonal initialisation with hidden_gain and output_gain
+ * (finite, >= 0) from `seed`. */
+int32_t swiftpg_seq_policy_create_neural(int32_t vocab_size, int32_t max_length,
+                                         int32_t num_prompts,
+                                         int32_t num_prompt_features,
+                                         const double *prompt_features,
+                                         int32_t context_size,
+                                         const int32_t *hidden_sizes,
+                                         int32_t num_hidden, int32_t activation,
+                                         int32_t precision_bits,
+                                         double hidden_gain, double output_gain,
+                                         uint64_t seed, uint64_t *seq_policy_out);
+
+/* A deep copy as a new handle (RLHF's frozen reference policy): later
+ * updates of either leave the other unchanged. */
+int32_t swiftpg_seq_policy_copy(uint64_t seq_policy, uint64_t *copy_out);
+
+int32_t swiftpg_seq_policy_destroy(uint64_t seq_policy);
+
+int32_t swiftpg_seq_policy_get_info(uint64_t seq_policy,
+                                    swiftpg_seq_policy_info *info_out);
+
+/* Copies the num_params parameters out / in (count must equal num_params;
+ * set refuses non-finite values with NOT_FINITE and changes nothing). */
+int32_t swiftpg_seq_policy_get_params(uint64_t seq_policy, double *params_out,
+                                      int64_t count);
+int32_t swiftpg_seq_policy_set_params(uint64_t seq_policy, const double *params,
+                                      int64_t count);
+
+/* Samples one response per prompt (prompts [batch]) from softmax(z /
+ * temperature); temperature 0 is greedy decoding (argmax, lowest id on
+ * ties); temperature finite and >= 0. Row b uses the stream (seed,
+ * first_lane + b), first_lane >= 0. tokens_out [batch, L] (EOS at and beyond
+ * each length), lengths_out [batch], log_probs_out [batch, L] (may be NULL):
+ * log pi(y_t | x, y_<t) of the policy itself (temperature 1), 0 beyond the
+ * length. */
+int32_t swiftpg_seq_policy_sample(uint64_t seq_policy, const int32_t *prompts,
+                                  int64_t batch, double temperature,
+                                  uint64_t seed, int64_t first_lane,
+                                  int32_t *tokens_out, int32_t *lengths_out,
+                                  double *log_probs_out);
+
+/* Teacher-forced log-probabilities: token_log_probs_out [batch, L]
+ * (log pi(y_t | x, y_<t), 0 beyond the length) and sequence_log_probs_out
+ * [batch] (their sums); either may be NULL, not both. */
+int32_t swiftpg_seq_policy_log_probs(uint64_t seq_policy, const int32_t *prompts,
+                                     const int32_t *tokens,
+                                     const int32_t *lengths, int64_t batch,
+                                     double *token_log_probs_out,
+                                     double *sequence_log_probs_out);
+
+/* The entropy of each valid position's next-token distribution over the
+ * V + 1 tokens, [batch, L]. */
+int32_t swiftpg_seq_policy_entropies(uint64_t seq_policy, const int32_t *prompts,
+                                     const int32_t *tokens,
+                                     const int32_t *lengths, int64_t batch,
+                                     double *entropies_out);
+
+/* The exact per-token KL(pi(.|c) || pi_ref(.|c)) over the V + 1 tokens,
+ * kl_out [batch, L] (+inf where pi_ref gives 0 to a token pi does not), and
+ * the sampled estimators at the given tokens (Schulman 2020; r =
+ * pi_ref(y)/pi(y)): k1 = -log r, k2 = (log r)^2 / 2, k3 = (r - 1) - log r,
+ * each [batch, L] and optional (NULL). `reference` is a sequence policy of
+ * the same V, L and P (INVALID_ARGUMENT otherwise); it may be seq_policy
+ * itself. */
+int32_t swiftpg_seq_policy_kl(uint64_t seq_policy, uint64_t reference,
+                              const int32_t *prompts, const int32_t *tokens,
+                              const int32_t *lengths, int64_t batch,
+                              double *kl_out, double *k1_out, double *k2_out,
+                              double *k3_out);
+
+/* The weighted score gradient sum_b sum_{t < length_b} w_bt grad_theta
+ * log pi(y_bt | c_bt) into gradient_out [num_params], with per-token
+ * weights token_weights [batch, L] (entries beyond a length are ignored)
+ * or per-sequence weights sequence_weights [batch] (broadcast over the
+ * response's tokens): exactly one of them non-NULL; used weights finite. */
+int32_t swiftpg_seq_policy_score_gradient(uint64_t seq_policy,
+                                          const int32_t *prompts,
+                                          const int32_t *tokens,
+                                          const int32_t *lengths, int64_t batch,
+                                          const double *token_weights,
+                                          const double *sequence_weights,
+                                          double *gradient_out);
+
+/* log pi(y | prompt) of every response, canonical order, [N], by exact
+ * enumeration. count_out receives N (also when capacity < N: then
+ * BUFFER_TOO_SMALL and nothing else is written). TOO_LARGE when N > 2^20. */
+int32_t swiftpg_seq_policy_exact_log_probs(uint64_t seq_policy, int32_t prompt,
+                                           double *log_probs_out,
+                                           int64_t capacity,
+                                           int64_t *count_out);
+
+/* --- Exact figures over response arrays (Sequences/ExactResponses.swift),
+ * pure functions. Log-probabilities: not NaN and not +inf (-inf is
+ * probability 0); values and rewards: finite (rewards: not NaN). */
+
+/* E_p[f] = sum_y p(y) f(y); log_probs, values [count]. */
+int32_t swiftpg_exact_expectation(int64_t count, const double *log_probs,
+                                  const double *values,
+                                  double *expectation_out);
+
+/* KL(p || q) = sum_{p(y) > 0} p(y) (log p(y) - log q(y)) (+inf when q(y) = 0
+ * < p(y)); log_p, log_q [count]. */
+int32_t swiftpg_exact_kl(int64_t count, const double *log_p, const double *log_q,
+                         double *kl_out);
+
+/* The win rate P(r(y) > r(y')) + P(r(y) = r(y')) / 2 of y ~ p against
+ * y' ~ q (exactly 1/2 for p = q); log_p, log_q, rewards [count]. */
+int32_t swiftpg_exact_win_rate(int64_t count, const double *log_p,
+                               const double *log_q, const double *rewards,
+                               double *win_rate_out);
+
+/* The prompt-averaged win rate sum_x w_x winrate(p_x, q_x): prompt_probs
+ * [num_prompts] (>= 0, summing to 1 within 1e-9), log_p, log_q, rewards
+ * [num_prompts, count]. */
+int32_t swiftpg_exact_win_rate_prompts(int64_t num_prompts, int64_t count,
+                                       const double *prompt_probs,
+                                       const double *log_p, const double *log_q,
+                                       const double *rewards,
+                                       double *win_rate_out);
+
+/* (reward models, preference losses, best-of-n and trainers follow) */
 
 #ifdef __cplusplus
 }

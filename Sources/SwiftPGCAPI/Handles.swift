@@ -22,6 +22,8 @@ enum HandleKind: UInt64, CaseIterable {
   case policy = 2
   case algorithm = 3
   case value = 4
+  case sequenceTask = 5
+  case sequencePolicy = 6
 
   var name: String {
     switch self {
@@ -29,6 +31,8 @@ enum HandleKind: UInt64, CaseIterable {
     case .policy: "policy"
     case .algorithm: "algorithm"
     case .value: "value function"
+    case .sequenceTask: "sequence task"
+    case .sequencePolicy: "sequence policy"
     }
   }
 
@@ -225,3 +229,17 @@ let envTable = HandleTable<EnvObject>(kind: .env)
 let policyTable = HandleTable<PolicyObject>(kind: .policy)
 let algorithmTable = HandleTable<AlgorithmObject>(kind: .algorithm)
 let valueTable = HandleTable<ValueObject>(kind: .value)
+let sequenceTaskTable = HandleTable<SequenceTaskObject>(kind: .sequenceTask)
+let sequencePolicyTable = HandleTable<SequencePolicyObject>(kind: .sequencePolicy)
+
+/// A sequence task (issue 15) behind a handle.
+final class SequenceTaskObject {
+  let task: any SequenceTask
+  init(_ task: any SequenceTask) { self.task = task }
+}
+
+/// A sequence policy (issue 15) behind a handle.
+final class SequencePolicyObject {
+  let policy: SequencePolicy
+  init(_ policy: SequencePolicy) { self.policy = policy }
+}

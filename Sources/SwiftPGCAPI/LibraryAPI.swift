@@ -16,14 +16,19 @@ public func swiftpg_live_handles(_ kind: Int32, _ count_out: UnsafeMutablePointe
     let policy = policyTable.liveCount
     let algorithm = algorithmTable.liveCount
     let value = valueTable.liveCount
+    let sequenceTask = sequenceTaskTable.liveCount
+    let sequencePolicy = sequencePolicyTable.liveCount
     switch kind {
-    case SWIFTPG_KIND_ALL: out.pointee = Int64(env + policy + algorithm + value)
+    case SWIFTPG_KIND_ALL: out.pointee = Int64(env + policy + algorithm + value + sequenceTask + sequencePolicy)
+    case SWIFTPG_KIND_SEQ_TASK: out.pointee = Int64(sequenceTask)
+    case SWIFTPG_KIND_SEQ_POLICY: out.pointee = Int64(sequencePolicy)
     case SWIFTPG_KIND_VALUE: out.pointee = Int64(value)
     case SWIFTPG_KIND_ENV: out.pointee = Int64(env)
     case SWIFTPG_KIND_POLICY: out.pointee = Int64(policy)
     case SWIFTPG_KIND_ALGORITHM: out.pointee = Int64(algorithm)
     default:
-      throw .invalid("unknown handle kind \(kind); expected 0 (all), 1 (env), 2 (policy), 3 (algorithm) or 4 (value)")
+      throw .invalid("unknown handle kind \(kind); expected 0 (all), 1 (env), 2 (policy), 3 (algorithm), 4 (value),"
+          + " 5 (sequence task) or 6 (sequence policy)")
     }
   }
 }
@@ -40,6 +45,8 @@ public func swiftpg_cancel(_ handle: UInt64, _ requested: Int32) -> Int32 {
     case .algorithm: flag = try algorithmTable.get(handle).object.cancellation
     case .policy: flag = nil; _ = try policyTable.get(handle)
     case .value: flag = nil; _ = try valueTable.get(handle)
+    case .sequenceTask: flag = nil; _ = try sequenceTaskTable.get(handle)
+    case .sequencePolicy: flag = nil; _ = try sequencePolicyTable.get(handle)
     case nil:
       throw SwiftPGError(.badHandle, handle == 0 ? "handle 0 is never valid" : "\(hex(handle)) is not a swiftpg handle")
     }

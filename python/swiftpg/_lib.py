@@ -27,7 +27,7 @@ from ctypes import (
 
 import numpy as np
 
-ABI_VERSION = 9
+ABI_VERSION = 10
 
 # --- status codes (Include/swiftpg.h) -------------------------------------
 OK = 0
@@ -48,6 +48,9 @@ ERR_NOT_SUPPORTED = -14
 ERR_INTERNAL = -99
 
 KIND_ALL, KIND_ENV, KIND_POLICY, KIND_ALGORITHM, KIND_VALUE = 0, 1, 2, 3, 4
+KIND_SEQ_TASK, KIND_SEQ_POLICY = 5, 6
+SEQ_FAMILIES = {1: "tabular", 2: "neural"}
+PLACEMENT = {"low_probability": 0, "high_probability": 1}
 POLICY_FAMILIES = {1: "softmax_mlp", 2: "tabular", 3: "linear_features", 4: "gaussian", 5: "clamp"}
 ACTION_DISCRETE, ACTION_CONTINUOUS = 0, 1
 OBSERVATION_VECTOR, OBSERVATION_ONE_HOT = 0, 1
@@ -370,6 +373,57 @@ class SearchStatsC(Structure):
     ]
 
 
+# Sequences and preferences (issue 15).
+class SeqTaskInfo(Structure):
+    _fields_ = [
+        ("vocab_size", c_int32),
+        ("max_length", c_int32),
+        ("num_prompts", c_int32),
+        ("num_prompt_features", c_int32),
+        ("num_features", c_int32),
+        ("num_proxy_features", c_int32),
+        ("num_responses", c_int64),
+    ]
+
+
+class SummariseConfigC(Structure):
+    _fields_ = [
+        ("size", c_uint32),
+        ("vocab_size", c_int32),
+        ("max_length", c_int32),
+        ("num_prompts", c_int32),
+        ("post_length", c_int32),
+        ("salient_count", c_int32),
+        ("length_penalty", c_double),
+        ("missing_eos_penalty", c_double),
+        ("seed", c_uint64),
+    ]
+
+
+class LengthBiasConfigC(Structure):
+    _fields_ = [
+        ("size", c_uint32),
+        ("vocab_size", c_int32),
+        ("max_length", c_int32),
+        ("num_prompts", c_int32),
+        ("relevant_count", c_int32),
+        ("reserved", c_int32),
+        ("length_penalty", c_double),
+        ("missing_eos_penalty", c_double),
+        ("label_length_bias", c_double),
+    ]
+
+
+class SeqPolicyInfo(Structure):
+    _fields_ = [
+        ("vocab_size", c_int32),
+        ("max_length", c_int32),
+        ("num_prompts", c_int32),
+        ("family", c_int32),
+        ("num_params", c_int64),
+    ]
+
+
 # --- loading -------------------------------------------------------------
 def _library_path() -> str:
     override = os.environ.get("SWIFTPG_LIBRARY")
@@ -529,6 +583,47 @@ _SIGNATURES = {
     "swiftpg_search_load": [u64, c_char_p],
     "swiftpg_search_counters": [u64, POINTER(c_int64), POINTER(c_int64)],
     "swiftpg_algorithm_destroy": [u64],
+    # Sequences and preferences (issue 15)
+    "swiftpg_summarise_default_config": [POINTER(SummariseConfigC)],
+    "swiftpg_length_bias_default_config": [POINTER(LengthBiasConfigC)],
+    "swiftpg_seq_task_create_summarise": [POINTER(SummariseConfigC), POINTER(c_uint64)],
+    "swiftpg_seq_task_create_length_bias": [POINTER(LengthBiasConfigC), POINTER(c_uint64)],
+    "swiftpg_seq_task_create_didactic_bandit": [i32, i32, POINTER(c_uint64)],
+    "swiftpg_seq_task_create_array": [i32, i32, i32, vp, i32, vp, vp, vp, POINTER(c_uint64)],
+    "swiftpg_seq_task_destroy": [u64],
+    "swiftpg_seq_task_get_info": [u64, POINTER(SeqTaskInfo)],
+    "swiftpg_seq_task_prompt_probs": [u64, vp],
+    "swiftpg_seq_task_prompt_features": [u64, vp],
+    "swiftpg_seq_task_feature_name": [u64, i32, c_char_p, c_size_t, POINTER(c_size_t)],
+    "swiftpg_seq_task_proxy_features": [u64, vp],
+    "swiftpg_seq_task_gold_rewards": [u64, vp, vp, vp, i64, vp],
+    "swiftpg_seq_task_label_rewards": [u64, vp, vp, vp, i64, vp],
+    "swiftpg_seq_task_reward_features": [u64, vp, vp, vp, i64, i32, vp],
+    "swiftpg_seq_task_reward_table": [u64, i32, i32, vp, i64, POINTER(c_int64)],
+    "swiftpg_seq_task_sample_prompts": [u64, i64, u64, i64, vp],
+    "swiftpg_seq_task_expert_demonstrations": [u64, i64, c_double, u64, i64, vp, vp, vp],
+    "swiftpg_labeller_compare_pairs": [i64, vp, c_double, u64, i64, vp],
+    "swiftpg_labeller_rank": [i64, i32, vp, c_double, u64, i64, vp],
+    "swiftpg_labeller_accuracy_ceiling": [i64, vp, c_double, POINTER(c_double)],
+    "swiftpg_labeller_ranking_pairs": [i64, i32, vp, vp, vp],
+    "swiftpg_seq_policy_create_tabular": [i32, i32, i32, POINTER(c_uint64)],
+    "swiftpg_seq_policy_create_neural": [i32, i32, i32, i32, vp, i32, vp, i32, i32, i32, c_double, c_double, u64,
+                                         POINTER(c_uint64)],
+    "swiftpg_seq_policy_copy": [u64, POINTER(c_uint64)],
+    "swiftpg_seq_policy_destroy": [u64],
+    "swiftpg_seq_policy_get_info": [u64, POINTER(SeqPolicyInfo)],
+    "swiftpg_seq_policy_get_params": [u64, vp, i64],
+    "swiftpg_seq_policy_set_params": [u64, vp, i64],
+    "swiftpg_seq_policy_sample": [u64, vp, i64, c_double, u64, i64, vp, vp, vp],
+    "swiftpg_seq_policy_log_probs": [u64, vp, vp, vp, i64, vp, vp],
+    "swiftpg_seq_policy_entropies": [u64, vp, vp, vp, i64, vp],
+    "swiftpg_seq_policy_kl": [u64, u64, vp, vp, vp, i64, vp, vp, vp, vp],
+    "swiftpg_seq_policy_score_gradient": [u64, vp, vp, vp, i64, vp, vp, vp],
+    "swiftpg_seq_policy_exact_log_probs": [u64, i32, vp, i64, POINTER(c_int64)],
+    "swiftpg_exact_expectation": [i64, vp, vp, POINTER(c_double)],
+    "swiftpg_exact_kl": [i64, vp, vp, POINTER(c_double)],
+    "swiftpg_exact_win_rate": [i64, vp, vp, vp, POINTER(c_double)],
+    "swiftpg_exact_win_rate_prompts": [i64, i64, vp, vp, vp, vp, POINTER(c_double)],
 }
 
 for _name, _args in _SIGNATURES.items():
@@ -752,13 +847,15 @@ def abi_version() -> int:
 
 
 #: The kinds :func:`live_handles` counts.
-KINDS = {"all": KIND_ALL, "env": KIND_ENV, "policy": KIND_POLICY, "algorithm": KIND_ALGORITHM, "value": KIND_VALUE}
+KINDS = {"all": KIND_ALL, "env": KIND_ENV, "policy": KIND_POLICY, "algorithm": KIND_ALGORITHM, "value": KIND_VALUE,
+         "seq_task": KIND_SEQ_TASK, "seq_policy": KIND_SEQ_POLICY}
 
 
 def live_handles(kind: int = KIND_ALL) -> int:
     """Number of live native objects (for leak checks). ``kind``: one of
     ``KIND_ALL`` (0, default), ``KIND_ENV`` (1), ``KIND_POLICY`` (2),
-    ``KIND_ALGORITHM`` (3), ``KIND_VALUE`` (4) of ``swiftpg._lib``; another
+    ``KIND_ALGORITHM`` (3), ``KIND_VALUE`` (4), ``KIND_SEQ_TASK`` (5),
+    ``KIND_SEQ_POLICY`` (6) of ``swiftpg._lib``; another
     int raises InvalidArgumentError, another type DTypeError."""
     from ._arrays import DTypeError
 

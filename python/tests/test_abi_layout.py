@@ -30,6 +30,7 @@ RECORDED = {
     7: "ded4eb3ed5b70a62cd9e4fda5647318fb83e5113d77ac156cabb240bbfa231bb",
     8: "89ab18a8415b3ecc81a835145928dd0e9a33a53c8c71d46e981c476da32171f9",
     9: "9f4f3012c356dc18648df80e4345b9be9d92a4dc77325a3bb7f0674136c27200",  # pg_train_together, pg_collect
+    10: "e0b64a18226f2ca27e89058942f2499be2369646070d0145f82571b460ff008e",  # sequences and preferences (issue 15)
 }
 
 MIRRORS = {
@@ -45,6 +46,10 @@ MIRRORS = {
     "swiftpg_train_stats": _lib.TrainStatsC,
     "swiftpg_search_config": _lib.SearchConfigC,
     "swiftpg_search_stats": _lib.SearchStatsC,
+    "swiftpg_seq_task_info": _lib.SeqTaskInfo,
+    "swiftpg_summarise_config": _lib.SummariseConfigC,
+    "swiftpg_length_bias_config": _lib.LengthBiasConfigC,
+    "swiftpg_seq_policy_info": _lib.SeqPolicyInfo,
 }
 
 

@@ -313,8 +313,22 @@ class Alg(Obj):
                 f"{'' if self.cheap else ' costly'}")
 
 
-KIND_TAG = {"env": 1, "policy": 2, "algorithm": 3, "value": 4}
-KIND_CODE = {"env": 1, "policy": 2, "algorithm": 3, "value": 4}
+class SeqTask(Obj):
+    kind = "seq_task"
+
+    def summary(self):
+        return f"{self.what} V={self.v} L={self.l} P={self.p}"
+
+
+class SeqPol(Obj):
+    kind = "seq_policy"
+
+    def summary(self):
+        return f"{'tabular' if self.family == 1 else 'neural'} V={self.v} L={self.l} P={self.p} params={self.num_params}"
+
+
+KIND_TAG = {"env": 1, "policy": 2, "algorithm": 3, "value": 4, "seq_task": 5, "seq_policy": 6}
+KIND_CODE = dict(KIND_TAG)
 
 
 # ------------------------------------------------------------------------------------------- fuzzer
@@ -671,7 +685,8 @@ class Fuzzer:
 
     def destroy(self, obj: Obj) -> None:
         name = {"env": "swiftpg_env_destroy", "policy": "swiftpg_policy_destroy", "value": "swiftpg_value_destroy",
-                "algorithm": "swiftpg_algorithm_destroy"}[obj.kind]
+                "algorithm": "swiftpg_algorithm_destroy", "seq_task": "swiftpg_seq_task_destroy",
+                "seq_policy": "swiftpg_seq_policy_destroy"}[obj.kind]
         status = self.invoke(name, [(obj.handle, obj.describe())])
         if status == 0:
             self.forget(obj)
@@ -961,19 +976,19 @@ class Fuzzer:
         self.invoke("swiftpg_abi_version", [self.a(out)], [out])
 
     def g_cancel(self):
-        kind = self.rng.choice(["env", "algorithm", "env", "algorithm", "policy", "value"])
+        kind = self.rng.choice(["env", "algorithm", "env", "algorithm", "policy", "value", "seq_task", "seq_policy"])
         obj = self.pick(kind)
         h = self.handle_arg(kind, obj, p=0.3) if obj is not None or self.mutating else self.bad_handle(kind)
         self.invoke("swiftpg_cancel", [h, self.i32(self.rng.choice([0, 0, 1]), bad=[2, -1, 2**31 - 1])])
 
     def g_live_handles(self):
-        kind = self.i32(self.rng.randrange(5), bad=[5, 99, -1], p=0.3)
+        kind = self.i32(self.rng.randrange(7), bad=[7, 99, -1], p=0.3)
         out = self.out1(ctypes.c_int64, "count_out")
         status = self.invoke("swiftpg_live_handles", [kind, self.a(out)], [out])
         if status == 0 and not out.null and not out.offset:
             k = kind[0]
             expected = (sum(len(v) for v in self.pool.values()) if k == 0
-                        else len(self.pool[{1: "env", 2: "policy", 3: "algorithm", 4: "value"}[k]]))
+                        else len(self.pool[{v: k for k, v in KIND_TAG.items()}[k]]))
             if out.value() != expected:
                 self.finding(f"live-handles-{k}", f"swiftpg_live_handles({k}) = {out.value()} but the fuzzer holds "
                                                   f"{expected} live handles of that kind (leak or lost handle)")
@@ -2332,6 +2347,483 @@ class Fuzzer:
     def g_algorithm_destroy(self):
         self.destroy_call("algorithm", self.any_alg())
 
+    # -- sequences and preferences (issue 15) ------------------------------------------------------
+    # Objects are small (V <= 4, L <= 4 except the built-in defaults) so exact
+    # enumeration stays cheap. Sizes that say how much of a caller buffer to
+    # read are only mutated to values the library must refuse.
+    BAD_VOCAB = (0, -1, (1 << 20) + 1, 2**31 - 1, -(2**31))
+    BAD_LENGTH = (0, -1, 4097, 2**31 - 1, -(2**31))
+
+    def any_seq_task(self):
+        return self.pick("seq_task") or self.create_seq_task()
+
+    def any_seq_policy(self, want=None):
+        return self.pick("seq_policy", want) or self.create_seq_policy()
+
+    def register_seq_task(self, handle: int, what: str):
+        info = Buf(self.S["swiftpg_seq_task_info"], 1, "info_out", out=True)
+        if self.lib.swiftpg_seq_task_get_info(handle, info.addr) != 0:
+            self.finding("seq-task-info", f"swiftpg_seq_task_get_info failed on a new task ({what})")
+            return None
+        i = info.value()
+        return self.adopt(SeqTask(handle, what=what, v=i.vocab_size, l=i.max_length, p=i.num_prompts,
+                                  f=i.num_prompt_features, k=i.num_features, kp=i.num_proxy_features,
+                                  n=i.num_responses, huge=i.vocab_size > 4096 or i.num_prompts > 4096))
+
+    def register_seq_policy(self, handle: int):
+        info = Buf(self.S["swiftpg_seq_policy_info"], 1, "info_out", out=True)
+        if self.lib.swiftpg_seq_policy_get_info(handle, info.addr) != 0:
+            self.finding("seq-policy-info", "swiftpg_seq_policy_get_info failed on a new policy")
+            return None
+        i = info.value()
+        n = sum(i.vocab_size**l for l in range(i.max_length + 1)) if i.vocab_size <= 64 and i.max_length <= 8 else 2**40
+        return self.adopt(SeqPol(handle, v=i.vocab_size, l=i.max_length, p=i.num_prompts, family=i.family,
+                                 num_params=i.num_params, n=n))
+
+    def create_seq_task(self):
+        with self.valid_only():
+            choice = self.rng.randrange(4)
+            if choice == 0:
+                self.g_seq_task_create_summarise(valid=True)
+            elif choice == 1:
+                self.g_seq_task_create_length_bias(valid=True)
+            elif choice == 2:
+                self.g_seq_task_create_didactic_bandit(valid=True)
+            else:
+                self.g_seq_task_create_array(valid=True)
+        return self.pick("seq_task")
+
+    def create_seq_policy(self, task=None):
+        with self.valid_only():
+            if task is not None or self.rng.random() < 0.5:
+                task = task or self.any_seq_task()
+                if task is None:
+                    return None
+                self.g_seq_policy_create_tabular(sizes=(task.v, task.l, task.p))
+            else:
+                self.g_seq_policy_create_neural()
+        return self.pick("seq_policy")
+
+    def seq_config(self, struct: str, valid: bool, small: dict):
+        c = self.S[struct]()
+        prefix = struct[len("swiftpg_"):-len("_config")]
+        getattr(self.lib, f"swiftpg_{prefix}_default_config")(ctypes.addressof(c))
+        for name, value in small.items():
+            setattr(c, name, value)
+        if not valid and self.bad(0.5):
+            c = self.random_struct(struct, base=c, fields_to_change=self.rng.randrange(1, 3))
+            if c.vocab_size > 64 or c.num_prompts > 256 or getattr(c, "post_length", 0) > 256:
+                c.size = 0                                       # a refused struct, never a huge task
+        return c
+
+    def create_task_call(self, name: str, args: list, what: str):
+        out = self.out1(ctypes.c_uint64, "task_out")
+        if self.invoke(name, args + [self.a(out)], [out]) == 0:
+            self.register_seq_task(out.value(), what)
+
+    def g_summarise_default_config(self):
+        out = self.out1(self.S["swiftpg_summarise_config"], "config_out")
+        self.invoke("swiftpg_summarise_default_config", [self.a(out)], [out])
+
+    def g_length_bias_default_config(self):
+        out = self.out1(self.S["swiftpg_length_bias_config"], "config_out")
+        self.invoke("swiftpg_length_bias_default_config", [self.a(out)], [out])
+
+    def g_seq_task_create_summarise(self, valid: bool = False):
+        r = self.rng
+        v = r.choice([2, 3, 4])
+        c = self.seq_config("swiftpg_summarise_config", valid, dict(
+            vocab_size=v, max_length=r.choice([2, 3, 4]), num_prompts=r.choice([1, 2, 3]), post_length=4,
+            salient_count=1, seed=r.getrandbits(64)))
+        b = self.buf(self.S["swiftpg_summarise_config"], 1, "config", data=[c])
+        self.create_task_call("swiftpg_seq_task_create_summarise", [self.a(b)], "summarise")
+
+    def g_seq_task_create_length_bias(self, valid: bool = False):
+        r = self.rng
+        c = self.seq_config("swiftpg_length_bias_config", valid, dict(
+            vocab_size=r.choice([2, 3, 4]), max_length=r.choice([2, 3, 4]), num_prompts=r.choice([1, 2, 4]),
+            relevant_count=1))
+        b = self.buf(self.S["swiftpg_length_bias_config"], 1, "config", data=[c])
+        self.create_task_call("swiftpg_seq_task_create_length_bias", [self.a(b)], "length_bias")
+
+    def g_seq_task_create_didactic_bandit(self, valid: bool = False):
+        r = self.rng
+        with self.valid_only(valid):
+            args = [self.size_arg(r.choice([1, 2, 9, 99]), bad=(0, -1, 65537, 2**31 - 1, -(2**31))),
+                    self.i32(r.randrange(2), bad=[2, -1, 2**31 - 1])]
+        self.create_task_call("swiftpg_seq_task_create_didactic_bandit", args, "bandit")
+
+    def g_seq_task_create_array(self, valid: bool = False):
+        r = self.rng
+        with self.valid_only(valid):
+            v, l, p, f = r.choice([1, 2, 3]), r.choice([1, 2, 3]), r.choice([1, 2, 3]), r.choice([0, 1, 2])
+            n = sum(v**j for j in range(l + 1))
+            probs = [1.0 / p] * p
+            if self.bad(0.2):
+                probs[0] = r.choice([NAN, -0.5, 2.0, INF])
+            args = [self.size_arg(v, bad=self.BAD_VOCAB), self.size_arg(l, bad=self.BAD_LENGTH),
+                    self.size_arg(p, bad=(0, -1, 65537, 2**31 - 1, -(2**31))),
+                    self.a(self.buf(ctypes.c_double, p, "prompt_probs", data=probs)),
+                    self.i32(f, bad=[-1, -(2**31)]),
+                    self.a(self.buf(ctypes.c_double, max(1, p * f), "prompt_features",
+                                    data=self.doubles(max(1, p * f)), optional=f == 0)),
+                    self.a(self.buf(ctypes.c_double, p * n, "gold_table", data=self.doubles(p * n))),
+                    self.a(self.buf(ctypes.c_double, p * n, "label_table", data=self.doubles(p * n),
+                                    optional=True))]
+        self.create_task_call("swiftpg_seq_task_create_array", args, "array")
+
+    def g_seq_task_destroy(self):
+        self.destroy_call("seq_task", self.any_seq_task())
+
+    def g_seq_task_get_info(self):
+        self.info_call("seq_task", self.any_seq_task())
+
+    def g_seq_task_prompt_probs(self):
+        t = self.any_seq_task()
+        if t is None:
+            return
+        out = self.buf(ctypes.c_double, t.p, "probs_out", out=True)
+        self.invoke("swiftpg_seq_task_prompt_probs", [self.handle_arg("seq_task", t), self.a(out)], [out])
+
+    def g_seq_task_prompt_features(self):
+        t = self.any_seq_task()
+        if t is None:
+            return
+        out = self.buf(ctypes.c_double, max(1, t.p * t.f), "features_out", out=True, optional=t.f == 0)
+        self.invoke("swiftpg_seq_task_prompt_features", [self.handle_arg("seq_task", t), self.a(out)], [out])
+
+    def g_seq_task_feature_name(self):
+        t = self.any_seq_task()
+        if t is None:
+            return
+        index = self.i32(self.rng.randrange(max(1, t.k)), bad=[t.k, -1, 2**31 - 1])
+        self.text_call("swiftpg_seq_task_feature_name", [self.handle_arg("seq_task", t), index], allocated=64)
+
+    def g_seq_task_proxy_features(self):
+        t = self.any_seq_task()
+        if t is None:
+            return
+        out = self.buf(ctypes.c_int32, max(1, t.kp), "indices_out", out=True)
+        self.invoke("swiftpg_seq_task_proxy_features", [self.handle_arg("seq_task", t), self.a(out)], [out])
+
+    def responses(self, v: int, l: int, p: int, b: int):
+        """(prompts, tokens, lengths) buffers of ``b`` valid responses with
+        random padding (EOS included); in mutating calls sometimes a bad
+        token, length or prompt id."""
+        r = self.rng
+        prompts, tokens, lengths = [], [], []
+        for _ in range(b):
+            content = r.randrange(l + 1)
+            row = [r.randrange(v) for _ in range(content)]
+            n = content + 1 if content < l else l
+            if content < l:
+                row.append(v)
+            row += [r.randrange(v + 1) for _ in range(l - len(row))]
+            prompts.append(r.randrange(p))
+            tokens += row
+            lengths.append(n)
+        if b and self.bad(0.3):
+            i = r.randrange(b)
+            what = r.randrange(4)
+            if what == 0:
+                tokens[i * l + r.randrange(l)] = r.choice([-1, v + 1, 2**31 - 1, -(2**31)])
+            elif what == 1:
+                lengths[i] = r.choice([0, -1, l + 1, 2**31 - 1])
+            elif what == 2:
+                prompts[i] = r.choice([-1, p, 2**31 - 1])
+            else:
+                tokens[i * l] = v                                   # EOS inside a longer response
+                lengths[i] = l
+        return (self.buf(ctypes.c_int32, max(1, b), "prompts", data=prompts or [0]),
+                self.buf(ctypes.c_int32, max(1, b * l), "tokens", data=tokens or [0]),
+                self.buf(ctypes.c_int32, max(1, b), "lengths", data=lengths or [1]))
+
+    def task_batch_call(self, name: str, width: str, extra=()):
+        t = self.any_seq_task()
+        if t is None:
+            return
+        b = self.rng.choice([0, 1, 2, 5])
+        x, y, n = self.responses(t.v, t.l, t.p, b)
+        w = {"1": 1, "k": t.k, "kp": t.kp}[width]
+        if extra and extra[0][0] == 1:
+            w = t.kp
+        out = self.buf(ctypes.c_double, max(1, b * max(t.k, 1)), "features_out" if width != "1" else "rewards_out",
+                       out=True)
+        self.invoke(name, [self.handle_arg("seq_task", t), self.a(x), self.a(y), self.a(n), self.batch_arg(b),
+                           *extra, self.a(out)], [out])
+
+    def g_seq_task_gold_rewards(self):
+        self.task_batch_call("swiftpg_seq_task_gold_rewards", "1")
+
+    def g_seq_task_label_rewards(self):
+        self.task_batch_call("swiftpg_seq_task_label_rewards", "1")
+
+    def g_seq_task_reward_features(self):
+        self.task_batch_call("swiftpg_seq_task_reward_features", "k",
+                             extra=(self.i32(self.rng.randrange(2), bad=[2, -1, 2**31 - 1]),))
+
+    def exact_call(self, name: str, pre: list, n: int, out_name: str = "values_out"):
+        """``name(*pre, out, capacity, count_out)`` with a buffer of at most
+        4096 values; the capacity never exceeds the buffer."""
+        r = self.rng
+        allocated = max(1, min(n, 4096))
+        out = self.buf(ctypes.c_double, allocated, out_name, out=True)
+        capacity = r.choice([allocated, allocated, 0, max(0, allocated - 1)])
+        if self.bad(0.2):
+            capacity = r.choice([-1, -(2**63)])
+        count = self.out1(ctypes.c_int64, "count_out")
+        self.invoke(name, pre + [self.a(out), (capacity, str(capacity)), self.a(count)], [out, count],
+                    exempt=("count_out",))
+
+    def g_seq_task_reward_table(self):
+        t = self.any_seq_task()
+        if t is None:
+            return
+        self.exact_call("swiftpg_seq_task_reward_table", [
+            self.handle_arg("seq_task", t), self.i32(self.rng.randrange(t.p), bad=[t.p, -1, 2**31 - 1]),
+            self.flag()], t.n if t.n >= 0 else 2**40)
+
+    def g_seq_task_sample_prompts(self):
+        t = self.any_seq_task()
+        if t is None:
+            return
+        b = self.rng.choice([0, 1, 3, 8])
+        out = self.buf(ctypes.c_int32, max(1, b), "prompts_out", out=True)
+        first = self.i64(self.rng.choice([0, 5]), bad=[-1, 2**63 - 1, 2**63 - 2], p=0.2)
+        self.invoke("swiftpg_seq_task_sample_prompts", [self.handle_arg("seq_task", t), self.batch_arg(b),
+                                                        self.seed(), first, self.a(out)], [out])
+
+    def g_seq_task_expert_demonstrations(self):
+        t = self.any_seq_task()
+        if t is None:
+            return
+        b = self.rng.choice([0, 1, 3])
+        outs = [self.buf(ctypes.c_int32, max(1, b), "prompts_out", out=True),
+                self.buf(ctypes.c_int32, max(1, b * t.l), "tokens_out", out=True),
+                self.buf(ctypes.c_int32, max(1, b), "lengths_out", out=True)]
+        noise = self.dbl(self.rng.choice([0.0, 0.3, 1.0]))
+        first = self.i64(self.rng.choice([0, 2]), bad=[-1, 2**63 - 1], p=0.2)
+        self.invoke("swiftpg_seq_task_expert_demonstrations",
+                    [self.handle_arg("seq_task", t), self.batch_arg(b), noise, self.seed(), first] +
+                    [self.a(o) for o in outs], outs)
+
+    # labellers
+    def labeller_rewards(self, b: int, k: int) -> Buf:
+        return self.buf(ctypes.c_double, max(1, b * k), "rewards", data=self.doubles(max(1, b * k)))
+
+    def scale_arg(self):
+        return self.dbl(self.rng.choice([0.0, 0.5, 1.0]))
+
+    def g_labeller_compare_pairs(self):
+        b = self.rng.choice([0, 1, 4])
+        out = self.buf(ctypes.c_int32, max(1, b), "preferred_out", out=True)
+        self.invoke("swiftpg_labeller_compare_pairs", [
+            self.batch_arg(b), self.a(self.labeller_rewards(b, 2)), self.scale_arg(), self.seed(),
+            self.i64(0, bad=[-1, 2**63 - 1]), self.a(out)], [out])
+
+    def g_labeller_rank(self):
+        r = self.rng
+        b, k = r.choice([0, 1, 3]), r.choice([2, 3, 5])
+        out = self.buf(ctypes.c_int32, max(1, b * k), "rankings_out", out=True)
+        kk = self.i32(k, bad=[1, 0, -1, 65537, 2**31 - 1, max(2, k - 1)])
+        self.invoke("swiftpg_labeller_rank", [
+            self.batch_arg(b), kk, self.a(self.labeller_rewards(b, k)), self.scale_arg(), self.seed(),
+            self.i64(0, bad=[-1, 2**63 - 1]), self.a(out)], [out])
+
+    def g_labeller_accuracy_ceiling(self):
+        b = self.rng.choice([0, 1, 4])
+        out = self.out1(ctypes.c_double, "ceiling_out")
+        self.invoke("swiftpg_labeller_accuracy_ceiling", [
+            self.batch_arg(b), self.a(self.labeller_rewards(b, 2)), self.scale_arg(), self.a(out)], [out])
+
+    def g_labeller_ranking_pairs(self):
+        r = self.rng
+        b, k = r.choice([0, 1, 3]), r.choice([2, 3, 4])
+        data = []
+        for _ in range(b):
+            row = list(range(k))
+            r.shuffle(row)
+            data += row
+        if data and self.bad(0.3):
+            data[r.randrange(len(data))] = r.choice([-1, k, 0, 2**31 - 1])
+        m = max(1, b * k * (k - 1) // 2)
+        outs = [self.buf(ctypes.c_int32, m, "chosen_out", out=True), self.buf(ctypes.c_int32, m, "rejected_out", out=True)]
+        kk = self.i32(k, bad=[1, 0, -1, 65537, 2**31 - 1, max(2, k - 1)])
+        self.invoke("swiftpg_labeller_ranking_pairs", [
+            self.batch_arg(b), kk, self.a(self.buf(ctypes.c_int32, max(1, b * k), "rankings", data=data or [0]))] +
+            [self.a(o) for o in outs], outs)
+
+    # sequence policies
+    def g_seq_policy_create_tabular(self, sizes=None):
+        r = self.rng
+        v, l, p = sizes or (r.choice([1, 2, 3]), r.choice([1, 2, 3]), r.choice([1, 2]))
+        out = self.out1(ctypes.c_uint64, "seq_policy_out")
+        args = [self.size_arg(v, bad=self.BAD_VOCAB + (64,)), self.size_arg(l, bad=self.BAD_LENGTH + (64,)),
+                self.size_arg(p, bad=(0, -1, 2**31 - 1, -(2**31)))]
+        if self.invoke("swiftpg_seq_policy_create_tabular", args + [self.a(out)], [out]) == 0:
+            self.register_seq_policy(out.value())
+
+    def g_seq_policy_create_neural(self):
+        r = self.rng
+        v, l, p, f = r.choice([1, 2, 3]), r.choice([1, 2, 3]), r.choice([1, 2]), r.choice([0, 1, 3])
+        hs, nh, _ = self.hidden_arg()
+        out = self.out1(ctypes.c_uint64, "seq_policy_out")
+        feats = self.buf(ctypes.c_double, max(1, p * f), "prompt_features", data=self.doubles(max(1, p * f)),
+                         optional=f == 0)
+        args = [self.size_arg(v, bad=self.BAD_VOCAB), self.size_arg(l, bad=self.BAD_LENGTH),
+                self.size_arg(p, bad=(0, -1, -(2**31))), self.i32(f, bad=[-1, -(2**31)]), self.a(feats),
+                self.i32(r.randrange(l + 1), bad=[-1, l + 1, 2**31 - 1]), self.a(hs), nh,
+                self.i32(r.randrange(2), bad=[2, -1]), self.i32(r.choice([32, 64]), bad=[16, 0, -64]),
+                self.dbl(math.sqrt(2)), self.dbl(r.choice([0.01, 1.0])), self.seed()]
+        if self.invoke("swiftpg_seq_policy_create_neural", args + [self.a(out)], [out]) == 0:
+            self.register_seq_policy(out.value())
+
+    def g_seq_policy_copy(self):
+        pol = self.any_seq_policy()
+        out = self.out1(ctypes.c_uint64, "copy_out")
+        if self.invoke("swiftpg_seq_policy_copy", [self.handle_arg("seq_policy", pol), self.a(out)], [out]) == 0:
+            self.register_seq_policy(out.value())
+
+    def g_seq_policy_destroy(self):
+        self.destroy_call("seq_policy", self.any_seq_policy())
+
+    def g_seq_policy_get_info(self):
+        self.info_call("seq_policy", self.any_seq_policy())
+
+    def g_seq_policy_get_params(self):
+        self.seq_params_call(False)
+
+    def g_seq_policy_set_params(self):
+        self.seq_params_call(True)
+
+    def seq_params_call(self, setting: bool):
+        pol = self.any_seq_policy()
+        if pol is None:
+            return
+        p = pol.num_params
+        if setting:
+            b, outs = self.buf(ctypes.c_double, max(1, p), "params", data=self.doubles(max(1, p), 0.5)), []
+        else:
+            b = self.buf(ctypes.c_double, max(1, p), "params_out", out=True)
+            outs = [b]
+        self.invoke(f"swiftpg_seq_policy_{'set' if setting else 'get'}_params",
+                    [self.handle_arg("seq_policy", pol), self.a(b), self.count_arg(p)], outs)
+
+    def g_seq_policy_sample(self):
+        pol = self.any_seq_policy()
+        if pol is None:
+            return
+        r = self.rng
+        b = r.choice([0, 1, 3, 8])
+        prompts = [r.randrange(pol.p) for _ in range(b)]
+        if prompts and self.bad(0.2):
+            prompts[r.randrange(b)] = r.choice([-1, pol.p, 2**31 - 1])
+        outs = [self.buf(ctypes.c_int32, max(1, b * pol.l), "tokens_out", out=True),
+                self.buf(ctypes.c_int32, max(1, b), "lengths_out", out=True),
+                self.buf(ctypes.c_double, max(1, b * pol.l), "log_probs_out", out=True, optional=True)]
+        self.invoke("swiftpg_seq_policy_sample", [
+            self.handle_arg("seq_policy", pol), self.a(self.buf(ctypes.c_int32, max(1, b), "prompts",
+                                                                data=prompts or [0])),
+            self.batch_arg(b), self.dbl(r.choice([0.0, 0.7, 1.0, 1e-4])), self.seed(),
+            self.i64(r.choice([0, 3]), bad=[-1, 2**63 - 1]), *[self.a(o) for o in outs]], outs)
+
+    def seq_batch_call(self, name: str, outs_spec, extra_pre=(), reference=False, weights=False):
+        """A teacher-forced call: handle, [reference], prompts, tokens,
+        lengths, batch, [weights], outputs (name, per-token?, optional?)."""
+        pol = self.any_seq_policy()
+        if pol is None:
+            return
+        r = self.rng
+        b = r.choice([0, 1, 2, 5])
+        x, y, n = self.responses(pol.v, pol.l, pol.p, b)
+        args = [self.handle_arg("seq_policy", pol)]
+        if reference:
+            ref = pol if r.random() < 0.3 else self.pick("seq_policy")
+            args.append(self.handle_arg("seq_policy", ref))
+        args += [self.a(x), self.a(y), self.a(n), self.batch_arg(b)]
+        if weights:
+            mode = r.randrange(4)
+            tw = self.buf(ctypes.c_double, max(1, b * pol.l), "token_weights", data=self.doubles(max(1, b * pol.l)),
+                          null=mode not in (0, 2))
+            sw = self.buf(ctypes.c_double, max(1, b), "sequence_weights", data=self.doubles(max(1, b)),
+                          null=mode not in (1, 2))
+            args += [self.a(tw), self.a(sw)]
+        outs = []
+        for oname, per_token, optional in outs_spec:
+            size = max(1, pol.num_params) if per_token is None else max(1, b * (pol.l if per_token else 1))
+            outs.append(self.buf(ctypes.c_double, size, oname, out=True, optional=optional))
+        self.invoke(name, args + [self.a(o) for o in outs], outs)
+
+    def g_seq_policy_log_probs(self):
+        self.seq_batch_call("swiftpg_seq_policy_log_probs", [("token_log_probs_out", True, True),
+                                                             ("sequence_log_probs_out", False, True)])
+
+    def g_seq_policy_entropies(self):
+        self.seq_batch_call("swiftpg_seq_policy_entropies", [("entropies_out", True, False)])
+
+    def g_seq_policy_kl(self):
+        self.seq_batch_call("swiftpg_seq_policy_kl", [("kl_out", True, False), ("k1_out", True, True),
+                                                      ("k2_out", True, True), ("k3_out", True, True)],
+                            reference=True)
+
+    def g_seq_policy_score_gradient(self):
+        self.seq_batch_call("swiftpg_seq_policy_score_gradient", [("gradient_out", None, False)], weights=True)
+
+    def g_seq_policy_exact_log_probs(self):
+        pol = self.any_seq_policy(lambda o: o.n <= 4096)
+        if pol is None:
+            return
+        self.exact_call("swiftpg_seq_policy_exact_log_probs", [
+            self.handle_arg("seq_policy", pol), self.i32(self.rng.randrange(pol.p), bad=[pol.p, -1, 2**31 - 1])],
+            pol.n)
+
+    # exact figures over arrays
+    def log_prob_array(self, n: int, name: str) -> Buf:
+        r = self.rng
+        data = [math.log(r.random() + 1e-12) for _ in range(n)] or [0.0]
+        if n and r.random() < 0.2:
+            data[r.randrange(n)] = -INF
+        if n and self.bad(0.2):
+            data[r.randrange(n)] = r.choice([NAN, INF, 1e308])
+        return self.buf(ctypes.c_double, max(1, n), name, data=data)
+
+    def exact_count(self, n: int):
+        return self.i64(n, bad=[-1, -(2**63), 2**28 + 1, 2**63 - 1, max(0, n - 1)], p=0.2)
+
+    def g_exact_expectation(self):
+        n = self.rng.choice([0, 1, 5])
+        out = self.out1(ctypes.c_double, "expectation_out")
+        self.invoke("swiftpg_exact_expectation", [self.exact_count(n), self.a(self.log_prob_array(n, "log_probs")),
+                                                  self.a(self.buf(ctypes.c_double, max(1, n), "values",
+                                                                  data=self.doubles(max(1, n)))), self.a(out)], [out])
+
+    def g_exact_kl(self):
+        n = self.rng.choice([0, 1, 5])
+        out = self.out1(ctypes.c_double, "kl_out")
+        self.invoke("swiftpg_exact_kl", [self.exact_count(n), self.a(self.log_prob_array(n, "log_p")),
+                                         self.a(self.log_prob_array(n, "log_q")), self.a(out)], [out])
+
+    def g_exact_win_rate(self):
+        n = self.rng.choice([0, 1, 5])
+        out = self.out1(ctypes.c_double, "win_rate_out")
+        self.invoke("swiftpg_exact_win_rate", [
+            self.exact_count(n), self.a(self.log_prob_array(n, "log_p")), self.a(self.log_prob_array(n, "log_q")),
+            self.a(self.buf(ctypes.c_double, max(1, n), "rewards", data=self.doubles(max(1, n)))), self.a(out)], [out])
+
+    def g_exact_win_rate_prompts(self):
+        r = self.rng
+        m, n = r.choice([1, 2, 3]), r.choice([0, 1, 4])
+        probs = [1.0 / m] * m
+        if self.bad(0.2):
+            probs[0] = r.choice([NAN, -1.0, 2.0])
+        out = self.out1(ctypes.c_double, "win_rate_out")
+        self.invoke("swiftpg_exact_win_rate_prompts", [
+            self.i64(m, bad=[0, -1, -(2**63), 2**63 - 1, max(0, m - 1)]), self.exact_count(n),
+            self.a(self.buf(ctypes.c_double, m, "prompt_probs", data=probs)),
+            self.a(self.log_prob_array(m * n, "log_p")), self.a(self.log_prob_array(m * n, "log_q")),
+            self.a(self.buf(ctypes.c_double, max(1, m * n), "rewards", data=self.doubles(max(1, m * n)))),
+            self.a(out)], [out])
+
     # -- generic generator (functions without pointers to arrays) ------------------------------------
     def generic(self, name: str):
         """Builds a call from the header's parameter types alone; used for a
@@ -2436,7 +2928,7 @@ class Fuzzer:
             gen()
 
     def teardown(self) -> None:
-        for kind in ("algorithm", "policy", "value", "env"):
+        for kind in ("algorithm", "policy", "value", "env", "seq_policy", "seq_task"):
             for obj in list(self.pool[kind]):
                 self.destroy(obj)
         count = ctypes.c_int64(-1)

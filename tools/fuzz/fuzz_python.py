@@ -3,7 +3,7 @@
 
 The public API is enumerated by introspection (the ``__all__`` of swiftpg and
 of its modules envs, policies, estimators, exact, algorithms, lab,
-randomization, plus the public names of modules without ``__all__``; every
+randomization, rlhf, plus the public names of modules without ``__all__``; every
 public method and property of the classes they export), so a new function or
 method is fuzzed without touching this file. Each call is built from a valid
 example (hand-written below for the main entry points, otherwise from the
@@ -50,7 +50,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import supervise  # noqa: E402
 
 MODULES = ["swiftpg", "swiftpg.envs", "swiftpg.policies", "swiftpg.estimators", "swiftpg.exact",
-           "swiftpg.algorithms", "swiftpg.lab", "swiftpg.randomization", "swiftpg.optim", "swiftpg.trained", "swiftpg.callbacks"]
+           "swiftpg.algorithms", "swiftpg.lab", "swiftpg.randomization", "swiftpg.optim", "swiftpg.trained", "swiftpg.callbacks",
+           "swiftpg.rlhf"]
 DUNDERS = {"__init__", "__getitem__", "__iter__", "__str__", "__repr__", "__enter__", "__exit__", "__len__"}
 NAN, INF = float("nan"), float("inf")
 
@@ -360,6 +361,16 @@ class PyFuzzer:
         """A live object of class ``owner`` (or a subclass) for a method call."""
         sp = self.sp
         A, P, lab = sp.algorithms, sp.policies, sp.lab
+        R = sp.rlhf
+        if issubclass(owner, R.SequenceTask):
+            return self.seq_task(owner)
+        if owner is R.SequencePolicy:
+            return self.seq_policy()
+        if owner is R.Responses:
+            return self.seq_task().expert_demonstrations(self.rng.choice([0, 2]), noise=0.5, seed=1)
+        if owner is R.KLTerms:
+            pol = self.seq_policy()
+            return pol.kl(pol, *self.seq_responses(pol), estimators=self.rng.random() < 0.5)
         if issubclass(owner, sp.VectorEnv):
             return self.vec()
         if issubclass(owner, sp.SwiftEnv):
@@ -427,6 +438,149 @@ class PyFuzzer:
         if issubclass(owner, BaseException):
             return owner("fuzz message", -1)
         raise Skip
+
+    # -- swiftpg.rlhf (issue 15) -------------------------------------------------------------------
+    def seq_task(self, cls=None):
+        R, r, g = self.sp.rlhf, self.rng, self.np_rng
+
+        def make():
+            choice = cls if cls not in (None, R.SequenceTask) else r.choice(
+                [R.Summarise, R.LengthBias, R.DidacticBandit, R.ArrayTask])
+            if choice is R.Summarise:
+                t = R.Summarise(vocab_size=r.choice([2, 3]), max_length=3, num_prompts=2, post_length=3,
+                                salient_count=1, seed=r.randrange(100))
+            elif choice is R.LengthBias:
+                t = R.LengthBias(vocab_size=3, max_length=3, num_prompts=2, relevant_count=1)
+            elif choice is R.DidacticBandit:
+                t = R.DidacticBandit(r.choice([1, 9, 99]), r.choice(["low_probability", "high_probability"]))
+            else:
+                t = R.ArrayTask(2, 2, [0.25, 0.75], g.standard_normal((2, 7)),
+                                label_table=g.standard_normal((2, 7)) if r.random() < 0.5 else None,
+                                prompt_features=g.standard_normal((2, 2)) if r.random() < 0.5 else None)
+            return self.tag(t, repr(t))
+        objs = [o for o in self.pool.get("seq_task", []) if not o.closed and (cls is None or isinstance(o, cls))]
+        if objs and r.random() > 0.15:
+            return r.choice(objs)
+        return self.keep("seq_task", make())
+
+    def seq_policy(self):
+        R, r = self.sp.rlhf, self.rng
+
+        def make():
+            task = self.seq_task()
+            if r.random() < 0.5:
+                pol = R.SequencePolicy.for_task(task)
+            else:
+                pol = R.SequencePolicy.for_task(task, "neural", hidden_sizes=r.choice([(), (4,)]),
+                                                context_size=r.choice([0, 1]), seed=r.randrange(100))
+            return self.tag(pol, repr(pol))
+        return self.get("seq_policy", make)
+
+    def seq_responses(self, owner_obj, b: int | None = None):
+        """(prompts, tokens, lengths) of valid responses for a task or
+        policy, with random padding (EOS included) beyond each length."""
+        np, r, g = self.np, self.rng, self.np_rng
+        v, l, p = owner_obj.vocab_size, owner_obj.max_length, owner_obj.num_prompts
+        b = r.choice([0, 1, 3]) if b is None else b
+        tokens = g.integers(0, v + 1, (b, l)).astype(np.int32)
+        lengths = np.empty(b, np.int32)
+        for i in range(b):
+            content = r.randrange(l + 1)
+            tokens[i, :content] = g.integers(0, v, content)
+            if content < l:
+                tokens[i, content] = v
+            lengths[i] = content + 1 if content < l else l
+        return g.integers(0, p, b).astype(np.int32), tokens, lengths
+
+    def rlhf_example(self, name: str, owner, obj, short_name: str):
+        R, np, r, g = self.sp.rlhf, self.np, self.rng, self.np_rng
+        if owner is not None and obj is None and name == f"{owner.__module__}.{owner.__qualname__}":
+            if owner is R.Summarise:
+                return (), dict(vocab_size=r.choice([2, 3]), max_length=3, num_prompts=2, post_length=3,
+                                salient_count=1)
+            if owner is R.LengthBias:
+                return (), dict(vocab_size=3, max_length=3, num_prompts=2, relevant_count=1)
+            if owner is R.DidacticBandit:
+                return (r.choice([1, 9, 99]),), dict(placement=r.choice(["low_probability", "high_probability"]))
+            if owner is R.ArrayTask:
+                return (2, 2, [0.5, 0.5], g.standard_normal((2, 7))), dict(
+                    label_table=g.standard_normal((2, 7)) if r.random() < 0.5 else None,
+                    prompt_features=g.standard_normal((2, 3)) if r.random() < 0.5 else None)
+            if owner is R.Responses:
+                return self.seq_responses(self.seq_task()), {}
+            if owner is R.KLTerms:
+                return (g.standard_normal((2, 3)),), {}
+            return (), {}                               # the abstract bases: DTypeError
+        if owner is R.SequencePolicy and obj is None or name.endswith(("SequencePolicy.tabular",
+                                                                       "SequencePolicy.neural",
+                                                                       "SequencePolicy.for_task")):
+            if short_name == "tabular":
+                return (r.choice([1, 2, 3]), r.choice([1, 2, 3]), r.choice([1, 2])), {}
+            if short_name == "neural":
+                p = r.choice([1, 2])
+                return (r.choice([1, 2, 3]), r.choice([1, 2, 3]), p), dict(
+                    prompt_features=g.standard_normal((p, 2)) if r.random() < 0.5 else None,
+                    context_size=r.choice([0, 1]), hidden_sizes=r.choice([(), (4,)]))
+            if short_name == "for_task":
+                return (self.seq_task(),), dict(family=r.choice(["tabular", "neural"]))
+        if isinstance(obj, R.SequenceTask):
+            if short_name in ("gold_rewards", "label_rewards"):
+                return self.seq_responses(obj), {}
+            if short_name == "reward_features":
+                return self.seq_responses(obj), dict(proxy=r.random() < 0.5)
+            if short_name == "reward_table":
+                return (r.randrange(obj.num_prompts),), dict(label=r.random() < 0.5)
+            if short_name == "sample_prompts":
+                return (r.choice([0, 1, 5]),), dict(seed=r.randrange(100), first_row=r.choice([0, 3]))
+            if short_name == "expert_demonstrations":
+                return (r.choice([0, 1, 3]),), dict(noise=r.choice([0.0, 0.3, 1.0]), seed=r.randrange(100))
+        if isinstance(obj, R.SequencePolicy):
+            b = r.choice([0, 1, 3])
+            prompts = g.integers(0, obj.num_prompts, b).astype(np.int32)
+            if short_name in ("set_params", "parameters"):
+                return (obj.get_params() + 0.01,), {}
+            if short_name == "sample":
+                return (prompts,), dict(temperature=r.choice([0.0, 0.5, 1.0]), seed=r.randrange(100),
+                                        first_lane=r.choice([0, 2]))
+            if short_name == "greedy":
+                return (prompts,), {}
+            if short_name in ("log_probs", "entropies"):
+                extra = dict(per_token=r.random() < 0.5) if short_name == "log_probs" else {}
+                return self.seq_responses(obj), extra
+            if short_name == "kl":
+                ref = obj if r.random() < 0.3 else obj.copy()
+                return (ref, *self.seq_responses(obj)), dict(estimators=r.random() < 0.7)
+            if short_name == "score_gradient":
+                x, y, n = self.seq_responses(obj)
+                if r.random() < 0.5:
+                    return (x, y, n), dict(token_weights=g.standard_normal(y.shape))
+                return (x, y, n), dict(sequence_weights=g.standard_normal(n.shape))
+            if short_name == "exact_log_probs":
+                return (r.randrange(obj.num_prompts),), {}
+        if name.startswith("swiftpg.rlhf.") and owner is None:
+            if short_name == "canonical_responses":
+                return (r.choice([1, 2, 3]), r.choice([1, 2, 3])), {}
+            if short_name in ("compare_pairs", "accuracy_ceiling"):
+                extra = dict(seed=r.randrange(100)) if short_name == "compare_pairs" else {}
+                return (g.standard_normal((r.choice([1, 4]), 2)),), dict(scale=r.choice([0.0, 1.0]), **extra)
+            if short_name == "rank":
+                return (g.standard_normal((r.choice([0, 2]), r.choice([2, 4]))),), dict(scale=1.0, seed=1)
+            if short_name == "ranking_pairs":
+                k = r.choice([2, 4])
+                return (np.stack([g.permutation(k) for _ in range(r.choice([1, 3]))]),), {}
+            n = r.choice([1, 5])
+            lp = np.log(g.dirichlet(np.ones(n)))
+            lq = np.log(g.dirichlet(np.ones(n)))
+            if short_name == "exact_expectation":
+                return (lp, g.standard_normal(n)), {}
+            if short_name == "exact_kl":
+                return (lp, lq), {}
+            if short_name == "exact_win_rate":
+                if r.random() < 0.5:
+                    return (lp, lq, g.standard_normal(n)), {}
+                return (np.stack([lp, lp]), np.stack([lq, lq]), g.standard_normal((2, n))), dict(
+                    prompt_probs=[0.5, 0.5])
+        return None
 
     # -- hostile values ---------------------------------------------------------------------------
     #: Parameters whose large values are legitimately long loops: only values
@@ -566,6 +720,10 @@ class PyFuzzer:
         sp, np, r, g = self.sp, self.np, self.rng, self.np_rng
         short_name = name.rsplit(".", 1)[-1]
         E = sp.estimators
+        if name.startswith("swiftpg.rlhf."):
+            found = self.rlhf_example(name, owner, obj, short_name)
+            if found is not None:
+                return found
         if name.startswith("swiftpg.estimators."):
             T, N, rew, te, tr, values, final = self.rollout()
             gamma, lam = r.choice([0.0, 0.9, 1.0]), r.choice([0.0, 0.95, 1.0])

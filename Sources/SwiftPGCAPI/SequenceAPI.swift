@@ -1,0 +1,413 @@
+import CSwiftPG
+import SwiftPG
+
+// The C ABI of issue 15's sequence policies and exact figures over response
+// arrays (Include/swiftpg.h, "Sequences and preferences").
+
+// MARK: Creation
+
+private func registerSequencePolicy(_ out: UnsafeMutablePointer<UInt64>?, _ make: () throws(SwiftPGError) -> SequencePolicy)
+  throws(SwiftPGError)
+{
+  try register(sequencePolicyTable, out, "seq_policy_out") { () throws(SwiftPGError) in
+    SequencePolicyObject(try make())
+  }
+}
+
+@c @implementation
+public func swiftpg_seq_policy_create_tabular(
+  _ vocab_size: Int32, _ max_length: Int32, _ num_prompts: Int32, _ seq_policy_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let space = try SequenceSpace(vocabularySize: Int(vocab_size), maxLength: Int(max_length))
+    try require(num_prompts >= 1, "num_prompts must be >= 1, got \(num_prompts)")
+    try registerSequencePolicy(seq_policy_out) { () throws(SwiftPGError) in
+      SequencePolicy(model: try TabularSequenceModel(space: space, promptCount: Int(num_prompts)))
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_seq_policy_create_neural(
+  _ vocab_size: Int32, _ max_length: Int32, _ num_prompts: Int32, _ num_prompt_features: Int32,
+  _ prompt_features: UnsafePointer<Double>?, _ context_size: Int32, _ hidden_sizes: UnsafePointer<Int32>?,
+  _ num_hidden: Int32, _ activation: Int32, _ precision_bits: Int32, _ hidden_gain: Double, _ output_gain: Double,
+  _ seed: UInt64, _ seq_policy_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let space = try SequenceSpace(vocabularySize: Int(vocab_size), maxLength: Int(max_length))
+    try require(num_prompts >= 1, "num_prompts must be >= 1, got \(num_prompts)")
+    try require(num_prompt_features >= 0, "num_prompt_features must be >= 0, got \(num_prompt_features)")
+    try require(
+      context_size >= 0 && Int(context_size) <= space.maxLength,
+      "context_size must be in [0, \(space.maxLength)], got \(context_size)")
+    try require(
+      num_hidden >= 0 && Int(num_hidden) <= MLP.maxHiddenLayers,
+      "num_hidden must be in [0, \(MLP.maxHiddenLayers)], got \(num_hidden)")
+    var hidden: [Int] = []
+    if num_hidden > 0 {
+      let h = try need(hidden_sizes, "hidden_sizes")
+      for i in 0..<Int(num_hidden) {
+        try require(h[i] >= 1 && h[i] <= 1 << 16, "hidden_sizes[\(i)] must be in [1, 65536], got \(h[i])")
+        hidden.append(Int(h[i]))
+      }
+    }
+    guard let act = Activation(rawValue: activation) else {
+      throw .invalid("unknown activation \(activation); expected 0 (tanh) or 1 (relu)")
+    }
+    guard let precision = MLP.Precision(rawValue: precision_bits) else {
+      throw .invalid("precision_bits must be 32 or 64, got \(precision_bits)")
+    }
+    try require(
+      hidden_gain.isFinite && hidden_gain >= 0, "hidden_gain must be finite and >= 0, got \(hidden_gain)")
+    try require(
+      output_gain.isFinite && output_gain >= 0, "output_gain must be finite and >= 0, got \(output_gain)")
+    let f = try Limits.product(
+      [Int(num_prompts), Int(num_prompt_features)], limit: Limits.maxScratchElements, "prompt features [P, F]")
+    var features: [Double] = []
+    if f > 0 {
+      let p = try need(prompt_features, "prompt_features")
+      try requireFinite(p, f, "prompt_features", width: Int(num_prompt_features))
+      features = Array(UnsafeBufferPointer(start: p, count: f))
+    }
+    try registerSequencePolicy(seq_policy_out) { () throws(SwiftPGError) in
+      SequencePolicy(
+        model: try NeuralSequenceModel(
+          space: space, promptFeatures: features, promptCount: Int(num_prompts),
+          featureSize: Int(num_prompt_features), contextSize: Int(context_size), hidden: hidden, activation: act,
+          precision: precision, hiddenGain: hidden_gain, outputGain: output_gain, seed: seed))
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_seq_policy_copy(_ seq_policy: UInt64, _ copy_out: UnsafeMutablePointer<UInt64>?) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(copy_out, "copy_out")
+    var copy: SequencePolicy? = nil
+    try using(sequencePolicyTable, seq_policy) { (o) throws(SwiftPGError) in copy = try o.policy.frozenCopy() }
+    guard let copy else { throw SwiftPGError(.internalError, "the copy was not made") }
+    out.pointee = try sequencePolicyTable.insert(SequencePolicyObject(copy))
+  }
+}
+
+@c @implementation
+public func swiftpg_seq_policy_destroy(_ seq_policy: UInt64) -> Int32 {
+  entry { () throws(SwiftPGError) in try sequencePolicyTable.remove(seq_policy) }
+}
+
+// MARK: Sizes and parameters
+
+@c @implementation
+public func swiftpg_seq_policy_get_info(
+  _ seq_policy: UInt64, _ info_out: UnsafeMutablePointer<swiftpg_seq_policy_info>?
+) -> Int32 {
+  entry(sequencePolicyTable, seq_policy, output: info_out, "info_out") { (o, out) throws(SwiftPGError) in
+    let p = o.policy
+    var info = swiftpg_seq_policy_info()
+    info.vocab_size = Int32(p.space.vocabularySize)
+    info.max_length = Int32(p.space.maxLength)
+    info.num_prompts = Int32(clamping: p.promptCount)
+    info.family = p.family.rawValue
+    info.num_params = Int64(p.parameterCount)
+    out.pointee = info
+  }
+}
+
+@c @implementation
+public func swiftpg_seq_policy_get_params(
+  _ seq_policy: UInt64, _ params_out: UnsafeMutablePointer<Double>?, _ count: Int64
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try using(sequencePolicyTable, seq_policy) { (o) throws(SwiftPGError) in
+      try writeParameters(o.policy.parameters, params_out, count, "sequence policy")
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_seq_policy_set_params(_ seq_policy: UInt64, _ params: UnsafePointer<Double>?, _ count: Int64)
+  -> Int32
+{
+  entry { () throws(SwiftPGError) in
+    try using(sequencePolicyTable, seq_policy) { (o) throws(SwiftPGError) in
+      try o.policy.setParameters(try readParameters(params, count, expected: o.policy.parameterCount, "params"))
+    }
+  }
+}
+
+// MARK: Sampling and teacher-forced passes
+
+@c @implementation
+public func swiftpg_seq_policy_sample(
+  _ seq_policy: UInt64, _ prompts: UnsafePointer<Int32>?, _ batch: Int64, _ temperature: Double, _ seed: UInt64,
+  _ first_lane: Int64, _ tokens_out: UnsafeMutablePointer<Int32>?, _ lengths_out: UnsafeMutablePointer<Int32>?,
+  _ log_probs_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let tokens = try need(tokens_out, "tokens_out")
+    let lengths = try need(lengths_out, "lengths_out")
+    let logProbs = try needIfPresent(log_probs_out, "log_probs_out")
+    let x = try need(prompts, "prompts")
+    try require(
+      temperature.isFinite && temperature >= 0, "temperature must be finite and >= 0, got \(temperature)")
+    try using(sequencePolicyTable, seq_policy) { (o) throws(SwiftPGError) in
+      let b = try checkBatch(batch, width: o.policy.space.maxLength)
+      try checkFirstRow(first_lane, count: b, "first_lane")
+      try o.policy.sample(
+        prompts: x, count: b, temperature: temperature, seed: seed, firstLane: Int(first_lane), tokens: tokens,
+        lengths: lengths, logProbabilities: logProbs)
+    }
+  }
+}
+
+/// A teacher-forced call: the handle, then the batch, then `body` with the
+/// batch as arrays.
+private func teacherForcedEntry(
+  _ seq_policy: UInt64, _ prompts: UnsafePointer<Int32>?, _ tokens: UnsafePointer<Int32>?,
+  _ lengths: UnsafePointer<Int32>?, _ batch: Int64,
+  _ body: (SequencePolicy, _ prompts: [Int32], _ tokens: [Int32], _ lengths: [Int32]) throws(SwiftPGError) -> Void
+) throws(SwiftPGError) {
+  try using(sequencePolicyTable, seq_policy) { (o) throws(SwiftPGError) in
+    let l = o.policy.space.maxLength
+    let b = try ResponseBatch(prompts, tokens, lengths, batch, maxLength: l)
+    let (x, y, n) = b.arrays(maxLength: l)
+    try body(o.policy, x, y, n)
+  }
+}
+
+@c @implementation
+public func swiftpg_seq_policy_log_probs(
+  _ seq_policy: UInt64, _ prompts: UnsafePointer<Int32>?, _ tokens: UnsafePointer<Int32>?,
+  _ lengths: UnsafePointer<Int32>?, _ batch: Int64, _ token_log_probs_out: UnsafeMutablePointer<Double>?,
+  _ sequence_log_probs_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let perToken = try needIfPresent(token_log_probs_out, "token_log_probs_out")
+    let perSequence = try needIfPresent(sequence_log_probs_out, "sequence_log_probs_out")
+    guard perToken != nil || perSequence != nil else {
+      throw SwiftPGError(.nullPointer, "token_log_probs_out and sequence_log_probs_out are both NULL")
+    }
+    try teacherForcedEntry(seq_policy, prompts, tokens, lengths, batch) { (p, x, y, n) throws(SwiftPGError) in
+      let lp = try p.tokenLogProbabilities(prompts: x, tokens: y, lengths: n)
+      let l = p.space.maxLength
+      try requireFiniteResult(lp, lp.count, "log-probabilities", allowing: -.infinity)
+      if let perToken { copyOut(lp, perToken) }
+      if let perSequence {
+        for b in 0..<x.count {
+          var s = 0.0
+          for t in 0..<Int(n[b]) { s += lp[b * l + t] }
+          perSequence[b] = s
+        }
+      }
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_seq_policy_entropies(
+  _ seq_policy: UInt64, _ prompts: UnsafePointer<Int32>?, _ tokens: UnsafePointer<Int32>?,
+  _ lengths: UnsafePointer<Int32>?, _ batch: Int64, _ entropies_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(entropies_out, "entropies_out")
+    try teacherForcedEntry(seq_policy, prompts, tokens, lengths, batch) { (p, x, y, n) throws(SwiftPGError) in
+      let h = try p.tokenEntropies(prompts: x, tokens: y, lengths: n)
+      try requireFiniteResult(h, h.count, "entropies")
+      copyOut(h, out)
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_seq_policy_kl(
+  _ seq_policy: UInt64, _ reference: UInt64, _ prompts: UnsafePointer<Int32>?, _ tokens: UnsafePointer<Int32>?,
+  _ lengths: UnsafePointer<Int32>?, _ batch: Int64, _ kl_out: UnsafeMutablePointer<Double>?,
+  _ k1_out: UnsafeMutablePointer<Double>?, _ k2_out: UnsafeMutablePointer<Double>?,
+  _ k3_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let klOut = try need(kl_out, "kl_out")
+    let k1 = try needIfPresent(k1_out, "k1_out")
+    let k2 = try needIfPresent(k2_out, "k2_out")
+    let k3 = try needIfPresent(k3_out, "k3_out")
+    let work = { (p: SequencePolicy, r: SequencePolicy) throws(SwiftPGError) in
+      let l = p.space.maxLength
+      let b = try ResponseBatch(prompts, tokens, lengths, batch, maxLength: l)
+      let (x, y, n) = b.arrays(maxLength: l)
+      let kl = try p.tokenKL(reference: r, prompts: x, tokens: y, lengths: n)
+      try requireFiniteResult(kl, kl.count, "KL divergences", allowing: .infinity)
+      var estimates: KLEstimates? = nil
+      if k1 != nil || k2 != nil || k3 != nil {
+        estimates = try p.klEstimates(reference: r, prompts: x, tokens: y, lengths: n)
+      }
+      copyOut(kl, klOut)
+      if let e = estimates {
+        if let k1 { copyOut(e.k1, k1) }
+        if let k2 { copyOut(e.k2, k2) }
+        if let k3 { copyOut(e.k3, k3) }
+      }
+    }
+    let policy = try sequencePolicyTable.get(seq_policy)
+    if reference == seq_policy {
+      try using(sequencePolicyTable, seq_policy) { (o) throws(SwiftPGError) in try work(o.policy, o.policy) }
+    } else {
+      let ref = try sequencePolicyTable.get(reference)
+      try using(policy, "sequence policy", ref, "reference policy") { (o, r) throws(SwiftPGError) in
+        try work(o.policy, r.policy)
+      }
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_seq_policy_score_gradient(
+  _ seq_policy: UInt64, _ prompts: UnsafePointer<Int32>?, _ tokens: UnsafePointer<Int32>?,
+  _ lengths: UnsafePointer<Int32>?, _ batch: Int64, _ token_weights: UnsafePointer<Double>?,
+  _ sequence_weights: UnsafePointer<Double>?, _ gradient_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(gradient_out, "gradient_out")
+    guard (token_weights == nil) != (sequence_weights == nil) else {
+      throw token_weights == nil
+        ? SwiftPGError(.nullPointer, "token_weights and sequence_weights are both NULL (pass exactly one)")
+        : .invalid("token_weights and sequence_weights are both given (pass exactly one)")
+    }
+    try teacherForcedEntry(seq_policy, prompts, tokens, lengths, batch) { (p, x, y, n) throws(SwiftPGError) in
+      let g: [Double]
+      if let tw = token_weights {
+        let w = try need(tw, "token_weights")
+        g = try p.scoreGradient(
+          prompts: x, tokens: y, lengths: n, tokenWeights: Array(UnsafeBufferPointer(start: w, count: y.count)))
+      } else {
+        let w = try need(sequence_weights, "sequence_weights")
+        let sw = Array(UnsafeBufferPointer(start: w, count: x.count))
+        for (b, v) in sw.enumerated() where !v.isFinite {
+          throw SwiftPGError(.notFinite, "sequence_weights[\(b)] must be finite, got \(v)")
+        }
+        g = try p.scoreGradient(prompts: x, tokens: y, lengths: n, sequenceWeights: sw)
+      }
+      try requireFiniteResult(g, g.count, "gradients")
+      copyOut(g, out)
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_seq_policy_exact_log_probs(
+  _ seq_policy: UInt64, _ prompt: Int32, _ log_probs_out: UnsafeMutablePointer<Double>?, _ capacity: Int64,
+  _ count_out: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let countOut = try need(count_out, "count_out")
+    try using(sequencePolicyTable, seq_policy) { (o) throws(SwiftPGError) in
+      let p = o.policy
+      try require(
+        prompt >= 0 && Int(prompt) < p.promptCount, "prompt must be in [0, \(p.promptCount)), got \(prompt)",
+        code: .outOfRange)
+      let n = try p.space.enumerableResponseCount(limit: ExactResponses.defaultLimit)
+      try exactArrayOutput(n, log_probs_out, capacity, countOut, "log_probs_out") { () throws(SwiftPGError) in
+        let lp = try ExactResponses.logProbabilities(p, prompt: Int(prompt), limit: ExactResponses.defaultLimit)
+        try requireFiniteResult(lp, lp.count, "log-probabilities", allowing: -.infinity)
+        return lp
+      }
+    }
+  }
+}
+
+// MARK: Exact figures over arrays
+
+/// Reads `count` log-probabilities: no NaN, no +inf (-inf is probability 0).
+private func logProbabilityArray(_ p: UnsafePointer<Double>?, _ count: Int, _ name: String) throws(SwiftPGError)
+  -> [Double]
+{
+  let a = try need(p, name)
+  for i in 0..<count where a[i].isNaN || a[i] == .infinity {
+    throw SwiftPGError(.notFinite, "\(name)[\(i)] is \(a[i]); log-probabilities must not be NaN or +inf")
+  }
+  return Array(UnsafeBufferPointer(start: a, count: count))
+}
+
+private func finiteArray(_ p: UnsafePointer<Double>?, _ count: Int, _ name: String) throws(SwiftPGError) -> [Double] {
+  let a = try need(p, name)
+  try requireFinite(a, count, name)
+  return Array(UnsafeBufferPointer(start: a, count: count))
+}
+
+/// Checks a count of response-array entries (0 ≤ count ≤ 2^28).
+private func arrayCount(_ count: Int64, _ name: String = "count") throws(SwiftPGError) -> Int {
+  try require(count >= 0, "\(name) must be >= 0, got \(count)")
+  try require(count <= Int64(Limits.maxScratchElements), "\(name) \(count) exceeds 2^28", code: .tooLarge)
+  return Int(count)
+}
+
+@c @implementation
+public func swiftpg_exact_expectation(
+  _ count: Int64, _ log_probs: UnsafePointer<Double>?, _ values: UnsafePointer<Double>?,
+  _ expectation_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(expectation_out, "expectation_out")
+    let n = try arrayCount(count)
+    let lp = try logProbabilityArray(log_probs, n, "log_probs")
+    let v = try finiteArray(values, n, "values")
+    let e = try ExactResponses.expectation(logProbabilities: lp, values: v)
+    try require(e.isFinite, "the expectation overflowed", code: .numerical)
+    out.pointee = e
+  }
+}
+
+@c @implementation
+public func swiftpg_exact_kl(
+  _ count: Int64, _ log_p: UnsafePointer<Double>?, _ log_q: UnsafePointer<Double>?,
+  _ kl_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(kl_out, "kl_out")
+    let n = try arrayCount(count)
+    let p = try logProbabilityArray(log_p, n, "log_p")
+    let q = try logProbabilityArray(log_q, n, "log_q")
+    let kl = try ExactResponses.kl(logP: p, logQ: q)
+    try require(!kl.isNaN, "the KL divergence is NaN", code: .numerical)
+    out.pointee = kl
+  }
+}
+
+@c @implementation
+public func swiftpg_exact_win_rate(
+  _ count: Int64, _ log_p: UnsafePointer<Double>?, _ log_q: UnsafePointer<Double>?,
+  _ rewards: UnsafePointer<Double>?, _ win_rate_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(win_rate_out, "win_rate_out")
+    let n = try arrayCount(count)
+    let p = try logProbabilityArray(log_p, n, "log_p")
+    let q = try logProbabilityArray(log_q, n, "log_q")
+    let r = try finiteArray(rewards, n, "rewards")
+    let w = try ExactResponses.winRate(logP: p, logQ: q, rewards: r)
+    try require(w.isFinite, "the win rate is not finite", code: .numerical)
+    out.pointee = w
+  }
+}
+
+@c @implementation
+public func swiftpg_exact_win_rate_prompts(
+  _ num_prompts: Int64, _ count: Int64, _ prompt_probs: UnsafePointer<Double>?, _ log_p: UnsafePointer<Double>?,
+  _ log_q: UnsafePointer<Double>?, _ rewards: UnsafePointer<Double>?, _ win_rate_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(win_rate_out, "win_rate_out")
+    try require(num_prompts >= 1, "num_prompts must be >= 1, got \(num_prompts)")
+    let m = try arrayCount(num_prompts, "num_prompts")
+    let n = try arrayCount(count)
+    let cells = try Limits.product([m, n], limit: Limits.maxScratchElements, "[num_prompts, count]")
+    let w = try finiteArray(prompt_probs, m, "prompt_probs")
+    let p = try logProbabilityArray(log_p, cells, "log_p")
+    let q = try logProbabilityArray(log_q, cells, "log_q")
+    let r = try finiteArray(rewards, cells, "rewards")
+    func rows(_ a: [Double]) -> [[Double]] { (0..<m).map { Array(a[($0 * n)..<(($0 + 1) * n)]) } }
+    let v = try ExactResponses.winRate(promptProbabilities: w, logP: rows(p), logQ: rows(q), rewards: rows(r))
+    try require(v.isFinite, "the win rate is not finite", code: .numerical)
+    out.pointee = v
+  }
+}
