@@ -16,6 +16,7 @@ import CMathShims
 @inlinable public func _exp(_ x: Double) -> Double { exp(x) }
 @inlinable public func _log(_ x: Double) -> Double { log(x) }
 @inlinable public func _tanh(_ x: Double) -> Double { tanh(x) }
+@inlinable public func _expm1(_ x: Double) -> Double { expm1(x) }
 
 /// (sin x, cos x) from glibc's `sincos`: bit-identical to `sin` and `cos`
 /// (tested), with one argument reduction instead of two.
