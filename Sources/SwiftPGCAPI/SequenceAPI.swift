@@ -41,20 +41,8 @@ public func swiftpg_seq_policy_create_neural(
     try require(
       context_size >= 0 && Int(context_size) <= space.maxLength,
       "context_size must be in [0, \(space.maxLength)], got \(context_size)")
-    try require(
-      num_hidden >= 0 && Int(num_hidden) <= MLP.maxHiddenLayers,
-      "num_hidden must be in [0, \(MLP.maxHiddenLayers)], got \(num_hidden)")
-    var hidden: [Int] = []
-    if num_hidden > 0 {
-      let h = try need(hidden_sizes, "hidden_sizes")
-      for i in 0..<Int(num_hidden) {
-        try require(h[i] >= 1 && h[i] <= 1 << 16, "hidden_sizes[\(i)] must be in [1, 65536], got \(h[i])")
-        hidden.append(Int(h[i]))
-      }
-    }
-    guard let act = Activation(rawValue: activation) else {
-      throw .invalid("unknown activation \(activation); expected 0 (tanh) or 1 (relu)")
-    }
+    let hidden = try hiddenLayers(hidden_sizes, num_hidden)
+    let act = try activationValue(activation)
     guard let precision = MLP.Precision(rawValue: precision_bits) else {
       throw .invalid("precision_bits must be 32 or 64, got \(precision_bits)")
     }
@@ -104,37 +92,21 @@ public func swiftpg_seq_policy_get_info(
 ) -> Int32 {
   entry(sequencePolicyTable, seq_policy, output: info_out, "info_out") { (o, out) throws(SwiftPGError) in
     let p = o.policy
-    var info = swiftpg_seq_policy_info()
-    info.vocab_size = Int32(p.space.vocabularySize)
-    info.max_length = Int32(p.space.maxLength)
-    info.num_prompts = Int32(clamping: p.promptCount)
-    info.family = p.family.rawValue
-    info.num_params = Int64(p.parameterCount)
-    out.pointee = info
+    out.pointee = swiftpg_seq_policy_info(
+      vocab_size: Int32(p.space.vocabularySize), max_length: Int32(p.space.maxLength),
+      num_prompts: Int32(clamping: p.promptCount), family: p.family.rawValue, num_params: Int64(p.parameterCount))
   }
 }
 
 @c @implementation
-public func swiftpg_seq_policy_get_params(
-  _ seq_policy: UInt64, _ params_out: UnsafeMutablePointer<Double>?, _ count: Int64
-) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    try using(sequencePolicyTable, seq_policy) { (o) throws(SwiftPGError) in
-      try writeParameters(o.policy.parameters, params_out, count, "sequence policy")
-    }
-  }
-}
+public func swiftpg_seq_policy_get_params(_ seq_policy: UInt64, _ params_out: UnsafeMutablePointer<Double>?, _ count: Int64)
+  -> Int32
+{ getParameters(sequencePolicyTable, seq_policy, params_out, count) }
 
 @c @implementation
 public func swiftpg_seq_policy_set_params(_ seq_policy: UInt64, _ params: UnsafePointer<Double>?, _ count: Int64)
   -> Int32
-{
-  entry { () throws(SwiftPGError) in
-    try using(sequencePolicyTable, seq_policy) { (o) throws(SwiftPGError) in
-      try o.policy.setParameters(try readParameters(params, count, expected: o.policy.parameterCount, "params"))
-    }
-  }
-}
+{ setParameters(sequencePolicyTable, seq_policy, params, count) }
 
 // MARK: Sampling and teacher-forced passes
 
@@ -328,14 +300,14 @@ private func logProbabilityArray(_ p: UnsafePointer<Double>?, _ count: Int, _ na
   return Array(UnsafeBufferPointer(start: a, count: count))
 }
 
-private func finiteArray(_ p: UnsafePointer<Double>?, _ count: Int, _ name: String) throws(SwiftPGError) -> [Double] {
+func finiteArray(_ p: UnsafePointer<Double>?, _ count: Int, _ name: String) throws(SwiftPGError) -> [Double] {
   let a = try need(p, name)
   try requireFinite(a, count, name)
   return Array(UnsafeBufferPointer(start: a, count: count))
 }
 
 /// Checks a count of response-array entries (0 ≤ count ≤ 2^28).
-private func arrayCount(_ count: Int64, _ name: String = "count") throws(SwiftPGError) -> Int {
+func arrayCount(_ count: Int64, _ name: String = "count") throws(SwiftPGError) -> Int {
   try require(count >= 0, "\(name) must be >= 0, got \(count)")
   try require(count <= Int64(Limits.maxScratchElements), "\(name) \(count) exceeds 2^28", code: .tooLarge)
   return Int(count)

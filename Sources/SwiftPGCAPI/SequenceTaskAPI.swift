@@ -66,20 +66,12 @@ private func registerTask(_ out: UnsafeMutablePointer<UInt64>?, _ make: () throw
 
 @c @implementation
 public func swiftpg_summarise_default_config(_ config_out: UnsafeMutablePointer<swiftpg_summarise_config>?) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(config_out, "config_out")
+  defaultConfigEntry(config_out) { (size) throws(SwiftPGError) in
     let d = try Summarise()
-    var c = swiftpg_summarise_config()
-    c.size = UInt32(MemoryLayout<swiftpg_summarise_config>.size)
-    c.vocab_size = Int32(d.space.vocabularySize)
-    c.max_length = Int32(d.space.maxLength)
-    c.num_prompts = Int32(d.promptCount)
-    c.post_length = Int32(d.postLength)
-    c.salient_count = Int32(d.salientCount)
-    c.length_penalty = d.lengthPenalty
-    c.missing_eos_penalty = d.missingEOSPenalty
-    c.seed = d.seed
-    out.pointee = c
+    return swiftpg_summarise_config(
+      size: size, vocab_size: Int32(d.space.vocabularySize), max_length: Int32(d.space.maxLength),
+      num_prompts: Int32(d.promptCount), post_length: Int32(d.postLength), salient_count: Int32(d.salientCount),
+      length_penalty: d.lengthPenalty, missing_eos_penalty: d.missingEOSPenalty, seed: d.seed)
   }
 }
 
@@ -87,20 +79,12 @@ public func swiftpg_summarise_default_config(_ config_out: UnsafeMutablePointer<
 public func swiftpg_length_bias_default_config(_ config_out: UnsafeMutablePointer<swiftpg_length_bias_config>?)
   -> Int32
 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(config_out, "config_out")
+  defaultConfigEntry(config_out) { (size) throws(SwiftPGError) in
     let d = try LengthBias()
-    var c = swiftpg_length_bias_config()
-    c.size = UInt32(MemoryLayout<swiftpg_length_bias_config>.size)
-    c.vocab_size = Int32(d.space.vocabularySize)
-    c.max_length = Int32(d.space.maxLength)
-    c.num_prompts = Int32(d.promptCount)
-    c.relevant_count = Int32(d.relevantCount)
-    c.reserved = 0
-    c.length_penalty = d.lengthPenalty
-    c.missing_eos_penalty = d.missingEOSPenalty
-    c.label_length_bias = d.labelLengthBias
-    out.pointee = c
+    return swiftpg_length_bias_config(
+      size: size, vocab_size: Int32(d.space.vocabularySize), max_length: Int32(d.space.maxLength),
+      num_prompts: Int32(d.promptCount), relevant_count: Int32(d.relevantCount), reserved: 0,
+      length_penalty: d.lengthPenalty, missing_eos_penalty: d.missingEOSPenalty, label_length_bias: d.labelLengthBias)
   }
 }
 
@@ -193,15 +177,11 @@ public func swiftpg_seq_task_get_info(_ task: UInt64, _ info_out: UnsafeMutableP
 {
   entry(sequenceTaskTable, task, output: info_out, "info_out") { (o, out) throws(SwiftPGError) in
     let t = o.task
-    var info = swiftpg_seq_task_info()
-    info.vocab_size = Int32(t.space.vocabularySize)
-    info.max_length = Int32(t.space.maxLength)
-    info.num_prompts = Int32(clamping: t.promptCount)
-    info.num_prompt_features = Int32(clamping: t.promptFeatureCount)
-    info.num_features = Int32(clamping: t.featureCount)
-    info.num_proxy_features = Int32(clamping: t.proxyFeatureIndices.count)
-    info.num_responses = t.space.responseCount.map { Int64($0) } ?? -1
-    out.pointee = info
+    out.pointee = swiftpg_seq_task_info(
+      vocab_size: Int32(t.space.vocabularySize), max_length: Int32(t.space.maxLength),
+      num_prompts: Int32(clamping: t.promptCount), num_prompt_features: Int32(clamping: t.promptFeatureCount),
+      num_features: Int32(clamping: t.featureCount), num_proxy_features: Int32(clamping: t.proxyFeatureIndices.count),
+      num_responses: t.space.responseCount.map { Int64($0) } ?? -1)
   }
 }
 
@@ -265,22 +245,17 @@ private func taskBatchEntry(
 }
 
 @c @implementation
-public func swiftpg_seq_task_gold_rewards(
-  _ task: UInt64, _ prompts: UnsafePointer<Int32>?, _ tokens: UnsafePointer<Int32>?,
+public func swiftpg_seq_task_rewards(
+  _ task: UInt64, _ label: Int32, _ prompts: UnsafePointer<Int32>?, _ tokens: UnsafePointer<Int32>?,
   _ lengths: UnsafePointer<Int32>?, _ batch: Int64, _ rewards_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
   taskBatchEntry(task, prompts, tokens, lengths, batch, rewards_out, "rewards_out") { (t, b, out) throws(SwiftPGError) in
-    try t.goldRewards(prompts: b.prompts, tokens: b.tokens, lengths: b.lengths, batch: b.count, into: out)
-  }
-}
-
-@c @implementation
-public func swiftpg_seq_task_label_rewards(
-  _ task: UInt64, _ prompts: UnsafePointer<Int32>?, _ tokens: UnsafePointer<Int32>?,
-  _ lengths: UnsafePointer<Int32>?, _ batch: Int64, _ rewards_out: UnsafeMutablePointer<Double>?
-) -> Int32 {
-  taskBatchEntry(task, prompts, tokens, lengths, batch, rewards_out, "rewards_out") { (t, b, out) throws(SwiftPGError) in
-    try t.labelRewards(prompts: b.prompts, tokens: b.tokens, lengths: b.lengths, batch: b.count, into: out)
+    try require(label == 0 || label == 1, "label must be 0 or 1, got \(label)")
+    if label == 1 {
+      try t.labelRewards(prompts: b.prompts, tokens: b.tokens, lengths: b.lengths, batch: b.count, into: out)
+    } else {
+      try t.goldRewards(prompts: b.prompts, tokens: b.tokens, lengths: b.lengths, batch: b.count, into: out)
+    }
   }
 }
 

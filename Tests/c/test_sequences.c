@@ -58,7 +58,7 @@ int main(void) {
   CHECK(swiftpg_seq_policy_log_probs(policy, prompts, tokens, lengths, 4, forced, sums) == SWIFTPG_OK, "log probs");
   for (int i = 0; i < 12; i++) CHECK(sampled[i] == forced[i], "log-prob %d", i);
   for (int b = 0; b < 4; b++) CHECK(fabs(sums[b] + lengths[b] * log(4.0)) < 1e-12, "uniform log-prob %d", b);
-  CHECK(swiftpg_seq_task_gold_rewards(task, prompts, tokens, lengths, 4, rewards) == SWIFTPG_OK, "gold rewards");
+  CHECK(swiftpg_seq_task_rewards(task, 0, prompts, tokens, lengths, 4, rewards) == SWIFTPG_OK, "gold rewards");
 
   /* Exact enumeration sums to 1; the KL to the frozen copy is 0. */
   double lp[40], kl[12], k3[12];
