@@ -59,8 +59,7 @@ public func swiftpg_reward_model_fit_default_config(
 private func fitConfig(_ config: UnsafePointer<swiftpg_reward_model_fit_config>?) throws(SwiftPGError)
   -> RewardModel.FitConfig
 {
-  let c = try need(config, "config").pointee
-  try checkConfigSize(c.size, swiftpg_reward_model_fit_config.self, "swiftpg_reward_model_fit_config")
+  let c = try readConfig(config) { $0.size }
   try require(c.standardize == 0 || c.standardize == 1, "standardize must be 0 or 1, got \(c.standardize)")
   _ = try epochCount(c.epochs)
   return RewardModel.FitConfig(
@@ -436,8 +435,7 @@ public func swiftpg_sft_create(
   _ seq_policy: UInt64, _ config: UnsafePointer<swiftpg_sft_config>?, _ trainer_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let c = try need(config, "config").pointee
-    try checkConfigSize(c.size, swiftpg_sft_config.self, "swiftpg_sft_config")
+    let c = try readConfig(config) { $0.size }
     let training = SupervisedTrainer.Config(
       epochs: Int(c.epochs), minibatchSize: Int(c.minibatch_size), learningRate: c.learning_rate,
       weightDecay: c.weight_decay, seed: c.seed)
@@ -525,8 +523,7 @@ public func swiftpg_dpo_create(
   _ trainer_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let c = try need(config, "config").pointee
-    try checkConfigSize(c.size, swiftpg_dpo_config.self, "swiftpg_dpo_config")
+    let c = try readConfig(config) { $0.size }
     guard let loss = DPO.Loss(rawValue: c.loss) else {
       throw .invalid("unknown loss \(c.loss); expected 0 (DPO) or 1 (IPO)")
     }
@@ -595,13 +592,12 @@ public func swiftpg_dpo_fit(
 
 @c @implementation
 public func swiftpg_dpo_evaluate(
-  _ trainer: UInt64, _ prompts: UnsafePointer<Int32>?, _ chosen_tokens: UnsafePointer<Int32>?,
-  _ chosen_lengths: UnsafePointer<Int32>?, _ rejected_tokens: UnsafePointer<Int32>?,
-  _ rejected_lengths: UnsafePointer<Int32>?, _ count: Int64, _ weights: UnsafePointer<Double>?,
-  _ stats_out: UnsafeMutablePointer<swiftpg_direct_stats>?
+  _ trainer: UInt64, _ prompts: UnsafePointer<Int32>?,
+  _ chosen_tokens: UnsafePointer<Int32>?, _ chosen_lengths: UnsafePointer<Int32>?,
+  _ rejected_tokens: UnsafePointer<Int32>?, _ rejected_lengths: UnsafePointer<Int32>?,
+  _ count: Int64, _ weights: UnsafePointer<Double>?, _ stats_out: UnsafeMutablePointer<swiftpg_direct_stats>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(stats_out, "stats_out")
+  entry(output: stats_out, "stats_out") { (out) throws(SwiftPGError) in
     try dpoEntry(trainer, prompts, chosen_tokens, chosen_lengths, rejected_tokens, rejected_lengths, count, weights) {
       (dpo, pairs) throws(SwiftPGError) in out.pointee = directStats(try dpo.evaluate(pairs))
     }

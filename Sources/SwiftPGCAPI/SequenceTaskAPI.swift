@@ -47,6 +47,13 @@ func copyOut<T>(_ values: [T], _ out: UnsafeMutablePointer<T>) {
   for (i, v) in values.enumerated() { out[i] = v }
 }
 
+/// Reads a C config struct, checking its `size` field before any other field is used.
+func readConfig<C>(_ config: UnsafePointer<C>?, size: (C) -> UInt32) throws(SwiftPGError) -> C {
+  let c = try need(config, "config").pointee
+  try checkConfigSize(size(c), C.self, "\(C.self)")
+  return c
+}
+
 /// Checks a C config struct's `size` field before anything else is read.
 func checkConfigSize<C>(_ size: UInt32, _ type: C.Type, _ name: String) throws(SwiftPGError) {
   let expected = MemoryLayout<C>.size
@@ -93,8 +100,7 @@ public func swiftpg_seq_task_create_summarise(
   _ config: UnsafePointer<swiftpg_summarise_config>?, _ task_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let c = try need(config, "config").pointee
-    try checkConfigSize(c.size, swiftpg_summarise_config.self, "swiftpg_summarise_config")
+    let c = try readConfig(config) { $0.size }
     try registerTask(task_out) { () throws(SwiftPGError) in
       try Summarise(
         vocabularySize: Int(c.vocab_size), maxLength: Int(c.max_length), promptCount: Int(c.num_prompts),
@@ -109,8 +115,7 @@ public func swiftpg_seq_task_create_length_bias(
   _ config: UnsafePointer<swiftpg_length_bias_config>?, _ task_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let c = try need(config, "config").pointee
-    try checkConfigSize(c.size, swiftpg_length_bias_config.self, "swiftpg_length_bias_config")
+    let c = try readConfig(config) { $0.size }
     try registerTask(task_out) { () throws(SwiftPGError) in
       try LengthBias(
         vocabularySize: Int(c.vocab_size), maxLength: Int(c.max_length), promptCount: Int(c.num_prompts),

@@ -164,6 +164,15 @@ class KLTerms:
     k3: np.ndarray | None = None
 
 
+def _info(obj, prefix: str, struct, handle: int):
+    """``swiftpg_<prefix>_get_info`` of ``handle``; its fields also become attributes of ``obj``."""
+    info = struct()
+    _lib.call(prefix + "_get_info", handle, ctypes.byref(info))
+    for name, _ in struct._fields_:
+        setattr(obj, name, getattr(info, name))
+    return info
+
+
 class _Sequences(NativeObject):
     """Shared by tasks and policies: the response space and batch checks."""
 
@@ -223,14 +232,7 @@ class SequenceTask(_Sequences):
     def _adopt_task(self, handle: int, spec) -> None:
         self._adopt(handle, "swiftpg_seq_task_destroy")
         self._spec = spec
-        info = _lib.SeqTaskInfo()
-        _lib.call("seq_task_get_info", handle, ctypes.byref(info))
-        self.vocab_size = info.vocab_size
-        self.max_length = info.max_length
-        self.num_prompts = info.num_prompts
-        self.num_prompt_features = info.num_prompt_features
-        self.num_features = info.num_features
-        self.num_proxy_features = info.num_proxy_features
+        info = _info(self, "seq_task", _lib.SeqTaskInfo, handle)
         #: N responses per prompt, or None when it exceeds 2**63 - 1.
         self.num_responses = None if info.num_responses < 0 else info.num_responses
         names = []
@@ -354,6 +356,16 @@ def _create_task(obj: SequenceTask, name: str, *args, spec) -> None:
     obj._adopt_task(handle.value, spec)
 
 
+def _create_config_task(obj: SequenceTask, name: str, struct, arguments: dict) -> None:
+    """Creates a task from its config struct: the defaults, then the
+    constructor's ``arguments`` (checked by :func:`_configure`); pickled as
+    the converted values."""
+    values = {k: v for k, v in arguments.items() if k not in ("self", "__class__")}
+    c = _configure(struct, name, values)
+    kwargs = {k: getattr(c, k) for k in values}
+    _create_task(obj, "seq_task_create_" + name, ctypes.byref(c), spec=(type(obj), kwargs))
+
+
 class Summarise(SequenceTask):
     """Toy summarisation (``Preferences/Summarise.swift``): post x has
     ``salient_count`` salient tokens; r*(x, y) = |salient tokens of x in y|
@@ -365,20 +377,7 @@ class Summarise(SequenceTask):
     def __init__(self, vocab_size: int = 6, max_length: int = 6, num_prompts: int = 8, post_length: int = 8,
                  salient_count: int = 3, length_penalty: float = 0.1, missing_eos_penalty: float = 1.0,
                  seed: int = 0):
-        c = _lib.SummariseConfigC()
-        _lib.call("summarise_default_config", ctypes.byref(c))
-        c.vocab_size = _index(vocab_size, "vocab_size", 1)
-        c.max_length = _index(max_length, "max_length", 1)
-        c.num_prompts = _index(num_prompts, "num_prompts", 1)
-        c.post_length = _index(post_length, "post_length", 1)
-        c.salient_count = _index(salient_count, "salient_count", 1)
-        c.length_penalty = as_float(length_penalty, "length_penalty")
-        c.missing_eos_penalty = as_float(missing_eos_penalty, "missing_eos_penalty")
-        c.seed = as_seed(seed)
-        kwargs = dict(vocab_size=c.vocab_size, max_length=c.max_length, num_prompts=c.num_prompts,
-                      post_length=c.post_length, salient_count=c.salient_count, length_penalty=c.length_penalty,
-                      missing_eos_penalty=c.missing_eos_penalty, seed=c.seed)
-        _create_task(self, "seq_task_create_summarise", ctypes.byref(c), spec=(Summarise, kwargs))
+        _create_config_task(self, "summarise", _lib.SummariseConfigC, locals())
 
 
 class LengthBias(SequenceTask):
@@ -392,19 +391,7 @@ class LengthBias(SequenceTask):
 
     def __init__(self, vocab_size: int = 4, max_length: int = 7, num_prompts: int = 4, relevant_count: int = 2,
                  length_penalty: float = 0.1, missing_eos_penalty: float = 1.0, label_length_bias: float = 0.3):
-        c = _lib.LengthBiasConfigC()
-        _lib.call("length_bias_default_config", ctypes.byref(c))
-        c.vocab_size = _index(vocab_size, "vocab_size", 1)
-        c.max_length = _index(max_length, "max_length", 1)
-        c.num_prompts = _index(num_prompts, "num_prompts", 1)
-        c.relevant_count = _index(relevant_count, "relevant_count", 1)
-        c.length_penalty = as_float(length_penalty, "length_penalty")
-        c.missing_eos_penalty = as_float(missing_eos_penalty, "missing_eos_penalty")
-        c.label_length_bias = as_float(label_length_bias, "label_length_bias")
-        kwargs = dict(vocab_size=c.vocab_size, max_length=c.max_length, num_prompts=c.num_prompts,
-                      relevant_count=c.relevant_count, length_penalty=c.length_penalty,
-                      missing_eos_penalty=c.missing_eos_penalty, label_length_bias=c.label_length_bias)
-        _create_task(self, "seq_task_create_length_bias", ctypes.byref(c), spec=(LengthBias, kwargs))
+        _create_config_task(self, "length_bias", _lib.LengthBiasConfigC, locals())
 
 
 class DidacticBandit(SequenceTask):
@@ -478,13 +465,8 @@ class SequencePolicy(_Sequences):
         obj = cls.__new__(cls)
         obj._adopt(handle, "swiftpg_seq_policy_destroy")
         obj._spec = spec
-        info = _lib.SeqPolicyInfo()
-        _lib.call("seq_policy_get_info", handle, ctypes.byref(info))
-        obj.vocab_size = info.vocab_size
-        obj.max_length = info.max_length
-        obj.num_prompts = info.num_prompts
+        info = _info(obj, "seq_policy", _lib.SeqPolicyInfo, handle)
         obj.family = _lib.SEQ_FAMILIES.get(info.family, f"family {info.family}")
-        obj.num_params = info.num_params
         return obj
 
     @classmethod
@@ -795,20 +777,18 @@ def _stats(struct) -> dict:
 
 def _configure(struct, name: str, values: dict):
     """``struct`` from ``swiftpg_<name>_default_config``, then ``values``
-    (None keeps the default) converted by field type: doubles by
-    :func:`as_float`, ``seed`` by :func:`as_seed`, other ints by
-    :func:`as_count` (≥ 1, booleans by :func:`as_bool`)."""
+    converted by field type: doubles by :func:`as_float`, ``seed`` by
+    :func:`as_seed`, ``standardize`` by :func:`as_bool`, other ints by
+    :func:`as_count` (≥ 1)."""
     c = struct()
     _lib.call(name + "_default_config", ctypes.byref(c))
     types = dict(c._fields_)
     for key, value in values.items():
-        if value is None:
-            continue
         if key == "seed":
             value = as_seed(value)
         elif types[key] is ctypes.c_double:
             value = as_float(value, key)
-        elif isinstance(value, (bool, np.bool_)):
+        elif key == "standardize":
             value = int(as_bool(value, key))
         else:
             value = _index(value, key, 1)

@@ -289,56 +289,23 @@ class Env(Obj):
         return f"{self.id} N={self.n}"
 
 
-class Pol(Obj):
-    kind = "policy"
-
-    def summary(self):
-        fam = {1: "softmax", 2: "tabular", 3: "linear", 4: "gaussian", 5: "clamp"}.get(self.family, self.family)
-        return f"{fam} obs={self.obs} A={self.num_actions} act={self.action_size} P={self.num_params}"
+def _kind(name: str, kind: str, summary) -> type:
+    """An Obj subclass for handles of ``kind`` with a one-line ``summary``."""
+    return type(name, (Obj,), {"kind": kind, "summary": summary})
 
 
-class Val(Obj):
-    kind = "value"
-
-    def summary(self):
-        return f"obs={self.obs} P={self.num_params}"
-
-
-class Alg(Obj):
-    kind = "algorithm"
-
-    def summary(self):
-        p = self.policy
-        return (f"{self.what} obs={getattr(p, 'obs', '?')} P={getattr(p, 'num_params', '?')}"
-                f"{'' if self.cheap else ' costly'}")
-
-
-class SeqTask(Obj):
-    kind = "seq_task"
-
-    def summary(self):
-        return f"{self.what} V={self.v} L={self.l} P={self.p}"
-
-
-class SeqPol(Obj):
-    kind = "seq_policy"
-
-    def summary(self):
-        return f"{'tabular' if self.family == 1 else 'neural'} V={self.v} L={self.l} P={self.p} params={self.num_params}"
-
-
-class RewardModelObj(Obj):
-    kind = "reward_model"
-
-    def summary(self):
-        return f"K={self.k} params={self.num_params}"
-
-
-class Trainer(Obj):
-    kind = "pref_trainer"
-
-    def summary(self):
-        return f"{'dpo' if self.dpo else 'sft'} V={self.policy.v} L={self.policy.l} epochs={self.epochs}"
+_FAMILIES = {1: "softmax", 2: "tabular", 3: "linear", 4: "gaussian", 5: "clamp"}
+Pol = _kind("Pol", "policy", lambda o: f"{_FAMILIES.get(o.family, o.family)} obs={o.obs} A={o.num_actions} "
+                                       f"act={o.action_size} P={o.num_params}")
+Val = _kind("Val", "value", lambda o: f"obs={o.obs} P={o.num_params}")
+Alg = _kind("Alg", "algorithm", lambda o: f"{o.what} obs={getattr(o.policy, 'obs', '?')} "
+                                          f"P={getattr(o.policy, 'num_params', '?')}{'' if o.cheap else ' costly'}")
+SeqTask = _kind("SeqTask", "seq_task", lambda o: f"{o.what} V={o.v} L={o.l} P={o.p}")
+SeqPol = _kind("SeqPol", "seq_policy", lambda o: f"{'tabular' if o.family == 1 else 'neural'} V={o.v} L={o.l} "
+                                                 f"P={o.p} params={o.num_params}")
+RewardModelObj = _kind("RewardModelObj", "reward_model", lambda o: f"K={o.k} params={o.num_params}")
+Trainer = _kind("Trainer", "pref_trainer", lambda o: f"{'dpo' if o.dpo else 'sft'} V={o.policy.v} L={o.policy.l} "
+                                                     f"epochs={o.epochs}")
 
 
 KIND_TAG = {"env": 1, "policy": 2, "algorithm": 3, "value": 4, "seq_task": 5, "seq_policy": 6, "reward_model": 7,
@@ -1453,10 +1420,11 @@ class Fuzzer:
         return self.i64(valid, bad=[valid - 1, valid + 1, 0, 1, -1, 2**31 - 1, 2**63 - 1, -(2**63)], p=0.25)
 
     def params_call(self, prefix: str, obj: Obj | None, setting: bool):
-        kind = "policy" if prefix == "policy" else "value"
+        """``swiftpg_<prefix>_get_params`` / ``_set_params`` of ``obj`` (whose kind is the prefix's)."""
+        kind = obj.kind if obj is not None else prefix
         if obj is None:
             return
-        p = obj.num_params
+        p = max(1, obj.num_params)
         if setting:
             b = self.buf(ctypes.c_double, p, "params", data=self.doubles(p, 0.3))
             outs = []
@@ -1464,7 +1432,7 @@ class Fuzzer:
             b = self.buf(ctypes.c_double, p, "params_out", out=True)
             outs = [b]
         self.invoke(f"swiftpg_{prefix}_{'set' if setting else 'get'}_params",
-                    [self.handle_arg(kind, obj), self.a(b), self.count_arg(p)], outs)
+                    [self.handle_arg(kind, obj), self.a(b), self.count_arg(obj.num_params)], outs)
 
     def g_policy_get_params(self):
         self.params_call("policy", self.any_policy(), False)
@@ -2704,31 +2672,6 @@ class Fuzzer:
         if self.invoke("swiftpg_seq_policy_copy", [self.handle_arg("seq_policy", pol), self.a(out)], [out]) == 0:
             self.register_seq_policy(out.value())
 
-    def g_seq_policy_destroy(self):
-        self.destroy_call("seq_policy", self.any_seq_policy())
-
-    def g_seq_policy_get_info(self):
-        self.info_call("seq_policy", self.any_seq_policy())
-
-    def g_seq_policy_get_params(self):
-        self.seq_params_call(False)
-
-    def g_seq_policy_set_params(self):
-        self.seq_params_call(True)
-
-    def seq_params_call(self, setting: bool):
-        pol = self.any_seq_policy()
-        if pol is None:
-            return
-        p = pol.num_params
-        if setting:
-            b, outs = self.buf(ctypes.c_double, max(1, p), "params", data=self.doubles(max(1, p), 0.5)), []
-        else:
-            b = self.buf(ctypes.c_double, max(1, p), "params_out", out=True)
-            outs = [b]
-        self.invoke(f"swiftpg_seq_policy_{'set' if setting else 'get'}_params",
-                    [self.handle_arg("seq_policy", pol), self.a(b), self.count_arg(p)], outs)
-
     def g_seq_policy_sample(self):
         pol = self.any_seq_policy()
         if pol is None:
@@ -2864,28 +2807,6 @@ class Fuzzer:
             info = Buf(self.S["swiftpg_reward_model_info"], 1, "info_out", out=True)
             self.lib.swiftpg_reward_model_get_info(out.value(), info.addr)
             self.adopt(RewardModelObj(out.value(), k=info.value().num_features, num_params=info.value().num_params))
-
-    def g_reward_model_destroy(self):
-        self.destroy_call("reward_model", self.any_reward_model())
-
-    def g_reward_model_get_info(self):
-        self.info_call("reward_model", self.any_reward_model())
-
-    def reward_params_call(self, setting: bool):
-        m = self.any_reward_model()
-        if m is None:
-            return
-        p = m.num_params
-        b = self.buf(ctypes.c_double, max(1, p), "params" if setting else "params_out",
-                     data=self.doubles(max(1, p), 0.5) if setting else None, out=not setting)
-        self.invoke(f"swiftpg_reward_model_{'set' if setting else 'get'}_params",
-                    [self.handle_arg("reward_model", m), self.a(b), self.count_arg(p)], [] if setting else [b])
-
-    def g_reward_model_get_params(self):
-        self.reward_params_call(False)
-
-    def g_reward_model_set_params(self):
-        self.reward_params_call(True)
 
     def feature_rows(self, rows: int, k: int, name: str, optional: bool = False) -> Buf:
         return self.buf(ctypes.c_double, max(1, rows * k), name, data=self.doubles(max(1, rows * k)), optional=optional)
@@ -3285,6 +3206,14 @@ def worker(args) -> int:
     fz.threads = args.threads
     return supervise.run_calls(fz, sorted(header.functions), rng, args.calls, args.seconds)
 
+
+# The destroy, get_info and get/set_params generators of the sequence policy and reward model kinds.
+for _prefix, _any in (("seq_policy", "any_seq_policy"), ("reward_model", "any_reward_model")):
+    setattr(Fuzzer, f"g_{_prefix}_destroy", lambda self, k=_prefix, a=_any: self.destroy_call(k, getattr(self, a)()))
+    setattr(Fuzzer, f"g_{_prefix}_get_info", lambda self, k=_prefix, a=_any: self.info_call(k, getattr(self, a)()))
+    for _setting in (False, True):
+        setattr(Fuzzer, f"g_{_prefix}_{'set' if _setting else 'get'}_params",
+                lambda self, k=_prefix, a=_any, w=_setting: self.params_call(k, getattr(self, a)(), w))
 
 # One generator per learner's default_config and create function.
 for _number, _prefix in enumerate(Fuzzer.PG_PREFIXES):
