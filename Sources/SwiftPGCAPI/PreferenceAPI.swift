@@ -201,8 +201,7 @@ private func lossEntry<S>(
   _ derivatives: [(UnsafeMutablePointer<Double>?, String)],
   _ body: (Int) throws(SwiftPGError) -> (S, [[Double]])
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(stats_out, "stats_out")
+  entry(output: stats_out, "stats_out") { (out) throws(SwiftPGError) in
     var outs: [UnsafeMutablePointer<Double>?] = []
     for (p, name) in derivatives { outs.append(try needIfPresent(p, name)) }
     try require(count >= 1, "count must be >= 1 (at least one comparison), got \(count)")
@@ -292,8 +291,7 @@ public func swiftpg_best_of_n_select(
   _ rows: Int64, _ n: Int64, _ scores: UnsafePointer<Double>?, _ seed: UInt64, _ first_row: Int64,
   _ selected_out: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(selected_out, "selected_out")
+  entry(output: selected_out, "selected_out") { (out) throws(SwiftPGError) in
     try require(rows >= 1, "rows must be >= 1, got \(rows)")
     try require(n >= 1 && n <= Int64(Int32.max), "n must be in [1, 2^31), got \(n)")
     let r = try arrayCount(rows, "rows")
@@ -342,8 +340,7 @@ public func swiftpg_best_of_n_kl(
 
 @c @implementation
 public func swiftpg_best_of_n_kl_bound(_ n: Int64, _ bound_out: UnsafeMutablePointer<Double>?) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(bound_out, "bound_out")
+  entry(output: bound_out, "bound_out") { (out) throws(SwiftPGError) in
     try require(n >= 1 && n <= Int64(BestOfN.maxSamples), "n must be in [1, 2^40], got \(n)")
     out.pointee = try BestOfN.klBound(n: Int(n))
   }
@@ -354,8 +351,7 @@ public func swiftpg_rank_correlation(
   _ method: Int32, _ count: Int64, _ x: UnsafePointer<Double>?, _ y: UnsafePointer<Double>?,
   _ correlation_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(correlation_out, "correlation_out")
+  entry(output: correlation_out, "correlation_out") { (out) throws(SwiftPGError) in
     try require(method == 0 || method == 1, "method must be 0 (Spearman) or 1 (Kendall tau-b), got \(method)")
     try require(count >= 2, "count must be >= 2, got \(count)")
     let n = try arrayCount(count)
@@ -494,8 +490,7 @@ public func swiftpg_sft_evaluate(
   _ lengths: UnsafePointer<Int32>?, _ batch: Int64, _ loss_out: UnsafeMutablePointer<Double>?,
   _ accuracy_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let lossOut = try need(loss_out, "loss_out")
+  entry(output: loss_out, "loss_out") { (lossOut) throws(SwiftPGError) in
     let accuracyOut = try need(accuracy_out, "accuracy_out")
     try usingTrainer(trainer) { (t) throws(SwiftPGError) in
       let sft = try t.sft()

@@ -303,8 +303,7 @@ public func swiftpg_seq_task_reward_table(
   _ task: UInt64, _ prompt: Int32, _ label: Int32, _ rewards_out: UnsafeMutablePointer<Double>?, _ capacity: Int64,
   _ count_out: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let countOut = try need(count_out, "count_out")
+  entry(output: count_out, "count_out") { (countOut) throws(SwiftPGError) in
     try require(label == 0 || label == 1, "label must be 0 or 1, got \(label)")
     try using(sequenceTaskTable, task) { (o) throws(SwiftPGError) in
       let t = o.task
@@ -340,8 +339,7 @@ public func swiftpg_seq_task_expert_demonstrations(
   _ prompts_out: UnsafeMutablePointer<Int32>?, _ tokens_out: UnsafeMutablePointer<Int32>?,
   _ lengths_out: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let p = try need(prompts_out, "prompts_out")
+  entry(output: prompts_out, "prompts_out") { (p) throws(SwiftPGError) in
     let y = try need(tokens_out, "tokens_out")
     let l = try need(lengths_out, "lengths_out")
     try using(sequenceTaskTable, task) { (o) throws(SwiftPGError) in
@@ -372,8 +370,7 @@ public func swiftpg_labeller_compare_pairs(
   _ count: Int64, _ rewards: UnsafePointer<Double>?, _ scale: Double, _ seed: UInt64, _ first_row: Int64,
   _ preferred_out: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(preferred_out, "preferred_out")
+  entry(output: preferred_out, "preferred_out") { (out) throws(SwiftPGError) in
     let (r, n) = try labellerRewards(rewards, count, 2)
     try checkFirstRow(first_row, count: n, "first_row")
     try Labeller.comparePairs(rewards: r, count: n, scale: scale, seed: seed, firstRow: Int(first_row), into: out)
@@ -385,8 +382,7 @@ public func swiftpg_labeller_rank(
   _ count: Int64, _ k: Int32, _ rewards: UnsafePointer<Double>?, _ scale: Double, _ seed: UInt64, _ first_row: Int64,
   _ rankings_out: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(rankings_out, "rankings_out")
+  entry(output: rankings_out, "rankings_out") { (out) throws(SwiftPGError) in
     let (r, n) = try labellerRewards(rewards, count, Int(k))
     try checkFirstRow(first_row, count: n, "first_row")
     try Labeller.rank(
@@ -398,8 +394,7 @@ public func swiftpg_labeller_rank(
 public func swiftpg_labeller_accuracy_ceiling(
   _ count: Int64, _ rewards: UnsafePointer<Double>?, _ scale: Double, _ ceiling_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(ceiling_out, "ceiling_out")
+  entry(output: ceiling_out, "ceiling_out") { (out) throws(SwiftPGError) in
     let (r, n) = try labellerRewards(rewards, count, 2)
     out.pointee = try Labeller.accuracyCeiling(rewards: r, count: n, scale: scale)
   }
@@ -410,8 +405,7 @@ public func swiftpg_labeller_ranking_pairs(
   _ count: Int64, _ k: Int32, _ rankings: UnsafePointer<Int32>?, _ chosen_out: UnsafeMutablePointer<Int32>?,
   _ rejected_out: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let chosen = try need(chosen_out, "chosen_out")
+  entry(output: chosen_out, "chosen_out") { (chosen) throws(SwiftPGError) in
     let rejected = try need(rejected_out, "rejected_out")
     try require(k >= 2 && k <= Int32(Labeller.maxCandidates), "k must be in [2, \(Labeller.maxCandidates)], got \(k)")
     let n = try checkBatch(count, width: Int(k), "count")
