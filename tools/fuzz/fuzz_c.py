@@ -2456,12 +2456,6 @@ class Fuzzer:
                                     optional=True))]
         self.create_task_call("swiftpg_seq_task_create_array", args, "array")
 
-    def g_seq_task_destroy(self):
-        self.destroy_call("seq_task", self.any_seq_task())
-
-    def g_seq_task_get_info(self):
-        self.info_call("seq_task", self.any_seq_task())
-
     def g_seq_task_prompt_probs(self):
         t = self.any_seq_task()
         if t is None:
@@ -3207,11 +3201,13 @@ def worker(args) -> int:
     return supervise.run_calls(fz, sorted(header.functions), rng, args.calls, args.seconds)
 
 
-# The destroy, get_info and get/set_params generators of the sequence policy and reward model kinds.
-for _prefix, _any in (("seq_policy", "any_seq_policy"), ("reward_model", "any_reward_model")):
+# The destroy and get_info generators of the sequence task, sequence policy and reward model kinds, and
+# the get/set_params generators of the last two.
+for _prefix, _any in (("seq_task", "any_seq_task"), ("seq_policy", "any_seq_policy"),
+                      ("reward_model", "any_reward_model")):
     setattr(Fuzzer, f"g_{_prefix}_destroy", lambda self, k=_prefix, a=_any: self.destroy_call(k, getattr(self, a)()))
     setattr(Fuzzer, f"g_{_prefix}_get_info", lambda self, k=_prefix, a=_any: self.info_call(k, getattr(self, a)()))
-    for _setting in (False, True):
+    for _setting in (False, True) if _prefix != "seq_task" else ():
         setattr(Fuzzer, f"g_{_prefix}_{'set' if _setting else 'get'}_params",
                 lambda self, k=_prefix, a=_any, w=_setting: self.params_call(k, getattr(self, a)(), w))
 
