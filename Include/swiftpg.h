@@ -110,7 +110,8 @@ int32_t swiftpg_cancel(uint64_t handle, int32_t requested);
 #define SWIFTPG_KIND_POLICY 2
 #define SWIFTPG_KIND_ALGORITHM 3
 #define SWIFTPG_KIND_VALUE 4
-/* 5 and 6 (sequence tasks and policies): see "Sequences and preferences". */
+/* 5 to 8 (sequence tasks and policies, reward models, preference
+ * trainers): see "Sequences and preferences". */
 
 /* Number of live (created and not destroyed) handles of a kind; lets tests
  * find leaks. Errors: INVALID_ARGUMENT (unknown kind), NULL_POINTER. */
@@ -1407,9 +1408,11 @@ int32_t swiftpg_algorithm_destroy(uint64_t algorithm);
  *   swiftpg_env_list).
  */
 
-/* Handle kinds of this section (swiftpg_live_handles). 7 is reserved. */
+/* Handle kinds of this section (swiftpg_live_handles). */
 #define SWIFTPG_KIND_SEQ_TASK 5
 #define SWIFTPG_KIND_SEQ_POLICY 6
+#define SWIFTPG_KIND_REWARD_MODEL 7
+#define SWIFTPG_KIND_PREF_TRAINER 8
 
 /* --- Sequence tasks (Sources/SwiftPG/Preferences/SequenceTask.swift) ---
  * A task has P prompts with probabilities [P] and features [P, F], a
@@ -1518,16 +1521,13 @@ int32_t swiftpg_seq_task_feature_name(uint64_t task, int32_t index,
 /* The proxy features as indices into the K features, int32_t [K']. */
 int32_t swiftpg_seq_task_proxy_features(uint64_t task, int32_t *indices_out);
 
-/* Gold rewards r*(x_b, y_b) and label rewards, [batch]. prompts [batch],
- * tokens [batch, L], lengths [batch]. */
-int32_t swiftpg_seq_task_gold_rewards(uint64_t task, const int32_t *prompts,
-                                      const int32_t *tokens,
-                                      const int32_t *lengths, int64_t batch,
-                                      double *rewards_out);
-int32_t swiftpg_seq_task_label_rewards(uint64_t task, const int32_t *prompts,
-                                       const int32_t *tokens,
-                                       const int32_t *lengths, int64_t batch,
-                                       double *rewards_out);
+/* Gold rewards r*(x_b, y_b) (label = 0) or the label rewards the
+ * labellers judge (label = 1), [batch]. prompts [batch], tokens [batch, L],
+ * lengths [batch]. */
+int32_t swiftpg_seq_task_rewards(uint64_t task, int32_t label,
+                                 const int32_t *prompts, const int32_t *tokens,
+                                 const int32_t *lengths, int64_t batch,
+                                 double *rewards_out);
 
 /* Reward-model features, [batch, K] (proxy = 0) or the proxy columns
  * [batch, K'] (proxy = 1). */
@@ -1745,7 +1745,269 @@ int32_t swiftpg_exact_win_rate_prompts(int64_t num_prompts, int64_t count,
                                        const double *rewards,
                                        double *win_rate_out);
 
-/* (reward models, preference losses, best-of-n and trainers follow) */
+/* --- Reward models (Preferences/RewardModel.swift) ---
+ * r_phi(x) over feature rows x in R^K (e.g. swiftpg_seq_task_reward_features):
+ * linear (num_hidden 0: r = w^T x + b, parameters start at 0) or an MLP
+ * with a scalar output (orthogonal initialisation from seed). Optional
+ * standardisation x' = (x - mu)/sigma is part of the model (predict takes
+ * raw features). Fitted with Adam on shuffled minibatches, a fresh
+ * optimiser per fit call, on pairwise comparisons (Bradley-Terry; Ouyang et
+ * al. 2022) or k-way rankings (InstructGPT's ranking loss). Features and
+ * margins finite; at most 2^28 values per array. */
+
+typedef struct swiftpg_reward_model_info {
+  int32_t num_features;  /* K */
+  int32_t num_hidden;    /* hidden layers */
+  int32_t activation;    /* SWIFTPG_ACTIVATION_* */
+  int32_t standardized;  /* 1 when a standardisation is set */
+  int64_t num_params;
+} swiftpg_reward_model_info;
+
+typedef struct swiftpg_reward_model_fit_config {
+  uint32_t size;          /* sizeof(swiftpg_reward_model_fit_config) */
+  int32_t epochs;         /* in [1, 2^20]; default 20 */
+  double learning_rate;   /* Adam, finite > 0; default 0.01 */
+  int32_t minibatch_size; /* comparisons per step, [1, 2^24]; default 64 */
+  int32_t standardize;    /* 1: standardise from the training features first
+                             (if the model is not standardised yet); default 0 */
+  double weight_decay;    /* L2, finite >= 0; default 0 */
+  double centring;        /* pairs only: c (r_c + r_r)^2 (Eisenstein et al.
+                             2023), finite >= 0; default 0 */
+  uint64_t seed;          /* the shuffles */
+} swiftpg_reward_model_fit_config;
+
+int32_t swiftpg_reward_model_fit_default_config(swiftpg_reward_model_fit_config *config_out);
+
+/* num_features in [1, 2^20]; hidden_sizes [num_hidden] each in [1, 65536]
+ * (NULL when num_hidden is 0); activation SWIFTPG_ACTIVATION_*. */
+int32_t swiftpg_reward_model_create(int32_t num_features,
+                                    const int32_t *hidden_sizes,
+                                    int32_t num_hidden, int32_t activation,
+                                    uint64_t seed, uint64_t *reward_model_out);
+int32_t swiftpg_reward_model_destroy(uint64_t reward_model);
+int32_t swiftpg_reward_model_get_info(uint64_t reward_model,
+                                      swiftpg_reward_model_info *info_out);
+/* count must equal num_params. */
+int32_t swiftpg_reward_model_get_params(uint64_t reward_model,
+                                        double *params_out, int64_t count);
+int32_t swiftpg_reward_model_set_params(uint64_t reward_model,
+                                        const double *params, int64_t count);
+
+/* r_phi of each row of features [batch, K] into rewards_out [batch]
+ * (batch >= 1). */
+int32_t swiftpg_reward_model_predict(uint64_t reward_model,
+                                     const double *features, int64_t batch,
+                                     double *rewards_out);
+
+/* The fraction of the count pairs (feature rows chosen, rejected
+ * [count, K]) the model orders correctly, ties 1/2. */
+int32_t swiftpg_reward_model_pair_accuracy(uint64_t reward_model,
+                                           const double *chosen,
+                                           const double *rejected,
+                                           int64_t count, double *accuracy_out);
+
+/* Fits on count >= 1 comparisons: feature rows chosen, rejected [count, K]
+ * of the preferred and the other response, margins [count] (Llama 2's
+ * margin; NULL: none). Writes the mean training loss and accuracy of each
+ * epoch to loss_out, accuracy_out [epochs] (each optional). A step whose
+ * gradient or result is not finite fails with NUMERICAL and is not taken
+ * (earlier steps of the call stay). */
+int32_t swiftpg_reward_model_fit_pairs(uint64_t reward_model,
+                                       const double *chosen,
+                                       const double *rejected,
+                                       const double *margins, int64_t count,
+                                       const swiftpg_reward_model_fit_config *config,
+                                       double *loss_out, double *accuracy_out);
+
+/* Fits on count >= 1 k-way rankings: candidates [count, k, K] (feature
+ * rows of the k candidates), rankings int32_t [count, k] (each row a
+ * permutation of 0 ..< k, best first; 2 <= k <= 65536). */
+int32_t swiftpg_reward_model_fit_rankings(uint64_t reward_model,
+                                          const double *candidates,
+                                          const int32_t *rankings,
+                                          int64_t count, int32_t k,
+                                          const swiftpg_reward_model_fit_config *config,
+                                          double *loss_out,
+                                          double *accuracy_out);
+
+/* --- Preference losses (Preferences/PreferenceLosses.swift), pure
+ * functions. Inputs finite, count >= 1. Derivative outputs are optional
+ * (NULL: not written). */
+
+typedef struct swiftpg_pairwise_stats {
+  double loss;        /* mean loss (centring term included) */
+  double accuracy;    /* fraction of ordered pairs with r_c > r_r, ties 1/2 */
+  double mean_margin; /* mean r_c - r_r */
+} swiftpg_pairwise_stats;
+
+/* Bradley-Terry: L = (1/N) sum_n [-log sigma(r_c - r_r - m_n)
+ * + c (r_c + r_r)^2] over chosen, rejected, margins [count] (margins
+ * NULL: 0), centring c >= 0. d_chosen_out, d_rejected_out [count]:
+ * dL/dr_c, dL/dr_r. */
+int32_t swiftpg_bradley_terry_loss(int64_t count, const double *chosen,
+                                   const double *rejected,
+                                   const double *margins, double centring,
+                                   swiftpg_pairwise_stats *stats_out,
+                                   double *d_chosen_out, double *d_rejected_out);
+
+/* InstructGPT's k-way ranking loss (Ouyang et al. 2022, eq. 1): scores
+ * [count, k], rankings int32_t [count, k] (permutations of 0 ..< k, best
+ * first; 2 <= k <= 65536); d_scores_out [count, k]. */
+int32_t swiftpg_ranking_loss(int64_t count, int32_t k, const double *scores,
+                             const int32_t *rankings,
+                             swiftpg_pairwise_stats *stats_out,
+                             double *d_scores_out);
+
+/* Direct-alignment losses. */
+#define SWIFTPG_DIRECT_DPO 0 /* -log sigma(beta h), label smoothing eps:
+                                (1-eps)(-log sigma(beta h)) + eps(-log sigma(-beta h)) */
+#define SWIFTPG_DIRECT_IPO 1 /* (h - 1/(2 beta))^2 (IPO with tau = beta) */
+
+/* Statistics as TRL's DPOTrainer logs them; implicit rewards
+ * beta (log pi - log pi_ref). */
+typedef struct swiftpg_direct_stats {
+  double loss;            /* (pair-weighted) mean loss */
+  double chosen_reward;   /* mean implicit reward of the chosen responses */
+  double rejected_reward; /* ... of the rejected ones */
+  double reward_accuracy; /* fraction with chosen > rejected reward, ties 1/2 */
+  double reward_margin;   /* mean chosen - rejected reward */
+} swiftpg_direct_stats;
+
+/* DPO (Rafailov et al. 2023) or IPO (Azar et al. 2023) on per-sequence
+ * log-probabilities [count] of the policy and the reference, h = (pc - rc)
+ * - (pr - rr); beta > 0 finite; label_smoothing in [0, 1/2) (DPO only: 0
+ * for IPO); weights [count] (>= 0, positive sum; NULL: uniform) weight the
+ * pairs. d_chosen_out, d_rejected_out [count]: dL/d policy_chosen, dL/d
+ * policy_rejected. */
+int32_t swiftpg_direct_loss(int32_t loss_kind, int64_t count,
+                            const double *policy_chosen,
+                            const double *policy_rejected,
+                            const double *reference_chosen,
+                            const double *reference_rejected, double beta,
+                            double label_smoothing, const double *weights,
+                            swiftpg_direct_stats *stats_out,
+                            double *d_chosen_out, double *d_rejected_out);
+
+/* --- Best-of-n and rank correlations (Preferences/BestOfN.swift,
+ * RewardModel.swift), pure functions. */
+
+/* For each row of scores [rows, n] (finite), the index of the highest
+ * score into selected_out int32_t [rows]; ties broken uniformly with row
+ * r's stream (seed, first_row + r). rows >= 1, n in [1, 2^31). */
+int32_t swiftpg_best_of_n_select(int64_t rows, int64_t n, const double *scores,
+                                 uint64_t seed, int64_t first_row,
+                                 int32_t *selected_out);
+
+/* The exact distribution of best-of-n (ties broken uniformly over draws)
+ * over count >= 1 responses with base probabilities base_probs [count]
+ * (>= 0, summing to 1 within 1e-9) and scores [count] (finite), n in
+ * [1, 2^40]: probs_out [count]. */
+int32_t swiftpg_best_of_n_distribution(int64_t count, const double *base_probs,
+                                       const double *scores, int64_t n,
+                                       double *probs_out);
+
+/* KL(pi_bon || pi_base) exactly (arguments as the distribution), and the
+ * bound log n - (n - 1)/n of Beirami et al. (2024), never below it. */
+int32_t swiftpg_best_of_n_kl(int64_t count, const double *base_probs,
+                             const double *scores, int64_t n, double *kl_out);
+int32_t swiftpg_best_of_n_kl_bound(int64_t n, double *bound_out);
+
+#define SWIFTPG_CORRELATION_SPEARMAN 0     /* Pearson of the average ranks */
+#define SWIFTPG_CORRELATION_KENDALL_TAU_B 1 /* tau-b, ties corrected; count <= 2^15 */
+
+/* The rank correlation of x, y [count] (finite, count >= 2; NaN when either
+ * is constant). */
+int32_t swiftpg_rank_correlation(int32_t method, int64_t count, const double *x,
+                                 const double *y, double *correlation_out);
+
+/* --- Preference trainers (Preferences/SFT.swift, DPO.swift): handles of
+ * kind SWIFTPG_KIND_PREF_TRAINER. A trainer keeps its Adam state and the
+ * shuffle generator across fit calls (so a caller may run one epoch per
+ * call) and holds its sequence policies: a call on the trainer fails with
+ * BUSY while another thread uses them, and destroying a policy handle
+ * leaves the trainer's policy alive until the trainer is destroyed. Each
+ * fit call runs the config's epochs; a step whose loss, gradient or update
+ * is not finite fails with NUMERICAL and is not taken (earlier steps
+ * stay). */
+
+typedef struct swiftpg_sft_config {
+  uint32_t size;          /* sizeof(swiftpg_sft_config) */
+  int32_t minibatch_size; /* token positions per step, [1, 2^24]; default 256 */
+  int32_t epochs;         /* per fit call, [1, 2^20]; default 10 */
+  int32_t reserved;       /* ignored; set 0 */
+  double learning_rate;   /* Adam, finite > 0; default 0.01 */
+  double weight_decay;    /* L2, finite >= 0; default 0 */
+  uint64_t seed;          /* the shuffles */
+} swiftpg_sft_config;
+
+/* Supervised fine-tuning (Stiennon et al. 2020; Ouyang et al. 2022 §3.5):
+ * per-token cross-entropy with teacher forcing over every generated
+ * position (EOS included). */
+int32_t swiftpg_sft_default_config(swiftpg_sft_config *config_out);
+int32_t swiftpg_sft_create(uint64_t seq_policy, const swiftpg_sft_config *config,
+                           uint64_t *trainer_out);
+
+/* Trains on the demonstrations (a response batch, batch >= 1) and, when
+ * held_out_prompts is not NULL, evaluates the held-out batch (held_out_batch
+ * >= 1) after each epoch. Per-epoch outputs [epochs], each optional: mean
+ * per-token loss (nats) and greedy accuracy; the held-out ones are written
+ * only with a held-out batch. */
+int32_t swiftpg_sft_fit(uint64_t trainer, const int32_t *prompts,
+                        const int32_t *tokens, const int32_t *lengths,
+                        int64_t batch, const int32_t *held_out_prompts,
+                        const int32_t *held_out_tokens,
+                        const int32_t *held_out_lengths, int64_t held_out_batch,
+                        double *loss_out, double *accuracy_out,
+                        double *held_out_loss_out,
+                        double *held_out_accuracy_out);
+
+/* Per-token loss and accuracy of the trainer's policy on a batch (>= 1). */
+int32_t swiftpg_sft_evaluate(uint64_t trainer, const int32_t *prompts,
+                             const int32_t *tokens, const int32_t *lengths,
+                             int64_t batch, double *loss_out,
+                             double *accuracy_out);
+
+typedef struct swiftpg_dpo_config {
+  uint32_t size;          /* sizeof(swiftpg_dpo_config) */
+  int32_t loss;           /* SWIFTPG_DIRECT_*; default DPO */
+  double beta;            /* > 0 (tau of IPO); default 0.1 */
+  double label_smoothing; /* DPO only, [0, 1/2); default 0 */
+  int32_t epochs;         /* per fit call, [1, 2^20]; default 1 */
+  int32_t minibatch_size; /* pairs per step, [1, 2^24]; default 64 */
+  double learning_rate;   /* Adam, finite > 0; default 0.01 */
+  uint64_t seed;          /* the shuffles */
+} swiftpg_dpo_config;
+
+/* Offline DPO / IPO of `policy` against the frozen `reference` (another
+ * sequence policy handle over the same V, L and P; INVALID_ARGUMENT when
+ * reference == policy). The reference is not changed. */
+int32_t swiftpg_dpo_default_config(swiftpg_dpo_config *config_out);
+int32_t swiftpg_dpo_create(uint64_t policy, uint64_t reference,
+                           const swiftpg_dpo_config *config,
+                           uint64_t *trainer_out);
+
+/* Trains on count >= 1 pairs: prompts [count], the chosen responses
+ * chosen_tokens [count, L] / chosen_lengths [count] and the rejected ones
+ * likewise; weights [count] (>= 0, positive sum; NULL: uniform). stats_out
+ * [epochs] (optional): each epoch's pair-weighted means over its
+ * minibatches, each measured before its step. */
+int32_t swiftpg_dpo_fit(uint64_t trainer, const int32_t *prompts,
+                        const int32_t *chosen_tokens,
+                        const int32_t *chosen_lengths,
+                        const int32_t *rejected_tokens,
+                        const int32_t *rejected_lengths, int64_t count,
+                        const double *weights, swiftpg_direct_stats *stats_out);
+
+/* The loss and statistics of the current policy on all pairs (no step). */
+int32_t swiftpg_dpo_evaluate(uint64_t trainer, const int32_t *prompts,
+                             const int32_t *chosen_tokens,
+                             const int32_t *chosen_lengths,
+                             const int32_t *rejected_tokens,
+                             const int32_t *rejected_lengths, int64_t count,
+                             const double *weights,
+                             swiftpg_direct_stats *stats_out);
+
+int32_t swiftpg_pref_trainer_destroy(uint64_t trainer);
 
 #ifdef __cplusplus
 }

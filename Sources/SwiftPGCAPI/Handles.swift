@@ -24,6 +24,8 @@ enum HandleKind: UInt64, CaseIterable {
   case value = 4
   case sequenceTask = 5
   case sequencePolicy = 6
+  case rewardModel = 7
+  case preferenceTrainer = 8
 
   var name: String {
     switch self {
@@ -33,6 +35,8 @@ enum HandleKind: UInt64, CaseIterable {
     case .value: "value function"
     case .sequenceTask: "sequence task"
     case .sequencePolicy: "sequence policy"
+    case .rewardModel: "reward model"
+    case .preferenceTrainer: "preference trainer"
     }
   }
 
@@ -231,6 +235,8 @@ let algorithmTable = HandleTable<AlgorithmObject>(kind: .algorithm)
 let valueTable = HandleTable<ValueObject>(kind: .value)
 let sequenceTaskTable = HandleTable<SequenceTaskObject>(kind: .sequenceTask)
 let sequencePolicyTable = HandleTable<SequencePolicyObject>(kind: .sequencePolicy)
+let rewardModelTable = HandleTable<RewardModelObject>(kind: .rewardModel)
+let preferenceTrainerTable = HandleTable<PreferenceTrainerObject>(kind: .preferenceTrainer)
 
 /// A sequence task (issue 15) behind a handle.
 final class SequenceTaskObject {

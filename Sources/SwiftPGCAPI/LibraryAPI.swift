@@ -8,28 +8,33 @@ public func swiftpg_abi_version(_ version_out: UnsafeMutablePointer<Int32>?) -> 
   }
 }
 
+/// The live count of each handle kind's table.
+private func liveCount(_ kind: HandleKind) -> Int {
+  switch kind {
+  case .env: envTable.liveCount
+  case .policy: policyTable.liveCount
+  case .algorithm: algorithmTable.liveCount
+  case .value: valueTable.liveCount
+  case .sequenceTask: sequenceTaskTable.liveCount
+  case .sequencePolicy: sequencePolicyTable.liveCount
+  case .rewardModel: rewardModelTable.liveCount
+  case .preferenceTrainer: preferenceTrainerTable.liveCount
+  }
+}
+
 @c @implementation
 public func swiftpg_live_handles(_ kind: Int32, _ count_out: UnsafeMutablePointer<Int64>?) -> Int32 {
   entry { () throws(SwiftPGError) in
     let out = try need(count_out, "count_out")
-    let env = envTable.liveCount
-    let policy = policyTable.liveCount
-    let algorithm = algorithmTable.liveCount
-    let value = valueTable.liveCount
-    let sequenceTask = sequenceTaskTable.liveCount
-    let sequencePolicy = sequencePolicyTable.liveCount
-    switch kind {
-    case SWIFTPG_KIND_ALL: out.pointee = Int64(env + policy + algorithm + value + sequenceTask + sequencePolicy)
-    case SWIFTPG_KIND_SEQ_TASK: out.pointee = Int64(sequenceTask)
-    case SWIFTPG_KIND_SEQ_POLICY: out.pointee = Int64(sequencePolicy)
-    case SWIFTPG_KIND_VALUE: out.pointee = Int64(value)
-    case SWIFTPG_KIND_ENV: out.pointee = Int64(env)
-    case SWIFTPG_KIND_POLICY: out.pointee = Int64(policy)
-    case SWIFTPG_KIND_ALGORITHM: out.pointee = Int64(algorithm)
-    default:
-      throw .invalid("unknown handle kind \(kind); expected 0 (all), 1 (env), 2 (policy), 3 (algorithm), 4 (value),"
-          + " 5 (sequence task) or 6 (sequence policy)")
+    if kind == SWIFTPG_KIND_ALL {
+      out.pointee = Int64(HandleKind.allCases.reduce(0) { $0 + liveCount($1) })
+      return
     }
+    guard kind > 0, let k = HandleKind(rawValue: UInt64(kind)) else {
+      let known = HandleKind.allCases.map { "\($0.rawValue) (\($0.name))" }.joined(separator: ", ")
+      throw .invalid("unknown handle kind \(kind); expected 0 (all), \(known)")
+    }
+    out.pointee = Int64(liveCount(k))
   }
 }
 
@@ -47,6 +52,8 @@ public func swiftpg_cancel(_ handle: UInt64, _ requested: Int32) -> Int32 {
     case .value: flag = nil; _ = try valueTable.get(handle)
     case .sequenceTask: flag = nil; _ = try sequenceTaskTable.get(handle)
     case .sequencePolicy: flag = nil; _ = try sequencePolicyTable.get(handle)
+    case .rewardModel: flag = nil; _ = try rewardModelTable.get(handle)
+    case .preferenceTrainer: flag = nil; _ = try preferenceTrainerTable.get(handle)
     case nil:
       throw SwiftPGError(.badHandle, handle == 0 ? "handle 0 is never valid" : "\(hex(handle)) is not a swiftpg handle")
     }

@@ -3,14 +3,17 @@ import SwiftPG
 
 // MARK: Creation
 
-private func hiddenLayers(_ sizes: UnsafePointer<Int32>?, _ count: Int32) throws(SwiftPGError) -> [Int] {
+func hiddenLayers(_ sizes: UnsafePointer<Int32>?, _ count: Int32) throws(SwiftPGError) -> [Int] {
   try require(count >= 0 && count <= 64, "num_hidden must be in [0, 64], got \(count)")
   guard count > 0 else { return [] }
   let p = try need(sizes, "hidden_sizes")
+  for i in 0..<Int(count) {
+    try require(p[i] >= 1 && p[i] <= 1 << 16, "hidden_sizes[\(i)] must be in [1, 65536], got \(p[i])")
+  }
   return (0..<Int(count)).map { Int(p[$0]) }
 }
 
-private func activationValue(_ raw: Int32) throws(SwiftPGError) -> Activation {
+func activationValue(_ raw: Int32) throws(SwiftPGError) -> Activation {
   guard let a = Activation(rawValue: raw) else {
     throw .invalid("unknown activation \(raw); expected 0 (tanh) or 1 (relu)")
   }
@@ -174,15 +177,34 @@ func writeParameters(_ values: [Double], _ out: UnsafeMutablePointer<Double>?, _
   for (i, v) in values.enumerated() { buffer[i] = v }
 }
 
-/// Policies and value functions, which the C ABI treats alike: a flat
-/// parameter vector, observations of one size, a network precision, a
-/// checkpoint file.
-protocol ParameterizedObject {
-  /// "policy" or "value function", for messages.
+/// An object behind a handle with one flat parameter vector
+/// (`swiftpg_*_get_params` / `_set_params`).
+protocol FlatParameters {
+  /// "policy", "value function", "reward model", for messages.
   static var noun: String { get }
   var parameters: [Double] { get }
   var parameterCount: Int { get }
   func setParameters(_ values: [Double]) throws(SwiftPGError)
+}
+
+extension SequencePolicyObject: FlatParameters {
+  static var noun: String { "sequence policy" }
+  var parameters: [Double] { policy.parameters }
+  var parameterCount: Int { policy.parameterCount }
+  func setParameters(_ values: [Double]) throws(SwiftPGError) { try policy.setParameters(values) }
+}
+
+extension RewardModelObject: FlatParameters {
+  static var noun: String { "reward model" }
+  var parameters: [Double] { model.parameters }
+  var parameterCount: Int { model.parameterCount }
+  func setParameters(_ values: [Double]) throws(SwiftPGError) { try model.setParameters(values) }
+}
+
+/// Policies and value functions, which the C ABI treats alike: a flat
+/// parameter vector, observations of one size, a network precision, a
+/// checkpoint file.
+protocol ParameterizedObject: FlatParameters {
   var observationSize: Int { get }
   func checkObservations(_ obs: UnsafePointer<Double>, batch: Int) -> String?
   func setPrecision(_ precision: MLP.Precision) throws(SwiftPGError)
@@ -246,7 +268,7 @@ private func batchEntry<T: ParameterizedObject, O>(
   }
 }
 
-private func getParameters<T: ParameterizedObject>(
+func getParameters<T: FlatParameters>(
   _ table: HandleTable<T>, _ handle: UInt64, _ out: UnsafeMutablePointer<Double>?, _ count: Int64
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
@@ -254,7 +276,7 @@ private func getParameters<T: ParameterizedObject>(
   }
 }
 
-private func setParameters<T: ParameterizedObject>(
+func setParameters<T: FlatParameters>(
   _ table: HandleTable<T>, _ handle: UInt64, _ params: UnsafePointer<Double>?, _ count: Int64
 ) -> Int32 {
   entry { () throws(SwiftPGError) in

@@ -41,20 +41,8 @@ public func swiftpg_seq_policy_create_neural(
     try require(
       context_size >= 0 && Int(context_size) <= space.maxLength,
       "context_size must be in [0, \(space.maxLength)], got \(context_size)")
-    try require(
-      num_hidden >= 0 && Int(num_hidden) <= MLP.maxHiddenLayers,
-      "num_hidden must be in [0, \(MLP.maxHiddenLayers)], got \(num_hidden)")
-    var hidden: [Int] = []
-    if num_hidden > 0 {
-      let h = try need(hidden_sizes, "hidden_sizes")
-      for i in 0..<Int(num_hidden) {
-        try require(h[i] >= 1 && h[i] <= 1 << 16, "hidden_sizes[\(i)] must be in [1, 65536], got \(h[i])")
-        hidden.append(Int(h[i]))
-      }
-    }
-    guard let act = Activation(rawValue: activation) else {
-      throw .invalid("unknown activation \(activation); expected 0 (tanh) or 1 (relu)")
-    }
+    let hidden = try hiddenLayers(hidden_sizes, num_hidden)
+    let act = try activationValue(activation)
     guard let precision = MLP.Precision(rawValue: precision_bits) else {
       throw .invalid("precision_bits must be 32 or 64, got \(precision_bits)")
     }
@@ -82,8 +70,7 @@ public func swiftpg_seq_policy_create_neural(
 
 @c @implementation
 public func swiftpg_seq_policy_copy(_ seq_policy: UInt64, _ copy_out: UnsafeMutablePointer<UInt64>?) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(copy_out, "copy_out")
+  entry(output: copy_out, "copy_out") { (out) throws(SwiftPGError) in
     var copy: SequencePolicy? = nil
     try using(sequencePolicyTable, seq_policy) { (o) throws(SwiftPGError) in copy = try o.policy.frozenCopy() }
     guard let copy else { throw SwiftPGError(.internalError, "the copy was not made") }
@@ -104,37 +91,21 @@ public func swiftpg_seq_policy_get_info(
 ) -> Int32 {
   entry(sequencePolicyTable, seq_policy, output: info_out, "info_out") { (o, out) throws(SwiftPGError) in
     let p = o.policy
-    var info = swiftpg_seq_policy_info()
-    info.vocab_size = Int32(p.space.vocabularySize)
-    info.max_length = Int32(p.space.maxLength)
-    info.num_prompts = Int32(clamping: p.promptCount)
-    info.family = p.family.rawValue
-    info.num_params = Int64(p.parameterCount)
-    out.pointee = info
+    out.pointee = swiftpg_seq_policy_info(
+      vocab_size: Int32(p.space.vocabularySize), max_length: Int32(p.space.maxLength),
+      num_prompts: Int32(clamping: p.promptCount), family: p.family.rawValue, num_params: Int64(p.parameterCount))
   }
 }
 
 @c @implementation
-public func swiftpg_seq_policy_get_params(
-  _ seq_policy: UInt64, _ params_out: UnsafeMutablePointer<Double>?, _ count: Int64
-) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    try using(sequencePolicyTable, seq_policy) { (o) throws(SwiftPGError) in
-      try writeParameters(o.policy.parameters, params_out, count, "sequence policy")
-    }
-  }
-}
+public func swiftpg_seq_policy_get_params(_ seq_policy: UInt64, _ params_out: UnsafeMutablePointer<Double>?, _ count: Int64)
+  -> Int32
+{ getParameters(sequencePolicyTable, seq_policy, params_out, count) }
 
 @c @implementation
 public func swiftpg_seq_policy_set_params(_ seq_policy: UInt64, _ params: UnsafePointer<Double>?, _ count: Int64)
   -> Int32
-{
-  entry { () throws(SwiftPGError) in
-    try using(sequencePolicyTable, seq_policy) { (o) throws(SwiftPGError) in
-      try o.policy.setParameters(try readParameters(params, count, expected: o.policy.parameterCount, "params"))
-    }
-  }
-}
+{ setParameters(sequencePolicyTable, seq_policy, params, count) }
 
 // MARK: Sampling and teacher-forced passes
 
@@ -144,8 +115,7 @@ public func swiftpg_seq_policy_sample(
   _ first_lane: Int64, _ tokens_out: UnsafeMutablePointer<Int32>?, _ lengths_out: UnsafeMutablePointer<Int32>?,
   _ log_probs_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let tokens = try need(tokens_out, "tokens_out")
+  entry(output: tokens_out, "tokens_out") { (tokens) throws(SwiftPGError) in
     let lengths = try need(lengths_out, "lengths_out")
     let logProbs = try needIfPresent(log_probs_out, "log_probs_out")
     let x = try need(prompts, "prompts")
@@ -209,8 +179,7 @@ public func swiftpg_seq_policy_entropies(
   _ seq_policy: UInt64, _ prompts: UnsafePointer<Int32>?, _ tokens: UnsafePointer<Int32>?,
   _ lengths: UnsafePointer<Int32>?, _ batch: Int64, _ entropies_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(entropies_out, "entropies_out")
+  entry(output: entropies_out, "entropies_out") { (out) throws(SwiftPGError) in
     try teacherForcedEntry(seq_policy, prompts, tokens, lengths, batch) { (p, x, y, n) throws(SwiftPGError) in
       let h = try p.tokenEntropies(prompts: x, tokens: y, lengths: n)
       try requireFiniteResult(h, h.count, "entropies")
@@ -226,8 +195,7 @@ public func swiftpg_seq_policy_kl(
   _ k1_out: UnsafeMutablePointer<Double>?, _ k2_out: UnsafeMutablePointer<Double>?,
   _ k3_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let klOut = try need(kl_out, "kl_out")
+  entry(output: kl_out, "kl_out") { (klOut) throws(SwiftPGError) in
     let k1 = try needIfPresent(k1_out, "k1_out")
     let k2 = try needIfPresent(k2_out, "k2_out")
     let k3 = try needIfPresent(k3_out, "k3_out")
@@ -266,8 +234,7 @@ public func swiftpg_seq_policy_score_gradient(
   _ lengths: UnsafePointer<Int32>?, _ batch: Int64, _ token_weights: UnsafePointer<Double>?,
   _ sequence_weights: UnsafePointer<Double>?, _ gradient_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(gradient_out, "gradient_out")
+  entry(output: gradient_out, "gradient_out") { (out) throws(SwiftPGError) in
     guard (token_weights == nil) != (sequence_weights == nil) else {
       throw token_weights == nil
         ? SwiftPGError(.nullPointer, "token_weights and sequence_weights are both NULL (pass exactly one)")
@@ -298,8 +265,7 @@ public func swiftpg_seq_policy_exact_log_probs(
   _ seq_policy: UInt64, _ prompt: Int32, _ log_probs_out: UnsafeMutablePointer<Double>?, _ capacity: Int64,
   _ count_out: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let countOut = try need(count_out, "count_out")
+  entry(output: count_out, "count_out") { (countOut) throws(SwiftPGError) in
     try using(sequencePolicyTable, seq_policy) { (o) throws(SwiftPGError) in
       let p = o.policy
       try require(
@@ -328,14 +294,14 @@ private func logProbabilityArray(_ p: UnsafePointer<Double>?, _ count: Int, _ na
   return Array(UnsafeBufferPointer(start: a, count: count))
 }
 
-private func finiteArray(_ p: UnsafePointer<Double>?, _ count: Int, _ name: String) throws(SwiftPGError) -> [Double] {
+func finiteArray(_ p: UnsafePointer<Double>?, _ count: Int, _ name: String) throws(SwiftPGError) -> [Double] {
   let a = try need(p, name)
   try requireFinite(a, count, name)
   return Array(UnsafeBufferPointer(start: a, count: count))
 }
 
 /// Checks a count of response-array entries (0 ≤ count ≤ 2^28).
-private func arrayCount(_ count: Int64, _ name: String = "count") throws(SwiftPGError) -> Int {
+func arrayCount(_ count: Int64, _ name: String = "count") throws(SwiftPGError) -> Int {
   try require(count >= 0, "\(name) must be >= 0, got \(count)")
   try require(count <= Int64(Limits.maxScratchElements), "\(name) \(count) exceeds 2^28", code: .tooLarge)
   return Int(count)
@@ -346,8 +312,7 @@ public func swiftpg_exact_expectation(
   _ count: Int64, _ log_probs: UnsafePointer<Double>?, _ values: UnsafePointer<Double>?,
   _ expectation_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(expectation_out, "expectation_out")
+  entry(output: expectation_out, "expectation_out") { (out) throws(SwiftPGError) in
     let n = try arrayCount(count)
     let lp = try logProbabilityArray(log_probs, n, "log_probs")
     let v = try finiteArray(values, n, "values")
@@ -362,8 +327,7 @@ public func swiftpg_exact_kl(
   _ count: Int64, _ log_p: UnsafePointer<Double>?, _ log_q: UnsafePointer<Double>?,
   _ kl_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(kl_out, "kl_out")
+  entry(output: kl_out, "kl_out") { (out) throws(SwiftPGError) in
     let n = try arrayCount(count)
     let p = try logProbabilityArray(log_p, n, "log_p")
     let q = try logProbabilityArray(log_q, n, "log_q")
@@ -378,8 +342,7 @@ public func swiftpg_exact_win_rate(
   _ count: Int64, _ log_p: UnsafePointer<Double>?, _ log_q: UnsafePointer<Double>?,
   _ rewards: UnsafePointer<Double>?, _ win_rate_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(win_rate_out, "win_rate_out")
+  entry(output: win_rate_out, "win_rate_out") { (out) throws(SwiftPGError) in
     let n = try arrayCount(count)
     let p = try logProbabilityArray(log_p, n, "log_p")
     let q = try logProbabilityArray(log_q, n, "log_q")
@@ -395,8 +358,7 @@ public func swiftpg_exact_win_rate_prompts(
   _ num_prompts: Int64, _ count: Int64, _ prompt_probs: UnsafePointer<Double>?, _ log_p: UnsafePointer<Double>?,
   _ log_q: UnsafePointer<Double>?, _ rewards: UnsafePointer<Double>?, _ win_rate_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(win_rate_out, "win_rate_out")
+  entry(output: win_rate_out, "win_rate_out") { (out) throws(SwiftPGError) in
     try require(num_prompts >= 1, "num_prompts must be >= 1, got \(num_prompts)")
     let m = try arrayCount(num_prompts, "num_prompts")
     let n = try arrayCount(count)

@@ -47,6 +47,13 @@ func copyOut<T>(_ values: [T], _ out: UnsafeMutablePointer<T>) {
   for (i, v) in values.enumerated() { out[i] = v }
 }
 
+/// Reads a C config struct, checking its `size` field before any other field is used.
+func readConfig<C>(_ config: UnsafePointer<C>?, size: (C) -> UInt32) throws(SwiftPGError) -> C {
+  let c = try need(config, "config").pointee
+  try checkConfigSize(size(c), C.self, "\(C.self)")
+  return c
+}
+
 /// Checks a C config struct's `size` field before anything else is read.
 func checkConfigSize<C>(_ size: UInt32, _ type: C.Type, _ name: String) throws(SwiftPGError) {
   let expected = MemoryLayout<C>.size
@@ -66,20 +73,12 @@ private func registerTask(_ out: UnsafeMutablePointer<UInt64>?, _ make: () throw
 
 @c @implementation
 public func swiftpg_summarise_default_config(_ config_out: UnsafeMutablePointer<swiftpg_summarise_config>?) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(config_out, "config_out")
+  defaultConfigEntry(config_out) { (size) throws(SwiftPGError) in
     let d = try Summarise()
-    var c = swiftpg_summarise_config()
-    c.size = UInt32(MemoryLayout<swiftpg_summarise_config>.size)
-    c.vocab_size = Int32(d.space.vocabularySize)
-    c.max_length = Int32(d.space.maxLength)
-    c.num_prompts = Int32(d.promptCount)
-    c.post_length = Int32(d.postLength)
-    c.salient_count = Int32(d.salientCount)
-    c.length_penalty = d.lengthPenalty
-    c.missing_eos_penalty = d.missingEOSPenalty
-    c.seed = d.seed
-    out.pointee = c
+    return swiftpg_summarise_config(
+      size: size, vocab_size: Int32(d.space.vocabularySize), max_length: Int32(d.space.maxLength),
+      num_prompts: Int32(d.promptCount), post_length: Int32(d.postLength), salient_count: Int32(d.salientCount),
+      length_penalty: d.lengthPenalty, missing_eos_penalty: d.missingEOSPenalty, seed: d.seed)
   }
 }
 
@@ -87,20 +86,12 @@ public func swiftpg_summarise_default_config(_ config_out: UnsafeMutablePointer<
 public func swiftpg_length_bias_default_config(_ config_out: UnsafeMutablePointer<swiftpg_length_bias_config>?)
   -> Int32
 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(config_out, "config_out")
+  defaultConfigEntry(config_out) { (size) throws(SwiftPGError) in
     let d = try LengthBias()
-    var c = swiftpg_length_bias_config()
-    c.size = UInt32(MemoryLayout<swiftpg_length_bias_config>.size)
-    c.vocab_size = Int32(d.space.vocabularySize)
-    c.max_length = Int32(d.space.maxLength)
-    c.num_prompts = Int32(d.promptCount)
-    c.relevant_count = Int32(d.relevantCount)
-    c.reserved = 0
-    c.length_penalty = d.lengthPenalty
-    c.missing_eos_penalty = d.missingEOSPenalty
-    c.label_length_bias = d.labelLengthBias
-    out.pointee = c
+    return swiftpg_length_bias_config(
+      size: size, vocab_size: Int32(d.space.vocabularySize), max_length: Int32(d.space.maxLength),
+      num_prompts: Int32(d.promptCount), relevant_count: Int32(d.relevantCount), reserved: 0,
+      length_penalty: d.lengthPenalty, missing_eos_penalty: d.missingEOSPenalty, label_length_bias: d.labelLengthBias)
   }
 }
 
@@ -109,8 +100,7 @@ public func swiftpg_seq_task_create_summarise(
   _ config: UnsafePointer<swiftpg_summarise_config>?, _ task_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let c = try need(config, "config").pointee
-    try checkConfigSize(c.size, swiftpg_summarise_config.self, "swiftpg_summarise_config")
+    let c = try readConfig(config) { $0.size }
     try registerTask(task_out) { () throws(SwiftPGError) in
       try Summarise(
         vocabularySize: Int(c.vocab_size), maxLength: Int(c.max_length), promptCount: Int(c.num_prompts),
@@ -125,8 +115,7 @@ public func swiftpg_seq_task_create_length_bias(
   _ config: UnsafePointer<swiftpg_length_bias_config>?, _ task_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let c = try need(config, "config").pointee
-    try checkConfigSize(c.size, swiftpg_length_bias_config.self, "swiftpg_length_bias_config")
+    let c = try readConfig(config) { $0.size }
     try registerTask(task_out) { () throws(SwiftPGError) in
       try LengthBias(
         vocabularySize: Int(c.vocab_size), maxLength: Int(c.max_length), promptCount: Int(c.num_prompts),
@@ -193,15 +182,11 @@ public func swiftpg_seq_task_get_info(_ task: UInt64, _ info_out: UnsafeMutableP
 {
   entry(sequenceTaskTable, task, output: info_out, "info_out") { (o, out) throws(SwiftPGError) in
     let t = o.task
-    var info = swiftpg_seq_task_info()
-    info.vocab_size = Int32(t.space.vocabularySize)
-    info.max_length = Int32(t.space.maxLength)
-    info.num_prompts = Int32(clamping: t.promptCount)
-    info.num_prompt_features = Int32(clamping: t.promptFeatureCount)
-    info.num_features = Int32(clamping: t.featureCount)
-    info.num_proxy_features = Int32(clamping: t.proxyFeatureIndices.count)
-    info.num_responses = t.space.responseCount.map { Int64($0) } ?? -1
-    out.pointee = info
+    out.pointee = swiftpg_seq_task_info(
+      vocab_size: Int32(t.space.vocabularySize), max_length: Int32(t.space.maxLength),
+      num_prompts: Int32(clamping: t.promptCount), num_prompt_features: Int32(clamping: t.promptFeatureCount),
+      num_features: Int32(clamping: t.featureCount), num_proxy_features: Int32(clamping: t.proxyFeatureIndices.count),
+      num_responses: t.space.responseCount.map { Int64($0) } ?? -1)
   }
 }
 
@@ -265,22 +250,17 @@ private func taskBatchEntry(
 }
 
 @c @implementation
-public func swiftpg_seq_task_gold_rewards(
-  _ task: UInt64, _ prompts: UnsafePointer<Int32>?, _ tokens: UnsafePointer<Int32>?,
+public func swiftpg_seq_task_rewards(
+  _ task: UInt64, _ label: Int32, _ prompts: UnsafePointer<Int32>?, _ tokens: UnsafePointer<Int32>?,
   _ lengths: UnsafePointer<Int32>?, _ batch: Int64, _ rewards_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
   taskBatchEntry(task, prompts, tokens, lengths, batch, rewards_out, "rewards_out") { (t, b, out) throws(SwiftPGError) in
-    try t.goldRewards(prompts: b.prompts, tokens: b.tokens, lengths: b.lengths, batch: b.count, into: out)
-  }
-}
-
-@c @implementation
-public func swiftpg_seq_task_label_rewards(
-  _ task: UInt64, _ prompts: UnsafePointer<Int32>?, _ tokens: UnsafePointer<Int32>?,
-  _ lengths: UnsafePointer<Int32>?, _ batch: Int64, _ rewards_out: UnsafeMutablePointer<Double>?
-) -> Int32 {
-  taskBatchEntry(task, prompts, tokens, lengths, batch, rewards_out, "rewards_out") { (t, b, out) throws(SwiftPGError) in
-    try t.labelRewards(prompts: b.prompts, tokens: b.tokens, lengths: b.lengths, batch: b.count, into: out)
+    try require(label == 0 || label == 1, "label must be 0 or 1, got \(label)")
+    if label == 1 {
+      try t.labelRewards(prompts: b.prompts, tokens: b.tokens, lengths: b.lengths, batch: b.count, into: out)
+    } else {
+      try t.goldRewards(prompts: b.prompts, tokens: b.tokens, lengths: b.lengths, batch: b.count, into: out)
+    }
   }
 }
 
@@ -323,8 +303,7 @@ public func swiftpg_seq_task_reward_table(
   _ task: UInt64, _ prompt: Int32, _ label: Int32, _ rewards_out: UnsafeMutablePointer<Double>?, _ capacity: Int64,
   _ count_out: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let countOut = try need(count_out, "count_out")
+  entry(output: count_out, "count_out") { (countOut) throws(SwiftPGError) in
     try require(label == 0 || label == 1, "label must be 0 or 1, got \(label)")
     try using(sequenceTaskTable, task) { (o) throws(SwiftPGError) in
       let t = o.task
@@ -360,8 +339,7 @@ public func swiftpg_seq_task_expert_demonstrations(
   _ prompts_out: UnsafeMutablePointer<Int32>?, _ tokens_out: UnsafeMutablePointer<Int32>?,
   _ lengths_out: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let p = try need(prompts_out, "prompts_out")
+  entry(output: prompts_out, "prompts_out") { (p) throws(SwiftPGError) in
     let y = try need(tokens_out, "tokens_out")
     let l = try need(lengths_out, "lengths_out")
     try using(sequenceTaskTable, task) { (o) throws(SwiftPGError) in
@@ -392,8 +370,7 @@ public func swiftpg_labeller_compare_pairs(
   _ count: Int64, _ rewards: UnsafePointer<Double>?, _ scale: Double, _ seed: UInt64, _ first_row: Int64,
   _ preferred_out: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(preferred_out, "preferred_out")
+  entry(output: preferred_out, "preferred_out") { (out) throws(SwiftPGError) in
     let (r, n) = try labellerRewards(rewards, count, 2)
     try checkFirstRow(first_row, count: n, "first_row")
     try Labeller.comparePairs(rewards: r, count: n, scale: scale, seed: seed, firstRow: Int(first_row), into: out)
@@ -405,8 +382,7 @@ public func swiftpg_labeller_rank(
   _ count: Int64, _ k: Int32, _ rewards: UnsafePointer<Double>?, _ scale: Double, _ seed: UInt64, _ first_row: Int64,
   _ rankings_out: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(rankings_out, "rankings_out")
+  entry(output: rankings_out, "rankings_out") { (out) throws(SwiftPGError) in
     let (r, n) = try labellerRewards(rewards, count, Int(k))
     try checkFirstRow(first_row, count: n, "first_row")
     try Labeller.rank(
@@ -418,8 +394,7 @@ public func swiftpg_labeller_rank(
 public func swiftpg_labeller_accuracy_ceiling(
   _ count: Int64, _ rewards: UnsafePointer<Double>?, _ scale: Double, _ ceiling_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(ceiling_out, "ceiling_out")
+  entry(output: ceiling_out, "ceiling_out") { (out) throws(SwiftPGError) in
     let (r, n) = try labellerRewards(rewards, count, 2)
     out.pointee = try Labeller.accuracyCeiling(rewards: r, count: n, scale: scale)
   }
@@ -430,8 +405,7 @@ public func swiftpg_labeller_ranking_pairs(
   _ count: Int64, _ k: Int32, _ rankings: UnsafePointer<Int32>?, _ chosen_out: UnsafeMutablePointer<Int32>?,
   _ rejected_out: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let chosen = try need(chosen_out, "chosen_out")
+  entry(output: chosen_out, "chosen_out") { (chosen) throws(SwiftPGError) in
     let rejected = try need(rejected_out, "rejected_out")
     try require(k >= 2 && k <= Int32(Labeller.maxCandidates), "k must be in [2, \(Labeller.maxCandidates)], got \(k)")
     let n = try checkBatch(count, width: Int(k), "count")

@@ -222,3 +222,20 @@ func evaluationEntry(
   }
 }
 
+
+/// An entry point without a handle that writes one required output: the
+/// output pointer is checked first, then `body` runs.
+@inline(__always)
+func entry<O>(output: UnsafeMutablePointer<O>?, _ name: String, _ body: (UnsafeMutablePointer<O>) throws(SwiftPGError) -> Void)
+  -> Int32
+{
+  entry { () throws(SwiftPGError) in try body(try need(output, name)) }
+}
+
+/// A `swiftpg_*_default_config` entry point: writes `make(size)`, the
+/// defaults with `size` = sizeof the struct.
+func defaultConfigEntry<C>(_ config_out: UnsafeMutablePointer<C>?, _ make: (UInt32) throws(SwiftPGError) -> C) -> Int32 {
+  entry(output: config_out, "config_out") { (out) throws(SwiftPGError) in
+    out.pointee = try make(UInt32(MemoryLayout<C>.size))
+  }
+}

@@ -58,7 +58,7 @@ int main(void) {
   CHECK(swiftpg_seq_policy_log_probs(policy, prompts, tokens, lengths, 4, forced, sums) == SWIFTPG_OK, "log probs");
   for (int i = 0; i < 12; i++) CHECK(sampled[i] == forced[i], "log-prob %d", i);
   for (int b = 0; b < 4; b++) CHECK(fabs(sums[b] + lengths[b] * log(4.0)) < 1e-12, "uniform log-prob %d", b);
-  CHECK(swiftpg_seq_task_gold_rewards(task, prompts, tokens, lengths, 4, rewards) == SWIFTPG_OK, "gold rewards");
+  CHECK(swiftpg_seq_task_rewards(task, 0, prompts, tokens, lengths, 4, rewards) == SWIFTPG_OK, "gold rewards");
 
   /* Exact enumeration sums to 1; the KL to the frozen copy is 0. */
   double lp[40], kl[12], k3[12];
@@ -98,6 +98,53 @@ int main(void) {
   CHECK(swiftpg_seq_policy_kl(policy, task, prompts, tokens, lengths, 4, kl, NULL, NULL, NULL) ==
             SWIFTPG_ERR_BAD_HANDLE,
         "a task handle as the reference");
+
+  /* Preference losses, best-of-n, a reward model and the trainers. */
+  double chosen[2] = {1.0, 0.0}, rejected[2] = {0.0, 0.0}, d_chosen[2], d_rejected[2];
+  swiftpg_pairwise_stats pairwise;
+  CHECK(swiftpg_bradley_terry_loss(2, chosen, rejected, NULL, 0.0, &pairwise, d_chosen, d_rejected) == SWIFTPG_OK &&
+            fabs(pairwise.accuracy - 0.75) < 1e-12 && d_chosen[0] < 0 && d_rejected[0] > 0,
+        "Bradley-Terry");
+  swiftpg_direct_stats direct = {0};
+  CHECK(swiftpg_direct_loss(SWIFTPG_DIRECT_DPO, 2, chosen, rejected, rejected, rejected, 0.0, 0.0, NULL, &direct,
+                            NULL, NULL) == SWIFTPG_ERR_INVALID_ARGUMENT && direct.loss == 0,
+        "beta = 0 refused, stats unchanged");
+  double base[3] = {0.2, 0.3, 0.5}, scores[3] = {1, 2, 0}, bon[3], kl_bon = -1, bound = -1;
+  CHECK(swiftpg_best_of_n_distribution(3, base, scores, 4, bon) == SWIFTPG_OK &&
+            fabs(bon[0] + bon[1] + bon[2] - 1) < 1e-12,
+        "best-of-n distribution");
+  CHECK(swiftpg_best_of_n_kl(3, base, scores, 4, &kl_bon) == SWIFTPG_OK &&
+            swiftpg_best_of_n_kl_bound(4, &bound) == SWIFTPG_OK && kl_bon <= bound,
+        "best-of-n KL <= bound");
+  uint64_t model = 0;
+  swiftpg_reward_model_fit_config fit;
+  double features[4] = {1, 0, 0, 1}, fit_loss[20], predicted[2];
+  CHECK(swiftpg_reward_model_create(2, NULL, 0, SWIFTPG_ACTIVATION_TANH, 0, &model) == SWIFTPG_OK &&
+            swiftpg_reward_model_fit_default_config(&fit) == SWIFTPG_OK,
+        "reward model");
+  CHECK(swiftpg_reward_model_fit_pairs(model, features, features + 2, NULL, 1, &fit, fit_loss, NULL) ==
+                SWIFTPG_OK &&
+            swiftpg_reward_model_predict(model, features, 2, predicted) == SWIFTPG_OK && predicted[0] > predicted[1],
+        "fitted reward model orders the pair");
+  swiftpg_reward_model_destroy(model);
+  swiftpg_sft_config sft_config;
+  swiftpg_dpo_config dpo_config;
+  uint64_t sft = 0, dpo = 0;
+  double sft_loss = -1, sft_accuracy = -1;
+  CHECK(swiftpg_sft_default_config(&sft_config) == SWIFTPG_OK &&
+            swiftpg_sft_create(policy, &sft_config, &sft) == SWIFTPG_OK &&
+            swiftpg_sft_evaluate(sft, prompts, tokens, lengths, 4, &sft_loss, &sft_accuracy) == SWIFTPG_OK &&
+            sft_loss > 0,
+        "SFT evaluate");
+  CHECK(swiftpg_dpo_default_config(&dpo_config) == SWIFTPG_OK &&
+            swiftpg_dpo_create(policy, policy, &dpo_config, &dpo) == SWIFTPG_ERR_INVALID_ARGUMENT && dpo == 0,
+        "DPO refuses policy == reference");
+  CHECK(swiftpg_dpo_create(policy, frozen, &dpo_config, &dpo) == SWIFTPG_OK &&
+            swiftpg_dpo_evaluate(dpo, prompts, tokens, lengths, tokens, lengths, 4, NULL, &direct) == SWIFTPG_OK &&
+            fabs(direct.loss - log(2.0)) < 1e-12,
+        "DPO at the reference: loss log 2");
+  swiftpg_pref_trainer_destroy(dpo);
+  swiftpg_pref_trainer_destroy(sft);
 
   int64_t live = -1;
   swiftpg_seq_policy_destroy(frozen);

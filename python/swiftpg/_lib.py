@@ -48,7 +48,8 @@ ERR_NOT_SUPPORTED = -14
 ERR_INTERNAL = -99
 
 KIND_ALL, KIND_ENV, KIND_POLICY, KIND_ALGORITHM, KIND_VALUE = 0, 1, 2, 3, 4
-KIND_SEQ_TASK, KIND_SEQ_POLICY = 5, 6
+KIND_SEQ_TASK, KIND_SEQ_POLICY, KIND_REWARD_MODEL, KIND_PREF_TRAINER = 5, 6, 7, 8
+DIRECT_LOSS = {"dpo": 0, "ipo": 1}
 SEQ_FAMILIES = {1: "tabular", 2: "neural"}
 PLACEMENT = {"low_probability": 0, "high_probability": 1}
 POLICY_FAMILIES = {1: "softmax_mlp", 2: "tabular", 3: "linear_features", 4: "gaussian", 5: "clamp"}
@@ -424,6 +425,38 @@ class SeqPolicyInfo(Structure):
     ]
 
 
+def _fields(spec: str):
+    """ctypes fields from "name:type ..." (i32, i64, u32, u64, f64)."""
+    types = {"i32": c_int32, "i64": c_int64, "u32": c_uint32, "u64": c_uint64, "f64": c_double}
+    return [(name, types[t]) for name, t in (f.split(":") for f in spec.split())]
+
+
+class RewardModelInfo(Structure):
+    _fields_ = _fields("num_features:i32 num_hidden:i32 activation:i32 standardized:i32 num_params:i64")
+
+
+class RewardModelFitConfigC(Structure):
+    _fields_ = _fields("size:u32 epochs:i32 learning_rate:f64 minibatch_size:i32 standardize:i32 weight_decay:f64 "
+                       "centring:f64 seed:u64")
+
+
+class PairwiseStatsC(Structure):
+    _fields_ = _fields("loss:f64 accuracy:f64 mean_margin:f64")
+
+
+class DirectStatsC(Structure):
+    _fields_ = _fields("loss:f64 chosen_reward:f64 rejected_reward:f64 reward_accuracy:f64 reward_margin:f64")
+
+
+class SFTConfigC(Structure):
+    _fields_ = _fields("size:u32 minibatch_size:i32 epochs:i32 reserved:i32 learning_rate:f64 weight_decay:f64 seed:u64")
+
+
+class DPOConfigC(Structure):
+    _fields_ = _fields("size:u32 loss:i32 beta:f64 label_smoothing:f64 epochs:i32 minibatch_size:i32 "
+                       "learning_rate:f64 seed:u64")
+
+
 # --- loading -------------------------------------------------------------
 def _library_path() -> str:
     override = os.environ.get("SWIFTPG_LIBRARY")
@@ -596,8 +629,7 @@ _SIGNATURES = {
     "swiftpg_seq_task_prompt_features": [u64, vp],
     "swiftpg_seq_task_feature_name": [u64, i32, c_char_p, c_size_t, POINTER(c_size_t)],
     "swiftpg_seq_task_proxy_features": [u64, vp],
-    "swiftpg_seq_task_gold_rewards": [u64, vp, vp, vp, i64, vp],
-    "swiftpg_seq_task_label_rewards": [u64, vp, vp, vp, i64, vp],
+    "swiftpg_seq_task_rewards": [u64, i32, vp, vp, vp, i64, vp],
     "swiftpg_seq_task_reward_features": [u64, vp, vp, vp, i64, i32, vp],
     "swiftpg_seq_task_reward_table": [u64, i32, i32, vp, i64, POINTER(c_int64)],
     "swiftpg_seq_task_sample_prompts": [u64, i64, u64, i64, vp],
@@ -624,6 +656,33 @@ _SIGNATURES = {
     "swiftpg_exact_kl": [i64, vp, vp, POINTER(c_double)],
     "swiftpg_exact_win_rate": [i64, vp, vp, vp, POINTER(c_double)],
     "swiftpg_exact_win_rate_prompts": [i64, i64, vp, vp, vp, vp, POINTER(c_double)],
+    "swiftpg_reward_model_fit_default_config": [POINTER(RewardModelFitConfigC)],
+    "swiftpg_reward_model_create": [i32, vp, i32, i32, u64, POINTER(c_uint64)],
+    "swiftpg_reward_model_destroy": [u64],
+    "swiftpg_reward_model_get_info": [u64, POINTER(RewardModelInfo)],
+    "swiftpg_reward_model_get_params": [u64, vp, i64],
+    "swiftpg_reward_model_set_params": [u64, vp, i64],
+    "swiftpg_reward_model_predict": [u64, vp, i64, vp],
+    "swiftpg_reward_model_pair_accuracy": [u64, vp, vp, i64, POINTER(c_double)],
+    "swiftpg_reward_model_fit_pairs": [u64, vp, vp, vp, i64, POINTER(RewardModelFitConfigC), vp, vp],
+    "swiftpg_reward_model_fit_rankings": [u64, vp, vp, i64, i32, POINTER(RewardModelFitConfigC), vp, vp],
+    "swiftpg_bradley_terry_loss": [i64, vp, vp, vp, c_double, POINTER(PairwiseStatsC), vp, vp],
+    "swiftpg_ranking_loss": [i64, i32, vp, vp, POINTER(PairwiseStatsC), vp],
+    "swiftpg_direct_loss": [i32, i64, vp, vp, vp, vp, c_double, c_double, vp, POINTER(DirectStatsC), vp, vp],
+    "swiftpg_best_of_n_select": [i64, i64, vp, u64, i64, vp],
+    "swiftpg_best_of_n_distribution": [i64, vp, vp, i64, vp],
+    "swiftpg_best_of_n_kl": [i64, vp, vp, i64, POINTER(c_double)],
+    "swiftpg_best_of_n_kl_bound": [i64, POINTER(c_double)],
+    "swiftpg_rank_correlation": [i32, i64, vp, vp, POINTER(c_double)],
+    "swiftpg_sft_default_config": [POINTER(SFTConfigC)],
+    "swiftpg_sft_create": [u64, POINTER(SFTConfigC), POINTER(c_uint64)],
+    "swiftpg_sft_fit": [u64, vp, vp, vp, i64, vp, vp, vp, i64, vp, vp, vp, vp],
+    "swiftpg_sft_evaluate": [u64, vp, vp, vp, i64, POINTER(c_double), POINTER(c_double)],
+    "swiftpg_dpo_default_config": [POINTER(DPOConfigC)],
+    "swiftpg_dpo_create": [u64, u64, POINTER(DPOConfigC), POINTER(c_uint64)],
+    "swiftpg_dpo_fit": [u64, vp, vp, vp, vp, vp, i64, vp, vp],
+    "swiftpg_dpo_evaluate": [u64, vp, vp, vp, vp, vp, i64, vp, POINTER(DirectStatsC)],
+    "swiftpg_pref_trainer_destroy": [u64],
 }
 
 for _name, _args in _SIGNATURES.items():
@@ -848,14 +907,16 @@ def abi_version() -> int:
 
 #: The kinds :func:`live_handles` counts.
 KINDS = {"all": KIND_ALL, "env": KIND_ENV, "policy": KIND_POLICY, "algorithm": KIND_ALGORITHM, "value": KIND_VALUE,
-         "seq_task": KIND_SEQ_TASK, "seq_policy": KIND_SEQ_POLICY}
+         "seq_task": KIND_SEQ_TASK, "seq_policy": KIND_SEQ_POLICY, "reward_model": KIND_REWARD_MODEL,
+         "pref_trainer": KIND_PREF_TRAINER}
 
 
 def live_handles(kind: int = KIND_ALL) -> int:
     """Number of live native objects (for leak checks). ``kind``: one of
     ``KIND_ALL`` (0, default), ``KIND_ENV`` (1), ``KIND_POLICY`` (2),
     ``KIND_ALGORITHM`` (3), ``KIND_VALUE`` (4), ``KIND_SEQ_TASK`` (5),
-    ``KIND_SEQ_POLICY`` (6) of ``swiftpg._lib``; another
+    ``KIND_SEQ_POLICY`` (6), ``KIND_REWARD_MODEL`` (7), ``KIND_PREF_TRAINER``
+    (8) of ``swiftpg._lib``; another
     int raises InvalidArgumentError, another type DTypeError."""
     from ._arrays import DTypeError
 

@@ -54,7 +54,9 @@ from ._lib import InvalidArgumentError, NativeObject, NotFiniteError
 
 __all__ = ["Responses", "KLTerms", "SequenceTask", "Summarise", "DidacticBandit", "LengthBias", "ArrayTask",
            "SequencePolicy", "canonical_responses", "compare_pairs", "rank", "accuracy_ceiling", "ranking_pairs",
-           "exact_expectation", "exact_kl", "exact_win_rate"]
+           "exact_expectation", "exact_kl", "exact_win_rate", "RewardModel", "bradley_terry_loss", "ranking_loss",
+           "dpo_loss", "ipo_loss", "best_of_n_select", "best_of_n_distribution", "best_of_n_kl",
+           "best_of_n_kl_bound", "spearman", "kendall_tau_b", "SFT", "DPO"]
 
 #: The most responses per prompt of an exact figure (ExactResponses.defaultLimit).
 EXACT_LIMIT = 1 << 20
@@ -162,6 +164,15 @@ class KLTerms:
     k3: np.ndarray | None = None
 
 
+def _info(obj, prefix: str, struct, handle: int):
+    """``swiftpg_<prefix>_get_info`` of ``handle``; its fields also become attributes of ``obj``."""
+    info = struct()
+    _lib.call(prefix + "_get_info", handle, ctypes.byref(info))
+    for name, _ in struct._fields_:
+        setattr(obj, name, getattr(info, name))
+    return info
+
+
 class _Sequences(NativeObject):
     """Shared by tasks and policies: the response space and batch checks."""
 
@@ -221,14 +232,7 @@ class SequenceTask(_Sequences):
     def _adopt_task(self, handle: int, spec) -> None:
         self._adopt(handle, "swiftpg_seq_task_destroy")
         self._spec = spec
-        info = _lib.SeqTaskInfo()
-        _lib.call("seq_task_get_info", handle, ctypes.byref(info))
-        self.vocab_size = info.vocab_size
-        self.max_length = info.max_length
-        self.num_prompts = info.num_prompts
-        self.num_prompt_features = info.num_prompt_features
-        self.num_features = info.num_features
-        self.num_proxy_features = info.num_proxy_features
+        info = _info(self, "seq_task", _lib.SeqTaskInfo, handle)
         #: N responses per prompt, or None when it exceeds 2**63 - 1.
         self.num_responses = None if info.num_responses < 0 else info.num_responses
         names = []
@@ -275,21 +279,21 @@ class SequenceTask(_Sequences):
         unless the task says otherwise)."""
         return tuple(self._feature_names[i] for i in self._proxy_indices)
 
-    def _rewards(self, name: str, prompts, tokens, lengths) -> np.ndarray:
+    def _rewards(self, label: int, prompts, tokens, lengths) -> np.ndarray:
         pr, tk, ln, b = self._batch(prompts, tokens, lengths)
         out = np.empty(b)
-        self._call(name, pr.ctypes.data, tk.ctypes.data, ln.ctypes.data, b, out.ctypes.data)
+        self._call("seq_task_rewards", label, pr.ctypes.data, tk.ctypes.data, ln.ctypes.data, b, out.ctypes.data)
         return out
 
     def gold_rewards(self, prompts, tokens, lengths) -> np.ndarray:
         """Gold rewards r*(x_b, y_b), float64 ``[B]`` (prompts ``[B]``,
         tokens ``[B, L]``, lengths ``[B]``). For evaluation: never show them
         to a learner."""
-        return self._rewards("seq_task_gold_rewards", prompts, tokens, lengths)
+        return self._rewards(0, prompts, tokens, lengths)
 
     def label_rewards(self, prompts, tokens, lengths) -> np.ndarray:
         """The rewards the labellers judge, float64 ``[B]``."""
-        return self._rewards("seq_task_label_rewards", prompts, tokens, lengths)
+        return self._rewards(1, prompts, tokens, lengths)
 
     def reward_features(self, prompts, tokens, lengths, proxy: bool = False) -> np.ndarray:
         """Reward-model features, float64 ``[B, K]`` (``proxy=True``: the
@@ -352,6 +356,16 @@ def _create_task(obj: SequenceTask, name: str, *args, spec) -> None:
     obj._adopt_task(handle.value, spec)
 
 
+def _create_config_task(obj: SequenceTask, name: str, struct, arguments: dict) -> None:
+    """Creates a task from its config struct: the defaults, then the
+    constructor's ``arguments`` (checked by :func:`_configure`); pickled as
+    the converted values."""
+    values = {k: v for k, v in arguments.items() if k not in ("self", "__class__")}
+    c = _configure(struct, name, values)
+    kwargs = {k: getattr(c, k) for k in values}
+    _create_task(obj, "seq_task_create_" + name, ctypes.byref(c), spec=(type(obj), kwargs))
+
+
 class Summarise(SequenceTask):
     """Toy summarisation (``Preferences/Summarise.swift``): post x has
     ``salient_count`` salient tokens; r*(x, y) = |salient tokens of x in y|
@@ -363,20 +377,7 @@ class Summarise(SequenceTask):
     def __init__(self, vocab_size: int = 6, max_length: int = 6, num_prompts: int = 8, post_length: int = 8,
                  salient_count: int = 3, length_penalty: float = 0.1, missing_eos_penalty: float = 1.0,
                  seed: int = 0):
-        c = _lib.SummariseConfigC()
-        _lib.call("summarise_default_config", ctypes.byref(c))
-        c.vocab_size = _index(vocab_size, "vocab_size", 1)
-        c.max_length = _index(max_length, "max_length", 1)
-        c.num_prompts = _index(num_prompts, "num_prompts", 1)
-        c.post_length = _index(post_length, "post_length", 1)
-        c.salient_count = _index(salient_count, "salient_count", 1)
-        c.length_penalty = as_float(length_penalty, "length_penalty")
-        c.missing_eos_penalty = as_float(missing_eos_penalty, "missing_eos_penalty")
-        c.seed = as_seed(seed)
-        kwargs = dict(vocab_size=c.vocab_size, max_length=c.max_length, num_prompts=c.num_prompts,
-                      post_length=c.post_length, salient_count=c.salient_count, length_penalty=c.length_penalty,
-                      missing_eos_penalty=c.missing_eos_penalty, seed=c.seed)
-        _create_task(self, "seq_task_create_summarise", ctypes.byref(c), spec=(Summarise, kwargs))
+        _create_config_task(self, "summarise", _lib.SummariseConfigC, locals())
 
 
 class LengthBias(SequenceTask):
@@ -390,19 +391,7 @@ class LengthBias(SequenceTask):
 
     def __init__(self, vocab_size: int = 4, max_length: int = 7, num_prompts: int = 4, relevant_count: int = 2,
                  length_penalty: float = 0.1, missing_eos_penalty: float = 1.0, label_length_bias: float = 0.3):
-        c = _lib.LengthBiasConfigC()
-        _lib.call("length_bias_default_config", ctypes.byref(c))
-        c.vocab_size = _index(vocab_size, "vocab_size", 1)
-        c.max_length = _index(max_length, "max_length", 1)
-        c.num_prompts = _index(num_prompts, "num_prompts", 1)
-        c.relevant_count = _index(relevant_count, "relevant_count", 1)
-        c.length_penalty = as_float(length_penalty, "length_penalty")
-        c.missing_eos_penalty = as_float(missing_eos_penalty, "missing_eos_penalty")
-        c.label_length_bias = as_float(label_length_bias, "label_length_bias")
-        kwargs = dict(vocab_size=c.vocab_size, max_length=c.max_length, num_prompts=c.num_prompts,
-                      relevant_count=c.relevant_count, length_penalty=c.length_penalty,
-                      missing_eos_penalty=c.missing_eos_penalty, label_length_bias=c.label_length_bias)
-        _create_task(self, "seq_task_create_length_bias", ctypes.byref(c), spec=(LengthBias, kwargs))
+        _create_config_task(self, "length_bias", _lib.LengthBiasConfigC, locals())
 
 
 class DidacticBandit(SequenceTask):
@@ -476,13 +465,8 @@ class SequencePolicy(_Sequences):
         obj = cls.__new__(cls)
         obj._adopt(handle, "swiftpg_seq_policy_destroy")
         obj._spec = spec
-        info = _lib.SeqPolicyInfo()
-        _lib.call("seq_policy_get_info", handle, ctypes.byref(info))
-        obj.vocab_size = info.vocab_size
-        obj.max_length = info.max_length
-        obj.num_prompts = info.num_prompts
+        info = _info(obj, "seq_policy", _lib.SeqPolicyInfo, handle)
         obj.family = _lib.SEQ_FAMILIES.get(info.family, f"family {info.family}")
-        obj.num_params = info.num_params
         return obj
 
     @classmethod
@@ -782,3 +766,481 @@ def exact_win_rate(log_p, log_q, rewards, prompt_probs=None) -> float:
     _lib.call("exact_win_rate_prompts", p.shape[0], p.shape[1], w.ctypes.data, p.ctypes.data, q.ctypes.data,
               r.ctypes.data, ctypes.byref(out))
     return out.value
+
+
+# ------------------------------------------------------------------------------------- reward models
+
+def _stats(struct) -> dict:
+    """A ctypes stats struct as a dict of floats."""
+    return {name: float(getattr(struct, name)) for name, _ in struct._fields_}
+
+
+def _configure(struct, name: str, values: dict):
+    """``struct`` from ``swiftpg_<name>_default_config``, then ``values``
+    converted by field type: doubles by :func:`as_float`, ``seed`` by
+    :func:`as_seed`, ``standardize`` by :func:`as_bool`, other ints by
+    :func:`as_count` (≥ 1)."""
+    c = struct()
+    _lib.call(name + "_default_config", ctypes.byref(c))
+    types = dict(c._fields_)
+    for key, value in values.items():
+        if key == "seed":
+            value = as_seed(value)
+        elif types[key] is ctypes.c_double:
+            value = as_float(value, key)
+        elif key == "standardize":
+            value = int(as_bool(value, key))
+        else:
+            value = _index(value, key, 1)
+        setattr(c, key, value)
+    return c
+
+
+class RewardModel(NativeObject):
+    """A reward model r_φ(x) over feature rows x ∈ ℝᴷ
+    (``Preferences/RewardModel.swift``; features e.g. from
+    :meth:`SequenceTask.reward_features`): linear (``hidden_sizes=()``,
+    parameters start at 0) or an MLP with a scalar output (orthogonal
+    initialisation from ``seed``). Fitted with Adam on shuffled minibatches
+    — a fresh optimiser per fit — on pairwise comparisons (Bradley–Terry;
+    Ouyang et al. 2022, Bai et al. 2022, with Llama 2's optional margins and
+    Eisenstein et al. 2023's reward centring) or k-way rankings
+    (InstructGPT's ranking loss). Optional feature standardisation is part
+    of the model, so :meth:`predict` takes raw features."""
+
+    _kind_name = "reward model"
+
+    def __init__(self, num_features: int, hidden_sizes=(), activation: str = "tanh", seed: int = 0):
+        k = _index(num_features, "num_features", 1, 1 << 20)
+        from .policies import _hidden
+        hidden, nh = _hidden(hidden_sizes)
+        act = as_choice(activation, _lib.ACTIVATION, "activation")
+        handle = ctypes.c_uint64()
+        _lib.call("reward_model_create", k, hidden.ctypes.data, nh, act, as_seed(seed), ctypes.byref(handle))
+        self._adopt(handle.value, "swiftpg_reward_model_destroy")
+        self.num_features = k
+        self.hidden_sizes = tuple(int(h) for h in hidden[:nh])
+        self.num_params = self._info().num_params
+
+    def _info(self):
+        info = _lib.RewardModelInfo()
+        with self._busy:
+            _lib.call("reward_model_get_info", self.handle, ctypes.byref(info))
+        return info
+
+    @property
+    def standardized(self) -> bool:
+        """True once a standardisation is set (``fit(..., standardize=True)``)."""
+        return bool(self._info().standardized)
+
+    def get_params(self) -> np.ndarray:
+        """A copy of the parameters, float64 ``[num_params]`` (the MLP layout)."""
+        out = np.empty(self.num_params)
+        with self._busy:
+            _lib.call("reward_model_get_params", self.handle, out.ctypes.data, self.num_params)
+        return out
+
+    def set_params(self, params) -> None:
+        """Replaces the parameters (float64 ``[num_params]``, finite)."""
+        p = as_float64(params, "params", (self.num_params,))
+        with self._busy:
+            _lib.call("reward_model_set_params", self.handle, p.ctypes.data, self.num_params)
+
+    parameters = property(get_params, set_params, doc="The parameter vector (a copy; assign to set).")
+
+    def _rows(self, x, name: str, shape=None) -> np.ndarray:
+        a = as_float64(x, name, shape or (None, self.num_features))
+        if a.shape[0] < 1:
+            raise InvalidArgumentError(f"{name} must have at least one row")
+        check_elements(a.size, name)
+        return a
+
+    def predict(self, features) -> np.ndarray:
+        """r_φ of each row of ``features`` float64 ``[B, K]`` (B ≥ 1): float64 ``[B]``."""
+        x = self._rows(features, "features")
+        out = np.empty(x.shape[0])
+        with self._busy:
+            _lib.call("reward_model_predict", self.handle, x.ctypes.data, x.shape[0], out.ctypes.data)
+        return out
+
+    def pair_accuracy(self, chosen, rejected) -> float:
+        """The fraction of pairs (feature rows ``chosen``, ``rejected``
+        float64 ``[N, K]``) the model orders correctly, ties ½."""
+        c = self._rows(chosen, "chosen")
+        r = self._rows(rejected, "rejected", c.shape)
+        out = ctypes.c_double()
+        with self._busy:
+            _lib.call("reward_model_pair_accuracy", self.handle, c.ctypes.data, r.ctypes.data, c.shape[0],
+                      ctypes.byref(out))
+        return out.value
+
+    def _fit(self, name: str, args: list, rows: int, settings: dict) -> dict:
+        c = _configure(_lib.RewardModelFitConfigC, "reward_model_fit", settings)
+        loss, acc = np.empty(c.epochs), np.empty(c.epochs)
+        with self._busy:
+            _lib.call(name, self.handle, *args, ctypes.byref(c), loss.ctypes.data, acc.ctypes.data)
+        return {"loss": loss, "accuracy": acc}
+
+    def fit(self, chosen, rejected, margins=None, *, epochs: int = 20, minibatch_size: int = 64,
+            learning_rate: float = 1e-2, weight_decay: float = 0.0, centring: float = 0.0, seed: int = 0,
+            standardize: bool = False) -> dict:
+        """Fits on N ≥ 1 comparisons: feature rows ``chosen``, ``rejected``
+        float64 ``[N, K]`` of the preferred and the other response, optional
+        ``margins`` float64 ``[N]`` (Llama 2). Loss (1/N) Σ [−log σ(r_c −
+        r_r − m) + c (r_c + r_r)²] with ``centring`` c ≥ 0. ``standardize``:
+        standardise the features from the training data first (if not yet).
+        Returns ``{"loss": [epochs], "accuracy": [epochs]}`` (each epoch's
+        mean over its minibatches, each measured before its step).
+        InvalidArgumentError / NotFiniteError on bad input (nothing changes);
+        NumericalError if a step diverges (that step is not taken)."""
+        c = self._rows(chosen, "chosen")
+        r = self._rows(rejected, "rejected", c.shape)
+        m = None if margins is None else as_float64(margins, "margins", (c.shape[0],))
+        return self._fit("reward_model_fit_pairs",
+                         [c.ctypes.data, r.ctypes.data, None if m is None else m.ctypes.data, c.shape[0]],
+                         c.shape[0], dict(epochs=epochs, minibatch_size=minibatch_size, learning_rate=learning_rate,
+                                          weight_decay=weight_decay, centring=centring, seed=seed,
+                                          standardize=standardize))
+
+    def fit_rankings(self, candidates, rankings, *, epochs: int = 20, minibatch_size: int = 64,
+                     learning_rate: float = 1e-2, weight_decay: float = 0.0, seed: int = 0,
+                     standardize: bool = False) -> dict:
+        """Fits on N ≥ 1 k-way rankings (InstructGPT, Ouyang et al. 2022
+        eq. 1): ``candidates`` float64 ``[N, k, K]`` (feature rows of the k
+        candidates), ``rankings`` int32 ``[N, k]`` (each row a permutation
+        of 0 … k−1, best first, e.g. from :func:`rank`; 2 ≤ k ≤ 65536).
+        Returns as :meth:`fit`."""
+        x = as_float64(candidates, "candidates", (None, None, self.num_features))
+        n, k = x.shape[:2]
+        if n < 1 or not 2 <= k <= 1 << 16:
+            raise InvalidArgumentError(f"candidates must be [N >= 1, 2 <= k <= 65536, K], got {x.shape}")
+        check_elements(x.size, "candidates")
+        rk = _as_int32(rankings, "rankings", (n, k))
+        return self._fit("reward_model_fit_rankings", [x.ctypes.data, rk.ctypes.data, n, k], n,
+                         dict(epochs=epochs, minibatch_size=minibatch_size, learning_rate=learning_rate,
+                              weight_decay=weight_decay, seed=seed, standardize=standardize))
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else f"K={self.num_features}, hidden={self.hidden_sizes}"
+        return f"RewardModel({state})"
+
+
+# ------------------------------------------------------------------------------------ pure functions
+
+def _vectors(names_values: dict, n: int | None = None) -> list[np.ndarray]:
+    """Finite float64 vectors of one length N ≥ 1 (the first fixes N)."""
+    out = []
+    for name, value in names_values.items():
+        a = as_float64(value, name, (n,))
+        if n is None:
+            n = a.shape[0]
+            if n < 1:
+                raise InvalidArgumentError(f"{name} is empty: at least one comparison is needed")
+        out.append(a)
+    return out
+
+
+def _optional(value, name: str, n: int):
+    return None if value is None else as_float64(value, name, (n,))
+
+
+def _ptr(a):
+    return None if a is None else a.ctypes.data
+
+
+def bradley_terry_loss(chosen, rejected, margins=None, centring: float = 0.0) -> tuple[dict, np.ndarray, np.ndarray]:
+    """The Bradley–Terry reward-model loss (Ouyang et al. 2022; Bai et al.
+    2022), with margins m (Touvron et al. 2023, Llama 2 eq. 2) and reward
+    centring c ≥ 0 (Eisenstein et al. 2023): L = (1/N) Σ [−log σ(r_c − r_r
+    − m) + c (r_c + r_r)²] over ``chosen``, ``rejected``, ``margins``
+    float64 ``[N]`` (N ≥ 1). Returns ``(stats, d_chosen, d_rejected)``:
+    stats ``{"loss", "accuracy", "mean_margin"}`` (accuracy: r_c > r_r, ties
+    ½) and ∂L/∂r_c, ∂L/∂r_r float64 ``[N]``."""
+    c, r = _vectors({"chosen": chosen, "rejected": rejected})
+    n = c.shape[0]
+    m = _optional(margins, "margins", n)
+    stats, dc, dr = _lib.PairwiseStatsC(), np.empty(n), np.empty(n)
+    _lib.call("bradley_terry_loss", n, c.ctypes.data, r.ctypes.data, _ptr(m), as_float(centring, "centring"),
+              ctypes.byref(stats), dc.ctypes.data, dr.ctypes.data)
+    return _stats(stats), dc, dr
+
+
+def ranking_loss(scores, rankings) -> tuple[dict, np.ndarray]:
+    """InstructGPT's k-way ranking loss (Ouyang et al. 2022, eq. 1): L =
+    (1/N) Σₙ −(1/C(k,2)) Σ_{i above j} log σ(s_i − s_j) over ``scores``
+    float64 ``[N, k]`` and ``rankings`` int32 ``[N, k]`` (permutations of
+    0 … k−1, best first; repeats raise InvalidArgumentError). Returns
+    ``(stats, d_scores [N, k])``."""
+    s = as_float64(scores, "scores", (None, None))
+    n, k = s.shape
+    if n < 1 or not 2 <= k <= 1 << 16:
+        raise InvalidArgumentError(f"scores must be [N >= 1, 2 <= k <= 65536], got {s.shape}")
+    rk = _as_int32(rankings, "rankings", (n, k))
+    stats, ds = _lib.PairwiseStatsC(), np.empty((n, k))
+    _lib.call("ranking_loss", n, k, s.ctypes.data, rk.ctypes.data, ctypes.byref(stats), ds.ctypes.data)
+    return _stats(stats), ds
+
+
+def _direct(kind: str, policy_chosen, policy_rejected, reference_chosen, reference_rejected, beta, label_smoothing,
+            weights):
+    pc, pr, rc, rr = _vectors({"policy_chosen": policy_chosen, "policy_rejected": policy_rejected,
+                               "reference_chosen": reference_chosen, "reference_rejected": reference_rejected})
+    n = pc.shape[0]
+    w = _optional(weights, "weights", n)
+    stats, dc, dr = _lib.DirectStatsC(), np.empty(n), np.empty(n)
+    _lib.call("direct_loss", _lib.DIRECT_LOSS[kind], n, pc.ctypes.data, pr.ctypes.data, rc.ctypes.data,
+              rr.ctypes.data, as_float(beta, "beta"), as_float(label_smoothing, "label_smoothing"), _ptr(w),
+              ctypes.byref(stats), dc.ctypes.data, dr.ctypes.data)
+    return _stats(stats), dc, dr
+
+
+def dpo_loss(policy_chosen, policy_rejected, reference_chosen, reference_rejected, beta: float = 0.1,
+             label_smoothing: float = 0.0, weights=None) -> tuple[dict, np.ndarray, np.ndarray]:
+    """The DPO loss (Rafailov et al. 2023, eq. 7) with label smoothing ε ∈
+    [0, ½) (conservative DPO, TRL's ``label_smoothing``): L = Σ wₙ [−(1−ε)
+    log σ(β hₙ) − ε log σ(−β hₙ)] / Σ w, hₙ = (log π − log π_ref)(y_w) −
+    (log π − log π_ref)(y_l), over per-sequence log-probabilities float64
+    ``[N]``; β > 0; ``weights`` float64 ``[N]`` (≥ 0, positive sum; None:
+    uniform). Returns ``(stats, d_chosen, d_rejected)``: stats ``{"loss",
+    "chosen_reward", "rejected_reward", "reward_accuracy",
+    "reward_margin"}`` (implicit rewards β(log π − log π_ref), as TRL logs
+    them) and ∂L/∂log π(y_w), ∂L/∂log π(y_l) ``[N]``."""
+    return _direct("dpo", policy_chosen, policy_rejected, reference_chosen, reference_rejected, beta,
+                   label_smoothing, weights)
+
+
+def ipo_loss(policy_chosen, policy_rejected, reference_chosen, reference_rejected, tau: float = 0.1,
+             weights=None) -> tuple[dict, np.ndarray, np.ndarray]:
+    """The IPO loss (Azar et al. 2023, eq. 17): L = Σ wₙ (hₙ − 1/(2τ))² /
+    Σ w, τ > 0; arguments and returns as :func:`dpo_loss`."""
+    return _direct("ipo", policy_chosen, policy_rejected, reference_chosen, reference_rejected, tau, 0.0, weights)
+
+
+def best_of_n_select(scores, seed: int = 0, first_row: int = 0) -> np.ndarray:
+    """Best-of-n selection: for each row of ``scores`` float64 ``[N, n]``
+    (N ≥ 1, finite), the index of the highest score, int32 ``[N]``; ties
+    broken uniformly with row r's stream (seed, first_row + r)."""
+    s = as_float64(scores, "scores", (None, None))
+    if s.shape[0] < 1 or s.shape[1] < 1:
+        raise InvalidArgumentError(f"scores must be [N >= 1, n >= 1], got {s.shape}")
+    check_elements(s.size, "scores")
+    out = np.empty(s.shape[0], np.int32)
+    _lib.call("best_of_n_select", s.shape[0], s.shape[1], s.ctypes.data, as_seed(seed), _first(first_row, "first_row"),
+              out.ctypes.data)
+    return out
+
+
+def _best_of_n(base_probs, scores, n):
+    p, s = _vectors({"base_probs": base_probs, "scores": scores})
+    return p, s, as_count(n, "n", 1, 1 << 40)
+
+
+def best_of_n_distribution(base_probs, scores, n: int) -> np.ndarray:
+    """The exact distribution of best-of-n (Beirami et al. 2024) over a
+    finite response set: ``base_probs`` float64 ``[M]`` (≥ 0, summing to 1
+    within 1e-9), ``scores`` float64 ``[M]``, 1 ≤ n ≤ 2**40; ties among the
+    n draws broken uniformly. Returns float64 ``[M]`` (n = 1: the base)."""
+    p, s, n = _best_of_n(base_probs, scores, n)
+    out = np.empty(p.shape[0])
+    _lib.call("best_of_n_distribution", p.shape[0], p.ctypes.data, s.ctypes.data, n, out.ctypes.data)
+    return out
+
+
+def best_of_n_kl(base_probs, scores, n: int) -> float:
+    """KL(π_bon ‖ π_base) exactly (arguments as :func:`best_of_n_distribution`);
+    at most :func:`best_of_n_kl_bound` (Beirami et al. 2024), strictly less
+    with ties."""
+    p, s, n = _best_of_n(base_probs, scores, n)
+    out = ctypes.c_double()
+    _lib.call("best_of_n_kl", p.shape[0], p.ctypes.data, s.ctypes.data, n, ctypes.byref(out))
+    return out.value
+
+
+def best_of_n_kl_bound(n: int) -> float:
+    """log n − (n − 1)/n, the KL of best-of-n quoted by Stiennon et al.
+    (2020) and Gao et al. (2023), an upper bound (Beirami et al. 2024)."""
+    out = ctypes.c_double()
+    _lib.call("best_of_n_kl_bound", as_count(n, "n", 1, 1 << 40), ctypes.byref(out))
+    return out.value
+
+
+def _correlation(method: int, x, y) -> float:
+    a, b = _vectors({"x": x, "y": y})
+    if a.shape[0] < 2:
+        raise InvalidArgumentError(f"a rank correlation needs at least 2 items, got {a.shape[0]}")
+    out = ctypes.c_double()
+    _lib.call("rank_correlation", method, a.shape[0], a.ctypes.data, b.ctypes.data, ctypes.byref(out))
+    return out.value
+
+
+def spearman(x, y) -> float:
+    """Spearman's ρ of ``x``, ``y`` float64 ``[N]`` (N ≥ 2): the Pearson
+    correlation of the average ranks (scipy's ``spearmanr``); NaN when
+    either is constant."""
+    return _correlation(0, x, y)
+
+
+def kendall_tau_b(x, y) -> float:
+    """Kendall's τ-b (ties corrected; scipy's ``kendalltau``) of ``x``,
+    ``y`` float64 ``[N]`` (2 ≤ N ≤ 32768; O(N²)); NaN when either is constant."""
+    return _correlation(1, x, y)
+
+
+# -------------------------------------------------------------------------------------------- trainers
+
+class _PreferenceTrainer(NativeObject):
+    """An SFT or DPO trainer: keeps the Adam state and the shuffle generator
+    across :meth:`fit` calls and holds its policies (they stay alive while
+    the trainer does)."""
+
+    _kind_name = "preference trainer"
+
+    def _start(self, name: str, args: list, config, policies) -> None:
+        for p in policies:
+            if not isinstance(p, SequencePolicy):
+                raise DTypeError(f"policy and reference must be SequencePolicy objects, got {type(p).__name__}")
+        handle = ctypes.c_uint64()
+        _lib.call(name, *[p.handle for p in policies], *args, ctypes.byref(config), ctypes.byref(handle))
+        self._adopt(handle.value, "swiftpg_pref_trainer_destroy")
+        self.policy = policies[0]
+        self._policies = policies
+        self.epochs = config.epochs
+
+    def _run(self, name: str, *args) -> None:
+        from contextlib import ExitStack
+        with ExitStack() as stack:
+            stack.enter_context(self._busy)
+            for p in self._policies:
+                stack.enter_context(p._busy)
+            _lib.call(name, self.handle, *args)
+
+    def _epochs(self, epochs, progress):
+        epochs = self.epochs if epochs is None else _index(epochs, "epochs", 1, 1 << 20)
+        if progress:
+            try:
+                from tqdm.auto import trange
+                return trange(epochs, desc=type(self).__name__)
+            except ImportError:
+                pass
+        return range(epochs)
+
+
+class SFT(_PreferenceTrainer):
+    """Supervised fine-tuning (Stiennon et al. 2020; Ouyang et al. 2022
+    §3.5) of a :class:`SequencePolicy` on demonstrations: per-token
+    cross-entropy with teacher forcing over every generated position (EOS
+    included), Adam on shuffled minibatches of ``minibatch_size``
+    positions, L2 ``weight_decay``. Each :meth:`fit` continues the same
+    optimiser and shuffles."""
+
+    def __init__(self, policy: SequencePolicy, epochs: int = 10, minibatch_size: int = 256,
+                 learning_rate: float = 0.01, weight_decay: float = 0.0, seed: int = 0):
+        config = _configure(_lib.SFTConfigC, "sft", dict(epochs=1, minibatch_size=minibatch_size,
+                                                         learning_rate=learning_rate, weight_decay=weight_decay,
+                                                         seed=seed))
+        self._start("sft_create", [], config, [policy])
+        self.epochs = _index(epochs, "epochs", 1, 1 << 20)
+
+    def _responses(self, demos, name: str):
+        if not isinstance(demos, Responses):
+            raise DTypeError(f"{name} must be swiftpg.rlhf.Responses, got {type(demos).__name__}")
+        pr, tk, ln, b = self.policy._batch(demos.prompts, demos.tokens, demos.lengths)
+        if b < 1:
+            raise InvalidArgumentError(f"{name} is empty")
+        return pr, tk, ln, b
+
+    def fit(self, demos: Responses, held_out: Responses | None = None, epochs: int | None = None,
+            progress: bool = False) -> dict:
+        """Trains on ``demos`` (:class:`Responses`: prompts, tokens, lengths)
+        for ``epochs`` (default: the constructor's) epochs, one native call
+        each (``progress=True``: a tqdm bar if installed), evaluating
+        ``held_out`` after each. Returns ``{"loss", "accuracy"}`` and, with
+        ``held_out``, ``{"held_out_loss", "held_out_accuracy"}``: float64
+        ``[epochs]`` per-token means (nats; greedy accuracy). Bad tokens,
+        lengths or prompt ids raise InvalidArgumentError before any change."""
+        d = self._responses(demos, "demos")
+        h = None if held_out is None else self._responses(held_out, "held_out")
+        keys = ["loss", "accuracy"] + (["held_out_loss", "held_out_accuracy"] if h else [])
+        history = {k: [] for k in keys}
+        for _ in self._epochs(epochs, progress):
+            outs = [np.empty(1) for _ in range(4)]
+            held = (h[0].ctypes.data, h[1].ctypes.data, h[2].ctypes.data, h[3]) if h else (None, None, None, 0)
+            self._run("sft_fit", d[0].ctypes.data, d[1].ctypes.data, d[2].ctypes.data, d[3], *held,
+                      *[o.ctypes.data for o in outs])
+            for key, o in zip(keys, outs):
+                history[key].append(o[0])
+        return {k: np.array(v) for k, v in history.items()}
+
+    def evaluate(self, demos: Responses) -> dict:
+        """``{"loss", "accuracy"}``: per-token cross-entropy and greedy
+        accuracy of the policy on ``demos`` (no step)."""
+        pr, tk, ln, b = self._responses(demos, "demos")
+        loss, acc = ctypes.c_double(), ctypes.c_double()
+        self._run("sft_evaluate", pr.ctypes.data, tk.ctypes.data, ln.ctypes.data, b, ctypes.byref(loss),
+                  ctypes.byref(acc))
+        return {"loss": loss.value, "accuracy": acc.value}
+
+
+class DPO(_PreferenceTrainer):
+    """Offline direct preference optimisation of ``policy`` against the
+    frozen ``reference`` (another :class:`SequencePolicy` over the same V,
+    L, P, e.g. ``policy.copy()``; the same object raises
+    InvalidArgumentError): DPO (Rafailov et al. 2023, ``loss="dpo"``, with
+    ``label_smoothing``) or IPO (Azar et al. 2023, ``loss="ipo"``, τ =
+    ``beta``) on per-sequence log-probabilities, Adam on shuffled
+    minibatches of ``minibatch_size`` pairs. Each :meth:`fit` continues the
+    same optimiser and shuffles; the reference never changes."""
+
+    def __init__(self, policy: SequencePolicy, reference: SequencePolicy, loss: str = "dpo", beta: float = 0.1,
+                 label_smoothing: float = 0.0, epochs: int = 1, minibatch_size: int = 64,
+                 learning_rate: float = 0.01, seed: int = 0):
+        kind = as_choice(loss, _lib.DIRECT_LOSS, "loss")
+        config = _configure(_lib.DPOConfigC, "dpo", dict(beta=beta, label_smoothing=label_smoothing, epochs=1,
+                                                         minibatch_size=minibatch_size, learning_rate=learning_rate,
+                                                         seed=seed))
+        config.loss = kind
+        if reference is policy:
+            raise InvalidArgumentError("the reference must be a frozen copy (policy.copy()), not the policy itself")
+        self._start("dpo_create", [], config, [policy, reference])
+        self.reference = reference
+        self.epochs = _index(epochs, "epochs", 1, 1 << 20)
+
+    def _pairs(self, prompts, chosen, rejected, weights):
+        def parts(r, name):
+            if isinstance(r, Responses):
+                return r.tokens, r.lengths
+            if isinstance(r, (tuple, list)) and len(r) == 2:
+                return r
+            raise DTypeError(f"{name} must be Responses or (tokens, lengths), got {type(r).__name__}")
+        pr, yw, nw, b = self.policy._batch(prompts, *parts(chosen, "chosen"))
+        _, yl, nl, _ = self.policy._batch(pr, *parts(rejected, "rejected"))
+        if b < 1:
+            raise InvalidArgumentError("the comparison set is empty")
+        w = _optional(weights, "weights", b)
+        return [pr.ctypes.data, yw.ctypes.data, nw.ctypes.data, yl.ctypes.data, nl.ctypes.data, b, _ptr(w)], (
+            pr, yw, nw, yl, nl, w)
+
+    def fit(self, prompts, chosen, rejected, weights=None, epochs: int | None = None,
+            progress: bool = False) -> list[dict]:
+        """Trains on N pairs: ``prompts`` int32 ``[N]``, ``chosen`` and
+        ``rejected`` :class:`Responses` (or ``(tokens [N, L], lengths [N])``),
+        ``weights`` float64 ``[N]`` (≥ 0, positive sum; None: uniform) for
+        ``epochs`` epochs (one native call each; ``progress``: a tqdm bar).
+        Returns one dict per epoch, the means over its minibatches (each
+        measured before its step) of ``loss``, ``chosen_reward``,
+        ``rejected_reward``, ``reward_accuracy``, ``reward_margin``."""
+        args, keep = self._pairs(prompts, chosen, rejected, weights)
+        history = []
+        for _ in self._epochs(epochs, progress):
+            stats = _lib.DirectStatsC()
+            self._run("dpo_fit", *args, ctypes.byref(stats))
+            history.append(_stats(stats))
+        return history
+
+    def evaluate(self, prompts, chosen, rejected, weights=None) -> dict:
+        """The loss and implicit-reward statistics (as :meth:`fit`) of the
+        current policy on all pairs (no step)."""
+        args, keep = self._pairs(prompts, chosen, rejected, weights)
+        stats = _lib.DirectStatsC()
+        self._run("dpo_evaluate", *args, ctypes.byref(stats))
+        return _stats(stats)

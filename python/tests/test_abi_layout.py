@@ -30,7 +30,7 @@ RECORDED = {
     7: "ded4eb3ed5b70a62cd9e4fda5647318fb83e5113d77ac156cabb240bbfa231bb",
     8: "89ab18a8415b3ecc81a835145928dd0e9a33a53c8c71d46e981c476da32171f9",
     9: "9f4f3012c356dc18648df80e4345b9be9d92a4dc77325a3bb7f0674136c27200",  # pg_train_together, pg_collect
-    10: "e0b64a18226f2ca27e89058942f2499be2369646070d0145f82571b460ff008e",  # sequences and preferences (issue 15)
+    10: "807863c385f0728a9a33d6bd7b80c4171cfd48ea3607c43da6eb103f53dc5143",  # sequences and preferences (issue 15)
 }
 
 MIRRORS = {
@@ -50,6 +50,12 @@ MIRRORS = {
     "swiftpg_summarise_config": _lib.SummariseConfigC,
     "swiftpg_length_bias_config": _lib.LengthBiasConfigC,
     "swiftpg_seq_policy_info": _lib.SeqPolicyInfo,
+    "swiftpg_reward_model_info": _lib.RewardModelInfo,
+    "swiftpg_reward_model_fit_config": _lib.RewardModelFitConfigC,
+    "swiftpg_pairwise_stats": _lib.PairwiseStatsC,
+    "swiftpg_direct_stats": _lib.DirectStatsC,
+    "swiftpg_sft_config": _lib.SFTConfigC,
+    "swiftpg_dpo_config": _lib.DPOConfigC,
 }
 
 

@@ -289,45 +289,27 @@ class Env(Obj):
         return f"{self.id} N={self.n}"
 
 
-class Pol(Obj):
-    kind = "policy"
-
-    def summary(self):
-        fam = {1: "softmax", 2: "tabular", 3: "linear", 4: "gaussian", 5: "clamp"}.get(self.family, self.family)
-        return f"{fam} obs={self.obs} A={self.num_actions} act={self.action_size} P={self.num_params}"
+def _kind(name: str, kind: str, summary) -> type:
+    """An Obj subclass for handles of ``kind`` with a one-line ``summary``."""
+    return type(name, (Obj,), {"kind": kind, "summary": summary})
 
 
-class Val(Obj):
-    kind = "value"
-
-    def summary(self):
-        return f"obs={self.obs} P={self.num_params}"
-
-
-class Alg(Obj):
-    kind = "algorithm"
-
-    def summary(self):
-        p = self.policy
-        return (f"{self.what} obs={getattr(p, 'obs', '?')} P={getattr(p, 'num_params', '?')}"
-                f"{'' if self.cheap else ' costly'}")
+_FAMILIES = {1: "softmax", 2: "tabular", 3: "linear", 4: "gaussian", 5: "clamp"}
+Pol = _kind("Pol", "policy", lambda o: f"{_FAMILIES.get(o.family, o.family)} obs={o.obs} A={o.num_actions} "
+                                       f"act={o.action_size} P={o.num_params}")
+Val = _kind("Val", "value", lambda o: f"obs={o.obs} P={o.num_params}")
+Alg = _kind("Alg", "algorithm", lambda o: f"{o.what} obs={getattr(o.policy, 'obs', '?')} "
+                                          f"P={getattr(o.policy, 'num_params', '?')}{'' if o.cheap else ' costly'}")
+SeqTask = _kind("SeqTask", "seq_task", lambda o: f"{o.what} V={o.v} L={o.l} P={o.p}")
+SeqPol = _kind("SeqPol", "seq_policy", lambda o: f"{'tabular' if o.family == 1 else 'neural'} V={o.v} L={o.l} "
+                                                 f"P={o.p} params={o.num_params}")
+RewardModelObj = _kind("RewardModelObj", "reward_model", lambda o: f"K={o.k} params={o.num_params}")
+Trainer = _kind("Trainer", "pref_trainer", lambda o: f"{'dpo' if o.dpo else 'sft'} V={o.policy.v} L={o.policy.l} "
+                                                     f"epochs={o.epochs}")
 
 
-class SeqTask(Obj):
-    kind = "seq_task"
-
-    def summary(self):
-        return f"{self.what} V={self.v} L={self.l} P={self.p}"
-
-
-class SeqPol(Obj):
-    kind = "seq_policy"
-
-    def summary(self):
-        return f"{'tabular' if self.family == 1 else 'neural'} V={self.v} L={self.l} P={self.p} params={self.num_params}"
-
-
-KIND_TAG = {"env": 1, "policy": 2, "algorithm": 3, "value": 4, "seq_task": 5, "seq_policy": 6}
+KIND_TAG = {"env": 1, "policy": 2, "algorithm": 3, "value": 4, "seq_task": 5, "seq_policy": 6, "reward_model": 7,
+            "pref_trainer": 8}
 KIND_CODE = dict(KIND_TAG)
 
 
@@ -686,7 +668,8 @@ class Fuzzer:
     def destroy(self, obj: Obj) -> None:
         name = {"env": "swiftpg_env_destroy", "policy": "swiftpg_policy_destroy", "value": "swiftpg_value_destroy",
                 "algorithm": "swiftpg_algorithm_destroy", "seq_task": "swiftpg_seq_task_destroy",
-                "seq_policy": "swiftpg_seq_policy_destroy"}[obj.kind]
+                "seq_policy": "swiftpg_seq_policy_destroy", "reward_model": "swiftpg_reward_model_destroy",
+                "pref_trainer": "swiftpg_pref_trainer_destroy"}[obj.kind]
         status = self.invoke(name, [(obj.handle, obj.describe())])
         if status == 0:
             self.forget(obj)
@@ -1437,10 +1420,11 @@ class Fuzzer:
         return self.i64(valid, bad=[valid - 1, valid + 1, 0, 1, -1, 2**31 - 1, 2**63 - 1, -(2**63)], p=0.25)
 
     def params_call(self, prefix: str, obj: Obj | None, setting: bool):
-        kind = "policy" if prefix == "policy" else "value"
+        """``swiftpg_<prefix>_get_params`` / ``_set_params`` of ``obj`` (whose kind is the prefix's)."""
+        kind = obj.kind if obj is not None else prefix
         if obj is None:
             return
-        p = obj.num_params
+        p = max(1, obj.num_params)
         if setting:
             b = self.buf(ctypes.c_double, p, "params", data=self.doubles(p, 0.3))
             outs = []
@@ -1448,7 +1432,7 @@ class Fuzzer:
             b = self.buf(ctypes.c_double, p, "params_out", out=True)
             outs = [b]
         self.invoke(f"swiftpg_{prefix}_{'set' if setting else 'get'}_params",
-                    [self.handle_arg(kind, obj), self.a(b), self.count_arg(p)], outs)
+                    [self.handle_arg(kind, obj), self.a(b), self.count_arg(obj.num_params)], outs)
 
     def g_policy_get_params(self):
         self.params_call("policy", self.any_policy(), False)
@@ -2472,12 +2456,6 @@ class Fuzzer:
                                     optional=True))]
         self.create_task_call("swiftpg_seq_task_create_array", args, "array")
 
-    def g_seq_task_destroy(self):
-        self.destroy_call("seq_task", self.any_seq_task())
-
-    def g_seq_task_get_info(self):
-        self.info_call("seq_task", self.any_seq_task())
-
     def g_seq_task_prompt_probs(self):
         t = self.any_seq_task()
         if t is None:
@@ -2552,11 +2530,15 @@ class Fuzzer:
         self.invoke(name, [self.handle_arg("seq_task", t), self.a(x), self.a(y), self.a(n), self.batch_arg(b),
                            *extra, self.a(out)], [out])
 
-    def g_seq_task_gold_rewards(self):
-        self.task_batch_call("swiftpg_seq_task_gold_rewards", "1")
-
-    def g_seq_task_label_rewards(self):
-        self.task_batch_call("swiftpg_seq_task_label_rewards", "1")
+    def g_seq_task_rewards(self):
+        t = self.any_seq_task()
+        if t is None:
+            return
+        b = self.rng.choice([0, 1, 2, 5])
+        x, y, n = self.responses(t.v, t.l, t.p, b)
+        out = self.buf(ctypes.c_double, max(1, b), "rewards_out", out=True)
+        self.invoke("swiftpg_seq_task_rewards", [self.handle_arg("seq_task", t), self.flag(), self.a(x), self.a(y),
+                                                 self.a(n), self.batch_arg(b), self.a(out)], [out])
 
     def g_seq_task_reward_features(self):
         self.task_batch_call("swiftpg_seq_task_reward_features", "k",
@@ -2684,31 +2666,6 @@ class Fuzzer:
         if self.invoke("swiftpg_seq_policy_copy", [self.handle_arg("seq_policy", pol), self.a(out)], [out]) == 0:
             self.register_seq_policy(out.value())
 
-    def g_seq_policy_destroy(self):
-        self.destroy_call("seq_policy", self.any_seq_policy())
-
-    def g_seq_policy_get_info(self):
-        self.info_call("seq_policy", self.any_seq_policy())
-
-    def g_seq_policy_get_params(self):
-        self.seq_params_call(False)
-
-    def g_seq_policy_set_params(self):
-        self.seq_params_call(True)
-
-    def seq_params_call(self, setting: bool):
-        pol = self.any_seq_policy()
-        if pol is None:
-            return
-        p = pol.num_params
-        if setting:
-            b, outs = self.buf(ctypes.c_double, max(1, p), "params", data=self.doubles(max(1, p), 0.5)), []
-        else:
-            b = self.buf(ctypes.c_double, max(1, p), "params_out", out=True)
-            outs = [b]
-        self.invoke(f"swiftpg_seq_policy_{'set' if setting else 'get'}_params",
-                    [self.handle_arg("seq_policy", pol), self.a(b), self.count_arg(p)], outs)
-
     def g_seq_policy_sample(self):
         pol = self.any_seq_policy()
         if pol is None:
@@ -2824,6 +2781,268 @@ class Fuzzer:
             self.a(self.buf(ctypes.c_double, max(1, m * n), "rewards", data=self.doubles(max(1, m * n)))),
             self.a(out)], [out])
 
+    # -- reward models, preference losses, best-of-n, trainers (issue 15) --------------------------------
+    def any_reward_model(self):
+        return self.pick("reward_model") or self.create_reward_model()
+
+    def create_reward_model(self):
+        with self.valid_only():
+            self.g_reward_model_create()
+        return self.pick("reward_model")
+
+    def g_reward_model_create(self):
+        r = self.rng
+        hs, nh, _ = self.hidden_arg()
+        out = self.out1(ctypes.c_uint64, "reward_model_out")
+        k = r.choice([1, 2, 3])
+        args = [self.size_arg(k, bad=(0, -1, (1 << 20) + 1, -(2**31))), self.a(hs), nh,
+                self.i32(r.randrange(2), bad=[2, -1]), self.seed()]
+        if self.invoke("swiftpg_reward_model_create", args + [self.a(out)], [out]) == 0:
+            info = Buf(self.S["swiftpg_reward_model_info"], 1, "info_out", out=True)
+            self.lib.swiftpg_reward_model_get_info(out.value(), info.addr)
+            self.adopt(RewardModelObj(out.value(), k=info.value().num_features, num_params=info.value().num_params))
+
+    def feature_rows(self, rows: int, k: int, name: str, optional: bool = False) -> Buf:
+        return self.buf(ctypes.c_double, max(1, rows * k), name, data=self.doubles(max(1, rows * k)), optional=optional)
+
+    def g_reward_model_predict(self):
+        m = self.any_reward_model()
+        if m is None:
+            return
+        b = self.rng.choice([0, 1, 4])
+        out = self.buf(ctypes.c_double, max(1, b), "rewards_out", out=True)
+        self.invoke("swiftpg_reward_model_predict", [self.handle_arg("reward_model", m),
+                                                     self.a(self.feature_rows(b, m.k, "features")),
+                                                     self.batch_arg(b), self.a(out)], [out])
+
+    def g_reward_model_pair_accuracy(self):
+        m = self.any_reward_model()
+        if m is None:
+            return
+        b = self.rng.choice([0, 1, 4])
+        out = self.out1(ctypes.c_double, "accuracy_out")
+        self.invoke("swiftpg_reward_model_pair_accuracy", [
+            self.handle_arg("reward_model", m), self.a(self.feature_rows(b, m.k, "chosen")),
+            self.a(self.feature_rows(b, m.k, "rejected")), self.batch_arg(b), self.a(out)], [out])
+
+    def g_reward_model_fit_default_config(self):
+        out = self.out1(self.S["swiftpg_reward_model_fit_config"], "config_out")
+        self.invoke("swiftpg_reward_model_fit_default_config", [self.a(out)], [out])
+
+    def fit_config(self, struct: str, prefix: str, small: dict):
+        """A default config with ``small`` fields (epochs kept small); in
+        mutating calls sometimes other fields changed (then, if epochs grew
+        beyond the output buffers, a refused size)."""
+        c = self.S[struct]()
+        getattr(self.lib, f"swiftpg_{prefix}_default_config")(ctypes.addressof(c))
+        for name, value in small.items():
+            setattr(c, name, value)
+        if self.bad(0.4):
+            c = self.random_struct(struct, base=c, fields_to_change=self.rng.randrange(1, 3))
+            if not 1 <= c.epochs <= 3 or c.minibatch_size > 1 << 16:
+                c.size = 0
+        return c, self.buf(self.S[struct], 1, "config", data=[c])
+
+    def reward_fit_call(self, rankings: bool):
+        m = self.any_reward_model()
+        if m is None:
+            return
+        r = self.rng
+        b, k = r.choice([0, 1, 4]), r.choice([2, 3])
+        c, cb = self.fit_config("swiftpg_reward_model_fit_config", "reward_model_fit", dict(
+            epochs=r.choice([1, 2]), minibatch_size=r.choice([1, 2, 64]), standardize=r.randrange(2)))
+        outs = [self.buf(ctypes.c_double, 3, "loss_out", out=True, optional=True),
+                self.buf(ctypes.c_double, 3, "accuracy_out", out=True, optional=True)]
+        h = self.handle_arg("reward_model", m)
+        if rankings:
+            args = [h, self.a(self.feature_rows(b * k, m.k, "candidates")), self.a(self.rankings_buf(b, k)),
+                    self.batch_arg(b), self.i32(k, bad=[1, 0, -1, 65537, 2**31 - 1, k - 1])]
+        else:
+            args = [h, self.a(self.feature_rows(b, m.k, "chosen")), self.a(self.feature_rows(b, m.k, "rejected")),
+                    self.a(self.feature_rows(b, 1, "margins", optional=True)), self.batch_arg(b)]
+        name = "swiftpg_reward_model_fit_" + ("rankings" if rankings else "pairs")
+        self.invoke(name, args + [self.a(cb)] + [self.a(o) for o in outs], outs)
+
+    def g_reward_model_fit_pairs(self):
+        self.reward_fit_call(False)
+
+    def g_reward_model_fit_rankings(self):
+        self.reward_fit_call(True)
+
+    def rankings_buf(self, b: int, k: int) -> Buf:
+        r = self.rng
+        data = []
+        for _ in range(b):
+            row = list(range(k))
+            r.shuffle(row)
+            data += row
+        if data and self.bad(0.3):
+            data[r.randrange(len(data))] = r.choice([-1, k, data[0], 2**31 - 1])
+        return self.buf(ctypes.c_int32, max(1, b * k), "rankings", data=data or [0])
+
+    def loss_call(self, name: str, stats: str, pre: list, derivatives: dict) -> None:
+        outs = [self.out1(self.S[stats], "stats_out")] + [
+            self.buf(ctypes.c_double, max(1, size), out_name, out=True, optional=True)
+            for out_name, size in derivatives.items()]
+        self.invoke(name, pre + [self.a(o) for o in outs], outs)
+
+    def g_bradley_terry_loss(self):
+        n = self.rng.choice([0, 1, 4])
+        self.loss_call("swiftpg_bradley_terry_loss", "swiftpg_pairwise_stats", [
+            self.exact_count(n), self.a(self.feature_rows(n, 1, "chosen")),
+            self.a(self.feature_rows(n, 1, "rejected")), self.a(self.feature_rows(n, 1, "margins", optional=True)),
+            self.dbl(self.rng.choice([0.0, 0.1]))], {"d_chosen_out": n, "d_rejected_out": n})
+
+    def g_ranking_loss(self):
+        n, k = self.rng.choice([0, 1, 3]), self.rng.choice([2, 3, 4])
+        self.loss_call("swiftpg_ranking_loss", "swiftpg_pairwise_stats", [
+            self.exact_count(n), self.i32(k, bad=[1, 0, -1, 65537, k - 1]),
+            self.a(self.feature_rows(n, k, "scores")), self.a(self.rankings_buf(n, k))], {"d_scores_out": n * k})
+
+    def g_direct_loss(self):
+        r = self.rng
+        n = r.choice([0, 1, 4])
+        kind = r.randrange(2)
+        self.loss_call("swiftpg_direct_loss", "swiftpg_direct_stats", [
+            self.i32(kind, bad=[2, -1]), self.exact_count(n)] + [
+            self.a(self.feature_rows(n, 1, name)) for name in
+            ("policy_chosen", "policy_rejected", "reference_chosen", "reference_rejected")] + [
+            self.dbl(r.choice([0.1, 1.0])), self.dbl(0.0 if kind else r.choice([0.0, 0.2])),
+            self.a(self.buf(ctypes.c_double, max(1, n), "weights", data=[abs(v) for v in self.doubles(max(1, n))],
+                            optional=True))], {"d_chosen_out": n, "d_rejected_out": n})
+
+    def g_best_of_n_select(self):
+        r = self.rng
+        rows, n = r.choice([1, 2]), r.choice([1, 3])
+        out = self.buf(ctypes.c_int32, rows, "selected_out", out=True)
+        scores = [float(r.randrange(3)) for _ in range(rows * n)]
+        self.invoke("swiftpg_best_of_n_select", [
+            self.exact_count(rows), self.i64(n, bad=[0, -1, 2**31, n - 1]),
+            self.a(self.buf(ctypes.c_double, rows * n, "scores", data=scores)), self.seed(),
+            self.i64(0, bad=[-1, 2**63 - 1]), self.a(out)], [out])
+
+    def best_of_n_args(self):
+        r = self.rng
+        m = r.choice([1, 2, 5])
+        probs = [1.0 / m] * m
+        if self.bad(0.2):
+            probs[0] = r.choice([NAN, -0.5, 2.0])
+        return m, [self.exact_count(m), self.a(self.buf(ctypes.c_double, m, "base_probs", data=probs)),
+                   self.a(self.buf(ctypes.c_double, m, "scores", data=[float(r.randrange(3)) for _ in range(m)])),
+                   self.i64(r.choice([1, 4, 2**40]), bad=[0, -1, 2**40 + 1, -(2**63)])]
+
+    def g_best_of_n_distribution(self):
+        m, args = self.best_of_n_args()
+        out = self.buf(ctypes.c_double, m, "probs_out", out=True)
+        self.invoke("swiftpg_best_of_n_distribution", args + [self.a(out)], [out])
+
+    def g_best_of_n_kl(self):
+        _, args = self.best_of_n_args()
+        out = self.out1(ctypes.c_double, "kl_out")
+        self.invoke("swiftpg_best_of_n_kl", args + [self.a(out)], [out])
+
+    def g_best_of_n_kl_bound(self):
+        out = self.out1(ctypes.c_double, "bound_out")
+        self.invoke("swiftpg_best_of_n_kl_bound", [self.i64(self.rng.choice([1, 4, 2**40]), bad=[0, -1, 2**40 + 1]),
+                                                   self.a(out)], [out])
+
+    def g_rank_correlation(self):
+        n = self.rng.choice([0, 1, 2, 5])
+        out = self.out1(ctypes.c_double, "correlation_out")
+        self.invoke("swiftpg_rank_correlation", [
+            self.i32(self.rng.randrange(2), bad=[2, -1]), self.exact_count(n),
+            self.a(self.feature_rows(n, 1, "x")), self.a(self.feature_rows(n, 1, "y")), self.a(out)], [out])
+
+    # trainers
+    def any_trainer(self, dpo: bool):
+        return self.pick("pref_trainer", lambda t: t.dpo == dpo) or self.create_trainer(dpo)
+
+    def create_trainer(self, dpo: bool):
+        with self.valid_only():
+            (self.g_dpo_create if dpo else self.g_sft_create)()
+        return self.pick("pref_trainer", lambda t: t.dpo == dpo)
+
+    def small_seq_policy(self):
+        return self.any_seq_policy(lambda o: o.v <= 4 and o.l <= 4)
+
+    def trainer_call(self, name: str, dpo: bool, policies: list, struct: str, small: dict) -> None:
+        c, cb = self.fit_config(struct, "dpo" if dpo else "sft", small)
+        out = self.out1(ctypes.c_uint64, "trainer_out")
+        handles = [self.handle_arg("seq_policy", p) for p in policies]
+        if self.invoke(name, handles + [self.a(cb), self.a(out)], [out]) == 0:
+            self.adopt(Trainer(out.value(), dpo=dpo, policy=policies[0], epochs=c.epochs))
+
+    def g_sft_default_config(self):
+        out = self.out1(self.S["swiftpg_sft_config"], "config_out")
+        self.invoke("swiftpg_sft_default_config", [self.a(out)], [out])
+
+    def g_dpo_default_config(self):
+        out = self.out1(self.S["swiftpg_dpo_config"], "config_out")
+        self.invoke("swiftpg_dpo_default_config", [self.a(out)], [out])
+
+    def g_sft_create(self):
+        pol = self.small_seq_policy()
+        if pol is not None:
+            self.trainer_call("swiftpg_sft_create", False, [pol], "swiftpg_sft_config",
+                              dict(epochs=self.rng.choice([1, 2]), minibatch_size=self.rng.choice([1, 8, 256])))
+
+    def g_dpo_create(self):
+        pol = self.small_seq_policy()
+        if pol is None:
+            return
+        ref = self.pick("seq_policy", lambda o: o is not pol and (o.v, o.l, o.p) == (pol.v, pol.l, pol.p))
+        if ref is None or self.bad(0.1):
+            ref = pol                                                # refused: the policy itself
+        self.trainer_call("swiftpg_dpo_create", True, [pol, ref], "swiftpg_dpo_config",
+                          dict(epochs=self.rng.choice([1, 2]), minibatch_size=self.rng.choice([1, 64]),
+                               loss=self.rng.randrange(2), label_smoothing=0.0))
+
+    def g_pref_trainer_destroy(self):
+        self.destroy_call("pref_trainer", self.pick("pref_trainer") or self.create_trainer(self.rng.random() < 0.5))
+
+    def trainer_batch(self, t, b: int):
+        x, y, n = self.responses(t.policy.v, t.policy.l, t.policy.p, b)
+        return [self.a(x), self.a(y), self.a(n), self.batch_arg(b)]
+
+    def g_sft_fit(self):
+        t = self.any_trainer(False)
+        if t is None:
+            return
+        b, hb = self.rng.choice([0, 1, 3]), self.rng.choice([1, 2])
+        held = self.trainer_batch(t, hb) if self.rng.random() < 0.5 else [(None, "NULL")] * 3 + [self.i64(0, [1])]
+        outs = [self.buf(ctypes.c_double, 3, name, out=True, optional=True)
+                for name in ("loss_out", "accuracy_out", "held_out_loss_out", "held_out_accuracy_out")]
+        self.invoke("swiftpg_sft_fit", [self.handle_arg("pref_trainer", t)] + self.trainer_batch(t, b) + held +
+                    [self.a(o) for o in outs], outs)
+
+    def g_sft_evaluate(self):
+        t = self.any_trainer(False)
+        if t is None:
+            return
+        outs = [self.out1(ctypes.c_double, "loss_out"), self.out1(ctypes.c_double, "accuracy_out")]
+        self.invoke("swiftpg_sft_evaluate", [self.handle_arg("pref_trainer", t)] +
+                    self.trainer_batch(t, self.rng.choice([0, 1, 3])) + [self.a(o) for o in outs], outs)
+
+    def dpo_call(self, name: str, count: int):
+        t = self.any_trainer(True)
+        if t is None:
+            return
+        b = self.rng.choice([0, 1, 3])
+        pol = t.policy
+        x, yw, nw = self.responses(pol.v, pol.l, pol.p, b)
+        _, yl, nl = self.responses(pol.v, pol.l, pol.p, b)
+        w = self.buf(ctypes.c_double, max(1, b), "weights", data=[abs(v) for v in self.doubles(max(1, b))],
+                     optional=True)
+        out = self.buf(self.S["swiftpg_direct_stats"], count, "stats_out", out=True, optional=count > 1)
+        self.invoke(name, [self.handle_arg("pref_trainer", t), self.a(x), self.a(yw), self.a(nw), self.a(yl),
+                           self.a(nl), self.batch_arg(b), self.a(w), self.a(out)], [out])
+
+    def g_dpo_fit(self):
+        self.dpo_call("swiftpg_dpo_fit", 3)
+
+    def g_dpo_evaluate(self):
+        self.dpo_call("swiftpg_dpo_evaluate", 1)
+
     # -- generic generator (functions without pointers to arrays) ------------------------------------
     def generic(self, name: str):
         """Builds a call from the header's parameter types alone; used for a
@@ -2928,7 +3147,7 @@ class Fuzzer:
             gen()
 
     def teardown(self) -> None:
-        for kind in ("algorithm", "policy", "value", "env", "seq_policy", "seq_task"):
+        for kind in ("algorithm", "policy", "value", "env", "pref_trainer", "reward_model", "seq_policy", "seq_task"):
             for obj in list(self.pool[kind]):
                 self.destroy(obj)
         count = ctypes.c_int64(-1)
@@ -2981,6 +3200,16 @@ def worker(args) -> int:
     fz.threads = args.threads
     return supervise.run_calls(fz, sorted(header.functions), rng, args.calls, args.seconds)
 
+
+# The destroy and get_info generators of the sequence task, sequence policy and reward model kinds, and
+# the get/set_params generators of the last two.
+for _prefix, _any in (("seq_task", "any_seq_task"), ("seq_policy", "any_seq_policy"),
+                      ("reward_model", "any_reward_model")):
+    setattr(Fuzzer, f"g_{_prefix}_destroy", lambda self, k=_prefix, a=_any: self.destroy_call(k, getattr(self, a)()))
+    setattr(Fuzzer, f"g_{_prefix}_get_info", lambda self, k=_prefix, a=_any: self.info_call(k, getattr(self, a)()))
+    for _setting in (False, True) if _prefix != "seq_task" else ():
+        setattr(Fuzzer, f"g_{_prefix}_{'set' if _setting else 'get'}_params",
+                lambda self, k=_prefix, a=_any, w=_setting: self.params_call(k, getattr(self, a)(), w))
 
 # One generator per learner's default_config and create function.
 for _number, _prefix in enumerate(Fuzzer.PG_PREFIXES):

@@ -371,6 +371,11 @@ class PyFuzzer:
         if owner is R.KLTerms:
             pol = self.seq_policy()
             return pol.kl(pol, *self.seq_responses(pol), estimators=self.rng.random() < 0.5)
+        if owner is R.RewardModel:
+            return self.get("reward_model", lambda: self.tag(R.RewardModel(3, hidden_sizes=self.rng.choice([(), (4,)])),
+                                                             "RewardModel(3)"))
+        if owner in (R.SFT, R.DPO):
+            return self.trainer(owner)
         if issubclass(owner, sp.VectorEnv):
             return self.vec()
         if issubclass(owner, sp.SwiftEnv):
@@ -476,6 +481,23 @@ class PyFuzzer:
             return self.tag(pol, repr(pol))
         return self.get("seq_policy", make)
 
+    def trainer(self, cls):
+        R, r = self.sp.rlhf, self.rng
+
+        def make():
+            pol = R.SequencePolicy.for_task(self.seq_task(R.Summarise))
+            if cls is R.SFT:
+                return self.tag(R.SFT(pol, epochs=1, minibatch_size=r.choice([1, 64])), "SFT")
+            return self.tag(R.DPO(pol, pol.copy(), loss=r.choice(["dpo", "ipo"]), epochs=1), "DPO")
+        obj = self.get("trainer", make)
+        if not isinstance(obj, cls):
+            obj = self.keep("trainer", make())
+        return obj
+
+    def responses_of(self, owner_obj, b: int | None = None):
+        """:class:`Responses` of valid responses for a task or policy."""
+        return self.sp.rlhf.Responses(*self.seq_responses(owner_obj, b))
+
     def seq_responses(self, owner_obj, b: int | None = None):
         """(prompts, tokens, lengths) of valid responses for a task or
         policy, with random padding (EOS included) beyond each length."""
@@ -510,6 +532,13 @@ class PyFuzzer:
                 return self.seq_responses(self.seq_task()), {}
             if owner is R.KLTerms:
                 return (g.standard_normal((2, 3)),), {}
+            if owner is R.RewardModel:
+                return (r.choice([1, 3]),), dict(hidden_sizes=r.choice([(), (4,)]), seed=r.randrange(9))
+            if owner is R.SFT:
+                return (R.SequencePolicy.for_task(self.seq_task()),), dict(epochs=1, minibatch_size=r.choice([1, 64]))
+            if owner is R.DPO:
+                pol = R.SequencePolicy.for_task(self.seq_task())
+                return (pol, pol.copy()), dict(loss=r.choice(["dpo", "ipo"]), beta=r.choice([0.1, 1.0]))
             return (), {}                               # the abstract bases: DTypeError
         if owner is R.SequencePolicy and obj is None or name.endswith(("SequencePolicy.tabular",
                                                                        "SequencePolicy.neural",
@@ -557,7 +586,49 @@ class PyFuzzer:
                 return (x, y, n), dict(sequence_weights=g.standard_normal(n.shape))
             if short_name == "exact_log_probs":
                 return (r.randrange(obj.num_prompts),), {}
+        if isinstance(obj, R.RewardModel):
+            b, k = r.choice([1, 4]), obj.num_features
+            if short_name in ("set_params", "parameters"):
+                return (obj.get_params() + 0.01,), {}
+            if short_name == "predict":
+                return (g.standard_normal((b, k)),), {}
+            if short_name in ("fit", "pair_accuracy"):
+                extra = dict(epochs=r.choice([1, 2]), margins=g.random(b), centring=0.1,
+                             standardize=r.random() < 0.5) if short_name == "fit" else {}
+                return (g.standard_normal((b, k)), g.standard_normal((b, k))), extra
+            if short_name == "fit_rankings":
+                kk = r.choice([2, 3])
+                return (g.standard_normal((b, kk, k)), np.stack([g.permutation(kk) for _ in range(b)])), dict(epochs=1)
+        if isinstance(obj, R.SFT):
+            if short_name == "fit":
+                return (self.responses_of(obj.policy, r.choice([1, 3])),), dict(
+                    held_out=self.responses_of(obj.policy, 2) if r.random() < 0.5 else None, epochs=1)
+            if short_name == "evaluate":
+                return (self.responses_of(obj.policy, r.choice([1, 3])),), {}
+        if isinstance(obj, R.DPO) and short_name in ("fit", "evaluate"):
+            b = r.choice([1, 3])
+            x, yw, nw = self.seq_responses(obj.policy, b)
+            _, yl, nl = self.seq_responses(obj.policy, b)
+            extra = dict(epochs=1) if short_name == "fit" else {}
+            return (x, (yw, nw), R.Responses(x, yl, nl)), dict(weights=g.random(b) + 0.1 if r.random() < 0.5 else None,
+                                                               **extra)
         if name.startswith("swiftpg.rlhf.") and owner is None:
+            n = r.choice([1, 4])
+            if short_name == "bradley_terry_loss":
+                return (g.standard_normal(n), g.standard_normal(n)), dict(margins=g.random(n), centring=0.1)
+            if short_name == "ranking_loss":
+                k = r.choice([2, 3])
+                return (g.standard_normal((n, k)), np.stack([g.permutation(k) for _ in range(n)])), {}
+            if short_name in ("dpo_loss", "ipo_loss"):
+                return tuple(g.standard_normal(n) - 2 for _ in range(4)), dict(weights=g.random(n) + 0.1)
+            if short_name == "best_of_n_select":
+                return (g.integers(0, 3, (n, r.choice([1, 3]))).astype(float),), dict(seed=r.randrange(9))
+            if short_name in ("best_of_n_distribution", "best_of_n_kl"):
+                return (g.dirichlet(np.ones(n)), g.integers(0, 3, n).astype(float), r.choice([1, 4, 2**40])), {}
+            if short_name == "best_of_n_kl_bound":
+                return (r.choice([1, 4, 2**40]),), {}
+            if short_name in ("spearman", "kendall_tau_b"):
+                return (g.standard_normal(n + 1), g.standard_normal(n + 1)), {}
             if short_name == "canonical_responses":
                 return (r.choice([1, 2, 3]), r.choice([1, 2, 3])), {}
             if short_name in ("compare_pairs", "accuracy_ceiling"):
