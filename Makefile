@@ -93,6 +93,8 @@ bench: install
 		"$(TORCH_CPU)" stable-baselines3 || echo "stable-baselines3 not installable: the PPO comparison runs without it"; }
 	$(PYTHON) bench/ppo_vs_sb3.py $$(.bench-venv/bin/python -c "import stable_baselines3" 2>/dev/null && \
 		echo --sb3-python .bench-venv/bin/python)
+	@# Issue 15: sequence sampling, SFT and reward-model fitting against the same models in PyTorch.
+	$(PYTHON) bench/preferences_vs_torch.py
 	@# JAX + gymnax for the PureJaxRL-style PPO anchor (bench/jax_ppo_cartpole.py), also in their
 	@# own venv, pinned to a set that installs and runs together (gymnax 0.0.9 imports six without
 	@# declaring it).

@@ -444,6 +444,48 @@ class ArrayTask(SequenceTask):
                      feats.ctypes.data if feats.size else None, gold.ctypes.data,
                      None if label is None else label.ctypes.data, spec=(ArrayTask, kwargs))
 
+    @classmethod
+    def from_reward_fn(cls, vocab_size: int, max_length: int, prompt_probs, gold_fn, label_fn=None,
+                       prompt_features=None, batch_size: int = 65536) -> "ArrayTask":
+        """A task whose gold reward is the Python callable
+        ``gold_fn(prompts, tokens, lengths) -> rewards`` (int32 ``[b]``,
+        int32 ``[b, L]`` with EOS at and beyond each length, int32 ``[b]`` →
+        float64 ``[b]``, finite), and likewise the labellers' ``label_fn``
+        (None: gold). The callables run here in Python, between native calls
+        and never from inside the library, on batches of at most
+        ``batch_size`` responses of one prompt each, enumerating every
+        response once (N = Σ_{l≤L} V^l ≤ 2**20 per prompt); their tables
+        then make an :class:`ArrayTask`. Raises InvalidArgumentError when a
+        callable returns the wrong shape or non-finite values, naming the
+        batch."""
+        v = _index(vocab_size, "vocab_size", 1, 1 << 20)
+        L = _index(max_length, "max_length", 1, 1 << 12)
+        batch = as_count(batch_size, "batch_size", 1, 1 << 20)
+        probs = as_float64(prompt_probs, "prompt_probs", (None,))
+        tokens, lengths = canonical_responses(v, L)
+        n = lengths.shape[0]
+        tables = []
+        for name, fn in (("gold_fn", gold_fn), ("label_fn", label_fn)):
+            if fn is None:
+                tables.append(None)
+                continue
+            if not callable(fn):
+                raise DTypeError(f"{name} must be callable, got {type(fn).__name__}")
+            table = np.empty((probs.shape[0], n))
+            for x in range(probs.shape[0]):
+                for start in range(0, n, batch):
+                    stop = min(start + batch, n)
+                    prompts = np.full(stop - start, x, np.int32)
+                    out = np.asarray(fn(prompts, tokens[start:stop].copy(), lengths[start:stop].copy()),
+                                     dtype=np.float64)
+                    if out.shape != (stop - start,) or not np.all(np.isfinite(out)):
+                        raise InvalidArgumentError(
+                            f"{name} must return {stop - start} finite rewards for prompt {x}, responses "
+                            f"{start}..{stop - 1}; got shape {out.shape}"
+                            + ("" if out.shape != (stop - start,) else " with non-finite values"))
+                    table[x, start:stop] = out
+            tables.append(table)
+        return cls(v, L, probs, tables[0], tables[1], prompt_features)
 
 # ------------------------------------------------------------------------------------------ policies
 

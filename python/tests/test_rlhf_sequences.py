@@ -527,3 +527,35 @@ def test_temperature_edge_cases():
     again = pol.log_probs(warm.prompts, warm.tokens, warm.lengths, per_token=True)
     assert np.array_equal(np.exp(again - warm.log_probs)[np.arange(L)[None, :] < warm.lengths[:, None]], 
                           np.ones(int(warm.lengths.sum())))
+
+
+def test_array_task_from_a_python_reward_function():
+    """A user's gold reward as a Python callable over batches of token
+    arrays: called in batches of at most batch_size responses of one prompt,
+    its table equals the callable's values, and the task works like any
+    other (gold rewards, features, exact win rates); bad callables raise."""
+    calls = []
+
+    def gold(prompts, tokens, lengths):
+        calls.append(len(prompts))
+        assert prompts.dtype == np.int32 and tokens.dtype == np.int32 and lengths.dtype == np.int32
+        content = (tokens == 1) & (np.arange(tokens.shape[1]) < lengths[:, None])
+        return content.sum(1) - 0.5 * lengths + prompts
+
+    task = rlhf.ArrayTask.from_reward_fn(2, 3, [0.25, 0.75], gold, batch_size=5)
+    assert max(calls) <= 5 and sum(calls) == 2 * 15
+    tokens, lengths = rlhf.canonical_responses(2, 3)
+    for x in range(2):
+        prompts = np.full(len(lengths), x, np.int32)
+        np.testing.assert_array_equal(task.reward_table(x), gold(prompts, tokens, lengths))
+        np.testing.assert_array_equal(task.gold_rewards(prompts, tokens, lengths), gold(prompts, tokens, lengths))
+    policy = rlhf.SequencePolicy.for_task(task)
+    lp = np.stack([policy.exact_log_probs(x) for x in range(2)])
+    table = np.stack([task.reward_table(x) for x in range(2)])
+    assert rlhf.exact_win_rate(lp, lp, table, prompt_probs=task.prompt_probs) == 0.5
+    with pytest.raises(swiftpg.InvalidArgumentError, match="gold_fn"):
+        rlhf.ArrayTask.from_reward_fn(2, 3, [1.0], lambda p, t, n: np.zeros(3))
+    with pytest.raises(swiftpg.InvalidArgumentError, match="non-finite"):
+        rlhf.ArrayTask.from_reward_fn(2, 3, [1.0], lambda p, t, n: np.full(len(p), np.nan))
+    with pytest.raises(TypeError):
+        rlhf.ArrayTask.from_reward_fn(2, 3, [1.0], "not callable")

@@ -1,0 +1,116 @@
+"""Issue 15's benchmark: tokens sampled per second, SFT examples (generated
+positions) per second and reward-model comparisons per second of swiftpg
+against the same models written in PyTorch (CPU wheel, in the benchmark
+venv), on the same workloads, as ratios in one run.
+
+The model is the neural n-gram sequence policy (prompt features, one-hot of
+the last 3 tokens and of the position → 64 tanh → V + 1 logits, float64 in
+both) on the summarise task's space (V = 6, L = 6, 8 prompts, F = 12), and a
+64-unit tanh reward model over K = 3 features. PyTorch runs with 1 thread and
+with its default (2 here); swiftpg's calls are single-threaded.
+
+    python bench/preferences_vs_torch.py [--torch-python .bench-venv/bin/python] [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from swiftpg import rlhf
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CONFIG = dict(V=6, L=6, P=8, F=12, context=3, hidden=64, K=3, rm_hidden=64, sample_batch=4096,
+              sft_responses=20000, sft_minibatch=256, rm_pairs=50000, rm_minibatch=128, repeats=5)
+
+
+def median_seconds(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def swiftpg_side(c):
+    rng = np.random.default_rng(0)
+    features = rng.standard_normal((c["P"], c["F"]))
+    policy = rlhf.SequencePolicy.neural(c["V"], c["L"], c["P"], features, context_size=c["context"],
+                                        hidden_sizes=(c["hidden"],), seed=0)
+    prompts = rng.integers(0, c["P"], c["sample_batch"]).astype(np.int32)
+    tokens_sampled = []
+    seeds = iter(range(1000))
+
+    def sample():
+        tokens_sampled.append(int(policy.sample(prompts, seed=next(seeds)).lengths.sum()))
+    out = {"sample_seconds": median_seconds(sample, c["repeats"]), "tokens_sampled": statistics.median(tokens_sampled)}
+
+    demo_prompts = rng.integers(0, c["P"], c["sft_responses"]).astype(np.int32)
+    demos = policy.sample(demo_prompts, seed=99)
+    sft = rlhf.SFT(policy.copy(), epochs=1, minibatch_size=c["sft_minibatch"], learning_rate=0.01)
+    out["sft_seconds"] = median_seconds(lambda: sft.fit(demos), c["repeats"])
+    out["sft_examples"] = int(demos.lengths.sum())
+
+    chosen = rng.standard_normal((c["rm_pairs"], c["K"]))
+    rejected = rng.standard_normal((c["rm_pairs"], c["K"]))
+    rm = rlhf.RewardModel(c["K"], hidden_sizes=(c["rm_hidden"],), seed=0)
+    out["rm_seconds"] = median_seconds(
+        lambda: rm.fit(chosen, rejected, epochs=1, minibatch_size=c["rm_minibatch"], learning_rate=0.01),
+        c["repeats"])
+    return out
+
+
+def torch_side(python, c, threads):
+    cmd = [python, os.path.join(HERE, "torch_sequence_model.py"), "--threads", str(threads), "--config", json.dumps(c)]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        print(f"PyTorch side failed: {e}")
+        return None
+    if done.returncode != 0:
+        print(f"PyTorch side failed: {done.stderr[-2000:]}")
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--torch-python", default=os.path.join(os.path.dirname(HERE), ".bench-venv/bin/python"))
+    p.add_argument("--repeats", type=int, default=CONFIG["repeats"])
+    a = p.parse_args()
+    c = dict(CONFIG, repeats=a.repeats)
+    s = swiftpg_side(c)
+    rates = {
+        "tokens sampled / s": lambda r: r["tokens_sampled"] / r["sample_seconds"],
+        "SFT examples / s": lambda r: r["sft_examples"] / r["sft_seconds"],
+        "reward-model pairs / s": lambda r: c["rm_pairs"] / r["rm_seconds"],
+    }
+    anchors = {}
+    if os.path.exists(a.torch_python):
+        for threads in (1, 2):
+            anchors[f"PyTorch {threads} thread{'s' if threads > 1 else ''}"] = torch_side(a.torch_python, c, threads)
+    else:
+        print("PyTorch not available (make bench creates .bench-venv)")
+    print(f"workload: {json.dumps(c)}")
+    header = f"{'':>24} {'swiftpg':>12}" + "".join(f" {name:>18} {'ratio':>7}" for name in anchors)
+    print(header)
+    for label, rate in rates.items():
+        row = f"{label:>24} {rate(s):12.0f}"
+        for r in anchors.values():
+            row += f" {rate(r):18.0f} {rate(s) / rate(r):6.1f}×" if r else f" {'failed':>18} {'':>7}"
+        print(row)
+    version = next((r["torch"] for r in anchors.values() if r), None)
+    if version:
+        print(f"(torch {version}; medians of {c['repeats']} runs; ratio = swiftpg / PyTorch)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
