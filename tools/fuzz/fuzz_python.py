@@ -540,6 +540,9 @@ class PyFuzzer:
                 pol = R.SequencePolicy.for_task(self.seq_task())
                 return (pol, pol.copy()), dict(loss=r.choice(["dpo", "ipo"]), beta=r.choice([0.1, 1.0]))
             return (), {}                               # the abstract bases: DTypeError
+        if name.endswith("ArrayTask.from_reward_fn"):
+            return (r.choice([1, 2]), r.choice([1, 2]), [0.5, 0.5],
+                    lambda p, t, n: (t == 0).sum(1) - 0.1 * n), dict(batch_size=r.choice([1, 3, 65536]))
         if owner is R.SequencePolicy and obj is None or name.endswith(("SequencePolicy.tabular",
                                                                        "SequencePolicy.neural",
                                                                        "SequencePolicy.for_task")):
