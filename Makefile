@@ -66,6 +66,9 @@ test-c: lib
 	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_no_alloc.c \
 		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -o Tests/c/build/test_no_alloc
 	Tests/c/build/test_no_alloc
+	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_config_size.c \
+		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -o Tests/c/build/test_config_size
+	Tests/c/build/test_config_size
 	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_sequences.c \
 		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -lm -o Tests/c/build/test_sequences
 	Tests/c/build/test_sequences

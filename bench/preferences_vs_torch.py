@@ -20,24 +20,16 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
 
 from swiftpg import rlhf
+from timing import median_seconds
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIG = dict(V=6, L=6, P=8, F=12, context=3, hidden=64, K=3, rm_hidden=64, sample_batch=4096,
               sft_responses=20000, sft_minibatch=256, rm_pairs=50000, rm_minibatch=128, repeats=5)
 
-
-def median_seconds(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def swiftpg_side(c):

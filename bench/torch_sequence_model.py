@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import time
 
 import torch
 from torch import nn
+
+from timing import median_seconds
 
 
 class NGramPolicy(nn.Module):
@@ -56,14 +57,6 @@ class NGramPolicy(nn.Module):
             active = active[draw != self.v]
         return tokens, lengths
 
-
-def median_seconds(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main():

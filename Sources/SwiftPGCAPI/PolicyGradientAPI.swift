@@ -66,15 +66,6 @@ struct FieldReader {
   }
 }
 
-/// Checks the struct's `size` field before anything else is read.
-func checkSize<C: CCommonFields>(_ c: C, _ name: String) throws(SwiftPGError) {
-  let expected = MemoryLayout<C>.size
-  try require(
-    Int(c.size) == expected,
-    "\(name).size is \(c.size), expected \(expected) (sizeof(\(name)) of this library's swiftpg.h, ABI "
-      + "\(SWIFTPG_ABI_VERSION)); set it with the default_config function")
-}
-
 extension CommonFields {
   init<C: CCommonFields>(_ c: C) throws(SwiftPGError) {
     self.init(
@@ -350,8 +341,7 @@ func createLearner<L: CConfigurable>(
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
     let out = try need(learner_out, "learner_out")
-    let c = try need(config, "config").pointee
-    try checkSize(c, L.cName)
+    let c = try readConfig(config, L.cName)
     let cfg = try L.read(c)
     let envBox: Guarded<EnvObject>? = env == 0 ? nil : try envTable.get(env)
     let policyBox = try policyTable.get(policy)

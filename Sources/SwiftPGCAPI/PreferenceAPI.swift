@@ -59,7 +59,7 @@ public func swiftpg_reward_model_fit_default_config(
 private func fitConfig(_ config: UnsafePointer<swiftpg_reward_model_fit_config>?) throws(SwiftPGError)
   -> RewardModel.FitConfig
 {
-  let c = try readConfig(config) { $0.size }
+  let c = try readConfig(config)
   try require(c.standardize == 0 || c.standardize == 1, "standardize must be 0 or 1, got \(c.standardize)")
   _ = try epochCount(c.epochs)
   return RewardModel.FitConfig(
@@ -431,7 +431,7 @@ public func swiftpg_sft_create(
   _ seq_policy: UInt64, _ config: UnsafePointer<swiftpg_sft_config>?, _ trainer_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let c = try readConfig(config) { $0.size }
+    let c = try readConfig(config)
     let training = SupervisedTrainer.Config(
       epochs: Int(c.epochs), minibatchSize: Int(c.minibatch_size), learningRate: c.learning_rate,
       weightDecay: c.weight_decay, seed: c.seed)
@@ -518,7 +518,7 @@ public func swiftpg_dpo_create(
   _ trainer_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let c = try readConfig(config) { $0.size }
+    let c = try readConfig(config)
     guard let loss = DPO.Loss(rawValue: c.loss) else {
       throw .invalid("unknown loss \(c.loss); expected 0 (DPO) or 1 (IPO)")
     }

@@ -268,12 +268,9 @@ public func swiftpg_seq_policy_exact_log_probs(
   entry(output: count_out, "count_out") { (countOut) throws(SwiftPGError) in
     try using(sequencePolicyTable, seq_policy) { (o) throws(SwiftPGError) in
       let p = o.policy
-      try require(
-        prompt >= 0 && Int(prompt) < p.promptCount, "prompt must be in [0, \(p.promptCount)), got \(prompt)",
-        code: .outOfRange)
-      let n = try p.space.enumerableResponseCount(limit: ExactResponses.defaultLimit)
-      try exactArrayOutput(n, log_probs_out, capacity, countOut, "log_probs_out") { () throws(SwiftPGError) in
-        let lp = try ExactResponses.logProbabilities(p, prompt: Int(prompt), limit: ExactResponses.defaultLimit)
+      try exactPromptTable(p.space, promptCount: p.promptCount, prompt, log_probs_out, capacity, countOut, "log_probs_out") {
+        (x) throws(SwiftPGError) in
+        let lp = try ExactResponses.logProbabilities(p, prompt: x, limit: ExactResponses.defaultLimit)
         try requireFiniteResult(lp, lp.count, "log-probabilities", allowing: -.infinity)
         return lp
       }
@@ -292,6 +289,13 @@ private func logProbabilityArray(_ p: UnsafePointer<Double>?, _ count: Int, _ na
     throw SwiftPGError(.notFinite, "\(name)[\(i)] is \(a[i]); log-probabilities must not be NaN or +inf")
   }
   return Array(UnsafeBufferPointer(start: a, count: count))
+}
+
+/// `log_p` and `log_q`, `count` log-probabilities each.
+private func logProbabilityPair(
+  _ logP: UnsafePointer<Double>?, _ logQ: UnsafePointer<Double>?, _ count: Int
+) throws(SwiftPGError) -> ([Double], [Double]) {
+  (try logProbabilityArray(logP, count, "log_p"), try logProbabilityArray(logQ, count, "log_q"))
 }
 
 func finiteArray(_ p: UnsafePointer<Double>?, _ count: Int, _ name: String) throws(SwiftPGError) -> [Double] {
@@ -328,9 +332,7 @@ public func swiftpg_exact_kl(
   _ kl_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
   entry(output: kl_out, "kl_out") { (out) throws(SwiftPGError) in
-    let n = try arrayCount(count)
-    let p = try logProbabilityArray(log_p, n, "log_p")
-    let q = try logProbabilityArray(log_q, n, "log_q")
+    let (p, q) = try logProbabilityPair(log_p, log_q, try arrayCount(count))
     let kl = try ExactResponses.kl(logP: p, logQ: q)
     try require(!kl.isNaN, "the KL divergence is NaN", code: .numerical)
     out.pointee = kl
@@ -344,10 +346,8 @@ public func swiftpg_exact_win_rate(
 ) -> Int32 {
   entry(output: win_rate_out, "win_rate_out") { (out) throws(SwiftPGError) in
     let n = try arrayCount(count)
-    let p = try logProbabilityArray(log_p, n, "log_p")
-    let q = try logProbabilityArray(log_q, n, "log_q")
-    let r = try finiteArray(rewards, n, "rewards")
-    let w = try ExactResponses.winRate(logP: p, logQ: q, rewards: r)
+    let (p, q) = try logProbabilityPair(log_p, log_q, n)
+    let w = try ExactResponses.winRate(logP: p, logQ: q, rewards: try finiteArray(rewards, n, "rewards"))
     try require(w.isFinite, "the win rate is not finite", code: .numerical)
     out.pointee = w
   }
@@ -364,8 +364,7 @@ public func swiftpg_exact_win_rate_prompts(
     let n = try arrayCount(count)
     let cells = try Limits.product([m, n], limit: Limits.maxScratchElements, "[num_prompts, count]")
     let w = try finiteArray(prompt_probs, m, "prompt_probs")
-    let p = try logProbabilityArray(log_p, cells, "log_p")
-    let q = try logProbabilityArray(log_q, cells, "log_q")
+    let (p, q) = try logProbabilityPair(log_p, log_q, cells)
     let r = try finiteArray(rewards, cells, "rewards")
     func rows(_ a: [Double]) -> [[Double]] { (0..<m).map { Array(a[($0 * n)..<(($0 + 1) * n)]) } }
     let v = try ExactResponses.winRate(promptProbabilities: w, logP: rows(p), logQ: rows(q), rewards: rows(r))

@@ -47,21 +47,6 @@ func copyOut<T>(_ values: [T], _ out: UnsafeMutablePointer<T>) {
   for (i, v) in values.enumerated() { out[i] = v }
 }
 
-/// Reads a C config struct, checking its `size` field before any other field is used.
-func readConfig<C>(_ config: UnsafePointer<C>?, size: (C) -> UInt32) throws(SwiftPGError) -> C {
-  let c = try need(config, "config").pointee
-  try checkConfigSize(size(c), C.self, "\(C.self)")
-  return c
-}
-
-/// Checks a C config struct's `size` field before anything else is read.
-func checkConfigSize<C>(_ size: UInt32, _ type: C.Type, _ name: String) throws(SwiftPGError) {
-  let expected = MemoryLayout<C>.size
-  try require(
-    Int(size) == expected,
-    "\(name).size is \(size), expected \(expected) (sizeof(\(name)) of this library's swiftpg.h, ABI "
-      + "\(SWIFTPG_ABI_VERSION)); set it with the default_config function")
-}
 
 private func registerTask(_ out: UnsafeMutablePointer<UInt64>?, _ make: () throws(SwiftPGError) -> any SequenceTask)
   throws(SwiftPGError)
@@ -95,18 +80,26 @@ public func swiftpg_length_bias_default_config(_ config_out: UnsafeMutablePointe
   }
 }
 
+/// A task made from a size-checked config struct.
+private func createTask<C>(
+  _ config: UnsafePointer<C>?, _ out: UnsafeMutablePointer<UInt64>?,
+  _ make: (C) throws(SwiftPGError) -> any SequenceTask
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let c = try readConfig(config)
+    try registerTask(out) { () throws(SwiftPGError) in try make(c) }
+  }
+}
+
 @c @implementation
 public func swiftpg_seq_task_create_summarise(
   _ config: UnsafePointer<swiftpg_summarise_config>?, _ task_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let c = try readConfig(config) { $0.size }
-    try registerTask(task_out) { () throws(SwiftPGError) in
-      try Summarise(
-        vocabularySize: Int(c.vocab_size), maxLength: Int(c.max_length), promptCount: Int(c.num_prompts),
-        postLength: Int(c.post_length), salientCount: Int(c.salient_count), lengthPenalty: c.length_penalty,
-        missingEOSPenalty: c.missing_eos_penalty, seed: c.seed)
-    }
+  createTask(config, task_out) { (c) throws(SwiftPGError) in
+    try Summarise(
+      vocabularySize: Int(c.vocab_size), maxLength: Int(c.max_length), promptCount: Int(c.num_prompts),
+      postLength: Int(c.post_length), salientCount: Int(c.salient_count), lengthPenalty: c.length_penalty,
+      missingEOSPenalty: c.missing_eos_penalty, seed: c.seed)
   }
 }
 
@@ -114,14 +107,11 @@ public func swiftpg_seq_task_create_summarise(
 public func swiftpg_seq_task_create_length_bias(
   _ config: UnsafePointer<swiftpg_length_bias_config>?, _ task_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let c = try readConfig(config) { $0.size }
-    try registerTask(task_out) { () throws(SwiftPGError) in
-      try LengthBias(
-        vocabularySize: Int(c.vocab_size), maxLength: Int(c.max_length), promptCount: Int(c.num_prompts),
-        relevantCount: Int(c.relevant_count), lengthPenalty: c.length_penalty,
-        missingEOSPenalty: c.missing_eos_penalty, labelLengthBias: c.label_length_bias)
-    }
+  createTask(config, task_out) { (c) throws(SwiftPGError) in
+    try LengthBias(
+      vocabularySize: Int(c.vocab_size), maxLength: Int(c.max_length), promptCount: Int(c.num_prompts),
+      relevantCount: Int(c.relevant_count), lengthPenalty: c.length_penalty,
+      missingEOSPenalty: c.missing_eos_penalty, labelLengthBias: c.label_length_bias)
   }
 }
 
@@ -280,20 +270,27 @@ public func swiftpg_seq_task_reward_features(
   }
 }
 
-/// The capacity-checked `[N]` output of an exact call: `count_out`
-/// receives N (also when the buffer is too small), then `values()` is
-/// copied to the buffer.
-func exactArrayOutput(
-  _ n: Int, _ out: UnsafeMutablePointer<Double>?, _ capacity: Int64, _ countOut: UnsafeMutablePointer<Int64>,
-  _ outName: String, _ values: () throws(SwiftPGError) -> [Double]
+/// The capacity-checked `[N]` output of an exact per-prompt call, N the
+/// number of responses of `space` (refused beyond the enumeration limit):
+/// checks `prompt` against `promptCount`, `count_out` receives N (also
+/// when the buffer is too small), then `values(prompt)` is copied to the
+/// buffer.
+func exactPromptTable(
+  _ space: SequenceSpace, promptCount: Int, _ prompt: Int32, _ out: UnsafeMutablePointer<Double>?,
+  _ capacity: Int64, _ countOut: UnsafeMutablePointer<Int64>, _ outName: String,
+  _ values: (Int) throws(SwiftPGError) -> [Double]
 ) throws(SwiftPGError) {
+  try require(
+    prompt >= 0 && Int(prompt) < promptCount, "prompt must be in [0, \(promptCount)), got \(prompt)",
+    code: .outOfRange)
+  let n = try space.enumerableResponseCount(limit: ExactResponses.defaultLimit)
   try require(capacity >= 0, "capacity must be >= 0, got \(capacity)")
   countOut.pointee = Int64(n)
   guard capacity >= Int64(n) else {
     throw SwiftPGError(.bufferTooSmall, "\(outName) needs \(n) values, capacity is \(capacity)")
   }
   let buffer = try need(out, outName)
-  let v = try values()
+  let v = try values(Int(prompt))
   guard v.count == n else { throw SwiftPGError(.internalError, "expected \(n) values, computed \(v.count)") }
   copyOut(v, buffer)
 }
@@ -307,14 +304,11 @@ public func swiftpg_seq_task_reward_table(
     try require(label == 0 || label == 1, "label must be 0 or 1, got \(label)")
     try using(sequenceTaskTable, task) { (o) throws(SwiftPGError) in
       let t = o.task
-      try require(
-        prompt >= 0 && Int(prompt) < t.promptCount, "prompt must be in [0, \(t.promptCount)), got \(prompt)",
-        code: .outOfRange)
-      let n = try t.space.enumerableResponseCount(limit: ExactResponses.defaultLimit)
-      try exactArrayOutput(n, rewards_out, capacity, countOut, "rewards_out") { () throws(SwiftPGError) in
+      try exactPromptTable(t.space, promptCount: t.promptCount, prompt, rewards_out, capacity, countOut, "rewards_out") {
+        (x) throws(SwiftPGError) in
         label == 1
-          ? try t.labelRewardTable(prompt: Int(prompt), limit: ExactResponses.defaultLimit)
-          : try t.goldRewardTable(prompt: Int(prompt), limit: ExactResponses.defaultLimit)
+          ? try t.labelRewardTable(prompt: x, limit: ExactResponses.defaultLimit)
+          : try t.goldRewardTable(prompt: x, limit: ExactResponses.defaultLimit)
       }
     }
   }

@@ -239,3 +239,17 @@ func defaultConfigEntry<C>(_ config_out: UnsafeMutablePointer<C>?, _ make: (UInt
     out.pointee = try make(UInt32(MemoryLayout<C>.size))
   }
 }
+
+/// Reads a C config struct whose first field is its `UInt32 size`: the
+/// size alone is read and checked first, so a struct of another header
+/// version (smaller or larger) is refused before any other byte is read.
+func readConfig<C>(_ config: UnsafePointer<C>?, _ name: String = "\(C.self)") throws(SwiftPGError) -> C {
+  let p = try need(config, "config")
+  let size = UnsafeRawPointer(p).load(as: UInt32.self)
+  let expected = MemoryLayout<C>.size
+  try require(
+    Int(size) == expected,
+    "\(name).size is \(size), expected \(expected) (sizeof(\(name)) of this library's swiftpg.h, ABI "
+      + "\(SWIFTPG_ABI_VERSION)); set it with the default_config function")
+  return p.pointee
+}

@@ -91,6 +91,15 @@ import Testing
     #expect(try ExactResponses.kl(logP: logP, logQ: logP) == 0)
     #expect(throws: SwiftPGError.self) { try ExactResponses.kl(logP: logP, logQ: [0]) }
     #expect(throws: SwiftPGError.self) { try ExactResponses.expectation(logProbabilities: logP, values: [0]) }
+    // Not one whole distribution (a subset, or unnormalised): refused, never a silent figure.
+    let half = [0.1, 0.1].map { _log($0) }
+    let even = [0.5, 0.5].map { _log($0) }
+    #expect(throws: SwiftPGError.self) { try ExactResponses.kl(logP: half, logQ: even) }
+    #expect(throws: SwiftPGError.self) { try ExactResponses.kl(logP: even, logQ: half) }
+    #expect(throws: SwiftPGError.self) { try ExactResponses.expectation(logProbabilities: half, values: [1, 2]) }
+    #expect(throws: SwiftPGError.self) {
+      try ExactResponses.winRate(logP: [0.5, 0.6].map { _log($0) }, logQ: even, rewards: [1, 2])
+    }
   }
 
   /// P(r(y) > r(y′)) + ½ P(tie) by brute force over all pairs.

@@ -1,7 +1,7 @@
 /* A C program that uses only Include/swiftpg.h and libswiftpg.so: creates a
  * CartPole batch, steps it, reads results, checks errors, destroys it. */
 #define _POSIX_C_SOURCE 200809L /* mkstemp */
-#include "swiftpg.h"
+#include "check.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -11,20 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond, ...)                                            \
-  do {                                                              \
-    checks++;                                                       \
-    if (!(cond)) {                                                  \
-      failures++;                                                   \
-      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                 \
-      fprintf(stderr, "\n");                                        \
-    }                                                               \
-  } while (0)
 
 #define N 4
 
@@ -300,6 +286,5 @@ int main(void) {
   test_hardening();
   test_reinforce();
   test_algorithm_extras();
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures == 0 ? 0 : 1;
+  return report("test_cartpole");
 }

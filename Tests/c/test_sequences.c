@@ -1,23 +1,13 @@
 /* The sequences-and-preferences section of the C ABI (issue 15) from C:
  * a task, a tabular policy, sampling, teacher forcing, exact enumeration,
  * KL to a frozen copy, a labeller and the refusals of bad input. */
-#include "swiftpg.h"
+#include "check.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-static int failures = 0;
 
-#define CHECK(cond, ...)                                                                      \
-  do {                                                                                        \
-    if (!(cond)) {                                                                            \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                    \
-      fprintf(stderr, __VA_ARGS__);                                                           \
-      fprintf(stderr, " (last error: %s)\n", swiftpg_last_error());                          \
-      failures++;                                                                             \
-    }                                                                                         \
-  } while (0)
 
 int main(void) {
   /* A small Summarise task: V = 3, L = 3, P = 2 (40 responses per prompt). */
@@ -153,6 +143,5 @@ int main(void) {
   CHECK(swiftpg_live_handles(SWIFTPG_KIND_SEQ_POLICY, &live) == SWIFTPG_OK && live == 0, "live policies %lld",
         (long long)live);
   CHECK(swiftpg_seq_task_get_info(task, &info) == SWIFTPG_ERR_BAD_HANDLE, "destroyed task");
-  printf("test_sequences: %s\n", failures ? "FAILED" : "ok");
-  return failures != 0;
+  return report("test_sequences");
 }

@@ -47,6 +47,13 @@ def asarray(x, name: str) -> np.ndarray:
         raise DTypeError(f"{name} must be an array of numbers, got {type(x).__name__} ({exc})") from None
 
 
+def first_bad(name: str, a: np.ndarray, bad: np.ndarray) -> str:
+    """``name[i, j] is v`` for the first True entry of the mask ``bad``,
+    with plain integers and float (never numpy reprs such as np.int64(0))."""
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    return f"{name}[{', '.join(map(str, index))}] is {float(a[index])}"
+
+
 def as_float64(x, name: str, shape=None, finite: bool = True) -> np.ndarray:
     """``x`` as a C-contiguous float64 array (a copy only when needed)."""
     a = asarray(x, name)
@@ -56,8 +63,7 @@ def as_float64(x, name: str, shape=None, finite: bool = True) -> np.ndarray:
         check_shape(a, shape, name)
     a = np.ascontiguousarray(a, dtype=np.float64)
     if finite and a.size and not np.isfinite(a).all():
-        bad = np.argwhere(~np.isfinite(a))[0]
-        raise NotFiniteError(f"{name}{list(bad)} is {a[tuple(bad)]}; values must be finite")
+        raise NotFiniteError(f"{first_bad(name, a, ~np.isfinite(a))}; values must be finite")
     return a
 
 

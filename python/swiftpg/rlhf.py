@@ -48,7 +48,7 @@ import math
 import numpy as np
 
 from . import _lib
-from ._arrays import (DTypeError, as_bool, as_choice, as_count, as_float, as_float64, as_seed, asarray,
+from ._arrays import (DTypeError, as_bool, as_choice, as_count, as_float, as_float64, as_seed, asarray, first_bad,
                       check_elements, check_shape)
 from ._lib import InvalidArgumentError, NativeObject, NotFiniteError
 
@@ -83,8 +83,8 @@ def _as_log_probs(x, name: str, shape=None) -> np.ndarray:
     """Log-probabilities as float64: -inf allowed (probability 0), NaN and +inf not."""
     a = as_float64(x, name, shape, finite=False)
     if a.size and (np.isnan(a).any() or (a == np.inf).any()):
-        bad = np.argwhere(np.isnan(a) | (a == np.inf))[0]
-        raise NotFiniteError(f"{name}{list(bad)} is {a[tuple(bad)]}; log-probabilities must not be NaN or +inf")
+        raise NotFiniteError(f"{first_bad(name, a, np.isnan(a) | (a == np.inf))}; log-probabilities must not be "
+                             "NaN or +inf")
     return a
 
 
@@ -524,12 +524,13 @@ class SequencePolicy(_Sequences):
 
     @classmethod
     def neural(cls, vocab_size: int, max_length: int, num_prompts: int, prompt_features=None,
-               context_size: int = 2, hidden_sizes=(64,), activation: str = "tanh", precision: str = "float64",
+               context_size: int | None = None, hidden_sizes=(64,), activation: str = "tanh",
+               precision: str = "float64",
                seed: int = 0, hidden_gain: float = math.sqrt(2), output_gain: float = 0.01) -> "SequencePolicy":
         """A neural n-gram model (Bengio et al. 2003): an MLP reads [prompt
         features (F) | one-hot of the last ``context_size`` tokens (BOS
-        before the start) | one-hot of the position] and writes V + 1
-        logits. ``prompt_features`` float64 ``[P, F]`` (None: F = 0);
+        before the start; None: min(2, ``max_length``)) | one-hot of the
+        position] and writes V + 1 logits. ``prompt_features`` float64 ``[P, F]`` (None: F = 0);
         ``hidden_sizes`` ints; ``activation`` "tanh"/"relu"; ``precision``
         "float64"/"float32"; orthogonal initialisation from ``seed``."""
         v = _index(vocab_size, "vocab_size", 1)
@@ -538,7 +539,7 @@ class SequencePolicy(_Sequences):
         feats = (np.zeros((p, 0)) if prompt_features is None
                  else as_float64(prompt_features, "prompt_features", (p, None)))
         check_elements(feats.size, "prompt features")
-        n = _index(context_size, "context_size", 0)
+        n = min(2, L) if context_size is None else _index(context_size, "context_size", 0)
         from .policies import _hidden
         hidden, nh = _hidden(hidden_sizes)
         act = as_choice(activation, _lib.ACTIVATION, "activation")
@@ -676,8 +677,7 @@ class SequencePolicy(_Sequences):
             mask = np.arange(self.max_length)[None, :] < ln[:, None]
             bad = mask & ~np.isfinite(tw)
             if bad.any():
-                i = np.argwhere(bad)[0]
-                raise NotFiniteError(f"token_weights{list(i)} is {tw[tuple(i)]}; weights must be finite")
+                raise NotFiniteError(f"{first_bad('token_weights', tw, bad)}; weights must be finite")
         else:
             sw = as_float64(sequence_weights, "sequence_weights", (b,))
         out = np.empty(self.num_params)
@@ -1054,7 +1054,11 @@ def dpo_loss(policy_chosen, policy_rejected, reference_chosen, reference_rejecte
 def ipo_loss(policy_chosen, policy_rejected, reference_chosen, reference_rejected, tau: float = 0.1,
              weights=None) -> tuple[dict, np.ndarray, np.ndarray]:
     """The IPO loss (Azar et al. 2023, eq. 17): L = Σ wₙ (hₙ − 1/(2τ))² /
-    Σ w, τ > 0; arguments and returns as :func:`dpo_loss`."""
+    Σ w, τ > 0; arguments and returns as :func:`dpo_loss`. TRL's
+    ``loss_type="ipo"`` (τ = its ``beta``) divides each sequence
+    log-probability by the response's token count first; pass such
+    per-token means here to reproduce it (:class:`DPO` uses sums, the
+    paper's form)."""
     return _direct("ipo", policy_chosen, policy_rejected, reference_chosen, reference_rejected, tau, 0.0, weights)
 
 
@@ -1136,6 +1140,10 @@ class _PreferenceTrainer(NativeObject):
     the trainer does)."""
 
     _kind_name = "preference trainer"
+
+    def __reduce__(self):
+        raise TypeError(f"a {type(self).__name__} trainer holds native optimiser state and cannot be pickled; "
+                        "pickle its policy (SequencePolicy objects pickle) and create a new trainer from it")
 
     def _start(self, name: str, args: list, config, policies) -> None:
         for p in policies:
@@ -1254,6 +1262,17 @@ class DPO(_PreferenceTrainer):
             if isinstance(r, (tuple, list)) and len(r) == 2:
                 return r
             raise DTypeError(f"{name} must be Responses or (tokens, lengths), got {type(r).__name__}")
+        given = {name: r.prompts for name, r in (("chosen", chosen), ("rejected", rejected))
+                 if isinstance(r, Responses)}
+        if prompts is None:
+            if not given:
+                raise InvalidArgumentError("prompts is None and chosen is not Responses: pass the prompt ids")
+            prompts = next(iter(given.values()))
+        prompts = self.policy._prompts(prompts)
+        for name, own in given.items():
+            if np.shape(own) != prompts.shape or not np.array_equal(own, prompts):
+                raise InvalidArgumentError(f"{name}.prompts differ from prompts: each pair's responses must answer "
+                                           "its prompt (pass prompts=None to use the Responses' own)")
         pr, yw, nw, b = self.policy._batch(prompts, *parts(chosen, "chosen"))
         _, yl, nl, _ = self.policy._batch(pr, *parts(rejected, "rejected"))
         if b < 1:
@@ -1264,8 +1283,10 @@ class DPO(_PreferenceTrainer):
 
     def fit(self, prompts, chosen, rejected, weights=None, epochs: int | None = None,
             progress: bool = False) -> list[dict]:
-        """Trains on N pairs: ``prompts`` int32 ``[N]``, ``chosen`` and
-        ``rejected`` :class:`Responses` (or ``(tokens [N, L], lengths [N])``),
+        """Trains on N pairs: ``prompts`` int32 ``[N]`` (None: the prompts of
+        ``chosen``; Responses whose prompts differ from ``prompts`` raise
+        InvalidArgumentError), ``chosen`` and ``rejected``
+        :class:`Responses` (or ``(tokens [N, L], lengths [N])``),
         ``weights`` float64 ``[N]`` (≥ 0, positive sum; None: uniform) for
         ``epochs`` epochs (one native call each; ``progress``: a tqdm bar).
         Returns one dict per epoch, the means over its minibatches (each

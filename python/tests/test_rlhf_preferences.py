@@ -267,6 +267,40 @@ def test_bad_input_raises_and_changes_nothing():
         sft.evaluate(rlhf.Responses(*good))
 
 
+def test_review_findings_mismatched_prompts_pickling_messages():
+    """DPO refuses Responses answering other prompts (and reads their own
+    prompts when prompts=None); trainers refuse pickling with a TypeError
+    that says what to pickle; index messages show plain integers."""
+    pol = SequencePolicy.tabular(3, 2, 4)
+    pol.parameters = RNG.normal(size=pol.num_params)
+    ref = pol.copy()
+    prompts = np.array([0, 1, 2, 3], np.int32)
+    a, b = ref.sample(prompts, seed=1), ref.sample(prompts, seed=2)
+    with DPO(pol, ref) as dpo:
+        theta = pol.parameters
+        with pytest.raises(swiftpg.InvalidArgumentError, match="chosen.prompts differ"):
+            dpo.fit((prompts + 1) % 4, a, b)
+        with pytest.raises(swiftpg.InvalidArgumentError, match="rejected.prompts differ"):
+            dpo.evaluate(prompts, a, rlhf.Responses(np.roll(prompts, 1), b.tokens, b.lengths))
+        assert np.array_equal(pol.parameters, theta)
+        assert dpo.evaluate(None, a, b) == dpo.evaluate(prompts, a, b)
+        import pickle
+        with pytest.raises(TypeError, match="pickle its policy"):
+            pickle.dumps(dpo)
+    with pytest.raises(swiftpg.NotFiniteError, match=r"rewards\[0, 1\] is nan"):
+        rlhf.compare_pairs(np.array([[1.0, np.nan]]))
+    # A neural policy for an L = 1 task: the default context fits the length.
+    with rlhf.DidacticBandit(vocab_size=5) as task, SequencePolicy.for_task(task, "neural") as neural:
+        assert neural.max_length == 1
+    # Exact figures need whole distributions: a subset is refused, never a silent number.
+    with pytest.raises(swiftpg.InvalidArgumentError, match="sum to"):
+        rlhf.exact_kl(np.log([0.1, 0.1]), np.log([0.5, 0.5]))
+    with pytest.raises(swiftpg.InvalidArgumentError, match="sum to"):
+        rlhf.exact_win_rate(np.log([0.5, 0.6]), np.log([0.5, 0.5]), [1.0, 2.0])
+    pol.close()
+    ref.close()
+
+
 def test_live_handle_kinds():
     before = swiftpg.live_handles(_lib.KIND_REWARD_MODEL), swiftpg.live_handles(_lib.KIND_PREF_TRAINER)
     with RewardModel(3) as rm, SequencePolicy.tabular(2, 2, 1) as pol, SFT(pol) as sft:

@@ -337,6 +337,9 @@ class Fuzzer:
         self.S = {name: cabi.struct_type(header, name) for name in header.structs}
         self.env_ids = None
         self.generators = {name: getattr(self, "g_" + name[len("swiftpg_"):], None) for name in header.functions}
+        for name in header.functions:                    # every default_config: one generator
+            if name.endswith("_default_config") and self.generators[name] is None:
+                self.generators[name] = lambda n=name: self.default_config_call(n)
 
     # -- journal and invocation ------------------------------------------------------------------
     def finding(self, key: str, text: str, **extra) -> None:
@@ -1866,10 +1869,10 @@ class Fuzzer:
             self.register_value(out.value())
 
     # -- policy-gradient learners --------------------------------------------------------------------
-    def pg_default_config(self, algorithm: int):
-        name = self.pg_struct(algorithm)
-        out = self.out1(self.S[name], "config_out")
-        self.invoke(f"swiftpg_{self.PG_PREFIXES[algorithm]}_default_config", [self.a(out)], [out])
+    def default_config_call(self, function: str):
+        """Any ``swiftpg_<x>_default_config(swiftpg_<x>_config *config_out)``."""
+        out = self.out1(self.S[function[:-len("_default_config")] + "_config"], "config_out")
+        self.invoke(function, [self.a(out)], [out])
 
     def pg_create(self, valid: bool = False, algorithm: int | None = None):
         r = self.rng
@@ -2280,10 +2283,6 @@ class Fuzzer:
             self.adopt_env(out.value(), f"spawn of {env.id if env else '?'}")
 
     # -- policy search -----------------------------------------------------------------------------
-    def g_search_default_config(self):
-        out = self.out1(self.S["swiftpg_search_config"], "config_out")
-        self.invoke("swiftpg_search_default_config", [self.a(out)], [out])
-
     def g_search_create(self, valid: bool = False):
         r = self.rng
         with self.valid_only(valid):
@@ -2404,14 +2403,6 @@ class Fuzzer:
         out = self.out1(ctypes.c_uint64, "task_out")
         if self.invoke(name, args + [self.a(out)], [out]) == 0:
             self.register_seq_task(out.value(), what)
-
-    def g_summarise_default_config(self):
-        out = self.out1(self.S["swiftpg_summarise_config"], "config_out")
-        self.invoke("swiftpg_summarise_default_config", [self.a(out)], [out])
-
-    def g_length_bias_default_config(self):
-        out = self.out1(self.S["swiftpg_length_bias_config"], "config_out")
-        self.invoke("swiftpg_length_bias_default_config", [self.a(out)], [out])
 
     def g_seq_task_create_summarise(self, valid: bool = False):
         r = self.rng
@@ -2621,18 +2612,11 @@ class Fuzzer:
     def g_labeller_ranking_pairs(self):
         r = self.rng
         b, k = r.choice([0, 1, 3]), r.choice([2, 3, 4])
-        data = []
-        for _ in range(b):
-            row = list(range(k))
-            r.shuffle(row)
-            data += row
-        if data and self.bad(0.3):
-            data[r.randrange(len(data))] = r.choice([-1, k, 0, 2**31 - 1])
         m = max(1, b * k * (k - 1) // 2)
         outs = [self.buf(ctypes.c_int32, m, "chosen_out", out=True), self.buf(ctypes.c_int32, m, "rejected_out", out=True)]
         kk = self.i32(k, bad=[1, 0, -1, 65537, 2**31 - 1, max(2, k - 1)])
         self.invoke("swiftpg_labeller_ranking_pairs", [
-            self.batch_arg(b), kk, self.a(self.buf(ctypes.c_int32, max(1, b * k), "rankings", data=data or [0]))] +
+            self.batch_arg(b), kk, self.a(self.rankings_buf(b, k))] +
             [self.a(o) for o in outs], outs)
 
     # sequence policies
@@ -2737,9 +2721,12 @@ class Fuzzer:
     # exact figures over arrays
     def log_prob_array(self, n: int, name: str) -> Buf:
         r = self.rng
-        data = [math.log(r.random() + 1e-12) for _ in range(n)] or [0.0]
-        if n and r.random() < 0.2:
-            data[r.randrange(n)] = -INF
+        w = [r.random() + 1e-12 for _ in range(n)]
+        if n > 1 and r.random() < 0.2:
+            w[r.randrange(n)] = 0.0
+        data = [math.log(x / sum(w)) if x > 0 else -INF for x in w] or [0.0]   # one whole distribution
+        if n and self.bad(0.1):
+            data[r.randrange(n)] += math.log(2)                          # not summing to 1: refused
         if n and self.bad(0.2):
             data[r.randrange(n)] = r.choice([NAN, INF, 1e308])
         return self.buf(ctypes.c_double, max(1, n), name, data=data)
@@ -2824,10 +2811,6 @@ class Fuzzer:
         self.invoke("swiftpg_reward_model_pair_accuracy", [
             self.handle_arg("reward_model", m), self.a(self.feature_rows(b, m.k, "chosen")),
             self.a(self.feature_rows(b, m.k, "rejected")), self.batch_arg(b), self.a(out)], [out])
-
-    def g_reward_model_fit_default_config(self):
-        out = self.out1(self.S["swiftpg_reward_model_fit_config"], "config_out")
-        self.invoke("swiftpg_reward_model_fit_default_config", [self.a(out)], [out])
 
     def fit_config(self, struct: str, prefix: str, small: dict):
         """A default config with ``small`` fields (epochs kept small); in
@@ -2971,14 +2954,6 @@ class Fuzzer:
         handles = [self.handle_arg("seq_policy", p) for p in policies]
         if self.invoke(name, handles + [self.a(cb), self.a(out)], [out]) == 0:
             self.adopt(Trainer(out.value(), dpo=dpo, policy=policies[0], epochs=c.epochs))
-
-    def g_sft_default_config(self):
-        out = self.out1(self.S["swiftpg_sft_config"], "config_out")
-        self.invoke("swiftpg_sft_default_config", [self.a(out)], [out])
-
-    def g_dpo_default_config(self):
-        out = self.out1(self.S["swiftpg_dpo_config"], "config_out")
-        self.invoke("swiftpg_dpo_default_config", [self.a(out)], [out])
 
     def g_sft_create(self):
         pol = self.small_seq_policy()
@@ -3211,9 +3186,8 @@ for _prefix, _any in (("seq_task", "any_seq_task"), ("seq_policy", "any_seq_poli
         setattr(Fuzzer, f"g_{_prefix}_{'set' if _setting else 'get'}_params",
                 lambda self, k=_prefix, a=_any, w=_setting: self.params_call(k, getattr(self, a)(), w))
 
-# One generator per learner's default_config and create function.
+# One generator per learner's create function.
 for _number, _prefix in enumerate(Fuzzer.PG_PREFIXES):
-    setattr(Fuzzer, f"g_{_prefix}_default_config", lambda self, n=_number: self.pg_default_config(n))
     setattr(Fuzzer, f"g_{_prefix}_create", lambda self, n=_number: self.pg_create(algorithm=n))
 
 

@@ -31,8 +31,8 @@ public struct ArrayTask: SequenceTask {
     space = try SequenceSpace(vocabularySize: vocabularySize, maxLength: maxLength)
     let n = try space.enumerableResponseCount(limit: Self.maxResponses)
     let p = promptProbabilities.count
-    try require(p >= 1 && p <= 1 << 16, "prompt_probabilities must have 1 to 65536 entries, got \(p)")
-    self.promptProbabilities = try TaskSupport.probabilities(promptProbabilities, name: "prompt_probabilities")
+    try require(p >= 1 && p <= 1 << 16, "prompt_probs must have 1 to 65536 entries, got \(p)")
+    self.promptProbabilities = try TaskSupport.probabilities(promptProbabilities, name: "prompt_probs")
     try require(promptFeatureCount >= 0, "prompt_feature_count must be >= 0, got \(promptFeatureCount)")
     let f = try Limits.product([p, promptFeatureCount], limit: Limits.maxScratchElements, "prompt features [P, F]")
     try require(

@@ -68,9 +68,7 @@ public enum KLRegularizedReward {
   public static func sequenceRewards(
     rewards: [Double], penalties: [Double], lengths: [Int32], maxLength l: Int, beta: Double
   ) throws(SwiftPGError) -> [Double] {
-    try checkBeta(beta)
-    try checkRewards(rewards, lengths)
-    try check(lengths, maxLength: l, arrays: [("penalties", penalties)])
+    try checkRewards(rewards, penalties, lengths, maxLength: l, beta: beta)
     return lengths.indices.map { b in
       var kl = 0.0
       for t in 0..<Int(lengths[b]) { kl += penalties[b * l + t] }
@@ -85,9 +83,7 @@ public enum KLRegularizedReward {
   public static func tokenRewards(
     rewards: [Double], penalties: [Double], lengths: [Int32], maxLength l: Int, beta: Double
   ) throws(SwiftPGError) -> [Double] {
-    try checkBeta(beta)
-    try checkRewards(rewards, lengths)
-    try check(lengths, maxLength: l, arrays: [("penalties", penalties)])
+    try checkRewards(rewards, penalties, lengths, maxLength: l, beta: beta)
     var out = [Double](repeating: 0, count: penalties.count)
     for (b, n) in lengths.enumerated() {
       for t in 0..<Int(n) { out[b * l + t] = -beta * penalties[b * l + t] }
@@ -96,10 +92,15 @@ public enum KLRegularizedReward {
     return out
   }
 
-  static func checkRewards(_ rewards: [Double], _ lengths: [Int32]) throws(SwiftPGError) {
+  /// β, the rewards `[B]` and the penalties `[B, L]` of both reward forms.
+  static func checkRewards(
+    _ rewards: [Double], _ penalties: [Double], _ lengths: [Int32], maxLength l: Int, beta: Double
+  ) throws(SwiftPGError) {
+    try checkBeta(beta)
     try require(rewards.count == lengths.count, "rewards must have \(lengths.count) entries, got \(rewards.count)")
     for (b, r) in rewards.enumerated() where !r.isFinite {
       throw SwiftPGError(.notFinite, "rewards[\(b)] must be finite, got \(r)")
     }
+    try check(lengths, maxLength: l, arrays: [("penalties", penalties)])
   }
 }

@@ -315,8 +315,12 @@ public enum PreferenceLosses {
   ///   L = (1/N) Σₙ (hₙ − 1/(2τ))²,
   ///
   /// h the same log-ratio difference as DPO (not multiplied by anything).
-  /// The paper's regulariser τ is the argument `tau`; it is what TRL calls
-  /// `beta` for `loss_type="ipo"` (`(logits − 1/(2β))²`). The minimiser is
+  /// The paper's regulariser τ is the argument `tau`; TRL calls it `beta`
+  /// for `loss_type="ipo"` (`(logits − 1/(2β))²`), but TRL's DPOTrainer
+  /// first divides each sequence log-probability by its token count (a
+  /// per-token mean) for IPO, while h here is whatever the caller passes
+  /// (the trainers pass sums over response tokens, the paper's form): to
+  /// reproduce TRL, pass length-normalised log-probabilities. The minimiser is
   /// h = 1/(2τ): a small τ (weak regularisation) asks for a large log-ratio
   /// gap, but never an infinite one, unlike DPO on deterministic labels.
   /// Shapes and derivatives as `dpo`:

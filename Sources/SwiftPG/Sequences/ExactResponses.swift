@@ -99,11 +99,29 @@ public enum ExactResponses {
     return (tokens, lengths)
   }
 
-  /// E_p[f] = Σ_y p(y) f(y) from log-probabilities.
+  /// The tolerance on Σ_y exp(log p(y)) − 1 of a distribution passed to
+  /// `expectation`, `kl` and `winRate`.
+  public static let normalizationTolerance = 1e-6
+
+  /// Refuses log-probabilities that are not one whole distribution
+  /// (Σ exp ≠ 1 beyond `normalizationTolerance`), e.g. a top-k subset or
+  /// unnormalised scores: every exact figure assumes the whole response
+  /// space.
+  static func checkDistribution(_ logProbabilities: [Double], _ name: String) throws(SwiftPGError) {
+    var total = 0.0
+    for lp in logProbabilities { total += _exp(lp) }
+    try require(
+      abs(total - 1) <= normalizationTolerance,
+      "the probabilities exp(\(name)) sum to \(total), not 1: pass log-probabilities of the whole response space")
+  }
+
+  /// E_p[f] = Σ_y p(y) f(y) from log-probabilities of one whole
+  /// distribution (`checkDistribution`).
   public static func expectation(logProbabilities: [Double], values: [Double]) throws(SwiftPGError) -> Double {
     try require(
       logProbabilities.count == values.count,
       "log-probabilities (\(logProbabilities.count)) and values (\(values.count)) differ in length")
+    try checkDistribution(logProbabilities, "log_probs")
     var s = 0.0
     for i in values.indices {
       let p = _exp(logProbabilities[i])
@@ -114,9 +132,12 @@ public enum ExactResponses {
 
   /// KL(p ‖ q) = Σ_{p(y) > 0} p(y) (log p(y) − log q(y)) from
   /// log-probabilities; terms with p = 0 contribute 0 and the result is +∞
-  /// when q(y) = 0 < p(y).
+  /// when q(y) = 0 < p(y). p and q must each be one whole distribution
+  /// (`checkDistribution`); the sum is clamped at 0 against rounding.
   public static func kl(logP: [Double], logQ: [Double]) throws(SwiftPGError) -> Double {
     try require(logP.count == logQ.count, "logP (\(logP.count)) and logQ (\(logQ.count)) differ in length")
+    try checkDistribution(logP, "log_p")
+    try checkDistribution(logQ, "log_q")
     var s = 0.0
     for i in logP.indices {
       let p = _exp(logP[i])
@@ -142,6 +163,8 @@ public enum ExactResponses {
     for (i, r) in rewards.enumerated() where r.isNaN {
       throw SwiftPGError(.notFinite, "rewards[\(i)] is NaN")
     }
+    try checkDistribution(logP, "log_p")
+    try checkDistribution(logQ, "log_q")
     let order = rewards.indices.sorted { rewards[$0] < rewards[$1] }
     var pBelow = 0.0
     var qBelow = 0.0
