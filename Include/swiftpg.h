@@ -71,10 +71,11 @@ extern "C" {
  * wrong kind or family). */
 #define SWIFTPG_ERR_BAD_FORMAT -12
 /* A long call (evaluation, episode collection, a training iteration or
- * search generation) stopped early because swiftpg_cancel was called on its
- * handle. A learner's parameters, optimiser state and counters are as
- * before the call; episodes in progress are discarded (the environment's
- * generators have advanced). */
+ * search generation, a reward-model or preference-trainer fit) stopped
+ * early because swiftpg_cancel was called on its handle. A learner's
+ * parameters, optimiser state and counters are as before the call;
+ * episodes in progress are discarded (the environment's generators have
+ * advanced). A cancelled fit changes nothing. */
 #define SWIFTPG_ERR_CANCELLED -13
 /* The object cannot do this (e.g. a population search asked to update on
  * externally collected transitions). */
@@ -95,8 +96,9 @@ const char *swiftpg_last_error(void);
 int32_t swiftpg_abi_version(int32_t *version_out);
 
 /* Asks the long call now running on `handle` (an environment: its
- * episodic evaluation; an algorithm: iterate, evaluate) to stop at its
- * next check (between environment steps, epochs or generations): that
+ * episodic evaluation; an algorithm: iterate, evaluate; a reward model or
+ * a preference trainer: fit) to stop at its next check (between
+ * environment steps, minibatches, epochs or generations): that
  * call returns SWIFTPG_ERR_CANCELLED and consumes the request.
  * requested = 1 requests, 0 withdraws a request no call has consumed
  * (e.g. when the call finished first). Never blocks; may be called from
@@ -1622,8 +1624,10 @@ int32_t swiftpg_seq_policy_create_tabular(int32_t vocab_size,
  * [num_hidden], each in [1, 65536], num_hidden in [0, 64]; activation 0 tanh
  * / 1 relu; precision_bits 64 or 32) reads
  * [prompt features (F) | one-hot of the last context_size tokens (BOS
- * before the start) | one-hot of the position] and writes V + 1 logits.
- * prompt_features [P, F], finite (may be NULL when F = 0); context_size in
+ * before the start) | one-hot of the position] and writes V + 1 logits;
+ * its input width F + context_size (V + 1) + L and V + 1 are at most 65536
+ * (TOO_LARGE otherwise). prompt_features [P, F], finite (may be NULL when
+ * F = 0); context_size in
  * [0, L]; orthogonal initialisation with hidden_gain and output_gain
  * (finite, >= 0) from `seed`. */
 int32_t swiftpg_seq_policy_create_neural(int32_t vocab_size, int32_t max_length,
@@ -1778,7 +1782,7 @@ typedef struct swiftpg_reward_model_fit_config {
 
 int32_t swiftpg_reward_model_fit_default_config(swiftpg_reward_model_fit_config *config_out);
 
-/* num_features in [1, 2^20]; hidden_sizes [num_hidden] each in [1, 65536]
+/* num_features in [1, 65536]; hidden_sizes [num_hidden] each in [1, 65536]
  * (NULL when num_hidden is 0); activation SWIFTPG_ACTIVATION_*. */
 int32_t swiftpg_reward_model_create(int32_t num_features,
                                     const int32_t *hidden_sizes,

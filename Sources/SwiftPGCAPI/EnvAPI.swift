@@ -10,8 +10,9 @@ func writeText(
   let lengthOut = try need(length_out, "length_out")
   let bytes = Array(text.utf8)
   lengthOut.pointee = bytes.count
-  try require(capacity >= 0, "capacity must be >= 0, got \(capacity)")
-  guard capacity > bytes.count else {
+  // `capacity` is a C size_t: values of 2^63 and above (SIZE_MAX, say)
+  // arrive negative here and are simply more than enough room.
+  guard capacity < 0 || capacity > bytes.count else {
     throw SwiftPGError(.bufferTooSmall, "the text needs \(bytes.count + 1) bytes, capacity is \(capacity)")
   }
   let out = try need(buffer, "buffer")

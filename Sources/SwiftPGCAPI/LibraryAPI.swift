@@ -52,8 +52,8 @@ public func swiftpg_cancel(_ handle: UInt64, _ requested: Int32) -> Int32 {
     case .value: flag = nil; _ = try valueTable.get(handle)
     case .sequenceTask: flag = nil; _ = try sequenceTaskTable.get(handle)
     case .sequencePolicy: flag = nil; _ = try sequencePolicyTable.get(handle)
-    case .rewardModel: flag = nil; _ = try rewardModelTable.get(handle)
-    case .preferenceTrainer: flag = nil; _ = try preferenceTrainerTable.get(handle)
+    case .rewardModel: flag = try rewardModelTable.get(handle).object.cancellation
+    case .preferenceTrainer: flag = try preferenceTrainerTable.get(handle).object.cancellation
     case nil:
       throw SwiftPGError(.badHandle, handle == 0 ? "handle 0 is never valid" : "\(hex(handle)) is not a swiftpg handle")
     }

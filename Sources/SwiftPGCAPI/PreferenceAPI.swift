@@ -41,7 +41,12 @@ private func epochCount(_ epochs: Int32) throws(SwiftPGError) -> Int {
 
 final class RewardModelObject {
   let model: RewardModel
-  init(_ model: RewardModel) { self.model = model }
+  /// Set by `swiftpg_cancel` on the handle; `fit` checks it per minibatch.
+  let cancellation = CancellationFlag()
+  init(_ model: RewardModel) {
+    self.model = model
+    model.cancellation = cancellation
+  }
 }
 
 @c @implementation
@@ -73,7 +78,10 @@ public func swiftpg_reward_model_create(
   _ seed: UInt64, _ reward_model_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    try require(num_features >= 1 && num_features <= 1 << 20, "num_features must be in [1, 2^20], got \(num_features)")
+    try require(num_features >= 1, "num_features must be >= 1, got \(num_features)")
+    try require(
+      Int(num_features) <= MLP.maxLayerSize, "num_features must be at most \(MLP.maxLayerSize) (the widest MLP layer), "
+        + "got \(num_features)", code: .tooLarge)
     let hidden = try hiddenLayers(hidden_sizes, num_hidden)
     let act = try activationValue(activation)
     try register(rewardModelTable, reward_model_out, "reward_model_out") { () throws(SwiftPGError) in
@@ -374,10 +382,17 @@ final class PreferenceTrainerObject {
   let policy: Guarded<SequencePolicyObject>
   let reference: Guarded<SequencePolicyObject>?
 
+  /// Set by `swiftpg_cancel` on the handle; `fit` checks it per minibatch.
+  let cancellation = CancellationFlag()
+
   init(_ trainer: Trainer, policy: Guarded<SequencePolicyObject>, reference: Guarded<SequencePolicyObject>? = nil) {
     self.trainer = trainer
     self.policy = policy
     self.reference = reference
+    switch trainer {
+    case .sft(let s): s.trainer.cancellation = cancellation
+    case .dpo(let d): d.cancellation = cancellation
+    }
   }
 
   /// Runs `body` with the policies acquired (BUSY otherwise).
@@ -472,7 +487,9 @@ public func swiftpg_sft_fit(
       if held_out_prompts != nil {
         try require(held_out_batch >= 1, "held_out_batch must be >= 1 with a held-out set, got \(held_out_batch)")
         held = try examples(
-          try ResponseBatch(held_out_prompts, held_out_tokens, held_out_lengths, held_out_batch, maxLength: l),
+          try ResponseBatch(
+            held_out_prompts, held_out_tokens, held_out_lengths, held_out_batch, maxLength: l,
+            names: ("held_out_prompts", "held_out_tokens", "held_out_lengths", "held_out_batch")),
           sft.policy)
         try require(held?.count ?? 0 > 0, "the held-out set is empty")
       }
@@ -556,9 +573,15 @@ private func dpoEntry(
     let p = dpo.policy
     let l = p.space.maxLength
     try require(count >= 1, "count must be >= 1 (the comparison set is empty), got \(count)")
-    let (x, yw, nw) = try ResponseBatch(prompts, chosen_tokens, chosen_lengths, count, maxLength: l).arrays(
+    let (x, yw, nw) = try ResponseBatch(
+      prompts, chosen_tokens, chosen_lengths, count, maxLength: l,
+      names: ("prompts", "chosen_tokens", "chosen_lengths", "count")
+    ).arrays(
       maxLength: l)
-    let (_, yl, nl) = try ResponseBatch(prompts, rejected_tokens, rejected_lengths, count, maxLength: l).arrays(
+    let (_, yl, nl) = try ResponseBatch(
+      prompts, rejected_tokens, rejected_lengths, count, maxLength: l,
+      names: ("prompts", "rejected_tokens", "rejected_lengths", "count")
+    ).arrays(
       maxLength: l)
     let w = try optionalArray(weights, x.count, "weights")
     let pairs = try PreferencePairs(

@@ -16,14 +16,16 @@ struct ResponseBatch {
   let lengths: UnsafePointer<Int32>
   let count: Int
 
+  /// `names`: the C argument names of the prompts, tokens and lengths
+  /// (for the NULL-pointer messages), and of the batch size.
   init(
     _ prompts: UnsafePointer<Int32>?, _ tokens: UnsafePointer<Int32>?, _ lengths: UnsafePointer<Int32>?,
-    _ batch: Int64, maxLength: Int
+    _ batch: Int64, maxLength: Int, names: (String, String, String, String) = ("prompts", "tokens", "lengths", "batch")
   ) throws(SwiftPGError) {
-    self.prompts = try need(prompts, "prompts")
-    self.tokens = try need(tokens, "tokens")
-    self.lengths = try need(lengths, "lengths")
-    count = try checkBatch(batch, width: maxLength)
+    self.prompts = try need(prompts, names.0)
+    self.tokens = try need(tokens, names.1)
+    self.lengths = try need(lengths, names.2)
+    count = try checkBatch(batch, width: maxLength, names.3)
   }
 
   /// Copies as arrays (the array API of `SequencePolicy`).

@@ -31,3 +31,27 @@ import Testing
     #expect(throws: SwiftPGError.self) { try Adam(parameterCount: 1, learningRate: .nan) }
   }
 }
+
+@Suite struct AdamOverflowTests {
+  /// A gradient whose square overflows would make v = +∞ and every later
+  /// step of that parameter 0 (a silent no-op): the guarded steps refuse it.
+  @Test func gradientsBeyondTheSquareRootOfTheRangeAreRefused() throws {
+    #expect(Adam.acceptsGradient([1e154, -1e154, 0]))
+    #expect(!Adam.acceptsGradient([1e155]) && !Adam.acceptsGradient([.nan]))
+    var params = [1.0, 2.0]
+    var gradient = [1e200, 0.0]
+    var adam = try Adam(parameterCount: 2, learningRate: 0.1)
+    #expect(throws: SwiftPGError.self) {
+      try SupervisedTrainer.descend(&params, gradient: &gradient, weightDecay: 0, optimizer: &adam, what: "x")
+    }
+    #expect(params == [1, 2] && adam.t == 0 && adam.v == [0, 0])
+    var step = ParameterStep(optimizer: .adam(adam), maxGradValue: 0)
+    #expect(throws: SwiftPGError.self) {
+      try step.apply(
+        gradient: &gradient, ascend: true, learningRate: 0.1, what: "x", get: { params },
+        set: { (_: [Double]) throws(SwiftPGError) in Issue.record("set after a refused step") },
+        failure: { SwiftPGError(.numerical, $0) })
+    }
+  }
+}
+

@@ -161,4 +161,51 @@ import Testing
     #expect(throws: SwiftPGError.self) { try dpo.fit(foreign) }
     #expect(policy.parameters == before)
   }
+
+  /// A cancelled fit and a fit that overflows mid-way change nothing: the
+  /// policy, the optimiser and the shuffle stream are as before the call,
+  /// so the next fit is bit-identical to one on a fresh trainer.
+  @Test func failedFitsAreAllOrNothing() throws {
+    let reference = try Self.bandit(logits: [0.3, -0.2, 0.1])
+    let space = reference.space
+    let pairs = try PreferencePairs(
+      space: space, promptCount: 1, prompts: [0, 0, 0, 0], chosenTokens: [0, 1, 0, 2], chosenLengths: [1, 1, 1, 1],
+      rejectedTokens: [2, 0, 1, 1], rejectedLengths: [1, 1, 1, 1])
+    var c = DPO.Config()
+    c.minibatchSize = 1
+    c.epochs = 3
+    let fresh = try DPO(policy: try reference.frozenCopy(), reference: reference, config: c)
+    let expected = try fresh.fit(pairs)
+    let policy = try reference.frozenCopy()
+    let dpo = try DPO(policy: policy, reference: reference, config: c)
+    let flag = CancellationFlag()
+    dpo.cancellation = flag
+    flag.request()
+    let cancelled = #expect(throws: SwiftPGError.self) { try dpo.fit(pairs) }
+    #expect(cancelled?.code == .cancelled)
+    #expect(!flag.isRequested && policy.parameters == reference.parameters && dpo.optimizer.t == 0)
+    #expect(try dpo.fit(pairs) == expected && policy.parameters == fresh.policy.parameters)
+  }
+
+  /// Pair weights of any finite size: only ratios matter (stored scaled by
+  /// a power of two), so 1e308-sized weights train exactly as weights 1.
+  @Test func hugeAndTinyWeightsTrainAsTheirRatios() throws {
+    let reference = try Self.bandit(logits: [0.3, -0.2, 0.1])
+    func run(_ w: Double) throws -> ([PreferenceLosses.DirectResult], [Double]) {
+      let pairs = try PreferencePairs(
+        space: reference.space, promptCount: 1, prompts: [0, 0], chosenTokens: [0, 1], chosenLengths: [1, 1],
+        rejectedTokens: [2, 0], rejectedLengths: [1, 1], weights: [w, w / 2])
+      let dpo = try DPO(policy: try reference.frozenCopy(), reference: reference)
+      return (try dpo.fit(pairs), dpo.policy.parameters)
+    }
+    let one = try run(1)
+    for w in [1.7e308, 0x1p-1070, 3.0] {
+      let (h, p) = try run(w)
+      // The parameters are bit-identical; the statistics are weighted means (rounding of other mantissas).
+      #expect(p == one.1, "weights \(w)")
+      for (a, b) in zip(h, one.0) {
+        #expect(abs(a.loss - b.loss) <= 1e-15 * abs(b.loss) && abs(a.rewardMargin - b.rewardMargin) <= 1e-15)
+      }
+    }
+  }
 }

@@ -201,3 +201,45 @@ struct SyntheticPreferences {
     #expect(model.parameters == [0, 0, 0])  // nothing changed
   }
 }
+
+@Suite struct RewardModelFailureTests {
+  /// Overflowing scores or gradients raise `.numerical` (not a complaint
+  /// about arrays the caller never passed), a cancelled fit stops, and in
+  /// every case the parameters and the standardisation are unchanged.
+  @Test func failedFitsChangeNothing() throws {
+    var data = SyntheticPreferences(rng: PCG64(seed: 5))
+    let (chosen, rejected, _) = data.pairs(64)
+    let m = try RewardModel(featureCount: SyntheticPreferences.k)  // linear: gradients scale with the features
+    let before = m.parameters
+    let huge = chosen.map { $0 * 1e307 }
+    do {
+      _ = try m.fit(chosen: huge, rejected: rejected, pairs: 64, config: .init(epochs: 2))
+      Issue.record("an overflowing fit succeeded")
+    } catch {
+      #expect((error as? SwiftPGError)?.code == .numerical)
+    }
+    #expect(m.parameters == before && m.featureMean == nil)
+    m.cancellation = CancellationFlag()
+    m.cancellation?.request()
+    let cancelled = #expect(throws: SwiftPGError.self) {
+      try m.fit(chosen: chosen, rejected: rejected, pairs: 64, config: .init(epochs: 2, standardize: true))
+    }
+    #expect(cancelled?.code == .cancelled)
+    #expect(m.parameters == before && m.featureMean == nil)
+    _ = try m.fit(chosen: chosen, rejected: rejected, pairs: 64, config: .init(epochs: 1, standardize: true))
+    #expect(m.parameters != before && m.featureMean != nil)
+  }
+
+  /// Features near the Double range still standardise to finite μ and σ
+  /// (no silent σ = 1 for a feature whose squares overflow).
+  @Test func standardisationOfHugeFeatures() throws {
+    let m = try RewardModel(featureCount: 1)
+    try m.standardize(features: [1e300, -1e300, 1e300, -1e300], rows: 4)
+    #expect(m.featureMean == [0])
+    #expect(abs((m.featureScale?[0] ?? 0) / 1e300 - 1) < 1e-15)
+    try m.standardize(features: [1.5e308, 1.6e308], rows: 2)
+    #expect(abs((m.featureMean?[0] ?? 0) / 1.55e308 - 1) < 1e-15)
+    #expect(abs((m.featureScale?[0] ?? 0) / 0.05e308 - 1) < 1e-12)
+  }
+}
+

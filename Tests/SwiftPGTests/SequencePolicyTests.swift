@@ -289,4 +289,35 @@ import Testing
     #expect(try policy.sample(prompts: [], temperature: 1, seed: 0).tokens.isEmpty)
     #expect(try policy.tokenEntropies(prompts: [], tokens: [], lengths: []).isEmpty)
   }
+
+  /// Overflowing parameters: sampling raises `.numerical` and writes
+  /// nothing to the caller's buffers (never a draw from a NaN distribution).
+  @Test func samplingWithOverflowingLogitsFailsCleanly() throws {
+    let space = try SequenceSpace(vocabularySize: 2, maxLength: 3)
+    let model = try NeuralSequenceModel(
+      space: space, promptFeatures: [], promptCount: 1, featureSize: 0, contextSize: 1, hidden: [])
+    let policy = SequencePolicy(model: model)
+    try policy.setParameters(Array(repeating: 1e308, count: policy.parameterCount))
+    var tokens = [Int32](repeating: -7, count: 6), lengths = [Int32](repeating: -7, count: 2)
+    var lp = [Double](repeating: -7, count: 6)
+    let prompts: [Int32] = [0, 0]
+    do {
+      try prompts.withUnsafeBufferPointer { p in
+        try tokens.withUnsafeMutableBufferPointer { t in
+          try lengths.withUnsafeMutableBufferPointer { n in
+            try lp.withUnsafeMutableBufferPointer { o in
+              try policy.sample(
+                prompts: p.baseAddress!, count: 2, temperature: 1, seed: 0, tokens: t.baseAddress!,
+                lengths: n.baseAddress!, logProbabilities: o.baseAddress)
+            }
+          }
+        }
+      }
+      Issue.record("sampling from overflowing logits succeeded")
+    } catch {
+      #expect((error as? SwiftPGError)?.code == .numerical)
+    }
+    #expect(tokens.allSatisfy { $0 == -7 } && lengths.allSatisfy { $0 == -7 } && lp.allSatisfy { $0 == -7 })
+  }
 }
+

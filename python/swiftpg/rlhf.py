@@ -919,8 +919,9 @@ class RewardModel(NativeObject):
     def _fit(self, name: str, args: list, rows: int, settings: dict) -> dict:
         c = _configure(_lib.RewardModelFitConfigC, "reward_model_fit", settings)
         loss, acc = np.empty(c.epochs), np.empty(c.epochs)
-        with self._busy:
-            _lib.call(name, self.handle, *args, ctypes.byref(c), loss.ctypes.data, acc.ctypes.data)
+        with self._busy:   # Ctrl-C stops the fit between minibatches; a stopped fit changes nothing
+            _lib.call_interruptible(name, self.handle, self.handle, *args, ctypes.byref(c), loss.ctypes.data,
+                                    acc.ctypes.data)
         return {"loss": loss, "accuracy": acc}
 
     def fit(self, chosen, rejected, margins=None, *, epochs: int = 20, minibatch_size: int = 64,
@@ -933,8 +934,10 @@ class RewardModel(NativeObject):
         standardise the features from the training data first (if not yet).
         Returns ``{"loss": [epochs], "accuracy": [epochs]}`` (each epoch's
         mean over its minibatches, each measured before its step).
-        InvalidArgumentError / NotFiniteError on bad input (nothing changes);
-        NumericalError if a step diverges (that step is not taken)."""
+        InvalidArgumentError / NotFiniteError on bad input; NumericalError
+        if the model overflows or a step diverges; KeyboardInterrupt
+        (Ctrl-C, checked between minibatches): in each case the fit changes
+        nothing (parameters and standardisation as before)."""
         c = self._rows(chosen, "chosen")
         r = self._rows(rejected, "rejected", c.shape)
         m = None if margins is None else as_float64(margins, "margins", (c.shape[0],))
@@ -1162,7 +1165,8 @@ class _PreferenceTrainer(NativeObject):
             stack.enter_context(self._busy)
             for p in self._policies:
                 stack.enter_context(p._busy)
-            _lib.call(name, self.handle, *args)
+            # Ctrl-C stops a fit between minibatches; a stopped call changes nothing.
+            _lib.call_interruptible(name, self.handle, self.handle, *args)
 
     def _epochs(self, epochs, progress):
         epochs = self.epochs if epochs is None else _index(epochs, "epochs", 1, 1 << 20)
@@ -1207,7 +1211,9 @@ class SFT(_PreferenceTrainer):
         ``held_out`` after each. Returns ``{"loss", "accuracy"}`` and, with
         ``held_out``, ``{"held_out_loss", "held_out_accuracy"}``: float64
         ``[epochs]`` per-token means (nats; greedy accuracy). Bad tokens,
-        lengths or prompt ids raise InvalidArgumentError before any change."""
+        lengths or prompt ids raise InvalidArgumentError before any change.
+        Ctrl-C (KeyboardInterrupt) stops the running epoch between
+        minibatches and undoes it; the epochs before it stay trained."""
         d = self._responses(demos, "demos")
         h = None if held_out is None else self._responses(held_out, "held_out")
         keys = ["loss", "accuracy"] + (["held_out_loss", "held_out_accuracy"] if h else [])
@@ -1291,7 +1297,9 @@ class DPO(_PreferenceTrainer):
         ``epochs`` epochs (one native call each; ``progress``: a tqdm bar).
         Returns one dict per epoch, the means over its minibatches (each
         measured before its step) of ``loss``, ``chosen_reward``,
-        ``rejected_reward``, ``reward_accuracy``, ``reward_margin``."""
+        ``rejected_reward``, ``reward_accuracy``, ``reward_margin``.
+        Ctrl-C stops the running epoch between minibatches and undoes it;
+        the epochs before it stay trained."""
         args, keep = self._pairs(prompts, chosen, rejected, weights)
         history = []
         for _ in self._epochs(epochs, progress):

@@ -42,6 +42,17 @@ public struct Adam: Sendable {
     self.t = t
   }
 
+  /// The largest gradient component whose square is finite (√ of the
+  /// largest Double, about 1.34e154): beyond it the second moment g² would
+  /// overflow to +∞ and every later step of that parameter would be 0 — a
+  /// silent no-op — so steps with such gradients are refused instead.
+  public static let largestGradient = Double.greatestFiniteMagnitude.squareRoot()
+
+  /// Whether every |gᵢ| ≤ `largestGradient` (NaN fails too).
+  public static func acceptsGradient(_ g: [Double]) -> Bool {
+    g.allSatisfy { abs($0) <= largestGradient }
+  }
+
   /// Scratch for a proposed step's moments (`propose`/`commit`); not state.
   private var mNext: [Double] = []
   private var vNext: [Double] = []

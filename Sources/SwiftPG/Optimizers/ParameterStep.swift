@@ -47,6 +47,15 @@ public enum AnyOptimizer: Sendable {
     }
   }
 
+  /// Whether a step along `gradient` keeps the optimiser's state finite
+  /// (Adam: every |gᵢ| ≤ `Adam.largestGradient`; SGD: always).
+  public func acceptsGradient(_ gradient: [Double]) -> Bool {
+    switch self {
+    case .adam: Adam.acceptsGradient(gradient)
+    case .sgd: true
+    }
+  }
+
   /// Makes the proposed step the state, taken at `learningRate`.
   public mutating func commit(learningRate: Double) {
     switch consume self {
@@ -86,6 +95,9 @@ public struct ParameterStep: Sendable {
   ) throws(SwiftPGError) {
     guard gradient.allFinite else { throw failure("the \(what) gradient") }
     if maxGradValue > 0 { clipGradient(&gradient, low: -maxGradValue, high: maxGradValue) }
+    guard optimizer.acceptsGradient(gradient) else {
+      throw failure("the square of the \(what) gradient (a component beyond 1.3e154 overflows Adam's second moment)")
+    }
     // The step goes to `proposed` and the optimiser's state changes at
     // `commit()`, once the result is known finite and set: in place of
     // copies of the parameters and moments (the old parameters' storage is

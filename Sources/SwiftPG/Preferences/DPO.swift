@@ -9,6 +9,8 @@ public struct PreferencePairs: Sendable {
   public let chosenLengths: [Int32]
   public let rejectedTokens: [Int32]
   public let rejectedLengths: [Int32]
+  /// The pair weights, scaled by a power of two (exactly) so the largest
+  /// is in [1, 2): only their ratios matter, and sums never overflow.
   public let weights: [Double]?
 
   public init(
@@ -26,14 +28,14 @@ public struct PreferencePairs: Sendable {
       space: space, promptCount: promptCount, prompts: prompts, tokens: chosenTokens, lengths: chosenLengths)
     _ = try SequenceExamples(
       space: space, promptCount: promptCount, prompts: prompts, tokens: rejectedTokens, lengths: rejectedLengths)
-    if let weights { _ = try PreferenceLosses.pairShares(weights, count: n) }
+    let scaled = try weights.map { (w) throws(SwiftPGError) in try PreferenceLosses.scaledWeights(w, count: n) }
     self.space = space
     self.prompts = prompts
     self.chosenTokens = chosenTokens
     self.chosenLengths = chosenLengths
     self.rejectedTokens = rejectedTokens
     self.rejectedLengths = rejectedLengths
-    self.weights = weights
+    self.weights = scaled
   }
 
   public var count: Int { prompts.count }
@@ -112,6 +114,9 @@ public final class DPO {
   public let config: Config
   public private(set) var optimizer: Adam
   public private(set) var rng: PCG64
+  /// Checked before every minibatch of `fit`: a request stops the call
+  /// with `.cancelled`, and the call changes nothing.
+  public var cancellation: CancellationFlag?
   private let minibatches = Minibatches()
 
   /// `reference` is the frozen policy of the KL term (e.g.
@@ -176,11 +181,20 @@ public final class DPO {
   /// Trains for `config.epochs` epochs on `pairs` and returns, per epoch,
   /// the means over its minibatches (each measured before its step,
   /// weighted by the minibatches' pair weights) of the loss and the
-  /// implicit-reward statistics. Throws before any change on invalid data;
-  /// a non-finite loss, gradient or update throws `.numerical` and leaves
-  /// the policy and optimiser as they were before that step.
+  /// implicit-reward statistics. All or nothing: on invalid data, a
+  /// non-finite loss, gradient or update (`.numerical`) or a cancellation
+  /// the policy, the optimiser and the shuffle stream are as they were
+  /// before the call.
   public func fit(_ pairs: PreferencePairs) throws(SwiftPGError) -> [PreferenceLosses.DirectResult] {
     try checkPairs(pairs)
+    let saved = (policy.parameters, optimizer, rng)
+    return try SupervisedTrainer.rollingBack({
+      try? policy.setParameters(saved.0)
+      (optimizer, rng) = (saved.1, saved.2)
+    }) { () throws(SwiftPGError) in try fitEpochs(pairs) }
+  }
+
+  private func fitEpochs(_ pairs: PreferencePairs) throws(SwiftPGError) -> [PreferenceLosses.DirectResult] {
     let ref = try referenceLogProbabilities(pairs)
     var history: [PreferenceLosses.DirectResult] = []
     let n = pairs.count
@@ -197,6 +211,7 @@ public final class DPO {
         let weight = pairs.weights.map { w in rows.reduce(0) { $0 + w[$1] } } ?? Double(b)
         start += b
         if weight == 0 { continue }
+        try cancellation?.check("DPO training")
         var (r, gradient) = try lossAndGradient(pairs, rows: rows, ref: ref)
         mean.accumulate(r, weight: weight)
         total += weight

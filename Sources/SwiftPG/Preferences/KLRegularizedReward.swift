@@ -57,10 +57,12 @@ public enum KLRegularizedReward {
           switch estimator {
           case .k1: logRatio
           case .k2: 0.5 * logRatio * logRatio
-          case .k3: Swift.max(0, _expm1(-logRatio) + logRatio)
+          case .k3: KLEstimates.k3(logR: -logRatio)
           }
       }
     }
+    try require(
+      out.allFinite, "the \(estimator) penalties overflow (π_ref/π beyond the Double range)", code: .numerical)
     return out
   }
 
@@ -69,11 +71,13 @@ public enum KLRegularizedReward {
     rewards: [Double], penalties: [Double], lengths: [Int32], maxLength l: Int, beta: Double
   ) throws(SwiftPGError) -> [Double] {
     try checkRewards(rewards, penalties, lengths, maxLength: l, beta: beta)
-    return lengths.indices.map { b in
+    let out = lengths.indices.map { b in
       var kl = 0.0
       for t in 0..<Int(lengths[b]) { kl += penalties[b * l + t] }
       return rewards[b] - beta * kl
     }
+    try require(out.allFinite, "the KL-regularised rewards overflow", code: .numerical)
+    return out
   }
 
   /// Per token: R̂_bt = −β kl_bt, plus r_b at the response's last generated
@@ -89,6 +93,7 @@ public enum KLRegularizedReward {
       for t in 0..<Int(n) { out[b * l + t] = -beta * penalties[b * l + t] }
       out[b * l + Int(n) - 1] += rewards[b]
     }
+    try require(out.allFinite, "the KL-regularised token rewards overflow", code: .numerical)
     return out
   }
 

@@ -169,6 +169,9 @@ public enum PreferenceLosses {
         }
       }
     }
+    guard loss.isFinite && margin.isFinite else {
+      throw SwiftPGError(.numerical, "the ranking loss overflowed (score differences too large)")
+    }
     return PairwiseResult(loss: loss * w, accuracy: correct * w, meanMargin: margin * w)
   }
 
@@ -227,23 +230,38 @@ public enum PreferenceLosses {
     try checkFinite(rr, "reference_rejected")
   }
 
-  /// The pair weights w_n / Σ w (uniform 1/N without `weights`); throws
-  /// unless every weight is finite and ≥ 0 with a positive sum.
-  static func pairShares(_ weights: [Double]?, count n: Int) throws(SwiftPGError) -> [Double] {
-    guard let weights else { return Array(repeating: 1 / Double(n), count: n) }
+  /// `weights` scaled by a power of two (exactly) so the largest is in
+  /// [1, 2): only their ratios matter, and sums of them never overflow.
+  /// Throws unless every weight is finite and ≥ 0 with a positive sum.
+  static func scaledWeights(_ weights: [Double], count n: Int) throws(SwiftPGError) -> [Double] {
     try require(weights.count == n, "weights have \(weights.count) entries for \(n) pairs")
-    var total = 0.0
+    var largest = 0.0
     for (i, w) in weights.enumerated() {
       try require(w.isFinite && w >= 0, "weights[\(i)] must be finite and >= 0, got \(w)", code: .notFinite)
-      total += w
+      largest = Swift.max(largest, w)
     }
-    try require(total > 0, "the pair weights sum to 0")
-    return weights.map { $0 / total }
+    try require(largest > 0, "the pair weights sum to 0")
+    let scale = Double(sign: .plus, exponent: Swift.min(-largest.exponent, 1023), significand: 1)
+    return weights.map { $0 * scale }
   }
 
+  /// The pair weights w_n / Σ w (uniform 1/N without `weights`), from the
+  /// scaled weights (see `scaledWeights`).
+  static func pairShares(_ weights: [Double]?, count n: Int) throws(SwiftPGError) -> [Double] {
+    guard let weights else { return Array(repeating: 1 / Double(n), count: n) }
+    let scaled = try scaledWeights(weights, count: n)
+    let total = scaled.reduce(0, +)
+    return scaled.map { $0 / total }
+  }
+
+  /// The implicit-reward statistics, Σ w·x / Σ w over the pairs with the
+  /// scaled weights (1 without weights); throws `.numerical` when they (or
+  /// `loss`) overflow.
   static func directStats(
-    loss: Double, _ pc: [Double], _ pr: [Double], _ rc: [Double], _ rr: [Double], scale: Double, weights: [Double]?
-  ) -> DirectResult {
+    loss: Double, _ pc: [Double], _ pr: [Double], _ rc: [Double], _ rr: [Double], scale: Double, weights: [Double]?,
+    _ name: String
+  ) throws(SwiftPGError) -> DirectResult {
+    let weights = try weights.map { (w) throws(SwiftPGError) in try scaledWeights(w, count: pc.count) }
     var cw = 0.0, rw = 0.0, acc = 0.0, margin = 0.0, total = 0.0
     for i in pc.indices {
       let a = scale * (pc[i] - rc[i])
@@ -255,9 +273,14 @@ public enum PreferenceLosses {
       margin += w * (a - b)
       total += w
     }
-    return DirectResult(
+    let r = DirectResult(
       loss: loss, chosenReward: cw / total, rejectedReward: rw / total, rewardAccuracy: acc / total,
       rewardMargin: margin / total)
+    guard r.loss.isFinite && r.chosenReward.isFinite && r.rejectedReward.isFinite && r.rewardMargin.isFinite else {
+      throw SwiftPGError(
+        .numerical, "the \(name) loss or its implicit rewards overflowed (log-ratios too large for scale \(scale))")
+    }
+    return r
   }
 
   /// Direct Preference Optimization (Rafailov et al. 2023, eq. 7), with
@@ -304,8 +327,8 @@ public enum PreferenceLosses {
       dPolicyChosen[i] = g
       dPolicyRejected[i] = -g
     }
-    return directStats(
-      loss: loss, policyChosen, policyRejected, referenceChosen, referenceRejected, scale: beta, weights: weights)
+    return try directStats(
+      loss: loss, policyChosen, policyRejected, referenceChosen, referenceRejected, scale: beta, weights: weights, "DPO")
   }
 
   /// Identity Preference Optimization (Azar et al. 2023, "A general
@@ -347,10 +370,7 @@ public enum PreferenceLosses {
       dPolicyChosen[i] = 2 * e * shares[i]
       dPolicyRejected[i] = -2 * e * shares[i]
     }
-    guard loss.isFinite else {
-      throw SwiftPGError(.numerical, "the IPO loss overflowed (log-ratio differences too large for tau = \(tau))")
-    }
-    return directStats(
-      loss: loss, policyChosen, policyRejected, referenceChosen, referenceRejected, scale: tau, weights: weights)
+    return try directStats(
+      loss: loss, policyChosen, policyRejected, referenceChosen, referenceRejected, scale: tau, weights: weights, "IPO")
   }
 }

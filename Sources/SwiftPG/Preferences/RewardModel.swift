@@ -27,6 +27,9 @@ public final class RewardModel {
   public private(set) var featureMean: [Double]?
   public private(set) var featureScale: [Double]?
   private var input: [Double] = []
+  /// Checked before every minibatch of `fit`: a request stops the call
+  /// with `.cancelled`, and the call changes nothing.
+  public var cancellation: CancellationFlag?
 
   /// A linear model (`hiddenSizes` empty; parameters start at 0) or an MLP
   /// (orthogonal initialisation from `seed`: hidden gain √2, output gain 1).
@@ -117,22 +120,42 @@ public final class RewardModel {
 
   /// Sets the standardisation to the mean and (population) standard
   /// deviation of each feature over `rows` rows of `features`; a constant
-  /// feature gets scale 1.
+  /// feature gets scale 1. Features of huge magnitude (sums or squares
+  /// beyond the Double range) are handled in scaled arithmetic, so the
+  /// result is finite for every finite input.
   public func standardize(features: [Double], rows: Int) throws(SwiftPGError) {
     try checkFeatures(features, rows: rows, "features")
-    var mean = [Double](repeating: 0, count: featureCount)
+    let k = featureCount
+    var mean = [Double](repeating: 0, count: k)
     var scale = mean
-    for r in 0..<rows { for j in 0..<featureCount { mean[j] += features[r * featureCount + j] } }
-    for j in 0..<featureCount { mean[j] /= Double(rows) }
+    for r in 0..<rows { for j in 0..<k { mean[j] += features[r * k + j] } }
+    for j in 0..<k { mean[j] /= Double(rows) }
+    for j in 0..<k where !mean[j].isFinite {  // the sum overflowed: average x/n instead
+      mean[j] = 0
+      for r in 0..<rows { mean[j] += features[r * k + j] / Double(rows) }
+    }
     for r in 0..<rows {
-      for j in 0..<featureCount {
-        let d = features[r * featureCount + j] - mean[j]
+      for j in 0..<k {
+        let d = features[r * k + j] - mean[j]
         scale[j] += d * d
       }
     }
-    for j in 0..<featureCount {
-      let s = (scale[j] / Double(rows)).squareRoot()
-      scale[j] = s > 0 && s.isFinite ? s : 1
+    for j in 0..<k {
+      var s = (scale[j] / Double(rows)).squareRoot()
+      if !s.isFinite {  // d² overflowed: σ = m·√(mean((d/m)²)) with m = max |d/2| (d/2 cannot overflow)
+        var m = 0.0
+        for r in 0..<rows { m = Swift.max(m, abs(features[r * k + j] / 2 - mean[j] / 2)) }
+        var q = 0.0
+        for r in 0..<rows {
+          let u = (features[r * k + j] / 2 - mean[j] / 2) / m
+          q += u * u
+        }
+        s = 2 * m * (q / Double(rows)).squareRoot()
+      }
+      try require(
+        s.isFinite, "feature \(j)'s standard deviation exceeds the Double range; rescale the feature",
+        code: .numerical)
+      scale[j] = s > 0 ? s : 1
     }
     try setStandardization(mean: mean, scale: scale)
   }
@@ -163,6 +186,15 @@ public final class RewardModel {
     }
     let batch = rows.count
     return input.withUnsafeBufferPointer { b in b.baseAddress.map { network.forward($0, batch: batch) } }
+  }
+
+  /// `scores` copied out, refusing non-finite ones (`.numerical`: the
+  /// model or the standardisation overflowed — not the caller's data).
+  private func finiteScores(_ x: [Double], rows: [Int]) throws(SwiftPGError) -> [Double] {
+    guard let s = scores(x, rows: rows) else { throw SwiftPGError(.internalError, "no input buffer") }
+    let out = (0..<rows.count).map { s[$0] }
+    try require(out.allFinite, "the reward model produced non-finite scores", code: .numerical)
+    return out
   }
 
   /// r_φ of each of `rows` rows of `features` (`[rows, K]`).
@@ -250,15 +282,13 @@ public final class RewardModel {
       try require(margins.count == pairs, "margins has \(margins.count) entries for \(pairs) pairs")
       try PreferenceLosses.checkFinite(margins, "margins")
     }
-    if config.standardize && featureMean == nil { try standardize(features: chosen + rejected, rows: 2 * pairs) }
     // Rows 0..<pairs of `both` are the chosen, pairs..<2·pairs the rejected.
     let both = chosen + rejected
-    return try train(count: pairs, config: config) { (batch, grad) throws(SwiftPGError) in
+    return try train(count: pairs, config: config, standardizing: both, rows: 2 * pairs) {
+      (batch, grad) throws(SwiftPGError) in
       let b = batch.count
-      guard let s = scores(both, rows: batch + batch.map { $0 + pairs }) else {
-        throw SwiftPGError(.internalError, "no input buffer")
-      }
-      let rc = (0..<b).map { s[$0] }, rr = (0..<b).map { s[b + $0] }
+      let s = try finiteScores(both, rows: batch + batch.map { $0 + pairs })
+      let rc = Array(s[0..<b]), rr = Array(s[b...])
       var dc: [Double] = [], dr: [Double] = []
       let r = try PreferenceLosses.bradleyTerry(
         chosen: rc, rejected: rr, margins: margins.map { m in batch.map { m[$0] } }, centring: config.centring,
@@ -280,8 +310,8 @@ public final class RewardModel {
     let rows = try checkedProduct(count, k, "candidates")
     try checkFeatures(candidates, rows: rows, "candidates")
     try PreferenceLosses.checkRankings(rankings, rows: count, k: k)
-    if config.standardize && featureMean == nil { try standardize(features: candidates, rows: rows) }
-    return try train(count: count, config: config) { (batch, grad) throws(SwiftPGError) in
+    return try train(count: count, config: config, standardizing: candidates, rows: rows) {
+      (batch, grad) throws(SwiftPGError) in
       let b = batch.count
       var rowIndex: [Int] = []
       var ranks: [Int32] = []
@@ -290,18 +320,36 @@ public final class RewardModel {
         for j in 0..<k { rowIndex.append(n * k + j) }
         ranks += rankings[(n * k)..<(n * k + k)]
       }
-      guard let s = scores(candidates, rows: rowIndex) else { throw SwiftPGError(.internalError, "no input buffer") }
       var ds: [Double] = []
-      let r = try PreferenceLosses.ranking(scores: (0..<(b * k)).map { s[$0] }, rankings: ranks, k: k, dScores: &ds)
+      let r = try PreferenceLosses.ranking(
+        scores: try finiteScores(candidates, rows: rowIndex), rankings: ranks, k: k, dScores: &ds)
       ds.withUnsafeBufferPointer { db in if let p = db.baseAddress { network.backward(p, into: grad) } }
       return r
+    }
+  }
+
+  /// All or nothing: the standardisation (from `features`, `rows` rows,
+  /// when `config.standardize` and the model has none yet), then the epoch
+  /// loop; on any error (`.numerical`, `.cancelled`) the parameters and
+  /// the standardisation are as before the call.
+  private func train(
+    count: Int, config: FitConfig, standardizing features: [Double], rows: Int,
+    _ lossAndGradient: ([Int], UnsafeMutablePointer<Double>) throws(SwiftPGError) -> PreferenceLosses.PairwiseResult
+  ) throws(SwiftPGError) -> FitHistory {
+    let saved = (network.parameters, featureMean, featureScale)
+    return try SupervisedTrainer.rollingBack({
+      try? network.setParameters(saved.0)
+      (featureMean, featureScale) = (saved.1, saved.2)
+    }) { () throws(SwiftPGError) in
+      if config.standardize && featureMean == nil { try standardize(features: features, rows: rows) }
+      return try epochs(count: count, config: config, lossAndGradient)
     }
   }
 
   /// The epoch loop: shuffle, minibatches, `lossAndGradient(batch, grad)`
   /// adds the parameter gradient of the minibatch's mean loss to `grad`,
   /// then the guarded Adam step of `SupervisedTrainer.descend`.
-  private func train(
+  private func epochs(
     count: Int, config: FitConfig,
     _ lossAndGradient: ([Int], UnsafeMutablePointer<Double>) throws(SwiftPGError) -> PreferenceLosses.PairwiseResult
   ) throws(SwiftPGError) -> FitHistory {
@@ -317,6 +365,7 @@ public final class RewardModel {
       while start < count {
         let b = Swift.min(config.minibatchSize, count - start)
         let batch = (0..<b).map { order[start + $0] }
+        try cancellation?.check("reward-model fitting")
         for i in gradient.indices { gradient[i] = 0 }
         let r = try gradient.withUnsafeMutableBufferPointer {
           (gb) throws(SwiftPGError) -> PreferenceLosses.PairwiseResult in

@@ -62,7 +62,8 @@ public struct Summarise: CoverageTask {
       "post_length must be in [salient_count \(salientCount), 4096], got \(postLength)")
     coverage = try CoverageReward(lengthPenalty: lengthPenalty, missingEOSPenalty: missingEOSPenalty)
     _ = try Limits.product(
-      [promptCount, max(postLength, 2 * vocabularySize)], limit: Limits.maxScratchElements, "posts [P, post_length]")
+      [promptCount, max(postLength, 2 * vocabularySize)], limit: Limits.maxScratchElements,
+      "posts and prompt features [P, max(post_length, 2V)]")
     self.promptCount = promptCount
     self.postLength = postLength
     self.salientCount = salientCount

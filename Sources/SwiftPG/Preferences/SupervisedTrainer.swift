@@ -344,6 +344,9 @@ public final class SupervisedTrainer {
   public let config: Config
   public private(set) var optimizer: Adam
   public private(set) var rng: PCG64
+  /// Checked before every minibatch of `fit`: a request stops the call
+  /// with `.cancelled`, and the call changes nothing.
+  public var cancellation: CancellationFlag?
   private let minibatches = Minibatches()
   private var gradient: [Double]
   private var dLogits: [Double] = []
@@ -385,6 +388,9 @@ public final class SupervisedTrainer {
 
   /// Trains `model` for `config.epochs` epochs on (`inputs`, `labels`),
   /// evaluating (`heldOut` inputs and labels) after each epoch if given.
+  /// All or nothing: on any error (invalid data, `.numerical`,
+  /// `.cancelled`) the model's parameters, the optimiser and the shuffle
+  /// stream are as they were before the call.
   public func fit<M: SupervisedModel>(
     _ model: M, inputs: M.Inputs, labels: SupervisedLabels, heldOut: (inputs: M.Inputs, labels: SupervisedLabels)? = nil
   ) throws(SwiftPGError) -> History {
@@ -393,6 +399,25 @@ public final class SupervisedTrainer {
       "the trainer was made for \(gradient.count) parameters; the model has \(model.parameterCount)")
     let m = try checkData(model, inputs, labels)
     if let heldOut { _ = try checkData(model, heldOut.inputs, heldOut.labels) }
+    let saved = (model.parameters, optimizer, rng)
+    return try Self.rollingBack({
+      try? model.setParameters(saved.0)
+      (optimizer, rng) = (saved.1, saved.2)
+    }) { () throws(SwiftPGError) in try fitEpochs(model, inputs, labels, heldOut, m) }
+  }
+
+  /// Runs `body`; if it throws, runs `restore` first, then rethrows.
+  static func rollingBack<T>(_ restore: () -> Void, _ body: () throws(SwiftPGError) -> T) throws(SwiftPGError) -> T {
+    do { return try body() } catch {
+      restore()
+      throw error
+    }
+  }
+
+  private func fitEpochs<M: SupervisedModel>(
+    _ model: M, _ inputs: M.Inputs, _ labels: SupervisedLabels,
+    _ heldOut: (inputs: M.Inputs, labels: SupervisedLabels)?, _ m: Int
+  ) throws(SwiftPGError) -> History {
     var history = History()
     var index = [Int](repeating: 0, count: Swift.min(config.minibatchSize, m))
     for _ in 0..<config.epochs {
@@ -402,6 +427,7 @@ public final class SupervisedTrainer {
       while start < m {
         let b = Swift.min(index.count, m - start)
         for r in 0..<b { index[r] = order[start + r] }
+        try cancellation?.check("supervised training")
         let r = try step(model, inputs, labels, rows: index, count: b, gradient: true)
         loss += r.loss * r.weightSum
         correct += r.accuracy * r.weightSum
@@ -492,6 +518,10 @@ public final class SupervisedTrainer {
   ) throws(SwiftPGError) {
     if weightDecay > 0 { for i in gradient.indices { gradient[i] += weightDecay * params[i] } }
     guard gradient.allFinite else { throw SwiftPGError(.numerical, "the gradient of \(what) is not finite") }
+    guard Adam.acceptsGradient(gradient) else {
+      throw SwiftPGError(
+        .numerical, "the gradient of \(what) overflows Adam's second moment (a component beyond 1.3e154)")
+    }
     var next = params
     var trial = optimizer
     trial.step(&next, gradient: gradient, ascend: false)

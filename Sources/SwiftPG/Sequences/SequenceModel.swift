@@ -237,6 +237,10 @@ public final class NeuralSequenceModel: SequenceModel {
     try require(outputGain.isFinite && outputGain >= 0, "output gain must be finite and >= 0, got \(outputGain)")
     let slots = try checkedProduct(contextSize, space.tokenCount, "context slots")
     let inputSize = featureSize + slots + space.maxLength  // each term ≤ 2^32: no overflow
+    try require(
+      space.tokenCount <= MLP.maxLayerSize && inputSize <= MLP.maxLayerSize,
+      "a neural sequence model's input width F + n(V + 1) + L = \(inputSize) and its V + 1 = \(space.tokenCount) "
+        + "outputs must each be at most \(MLP.maxLayerSize) (the widest MLP layer)", code: .tooLarge)
     network = try MLP(sizes: [inputSize] + hidden + [space.tokenCount], activation: activation)
     self.space = space
     self.promptCount = promptCount

@@ -15,6 +15,10 @@ public struct KLEstimates: Sendable, Equatable {
   public var k1: [Double]
   public var k2: [Double]
   public var k3: [Double]
+
+  /// k3 = (r − 1) − log r from log r, as expm1(log r) − log r (accurate
+  /// near r = 1), clamped at 0 against rounding; +∞ when r overflows.
+  @inlinable public static func k3(logR: Double) -> Double { Swift.max(0, _expm1(logR) - logR) }
 }
 
 /// An autoregressive policy over responses: π(y | x) = Π_t π(y_t | x, y_<t)
@@ -128,7 +132,7 @@ public final class SequencePolicy {
           try lp.withUnsafeMutableBufferPointer { (ob) throws(SwiftPGError) in
             guard let x = pb.baseAddress, let y = tb.baseAddress, let n = lb.baseAddress, let o = ob.baseAddress
             else { return }
-            try sample(
+            try sampleInto(
               prompts: x, count: b, temperature: temperature, seed: seed, firstLane: firstLane, tokens: y,
               lengths: n, logProbabilities: o)
           }
@@ -140,9 +144,28 @@ public final class SequencePolicy {
 
   /// `sample` into caller-owned buffers (the C ABI's form): `tokens`
   /// `[count, L]`, `lengths` `[count]`, `logProbabilities` `[count, L]` or
-  /// nil. Inputs are validated before anything is written.
+  /// nil, written only when the whole batch was sampled (a failure, e.g.
+  /// non-finite logits, changes nothing).
   public func sample(
     prompts: UnsafePointer<Int32>, count b: Int, temperature: Double, seed: UInt64, firstLane: Int = 0,
+    tokens y: UnsafeMutablePointer<Int32>, lengths: UnsafeMutablePointer<Int32>,
+    logProbabilities lp: UnsafeMutablePointer<Double>?
+  ) throws(SwiftPGError) {
+    try require(b >= 0, "batch size must be >= 0, got \(b)")
+    let r = try sample(
+      prompts: Array(UnsafeBufferPointer(start: prompts, count: b)), temperature: temperature, seed: seed,
+      firstLane: firstLane)
+    y.update(from: r.tokens, count: r.tokens.count)
+    lengths.update(from: r.lengths, count: b)
+    lp?.update(from: r.logProbabilities, count: r.logProbabilities.count)
+  }
+
+  /// The sampler proper, writing into `y`, `lengths` and `lp` as it goes
+  /// (callers pass their own arrays and publish them on success). Throws
+  /// `.numerical` on non-finite logits (overflowing parameters): a draw
+  /// from a NaN distribution is never returned.
+  private func sampleInto(
+    prompts: UnsafePointer<Int32>, count b: Int, temperature: Double, seed: UInt64, firstLane: Int,
     tokens y: UnsafeMutablePointer<Int32>, lengths: UnsafeMutablePointer<Int32>,
     logProbabilities lp: UnsafeMutablePointer<Double>?
   ) throws(SwiftPGError) {
@@ -184,6 +207,10 @@ public final class SequencePolicy {
         let row = Int(active[i])
         let zi = z + i * k
         let lpi = rowLogProbs + i * k
+        for j in 0..<k where !zi[j].isFinite {
+          throw SwiftPGError(
+            .numerical, "the policy's logits are not finite (logit \(j) is \(zi[j]); the parameters overflow)")
+        }
         logSoftmax(zi, k, into: lpi)
         var choice = 0
         if temperature == 0 || inverseTemperature.isInfinite {
@@ -355,8 +382,11 @@ public final class SequencePolicy {
       let logR = lq[i] - lp[i]
       e.k1[i] = -logR
       e.k2[i] = 0.5 * logR * logR
-      // (r − 1) − log r ≥ 0 (clamped against rounding).
-      e.k3[i] = Swift.max(0, (_exp(logR) - 1) - logR)
+      e.k3[i] = KLEstimates.k3(logR: logR)
+      guard e.k3[i].isFinite else {
+        throw SwiftPGError(
+          .numerical, "k3 overflows at entry \(i): π_ref/π = exp(\(logR)) is beyond the Double range")
+      }
     }
     return e
   }
