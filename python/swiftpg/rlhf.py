@@ -48,8 +48,8 @@ import math
 import numpy as np
 
 from . import _lib
-from ._arrays import (DTypeError, as_bool, as_choice, as_count, as_float, as_float64, as_seed, asarray, first_bad,
-                      check_elements, check_shape)
+from ._arrays import (DTypeError, as_bool, as_choice, as_count, as_float, as_float64, as_seed, asarray, c_array,
+                      first_bad, check_elements, check_shape)
 from ._lib import InvalidArgumentError, NativeObject, NotFiniteError
 
 __all__ = ["Responses", "KLTerms", "SequenceTask", "Summarise", "DidacticBandit", "LengthBias", "ArrayTask",
@@ -67,8 +67,9 @@ _I64_MAX = 2**63 - 1
 # ------------------------------------------------------------------------------------------- helpers
 
 def _as_int32(x, name: str, shape=None) -> np.ndarray:
-    """An integer array as C-contiguous int32 (values must fit int32)."""
-    a = asarray(x, name)
+    """An integer array as C-contiguous, aligned int32 (values must fit
+    int32; an empty sequence is an empty int32 array)."""
+    a = asarray(x, name, np.int32, shape)
     if a.dtype.kind not in "iu":
         raise DTypeError(f"{name} must be an integer array, got dtype {a.dtype}")
     if shape is not None:
@@ -76,7 +77,7 @@ def _as_int32(x, name: str, shape=None) -> np.ndarray:
     if a.size and (a.min() < _I32[0] or a.max() > _I32[1]):
         bad = a.min() if a.min() < _I32[0] else a.max()
         raise InvalidArgumentError(f"{name} contains {bad}, outside int32")
-    return np.ascontiguousarray(a, dtype=np.int32)
+    return c_array(a, np.int32)
 
 
 def _as_log_probs(x, name: str, shape=None) -> np.ndarray:
