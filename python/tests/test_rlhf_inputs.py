@@ -177,3 +177,121 @@ def test_empty_lists_elsewhere_are_not_dtype_errors():
         learner.set_minibatch_permutations(np.arange(5)[None])              # of another batch size
         learner.set_minibatch_permutations([])                              # clears them
         learner.iterate()
+
+
+# ------------------------------------------------------------------------------------------- 3. V = 1
+
+def test_vocabulary_of_one_has_length_plus_one_responses():
+    tokens, lengths = rlhf.canonical_responses(1, 60)
+    assert tokens.shape == (61, 60)
+    np.testing.assert_array_equal(lengths, list(range(1, 61)) + [60])
+    assert (tokens[np.arange(60)[None, :] < lengths[:, None] - 1] == 0).all()
+    assert rlhf.canonical_responses(1, 4096)[0].shape == (4097, 4096)
+    assert rlhf.canonical_responses(1, 60, limit=61)[0].shape[0] == 61
+    with pytest.raises(swiftpg.InvalidArgumentError, match="more than 60 responses"):
+        rlhf.canonical_responses(1, 60, limit=60)
+    # Exact counts at the limit: 2**20 - 1 responses for (2, 19), 2**21 - 1 for (2, 20).
+    assert rlhf.canonical_responses(2, 19)[1].shape == (2**20 - 1,)
+    with pytest.raises(swiftpg.InvalidArgumentError, match="more than 1048576"):
+        rlhf.canonical_responses(2, 20)
+
+    table = np.arange(101.0)[None]
+    with rlhf.ArrayTask(1, 100, [1.0], table) as t:
+        assert t.num_responses == 101
+        np.testing.assert_array_equal(t.reward_table(0), table[0])
+        tokens, lengths = rlhf.canonical_responses(1, 100)        # the library's canonical order
+        np.testing.assert_array_equal(t.gold_rewards(np.zeros(101, np.int32), tokens, lengths), table[0])
+    with rlhf.ArrayTask.from_reward_fn(1, 100, [1.0], lambda p, tk, n: n.astype(float)) as t:
+        assert t.num_responses == 101 and t.reward_table(0)[-1] == 100
+    with pytest.raises(swiftpg.InvalidArgumentError, match="at most 1048576 responses"):
+        rlhf.ArrayTask(2, 20, [1.0], np.zeros((1, 1)))
+
+
+# --------------------------------------------------------------------------- 4. checks before calls
+
+def counting():
+    calls = []
+
+    def gold(prompts, tokens, lengths):
+        calls.append(len(prompts))
+        return np.zeros(len(prompts))
+    return gold, calls
+
+
+@pytest.mark.parametrize("args, error, match", [
+    ((3, 12, np.full(65536, 1 / 65536)), swiftpg.InvalidArgumentError,
+     r"reward tables \[P=65536, N=797161\] would need 52242743296 values"),
+    ((3, 12, [0.5, 0.4]), swiftpg.InvalidArgumentError, "prompt_probs must sum to 1, got 0.9"),
+    ((3, 12, [1.5, -0.5]), swiftpg.InvalidArgumentError, r"prompt_probs\[1\] is -0.5"),
+    ((3, 12, np.ones(65537) / 65537), swiftpg.InvalidArgumentError, "prompt_probs must have 1 to 65536 entries"),
+])
+def test_from_reward_fn_checks_sizes_and_prompt_probs_before_calling(args, error, match):
+    gold, calls = counting()
+    with pytest.raises(error, match=match):
+        rlhf.ArrayTask.from_reward_fn(*args, gold)
+    assert calls == []
+
+
+def test_from_reward_fn_refuses_tables_over_the_element_limit_before_calling(monkeypatch):
+    monkeypatch.setattr(swiftpg._arrays, "MAX_ELEMENTS", 100)       # N = 15 responses of (V=2, L=3)
+    gold, calls = counting()
+    with rlhf.ArrayTask.from_reward_fn(2, 3, np.full(6, 1 / 6), gold) as t:      # 90 values
+        assert t.num_prompts == 6 and calls == [15] * 6
+    calls.clear()
+    with pytest.raises(swiftpg.InvalidArgumentError, match=r"\[P=7, N=15\] would need 105 values"):
+        rlhf.ArrayTask.from_reward_fn(2, 3, np.full(7, 1 / 7), gold)
+    assert calls == []
+
+
+def test_from_reward_fn_checks_every_other_argument_before_calling():
+    gold, calls = counting()
+    for kwargs, error, match in [
+        (dict(prompt_features=np.zeros((2, 1))), swiftpg.InvalidArgumentError,
+         r"prompt_features must have shape \(1, \?\)"),
+        (dict(prompt_features=[[np.inf]]), swiftpg.NotFiniteError, "prompt_features"),
+        (dict(batch_size=0), swiftpg.InvalidArgumentError, "batch_size"),
+        (dict(label_fn=3), swiftpg.DTypeError, "label_fn must be callable, got int"),
+        (dict(gold_fn=None), swiftpg.DTypeError, "gold_fn must be callable, got NoneType"),
+        (dict(prompt_probs=[np.nan, 1.0]), swiftpg.NotFiniteError, r"prompt_probs\[0\] is nan"),
+        (dict(prompt_probs=[]), swiftpg.InvalidArgumentError, "prompt_probs must have 1 to 65536 entries, got 0"),
+        (dict(vocab_size=4, max_length=10), swiftpg.InvalidArgumentError, "at most 1048576 responses"),
+        (dict(vocab_size=0), swiftpg.InvalidArgumentError, "vocab_size"),
+        (dict(max_length=4097), swiftpg.InvalidArgumentError, "max_length"),
+    ]:
+        args = dict(vocab_size=2, max_length=3, prompt_probs=[1.0], gold_fn=gold) | kwargs
+        with pytest.raises(error, match=match):
+            rlhf.ArrayTask.from_reward_fn(**args)
+    assert calls == []
+
+
+# ------------------------------------------------------------------------------ 5. real outputs only
+
+@pytest.mark.parametrize("output, dtype", [
+    (lambda n: np.ones(n) + 1j, "complex128"),
+    (lambda n: np.ones(n, complex), "complex128"),
+    (lambda n: ["1.5"] * n, "<U3"),
+    (lambda n: np.ones(n, bool), "bool"),
+    (lambda n: [True] * n, "bool"),
+    (lambda n: [None] * n, "object"),
+    (lambda n: np.ones(n, np.longdouble), "float128"),
+])
+@pytest.mark.parametrize("which", ["gold_fn", "label_fn"])
+def test_from_reward_fn_refuses_outputs_that_are_not_real_numbers(output, dtype, which):
+    if np.dtype(np.longdouble).itemsize <= 8 and dtype == "float128":
+        pytest.skip("long double is float64 here")
+    bad = lambda p, t, n: output(len(p))
+    good = lambda p, t, n: np.zeros(len(p))
+    kwargs = dict(gold_fn=bad) if which == "gold_fn" else dict(gold_fn=good, label_fn=bad)
+    with pytest.raises(swiftpg.DTypeError, match=rf"{which} must return real numbers .* for prompt 0, "
+                                                 rf"responses 0..6; got dtype {dtype}"):
+        rlhf.ArrayTask.from_reward_fn(2, 2, [1.0], **kwargs)
+
+
+def test_from_reward_fn_accepts_integer_and_float32_outputs():
+    for out in (lambda n: list(range(n)), lambda n: np.arange(n, dtype=np.uint8),
+                lambda n: np.arange(n, dtype=np.float32)):
+        with rlhf.ArrayTask.from_reward_fn(2, 2, [1.0], lambda p, t, n: out(len(p))) as t:
+            np.testing.assert_array_equal(t.reward_table(0), np.arange(7.0))
+    with pytest.raises(swiftpg.NotFiniteError, match="gold_fn returned a non-finite reward \\(inf\\) for prompt 0, "
+                                                     "response 3"):
+        rlhf.ArrayTask.from_reward_fn(2, 2, [1.0], lambda p, t, n: np.where(np.arange(len(p)) == 3, np.inf, 0))
