@@ -901,6 +901,11 @@ class RewardModel(NativeObject):
     of the model, so :meth:`predict` takes raw features."""
 
     _kind_name = "reward model"
+    # The C API exposes the parameters but not the standardisation (mean
+    # and scale) that predict applies, so a copy could not predict the same.
+    _pickle_hint = ("its feature standardisation (fit(..., standardize=True)) is not readable through the C "
+                    "API. Without standardisation, save model.parameters and assign them to a new "
+                    "RewardModel(num_features, hidden_sizes, activation); otherwise refit the new model")
 
     def __init__(self, num_features: int, hidden_sizes=(), activation: str = "tanh", seed: int = 0):
         k = _index(num_features, "num_features", 1, 1 << 20)

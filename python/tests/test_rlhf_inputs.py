@@ -295,3 +295,39 @@ def test_from_reward_fn_accepts_integer_and_float32_outputs():
     with pytest.raises(swiftpg.NotFiniteError, match="gold_fn returned a non-finite reward \\(inf\\) for prompt 0, "
                                                      "response 3"):
         rlhf.ArrayTask.from_reward_fn(2, 2, [1.0], lambda p, t, n: np.where(np.arange(len(p)) == 3, np.inf, 0))
+
+
+# ------------------------------------------------------------------------------------------ 6. pickle
+
+def test_reward_model_pickling_and_copying_say_what_to_do():
+    with RewardModel(3, hidden_sizes=(4,)) as rm:
+        for attempt in (pickle.dumps, copy.deepcopy, copy.copy):
+            with pytest.raises(TypeError, match="RewardModel .*cannot be pickled or copied.*standardisation.*"
+                                                "model.parameters") as info:
+                attempt(rm)
+            assert "RLock" not in str(info.value)
+
+
+def native_classes():
+    def walk(c):
+        for s in c.__subclasses__():
+            yield s
+            yield from walk(s)
+    return sorted(set(walk(NativeObject)), key=lambda c: (c.__module__, c.__name__))
+
+
+def test_no_native_object_falls_through_to_the_lock_error():
+    """Every NativeObject class pickles by its own __reduce__ or raises a
+    TypeError naming the class, never "cannot pickle '_thread.RLock'"."""
+    classes = native_classes()
+    assert {"RewardModel", "SequencePolicy", "SFT", "PPO", "SoftmaxPolicy"} <= {c.__name__ for c in classes}
+    for cls in classes:
+        obj = cls.__new__(cls)
+        obj._adopt(0, "swiftpg_reward_model_destroy")      # handle 0: never a live object
+        obj._finalizer.detach()                            # (closed: nothing to destroy)
+        try:
+            pickle.dumps(obj)
+        except TypeError as exc:
+            assert "RLock" not in str(exc) and cls.__name__ in str(exc), (cls, exc)
+        except (swiftpg.SwiftPGError, AttributeError):     # a class's own __reduce__ on this empty object
+            pass
