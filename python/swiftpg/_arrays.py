@@ -1,7 +1,7 @@
 """Validation of user arrays before they reach the C library.
 
-Only lossless conversions happen: real-valued inputs become C-contiguous
-float64 (float16/32 and integers convert exactly), integer actions become
+Only lossless conversions happen: real-valued inputs become C-contiguous,
+aligned float64 (float16/32 and integers convert exactly), integer actions become
 int32 after a range check. Everything else — complex, object, string or
 boolean arrays where numbers are expected, floats where integers are
 expected, wrong shapes — raises before any native call.
@@ -36,15 +36,41 @@ def check_shape(a: np.ndarray, shape, name: str) -> None:
         raise InvalidArgumentError(f"{name} must have shape {_shape_text(shape)}, got {a.shape}")
 
 
-def asarray(x, name: str) -> np.ndarray:
+def asarray(x, name: str, empty_dtype=None, shape=None) -> np.ndarray:
     """``np.asarray(x)``, with numpy's errors for ragged nested lists, huge
-    ints and unconvertible objects turned into :class:`DTypeError`."""
+    ints and unconvertible objects turned into :class:`DTypeError`.
+
+    An empty sequence (``[]``, ``()``, ``[[]]``; numpy would infer float64)
+    is an empty array of the expected kind: of ``empty_dtype`` when given
+    (so integer arguments accept it), and a flat ``[]`` or ``()`` has
+    ``shape`` (None entries 0) when that shape has more dimensions and no
+    element (``[]`` for tokens ``[0, L]``). An ndarray keeps its own dtype
+    and shape."""
     if isinstance(x, np.ndarray):
         return x
     try:
-        return np.asarray(x)
+        a = np.asarray(x)
     except (ValueError, TypeError, OverflowError) as exc:
         raise DTypeError(f"{name} must be an array of numbers, got {type(x).__name__} ({exc})") from None
+    if a.size == 0 and a.dtype == np.float64:
+        if empty_dtype is not None:
+            a = a.astype(empty_dtype)
+        if shape is not None and a.ndim == 1 and len(shape) > 1:
+            empty = tuple(0 if s is None else s for s in shape)
+            if math.prod(empty) == 0:
+                a = a.reshape(empty)
+    return a
+
+
+def c_array(a: np.ndarray, dtype) -> np.ndarray:
+    """``a`` as a C-contiguous, aligned array of ``dtype`` with ndim >= 1
+    (a copy only when needed). ``np.ascontiguousarray`` alone keeps a
+    misaligned view (an odd byte offset of a buffer, a field of a packed
+    structured array), which the library refuses."""
+    a = np.ascontiguousarray(a, dtype=dtype)
+    if not a.flags.aligned:
+        a = np.require(a, requirements=["C", "A"])
+    return a
 
 
 def first_bad(name: str, a: np.ndarray, bad: np.ndarray) -> str:
@@ -55,21 +81,22 @@ def first_bad(name: str, a: np.ndarray, bad: np.ndarray) -> str:
 
 
 def as_float64(x, name: str, shape=None, finite: bool = True) -> np.ndarray:
-    """``x`` as a C-contiguous float64 array (a copy only when needed)."""
-    a = asarray(x, name)
+    """``x`` as a C-contiguous, aligned float64 array (a copy only when
+    needed; an empty sequence is an empty array of ``shape``)."""
+    a = asarray(x, name, shape=shape)
     if a.dtype.kind not in "fiu" or (a.dtype.kind == "f" and a.dtype.itemsize > 8):
         raise DTypeError(f"{name} must be a real-valued (float or integer) array, got dtype {a.dtype}")
     if shape is not None:
         check_shape(a, shape, name)
-    a = np.ascontiguousarray(a, dtype=np.float64)
+    a = c_array(a, np.float64)
     if finite and a.size and not np.isfinite(a).all():
         raise NotFiniteError(f"{first_bad(name, a, ~np.isfinite(a))}; values must be finite")
     return a
 
 
 def as_actions(x, name: str, num_actions: int, shape) -> np.ndarray:
-    """Discrete actions as C-contiguous int32, each in ``0 .. num_actions-1``."""
-    a = asarray(x, name)
+    """Discrete actions as C-contiguous, aligned int32, each in ``0 .. num_actions-1``."""
+    a = asarray(x, name, np.int32, shape)
     if a.dtype.kind not in "iu":
         raise DTypeError(f"{name} must be an integer array, got dtype {a.dtype}")
     check_shape(a, shape, name)
@@ -80,13 +107,13 @@ def as_actions(x, name: str, num_actions: int, shape) -> np.ndarray:
             raise InvalidArgumentError(
                 f"{name} contains {bad}, outside the action space {{0, ..., {num_actions - 1}}}"
             )
-    return np.ascontiguousarray(a, dtype=np.int32)
+    return c_array(a, np.int32)
 
 
 def as_flags(x, name: str, shape) -> np.ndarray:
     """Booleans or 0/1 numbers (integers, or floats exactly 0.0/1.0) of
     exactly ``shape`` as C-contiguous uint8."""
-    a = asarray(x, name)
+    a = asarray(x, name, shape=shape)
     if a.dtype.kind not in "biuf" or (a.dtype.kind == "f" and a.dtype.itemsize > 8):
         raise DTypeError(f"{name} must be booleans (or 0/1 numbers), got dtype {a.dtype}")
     if a.shape != tuple(shape):
@@ -98,7 +125,7 @@ def as_flags(x, name: str, shape) -> np.ndarray:
                                        f"{a[bad].flat[0]!r}")
     if a.dtype == np.bool_ and a.flags.c_contiguous:
         return a.view(np.uint8)                             # no copy
-    return np.ascontiguousarray(a, dtype=np.uint8)
+    return c_array(a, np.uint8)
 
 
 def as_bool(value, name: str) -> bool:

@@ -898,6 +898,16 @@ class NativeObject:
     def __exit__(self, *exc):
         self.close()
 
+    def __reduce__(self):
+        # Without this, pickle and copy.deepcopy fail on the ObjectLock with
+        # "cannot pickle '_thread.RLock' object". Subclasses whose state the
+        # C API exposes in full define their own __reduce__.
+        raise TypeError(f"a {type(self).__name__} holds native state that cannot be pickled or copied"
+                        + (f"; {self._pickle_hint}" if self._pickle_hint else ""))
+
+    #: What to do instead of pickling, for the message of ``__reduce__``.
+    _pickle_hint = ""
+
 
 def abi_version() -> int:
     v = c_int32()

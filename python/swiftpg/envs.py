@@ -330,7 +330,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
     def _coerce_actions(self, actions) -> np.ndarray:
         if self.closed:
             raise ClosedError(f"this {self.env_id} environment is closed")
-        a = asarray(actions, "actions")
+        a = asarray(actions, "actions", np.int32 if self.discrete else None)
         n = self.num_envs
         if self.discrete:
             if a.dtype.kind not in "iu":
@@ -697,7 +697,7 @@ def tabular(transitions, rewards, initial, *, horizon: int | None = None, gamma:
     mu = as_float64(initial, "initial", (S,), finite=False)
     term = None
     if terminal is not None:
-        t = asarray(terminal, "terminal")
+        t = asarray(terminal, "terminal", np.uint8)
         if t.dtype.kind not in "biu" or t.shape != (S,):
             raise InvalidArgumentError(f"terminal must be {S} booleans, got dtype {t.dtype} shape {t.shape}")
         term = np.ascontiguousarray(t != 0, np.uint8)

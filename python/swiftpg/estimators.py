@@ -217,7 +217,7 @@ def optimal_baseline(scores, returns, episodes, per_trajectory=False):
     ``(baseline [P], gradient [P])`` with gradient (1/m) Σ_k ℓ(k)(G_k − b)."""
     s = as_float64(scores, "scores", (None, None))
     g = as_float64(returns, "returns", (s.shape[0],))
-    e = asarray(episodes, "episodes")
+    e = asarray(episodes, "episodes", np.int64)
     if e.dtype.kind not in "iu" or e.shape != (s.shape[0],):
         raise InvalidArgumentError(f"episodes must be {s.shape[0]} integer ids, got {e.dtype} {e.shape}")
     _, ids = np.unique(e, return_inverse=True)

@@ -34,6 +34,13 @@ def _parameters(params, n: int) -> np.ndarray:
     return params
 
 
+def _aligned(params: np.ndarray) -> np.ndarray:
+    """``params`` itself, or an aligned copy of a misaligned view (an odd
+    byte offset of a buffer), which the library refuses; the caller copies
+    the result back after a successful step."""
+    return params if params.flags.aligned else np.require(params, requirements=["C", "A"])
+
+
 class Adam:
     """Adam (Kingma & Ba 2015, Algorithm 1) with bias correction:
     ``m ← β₁m + (1−β₁)g``, ``v ← β₂v + (1−β₂)g²``,
@@ -60,12 +67,15 @@ class Adam:
     def step(self, params: np.ndarray, gradient, ascend: bool = False) -> None:
         """One step of ``params`` (float64 ``[num_params]``, in place) along
         ``gradient`` — descent, or ascent with ``ascend=True``."""
-        p = _parameters(params, self.num_params)
+        params = _parameters(params, self.num_params)
+        p = _aligned(params)
         g = as_float64(gradient, "gradient", (self.num_params,))
         t = ctypes.c_int64(self.t)
         _lib.call("adam_step", self.num_params, p.ctypes.data, g.ctypes.data, self.m.ctypes.data, self.v.ctypes.data,
                   ctypes.byref(t), as_float(self.learning_rate, "learning_rate"), self.beta1, self.beta2,
                   self.epsilon, int(as_bool(ascend, "ascend")))
+        if p is not params:
+            params[...] = p
         self.t = t.value
 
     def __repr__(self) -> str:
@@ -87,10 +97,13 @@ class SGD:
 
     def step(self, params: np.ndarray, gradient, ascend: bool = False) -> None:
         """One step of ``params`` (in place) along ``gradient``."""
-        p = _parameters(params, self.num_params)
+        params = _parameters(params, self.num_params)
+        p = _aligned(params)
         g = as_float64(gradient, "gradient", (self.num_params,))
         _lib.call("sgd_step", self.num_params, p.ctypes.data, g.ctypes.data, self.velocity.ctypes.data,
                   as_float(self.learning_rate, "learning_rate"), self.momentum, int(as_bool(ascend, "ascend")))
+        if p is not params:
+            params[...] = p
 
     def __repr__(self) -> str:
         return f"SGD(num_params={self.num_params}, learning_rate={self.learning_rate}, momentum={self.momentum})"

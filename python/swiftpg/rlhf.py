@@ -48,8 +48,8 @@ import math
 import numpy as np
 
 from . import _lib
-from ._arrays import (DTypeError, as_bool, as_choice, as_count, as_float, as_float64, as_seed, asarray, first_bad,
-                      check_elements, check_shape)
+from ._arrays import (DTypeError, as_bool, as_choice, as_count, as_float, as_float64, as_seed, asarray, c_array,
+                      first_bad, check_elements, check_shape)
 from ._lib import InvalidArgumentError, NativeObject, NotFiniteError
 
 __all__ = ["Responses", "KLTerms", "SequenceTask", "Summarise", "DidacticBandit", "LengthBias", "ArrayTask",
@@ -67,8 +67,9 @@ _I64_MAX = 2**63 - 1
 # ------------------------------------------------------------------------------------------- helpers
 
 def _as_int32(x, name: str, shape=None) -> np.ndarray:
-    """An integer array as C-contiguous int32 (values must fit int32)."""
-    a = asarray(x, name)
+    """An integer array as C-contiguous, aligned int32 (values must fit
+    int32; an empty sequence is an empty int32 array)."""
+    a = asarray(x, name, np.int32, shape)
     if a.dtype.kind not in "iu":
         raise DTypeError(f"{name} must be an integer array, got dtype {a.dtype}")
     if shape is not None:
@@ -76,7 +77,7 @@ def _as_int32(x, name: str, shape=None) -> np.ndarray:
     if a.size and (a.min() < _I32[0] or a.max() > _I32[1]):
         bad = a.min() if a.min() < _I32[0] else a.max()
         raise InvalidArgumentError(f"{name} contains {bad}, outside int32")
-    return np.ascontiguousarray(a, dtype=np.int32)
+    return c_array(a, np.int32)
 
 
 def _as_log_probs(x, name: str, shape=None) -> np.ndarray:
@@ -103,8 +104,16 @@ def _scale(value) -> float:
     return s
 
 
-def _response_count(vocab_size: int, max_length: int) -> int:
-    return sum(vocab_size**l for l in range(max_length + 1))
+def _response_count(vocab_size: int, max_length: int, cap: int = EXACT_LIMIT) -> int:
+    """N = Σ_{l=0..L} V**l responses per prompt (L + 1 when V = 1), exactly
+    in integers, or ``cap + 1`` as soon as the sum exceeds ``cap``."""
+    total, term = 0, 1
+    for _ in range(max_length + 1):
+        total += term
+        if total > cap:
+            return cap + 1
+        term *= vocab_size
+    return total
 
 
 def canonical_responses(vocab_size: int, max_length: int, limit: int = EXACT_LIMIT):
@@ -116,14 +125,18 @@ def canonical_responses(vocab_size: int, max_length: int, limit: int = EXACT_LIM
     v = as_count(vocab_size, "vocab_size", 1, 1 << 20)
     L = as_count(max_length, "max_length", 1, 1 << 12)
     limit = as_count(limit, "limit", 1, EXACT_LIMIT)
-    n = _response_count(v, L) if math.log(v + 1) * (L + 1) < 40 else EXACT_LIMIT + 1
+    n = _response_count(v, L, limit)
     if n > limit:
         raise InvalidArgumentError(f"the space (V={v}, L={L}) has more than {limit} responses (the limit)")
     check_elements(n * L, "canonical responses")
     tokens = np.full((n, L), v, np.int32)
     lengths = np.empty(n, np.int32)
+    if v == 1:                                         # row l: l zeros, then EOS (L + 1 rows, L up to 4096)
+        tokens[np.arange(L)[None, :] < np.arange(L + 1)[:, None]] = 0
+        lengths[:] = np.minimum(np.arange(1, L + 2), L)
+        return tokens, lengths
     row = 0
-    for l in range(L + 1):
+    for l in range(L + 1):                             # V >= 2: N <= 2**20 means L <= 20
         count = v**l
         if l:
             idx = np.arange(count)
@@ -420,24 +433,10 @@ class ArrayTask(SequenceTask):
 
     def __init__(self, vocab_size: int, max_length: int, prompt_probs, gold_table, label_table=None,
                  prompt_features=None):
-        v = _index(vocab_size, "vocab_size", 1, 1 << 20)
-        L = _index(max_length, "max_length", 1, 1 << 12)
-        probs = as_float64(prompt_probs, "prompt_probs", (None,))
+        v, L, probs, n, feats = _array_task_arguments(vocab_size, max_length, prompt_probs, prompt_features)
         p = probs.shape[0]
-        if not 1 <= p <= 1 << 16:
-            raise InvalidArgumentError(f"prompt_probs must have 1 to 65536 entries, got {p}")
-        n = _response_count(v, L) if math.log(v + 1) * (L + 1) < 40 else EXACT_LIMIT + 1
-        if n > EXACT_LIMIT:
-            raise InvalidArgumentError(f"an ArrayTask needs at most {EXACT_LIMIT} responses per prompt; (V={v}, "
-                                       f"L={L}) has more")
-        check_elements(p * n, "reward tables")
         gold = as_float64(gold_table, "gold_table", (p, n))
         label = None if label_table is None else as_float64(label_table, "label_table", (p, n))
-        if prompt_features is None:
-            feats = np.zeros((p, 0))
-        else:
-            feats = as_float64(prompt_features, "prompt_features", (p, None))
-        check_elements(feats.size, "prompt features")
         kwargs = dict(vocab_size=v, max_length=L, prompt_probs=probs, gold_table=gold, label_table=label,
                       prompt_features=feats)
         _create_task(self, "seq_task_create_array", v, L, p, probs.ctypes.data, feats.shape[1],
@@ -450,42 +449,93 @@ class ArrayTask(SequenceTask):
         """A task whose gold reward is the Python callable
         ``gold_fn(prompts, tokens, lengths) -> rewards`` (int32 ``[b]``,
         int32 ``[b, L]`` with EOS at and beyond each length, int32 ``[b]`` →
-        float64 ``[b]``, finite), and likewise the labellers' ``label_fn``
-        (None: gold). The callables run here in Python, between native calls
-        and never from inside the library, on batches of at most
-        ``batch_size`` responses of one prompt each, enumerating every
-        response once (N = Σ_{l≤L} V^l ≤ 2**20 per prompt); their tables
-        then make an :class:`ArrayTask`. Raises InvalidArgumentError when a
-        callable returns the wrong shape or non-finite values, naming the
-        batch."""
-        v = _index(vocab_size, "vocab_size", 1, 1 << 20)
-        L = _index(max_length, "max_length", 1, 1 << 12)
+        ``[b]`` real numbers (float or integer dtype), finite), and likewise
+        the labellers' ``label_fn`` (None: gold). Every argument is checked
+        first (sizes, ``prompt_probs``, ``prompt_features``; P·N reward
+        values within ``swiftpg._arrays.MAX_ELEMENTS``); then the callables
+        run here in Python, between native calls and never from inside the
+        library, on batches of at most ``batch_size`` responses of one
+        prompt each, enumerating every response once (N = Σ_{l≤L} V^l ≤
+        2**20 per prompt); their tables then make an :class:`ArrayTask`.
+        A callable's output of another dtype (complex, bool, strings,
+        objects) raises DTypeError, of the wrong shape InvalidArgumentError,
+        with non-finite values NotFiniteError, each naming the batch."""
+        v, L, probs, n, feats = _array_task_arguments(vocab_size, max_length, prompt_probs, prompt_features)
         batch = as_count(batch_size, "batch_size", 1, 1 << 20)
-        probs = as_float64(prompt_probs, "prompt_probs", (None,))
+        fns = (("gold_fn", gold_fn), ("label_fn", label_fn))
+        for name, fn in fns:
+            if (fn is not None or name == "gold_fn") and not callable(fn):
+                raise DTypeError(f"{name} must be callable, got {type(fn).__name__}")
         tokens, lengths = canonical_responses(v, L)
-        n = lengths.shape[0]
         tables = []
-        for name, fn in (("gold_fn", gold_fn), ("label_fn", label_fn)):
+        for name, fn in fns:
             if fn is None:
                 tables.append(None)
                 continue
-            if not callable(fn):
-                raise DTypeError(f"{name} must be callable, got {type(fn).__name__}")
             table = np.empty((probs.shape[0], n))
             for x in range(probs.shape[0]):
                 for start in range(0, n, batch):
                     stop = min(start + batch, n)
                     prompts = np.full(stop - start, x, np.int32)
-                    out = np.asarray(fn(prompts, tokens[start:stop].copy(), lengths[start:stop].copy()),
-                                     dtype=np.float64)
-                    if out.shape != (stop - start,) or not np.all(np.isfinite(out)):
-                        raise InvalidArgumentError(
-                            f"{name} must return {stop - start} finite rewards for prompt {x}, responses "
-                            f"{start}..{stop - 1}; got shape {out.shape}"
-                            + ("" if out.shape != (stop - start,) else " with non-finite values"))
-                    table[x, start:stop] = out
+                    out = fn(prompts, tokens[start:stop].copy(), lengths[start:stop].copy())
+                    table[x, start:stop] = _fn_rewards(out, name, x, start, stop)
             tables.append(table)
-        return cls(v, L, probs, tables[0], tables[1], prompt_features)
+        return cls(v, L, probs, tables[0], tables[1], feats)
+
+
+def _check_probabilities(probs: np.ndarray, name: str) -> None:
+    """The library's rule for a distribution (TaskSupport.probabilities):
+    every entry finite and >= 0, the sum (in order) within 1e-6 of 1."""
+    bad = ~(probs >= 0)
+    if bad.any():
+        raise InvalidArgumentError(f"{first_bad(name, probs, bad)}; probabilities must be >= 0")
+    total = sum(probs.tolist())
+    if not abs(total - 1) <= 1e-6:
+        raise InvalidArgumentError(f"{name} must sum to 1, got {total}")
+
+
+def _array_task_arguments(vocab_size, max_length, prompt_probs, prompt_features):
+    """``(V, L, prompt_probs [P], N, prompt_features [P, F])`` of an
+    ArrayTask, every check that does not need the reward tables done (the
+    sizes, P·N against the element limit, the prompt distribution)."""
+    v = _index(vocab_size, "vocab_size", 1, 1 << 20)
+    L = _index(max_length, "max_length", 1, 1 << 12)
+    probs = as_float64(prompt_probs, "prompt_probs", (None,))
+    p = probs.shape[0]
+    if not 1 <= p <= 1 << 16:
+        raise InvalidArgumentError(f"prompt_probs must have 1 to 65536 entries, got {p}")
+    _check_probabilities(probs, "prompt_probs")
+    n = _response_count(v, L)
+    if n > EXACT_LIMIT:
+        raise InvalidArgumentError(f"an ArrayTask needs at most {EXACT_LIMIT} responses per prompt; (V={v}, "
+                                   f"L={L}) has more")
+    check_elements(p * n, f"reward tables [P={p}, N={n}]")
+    if prompt_features is None:
+        feats = np.zeros((p, 0))
+    else:
+        feats = as_float64(prompt_features, "prompt_features", (p, None))
+    check_elements(feats.size, "prompt features")
+    return v, L, probs, n, feats
+
+
+def _fn_rewards(out, name: str, prompt: int, start: int, stop: int) -> np.ndarray:
+    """A reward callable's output for responses ``start .. stop-1`` of
+    ``prompt``: real numbers (float or integer dtype, no bool, complex,
+    string or object) of shape ``[stop - start]``, finite."""
+    where = f"prompt {prompt}, responses {start}..{stop - 1}"
+    a = asarray(out, f"the output of {name} for {where}")
+    if a.dtype.kind not in "fiu" or (a.dtype.kind == "f" and a.dtype.itemsize > 8):
+        raise DTypeError(f"{name} must return real numbers (a float or integer array) for {where}; got dtype "
+                         f"{a.dtype}")
+    if a.shape != (stop - start,):
+        raise InvalidArgumentError(f"{name} must return {stop - start} finite rewards for {where}; got shape "
+                                   f"{a.shape}")
+    a = a.astype(np.float64)
+    if not np.isfinite(a).all():
+        i = int(np.argmax(~np.isfinite(a)))
+        raise NotFiniteError(f"{name} returned a non-finite reward ({float(a[i])}) for prompt {prompt}, response "
+                             f"{start + i}; rewards must be finite")
+    return a
 
 # ------------------------------------------------------------------------------------------ policies
 
@@ -851,6 +901,11 @@ class RewardModel(NativeObject):
     of the model, so :meth:`predict` takes raw features."""
 
     _kind_name = "reward model"
+    # The C API exposes the parameters but not the standardisation (mean
+    # and scale) that predict applies, so a copy could not predict the same.
+    _pickle_hint = ("its feature standardisation (fit(..., standardize=True)) is not readable through the C "
+                    "API. Without standardisation, save model.parameters and assign them to a new "
+                    "RewardModel(num_features, hidden_sizes, activation); otherwise refit the new model")
 
     def __init__(self, num_features: int, hidden_sizes=(), activation: str = "tanh", seed: int = 0):
         k = _index(num_features, "num_features", 1, 1 << 20)

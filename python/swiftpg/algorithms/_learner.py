@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import _lib
 from .._arrays import (DTypeError, as_actions, as_bool, as_callback, as_choice, as_count, as_flags, as_float, as_float64,
-                       as_optional_number, as_path, as_seed, asarray, check_elements, check_shape, field_range)
+                       as_optional_number, as_path, as_seed, asarray, c_array, check_elements, check_shape, field_range)
 from .._lib import InvalidArgumentError, NativeObject, ObjectLock
 from ..envs import VectorEnv
 from ..policies import (GaussianPolicy, Policy, SoftmaxPolicy, ValueFunction, _Categorical, env_sizes,
@@ -776,10 +776,10 @@ class PolicyGradientLearner(NativeObject):
         An empty array clears them. Raises InvalidArgumentError for a row
         that is not a permutation (here) or of another batch size (at the
         update, which is then rolled back)."""
-        p = np.asarray(permutations)
+        p = asarray(permutations, "permutations", np.int64, (None, None))
         if p.dtype.kind not in "iu" or p.ndim != 2:
             raise DTypeError(f"permutations must be a 2-D integer array [count, rows], got {p.dtype} {p.shape}")
-        p = np.ascontiguousarray(p, dtype=np.int64)
+        p = c_array(p, np.int64)
         with self._busy:
             _lib.call("pg_set_permutations", self.handle, p.ctypes.data, p.shape[0], max(p.shape[1], 1))
 
