@@ -207,6 +207,16 @@ extension SequenceTask {
     }
   }
 
+  /// Array convenience: the proxy reward model's features [B, K'].
+  public func proxyRewardFeatures(prompts: [Int32], tokens: [Int32], lengths: [Int32]) throws(SwiftPGError)
+    -> [Double]
+  {
+    try arrayCall(prompts: prompts, tokens: tokens, lengths: lengths, width: proxyFeatureIndices.count) {
+      (p, t, n, b, o) throws(SwiftPGError) in
+      try proxyRewardFeatures(prompts: p, tokens: t, lengths: n, batch: b, into: o)
+    }
+  }
+
   private func arrayCall(
     prompts: [Int32], tokens: [Int32], lengths: [Int32], width: Int,
     _ body: (

@@ -1,0 +1,145 @@
+/// Group Relative Policy Optimization (GRPO; Shao et al. 2024,
+/// "DeepSeekMath", §4.1): k ≥ 2 responses per prompt, the raw rewards r
+/// normalised within the group,
+///
+///   A_i = (r_i − mean_g r) / (s + ε),
+///
+/// with s the sample standard deviation (k − 1 denominator, as torch's
+/// `std`) of the group (`.group`), of the whole batch (`.batch`), or 1
+/// (`.none`; Liu et al. 2025, "Dr. GRPO", show the division biases the
+/// gradient); and the KL in the loss, not the reward: the per-token k3
+/// estimate of KL(π ‖ π_ref) at the sampled tokens, with its gradient,
+///
+///   J = agg_{i,t} [ A_i − β k3_it ],  k3 = ρ − 1 − log ρ,  ρ = π_ref(y_t)/π(y_t),
+///
+/// ∇k3 = (1 − ρ) ∇log π(y_t). `agg` is the mean over each response's
+/// tokens, then over responses (`.sequence`, the paper's) or the mean over
+/// all tokens of the batch (`.token`, DAPO's). log ρ is clamped to
+/// [−20, 20] before k3 (so k3 cannot overflow; a clamped token is counted
+/// in the stats). One on-policy step per batch (ratio 1).
+///
+/// GRPO does not converge to π* ∝ π_ref exp(r/β): the k3 gradient in the
+/// loss is, in expectation, the gradient of the reverse KL(π_ref ‖ π)
+/// evaluated at π's samples, and the group-std division reweights prompts.
+public final class GRPO {
+  public enum Scaling: Int32, Sendable {
+    case group = 0
+    case batch = 1
+    case none = 2
+  }
+
+  public enum Aggregation: Int32, Sendable {
+    case sequence = 0
+    case token = 1
+  }
+
+  public struct Config: Sendable, Equatable {
+    /// k = `online.samplesPerPrompt`, 4 by default; β = `online.beta`.
+    public var online: OnlineSettings = {
+      var o = OnlineSettings()
+      o.samplesPerPrompt = 4
+      return o
+    }()
+    public var scaling = Scaling.group
+    public var aggregation = Aggregation.sequence
+    /// ε added to the standard deviation (> 0).
+    public var epsilon = 1e-4
+    public init() {}
+
+    func validate() throws(SwiftPGError) {
+      try online.validate()
+      try require(
+        online.samplesPerPrompt >= 2, "GRPO needs k >= 2 samples per prompt, got \(online.samplesPerPrompt)")
+      try require(epsilon.isFinite && epsilon > 0, "epsilon must be finite and > 0, got \(epsilon)")
+    }
+  }
+
+  /// The bound on |log(π_ref/π)| before k3.
+  public static let logRatioClamp = 20.0
+
+  public let config: Config
+  public let core: OnlineCore
+  /// Tokens whose log-ratio was clamped in the last update.
+  public private(set) var clampedTokens = 0
+
+  public init(
+    policy: SequencePolicy, reference: SequencePolicy, task: any SequenceTask, reward: SequenceRewardFunction,
+    config: Config = Config()
+  ) throws(SwiftPGError) {
+    try config.validate()
+    self.config = config
+    core = try OnlineCore(policy: policy, reference: reference, task: task, reward: reward, settings: config.online)
+  }
+
+  /// The normalised advantages of a rollout, `[N]`.
+  public func advantages(_ r: RLHFRollout) throws(SwiftPGError) -> [Double] {
+    let k = r.groupSize
+    try require(k >= 2, "GRPO needs groups of k >= 2 samples, got \(k)")
+    func std(_ xs: ArraySlice<Double>) -> Double {
+      let m = xs.reduce(0, +) / Double(xs.count)
+      return (xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(xs.count - 1)).squareRoot()
+    }
+    let batchStd = std(r.rewards[...])
+    var a = r.rewards
+    for g in stride(from: 0, to: r.count, by: k) {
+      let group = r.rewards[g..<(g + k)]
+      let mean = group.reduce(0, +) / Double(k)
+      let s: Double =
+        switch config.scaling {
+        case .group: std(group) + config.epsilon
+        case .batch: batchStd + config.epsilon
+        case .none: 1
+        }
+      for i in g..<(g + k) { a[i] = (r.rewards[i] - mean) / s }
+    }
+    return a
+  }
+
+  /// The ascent direction ∇J of a filled rollout and J itself (no step).
+  public func gradientAndObjective(_ r: RLHFRollout) throws(SwiftPGError) -> (gradient: [Double], objective: Double) {
+    let l = core.policy.space.maxLength
+    let a = try advantages(r)
+    let beta = core.settings.beta
+    let tokens = Double(r.lengths.reduce(0) { $0 + Int($1) })
+    var w = [Double](repeating: 0, count: r.tokens.count)
+    var objective = 0.0
+    var clamped = 0
+    for (b, len) in r.lengths.enumerated() {
+      let agg = config.aggregation == .sequence ? 1 / (Double(len) * Double(r.count)) : 1 / tokens
+      for t in 0..<Int(len) {
+        let i = b * l + t
+        var logRho = r.referenceLogProbabilities[i] - r.oldLogProbabilities[i]
+        if abs(logRho) > Self.logRatioClamp {
+          logRho = logRho > 0 ? Self.logRatioClamp : -Self.logRatioClamp
+          clamped += 1
+        }
+        let rho = _exp(logRho)
+        w[i] = agg * (a[b] - beta * (1 - rho))
+        objective += agg * (a[b] - beta * KLEstimates.k3(logR: logRho))
+      }
+    }
+    clampedTokens = clamped
+    let g = try core.policy.scoreGradient(prompts: r.prompts, tokens: r.tokens, lengths: r.lengths, tokenWeights: w)
+    return (g, objective)
+  }
+
+  /// Collect → estimate → update; all or nothing.
+  public func iterate() throws(SwiftPGError) -> OnlineStats {
+    try core.transaction { () throws(SwiftPGError) in try step(try core.collect()) }
+  }
+
+  /// One update on externally scored samples (groups of k adjacent samples).
+  public func update(_ rollout: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
+    var r = rollout
+    try core.fillLogProbabilities(&r)
+    return try core.transaction { () throws(SwiftPGError) in try step(r) }
+  }
+
+  private func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
+    var s = core.baseStats(r)
+    let (g, j) = try gradientAndObjective(r)
+    s.loss = -j
+    s.gradNorm = try core.ascend(g)
+    return s
+  }
+}

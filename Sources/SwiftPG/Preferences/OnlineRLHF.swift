@@ -1,0 +1,407 @@
+/// The shared blocks of the online RLHF learners (REINFORCE, RLOO, ReMax,
+/// GRPO, REBEL; issue 16): where rewards come from, one iteration's samples
+/// (`RLHFRollout`), the settings every learner shares, and the guarded Adam
+/// ascent step. Each learner is one file with its own `Config` and an
+/// `iterate()` that reads collect → estimate → update.
+///
+/// Every method treats a response as one action of a contextual bandit:
+/// the objective is the KL-regularised reward of RLHF (Ziegler et al. 2019;
+/// Stiennon et al. 2020 eq. 1),
+///
+///   J(θ) = E_x E_{y∼π_θ(·|x)} [ r(x, y) ] − β KL(π_θ(·|x) ‖ π_ref(·|x)),
+///
+/// whose exact value, gradient and optimum π* ∝ π_ref exp(r/β) are
+/// `KLRegularizedObjective`'s when the response space can be enumerated.
+
+/// A reward r(x, y) for a batch of responses (prompt ids `[B]`, tokens
+/// `[B, L]`, lengths `[B]`, validated by the caller) → `[B]`.
+public struct SequenceRewardFunction {
+  public let name: String
+  let compute: ([Int32], [Int32], [Int32]) throws(SwiftPGError) -> [Double]
+
+  public init(name: String, _ compute: @escaping ([Int32], [Int32], [Int32]) throws(SwiftPGError) -> [Double]) {
+    self.name = name
+    self.compute = compute
+  }
+
+  /// The rewards, refused (`.numerical`, naming the sample) unless finite:
+  /// a NaN reward never reaches a group's mean or standard deviation.
+  public func callAsFunction(prompts: [Int32], tokens: [Int32], lengths: [Int32]) throws(SwiftPGError) -> [Double] {
+    let r = try compute(prompts, tokens, lengths)
+    try require(r.count == prompts.count, "the \(name) reward gave \(r.count) values for \(prompts.count) responses")
+    for (i, v) in r.enumerated() where !v.isFinite {
+      throw SwiftPGError(.notFinite, "the \(name) reward of sample \(i) is \(v)")
+    }
+    return r
+  }
+
+  /// The task's gold reward r*(x, y) (the "human").
+  public static func gold(_ task: any SequenceTask) -> SequenceRewardFunction {
+    SequenceRewardFunction(name: "gold") { (x, y, n) throws(SwiftPGError) in
+      try task.goldRewards(prompts: x, tokens: y, lengths: n)
+    }
+  }
+
+  /// A reward model r_φ over the task's reward features (`proxy`: the
+  /// features the task's proxy sees, for the gameable task).
+  public static func model(_ m: RewardModel, task: any SequenceTask, proxy: Bool = false) throws(SwiftPGError)
+    -> SequenceRewardFunction
+  {
+    let width = proxy ? task.proxyFeatureNames.count : task.featureNames.count
+    try require(
+      m.featureCount == width,
+      "the reward model reads \(m.featureCount) features; the task's \(proxy ? "proxy " : "")features are \(width)")
+    return SequenceRewardFunction(name: "reward-model") { (x, y, n) throws(SwiftPGError) in
+      let f =
+        proxy
+        ? try task.proxyRewardFeatures(prompts: x, tokens: y, lengths: n)
+        : try task.rewardFeatures(prompts: x, tokens: y, lengths: n)
+      return try m.predict(f, rows: x.count)
+    }
+  }
+}
+
+/// One iteration's samples: `prompts` `[N]` with the `groupSize` samples of
+/// a prompt adjacent (N = prompts × groupSize), responses (`tokens`
+/// `[N, L]`, `lengths` `[N]`), their rewards r `[N]`, and — filled by the
+/// learner — the per-token log-probabilities of the sampling policy π_old
+/// and of the reference `[N, L]` (0 beyond each length).
+public struct RLHFRollout {
+  public var prompts: [Int32]
+  public var tokens: [Int32]
+  public var lengths: [Int32]
+  public var rewards: [Double]
+  public var groupSize: Int
+  public internal(set) var oldLogProbabilities: [Double] = []
+  public internal(set) var referenceLogProbabilities: [Double] = []
+
+  /// Checks the shapes, the responses against `policy`'s space and prompts,
+  /// the grouping and the rewards' finiteness (`.notFinite` naming the
+  /// sample).
+  public init(
+    prompts: [Int32], tokens: [Int32], lengths: [Int32], rewards: [Double], groupSize: Int, policy: SequencePolicy
+  ) throws(SwiftPGError) {
+    let n = prompts.count
+    try require(n >= 1, "the rollout is empty")
+    try require(groupSize >= 1, "group size must be >= 1, got \(groupSize)")
+    try require(n % groupSize == 0, "\(n) samples are not whole groups of \(groupSize)")
+    try require(rewards.count == n, "rewards must have \(n) entries, got \(rewards.count)")
+    for (i, v) in rewards.enumerated() where !v.isFinite {
+      throw SwiftPGError(.notFinite, "rewards[\(i)] (sample \(i)) is \(v)")
+    }
+    _ = try SequenceExamples(
+      space: policy.space, promptCount: policy.promptCount, prompts: prompts, tokens: tokens, lengths: lengths)
+    for g in stride(from: 0, to: n, by: groupSize) where prompts[g..<(g + groupSize)].contains(where: { $0 != prompts[g] })
+    {
+      throw SwiftPGError.invalid("the samples \(g)..<\(g + groupSize) of one group answer different prompts")
+    }
+    self.prompts = prompts
+    self.tokens = tokens
+    self.lengths = lengths
+    self.rewards = rewards
+    self.groupSize = groupSize
+  }
+
+  public var count: Int { prompts.count }
+  public var groupCount: Int { prompts.count / groupSize }
+
+  /// Σ_t per-token values of each response, `[N]`.
+  func sums(_ perToken: [Double], maxLength l: Int) -> [Double] {
+    lengths.enumerated().map { (b, n) in
+      var s = 0.0
+      for t in 0..<Int(n) { s += perToken[b * l + t] }
+      return s
+    }
+  }
+
+  /// log π_old(y|x) per sequence `[N]`.
+  func oldSequenceLogProbabilities(maxLength l: Int) -> [Double] { sums(oldLogProbabilities, maxLength: l) }
+
+  /// The sequence-level k1 estimate of KL(π_old ‖ π_ref) per sample,
+  /// Σ_t (log π_old − log π_ref)(y_t) `[N]` (Ziegler et al. 2019: the
+  /// log-ratio of the sampled response; unbiased, can be negative).
+  func sequenceK1(maxLength l: Int) -> [Double] {
+    lengths.enumerated().map { (b, n) in
+      var s = 0.0
+      for t in 0..<Int(n) { s += oldLogProbabilities[b * l + t] - referenceLogProbabilities[b * l + t] }
+      return s
+    }
+  }
+}
+
+/// Statistics of one iteration of an online RLHF learner (means over the
+/// rollout's N samples unless said otherwise).
+public struct OnlineStats: Sendable, Equatable {
+  public var iteration = 0
+  /// Samples (responses) in the rollout and in all iterations so far.
+  public var samples = 0
+  public var totalSamples = 0
+  /// Mean reward r (the reward function's, before any KL term).
+  public var meanReward = 0.0
+  /// Mean sequence-level k1 estimate of KL(π_old ‖ π_ref) (always the
+  /// sampled log-ratio, whichever estimator the method uses).
+  public var meanKL = 0.0
+  /// Mean KL-regularised reward r − β k1 (the methods with the KL in the
+  /// reward optimise its expectation).
+  public var meanRegularizedReward = 0.0
+  public var meanLength = 0.0
+  /// Fraction of responses ended by EOS (the others are truncated at L).
+  public var eosRate = 0.0
+  /// The method's surrogate loss (its meaning per method), before the step.
+  public var loss = 0.0
+  /// ‖g‖₂ of the (ascent) gradient of the last step.
+  public var gradNorm = 0.0
+}
+
+/// The settings every online learner has.
+public struct OnlineSettings: Sendable, Equatable {
+  /// KL coefficient β ≥ 0 (0: no KL regularisation).
+  public var beta = 0.05
+  /// Prompts drawn from the task's prompt distribution per iteration.
+  public var promptsPerIteration = 64
+  /// Samples per prompt k (the methods fix or bound it: RLOO ≥ 2, REBEL 2).
+  public var samplesPerPrompt = 1
+  /// Sampling temperature of the responses (> 0; the log-probabilities
+  /// used are the policy's own, temperature 1).
+  public var temperature = 1.0
+  /// Adam step size (ascent on the method's objective).
+  public var learningRate = 0.01
+  /// Seeds the prompts and responses: iteration i draws prompts from rows
+  /// i·P… and responses from the lanes i·N… of this seed's streams.
+  public var seed: UInt64 = 0
+
+  public init() {}
+
+  func validate() throws(SwiftPGError) {
+    try require(beta.isFinite && beta >= 0, "beta must be finite and >= 0, got \(beta)")
+    try require(
+      promptsPerIteration >= 1 && promptsPerIteration <= 1 << 20,
+      "prompts per iteration must be in [1, 2^20], got \(promptsPerIteration)")
+    try require(
+      samplesPerPrompt >= 1 && samplesPerPrompt <= 1 << 12,
+      "samples per prompt must be in [1, 4096], got \(samplesPerPrompt)")
+    try require(temperature.isFinite && temperature > 0, "temperature must be finite and > 0, got \(temperature)")
+    try require(learningRate.isFinite && learningRate > 0, "learning rate must be finite and > 0, got \(learningRate)")
+  }
+}
+
+/// What every online learner owns and does the same way: the policy, the
+/// frozen reference, the task's prompts, the reward, Adam, counters;
+/// sampling a rollout and scoring it; filling the log-probabilities of a
+/// rollout; the guarded ascent step.
+public final class OnlineCore {
+  public let policy: SequencePolicy
+  public let reference: SequencePolicy
+  public let task: any SequenceTask
+  public let reward: SequenceRewardFunction
+  public let settings: OnlineSettings
+  public private(set) var optimizer: Adam
+  public private(set) var iteration = 0
+  public private(set) var totalSamples = 0
+  /// Checked before each iteration's update: a request stops the call with
+  /// `.cancelled`, and the call changes nothing.
+  public var cancellation: CancellationFlag?
+
+  public init(
+    policy: SequencePolicy, reference: SequencePolicy, task: any SequenceTask, reward: SequenceRewardFunction,
+    settings: OnlineSettings
+  ) throws(SwiftPGError) {
+    try settings.validate()
+    try require(policy !== reference, "the reference must be a frozen copy (e.g. frozenCopy()), not the policy itself")
+    try require(
+      reference.space == policy.space && reference.promptCount == policy.promptCount,
+      "the reference is over \(reference.space) with \(reference.promptCount) prompts; the policy over"
+        + " \(policy.space) with \(policy.promptCount)")
+    try require(
+      task.space == policy.space && task.promptCount == policy.promptCount,
+      "the task is over \(task.space) with \(task.promptCount) prompts; the policy over \(policy.space) with"
+        + " \(policy.promptCount)")
+    self.policy = policy
+    self.reference = reference
+    self.task = task
+    self.reward = reward
+    self.settings = settings
+    optimizer = try Adam(parameterCount: policy.parameterCount, learningRate: settings.learningRate)
+  }
+
+  /// Samples this iteration's rollout: P prompts from the task, k responses
+  /// each (adjacent), scored by the reward; log-probabilities filled.
+  public func collect(samplesPerPrompt k: Int? = nil) throws(SwiftPGError) -> RLHFRollout {
+    let k = k ?? settings.samplesPerPrompt
+    let p = settings.promptsPerIteration
+    let n = try checkedProduct(p, k, "samples per iteration")
+    let drawn = try task.samplePrompts(count: p, seed: settings.seed, firstRow: iteration * p)
+    var prompts = [Int32]()
+    prompts.reserveCapacity(n)
+    for x in drawn { for _ in 0..<k { prompts.append(x) } }
+    let s = try policy.sample(
+      prompts: prompts, temperature: settings.temperature, seed: settings.seed ^ 0x5EED_5A3F_1E5,
+      firstLane: iteration * n)
+    let r = try reward(prompts: prompts, tokens: s.tokens, lengths: s.lengths)
+    var rollout = try RLHFRollout(
+      prompts: prompts, tokens: s.tokens, lengths: s.lengths, rewards: r, groupSize: k, policy: policy)
+    try fillLogProbabilities(&rollout)
+    return rollout
+  }
+
+  /// π_old's (the current policy's) and the reference's per-token
+  /// log-probabilities of the rollout's responses.
+  public func fillLogProbabilities(_ rollout: inout RLHFRollout) throws(SwiftPGError) {
+    rollout.oldLogProbabilities = try policy.tokenLogProbabilities(
+      prompts: rollout.prompts, tokens: rollout.tokens, lengths: rollout.lengths)
+    rollout.referenceLogProbabilities = try reference.tokenLogProbabilities(
+      prompts: rollout.prompts, tokens: rollout.tokens, lengths: rollout.lengths)
+  }
+
+  /// The statistics every method reports, from a filled rollout.
+  public func baseStats(_ r: RLHFRollout) -> OnlineStats {
+    let l = policy.space.maxLength
+    let k1 = r.sequenceK1(maxLength: l)
+    let n = Double(r.count)
+    var s = OnlineStats()
+    s.iteration = iteration + 1
+    s.samples = r.count
+    s.totalSamples = totalSamples + r.count
+    s.meanReward = r.rewards.reduce(0, +) / n
+    s.meanKL = k1.reduce(0, +) / n
+    s.meanRegularizedReward = s.meanReward - settings.beta * s.meanKL
+    s.meanLength = Double(r.lengths.reduce(0) { $0 + Int($1) }) / n
+    let eos = policy.space.endToken
+    var ended = 0
+    for (b, len) in r.lengths.enumerated() where r.tokens[b * l + Int(len) - 1] == eos { ended += 1 }
+    s.eosRate = Double(ended) / n
+    return s
+  }
+
+  /// The KL-regularised sequence rewards R̂ = r − β k1 `[N]` (the methods
+  /// with the KL in the reward; no gradient flows through it).
+  public func regularizedRewards(_ r: RLHFRollout) -> [Double] {
+    let k1 = r.sequenceK1(maxLength: policy.space.maxLength)
+    return r.rewards.indices.map { r.rewards[$0] - settings.beta * k1[$0] }
+  }
+
+  /// One guarded Adam ascent step along `gradient` (refused, nothing
+  /// changed, if the gradient or the result is not finite); returns ‖g‖₂.
+  @discardableResult
+  public func ascend(_ gradient: [Double]) throws(SwiftPGError) -> Double {
+    var params = policy.parameters
+    var descent = gradient.map { -$0 }
+    try SupervisedTrainer.descend(&params, gradient: &descent, weightDecay: 0, optimizer: &optimizer, what: "the policy")
+    try policy.setParameters(params)
+    return gradient.reduce(0) { $0 + $1 * $1 }.squareRoot()
+  }
+
+  /// The sequence-level policy-gradient update shared by REINFORCE, RLOO
+  /// and ReMax: `epochs` ascent steps on the rollout with advantages A
+  /// `[N]`. Epoch 1 (the sampling policy itself, ratio 1) steps along
+  /// (1/N) Σ A_i ∇log π(y_i); later epochs reuse the batch with the
+  /// sequence-level ratio ρ = π(y)/π_old(y) clipped to [1 − ε, 1 + ε]
+  /// (PPO's pessimistic surrogate min(ρA, clip(ρ)A): a clipped sample gives
+  /// no gradient). Returns the surrogate −(1/N) Σ A_i log π(y_i) before the
+  /// first step and ‖g‖₂ of the last.
+  public func sequenceUpdate(_ r: RLHFRollout, advantages a: [Double], epochs: Int, clipRange: Double)
+    throws(SwiftPGError) -> (loss: Double, gradNorm: Double)
+  {
+    let l = policy.space.maxLength
+    let n = Double(r.count)
+    let old = r.oldSequenceLogProbabilities(maxLength: l)
+    var loss = 0.0
+    for i in a.indices { loss -= a[i] * old[i] / n }
+    var norm = 0.0
+    for e in 0..<epochs {
+      var w = a.map { $0 / n }
+      if e > 0 {
+        let now = try policy.sequenceLogProbabilities(prompts: r.prompts, tokens: r.tokens, lengths: r.lengths)
+        for i in w.indices {
+          let rho = _exp(now[i] - old[i])
+          let clipped = (a[i] > 0 && rho > 1 + clipRange) || (a[i] < 0 && rho < 1 - clipRange)
+          w[i] = clipped ? 0 : rho * w[i]
+        }
+      }
+      let g = try policy.scoreGradient(prompts: r.prompts, tokens: r.tokens, lengths: r.lengths, sequenceWeights: w)
+      norm = try ascend(g)
+    }
+    return (loss, norm)
+  }
+
+  /// Runs one iteration's `body` all or nothing: on any error the policy,
+  /// Adam and the counters are as before; on success the counters advance.
+  public func transaction(_ body: () throws(SwiftPGError) -> OnlineStats) throws(SwiftPGError) -> OnlineStats {
+    try cancellation?.check("RLHF training")
+    let saved = (policy.parameters, optimizer)
+    let stats = try SupervisedTrainer.rollingBack({
+      try? policy.setParameters(saved.0)
+      optimizer = saved.1
+    }) { () throws(SwiftPGError) in try body() }
+    iteration += 1
+    totalSamples += stats.samples
+    return stats
+  }
+}
+
+/// The exact KL-regularised objective of a policy by enumeration of the
+/// responses (spaces of at most `ExactResponses.defaultLimit` responses per
+/// prompt): value, gradient and the optimum, to check the learners'
+/// estimators and their convergence.
+public enum KLRegularizedObjective {
+  /// Per prompt x: the log-probabilities of π and π_ref over the canonical
+  /// responses, and the reward table r(x, ·).
+  static func tables(
+    policy: SequencePolicy, reference: SequencePolicy, prompt x: Int, reward: SequenceRewardFunction
+  ) throws(SwiftPGError) -> (logP: [Double], logRef: [Double], rewards: [Double], tokens: [Int32], lengths: [Int32]) {
+    let lp = try ExactResponses.logProbabilities(policy, prompt: x)
+    let lq = try ExactResponses.logProbabilities(reference, prompt: x)
+    let (tokens, lengths) = try ExactResponses.responses(policy.space, range: 0..<lp.count)
+    let r = try reward(prompts: Array(repeating: Int32(x), count: lp.count), tokens: tokens, lengths: lengths)
+    return (lp, lq, r, tokens, lengths)
+  }
+
+  /// J = Σ_x w_x [Σ_y π(y|x) r(x, y) − β KL(π(·|x) ‖ π_ref(·|x))].
+  public static func value(
+    policy: SequencePolicy, reference: SequencePolicy, promptProbabilities w: [Double], reward: SequenceRewardFunction,
+    beta: Double
+  ) throws(SwiftPGError) -> Double {
+    try require(w.count == policy.promptCount, "one prompt probability per prompt (\(policy.promptCount)) is needed")
+    var j = 0.0
+    for x in w.indices where w[x] > 0 {
+      let t = try tables(policy: policy, reference: reference, prompt: x, reward: reward)
+      let expected = try ExactResponses.expectation(logProbabilities: t.logP, values: t.rewards)
+      j += w[x] * (expected - beta * (try ExactResponses.kl(logP: t.logP, logQ: t.logRef)))
+    }
+    return j
+  }
+
+  /// ∇θ J = Σ_x w_x Σ_y π(y|x) [r(x, y) − β log(π(y|x)/π_ref(y|x))] ∇θ log π(y|x)
+  /// (the −β Σ π ∇log π term is 0), `[parameterCount]`.
+  public static func gradient(
+    policy: SequencePolicy, reference: SequencePolicy, promptProbabilities w: [Double], reward: SequenceRewardFunction,
+    beta: Double
+  ) throws(SwiftPGError) -> [Double] {
+    try require(w.count == policy.promptCount, "one prompt probability per prompt (\(policy.promptCount)) is needed")
+    var g = [Double](repeating: 0, count: policy.parameterCount)
+    for x in w.indices where w[x] > 0 {
+      let t = try tables(policy: policy, reference: reference, prompt: x, reward: reward)
+      let weights = t.logP.indices.map { y in
+        t.logP[y] == -.infinity ? 0 : w[x] * _exp(t.logP[y]) * (t.rewards[y] - beta * (t.logP[y] - t.logRef[y]))
+      }
+      let part = try policy.scoreGradient(
+        prompts: Array(repeating: Int32(x), count: weights.count), tokens: t.tokens, lengths: t.lengths,
+        sequenceWeights: weights)
+      for i in g.indices { g[i] += part[i] }
+    }
+    return g
+  }
+
+  /// The maximiser of J per prompt, π*(y|x) ∝ π_ref(y|x) exp(r(x, y)/β)
+  /// (β > 0), as log-probabilities over the canonical responses.
+  public static func optimum(referenceLogProbabilities lq: [Double], rewards: [Double], beta: Double)
+    throws(SwiftPGError) -> [Double]
+  {
+    try require(beta.isFinite && beta > 0, "the optimum needs beta > 0, got \(beta)")
+    try require(lq.count == rewards.count, "reference log-probabilities and rewards differ in length")
+    let a = lq.indices.map { lq[$0] + rewards[$0] / beta }
+    let m = a.max() ?? 0
+    let lse = m + _log(a.reduce(0) { $0 + _exp($1 - m) })
+    return a.map { $0 - lse }
+  }
+}

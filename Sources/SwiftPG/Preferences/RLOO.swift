@@ -1,0 +1,88 @@
+/// REINFORCE Leave-One-Out (RLOO; Kool et al. 2019, "Buy 4 REINFORCE
+/// samples, get a baseline for free!"; Ahmadian et al. 2024 for RLHF): k ≥ 2
+/// responses per prompt, each one's baseline the mean KL-regularised reward
+/// of the other k − 1,
+///
+///   A_i = R̂_i − (1/(k − 1)) Σ_{j ≠ i} R̂_j,   R̂ = r − β k1 (sequence level),
+///
+/// unbiased (the baseline does not depend on y_i), and the policy ascends
+/// (1/N) Σ_i A_i ∇log π(y_i | x_i). With `epochs` > 1 the batch is reused
+/// with the sequence-level ratio clipped to [1 − ε, 1 + ε] (TRL's
+/// `RLOOTrainer` reuses its batch the same way). k = 1 is an error.
+public final class RLOO {
+  public struct Config: Sendable, Equatable {
+    /// k = `online.samplesPerPrompt`, 4 by default.
+    public var online: OnlineSettings = {
+      var o = OnlineSettings()
+      o.samplesPerPrompt = 4
+      return o
+    }()
+    /// Ascent steps per batch (≥ 1).
+    public var epochs = 1
+    /// ε of the clipped ratio of epochs after the first, in (0, 1).
+    public var clipRange = 0.2
+    public init() {}
+
+    func validate() throws(SwiftPGError) {
+      try online.validate()
+      try require(
+        online.samplesPerPrompt >= 2,
+        "RLOO needs k >= 2 samples per prompt (a leave-one-out baseline), got \(online.samplesPerPrompt)")
+      try require(epochs >= 1 && epochs <= 1000, "epochs must be in [1, 1000], got \(epochs)")
+      try require(clipRange.isFinite && clipRange > 0 && clipRange < 1, "clip_range must be in (0, 1), got \(clipRange)")
+    }
+  }
+
+  public let config: Config
+  public let core: OnlineCore
+
+  public init(
+    policy: SequencePolicy, reference: SequencePolicy, task: any SequenceTask, reward: SequenceRewardFunction,
+    config: Config = Config()
+  ) throws(SwiftPGError) {
+    try config.validate()
+    self.config = config
+    core = try OnlineCore(policy: policy, reference: reference, task: task, reward: reward, settings: config.online)
+  }
+
+  /// The leave-one-out advantages of a filled rollout, `[N]`.
+  public func advantages(_ r: RLHFRollout) throws(SwiftPGError) -> [Double] {
+    let k = r.groupSize
+    try require(k >= 2, "RLOO needs groups of k >= 2 samples, got \(k)")
+    let rhat = core.regularizedRewards(r)
+    var a = rhat
+    for g in stride(from: 0, to: r.count, by: k) {
+      var total = 0.0
+      for i in g..<(g + k) { total += rhat[i] }
+      for i in g..<(g + k) { a[i] = rhat[i] - (total - rhat[i]) / Double(k - 1) }
+    }
+    return a
+  }
+
+  /// The gradient estimate (1/N) Σ A_i ∇log π(y_i) of a filled rollout (no step).
+  public func gradientEstimate(_ r: RLHFRollout) throws(SwiftPGError) -> [Double] {
+    let n = Double(r.count)
+    return try core.policy.scoreGradient(
+      prompts: r.prompts, tokens: r.tokens, lengths: r.lengths, sequenceWeights: try advantages(r).map { $0 / n })
+  }
+
+  /// Collect → estimate → update; all or nothing.
+  public func iterate() throws(SwiftPGError) -> OnlineStats {
+    try core.transaction { () throws(SwiftPGError) in try step(try core.collect()) }
+  }
+
+  /// One update on externally scored samples (groups of k adjacent samples
+  /// per prompt, their rewards given).
+  public func update(_ rollout: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
+    var r = rollout
+    try core.fillLogProbabilities(&r)
+    return try core.transaction { () throws(SwiftPGError) in try step(r) }
+  }
+
+  private func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
+    var s = core.baseStats(r)
+    (s.loss, s.gradNorm) = try core.sequenceUpdate(
+      r, advantages: try advantages(r), epochs: config.epochs, clipRange: config.clipRange)
+    return s
+  }
+}

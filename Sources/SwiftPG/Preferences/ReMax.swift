@@ -1,0 +1,71 @@
+/// ReMax (Li et al. 2023, "ReMax: A simple, effective, and efficient
+/// reinforcement learning method for aligning large language models"):
+/// REINFORCE whose baseline for prompt x is the KL-regularised reward of
+/// the policy's own greedy response ŷ(x) (temperature 0, lowest id on ties),
+///
+///   A_i = R̂(x_i, y_i) − R̂(x_i, ŷ(x_i)),   R̂ = r − β k1 (sequence level),
+///
+/// unbiased (ŷ is a function of x and θ only) at the cost of one extra
+/// decoding and scoring per prompt; the policy ascends (1/N) Σ A_i ∇log π(y_i).
+public final class ReMax {
+  public struct Config: Sendable, Equatable {
+    public var online = OnlineSettings()
+    public init() {}
+    func validate() throws(SwiftPGError) { try online.validate() }
+  }
+
+  public let config: Config
+  public let core: OnlineCore
+
+  public init(
+    policy: SequencePolicy, reference: SequencePolicy, task: any SequenceTask, reward: SequenceRewardFunction,
+    config: Config = Config()
+  ) throws(SwiftPGError) {
+    try config.validate()
+    self.config = config
+    core = try OnlineCore(policy: policy, reference: reference, task: task, reward: reward, settings: config.online)
+  }
+
+  /// R̂ of the greedy response to each sample's prompt, `[N]`.
+  public func baselines(_ r: RLHFRollout) throws(SwiftPGError) -> [Double] {
+    let greedy = try core.policy.sample(prompts: r.prompts, temperature: 0, seed: 0)
+    let rewards = try core.reward(prompts: r.prompts, tokens: greedy.tokens, lengths: greedy.lengths)
+    var g = try RLHFRollout(
+      prompts: r.prompts, tokens: greedy.tokens, lengths: greedy.lengths, rewards: rewards, groupSize: r.groupSize,
+      policy: core.policy)
+    try core.fillLogProbabilities(&g)
+    return core.regularizedRewards(g)
+  }
+
+  /// The advantages R̂(y_i) − R̂(ŷ) of a filled rollout, `[N]`.
+  public func advantages(_ r: RLHFRollout) throws(SwiftPGError) -> [Double] {
+    let b = try baselines(r)
+    return zip(core.regularizedRewards(r), b).map { $0 - $1 }
+  }
+
+  /// The gradient estimate (1/N) Σ A_i ∇log π(y_i) of a filled rollout (no step).
+  public func gradientEstimate(_ r: RLHFRollout) throws(SwiftPGError) -> [Double] {
+    let n = Double(r.count)
+    return try core.policy.scoreGradient(
+      prompts: r.prompts, tokens: r.tokens, lengths: r.lengths, sequenceWeights: try advantages(r).map { $0 / n })
+  }
+
+  /// Collect → estimate (greedy baselines) → update; all or nothing.
+  public func iterate() throws(SwiftPGError) -> OnlineStats {
+    try core.transaction { () throws(SwiftPGError) in try step(try core.collect()) }
+  }
+
+  /// One update on externally scored samples (the greedy responses are
+  /// scored by the learner's reward function).
+  public func update(_ rollout: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
+    var r = rollout
+    try core.fillLogProbabilities(&r)
+    return try core.transaction { () throws(SwiftPGError) in try step(r) }
+  }
+
+  private func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
+    var s = core.baseStats(r)
+    (s.loss, s.gradNorm) = try core.sequenceUpdate(r, advantages: try advantages(r), epochs: 1, clipRange: 0)
+    return s
+  }
+}

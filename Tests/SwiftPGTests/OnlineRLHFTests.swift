@@ -1,0 +1,252 @@
+import Testing
+
+@testable import SwiftPG
+
+/// The online RLHF learners' shared blocks (`OnlineRLHF.swift`), REINFORCE
+/// and RLOO: gradient estimators against the exact gradient of the
+/// KL-regularised objective, convergence to π* ∝ π_ref exp(r/β), and the
+/// all-or-nothing iteration.
+@Suite struct OnlineRLHFTests {
+  /// V = 2, L = 2 (7 responses per prompt), 2 prompts; a fixed gold table.
+  static func task() throws -> ArrayTask {
+    let gold: [Double] = [0.2, 1.0, -0.5, 0.3, 0.8, -1.0, 0.1, -0.4, 0.6, 0.0, 1.2, -0.2, 0.5, 0.9]
+    return try ArrayTask(
+      vocabularySize: 2, maxLength: 2, promptProbabilities: [0.6, 0.4], promptFeatures: [], promptFeatureCount: 0,
+      goldTable: gold)
+  }
+
+  /// A tabular policy with random logits (seeded), and its frozen copy.
+  static func policies(seed: UInt64) throws -> (SequencePolicy, SequencePolicy) {
+    let space = try SequenceSpace(vocabularySize: 2, maxLength: 2)
+    let model = try TabularSequenceModel(space: space, promptCount: 2)
+    var g = PCG64(seed: UInt128(seed))
+    try model.setParameters((0..<model.parameterCount).map { _ in 0.5 * g.standardNormal() })
+    let policy = SequencePolicy(model: model)
+    return (policy, try policy.frozenCopy())
+  }
+
+  /// M rollouts of P prompts × k samples from the policy (no steps), filled.
+  static func rollouts(_ core: OnlineCore, count m: Int, prompts p: Int, k: Int) throws -> [RLHFRollout] {
+    try (0..<m).map { i in
+      let drawn = try core.task.samplePrompts(count: p, seed: 7, firstRow: i * p)
+      let prompts = drawn.flatMap { Array(repeating: $0, count: k) }
+      let s = try core.policy.sample(prompts: prompts, temperature: 1, seed: 11, firstLane: i * p * k)
+      let r = try core.reward(prompts: prompts, tokens: s.tokens, lengths: s.lengths)
+      var rollout = try RLHFRollout(
+        prompts: prompts, tokens: s.tokens, lengths: s.lengths, rewards: r, groupSize: k, policy: core.policy)
+      try core.fillLogProbabilities(&rollout)
+      return rollout
+    }
+  }
+
+  /// Every coordinate of the mean estimate within 5 standard errors of the
+  /// exact gradient (and the standard errors small enough to mean something).
+  static func expectUnbiased(_ estimates: [[Double]], exact: [Double]) {
+    let m = Double(estimates.count)
+    for j in exact.indices {
+      let xs = estimates.map { $0[j] }
+      let mean = xs.reduce(0, +) / m
+      let variance = xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (m - 1)
+      let se = (variance / m).squareRoot()
+      #expect(abs(mean - exact[j]) <= 5 * se + 1e-12, "coordinate \(j): \(mean) vs exact \(exact[j]) (SE \(se))")
+    }
+  }
+
+  @Test func reinforceAndRLOOEstimateTheExactGradient() throws {
+    let task = try Self.task()
+    let (policy, reference) = try Self.policies(seed: 1)
+    try policy.setParameters(policy.parameters.map { $0 * 1.5 + 0.1 })  // away from the reference
+    let gold = SequenceRewardFunction.gold(task)
+    let beta = 0.3
+    let exact = try KLRegularizedObjective.gradient(
+      policy: policy, reference: reference, promptProbabilities: task.promptProbabilities, reward: gold, beta: beta)
+    var c = RLHFReinforce.Config()
+    c.online.beta = beta
+    c.baseline = .none
+    let reinforce = try RLHFReinforce(policy: policy, reference: reference, task: task, reward: gold, config: c)
+    Self.expectUnbiased(
+      try Self.rollouts(reinforce.core, count: 400, prompts: 8, k: 1).map { try reinforce.gradientEstimate($0) },
+      exact: exact)
+    var rc = RLOO.Config()
+    rc.online.beta = beta
+    let rloo = try RLOO(policy: policy, reference: reference, task: task, reward: gold, config: rc)
+    Self.expectUnbiased(
+      try Self.rollouts(rloo.core, count: 400, prompts: 2, k: 4).map { try rloo.gradientEstimate($0) }, exact: exact)
+  }
+
+  /// Σ_x w_x TV(π(·|x), π*(·|x)) by enumeration.
+  static func distanceToOptimum(_ policy: SequencePolicy, _ reference: SequencePolicy, _ task: ArrayTask, beta: Double)
+    throws -> Double
+  {
+    var tv = 0.0
+    for x in 0..<task.promptCount {
+      let p = try ExactResponses.logProbabilities(policy, prompt: x).map { _exp($0) }
+      let star = try KLRegularizedObjective.optimum(
+        referenceLogProbabilities: try ExactResponses.logProbabilities(reference, prompt: x),
+        rewards: try task.goldRewardTable(prompt: x), beta: beta
+      ).map { _exp($0) }
+      tv += task.promptProbabilities[x] * 0.5 * zip(p, star).reduce(0) { $0 + abs($1.0 - $1.1) }
+    }
+    return tv
+  }
+
+  @Test func reinforceAndRLOOConvergeToTheRegularisedOptimum() throws {
+    let task = try Self.task()
+    let beta = 0.5
+    let gold = SequenceRewardFunction.gold(task)
+    var c = RLHFReinforce.Config()
+    c.online.beta = beta
+    c.online.promptsPerIteration = 64
+    c.online.learningRate = 0.02
+    var (policy, reference) = try Self.policies(seed: 2)
+    let reinforce = try RLHFReinforce(policy: policy, reference: reference, task: task, reward: gold, config: c)
+    let start = try Self.distanceToOptimum(policy, reference, task, beta: beta)
+    for _ in 0..<1500 { _ = try reinforce.iterate() }
+    let tvReinforce = try Self.distanceToOptimum(policy, reference, task, beta: beta)
+    #expect(start > 0.1 && tvReinforce < 0.02, "REINFORCE: TV \(start) → \(tvReinforce)")
+
+    var rc = RLOO.Config()
+    rc.online = c.online
+    rc.online.samplesPerPrompt = 4
+    rc.online.promptsPerIteration = 16
+    (policy, reference) = try Self.policies(seed: 2)
+    let rloo = try RLOO(policy: policy, reference: reference, task: task, reward: gold, config: rc)
+    for _ in 0..<1500 { _ = try rloo.iterate() }
+    let tvRLOO = try Self.distanceToOptimum(policy, reference, task, beta: beta)
+    #expect(tvRLOO < 0.02, "RLOO: TV \(start) → \(tvRLOO)")
+    #expect(rloo.core.iteration == 1500 && rloo.core.totalSamples == 1500 * 64)
+  }
+
+  @Test func badInputAndAllOrNothingIterations() throws {
+    let task = try Self.task()
+    let (policy, reference) = try Self.policies(seed: 3)
+    let gold = SequenceRewardFunction.gold(task)
+    #expect(throws: SwiftPGError.self) { try RLOO(policy: policy, reference: policy, task: task, reward: gold) }
+    var one = RLOO.Config()
+    one.online.samplesPerPrompt = 1
+    #expect(throws: SwiftPGError.self) { try RLOO(policy: policy, reference: reference, task: task, reward: gold, config: one) }
+    // A reward that is NaN for one sample: refused naming it, nothing changes.
+    var calls = 0
+    let poisoned = SequenceRewardFunction(name: "poisoned") { (x, y, n) throws(SwiftPGError) in
+      calls += 1
+      var r = try task.goldRewards(prompts: x, tokens: y, lengths: n)
+      if calls == 2 { r[5] = .nan }
+      return r
+    }
+    let learner = try RLOO(policy: policy, reference: reference, task: task, reward: poisoned)
+    _ = try learner.iterate()
+    let before = policy.parameters
+    let e = #expect(throws: SwiftPGError.self) { try learner.iterate() }
+    #expect(e?.message.contains("sample 5") == true)
+    #expect(policy.parameters == before && learner.core.iteration == 1)
+    learner.core.cancellation = CancellationFlag()
+    learner.core.cancellation?.request()
+    let cancelled = #expect(throws: SwiftPGError.self) { try learner.iterate() }
+    #expect(cancelled?.code == .cancelled && policy.parameters == before)
+    _ = try learner.iterate()  // the same prompts and samples as the refused iteration, now scored finitely
+    #expect(learner.core.iteration == 2 && policy.parameters != before)
+    // External data: groups must answer one prompt each.
+    #expect(throws: SwiftPGError.self) {
+      try RLHFRollout(
+        prompts: [0, 1], tokens: [0, 2, 1, 2], lengths: [2, 2], rewards: [0, 0], groupSize: 2, policy: policy)
+    }
+  }
+
+  @Test func exactGradientMatchesCentralDifferences() throws {
+    let task = try Self.task()
+    let (policy, reference) = try Self.policies(seed: 4)
+    try policy.setParameters(policy.parameters.map { $0 * 2 - 0.3 })
+    let gold = SequenceRewardFunction.gold(task)
+    let w = task.promptProbabilities
+    let g = try KLRegularizedObjective.gradient(
+      policy: policy, reference: reference, promptProbabilities: w, reward: gold, beta: 0.4)
+    let theta = policy.parameters
+    let h = 1e-6
+    for j in theta.indices {
+      var plus = theta, minus = theta
+      plus[j] += h
+      minus[j] -= h
+      try policy.setParameters(plus)
+      let jp = try KLRegularizedObjective.value(
+        policy: policy, reference: reference, promptProbabilities: w, reward: gold, beta: 0.4)
+      try policy.setParameters(minus)
+      let jm = try KLRegularizedObjective.value(
+        policy: policy, reference: reference, promptProbabilities: w, reward: gold, beta: 0.4)
+      #expect(abs((jp - jm) / (2 * h) - g[j]) < 1e-7, "parameter \(j)")
+    }
+  }
+
+  @Test func reMaxIsUnbiasedAndREBELAndReMaxConverge() throws {
+    let task = try Self.task()
+    let gold = SequenceRewardFunction.gold(task)
+    let beta = 0.5
+    var (policy, reference) = try Self.policies(seed: 5)
+    var mc = ReMax.Config()
+    mc.online.beta = beta
+    let remax = try ReMax(policy: policy, reference: reference, task: task, reward: gold, config: mc)
+    let exact = try KLRegularizedObjective.gradient(
+      policy: policy, reference: reference, promptProbabilities: task.promptProbabilities, reward: gold, beta: beta)
+    Self.expectUnbiased(
+      try Self.rollouts(remax.core, count: 400, prompts: 8, k: 1).map { try remax.gradientEstimate($0) }, exact: exact)
+    mc.online.promptsPerIteration = 64
+    mc.online.learningRate = 0.02
+    (policy, reference) = try Self.policies(seed: 2)
+    let m = try ReMax(policy: policy, reference: reference, task: task, reward: gold, config: mc)
+    for _ in 0..<1500 { _ = try m.iterate() }
+    let tvReMax = try Self.distanceToOptimum(policy, reference, task, beta: beta)
+    #expect(tvReMax < 0.02, "ReMax: TV \(tvReMax)")
+
+    var rc = REBEL.Config()
+    rc.online.beta = beta
+    rc.online.promptsPerIteration = 32
+    rc.online.learningRate = 0.02
+    rc.eta = 1
+    (policy, reference) = try Self.policies(seed: 2)
+    let rebel = try REBEL(policy: policy, reference: reference, task: task, reward: gold, config: rc)
+    for _ in 0..<1500 { _ = try rebel.iterate() }
+    let tvREBEL = try Self.distanceToOptimum(policy, reference, task, beta: beta)
+    #expect(tvREBEL < 0.02, "REBEL: TV \(tvREBEL)")
+  }
+
+  /// GRPO without std scaling on a bandit (L = 1, so every response is one
+  /// token): its expected update is c ∇E_π[r] − β ∇KL(π_ref ‖ π) with
+  /// c = (k − 1)/k (the group mean includes the sample), whose fixed point
+  /// is π_a = β π_ref,a / (β − c (r_a − r̄)), r̄ = Σ π_a r_a — not π*.
+  @Test func grpoConvergesToItsOwnFixedPointNotPiStar() throws {
+    let rewards: [Double] = [0.1, -0.4, 0.5, 0.0]  // canonical order: EOS, then tokens 0, 1, 2
+    let task = try ArrayTask(
+      vocabularySize: 3, maxLength: 1, promptProbabilities: [1], promptFeatures: [], promptFeatureCount: 0,
+      goldTable: rewards)
+    let space = try SequenceSpace(vocabularySize: 3, maxLength: 1)
+    let refModel = try TabularSequenceModel(space: space, promptCount: 1, logits: [0.4, -0.2, 0.1, 0.3])
+    let reference = SequencePolicy(model: refModel)
+    let policy = try reference.frozenCopy()
+    let beta = 1.0, k = 4
+    var c = GRPO.Config()
+    c.online.beta = beta
+    c.online.samplesPerPrompt = k
+    c.online.promptsPerIteration = 64
+    c.online.learningRate = 0.02
+    c.scaling = .none
+    let grpo = try GRPO(policy: policy, reference: reference, task: task, reward: .gold(task), config: c)
+    for _ in 0..<1500 { _ = try grpo.iterate() }
+    // The fixed point: bisection on r̄ so that Σ π_a(r̄) = 1.
+    let ref = try ExactResponses.logProbabilities(reference, prompt: 0).map { _exp($0) }
+    let cc = Double(k - 1) / Double(k)
+    func fixedPoint(_ rbar: Double) -> [Double] { ref.indices.map { beta * ref[$0] / (beta - cc * (rewards[$0] - rbar)) } }
+    var lo = -0.5, hi = 0.5
+    for _ in 0..<200 {
+      let mid = (lo + hi) / 2
+      if fixedPoint(mid).reduce(0, +) > 1 { lo = mid } else { hi = mid }  // Σ π falls as r̄ rises
+    }
+    let target = fixedPoint((lo + hi) / 2)
+    let p = try ExactResponses.logProbabilities(policy, prompt: 0).map { _exp($0) }
+    let star = try KLRegularizedObjective.optimum(
+      referenceLogProbabilities: ref.map { _log($0) }, rewards: rewards, beta: beta
+    ).map { _exp($0) }
+    let tv = 0.5 * zip(p, target).reduce(0) { $0 + abs($1.0 - $1.1) }
+    let apart = 0.5 * zip(target, star).reduce(0) { $0 + abs($1.0 - $1.1) }
+    #expect(tv < 0.02 && apart > 2 * tv, "GRPO: TV to its fixed point \(tv), fixed point to π* \(apart)")
+  }
+}
+
