@@ -248,5 +248,29 @@ import Testing
     let apart = 0.5 * zip(target, star).reduce(0) { $0 + abs($1.0 - $1.1) }
     #expect(tv < 0.02 && apart > 2 * tv, "GRPO: TV to its fixed point \(tv), fixed point to π* \(apart)")
   }
+
+  @Test func ppoWithATabularCriticConvergesToTheRegularisedOptimum() throws {
+    let task = try Self.task()
+    let beta = 0.5
+    var c = RLHFPPO.Config()
+    c.online.beta = beta
+    c.online.promptsPerIteration = 64
+    c.online.learningRate = 0.02
+    c.minibatchSize = 32
+    c.epochs = 2
+    c.valueLearningRate = 0.05
+    let (policy, reference) = try Self.policies(seed: 2)
+    let ppo = try RLHFPPO(
+      policy: policy, reference: reference, critic: try .tabular(for: policy), task: task, reward: .gold(task),
+      config: c)
+    for _ in 0..<1000 { _ = try ppo.iterate() }
+    let tv = try Self.distanceToOptimum(policy, reference, task, beta: beta)
+    #expect(tv < 0.02, "PPO: TV \(tv)")
+    #expect(throws: SwiftPGError.self) {  // the critic cannot be the policy's own model
+      try RLHFPPO(
+        policy: policy, reference: reference, critic: SequenceCritic(model: policy.model), task: task,
+        reward: .gold(task))
+    }
+  }
 }
 
