@@ -67,11 +67,15 @@ import Testing
     }
   }
 
-  @Test func badInputIsRefused() {
+  @Test func badInputIsRefused() throws {
     let ok: [Double] = [0, 0]
-    #expect(throws: SwiftPGError.self) {  // β ≤ 0
-      try KLRegularizedReward.sequenceRewards(rewards: [1], penalties: ok, lengths: [2], maxLength: 2, beta: 0)
+    #expect(throws: SwiftPGError.self) {  // β < 0
+      try KLRegularizedReward.sequenceRewards(rewards: [1], penalties: ok, lengths: [2], maxLength: 2, beta: -1)
     }
+    // β = 0: no KL term, the rewards unchanged (the score at the last real token).
+    #expect(
+      try KLRegularizedReward.tokenRewards(rewards: [1], penalties: [5, 7], lengths: [2], maxLength: 2, beta: 0)
+        == [0, 1])
     #expect(throws: SwiftPGError.self) {
       try KLRegularizedReward.tokenRewards(rewards: [1], penalties: ok, lengths: [2], maxLength: 2, beta: .nan)
     }

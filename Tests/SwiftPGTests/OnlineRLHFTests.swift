@@ -67,6 +67,19 @@ import Testing
     Self.expectUnbiased(
       try Self.rollouts(reinforce.core, count: 400, prompts: 8, k: 1).map { try reinforce.gradientEstimate($0) },
       exact: exact)
+    // The KL part alone (a zero reward): the estimator's β·k1 term against −β∇KL, with the
+    // exact gradient far outside the standard errors (so dropping the term would fail).
+    let zero = SequenceRewardFunction(name: "zero") { (x, _, _) throws(SwiftPGError) in Array(repeating: 0, count: x.count) }
+    let klOnly = try RLHFReinforce(policy: policy, reference: reference, task: task, reward: zero, config: c)
+    let klExact = try KLRegularizedObjective.gradient(
+      policy: policy, reference: reference, promptProbabilities: task.promptProbabilities, reward: zero, beta: beta)
+    let klEstimates = try Self.rollouts(klOnly.core, count: 400, prompts: 8, k: 1).map { try klOnly.gradientEstimate($0) }
+    Self.expectUnbiased(klEstimates, exact: klExact)
+    let largest = klExact.indices.max { abs(klExact[$0]) < abs(klExact[$1]) } ?? 0
+    let xs = klEstimates.map { $0[largest] }
+    let mean = xs.reduce(0, +) / 400
+    let se = (xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 399 / 400).squareRoot()
+    #expect(abs(klExact[largest]) > 10 * se, "the KL gradient \(klExact[largest]) is within 10 SE (\(se)) of 0")
     var rc = RLOO.Config()
     rc.online.beta = beta
     let rloo = try RLOO(policy: policy, reference: reference, task: task, reward: gold, config: rc)
@@ -145,6 +158,26 @@ import Testing
     #expect(cancelled?.code == .cancelled && policy.parameters == before)
     _ = try learner.iterate()  // the same prompts and samples as the refused iteration, now scored finitely
     #expect(learner.core.iteration == 2 && policy.parameters != before)
+    // A failure after a step was taken (a cancellation arriving during the second iteration's
+    // scoring stops it after its first of two epochs): the policy and Adam are restored.
+    let flag = CancellationFlag()
+    var scored = 0
+    let late = SequenceRewardFunction(name: "late") { (x, y, n) throws(SwiftPGError) in
+      scored += 1
+      if scored == 2 { flag.request() }
+      return try task.goldRewards(prompts: x, tokens: y, lengths: n)
+    }
+    var twice = RLOO.Config()
+    twice.epochs = 2
+    let (p2, r2) = try Self.policies(seed: 6)
+    let reused = try RLOO(policy: p2, reference: r2, task: task, reward: late, config: twice)
+    reused.core.cancellation = flag
+    _ = try reused.iterate()
+    let (theta, adam) = (p2.parameters, reused.core.optimizer)
+    let stopped = #expect(throws: SwiftPGError.self) { try reused.iterate() }
+    #expect(stopped?.code == .cancelled)
+    #expect(p2.parameters == theta && reused.core.optimizer.t == adam.t && reused.core.optimizer.m == adam.m)
+    #expect(reused.core.iteration == 1 && adam.t == 2)
     // External data: groups must answer one prompt each.
     #expect(throws: SwiftPGError.self) {
       try RLHFRollout(
@@ -213,7 +246,7 @@ import Testing
   /// c = (k − 1)/k (the group mean includes the sample), whose fixed point
   /// is π_a = β π_ref,a / (β − c (r_a − r̄)), r̄ = Σ π_a r_a — not π*.
   @Test func grpoConvergesToItsOwnFixedPointNotPiStar() throws {
-    let rewards: [Double] = [0.1, -0.4, 0.5, 0.0]  // canonical order: EOS, then tokens 0, 1, 2
+    let rewards: [Double] = [0.25, -1.0, 1.25, 0.0]  // canonical order: EOS, then tokens 0, 1, 2
     let task = try ArrayTask(
       vocabularySize: 3, maxLength: 1, promptProbabilities: [1], promptFeatures: [], promptFeatureCount: 0,
       goldTable: rewards)
@@ -234,7 +267,7 @@ import Testing
     let ref = try ExactResponses.logProbabilities(reference, prompt: 0).map { _exp($0) }
     let cc = Double(k - 1) / Double(k)
     func fixedPoint(_ rbar: Double) -> [Double] { ref.indices.map { beta * ref[$0] / (beta - cc * (rewards[$0] - rbar)) } }
-    var lo = -0.5, hi = 0.5
+    var lo = 1.25 - beta / cc + 1e-9, hi = 1.25  // every denominator β − c(r_a − r̄) > 0 on the bracket
     for _ in 0..<200 {
       let mid = (lo + hi) / 2
       if fixedPoint(mid).reduce(0, +) > 1 { lo = mid } else { hi = mid }  // Σ π falls as r̄ rises
@@ -244,9 +277,14 @@ import Testing
     let star = try KLRegularizedObjective.optimum(
       referenceLogProbabilities: ref.map { _log($0) }, rewards: rewards, beta: beta
     ).map { _exp($0) }
-    let tv = 0.5 * zip(p, target).reduce(0) { $0 + abs($1.0 - $1.1) }
-    let apart = 0.5 * zip(target, star).reduce(0) { $0 + abs($1.0 - $1.1) }
-    #expect(tv < 0.02 && apart > 2 * tv, "GRPO: TV to its fixed point \(tv), fixed point to π* \(apart)")
+    // The point a forward-KL term would give with the same c: π ∝ π_ref exp(c r/β).
+    let forward = try KLRegularizedObjective.optimum(
+      referenceLogProbabilities: ref.map { _log($0) }, rewards: rewards.map { cc * $0 }, beta: beta
+    ).map { _exp($0) }
+    func tv(_ a: [Double], _ b: [Double]) -> Double { 0.5 * zip(a, b).reduce(0) { $0 + abs($1.0 - $1.1) } }
+    let d = tv(p, target)
+    #expect(d < 0.02, "GRPO: TV to its fixed point \(d)")
+    #expect(tv(p, star) > 2 * d && tv(p, forward) > 2 * d, "GRPO: π* at \(tv(p, star)), the forward-KL point at \(tv(p, forward))")
   }
 
   @Test func ppoWithATabularCriticConvergesToTheRegularisedOptimum() throws {

@@ -15,12 +15,15 @@
 /// ∇k3 = (1 − ρ) ∇log π(y_t). `agg` is the mean over each response's
 /// tokens, then over responses (`.sequence`, the paper's) or the mean over
 /// all tokens of the batch (`.token`, DAPO's). log ρ is clamped to
-/// [−20, 20] before k3 (so k3 cannot overflow; a clamped token is counted
-/// in the stats). One on-policy step per batch (ratio 1).
+/// [−20, 20] before k3 (so k3 cannot overflow); a clamped token's k3 is
+/// constant, so it contributes no KL gradient (`clampedTokens` counts
+/// them). One on-policy step per batch (ratio 1).
 ///
-/// GRPO does not converge to π* ∝ π_ref exp(r/β): the k3 gradient in the
-/// loss is, in expectation, the gradient of the reverse KL(π_ref ‖ π)
-/// evaluated at π's samples, and the group-std division reweights prompts.
+/// GRPO does not converge to π* ∝ π_ref exp(r/β): the k3 term's expected
+/// gradient is Σ_t E_{s_t∼π} ∇KL(π_ref(·|s_t) ‖ π(·|s_t)) — a reverse KL per
+/// context, weighted by the aggregation (for one-token responses, the
+/// gradient of the reverse KL(π_ref ‖ π)) — and the group-std division
+/// reweights prompts.
 public final class GRPO {
   public enum Scaling: Int32, Sendable {
     case group = 0
@@ -95,8 +98,11 @@ public final class GRPO {
     return a
   }
 
-  /// The ascent direction ∇J of a filled rollout and J itself (no step).
-  public func gradientAndObjective(_ r: RLHFRollout) throws(SwiftPGError) -> (gradient: [Double], objective: Double) {
+  /// The ascent direction ∇J of a filled rollout, J itself and the number
+  /// of clamped tokens (no step).
+  public func gradientAndObjective(_ r: RLHFRollout) throws(SwiftPGError)
+    -> (gradient: [Double], objective: Double, clamped: Int)
+  {
     let l = core.policy.space.maxLength
     let a = try advantages(r)
     let beta = core.settings.beta
@@ -109,18 +115,17 @@ public final class GRPO {
       for t in 0..<Int(len) {
         let i = b * l + t
         var logRho = r.referenceLogProbabilities[i] - r.oldLogProbabilities[i]
-        if abs(logRho) > Self.logRatioClamp {
+        let isClamped = abs(logRho) > Self.logRatioClamp
+        if isClamped {
           logRho = logRho > 0 ? Self.logRatioClamp : -Self.logRatioClamp
           clamped += 1
         }
-        let rho = _exp(logRho)
-        w[i] = agg * (a[b] - beta * (1 - rho))
+        w[i] = agg * (a[b] - (isClamped ? 0 : beta * (1 - _exp(logRho))))
         objective += agg * (a[b] - beta * KLEstimates.k3(logR: logRho))
       }
     }
-    clampedTokens = clamped
     let g = try core.policy.scoreGradient(prompts: r.prompts, tokens: r.tokens, lengths: r.lengths, tokenWeights: w)
-    return (g, objective)
+    return (g, objective, clamped)
   }
 
   /// Collect → estimate → update; all or nothing.
@@ -137,9 +142,10 @@ public final class GRPO {
 
   private func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
     var s = core.baseStats(r)
-    let (g, j) = try gradientAndObjective(r)
+    let (g, j, clamped) = try gradientAndObjective(r)
     s.loss = -j
     s.gradNorm = try core.ascend(g)
+    clampedTokens = clamped
     return s
   }
 }

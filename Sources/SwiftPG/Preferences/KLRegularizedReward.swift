@@ -38,7 +38,7 @@ public enum KLRegularizedReward {
   }
 
   static func checkBeta(_ beta: Double) throws(SwiftPGError) {
-    try require(beta.isFinite && beta > 0, "beta (the KL coefficient) must be finite and > 0, got \(beta)")
+    try require(beta.isFinite && beta >= 0, "beta (the KL coefficient) must be finite and >= 0, got \(beta)")
   }
 
   /// The per-token penalties kl_t of `estimator` from the policy's and the

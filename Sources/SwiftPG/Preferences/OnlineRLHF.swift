@@ -161,8 +161,10 @@ public struct OnlineSettings: Sendable, Equatable {
   public var promptsPerIteration = 64
   /// Samples per prompt k (the methods fix or bound it: RLOO ≥ 2, REBEL 2).
   public var samplesPerPrompt = 1
-  /// Sampling temperature of the responses (> 0; the log-probabilities
-  /// used are the policy's own, temperature 1).
+  /// Sampling temperature of the responses. Only 1 is accepted for now:
+  /// every ratio, k1 and advantage uses the policy's own (temperature-1)
+  /// log-probabilities, so sampling at another temperature would bias the
+  /// estimators and move the fixed point off π*.
   public var temperature = 1.0
   /// Adam step size (ascent on the method's objective).
   public var learningRate = 0.01
@@ -180,7 +182,10 @@ public struct OnlineSettings: Sendable, Equatable {
     try require(
       samplesPerPrompt >= 1 && samplesPerPrompt <= 1 << 12,
       "samples per prompt must be in [1, 4096], got \(samplesPerPrompt)")
-    try require(temperature.isFinite && temperature > 0, "temperature must be finite and > 0, got \(temperature)")
+    try require(
+      temperature == 1,
+      "temperature must be 1 (the online learners' log-probabilities and ratios are the policy's own; another "
+        + "temperature would bias them), got \(temperature)")
     try require(learningRate.isFinite && learningRate > 0, "learning rate must be finite and > 0, got \(learningRate)")
   }
 }
@@ -281,13 +286,17 @@ public final class OnlineCore {
   }
 
   /// One guarded Adam ascent step along `gradient` (refused, nothing
-  /// changed, if the gradient or the result is not finite); returns ‖g‖₂.
+  /// changed, if the gradient or the result is not finite), then the
+  /// cancellation check; returns ‖g‖₂.
   @discardableResult
   public func ascend(_ gradient: [Double]) throws(SwiftPGError) -> Double {
     var params = policy.parameters
     var descent = gradient.map { -$0 }
     try SupervisedTrainer.descend(&params, gradient: &descent, weightDecay: 0, optimizer: &optimizer, what: "the policy")
     try policy.setParameters(params)
+    // Between steps: a request stops the iteration here (the transaction
+    // undoes the steps already taken).
+    try cancellation?.check("RLHF training")
     return gradient.reduce(0) { $0 + $1 * $1 }.squareRoot()
   }
 

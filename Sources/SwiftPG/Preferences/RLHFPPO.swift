@@ -72,7 +72,9 @@ public final class SequenceCritic {
 /// policy step (per-token ratio ρ_t = π(y_t)/π_old(y_t), loss
 /// −mean_t min(ρ_t A_t, clip(ρ_t, 1 ± ε) A_t)) and a clipped value step
 /// (½ mean_t max((V − G)², (V_old + clip(V − V_old, ±ε_v) − G)²), G = A + V_old),
-/// each with its own Adam. Its fixed point (an exact critic) is π*.
+/// each with its own Adam. With γ = 1 (the default) and an exact critic its
+/// fixed point is π*; γ < 1 discounts the final score by γ^{n−1} and so
+/// favours short responses.
 public final class RLHFPPO {
   public struct Config: Sendable, Equatable {
     public var online = OnlineSettings()

@@ -26,15 +26,18 @@ public final class ReMax {
     core = try OnlineCore(policy: policy, reference: reference, task: task, reward: reward, settings: config.online)
   }
 
-  /// R̂ of the greedy response to each sample's prompt, `[N]`.
+  /// R̂ of the greedy response to each sample's prompt, `[N]`: one greedy
+  /// decoding and scoring per group (the k samples of a prompt share it).
   public func baselines(_ r: RLHFRollout) throws(SwiftPGError) -> [Double] {
-    let greedy = try core.policy.sample(prompts: r.prompts, temperature: 0, seed: 0)
-    let rewards = try core.reward(prompts: r.prompts, tokens: greedy.tokens, lengths: greedy.lengths)
+    let prompts = stride(from: 0, to: r.count, by: r.groupSize).map { r.prompts[$0] }
+    let greedy = try core.policy.sample(prompts: prompts, temperature: 0, seed: 0)
+    let rewards = try core.reward(prompts: prompts, tokens: greedy.tokens, lengths: greedy.lengths)
     var g = try RLHFRollout(
-      prompts: r.prompts, tokens: greedy.tokens, lengths: greedy.lengths, rewards: rewards, groupSize: r.groupSize,
+      prompts: prompts, tokens: greedy.tokens, lengths: greedy.lengths, rewards: rewards, groupSize: 1,
       policy: core.policy)
     try core.fillLogProbabilities(&g)
-    return core.regularizedRewards(g)
+    let perGroup = core.regularizedRewards(g)
+    return (0..<r.count).map { perGroup[$0 / r.groupSize] }
   }
 
   /// The advantages R̂(y_i) − R̂(ŷ) of a filled rollout, `[N]`.
