@@ -9,7 +9,8 @@
 ///     "SWPGCKPT" | u32 format version (2) | u32 kind | record | u64 FNV-1a 64
 ///
 /// `kind` says what the bundle holds (`Checkpoint.Kind`: 1 policy, 2 value
-/// function, 3 learner, 4 environment). A record is an ordered list of
+/// function, 3 learner, 4 environment, 5 sequence policy, 6 reward model;
+/// kinds are appended, never renumbered). A record is an ordered list of
 /// uniquely named fields (`u32 count`, then per field: `u8` name length
 /// 1…64, the name in `[a-z0-9_]`, `u8` type tag, the value); values are
 /// little-endian: 1 int (i64), 2 uint (u64), 3 double (f64), 4 bool (u8 0
