@@ -41,6 +41,18 @@ import Testing
     }
   }
 
+  /// 200 standardised features: a specification of 405 numbers round-trips.
+  @Test func wideStandardisedModelsRoundTrip() throws {
+    let k = 200
+    let m = try RewardModel(featureCount: k, hiddenSizes: [2], seed: 4)
+    var g = PCG64(seed: 9)
+    let x = (0..<(3 * k)).map { _ in 3 * g.standardNormal() }
+    try m.standardize(features: x, rows: 3)
+    #expect(m.specification.count == 2 * k + 5)
+    let r = try RewardModelRecord.deserialize(RewardModelRecord.serialize(m))
+    #expect(try r.predict(x, rows: 3).map(\.bitPattern) == m.predict(x, rows: 3).map(\.bitPattern))
+  }
+
   @Test func filesRoundTrip() throws {
     let path = "/tmp/swiftpg-test-\(getpid())-rewardmodel.ckpt"
     defer { unlink(path) }

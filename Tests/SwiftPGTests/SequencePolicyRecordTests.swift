@@ -38,6 +38,17 @@ import Testing
     }
   }
 
+  /// A neural policy's specification carries its prompt-feature table: 100
+  /// prompts of 5 features (508 numbers, beyond the 256 of a policy file)
+  /// round-trip.
+  @Test func largePromptTablesRoundTrip() throws {
+    let p = try SequenceFixtures.neural(v: 2, l: 2, prompts: 100, features: 5, hidden: [3], seed: 12)
+    #expect(p.specification.count == 8 + 1 + 500)
+    let q = try SequencePolicyRecord.deserialize(SequencePolicyRecord.serialize(p))
+    #expect(q.specification.map(\.bitPattern) == p.specification.map(\.bitPattern))
+    #expect(try exactBits(q) == exactBits(p))
+  }
+
   @Test func filesRoundTrip() throws {
     let path = "/tmp/swiftpg-test-\(getpid())-seqpolicy.ckpt"
     defer { unlink(path) }

@@ -130,6 +130,21 @@ def test_reward_model_save_load_and_pickle_predict_bit_for_bit(tmp_path):
         m.close()
 
 
+def test_large_tables_round_trip():
+    """The specifications carry data tables (a neural policy's prompt
+    features, a reward model's standardisation): 100 prompts × 5 features,
+    200 standardised features."""
+    feats = np.random.default_rng(0).normal(size=(100, 5))
+    with SequencePolicy.neural(2, 2, 100, feats, hidden_sizes=(3,), output_gain=1.0) as pol, \
+            pickle.loads(pickle.dumps(pol)) as other:
+        assert np.array_equal(bits(all_log_probs(other)), bits(all_log_probs(pol)))
+    x = np.random.default_rng(1).normal(size=(4, 200))
+    with RewardModel(200) as rm:
+        rm.fit(x[:2], x[2:], epochs=1, standardize=True)
+        with pickle.loads(pickle.dumps(rm)) as other:
+            assert other.standardized and np.array_equal(bits(other.predict(x)), bits(rm.predict(x)))
+
+
 def test_save_writes_atomically_and_reports_io_errors(tmp_path):
     with tabular() as pol, RewardModel(2) as rm:
         with pytest.raises(swiftpg.CheckpointIOError):

@@ -529,14 +529,18 @@ extension PCG64 {
 
 extension RecordReader {
   /// The fields every section of a network-holding model starts with: its
-  /// family (in the field `familyField`), its specification (at most 256
-  /// numbers), its parameters and the network precision (32 or 64).
-  func modelFields(_ kind: Checkpoint.Kind, familyField: String) throws(SwiftPGError)
+  /// family (in the field `familyField`), its specification (at most
+  /// `specificationLimit` numbers: 256 for policies and value functions;
+  /// the sequence policies' and reward models' carry data tables, bounded
+  /// only by the bytes), its parameters and the network precision (32 or 64).
+  func modelFields(_ kind: Checkpoint.Kind, familyField: String, specificationLimit: Int = 256) throws(SwiftPGError)
     -> (Checkpoint.Contents, MLP.Precision)
   {
     let family = try int(familyField, in: 0...Int64(UInt32.max))
     let specification = try doubles("specification", finite: false)
-    guard specification.count <= 256 else { throw fail("the specification has \(specification.count) entries") }
+    guard specification.count <= specificationLimit else {
+      throw fail("the specification has \(specification.count) entries")
+    }
     let parameters = try doubles("parameters")
     guard let precision = MLP.Precision(rawValue: Int32(try int("precision", in: 0...64))) else {
       throw fail("field 'precision' must be 32 or 64")

@@ -6,7 +6,8 @@
 /// Fields (section version 1): `family` (1: an MLP over feature rows,
 /// linear without hidden layers — the only family so far), `specification`
 /// (`RewardModel.specification`: K, activation, hidden sizes and the
-/// feature standardisation μ, σ when set), `parameters` (the network's)
+/// feature standardisation μ, σ when set: 2K + 4 + H numbers, of any length
+/// the bytes hold), `parameters` (the network's)
 /// and `precision` (the network arithmetic, 64 or 32). The fit's
 /// cancellation flag is not state and is not stored.
 ///
@@ -51,7 +52,7 @@ public enum RewardModelRecord {
   /// Builds the reward model of a section (`.badFormat` for anything invalid).
   public static func decode(_ r: RecordReader) throws(SwiftPGError) -> RewardModel {
     try r.requireVersion(version, "the reward-model section has")
-    let (c, precision) = try r.modelFields(.rewardModel, familyField: "family")
+    let (c, precision) = try r.modelFields(.rewardModel, familyField: "family", specificationLimit: .max)
     try r.finish()
     guard c.family == UInt32(family) else {
       throw r.fail("unknown reward-model family \(c.family) (1: an MLP over feature rows)")

@@ -6,7 +6,8 @@
 /// Fields (section version 1): `family` (the `SequenceModelFamily` code: 1
 /// tabular, 2 neural), `specification` (`SequenceModel.specification`: V,
 /// L, P and, for the neural model, its sizes, activation, network precision
-/// and prompt-feature table), `parameters`, and `precision` (64, or the
+/// and prompt-feature table, so of any length the bytes hold — not the 256
+/// numbers of a policy's), `parameters`, and `precision` (64, or the
 /// neural network's arithmetic, which must equal the specification's).
 /// Sequence policies sample from a caller's seed, so there is no generator
 /// to store.
@@ -54,7 +55,7 @@ public enum SequencePolicyRecord {
   /// Builds the policy of a section (`.badFormat` for anything invalid).
   public static func decode(_ r: RecordReader) throws(SwiftPGError) -> SequencePolicy {
     try r.requireVersion(version, "the sequence-policy section has")
-    let (c, precision) = try r.modelFields(.sequencePolicy, familyField: "family")
+    let (c, precision) = try r.modelFields(.sequencePolicy, familyField: "family", specificationLimit: .max)
     try r.finish()
     guard c.family <= 2, let family = SequenceModelFamily(rawValue: Int32(c.family)) else {
       throw r.fail("unknown sequence-model family \(c.family) (1 tabular, 2 neural)")
