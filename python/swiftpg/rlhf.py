@@ -30,9 +30,17 @@ before any native call; token/length/prompt domains are checked by the
 library before any work, and a failed call changes nothing. Errors:
 :class:`swiftpg.DTypeError` (wrong dtype or type), :class:`swiftpg.InvalidArgumentError`
 (shapes, values out of range, too large), :class:`swiftpg.NotFiniteError`,
-:class:`swiftpg.ClosedError` (a closed object), :class:`swiftpg.BusyError`.
+:class:`swiftpg.ClosedError` (a closed object), :class:`swiftpg.BusyError`;
+checkpoints (``save``/``load`` of :class:`SequencePolicy` and
+:class:`RewardModel`, which also pickle through the same bytes) raise
+:class:`swiftpg.BadFormatError` for damaged or other-kind files and
+:class:`swiftpg.CheckpointIOError` for files that cannot be read or
+written; :meth:`SequenceTask.reference_policy` raises
+:class:`swiftpg.NotSupportedError` for a task without one.
 
 Sources: Schulman, "Approximating KL divergence" (2020) for k1/k2/k3;
+Ziegler et al. (2019) and Stiennon et al. (2020, eq. 1) for the
+KL-regularised reward;
 Bradley & Terry (1952) and Plackett (1975) / Luce (1959) for the labellers;
 Bengio et al. (2003) for the neural n-gram policy; Tajwar et al. (2024,
 arXiv:2404.14367) for the didactic bandit; Gao, Schulman & Hilton (2022) for
