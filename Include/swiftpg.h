@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* ABI version: bumped whenever a declaration or struct layout changes. */
-#define SWIFTPG_ABI_VERSION 10
+#define SWIFTPG_ABI_VERSION 11
 
 /* ---------------------------------------------------------------------------
  * Status codes
@@ -1564,6 +1564,14 @@ int32_t swiftpg_seq_task_expert_demonstrations(uint64_t task, int64_t count,
                                                int32_t *tokens_out,
                                                int32_t *lengths_out);
 
+/* The task's own reference policy pi_ref as a new tabular sequence policy
+ * handle (kind SWIFTPG_KIND_SEQ_POLICY, over the task's V, L and P; the
+ * caller destroys it). The didactic bandit's pi_ref has the logits
+ * -((a - m) / w_ref)^2 / 2 over the arms a = 0 ... V (EOS = arm V), m =
+ * round(0.7 V), w_ref = 0.15 V. NOT_SUPPORTED for a task that defines no
+ * reference (Summarise, LengthBias, array tasks). */
+int32_t swiftpg_seq_task_reference_policy(uint64_t task, uint64_t *seq_policy_out);
+
 /* --- Labellers (Preferences/Labeller.swift), pure functions ---
  * A labeller with noise scale s >= 0 (finite) prefers y1 to y2 with
  * probability sigmoid((r1 - r2) / s) (Bradley-Terry; s = 0: the higher
@@ -1720,6 +1728,46 @@ int32_t swiftpg_seq_policy_exact_log_probs(uint64_t seq_policy, int32_t prompt,
                                            int64_t capacity,
                                            int64_t *count_out);
 
+/* Next-token distributions of count >= 0 contexts: context i is prompt
+ * prompts[i] with prefix tokens[i, 0 ..< positions[i]] (tokens [count, L],
+ * positions [count] in [0, L - 1]; the prefix must be content tokens in
+ * [0, V), INVALID_ARGUMENT naming the first bad one; tokens at and after
+ * the position are ignored). log_probs_out [count, V + 1]: log pi(. | x,
+ * y_<t), token V being EOS; row i equals the teacher-forced distribution of
+ * position positions[i] of any response with that prefix. OUT_OF_RANGE
+ * for a prompt or position outside its range; TOO_LARGE beyond 2^28
+ * values. */
+int32_t swiftpg_seq_policy_next_token_log_probs(uint64_t seq_policy,
+                                                const int32_t *prompts,
+                                                const int32_t *tokens,
+                                                const int32_t *positions,
+                                                int64_t count,
+                                                double *log_probs_out);
+
+/* Checkpoints of sequence policies: a bundle (checkpoint format version 2,
+ * object kind 5) holding the family, the specification (V, L, P and, for
+ * the neural model, its sizes, activation, precision and prompt-feature
+ * table) and the parameters. swiftpg_seq_policy_save writes it to `path`
+ * atomically (a temporary file, flushed and renamed: a crash mid-save
+ * never destroys an existing file; a symbolic link is followed; a target
+ * that is not a regular file is refused with IO). swiftpg_seq_policy_load
+ * reads such a file into a new handle; serialize / deserialize are the
+ * same bytes in memory (buffer, capacity, size_out: size_out always
+ * receives the size; BUFFER_TOO_SMALL when capacity is smaller, buffer may
+ * then be NULL with capacity 0; size in [0, 2^31], TOO_LARGE beyond). The
+ * loaded policy computes exactly what the saved one computed. Every field
+ * is checked (sizes against the stored parameter count before anything is
+ * allocated): a truncated, corrupted, wrong-version or other-kind file or
+ * buffer gives BAD_FORMAT (the message names the field or the versions);
+ * a missing or unreadable file IO; a path longer than 4095 bytes or not
+ * UTF-8 INVALID_ARGUMENT. A failed load or deserialize creates nothing. */
+int32_t swiftpg_seq_policy_save(uint64_t seq_policy, const char *path);
+int32_t swiftpg_seq_policy_load(const char *path, uint64_t *seq_policy_out);
+int32_t swiftpg_seq_policy_serialize(uint64_t seq_policy, uint8_t *buffer,
+                                     int64_t capacity, int64_t *size_out);
+int32_t swiftpg_seq_policy_deserialize(const uint8_t *bytes, int64_t size,
+                                       uint64_t *seq_policy_out);
+
 /* --- Exact figures over response arrays (Sequences/ExactResponses.swift),
  * pure functions. Log-probabilities: not NaN and not +inf (-inf is
  * probability 0); values and rewards: finite (rewards: not NaN). */
@@ -1748,6 +1796,50 @@ int32_t swiftpg_exact_win_rate_prompts(int64_t num_prompts, int64_t count,
                                        const double *log_p, const double *log_q,
                                        const double *rewards,
                                        double *win_rate_out);
+
+/* --- The KL-regularised reward (Preferences/KLRegularizedReward.swift),
+ * pure functions: R(x, y) = r(x, y) - beta log(pi(y|x) / pi_ref(y|x))
+ * (Ziegler et al. 2019; Stiennon et al. 2020, eq. 1), the log-ratio of a
+ * response written as a sum of per-token penalties kl_t over its generated
+ * positions t < n, with the estimator always stated (Schulman 2020; r =
+ * pi_ref(y_t)/pi(y_t) at the sampled token y_t):
+ *   k1 = log pi(y_t) - log pi_ref(y_t) = -log r (unbiased; can be < 0),
+ *   k2 = (log r)^2 / 2 (biased, >= 0, low variance),
+ *   k3 = (r - 1) - log r (unbiased, >= 0).
+ * The exact per-token KL of swiftpg_seq_policy_kl may be passed as the
+ * penalties instead. Arrays: per-token [batch, L] row-major with L =
+ * max_length in [1, 4096], lengths int32_t [batch] in [1, L]; entries at
+ * positions >= length are ignored on input (any value) and written 0;
+ * those below must be finite (NOT_FINITE names the first other one).
+ * batch >= 0, batch * L <= 2^28. A result that overflows is NUMERICAL and
+ * nothing is written. */
+#define SWIFTPG_KL_K1 1
+#define SWIFTPG_KL_K2 2
+#define SWIFTPG_KL_K3 3
+
+/* The per-token penalties of `estimator` (SWIFTPG_KL_*) from the policy's
+ * and the reference's log-probabilities of the sampled tokens, log_probs
+ * and ref_log_probs [batch, L] (e.g. the log_probs_out of
+ * swiftpg_seq_policy_sample and swiftpg_seq_policy_log_probs of the
+ * reference): penalties_out [batch, L]. */
+int32_t swiftpg_kl_penalties(int64_t batch, int32_t max_length,
+                             const double *log_probs,
+                             const double *ref_log_probs,
+                             const int32_t *lengths, int32_t estimator,
+                             double *penalties_out);
+
+/* The KL-regularised rewards from rewards [batch] (the reward model's or
+ * the task's score of each whole response), penalties [batch, L] and
+ * beta (finite, > 0). per_token = 0: the sequence rewards, rewards_out
+ * [batch], R_b = r_b - beta sum_{t < n_b} kl_bt. per_token = 1: the
+ * per-token rewards of PPO-style RLHF (Ziegler et al. 2019), rewards_out
+ * [batch, L], R_bt = -beta kl_bt plus r_b at the last generated position
+ * t = n_b - 1, 0 beyond; each row sums to the sequence reward. */
+int32_t swiftpg_kl_regularized_rewards(int64_t batch, int32_t max_length,
+                                       const double *rewards,
+                                       const double *penalties,
+                                       const int32_t *lengths, double beta,
+                                       int32_t per_token, double *rewards_out);
 
 /* --- Reward models (Preferences/RewardModel.swift) ---
  * r_phi(x) over feature rows x in R^K (e.g. swiftpg_seq_task_reward_features):
@@ -1796,6 +1888,25 @@ int32_t swiftpg_reward_model_get_params(uint64_t reward_model,
                                         double *params_out, int64_t count);
 int32_t swiftpg_reward_model_set_params(uint64_t reward_model,
                                         const double *params, int64_t count);
+
+/* The hidden-layer sizes, int32_t [num_hidden] of swiftpg_reward_model_info
+ * (sizes_out may be NULL when num_hidden is 0). */
+int32_t swiftpg_reward_model_hidden_sizes(uint64_t reward_model,
+                                          int32_t *sizes_out);
+
+/* Checkpoints of reward models, with the conventions of the sequence
+ * policies' (swiftpg_seq_policy_save): a bundle (format version 2, object
+ * kind 6) holding the sizes, the activation, the feature standardisation
+ * (mean and scale, when set), the network precision and the parameters,
+ * so the loaded model predicts bit for bit what the saved one predicted.
+ * Errors: IO, BAD_FORMAT (truncated, corrupted, wrong version or kind),
+ * BUFFER_TOO_SMALL, NULL_POINTER, INVALID_ARGUMENT. */
+int32_t swiftpg_reward_model_save(uint64_t reward_model, const char *path);
+int32_t swiftpg_reward_model_load(const char *path, uint64_t *reward_model_out);
+int32_t swiftpg_reward_model_serialize(uint64_t reward_model, uint8_t *buffer,
+                                       int64_t capacity, int64_t *size_out);
+int32_t swiftpg_reward_model_deserialize(const uint8_t *bytes, int64_t size,
+                                         uint64_t *reward_model_out);
 
 /* r_phi of each row of features [batch, K] into rewards_out [batch]
  * (batch >= 1). */

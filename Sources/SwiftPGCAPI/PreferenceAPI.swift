@@ -118,6 +118,62 @@ public func swiftpg_reward_model_set_params(_ reward_model: UInt64, _ params: Un
   -> Int32
 { setParameters(rewardModelTable, reward_model, params, count) }
 
+@c @implementation
+public func swiftpg_reward_model_hidden_sizes(_ reward_model: UInt64, _ sizes_out: UnsafeMutablePointer<Int32>?)
+  -> Int32
+{
+  entry { () throws(SwiftPGError) in
+    try using(rewardModelTable, reward_model) { (o) throws(SwiftPGError) in
+      let hidden = o.model.hiddenSizes
+      if hidden.isEmpty {
+        _ = try needIfPresent(sizes_out, "sizes_out")
+        return
+      }
+      copyOut(hidden.map { Int32($0) }, try need(sizes_out, "sizes_out"))
+    }
+  }
+}
+
+// MARK: Reward-model checkpoints
+
+@c @implementation
+public func swiftpg_reward_model_save(_ reward_model: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let file = try cString(path, "path", limit: 4096)
+    try using(rewardModelTable, reward_model) { (o) throws(SwiftPGError) in try Checkpoint.save(o.model, to: file) }
+  }
+}
+
+@c @implementation
+public func swiftpg_reward_model_load(_ path: UnsafePointer<CChar>?, _ reward_model_out: UnsafeMutablePointer<UInt64>?)
+  -> Int32
+{
+  entry { () throws(SwiftPGError) in
+    try register(rewardModelTable, reward_model_out, "reward_model_out") { () throws(SwiftPGError) in
+      RewardModelObject(try Checkpoint.loadRewardModel(try cString(path, "path", limit: 4096)))
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_reward_model_serialize(
+  _ reward_model: UInt64, _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: Int64,
+  _ size_out: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  serializeEntry(rewardModelTable, reward_model, buffer, capacity, size_out) { (o) in
+    RewardModelRecord.serialize(o.model)
+  }
+}
+
+@c @implementation
+public func swiftpg_reward_model_deserialize(
+  _ bytes: UnsafePointer<UInt8>?, _ size: Int64, _ reward_model_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
+  deserializeEntry(bytes, size, rewardModelTable, reward_model_out, "reward_model_out") {
+    (data) throws(SwiftPGError) in RewardModelObject(try RewardModelRecord.deserialize(data))
+  }
+}
+
 /// `rows` feature rows `[rows, K]` of the model (rows >= 1, finite).
 private func featureRows(_ p: UnsafePointer<Double>?, _ rows: Int64, _ k: Int, _ name: String, group: Int = 1)
   throws(SwiftPGError) -> (values: [Double], rows: Int)
@@ -625,4 +681,65 @@ public func swiftpg_dpo_evaluate(
 @c @implementation
 public func swiftpg_pref_trainer_destroy(_ trainer: UInt64) -> Int32 {
   entry { () throws(SwiftPGError) in try preferenceTrainerTable.remove(trainer) }
+}
+
+// MARK: The KL-regularised reward
+
+/// The sizes and lengths of a KL-reward call: batch >= 0, L = max_length
+/// in [1, 4096], batch × L ≤ 2^28, then `lengths` [batch] (their values
+/// are the Swift function's check).
+private func klShape(_ batch: Int64, _ max_length: Int32, _ lengths: UnsafePointer<Int32>?) throws(SwiftPGError)
+  -> (b: Int, l: Int, cells: Int, lengths: [Int32])
+{
+  try require(
+    max_length >= 1 && max_length <= Int32(SequenceSpace.maxMaxLength),
+    "max_length must be in [1, \(SequenceSpace.maxMaxLength)], got \(max_length)")
+  let l = Int(max_length)
+  let b = try checkBatch(batch, width: l)
+  let cells = try Limits.product([b, l], limit: Limits.maxScratchElements, "[batch, max_length]")
+  let n = try need(lengths, "lengths")
+  return (b, l, cells, Array(UnsafeBufferPointer(start: n, count: b)))
+}
+
+/// `count` doubles of a caller array, any values (the Swift function checks
+/// the ones it reads).
+private func doubles(_ p: UnsafePointer<Double>?, _ count: Int, _ name: String) throws(SwiftPGError) -> [Double] {
+  Array(UnsafeBufferPointer(start: try need(p, name), count: count))
+}
+
+@c @implementation
+public func swiftpg_kl_penalties(
+  _ batch: Int64, _ max_length: Int32, _ log_probs: UnsafePointer<Double>?, _ ref_log_probs: UnsafePointer<Double>?,
+  _ lengths: UnsafePointer<Int32>?, _ estimator: Int32, _ penalties_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry(output: penalties_out, "penalties_out") { (out) throws(SwiftPGError) in
+    guard let k = KLRegularizedReward.Estimator(rawValue: estimator) else {
+      throw .invalid("estimator must be 1 (k1), 2 (k2) or 3 (k3), got \(estimator)")
+    }
+    let s = try klShape(batch, max_length, lengths)
+    let lp = try doubles(log_probs, s.cells, "log_probs")
+    let lq = try doubles(ref_log_probs, s.cells, "ref_log_probs")
+    let p = try KLRegularizedReward.penalties(
+      logProbabilities: lp, referenceLogProbabilities: lq, lengths: s.lengths, maxLength: s.l, estimator: k)
+    copyOut(p, out)
+  }
+}
+
+@c @implementation
+public func swiftpg_kl_regularized_rewards(
+  _ batch: Int64, _ max_length: Int32, _ rewards: UnsafePointer<Double>?, _ penalties: UnsafePointer<Double>?,
+  _ lengths: UnsafePointer<Int32>?, _ beta: Double, _ per_token: Int32, _ rewards_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry(output: rewards_out, "rewards_out") { (out) throws(SwiftPGError) in
+    try require(per_token == 0 || per_token == 1, "per_token must be 0 or 1, got \(per_token)")
+    let s = try klShape(batch, max_length, lengths)
+    let r = try doubles(rewards, s.b, "rewards")
+    let kl = try doubles(penalties, s.cells, "penalties")
+    let result =
+      per_token == 1
+      ? try KLRegularizedReward.tokenRewards(rewards: r, penalties: kl, lengths: s.lengths, maxLength: s.l, beta: beta)
+      : try KLRegularizedReward.sequenceRewards(
+        rewards: r, penalties: kl, lengths: s.lengths, maxLength: s.l, beta: beta)
+    copyOut(result, out)
+  }
 }

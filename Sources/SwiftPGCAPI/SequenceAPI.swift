@@ -372,3 +372,69 @@ public func swiftpg_exact_win_rate_prompts(
     out.pointee = v
   }
 }
+
+// MARK: Next-token distributions
+
+@c @implementation
+public func swiftpg_seq_policy_next_token_log_probs(
+  _ seq_policy: UInt64, _ prompts: UnsafePointer<Int32>?, _ tokens: UnsafePointer<Int32>?,
+  _ positions: UnsafePointer<Int32>?, _ count: Int64, _ log_probs_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry(output: log_probs_out, "log_probs_out") { (out) throws(SwiftPGError) in
+    let x = try need(prompts, "prompts")
+    let y = try need(tokens, "tokens")
+    let t = try need(positions, "positions")
+    try using(sequencePolicyTable, seq_policy) { (o) throws(SwiftPGError) in
+      let p = o.policy
+      let l = p.space.maxLength
+      let n = try checkBatch(count, width: l, "count")
+      _ = try Limits.product([n, p.space.tokenCount], limit: Limits.maxScratchElements, "log_probs_out [count, V + 1]")
+      let lp = try p.nextTokenLogProbabilities(
+        prompts: Array(UnsafeBufferPointer(start: x, count: n)),
+        tokens: Array(UnsafeBufferPointer(start: y, count: n * l)),
+        positions: Array(UnsafeBufferPointer(start: t, count: n)))
+      try requireFiniteResult(lp, lp.count, "log-probabilities", allowing: -.infinity)
+      copyOut(lp, out)
+    }
+  }
+}
+
+// MARK: Checkpoints
+
+@c @implementation
+public func swiftpg_seq_policy_save(_ seq_policy: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let file = try cString(path, "path", limit: 4096)
+    try using(sequencePolicyTable, seq_policy) { (o) throws(SwiftPGError) in try Checkpoint.save(o.policy, to: file) }
+  }
+}
+
+@c @implementation
+public func swiftpg_seq_policy_load(_ path: UnsafePointer<CChar>?, _ seq_policy_out: UnsafeMutablePointer<UInt64>?)
+  -> Int32
+{
+  entry { () throws(SwiftPGError) in
+    try registerSequencePolicy(seq_policy_out) { () throws(SwiftPGError) in
+      try Checkpoint.loadSequencePolicy(try cString(path, "path", limit: 4096))
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_seq_policy_serialize(
+  _ seq_policy: UInt64, _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: Int64,
+  _ size_out: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  serializeEntry(sequencePolicyTable, seq_policy, buffer, capacity, size_out) { (o) in
+    SequencePolicyRecord.serialize(o.policy)
+  }
+}
+
+@c @implementation
+public func swiftpg_seq_policy_deserialize(
+  _ bytes: UnsafePointer<UInt8>?, _ size: Int64, _ seq_policy_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
+  deserializeEntry(bytes, size, sequencePolicyTable, seq_policy_out, "seq_policy_out") {
+    (data) throws(SwiftPGError) in SequencePolicyObject(try SequencePolicyRecord.deserialize(data))
+  }
+}

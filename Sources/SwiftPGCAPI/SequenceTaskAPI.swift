@@ -410,3 +410,22 @@ public func swiftpg_labeller_ranking_pairs(
     try Labeller.rankingPairs(rankings: r, count: n, candidates: Int(k), chosen: chosen, rejected: rejected)
   }
 }
+
+// MARK: Reference policy
+
+@c @implementation
+public func swiftpg_seq_task_reference_policy(_ task: UInt64, _ seq_policy_out: UnsafeMutablePointer<UInt64>?)
+  -> Int32
+{
+  entry(output: seq_policy_out, "seq_policy_out") { (out) throws(SwiftPGError) in
+    var made: SequencePolicy? = nil
+    try using(sequenceTaskTable, task) { (o) throws(SwiftPGError) in
+      guard let policy = try o.task.referencePolicy() else {
+        throw SwiftPGError(.notSupported, "\(o.task.name) defines no reference policy (the didactic bandit does)")
+      }
+      made = policy
+    }
+    guard let made else { throw SwiftPGError(.internalError, "the reference policy was not made") }
+    out.pointee = try sequencePolicyTable.insert(SequencePolicyObject(made))
+  }
+}

@@ -38,7 +38,7 @@ private func writeBytes(
 
 /// A serialize entry point: writes the bytes `encode` makes of the object
 /// behind `handle` (held meanwhile) to the caller's buffer.
-private func serializeEntry<T>(
+func serializeEntry<T>(
   _ table: HandleTable<T>, _ handle: UInt64, _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: Int64,
   _ size_out: UnsafeMutablePointer<Int64>?, _ encode: (T) throws(SwiftPGError) -> [UInt8]
 ) -> Int32 {
@@ -51,7 +51,7 @@ private func serializeEntry<T>(
 
 /// A deserialize entry point: checks the handle output `out` (named
 /// `name`), decodes the caller's bytes with `decode` and registers the object.
-private func deserializeEntry<T>(
+func deserializeEntry<T>(
   _ bytes: UnsafePointer<UInt8>?, _ size: Int64, _ table: HandleTable<T>, _ out: UnsafeMutablePointer<UInt64>?,
   _ name: String, _ decode: ([UInt8]) throws(SwiftPGError) -> T
 ) -> Int32 {

@@ -37,6 +37,31 @@ import Testing
     #expect(low.featureNames.last == "arm_eos")
   }
 
+  /// `referencePolicy()` is the tabular π_ref of the formula: its one
+  /// logit row is −½((a − m)/w_ref)² and its next-token log-probabilities
+  /// (and response log-probabilities: arm EOS is response 0, arm a < V
+  /// response a + 1) are those of softmax(referenceLogits); a new policy on
+  /// each call. Tasks without a reference return nil.
+  @Test func referencePolicyIsTheFormula() throws {
+    let task = try DidacticBandit(vocabularySize: 9, placement: .lowProbability)
+    let ref = try #require(try task.referencePolicy())
+    #expect(ref.family == .tabular && ref.space == task.space && ref.promptCount == 1)
+    let m = 6.0, w = 1.35
+    let logits = (0...9).map { (a: Int) -> Double in -0.5 * ((Double(a) - m) / w) * ((Double(a) - m) / w) }
+    for (a, z) in logits.enumerated() { #expect(abs(ref.parameters[a] - z) < 1e-12) }
+    let logZ = _log(logits.map { _exp($0) }.reduce(0, +))
+    let next = try ref.nextTokenLogProbabilities(prompts: [0], tokens: [0], positions: [0])
+    let exact = try ExactResponses.logProbabilities(ref, prompt: 0)
+    for a in 0...9 {
+      #expect(abs(next[a] - (logits[a] - logZ)) < 1e-12)
+      #expect(abs(exact[a == 9 ? 0 : a + 1] - (logits[a] - logZ)) < 1e-12)
+      #expect(abs(_exp(next[a]) - task.referenceProbabilities[a]) < 1e-12)
+    }
+    try ref.setParameters(Array(repeating: 0, count: 10))
+    #expect(try task.referencePolicy()?.parameters == task.referenceLogits)
+    #expect(try Summarise().referencePolicy() == nil)
+  }
+
   /// The two variants put the optimum where π_ref has little or most mass.
   @Test func placementRelativeToReference() throws {
     let low = try DidacticBandit(placement: .lowProbability)

@@ -319,5 +319,49 @@ import Testing
     }
     #expect(tokens.allSatisfy { $0 == -7 } && lengths.allSatisfy { $0 == -7 } && lp.allSatisfy { $0 == -7 })
   }
+
+  /// `nextTokenLogProbabilities` (validated) at position t of a response
+  /// equals the distribution whose entry y_t is the teacher-forced
+  /// log π(y_t | x, y_<t); each row is normalised; tokens at and after the
+  /// position are ignored; bad prompts, positions and prefix tokens throw.
+  @Test func nextTokenDistributionsMatchTeacherForcing() throws {
+    for policy in try SequenceFixtures.bothKinds(v: 3, l: 4, prompts: 2, seed: 31) {
+      let s = try policy.sample(prompts: (0..<20).map { Int32($0 % 2) }, temperature: 1, seed: 4)
+      let tf = try policy.tokenLogProbabilities(prompts: (0..<20).map { Int32($0 % 2) }, tokens: s.tokens, lengths: s.lengths)
+      var prompts: [Int32] = [], rows: [Int32] = [], positions: [Int32] = [], cells: [Int] = []
+      for b in 0..<20 {
+        for t in 0..<Int(s.lengths[b]) {
+          prompts.append(Int32(b % 2))
+          var row = Array(s.tokens[(b * 4)..<(b * 4 + 4)])
+          for j in t..<4 { row[j] = j == t ? 7 : -1 }  // ignored: at and after the position
+          rows += row
+          positions.append(Int32(t))
+          cells.append(b * 4 + t)
+        }
+      }
+      let lp = try policy.nextTokenLogProbabilities(prompts: prompts, tokens: rows, positions: positions)
+      #expect(lp.count == positions.count * 4)
+      for (i, cell) in cells.enumerated() {
+        let row = lp[(i * 4)..<(i * 4 + 4)]
+        #expect(abs(row.map { _exp($0) }.reduce(0, +) - 1) < 1e-12)
+        #expect(abs(row[i * 4 + Int(s.tokens[cell])] - tf[cell]) <= 1e-12)
+      }
+      #expect(try policy.nextTokenLogProbabilities(prompts: [], tokens: [], positions: []).isEmpty)
+      func code(_ x: [Int32], _ y: [Int32], _ t: [Int32]) -> StatusCode? {
+        do {
+          _ = try policy.nextTokenLogProbabilities(prompts: x, tokens: y, positions: t)
+          return nil
+        } catch { return error.code }
+      }
+      #expect(code([2], [0, 0, 0, 0], [1]) == .outOfRange)
+      #expect(code([0], [0, 0, 0, 0], [4]) == .outOfRange)
+      #expect(code([0], [0, 0, 0, 0], [-1]) == .outOfRange)
+      #expect(code([0], [0, 3, 0, 0], [2]) == .invalidArgument)  // EOS inside the prefix
+      #expect(code([0], [0, 3, 0, 0], [1]) == nil)
+      #expect(code([0], [0, 0, 0], [1]) == .invalidArgument)
+      #expect(code([0, 1], [0, 0, 0, 0, 0, 0, 0, 0], [1]) == .invalidArgument)
+    }
+  }
+
 }
 

@@ -3,8 +3,9 @@ version 2, Sources/SwiftPG/Core/Serialization.swift), for inspecting
 checkpoints and for the tests and fuzzers that damage them field by field.
 
 ``decode(data)`` returns ``(kind, record)``: ``kind`` is the bundle's object
-kind (1 policy, 2 value function, 3 learner, 4 environment) and ``record`` a
-dict of field name → ``(tag, value)`` in file order, where ``tag`` is the
+kind (1 policy, 2 value function, 3 learner, 4 environment, 5 sequence
+policy, 6 reward model) and ``record`` a dict of field name → ``(tag,
+value)`` in file order, where ``tag`` is the
 type tag (``INT`` … ``RECORDS``) and records nest as dicts (record lists as
 lists of dicts). ``encode(kind, record)`` writes it back, with a fresh
 checksum; ``encode(decode(b)) == b``. The library does not use this module.
@@ -17,7 +18,7 @@ import struct
 MAGIC = b"SWPGCKPT"
 VERSION = 2
 INT, UINT, DOUBLE, BOOL, TEXT, DOUBLES, INTS, WORDS, RECORD, RECORDS = range(1, 11)
-KINDS = {1: "policy", 2: "value function", 3: "learner", 4: "environment"}
+KINDS = {1: "policy", 2: "value function", 3: "learner", 4: "environment", 5: "sequence policy", 6: "reward model"}
 
 
 def fnv1a64(data: bytes) -> int:

@@ -27,7 +27,7 @@ from ctypes import (
 
 import numpy as np
 
-ABI_VERSION = 10
+ABI_VERSION = 11
 
 # --- status codes (Include/swiftpg.h) -------------------------------------
 OK = 0
@@ -52,6 +52,8 @@ KIND_SEQ_TASK, KIND_SEQ_POLICY, KIND_REWARD_MODEL, KIND_PREF_TRAINER = 5, 6, 7, 
 DIRECT_LOSS = {"dpo": 0, "ipo": 1}
 SEQ_FAMILIES = {1: "tabular", 2: "neural"}
 PLACEMENT = {"low_probability": 0, "high_probability": 1}
+#: The sampled KL estimators of the KL-regularised reward (SWIFTPG_KL_*).
+KL_ESTIMATORS = {"k1": 1, "k2": 2, "k3": 3}
 POLICY_FAMILIES = {1: "softmax_mlp", 2: "tabular", 3: "linear_features", 4: "gaussian", 5: "clamp"}
 ACTION_DISCRETE, ACTION_CONTINUOUS = 0, 1
 OBSERVATION_VECTOR, OBSERVATION_ONE_HOT = 0, 1
@@ -634,6 +636,7 @@ _SIGNATURES = {
     "swiftpg_seq_task_reward_table": [u64, i32, i32, vp, i64, POINTER(c_int64)],
     "swiftpg_seq_task_sample_prompts": [u64, i64, u64, i64, vp],
     "swiftpg_seq_task_expert_demonstrations": [u64, i64, c_double, u64, i64, vp, vp, vp],
+    "swiftpg_seq_task_reference_policy": [u64, POINTER(c_uint64)],
     "swiftpg_labeller_compare_pairs": [i64, vp, c_double, u64, i64, vp],
     "swiftpg_labeller_rank": [i64, i32, vp, c_double, u64, i64, vp],
     "swiftpg_labeller_accuracy_ceiling": [i64, vp, c_double, POINTER(c_double)],
@@ -652,16 +655,28 @@ _SIGNATURES = {
     "swiftpg_seq_policy_kl": [u64, u64, vp, vp, vp, i64, vp, vp, vp, vp],
     "swiftpg_seq_policy_score_gradient": [u64, vp, vp, vp, i64, vp, vp, vp],
     "swiftpg_seq_policy_exact_log_probs": [u64, i32, vp, i64, POINTER(c_int64)],
+    "swiftpg_seq_policy_next_token_log_probs": [u64, vp, vp, vp, i64, vp],
+    "swiftpg_seq_policy_save": [u64, c_char_p],
+    "swiftpg_seq_policy_load": [c_char_p, POINTER(c_uint64)],
+    "swiftpg_seq_policy_serialize": [u64, vp, i64, POINTER(c_int64)],
+    "swiftpg_seq_policy_deserialize": [vp, i64, POINTER(c_uint64)],
     "swiftpg_exact_expectation": [i64, vp, vp, POINTER(c_double)],
     "swiftpg_exact_kl": [i64, vp, vp, POINTER(c_double)],
     "swiftpg_exact_win_rate": [i64, vp, vp, vp, POINTER(c_double)],
     "swiftpg_exact_win_rate_prompts": [i64, i64, vp, vp, vp, vp, POINTER(c_double)],
+    "swiftpg_kl_penalties": [i64, i32, vp, vp, vp, i32, vp],
+    "swiftpg_kl_regularized_rewards": [i64, i32, vp, vp, vp, c_double, i32, vp],
     "swiftpg_reward_model_fit_default_config": [POINTER(RewardModelFitConfigC)],
     "swiftpg_reward_model_create": [i32, vp, i32, i32, u64, POINTER(c_uint64)],
     "swiftpg_reward_model_destroy": [u64],
     "swiftpg_reward_model_get_info": [u64, POINTER(RewardModelInfo)],
     "swiftpg_reward_model_get_params": [u64, vp, i64],
     "swiftpg_reward_model_set_params": [u64, vp, i64],
+    "swiftpg_reward_model_hidden_sizes": [u64, vp],
+    "swiftpg_reward_model_save": [u64, c_char_p],
+    "swiftpg_reward_model_load": [c_char_p, POINTER(c_uint64)],
+    "swiftpg_reward_model_serialize": [u64, vp, i64, POINTER(c_int64)],
+    "swiftpg_reward_model_deserialize": [vp, i64, POINTER(c_uint64)],
     "swiftpg_reward_model_predict": [u64, vp, i64, vp],
     "swiftpg_reward_model_pair_accuracy": [u64, vp, vp, i64, POINTER(c_double)],
     "swiftpg_reward_model_fit_pairs": [u64, vp, vp, vp, i64, POINTER(RewardModelFitConfigC), vp, vp],

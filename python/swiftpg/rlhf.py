@@ -30,9 +30,17 @@ before any native call; token/length/prompt domains are checked by the
 library before any work, and a failed call changes nothing. Errors:
 :class:`swiftpg.DTypeError` (wrong dtype or type), :class:`swiftpg.InvalidArgumentError`
 (shapes, values out of range, too large), :class:`swiftpg.NotFiniteError`,
-:class:`swiftpg.ClosedError` (a closed object), :class:`swiftpg.BusyError`.
+:class:`swiftpg.ClosedError` (a closed object), :class:`swiftpg.BusyError`;
+checkpoints (``save``/``load`` of :class:`SequencePolicy` and
+:class:`RewardModel`, which also pickle through the same bytes) raise
+:class:`swiftpg.BadFormatError` for damaged or other-kind files and
+:class:`swiftpg.CheckpointIOError` for files that cannot be read or
+written; :meth:`SequenceTask.reference_policy` raises
+:class:`swiftpg.NotSupportedError` for a task without one.
 
 Sources: Schulman, "Approximating KL divergence" (2020) for k1/k2/k3;
+Ziegler et al. (2019) and Stiennon et al. (2020, eq. 1) for the
+KL-regularised reward;
 Bradley & Terry (1952) and Plackett (1975) / Luce (1959) for the labellers;
 Bengio et al. (2003) for the neural n-gram policy; Tajwar et al. (2024,
 arXiv:2404.14367) for the didactic bandit; Gao, Schulman & Hilton (2022) for
@@ -48,15 +56,16 @@ import math
 import numpy as np
 
 from . import _lib
-from ._arrays import (DTypeError, as_bool, as_choice, as_count, as_float, as_float64, as_seed, asarray, c_array,
-                      first_bad, check_elements, check_shape)
+from ._arrays import (DTypeError, as_bool, as_choice, as_count, as_float, as_float64, as_path, as_seed, asarray,
+                      c_array, first_bad, check_elements, check_shape)
 from ._lib import InvalidArgumentError, NativeObject, NotFiniteError
 
 __all__ = ["Responses", "KLTerms", "SequenceTask", "Summarise", "DidacticBandit", "LengthBias", "ArrayTask",
            "SequencePolicy", "canonical_responses", "compare_pairs", "rank", "accuracy_ceiling", "ranking_pairs",
            "exact_expectation", "exact_kl", "exact_win_rate", "RewardModel", "bradley_terry_loss", "ranking_loss",
            "dpo_loss", "ipo_loss", "best_of_n_select", "best_of_n_distribution", "best_of_n_kl",
-           "best_of_n_kl_bound", "spearman", "kendall_tau_b", "SFT", "DPO"]
+           "best_of_n_kl_bound", "spearman", "kendall_tau_b", "SFT", "DPO", "kl_penalties",
+           "kl_regularized_rewards"]
 
 #: The most responses per prompt of an exact figure (ExactResponses.defaultLimit).
 EXACT_LIMIT = 1 << 20
@@ -354,6 +363,18 @@ class SequenceTask(_Sequences):
                    tokens.ctypes.data, lengths.ctypes.data)
         return Responses(prompts, tokens, lengths)
 
+    def reference_policy(self) -> "SequencePolicy":
+        """The task's own reference policy π_ref as a new tabular
+        :class:`SequencePolicy` over its space and prompts (a fresh object on
+        each call; training it leaves the task unchanged). The didactic
+        bandit's π_ref has the logits −½((a − m)/w_ref)² over the arms
+        a = 0 … V (EOS is arm V), m = round(0.7 V), w_ref = 0.15 V.
+        Raises :class:`swiftpg.NotSupportedError` for a task that defines no
+        reference (Summarise, LengthBias, ArrayTask)."""
+        handle = ctypes.c_uint64()
+        self._call("seq_task_reference_policy", ctypes.byref(handle))
+        return SequencePolicy._from_handle(handle.value)
+
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"V={self.vocab_size}, L={self.max_length}, P={self.num_prompts}"
         return f"{type(self).__name__}({state})"
@@ -553,10 +574,9 @@ class SequencePolicy(_Sequences):
     _concrete_hint = "use SequencePolicy.tabular, SequencePolicy.neural or SequencePolicy.for_task"
 
     @classmethod
-    def _from_handle(cls, handle: int, spec) -> "SequencePolicy":
+    def _from_handle(cls, handle: int) -> "SequencePolicy":
         obj = cls.__new__(cls)
         obj._adopt(handle, "swiftpg_seq_policy_destroy")
-        obj._spec = spec
         info = _info(obj, "seq_policy", _lib.SeqPolicyInfo, handle)
         obj.family = _lib.SEQ_FAMILIES.get(info.family, f"family {info.family}")
         return obj
@@ -570,7 +590,7 @@ class SequencePolicy(_Sequences):
         p = _index(num_prompts, "num_prompts", 1)
         handle = ctypes.c_uint64()
         _lib.call("seq_policy_create_tabular", v, L, p, ctypes.byref(handle))
-        return cls._from_handle(handle.value, ("tabular", dict(vocab_size=v, max_length=L, num_prompts=p)))
+        return cls._from_handle(handle.value)
 
     @classmethod
     def neural(cls, vocab_size: int, max_length: int, num_prompts: int, prompt_features=None,
@@ -599,10 +619,7 @@ class SequencePolicy(_Sequences):
         handle = ctypes.c_uint64()
         _lib.call("seq_policy_create_neural", v, L, p, feats.shape[1], feats.ctypes.data if feats.size else None,
                   n, hidden.ctypes.data, nh, act, bits, hg, og, seed, ctypes.byref(handle))
-        spec = dict(vocab_size=v, max_length=L, num_prompts=p, prompt_features=feats, context_size=n,
-                    hidden_sizes=tuple(int(h) for h in hidden[:nh]), activation=activation, precision=precision,
-                    seed=seed, hidden_gain=hg, output_gain=og)
-        return cls._from_handle(handle.value, ("neural", spec))
+        return cls._from_handle(handle.value)
 
     @classmethod
     def for_task(cls, task: SequenceTask, family: str = "tabular", **neural_options) -> "SequencePolicy":
@@ -620,16 +637,52 @@ class SequencePolicy(_Sequences):
                           **neural_options)
 
     def __reduce__(self):
-        """Pickling: the construction arguments and the parameters."""
-        family, spec = self._spec
-        return _restore_policy, (family, spec, self.parameters)
+        """Pickling: the policy's bundle (the bytes :meth:`save` writes), so the copy has
+        the same family, specification and parameters bit for bit.
+        Pickles of swiftpg 0.2 pre-releases (construction arguments and
+        parameters) still load. Raises ClosedError when closed."""
+        with self._busy:
+            data = _lib.read_bytes("seq_policy_serialize", self.handle)
+        return _restore_sequence_policy, (data,)
+
+    @classmethod
+    def _from_bytes(cls, data: bytes) -> "SequencePolicy":
+        """The policy of a bundle (the bytes of :meth:`save` or pickling).
+        Truncated, corrupted, wrong-version or other-kind bytes raise
+        :class:`swiftpg.BadFormatError`; a non-bytes argument DTypeError."""
+        if not isinstance(data, bytes):
+            raise DTypeError(f"data must be bytes, got {type(data).__name__}")
+        handle = ctypes.c_uint64()
+        _lib.call("seq_policy_deserialize", data, len(data), ctypes.byref(handle))
+        return cls._from_handle(handle.value)
+
+    def save(self, path) -> None:
+        """Saves the policy (family, specification — for a neural policy its
+        sizes, activation, precision and prompt features — and parameters)
+        to ``path``: a versioned binary with a checksum, written atomically
+        (temporary file, fsync, rename). :class:`swiftpg.CheckpointIOError`
+        when it cannot be written."""
+        path = as_path(path)
+        with self._busy:
+            _lib.call("seq_policy_save", self.handle, path)
+
+    @classmethod
+    def load(cls, path) -> "SequencePolicy":
+        """Loads a policy saved with :meth:`save`; it computes exactly what
+        the saved one computed. A truncated, corrupted, wrong-version or
+        other-kind file (e.g. a reward model's) raises
+        :class:`swiftpg.BadFormatError`; a missing file
+        :class:`swiftpg.CheckpointIOError`."""
+        handle = ctypes.c_uint64()
+        _lib.call("seq_policy_load", as_path(path), ctypes.byref(handle))
+        return cls._from_handle(handle.value)
 
     def copy(self) -> "SequencePolicy":
         """A deep copy as a new object (RLHF's frozen reference policy):
         later updates of either leave the other unchanged."""
         handle = ctypes.c_uint64()
         self._call("seq_policy_copy", ctypes.byref(handle))
-        return type(self)._from_handle(handle.value, self._spec)
+        return type(self)._from_handle(handle.value)
 
     frozen_copy = copy
 
@@ -735,6 +788,26 @@ class SequencePolicy(_Sequences):
                    None if tw is None else tw.ctypes.data, None if sw is None else sw.ctypes.data, out.ctypes.data)
         return out
 
+    def next_token_log_probs(self, prompts, tokens, positions) -> np.ndarray:
+        """Next-token distributions of N contexts: context i is prompt
+        ``prompts[i]`` (int32 ``[N]``) with the prefix ``tokens[i,
+        :positions[i]]`` (``tokens`` int32 ``[N, L]``, ``positions`` int32
+        ``[N]`` in ``0 .. L-1``; the prefix must be content tokens ``0 ..
+        V-1``, the tokens at and after the position are ignored). Returns
+        log π(· | x, y_<t), float64 ``[N, V + 1]`` (column V is EOS): row i
+        equals the teacher-forced distribution at position ``positions[i]``
+        of any response with that prefix. InvalidArgumentError for a prompt
+        or position out of range or a bad prefix token."""
+        pos = _as_int32(positions, "positions", (None,))
+        n = pos.shape[0]
+        pr = _as_int32(prompts, "prompts", (n,))
+        tk = _as_int32(tokens, "tokens", (n, self.max_length))
+        check_elements(n * max(self.max_length, self.vocab_size + 1), "next-token contexts")
+        out = np.empty((n, self.vocab_size + 1))
+        self._call("seq_policy_next_token_log_probs", pr.ctypes.data, tk.ctypes.data, pos.ctypes.data, n,
+                   out.ctypes.data)
+        return out
+
     def exact_log_probs(self, prompt: int) -> np.ndarray:
         """log π(y | prompt) of every response, float64 ``[N]`` in canonical
         order (:func:`canonical_responses`), by exact enumeration.
@@ -747,7 +820,14 @@ class SequencePolicy(_Sequences):
         return f"SequencePolicy({state})"
 
 
+def _restore_sequence_policy(data: bytes) -> SequencePolicy:
+    """Unpickles a sequence policy from its bundle; bad bytes raise BadFormatError."""
+    return SequencePolicy._from_bytes(data)
+
+
 def _restore_policy(family, spec, params):
+    """Unpickles a sequence policy pickled by swiftpg 0.2 pre-releases (ABI
+    10): the constructor's family and arguments, then the parameters."""
     p = SequencePolicy.tabular(**spec) if family == "tabular" else SequencePolicy.neural(**spec)
     p.parameters = params
     return p
@@ -860,6 +940,76 @@ def exact_win_rate(log_p, log_q, rewards, prompt_probs=None) -> float:
     return out.value
 
 
+# ------------------------------------------------------------------------- the KL-regularised reward
+
+def _kl_lengths(lengths, b: int | None, L: int) -> np.ndarray:
+    if not 1 <= L <= 1 << 12:
+        raise InvalidArgumentError(f"the per-token arrays must have 1 to 4096 positions (max_length L), got {L}")
+    return _as_int32(lengths, "lengths", (b,))
+
+
+def kl_penalties(log_probs, ref_log_probs, lengths, estimator: str = "k3") -> np.ndarray:
+    """Per-token KL penalties kl_t of the KL-regularised reward of RLHF
+    (Ziegler et al. 2019; Stiennon et al. 2020, eq. 1), from the policy's
+    and the reference's log-probabilities of the sampled tokens, with the
+    estimator stated (Schulman, "Approximating KL divergence", 2020; r =
+    π_ref(y_t)/π(y_t)):
+
+    * ``"k1"``: log π(y_t) − log π_ref(y_t) = −log r (unbiased, can be < 0);
+    * ``"k2"``: ½ (log r)² (biased, ≥ 0, low variance);
+    * ``"k3"`` (default): (r − 1) − log r (unbiased, ≥ 0; computed as
+      expm1(log r) − log r).
+
+    ``log_probs`` and ``ref_log_probs`` float64 ``[B, L]`` (e.g.
+    ``policy.sample(...).log_probs`` and ``reference.log_probs(...,
+    per_token=True)``), ``lengths`` int32 ``[B]`` in ``1 .. L``. Entries at
+    positions ≥ length are ignored (any value, NaN included); the others
+    must be finite. Returns float64 ``[B, L]`` with 0 beyond each length.
+    The exact per-token KL (:meth:`SequencePolicy.kl`) may be used as
+    penalties instead. Errors: DTypeError, InvalidArgumentError (shapes,
+    lengths, estimator), NotFiniteError (a used entry), NumericalError (k3
+    overflows: π_ref/π beyond the Double range)."""
+    lp = as_float64(log_probs, "log_probs", (None, None), finite=False)
+    b, L = lp.shape
+    lq = as_float64(ref_log_probs, "ref_log_probs", (b, L), finite=False)
+    ln = _kl_lengths(lengths, b, L)
+    k = as_choice(estimator, _lib.KL_ESTIMATORS, "estimator")
+    check_elements(b * L, "log_probs")
+    out = np.empty((b, L))
+    _lib.call("kl_penalties", b, L, lp.ctypes.data, lq.ctypes.data, ln.ctypes.data, k, out.ctypes.data)
+    return out
+
+
+def kl_regularized_rewards(rewards, penalties, lengths, beta: float, per_token: bool = False) -> np.ndarray:
+    """The KL-regularised reward R(x, y) = r(x, y) − β log(π(y|x) /
+    π_ref(y|x)) of RLHF (Ziegler et al. 2019; Stiennon et al. 2020, eq. 1),
+    the log-ratio of each response being the sum of its per-token
+    ``penalties`` over its generated positions (:func:`kl_penalties`, or the
+    exact per-token KL).
+
+    ``rewards`` float64 ``[B]`` (each whole response's score, from a reward
+    model or the task), ``penalties`` float64 ``[B, L]``, ``lengths`` int32
+    ``[B]`` in ``1 .. L``, ``beta`` finite > 0. ``per_token=False``: the
+    sequence rewards float64 ``[B]``, R_b = r_b − β Σ_{t<n_b} kl_bt.
+    ``per_token=True``: the per-token rewards of PPO-style RLHF float64
+    ``[B, L]``: −β kl_bt at every generated position plus r_b at the last
+    one (t = n_b − 1), 0 beyond; each row sums to the sequence reward.
+    Penalties at positions ≥ length are ignored (any value); used values
+    must be finite. Errors: DTypeError, InvalidArgumentError, NotFiniteError,
+    NumericalError (the result overflows)."""
+    kl = as_float64(penalties, "penalties", (None, None), finite=False)
+    b, L = kl.shape
+    r = as_float64(rewards, "rewards", (b,), finite=False)
+    ln = _kl_lengths(lengths, b, L)
+    beta = as_float(beta, "beta")
+    per_token = as_bool(per_token, "per_token")
+    check_elements(b * L, "penalties")
+    out = np.empty((b, L) if per_token else b)
+    _lib.call("kl_regularized_rewards", b, L, r.ctypes.data, kl.ctypes.data, ln.ctypes.data, beta, int(per_token),
+              out.ctypes.data)
+    return out
+
+
 # ------------------------------------------------------------------------------------- reward models
 
 def _stats(struct) -> dict:
@@ -901,11 +1051,6 @@ class RewardModel(NativeObject):
     of the model, so :meth:`predict` takes raw features."""
 
     _kind_name = "reward model"
-    # The C API exposes the parameters but not the standardisation (mean
-    # and scale) that predict applies, so a copy could not predict the same.
-    _pickle_hint = ("its feature standardisation (fit(..., standardize=True)) is not readable through the C "
-                    "API. Without standardisation, save model.parameters and assign them to a new "
-                    "RewardModel(num_features, hidden_sizes, activation); otherwise refit the new model")
 
     def __init__(self, num_features: int, hidden_sizes=(), activation: str = "tanh", seed: int = 0):
         k = _index(num_features, "num_features", 1, 1 << 20)
@@ -914,10 +1059,63 @@ class RewardModel(NativeObject):
         act = as_choice(activation, _lib.ACTIVATION, "activation")
         handle = ctypes.c_uint64()
         _lib.call("reward_model_create", k, hidden.ctypes.data, nh, act, as_seed(seed), ctypes.byref(handle))
-        self._adopt(handle.value, "swiftpg_reward_model_destroy")
-        self.num_features = k
-        self.hidden_sizes = tuple(int(h) for h in hidden[:nh])
-        self.num_params = self._info().num_params
+        self._setup(handle.value)
+
+    def _setup(self, handle: int) -> None:
+        """Adopts ``handle`` and reads its sizes (``num_features``,
+        ``hidden_sizes``, ``activation``, ``num_params``) from the library."""
+        self._adopt(handle, "swiftpg_reward_model_destroy")
+        info = self._info()
+        sizes = np.zeros(max(1, info.num_hidden), np.int32)
+        _lib.call("reward_model_hidden_sizes", handle, sizes.ctypes.data if info.num_hidden else None)
+        self.num_features = info.num_features
+        self.hidden_sizes = tuple(int(h) for h in sizes[:info.num_hidden])
+        self.activation = {v: k for k, v in _lib.ACTIVATION.items()}.get(info.activation, str(info.activation))
+        self.num_params = info.num_params
+
+    @classmethod
+    def _from_handle(cls, handle: int) -> "RewardModel":
+        obj = cls.__new__(cls)
+        obj._setup(handle)
+        return obj
+
+    def __reduce__(self):
+        """Pickling: the model's bundle (the bytes :meth:`save` writes: sizes,
+        activation, feature standardisation, network precision and
+        parameters), so the copy predicts bit for bit what this one
+        predicts. Raises ClosedError when closed."""
+        with self._busy:
+            data = _lib.read_bytes("reward_model_serialize", self.handle)
+        return _restore_reward_model, (data,)
+
+    @classmethod
+    def _from_bytes(cls, data: bytes) -> "RewardModel":
+        """The model of a bundle; bad bytes raise BadFormatError."""
+        if not isinstance(data, bytes):
+            raise DTypeError(f"data must be bytes, got {type(data).__name__}")
+        handle = ctypes.c_uint64()
+        _lib.call("reward_model_deserialize", data, len(data), ctypes.byref(handle))
+        return cls._from_handle(handle.value)
+
+    def save(self, path) -> None:
+        """Saves the model (sizes, activation, feature standardisation,
+        network precision, parameters) to ``path``: a versioned binary with
+        a checksum, written atomically (temporary file, fsync, rename).
+        :class:`swiftpg.CheckpointIOError` when it cannot be written."""
+        path = as_path(path)
+        with self._busy:
+            _lib.call("reward_model_save", self.handle, path)
+
+    @classmethod
+    def load(cls, path) -> "RewardModel":
+        """Loads a model saved with :meth:`save`; it predicts bit for bit what
+        the saved one predicted (standardisation included). A truncated,
+        corrupted, wrong-version or other-kind file (e.g. a sequence
+        policy's) raises :class:`swiftpg.BadFormatError`; a missing file
+        :class:`swiftpg.CheckpointIOError`."""
+        handle = ctypes.c_uint64()
+        _lib.call("reward_model_load", as_path(path), ctypes.byref(handle))
+        return cls._from_handle(handle.value)
 
     def _info(self):
         info = _lib.RewardModelInfo()
@@ -1023,6 +1221,11 @@ class RewardModel(NativeObject):
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"K={self.num_features}, hidden={self.hidden_sizes}"
         return f"RewardModel({state})"
+
+
+def _restore_reward_model(data: bytes) -> RewardModel:
+    """Unpickles a reward model from its bundle; bad bytes raise BadFormatError."""
+    return RewardModel._from_bytes(data)
 
 
 # ------------------------------------------------------------------------------------ pure functions

@@ -31,6 +31,7 @@ RECORDED = {
     8: "89ab18a8415b3ecc81a835145928dd0e9a33a53c8c71d46e981c476da32171f9",
     9: "9f4f3012c356dc18648df80e4345b9be9d92a4dc77325a3bb7f0674136c27200",  # pg_train_together, pg_collect
     10: "807863c385f0728a9a33d6bd7b80c4171cfd48ea3607c43da6eb103f53dc5143",  # sequences and preferences (issue 15)
+    11: "6ee0f1cbb038d431d18256cc60580e9bf8a2975bffe3a8ca67b5c2d00f95fac0",  # issue 15: checkpoints, KL rewards, next tokens, reference policies
 }
 
 MIRRORS = {

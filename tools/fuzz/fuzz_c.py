@@ -2121,7 +2121,9 @@ class Fuzzer:
         bundle of another kind, a format-1 checkpoint, or garbage."""
         r = self.rng
         pools = {"algorithm": ("swiftpg_pg_serialize", lambda o: o.pg), "policy": ("swiftpg_policy_serialize", None),
-                 "value": ("swiftpg_value_serialize", None), "env": ("swiftpg_env_serialize", None)}
+                 "value": ("swiftpg_value_serialize", None), "env": ("swiftpg_env_serialize", None),
+                 "seq_policy": ("swiftpg_seq_policy_serialize", None),
+                 "reward_model": ("swiftpg_reward_model_serialize", None)}
         source = kind if r.random() < 0.7 else r.choice(list(pools))
         fn, want = pools[source]
         obj = self.pick(source, want)
@@ -2785,9 +2787,15 @@ class Fuzzer:
         args = [self.size_arg(k, bad=(0, -1, (1 << 20) + 1, -(2**31))), self.a(hs), nh,
                 self.i32(r.randrange(2), bad=[2, -1]), self.seed()]
         if self.invoke("swiftpg_reward_model_create", args + [self.a(out)], [out]) == 0:
-            info = Buf(self.S["swiftpg_reward_model_info"], 1, "info_out", out=True)
-            self.lib.swiftpg_reward_model_get_info(out.value(), info.addr)
-            self.adopt(RewardModelObj(out.value(), k=info.value().num_features, num_params=info.value().num_params))
+            self.register_reward_model(out.value())
+
+    def register_reward_model(self, handle: int):
+        info = Buf(self.S["swiftpg_reward_model_info"], 1, "info_out", out=True)
+        if self.lib.swiftpg_reward_model_get_info(handle, info.addr) != 0:
+            self.finding("reward-model-info", "swiftpg_reward_model_get_info failed on a new reward model")
+            return None
+        i = info.value()
+        return self.adopt(RewardModelObj(handle, k=i.num_features, num_params=i.num_params, hidden=i.num_hidden))
 
     def feature_rows(self, rows: int, k: int, name: str, optional: bool = False) -> Buf:
         return self.buf(ctypes.c_double, max(1, rows * k), name, data=self.doubles(max(1, rows * k)), optional=optional)
@@ -2845,6 +2853,129 @@ class Fuzzer:
                     self.a(self.feature_rows(b, 1, "margins", optional=True)), self.batch_arg(b)]
         name = "swiftpg_reward_model_fit_" + ("rankings" if rankings else "pairs")
         self.invoke(name, args + [self.a(cb)] + [self.a(o) for o in outs], outs)
+
+    # checkpoints of sequence policies and reward models (ABI 11)
+    def g_seq_policy_save(self):
+        self.save_call("swiftpg_seq_policy_save", "seq_policy", "seq_policy", self.any_seq_policy())
+
+    def g_seq_policy_load(self):
+        self.load_one("swiftpg_seq_policy_load", "seq_policy", "seq_policy_out", self.register_seq_policy)
+
+    def g_seq_policy_serialize(self):
+        self.serialize_call("swiftpg_seq_policy_serialize", "seq_policy", self.any_seq_policy())
+
+    def g_seq_policy_deserialize(self):
+        self.deserialize_one("swiftpg_seq_policy_deserialize", "seq_policy", "seq_policy_out",
+                             self.register_seq_policy)
+
+    def g_reward_model_save(self):
+        self.save_call("swiftpg_reward_model_save", "reward_model", "reward_model", self.any_reward_model())
+
+    def g_reward_model_load(self):
+        self.load_one("swiftpg_reward_model_load", "reward_model", "reward_model_out", self.register_reward_model)
+
+    def g_reward_model_serialize(self):
+        self.serialize_call("swiftpg_reward_model_serialize", "reward_model", self.any_reward_model())
+
+    def g_reward_model_deserialize(self):
+        self.deserialize_one("swiftpg_reward_model_deserialize", "reward_model", "reward_model_out",
+                             self.register_reward_model)
+
+    def load_one(self, name: str, kind: str, out_name: str, register) -> None:
+        """``name(path, handle_out)``: a file of the kind, of another kind,
+        mutated, garbage or a bad path; a new handle is adopted."""
+        path = self.load_path(kind)
+        out = self.out1(ctypes.c_uint64, out_name)
+        if self.invoke(name, [self.a(path), self.a(out)], [out]) == 0:
+            register(out.value())
+
+    def deserialize_one(self, name: str, kind: str, out_name: str, register) -> None:
+        """``name(bytes, size, handle_out)`` on a live object's bundle (often
+        damaged), another kind's, a file or garbage."""
+        data = self.bundle_bytes(name, kind)
+        n = len(data)
+        raw = self.buf(ctypes.c_uint8, max(n, 1), "bytes", data=bytes(data) or b"\0",
+                       null=n == 0 and self.rng.random() < 0.5)
+        size = (n, str(n))
+        if self.bad(0.15):
+            size = self.rng.choice([(-1, "-1"), (2**31 + 1, "2^31+1"), (2**63 - 1, "2^63-1")])   # refused first
+        out = self.out1(ctypes.c_uint64, out_name)
+        if self.invoke(name, [self.a(raw), size, self.a(out)], [out]) == 0:
+            register(out.value())
+
+    def g_reward_model_hidden_sizes(self):
+        m = self.any_reward_model()
+        nh = getattr(m, "hidden", 1) if m is not None else 1
+        out = self.buf(ctypes.c_int32, max(1, nh), "sizes_out", out=True, optional=nh == 0)
+        self.invoke("swiftpg_reward_model_hidden_sizes", [self.handle_arg("reward_model", m), self.a(out)], [out])
+
+    # next-token distributions, the KL-regularised reward, reference policies (ABI 11)
+    def g_seq_policy_next_token_log_probs(self):
+        pol = self.any_seq_policy()
+        if pol is None:
+            return
+        r = self.rng
+        b = r.choice([0, 1, 3, 6])
+        prompts = [r.randrange(pol.p) for _ in range(b)]
+        positions = [r.randrange(pol.l) for _ in range(b)]
+        tokens = []
+        for t in positions:
+            tokens += [r.randrange(pol.v) for _ in range(t)] + [r.randrange(-2, pol.v + 3) for _ in range(pol.l - t)]
+        if b and self.bad(0.3):
+            i = r.randrange(b)
+            what = r.randrange(3)
+            if what == 0:
+                prompts[i] = r.choice([-1, pol.p, 2**31 - 1])
+            elif what == 1:
+                positions[i] = r.choice([-1, pol.l, 2**31 - 1, -(2**31)])
+            elif positions[i] > 0:
+                tokens[i * pol.l + r.randrange(positions[i])] = r.choice([-1, pol.v, pol.v + 1, 2**31 - 1])
+        out = self.buf(ctypes.c_double, max(1, b * (pol.v + 1)), "log_probs_out", out=True)
+        self.invoke("swiftpg_seq_policy_next_token_log_probs", [
+            self.handle_arg("seq_policy", pol), self.a(self.buf(ctypes.c_int32, max(1, b), "prompts",
+                                                                data=prompts or [0])),
+            self.a(self.buf(ctypes.c_int32, max(1, b * pol.l), "tokens", data=tokens or [0])),
+            self.a(self.buf(ctypes.c_int32, max(1, b), "positions", data=positions or [0])),
+            self.batch_arg(b), self.a(out)], [out])
+
+    def kl_arrays(self):
+        """(batch, L, lengths Buf) of a KL-reward call; a bad length or
+        max_length only in mutating calls (a max_length is only ever
+        smaller than the buffers' or one the library refuses)."""
+        r = self.rng
+        b, l = r.choice([0, 1, 3]), r.choice([1, 2, 4])
+        lengths = [r.randint(1, l) for _ in range(b)]
+        if b and self.bad(0.3):
+            lengths[r.randrange(b)] = r.choice([0, -1, l + 1, 2**31 - 1])
+        return b, l, self.buf(ctypes.c_int32, max(1, b), "lengths", data=lengths or [1])
+
+    def max_length_arg(self, l: int):
+        return self.i32(l, bad=[0, 4097, max(1, l - 1)])
+
+    def g_kl_penalties(self):
+        b, l, lengths = self.kl_arrays()
+        lp = [-abs(x) for x in self.doubles(max(1, b * l))]
+        lq = [-abs(x) for x in self.doubles(max(1, b * l))]
+        out = self.buf(ctypes.c_double, max(1, b * l), "penalties_out", out=True)
+        self.invoke("swiftpg_kl_penalties", [
+            self.batch_arg(b), self.max_length_arg(l), self.a(self.buf(ctypes.c_double, len(lp), "log_probs", data=lp)),
+            self.a(self.buf(ctypes.c_double, len(lq), "ref_log_probs", data=lq)), self.a(lengths),
+            self.i32(self.rng.randint(1, 3), bad=[4, 0, -1]), self.a(out)], [out])
+
+    def g_kl_regularized_rewards(self):
+        b, l, lengths = self.kl_arrays()
+        out = self.buf(ctypes.c_double, max(1, b * l), "rewards_out", out=True)
+        self.invoke("swiftpg_kl_regularized_rewards", [
+            self.batch_arg(b), self.max_length_arg(l),
+            self.a(self.buf(ctypes.c_double, max(1, b), "rewards", data=self.doubles(max(1, b)))),
+            self.a(self.buf(ctypes.c_double, max(1, b * l), "penalties", data=self.doubles(max(1, b * l)))),
+            self.a(lengths), self.dbl(self.rng.choice([0.05, 1.0])), self.flag(), self.a(out)], [out])
+
+    def g_seq_task_reference_policy(self):
+        t = self.any_seq_task()
+        out = self.out1(ctypes.c_uint64, "seq_policy_out")
+        if self.invoke("swiftpg_seq_task_reference_policy", [self.handle_arg("seq_task", t), self.a(out)], [out]) == 0:
+            self.register_seq_policy(out.value())
 
     def g_reward_model_fit_pairs(self):
         self.reward_fit_call(False)

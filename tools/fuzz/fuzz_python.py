@@ -514,6 +514,19 @@ class PyFuzzer:
             lengths[i] = content + 1 if content < l else l
         return g.integers(0, p, b).astype(np.int32), tokens, lengths
 
+    def saved(self, obj, short_name: str) -> str:
+        """A path for ``obj.save``, or for ``load``: a file ``obj`` saved,
+        sometimes damaged field by field or byte by byte."""
+        path = self.path()
+        if short_name == "load":
+            obj.save(path)
+            if self.rng.random() < 0.4:
+                with open(path, "rb") as f:
+                    data = f.read()
+                with open(path, "wb") as f:
+                    f.write(self.damaged_bundle(data))
+        return path
+
     def rlhf_example(self, name: str, owner, obj, short_name: str):
         R, np, r, g = self.sp.rlhf, self.np, self.rng, self.np_rng
         if owner is not None and obj is None and name == f"{owner.__module__}.{owner.__qualname__}":
@@ -566,6 +579,8 @@ class PyFuzzer:
                 return (r.choice([0, 1, 5]),), dict(seed=r.randrange(100), first_row=r.choice([0, 3]))
             if short_name == "expert_demonstrations":
                 return (r.choice([0, 1, 3]),), dict(noise=r.choice([0.0, 0.3, 1.0]), seed=r.randrange(100))
+            if short_name == "reference_policy":
+                return (), {}
         if isinstance(obj, R.SequencePolicy):
             b = r.choice([0, 1, 3])
             prompts = g.integers(0, obj.num_prompts, b).astype(np.int32)
@@ -589,6 +604,12 @@ class PyFuzzer:
                 return (x, y, n), dict(sequence_weights=g.standard_normal(n.shape))
             if short_name == "exact_log_probs":
                 return (r.randrange(obj.num_prompts),), {}
+            if short_name == "next_token_log_probs":
+                x, y, n = self.seq_responses(obj)
+                positions = np.array([r.randrange(k) for k in n], np.int32)
+                return (x, y, positions), {}
+            if short_name in ("save", "load"):
+                return (self.saved(obj, short_name),), {}
         if isinstance(obj, R.RewardModel):
             b, k = r.choice([1, 4]), obj.num_features
             if short_name in ("set_params", "parameters"):
@@ -599,6 +620,8 @@ class PyFuzzer:
                 extra = dict(epochs=r.choice([1, 2]), margins=g.random(b), centring=0.1,
                              standardize=r.random() < 0.5) if short_name == "fit" else {}
                 return (g.standard_normal((b, k)), g.standard_normal((b, k))), extra
+            if short_name in ("save", "load"):
+                return (self.saved(obj, short_name),), {}
             if short_name == "fit_rankings":
                 kk = r.choice([2, 3])
                 return (g.standard_normal((b, kk, k)), np.stack([g.permutation(kk) for _ in range(b)])), dict(epochs=1)
@@ -634,6 +657,14 @@ class PyFuzzer:
                 return (g.standard_normal(n + 1), g.standard_normal(n + 1)), {}
             if short_name == "canonical_responses":
                 return (r.choice([1, 2, 3]), r.choice([1, 2, 3])), {}
+            if short_name in ("kl_penalties", "kl_regularized_rewards"):
+                b, L = r.choice([0, 1, 3]), r.choice([1, 2, 4])
+                lengths = g.integers(1, L + 1, b).astype(np.int32)
+                if short_name == "kl_penalties":
+                    return (-g.random((b, L)) * 3, -g.random((b, L)) * 3, lengths), dict(
+                        estimator=r.choice(["k1", "k2", "k3"]))
+                return (g.standard_normal(b), g.standard_normal((b, L)), lengths, r.choice([0.05, 1.0])), dict(
+                    per_token=r.random() < 0.5)
             if short_name in ("compare_pairs", "accuracy_ceiling"):
                 extra = dict(seed=r.randrange(100)) if short_name == "compare_pairs" else {}
                 return (g.standard_normal((r.choice([1, 4]), 2)),), dict(scale=r.choice([0.0, 1.0]), **extra)
@@ -1029,7 +1060,8 @@ class PyFuzzer:
         if name == "gymnasium.make(swiftpg/*)":
             return (f"swiftpg/{r.choice(self.ids)}",), {}
         if name == "pickle(swiftpg object)":
-            source = r.choice([self.learner, self.policy, self.value, self.vec])
+            source = r.choice([self.learner, self.policy, self.value, self.vec, self.seq_policy,
+                               lambda: self.instance(sp.rlhf.RewardModel)])
             obj = source()
             if isinstance(obj, sp.algorithms.PolicySearch):
                 raise Skip
@@ -1059,7 +1091,9 @@ class PyFuzzer:
         from swiftpg import envs, policies
         from swiftpg.algorithms import _learner
         return {"learner": _learner._restore_learner, "policy": policies._restore_policy,
-                "value": policies._restore_value, "env": envs._restore_env}
+                "value": policies._restore_value, "env": envs._restore_env,
+                "seq_policy": self.sp.rlhf._restore_sequence_policy,
+                "reward_model": self.sp.rlhf._restore_reward_model}
 
     def damaged_bundle(self, data: bytes) -> bytes:
         """A bundle with one field removed, retyped or set to an extreme

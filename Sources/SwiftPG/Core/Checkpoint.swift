@@ -15,7 +15,9 @@ import Synchronization
 /// parameters; u64 FNV-1a 64 checksum of every preceding byte. Format
 /// version 2 is a bundle of named, typed fields (`Serialization.swift`):
 /// learners, environments, and policies and value functions with their
-/// whole state. The loaders here read both.
+/// whole state; sequence policies and reward models exist only as bundles
+/// (`SequencePolicyRecord`, `RewardModelRecord`). The loaders here read both
+/// format versions.
 ///
 /// Saving follows a symbolic link to its target, refuses a target that is
 /// not a regular file, writes a uniquely named temporary file beside it
@@ -35,6 +37,10 @@ public enum Checkpoint {
     case learner = 3
     /// An environment batch (bundles only): how to rebuild it and its state.
     case environment = 4
+    /// A sequence policy of issue 15 (bundles only, `SequencePolicyRecord`).
+    case sequencePolicy = 5
+    /// A reward model of issue 15 (bundles only, `RewardModelRecord`).
+    case rewardModel = 6
 
     var described: String {
       switch self {
@@ -42,6 +48,8 @@ public enum Checkpoint {
       case .value: "a value function"
       case .learner: "a learner or policy search (load it with the learner's load)"
       case .environment: "an environment"
+      case .sequencePolicy: "a sequence policy"
+      case .rewardModel: "a reward model"
       }
     }
   }

@@ -9,7 +9,8 @@
 ///     "SWPGCKPT" | u32 format version (2) | u32 kind | record | u64 FNV-1a 64
 ///
 /// `kind` says what the bundle holds (`Checkpoint.Kind`: 1 policy, 2 value
-/// function, 3 learner, 4 environment). A record is an ordered list of
+/// function, 3 learner, 4 environment, 5 sequence policy, 6 reward model;
+/// kinds are appended, never renumbered). A record is an ordered list of
 /// uniquely named fields (`u32 count`, then per field: `u8` name length
 /// 1…64, the name in `[a-z0-9_]`, `u8` type tag, the value); values are
 /// little-endian: 1 int (i64), 2 uint (u64), 3 double (f64), 4 bool (u8 0
@@ -528,14 +529,18 @@ extension PCG64 {
 
 extension RecordReader {
   /// The fields every section of a network-holding model starts with: its
-  /// family (in the field `familyField`), its specification (at most 256
-  /// numbers), its parameters and the network precision (32 or 64).
-  func modelFields(_ kind: Checkpoint.Kind, familyField: String) throws(SwiftPGError)
+  /// family (in the field `familyField`), its specification (at most
+  /// `specificationLimit` numbers: 256 for policies and value functions;
+  /// the sequence policies' and reward models' carry data tables, bounded
+  /// only by the bytes), its parameters and the network precision (32 or 64).
+  func modelFields(_ kind: Checkpoint.Kind, familyField: String, specificationLimit: Int = 256) throws(SwiftPGError)
     -> (Checkpoint.Contents, MLP.Precision)
   {
     let family = try int(familyField, in: 0...Int64(UInt32.max))
     let specification = try doubles("specification", finite: false)
-    guard specification.count <= 256 else { throw fail("the specification has \(specification.count) entries") }
+    guard specification.count <= specificationLimit else {
+      throw fail("the specification has \(specification.count) entries")
+    }
     let parameters = try doubles("parameters")
     guard let precision = MLP.Precision(rawValue: Int32(try int("precision", in: 0...64))) else {
       throw fail("field 'precision' must be 32 or 64")

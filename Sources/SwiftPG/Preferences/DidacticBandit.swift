@@ -19,7 +19,8 @@
 ///
 /// **Reference.** `referenceLogits`[a] = −½((a − m)/w_ref)², m = round(0.7 V),
 /// w_ref = 0.15 V: a bump at 70 % of the line (the single next-token
-/// distribution a tabular π_ref starts from).
+/// distribution a tabular π_ref starts from; `referencePolicy()` is that
+/// tabular policy).
 ///
 /// **Gold reward.** r*(a) = exp(−½((a − a*)/w_r)²) ∈ (0, 1], w_r = 0.1 V,
 /// with peak a* = round(0.2 V) (`.lowProbability`: the tail of π_ref) or
@@ -107,6 +108,13 @@ public struct DidacticBandit: SequenceTask {
   ) {
     out.update(repeating: 0, count: space.tokenCount)
     out[arm(tokens: tokens)] = 1
+  }
+
+  /// π_ref as a tabular sequence policy: its one logit row (P = 1, the
+  /// empty prefix) is `referenceLogits`, so π_ref(a) = softmax(referenceLogits)[a]
+  /// = `referenceProbabilities[a]`. A new policy on every call.
+  public func referencePolicy() throws(SwiftPGError) -> SequencePolicy? {
+    SequencePolicy(model: try TabularSequenceModel(space: space, promptCount: 1, logits: referenceLogits))
   }
 
   public func expertResponse(prompt: Int) -> [Int32] {

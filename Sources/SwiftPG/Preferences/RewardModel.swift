@@ -70,34 +70,64 @@ public final class RewardModel {
     return spec
   }
 
-  /// A model rebuilt from `specification` and `parameters`.
+  /// The architecture a `specification` describes, parsed and checked —
+  /// every size and code, and the parameter count — without building (or
+  /// allocating) the network. Errors: `.badFormat` for a malformed
+  /// specification, `.tooLarge` / `.invalid` for sizes an MLP refuses.
+  public struct Layout: Sendable {
+    public var featureCount: Int
+    public var hiddenSizes: [Int]
+    public var activation: Activation
+    /// μ and σ (`[K]` each) when the specification standardises.
+    public var standardization: (mean: [Double], scale: [Double])?
+    /// The number of parameters of the network.
+    public var parameterCount: Int
+
+    public init(specification spec: [Double]) throws(SwiftPGError) {
+      func int(_ i: Int, _ what: String) throws(SwiftPGError) -> Int {
+        try require(i < spec.count, "reward-model specification is too short (no \(what))", code: .badFormat)
+        let v = spec[i]
+        try require(
+          v.isFinite && v == v.rounded() && v >= 0 && v <= Double(1 << 30),
+          "reward-model specification: \(what) is \(v)", code: .badFormat)
+        return Int(v)
+      }
+      featureCount = try int(0, "feature count")
+      let act = try int(1, "activation")
+      let h = try int(2, "hidden-layer count")
+      try require(h <= MLP.maxHiddenLayers, "reward-model specification: \(h) hidden layers", code: .badFormat)
+      hiddenSizes = []
+      for l in 0..<h { hiddenSizes.append(try int(3 + l, "hidden size \(l)")) }
+      let flag = try int(3 + h, "standardisation flag")
+      guard let a = Activation(rawValue: Int32(act)) else {
+        throw SwiftPGError(.badFormat, "reward-model specification: unknown activation \(act)")
+      }
+      activation = a
+      let rest = Array(spec[(4 + h)...])
+      let k = featureCount
+      if flag == 1 {
+        try require(
+          rest.count == 2 * k, "reward-model specification: expected \(2 * k) standardisation values",
+          code: .badFormat)
+        standardization = (Array(rest[0..<k]), Array(rest[k...]))
+      } else {
+        try require(flag == 0 && rest.isEmpty, "reward-model specification: bad standardisation part", code: .badFormat)
+        standardization = nil
+      }
+      try require(featureCount >= 1, "a reward model needs at least one feature, got \(featureCount)")
+      parameterCount = try MLP.parameterCount(sizes: [featureCount] + hiddenSizes + [1])
+    }
+  }
+
+  /// A model rebuilt from `specification` and `parameters` (the sizes are
+  /// checked against the parameter count before the network is built).
   public convenience init(specification spec: [Double], parameters: [Double]) throws(SwiftPGError) {
-    func int(_ i: Int, _ what: String) throws(SwiftPGError) -> Int {
-      try require(i < spec.count, "reward-model specification is too short (no \(what))", code: .badFormat)
-      let v = spec[i]
-      try require(
-        v.isFinite && v == v.rounded() && v >= 0 && v <= Double(1 << 30),
-        "reward-model specification: \(what) is \(v)", code: .badFormat)
-      return Int(v)
-    }
-    let k = try int(0, "feature count")
-    let act = try int(1, "activation")
-    let h = try int(2, "hidden-layer count")
-    try require(h <= MLP.maxHiddenLayers, "reward-model specification: \(h) hidden layers", code: .badFormat)
-    var hidden: [Int] = []
-    for l in 0..<h { hidden.append(try int(3 + l, "hidden size \(l)")) }
-    let flag = try int(3 + h, "standardisation flag")
-    guard let activation = Activation(rawValue: Int32(act)) else {
-      throw SwiftPGError(.badFormat, "reward-model specification: unknown activation \(act)")
-    }
-    try self.init(featureCount: k, hiddenSizes: hidden, activation: activation)
-    let rest = Array(spec[(4 + h)...])
-    if flag == 1 {
-      try require(rest.count == 2 * k, "reward-model specification: expected \(2 * k) standardisation values", code: .badFormat)
-      try setStandardization(mean: Array(rest[0..<k]), scale: Array(rest[k...]))
-    } else {
-      try require(flag == 0 && rest.isEmpty, "reward-model specification: bad standardisation part", code: .badFormat)
-    }
+    let layout = try Layout(specification: spec)
+    try require(
+      parameters.count == layout.parameterCount,
+      "expected \(layout.parameterCount) reward-model parameters, got \(parameters.count)")
+    try self.init(featureCount: layout.featureCount, hiddenSizes: layout.hiddenSizes, activation: layout.activation)
+    if let s = layout.standardization { try setStandardization(mean: s.mean, scale: s.scale) }
     try setParameters(parameters)
   }
 

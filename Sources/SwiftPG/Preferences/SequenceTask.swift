@@ -17,7 +17,9 @@
 ///   and `rewardFeatures(...)` [B, K]; `proxyFeatureNames` is the subset a
 ///   deliberately weak ("gameable") reward model sees (all of them unless the
 ///   task says otherwise);
-/// - about demonstrations: `expertDemonstrations(count:noise:seed:)`.
+/// - about demonstrations: `expertDemonstrations(count:noise:seed:)`;
+/// - about the reference: `referencePolicy()`, the task's own π_ref where it
+///   defines one (nil otherwise).
 ///
 /// Tasks implement the per-response primitives (`goldReward(prompt:tokens:length:)`
 /// and the like) on rows the caller has already validated; the batched entry
@@ -64,6 +66,11 @@ public protocol SequenceTask: Sendable {
   /// (fewer than L: it ends with EOS; exactly L: it is truncated). It
   /// maximises the gold reward of `prompt`.
   func expertResponse(prompt: Int) -> [Int32]
+  /// The task's reference policy π_ref, when it defines one (the didactic
+  /// bandit's skewed π_ref), as a new policy over the task's space and
+  /// prompts that shares nothing with the task; nil for tasks without one
+  /// (the default).
+  func referencePolicy() throws(SwiftPGError) -> SequencePolicy?
 }
 
 /// A batch of responses with their prompts: `prompts` [count],
@@ -87,6 +94,8 @@ extension SequenceTask {
   public func labelReward(prompt: Int, tokens: UnsafePointer<Int32>, length: Int32) -> Double {
     goldReward(prompt: prompt, tokens: tokens, length: length)
   }
+
+  public func referencePolicy() throws(SwiftPGError) -> SequencePolicy? { nil }
 
   public var proxyFeatureNames: [String] { featureNames }
 

@@ -53,42 +53,91 @@ extension SequenceModel {
 public func makeSequenceModel(family: SequenceModelFamily, specification s: [Double]) throws(SwiftPGError)
   -> any SequenceModel
 {
-  func int(_ i: Int, _ name: String) throws(SwiftPGError) -> Int {
-    try require(i < s.count, "sequence model specification is too short (no \(name))", code: .badFormat)
-    let v = s[i]
-    try require(
-      v.isFinite && v == v.rounded() && abs(v) < 1e15, "specification \(name) must be an integer, got \(v)",
-      code: .badFormat)
-    return Int(v)
+  try SequenceModelSpecification(family: family, specification: s).make()
+}
+
+/// A model's family and specification, parsed and checked — every size and
+/// code, and the parameter count — without building (or allocating) the
+/// model: checkpoints compare `parameterCount` with the parameters a file
+/// stores before `make()` allocates anything. Errors are `.badFormat` for a
+/// malformed specification, `.tooLarge` or `.invalid` for sizes the models
+/// refuse.
+public struct SequenceModelSpecification: Sendable {
+  public let family: SequenceModelFamily
+  public let space: SequenceSpace
+  public let promptCount: Int
+  /// The number of parameters of the model the specification describes.
+  public let parameterCount: Int
+  /// The neural model's network arithmetic (64 for the tabular model).
+  public let precision: MLP.Precision
+  private let neural: Neural?
+
+  private struct Neural: Sendable {
+    var featureSize: Int
+    var contextSize: Int
+    var activation: Activation
+    var hidden: [Int]
+    var promptFeatures: [Double]
   }
-  let space = try SequenceSpace(vocabularySize: try int(0, "V"), maxLength: try int(1, "L"))
-  let prompts = try int(2, "prompt count")
-  switch family {
-  case .tabular:
-    try require(s.count == 3, "a tabular sequence model's specification has 3 numbers, got \(s.count)", code: .badFormat)
-    return try TabularSequenceModel(space: space, promptCount: prompts)
-  case .neural:
-    let f = try int(3, "feature size")
-    let n = try int(4, "context size")
-    guard let activation = Activation(rawValue: Int32(clamping: try int(5, "activation"))) else {
-      throw SwiftPGError(.badFormat, "unknown activation code \(s[5])")
+
+  public init(family: SequenceModelFamily, specification s: [Double]) throws(SwiftPGError) {
+    func int(_ i: Int, _ name: String) throws(SwiftPGError) -> Int {
+      try require(i < s.count, "sequence model specification is too short (no \(name))", code: .badFormat)
+      let v = s[i]
+      try require(
+        v.isFinite && v == v.rounded() && abs(v) < 1e15, "specification \(name) must be an integer, got \(v)",
+        code: .badFormat)
+      return Int(v)
     }
-    guard let precision = MLP.Precision(rawValue: Int32(clamping: try int(6, "precision"))) else {
-      throw SwiftPGError(.badFormat, "unknown precision \(s[6])")
+    self.family = family
+    space = try SequenceSpace(vocabularySize: try int(0, "V"), maxLength: try int(1, "L"))
+    promptCount = try int(2, "prompt count")
+    switch family {
+    case .tabular:
+      try require(
+        s.count == 3, "a tabular sequence model's specification has 3 numbers, got \(s.count)", code: .badFormat)
+      parameterCount = try TabularSequenceModel.parameterCount(space: space, promptCount: promptCount)
+      precision = .float64
+      neural = nil
+    case .neural:
+      let f = try int(3, "feature size")
+      let n = try int(4, "context size")
+      guard let activation = Activation(rawValue: Int32(clamping: try int(5, "activation"))) else {
+        throw SwiftPGError(.badFormat, "unknown activation code \(s[5])")
+      }
+      guard let precision = MLP.Precision(rawValue: Int32(clamping: try int(6, "precision"))) else {
+        throw SwiftPGError(.badFormat, "unknown precision \(s[6])")
+      }
+      let h = try int(7, "hidden count")
+      try require(h >= 0 && h <= MLP.maxHiddenLayers, "bad hidden layer count \(h)", code: .badFormat)
+      var hidden: [Int] = []
+      for i in 0..<h { hidden.append(try int(8 + i, "hidden size \(i)")) }
+      try require(promptCount >= 1 && f >= 0, "bad prompt count \(promptCount) or feature size \(f)", code: .badFormat)
+      let featureCount = try checkedProduct(promptCount, f, "prompt features")
+      try require(
+        s.count == 8 + h + featureCount,
+        "a neural sequence model's specification has \(8 + h + featureCount) numbers, got \(s.count)",
+        code: .badFormat)
+      try require(
+        n >= 0 && n <= space.maxLength, "context size n must be in [0, \(space.maxLength)], got \(n)",
+        code: .badFormat)
+      let inputSize = f + (try checkedProduct(n, space.tokenCount, "context slots")) + space.maxLength
+      parameterCount = try MLP.parameterCount(sizes: [inputSize] + hidden + [space.tokenCount])
+      self.precision = precision
+      neural = Neural(
+        featureSize: f, contextSize: n, activation: activation, hidden: hidden,
+        promptFeatures: Array(s[(8 + h)...]))
     }
-    let h = try int(7, "hidden count")
-    try require(h >= 0 && h <= MLP.maxHiddenLayers, "bad hidden layer count \(h)", code: .badFormat)
-    var hidden: [Int] = []
-    for i in 0..<h { hidden.append(try int(8 + i, "hidden size \(i)")) }
-    try require(prompts >= 1 && f >= 0, "bad prompt count \(prompts) or feature size \(f)", code: .badFormat)
-    let featureCount = try checkedProduct(prompts, f, "prompt features")
-    try require(
-      s.count == 8 + h + featureCount,
-      "a neural sequence model's specification has \(8 + h + featureCount) numbers, got \(s.count)",
-      code: .badFormat)
+  }
+
+  /// Builds the model (parameters zero for the tabular model, an arbitrary
+  /// orthogonal initialisation for the neural one).
+  public func make() throws(SwiftPGError) -> any SequenceModel {
+    guard let neural else { return try TabularSequenceModel(space: space, promptCount: promptCount) }
     return try NeuralSequenceModel(
-      space: space, promptFeatures: Array(s[(8 + h)...]), promptCount: prompts, featureSize: f, contextSize: n,
-      hidden: hidden, activation: activation, precision: precision, seed: 0)
+      space: space, promptFeatures: neural.promptFeatures, promptCount: promptCount,
+      featureSize: neural.featureSize, contextSize: neural.contextSize, hidden: neural.hidden,
+      activation: neural.activation, precision: precision, seed: 0)
   }
 }
 

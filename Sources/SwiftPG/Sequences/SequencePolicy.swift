@@ -104,6 +104,54 @@ public final class SequencePolicy {
     for i in 0..<count { logSoftmax(z + i * k, k, into: out + i * k) }
   }
 
+  /// log π(· | c_i) `[count, V + 1]` of `count` contexts, validated: context
+  /// i is prompt `prompts[i]` (in 0..<P) with the first t = `positions[i]`
+  /// (in 0..<L) tokens of row i of `tokens` (`[count, L]`) as its prefix,
+  /// which must be content tokens (0..<V; the tokens at and after t are
+  /// ignored). Row i equals the teacher-forced distribution of position t
+  /// of any response starting with that prefix. At most
+  /// `Limits.maxScratchElements` values; the passes run in chunks of
+  /// `contextChunkSize` contexts.
+  public func nextTokenLogProbabilities(prompts: [Int32], tokens: [Int32], positions: [Int32]) throws(SwiftPGError)
+    -> [Double]
+  {
+    let n = prompts.count
+    let l = space.maxLength
+    let v = Int32(space.vocabularySize)
+    try require(positions.count == n, "positions must have \(n) entries (one per prompt), got \(positions.count)")
+    let cells = try checkedProduct(n, l, "tokens")
+    try require(tokens.count == cells, "tokens must have \(n) × \(l) entries, got \(tokens.count)")
+    let total = try Limits.product([n, space.tokenCount], limit: Limits.maxScratchElements, "next-token log-probabilities")
+    try checkPrompts(prompts)
+    for (i, t) in positions.enumerated() {
+      try require(t >= 0 && Int(t) < l, "positions[\(i)] must be in [0, \(l - 1)], got \(t)", code: .outOfRange)
+      for j in 0..<Int(t) where tokens[i * l + j] < 0 || tokens[i * l + j] >= v {
+        throw SwiftPGError.invalid(
+          "tokens[\(i), \(j)] is \(tokens[i * l + j]); the prefix of context \(i) (its first \(t) tokens) must be "
+            + "content tokens in [0, \(v))")
+      }
+    }
+    var out = [Double](repeating: 0, count: total)
+    guard n > 0 else { return out }
+    let k = space.tokenCount
+    let chunk = Swift.max(1, contextChunkSize)
+    try prompts.withBase("prompts") { (p) throws(SwiftPGError) in
+      try tokens.withBase("tokens") { (y) throws(SwiftPGError) in
+        try positions.withBase("positions") { (q) throws(SwiftPGError) in
+          try out.withMutableBase("log-probabilities") { (o) throws(SwiftPGError) in
+            for start in stride(from: 0, to: n, by: chunk) {
+              let m = Swift.min(chunk, n - start)
+              nextTokenLogProbabilities(
+                prompts: p + start, tokens: y + start * l, rows: nil, positions: q + start, count: m,
+                into: o + start * k)
+            }
+          }
+        }
+      }
+    }
+    return out
+  }
+
   // MARK: Sampling
 
   /// Samples one response per prompt, autoregressively: at each position
