@@ -97,7 +97,8 @@ int32_t swiftpg_abi_version(int32_t *version_out);
 
 /* Asks the long call now running on `handle` (an environment: its
  * episodic evaluation; an algorithm: iterate, evaluate; a reward model or
- * a preference trainer: fit) to stop at its next check (between
+ * a preference trainer: fit; an RLHF learner: iterate, update) to stop at
+ * its next check (between
  * environment steps, minibatches, epochs or generations): that
  * call returns SWIFTPG_ERR_CANCELLED and consumes the request.
  * requested = 1 requests, 0 withdraws a request no call has consumed
@@ -1830,7 +1831,7 @@ int32_t swiftpg_kl_penalties(int64_t batch, int32_t max_length,
 
 /* The KL-regularised rewards from rewards [batch] (the reward model's or
  * the task's score of each whole response), penalties [batch, L] and
- * beta (finite, > 0). per_token = 0: the sequence rewards, rewards_out
+ * beta (finite, >= 0; 0: no KL term). per_token = 0: the sequence rewards, rewards_out
  * [batch], R_b = r_b - beta sum_{t < n_b} kl_bt. per_token = 1: the
  * per-token rewards of PPO-style RLHF (Ziegler et al. 2019), rewards_out
  * [batch, L], R_bt = -beta kl_bt plus r_b at the last generated position
@@ -2123,6 +2124,125 @@ int32_t swiftpg_dpo_evaluate(uint64_t trainer, const int32_t *prompts,
                              swiftpg_direct_stats *stats_out);
 
 int32_t swiftpg_pref_trainer_destroy(uint64_t trainer);
+
+/* ---------------------------------------------------------------------------
+ * Online RLHF learners (issue 16)
+ *
+ * REINFORCE, RLOO, ReMax, GRPO, REBEL and PPO over a sequence policy, a
+ * frozen reference (another sequence policy over the same V, L, P), a
+ * sequence task (its prompt distribution) and a reward: the task's gold
+ * reward, or a reward model over the task's reward features (or its proxy
+ * features). Where each method puts the KL term, and with which estimator,
+ * is the table of Sources/SwiftPG/Sequences/README.md. Each iteration draws
+ * prompts_per_iteration prompts (rows i*P..., seeded) and samples_per_prompt
+ * responses each (adjacent in the batch), scores them and takes the
+ * method's update; an iteration is all or nothing (a failure or a
+ * cancellation changes nothing). The learner holds its policies and reward
+ * model: calls on them from other threads meanwhile fail with BUSY.
+ * ------------------------------------------------------------------------- */
+/* Handle kind of this section (swiftpg_live_handles). */
+#define SWIFTPG_KIND_RLHF_LEARNER 9
+
+#define SWIFTPG_RLHF_REINFORCE 0
+#define SWIFTPG_RLHF_RLOO 1
+#define SWIFTPG_RLHF_REMAX 2
+#define SWIFTPG_RLHF_GRPO 3
+#define SWIFTPG_RLHF_REBEL 4
+#define SWIFTPG_RLHF_PPO 5
+
+/* One configuration for every method (fields a method does not read are
+ * ignored; swiftpg_rlhf_default_config writes a method's defaults). */
+typedef struct swiftpg_rlhf_config {
+  uint32_t size;                 /* sizeof(swiftpg_rlhf_config) */
+  int32_t algorithm;             /* SWIFTPG_RLHF_* */
+  int32_t prompts_per_iteration; /* [1, 2^20] */
+  int32_t samples_per_prompt;    /* k in [1, 4096]; RLOO, GRPO >= 2; REBEL 2;
+                                    prompts_per_iteration * k <= 2^20 */
+  double beta;                   /* KL coefficient, >= 0 */
+  double temperature;            /* sampling temperature, > 0 */
+  double learning_rate;          /* the policy's Adam step, > 0 */
+  uint64_t seed;
+  int32_t baseline;              /* REINFORCE: 0 none, 1 moving average */
+  int32_t epochs;                /* RLOO, REBEL, PPO: steps per batch, [1, 1000] */
+  double baseline_decay;         /* REINFORCE: in [0, 1) */
+  double clip_range;             /* RLOO (reused batches), PPO: in (0, 1) */
+  int32_t scaling;               /* GRPO: 0 group std, 1 batch std, 2 none */
+  int32_t aggregation;           /* GRPO: 0 per sequence, 1 per token */
+  double epsilon;                /* GRPO: added to the std, > 0 */
+  double eta;                    /* REBEL: > 0 */
+  int32_t minibatch_size;        /* PPO: responses per minibatch, >= 1 */
+  int32_t whiten_advantages;     /* PPO: 0 or 1 */
+  double value_clip_range;       /* PPO: > 0 */
+  double gamma;                  /* PPO: GAE gamma in [0, 1] */
+  double lambda;                 /* PPO: GAE lambda in [0, 1] */
+  double value_learning_rate;    /* PPO: the critic's Adam step, > 0 */
+} swiftpg_rlhf_config;
+
+/* One iteration's statistics (means over its samples). mean_kl is the
+ * sampled sequence-level k1 estimate of KL(pi_old || pi_ref) whatever the
+ * method uses; loss is the method's surrogate before its first step. */
+typedef struct swiftpg_rlhf_stats {
+  uint32_t size; /* sizeof(swiftpg_rlhf_stats), written by the library */
+  int32_t reserved;
+  int64_t iteration;
+  int64_t samples;
+  int64_t total_samples;
+  double mean_reward;
+  double mean_kl;
+  double mean_regularized_reward; /* mean of r - beta * k1 */
+  double mean_length;
+  double eos_rate;
+  double loss;
+  double grad_norm;
+} swiftpg_rlhf_stats;
+
+/* The defaults of `algorithm` (SWIFTPG_RLHF_*). */
+int32_t swiftpg_rlhf_default_config(int32_t algorithm, swiftpg_rlhf_config *config_out);
+
+/* A learner training `policy` against `reference` (not the same handle) on
+ * `task`'s prompts. reward_model: 0 for the task's gold reward, else a
+ * reward model over the task's reward features (proxy_features = 1: the
+ * task's proxy features); its feature count must match. critic (PPO only):
+ * a sequence policy whose model serves as the value function V (its output
+ * 0), trained by the learner; 0 makes a tabular critic (values 0). The
+ * learner holds these objects until destroyed. */
+int32_t swiftpg_rlhf_create(uint64_t policy, uint64_t reference, uint64_t task,
+                            uint64_t reward_model, int32_t proxy_features,
+                            uint64_t critic, const swiftpg_rlhf_config *config,
+                            uint64_t *learner_out);
+int32_t swiftpg_rlhf_destroy(uint64_t learner);
+
+/* The learner's method (SWIFTPG_RLHF_*), iterations and samples so far. */
+int32_t swiftpg_rlhf_get_info(uint64_t learner, int32_t *algorithm_out, int64_t *iteration_out,
+                              int64_t *total_samples_out);
+
+/* Collect, estimate, update: one iteration. swiftpg_cancel on the learner
+ * stops it (CANCELLED, nothing changed). */
+int32_t swiftpg_rlhf_iterate(uint64_t learner, swiftpg_rlhf_stats *stats_out);
+
+/* One update on external samples: count responses (prompts [count], tokens
+ * [count, L], lengths [count]) in groups of group_size adjacent samples of
+ * one prompt each, with their rewards [count] (finite). The learner fills
+ * the log-probabilities of its policy and reference. */
+int32_t swiftpg_rlhf_update(uint64_t learner, const int32_t *prompts, const int32_t *tokens,
+                            const int32_t *lengths, const double *rewards, int64_t count,
+                            int32_t group_size, swiftpg_rlhf_stats *stats_out);
+
+/* The exact KL-regularised objective J = sum_x w_x [E_pi r - beta
+ * KL(pi || pi_ref)] of `policy` by enumeration (every prompt's responses,
+ * at most 2^20), with the reward of swiftpg_rlhf_create (reward_model 0:
+ * gold): value_out, and gradient_out [count] (count = the policy's
+ * num_params; may be NULL). */
+int32_t swiftpg_rlhf_exact_objective(uint64_t policy, uint64_t reference, uint64_t task,
+                                     uint64_t reward_model, int32_t proxy_features, double beta,
+                                     double *value_out, double *gradient_out, int64_t count);
+
+/* The optimum pi*(y|x) proportional to pi_ref(y|x) exp(r(x,y)/beta), beta >
+ * 0, of one prompt as log-probabilities over its canonical responses
+ * (count_out = N also when capacity is too small: BUFFER_TOO_SMALL). */
+int32_t swiftpg_rlhf_exact_optimum(uint64_t reference, uint64_t task, uint64_t reward_model,
+                                   int32_t proxy_features, double beta, int32_t prompt,
+                                   double *log_probs_out, int64_t capacity, int64_t *count_out);
 
 #ifdef __cplusplus
 }

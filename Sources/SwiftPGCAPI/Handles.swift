@@ -26,6 +26,7 @@ enum HandleKind: UInt64, CaseIterable {
   case sequencePolicy = 6
   case rewardModel = 7
   case preferenceTrainer = 8
+  case rlhfLearner = 9
 
   var name: String {
     switch self {
@@ -37,6 +38,7 @@ enum HandleKind: UInt64, CaseIterable {
     case .sequencePolicy: "sequence policy"
     case .rewardModel: "reward model"
     case .preferenceTrainer: "preference trainer"
+    case .rlhfLearner: "RLHF learner"
     }
   }
 
@@ -237,6 +239,7 @@ let sequenceTaskTable = HandleTable<SequenceTaskObject>(kind: .sequenceTask)
 let sequencePolicyTable = HandleTable<SequencePolicyObject>(kind: .sequencePolicy)
 let rewardModelTable = HandleTable<RewardModelObject>(kind: .rewardModel)
 let preferenceTrainerTable = HandleTable<PreferenceTrainerObject>(kind: .preferenceTrainer)
+let rlhfLearnerTable = HandleTable<RLHFLearnerObject>(kind: .rlhfLearner)
 
 /// A sequence task (issue 15) behind a handle.
 final class SequenceTaskObject {

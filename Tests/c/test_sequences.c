@@ -132,8 +132,8 @@ static void kl_rewards(void) {
   CHECK(swiftpg_kl_penalties(2, 0, lp, lq, lengths, 1, keep) == SWIFTPG_ERR_INVALID_ARGUMENT, "max_length 0");
   lp[3] = INFINITY;
   CHECK(swiftpg_kl_penalties(2, 2, lp, lq, lengths, 1, keep) == SWIFTPG_ERR_NOT_FINITE, "infinite log-prob");
-  CHECK(swiftpg_kl_regularized_rewards(2, 2, rewards, pen, lengths, 0.0, 0, keep) == SWIFTPG_ERR_INVALID_ARGUMENT,
-        "beta 0");
+  CHECK(swiftpg_kl_regularized_rewards(2, 2, rewards, pen, lengths, -0.5, 0, keep) == SWIFTPG_ERR_INVALID_ARGUMENT,
+        "beta < 0");
   CHECK(swiftpg_kl_regularized_rewards(2, 2, rewards, pen, lengths, 0.5, 2, keep) == SWIFTPG_ERR_INVALID_ARGUMENT,
         "per_token 2");
   CHECK(swiftpg_kl_regularized_rewards(2, 2, NULL, pen, lengths, 0.5, 0, keep) == SWIFTPG_ERR_NULL_POINTER,
@@ -208,6 +208,58 @@ static void reference_policies(uint64_t summarise) {
   CHECK(swiftpg_seq_task_reference_policy(bandit, NULL) == SWIFTPG_ERR_NULL_POINTER, "NULL output");
   swiftpg_seq_policy_destroy(ref);
   swiftpg_seq_task_destroy(bandit);
+}
+
+/* Issue 16: an RLOO learner on the task (gold reward) raises the exact
+ * objective; an external update; the optimum sums to 1; bad configs. */
+static void online_learners(uint64_t task, uint64_t reference) {
+  uint64_t policy = 0, learner = 0;
+  CHECK(swiftpg_seq_policy_copy(reference, &policy) == SWIFTPG_OK, "copy");
+  swiftpg_rlhf_config config;
+  CHECK(swiftpg_rlhf_default_config(SWIFTPG_RLHF_RLOO, &config) == SWIFTPG_OK && config.size == sizeof config &&
+            config.samples_per_prompt == 4 && config.algorithm == SWIFTPG_RLHF_RLOO,
+        "RLOO defaults");
+  config.beta = 0.5;
+  config.learning_rate = 0.05;
+  config.samples_per_prompt = 1;
+  CHECK(swiftpg_rlhf_create(policy, reference, task, 0, 0, 0, &config, &learner) == SWIFTPG_ERR_INVALID_ARGUMENT &&
+            learner == 0 && strstr(swiftpg_last_error(), "k >= 2"),
+        "RLOO refuses k = 1");
+  config.samples_per_prompt = 4;
+  CHECK(swiftpg_rlhf_create(policy, policy, task, 0, 0, 0, &config, &learner) == SWIFTPG_ERR_INVALID_ARGUMENT,
+        "the reference is not the policy");
+  CHECK(swiftpg_rlhf_create(policy, reference, task, 0, 0, 0, &config, &learner) == SWIFTPG_OK, "create");
+  double before = 0, after = 0;
+  CHECK(swiftpg_rlhf_exact_objective(policy, reference, task, 0, 0, 0.5, &before, NULL, 0) == SWIFTPG_OK, "J");
+  swiftpg_rlhf_stats stats;
+  for (int i = 0; i < 30; i++) CHECK(swiftpg_rlhf_iterate(learner, &stats) == SWIFTPG_OK, "iterate %d", i);
+  CHECK(stats.size == sizeof stats && stats.iteration == 30 && stats.samples == 64 * 4, "stats");
+  CHECK(swiftpg_rlhf_exact_objective(policy, reference, task, 0, 0, 0.5, &after, NULL, 0) == SWIFTPG_OK &&
+            after > before,
+        "J rises: %g -> %g", before, after);
+  int32_t algorithm = -1;
+  int64_t iteration = -1, samples = -1;
+  CHECK(swiftpg_rlhf_get_info(learner, &algorithm, &iteration, &samples) == SWIFTPG_OK &&
+            algorithm == SWIFTPG_RLHF_RLOO && iteration == 30 && samples == 30 * 256,
+        "info");
+  /* An external update: two groups of two (k = 2 here, whatever the config's k). */
+  int32_t prompts[4] = {0, 0, 1, 1}, tokens[4 * 3] = {0, 3, 3, 1, 3, 3, 2, 2, 3, 0, 0, 0}, lengths[4] = {2, 2, 3, 3};
+  double rewards[4] = {1, 0, 0.5, -1}, bad[4] = {1, NAN, 0, 0};
+  CHECK(swiftpg_rlhf_update(learner, prompts, tokens, lengths, bad, 4, 2, &stats) == SWIFTPG_ERR_NOT_FINITE, "NaN");
+  CHECK(swiftpg_rlhf_update(learner, prompts, tokens, lengths, rewards, 4, 2, &stats) == SWIFTPG_OK &&
+            stats.samples == 4 && stats.iteration == 31,
+        "update: %s", swiftpg_last_error());
+  double star[64];
+  int64_t n = 0;
+  CHECK(swiftpg_rlhf_exact_optimum(reference, task, 0, 0, 0.5, 1, star, 64, &n) == SWIFTPG_OK && n == 40, "optimum");
+  double total = 0;
+  for (int64_t i = 0; i < n; i++) total += exp(star[i]);
+  CHECK(fabs(total - 1) < 1e-12, "pi* sums to %g", total);
+  CHECK(swiftpg_rlhf_destroy(learner) == SWIFTPG_OK && swiftpg_rlhf_iterate(learner, &stats) == SWIFTPG_ERR_BAD_HANDLE,
+        "destroyed");
+  int64_t live = -1;
+  CHECK(swiftpg_live_handles(SWIFTPG_KIND_RLHF_LEARNER, &live) == SWIFTPG_OK && live == 0, "live learners");
+  swiftpg_seq_policy_destroy(policy);
 }
 
 int main(void) {
@@ -348,6 +400,7 @@ int main(void) {
   sequence_policy_checkpoints(policy, path);
   reward_model_checkpoints(path);
   unlink(path);
+  online_learners(task, frozen);
 
   int64_t live = -1;
   swiftpg_seq_policy_destroy(frozen);

@@ -49,6 +49,7 @@ ERR_INTERNAL = -99
 
 KIND_ALL, KIND_ENV, KIND_POLICY, KIND_ALGORITHM, KIND_VALUE = 0, 1, 2, 3, 4
 KIND_SEQ_TASK, KIND_SEQ_POLICY, KIND_REWARD_MODEL, KIND_PREF_TRAINER = 5, 6, 7, 8
+KIND_RLHF_LEARNER = 9
 DIRECT_LOSS = {"dpo": 0, "ipo": 1}
 SEQ_FAMILIES = {1: "tabular", 2: "neural"}
 PLACEMENT = {"low_probability": 0, "high_probability": 1}
@@ -454,6 +455,18 @@ class SFTConfigC(Structure):
     _fields_ = _fields("size:u32 minibatch_size:i32 epochs:i32 reserved:i32 learning_rate:f64 weight_decay:f64 seed:u64")
 
 
+class RLHFConfigC(Structure):
+    _fields_ = _fields("size:u32 algorithm:i32 prompts_per_iteration:i32 samples_per_prompt:i32 beta:f64 "
+                       "temperature:f64 learning_rate:f64 seed:u64 baseline:i32 epochs:i32 baseline_decay:f64 "
+                       "clip_range:f64 scaling:i32 aggregation:i32 epsilon:f64 eta:f64 minibatch_size:i32 "
+                       "whiten_advantages:i32 value_clip_range:f64 gamma:f64 lambda:f64 value_learning_rate:f64")
+
+
+class RLHFStatsC(Structure):
+    _fields_ = _fields("size:u32 reserved:i32 iteration:i64 samples:i64 total_samples:i64 mean_reward:f64 "
+                       "mean_kl:f64 mean_regularized_reward:f64 mean_length:f64 eos_rate:f64 loss:f64 grad_norm:f64")
+
+
 class DPOConfigC(Structure):
     _fields_ = _fields("size:u32 loss:i32 beta:f64 label_smoothing:f64 epochs:i32 minibatch_size:i32 "
                        "learning_rate:f64 seed:u64")
@@ -698,6 +711,15 @@ _SIGNATURES = {
     "swiftpg_dpo_fit": [u64, vp, vp, vp, vp, vp, i64, vp, vp],
     "swiftpg_dpo_evaluate": [u64, vp, vp, vp, vp, vp, i64, vp, POINTER(DirectStatsC)],
     "swiftpg_pref_trainer_destroy": [u64],
+    # Online RLHF learners (issue 16)
+    "swiftpg_rlhf_default_config": [i32, POINTER(RLHFConfigC)],
+    "swiftpg_rlhf_create": [u64, u64, u64, u64, i32, u64, POINTER(RLHFConfigC), POINTER(c_uint64)],
+    "swiftpg_rlhf_destroy": [u64],
+    "swiftpg_rlhf_get_info": [u64, vp, vp, vp],
+    "swiftpg_rlhf_iterate": [u64, POINTER(RLHFStatsC)],
+    "swiftpg_rlhf_update": [u64, vp, vp, vp, vp, i64, i32, POINTER(RLHFStatsC)],
+    "swiftpg_rlhf_exact_objective": [u64, u64, u64, u64, i32, c_double, vp, vp, i64],
+    "swiftpg_rlhf_exact_optimum": [u64, u64, u64, i32, c_double, i32, vp, i64, vp],
 }
 
 for _name, _args in _SIGNATURES.items():
@@ -933,7 +955,7 @@ def abi_version() -> int:
 #: The kinds :func:`live_handles` counts.
 KINDS = {"all": KIND_ALL, "env": KIND_ENV, "policy": KIND_POLICY, "algorithm": KIND_ALGORITHM, "value": KIND_VALUE,
          "seq_task": KIND_SEQ_TASK, "seq_policy": KIND_SEQ_POLICY, "reward_model": KIND_REWARD_MODEL,
-         "pref_trainer": KIND_PREF_TRAINER}
+         "pref_trainer": KIND_PREF_TRAINER, "rlhf_learner": KIND_RLHF_LEARNER}
 
 
 def live_handles(kind: int = KIND_ALL) -> int:
@@ -941,7 +963,7 @@ def live_handles(kind: int = KIND_ALL) -> int:
     ``KIND_ALL`` (0, default), ``KIND_ENV`` (1), ``KIND_POLICY`` (2),
     ``KIND_ALGORITHM`` (3), ``KIND_VALUE`` (4), ``KIND_SEQ_TASK`` (5),
     ``KIND_SEQ_POLICY`` (6), ``KIND_REWARD_MODEL`` (7), ``KIND_PREF_TRAINER``
-    (8) of ``swiftpg._lib``; another
+    (8), ``KIND_RLHF_LEARNER`` (9) of ``swiftpg._lib``; another
     int raises InvalidArgumentError, another type DTypeError."""
     from ._arrays import DTypeError
 

@@ -1,5 +1,7 @@
-"""Learning from preferences, part 1 (issue 15): sequence tasks with a hidden
-gold reward, labellers, sequence policies and exact enumeration.
+"""Learning from preferences (issues 15 and 16): sequence tasks with a hidden
+gold reward, labellers, sequence policies and exact enumeration, SFT,
+reward models, DPO/IPO, best-of-n, and the online learners REINFORCE,
+RLOO, ReMax, GRPO, REBEL and PPO with the exact KL-regularised objective.
 
 Conventions (``Sources/SwiftPG/Sequences/README.md``):
 
@@ -65,7 +67,8 @@ __all__ = ["Responses", "KLTerms", "SequenceTask", "Summarise", "DidacticBandit"
            "exact_expectation", "exact_kl", "exact_win_rate", "RewardModel", "bradley_terry_loss", "ranking_loss",
            "dpo_loss", "ipo_loss", "best_of_n_select", "best_of_n_distribution", "best_of_n_kl",
            "best_of_n_kl_bound", "spearman", "kendall_tau_b", "SFT", "DPO", "kl_penalties",
-           "kl_regularized_rewards"]
+           "kl_regularized_rewards", "REINFORCE", "RLOO", "ReMax", "GRPO", "REBEL", "PPO", "exact_objective",
+           "exact_optimum"]
 
 #: The most responses per prompt of an exact figure (ExactResponses.defaultLimit).
 EXACT_LIMIT = 1 << 20
@@ -989,7 +992,7 @@ def kl_regularized_rewards(rewards, penalties, lengths, beta: float, per_token: 
 
     ``rewards`` float64 ``[B]`` (each whole response's score, from a reward
     model or the task), ``penalties`` float64 ``[B, L]``, ``lengths`` int32
-    ``[B]`` in ``1 .. L``, ``beta`` finite > 0. ``per_token=False``: the
+    ``[B]`` in ``1 .. L``, ``beta`` finite ≥ 0. ``per_token=False``: the
     sequence rewards float64 ``[B]``, R_b = r_b − β Σ_{t<n_b} kl_bt.
     ``per_token=True``: the per-token rewards of PPO-style RLHF float64
     ``[B, L]``: −β kl_bt at every generated position plus r_b at the last
@@ -1573,3 +1576,7 @@ class DPO(_PreferenceTrainer):
         stats = _lib.DirectStatsC()
         self._run("dpo_evaluate", *args, ctypes.byref(stats))
         return _stats(stats)
+
+
+# The online learners (issue 16) live in their own file; their names are this module's.
+from ._rlhf_online import GRPO, PPO, REBEL, REINFORCE, RLOO, ReMax, exact_objective, exact_optimum  # noqa: E402

@@ -31,12 +31,14 @@ RECORDED = {
     8: "89ab18a8415b3ecc81a835145928dd0e9a33a53c8c71d46e981c476da32171f9",
     9: "9f4f3012c356dc18648df80e4345b9be9d92a4dc77325a3bb7f0674136c27200",  # pg_train_together, pg_collect
     10: "807863c385f0728a9a33d6bd7b80c4171cfd48ea3607c43da6eb103f53dc5143",  # sequences and preferences (issue 15)
-    11: "6ee0f1cbb038d431d18256cc60580e9bf8a2975bffe3a8ca67b5c2d00f95fac0",  # issue 15: checkpoints, KL rewards, next tokens, reference policies
+    11: "a6228104adc4f4ddf6ff7384c6b8c18ffbd1cd0e1efe0c2063f92c0fb483a64b",  # issue 15: checkpoints, KL rewards, next tokens, reference policies; issue 16: online RLHF learners
 }
 
 MIRRORS = {
     "swiftpg_env_info": _lib.EnvInfo,
     "swiftpg_policy_info": _lib.PolicyInfo,
+    "swiftpg_rlhf_config": _lib.RLHFConfigC,
+    "swiftpg_rlhf_stats": _lib.RLHFStatsC,
     "swiftpg_reinforce_config": _lib.ReinforceConfigC,
     "swiftpg_actor_critic_config": _lib.ActorCriticConfigC,
     "swiftpg_a2c_config": _lib.A2CConfigC,

@@ -372,9 +372,10 @@ def test_kl_functions_refuse_bad_input():
         rlhf.kl_penalties(lp, lp, n.astype(float))
     with pytest.raises(swiftpg.NumericalError):
         rlhf.kl_penalties([[-1000.0]], [[0.0]], [1], "k3")     # π_ref/π = e^1000 overflows
-    for beta in (0.0, -1.0, np.inf, np.nan):
+    for beta in (-1.0, np.inf, np.nan):
         with pytest.raises(swiftpg.InvalidArgumentError):
             rlhf.kl_regularized_rewards([0.0, 0.0], lp, n, beta)
+    assert np.array_equal(rlhf.kl_regularized_rewards([0.5, -1.0], lp, n, 0.0), [0.5, -1.0])   # β = 0: no KL term
     with pytest.raises(swiftpg.NotFiniteError, match=r"rewards\[1\]"):
         rlhf.kl_regularized_rewards([0.0, np.inf], lp, n, 0.1)
     with pytest.raises(swiftpg.InvalidArgumentError):

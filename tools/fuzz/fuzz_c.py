@@ -304,12 +304,13 @@ SeqTask = _kind("SeqTask", "seq_task", lambda o: f"{o.what} V={o.v} L={o.l} P={o
 SeqPol = _kind("SeqPol", "seq_policy", lambda o: f"{'tabular' if o.family == 1 else 'neural'} V={o.v} L={o.l} "
                                                  f"P={o.p} params={o.num_params}")
 RewardModelObj = _kind("RewardModelObj", "reward_model", lambda o: f"K={o.k} params={o.num_params}")
+RLHFLearner = _kind("RLHFLearner", "rlhf_learner", lambda o: f"algorithm {o.algorithm} V={o.policy.v} L={o.policy.l}")
 Trainer = _kind("Trainer", "pref_trainer", lambda o: f"{'dpo' if o.dpo else 'sft'} V={o.policy.v} L={o.policy.l} "
                                                      f"epochs={o.epochs}")
 
 
 KIND_TAG = {"env": 1, "policy": 2, "algorithm": 3, "value": 4, "seq_task": 5, "seq_policy": 6, "reward_model": 7,
-            "pref_trainer": 8}
+            "pref_trainer": 8, "rlhf_learner": 9}
 KIND_CODE = dict(KIND_TAG)
 
 
@@ -672,7 +673,7 @@ class Fuzzer:
         name = {"env": "swiftpg_env_destroy", "policy": "swiftpg_policy_destroy", "value": "swiftpg_value_destroy",
                 "algorithm": "swiftpg_algorithm_destroy", "seq_task": "swiftpg_seq_task_destroy",
                 "seq_policy": "swiftpg_seq_policy_destroy", "reward_model": "swiftpg_reward_model_destroy",
-                "pref_trainer": "swiftpg_pref_trainer_destroy"}[obj.kind]
+                "pref_trainer": "swiftpg_pref_trainer_destroy", "rlhf_learner": "swiftpg_rlhf_destroy"}[obj.kind]
         status = self.invoke(name, [(obj.handle, obj.describe())])
         if status == 0:
             self.forget(obj)
@@ -3143,6 +3144,116 @@ class Fuzzer:
         self.invoke(name, [self.handle_arg("pref_trainer", t), self.a(x), self.a(yw), self.a(nw), self.a(yl),
                            self.a(nl), self.batch_arg(b), self.a(w), self.a(out)], [out])
 
+    # online RLHF learners (issue 16): small batches, so an iteration stays cheap
+    def rlhf_config(self, algorithm: int):
+        c = self.S["swiftpg_rlhf_config"]()
+        self.lib.swiftpg_rlhf_default_config(algorithm, ctypes.addressof(c))
+        r = self.rng
+        c.prompts_per_iteration = r.choice([1, 2])
+        c.samples_per_prompt = 2 if algorithm in (1, 3, 4) else r.choice([1, 2])
+        c.epochs = r.choice([1, 2])
+        c.beta = r.choice([0.0, 0.1, 1.0])
+        if self.bad(0.4):
+            c = self.random_struct("swiftpg_rlhf_config", base=c, fields_to_change=r.randrange(1, 3))
+            if not (1 <= c.prompts_per_iteration <= 4 and 1 <= c.samples_per_prompt <= 4 and 1 <= c.epochs <= 3):
+                c.size = 0                                       # a refused struct, never a huge iteration
+        return c
+
+    def g_rlhf_default_config(self):
+        out = self.out1(self.S["swiftpg_rlhf_config"], "config_out")
+        self.invoke("swiftpg_rlhf_default_config", [self.i32(self.rng.randrange(6), bad=[6, -1, 2**31 - 1]),
+                                                    self.a(out)], [out])
+
+    def g_rlhf_create(self):
+        r = self.rng
+        pol = self.small_seq_policy()
+        if pol is None:
+            return
+        task = self.pick("seq_task", lambda t: (t.v, t.l, t.p) == (pol.v, pol.l, pol.p))
+        ref = self.pick("seq_policy", lambda o: o is not pol and (o.v, o.l, o.p) == (pol.v, pol.l, pol.p))
+        if task is None or ref is None:
+            return
+        algorithm = r.randrange(6)
+        model = self.pick("reward_model", lambda m: m.k == task.k) if r.random() < 0.3 else None
+        critic = None
+        if algorithm == 5 and r.random() < 0.5:
+            critic = self.pick("seq_policy", lambda o: o not in (pol, ref) and (o.v, o.l, o.p) == (pol.v, pol.l, pol.p))
+        c = self.rlhf_config(algorithm)
+        cb = self.buf(self.S["swiftpg_rlhf_config"], 1, "config", data=[c])
+        out = self.out1(ctypes.c_uint64, "learner_out")
+        args = [self.handle_arg("seq_policy", pol), self.handle_arg("seq_policy", ref if not self.bad(0.1) else pol),
+                self.handle_arg("seq_task", task),
+                (model.handle, model.describe()) if model is not None else (0, "0 (gold)"),
+                self.i32(0, bad=[1, 2, -1]), (critic.handle, critic.describe()) if critic is not None else (0, "0"),
+                self.a(cb), self.a(out)]
+        if self.invoke("swiftpg_rlhf_create", args, [out]) == 0:
+            self.adopt(RLHFLearner(out.value(), algorithm=algorithm, policy=pol, k=c.samples_per_prompt))
+
+    def any_rlhf_learner(self):
+        if self.pick("rlhf_learner") is None:
+            with self.valid_only():
+                self.g_rlhf_create()
+        return self.pick("rlhf_learner")
+
+    def g_rlhf_destroy(self):
+        obj = self.any_rlhf_learner()
+        h = self.handle_arg("rlhf_learner", obj, p=0.4)
+        if self.invoke("swiftpg_rlhf_destroy", [h]) == 0 and obj is not None and h[0] == obj.handle:
+            self.forget(obj)
+
+    def g_rlhf_get_info(self):
+        outs = [self.out1(ctypes.c_int32, "algorithm_out"), self.out1(ctypes.c_int64, "iteration_out"),
+                self.out1(ctypes.c_int64, "total_samples_out")]
+        self.invoke("swiftpg_rlhf_get_info", [self.handle_arg("rlhf_learner", self.any_rlhf_learner())] +
+                    [self.a(o) for o in outs], outs)
+
+    def g_rlhf_iterate(self):
+        out = self.out1(self.S["swiftpg_rlhf_stats"], "stats_out")
+        self.invoke("swiftpg_rlhf_iterate", [self.handle_arg("rlhf_learner", self.any_rlhf_learner()), self.a(out)],
+                    [out])
+
+    def g_rlhf_update(self):
+        t = self.any_rlhf_learner()
+        if t is None:
+            return
+        k = t.k
+        b = k * self.rng.choice([0, 1, 2])
+        x, y, n = self.responses(t.policy.v, t.policy.l, t.policy.p, b)
+        rewards = self.buf(ctypes.c_double, max(1, b), "rewards", data=self.doubles(max(1, b)))
+        out = self.out1(self.S["swiftpg_rlhf_stats"], "stats_out")
+        self.invoke("swiftpg_rlhf_update", [self.handle_arg("rlhf_learner", t), self.a(x), self.a(y), self.a(n),
+                                            self.a(rewards), self.batch_arg(b),
+                                            self.i32(k, bad=[0, -1, 3, 2**31 - 1]), self.a(out)], [out])
+
+    def exact_rlhf_objects(self):
+        pol = self.small_seq_policy()
+        if pol is None:
+            return None
+        task = self.pick("seq_task", lambda t: (t.v, t.l, t.p) == (pol.v, pol.l, pol.p))
+        return None if task is None else (pol, task)
+
+    def g_rlhf_exact_objective(self):
+        objs = self.exact_rlhf_objects()
+        if objs is None:
+            return
+        pol, task = objs
+        out = self.out1(ctypes.c_double, "value_out")
+        grad = self.buf(ctypes.c_double, max(1, pol.num_params), "gradient_out", out=True, optional=True)
+        self.invoke("swiftpg_rlhf_exact_objective", [
+            self.handle_arg("seq_policy", pol), self.handle_arg("seq_policy", pol), self.handle_arg("seq_task", task),
+            (0, "0 (gold)"), self.i32(0, bad=[2]), self.dbl(self.rng.choice([0.0, 0.5])),
+            self.a(out), self.a(grad), self.i64(pol.num_params, bad=[pol.num_params + 1, -1])], [out, grad])
+
+    def g_rlhf_exact_optimum(self):
+        objs = self.exact_rlhf_objects()
+        if objs is None:
+            return
+        pol, task = objs
+        self.exact_call("swiftpg_rlhf_exact_optimum", [
+            self.handle_arg("seq_policy", pol), self.handle_arg("seq_task", task), (0, "0 (gold)"),
+            self.i32(0, bad=[2]), self.dbl(self.rng.choice([0.1, 1.0])),
+            self.i32(self.rng.randrange(task.p), bad=[task.p, -1])], task.n, "log_probs_out")
+
     def g_dpo_fit(self):
         self.dpo_call("swiftpg_dpo_fit", 3)
 
@@ -3253,7 +3364,8 @@ class Fuzzer:
             gen()
 
     def teardown(self) -> None:
-        for kind in ("algorithm", "policy", "value", "env", "pref_trainer", "reward_model", "seq_policy", "seq_task"):
+        for kind in ("algorithm", "policy", "value", "env", "rlhf_learner", "pref_trainer", "reward_model", "seq_policy",
+                     "seq_task"):
             for obj in list(self.pool[kind]):
                 self.destroy(obj)
         count = ctypes.c_int64(-1)

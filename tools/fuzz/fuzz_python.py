@@ -376,6 +376,11 @@ class PyFuzzer:
                                                              "RewardModel(3)"))
         if owner in (R.SFT, R.DPO):
             return self.trainer(owner)
+        if owner in (R.REINFORCE, R.RLOO, R.ReMax, R.GRPO, R.REBEL, R.PPO):
+            obj = self.get("rlhf_learner", lambda: self.online_learner(owner))
+            if not isinstance(obj, owner):
+                obj = self.keep("rlhf_learner", self.online_learner(owner))
+            return obj
         if issubclass(owner, sp.VectorEnv):
             return self.vec()
         if issubclass(owner, sp.SwiftEnv):
@@ -494,6 +499,22 @@ class PyFuzzer:
             obj = self.keep("trainer", make())
         return obj
 
+    def online_arguments(self, cls):
+        """(args, kwargs) of a small online RLHF learner of class ``cls``."""
+        R, r = self.sp.rlhf, self.rng
+        task = self.seq_task()
+        pol = R.SequencePolicy.for_task(task)
+        kwargs = dict(beta=r.choice([0.0, 0.1, 1.0]), prompts_per_iteration=r.choice([1, 3]),
+                      learning_rate=r.choice([0.01, 0.1]), seed=r.randrange(9))
+        if cls is not R.REBEL:
+            kwargs["samples_per_prompt"] = 2 if cls in (R.RLOO, R.GRPO) else r.choice([1, 2])
+        reward_model = R.RewardModel(task.num_features) if r.random() < 0.3 else None
+        return (pol, pol.copy(), task, reward_model), kwargs
+
+    def online_learner(self, cls):
+        args, kwargs = self.online_arguments(cls)
+        return self.tag(cls(*args, **kwargs), cls.__name__)
+
     def responses_of(self, owner_obj, b: int | None = None):
         """:class:`Responses` of valid responses for a task or policy."""
         return self.sp.rlhf.Responses(*self.seq_responses(owner_obj, b))
@@ -552,6 +573,8 @@ class PyFuzzer:
             if owner is R.DPO:
                 pol = R.SequencePolicy.for_task(self.seq_task())
                 return (pol, pol.copy()), dict(loss=r.choice(["dpo", "ipo"]), beta=r.choice([0.1, 1.0]))
+            if owner in (R.REINFORCE, R.RLOO, R.ReMax, R.GRPO, R.REBEL, R.PPO):
+                return self.online_arguments(owner)
             return (), {}                               # the abstract bases: DTypeError
         if name.endswith("ArrayTask.from_reward_fn"):
             return (r.choice([1, 2]), r.choice([1, 2]), [0.5, 0.5],
@@ -631,6 +654,20 @@ class PyFuzzer:
                     held_out=self.responses_of(obj.policy, 2) if r.random() < 0.5 else None, epochs=1)
             if short_name == "evaluate":
                 return (self.responses_of(obj.policy, r.choice([1, 3])),), {}
+        if isinstance(obj, (R.REINFORCE, R.RLOO, R.ReMax, R.GRPO, R.REBEL, R.PPO)):
+            if short_name == "fit":
+                return (r.choice([1, 2]),), {}
+            if short_name == "update":
+                k = obj.config["samples_per_prompt"]
+                x, y, n = self.seq_responses(obj.policy, k * r.choice([1, 2]))
+                x = np.repeat(x[::k], k) if len(x) else x
+                return (R.Responses(x, y, n), g.standard_normal(len(x)), k), {}
+        if name in ("swiftpg.rlhf.exact_objective", "swiftpg.rlhf.exact_optimum"):
+            task = self.seq_task()
+            pol = R.SequencePolicy.for_task(task)
+            if short_name == "exact_objective":
+                return (pol, pol.copy(), task, r.choice([0.0, 0.5])), dict(gradient=r.random() < 0.5)
+            return (pol, task, r.randrange(task.num_prompts), r.choice([0.1, 1.0])), {}
         if isinstance(obj, R.DPO) and short_name in ("fit", "evaluate"):
             b = r.choice([1, 3])
             x, yw, nw = self.seq_responses(obj.policy, b)

@@ -183,6 +183,10 @@ public struct OnlineSettings: Sendable, Equatable {
       samplesPerPrompt >= 1 && samplesPerPrompt <= 1 << 12,
       "samples per prompt must be in [1, 4096], got \(samplesPerPrompt)")
     try require(
+      promptsPerIteration * samplesPerPrompt <= 1 << 20,
+      "prompts per iteration × samples per prompt must be at most 2^20, got \(promptsPerIteration) × "
+        + "\(samplesPerPrompt)", code: .tooLarge)
+    try require(
       temperature == 1,
       "temperature must be 1 (the online learners' log-probabilities and ratios are the policy's own; another "
         + "temperature would bias them), got \(temperature)")

@@ -1,0 +1,363 @@
+import CSwiftPG
+import SwiftPG
+
+// The C ABI of issue 16's online RLHF learners (Include/swiftpg.h, "Online
+// RLHF learners"): one wire config for every method, mapped here to each
+// learner's typed Swift config.
+
+/// The method codes of `swiftpg_rlhf_config.algorithm`.
+enum RLHFAlgorithm: Int32 {
+  case reinforce = 0, rloo, remax, grpo, rebel, ppo
+}
+
+/// An online learner of any method, behind a handle, with the objects it
+/// reads and trains held (BUSY to other threads) while it works.
+final class RLHFLearnerObject {
+  enum Learner {
+    case reinforce(RLHFReinforce)
+    case rloo(RLOO)
+    case remax(ReMax)
+    case grpo(GRPO)
+    case rebel(REBEL)
+    case ppo(RLHFPPO)
+  }
+  let learner: Learner
+  let algorithm: RLHFAlgorithm
+  let held: [(acquire: () -> Bool, release: () -> Void, name: String)]
+  let cancellation = CancellationFlag()
+
+  init(_ learner: Learner, algorithm: RLHFAlgorithm, held: [(acquire: () -> Bool, release: () -> Void, name: String)]) {
+    self.learner = learner
+    self.algorithm = algorithm
+    self.held = held
+    core.cancellation = cancellation
+  }
+
+  var core: OnlineCore {
+    switch learner {
+    case .reinforce(let l): l.core
+    case .rloo(let l): l.core
+    case .remax(let l): l.core
+    case .grpo(let l): l.core
+    case .rebel(let l): l.core
+    case .ppo(let l): l.core
+    }
+  }
+
+  func iterate() throws(SwiftPGError) -> OnlineStats {
+    switch learner {
+    case .reinforce(let l): try l.iterate()
+    case .rloo(let l): try l.iterate()
+    case .remax(let l): try l.iterate()
+    case .grpo(let l): try l.iterate()
+    case .rebel(let l): try l.iterate()
+    case .ppo(let l): try l.iterate()
+    }
+  }
+
+  func update(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
+    switch learner {
+    case .reinforce(let l): try l.update(r)
+    case .rloo(let l): try l.update(r)
+    case .remax(let l): try l.update(r)
+    case .grpo(let l): try l.update(r)
+    case .rebel(let l): try l.update(r)
+    case .ppo(let l): try l.update(r)
+    }
+  }
+
+  func exclusive<T>(_ body: () throws(SwiftPGError) -> T) throws(SwiftPGError) -> T {
+    var out: T? = nil
+    try usingAll(held) { () throws(SwiftPGError) in out = try body() }
+    guard let out else { throw SwiftPGError(.internalError, "no result") }
+    return out
+  }
+}
+
+extension OnlineStats {
+  var c: swiftpg_rlhf_stats {
+    var s = swiftpg_rlhf_stats()
+    s.size = UInt32(MemoryLayout<swiftpg_rlhf_stats>.size)
+    s.iteration = Int64(iteration)
+    s.samples = Int64(samples)
+    s.total_samples = Int64(totalSamples)
+    s.mean_reward = meanReward
+    s.mean_kl = meanKL
+    s.mean_regularized_reward = meanRegularizedReward
+    s.mean_length = meanLength
+    s.eos_rate = eosRate
+    s.loss = loss
+    s.grad_norm = gradNorm
+    return s
+  }
+}
+
+private func method(_ code: Int32) throws(SwiftPGError) -> RLHFAlgorithm {
+  guard let a = RLHFAlgorithm(rawValue: code) else {
+    throw .invalid("unknown RLHF algorithm \(code); expected 0 (REINFORCE) … 5 (PPO)")
+  }
+  return a
+}
+
+@c @implementation
+public func swiftpg_rlhf_default_config(_ algorithm: Int32, _ config_out: UnsafeMutablePointer<swiftpg_rlhf_config>?)
+  -> Int32
+{
+  defaultConfigEntry(config_out) { (size) throws(SwiftPGError) in
+    let a = try method(algorithm)
+    let r = RLHFReinforce.Config(), p = RLHFPPO.Config(), g = GRPO.Config(), b = REBEL.Config(), o = RLOO.Config()
+    let online: OnlineSettings =
+      switch a {
+      case .reinforce: r.online
+      case .rloo: o.online
+      case .remax: ReMax.Config().online
+      case .grpo: g.online
+      case .rebel: b.online
+      case .ppo: p.online
+      }
+    let epochs = a == .rloo ? o.epochs : a == .rebel ? b.epochs : p.epochs
+    return swiftpg_rlhf_config(
+      size: size, algorithm: algorithm, prompts_per_iteration: Int32(online.promptsPerIteration),
+      samples_per_prompt: Int32(online.samplesPerPrompt), beta: online.beta, temperature: online.temperature,
+      learning_rate: online.learningRate, seed: online.seed, baseline: r.baseline.rawValue, epochs: Int32(epochs),
+      baseline_decay: r.baselineDecay, clip_range: a == .rloo ? o.clipRange : p.clipRange, scaling: g.scaling.rawValue,
+      aggregation: g.aggregation.rawValue, epsilon: g.epsilon, eta: b.eta, minibatch_size: Int32(p.minibatchSize),
+      whiten_advantages: p.whitenAdvantages ? 1 : 0, value_clip_range: p.valueClipRange, gamma: p.gamma,
+      lambda: p.lambda, value_learning_rate: p.valueLearningRate)
+  }
+}
+
+/// The online settings of a wire config (validated by the learner).
+private func onlineSettings(_ c: swiftpg_rlhf_config) -> OnlineSettings {
+  var o = OnlineSettings()
+  o.beta = c.beta
+  o.promptsPerIteration = Int(c.prompts_per_iteration)
+  o.samplesPerPrompt = Int(c.samples_per_prompt)
+  o.temperature = c.temperature
+  o.learningRate = c.learning_rate
+  o.seed = c.seed
+  return o
+}
+
+/// The reward of a create / exact call: gold (handle 0) or a reward model.
+private func rewardFunction(
+  _ task: any SequenceTask, _ model: Guarded<RewardModelObject>?, proxy: Int32
+) throws(SwiftPGError) -> SequenceRewardFunction {
+  try require(proxy == 0 || proxy == 1, "proxy_features must be 0 or 1, got \(proxy)")
+  guard let model else { return .gold(task) }
+  return try .model(model.object.model, task: task, proxy: proxy == 1)
+}
+
+@c @implementation
+public func swiftpg_rlhf_create(
+  _ policy: UInt64, _ reference: UInt64, _ task: UInt64, _ reward_model: UInt64, _ proxy_features: Int32,
+  _ critic: UInt64, _ config: UnsafePointer<swiftpg_rlhf_config>?, _ learner_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let c = try readConfig(config)
+    let a = try method(c.algorithm)
+    try require(policy != reference, "the reference must be another sequence policy (e.g. a copy), not the policy")
+    let p = try sequencePolicyTable.get(policy)
+    let r = try sequencePolicyTable.get(reference)
+    let t = try sequenceTaskTable.get(task)
+    let m: Guarded<RewardModelObject>? = reward_model == 0 ? nil : try rewardModelTable.get(reward_model)
+    try require(critic == 0 || a == .ppo, "critic applies to PPO only (pass 0)")
+    try require(critic == 0 || (critic != policy && critic != reference), "the critic must be its own sequence policy")
+    let v: Guarded<SequencePolicyObject>? = critic == 0 ? nil : try sequencePolicyTable.get(critic)
+    var held: [(acquire: () -> Bool, release: () -> Void, name: String)] = [
+      (p.tryAcquire, p.release, "sequence policy"), (r.tryAcquire, r.release, "reference policy"),
+    ]
+    if let m { held.append((m.tryAcquire, m.release, "reward model")) }
+    if let v { held.append((v.tryAcquire, v.release, "critic")) }
+    try register(rlhfLearnerTable, learner_out, "learner_out") { () throws(SwiftPGError) in
+      var made: RLHFLearnerObject.Learner? = nil
+      try usingAll(held) { () throws(SwiftPGError) in
+        let (pol, ref, tk) = (p.object.policy, r.object.policy, t.object.task)
+        let reward = try rewardFunction(tk, m, proxy: proxy_features)
+        var online = onlineSettings(c)
+        switch a {
+        case .reinforce:
+          var k = RLHFReinforce.Config()
+          k.online = online
+          guard let b = RLHFReinforce.Baseline(rawValue: c.baseline) else {
+            throw .invalid("baseline must be 0 (none) or 1 (moving average), got \(c.baseline)")
+          }
+          k.baseline = b
+          k.baselineDecay = c.baseline_decay
+          made = .reinforce(try RLHFReinforce(policy: pol, reference: ref, task: tk, reward: reward, config: k))
+        case .rloo:
+          var k = RLOO.Config()
+          k.online = online
+          k.epochs = Int(c.epochs)
+          k.clipRange = c.clip_range
+          made = .rloo(try RLOO(policy: pol, reference: ref, task: tk, reward: reward, config: k))
+        case .remax:
+          var k = ReMax.Config()
+          k.online = online
+          made = .remax(try ReMax(policy: pol, reference: ref, task: tk, reward: reward, config: k))
+        case .grpo:
+          var k = GRPO.Config()
+          k.online = online
+          guard let s = GRPO.Scaling(rawValue: c.scaling), let g = GRPO.Aggregation(rawValue: c.aggregation) else {
+            throw .invalid(
+              "scaling must be 0 (group), 1 (batch) or 2 (none) and aggregation 0 (sequence) or 1 (token), got"
+                + " \(c.scaling) and \(c.aggregation)")
+          }
+          (k.scaling, k.aggregation, k.epsilon) = (s, g, c.epsilon)
+          made = .grpo(try GRPO(policy: pol, reference: ref, task: tk, reward: reward, config: k))
+        case .rebel:
+          var k = REBEL.Config()
+          online.samplesPerPrompt = Int(c.samples_per_prompt)
+          k.online = online
+          k.eta = c.eta
+          k.epochs = Int(c.epochs)
+          made = .rebel(try REBEL(policy: pol, reference: ref, task: tk, reward: reward, config: k))
+        case .ppo:
+          var k = RLHFPPO.Config()
+          k.online = online
+          k.epochs = Int(c.epochs)
+          k.minibatchSize = Int(c.minibatch_size)
+          k.clipRange = c.clip_range
+          k.valueClipRange = c.value_clip_range
+          k.gamma = c.gamma
+          k.lambda = c.lambda
+          k.valueLearningRate = c.value_learning_rate
+          try require(c.whiten_advantages == 0 || c.whiten_advantages == 1, "whiten_advantages must be 0 or 1")
+          k.whitenAdvantages = c.whiten_advantages == 1
+          let criticModel: SequenceCritic
+          if let v { criticModel = SequenceCritic(model: v.object.policy.model) } else {
+            criticModel = try SequenceCritic.tabular(for: pol)
+          }
+          made = .ppo(try RLHFPPO(policy: pol, reference: ref, critic: criticModel, task: tk, reward: reward, config: k))
+        }
+      }
+      guard let made else { throw SwiftPGError(.internalError, "the learner was not made") }
+      return RLHFLearnerObject(made, algorithm: a, held: held)
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_rlhf_destroy(_ learner: UInt64) -> Int32 {
+  entry { () throws(SwiftPGError) in try rlhfLearnerTable.remove(learner) }
+}
+
+@c @implementation
+public func swiftpg_rlhf_get_info(
+  _ learner: UInt64, _ algorithm_out: UnsafeMutablePointer<Int32>?, _ iteration_out: UnsafeMutablePointer<Int64>?,
+  _ total_samples_out: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let (a, i, n) = (
+      try need(algorithm_out, "algorithm_out"), try need(iteration_out, "iteration_out"),
+      try need(total_samples_out, "total_samples_out")
+    )
+    try using(rlhfLearnerTable, learner) { (o) throws(SwiftPGError) in
+      (a.pointee, i.pointee, n.pointee) = (o.algorithm.rawValue, Int64(o.core.iteration), Int64(o.core.totalSamples))
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_rlhf_iterate(_ learner: UInt64, _ stats_out: UnsafeMutablePointer<swiftpg_rlhf_stats>?) -> Int32 {
+  entry(output: stats_out, "stats_out") { (out) throws(SwiftPGError) in
+    try using(rlhfLearnerTable, learner) { (o) throws(SwiftPGError) in
+      out.pointee = try o.exclusive { () throws(SwiftPGError) in try o.iterate() }.c
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_rlhf_update(
+  _ learner: UInt64, _ prompts: UnsafePointer<Int32>?, _ tokens: UnsafePointer<Int32>?,
+  _ lengths: UnsafePointer<Int32>?, _ rewards: UnsafePointer<Double>?, _ count: Int64, _ group_size: Int32,
+  _ stats_out: UnsafeMutablePointer<swiftpg_rlhf_stats>?
+) -> Int32 {
+  entry(output: stats_out, "stats_out") { (out) throws(SwiftPGError) in
+    try using(rlhfLearnerTable, learner) { (o) throws(SwiftPGError) in
+      let l = o.core.policy.space.maxLength
+      let b = try ResponseBatch(prompts, tokens, lengths, count, maxLength: l, names: ("prompts", "tokens", "lengths", "count"))
+      let (x, y, n) = b.arrays(maxLength: l)
+      let r = Array(UnsafeBufferPointer(start: try need(rewards, "rewards"), count: b.count))
+      out.pointee = try o.exclusive { () throws(SwiftPGError) in
+        let rollout = try RLHFRollout(
+          prompts: x, tokens: y, lengths: n, rewards: r, groupSize: Int(group_size), policy: o.core.policy)
+        return try o.update(rollout)
+      }.c
+    }
+  }
+}
+
+/// The objects of an exact call, held while it runs.
+private func exactCall(
+  _ policy: UInt64?, _ reference: UInt64, _ task: UInt64, _ reward_model: UInt64, _ proxy: Int32,
+  _ body: (SequencePolicy?, SequencePolicy, SequenceRewardFunction, any SequenceTask) throws(SwiftPGError) -> Void
+) throws(SwiftPGError) {
+  let p = try policy.map { (h) throws(SwiftPGError) in try sequencePolicyTable.get(h) }
+  let r = try sequencePolicyTable.get(reference)
+  let t = try sequenceTaskTable.get(task)
+  let m: Guarded<RewardModelObject>? = reward_model == 0 ? nil : try rewardModelTable.get(reward_model)
+  var held: [(acquire: () -> Bool, release: () -> Void, name: String)] = [(r.tryAcquire, r.release, "reference policy")]
+  if let p, policy != reference { held.append((p.tryAcquire, p.release, "sequence policy")) }
+  if let m { held.append((m.tryAcquire, m.release, "reward model")) }
+  try usingAll(held) { () throws(SwiftPGError) in
+    let tk = t.object.task
+    try require(
+      tk.space == r.object.policy.space && tk.promptCount == r.object.policy.promptCount,
+      "the task is over \(tk.space) with \(tk.promptCount) prompts; the policies over \(r.object.policy.space)"
+        + " with \(r.object.policy.promptCount)")
+    try body(p?.object.policy, r.object.policy, try rewardFunction(tk, m, proxy: proxy), tk)
+  }
+}
+
+@c @implementation
+public func swiftpg_rlhf_exact_objective(
+  _ policy: UInt64, _ reference: UInt64, _ task: UInt64, _ reward_model: UInt64, _ proxy_features: Int32,
+  _ beta: Double, _ value_out: UnsafeMutablePointer<Double>?, _ gradient_out: UnsafeMutablePointer<Double>?,
+  _ count: Int64
+) -> Int32 {
+  entry(output: value_out, "value_out") { (out) throws(SwiftPGError) in
+    try require(beta.isFinite && beta >= 0, "beta must be finite and >= 0, got \(beta)")
+    try exactCall(policy, reference, task, reward_model, proxy_features) { (p, r, reward, tk) throws(SwiftPGError) in
+      guard let p else { throw SwiftPGError(.internalError, "no policy") }
+      try require(
+        p.space == r.space && p.promptCount == r.promptCount, "the policy and the reference differ in space or prompts")
+      let w = tk.promptProbabilities
+      if let g = gradient_out {
+        try require(count == Int64(p.parameterCount), "count must be the policy's \(p.parameterCount) parameters, got \(count)")
+        let grad = try KLRegularizedObjective.gradient(
+          policy: p, reference: r, promptProbabilities: w, reward: reward, beta: beta)
+        let value = try KLRegularizedObjective.value(
+          policy: p, reference: r, promptProbabilities: w, reward: reward, beta: beta)
+        try require(value.isFinite && grad.allFinite, "the exact objective is not finite", code: .numerical)
+        copyOut(grad, g)
+        out.pointee = value
+      } else {
+        let value = try KLRegularizedObjective.value(
+          policy: p, reference: r, promptProbabilities: w, reward: reward, beta: beta)
+        try require(value.isFinite, "the exact objective is not finite", code: .numerical)
+        out.pointee = value
+      }
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_rlhf_exact_optimum(
+  _ reference: UInt64, _ task: UInt64, _ reward_model: UInt64, _ proxy_features: Int32, _ beta: Double,
+  _ prompt: Int32, _ log_probs_out: UnsafeMutablePointer<Double>?, _ capacity: Int64,
+  _ count_out: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  entry(output: count_out, "count_out") { (countOut) throws(SwiftPGError) in
+    try require(beta.isFinite && beta > 0, "beta must be finite and > 0, got \(beta)")
+    try exactCall(nil, reference, task, reward_model, proxy_features) { (_, r, reward, _) throws(SwiftPGError) in
+      try exactPromptTable(r.space, promptCount: r.promptCount, prompt, log_probs_out, capacity, countOut, "log_probs_out") {
+        (x) throws(SwiftPGError) in
+        let lq = try ExactResponses.logProbabilities(r, prompt: x)
+        let (y, n) = try ExactResponses.responses(r.space, range: 0..<lq.count)
+        let rewards = try reward(prompts: Array(repeating: Int32(x), count: lq.count), tokens: y, lengths: n)
+        return try KLRegularizedObjective.optimum(referenceLogProbabilities: lq, rewards: rewards, beta: beta)
+      }
+    }
+  }
+}

@@ -1,0 +1,327 @@
+"""The online RLHF learners of :mod:`swiftpg.rlhf` (issue 16): REINFORCE,
+RLOO, ReMax, GRPO, REBEL and PPO against a task's gold reward or a reward
+model, with the exact KL-regularised objective and its optimum. Where each
+method puts the KL term, and with which estimator, is the table of
+``Sources/SwiftPG/Sequences/README.md``; every learner reports the sampled
+sequence-level k1 KL (``mean_kl``) and the exact KL is one
+:func:`swiftpg.rlhf.exact_kl` away."""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+
+from . import _lib
+from ._arrays import DTypeError, as_bool, as_float, as_float64, as_seed
+from ._lib import InvalidArgumentError, NativeObject
+
+ALGORITHMS = {"reinforce": 0, "rloo": 1, "remax": 2, "grpo": 3, "rebel": 4, "ppo": 5}
+
+
+def _stats(s) -> dict:
+    """A ``swiftpg_rlhf_stats`` as a dict (ints for the counters)."""
+    out = {}
+    for name, kind in s._fields_:
+        if name in ("size", "reserved"):
+            continue
+        v = getattr(s, name)
+        out[name] = int(v) if kind is ctypes.c_int64 else float(v)
+    return out
+
+
+def _reward_args(task, reward_model, proxy_features) -> tuple[int, int]:
+    from .rlhf import RewardModel, SequenceTask
+    if not isinstance(task, SequenceTask):
+        raise DTypeError(f"task must be a swiftpg.rlhf.SequenceTask, got {type(task).__name__}")
+    if reward_model is not None and not isinstance(reward_model, RewardModel):
+        raise DTypeError(f"reward_model must be a swiftpg.rlhf.RewardModel or None (the gold reward), "
+                         f"got {type(reward_model).__name__}")
+    return (0 if reward_model is None else reward_model.handle), int(as_bool(proxy_features, "proxy_features"))
+
+
+class _OnlineLearner(NativeObject):
+    """The shared Python side: construction from a wire config, iterate /
+    fit / update, counters. Subclasses set ``_algorithm`` and list their
+    options in their signatures (None: the library's default)."""
+
+    _kind_name = "RLHF learner"
+    _algorithm = ""
+
+    def _start(self, policy, reference, task, reward_model, proxy_features, critic, options: dict) -> None:
+        from .rlhf import SequencePolicy
+        for name, p in (("policy", policy), ("reference", reference)):
+            if not isinstance(p, SequencePolicy):
+                raise DTypeError(f"{name} must be a swiftpg.rlhf.SequencePolicy, got {type(p).__name__}")
+        if reference is policy:
+            raise InvalidArgumentError("the reference must be a frozen copy (policy.copy()), not the policy itself")
+        if critic is not None and not isinstance(critic, SequencePolicy):
+            raise DTypeError(f"critic must be a swiftpg.rlhf.SequencePolicy or None, got {type(critic).__name__}")
+        rm, proxy = _reward_args(task, reward_model, proxy_features)
+        c = _lib.RLHFConfigC()
+        _lib.call("rlhf_default_config", ALGORITHMS[self._algorithm], ctypes.byref(c))
+        types = dict(c._fields_)
+        for key, value in options.items():
+            if value is None:
+                continue
+            if key == "seed":
+                value = as_seed(value)
+            elif types[key] is ctypes.c_double:
+                value = as_float(value, key)
+            elif key == "whiten_advantages":
+                value = int(as_bool(value, key))
+            elif key in ("baseline", "scaling", "aggregation"):
+                choices = {"baseline": ("none", "moving_average"), "scaling": ("group", "batch", "none"),
+                           "aggregation": ("sequence", "token")}[key]
+                if value not in choices:
+                    raise InvalidArgumentError(f"{key} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+                value = choices.index(value)
+            else:
+                if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+                    raise DTypeError(f"{key} must be an integer, got {type(value).__name__}")
+                if not -2**31 <= int(value) < 2**31:
+                    raise InvalidArgumentError(f"{key} must be a 32-bit integer, got {value}")
+                value = int(value)
+            setattr(c, key, value)
+        handle = ctypes.c_uint64()
+        _lib.call("rlhf_create", policy.handle, reference.handle, task.handle, rm, proxy,
+                  0 if critic is None else critic.handle, ctypes.byref(c), ctypes.byref(handle))
+        self._adopt(handle.value, "swiftpg_rlhf_destroy")
+        # The learner holds these natively; the references keep the Python objects alive too.
+        self.policy, self.reference, self.task, self.reward_model, self.critic = (policy, reference, task,
+                                                                                 reward_model, critic)
+        self.config = {name: getattr(c, name) for name, _ in c._fields_ if name not in ("size", "algorithm")}
+
+    @property
+    def iteration(self) -> int:
+        """Iterations (and external updates) taken so far."""
+        return self._info()[1]
+
+    @property
+    def total_samples(self) -> int:
+        """Responses trained on so far."""
+        return self._info()[2]
+
+    def _info(self):
+        a, i, n = ctypes.c_int32(), ctypes.c_int64(), ctypes.c_int64()
+        _lib.call("rlhf_get_info", self.handle, ctypes.byref(a), ctypes.byref(i), ctypes.byref(n))
+        return a.value, i.value, n.value
+
+    def iterate(self) -> dict:
+        """One iteration (collect prompts_per_iteration × samples_per_prompt
+        responses, score them, update). Returns its statistics:
+        ``iteration``, ``samples``, ``total_samples``, ``mean_reward``,
+        ``mean_kl`` (sampled sequence-level k1), ``mean_regularized_reward``
+        (r − β k1), ``mean_length``, ``eos_rate``, ``loss`` (the method's
+        surrogate before its first step), ``grad_norm``. All or nothing:
+        an error or Ctrl-C (KeyboardInterrupt) leaves the learner and its
+        policy as before."""
+        s = _lib.RLHFStatsC()
+        with self._busy:
+            _lib.call_interruptible("rlhf_iterate", self.handle, self.handle, ctypes.byref(s))
+        return _stats(s)
+
+    def fit(self, iterations: int, progress: bool = False, callback=None) -> list[dict]:
+        """``iterations`` calls of :meth:`iterate` (``progress``: a tqdm bar
+        if installed; ``callback(stats)`` after each, returning False stops
+        early). Returns the list of statistics."""
+        from .rlhf import _index
+        n = _index(iterations, "iterations", 1, 1 << 30)
+        steps = range(n)
+        if progress:
+            try:
+                from tqdm.auto import trange
+                steps = trange(n, desc=type(self).__name__)
+            except ImportError:
+                pass
+        history = []
+        for _ in steps:
+            history.append(self.iterate())
+            if callback is not None and callback(history[-1]) is False:
+                break
+        return history
+
+    def update(self, responses, rewards, group_size: int = 1) -> dict:
+        """One update on external samples: ``responses`` a
+        :class:`swiftpg.rlhf.Responses` (N responses, groups of
+        ``group_size`` adjacent samples answering one prompt each) and
+        their ``rewards`` float64 ``[N]`` (finite). Statistics as
+        :meth:`iterate`."""
+        from .rlhf import Responses, _index
+        if not isinstance(responses, Responses):
+            raise DTypeError(f"responses must be swiftpg.rlhf.Responses, got {type(responses).__name__}")
+        pr, tk, ln, b = self.policy._batch(responses.prompts, responses.tokens, responses.lengths)
+        r = as_float64(rewards, "rewards", (b,))
+        k = _index(group_size, "group_size", 1, 4096)
+        s = _lib.RLHFStatsC()
+        with self._busy:
+            _lib.call_interruptible("rlhf_update", self.handle, self.handle, pr.ctypes.data, tk.ctypes.data,
+                                    ln.ctypes.data, r.ctypes.data, b, k, ctypes.byref(s))
+        return _stats(s)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(iteration={self.iteration})" if not self.closed else \
+            f"{type(self).__name__}(closed)"
+
+
+_COMMON_DOC = """
+    Arguments: ``policy`` (trained) and ``reference`` (frozen, e.g.
+    ``policy.copy()``; the same object raises InvalidArgumentError)
+    :class:`SequencePolicy` objects over ``task``'s space and prompts;
+    ``reward_model`` None (the task's gold reward) or a :class:`RewardModel`
+    over the task's reward features (``proxy_features=True``: its proxy
+    features). Options (None: the library's default, in ``self.config``):
+    ``beta`` (KL coefficient β ≥ 0), ``prompts_per_iteration``,
+    ``samples_per_prompt`` (k), ``temperature`` (> 0), ``learning_rate``
+    (Adam), ``seed``."""
+
+
+class REINFORCE(_OnlineLearner):
+    __doc__ = """REINFORCE for RLHF (Williams 1992; Ahmadian et al. 2024): the
+    sequence reward R̂ = r − β k1 (sampled log-ratio, no gradient through
+    it), advantage R̂ − b with ``baseline`` "none" or "moving_average" (b
+    ← d·b + (1 − d)·mean R̂ after each update, d = ``baseline_decay``)."""\
+        + _COMMON_DOC
+    _algorithm = "reinforce"
+
+    def __init__(self, policy, reference, task, reward_model=None, *, proxy_features: bool = False,
+                 beta=None, prompts_per_iteration=None, samples_per_prompt=None, temperature=None,
+                 learning_rate=None, seed=None, baseline=None, baseline_decay=None):
+        self._start(policy, reference, task, reward_model, proxy_features, None, dict(
+            beta=beta, prompts_per_iteration=prompts_per_iteration, samples_per_prompt=samples_per_prompt,
+            temperature=temperature, learning_rate=learning_rate, seed=seed, baseline=baseline,
+            baseline_decay=baseline_decay))
+
+
+class RLOO(_OnlineLearner):
+    __doc__ = """REINFORCE Leave-One-Out (Kool et al. 2019; Ahmadian et al.
+    2024): k ≥ 2 samples per prompt (k = 1 raises), A_i = R̂_i − mean of
+    the other k − 1 R̂ (R̂ = r − β k1); ``epochs`` > 1 reuses the batch with
+    the sequence-level ratio clipped to 1 ± ``clip_range``."""\
+        + _COMMON_DOC
+    _algorithm = "rloo"
+
+    def __init__(self, policy, reference, task, reward_model=None, *, proxy_features: bool = False,
+                 beta=None, prompts_per_iteration=None, samples_per_prompt=None, temperature=None,
+                 learning_rate=None, seed=None, epochs=None, clip_range=None):
+        self._start(policy, reference, task, reward_model, proxy_features, None, dict(
+            beta=beta, prompts_per_iteration=prompts_per_iteration, samples_per_prompt=samples_per_prompt,
+            temperature=temperature, learning_rate=learning_rate, seed=seed, epochs=epochs, clip_range=clip_range))
+
+
+class ReMax(_OnlineLearner):
+    __doc__ = """ReMax (Li et al. 2023): A = R̂(y) − R̂(greedy response),
+    R̂ = r − β k1."""\
+        + _COMMON_DOC
+    _algorithm = "remax"
+
+    def __init__(self, policy, reference, task, reward_model=None, *, proxy_features: bool = False,
+                 beta=None, prompts_per_iteration=None, samples_per_prompt=None, temperature=None,
+                 learning_rate=None, seed=None):
+        self._start(policy, reference, task, reward_model, proxy_features, None, dict(
+            beta=beta, prompts_per_iteration=prompts_per_iteration, samples_per_prompt=samples_per_prompt,
+            temperature=temperature, learning_rate=learning_rate, seed=seed))
+
+
+class GRPO(_OnlineLearner):
+    __doc__ = """GRPO (Shao et al. 2024): k ≥ 2 samples per prompt, A = (r −
+    group mean)/(s + ``epsilon``) with s the group's (``scaling="group"``),
+    the batch's ("batch") sample std or 1 ("none"); the per-token k3 KL in
+    the loss with its gradient (log-ratio clamped to ±20), aggregated per
+    ``"sequence"`` or per ``"token"`` (``aggregation``). Its fixed point is
+    not π* ∝ π_ref exp(r/β)."""\
+        + _COMMON_DOC
+    _algorithm = "grpo"
+
+    def __init__(self, policy, reference, task, reward_model=None, *, proxy_features: bool = False,
+                 beta=None, prompts_per_iteration=None, samples_per_prompt=None, temperature=None,
+                 learning_rate=None, seed=None, scaling=None, aggregation=None, epsilon=None):
+        self._start(policy, reference, task, reward_model, proxy_features, None, dict(
+            beta=beta, prompts_per_iteration=prompts_per_iteration, samples_per_prompt=samples_per_prompt,
+            temperature=temperature, learning_rate=learning_rate, seed=seed, scaling=scaling,
+            aggregation=aggregation, epsilon=epsilon))
+
+
+class REBEL(_OnlineLearner):
+    __doc__ = """REBEL (Gao et al. 2024): pairs (k = 2) and ``epochs`` Adam steps
+    on the least squares [Δ log(π/π_old) − ``eta``·ΔR̂]², R̂ = r − β k1."""\
+        + _COMMON_DOC
+    _algorithm = "rebel"
+
+    def __init__(self, policy, reference, task, reward_model=None, *, proxy_features: bool = False,
+                 beta=None, prompts_per_iteration=None, temperature=None, learning_rate=None, seed=None,
+                 eta=None, epochs=None):
+        self._start(policy, reference, task, reward_model, proxy_features, None, dict(
+            beta=beta, prompts_per_iteration=prompts_per_iteration, temperature=temperature,
+            learning_rate=learning_rate, seed=seed, eta=eta, epochs=epochs))
+
+
+class PPO(_OnlineLearner):
+    __doc__ = """PPO for RLHF (Ziegler et al. 2019; Ouyang et al. 2022; TRL's
+    recipe): per-token rewards −β k1_t with the score at the last real
+    token, a critic on prefixes (``critic``: a :class:`SequencePolicy` whose
+    model serves as V — its output 0 — trained here; None: a tabular
+    critic), GAE(``gamma``, ``lam``), whitened advantages
+    (``whiten_advantages``), ``epochs`` passes over minibatches of
+    ``minibatch_size`` responses with the ratio clipped to 1 ±
+    ``clip_range`` and the value clipped to ± ``value_clip_range``, the
+    critic's own Adam (``value_learning_rate``)."""\
+        + _COMMON_DOC
+    _algorithm = "ppo"
+
+    def __init__(self, policy, reference, task, reward_model=None, *, proxy_features: bool = False, critic=None,
+                 beta=None, prompts_per_iteration=None, samples_per_prompt=None, temperature=None,
+                 learning_rate=None, seed=None, epochs=None, minibatch_size=None, clip_range=None,
+                 value_clip_range=None, gamma=None, lam=None, whiten_advantages=None, value_learning_rate=None):
+        self._start(policy, reference, task, reward_model, proxy_features, critic, dict(
+            beta=beta, prompts_per_iteration=prompts_per_iteration, samples_per_prompt=samples_per_prompt,
+            temperature=temperature, learning_rate=learning_rate, seed=seed, epochs=epochs,
+            minibatch_size=minibatch_size, clip_range=clip_range, value_clip_range=value_clip_range, gamma=gamma,
+            **{"lambda": lam}, whiten_advantages=whiten_advantages, value_learning_rate=value_learning_rate))
+
+
+def exact_objective(policy, reference, task, beta: float, reward_model=None, proxy_features: bool = False,
+                    gradient: bool = False):
+    """The exact KL-regularised objective J = Σ_x w_x [E_π r − β KL(π ‖
+    π_ref)] of ``policy`` by enumeration (each prompt's responses, at most
+    2**20), with the gold reward (``reward_model`` None) or a reward model.
+    Returns J (float), or ``(J, ∇J)`` with ∇J float64 ``[num_params]`` when
+    ``gradient``. Source: Stiennon et al. 2020 eq. 1; the gradient is
+    Σ_x w_x Σ_y π(y|x)[r − β log(π/π_ref)] ∇log π(y|x)."""
+    from .rlhf import SequencePolicy
+    for name, p in (("policy", policy), ("reference", reference)):
+        if not isinstance(p, SequencePolicy):
+            raise DTypeError(f"{name} must be a swiftpg.rlhf.SequencePolicy, got {type(p).__name__}")
+    rm, proxy = _reward_args(task, reward_model, proxy_features)
+    value = ctypes.c_double()
+    g = np.empty(policy.num_params) if as_bool(gradient, "gradient") else None
+    _lib.call("rlhf_exact_objective", policy.handle, reference.handle, task.handle, rm, proxy,
+              as_float(beta, "beta"), ctypes.byref(value), None if g is None else g.ctypes.data,
+              policy.num_params if g is not None else 0)
+    return (value.value, g) if g is not None else value.value
+
+
+def exact_optimum(reference, task, prompt: int, beta: float, reward_model=None, proxy_features: bool = False):
+    """log π*(y|x) over prompt ``x``'s canonical responses, π* ∝ π_ref
+    exp(r/β) (β > 0): the maximiser of the KL-regularised objective
+    (Rafailov et al. 2023 eq. 4). float64 ``[N]``."""
+    from .rlhf import SequencePolicy, _index
+    if not isinstance(reference, SequencePolicy):
+        raise DTypeError(f"reference must be a swiftpg.rlhf.SequencePolicy, got {type(reference).__name__}")
+    rm, proxy = _reward_args(task, reward_model, proxy_features)
+    x = _index(prompt, "prompt")
+    count = ctypes.c_int64()
+    b = as_float(beta, "beta")
+    status = _lib.lib.swiftpg_rlhf_exact_optimum(reference.handle, task.handle, rm, proxy, b, x, None, 0,
+                                                 ctypes.byref(count))
+    if status not in (_lib.OK, _lib.ERR_BUFFER_TOO_SMALL):
+        raise _lib.error_for(status)
+    out = np.empty(count.value)
+    _lib.call("rlhf_exact_optimum", reference.handle, task.handle, rm, proxy, b, x, out.ctypes.data, out.size,
+              ctypes.byref(count))
+    return out
+
+
+# Documented and reached as swiftpg.rlhf.<name>.
+for _public in (REINFORCE, RLOO, ReMax, GRPO, REBEL, PPO, exact_objective, exact_optimum):
+    _public.__module__ = "swiftpg.rlhf"
