@@ -13,58 +13,22 @@ enum RLHFAlgorithm: Int32 {
 /// An online learner of any method, behind a handle, with the objects it
 /// reads and trains held (BUSY to other threads) while it works.
 final class RLHFLearnerObject {
-  enum Learner {
-    case reinforce(RLHFReinforce)
-    case rloo(RLOO)
-    case remax(ReMax)
-    case grpo(GRPO)
-    case rebel(REBEL)
-    case ppo(RLHFPPO)
-  }
-  let learner: Learner
+  let learner: any OnlineLearner
   let algorithm: RLHFAlgorithm
   let held: [(acquire: () -> Bool, release: () -> Void, name: String)]
   let cancellation = CancellationFlag()
 
-  init(_ learner: Learner, algorithm: RLHFAlgorithm, held: [(acquire: () -> Bool, release: () -> Void, name: String)]) {
+  init(
+    _ learner: any OnlineLearner, algorithm: RLHFAlgorithm,
+    held: [(acquire: () -> Bool, release: () -> Void, name: String)]
+  ) {
     self.learner = learner
     self.algorithm = algorithm
     self.held = held
-    core.cancellation = cancellation
+    learner.core.cancellation = cancellation
   }
 
-  var core: OnlineCore {
-    switch learner {
-    case .reinforce(let l): l.core
-    case .rloo(let l): l.core
-    case .remax(let l): l.core
-    case .grpo(let l): l.core
-    case .rebel(let l): l.core
-    case .ppo(let l): l.core
-    }
-  }
-
-  func iterate() throws(SwiftPGError) -> OnlineStats {
-    switch learner {
-    case .reinforce(let l): try l.iterate()
-    case .rloo(let l): try l.iterate()
-    case .remax(let l): try l.iterate()
-    case .grpo(let l): try l.iterate()
-    case .rebel(let l): try l.iterate()
-    case .ppo(let l): try l.iterate()
-    }
-  }
-
-  func update(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
-    switch learner {
-    case .reinforce(let l): try l.update(r)
-    case .rloo(let l): try l.update(r)
-    case .remax(let l): try l.update(r)
-    case .grpo(let l): try l.update(r)
-    case .rebel(let l): try l.update(r)
-    case .ppo(let l): try l.update(r)
-    }
-  }
+  var core: OnlineCore { learner.core }
 
   func exclusive<T>(_ body: () throws(SwiftPGError) -> T) throws(SwiftPGError) -> T {
     var out: T? = nil
@@ -144,7 +108,10 @@ private func rewardFunction(
   _ task: any SequenceTask, _ model: Guarded<RewardModelObject>?, proxy: Int32
 ) throws(SwiftPGError) -> SequenceRewardFunction {
   try require(proxy == 0 || proxy == 1, "proxy_features must be 0 or 1, got \(proxy)")
-  guard let model else { return .gold(task) }
+  guard let model else {
+    try require(proxy == 0, "proxy_features applies to a reward model; the gold reward (reward_model 0) has none")
+    return .gold(task)
+  }
   return try .model(model.object.model, task: task, proxy: proxy == 1)
 }
 
@@ -170,7 +137,7 @@ public func swiftpg_rlhf_create(
     if let m { held.append((m.tryAcquire, m.release, "reward model")) }
     if let v { held.append((v.tryAcquire, v.release, "critic")) }
     try register(rlhfLearnerTable, learner_out, "learner_out") { () throws(SwiftPGError) in
-      var made: RLHFLearnerObject.Learner? = nil
+      var made: (any OnlineLearner)? = nil
       try usingAll(held) { () throws(SwiftPGError) in
         let (pol, ref, tk) = (p.object.policy, r.object.policy, t.object.task)
         let reward = try rewardFunction(tk, m, proxy: proxy_features)
@@ -184,17 +151,17 @@ public func swiftpg_rlhf_create(
           }
           k.baseline = b
           k.baselineDecay = c.baseline_decay
-          made = .reinforce(try RLHFReinforce(policy: pol, reference: ref, task: tk, reward: reward, config: k))
+          made = try RLHFReinforce(policy: pol, reference: ref, task: tk, reward: reward, config: k)
         case .rloo:
           var k = RLOO.Config()
           k.online = online
           k.epochs = Int(c.epochs)
           k.clipRange = c.clip_range
-          made = .rloo(try RLOO(policy: pol, reference: ref, task: tk, reward: reward, config: k))
+          made = try RLOO(policy: pol, reference: ref, task: tk, reward: reward, config: k)
         case .remax:
           var k = ReMax.Config()
           k.online = online
-          made = .remax(try ReMax(policy: pol, reference: ref, task: tk, reward: reward, config: k))
+          made = try ReMax(policy: pol, reference: ref, task: tk, reward: reward, config: k)
         case .grpo:
           var k = GRPO.Config()
           k.online = online
@@ -204,14 +171,14 @@ public func swiftpg_rlhf_create(
                 + " \(c.scaling) and \(c.aggregation)")
           }
           (k.scaling, k.aggregation, k.epsilon) = (s, g, c.epsilon)
-          made = .grpo(try GRPO(policy: pol, reference: ref, task: tk, reward: reward, config: k))
+          made = try GRPO(policy: pol, reference: ref, task: tk, reward: reward, config: k)
         case .rebel:
           var k = REBEL.Config()
           online.samplesPerPrompt = Int(c.samples_per_prompt)
           k.online = online
           k.eta = c.eta
           k.epochs = Int(c.epochs)
-          made = .rebel(try REBEL(policy: pol, reference: ref, task: tk, reward: reward, config: k))
+          made = try REBEL(policy: pol, reference: ref, task: tk, reward: reward, config: k)
         case .ppo:
           var k = RLHFPPO.Config()
           k.online = online
@@ -228,7 +195,7 @@ public func swiftpg_rlhf_create(
           if let v { criticModel = SequenceCritic(model: v.object.policy.model) } else {
             criticModel = try SequenceCritic.tabular(for: pol)
           }
-          made = .ppo(try RLHFPPO(policy: pol, reference: ref, critic: criticModel, task: tk, reward: reward, config: k))
+          made = try RLHFPPO(policy: pol, reference: ref, critic: criticModel, task: tk, reward: reward, config: k)
         }
       }
       guard let made else { throw SwiftPGError(.internalError, "the learner was not made") }
@@ -262,7 +229,7 @@ public func swiftpg_rlhf_get_info(
 public func swiftpg_rlhf_iterate(_ learner: UInt64, _ stats_out: UnsafeMutablePointer<swiftpg_rlhf_stats>?) -> Int32 {
   entry(output: stats_out, "stats_out") { (out) throws(SwiftPGError) in
     try using(rlhfLearnerTable, learner) { (o) throws(SwiftPGError) in
-      out.pointee = try o.exclusive { () throws(SwiftPGError) in try o.iterate() }.c
+      out.pointee = try o.exclusive { () throws(SwiftPGError) in try o.learner.iterate() }.c
     }
   }
 }
@@ -282,7 +249,7 @@ public func swiftpg_rlhf_update(
       out.pointee = try o.exclusive { () throws(SwiftPGError) in
         let rollout = try RLHFRollout(
           prompts: x, tokens: y, lengths: n, rewards: r, groupSize: Int(group_size), policy: o.core.policy)
-        return try o.update(rollout)
+        return try o.learner.update(rollout)
       }.c
     }
   }

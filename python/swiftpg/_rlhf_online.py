@@ -37,7 +37,10 @@ def _reward_args(task, reward_model, proxy_features) -> tuple[int, int]:
     if reward_model is not None and not isinstance(reward_model, RewardModel):
         raise DTypeError(f"reward_model must be a swiftpg.rlhf.RewardModel or None (the gold reward), "
                          f"got {type(reward_model).__name__}")
-    return (0 if reward_model is None else reward_model.handle), int(as_bool(proxy_features, "proxy_features"))
+    proxy = int(as_bool(proxy_features, "proxy_features"))
+    if proxy and reward_model is None:
+        raise InvalidArgumentError("proxy_features=True needs a reward_model (the gold reward reads no features)")
+    return (0 if reward_model is None else reward_model.handle), proxy
 
 
 class _OnlineLearner(NativeObject):
@@ -145,8 +148,11 @@ class _OnlineLearner(NativeObject):
         """One update on external samples: ``responses`` a
         :class:`swiftpg.rlhf.Responses` (N responses, groups of
         ``group_size`` adjacent samples answering one prompt each) and
-        their ``rewards`` float64 ``[N]`` (finite). Statistics as
-        :meth:`iterate`."""
+        their ``rewards`` float64 ``[N]`` (finite). The samples are taken
+        as drawn from the current policy (π_old = the policy now; their
+        ``log_probs`` are not read). ReMax scores its greedy baselines with
+        the learner's own reward (gold or reward model): give ``rewards``
+        on that scale. Statistics as :meth:`iterate`."""
         from .rlhf import Responses, _index
         if not isinstance(responses, Responses):
             raise DTypeError(f"responses must be swiftpg.rlhf.Responses, got {type(responses).__name__}")
@@ -172,8 +178,12 @@ _COMMON_DOC = """
     over the task's reward features (``proxy_features=True``: its proxy
     features). Options (None: the library's default, in ``self.config``):
     ``beta`` (KL coefficient β ≥ 0), ``prompts_per_iteration``,
-    ``samples_per_prompt`` (k), ``temperature`` (> 0), ``learning_rate``
-    (Adam), ``seed``."""
+    ``samples_per_prompt`` (k), ``temperature`` (only 1 for now: the
+    ratios and KL use the policy's own log-probabilities; another value
+    raises InvalidArgumentError), ``learning_rate`` (Adam), ``seed``.
+    The learner holds its policies and reward model while it runs: two
+    learners sharing one reference on two threads get BusyError, so give
+    each its own ``reference.copy()``."""
 
 
 class REINFORCE(_OnlineLearner):

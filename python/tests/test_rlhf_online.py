@@ -88,6 +88,13 @@ def test_external_updates_and_bad_input(setting):
         rlhf.REINFORCE(pol, ref, task, rlhf.RewardModel(task.num_features + 1))
     with pytest.raises(swiftpg.DTypeError):
         rlhf.REINFORCE(pol, ref, "summarise")
+    with pytest.raises(IA, match="proxy_features"):
+        rlhf.REINFORCE(pol, ref, task, proxy_features=True)
+    with rlhf.GRPO(pol.copy(), ref, task, samples_per_prompt=2) as grpo:       # the std overflows
+        demos = task.expert_demonstrations(2, noise=0.5, seed=3)
+        with pytest.raises(swiftpg.NumericalError, match="overflow"):
+            grpo.update(rlhf.Responses(np.repeat(demos.prompts[:1], 2), demos.tokens, demos.lengths),
+                        [1e160, -1e160], group_size=2)
     theta = pol.parameters
     learner = rlhf.RLOO(pol, ref, task, samples_per_prompt=2)
     demos = task.expert_demonstrations(4, noise=0.5, seed=3)

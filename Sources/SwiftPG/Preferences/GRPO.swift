@@ -24,7 +24,7 @@
 /// context, weighted by the aggregation (for one-token responses, the
 /// gradient of the reverse KL(π_ref ‖ π)) — and the group-std division
 /// reweights prompts.
-public final class GRPO {
+public final class GRPO: OnlineLearner {
   public enum Scaling: Int32, Sendable {
     case group = 0
     case batch = 1
@@ -95,6 +95,9 @@ public final class GRPO {
         }
       for i in g..<(g + k) { a[i] = (r.rewards[i] - mean) / s }
     }
+    try require(
+      a.allFinite && batchStd.isFinite, "the group-normalised advantages overflow (rewards beyond about 1e154)",
+      code: .numerical)
     return a
   }
 
@@ -128,19 +131,7 @@ public final class GRPO {
     return (g, objective, clamped)
   }
 
-  /// Collect → estimate → update; all or nothing.
-  public func iterate() throws(SwiftPGError) -> OnlineStats {
-    try core.transaction { () throws(SwiftPGError) in try step(try core.collect()) }
-  }
-
-  /// One update on externally scored samples (groups of k adjacent samples).
-  public func update(_ rollout: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
-    var r = rollout
-    try core.fillLogProbabilities(&r)
-    return try core.transaction { () throws(SwiftPGError) in try step(r) }
-  }
-
-  private func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
+  public func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
     var s = core.baseStats(r)
     let (g, j, clamped) = try gradientAndObjective(r)
     s.loss = -j

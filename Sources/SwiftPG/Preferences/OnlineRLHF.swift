@@ -352,6 +352,50 @@ public final class OnlineCore {
   }
 }
 
+/// What every online learner offers: `iterate()` (collect → estimate →
+/// update, all or nothing) and `update(_:)` on externally scored samples,
+/// both through the learner's `step` on a filled rollout.
+public protocol OnlineLearner: AnyObject {
+  var core: OnlineCore { get }
+  /// The method's estimate and update on a filled rollout (inside a transaction).
+  func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats
+  /// Collect → estimate → update; all or nothing.
+  func iterate() throws(SwiftPGError) -> OnlineStats
+  /// One update on externally scored samples (groups of `groupSize`
+  /// adjacent samples per prompt, their rewards given); the log-probabilities
+  /// are filled from the current policy and the reference.
+  func update(_ rollout: RLHFRollout) throws(SwiftPGError) -> OnlineStats
+}
+
+extension OnlineLearner {
+  public func iterate() throws(SwiftPGError) -> OnlineStats {
+    try core.transaction { () throws(SwiftPGError) in try step(try core.collect()) }
+  }
+
+  public func update(_ rollout: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
+    var r = rollout
+    try core.fillLogProbabilities(&r)
+    return try core.transaction { () throws(SwiftPGError) in try step(r) }
+  }
+}
+
+/// The learners whose gradient is the sequence-level policy gradient
+/// (1/N) Σ_i A_i ∇log π(y_i | x_i) with per-sample advantages A.
+public protocol AdvantageLearner: OnlineLearner {
+  /// The advantages of a filled rollout, `[N]`.
+  func advantages(_ r: RLHFRollout) throws(SwiftPGError) -> [Double]
+}
+
+extension AdvantageLearner {
+  /// The gradient estimate (1/N) Σ A_i ∇log π(y_i) of a filled rollout (no
+  /// step), for checks against `KLRegularizedObjective.gradient`.
+  public func gradientEstimate(_ r: RLHFRollout) throws(SwiftPGError) -> [Double] {
+    let n = Double(r.count)
+    return try core.policy.scoreGradient(
+      prompts: r.prompts, tokens: r.tokens, lengths: r.lengths, sequenceWeights: try advantages(r).map { $0 / n })
+  }
+}
+
 /// The exact KL-regularised objective of a policy by enumeration of the
 /// responses (spaces of at most `ExactResponses.defaultLimit` responses per
 /// prompt): value, gradient and the optimum, to check the learners'

@@ -9,7 +9,7 @@
 /// same batch. Its exact solution is the mirror-descent step π_new ∝
 /// π_old exp(η R̂), whose fixed point with the KL-regularised reward is
 /// π* ∝ π_ref exp(r/β) (for 0 < ηβ < 2).
-public final class REBEL {
+public final class REBEL: OnlineLearner {
   public struct Config: Sendable, Equatable {
     /// k = 2, fixed.
     public var online: OnlineSettings = {
@@ -64,19 +64,7 @@ public final class REBEL {
     return (loss, grad)
   }
 
-  /// Collect → estimate → update; all or nothing.
-  public func iterate() throws(SwiftPGError) -> OnlineStats {
-    try core.transaction { () throws(SwiftPGError) in try step(try core.collect()) }
-  }
-
-  /// One update on externally scored pairs (groups of 2 adjacent samples).
-  public func update(_ rollout: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
-    var r = rollout
-    try core.fillLogProbabilities(&r)
-    return try core.transaction { () throws(SwiftPGError) in try step(r) }
-  }
-
-  private func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
+  public func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
     var s = core.baseStats(r)
     for e in 0..<config.epochs {
       let (loss, g) = try lossAndGradient(r)

@@ -75,7 +75,7 @@ public final class SequenceCritic {
 /// each with its own Adam. With γ = 1 (the default) and an exact critic its
 /// fixed point is π*; γ < 1 discounts the final score by γ^{n−1} and so
 /// favours short responses.
-public final class RLHFPPO {
+public final class RLHFPPO: OnlineLearner {
   public struct Config: Sendable, Equatable {
     public var online = OnlineSettings()
     /// Passes over each batch (≥ 1) and responses per minibatch (≥ 1).
@@ -213,7 +213,7 @@ public final class RLHFPPO {
     }, body)
   }
 
-  private func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
+  public func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
     var s = core.baseStats(r)
     let l = core.policy.space.maxLength
     let (adv, targets, oldValues) = try estimate(r)

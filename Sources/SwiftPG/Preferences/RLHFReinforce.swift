@@ -8,7 +8,7 @@
 /// (`.movingAverage`: b ← d·b + (1 − d)·mean R̂ after each update, starting
 /// at 0 — independent of the current samples, so the estimator stays
 /// unbiased). One sample per prompt by default.
-public final class RLHFReinforce {
+public final class RLHFReinforce: AdvantageLearner {
   public enum Baseline: Int32, Sendable {
     case none = 0
     case movingAverage = 1
@@ -49,28 +49,7 @@ public final class RLHFReinforce {
     return core.regularizedRewards(r).map { $0 - b }
   }
 
-  /// The gradient estimate (1/N) Σ A_i ∇log π(y_i) of a filled rollout
-  /// (no step), for checks against `KLRegularizedObjective.gradient`.
-  public func gradientEstimate(_ r: RLHFRollout) throws(SwiftPGError) -> [Double] {
-    let n = Double(r.count)
-    return try core.policy.scoreGradient(
-      prompts: r.prompts, tokens: r.tokens, lengths: r.lengths, sequenceWeights: advantages(r).map { $0 / n })
-  }
-
-  /// Collect → estimate → update; all or nothing.
-  public func iterate() throws(SwiftPGError) -> OnlineStats {
-    try core.transaction { () throws(SwiftPGError) in try step(try core.collect()) }
-  }
-
-  /// One update on externally scored samples (their rewards given); the
-  /// log-probabilities are filled from the current policy and the reference.
-  public func update(_ rollout: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
-    var r = rollout
-    try core.fillLogProbabilities(&r)
-    return try core.transaction { () throws(SwiftPGError) in try step(r) }
-  }
-
-  private func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
+  public func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
     var s = core.baseStats(r)
     let a = advantages(r)
     (s.loss, s.gradNorm) = try core.sequenceUpdate(r, advantages: a, epochs: 1, clipRange: 0)

@@ -9,7 +9,7 @@
 /// (1/N) Σ_i A_i ∇log π(y_i | x_i). With `epochs` > 1 the batch is reused
 /// with the sequence-level ratio clipped to [1 − ε, 1 + ε] (TRL's
 /// `RLOOTrainer` reuses its batch the same way). k = 1 is an error.
-public final class RLOO {
+public final class RLOO: AdvantageLearner {
   public struct Config: Sendable, Equatable {
     /// k = `online.samplesPerPrompt`, 4 by default.
     public var online: OnlineSettings = {
@@ -59,27 +59,7 @@ public final class RLOO {
     return a
   }
 
-  /// The gradient estimate (1/N) Σ A_i ∇log π(y_i) of a filled rollout (no step).
-  public func gradientEstimate(_ r: RLHFRollout) throws(SwiftPGError) -> [Double] {
-    let n = Double(r.count)
-    return try core.policy.scoreGradient(
-      prompts: r.prompts, tokens: r.tokens, lengths: r.lengths, sequenceWeights: try advantages(r).map { $0 / n })
-  }
-
-  /// Collect → estimate → update; all or nothing.
-  public func iterate() throws(SwiftPGError) -> OnlineStats {
-    try core.transaction { () throws(SwiftPGError) in try step(try core.collect()) }
-  }
-
-  /// One update on externally scored samples (groups of k adjacent samples
-  /// per prompt, their rewards given).
-  public func update(_ rollout: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
-    var r = rollout
-    try core.fillLogProbabilities(&r)
-    return try core.transaction { () throws(SwiftPGError) in try step(r) }
-  }
-
-  private func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
+  public func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
     var s = core.baseStats(r)
     (s.loss, s.gradNorm) = try core.sequenceUpdate(
       r, advantages: try advantages(r), epochs: config.epochs, clipRange: config.clipRange)

@@ -7,7 +7,7 @@
 ///
 /// unbiased (ŷ is a function of x and θ only) at the cost of one extra
 /// decoding and scoring per prompt; the policy ascends (1/N) Σ A_i ∇log π(y_i).
-public final class ReMax {
+public final class ReMax: AdvantageLearner {
   public struct Config: Sendable, Equatable {
     public var online = OnlineSettings()
     public init() {}
@@ -46,27 +46,8 @@ public final class ReMax {
     return zip(core.regularizedRewards(r), b).map { $0 - $1 }
   }
 
-  /// The gradient estimate (1/N) Σ A_i ∇log π(y_i) of a filled rollout (no step).
-  public func gradientEstimate(_ r: RLHFRollout) throws(SwiftPGError) -> [Double] {
-    let n = Double(r.count)
-    return try core.policy.scoreGradient(
-      prompts: r.prompts, tokens: r.tokens, lengths: r.lengths, sequenceWeights: try advantages(r).map { $0 / n })
-  }
-
-  /// Collect → estimate (greedy baselines) → update; all or nothing.
-  public func iterate() throws(SwiftPGError) -> OnlineStats {
-    try core.transaction { () throws(SwiftPGError) in try step(try core.collect()) }
-  }
-
-  /// One update on externally scored samples (the greedy responses are
-  /// scored by the learner's reward function).
-  public func update(_ rollout: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
-    var r = rollout
-    try core.fillLogProbabilities(&r)
-    return try core.transaction { () throws(SwiftPGError) in try step(r) }
-  }
-
-  private func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
+  /// (In `update`, the greedy responses are scored by the learner's reward function.)
+  public func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
     var s = core.baseStats(r)
     (s.loss, s.gradNorm) = try core.sequenceUpdate(r, advantages: try advantages(r), epochs: 1, clipRange: 0)
     return s
