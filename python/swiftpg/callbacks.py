@@ -614,6 +614,8 @@ def run_training(learner, total_env_steps: int | None, callback=None, progress_b
         raise DTypeError(f"learner must be a swiftpg learner, got {type(learner).__name__}")
     if total_env_steps is None and max_iterations is None:
         raise InvalidArgumentError("training needs a budget: total_env_steps or iterations")
+    if not callable(stop):
+        raise DTypeError(f"stop must be a callable stop(stats) -> bool, got {type(stop).__name__}")
     callbacks = []
     if progress_bar is not None and as_bool(progress_bar, "progress_bar"):
         callbacks.append(ProgressBarCallback())

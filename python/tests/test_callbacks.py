@@ -83,6 +83,8 @@ def test_bad_callbacks_fail_before_any_training():
             EvalCallback(callback_on_new_best=lambda: None)
         with pytest.raises(swiftpg.DTypeError):
             learner.train(STEPS, progress_bar="yes")
+        with pytest.raises(swiftpg.DTypeError, match="stop must be a callable"):
+            swiftpg.callbacks.run_training(learner, STEPS, stop=[])
         assert learner.total_env_steps == 0 and learner.history == []
 
 

@@ -56,6 +56,8 @@ def test_bad_lists_are_refused_before_anything_trains():
         train_together([], 100)
     with pytest.raises(TypeError, match=r"learners\[1\]"):
         train_together([a, "PPO"], 100)
+    with pytest.raises(swiftpg.DTypeError, match="must be a list"):
+        train_together(None, None)
     with pytest.raises(swiftpg.InvalidArgumentError, match="threads"):
         train_together([a], 100, threads=0)
     with pytest.raises(swiftpg.InvalidArgumentError, match="total_env_steps"):

@@ -66,7 +66,11 @@ def train_together(learners, total_env_steps: int, *, threads: int | None = None
     its message naming the learner — the others finish, and the failed one
     is left as before its failed iteration); ``KeyboardInterrupt`` on Ctrl-C,
     every learner stopped between iterations."""
-    learners = list(learners)
+    try:
+        learners = list(learners)
+    except TypeError:
+        raise DTypeError(f"learners must be a list of policy-gradient learners, got {type(learners).__name__}") \
+            from None
     if not learners:
         raise _lib.InvalidArgumentError("train_together needs at least one learner")
     if len(learners) > 4096:
