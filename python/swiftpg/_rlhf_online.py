@@ -43,6 +43,13 @@ def _reward_args(task, reward_model, proxy_features) -> tuple[int, int]:
     return (0 if reward_model is None else reward_model.handle), proxy
 
 
+_COMMON = ("beta", "prompts_per_iteration", "samples_per_prompt", "temperature", "learning_rate", "seed")
+_OWN = {"reinforce": ("baseline", "baseline_decay"), "rloo": ("epochs", "clip_range"), "remax": (),
+        "grpo": ("scaling", "aggregation", "epsilon"), "rebel": ("eta", "epochs"),
+        "ppo": ("epochs", "minibatch_size", "clip_range", "value_clip_range", "gamma", "lambda", "whiten_advantages",
+                "value_learning_rate")}
+
+
 class _OnlineLearner(NativeObject):
     """The shared Python side: construction from a wire config, iterate /
     fit / update, counters. Subclasses set ``_algorithm`` and list their
@@ -93,7 +100,14 @@ class _OnlineLearner(NativeObject):
         # The learner holds these natively; the references keep the Python objects alive too.
         self.policy, self.reference, self.task, self.reward_model, self.critic = (policy, reference, task,
                                                                                  reward_model, critic)
-        self.config = {name: getattr(c, name) for name, _ in c._fields_ if name not in ("size", "algorithm")}
+        # The options this method reads, with the constructor's spellings.
+        names = {"baseline": ("none", "moving_average"), "scaling": ("group", "batch", "none"),
+                 "aggregation": ("sequence", "token")}
+        self.config = {}
+        for name in _COMMON + _OWN[self._algorithm]:
+            value = getattr(c, name)
+            self.config["lam" if name == "lambda" else name] = (
+                names[name][value] if name in names else bool(value) if name == "whiten_advantages" else value)
 
     @property
     def iteration(self) -> int:
@@ -125,11 +139,11 @@ class _OnlineLearner(NativeObject):
         return _stats(s)
 
     def fit(self, iterations: int, progress: bool = False, callback=None) -> list[dict]:
-        """``iterations`` calls of :meth:`iterate` (``progress``: a tqdm bar
+        """``iterations`` (≥ 0) calls of :meth:`iterate` (``progress``: a tqdm bar
         if installed; ``callback(stats)`` after each, returning False stops
         early). Returns the list of statistics."""
         from .rlhf import _index
-        n = _index(iterations, "iterations", 1, 1 << 30)
+        n = _index(iterations, "iterations", 0, 1 << 30)
         steps = range(n)
         if progress:
             try:

@@ -33,6 +33,10 @@ def test_every_learner_raises_the_exact_objective(setting, cls):
     pol = ref.copy()
     before = rlhf.exact_objective(pol, ref, task, 0.5)
     with cls(pol, ref, task, beta=0.5, learning_rate=0.02) as learner:
+        assert learner.config["beta"] == 0.5 and learner.fit(0) == []
+        assert ("epochs" in learner.config) == (cls in (rlhf.RLOO, rlhf.REBEL, rlhf.PPO))
+        if cls is rlhf.GRPO:
+            assert learner.config["scaling"] == "group" and learner.config["aggregation"] == "sequence"
         history = learner.fit(200)
         assert len(history) == 200 and learner.iteration == 200
         assert learner.total_samples == history[-1]["total_samples"] == 200 * history[0]["samples"]
