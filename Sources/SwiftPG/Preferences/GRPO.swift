@@ -38,11 +38,7 @@ public final class GRPO: OnlineLearner {
 
   public struct Config: Sendable, Equatable {
     /// k = `online.samplesPerPrompt`, 4 by default; β = `online.beta`.
-    public var online: OnlineSettings = {
-      var o = OnlineSettings()
-      o.samplesPerPrompt = 4
-      return o
-    }()
+    public var online = OnlineSettings(samplesPerPrompt: 4)
     public var scaling = Scaling.group
     public var aggregation = Aggregation.sequence
     /// ε added to the standard deviation (> 0).

@@ -172,7 +172,9 @@ public struct OnlineSettings: Sendable, Equatable {
   /// i·P… and responses from the lanes i·N… of this seed's streams.
   public var seed: UInt64 = 0
 
-  public init() {}
+  /// The defaults, with k = `samplesPerPrompt` (the methods that fix or
+  /// bound k start from theirs).
+  public init(samplesPerPrompt: Int = 1) { self.samplesPerPrompt = samplesPerPrompt }
 
   func validate() throws(SwiftPGError) {
     try require(beta.isFinite && beta >= 0, "beta must be finite and >= 0, got \(beta)")
@@ -301,7 +303,7 @@ public final class OnlineCore {
     // Between steps: a request stops the iteration here (the transaction
     // undoes the steps already taken).
     try cancellation?.check("RLHF training")
-    return gradient.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    return Statistics.norm(gradient)
   }
 
   /// The sequence-level policy-gradient update shared by REINFORCE, RLOO

@@ -12,11 +12,7 @@
 public final class REBEL: OnlineLearner {
   public struct Config: Sendable, Equatable {
     /// k = 2, fixed.
-    public var online: OnlineSettings = {
-      var o = OnlineSettings()
-      o.samplesPerPrompt = 2
-      return o
-    }()
+    public var online = OnlineSettings(samplesPerPrompt: 2)
     /// η > 0, the step of the regressed mirror-descent update.
     public var eta = 1.0
     /// Adam steps on each batch (≥ 1).

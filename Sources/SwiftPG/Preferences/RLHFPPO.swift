@@ -167,24 +167,22 @@ public final class RLHFPPO: OnlineLearner {
         }
       }
     }
-    var adv = [Double](repeating: 0, count: n * l)
-    var targets = adv
-    var sum = 0.0, sumSq = 0.0, count = 0.0
+    // The generated positions' advantages, contiguous (whitened by the shared
+    // `standardize` when configured), and the value targets Â + V.
+    var cells: [Int] = []
+    var valid: [Double] = []
+    var targets = [Double](repeating: 0, count: n * l)
     for b in 0..<n {
       for t in 0..<Int(r.lengths[b]) {
         let a = advT[t * n + b]
-        adv[b * l + t] = a
+        cells.append(b * l + t)
+        valid.append(a)
         targets[b * l + t] = a + values[b * l + t]
-        sum += a
-        count += 1
       }
     }
-    if config.whitenAdvantages && count > 1 {
-      let mean = sum / count
-      for b in 0..<n { for t in 0..<Int(r.lengths[b]) { sumSq += (adv[b * l + t] - mean) * (adv[b * l + t] - mean) } }
-      let std = (sumSq / count).squareRoot()
-      for b in 0..<n { for t in 0..<Int(r.lengths[b]) { adv[b * l + t] = (adv[b * l + t] - mean) / (std + 1e-8) } }
-    }
+    if config.whitenAdvantages && valid.count > 1 { standardize(&valid, count: valid.count, center: true) }
+    var adv = [Double](repeating: 0, count: n * l)
+    for (c, a) in zip(cells, valid) { adv[c] = a }
     try require(adv.allFinite && targets.allFinite, "the advantages or value targets are not finite", code: .numerical)
     return (adv, targets, values)
   }

@@ -12,11 +12,7 @@
 public final class RLOO: AdvantageLearner {
   public struct Config: Sendable, Equatable {
     /// k = `online.samplesPerPrompt`, 4 by default.
-    public var online: OnlineSettings = {
-      var o = OnlineSettings()
-      o.samplesPerPrompt = 4
-      return o
-    }()
+    public var online = OnlineSettings(samplesPerPrompt: 4)
     /// Ascent steps per batch (≥ 1).
     public var epochs = 1
     /// ε of the clipped ratio of epochs after the first, in (0, 1).
@@ -49,12 +45,10 @@ public final class RLOO: AdvantageLearner {
   public func advantages(_ r: RLHFRollout) throws(SwiftPGError) -> [Double] {
     let k = r.groupSize
     try require(k >= 2, "RLOO needs groups of k >= 2 samples, got \(k)")
-    let rhat = core.regularizedRewards(r)
-    var a = rhat
-    for g in stride(from: 0, to: r.count, by: k) {
-      var total = 0.0
-      for i in g..<(g + k) { total += rhat[i] }
-      for i in g..<(g + k) { a[i] = rhat[i] - (total - rhat[i]) / Double(k - 1) }
+    var a = core.regularizedRewards(r)
+    a.withUnsafeMutableBufferPointer { v in
+      guard let base = v.baseAddress else { return }
+      for g in stride(from: 0, to: r.count, by: k) { subtractLeaveOneOutMean(base + g, count: k) }
     }
     return a
   }
