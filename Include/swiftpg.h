@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* ABI version: bumped whenever a declaration or struct layout changes. */
-#define SWIFTPG_ABI_VERSION 11
+#define SWIFTPG_ABI_VERSION 12
 
 /* ---------------------------------------------------------------------------
  * Status codes
@@ -1314,12 +1314,12 @@ int32_t swiftpg_value_get_precision(uint64_t value, int32_t *bits_out);
 #define SWIFTPG_SEARCH_PATTERN 2
 
 typedef struct swiftpg_search_config {
+  uint32_t size;                   /* sizeof(swiftpg_search_config) */
   int32_t method;                  /* SWIFTPG_SEARCH_* */
   int32_t episodes_per_evaluation; /* >= 1 */
   int32_t population_size;         /* CEM, GA: >= 2 */
   int32_t elite_count;             /* CEM: 1..population; GA: 1..population-1 */
   int32_t greedy;                  /* 1: act by argmax in evaluations */
-  int32_t reserved;
   double initial_std;              /* CEM: initial sigma (> 0); GA: initial spread */
   double extra_noise;              /* CEM: variance added per refit (>= 0) */
   double mutation_std;             /* GA: mutation sigma (> 0) */
@@ -2176,6 +2176,11 @@ typedef struct swiftpg_rlhf_config {
   double gamma;                  /* PPO: GAE gamma in [0, 1] */
   double lambda;                 /* PPO: GAE lambda in [0, 1] */
   double value_learning_rate;    /* PPO: the critic's Adam step, > 0 */
+  double missing_eos_penalty;    /* >= 0, subtracted from the reward of the
+                                    learner's own samples without EOS */
+  int32_t kl_estimator;          /* KL term in the reward (not GRPO):
+                                    SWIFTPG_KL_K1 (default) or SWIFTPG_KL_K3
+                                    (log-ratio clamped to +-20 first) */
 } swiftpg_rlhf_config;
 
 /* One iteration's statistics (means over its samples). mean_kl is the
@@ -2194,6 +2199,16 @@ typedef struct swiftpg_rlhf_stats {
   double eos_rate;
   double loss;
   double grad_norm;
+  double mean_gold_reward; /* mean gold reward r* of the samples (the task's,
+                              whatever reward the learner trains on) */
+  double clip_fraction;    /* RLOO (epochs > 1), PPO: fraction of the ratio
+                              evaluations of the reused batch with the clip
+                              active; else 0 */
+  double approx_kl;        /* mean k3 estimate of KL(pi_old || pi_theta) over
+                              the same evaluations (REBEL: its epochs after
+                              the first); else 0 */
+  double value_loss;       /* PPO: clipped value loss, mean over minibatch steps */
+  int64_t clamped_tokens;  /* GRPO: tokens whose log-ratio was clamped before k3 */
 } swiftpg_rlhf_stats;
 
 /* The defaults of `algorithm` (SWIFTPG_RLHF_*). */
@@ -2227,6 +2242,29 @@ int32_t swiftpg_rlhf_iterate(uint64_t learner, swiftpg_rlhf_stats *stats_out);
 int32_t swiftpg_rlhf_update(uint64_t learner, const int32_t *prompts, const int32_t *tokens,
                             const int32_t *lengths, const double *rewards, int64_t count,
                             int32_t group_size, swiftpg_rlhf_stats *stats_out);
+
+/* The ascent direction of the method's first step on external samples
+ * (arguments as swiftpg_rlhf_update), without taking it: gradient_out
+ * [gradient_count] (= the policy's num_params). Changes nothing. Per
+ * method: REINFORCE, RLOO, ReMax (1/N) sum_i A_i grad log pi(y_i|x_i);
+ * GRPO the gradient of its objective with the k3 term; REBEL minus the
+ * gradient of its regression loss at pi = pi_old; PPO the clipped
+ * surrogate's gradient at ratio 1 with the whole batch as one minibatch. */
+int32_t swiftpg_rlhf_gradient_estimate(uint64_t learner, const int32_t *prompts, const int32_t *tokens,
+                                       const int32_t *lengths, const double *rewards, int64_t count,
+                                       int32_t group_size, double *gradient_out, int64_t gradient_count);
+
+/* The learner's training state as a checkpoint file (written atomically):
+ * the policy's parameters, Adam's state, counters, a checksum of the
+ * reference, and the method's own state (REINFORCE's moving-average
+ * baseline; PPO's critic and its Adam). The task and reward are not stored. */
+int32_t swiftpg_rlhf_save(uint64_t learner, const char *path);
+
+/* Restores a file of swiftpg_rlhf_save into a learner built the same way
+ * (same method, policy and critic architectures, the same reference bit
+ * for bit); the learner keeps its configuration. Anything else is
+ * BAD_FORMAT and changes nothing. Training then continues bit for bit. */
+int32_t swiftpg_rlhf_load(uint64_t learner, const char *path);
 
 /* The exact KL-regularised objective J = sum_x w_x [E_pi r - beta
  * KL(pi || pi_ref)] of `policy` by enumeration (every prompt's responses,

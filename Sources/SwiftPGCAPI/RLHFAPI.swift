@@ -52,6 +52,11 @@ extension OnlineStats {
     s.eos_rate = eosRate
     s.loss = loss
     s.grad_norm = gradNorm
+    s.mean_gold_reward = meanGoldReward
+    s.clip_fraction = clipFraction
+    s.approx_kl = approxKL
+    s.value_loss = valueLoss
+    s.clamped_tokens = Int64(clampedTokens)
     return s
   }
 }
@@ -87,13 +92,19 @@ public func swiftpg_rlhf_default_config(_ algorithm: Int32, _ config_out: Unsafe
       baseline_decay: r.baselineDecay, clip_range: a == .rloo ? o.clipRange : p.clipRange, scaling: g.scaling.rawValue,
       aggregation: g.aggregation.rawValue, epsilon: g.epsilon, eta: b.eta, minibatch_size: Int32(p.minibatchSize),
       whiten_advantages: p.whitenAdvantages ? 1 : 0, value_clip_range: p.valueClipRange, gamma: p.gamma,
-      lambda: p.lambda, value_learning_rate: p.valueLearningRate)
+      lambda: p.lambda, value_learning_rate: p.valueLearningRate, missing_eos_penalty: online.missingEOSPenalty,
+      kl_estimator: online.klEstimator.rawValue)
   }
 }
 
 /// The online settings of a wire config (validated by the learner).
-private func onlineSettings(_ c: swiftpg_rlhf_config) -> OnlineSettings {
+private func onlineSettings(_ c: swiftpg_rlhf_config) throws(SwiftPGError) -> OnlineSettings {
+  guard let estimator = OnlineSettings.KLEstimator(rawValue: c.kl_estimator) else {
+    throw .invalid("kl_estimator must be 1 (k1) or 3 (k3), got \(c.kl_estimator)")
+  }
   var o = OnlineSettings()
+  o.missingEOSPenalty = c.missing_eos_penalty
+  o.klEstimator = estimator
   o.beta = c.beta
   o.promptsPerIteration = Int(c.prompts_per_iteration)
   o.samplesPerPrompt = Int(c.samples_per_prompt)
@@ -141,7 +152,7 @@ public func swiftpg_rlhf_create(
       try usingAll(held) { () throws(SwiftPGError) in
         let (pol, ref, tk) = (p.object.policy, r.object.policy, t.object.task)
         let reward = try rewardFunction(tk, m, proxy: proxy_features)
-        var online = onlineSettings(c)
+        var online = try onlineSettings(c)
         switch a {
         case .reinforce:
           var k = RLHFReinforce.Config()
@@ -234,6 +245,24 @@ public func swiftpg_rlhf_iterate(_ learner: UInt64, _ stats_out: UnsafeMutablePo
   }
 }
 
+extension RLHFLearnerObject {
+  /// The rollout of external samples (validated), for `body` while the learner's objects are held.
+  func withRollout<T>(
+    _ prompts: UnsafePointer<Int32>?, _ tokens: UnsafePointer<Int32>?, _ lengths: UnsafePointer<Int32>?,
+    _ rewards: UnsafePointer<Double>?, _ count: Int64, _ groupSize: Int32,
+    _ body: (RLHFRollout) throws(SwiftPGError) -> T
+  ) throws(SwiftPGError) -> T {
+    let l = core.policy.space.maxLength
+    let b = try ResponseBatch(prompts, tokens, lengths, count, maxLength: l, names: ("prompts", "tokens", "lengths", "count"))
+    let (x, y, n) = b.arrays(maxLength: l)
+    let r = Array(UnsafeBufferPointer(start: try need(rewards, "rewards"), count: b.count))
+    return try exclusive { () throws(SwiftPGError) in
+      try body(
+        try RLHFRollout(prompts: x, tokens: y, lengths: n, rewards: r, groupSize: Int(groupSize), policy: core.policy))
+    }
+  }
+}
+
 @c @implementation
 public func swiftpg_rlhf_update(
   _ learner: UInt64, _ prompts: UnsafePointer<Int32>?, _ tokens: UnsafePointer<Int32>?,
@@ -242,17 +271,54 @@ public func swiftpg_rlhf_update(
 ) -> Int32 {
   entry(output: stats_out, "stats_out") { (out) throws(SwiftPGError) in
     try using(rlhfLearnerTable, learner) { (o) throws(SwiftPGError) in
-      let l = o.core.policy.space.maxLength
-      let b = try ResponseBatch(prompts, tokens, lengths, count, maxLength: l, names: ("prompts", "tokens", "lengths", "count"))
-      let (x, y, n) = b.arrays(maxLength: l)
-      let r = Array(UnsafeBufferPointer(start: try need(rewards, "rewards"), count: b.count))
-      out.pointee = try o.exclusive { () throws(SwiftPGError) in
-        let rollout = try RLHFRollout(
-          prompts: x, tokens: y, lengths: n, rewards: r, groupSize: Int(group_size), policy: o.core.policy)
-        return try o.learner.update(rollout)
+      out.pointee = try o.withRollout(prompts, tokens, lengths, rewards, count, group_size) {
+        (r) throws(SwiftPGError) in try o.learner.update(r)
       }.c
     }
   }
+}
+
+@c @implementation
+public func swiftpg_rlhf_gradient_estimate(
+  _ learner: UInt64, _ prompts: UnsafePointer<Int32>?, _ tokens: UnsafePointer<Int32>?,
+  _ lengths: UnsafePointer<Int32>?, _ rewards: UnsafePointer<Double>?, _ count: Int64, _ group_size: Int32,
+  _ gradient_out: UnsafeMutablePointer<Double>?, _ gradient_count: Int64
+) -> Int32 {
+  entry(output: gradient_out, "gradient_out") { (out) throws(SwiftPGError) in
+    try using(rlhfLearnerTable, learner) { (o) throws(SwiftPGError) in
+      let p = o.core.policy.parameterCount
+      try require(gradient_count == Int64(p), "gradient_count must be the policy's \(p) parameters, got \(gradient_count)")
+      let g = try o.withRollout(prompts, tokens, lengths, rewards, count, group_size) { (rollout) throws(SwiftPGError) in
+        var r = rollout
+        try o.core.fillLogProbabilities(&r)
+        return try o.learner.gradientEstimate(r)
+      }
+      try require(g.allFinite, "the gradient estimate is not finite", code: .numerical)
+      copyOut(g, out)
+    }
+  }
+}
+
+/// `body(learner, path)` with the learner's objects held: a save or a load.
+private func withLearnerFile(
+  _ learner: UInt64, _ path: UnsafePointer<CChar>?, _ body: (any OnlineLearner, String) throws(SwiftPGError) -> Void
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let file = try cString(path, "path", limit: 4096)
+    try using(rlhfLearnerTable, learner) { (o) throws(SwiftPGError) in
+      try o.exclusive { () throws(SwiftPGError) in try body(o.learner, file) }
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_rlhf_save(_ learner: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
+  withLearnerFile(learner, path) { (l, file) throws(SwiftPGError) in try l.save(to: file) }
+}
+
+@c @implementation
+public func swiftpg_rlhf_load(_ learner: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
+  withLearnerFile(learner, path) { (l, file) throws(SwiftPGError) in try l.load(from: file) }
 }
 
 /// The objects of an exact call, held while it runs.

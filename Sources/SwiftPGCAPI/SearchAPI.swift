@@ -34,6 +34,7 @@ extension SearchConfig {
 
   var c: swiftpg_search_config {
     var c = swiftpg_search_config()
+    c.size = UInt32(MemoryLayout<swiftpg_search_config>.size)
     c.method = method.rawValue
     for (field, cField) in Self.doubleFields { c[keyPath: cField] = self[keyPath: field] }
     for (field, cField) in Self.intFields { c[keyPath: cField] = Int32(clamping: self[keyPath: field]) }
@@ -55,7 +56,7 @@ public func swiftpg_search_create(
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
     let out = try need(algorithm_out, "algorithm_out")
-    let cfg = try SearchConfig(try need(config, "config").pointee)
+    let cfg = try SearchConfig(try readConfig(config))
     let envBox = try envTable.get(env)
     let policyBox = try policyTable.get(policy)
     let search = try ZerothOrderPolicySearch(env: envBox.object.env, policy: policyBox.object.policy, config: cfg)

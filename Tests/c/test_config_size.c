@@ -53,6 +53,9 @@ int main(void) {
   swiftpg_reinforce_config reinforce;
   CHECK(swiftpg_reinforce_default_config(&reinforce) == SWIFTPG_OK, "reinforce default");
   REFUSED(swiftpg_reinforce_create(env, policy, 0, older(&reinforce, sizeof reinforce - 8), &out), "reinforce");
+  swiftpg_search_config search;
+  CHECK(swiftpg_search_default_config(&search) == SWIFTPG_OK && search.size == sizeof search, "search default");
+  REFUSED(swiftpg_search_create(env, policy, older(&search, sizeof search - 8), &out), "search");
 
   swiftpg_summarise_config summarise;
   CHECK(swiftpg_summarise_default_config(&summarise) == SWIFTPG_OK, "summarise default");

@@ -212,13 +212,19 @@ static void reference_policies(uint64_t summarise) {
 
 /* Issue 16: an RLOO learner on the task (gold reward) raises the exact
  * objective; an external update; the optimum sums to 1; bad configs. */
-static void online_learners(uint64_t task, uint64_t reference) {
+static void online_learners(uint64_t task, uint64_t reference, const char *path) {
   uint64_t policy = 0, learner = 0;
   CHECK(swiftpg_seq_policy_copy(reference, &policy) == SWIFTPG_OK, "copy");
   swiftpg_rlhf_config config;
   CHECK(swiftpg_rlhf_default_config(SWIFTPG_RLHF_RLOO, &config) == SWIFTPG_OK && config.size == sizeof config &&
-            config.samples_per_prompt == 4 && config.algorithm == SWIFTPG_RLHF_RLOO,
+            config.samples_per_prompt == 4 && config.algorithm == SWIFTPG_RLHF_RLOO &&
+            config.kl_estimator == SWIFTPG_KL_K1 && config.missing_eos_penalty == 0,
         "RLOO defaults");
+  config.kl_estimator = SWIFTPG_KL_K2;
+  CHECK(swiftpg_rlhf_create(policy, reference, task, 0, 0, 0, &config, &learner) == SWIFTPG_ERR_INVALID_ARGUMENT &&
+            strstr(swiftpg_last_error(), "kl_estimator"),
+        "k2 is not an option of the learners");
+  config.kl_estimator = SWIFTPG_KL_K1;
   config.beta = 0.5;
   config.learning_rate = 0.05;
   config.samples_per_prompt = 1;
@@ -233,7 +239,9 @@ static void online_learners(uint64_t task, uint64_t reference) {
   CHECK(swiftpg_rlhf_exact_objective(policy, reference, task, 0, 0, 0.5, &before, NULL, 0) == SWIFTPG_OK, "J");
   swiftpg_rlhf_stats stats;
   for (int i = 0; i < 30; i++) CHECK(swiftpg_rlhf_iterate(learner, &stats) == SWIFTPG_OK, "iterate %d", i);
-  CHECK(stats.size == sizeof stats && stats.iteration == 30 && stats.samples == 64 * 4, "stats");
+  CHECK(stats.size == sizeof stats && stats.iteration == 30 && stats.samples == 64 * 4 &&
+            stats.mean_gold_reward == stats.mean_reward,
+        "stats (trained on the gold reward)");
   CHECK(swiftpg_rlhf_exact_objective(policy, reference, task, 0, 0, 0.5, &after, NULL, 0) == SWIFTPG_OK &&
             after > before,
         "J rises: %g -> %g", before, after);
@@ -249,6 +257,38 @@ static void online_learners(uint64_t task, uint64_t reference) {
   CHECK(swiftpg_rlhf_update(learner, prompts, tokens, lengths, rewards, 4, 2, &stats) == SWIFTPG_OK &&
             stats.samples == 4 && stats.iteration == 31,
         "update: %s", swiftpg_last_error());
+  CHECK(isfinite(stats.mean_gold_reward) && stats.clamped_tokens == 0 && stats.value_loss == 0, "the new statistics");
+  /* The gradient estimate of the same samples changes nothing. */
+  swiftpg_seq_policy_info info;
+  CHECK(swiftpg_seq_policy_get_info(policy, &info) == SWIFTPG_OK, "info");
+  double *grad = calloc((size_t)info.num_params, sizeof(double));
+  double *theta = calloc((size_t)info.num_params, sizeof(double)), *theta2 = calloc((size_t)info.num_params, sizeof(double));
+  CHECK(grad && theta && theta2 && swiftpg_seq_policy_get_params(policy, theta, info.num_params) == SWIFTPG_OK, "alloc");
+  CHECK(swiftpg_rlhf_gradient_estimate(learner, prompts, tokens, lengths, rewards, 4, 2, grad, info.num_params) ==
+            SWIFTPG_OK,
+        "gradient estimate: %s", swiftpg_last_error());
+  double norm = 0;
+  for (int64_t i = 0; i < info.num_params; i++) norm += grad[i] * grad[i];
+  CHECK(norm > 0, "a nonzero estimate");
+  CHECK(swiftpg_rlhf_gradient_estimate(learner, prompts, tokens, lengths, rewards, 4, 2, grad, info.num_params + 1) ==
+            SWIFTPG_ERR_INVALID_ARGUMENT,
+        "gradient_count");
+  /* A checkpoint: the state after 31 updates, restored into the learner after another iteration. */
+  CHECK(swiftpg_rlhf_save(learner, path) == SWIFTPG_OK, "save: %s", swiftpg_last_error());
+  CHECK(swiftpg_rlhf_iterate(learner, &stats) == SWIFTPG_OK && stats.iteration == 32, "iterate");
+  CHECK(swiftpg_rlhf_load(learner, path) == SWIFTPG_OK && swiftpg_rlhf_get_info(learner, &algorithm, &iteration,
+                                                                               &samples) == SWIFTPG_OK &&
+            iteration == 31,
+        "load: %s", swiftpg_last_error());
+  CHECK(swiftpg_seq_policy_get_params(policy, theta2, info.num_params) == SWIFTPG_OK &&
+            memcmp(theta, theta2, (size_t)info.num_params * sizeof(double)) == 0,
+        "the policy is restored");
+  CHECK(swiftpg_seq_policy_save(policy, path) == SWIFTPG_OK && swiftpg_rlhf_load(learner, path) == SWIFTPG_ERR_BAD_FORMAT,
+        "a policy file is not a learner");
+  CHECK(swiftpg_rlhf_save(learner, NULL) == SWIFTPG_ERR_NULL_POINTER, "NULL path");
+  free(grad);
+  free(theta);
+  free(theta2);
   double star[64];
   int64_t n = 0;
   CHECK(swiftpg_rlhf_exact_optimum(reference, task, 0, 0, 0.5, 1, star, 64, &n) == SWIFTPG_OK && n == 40, "optimum");
@@ -400,7 +440,7 @@ int main(void) {
   sequence_policy_checkpoints(policy, path);
   reward_model_checkpoints(path);
   unlink(path);
-  online_learners(task, frozen);
+  online_learners(task, frozen, path);
 
   int64_t live = -1;
   swiftpg_seq_policy_destroy(frozen);

@@ -27,7 +27,7 @@ from ctypes import (
 
 import numpy as np
 
-ABI_VERSION = 11
+ABI_VERSION = 12
 
 # --- status codes (Include/swiftpg.h) -------------------------------------
 OK = 0
@@ -346,12 +346,12 @@ class TrainStatsC(Structure):
 
 class SearchConfigC(Structure):
     _fields_ = [
+        ("size", c_uint32),
         ("method", c_int32),
         ("episodes_per_evaluation", c_int32),
         ("population_size", c_int32),
         ("elite_count", c_int32),
         ("greedy", c_int32),
-        ("reserved", c_int32),
         ("initial_std", c_double),
         ("extra_noise", c_double),
         ("mutation_std", c_double),
@@ -459,12 +459,14 @@ class RLHFConfigC(Structure):
     _fields_ = _fields("size:u32 algorithm:i32 prompts_per_iteration:i32 samples_per_prompt:i32 beta:f64 "
                        "temperature:f64 learning_rate:f64 seed:u64 baseline:i32 epochs:i32 baseline_decay:f64 "
                        "clip_range:f64 scaling:i32 aggregation:i32 epsilon:f64 eta:f64 minibatch_size:i32 "
-                       "whiten_advantages:i32 value_clip_range:f64 gamma:f64 lambda:f64 value_learning_rate:f64")
+                       "whiten_advantages:i32 value_clip_range:f64 gamma:f64 lambda:f64 value_learning_rate:f64 "
+                       "missing_eos_penalty:f64 kl_estimator:i32")
 
 
 class RLHFStatsC(Structure):
     _fields_ = _fields("size:u32 reserved:i32 iteration:i64 samples:i64 total_samples:i64 mean_reward:f64 "
-                       "mean_kl:f64 mean_regularized_reward:f64 mean_length:f64 eos_rate:f64 loss:f64 grad_norm:f64")
+                       "mean_kl:f64 mean_regularized_reward:f64 mean_length:f64 eos_rate:f64 loss:f64 grad_norm:f64 "
+                       "mean_gold_reward:f64 clip_fraction:f64 approx_kl:f64 value_loss:f64 clamped_tokens:i64")
 
 
 class DPOConfigC(Structure):
@@ -718,6 +720,9 @@ _SIGNATURES = {
     "swiftpg_rlhf_get_info": [u64, vp, vp, vp],
     "swiftpg_rlhf_iterate": [u64, POINTER(RLHFStatsC)],
     "swiftpg_rlhf_update": [u64, vp, vp, vp, vp, i64, i32, POINTER(RLHFStatsC)],
+    "swiftpg_rlhf_gradient_estimate": [u64, vp, vp, vp, vp, i64, i32, vp, i64],
+    "swiftpg_rlhf_save": [u64, c_char_p],
+    "swiftpg_rlhf_load": [u64, c_char_p],
     "swiftpg_rlhf_exact_objective": [u64, u64, u64, u64, i32, c_double, vp, vp, i64],
     "swiftpg_rlhf_exact_optimum": [u64, u64, u64, i32, c_double, i32, vp, i64, vp],
 }

@@ -43,11 +43,16 @@ def _reward_args(task, reward_model, proxy_features) -> tuple[int, int]:
     return (0 if reward_model is None else reward_model.handle), proxy
 
 
-_COMMON = ("beta", "prompts_per_iteration", "samples_per_prompt", "temperature", "learning_rate", "seed")
-_OWN = {"reinforce": ("baseline", "baseline_decay"), "rloo": ("epochs", "clip_range"), "remax": (),
-        "grpo": ("scaling", "aggregation", "epsilon"), "rebel": ("eta", "epochs"),
+_COMMON = ("beta", "prompts_per_iteration", "samples_per_prompt", "temperature", "learning_rate", "seed",
+           "missing_eos_penalty")
+_OWN = {"reinforce": ("baseline", "baseline_decay", "kl_estimator"), "rloo": ("epochs", "clip_range", "kl_estimator"),
+        "remax": ("kl_estimator",), "grpo": ("scaling", "aggregation", "epsilon"),
+        "rebel": ("eta", "epochs", "kl_estimator"),
         "ppo": ("epochs", "minibatch_size", "clip_range", "value_clip_range", "gamma", "lambda", "whiten_advantages",
-                "value_learning_rate")}
+                "value_learning_rate", "kl_estimator")}
+# Options given as names: the wire codes of each.
+_CHOICES = {"baseline": {"none": 0, "moving_average": 1}, "scaling": {"group": 0, "batch": 1, "none": 2},
+            "aggregation": {"sequence": 0, "token": 1}, "kl_estimator": {"k1": 1, "k3": 3}}
 
 
 class _OnlineLearner(NativeObject):
@@ -80,12 +85,11 @@ class _OnlineLearner(NativeObject):
                 value = as_float(value, key)
             elif key == "whiten_advantages":
                 value = int(as_bool(value, key))
-            elif key in ("baseline", "scaling", "aggregation"):
-                choices = {"baseline": ("none", "moving_average"), "scaling": ("group", "batch", "none"),
-                           "aggregation": ("sequence", "token")}[key]
-                if value not in choices:
+            elif key in _CHOICES:
+                choices = _CHOICES[key]
+                if not isinstance(value, str) or value not in choices:
                     raise InvalidArgumentError(f"{key} must be one of {', '.join(map(repr, choices))}, got {value!r}")
-                value = choices.index(value)
+                value = choices[value]
             else:
                 if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
                     raise DTypeError(f"{key} must be an integer, got {type(value).__name__}")
@@ -101,13 +105,12 @@ class _OnlineLearner(NativeObject):
         self.policy, self.reference, self.task, self.reward_model, self.critic = (policy, reference, task,
                                                                                  reward_model, critic)
         # The options this method reads, with the constructor's spellings.
-        names = {"baseline": ("none", "moving_average"), "scaling": ("group", "batch", "none"),
-                 "aggregation": ("sequence", "token")}
         self.config = {}
         for name in _COMMON + _OWN[self._algorithm]:
             value = getattr(c, name)
+            names = {code: n for n, code in _CHOICES.get(name, {}).items()}
             self.config["lam" if name == "lambda" else name] = (
-                names[name][value] if name in names else bool(value) if name == "whiten_advantages" else value)
+                names[value] if names else bool(value) if name == "whiten_advantages" else value)
 
     @property
     def iteration(self) -> int:
@@ -130,7 +133,14 @@ class _OnlineLearner(NativeObject):
         ``iteration``, ``samples``, ``total_samples``, ``mean_reward``,
         ``mean_kl`` (sampled sequence-level k1), ``mean_regularized_reward``
         (r − β k1), ``mean_length``, ``eos_rate``, ``loss`` (the method's
-        surrogate before its first step), ``grad_norm``. All or nothing:
+        surrogate before its first step), ``grad_norm``, ``mean_gold_reward``
+        (the task's gold reward of the samples, whatever the learner trains
+        on: the over-optimisation signal), ``clip_fraction`` and
+        ``approx_kl`` (RLOO with epochs > 1 and PPO: the fraction of ratio
+        evaluations of the reused batch with the clip active, and the mean
+        k3 estimate of KL(π_old ‖ π_θ) over them; REBEL's approx_kl over its
+        later epochs; else 0), ``value_loss`` (PPO's clipped value loss)
+        and ``clamped_tokens`` (GRPO's log-ratios clamped before k3). All or nothing:
         an error or Ctrl-C (KeyboardInterrupt) leaves the learner and its
         policy as before."""
         s = _lib.RLHFStatsC()
@@ -158,6 +168,59 @@ class _OnlineLearner(NativeObject):
                 break
         return history
 
+    def _external(self, responses, rewards, group_size):
+        from .rlhf import Responses, _index
+        if not isinstance(responses, Responses):
+            raise DTypeError(f"responses must be swiftpg.rlhf.Responses, got {type(responses).__name__}")
+        pr, tk, ln, b = self.policy._batch(responses.prompts, responses.tokens, responses.lengths)
+        r = as_float64(rewards, "rewards", (b,))
+        k = _index(group_size, "group_size", 1, 4096)
+        return pr.ctypes.data, tk.ctypes.data, ln.ctypes.data, r.ctypes.data, b, k, (pr, tk, ln, r)
+
+    def gradient_estimate(self, responses, rewards, group_size: int = 1) -> np.ndarray:
+        """The ascent direction of the method's first step on external
+        samples (arguments as :meth:`update`), without taking it: float64
+        ``[num_params]``; nothing changes. REINFORCE, RLOO and ReMax give
+        (1/N) Σ_i A_i ∇log π(y_i|x_i) with their advantages; GRPO the
+        gradient of its objective including the k3 term; REBEL −∇ of its
+        regression loss at π = π_old; PPO the clipped surrogate's gradient
+        at ratio 1 with the whole batch as one minibatch. Its mean over
+        fresh samples against :func:`exact_objective`'s gradient is the
+        estimator's bias (see :mod:`swiftpg.lab`'s sequence page).
+        Raises as :meth:`update`; NumericalError if not finite."""
+        *args, keep = self._external(responses, rewards, group_size)
+        g = np.empty(self.policy.num_params)
+        with self._busy:
+            _lib.call("rlhf_gradient_estimate", self.handle, *args, g.ctypes.data, g.size)
+        return g
+
+    def save(self, path) -> None:
+        """Saves the training state to ``path`` (written atomically): the
+        policy's parameters, Adam's moments, the counters, a checksum of the
+        reference and the method's own state (REINFORCE's moving-average
+        baseline; PPO's critic and its Adam). The task and the reward are not
+        stored. :class:`swiftpg.CheckpointIOError` when it cannot be written."""
+        from ._arrays import as_path
+        path = as_path(path)
+        with self._busy:
+            _lib.call("rlhf_save", self.handle, path)
+
+    def load(self, path) -> None:
+        """Restores a file of :meth:`save` into this learner, which must be
+        built as the saved one was: the same method, policy (and critic)
+        architecture and the same reference bit for bit; it keeps its own
+        options. Training then continues exactly as the saved run would
+        have. Anything else raises :class:`swiftpg.BadFormatError` and
+        changes nothing; a missing file :class:`swiftpg.CheckpointIOError`."""
+        from ._arrays import as_path
+        path = as_path(path)
+        with self._busy:
+            _lib.call("rlhf_load", self.handle, path)
+
+    def __reduce__(self):
+        raise TypeError(f"{type(self).__name__} cannot be pickled: it holds policies, a task and a reward; "
+                        "save its state with save(path) and load it into a learner built the same way")
+
     def update(self, responses, rewards, group_size: int = 1) -> dict:
         """One update on external samples: ``responses`` a
         :class:`swiftpg.rlhf.Responses` (N responses, groups of
@@ -167,16 +230,10 @@ class _OnlineLearner(NativeObject):
         ``log_probs`` are not read). ReMax scores its greedy baselines with
         the learner's own reward (gold or reward model): give ``rewards``
         on that scale. Statistics as :meth:`iterate`."""
-        from .rlhf import Responses, _index
-        if not isinstance(responses, Responses):
-            raise DTypeError(f"responses must be swiftpg.rlhf.Responses, got {type(responses).__name__}")
-        pr, tk, ln, b = self.policy._batch(responses.prompts, responses.tokens, responses.lengths)
-        r = as_float64(rewards, "rewards", (b,))
-        k = _index(group_size, "group_size", 1, 4096)
+        *args, keep = self._external(responses, rewards, group_size)
         s = _lib.RLHFStatsC()
         with self._busy:
-            _lib.call_interruptible("rlhf_update", self.handle, self.handle, pr.ctypes.data, tk.ctypes.data,
-                                    ln.ctypes.data, r.ctypes.data, b, k, ctypes.byref(s))
+            _lib.call_interruptible("rlhf_update", self.handle, self.handle, *args, ctypes.byref(s))
         return _stats(s)
 
     def __repr__(self) -> str:
@@ -194,7 +251,14 @@ _COMMON_DOC = """
     ``beta`` (KL coefficient β ≥ 0), ``prompts_per_iteration``,
     ``samples_per_prompt`` (k), ``temperature`` (only 1 for now: the
     ratios and KL use the policy's own log-probabilities; another value
-    raises InvalidArgumentError), ``learning_rate`` (Adam), ``seed``.
+    raises InvalidArgumentError), ``learning_rate`` (Adam), ``seed``,
+    ``missing_eos_penalty`` (≥ 0, subtracted from the reward of each of the
+    learner's own samples that ends without EOS, as TRL's; not from rewards
+    given to :meth:`update`), and — except GRPO, whose k3 is in its loss —
+    ``kl_estimator`` "k1" (default: the sampled log-ratio, unbiased, can be
+    negative; the fixed point is π*) or "k3" ((ρ − 1) − log ρ per token,
+    never negative, log ρ clamped to ±20 first; its per-sample value is not
+    the log-ratio, so the fixed point moves off π*).
     The learner holds its policies and reward model while it runs: two
     learners sharing one reference on two threads get BusyError, so give
     each its own ``reference.copy()``."""
@@ -210,11 +274,12 @@ class REINFORCE(_OnlineLearner):
 
     def __init__(self, policy, reference, task, reward_model=None, *, proxy_features: bool = False,
                  beta=None, prompts_per_iteration=None, samples_per_prompt=None, temperature=None,
-                 learning_rate=None, seed=None, baseline=None, baseline_decay=None):
+                 learning_rate=None, seed=None, missing_eos_penalty=None, kl_estimator=None, baseline=None,
+                 baseline_decay=None):
         self._start(policy, reference, task, reward_model, proxy_features, None, dict(
             beta=beta, prompts_per_iteration=prompts_per_iteration, samples_per_prompt=samples_per_prompt,
             temperature=temperature, learning_rate=learning_rate, seed=seed, baseline=baseline,
-            baseline_decay=baseline_decay))
+            baseline_decay=baseline_decay, missing_eos_penalty=missing_eos_penalty, kl_estimator=kl_estimator))
 
 
 class RLOO(_OnlineLearner):
@@ -227,10 +292,12 @@ class RLOO(_OnlineLearner):
 
     def __init__(self, policy, reference, task, reward_model=None, *, proxy_features: bool = False,
                  beta=None, prompts_per_iteration=None, samples_per_prompt=None, temperature=None,
-                 learning_rate=None, seed=None, epochs=None, clip_range=None):
+                 learning_rate=None, seed=None, missing_eos_penalty=None, kl_estimator=None, epochs=None,
+                 clip_range=None):
         self._start(policy, reference, task, reward_model, proxy_features, None, dict(
             beta=beta, prompts_per_iteration=prompts_per_iteration, samples_per_prompt=samples_per_prompt,
-            temperature=temperature, learning_rate=learning_rate, seed=seed, epochs=epochs, clip_range=clip_range))
+            temperature=temperature, learning_rate=learning_rate, seed=seed, epochs=epochs, clip_range=clip_range,
+            missing_eos_penalty=missing_eos_penalty, kl_estimator=kl_estimator))
 
 
 class ReMax(_OnlineLearner):
@@ -241,10 +308,11 @@ class ReMax(_OnlineLearner):
 
     def __init__(self, policy, reference, task, reward_model=None, *, proxy_features: bool = False,
                  beta=None, prompts_per_iteration=None, samples_per_prompt=None, temperature=None,
-                 learning_rate=None, seed=None):
+                 learning_rate=None, seed=None, missing_eos_penalty=None, kl_estimator=None):
         self._start(policy, reference, task, reward_model, proxy_features, None, dict(
             beta=beta, prompts_per_iteration=prompts_per_iteration, samples_per_prompt=samples_per_prompt,
-            temperature=temperature, learning_rate=learning_rate, seed=seed))
+            temperature=temperature, learning_rate=learning_rate, seed=seed,
+            missing_eos_penalty=missing_eos_penalty, kl_estimator=kl_estimator))
 
 
 class GRPO(_OnlineLearner):
@@ -259,11 +327,12 @@ class GRPO(_OnlineLearner):
 
     def __init__(self, policy, reference, task, reward_model=None, *, proxy_features: bool = False,
                  beta=None, prompts_per_iteration=None, samples_per_prompt=None, temperature=None,
-                 learning_rate=None, seed=None, scaling=None, aggregation=None, epsilon=None):
+                 learning_rate=None, seed=None, missing_eos_penalty=None, scaling=None, aggregation=None,
+                 epsilon=None):
         self._start(policy, reference, task, reward_model, proxy_features, None, dict(
             beta=beta, prompts_per_iteration=prompts_per_iteration, samples_per_prompt=samples_per_prompt,
             temperature=temperature, learning_rate=learning_rate, seed=seed, scaling=scaling,
-            aggregation=aggregation, epsilon=epsilon))
+            aggregation=aggregation, epsilon=epsilon, missing_eos_penalty=missing_eos_penalty))
 
 
 class REBEL(_OnlineLearner):
@@ -274,10 +343,12 @@ class REBEL(_OnlineLearner):
 
     def __init__(self, policy, reference, task, reward_model=None, *, proxy_features: bool = False,
                  beta=None, prompts_per_iteration=None, temperature=None, learning_rate=None, seed=None,
+                 missing_eos_penalty=None, kl_estimator=None,
                  eta=None, epochs=None):
         self._start(policy, reference, task, reward_model, proxy_features, None, dict(
             beta=beta, prompts_per_iteration=prompts_per_iteration, temperature=temperature,
-            learning_rate=learning_rate, seed=seed, eta=eta, epochs=epochs))
+            learning_rate=learning_rate, seed=seed, eta=eta, epochs=epochs,
+            missing_eos_penalty=missing_eos_penalty, kl_estimator=kl_estimator))
 
 
 class PPO(_OnlineLearner):
@@ -295,13 +366,15 @@ class PPO(_OnlineLearner):
 
     def __init__(self, policy, reference, task, reward_model=None, *, proxy_features: bool = False, critic=None,
                  beta=None, prompts_per_iteration=None, samples_per_prompt=None, temperature=None,
-                 learning_rate=None, seed=None, epochs=None, minibatch_size=None, clip_range=None,
+                 learning_rate=None, seed=None, missing_eos_penalty=None, kl_estimator=None, epochs=None,
+                 minibatch_size=None, clip_range=None,
                  value_clip_range=None, gamma=None, lam=None, whiten_advantages=None, value_learning_rate=None):
         self._start(policy, reference, task, reward_model, proxy_features, critic, dict(
             beta=beta, prompts_per_iteration=prompts_per_iteration, samples_per_prompt=samples_per_prompt,
             temperature=temperature, learning_rate=learning_rate, seed=seed, epochs=epochs,
             minibatch_size=minibatch_size, clip_range=clip_range, value_clip_range=value_clip_range, gamma=gamma,
-            **{"lambda": lam}, whiten_advantages=whiten_advantages, value_learning_rate=value_learning_rate))
+            **{"lambda": lam}, whiten_advantages=whiten_advantages, value_learning_rate=value_learning_rate,
+            missing_eos_penalty=missing_eos_penalty, kl_estimator=kl_estimator))
 
 
 def exact_objective(policy, reference, task, beta: float, reward_model=None, proxy_features: bool = False,

@@ -41,7 +41,12 @@ def test_every_learner_raises_the_exact_objective(setting, cls):
         assert len(history) == 200 and learner.iteration == 200
         assert learner.total_samples == history[-1]["total_samples"] == 200 * history[0]["samples"]
         assert set(history[-1]) == {"iteration", "samples", "total_samples", "mean_reward", "mean_kl",
-                                    "mean_regularized_reward", "mean_length", "eos_rate", "loss", "grad_norm"}
+                                    "mean_regularized_reward", "mean_length", "eos_rate", "loss", "grad_norm",
+                                    "mean_gold_reward", "clip_fraction", "approx_kl", "value_loss",
+                                    "clamped_tokens"}
+        # Trained on the gold reward: its mean is the gold mean.
+        assert all(h["mean_gold_reward"] == h["mean_reward"] for h in history)
+        assert (history[-1]["value_loss"] > 0) == (cls is rlhf.PPO)
     after = rlhf.exact_objective(pol, ref, task, 0.5)
     # J rises from J(π_ref) = E_ref r most of the way to its maximum J(π*) = β Σ_x w_x log E_ref e^{r/β}.
     best = 0.5 * sum(w * np.logaddexp.reduce(ref.exact_log_probs(x) + GOLD[x] / 0.5) for x, w in enumerate([0.6, 0.4]))
@@ -136,3 +141,131 @@ def test_ppo_with_a_neural_critic(setting):
         rlhf.REINFORCE(pol, ref, task).close() or rlhf.PPO(pol, ref, task, critic=pol)
     pol.close()
     critic.close()
+
+
+@pytest.mark.parametrize("cls", LEARNERS, ids=lambda c: c.__name__)
+def test_checkpoints_resume_bit_for_bit(setting, tmp_path, cls):
+    task, ref = setting
+    rm = rlhf.RewardModel(task.num_features, hidden_sizes=(), seed=2)   # a reward model: gold != reward
+    rm.set_params(np.random.default_rng(4).normal(0, 1, rm.num_params))
+    options = dict(beta=0.3, prompts_per_iteration=8, learning_rate=0.05)
+    if cls in (rlhf.RLOO, rlhf.REBEL):
+        options["epochs"] = 3
+    runs = []
+    for _ in range(2):
+        pol = ref.copy()
+        critic = rlhf.SequencePolicy.neural(2, 2, 2, hidden_sizes=(4,), seed=1) if cls is rlhf.PPO else None
+        kwargs = dict(options, critic=critic) if critic is not None else options
+        runs.append((pol, critic, cls(pol, ref, task, rm, **kwargs)))
+    (pa, ca, a), (pb, cb, b) = runs
+    a.fit(3)
+    path = tmp_path / "run.swiftpg"
+    a.save(path)
+    tail = a.fit(3)
+    b.load(path)
+    assert b.iteration == 3
+    assert b.fit(3) == tail
+    assert np.array_equal(pa.parameters, pb.parameters)
+    if cls is rlhf.PPO:
+        assert np.array_equal(ca.parameters, cb.parameters)
+    if cls in (rlhf.RLOO, rlhf.PPO):
+        assert 0 <= tail[-1]["clip_fraction"] <= 1 and tail[-1]["approx_kl"] > 0
+    assert tail[-1]["mean_gold_reward"] != tail[-1]["mean_reward"]
+    for obj in (a, b, pa, pb, rm) + tuple(c for c in (ca, cb) if c is not None):
+        obj.close()
+
+
+def test_checkpoint_refusals_change_nothing(setting, tmp_path):
+    task, ref = setting
+    pol = ref.copy()
+    with rlhf.RLOO(pol, ref, task) as rloo:
+        rloo.fit(2)
+        rloo.save(tmp_path / "rloo.swiftpg")
+        pol.save(tmp_path / "policy.swiftpg")
+    other_ref = ref.copy()
+    other_ref.parameters = ref.parameters + 0.1
+    fresh = ref.copy()
+    theta = fresh.parameters
+    data = (tmp_path / "rloo.swiftpg").read_bytes()
+    (tmp_path / "cut.swiftpg").write_bytes(data[: len(data) // 2])
+    with rlhf.GRPO(fresh, ref, task) as grpo, rlhf.RLOO(fresh.copy(), other_ref, task) as wrong_ref:
+        with pytest.raises(swiftpg.BadFormatError, match="rloo learner, this one is grpo"):
+            grpo.load(tmp_path / "rloo.swiftpg")
+        with pytest.raises(swiftpg.BadFormatError, match="another reference"):
+            wrong_ref.load(tmp_path / "rloo.swiftpg")
+        with pytest.raises(swiftpg.BadFormatError, match="not an online RLHF learner"):
+            grpo.load(tmp_path / "policy.swiftpg")
+        with pytest.raises(swiftpg.BadFormatError):
+            grpo.load(tmp_path / "cut.swiftpg")
+        with pytest.raises(swiftpg.CheckpointIOError):
+            grpo.load(tmp_path / "missing.swiftpg")
+        assert grpo.iteration == 0 and np.array_equal(fresh.parameters, theta)
+        with pytest.raises(TypeError, match="cannot be pickled"):
+            import pickle
+            pickle.dumps(grpo)
+    for obj in (pol, other_ref, fresh):
+        obj.close()
+
+
+def test_gradient_estimates_are_unbiased_and_change_nothing(setting):
+    """RLOO's estimate on fresh samples averages to the exact gradient of the
+    KL-regularised objective (within 5 standard errors per coordinate)."""
+    task, ref = setting
+    pol = ref.copy()
+    pol.parameters = ref.parameters * 1.5 + 0.1
+    beta = 0.3
+    _, exact = rlhf.exact_objective(pol, ref, task, beta, gradient=True)
+    theta = pol.parameters
+    with rlhf.RLOO(pol, ref, task, beta=beta, samples_per_prompt=4) as rloo:
+        estimates = []
+        for i in range(400):
+            prompts = np.repeat(task.sample_prompts(8, seed=1, first_row=8 * i), 4)
+            r = pol.sample(prompts, seed=2, first_lane=32 * i)
+            rewards = task.gold_rewards(r.prompts, r.tokens, r.lengths)
+            estimates.append(rloo.gradient_estimate(r, rewards, group_size=4))
+        with pytest.raises(swiftpg.InvalidArgumentError, match="k >= 2"):
+            rloo.gradient_estimate(r, rewards, group_size=1)
+        assert rloo.iteration == 0
+    estimates = np.array(estimates)
+    se = estimates.std(axis=0, ddof=1) / math.sqrt(len(estimates))
+    assert np.all(np.abs(estimates.mean(axis=0) - exact) <= 5 * se + 1e-12)
+    assert se.max() < 0.05 * np.abs(exact).max()                       # the test can fail
+    assert np.array_equal(pol.parameters, theta)
+    pol.close()
+
+
+def test_kl_estimator_and_missing_eos_penalty(setting):
+    """k3 in the reward is never negative per token and clamps huge
+    log-ratios (counted); the missing-EOS penalty lowers the reward of
+    truncated samples by exactly its value; both are refused when invalid."""
+    task, ref = setting
+    peaked = ref.copy()
+    peaked.parameters = 30.0 * np.sign(ref.parameters)
+    pol = ref.copy()
+    pol.parameters = -peaked.parameters              # prefers what the peaked reference avoids: |log ρ| ≈ 60
+    IA = swiftpg.InvalidArgumentError
+    with pytest.raises(IA, match="kl_estimator"):
+        rlhf.RLOO(pol, ref, task, kl_estimator="k2")
+    with pytest.raises(IA, match="missing_eos_penalty"):
+        rlhf.RLOO(pol, ref, task, missing_eos_penalty=-1.0)
+    with pytest.raises(TypeError):
+        rlhf.GRPO(pol, ref, task, kl_estimator="k3")                       # GRPO's k3 is in its loss
+    with rlhf.REINFORCE(pol, peaked, task, beta=0.1, kl_estimator="k3", baseline="none") as k3, \
+            rlhf.REINFORCE(pol.copy(), peaked, task, beta=0.1, baseline="none") as k1:
+        assert k3.config["kl_estimator"] == "k3" and k1.config["kl_estimator"] == "k1"
+        s3, s1 = k3.iterate(), k1.iterate()
+        # The same samples (same seed and parameters): k1's sampled KL is the same in both stats,
+        # the regularised reward differs by β (mean k3 − mean k1) and k3's is clamped and finite.
+        assert s3["mean_kl"] == s1["mean_kl"] and s3["clamped_tokens"] > 0 and s1["clamped_tokens"] == 0
+        assert math.isfinite(s3["mean_regularized_reward"])
+        assert s3["mean_regularized_reward"] != s1["mean_regularized_reward"]
+    # The penalty: a learner on the gold reward with penalty c reports the mean reward
+    # minus c times the fraction of truncated samples, on the same samples.
+    with rlhf.REINFORCE(ref.copy(), ref, task, missing_eos_penalty=2.5) as pen, \
+            rlhf.REINFORCE(ref.copy(), ref, task) as plain:
+        a, b = pen.iterate(), plain.iterate()
+        assert 0 < a["eos_rate"] < 1 and a["eos_rate"] == b["eos_rate"]
+        assert a["mean_reward"] == pytest.approx(b["mean_reward"] - 2.5 * (1 - b["eos_rate"]), abs=1e-12)
+        assert a["mean_gold_reward"] == b["mean_gold_reward"] == b["mean_reward"]
+    pol.close()
+    peaked.close()

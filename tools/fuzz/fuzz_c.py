@@ -2059,6 +2059,15 @@ class Fuzzer:
             return None
         return b.values()
 
+    def seq_params(self, pol) -> list | None:
+        """A sequence policy's parameters (read directly, not a fuzzed call)."""
+        if not pol.alive:
+            return None
+        b = (ctypes.c_double * max(1, pol.num_params))()
+        if self.lib.swiftpg_seq_policy_get_params(pol.handle, ctypes.addressof(b), pol.num_params) != 0:
+            return None
+        return [struct.pack("<d", x) for x in b]
+
     def g_pg_save(self):
         alg = self.any_alg(lambda a: a.pg)
         self.save_call("swiftpg_pg_save", "algorithm", "learner", alg)
@@ -3212,18 +3221,44 @@ class Fuzzer:
         self.invoke("swiftpg_rlhf_iterate", [self.handle_arg("rlhf_learner", self.any_rlhf_learner()), self.a(out)],
                     [out])
 
-    def g_rlhf_update(self):
-        t = self.any_rlhf_learner()
-        if t is None:
-            return
+    def rlhf_samples(self, t) -> list:
+        """The learner handle and external samples of swiftpg_rlhf_update /
+        _gradient_estimate: whole groups of k (sometimes none), rewards, k."""
         k = t.k
         b = k * self.rng.choice([0, 1, 2])
         x, y, n = self.responses(t.policy.v, t.policy.l, t.policy.p, b)
         rewards = self.buf(ctypes.c_double, max(1, b), "rewards", data=self.doubles(max(1, b)))
+        return [self.handle_arg("rlhf_learner", t), self.a(x), self.a(y), self.a(n), self.a(rewards),
+                self.batch_arg(b), self.i32(k, bad=[0, -1, 3, 2**31 - 1])]
+
+    def g_rlhf_update(self):
+        t = self.any_rlhf_learner()
+        if t is None:
+            return
         out = self.out1(self.S["swiftpg_rlhf_stats"], "stats_out")
-        self.invoke("swiftpg_rlhf_update", [self.handle_arg("rlhf_learner", t), self.a(x), self.a(y), self.a(n),
-                                            self.a(rewards), self.batch_arg(b),
-                                            self.i32(k, bad=[0, -1, 3, 2**31 - 1]), self.a(out)], [out])
+        self.invoke("swiftpg_rlhf_update", self.rlhf_samples(t) + [self.a(out)], [out])
+
+    def g_rlhf_gradient_estimate(self):
+        t = self.any_rlhf_learner()
+        if t is None:
+            return
+        p = t.policy.num_params
+        grad = self.buf(ctypes.c_double, max(1, p), "gradient_out", out=True)
+        self.invoke("swiftpg_rlhf_gradient_estimate",
+                    self.rlhf_samples(t) + [self.a(grad), self.i64(p, bad=[p + 1, 0, -1])], [grad])
+
+    def g_rlhf_save(self):
+        self.save_call("swiftpg_rlhf_save", "rlhf_learner", "rlhf_learner", self.any_rlhf_learner())
+
+    def g_rlhf_load(self):
+        t = self.any_rlhf_learner()
+        path = self.load_path("rlhf_learner")
+        before = self.seq_params(t.policy) if t is not None else None
+        status = self.invoke("swiftpg_rlhf_load", [self.handle_arg("rlhf_learner", t), self.a(path)])
+        if status != 0 and before is not None and self.seq_params(t.policy) != before:
+            self.finding(f"swiftpg_rlhf_load-changed-policy-{status}",
+                         f"swiftpg_rlhf_load failed with {status} but changed the policy's parameters; "
+                         f"file: {path.describe()}")
 
     def exact_rlhf_objects(self):
         pol = self.small_seq_policy()

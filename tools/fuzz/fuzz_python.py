@@ -657,11 +657,13 @@ class PyFuzzer:
         if isinstance(obj, (R.REINFORCE, R.RLOO, R.ReMax, R.GRPO, R.REBEL, R.PPO)):
             if short_name == "fit":
                 return (r.choice([1, 2]),), {}
-            if short_name == "update":
+            if short_name in ("update", "gradient_estimate"):
                 k = obj.config["samples_per_prompt"]
                 x, y, n = self.seq_responses(obj.policy, k * r.choice([1, 2]))
                 x = np.repeat(x[::k], k) if len(x) else x
                 return (R.Responses(x, y, n), g.standard_normal(len(x)), k), {}
+            if short_name in ("save", "load"):
+                return (self.saved(obj, short_name),), {}
         if name in ("swiftpg.rlhf.exact_objective", "swiftpg.rlhf.exact_optimum"):
             task = self.seq_task()
             pol = R.SequencePolicy.for_task(task)

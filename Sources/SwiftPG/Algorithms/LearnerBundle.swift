@@ -226,18 +226,14 @@ extension LearnerCore {
   }
 
   static func record(_ o: AnyOptimizer) -> Record {
-    var r = Record()
     switch o {
-    case .adam(let a):
-      r.set("kind", text: "adam")
-      r.set("t", int: a.t)
-      r.set("m", doubles: a.m)
-      r.set("v", doubles: a.v)
+    case .adam(let a): return a.record
     case .sgd(let s):
+      var r = Record()
       r.set("kind", text: "sgd")
       r.set("velocity", doubles: s.velocity)
+      return r
     }
-    return r
   }
 
   /// Validates a `learner` section against this core and returns what
@@ -325,16 +321,43 @@ extension LearnerCore {
     guard kind == expected else { throw r.fail("a \(kind) optimiser for a learner that uses \(expected)") }
     let o = try Checkpoint.formatError(in: r.context) { () throws(SwiftPGError) -> AnyOptimizer in
       if kind == "adam" {
-        return .adam(
-          try Adam(
-            learningRate: learningRate, beta1: 0.9, beta2: 0.999, epsilon: settings.common.adamEpsilon,
-            m: try r.doubles("m", count: count), v: try r.doubles("v", count: count),
-            t: try r.int("t", in: 0...Int64(1) << 53)))
+        return .adam(try Adam.moments(r, count: count, learningRate: learningRate, epsilon: settings.common.adamEpsilon))
       }
       return .sgd(try SGD(learningRate: learningRate, momentum: 0, velocity: try r.doubles("velocity", count: count)))
     }
     try r.finish()
     return o
+  }
+}
+
+extension Adam {
+  /// The optimiser as a checkpoint record: `kind` "adam", step `t`,
+  /// moments `m` and `v`.
+  public var record: Record {
+    var r = Record()
+    r.set("kind", text: "adam")
+    r.set("t", int: t)
+    r.set("m", doubles: m)
+    r.set("v", doubles: v)
+    return r
+  }
+
+  /// An Adam of a record written by `record` (`count` moments each), with
+  /// the caller's step size and ε; `.badFormat` naming the field otherwise.
+  public init(record r: RecordReader, count: Int, learningRate: Double, epsilon: Double = 1e-8) throws(SwiftPGError) {
+    let kind = try r.text("kind")
+    guard kind == "adam" else { throw r.fail("a \(kind) optimiser where Adam is expected") }
+    self = try Checkpoint.formatError(in: r.context) { () throws(SwiftPGError) in
+      try Adam.moments(r, count: count, learningRate: learningRate, epsilon: epsilon)
+    }
+    try r.finish()
+  }
+
+  /// The fields `m`, `v`, `t` of an Adam record.
+  static func moments(_ r: RecordReader, count: Int, learningRate: Double, epsilon: Double) throws(SwiftPGError) -> Adam {
+    try Adam(
+      learningRate: learningRate, beta1: 0.9, beta2: 0.999, epsilon: epsilon, m: try r.doubles("m", count: count),
+      v: try r.doubles("v", count: count), t: try r.int("t", in: 0...Int64(1) << 53))
   }
 }
 

@@ -41,6 +41,8 @@ public enum Checkpoint {
     case sequencePolicy = 5
     /// A reward model of issue 15 (bundles only, `RewardModelRecord`).
     case rewardModel = 6
+    /// An online RLHF learner's training state (bundles only, `OnlineLearnerRecord`).
+    case onlineLearner = 7
 
     var described: String {
       switch self {
@@ -50,6 +52,7 @@ public enum Checkpoint {
       case .environment: "an environment"
       case .sequencePolicy: "a sequence policy"
       case .rewardModel: "a reward model"
+      case .onlineLearner: "an online RLHF learner"
       }
     }
   }

@@ -24,7 +24,9 @@
 /// context, weighted by the aggregation (for one-token responses, the
 /// gradient of the reverse KL(π_ref ‖ π)) — and the group-std division
 /// reweights prompts.
-public final class GRPO: OnlineLearner {
+public final class GRPO: OnlineLearnerBase<GRPO.Config>, OnlineLearner {
+  public static let algorithm = "grpo"
+
   public enum Scaling: Int32, Sendable {
     case group = 0
     case batch = 1
@@ -36,7 +38,7 @@ public final class GRPO: OnlineLearner {
     case token = 1
   }
 
-  public struct Config: Sendable, Equatable {
+  public struct Config: OnlineLearnerConfig {
     /// k = `online.samplesPerPrompt`, 4 by default; β = `online.beta`.
     public var online = OnlineSettings(samplesPerPrompt: 4)
     public var scaling = Scaling.group
@@ -45,7 +47,7 @@ public final class GRPO: OnlineLearner {
     public var epsilon = 1e-4
     public init() {}
 
-    func validate() throws(SwiftPGError) {
+    public func validate() throws(SwiftPGError) {
       try online.validate()
       try require(
         online.samplesPerPrompt >= 2, "GRPO needs k >= 2 samples per prompt, got \(online.samplesPerPrompt)")
@@ -54,21 +56,10 @@ public final class GRPO: OnlineLearner {
   }
 
   /// The bound on |log(π_ref/π)| before k3.
-  public static let logRatioClamp = 20.0
+  public static let logRatioClamp = OnlineSettings.logRatioClamp
 
-  public let config: Config
-  public let core: OnlineCore
   /// Tokens whose log-ratio was clamped in the last update.
   public private(set) var clampedTokens = 0
-
-  public init(
-    policy: SequencePolicy, reference: SequencePolicy, task: any SequenceTask, reward: SequenceRewardFunction,
-    config: Config = Config()
-  ) throws(SwiftPGError) {
-    try config.validate()
-    self.config = config
-    core = try OnlineCore(policy: policy, reference: reference, task: task, reward: reward, settings: config.online)
-  }
 
   /// The normalised advantages of a rollout, `[N]`.
   public func advantages(_ r: RLHFRollout) throws(SwiftPGError) -> [Double] {
@@ -113,12 +104,9 @@ public final class GRPO: OnlineLearner {
       let agg = config.aggregation == .sequence ? 1 / (Double(len) * Double(r.count)) : 1 / tokens
       for t in 0..<Int(len) {
         let i = b * l + t
-        var logRho = r.referenceLogProbabilities[i] - r.oldLogProbabilities[i]
-        let isClamped = abs(logRho) > Self.logRatioClamp
-        if isClamped {
-          logRho = logRho > 0 ? Self.logRatioClamp : -Self.logRatioClamp
-          clamped += 1
-        }
+        let (logRho, isClamped) = OnlineSettings.clampedLogRatio(
+          r.referenceLogProbabilities[i] - r.oldLogProbabilities[i])
+        if isClamped { clamped += 1 }
         w[i] = agg * (a[b] - (isClamped ? 0 : beta * (1 - _exp(logRho))))
         objective += agg * (a[b] - beta * KLEstimates.k3(logR: logRho))
       }
@@ -128,11 +116,16 @@ public final class GRPO: OnlineLearner {
   }
 
   public func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
-    var s = core.baseStats(r)
+    var s = try core.baseStats(r)
     let (g, j, clamped) = try gradientAndObjective(r)
     s.loss = -j
     s.gradNorm = try core.ascend(g)
+    s.clampedTokens = clamped
     clampedTokens = clamped
     return s
+  }
+
+  public func gradientEstimate(_ r: RLHFRollout) throws(SwiftPGError) -> [Double] {
+    try gradientAndObjective(r).gradient
   }
 }

@@ -127,6 +127,29 @@ public struct RLHFRollout {
       return s
     }
   }
+
+  /// The per-token KL penalties `[N, L]` (0 beyond the lengths) of
+  /// `estimator` at the sampled tokens: k1 = log π_old − log π_ref, or k3 =
+  /// (ρ − 1) − log ρ with log ρ = log π_ref − log π_old clamped to
+  /// ±`OnlineSettings.logRatioClamp` first (k3 grows like e^{|log ρ|}, so
+  /// the clamp keeps it finite; `clamped` counts the clamped tokens).
+  func tokenPenalties(_ estimator: OnlineSettings.KLEstimator, maxLength l: Int) -> (values: [Double], clamped: Int) {
+    var out = [Double](repeating: 0, count: tokens.count)
+    var clamped = 0
+    for (b, n) in lengths.enumerated() {
+      for t in 0..<Int(n) {
+        let i = b * l + t
+        switch estimator {
+        case .k1: out[i] = oldLogProbabilities[i] - referenceLogProbabilities[i]
+        case .k3:
+          let (logRho, isClamped) = OnlineSettings.clampedLogRatio(referenceLogProbabilities[i] - oldLogProbabilities[i])
+          if isClamped { clamped += 1 }
+          out[i] = KLEstimates.k3(logR: logRho)
+        }
+      }
+    }
+    return (out, clamped)
+  }
 }
 
 /// Statistics of one iteration of an online RLHF learner (means over the
@@ -151,6 +174,43 @@ public struct OnlineStats: Sendable, Equatable {
   public var loss = 0.0
   /// ‖g‖₂ of the (ascent) gradient of the last step.
   public var gradNorm = 0.0
+  /// Mean gold reward r*(x, y) of the samples (the task's; equal to
+  /// `meanReward` when the learner trains on the gold reward): what a reward
+  /// model's over-optimisation hides.
+  public var meanGoldReward = 0.0
+  /// Of the ratio evaluations of the steps that reuse the batch (RLOO's
+  /// epochs after the first: per sample; PPO: per token, every minibatch),
+  /// the fraction where the clip is active (no gradient); 0 when none.
+  public var clipFraction = 0.0
+  /// Mean k3 estimate (ρ − 1) − log ρ, ρ = π_θ/π_old, of KL(π_old ‖ π_θ)
+  /// over the same ratio evaluations (REBEL: its epochs after the first):
+  /// how far the reused batch's policy moved; 0 when none.
+  public var approxKL = 0.0
+  /// PPO: the clipped value loss, mean over the minibatch steps; else 0.
+  public var valueLoss = 0.0
+  /// Tokens whose log-ratio was clamped before k3 (GRPO's loss, or the
+  /// `.k3` reward estimator); else 0.
+  public var clampedTokens = 0
+}
+
+/// Running sums of the ratio statistics of a reused batch (`clipFraction`, `approxKL`).
+struct RatioStatistics {
+  private var count = 0
+  private var clipped = 0
+  private var k3 = 0.0
+
+  /// One ratio evaluation: log ρ = log π_θ − log π_old, and whether the clip was active.
+  mutating func add(logRatio: Double, clipped isClipped: Bool) {
+    count += 1
+    if isClipped { clipped += 1 }
+    k3 += KLEstimates.k3(logR: logRatio)
+  }
+
+  func write(into s: inout OnlineStats) {
+    guard count > 0 else { return }
+    s.clipFraction = Double(clipped) / Double(count)
+    s.approxKL = k3 / Double(count)
+  }
 }
 
 /// The settings every online learner has.
@@ -171,6 +231,33 @@ public struct OnlineSettings: Sendable, Equatable {
   /// Seeds the prompts and responses: iteration i draws prompts from rows
   /// i·P… and responses from the lanes i·N… of this seed's streams.
   public var seed: UInt64 = 0
+  /// Subtracted from the reward of each of the learner's own samples that
+  /// ends without EOS (truncated at L; TRL's `missing_eos_penalty`), ≥ 0.
+  /// Applies to `iterate`'s samples and ReMax's greedy baselines, not to
+  /// rewards given to `update`; the exact objective does not include it.
+  public var missingEOSPenalty = 0.0
+  /// The per-token estimator of the KL term of the methods that put it in
+  /// the reward (REINFORCE, RLOO, ReMax, REBEL: summed over the response;
+  /// PPO: per token). `.k1` (the default) is the sampled log-ratio: unbiased,
+  /// can be negative, and with it the learners' fixed point is π*. `.k3` is
+  /// never negative with the same expectation, but its per-sample value is
+  /// not the log-ratio, so the estimators target another objective (TRL's
+  /// `kl_estimator` option). GRPO ignores it (k3 is in its loss).
+  public var klEstimator = KLEstimator.k1
+
+  public enum KLEstimator: Int32, Sendable {
+    case k1 = 1
+    case k3 = 3
+  }
+
+  /// The bound on |log(π_ref/π)| before k3 (GRPO's loss, the `.k3` reward).
+  public static let logRatioClamp = 20.0
+
+  /// `logRho` clamped to ±`logRatioClamp`, and whether it was.
+  static func clampedLogRatio(_ logRho: Double) -> (Double, Bool) {
+    guard abs(logRho) > logRatioClamp else { return (logRho, false) }
+    return (logRho > 0 ? logRatioClamp : -logRatioClamp, true)
+  }
 
   /// The defaults, with k = `samplesPerPrompt` (the methods that fix or
   /// bound k start from theirs).
@@ -193,6 +280,9 @@ public struct OnlineSettings: Sendable, Equatable {
       "temperature must be 1 (the online learners' log-probabilities and ratios are the policy's own; another "
         + "temperature would bias them), got \(temperature)")
     try require(learningRate.isFinite && learningRate > 0, "learning rate must be finite and > 0, got \(learningRate)")
+    try require(
+      missingEOSPenalty.isFinite && missingEOSPenalty >= 0,
+      "missing_eos_penalty must be finite and >= 0, got \(missingEOSPenalty)")
   }
 }
 
@@ -206,9 +296,9 @@ public final class OnlineCore {
   public let task: any SequenceTask
   public let reward: SequenceRewardFunction
   public let settings: OnlineSettings
-  public private(set) var optimizer: Adam
-  public private(set) var iteration = 0
-  public private(set) var totalSamples = 0
+  public internal(set) var optimizer: Adam
+  public internal(set) var iteration = 0
+  public internal(set) var totalSamples = 0
   /// Checked before each iteration's update: a request stops the call with
   /// `.cancelled`, and the call changes nothing.
   public var cancellation: CancellationFlag?
@@ -248,11 +338,23 @@ public final class OnlineCore {
     let s = try policy.sample(
       prompts: prompts, temperature: settings.temperature, seed: settings.seed ^ 0x5EED_5A3F_1E5,
       firstLane: iteration * n)
-    let r = try reward(prompts: prompts, tokens: s.tokens, lengths: s.lengths)
+    let r = try score(prompts: prompts, tokens: s.tokens, lengths: s.lengths)
     var rollout = try RLHFRollout(
       prompts: prompts, tokens: s.tokens, lengths: s.lengths, rewards: r, groupSize: k, policy: policy)
     try fillLogProbabilities(&rollout)
     return rollout
+  }
+
+  /// The reward of the learner's own samples: the reward function's, minus
+  /// `missingEOSPenalty` for each response that ends without EOS.
+  public func score(prompts: [Int32], tokens: [Int32], lengths: [Int32]) throws(SwiftPGError) -> [Double] {
+    var r = try reward(prompts: prompts, tokens: tokens, lengths: lengths)
+    let c = settings.missingEOSPenalty
+    guard c > 0 else { return r }
+    let l = policy.space.maxLength
+    let eos = policy.space.endToken
+    for b in r.indices where tokens[b * l + Int(lengths[b]) - 1] != eos { r[b] -= c }
+    return r
   }
 
   /// π_old's (the current policy's) and the reference's per-token
@@ -264,8 +366,9 @@ public final class OnlineCore {
       prompts: rollout.prompts, tokens: rollout.tokens, lengths: rollout.lengths)
   }
 
-  /// The statistics every method reports, from a filled rollout.
-  public func baseStats(_ r: RLHFRollout) -> OnlineStats {
+  /// The statistics every method reports, from a filled rollout (with the
+  /// task's gold reward of the samples, whatever reward the learner trains on).
+  public func baseStats(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
     let l = policy.space.maxLength
     let k1 = r.sequenceK1(maxLength: l)
     let n = Double(r.count)
@@ -275,20 +378,30 @@ public final class OnlineCore {
     s.totalSamples = totalSamples + r.count
     s.meanReward = r.rewards.reduce(0, +) / n
     s.meanKL = k1.reduce(0, +) / n
-    s.meanRegularizedReward = s.meanReward - settings.beta * s.meanKL
+    s.meanRegularizedReward =
+      settings.klEstimator == .k1 ? s.meanReward - settings.beta * s.meanKL : regularizedRewards(r).reduce(0, +) / n
     s.meanLength = Double(r.lengths.reduce(0) { $0 + Int($1) }) / n
     let eos = policy.space.endToken
     var ended = 0
     for (b, len) in r.lengths.enumerated() where r.tokens[b * l + Int(len) - 1] == eos { ended += 1 }
     s.eosRate = Double(ended) / n
+    let gold = try task.goldRewards(prompts: r.prompts, tokens: r.tokens, lengths: r.lengths)
+    s.meanGoldReward = gold.reduce(0, +) / n
+    if settings.klEstimator == .k3 { s.clampedTokens = r.tokenPenalties(.k3, maxLength: l).clamped }
     return s
   }
 
-  /// The KL-regularised sequence rewards R̂ = r − β k1 `[N]` (the methods
-  /// with the KL in the reward; no gradient flows through it).
+  /// The KL-regularised sequence rewards R̂ = r − β Σ_t kl_t `[N]` with
+  /// the configured estimator (k1: the sequence log-ratio) — the methods
+  /// with the KL in the reward; no gradient flows through it.
   public func regularizedRewards(_ r: RLHFRollout) -> [Double] {
-    let k1 = r.sequenceK1(maxLength: policy.space.maxLength)
-    return r.rewards.indices.map { r.rewards[$0] - settings.beta * k1[$0] }
+    let l = policy.space.maxLength
+    let kl: [Double]
+    switch settings.klEstimator {
+    case .k1: kl = r.sequenceK1(maxLength: l)
+    case .k3: kl = r.sums(r.tokenPenalties(.k3, maxLength: l).values, maxLength: l)
+    }
+    return r.rewards.indices.map { r.rewards[$0] - settings.beta * kl[$0] }
   }
 
   /// One guarded Adam ascent step along `gradient` (refused, nothing
@@ -313,16 +426,17 @@ public final class OnlineCore {
   /// sequence-level ratio ρ = π(y)/π_old(y) clipped to [1 − ε, 1 + ε]
   /// (PPO's pessimistic surrogate min(ρA, clip(ρ)A): a clipped sample gives
   /// no gradient). Returns the surrogate −(1/N) Σ A_i log π(y_i) before the
-  /// first step and ‖g‖₂ of the last.
-  public func sequenceUpdate(_ r: RLHFRollout, advantages a: [Double], epochs: Int, clipRange: Double)
-    throws(SwiftPGError) -> (loss: Double, gradNorm: Double)
-  {
+  /// first step (`stats.loss`), ‖g‖₂ of the last (`stats.gradNorm`) and
+  /// the reused epochs' clip fraction and approximate KL.
+  public func sequenceUpdate(
+    _ r: RLHFRollout, advantages a: [Double], epochs: Int, clipRange: Double, stats: inout OnlineStats
+  ) throws(SwiftPGError) {
     let l = policy.space.maxLength
     let n = Double(r.count)
     let old = r.oldSequenceLogProbabilities(maxLength: l)
     var loss = 0.0
     for i in a.indices { loss -= a[i] * old[i] / n }
-    var norm = 0.0
+    var ratios = RatioStatistics()
     for e in 0..<epochs {
       var w = a.map { $0 / n }
       if e > 0 {
@@ -330,13 +444,15 @@ public final class OnlineCore {
         for i in w.indices {
           let rho = _exp(now[i] - old[i])
           let clipped = (a[i] > 0 && rho > 1 + clipRange) || (a[i] < 0 && rho < 1 - clipRange)
+          ratios.add(logRatio: now[i] - old[i], clipped: clipped)
           w[i] = clipped ? 0 : rho * w[i]
         }
       }
       let g = try policy.scoreGradient(prompts: r.prompts, tokens: r.tokens, lengths: r.lengths, sequenceWeights: w)
-      norm = try ascend(g)
+      stats.gradNorm = try ascend(g)
     }
-    return (loss, norm)
+    stats.loss = loss
+    ratios.write(into: &stats)
   }
 
   /// Runs one iteration's `body` all or nothing: on any error the policy,
@@ -358,9 +474,20 @@ public final class OnlineCore {
 /// update, all or nothing) and `update(_:)` on externally scored samples,
 /// both through the learner's `step` on a filled rollout.
 public protocol OnlineLearner: AnyObject {
+  /// The method's name in checkpoints ("reinforce", "rloo", "remax",
+  /// "grpo", "rebel", "ppo").
+  static var algorithm: String { get }
   var core: OnlineCore { get }
   /// The method's estimate and update on a filled rollout (inside a transaction).
   func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats
+  /// The ascent direction of the method's first step on a filled rollout,
+  /// `[parameterCount]`, without taking it (nothing changes): what the
+  /// estimator lab compares with the exact gradient.
+  func gradientEstimate(_ r: RLHFRollout) throws(SwiftPGError) -> [Double]
+  /// The method's own training state beyond the core's (nil: none), for checkpoints.
+  var methodState: Record? { get }
+  /// Validates a checkpoint's method state and returns what restores it.
+  func prepareRestoreMethodState(_ r: RecordReader?) throws(SwiftPGError) -> () -> Void
   /// Collect → estimate → update; all or nothing.
   func iterate() throws(SwiftPGError) -> OnlineStats
   /// One update on externally scored samples (groups of `groupSize`
@@ -370,6 +497,13 @@ public protocol OnlineLearner: AnyObject {
 }
 
 extension OnlineLearner {
+  public var methodState: Record? { nil }
+
+  public func prepareRestoreMethodState(_ r: RecordReader?) throws(SwiftPGError) -> () -> Void {
+    if let r { throw r.fail("\(Self.algorithm) has no method state") }
+    return {}
+  }
+
   public func iterate() throws(SwiftPGError) -> OnlineStats {
     try core.transaction { () throws(SwiftPGError) in try step(try core.collect()) }
   }
@@ -378,6 +512,34 @@ extension OnlineLearner {
     var r = rollout
     try core.fillLogProbabilities(&r)
     return try core.transaction { () throws(SwiftPGError) in try step(r) }
+  }
+}
+
+/// A typed configuration of an online learner.
+public protocol OnlineLearnerConfig: Sendable, Equatable {
+  /// The settings every online learner has.
+  var online: OnlineSettings { get set }
+  /// The method's defaults.
+  init()
+  /// Refuses out-of-range settings (`.invalid` naming the field).
+  func validate() throws(SwiftPGError)
+}
+
+/// What every online learner stores and how it is made: its typed `config`
+/// (validated first) and the `OnlineCore` over the policy, the frozen
+/// reference, the task's prompts and the reward. Every method can be made
+/// generically through this initialiser (`L(policy:reference:task:reward:config:)`).
+public class OnlineLearnerBase<Config: OnlineLearnerConfig> {
+  public let config: Config
+  public let core: OnlineCore
+
+  public required init(
+    policy: SequencePolicy, reference: SequencePolicy, task: any SequenceTask, reward: SequenceRewardFunction,
+    config: Config = Config()
+  ) throws(SwiftPGError) {
+    try config.validate()
+    self.config = config
+    core = try OnlineCore(policy: policy, reference: reference, task: task, reward: reward, settings: config.online)
   }
 }
 

@@ -9,8 +9,10 @@
 /// same batch. Its exact solution is the mirror-descent step π_new ∝
 /// π_old exp(η R̂), whose fixed point with the KL-regularised reward is
 /// π* ∝ π_ref exp(r/β) (for 0 < ηβ < 2).
-public final class REBEL: OnlineLearner {
-  public struct Config: Sendable, Equatable {
+public final class REBEL: OnlineLearnerBase<REBEL.Config>, OnlineLearner {
+  public static let algorithm = "rebel"
+
+  public struct Config: OnlineLearnerConfig {
     /// k = 2, fixed.
     public var online = OnlineSettings(samplesPerPrompt: 2)
     /// η > 0, the step of the regressed mirror-descent update.
@@ -19,7 +21,7 @@ public final class REBEL: OnlineLearner {
     public var epochs = 4
     public init() {}
 
-    func validate() throws(SwiftPGError) {
+    public func validate() throws(SwiftPGError) {
       try online.validate()
       try require(online.samplesPerPrompt == 2, "REBEL takes k = 2 samples per prompt, got \(online.samplesPerPrompt)")
       try require(eta.isFinite && eta > 0, "eta must be finite and > 0, got \(eta)")
@@ -27,21 +29,12 @@ public final class REBEL: OnlineLearner {
     }
   }
 
-  public let config: Config
-  public let core: OnlineCore
-
-  public init(
-    policy: SequencePolicy, reference: SequencePolicy, task: any SequenceTask, reward: SequenceRewardFunction,
-    config: Config = Config()
-  ) throws(SwiftPGError) {
-    try config.validate()
-    self.config = config
-    core = try OnlineCore(policy: policy, reference: reference, task: task, reward: reward, settings: config.online)
-  }
-
   /// The regression loss of a filled rollout at the current parameters and
   /// its descent gradient `[parameterCount]`.
-  public func lossAndGradient(_ r: RLHFRollout) throws(SwiftPGError) -> (loss: Double, gradient: [Double]) {
+  /// `logRatios` `[N]`: log π/π_old of each response.
+  public func lossAndGradient(_ r: RLHFRollout) throws(SwiftPGError)
+    -> (loss: Double, gradient: [Double], logRatios: [Double])
+  {
     try require(r.groupSize == 2, "REBEL needs pairs (groups of 2), got groups of \(r.groupSize)")
     let l = core.policy.space.maxLength
     let old = r.oldSequenceLogProbabilities(maxLength: l)
@@ -57,16 +50,23 @@ public final class REBEL: OnlineLearner {
       w[g + 1] = -2 * e / pairs
     }
     let grad = try core.policy.scoreGradient(prompts: r.prompts, tokens: r.tokens, lengths: r.lengths, sequenceWeights: w)
-    return (loss, grad)
+    return (loss, grad, now.indices.map { now[$0] - old[$0] })
+  }
+
+  /// −∇L at the current parameters.
+  public func gradientEstimate(_ r: RLHFRollout) throws(SwiftPGError) -> [Double] {
+    try lossAndGradient(r).gradient.map { -$0 }
   }
 
   public func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
-    var s = core.baseStats(r)
+    var s = try core.baseStats(r)
+    var ratios = RatioStatistics()
     for e in 0..<config.epochs {
-      let (loss, g) = try lossAndGradient(r)
-      if e == 0 { s.loss = loss }
+      let (loss, g, logRatios) = try lossAndGradient(r)
+      if e == 0 { s.loss = loss } else { for x in logRatios { ratios.add(logRatio: x, clipped: false) } }
       s.gradNorm = try core.ascend(g.map { -$0 })
     }
+    ratios.write(into: &s)
     return s
   }
 }

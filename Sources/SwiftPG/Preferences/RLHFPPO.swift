@@ -64,7 +64,8 @@ public final class SequenceCritic {
 /// PPO for RLHF, the InstructGPT / TRL recipe (Ziegler et al. 2019;
 /// Stiennon et al. 2020; Ouyang et al. 2022): token-level rewards
 /// R_t = −β kl_t with the per-token k1 estimate kl_t = log π_old(y_t) −
-/// log π_ref(y_t), plus the score r(x, y) at the last real token t = n − 1
+/// log π_ref(y_t) (or k3, `OnlineSettings.klEstimator`), plus the score
+/// r(x, y) at the last real token t = n − 1
 /// (`KLRegularizedReward.tokenRewards`); a critic V on prefixes; GAE(γ, λ)
 /// (`generalizedAdvantages`, the response ending at t = n − 1 whether by EOS
 /// or at L); advantages whitened over the batch's tokens; then `epochs`
@@ -75,8 +76,10 @@ public final class SequenceCritic {
 /// each with its own Adam. With γ = 1 (the default) and an exact critic its
 /// fixed point is π*; γ < 1 discounts the final score by γ^{n−1} and so
 /// favours short responses.
-public final class RLHFPPO: OnlineLearner {
-  public struct Config: Sendable, Equatable {
+public final class RLHFPPO: OnlineLearnerBase<RLHFPPO.Config>, OnlineLearner {
+  public static let algorithm = "ppo"
+
+  public struct Config: OnlineLearnerConfig {
     public var online = OnlineSettings()
     /// Passes over each batch (≥ 1) and responses per minibatch (≥ 1).
     public var epochs = 4
@@ -92,7 +95,7 @@ public final class RLHFPPO: OnlineLearner {
     public var valueLearningRate = 0.01
     public init() {}
 
-    func validate() throws(SwiftPGError) {
+    public func validate() throws(SwiftPGError) {
       try online.validate()
       try require(epochs >= 1 && epochs <= 1000, "epochs must be in [1, 1000], got \(epochs)")
       try require(minibatchSize >= 1, "minibatch_size must be >= 1, got \(minibatchSize)")
@@ -107,8 +110,6 @@ public final class RLHFPPO: OnlineLearner {
     }
   }
 
-  public let config: Config
-  public let core: OnlineCore
   public let critic: SequenceCritic
   public private(set) var criticOptimizer: Adam
   private let minibatches = Minibatches()
@@ -123,10 +124,19 @@ public final class RLHFPPO: OnlineLearner {
       "the critic is over \(critic.model.space) with \(critic.model.promptCount) prompts; the policy over"
         + " \(policy.space) with \(policy.promptCount)")
     try require(critic.model !== policy.model, "the critic must be its own model, not the policy's")
-    self.config = config
     self.critic = critic
-    core = try OnlineCore(policy: policy, reference: reference, task: task, reward: reward, settings: config.online)
     criticOptimizer = try Adam(parameterCount: critic.model.parameterCount, learningRate: config.valueLearningRate)
+    try super.init(policy: policy, reference: reference, task: task, reward: reward, config: config)
+  }
+
+  /// With a tabular critic (`SequenceCritic.tabular`, values 0).
+  public required convenience init(
+    policy: SequencePolicy, reference: SequencePolicy, task: any SequenceTask, reward: SequenceRewardFunction,
+    config: Config = Config()
+  ) throws(SwiftPGError) {
+    try self.init(
+      policy: policy, reference: reference, critic: try .tabular(for: policy), task: task, reward: reward,
+      config: config)
   }
 
   /// Advantages Â (whitened if configured) and value targets G = Â_raw + V
@@ -135,9 +145,7 @@ public final class RLHFPPO: OnlineLearner {
   public func estimate(_ r: RLHFRollout) throws(SwiftPGError) -> (advantages: [Double], targets: [Double], values: [Double]) {
     let l = core.policy.space.maxLength
     let n = r.count
-    let kl = try KLRegularizedReward.penalties(
-      logProbabilities: r.oldLogProbabilities, referenceLogProbabilities: r.referenceLogProbabilities,
-      lengths: r.lengths, maxLength: l, estimator: .k1)
+    let kl = r.tokenPenalties(core.settings.klEstimator, maxLength: l).values
     let tokenRewards = try KLRegularizedReward.tokenRewards(
       rewards: r.rewards, penalties: kl, lengths: r.lengths, maxLength: l, beta: core.settings.beta)
     let values = try critic.values(prompts: r.prompts, tokens: r.tokens, lengths: r.lengths)
@@ -211,12 +219,51 @@ public final class RLHFPPO: OnlineLearner {
     }, body)
   }
 
+  /// The gradient of the first step's surrogate with the whole batch as one
+  /// minibatch (ratio 1): (1/T) Σ_{b,t} Â_bt ∇log π(y_bt), T the batch's tokens.
+  public func gradientEstimate(_ r: RLHFRollout) throws(SwiftPGError) -> [Double] {
+    let (adv, _, _) = try estimate(r)
+    let tokens = Double(r.lengths.reduce(0) { $0 + Int($1) })
+    return try core.policy.scoreGradient(
+      prompts: r.prompts, tokens: r.tokens, lengths: r.lengths, tokenWeights: adv.map { $0 / tokens })
+  }
+
+  /// The critic (`critic`: its model as a sequence-model record) and its
+  /// Adam state (`critic_optimizer`).
+  public var methodState: Record? {
+    var r = Record()
+    r.set("critic", record: SequencePolicyRecord.encode(SequencePolicy(model: critic.model)))
+    r.set("critic_optimizer", record: criticOptimizer.record)
+    return r
+  }
+
+  public func prepareRestoreMethodState(_ r: RecordReader?) throws(SwiftPGError) -> () -> Void {
+    guard let r else { throw SwiftPGError(.badFormat, "the checkpoint has no critic for a PPO learner") }
+    let saved = try SequencePolicyRecord.decode(try r.record("critic"))
+    try require(
+      saved.family == critic.model.family
+        && saved.specification.map(\.bitPattern) == critic.model.specification.map(\.bitPattern),
+      "\(r.context): the file's critic has another architecture than this learner's", code: .badFormat)
+    let optimizer = try Adam(
+      record: try r.record("critic_optimizer"), count: critic.model.parameterCount,
+      learningRate: config.valueLearningRate)
+    try r.finish()
+    let params = saved.parameters
+    return { [self] in
+      try? critic.model.setParameters(params)
+      criticOptimizer = optimizer
+    }
+  }
+
   public func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
-    var s = core.baseStats(r)
+    var s = try core.baseStats(r)
     let l = core.policy.space.maxLength
     let (adv, targets, oldValues) = try estimate(r)
     var rng = PCG64.laneStream(seed: core.settings.seed ^ 0x9E37_79B9, lane: core.iteration)
     var first = true
+    var ratios = RatioStatistics()
+    var valueLoss = 0.0
+    var steps = 0
     for _ in 0..<config.epochs {
       let order = try minibatches.shuffled(r.count, using: &rng)
       var start = 0
@@ -242,6 +289,7 @@ public final class RLHFPPO: OnlineLearner {
             let clipped = Swift.min(Swift.max(rho, 1 - config.clipRange), 1 + config.clipRange)
             loss -= Swift.min(rho * a, clipped * a) / tokens
             let active = !((a > 0 && rho > 1 + config.clipRange) || (a < 0 && rho < 1 - config.clipRange))
+            ratios.add(logRatio: now[i * l + t] - r.oldLogProbabilities[b * l + t], clipped: !active)
             w[i * l + t] = active ? rho * a / tokens : 0
           }
         }
@@ -257,6 +305,7 @@ public final class RLHFPPO: OnlineLearner {
             let old = oldValues[b * l + t], target = targets[b * l + t], now = v[i * l + t]
             let delta = Swift.min(Swift.max(now - old, -config.valueClipRange), config.valueClipRange)
             let a = now - target, c = old + delta - target
+            valueLoss += 0.5 * Swift.max(a * a, c * c) / tokens
             dv[i * l + t] = (a * a >= c * c ? a : (abs(now - old) <= config.valueClipRange ? c : 0)) / tokens
           }
         }
@@ -265,8 +314,11 @@ public final class RLHFPPO: OnlineLearner {
         try SupervisedTrainer.descend(
           &params, gradient: &cg, weightDecay: 0, optimizer: &criticOptimizer, what: "the critic")
         try critic.model.setParameters(params)
+        steps += 1
       }
     }
+    ratios.write(into: &s)
+    s.valueLoss = valueLoss / Double(steps)
     return s
   }
 }

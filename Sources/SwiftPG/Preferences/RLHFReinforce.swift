@@ -8,20 +8,22 @@
 /// (`.movingAverage`: b ← d·b + (1 − d)·mean R̂ after each update, starting
 /// at 0 — independent of the current samples, so the estimator stays
 /// unbiased). One sample per prompt by default.
-public final class RLHFReinforce: AdvantageLearner {
+public final class RLHFReinforce: OnlineLearnerBase<RLHFReinforce.Config>, AdvantageLearner {
+  public static let algorithm = "reinforce"
+
   public enum Baseline: Int32, Sendable {
     case none = 0
     case movingAverage = 1
   }
 
-  public struct Config: Sendable, Equatable {
+  public struct Config: OnlineLearnerConfig {
     public var online = OnlineSettings()
     public var baseline = Baseline.movingAverage
     /// d ∈ [0, 1) of the moving-average baseline.
     public var baselineDecay = 0.9
     public init() {}
 
-    func validate() throws(SwiftPGError) {
+    public func validate() throws(SwiftPGError) {
       try online.validate()
       try require(
         baselineDecay.isFinite && baselineDecay >= 0 && baselineDecay < 1,
@@ -29,19 +31,8 @@ public final class RLHFReinforce: AdvantageLearner {
     }
   }
 
-  public let config: Config
-  public let core: OnlineCore
   /// The moving-average baseline b (0 before the first update).
   public private(set) var baselineValue = 0.0
-
-  public init(
-    policy: SequencePolicy, reference: SequencePolicy, task: any SequenceTask, reward: SequenceRewardFunction,
-    config: Config = Config()
-  ) throws(SwiftPGError) {
-    try config.validate()
-    self.config = config
-    core = try OnlineCore(policy: policy, reference: reference, task: task, reward: reward, settings: config.online)
-  }
 
   /// The advantages R̂_i − b of a filled rollout, `[N]`.
   public func advantages(_ r: RLHFRollout) -> [Double] {
@@ -50,13 +41,33 @@ public final class RLHFReinforce: AdvantageLearner {
   }
 
   public func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
-    var s = core.baseStats(r)
-    let a = advantages(r)
-    (s.loss, s.gradNorm) = try core.sequenceUpdate(r, advantages: a, epochs: 1, clipRange: 0)
+    var s = try core.baseStats(r)
+    try core.sequenceUpdate(r, advantages: advantages(r), epochs: 1, clipRange: 0, stats: &s)
     if config.baseline == .movingAverage {
       let d = config.baselineDecay
       baselineValue = d * baselineValue + (1 - d) * s.meanRegularizedReward
     }
     return s
+  }
+
+  /// The moving-average baseline (`baseline_value`), when configured.
+  public var methodState: Record? {
+    guard config.baseline == .movingAverage else { return nil }
+    var r = Record()
+    r.set("baseline_value", double: baselineValue)
+    return r
+  }
+
+  public func prepareRestoreMethodState(_ r: RecordReader?) throws(SwiftPGError) -> () -> Void {
+    guard config.baseline == .movingAverage else {
+      if let r { throw r.fail("a moving-average baseline for a REINFORCE learner without one") }
+      return {}
+    }
+    guard let r else {
+      throw SwiftPGError(.badFormat, "the checkpoint has no baseline for a REINFORCE learner with a moving average")
+    }
+    let b = try r.finiteDouble("baseline_value")
+    try r.finish()
+    return { [self] in baselineValue = b }
   }
 }

@@ -9,8 +9,10 @@
 /// (1/N) Σ_i A_i ∇log π(y_i | x_i). With `epochs` > 1 the batch is reused
 /// with the sequence-level ratio clipped to [1 − ε, 1 + ε] (TRL's
 /// `RLOOTrainer` reuses its batch the same way). k = 1 is an error.
-public final class RLOO: AdvantageLearner {
-  public struct Config: Sendable, Equatable {
+public final class RLOO: OnlineLearnerBase<RLOO.Config>, AdvantageLearner {
+  public static let algorithm = "rloo"
+
+  public struct Config: OnlineLearnerConfig {
     /// k = `online.samplesPerPrompt`, 4 by default.
     public var online = OnlineSettings(samplesPerPrompt: 4)
     /// Ascent steps per batch (≥ 1).
@@ -19,7 +21,7 @@ public final class RLOO: AdvantageLearner {
     public var clipRange = 0.2
     public init() {}
 
-    func validate() throws(SwiftPGError) {
+    public func validate() throws(SwiftPGError) {
       try online.validate()
       try require(
         online.samplesPerPrompt >= 2,
@@ -27,18 +29,6 @@ public final class RLOO: AdvantageLearner {
       try require(epochs >= 1 && epochs <= 1000, "epochs must be in [1, 1000], got \(epochs)")
       try require(clipRange.isFinite && clipRange > 0 && clipRange < 1, "clip_range must be in (0, 1), got \(clipRange)")
     }
-  }
-
-  public let config: Config
-  public let core: OnlineCore
-
-  public init(
-    policy: SequencePolicy, reference: SequencePolicy, task: any SequenceTask, reward: SequenceRewardFunction,
-    config: Config = Config()
-  ) throws(SwiftPGError) {
-    try config.validate()
-    self.config = config
-    core = try OnlineCore(policy: policy, reference: reference, task: task, reward: reward, settings: config.online)
   }
 
   /// The leave-one-out advantages of a filled rollout, `[N]`.
@@ -54,9 +44,9 @@ public final class RLOO: AdvantageLearner {
   }
 
   public func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
-    var s = core.baseStats(r)
-    (s.loss, s.gradNorm) = try core.sequenceUpdate(
-      r, advantages: try advantages(r), epochs: config.epochs, clipRange: config.clipRange)
+    var s = try core.baseStats(r)
+    try core.sequenceUpdate(
+      r, advantages: try advantages(r), epochs: config.epochs, clipRange: config.clipRange, stats: &s)
     return s
   }
 }

@@ -7,23 +7,13 @@
 ///
 /// unbiased (ŷ is a function of x and θ only) at the cost of one extra
 /// decoding and scoring per prompt; the policy ascends (1/N) Σ A_i ∇log π(y_i).
-public final class ReMax: AdvantageLearner {
-  public struct Config: Sendable, Equatable {
+public final class ReMax: OnlineLearnerBase<ReMax.Config>, AdvantageLearner {
+  public static let algorithm = "remax"
+
+  public struct Config: OnlineLearnerConfig {
     public var online = OnlineSettings()
     public init() {}
-    func validate() throws(SwiftPGError) { try online.validate() }
-  }
-
-  public let config: Config
-  public let core: OnlineCore
-
-  public init(
-    policy: SequencePolicy, reference: SequencePolicy, task: any SequenceTask, reward: SequenceRewardFunction,
-    config: Config = Config()
-  ) throws(SwiftPGError) {
-    try config.validate()
-    self.config = config
-    core = try OnlineCore(policy: policy, reference: reference, task: task, reward: reward, settings: config.online)
+    public func validate() throws(SwiftPGError) { try online.validate() }
   }
 
   /// R̂ of the greedy response to each sample's prompt, `[N]`: one greedy
@@ -31,7 +21,7 @@ public final class ReMax: AdvantageLearner {
   public func baselines(_ r: RLHFRollout) throws(SwiftPGError) -> [Double] {
     let prompts = stride(from: 0, to: r.count, by: r.groupSize).map { r.prompts[$0] }
     let greedy = try core.policy.sample(prompts: prompts, temperature: 0, seed: 0)
-    let rewards = try core.reward(prompts: prompts, tokens: greedy.tokens, lengths: greedy.lengths)
+    let rewards = try core.score(prompts: prompts, tokens: greedy.tokens, lengths: greedy.lengths)
     var g = try RLHFRollout(
       prompts: prompts, tokens: greedy.tokens, lengths: greedy.lengths, rewards: rewards, groupSize: 1,
       policy: core.policy)
@@ -48,8 +38,8 @@ public final class ReMax: AdvantageLearner {
 
   /// (In `update`, the greedy responses are scored by the learner's reward function.)
   public func step(_ r: RLHFRollout) throws(SwiftPGError) -> OnlineStats {
-    var s = core.baseStats(r)
-    (s.loss, s.gradNorm) = try core.sequenceUpdate(r, advantages: try advantages(r), epochs: 1, clipRange: 0)
+    var s = try core.baseStats(r)
+    try core.sequenceUpdate(r, advantages: try advantages(r), epochs: 1, clipRange: 0, stats: &s)
     return s
   }
 }

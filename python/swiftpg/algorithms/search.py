@@ -104,6 +104,7 @@ class SearchConfig(_Replaceable):
 
     def to_c(self) -> _lib.SearchConfigC:
         c = _lib.SearchConfigC()
+        c.size = ctypes.sizeof(c)
         c.method = as_choice(self.method, _SEARCH_METHODS, "method")
         for name in ("episodes_per_evaluation", "population_size", "elite_count"):
             _set_int(c, name, getattr(self, name), minimum=1)
