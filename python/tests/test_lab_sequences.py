@@ -3,8 +3,9 @@ gradient estimates against the exact gradient of the KL-regularised
 objective. Unbiased estimators are within 5 standard errors of ∇J in every
 component (with standard errors small enough that a 10 % bias would show),
 GRPO's group-std division is biased beyond 5 standard errors where it must
-be, RLOO beats plain REINFORCE at equal N when rewards have an offset, and
-the report's figures are those of the kept estimates. Fixed seeds: every
+be, GRPO's mean with β > 0 is that of its own objective (the k3 term's
+reverse KL), RLOO beats plain REINFORCE at equal N when rewards have an
+offset, and the report's figures are those of the kept estimates. Fixed seeds: every
 figure is deterministic."""
 
 import os
@@ -128,6 +129,35 @@ def test_group_std_scaling_is_biased_where_it_must_be(offset_report):
     assert plain["max_abs_z_direction"] < Z            # ... and is all there is
     z = (plain["mean"] * 4 / 3 - rep.exact_gradient) / (plain["standard_error"] * 4 / 3)
     assert np.abs(z).max() < Z
+
+
+def test_grpo_follows_its_own_objective_with_the_kl_term():
+    """GRPO's second source of bias, measured: on one-token responses
+    (tabular logits θ[x, token]) with β > 0 and π ≠ π_ref, the mean of its
+    direction without the std division is w_x [(k − 1)/k · π ⊙ (r − E_π r)
+    − β (π − π_ref)] per prompt x — the k3 term's expected gradient is
+    ∇KL(π_ref ‖ π) = π − π_ref, not the ∇KL(π ‖ π_ref) of J. Within 5 SE of
+    that, beyond 5 SE of ∇J."""
+    beta, k = 0.7, 4
+    task = rlhf.ArrayTask(3, 1, [0.3, 0.7], [[0.5, 1.0, -0.5, 0.2], [0.1, -0.3, 0.8, 0.4]])
+    reference = rlhf.SequencePolicy.for_task(task)
+    reference.parameters = np.random.default_rng(5).normal(0, 0.5, reference.num_params)
+    policy = reference.copy()
+    policy.parameters = reference.parameters + np.random.default_rng(6).normal(0, 0.6, policy.num_params)
+    row = lab.sequence_run(task, policy, reference, lab.SequenceEstimator("grpo", samples_per_prompt=k, scaling="none"),
+                           beta=beta, responses_per_estimate=N, estimates=K, seed=2)["GRPO (k=4, no std)"]
+    expected = []
+    for x, w in enumerate(task.prompt_probs):
+        token_order = np.r_[1:task.vocab_size + 1, 0]               # canonical order puts EOS (token V) first
+        p = np.exp(policy.exact_log_probs(x))[token_order]
+        q = np.exp(reference.exact_log_probs(x))[token_order]
+        r = task.reward_table(x)[token_order]
+        expected.append(w * ((k - 1) / k * p * (r - p @ r) - beta * (p - q)))
+    z = (row["mean"] - np.concatenate(expected)) / row["standard_error"]
+    assert np.abs(z).max() < Z
+    assert row["max_abs_z"] > Z
+    for obj in (task, policy, reference):
+        obj.close()
 
 
 def test_rloo_unbiased_and_below_reinforce_variance_at_equal_n(offset_report):
