@@ -56,16 +56,82 @@ discounted reward-to-go Σ_j γ^j r_{k+j}; R(τ) = G_0; ℓ_k = γ^k ∇log π(a
 The likelihood-ratio estimators of one :func:`run` share the same K·m
 episodes (common random numbers, which makes their comparison sharper);
 zeroth-order estimators collect their own.
+
+**The sequence-level page** (:func:`sequence_run`, :class:`SequenceEstimator`,
+:class:`SequenceReport`): the online RLHF learners of :mod:`swiftpg.rlhf`,
+each response one episode of one action, against the exact gradient of the
+KL-regularised objective J(θ) = Σ_x w_x [E_{y∼π} r(x, y) − β KL(π(·|x) ‖
+π_ref(·|x))] (:func:`swiftpg.rlhf.exact_objective`),
+
+    ∇J = E_x E_{y∼π(·|x)} [R(x, y) ∇log π(y|x)],  R = r − β log(π/π_ref)(y|x)
+
+(the −β E ∇log π term is 0). Every estimate is the learner's own first-step
+ascent direction (``learner.gradient_estimate``) on N responses: N/k prompts
+answered k times each, so estimators compare at equal budgets; R̂ is R with
+the sampled k1 log-ratio, as the learners use it. i runs over the N
+responses, g(i) is the group of i's prompt:
+
+* ``reinforce`` (Williams 1992; Ahmadian et al. 2024): (1/N) Σ_i R̂_i ∇log π(y_i)
+  — unbiased. With ``baseline="moving_average"``, R̂_i − b with b the
+  learner's moving average of mean R̂, warmed by updates on independent
+  batches at the current θ (θ restored after each) and then held: a
+  constant, so still unbiased (in training b lags behind θ; here it is at
+  its best).
+* ``rloo`` (Kool et al. 2019; Ahmadian et al. 2024): R̂_i − mean_{j∈g(i), j≠i} R̂_j
+  — unbiased for every k ≥ 2.
+* ``remax`` (Li et al. 2023): R̂_i − R̂(x_i, ŷ(x_i)), ŷ the greedy response —
+  unbiased (ŷ depends on x and θ only), at one extra greedy decode and
+  scoring per prompt (counted in ``greedy_decodes`` and ``decodes``).
+* ``grpo`` (Shao et al. 2024): A_i = (r_i − mean_{g(i)} r)/(s + ε) on the
+  *raw* reward, s the group's std (``scaling="group"``), the batch's
+  (``"batch"``) or 1 (``"none"``), each response's tokens averaged
+  (``aggregation="sequence"``; ``"token"``: all tokens of the batch), and
+  the KL in the loss: the per-token k3 estimate with its gradient. Biased
+  for ∇J from two sources: the advantage (the group mean includes y_i itself,
+  a factor (k − 1)/k; the std division reweights prompts and couples A_i with
+  y_i; the 1/|y| average weights short responses up — Liu et al. 2025,
+  "Dr. GRPO") and the KL term (its expected gradient is that of Σ_t
+  KL(π_ref ‖ π) over the visited contexts, another objective than β KL(π ‖
+  π_ref)). With β = 0, equal lengths and ``scaling="none"`` its mean is
+  exactly (k − 1)/k ∇J: unbiased up to a scale (``scale`` and
+  ``max_abs_z_direction`` of the report show it).
+* ``rebel`` (Gao et al. 2024): −∇ of its regression loss at θ = θ_old, unbiased
+  for 4η∇J; the lab divides it by 4η, which makes it RLOO (k = 2) on the
+  same pairs exactly.
+* ``ppo``: the token-level clipped surrogate's gradient at ratio 1 with its
+  (fresh) critic, GAE and whitened advantages: biased, shown for contrast.
+
+The z-scores assume no component hinges on responses the policy almost
+never samples (see :func:`sequence_run`): measure on policies without
+near-zero probabilities.
+
+Example::
+
+    from swiftpg import lab, rlhf
+    task = rlhf.ArrayTask(2, 2, [0.6, 0.4], [[0.2, 1.0, -0.5, 0.3, 0.8, -1.0, 0.1],
+                                             [-0.4, 0.6, 0.0, 1.2, -0.2, 0.5, 0.9]])
+    reference = rlhf.SequencePolicy.for_task(task)
+    policy = reference.copy()
+    policy.parameters = np.random.default_rng(0).normal(0, 0.7, policy.num_params)
+    report = lab.sequence_run(task, policy, reference, [
+        "reinforce", lab.SequenceEstimator("reinforce", baseline="moving_average"),
+        lab.SequenceEstimator("rloo", samples_per_prompt=4), "remax",
+        lab.SequenceEstimator("grpo", scaling="group"), lab.SequenceEstimator("grpo", scaling="none"),
+    ], beta=0.5, responses_per_estimate=16, estimates=1000, seed=0)
+    print(report)
 """
 
 from __future__ import annotations
 
+import ctypes
+import inspect
 import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _lib
 from . import estimators as est
 from . import exact as _exact
 from .envs import VectorEnv, bandit as _bandit_env, gridworld as _gridworld_env, make_vec, tabular as _tabular_env
@@ -75,7 +141,7 @@ from ._arrays import (DTypeError, MAX_ELEMENTS, as_bool, as_count, as_float, as_
 from .policies import GaussianPolicy, Policy, _Categorical
 
 __all__ = ["Estimator", "Problem", "Report", "run", "tabular", "gridworld", "short_corridor", "bandit",
-           "two_action", "simple_regulator", "collect"]
+           "two_action", "simple_regulator", "collect", "SequenceEstimator", "SequenceReport", "sequence_run"]
 
 
 # ----------------------------------------------------------------------------------------------- problems
@@ -789,3 +855,157 @@ def run(problem: Problem, policy: Policy, estimators, episodes: int = 10, estima
         if keep_samples:
             samples[e.name] = grads
     return Report(rows, float(exact["objective"]), g_exact, str(problem), m, K, seed, samples)
+
+
+# ---------------------------------------------------------------------------------- the sequence page
+
+# The methods of the sequence page: the online learners of swiftpg.rlhf.
+_METHODS = ("reinforce", "rloo", "remax", "grpo", "rebel", "ppo")
+# Arguments the lab sets itself (or through a field of SequenceEstimator).
+_LAB_SET = {"policy", "reference", "task", "reward_model", "proxy_features", "beta", "samples_per_prompt", "seed",
+            "prompts_per_iteration", "temperature", "baseline", "scaling", "aggregation"}
+
+
+def _learner_class(method: str):
+    from . import rlhf
+    return {"reinforce": rlhf.REINFORCE, "rloo": rlhf.RLOO, "remax": rlhf.ReMax, "grpo": rlhf.GRPO,
+            "rebel": rlhf.REBEL, "ppo": rlhf.PPO}[method]
+
+
+def _default_samples_per_prompt(method: str) -> int:
+    """The library's default k of ``method`` (its default wire config)."""
+    from ._rlhf_online import ALGORITHMS
+    c = _lib.RLHFConfigC()
+    _lib.call("rlhf_default_config", ALGORITHMS[method], ctypes.byref(c))
+    return int(c.samples_per_prompt)
+
+
+@dataclass
+class SequenceEstimator:
+    """One sequence-level gradient estimator of :func:`sequence_run`: the
+    first-step ascent direction of an online learner of
+    :mod:`swiftpg.rlhf` (``learner.gradient_estimate``).
+
+    ``method``: "reinforce", "rloo", "remax", "grpo", "rebel" or "ppo".
+    ``samples_per_prompt`` k (None: the learner's default — 1 for
+    REINFORCE, ReMax and PPO, 4 for RLOO and GRPO, 2 for REBEL, which
+    takes only 2). ``baseline`` (REINFORCE only; None: "none"): "none" or
+    "moving_average", the latter warmed by ``warmup`` updates on
+    independent batches at the current parameters (restored after each)
+    and then held: b is independent of the estimate's samples.
+    ``scaling`` (GRPO only; None: "group"): "group", "batch" or "none";
+    ``aggregation`` (GRPO only; None: "sequence"): "sequence" or "token".
+    ``options``: a dict (None: {}) of further keyword arguments of the learner's constructor
+    (e.g. ``{"baseline_decay": 0.8}``, ``{"eta": 0.5}``, ``{"epsilon":
+    1e-6}``, PPO's ``whiten_advantages``), not those the lab sets (policy,
+    reference, task, beta, k, seed, baseline, scaling, aggregation).
+    ``name`` (None: from the settings, e.g. "RLOO (k=4)")."""
+    method: str
+    samples_per_prompt: int | None = None
+    baseline: str | None = None
+    scaling: str | None = None
+    aggregation: str | None = None
+    warmup: int = 50
+    options: dict | None = None
+    name: str | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.method, str) or self.method not in _METHODS:
+            raise InvalidArgumentError(f"method must be one of {_METHODS}, got {self.method!r}")
+        own = {"baseline": ("reinforce", ("none", "moving_average")),
+               "scaling": ("grpo", ("group", "batch", "none")),
+               "aggregation": ("grpo", ("sequence", "token"))}
+        for key, (method, choices) in own.items():
+            value = getattr(self, key)
+            if value is None:
+                if self.method == method:
+                    setattr(self, key, choices[0])
+                continue
+            if self.method != method:
+                raise InvalidArgumentError(f"{key} applies to {method}, not {self.method}")
+            if not isinstance(value, str) or value not in choices:
+                raise InvalidArgumentError(f"{key} must be one of {choices}, got {value!r}")
+        default_k = _default_samples_per_prompt(self.method)
+        k = default_k if self.samples_per_prompt is None else as_count(self.samples_per_prompt,
+                                                                        "samples_per_prompt", 1, 4096)
+        if self.method == "rebel" and k != 2:
+            raise InvalidArgumentError(f"REBEL takes k = 2 samples per prompt, got {k}")
+        if self.method in ("rloo", "grpo") and k < 2:
+            raise InvalidArgumentError(f"{self.method} needs k >= 2 samples per prompt, got {k}")
+        self.samples_per_prompt = k
+        self.warmup = as_count(self.warmup, "warmup", 0, 1 << 20)
+        if self.options is None:
+            self.options = {}
+        if not isinstance(self.options, dict):
+            raise DTypeError(f"options must be a dict of learner arguments, got {type(self.options).__name__}")
+        allowed = set(inspect.signature(_learner_class(self.method).__init__).parameters) - _LAB_SET - {"self"}
+        for key in self.options:
+            if key not in allowed:
+                raise InvalidArgumentError(f"option {key!r} is not one {self.method} takes here; options: "
+                                           f"{', '.join(sorted(allowed)) or 'none'}")
+        if self.name is not None and not isinstance(self.name, str):
+            raise DTypeError(f"name must be a str or None, got {self.name!r}")
+        if self.name is None:
+            self.name = self._default_name()
+
+    def _default_name(self) -> str:
+        k, m = self.samples_per_prompt, self.method
+        if m == "reinforce":
+            base = "REINFORCE" + (" + moving-average baseline" if self.baseline == "moving_average" else "")
+            return base + (f" (k={k})" if k > 1 else "")
+        if m == "rloo":
+            return f"RLOO (k={k})"
+        if m == "remax":
+            return "ReMax" + (f" (k={k})" if k > 1 else "")
+        if m == "grpo":
+            scale = {"group": "group std", "batch": "batch std", "none": "no std"}[self.scaling]
+            return f"GRPO (k={k}, {scale}" + (", token mean)" if self.aggregation == "token" else ")")
+        if m == "rebel":
+            return "REBEL ÷ 4η"
+        return "PPO (token-level)"
+
+    def _arguments(self, beta: float, seed: int) -> dict:
+        kw = dict(self.options, beta=beta, seed=seed)
+        if self.method != "rebel":
+            kw["samples_per_prompt"] = self.samples_per_prompt
+        for key in ("baseline", "scaling", "aggregation"):
+            if getattr(self, key) is not None:
+                kw[key] = getattr(self, key)
+        return kw
+
+
+@dataclass
+class SequenceReport(Report):
+    """The sequence page's result (a :class:`Report`): ``rows`` (one dict
+    per estimator), the exact objective J and gradient ∇J, ``problem``
+    (the task and β), ``episodes`` = N responses per estimate,
+    ``estimates`` K, ``seed``, ``beta``. ``str(report)`` is the table;
+    :meth:`plot` draws bias and spread."""
+    beta: float = 0.0
+
+    @property
+    def responses_per_estimate(self) -> int:
+        """N, the responses of one estimate (= ``episodes``: a response is an episode)."""
+        return self.episodes
+
+    def __str__(self) -> str:
+        head = (f"{self.problem}: J = {self.exact_objective:.6g}, |∇J| = {np.linalg.norm(self.exact_gradient):.4g}; "
+                f"K = {self.estimates} estimates from N = {self.episodes} responses each (seed {self.seed})")
+        width = max([len(r["name"]) for r in self.rows] + [9])
+        lines = [head, f"{'estimator':<{width}}  {'|bias|':>9} {'max|z|':>7} {'scale':>6} {'dir|z|':>7} "
+                       f"{'tr Cov':>10} {'MSE':>10} {'cos':>6} {'decodes':>7} {'s':>6}"]
+        for r in self.rows:
+            lines.append(f"{r['name']:<{width}}  {r['bias_norm']:9.4g} {r['max_abs_z']:7.2f} {r['scale']:6.3f} "
+                         f"{r['max_abs_z_direction']:7.2f} {r['total_variance']:10.4g} {r['mse']:10.4g} "
+                         f"{r['cosine']:6.3f} {r['decodes']:7d} {r['seconds']:6.2f}")
+        return "\n".join(lines)
+
+    def plot(self, ax=None):
+        """Bar chart of total variance with |bias|² stacked (needs matplotlib)."""
+        ax = super().plot(ax)
+        ax.set_xlabel(f"per-estimate MSE decomposition (N = {self.episodes} responses)")
+        return ax
+
+
+# The sequence page's runner (issue 16) lives in its own file; its name is this module's.
+from ._lab_sequences import sequence_run  # noqa: E402

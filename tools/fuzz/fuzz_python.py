@@ -403,6 +403,10 @@ class PyFuzzer:
                     P.GaussianPolicy(3, 1, hidden_sizes=())
                 return self.tag(A.GymnasiumCollector(envs, pol, seed=1), f"GymnasiumCollector({envs._fuzz_tag})")
             return self.get("collector", make)
+        if owner is lab.SequenceReport:
+            return self.get("sequence_report", lambda: self.tag(self.sequence_report(), "SequenceReport"))
+        if owner is lab.SequenceEstimator:
+            return self.tag(self.sequence_estimator(), "SequenceEstimator")
         if owner is lab.Report:
             def make():
                 prob = self.problem()
@@ -448,6 +452,42 @@ class PyFuzzer:
         if issubclass(owner, BaseException):
             return owner("fuzz message", -1)
         raise Skip
+
+    # -- the lab's sequence page (issue 16) ---------------------------------------------------------
+    def sequence_estimator(self):
+        """A small :class:`swiftpg.lab.SequenceEstimator` of any method."""
+        lab, r = self.sp.lab, self.rng
+        method = r.choice(["reinforce", "rloo", "remax", "grpo", "rebel", "ppo"])
+        kw = {}
+        if method in ("reinforce", "remax", "ppo"):
+            kw["samples_per_prompt"] = r.choice([1, 2])
+        elif method in ("rloo", "grpo"):
+            kw["samples_per_prompt"] = r.choice([2, 3])
+        if method == "reinforce":
+            kw.update(baseline=r.choice(["none", "moving_average"]), warmup=r.choice([0, 2]))
+        if method == "grpo":
+            kw.update(scaling=r.choice(["group", "batch", "none"]), aggregation=r.choice(["sequence", "token"]))
+        if method == "rebel" and r.random() < 0.5:
+            kw["options"] = {"eta": r.choice([0.5, 1.0])}
+        return lab.SequenceEstimator(method, **kw)
+
+    def sequence_run_arguments(self):
+        """(args, kwargs) of a small :func:`swiftpg.lab.sequence_run` (N a
+        multiple of every estimator's k, K = 2 or 3)."""
+        R, r = self.sp.rlhf, self.rng
+        task = self.seq_task()
+        policy = R.SequencePolicy.for_task(task)
+        if r.random() < 0.5:
+            policy.parameters = self.np_rng.normal(0, 0.5, policy.num_params)
+        specs = [self.sequence_estimator() for _ in range(r.choice([1, 2]))]
+        k = math.lcm(*(e.samples_per_prompt for e in specs))
+        return (task, policy, R.SequencePolicy.for_task(task), specs, r.choice([0.0, 0.1, 1.0])), dict(
+            responses_per_estimate=k * r.choice([1, 2]), estimates=r.choice([2, 3]), seed=r.randrange(100),
+            keep_samples=r.random() < 0.5)
+
+    def sequence_report(self):
+        args, kwargs = self.sequence_run_arguments()
+        return self.sp.lab.sequence_run(*args, **kwargs)
 
     # -- swiftpg.rlhf (issue 15) -------------------------------------------------------------------
     def seq_task(self, cls=None):
@@ -1049,6 +1089,13 @@ class PyFuzzer:
             if isinstance(prob, (sp.lab._OneState, sp.lab._SimpleRegulator)):
                 ests = [sp.lab.Estimator(r.choice(["full_return", "reward_to_go"]))]
             return (prob, self.policy_for_problem(prob), ests), dict(episodes=2, estimates=2, seed=r.randrange(10))
+        if name == "swiftpg.lab.sequence_run":
+            return self.sequence_run_arguments()
+        if name == "swiftpg.lab.SequenceEstimator":
+            e = self.sequence_estimator()
+            return (e.method,), dict(samples_per_prompt=e.samples_per_prompt, baseline=e.baseline, scaling=e.scaling,
+                                     aggregation=e.aggregation, warmup=e.warmup, options=e.options,
+                                     name=r.choice([None, "mine"]))
         if name == "swiftpg.lab.collect":
             prob = self.problem()
             return (prob, self.policy_for_problem(prob), 2, r.randrange(10)), {}
@@ -1084,7 +1131,7 @@ class PyFuzzer:
                 return (env, {pname: sched}), dict(window=r.choice([1, 3]))
         if owner is not None and owner.__name__ == "ParameterSchedule" and short_name == "__init__":
             return (1.0, 0.1, (0.5, 2.0)), {}
-        if owner is not None and owner.__name__ == "Report" and obj is not None:
+        if owner is not None and owner.__name__ in ("Report", "SequenceReport") and obj is not None:
             if short_name == "__getitem__":
                 return ((obj.rows[0]["name"] if obj.rows and r.random() < 0.7 else "nope"),), {}
             if short_name == "plot":
@@ -1264,6 +1311,7 @@ class PyFuzzer:
         # documented non-swiftpg exceptions
         "swiftpg.envs.SwiftEnv.step": ("ResetNeeded",),
         "swiftpg.lab.Report.__getitem__": ("KeyError",),
+        "swiftpg.lab.SequenceReport.__getitem__": ("KeyError",),
         "swiftpg.lab.Problem.make_env": ("NotImplementedError",),
         "swiftpg.lab.Problem.exact": ("NotImplementedError",),
         # gymnasium's own registry errors for ids that are not swiftpg's
