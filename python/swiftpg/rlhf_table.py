@@ -728,9 +728,11 @@ class Table:
         ax.plot(np.sqrt(bon["kl"]), bon["gold"] - base_gold, "o-", color="C0", ms=3, label="gold")
         ax.plot(np.sqrt(bon["kl"]), s * (bon["proxy"] - base_proxy), "o--", color="C0", ms=3, alpha=0.7,
                 label="proxy (s · reward model)")
+        last = -1.0
         for n, x, y in zip(bon["n"], np.sqrt(bon["kl"]), bon["gold"] - base_gold):
-            if n in (4, 16, 64, 256, 1024, 4096):
+            if n > 1 and math.log2(n) % 2 == 0 and x - last > 0.08:          # n = 4, 16, 64, … where they part
                 ax.annotate(f"n={int(n)}", (x, y), textcoords="offset points", xytext=(2, -10), fontsize=7)
+                last = x
         ax.set_title("best-of-n (exact)")
         ax.set_xlabel("√KL(π ‖ π_SFT)  (√nats)")
         ax.set_ylabel("reward − SFT's reward (gold units)")
@@ -747,9 +749,10 @@ class Table:
         ax.set_xlabel("√KL(π ‖ π_SFT)  (√nats)")
         for ax in axes:
             ax.grid(alpha=0.3)
-            ax.legend(fontsize=7, loc="lower right")
-        fig.suptitle(f"Over-optimisation on {self.config.task} ({len(self.records)} seeds, β = "
-                     f"{self.config.beta:g})", fontsize=10)
+            ax.legend(fontsize=7, loc="best")
+        seeds = len(self.records)
+        fig.suptitle(f"Over-optimisation on {self.config.task} (mean of {seeds} seed{'s' if seeds > 1 else ''}, "
+                     f"β = {self.config.beta:g})", fontsize=10)
         fig.tight_layout()
         target = os.fsdecode(raw)
         try:
