@@ -212,3 +212,16 @@ def test_cli_table_writes_its_files(capsys, tmp_path):
     assert list(summary["rows"]) == ["SFT", "RLOO k=2", "best-of-n"] and summary["seeds"] == [0, 1]
     assert summary["rows"]["RLOO k=2"]["win_rate"]["se"] is not None
     assert sorted(os.listdir(tmp_path / "run")) == ["table.json", "table.txt"]
+
+
+def test_cli_plot_without_matplotlib_names_the_extra(capsys, tmp_path, monkeypatch):
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name))
+    code, _, err = run(capsys, "rlhf", "table", *TINY, "--plot", str(tmp_path / "curves.png"))
+    assert code == 2 and "swiftpg[plot]" in err and "--plot" in err
+    # With --out the table is still written, without the PNG, and a note says why.
+    code, out, err = run(capsys, "rlhf", "table", "--seeds", "1", "--methods", "sft", "reinforce", *TINY,
+                         "--out", str(tmp_path / "run"))
+    assert code == 0 and "swiftpg[plot]" in err and out.startswith("The miniature table")
+    assert sorted(os.listdir(tmp_path / "run")) == ["table.json", "table.txt"]
