@@ -98,6 +98,8 @@ bench: install
 		echo --sb3-python .bench-venv/bin/python)
 	@# Issue 15: sequence sampling, SFT and reward-model fitting against the same models in PyTorch.
 	$(PYTHON) bench/preferences_vs_torch.py
+	@# Issue 16: the miniature RLHF table over 10 seeds and the over-optimisation curves (a few minutes).
+	$(PYTHON) bench/rlhf_table.py
 	@# JAX + gymnax for the PureJaxRL-style PPO anchor (bench/jax_ppo_cartpole.py), also in their
 	@# own venv, pinned to a set that installs and runs together (gymnax 0.0.9 imports six without
 	@# declaring it).

@@ -5,6 +5,8 @@
     python -m swiftpg eval runs/best.swiftpg [--episodes 100] [--stochastic]
     python -m swiftpg envs
     python -m swiftpg algos [ALGO]
+    python -m swiftpg rlhf table --seeds 5 --task summarise --out runs/rlhf
+    python -m swiftpg rlhf train --method rloo --k 4 --task summarise --json
 
 ALGO: reinforce, actor-critic, a2c, offpolicy-pg, npg, trpo, ppo, cem, ga,
 pattern-search. ``--steps`` counts environment steps for every algorithm.
@@ -13,7 +15,9 @@ message naming it); an option an algorithm cannot honour is refused for
 it. Early stopping uses periodic greedy evaluation episodes (never a
 training batch's mean or a search's best candidate). Progress goes to
 stderr (a tqdm bar on a terminal, else one line per iteration); with
-``--json`` the final summary is one JSON line on stdout.
+``--json`` the final summary is one JSON line on stdout. The ``rlhf``
+commands (the miniature table of learning from preferences and single
+online RLHF runs) live in ``swiftpg/_cli_rlhf.py``.
 """
 
 from __future__ import annotations
@@ -659,6 +663,9 @@ def main(argv=None) -> int:
     a = sub.add_parser("algos", help="each algorithm's config fields with defaults and meanings")
     a.add_argument("algo", nargs="?", choices=ALGORITHMS)
     a.set_defaults(fn=algos_command)
+
+    from . import _cli_rlhf
+    _cli_rlhf.add_parser(sub)
 
     args = parser.parse_args(argv)
     if args.command == "train":

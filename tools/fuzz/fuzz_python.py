@@ -51,7 +51,7 @@ import supervise  # noqa: E402
 
 MODULES = ["swiftpg", "swiftpg.envs", "swiftpg.policies", "swiftpg.estimators", "swiftpg.exact",
            "swiftpg.algorithms", "swiftpg.lab", "swiftpg.randomization", "swiftpg.optim", "swiftpg.trained", "swiftpg.callbacks",
-           "swiftpg.rlhf"]
+           "swiftpg.rlhf", "swiftpg.rlhf_table"]
 DUNDERS = {"__init__", "__getitem__", "__iter__", "__str__", "__repr__", "__enter__", "__exit__", "__len__"}
 NAN, INF = float("nan"), float("inf")
 
@@ -381,6 +381,16 @@ class PyFuzzer:
             if not isinstance(obj, owner):
                 obj = self.keep("rlhf_learner", self.online_learner(owner))
             return obj
+        T = sp.rlhf_table
+        if owner is T.TableConfig:
+            return self.tag(self.table_config(), "TableConfig(tiny)")
+        if owner is T.Pipeline:
+            return self.get("rlhf_pipeline", lambda: self.tag(T.prepare(self.table_config(), self.rng.randrange(9)),
+                                                              "Pipeline(tiny)"))
+        if owner is T.MethodResult:
+            return self.get("rlhf_method", lambda: self.method_result())
+        if owner is T.Table:
+            return self.get("rlhf_table", lambda: self.tag(T.run_table(self.table_config()), "Table(tiny)"))
         if issubclass(owner, sp.VectorEnv):
             return self.vec()
         if issubclass(owner, sp.SwiftEnv):
@@ -587,6 +597,59 @@ class PyFuzzer:
                 with open(path, "wb") as f:
                     f.write(self.damaged_bundle(data))
         return path
+
+    # -- swiftpg.rlhf_table (issue 16) ----------------------------------------------------------
+    def table_config(self, **changes):
+        """A TableConfig of the tiny tabular task whose whole table takes a
+        fraction of a second (1 seed, a few rows, small samples)."""
+        T, r = self.sp.rlhf_table, self.rng
+        rows = r.sample(list(T.METHODS), r.choice([1, 2, 3]))
+        values = dict(task="tiny", seeds=1, first_seed=r.randrange(5), methods=tuple(rows),
+                      beta=r.choice([0.05, 0.5]), budget=r.choice([8, 16]), batch_size=8, best_of=r.choice([1, 4]),
+                      demonstrations=r.choice([8, 32]), sft_epochs=1, comparisons=r.choice([5, 16]),
+                      reward_model_epochs=1, dpo_epochs=1, human_samples=r.choice([2, 16]),
+                      check_samples=r.choice([2, 16]), curve_points=r.choice([0, 2]), curve_best_of=r.choice([1, 8]))
+        values.update(changes)
+        return T.TableConfig(**values)
+
+    def method_result(self):
+        T, r = self.sp.rlhf_table, self.rng
+        config = self.table_config()
+        pipeline = self.instance(T.Pipeline)
+        method = r.choice(T.METHOD_NAMES)
+        return self.tag(T.train_method(pipeline, method, config), f"MethodResult({method})")
+
+    def rlhf_table_example(self, name: str, owner, obj, short_name: str):
+        T, r, np = self.sp.rlhf_table, self.rng, self.np
+        if owner is T.TableConfig and obj is None and short_name == "TableConfig":
+            return (), dict(vars(self.table_config()))
+        if owner in (T.Pipeline, T.MethodResult, T.Table) and obj is None and short_name == owner.__name__:
+            return (), {}                                   # made by the functions: DTypeError
+        if isinstance(obj, T.TableConfig) and short_name == "replace":
+            return (), dict(budget=r.choice([8, 16]), seeds=r.choice([1, 2]))
+        if isinstance(obj, T.MethodResult) and short_name == "sample":
+            task = obj.pipeline.task
+            prompts = np.zeros(0, np.int32) if task.closed else \
+                self.np_rng.integers(0, task.num_prompts, r.choice([0, 1, 3])).astype(np.int32)
+            return (prompts,), dict(seed=r.randrange(9))
+        if isinstance(obj, T.Table) and short_name == "plot":
+            return (self.path(".png"),), {}
+        if owner is None and short_name == "prepare":
+            return (self.table_config(), r.randrange(9)), {}
+        if owner is None and short_name == "train_method":
+            method = r.choice(T.METHOD_NAMES)
+            k = {"rloo": 2, "grpo": 4, "rebel": 2, "best-of-n": r.choice([1, 3])}.get(method, r.choice([None, 1, 2]))
+            if method in ("sft", "dpo"):
+                k = None
+            return (self.instance(T.Pipeline), method, self.table_config()), dict(
+                k=k, callback=r.choice([None, lambda s: True, lambda s: False]))
+        if owner is None and short_name == "evaluate":
+            return (self.instance(T.MethodResult), self.table_config()), {}
+        if owner is None and short_name == "run_table":
+            return (self.table_config(),), dict(progress=r.choice([None, lambda line: None]))
+        if owner is None and short_name == "save_table":
+            return (self.instance(T.Table), self.path("")), {}
+        return None
 
     def rlhf_example(self, name: str, owner, obj, short_name: str):
         R, np, r, g = self.sp.rlhf, self.np, self.rng, self.np_rng
@@ -908,6 +971,8 @@ class PyFuzzer:
             found = self.rlhf_example(name, owner, obj, short_name)
             if found is not None:
                 return found
+        if name.startswith("swiftpg.rlhf_table."):
+            return self.rlhf_table_example(name, owner, obj, short_name)
         if name.startswith("swiftpg.estimators."):
             T, N, rew, te, tr, values, final = self.rollout()
             gamma, lam = r.choice([0.0, 0.9, 1.0]), r.choice([0.0, 0.95, 1.0])
@@ -1474,6 +1539,8 @@ class PyFuzzer:
             self.keep("value", self.tag(result, "ValueFunction"))
         elif isinstance(result, (sp.algorithms.PolicyGradientLearner, sp.algorithms.PolicySearch)):
             self.keep("learner", self.tag(result, type(result).__name__))
+        elif isinstance(result, sp.rlhf_table.Pipeline):
+            self.keep("rlhf_pipeline", self.tag(result, "Pipeline from prepare"))
         elif hasattr(result, "close") and hasattr(result, "step"):
             try:
                 result.close()
