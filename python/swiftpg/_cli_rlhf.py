@@ -189,10 +189,13 @@ def train_command(args) -> int:
 
     def line(stats: dict) -> None:
         if "iteration" in stats:
+            extra = "".join(f"  {label} {stats[key]:.3g}" for key, label in (
+                ("clip_fraction", "clip"), ("approx_kl", "approx-kl"), ("value_loss", "value-loss"))
+                if stats.get(key))
             say(f"iter {stats['iteration']:4d}/{total}  samples {stats['total_samples']:7d}  reward "
-                f"{stats['mean_reward']:7.3f}  k1 {stats['mean_kl']:6.3f}  reward-βk1 "
-                f"{stats['mean_regularized_reward']:7.3f}  length {stats['mean_length']:4.2f}  eos "
-                f"{stats['eos_rate']:4.2f}  |g| {stats['grad_norm']:.3g}")
+                f"{stats['mean_reward']:7.3f}  gold {stats['mean_gold_reward']:6.3f}  k1 {stats['mean_kl']:6.3f}  "
+                f"reward-βk1 {stats['mean_regularized_reward']:7.3f}  length {stats['mean_length']:4.2f}  eos "
+                f"{stats['eos_rate']:4.2f}  |g| {stats['grad_norm']:.3g}{extra}")
         else:
             line.epoch += 1
             say(f"epoch {line.epoch:3d}/{total}  loss {stats['loss']:.4f}  implicit-reward accuracy "
