@@ -2208,7 +2208,11 @@ typedef struct swiftpg_rlhf_stats {
                               the same evaluations (REBEL: its epochs after
                               the first); else 0 */
   double value_loss;       /* PPO: clipped value loss, mean over minibatch steps */
-  int64_t clamped_tokens;  /* GRPO: tokens whose log-ratio was clamped before k3 */
+  int64_t clamped_tokens;  /* tokens whose log-ratio was clamped before k3
+                              (GRPO's loss, or kl_estimator k3) */
+  double mean_kl_k3;       /* mean of sum_t k3_t (log-ratio clamped to +-20):
+                              unbiased for KL(pi_old || pi_ref) and never
+                              negative, unlike the k1 mean_kl */
 } swiftpg_rlhf_stats;
 
 /* The defaults of `algorithm` (SWIFTPG_RLHF_*). */

@@ -47,6 +47,7 @@ extension OnlineStats {
     s.total_samples = Int64(totalSamples)
     s.mean_reward = meanReward
     s.mean_kl = meanKL
+    s.mean_kl_k3 = meanKLk3
     s.mean_regularized_reward = meanRegularizedReward
     s.mean_length = meanLength
     s.eos_rate = eosRate

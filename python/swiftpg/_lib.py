@@ -466,7 +466,8 @@ class RLHFConfigC(Structure):
 class RLHFStatsC(Structure):
     _fields_ = _fields("size:u32 reserved:i32 iteration:i64 samples:i64 total_samples:i64 mean_reward:f64 "
                        "mean_kl:f64 mean_regularized_reward:f64 mean_length:f64 eos_rate:f64 loss:f64 grad_norm:f64 "
-                       "mean_gold_reward:f64 clip_fraction:f64 approx_kl:f64 value_loss:f64 clamped_tokens:i64")
+                       "mean_gold_reward:f64 clip_fraction:f64 approx_kl:f64 value_loss:f64 clamped_tokens:i64 "
+                       "mean_kl_k3:f64")
 
 
 class DPOConfigC(Structure):

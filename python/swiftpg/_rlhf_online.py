@@ -131,7 +131,9 @@ class _OnlineLearner(NativeObject):
         """One iteration (collect prompts_per_iteration × samples_per_prompt
         responses, score them, update). Returns its statistics:
         ``iteration``, ``samples``, ``total_samples``, ``mean_reward``,
-        ``mean_kl`` (sampled sequence-level k1), ``mean_regularized_reward``
+        ``mean_kl`` (sampled sequence-level k1: unbiased, but a batch mean
+        can be negative), ``mean_kl_k3`` (Σ_t k3_t per sample: unbiased and
+        never negative — the KL to report), ``mean_regularized_reward``
         (r − β k1), ``mean_length``, ``eos_rate``, ``loss`` (the method's
         surrogate before its first step), ``grad_norm``, ``mean_gold_reward``
         (the task's gold reward of the samples, whatever the learner trains

@@ -32,7 +32,7 @@ RECORDED = {
     9: "9f4f3012c356dc18648df80e4345b9be9d92a4dc77325a3bb7f0674136c27200",  # pg_train_together, pg_collect
     10: "807863c385f0728a9a33d6bd7b80c4171cfd48ea3607c43da6eb103f53dc5143",  # sequences and preferences (issue 15)
     11: "a6228104adc4f4ddf6ff7384c6b8c18ffbd1cd0e1efe0c2063f92c0fb483a64b",  # issue 15: checkpoints, KL rewards, next tokens, reference policies; issue 16: online RLHF learners
-    12: "a3a1a26bf65c543a7fe0e819f1232fe921f70244ebf136832b9f293f32b1e6bb",  # issue 16: RLHF checkpoints, gradient estimates, richer stats, KL estimator and missing-EOS options; search config size
+    12: "f4b593144c109754b4aad4d7141840d643bc288b2a6ffe0bbe79a6c02b642cce",  # issue 16: RLHF checkpoints, gradient estimates, richer stats, KL estimator and missing-EOS options; search config size
 }
 
 MIRRORS = {

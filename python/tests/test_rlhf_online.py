@@ -43,7 +43,8 @@ def test_every_learner_raises_the_exact_objective(setting, cls):
         assert set(history[-1]) == {"iteration", "samples", "total_samples", "mean_reward", "mean_kl",
                                     "mean_regularized_reward", "mean_length", "eos_rate", "loss", "grad_norm",
                                     "mean_gold_reward", "clip_fraction", "approx_kl", "value_loss",
-                                    "clamped_tokens"}
+                                    "clamped_tokens", "mean_kl_k3"}
+        assert all(h["mean_kl_k3"] >= 0 for h in history)
         # Trained on the gold reward: its mean is the gold mean.
         assert all(h["mean_gold_reward"] == h["mean_reward"] for h in history)
         assert (history[-1]["value_loss"] > 0) == (cls is rlhf.PPO)
@@ -269,3 +270,27 @@ def test_kl_estimator_and_missing_eos_penalty(setting):
         assert a["mean_gold_reward"] == b["mean_gold_reward"] == b["mean_reward"]
     pol.close()
     peaked.close()
+
+
+def test_reported_kl_is_never_negative(setting):
+    """A TRL fault kind: the sampled k1 KL of a batch can be negative while
+    the KL is not. mean_kl (k1, what the methods put in the reward) shows
+    it; mean_kl_k3 (the KL to report) never is, and it averages to the
+    exact KL over batches."""
+    task, ref = setting
+    pol = ref.copy()
+    pol.parameters = ref.parameters + np.random.default_rng(5).normal(0, 0.3, ref.num_params)
+    exact = sum(w * rlhf.exact_kl(pol.exact_log_probs(x), ref.exact_log_probs(x)) for x, w in enumerate([0.6, 0.4]))
+    assert exact > 0
+    k1, k3 = [], []
+    # Tiny steps: the policy (and so the KL) stays put while 300 batches of 4 responses are drawn.
+    with rlhf.REINFORCE(pol, ref, task, prompts_per_iteration=4, learning_rate=1e-12, baseline="none") as learner:
+        for _ in range(300):
+            s = learner.iterate()
+            k1.append(s["mean_kl"])
+            k3.append(s["mean_kl_k3"])
+    k1, k3 = np.array(k1), np.array(k3)
+    assert (k1 < 0).sum() > 10 and (k3 >= 0).all()
+    se = k3.std(ddof=1) / math.sqrt(k3.size)
+    assert abs(k3.mean() - exact) < 5 * se and se < 0.2 * exact
+    pol.close()

@@ -164,6 +164,12 @@ public struct OnlineStats: Sendable, Equatable {
   /// Mean sequence-level k1 estimate of KL(π_old ‖ π_ref) (always the
   /// sampled log-ratio, whichever estimator the method uses).
   public var meanKL = 0.0
+  /// Mean over the samples of Σ_t k3_t, k3 = (ρ − 1) − log ρ with ρ =
+  /// π_ref/π_old per token (log ρ clamped to ±20): an estimate of the
+  /// sequence KL(π_old ‖ π_ref) that is unbiased (chain rule: each token's
+  /// k3 has the context's KL as its mean) and never negative — the one to
+  /// report, where the k1 batch mean can be negative while the KL is not.
+  public var meanKLk3 = 0.0
   /// Mean KL-regularised reward r − β k1 (the methods with the KL in the
   /// reward optimise its expectation).
   public var meanRegularizedReward = 0.0
@@ -378,6 +384,8 @@ public final class OnlineCore {
     s.totalSamples = totalSamples + r.count
     s.meanReward = r.rewards.reduce(0, +) / n
     s.meanKL = k1.reduce(0, +) / n
+    let k3 = r.tokenPenalties(.k3, maxLength: l)
+    s.meanKLk3 = k3.values.reduce(0, +) / n
     s.meanRegularizedReward =
       settings.klEstimator == .k1 ? s.meanReward - settings.beta * s.meanKL : regularizedRewards(r).reduce(0, +) / n
     s.meanLength = Double(r.lengths.reduce(0) { $0 + Int($1) }) / n
@@ -387,7 +395,7 @@ public final class OnlineCore {
     s.eosRate = Double(ended) / n
     let gold = try task.goldRewards(prompts: r.prompts, tokens: r.tokens, lengths: r.lengths)
     s.meanGoldReward = gold.reduce(0, +) / n
-    if settings.klEstimator == .k3 { s.clampedTokens = r.tokenPenalties(.k3, maxLength: l).clamped }
+    if settings.klEstimator == .k3 { s.clampedTokens = k3.clamped }
     return s
   }
 
