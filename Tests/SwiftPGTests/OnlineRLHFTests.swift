@@ -310,5 +310,46 @@ import Testing
         reward: .gold(task))
     }
   }
+  /// GRPO's scalings divide by what they name (a TRL fault kind: a "batch"
+  /// scaling that silently used group statistics), and a huge log-ratio is
+  /// clamped before k3 (finite objective, counted, no KL gradient).
+  @Test func grpoScalingsAndClamp() throws {
+    let task = try Self.task()
+    let (policy, reference) = try Self.policies(seed: 12)
+    // Two groups of 3 with different spreads, answering prompts 0 and 1.
+    let rewards: [Double] = [0, 1, 2, 10, 20, 60]
+    let responses: [Int32] = [2, 0, 0, 2, 1, 1, 2, 0, 0, 1, 1, 2]  // (V = 2, EOS = 2, L = 2)
+    let lengths: [Int32] = [1, 2, 2, 1, 2, 2]
+    var rollout = try RLHFRollout(
+      prompts: [0, 0, 0, 1, 1, 1], tokens: responses, lengths: lengths, rewards: rewards, groupSize: 3, policy: policy)
+    func std(_ xs: [Double]) -> Double {
+      let m = xs.reduce(0, +) / Double(xs.count)
+      return (xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(xs.count - 1)).squareRoot()
+    }
+    for scaling in [GRPO.Scaling.group, .batch, .none] {
+      var c = GRPO.Config()
+      (c.scaling, c.online.samplesPerPrompt) = (scaling, 3)
+      let grpo = try GRPO(policy: policy, reference: reference, task: task, reward: .gold(task), config: c)
+      let a = try grpo.advantages(rollout)
+      for (g, range) in [(0, 0..<3), (1, 3..<6)] {
+        let group = Array(rewards[range])
+        let mean = group.reduce(0, +) / 3
+        let s: Double =
+          switch scaling {
+          case .group: std(group) + c.epsilon
+          case .batch: std(rewards) + c.epsilon
+          case .none: 1
+          }
+        for i in range { #expect(abs(a[i] - (rewards[i] - mean) / s) <= 1e-12 * (1 + abs(a[i])), "group \(g)") }
+      }
+    }
+    // A reference that gives the sampled tokens e^-60 of the policy's probability.
+    let far = try reference.frozenCopy()
+    try far.setParameters(reference.parameters.map { $0 * 200 })
+    let grpo = try GRPO(policy: policy, reference: far, task: task, reward: .gold(task))
+    try grpo.core.fillLogProbabilities(&rollout)
+    let huge = zip(rollout.referenceLogProbabilities, rollout.oldLogProbabilities).filter { abs($0 - $1) > 20 }.count
+    let (g, objective, clamped) = try grpo.gradientAndObjective(rollout)
+    #expect(huge > 0 && clamped == huge && objective.isFinite && g.allFinite)
+  }
 }
-
