@@ -522,11 +522,25 @@ public final class SupervisedTrainer {
       throw SwiftPGError(
         .numerical, "the gradient of \(what) overflows Adam's second moment (a component beyond 1.3e154)")
     }
-    var next = params
-    var trial = optimizer
-    trial.step(&next, gradient: gradient, ascend: false)
+    // The step is proposed beside the state (Adam keeps the proposed moments
+    // in its scratch), checked, then committed: no copy of the moments.
+    let n = params.count
+    guard gradient.count == n && optimizer.m.count == n else {
+      throw SwiftPGError(
+        .internalError, "\(what): \(n) parameters, \(gradient.count) gradients, Adam over \(optimizer.m.count)")
+    }
+    var next = [Double](unsafeUninitializedCapacity: n) { (out, initialized) in
+      params.withUnsafeBufferPointer { p in
+        gradient.withUnsafeBufferPointer { g in
+          if let pp = p.baseAddress, let gp = g.baseAddress, let o = out.baseAddress {
+            optimizer.propose(pp, gradient: gp, count: n, ascend: false, learningRate: optimizer.learningRate, into: o)
+          }
+        }
+      }
+      initialized = n
+    }
     guard next.allFinite else { throw SwiftPGError(.numerical, "the updated parameters of \(what) are not finite") }
-    optimizer = trial
-    params = next
+    optimizer.commit(learningRate: optimizer.learningRate)
+    swap(&params, &next)
   }
 }
