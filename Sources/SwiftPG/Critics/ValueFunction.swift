@@ -2,7 +2,7 @@
 /// (linear with no hidden layers) or a table θ[s] over one-hot states.
 /// Shares the network code with the policies; gradients are hand-written
 /// and checked against finite differences.
-public final class ValueFunction {
+public final class ValueFunction: Parameterized {
   public enum Kind: Int32, Sendable {
     case mlp = 1
     case tabular = 2

@@ -1,14 +1,10 @@
 /// A differentiable map from a batch of observations to action logits
 /// `[batch, actionCount]`, for `CategoricalPolicy`. `backward` and `jvp`
 /// refer to the last `forward`.
-public protocol LogitModel: AnyObject {
+public protocol LogitModel: Parameterized {
   static var family: PolicyFamily { get }
   var inputSize: Int { get }
   var actionCount: Int { get }
-  var parameterCount: Int { get }
-  var parameters: [Double] { get }
-  func setParameters(_ values: [Double]) throws(SwiftPGError)
-  var specification: [Double] { get }
   /// Logits of the batch, valid until the next call.
   func forward(_ obs: UnsafePointer<Double>, batch: Int) -> UnsafePointer<Double>
   /// Adds Jᵀ·dLogits to `gradient` (J = ∂logits/∂θ of the last forward).

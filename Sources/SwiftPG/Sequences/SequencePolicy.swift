@@ -27,7 +27,7 @@ public struct KLEstimates: Sendable, Equatable {
 /// `SequenceSpace.validate`, prompt ids, sizes, finiteness) before any work
 /// and throws `SwiftPGError`. Per-token arrays are `[B, L]` with zeros at
 /// positions ≥ length. Not thread-safe (the model keeps its workspace).
-public final class SequencePolicy {
+public final class SequencePolicy: Parameterized {
   public let model: any SequenceModel
   private let logProbs = ScratchBuffer()
   private let referenceLogProbs = ScratchBuffer()
