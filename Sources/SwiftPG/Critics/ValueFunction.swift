@@ -126,14 +126,8 @@ public final class ValueFunction: Parameterized {
   /// table), else why not.
   public func checkObservations(_ obs: UnsafePointer<Double>, batch: Int) -> String? {
     guard kind == .tabular else { return nil }
-    for r in 0..<batch {
-      var ones = 0
-      for k in 0..<observationSize {
-        let v = obs[r * observationSize + k]
-        if v == 1 { ones += 1 } else if v != 0 { return "observation row \(r) is not one-hot" }
-      }
-      if ones != 1 { return "observation row \(r) is not one-hot" }
+    return firstNonOneHotRow(obs, batch: batch, width: observationSize).map {
+      "observation row \($0.row) is not one-hot"
     }
-    return nil
   }
 }

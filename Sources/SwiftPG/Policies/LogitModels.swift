@@ -93,15 +93,7 @@ public final class TabularLogits: LogitModel {
   }
 
   public func checkObservations(_ obs: UnsafePointer<Double>, batch: Int) -> String? {
-    for r in 0..<batch {
-      var ones = 0
-      for k in 0..<stateCount {
-        let v = obs[r * stateCount + k]
-        if v == 1 { ones += 1 } else if v != 0 { return "observation row \(r) is not one-hot (entry \(k) is \(v))" }
-      }
-      if ones != 1 { return "observation row \(r) is not one-hot (\(ones) entries are 1)" }
-    }
-    return nil
+    firstNonOneHotRow(obs, batch: batch, width: stateCount).map { "observation row \($0.row) is not one-hot (\($0.why))" }
   }
 
   public func forward(_ obs: UnsafePointer<Double>, batch: Int) -> UnsafePointer<Double> {
