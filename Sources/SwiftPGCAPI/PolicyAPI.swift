@@ -182,23 +182,24 @@ func writeParameters(_ values: [Double], _ out: UnsafeMutablePointer<Double>?, _
 protocol FlatParameters {
   /// "policy", "value function", "reward model", for messages.
   static var noun: String { get }
-  var parameters: [Double] { get }
-  var parameterCount: Int { get }
-  func setParameters(_ values: [Double]) throws(SwiftPGError)
+  /// The object behind the handle that holds the parameters.
+  var parameterized: any Parameterized { get }
+}
+
+extension FlatParameters {
+  var parameters: [Double] { parameterized.parameters }
+  var parameterCount: Int { parameterized.parameterCount }
+  func setParameters(_ values: [Double]) throws(SwiftPGError) { try parameterized.setParameters(values) }
 }
 
 extension SequencePolicyObject: FlatParameters {
   static var noun: String { "sequence policy" }
-  var parameters: [Double] { policy.parameters }
-  var parameterCount: Int { policy.parameterCount }
-  func setParameters(_ values: [Double]) throws(SwiftPGError) { try policy.setParameters(values) }
+  var parameterized: any Parameterized { policy }
 }
 
 extension RewardModelObject: FlatParameters {
   static var noun: String { "reward model" }
-  var parameters: [Double] { model.parameters }
-  var parameterCount: Int { model.parameterCount }
-  func setParameters(_ values: [Double]) throws(SwiftPGError) { try model.setParameters(values) }
+  var parameterized: any Parameterized { model }
 }
 
 /// Policies and value functions, which the C ABI treats alike: a flat
@@ -213,9 +214,7 @@ protocol ParameterizedObject: FlatParameters {
 
 extension PolicyObject: ParameterizedObject {
   static var noun: String { "policy" }
-  var parameters: [Double] { policy.parameters }
-  var parameterCount: Int { policy.parameterCount }
-  func setParameters(_ values: [Double]) throws(SwiftPGError) { try policy.setParameters(values) }
+  var parameterized: any Parameterized { policy }
   var observationSize: Int { policy.observationSize }
   func checkObservations(_ obs: UnsafePointer<Double>, batch: Int) -> String? {
     policy.checkObservations(obs, batch: batch)
@@ -231,9 +230,7 @@ extension PolicyObject: ParameterizedObject {
 
 extension ValueObject: ParameterizedObject {
   static var noun: String { "value function" }
-  var parameters: [Double] { value.parameters }
-  var parameterCount: Int { value.parameterCount }
-  func setParameters(_ values: [Double]) throws(SwiftPGError) { try value.setParameters(values) }
+  var parameterized: any Parameterized { value }
   var observationSize: Int { value.observationSize }
   func checkObservations(_ obs: UnsafePointer<Double>, batch: Int) -> String? {
     value.checkObservations(obs, batch: batch)

@@ -124,12 +124,7 @@ public func swiftpg_reward_model_hidden_sizes(_ reward_model: UInt64, _ sizes_ou
 {
   entry { () throws(SwiftPGError) in
     try using(rewardModelTable, reward_model) { (o) throws(SwiftPGError) in
-      let hidden = o.model.hiddenSizes
-      if hidden.isEmpty {
-        _ = try needIfPresent(sizes_out, "sizes_out")
-        return
-      }
-      copyOut(hidden.map { Int32($0) }, try need(sizes_out, "sizes_out"))
+      try copyOutUnlessEmpty(o.model.hiddenSizes.map { Int32($0) }, sizes_out, "sizes_out")
     }
   }
 }

@@ -49,6 +49,16 @@ func copyOut<T>(_ values: [T], _ out: UnsafeMutablePointer<T>) {
   for (i, v) in values.enumerated() { out[i] = v }
 }
 
+/// `copyOut` to an output that may be NULL when `values` is empty (then
+/// nothing is written).
+func copyOutUnlessEmpty<T>(_ values: [T], _ out: UnsafeMutablePointer<T>?, _ name: String) throws(SwiftPGError) {
+  if values.isEmpty {
+    _ = try needIfPresent(out, name)
+  } else {
+    copyOut(values, try need(out, name))
+  }
+}
+
 
 private func registerTask(_ out: UnsafeMutablePointer<UInt64>?, _ make: () throws(SwiftPGError) -> any SequenceTask)
   throws(SwiftPGError)
@@ -193,12 +203,7 @@ public func swiftpg_seq_task_prompt_probs(_ task: UInt64, _ probs_out: UnsafeMut
 public func swiftpg_seq_task_prompt_features(_ task: UInt64, _ features_out: UnsafeMutablePointer<Double>?) -> Int32 {
   entry { () throws(SwiftPGError) in
     try using(sequenceTaskTable, task) { (o) throws(SwiftPGError) in
-      let values = o.task.promptFeatures
-      if values.isEmpty {
-        _ = try needIfPresent(features_out, "features_out")
-        return
-      }
-      copyOut(values, try need(features_out, "features_out"))
+      try copyOutUnlessEmpty(o.task.promptFeatures, features_out, "features_out")
     }
   }
 }

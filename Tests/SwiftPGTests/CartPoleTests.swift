@@ -9,9 +9,7 @@ import Testing
 
   /// REFERENCE.md §1.1: states after actions 1,0,1,1,0 from [0, 0, 0.01, 0].
   @Test func goldenTrajectory() throws {
-    let env = try makeEnv(1, seed: 0)
-    try env.setStates([0, 0, 0.01, 0])
-    var b = StepBuffers(for: env)
+    let run = try goldenSteps(CartPole(), from: [0, 0, 0.01, 0], actions: [1, 0, 1, 1, 0])
     let expected: [[Double]] = [
       [0.0, 0.19497711953185476, 0.01, -0.28951110513543254],
       [0.0038995423906371, -0.00028599034410279, 0.00420977789729135, 0.0063088660675471],
@@ -19,16 +17,9 @@ import Testing
       [0.00778932927240501, 0.3898351778567591, -0.001364901928635, -0.5763551052466098],
       [0.01558603282954019, 0.1947323855576743, -0.0128920040335672, -0.2841024704414888],
     ]
-    for (a, want) in zip([1, 0, 1, 1, 0] as [Int32], expected) {
-      try env.step(actions: [a], into: &b)
-      let got = env.states()
-      for k in 0..<4 {
-        // The reference printed 15-17 significant digits.
-        #expect(abs(got[k] - want[k]) <= 1e-15 * Swift.max(1, abs(want[k])))
-      }
-      #expect(b.rewards[0] == 1)
-      #expect(b.terminated[0] == 0)
-    }
+    // The reference printed 15-17 significant digits.
+    #expect(run.states.count == expected.count && zip(run.states, expected).allSatisfy { isClose($0, $1, 1e-15) })
+    #expect(run.rewards == [1, 1, 1, 1, 1] && run.terminated == [0, 0, 0, 0, 0])
   }
 
   /// Gymnasium `reset(seed=0)` (REFERENCE.md §1.1 prints these rounded to

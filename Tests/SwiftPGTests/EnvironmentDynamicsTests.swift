@@ -9,6 +9,49 @@ func isClose(_ a: [Double], _ b: [Double], _ tolerance: Double = 1e-14) -> Bool 
   a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= tolerance * Swift.max(1, abs($1)) }
 }
 
+/// What `goldenSteps` records after each step: the state, the reward and
+/// the terminated flag.
+struct GoldenSteps {
+  var states: [[Double]] = []
+  var rewards: [Double] = []
+  var terminated: [UInt8] = []
+}
+
+/// One instance of `dynamics` (seed 0) set to `state` and stepped with one
+/// action per step: the golden trajectories the environments check against
+/// Gymnasium.
+func goldenSteps<D: EnvironmentDynamics>(_ dynamics: D, from state: [Double], actions: [Int32]) throws -> GoldenSteps
+where D.Action == Int32 {
+  try goldenSteps(dynamics, from: state, count: actions.count) { (env, i, b) in
+    try env.step(actions: [actions[i]], into: &b)
+  }
+}
+
+/// `goldenSteps` with continuous actions.
+func goldenSteps<D: EnvironmentDynamics>(_ dynamics: D, from state: [Double], actions: [Double]) throws -> GoldenSteps
+where D.Action == Double {
+  try goldenSteps(dynamics, from: state, count: actions.count) { (env, i, b) in
+    try env.step(actions: [actions[i]], into: &b)
+  }
+}
+
+private func goldenSteps<D: EnvironmentDynamics>(
+  _ dynamics: D, from state: [Double], count: Int,
+  step: (VectorEnvironment<D>, Int, inout StepBuffers) throws -> Void
+) throws -> GoldenSteps {
+  let env = try VectorEnvironment(dynamics, count: 1, seed: 0)
+  try env.setStates(state)
+  var b = StepBuffers(for: env)
+  var run = GoldenSteps()
+  for i in 0..<count {
+    try step(env, i, &b)
+    run.states.append(env.states())
+    run.rewards.append(b.rewards[0])
+    run.terminated.append(b.terminated[0])
+  }
+  return run
+}
+
 /// A toy dynamics for the batch kernels: the state adds the action to a
 /// count, the reward is the new count, reaching `goal` terminates; the
 /// observation is [count, scale] with `scale` a randomisable parameter.

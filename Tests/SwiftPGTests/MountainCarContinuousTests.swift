@@ -6,16 +6,10 @@ import Testing
 /// including its float32 state and numpy's scalar promotion (`Num`).
 @Suite struct MountainCarContinuousTests {
   @Test func mountainCarContinuousGoldenWithFloat32State() throws {
-    let env = try VectorEnvironment(MountainCarContinuous(), count: 1, seed: 0)
-    try env.setStates([-0.5, 0])
-    var b = StepBuffers(for: env)
-    var rewards: [Double] = []
-    for a in [1.0, 0.5, -2.0, 0.0, 0.3] {
-      try env.step(actions: [Double(Float(a))], into: &b)
-      rewards.append(b.rewards[0])
-    }
-    #expect(rewards == [-0.1, -0.025, -0.4, 0.0, -0.009000000715255752])
-    let s = env.states()
+    let actions = [1.0, 0.5, -2.0, 0.0, 0.3].map { Double(Float($0)) }
+    let run = try goldenSteps(MountainCarContinuous(), from: [-0.5, 0], actions: actions)
+    #expect(run.rewards == [-0.1, -0.025, -0.4, 0.0, -0.009000000715255752])
+    let s = try #require(run.states.last)
     #expect(Float(s[0]) == Float(-0.49639025) && Float(s[1]) == Float(2.3122855e-04))
     // The stored state is float32 after a step, as in Gymnasium.
     #expect(s.allSatisfy { Double(Float($0)) == $0 })

@@ -94,9 +94,9 @@ import Testing
     // A fraction scales the step linearly.
     let half = try #require(NaturalGradientStep.trial(old, dir, maxKL: delta, fraction: 0.5))
     expectClose(zip(half, old).map(-), step1.map { $0 * 0.5 }, 1e-14, "half step")
-    #expect(step.meanKL(l.policy, d, oldParameters: old) == 0)
+    #expect(l.core.meanKL(d, oldParameters: old) == 0)
     try l.policy.setParameters(p1)
-    #expect(abs(step.meanKL(l.policy, d, oldParameters: old) - l.policy.meanKL(obs(d), rows: Self.m, old: old)) < 1e-15)
+    #expect(abs(l.core.meanKL(d, oldParameters: old) - l.policy.meanKL(obs(d), rows: Self.m, old: old)) < 1e-15)
   }
 
   /// Normalised advantages are standardised (centred) before the gradient.

@@ -5,16 +5,9 @@ import Testing
 /// Pendulum-v1 against Gymnasium 1.4 (REFERENCE.md §1.5).
 @Suite struct PendulumTests {
   @Test func pendulumGolden() throws {
-    let env = try VectorEnvironment(Pendulum(), count: 1, seed: 0)
-    try env.setStates([Double.pi, 0])
-    var b = StepBuffers(for: env)
-    var rewards: [Double] = []
-    for u in [2.0, -2, 3, 0, 1] {
-      try env.step(actions: [u], into: &b)
-      rewards.append(b.rewards[0])
-    }
-    #expect(isClose(env.states(), [3.201550491417037, 0.37580841754789646], 1e-15))
-    #expect(isClose(rewards, [-9.873604401279348, -9.78858162167165, -9.78311187818863, -9.70010569914983, -9.6202248669462]))
+    let run = try goldenSteps(Pendulum(), from: [Double.pi, 0], actions: [2.0, -2, 3, 0, 1])
+    #expect(isClose(try #require(run.states.last), [3.201550491417037, 0.37580841754789646], 1e-15))
+    #expect(isClose(run.rewards, [-9.873604401279348, -9.78858162167165, -9.78311187818863, -9.70010569914983, -9.6202248669462]))
   }
 
   @Test func pendulumResetMatchesGymnasiumSeedZero() throws {

@@ -997,6 +997,18 @@ def read_lines(fn, *args) -> list[str]:
     return text.split("\n") if text else []
 
 
+def deserialize(name: str, data, what: str) -> int:
+    """The new handle ``swiftpg_<name>`` (bytes, size, handle_out) makes of
+    the bundle ``data``; a non-bytes ``data`` raises DTypeError naming it
+    ``what``, bad bytes BadFormatError."""
+    from ._arrays import DTypeError
+    if not isinstance(data, bytes):
+        raise DTypeError(f"{what} must be bytes, got {type(data).__name__}")
+    handle = c_uint64()
+    call(name, data, len(data), ctypes.byref(handle))
+    return handle.value
+
+
 def read_bytes(name: str, handle: int) -> bytes:
     """The bytes a ``swiftpg_<x>_serialize`` function writes (``handle``,
     buffer, capacity, size_out): asks for the size, then fills a buffer."""

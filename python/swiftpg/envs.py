@@ -763,11 +763,8 @@ def _restore_env(data: bytes, env_id: str, copy: bool, initial_seed: int, seed_o
                  num_threads: int) -> VectorEnv:
     """Unpickles a :class:`VectorEnv` (see ``VectorEnv.__reduce__``); bad
     bytes raise BadFormatError."""
-    if not isinstance(data, bytes):
-        raise DTypeError(f"an environment's bundle must be bytes, got {type(data).__name__}")
-    handle = ctypes.c_uint64()
-    _lib.call("env_deserialize", data, len(data), ctypes.byref(handle))
-    return VectorEnv._adopt_restored(handle.value, env_id, copy, initial_seed, seed_on_first_reset, num_threads)
+    handle = _lib.deserialize("env_deserialize", data, "an environment's bundle")
+    return VectorEnv._adopt_restored(handle, env_id, copy, initial_seed, seed_on_first_reset, num_threads)
 
 
 def single(vector_env: VectorEnv) -> SwiftEnv:

@@ -640,27 +640,15 @@ class ValueFunction(_Parameterised):
         return out
 
 
-def _bundle_bytes(data) -> bytes:
-    if not isinstance(data, bytes):
-        raise DTypeError(f"a bundle must be bytes, got {type(data).__name__}")
-    return data
-
-
 def _restore_policy(data: bytes) -> Policy:
     """Unpickles a policy (see ``_Parameterised.__reduce__``); bad bytes
     raise BadFormatError."""
-    data = _bundle_bytes(data)
-    handle = ctypes.c_uint64()
-    _lib.call("policy_deserialize", data, len(data), ctypes.byref(handle))
-    return Policy._from_handle(handle.value)
+    return Policy._from_handle(_lib.deserialize("policy_deserialize", data, "a bundle"))
 
 
 def _restore_value(data: bytes) -> "ValueFunction":
     """Unpickles a value function; bad bytes raise BadFormatError."""
-    data = _bundle_bytes(data)
-    handle = ctypes.c_uint64()
-    _lib.call("value_deserialize", data, len(data), ctypes.byref(handle))
-    return ValueFunction._from_handle(handle.value)
+    return ValueFunction._from_handle(_lib.deserialize("value_deserialize", data, "a bundle"))
 
 
 def load_value(path) -> ValueFunction:

@@ -653,11 +653,7 @@ class SequencePolicy(_Sequences):
         """The policy of a bundle (the bytes of :meth:`save` or pickling).
         Truncated, corrupted, wrong-version or other-kind bytes raise
         :class:`swiftpg.BadFormatError`; a non-bytes argument DTypeError."""
-        if not isinstance(data, bytes):
-            raise DTypeError(f"data must be bytes, got {type(data).__name__}")
-        handle = ctypes.c_uint64()
-        _lib.call("seq_policy_deserialize", data, len(data), ctypes.byref(handle))
-        return cls._from_handle(handle.value)
+        return cls._from_handle(_lib.deserialize("seq_policy_deserialize", data, "data"))
 
     def save(self, path) -> None:
         """Saves the policy (family, specification — for a neural policy its
@@ -1094,11 +1090,7 @@ class RewardModel(NativeObject):
     @classmethod
     def _from_bytes(cls, data: bytes) -> "RewardModel":
         """The model of a bundle; bad bytes raise BadFormatError."""
-        if not isinstance(data, bytes):
-            raise DTypeError(f"data must be bytes, got {type(data).__name__}")
-        handle = ctypes.c_uint64()
-        _lib.call("reward_model_deserialize", data, len(data), ctypes.byref(handle))
-        return cls._from_handle(handle.value)
+        return cls._from_handle(_lib.deserialize("reward_model_deserialize", data, "data"))
 
     def save(self, path) -> None:
         """Saves the model (sizes, activation, feature standardisation,

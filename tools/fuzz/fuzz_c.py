@@ -1362,8 +1362,7 @@ class Fuzzer:
         policy it creates. ``args()`` builds the arguments after the output
         buffer is drawn, the order a seed's replay depends on."""
         out = self.out1(ctypes.c_uint64, "policy_out")
-        if self.invoke(f"swiftpg_policy_create_{kind}", args() + [self.a(out)], [out]) == 0:
-            self.register_policy(out.value())
+        self.adopt_call(f"swiftpg_policy_create_{kind}", args(), out, self.register_policy)
 
     def g_policy_create_softmax(self):
         r = self.rng
@@ -1563,6 +1562,12 @@ class Fuzzer:
     def g_policy_fisher_vector_product(self):
         self.params_sized_call("fisher_vector_product", "obs batch vector count", "product_out")
 
+    def adopt_call(self, name: str, args: list, out: Buf, register) -> None:
+        """``name(*args, handle_out)`` with ``out`` for the handle; a new
+        handle is adopted by ``register``."""
+        if self.invoke(name, args + [self.a(out)], [out]) == 0:
+            register(out.value())
+
     def save_call(self, name: str, kind: str, file_kind: str, obj: Obj | None):
         path = self.save_path()
         status = self.invoke(name, [self.handle_arg(kind, obj), self.a(path)])
@@ -1577,8 +1582,7 @@ class Fuzzer:
     def g_policy_load(self):
         path = self.load_path("policy")
         out = self.out1(ctypes.c_uint64, "policy_out")
-        if self.invoke("swiftpg_policy_load", [self.a(path), self.seed(), self.a(out)], [out]) == 0:
-            self.register_policy(out.value())
+        self.adopt_call("swiftpg_policy_load", [self.a(path), self.seed()], out, self.register_policy)
 
     def episodes_arg(self, out_allowed: bool = True):
         """(episodes arg, returns Buf, lengths Buf): huge counts only with NULL outputs."""
@@ -1828,15 +1832,13 @@ class Fuzzer:
         hs, nh, _ = self.hidden_arg()
         out = self.out1(ctypes.c_uint64, "value_out")
         args = [self.size_arg(self.rng.choice([1, 2, 4])), self.a(hs), nh,
-                self.i32(self.rng.randrange(2), bad=[2, -1]), self.seed(), self.a(out)]
-        if self.invoke("swiftpg_value_create_mlp", args, [out]) == 0:
-            self.register_value(out.value())
+                self.i32(self.rng.randrange(2), bad=[2, -1]), self.seed()]
+        self.adopt_call("swiftpg_value_create_mlp", args, out, self.register_value)
 
     def g_value_create_tabular(self):
         out = self.out1(ctypes.c_uint64, "value_out")
-        args = [self.i32(self.rng.choice([1, 4, 26]), bad=[0, -1, 2**31 - 1, 2**30]), self.a(out)]
-        if self.invoke("swiftpg_value_create_tabular", args, [out]) == 0:
-            self.register_value(out.value())
+        args = [self.i32(self.rng.choice([1, 4, 26]), bad=[0, -1, 2**31 - 1, 2**30])]
+        self.adopt_call("swiftpg_value_create_tabular", args, out, self.register_value)
 
     def g_value_destroy(self):
         self.destroy_call("value", self.any_value())
@@ -1866,8 +1868,7 @@ class Fuzzer:
     def g_value_load(self):
         path = self.load_path("value")
         out = self.out1(ctypes.c_uint64, "value_out")
-        if self.invoke("swiftpg_value_load", [self.a(path), self.a(out)], [out]) == 0:
-            self.register_value(out.value())
+        self.adopt_call("swiftpg_value_load", [self.a(path)], out, self.register_value)
 
     # -- policy-gradient learners --------------------------------------------------------------------
     def default_config_call(self, function: str):
@@ -2168,6 +2169,9 @@ class Fuzzer:
             env = self.adopt_env(handles["env_out"], "restored")
         pol = self.register_policy(handles["policy_out"]) if handles.get("policy_out") else None
         val = self.register_value(handles["value_out"]) if handles.get("value_out") else None
+        for kind in ("seq_policy", "reward_model"):
+            if handles.get(f"{kind}_out"):
+                getattr(self, f"register_{kind}")(handles[f"{kind}_out"])
         if handles.get("learner_out"):
             # The restored config decides what iterating costs (a damaged but
             # valid file may ask for long loops).
@@ -2355,22 +2359,28 @@ class Fuzzer:
     def any_seq_policy(self, want=None):
         return self.pick("seq_policy", want) or self.create_seq_policy()
 
-    def register_seq_task(self, handle: int, what: str):
-        info = Buf(self.S["swiftpg_seq_task_info"], 1, "info_out", out=True)
-        if self.lib.swiftpg_seq_task_get_info(handle, info.addr) != 0:
-            self.finding("seq-task-info", f"swiftpg_seq_task_get_info failed on a new task ({what})")
+    def new_info(self, kind: str, handle: int, what: str):
+        """``swiftpg_<kind>_get_info`` of a handle just created, or None (and
+        a finding) when it fails."""
+        info = Buf(self.S[f"swiftpg_{kind}_info"], 1, "info_out", out=True)
+        if getattr(self.lib, f"swiftpg_{kind}_get_info")(handle, info.addr) != 0:
+            self.finding(f"{kind.replace('_', '-')}-info", f"swiftpg_{kind}_get_info failed on a new {what}")
             return None
-        i = info.value()
+        v = info.value()
+        return type(v).from_buffer_copy(v)          # a copy: the struct read views the buffer, freed on return
+
+    def register_seq_task(self, handle: int, what: str):
+        i = self.new_info("seq_task", handle, f"task ({what})")
+        if i is None:
+            return None
         return self.adopt(SeqTask(handle, what=what, v=i.vocab_size, l=i.max_length, p=i.num_prompts,
                                   f=i.num_prompt_features, k=i.num_features, kp=i.num_proxy_features,
                                   n=i.num_responses, huge=i.vocab_size > 4096 or i.num_prompts > 4096))
 
     def register_seq_policy(self, handle: int):
-        info = Buf(self.S["swiftpg_seq_policy_info"], 1, "info_out", out=True)
-        if self.lib.swiftpg_seq_policy_get_info(handle, info.addr) != 0:
-            self.finding("seq-policy-info", "swiftpg_seq_policy_get_info failed on a new policy")
+        i = self.new_info("seq_policy", handle, "policy")
+        if i is None:
             return None
-        i = info.value()
         n = sum(i.vocab_size**l for l in range(i.max_length + 1)) if i.vocab_size <= 64 and i.max_length <= 8 else 2**40
         return self.adopt(SeqPol(handle, v=i.vocab_size, l=i.max_length, p=i.num_prompts, family=i.family,
                                  num_params=i.num_params, n=n))
@@ -2638,8 +2648,7 @@ class Fuzzer:
         out = self.out1(ctypes.c_uint64, "seq_policy_out")
         args = [self.size_arg(v, bad=self.BAD_VOCAB + (64,)), self.size_arg(l, bad=self.BAD_LENGTH + (64,)),
                 self.size_arg(p, bad=(0, -1, 2**31 - 1, -(2**31)))]
-        if self.invoke("swiftpg_seq_policy_create_tabular", args + [self.a(out)], [out]) == 0:
-            self.register_seq_policy(out.value())
+        self.adopt_call("swiftpg_seq_policy_create_tabular", args, out, self.register_seq_policy)
 
     def g_seq_policy_create_neural(self):
         r = self.rng
@@ -2653,22 +2662,27 @@ class Fuzzer:
                 self.i32(r.randrange(l + 1), bad=[-1, l + 1, 2**31 - 1]), self.a(hs), nh,
                 self.i32(r.randrange(2), bad=[2, -1]), self.i32(r.choice([32, 64]), bad=[16, 0, -64]),
                 self.dbl(math.sqrt(2)), self.dbl(r.choice([0.01, 1.0])), self.seed()]
-        if self.invoke("swiftpg_seq_policy_create_neural", args + [self.a(out)], [out]) == 0:
-            self.register_seq_policy(out.value())
+        self.adopt_call("swiftpg_seq_policy_create_neural", args, out, self.register_seq_policy)
 
     def g_seq_policy_copy(self):
         pol = self.any_seq_policy()
         out = self.out1(ctypes.c_uint64, "copy_out")
-        if self.invoke("swiftpg_seq_policy_copy", [self.handle_arg("seq_policy", pol), self.a(out)], [out]) == 0:
-            self.register_seq_policy(out.value())
+        self.adopt_call("swiftpg_seq_policy_copy", [self.handle_arg("seq_policy", pol)], out, self.register_seq_policy)
+
+    def seq_policy_prompts(self, sizes: list[int]):
+        """A live sequence policy (None when there is none), a batch size
+        drawn from ``sizes`` and that many valid prompt ids."""
+        pol = self.any_seq_policy()
+        if pol is None:
+            return None, 0, []
+        b = self.rng.choice(sizes)
+        return pol, b, [self.rng.randrange(pol.p) for _ in range(b)]
 
     def g_seq_policy_sample(self):
-        pol = self.any_seq_policy()
+        pol, b, prompts = self.seq_policy_prompts([0, 1, 3, 8])
         if pol is None:
             return
         r = self.rng
-        b = r.choice([0, 1, 3, 8])
-        prompts = [r.randrange(pol.p) for _ in range(b)]
         if prompts and self.bad(0.2):
             prompts[r.randrange(b)] = r.choice([-1, pol.p, 2**31 - 1])
         outs = [self.buf(ctypes.c_int32, max(1, b * pol.l), "tokens_out", out=True),
@@ -2796,15 +2810,12 @@ class Fuzzer:
         k = r.choice([1, 2, 3])
         args = [self.size_arg(k, bad=(0, -1, (1 << 20) + 1, -(2**31))), self.a(hs), nh,
                 self.i32(r.randrange(2), bad=[2, -1]), self.seed()]
-        if self.invoke("swiftpg_reward_model_create", args + [self.a(out)], [out]) == 0:
-            self.register_reward_model(out.value())
+        self.adopt_call("swiftpg_reward_model_create", args, out, self.register_reward_model)
 
     def register_reward_model(self, handle: int):
-        info = Buf(self.S["swiftpg_reward_model_info"], 1, "info_out", out=True)
-        if self.lib.swiftpg_reward_model_get_info(handle, info.addr) != 0:
-            self.finding("reward-model-info", "swiftpg_reward_model_get_info failed on a new reward model")
+        i = self.new_info("reward_model", handle, "reward model")
+        if i is None:
             return None
-        i = info.value()
         return self.adopt(RewardModelObj(handle, k=i.num_features, num_params=i.num_params, hidden=i.num_hidden))
 
     def feature_rows(self, rows: int, k: int, name: str, optional: bool = False) -> Buf:
@@ -2865,53 +2876,21 @@ class Fuzzer:
         self.invoke(name, args + [self.a(cb)] + [self.a(o) for o in outs], outs)
 
     # checkpoints of sequence policies and reward models (ABI 11)
-    def g_seq_policy_save(self):
-        self.save_call("swiftpg_seq_policy_save", "seq_policy", "seq_policy", self.any_seq_policy())
-
-    def g_seq_policy_load(self):
-        self.load_one("swiftpg_seq_policy_load", "seq_policy", "seq_policy_out", self.register_seq_policy)
-
-    def g_seq_policy_serialize(self):
-        self.serialize_call("swiftpg_seq_policy_serialize", "seq_policy", self.any_seq_policy())
-
-    def g_seq_policy_deserialize(self):
-        self.deserialize_one("swiftpg_seq_policy_deserialize", "seq_policy", "seq_policy_out",
-                             self.register_seq_policy)
-
-    def g_reward_model_save(self):
-        self.save_call("swiftpg_reward_model_save", "reward_model", "reward_model", self.any_reward_model())
-
-    def g_reward_model_load(self):
-        self.load_one("swiftpg_reward_model_load", "reward_model", "reward_model_out", self.register_reward_model)
-
-    def g_reward_model_serialize(self):
-        self.serialize_call("swiftpg_reward_model_serialize", "reward_model", self.any_reward_model())
-
-    def g_reward_model_deserialize(self):
-        self.deserialize_one("swiftpg_reward_model_deserialize", "reward_model", "reward_model_out",
-                             self.register_reward_model)
-
-    def load_one(self, name: str, kind: str, out_name: str, register) -> None:
-        """``name(path, handle_out)``: a file of the kind, of another kind,
-        mutated, garbage or a bad path; a new handle is adopted."""
-        path = self.load_path(kind)
-        out = self.out1(ctypes.c_uint64, out_name)
-        if self.invoke(name, [self.a(path), self.a(out)], [out]) == 0:
-            register(out.value())
-
-    def deserialize_one(self, name: str, kind: str, out_name: str, register) -> None:
-        """``name(bytes, size, handle_out)`` on a live object's bundle (often
-        damaged), another kind's, a file or garbage."""
-        data = self.bundle_bytes(name, kind)
-        n = len(data)
-        raw = self.buf(ctypes.c_uint8, max(n, 1), "bytes", data=bytes(data) or b"\0",
-                       null=n == 0 and self.rng.random() < 0.5)
-        size = (n, str(n))
-        if self.bad(0.15):
-            size = self.rng.choice([(-1, "-1"), (2**31 + 1, "2^31+1"), (2**63 - 1, "2^63-1")])   # refused first
-        out = self.out1(ctypes.c_uint64, out_name)
-        if self.invoke(name, [self.a(raw), size, self.a(out)], [out]) == 0:
-            register(out.value())
+    def checkpoint_call(self, kind: str, op: str, any_obj) -> None:
+        """``swiftpg_<kind>_<op>`` (save, load, serialize, deserialize) of a
+        kind whose checkpoint calls take only the handle and a path or bytes:
+        a live object (``any_obj``), or a file or bundle of the kind, of
+        another kind, damaged, garbage or a bad path; a new handle is adopted."""
+        name = f"swiftpg_{kind}_{op}"
+        if op == "save":
+            self.save_call(name, kind, kind, any_obj())
+        elif op == "serialize":
+            self.serialize_call(name, kind, any_obj())
+        elif op == "load":
+            self.adopt_call(name, [self.a(self.load_path(kind))], self.out1(ctypes.c_uint64, f"{kind}_out"),
+                            getattr(self, f"register_{kind}"))
+        else:
+            self.deserialize_call(name, kind, [f"{kind}_out"])
 
     def g_reward_model_hidden_sizes(self):
         m = self.any_reward_model()
@@ -2921,12 +2900,10 @@ class Fuzzer:
 
     # next-token distributions, the KL-regularised reward, reference policies (ABI 11)
     def g_seq_policy_next_token_log_probs(self):
-        pol = self.any_seq_policy()
+        pol, b, prompts = self.seq_policy_prompts([0, 1, 3, 6])
         if pol is None:
             return
         r = self.rng
-        b = r.choice([0, 1, 3, 6])
-        prompts = [r.randrange(pol.p) for _ in range(b)]
         positions = [r.randrange(pol.l) for _ in range(b)]
         tokens = []
         for t in positions:
@@ -2984,8 +2961,8 @@ class Fuzzer:
     def g_seq_task_reference_policy(self):
         t = self.any_seq_task()
         out = self.out1(ctypes.c_uint64, "seq_policy_out")
-        if self.invoke("swiftpg_seq_task_reference_policy", [self.handle_arg("seq_task", t), self.a(out)], [out]) == 0:
-            self.register_seq_policy(out.value())
+        self.adopt_call("swiftpg_seq_task_reference_policy", [self.handle_arg("seq_task", t)], out,
+                        self.register_seq_policy)
 
     def g_reward_model_fit_pairs(self):
         self.reward_fit_call(False)
@@ -3455,7 +3432,7 @@ def worker(args) -> int:
 
 
 # The destroy and get_info generators of the sequence task, sequence policy and reward model kinds, and
-# the get/set_params generators of the last two.
+# the get/set_params and checkpoint (save, load, serialize, deserialize) generators of the last two.
 for _prefix, _any in (("seq_task", "any_seq_task"), ("seq_policy", "any_seq_policy"),
                       ("reward_model", "any_reward_model")):
     setattr(Fuzzer, f"g_{_prefix}_destroy", lambda self, k=_prefix, a=_any: self.destroy_call(k, getattr(self, a)()))
@@ -3463,6 +3440,9 @@ for _prefix, _any in (("seq_task", "any_seq_task"), ("seq_policy", "any_seq_poli
     for _setting in (False, True) if _prefix != "seq_task" else ():
         setattr(Fuzzer, f"g_{_prefix}_{'set' if _setting else 'get'}_params",
                 lambda self, k=_prefix, a=_any, w=_setting: self.params_call(k, getattr(self, a)(), w))
+    for _op in ("save", "load", "serialize", "deserialize") if _prefix != "seq_task" else ():
+        setattr(Fuzzer, f"g_{_prefix}_{_op}",
+                lambda self, k=_prefix, a=_any, o=_op: self.checkpoint_call(k, o, getattr(self, a)))
 
 # One generator per learner's create function.
 for _number, _prefix in enumerate(Fuzzer.PG_PREFIXES):

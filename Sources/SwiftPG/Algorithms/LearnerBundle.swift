@@ -66,11 +66,7 @@ public enum LearnerBundle {
           + "version \(Bundle.formatVersion) (learner state version \(stateVersion)), which hold the configuration, "
           + "environment and every generator: resave it with the swiftpg that wrote it, or start a new learner")
     }
-    let bundle = try Bundle.decode(bytes, source: source)
-    guard bundle.kind == .learner else {
-      throw SwiftPGError(.badFormat, "\(source) holds \(bundle.kind.described), not a learner")
-    }
-    return RecordReader(bundle.record, context: source)
+    return try Bundle.reader(bytes, source: source, kinds: [.learner], holding: "a learner").root
   }
 
   static func algorithm(_ root: RecordReader) throws(SwiftPGError) -> PGAlgorithm {

@@ -79,6 +79,7 @@ public final class LearnerCore {
   public let minibatches = Minibatches()
   private let logProbs = Store<Double>()
   private let entropies = Store<Double>()
+  private let stateKL = Store<Double>()
 
   public init(
     env: (any BatchedEnvironment)?, policy: any Policy, critic: ValueFunction?, settings s: Settings
@@ -347,6 +348,21 @@ public final class LearnerCore {
       kl += _exp(logRatio) - 1 - logRatio
     }
     return (e / Double(m), kl / Double(m))
+  }
+
+  /// Mean over the batch's states of KL(π_old ‖ π_θ) (exact, per state) of
+  /// the policy against `oldParameters` (TRPO's line search, PPO's adaptive β).
+  func meanKL(_ d: Trajectories, oldParameters: [Double]) -> Double {
+    let m = d.count
+    let kl = stateKL.reserve(m)
+    oldParameters.withUnsafeBufferPointer { op in
+      if let base = op.baseAddress {
+        policy.klDivergences(d.observations.pointer, batch: m, oldParameters: base, into: kl)
+      }
+    }
+    var total = 0.0
+    for k in 0..<m { total += kl[k] }
+    return total / Double(m)
   }
 
   // MARK: Snapshots (restored when an update fails)

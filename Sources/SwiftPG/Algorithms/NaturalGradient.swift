@@ -31,7 +31,6 @@ final class NaturalGradientStep {
   private let entropyGradient = Store<Double>()
   private let logProbs = Store<Double>()
   private let entropies = Store<Double>()
-  private let stateKL = Store<Double>()
 
   /// The direction x, xᵀFx, the step scale β = √(2δ / xᵀFx) and L(θ_old).
   struct Direction {
@@ -110,20 +109,6 @@ final class NaturalGradientStep {
     var entropy = 0.0
     for k in 0..<m { entropy += h[k] }
     return total / Double(m) + entropyCoef * entropy / Double(m)
-  }
-
-  /// Mean over the batch's states of KL(π_old ‖ π_θ) (exact, per state).
-  func meanKL(_ policy: any Policy, _ d: Trajectories, oldParameters: [Double]) -> Double {
-    let m = d.count
-    let kl = stateKL.reserve(m)
-    oldParameters.withUnsafeBufferPointer { op in
-      if let base = op.baseAddress {
-        policy.klDivergences(d.observations.pointer, batch: m, oldParameters: base, into: kl)
-      }
-    }
-    var total = 0.0
-    for k in 0..<m { total += kl[k] }
-    return total / Double(m)
   }
 
   /// θ_old + fraction · β · x with β = √(2δ / xᵀFx), or nil if not finite.

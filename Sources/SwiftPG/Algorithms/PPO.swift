@@ -104,7 +104,6 @@ public final class PPO: PolicyGradientLearner {
   private let minibatchEntropies = Store<Double>()
   private let klPenaltyWeights = Store<Double>()
   private let klPenaltyGradient = Store<Double>()
-  private let stateKL = Store<Double>()
   private let pair = TwoTasks()
 
   public init(config: Config, core: LearnerCore) throws(SwiftPGError) {
@@ -220,15 +219,7 @@ public final class PPO: PolicyGradientLearner {
 
     // 3. Adaptive KL coefficient.
     if config.klPenalty {
-      let kl = stateKL.reserve(m)
-      oldParameters.withUnsafeBufferPointer { op in
-        if let base = op.baseAddress {
-          policy.klDivergences(d.observations.pointer, batch: m, oldParameters: base, into: kl)
-        }
-      }
-      var mean = 0.0
-      for k in 0..<m { mean += kl[k] }
-      mean /= Double(m)
+      let mean = core.meanKL(d, oldParameters: oldParameters)
       var beta = klBeta
       if mean < config.klTarget / 1.5 { beta /= 2 } else if mean > config.klTarget * 1.5 { beta *= 2 }
       core.adaptiveCoefficient = beta

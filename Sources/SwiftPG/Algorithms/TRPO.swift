@@ -50,7 +50,7 @@ public final class TRPO: PolicyGradientLearner {
           return false
         }
         try policy.setParameters(p1)
-        let kl = natural.meanKL(policy, d, oldParameters: old)
+        let kl = core.meanKL(d, oldParameters: old)
         let improved = natural.surrogate(policy, d, entropyCoef: config.entropyCoef)
         return kl.isFinite && kl <= config.maxKL && improved > direction.surrogateOld
       }

@@ -366,11 +366,7 @@ public enum Checkpoint {
   /// The policy of checkpoint bytes (as `loadPolicy`; `source` names them).
   public static func policy(bytes: [UInt8], source path: String) throws(SwiftPGError) -> any Policy {
     if formatVersion(of: bytes) == Bundle.formatVersion {
-      let bundle = try Bundle.decode(bytes, source: path)
-      guard bundle.kind == .policy || bundle.kind == .learner else {
-        throw SwiftPGError(.badFormat, "\(path) holds \(bundle.kind.described), not a policy")
-      }
-      let root = RecordReader(bundle.record, context: path)
+      let root = try Bundle.reader(bytes, source: path, kinds: [.policy, .learner], holding: "a policy").root
       return try PolicyRecord.decode(try root.record("policy"))
     }
     let c = try decode(bytes)
@@ -439,12 +435,8 @@ public enum Checkpoint {
   /// The value function of checkpoint bytes (as `loadValueFunction`).
   public static func valueFunction(bytes: [UInt8], source path: String) throws(SwiftPGError) -> ValueFunction {
     if formatVersion(of: bytes) == Bundle.formatVersion {
-      let bundle = try Bundle.decode(bytes, source: path)
-      guard bundle.kind == .value || bundle.kind == .learner else {
-        throw SwiftPGError(.badFormat, "\(path) holds \(bundle.kind.described), not a value function")
-      }
-      let root = RecordReader(bundle.record, context: path)
-      guard bundle.kind == .value || root.has("critic") else {
+      let (kind, root) = try Bundle.reader(bytes, source: path, kinds: [.value, .learner], holding: "a value function")
+      guard kind == .value || root.has("critic") else {
         throw SwiftPGError(.badFormat, "\(path) holds a learner without a critic")
       }
       return try ValueFunctionRecord.decode(try root.record("critic"))

@@ -18,12 +18,23 @@ public enum Dense {
     b: UnsafePointer<Double>, ldb: Int,
     beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
   ) {
+    rowMajor(transposeA, transposeB, m: m, n: n, beta: beta, c: c, ldc: ldc) { (ta, tb, beta) in
+      cblas_dgemm(
+        CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+  }
+
+  /// What both precisions' products do around the BLAS call `gemm`: the
+  /// single-threaded set-up, C zeroed for beta = 0 (`zeroed`) and the
+  /// transposes as CBLAS flags; `gemm` gets the flags and the beta to pass.
+  @inlinable
+  static func rowMajor<T: BinaryFloatingPoint>(
+    _ transposeA: Bool, _ transposeB: Bool, m: Int, n: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int,
+    _ gemm: (CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, T) -> Void
+  ) {
     _ = singleThreadedOnce
     let beta = zeroed(beta, c, m: m, n: n, ldc: ldc)
-    cblas_dgemm(
-      CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
-      transposeB ? CblasTrans : CblasNoTrans,
-      Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    gemm(transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, beta)
   }
 
   /// beta = 0: C is zeroed here and the product accumulates into it with
@@ -49,12 +60,10 @@ public enum Dense {
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
-    _ = singleThreadedOnce
-    let beta = zeroed(beta, c, m: m, n: n, ldc: ldc)
-    cblas_sgemm(
-      CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
-      transposeB ? CblasTrans : CblasNoTrans,
-      Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    rowMajor(transposeA, transposeB, m: m, n: n, beta: beta, c: c, ldc: ldc) { (ta, tb, beta) in
+      cblas_sgemm(
+        CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
   }
 
   @usableFromInline static var singleThreadedOnce: Bool { singleThreaded }

@@ -180,6 +180,39 @@ public struct Bundle: Sendable, Equatable {
     guard r.at == r.end else { throw fail("\(r.end - r.at) unexpected bytes after the record") }
     return Bundle(kind: kind, record: record)
   }
+
+  // MARK: One object
+
+  /// The bytes of a bundle of `kind` whose one section `section` is `record`.
+  static func encode(_ kind: Checkpoint.Kind, section: String, _ record: Record) -> [UInt8] {
+    var r = Record()
+    r.set(section, record: record)
+    return Bundle(kind: kind, record: r).encode()
+  }
+
+  /// Decodes `bytes` (`decode`) and reads its record, refusing a bundle of
+  /// any kind but `kinds` (`.badFormat`: "<source> holds …, not <noun>").
+  static func reader(
+    _ bytes: [UInt8], source: String, kinds: Set<Checkpoint.Kind>, holding noun: String
+  ) throws(SwiftPGError) -> (kind: Checkpoint.Kind, root: RecordReader) {
+    let bundle = try decode(bytes, source: source)
+    guard kinds.contains(bundle.kind) else {
+      throw SwiftPGError(.badFormat, "\(source) holds \(bundle.kind.described), not \(noun)")
+    }
+    return (bundle.kind, RecordReader(bundle.record, context: source))
+  }
+
+  /// The object of a bundle of `kind` that holds one section, `section`,
+  /// and nothing else, built by `make`.
+  static func decodeSection<T>(
+    _ bytes: [UInt8], source: String, kind: Checkpoint.Kind, section: String, holding noun: String,
+    _ make: (RecordReader) throws(SwiftPGError) -> T
+  ) throws(SwiftPGError) -> T {
+    let root = try reader(bytes, source: source, kinds: [kind], holding: noun).root
+    let object = try make(try root.record(section))
+    try root.finish()
+    return object
+  }
 }
 
 /// The format version of a checkpoint's bytes, when they start with the magic.

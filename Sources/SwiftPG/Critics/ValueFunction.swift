@@ -2,7 +2,7 @@
 /// (linear with no hidden layers) or a table θ[s] over one-hot states.
 /// Shares the network code with the policies; gradients are hand-written
 /// and checked against finite differences.
-public final class ValueFunction {
+public final class ValueFunction: Parameterized {
   public enum Kind: Int32, Sendable {
     case mlp = 1
     case tabular = 2
@@ -126,14 +126,8 @@ public final class ValueFunction {
   /// table), else why not.
   public func checkObservations(_ obs: UnsafePointer<Double>, batch: Int) -> String? {
     guard kind == .tabular else { return nil }
-    for r in 0..<batch {
-      var ones = 0
-      for k in 0..<observationSize {
-        let v = obs[r * observationSize + k]
-        if v == 1 { ones += 1 } else if v != 0 { return "observation row \(r) is not one-hot" }
-      }
-      if ones != 1 { return "observation row \(r) is not one-hot" }
+    return firstNonOneHotRow(obs, batch: batch, width: observationSize).map {
+      "observation row \($0.row) is not one-hot"
     }
-    return nil
   }
 }

@@ -14,9 +14,7 @@ public enum ValueFunctionRecord {
 
   /// A bundle holding the value function alone (kind `.value`, section `critic`).
   public static func serialize(_ value: ValueFunction) -> [UInt8] {
-    var r = Record()
-    r.set("critic", record: encode(value))
-    return Bundle(kind: .value, record: r).encode()
+    Bundle.encode(.value, section: "critic", encode(value))
   }
 
   /// The value function of a value or learner bundle, or of a value file

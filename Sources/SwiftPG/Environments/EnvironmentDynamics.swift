@@ -313,3 +313,17 @@ public func oneHot(_ index: Int, size: Int, into out: UnsafeMutablePointer<Doubl
   out.update(repeating: 0, count: size)
   if index >= 0 && index < size { out[index] = 1 }
 }
+
+/// The first row of `rows` (`[batch, width]`) that is not a one-hot
+/// encoding, with why (`entry k is v` or `n entries are 1`); nil if none.
+func firstNonOneHotRow(_ rows: UnsafePointer<Double>, batch: Int, width: Int) -> (row: Int, why: String)? {
+  for r in 0..<batch {
+    var ones = 0
+    for k in 0..<width {
+      let v = rows[r * width + k]
+      if v == 1 { ones += 1 } else if v != 0 { return (r, "entry \(k) is \(v)") }
+    }
+    if ones != 1 { return (r, "\(ones) entries are 1") }
+  }
+  return nil
+}

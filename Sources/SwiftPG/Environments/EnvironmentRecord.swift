@@ -23,20 +23,14 @@ public enum EnvironmentRecord {
   /// `environment`). Throws `.notSupported` for dynamics that cannot be
   /// rebuilt from a file.
   public static func serialize(_ env: any BatchedEnvironment) throws(SwiftPGError) -> [UInt8] {
-    var r = Record()
-    r.set("environment", record: try env.record())
-    return Bundle(kind: .environment, record: r).encode()
+    Bundle.encode(.environment, section: "environment", try env.record())
   }
 
   /// The environment of an environment or learner bundle.
   public static func deserialize(_ bytes: [UInt8], source: String = "the bytes") throws(SwiftPGError)
     -> any BatchedEnvironment
   {
-    let bundle = try Bundle.decode(bytes, source: source)
-    guard bundle.kind == .environment || bundle.kind == .learner else {
-      throw SwiftPGError(.badFormat, "\(source) holds \(bundle.kind.described), not an environment")
-    }
-    let root = RecordReader(bundle.record, context: source)
+    let root = try Bundle.reader(bytes, source: source, kinds: [.environment, .learner], holding: "an environment").root
     guard root.has("environment") else { throw SwiftPGError(.badFormat, "\(source) holds a learner without an environment") }
     return try decode(try root.record("environment"))
   }

@@ -1,14 +1,10 @@
 /// A differentiable map from a batch of observations to action logits
 /// `[batch, actionCount]`, for `CategoricalPolicy`. `backward` and `jvp`
 /// refer to the last `forward`.
-public protocol LogitModel: AnyObject {
+public protocol LogitModel: Parameterized {
   static var family: PolicyFamily { get }
   var inputSize: Int { get }
   var actionCount: Int { get }
-  var parameterCount: Int { get }
-  var parameters: [Double] { get }
-  func setParameters(_ values: [Double]) throws(SwiftPGError)
-  var specification: [Double] { get }
   /// Logits of the batch, valid until the next call.
   func forward(_ obs: UnsafePointer<Double>, batch: Int) -> UnsafePointer<Double>
   /// Adds Jᵀ·dLogits to `gradient` (J = ∂logits/∂θ of the last forward).
@@ -97,15 +93,7 @@ public final class TabularLogits: LogitModel {
   }
 
   public func checkObservations(_ obs: UnsafePointer<Double>, batch: Int) -> String? {
-    for r in 0..<batch {
-      var ones = 0
-      for k in 0..<stateCount {
-        let v = obs[r * stateCount + k]
-        if v == 1 { ones += 1 } else if v != 0 { return "observation row \(r) is not one-hot (entry \(k) is \(v))" }
-      }
-      if ones != 1 { return "observation row \(r) is not one-hot (\(ones) entries are 1)" }
-    }
-    return nil
+    firstNonOneHotRow(obs, batch: batch, width: stateCount).map { "observation row \($0.row) is not one-hot (\($0.why))" }
   }
 
   public func forward(_ obs: UnsafePointer<Double>, batch: Int) -> UnsafePointer<Double> {

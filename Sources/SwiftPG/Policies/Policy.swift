@@ -27,16 +27,11 @@ public typealias SurrogateWeights = (
 ///
 /// Every gradient is with respect to the parameters θ and hand-written;
 /// tests check each against central finite differences.
-public protocol Policy: AnyObject {
+public protocol Policy: Parameterized {
   var family: PolicyFamily { get }
   var observationSize: Int { get }
   /// `.discrete(n)` or `.box` of `actionSize` dimensions (unbounded).
   var actionSpace: ActionSpace { get }
-  var parameterCount: Int { get }
-  var parameters: [Double] { get }
-  func setParameters(_ values: [Double]) throws(SwiftPGError)
-  /// The numbers that, with the family, rebuild the policy (checkpoints).
-  var specification: [Double] { get }
   /// The policy's own sampling generator.
   var rng: PCG64 { get set }
   /// Sampling state beyond the generators that a resumed run needs

@@ -20,9 +20,7 @@ public enum PolicyRecord {
 
   /// A bundle holding the policy alone (kind `.policy`, section `policy`).
   public static func serialize(_ policy: any Policy) -> [UInt8] {
-    var r = Record()
-    r.set("policy", record: encode(policy))
-    return Bundle(kind: .policy, record: r).encode()
+    Bundle.encode(.policy, section: "policy", encode(policy))
   }
 
   /// The policy of a policy or learner bundle, or of a policy file of

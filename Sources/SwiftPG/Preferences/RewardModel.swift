@@ -16,7 +16,7 @@
 /// reward is identified only up to an additive constant; the bias stays
 /// where it was initialised unless the centring term (Eisenstein et al.
 /// 2023) pins the mean reward of compared pairs at 0.
-public final class RewardModel {
+public final class RewardModel: Parameterized {
   public let featureCount: Int
   public let hiddenSizes: [Int]
   public let activation: Activation

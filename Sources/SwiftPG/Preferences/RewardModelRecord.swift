@@ -31,22 +31,14 @@ public enum RewardModelRecord {
 
   /// The model's bundle (kind `.rewardModel`, section `reward_model`).
   public static func serialize(_ model: RewardModel) -> [UInt8] {
-    var r = Record()
-    r.set(section, record: encode(model))
-    return Bundle(kind: .rewardModel, record: r).encode()
+    Bundle.encode(.rewardModel, section: section, encode(model))
   }
 
   /// The reward model of a reward-model bundle (`.badFormat` for anything
   /// else: damaged or truncated bytes, another kind, a format-1 file).
   public static func deserialize(_ bytes: [UInt8], source: String = "the bytes") throws(SwiftPGError) -> RewardModel {
-    let bundle = try Bundle.decode(bytes, source: source)
-    guard bundle.kind == .rewardModel else {
-      throw SwiftPGError(.badFormat, "\(source) holds \(bundle.kind.described), not a reward model")
-    }
-    let root = RecordReader(bundle.record, context: source)
-    let model = try decode(try root.record(section))
-    try root.finish()
-    return model
+    try Bundle.decodeSection(
+      bytes, source: source, kind: .rewardModel, section: section, holding: "a reward model", decode)
   }
 
   /// Builds the reward model of a section (`.badFormat` for anything invalid).

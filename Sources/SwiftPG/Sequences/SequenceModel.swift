@@ -21,16 +21,12 @@ public enum SequenceModelFamily: Int32, Sendable, CaseIterable {
 /// `forward` writes logits `[count, V + 1]`, valid until the next call;
 /// `backward` takes dLogits of the last `forward` and OVERWRITES `gradient`
 /// (`parameterCount` values) with Jᵀ·dLogits. Not thread-safe.
-public protocol SequenceModel: AnyObject {
+/// `setParameters` checks the count only (finiteness is the policy's check);
+/// `specification` with `family` rebuilds the model (`makeSequenceModel`).
+public protocol SequenceModel: Parameterized {
   var family: SequenceModelFamily { get }
   var space: SequenceSpace { get }
   var promptCount: Int { get }
-  var parameterCount: Int { get }
-  var parameters: [Double] { get }
-  /// Replaces the parameters (count checked; finiteness is the policy's check).
-  func setParameters(_ values: [Double]) throws(SwiftPGError)
-  /// The numbers that, with `family`, rebuild the model (`makeSequenceModel`).
-  var specification: [Double] { get }
   func forward(
     prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, rows: UnsafePointer<Int32>?,
     positions: UnsafePointer<Int32>, count: Int

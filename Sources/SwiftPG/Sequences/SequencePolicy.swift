@@ -27,7 +27,7 @@ public struct KLEstimates: Sendable, Equatable {
 /// `SequenceSpace.validate`, prompt ids, sizes, finiteness) before any work
 /// and throws `SwiftPGError`. Per-token arrays are `[B, L]` with zeros at
 /// positions ≥ length. Not thread-safe (the model keeps its workspace).
-public final class SequencePolicy {
+public final class SequencePolicy: Parameterized {
   public let model: any SequenceModel
   private let logProbs = ScratchBuffer()
   private let referenceLogProbs = ScratchBuffer()
@@ -133,21 +133,9 @@ public final class SequencePolicy {
     }
     var out = [Double](repeating: 0, count: total)
     guard n > 0 else { return out }
-    let k = space.tokenCount
-    let chunk = Swift.max(1, contextChunkSize)
-    try prompts.withBase("prompts") { (p) throws(SwiftPGError) in
-      try tokens.withBase("tokens") { (y) throws(SwiftPGError) in
-        try positions.withBase("positions") { (q) throws(SwiftPGError) in
-          try out.withMutableBase("log-probabilities") { (o) throws(SwiftPGError) in
-            for start in stride(from: 0, to: n, by: chunk) {
-              let m = Swift.min(chunk, n - start)
-              nextTokenLogProbabilities(
-                prompts: p + start, tokens: y + start * l, rows: nil, positions: q + start, count: m,
-                into: o + start * k)
-            }
-          }
-        }
-      }
+    try out.withMutableBase("log-probabilities") { (o) throws(SwiftPGError) in
+      try chunkedNextTokenLogProbabilities(
+        of: self, count: n, prompts: prompts, tokens: tokens, rows: nil, positions: positions, into: o)
     }
     return out
   }
@@ -312,24 +300,48 @@ public final class SequencePolicy {
     let n = rows.count
     guard n > 0 else { return (rows, positions, 0) }
     let contextPrompts = rows.map { prompts[Int($0)] }
+    let out = target.reserve(n * space.tokenCount)
+    try chunkedNextTokenLogProbabilities(
+      of: policy, count: n, prompts: contextPrompts, tokens: tokens, rows: rows, positions: positions, into: out,
+      afterChunk: afterChunk)
+    return (rows, positions, n)
+  }
+
+  /// `policy`'s log π(· | c_i) `[n, V + 1]` of `n` (> 0) validated contexts
+  /// into `out`, `contextChunkSize` contexts per forward pass: context i is
+  /// `prompts[i]` with the first `positions[i]` tokens of row `rows[i]` of
+  /// `tokens` (stride L), or of row i without `rows`. `afterChunk` sees the
+  /// range of each chunk after its pass.
+  private func chunkedNextTokenLogProbabilities(
+    of policy: SequencePolicy, count n: Int, prompts: [Int32], tokens: [Int32], rows: [Int32]?,
+    positions: [Int32], into out: UnsafeMutablePointer<Double>,
+    afterChunk: ((_ start: Int, _ count: Int) -> Void)? = nil
+  ) throws(SwiftPGError) {
     let k = space.tokenCount
-    let out = target.reserve(n * k)
+    let l = space.maxLength
     let chunk = Swift.max(1, contextChunkSize)
-    try rows.withBase("rows") { (r) throws(SwiftPGError) in
-      try positions.withBase("positions") { (q) throws(SwiftPGError) in
-        try contextPrompts.withBase("prompts") { (p) throws(SwiftPGError) in
-          try tokens.withBase("tokens") { (y) throws(SwiftPGError) in
+    try prompts.withBase("prompts") { (p) throws(SwiftPGError) in
+      try tokens.withBase("tokens") { (y) throws(SwiftPGError) in
+        try positions.withBase("positions") { (q) throws(SwiftPGError) in
+          func run(_ r: UnsafePointer<Int32>?) {
             for start in stride(from: 0, to: n, by: chunk) {
               let m = Swift.min(chunk, n - start)
+              // With `rows` the rows index `tokens` itself; without, context
+              // i's row is row i, so a chunk starts `start` rows in.
               policy.nextTokenLogProbabilities(
-                prompts: p + start, tokens: y, rows: r + start, positions: q + start, count: m, into: out + start * k)
+                prompts: p + start, tokens: r == nil ? y + start * l : y, rows: r.map { $0 + start },
+                positions: q + start, count: m, into: out + start * k)
               afterChunk?(start, m)
             }
+          }
+          if let rows {
+            try rows.withBase("rows") { (r) throws(SwiftPGError) in run(r) }
+          } else {
+            run(nil)
           }
         }
       }
     }
-    return (rows, positions, n)
   }
 
   /// The number of contexts Σ lengths, refused beyond the scratch limit.

@@ -32,9 +32,7 @@ public enum SequencePolicyRecord {
 
   /// The policy's bundle (kind `.sequencePolicy`, section `sequence_policy`).
   public static func serialize(_ policy: SequencePolicy) -> [UInt8] {
-    var r = Record()
-    r.set(section, record: encode(policy))
-    return Bundle(kind: .sequencePolicy, record: r).encode()
+    Bundle.encode(.sequencePolicy, section: section, encode(policy))
   }
 
   /// The policy of a sequence-policy bundle (`.badFormat` for anything
@@ -42,14 +40,8 @@ public enum SequencePolicyRecord {
   public static func deserialize(_ bytes: [UInt8], source: String = "the bytes") throws(SwiftPGError)
     -> SequencePolicy
   {
-    let bundle = try Bundle.decode(bytes, source: source)
-    guard bundle.kind == .sequencePolicy else {
-      throw SwiftPGError(.badFormat, "\(source) holds \(bundle.kind.described), not a sequence policy")
-    }
-    let root = RecordReader(bundle.record, context: source)
-    let policy = try decode(try root.record(section))
-    try root.finish()
-    return policy
+    try Bundle.decodeSection(
+      bytes, source: source, kind: .sequencePolicy, section: section, holding: "a sequence policy", decode)
   }
 
   /// Builds the policy of a section (`.badFormat` for anything invalid).
