@@ -100,6 +100,9 @@ bench: install
 	$(PYTHON) bench/preferences_vs_torch.py
 	@# Issue 16: the miniature RLHF table over 10 seeds and the over-optimisation curves (a few minutes).
 	$(PYTHON) bench/rlhf_table.py
+	@# Issue 16: one RLOO (k = 4) training run on the summarise task against the same update in PyTorch.
+	$(PYTHON) bench/rloo_vs_torch.py $$(.bench-venv/bin/python -c "import torch" 2>/dev/null && \
+		echo --torch-python .bench-venv/bin/python)
 	@# JAX + gymnax for the PureJaxRL-style PPO anchor (bench/jax_ppo_cartpole.py), also in their
 	@# own venv, pinned to a set that installs and runs together (gymnax 0.0.9 imports six without
 	@# declaring it).

@@ -36,8 +36,8 @@ class NGramPolicy(nn.Module):
         for k in range(1, self.n + 1):
             idx = positions - k
             tok = torch.where(idx >= 0, tokens.gather(1, idx.clamp(min=0)[:, None])[:, 0], torch.full_like(idx, self.v))
-            parts.append(nn.functional.one_hot(tok, self.v + 1).to(torch.float64))
-        parts.append(nn.functional.one_hot(positions, self.length).to(torch.float64))
+            parts.append(nn.functional.one_hot(tok, self.v + 1).to(self.features.dtype))
+        parts.append(nn.functional.one_hot(positions, self.length).to(self.features.dtype))
         return torch.cat(parts, 1).reshape(b, -1)
 
     @torch.no_grad()
