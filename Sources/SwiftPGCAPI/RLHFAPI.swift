@@ -39,25 +39,22 @@ final class RLHFLearnerObject {
 }
 
 extension OnlineStats {
+  /// The Double statistics and their C fields, one table for the conversion.
+  private static var doubleFields: [(KeyPath<OnlineStats, Double>, WritableKeyPath<swiftpg_rlhf_stats, Double>)] {
+    [
+      (\.meanReward, \.mean_reward), (\.meanKL, \.mean_kl), (\.meanKLk3, \.mean_kl_k3),
+      (\.meanRegularizedReward, \.mean_regularized_reward), (\.meanLength, \.mean_length), (\.eosRate, \.eos_rate),
+      (\.loss, \.loss), (\.gradNorm, \.grad_norm), (\.meanGoldReward, \.mean_gold_reward),
+      (\.clipFraction, \.clip_fraction), (\.approxKL, \.approx_kl), (\.valueLoss, \.value_loss),
+    ]
+  }
+
   var c: swiftpg_rlhf_stats {
     var s = swiftpg_rlhf_stats()
     s.size = UInt32(MemoryLayout<swiftpg_rlhf_stats>.size)
-    s.iteration = Int64(iteration)
-    s.samples = Int64(samples)
-    s.total_samples = Int64(totalSamples)
-    s.mean_reward = meanReward
-    s.mean_kl = meanKL
-    s.mean_kl_k3 = meanKLk3
-    s.mean_regularized_reward = meanRegularizedReward
-    s.mean_length = meanLength
-    s.eos_rate = eosRate
-    s.loss = loss
-    s.grad_norm = gradNorm
-    s.mean_gold_reward = meanGoldReward
-    s.clip_fraction = clipFraction
-    s.approx_kl = approxKL
-    s.value_loss = valueLoss
+    (s.iteration, s.samples, s.total_samples) = (Int64(iteration), Int64(samples), Int64(totalSamples))
     s.clamped_tokens = Int64(clampedTokens)
+    for (field, cField) in Self.doubleFields { s[keyPath: cField] = self[keyPath: field] }
     return s
   }
 }

@@ -124,11 +124,7 @@ public final class DPO {
   /// prompts.
   public init(policy: SequencePolicy, reference: SequencePolicy, config: Config = Config()) throws(SwiftPGError) {
     try config.validate()
-    try require(policy !== reference, "the reference must be a frozen copy, not the trained policy itself")
-    try require(
-      reference.space == policy.space && reference.promptCount == policy.promptCount,
-      "the reference is over \(reference.space) with \(reference.promptCount) prompts; the policy over"
-        + " \(policy.space) with \(policy.promptCount)")
+    try policy.requireFrozenReference(reference)
     self.policy = policy
     self.reference = reference
     self.config = config
@@ -232,5 +228,21 @@ public final class DPO {
     try checkPairs(pairs)
     let ref = try referenceLogProbabilities(pairs)
     return try lossAndGradient(pairs, rows: ArraySlice(0..<pairs.count), ref: ref).0
+  }
+}
+
+extension SequencePolicy {
+  /// Refuses a reference (of DPO, of the online learners) that is this
+  /// policy itself or over another space or prompts.
+  func requireFrozenReference(_ reference: SequencePolicy) throws(SwiftPGError) {
+    try require(self !== reference, "the reference must be a frozen copy (e.g. frozenCopy()), not the policy itself")
+    try requireSameSpace("the reference", reference.space, reference.promptCount)
+  }
+
+  /// Refuses an object (`what`: "the task", ...) over another space or number of prompts.
+  func requireSameSpace(_ what: String, _ otherSpace: SequenceSpace, _ otherPrompts: Int) throws(SwiftPGError) {
+    try require(
+      otherSpace == space && otherPrompts == promptCount,
+      "\(what) is over \(otherSpace) with \(otherPrompts) prompts; the policy over \(space) with \(promptCount)")
   }
 }

@@ -314,15 +314,8 @@ public final class OnlineCore {
     settings: OnlineSettings
   ) throws(SwiftPGError) {
     try settings.validate()
-    try require(policy !== reference, "the reference must be a frozen copy (e.g. frozenCopy()), not the policy itself")
-    try require(
-      reference.space == policy.space && reference.promptCount == policy.promptCount,
-      "the reference is over \(reference.space) with \(reference.promptCount) prompts; the policy over"
-        + " \(policy.space) with \(policy.promptCount)")
-    try require(
-      task.space == policy.space && task.promptCount == policy.promptCount,
-      "the task is over \(task.space) with \(task.promptCount) prompts; the policy over \(policy.space) with"
-        + " \(policy.promptCount)")
+    try policy.requireFrozenReference(reference)
+    try policy.requireSameSpace("the task", task.space, task.promptCount)
     self.policy = policy
     self.reference = reference
     self.task = task

@@ -119,10 +119,7 @@ public final class RLHFPPO: OnlineLearnerBase<RLHFPPO.Config>, OnlineLearner {
     reward: SequenceRewardFunction, config: Config = Config()
   ) throws(SwiftPGError) {
     try config.validate()
-    try require(
-      critic.model.space == policy.space && critic.model.promptCount == policy.promptCount,
-      "the critic is over \(critic.model.space) with \(critic.model.promptCount) prompts; the policy over"
-        + " \(policy.space) with \(policy.promptCount)")
+    try policy.requireSameSpace("the critic", critic.model.space, critic.model.promptCount)
     try require(critic.model !== policy.model, "the critic must be its own model, not the policy's")
     self.critic = critic
     criticOptimizer = try Adam(parameterCount: critic.model.parameterCount, learningRate: config.valueLearningRate)
