@@ -200,18 +200,24 @@ public final class RewardModel: Parameterized {
 
   // MARK: - Prediction
 
-  /// Runs rows `[start, start + count)` of `x` (`[*, K]`) through the
-  /// standardisation and the network; the outputs `[count]`, valid until
-  /// the next call. `x` already validated.
+  /// Runs the rows `rows` of `x` (`[*, K]`) through the standardisation and
+  /// the network; the outputs `[rows.count]`, valid until the next call
+  /// (nil if a row lies beyond `x`). `x` already validated.
   private func scores(_ x: [Double], rows: [Int]) -> UnsafePointer<Double>? {
     let k = featureCount
     let need = Swift.max(rows.count * k, 1)
     if input.count < need { input = Array(repeating: 0, count: need) }
-    for (r, row) in rows.enumerated() {
-      for j in 0..<k {
-        var v = x[row * k + j]
-        if let featureMean, let featureScale { v = (v - featureMean[j]) / featureScale[j] }
-        input[r * k + j] = v
+    guard rows.allSatisfy({ $0 >= 0 && ($0 + 1) * k <= x.count }) else { return nil }
+    x.withUnsafeBufferPointer { xb in
+      input.withUnsafeMutableBufferPointer { ib in
+        guard let src = xb.baseAddress, let dst = ib.baseAddress else { return }
+        if let mean = featureMean, let scale = featureScale {
+          for (r, row) in rows.enumerated() {
+            for j in 0..<k { dst[r * k + j] = (src[row * k + j] - mean[j]) / scale[j] }
+          }
+        } else {
+          for (r, row) in rows.enumerated() { (dst + r * k).update(from: src + row * k, count: k) }
+        }
       }
     }
     let batch = rows.count
@@ -221,7 +227,7 @@ public final class RewardModel: Parameterized {
   /// `scores` copied out, refusing non-finite ones (`.numerical`: the
   /// model or the standardisation overflowed — not the caller's data).
   private func finiteScores(_ x: [Double], rows: [Int]) throws(SwiftPGError) -> [Double] {
-    guard let s = scores(x, rows: rows) else { throw SwiftPGError(.internalError, "no input buffer") }
+    guard let s = scores(x, rows: rows) else { throw SwiftPGError(.internalError, "a row beyond the features") }
     let out = (0..<rows.count).map { s[$0] }
     try require(out.allFinite, "the reward model produced non-finite scores", code: .numerical)
     return out
@@ -237,7 +243,7 @@ public final class RewardModel: Parameterized {
     while start < rows {
       let b = Swift.min(chunk, rows - start)
       guard let s = scores(features, rows: Array(start..<(start + b))) else {
-        throw SwiftPGError(.internalError, "no input buffer")
+        throw SwiftPGError(.internalError, "a row beyond the features")
       }
       for i in 0..<b { out.append(s[i]) }
       start += b
