@@ -79,7 +79,7 @@ import Testing
       #expect(Array(sorted[(7 * b)..<(7 * b + 7)]) == want)
     }
     // A tiny positive scale behaves as the limit s → 0 (keys −∞ stay ordered by reward).
-    let tiny = try Labeller.rank(rewards: rewards, candidates: 7, scale: 1e-320, seed: 1)
+    let tiny = try Labeller.rank(rewards: rewards, candidates: 7, scale: 0x1p-1063, seed: 1)  // ≈ 1.1e-320, a subnormal
     #expect(tiny == sorted)
   }
 
