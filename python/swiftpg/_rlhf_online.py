@@ -81,12 +81,14 @@ class _OnlineLearner(NativeObject):
     _kind_name = "RLHF learner"
     _algorithm = ""
 
-    def __init_subclass__(cls, algorithm: str, **kwargs):
+    def __init_subclass__(cls, algorithm: str | None = None, **kwargs):
         """``class X(_OnlineLearner, algorithm="rloo")``: the method's name (a key of ``ALGORITHMS``); the class's
-        docstring gets the arguments all learners share (``_COMMON_DOC``)."""
+        docstring gets the arguments all learners share (``_COMMON_DOC``). A user's subclass of a learner
+        names none and keeps its parent's."""
         super().__init_subclass__(**kwargs)
-        cls._algorithm = algorithm
-        cls.__doc__ = (cls.__doc__ or "") + _COMMON_DOC
+        if algorithm is not None:
+            cls._algorithm = algorithm
+            cls.__doc__ = (cls.__doc__ or "") + _COMMON_DOC
 
     _OBJECTS = ("self", "policy", "reference", "task", "reward_model", "proxy_features", "critic")
 
