@@ -18,13 +18,12 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 
 import numpy as np
 
 from swiftpg import rlhf
-from timing import median_seconds
+from timing import median_seconds, torch_side_result
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIG = dict(V=6, L=6, P=8, F=12, context=3, hidden=64, K=3, rm_hidden=64, sample_batch=4096,
@@ -62,15 +61,7 @@ def swiftpg_side(c):
 
 def torch_side(python, c, threads):
     cmd = [python, os.path.join(HERE, "torch_sequence_model.py"), "--threads", str(threads), "--config", json.dumps(c)]
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        print(f"PyTorch side failed: {e}")
-        return None
-    if done.returncode != 0:
-        print(f"PyTorch side failed: {done.stderr[-2000:]}")
-        return None
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return torch_side_result(cmd, timeout=1800)
 
 
 def main():

@@ -32,13 +32,13 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
 import numpy as np
 
 from swiftpg import rlhf
+from timing import torch_side_result
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIG = dict(V=6, L=6, P=8, context=3, hidden=64, k=4, prompts_per_iteration=64, iterations=100, beta=0.05,
@@ -152,15 +152,7 @@ def print_breakdown(c, task, python):
 def torch_side(python, c, threads, precision, phases=False):
     cmd = [python, os.path.join(HERE, "torch_rloo.py"), "--threads", str(threads), "--precision", precision,
            "--config", "-"] + (["--phases"] if phases else [])
-    try:
-        done = subprocess.run(cmd, input=json.dumps(c), capture_output=True, text=True, timeout=900)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        print(f"PyTorch side failed: {e}")
-        return None
-    if done.returncode != 0:
-        print(f"PyTorch side failed: {done.stderr[-2000:]}")
-        return None
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return torch_side_result(cmd, timeout=900, input=json.dumps(c))
 
 
 def reward_check(task, c):

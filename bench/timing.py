@@ -1,9 +1,12 @@
 """Timing shared by the benchmark scripts, including those that run under
-another venv's interpreter (no imports beyond the standard library)."""
+another venv's interpreter (no imports beyond the standard library), and the
+call of such a script from the swiftpg side."""
 
 from __future__ import annotations
 
+import json
 import statistics
+import subprocess
 import time
 
 
@@ -15,3 +18,17 @@ def median_seconds(fn, repeats: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def torch_side_result(cmd, timeout: float, input: str | None = None):
+    """Runs a PyTorch-side script (``cmd``, ``input`` on its stdin) and returns its result, the JSON of its last
+    line of output; None, with the reason printed, when it cannot run, times out or fails."""
+    try:
+        done = subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        print(f"PyTorch side failed: {e}")
+        return None
+    if done.returncode != 0:
+        print(f"PyTorch side failed: {done.stderr[-2000:]}")
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -188,6 +188,22 @@ def as_float(value, name: str, allow_bool: bool = False) -> float:
         raise InvalidArgumentError(f"{name} {value} is too large for a float64") from None
 
 
+def set_fields(c, values: dict, convert_int) -> None:
+    """Sets each of ``values`` (field name → value) on the ctypes config
+    struct ``c``, converted by the field's type: ``seed`` by
+    :func:`as_seed`, a double by :func:`as_float`, any other (integer)
+    field by ``convert_int(value, name)``."""
+    types = dict(c._fields_)
+    for key, value in values.items():
+        if key == "seed":
+            value = as_seed(value)
+        elif types[key] is ctypes.c_double:
+            value = as_float(value, key)
+        else:
+            value = convert_int(value, key)
+        setattr(c, key, value)
+
+
 def as_choice(value, table, name: str):
     """``table[value]`` for a string key of ``table`` (a dict), else
     InvalidArgumentError listing the choices (DTypeError for a non-string)."""

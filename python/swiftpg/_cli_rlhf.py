@@ -20,7 +20,7 @@ import re
 import sys
 
 from . import _lib
-from .cli import UsageError, _check_output_dir, _check_output_file, _need_module
+from .cli import UsageError, _check_output_dir, _check_output_file, _need_module, _print_result
 
 #: Command-line spellings of the table's rows (``--methods``).
 ROW_OPTIONS = {"sft": "SFT", "dpo": "DPO", "best-of-n": "best-of-n", "reinforce": "REINFORCE", "ppo": "PPO",
@@ -97,6 +97,16 @@ def add_parser(sub) -> None:
     n.set_defaults(fn=train_command)
 
 
+def _stopped(e: BaseException) -> int:
+    """Says on stderr why a run stopped (^C, or a library or file-system error) and returns the exit code:
+    130 for ^C, 1 for an error."""
+    if isinstance(e, KeyboardInterrupt):
+        print("interrupted", file=sys.stderr)
+        return 130
+    print(f"error: {e}", file=sys.stderr)
+    return 1
+
+
 def _plot_target(args) -> str | None:
     """The PNG path of ``table`` (None: no plot), checked."""
     if args.no_plot:
@@ -143,12 +153,8 @@ def table_command(args) -> int:
         if plot is not None:
             os.makedirs(os.path.dirname(os.path.abspath(plot)), exist_ok=True)
             files["plot"] = table.plot(plot)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except (_lib.SwiftPGError, OSError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+    except (KeyboardInterrupt, _lib.SwiftPGError, OSError) as e:
+        return _stopped(e)
     if args.json:
         s = table.summary()
         print(json.dumps(dict(config=s["config"], seeds=s["seeds"], rows=s["rows"], pipeline=s["pipeline"],
@@ -213,12 +219,8 @@ def train_command(args) -> int:
         if args.save is not None:
             os.makedirs(os.path.dirname(os.path.abspath(args.save)), exist_ok=True)
             result.policy.save(args.save)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except (_lib.SwiftPGError, OSError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+    except (KeyboardInterrupt, _lib.SwiftPGError, OSError) as e:
+        return _stopped(e)
     finally:
         if pipeline is not None:
             pipeline.close()
@@ -228,13 +230,11 @@ def train_command(args) -> int:
                    pipeline=st, curve=result.curve)
     if args.save is not None:
         summary["policy"] = args.save
-    if args.json:
-        print(json.dumps(summary))
-    else:
-        print(f"{args.method}{'' if k is None else f' k={k}'} on {config.task}, seed {args.seed}: "
-              f"{summary['samples']} sampled responses in {summary['train_seconds']:.2f} s; under the gold reward: "
-              f"win rate vs SFT {100 * summary['win_rate']:.1f}% (exact), vs human reference "
-              f"{100 * summary['human_win_rate']:.1f} ± {100 * summary['human_win_rate_se']:.1f}%; "
-              f"KL(π‖π_SFT) {summary['kl']:.3f} nats; E[r*] {summary['gold']:.3f}; RM score "
-              f"{summary['rm_score']:.3f}")
+    _print_result(args, summary, (
+        f"{args.method}{'' if k is None else f' k={k}'} on {config.task}, seed {args.seed}: "
+        f"{summary['samples']} sampled responses in {summary['train_seconds']:.2f} s; under the gold reward: "
+        f"win rate vs SFT {100 * summary['win_rate']:.1f}% (exact), vs human reference "
+        f"{100 * summary['human_win_rate']:.1f} ± {100 * summary['human_win_rate_se']:.1f}%; "
+        f"KL(π‖π_SFT) {summary['kl']:.3f} nats; E[r*] {summary['gold']:.3f}; RM score "
+        f"{summary['rm_score']:.3f}"))
     return 0

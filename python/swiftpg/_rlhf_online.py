@@ -13,7 +13,7 @@ import ctypes
 import numpy as np
 
 from . import _lib
-from ._arrays import DTypeError, as_bool, as_float, as_float64, as_seed
+from ._arrays import DTypeError, as_bool, as_float, as_float64, set_fields
 from ._lib import InvalidArgumentError, NativeObject
 
 ALGORITHMS = {"reinforce": 0, "rloo": 1, "remax": 2, "grpo": 3, "rebel": 4, "ppo": 5}
@@ -55,16 +55,50 @@ _CHOICES = {"baseline": {"none": 0, "moving_average": 1}, "scaling": {"group": 0
             "aggregation": {"sequence": 0, "token": 1}, "kl_estimator": {"k1": 1, "k3": 3}}
 
 
+def _integer_option(value, key: str) -> int:
+    """An integer field of the wire config from its option: a flag
+    (``whiten_advantages``), a name of ``_CHOICES`` or a 32-bit int."""
+    if key == "whiten_advantages":
+        return int(as_bool(value, key))
+    if key in _CHOICES:
+        choices = _CHOICES[key]
+        if not isinstance(value, str) or value not in choices:
+            raise InvalidArgumentError(f"{key} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+        return choices[value]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise DTypeError(f"{key} must be an integer, got {type(value).__name__}")
+    if not -2**31 <= int(value) < 2**31:
+        raise InvalidArgumentError(f"{key} must be a 32-bit integer, got {value}")
+    return int(value)
+
+
 class _OnlineLearner(NativeObject):
     """The shared Python side: construction from a wire config, iterate /
-    fit / update, counters. Subclasses set ``_algorithm`` and list their
-    options in their signatures (None: the library's default)."""
+    fit / update, counters. Subclasses name their ``algorithm`` and list their
+    options in their signatures (None: the library's default), then hand
+    their ``locals()`` to :meth:`_start`."""
 
     _kind_name = "RLHF learner"
     _algorithm = ""
 
-    def _start(self, policy, reference, task, reward_model, proxy_features, critic, options: dict) -> None:
+    def __init_subclass__(cls, algorithm: str | None = None, **kwargs):
+        """``class X(_OnlineLearner, algorithm="rloo")``: the method's name (a key of ``ALGORITHMS``); the class's
+        docstring gets the arguments all learners share (``_COMMON_DOC``). A user's subclass of a learner
+        names none and keeps its parent's."""
+        super().__init_subclass__(**kwargs)
+        if algorithm is not None:
+            cls._algorithm = algorithm
+            cls.__doc__ = (cls.__doc__ or "") + _COMMON_DOC
+
+    _OBJECTS = ("self", "policy", "reference", "task", "reward_model", "proxy_features", "critic")
+
+    def _start(self, args: dict) -> None:
+        """Builds the learner from its constructor's arguments (``locals()``): the objects it trains with, and
+        every other argument an option of the wire config (``lam`` its ``lambda``)."""
         from .rlhf import SequencePolicy
+        policy, reference, task, reward_model = args["policy"], args["reference"], args["task"], args["reward_model"]
+        proxy_features, critic = args["proxy_features"], args.get("critic")
+        options = {"lambda" if key == "lam" else key: value for key, value in args.items() if key not in self._OBJECTS}
         for name, p in (("policy", policy), ("reference", reference)):
             if not isinstance(p, SequencePolicy):
                 raise DTypeError(f"{name} must be a swiftpg.rlhf.SequencePolicy, got {type(p).__name__}")
@@ -75,28 +109,7 @@ class _OnlineLearner(NativeObject):
         rm, proxy = _reward_args(task, reward_model, proxy_features)
         c = _lib.RLHFConfigC()
         _lib.call("rlhf_default_config", ALGORITHMS[self._algorithm], ctypes.byref(c))
-        types = dict(c._fields_)
-        for key, value in options.items():
-            if value is None:
-                continue
-            if key == "seed":
-                value = as_seed(value)
-            elif types[key] is ctypes.c_double:
-                value = as_float(value, key)
-            elif key == "whiten_advantages":
-                value = int(as_bool(value, key))
-            elif key in _CHOICES:
-                choices = _CHOICES[key]
-                if not isinstance(value, str) or value not in choices:
-                    raise InvalidArgumentError(f"{key} must be one of {', '.join(map(repr, choices))}, got {value!r}")
-                value = choices[value]
-            else:
-                if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-                    raise DTypeError(f"{key} must be an integer, got {type(value).__name__}")
-                if not -2**31 <= int(value) < 2**31:
-                    raise InvalidArgumentError(f"{key} must be a 32-bit integer, got {value}")
-                value = int(value)
-            setattr(c, key, value)
+        set_fields(c, {key: value for key, value in options.items() if value is not None}, _integer_option)
         handle = ctypes.c_uint64()
         _lib.call("rlhf_create", policy.handle, reference.handle, task.handle, rm, proxy,
                   0 if critic is None else critic.handle, ctypes.byref(c), ctypes.byref(handle))
@@ -266,95 +279,70 @@ _COMMON_DOC = """
     each its own ``reference.copy()``."""
 
 
-class REINFORCE(_OnlineLearner):
-    __doc__ = """REINFORCE for RLHF (Williams 1992; Ahmadian et al. 2024): the
+class REINFORCE(_OnlineLearner, algorithm="reinforce"):
+    """REINFORCE for RLHF (Williams 1992; Ahmadian et al. 2024): the
     sequence reward R̂ = r − β k1 (sampled log-ratio, no gradient through
     it), advantage R̂ − b with ``baseline`` "none" or "moving_average" (b
-    ← d·b + (1 − d)·mean R̂ after each update, d = ``baseline_decay``)."""\
-        + _COMMON_DOC
-    _algorithm = "reinforce"
+    ← d·b + (1 − d)·mean R̂ after each update, d = ``baseline_decay``)."""
 
     def __init__(self, policy, reference, task, reward_model=None, *, proxy_features: bool = False,
                  beta=None, prompts_per_iteration=None, samples_per_prompt=None, temperature=None,
                  learning_rate=None, seed=None, missing_eos_penalty=None, kl_estimator=None, baseline=None,
                  baseline_decay=None):
-        self._start(policy, reference, task, reward_model, proxy_features, None, dict(
-            beta=beta, prompts_per_iteration=prompts_per_iteration, samples_per_prompt=samples_per_prompt,
-            temperature=temperature, learning_rate=learning_rate, seed=seed, baseline=baseline,
-            baseline_decay=baseline_decay, missing_eos_penalty=missing_eos_penalty, kl_estimator=kl_estimator))
+        self._start(locals())
 
 
-class RLOO(_OnlineLearner):
-    __doc__ = """REINFORCE Leave-One-Out (Kool et al. 2019; Ahmadian et al.
+class RLOO(_OnlineLearner, algorithm="rloo"):
+    """REINFORCE Leave-One-Out (Kool et al. 2019; Ahmadian et al.
     2024): k ≥ 2 samples per prompt (k = 1 raises), A_i = R̂_i − mean of
     the other k − 1 R̂ (R̂ = r − β k1); ``epochs`` > 1 reuses the batch with
-    the sequence-level ratio clipped to 1 ± ``clip_range``."""\
-        + _COMMON_DOC
-    _algorithm = "rloo"
+    the sequence-level ratio clipped to 1 ± ``clip_range``."""
 
     def __init__(self, policy, reference, task, reward_model=None, *, proxy_features: bool = False,
                  beta=None, prompts_per_iteration=None, samples_per_prompt=None, temperature=None,
                  learning_rate=None, seed=None, missing_eos_penalty=None, kl_estimator=None, epochs=None,
                  clip_range=None):
-        self._start(policy, reference, task, reward_model, proxy_features, None, dict(
-            beta=beta, prompts_per_iteration=prompts_per_iteration, samples_per_prompt=samples_per_prompt,
-            temperature=temperature, learning_rate=learning_rate, seed=seed, epochs=epochs, clip_range=clip_range,
-            missing_eos_penalty=missing_eos_penalty, kl_estimator=kl_estimator))
+        self._start(locals())
 
 
-class ReMax(_OnlineLearner):
-    __doc__ = """ReMax (Li et al. 2023): A = R̂(y) − R̂(greedy response),
-    R̂ = r − β k1."""\
-        + _COMMON_DOC
-    _algorithm = "remax"
+class ReMax(_OnlineLearner, algorithm="remax"):
+    """ReMax (Li et al. 2023): A = R̂(y) − R̂(greedy response),
+    R̂ = r − β k1."""
 
     def __init__(self, policy, reference, task, reward_model=None, *, proxy_features: bool = False,
                  beta=None, prompts_per_iteration=None, samples_per_prompt=None, temperature=None,
                  learning_rate=None, seed=None, missing_eos_penalty=None, kl_estimator=None):
-        self._start(policy, reference, task, reward_model, proxy_features, None, dict(
-            beta=beta, prompts_per_iteration=prompts_per_iteration, samples_per_prompt=samples_per_prompt,
-            temperature=temperature, learning_rate=learning_rate, seed=seed,
-            missing_eos_penalty=missing_eos_penalty, kl_estimator=kl_estimator))
+        self._start(locals())
 
 
-class GRPO(_OnlineLearner):
-    __doc__ = """GRPO (Shao et al. 2024): k ≥ 2 samples per prompt, A = (r −
+class GRPO(_OnlineLearner, algorithm="grpo"):
+    """GRPO (Shao et al. 2024): k ≥ 2 samples per prompt, A = (r −
     group mean)/(s + ``epsilon``) with s the group's (``scaling="group"``),
     the batch's ("batch") sample std or 1 ("none"); the per-token k3 KL in
     the loss with its gradient (log-ratio clamped to ±20), aggregated per
     ``"sequence"`` or per ``"token"`` (``aggregation``). Its fixed point is
-    not π* ∝ π_ref exp(r/β)."""\
-        + _COMMON_DOC
-    _algorithm = "grpo"
+    not π* ∝ π_ref exp(r/β)."""
 
     def __init__(self, policy, reference, task, reward_model=None, *, proxy_features: bool = False,
                  beta=None, prompts_per_iteration=None, samples_per_prompt=None, temperature=None,
                  learning_rate=None, seed=None, missing_eos_penalty=None, scaling=None, aggregation=None,
                  epsilon=None):
-        self._start(policy, reference, task, reward_model, proxy_features, None, dict(
-            beta=beta, prompts_per_iteration=prompts_per_iteration, samples_per_prompt=samples_per_prompt,
-            temperature=temperature, learning_rate=learning_rate, seed=seed, scaling=scaling,
-            aggregation=aggregation, epsilon=epsilon, missing_eos_penalty=missing_eos_penalty))
+        self._start(locals())
 
 
-class REBEL(_OnlineLearner):
-    __doc__ = """REBEL (Gao et al. 2024): pairs (k = 2) and ``epochs`` Adam steps
-    on the least squares [Δ log(π/π_old) − ``eta``·ΔR̂]², R̂ = r − β k1."""\
-        + _COMMON_DOC
-    _algorithm = "rebel"
+class REBEL(_OnlineLearner, algorithm="rebel"):
+    """REBEL (Gao et al. 2024): pairs (k = 2) and ``epochs`` Adam steps
+    on the least squares [Δ log(π/π_old) − ``eta``·ΔR̂]², R̂ = r − β k1."""
 
     def __init__(self, policy, reference, task, reward_model=None, *, proxy_features: bool = False,
                  beta=None, prompts_per_iteration=None, temperature=None, learning_rate=None, seed=None,
                  missing_eos_penalty=None, kl_estimator=None,
                  eta=None, epochs=None):
-        self._start(policy, reference, task, reward_model, proxy_features, None, dict(
-            beta=beta, prompts_per_iteration=prompts_per_iteration, temperature=temperature,
-            learning_rate=learning_rate, seed=seed, eta=eta, epochs=epochs,
-            missing_eos_penalty=missing_eos_penalty, kl_estimator=kl_estimator))
+        self._start(locals())
 
 
-class PPO(_OnlineLearner):
-    __doc__ = """PPO for RLHF (Ziegler et al. 2019; Ouyang et al. 2022; TRL's
+class PPO(_OnlineLearner, algorithm="ppo"):
+    """PPO for RLHF (Ziegler et al. 2019; Ouyang et al. 2022; TRL's
     recipe): per-token rewards −β k1_t with the score at the last real
     token, a critic on prefixes (``critic``: a :class:`SequencePolicy` whose
     model serves as V — its output 0 — trained here; None: a tabular
@@ -362,21 +350,14 @@ class PPO(_OnlineLearner):
     (``whiten_advantages``), ``epochs`` passes over minibatches of
     ``minibatch_size`` responses with the ratio clipped to 1 ±
     ``clip_range`` and the value clipped to ± ``value_clip_range``, the
-    critic's own Adam (``value_learning_rate``)."""\
-        + _COMMON_DOC
-    _algorithm = "ppo"
+    critic's own Adam (``value_learning_rate``)."""
 
     def __init__(self, policy, reference, task, reward_model=None, *, proxy_features: bool = False, critic=None,
                  beta=None, prompts_per_iteration=None, samples_per_prompt=None, temperature=None,
                  learning_rate=None, seed=None, missing_eos_penalty=None, kl_estimator=None, epochs=None,
                  minibatch_size=None, clip_range=None,
                  value_clip_range=None, gamma=None, lam=None, whiten_advantages=None, value_learning_rate=None):
-        self._start(policy, reference, task, reward_model, proxy_features, critic, dict(
-            beta=beta, prompts_per_iteration=prompts_per_iteration, samples_per_prompt=samples_per_prompt,
-            temperature=temperature, learning_rate=learning_rate, seed=seed, epochs=epochs,
-            minibatch_size=minibatch_size, clip_range=clip_range, value_clip_range=value_clip_range, gamma=gamma,
-            **{"lambda": lam}, whiten_advantages=whiten_advantages, value_learning_rate=value_learning_rate,
-            missing_eos_penalty=missing_eos_penalty, kl_estimator=kl_estimator))
+        self._start(locals())
 
 
 def exact_objective(policy, reference, task, beta: float, reward_model=None, proxy_features: bool = False,

@@ -214,6 +214,11 @@ def _positive(value, option: str, maximum: int = 2**62) -> None:
         raise UsageError(f"{option} must be in [1, {maximum}], got {value}")
 
 
+def _print_result(args, summary: dict, sentence: str) -> None:
+    """A command's result on stdout: ``summary`` as one line of JSON with --json, else ``sentence``."""
+    print(json.dumps(summary) if args.json else sentence)
+
+
 def _plot(curve: dict, path: str, title: str) -> None:
     """A learning curve from finished episodes (each at the env step of the
     iteration it ended in), their rolling mean, and the evaluations; for
@@ -502,14 +507,12 @@ def _train_and_report(args, learner, budget: int, callbacks, curve, bar, stop) -
     if args.plot:
         _plot(data, args.plot, f"{args.algo} on {args.env}, seed {args.seed}")
         summary["plot"] = args.plot
-    if args.json:
-        print(json.dumps(summary))
-    else:
-        print(f"{args.env} {args.algo} seed {args.seed}: {summary['env_steps']} env steps in {train_seconds:.2f} s"
-              f"{' (stopped early)' if summary['stopped_early'] else ''}; evaluation over {args.eval_episodes} "
-              f"{'greedy' if not args.stochastic_eval else 'stochastic'} episodes: "
-              f"{summary['eval_mean_return']:.1f} ± {summary['eval_std_return']:.1f}"
-              + (f"; learning curve: {args.plot}" if args.plot else ""))
+    _print_result(args, summary, (
+        f"{args.env} {args.algo} seed {args.seed}: {summary['env_steps']} env steps in {train_seconds:.2f} s"
+        f"{' (stopped early)' if summary['stopped_early'] else ''}; evaluation over {args.eval_episodes} "
+        f"{'greedy' if not args.stochastic_eval else 'stochastic'} episodes: "
+        f"{summary['eval_mean_return']:.1f} ± {summary['eval_std_return']:.1f}"
+        + (f"; learning curve: {args.plot}" if args.plot else "")))
     return 0
 
 
@@ -548,12 +551,10 @@ def eval_command(args) -> int:
                        mean_length=float(lengths.mean()))
         if args.video is not None:
             summary["videos"] = _record(learner, args)
-    if args.json:
-        print(json.dumps(summary))
-    else:
-        print(f"{summary['env']} {algo} ({summary['trained_env_steps']} env steps): {args.episodes} "
-              f"{'greedy' if summary['greedy'] else 'stochastic'} episodes: {summary['mean_return']:.1f} ± "
-              f"{summary['std_return']:.1f} (min {summary['min_return']:.1f}, max {summary['max_return']:.1f})")
+    _print_result(args, summary, (
+        f"{summary['env']} {algo} ({summary['trained_env_steps']} env steps): {args.episodes} "
+        f"{'greedy' if summary['greedy'] else 'stochastic'} episodes: {summary['mean_return']:.1f} ± "
+        f"{summary['std_return']:.1f} (min {summary['min_return']:.1f}, max {summary['max_return']:.1f})"))
     return 0
 
 

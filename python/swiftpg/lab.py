@@ -748,18 +748,22 @@ class Report:
         raise UnknownEstimatorError(f"no estimator named {name!r} in this report; names: "
                                     f"{', '.join(r['name'] for r in self.rows)}")
 
+    # (title, row key, width, format) of the table's columns after the estimator's name
+    _columns = (("|bias|", "bias_norm", 9, ".4g"), ("max|z|", "max_abs_z", 7, ".2f"),
+                ("tr Cov", "total_variance", 10, ".4g"), ("MSE", "mse", 10, ".4g"), ("cos", "cosine", 6, ".3f"),
+                ("steps", "env_steps", 9, "d"), ("s", "seconds", 6, ".2f"))
+
+    def _table(self, head: str, width: int) -> str:
+        """``head``, a title line and a line per row: the name left in ``width``, then ``_columns``."""
+        lines = [head, f"{'estimator':<{width}}  " + " ".join(f"{t:>{w}}" for t, _, w, _ in self._columns)]
+        for r in self.rows:
+            lines.append(f"{r['name']:<{width}}  " + " ".join(format(r[k], f"{w}{f}") for _, k, w, f in self._columns))
+        return "\n".join(lines)
+
     def __str__(self) -> str:
         head = (f"{self.problem}: J = {self.exact_objective:.6g}, |∇J| = {np.linalg.norm(self.exact_gradient):.4g}; "
                 f"K = {self.estimates} estimates from m = {self.episodes} episodes each (seed {self.seed})")
-        cols = ["name", "bias_norm", "max_abs_z", "total_variance", "mse", "cosine", "env_steps", "seconds"]
-        width = max(len(r["name"]) for r in self.rows) if self.rows else 4
-        lines = [head, f"{'estimator':<{width}}  {'|bias|':>9} {'max|z|':>7} {'tr Cov':>10} {'MSE':>10} "
-                       f"{'cos':>6} {'steps':>9} {'s':>6}"]
-        for r in self.rows:
-            lines.append(f"{r['name']:<{width}}  {r['bias_norm']:9.4g} {r['max_abs_z']:7.2f} "
-                         f"{r['total_variance']:10.4g} {r['mse']:10.4g} {r['cosine']:6.3f} {r['env_steps']:9d} "
-                         f"{r['seconds']:6.2f}")
-        return "\n".join(lines)
+        return self._table(head, max(len(r["name"]) for r in self.rows) if self.rows else 4)
 
     def plot(self, ax=None):
         """Bar chart of total variance with |bias|² stacked (needs matplotlib)."""
@@ -988,17 +992,15 @@ class SequenceReport(Report):
         """N, the responses of one estimate (= ``episodes``: a response is an episode)."""
         return self.episodes
 
+    _columns = (("|bias|", "bias_norm", 9, ".4g"), ("max|z|", "max_abs_z", 7, ".2f"), ("scale", "scale", 6, ".3f"),
+                ("dir|z|", "max_abs_z_direction", 7, ".2f"), ("tr Cov", "total_variance", 10, ".4g"),
+                ("MSE", "mse", 10, ".4g"), ("cos", "cosine", 6, ".3f"), ("decodes", "decodes", 7, "d"),
+                ("s", "seconds", 6, ".2f"))
+
     def __str__(self) -> str:
         head = (f"{self.problem}: J = {self.exact_objective:.6g}, |∇J| = {np.linalg.norm(self.exact_gradient):.4g}; "
                 f"K = {self.estimates} estimates from N = {self.episodes} responses each (seed {self.seed})")
-        width = max([len(r["name"]) for r in self.rows] + [9])
-        lines = [head, f"{'estimator':<{width}}  {'|bias|':>9} {'max|z|':>7} {'scale':>6} {'dir|z|':>7} "
-                       f"{'tr Cov':>10} {'MSE':>10} {'cos':>6} {'decodes':>7} {'s':>6}"]
-        for r in self.rows:
-            lines.append(f"{r['name']:<{width}}  {r['bias_norm']:9.4g} {r['max_abs_z']:7.2f} {r['scale']:6.3f} "
-                         f"{r['max_abs_z_direction']:7.2f} {r['total_variance']:10.4g} {r['mse']:10.4g} "
-                         f"{r['cosine']:6.3f} {r['decodes']:7d} {r['seconds']:6.2f}")
-        return "\n".join(lines)
+        return self._table(head, max([len(r["name"]) for r in self.rows] + [9]))
 
     def plot(self, ax=None):
         """Bar chart of total variance with |bias|² stacked (needs matplotlib)."""

@@ -59,7 +59,7 @@ import numpy as np
 
 from . import _lib
 from ._arrays import (DTypeError, as_bool, as_choice, as_count, as_float, as_float64, as_path, as_seed, asarray,
-                      c_array, first_bad, check_elements, check_shape)
+                      c_array, first_bad, check_elements, check_shape, set_fields)
 from ._lib import InvalidArgumentError, NativeObject, NotFiniteError
 
 __all__ = ["Responses", "KLTerms", "SequenceTask", "Summarise", "DidacticBandit", "LengthBias", "ArrayTask",
@@ -1023,17 +1023,7 @@ def _configure(struct, name: str, values: dict):
     :func:`as_count` (≥ 1)."""
     c = struct()
     _lib.call(name + "_default_config", ctypes.byref(c))
-    types = dict(c._fields_)
-    for key, value in values.items():
-        if key == "seed":
-            value = as_seed(value)
-        elif types[key] is ctypes.c_double:
-            value = as_float(value, key)
-        elif key == "standardize":
-            value = int(as_bool(value, key))
-        else:
-            value = _index(value, key, 1)
-        setattr(c, key, value)
+    set_fields(c, values, lambda v, key: int(as_bool(v, key)) if key == "standardize" else _index(v, key, 1))
     return c
 
 
