@@ -9,7 +9,7 @@
 /// 4. critic gradient of c_V · ½ mean (V − y)²; global norm clipping;
 /// 5. one step of each; then `valueEpochs − 1` more critic passes on the
 ///    same targets (several value iterations per batch).
-public final class A2C: PolicyGradientLearner {
+public final class A2C: PolicyGradientLearnerBase<A2C.Config>, PolicyGradientLearner {
   @dynamicMemberLookup
   public struct Config: SegmentSettings {
     /// SB3's A2C defaults: lr 7e-4, joint norm clip 0.5.
@@ -36,13 +36,9 @@ public final class A2C: PolicyGradientLearner {
   }
 
   public static let algorithm = PGAlgorithm.a2c
-  public let config: Config
-  public let core: LearnerCore
   private let estimates = ValueEstimates()
   private let advantages = Store<Double>()
   private let surrogate = PolicySurrogate()
-
-  public init(config: Config, core: LearnerCore) { (self.config, self.core) = (config, core) }
 
   public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
     guard let critic = core.critic else { return }

@@ -7,7 +7,7 @@
 /// 3. evaluate Â_t = r_t + γ V̂(s_{t+1}) − V̂(s_t) with the updated critic;
 /// 4. ∇J ≈ mean ∇log π(a_t|s_t) Â_t;
 /// 5. θ ← θ + α ∇J (plain SGD by default, as in the lecture).
-public final class ActorCritic: PolicyGradientLearner {
+public final class ActorCritic: PolicyGradientLearnerBase<ActorCritic.Config>, PolicyGradientLearner {
   @dynamicMemberLookup
   public struct Config: DirectSettings {
     /// The lecture's loop: plain SGD, lr 0.01, no clipping.
@@ -45,14 +45,10 @@ public final class ActorCritic: PolicyGradientLearner {
   }
 
   public static let algorithm = PGAlgorithm.actorCritic
-  public let config: Config
-  public let core: LearnerCore
   private let estimates = ValueEstimates()
   private let tdTargets = Store<Double>()
   private let advantages = Store<Double>()
   private let surrogate = PolicySurrogate()
-
-  public init(config: Config, core: LearnerCore) { (self.config, self.core) = (config, core) }
 
   public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
     guard let critic = core.critic else { return }

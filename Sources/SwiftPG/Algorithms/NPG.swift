@@ -2,7 +2,7 @@
 /// step of NaturalGradient.swift taken in full, θ ← θ + √(2δ / xᵀFx) x,
 /// then the critic fitted to the targets. A (numerically) zero gradient
 /// skips the policy step only (`lineSearchStep` −1).
-public final class NPG: PolicyGradientLearner {
+public final class NPG: PolicyGradientLearnerBase<NPG.Config>, PolicyGradientLearner {
   @dynamicMemberLookup
   public struct Config: NaturalGradientSettings {
     public var common = CommonFields.naturalGradient
@@ -23,11 +23,7 @@ public final class NPG: PolicyGradientLearner {
   }
 
   public static let algorithm = PGAlgorithm.npg
-  public let config: Config
-  public let core: LearnerCore
   private let natural = NaturalGradientStep()
-
-  public init(config: Config, core: LearnerCore) { (self.config, self.core) = (config, core) }
 
   public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
     try natural.update(core, config, d, &s) { (direction) throws(SwiftPGError) -> Int in

@@ -17,7 +17,7 @@
 ///    (`baseline` mean) or 0;
 /// 4. ĝ = (1/M) Σ ψ_t ∇log π(a_t|s_t) over all stored steps (ψ optionally
 ///    divided by its std), one optimiser ascent step.
-public final class OffPolicyPG: PolicyGradientLearner {
+public final class OffPolicyPG: PolicyGradientLearnerBase<OffPolicyPG.Config>, PolicyGradientLearner {
   @dynamicMemberLookup
   public struct Config: DirectSettings {
     /// Adam lr 0.01 (ε 1e-8), no clipping.
@@ -61,8 +61,6 @@ public final class OffPolicyPG: PolicyGradientLearner {
   }
 
   public static let algorithm = PGAlgorithm.offPolicy
-  public let config: Config
-  public let core: LearnerCore
   /// The last `reuseBatches` batches with their behaviour log-probs.
   public private(set) var replay: [Trajectories] = []
   private let returns = Store<Double>()
@@ -71,9 +69,6 @@ public final class OffPolicyPG: PolicyGradientLearner {
   private let ratiosAndWeights = Store<Double>()
   private let weightedRewards = Store<Double>()
   private let surrogate = PolicySurrogate()
-
-  public init(config: Config, core: LearnerCore) { (self.config, self.core) = (config, core) }
-
 
   /// The replay (`batches`: one record per stored batch, oldest first) for
   /// checkpoints.

@@ -16,7 +16,7 @@
 ///       (`sharedNetwork`: the hidden layers take ∇value loss − ∇objective);
 /// 3. KL-penalty variant: β halves when KL < target/1.5, doubles when > 1.5·target.
 /// ε and the learning rate decay linearly when annealing is on.
-public final class PPO: PolicyGradientLearner {
+public final class PPO: PolicyGradientLearnerBase<PPO.Config>, PolicyGradientLearner {
   @dynamicMemberLookup
   public struct Config: SegmentSettings {
     /// CleanRL's `ppo.py` defaults: lr 3e-4, Adam ε 1e-5, joint norm clip 0.5.
@@ -90,8 +90,6 @@ public final class PPO: PolicyGradientLearner {
   }
 
   public static let algorithm = PGAlgorithm.ppo
-  public let config: Config
-  public let core: LearnerCore
   /// The KL-penalty coefficient β (adapted after each iteration with `klPenalty`).
   public var klBeta: Double { core.adaptiveCoefficient }
   /// Shared network: the leading parameters (the hidden layers) that the
@@ -106,10 +104,9 @@ public final class PPO: PolicyGradientLearner {
   private let klPenaltyGradient = Store<Double>()
   private let pair = TwoTasks()
 
-  public init(config: Config, core: LearnerCore) throws(SwiftPGError) {
-    self.config = config
-    self.core = core
+  public required init(config: Config, core: LearnerCore) throws(SwiftPGError) {
     sharedCount = config.sharedNetwork ? try tieHiddenLayers(policy: core.policy, critic: core.critic) : 0
+    try super.init(config: config, core: core)
   }
 
   public static func makeCore(

@@ -11,6 +11,20 @@
 /// `SegmentSettings`, `init(config:core:)` storing the two, `makeCore`
 /// unless the config's default suits, and `update(_:_:)`), its test file, and its C config
 /// struct and create function in SwiftPGCAPI (README.md of this folder).
+/// What every policy-gradient learner stores — its typed configuration and
+/// the shared core — and the initialiser `PolicyGradientLearner` requires.
+/// A learner is `final class X: PolicyGradientLearnerBase<X.Config>,
+/// PolicyGradientLearner` with its own scratch and `update`.
+public class PolicyGradientLearnerBase<Config> {
+  public let config: Config
+  public let core: LearnerCore
+
+  public required init(config: Config, core: LearnerCore) throws(SwiftPGError) {
+    self.config = config
+    self.core = core
+  }
+}
+
 public protocol PolicyGradientLearner: Learner where Stats == TrainStats {
   associatedtype Config: PolicyGradientSettings
   /// The learner's algorithm (its checkpoint family and C ABI kind).

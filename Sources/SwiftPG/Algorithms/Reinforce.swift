@@ -17,7 +17,7 @@
 ///
 /// Incomplete episodes (only in externally supplied data) are dropped:
 /// their steps get weight 0.
-public final class Reinforce: PolicyGradientLearner {
+public final class Reinforce: PolicyGradientLearnerBase<Reinforce.Config>, PolicyGradientLearner {
   @dynamicMemberLookup
   public struct Config: DirectSettings {
     /// Adam lr 0.01 (ε 1e-8), no clipping.
@@ -64,15 +64,11 @@ public final class Reinforce: PolicyGradientLearner {
   }
 
   public static let algorithm = PGAlgorithm.reinforce
-  public let config: Config
-  public let core: LearnerCore
   private let weights = Store<Double>()
   private let rewardToGo = Store<Double>()
   private let baselineValues = Store<Double>()
   private let stepIndices = Store<Int>()
   private let surrogate = PolicySurrogate()
-
-  public init(config: Config, core: LearnerCore) { (self.config, self.core) = (config, core) }
 
   public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
     let m = d.count

@@ -3,7 +3,7 @@
 /// the first j < `lineSearchSteps` with mean KL(π_old ‖ π_θ) ≤ δ and
 /// L(θ) > L(θ_old); none: keep θ_old (`lineSearchStep` −1). A (numerically)
 /// zero gradient skips the policy step only. Then the critic is fitted.
-public final class TRPO: PolicyGradientLearner {
+public final class TRPO: PolicyGradientLearnerBase<TRPO.Config>, PolicyGradientLearner {
   @dynamicMemberLookup
   public struct Config: NaturalGradientSettings {
     public var common = CommonFields.naturalGradient
@@ -34,11 +34,7 @@ public final class TRPO: PolicyGradientLearner {
   }
 
   public static let algorithm = PGAlgorithm.trpo
-  public let config: Config
-  public let core: LearnerCore
   private let natural = NaturalGradientStep()
-
-  public init(config: Config, core: LearnerCore) { (self.config, self.core) = (config, core) }
 
   public func update(_ d: Trajectories, _ s: inout TrainStats) throws(SwiftPGError) {
     try natural.update(core, config, d, &s) { (direction) throws(SwiftPGError) -> Int in
