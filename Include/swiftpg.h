@@ -2151,7 +2151,8 @@ int32_t swiftpg_pref_trainer_destroy(uint64_t trainer);
 #define SWIFTPG_RLHF_PPO 5
 
 /* One configuration for every method (fields a method does not read are
- * ignored; swiftpg_rlhf_default_config writes a method's defaults). */
+ * ignored; swiftpg_rlhf_default_config writes a method's defaults and 0 in
+ * the fields it does not read). */
 typedef struct swiftpg_rlhf_config {
   uint32_t size;                 /* sizeof(swiftpg_rlhf_config) */
   int32_t algorithm;             /* SWIFTPG_RLHF_* */

@@ -66,50 +66,146 @@ private func method(_ code: Int32) throws(SwiftPGError) -> RLHFAlgorithm {
   return a
 }
 
+/// A method's typed config ↔ the wire config: one table of its own fields
+/// (besides the shared `online` ones) serves both directions; `choices`
+/// reads and writes its enum and flag fields, checked.
+private protocol RLHFWireConfig: OnlineLearnerConfig {
+  static var doubles: [(WritableKeyPath<Self, Double>, WritableKeyPath<swiftpg_rlhf_config, Double>)] { get }
+  static var ints: [(WritableKeyPath<Self, Int>, WritableKeyPath<swiftpg_rlhf_config, Int32>)] { get }
+  mutating func readChoices(_ c: swiftpg_rlhf_config) throws(SwiftPGError)
+  func writeChoices(into c: inout swiftpg_rlhf_config)
+}
+
+extension RLHFWireConfig {
+  static var doubles: [(WritableKeyPath<Self, Double>, WritableKeyPath<swiftpg_rlhf_config, Double>)] { [] }
+  static var ints: [(WritableKeyPath<Self, Int>, WritableKeyPath<swiftpg_rlhf_config, Int32>)] { [] }
+  mutating func readChoices(_ c: swiftpg_rlhf_config) throws(SwiftPGError) {}
+  func writeChoices(into c: inout swiftpg_rlhf_config) {}
+
+  /// The method's config of a wire config (validated by the learner).
+  init(wire c: swiftpg_rlhf_config) throws(SwiftPGError) {
+    self.init()
+    guard let estimator = OnlineSettings.KLEstimator(rawValue: c.kl_estimator) else {
+      throw .invalid("kl_estimator must be 1 (k1) or 3 (k3), got \(c.kl_estimator)")
+    }
+    online.klEstimator = estimator
+    online.seed = c.seed
+    for (field, wire) in OnlineSettings.doubles { online[keyPath: field] = c[keyPath: wire] }
+    for (field, wire) in OnlineSettings.ints { online[keyPath: field] = Int(c[keyPath: wire]) }
+    for (field, wire) in Self.doubles { self[keyPath: field] = c[keyPath: wire] }
+    for (field, wire) in Self.ints { self[keyPath: field] = Int(c[keyPath: wire]) }
+    try readChoices(c)
+  }
+
+  /// Writes the config's fields into `c` (the others are left as they are).
+  func write(into c: inout swiftpg_rlhf_config) {
+    c.kl_estimator = online.klEstimator.rawValue
+    c.seed = online.seed
+    for (field, wire) in OnlineSettings.doubles { c[keyPath: wire] = online[keyPath: field] }
+    for (field, wire) in OnlineSettings.ints { c[keyPath: wire] = Int32(clamping: online[keyPath: field]) }
+    for (field, wire) in Self.doubles { c[keyPath: wire] = self[keyPath: field] }
+    for (field, wire) in Self.ints { c[keyPath: wire] = Int32(clamping: self[keyPath: field]) }
+    writeChoices(into: &c)
+  }
+}
+
+extension OnlineSettings {
+  fileprivate static var doubles: [(WritableKeyPath<Self, Double>, WritableKeyPath<swiftpg_rlhf_config, Double>)] {
+    [
+      (\.beta, \.beta), (\.temperature, \.temperature), (\.learningRate, \.learning_rate),
+      (\.missingEOSPenalty, \.missing_eos_penalty),
+    ]
+  }
+  fileprivate static var ints: [(WritableKeyPath<Self, Int>, WritableKeyPath<swiftpg_rlhf_config, Int32>)] {
+    [(\.promptsPerIteration, \.prompts_per_iteration), (\.samplesPerPrompt, \.samples_per_prompt)]
+  }
+}
+
+extension RLHFReinforce.Config: RLHFWireConfig {
+  fileprivate static var doubles: [(WritableKeyPath<Self, Double>, WritableKeyPath<swiftpg_rlhf_config, Double>)] {
+    [(\.baselineDecay, \.baseline_decay)]
+  }
+  fileprivate mutating func readChoices(_ c: swiftpg_rlhf_config) throws(SwiftPGError) {
+    guard let b = RLHFReinforce.Baseline(rawValue: c.baseline) else {
+      throw .invalid("baseline must be 0 (none) or 1 (moving average), got \(c.baseline)")
+    }
+    baseline = b
+  }
+  fileprivate func writeChoices(into c: inout swiftpg_rlhf_config) { c.baseline = baseline.rawValue }
+}
+
+extension RLOO.Config: RLHFWireConfig {
+  fileprivate static var doubles: [(WritableKeyPath<Self, Double>, WritableKeyPath<swiftpg_rlhf_config, Double>)] {
+    [(\.clipRange, \.clip_range)]
+  }
+  fileprivate static var ints: [(WritableKeyPath<Self, Int>, WritableKeyPath<swiftpg_rlhf_config, Int32>)] {
+    [(\.epochs, \.epochs)]
+  }
+}
+
+extension ReMax.Config: RLHFWireConfig {}
+
+extension GRPO.Config: RLHFWireConfig {
+  fileprivate static var doubles: [(WritableKeyPath<Self, Double>, WritableKeyPath<swiftpg_rlhf_config, Double>)] {
+    [(\.epsilon, \.epsilon)]
+  }
+  fileprivate mutating func readChoices(_ c: swiftpg_rlhf_config) throws(SwiftPGError) {
+    guard let s = GRPO.Scaling(rawValue: c.scaling), let g = GRPO.Aggregation(rawValue: c.aggregation) else {
+      throw .invalid(
+        "scaling must be 0 (group), 1 (batch) or 2 (none) and aggregation 0 (sequence) or 1 (token), got"
+          + " \(c.scaling) and \(c.aggregation)")
+    }
+    (scaling, aggregation) = (s, g)
+  }
+  fileprivate func writeChoices(into c: inout swiftpg_rlhf_config) {
+    (c.scaling, c.aggregation) = (scaling.rawValue, aggregation.rawValue)
+  }
+}
+
+extension REBEL.Config: RLHFWireConfig {
+  fileprivate static var doubles: [(WritableKeyPath<Self, Double>, WritableKeyPath<swiftpg_rlhf_config, Double>)] {
+    [(\.eta, \.eta)]
+  }
+  fileprivate static var ints: [(WritableKeyPath<Self, Int>, WritableKeyPath<swiftpg_rlhf_config, Int32>)] {
+    [(\.epochs, \.epochs)]
+  }
+}
+
+extension RLHFPPO.Config: RLHFWireConfig {
+  fileprivate static var doubles: [(WritableKeyPath<Self, Double>, WritableKeyPath<swiftpg_rlhf_config, Double>)] {
+    [
+      (\.clipRange, \.clip_range), (\.valueClipRange, \.value_clip_range), (\.gamma, \.gamma), (\.lambda, \.lambda),
+      (\.valueLearningRate, \.value_learning_rate),
+    ]
+  }
+  fileprivate static var ints: [(WritableKeyPath<Self, Int>, WritableKeyPath<swiftpg_rlhf_config, Int32>)] {
+    [(\.epochs, \.epochs), (\.minibatchSize, \.minibatch_size)]
+  }
+  fileprivate mutating func readChoices(_ c: swiftpg_rlhf_config) throws(SwiftPGError) {
+    try require(c.whiten_advantages == 0 || c.whiten_advantages == 1, "whiten_advantages must be 0 or 1")
+    whitenAdvantages = c.whiten_advantages == 1
+  }
+  fileprivate func writeChoices(into c: inout swiftpg_rlhf_config) { c.whiten_advantages = whitenAdvantages ? 1 : 0 }
+}
+
 @c @implementation
 public func swiftpg_rlhf_default_config(_ algorithm: Int32, _ config_out: UnsafeMutablePointer<swiftpg_rlhf_config>?)
   -> Int32
 {
   defaultConfigEntry(config_out) { (size) throws(SwiftPGError) in
     let a = try method(algorithm)
-    let r = RLHFReinforce.Config(), p = RLHFPPO.Config(), g = GRPO.Config(), b = REBEL.Config(), o = RLOO.Config()
-    let online: OnlineSettings =
-      switch a {
-      case .reinforce: r.online
-      case .rloo: o.online
-      case .remax: ReMax.Config().online
-      case .grpo: g.online
-      case .rebel: b.online
-      case .ppo: p.online
-      }
-    let epochs = a == .rloo ? o.epochs : a == .rebel ? b.epochs : p.epochs
-    return swiftpg_rlhf_config(
-      size: size, algorithm: algorithm, prompts_per_iteration: Int32(online.promptsPerIteration),
-      samples_per_prompt: Int32(online.samplesPerPrompt), beta: online.beta, temperature: online.temperature,
-      learning_rate: online.learningRate, seed: online.seed, baseline: r.baseline.rawValue, epochs: Int32(epochs),
-      baseline_decay: r.baselineDecay, clip_range: a == .rloo ? o.clipRange : p.clipRange, scaling: g.scaling.rawValue,
-      aggregation: g.aggregation.rawValue, epsilon: g.epsilon, eta: b.eta, minibatch_size: Int32(p.minibatchSize),
-      whiten_advantages: p.whitenAdvantages ? 1 : 0, value_clip_range: p.valueClipRange, gamma: p.gamma,
-      lambda: p.lambda, value_learning_rate: p.valueLearningRate, missing_eos_penalty: online.missingEOSPenalty,
-      kl_estimator: online.klEstimator.rawValue)
+    var c = swiftpg_rlhf_config()
+    (c.size, c.algorithm) = (size, algorithm)
+    switch a {
+    case .reinforce: RLHFReinforce.Config().write(into: &c)
+    case .rloo: RLOO.Config().write(into: &c)
+    case .remax: ReMax.Config().write(into: &c)
+    case .grpo: GRPO.Config().write(into: &c)
+    case .rebel: REBEL.Config().write(into: &c)
+    case .ppo: RLHFPPO.Config().write(into: &c)
+    }
+    return c
   }
-}
-
-/// The online settings of a wire config (validated by the learner).
-private func onlineSettings(_ c: swiftpg_rlhf_config) throws(SwiftPGError) -> OnlineSettings {
-  guard let estimator = OnlineSettings.KLEstimator(rawValue: c.kl_estimator) else {
-    throw .invalid("kl_estimator must be 1 (k1) or 3 (k3), got \(c.kl_estimator)")
-  }
-  var o = OnlineSettings()
-  o.missingEOSPenalty = c.missing_eos_penalty
-  o.klEstimator = estimator
-  o.beta = c.beta
-  o.promptsPerIteration = Int(c.prompts_per_iteration)
-  o.samplesPerPrompt = Int(c.samples_per_prompt)
-  o.temperature = c.temperature
-  o.learningRate = c.learning_rate
-  o.seed = c.seed
-  return o
 }
 
 /// The reward of a create / exact call: gold (handle 0) or a reward model.
@@ -150,61 +246,23 @@ public func swiftpg_rlhf_create(
       try usingAll(held) { () throws(SwiftPGError) in
         let (pol, ref, tk) = (p.object.policy, r.object.policy, t.object.task)
         let reward = try rewardFunction(tk, m, proxy: proxy_features)
-        var online = try onlineSettings(c)
+        func make<L: OnlineLearnerBase<C> & OnlineLearner, C: RLHFWireConfig>(_: L.Type, _: C.Type) throws(SwiftPGError)
+          -> any OnlineLearner
+        { try L(policy: pol, reference: ref, task: tk, reward: reward, config: try C(wire: c)) }
         switch a {
-        case .reinforce:
-          var k = RLHFReinforce.Config()
-          k.online = online
-          guard let b = RLHFReinforce.Baseline(rawValue: c.baseline) else {
-            throw .invalid("baseline must be 0 (none) or 1 (moving average), got \(c.baseline)")
-          }
-          k.baseline = b
-          k.baselineDecay = c.baseline_decay
-          made = try RLHFReinforce(policy: pol, reference: ref, task: tk, reward: reward, config: k)
-        case .rloo:
-          var k = RLOO.Config()
-          k.online = online
-          k.epochs = Int(c.epochs)
-          k.clipRange = c.clip_range
-          made = try RLOO(policy: pol, reference: ref, task: tk, reward: reward, config: k)
-        case .remax:
-          var k = ReMax.Config()
-          k.online = online
-          made = try ReMax(policy: pol, reference: ref, task: tk, reward: reward, config: k)
-        case .grpo:
-          var k = GRPO.Config()
-          k.online = online
-          guard let s = GRPO.Scaling(rawValue: c.scaling), let g = GRPO.Aggregation(rawValue: c.aggregation) else {
-            throw .invalid(
-              "scaling must be 0 (group), 1 (batch) or 2 (none) and aggregation 0 (sequence) or 1 (token), got"
-                + " \(c.scaling) and \(c.aggregation)")
-          }
-          (k.scaling, k.aggregation, k.epsilon) = (s, g, c.epsilon)
-          made = try GRPO(policy: pol, reference: ref, task: tk, reward: reward, config: k)
-        case .rebel:
-          var k = REBEL.Config()
-          online.samplesPerPrompt = Int(c.samples_per_prompt)
-          k.online = online
-          k.eta = c.eta
-          k.epochs = Int(c.epochs)
-          made = try REBEL(policy: pol, reference: ref, task: tk, reward: reward, config: k)
+        case .reinforce: made = try make(RLHFReinforce.self, RLHFReinforce.Config.self)
+        case .rloo: made = try make(RLOO.self, RLOO.Config.self)
+        case .remax: made = try make(ReMax.self, ReMax.Config.self)
+        case .grpo: made = try make(GRPO.self, GRPO.Config.self)
+        case .rebel: made = try make(REBEL.self, REBEL.Config.self)
         case .ppo:
-          var k = RLHFPPO.Config()
-          k.online = online
-          k.epochs = Int(c.epochs)
-          k.minibatchSize = Int(c.minibatch_size)
-          k.clipRange = c.clip_range
-          k.valueClipRange = c.value_clip_range
-          k.gamma = c.gamma
-          k.lambda = c.lambda
-          k.valueLearningRate = c.value_learning_rate
-          try require(c.whiten_advantages == 0 || c.whiten_advantages == 1, "whiten_advantages must be 0 or 1")
-          k.whitenAdvantages = c.whiten_advantages == 1
           let criticModel: SequenceCritic
           if let v { criticModel = SequenceCritic(model: v.object.policy.model) } else {
             criticModel = try SequenceCritic.tabular(for: pol)
           }
-          made = try RLHFPPO(policy: pol, reference: ref, critic: criticModel, task: tk, reward: reward, config: k)
+          made = try RLHFPPO(
+            policy: pol, reference: ref, critic: criticModel, task: tk, reward: reward,
+            config: try RLHFPPO.Config(wire: c))
         }
       }
       guard let made else { throw SwiftPGError(.internalError, "the learner was not made") }
