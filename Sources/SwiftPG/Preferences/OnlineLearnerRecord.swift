@@ -32,9 +32,7 @@ public enum OnlineLearnerRecord {
     s.set("reference_checksum", .uint(referenceChecksum(core.reference)))
     s.set("optimizer", record: core.optimizer.record)
     if let m = learner.methodState { s.set("method_state", record: m) }
-    var root = Record()
-    root.set(section, record: s)
-    return Bundle(kind: .onlineLearner, record: root).encode()
+    return Bundle.encode(.onlineLearner, section: section, s)
   }
 
   /// Restores the bundle `bytes` into `learner` (see the type's summary):
@@ -42,12 +40,17 @@ public enum OnlineLearnerRecord {
   public static func restore(_ learner: any OnlineLearner, from bytes: [UInt8], source: String = "the bytes")
     throws(SwiftPGError)
   {
-    let bundle = try Bundle.decode(bytes, source: source)
-    guard bundle.kind == .onlineLearner else {
-      throw SwiftPGError(.badFormat, "\(source) holds \(bundle.kind.described), not an online RLHF learner")
-    }
-    let root = RecordReader(bundle.record, context: source)
-    let r = try root.record(section)
+    let commit = try Bundle.decodeSection(
+      bytes, source: source, kind: .onlineLearner, section: section, holding: "an online RLHF learner"
+    ) { (r) throws(SwiftPGError) in try prepareRestore(learner, r) }
+    try commit()
+  }
+
+  /// Validates an `online_learner` section against `learner` and returns
+  /// what restores it (its only throw: the policy refusing its parameters).
+  static func prepareRestore(_ learner: any OnlineLearner, _ r: RecordReader) throws(SwiftPGError)
+    -> () throws(SwiftPGError) -> Void
+  {
     try r.requireVersion(version, "the online-learner section has")
     let core = learner.core
     let name = try r.text("algorithm")
@@ -71,13 +74,14 @@ public enum OnlineLearnerRecord {
       record: try r.record("optimizer"), count: core.policy.parameterCount, learningRate: core.settings.learningRate)
     let commitMethod = try learner.prepareRestoreMethodState(try r.optionalRecord("method_state"))
     try r.finish()
-    try root.finish()
     let params = saved.parameters
-    try core.policy.setParameters(params)
-    core.optimizer = optimizer
-    core.iteration = iteration
-    core.totalSamples = total
-    commitMethod()
+    return { () throws(SwiftPGError) in
+      try core.policy.setParameters(params)
+      core.optimizer = optimizer
+      core.iteration = iteration
+      core.totalSamples = total
+      commitMethod()
+    }
   }
 
   /// FNV-1a 64 of the policy's bundle (architecture and parameters).
