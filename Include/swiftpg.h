@@ -2195,7 +2195,8 @@ typedef struct swiftpg_rlhf_stats {
   int64_t total_samples;
   double mean_reward;
   double mean_kl;
-  double mean_regularized_reward; /* mean of r - beta * k1 */
+  double mean_regularized_reward; /* mean of r - beta * KL estimate (the
+                                     config's kl_estimator: k1 by default) */
   double mean_length;
   double eos_rate;
   double loss;

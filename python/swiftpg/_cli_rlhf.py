@@ -200,7 +200,7 @@ def train_command(args) -> int:
                 if stats.get(key))
             say(f"iter {stats['iteration']:4d}/{total}  samples {stats['total_samples']:7d}  reward "
                 f"{stats['mean_reward']:7.3f}  gold {stats['mean_gold_reward']:6.3f}  kl {stats['mean_kl_k3']:6.3f}  "
-                f"reward-βk1 {stats['mean_regularized_reward']:7.3f}  length {stats['mean_length']:4.2f}  eos "
+                f"reward-βKL {stats['mean_regularized_reward']:7.3f}  length {stats['mean_length']:4.2f}  eos "
                 f"{stats['eos_rate']:4.2f}  |g| {stats['grad_norm']:.3g}{extra}")
         else:
             line.epoch += 1

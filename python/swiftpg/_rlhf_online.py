@@ -147,8 +147,9 @@ class _OnlineLearner(NativeObject):
         ``mean_kl`` (sampled sequence-level k1: unbiased, but a batch mean
         can be negative), ``mean_kl_k3`` (Σ_t k3_t per sample: unbiased and
         never negative — the KL to report), ``mean_regularized_reward``
-        (r − β k1), ``mean_length``, ``eos_rate``, ``loss`` (the method's
-        surrogate before its first step), ``grad_norm``, ``mean_gold_reward``
+        (r − β·KL̂ with the learner's ``kl_estimator``: k1 by default),
+        ``mean_length``, ``eos_rate``, ``loss`` (the method's surrogate
+        before its first step; PPO: of its first minibatch), ``grad_norm``, ``mean_gold_reward``
         (the task's gold reward of the samples, whatever the learner trains
         on: the over-optimisation signal), ``clip_fraction`` and
         ``approx_kl`` (RLOO with epochs > 1 and PPO: the fraction of ratio
@@ -224,7 +225,9 @@ class _OnlineLearner(NativeObject):
         """Restores a file of :meth:`save` into this learner, which must be
         built as the saved one was: the same method, policy (and critic)
         architecture and the same reference bit for bit; it keeps its own
-        options. Training then continues exactly as the saved run would
+        options (build it with the saved run's options, seed included:
+        iteration i samples from the streams of (seed, i)). Training then
+        continues exactly as the saved run would
         have. Anything else raises :class:`swiftpg.BadFormatError` and
         changes nothing; a missing file :class:`swiftpg.CheckpointIOError`."""
         from ._arrays import as_path
@@ -272,8 +275,11 @@ _COMMON_DOC = """
     given to :meth:`update`), and — except GRPO, whose k3 is in its loss —
     ``kl_estimator`` "k1" (default: the sampled log-ratio, unbiased, can be
     negative; the fixed point is π*) or "k3" ((ρ − 1) − log ρ per token,
-    never negative, log ρ clamped to ±20 first; its per-sample value is not
-    the log-ratio, so the fixed point moves off π*).
+    never negative, log ρ clamped to ±20 first; offered because TRL offers
+    it, but as a reward with no gradient through it its expected score
+    gradient is β∇KL(π_ref‖π) − β∇KL(π‖π_ref): the first term pushes the
+    policy *away* from the reference, more the larger β — measured here,
+    REINFORCE at β = 0.5 ends at several times k1's exact KL. Use k1).
     The learner holds its policies and reward model while it runs: two
     learners sharing one reference on two threads get BusyError, so give
     each its own ``reference.copy()``."""

@@ -170,8 +170,20 @@ def _check_output_file(path: str | None, option: str) -> None:
     ancestor = _existing_ancestor(os.path.dirname(os.path.abspath(path)))
     if not os.path.isdir(ancestor):
         raise UsageError(f"{option} {path!r}: {ancestor!r} is not a directory")
-    if not os.access(ancestor, os.W_OK):
+    if not _can_write_in(ancestor):
         raise UsageError(f"{option} {path!r}: the directory {ancestor!r} is not writable")
+
+
+def _can_write_in(folder: str) -> bool:
+    """Whether a file can be created in ``folder`` — tried, not inferred
+    from permission bits (which say yes to root in /proc or on a read-only
+    file system)."""
+    import tempfile
+    try:
+        with tempfile.TemporaryFile(dir=folder, prefix=".swiftpg-write-check-"):
+            return True
+    except OSError:
+        return False
 
 
 def _plot_path(path: str) -> str:
@@ -200,7 +212,7 @@ def _check_output_dir(path: str | None, option: str) -> None:
     if os.path.exists(path) and not os.path.isdir(path):
         raise UsageError(f"{option} {path!r} exists and is not a directory")
     ancestor = _existing_ancestor(os.path.abspath(path))
-    if not os.path.isdir(ancestor) or not os.access(ancestor, os.W_OK):
+    if not os.path.isdir(ancestor) or not _can_write_in(ancestor):
         raise UsageError(f"{option} {path!r} cannot be created in {ancestor!r}")
 
 

@@ -868,6 +868,10 @@ _METHODS = ("reinforce", "rloo", "remax", "grpo", "rebel", "ppo")
 # Arguments the lab sets itself (or through a field of SequenceEstimator).
 _LAB_SET = {"policy", "reference", "task", "reward_model", "proxy_features", "beta", "samples_per_prompt", "seed",
             "prompts_per_iteration", "temperature", "baseline", "scaling", "aggregation"}
+# Learner options that cannot change a first-step gradient estimate on given samples (the
+# missing-EOS penalty applies to the learner's own samples only; the rest shape later steps).
+_NO_EFFECT = {"missing_eos_penalty", "learning_rate", "epochs", "clip_range", "minibatch_size", "value_clip_range",
+              "value_learning_rate"}
 
 
 def _learner_class(method: str):
@@ -902,7 +906,10 @@ class SequenceEstimator:
     ``options``: a dict (None: {}) of further keyword arguments of the learner's constructor
     (e.g. ``{"baseline_decay": 0.8}``, ``{"eta": 0.5}``, ``{"epsilon":
     1e-6}``, PPO's ``whiten_advantages``), not those the lab sets (policy,
-    reference, task, beta, k, seed, baseline, scaling, aggregation).
+    reference, task, beta, k, seed, baseline, scaling, aggregation) nor those
+    that cannot change a first-step estimate on given samples
+    (missing_eos_penalty, learning_rate, epochs, clip ranges, minibatch_size,
+    value_learning_rate): InvalidArgumentError.
     ``name`` (None: from the settings, e.g. "RLOO (k=4)")."""
     method: str
     samples_per_prompt: int | None = None
@@ -944,6 +951,9 @@ class SequenceEstimator:
             raise DTypeError(f"options must be a dict of learner arguments, got {type(self.options).__name__}")
         allowed = set(inspect.signature(_learner_class(self.method).__init__).parameters) - _LAB_SET - {"self"}
         for key in self.options:
+            if key in _NO_EFFECT and key in allowed:
+                raise InvalidArgumentError(f"option {key!r} does not change {self.method}'s gradient estimate on "
+                                           "given samples (it applies to the learner's own samples or later steps)")
             if key not in allowed:
                 raise InvalidArgumentError(f"option {key!r} is not one {self.method} takes here; options: "
                                            f"{', '.join(sorted(allowed)) or 'none'}")

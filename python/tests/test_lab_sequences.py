@@ -211,6 +211,8 @@ def test_bad_arguments_are_refused_before_sampling():
         lab.SequenceEstimator("rebel", samples_per_prompt=4)
     with pytest.raises(swiftpg.InvalidArgumentError, match="option 'beta'"):
         lab.SequenceEstimator("reinforce", options={"beta": 1.0})
+    with pytest.raises(swiftpg.InvalidArgumentError, match="does not change"):   # it would be silently ignored
+        lab.SequenceEstimator("rloo", options={"missing_eos_penalty": 5.0})
     task.close()
     ref.close()
 

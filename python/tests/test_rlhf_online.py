@@ -294,3 +294,40 @@ def test_reported_kl_is_never_negative(setting):
     se = k3.std(ddof=1) / math.sqrt(k3.size)
     assert abs(k3.mean() - exact) < 5 * se and se < 0.2 * exact
     pol.close()
+
+
+def test_k3_in_the_reward_pushes_away_from_the_reference(setting):
+    """A TRL fault kind ("the gradient of k3 is biased"): −β k3 as a reward
+    without gradient ascends β∇KL(π_ref‖π) − β∇KL(π‖π_ref), so at β = 0.5
+    the k3 run ends far from the reference (exact KL several times k1's)
+    and below k1's exact objective."""
+    task, ref = setting
+    w = [0.6, 0.4]
+    results = {}
+    for estimator in ("k1", "k3"):
+        pol = ref.copy()
+        with rlhf.REINFORCE(pol, ref, task, beta=0.5, learning_rate=0.05, kl_estimator=estimator) as learner:
+            learner.fit(600)
+        kl = sum(wx * rlhf.exact_kl(pol.exact_log_probs(x), ref.exact_log_probs(x)) for x, wx in enumerate(w))
+        results[estimator] = (kl, rlhf.exact_objective(pol, ref, task, 0.5))
+        pol.close()
+    (kl1, j1), (kl3, j3) = results["k1"], results["k3"]
+    assert kl3 > 2.5 * kl1 and j3 < j1 - 0.1, results
+
+
+def test_sizes_are_refused_before_allocating():
+    """The reviewer's process death: an iteration of 2^20 responses of
+    length 4096 would allocate 32 GiB and trap; it is refused at
+    construction (and so is sampling that many tokens), nothing allocated."""
+    task = rlhf.ArrayTask(1, 4096, [1.0], [list(np.linspace(0, 1, 4097))])
+    ref = rlhf.SequencePolicy.for_task(task)
+    pol = ref.copy()
+    for cls, options in ((rlhf.REINFORCE, dict(prompts_per_iteration=1 << 20)),
+                         (rlhf.RLOO, dict(prompts_per_iteration=1 << 18, samples_per_prompt=4)),
+                         (rlhf.PPO, dict(prompts_per_iteration=1 << 10))):
+        with pytest.raises(swiftpg.InvalidArgumentError, match="max length"):
+            cls(pol, ref, task, **options)
+    with pytest.raises(swiftpg.InvalidArgumentError, match="sampled"):
+        pol.sample(np.zeros(1 << 17, np.int32))
+    for obj in (pol, ref, task):
+        obj.close()

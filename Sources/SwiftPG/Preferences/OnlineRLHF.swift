@@ -170,8 +170,9 @@ public struct OnlineStats: Sendable, Equatable {
   /// k3 has the context's KL as its mean) and never negative — the one to
   /// report, where the k1 batch mean can be negative while the KL is not.
   public var meanKLk3 = 0.0
-  /// Mean KL-regularised reward r − β k1 (the methods with the KL in the
-  /// reward optimise its expectation).
+  /// Mean KL-regularised reward r − β·KL̂, KL̂ the sequence sum of the
+  /// configured estimator (`OnlineSettings.klEstimator`: k1 by default, so
+  /// r − β k1) — what the methods with the KL in the reward optimise.
   public var meanRegularizedReward = 0.0
   public var meanLength = 0.0
   /// Fraction of responses ended by EOS (the others are truncated at L).
@@ -316,6 +317,10 @@ public final class OnlineCore {
     try settings.validate()
     try policy.requireFrozenReference(reference)
     try policy.requireSameSpace("the task", task.space, task.promptCount)
+    // Sizes before allocating: an iteration's arrays hold samples × L values each.
+    _ = try Limits.product(
+      [settings.promptsPerIteration, settings.samplesPerPrompt, policy.space.maxLength],
+      limit: Limits.maxScratchElements, "the tokens of one iteration (prompts × samples per prompt × max length)")
     self.policy = policy
     self.reference = reference
     self.task = task
@@ -405,6 +410,14 @@ public final class OnlineCore {
     return r.rewards.indices.map { r.rewards[$0] - settings.beta * kl[$0] }
   }
 
+  /// Refuses values that overflowed (`.numerical`, naming `what`): finite
+  /// rewards near the Double range, or a huge η or β, can make advantages
+  /// or residuals infinite — the learner's arithmetic, not the caller's data.
+  public static func requireFinite(_ values: [Double], _ what: String) throws(SwiftPGError) {
+    try require(
+      values.allFinite, "\(what) overflow (rewards or options beyond the Double range)", code: .numerical)
+  }
+
   /// One guarded Adam ascent step along `gradient` (refused, nothing
   /// changed, if the gradient or the result is not finite), then the
   /// cancellation check; returns ‖g‖₂.
@@ -434,6 +447,7 @@ public final class OnlineCore {
   ) throws(SwiftPGError) {
     let l = policy.space.maxLength
     let n = Double(r.count)
+    try Self.requireFinite(a, "the advantages")
     let old = r.oldSequenceLogProbabilities(maxLength: l)
     var loss = 0.0
     for i in a.indices { loss -= a[i] * old[i] / n }
@@ -556,8 +570,10 @@ extension AdvantageLearner {
   /// step), for checks against `KLRegularizedObjective.gradient`.
   public func gradientEstimate(_ r: RLHFRollout) throws(SwiftPGError) -> [Double] {
     let n = Double(r.count)
+    let a = try advantages(r)
+    try OnlineCore.requireFinite(a, "the advantages")
     return try core.policy.scoreGradient(
-      prompts: r.prompts, tokens: r.tokens, lengths: r.lengths, sequenceWeights: try advantages(r).map { $0 / n })
+      prompts: r.prompts, tokens: r.tokens, lengths: r.lengths, sequenceWeights: a.map { $0 / n })
   }
 }
 

@@ -49,6 +49,7 @@ public final class REBEL: OnlineLearnerBase<REBEL.Config>, OnlineLearner {
       w[g] = 2 * e / pairs
       w[g + 1] = -2 * e / pairs
     }
+    try OnlineCore.requireFinite(w, "the regression residuals")
     let grad = try core.policy.scoreGradient(prompts: r.prompts, tokens: r.tokens, lengths: r.lengths, sequenceWeights: w)
     return (loss, grad, now.indices.map { now[$0] - old[$0] })
   }

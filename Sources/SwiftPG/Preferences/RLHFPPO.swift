@@ -4,6 +4,8 @@
 /// (The model's other V outputs are unused: the sequence models' code —
 /// forward, backward, checkpoints — serves the critic unchanged.)
 public final class SequenceCritic {
+  /// The most positions one call evaluates (2^20).
+  public static let maxPositions = 1 << 20
   public let model: any SequenceModel
   private let dLogits = ScratchBuffer()
 
@@ -43,7 +45,8 @@ public final class SequenceCritic {
     _ body: (UnsafePointer<Double>, [Int], Int) -> Void
   ) throws(SwiftPGError) {
     let (rows, positions) = SequenceSpace.positions(lengths: lengths)
-    try require(rows.count <= 1 << 20, "\(rows.count) positions exceed the critic's 2^20 per call", code: .tooLarge)
+    try require(
+      rows.count <= Self.maxPositions, "\(rows.count) positions exceed the critic's 2^20 per call", code: .tooLarge)
     guard !rows.isEmpty else { return }
     let l = model.space.maxLength
     let cells = zip(rows, positions).map { Int($0) * l + Int($1) }
@@ -120,6 +123,10 @@ public final class RLHFPPO: OnlineLearnerBase<RLHFPPO.Config>, OnlineLearner {
   ) throws(SwiftPGError) {
     try config.validate()
     try policy.requireSameSpace("the critic", critic.model.space, critic.model.promptCount)
+    _ = try Limits.product(
+      [config.online.promptsPerIteration, config.online.samplesPerPrompt, policy.space.maxLength],
+      limit: SequenceCritic.maxPositions,
+      "the critic's positions of one iteration (prompts × samples per prompt × max length)")
     try require(critic.model !== policy.model, "the critic must be its own model, not the policy's")
     self.critic = critic
     criticOptimizer = try Adam(parameterCount: critic.model.parameterCount, learningRate: config.valueLearningRate)
@@ -237,10 +244,10 @@ public final class RLHFPPO: OnlineLearnerBase<RLHFPPO.Config>, OnlineLearner {
   public func prepareRestoreMethodState(_ r: RecordReader?) throws(SwiftPGError) -> () -> Void {
     guard let r else { throw SwiftPGError(.badFormat, "the checkpoint has no critic for a PPO learner") }
     let saved = try SequencePolicyRecord.decode(try r.record("critic"))
-    try require(
+    guard
       saved.family == critic.model.family
-        && saved.specification.map(\.bitPattern) == critic.model.specification.map(\.bitPattern),
-      "\(r.context): the file's critic has another architecture than this learner's", code: .badFormat)
+        && saved.specification.map(\.bitPattern) == critic.model.specification.map(\.bitPattern)
+    else { throw r.fail("the file's critic has another architecture than this learner's") }
     let optimizer = try Adam(
       record: try r.record("critic_optimizer"), count: critic.model.parameterCount,
       learningRate: config.valueLearningRate)

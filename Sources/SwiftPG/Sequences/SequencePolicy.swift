@@ -158,7 +158,8 @@ public final class SequencePolicy: Parameterized {
       temperature.isFinite && temperature >= 0, "temperature must be finite and >= 0, got \(temperature)")
     try require(firstLane >= 0, "first lane must be >= 0, got \(firstLane)")
     let b = prompts.count
-    let cells = try checkedProduct(b, space.maxLength, "tokens")
+    let cells = try Limits.product(
+      [b, space.maxLength], limit: Limits.maxScratchElements, "the sampled tokens (responses × max length)")
     var tokens = [Int32](repeating: space.endToken, count: cells)
     var lengths = [Int32](repeating: 0, count: b)
     var lp = [Double](repeating: 0, count: cells)
