@@ -128,6 +128,52 @@ import Testing
     for (a, b) in zip(r.sparse, r.dense) { #expect(abs(a - b) <= 1e-12 * Swift.max(1, abs(b))) }
   }
 
+  /// Contexts sharing (prompt, position, last n tokens) run once: a batch
+  /// of copies of three contexts (different earlier tokens) gives the dense
+  /// logits and gradient.
+  @Test func duplicateContextsRunOnce() throws {
+    let m = try Self.model(v: 3, l: 5, prompts: 2, features: 2, context: 2, hidden: [8])
+    // Rows 0 (0 1 2 1 …) and 1 (2 0 2 1 …) share the two tokens before position 4.
+    let tokens: [Int32] = [0, 1, 2, 1, 0, 2, 0, 2, 1, 0, 1, 1, 1, 1, 1]
+    let prompts: [Int32] = (0..<60).map { Int32($0 % 3 == 2 ? 1 : 0) }
+    let rows: [Int32] = (0..<60).map { Int32($0 % 2) }
+    let positions: [Int32] = (0..<60).map { $0 % 3 == 2 ? 1 : 4 }
+    let k = m.space.tokenCount
+    let dense = try MLP(sizes: m.network.sizes, activation: m.network.activation)
+    try dense.setParameters(m.parameters)
+    var x = [Double](repeating: 0, count: 60 * m.inputSize)
+    let d = (0..<(60 * k)).map { Double($0 % 7) - 3 }
+    var g = [Double](repeating: .nan, count: m.parameterCount)
+    var gd = [Double](repeating: 0, count: m.parameterCount)
+    var (a, b) = ([Double](), [Double]())
+    prompts.withUnsafeBufferPointer { p in
+      tokens.withUnsafeBufferPointer { t in
+        rows.withUnsafeBufferPointer { r in
+          positions.withUnsafeBufferPointer { q in
+            let z = m.forward(
+              prompts: p.baseAddress!, tokens: t.baseAddress!, rows: r.baseAddress!, positions: q.baseAddress!,
+              count: 60)
+            a = Array(UnsafeBufferPointer(start: z, count: 60 * k))
+            d.withUnsafeBufferPointer { db in g.withUnsafeMutableBufferPointer { m.backward(db.baseAddress!, into: $0.baseAddress!) } }
+            x.withUnsafeMutableBufferPointer {
+              m.buildInputs(
+                prompts: p.baseAddress!, tokens: t.baseAddress!, rows: r.baseAddress!, positions: q.baseAddress!,
+                count: 60, into: $0.baseAddress!)
+            }
+            let zd = x.withUnsafeBufferPointer { dense.forward($0.baseAddress!, batch: 60) }
+            b = Array(UnsafeBufferPointer(start: zd, count: 60 * k))
+            d.withUnsafeBufferPointer { db in gd.withUnsafeMutableBufferPointer { dense.backward(db.baseAddress!, into: $0.baseAddress!) } }
+          }
+        }
+      }
+    }
+    for (u, v) in zip(a, b) { #expect(abs(u - v) <= 1e-12 * Swift.max(1, abs(v))) }
+    let scale = gd.map { abs($0) }.max() ?? 1
+    for (u, v) in zip(g, gd) { #expect(abs(u - v) <= 1e-12 * scale) }
+    // Contexts 0 (row 0) and 3 (row 1) at position 4 of prompt 0: one key, the same logits.
+    #expect(Array(a[0..<k]) == Array(a[(3 * k)..<(4 * k)]))
+  }
+
   /// An empty batch writes nothing and adds nothing.
   @Test func emptyBatch() throws {
     let m = try Self.model()

@@ -23,6 +23,14 @@
 /// bits; a float32 network's first-layer gradient is now accumulated in
 /// Double instead of Float).
 ///
+/// An n-gram model's logits depend on the context only through (prompt,
+/// position, last n tokens), and a batch repeats such keys often (every
+/// response of a prompt starts with the same context): `prepare` keeps each
+/// distinct key once (when there are at most `maxKeys` keys), the network
+/// runs on those rows, and `NeuralSequenceModel` copies each context's
+/// logits from its row and sums the dLogits of a row's contexts before the
+/// backward pass (the same gradient, summed in another order).
+///
 /// Used only by `NeuralSequenceModel` (other users of `MLP` keep the dense
 /// layer and its arithmetic). Not thread-safe, like the model.
 final class SequenceInputLayer: MLPInputLayer {
@@ -47,6 +55,19 @@ final class SequenceInputLayer: MLPInputLayer {
   private let rowPrompts = GrowingBuffer<Int32>()
   private let rowColumns = GrowingBuffer<Int32>()
   private var count = 0
+
+  /// Deduplication of contexts: the number of keys P·L·(V + 1)ⁿ (nil beyond
+  /// `maxKeys`: no deduplication), (V + 1)ⁿ, and per key the generation of
+  /// the `prepare` that last saw it and its row there.
+  private let keyCount: Int?
+  private let keyStride: Int
+  private let keyStamp = GrowingBuffer<Int>()
+  private let keySlot = GrowingBuffer<Int32>()
+  private var keyGeneration = 0
+  private let uniqueIndex = GrowingBuffer<Int32>()
+  private var hasDuplicates = false
+  /// The most context keys a layer deduplicates over (12 bytes each).
+  static let maxKeys = 1 << 20
 
   private let tables64: Tables<Double>
   private let tables32: Tables<Float>
@@ -82,13 +103,28 @@ final class SequenceInputLayer: MLPInputLayer {
     tables32 = Tables(promptCount: promptCount)
     promptStamp.reserve(promptCount).update(repeating: 0, count: promptCount)
     _ = touched.reserve(promptCount)
+    func bounded(_ a: Int, _ b: Int) -> Int? {
+      let (product, overflow) = a.multipliedReportingOverflow(by: b)
+      return overflow || product > Self.maxKeys ? nil : product
+    }
+    var stride: Int? = 1
+    for _ in 0..<contextSize { stride = stride.flatMap { bounded($0, tokenCount) } }
+    keyStride = stride ?? 0
+    keyCount = stride.flatMap { bounded($0, maxLength) }.flatMap { bounded($0, promptCount) }
+    if let keyCount { keyStamp.reserve(keyCount).update(repeating: 0, count: keyCount) }
+    if let keyCount { keySlot.reserve(keyCount).update(repeating: 0, count: keyCount) }
   }
 
-  /// Records the batch's contexts (see `SequenceModel`; trusted).
+  /// Records the batch's distinct contexts (see `SequenceModel`; trusted)
+  /// and returns their number. Two contexts with the same prompt, position
+  /// and last n tokens have the same inputs, hence the same logits: when
+  /// the P·L·(V + 1)ⁿ such keys are at most `maxKeys`, each distinct one is
+  /// kept once (in order of first appearance) and `uniqueOf` maps every
+  /// context to its row; otherwise every context is a row (`uniqueOf` nil).
   func prepare(
     prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, rows: UnsafePointer<Int32>?,
     positions: UnsafePointer<Int32>, count: Int
-  ) {
+  ) -> Int {
     let n = contextSize
     let k = tokenCount
     let l = maxLength
@@ -96,20 +132,48 @@ final class SequenceInputLayer: MLPInputLayer {
     let perRow = columnsPerRow
     let p = rowPrompts.reserve(Swift.max(1, count))
     let c = rowColumns.reserve(Swift.max(1, count * perRow))
+    let dedupe = keyCount != nil
+    let unique = uniqueIndex.reserve(Swift.max(1, count))
+    let stamps = keyStamp.pointer
+    let slots = keySlot.pointer
+    if dedupe { keyGeneration &+= 1 }
+    let generation = keyGeneration
+    var u = 0
     for i in 0..<count {
-      p[i] = prompts[i]
       let t = Int(positions[i])
       let y = tokens + (rows.map { Int($0[i]) } ?? i) * l
-      let ci = c + i * perRow
+      let ci = c + u * perRow
+      var key = 0
       for j in 0..<n {
         let position = t - n + j
         let token = position >= 0 ? y[position] : bos
         ci[j] = Int32(j * k) + token
+        key = key &* k &+ Int(token)  // (wraps harmlessly when not deduplicating)
       }
       ci[n] = Int32(n * k + t)
+      if dedupe {
+        key = (Int(prompts[i]) * l + t) * keyStride + key
+        if stamps[key] == generation {
+          unique[i] = slots[key]
+          continue
+        }
+        stamps[key] = generation
+        slots[key] = Int32(u)
+        unique[i] = Int32(u)
+      }
+      p[u] = prompts[i]
+      u += 1
     }
-    self.count = count
+    self.count = u
+    hasDuplicates = u < count
+    return u
   }
+
+  /// The rows (distinct contexts) of the last `prepare`.
+  var distinctCount: Int { count }
+
+  /// Each context's row in the last `prepare`, when some were duplicates.
+  var uniqueOf: UnsafePointer<Int32>? { hasDuplicates ? UnsafePointer(uniqueIndex.pointer) : nil }
 
   func preActivations(weights: UnsafePointer<Double>, version: Int, batch: Int, into z: UnsafeMutablePointer<Double>)
   {

@@ -255,8 +255,9 @@ public final class TabularSequenceModel: SequenceModel {
 /// The first layer gathers columns of its weights instead of multiplying
 /// the mostly one-hot rows (`SequenceInputLayer`; the same pre-activations
 /// up to how the BLAS blocks its sums, a first-layer gradient summed in
-/// another order); beyond its table size the input rows are built in a
-/// buffer reused across calls and multiplied densely.
+/// another order) and runs the network once per distinct (prompt,
+/// position, last n tokens) of a batch; beyond its table size the input
+/// rows are built in a buffer reused across calls and multiplied densely.
 public final class NeuralSequenceModel: SequenceModel {
   public let space: SequenceSpace
   public let promptCount: Int
@@ -270,6 +271,11 @@ public final class NeuralSequenceModel: SequenceModel {
   /// nil (the dense layer over `buildInputs`' rows) when its per-prompt
   /// table would exceed `SequenceInputLayer.maxTableEntries`.
   private let inputLayer: SequenceInputLayer?
+  /// The last forward's context count, logits per context when contexts
+  /// were deduplicated, and dLogits per distinct context.
+  private var lastCount = 0
+  private let expanded = ScratchBuffer()
+  private let dDistinct = ScratchBuffer()
 
   public init(
     space: SequenceSpace, promptFeatures: [Double], promptCount: Int, featureSize: Int, contextSize: Int,
@@ -365,8 +371,16 @@ public final class NeuralSequenceModel: SequenceModel {
     positions: UnsafePointer<Int32>, count: Int
   ) -> UnsafePointer<Double> {
     if let inputLayer {
-      inputLayer.prepare(prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count)
-      return network.forward(batch: count, inputLayer: inputLayer)
+      let distinct = inputLayer.prepare(
+        prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count)
+      lastCount = count
+      let z = network.forward(batch: distinct, inputLayer: inputLayer)
+      guard let unique = inputLayer.uniqueOf else { return z }
+      // Each context's logits are its distinct context's.
+      let k = space.tokenCount
+      let out = expanded.reserve(Swift.max(1, count * k))
+      for i in 0..<count { (out + i * k).update(from: z + Int(unique[i]) * k, count: k) }
+      return UnsafePointer(out)
     }
     let x = input.reserve(Swift.max(1, count * inputSize))
     buildInputs(prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count, into: x)
@@ -376,7 +390,20 @@ public final class NeuralSequenceModel: SequenceModel {
   public func backward(_ dLogits: UnsafePointer<Double>, into gradient: UnsafeMutablePointer<Double>) {
     gradient.update(repeating: 0, count: parameterCount)
     if let inputLayer {
-      network.backward(dLogits, into: gradient, inputLayer: inputLayer)
+      guard let unique = inputLayer.uniqueOf else {
+        network.backward(dLogits, into: gradient, inputLayer: inputLayer)
+        return
+      }
+      // Duplicated contexts' dLogits summed onto their distinct context (in order).
+      let k = space.tokenCount
+      let distinct = inputLayer.distinctCount
+      let d = dDistinct.reserve(Swift.max(1, distinct * k))
+      d.update(repeating: 0, count: distinct * k)
+      for i in 0..<lastCount {
+        let di = d + Int(unique[i]) * k
+        for j in 0..<k { di[j] += dLogits[i * k + j] }
+      }
+      network.backward(d, into: gradient, inputLayer: inputLayer)
     } else {
       network.backward(dLogits, into: gradient)
     }
