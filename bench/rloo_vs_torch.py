@@ -76,7 +76,8 @@ def swiftpg_breakdown(c, task, precision, iterations=150, skip=50):
     and task calls on a batch of the iteration's size from the current
     policy; the iteration itself is timed as the native call alone
     (_lib's rlhf_iterate, every other iteration) or as RLOO.iterate()
-    (ctypes, a worker thread per call for Ctrl-C, the stats dict)."""
+    (ctypes, the persistent worker thread that keeps Ctrl-C working, the
+    stats dict). (π_old's log-probs come from the sampler: no phase.)"""
     import ctypes
     from swiftpg import _lib
     policy = rlhf.SequencePolicy.neural(c["V"], c["L"], c["P"], task.prompt_features, context_size=c["context"],
@@ -89,8 +90,7 @@ def swiftpg_breakdown(c, task, precision, iterations=150, skip=50):
     weights = np.random.default_rng(0).standard_normal(n) / n
     stats = _lib.RLHFStatsC()
     names = ("sample (autoregressive, per-token softmax)", "gold reward (x2: reward + the stats' gold)",
-             "pi_old per-token log-probs (teacher-forced)", "reference per-token log-probs",
-             "score gradient (forward + backward)")
+             "reference per-token log-probs", "score gradient (forward + backward)")
     times = {name: [] for name in names + ("native", "wrapped")}
     positions = []
     for i in range(skip, iterations):
@@ -100,8 +100,6 @@ def swiftpg_breakdown(c, task, precision, iterations=150, skip=50):
         marks.append(time.perf_counter())
         task.gold_rewards(r.prompts, r.tokens, r.lengths)
         task.gold_rewards(r.prompts, r.tokens, r.lengths)
-        marks.append(time.perf_counter())
-        policy.log_probs(r.prompts, r.tokens, r.lengths, per_token=True)
         marks.append(time.perf_counter())
         reference.log_probs(r.prompts, r.tokens, r.lengths, per_token=True)
         marks.append(time.perf_counter())
@@ -137,7 +135,7 @@ def print_breakdown(c, task, python):
             print(f"    {name:46s} {t:7.3f}  {100 * t / total:4.0f}%")
         print(f"    {'sum of the standalone calls':46s} {total:7.3f}")
         print(f"    {'one native iteration (rlhf_iterate alone)':46s} {b['native']:7.3f}")
-        print(f"    {'RLOO.iterate() (+ thread per call, ctypes, stats)':46s} {b['wrapped']:7.3f}  "
+        print(f"    {'RLOO.iterate() (+ worker thread, ctypes, stats)':46s} {b['wrapped']:7.3f}  "
               f"(wrapper {b['wrapped'] - b['native']:.3f}, {100 * (b['wrapped'] - b['native']) / b['wrapped']:.0f}%)")
         if python:
             r = torch_side(python, c, 1, precision, phases=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import queue
 import signal
 import threading
 from ctypes import (
@@ -763,96 +764,148 @@ def call(name: str, *args) -> None:
         raise error_for(status)
 
 
-#: Signals held back while an interruptible call's worker starts: all but the
+#: Signals held back while a native-call worker thread starts: all but the
 #: synchronous ones (a blocked SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP or
 #: SIGSYS kills the process without a handler, faulthandler's included).
+#: The worker keeps them blocked for its whole life, so signals sent to the
+#: process reach the main thread.
 _HELD_SIGNALS = signal.valid_signals() - {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE,
                                           signal.SIGTRAP, signal.SIGSYS, signal.SIGKILL, signal.SIGSTOP}
+
+#: The name of a worker thread between calls (while it runs one it is
+#: ``"swiftpg <name>"``: a thread named ``swiftpg…`` is a native call in flight).
+_IDLE_WORKER_NAME = "native-call worker (idle)"
+
+
+class _Job:
+    """One native call handed to a worker thread.
+
+    ``claim`` is taken (non-blocking) by the worker when it picks the job up,
+    so a job put on a queue twice runs at most once; a job withdrawn
+    (``withdrawn``) before the worker claims it never calls into the library.
+    ``finished`` is set, then ``done`` released, when the job is over (ran or
+    was skipped): the flag is level-triggered, so a waiter whose ``acquire``
+    succeeded but was then cut short by an exception still sees it.
+    """
+
+    __slots__ = ("name", "function", "args", "claim", "done", "finished", "withdrawn", "error")
+
+    def __init__(self, name: str, function, args: tuple):
+        self.name = name
+        self.function = function
+        self.args = args
+        self.claim = threading.Lock()
+        self.done = threading.Lock()
+        self.done.acquire()
+        self.finished = False
+        self.withdrawn = False
+        self.error: BaseException | None = None
+
+
+class _Worker:
+    """A daemon thread, reused across calls, that runs native calls for the
+    main thread (a thread per call cost 0.5–0.8 ms). Started with the held
+    signals blocked, which it inherits and keeps."""
+
+    def __init__(self):
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._loop, name=_IDLE_WORKER_NAME, daemon=True)
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, ())
+        try:
+            signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+            self.thread.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    def _loop(self):
+        thread = self.thread
+        while True:
+            job = self.jobs.get()
+            if job.claim.acquire(False):  # else a duplicate of a job already taken
+                if not job.withdrawn:
+                    thread.name = "swiftpg " + job.name
+                    try:
+                        status = job.function(*job.args)
+                        # The last-error message is per thread: build the exception here.
+                        if status != OK:
+                            job.error = error_for(status)
+                    except BaseException as e:  # noqa: BLE001 - e.g. ctypes.ArgumentError: raised by the caller
+                        job.error = e
+                    thread.name = _IDLE_WORKER_NAME
+                job.args = ()  # no reference to the caller's buffers beyond the call
+                job.finished = True
+                job.done.release()
+            job = None
+
+
+#: Idle workers (normally one; a second only when a signal handler makes an
+#: interruptible call while the main thread waits for another).
+_idle_workers: list[_Worker] = []
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_idle_workers.clear)  # a forked child has no worker threads
 
 
 def call_interruptible(name: str, cancel_handle: int, *args) -> None:
     """Calls ``swiftpg_<name>`` so that Ctrl-C can stop it.
 
-    In the main thread the native call runs on a worker thread while the
-    main thread waits (ctypes releases the GIL). On KeyboardInterrupt the
-    main thread asks the call to stop (``swiftpg_cancel(cancel_handle)``;
-    the native loop checks between environment steps), waits until it
-    has returned — so no buffer is freed under it — withdraws a request
-    the call finished before seeing, and re-raises KeyboardInterrupt. Any
-    other exception raised while waiting (e.g. by a SIGALRM handler) is
-    treated the same way.
+    In the main thread the native call runs on a worker thread (a
+    persistent one, reused across calls) while the main thread waits
+    (ctypes releases the GIL). On KeyboardInterrupt the main thread asks
+    the call to stop (``swiftpg_cancel(cancel_handle)``; the native loop
+    checks between environment steps), waits until it has returned — so
+    no buffer is freed under it — withdraws a request the call finished
+    before seeing, and re-raises KeyboardInterrupt; a call interrupted
+    before the worker took it up never starts. Any other exception raised
+    while waiting (e.g. by a SIGALRM handler) is treated the same way.
     Elsewhere (no signals reach other threads) it is :func:`call`.
     """
     if threading.current_thread() is not threading.main_thread():
         return call(name, *args)
-    function = getattr(lib, "swiftpg_" + name)
-    outcome: list = []
-    done = threading.Event()
-
-    began = threading.Event()
-
-    def run():
-        began.set()
-        try:
-            status = function(*args)
-            # The last-error message is per thread: build the exception here.
-            outcome.append(None if status == OK else error_for(status))
-        finally:
-            done.set()
-
-    worker = threading.Thread(target=run, name=f"swiftpg {name}", daemon=True)
-    # Signals are held back while the worker starts (Thread.start waits for
-    # it, and an exception raised in that wait would leave the native call
-    # running unwatched); the worker keeps them blocked, so signals sent to
-    # the process reach this thread, inside the loop below, which restores
-    # the mask on its first pass.
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, ())
-    interruption: BaseException | None = None
+    job = _Job(name, getattr(lib, "swiftpg_" + name), args)
     try:
-        signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
-        worker.start()
-    except BaseException as e:  # noqa: BLE001 - re-raised below or after the native call returned
-        # A handler that ran on another thread (numpy's BLAS threads keep
-        # signals unblocked) can raise here after the thread was created:
-        # then the native call runs, and is cancelled and waited for below.
-        if not (done.is_set() or began.wait(5.0)):
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-            raise
-        interruption = e
-        lib.swiftpg_cancel(cancel_handle, 1)
-    restored = False
-    # An Event, not Thread.join: a join interrupted by KeyboardInterrupt can
-    # report the thread finished while it still runs (CPython 3.11), and the
-    # caller would then free buffers the native call is writing. Any
-    # exception raised in this thread while it waits (Ctrl-C, a SIGALRM
-    # time-out handler, a second Ctrl-C) cancels the call; the wait goes on
-    # until the call has returned, then the first such exception is raised.
+        worker = _idle_workers.pop()
+    except IndexError:
+        worker = _Worker()  # an exception in here leaves nothing running: it propagates
+    interruption: BaseException | None = None
+    queued = False
+    # A lock's acquire, not Thread.join: a join interrupted by
+    # KeyboardInterrupt can report the thread finished while it still runs
+    # (CPython 3.11), and the caller would then free buffers the native call
+    # is writing. Any exception raised in this thread while it hands the
+    # call over or waits (Ctrl-C, a SIGALRM time-out handler, a second
+    # Ctrl-C) withdraws or cancels the call; the wait goes on until the
+    # call has returned (or was skipped), then the first such exception is
+    # raised. The job is queued again until a put is known to have
+    # happened (an exception may land between the put and the flag);
+    # duplicates are skipped by the worker.
     while True:
         try:
+            if not queued:
+                worker.jobs.put(job)
+                queued = True
             if interruption is not None:
+                job.withdrawn = True  # the worker skips the job if it has not taken it yet
                 lib.swiftpg_cancel(cancel_handle, 1)  # again: a further signal may have cut the handler short
-            if not restored:
-                restored = True
-                signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a held-back signal is raised here
             # With a timeout: a signal whose C handler ran on another thread
             # (numpy's BLAS threads, one the user started) does not wake
             # this wait; Python runs the handler here when the wait returns.
-            if done.wait(0.05):
+            if job.finished or job.done.acquire(timeout=0.05):
                 break
         except BaseException as e:  # noqa: BLE001 - re-raised below, after the native call returned
             try:
                 if interruption is None:
                     interruption = e
+                job.withdrawn = True
                 lib.swiftpg_cancel(cancel_handle, 1)
             except BaseException as again:  # noqa: BLE001 - a second signal while handling the first
                 if interruption is None:
                     interruption = again
-    signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # again: an exception may have come before the first
+    _idle_workers.append(worker)
     if interruption is not None:
         lib.swiftpg_cancel(cancel_handle, 0)
         raise interruption
-    if outcome and outcome[0] is not None:
-        raise outcome[0]
+    if job.error is not None:
+        raise job.error
 
 
 class ObjectLock:

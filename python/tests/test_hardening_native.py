@@ -583,6 +583,87 @@ def test_interruptible_calls_leave_the_signal_mask_as_they_found_it():
     assert signal.pthread_sigmask(signal.SIG_BLOCK, ()) == before
 
 
+def test_interruptible_calls_reuse_one_worker_thread():
+    """The main thread's native calls run on a persistent worker (a thread
+    per call cost 0.5-0.8 ms); between calls it is idle and not named
+    swiftpg... (a thread so named is a call in flight)."""
+    out = run_isolated("""
+        import threading, swiftpg
+        from swiftpg import policies
+        env = swiftpg.make_vec("CartPole-v1", 2, seed=0)
+        p = policies.SoftmaxPolicy(4, 2, hidden_sizes=())
+        p.evaluate(env, episodes=1)
+        before = {t.ident for t in threading.enumerate()}
+        for _ in range(100):
+            r, _ = p.evaluate(env, episodes=2)
+            assert len(r) == 2
+        after = {t.ident for t in threading.enumerate()}
+        assert after == before, (before, after)
+        assert len(before) == 2, threading.enumerate()
+        assert not [t.name for t in threading.enumerate() if t.name.startswith("swiftpg")]
+        print("ok")
+    """, timeout=60)
+    assert "ok" in out
+
+
+def test_an_exception_inside_the_worker_reaches_the_caller():
+    """A ctypes argument error raised on the worker used to vanish (the call
+    returned None); the worker survives it."""
+    import ctypes
+    env = swiftpg.make_vec("CartPole-v1", 2, seed=0)
+    p = policies.SoftmaxPolicy(4, 2, hidden_sizes=())
+    with pytest.raises(ctypes.ArgumentError):
+        _lib.call_interruptible("policy_evaluate", env.handle, p.handle, "not a handle", 1, 0, 0, None, None)
+    with pytest.raises(TypeError):
+        _lib.call_interruptible("policy_evaluate", env.handle, p.handle)
+    r, _ = p.evaluate(env, episodes=3)
+    assert len(r) == 3
+
+
+def test_a_signal_handler_may_make_interruptible_calls_while_the_main_thread_waits():
+    """Re-entrancy: a handler that runs while the main thread waits for its
+    worker gets a worker of its own; both calls complete."""
+    out = run_isolated("""
+        import signal, swiftpg
+        from swiftpg import policies
+        p = policies.SoftmaxPolicy(4, 2, hidden_sizes=(16,))
+        env = swiftpg.make_vec("CartPole-v1", 8, seed=0)
+        small_env = swiftpg.make_vec("CartPole-v1", 2, seed=1)
+        q = policies.SoftmaxPolicy(4, 2, hidden_sizes=())
+        seen = []
+        def tick(*_):
+            r, _ = q.evaluate(small_env, episodes=2)
+            seen.append(len(r))
+        signal.signal(signal.SIGALRM, tick)
+        signal.setitimer(signal.ITIMER_REAL, 0.02, 0.02)
+        r, _ = p.evaluate(env, episodes=2**14)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        assert len(r) == 2**14 and seen and set(seen) == {2}, (len(r), seen)
+        print("ok", len(seen))
+    """, timeout=120)
+    assert "ok" in out
+
+
+def test_interruptible_calls_work_in_a_forked_child():
+    """A forked child has none of the parent's worker threads: it starts its own."""
+    out = run_isolated("""
+        import os, swiftpg
+        from swiftpg import policies
+        env = swiftpg.make_vec("CartPole-v1", 2, seed=0)
+        p = policies.SoftmaxPolicy(4, 2, hidden_sizes=())
+        p.evaluate(env, episodes=1)
+        pid = os.fork()
+        if pid == 0:
+            r, _ = p.evaluate(env, episodes=3)
+            os._exit(0 if len(r) == 3 else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        r, _ = p.evaluate(env, episodes=3)
+        print("ok", len(r))
+    """, timeout=60)
+    assert "ok 3" in out
+
+
 def test_learner_checkpoint_of_another_architecture_is_refused(tmp_path):
     path = str(tmp_path / "a.ckpt")
     cfg = algorithms.ReinforceConfig(steps_per_iteration=500)

@@ -26,7 +26,12 @@ public final class MLP {
   private let workspace: LayerWorkspace<Double>
   private var activations: [UnsafeMutablePointer<Double>] { workspace.activations }
   private var deltaA: UnsafeMutablePointer<Double> { workspace.deltaA }
+  /// The batch of the last dense `forward` (0 after a forward through an
+  /// `MLPInputLayer`, which leaves no input copy for the dense `backward`
+  /// and `jvp`: they then see an empty batch).
   private var lastBatch = 0
+  /// The batch of the last `forward(batch:inputLayer:)` (0 after a dense one).
+  private var lastInputLayerBatch = 0
 
   /// Arithmetic of `forward`, `backward` and `jvp`. The parameters stay
   /// float64 (optimisers, checkpoints and gradients use them); `.float32`
@@ -45,6 +50,11 @@ public final class MLP {
   /// Float scratch of `parameterCount`: one layer's weight gradient, or the
   /// direction of `jvp`.
   private var scratch32: [Float] = []
+
+  /// Changes whenever the parameters (or the precision) may have changed:
+  /// lets an `MLPInputLayer` keep tables derived from the first layer's
+  /// weights.
+  public private(set) var parameterVersion = 0
 
   public static let maxLayerSize = 1 << 16
 
@@ -93,6 +103,7 @@ public final class MLP {
   public func setPrecision(_ p: Precision) {
     precision = p
     syncParameters32()
+    parameterVersion &+= 1
   }
 
   private func syncParameters32() {
@@ -122,11 +133,13 @@ public final class MLP {
     try require(values.count == parameters.count, "expected \(parameters.count) parameters, got \(values.count)")
     parameters = values
     if precision == .float32 { syncParameters32() }
+    parameterVersion &+= 1
   }
 
   public func setParameters(_ values: UnsafePointer<Double>) {
     for i in parameters.indices { parameters[i] = values[i] }
     if precision == .float32 { syncParameters32() }
+    parameterVersion &+= 1
   }
 
   /// Orthogonal initialisation (Saxe et al. 2014): each W_l is a random
@@ -144,6 +157,7 @@ public final class MLP {
       for i in 0..<rows { parameters[offsets[l] + rows * cols + i] = 0 }
     }
     if precision == .float32 { syncParameters32() }
+    parameterVersion &+= 1
   }
 
   private func reserve(_ batch: Int) { workspace.reserve(batch) }
@@ -163,6 +177,7 @@ public final class MLP {
   public func forward(_ x: UnsafePointer<Double>, batch: Int) -> UnsafePointer<Double> {
     reserve(Swift.max(batch, 1))
     lastBatch = batch
+    lastInputLayerBatch = 0
     activations[0].update(from: x, count: batch * sizes[0])
     if precision == .float32 {
       reserve32(Swift.max(batch, 1))
@@ -217,15 +232,27 @@ public final class MLP {
   /// scalar with respect to the outputs of the last `forward`) and ADDS the
   /// parameter gradient to `gradient` (`parameterCount` values).
   public func backward(_ dOutput: UnsafePointer<Double>, into gradient: UnsafeMutablePointer<Double>) {
-    let batch = lastBatch
+    backwardPass(dOutput, into: gradient, batch: lastBatch, inputLayer: nil)
+  }
+
+  /// The backward pass of a batch; W₀'s gradient from `inputLayer` when
+  /// given, else from the input copy.
+  private func backwardPass(
+    _ dOutput: UnsafePointer<Double>, into gradient: UnsafeMutablePointer<Double>, batch: Int,
+    inputLayer: (any MLPInputLayer)?
+  ) {
     guard batch > 0 else { return }
     if precision == .float32 {
       spg_to_float(dOutput, deltaA32, batch * outputSize)
       let p32 = parameters32
+      let first: ((UnsafePointer<Float>, UnsafeMutablePointer<Double>) -> Void)? = inputLayer.map { layer in
+        { delta, gw in layer.addWeightGradient(delta, batch: batch, into: gw) }
+      }
       scratch32.withUnsafeMutableBufferPointer { sb in
         p32.withUnsafeBufferPointer { pb in
           guard let p = pb.baseAddress, let gw32 = sb.baseAddress else { return }
-          backwardLayers(p, workspace32, batch: batch, into: gradient) { delta, x, nOut, nIn, gw in
+          backwardLayers(p, workspace32, batch: batch, into: gradient, firstLayerWeightGradient: first) {
+            delta, x, nOut, nIn, gw in
             // dW in Float, then accumulated in Double.
             Dense.sgemm(
               transposeA: true, transposeB: false, m: nOut, n: nIn, k: batch,
@@ -236,15 +263,80 @@ public final class MLP {
       }
     } else {
       deltaA.update(from: dOutput, count: batch * outputSize)
+      let first: ((UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Void)? = inputLayer.map { layer in
+        { delta, gw in layer.addWeightGradient(delta, batch: batch, into: gw) }
+      }
       parameters.withUnsafeBufferPointer { pb in
         guard let p = pb.baseAddress else { return }
-        backwardLayers(p, workspace, batch: batch, into: gradient) { delta, x, nOut, nIn, gw in
+        backwardLayers(p, workspace, batch: batch, into: gradient, firstLayerWeightGradient: first) {
+          delta, x, nOut, nIn, gw in
           Dense.gemm(
             transposeA: true, transposeB: false, m: nOut, n: nIn, k: batch,
             alpha: 1, a: delta, lda: nOut, b: x, ldb: nIn, beta: 1, c: gw, ldc: nIn)
         }
       }
     }
+  }
+}
+
+// MARK: - A first layer computed by the caller
+
+/// The first layer of an `MLP` for inputs a dense product would mostly
+/// waste (NeuralSequenceModel: one-hot slots and per-prompt features): the
+/// implementation knows the batch's inputs (set before `forward`) and
+/// computes z = W₀x + b₀ and W₀'s gradient from them. `weights` is the
+/// first layer's block of the parameters in the network's precision (W₀,
+/// `sizes[1] × sizes[0]` row-major, then b₀); `version` is the network's
+/// `parameterVersion`, unchanged as long as the weights are.
+protocol MLPInputLayer: AnyObject {
+  /// z `[batch, sizes[1]]` = x W₀ᵀ + b₀ of the batch's rows.
+  func preActivations(weights: UnsafePointer<Double>, version: Int, batch: Int, into z: UnsafeMutablePointer<Double>)
+  func preActivations(weights: UnsafePointer<Float>, version: Int, batch: Int, into z: UnsafeMutablePointer<Float>)
+  /// Adds Σᵢ δᵢ xᵢᵀ (`sizes[1] × sizes[0]`, row-major) of the batch of the
+  /// last `preActivations` to `gradient`, from δ = ∂/∂z `[batch, sizes[1]]`.
+  func addWeightGradient(_ delta: UnsafePointer<Double>, batch: Int, into gradient: UnsafeMutablePointer<Double>)
+  func addWeightGradient(_ delta: UnsafePointer<Float>, batch: Int, into gradient: UnsafeMutablePointer<Double>)
+}
+
+extension MLP {
+  /// `forward` with the first layer's pre-activations from `inputLayer`
+  /// (the rest as `forward`: the same layers, precision and outputs).
+  /// Follow it with `backward(_:into:inputLayer:)` (the dense `backward`
+  /// and `jvp` see an empty batch: there is no input copy).
+  func forward(batch: Int, inputLayer: some MLPInputLayer) -> UnsafePointer<Double> {
+    reserve(Swift.max(batch, 1))
+    lastBatch = 0
+    lastInputLayerBatch = batch
+    let version = parameterVersion
+    if precision == .float32 {
+      reserve32(Swift.max(batch, 1))
+      parameters32.withUnsafeBufferPointer { pb in
+        guard let p = pb.baseAddress else { return }
+        inputLayer.preActivations(weights: p, version: version, batch: batch, into: activations32[1])
+        if layerCount > 1 { activate(activations32[1], count: batch * sizes[1]) }
+        forwardLayers(p, workspace32, batch: batch, from: 1)
+      }
+      for l in Swift.max(1, layerCount - 1)...layerCount {
+        spg_to_double(activations32[l], activations[l], batch * sizes[l])
+      }
+    } else {
+      parameters.withUnsafeBufferPointer { pb in
+        guard let p = pb.baseAddress else { return }
+        inputLayer.preActivations(weights: p, version: version, batch: batch, into: activations[1])
+        if layerCount > 1 { activate(activations[1], count: batch * sizes[1]) }
+        forwardLayers(p, workspace, batch: batch, from: 1)
+      }
+    }
+    return UnsafePointer(activations[layerCount])
+  }
+
+  /// `backward` after `forward(batch:inputLayer:)`: ADDS the parameter
+  /// gradient to `gradient`, the first layer's weights' part from
+  /// `inputLayer` (the same object).
+  func backward(
+    _ dOutput: UnsafePointer<Double>, into gradient: UnsafeMutablePointer<Double>, inputLayer: some MLPInputLayer
+  ) {
+    backwardPass(dOutput, into: gradient, batch: lastInputLayerBatch, inputLayer: inputLayer)
   }
 }
 
@@ -343,8 +435,10 @@ extension Float: LayerScalar {
 extension MLP {
   /// activations[l + 1] = act(activations[l] · W_lᵀ + b_l) for every layer
   /// (no activation on the output layer), from `ws.activations[0]`.
-  fileprivate func forwardLayers<S: LayerScalar>(_ p: UnsafePointer<S>, _ ws: LayerWorkspace<S>, batch: Int) {
-    for l in 0..<layerCount {
+  fileprivate func forwardLayers<S: LayerScalar>(
+    _ p: UnsafePointer<S>, _ ws: LayerWorkspace<S>, batch: Int, from first: Int = 0
+  ) {
+    for l in first..<layerCount {
       let nIn = sizes[l]
       let nOut = sizes[l + 1]
       let w = p + offsets[l]
@@ -366,12 +460,15 @@ extension MLP {
           for j in 0..<nOut { y[r * nOut + j] += b[j] }
         }
       }
-      if l < layerCount - 1 {
-        switch activation {
-        case .tanh: S.tanh(y, count: batch * nOut)
-        case .relu: for i in 0..<(batch * nOut) { y[i] = Swift.max(y[i], 0) }
-        }
-      }
+      if l < layerCount - 1 { activate(y, count: batch * nOut) }
+    }
+  }
+
+  /// The hidden activation in place.
+  fileprivate func activate<S: LayerScalar>(_ y: UnsafeMutablePointer<S>, count: Int) {
+    switch activation {
+    case .tanh: S.tanh(y, count: count)
+    case .relu: for i in 0..<count { y[i] = Swift.max(y[i], 0) }
     }
   }
 
@@ -425,6 +522,7 @@ extension MLP {
   /// activation.
   fileprivate func backwardLayers<S: LayerScalar>(
     _ p: UnsafePointer<S>, _ ws: LayerWorkspace<S>, batch: Int, into gradient: UnsafeMutablePointer<Double>,
+    firstLayerWeightGradient: ((UnsafePointer<S>, UnsafeMutablePointer<Double>) -> Void)? = nil,
     addWeightGradient: (UnsafePointer<S>, UnsafePointer<S>, Int, Int, UnsafeMutablePointer<Double>) -> Void
   ) {
     var delta = ws.deltaA
@@ -433,7 +531,11 @@ extension MLP {
       let nIn = sizes[l]
       let nOut = sizes[l + 1]
       let gw = gradient + offsets[l]
-      addWeightGradient(delta, ws.activations[l], nOut, nIn, gw)
+      if l == 0, let firstLayerWeightGradient {
+        firstLayerWeightGradient(delta, gw)
+      } else {
+        addWeightGradient(delta, ws.activations[l], nOut, nIn, gw)
+      }
       S.sumRows(delta, rows: batch, cols: nOut, into: gw + nOut * nIn)
       if l == 0 { break }
       // dX = delta · W, then through the activation of layer l.

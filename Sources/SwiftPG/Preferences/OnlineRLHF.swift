@@ -331,6 +331,24 @@ public final class OnlineCore {
 
   /// Samples this iteration's rollout: P prompts from the task, k responses
   /// each (adjacent), scored by the reward; log-probabilities filled.
+  ///
+  /// π_old's per-token log-probabilities are the sampler's own: the same
+  /// model and parameters, log-softmax at temperature 1 of the drawn token
+  /// (`SequencePolicy.sample` returns the policy's log-probabilities
+  /// whatever the temperature), so a teacher-forced pass would compute the
+  /// same numbers — up to rounding: the sampler runs the network on the
+  /// rows still generating at each position, the teacher-forced pass on
+  /// every position at once, and BLAS may round the two batch shapes
+  /// differently (measured: ≤ 4.5e-16 in a few entries in float64, ≤ 1.5e-7
+  /// in float32 networks). That is the rounding any two evaluations of π_old
+  /// already carry (PPO's minibatch passes against the full batch's): the
+  /// sequence-level methods' first epoch weighs by the advantages alone
+  /// (ratio 1 by construction); a ratio exp(now − old) with a teacher-forced
+  /// `now` (their later epochs, PPO's and REBEL's every step) moves by that
+  /// relative amount, the k1 KL by that absolute amount — far below
+  /// anything they are compared with (clip ranges, sampling noise). It
+  /// saves one teacher-forced pass per iteration. `update()` (external
+  /// samples) fills them with `fillLogProbabilities`.
   public func collect(samplesPerPrompt k: Int? = nil) throws(SwiftPGError) -> RLHFRollout {
     let k = k ?? settings.samplesPerPrompt
     let p = settings.promptsPerIteration
@@ -345,7 +363,9 @@ public final class OnlineCore {
     let r = try score(prompts: prompts, tokens: s.tokens, lengths: s.lengths)
     var rollout = try RLHFRollout(
       prompts: prompts, tokens: s.tokens, lengths: s.lengths, rewards: r, groupSize: k, policy: policy)
-    try fillLogProbabilities(&rollout)
+    rollout.oldLogProbabilities = s.logProbabilities
+    rollout.referenceLogProbabilities = try reference.tokenLogProbabilities(
+      prompts: rollout.prompts, tokens: rollout.tokens, lengths: rollout.lengths)
     return rollout
   }
 

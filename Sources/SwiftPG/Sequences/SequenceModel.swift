@@ -252,7 +252,12 @@ public final class TabularSequenceModel: SequenceModel {
 /// response start (BOS). Parameters are the MLP's (orthogonal
 /// initialisation with `hiddenGain` and `outputGain`, like the policies);
 /// `precision` chooses the network arithmetic (parameters stay Double).
-/// The input rows are built in a buffer reused across calls.
+/// The first layer gathers columns of its weights instead of multiplying
+/// the mostly one-hot rows (`SequenceInputLayer`; the same pre-activations
+/// up to how the BLAS blocks its sums, a first-layer gradient summed in
+/// another order) and runs the network once per distinct (prompt,
+/// position, last n tokens) of a batch; beyond its table size the input
+/// rows are built in a buffer reused across calls and multiplied densely.
 public final class NeuralSequenceModel: SequenceModel {
   public let space: SequenceSpace
   public let promptCount: Int
@@ -262,6 +267,15 @@ public final class NeuralSequenceModel: SequenceModel {
   public let promptFeatures: [Double]
   public let network: MLP
   private let input = ScratchBuffer()
+  /// The first layer without the dense product (`SequenceInputLayer`), or
+  /// nil (the dense layer over `buildInputs`' rows) when its per-prompt
+  /// table would exceed `SequenceInputLayer.maxTableEntries`.
+  private let inputLayer: SequenceInputLayer?
+  /// The last forward's context count, logits per context when contexts
+  /// were deduplicated, and dLogits per distinct context.
+  private var lastCount = 0
+  private let expanded = ScratchBuffer()
+  private let dDistinct = ScratchBuffer()
 
   public init(
     space: SequenceSpace, promptFeatures: [Double], promptCount: Int, featureSize: Int, contextSize: Int,
@@ -287,6 +301,13 @@ public final class NeuralSequenceModel: SequenceModel {
       "a neural sequence model's input width F + n(V + 1) + L = \(inputSize) and its V + 1 = \(space.tokenCount) "
         + "outputs must each be at most \(MLP.maxLayerSize) (the widest MLP layer)", code: .tooLarge)
     network = try MLP(sizes: [inputSize] + hidden + [space.tokenCount], activation: activation)
+    let width = network.sizes[1]
+    inputLayer =
+      promptCount <= SequenceInputLayer.maxTableEntries / width
+      ? SequenceInputLayer(
+        promptCount: promptCount, featureSize: featureSize, contextSize: contextSize, tokenCount: space.tokenCount,
+        maxLength: space.maxLength, width: width, promptFeatures: promptFeatures)
+      : nil
     self.space = space
     self.promptCount = promptCount
     self.featureSize = featureSize
@@ -298,6 +319,9 @@ public final class NeuralSequenceModel: SequenceModel {
   }
 
   public var family: SequenceModelFamily { .neural }
+  /// Whether the first layer gathers weight columns (`SequenceInputLayer`)
+  /// rather than multiplying dense input rows.
+  public var usesInputLayer: Bool { inputLayer != nil }
   public var inputSize: Int { network.inputSize }
   public var parameterCount: Int { network.parameterCount }
   public var parameters: [Double] { network.parameters }
@@ -346,6 +370,18 @@ public final class NeuralSequenceModel: SequenceModel {
     prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, rows: UnsafePointer<Int32>?,
     positions: UnsafePointer<Int32>, count: Int
   ) -> UnsafePointer<Double> {
+    if let inputLayer {
+      let distinct = inputLayer.prepare(
+        prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count)
+      lastCount = count
+      let z = network.forward(batch: distinct, inputLayer: inputLayer)
+      guard let unique = inputLayer.uniqueOf else { return z }
+      // Each context's logits are its distinct context's.
+      let k = space.tokenCount
+      let out = expanded.reserve(Swift.max(1, count * k))
+      for i in 0..<count { (out + i * k).update(from: z + Int(unique[i]) * k, count: k) }
+      return UnsafePointer(out)
+    }
     let x = input.reserve(Swift.max(1, count * inputSize))
     buildInputs(prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count, into: x)
     return network.forward(x, batch: count)
@@ -353,6 +389,23 @@ public final class NeuralSequenceModel: SequenceModel {
 
   public func backward(_ dLogits: UnsafePointer<Double>, into gradient: UnsafeMutablePointer<Double>) {
     gradient.update(repeating: 0, count: parameterCount)
-    network.backward(dLogits, into: gradient)
+    if let inputLayer {
+      guard let unique = inputLayer.uniqueOf else {
+        network.backward(dLogits, into: gradient, inputLayer: inputLayer)
+        return
+      }
+      // Duplicated contexts' dLogits summed onto their distinct context (in order).
+      let k = space.tokenCount
+      let distinct = inputLayer.distinctCount
+      let d = dDistinct.reserve(Swift.max(1, distinct * k))
+      d.update(repeating: 0, count: distinct * k)
+      for i in 0..<lastCount {
+        let di = d + Int(unique[i]) * k
+        for j in 0..<k { di[j] += dLogits[i * k + j] }
+      }
+      network.backward(d, into: gradient, inputLayer: inputLayer)
+    } else {
+      network.backward(dLogits, into: gradient)
+    }
   }
 }

@@ -248,21 +248,31 @@ public final class SequencePolicy: Parameterized {
           throw SwiftPGError(
             .numerical, "the policy's logits are not finite (logit \(j) is \(zi[j]); the parameters overflow)")
         }
-        logSoftmax(zi, k, into: lpi)
+        // log π(choice) = (z_choice − max) − log Σ_j exp(z_j − max): `logSoftmax`'s
+        // operations for the one entry kept; at temperature 1 the sum is the
+        // sampling weights' total (the same terms in the same order).
+        var m = zi[0]
+        for j in 1..<k where zi[j] > m { m = zi[j] }
         var choice = 0
+        let logSum: Double
         if temperature == 0 || inverseTemperature.isInfinite {
           for j in 1..<k where zi[j] > zi[choice] { choice = j }
+          var sum = 0.0
+          for j in 0..<k { sum += _exp(zi[j] - m) }
+          logSum = _log(sum)
         } else {
-          // Inverse CDF on the unnormalised weights exp((z − max)/T).
-          var m = zi[0]
-          for j in 1..<k where zi[j] > m { m = zi[j] }
+          // Inverse CDF on the unnormalised weights exp((z − max)/T), each computed once.
+          let weights = lpi
           var total = 0.0
-          for j in 0..<k { total += _exp((zi[j] - m) * inverseTemperature) }
+          for j in 0..<k {
+            weights[j] = _exp((zi[j] - m) * inverseTemperature)
+            total += weights[j]
+          }
           let u = generators[row].nextUnitDouble() * total
           var cumulative = 0.0
           choice = -1
           for j in 0..<k {
-            cumulative += _exp((zi[j] - m) * inverseTemperature)
+            cumulative += weights[j]
             if u < cumulative {
               choice = j
               break
@@ -270,11 +280,18 @@ public final class SequencePolicy: Parameterized {
           }
           if choice < 0 {  // rounding at the top end: the last token of positive weight
             choice = k - 1
-            while choice > 0 && _exp((zi[choice] - m) * inverseTemperature) == 0 { choice -= 1 }
+            while choice > 0 && weights[choice] == 0 { choice -= 1 }
+          }
+          if inverseTemperature == 1 {
+            logSum = _log(total)
+          } else {
+            var sum = 0.0
+            for j in 0..<k { sum += _exp(zi[j] - m) }
+            logSum = _log(sum)
           }
         }
         y[row * l + t] = Int32(choice)
-        lp?[row * l + t] = lpi[choice]
+        lp?[row * l + t] = (zi[choice] - m) - logSum
         if choice == k - 1 {
           lengths[row] = Int32(t + 1)
         } else {
