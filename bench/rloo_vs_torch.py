@@ -89,7 +89,7 @@ def swiftpg_breakdown(c, task, precision, iterations=150, skip=50):
     n = c["prompts_per_iteration"] * c["k"]
     weights = np.random.default_rng(0).standard_normal(n) / n
     stats = _lib.RLHFStatsC()
-    names = ("sample (autoregressive, per-token softmax)", "gold reward (x2: reward + the stats' gold)",
+    names = ("sample (autoregressive, per-token softmax)", "gold reward (also the stats' gold)",
              "reference per-token log-probs", "score gradient (forward + backward)")
     times = {name: [] for name in names + ("native", "wrapped")}
     positions = []
@@ -98,7 +98,6 @@ def swiftpg_breakdown(c, task, precision, iterations=150, skip=50):
         marks = [time.perf_counter()]
         r = policy.sample(prompts, seed=i)
         marks.append(time.perf_counter())
-        task.gold_rewards(r.prompts, r.tokens, r.lengths)
         task.gold_rewards(r.prompts, r.tokens, r.lengths)
         marks.append(time.perf_counter())
         reference.log_probs(r.prompts, r.tokens, r.lengths, per_token=True)

@@ -18,9 +18,20 @@
 public struct SequenceRewardFunction {
   public let name: String
   let compute: ([Int32], [Int32], [Int32]) throws(SwiftPGError) -> [Double]
+  /// Whether this is a task's gold reward (`gold(_:)`): a learner trained on
+  /// it takes its samples' rewards as their gold reward instead of scoring
+  /// them twice.
+  public let isGold: Bool
 
   public init(name: String, _ compute: @escaping ([Int32], [Int32], [Int32]) throws(SwiftPGError) -> [Double]) {
+    self.init(name: name, isGold: false, compute)
+  }
+
+  init(
+    name: String, isGold: Bool, _ compute: @escaping ([Int32], [Int32], [Int32]) throws(SwiftPGError) -> [Double]
+  ) {
     self.name = name
+    self.isGold = isGold
     self.compute = compute
   }
 
@@ -37,7 +48,7 @@ public struct SequenceRewardFunction {
 
   /// The task's gold reward r*(x, y) (the "human").
   public static func gold(_ task: any SequenceTask) -> SequenceRewardFunction {
-    SequenceRewardFunction(name: "gold") { (x, y, n) throws(SwiftPGError) in
+    SequenceRewardFunction(name: "gold", isGold: true) { (x, y, n) throws(SwiftPGError) in
       try task.goldRewards(prompts: x, tokens: y, lengths: n)
     }
   }
@@ -74,6 +85,9 @@ public struct RLHFRollout {
   public var groupSize: Int
   public internal(set) var oldLogProbabilities: [Double] = []
   public internal(set) var referenceLogProbabilities: [Double] = []
+  /// The task's gold rewards of the responses when already computed (the
+  /// learner's own samples scored by the gold reward), else nil.
+  var goldRewards: [Double]?
 
   /// Checks the shapes, the responses against `policy`'s space and prompts,
   /// the grouping and the rewards' finiteness (`.notFinite` naming the
@@ -120,12 +134,11 @@ public struct RLHFRollout {
   /// The sequence-level k1 estimate of KL(π_old ‖ π_ref) per sample,
   /// Σ_t (log π_old − log π_ref)(y_t) `[N]` (Ziegler et al. 2019: the
   /// log-ratio of the sampled response; unbiased, can be negative).
-  func sequenceK1(maxLength l: Int) -> [Double] {
-    lengths.enumerated().map { (b, n) in
-      var s = 0.0
-      for t in 0..<Int(n) { s += oldLogProbabilities[b * l + t] - referenceLogProbabilities[b * l + t] }
-      return s
-    }
+  func sequenceK1(maxLength l: Int) -> [Double] { sequenceKL(.k1, maxLength: l) }
+
+  /// Σ_t of `estimator`'s per-token penalties of each response, `[N]`.
+  func sequenceKL(_ estimator: OnlineSettings.KLEstimator, maxLength l: Int) -> [Double] {
+    sums(tokenPenalties(estimator, maxLength: l).values, maxLength: l)
   }
 
   /// The per-token KL penalties `[N, L]` (0 beyond the lengths) of
@@ -182,8 +195,12 @@ public struct OnlineStats: Sendable, Equatable {
   /// ‖g‖₂ of the (ascent) gradient of the last step.
   public var gradNorm = 0.0
   /// Mean gold reward r*(x, y) of the samples (the task's; equal to
-  /// `meanReward` when the learner trains on the gold reward): what a reward
-  /// model's over-optimisation hides.
+  /// `meanReward` when the learner trains on the gold reward, without a
+  /// missing-EOS penalty): what a reward model's over-optimisation hides.
+  /// When the learner trains on a gold reward (`SequenceRewardFunction.gold`),
+  /// its samples' rewards before the penalty are taken as their gold reward
+  /// (not scored twice): give it the learner's own task, as the C and Python
+  /// layers do.
   public var meanGoldReward = 0.0
   /// Of the ratio evaluations of the steps that reuse the batch (RLOO's
   /// epochs after the first: per sample; PPO: per token, every minibatch),
@@ -360,9 +377,11 @@ public final class OnlineCore {
     let s = try policy.sample(
       prompts: prompts, temperature: settings.temperature, seed: settings.seed ^ 0x5EED_5A3F_1E5,
       firstLane: iteration * n)
-    let r = try score(prompts: prompts, tokens: s.tokens, lengths: s.lengths)
+    let raw = try reward(prompts: prompts, tokens: s.tokens, lengths: s.lengths)
     var rollout = try RLHFRollout(
-      prompts: prompts, tokens: s.tokens, lengths: s.lengths, rewards: r, groupSize: k, policy: policy)
+      prompts: prompts, tokens: s.tokens, lengths: s.lengths,
+      rewards: penalized(raw, tokens: s.tokens, lengths: s.lengths), groupSize: k, policy: policy)
+    if reward.isGold { rollout.goldRewards = raw }
     rollout.oldLogProbabilities = s.logProbabilities
     rollout.referenceLogProbabilities = try reference.tokenLogProbabilities(
       prompts: rollout.prompts, tokens: rollout.tokens, lengths: rollout.lengths)
@@ -372,7 +391,12 @@ public final class OnlineCore {
   /// The reward of the learner's own samples: the reward function's, minus
   /// `missingEOSPenalty` for each response that ends without EOS.
   public func score(prompts: [Int32], tokens: [Int32], lengths: [Int32]) throws(SwiftPGError) -> [Double] {
-    var r = try reward(prompts: prompts, tokens: tokens, lengths: lengths)
+    penalized(try reward(prompts: prompts, tokens: tokens, lengths: lengths), tokens: tokens, lengths: lengths)
+  }
+
+  /// `rewards` minus `missingEOSPenalty` for each response without EOS.
+  func penalized(_ rewards: [Double], tokens: [Int32], lengths: [Int32]) -> [Double] {
+    var r = rewards
     let c = settings.missingEOSPenalty
     guard c > 0 else { return r }
     let l = policy.space.maxLength
@@ -411,7 +435,10 @@ public final class OnlineCore {
     var ended = 0
     for (b, len) in r.lengths.enumerated() where r.tokens[b * l + Int(len) - 1] == eos { ended += 1 }
     s.eosRate = Double(ended) / n
-    let gold = try task.goldRewards(prompts: r.prompts, tokens: r.tokens, lengths: r.lengths)
+    let gold: [Double]
+    if let known = r.goldRewards { gold = known } else {
+      gold = try task.goldRewards(prompts: r.prompts, tokens: r.tokens, lengths: r.lengths)
+    }
     s.meanGoldReward = gold.reduce(0, +) / n
     if settings.klEstimator == .k3 { s.clampedTokens = k3.clamped }
     return s
@@ -421,12 +448,7 @@ public final class OnlineCore {
   /// the configured estimator (k1: the sequence log-ratio) — the methods
   /// with the KL in the reward; no gradient flows through it.
   public func regularizedRewards(_ r: RLHFRollout) -> [Double] {
-    let l = policy.space.maxLength
-    let kl: [Double]
-    switch settings.klEstimator {
-    case .k1: kl = r.sequenceK1(maxLength: l)
-    case .k3: kl = r.sums(r.tokenPenalties(.k3, maxLength: l).values, maxLength: l)
-    }
+    let kl = r.sequenceKL(settings.klEstimator, maxLength: policy.space.maxLength)
     return r.rewards.indices.map { r.rewards[$0] - settings.beta * kl[$0] }
   }
 
