@@ -79,6 +79,7 @@ class _OnlineLearner(NativeObject):
     their ``locals()`` to :meth:`_start`."""
 
     _kind_name = "RLHF learner"
+    _pickle_hint = "save its state with save(path) and load it into a learner built the same way"
     _algorithm = ""
 
     def __init_subclass__(cls, algorithm: str | None = None, **kwargs):
@@ -234,10 +235,6 @@ class _OnlineLearner(NativeObject):
         path = as_path(path)
         with self._busy:
             _lib.call("rlhf_load", self.handle, path)
-
-    def __reduce__(self):
-        raise TypeError(f"{type(self).__name__} cannot be pickled: it holds policies, a task and a reward; "
-                        "save its state with save(path) and load it into a learner built the same way")
 
     def update(self, responses, rewards, group_size: int = 1) -> dict:
         """One update on external samples: ``responses`` a
