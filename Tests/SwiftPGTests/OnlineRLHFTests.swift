@@ -40,6 +40,21 @@ import Testing
     }
   }
 
+  /// The task, the policies of `seed` moved away from the reference
+  /// (θ ← 1.5 θ + 0.1), and the exact gradient of the objective with the
+  /// gold reward at `beta`.
+  static func movedPolicies(seed: UInt64, beta: Double) throws
+    -> (task: ArrayTask, policy: SequencePolicy, reference: SequencePolicy, exact: [Double])
+  {
+    let task = try Self.task()
+    let (policy, reference) = try Self.policies(seed: seed)
+    try policy.setParameters(policy.parameters.map { $0 * 1.5 + 0.1 })
+    let exact = try KLRegularizedObjective.gradient(
+      policy: policy, reference: reference, promptProbabilities: task.promptProbabilities, reward: .gold(task),
+      beta: beta)
+    return (task, policy, reference, exact)
+  }
+
   /// Every coordinate of the mean estimate within 5 standard errors of the
   /// exact gradient (and the standard errors small enough to mean something).
   static func expectUnbiased(_ estimates: [[Double]], exact: [Double]) {
@@ -51,6 +66,14 @@ import Testing
       let se = (variance / m).squareRoot()
       #expect(abs(mean - exact[j]) <= 5 * se + 1e-12, "coordinate \(j): \(mean) vs exact \(exact[j]) (SE \(se))")
     }
+  }
+
+  /// `expectUnbiased` over `count` rollouts of P prompts × k samples and
+  /// `learner`'s gradient estimate of each.
+  static func expectUnbiased(
+    _ learner: some OnlineLearner, prompts p: Int, k: Int, count m: Int = 400, exact: [Double]
+  ) throws {
+    expectUnbiased(try rollouts(learner.core, count: m, prompts: p, k: k).map { try learner.gradientEstimate($0) }, exact: exact)
   }
 
   /// Σ_x w_x TV(π(·|x), π*(·|x)) by enumeration.

@@ -9,20 +9,14 @@ import Testing
   typealias Fixture = OnlineRLHFTests
 
   @Test func estimateIsUnbiasedForTheExactGradient() throws {
-    let task = try Fixture.task()
-    let (policy, reference) = try Fixture.policies(seed: 1)
-    try policy.setParameters(policy.parameters.map { $0 * 1.5 + 0.1 })  // away from the reference
-    let gold = SequenceRewardFunction.gold(task)
     let beta = 0.3
-    let exact = try KLRegularizedObjective.gradient(
-      policy: policy, reference: reference, promptProbabilities: task.promptProbabilities, reward: gold, beta: beta)
+    let (task, policy, reference, exact) = try Fixture.movedPolicies(seed: 1, beta: beta)
+    let gold = SequenceRewardFunction.gold(task)
     var c = RLHFReinforce.Config()
     c.online.beta = beta
     c.baseline = .none
     let reinforce = try RLHFReinforce(policy: policy, reference: reference, task: task, reward: gold, config: c)
-    Fixture.expectUnbiased(
-      try Fixture.rollouts(reinforce.core, count: 400, prompts: 8, k: 1).map { try reinforce.gradientEstimate($0) },
-      exact: exact)
+    try Fixture.expectUnbiased(reinforce, prompts: 8, k: 1, exact: exact)
     // The KL part alone (a zero reward): the estimator's β·k1 term against −β∇KL, with the
     // exact gradient far outside the standard errors (so dropping the term would fail).
     let zero = SequenceRewardFunction(name: "zero") { (x, _, _) throws(SwiftPGError) in Array(repeating: 0, count: x.count) }

@@ -9,18 +9,11 @@ import Testing
   typealias Fixture = OnlineRLHFTests
 
   @Test func estimateIsUnbiasedForTheExactGradient() throws {
-    let task = try Fixture.task()
-    let (policy, reference) = try Fixture.policies(seed: 1)
-    try policy.setParameters(policy.parameters.map { $0 * 1.5 + 0.1 })  // away from the reference
-    let gold = SequenceRewardFunction.gold(task)
-    let beta = 0.3
-    let exact = try KLRegularizedObjective.gradient(
-      policy: policy, reference: reference, promptProbabilities: task.promptProbabilities, reward: gold, beta: beta)
     var rc = RLOO.Config()
-    rc.online.beta = beta
-    let rloo = try RLOO(policy: policy, reference: reference, task: task, reward: gold, config: rc)
-    Fixture.expectUnbiased(
-      try Fixture.rollouts(rloo.core, count: 400, prompts: 2, k: 4).map { try rloo.gradientEstimate($0) }, exact: exact)
+    rc.online.beta = 0.3
+    let (task, policy, reference, exact) = try Fixture.movedPolicies(seed: 1, beta: rc.online.beta)
+    let rloo = try RLOO(policy: policy, reference: reference, task: task, reward: .gold(task), config: rc)
+    try Fixture.expectUnbiased(rloo, prompts: 2, k: 4, exact: exact)
   }
 
   @Test func convergesToTheRegularisedOptimum() throws {
