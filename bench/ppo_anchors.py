@@ -24,12 +24,11 @@ The anchors run in their own virtual environments (``make bench`` creates
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
-import sys
 import time
+
+from timing import external_result
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STEPS = 100_000
@@ -70,15 +69,7 @@ def swiftpg_together(seeds: list[int]) -> dict:
 
 
 def external(cmd: list[str], timeout: float = 900) -> dict | None:
-    try:
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        print(f"{os.path.basename(cmd[1])} {' '.join(cmd[2:])}: no answer in {timeout:.0f} s (hung?)", file=sys.stderr)
-        return None
-    if result.returncode != 0:
-        print(f"{os.path.basename(cmd[1])} failed: {result.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-        return None
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return external_result(cmd, timeout, label=f"{os.path.basename(cmd[1])} {' '.join(cmd[2:])}")
 
 
 def solved(means) -> str:

@@ -20,15 +20,24 @@ def median_seconds(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
-def torch_side_result(cmd, timeout: float, input: str | None = None):
-    """Runs a PyTorch-side script (``cmd``, ``input`` on its stdin) and returns its result, the JSON of its last
-    line of output; None, with the reason printed, when it cannot run, times out or fails."""
+def external_result(cmd, timeout: float, input: str | None = None, label: str | None = None):
+    """Runs a script under another interpreter (``cmd``, ``input`` on its stdin) and returns its result, the JSON
+    of its last line of output; None, with the reason printed, when it cannot run, times out (a hang) or fails."""
+    label = label or " ".join(str(c) for c in cmd[1:2])
     try:
         done = subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=timeout)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        print(f"PyTorch side failed: {e}")
+    except subprocess.TimeoutExpired:
+        print(f"{label}: no answer in {timeout:.0f} s (hung?)")
+        return None
+    except OSError as e:
+        print(f"{label} failed: {e}")
         return None
     if done.returncode != 0:
-        print(f"PyTorch side failed: {done.stderr[-2000:]}")
+        print(f"{label} failed: {done.stderr[-2000:]}")
         return None
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def torch_side_result(cmd, timeout: float, input: str | None = None):
+    """``external_result`` for a PyTorch-side script."""
+    return external_result(cmd, timeout, input, label="PyTorch side")

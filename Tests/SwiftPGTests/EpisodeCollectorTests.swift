@@ -27,6 +27,65 @@ import Testing
     #expect(lengths.allSatisfy { $0 > 0 && $0 < 100 })
   }
 
+  /// With a sampler that reports log-probabilities, each stored step keeps
+  /// the log π of its action from the pass that drew it (one pass a step),
+  /// in the stored order; they equal a batched pass over the episodes
+  /// (for `.steps` and `.episodes`, softmax and Gaussian policies).
+  @Test func sampledLogProbabilitiesAreKeptWithTheirSteps() throws {
+    let softmax = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: [8], headGain: 1, seed: 3)
+    let gaussian = try GaussianPolicy(observationSize: 3, actionSize: 1, hidden: [8], headGain: 1, seed: 4)
+    let cases: [(any Policy, any BatchedEnvironment)] = [
+      (softmax, try VectorEnvironment(CartPole(), count: 3, seed: 7)),
+      (gaussian, try VectorEnvironment(Pendulum(), count: 2, seed: 5)),
+    ]
+    for (policy, env) in cases {
+      try env.setParameter("max_episode_steps", 40)
+      let collector = try EpisodeCollector(env: env)
+      var generators = (0..<env.count).map { PCG64(seed: UInt128($0) + 11) }
+      for budget in [EpisodeCollector.Budget.steps(150), .episodes(5)] {
+        var batch = EpisodeBatch(observationSize: env.observationSize)
+        try generators.withUnsafeMutableBufferPointer { g in
+          guard let base = g.baseAddress else { return }
+          try collector.collect(budget, seed: 1, into: &batch) { obs, raw, lp in
+            policy.sample(obs, batch: env.count, rawActions: raw, generators: base, logProbabilities: lp)
+          }
+        }
+        let m = batch.count
+        #expect(m > 0 && batch.logProbabilities.count == m)
+        var recomputed = [Double](repeating: .nan, count: m)
+        try batch.observations.withUnsafeBufferPointer { o in
+          try recomputed.withUnsafeMutableBufferPointer { r in
+            guard let op = o.baseAddress, let rp = r.baseAddress else { throw SwiftPGError.invalid("empty") }
+            if batch.actions.isEmpty {
+              try batch.continuousActions.withUnsafeBytes { a in
+                guard let ap = a.baseAddress else { throw SwiftPGError.invalid("empty") }
+                policy.logProbabilities(op, actions: ap, batch: m, into: rp)
+              }
+            } else {
+              try batch.actions.withUnsafeBytes { a in
+                guard let ap = a.baseAddress else { throw SwiftPGError.invalid("empty") }
+                policy.logProbabilities(op, actions: ap, batch: m, into: rp)
+              }
+            }
+          }
+        }
+        for (x, y) in zip(batch.logProbabilities, recomputed) {
+          #expect(abs(x - y) <= 1e-12 * (1 + abs(y)), "\(type(of: policy)) \(budget): \(x) vs \(y)")
+        }
+        // A sampler without log-probabilities keeps none.
+        let continuous = batch.actions.isEmpty
+        try collector.collect(budget, seed: 1, into: &batch) { _, raw in
+          if continuous {
+            raw.assumingMemoryBound(to: Double.self).update(repeating: 0, count: env.count)
+          } else {
+            raw.assumingMemoryBound(to: Int32.self).update(repeating: 0, count: env.count)
+          }
+        }
+        #expect(batch.logProbabilities.isEmpty && batch.count > 0)
+      }
+    }
+  }
+
   @Test func episodicWorkNeedsATimeLimit() throws {
     let env = try VectorEnvironment(Pendulum(), count: 2, seed: 0)
     try env.setParameter("max_episode_steps", 0)

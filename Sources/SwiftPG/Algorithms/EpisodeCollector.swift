@@ -13,6 +13,9 @@ public struct EpisodeBatch: Sendable {
   public var terminated: [UInt8] = []
   /// 1 on the last step of an episode cut by the time limit.
   public var truncated: [UInt8] = []
+  /// log π(a_t|s_t) `[M]` from the pass that sampled each action, when the
+  /// collection was given a sampler that reports them (else empty).
+  public var logProbabilities: [Double] = []
   /// Undiscounted return and length of each episode.
   public var episodeReturns: [Double] = []
   public var episodeLengths: [Int] = []
@@ -27,6 +30,7 @@ public struct EpisodeBatch: Sendable {
     actions.removeAll(keepingCapacity: true)
     continuousActions.removeAll(keepingCapacity: true)
     rewards.removeAll(keepingCapacity: true)
+    logProbabilities.removeAll(keepingCapacity: true)
     terminated.removeAll(keepingCapacity: true)
     truncated.removeAll(keepingCapacity: true)
     episodeReturns.removeAll(keepingCapacity: true)
@@ -58,10 +62,13 @@ public final class EpisodeCollector {
   private let discrete: Bool
   private var intActions: [Int32]
   private var realActions: [Double]
+  /// log π of this step's actions, per instance (filled by a sampler that reports them).
+  private var stepLogProbs: [Double]
   private var episodeObs: [[Double]]
   /// Actions as Doubles (exact for Int32 action indices).
   private var episodeActions: [[Double]]
   private var episodeRewards: [[Double]]
+  private var episodeLogProbs: [[Double]]
   private var active: [Bool]
   private var startIndex: [Int]
 
@@ -72,9 +79,11 @@ public final class EpisodeCollector {
     buffers = StepBuffers(for: env)
     intActions = Array(repeating: 0, count: env.count)
     realActions = Array(repeating: 0, count: env.count * width)
+    stepLogProbs = Array(repeating: 0, count: env.count)
     episodeObs = Array(repeating: [], count: env.count)
     episodeActions = Array(repeating: [], count: env.count)
     episodeRewards = Array(repeating: [], count: env.count)
+    episodeLogProbs = Array(repeating: [], count: env.count)
     active = Array(repeating: false, count: env.count)
     startIndex = Array(repeating: 0, count: env.count)
   }
@@ -99,6 +108,23 @@ public final class EpisodeCollector {
     _ budget: Budget, seed: UInt64? = nil, into batch: inout EpisodeBatch,
     act: (UnsafePointer<Double>, UnsafeMutableRawPointer) -> Void
   ) throws(SwiftPGError) {
+    try collect(budget, seed: seed, into: &batch, keepingLogProbabilities: false) { (obs, raw, _) in act(obs, raw) }
+  }
+
+  /// As above, with `sample` also writing log π(a_i|s_i) of the actions it
+  /// drew (`[count]`, the third buffer) from the same forward pass; they
+  /// are kept in `batch.logProbabilities` (one policy pass per step).
+  public func collect(
+    _ budget: Budget, seed: UInt64? = nil, into batch: inout EpisodeBatch,
+    sample: (UnsafePointer<Double>, UnsafeMutableRawPointer, UnsafeMutablePointer<Double>) -> Void
+  ) throws(SwiftPGError) {
+    try collect(budget, seed: seed, into: &batch, keepingLogProbabilities: true, act: sample)
+  }
+
+  private func collect(
+    _ budget: Budget, seed: UInt64?, into batch: inout EpisodeBatch, keepingLogProbabilities keep: Bool,
+    act: (UnsafePointer<Double>, UnsafeMutableRawPointer, UnsafeMutablePointer<Double>) -> Void
+  ) throws(SwiftPGError) {
     try requireTimeLimit()
     let w = width
     let n = env.count
@@ -114,11 +140,9 @@ public final class EpisodeCollector {
       case .episodes(let k): started < k
       }
     }
-    var ordered: [(start: Int, obs: [Double], actions: [Double], rewards: [Double], term: Bool, trunc: Bool)] = []
+    var ordered: [(start: Int, episode: Episode)] = []
     for i in 0..<n {
-      episodeObs[i].removeAll(keepingCapacity: true)
-      episodeActions[i].removeAll(keepingCapacity: true)
-      episodeRewards[i].removeAll(keepingCapacity: true)
+      clearEpisode(i)
       active[i] = mayStart()
       if active[i] {
         startIndex[i] = started
@@ -137,6 +161,7 @@ public final class EpisodeCollector {
           } else {
             episodeActions[i].append(contentsOf: realActions[(i * w)..<((i + 1) * w)])
           }
+          if keep { episodeLogProbs[i].append(stepLogProbs[i]) }
         }
       }
       for i in 0..<n where active[i] {
@@ -148,15 +173,14 @@ public final class EpisodeCollector {
         let length = episodeRewards[i].count
         inProgress -= length
         collected += length
+        let episode = Episode(
+          obs: episodeObs[i], actions: episodeActions[i], rewards: episodeRewards[i], logProbs: episodeLogProbs[i],
+          term: term, trunc: trunc)
         switch budget {
-        case .steps:
-          append(&batch, obs: episodeObs[i], actions: episodeActions[i], rewards: episodeRewards[i], term: term, trunc: trunc)
-        case .episodes:
-          ordered.append((startIndex[i], episodeObs[i], episodeActions[i], episodeRewards[i], term, trunc))
+        case .steps: append(&batch, episode)
+        case .episodes: ordered.append((startIndex[i], episode))
         }
-        episodeObs[i].removeAll(keepingCapacity: true)
-        episodeActions[i].removeAll(keepingCapacity: true)
-        episodeRewards[i].removeAll(keepingCapacity: true)
+        clearEpisode(i)
         if mayStart() {
           startIndex[i] = started
           started += 1
@@ -167,21 +191,36 @@ public final class EpisodeCollector {
       }
     }
     ordered.sort { $0.start < $1.start }
-    for e in ordered {
-      append(&batch, obs: e.obs, actions: e.actions, rewards: e.rewards, term: e.term, trunc: e.trunc)
-    }
+    for e in ordered { append(&batch, e.episode) }
+  }
+
+  /// One finished episode of one instance.
+  private struct Episode {
+    var obs: [Double], actions: [Double], rewards: [Double], logProbs: [Double]
+    var term: Bool, trunc: Bool
+  }
+
+  private func clearEpisode(_ i: Int) {
+    episodeObs[i].removeAll(keepingCapacity: true)
+    episodeActions[i].removeAll(keepingCapacity: true)
+    episodeRewards[i].removeAll(keepingCapacity: true)
+    episodeLogProbs[i].removeAll(keepingCapacity: true)
   }
 
   /// One step of every instance: `act` writes the actions for the current
   /// observations, `beforeStep` sees them, then the environment steps.
   private func step(
-    _ act: (UnsafePointer<Double>, UnsafeMutableRawPointer) -> Void, beforeStep: () -> Void = {}
+    _ act: (UnsafePointer<Double>, UnsafeMutableRawPointer, UnsafeMutablePointer<Double>) -> Void,
+    beforeStep: () -> Void = {}
   ) throws(SwiftPGError) {
     buffers.observations.withUnsafeBufferPointer { o in
       intActions.withUnsafeMutableBufferPointer { ia in
         realActions.withUnsafeMutableBufferPointer { ra in
-          guard let op = o.baseAddress, let iap = ia.baseAddress, let rap = ra.baseAddress else { return }
-          act(op, discrete ? UnsafeMutableRawPointer(iap) : UnsafeMutableRawPointer(rap))
+          stepLogProbs.withUnsafeMutableBufferPointer { lp in
+            guard let op = o.baseAddress, let iap = ia.baseAddress, let rap = ra.baseAddress, let lpp = lp.baseAddress
+            else { return }
+            act(op, discrete ? UnsafeMutableRawPointer(iap) : UnsafeMutableRawPointer(rap), lpp)
+          }
         }
       }
     }
@@ -231,7 +270,7 @@ public final class EpisodeCollector {
     }
     while activeCount > 0 {
       try cancellation?.check("evaluation")
-      try step(act)
+      try step { (obs, raw, _) in act(obs, raw) }
       for i in 0..<n where active[i] {
         returns[i] += buffers.rewards[i]
         lengths[i] += 1
@@ -250,22 +289,22 @@ public final class EpisodeCollector {
     }
   }
 
-  private func append(
-    _ batch: inout EpisodeBatch, obs: [Double], actions: [Double], rewards: [Double], term: Bool, trunc: Bool
-  ) {
-    batch.observations.append(contentsOf: obs)
+  private func append(_ batch: inout EpisodeBatch, _ e: Episode) {
+    batch.observations.append(contentsOf: e.obs)
     if discrete {
-      for a in actions { batch.actions.append(Int32(a)) }
+      for a in e.actions { batch.actions.append(Int32(a)) }
     } else {
-      batch.continuousActions.append(contentsOf: actions)
+      batch.continuousActions.append(contentsOf: e.actions)
     }
-    batch.rewards.append(contentsOf: rewards)
-    for t in 0..<rewards.count {
-      let last = t == rewards.count - 1
-      batch.terminated.append(last && term ? 1 : 0)
-      batch.truncated.append(last && trunc ? 1 : 0)
+    batch.rewards.append(contentsOf: e.rewards)
+    batch.logProbabilities.append(contentsOf: e.logProbs)
+    let length = e.rewards.count
+    for t in 0..<length {
+      let last = t == length - 1
+      batch.terminated.append(last && e.term ? 1 : 0)
+      batch.truncated.append(last && e.trunc ? 1 : 0)
     }
-    batch.episodeReturns.append(rewards.reduce(0, +))
-    batch.episodeLengths.append(rewards.count)
+    batch.episodeReturns.append(e.rewards.reduce(0, +))
+    batch.episodeLengths.append(length)
   }
 }

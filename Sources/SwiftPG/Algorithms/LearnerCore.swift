@@ -149,14 +149,13 @@ public final class LearnerCore {
       defer { laneGenerators = lanes }
       try lanes.withUnsafeMutableBufferPointer { (g) throws(SwiftPGError) in
         guard let base = g.baseAddress else { return }
+        // One policy pass a step: the action and its log-probability together.
         try episodeCollector.collect(.steps(minimum), into: &episodeBatch) {
-          (obs: UnsafePointer<Double>, actions: UnsafeMutableRawPointer) in
-          p.sample(obs, batch: n, rawActions: actions, generators: base, logProbabilities: nil)
+          (obs: UnsafePointer<Double>, actions: UnsafeMutableRawPointer, logProbs: UnsafeMutablePointer<Double>) in
+          p.sample(obs, batch: n, rawActions: actions, generators: base, logProbabilities: logProbs)
         }
       }
       data.load(episodeBatch)
-      policy.logProbabilities(
-        data.observations.pointer, actions: data.actions, batch: data.count, into: data.behaviorLogProbs.pointer)
     case .segments(let steps):
       guard let rollouts else { return }
       var lanes = laneGenerators

@@ -126,7 +126,8 @@ public final class Trajectories {
       truncated: truncated.pointer, values: values, finalValues: finalValues)
   }
 
-  /// Copies whole episodes into one lane (T = M, N = 1).
+  /// Copies whole episodes into one lane (T = M, N = 1), with the behaviour
+  /// log-probabilities when the batch kept them.
   public func load(_ batch: EpisodeBatch) {
     let m = batch.count
     resize(steps: m, lanes: 1)
@@ -149,6 +150,11 @@ public final class Trajectories {
       rewards[t] = batch.rewards[t]
       terminated[t] = batch.terminated[t]
       truncated[t] = batch.truncated[t]
+    }
+    if batch.logProbabilities.count == m {
+      batch.logProbabilities.withUnsafeBufferPointer { src in
+        if let base = src.baseAddress { behaviorLogProbs.pointer.update(from: base, count: m) }
+      }
     }
     nextObservations.pointer.update(repeating: 0, count: d)
     finalObservations.pointer.update(repeating: 0, count: m * d)
