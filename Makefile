@@ -112,6 +112,8 @@ bench: install
 	@# swiftpg's default PPO against the JAX anchor and SB3 in one run (the issue-14 table), and the roofline.
 	$(PYTHON) bench/ppo_anchors.py
 	$(PYTHON) bench/roofline.py
+	@# Rollouts with the policy in the loop: in-Swift collect, the Python-driven loop and a JAX scan.
+	$(PYTHON) bench/rollouts.py
 	$(PYTHON) examples/short_corridor_reinforce.py
 	$(PYTHON) examples/simple_regulator_gradients.py
 
