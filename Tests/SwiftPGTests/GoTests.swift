@@ -219,4 +219,94 @@ func goPlaneMask(_ tensor: [Float], plane k: Int, points: Int) -> UInt128 {
     // e1 joins e2, so taking d1 back is not a ko.
     #expect(black.stone(row: 0, column: 3) == 0 && black.koPoint == -1)
   }
+
+  /// Area scoring worked by hand on 5×5 with komi 0.5: walls of black on
+  /// column c and white on column d give black a–c (15) and white d–e (10);
+  /// with column c empty instead, it touches both colours and counts for
+  /// neither (10 against 10).
+  @Test func areaScoring() throws {
+    let walls = try position(Array(repeating: "..XO.", count: 5), toPlay: 0)
+    #expect(walls.scoreMargin == 15 - 10 - 0.5)
+    let dame = try position(Array(repeating: ".X.O.", count: 5), toPlay: 0)
+    #expect(dame.scoreMargin == 10 - 10 - 0.5)
+    var ended = dame
+    try ended.apply(25)
+    try ended.apply(25)
+    #expect(ended.returns() == [-1, 1])
+    var even = try GoState(
+      snapshot: {
+        var s = dame.snapshot
+        s.komi = 0
+        return s
+      }())
+    try even.apply(25)
+    try even.apply(25)
+    #expect(even.scoreMargin == 0 && even.returns() == [0, 0])  // integer komi: a draw
+  }
+
+  /// The input planes from the mover's side: own and opponent stones swap
+  /// with the colour to play, legal placements, groups in atari, colour.
+  @Test func inputPlanesFollowTheMover() throws {
+    // White d1 is in atari (its liberty e1); black c1–d2–e2 has 5 liberties.
+    let state = try position(
+      [
+        ".X...",
+        "X.X..",
+        ".X...",
+        "...XX",
+        "..XO.",
+      ], toPlay: 1)
+    let planes = state.inputPlanes()
+    let mask = { (k: Int) in goPlaneMask(planes, plane: k, points: 25) }
+    let obs = state.observationTensor()
+    #expect(mask(0) == goPlaneMask(obs, plane: 1, points: 25))  // white's own
+    #expect(mask(1) == goPlaneMask(obs, plane: 0, points: 25))
+    #expect(mask(2) == goPlaneMask(obs, plane: 2, points: 25))
+    #expect(mask(3) == state.legalActionBits() & ~(1 << 25))
+    #expect(mask(4) == 1 << 3)  // d1
+    #expect(mask(5) == 0)
+    #expect(mask(6) == 0)  // white to play
+    var snapshot = state.snapshot
+    snapshot.toPlay = 0
+    let black = try GoState(snapshot: snapshot).inputPlanes()
+    #expect(goPlaneMask(black, plane: 0, points: 25) == mask(1))
+    #expect(goPlaneMask(black, plane: 5, points: 25) == 1 << 3)
+    #expect(goPlaneMask(black, plane: 6, points: 25) == (1 << 25) - 1)
+    var buffer = [Float](repeating: -1, count: state.inputPlanesSize)
+    try buffer.withUnsafeMutableBufferPointer { try state.inputPlanes(into: $0) }
+    #expect(buffer == planes)
+    var tensor = [Float](repeating: -1, count: state.observationTensorSize)
+    try tensor.withUnsafeMutableBufferPointer { try state.observationTensor(into: $0) }
+    #expect(tensor == obs)
+    var flags = [UInt8](repeating: 7, count: state.numDistinctActions)
+    try flags.withUnsafeMutableBufferPointer { try state.legalActionMask(into: $0) }
+    #expect(flags.map { $0 == 1 } == state.legalActionMask())
+  }
+
+  /// Bad snapshots are refused with an error, never a trap.
+  @Test func badSnapshotsThrow() throws {
+    let good = try position(Array(repeating: "..XO.", count: 5), toPlay: 0).snapshot
+    #expect(try GoState(snapshot: good).snapshot == good)
+    let edits: [(inout GoState.Snapshot) -> Void] = [
+      { $0.board.removeLast() },
+      { $0.board[0] = 3 },
+      { $0.board[0] = -1 },
+      { $0.board = Array(repeating: 1, count: 25) },  // no liberty
+      { $0.toPlay = 2 },
+      { $0.moveCount = -1 },
+      { $0.moveCount = 51 },
+      { $0.consecutivePasses = 3 },
+      { $0.koPoint = 2 },  // occupied
+      { $0.koPoint = 25 },
+      { $0.positionHashes = Array(repeating: 0, count: 11) },
+      { $0.boardSize = 10 },
+      { $0.komi = .nan },
+      { $0.maxGameLength = 0 },
+    ]
+    for edit in edits {
+      var bad = good
+      edit(&bad)
+      #expect(throws: SwiftPGError.self) { try GoState(snapshot: bad) }
+    }
+  }
 }
