@@ -97,7 +97,26 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
   @usableFromInline var hash: UInt64 = 0
   /// Hashes of the positions after each placement, in order.
   @usableFromInline var seenHashes: [UInt64] = []
+  /// Index in `seenHashes` of the last position a capture made. A
+  /// placement that captures nothing only adds a stone, so it can repeat
+  /// only a position before that one (the later ones have fewer stones
+  /// and no others). A cache: not part of `==`.
+  @usableFromInline var lastCaptureIndex = 0
+  /// The group of each stone, as an index into `groupStones` (one of the
+  /// group's own points); entries of empty points are stale.
+  @usableFromInline var groupOf = InlineArray<81, UInt8>(repeating: 0)
+  /// The stones of each group at its index; entries not in use are stale.
+  @usableFromInline var groupStones = InlineArray<81, UInt128>(repeating: 0)
   @usableFromInline let geometry: GoGeometry
+
+  /// States are equal when their parameters, boards, colours to play,
+  /// counters, ko points and position histories are.
+  public static func == (a: GoState, b: GoState) -> Bool {
+    a.boardSize == b.boardSize && a.komi == b.komi && a.maxGameLength == b.maxGameLength
+      && a.black == b.black && a.white == b.white && a.toPlay == b.toPlay
+      && a.moveCount == b.moveCount && a.consecutivePasses == b.consecutivePasses
+      && a.koPoint == b.koPoint && a.superko == b.superko && a.seenHashes == b.seenHashes
+  }
 
   /// The empty board with black to play.
   ///
@@ -171,22 +190,23 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
     let bit: UInt128 = 1 << point
     if (black | white) & bit != 0 { return "the point is occupied" }
     if point == koPoint { return "it retakes the ko" }
-    if geometry.neighbors(bit) & empty != 0 { return nil }
-    let (own, opponent) = toPlay == 0 ? (black, white) : (white, black)
     let free = empty
+    if geometry.neighbors(bit) & free != 0 { return nil }
+    return keepsLiberty(bit, own: toPlay == 0 ? black : white, free: free) ? nil : "it is suicide"
+  }
+
+  /// A stone at the empty point `bit`, all of whose neighbours are stones,
+  /// captures (an adjacent opponent group has this point as its only
+  /// liberty) or joins an own group with another liberty.
+  @inline(__always) func keepsLiberty(_ bit: UInt128, own: UInt128, free: UInt128) -> Bool {
     var adjacent = geometry.neighbors(bit)
     while adjacent != 0 {
-      let next = adjacent & (~adjacent &+ 1)
+      let q = adjacent.trailingZeroBitCount
       adjacent &= adjacent &- 1
-      if opponent & next != 0 {
-        let group = geometry.group(next, within: opponent)
-        if geometry.neighbors(group) & free == bit { return nil }  // captures it
-      } else if own & next != 0 {
-        let group = geometry.group(next, within: own)
-        if geometry.neighbors(group) & free & ~bit != 0 { return nil }  // keeps a liberty
-      }
+      let liberties = geometry.neighbors(groupStones[Int(groupOf[q])]) & free
+      if own & (1 << q) != 0 ? liberties & ~bit != 0 : liberties == bit { return true }
     }
-    return "it is suicide"
+    return false
   }
 
   /// `action` is legal in this state (false out of range or at the end).
@@ -205,10 +225,11 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
     // A point with an empty neighbour is always legal (unless it is the ko).
     var mask = free & geometry.neighbors(free) & ~ko
     var enclosed = free & ~mask & ~ko
+    let own = toPlay == 0 ? black : white
     while enclosed != 0 {
-      let point = enclosed.trailingZeroBitCount
+      let bit = enclosed & (~enclosed &+ 1)
       enclosed &= enclosed &- 1
-      if refusal(ofPoint: point) == nil { mask |= 1 << point }
+      if keepsLiberty(bit, own: own, free: free) { mask |= bit }
     }
     return mask
   }
@@ -272,50 +293,70 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
         throw SwiftPGError.invalid(
           "Go: action \(action) (\(pointName(action))) is illegal for \(toPlay == 0 ? "black" : "white"): \(reason)")
       }
-      place(action)
+      let captured = place(action)
       consecutivePasses = 0
+      // OpenSpiel compares the board alone (not the colour to play).
+      let earlier = captured ? seenHashes.count : lastCaptureIndex
+      if seenHashes[..<earlier].contains(hash) { superko = true }
+      if captured { lastCaptureIndex = seenHashes.count }
+      seenHashes.append(hash)
     }
     moveCount += 1
     toPlay ^= 1
-    if action != passAction {
-      // OpenSpiel compares the board alone (not the colour to play).
-      if seenHashes.contains(hash) { superko = true }
-      seenHashes.append(hash)
-    }
   }
 
-  /// Places a stone of the player to move at a legal `point`, removes the
-  /// captured groups and sets the ko point.
-  @inline(__always) mutating func place(_ point: Int) {
+  /// Places a stone of the player to move at a legal `point`, merges the
+  /// groups it joins, removes the groups it captures and sets the ko point.
+  /// Returns whether it captured.
+  @inline(__always) mutating func place(_ point: Int) -> Bool {
     let bit: UInt128 = 1 << point
     var own = toPlay == 0 ? black : white
     var opponent = toPlay == 0 ? white : black
-    own |= bit
     hash ^= goZobrist[toPlay * goZobristStride + point]
-    let occupied = own | opponent
+    // Join the adjacent own groups into the largest one.
+    var group = bit
+    var id = point
+    var largest = 0
+    var friends = geometry.neighbors(bit) & own
+    while friends != 0 {
+      let q = friends.trailingZeroBitCount
+      let stones = groupStones[Int(groupOf[q])]
+      friends &= ~stones
+      group |= stones
+      if stones.nonzeroBitCount > largest {
+        largest = stones.nonzeroBitCount
+        id = Int(groupOf[q])
+      }
+    }
+    own |= bit
+    var relabel = group & ~(id == point ? 0 : groupStones[id])
+    while relabel != 0 {
+      groupOf[relabel.trailingZeroBitCount] = UInt8(truncatingIfNeeded: id)
+      relabel &= relabel &- 1
+    }
+    groupStones[id] = group
+    // Remove the adjacent opponent groups left without liberties.
+    let free = geometry.full & ~(own | opponent)
     var captured = 0
     var capturedPoint = -1
     var adjacent = geometry.neighbors(bit) & opponent
     while adjacent != 0 {
-      let next = adjacent & (~adjacent &+ 1)
-      adjacent &= adjacent &- 1
-      let group = geometry.group(next, within: opponent)
-      adjacent &= ~group
-      if geometry.neighbors(group) & ~occupied & geometry.full == 0 {
-        opponent &= ~group
-        captured += group.nonzeroBitCount
-        capturedPoint = group.trailingZeroBitCount
-        var stones = group
-        while stones != 0 {
-          hash ^= goZobrist[(toPlay ^ 1) * goZobristStride + stones.trailingZeroBitCount]
-          stones &= stones &- 1
+      let stones = groupStones[Int(groupOf[adjacent.trailingZeroBitCount])]
+      adjacent &= ~stones
+      if geometry.neighbors(stones) & free == 0 {
+        opponent &= ~stones
+        captured += stones.nonzeroBitCount
+        capturedPoint = stones.trailingZeroBitCount
+        var rest = stones
+        while rest != 0 {
+          hash ^= goZobrist[(toPlay ^ 1) * goZobristStride + rest.trailingZeroBitCount]
+          rest &= rest &- 1
         }
       }
     }
-    let free = geometry.full & ~(own | opponent)
     koPoint = -1
-    if captured == 1, geometry.neighbors(bit) & own == 0,
-      (geometry.neighbors(bit) & free).nonzeroBitCount == 1
+    if captured == 1, group == bit,
+      (geometry.neighbors(bit) & ~(own | opponent) & geometry.full).nonzeroBitCount == 1
     {
       koPoint = capturedPoint
     }
@@ -326,6 +367,7 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
       white = own
       black = opponent
     }
+    return captured > 0
   }
 
   /// A copy with `action` applied.
@@ -408,8 +450,7 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
     var atari: UInt128 = 0
     var remaining = black | white
     while remaining != 0 {
-      let seed = remaining & (~remaining &+ 1)
-      let group = geometry.group(seed, within: black & seed != 0 ? black : white)
+      let group = groupStones[Int(groupOf[remaining.trailingZeroBitCount])]
       remaining &= ~group
       if (geometry.neighbors(group) & free).nonzeroBitCount == 1 { atari |= group }
     }
@@ -488,9 +529,15 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
       let seed = remaining & (~remaining &+ 1)
       let group = geometry.group(seed, within: black & seed != 0 ? black : white)
       remaining &= ~group
+      let id = seed.trailingZeroBitCount
       try require(
-        geometry.neighbors(group) & empty != 0,
-        "Go snapshot: the group at point \(seed.trailingZeroBitCount) has no liberty")
+        geometry.neighbors(group) & empty != 0, "Go snapshot: the group at point \(id) has no liberty")
+      groupStones[id] = group
+      var stones = group
+      while stones != 0 {
+        groupOf[stones.trailingZeroBitCount] = UInt8(truncatingIfNeeded: id)
+        stones &= stones &- 1
+      }
     }
     try require((0...1).contains(s.toPlay), "Go snapshot: toPlay = \(s.toPlay), expected 0 or 1")
     try require(
@@ -511,6 +558,7 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
     koPoint = s.koPoint
     superko = s.superko
     seenHashes = s.positionHashes
+    lastCaptureIndex = seenHashes.count  // unknown: compare with every position
   }
 
   // MARK: - Text
