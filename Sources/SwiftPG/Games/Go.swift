@@ -104,9 +104,9 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
   @usableFromInline var lastCaptureIndex = 0
   /// The group of each stone, as an index into `groupStones` (one of the
   /// group's own points); entries of empty points are stale.
-  @usableFromInline var groupOf = InlineArray<81, UInt8>(repeating: 0)
+  @usableFromInline var groupOf = [UInt8](repeating: 0, count: 81)
   /// The stones of each group at its index; entries not in use are stale.
-  @usableFromInline var groupStones = InlineArray<81, UInt128>(repeating: 0)
+  @usableFromInline var groupStones = [UInt128](repeating: 0, count: 81)
   @usableFromInline let geometry: GoGeometry
 
   /// States are equal when their parameters, boards, colours to play,
@@ -195,6 +195,12 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
     return keepsLiberty(bit, own: toPlay == 0 ? black : white, free: free) ? nil : "it is suicide"
   }
 
+  /// The stones of the group of the stone at `point`. (Read through spans:
+  /// a subscript of the inline arrays may copy them whole.)
+  @inline(__always) func stonesOfGroup(at point: Int) -> UInt128 {
+    groupStones[Int(groupOf[point])]
+  }
+
   /// A stone at the empty point `bit`, all of whose neighbours are stones,
   /// captures (an adjacent opponent group has this point as its only
   /// liberty) or joins an own group with another liberty.
@@ -203,7 +209,7 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
     while adjacent != 0 {
       let q = adjacent.trailingZeroBitCount
       adjacent &= adjacent &- 1
-      let liberties = geometry.neighbors(groupStones[Int(groupOf[q])]) & free
+      let liberties = geometry.neighbors(stonesOfGroup(at: q)) & free
       if own & (1 << q) != 0 ? liberties & ~bit != 0 : liberties == bit { return true }
     }
     return false
@@ -223,15 +229,24 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
     var ko: UInt128 = 0
     if koPoint >= 0 { ko = 1 << koPoint }
     // A point with an empty neighbour is always legal (unless it is the ko).
-    var mask = free & geometry.neighbors(free) & ~ko
-    var enclosed = free & ~mask & ~ko
-    let own = toPlay == 0 ? black : white
-    while enclosed != 0 {
-      let bit = enclosed & (~enclosed &+ 1)
-      enclosed &= enclosed &- 1
-      if keepsLiberty(bit, own: own, free: free) { mask |= bit }
+    let open = free & geometry.neighbors(free) & ~ko
+    let enclosed = free & ~open & ~ko
+    if enclosed == 0 { return open }
+    // An enclosed point (all neighbours stones) is legal when it captures
+    // (an adjacent opponent group has one liberty, necessarily this point)
+    // or joins an own group that keeps another liberty (has two or more).
+    // Each group next to an enclosed point is looked at once.
+    var inAtari: UInt128 = 0
+    var pending = geometry.neighbors(enclosed) & (black | white)
+    while pending != 0 {
+      let group = stonesOfGroup(at: pending.trailingZeroBitCount)
+      pending &= ~group
+      let liberties = geometry.neighbors(group) & free
+      if liberties & (liberties &- 1) == 0 { inAtari |= group }
     }
-    return mask
+    let own = toPlay == 0 ? black : white
+    let opponent = (black | white) & ~own
+    return open | (enclosed & geometry.neighbors((opponent & inAtari) | (own & ~inAtari)))
   }
 
   /// The legal actions in increasing order, pass last; empty at the end.
@@ -281,11 +296,12 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
   /// - Complexity: O(size of the groups adjacent to the point) word
   ///   operations, plus O(moves so far) to check for a repeated position.
   public mutating func apply(_ action: Int) throws(SwiftPGError) {
+    // (The messages capture locals only: capturing `self`, a large value,
+    // would copy it on every call.)
+    let pass = passAction
     try require(!isTerminal, "Go: the game is over; no action can be applied")
-    try require(
-      (0...passAction).contains(action),
-      "Go: action \(action) is out of range 0...\(passAction) (\(passAction) is pass)")
-    if action == passAction {
+    try require((0...pass).contains(action), "Go: action \(action) is out of range 0...\(pass) (\(pass) is pass)")
+    if action == pass {
       consecutivePasses += 1
       koPoint = -1
     } else {
@@ -320,7 +336,7 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
     var friends = geometry.neighbors(bit) & own
     while friends != 0 {
       let q = friends.trailingZeroBitCount
-      let stones = groupStones[Int(groupOf[q])]
+      let stones = stonesOfGroup(at: q)
       friends &= ~stones
       group |= stones
       if stones.nonzeroBitCount > largest {
@@ -341,7 +357,7 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
     var capturedPoint = -1
     var adjacent = geometry.neighbors(bit) & opponent
     while adjacent != 0 {
-      let stones = groupStones[Int(groupOf[adjacent.trailingZeroBitCount])]
+      let stones = stonesOfGroup(at: adjacent.trailingZeroBitCount)
       adjacent &= ~stones
       if geometry.neighbors(stones) & free == 0 {
         opponent &= ~stones
@@ -450,7 +466,7 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
     var atari: UInt128 = 0
     var remaining = black | white
     while remaining != 0 {
-      let group = groupStones[Int(groupOf[remaining.trailingZeroBitCount])]
+      let group = stonesOfGroup(at: remaining.trailingZeroBitCount)
       remaining &= ~group
       if (geometry.neighbors(group) & free).nonzeroBitCount == 1 { atari |= group }
     }
