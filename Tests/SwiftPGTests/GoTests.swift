@@ -108,6 +108,27 @@ func goPlaneMask(_ tensor: [Float], plane k: Int, points: Int) -> UInt128 {
     #expect(kos > 50 && suicides > 1000, "kos \(kos), suicide points \(suicides)")
   }
 
+  /// `randomLegalAction` draws only legal actions, each of them, about
+  /// uniformly (a 5 standard-error band), and nil at the end.
+  @Test func randomLegalActionIsUniformOverLegalActions() throws {
+    var state = try GoState(boardSize: 5)
+    for action in [12, 6, 7, 11, 13, 17] { try state.apply(action) }  // a few stones
+    let legal = state.legalActions()
+    var rng = SplitMix64(seed: 3)
+    var counts = [Int: Int]()
+    let draws = 20_000
+    for _ in 0..<draws {
+      if let a = state.randomLegalAction(using: &rng) { counts[a, default: 0] += 1 }
+    }
+    #expect(Set(counts.keys) == Set(legal))
+    let p = 1 / Double(legal.count)
+    let band = 5 * (Double(draws) * p * (1 - p)).squareRoot()
+    for a in legal { #expect(abs(Double(counts[a, default: 0]) - Double(draws) * p) < band) }
+    try state.apply(25)
+    try state.apply(25)
+    #expect(state.randomLegalAction(using: &rng) == nil)
+  }
+
   @Test func parametersFollowOpenSpiel() throws {
     let state = try GoState()
     #expect(state.boardSize == 9 && state.komi == 7.5 && state.maxGameLength == 162)

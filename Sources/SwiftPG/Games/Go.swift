@@ -269,6 +269,24 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
     isTerminal ? 0 : legalPointMask() | (1 << passAction)
   }
 
+  /// A legal action drawn uniformly (pass included), without building the
+  /// list; nil at the end of the game.
+  public func randomLegalAction(using rng: inout some RandomNumberGenerator) -> Int? {
+    let bits = legalActionBits()
+    let count = bits.nonzeroBitCount
+    guard count > 0 else { return nil }
+    var k = Int.random(in: 0..<count, using: &rng)
+    var word = UInt64(truncatingIfNeeded: bits)
+    var base = 0
+    if k >= word.nonzeroBitCount {
+      k -= word.nonzeroBitCount
+      word = UInt64(truncatingIfNeeded: bits >> 64)
+      base = 64
+    }
+    for _ in 0..<k { word &= word &- 1 }
+    return base + word.trailingZeroBitCount
+  }
+
   /// Writes 1 for each legal action and 0 for the others.
   /// - Throws: `.bufferTooSmall` unless `mask.count == numDistinctActions`.
   public func legalActionMask(into mask: UnsafeMutableBufferPointer<UInt8>) throws(SwiftPGError) {
