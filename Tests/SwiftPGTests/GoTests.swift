@@ -188,6 +188,19 @@ func goPlaneMask(_ tensor: [Float], plane k: Int, points: Int) -> UInt128 {
         consecutivePasses: 0, koPoint: -1, superko: false, positionHashes: []))
   }
 
+  /// White to play on 5×5: a black eye at b4, black stones around a5, a
+  /// white stone at d1 in atari.
+  func eyeAndAtari() throws -> GoState {
+    try position(
+      [
+        ".X...",
+        "X.X..",
+        ".X...",
+        "...XX",
+        "..XO.",
+      ], toPlay: 1)
+  }
+
   /// Ko: black takes at c3, white may not retake at once, may after a move
   /// elsewhere; suicide of one stone and of a group is refused.
   @Test func koAndSuicide() throws {
@@ -214,14 +227,7 @@ func goPlaneMask(_ tensor: [Float], plane k: Int, points: Int) -> UInt128 {
     // b4 is surrounded by black and a5 has only black neighbours: suicide
     // for white. White e1 would leave {d1, e1} without a liberty: suicide
     // of a group; black e1 captures d1 instead.
-    let suicide = try position(
-      [
-        ".X...",
-        "X.X..",
-        ".X...",
-        "...XX",
-        "..XO.",
-      ], toPlay: 1)
+    let suicide = try eyeAndAtari()
     let b4 = 3 * 5 + 1
     let a5 = 4 * 5
     let e1 = 4
@@ -268,15 +274,8 @@ func goPlaneMask(_ tensor: [Float], plane k: Int, points: Int) -> UInt128 {
   /// The input planes from the mover's side: own and opponent stones swap
   /// with the colour to play, legal placements, groups in atari, colour.
   @Test func inputPlanesFollowTheMover() throws {
-    // White d1 is in atari (its liberty e1); black c1–d2–e2 has 5 liberties.
-    let state = try position(
-      [
-        ".X...",
-        "X.X..",
-        ".X...",
-        "...XX",
-        "..XO.",
-      ], toPlay: 1)
+    // White d1 is in atari (its liberty e1); no black group is.
+    let state = try eyeAndAtari()
     let planes = state.inputPlanes()
     let mask = { (k: Int) in goPlaneMask(planes, plane: k, points: 25) }
     let obs = state.observationTensor()
