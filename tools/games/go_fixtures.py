@@ -12,7 +12,11 @@ Games come from several random policies so the fixture holds games that end by
 two passes, games cut at max_game_length, ko captures, points refused as
 suicide, and positional-superko repetitions (which OpenSpiel scores as draws);
 integer komi gives drawn scores. Run: python3 tools/games/go_fixtures.py
+(`--games-per-size`, `--seed`, `--out` write a larger or different set, e.g.
+for a one-off check; GoTests reads the default file only).
 """
+
+import argparse
 
 import json
 import os
@@ -120,23 +124,28 @@ def play(n, komi, max_len, pass_prob, seed):
 
 
 def main():
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument("--games-per-size", type=int, default=GAMES_PER_SIZE)
+  parser.add_argument("--seed", type=int, default=0, help="offset added to every game's seed")
+  parser.add_argument("--out", default=OUT)
+  args = parser.parse_args()
   games = []
   for n in SIZES:
     chosen = []
     # A few positional-superko games: search seeds for them.
     seed = 0
     while sum(g["end"] == "superko" for g in chosen) < 4 and seed < 20000:
-      g = play(n, 7.5, None, 0.03, 1_000_000 * n + seed)
+      g = play(n, 7.5, None, 0.03, 1_000_000 * n + seed + args.seed)
       seed += 1
       if g["end"] == "superko":
         chosen.append(g)
     policies = [None, "never", 0.02, 0.1, 0.3]
     i = 0
-    while len(chosen) < GAMES_PER_SIZE:
+    while len(chosen) < args.games_per_size:
       komi = KOMIS[i % len(KOMIS)]
       pass_prob = policies[(i // len(KOMIS)) % len(policies)]
       max_len = (n * n) if i % 10 == 9 else None  # a shorter move limit now and then
-      chosen.append(play(n, komi, max_len, pass_prob, 10_000 * n + i))
+      chosen.append(play(n, komi, max_len, pass_prob, 10_000_000 * n + i + args.seed))
       i += 1
     games += chosen
     ends = {e: sum(g["end"] == e for g in chosen) for e in ("two_passes", "max_game_length", "superko")}
@@ -146,9 +155,9 @@ def main():
           file=sys.stderr)
   text = json.dumps({"source": f"open_spiel {version('open_spiel')} go", "games": games},
                     separators=(",", ":"))
-  with open(OUT, "w") as f:
+  with open(args.out, "w") as f:
     f.write(text)
-  print(f"wrote {OUT} ({len(text)} bytes)", file=sys.stderr)
+  print(f"wrote {args.out} ({len(text)} bytes)", file=sys.stderr)
 
 
 if __name__ == "__main__":

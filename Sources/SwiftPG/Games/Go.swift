@@ -195,8 +195,7 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
     return keepsLiberty(bit, own: toPlay == 0 ? black : white, free: free) ? nil : "it is suicide"
   }
 
-  /// The stones of the group of the stone at `point`. (Read through spans:
-  /// a subscript of the inline arrays may copy them whole.)
+  /// The stones of the group of the stone at `point`.
   @inline(__always) func stonesOfGroup(at point: Int) -> UInt128 {
     groupStones[Int(groupOf[point])]
   }
