@@ -102,6 +102,10 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
   /// only a position before that one (the later ones have fewer stones
   /// and no others). A cache: not part of `==`.
   @usableFromInline var lastCaptureIndex = 0
+  /// A 4096-bit filter of `seenHashes` (bit `hash >> 52` set for each):
+  /// a position whose bit is clear is new without a scan. A cache: not
+  /// part of `==`.
+  @usableFromInline var seenFilter = [UInt64](repeating: 0, count: 64)
   /// The group of each stone, as an index into `groupStones` (one of the
   /// group's own points); entries of empty points are stale.
   @usableFromInline var groupOf = [UInt8](repeating: 0, count: 81)
@@ -274,7 +278,15 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
     let bits = legalActionBits()
     let count = bits.nonzeroBitCount
     guard count > 0 else { return nil }
-    var k = Int.random(in: 0..<count, using: &rng)
+    // Lemire's unbiased multiply-shift draw of k in 0..<count (the standard
+    // library's bounded draw goes through unspecialised generic code).
+    let bound = UInt64(count)
+    var product = rng.next().multipliedFullWidth(by: bound)
+    if product.low < bound {
+      let threshold = (0 &- bound) % bound
+      while product.low < threshold { product = rng.next().multipliedFullWidth(by: bound) }
+    }
+    var k = Int(product.high)
     var word = UInt64(truncatingIfNeeded: bits)
     var base = 0
     if k >= word.nonzeroBitCount {
@@ -329,8 +341,13 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
       let captured = place(action)
       consecutivePasses = 0
       // OpenSpiel compares the board alone (not the colour to play).
-      let earlier = captured ? seenHashes.count : lastCaptureIndex
-      if seenHashes[..<earlier].contains(hash) { superko = true }
+      let slot = Int(hash >> 52)
+      let bit: UInt64 = 1 << (slot & 63)
+      if seenFilter[slot >> 6] & bit != 0 {
+        let earlier = captured ? seenHashes.count : lastCaptureIndex
+        if seenHashes[..<earlier].contains(hash) { superko = true }
+      }
+      seenFilter[slot >> 6] |= bit
       if captured { lastCaptureIndex = seenHashes.count }
       seenHashes.append(hash)
     }
@@ -592,6 +609,7 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
     superko = s.superko
     seenHashes = s.positionHashes
     lastCaptureIndex = seenHashes.count  // unknown: compare with every position
+    for h in seenHashes { seenFilter[Int(h >> 58)] |= 1 << ((h >> 52) & 63) }
   }
 
   // MARK: - Text
