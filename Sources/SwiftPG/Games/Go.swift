@@ -70,7 +70,7 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
   /// stones, 2 empty points, 3 points where the mover may place a stone
   /// (empty, not ko, not suicide), 4 the mover's stones in atari (their
   /// group has one liberty), 5 the opponent's stones in atari, 6 all ones
-  /// when black is to play.
+  /// when black is to play. At the end of the game plane 3 is all zeros.
   public static let inputPlaneCount = 7
 
   /// Side length of the board.
