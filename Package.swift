@@ -24,7 +24,7 @@ let package = Package(
     .testTarget(
       name: "SwiftPGTests",
       dependencies: ["SwiftPG", "SwiftPGCAPI", "CSwiftPG"],
-      exclude: ["README.md"]
+      exclude: ["README.md", "Fixtures"]
     ),
   ]
 )
