@@ -26,39 +26,11 @@ public struct ExactSolution: Sendable {
 }
 
 public enum ExactPolicyGradient {
-  /// Solves M x = b (n × n, row-major) by Gaussian elimination with partial
-  /// pivoting; throws if M is singular.
+  /// Solves (I − γP_π) x = b (`LinearAlgebra.solve`).
   static func solve(_ m: [Double], _ b: [Double], n: Int) throws(SwiftPGError) -> [Double] {
-    var a = m
-    var x = b
-    for col in 0..<n {
-      var pivot = col
-      for r in (col + 1)..<Swift.max(col + 1, n) where abs(a[r * n + col]) > abs(a[pivot * n + col]) { pivot = r }
-      guard abs(a[pivot * n + col]) > 1e-300 else {
-        throw SwiftPGError(
-          .numerical,
-          "I − γP_π is singular: under this policy some state is never left (with γ = 1, episodes never end)")
-      }
-      if pivot != col {
-        for k in 0..<n { a.swapAt(col * n + k, pivot * n + k) }
-        x.swapAt(col, pivot)
-      }
-      let inv = 1 / a[col * n + col]
-      for r in (col + 1)..<Swift.max(col + 1, n) {
-        let f = a[r * n + col] * inv
-        if f == 0 { continue }
-        for k in col..<n { a[r * n + k] -= f * a[col * n + k] }
-        x[r] -= f * x[col]
-      }
-    }
-    var t = n - 1
-    while t >= 0 {
-      var s = x[t]
-      for k in (t + 1)..<Swift.max(t + 1, n) { s -= a[t * n + k] * x[k] }
-      x[t] = s / a[t * n + t]
-      t -= 1
-    }
-    return x
+    try LinearAlgebra.solve(
+      m, b, n: n,
+      singular: "I − γP_π is singular: under this policy some state is never left (with γ = 1, episodes never end)")
   }
 
   /// The exact solution for `policy` on `model`; `observations` is
