@@ -158,7 +158,7 @@ public final class GameBatch<G: TwoPlayerGame>: BatchedGame {
       terminal?[i] = game.isTerminal(s) ? 1 : 0
       let r = game.returnOfPlayer0(s)
       returns?[2 * i] = r
-      returns?[2 * i + 1] = -r
+      returns?[2 * i + 1] = 0 - r  // +0.0 for a draw, as OpenSpiel
     }
   }
 

@@ -95,7 +95,7 @@ extension TwoPlayerGame {
   /// The returns of players 0 and 1.
   public func returns(_ s: State) -> [Double] {
     let r = returnOfPlayer0(s)
-    return [r, -r]
+    return [r, 0 - r]  // +0.0 for a draw, as OpenSpiel
   }
 
   /// The player whose perspective the planes take: the player to move, or
