@@ -32,7 +32,7 @@ from ctypes import byref, c_double, c_int32, c_uint8, c_uint64
 import numpy as np
 
 from . import _lib
-from ._arrays import DTypeError, as_count, as_flags, as_seed, asarray, c_array, check_shape
+from ._arrays import DTypeError, as_count, as_flags, as_seed, asarray, c_array, check_shape, first_bad
 from ._lib import InvalidArgumentError, NativeObject, lib
 
 __all__ = ["load", "registered_names", "Game", "State", "GameBatch", "TERMINAL_PLAYER"]
@@ -187,8 +187,10 @@ class _Handle(NativeObject):
         if a.dtype.kind not in "iu":
             raise DTypeError(f"state must be an integer array, got dtype {a.dtype}")
         check_shape(a, shape, "state")
-        if a.size and (a.min() < 0 or a.max() > 2):
-            raise InvalidArgumentError("state cells must be 0 (empty), 1 (player 0) or 2 (player 1)")
+        bad = (a < 0) | (a > 2)
+        if bad.any():
+            raise InvalidArgumentError(f"{first_bad('state', a, bad)}; cells must be 0 (empty), 1 (player 0) or 2 "
+                                       "(player 1)")
         a = c_array(a, np.int32)
         with self._busy:
             _lib.call("game_set_state", self.handle, a.ctypes.data)
@@ -292,7 +294,7 @@ class State(_Handle):
         return self._text(0)
 
     def __repr__(self) -> str:
-        return str(self)
+        return "<closed swiftpg.games.State>" if self.closed else str(self)
 
 
 class GameBatch(_Handle):
