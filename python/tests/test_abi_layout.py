@@ -60,6 +60,7 @@ MIRRORS = {
     "swiftpg_direct_stats": _lib.DirectStatsC,
     "swiftpg_sft_config": _lib.SFTConfigC,
     "swiftpg_dpo_config": _lib.DPOConfigC,
+    "swiftpg_game_info": _lib.GameInfo,
 }
 
 
