@@ -32,7 +32,8 @@ from ctypes import byref, c_double, c_int32, c_uint8, c_uint64
 import numpy as np
 
 from . import _lib
-from ._arrays import DTypeError, as_count, as_flags, as_seed, asarray, c_array, check_shape, first_bad
+from ._arrays import (DTypeError, as_bool, as_count, as_flags, as_float64, as_seed, asarray, c_array, check_elements,
+                      check_shape, first_bad)
 from ._lib import InvalidArgumentError, NativeObject, lib
 
 __all__ = ["load", "registered_names", "Game", "State", "GameBatch", "TERMINAL_PLAYER"]
@@ -56,45 +57,53 @@ def registered_names() -> list[str]:
     return sorted(_PARAMETERS)
 
 
-def _as_int(value, name: str) -> int:
+def _as_int(value, name: str, low: int = -(2**31), high: int = 2**31 - 1) -> int:
+    """An int in [low, high] (DTypeError for a non-int, InvalidArgumentError
+    outside the range)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise DTypeError(f"{name} must be an int, got {value!r}")
+    if not low <= value <= high:
+        raise InvalidArgumentError(f"{name} must be in [{low}, {high}], got {int(value)}")
     return int(value)
 
 
 def load(name: str, **params) -> "Game":
     """The game ``name`` with OpenSpiel's parameters (pyspiel's
     ``load_game(name, params)``), e.g. ``load("connect_four", rows=4,
-    columns=5, x_in_row=3)``.
+    columns=5, x_in_row=3)``; missing parameters take OpenSpiel's defaults.
 
     Raises InvalidArgumentError for an unknown name or parameter, or a value
-    outside the game's range (with the range); DTypeError for a non-int
-    value."""
-    if not isinstance(name, str):
-        raise DTypeError(f"name must be a str, got {name!r}")
-    if name not in _PARAMETERS:
-        raise InvalidArgumentError(f"unknown game {name!r}; known: {', '.join(registered_names())}")
-    known = _PARAMETERS[name]
-    unknown = sorted(set(params) - set(known))
-    if unknown:
-        raise InvalidArgumentError(f"{name} has no parameter {unknown[0]!r}; its parameters: "
-                                   f"{', '.join(known) or 'none'}")
-    values = {k: _as_int(params.get(k, v), k) for k, v in known.items()}
-    return Game(name, values)  # the library checks the values
+    outside the game's range (with the range); DTypeError for a non-str name
+    or a non-int value."""
+    return Game(name, params)
 
 
 class Game:
-    """A game and its parameters (plain data: picklable, comparable).
+    """A game and its parameters (plain data: picklable, comparable);
+    ``Game(name, params)`` is ``load(name, **params)``.
 
     OpenSpiel's ``Game`` methods: :meth:`new_initial_state`,
     :meth:`num_distinct_actions`, :meth:`num_players`,
     :meth:`max_game_length`, :meth:`observation_tensor_shape`,
     :meth:`get_parameters`; plus :meth:`new_batch` for batched play."""
 
-    def __init__(self, name: str, params: dict):
+    def __init__(self, name: str, params: dict | None = None):
+        if not isinstance(name, str):
+            raise DTypeError(f"name must be a str, got {name!r}")
+        if name not in _PARAMETERS:
+            raise InvalidArgumentError(f"unknown game {name!r}; known: {', '.join(registered_names())}")
+        if params is None:
+            params = {}
+        if not isinstance(params, dict):
+            raise DTypeError(f"params must be a dict of OpenSpiel's parameters, got {params!r}")
+        known = _PARAMETERS[name]
+        unknown = sorted(map(str, set(params) - set(known)))
+        if unknown:
+            raise InvalidArgumentError(f"{name} has no parameter {unknown[0]!r}; its parameters: "
+                                       f"{', '.join(known) or 'none'}")
         self.name = name
-        self._params = dict(params)
-        with self.new_batch(1) as probe:
+        self._params = {k: _as_int(params.get(k, v), k) for k, v in known.items()}
+        with self.new_batch(1) as probe:  # the library checks the values
             self._info = probe.info
 
     def __repr__(self) -> str:
@@ -249,11 +258,11 @@ class State(_Handle):
 
     def legal_actions(self, player: int | None = None) -> list[int]:
         """The legal action ids in increasing order (empty once the game is
-        over, or when ``player`` is not the player to move)."""
-        mask = self.legal_actions_mask()
-        if player is not None and player != self.current_player():
+        over, or when ``player`` (an int, as OpenSpiel's) is not the player
+        to move)."""
+        if player is not None and _as_int(player, "player") != self.current_player():
             return []
-        return [a for a, legal in enumerate(mask) if legal]
+        return [a for a, legal in enumerate(self.legal_actions_mask()) if legal]
 
     def apply_action(self, action: int) -> None:
         """Plays ``action`` for the player to move. InvalidArgumentError if it
@@ -269,7 +278,10 @@ class State(_Handle):
 
     def observation_tensor(self, player: int | None = None) -> list[float]:
         """OpenSpiel's flat observation tensor (the same for both players:
-        absolute, planes by player)."""
+        absolute, planes by player; ``player`` is checked as an int and
+        otherwise ignored)."""
+        if player is not None:
+            _as_int(player, "player")
         return self._read("game_observation", self.game.observation_tensor_shape(), np.float64).ravel().tolist()
 
     def planes(self) -> np.ndarray:
@@ -307,8 +319,6 @@ class GameBatch(_Handle):
     Pickling copies the batch by value."""
 
     def __init__(self, game: Game, num_games: int, auto_reset: bool = False):
-        from ._arrays import as_bool
-
         self.auto_reset = as_bool(auto_reset, "auto_reset")
         self._open(game, as_count(num_games, "num_games", maximum=1 << 24), self.auto_reset)
 
@@ -394,16 +404,13 @@ class GameBatch(_Handle):
 
     def render(self, index: int = 0) -> str:
         """OpenSpiel's ``ToString()`` of game ``index``."""
-        index = _as_int(index, "index")
-        if not 0 <= index < self.num_games:
-            raise InvalidArgumentError(f"index must be in [0, {self.num_games}), got {index}")
-        return self._text(index)
+        return self._text(_as_int(index, "index", 0, self.num_games - 1))
 
     def symmetry(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Symmetry ``k`` (0 ..< ``info.num_symmetries``; 0 the identity;
         tic-tac-toe 8, Connect-N 2) as int32 maps ``(cells [H * W],
         actions [A])`` giving the image of each cell and action."""
-        k = _as_int(k, "k")
+        k = _as_int(k, "k", 0, self.info.num_symmetries - 1)
         cells = np.zeros(self.info.board_height * self.info.board_width, np.int32)
         actions = np.zeros(self.num_actions, np.int32)
         with self._busy:
@@ -411,9 +418,10 @@ class GameBatch(_Handle):
         return cells, actions
 
     def transform_planes(self, planes, k: int) -> np.ndarray:
-        """Planes ``[..., C, H, W]`` (float) moved by symmetry ``k``."""
+        """Planes ``[..., C, H, W]`` (real numbers) moved by symmetry ``k``, as
+        float64."""
         cells, _ = self.symmetry(k)
-        p = np.asarray(planes)
+        p = as_float64(planes, "planes", finite=False)
         h, w = self.info.board_height, self.info.board_width
         if p.ndim < 2 or p.shape[-2:] != (h, w):
             raise InvalidArgumentError(f"planes must end with the board's shape ({h}, {w}), got {p.shape}")
@@ -423,10 +431,10 @@ class GameBatch(_Handle):
         return out.reshape(p.shape)
 
     def transform_policy(self, policy, k: int) -> np.ndarray:
-        """A vector over actions ``[..., A]`` (a policy, visit counts) moved
-        by symmetry ``k``."""
+        """A vector over actions ``[..., A]`` (a policy, visit counts; real
+        numbers) moved by symmetry ``k``, as float64."""
         _, actions = self.symmetry(k)
-        p = np.asarray(policy)
+        p = as_float64(policy, "policy", finite=False)
         if p.ndim < 1 or p.shape[-1] != self.num_actions:
             raise InvalidArgumentError(f"policy must end with {self.num_actions} actions, got shape {p.shape}")
         out = np.empty_like(p)
@@ -441,8 +449,6 @@ class GameBatch(_Handle):
         0's final return and the moves played. Playout j of game i depends
         only on (seed, i, j)."""
         p = as_count(playouts_per_game, "playouts_per_game")
-        from ._arrays import check_elements
-
         check_elements(self.num_games * p, "playouts [N, P]")
         outcomes = np.zeros((self.num_games, p))
         lengths = np.zeros((self.num_games, p), np.int32)
