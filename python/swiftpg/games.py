@@ -48,7 +48,6 @@ _PARAMETERS = {
 }
 
 _STEP = _lib.raw_function("swiftpg_game_step")
-_STATUS = _lib.raw_function("swiftpg_game_status")
 _MASK = _lib.raw_function("swiftpg_game_legal_mask")
 
 
@@ -164,14 +163,16 @@ class _Handle(NativeObject):
 
     _kind_name = "game"
 
-    def _open(self, game: Game, num_games: int, auto_reset: bool) -> None:
+    def _open(self, game: Game, num_games: int, auto_reset: bool, info=None) -> None:
+        """Creates the native batch; ``info``: its GameInfo if known."""
         if not isinstance(game, Game):
             raise DTypeError(f"game must be a swiftpg.games.Game (from swiftpg.games.load), got {game!r}")
         self.game = game
         self._adopt(game._create(num_games, auto_reset), "swiftpg_game_destroy")
         self._h = c_uint64(self._handle)
-        info = _lib.GameInfo()
-        _lib.call("game_get_info", self._handle, byref(info))
+        if info is None:
+            info = _lib.GameInfo()
+            _lib.call("game_get_info", self._handle, byref(info))
         self.info = info
         self.num_games = info.num_games
         self.num_actions = info.num_actions
@@ -214,12 +215,19 @@ class State(_Handle):
 
     ``clone()`` copies it; pickling and ``copy.deepcopy`` copy it by value
     (the game and the board). Raises InvalidArgumentError for an illegal or
-    out-of-range action (nothing changes) and ClosedError once closed."""
+    out-of-range action (nothing changes) and ClosedError once closed.
+
+    The current player, terminal flag and returns are kept in Python from
+    each move's result (``swiftpg_game_step`` reports whether the move ended
+    the game), so reading them costs no native call."""
 
     def __init__(self, game: Game, _cells=None):
-        self._open(game, 1, False)
+        if not isinstance(game, Game):
+            raise DTypeError(f"game must be a swiftpg.games.Game (from swiftpg.games.load), got {game!r}")
+        self._open(game, 1, False, game._info)  # the info of the game's own one-game probe
+        self._player, self._terminal, self._outcome = 0, False, 0.0
         if _cells is not None:
-            self._load_states(_cells, (1, self.info.state_size))
+            self.set_state(np.reshape(asarray(_cells, "state", np.int32), -1))
 
     def __reduce__(self):
         return State, (self.game, self._state_array())
@@ -228,33 +236,36 @@ class State(_Handle):
         """An independent copy of this state."""
         return State(self.game, self._state_array())
 
-    def _status(self):
-        player, terminal, returns = c_int32(), c_uint8(), (c_double * 2)()
-        status = _STATUS(self._h, byref(player), byref(terminal), returns)
-        if status:
-            raise self._fail(status)
-        return player.value, terminal.value, returns
+    def _check_open(self) -> None:
+        if not self._finalizer.alive:
+            raise _lib.ClosedError("this State is closed")
 
     def current_player(self) -> int:
         """0 or 1, or -4 (``TERMINAL_PLAYER``) once the game is over."""
-        return self._status()[0]
+        self._check_open()
+        return self._player
 
     def is_terminal(self) -> bool:
-        return bool(self._status()[1])
+        self._check_open()
+        return self._terminal
 
     def returns(self) -> list[float]:
         """``[r0, r1]``: +1 / -1 for the winner / loser, 0 for a draw or an
         unfinished game."""
-        return list(self._status()[2])
+        self._check_open()
+        return [self._outcome, 0.0 - self._outcome]
 
     def legal_actions_mask(self) -> list[int]:
         """1 for each legal action id, 0 otherwise (``num_distinct_actions``
         entries; all 0 once the game is over)."""
+        return list(self._mask())
+
+    def _mask(self) -> bytes:
         mask = (c_uint8 * self.num_actions)()
         status = _MASK(self._h, mask)
         if status:
             raise self._fail(status)
-        return list(mask)
+        return bytes(mask)
 
     def legal_actions(self, player: int | None = None) -> list[int]:
         """The legal action ids in increasing order (empty once the game is
@@ -262,19 +273,26 @@ class State(_Handle):
         to move)."""
         if player is not None and _as_int(player, "player") != self.current_player():
             return []
-        return [a for a, legal in enumerate(self.legal_actions_mask()) if legal]
+        return [a for a, legal in enumerate(self._mask()) if legal]
 
     def apply_action(self, action: int) -> None:
         """Plays ``action`` for the player to move. InvalidArgumentError if it
         is outside ``0 ..< num_distinct_actions``, illegal, or the game is
         over; the state is then unchanged."""
-        if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
-            raise DTypeError(f"action must be an int, got {action!r}")
+        if type(action) is not int:
+            if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
+                raise DTypeError(f"action must be an int, got {action!r}")
+            action = int(action)
         if not 0 <= action < self.num_actions:
-            raise InvalidArgumentError(f"action {int(action)} is outside 0..<{self.num_actions} of {self.game.name}")
-        status = _STEP(self._h, byref(c_int32(int(action))), None, None, None, None)
+            raise InvalidArgumentError(f"action {action} is outside 0..<{self.num_actions} of {self.game.name}")
+        ended, outcome = c_uint8(), c_double()
+        status = _STEP(self._h, byref(c_int32(action)), None, byref(ended), byref(outcome), None)
         if status:
             raise self._fail(status)
+        if ended.value:
+            self._player, self._terminal, self._outcome = TERMINAL_PLAYER, True, outcome.value
+        else:
+            self._player = 1 - self._player
 
     def observation_tensor(self, player: int | None = None) -> list[float]:
         """OpenSpiel's flat observation tensor (the same for both players:
@@ -300,6 +318,10 @@ class State(_Handle):
         """Sets the board from :meth:`get_state`'s encoding; a board no game
         reaches raises InvalidArgumentError and changes nothing."""
         self._load_states(cells, (self.info.state_size,))
+        player, terminal, returns = c_int32(), c_uint8(), (c_double * 2)()
+        with self._busy:
+            _lib.call("game_status", self.handle, byref(player), byref(terminal), returns)
+        self._player, self._terminal, self._outcome = player.value, bool(terminal.value), returns[0]
 
     def __str__(self) -> str:
         """OpenSpiel's ``ToString()``."""
