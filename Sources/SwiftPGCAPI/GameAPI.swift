@@ -48,12 +48,13 @@ public func swiftpg_game_destroy(_ game: UInt64) -> Int32 {
 
 @c @implementation
 public func swiftpg_game_get_info(_ game: UInt64, _ info_out: UnsafeMutablePointer<swiftpg_game_info>?) -> Int32 {
-  entry(gameTable, game, output: info_out, "info_out") { (g, out) throws(SwiftPGError) in
+  entry(gameTable, game, output: info_out, "info_out") { (b, out) throws(SwiftPGError) in
+    let g = b.dimensions
     out.pointee = swiftpg_game_info(
-      num_games: Int32(g.count), num_actions: Int32(g.actionCount), max_game_length: Int32(g.maxGameLength),
+      num_games: Int32(b.count), num_actions: Int32(g.actionCount), max_game_length: Int32(g.maxGameLength),
       board_height: Int32(g.boardHeight), board_width: Int32(g.boardWidth),
       observation_planes: Int32(g.observationShape.first ?? 0), num_planes: Int32(g.planeCount),
-      state_size: Int32(g.stateSize), num_symmetries: Int32(g.symmetryCount), auto_reset: g.autoReset ? 1 : 0)
+      state_size: Int32(g.stateSize), num_symmetries: Int32(g.symmetryCount), auto_reset: b.autoReset ? 1 : 0)
   }
 }
 
@@ -138,13 +139,8 @@ public func swiftpg_game_render_text(
   _ game: UInt64, _ index: Int32, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int,
   _ length_out: UnsafeMutablePointer<Int>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    _ = try need(length_out, "length_out")
-    try using(gameTable, game) { (g) throws(SwiftPGError) in
-      try require(
-        index >= 0 && Int(index) < g.count, "index must be in [0, \(g.count)), got \(index)", code: .outOfRange)
-      try writeText(g.render(Int(index)), buffer, capacity, length_out)
-    }
+  textEntry(gameTable, game, buffer, capacity, length_out) { (g) throws(SwiftPGError) in
+    g.render(try checkIndex(index, g.count))
   }
 }
 
@@ -157,10 +153,7 @@ public func swiftpg_game_symmetry(
     let cells = try needIfPresent(cell_map_out, "cell_map_out")
     let actions = try needIfPresent(action_map_out, "action_map_out")
     try using(gameTable, game) { (g) throws(SwiftPGError) in
-      try require(
-        symmetry >= 0 && Int(symmetry) < g.symmetryCount,
-        "symmetry must be in [0, \(g.symmetryCount)), got \(symmetry)", code: .outOfRange)
-      let k = Int(symmetry)
+      let k = try checkIndex(symmetry, g.dimensions.symmetryCount, "symmetry")
       if let cells { copyOut(g.cellMap(symmetry: k).map { Int32($0) }, cells) }
       if let actions { copyOut(g.actionMap(symmetry: k).map { Int32($0) }, actions) }
     }

@@ -6,18 +6,11 @@
 /// (stepping it is an error) until `reset`; with `autoReset` true the step
 /// that ends a game writes its outcome and puts it back at the start.
 public protocol BatchedGame: AnyObject {
-  var name: String { get }
+  /// The game's name, actions, board and array sizes.
+  var dimensions: any GameDimensions { get }
   /// N, the number of games.
   var count: Int { get }
   var autoReset: Bool { get }
-  var actionCount: Int { get }
-  var maxGameLength: Int { get }
-  var boardHeight: Int { get }
-  var boardWidth: Int { get }
-  var observationShape: [Int] { get }
-  var planeCount: Int { get }
-  var stateSize: Int { get }
-  var symmetryCount: Int { get }
 
   /// Puts every game (`which` nil) or the games with `which[i] == 1` back
   /// at the start. Flags other than 0 and 1 are refused before any reset.
@@ -83,16 +76,8 @@ public final class GameBatch<G: TwoPlayerGame>: BatchedGame {
     games = Array(repeating: game.initialState(), count: count)
   }
 
-  public var name: String { game.name }
+  public var dimensions: any GameDimensions { game }
   public var count: Int { games.count }
-  public var actionCount: Int { game.actionCount }
-  public var maxGameLength: Int { game.maxGameLength }
-  public var boardHeight: Int { game.boardHeight }
-  public var boardWidth: Int { game.boardWidth }
-  public var observationShape: [Int] { game.observationShape }
-  public var planeCount: Int { game.planeCount }
-  public var stateSize: Int { game.stateSize }
-  public var symmetryCount: Int { game.symmetryCount }
 
   /// Refuses a flag other than 0 or 1.
   private func checkFlags(_ flags: UnsafePointer<UInt8>?, _ name: String) throws(SwiftPGError) {

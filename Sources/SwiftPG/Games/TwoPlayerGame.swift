@@ -14,26 +14,8 @@
 ///
 /// Invariants: `isTerminal(s) ⇔ currentPlayer(s) == GamePlayer.terminal`;
 /// a terminal state has no legal action; `returns` is 0 before the end.
-public protocol TwoPlayerGame: Sendable {
+public protocol TwoPlayerGame: GameDimensions {
   associatedtype State: Hashable, Sendable
-
-  /// OpenSpiel's name of the game ("tic_tac_toe", "connect_four").
-  var name: String { get }
-  /// OpenSpiel's `num_distinct_actions`.
-  var actionCount: Int { get }
-  /// The most moves a game can last (OpenSpiel's `max_game_length`).
-  var maxGameLength: Int { get }
-  var boardHeight: Int { get }
-  var boardWidth: Int { get }
-  /// OpenSpiel's `observation_tensor_shape`.
-  var observationShape: [Int] { get }
-  /// C of the network input planes [C, boardHeight, boardWidth].
-  var planeCount: Int { get }
-  /// Int32 words of an encoded state (`encode` / `decode`).
-  var stateSize: Int { get }
-  /// The symmetries of the board (1 = the identity only); symmetry 0 is
-  /// the identity.
-  var symmetryCount: Int { get }
 
   func initialState() -> State
   /// 0 or 1, or `GamePlayer.terminal` once the game is over.
@@ -66,6 +48,33 @@ public protocol TwoPlayerGame: Sendable {
   func actionMap(symmetry k: Int) -> [Int]
 }
 
+/// What a game's arrays look like: its name, actions, board, observation,
+/// planes, encoded states and symmetries (shared by a game and a batch of
+/// it).
+public protocol GameDimensions: Sendable {
+  /// OpenSpiel's name of the game ("tic_tac_toe", "connect_four").
+  var name: String { get }
+  /// OpenSpiel's `num_distinct_actions`.
+  var actionCount: Int { get }
+  /// The most moves a game can last (OpenSpiel's `max_game_length`).
+  var maxGameLength: Int { get }
+  var boardHeight: Int { get }
+  var boardWidth: Int { get }
+  /// OpenSpiel's `observation_tensor_shape`.
+  var observationShape: [Int] { get }
+  /// C of the network input planes [C, boardHeight, boardWidth].
+  var planeCount: Int { get }
+  /// Int32 words of an encoded state (`encode` / `decode`).
+  var stateSize: Int { get }
+  /// The symmetries of the board (1 = the identity only); symmetry 0 is
+  /// the identity.
+  var symmetryCount: Int { get }
+}
+
+extension GameDimensions {
+  public var cellCount: Int { boardHeight * boardWidth }
+}
+
 /// OpenSpiel's special player ids.
 public enum GamePlayer {
   /// `kTerminalPlayerId`: the player "to move" in a finished game.
@@ -73,8 +82,6 @@ public enum GamePlayer {
 }
 
 extension TwoPlayerGame {
-  public var cellCount: Int { boardHeight * boardWidth }
-
   /// Plays `action`, refusing an action outside `0..<actionCount`
   /// (`.outOfRange`), a finished game and an illegal move
   /// (`.invalidArgument`); a refused move changes nothing.
