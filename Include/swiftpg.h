@@ -97,7 +97,8 @@ int32_t swiftpg_abi_version(int32_t *version_out);
 
 /* Asks the long call now running on `handle` (an environment: its
  * episodic evaluation; an algorithm: iterate, evaluate; a reward model or
- * a preference trainer: fit; an RLHF learner: iterate, update) to stop at
+ * a preference trainer: fit; an RLHF learner: iterate, update; a game:
+ * playouts) to stop at
  * its next check (between
  * environment steps, minibatches, epochs or generations): that
  * call returns SWIFTPG_ERR_CANCELLED and consumes the request.
@@ -2422,7 +2423,10 @@ int32_t swiftpg_game_symmetry(uint64_t game, int32_t symmetry, int32_t *cell_map
  * not wanted): the moves played (0 from a finished game). Playout j of game
  * i draws from its own generator seeded from (seed, i, j): the results do
  * not depend on N or on the other games.
- * Errors: INVALID_ARGUMENT (P < 1), TOO_LARGE (N * P above 2^28). */
+ * swiftpg_cancel on the game handle stops the call before the next game's
+ * playouts: it returns CANCELLED with the rows of the games before written.
+ * Errors: INVALID_ARGUMENT (P < 1), TOO_LARGE (N * P above 2^28),
+ * CANCELLED. */
 int32_t swiftpg_game_playouts(uint64_t game, uint64_t seed, int32_t playouts_per_game, double *outcomes_out,
                               int32_t *lengths_out);
 

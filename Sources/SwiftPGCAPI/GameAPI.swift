@@ -172,7 +172,7 @@ public func swiftpg_game_playouts(
     try using(gameTable, game) { (g) throws(SwiftPGError) in
       _ = try Limits.product(
         [g.count, Int(playouts_per_game)], limit: Limits.maxScratchElements, "playouts [N, P]")
-      g.playouts(seed: seed, perGame: Int(playouts_per_game), outcomes: outcomes, lengths: lengths)
+      try g.playouts(seed: seed, perGame: Int(playouts_per_game), outcomes: outcomes, lengths: lengths)
     }
   }
 }

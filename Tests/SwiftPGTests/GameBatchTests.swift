@@ -90,11 +90,21 @@ import Testing
     let one = try GameBatch(try ConnectN(), count: 1, autoReset: false)
     var outcomes = [Double](repeating: 9, count: 6)
     var lengths = [Int32](repeating: -1, count: 6)
-    b.playouts(seed: 5, perGame: 2, outcomes: &outcomes, lengths: &lengths)
+    try b.playouts(seed: 5, perGame: 2, outcomes: &outcomes, lengths: &lengths)
     var first = [Double](repeating: 9, count: 2)
-    one.playouts(seed: 5, perGame: 2, outcomes: &first, lengths: nil)
+    try one.playouts(seed: 5, perGame: 2, outcomes: &first, lengths: nil)
     #expect(Array(outcomes[0..<2]) == first)
     #expect(outcomes.allSatisfy { [-1, 0, 1].contains($0) } && lengths.allSatisfy { $0 >= 7 && $0 <= 42 })
     #expect(b.games.allSatisfy { $0 == b.game.initialState() })
+  }
+
+  @Test func aCancelledPlayoutCallStopsAndConsumesTheRequest() throws {
+    let b = try GameBatch(TicTacToe(), count: 2, autoReset: false)
+    var outcomes = [Double](repeating: 9, count: 2)
+    b.cancellation.request()
+    #expect(throws: SwiftPGError.self) { try b.playouts(seed: 1, perGame: 1, outcomes: &outcomes, lengths: nil) }
+    #expect(outcomes == [9, 9])
+    try b.playouts(seed: 1, perGame: 1, outcomes: &outcomes, lengths: nil)
+    #expect(outcomes.allSatisfy { [-1, 0, 1].contains($0) })
   }
 }

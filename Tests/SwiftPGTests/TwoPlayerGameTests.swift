@@ -145,4 +145,24 @@ enum GameContractError: Error { case player, legal, returns, encoding, observati
     let fork: [Int32] = [1, 1, 1, 2, 2, 0, 1, 2, 0]
     #expect((try? game.decoded(fork)).map { game.returnOfPlayer0($0) } == 1)
   }
+
+  /// The default random action is uniform over the legal ones: 6 legal
+  /// cells, 60,000 draws, each count within 5 standard errors of 10,000.
+  @Test func reservoirSamplingIsUniformOverLegalActions() throws {
+    let game = TicTacToe()
+    let s = try game.play([4, 0, 8])
+    var rng = SplitMix64(seed: 3)
+    var counts = [Int](repeating: 0, count: 9)
+    for _ in 0..<60_000 { counts[reservoirLegalAction(game, in: s, using: &rng)] += 1 }
+    let legal = game.legalActions(s)
+    let se = (60_000 * (1.0 / 6) * (5.0 / 6)).squareRoot()
+    for a in 0..<9 {
+      if legal.contains(a) {
+        #expect(abs(Double(counts[a]) - 10_000) < 5 * se)
+      } else {
+        #expect(counts[a] == 0)
+      }
+    }
+    #expect(reservoirLegalAction(game, in: try game.play([0, 3, 1, 4, 2]), using: &rng) == -1)
+  }
 }

@@ -474,8 +474,9 @@ class GameBatch(_Handle):
         check_elements(self.num_games * p, "playouts [N, P]")
         outcomes = np.zeros((self.num_games, p))
         lengths = np.zeros((self.num_games, p), np.int32)
-        with self._busy:
-            _lib.call("game_playouts", self.handle, as_seed(seed), p, outcomes.ctypes.data, lengths.ctypes.data)
+        with self._busy:  # Ctrl-C stops the native call between games (KeyboardInterrupt)
+            _lib.call_interruptible("game_playouts", self.handle, self.handle, as_seed(seed), p,
+                                    outcomes.ctypes.data, lengths.ctypes.data)
         return outcomes, lengths
 
 

@@ -288,3 +288,14 @@ def test_playouts_are_seeded_per_game_and_match_random_play_statistics():
             batch.step([a])
         outcomes, lengths = batch.playouts(3)
         assert outcomes.tolist() == [[1.0] * 3] and lengths.tolist() == [[0] * 3]
+
+
+def test_playouts_can_be_cancelled():
+    """swiftpg_cancel on the handle (what Ctrl-C does) stops the call with
+    CancelledError; the request is consumed."""
+    from swiftpg import _lib
+    with games.load("connect_four").new_batch(2) as batch:
+        _lib.check(_lib.lib.swiftpg_cancel(batch.handle, 1))
+        with pytest.raises(swiftpg.CancelledError):
+            batch.playouts(1)
+        assert batch.playouts(1)[1].min() >= 7

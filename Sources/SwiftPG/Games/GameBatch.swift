@@ -54,8 +54,14 @@ public protocol BatchedGame: AnyObject {
   /// final return, `lengths` [N, perGame] (optional) the moves played.
   /// Playout j of game i draws from its own generator, seeded from
   /// (seed, i, j), so results do not depend on N.
+  /// - Throws: `.cancelled` when `cancellation` is requested (checked
+  ///   before each game's playouts; the outputs of the games before are
+  ///   written).
   func playouts(
-    seed: UInt64, perGame: Int, outcomes: UnsafeMutablePointer<Double>, lengths: UnsafeMutablePointer<Int32>?)
+    seed: UInt64, perGame: Int, outcomes: UnsafeMutablePointer<Double>, lengths: UnsafeMutablePointer<Int32>?
+  ) throws(SwiftPGError)
+  /// Stops a long `playouts` call from another thread.
+  var cancellation: CancellationFlag { get }
 }
 
 /// N games of `G`, stored as an array of states.
@@ -63,6 +69,7 @@ public final class GameBatch<G: TwoPlayerGame>: BatchedGame {
   public let game: G
   public private(set) var games: [G.State]
   public let autoReset: Bool
+  public let cancellation = CancellationFlag()
 
   /// Most games one batch may hold.
   public static var maxCount: Int { 1 << 24 }
@@ -180,8 +187,9 @@ public final class GameBatch<G: TwoPlayerGame>: BatchedGame {
 
   public func playouts(
     seed: UInt64, perGame: Int, outcomes: UnsafeMutablePointer<Double>, lengths: UnsafeMutablePointer<Int32>?
-  ) {
+  ) throws(SwiftPGError) {
     for (i, start) in games.enumerated() {
+      try cancellation.check("the playouts")
       for j in 0..<perGame {
         var rng = playoutGenerator(seed: seed, game: i, playout: j)
         let (outcome, moves) = randomPlayout(game, from: start, using: &rng)

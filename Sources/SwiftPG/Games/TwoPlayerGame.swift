@@ -9,8 +9,11 @@
 ///
 /// Boards have `boardHeight × boardWidth` cells, numbered row-major in the
 /// order of OpenSpiel's observation tensor (for Connect-N row 0 is the
-/// bottom row). A game whose actions are not all cells (Go: the points
-/// plus pass) maps its actions itself (`actionMap(symmetry:)`).
+/// bottom row). A game whose actions are not all cells maps its actions
+/// itself (`actionMap(symmetry:)`): Go's actions are its points plus pass
+/// (fixed by every symmetry), its `returnOfPlayer0` the sign of the final
+/// score margin (the margin itself is Go's own), and its `State` may carry
+/// whatever its rules need (ko point, passes, position history).
 ///
 /// Invariants: `isTerminal(s) ⇔ currentPlayer(s) == GamePlayer.terminal`;
 /// a terminal state has no legal action; `returns` is 0 before the end.
@@ -33,8 +36,15 @@ public protocol TwoPlayerGame: GameDimensions {
   /// OpenSpiel's `observation_tensor` (absolute: planes by player, not by
   /// who moves), `observationShape.reduce(1, *)` values.
   func writeObservation(_ s: State, into out: UnsafeMutablePointer<Double>)
-  /// A uniformly random legal action (the state is not terminal).
+  /// A uniformly random legal action (the state is not terminal). The
+  /// default draws among `legalActions` by reservoir sampling (no
+  /// allocation); games with bitboards pick the bit directly.
   func randomLegalAction(in s: State, using rng: inout SplitMix64) -> Int
+  /// The network input planes [planeCount, H, W] from the perspective of
+  /// the player to move. The default is AlphaGo Zero's three planes (see
+  /// the extension); a game that needs more (Go: history, liberties)
+  /// writes its own.
+  func writePlanes(_ s: State, into out: UnsafeMutablePointer<Double>)
   /// `stateSize` words that `decode` turns back into `s`.
   func encode(_ s: State, into out: UnsafeMutablePointer<Int32>)
   /// The state encoded in `words` (`stateSize` of them), refused with
@@ -113,6 +123,10 @@ extension TwoPlayerGame {
     var stones = 0
     for c in 0..<cellCount where owner(ofCell: c, in: s) >= 0 { stones += 1 }
     return stones % 2
+  }
+
+  public func randomLegalAction(in s: State, using rng: inout SplitMix64) -> Int {
+    reservoirLegalAction(self, in: s, using: &rng)
   }
 
   /// The network input planes [3, H, W] from the perspective of the player
@@ -203,4 +217,19 @@ func decodedWinner(
     lastStones.contains { !hasLine(stones & ~$0) },
     "player \(winner) has a line that no single last move completed; the game would have ended before")
   return winner
+}
+
+/// A uniformly random legal action of `game` in `s` by reservoir sampling
+/// over `0..<actionCount` (the protocol's default `randomLegalAction`):
+/// the k-th legal action seen replaces the choice with probability 1/k.
+/// - Complexity: O(actionCount) `isLegal` calls, no allocation.
+/// - Returns: −1 when no action is legal.
+func reservoirLegalAction<G: TwoPlayerGame>(_ game: G, in s: G.State, using rng: inout SplitMix64) -> Int {
+  var chosen = -1
+  var seen = 0
+  for a in 0..<game.actionCount where game.isLegal(a, in: s) {
+    seen += 1
+    if Int.random(in: 0..<seen, using: &rng) == 0 { chosen = a }
+  }
+  return chosen
 }
