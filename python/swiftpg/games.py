@@ -240,6 +240,15 @@ class State(_Handle):
         if not self._finalizer.alive:
             raise _lib.ClosedError("this State is closed")
 
+    def _illegal(self, action: int, status: int):
+        """The exception of a refused move, in this state's terms."""
+        if status != _lib.ERR_INVALID_ARGUMENT or self.closed:
+            return self._fail(status)
+        if self._terminal:
+            return InvalidArgumentError(f"the game is over ({self.game.name}): no action is legal")
+        return InvalidArgumentError(f"action {action} is illegal in this {self.game.name} position; legal actions: "
+                                    f"{self.legal_actions()}", status)
+
     def current_player(self) -> int:
         """0 or 1, or -4 (``TERMINAL_PLAYER``) once the game is over."""
         self._check_open()
@@ -288,7 +297,7 @@ class State(_Handle):
         ended, outcome = c_uint8(), c_double()
         status = _STEP(self._h, byref(c_int32(action)), None, byref(ended), byref(outcome), None)
         if status:
-            raise self._fail(status)
+            raise self._illegal(action, status)
         if ended.value:
             self._player, self._terminal, self._outcome = TERMINAL_PLAYER, True, outcome.value
         else:
