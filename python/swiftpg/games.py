@@ -245,7 +245,7 @@ class State(_Handle):
         if status != _lib.ERR_INVALID_ARGUMENT or self.closed:
             return self._fail(status)
         if self._terminal:
-            return InvalidArgumentError(f"the game is over ({self.game.name}): no action is legal")
+            return InvalidArgumentError(f"the game is over ({self.game.name}): no action is legal", status)
         return InvalidArgumentError(f"action {action} is illegal in this {self.game.name} position; legal actions: "
                                     f"{self.legal_actions()}", status)
 
