@@ -219,7 +219,9 @@ class State(_Handle):
 
     The current player, terminal flag and returns are kept in Python from
     each move's result (``swiftpg_game_step`` reports whether the move ended
-    the game), so reading them costs no native call."""
+    the game), so reading them costs no native call. A state is for one
+    thread at a time (overlapping native calls raise BusyError; give each
+    thread its own clone)."""
 
     def __init__(self, game: Game, _cells=None):
         if not isinstance(game, Game):
