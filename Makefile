@@ -112,6 +112,8 @@ bench: install
 	@# swiftpg's default PPO against the JAX anchor and SB3 in one run (the issue-14 table), and the roofline.
 	$(PYTHON) bench/ppo_anchors.py
 	$(PYTHON) bench/roofline.py
+	@# Issue 17: random playouts against OpenSpiel (pyspiel), after 2,000 games per variant aligned move by move.
+	$(PYTHON) bench/games_vs_openspiel.py --align 2000
 	$(PYTHON) examples/short_corridor_reinforce.py
 	$(PYTHON) examples/simple_regulator_gradients.py
 

@@ -13,9 +13,12 @@ run, contenders in alternation (best of the rounds):
     (N = 256 games × P playouts each from the start).
 Prints playouts per second and the ratios to pyspiel's loop (the issue's
 targets: per-move calls at least as fast as pyspiel's, whole playouts in one
-call at least 10×).
+call at least 10×). With ``--align N`` it first plays N random games per
+variant in both libraries and compares, after every move, the legal
+actions, terminal flag, returns, current player, observation tensor and
+text (the tests do a few hundred; ``make bench`` thousands).
 
-Usage: python bench/games_vs_openspiel.py [--quick] [--json PATH]
+Usage: python bench/games_vs_openspiel.py [--quick] [--align N] [--json PATH]
 """
 
 from __future__ import annotations
@@ -76,11 +79,53 @@ def batched_steps(game):
     return batch, play
 
 
+def differences(ours, theirs) -> list[str]:
+    """What differs between a swiftpg state and a pyspiel state."""
+    checks = {
+        "current player": (ours.current_player(), theirs.current_player()),
+        "terminal": (ours.is_terminal(), theirs.is_terminal()),
+        "legal actions": (ours.legal_actions(), theirs.legal_actions()),
+        "returns": (ours.returns(), theirs.returns()),
+        "observation": (ours.observation_tensor(0), theirs.observation_tensor(0)),
+        "text": (str(ours), str(theirs)),
+    }
+    return [name for name, (a, b) in checks.items() if a != b]
+
+
+def align(name: str, params: dict, count: int, seed: int = 17) -> tuple[int, list[str]]:
+    """(moves compared, differences found) over ``count`` random games."""
+    rng = random.Random(seed)
+    ref, game = pyspiel.load_game(name, params), games.load(name, **params)
+    moves, found = 0, []
+    for g in range(count):
+        with game.new_initial_state() as ours:
+            theirs = ref.new_initial_state()
+            for move in range(ref.max_game_length() + 1):
+                found += [f"game {g} after move {move}: {d}" for d in differences(ours, theirs)]
+                if theirs.is_terminal() or found:
+                    break
+                action = rng.choice(theirs.legal_actions())
+                ours.apply_action(action)
+                theirs.apply_action(action)
+                moves += 1
+        if found:
+            break
+    return moves, found
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="short rounds (a smoke test, not a measurement)")
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--align", type=int, default=0, metavar="N",
+                    help="first compare N random games per variant with pyspiel, move by move")
     args = ap.parse_args()
+    for name, params in VARIANTS if args.align else ():
+        moves, found = align(name, params, args.align)
+        print(f"aligned with pyspiel: {name} {params or ''}: {args.align} games, {moves} moves, "
+              f"{len(found)} differences{': ' + found[0] if found else ''}")
+        if found:
+            raise SystemExit(1)
     seconds, rounds = (0.2, 1) if args.quick else (1.0, 3)
     random.seed(0)
     results = []
