@@ -43,8 +43,9 @@ def assert_same(ours: games.State, theirs) -> None:
     assert str(ours) == str(theirs)
 
 
-@pytest.mark.parametrize("name,params,count", VARIANTS)
-def test_random_games_move_by_move_equal_openspiel(name, params, count):
+def play_random_games_against_openspiel(name: str, params: dict, count: int) -> set[float]:
+    """Plays ``count`` random games in both libraries, comparing every
+    observable after every move; returns the outcomes seen."""
     rng = np.random.default_rng(17)
     game, ref = games.load(name, **params), reference(name, params)
     assert game.num_distinct_actions() == ref.num_distinct_actions()
@@ -61,7 +62,25 @@ def test_random_games_move_by_move_equal_openspiel(name, params, count):
                 theirs.apply_action(action)
                 assert_same(ours, theirs)
             outcomes.add(theirs.returns()[0])
+    return outcomes
+
+
+@pytest.mark.parametrize("name,params,count", VARIANTS)
+def test_random_games_move_by_move_equal_openspiel(name, params, count):
+    outcomes = play_random_games_against_openspiel(name, params, count)
     assert outcomes == {-1.0, 0.0, 1.0} or name == "connect_four" and outcomes >= {-1.0, 1.0}
+
+
+@pytest.mark.parametrize("params,count", [
+    ({"rows": 4, "columns": 4, "x_in_row": 3}, 100),
+    ({"rows": 7, "columns": 8, "x_in_row": 5}, 30),     # all 64 bits of the board
+    ({"rows": 1, "columns": 3, "x_in_row": 2}, 20),     # one row
+    ({"rows": 8, "columns": 2, "x_in_row": 8}, 20),     # only columns can win
+    ({"rows": 2, "columns": 21, "x_in_row": 21}, 10),   # only draws
+    ({"rows": 3, "columns": 2, "x_in_row": 1}, 3),      # the first stone wins
+])
+def test_unusual_connect_n_sizes_equal_openspiel(params, count):
+    play_random_games_against_openspiel("connect_four", params, count)
 
 
 def test_a_batch_steps_like_separate_openspiel_states():
