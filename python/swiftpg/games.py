@@ -46,6 +46,10 @@ _PARAMETERS = {
     "connect_four": {"rows": 6, "columns": 7, "x_in_row": 4},
 }
 
+#: Legal actions by mask bytes, for games of at most 16 actions (at most
+#: 2**16 entries; the mapping does not depend on the game).
+_LEGAL: dict[bytes, tuple] = {}
+
 _STEP = _lib.raw_function("swiftpg_game_step")
 _MASK = _lib.raw_function("swiftpg_game_legal_mask")
 
@@ -283,7 +287,13 @@ class State(_Handle):
         to move)."""
         if player is not None and _as_int(player, "player") != self.current_player():
             return []
-        return [a for a, legal in enumerate(self._mask()) if legal]
+        mask = self._mask()
+        legal = _LEGAL.get(mask)
+        if legal is None:
+            legal = tuple(a for a, v in enumerate(mask) if v)
+            if len(mask) <= 16:
+                _LEGAL[mask] = legal
+        return list(legal)
 
     def apply_action(self, action: int) -> None:
         """Plays ``action`` for the player to move. InvalidArgumentError if it
