@@ -241,6 +241,32 @@ class State(_Handle):
         """An independent copy of this state."""
         return State(self.game, self._state_array())
 
+    def child(self, action: int) -> "State":
+        """A copy of this state with ``action`` played (this state is
+        unchanged)."""
+        state = self.clone()
+        try:
+            state.apply_action(action)
+        except BaseException:
+            state.close()
+            raise
+        return state
+
+    def action_to_string(self, player: int, action: int) -> str:
+        """OpenSpiel's name of ``action`` played by ``player`` (0 or 1):
+        tic-tac-toe ``"x(row,column)"``, Connect-N ``"x3"`` (``o`` for player
+        1)."""
+        player = _as_int(player, "player", 0, 1)
+        action = _as_int(action, "action", 0, self.num_actions - 1)
+        mark = "xo"[player]
+        if self.game.name == "tic_tac_toe":
+            return f"{mark}({action // 3},{action % 3})"
+        return f"{mark}{action}"
+
+    def is_chance_node(self) -> bool:
+        """Always False: these games have no chance moves."""
+        return False
+
     def _check_open(self) -> None:
         if not self._finalizer.alive:
             raise _lib.ClosedError("this State is closed")

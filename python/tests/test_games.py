@@ -41,6 +41,10 @@ def assert_same(ours: games.State, theirs) -> None:
     for player in (0, 1):  # absolute: the same tensor for both players
         assert ours.observation_tensor(player) == theirs.observation_tensor(player)
     assert str(ours) == str(theirs)
+    assert ours.is_chance_node() == theirs.is_chance_node()
+    for player in (0, 1):
+        names = [ours.action_to_string(player, a) for a in range(len(ours.legal_actions_mask()))]
+        assert names == [theirs.action_to_string(player, a) for a in range(len(names))]
 
 
 def play_random_games_against_openspiel(name: str, params: dict, count: int) -> set[float]:
@@ -216,6 +220,19 @@ def test_set_state_refuses_floating_connect_four_stones():
         cells[5] = 1  # row 1, column 0, above an empty cell
         with pytest.raises(swiftpg.InvalidArgumentError, match="above an empty cell"):
             state.set_state(cells)
+
+
+def test_child_plays_on_a_copy():
+    game = games.load("tic_tac_toe")
+    with game.new_initial_state() as s:
+        s.apply_action(4)
+        with s.child(0) as c:
+            assert str(c) == "o..\n.x.\n..." and c.current_player() == 0
+        assert str(s) == "...\n.x.\n..." and s.current_player() == 1
+        with pytest.raises(swiftpg.InvalidArgumentError, match="illegal"):
+            s.child(4)
+        with pytest.raises(swiftpg.InvalidArgumentError):
+            s.action_to_string(2, 0)
 
 
 def test_states_round_trip_through_get_set_clone_and_pickle():

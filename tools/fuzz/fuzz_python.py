@@ -506,9 +506,11 @@ class PyFuzzer:
             return (self.game(), *extra), {}
         if short_name == "new_batch":
             return (r.choice([1, 2]),), dict(auto_reset=r.random() < 0.5)
-        if short_name == "apply_action":
+        if short_name in ("apply_action", "child"):
             legal = obj.legal_actions()
             return (r.choice(legal) if legal else 0,), {}
+        if short_name == "action_to_string":
+            return (r.randrange(2), r.randrange(obj.num_actions)), {}
         if short_name == "set_state":
             return (obj.get_state(),), {}
         if short_name == "step":
