@@ -72,6 +72,9 @@ test-c: lib
 	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_sequences.c \
 		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -lm -o Tests/c/build/test_sequences
 	Tests/c/build/test_sequences
+	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_games.c \
+		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -o Tests/c/build/test_games
+	Tests/c/build/test_games
 
 # Two pytest workers (pytest-xdist): the suite is mostly single-threaded.
 test-python: install
