@@ -2402,7 +2402,8 @@ int32_t swiftpg_game_get_state(uint64_t game, int32_t *states_out);
  * a Connect-N stone above an empty cell, lines of both players, or a line
  * of the player who did not move last is INVALID_ARGUMENT (naming the
  * game) and changes nothing. (It does not check that no earlier line
- * would have ended the game.) */
+ * would have ended the game.) A finished board stays finished, also with
+ * auto_reset, until swiftpg_game_reset. */
 int32_t swiftpg_game_set_state(uint64_t game, const int32_t *states);
 
 /* OpenSpiel's ToString() of game `index`, written like swiftpg_env_list.
