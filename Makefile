@@ -72,6 +72,9 @@ test-c: lib
 	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_sequences.c \
 		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -lm -o Tests/c/build/test_sequences
 	Tests/c/build/test_sequences
+	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_games.c \
+		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -o Tests/c/build/test_games
+	Tests/c/build/test_games
 
 # Two pytest workers (pytest-xdist): the suite is mostly single-threaded.
 test-python: install
@@ -114,6 +117,8 @@ bench: install
 	$(PYTHON) bench/roofline.py
 	@# Rollouts with the policy in the loop: in-Swift collect, the Python-driven loop and a JAX scan.
 	$(PYTHON) bench/rollouts.py
+	@# Issue 17: random playouts against OpenSpiel (pyspiel), after 2,000 games per variant aligned move by move.
+	$(PYTHON) bench/games_vs_openspiel.py --align 2000
 	$(PYTHON) examples/short_corridor_reinforce.py
 	$(PYTHON) examples/simple_regulator_gradients.py
 

@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* ABI version: bumped whenever a declaration or struct layout changes. */
-#define SWIFTPG_ABI_VERSION 12
+#define SWIFTPG_ABI_VERSION 13
 
 /* ---------------------------------------------------------------------------
  * Status codes
@@ -97,7 +97,8 @@ int32_t swiftpg_abi_version(int32_t *version_out);
 
 /* Asks the long call now running on `handle` (an environment: its
  * episodic evaluation; an algorithm: iterate, evaluate; a reward model or
- * a preference trainer: fit; an RLHF learner: iterate, update) to stop at
+ * a preference trainer: fit; an RLHF learner: iterate, update; a game:
+ * playouts) to stop at
  * its next check (between
  * environment steps, minibatches, epochs or generations): that
  * call returns SWIFTPG_ERR_CANCELLED and consumes the request.
@@ -114,7 +115,8 @@ int32_t swiftpg_cancel(uint64_t handle, int32_t requested);
 #define SWIFTPG_KIND_ALGORITHM 3
 #define SWIFTPG_KIND_VALUE 4
 /* 5 to 8 (sequence tasks and policies, reward models, preference
- * trainers): see "Sequences and preferences". */
+ * trainers): see "Sequences and preferences"; 9 (RLHF learners) and 10
+ * (two-player games): see their sections. */
 
 /* Number of live (created and not destroyed) handles of a kind; lets tests
  * find leaks. Errors: INVALID_ARGUMENT (unknown kind), NULL_POINTER. */
@@ -2287,6 +2289,147 @@ int32_t swiftpg_rlhf_exact_objective(uint64_t policy, uint64_t reference, uint64
 int32_t swiftpg_rlhf_exact_optimum(uint64_t reference, uint64_t task, uint64_t reward_model,
                                    int32_t proxy_features, double beta, int32_t prompt,
                                    double *log_probs_out, int64_t capacity, int64_t *count_out);
+
+/* ---------------------------------------------------------------------------
+ * Two-player board games (issue 17)
+ *
+ * One handle holds N games of one kind (tic-tac-toe, Connect-N) stepped
+ * together. The rules, actions, returns, observation tensors and texts are
+ * OpenSpiel's (open_spiel 2.0.2: tic_tac_toe, connect_four with its
+ * parameters rows, columns, x_in_row), checked move by move against pyspiel
+ * by python/tests/test_games.py.
+ *
+ * Players are 0 and 1; player 0 moves first. The current player of a
+ * finished game is SWIFTPG_GAME_TERMINAL_PLAYER (-4, OpenSpiel's
+ * kTerminalPlayerId). Returns are +1 (win), -1 (loss), 0 (draw or not
+ * finished); an outcome is player 0's return.
+ *
+ * Boards are H x W cells numbered row-major as OpenSpiel's observation
+ * tensor numbers them (tic-tac-toe: row 0 on top, the action is the cell;
+ * Connect-N: row 0 at the bottom, the action is the column).
+ *
+ * Finished games: a batch created with auto_reset = 0 keeps a finished game
+ * finished (stepping it is an error) until swiftpg_game_reset; with
+ * auto_reset = 1 the step that ends a game writes its outcome and puts it
+ * back at the start in the same call.
+ *
+ * An illegal move is an error (INVALID_ARGUMENT), never a silent loss; one
+ * bad action anywhere in a batched call fails the whole call and no game
+ * moves.
+ * ------------------------------------------------------------------------- */
+/* Handle kind of this section (swiftpg_live_handles). */
+#define SWIFTPG_KIND_GAME 10
+
+#define SWIFTPG_GAME_TERMINAL_PLAYER -4
+
+typedef struct swiftpg_game_info {
+  int32_t num_games;          /* N */
+  int32_t num_actions;        /* A: actions are 0 ..< A */
+  int32_t max_game_length;    /* most moves of one game */
+  int32_t board_height;       /* H */
+  int32_t board_width;        /* W */
+  int32_t observation_planes; /* OpenSpiel's observation tensor is
+                                 [observation_planes, H, W] */
+  int32_t num_planes;         /* C of the network planes [C, H, W] */
+  int32_t state_size;         /* int32_t words of one encoded state */
+  int32_t num_symmetries;     /* symmetries 0 ..< num_symmetries; 0 is the
+                                 identity */
+  int32_t auto_reset;         /* as created: 0 or 1 */
+} swiftpg_game_info;
+
+/* N = num_games tic-tac-toe games (1 <= N <= 2^24) at the start.
+ * auto_reset: 0 or 1, as above. Symmetries: the 8 of the square.
+ * Errors: NULL_POINTER, INVALID_ARGUMENT, TOO_LARGE. */
+int32_t swiftpg_game_create_tic_tac_toe(int32_t num_games, int32_t auto_reset, uint64_t *game_out);
+
+/* N Connect-N games: rows x columns, x_in_row in a line wins (OpenSpiel's
+ * connect_four: 6, 7, 4). Requires rows >= 1, columns >= 1,
+ * (rows + 1) * columns <= 64 and 1 <= x_in_row <= max(rows, columns).
+ * Symmetries: the identity and the left-right mirror.
+ * Errors: as swiftpg_game_create_tic_tac_toe. */
+int32_t swiftpg_game_create_connect_n(int32_t rows, int32_t columns, int32_t x_in_row, int32_t num_games,
+                                      int32_t auto_reset, uint64_t *game_out);
+
+/* Destroys the batch. Later calls with the handle give BAD_HANDLE. */
+int32_t swiftpg_game_destroy(uint64_t game);
+
+int32_t swiftpg_game_get_info(uint64_t game, swiftpg_game_info *info_out);
+
+/* Puts the games with which[i] = 1 back at the start (which NULL: all).
+ * Errors: INVALID_ARGUMENT (a flag other than 0 or 1; nothing is reset). */
+int32_t swiftpg_game_reset(uint64_t game, const uint8_t *which);
+
+/* Plays actions[i] ([N]) in every game with active[i] = 1 (active [N], NULL:
+ * all games); the actions of inactive games are ignored. Every flag and
+ * every active game's action is checked before any game moves: a flag
+ * other than 0/1 (INVALID_ARGUMENT), an action outside 0 ..< A
+ * (OUT_OF_RANGE), an illegal action or a finished game (INVALID_ARGUMENT)
+ * fails the call and changes nothing.
+ * ended_out [N] (NULL if not wanted): 1 where this step ended the game.
+ * outcomes_out [N] (NULL if not wanted): player 0's return where the game
+ * ended (+1, -1, 0), 0 elsewhere. With auto_reset the ended games are
+ * already back at the start.
+ * ended_count_out (NULL if not wanted): the number of games that ended. */
+int32_t swiftpg_game_step(uint64_t game, const int32_t *actions, const uint8_t *active, uint8_t *ended_out,
+                          double *outcomes_out, int32_t *ended_count_out);
+
+/* The legal actions of every game, [N, A]: 1 legal, 0 not (all 0 once a
+ * game is over). */
+int32_t swiftpg_game_legal_mask(uint64_t game, uint8_t *mask_out);
+
+/* Each output may be NULL: current players [N] (0, 1 or -4), terminal
+ * flags [N], returns [N, 2] (players 0 and 1). */
+int32_t swiftpg_game_status(uint64_t game, int32_t *players_out, uint8_t *terminal_out, double *returns_out);
+
+/* OpenSpiel's observation tensors (absolute: planes by player, not by the
+ * player to move), [N, observation_planes, H, W]. Tic-tac-toe: empty cells,
+ * player 1's stones, player 0's; Connect-N: player 0's stones, player 1's,
+ * empty cells. */
+int32_t swiftpg_game_observation(uint64_t game, double *observations_out);
+
+/* Network input planes from the player to move's perspective, [N, C, H, W]
+ * (C = num_planes = 3): the mover's stones, the opponent's stones, and all
+ * ones when player 0 is to move (all zeros for player 1). A finished game
+ * takes the perspective of the player who would move next. */
+int32_t swiftpg_game_planes(uint64_t game, double *planes_out);
+
+/* The encoded states, [N, state_size]: for tic-tac-toe and Connect-N the
+ * H * W cells (0 empty, 1 player 0's stone, 2 player 1's). */
+int32_t swiftpg_game_get_state(uint64_t game, int32_t *states_out);
+
+/* Sets every game from encoded states ([N, state_size]). All are checked
+ * first: a cell value other than 0, 1, 2, stone counts no game reaches,
+ * a Connect-N stone above an empty cell, lines of both players, or a line
+ * of the player who did not move last is INVALID_ARGUMENT (naming the
+ * game) and changes nothing. (It does not check that no earlier line
+ * would have ended the game.) A finished board stays finished, also with
+ * auto_reset, until swiftpg_game_reset. */
+int32_t swiftpg_game_set_state(uint64_t game, const int32_t *states);
+
+/* OpenSpiel's ToString() of game `index`, written like swiftpg_env_list.
+ * Errors: OUT_OF_RANGE (index outside 0 ..< N), BUFFER_TOO_SMALL. */
+int32_t swiftpg_game_render_text(uint64_t game, int32_t index, char *buffer, size_t capacity,
+                                 size_t *length_out);
+
+/* Symmetry k (0 ..< num_symmetries) as permutations: cell_map_out [H * W]
+ * and action_map_out [A] receive the image of each cell and action (a
+ * plane p moves to q[cell_map[c]] = p[c]; a policy over actions the same
+ * way with action_map). Either output may be NULL.
+ * Errors: OUT_OF_RANGE (k). */
+int32_t swiftpg_game_symmetry(uint64_t game, int32_t symmetry, int32_t *cell_map_out, int32_t *action_map_out);
+
+/* playouts_per_game (P >= 1) uniformly random playouts from the current
+ * state of every game, in this one call; the games do not change.
+ * outcomes_out [N, P]: player 0's final return; lengths_out [N, P] (NULL if
+ * not wanted): the moves played (0 from a finished game). Playout j of game
+ * i draws from its own generator seeded from (seed, i, j): the results do
+ * not depend on N or on the other games.
+ * swiftpg_cancel on the game handle stops the call before the next game's
+ * playouts: it returns CANCELLED with the rows of the games before written.
+ * Errors: INVALID_ARGUMENT (P < 1), TOO_LARGE (N * P above 2^28),
+ * CANCELLED. */
+int32_t swiftpg_game_playouts(uint64_t game, uint64_t seed, int32_t playouts_per_game, double *outcomes_out,
+                              int32_t *lengths_out);
 
 #ifdef __cplusplus
 }

@@ -27,7 +27,7 @@ import importlib.util
 need = {"numpy": "numpy", "gymnasium": "gymnasium", "yaml": "pyyaml", "matplotlib": "matplotlib",
         "pytest": "pytest", "xdist": "pytest-xdist", "tqdm": "tqdm", "tensorboardX": "tensorboardX",
         "nbformat": "nbformat", "nbclient": "nbclient", "ipykernel": "ipykernel", "pdoc": "pdoc",
-        "pygame": "gymnasium[classic-control]", "moviepy": "moviepy",
+        "pygame": "gymnasium[classic-control]", "moviepy": "moviepy", "pyspiel": "open_spiel",
         "setuptools": "setuptools", "wheel": "wheel"}
 print(" ".join(pkg for mod, pkg in need.items() if importlib.util.find_spec(mod) is None))
 PY

@@ -27,6 +27,7 @@ enum HandleKind: UInt64, CaseIterable {
   case rewardModel = 7
   case preferenceTrainer = 8
   case rlhfLearner = 9
+  case game = 10
 
   var name: String {
     switch self {
@@ -39,6 +40,7 @@ enum HandleKind: UInt64, CaseIterable {
     case .rewardModel: "reward model"
     case .preferenceTrainer: "preference trainer"
     case .rlhfLearner: "RLHF learner"
+    case .game: "game"
     }
   }
 
@@ -240,6 +242,7 @@ let sequencePolicyTable = HandleTable<SequencePolicyObject>(kind: .sequencePolic
 let rewardModelTable = HandleTable<RewardModelObject>(kind: .rewardModel)
 let preferenceTrainerTable = HandleTable<PreferenceTrainerObject>(kind: .preferenceTrainer)
 let rlhfLearnerTable = HandleTable<RLHFLearnerObject>(kind: .rlhfLearner)
+let gameTable = HandleTable<any BatchedGame>(kind: .game)
 
 /// A sequence task (issue 15) behind a handle.
 final class SequenceTaskObject {

@@ -213,15 +213,9 @@ public func swiftpg_seq_task_feature_name(
   _ task: UInt64, _ index: Int32, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int,
   _ length_out: UnsafeMutablePointer<Int>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    _ = try need(length_out, "length_out")
-    try using(sequenceTaskTable, task) { (o) throws(SwiftPGError) in
-      let names = o.task.featureNames
-      try require(
-        index >= 0 && Int(index) < names.count, "index must be in [0, \(names.count)), got \(index)",
-        code: .outOfRange)
-      try writeText(names[Int(index)], buffer, capacity, length_out)
-    }
+  textEntry(sequenceTaskTable, task, buffer, capacity, length_out) { (o) throws(SwiftPGError) in
+    let names = o.task.featureNames
+    return names[try checkIndex(index, names.count)]
   }
 }
 

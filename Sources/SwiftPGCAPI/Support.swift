@@ -169,6 +169,24 @@ func cString(_ p: UnsafePointer<CChar>?, _ name: String, limit: Int = 256) throw
   return s
 }
 
+/// An entry point that writes a text from the object behind `handle`:
+/// checks `length_out`, then writes `text(object)` as `writeText` does.
+func textEntry<T>(
+  _ table: HandleTable<T>, _ handle: UInt64, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int,
+  _ length_out: UnsafeMutablePointer<Int>?, _ text: (T) throws(SwiftPGError) -> String
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    _ = try need(length_out, "length_out")
+    try using(table, handle) { (o) throws(SwiftPGError) in try writeText(try text(o), buffer, capacity, length_out) }
+  }
+}
+
+/// `index` as an Int, refused with OUT_OF_RANGE unless 0 ≤ index < count.
+func checkIndex(_ index: Int32, _ count: Int, _ name: String = "index") throws(SwiftPGError) -> Int {
+  try require(index >= 0 && Int(index) < count, "\(name) must be in [0, \(count)), got \(index)", code: .outOfRange)
+  return Int(index)
+}
+
 /// Checks a batch size from C: 0 ≤ batch ≤ 2^26 (and, if positive, that
 /// `batch * width` does not overflow).
 func checkBatch(_ batch: Int64, width: Int, _ name: String = "batch") throws(SwiftPGError) -> Int {

@@ -28,7 +28,7 @@ from ctypes import (
 
 import numpy as np
 
-ABI_VERSION = 12
+ABI_VERSION = 13
 
 # --- status codes (Include/swiftpg.h) -------------------------------------
 OK = 0
@@ -51,6 +51,9 @@ ERR_INTERNAL = -99
 KIND_ALL, KIND_ENV, KIND_POLICY, KIND_ALGORITHM, KIND_VALUE = 0, 1, 2, 3, 4
 KIND_SEQ_TASK, KIND_SEQ_POLICY, KIND_REWARD_MODEL, KIND_PREF_TRAINER = 5, 6, 7, 8
 KIND_RLHF_LEARNER = 9
+KIND_GAME = 10
+#: OpenSpiel's kTerminalPlayerId: the current player of a finished game.
+GAME_TERMINAL_PLAYER = -4
 DIRECT_LOSS = {"dpo": 0, "ipo": 1}
 SEQ_FAMILIES = {1: "tabular", 2: "neural"}
 PLACEMENT = {"low_probability": 0, "high_probability": 1}
@@ -471,6 +474,11 @@ class RLHFStatsC(Structure):
                        "mean_kl_k3:f64")
 
 
+class GameInfo(Structure):
+    _fields_ = _fields("num_games:i32 num_actions:i32 max_game_length:i32 board_height:i32 board_width:i32 "
+                       "observation_planes:i32 num_planes:i32 state_size:i32 num_symmetries:i32 auto_reset:i32")
+
+
 class DPOConfigC(Structure):
     _fields_ = _fields("size:u32 loss:i32 beta:f64 label_smoothing:f64 epochs:i32 minibatch_size:i32 "
                        "learning_rate:f64 seed:u64")
@@ -727,6 +735,22 @@ _SIGNATURES = {
     "swiftpg_rlhf_load": [u64, c_char_p],
     "swiftpg_rlhf_exact_objective": [u64, u64, u64, u64, i32, c_double, vp, vp, i64],
     "swiftpg_rlhf_exact_optimum": [u64, u64, u64, i32, c_double, i32, vp, i64, vp],
+    # Two-player games (issue 17)
+    "swiftpg_game_create_tic_tac_toe": [i32, i32, POINTER(c_uint64)],
+    "swiftpg_game_create_connect_n": [i32, i32, i32, i32, i32, POINTER(c_uint64)],
+    "swiftpg_game_destroy": [u64],
+    "swiftpg_game_get_info": [u64, POINTER(GameInfo)],
+    "swiftpg_game_reset": [u64, vp],
+    "swiftpg_game_step": [u64, vp, vp, vp, vp, vp],
+    "swiftpg_game_legal_mask": [u64, vp],
+    "swiftpg_game_status": [u64, vp, vp, vp],
+    "swiftpg_game_observation": [u64, vp],
+    "swiftpg_game_planes": [u64, vp],
+    "swiftpg_game_get_state": [u64, vp],
+    "swiftpg_game_set_state": [u64, vp],
+    "swiftpg_game_render_text": [u64, i32, c_char_p, c_size_t, POINTER(c_size_t)],
+    "swiftpg_game_symmetry": [u64, i32, vp, vp],
+    "swiftpg_game_playouts": [u64, u64, i32, vp, vp],
 }
 
 for _name, _args in _SIGNATURES.items():
@@ -1014,7 +1038,7 @@ def abi_version() -> int:
 #: The kinds :func:`live_handles` counts.
 KINDS = {"all": KIND_ALL, "env": KIND_ENV, "policy": KIND_POLICY, "algorithm": KIND_ALGORITHM, "value": KIND_VALUE,
          "seq_task": KIND_SEQ_TASK, "seq_policy": KIND_SEQ_POLICY, "reward_model": KIND_REWARD_MODEL,
-         "pref_trainer": KIND_PREF_TRAINER, "rlhf_learner": KIND_RLHF_LEARNER}
+         "pref_trainer": KIND_PREF_TRAINER, "rlhf_learner": KIND_RLHF_LEARNER, "game": KIND_GAME}
 
 
 def live_handles(kind: int = KIND_ALL) -> int:
@@ -1022,7 +1046,7 @@ def live_handles(kind: int = KIND_ALL) -> int:
     ``KIND_ALL`` (0, default), ``KIND_ENV`` (1), ``KIND_POLICY`` (2),
     ``KIND_ALGORITHM`` (3), ``KIND_VALUE`` (4), ``KIND_SEQ_TASK`` (5),
     ``KIND_SEQ_POLICY`` (6), ``KIND_REWARD_MODEL`` (7), ``KIND_PREF_TRAINER``
-    (8), ``KIND_RLHF_LEARNER`` (9) of ``swiftpg._lib``; another
+    (8), ``KIND_RLHF_LEARNER`` (9), ``KIND_GAME`` (10) of ``swiftpg._lib``; another
     int raises InvalidArgumentError, another type DTypeError."""
     from ._arrays import DTypeError
 

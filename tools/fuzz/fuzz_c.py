@@ -305,12 +305,13 @@ SeqPol = _kind("SeqPol", "seq_policy", lambda o: f"{'tabular' if o.family == 1 e
                                                  f"P={o.p} params={o.num_params}")
 RewardModelObj = _kind("RewardModelObj", "reward_model", lambda o: f"K={o.k} params={o.num_params}")
 RLHFLearner = _kind("RLHFLearner", "rlhf_learner", lambda o: f"algorithm {o.algorithm} V={o.policy.v} L={o.policy.l}")
+GameObj = _kind("GameObj", "game", lambda o: f"{o.what} N={o.n} A={o.a} {o.h}x{o.w}")
 Trainer = _kind("Trainer", "pref_trainer", lambda o: f"{'dpo' if o.dpo else 'sft'} V={o.policy.v} L={o.policy.l} "
                                                      f"epochs={o.epochs}")
 
 
 KIND_TAG = {"env": 1, "policy": 2, "algorithm": 3, "value": 4, "seq_task": 5, "seq_policy": 6, "reward_model": 7,
-            "pref_trainer": 8, "rlhf_learner": 9}
+            "pref_trainer": 8, "rlhf_learner": 9, "game": 10}
 KIND_CODE = dict(KIND_TAG)
 
 
@@ -391,7 +392,8 @@ class Fuzzer:
             # The header's documented exceptions to "outputs only on success":
             # NUMERICAL leaves the outputs unspecified; a cancelled evaluation
             # has streamed the episodes that finished.
-            documented = status == NUMERICAL or (status == CANCELLED and name.endswith("_evaluate"))
+            documented = status == NUMERICAL or (status == CANCELLED and (name.endswith("_evaluate")
+                                                                          or name == "swiftpg_game_playouts"))
             for b, before in inouts:
                 if not documented and ctypes.string_at(b.addr, b.size) != before:
                     self.finding(f"{name}-wrote-{b.name}-{status}",
@@ -673,7 +675,8 @@ class Fuzzer:
         name = {"env": "swiftpg_env_destroy", "policy": "swiftpg_policy_destroy", "value": "swiftpg_value_destroy",
                 "algorithm": "swiftpg_algorithm_destroy", "seq_task": "swiftpg_seq_task_destroy",
                 "seq_policy": "swiftpg_seq_policy_destroy", "reward_model": "swiftpg_reward_model_destroy",
-                "pref_trainer": "swiftpg_pref_trainer_destroy", "rlhf_learner": "swiftpg_rlhf_destroy"}[obj.kind]
+                "pref_trainer": "swiftpg_pref_trainer_destroy", "rlhf_learner": "swiftpg_rlhf_destroy",
+                "game": "swiftpg_game_destroy"}[obj.kind]
         status = self.invoke(name, [(obj.handle, obj.describe())])
         if status == 0:
             self.forget(obj)
@@ -963,13 +966,14 @@ class Fuzzer:
         self.invoke("swiftpg_abi_version", [self.a(out)], [out])
 
     def g_cancel(self):
-        kind = self.rng.choice(["env", "algorithm", "env", "algorithm", "policy", "value", "seq_task", "seq_policy"])
+        kind = self.rng.choice(["env", "algorithm", "env", "algorithm", "policy", "value", "seq_task", "seq_policy",
+                                "game"])
         obj = self.pick(kind)
         h = self.handle_arg(kind, obj, p=0.3) if obj is not None or self.mutating else self.bad_handle(kind)
         self.invoke("swiftpg_cancel", [h, self.i32(self.rng.choice([0, 0, 1]), bad=[2, -1, 2**31 - 1])])
 
     def g_live_handles(self):
-        kind = self.i32(self.rng.randrange(7), bad=[7, 99, -1], p=0.3)
+        kind = self.i32(self.rng.randrange(11), bad=[11, 99, -1], p=0.3)
         out = self.out1(ctypes.c_int64, "count_out")
         status = self.invoke("swiftpg_live_handles", [kind, self.a(out)], [out])
         if status == 0 and not out.null and not out.offset:
@@ -3302,6 +3306,146 @@ class Fuzzer:
                 args.append(self.i32(self.rng.randrange(3)) if p.base == "int32_t" else self.i64(1))
         self.invoke(name, args, outs)
 
+    # -- two-player games (issue 17) ---------------------------------------------------------------
+    # Batches are small (N <= 5); actions are mostly legal (from the mask), so
+    # games reach their ends; states are a game's own, all zeros, or random.
+    def register_game(self, handle: int, what: str):
+        i = self.new_info("game", handle, what)
+        if i is None:
+            return None
+        return self.adopt(GameObj(handle, what=what, n=i.num_games, a=i.num_actions, h=i.board_height,
+                                  w=i.board_width, planes=i.num_planes, obs=i.observation_planes * i.board_height
+                                  * i.board_width, state=i.state_size, symmetries=i.num_symmetries))
+
+    def any_game(self):
+        if self.pick("game") is None:
+            with self.valid_only():
+                (self.g_game_create_connect_n if self.rng.random() < 0.5 else self.g_game_create_tic_tac_toe)()
+        return self.pick("game")
+
+    def create_game_call(self, name: str, args: list, what: str) -> None:
+        r = self.rng
+        n = self.i32(r.choice([1, 2, 5]), bad=[0, -1, (1 << 24) + 1, 2**31 - 1])
+        out = self.out1(ctypes.c_uint64, "game_out")
+        if self.invoke(name, args + [n, self.flag(), self.a(out)], [out]) == 0:
+            self.register_game(out.value(), what)
+
+    def g_game_create_tic_tac_toe(self):
+        self.create_game_call("swiftpg_game_create_tic_tac_toe", [], "tic_tac_toe")
+
+    def g_game_create_connect_n(self):
+        r = self.rng
+        rows, cols = r.choice([(6, 7), (4, 5), (4, 4), (1, 3), (7, 8)])
+        k = r.randrange(1, max(rows, cols) + 1)
+        args = [self.i32(rows, bad=[9, 64]), self.i32(cols, bad=[9, 65]), self.i32(k, bad=[max(rows, cols) + 1])]
+        self.create_game_call("swiftpg_game_create_connect_n", args, "connect_n")
+
+    def g_game_destroy(self):
+        self.destroy_call("game", self.pick("game"))
+
+    def g_game_get_info(self):
+        self.info_call("game", self.any_game())
+
+    def game_outputs(self, name: str, outputs, pre=()) -> None:
+        """A call of a game (its handle, then ``pre``) that writes the buffers ``outputs(game)`` makes."""
+        game = self.any_game()
+        if game is None:
+            return
+        bufs = outputs(game)
+        self.invoke(name, [self.handle_arg("game", game), *pre] + [self.a(b) for b in bufs], bufs)
+
+    def legal_actions(self, game) -> list[int]:
+        """An action per game: legal where the mask has one (read now), else 0."""
+        mask = Buf(ctypes.c_uint8, game.n * game.a, "mask", out=True)
+        if self.lib.swiftpg_game_legal_mask(game.handle, mask.addr) != 0:
+            return [0] * game.n
+        m = mask.values()
+        legal = [[j for j in range(game.a) if m[i * game.a + j]] for i in range(game.n)]
+        return [self.rng.choice(row) if row else 0 for row in legal]
+
+    def g_game_reset(self):
+        game = self.any_game()
+        n = game.n if game else 1
+        which = self.buf(ctypes.c_uint8, n, "which", data=self.flags(n, 0.5), optional=True)
+        self.invoke("swiftpg_game_reset", [self.handle_arg("game", game), self.a(which)])
+
+    def g_game_step(self):
+        game = self.any_game()
+        if game is None:
+            return
+        n = game.n
+        actions = self.legal_actions(game)
+        if self.bad(0.3):
+            actions[self.rng.randrange(n)] = self.rng.choice([-1, game.a, 2**31 - 1, -(2**31), 0])
+        acts = self.buf(ctypes.c_int32, n, "actions", data=actions)
+        active = self.buf(ctypes.c_uint8, n, "active", data=self.flags(n, 0.7), optional=True)
+        outs = [self.buf(ctypes.c_uint8, n, "ended_out", out=True, optional=True),
+                self.buf(ctypes.c_double, n, "outcomes_out", out=True, optional=True),
+                self.buf(ctypes.c_int32, 1, "ended_count_out", out=True, optional=True)]
+        self.invoke("swiftpg_game_step", [self.handle_arg("game", game), self.a(acts), self.a(active)]
+                    + [self.a(b) for b in outs], outs)
+
+    def g_game_legal_mask(self):
+        self.game_outputs("swiftpg_game_legal_mask", lambda g: [self.buf(ctypes.c_uint8, g.n * g.a, "mask_out",
+                                                                         out=True)])
+
+    def g_game_status(self):
+        self.game_outputs("swiftpg_game_status", lambda g: [
+            self.buf(ctypes.c_int32, g.n, "players_out", out=True, optional=True),
+            self.buf(ctypes.c_uint8, g.n, "terminal_out", out=True, optional=True),
+            self.buf(ctypes.c_double, 2 * g.n, "returns_out", out=True, optional=True)])
+
+    def g_game_observation(self):
+        self.game_outputs("swiftpg_game_observation",
+                          lambda g: [self.buf(ctypes.c_double, g.n * g.obs, "observations_out", out=True)])
+
+    def g_game_planes(self):
+        self.game_outputs("swiftpg_game_planes",
+                          lambda g: [self.buf(ctypes.c_double, g.n * g.planes * g.h * g.w, "planes_out", out=True)])
+
+    def g_game_get_state(self):
+        self.game_outputs("swiftpg_game_get_state",
+                          lambda g: [self.buf(ctypes.c_int32, g.n * g.state, "states_out", out=True)])
+
+    def g_game_set_state(self):
+        game = self.any_game()
+        if game is None:
+            return
+        count = game.n * game.state
+        current = Buf(ctypes.c_int32, count, "states", out=True)
+        choice = self.rng.randrange(3)
+        if choice == 0 and self.lib.swiftpg_game_get_state(game.handle, current.addr) == 0:
+            data = list(current.values())
+        elif choice == 1:
+            data = [0] * count
+        else:
+            data = [self.rng.choice([0, 0, 0, 1, 2, 3, -1]) for _ in range(count)]
+        states = self.buf(ctypes.c_int32, count, "states", data=data)
+        self.invoke("swiftpg_game_set_state", [self.handle_arg("game", game), self.a(states)])
+
+    def g_game_render_text(self):
+        game = self.any_game()
+        n = game.n if game else 1
+        index = self.i32(self.rng.randrange(n), bad=[n, -1, 2**31 - 1])
+        self.text_call("swiftpg_game_render_text", [self.handle_arg("game", game), index], allocated=1024)
+
+    def g_game_symmetry(self):
+        self.game_outputs("swiftpg_game_symmetry", lambda g: [
+            self.buf(ctypes.c_int32, g.h * g.w, "cell_map_out", out=True, optional=True),
+            self.buf(ctypes.c_int32, g.a, "action_map_out", out=True, optional=True)],
+            pre=[self.i32(self.rng.randrange(8), bad=[8, -1, 2**31 - 1])])
+
+    def g_game_playouts(self):
+        game = self.any_game()
+        if game is None:
+            return
+        p = self.rng.choice([1, 2, 3])
+        count, text = self.i32(p, bad=[0, -1, -(2**31)])
+        outs = [self.buf(ctypes.c_double, game.n * p, "outcomes_out", out=True),
+                self.buf(ctypes.c_int32, game.n * p, "lengths_out", out=True, optional=True)]
+        self.invoke("swiftpg_game_playouts", [self.handle_arg("game", game), self.seed(), (count, text)]
+                    + [self.a(b) for b in outs], outs)
+
     # -- concurrency (--threads) -----------------------------------------------------------------------
     CONCURRENT_MENU = ["swiftpg_env_step", "swiftpg_env_reset", "swiftpg_env_get_state", "swiftpg_env_set_parameter",
                        "swiftpg_env_destroy", "swiftpg_env_set_threads", "swiftpg_policy_set_params",
@@ -3377,7 +3521,7 @@ class Fuzzer:
 
     def teardown(self) -> None:
         for kind in ("algorithm", "policy", "value", "env", "rlhf_learner", "pref_trainer", "reward_model", "seq_policy",
-                     "seq_task"):
+                     "seq_task", "game"):
             for obj in list(self.pool[kind]):
                 self.destroy(obj)
         count = ctypes.c_int64(-1)

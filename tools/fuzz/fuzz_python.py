@@ -51,7 +51,7 @@ import supervise  # noqa: E402
 
 MODULES = ["swiftpg", "swiftpg.envs", "swiftpg.policies", "swiftpg.estimators", "swiftpg.exact",
            "swiftpg.algorithms", "swiftpg.lab", "swiftpg.randomization", "swiftpg.optim", "swiftpg.trained", "swiftpg.callbacks",
-           "swiftpg.rlhf", "swiftpg.rlhf_table"]
+           "swiftpg.rlhf", "swiftpg.rlhf_table", "swiftpg.games"]
 DUNDERS = {"__init__", "__getitem__", "__iter__", "__str__", "__repr__", "__enter__", "__exit__", "__len__"}
 NAN, INF = float("nan"), float("inf")
 
@@ -362,6 +362,8 @@ class PyFuzzer:
         sp = self.sp
         A, P, lab = sp.algorithms, sp.policies, sp.lab
         R = sp.rlhf
+        if owner.__module__ == "swiftpg.games":
+            return self.game_object(owner)
         if issubclass(owner, R.SequenceTask):
             return self.seq_task(owner)
         if owner is R.SequencePolicy:
@@ -462,6 +464,74 @@ class PyFuzzer:
         if issubclass(owner, BaseException):
             return owner("fuzz message", -1)
         raise Skip
+
+    # -- two-player games (issue 17) ---------------------------------------------------------------
+    def game(self):
+        """A game: tic-tac-toe, Connect Four or Connect-3 on 4×5."""
+        G = self.sp.games
+        name, params = self.rng.choice([("tic_tac_toe", {}), ("connect_four", {}),
+                                        ("connect_four", {"rows": 4, "columns": 5, "x_in_row": 3})])
+        return self.tag(G.load(name, **params), f"{name}{params or ''}")
+
+    def game_object(self, owner):
+        """A live Game, State (a few random moves in) or GameBatch."""
+        G, r = self.sp.games, self.rng
+        if owner is G.Game:
+            return self.game()
+        if owner is G.State:
+            def make():
+                state = self.game().new_initial_state()
+                for _ in range(r.randrange(4)):
+                    state.apply_action(r.choice(state.legal_actions()))
+                return self.tag(state, f"State({state.game.name})")
+            return self.get("game_state", make)
+        if owner is G.GameBatch:
+            return self.get("game_batch", lambda: self.tag(self.game().new_batch(r.choice([1, 3]),
+                                                                                  auto_reset=r.random() < 0.5),
+                                                           "GameBatch"))
+        raise Skip
+
+    def games_example(self, name: str, obj, short_name: str):
+        """(args, kwargs) of a valid call of a ``swiftpg.games`` target, or
+        None where the signature's defaults do."""
+        G, r, g, np = self.sp.games, self.rng, self.np_rng, self.np
+        if name == "swiftpg.games.load":
+            game = self.game()
+            return (game.name,), game.get_parameters()
+        if name == "swiftpg.games.Game":
+            game = self.game()
+            return (game.name, game.get_parameters()), {}
+        if name in ("swiftpg.games.State", "swiftpg.games.GameBatch"):
+            extra = (r.choice([1, 2]),) if name.endswith("GameBatch") else ()
+            return (self.game(), *extra), {}
+        if short_name == "new_batch":
+            return (r.choice([1, 2]),), dict(auto_reset=r.random() < 0.5)
+        if short_name in ("apply_action", "child"):
+            legal = obj.legal_actions()
+            return (r.choice(legal) if legal else 0,), {}
+        if short_name == "action_to_string":
+            return (r.randrange(2), r.randrange(obj.num_actions)), {}
+        if short_name == "set_state":
+            return (obj.get_state(),), {}
+        if short_name == "step":
+            mask = obj.legal_mask()
+            actions = np.array([g.choice(np.flatnonzero(m)) if m.any() else 0 for m in mask], np.int32)
+            active = ~obj.is_terminal() if r.random() < 0.7 else None
+            return (actions,), dict(active=active)
+        if short_name == "reset":
+            return (), dict(which=g.random(obj.num_games) < 0.5 if r.random() < 0.5 else None)
+        if short_name in ("render", "symmetry", "transform_planes", "transform_policy"):
+            if short_name == "render":
+                return (r.randrange(obj.num_games),), {}
+            k = r.randrange(obj.info.num_symmetries)
+            if short_name == "symmetry":
+                return (k,), {}
+            if short_name == "transform_planes":
+                return (obj.planes(), k), {}
+            return (obj.legal_mask().astype(np.float64), k), {}
+        if short_name == "playouts":
+            return (), dict(playouts_per_game=r.choice([1, 2]), seed=r.randrange(100))
+        return None
 
     # -- the lab's sequence page (issue 16) ---------------------------------------------------------
     def sequence_estimator(self):
@@ -973,6 +1043,8 @@ class PyFuzzer:
                 return found
         if name.startswith("swiftpg.rlhf_table."):
             return self.rlhf_table_example(name, owner, obj, short_name)
+        if name.startswith("swiftpg.games."):
+            return self.games_example(name, obj, short_name)
         if name.startswith("swiftpg.estimators."):
             T, N, rew, te, tr, values, final = self.rollout()
             gamma, lam = r.choice([0.0, 0.9, 1.0]), r.choice([0.0, 0.95, 1.0])

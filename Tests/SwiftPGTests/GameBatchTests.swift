@@ -1,0 +1,110 @@
+import Testing
+
+@testable import SwiftPG
+
+/// Batches: steps with active flags, all-or-nothing refusals, the two
+/// finished-game modes, states set all or nothing, playouts that leave the
+/// games alone.
+@Suite struct GameBatchTests {
+  /// `step` with arrays: (ended, outcomes, ended count).
+  func step(_ b: GameBatch<some TwoPlayerGame>, _ actions: [Int32], active: [UInt8]? = nil) throws(SwiftPGError)
+    -> ([UInt8], [Double], Int)
+  {
+    var ended = [UInt8](repeating: 9, count: b.count)
+    var outcomes = [Double](repeating: 9, count: b.count)
+    let n = try actions.withUnsafeBufferPointer { (a) throws(SwiftPGError) in
+      try ended.withUnsafeMutableBufferPointer { (e) throws(SwiftPGError) in
+        try outcomes.withUnsafeMutableBufferPointer { (o) throws(SwiftPGError) in
+          if let active {
+            return try active.withUnsafeBufferPointer { (f) throws(SwiftPGError) in
+              try b.step(actions: a.baseAddress!, active: f.baseAddress, ended: e.baseAddress, outcomes: o.baseAddress)
+            }
+          }
+          return try b.step(actions: a.baseAddress!, active: nil, ended: e.baseAddress, outcomes: o.baseAddress)
+        }
+      }
+    }
+    return (ended, outcomes, n)
+  }
+
+  @Test func sizesAreChecked() {
+    #expect(throws: SwiftPGError.self) { try GameBatch(TicTacToe(), count: 0, autoReset: false) }
+    #expect(throws: SwiftPGError.self) { try GameBatch(TicTacToe(), count: (1 << 24) + 1, autoReset: false) }
+  }
+
+  @Test func inactiveGamesDoNotMoveAndTheirActionsAreIgnored() throws {
+    let b = try GameBatch(TicTacToe(), count: 2, autoReset: false)
+    let (ended, outcomes, n) = try step(b, [4, 99], active: [1, 0])
+    #expect(ended == [0, 0] && outcomes == [0, 0] && n == 0)
+    #expect(b.games[0] == (try b.game.play([4])) && b.games[1] == b.game.initialState())
+  }
+
+  @Test func oneBadActionFailsTheCallAndNothingMoves() throws {
+    let b = try GameBatch(TicTacToe(), count: 3, autoReset: false)
+    _ = try step(b, [4, 4, 4])
+    let before = b.games
+    for (actions, active) in [([0, 4, 1], nil), ([0, 1, 9], nil), ([0, -1, 1], nil), ([0, 1, 2], [1, 2, 1])]
+      as [([Int32], [UInt8]?)]
+    {
+      #expect(throws: SwiftPGError.self) { try step(b, actions, active: active) }
+      #expect(b.games == before)
+    }
+  }
+
+  @Test func finishedGamesStayFinishedUntilReset() throws {
+    let b = try GameBatch(TicTacToe(), count: 2, autoReset: false)
+    var last: ([UInt8], [Double], Int) = ([], [], 0)
+    for a: Int32 in [0, 3, 1, 4, 2] { last = try step(b, [a, a]) }
+    #expect(last.0 == [1, 1] && last.1 == [1, 1] && last.2 == 2)
+    #expect(throws: SwiftPGError.self) { try step(b, [5, 5]) }
+    _ = try step(b, [5, 5], active: [0, 0])
+    try [UInt8](arrayLiteral: 1, 0).withUnsafeBufferPointer { (w) throws(SwiftPGError) in
+      try b.reset(which: w.baseAddress)
+    }
+    #expect(b.games[0] == b.game.initialState() && b.game.isTerminal(b.games[1]))
+  }
+
+  @Test func autoResetWritesTheOutcomeAndRestarts() throws {
+    let b = try GameBatch(try ConnectN(rows: 1, columns: 3, xInRow: 2), count: 1, autoReset: true)
+    _ = try step(b, [0])
+    _ = try step(b, [1])
+    let (ended, outcomes, n) = try step(b, [2])
+    #expect(ended == [1] && outcomes == [0] && n == 1)
+    #expect(b.games[0] == b.game.initialState())
+  }
+
+  @Test func setStatesIsAllOrNothing() throws {
+    let b = try GameBatch(TicTacToe(), count: 2, autoReset: false)
+    let good: [Int32] = [1, 0, 0, 0, 2, 0, 0, 0, 0]
+    let bad: [Int32] = [1, 1, 0, 0, 0, 0, 0, 0, 0]
+    #expect(throws: SwiftPGError.self) {
+      try (good + bad).withUnsafeBufferPointer { (p) throws(SwiftPGError) in try b.setStates(p.baseAddress!) }
+    }
+    #expect(b.games == [b.game.initialState(), b.game.initialState()])
+    try (good + good).withUnsafeBufferPointer { (p) throws(SwiftPGError) in try b.setStates(p.baseAddress!) }
+    #expect(b.games[1] == (try b.game.play([0, 4])))
+  }
+
+  @Test func playoutsLeaveTheGamesAloneAndDependOnlyOnSeedGameAndPlayout() throws {
+    let b = try GameBatch(try ConnectN(), count: 3, autoReset: false)
+    let one = try GameBatch(try ConnectN(), count: 1, autoReset: false)
+    var outcomes = [Double](repeating: 9, count: 6)
+    var lengths = [Int32](repeating: -1, count: 6)
+    try b.playouts(seed: 5, perGame: 2, outcomes: &outcomes, lengths: &lengths)
+    var first = [Double](repeating: 9, count: 2)
+    try one.playouts(seed: 5, perGame: 2, outcomes: &first, lengths: nil)
+    #expect(Array(outcomes[0..<2]) == first)
+    #expect(outcomes.allSatisfy { [-1, 0, 1].contains($0) } && lengths.allSatisfy { $0 >= 7 && $0 <= 42 })
+    #expect(b.games.allSatisfy { $0 == b.game.initialState() })
+  }
+
+  @Test func aCancelledPlayoutCallStopsAndConsumesTheRequest() throws {
+    let b = try GameBatch(TicTacToe(), count: 2, autoReset: false)
+    var outcomes = [Double](repeating: 9, count: 2)
+    b.cancellation.request()
+    #expect(throws: SwiftPGError.self) { try b.playouts(seed: 1, perGame: 1, outcomes: &outcomes, lengths: nil) }
+    #expect(outcomes == [9, 9])
+    try b.playouts(seed: 1, perGame: 1, outcomes: &outcomes, lengths: nil)
+    #expect(outcomes.allSatisfy { [-1, 0, 1].contains($0) })
+  }
+}

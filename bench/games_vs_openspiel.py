@@ -1,0 +1,163 @@
+"""Random playouts per second: swiftpg's games against OpenSpiel (pyspiel).
+
+For tic-tac-toe, Connect Four 6×7 and Connect-3 on 4×5, measured in the same
+run, contenders in alternation (best of the rounds):
+  * pyspiel, one Python call per move: ``new_initial_state()``, then
+    ``apply_action(random.choice(legal_actions()))`` until ``is_terminal()``
+    (OpenSpiel's C++ core through pybind11);
+  * swiftpg.games, the same loop with the same calls (one native call each);
+  * swiftpg GameBatch.step from Python: N = 256 games with auto-reset, one
+    step call per move of all games (random legal actions drawn with numpy
+    from the mask);
+  * swiftpg GameBatch.playouts: whole random playouts inside one native call
+    (N = 256 games × P playouts each from the start).
+Prints playouts per second and the ratios to pyspiel's loop (the issue's
+targets: per-move calls at least as fast as pyspiel's, whole playouts in one
+call at least 10×). With ``--align N`` it first plays N random games per
+variant in both libraries and compares, after every move, the legal
+actions, terminal flag, returns, current player, observation tensor and
+text (the tests do a few hundred; ``make bench`` thousands).
+
+Usage: python bench/games_vs_openspiel.py [--quick] [--align N] [--json PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+
+import numpy as np
+
+from swiftpg import games
+
+try:
+    import pyspiel
+except ImportError as e:  # the reference is the point of the benchmark
+    raise SystemExit("needs pyspiel: pip install open_spiel") from e
+
+VARIANTS = [("tic_tac_toe", {}), ("connect_four", {}), ("connect_four", {"rows": 4, "columns": 5, "x_in_row": 3})]
+BATCH = 256
+
+
+def python_loop(new_state):
+    """One random playout with one call per move (pyspiel's API)."""
+    choice = random.choice
+
+    def play():
+        s = new_state()
+        while not s.is_terminal():
+            s.apply_action(choice(s.legal_actions()))
+    return play
+
+
+def rate(play, seconds: float, per_call: int = 1) -> float:
+    """Playouts per second of ``play()`` (``per_call`` playouts each) over about ``seconds``."""
+    n, start = 0, time.perf_counter()
+    while True:
+        play()
+        n += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return n * per_call / elapsed
+
+
+def batched_steps(game):
+    """Playouts per second of N games stepped together from Python."""
+    batch = game.new_batch(BATCH, auto_reset=True)
+    rng = np.random.default_rng(0)
+
+    def play(seconds: float) -> float:
+        ended, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            mask = batch.legal_mask()
+            scores = rng.random(mask.shape) * mask
+            done, _ = batch.step(scores.argmax(axis=1).astype(np.int32))
+            ended += int(done.sum())
+        return ended / (time.perf_counter() - start)
+    return batch, play
+
+
+def differences(ours, theirs) -> list[str]:
+    """What differs between a swiftpg state and a pyspiel state."""
+    checks = {
+        "current player": (ours.current_player(), theirs.current_player()),
+        "terminal": (ours.is_terminal(), theirs.is_terminal()),
+        "legal actions": (ours.legal_actions(), theirs.legal_actions()),
+        "returns": (ours.returns(), theirs.returns()),
+        "observation": (ours.observation_tensor(0), theirs.observation_tensor(0)),
+        "text": (str(ours), str(theirs)),
+    }
+    return [name for name, (a, b) in checks.items() if a != b]
+
+
+def align(name: str, params: dict, count: int, seed: int = 17) -> tuple[int, list[str]]:
+    """(moves compared, differences found) over ``count`` random games."""
+    rng = random.Random(seed)
+    ref, game = pyspiel.load_game(name, params), games.load(name, **params)
+    moves, found = 0, []
+    for g in range(count):
+        with game.new_initial_state() as ours:
+            theirs = ref.new_initial_state()
+            for move in range(ref.max_game_length() + 1):
+                found += [f"game {g} after move {move}: {d}" for d in differences(ours, theirs)]
+                if theirs.is_terminal() or found:
+                    break
+                action = rng.choice(theirs.legal_actions())
+                ours.apply_action(action)
+                theirs.apply_action(action)
+                moves += 1
+        if found:
+            break
+    return moves, found
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="short rounds (a smoke test, not a measurement)")
+    ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--align", type=int, default=0, metavar="N",
+                    help="first compare N random games per variant with pyspiel, move by move")
+    args = ap.parse_args()
+    for name, params in VARIANTS if args.align else ():
+        moves, found = align(name, params, args.align)
+        print(f"aligned with pyspiel: {name} {params or ''}: {args.align} games, {moves} moves, "
+              f"{len(found)} differences{': ' + found[0] if found else ''}")
+        if found:
+            raise SystemExit(1)
+    seconds, rounds = (0.2, 1) if args.quick else (1.0, 3)
+    random.seed(0)
+    results = []
+    print(f"{'game':28} {'pyspiel loop':>13} {'swiftpg loop':>13} {'batch.step':>11} {'playouts()':>11}"
+          f" {'loop ×':>7} {'step ×':>7} {'playouts ×':>10}")
+    for name, params in VARIANTS:
+        ref = pyspiel.load_game(name, params)
+        game = games.load(name, **params)
+        per_game = 64 if name == "tic_tac_toe" else 16
+        with game.new_batch(BATCH) as fresh:
+            contenders = {
+                "pyspiel": lambda: rate(python_loop(ref.new_initial_state), seconds),
+                "swiftpg_loop": lambda: rate(python_loop(game.new_initial_state), seconds),
+                "playouts": lambda: rate(lambda: fresh.playouts(per_game, seed=1), seconds, BATCH * per_game),
+            }
+            batch, step_rate = batched_steps(game)
+            contenders["batch_step"] = lambda: step_rate(seconds)
+            best = {k: 0.0 for k in contenders}
+            for _ in range(rounds):
+                for k, f in contenders.items():
+                    best[k] = max(best[k], f())
+            batch.close()
+        label = name + (f"{params['rows']}x{params['columns']}k{params['x_in_row']}" if params else "")
+        ratios = {k: best[k] / best["pyspiel"] for k in ("swiftpg_loop", "batch_step", "playouts")}
+        print(f"{label:28} {best['pyspiel']:13,.0f} {best['swiftpg_loop']:13,.0f} {best['batch_step']:11,.0f}"
+              f" {best['playouts']:11,.0f} {ratios['swiftpg_loop']:7.2f} {ratios['batch_step']:7.1f}"
+              f" {ratios['playouts']:10.1f}")
+        results.append({"game": label, "playouts_per_second": best, "ratio_to_pyspiel": ratios})
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,532 @@
+"""Two-player board games with OpenSpiel's rules and API, in Swift.
+
+``load(name, **params)`` returns a :class:`Game` (OpenSpiel's
+``pyspiel.load_game``); ``game.new_initial_state()`` a :class:`State` with
+OpenSpiel's per-move methods, and ``game.new_batch(n)`` a :class:`GameBatch`
+of n games stepped together with numpy arrays (masks, actions, active flags,
+outcomes, observations, network planes) and whole random playouts in one
+native call.
+
+Games (names and parameters as OpenSpiel's):
+
+* ``"tic_tac_toe"`` — no parameters.
+* ``"connect_four"`` — ``rows`` (6), ``columns`` (7), ``x_in_row`` (4);
+  requires (rows + 1) * columns <= 64 and 1 <= x_in_row <= max(rows, columns).
+
+Conventions (OpenSpiel's): players 0 and 1, player 0 (``x``) moves first;
+``current_player()`` is -4 once the game is over; returns are +1 / -1 / 0.
+Action ids: tic-tac-toe the cell ``row * 3 + column`` (row 0 on top),
+Connect-N the column. ``observation_tensor()`` equals pyspiel's (absolute,
+not egocentric). An illegal move raises :class:`swiftpg.InvalidArgumentError`
+and changes nothing — never a silent loss.
+
+Source: the rules are checked move by move against pyspiel (open_spiel
+2.0.2) in ``python/tests/test_games.py``.
+"""
+
+from __future__ import annotations
+
+from ctypes import byref, c_double, c_int32, c_uint8, c_uint64
+
+import numpy as np
+
+from . import _lib
+from ._arrays import (DTypeError, as_bool, as_count, as_flags, as_float64, as_seed, asarray, c_array, check_elements,
+                      check_shape, first_bad)
+from ._lib import InvalidArgumentError, NativeObject, lib
+
+__all__ = ["load", "registered_names", "Game", "State", "GameBatch", "TERMINAL_PLAYER"]
+
+#: OpenSpiel's kTerminalPlayerId: ``current_player()`` of a finished game.
+TERMINAL_PLAYER = _lib.GAME_TERMINAL_PLAYER
+
+#: Each game's parameters and their defaults (OpenSpiel's names).
+_PARAMETERS = {
+    "tic_tac_toe": {},
+    "connect_four": {"rows": 6, "columns": 7, "x_in_row": 4},
+}
+
+#: Legal actions by mask bytes, for games of at most 16 actions (at most
+#: 2**16 entries; the mapping does not depend on the game).
+_LEGAL: dict[bytes, tuple] = {}
+
+_STEP = _lib.raw_function("swiftpg_game_step")
+_MASK = _lib.raw_function("swiftpg_game_legal_mask")
+
+
+def registered_names() -> list[str]:
+    """The names :func:`load` accepts (OpenSpiel's ``registered_names``)."""
+    return sorted(_PARAMETERS)
+
+
+def _as_int(value, name: str, low: int = -(2**31), high: int = 2**31 - 1) -> int:
+    """An int in [low, high] (DTypeError for a non-int, InvalidArgumentError
+    outside the range)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise DTypeError(f"{name} must be an int, got {value!r}")
+    if not low <= value <= high:
+        raise InvalidArgumentError(f"{name} must be in [{low}, {high}], got {int(value)}")
+    return int(value)
+
+
+def load(name: str, **params) -> "Game":
+    """The game ``name`` with OpenSpiel's parameters (pyspiel's
+    ``load_game(name, params)``), e.g. ``load("connect_four", rows=4,
+    columns=5, x_in_row=3)``; missing parameters take OpenSpiel's defaults.
+
+    Raises InvalidArgumentError for an unknown name or parameter, or a value
+    outside the game's range (with the range); DTypeError for a non-str name
+    or a non-int value."""
+    return Game(name, params)
+
+
+class Game:
+    """A game and its parameters (plain data: picklable, comparable);
+    ``Game(name, params)`` is ``load(name, **params)``.
+
+    OpenSpiel's ``Game`` methods: :meth:`new_initial_state`,
+    :meth:`num_distinct_actions`, :meth:`num_players`,
+    :meth:`max_game_length`, :meth:`observation_tensor_shape`,
+    :meth:`get_parameters`; plus :meth:`new_batch` for batched play."""
+
+    def __init__(self, name: str, params: dict | None = None):
+        if not isinstance(name, str):
+            raise DTypeError(f"name must be a str, got {name!r}")
+        if name not in _PARAMETERS:
+            raise InvalidArgumentError(f"unknown game {name!r}; known: {', '.join(registered_names())}")
+        if params is None:
+            params = {}
+        if not isinstance(params, dict):
+            raise DTypeError(f"params must be a dict of OpenSpiel's parameters, got {params!r}")
+        known = _PARAMETERS[name]
+        unknown = sorted(map(str, set(params) - set(known)))
+        if unknown:
+            raise InvalidArgumentError(f"{name} has no parameter {unknown[0]!r}; its parameters: "
+                                       f"{', '.join(known) or 'none'}")
+        self.name = name
+        self._params = {k: _as_int(params.get(k, v), k) for k, v in known.items()}
+        with self.new_batch(1) as probe:  # the library checks the values
+            self._info = probe.info
+
+    def __repr__(self) -> str:
+        args = "".join(f", {k}={v}" for k, v in self._params.items())
+        return f"swiftpg.games.load({self.name!r}{args})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Game) and (self.name, self._params) == (other.name, other._params)
+
+    def __hash__(self) -> int:
+        return hash((self.name, tuple(sorted(self._params.items()))))
+
+    def __reduce__(self):
+        return Game, (self.name, self._params)
+
+    def get_parameters(self) -> dict:
+        """The parameters, defaults included (``{"rows": 6, ...}``)."""
+        return dict(self._params)
+
+    def num_players(self) -> int:
+        return 2
+
+    def num_distinct_actions(self) -> int:
+        return self._info.num_actions
+
+    def max_game_length(self) -> int:
+        return self._info.max_game_length
+
+    def observation_tensor_shape(self) -> list[int]:
+        """OpenSpiel's ``[planes, rows, columns]``."""
+        i = self._info
+        return [i.observation_planes, i.board_height, i.board_width]
+
+    def _create(self, num_games: int, auto_reset: bool) -> int:
+        handle = c_uint64()
+        if self.name == "tic_tac_toe":
+            _lib.call("game_create_tic_tac_toe", num_games, int(auto_reset), byref(handle))
+        else:
+            p = self._params
+            _lib.call("game_create_connect_n", p["rows"], p["columns"], p["x_in_row"], num_games, int(auto_reset),
+                      byref(handle))
+        return handle.value
+
+    def new_initial_state(self) -> "State":
+        """A game at its start (OpenSpiel's ``new_initial_state``)."""
+        return State(self)
+
+    def new_batch(self, num_games: int, auto_reset: bool = False) -> "GameBatch":
+        """``num_games`` games at the start, stepped together (see
+        :class:`GameBatch`). ``auto_reset``: the step that ends a game puts
+        it back at the start (its outcome is in the step's result);
+        otherwise a finished game stays finished until :meth:`GameBatch.reset`."""
+        return GameBatch(self, num_games, auto_reset)
+
+
+class _Handle(NativeObject):
+    """A native batch of games (shared by State and GameBatch)."""
+
+    _kind_name = "game"
+
+    def _open(self, game: Game, num_games: int, auto_reset: bool, info=None) -> None:
+        """Creates the native batch; ``info``: its GameInfo if known."""
+        if not isinstance(game, Game):
+            raise DTypeError(f"game must be a swiftpg.games.Game (from swiftpg.games.load), got {game!r}")
+        self.game = game
+        self._adopt(game._create(num_games, auto_reset), "swiftpg_game_destroy")
+        self._h = c_uint64(self._handle)
+        if info is None:
+            info = _lib.GameInfo()
+            _lib.call("game_get_info", self._handle, byref(info))
+        self.info = info
+        self.num_games = info.num_games
+        self.num_actions = info.num_actions
+
+    def _fail(self, status: int):
+        """The exception of a failed raw call (ClosedError once closed)."""
+        if self.closed:
+            return _lib.ClosedError(f"this {type(self).__name__} is closed")
+        return _lib.error_for(status)
+
+    def _read(self, name: str, shape, dtype) -> np.ndarray:
+        out = np.zeros(shape, dtype=dtype)
+        with self._busy:
+            _lib.call(name, self.handle, out.ctypes.data)
+        return out
+
+    def _state_array(self) -> np.ndarray:
+        return self._read("game_get_state", (self.num_games, self.info.state_size), np.int32)
+
+    def _load_states(self, states, shape) -> None:
+        a = asarray(states, "state", np.int32, shape)
+        if a.dtype.kind not in "iu":
+            raise DTypeError(f"state must be an integer array, got dtype {a.dtype}")
+        check_shape(a, shape, "state")
+        bad = (a < 0) | (a > 2)
+        if bad.any():
+            raise InvalidArgumentError(f"{first_bad('state', a, bad)}; cells must be 0 (empty), 1 (player 0) or 2 "
+                                       "(player 1)")
+        a = c_array(a, np.int32)
+        with self._busy:
+            _lib.call("game_set_state", self.handle, a.ctypes.data)
+
+    def _text(self, index: int) -> str:
+        with self._busy:
+            return "\n".join(_lib.read_lines(lib.swiftpg_game_render_text, self.handle, index))
+
+
+class State(_Handle):
+    """One game in progress, with OpenSpiel's ``State`` methods.
+
+    ``clone()`` copies it; pickling and ``copy.deepcopy`` copy it by value
+    (the game and the board). Raises InvalidArgumentError for an illegal or
+    out-of-range action (nothing changes) and ClosedError once closed.
+
+    The current player, terminal flag and returns are kept in Python from
+    each move's result (``swiftpg_game_step`` reports whether the move ended
+    the game), so reading them costs no native call. A state is for one
+    thread at a time (overlapping native calls raise BusyError; give each
+    thread its own clone)."""
+
+    def __init__(self, game: Game, _cells=None):
+        if not isinstance(game, Game):
+            raise DTypeError(f"game must be a swiftpg.games.Game (from swiftpg.games.load), got {game!r}")
+        self._open(game, 1, False, game._info)  # the info of the game's own one-game probe
+        self._player, self._terminal, self._outcome = 0, False, 0.0
+        if _cells is not None:
+            self.set_state(np.reshape(asarray(_cells, "state", np.int32), -1))
+
+    def __reduce__(self):
+        return State, (self.game, self._state_array())
+
+    def clone(self) -> "State":
+        """An independent copy of this state."""
+        return State(self.game, self._state_array())
+
+    def child(self, action: int) -> "State":
+        """A copy of this state with ``action`` played (this state is
+        unchanged)."""
+        state = self.clone()
+        try:
+            state.apply_action(action)
+        except BaseException:
+            state.close()
+            raise
+        return state
+
+    def action_to_string(self, player: int, action: int) -> str:
+        """OpenSpiel's name of ``action`` played by ``player`` (0 or 1):
+        tic-tac-toe ``"x(row,column)"``, Connect-N ``"x3"`` (``o`` for player
+        1)."""
+        player = _as_int(player, "player", 0, 1)
+        action = _as_int(action, "action", 0, self.num_actions - 1)
+        mark = "xo"[player]
+        if self.game.name == "tic_tac_toe":
+            return f"{mark}({action // 3},{action % 3})"
+        return f"{mark}{action}"
+
+    def is_chance_node(self) -> bool:
+        """Always False: these games have no chance moves."""
+        return False
+
+    def _check_open(self) -> None:
+        if not self._finalizer.alive:
+            raise _lib.ClosedError("this State is closed")
+
+    def _illegal(self, action: int, status: int):
+        """The exception of a refused move, in this state's terms."""
+        if status != _lib.ERR_INVALID_ARGUMENT or self.closed:
+            return self._fail(status)
+        if self._terminal:
+            return InvalidArgumentError(f"the game is over ({self.game.name}): no action is legal", status)
+        return InvalidArgumentError(f"action {action} is illegal in this {self.game.name} position; legal actions: "
+                                    f"{self.legal_actions()}", status)
+
+    def current_player(self) -> int:
+        """0 or 1, or -4 (``TERMINAL_PLAYER``) once the game is over."""
+        self._check_open()
+        return self._player
+
+    def is_terminal(self) -> bool:
+        self._check_open()
+        return self._terminal
+
+    def returns(self) -> list[float]:
+        """``[r0, r1]``: +1 / -1 for the winner / loser, 0 for a draw or an
+        unfinished game."""
+        self._check_open()
+        return [self._outcome, 0.0 - self._outcome]
+
+    def legal_actions_mask(self) -> list[int]:
+        """1 for each legal action id, 0 otherwise (``num_distinct_actions``
+        entries; all 0 once the game is over)."""
+        return list(self._mask())
+
+    def _mask(self) -> bytes:
+        mask = (c_uint8 * self.num_actions)()
+        status = _MASK(self._h, mask)
+        if status:
+            raise self._fail(status)
+        return bytes(mask)
+
+    def legal_actions(self, player: int | None = None) -> list[int]:
+        """The legal action ids in increasing order (empty once the game is
+        over, or when ``player`` (an int, as OpenSpiel's) is not the player
+        to move)."""
+        if player is not None and _as_int(player, "player") != self.current_player():
+            return []
+        mask = self._mask()
+        legal = _LEGAL.get(mask)
+        if legal is None:
+            legal = tuple(a for a, v in enumerate(mask) if v)
+            if len(mask) <= 16:
+                _LEGAL[mask] = legal
+        return list(legal)
+
+    def apply_action(self, action: int) -> None:
+        """Plays ``action`` for the player to move. InvalidArgumentError if it
+        is outside ``0 ..< num_distinct_actions``, illegal, or the game is
+        over; the state is then unchanged."""
+        if type(action) is not int:
+            if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
+                raise DTypeError(f"action must be an int, got {action!r}")
+            action = int(action)
+        if not 0 <= action < self.num_actions:
+            raise InvalidArgumentError(f"action {action} is outside 0..<{self.num_actions} of {self.game.name}")
+        ended, outcome = c_uint8(), c_double()
+        status = _STEP(self._h, byref(c_int32(action)), None, byref(ended), byref(outcome), None)
+        if status:
+            raise self._illegal(action, status)
+        if ended.value:
+            self._player, self._terminal, self._outcome = TERMINAL_PLAYER, True, outcome.value
+        else:
+            self._player = 1 - self._player
+
+    def observation_tensor(self, player: int | None = None) -> list[float]:
+        """OpenSpiel's flat observation tensor (the same for both players:
+        absolute, planes by player; ``player`` is checked as an int and
+        otherwise ignored)."""
+        if player is not None:
+            _as_int(player, "player")
+        return self._read("game_observation", self.game.observation_tensor_shape(), np.float64).ravel().tolist()
+
+    def planes(self) -> np.ndarray:
+        """Network input planes, float64 ``[3, H, W]``, from the player to
+        move's perspective: own stones, opponent's stones, all ones when
+        player 0 moves (zeros for player 1)."""
+        i = self.info
+        return self._read("game_planes", (i.num_planes, i.board_height, i.board_width), np.float64)
+
+    def get_state(self) -> np.ndarray:
+        """The board as int32 ``[H * W]`` (0 empty, 1 player 0, 2 player 1),
+        cells in the observation tensor's order."""
+        return self._state_array()[0]
+
+    def set_state(self, cells) -> None:
+        """Sets the board from :meth:`get_state`'s encoding; a board no game
+        reaches raises InvalidArgumentError and changes nothing."""
+        self._load_states(cells, (self.info.state_size,))
+        player, terminal, returns = c_int32(), c_uint8(), (c_double * 2)()
+        with self._busy:
+            _lib.call("game_status", self.handle, byref(player), byref(terminal), returns)
+        self._player, self._terminal, self._outcome = player.value, bool(terminal.value), returns[0]
+
+    def __str__(self) -> str:
+        """OpenSpiel's ``ToString()``."""
+        return self._text(0)
+
+    def __repr__(self) -> str:
+        return "<closed swiftpg.games.State>" if self.closed else str(self)
+
+
+class GameBatch(_Handle):
+    """``num_games`` games of one kind stepped together.
+
+    Arrays are numpy: actions ``int32 [N]``, flags ``bool [N]``, masks
+    ``uint8 [N, A]``, outcomes ``float64 [N]`` (player 0's return). One bad
+    action anywhere (out of range, illegal, or a finished game while
+    ``auto_reset`` is off) raises InvalidArgumentError and no game moves.
+    Pickling copies the batch by value."""
+
+    def __init__(self, game: Game, num_games: int, auto_reset: bool = False):
+        self.auto_reset = as_bool(auto_reset, "auto_reset")
+        self._open(game, as_count(num_games, "num_games", maximum=1 << 24), self.auto_reset)
+
+    def __reduce__(self):
+        return _restore_batch, (self.game, self.num_games, self.auto_reset, self.get_state())
+
+    def reset(self, which=None) -> None:
+        """Puts the games with ``which[i]`` true (``which`` None: all) back at
+        the start. ``which``: bool ``[N]``."""
+        flags = None if which is None else as_flags(which, "which", (self.num_games,))
+        with self._busy:
+            _lib.call("game_reset", self.handle, None if flags is None else flags.ctypes.data)
+
+    def step(self, actions, active=None) -> tuple[np.ndarray, np.ndarray]:
+        """Plays ``actions[i]`` (int ``[N]``) in every game with ``active[i]``
+        (bool ``[N]``; None: all); inactive games and their actions are
+        ignored.
+
+        Returns ``(ended, outcomes)``: bool ``[N]`` true where this step
+        ended the game, float64 ``[N]`` player 0's return there (+1, -1, 0)
+        and 0 elsewhere. With ``auto_reset`` the ended games are already
+        back at the start."""
+        n = self.num_games
+        a = asarray(actions, "actions", np.int32, (n,))
+        if a.dtype.kind not in "iu":
+            raise DTypeError(f"actions must be an integer array, got dtype {a.dtype}")
+        check_shape(a, (n,), "actions")
+        flags = None if active is None else as_flags(active, "active", (n,))
+        moving = a if flags is None else a[flags.view(bool)]
+        if moving.size and (moving.min() < 0 or moving.max() >= self.num_actions):
+            bad = int(moving.min()) if moving.min() < 0 else int(moving.max())
+            raise InvalidArgumentError(f"actions contains {bad}, outside 0..<{self.num_actions} of {self.game.name}")
+        a = c_array(a, np.int32)
+        ended = np.zeros(n, dtype=np.uint8)
+        outcomes = np.zeros(n, dtype=np.float64)
+        with self._busy:
+            _lib.call("game_step", self.handle, a.ctypes.data, None if flags is None else flags.ctypes.data,
+                      ended.ctypes.data, outcomes.ctypes.data, None)
+        return ended.view(bool), outcomes
+
+    def legal_mask(self) -> np.ndarray:
+        """uint8 ``[N, A]``: 1 for each legal action (all 0 in a finished game)."""
+        return self._read("game_legal_mask", (self.num_games, self.num_actions), np.uint8)
+
+    def _status_arrays(self):
+        n = self.num_games
+        players, terminal, returns = np.zeros(n, np.int32), np.zeros(n, np.uint8), np.zeros((n, 2))
+        with self._busy:
+            _lib.call("game_status", self.handle, players.ctypes.data, terminal.ctypes.data, returns.ctypes.data)
+        return players, terminal.view(bool), returns
+
+    def current_players(self) -> np.ndarray:
+        """int32 ``[N]``: 0, 1, or -4 for a finished game."""
+        return self._status_arrays()[0]
+
+    def is_terminal(self) -> np.ndarray:
+        """bool ``[N]``."""
+        return self._status_arrays()[1]
+
+    def returns(self) -> np.ndarray:
+        """float64 ``[N, 2]``: the returns of players 0 and 1."""
+        return self._status_arrays()[2]
+
+    def observations(self) -> np.ndarray:
+        """float64 ``[N, *observation_tensor_shape]``: OpenSpiel's tensors."""
+        return self._read("game_observation", (self.num_games, *self.game.observation_tensor_shape()), np.float64)
+
+    def planes(self) -> np.ndarray:
+        """float64 ``[N, 3, H, W]``: network input planes from each player to
+        move's perspective (see :meth:`State.planes`)."""
+        i = self.info
+        return self._read("game_planes", (self.num_games, i.num_planes, i.board_height, i.board_width), np.float64)
+
+    def get_state(self) -> np.ndarray:
+        """int32 ``[N, H * W]``: every board (0 empty, 1 player 0, 2 player 1)."""
+        return self._state_array()
+
+    def set_state(self, states) -> None:
+        """Sets every board (``[N, H * W]`` as :meth:`get_state`); all are
+        checked first: one board no game reaches raises
+        InvalidArgumentError naming it, and nothing changes."""
+        self._load_states(states, (self.num_games, self.info.state_size))
+
+    def render(self, index: int = 0) -> str:
+        """OpenSpiel's ``ToString()`` of game ``index``."""
+        return self._text(_as_int(index, "index", 0, self.num_games - 1))
+
+    def symmetry(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Symmetry ``k`` (0 ..< ``info.num_symmetries``; 0 the identity;
+        tic-tac-toe 8, Connect-N 2) as int32 maps ``(cells [H * W],
+        actions [A])`` giving the image of each cell and action."""
+        k = _as_int(k, "k", 0, self.info.num_symmetries - 1)
+        cells = np.zeros(self.info.board_height * self.info.board_width, np.int32)
+        actions = np.zeros(self.num_actions, np.int32)
+        with self._busy:
+            _lib.call("game_symmetry", self.handle, k, cells.ctypes.data, actions.ctypes.data)
+        return cells, actions
+
+    def transform_planes(self, planes, k: int) -> np.ndarray:
+        """Planes ``[..., C, H, W]`` (real numbers) moved by symmetry ``k``, as
+        float64."""
+        cells, _ = self.symmetry(k)
+        p = as_float64(planes, "planes", finite=False)
+        h, w = self.info.board_height, self.info.board_width
+        if p.ndim < 2 or p.shape[-2:] != (h, w):
+            raise InvalidArgumentError(f"planes must end with the board's shape ({h}, {w}), got {p.shape}")
+        flat = p.reshape(*p.shape[:-2], h * w)
+        out = np.empty_like(flat)
+        out[..., cells] = flat
+        return out.reshape(p.shape)
+
+    def transform_policy(self, policy, k: int) -> np.ndarray:
+        """A vector over actions ``[..., A]`` (a policy, visit counts; real
+        numbers) moved by symmetry ``k``, as float64."""
+        _, actions = self.symmetry(k)
+        p = as_float64(policy, "policy", finite=False)
+        if p.ndim < 1 or p.shape[-1] != self.num_actions:
+            raise InvalidArgumentError(f"policy must end with {self.num_actions} actions, got shape {p.shape}")
+        out = np.empty_like(p)
+        out[..., actions] = p
+        return out
+
+    def playouts(self, playouts_per_game: int = 1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Uniformly random playouts from every game's current state, all in
+        one native call; the games do not change.
+
+        Returns ``(outcomes, lengths)``: float64 and int32 ``[N, P]``, player
+        0's final return and the moves played. Playout j of game i depends
+        only on (seed, i, j)."""
+        p = as_count(playouts_per_game, "playouts_per_game")
+        check_elements(self.num_games * p, "playouts [N, P]")
+        outcomes = np.zeros((self.num_games, p))
+        lengths = np.zeros((self.num_games, p), np.int32)
+        with self._busy:  # Ctrl-C stops the native call between games (KeyboardInterrupt)
+            _lib.call_interruptible("game_playouts", self.handle, self.handle, as_seed(seed), p,
+                                    outcomes.ctypes.data, lengths.ctypes.data)
+        return outcomes, lengths
+
+
+def _restore_batch(game: Game, num_games: int, auto_reset: bool, states) -> GameBatch:
+    batch = GameBatch(game, num_games, auto_reset)
+    batch.set_state(states)
+    return batch

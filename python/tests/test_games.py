@@ -1,0 +1,337 @@
+"""swiftpg.games against OpenSpiel (pyspiel, open_spiel 2.0.2): random games
+step by step compare legal actions, terminal flags, returns, current player,
+observation tensors and texts after every move; then the batched API, the
+symmetries, the playouts and bad input (each error leaves everything
+unchanged)."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+import swiftpg
+from swiftpg import games
+
+pyspiel = pytest.importorskip("pyspiel", reason="the OpenSpiel reference (pip install open_spiel)")
+
+#: (swiftpg / pyspiel name, parameters, random games compared).
+VARIANTS = [
+    ("tic_tac_toe", {}, 300),
+    ("connect_four", {}, 300),
+    ("connect_four", {"rows": 4, "columns": 5, "x_in_row": 3}, 300),
+]
+
+
+def reference(name: str, params: dict):
+    return pyspiel.load_game(name, params)
+
+
+def assert_same(ours: games.State, theirs) -> None:
+    """Every observable of the two states is equal (action ids are the same
+    numbers in both: tic-tac-toe's cell row * 3 + column, Connect-N's column)."""
+    assert ours.current_player() == theirs.current_player()
+    assert ours.is_terminal() == theirs.is_terminal()
+    assert ours.legal_actions() == theirs.legal_actions()
+    assert ours.legal_actions_mask() == theirs.legal_actions_mask(max(theirs.current_player(), 0)) \
+        or theirs.is_terminal()
+    assert ours.returns() == theirs.returns()
+    for player in (0, 1):  # absolute: the same tensor for both players
+        assert ours.observation_tensor(player) == theirs.observation_tensor(player)
+    assert str(ours) == str(theirs)
+    assert ours.is_chance_node() == theirs.is_chance_node()
+    for player in (0, 1):
+        names = [ours.action_to_string(player, a) for a in range(len(ours.legal_actions_mask()))]
+        assert names == [theirs.action_to_string(player, a) for a in range(len(names))]
+
+
+def play_random_games_against_openspiel(name: str, params: dict, count: int) -> set[float]:
+    """Plays ``count`` random games in both libraries, comparing every
+    observable after every move; returns the outcomes seen."""
+    rng = np.random.default_rng(17)
+    game, ref = games.load(name, **params), reference(name, params)
+    assert game.num_distinct_actions() == ref.num_distinct_actions()
+    assert game.max_game_length() == ref.max_game_length()
+    assert game.observation_tensor_shape() == ref.observation_tensor_shape()
+    outcomes = set()
+    for _ in range(count):
+        with game.new_initial_state() as ours:
+            theirs = ref.new_initial_state()
+            assert_same(ours, theirs)
+            while not theirs.is_terminal():
+                action = int(rng.choice(theirs.legal_actions()))
+                ours.apply_action(action)
+                theirs.apply_action(action)
+                assert_same(ours, theirs)
+            outcomes.add(theirs.returns()[0])
+    return outcomes
+
+
+@pytest.mark.parametrize("name,params,count", VARIANTS)
+def test_random_games_move_by_move_equal_openspiel(name, params, count):
+    outcomes = play_random_games_against_openspiel(name, params, count)
+    assert outcomes == {-1.0, 0.0, 1.0} or name == "connect_four" and outcomes >= {-1.0, 1.0}
+
+
+@pytest.mark.parametrize("params,count", [
+    ({"rows": 4, "columns": 4, "x_in_row": 3}, 100),
+    ({"rows": 7, "columns": 8, "x_in_row": 5}, 30),     # all 64 bits of the board
+    ({"rows": 1, "columns": 3, "x_in_row": 2}, 20),     # one row
+    ({"rows": 8, "columns": 2, "x_in_row": 8}, 20),     # only columns can win
+    ({"rows": 2, "columns": 21, "x_in_row": 21}, 10),   # only draws
+    ({"rows": 3, "columns": 2, "x_in_row": 1}, 3),      # the first stone wins
+])
+def test_unusual_connect_n_sizes_equal_openspiel(params, count):
+    play_random_games_against_openspiel("connect_four", params, count)
+
+
+def test_a_batch_steps_like_separate_openspiel_states():
+    """64 Connect-N 4×5 games in one batch, stepped with legal random moves
+    while some games sit out, equal 64 pyspiel states at every step."""
+    params = {"rows": 4, "columns": 5, "x_in_row": 3}
+    rng = np.random.default_rng(3)
+    n = 64
+    refs = [reference("connect_four", params).new_initial_state() for _ in range(n)]
+    with games.load("connect_four", **params).new_batch(n) as batch:
+        while not all(s.is_terminal() for s in refs):
+            mask = batch.legal_mask()
+            active = np.array([not s.is_terminal() and rng.random() < 0.8 for s in refs])
+            actions = np.array([rng.choice(np.flatnonzero(m)) if a else 99 for m, a in zip(mask, active)], np.int32)
+            ended, outcomes = batch.step(actions, active)
+            for i, s in enumerate(refs):
+                if active[i]:
+                    s.apply_action(int(actions[i]))
+                assert ended[i] == (active[i] and s.is_terminal())
+                assert outcomes[i] == (s.returns()[0] if ended[i] else 0.0)
+            assert batch.current_players().tolist() == [s.current_player() for s in refs]
+            assert batch.is_terminal().tolist() == [s.is_terminal() for s in refs]
+            assert batch.returns().tolist() == [s.returns() for s in refs]
+            assert batch.observations().reshape(n, -1).tolist() == [s.observation_tensor(0) for s in refs]
+        assert [batch.render(i) for i in range(n)] == [str(s) for s in refs]
+
+
+def test_auto_reset_writes_the_outcome_and_restarts():
+    game = games.load("tic_tac_toe")
+    with game.new_batch(2, auto_reset=True) as batch:
+        for a in [0, 3, 1, 4]:
+            batch.step([a, a])
+        ended, outcomes = batch.step([2, 5])  # game 0: x completes the top row; game 1 goes on
+        assert ended.tolist() == [True, False] and outcomes.tolist() == [1.0, 0.0]
+        assert batch.get_state()[0].tolist() == [0] * 9
+        assert batch.current_players().tolist() == [0, 1]
+
+
+def test_a_finished_game_stays_finished_and_cannot_be_stepped():
+    game = games.load("tic_tac_toe")
+    with game.new_batch(2) as batch:
+        for a in [0, 3, 1, 4, 2]:
+            batch.step([a, a])
+        assert batch.is_terminal().tolist() == [True, True]
+        assert batch.current_players().tolist() == [games.TERMINAL_PLAYER] * 2
+        assert batch.legal_mask().sum() == 0
+        before = batch.get_state()
+        with pytest.raises(swiftpg.InvalidArgumentError, match="over"):
+            batch.step([5, 5])
+        batch.step([5, 5], active=[False, False])  # inactive games may be finished
+        batch.reset(which=[True, False])
+        assert batch.is_terminal().tolist() == [False, True]
+        assert (batch.get_state()[1] == before[1]).all()
+
+
+def test_one_illegal_move_fails_the_whole_call_and_changes_nothing():
+    game = games.load("connect_four", rows=4, columns=5, x_in_row=3)
+    with game.new_batch(3) as batch:
+        for _ in range(4):
+            batch.step([0, 1, 2])  # column 0 of game 0 is now full
+        before, mask = batch.get_state(), batch.legal_mask()
+        for actions, error in [([0, 1, 1], "illegal"), ([1, 5, 1], "outside"), ([1, -1, 1], "outside")]:
+            with pytest.raises(swiftpg.InvalidArgumentError, match=error):
+                batch.step(actions)
+            assert (batch.get_state() == before).all() and (batch.legal_mask() == mask).all()
+        state = game.new_initial_state()
+        for _ in range(4):
+            state.apply_action(0)
+        text = str(state)
+        with pytest.raises(swiftpg.InvalidArgumentError, match="illegal"):
+            state.apply_action(0)
+        assert str(state) == text
+        state.close()
+
+
+def test_bad_input_raises_clear_errors():
+    with pytest.raises(swiftpg.InvalidArgumentError, match="unknown game"):
+        games.load("chess")
+    with pytest.raises(swiftpg.InvalidArgumentError, match="no parameter"):
+        games.load("tic_tac_toe", rows=3)
+    for params, message in [({"rows": 0}, "rows"), ({"columns": 0}, "columns"), ({"rows": 9, "columns": 7}, "64"),
+                            ({"x_in_row": 0}, "x_in_row"), ({"x_in_row": 8}, "x_in_row")]:
+        with pytest.raises(swiftpg.InvalidArgumentError, match=message):
+            games.load("connect_four", **params)
+    with pytest.raises(swiftpg.DTypeError):
+        games.load("connect_four", rows=4.0)
+    game = games.load("tic_tac_toe")
+    with game.new_batch(2) as batch, game.new_initial_state() as state:
+        with pytest.raises(swiftpg.DTypeError):
+            batch.step([0.0, 1.0])
+        with pytest.raises(swiftpg.InvalidArgumentError, match="shape"):
+            batch.step([0, 1, 2])
+        with pytest.raises(swiftpg.InvalidArgumentError):
+            batch.step([0, 1], active=[1, 2])
+        with pytest.raises(swiftpg.DTypeError):
+            state.apply_action(True)
+        with pytest.raises(swiftpg.DTypeError):
+            state.apply_action("0")
+        with pytest.raises(swiftpg.InvalidArgumentError):
+            state.apply_action(2**40)
+        with pytest.raises(swiftpg.InvalidArgumentError):
+            batch.render(2)
+        with pytest.raises(swiftpg.InvalidArgumentError):
+            batch.symmetry(8)
+        with pytest.raises(swiftpg.InvalidArgumentError):
+            batch.playouts(0)
+        with pytest.raises(swiftpg.InvalidArgumentError):
+            games.GameBatch(game, 0)
+        assert batch.get_state().sum() == 0 and state.get_state().sum() == 0
+    state.close()
+    with pytest.raises(swiftpg.ClosedError):
+        state.apply_action(0)
+
+
+@pytest.mark.parametrize("cells,message", [
+    ([1, 1, 0, 0, 0, 0, 0, 0, 0], "stones"),                  # two x, no o
+    ([3, 0, 0, 0, 0, 0, 0, 0, 0], "must be 0"),
+    ([1, 1, 1, 2, 2, 2, 0, 0, 0], "both"),                    # both have a line
+    ([1, 1, 1, 2, 2, 0, 2, 0, 0], "moved last"),              # x's line, but o moved after it
+])
+def test_set_state_refuses_unreachable_boards(cells, message):
+    with games.load("tic_tac_toe").new_batch(2) as batch:
+        good = [1, 0, 0, 0, 2, 0, 0, 0, 0]
+        batch.set_state([good, good])
+        with pytest.raises(swiftpg.InvalidArgumentError, match=message):
+            batch.set_state([good, cells])
+        assert batch.get_state().tolist() == [good, good]
+
+
+def test_set_state_refuses_floating_connect_four_stones():
+    with games.load("connect_four", rows=4, columns=5, x_in_row=3).new_initial_state() as state:
+        cells = np.zeros(20, np.int32)
+        cells[5] = 1  # row 1, column 0, above an empty cell
+        with pytest.raises(swiftpg.InvalidArgumentError, match="above an empty cell"):
+            state.set_state(cells)
+
+
+def test_child_plays_on_a_copy():
+    game = games.load("tic_tac_toe")
+    with game.new_initial_state() as s:
+        s.apply_action(4)
+        with s.child(0) as c:
+            assert str(c) == "o..\n.x.\n..." and c.current_player() == 0
+        assert str(s) == "...\n.x.\n..." and s.current_player() == 1
+        with pytest.raises(swiftpg.InvalidArgumentError, match="illegal"):
+            s.child(4)
+        with pytest.raises(swiftpg.InvalidArgumentError):
+            s.action_to_string(2, 0)
+
+
+def test_states_round_trip_through_get_set_clone_and_pickle():
+    rng = np.random.default_rng(0)
+    game = games.load("connect_four")
+    ref = reference("connect_four", {})
+    for _ in range(20):
+        with game.new_initial_state() as s:
+            theirs = ref.new_initial_state()
+            for _ in range(int(rng.integers(0, 30))):
+                if theirs.is_terminal():
+                    break
+                a = int(rng.choice(theirs.legal_actions()))
+                s.apply_action(a)
+                theirs.apply_action(a)
+            for copied in (s.clone(), pickle.loads(pickle.dumps(s)), copy.deepcopy(s)):
+                with copied:
+                    assert_same(copied, theirs)
+            with game.new_initial_state() as t:
+                t.set_state(s.get_state())
+                assert_same(t, theirs)
+    assert pickle.loads(pickle.dumps(game)) == game
+    with game.new_batch(3, auto_reset=True) as batch:
+        batch.step([1, 2, 3])
+        with pickle.loads(pickle.dumps(batch)) as other:
+            assert (other.get_state() == batch.get_state()).all() and other.auto_reset
+
+
+def test_planes_take_the_movers_perspective():
+    with games.load("tic_tac_toe").new_initial_state() as s:
+        s.apply_action(4)  # x in the centre; o to move
+        p = s.planes()
+        assert p.shape == (3, 3, 3)
+        assert p[0].sum() == 0 and p[1][1, 1] == 1 and p[2].sum() == 0
+        s.apply_action(0)  # x to move
+        p = s.planes()
+        assert p[0][1, 1] == 1 and p[1][0, 0] == 1 and (p[2] == 1).all()
+
+
+@pytest.mark.parametrize("name,params", [("tic_tac_toe", {}), ("connect_four", {"rows": 4, "columns": 5})])
+def test_symmetries_map_positions_to_positions(name, params):
+    """Playing a game's moves through symmetry k's action map reaches the
+    position whose planes, observations and legal mask are the originals
+    moved by k."""
+    rng = np.random.default_rng(1)
+    game = games.load(name, **params)
+    with game.new_batch(1) as batch:
+        count = batch.info.num_symmetries
+        assert count == (8 if name == "tic_tac_toe" else 2)
+        maps = [batch.symmetry(k) for k in range(count)]
+        assert len({tuple(c) for c, _ in maps}) == count
+        s = game.new_initial_state()
+        moves = []
+        for _ in range(4):
+            moves.append(int(rng.choice(s.legal_actions())))
+            s.apply_action(moves[-1])
+        for k, (_, actions) in enumerate(maps):
+            with game.new_initial_state() as t:
+                for m in moves:
+                    t.apply_action(int(actions[m]))
+                assert np.array_equal(batch.transform_planes(s.planes(), k), t.planes())
+                obs = np.reshape(s.observation_tensor(), game.observation_tensor_shape())
+                assert np.array_equal(batch.transform_planes(obs, k).ravel(), t.observation_tensor())
+                assert np.array_equal(batch.transform_policy(np.array(s.legal_actions_mask()), k),
+                                      t.legal_actions_mask())
+        s.close()
+
+
+def test_playouts_are_seeded_per_game_and_match_random_play_statistics():
+    game = games.load("tic_tac_toe")
+    with game.new_batch(4) as batch, game.new_batch(1) as one:
+        a, la = batch.playouts(5, seed=9)
+        b, _ = batch.playouts(5, seed=9)
+        c, _ = batch.playouts(5, seed=10)
+        d, _ = one.playouts(5, seed=9)
+        assert np.array_equal(a, b) and not np.array_equal(a, c) and np.array_equal(a[0], d[0])
+        assert ((la >= 5) & (la <= 9)).all()
+        assert batch.get_state().sum() == 0  # the games did not move
+    # Uniformly random tic-tac-toe from the empty board: x wins 737/1260
+    # ≈ 0.585, o 0.288, draws 0.127 (exact enumeration of random play).
+    # 20,000 playouts: standard errors ≤ 0.0035, tolerance 5 SE.
+    with game.new_batch(200) as batch:
+        outcomes, lengths = batch.playouts(100, seed=1)
+    for value, p in [(1.0, 0.585), (-1.0, 0.288), (0.0, 0.127)]:
+        assert abs((outcomes == value).mean() - p) < 0.0175
+    # From a finished game a playout is its outcome, with no moves.
+    with game.new_batch(1) as batch:
+        for a in [0, 3, 1, 4, 2]:
+            batch.step([a])
+        outcomes, lengths = batch.playouts(3)
+        assert outcomes.tolist() == [[1.0] * 3] and lengths.tolist() == [[0] * 3]
+
+
+def test_playouts_can_be_cancelled():
+    """swiftpg_cancel on the handle (what Ctrl-C does) stops the call with
+    CancelledError; the request is consumed."""
+    from swiftpg import _lib
+    with games.load("connect_four").new_batch(2) as batch:
+        _lib.check(_lib.lib.swiftpg_cancel(batch.handle, 1))
+        with pytest.raises(swiftpg.CancelledError):
+            batch.playouts(1)
+        assert batch.playouts(1)[1].min() >= 7
