@@ -23,8 +23,11 @@ JAX_BENCH_PINS := "jax[cpu]==0.10.2" jaxlib==0.10.2 flax==0.12.8 optax==0.2.8 gy
 
 all: lib
 
+# The core for the demo and the library; `make test` and its parts also
+# install what the tests need (tools/setup.sh --tests).
 setup:
-	@PYTHON=$(PYTHON) tools/setup.sh
+	@PYTHON=$(PYTHON) tools/setup.sh $(SETUP_ARGS)
+test test-swift test-c test-python: SETUP_ARGS = --tests
 
 # swift build is incremental, so it always runs; the copy happens when the
 # library changed.

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Installs what swiftpg needs and is missing, and says what it installs.
 # Idempotent: a second run installs nothing.
+#   tools/setup.sh           the core (`make demo`, `make lib`)
+#   tools/setup.sh --tests   the core and what the test suites need (`make test`):
+#                            the test runners, every optional extra the tests exercise,
+#                            and the games' references (open_spiel, pettingzoo)
 set -euo pipefail
 PYTHON=${PYTHON:-python3}
+TESTS=0
+[ "${1:-}" = "--tests" ] && TESTS=1
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -22,13 +28,15 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}" >/dev/null
 fi
 
-pip_missing=$("$PYTHON" - <<'PY'
-import importlib.util
+pip_missing=$(TESTS=$TESTS "$PYTHON" - <<'PY'
+import importlib.util, os
 need = {"numpy": "numpy", "gymnasium": "gymnasium", "yaml": "pyyaml", "matplotlib": "matplotlib",
-        "pytest": "pytest", "xdist": "pytest-xdist", "tqdm": "tqdm", "tensorboardX": "tensorboardX",
-        "nbformat": "nbformat", "nbclient": "nbclient", "ipykernel": "ipykernel", "pdoc": "pdoc",
-        "pygame": "gymnasium[classic-control]", "moviepy": "moviepy", "pyspiel": "open_spiel",
-        "setuptools": "setuptools", "wheel": "wheel"}
+        "tqdm": "tqdm", "setuptools": "setuptools", "wheel": "wheel"}
+if os.environ["TESTS"] == "1":
+    need.update({"pytest": "pytest", "xdist": "pytest-xdist", "tensorboardX": "tensorboardX",
+                 "nbformat": "nbformat", "nbclient": "nbclient", "ipykernel": "ipykernel", "pdoc": "pdoc",
+                 "pygame": "gymnasium[classic-control]", "moviepy": "moviepy", "pyspiel": "open_spiel",
+                 "pettingzoo": "pettingzoo"})
 print(" ".join(pkg for mod, pkg in need.items() if importlib.util.find_spec(mod) is None))
 PY
 )

@@ -51,7 +51,7 @@ import supervise  # noqa: E402
 
 MODULES = ["swiftpg", "swiftpg.envs", "swiftpg.policies", "swiftpg.estimators", "swiftpg.exact",
            "swiftpg.algorithms", "swiftpg.lab", "swiftpg.randomization", "swiftpg.optim", "swiftpg.trained", "swiftpg.callbacks",
-           "swiftpg.rlhf", "swiftpg.rlhf_table", "swiftpg.games"]
+           "swiftpg.rlhf", "swiftpg.rlhf_table", "swiftpg.games", "swiftpg.game_aec"]
 DUNDERS = {"__init__", "__getitem__", "__iter__", "__str__", "__repr__", "__enter__", "__exit__", "__len__"}
 NAN, INF = float("nan"), float("inf")
 
@@ -1045,6 +1045,9 @@ class PyFuzzer:
             return self.rlhf_table_example(name, owner, obj, short_name)
         if name.startswith("swiftpg.games."):
             return self.games_example(name, obj, short_name)
+        if name == "swiftpg.game_aec.aec_env":
+            game = self.game()
+            return (game.name,), dict(game.get_parameters(), render_mode=r.choice([None, "ansi"]))
         if name.startswith("swiftpg.estimators."):
             T, N, rew, te, tr, values, final = self.rollout()
             gamma, lam = r.choice([0.0, 0.9, 1.0]), r.choice([0.0, 0.95, 1.0])
