@@ -17,7 +17,10 @@ PettingZoo's classic board games (``pettingzoo.classic.connect_four_v3``):
 
 An illegal action raises :class:`swiftpg.InvalidArgumentError` and changes
 nothing, unlike PettingZoo's ``TerminateIllegalWrapper`` (an illegal move
-is a bug in the caller, not a loss). ``render_mode="ansi"`` returns
+is a bug in the caller, not a loss). The game in progress is the
+attribute ``game_state`` (a :class:`swiftpg.games.State`; ``state()``, a
+global state, is not implemented, as in PettingZoo's classic games).
+``render_mode="ansi"`` returns
 OpenSpiel's text of the board, ``"human"`` prints it.
 
 Needs PettingZoo (``pip install pettingzoo``, or the ``games`` extra), imported when an
@@ -33,8 +36,10 @@ from ._lib import InvalidArgumentError
 
 __all__ = ["aec_env"]
 
-#: The planes of OpenSpiel's observation tensor holding each player's stones.
-_OWNER_PLANES = {"tic_tac_toe": (1, 2), "connect_four": (0, 1), "go": (0, 1)}
+#: The planes of OpenSpiel's observation tensor holding the stones of players 0
+#: and 1 (tic-tac-toe's planes are empty, o, x; Connect-N's x, o, empty; Go's
+#: black, white, empty, to-play).
+_OWNER_PLANES = {"tic_tac_toe": (2, 1), "connect_four": (0, 1), "go": (0, 1)}
 
 
 def _pettingzoo():
@@ -75,7 +80,7 @@ def aec_env(name: str, render_mode: str | None = None, **params):
             self.observation_spaces = {a: spaces.Dict({"observation": box, "action_mask": mask})
                                        for a in self.possible_agents}
             self.action_spaces = {a: spaces.Discrete(n) for a in self.possible_agents}
-            self.state = game.new_initial_state()
+            self.game_state = game.new_initial_state()
 
         def observation_space(self, agent):
             return self.observation_spaces[agent]
@@ -88,7 +93,7 @@ def aec_env(name: str, render_mode: str | None = None, **params):
             if seed is not None:
                 for i, a in enumerate(self.possible_agents):
                     self.action_spaces[a].seed(seed + i)
-            self.state = self.game.new_initial_state()
+            self.game_state = self.game.new_initial_state()
             self.agents = self.possible_agents[:]
             self.rewards = dict.fromkeys(self.agents, 0.0)
             self._cumulative_rewards = dict.fromkeys(self.agents, 0.0)
@@ -99,23 +104,23 @@ def aec_env(name: str, render_mode: str | None = None, **params):
 
         def observe(self, agent):
             me = self.possible_agents.index(agent)
-            tensor = np.asarray(self.state.observation_tensor(0), dtype=np.float64)
+            tensor = np.asarray(self.game_state.observation_tensor(0), dtype=np.float64)
             planes = tensor.reshape(-1, *self._board_shape)
             own = _OWNER_PLANES[name]
             board = np.stack([planes[own[me]], planes[own[1 - me]]], axis=-1).astype(np.int8)
             mask = np.zeros(self.game.num_distinct_actions(), np.int8)
-            if not self.state.is_terminal() and self.state.current_player() == me:
-                mask[self.state.legal_actions()] = 1
+            if not self.game_state.is_terminal() and self.game_state.current_player() == me:
+                mask[self.game_state.legal_actions()] = 1
             return {"observation": board, "action_mask": mask}
 
         def step(self, action):
             agent = self.agent_selection
             if self.terminations[agent] or self.truncations[agent]:
                 return self._was_dead_step(action)
-            self.state.apply_action(action)  # InvalidArgumentError for an illegal move, nothing changed
+            self.game_state.apply_action(action)  # InvalidArgumentError for an illegal move, nothing changed
             self._cumulative_rewards[agent] = 0.0
-            if self.state.is_terminal():
-                returns = self.state.returns()
+            if self.game_state.is_terminal():
+                returns = self.game_state.returns()
                 self.rewards = {a: float(returns[i]) for i, a in enumerate(self.possible_agents)}
                 self.terminations = dict.fromkeys(self.agents, True)
             else:
@@ -128,7 +133,7 @@ def aec_env(name: str, render_mode: str | None = None, **params):
         def render(self):
             if self.render_mode is None:
                 return None
-            text = str(self.state)
+            text = str(self.game_state)
             if self.render_mode == "human":
                 print(text)
                 return None

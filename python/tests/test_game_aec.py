@@ -54,6 +54,36 @@ def test_connect_four_plays_as_pettingzoos_own():
     assert games == 60
 
 
+@pytest.mark.parametrize("name,params", [("tic_tac_toe", {}), ("connect_four", {}),
+                                         ("connect_four", dict(rows=4, columns=5, x_in_row=3))])
+def test_channels_hold_the_observers_and_the_opponents_stones(name, params):
+    """Channel 0 is the observing agent's stones, channel 1 the opponent's,
+    against the board of ``get_state`` (0 empty, 1 player 0, 2 player 1, in
+    the observation tensor's cell order)."""
+    rng = np.random.default_rng(5)
+    env = aec_env(name, **params)
+    checked = 0
+    for _ in range(20):
+        env.reset()
+        while env.agents:
+            obs, _, term, _, _ = env.last()
+            board = env.game_state.get_state()[:obs["observation"][..., 0].size].reshape(obs["observation"].shape[:2])
+            for i, agent in enumerate(env.possible_agents):
+                o = env.observe(agent)["observation"]
+                np.testing.assert_array_equal(o[..., 0], board == i + 1)
+                np.testing.assert_array_equal(o[..., 1], board == 2 - i)
+                checked += int(o.any())
+            env.step(None if term else int(rng.choice(np.flatnonzero(obs["action_mask"]))))
+    assert checked > 100
+
+
+def test_state_is_not_implemented():
+    env = aec_env("tic_tac_toe")
+    env.reset()
+    with pytest.raises(NotImplementedError):
+        env.state()
+
+
 def test_illegal_moves_raise_and_change_nothing():
     env = aec_env("tic_tac_toe", render_mode="ansi")
     env.reset(seed=0)
