@@ -2424,8 +2424,9 @@ int32_t swiftpg_game_symmetry(uint64_t game, int32_t symmetry, int32_t *cell_map
  * not wanted): the moves played (0 from a finished game). Playout j of game
  * i draws from its own generator seeded from (seed, i, j): the results do
  * not depend on N or on the other games.
- * swiftpg_cancel on the game handle stops the call before the next game's
- * playouts: it returns CANCELLED with the rows of the games before written.
+ * swiftpg_cancel on the game handle stops the call within 256 playouts
+ * (also inside one game's playouts): it returns CANCELLED with the playouts
+ * before written.
  * Errors: INVALID_ARGUMENT (P < 1), TOO_LARGE (N * P above 2^28),
  * CANCELLED. */
 int32_t swiftpg_game_playouts(uint64_t game, uint64_t seed, int32_t playouts_per_game, double *outcomes_out,

@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 
 @testable import SwiftPG
@@ -96,6 +97,21 @@ import Testing
     #expect(Array(outcomes[0..<2]) == first)
     #expect(outcomes.allSatisfy { [-1, 0, 1].contains($0) } && lengths.allSatisfy { $0 >= 7 && $0 <= 42 })
     #expect(b.games.allSatisfy { $0 == b.game.initialState() })
+  }
+
+  /// One game's many playouts (a Monte-Carlo evaluation of one position)
+  /// stop too: a request from another thread ends the call long before its
+  /// millions of playouts, with the playouts before it written.
+  @Test func oneGamesManyPlayoutsStopWhenCancelled() throws {
+    let b = try GameBatch(try ConnectN(), count: 1, autoReset: false)
+    let n = 4_000_000
+    var outcomes = [Double](repeating: 9, count: n)
+    let flag = b.cancellation
+    DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) { flag.request() }
+    let e = #expect(throws: SwiftPGError.self) { try b.playouts(seed: 2, perGame: n, outcomes: &outcomes, lengths: nil) }
+    #expect(e?.code == .cancelled)
+    let written = outcomes.prefix { $0 != 9 }.count
+    #expect(written > 0 && written < n && outcomes[written...].allSatisfy { $0 == 9 }, "\(written) written")
   }
 
   @Test func aCancelledPlayoutCallStopsAndConsumesTheRequest() throws {

@@ -515,12 +515,13 @@ class GameBatch(_Handle):
 
         Returns ``(outcomes, lengths)``: float64 and int32 ``[N, P]``, player
         0's final return and the moves played. Playout j of game i depends
-        only on (seed, i, j)."""
+        only on (seed, i, j). Ctrl-C stops the call within 256 playouts
+        (KeyboardInterrupt)."""
         p = as_count(playouts_per_game, "playouts_per_game")
         check_elements(self.num_games * p, "playouts [N, P]")
         outcomes = np.zeros((self.num_games, p))
         lengths = np.zeros((self.num_games, p), np.int32)
-        with self._busy:  # Ctrl-C stops the native call between games (KeyboardInterrupt)
+        with self._busy:  # Ctrl-C stops the native call within 256 playouts (KeyboardInterrupt)
             _lib.call_interruptible("game_playouts", self.handle, self.handle, as_seed(seed), p,
                                     outcomes.ctypes.data, lengths.ctypes.data)
         return outcomes, lengths

@@ -55,8 +55,8 @@ public protocol BatchedGame: AnyObject {
   /// Playout j of game i draws from its own generator, seeded from
   /// (seed, i, j), so results do not depend on N.
   /// - Throws: `.cancelled` when `cancellation` is requested (checked
-  ///   before each game's playouts; the outputs of the games before are
-  ///   written).
+  ///   before every 256th playout of each game, so one game's many
+  ///   playouts stop too; the outputs of the playouts before are written).
   func playouts(
     seed: UInt64, perGame: Int, outcomes: UnsafeMutablePointer<Double>, lengths: UnsafeMutablePointer<Int32>?
   ) throws(SwiftPGError)
@@ -189,8 +189,8 @@ public final class GameBatch<G: TwoPlayerGame>: BatchedGame {
     seed: UInt64, perGame: Int, outcomes: UnsafeMutablePointer<Double>, lengths: UnsafeMutablePointer<Int32>?
   ) throws(SwiftPGError) {
     for (i, start) in games.enumerated() {
-      try cancellation.check("the playouts")
       for j in 0..<perGame {
+        if j & 255 == 0 { try cancellation.check("the playouts") }  // also within one game's many playouts
         var rng = playoutGenerator(seed: seed, game: i, playout: j)
         let (outcome, moves) = randomPlayout(game, from: start, using: &rng)
         outcomes[i * perGame + j] = outcome
