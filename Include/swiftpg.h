@@ -2350,6 +2350,32 @@ int32_t swiftpg_game_create_tic_tac_toe(int32_t num_games, int32_t auto_reset, u
 int32_t swiftpg_game_create_connect_n(int32_t rows, int32_t columns, int32_t x_in_row, int32_t num_games,
                                       int32_t auto_reset, uint64_t *game_out);
 
+/* N Go games (OpenSpiel's go: area scoring, simple ko, a placement that
+ * repeats an earlier board position ends the game as a draw, two passes or
+ * max_game_length actions end it): board_size 5 ... 9, komi finite with
+ * |komi| <= 1000, max_game_length 1 ... 4096 or 0 for OpenSpiel's default
+ * board_size^2 * 2. Actions: point row * board_size + column (row 0 the
+ * bottom row "1", column 0 "A"), board_size^2 pass. Player 0 is black.
+ * Observation: [4, N, N] black, white, empty, all ones when white is to
+ * play. Planes (num_planes = 7): the mover's stones, the opponent's, empty
+ * points, legal placements, the mover's stones in atari, the opponent's
+ * in atari, all ones when black is to play. Symmetries: the 8 of the
+ * square (pass maps to pass). Encoded state (state_size = N^2 + 5 +
+ * 2 * max_game_length): the points (0 empty, 1 black, 2 white), the move
+ * count, the trailing passes, the ko point (-1 none), the superko flag,
+ * the placement count H, then H 64-bit position hashes (low, high words)
+ * and zeros; swiftpg_game_set_state refuses words no game reaches.
+ * Errors: as swiftpg_game_create_tic_tac_toe (a parameter out of range is
+ * INVALID_ARGUMENT). */
+int32_t swiftpg_game_create_go(int32_t board_size, double komi, int32_t max_game_length, int32_t num_games,
+                               int32_t auto_reset, uint64_t *game_out);
+
+/* Go: the score margin of every game, margins_out [N]: black's area
+ * (stones and empty regions bordering black only) minus white's, minus
+ * komi, in any state (at the end its sign is the result, except after a
+ * superko repetition, a draw). Errors: NOT_SUPPORTED for other games. */
+int32_t swiftpg_game_score_margin(uint64_t game, double *margins_out);
+
 /* Destroys the batch. Later calls with the handle give BAD_HANDLE. */
 int32_t swiftpg_game_destroy(uint64_t game);
 

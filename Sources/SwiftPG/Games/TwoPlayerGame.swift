@@ -31,6 +31,10 @@ public protocol TwoPlayerGame: GameDimensions {
   /// Player 0's return: +1 if player 0 won, −1 if player 1 won, 0 for a
   /// draw or an unfinished game. Player 1's return is its negation.
   func returnOfPlayer0(_ s: State) -> Double
+  /// The final score margin behind the returns (Go: black's area minus
+  /// white's minus komi, in any state), or nil for a game without one
+  /// (the default).
+  func scoreMargin(_ s: State) -> Double?
   /// The owner of `cell`: 0, 1, or −1 for an empty cell.
   func owner(ofCell cell: Int, in s: State) -> Int
   /// OpenSpiel's `observation_tensor` (absolute: planes by player, not by
@@ -108,6 +112,8 @@ extension TwoPlayerGame {
   public func legalActions(_ s: State) -> [Int] {
     (0..<actionCount).filter { isLegal($0, in: s) }
   }
+
+  public func scoreMargin(_ s: State) -> Double? { nil }
 
   /// The returns of players 0 and 1.
   public func returns(_ s: State) -> [Double] {
