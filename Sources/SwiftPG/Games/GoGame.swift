@@ -120,7 +120,9 @@ public struct GoGame: TwoPlayerGame {
   /// the moves and passes, an empty history with stones on the board, a
   /// last position that is not the board, a repeated position other than a
   /// final superko repetition, a superko flag that disagrees with the
-  /// history, and nonzero words after the history.
+  /// history, and nonzero words after the history. The earlier positions
+  /// are opaque hashes: that they are distinct is checked, not that a game
+  /// passes through them (they only decide later superko repetitions).
   public func decode(_ words: UnsafePointer<Int32>) throws(SwiftPGError) -> GoState {
     let points = boardSize * boardSize
     var board = [Int8](repeating: 0, count: points)
