@@ -184,11 +184,11 @@ class GnuGoPlayer:
         self._id = 0
         self._sent: list[int] | None = None  # the moves on GNU Go's board, None: unknown
         try:
-            version = self.command_line("protocol_version")
+            version = self._command("protocol_version")
             if version.strip() != "2":
                 raise GnuGoError(f"GNU Go speaks GTP version {version.strip()!r}, expected 2")
-            self.command_line(f"boardsize {board_size}")
-            self.command_line(f"komi {self.komi!r}")
+            self._command(f"boardsize {board_size}")
+            self._command(f"komi {self.komi!r}")
             self._reset_board()
         except BaseException:
             self.close()
@@ -229,9 +229,15 @@ class GnuGoPlayer:
         return GnuGoError(message + (f"; its stderr ends: {tail}" if tail else ""))
 
     def command_line(self, command: str) -> str:
-        """Sends one GTP command and returns the answer of a success (``=``),
-        raising GnuGoError for a failure (``?``), garbage, an exit or a
-        timeout (the last three also end the process)."""
+        """Sends one GTP command (e.g. ``"showboard"``, ``"loadsgf f.sgf"``)
+        and returns the answer of a success (``=``), raising GnuGoError for
+        a failure (``?``), garbage, an exit or a timeout (the last three
+        also end the process). The next :meth:`action` rebuilds GNU Go's
+        board, which the command may have changed."""
+        self._sent = None
+        return self._command(command)
+
+    def _command(self, command: str) -> str:
         if self.closed:
             raise GnuGoError("this GnuGoPlayer is closed")
         self._id += 1
@@ -270,7 +276,7 @@ class GnuGoPlayer:
     # -- playing -------------------------------------------------------------------------------
 
     def _reset_board(self) -> None:
-        self.command_line("clear_board")
+        self._command("clear_board")
         self._sent = []
 
     def _sync(self, history: list[int]) -> None:
@@ -282,7 +288,7 @@ class GnuGoPlayer:
             colour = "BW"[i % 2]
             vertex = action_to_vertex(history[i], self.board_size)
             try:
-                self.command_line(f"play {colour} {vertex}")
+                self._command(f"play {colour} {vertex}")
             except GnuGoError as e:
                 self._sent = None
                 raise GnuGoError(f"GNU Go refused move {i} ({colour} {vertex}) that swiftpg allows: {e}") from e
@@ -303,7 +309,7 @@ class GnuGoPlayer:
             raise ValueError("GnuGoPlayer needs the state's history (a state set by set_state has none)")
         self._sync(history)
         colour = "BW"[state.current_player()]
-        answer = self.command_line(f"genmove {colour}")
+        answer = self._command(f"genmove {colour}")
         passing = self.board_size * self.board_size
         reason = None
         if answer.lower() == "resign":
