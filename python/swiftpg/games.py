@@ -367,7 +367,9 @@ class State(_Handle):
         return list(self._mask())
 
     def _mask(self) -> bytes:
-        mask = (c_uint8 * self.num_actions)()
+        mask = self.__dict__.get("_mask_buffer")
+        if mask is None:  # one buffer per state (a state is for one thread at a time)
+            mask = self._mask_buffer = (c_uint8 * self.num_actions)()
         status = _MASK(self._h, mask)
         if status:
             raise self._fail(status)
@@ -380,11 +382,11 @@ class State(_Handle):
         if player is not None and _as_int(player, "player") != self.current_player():
             return []
         mask = self._mask()
+        if len(mask) > 16:  # Go: masks rarely repeat
+            return np.flatnonzero(np.frombuffer(mask, np.uint8)).tolist()
         legal = _LEGAL.get(mask)
         if legal is None:
-            legal = tuple(a for a, v in enumerate(mask) if v)
-            if len(mask) <= 16:
-                _LEGAL[mask] = legal
+            legal = _LEGAL[mask] = tuple(a for a, v in enumerate(mask) if v)
         return list(legal)
 
     def apply_action(self, action: int) -> None:

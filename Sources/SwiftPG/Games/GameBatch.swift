@@ -140,7 +140,7 @@ public final class GameBatch<G: TwoPlayerGame>: BatchedGame {
   public func legalMask(into out: UnsafeMutablePointer<UInt8>) {
     let a = game.actionCount
     for i in 0..<count {
-      for j in 0..<a { out[i * a + j] = game.isLegal(j, in: games[i]) ? 1 : 0 }
+      game.writeLegalMask(games[i], into: out + i * a)
     }
   }
 

@@ -62,8 +62,11 @@ public struct GoGame: TwoPlayerGame {
   public func isTerminal(_ s: GoState) -> Bool { s.isTerminal }
   public func isLegal(_ action: Int, in s: GoState) -> Bool { s.isLegal(action) }
 
-  public func applyLegal(_ action: Int, to s: inout GoState) {
-    do { try s.apply(action) } catch {}  // legal by the caller's check: never throws
+  public func applyLegal(_ action: Int, to s: inout GoState) { s.play(action) }
+
+  public func writeLegalMask(_ s: GoState, into out: UnsafeMutablePointer<UInt8>) {
+    let bits = s.legalActionBits()
+    for a in 0..<actionCount { out[a] = UInt8(truncatingIfNeeded: bits >> a) & 1 }
   }
 
   public func returnOfPlayer0(_ s: GoState) -> Double {

@@ -35,6 +35,9 @@ public protocol TwoPlayerGame: GameDimensions {
   /// white's minus komi, in any state), or nil for a game without one
   /// (the default).
   func scoreMargin(_ s: State) -> Double?
+  /// Writes `actionCount` flags, 1 where the action is legal in `s`. The
+  /// default asks `isLegal` for each action; Go reads its legal mask.
+  func writeLegalMask(_ s: State, into out: UnsafeMutablePointer<UInt8>)
   /// The owner of `cell`: 0, 1, or −1 for an empty cell.
   func owner(ofCell cell: Int, in s: State) -> Int
   /// OpenSpiel's `observation_tensor` (absolute: planes by player, not by
@@ -114,6 +117,10 @@ extension TwoPlayerGame {
   }
 
   public func scoreMargin(_ s: State) -> Double? { nil }
+
+  public func writeLegalMask(_ s: State, into out: UnsafeMutablePointer<UInt8>) {
+    for a in 0..<actionCount { out[a] = isLegal(a, in: s) ? 1 : 0 }
+  }
 
   /// The returns of players 0 and 1.
   public func returns(_ s: State) -> [Double] {
