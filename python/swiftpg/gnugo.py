@@ -47,8 +47,9 @@ import time
 import weakref
 from dataclasses import dataclass
 
-from ._lib import SwiftPGError
-from .games import Game, State
+from ._arrays import DTypeError
+from ._lib import InvalidArgumentError, SwiftPGError
+from .games import Game, State, _as_int, _as_real
 
 __all__ = ["GnuGoPlayer", "GnuGoError", "Replacement", "find_gnugo", "action_to_vertex", "vertex_to_action"]
 
@@ -89,27 +90,31 @@ def find_gnugo(executable: str | None = None) -> str:
 
 def action_to_vertex(action: int, board_size: int) -> str:
     """GTP's vertex of a Go action: ``"C3"`` for row 2, column 2 (row 0 the
-    bottom row "1"), ``"pass"`` for ``board_size**2``."""
+    bottom row "1"), ``"pass"`` for ``board_size**2``. InvalidArgumentError
+    (a ValueError) outside the board; DTypeError for a non-int."""
+    board_size = _as_int(board_size, "board_size", 1, len(COLUMNS))
+    action = _as_int(action, "action", 0, board_size * board_size)
     if action == board_size * board_size:
         return "pass"
-    if not 0 <= action < board_size * board_size:
-        raise ValueError(f"action {action} is outside 0..{board_size * board_size} of a {board_size}x{board_size} board")
     return f"{COLUMNS[action % board_size]}{action // board_size + 1}"
 
 
 def vertex_to_action(vertex: str, board_size: int) -> int:
     """The Go action of a GTP vertex (case-insensitive; ``"pass"`` is
     ``board_size**2``). Raises ValueError for anything that is not a point
-    of the board."""
+    of the board (InvalidArgumentError), DTypeError for a non-str."""
+    board_size = _as_int(board_size, "board_size", 1, len(COLUMNS))
+    if not isinstance(vertex, str):
+        raise DTypeError(f"vertex must be a str, got {vertex!r}")
     v = vertex.strip().upper()
     if v == "PASS":
         return board_size * board_size
     column = COLUMNS.find(v[:1]) if v[:1] else -1
     if column < 0 or column >= board_size or not v[1:].isdigit():
-        raise ValueError(f"{vertex!r} is not a vertex of a {board_size}x{board_size} board")
+        raise InvalidArgumentError(f"{vertex!r} is not a vertex of a {board_size}x{board_size} board")
     row = int(v[1:]) - 1
     if not 0 <= row < board_size:
-        raise ValueError(f"{vertex!r} is not a vertex of a {board_size}x{board_size} board")
+        raise InvalidArgumentError(f"{vertex!r} is not a vertex of a {board_size}x{board_size} board")
     return row * board_size + column
 
 
@@ -142,7 +147,7 @@ class GnuGoPlayer:
 
     Parameters: ``level`` GNU Go's strength 0..10 (its ``--level``);
     ``board_size`` 5..9 and ``komi`` those of the games it plays (a state of
-    another board size or komi raises ValueError); ``timeout`` seconds to
+    another board size or komi raises InvalidArgumentError); ``timeout`` seconds to
     wait for each GTP response (``genmove`` included); ``executable`` the
     GNU Go program (default: :func:`find_gnugo`), or a list (a program and
     its first arguments, e.g. a test double). The options after it are
@@ -153,15 +158,13 @@ class GnuGoPlayer:
 
     def __init__(self, level: int = 1, board_size: int = 9, komi: float = 7.5, timeout: float = 30.0,
                  executable: str | list[str] | None = None):
-        if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 10:
-            raise ValueError(f"level must be an int in 0..10, got {level!r}")
-        if isinstance(board_size, bool) or not isinstance(board_size, int) or not 5 <= board_size <= 9:
-            raise ValueError(f"board_size must be an int in 5..9, got {board_size!r}")
-        if isinstance(komi, bool) or not isinstance(komi, (int, float)) or komi != komi or abs(komi) > 1000:
-            raise ValueError(f"komi must be a finite number with |komi| <= 1000, got {komi!r}")
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < 1e6:
-            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
-        self.level, self.board_size, self.komi, self.timeout = level, board_size, float(komi), float(timeout)
+        level, board_size = _as_int(level, "level", 0, 10), _as_int(board_size, "board_size", 5, 9)
+        komi, timeout = _as_real(komi, "komi"), _as_real(timeout, "timeout")
+        if abs(komi) > 1000:
+            raise InvalidArgumentError(f"komi must satisfy |komi| <= 1000, got {komi!r}")
+        if not 0 < timeout <= 1e6:
+            raise InvalidArgumentError(f"timeout must be a positive number of seconds (at most 1e6), got {timeout!r}")
+        self.level, self.board_size, self.komi, self.timeout = level, board_size, komi, timeout
         self.game = Game("go", {"board_size": board_size, "komi": self.komi})
         #: GNU Go moves replaced by passes, in order (see the module's docstring).
         self.replacements: list[Replacement] = []
@@ -233,7 +236,12 @@ class GnuGoPlayer:
         and returns the answer of a success (``=``), raising GnuGoError for
         a failure (``?``), garbage, an exit or a timeout (the last three
         also end the process). The next :meth:`action` rebuilds GNU Go's
-        board, which the command may have changed."""
+        board, which the command may have changed. One line of printable
+        ASCII (InvalidArgumentError otherwise: no second command slips in)."""
+        if not isinstance(command, str):
+            raise DTypeError(f"command must be a str, got {command!r}")
+        if not command.strip() or not all(" " <= ch <= "~" for ch in command):
+            raise InvalidArgumentError(f"command must be one non-empty line of printable ASCII, got {command!r}")
         self._sent = None
         return self._command(command)
 
@@ -299,14 +307,16 @@ class GnuGoPlayer:
         size and komi, not finished, with a known history), an action id
         legal in ``state``; see the replacement rule."""
         params = state.game.get_parameters() if isinstance(state, State) and state.game.name == "go" else {}
+        if not isinstance(state, State):
+            raise DTypeError(f"state must be a swiftpg.games.State of go, got {state!r:.100}")
         if (params.get("board_size"), params.get("komi")) != (self.board_size, self.komi):
-            raise ValueError(f"GnuGoPlayer plays go with board_size={self.board_size}, komi={self.komi}; got "
+            raise InvalidArgumentError(f"GnuGoPlayer plays go with board_size={self.board_size}, komi={self.komi}; got "
                              f"{getattr(state, 'game', state)!r}")
         if state.is_terminal():
-            raise ValueError("the game is over: GNU Go has no move to make")
+            raise InvalidArgumentError("the game is over: GNU Go has no move to make")
         history = state.history()
         if history is None:
-            raise ValueError("GnuGoPlayer needs the state's history (a state set by set_state has none)")
+            raise InvalidArgumentError("GnuGoPlayer needs the state's history (a state set by set_state has none)")
         self._sync(history)
         colour = "BW"[state.current_player()]
         answer = self._command(f"genmove {colour}")
@@ -317,7 +327,7 @@ class GnuGoPlayer:
         else:
             try:
                 action = vertex_to_action(answer, self.board_size)
-            except ValueError:
+            except InvalidArgumentError:
                 raise self._fail(f"GNU Go answered genmove with {answer!r}, not a vertex") from None
             if action not in state.legal_actions():
                 reason = "illegal in swiftpg"

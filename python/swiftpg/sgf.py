@@ -31,12 +31,13 @@ from __future__ import annotations
 import math
 
 from . import games
+from ._arrays import DTypeError
 from ._lib import InvalidArgumentError
 
 __all__ = ["to_sgf", "from_sgf", "SgfError", "result_string"]
 
 
-class SgfError(ValueError):
+class SgfError(InvalidArgumentError):
     """SGF text that is malformed or describes a game swiftpg cannot replay."""
 
 
@@ -66,6 +67,8 @@ def result_string(state: games.State) -> str:
     """SGF's ``RE`` of a ``go`` state by swiftpg's scoring: ``B+margin``,
     ``W+margin``, ``0`` (a draw: tie or superko repetition), ``?`` before the
     end."""
+    if not isinstance(state, games.State) or state.game.name != "go":
+        raise DTypeError(f"state must be a swiftpg.games.State of go, got {state!r:.100}")
     if not state.is_terminal():
         return "?"
     black = state.returns()[0]
@@ -90,18 +93,20 @@ def to_sgf(source, board_size: int | None = None, komi: float | None = None, res
     without history, and InvalidArgumentError for an illegal move."""
     if isinstance(source, games.State):
         if source.game.name != "go":
-            raise ValueError(f"to_sgf writes Go games, got a {source.game.name} state")
+            raise InvalidArgumentError(f"to_sgf writes Go games, got a {source.game.name} state")
         params = source.game.get_parameters()
         for name, given in (("board_size", board_size), ("komi", komi)):
             if given is not None and given != params[name]:
-                raise ValueError(f"{name}={given!r} differs from the state's {params[name]!r}")
+                raise InvalidArgumentError(f"{name}={given!r} differs from the state's {params[name]!r}")
         actions = source.history()
         if actions is None:
-            raise ValueError("the state has no history (it was set by set_state); pass the actions instead")
+            raise InvalidArgumentError("the state has no history (it was set by set_state); pass the actions instead")
         game = source.game
     else:
         game = games.load("go", board_size=9 if board_size is None else board_size,
                           komi=7.5 if komi is None else komi)
+        if isinstance(source, (str, bytes)) or not hasattr(source, "__iter__"):
+            raise DTypeError(f"source must be a go State or a sequence of action ids, got {source!r:.100}")
         actions = list(source)
     size, komi = game.get_parameters()["board_size"], game.get_parameters()["komi"]
     with game.new_initial_state() as state:
@@ -125,7 +130,7 @@ def _parse_nodes(text: str) -> list[list[tuple[str, list[str]]]]:
     """The nodes of the main line of the first game tree: each node a list
     of (property, values)."""
     if not isinstance(text, str):
-        raise SgfError(f"SGF text must be a str, got {type(text).__name__}")
+        raise DTypeError(f"SGF text must be a str, got {type(text).__name__}")
     start = text.find("(")
     if start < 0 or text.find(";", start) < 0:
         raise SgfError("no SGF game tree: expected '(;' ...")

@@ -90,6 +90,9 @@ def test_real_gnugo_refuses_a_state_of_another_game():
                 player(other.new_initial_state())
         with pytest.raises(GnuGoError, match="refused"):
             player.command_line("no_such_command")
+        with pytest.raises(ValueError, match="one non-empty line"):
+            player.command_line("name\nquit")  # no second command slips in
+        assert player.command_line("name") == "GNU Go"
 
 
 def fake(mode, timeout=1.0, **kw) -> GnuGoPlayer:
