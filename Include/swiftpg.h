@@ -2293,11 +2293,12 @@ int32_t swiftpg_rlhf_exact_optimum(uint64_t reference, uint64_t task, uint64_t r
 /* ---------------------------------------------------------------------------
  * Two-player board games (issue 17)
  *
- * One handle holds N games of one kind (tic-tac-toe, Connect-N) stepped
+ * One handle holds N games of one kind (tic-tac-toe, Connect-N, Go) stepped
  * together. The rules, actions, returns, observation tensors and texts are
  * OpenSpiel's (open_spiel 2.0.2: tic_tac_toe, connect_four with its
- * parameters rows, columns, x_in_row), checked move by move against pyspiel
- * by python/tests/test_games.py.
+ * parameters rows, columns, x_in_row; go with board_size, komi,
+ * max_game_length), checked move by move against pyspiel by
+ * python/tests/test_games.py and python/tests/test_go.py.
  *
  * Players are 0 and 1; player 0 moves first. The current player of a
  * finished game is SWIFTPG_GAME_TERMINAL_PLAYER (-4, OpenSpiel's
@@ -2414,20 +2415,22 @@ int32_t swiftpg_game_status(uint64_t game, int32_t *players_out, uint8_t *termin
 int32_t swiftpg_game_observation(uint64_t game, double *observations_out);
 
 /* Network input planes from the player to move's perspective, [N, C, H, W]
- * (C = num_planes = 3): the mover's stones, the opponent's stones, and all
- * ones when player 0 is to move (all zeros for player 1). A finished game
+ * (C = num_planes = 3; Go: 7, see swiftpg_game_create_go): the mover's
+ * stones, the opponent's stones, and all ones when player 0 is to move (all
+ * zeros for player 1). A finished game
  * takes the perspective of the player who would move next. */
 int32_t swiftpg_game_planes(uint64_t game, double *planes_out);
 
 /* The encoded states, [N, state_size]: for tic-tac-toe and Connect-N the
- * H * W cells (0 empty, 1 player 0's stone, 2 player 1's). */
+ * H * W cells (0 empty, 1 player 0's stone, 2 player 1's); for Go the
+ * points and then the words described at swiftpg_game_create_go. */
 int32_t swiftpg_game_get_state(uint64_t game, int32_t *states_out);
 
 /* Sets every game from encoded states ([N, state_size]). All are checked
  * first: a cell value other than 0, 1, 2, stone counts no game reaches,
  * a Connect-N stone above an empty cell, lines of both players, or a line
  * of the player who did not move last is INVALID_ARGUMENT (naming the
- * game) and changes nothing. (It does not check that no earlier line
+ * game) and changes nothing (Go: see swiftpg_game_create_go). (It does not check that no earlier line
  * would have ended the game.) A finished board stays finished, also with
  * auto_reset, until swiftpg_game_reset. */
 int32_t swiftpg_game_set_state(uint64_t game, const int32_t *states);
