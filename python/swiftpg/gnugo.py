@@ -168,7 +168,14 @@ class GnuGoPlayer:
         self.game = Game("go", {"board_size": board_size, "komi": self.komi})
         #: GNU Go moves replaced by passes, in order (see the module's docstring).
         self.replacements: list[Replacement] = []
-        prefix = list(executable) if isinstance(executable, (list, tuple)) else [find_gnugo(executable)]
+        if isinstance(executable, (list, tuple)):
+            prefix = list(executable)
+            if not prefix or not all(isinstance(p, str) for p in prefix):
+                raise DTypeError(f"executable must be a path or a non-empty list of str, got {executable!r}")
+        elif executable is None or isinstance(executable, str):
+            prefix = [find_gnugo(executable)]
+        else:
+            raise DTypeError(f"executable must be a path or a non-empty list of str, got {executable!r}")
         self.command = prefix + ["--mode", "gtp", "--level", str(level), "--boardsize", str(board_size),
                                  "--komi", repr(self.komi), "--chinese-rules", "--capture-all-dead",
                                  "--positional-superko"]

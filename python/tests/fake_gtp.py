@@ -6,7 +6,7 @@ Modes: ``crash`` (exits with code 3), ``garbage`` (prints a line that is no
 GTP response), ``sleep`` (never answers), ``endless`` (prints without ever
 ending the response), ``occupied`` (proposes the first point played, or
 A1 on an empty board), ``resign``, ``offboard`` (proposes Z99),
-``fine`` (passes)."""
+``fine`` (passes), ``propose=V`` (proposes vertex V)."""
 
 import sys
 import time
@@ -38,6 +38,9 @@ for line in sys.stdin:
             while True:
                 sys.stdout.write("=" * 4096)
                 sys.stdout.flush()
+        if mode.startswith("propose="):
+            print(f"={ident} {mode[8:]}\n", flush=True)
+            continue
         answer = {"occupied": played[0] if played else "A1", "resign": "resign", "offboard": "Z99",
                   "fine": "pass"}[mode]
     print(f"={ident} {answer}\n", flush=True)

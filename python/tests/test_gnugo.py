@@ -127,6 +127,25 @@ def test_a_forbidden_proposal_becomes_a_recorded_pass(mode, reason):
         assert player(state) == 25 and len(player.replacements) == 2
 
 
+def test_a_proposed_superko_repetition_becomes_a_recorded_pass():
+    # A random 5x5 game that a repetition ended; the fake proposes its last move.
+    game = games.load("go", board_size=5, komi=0.5)
+    for seed in range(300):
+        final = play(random_player(seed), random_player(seed + 1000), game)
+        history = final.history()
+        if final.returns() == [0.0, 0.0] and len(history) < 50 and history[-1] != 25:
+            break
+    else:
+        pytest.fail("no superko repetition in 300 random games")
+    state = game.new_initial_state()
+    for a in history[:-1]:
+        state.apply_action(a)
+    with fake("propose=" + gnugo.action_to_vertex(history[-1], 5)) as player:
+        assert player(state) == 25
+        assert "repeats an earlier position" in player.replacements[0].reason
+        assert player.replacements[0].move_number == len(history) - 1
+
+
 def test_missing_program_and_bad_arguments():
     with pytest.raises(GnuGoError, match="apt-get install gnugo"):
         gnugo.find_gnugo("/nonexistent/gnugo")
