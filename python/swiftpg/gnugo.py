@@ -340,7 +340,11 @@ class GnuGoPlayer:
                 reason = "illegal in swiftpg"
             elif action != passing:
                 with state.child(action) as after:
-                    if after.is_terminal() and len(history) + 1 < self.game.max_game_length():
+                    # A placement ends the game only by a repetition or at the move limit; at the
+                    # limit a repetition shows as a draw despite a nonzero margin (with a zero
+                    # margin the two endings are the same draw).
+                    if after.is_terminal() and (len(history) + 1 < self.game.max_game_length() or (
+                            after.returns()[0] == 0 and after.score_margin() != 0)):
                         reason = "it repeats an earlier position (the game would end as a draw)"
         if reason is not None:
             self.replacements.append(Replacement(len(history), answer, reason))
