@@ -175,3 +175,12 @@ def test_batches_symmetries_and_playouts():
         assert set(np.unique(outcomes)) <= {-1.0, 0.0, 1.0} and (lengths >= 0).all()
         again, _ = batch.playouts(3, seed=1)
         assert (again == outcomes).all()
+        with pickle.loads(pickle.dumps(batch)) as copy:
+            assert (copy.get_state() == before).all() and (copy.legal_mask() == batch.legal_mask()).all()
+
+
+def test_child_keeps_the_history_and_the_parent():
+    state = random_state(moves=6)
+    legal = state.legal_actions()
+    with state.child(legal[0]) as child:
+        assert child.history() == state.history() + [legal[0]] and len(state.history()) == 6
