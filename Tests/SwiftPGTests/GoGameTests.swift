@@ -77,6 +77,9 @@ import Testing
       ("negative move count", { $0[header] = -1 }),
       ("move count above the limit", { $0[header] = Int32(game.maxGameLength + 1) }),
       ("three passes", { $0[header + 1] = 3 }),
+      ("more passes than moves", { $0[header] = 0; $0[header + 1] = 1 }),
+      ("negative passes", { $0[header + 1] = Int32.min }),
+      ("negative placements", { $0[header + 4] = -1 }),
       ("ko point off the board", { $0[header + 2] = 25 }),
       ("superko flag 2", { $0[header + 3] = 2 }),
       ("more placements than moves", { $0[header + 4] = $0[header] + 1 }),
@@ -96,6 +99,24 @@ import Testing
     var words = good
     if let stone = (0..<25).first(where: { good[$0] != 0 }) { words[stone] = 0 }
     #expect(throws: SwiftPGError.self) { try decoded(game, words) }
+  }
+
+  /// Arbitrary words anywhere in an encoded state are refused or decoded,
+  /// never a trap (and a decoded state encodes back to the same words).
+  @Test func anyWordsDecodeOrAreRefused() throws {
+    let game = try GoGame(boardSize: 5, komi: 0.5, maxGameLength: 12)
+    let states = randomGame(game, seed: 2)
+    var rng = SplitMix64(seed: 99)
+    let extremes: [Int32] = [Int32.min, -2, -1, 0, 1, 2, 3, 12, 13, 25, 26, Int32.max]
+    for trial in 0..<3000 {
+      var words = encoded(game, states[trial % states.count])
+      for _ in 0..<(1 + trial % 3) {
+        let i = Int(rng.next() % UInt64(words.count))
+        let pickExtreme = rng.next() % 2 == 0
+        words[i] = pickExtreme ? extremes[Int(rng.next() % UInt64(extremes.count))] : Int32(truncatingIfNeeded: rng.next())
+      }
+      if let s = try? decoded(game, words) { #expect(encoded(game, s) == words) }
+    }
   }
 
   @Test func parametersAreChecked() {

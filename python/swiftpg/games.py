@@ -97,6 +97,8 @@ def _parameters(name: str, params: dict) -> dict:
     for k, default in _PARAMETERS[name].items():
         value = params.get(k, default)
         if k == "max_game_length" and value is None:
+            if not 5 <= out["board_size"] <= 9:
+                raise InvalidArgumentError(f"go: board_size must be in 5...9, got {out['board_size']}")
             value = out["board_size"] ** 2 * 2
         # (max_game_length 0 would mean the default to the C function)
         out[k] = _as_real(value, k) if k in _REAL_PARAMETERS else _as_int(value, k, 1 if k == "max_game_length" else -2**31)

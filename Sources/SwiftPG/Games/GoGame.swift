@@ -142,6 +142,8 @@ public struct GoGame: TwoPlayerGame {
       (0...maxGameLength).contains(moves), "Go state: move count \(moves) is outside 0...\(maxGameLength)")
     try require(superko == 0 || superko == 1, "Go state: superko flag \(superko) is not 0 or 1")
     try require(
+      (0...min(2, moves)).contains(passes), "Go state: \(passes) trailing passes after \(moves) moves (at most 2)")
+    try require(
       (0...(moves - passes)).contains(placements),
       "Go state: \(placements) placements do not fit \(moves) moves ending in \(passes) passes")
     try require(
