@@ -3425,9 +3425,11 @@ class Fuzzer:
             return
         count = game.n * game.state
         current = Buf(ctypes.c_int32, count, "states", out=True)
-        choice = self.rng.randrange(3)
-        if choice == 0 and self.lib.swiftpg_game_get_state(game.handle, current.addr) == 0:
+        choice = self.rng.randrange(4)
+        if choice in (0, 3) and self.lib.swiftpg_game_get_state(game.handle, current.addr) == 0:
             data = list(current.values())
+            if choice == 3:  # one word of a real state changed (Go: its counters, ko point, history)
+                data[self.rng.randrange(count)] = self.rng.choice([-1, 0, 1, 2, 3, 2**31 - 1, -(2**31)])
         elif choice == 1:
             data = [0] * count
         else:
