@@ -16,7 +16,9 @@ swiftpg first, so an illegal one raises.
 ``from_sgf(text)`` reads the main line of the first game of an SGF file
 (from any program: other properties, comments with escaped ``\\]``,
 variations and line breaks are allowed; variations after the first are
-ignored) and returns ``(game, actions)``: the ``go`` game of its ``SZ`` and
+ignored; FF[3]'s lower-case letters in property names, as in ``AddBlack``,
+are dropped; ``RU`` and ``RE`` are not used: swiftpg's rules replay the
+moves) and returns ``(game, actions)``: the ``go`` game of its ``SZ`` and
 ``KM`` (komi 0 when ``KM`` is absent) and the action ids. It raises
 :class:`SgfError` (a ValueError) naming the problem for text that is not
 SGF, ``GM`` other than 1, a board size outside 5..9 or not square, setup
@@ -157,13 +159,15 @@ def _parse_nodes(text: str) -> list[list[tuple[str, list[str]]]]:
                 break
             nodes.append([])
             i += 1
-        elif ch.isalpha() and ch.isupper():
+        elif ch.isascii() and ch.isalpha():
             if not nodes:
                 raise SgfError(f"property at offset {i} before the first node ';'")
             j = i
-            while j < n and text[j].isalpha():
+            while j < n and text[j].isascii() and text[j].isalpha():
                 j += 1
-            name = text[i:j]
+            name = "".join(c for c in text[i:j] if c.isupper())
+            if not name:
+                raise SgfError(f"property {text[i:j]!r} at offset {i} has no upper-case letter")
             values = []
             while True:
                 while j < n and text[j].isspace():

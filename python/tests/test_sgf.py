@@ -87,6 +87,11 @@ C[A short 7x7 game; brackets \] escaped.]
 """
 
 
+def test_ff3_property_names_with_lower_case_letters():
+    game, actions = from_sgf("(;GaMe[1]SiZe[5]KoMi[2.5];Black[cc];White[tt])")
+    assert game.get_parameters()["komi"] == 2.5 and actions == [12, 25]
+
+
 def test_a_game_written_by_another_program_is_read():
     game, actions = from_sgf(FOREIGN)
     assert game.get_parameters()["board_size"] == 7 and game.get_parameters()["komi"] == 6.5
@@ -142,6 +147,8 @@ def test_gnu_go_reads_our_sgf_to_the_same_position(tmp_path):
     ("(;SZ[5];B[aa]", "not closed"),
     ("(;SZ[5];B[aa", "not closed"),
     ("(;SZ[5]C[x];B[aa]W)", "no value"),
+    ("(;SZ[5];black[aa])", "no upper-case"),
+    ("(;SZ[5]AddBlack[aa])", "setup stones"),
 ])
 def test_bad_sgf_is_a_clear_error(text, message):
     with pytest.raises(SgfError, match=message):
