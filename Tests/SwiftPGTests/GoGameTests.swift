@@ -77,7 +77,7 @@ import Testing
       ("negative move count", { $0[header] = -1 }),
       ("move count above the limit", { $0[header] = Int32(game.maxGameLength + 1) }),
       ("three passes", { $0[header + 1] = 3 }),
-      ("more passes than moves", { $0[header] = 0; $0[header + 1] = 1 }),
+      ("more passes than moves", { $0[header + 1] = $0[header] + 1 }),
       ("negative passes", { $0[header + 1] = Int32.min }),
       ("negative placements", { $0[header + 4] = -1 }),
       ("ko point off the board", { $0[header + 2] = 25 }),
@@ -113,7 +113,8 @@ import Testing
       for _ in 0..<(1 + trial % 3) {
         let i = Int(rng.next() % UInt64(words.count))
         let pickExtreme = rng.next() % 2 == 0
-        words[i] = pickExtreme ? extremes[Int(rng.next() % UInt64(extremes.count))] : Int32(truncatingIfNeeded: rng.next())
+        let random = Int32(truncatingIfNeeded: rng.next())
+        words[i] = pickExtreme ? extremes[Int(rng.next() % UInt64(extremes.count))] : random
       }
       if let s = try? decoded(game, words) { #expect(encoded(game, s) == words) }
     }
@@ -146,7 +147,9 @@ import Testing
       #expect(batch.games == reference)
     }
     var margins = [Double](repeating: 0, count: 3)
-    try margins.withUnsafeMutableBufferPointer { (m) throws(SwiftPGError) in try batch.scoreMargins(into: m.baseAddress!) }
+    try margins.withUnsafeMutableBufferPointer { (m) throws(SwiftPGError) in
+      try batch.scoreMargins(into: m.baseAddress!)
+    }
     #expect(margins == reference.map(\.scoreMargin))
     #expect(reference.map { game.returns($0) } == reference.map { $0.returns() })
   }

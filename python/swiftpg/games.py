@@ -24,8 +24,8 @@ Games (names and parameters as OpenSpiel's):
 Conventions (OpenSpiel's): players 0 and 1, player 0 (``x``) moves first;
 ``current_player()`` is -4 once the game is over; returns are +1 / -1 / 0.
 Action ids: tic-tac-toe the cell ``row * 3 + column`` (row 0 on top),
-Connect-N the column, Go the point or pass. ``observation_tensor()`` equals pyspiel's (absolute,
-not egocentric). An illegal move raises :class:`swiftpg.InvalidArgumentError`
+Connect-N the column, Go the point or pass. ``observation_tensor()``
+equals pyspiel's (absolute, not egocentric). An illegal move raises :class:`swiftpg.InvalidArgumentError`
 and changes nothing — never a silent loss.
 
 Source: the rules are checked move by move against pyspiel (open_spiel
@@ -101,7 +101,8 @@ def _parameters(name: str, params: dict) -> dict:
                 raise InvalidArgumentError(f"go: board_size must be in 5...9, got {out['board_size']}")
             value = out["board_size"] ** 2 * 2
         # (max_game_length 0 would mean the default to the C function)
-        out[k] = _as_real(value, k) if k in _REAL_PARAMETERS else _as_int(value, k, 1 if k == "max_game_length" else -2**31)
+        low = 1 if k == "max_game_length" else -(2**31)
+        out[k] = _as_real(value, k) if k in _REAL_PARAMETERS else _as_int(value, k, low)
     if name == "go" and out["handicap"] != 0:
         raise InvalidArgumentError(f"go: handicap {out['handicap']} is not supported (only 0)")
     return out

@@ -145,7 +145,9 @@ def test_encoded_states_clone_pickle_and_refuse_corruption():
     assert other.current_player() == state.current_player() and other.score_margin() == state.score_margin()
     before = other.get_state()
     last = 30 + 2 * (words[29] - 1)  # the low word of the last position's hash
-    for index, value in ((25, -1), (26, 3), (28, 2), (29, 0), (last, words[last] ^ 1), (last + 2, 1), (len(words) - 1, 5), (0, 3)):
+    changes = ((25, -1), (26, 3), (28, 2), (29, 0), (last, words[last] ^ 1), (last + 2, 1), (len(words) - 1, 5),
+               (0, 3))
+    for index, value in changes:
         bad = words.copy()
         bad[index] = value
         with pytest.raises(swiftpg.InvalidArgumentError):
