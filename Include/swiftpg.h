@@ -2293,11 +2293,12 @@ int32_t swiftpg_rlhf_exact_optimum(uint64_t reference, uint64_t task, uint64_t r
 /* ---------------------------------------------------------------------------
  * Two-player board games (issue 17)
  *
- * One handle holds N games of one kind (tic-tac-toe, Connect-N) stepped
+ * One handle holds N games of one kind (tic-tac-toe, Connect-N, Go) stepped
  * together. The rules, actions, returns, observation tensors and texts are
  * OpenSpiel's (open_spiel 2.0.2: tic_tac_toe, connect_four with its
- * parameters rows, columns, x_in_row), checked move by move against pyspiel
- * by python/tests/test_games.py.
+ * parameters rows, columns, x_in_row; go with board_size, komi,
+ * max_game_length), checked move by move against pyspiel by
+ * python/tests/test_games.py and python/tests/test_go.py.
  *
  * Players are 0 and 1; player 0 moves first. The current player of a
  * finished game is SWIFTPG_GAME_TERMINAL_PLAYER (-4, OpenSpiel's
@@ -2350,6 +2351,32 @@ int32_t swiftpg_game_create_tic_tac_toe(int32_t num_games, int32_t auto_reset, u
 int32_t swiftpg_game_create_connect_n(int32_t rows, int32_t columns, int32_t x_in_row, int32_t num_games,
                                       int32_t auto_reset, uint64_t *game_out);
 
+/* N Go games (OpenSpiel's go: area scoring, simple ko, a placement that
+ * repeats an earlier board position ends the game as a draw, two passes or
+ * max_game_length actions end it): board_size 5 ... 9, komi finite with
+ * |komi| <= 1000, max_game_length 1 ... 4096 or 0 for OpenSpiel's default
+ * board_size^2 * 2. Actions: point row * board_size + column (row 0 the
+ * bottom row "1", column 0 "A"), board_size^2 pass. Player 0 is black.
+ * Observation: [4, N, N] black, white, empty, all ones when white is to
+ * play. Planes (num_planes = 7): the mover's stones, the opponent's, empty
+ * points, legal placements, the mover's stones in atari, the opponent's
+ * in atari, all ones when black is to play. Symmetries: the 8 of the
+ * square (pass maps to pass). Encoded state (state_size = N^2 + 5 +
+ * 2 * max_game_length): the points (0 empty, 1 black, 2 white), the move
+ * count, the trailing passes, the ko point (-1 none), the superko flag,
+ * the placement count H, then H 64-bit position hashes (low, high words)
+ * and zeros; swiftpg_game_set_state refuses words no game reaches.
+ * Errors: as swiftpg_game_create_tic_tac_toe (a parameter out of range is
+ * INVALID_ARGUMENT). */
+int32_t swiftpg_game_create_go(int32_t board_size, double komi, int32_t max_game_length, int32_t num_games,
+                               int32_t auto_reset, uint64_t *game_out);
+
+/* Go: the score margin of every game, margins_out [N]: black's area
+ * (stones and empty regions bordering black only) minus white's, minus
+ * komi, in any state (at the end its sign is the result, except after a
+ * superko repetition, a draw). Errors: NOT_SUPPORTED for other games. */
+int32_t swiftpg_game_score_margin(uint64_t game, double *margins_out);
+
 /* Destroys the batch. Later calls with the handle give BAD_HANDLE. */
 int32_t swiftpg_game_destroy(uint64_t game);
 
@@ -2388,20 +2415,22 @@ int32_t swiftpg_game_status(uint64_t game, int32_t *players_out, uint8_t *termin
 int32_t swiftpg_game_observation(uint64_t game, double *observations_out);
 
 /* Network input planes from the player to move's perspective, [N, C, H, W]
- * (C = num_planes = 3): the mover's stones, the opponent's stones, and all
- * ones when player 0 is to move (all zeros for player 1). A finished game
+ * (C = num_planes = 3; Go: 7, see swiftpg_game_create_go): the mover's
+ * stones, the opponent's stones, and all ones when player 0 is to move (all
+ * zeros for player 1). A finished game
  * takes the perspective of the player who would move next. */
 int32_t swiftpg_game_planes(uint64_t game, double *planes_out);
 
 /* The encoded states, [N, state_size]: for tic-tac-toe and Connect-N the
- * H * W cells (0 empty, 1 player 0's stone, 2 player 1's). */
+ * H * W cells (0 empty, 1 player 0's stone, 2 player 1's); for Go the
+ * points and then the words described at swiftpg_game_create_go. */
 int32_t swiftpg_game_get_state(uint64_t game, int32_t *states_out);
 
 /* Sets every game from encoded states ([N, state_size]). All are checked
  * first: a cell value other than 0, 1, 2, stone counts no game reaches,
  * a Connect-N stone above an empty cell, lines of both players, or a line
  * of the player who did not move last is INVALID_ARGUMENT (naming the
- * game) and changes nothing. (It does not check that no earlier line
+ * game) and changes nothing (Go: see swiftpg_game_create_go). (It does not check that no earlier line
  * would have ended the game.) A finished board stays finished, also with
  * auto_reset, until swiftpg_game_reset. */
 int32_t swiftpg_game_set_state(uint64_t game, const int32_t *states);

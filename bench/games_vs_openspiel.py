@@ -1,6 +1,7 @@
 """Random playouts per second: swiftpg's games against OpenSpiel (pyspiel).
 
-For tic-tac-toe, Connect Four 6×7 and Connect-3 on 4×5, measured in the same
+For tic-tac-toe, Connect Four 6×7, Connect-3 on 4×5 and Go on 5×5, 7×7 and
+9×9 (komi 7.5; OpenSpiel's move limit board_size² · 2), measured in the same
 run, contenders in alternation (best of the rounds):
   * pyspiel, one Python call per move: ``new_initial_state()``, then
     ``apply_action(random.choice(legal_actions()))`` until ``is_terminal()``
@@ -37,7 +38,15 @@ try:
 except ImportError as e:  # the reference is the point of the benchmark
     raise SystemExit("needs pyspiel: pip install open_spiel") from e
 
-VARIANTS = [("tic_tac_toe", {}), ("connect_four", {}), ("connect_four", {"rows": 4, "columns": 5, "x_in_row": 3})]
+VARIANTS = [("tic_tac_toe", {}), ("connect_four", {}), ("connect_four", {"rows": 4, "columns": 5, "x_in_row": 3}),
+            ("go", {"board_size": 5, "komi": 7.5}), ("go", {"board_size": 7, "komi": 7.5}),
+            ("go", {"board_size": 9, "komi": 7.5})]
+
+
+def label(name: str, params: dict) -> str:
+    if name == "go":
+        return f"go{params['board_size']}x{params['board_size']}"
+    return name + (f"{params['rows']}x{params['columns']}k{params['x_in_row']}" if params else "")
 BATCH = 256
 
 
@@ -134,7 +143,7 @@ def main() -> None:
     for name, params in VARIANTS:
         ref = pyspiel.load_game(name, params)
         game = games.load(name, **params)
-        per_game = 64 if name == "tic_tac_toe" else 16
+        per_game = {"tic_tac_toe": 64, "connect_four": 16}.get(name, 2)
         with game.new_batch(BATCH) as fresh:
             contenders = {
                 "pyspiel": lambda: rate(python_loop(ref.new_initial_state), seconds),
@@ -148,12 +157,12 @@ def main() -> None:
                 for k, f in contenders.items():
                     best[k] = max(best[k], f())
             batch.close()
-        label = name + (f"{params['rows']}x{params['columns']}k{params['x_in_row']}" if params else "")
+        variant = label(name, params)
         ratios = {k: best[k] / best["pyspiel"] for k in ("swiftpg_loop", "batch_step", "playouts")}
-        print(f"{label:28} {best['pyspiel']:13,.0f} {best['swiftpg_loop']:13,.0f} {best['batch_step']:11,.0f}"
+        print(f"{variant:28} {best['pyspiel']:13,.0f} {best['swiftpg_loop']:13,.0f} {best['batch_step']:11,.0f}"
               f" {best['playouts']:11,.0f} {ratios['swiftpg_loop']:7.2f} {ratios['batch_step']:7.1f}"
               f" {ratios['playouts']:10.1f}")
-        results.append({"game": label, "playouts_per_second": best, "ratio_to_pyspiel": ratios})
+        results.append({"game": variant, "playouts_per_second": best, "ratio_to_pyspiel": ratios})
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)

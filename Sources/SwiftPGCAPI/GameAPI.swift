@@ -42,6 +42,25 @@ public func swiftpg_game_create_connect_n(
 }
 
 @c @implementation
+public func swiftpg_game_create_go(
+  _ board_size: Int32, _ komi: Double, _ max_game_length: Int32, _ num_games: Int32, _ auto_reset: Int32,
+  _ game_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
+  createGame(num_games, auto_reset, game_out) { () throws(SwiftPGError) in
+    try GoGame(
+      boardSize: Int(board_size), komi: komi, maxGameLength: max_game_length == 0 ? nil : Int(max_game_length))
+  }
+}
+
+@c @implementation
+public func swiftpg_game_score_margin(_ game: UInt64, _ margins_out: UnsafeMutablePointer<Double>?) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(margins_out, "margins_out")
+    try using(gameTable, game) { (g) throws(SwiftPGError) in try g.scoreMargins(into: out) }
+  }
+}
+
+@c @implementation
 public func swiftpg_game_destroy(_ game: UInt64) -> Int32 {
   entry { () throws(SwiftPGError) in try gameTable.remove(game) }
 }

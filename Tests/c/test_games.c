@@ -1,7 +1,8 @@
 /* The two-player games of the C ABI (issue 17) from C: a Connect Four batch
  * with an inactive game, a vertical win, the refusals (illegal move,
  * finished game, bad flag) that change nothing, OpenSpiel's text and
- * observation, states, symmetries, auto-reset and playouts. */
+ * observation, states, symmetries, auto-reset and playouts; Go's
+ * parameters, score margin and encoded state. */
 #include "check.h"
 
 #include <string.h>
@@ -97,6 +98,35 @@ int main(void) {
   CHECK(ended[0] == 1 && outcomes[0] == 1.0, "x wins");
   CHECK(swiftpg_game_get_state(ttt, board) == SWIFTPG_OK && board[0] == 0 && board[1] == 0, "back at the start");
   CHECK(swiftpg_game_create_connect_n(9, 7, 4, 1, 0, &game) == SWIFTPG_ERR_INVALID_ARGUMENT, "9 x 7 refused");
+  CHECK(swiftpg_game_destroy(ttt) == SWIFTPG_OK, "destroy");
+
+  /* Go 5x5, komi 0.5: black c3 and two passes; black owns the board. */
+  uint64_t go = 0;
+  CHECK(swiftpg_game_create_go(5, 0.5, 0, 1, 0, &go) == SWIFTPG_OK, "create go");
+  CHECK(swiftpg_game_get_info(go, &info) == SWIFTPG_OK && info.num_actions == 26 && info.max_game_length == 50 &&
+            info.observation_planes == 4 && info.num_planes == 7 && info.state_size == 25 + 5 + 100 &&
+            info.num_symmetries == 8,
+        "go info");
+  int32_t go_state[130], go_after[130];
+  const int32_t go_moves[3] = {12, 25, 25};
+  for (int m = 0; m < 3; m++) {
+    CHECK(swiftpg_game_step(go, &go_moves[m], NULL, ended, outcomes, NULL) == SWIFTPG_OK, "go move %d", m);
+  }
+  double margin = 0;
+  CHECK(ended[0] == 1 && outcomes[0] == 1.0, "black wins");
+  CHECK(swiftpg_game_score_margin(go, &margin) == SWIFTPG_OK && margin == 24.5, "margin 25 - 0.5");
+  CHECK(swiftpg_game_get_state(go, go_state) == SWIFTPG_OK && go_state[12] == 1 && go_state[25] == 3 &&
+            go_state[26] == 2 && go_state[27] == -1 && go_state[28] == 0 && go_state[29] == 1,
+        "go state: c3, 3 moves, 2 passes, no ko, no superko, 1 placement");
+  go_state[31] ^= 1; /* the last position no longer is the board */
+  CHECK(swiftpg_game_set_state(go, go_state) == SWIFTPG_ERR_INVALID_ARGUMENT, "bad go history");
+  CHECK(swiftpg_game_get_state(go, go_after) == SWIFTPG_OK && go_after[31] == (go_state[31] ^ 1), "unchanged");
+  CHECK(swiftpg_game_score_margin(go, NULL) == SWIFTPG_ERR_NULL_POINTER, "NULL margins");
+  CHECK(swiftpg_game_create_go(4, 7.5, 0, 1, 0, &game) == SWIFTPG_ERR_INVALID_ARGUMENT, "4 x 4 refused");
+  CHECK(swiftpg_game_create_go(9, 7.5, 4097, 1, 0, &game) == SWIFTPG_ERR_INVALID_ARGUMENT, "length refused");
+  CHECK(swiftpg_game_destroy(go) == SWIFTPG_OK, "destroy go");
+  CHECK(swiftpg_game_create_tic_tac_toe(1, 0, &ttt) == SWIFTPG_OK, "create tic-tac-toe");
+  CHECK(swiftpg_game_score_margin(ttt, &margin) == SWIFTPG_ERR_NOT_SUPPORTED, "no margin in tic-tac-toe");
   CHECK(swiftpg_game_destroy(ttt) == SWIFTPG_OK, "destroy");
   int64_t live = -1;
   CHECK(swiftpg_live_handles(SWIFTPG_KIND_GAME, &live) == SWIFTPG_OK && live == 0, "no game left");

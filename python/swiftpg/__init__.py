@@ -45,7 +45,8 @@ LIBRARY_PATH = _lib.LIBRARY_PATH
 # `import swiftpg` costs the library and numpy, not Gymnasium, argparse or
 # YAML. `swiftpg.make_vec(...)` imports `swiftpg.envs` (and Gymnasium) then.
 _SUBMODULES = frozenset({"envs", "policies", "algorithms", "randomization", "estimators", "exact", "lab", "optim",
-                         "callbacks", "trained", "cli", "rlhf", "rlhf_table", "games", "game_aec"})
+                         "callbacks", "trained", "cli", "rlhf", "rlhf_table", "games", "game_aec", "gnugo",
+                         "sgf"})
 _FROM_ENVS = frozenset({"make", "make_vec", "env_ids", "VectorEnv", "SwiftEnv"})
 
 
@@ -72,6 +73,7 @@ _register_when_gymnasium_imports()
 __all__ = [
     "make", "make_vec", "env_ids", "VectorEnv", "SwiftEnv", "envs", "policies", "algorithms", "randomization",
     "estimators", "exact", "lab", "optim", "callbacks", "trained", "cli", "rlhf", "rlhf_table", "games", "game_aec",
+    "gnugo", "sgf",
     "live_handles",
     "SwiftPGError", "InvalidArgumentError", "UnknownEnvironmentError", "NotFiniteError", "DTypeError",
     "BadHandleError", "ClosedError", "BusyError", "NumericalError", "InternalError", "LIBRARY_PATH",

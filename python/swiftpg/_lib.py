@@ -738,6 +738,8 @@ _SIGNATURES = {
     # Two-player games (issue 17)
     "swiftpg_game_create_tic_tac_toe": [i32, i32, POINTER(c_uint64)],
     "swiftpg_game_create_connect_n": [i32, i32, i32, i32, i32, POINTER(c_uint64)],
+    "swiftpg_game_create_go": [i32, c_double, i32, i32, i32, POINTER(c_uint64)],
+    "swiftpg_game_score_margin": [u64, vp],
     "swiftpg_game_destroy": [u64],
     "swiftpg_game_get_info": [u64, POINTER(GameInfo)],
     "swiftpg_game_reset": [u64, vp],

@@ -12,12 +12,20 @@ Games (names and parameters as OpenSpiel's):
 * ``"tic_tac_toe"`` — no parameters.
 * ``"connect_four"`` — ``rows`` (6), ``columns`` (7), ``x_in_row`` (4);
   requires (rows + 1) * columns <= 64 and 1 <= x_in_row <= max(rows, columns).
+* ``"go"`` — ``board_size`` (9; 5 to 9, where OpenSpiel's default is 19),
+  ``komi`` (7.5), ``max_game_length`` (``board_size**2 * 2``; at most 4096),
+  ``handicap`` (0 only). Player 0 is black; action ``row * board_size +
+  column`` (row 0 the bottom row "1", column 0 "A"), ``board_size**2`` is
+  pass. A placement that repeats an earlier board position ends the game
+  as a draw (OpenSpiel's rule). ``State.score_margin()`` is black's area
+  minus white's minus komi. ``swiftpg.sgf`` writes and reads its games,
+  ``swiftpg.gnugo`` plays it against GNU Go.
 
 Conventions (OpenSpiel's): players 0 and 1, player 0 (``x``) moves first;
 ``current_player()`` is -4 once the game is over; returns are +1 / -1 / 0.
 Action ids: tic-tac-toe the cell ``row * 3 + column`` (row 0 on top),
-Connect-N the column. ``observation_tensor()`` equals pyspiel's (absolute,
-not egocentric). An illegal move raises :class:`swiftpg.InvalidArgumentError`
+Connect-N the column, Go the point or pass. ``observation_tensor()``
+equals pyspiel's (absolute, not egocentric). An illegal move raises :class:`swiftpg.InvalidArgumentError`
 and changes nothing — never a silent loss.
 
 Source: the rules are checked move by move against pyspiel (open_spiel
@@ -44,7 +52,11 @@ TERMINAL_PLAYER = _lib.GAME_TERMINAL_PLAYER
 _PARAMETERS = {
     "tic_tac_toe": {},
     "connect_four": {"rows": 6, "columns": 7, "x_in_row": 4},
+    "go": {"board_size": 9, "handicap": 0, "komi": 7.5, "max_game_length": None},
 }
+
+#: Parameters that are real numbers (the others are ints).
+_REAL_PARAMETERS = {"komi"}
 
 #: Legal actions by mask bytes, for games of at most 16 actions (at most
 #: 2**16 entries; the mapping does not depend on the game).
@@ -67,6 +79,33 @@ def _as_int(value, name: str, low: int = -(2**31), high: int = 2**31 - 1) -> int
     if not low <= value <= high:
         raise InvalidArgumentError(f"{name} must be in [{low}, {high}], got {int(value)}")
     return int(value)
+
+
+def _as_real(value, name: str) -> float:
+    """A finite float (DTypeError for a non-number, InvalidArgumentError for
+    nan or infinity)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise DTypeError(f"{name} must be a real number, got {value!r}")
+    if not np.isfinite(value):
+        raise InvalidArgumentError(f"{name} must be finite, got {value!r}")
+    return float(value)
+
+
+def _parameters(name: str, params: dict) -> dict:
+    """The parameters of game ``name`` with defaults filled in, typed."""
+    out = {}
+    for k, default in _PARAMETERS[name].items():
+        value = params.get(k, default)
+        if k == "max_game_length" and value is None:
+            if not 5 <= out["board_size"] <= 9:
+                raise InvalidArgumentError(f"go: board_size must be in 5...9, got {out['board_size']}")
+            value = out["board_size"] ** 2 * 2
+        # (max_game_length 0 would mean the default to the C function)
+        low = 1 if k == "max_game_length" else -(2**31)
+        out[k] = _as_real(value, k) if k in _REAL_PARAMETERS else _as_int(value, k, low)
+    if name == "go" and out["handicap"] != 0:
+        raise InvalidArgumentError(f"go: handicap {out['handicap']} is not supported (only 0)")
+    return out
 
 
 def load(name: str, **params) -> "Game":
@@ -104,7 +143,7 @@ class Game:
             raise InvalidArgumentError(f"{name} has no parameter {unknown[0]!r}; its parameters: "
                                        f"{', '.join(known) or 'none'}")
         self.name = name
-        self._params = {k: _as_int(params.get(k, v), k) for k, v in known.items()}
+        self._params = _parameters(name, params)
         with self.new_batch(1) as probe:  # the library checks the values
             self._info = probe.info
 
@@ -141,10 +180,13 @@ class Game:
 
     def _create(self, num_games: int, auto_reset: bool) -> int:
         handle = c_uint64()
+        p = self._params
         if self.name == "tic_tac_toe":
             _lib.call("game_create_tic_tac_toe", num_games, int(auto_reset), byref(handle))
+        elif self.name == "go":
+            _lib.call("game_create_go", p["board_size"], p["komi"], p["max_game_length"], num_games, int(auto_reset),
+                      byref(handle))
         else:
-            p = self._params
             _lib.call("game_create_connect_n", p["rows"], p["columns"], p["x_in_row"], num_games, int(auto_reset),
                       byref(handle))
         return handle.value
@@ -200,10 +242,11 @@ class _Handle(NativeObject):
         if a.dtype.kind not in "iu":
             raise DTypeError(f"state must be an integer array, got dtype {a.dtype}")
         check_shape(a, shape, "state")
-        bad = (a < 0) | (a > 2)
+        cells = self.info.board_height * self.info.board_width  # Go's further words are checked natively
+        bad = (a[..., :cells] < 0) | (a[..., :cells] > 2)
         if bad.any():
-            raise InvalidArgumentError(f"{first_bad('state', a, bad)}; cells must be 0 (empty), 1 (player 0) or 2 "
-                                       "(player 1)")
+            raise InvalidArgumentError(f"{first_bad('state', a[..., :cells], bad)}; cells must be 0 (empty), "
+                                       "1 (player 0) or 2 (player 1)")
         a = c_array(a, np.int32)
         with self._busy:
             _lib.call("game_set_state", self.handle, a.ctypes.data)
@@ -224,22 +267,43 @@ class State(_Handle):
     each move's result (``swiftpg_game_step`` reports whether the move ended
     the game), so reading them costs no native call. A state is for one
     thread at a time (overlapping native calls raise BusyError; give each
-    thread its own clone)."""
+    thread its own clone).
 
-    def __init__(self, game: Game, _cells=None):
+    :meth:`history` lists the actions played (OpenSpiel's ``history()``);
+    after :meth:`set_state` it is unknown (None)."""
+
+    def __init__(self, game: Game, _cells=None, _history=()):
         if not isinstance(game, Game):
             raise DTypeError(f"game must be a swiftpg.games.Game (from swiftpg.games.load), got {game!r}")
         self._open(game, 1, False, game._info)  # the info of the game's own one-game probe
         self._player, self._terminal, self._outcome = 0, False, 0.0
         if _cells is not None:
             self.set_state(np.reshape(asarray(_cells, "state", np.int32), -1))
+        self._history = None if _history is None else list(_history)
 
     def __reduce__(self):
-        return State, (self.game, self._state_array())
+        return State, (self.game, self._state_array(), self._history)
 
     def clone(self) -> "State":
         """An independent copy of this state."""
-        return State(self.game, self._state_array())
+        return State(self.game, self._state_array(), self._history)
+
+    def history(self) -> list[int] | None:
+        """The actions played from the start, in order (OpenSpiel's
+        ``history()``); None when :meth:`set_state` set the state (the
+        moves that led there are unknown)."""
+        self._check_open()
+        return None if self._history is None else list(self._history)
+
+    def score_margin(self) -> float:
+        """Go: black's area (stones and empty regions bordering black only)
+        minus white's, minus komi, in any state; at the end its sign is the
+        result (except after a superko repetition, a draw).
+        NotSupportedError for the other games."""
+        margin = c_double()
+        with self._busy:
+            _lib.call("game_score_margin", self.handle, byref(margin))
+        return margin.value
 
     def child(self, action: int) -> "State":
         """A copy of this state with ``action`` played (this state is
@@ -255,10 +319,15 @@ class State(_Handle):
     def action_to_string(self, player: int, action: int) -> str:
         """OpenSpiel's name of ``action`` played by ``player`` (0 or 1):
         tic-tac-toe ``"x(row,column)"``, Connect-N ``"x3"`` (``o`` for player
-        1)."""
+        1), Go ``"B c3"`` / ``"W PASS"``."""
         player = _as_int(player, "player", 0, 1)
         action = _as_int(action, "action", 0, self.num_actions - 1)
         mark = "xo"[player]
+        if self.game.name == "go":
+            size = self.game.get_parameters()["board_size"]
+            if action == size * size:
+                return f"{'BW'[player]} PASS"
+            return f"{'BW'[player]} {'abcdefghjklmnopqrst'[action % size]}{action // size + 1}"
         if self.game.name == "tic_tac_toe":
             return f"{mark}({action // 3},{action % 3})"
         return f"{mark}{action}"
@@ -301,7 +370,9 @@ class State(_Handle):
         return list(self._mask())
 
     def _mask(self) -> bytes:
-        mask = (c_uint8 * self.num_actions)()
+        mask = self.__dict__.get("_mask_buffer")
+        if mask is None:  # one buffer per state (a state is for one thread at a time)
+            mask = self._mask_buffer = (c_uint8 * self.num_actions)()
         status = _MASK(self._h, mask)
         if status:
             raise self._fail(status)
@@ -314,11 +385,11 @@ class State(_Handle):
         if player is not None and _as_int(player, "player") != self.current_player():
             return []
         mask = self._mask()
+        if len(mask) > 16:  # Go: masks rarely repeat
+            return np.flatnonzero(np.frombuffer(mask, np.uint8)).tolist()
         legal = _LEGAL.get(mask)
         if legal is None:
-            legal = tuple(a for a, v in enumerate(mask) if v)
-            if len(mask) <= 16:
-                _LEGAL[mask] = legal
+            legal = _LEGAL[mask] = tuple(a for a, v in enumerate(mask) if v)
         return list(legal)
 
     def apply_action(self, action: int) -> None:
@@ -339,6 +410,8 @@ class State(_Handle):
             self._player, self._terminal, self._outcome = TERMINAL_PLAYER, True, outcome.value
         else:
             self._player = 1 - self._player
+        if self._history is not None:
+            self._history.append(action)
 
     def observation_tensor(self, player: int | None = None) -> list[float]:
         """OpenSpiel's flat observation tensor (the same for both players:
@@ -349,21 +422,29 @@ class State(_Handle):
         return self._read("game_observation", self.game.observation_tensor_shape(), np.float64).ravel().tolist()
 
     def planes(self) -> np.ndarray:
-        """Network input planes, float64 ``[3, H, W]``, from the player to
-        move's perspective: own stones, opponent's stones, all ones when
-        player 0 moves (zeros for player 1)."""
+        """Network input planes, float64 ``[C, H, W]``, from the player to
+        move's perspective. Tic-tac-toe and Connect-N (C = 3): own stones,
+        opponent's stones, all ones when player 0 moves (zeros for player
+        1). Go (C = 7): own stones, opponent's, empty points, legal
+        placements, own stones in atari, opponent's in atari, all ones when
+        black moves."""
         i = self.info
         return self._read("game_planes", (i.num_planes, i.board_height, i.board_width), np.float64)
 
     def get_state(self) -> np.ndarray:
-        """The board as int32 ``[H * W]`` (0 empty, 1 player 0, 2 player 1),
-        cells in the observation tensor's order."""
+        """The encoded state, int32 ``[state_size]``: tic-tac-toe and
+        Connect-N the board ``[H * W]`` (0 empty, 1 player 0, 2 player 1),
+        cells in the observation tensor's order; Go the board, then its
+        counters, ko point and position history (see
+        ``swiftpg_game_create_go`` in swiftpg.h)."""
         return self._state_array()[0]
 
     def set_state(self, cells) -> None:
-        """Sets the board from :meth:`get_state`'s encoding; a board no game
-        reaches raises InvalidArgumentError and changes nothing."""
+        """Sets the state from :meth:`get_state`'s encoding; a state no game
+        reaches raises InvalidArgumentError and changes nothing. The history
+        becomes unknown (:meth:`history` returns None)."""
         self._load_states(cells, (self.info.state_size,))
+        self._history = None
         player, terminal, returns = c_int32(), c_uint8(), (c_double * 2)()
         with self._busy:
             _lib.call("game_status", self.handle, byref(player), byref(terminal), returns)
@@ -450,22 +531,27 @@ class GameBatch(_Handle):
         """float64 ``[N, 2]``: the returns of players 0 and 1."""
         return self._status_arrays()[2]
 
+    def score_margins(self) -> np.ndarray:
+        """Go: float64 ``[N]``, each game's :meth:`State.score_margin`."""
+        return self._read("game_score_margin", (self.num_games,), np.float64)
+
     def observations(self) -> np.ndarray:
         """float64 ``[N, *observation_tensor_shape]``: OpenSpiel's tensors."""
         return self._read("game_observation", (self.num_games, *self.game.observation_tensor_shape()), np.float64)
 
     def planes(self) -> np.ndarray:
-        """float64 ``[N, 3, H, W]``: network input planes from each player to
+        """float64 ``[N, C, H, W]``: network input planes from each player to
         move's perspective (see :meth:`State.planes`)."""
         i = self.info
         return self._read("game_planes", (self.num_games, i.num_planes, i.board_height, i.board_width), np.float64)
 
     def get_state(self) -> np.ndarray:
-        """int32 ``[N, H * W]``: every board (0 empty, 1 player 0, 2 player 1)."""
+        """int32 ``[N, state_size]``: every encoded state (see
+        :meth:`State.get_state`)."""
         return self._state_array()
 
     def set_state(self, states) -> None:
-        """Sets every board (``[N, H * W]`` as :meth:`get_state`); all are
+        """Sets every state (``[N, state_size]`` as :meth:`get_state`); all are
         checked first: one board no game reaches raises
         InvalidArgumentError naming it, and nothing changes."""
         self._load_states(states, (self.num_games, self.info.state_size))
@@ -476,7 +562,7 @@ class GameBatch(_Handle):
 
     def symmetry(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Symmetry ``k`` (0 ..< ``info.num_symmetries``; 0 the identity;
-        tic-tac-toe 8, Connect-N 2) as int32 maps ``(cells [H * W],
+        tic-tac-toe and Go 8, Connect-N 2) as int32 maps ``(cells [H * W],
         actions [A])`` giving the image of each cell and action."""
         k = _as_int(k, "k", 0, self.info.num_symmetries - 1)
         cells = np.zeros(self.info.board_height * self.info.board_width, np.int32)

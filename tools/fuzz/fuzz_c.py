@@ -3320,7 +3320,8 @@ class Fuzzer:
     def any_game(self):
         if self.pick("game") is None:
             with self.valid_only():
-                (self.g_game_create_connect_n if self.rng.random() < 0.5 else self.g_game_create_tic_tac_toe)()
+                self.rng.choice([self.g_game_create_connect_n, self.g_game_create_tic_tac_toe,
+                                 self.g_game_create_go])()
         return self.pick("game")
 
     def create_game_call(self, name: str, args: list, what: str) -> None:
@@ -3339,6 +3340,17 @@ class Fuzzer:
         k = r.randrange(1, max(rows, cols) + 1)
         args = [self.i32(rows, bad=[9, 64]), self.i32(cols, bad=[9, 65]), self.i32(k, bad=[max(rows, cols) + 1])]
         self.create_game_call("swiftpg_game_create_connect_n", args, "connect_n")
+
+    def g_game_create_go(self):
+        r = self.rng
+        size = r.choice([5, 7, 9])
+        args = [self.i32(size, bad=[4, 10, -1, 2**31 - 1]), self.dbl(r.choice([7.5, 0.0, -3.0, 0.5])),
+                self.i32(r.choice([0, 3, 2 * size * size]), bad=[-1, 4097, 2**31 - 1])]
+        self.create_game_call("swiftpg_game_create_go", args, "go")
+
+    def g_game_score_margin(self):
+        self.game_outputs("swiftpg_game_score_margin",
+                          lambda g: [self.buf(ctypes.c_double, g.n, "margins_out", out=True)])
 
     def g_game_destroy(self):
         self.destroy_call("game", self.pick("game"))
@@ -3413,9 +3425,11 @@ class Fuzzer:
             return
         count = game.n * game.state
         current = Buf(ctypes.c_int32, count, "states", out=True)
-        choice = self.rng.randrange(3)
-        if choice == 0 and self.lib.swiftpg_game_get_state(game.handle, current.addr) == 0:
+        choice = self.rng.randrange(4)
+        if choice in (0, 3) and self.lib.swiftpg_game_get_state(game.handle, current.addr) == 0:
             data = list(current.values())
+            if choice == 3:  # one word of a real state changed (Go: its counters, ko point, history)
+                data[self.rng.randrange(count)] = self.rng.choice([-1, 0, 1, 2, 3, 2**31 - 1, -(2**31)])
         elif choice == 1:
             data = [0] * count
         else:

@@ -51,7 +51,7 @@ import supervise  # noqa: E402
 
 MODULES = ["swiftpg", "swiftpg.envs", "swiftpg.policies", "swiftpg.estimators", "swiftpg.exact",
            "swiftpg.algorithms", "swiftpg.lab", "swiftpg.randomization", "swiftpg.optim", "swiftpg.trained", "swiftpg.callbacks",
-           "swiftpg.rlhf", "swiftpg.rlhf_table", "swiftpg.games", "swiftpg.game_aec"]
+           "swiftpg.rlhf", "swiftpg.rlhf_table", "swiftpg.games", "swiftpg.game_aec", "swiftpg.sgf", "swiftpg.gnugo"]
 DUNDERS = {"__init__", "__getitem__", "__iter__", "__str__", "__repr__", "__enter__", "__exit__", "__len__"}
 NAN, INF = float("nan"), float("inf")
 
@@ -362,7 +362,7 @@ class PyFuzzer:
         sp = self.sp
         A, P, lab = sp.algorithms, sp.policies, sp.lab
         R = sp.rlhf
-        if owner.__module__ == "swiftpg.games":
+        if owner.__module__ in ("swiftpg.games", "swiftpg.gnugo", "swiftpg.sgf"):
             return self.game_object(owner)
         if issubclass(owner, R.SequenceTask):
             return self.seq_task(owner)
@@ -467,15 +467,22 @@ class PyFuzzer:
 
     # -- two-player games (issue 17) ---------------------------------------------------------------
     def game(self):
-        """A game: tic-tac-toe, Connect Four or Connect-3 on 4×5."""
+        """A game: tic-tac-toe, Connect Four, Connect-3 on 4×5 or Go 5×5."""
         G = self.sp.games
         name, params = self.rng.choice([("tic_tac_toe", {}), ("connect_four", {}),
-                                        ("connect_four", {"rows": 4, "columns": 5, "x_in_row": 3})])
+                                        ("connect_four", {"rows": 4, "columns": 5, "x_in_row": 3}),
+                                        ("go", {"board_size": 5, "komi": 7.5})])
         return self.tag(G.load(name, **params), f"{name}{params or ''}")
 
     def game_object(self, owner):
-        """A live Game, State (a few random moves in) or GameBatch."""
+        """A live Game, State (a few random moves in), GameBatch or
+        GnuGoPlayer (GNU Go 5×5, level 0)."""
         G, r = self.sp.games, self.rng
+        if owner.__name__ == "GnuGoPlayer":
+            return self.get("gnugo", lambda: self.tag(self.sp.gnugo.GnuGoPlayer(level=0, board_size=5, komi=7.5,
+                                                                                timeout=10.0), "GnuGoPlayer"))
+        if owner.__name__ == "Replacement":
+            return self.sp.gnugo.Replacement(1, "resign", "fuzz")
         if owner is G.Game:
             return self.game()
         if owner is G.State:
@@ -490,6 +497,41 @@ class PyFuzzer:
                                                                                   auto_reset=r.random() < 0.5),
                                                            "GameBatch"))
         raise Skip
+
+    def go_state(self):
+        """A Go 5×5 state a few random moves in (with its history)."""
+        state = self.sp.games.load("go", board_size=5, komi=7.5).new_initial_state()
+        for _ in range(self.rng.randrange(6)):
+            legal = state.legal_actions()
+            state.apply_action(self.rng.choice(legal[:-1] or legal))
+        return self.tag(state, "State(go 5x5)")
+
+    def go_example(self, name: str, obj, short_name: str):
+        """(args, kwargs) of a valid call of a ``swiftpg.sgf`` or
+        ``swiftpg.gnugo`` target."""
+        r = self.rng
+        sgf, gg = self.sp.sgf, self.sp.gnugo
+        if short_name in ("to_sgf", "result_string"):
+            return (self.get("go_state", self.go_state),), {}
+        if short_name == "from_sgf":
+            return (sgf.to_sgf(self.get("go_state", self.go_state)),), {}
+        if short_name == "action_to_vertex":
+            return (r.randrange(26), 5), {}
+        if short_name == "vertex_to_action":
+            return (r.choice(["A1", "e5", "pass", "C3"]), 5), {}
+        if short_name == "find_gnugo":
+            return (), {}
+        if name == "swiftpg.gnugo.GnuGoPlayer":
+            return (), dict(level=0, board_size=5, komi=7.5, timeout=10.0)
+        if short_name in ("action", "__call__"):
+            return (self.get("go_state", self.go_state),), {}
+        if short_name == "command_line":
+            return (r.choice(["showboard", "name", "version", "list_commands"]),), {}
+        if name == "swiftpg.gnugo.Replacement":
+            return (1, "resign", "fuzz"), {}
+        if short_name in ("SgfError", "GnuGoError"):
+            return ("fuzz message",), {}
+        return None
 
     def games_example(self, name: str, obj, short_name: str):
         """(args, kwargs) of a valid call of a ``swiftpg.games`` target, or
@@ -1048,6 +1090,8 @@ class PyFuzzer:
         if name == "swiftpg.game_aec.aec_env":
             game = self.game()
             return (game.name,), dict(game.get_parameters(), render_mode=r.choice([None, "ansi"]))
+        if name.startswith(("swiftpg.sgf.", "swiftpg.gnugo.")):
+            return self.go_example(name, obj, short_name)
         if name.startswith("swiftpg.estimators."):
             T, N, rew, te, tr, values, final = self.rollout()
             gamma, lam = r.choice([0.0, 0.9, 1.0]), r.choice([0.0, 0.95, 1.0])

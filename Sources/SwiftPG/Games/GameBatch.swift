@@ -36,6 +36,9 @@ public protocol BatchedGame: AnyObject {
   func status(
     players: UnsafeMutablePointer<Int32>?, terminal: UnsafeMutablePointer<UInt8>?,
     returns: UnsafeMutablePointer<Double>?)
+  /// The score margin of every game, [N] (Go: black's area minus white's
+  /// minus komi); `.notSupported` for a game without one.
+  func scoreMargins(into out: UnsafeMutablePointer<Double>) throws(SwiftPGError)
   /// OpenSpiel's observation tensors, [N, observation size].
   func observations(into out: UnsafeMutablePointer<Double>)
   /// The network input planes, [N, planeCount, boardHeight, boardWidth].
@@ -137,7 +140,7 @@ public final class GameBatch<G: TwoPlayerGame>: BatchedGame {
   public func legalMask(into out: UnsafeMutablePointer<UInt8>) {
     let a = game.actionCount
     for i in 0..<count {
-      for j in 0..<a { out[i * a + j] = game.isLegal(j, in: games[i]) ? 1 : 0 }
+      game.writeLegalMask(games[i], into: out + i * a)
     }
   }
 
@@ -151,6 +154,15 @@ public final class GameBatch<G: TwoPlayerGame>: BatchedGame {
       let r = game.returnOfPlayer0(s)
       returns?[2 * i] = r
       returns?[2 * i + 1] = 0 - r  // +0.0 for a draw, as OpenSpiel
+    }
+  }
+
+  public func scoreMargins(into out: UnsafeMutablePointer<Double>) throws(SwiftPGError) {
+    for (i, s) in games.enumerated() {
+      guard let margin = game.scoreMargin(s) else {
+        throw SwiftPGError(.notSupported, "\(game.name) has no score margin (Go has)")
+      }
+      out[i] = margin
     }
   }
 

@@ -330,14 +330,20 @@ public struct GoState: Sendable, Equatable, CustomStringConvertible {
     let pass = passAction
     try require(!isTerminal, "Go: the game is over; no action can be applied")
     try require((0...pass).contains(action), "Go: action \(action) is out of range 0...\(pass) (\(pass) is pass)")
-    if action == pass {
+    if action != pass, let reason = refusal(ofPoint: action) {
+      throw SwiftPGError.invalid(
+        "Go: action \(action) (\(pointName(action))) is illegal for \(toPlay == 0 ? "black" : "white"): \(reason)")
+    }
+    play(action)
+  }
+
+  /// Plays `action`, legal in this state (the caller checked `isLegal`):
+  /// `apply` without its checks.
+  @usableFromInline mutating func play(_ action: Int) {
+    if action == passAction {
       consecutivePasses += 1
       koPoint = -1
     } else {
-      if let reason = refusal(ofPoint: action) {
-        throw SwiftPGError.invalid(
-          "Go: action \(action) (\(pointName(action))) is illegal for \(toPlay == 0 ? "black" : "white"): \(reason)")
-      }
       let captured = place(action)
       consecutivePasses = 0
       // OpenSpiel compares the board alone (not the colour to play).

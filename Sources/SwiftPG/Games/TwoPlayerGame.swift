@@ -31,6 +31,13 @@ public protocol TwoPlayerGame: GameDimensions {
   /// Player 0's return: +1 if player 0 won, −1 if player 1 won, 0 for a
   /// draw or an unfinished game. Player 1's return is its negation.
   func returnOfPlayer0(_ s: State) -> Double
+  /// The final score margin behind the returns (Go: black's area minus
+  /// white's minus komi, in any state), or nil for a game without one
+  /// (the default).
+  func scoreMargin(_ s: State) -> Double?
+  /// Writes `actionCount` flags, 1 where the action is legal in `s`. The
+  /// default asks `isLegal` for each action; Go reads its legal mask.
+  func writeLegalMask(_ s: State, into out: UnsafeMutablePointer<UInt8>)
   /// The owner of `cell`: 0, 1, or −1 for an empty cell.
   func owner(ofCell cell: Int, in s: State) -> Int
   /// OpenSpiel's `observation_tensor` (absolute: planes by player, not by
@@ -107,6 +114,12 @@ extension TwoPlayerGame {
   /// The legal actions in increasing order (empty once the game is over).
   public func legalActions(_ s: State) -> [Int] {
     (0..<actionCount).filter { isLegal($0, in: s) }
+  }
+
+  public func scoreMargin(_ s: State) -> Double? { nil }
+
+  public func writeLegalMask(_ s: State, into out: UnsafeMutablePointer<UInt8>) {
+    for a in 0..<actionCount { out[a] = isLegal(a, in: s) ? 1 : 0 }
   }
 
   /// The returns of players 0 and 1.
