@@ -22,8 +22,10 @@ apt_missing=()
   || dpkg -s libopenblas-dev >/dev/null 2>&1 || apt_missing+=(libopenblas-dev)
 command -v pkg-config >/dev/null 2>&1 || apt_missing+=(pkg-config)
 command -v cc >/dev/null 2>&1 || apt_missing+=(gcc)
-# GNU Go, the Go opponent of swiftpg.gnugo (Debian puts it in /usr/games).
-command -v gnugo >/dev/null 2>&1 || [ -x /usr/games/gnugo ] || apt_missing+=(gnugo)
+# GNU Go, the Go opponent of swiftpg.gnugo (Debian puts it in /usr/games): for the tests.
+if [ "$TESTS" = 1 ]; then
+  command -v gnugo >/dev/null 2>&1 || [ -x /usr/games/gnugo ] || apt_missing+=(gnugo)
+fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
   echo "setup: apt-get install ${apt_missing[*]}"
   as_root apt-get update -qq
