@@ -2430,9 +2430,11 @@ int32_t swiftpg_game_get_state(uint64_t game, int32_t *states_out);
  * first: a cell value other than 0, 1, 2, stone counts no game reaches,
  * a Connect-N stone above an empty cell, lines of both players, or a line
  * of the player who did not move last is INVALID_ARGUMENT (naming the
- * game) and changes nothing (Go: see swiftpg_game_create_go). (It does not check that no earlier line
- * would have ended the game.) A finished board stays finished, also with
- * auto_reset, until swiftpg_game_reset. */
+ * game) and changes nothing (Go: see swiftpg_game_create_go). These are
+ * necessary conditions, not a search for a move order: a board that passes
+ * them but that no sequence of moves reaches (e.g. Connect Four's only o
+ * under its only x) is accepted and played on. A finished board stays
+ * finished, also with auto_reset, until swiftpg_game_reset. */
 int32_t swiftpg_game_set_state(uint64_t game, const int32_t *states);
 
 /* OpenSpiel's ToString() of game `index`, written like swiftpg_env_list.

@@ -229,6 +229,7 @@ class _Handle(NativeObject):
         return _lib.error_for(status)
 
     def _read(self, name: str, shape, dtype) -> np.ndarray:
+        check_elements(int(np.prod(shape, dtype=np.int64)), f"{name.removeprefix('game_')} {list(shape)}")
         out = np.zeros(shape, dtype=dtype)
         with self._busy:
             _lib.call(name, self.handle, out.ctypes.data)
@@ -373,10 +374,16 @@ class State(_Handle):
         mask = self.__dict__.get("_mask_buffer")
         if mask is None:  # one buffer per state (a state is for one thread at a time)
             mask = self._mask_buffer = (c_uint8 * self.num_actions)()
-        status = _MASK(self._h, mask)
-        if status:
-            raise self._fail(status)
-        return bytes(mask)
+        lock = self._busy.lock  # as in apply_action
+        if not lock.acquire(False):
+            raise self._busy.error()
+        try:
+            status = _MASK(self._h, mask)
+            if status:
+                raise self._fail(status)
+            return bytes(mask)
+        finally:
+            lock.release()
 
     def legal_actions(self, player: int | None = None) -> list[int]:
         """The legal action ids in increasing order (empty once the game is
@@ -403,15 +410,21 @@ class State(_Handle):
         if not 0 <= action < self.num_actions:
             raise InvalidArgumentError(f"action {action} is outside 0..<{self.num_actions} of {self.game.name}")
         ended, outcome = c_uint8(), c_double()
-        status = _STEP(self._h, byref(c_int32(action)), None, byref(ended), byref(outcome), None)
-        if status:
-            raise self._illegal(action, status)
-        if ended.value:
-            self._player, self._terminal, self._outcome = TERMINAL_PLAYER, True, outcome.value
-        else:
-            self._player = 1 - self._player
-        if self._history is not None:
-            self._history.append(action)
+        lock = self._busy.lock  # the object lock, taken directly: this is the per-move hot path
+        if not lock.acquire(False):
+            raise self._busy.error()
+        try:
+            status = _STEP(self._h, byref(c_int32(action)), None, byref(ended), byref(outcome), None)
+            if status:
+                raise self._illegal(action, status)
+            if ended.value:
+                self._player, self._terminal, self._outcome = TERMINAL_PLAYER, True, outcome.value
+            else:
+                self._player = 1 - self._player
+            if self._history is not None:
+                self._history.append(action)
+        finally:
+            lock.release()
 
     def observation_tensor(self, player: int | None = None) -> list[float]:
         """OpenSpiel's flat observation tensor (the same for both players:
@@ -440,9 +453,11 @@ class State(_Handle):
         return self._state_array()[0]
 
     def set_state(self, cells) -> None:
-        """Sets the state from :meth:`get_state`'s encoding; a state no game
-        reaches raises InvalidArgumentError and changes nothing. The history
-        becomes unknown (:meth:`history` returns None)."""
+        """Sets the state from :meth:`get_state`'s encoding. Cell values,
+        stone counts, gravity and lines are checked (InvalidArgumentError,
+        nothing changed; see ``swiftpg_game_set_state`` in swiftpg.h): these
+        are necessary conditions, so a board no move order reaches can pass
+        them. The history becomes unknown (:meth:`history` returns None)."""
         self._load_states(cells, (self.info.state_size,))
         self._history = None
         player, terminal, returns = c_int32(), c_uint8(), (c_double * 2)()
@@ -552,8 +567,8 @@ class GameBatch(_Handle):
 
     def set_state(self, states) -> None:
         """Sets every state (``[N, state_size]`` as :meth:`get_state`); all are
-        checked first: one board no game reaches raises
-        InvalidArgumentError naming it, and nothing changes."""
+        checked first, as :meth:`State.set_state` checks one: a refused board
+        raises InvalidArgumentError naming it, and nothing changes."""
         self._load_states(states, (self.num_games, self.info.state_size))
 
     def render(self, index: int = 0) -> str:

@@ -335,3 +335,54 @@ def test_playouts_can_be_cancelled():
         with pytest.raises(swiftpg.CancelledError):
             batch.playouts(1)
         assert batch.playouts(1)[1].min() >= 7
+
+
+def test_one_state_used_from_two_threads_raises_busy_and_keeps_its_player():
+    """apply_action and legal_actions take the state's lock like every other
+    call: while another thread holds it they raise BusyError and change
+    nothing (a race had left current_player() at 5; review finding)."""
+    import threading
+
+    state = games.load("tic_tac_toe").new_initial_state()
+    holder = threading.Thread(target=state._busy.lock.acquire)
+    holder.start()
+    holder.join()
+    with pytest.raises(swiftpg.BusyError):
+        state.apply_action(4)
+    with pytest.raises(swiftpg.BusyError):
+        state.legal_actions()
+    assert state.current_player() == 0 and state.history() == []
+    state.close()
+    # Two threads racing over one state: every outcome is a player in {0, 1, -4}.
+    for _ in range(200):
+        s = games.load("tic_tac_toe").new_initial_state()
+
+        def play(s=s):
+            for a in range(9):
+                try:
+                    s.apply_action(a)
+                except (swiftpg.BusyError, swiftpg.InvalidArgumentError):
+                    pass
+
+        threads = [threading.Thread(target=play) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert s.current_player() in (0, 1, games.TERMINAL_PLAYER)
+        assert s.is_terminal() == (s.current_player() == games.TERMINAL_PLAYER)
+        s.close()
+
+
+def test_huge_batch_reads_are_refused_before_allocating(monkeypatch):
+    """observations() and planes() check their size against the library's
+    element limit before allocating, as playouts do (review finding: 2^24
+    Connect Four games asked for 15.8 GiB); here with the limit lowered."""
+    import swiftpg._arrays
+
+    monkeypatch.setattr(swiftpg._arrays, "MAX_ELEMENTS", 1000)
+    with games.load("connect_four").new_batch(100) as batch:
+        for read in (batch.observations, batch.planes):
+            with pytest.raises(swiftpg.InvalidArgumentError, match="more than the limit"):
+                read()
+        assert batch.legal_mask().shape == (100, 7)
