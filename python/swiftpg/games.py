@@ -278,6 +278,9 @@ class State(_Handle):
             raise DTypeError(f"game must be a swiftpg.games.Game (from swiftpg.games.load), got {game!r}")
         self._open(game, 1, False, game._info)  # the info of the game's own one-game probe
         self._player, self._terminal, self._outcome = 0, False, 0.0
+        # apply_action's arguments, made once (used under the state's lock).
+        self._action, self._ended, self._outcome_c = c_int32(), c_uint8(), c_double()
+        self._step_args = (byref(self._action), None, byref(self._ended), byref(self._outcome_c), None)
         if _cells is not None:
             self.set_state(np.reshape(asarray(_cells, "state", np.int32), -1))
         self._history = None if _history is None else list(_history)
@@ -409,16 +412,16 @@ class State(_Handle):
             action = int(action)
         if not 0 <= action < self.num_actions:
             raise InvalidArgumentError(f"action {action} is outside 0..<{self.num_actions} of {self.game.name}")
-        ended, outcome = c_uint8(), c_double()
         lock = self._busy.lock  # the object lock, taken directly: this is the per-move hot path
         if not lock.acquire(False):
             raise self._busy.error()
         try:
-            status = _STEP(self._h, byref(c_int32(action)), None, byref(ended), byref(outcome), None)
+            self._action.value = action
+            status = _STEP(self._h, *self._step_args)
             if status:
                 raise self._illegal(action, status)
-            if ended.value:
-                self._player, self._terminal, self._outcome = TERMINAL_PLAYER, True, outcome.value
+            if self._ended.value:
+                self._player, self._terminal, self._outcome = TERMINAL_PLAYER, True, self._outcome_c.value
             else:
                 self._player = 1 - self._player
             if self._history is not None:
