@@ -1,0 +1,145 @@
+/// A uniform experience-replay buffer of single transitions
+/// (s, a, r, s′, terminated, truncated) with discrete actions — DQN's
+/// memory (Mnih et al. 2015; Stable-Baselines3's `ReplayBuffer` with
+/// `handle_timeout_termination=True`).
+///
+/// Storage is a ring of `capacity` rows: once full, each new transition
+/// overwrites the oldest. `terminated` and `truncated` are kept apart: a
+/// learner discounts the bootstrap with γ·(1 − terminated), so a step cut by
+/// the time limit still bootstraps from `nextObservations`, which for a step
+/// that ended the episode is the *final* observation (the environment's
+/// `finalObservations`), never the observation of the next episode's reset.
+///
+/// Invariants: `0 ≤ count ≤ capacity`; rows `0..<count` hold transitions;
+/// sampling draws row indices uniformly with replacement.
+///
+/// - Complexity: `add` O(N·observationSize), `sample` O(B·observationSize);
+///   no allocation after `init` (the minibatch is caller-owned).
+public final class ReplayBuffer {
+  public let capacity: Int
+  public let observationSize: Int
+  /// Transitions stored (at most `capacity`).
+  public private(set) var count = 0
+  /// The row the next transition is written to.
+  public private(set) var position = 0
+  /// Transitions added since creation (including overwritten ones).
+  public private(set) var added = 0
+
+  // Row-major [capacity, observationSize] and [capacity].
+  public private(set) var observations: [Double]
+  public private(set) var nextObservations: [Double]
+  public private(set) var actions: [Int32]
+  public private(set) var rewards: [Double]
+  public private(set) var terminated: [UInt8]
+  public private(set) var truncated: [UInt8]
+
+  /// Most rows a buffer may hold (rows × observation size ≤ 2^28 values).
+  public static let maxValues = 1 << 28
+
+  public init(capacity: Int, observationSize: Int) throws(SwiftPGError) {
+    try require(capacity >= 1, "buffer_size must be at least 1, got \(capacity)")
+    try require(observationSize >= 1, "observation size must be at least 1, got \(observationSize)")
+    let values = try checkedProduct(capacity, observationSize, "buffer_size × observation size")
+    try require(
+      values <= ReplayBuffer.maxValues,
+      "buffer_size \(capacity) × observation size \(observationSize) exceeds \(ReplayBuffer.maxValues) values",
+      code: .tooLarge)
+    self.capacity = capacity
+    self.observationSize = observationSize
+    observations = Array(repeating: 0, count: values)
+    nextObservations = observations
+    actions = Array(repeating: 0, count: capacity)
+    rewards = Array(repeating: 0, count: capacity)
+    terminated = Array(repeating: 0, count: capacity)
+    truncated = terminated
+  }
+
+  /// Adds one environment step of `lanes` lanes (row i = lane i): the
+  /// observations the actions were taken in, the actions, rewards, flags,
+  /// the observations returned by the step (`nextObservations`, already the
+  /// next episode's first one for lanes that ended, with autoreset) and the
+  /// final observations of lanes that ended (`finalObservations`; nil only
+  /// when no lane ended). A lane that terminated or truncated stores its
+  /// final observation as s′.
+  public func add(
+    observations obs: UnsafePointer<Double>, actions a: UnsafePointer<Int32>, rewards r: UnsafePointer<Double>,
+    terminated te: UnsafePointer<UInt8>, truncated tr: UnsafePointer<UInt8>,
+    nextObservations next: UnsafePointer<Double>, finalObservations final: UnsafePointer<Double>?, lanes: Int
+  ) {
+    let d = observationSize
+    for i in 0..<lanes {
+      let row = position
+      let ended = te[i] != 0 || tr[i] != 0
+      let source = ended ? (final ?? next) : next
+      for j in 0..<d {
+        observations[row * d + j] = obs[i * d + j]
+        nextObservations[row * d + j] = source[i * d + j]
+      }
+      actions[row] = a[i]
+      rewards[row] = r[i]
+      terminated[row] = te[i] != 0 ? 1 : 0
+      truncated[row] = tr[i] != 0 ? 1 : 0
+      position = position + 1 == capacity ? 0 : position + 1
+      count = Swift.min(count + 1, capacity)
+      added += 1
+    }
+  }
+
+  /// Fills `batch` with `batch.size` transitions drawn uniformly with
+  /// replacement from the stored ones (its `indices` record which rows).
+  /// Throws when the buffer is empty.
+  public func sample(into batch: inout ReplaySample, using rng: inout some RandomNumberGenerator)
+    throws(SwiftPGError)
+  {
+    try require(count > 0, "cannot sample from an empty replay buffer")
+    try require(batch.observationSize == observationSize, "the minibatch was made for another observation size")
+    let d = observationSize
+    for k in 0..<batch.size {
+      let row = Int.random(in: 0..<count, using: &rng)
+      batch.indices[k] = row
+      for j in 0..<d {
+        batch.observations[k * d + j] = observations[row * d + j]
+        batch.nextObservations[k * d + j] = nextObservations[row * d + j]
+      }
+      batch.actions[k] = actions[row]
+      batch.rewards[k] = rewards[row]
+      batch.terminated[k] = terminated[row]
+      batch.truncated[k] = truncated[row]
+    }
+  }
+}
+
+/// A minibatch of replayed transitions, `[size, observationSize]` and
+/// `[size]`, owned by the learner and refilled by `ReplayBuffer.sample`.
+public struct ReplaySample {
+  public let size: Int
+  public let observationSize: Int
+  public var indices: [Int]
+  public var observations: [Double]
+  public var nextObservations: [Double]
+  public var actions: [Int32]
+  public var rewards: [Double]
+  public var terminated: [UInt8]
+  public var truncated: [UInt8]
+
+  public init(size: Int, observationSize: Int) throws(SwiftPGError) {
+    try require(size >= 1, "batch_size must be at least 1, got \(size)")
+    let values = try checkedProduct(size, observationSize, "batch_size × observation size")
+    try require(values <= ReplayBuffer.maxValues, "batch_size \(size) is too large", code: .tooLarge)
+    self.size = size
+    self.observationSize = observationSize
+    indices = Array(repeating: 0, count: size)
+    observations = Array(repeating: 0, count: values)
+    nextObservations = observations
+    actions = Array(repeating: 0, count: size)
+    rewards = Array(repeating: 0, count: size)
+    terminated = Array(repeating: 0, count: size)
+    truncated = terminated
+  }
+
+  /// γ·(1 − terminated_i) for each row (rlax's `discounts`): a truncated
+  /// step keeps γ and so bootstraps.
+  public func discounts(gamma: Double) -> [Double] {
+    terminated.map { $0 != 0 ? 0 : gamma }
+  }
+}
