@@ -26,8 +26,8 @@ public struct LinearSchedule: Sendable, Equatable {
   public func value(at t: Int) -> Double {
     let span = fraction * Double(totalSteps)
     guard span > 0 else { return end }
-    let progress = Swift.min(1, Double(Swift.max(t, 0)) / span)
-    return start + (end - start) * progress
+    let progress = Double(Swift.max(t, 0)) / span
+    return progress >= 1 ? end : start + (end - start) * progress
   }
 }
 
