@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 
 @testable import SwiftPG
@@ -24,8 +25,8 @@ import Testing
 
   /// A hand-made minibatch of three transitions: continuing, terminated,
   /// truncated (with its final observation as s′).
-  func handSample() throws -> ReplaySample {
-    var s = try ReplaySample(size: 3, observationSize: 4)
+  func handSample() throws -> TransitionBatch {
+    var s = try TransitionBatch(size: 3, observationSize: 4)
     s.observations = [0.1, 0.2, -0.1, 0.0, -0.3, 0.5, 0.05, 0.2, 0.0, -0.4, 0.1, -0.2]
     s.nextObservations = [0.12, 0.4, -0.12, -0.3, -0.2, 0.7, 0.1, 0.5, 0.3, 0.1, -0.2, 0.4]
     s.actions = [1, 0, 1]
@@ -193,5 +194,46 @@ import Testing
     #expect(after == again)
     #expect(before.reduce(0, +) / 20 < 60)
     #expect(mean > 100, "greedy mean return \(mean)")
+  }
+}
+
+/// The measurement, run on demand only (it trains for minutes):
+/// `SWIFTPG_DQN_BENCH=1 swift test -c release --filter DQNBenchmark`.
+/// rl-zoo's CartPole-v1 settings (the `DQN.Config` defaults), seeds 0–4:
+/// every `SWIFTPG_DQN_EVAL_FREQ` steps (default 5000) the greedy policy is
+/// evaluated over 10 episodes and the best parameters kept (rl-zoo's
+/// EvalCallback with `save_best`); at the end the final and the best
+/// network are each evaluated greedily over 100 episodes.
+@Suite(.enabled(if: getenv("SWIFTPG_DQN_BENCH") != nil)) struct DQNBenchmark {
+  @Test func zooCartPole() throws {
+    let evalFreq = getenv("SWIFTPG_DQN_EVAL_FREQ").flatMap { Int(String(cString: $0)) } ?? 5000
+    for seed in 0..<5 {
+      var c = DQN.Config()
+      c.seed = UInt64(seed)
+      let dqn = try DQN(env: try VectorEnvironment(CartPole(), count: 1, seed: UInt64(seed)), config: c)
+      let evalEnv = try VectorEnvironment(CartPole(), count: 10, seed: 1000)
+      var best = (score: -Double.infinity, parameters: dqn.online.parameters, step: 0)
+      var nextEval = evalFreq
+      var trainSeconds = 0.0
+      let start = monotonicSeconds()
+      while dqn.totalEnvSteps < c.totalEnvSteps {
+        trainSeconds += try dqn.iterate().seconds
+        if dqn.totalEnvSteps >= nextEval || dqn.totalEnvSteps >= c.totalEnvSteps {
+          nextEval += evalFreq
+          let r = try dqn.evaluate(env: evalEnv, episodes: 10, greedy: true, seed: UInt64(1000 + dqn.totalEnvSteps))
+          let score = r.returns.reduce(0, +) / 10
+          if score > best.score { best = (score, dqn.online.parameters, dqn.totalEnvSteps) }
+        }
+      }
+      let wall = monotonicSeconds() - start
+      let final = try dqn.evaluate(env: evalEnv, episodes: 100, greedy: true, seed: 12345).returns
+      try dqn.online.setParameters(best.parameters)
+      let bestReturns = try dqn.evaluate(env: evalEnv, episodes: 100, greedy: true, seed: 12345).returns
+      let mean = { (x: [Double]) in x.reduce(0, +) / Double(x.count) }
+      print(
+        "DQN CartPole-v1 seed \(seed): final \(mean(final)) (min \(final.min() ?? 0)), best-checkpoint "
+          + "\(mean(bestReturns)) (min \(bestReturns.min() ?? 0), from step \(best.step)), "
+          + "train \(trainSeconds) s, wall incl. evaluation \(wall) s, gradient steps \(dqn.totalGradientSteps)")
+    }
   }
 }

@@ -32,12 +32,12 @@ import Testing
     let b = try ReplayBuffer(capacity: 8, observationSize: 1)
     addStep(b, base: 0, lanes: 3, terminated: [0, 1, 0], truncated: [0, 0, 1])
     #expect(b.count == 3 && b.position == 3)
-    #expect(b.observations[0..<3] == [0, 1, 2])
-    #expect(b.nextObservations[0..<3] == [100, 201, 202])
-    #expect(b.terminated[0..<3] == [0, 1, 0])
-    #expect(b.truncated[0..<3] == [0, 0, 1])
-    #expect(b.rewards[0..<3] == [0, -1, -2])
-    #expect(b.actions[0..<3] == [0, 1, 0])
+    #expect(b.rows.observations[0..<3] == [0, 1, 2])
+    #expect(b.rows.nextObservations[0..<3] == [100, 201, 202])
+    #expect(b.rows.terminated[0..<3] == [0, 1, 0])
+    #expect(b.rows.truncated[0..<3] == [0, 0, 1])
+    #expect(b.rows.rewards[0..<3] == [0, -1, -2])
+    #expect(b.rows.actions[0..<3] == [0, 1, 0])
   }
 
   /// Once full, the oldest rows are overwritten in order.
@@ -47,12 +47,12 @@ import Testing
     addStep(b, base: 10, lanes: 3, terminated: [0, 0, 0], truncated: [0, 0, 0])
     // Rows: 0,1,2 then 10 at row 3, 11 at row 0, 12 at row 1.
     #expect(b.count == 4 && b.position == 2 && b.added == 6)
-    #expect(b.observations == [11, 12, 2, 10])
+    #expect(b.rows.observations == [11, 12, 2, 10])
   }
 
   /// A truncated step keeps the discount γ (it bootstraps), a terminated one gets 0.
   @Test func discountsBootstrapOnTruncation() throws {
-    var s = try ReplaySample(size: 3, observationSize: 1)
+    var s = try TransitionBatch(size: 3, observationSize: 1)
     s.terminated = [0, 1, 0]
     s.truncated = [0, 0, 1]
     #expect(s.discounts(gamma: 0.9) == [0.9, 0, 0.9])
@@ -65,7 +65,7 @@ import Testing
     let k = 10
     let b = try ReplayBuffer(capacity: 16, observationSize: 1)
     addStep(b, base: 0, lanes: k, terminated: Array(repeating: 0, count: k), truncated: Array(repeating: 0, count: k))
-    var s = try ReplaySample(size: 50, observationSize: 1)
+    var s = try TransitionBatch(size: 50, observationSize: 1)
     var rng = PCG64(seed: 7)
     var counts = [Int](repeating: 0, count: k)
     let rounds = 400
@@ -89,12 +89,12 @@ import Testing
     #expect(throws: SwiftPGError.self) { try ReplayBuffer(capacity: 0, observationSize: 1) }
     #expect(throws: SwiftPGError.self) { try ReplayBuffer(capacity: 1, observationSize: 0) }
     #expect(throws: SwiftPGError.self) { try ReplayBuffer(capacity: 1 << 40, observationSize: 1 << 30) }
-    #expect(throws: SwiftPGError.self) { try ReplaySample(size: 0, observationSize: 1) }
+    #expect(throws: SwiftPGError.self) { try TransitionBatch(size: 0, observationSize: 1) }
     let b = try ReplayBuffer(capacity: 2, observationSize: 1)
-    var s = try ReplaySample(size: 1, observationSize: 1)
+    var s = try TransitionBatch(size: 1, observationSize: 1)
     var rng = PCG64(seed: 0)
     #expect(throws: SwiftPGError.self) { try b.sample(into: &s, using: &rng) }
-    var wrong = try ReplaySample(size: 1, observationSize: 2)
+    var wrong = try TransitionBatch(size: 1, observationSize: 2)
     addStep(b, base: 0, lanes: 1, terminated: [0], truncated: [0])
     #expect(throws: SwiftPGError.self) { try b.sample(into: &wrong, using: &rng) }
   }

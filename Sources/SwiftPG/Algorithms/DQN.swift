@@ -137,7 +137,7 @@ public final class DQN: Learner {
   private var currentObservations: [Double]
   private var episodeReturns: [Double]
   private var episodeLengths: [Int]
-  private var sample: ReplaySample
+  private var sample: TransitionBatch
   private var targets: [Double]
   private var discounts: [Double]
   private var gradient: [Double]
@@ -189,7 +189,7 @@ public final class DQN: Learner {
     actions = Array(repeating: 0, count: env.count)
     episodeReturns = Array(repeating: 0, count: env.count)
     episodeLengths = Array(repeating: 0, count: env.count)
-    sample = try ReplaySample(size: config.batchSize, observationSize: env.observationSize)
+    sample = try TransitionBatch(size: config.batchSize, observationSize: env.observationSize)
     targets = Array(repeating: 0, count: config.batchSize)
     discounts = targets
     gradient = Array(repeating: 0, count: q.parameterCount)
@@ -370,7 +370,7 @@ public final class DQN: Learner {
   }
 
   /// The sample the next `gradientOnSample` reads (tests).
-  var currentSample: ReplaySample {
+  var currentSample: TransitionBatch {
     get { sample }
     set { sample = newValue }
   }

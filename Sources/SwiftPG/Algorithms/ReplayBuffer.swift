@@ -25,33 +25,13 @@ public final class ReplayBuffer {
   /// Transitions added since creation (including overwritten ones).
   public private(set) var added = 0
 
-  // Row-major [capacity, observationSize] and [capacity].
-  public private(set) var observations: [Double]
-  public private(set) var nextObservations: [Double]
-  public private(set) var actions: [Int32]
-  public private(set) var rewards: [Double]
-  public private(set) var terminated: [UInt8]
-  public private(set) var truncated: [UInt8]
-
-  /// Most rows a buffer may hold (rows × observation size ≤ 2^28 values).
-  public static let maxValues = 1 << 28
+  /// The stored rows (`capacity` of them; rows `0..<count` hold transitions).
+  public private(set) var rows: TransitionBatch
 
   public init(capacity: Int, observationSize: Int) throws(SwiftPGError) {
-    try require(capacity >= 1, "buffer_size must be at least 1, got \(capacity)")
-    try require(observationSize >= 1, "observation size must be at least 1, got \(observationSize)")
-    let values = try checkedProduct(capacity, observationSize, "buffer_size × observation size")
-    try require(
-      values <= ReplayBuffer.maxValues,
-      "buffer_size \(capacity) × observation size \(observationSize) exceeds \(ReplayBuffer.maxValues) values",
-      code: .tooLarge)
+    rows = try TransitionBatch(size: capacity, observationSize: observationSize, what: "buffer_size")
     self.capacity = capacity
     self.observationSize = observationSize
-    observations = Array(repeating: 0, count: values)
-    nextObservations = observations
-    actions = Array(repeating: 0, count: capacity)
-    rewards = Array(repeating: 0, count: capacity)
-    terminated = Array(repeating: 0, count: capacity)
-    truncated = terminated
   }
 
   /// Adds one environment step of `lanes` lanes (row i = lane i): the
@@ -72,13 +52,13 @@ public final class ReplayBuffer {
       let ended = te[i] != 0 || tr[i] != 0
       let source = ended ? (final ?? next) : next
       for j in 0..<d {
-        observations[row * d + j] = obs[i * d + j]
-        nextObservations[row * d + j] = source[i * d + j]
+        rows.observations[row * d + j] = obs[i * d + j]
+        rows.nextObservations[row * d + j] = source[i * d + j]
       }
-      actions[row] = a[i]
-      rewards[row] = r[i]
-      terminated[row] = te[i] != 0 ? 1 : 0
-      truncated[row] = tr[i] != 0 ? 1 : 0
+      rows.actions[row] = a[i]
+      rows.rewards[row] = r[i]
+      rows.terminated[row] = te[i] != 0 ? 1 : 0
+      rows.truncated[row] = tr[i] != 0 ? 1 : 0
       position = position + 1 == capacity ? 0 : position + 1
       count = Swift.min(count + 1, capacity)
       added += 1
@@ -88,7 +68,7 @@ public final class ReplayBuffer {
   /// Fills `batch` with `batch.size` transitions drawn uniformly with
   /// replacement from the stored ones (its `indices` record which rows).
   /// Throws when the buffer is empty.
-  public func sample(into batch: inout ReplaySample, using rng: inout some RandomNumberGenerator)
+  public func sample(into batch: inout TransitionBatch, using rng: inout some RandomNumberGenerator)
     throws(SwiftPGError)
   {
     try require(count > 0, "cannot sample from an empty replay buffer")
@@ -98,23 +78,28 @@ public final class ReplayBuffer {
       let row = Int.random(in: 0..<count, using: &rng)
       batch.indices[k] = row
       for j in 0..<d {
-        batch.observations[k * d + j] = observations[row * d + j]
-        batch.nextObservations[k * d + j] = nextObservations[row * d + j]
+        batch.observations[k * d + j] = rows.observations[row * d + j]
+        batch.nextObservations[k * d + j] = rows.nextObservations[row * d + j]
       }
-      batch.actions[k] = actions[row]
-      batch.rewards[k] = rewards[row]
-      batch.terminated[k] = terminated[row]
-      batch.truncated[k] = truncated[row]
+      batch.actions[k] = rows.actions[row]
+      batch.rewards[k] = rows.rewards[row]
+      batch.terminated[k] = rows.terminated[row]
+      batch.truncated[k] = rows.truncated[row]
     }
   }
 }
 
-/// A minibatch of replayed transitions, `[size, observationSize]` and
-/// `[size]`, owned by the learner and refilled by `ReplayBuffer.sample`.
-public struct ReplaySample {
+/// Rows of single transitions, `[size, observationSize]` and `[size]`: the
+/// replay buffer's storage, and the minibatches sampled from it (owned by
+/// the learner, refilled by `ReplayBuffer.sample`, which records the rows
+/// drawn in `indices`).
+public struct TransitionBatch {
   public let size: Int
   public let observationSize: Int
   public var indices: [Int]
+
+  /// Most values an observation column may hold (rows × observation size ≤ 2^28).
+  public static let maxValues = 1 << 28
   public var observations: [Double]
   public var nextObservations: [Double]
   public var actions: [Int32]
@@ -122,10 +107,15 @@ public struct ReplaySample {
   public var terminated: [UInt8]
   public var truncated: [UInt8]
 
-  public init(size: Int, observationSize: Int) throws(SwiftPGError) {
-    try require(size >= 1, "batch_size must be at least 1, got \(size)")
-    let values = try checkedProduct(size, observationSize, "batch_size × observation size")
-    try require(values <= ReplayBuffer.maxValues, "batch_size \(size) is too large", code: .tooLarge)
+  /// `what` names `size` in errors ("batch_size", "buffer_size").
+  public init(size: Int, observationSize: Int, what: String = "batch_size") throws(SwiftPGError) {
+    try require(size >= 1, "\(what) must be at least 1, got \(size)")
+    try require(observationSize >= 1, "observation size must be at least 1, got \(observationSize)")
+    let values = try checkedProduct(size, observationSize, "\(what) × observation size")
+    try require(
+      values <= TransitionBatch.maxValues,
+      "\(what) \(size) × observation size \(observationSize) exceeds \(TransitionBatch.maxValues) values",
+      code: .tooLarge)
     self.size = size
     self.observationSize = observationSize
     indices = Array(repeating: 0, count: size)

@@ -103,19 +103,10 @@ public enum BairdCounterexample {
     distribution mu: [Double], alpha: Double, steps: Int, from w0: [Double] = initialWeights,
     using rng: inout some RandomNumberGenerator
   ) throws(SwiftPGError) -> (weights: [Double], norms: [Double]) {
-    try checkDistribution(mu)
-    try require(alpha.isFinite && alpha > 0, "alpha must be finite and > 0, got \(alpha)")
-    try require(steps >= 0 && steps <= 1 << 24, "steps must be in [0, 2^24], got \(steps)")
-    try require(w0.count == featureCount, "expected \(featureCount) weights, got \(w0.count)")
-    var w = w0
-    var norms: [Double] = []
-    norms.reserveCapacity(steps)
-    for _ in 0..<steps {
+    try run(distribution: mu, alpha: alpha, count: steps, from: w0) { w in
       let t = sampleTransition(distribution: mu, using: &rng)
       sampledUpdate(&w, state: t.state, action: t.action, next: t.next, alpha: alpha)
-      norms.append(Statistics.norm(w))
     }
-    return (w, norms)
   }
 
   /// One expected (DP) semi-gradient update of `w` under the state
@@ -135,24 +126,30 @@ public enum BairdCounterexample {
   public static func runExpected(
     distribution mu: [Double], alpha: Double, sweeps: Int, from w0: [Double] = initialWeights
   ) throws(SwiftPGError) -> (weights: [Double], norms: [Double]) {
-    try checkDistribution(mu)
-    try require(alpha.isFinite && alpha > 0, "alpha must be finite and > 0, got \(alpha)")
-    try require(sweeps >= 0 && sweeps <= 1 << 24, "sweeps must be in [0, 2^24], got \(sweeps)")
-    try require(w0.count == featureCount, "expected \(featureCount) weights, got \(w0.count)")
-    var w = w0
-    var norms: [Double] = []
-    norms.reserveCapacity(sweeps)
-    for _ in 0..<sweeps {
+    try run(distribution: mu, alpha: alpha, count: sweeps, from: w0) { w in
       expectedUpdate(&w, distribution: mu, alpha: alpha)
-      norms.append(Statistics.norm(w))
     }
-    return (w, norms)
   }
 
-  static func checkDistribution(_ mu: [Double]) throws(SwiftPGError) {
+  /// Validates the arguments, then applies `update` `count` times from
+  /// `w0`, recording ‖w‖ after each.
+  private static func run(
+    distribution mu: [Double], alpha: Double, count: Int, from w0: [Double], _ update: (inout [Double]) -> Void
+  ) throws(SwiftPGError) -> (weights: [Double], norms: [Double]) {
     try require(mu.count == stateCount, "a state distribution has \(stateCount) entries, got \(mu.count)")
     try require(mu.allSatisfy { $0.isFinite && $0 >= 0 }, "state probabilities must be finite and >= 0")
     try require(abs(mu.reduce(0, +) - 1) < 1e-9, "state probabilities must sum to 1, got \(mu.reduce(0, +))")
+    try require(alpha.isFinite && alpha > 0, "alpha must be finite and > 0, got \(alpha)")
+    try require(count >= 0 && count <= 1 << 24, "the number of updates must be in [0, 2^24], got \(count)")
+    try require(w0.count == featureCount, "expected \(featureCount) weights, got \(w0.count)")
+    var w = w0
+    var norms: [Double] = []
+    norms.reserveCapacity(count)
+    for _ in 0..<count {
+      update(&w)
+      norms.append(Statistics.norm(w))
+    }
+    return (w, norms)
   }
 
   /// Inverse-CDF draw of an index from probabilities `p`.
