@@ -302,6 +302,7 @@ public final class DQN: Learner {
     guard count > 0 else { return }
     var (lossSum, qSum, normSum) = (0.0, 0.0, 0.0)
     for _ in 0..<count {
+      try cancellation?.check("DQN training")
       try buffer.sample(into: &sample, using: &rng)
       let (loss, meanQ) = try gradientOnSample()
       let norm = scaleGradient(&gradient, maxNorm: config.maxGradNorm)
