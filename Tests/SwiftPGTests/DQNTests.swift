@@ -171,20 +171,23 @@ import Testing
     #expect(throws: SwiftPGError.self) { try dqn.evaluate(env: env, episodes: 0, greedy: true, seed: 0) }
   }
 
-  /// A short CartPole-v1 run (rl-zoo's settings scaled down: 64-unit
-  /// hidden layers, 8 000 steps, ε over the first 30 %) lifts the greedy
-  /// return over 20 episodes from random-policy level (~22) to more than 100,
-  /// at a fixed seed; evaluation is reproducible.
+  /// A short CartPole-v1 run (rl-zoo's settings scaled down: 32-unit
+  /// hidden layers, 6 000 steps, 64 gradient steps every 64 steps, ε over
+  /// the first 30 %, target refreshed every 100 steps) lifts the greedy
+  /// return over 20 episodes from the untrained network's (~10; random
+  /// play gets ~22) to more than 100 at a fixed seed (seeds 0–3 reach
+  /// 120–200); evaluation is reproducible.
   @Test func learnsCartPole() throws {
     var c = DQN.Config()
-    c.totalEnvSteps = 8000
-    c.hidden = [64, 64]
+    c.totalEnvSteps = 6000
+    c.hidden = [32, 32]
     c.trainFrequency = 64
-    c.gradientSteps = 32
+    c.gradientSteps = 64
     c.learningStarts = 500
     c.explorationFraction = 0.3
-    c.seed = 0
-    let dqn = try DQN(env: try VectorEnvironment(CartPole(), count: 1, seed: 0), config: c)
+    c.targetUpdateInterval = 100
+    c.seed = 1
+    let dqn = try DQN(env: try VectorEnvironment(CartPole(), count: 1, seed: 1), config: c)
     let evalEnv = try VectorEnvironment(CartPole(), count: 4, seed: 100)
     let before = try dqn.evaluate(env: evalEnv, episodes: 20, greedy: true, seed: 100).returns
     while dqn.totalEnvSteps < c.totalEnvSteps { _ = try dqn.iterate() }
