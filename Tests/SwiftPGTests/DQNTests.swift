@@ -147,6 +147,48 @@ import Testing
     #expect(second.epsilon == dqn.schedule.value(at: 40))
   }
 
+  /// Outside transitions (T = 2 steps, N = 1 lane; the first truncated)
+  /// land in the buffer with s′ = the final observation for the truncated
+  /// row and `nextObservations` for the last; bad batches change nothing.
+  @Test func updateOnExternalTransitions() throws {
+    let dqn = try tinyLearner {
+      $0.learningStarts = 1
+      $0.gradientSteps = 2
+    }
+    func batch(actions: [Int32] = [0, 1], rewards: [Double] = [1, 1], obs0: Double = 0.1) -> Trajectories {
+      makeTrajectories(
+        observationSize: 4, actionSpace: .discrete(2), steps: 2, observations: [obs0, 0, 0, 0, 0.2, 0, 0, 0],
+        actions: actions, rewards: rewards, terminated: [0, 0], truncated: [1, 0],
+        finalObservations: [0.9, 0, 0, 0, 0, 0, 0, 0], nextObservations: [0.3, 0, 0, 0])
+    }
+    for bad in [batch(actions: [0, 2]), batch(rewards: [1, .nan]), batch(obs0: .infinity)] {
+      #expect(throws: SwiftPGError.self) { try dqn.update(external: bad) }
+    }
+    #expect(dqn.buffer.count == 0 && dqn.totalEnvSteps == 0)
+    let stats = try dqn.update(external: batch())
+    #expect(dqn.buffer.count == 2 && dqn.totalEnvSteps == 2)
+    #expect(dqn.buffer.rows.observations[0] == 0.1 && dqn.buffer.rows.nextObservations[0] == 0.9)
+    #expect(dqn.buffer.rows.observations[4] == 0.2 && dqn.buffer.rows.nextObservations[4] == 0.3)
+    #expect(dqn.buffer.rows.truncated[0] == 1 && dqn.buffer.rows.terminated[0] == 0)
+    #expect(stats.gradientSteps == 2 && dqn.totalGradientSteps == 2)
+    let wrongSize = makeTrajectories(
+      observationSize: 3, actionSpace: .discrete(2), steps: 1, observations: [0, 0, 0], actions: [0], rewards: [0])
+    #expect(throws: SwiftPGError.self) { try dqn.update(external: wrongSize) }
+  }
+
+  /// Same seed, same build: the same parameters after training.
+  @Test func deterministic() throws {
+    func run() throws -> [Double] {
+      let dqn = try tinyLearner {
+        $0.learningStarts = 20
+        $0.gradientSteps = 3
+      }
+      for _ in 0..<3 { _ = try dqn.iterate() }
+      return dqn.online.parameters + dqn.target.parameters
+    }
+    #expect(try run() == run())
+  }
+
   @Test func configRefusals() throws {
     let env = try VectorEnvironment(CartPole(), count: 1, seed: 0)
     let edits: [(inout DQN.Config) -> Void] = [

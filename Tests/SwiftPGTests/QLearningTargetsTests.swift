@@ -38,6 +38,18 @@ import Testing
     #expect(z == w)
   }
 
+  /// A row with discount 0 (terminated) is its reward even when its next
+  /// values are placeholders (NaN): nothing leaks into the target.
+  @Test func terminatedRowIgnoresNextValues() {
+    var y = [Double](repeating: 0, count: 1)
+    qLearningTargets(rewards: [2], discounts: [0], targetNextQ: [.nan, .nan], batch: 1, actionCount: 2, into: &y)
+    #expect(y == [2])
+    doubleQLearningTargets(
+      rewards: [3], discounts: [0], targetNextQ: [.nan, 1], onlineNextQ: [.nan, .nan], batch: 1, actionCount: 2,
+      into: &y)
+    #expect(y == [3])
+  }
+
   @Test func argmaxTiesAndNaN() {
     #expect(argmax([1, 3, 3], 3) == 1)
     #expect(argmax([.nan, -1, -2], 3) == 1)

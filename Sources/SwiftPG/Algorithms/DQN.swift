@@ -24,7 +24,8 @@
 /// log-probabilities, no critic of V and no `Trajectories` update — so it
 /// conforms to `Learner` only, with its own `DQNStats`; `evaluate` acts
 /// greedily in Q (or ε-greedily at the current ε when `greedy` is false).
-/// Not yet supported (throw `.notSupported`): `update(external:)`, and
+/// `update(external:)` adds transitions collected elsewhere to the replay
+/// buffer and trains on it. Not yet supported (throw `.notSupported`):
 /// `save`/`load` (checkpoints, with the replay buffer optional, are the
 /// next step of issue 19).
 public final class DQN: Learner {
@@ -222,11 +223,7 @@ public final class DQN: Learner {
     s.envSteps = totalEnvSteps - before
     s.totalEnvSteps = totalEnvSteps
     s.totalGradientSteps = totalGradientSteps
-    s.episodes = ended
-    if !ended.isEmpty {
-      s.meanReturn = ended.map(\.episodeReturn).reduce(0, +) / Double(ended.count)
-      s.meanLength = Double(ended.map(\.length).reduce(0, +)) / Double(ended.count)
-    }
+    s.summarize(ended)
     s.seconds = monotonicSeconds() - start
     return s
   }
@@ -282,9 +279,15 @@ public final class DQN: Learner {
     // The step's observations become the current ones; the next step
     // overwrites the whole of `steps.observations`.
     swap(&currentObservations, &steps.observations)
+    try countStep(lanes: n)
+  }
+
+  /// Counts one step of `n` lanes; refreshes the target when it counts
+  /// environment steps (Stable-Baselines3: every max(interval / n_envs, 1)
+  /// calls of `step`).
+  private func countStep(lanes n: Int) throws(SwiftPGError) {
     totalEnvSteps += n
     stepCalls += 1
-    // Stable-Baselines3: every max(interval / n_envs, 1) calls of `step`.
     if config.targetUpdateUnit == .envSteps && stepCalls % Swift.max(config.targetUpdateInterval / n, 1) == 0 {
       try refreshTarget()
     }
@@ -380,10 +383,71 @@ public final class DQN: Learner {
   /// The targets of the last `gradientOnSample` (tests).
   var lastTargets: [Double] { targets }
 
-  /// DQN learns only from its own replay buffer for now: throws `.notSupported`.
-  public func update(external: Trajectories) throws(SwiftPGError) -> DQNStats {
-    throw SwiftPGError(
-      .notSupported, "DQN learns from its replay buffer; updates on external trajectories are not supported yet")
+  /// Adds the T × N transitions of `d` (collected elsewhere, e.g. from a
+  /// Gymnasium environment in Python) to the replay buffer, step by step,
+  /// counting them as environment steps (the target refresh in environment
+  /// steps and the ε schedule see them), then — once more than
+  /// `learningStarts` steps were taken — runs `gradientSteps` gradient
+  /// steps. s′ of row (t, i) is row (t + 1, i), `d.nextObservations` for
+  /// the last row, and the final observation where the episode ended.
+  /// Throws before changing anything when the batch does not fit (sizes,
+  /// actions outside 0..<A, non-finite observations or rewards).
+  public func update(external d: Trajectories) throws(SwiftPGError) -> DQNStats {
+    let start = monotonicSeconds()
+    try validateExternal(d)
+    let (t, n, w) = (d.steps, d.lanes, online.observationSize)
+    let before = totalEnvSteps
+    for r in 0..<t {
+      let row = r * n
+      let next = r + 1 < t ? UnsafePointer(d.observations.pointer + (row + n) * w) : UnsafePointer(d.nextObservations.pointer)
+      buffer.add(
+        observations: d.observations.pointer + row * w, actions: d.discreteActions.pointer + row,
+        rewards: d.rewards.pointer + row, terminated: d.terminated.pointer + row,
+        truncated: d.truncated.pointer + row, nextObservations: next,
+        finalObservations: d.finalObservations.pointer + row * w, lanes: n)
+      try countStep(lanes: n)
+    }
+    var s = DQNStats()
+    s.epsilon = epsilon
+    if totalEnvSteps > config.learningStarts { try train(config.gradientSteps, &s) }
+    iteration += 1
+    s.iteration = iteration
+    s.envSteps = totalEnvSteps - before
+    s.totalEnvSteps = totalEnvSteps
+    s.totalGradientSteps = totalGradientSteps
+    s.summarize(
+      (0..<d.episodeReturns.count).map { k in
+        EpisodeRecord(
+          episodeReturn: d.episodeReturns[k], length: k < d.episodeLengths.count ? d.episodeLengths[k] : 0,
+          success: k < d.episodeTerminated.count ? env.terminationIsSuccess.map { $0 == d.episodeTerminated[k] } : nil)
+      })
+    s.seconds = monotonicSeconds() - start
+    return s
+  }
+
+  /// The checks of `update(external:)`: shapes, discrete actions in range,
+  /// finite observations (every row, the next observations, and the final
+  /// observations of truncated rows) and rewards.
+  private func validateExternal(_ d: Trajectories) throws(SwiftPGError) {
+    let w = online.observationSize
+    try require(d.observationSize == w, "observation size \(d.observationSize) does not match the Q-network's \(w)")
+    try require(d.isDiscrete, "DQN needs discrete actions")
+    try require(d.count >= 1, "the batch is empty")
+    for k in 0..<d.count {
+      let a = d.discreteActions[k]
+      try require(a >= 0 && Int(a) < actionCount, "action \(a) of row \(k) is outside 0..<\(actionCount)", code: .outOfRange)
+      try require(d.rewards[k].isFinite, "reward of row \(k) is \(d.rewards[k])", code: .notFinite)
+      for j in 0..<w {
+        try require(d.observations[k * w + j].isFinite, "observation of row \(k) is not finite", code: .notFinite)
+        if d.truncated[k] != 0 && d.terminated[k] == 0 {
+          try require(
+            d.finalObservations[k * w + j].isFinite, "final observation of row \(k) is not finite", code: .notFinite)
+        }
+      }
+    }
+    for j in 0..<(d.lanes * w) {
+      try require(d.nextObservations[j].isFinite, "next observations must be finite", code: .notFinite)
+    }
   }
 
   /// Returns and lengths of `episodes` fresh episodes of `evalEnv` (reseeded
@@ -449,4 +513,11 @@ public struct DQNStats: Sendable {
   public var gradNorm = 0.0
   public var seconds = 0.0
   public init() {}
+
+  mutating func summarize(_ ended: [EpisodeRecord]) {
+    episodes = ended
+    guard !ended.isEmpty else { return }
+    meanReturn = ended.map(\.episodeReturn).reduce(0, +) / Double(ended.count)
+    meanLength = Double(ended.map(\.length).reduce(0, +)) / Double(ended.count)
+  }
 }

@@ -9,7 +9,9 @@
 ///   episode, the final) observation;
 /// - `targets[i]` receives y_i; the TD error of Q(s_i, a_i) is
 ///   Q(s_i, a_i) − y_i.
-/// Ties of an argmax go to the lowest action index (numpy and torch).
+/// Ties of an argmax go to the lowest action index (numpy and torch). A row
+/// with discount 0 is y_i = r_i whatever its next values (a terminated
+/// step's s′ may be a placeholder, even non-finite).
 
 /// Q-learning / DQN targets (Watkins 1989; Mnih et al. 2015, Algorithm 1):
 ///   y_i = r_i + discount_i · max_a Q̃(s′_i, a).
@@ -18,6 +20,10 @@ public func qLearningTargets(
   batch: Int, actionCount: Int, into targets: UnsafeMutablePointer<Double>
 ) {
   for i in 0..<batch {
+    guard discounts[i] != 0 else {
+      targets[i] = rewards[i]
+      continue
+    }
     let row = targetNextQ + i * actionCount
     targets[i] = rewards[i] + discounts[i] * row[argmax(row, actionCount)]
   }
@@ -33,6 +39,10 @@ public func doubleQLearningTargets(
   onlineNextQ: UnsafePointer<Double>, batch: Int, actionCount: Int, into targets: UnsafeMutablePointer<Double>
 ) {
   for i in 0..<batch {
+    guard discounts[i] != 0 else {
+      targets[i] = rewards[i]
+      continue
+    }
     let best = argmax(onlineNextQ + i * actionCount, actionCount)
     targets[i] = rewards[i] + discounts[i] * targetNextQ[i * actionCount + best]
   }
