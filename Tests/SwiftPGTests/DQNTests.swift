@@ -246,12 +246,14 @@ import Testing
 /// `SWIFTPG_DQN_BENCH=1 swift test -c release --filter DQNBenchmark`.
 /// rl-zoo's CartPole-v1 settings (the `DQN.Config` defaults), seeds 0–4:
 /// every `SWIFTPG_DQN_EVAL_FREQ` steps (default 5000) the greedy policy is
-/// evaluated over 10 episodes and the best parameters kept (rl-zoo's
+/// evaluated over `SWIFTPG_DQN_EVAL_EPISODES` episodes (default 10; rl-zoo's
+/// defaults are 25 000 and 5) and the best parameters kept (rl-zoo's
 /// EvalCallback with `save_best`); at the end the final and the best
 /// network are each evaluated greedily over 100 episodes.
 @Suite(.enabled(if: getenv("SWIFTPG_DQN_BENCH") != nil)) struct DQNBenchmark {
   @Test func zooCartPole() throws {
     let evalFreq = getenv("SWIFTPG_DQN_EVAL_FREQ").flatMap { Int(String(cString: $0)) } ?? 5000
+    let evalEpisodes = getenv("SWIFTPG_DQN_EVAL_EPISODES").flatMap { Int(String(cString: $0)) } ?? 10
     for seed in 0..<5 {
       var c = DQN.Config()
       c.seed = UInt64(seed)
@@ -265,8 +267,9 @@ import Testing
         trainSeconds += try dqn.iterate().seconds
         if dqn.totalEnvSteps >= nextEval || dqn.totalEnvSteps >= c.totalEnvSteps {
           nextEval += evalFreq
-          let r = try dqn.evaluate(env: evalEnv, episodes: 10, greedy: true, seed: UInt64(1000 + dqn.totalEnvSteps))
-          let score = r.returns.reduce(0, +) / 10
+          let r = try dqn.evaluate(
+            env: evalEnv, episodes: evalEpisodes, greedy: true, seed: UInt64(1000 + dqn.totalEnvSteps))
+          let score = r.returns.reduce(0, +) / Double(evalEpisodes)
           if score > best.score { best = (score, dqn.online.parameters, dqn.totalEnvSteps) }
         }
       }
