@@ -35,7 +35,7 @@ import Testing
     for loss in [QNetwork.Loss.mse, .huber] {
       var g = [Double](repeating: 0, count: q.parameterCount)
       var dOut = [Double](repeating: 0, count: 8)
-      let (value, meanQ) = q.lossAndGradient(
+      let (value, meanQ) = try q.lossAndGradient(
         obs, actions: actions, targets: y, batch: 4, loss: loss, dOutput: &dOut, into: &g)
       #expect(abs(value - lossByHand(q, obs, actions, y, loss)) < 1e-14)
       let values = Array(UnsafeBufferPointer(start: q.values(obs, batch: 4), count: 8))
@@ -46,6 +46,16 @@ import Testing
       }
       for k in g.indices { #expect(abs(g[k] - fd[k]) < 1e-7, "\(loss) parameter \(k): \(g[k]) vs \(fd[k])") }
     }
+    // An action outside 0..<2 is refused before anything is written.
+    var g = [Double](repeating: 7, count: q.parameterCount)
+    var dOut = [Double](repeating: 0, count: 8)
+    #expect(throws: SwiftPGError.self) {
+      try q.lossAndGradient(obs, actions: [0, 2, 1, 0], targets: y, batch: 4, loss: .huber, dOutput: &dOut, into: &g)
+    }
+    #expect(throws: SwiftPGError.self) {
+      try q.lossAndGradient(obs, actions: [0, -1, 1, 0], targets: y, batch: 4, loss: .mse, dOutput: &dOut, into: &g)
+    }
+    #expect(g.allSatisfy { $0 == 7 })
   }
 
   /// θ̃ ← θ copies; θ̃ ← τθ + (1 − τ)θ̃ with τ = 0.25 by hand; τ outside (0, 1] refused.

@@ -354,7 +354,7 @@ public final class DQN: Learner {
         }
       }
     }
-    let result: (Double, Double)? = sample.observations.withUnsafeBufferPointer { ob in
+    let result: Result<(Double, Double), SwiftPGError>? = sample.observations.withUnsafeBufferPointer { ob in
       sample.actions.withUnsafeBufferPointer { ab in
         targets.withUnsafeBufferPointer { tb in
           dOutput.withUnsafeMutableBufferPointer { db in
@@ -362,15 +362,16 @@ public final class DQN: Learner {
               guard let o = ob.baseAddress, let act = ab.baseAddress, let y = tb.baseAddress,
                 let d = db.baseAddress, let g = gb.baseAddress
               else { return nil }
-              return online.lossAndGradient(
-                o, actions: act, targets: y, batch: b, loss: config.loss, dOutput: d, into: g)
+              return Result { () throws(SwiftPGError) in
+                try online.lossAndGradient(o, actions: act, targets: y, batch: b, loss: config.loss, dOutput: d, into: g)
+              }
             }
           }
         }
       }
     }
     guard let result else { throw SwiftPGError(.internalError, "DQN: empty scratch buffers") }
-    return result
+    return try result.get()
   }
 
   /// The sample the next `gradientOnSample` reads (tests).

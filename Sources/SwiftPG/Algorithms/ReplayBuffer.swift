@@ -40,14 +40,15 @@ public final class ReplayBuffer {
   /// next episode's first one for lanes that ended, with autoreset) and the
   /// final observations of lanes that ended (`finalObservations`; nil only
   /// when no lane ended). A lane that terminated or truncated stores its
-  /// final observation as s′.
+  /// final observation as s′. Actions are stored as given: the learner
+  /// checks them (`QNetwork.lossAndGradient` refuses ones out of range).
   public func add(
     observations obs: UnsafePointer<Double>, actions a: UnsafePointer<Int32>, rewards r: UnsafePointer<Double>,
     terminated te: UnsafePointer<UInt8>, truncated tr: UnsafePointer<UInt8>,
     nextObservations next: UnsafePointer<Double>, finalObservations final: UnsafePointer<Double>?, lanes: Int
   ) {
     let d = observationSize
-    for i in 0..<lanes {
+    for i in 0..<Swift.max(lanes, 0) {
       let row = position
       let ended = te[i] != 0 || tr[i] != 0
       let source = ended ? (final ?? next) : next

@@ -86,14 +86,18 @@ public final class QNetwork: Parameterized {
   }
 
   /// L = (1/B) Σ_i ℓ(Q(s_i, a_i) − y_i) for the `loss` ℓ, and ∇θL written
-  /// into `gradient` (`parameterCount` values, overwritten). Also returns
-  /// the mean of Q(s_i, a_i). Actions must be in 0..<actionCount (the
-  /// learner's own; not checked per element here).
+  /// into `gradient` (`parameterCount` values, overwritten); `dOutput` is
+  /// scratch of `[batch, actionCount]`. Also returns the mean of
+  /// Q(s_i, a_i). Throws, writing nothing, when an action is outside
+  /// 0..<actionCount.
   ///   ∂L/∂Q(s_i, a_i) = ℓ′(d_i)/B, ℓ′ = 2d (MSE) or clamp(d, −1, 1) (Huber).
   public func lossAndGradient(
     _ obs: UnsafePointer<Double>, actions: UnsafePointer<Int32>, targets: UnsafePointer<Double>, batch: Int,
     loss: Loss, dOutput: UnsafeMutablePointer<Double>, into gradient: UnsafeMutablePointer<Double>
-  ) -> (loss: Double, meanQ: Double) {
+  ) throws(SwiftPGError) -> (loss: Double, meanQ: Double) {
+    for i in 0..<Swift.max(batch, 0) where actions[i] < 0 || Int(actions[i]) >= actionCount {
+      throw SwiftPGError(.outOfRange, "action \(actions[i]) of row \(i) is outside 0..<\(actionCount)")
+    }
     gradient.update(repeating: 0, count: parameterCount)
     guard batch > 0 else { return (0, 0) }
     let q = values(obs, batch: batch)

@@ -19,7 +19,7 @@ public func qLearningTargets(
   rewards: UnsafePointer<Double>, discounts: UnsafePointer<Double>, targetNextQ: UnsafePointer<Double>,
   batch: Int, actionCount: Int, into targets: UnsafeMutablePointer<Double>
 ) {
-  for i in 0..<batch {
+  for i in 0..<Swift.max(batch, 0) {
     guard discounts[i] != 0 else {
       targets[i] = rewards[i]
       continue
@@ -38,7 +38,7 @@ public func doubleQLearningTargets(
   rewards: UnsafePointer<Double>, discounts: UnsafePointer<Double>, targetNextQ: UnsafePointer<Double>,
   onlineNextQ: UnsafePointer<Double>, batch: Int, actionCount: Int, into targets: UnsafeMutablePointer<Double>
 ) {
-  for i in 0..<batch {
+  for i in 0..<Swift.max(batch, 0) {
     guard discounts[i] != 0 else {
       targets[i] = rewards[i]
       continue

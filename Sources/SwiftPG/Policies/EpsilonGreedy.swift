@@ -40,7 +40,7 @@ public func epsilonGreedyActions(
   _ q: UnsafePointer<Double>, batch: Int, actionCount: Int, epsilon: Double,
   into actions: UnsafeMutablePointer<Int32>, using rng: inout some RandomNumberGenerator
 ) {
-  for i in 0..<batch {
+  for i in 0..<Swift.max(batch, 0) {
     if rng.nextUnitDouble() < epsilon {
       actions[i] = Int32(Int.random(in: 0..<Swift.max(actionCount, 1), using: &rng))
     } else {
