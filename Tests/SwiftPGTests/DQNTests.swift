@@ -189,6 +189,60 @@ import Testing
     #expect(try run() == run())
   }
 
+  /// A learner saved mid-run and loaded into a fresh one continues exactly
+  /// as the original (parameters, optimiser, counters, generator, replay
+  /// and the environment's state); without the buffer the loaded learner
+  /// starts with an empty one.
+  @Test func checkpointResumesExactly() throws {
+    func learner() throws -> DQN {
+      try tinyLearner {
+        $0.learningStarts = 25
+        $0.gradientSteps = 3
+        $0.trainFrequency = 15
+      }
+    }
+    let a = try learner()
+    for _ in 0..<3 { _ = try a.iterate() }
+    let path = temporaryPath("dqn")
+    let lean = temporaryPath("dqn-lean")
+    defer {
+      unlink(path)
+      unlink(lean)
+    }
+    try a.save(to: path)
+    try a.save(to: lean, includeBuffer: false)
+    for _ in 0..<2 { _ = try a.iterate() }
+    let b = try learner()
+    _ = try b.iterate()  // a different state, overwritten by the load
+    try b.load(from: path)
+    #expect(b.totalEnvSteps == 45 && b.buffer.count == 45 && b.iteration == 3)
+    for _ in 0..<2 { _ = try b.iterate() }
+    #expect(b.online.parameters == a.online.parameters && b.target.parameters == a.target.parameters)
+    #expect(b.rng == a.rng && b.totalGradientSteps == a.totalGradientSteps)
+    let c = try learner()
+    try c.load(from: lean)
+    #expect(c.buffer.count == 0 && c.totalEnvSteps == 45)
+    #expect(try Checkpoint.read(lean).count < Checkpoint.read(path).count)
+  }
+
+  /// A file of another network shape, garbage, or a DQN file given to the
+  /// policy-gradient loader is refused, changing nothing.
+  @Test func checkpointRefusals() throws {
+    let a = try tinyLearner()
+    _ = try a.iterate()
+    let path = temporaryPath("dqn-refused")
+    defer { unlink(path) }
+    try a.save(to: path)
+    let other = try tinyLearner { $0.hidden = [7] }
+    let before = other.online.parameters
+    #expect(throws: SwiftPGError.self) { try other.load(from: path) }
+    #expect(other.online.parameters == before && other.totalEnvSteps == 0)
+    #expect(throws: SwiftPGError.self) { try other.restore(from: [1, 2, 3]) }
+    #expect(throws: SwiftPGError.self) { try loadLearner(from: path) }
+    let smaller = try tinyLearner { $0.bufferSize = 10 }
+    #expect(throws: SwiftPGError.self) { try smaller.load(from: path) }
+  }
+
   @Test func configRefusals() throws {
     let env = try VectorEnvironment(CartPole(), count: 1, seed: 0)
     let edits: [(inout DQN.Config) -> Void] = [
@@ -208,7 +262,6 @@ import Testing
     let wrong = try QNetwork(observationSize: 3, actionCount: 2, hidden: [])
     #expect(throws: SwiftPGError.self) { try DQN(env: env, network: wrong) }
     let dqn = try tinyLearner()
-    #expect(throws: SwiftPGError.self) { try dqn.save(to: "/tmp/never") }
     #expect(throws: SwiftPGError.self) { try dqn.evaluate(env: pendulum, episodes: 1, greedy: true, seed: 0) }
     #expect(throws: SwiftPGError.self) { try dqn.evaluate(env: env, episodes: 0, greedy: true, seed: 0) }
   }

@@ -25,9 +25,8 @@
 /// conforms to `Learner` only, with its own `DQNStats`; `evaluate` acts
 /// greedily in Q (or ε-greedily at the current ε when `greedy` is false).
 /// `update(external:)` adds transitions collected elsewhere to the replay
-/// buffer and trains on it. Not yet supported (throw `.notSupported`):
-/// `save`/`load` (checkpoints, with the replay buffer optional, are the
-/// next step of issue 19).
+/// buffer and trains on it; `save`/`load` write and restore the whole
+/// learner, the replay buffer optional (`save(to:includeBuffer:)`).
 public final class DQN: Learner {
   /// Which counter `targetUpdateInterval` counts.
   public enum TargetUpdateUnit: Int32, Sendable {
@@ -483,12 +482,104 @@ public final class DQN: Learner {
     return (returns, lengths)
   }
 
+  /// Saves the learner with its replay buffer (`save(to:includeBuffer:)`).
   public func save(to path: String) throws(SwiftPGError) {
-    throw SwiftPGError(.notSupported, "DQN checkpoints are not implemented yet")
+    try save(to: path, includeBuffer: true)
   }
 
+  /// Writes `bundle(includeBuffer:)` atomically (`Checkpoint.write`).
+  public func save(to path: String, includeBuffer: Bool) throws(SwiftPGError) {
+    try Checkpoint.write(try bundle(includeBuffer: includeBuffer).encode(), to: path)
+  }
+
+  /// Restores a bundle written by `save` into this learner (see `restore`).
   public func load(from path: String) throws(SwiftPGError) {
-    throw SwiftPGError(.notSupported, "DQN checkpoints are not implemented yet")
+    try restore(from: try Checkpoint.read(path), source: path)
+  }
+
+  /// The learner as a bundle (kind `.learner`, algorithm "dqn"): the
+  /// environment (`EnvironmentRecord`) and a `learner` section with the
+  /// online and target parameters, Adam's moments, the counters, the
+  /// generator, the observations and episodes in progress and, when
+  /// `includeBuffer`, the replay buffer's transitions. The configuration
+  /// is not saved yet: a learner restores into one of the same shapes.
+  public func bundle(includeBuffer: Bool) throws(SwiftPGError) -> Bundle {
+    var r = Record()
+    r.set("algorithm", text: "dqn")
+    r.set("environment", record: try env.record())
+    var s = Record()
+    s.set("version", .int(DQN.stateVersion))
+    s.set("network_specification", doubles: online.specification)
+    s.set("online", doubles: online.parameters)
+    s.set("target", doubles: target.parameters)
+    s.set("optimizer", record: LearnerCore.record(step.optimizer))
+    for (name, value) in [
+      ("iteration", iteration), ("total_env_steps", totalEnvSteps), ("total_gradient_steps", totalGradientSteps),
+      ("target_updates", targetUpdates), ("step_calls", stepCalls),
+    ] {
+      s.set(name, int: value)
+    }
+    s.set("generator", generator: rng)
+    s.set("observations", doubles: currentObservations)
+    s.set("episode_returns", doubles: episodeReturns)
+    s.set("episode_lengths", ints: episodeLengths)
+    if includeBuffer { s.set("replay", record: buffer.record) }
+    r.set("learner", record: s)
+    return Bundle(kind: .learner, record: r)
+  }
+
+  static let stateVersion: Int64 = 1
+
+  /// Restores a DQN bundle into this learner: the file must hold a DQN of
+  /// the same network shape, replay capacity and environment (id,
+  /// definition, instance count). A file without the replay buffer empties
+  /// this learner's (training goes on from the restored step count, without
+  /// a new warm-up). Everything is validated before anything changes: a
+  /// refused file (`.badFormat`) leaves the learner as it was.
+  public func restore(from bytes: [UInt8], source: String = "the bytes") throws(SwiftPGError) {
+    let root = try LearnerBundle.learnerRoot(bytes, source: source)
+    let algorithm = try root.text("algorithm")
+    guard algorithm == "dqn" else { throw SwiftPGError(.badFormat, "\(source) holds a \(algorithm) learner, not dqn") }
+    let commitEnvironment = try env.prepareRestore(try root.record("environment"))
+    let s = try root.record("learner")
+    try s.requireVersion(DQN.stateVersion, "the DQN state has")
+    guard try s.doubles("network_specification") == online.specification else {
+      throw s.fail("the file's Q-network has another shape than this learner's \(online.specification)")
+    }
+    let count = online.parameterCount
+    let (onlineParameters, targetParameters) = (try s.doubles("online", count: count), try s.doubles("target", count: count))
+    let o = try s.record("optimizer")
+    guard try o.text("kind") == "adam" else { throw o.fail("DQN uses Adam") }
+    let adam = try Checkpoint.formatError(in: o.context) { () throws(SwiftPGError) -> Adam in
+      try Adam.moments(o, count: count, learningRate: config.learningRate, epsilon: config.adamEpsilon)
+    }
+    try o.finish()
+    let big: ClosedRange<Int64> = 0...Int64(1) << 53
+    let counters = (
+      try s.int("iteration", in: big), try s.int("total_env_steps", in: big), try s.int("total_gradient_steps", in: big),
+      try s.int("target_updates", in: big), try s.int("step_calls", in: big)
+    )
+    let generator = try s.generator("generator")
+    let n = env.count
+    let observations = try s.doubles("observations", count: n * online.observationSize)
+    let returns = try s.doubles("episode_returns", count: n)
+    let lengths = try s.ints("episode_lengths", count: n, in: big)
+    let commitReplay = try s.optionalRecord("replay").map { (r) throws(SwiftPGError) in
+      try buffer.prepareRestore(r, actionCount: actionCount)
+    }
+    try s.finish()
+    try root.finish()
+    // Commit (the parameters were checked finite and of the right count).
+    try online.setParameters(onlineParameters)
+    try target.setParameters(targetParameters)
+    step.optimizer = .adam(adam)
+    (iteration, totalEnvSteps, totalGradientSteps, targetUpdates, stepCalls) = counters
+    rng = generator
+    currentObservations = observations
+    episodeReturns = returns
+    episodeLengths = lengths
+    commitEnvironment()
+    if let commitReplay { commitReplay() } else { buffer.clear() }
   }
 }
 

@@ -66,6 +66,64 @@ public final class ReplayBuffer {
     }
   }
 
+  /// Forgets every transition (the storage is kept).
+  public func clear() {
+    (count, position, added) = (0, 0, 0)
+  }
+
+  /// The stored transitions as a checkpoint record: `capacity`, `count`,
+  /// `position`, `added` and the columns of rows 0..<count.
+  public var record: Record {
+    var r = Record()
+    r.set("version", .int(1))
+    for (name, value) in [("capacity", capacity), ("count", count), ("position", position), ("added", added)] {
+      r.set(name, int: value)
+    }
+    let d = observationSize
+    r.set("observations", doubles: Array(rows.observations[0..<(count * d)]))
+    r.set("next_observations", doubles: Array(rows.nextObservations[0..<(count * d)]))
+    r.set("actions", ints: rows.actions[0..<count].map { Int($0) })
+    r.set("rewards", doubles: Array(rows.rewards[0..<count]))
+    r.set("terminated", ints: rows.terminated[0..<count].map { Int($0) })
+    r.set("truncated", ints: rows.truncated[0..<count].map { Int($0) })
+    return r
+  }
+
+  /// Validates a `record` of a buffer of the same capacity and
+  /// observation size (actions in 0..<actionCount, flags 0 or 1, finite
+  /// observations and rewards; s′ of a terminated row may be anything) and
+  /// returns what restores it.
+  public func prepareRestore(_ r: RecordReader, actionCount: Int) throws(SwiftPGError) -> () -> Void {
+    try r.requireVersion(1, "the replay buffer has")
+    let saved = try r.int("capacity", in: 0...Int64(1) << 40)
+    guard saved == capacity else { throw r.fail("the file's replay buffer holds \(saved) transitions, this one \(capacity)") }
+    let n = try r.int("count", in: 0...Int64(capacity))
+    let pos = try r.int("position", in: 0...Int64(capacity - 1))
+    let total = try r.int("added", in: Int64(n)...Int64(1) << 53)
+    guard n == capacity || pos == n else { throw r.fail("position \(pos) of a buffer holding \(n) transitions") }
+    let d = observationSize
+    let obs = try r.doubles("observations", count: n * d)
+    let next = try r.doubles("next_observations", count: n * d, finite: false)
+    let acts = try r.ints("actions", count: n, in: 0...Int64(actionCount - 1))
+    let rew = try r.doubles("rewards", count: n)
+    let term = try r.ints("terminated", count: n, in: 0...1)
+    let trunc = try r.ints("truncated", count: n, in: 0...1)
+    try r.finish()
+    return { [self] in
+      for k in 0..<(n * d) {
+        rows.observations[k] = obs[k]
+        rows.nextObservations[k] = next[k]
+      }
+      for k in 0..<n {
+        rows.actions[k] = Int32(acts[k])
+        rows.rewards[k] = rew[k]
+        rows.terminated[k] = UInt8(term[k])
+        rows.truncated[k] = UInt8(trunc[k])
+      }
+      (count, position, added) = (n, pos, total)
+    }
+  }
+
   /// Fills `batch` with `batch.size` transitions drawn uniformly with
   /// replacement from the stored ones (its `indices` record which rows).
   /// Throws when the buffer is empty.
