@@ -34,9 +34,9 @@ public final class MCTSPlayer<G: TwoPlayerGame>: GameStrategy {
   private var path: [Int32] = []
 
   /// Largest simulation budget (bounds the tree's memory).
-  public static var maxSimulations: Int { 1 << 22 }
+  public static var maxSimulations: Int { 1 << 20 }
 
-  /// - Throws: `.invalidArgument` unless 1 ≤ simulations ≤ 2^22 and c is
+  /// - Throws: `.invalidArgument` unless 1 ≤ simulations ≤ 2^20 and c is
   ///   finite and ≥ 0.
   public init(_ game: G, simulations: Int, c: Double = 2) throws(SwiftPGError) {
     try require(
