@@ -52,6 +52,9 @@ KIND_ALL, KIND_ENV, KIND_POLICY, KIND_ALGORITHM, KIND_VALUE = 0, 1, 2, 3, 4
 KIND_SEQ_TASK, KIND_SEQ_POLICY, KIND_REWARD_MODEL, KIND_PREF_TRAINER = 5, 6, 7, 8
 KIND_RLHF_LEARNER = 9
 KIND_GAME = 10
+KIND_GAME_PLAYER = 11
+#: A full column in swiftpg_solver_column_scores.
+SOLVER_NO_SCORE = -32768
 #: OpenSpiel's kTerminalPlayerId: the current player of a finished game.
 GAME_TERMINAL_PLAYER = -4
 DIRECT_LOSS = {"dpo": 0, "ipo": 1}
@@ -751,6 +754,18 @@ _SIGNATURES = {
     "swiftpg_game_render_text": [u64, i32, c_char_p, c_size_t, POINTER(c_size_t)],
     "swiftpg_game_symmetry": [u64, i32, vp, vp],
     "swiftpg_game_playouts": [u64, u64, i32, vp, vp],
+    # Games: players and arena (issue 17)
+    "swiftpg_player_create_random": [u64, POINTER(c_uint64)],
+    "swiftpg_player_create_minimax": [u64, i32, POINTER(c_uint64)],
+    "swiftpg_player_create_mcts": [u64, i32, c_double, POINTER(c_uint64)],
+    "swiftpg_player_create_solver": [u64, POINTER(c_uint64)],
+    "swiftpg_player_destroy": [u64],
+    "swiftpg_player_action": [u64, u64, i32, u64, vp],
+    "swiftpg_arena_play": [u64, u64, u64, i32, u64, vp],
+    "swiftpg_elo_fit": [vp, i32, i32, c_double, vp, vp],
+    "swiftpg_solver_score": [u64, u64, i32, vp],
+    "swiftpg_solver_column_scores": [u64, u64, i32, vp],
+    "swiftpg_solver_node_count": [u64, vp],
 }
 
 for _name, _args in _SIGNATURES.items():
@@ -1038,7 +1053,8 @@ def abi_version() -> int:
 #: The kinds :func:`live_handles` counts.
 KINDS = {"all": KIND_ALL, "env": KIND_ENV, "policy": KIND_POLICY, "algorithm": KIND_ALGORITHM, "value": KIND_VALUE,
          "seq_task": KIND_SEQ_TASK, "seq_policy": KIND_SEQ_POLICY, "reward_model": KIND_REWARD_MODEL,
-         "pref_trainer": KIND_PREF_TRAINER, "rlhf_learner": KIND_RLHF_LEARNER, "game": KIND_GAME}
+         "pref_trainer": KIND_PREF_TRAINER, "rlhf_learner": KIND_RLHF_LEARNER, "game": KIND_GAME,
+         "game_player": KIND_GAME_PLAYER}
 
 
 def live_handles(kind: int = KIND_ALL) -> int:
@@ -1046,7 +1062,8 @@ def live_handles(kind: int = KIND_ALL) -> int:
     ``KIND_ALL`` (0, default), ``KIND_ENV`` (1), ``KIND_POLICY`` (2),
     ``KIND_ALGORITHM`` (3), ``KIND_VALUE`` (4), ``KIND_SEQ_TASK`` (5),
     ``KIND_SEQ_POLICY`` (6), ``KIND_REWARD_MODEL`` (7), ``KIND_PREF_TRAINER``
-    (8), ``KIND_RLHF_LEARNER`` (9), ``KIND_GAME`` (10) of ``swiftpg._lib``; another
+    (8), ``KIND_RLHF_LEARNER`` (9), ``KIND_GAME`` (10), ``KIND_GAME_PLAYER`` (11) of
+    ``swiftpg._lib``; another
     int raises InvalidArgumentError, another type DTypeError."""
     from ._arrays import DTypeError
 
