@@ -425,6 +425,11 @@ class ConnectFourSolver:
         self.game = load("connect_four", rows=rows, columns=columns, x_in_row=x_in_row)
         self._player = SolverPlayer()
         self._native = self._player.native(self.game)
+        try:
+            self.node_count  # NotSupportedError unless the native solver is the Connect-N one (x_in_row >= 2)
+        except BaseException:
+            self._player.close()
+            raise
 
     def _position(self, position) -> State:
         """A State of this solver's game from a State or a move sequence."""
