@@ -119,6 +119,8 @@ bench: install
 	$(PYTHON) bench/rollouts.py
 	@# Issue 17: random playouts against OpenSpiel (pyspiel), after 2,000 games per variant aligned move by move.
 	$(PYTHON) bench/games_vs_openspiel.py --align 2000
+	@# Issue 17: the Connect Four solver per game stage, then the empty board and the seven first moves (long).
+	$(PYTHON) bench/connect_four_solver.py --full
 	$(PYTHON) examples/short_corridor_reinforce.py
 	$(PYTHON) examples/simple_regulator_gradients.py
 
