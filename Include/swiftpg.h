@@ -2489,9 +2489,9 @@ int32_t swiftpg_player_action(uint64_t player, uint64_t game, int32_t index, uin
  * alternating colours: A moves first in games 0, 2, 4, ... In game i, A
  * draws from a generator seeded from (seed, i, 0) and B from (seed, i, 1):
  * the same seed replays the match. The batch `game` only names the game
- * (its states are neither used nor changed) and is the handle that
- * swiftpg_cancel stops the match with (between moves); a cancel on a player
- * stops its search. Everything runs in this one call.
+ * (its states are neither used nor changed). swiftpg_cancel on the game
+ * handle or on either player stops the match (between moves; a player's
+ * own request also inside its search). Everything runs in this one call.
  * record_out [9], from A's side: wins, draws, losses over all games; the
  * same over the games A moved first; the same over the games A moved
  * second. Nothing is written unless the call succeeds.

@@ -884,13 +884,20 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_idle_workers.clear)  # a forked child has no worker threads
 
 
-def call_interruptible(name: str, cancel_handle: int, *args) -> None:
+def _cancel(handles, requested: int) -> None:
+    """``swiftpg_cancel`` on a handle or on each of a tuple of handles."""
+    for h in handles if isinstance(handles, tuple) else (handles,):
+        lib.swiftpg_cancel(h, requested)
+
+
+def call_interruptible(name: str, cancel_handle, *args) -> None:
     """Calls ``swiftpg_<name>`` so that Ctrl-C can stop it.
 
     In the main thread the native call runs on a worker thread (a
     persistent one, reused across calls) while the main thread waits
     (ctypes releases the GIL). On KeyboardInterrupt the main thread asks
-    the call to stop (``swiftpg_cancel(cancel_handle)``; the native loop
+    the call to stop (``swiftpg_cancel(cancel_handle)``, on each handle
+    when ``cancel_handle`` is a tuple of handles; the native loop
     checks between environment steps), waits until it has returned — so
     no buffer is freed under it — withdraws a request the call finished
     before seeing, and re-raises KeyboardInterrupt; a call interrupted
@@ -924,7 +931,7 @@ def call_interruptible(name: str, cancel_handle: int, *args) -> None:
                 queued = True
             if interruption is not None:
                 job.withdrawn = True  # the worker skips the job if it has not taken it yet
-                lib.swiftpg_cancel(cancel_handle, 1)  # again: a further signal may have cut the handler short
+                _cancel(cancel_handle, 1)  # again: a further signal may have cut the handler short
             # With a timeout: a signal whose C handler ran on another thread
             # (numpy's BLAS threads, one the user started) does not wake
             # this wait; Python runs the handler here when the wait returns.
@@ -935,13 +942,13 @@ def call_interruptible(name: str, cancel_handle: int, *args) -> None:
                 if interruption is None:
                     interruption = e
                 job.withdrawn = True
-                lib.swiftpg_cancel(cancel_handle, 1)
+                _cancel(cancel_handle, 1)
             except BaseException as again:  # noqa: BLE001 - a second signal while handling the first
                 if interruption is None:
                     interruption = again
     _idle_workers.append(worker)
     if interruption is not None:
-        lib.swiftpg_cancel(cancel_handle, 0)
+        _cancel(cancel_handle, 0)
         raise interruption
     if job.error is not None:
         raise job.error

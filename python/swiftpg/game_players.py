@@ -332,7 +332,8 @@ def arena(game: Game, a, b, games: int = 100, seed: int = 0) -> ArenaResult:
     pa, pb = a.native(game), b.native(game)
     out = (c_int32 * 9)()
     with game.new_batch(1) as batch, batch._busy:
-        _lib.call_interruptible("arena_play", batch.handle, batch.handle, pa.handle, pb.handle, games, seed, out)
+        _lib.call_interruptible("arena_play", (batch.handle, pa.handle, pb.handle), batch.handle, pa.handle,
+                                pb.handle, games, seed, out)
     r = [MatchRecord(*out[3 * k:3 * k + 3]) for k in range(3)]
     return ArenaResult(*r)
 

@@ -247,3 +247,33 @@ def test_play_in_the_terminal():
     assert p.returncode == 0 and "bye" in p.stdout
     p = play("connect_four", "--rows", "9", "--opponent", "random", stdin="")
     assert p.returncode == 2 and "rows" in p.stderr
+
+
+def test_a_long_match_stops_on_an_exception_in_the_main_thread():
+    """Ctrl-C (here: an exception raised by a SIGALRM handler) stops a match
+    inside a player's search; the players work afterwards."""
+    import signal
+    import time
+
+    class Stop(Exception):
+        pass
+
+    def alarm(*_):
+        raise Stop
+
+    g = games.load("connect_four")
+    slow, fast = P.MCTSPlayer(1 << 20), P.RandomPlayer()
+    previous = signal.signal(signal.SIGALRM, alarm)
+    start = time.perf_counter()
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with pytest.raises(Stop):
+            P.arena(g, fast, slow, 4, seed=0)        # the MCTS player's first move alone takes many seconds
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert time.perf_counter() - start < 5
+    assert P.arena(g, fast, fast, 2, seed=0).games == 2
+    small = P.MCTSPlayer(20)
+    with g.new_initial_state() as state:
+        assert 0 <= small.action(state) < 7

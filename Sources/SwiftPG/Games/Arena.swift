@@ -18,8 +18,9 @@ public enum Arena {
   /// `a` and `b` may be the same player (self-play).
   ///
   /// - Throws: `.invalidArgument` unless 1 ≤ games ≤ 2^24; a player's
-  ///   error; `.cancelled` when `cancellation` is requested (checked
-  ///   between moves) or a player's search is cancelled.
+  ///   error; `.cancelled` when `cancellation` or a player's own flag is
+  ///   requested (checked between moves; a player's flag also inside its
+  ///   search).
   public static func play<G: TwoPlayerGame>(
     _ game: G, _ a: any GameStrategy<G>, _ b: any GameStrategy<G>, games: Int, seed: UInt64,
     cancellation: CancellationFlag? = nil
@@ -33,6 +34,8 @@ public enum Arena {
       var s = game.initialState()
       while !game.isTerminal(s) {
         try cancellation?.check("the arena")
+        try a.cancellation.check("the arena")
+        try b.cancellation.check("the arena")
         let aMoves = (game.currentPlayer(s) == 0) == aIsFirst
         let action =
           aMoves ? try a.action(for: s, using: &rngA) : try b.action(for: s, using: &rngB)
