@@ -218,6 +218,15 @@ def test_players_in_the_c_abi_check_games_and_handles():
         assert L.swiftpg_player_create_solver(b4.handle, None) == _lib.ERR_NULL_POINTER
 
 
+def test_wilson_intervals_match_published_values():
+    # 0 of 10 and 5 of 10 at 95 %: (0, 0.2775) and (0.2366, 0.7634) (Wilson 1927; Agresti & Coull 1998).
+    low, high = P.MatchRecord(losses=10).interval()
+    assert low == 0 and abs(high - 0.27753) < 1e-5
+    low, high = P.MatchRecord(wins=5, losses=5).interval()
+    assert abs(low - 0.23659) < 1e-5 and abs(high - 0.76341) < 1e-5
+    assert P.MatchRecord(draws=10).interval() == (low, high) and P.MatchRecord().interval() == (0.0, 1.0)
+
+
 def test_pickling_a_player_makes_a_fresh_one():
     p = pickle.loads(pickle.dumps(P.MCTSPlayer(17, c=1.5)))
     assert (p.simulations, p.c) == (17, 1.5) and repr(p) == "MCTSPlayer(simulations=17, c=1.5)"
