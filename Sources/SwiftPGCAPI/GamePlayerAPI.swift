@@ -216,16 +216,26 @@ public func swiftpg_elo_fit(
   }
 }
 
+/// A solver query: checks `output`, then runs `body` with the Connect-N
+/// solver of `player` and the state of game `index` of `game`.
+private func solverEntry<O>(
+  _ player: UInt64, _ game: UInt64, _ index: Int32, _ output: UnsafeMutablePointer<O>?, _ name: String,
+  _ body: (ConnectSolverPlayer, ConnectN.State, UnsafeMutablePointer<O>) throws(SwiftPGError) -> Void
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(output, name)
+    try withPlayer(player, game) { (p, g) throws(SwiftPGError) in
+      try body(try p.connectSolver(), try p.connectState(in: g, index: index), out)
+    }
+  }
+}
+
 @c @implementation
 public func swiftpg_solver_score(
   _ player: UInt64, _ game: UInt64, _ index: Int32, _ score_out: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(score_out, "score_out")
-    try withPlayer(player, game) { (p, g) throws(SwiftPGError) in
-      let solver = try p.connectSolver()
-      out.pointee = Int32(try solver.score(try p.connectState(in: g, index: index)))
-    }
+  solverEntry(player, game, index, score_out, "score_out") { (solver, s, out) throws(SwiftPGError) in
+    out.pointee = Int32(try solver.score(s))
   }
 }
 
@@ -233,13 +243,8 @@ public func swiftpg_solver_score(
 public func swiftpg_solver_column_scores(
   _ player: UInt64, _ game: UInt64, _ index: Int32, _ scores_out: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let out = try need(scores_out, "scores_out")
-    try withPlayer(player, game) { (p, g) throws(SwiftPGError) in
-      let solver = try p.connectSolver()
-      let scores = try solver.columnScores(try p.connectState(in: g, index: index))
-      copyOut(scores.map { $0.map { Int32($0) } ?? SWIFTPG_SOLVER_NO_SCORE }, out)
-    }
+  solverEntry(player, game, index, scores_out, "scores_out") { (solver, s, out) throws(SwiftPGError) in
+    copyOut(try solver.columnScores(s).map { $0.map { Int32($0) } ?? SWIFTPG_SOLVER_NO_SCORE }, out)
   }
 }
 

@@ -29,18 +29,12 @@ public final class MinimaxPlayer<G: TwoPlayerGame>: GameStrategy {
   public var label: String { "minimax(depth \(depth))" }
 
   public func action(for s: G.State, using rng: inout SplitMix64) throws(SwiftPGError) -> Int {
-    try requirePlayable(s)
-    var pick = TieBreak()
-    for a in 0..<game.actionCount where game.isLegal(a, in: s) {
-      var child = s
-      game.applyLegal(a, to: &child)
+    try bestAction(in: s, using: &rng, tolerance: 1e-12) { (child, best) throws(SwiftPGError) in
       // A window just below the best so far: worse moves fail low, ties and
       // better moves get their exact value.
-      let alpha = pick.best.isFinite ? pick.best - 1e-9 : -.infinity
-      let value = -(try negamax(child, depth - 1, ply: 1, alpha: -.infinity, beta: -alpha))
-      pick.offer(a, value, using: &rng, tolerance: 1e-12)
+      let alpha = best.isFinite ? best - 1e-9 : -.infinity
+      return -(try negamax(child, depth - 1, ply: 1, alpha: -.infinity, beta: -alpha))
     }
-    return pick.choice
   }
 
   private func negamax(_ s: G.State, _ remaining: Int, ply: Int, alpha a: Double, beta: Double) throws(SwiftPGError)

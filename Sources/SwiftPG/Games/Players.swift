@@ -23,6 +23,24 @@ extension GameStrategy {
   func requirePlayable(_ s: Game.State) throws(SwiftPGError) {
     try require(!game.isTerminal(s), "the game is over: no action to choose")
   }
+
+  /// The legal action of `s` whose child position has the best `value`
+  /// (for the player to move in `s`; `value` also gets the best value so
+  /// far, −∞ at first), ties broken uniformly by `rng`. Refuses a finished
+  /// game.
+  func bestAction(
+    in s: Game.State, using rng: inout SplitMix64, tolerance: Double = 0,
+    value: (_ child: Game.State, _ best: Double) throws(SwiftPGError) -> Double
+  ) throws(SwiftPGError) -> Int {
+    try requirePlayable(s)
+    var pick = TieBreak()
+    for a in 0..<game.actionCount where game.isLegal(a, in: s) {
+      var child = s
+      game.applyLegal(a, to: &child)
+      pick.offer(a, try value(child, pick.best), using: &rng, tolerance: tolerance)
+    }
+    return pick.choice
+  }
 }
 
 /// Uniformly random legal moves (the game's `randomLegalAction`).

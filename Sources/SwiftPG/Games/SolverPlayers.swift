@@ -92,14 +92,7 @@ public final class ExactSolverPlayer<G: TwoPlayerGame>: GameStrategy {
   }
 
   public func action(for s: G.State, using rng: inout SplitMix64) throws(SwiftPGError) -> Int {
-    try requirePlayable(s)
-    var pick = TieBreak()
-    for a in 0..<game.actionCount where game.isLegal(a, in: s) {
-      var child = s
-      game.applyLegal(a, to: &child)
-      pick.offer(a, Double(-(try value(child))), using: &rng)
-    }
-    return pick.choice
+    try bestAction(in: s, using: &rng) { (child, _) throws(SwiftPGError) in Double(-(try value(child))) }
   }
 }
 
