@@ -11,6 +11,13 @@ action (a Connect-N column 0 .. columns − 1, a tic-tac-toe cell 0 .. 8,
 row-major from the top left). Anything else, or an illegal move, asks
 again. End of input (Ctrl-D) exits with status 0, Ctrl-C with 130; a
 finished game exits 0. The opponent's random choices follow ``--seed``.
+
+The solver plays perfectly whenever it finishes within ``--think``
+seconds (default 20): on 6×7 positions with a dozen stones or more it
+takes well under a second, but the first few moves take minutes, so a
+search that runs out of time is stopped and minimax (depth 6) picks that
+move — the game prints a note each time (``--think 0``: wait for the
+exact answer).
 """
 
 from __future__ import annotations
@@ -35,6 +42,10 @@ def add_parser(sub) -> None:
     p.add_argument("--simulations", type=int, default=2000, help="MCTS simulations per move (default 2000)")
     p.add_argument("--depth", type=int, default=5, help="minimax depth (default 5)")
     p.add_argument("--seed", type=int, default=0, help="the opponent's random choices (default 0)")
+    p.add_argument("--think", type=float, default=20.0, metavar="SECONDS",
+                   help="the solver's time per move (default 20; 0: unlimited). On 6x7 the first few moves take "
+                        "minutes to solve exactly; a search that runs out of time is stopped and minimax (depth 6) "
+                        "chooses that move instead, and the game says so")
     p.set_defaults(fn=play_command)
 
 
@@ -86,11 +97,44 @@ def _read_action(state, out) -> int | None:
         return action
 
 
+class _OutOfTime(Exception):
+    pass
+
+
+def _timed_action(solver, state, seed: int, seconds: float) -> tuple[int, bool]:
+    """The solver's move within ``seconds`` (the search is cancelled by a
+    SIGALRM), else minimax depth 6's; and whether the solver chose."""
+    import signal
+
+    from .game_players import MinimaxPlayer
+
+    def alarm(*_):
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            return solver.action(state, seed=seed), True
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _OutOfTime:
+        pass
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    with MinimaxPlayer(6) as fallback:
+        return fallback.action(state, seed=seed), False
+
+
 def play_command(args) -> int:
     from . import games
     from ._lib import SwiftPGError
     from .game_players import _mix
     out = sys.stdout
+    if not (args.think >= 0 and args.think < float("inf")):
+        print(f"python -m swiftpg play: error: --think must be a finite number of seconds >= 0, got {args.think}",
+              file=sys.stderr)
+        return 2
     try:
         if args.game == "connect_four":
             game = games.load("connect_four", rows=args.rows, columns=args.columns, x_in_row=args.x_in_row)
@@ -114,10 +158,13 @@ def play_command(args) -> int:
                         out.write("\nbye\n")
                         return 0
                 else:
-                    if args.opponent == "solver" and args.game == "connect_four":
-                        out.write("the solver is thinking (early positions can take minutes; Ctrl-C quits)\n")
-                        out.flush()
-                    action = opponent.action(state, seed=_mix(args.seed % 2**64, ply))
+                    seed = _mix(args.seed % 2**64, ply)
+                    if args.opponent == "solver" and args.think > 0:
+                        action, exact = _timed_action(opponent, state, seed, args.think)
+                        if not exact:
+                            out.write(f"(the solver did not finish in {args.think:g} s; minimax depth 6 chose)\n")
+                    else:
+                        action = opponent.action(state, seed=seed)
                     out.write(f"the {args.opponent} player plays {action}\n")
                 state.apply_action(action)
                 ply += 1

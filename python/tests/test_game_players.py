@@ -252,10 +252,15 @@ def test_play_in_the_terminal():
              stdin="0\n1\n2\n3\n4\n0\n1\n2\n3\n4\n" * 2)
     assert p.returncode == 0 and "you lose" in p.stdout, p.stdout
     assert ".....\n01234" in p.stdout                           # OpenSpiel's rows and the column labels
+    # On 6×7 the solver's first reply cannot be solved in 0.2 s: minimax chooses, and the game says so.
+    p = play("connect_four", "--opponent", "solver", "--first", "--think", "0.2", stdin="3\n")
+    assert p.returncode == 0 and "did not finish in 0.2 s; minimax depth 6 chose" in p.stdout, p.stdout
     p = play("connect_four", "--opponent", "random", stdin="")
     assert p.returncode == 0 and "bye" in p.stdout
     p = play("connect_four", "--rows", "9", "--opponent", "random", stdin="")
     assert p.returncode == 2 and "rows" in p.stderr
+    p = play("tic_tac_toe", "--think", "-1", stdin="")
+    assert p.returncode == 2 and "--think" in p.stderr
 
 
 def test_a_long_match_stops_on_an_exception_in_the_main_thread():
