@@ -75,6 +75,9 @@ test-c: lib
 	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_games.c \
 		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -o Tests/c/build/test_games
 	Tests/c/build/test_games
+	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_game_players.c \
+		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -lm -o Tests/c/build/test_game_players
+	Tests/c/build/test_game_players
 
 # Two pytest workers (pytest-xdist): the suite is mostly single-threaded.
 test-python: install
