@@ -2450,7 +2450,8 @@ int32_t swiftpg_game_playouts(uint64_t game, uint64_t seed, int32_t playouts_per
  * - mcts(simulations, uct_c): UCT with uniformly random rollouts,
  *   `simulations` (1 ..< 2^20 + 1) per move, exploration constant uct_c
  *   (finite, >= 0; OpenSpiel's default 2); plays the most visited move.
- *   Memory: about simulations x branching tree nodes during a move.
+ *   Memory: about simulations x branching tree nodes during a move;
+ *   simulations x num_actions above 2^24 is TOO_LARGE.
  * - solver: the perfect player. Connect-N (x_in_row >= 2): Pons-style
  *   bitboard solver, a column of the best exact score (its table takes 75
  *   MB on boards of 36 cells or more, 9 MB below); other games of at most
@@ -2466,8 +2467,8 @@ int32_t swiftpg_game_playouts(uint64_t game, uint64_t seed, int32_t playouts_per
 #define SWIFTPG_SOLVER_NO_SCORE -32768
 
 /* Players for the game of `game` (a game handle). Errors: BAD_HANDLE,
- * NULL_POINTER, INVALID_ARGUMENT (depth, simulations, uct_c),
- * NOT_SUPPORTED (a solver for a game that has none), BUSY. */
+ * NULL_POINTER, INVALID_ARGUMENT (depth, simulations, uct_c), TOO_LARGE
+ * (the MCTS tree), NOT_SUPPORTED (a solver for a game that has none), BUSY. */
 int32_t swiftpg_player_create_random(uint64_t game, uint64_t *player_out);
 int32_t swiftpg_player_create_minimax(uint64_t game, int32_t depth, uint64_t *player_out);
 int32_t swiftpg_player_create_mcts(uint64_t game, int32_t simulations, double uct_c, uint64_t *player_out);

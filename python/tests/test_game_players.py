@@ -291,3 +291,23 @@ def test_a_long_match_stops_on_an_exception_in_the_main_thread():
     small = P.MCTSPlayer(20)
     with g.new_initial_state() as state:
         assert 0 <= small.action(state) < 7
+
+
+def test_play_leaves_cleanly_on_ctrl_c():
+    import signal
+    import time
+
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+    proc = subprocess.Popen([sys.executable, "-m", "swiftpg", "play", "tic_tac_toe", "--first"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.time() + 30
+        seen = ""
+        while "your move" not in seen and time.time() < deadline:
+            seen += proc.stdout.read(1)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130 and "interrupted" in out and "Traceback" not in err, (out, err)

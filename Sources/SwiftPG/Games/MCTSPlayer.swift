@@ -35,14 +35,21 @@ public final class MCTSPlayer<G: TwoPlayerGame>: GameStrategy {
 
   /// Largest simulation budget (bounds the tree's memory).
   public static var maxSimulations: Int { 1 << 20 }
+  /// Largest simulations × actions (the most nodes a tree can reach, about
+  /// 50 bytes each for the Connect-N games).
+  public static var maxNodes: Int { 1 << 24 }
 
   /// - Throws: `.invalidArgument` unless 1 ≤ simulations ≤ 2^20 and c is
-  ///   finite and ≥ 0.
+  ///   finite and ≥ 0; `.tooLarge` when simulations × actions > 2^24.
   public init(_ game: G, simulations: Int, c: Double = 2) throws(SwiftPGError) {
     try require(
       simulations >= 1 && simulations <= Self.maxSimulations,
       "simulations must be in [1, \(Self.maxSimulations)], got \(simulations)")
     try require(c.isFinite && c >= 0, "the exploration constant c must be finite and >= 0, got \(c)")
+    let nodes = try checkedProduct(simulations, max(game.actionCount, 1), "MCTS tree nodes")
+    try require(
+      nodes <= Self.maxNodes,
+      "simulations × actions = \(nodes) tree nodes exceeds \(Self.maxNodes) (the tree's memory)", code: .tooLarge)
     self.game = game
     self.simulations = simulations
     self.c = c
