@@ -29,33 +29,33 @@ public final class MinimaxPlayer<G: TwoPlayerGame>: GameStrategy {
   public var label: String { "minimax(depth \(depth))" }
 
   public func action(for s: G.State, using rng: inout SplitMix64) throws(SwiftPGError) -> Int {
-    try bestAction(in: s, using: &rng, tolerance: 1e-12) { (child, best) throws(SwiftPGError) in
+    let opponent = 1 - game.currentPlayer(s)
+    return try bestAction(in: s, using: &rng, tolerance: 1e-12) { (child, best) throws(SwiftPGError) in
       // A window just below the best so far: worse moves fail low, ties and
       // better moves get their exact value.
       let alpha = best.isFinite ? best - 1e-9 : -.infinity
-      return -(try negamax(child, depth - 1, ply: 1, alpha: -.infinity, beta: -alpha))
+      return -(try negamax(child, opponent, depth - 1, ply: 1, alpha: -.infinity, beta: -alpha))
     }
   }
 
-  private func negamax(_ s: G.State, _ remaining: Int, ply: Int, alpha a: Double, beta: Double) throws(SwiftPGError)
-    -> Double
-  {
+  /// The value of `s` for `player`, the player to move in it (players
+  /// alternate, so in a finished game it is the one who would move next).
+  private func negamax(
+    _ s: G.State, _ player: Int, _ remaining: Int, ply: Int, alpha a: Double, beta: Double
+  ) throws(SwiftPGError) -> Double {
     nodeCount += 1
     if nodeCount & 4095 == 0 { try cancellation.check("the minimax search") }
-    let mover = game.currentPlayer(s)
-    if mover < 0 {
-      // Only the player who just moved can have completed a line: a loss for the mover here.
-      let r = game.returnOfPlayer0(s)
-      if r == 0 { return 0 }
-      return -(2 - Double(ply) / 1000)  // only the player who just moved can have completed a line
+    if game.isTerminal(s) {
+      let r = player == 0 ? game.returnOfPlayer0(s) : -game.returnOfPlayer0(s)
+      return r == 0 ? 0 : (r > 0 ? 1 : -1) * (2 - Double(ply) / 1000)
     }
-    if remaining == 0 { return mover == 0 ? heuristic(s) : -heuristic(s) }
+    if remaining == 0 { return player == 0 ? heuristic(s) : -heuristic(s) }
     var alpha = a
     var best = -Double.infinity
     for m in 0..<game.actionCount where game.isLegal(m, in: s) {
       var child = s
       game.applyLegal(m, to: &child)
-      let v = -(try negamax(child, remaining - 1, ply: ply + 1, alpha: -beta, beta: -alpha))
+      let v = -(try negamax(child, 1 - player, remaining - 1, ply: ply + 1, alpha: -beta, beta: -alpha))
       if v > best { best = v }
       if v > alpha { alpha = v }
       if alpha >= beta { break }

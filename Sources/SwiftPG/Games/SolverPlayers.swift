@@ -49,7 +49,10 @@ public final class ConnectSolverPlayer: GameStrategy {
 /// made at its end), a loss the negation, a draw 0, so the player wins as
 /// fast as it can and loses as late as it can; equal moves are broken
 /// uniformly by the generator. Meant for tic-tac-toe (5 478 positions)
-/// and other games whose positions fit in `maxPositions`.
+/// and other games whose positions fit in `maxPositions` and that, like
+/// tic-tac-toe and Connect-N, place one stone per move and end only by the
+/// mover's line or a full board (the scoring counts stones and credits a
+/// win to the player who moved last).
 public final class ExactSolverPlayer<G: TwoPlayerGame>: GameStrategy {
   public let game: G
   public let cancellation = CancellationFlag()
