@@ -231,6 +231,10 @@ class MatchRecord:
     draws: int = 0
     losses: int = 0
 
+    def __post_init__(self):
+        for name in ("wins", "draws", "losses"):
+            object.__setattr__(self, name, as_count(getattr(self, name), name, 0, 2**62))
+
     @property
     def games(self) -> int:
         return self.wins + self.draws + self.losses
@@ -245,6 +249,9 @@ class MatchRecord:
         half a win, at normal quantile ``z`` (1.96: 95 %); (0, 1) with no
         games. (The same formula as MatchRecord.scoreInterval in
         Sources/SwiftPG/Games/Ratings.swift.)"""
+        z = as_float(z, "z")
+        if not (math.isfinite(z) and z > 0):
+            raise InvalidArgumentError(f"z must be finite and > 0, got {z}")
         n = self.games
         if n == 0:
             return (0.0, 1.0)
@@ -385,6 +392,8 @@ def elo(game: Game, players, games_per_pair: int = 100, seed: int = 0, prior_gam
     or callables), ``games_per_pair`` games per pair (colours alternating),
     then :func:`fit_elo`. Pair (i, j) plays with a seed derived from
     (seed, i, j). Returns an :class:`EloResult`."""
+    if isinstance(players, (str, bytes)) or not hasattr(players, "__iter__"):
+        raise DTypeError(f"players must be a list of players, got {players!r}")
     players = list(players)
     if not 2 <= len(players) <= 64:
         raise InvalidArgumentError(f"elo needs 2 to 64 players, got {len(players)}")
