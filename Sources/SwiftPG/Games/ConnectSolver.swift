@@ -151,7 +151,7 @@ public struct ConnectBitboard: Hashable, Sendable {
 /// Exact scores of Connect-N positions by negamax with alpha–beta pruning,
 /// iterative null-window search, centre-first move ordering refined by the
 /// number of threats a move creates, and a transposition table of upper
-/// bounds — the design of Pascal Pons' Connect Four solver.
+/// and lower bounds — the design of Pascal Pons' Connect Four solver.
 ///
 /// **Score convention (Pons')**, from the point of view of the player to
 /// move: 0 for a draw; a positive score if they win, (cells + 1 − m)/2
@@ -272,7 +272,18 @@ public final class ConnectSolver {
     var highest = (cells - 1 - p.moves) / 2  // we cannot win with this stone
     let key = p.key
     let slot = Int(key % UInt64(keys.count))
-    if keys[slot] == key && values[slot] != 0 { highest = Int(values[slot]) + minScore - 1 }
+    if keys[slot] == key && values[slot] != 0 {
+      let v = Int(values[slot])
+      if v > cells {  // a lower bound (Pons, part 12)
+        let bound = v - cells + minScore - 1
+        if alpha < bound {
+          alpha = bound
+          if alpha >= beta { return alpha }
+        }
+      } else {
+        highest = min(highest, v + minScore - 1)
+      }
+    }
     if beta > highest {
       beta = highest
       if alpha >= beta { return beta }
@@ -297,7 +308,14 @@ public final class ConnectSolver {
         var child = p
         child.play(cell: moves[i].cell)
         let score = -negamax(child, alpha: -beta, beta: -alpha)
-        if score >= beta { return score }
+        if score >= beta {
+          let stored = score - minScore + 1 + cells  // lower bounds above `cells`, upper bounds in 1...cells
+          if !stopping && score - minScore + 1 >= 1 && stored <= 255 {
+            keys[slot] = key
+            values[slot] = UInt8(stored)
+          }
+          return score
+        }
         if score > alpha { alpha = score }
       }
       return nil
@@ -305,7 +323,7 @@ public final class ConnectSolver {
     if let cut = searched { return cut }
     if stopping { return alpha }
     keys[slot] = key
-    values[slot] = UInt8(clamping: alpha - minScore + 1)
+    values[slot] = UInt8(clamping: alpha - minScore + 1)  // an upper bound; 0 (below the range) means none
     return alpha
   }
 }
