@@ -14,9 +14,9 @@ with their last stone; Allis 1988) and the seven first moves (known −2, −1,
 0, +1, 0, −1, −2 from the point of view of the player who made them, i.e.
 minus the score of the position after it). By the board's left-right
 symmetry only columns 0–3 are solved; columns 4–6 take their mirror's value
-and the empty board's score is the best of the seven. This takes minutes
-to hours (a 4-stone position took 2 minutes on one core of the machine of
-this change; the 1-stone positions are harder); no time limit applies.
+and the empty board's score is the best of the seven. This takes hours
+(4-stone positions take one to two minutes on one core of the machine of
+this change, and every stone fewer costs more); no time limit applies.
 
 Usage: python bench/connect_four_solver.py [--full] [--positions N] [--seed S] [--limit SECONDS] [--json PATH]
 """
