@@ -22,8 +22,8 @@ Players (each usable with any game of :mod:`swiftpg.games` that has them):
 Every player breaks ties between equally good moves at random from the
 seed it is given, so :func:`arena` and :func:`elo` replay exactly given
 their seeds. Matches between native players run inside one native call
-(Ctrl-C stops them between moves); a Python callable makes the match a
-Python loop over :meth:`State.apply_action`.
+(Ctrl-C stops them, between moves or inside a player's search); a Python
+callable makes the match a Python loop over :meth:`State.apply_action`.
 
 Sources: UCT — Kocsis & Szepesvári, "Bandit based Monte-Carlo Planning"
 (2006); the solver — Pascal Pons, "Solving Connect 4" (blog.gamesolver.org);
@@ -322,7 +322,7 @@ def arena(game: Game, a, b, games: int = 100, seed: int = 0) -> ArenaResult:
     losses, score, 95 % interval, and per colour).
 
     ``a``, ``b``: :class:`Player` objects (the match runs in one native
-    call; Ctrl-C stops it between moves) or Python callables
+    call; Ctrl-C stops it, also inside a search) or Python callables
     ``f(state) -> action`` (a Python loop). The same seed replays the
     match. Raises InvalidArgumentError for games outside [1, 2^24] or an
     illegal move of a callable (naming it), NotSupportedError for a player
