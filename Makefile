@@ -78,6 +78,9 @@ test-c: lib
 	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_games.c \
 		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -o Tests/c/build/test_games
 	Tests/c/build/test_games
+	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_game_players.c \
+		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -lm -o Tests/c/build/test_game_players
+	Tests/c/build/test_game_players
 
 # Two pytest workers (pytest-xdist): the suite is mostly single-threaded.
 test-python: install
@@ -122,6 +125,8 @@ bench: install
 	$(PYTHON) bench/rollouts.py
 	@# Issue 17: random playouts against OpenSpiel (pyspiel), after 2,000 games per variant aligned move by move.
 	$(PYTHON) bench/games_vs_openspiel.py --align 2000
+	@# Issue 17: the Connect Four solver per game stage, then the empty board and the seven first moves (long).
+	$(PYTHON) bench/connect_four_solver.py --full
 	$(PYTHON) examples/short_corridor_reinforce.py
 	$(PYTHON) examples/simple_regulator_gradients.py
 

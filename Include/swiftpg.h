@@ -98,7 +98,7 @@ int32_t swiftpg_abi_version(int32_t *version_out);
 /* Asks the long call now running on `handle` (an environment: its
  * episodic evaluation; an algorithm: iterate, evaluate; a reward model or
  * a preference trainer: fit; an RLHF learner: iterate, update; a game:
- * playouts) to stop at
+ * playouts, an arena; a game player: its search) to stop at
  * its next check (between
  * environment steps, minibatches, epochs or generations): that
  * call returns SWIFTPG_ERR_CANCELLED and consumes the request.
@@ -115,8 +115,8 @@ int32_t swiftpg_cancel(uint64_t handle, int32_t requested);
 #define SWIFTPG_KIND_ALGORITHM 3
 #define SWIFTPG_KIND_VALUE 4
 /* 5 to 8 (sequence tasks and policies, reward models, preference
- * trainers): see "Sequences and preferences"; 9 (RLHF learners) and 10
- * (two-player games): see their sections. */
+ * trainers): see "Sequences and preferences"; 9 (RLHF learners), 10
+ * (two-player games) and 11 (game players): see their sections. */
 
 /* Number of live (created and not destroyed) handles of a kind; lets tests
  * find leaks. Errors: INVALID_ARGUMENT (unknown kind), NULL_POINTER. */
@@ -2462,6 +2462,109 @@ int32_t swiftpg_game_symmetry(uint64_t game, int32_t symmetry, int32_t *cell_map
  * CANCELLED. */
 int32_t swiftpg_game_playouts(uint64_t game, uint64_t seed, int32_t playouts_per_game, double *outcomes_out,
                               int32_t *lengths_out);
+
+/* ---------------------------------------------------------------------------
+ * Games: players and arena (issue 17)
+ *
+ * A player is a handle (kind SWIFTPG_KIND_GAME_PLAYER) made for the game of
+ * a game handle: the same game with the same parameters (a Connect Four
+ * player cannot play 4 x 5 Connect-3; a mismatch is INVALID_ARGUMENT). The
+ * game handle may be destroyed afterwards; the player keeps its own copy
+ * of the rules.
+ *
+ * Kinds (Sources/SwiftPG/Games/Players.swift and the files beside it):
+ * - random: a uniformly random legal move.
+ * - minimax(depth): negamax with alpha-beta pruning to `depth` plies
+ *   (1 ..< 65); at the horizon a heuristic (open lines weighted by their
+ *   stones: n^2 for a line holding n stones of one player only, squashed
+ *   into (-1, 1)); a proven win or loss outweighs any heuristic value and a
+ *   sooner win a later one. Tic-tac-toe at depth 9 is exact.
+ * - mcts(simulations, uct_c): UCT with uniformly random rollouts,
+ *   `simulations` (1 ..< 2^20 + 1) per move, exploration constant uct_c
+ *   (finite, >= 0; OpenSpiel's default 2); plays the most visited move.
+ *   Memory: about simulations x branching tree nodes during a move;
+ *   simulations x num_actions above 2^24 is TOO_LARGE.
+ * - solver: the perfect player. Connect-N (x_in_row >= 2): Pons-style
+ *   bitboard solver, a column of the best exact score (its table takes 75
+ *   MB on boards of 36 cells or more, 9 MB below); other games of at most
+ *   16 moves (tic-tac-toe): exact negamax over the whole game with a
+ *   transposition table. Otherwise NOT_SUPPORTED. A solver on an early 6x7
+ *   position can take minutes (swiftpg_cancel stops it).
+ * Ties between equally good moves are broken at random by the generator of
+ * the call, so every player is deterministic given its seed.
+ * ------------------------------------------------------------------------- */
+/* Handle kind of this section (swiftpg_live_handles). */
+#define SWIFTPG_KIND_GAME_PLAYER 11
+/* A full column in swiftpg_solver_column_scores. */
+#define SWIFTPG_SOLVER_NO_SCORE -32768
+
+/* Players for the game of `game` (a game handle). Errors: BAD_HANDLE,
+ * NULL_POINTER, INVALID_ARGUMENT (depth, simulations, uct_c), TOO_LARGE
+ * (the MCTS tree), NOT_SUPPORTED (a solver for a game that has none), BUSY. */
+int32_t swiftpg_player_create_random(uint64_t game, uint64_t *player_out);
+int32_t swiftpg_player_create_minimax(uint64_t game, int32_t depth, uint64_t *player_out);
+int32_t swiftpg_player_create_mcts(uint64_t game, int32_t simulations, double uct_c, uint64_t *player_out);
+int32_t swiftpg_player_create_solver(uint64_t game, uint64_t *player_out);
+
+/* Destroys the player. Later calls with the handle give BAD_HANDLE. */
+int32_t swiftpg_player_destroy(uint64_t player);
+
+/* The player's move in game `index` of the batch `game` (which must be of
+ * the player's game and not finished), its random choices drawn from a
+ * generator seeded with `seed`. The games do not change.
+ * swiftpg_cancel on the player stops a long search (CANCELLED).
+ * Errors: BAD_HANDLE, NULL_POINTER, OUT_OF_RANGE (index),
+ * INVALID_ARGUMENT (another game, a finished game), CANCELLED, BUSY. */
+int32_t swiftpg_player_action(uint64_t player, uint64_t game, int32_t index, uint64_t seed, int32_t *action_out);
+
+/* Plays `games` (1 ..< 2^24 + 1) games from the start between player_a and
+ * player_b (both of the game of `game`; they may be the same handle),
+ * alternating colours: A moves first in games 0, 2, 4, ... In game i, A
+ * draws from a generator seeded from (seed, i, 0) and B from (seed, i, 1):
+ * the same seed replays the match. The batch `game` only names the game
+ * (its states are neither used nor changed). swiftpg_cancel on the game
+ * handle or on either player stops the match (between moves; a player's
+ * own request also inside its search). Everything runs in this one call.
+ * record_out [9], from A's side: wins, draws, losses over all games; the
+ * same over the games A moved first; the same over the games A moved
+ * second. Nothing is written unless the call succeeds.
+ * Errors: BAD_HANDLE, NULL_POINTER, INVALID_ARGUMENT, CANCELLED, BUSY. */
+int32_t swiftpg_arena_play(uint64_t game, uint64_t player_a, uint64_t player_b, int32_t games, uint64_t seed,
+                           int32_t *record_out);
+
+/* Elo ratings by a Bradley-Terry fit over all games (Games/Ratings.swift):
+ * P(i beats j) = 1 / (1 + 10^((R_j - R_i) / 400)), a draw half a win for
+ * each side, maximum likelihood. records [n, n, 3] (n = num_players,
+ * 1 ..< 257): the wins, draws and losses of player i against player j
+ * from i's side (entries (i, j) and (j, i) both count; the diagonal must be
+ * 0). prior_games (finite, >= 0): virtual draws of every player against a
+ * fixed 0-rated reference, which keeps the rating of a player who won or
+ * lost every game finite; 0 fits the plain maximum likelihood.
+ * ratings_out [n]: ratings with ratings[anchor] = 0; errors_out [n] (NULL
+ * if not wanted): standard errors of rating[i] - rating[anchor].
+ * Errors: NULL_POINTER, INVALID_ARGUMENT (a negative count, games on the
+ * diagonal, a player with no chain of games to the anchor), OUT_OF_RANGE
+ * (anchor), TOO_LARGE, NUMERICAL (a rating diverges with prior_games 0). */
+int32_t swiftpg_elo_fit(const int32_t *records, int32_t num_players, int32_t anchor, double prior_games,
+                        double *ratings_out, double *errors_out);
+
+/* Connect-N solver queries on a solver player of a Connect-N game, for
+ * game `index` of the batch `game` (not finished). Scores follow Pascal
+ * Pons' convention, from the point of view of the player to move: 0 a
+ * draw; a win (cells + 1 - m) / 2 with m the stones on the board before
+ * the winning stone (1: a win with the last stone; the empty 6x7 board
+ * scores +1); a loss the same negated.
+ * swiftpg_solver_score: the position's score.
+ * swiftpg_solver_column_scores: scores_out [columns], each column's score
+ * for the player to move (SWIFTPG_SOLVER_NO_SCORE for a full column).
+ * swiftpg_solver_node_count: positions searched since the player was made.
+ * swiftpg_cancel on the player stops a long search (CANCELLED).
+ * Errors: BAD_HANDLE, NULL_POINTER, OUT_OF_RANGE, INVALID_ARGUMENT (another
+ * game, a finished game), NOT_SUPPORTED (not a Connect-N solver player),
+ * CANCELLED, BUSY. */
+int32_t swiftpg_solver_score(uint64_t player, uint64_t game, int32_t index, int32_t *score_out);
+int32_t swiftpg_solver_column_scores(uint64_t player, uint64_t game, int32_t index, int32_t *scores_out);
+int32_t swiftpg_solver_node_count(uint64_t player, int64_t *count_out);
 
 #ifdef __cplusplus
 }

@@ -28,6 +28,7 @@ enum HandleKind: UInt64, CaseIterable {
   case preferenceTrainer = 8
   case rlhfLearner = 9
   case game = 10
+  case gamePlayer = 11
 
   var name: String {
     switch self {
@@ -41,6 +42,7 @@ enum HandleKind: UInt64, CaseIterable {
     case .preferenceTrainer: "preference trainer"
     case .rlhfLearner: "RLHF learner"
     case .game: "game"
+    case .gamePlayer: "game player"
     }
   }
 
@@ -243,6 +245,7 @@ let rewardModelTable = HandleTable<RewardModelObject>(kind: .rewardModel)
 let preferenceTrainerTable = HandleTable<PreferenceTrainerObject>(kind: .preferenceTrainer)
 let rlhfLearnerTable = HandleTable<RLHFLearnerObject>(kind: .rlhfLearner)
 let gameTable = HandleTable<any BatchedGame>(kind: .game)
+let playerTable = HandleTable<any ErasedGamePlayer>(kind: .gamePlayer)
 
 /// A sequence task (issue 15) behind a handle.
 final class SequenceTaskObject {

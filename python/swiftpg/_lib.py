@@ -52,6 +52,9 @@ KIND_ALL, KIND_ENV, KIND_POLICY, KIND_ALGORITHM, KIND_VALUE = 0, 1, 2, 3, 4
 KIND_SEQ_TASK, KIND_SEQ_POLICY, KIND_REWARD_MODEL, KIND_PREF_TRAINER = 5, 6, 7, 8
 KIND_RLHF_LEARNER = 9
 KIND_GAME = 10
+KIND_GAME_PLAYER = 11
+#: A full column in swiftpg_solver_column_scores.
+SOLVER_NO_SCORE = -32768
 #: OpenSpiel's kTerminalPlayerId: the current player of a finished game.
 GAME_TERMINAL_PLAYER = -4
 DIRECT_LOSS = {"dpo": 0, "ipo": 1}
@@ -753,6 +756,18 @@ _SIGNATURES = {
     "swiftpg_game_render_text": [u64, i32, c_char_p, c_size_t, POINTER(c_size_t)],
     "swiftpg_game_symmetry": [u64, i32, vp, vp],
     "swiftpg_game_playouts": [u64, u64, i32, vp, vp],
+    # Games: players and arena (issue 17)
+    "swiftpg_player_create_random": [u64, POINTER(c_uint64)],
+    "swiftpg_player_create_minimax": [u64, i32, POINTER(c_uint64)],
+    "swiftpg_player_create_mcts": [u64, i32, c_double, POINTER(c_uint64)],
+    "swiftpg_player_create_solver": [u64, POINTER(c_uint64)],
+    "swiftpg_player_destroy": [u64],
+    "swiftpg_player_action": [u64, u64, i32, u64, vp],
+    "swiftpg_arena_play": [u64, u64, u64, i32, u64, vp],
+    "swiftpg_elo_fit": [vp, i32, i32, c_double, vp, vp],
+    "swiftpg_solver_score": [u64, u64, i32, vp],
+    "swiftpg_solver_column_scores": [u64, u64, i32, vp],
+    "swiftpg_solver_node_count": [u64, vp],
 }
 
 for _name, _args in _SIGNATURES.items():
@@ -871,13 +886,20 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_idle_workers.clear)  # a forked child has no worker threads
 
 
-def call_interruptible(name: str, cancel_handle: int, *args) -> None:
+def _cancel(handles, requested: int) -> None:
+    """``swiftpg_cancel`` on a handle or on each of a tuple of handles."""
+    for h in handles if isinstance(handles, tuple) else (handles,):
+        lib.swiftpg_cancel(h, requested)
+
+
+def call_interruptible(name: str, cancel_handle, *args) -> None:
     """Calls ``swiftpg_<name>`` so that Ctrl-C can stop it.
 
     In the main thread the native call runs on a worker thread (a
     persistent one, reused across calls) while the main thread waits
     (ctypes releases the GIL). On KeyboardInterrupt the main thread asks
-    the call to stop (``swiftpg_cancel(cancel_handle)``; the native loop
+    the call to stop (``swiftpg_cancel(cancel_handle)``, on each handle
+    when ``cancel_handle`` is a tuple of handles; the native loop
     checks between environment steps), waits until it has returned — so
     no buffer is freed under it — withdraws a request the call finished
     before seeing, and re-raises KeyboardInterrupt; a call interrupted
@@ -911,7 +933,7 @@ def call_interruptible(name: str, cancel_handle: int, *args) -> None:
                 queued = True
             if interruption is not None:
                 job.withdrawn = True  # the worker skips the job if it has not taken it yet
-                lib.swiftpg_cancel(cancel_handle, 1)  # again: a further signal may have cut the handler short
+                _cancel(cancel_handle, 1)  # again: a further signal may have cut the handler short
             # With a timeout: a signal whose C handler ran on another thread
             # (numpy's BLAS threads, one the user started) does not wake
             # this wait; Python runs the handler here when the wait returns.
@@ -922,13 +944,13 @@ def call_interruptible(name: str, cancel_handle: int, *args) -> None:
                 if interruption is None:
                     interruption = e
                 job.withdrawn = True
-                lib.swiftpg_cancel(cancel_handle, 1)
+                _cancel(cancel_handle, 1)
             except BaseException as again:  # noqa: BLE001 - a second signal while handling the first
                 if interruption is None:
                     interruption = again
     _idle_workers.append(worker)
     if interruption is not None:
-        lib.swiftpg_cancel(cancel_handle, 0)
+        _cancel(cancel_handle, 0)
         raise interruption
     if job.error is not None:
         raise job.error
@@ -1040,7 +1062,8 @@ def abi_version() -> int:
 #: The kinds :func:`live_handles` counts.
 KINDS = {"all": KIND_ALL, "env": KIND_ENV, "policy": KIND_POLICY, "algorithm": KIND_ALGORITHM, "value": KIND_VALUE,
          "seq_task": KIND_SEQ_TASK, "seq_policy": KIND_SEQ_POLICY, "reward_model": KIND_REWARD_MODEL,
-         "pref_trainer": KIND_PREF_TRAINER, "rlhf_learner": KIND_RLHF_LEARNER, "game": KIND_GAME}
+         "pref_trainer": KIND_PREF_TRAINER, "rlhf_learner": KIND_RLHF_LEARNER, "game": KIND_GAME,
+         "game_player": KIND_GAME_PLAYER}
 
 
 def live_handles(kind: int = KIND_ALL) -> int:
@@ -1048,7 +1071,8 @@ def live_handles(kind: int = KIND_ALL) -> int:
     ``KIND_ALL`` (0, default), ``KIND_ENV`` (1), ``KIND_POLICY`` (2),
     ``KIND_ALGORITHM`` (3), ``KIND_VALUE`` (4), ``KIND_SEQ_TASK`` (5),
     ``KIND_SEQ_POLICY`` (6), ``KIND_REWARD_MODEL`` (7), ``KIND_PREF_TRAINER``
-    (8), ``KIND_RLHF_LEARNER`` (9), ``KIND_GAME`` (10) of ``swiftpg._lib``; another
+    (8), ``KIND_RLHF_LEARNER`` (9), ``KIND_GAME`` (10), ``KIND_GAME_PLAYER`` (11) of
+    ``swiftpg._lib``; another
     int raises InvalidArgumentError, another type DTypeError."""
     from ._arrays import DTypeError
 

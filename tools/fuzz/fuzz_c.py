@@ -306,12 +306,13 @@ SeqPol = _kind("SeqPol", "seq_policy", lambda o: f"{'tabular' if o.family == 1 e
 RewardModelObj = _kind("RewardModelObj", "reward_model", lambda o: f"K={o.k} params={o.num_params}")
 RLHFLearner = _kind("RLHFLearner", "rlhf_learner", lambda o: f"algorithm {o.algorithm} V={o.policy.v} L={o.policy.l}")
 GameObj = _kind("GameObj", "game", lambda o: f"{o.what} N={o.n} A={o.a} {o.h}x{o.w}")
+PlayerObj = _kind("PlayerObj", "player", lambda o: f"{o.what} of {o.game_key}")
 Trainer = _kind("Trainer", "pref_trainer", lambda o: f"{'dpo' if o.dpo else 'sft'} V={o.policy.v} L={o.policy.l} "
                                                      f"epochs={o.epochs}")
 
 
 KIND_TAG = {"env": 1, "policy": 2, "algorithm": 3, "value": 4, "seq_task": 5, "seq_policy": 6, "reward_model": 7,
-            "pref_trainer": 8, "rlhf_learner": 9, "game": 10}
+            "pref_trainer": 8, "rlhf_learner": 9, "game": 10, "player": 11}
 KIND_CODE = dict(KIND_TAG)
 
 
@@ -676,7 +677,7 @@ class Fuzzer:
                 "algorithm": "swiftpg_algorithm_destroy", "seq_task": "swiftpg_seq_task_destroy",
                 "seq_policy": "swiftpg_seq_policy_destroy", "reward_model": "swiftpg_reward_model_destroy",
                 "pref_trainer": "swiftpg_pref_trainer_destroy", "rlhf_learner": "swiftpg_rlhf_destroy",
-                "game": "swiftpg_game_destroy"}[obj.kind]
+                "game": "swiftpg_game_destroy", "player": "swiftpg_player_destroy"}[obj.kind]
         status = self.invoke(name, [(obj.handle, obj.describe())])
         if status == 0:
             self.forget(obj)
@@ -967,13 +968,13 @@ class Fuzzer:
 
     def g_cancel(self):
         kind = self.rng.choice(["env", "algorithm", "env", "algorithm", "policy", "value", "seq_task", "seq_policy",
-                                "game"])
+                                "game", "player"])
         obj = self.pick(kind)
         h = self.handle_arg(kind, obj, p=0.3) if obj is not None or self.mutating else self.bad_handle(kind)
         self.invoke("swiftpg_cancel", [h, self.i32(self.rng.choice([0, 0, 1]), bad=[2, -1, 2**31 - 1])])
 
     def g_live_handles(self):
-        kind = self.i32(self.rng.randrange(11), bad=[11, 99, -1], p=0.3)
+        kind = self.i32(self.rng.randrange(12), bad=[12, 99, -1], p=0.3)
         out = self.out1(ctypes.c_int64, "count_out")
         status = self.invoke("swiftpg_live_handles", [kind, self.a(out)], [out])
         if status == 0 and not out.null and not out.offset:
@@ -3460,6 +3461,105 @@ class Fuzzer:
         self.invoke("swiftpg_game_playouts", [self.handle_arg("game", game), self.seed(), (count, text)]
                     + [self.a(b) for b in outs], outs)
 
+    # -- games: players and arena (issue 17) ------------------------------------------------------------
+    # Players are made for small games only where they search (minimax depth
+    # <= 3, MCTS <= 40 simulations, solvers on boards of at most 20 cells),
+    # so every call ends in well under a second.
+    @staticmethod
+    def game_key(game) -> tuple:
+        return (game.what, game.h, game.w, game.a)
+
+    def create_player_call(self, name: str, args: list, what: str, want=None) -> None:
+        game = self.pick("game", want) or self.any_game()
+        if game is None or (want is not None and not want(game)):
+            return
+        out = self.out1(ctypes.c_uint64, "player_out")
+        if self.invoke(name, [self.handle_arg("game", game), *args, self.a(out)], [out]) == 0:
+            self.adopt(PlayerObj(out.value(), what=what, game_key=self.game_key(game)))
+
+    def g_player_create_random(self):
+        self.create_player_call("swiftpg_player_create_random", [], "random")
+
+    def g_player_create_minimax(self):
+        depth = self.i32(self.rng.randrange(1, 4), bad=[65, 0, -3])
+        self.create_player_call("swiftpg_player_create_minimax", [depth], "minimax")
+
+    def g_player_create_mcts(self):
+        sims = self.i32(self.rng.choice([1, 5, 40]), bad=[0, (1 << 20) + 1])
+        self.create_player_call("swiftpg_player_create_mcts", [sims, self.dbl(self.rng.choice([0.0, 1.4, 2.0]))],
+                                "mcts")
+
+    def g_player_create_solver(self):
+        self.create_player_call("swiftpg_player_create_solver", [], "solver", want=lambda g: g.h * g.w <= 20)
+
+    def g_player_destroy(self):
+        self.destroy_call("player", self.pick("player"))
+
+    def player_and_game(self, want=None):
+        """A live player (``want``: a filter) and, mostly, a game of its kind."""
+        player = self.pick("player", want)
+        if player is None:
+            with self.valid_only():
+                self.rng.choice([self.g_player_create_random, self.g_player_create_mcts, self.g_player_create_solver,
+                                 self.g_player_create_minimax])()
+            player = self.pick("player", want)
+        games = [g for g in self.pool["game"] if self.game_key(g) == getattr(player, "game_key", None)]
+        game = self.rng.choice(games) if games and self.rng.random() < 0.85 else self.pick("game")
+        return player, game
+
+    def g_player_action(self):
+        player, game = self.player_and_game()
+        n = game.n if game else 1
+        index = self.i32(self.rng.randrange(n), bad=[n, -1])
+        out = self.out1(ctypes.c_int32, "action_out")
+        self.invoke("swiftpg_player_action", [self.handle_arg("player", player), self.handle_arg("game", game),
+                                              index, self.seed(), self.a(out)], [out])
+
+    def g_arena_play(self):
+        a, game = self.player_and_game()
+        same = [p for p in self.pool["player"] if a is not None and p.game_key == a.game_key]
+        b = self.rng.choice(same) if same and self.rng.random() < 0.85 else self.pick("player")
+        games = self.i32(self.rng.choice([1, 2, 4]), bad=[0, -5, (1 << 24) + 1])
+        out = self.buf(ctypes.c_int32, 9, "record_out", out=True)
+        self.invoke("swiftpg_arena_play", [self.handle_arg("game", game), self.handle_arg("player", a),
+                                           self.handle_arg("player", b), games, self.seed(), self.a(out)], [out])
+
+    def g_elo_fit(self):
+        r = self.rng
+        n = r.randrange(1, 5)
+        data = []
+        for i in range(n):
+            for j in range(n):
+                data += [0, 0, 0] if i == j else [r.randrange(4) for _ in range(3)]
+        if self.bad(0.3):
+            data[r.randrange(len(data))] = r.choice([-1, 2**31 - 1, 5])
+        records = self.buf(ctypes.c_int32, 3 * n * n, "records", data=data)
+        count = self.i32(n, bad=[0, 257, n + 1])
+        anchor = self.i32(r.randrange(n), bad=[n, -1])
+        prior = self.dbl(r.choice([0.0, 1.0, 0.5]))
+        outs = [self.buf(ctypes.c_double, n, "ratings_out", out=True),
+                self.buf(ctypes.c_double, n, "errors_out", out=True, optional=True)]
+        self.invoke("swiftpg_elo_fit", [self.a(records), count, anchor, prior] + [self.a(b) for b in outs], outs)
+
+    def solver_call(self, name: str, outputs) -> None:
+        player, game = self.player_and_game(want=lambda p: p.what == "solver" or self.rng.random() < 0.1)
+        n = game.n if game else 1
+        index = self.i32(self.rng.randrange(n), bad=[n, -1])
+        bufs = outputs(game)
+        self.invoke(name, [self.handle_arg("player", player), self.handle_arg("game", game), index]
+                    + [self.a(b) for b in bufs], bufs)
+
+    def g_solver_score(self):
+        self.solver_call("swiftpg_solver_score", lambda g: [self.out1(ctypes.c_int32, "score_out")])
+
+    def g_solver_column_scores(self):
+        self.solver_call("swiftpg_solver_column_scores",
+                         lambda g: [self.buf(ctypes.c_int32, g.a if g else 1, "scores_out", out=True)])
+
+    def g_solver_node_count(self):
+        out = self.out1(ctypes.c_int64, "count_out")
+        self.invoke("swiftpg_solver_node_count", [self.handle_arg("player", self.pick("player")), self.a(out)], [out])
+
     # -- concurrency (--threads) -----------------------------------------------------------------------
     CONCURRENT_MENU = ["swiftpg_env_step", "swiftpg_env_reset", "swiftpg_env_get_state", "swiftpg_env_set_parameter",
                        "swiftpg_env_destroy", "swiftpg_env_set_threads", "swiftpg_policy_set_params",
@@ -3535,7 +3635,7 @@ class Fuzzer:
 
     def teardown(self) -> None:
         for kind in ("algorithm", "policy", "value", "env", "rlhf_learner", "pref_trainer", "reward_model", "seq_policy",
-                     "seq_task", "game"):
+                     "seq_task", "game", "player"):
             for obj in list(self.pool[kind]):
                 self.destroy(obj)
         count = ctypes.c_int64(-1)

@@ -51,7 +51,8 @@ import supervise  # noqa: E402
 
 MODULES = ["swiftpg", "swiftpg.envs", "swiftpg.policies", "swiftpg.estimators", "swiftpg.exact",
            "swiftpg.algorithms", "swiftpg.lab", "swiftpg.randomization", "swiftpg.optim", "swiftpg.trained", "swiftpg.callbacks",
-           "swiftpg.rlhf", "swiftpg.rlhf_table", "swiftpg.games", "swiftpg.game_aec", "swiftpg.sgf", "swiftpg.gnugo"]
+           "swiftpg.rlhf", "swiftpg.rlhf_table", "swiftpg.games", "swiftpg.game_aec", "swiftpg.sgf", "swiftpg.gnugo",
+           "swiftpg.game_players"]
 DUNDERS = {"__init__", "__getitem__", "__iter__", "__str__", "__repr__", "__enter__", "__exit__", "__len__"}
 NAN, INF = float("nan"), float("inf")
 
@@ -364,6 +365,8 @@ class PyFuzzer:
         R = sp.rlhf
         if owner.__module__ in ("swiftpg.games", "swiftpg.gnugo", "swiftpg.sgf"):
             return self.game_object(owner)
+        if owner.__module__ == "swiftpg.game_players":
+            return self.player_object(owner)
         if issubclass(owner, R.SequenceTask):
             return self.seq_task(owner)
         if owner is R.SequencePolicy:
@@ -573,6 +576,102 @@ class PyFuzzer:
             return (obj.legal_mask().astype(np.float64), k), {}
         if short_name == "playouts":
             return (), dict(playouts_per_game=r.choice([1, 2]), seed=r.randrange(100))
+        return None
+
+    # -- players, arena, Elo, solver (issue 17) -----------------------------------------------------
+    # Small games only (tic-tac-toe, Connect-3 on 4×5), small budgets: every
+    # call ends in well under a second.
+    def small_game(self):
+        G = self.sp.games
+        name, params = self.rng.choice([("tic_tac_toe", {}), ("connect_four", {"rows": 4, "columns": 5,
+                                                                               "x_in_row": 3})])
+        return self.tag(G.load(name, **params), f"{name}{params or ''}")
+
+    def small_state(self, game=None):
+        """A State of a small game a few random moves in (not finished)."""
+        state = (game or self.small_game()).new_initial_state()
+        for _ in range(self.rng.randrange(4)):
+            state.apply_action(self.rng.choice(state.legal_actions()))
+        return self.tag(state, f"State({state.game.name})")
+
+    def player(self):
+        P, r = self.sp.game_players, self.rng
+        kind = r.randrange(5)
+        if kind == 0:
+            return self.tag(P.RandomPlayer(), "RandomPlayer()")
+        if kind == 1:
+            return self.tag(P.MinimaxPlayer(r.randrange(1, 4)), "MinimaxPlayer")
+        if kind == 2:
+            return self.tag(P.MCTSPlayer(r.choice([1, 10, 40]), r.choice([0.0, 1.4, 2.0])), "MCTSPlayer")
+        if kind == 3:
+            return self.tag(P.SolverPlayer(), "SolverPlayer()")
+        return self.tag(lambda state: self.rng.choice(state.legal_actions()), "lambda state: random move")
+
+    def player_object(self, owner):
+        P, r, np = self.sp.game_players, self.rng, self.np
+        if owner in (P.RandomPlayer, P.MinimaxPlayer, P.MCTSPlayer, P.SolverPlayer, P.Player):
+            def make():
+                while True:
+                    p = self.player()
+                    if isinstance(p, owner):
+                        return p
+            return self.get(f"player_{owner.__name__}", make)
+        if owner is P.ConnectFourSolver:
+            return self.get("c4_solver", lambda: self.tag(P.connect_four_solver(4, 5, 3), "ConnectFourSolver(4, 5, 3)"))
+        if owner is P.MatchRecord:
+            return P.MatchRecord(*(r.randrange(5) for _ in range(3)))
+        if owner is P.ArenaResult:
+            return P.arena(self.small_game(), P.RandomPlayer(), P.RandomPlayer(), 4, seed=r.randrange(9))
+        if owner is P.EloResult:
+            return P.elo(self.small_game(), [P.RandomPlayer(), P.MinimaxPlayer(1)], 4, seed=1)
+        if owner is P.Solution:
+            return P.Solution(0, [0, None])
+        raise Skip
+
+    def players_example(self, name: str, obj, short_name: str):
+        """(args, kwargs) of a valid call of a ``swiftpg.game_players``
+        target, or None where the signature's defaults do."""
+        P, r, np = self.sp.game_players, self.rng, self.np
+        if name == "swiftpg.game_players.MinimaxPlayer":
+            return (r.randrange(1, 4),), {}
+        if name == "swiftpg.game_players.MCTSPlayer":
+            return (r.choice([1, 10, 40]),), dict(c=r.choice([0.0, 2.0]))
+        if name == "swiftpg.game_players.MatchRecord":
+            return tuple(r.randrange(5) for _ in range(3)), {}
+        if name == "swiftpg.game_players.ArenaResult":
+            recs = [P.MatchRecord(*(r.randrange(5) for _ in range(3))) for _ in range(3)]
+            return tuple(recs), {}
+        if name == "swiftpg.game_players.EloResult":
+            return (np.zeros(2), np.zeros(2), np.zeros((2, 2, 3), np.int64)), {}
+        if name == "swiftpg.game_players.Solution":
+            return (1, [1, None, -1]), {}
+        if name in ("swiftpg.game_players.ConnectFourSolver", "swiftpg.game_players.connect_four_solver"):
+            return (4, 5, 3), {}
+        if name == "swiftpg.game_players.arena":
+            return (self.small_game(), self.player(), self.player()), dict(games=r.choice([1, 2, 4]),
+                                                                           seed=r.randrange(100))
+        if name == "swiftpg.game_players.elo":
+            return (self.small_game(), [self.player() for _ in range(r.choice([2, 3]))]), dict(
+                games_per_pair=r.choice([1, 2]), seed=r.randrange(100), prior_games=r.choice([0.5, 1.0]))
+        if name == "swiftpg.game_players.fit_elo":
+            n = r.choice([1, 2, 3])
+            records = self.np_rng.integers(0, 5, (n, n, 3))
+            records[np.arange(n), np.arange(n)] = 0
+            return (records,), dict(anchor=r.randrange(n), prior_games=r.choice([0.5, 1.0]))
+        if name == "swiftpg.game_players.mcts_budgets":
+            return (r.choice([1, 10]), r.choice([1, 5])), {}
+        if name == "swiftpg.game_players.solve":
+            return (self.small_state(self.sp.games.load("connect_four", rows=4, columns=5, x_in_row=3)),), {}
+        if short_name == "action":
+            return (self.small_state(),), dict(seed=r.randrange(100))
+        if short_name == "native":
+            return (self.small_game(),), {}
+        if short_name in ("score", "column_scores", "solve") and isinstance(obj, P.ConnectFourSolver):
+            if r.random() < 0.5:
+                return ([r.randrange(5) for _ in range(r.randrange(3))],), {}
+            return (self.small_state(obj.game),), {}
+        if short_name == "interval":
+            return (), dict(z=r.choice([1.0, 1.96, 3.0]))
         return None
 
     # -- the lab's sequence page (issue 16) ---------------------------------------------------------
@@ -1092,6 +1191,8 @@ class PyFuzzer:
             return (game.name,), dict(game.get_parameters(), render_mode=r.choice([None, "ansi"]))
         if name.startswith(("swiftpg.sgf.", "swiftpg.gnugo.")):
             return self.go_example(name, obj, short_name)
+        if name.startswith("swiftpg.game_players."):
+            return self.players_example(name, obj, short_name)
         if name.startswith("swiftpg.estimators."):
             T, N, rew, te, tr, values, final = self.rollout()
             gamma, lam = r.choice([0.0, 0.9, 1.0]), r.choice([0.0, 0.95, 1.0])

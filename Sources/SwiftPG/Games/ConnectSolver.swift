@@ -48,6 +48,16 @@ public struct ConnectBitboard: Hashable, Sendable {
     }
   }
 
+  /// The position of a `ConnectN` game state (the same bit layout).
+  /// Throws for a game with x_in_row < 2 or whose board the bitboard
+  /// cannot hold.
+  public init(_ game: ConnectN, _ s: ConnectN.State) throws(SwiftPGError) {
+    try self.init(rows: game.rows, columns: game.columns, inRow: game.xInRow)
+    mask = s.stones0 | s.stones1
+    moves = mask.nonzeroBitCount
+    current = moves % 2 == 0 ? s.stones0 : s.stones1
+  }
+
   /// Cells on the board.
   public var cellCount: Int { rows * columns }
 
@@ -141,7 +151,7 @@ public struct ConnectBitboard: Hashable, Sendable {
 /// Exact scores of Connect-N positions by negamax with alpha–beta pruning,
 /// iterative null-window search, centre-first move ordering refined by the
 /// number of threats a move creates, and a transposition table of upper
-/// bounds — the design of Pascal Pons' Connect Four solver.
+/// and lower bounds — the design of Pascal Pons' Connect Four solver.
 ///
 /// **Score convention (Pons')**, from the point of view of the player to
 /// move: 0 for a draw; a positive score if they win, (cells + 1 − m)/2
@@ -180,6 +190,14 @@ public final class ConnectSolver {
 
   public func resetNodeCount() { nodeCount = 0 }
 
+  /// Stops a long `score` / `columnScores` from another thread: the
+  /// search checks it every 65 536 nodes and throws `.cancelled` (the
+  /// table keeps only exact bounds found before, so later calls stay right).
+  public let cancellation = CancellationFlag()
+  /// Set when a search saw the cancellation request: every node then
+  /// returns at once, and `score` throws.
+  private var stopping = false
+
   /// Empties the transposition table.
   public func clear() {
     for i in keys.indices { keys[i] = 0 }
@@ -202,6 +220,10 @@ public final class ConnectSolver {
       var mid = low + (high - low) / 2
       if mid <= 0 && low / 2 < mid { mid = low / 2 } else if mid >= 0 && high / 2 > mid { mid = high / 2 }
       let r = negamax(position, alpha: mid, beta: mid + 1)
+      if stopping {
+        stopping = false
+        throw SwiftPGError(.cancelled, "the Connect-N solver's search was cancelled")
+      }
       if r <= mid { high = r } else { low = r }
     }
     return low
@@ -233,6 +255,11 @@ public final class ConnectSolver {
     var alpha = a
     var beta = b
     nodeCount += 1
+    if nodeCount & 0xFFFF == 0 && cancellation.isRequested {
+      cancellation.withdraw()
+      stopping = true
+    }
+    if stopping { return a }
     let cells = p.cellCount
     let next = p.nonLosingMoves()
     if next == 0 { return -(cells - p.moves) / 2 }  // the opponent wins with their next stone
@@ -245,7 +272,18 @@ public final class ConnectSolver {
     var highest = (cells - 1 - p.moves) / 2  // we cannot win with this stone
     let key = p.key
     let slot = Int(key % UInt64(keys.count))
-    if keys[slot] == key && values[slot] != 0 { highest = Int(values[slot]) + minScore - 1 }
+    if keys[slot] == key && values[slot] != 0 {
+      let v = Int(values[slot])
+      if v > cells {  // a lower bound (Pons, part 12)
+        let bound = v - cells + minScore - 1
+        if alpha < bound {
+          alpha = bound
+          if alpha >= beta { return alpha }
+        }
+      } else {
+        highest = min(highest, v + minScore - 1)
+      }
+    }
     if beta > highest {
       beta = highest
       if alpha >= beta { return beta }
@@ -270,14 +308,22 @@ public final class ConnectSolver {
         var child = p
         child.play(cell: moves[i].cell)
         let score = -negamax(child, alpha: -beta, beta: -alpha)
-        if score >= beta { return score }
+        if score >= beta {
+          let stored = score - minScore + 1 + cells  // lower bounds above `cells`, upper bounds in 1...cells
+          if !stopping && score - minScore + 1 >= 1 && stored <= 255 {
+            keys[slot] = key
+            values[slot] = UInt8(stored)
+          }
+          return score
+        }
         if score > alpha { alpha = score }
       }
       return nil
     }
     if let cut = searched { return cut }
+    if stopping { return alpha }
     keys[slot] = key
-    values[slot] = UInt8(clamping: alpha - minScore + 1)
+    values[slot] = UInt8(clamping: alpha - minScore + 1)  // an upper bound; 0 (below the range) means none
     return alpha
   }
 }

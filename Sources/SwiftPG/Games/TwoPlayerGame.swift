@@ -63,6 +63,12 @@ public protocol TwoPlayerGame: GameDimensions {
   func cellMap(symmetry k: Int) -> [Int]
   /// Where symmetry `k` sends each action: `map[action]` is the image action.
   func actionMap(symmetry k: Int) -> [Int]
+  /// A static evaluation of positions for depth-limited search
+  /// (`MinimaxPlayer`), from player 0's point of view, strictly inside
+  /// (−1, 1): positive when player 0 stands better. Built once per player
+  /// (it may precompute tables). The default rates every position 0, so
+  /// minimax then sees only the wins and losses within its depth.
+  func positionHeuristic() -> @Sendable (State) -> Double
 }
 
 /// What a game's arrays look like: its name, actions, board, observation,
@@ -141,6 +147,8 @@ extension TwoPlayerGame {
   public func randomLegalAction(in s: State, using rng: inout SplitMix64) -> Int {
     reservoirLegalAction(self, in: s, using: &rng)
   }
+
+  public func positionHeuristic() -> @Sendable (State) -> Double { { _ in 0 } }
 
   /// The network input planes [3, H, W] from the perspective of the player
   /// to move (AlphaGo Zero's encoding): plane 0 the mover's stones, plane

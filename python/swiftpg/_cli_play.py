@@ -1,0 +1,181 @@
+"""``python -m swiftpg play GAME``: a person plays a two-player game in the
+terminal against one of swiftpg's players (issue 17).
+
+    python -m swiftpg play connect_four --opponent solver --first
+    python -m swiftpg play connect_four --rows 4 --columns 5 --x_in_row 3 --opponent mcts --simulations 2000
+    python -m swiftpg play tic_tac_toe --opponent minimax --depth 9
+
+The board is OpenSpiel's text (``x`` moves first, ``o`` second; Connect-N's
+bottom row last) with the action numbers beside it; the person types an
+action (a Connect-N column 0 .. columns − 1, a tic-tac-toe cell 0 .. 8,
+row-major from the top left). Anything else, or an illegal move, asks
+again. End of input (Ctrl-D) exits with status 0, Ctrl-C with 130; a
+finished game exits 0. The opponent's random choices follow ``--seed``.
+
+The solver plays perfectly whenever it finishes within ``--think``
+seconds (default 20): on 6×7 positions with a dozen stones or more it
+takes well under a second, but the first few moves take minutes, so a
+search that runs out of time is stopped and minimax (depth 6) picks that
+move — the game prints a note each time (``--think 0``: wait for the
+exact answer).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from . import _lib
+
+OPPONENTS = ("solver", "mcts", "minimax", "random")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("play", help="play a board game in the terminal against a swiftpg player")
+    p.add_argument("game", choices=("connect_four", "tic_tac_toe"))
+    p.add_argument("--opponent", choices=OPPONENTS, default="solver",
+                   help="solver (perfect play), mcts, minimax or random (default solver)")
+    p.add_argument("--first", action="store_true", help="you move first (x); otherwise the opponent does")
+    p.add_argument("--rows", type=int, default=6, help="connect_four rows (default 6)")
+    p.add_argument("--columns", type=int, default=7, help="connect_four columns (default 7)")
+    p.add_argument("--x_in_row", "--x-in-row", type=int, default=4, dest="x_in_row",
+                   help="connect_four stones in a row that win (default 4)")
+    p.add_argument("--simulations", type=int, default=2000, help="MCTS simulations per move (default 2000)")
+    p.add_argument("--depth", type=int, default=5, help="minimax depth (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="the opponent's random choices (default 0)")
+    p.add_argument("--think", type=float, default=20.0, metavar="SECONDS",
+                   help="the solver's time per move (default 20; 0: unlimited). On 6x7 the first few moves take "
+                        "minutes to solve exactly; a search that runs out of time is stopped and minimax (depth 6) "
+                        "chooses that move instead, and the game says so")
+    p.set_defaults(fn=play_command)
+
+
+def _opponent(args):
+    from . import game_players as P
+    if args.opponent == "solver":
+        return P.SolverPlayer()
+    if args.opponent == "mcts":
+        return P.MCTSPlayer(args.simulations)
+    if args.opponent == "minimax":
+        return P.MinimaxPlayer(args.depth)
+    return P.RandomPlayer()
+
+
+def _board(state) -> str:
+    """OpenSpiel's text with the action numbers: under the columns for
+    Connect-N, a key grid beside tic-tac-toe."""
+    text = str(state).rstrip("\n")
+    if state.game.name == "connect_four":
+        columns = state.game.num_distinct_actions()
+        labels = "".join(str(c % 10) for c in range(columns))
+        return f"{text}\n{labels}"
+    rows = text.split("\n")
+    return "\n".join(f"{row}   {''.join(str(3 * r + c) for c in range(3))}" for r, row in enumerate(rows))
+
+
+def _read_action(state, out) -> int | None:
+    """The person's legal action, asking again after bad input; None at end
+    of input."""
+    legal = state.legal_actions()
+    what = "column" if state.game.name == "connect_four" else "cell"
+    while True:
+        out.write(f"your move ({'xo'[state.current_player()]}), a {what} of {legal}: ")
+        out.flush()
+        line = sys.stdin.readline()
+        if not line:
+            return None
+        if not sys.stdin.isatty():
+            out.write(line if line.endswith("\n") else line + "\n")  # echo piped input
+        text = line.strip()
+        try:
+            action = int(text)
+        except ValueError:
+            out.write(f"'{text}' is not a number; type a {what} of {legal}\n")
+            continue
+        if action not in legal:
+            out.write(f"{action} is not a legal {what} here; legal: {legal}\n")
+            continue
+        return action
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def _timed_action(solver, state, seed: int, seconds: float) -> tuple[int, bool]:
+    """The solver's move within ``seconds`` (the search is cancelled by a
+    SIGALRM), else minimax depth 6's; and whether the solver chose."""
+    import signal
+
+    from .game_players import MinimaxPlayer
+
+    def alarm(*_):
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            return solver.action(state, seed=seed), True
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _OutOfTime:
+        pass
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    with MinimaxPlayer(6) as fallback:
+        return fallback.action(state, seed=seed), False
+
+
+def play_command(args) -> int:
+    from . import games
+    from ._lib import SwiftPGError
+    from .game_players import _mix
+    out = sys.stdout
+    if not (args.think >= 0 and args.think < float("inf")):
+        print(f"python -m swiftpg play: error: --think must be a finite number of seconds >= 0, got {args.think}",
+              file=sys.stderr)
+        return 2
+    try:
+        if args.game == "connect_four":
+            game = games.load("connect_four", rows=args.rows, columns=args.columns, x_in_row=args.x_in_row)
+        else:
+            game = games.load("tic_tac_toe")
+        opponent = _opponent(args)
+        opponent.native(game)  # refuses now what the game has no player for
+    except (SwiftPGError, ValueError) as e:
+        print(f"python -m swiftpg play: error: {e}", file=sys.stderr)
+        return 2
+    me = 0 if args.first else 1
+    ply = 0
+    try:
+        with opponent, game.new_initial_state() as state:
+            out.write(f"{args.game}: you play {'xo'[me]}, the {args.opponent} player {'xo'[1 - me]}\n")
+            while not state.is_terminal():
+                out.write(_board(state) + "\n")
+                if state.current_player() == me:
+                    action = _read_action(state, out)
+                    if action is None:
+                        out.write("\nbye\n")
+                        return 0
+                else:
+                    seed = _mix(args.seed % 2**64, ply)
+                    if args.opponent == "solver" and args.think > 0:
+                        action, exact = _timed_action(opponent, state, seed, args.think)
+                        if not exact:
+                            out.write(f"(the solver did not finish in {args.think:g} s; minimax depth 6 chose)\n")
+                    else:
+                        action = opponent.action(state, seed=seed)
+                    out.write(f"the {args.opponent} player plays {action}\n")
+                state.apply_action(action)
+                ply += 1
+            out.write(_board(state) + "\n")
+            r = state.returns()[me]
+            out.write("you win\n" if r > 0 else ("you lose\n" if r < 0 else "draw\n"))
+            return 0
+    except KeyboardInterrupt:
+        out.write("\ninterrupted\n")
+        return 130
+    except _lib.SwiftPGError as e:
+        print(f"python -m swiftpg play: error: {e}", file=sys.stderr)
+        return 1
+
