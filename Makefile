@@ -61,26 +61,18 @@ test: setup
 test-swift: setup
 	swift test --scratch-path .build-tests
 
+# Each C test program is built against the shipped library and run; every one
+# links libm and pthreads (those that do not need them lose nothing).
+C_TESTS := test_cartpole test_no_alloc test_config_size test_sequences test_games test_game_players
+
 test-c: lib
 	@mkdir -p Tests/c/build
-	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_cartpole.c \
-		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -lm -pthread -o Tests/c/build/test_cartpole
-	Tests/c/build/test_cartpole
-	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_no_alloc.c \
-		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -o Tests/c/build/test_no_alloc
-	Tests/c/build/test_no_alloc
-	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_config_size.c \
-		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -o Tests/c/build/test_config_size
-	Tests/c/build/test_config_size
-	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_sequences.c \
-		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -lm -o Tests/c/build/test_sequences
-	Tests/c/build/test_sequences
-	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_games.c \
-		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -o Tests/c/build/test_games
-	Tests/c/build/test_games
-	cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/test_game_players.c \
-		-Lpython/swiftpg -lswiftpg -Wl,-rpath,$(CURDIR)/python/swiftpg -lm -o Tests/c/build/test_game_players
-	Tests/c/build/test_game_players
+	@set -e; for t in $(C_TESTS); do \
+		echo "cc Tests/c/$$t.c && Tests/c/build/$$t"; \
+		cc -std=c11 -Wall -Wextra -Werror -IInclude Tests/c/$$t.c -Lpython/swiftpg -lswiftpg \
+			-Wl,-rpath,$(CURDIR)/python/swiftpg -lm -pthread -o Tests/c/build/$$t; \
+		Tests/c/build/$$t; \
+	done
 
 # Two pytest workers (pytest-xdist): the suite is mostly single-threaded.
 test-python: install

@@ -33,7 +33,7 @@ RECORDED = {
     10: "807863c385f0728a9a33d6bd7b80c4171cfd48ea3607c43da6eb103f53dc5143",  # sequences and preferences (issue 15)
     11: "a6228104adc4f4ddf6ff7384c6b8c18ffbd1cd0e1efe0c2063f92c0fb483a64b",  # issue 15: checkpoints, KL rewards, next tokens, reference policies; issue 16: online RLHF learners
     12: "f4b593144c109754b4aad4d7141840d643bc288b2a6ffe0bbe79a6c02b642cce",  # issue 16: RLHF checkpoints, gradient estimates, richer stats, KL estimator and missing-EOS options; search config size
-    13: "RERECORD",  # issue 17: two-player games (swiftpg_game_*, swiftpg_game_info; Go: create_go, score_margin), players, arena, Elo fit, Connect-N solver
+    13: "3f4376448ceb0a38c4df7b765690d3b936b21ff8a84fe0eeb02f04fb9a281636",  # issue 17: two-player games (swiftpg_game_*, swiftpg_game_info; Go: create_go, score_margin), players, arena, Elo fit, Connect-N solver
 }
 
 MIRRORS = {
