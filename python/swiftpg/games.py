@@ -178,6 +178,23 @@ class Game:
         i = self._info
         return [i.observation_planes, i.board_height, i.board_width]
 
+    def observation_tensor_size(self) -> int:
+        """The number of values of ``observation_tensor()`` (OpenSpiel's)."""
+        i = self._info
+        return i.observation_planes * i.board_height * i.board_width
+
+    def max_utility(self) -> float:
+        """The largest return, 1.0 (a win), as OpenSpiel's."""
+        return 1.0
+
+    def min_utility(self) -> float:
+        """The smallest return, -1.0 (a loss), as OpenSpiel's."""
+        return -1.0
+
+    def utility_sum(self) -> float:
+        """0.0: every game here is zero-sum (OpenSpiel's ``utility_sum``)."""
+        return 0.0
+
     def _create(self, num_games: int, auto_reset: bool) -> int:
         handle = c_uint64()
         p = self._params
@@ -367,6 +384,16 @@ class State(_Handle):
         unfinished game."""
         self._check_open()
         return [self._outcome, 0.0 - self._outcome]
+
+    def rewards(self) -> list[float]:
+        """The rewards of the last move, ``[r0, r1]`` (OpenSpiel's): the
+        returns once the game is over, zeros before (the only reward comes
+        at the end)."""
+        return self.returns()
+
+    def player_return(self, player: int) -> float:
+        """The return of ``player`` (0 or 1; InvalidArgumentError otherwise)."""
+        return self.returns()[_as_int(player, "player", 0, 1)]
 
     def legal_actions_mask(self) -> list[int]:
         """1 for each legal action id, 0 otherwise (``num_distinct_actions``

@@ -386,3 +386,30 @@ def test_huge_batch_reads_are_refused_before_allocating(monkeypatch):
             with pytest.raises(swiftpg.InvalidArgumentError, match="more than the limit"):
                 read()
         assert batch.legal_mask().shape == (100, 7)
+
+
+@pytest.mark.parametrize("name,params", [("tic_tac_toe", {}), ("connect_four", {}), ("go", dict(board_size=5))])
+def test_utilities_rewards_and_player_returns_equal_openspiel(name, params):
+    """The OpenSpiel methods beyond the core: utilities, tensor size,
+    rewards and player_return after every move of seeded random games."""
+    import random
+
+    pyspiel = pytest.importorskip("pyspiel")
+    ours, theirs = games.load(name, **params), pyspiel.load_game(name, params)
+    assert (ours.max_utility(), ours.min_utility(), ours.utility_sum()) == (
+        theirs.max_utility(), theirs.min_utility(), theirs.utility_sum())
+    assert ours.observation_tensor_size() == theirs.observation_tensor_size()
+    rng = random.Random(4)
+    for _ in range(20):
+        a, b = ours.new_initial_state(), theirs.new_initial_state()
+        while True:
+            assert a.rewards() == b.rewards()
+            assert [a.player_return(p) for p in (0, 1)] == [b.player_return(p) for p in (0, 1)]
+            if b.is_terminal():
+                break
+            move = rng.choice(b.legal_actions())
+            a.apply_action(move)
+            b.apply_action(move)
+        a.close()
+    with pytest.raises(swiftpg.InvalidArgumentError):
+        ours.new_initial_state().player_return(2)

@@ -556,6 +556,8 @@ class PyFuzzer:
             return (r.choice(legal) if legal else 0,), {}
         if short_name == "action_to_string":
             return (r.randrange(2), r.randrange(obj.num_actions)), {}
+        if short_name == "player_return":
+            return (r.randrange(2),), {}
         if short_name == "set_state":
             return (obj.get_state(),), {}
         if short_name == "step":
