@@ -35,8 +35,6 @@ public struct ConnectN: TwoPlayerGame {
   let boardMask: UInt64
   /// The top cell of every column: a column is legal while its top is empty.
   let topMask: UInt64
-  /// Bit shifts of the four line directions: up, right, up-right, down-right.
-  let directions: [Int]
 
   /// - Throws: `.invalidArgument` unless rows ≥ 1, columns ≥ 1,
   ///   (rows + 1) · columns ≤ 64 (the bitboard) and
@@ -57,7 +55,6 @@ public struct ConnectN: TwoPlayerGame {
     let column: UInt64 = (1 << UInt64(rows)) - 1
     boardMask = (0..<columns).reduce(0) { $0 | column << UInt64($1 * (rows + 1)) }
     topMask = (0..<columns).reduce(0) { $0 | 1 << UInt64($1 * (rows + 1) + rows - 1) }
-    directions = [1, rows + 1, rows + 2, rows]
   }
 
   public var name: String { "connect_four" }
@@ -76,21 +73,9 @@ public struct ConnectN: TwoPlayerGame {
   @inline(__always)
   func bit(_ cell: Int) -> Int { (cell % columns) * columnBits + cell / columns }
 
-  /// Whether `stones` hold `xInRow` in a line: the AND of the board shifted
-  /// by 0, d, …, (x_in_row − 1)·d is non-zero for some direction d.
+  /// Whether `stones` hold `xInRow` in a line (`bitboardHasLine`).
   @inline(__always)
-  func hasLine(_ stones: UInt64) -> Bool {
-    for d in directions {
-      var m = stones
-      var shift = d
-      for _ in 1..<xInRow {
-        m &= stones >> UInt64(shift)
-        shift += d
-      }
-      if m != 0 { return true }
-    }
-    return false
-  }
+  func hasLine(_ stones: UInt64) -> Bool { bitboardHasLine(stones, rows: rows, inRow: xInRow) }
 
   public func isTerminal(_ s: State) -> Bool { s.winner >= 0 || s.stones0 | s.stones1 == boardMask }
 
@@ -174,4 +159,20 @@ public struct ConnectN: TwoPlayerGame {
 
   public func cellMap(symmetry k: Int) -> [Int] { BoardSymmetry.mirror(k, height: rows, width: columns) }
   public func actionMap(symmetry k: Int) -> [Int] { (0..<columns).map { k == 1 ? columns - 1 - $0 : $0 } }
+}
+
+/// Whether `stones`, a board in the column-major layout of `ConnectN` and
+/// `ConnectBitboard` (`rows` + 1 bits a column, the top one always empty),
+/// hold `inRow` in a line: the AND of the board shifted by 0, d, …,
+/// (inRow − 1)·d is non-zero for some direction d (up 1, right rows + 1,
+/// up-right rows + 2, down-right rows). The empty guard bit stops lines
+/// from running across columns.
+@inline(__always)
+func bitboardHasLine(_ stones: UInt64, rows: Int, inRow: Int) -> Bool {
+  func run(_ d: Int) -> UInt64 {
+    var m = stones
+    for j in 1..<Swift.max(inRow, 1) { m &= stones >> (UInt64(j) &* UInt64(d)) }
+    return m
+  }
+  return run(1) | run(rows + 1) | run(rows + 2) | run(rows) != 0
 }

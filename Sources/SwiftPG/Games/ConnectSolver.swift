@@ -334,12 +334,6 @@ extension ConnectBitboard {
   public var hasEnded: Bool { moves == cellCount || hasAlignment(current ^ mask) }
 
   /// Whether `stones` hold `inRow` in a row in any direction.
-  func hasAlignment(_ stones: UInt64) -> Bool {
-    func run(_ s: Int) -> UInt64 {
-      var run = stones
-      for j in 1..<inRow { run &= stones >> (UInt64(j) &* UInt64(s)) }
-      return run
-    }
-    return run(1) | run(rows) | run(rows + 1) | run(rows + 2) != 0
-  }
+  func hasAlignment(_ stones: UInt64) -> Bool { bitboardHasLine(stones, rows: rows, inRow: inRow) }
+
 }
