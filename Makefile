@@ -36,6 +36,17 @@ lib: setup
 	@# Copy then rename: overwriting the file in place would corrupt it under running processes.
 	@cmp -s $(BUILD)/libswiftpg.so $(SO) || { cp $(BUILD)/libswiftpg.so $(SO).new && mv -f $(SO).new $(SO) && \
 		echo "updated $(SO)"; }
+	@$(MAKE) --no-print-directory $(GAMESTATE)
+
+# The compiled per-move core of swiftpg.games.State (python/swiftpg/_gamestate.c:
+# a CPython extension over the C ABI; ctypes alone is slower per call than
+# pyspiel). Rebuilt when its source or the header changes.
+EXT_SUFFIX := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))")
+PY_INCLUDE := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_paths()['include'])")
+GAMESTATE := python/swiftpg/_gamestate$(EXT_SUFFIX)
+
+$(GAMESTATE): python/swiftpg/_gamestate.c Include/swiftpg.h
+	cc -std=c11 -O2 -shared -fPIC -Wall -Wextra -Werror -IInclude -I$(PY_INCLUDE) $< -o $@.new && mv -f $@.new $@
 
 # Editable install of the Python package (skipped when already installed here).
 install: lib
@@ -115,8 +126,12 @@ bench: install
 	$(PYTHON) bench/roofline.py
 	@# Rollouts with the policy in the loop: in-Swift collect, the Python-driven loop and a JAX scan.
 	$(PYTHON) bench/rollouts.py
-	@# Issue 17: random playouts against OpenSpiel (pyspiel), after 2,000 games per variant aligned move by move.
-	$(PYTHON) bench/games_vs_openspiel.py --align 2000
+	@# Issue 17: random playouts against OpenSpiel (pyspiel), after 2,000 games per variant aligned move by move,
+	@# then PettingZoo's classic envs and pgx (in the JAX venv).
+	@.bench-jax-venv/bin/python -c "import pgx" 2>/dev/null || { echo "pip install pgx into .bench-jax-venv"; \
+		.bench-jax-venv/bin/python -m pip install -q --disable-pip-version-check pgx==2.6.0 || echo "pgx not installable: no pgx rows"; }
+	$(PYTHON) bench/games_vs_openspiel.py --align 2000 $$(.bench-jax-venv/bin/python -c "import pgx" 2>/dev/null && \
+		echo --pgx-python .bench-jax-venv/bin/python)
 	@# Issue 17: the Connect Four solver per game stage, then the empty board and the seven first moves (long).
 	$(PYTHON) bench/connect_four_solver.py --full
 	$(PYTHON) examples/short_corridor_reinforce.py

@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* ABI version: bumped whenever a declaration or struct layout changes. */
-#define SWIFTPG_ABI_VERSION 13
+#define SWIFTPG_ABI_VERSION 14
 
 /* ---------------------------------------------------------------------------
  * Status codes
@@ -2403,6 +2403,23 @@ int32_t swiftpg_game_step(uint64_t game, const int32_t *actions, const uint8_t *
 /* The legal actions of every game, [N, A]: 1 legal, 0 not (all 0 once a
  * game is over). */
 int32_t swiftpg_game_legal_mask(uint64_t game, uint8_t *mask_out);
+
+/* One move in game `index` alone, for APIs that move one state at a time
+ * (swiftpg.games.State): plays `action` there as swiftpg_game_step plays an
+ * active game's action, with the same checks (nothing changes on error),
+ * then writes the game after the move (with auto_reset: after its reset).
+ * Each output may be NULL: ended_out 1 if the move ended the game;
+ * outcome_out player 0's return if it did (+1, -1, 0), else 0; player_out
+ * the player to move (0, 1 or -4); legal_mask_out [A] the new legal mask.
+ * Errors: OUT_OF_RANGE (index outside 0 ..< N, action outside 0 ..< A),
+ * INVALID_ARGUMENT (an illegal action, a finished game), BUSY. */
+int32_t swiftpg_game_apply(uint64_t game, int32_t index, int32_t action, uint8_t *ended_out, double *outcome_out,
+                           int32_t *player_out, uint8_t *legal_mask_out);
+
+/* A new batch of one game (a new handle, not resetting itself) holding a
+ * copy of game `index`: its state and, for Go, its position history.
+ * Errors: NULL_POINTER, OUT_OF_RANGE (index), TOO_LARGE (handles), BUSY. */
+int32_t swiftpg_game_clone(uint64_t game, int32_t index, uint64_t *game_out);
 
 /* Each output may be NULL: current players [N] (0, 1 or -4), terminal
  * flags [N], returns [N, 2] (players 0 and 1). */

@@ -14,19 +14,27 @@ run, contenders in alternation (best of the rounds):
     (N = 256 games × P playouts each from the start).
 Prints playouts per second and the ratios to pyspiel's loop (the issue's
 targets: per-move calls at least as fast as pyspiel's, whole playouts in one
-call at least 10×). With ``--align N`` it first plays N random games per
+call at least 10×). Then the other anchors, where installed:
+  * PettingZoo's classic ``tic_tac_toe_v3`` and ``connect_four_v3`` (AEC:
+    ``agent_iter``, ``last``, a random action from the observation's
+    ``action_mask``, ``step``), beside swiftpg's per-move loop;
+  * pgx (JAX): B = 256 games played to the end inside one jitted
+    ``lax.while_loop`` (bench/pgx_playouts.py, run in the JAX venv given by
+    ``--pgx-python``), beside swiftpg's ``playouts()``. With ``--align N`` it first plays N random games per
 variant in both libraries and compares, after every move, the legal
 actions, terminal flag, returns, current player, observation tensor and
 text (the tests do a few hundred; ``make bench`` thousands).
 
-Usage: python bench/games_vs_openspiel.py [--quick] [--align N] [--json PATH]
+Usage: python bench/games_vs_openspiel.py [--quick] [--align N] [--json PATH] [--pgx-python PATH]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import subprocess
 import time
 
 import numpy as np
@@ -88,6 +96,63 @@ def batched_steps(game):
     return batch, play
 
 
+def pettingzoo_loop(module):
+    """One random playout of a PettingZoo classic AEC env per call (its
+    documented loop: the action drawn from the observation's action mask)."""
+    env = module.env()
+    choice = random.choice
+
+    def play():
+        env.reset()
+        for agent in env.agent_iter():
+            observation, _, terminated, truncated, _ = env.last()
+            if terminated or truncated:
+                action = None
+            else:
+                mask = observation["action_mask"]
+                action = choice([a for a in range(len(mask)) if mask[a]])
+            env.step(action)
+    return play
+
+
+def other_anchors(seconds: float, rounds: int, pgx_python: str | None, quick: bool) -> list[dict]:
+    """PettingZoo's per-move loop and pgx's batched playouts beside swiftpg's."""
+    rows = []
+    try:
+        from pettingzoo.classic import connect_four_v3, tictactoe_v3
+    except ImportError:
+        print("PettingZoo not installed: no PettingZoo rows")
+    else:
+        for variant, module, name in [("tic_tac_toe", tictactoe_v3, "tic_tac_toe"),
+                                      ("connect_four", connect_four_v3, "connect_four")]:
+            game = games.load(name)
+            contenders = {"pettingzoo": lambda: rate(pettingzoo_loop(module), seconds),
+                          "swiftpg_loop": lambda: rate(python_loop(game.new_initial_state), seconds)}
+            best = {k: max(f() for _ in range(rounds)) for k, f in contenders.items()}
+            rows.append({"game": variant, "anchor": "PettingZoo AEC loop", "playouts_per_second": best,
+                         "ratio": best["swiftpg_loop"] / best["pettingzoo"]})
+    if pgx_python is None:
+        print("no --pgx-python: no pgx rows (make bench passes the JAX venv)")
+        return rows
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pgx_playouts.py")
+    proc = subprocess.run([pgx_python, script] + (["--quick"] if quick else []), capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(f"pgx did not run ({proc.stderr.strip().splitlines()[-1:]}): no pgx rows")
+        return rows
+    pgx = json.loads(proc.stdout.strip().splitlines()[-1])
+    for variant, (name, params) in {"tic_tac_toe": ("tic_tac_toe", {}), "connect_four": ("connect_four", {}),
+                                    "go9x9": ("go", {"board_size": 9, "komi": 7.5})}.items():
+        per_game = {"tic_tac_toe": 64, "connect_four": 16}.get(name, 2)
+        with games.load(name, **params).new_batch(BATCH) as fresh:
+            ours = max(rate(lambda: fresh.playouts(per_game, seed=1), seconds, BATCH * per_game)
+                       for _ in range(rounds))
+        best = {"pgx": pgx["rates"][variant], "playouts": ours}
+        rows.append({"game": variant, "anchor": f"pgx {pgx['pgx_version']} jitted, B={pgx['batch']}",
+                     "jax_version": pgx["jax_version"], "playouts_per_second": best,
+                     "ratio": ours / best["pgx"]})
+    return rows
+
+
 def differences(ours, theirs) -> list[str]:
     """What differs between a swiftpg state and a pyspiel state."""
     checks = {
@@ -126,6 +191,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="short rounds (a smoke test, not a measurement)")
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--pgx-python", metavar="PATH", help="a Python with pgx installed (the JAX venv) for pgx rows")
     ap.add_argument("--align", type=int, default=0, metavar="N",
                     help="first compare N random games per variant with pyspiel, move by move")
     args = ap.parse_args()
@@ -163,9 +229,19 @@ def main() -> None:
               f" {best['playouts']:11,.0f} {ratios['swiftpg_loop']:7.2f} {ratios['batch_step']:7.1f}"
               f" {ratios['playouts']:10.1f}")
         results.append({"game": variant, "playouts_per_second": best, "ratio_to_pyspiel": ratios})
+    others = other_anchors(seconds, rounds, args.pgx_python, args.quick)
+    if others:
+        print(f"\n{'game':14} {'anchor':26} {'playouts/s':>12}   {'swiftpg (same kind)':24} {'playouts/s':>12}"
+              f" {'swiftpg ×':>9}")
+        for row in others:
+            rates = row["playouts_per_second"]
+            anchor = rates.get("pettingzoo", rates.get("pgx"))
+            ours = rates.get("swiftpg_loop", rates.get("playouts"))
+            what = "per-move loop" if "pettingzoo" in rates else "playouts(), B=256"
+            print(f"{row['game']:14} {row['anchor']:26} {anchor:12,.0f}   {what:24} {ours:12,.0f} {row['ratio']:9.1f}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(results, f, indent=2)
+            json.dump({"pyspiel": results, "other_anchors": others}, f, indent=2)
 
 
 if __name__ == "__main__":

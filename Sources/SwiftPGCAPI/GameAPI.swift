@@ -102,6 +102,37 @@ public func swiftpg_game_step(
   }
 }
 
+@c @implementation
+public func swiftpg_game_apply(
+  _ game: UInt64, _ index: Int32, _ action: Int32, _ ended_out: UnsafeMutablePointer<UInt8>?,
+  _ outcome_out: UnsafeMutablePointer<Double>?, _ player_out: UnsafeMutablePointer<Int32>?,
+  _ legal_mask_out: UnsafeMutablePointer<UInt8>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let endedOut = try needIfPresent(ended_out, "ended_out")
+    let outcomeOut = try needIfPresent(outcome_out, "outcome_out")
+    let playerOut = try needIfPresent(player_out, "player_out")
+    let maskOut = try needIfPresent(legal_mask_out, "legal_mask_out")
+    try using(gameTable, game) { (g) throws(SwiftPGError) in
+      let r = try g.apply(Int(action), game: Int(index), legalMask: maskOut)
+      endedOut?.pointee = r.ended ? 1 : 0
+      outcomeOut?.pointee = r.outcome
+      playerOut?.pointee = Int32(r.player)
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_game_clone(_ game: UInt64, _ index: Int32, _ game_out: UnsafeMutablePointer<UInt64>?) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(game_out, "game_out")
+    var copy: (any BatchedGame)?
+    try using(gameTable, game) { (g) throws(SwiftPGError) in copy = try g.copyGame(Int(index)) }
+    guard let copy else { throw SwiftPGError(.internalError, "swiftpg_game_clone made no copy") }
+    out.pointee = try gameTable.insert(copy)
+  }
+}
+
 /// An entry point that writes one required per-game output of the batch.
 private func gameOutput<O>(
   _ game: UInt64, _ output: UnsafeMutablePointer<O>?, _ name: String,

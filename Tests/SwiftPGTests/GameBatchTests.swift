@@ -28,6 +28,46 @@ import Testing
     return (ended, outcomes, n)
   }
 
+  @Test func applyMovesOneGameAndReportsItAfterTheMove() throws {
+    let b = try GameBatch(TicTacToe(), count: 3, autoReset: true)
+    var mask = [UInt8](repeating: 9, count: 9)
+    for a in [0, 3, 1, 4] {
+      let r = try mask.withUnsafeMutableBufferPointer { (m) throws(SwiftPGError) in
+        try b.apply(a, game: 1, legalMask: m.baseAddress)
+      }
+      #expect(!r.ended && r.outcome == 0 && r.player == b.game.currentPlayer(b.games[1]))
+      #expect(mask.enumerated().allSatisfy { ($0.element == 1) == b.game.isLegal($0.offset, in: b.games[1]) })
+    }
+    #expect(b.games[0] == b.game.initialState() && b.games[2] == b.game.initialState())
+    // Refusals change nothing: index, range, illegal.
+    let before = b.games
+    for (a, i) in [(2, 3), (2, -1), (9, 1), (-1, 1), (0, 1)] {
+      #expect(throws: SwiftPGError.self) { try b.apply(a, game: i, legalMask: nil) }
+    }
+    #expect(b.games == before)
+    // The winning move ends the game; with auto-reset it is back at the start.
+    let r = try b.apply(2, game: 1, legalMask: nil)
+    #expect(r.ended && r.outcome == 1 && r.player == 0 && b.games[1] == b.game.initialState())
+  }
+
+  @Test func applyOnAFinishedGameIsRefusedWithoutAutoReset() throws {
+    let b = try GameBatch(TicTacToe(), count: 1, autoReset: false)
+    for a in [0, 3, 1, 4] { _ = try b.apply(a, game: 0, legalMask: nil) }
+    let r = try b.apply(2, game: 0, legalMask: nil)
+    #expect(r.ended && r.outcome == 1 && r.player == GamePlayer.terminal)
+    #expect(throws: SwiftPGError.self) { try b.apply(5, game: 0, legalMask: nil) }
+  }
+
+  @Test func copyGameCopiesOneGameIntoANewBatch() throws {
+    let b = try GameBatch(GoGame(boardSize: 5, komi: 7.5, maxGameLength: nil), count: 2, autoReset: true)
+    for a in [12, 7] { _ = try b.apply(a, game: 1, legalMask: nil) }
+    let copy = try #require(try b.copyGame(1) as? GameBatch<GoGame>)
+    #expect(copy.count == 1 && !copy.autoReset && copy.games[0] == b.games[1])
+    _ = try copy.apply(13, game: 0, legalMask: nil)
+    #expect(copy.games[0] != b.games[1])
+    #expect(throws: SwiftPGError.self) { try b.copyGame(2) }
+  }
+
   @Test func sizesAreChecked() {
     #expect(throws: SwiftPGError.self) { try GameBatch(TicTacToe(), count: 0, autoReset: false) }
     #expect(throws: SwiftPGError.self) { try GameBatch(TicTacToe(), count: (1 << 24) + 1, autoReset: false) }

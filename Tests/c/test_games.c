@@ -128,6 +128,34 @@ int main(void) {
   CHECK(swiftpg_game_create_tic_tac_toe(1, 0, &ttt) == SWIFTPG_OK, "create tic-tac-toe");
   CHECK(swiftpg_game_score_margin(ttt, &margin) == SWIFTPG_ERR_NOT_SUPPORTED, "no margin in tic-tac-toe");
   CHECK(swiftpg_game_destroy(ttt) == SWIFTPG_OK, "destroy");
+
+  /* The per-move path: swiftpg_game_apply on one game of a batch, and a
+   * clone that moves on its own. */
+  uint64_t c4 = 0, copy = 0;
+  CHECK(swiftpg_game_create_connect_n(6, 7, 4, 2, 0, &c4) == SWIFTPG_OK, "create connect four");
+  uint8_t mask[7], done = 9;
+  double outcome = 9;
+  int32_t player = 9;
+  for (int m = 0; m < 6; m++) { /* columns 3 / 4 three times each */
+    CHECK(swiftpg_game_apply(c4, 1, 3 + m % 2, &done, &outcome, &player, mask) == SWIFTPG_OK, "apply %d", m);
+    CHECK(done == 0 && outcome == 0 && player == (m + 1) % 2 && mask[3] == 1, "after move %d", m);
+  }
+  CHECK(swiftpg_game_clone(c4, 1, &copy) == SWIFTPG_OK, "clone game 1");
+  CHECK(swiftpg_game_apply(c4, 1, 3, &done, &outcome, &player, mask) == SWIFTPG_OK && done == 1 && outcome == 1.0 &&
+            player == SWIFTPG_GAME_TERMINAL_PLAYER && mask[0] == 0 && mask[3] == 0,
+        "x wins in column 3");
+  CHECK(swiftpg_game_apply(c4, 1, 0, NULL, NULL, NULL, NULL) == SWIFTPG_ERR_INVALID_ARGUMENT, "finished game");
+  CHECK(swiftpg_game_apply(c4, 2, 0, NULL, NULL, NULL, NULL) == SWIFTPG_ERR_OUT_OF_RANGE, "index 2 of 2");
+  CHECK(swiftpg_game_apply(c4, 0, 7, NULL, NULL, NULL, NULL) == SWIFTPG_ERR_OUT_OF_RANGE, "column 7");
+  CHECK(swiftpg_game_apply(c4, -1, 0, NULL, NULL, NULL, NULL) == SWIFTPG_ERR_OUT_OF_RANGE, "index -1");
+  CHECK(swiftpg_game_get_info(copy, &info) == SWIFTPG_OK && info.num_games == 1 && info.auto_reset == 0, "clone info");
+  CHECK(swiftpg_game_apply(copy, 0, 4, &done, &outcome, &player, mask) == SWIFTPG_OK && done == 0 && player == 1,
+        "the clone blocks instead");
+  CHECK(swiftpg_game_clone(c4, 5, &copy) == SWIFTPG_ERR_OUT_OF_RANGE, "clone index 5");
+  CHECK(swiftpg_game_clone(c4, 0, NULL) == SWIFTPG_ERR_NULL_POINTER, "NULL game_out");
+  CHECK(swiftpg_game_destroy(copy) == SWIFTPG_OK && swiftpg_game_destroy(c4) == SWIFTPG_OK, "destroy");
+  CHECK(swiftpg_game_apply(c4, 0, 0, NULL, NULL, NULL, NULL) == SWIFTPG_ERR_BAD_HANDLE, "destroyed");
+
   int64_t live = -1;
   CHECK(swiftpg_live_handles(SWIFTPG_KIND_GAME, &live) == SWIFTPG_OK && live == 0, "no game left");
   return report("test_games");

@@ -28,7 +28,7 @@ from ctypes import (
 
 import numpy as np
 
-ABI_VERSION = 13
+ABI_VERSION = 14
 
 # --- status codes (Include/swiftpg.h) -------------------------------------
 OK = 0
@@ -748,6 +748,8 @@ _SIGNATURES = {
     "swiftpg_game_reset": [u64, vp],
     "swiftpg_game_step": [u64, vp, vp, vp, vp, vp],
     "swiftpg_game_legal_mask": [u64, vp],
+    "swiftpg_game_apply": [u64, i32, i32, vp, vp, vp, vp],
+    "swiftpg_game_clone": [u64, i32, POINTER(c_uint64)],
     "swiftpg_game_status": [u64, vp, vp, vp],
     "swiftpg_game_observation": [u64, vp],
     "swiftpg_game_planes": [u64, vp],

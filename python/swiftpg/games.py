@@ -34,7 +34,9 @@ Source: the rules are checked move by move against pyspiel (open_spiel
 
 from __future__ import annotations
 
+import ctypes
 from ctypes import byref, c_double, c_int32, c_uint8, c_uint64
+from functools import cached_property
 
 import numpy as np
 
@@ -58,12 +60,16 @@ _PARAMETERS = {
 #: Parameters that are real numbers (the others are ints).
 _REAL_PARAMETERS = {"komi"}
 
-#: Legal actions by mask bytes, for games of at most 16 actions (at most
-#: 2**16 entries; the mapping does not depend on the game).
-_LEGAL: dict[bytes, tuple] = {}
-
-_STEP = _lib.raw_function("swiftpg_game_step")
-_MASK = _lib.raw_function("swiftpg_game_legal_mask")
+try:
+    from . import _gamestate
+except ImportError as e:  # built beside libswiftpg.so by `make lib`
+    raise ImportError("swiftpg._gamestate, the compiled per-move core of swiftpg.games, is missing or does not load "
+                      f"({e}); build it with `make lib` in the swiftpg checkout") from e
+if _gamestate.ABI_VERSION != _lib.ABI_VERSION:
+    raise ImportError(f"swiftpg._gamestate was built for ABI {_gamestate.ABI_VERSION}, the library is ABI "
+                      f"{_lib.ABI_VERSION}; rebuild it with `make lib`")
+_gamestate.bind(*(ctypes.cast(lib[f"swiftpg_game_{name}"], ctypes.c_void_p).value
+                  for name in ("apply", "clone", "destroy", "legal_mask", "status")))
 
 
 def registered_names() -> list[str]:
@@ -144,8 +150,20 @@ class Game:
                                        f"{', '.join(known) or 'none'}")
         self.name = name
         self._params = _parameters(name, params)
-        with self.new_batch(1) as probe:  # the library checks the values
-            self._info = probe.info
+        # The library checks the values. The game at the start stays as the
+        # template that new_initial_state copies natively; it refers to no
+        # Game (no reference cycle) and is freed with this one.
+        handle = self._create(1, False)
+        template = State.__new__(State)
+        try:
+            self._info = _lib.GameInfo()
+            _lib.call("game_get_info", handle, byref(self._info))
+            template._core_init(handle, None, None, self._info.num_actions, [])
+        except BaseException:
+            if template.closed:
+                lib.swiftpg_game_destroy(handle)
+            raise
+        self._template = template
 
     def __repr__(self) -> str:
         args = "".join(f", {k}={v}" for k, v in self._params.items())
@@ -209,8 +227,9 @@ class Game:
         return handle.value
 
     def new_initial_state(self) -> "State":
-        """A game at its start (OpenSpiel's ``new_initial_state``)."""
-        return State(self)
+        """A game at its start (OpenSpiel's ``new_initial_state``): a native
+        copy of this game's template, made without a Python-level call."""
+        return _gamestate.new_state(self._template, self, self._info)
 
     def new_batch(self, num_games: int, auto_reset: bool = False) -> "GameBatch":
         """``num_games`` games at the start, stepped together (see
@@ -274,47 +293,68 @@ class _Handle(NativeObject):
             return "\n".join(_lib.read_lines(lib.swiftpg_game_render_text, self.handle, index))
 
 
-class State(_Handle):
+class State(_gamestate.StateCore, _Handle):
     """One game in progress, with OpenSpiel's ``State`` methods.
 
     ``clone()`` copies it; pickling and ``copy.deepcopy`` copy it by value
     (the game and the board). Raises InvalidArgumentError for an illegal or
     out-of-range action (nothing changes) and ClosedError once closed.
 
-    The current player, terminal flag and returns are kept in Python from
-    each move's result (``swiftpg_game_step`` reports whether the move ended
-    the game), so reading them costs no native call. A state is for one
-    thread at a time (overlapping native calls raise BusyError; give each
-    thread its own clone).
+    The per-move methods (``apply_action``, ``legal_actions``,
+    ``legal_actions_mask``, ``is_terminal``, ``current_player``,
+    ``returns``, ``history``, ``clone``) are the C core
+    ``swiftpg._gamestate.StateCore``: one native call per move
+    (``swiftpg_game_apply`` returns the new legal mask and player with the
+    move), the rest read what that call returned — so they are as cheap as
+    pyspiel's. A state is for one thread at a time (overlapping native calls
+    raise BusyError; give each thread its own clone). The native game is
+    freed with the object or by :meth:`close`.
 
     :meth:`history` lists the actions played (OpenSpiel's ``history()``);
     after :meth:`set_state` it is unknown (None)."""
 
+    #: A State is one game.
+    num_games = 1
+
     def __init__(self, game: Game, _cells=None, _history=()):
         if not isinstance(game, Game):
             raise DTypeError(f"game must be a swiftpg.games.Game (from swiftpg.games.load), got {game!r}")
-        self._open(game, 1, False, game._info)  # the info of the game's own one-game probe
-        self._player, self._terminal, self._outcome = 0, False, 0.0
-        # apply_action's arguments, made once (used under the state's lock).
-        self._action, self._ended, self._outcome_c = c_int32(), c_uint8(), c_double()
-        self._step_args = (byref(self._action), None, byref(self._ended), byref(self._outcome_c), None)
+        handle = game._create(1, False)
+        try:
+            self._core_init(handle, game, game._info, game._info.num_actions, [])
+        except BaseException:
+            if self.closed:  # not adopted
+                lib.swiftpg_game_destroy(handle)
+            raise
         if _cells is not None:
             self.set_state(np.reshape(asarray(_cells, "state", np.int32), -1))
-        self._history = None if _history is None else list(_history)
+        self._set_history(None if _history is None else
+                          [_as_int(a, "history action", 0, self.num_actions - 1) for a in _history])
+
+    @cached_property
+    def _busy(self) -> _lib.ObjectLock:
+        """The lock of the Python-level native calls (made on first use)."""
+        return _lib.ObjectLock("game")
+
+    def _coerce_action(self, action) -> int:
+        """An action that is not a Python int: numpy integers pass, others
+        (bool, float, str, ...) raise DTypeError."""
+        if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
+            raise DTypeError(f"action must be an int, got {action!r}")
+        return int(action)
+
+    def _as_player(self, player) -> int:
+        return _as_int(player, "player")
+
+    def _failure(self, action, status: int) -> Exception:
+        """The exception the C core raises for a failed call."""
+        if status == _lib.ERR_OUT_OF_RANGE and action is not None:
+            return InvalidArgumentError(f"action {action} is outside 0..<{self.num_actions} of {self.game.name}",
+                                        status)
+        return self._illegal(action, status)
 
     def __reduce__(self):
-        return State, (self.game, self._state_array(), self._history)
-
-    def clone(self) -> "State":
-        """An independent copy of this state."""
-        return State(self.game, self._state_array(), self._history)
-
-    def history(self) -> list[int] | None:
-        """The actions played from the start, in order (OpenSpiel's
-        ``history()``); None when :meth:`set_state` set the state (the
-        moves that led there are unknown)."""
-        self._check_open()
-        return None if self._history is None else list(self._history)
+        return State, (self.game, self._state_array(), self.history())
 
     def score_margin(self) -> float:
         """Go: black's area (stones and empty regions bordering black only)
@@ -357,33 +397,14 @@ class State(_Handle):
         """Always False: these games have no chance moves."""
         return False
 
-    def _check_open(self) -> None:
-        if not self._finalizer.alive:
-            raise _lib.ClosedError("this State is closed")
-
     def _illegal(self, action: int, status: int):
         """The exception of a refused move, in this state's terms."""
         if status != _lib.ERR_INVALID_ARGUMENT or self.closed:
             return self._fail(status)
-        if self._terminal:
+        if self.is_terminal():
             return InvalidArgumentError(f"the game is over ({self.game.name}): no action is legal", status)
         return InvalidArgumentError(f"action {action} is illegal in this {self.game.name} position; legal actions: "
                                     f"{self.legal_actions()}", status)
-
-    def current_player(self) -> int:
-        """0 or 1, or -4 (``TERMINAL_PLAYER``) once the game is over."""
-        self._check_open()
-        return self._player
-
-    def is_terminal(self) -> bool:
-        self._check_open()
-        return self._terminal
-
-    def returns(self) -> list[float]:
-        """``[r0, r1]``: +1 / -1 for the winner / loser, 0 for a draw or an
-        unfinished game."""
-        self._check_open()
-        return [self._outcome, 0.0 - self._outcome]
 
     def rewards(self) -> list[float]:
         """The rewards of the last move, ``[r0, r1]`` (OpenSpiel's): the
@@ -394,67 +415,6 @@ class State(_Handle):
     def player_return(self, player: int) -> float:
         """The return of ``player`` (0 or 1; InvalidArgumentError otherwise)."""
         return self.returns()[_as_int(player, "player", 0, 1)]
-
-    def legal_actions_mask(self) -> list[int]:
-        """1 for each legal action id, 0 otherwise (``num_distinct_actions``
-        entries; all 0 once the game is over)."""
-        return list(self._mask())
-
-    def _mask(self) -> bytes:
-        mask = self.__dict__.get("_mask_buffer")
-        if mask is None:  # one buffer per state (a state is for one thread at a time)
-            mask = self._mask_buffer = (c_uint8 * self.num_actions)()
-        lock = self._busy.lock  # as in apply_action
-        if not lock.acquire(False):
-            raise self._busy.error()
-        try:
-            status = _MASK(self._h, mask)
-            if status:
-                raise self._fail(status)
-            return bytes(mask)
-        finally:
-            lock.release()
-
-    def legal_actions(self, player: int | None = None) -> list[int]:
-        """The legal action ids in increasing order (empty once the game is
-        over, or when ``player`` (an int, as OpenSpiel's) is not the player
-        to move)."""
-        if player is not None and _as_int(player, "player") != self.current_player():
-            return []
-        mask = self._mask()
-        if len(mask) > 16:  # Go: masks rarely repeat
-            return np.flatnonzero(np.frombuffer(mask, np.uint8)).tolist()
-        legal = _LEGAL.get(mask)
-        if legal is None:
-            legal = _LEGAL[mask] = tuple(a for a, v in enumerate(mask) if v)
-        return list(legal)
-
-    def apply_action(self, action: int) -> None:
-        """Plays ``action`` for the player to move. InvalidArgumentError if it
-        is outside ``0 ..< num_distinct_actions``, illegal, or the game is
-        over; the state is then unchanged."""
-        if type(action) is not int:
-            if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
-                raise DTypeError(f"action must be an int, got {action!r}")
-            action = int(action)
-        if not 0 <= action < self.num_actions:
-            raise InvalidArgumentError(f"action {action} is outside 0..<{self.num_actions} of {self.game.name}")
-        lock = self._busy.lock  # the object lock, taken directly: this is the per-move hot path
-        if not lock.acquire(False):
-            raise self._busy.error()
-        try:
-            self._action.value = action
-            status = _STEP(self._h, *self._step_args)
-            if status:
-                raise self._illegal(action, status)
-            if self._ended.value:
-                self._player, self._terminal, self._outcome = TERMINAL_PLAYER, True, self._outcome_c.value
-            else:
-                self._player = 1 - self._player
-            if self._history is not None:
-                self._history.append(action)
-        finally:
-            lock.release()
 
     def observation_tensor(self, player: int | None = None) -> list[float]:
         """OpenSpiel's flat observation tensor (the same for both players:
@@ -488,12 +448,10 @@ class State(_Handle):
         nothing changed; see ``swiftpg_game_set_state`` in swiftpg.h): these
         are necessary conditions, so a board no move order reaches can pass
         them. The history becomes unknown (:meth:`history` returns None)."""
-        self._load_states(cells, (self.info.state_size,))
-        self._history = None
-        player, terminal, returns = c_int32(), c_uint8(), (c_double * 2)()
         with self._busy:
-            _lib.call("game_status", self.handle, byref(player), byref(terminal), returns)
-        self._player, self._terminal, self._outcome = player.value, bool(terminal.value), returns[0]
+            self._load_states(cells, (self.info.state_size,))
+            self._set_history(None)
+            self._refresh()
 
     def __str__(self) -> str:
         """OpenSpiel's ``ToString()``."""

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import copy
 import pickle
+import time
 
 import numpy as np
 import pytest
 
 import swiftpg
-from swiftpg import games
+from swiftpg import _lib, games
 
 pyspiel = pytest.importorskip("pyspiel", reason="the OpenSpiel reference (pip install open_spiel)")
 
@@ -338,20 +339,42 @@ def test_playouts_can_be_cancelled():
 
 
 def test_one_state_used_from_two_threads_raises_busy_and_keeps_its_player():
-    """apply_action and legal_actions take the state's lock like every other
-    call: while another thread holds it they raise BusyError and change
-    nothing (a race had left current_player() at 5; review finding)."""
+    """The per-move methods are C (swiftpg._gamestate) and hold the GIL for
+    their whole native call, so two Python threads never interleave inside
+    one; while another thread is inside a long native call on the same
+    state (a player's search, which releases the GIL), the library answers
+    BUSY: apply_action raises BusyError and changes nothing (a race had left
+    current_player() at 5 in the ctypes version; review finding)."""
     import threading
 
-    state = games.load("tic_tac_toe").new_initial_state()
-    holder = threading.Thread(target=state._busy.lock.acquire)
-    holder.start()
-    holder.join()
-    with pytest.raises(swiftpg.BusyError):
-        state.apply_action(4)
-    with pytest.raises(swiftpg.BusyError):
-        state.legal_actions()
-    assert state.current_player() == 0 and state.history() == []
+    from swiftpg.game_players import MCTSPlayer
+
+    state = games.load("connect_four").new_initial_state()
+    searching, stop = threading.Event(), threading.Event()
+    with MCTSPlayer(simulations=1 << 20) as slow:
+        def search():
+            searching.set()
+            try:
+                slow.action(state)
+            except swiftpg.CancelledError:
+                pass
+        worker = threading.Thread(target=search)
+        worker.start()
+        searching.wait()
+        busy = 0
+        for _ in range(2000):  # until the search holds the state's handle
+            try:
+                state.apply_action(3)
+            except swiftpg.BusyError:
+                busy += 1
+                break
+            state.set_state(np.zeros(42, np.int32))  # undo (the search has not started yet)
+            time.sleep(0.001)
+        _lib.lib.swiftpg_cancel(slow.native(state.game).handle, 1)  # stop the search (CancelledError)
+        worker.join()
+    assert busy == 1
+    assert state.current_player() == 0 and not state.is_terminal()
+    assert state.legal_actions() == list(range(7))
     state.close()
     # Two threads racing over one state: every outcome is a player in {0, 1, -4}.
     for _ in range(200):
@@ -413,3 +436,139 @@ def test_utilities_rewards_and_player_returns_equal_openspiel(name, params):
         a.close()
     with pytest.raises(swiftpg.InvalidArgumentError):
         ours.new_initial_state().player_return(2)
+
+
+# -- the C per-move core (swiftpg._gamestate) ---------------------------------------------------------------------
+
+def test_state_core_after_close_raises_closed_error_everywhere():
+    state = games.load("connect_four").new_initial_state()
+    state.apply_action(3)
+    state.close()
+    state.close()  # idempotent
+    assert state.closed
+    for call in (lambda: state.apply_action(0), state.legal_actions, lambda: state.legal_actions(0),
+                 state.legal_actions_mask, state.is_terminal, state.current_player, state.returns, state.history,
+                 state.clone, lambda: state.handle, state.observation_tensor, state.get_state):
+        with pytest.raises(swiftpg.ClosedError):
+            call()
+    assert repr(state) == "<closed swiftpg.games.State>"
+
+
+def test_state_core_refuses_bad_actions_and_changes_nothing():
+    state = games.load("tic_tac_toe").new_initial_state()
+    state.apply_action(np.int64(4))  # numpy integers are actions
+    before = (state.get_state().tolist(), state.history(), state.legal_actions(), state.current_player())
+    for bad, error in [(True, swiftpg.DTypeError), (1.0, swiftpg.DTypeError), ("1", swiftpg.DTypeError),
+                       (None, swiftpg.DTypeError), (np.float32(2), swiftpg.DTypeError),
+                       (-1, swiftpg.InvalidArgumentError), (9, swiftpg.InvalidArgumentError),
+                       (2**31, swiftpg.InvalidArgumentError), (2**80, swiftpg.InvalidArgumentError),
+                       (-(2**80), swiftpg.InvalidArgumentError), (4, swiftpg.InvalidArgumentError)]:
+        with pytest.raises(error):
+            state.apply_action(bad)
+        assert (state.get_state().tolist(), state.history(), state.legal_actions(), state.current_player()) == before
+    with pytest.raises(swiftpg.InvalidArgumentError, match="illegal.*legal actions: \\[0, 1, 2, 3, 5, 6, 7, 8\\]"):
+        state.apply_action(4)
+    with pytest.raises(swiftpg.InvalidArgumentError, match="outside 0..<9"):
+        state.apply_action(2**80)
+
+
+def test_state_core_legal_actions_player_argument():
+    state = games.load("tic_tac_toe").new_initial_state()
+    assert state.legal_actions(0) == state.legal_actions(player=0) == list(range(9))
+    assert state.legal_actions(1) == state.legal_actions(player=np.int32(1)) == []
+    assert state.legal_actions(None) == list(range(9))
+    assert state.legal_actions(2**70) == []
+    with pytest.raises(swiftpg.DTypeError):
+        state.legal_actions("0")
+    with pytest.raises(TypeError):
+        state.legal_actions(0, 1)
+    with pytest.raises(TypeError):
+        state.legal_actions(who=0)
+    for a in (0, 3, 1, 4, 2):  # x wins on the top row
+        state.apply_action(a)
+    assert state.is_terminal() and state.legal_actions() == [] and state.legal_actions(0) == []
+    assert state.legal_actions_mask() == [0] * 9 and state.returns() == [1.0, -1.0]
+
+
+def test_clone_and_new_initial_state_are_independent_copies():
+    game = games.load("go", board_size=5)
+    a = game.new_initial_state()
+    for move in (12, 7, 25):
+        a.apply_action(move)
+    b = a.clone()
+    assert b.game is game and b.history() == a.history() == [12, 7, 25]
+    b.apply_action(13)
+    assert a.history() == [12, 7, 25] and b.history() == [12, 7, 25, 13]
+    assert a.get_state().tolist() != b.get_state().tolist() and a.current_player() == 1 - b.current_player()
+    fresh = game.new_initial_state()  # the game's template did not move
+    assert fresh.history() == [] and fresh.current_player() == 0 and len(fresh.legal_actions()) == 26
+    fresh.apply_action(0)
+    assert game.new_initial_state().history() == []
+    assert a.score_margin() == pytest.approx(games.load("go", board_size=5).new_initial_state().child(12)
+                                              .child(7).child(25).score_margin())
+
+
+def test_games_and_states_free_their_native_games():
+    import gc
+
+    gc.collect()
+    before = swiftpg.live_handles(_lib.KIND_GAME)
+    game = games.load("connect_four", rows=4, columns=5, x_in_row=3)
+    states = [game.new_initial_state() for _ in range(10)]
+    states += [s.clone() for s in states]
+    assert swiftpg.live_handles(_lib.KIND_GAME) == before + 21  # 20 states and the game's template
+    del states
+    assert swiftpg.live_handles(_lib.KIND_GAME) == before + 1
+    del game  # no reference cycle: freed without the cycle collector
+    assert swiftpg.live_handles(_lib.KIND_GAME) == before
+
+
+def test_state_core_does_not_leak_memory():
+    import tracemalloc
+
+    game = games.load("connect_four")
+
+    def playouts(n):
+        rng = np.random.default_rng(0)
+        for _ in range(n):
+            s = game.new_initial_state()
+            while not s.is_terminal():
+                legal = s.legal_actions()
+                s.legal_actions(1)
+                s.returns()
+                s.history()
+                s = s.clone()
+                s.apply_action(legal[int(rng.integers(len(legal)))])
+
+    playouts(50)
+    tracemalloc.start()
+    playouts(100)
+    first = tracemalloc.get_traced_memory()[0]
+    playouts(1000)
+    second = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert second - first < 50_000, (first, second)  # about 20k moves: a leak of one object per move shows
+
+
+def test_a_bare_state_core_raises_instead_of_crashing():
+    from swiftpg import _gamestate
+
+    bare = _gamestate.StateCore()
+    with pytest.raises(AttributeError):  # no handle: it asks for _failure, which only State has
+        bare.apply_action(0)
+    with pytest.raises(TypeError):
+        _gamestate.new_state(object(), None, None)
+    unopened = games.State.__new__(games.State)
+    with pytest.raises(swiftpg.ClosedError):
+        unopened.legal_actions()
+    with pytest.raises(swiftpg.ClosedError):
+        unopened.clone()
+
+
+def test_games_without_the_compiled_core_name_the_fix():
+    import subprocess
+    import sys
+
+    code = "import sys; sys.modules['swiftpg._gamestate'] = None\nfrom swiftpg import games"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and "make lib" in proc.stderr and "swiftpg._gamestate" in proc.stderr

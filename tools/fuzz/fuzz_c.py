@@ -3398,6 +3398,31 @@ class Fuzzer:
         self.invoke("swiftpg_game_step", [self.handle_arg("game", game), self.a(acts), self.a(active)]
                     + [self.a(b) for b in outs], outs)
 
+    def g_game_apply(self):
+        game = self.any_game()
+        if game is None:
+            return
+        index = self.rng.randrange(game.n)
+        action = self.legal_actions(game)[index]
+        if self.bad(0.3):
+            action = self.rng.choice([-1, game.a, 2**31 - 1, -(2**31), 0])
+        outs = [self.buf(ctypes.c_uint8, 1, "ended_out", out=True, optional=True),
+                self.buf(ctypes.c_double, 1, "outcome_out", out=True, optional=True),
+                self.buf(ctypes.c_int32, 1, "player_out", out=True, optional=True),
+                self.buf(ctypes.c_uint8, game.a, "legal_mask_out", out=True, optional=True)]
+        self.invoke("swiftpg_game_apply", [self.handle_arg("game", game),
+                                           self.i32(index, bad=[-1, game.n, 2**31 - 1]), self.i32(action)]
+                    + [self.a(b) for b in outs], outs)
+
+    def g_game_clone(self):
+        game = self.any_game()
+        n = game.n if game else 1
+        out = self.out1(ctypes.c_uint64, "game_out")
+        if self.invoke("swiftpg_game_clone", [self.handle_arg("game", game),
+                                              self.i32(self.rng.randrange(n), bad=[-1, n, 2**31 - 1]),
+                                              self.a(out)], [out]) == 0:
+            self.register_game(out.value(), game.what if game else "clone")
+
     def g_game_legal_mask(self):
         self.game_outputs("swiftpg_game_legal_mask", lambda g: [self.buf(ctypes.c_uint8, g.n * g.a, "mask_out",
                                                                          out=True)])

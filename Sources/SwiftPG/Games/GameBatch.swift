@@ -31,6 +31,19 @@ public protocol BatchedGame: AnyObject {
   ) throws(SwiftPGError) -> Int
   /// [N, actionCount]: 1 for a legal action (all 0 in a finished game).
   func legalMask(into out: UnsafeMutablePointer<UInt8>)
+  /// One move in game `i` alone (the per-move path of a one-state API):
+  /// checks and plays `action` as `step` does for an active game `i`, then
+  /// reports the game after the move — with `autoReset`, after its reset.
+  /// - Parameter legalMask: [actionCount] (optional): the new legal mask.
+  /// - Returns: whether the move ended the game, player 0's return if it
+  ///   did (else 0), and the player to move now (0, 1 or −4).
+  /// - Throws: `.outOfRange` (i or action), `.invalidArgument` (illegal
+  ///   action, finished game); nothing changes then.
+  func apply(_ action: Int, game i: Int, legalMask: UnsafeMutablePointer<UInt8>?) throws(SwiftPGError)
+    -> (ended: Bool, outcome: Double, player: Int)
+  /// A new batch of one game: a copy of game `i` (state and history), not
+  /// resetting itself. - Throws: `.outOfRange` (i).
+  func copyGame(_ i: Int) throws(SwiftPGError) -> any BatchedGame
   /// Each output is optional: current players [N] (0, 1 or −4), terminal
   /// flags [N], returns [N, 2].
   func status(
@@ -70,7 +83,10 @@ public protocol BatchedGame: AnyObject {
 /// N games of `G`, stored as an array of states.
 public final class GameBatch<G: TwoPlayerGame>: BatchedGame {
   public let game: G
-  public private(set) var games: [G.State]
+  /// Exclusivity is checked statically only: every caller of a batch holds
+  /// it alone (the C ABI's busy flag), and the per-move path (`apply`)
+  /// would otherwise spend a third of its time in dynamic access checks.
+  @exclusivity(unchecked) public private(set) var games: [G.State]
   public let autoReset: Bool
   public let cancellation = CancellationFlag()
 
@@ -135,6 +151,41 @@ public final class GameBatch<G: TwoPlayerGame>: BatchedGame {
       outcomes?[i] = outcome
     }
     return endedCount
+  }
+
+  private func checkIndex(_ i: Int) throws(SwiftPGError) {
+    try require(i >= 0 && i < count, "index \(i) is outside 0..<\(count) games", code: .outOfRange)
+  }
+
+  @_specialize(where G == TicTacToe)
+  @_specialize(where G == ConnectN)
+  @_specialize(where G == GoGame)
+  public func apply(_ action: Int, game i: Int, legalMask: UnsafeMutablePointer<UInt8>?) throws(SwiftPGError)
+    -> (ended: Bool, outcome: Double, player: Int)
+  {
+    try checkIndex(i)
+    try require(
+      action >= 0 && action < game.actionCount, "action \(action) is outside 0..<\(game.actionCount) of \(game.name)",
+      code: .outOfRange)
+    try require(!game.isTerminal(games[i]), "game \(i) is over; reset it")
+    try require(game.isLegal(action, in: games[i]), "action \(action) is illegal in game \(i)")
+    game.applyLegal(action, to: &games[i])
+    var ended = false
+    var outcome = 0.0
+    if game.isTerminal(games[i]) {
+      ended = true
+      outcome = game.returnOfPlayer0(games[i])
+      if autoReset { games[i] = game.initialState() }
+    }
+    if let legalMask { game.writeLegalMask(games[i], into: legalMask) }
+    return (ended, outcome, game.currentPlayer(games[i]))
+  }
+
+  public func copyGame(_ i: Int) throws(SwiftPGError) -> any BatchedGame {
+    try checkIndex(i)
+    let copy = try GameBatch(game, count: 1, autoReset: false)
+    copy.games[0] = games[i]
+    return copy
   }
 
   public func legalMask(into out: UnsafeMutablePointer<UInt8>) {
