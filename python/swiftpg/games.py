@@ -201,6 +201,25 @@ class Game:
         i = self._info
         return i.observation_planes * i.board_height * i.board_width
 
+    def get_type(self):
+        """OpenSpiel's ``pyspiel.GameType`` of this game (sequential, zero-sum,
+        perfect information, terminal rewards), taken from pyspiel itself so
+        OpenSpiel's Python algorithms accept swiftpg's games — e.g.
+        ``open_spiel.python.algorithms.mcts.MCTSBot(game, ...)`` and
+        ``evaluate_bots`` play on them unchanged. Needs OpenSpiel (the
+        ``games`` extra: ``pip install open_spiel``; NotSupportedError names
+        it when missing)."""
+        if self.__dict__.get("_type") is None:
+            try:
+                import pyspiel
+            except ImportError as e:
+                raise _lib.NotSupportedError("Game.get_type() returns OpenSpiel's pyspiel.GameType: install the "
+                                             "games extra (pip install 'swiftpg[games]' or pip install open_spiel)"
+                                             ) from e
+            params = {k: v for k, v in self._params.items() if v is not None}
+            self._type = pyspiel.load_game(self.name, params).get_type()
+        return self._type
+
     def max_utility(self) -> float:
         """The largest return, 1.0 (a win), as OpenSpiel's."""
         return 1.0
@@ -396,6 +415,19 @@ class State(_gamestate.StateCore, _Handle):
     def is_chance_node(self) -> bool:
         """Always False: these games have no chance moves."""
         return False
+
+    def is_simultaneous_node(self) -> bool:
+        """Always False: the players move in turn."""
+        return False
+
+    def is_player_node(self) -> bool:
+        """True until the game is over (OpenSpiel's: a player is to move)."""
+        return not self.is_terminal()
+
+    def chance_outcomes(self) -> list:
+        """Always empty: these games have no chance moves (OpenSpiel's
+        ``chance_outcomes``)."""
+        return []
 
     def _illegal(self, action: int, status: int):
         """The exception of a refused move, in this state's terms."""

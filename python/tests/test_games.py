@@ -572,3 +572,37 @@ def test_games_without_the_compiled_core_name_the_fix():
     code = "import sys; sys.modules['swiftpg._gamestate'] = None\nfrom swiftpg import games"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0 and "make lib" in proc.stderr and "swiftpg._gamestate" in proc.stderr
+
+
+@pytest.mark.parametrize("name, params", [("tic_tac_toe", {}), ("connect_four", {"rows": 4, "columns": 5,
+                                                                                 "x_in_row": 3})])
+def test_openspiel_mcts_bot_plays_swiftpg_games_exactly_as_pyspiels(name, params):
+    """get_type() and the node predicates let OpenSpiel's own Python MCTSBot
+    run on swiftpg's games; with the same random stream it makes the same
+    decisions as on pyspiel's game (same legal action order, returns and
+    clones), game after game. (OpenSpiel's evaluate_bots cannot be used: it
+    calls pyspiel.Bot.inform_action, C++ that takes only pyspiel states.)"""
+    pyspiel = pytest.importorskip("pyspiel")
+    from open_spiel.python.algorithms import mcts
+
+    ours, ref = games.load(name, **params), pyspiel.load_game(name, params)
+    assert ours.get_type() == ref.get_type() or ours.get_type().short_name == ref.get_type().short_name
+
+    def play(game, seed):
+        rng = np.random.RandomState(seed)
+        bots = [mcts.MCTSBot(game, 2.0, 30, mcts.RandomRolloutEvaluator(2, rng), random_state=rng) for _ in range(2)]
+        state = game.new_initial_state()
+        while not state.is_terminal():
+            state.apply_action(bots[state.current_player()].step(state))
+        return list(state.returns()), state.history()
+
+    for seed in range(3):
+        assert play(ours, seed) == play(ref, seed)
+
+
+def test_get_type_without_openspiel_names_the_extra(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pyspiel", None)
+    with pytest.raises(swiftpg.NotSupportedError, match="games extra"):
+        games.load("tic_tac_toe").get_type()

@@ -88,10 +88,11 @@ def public_api():
                         key = f"{cname}.{attr}"
                         if key in api:
                             continue
-                        if isinstance(v, property):
+                        # C types (swiftpg._gamestate.StateCore) have getset and method descriptors.
+                        if isinstance(v, property) or inspect.isgetsetdescriptor(v):
                             api[key] = ("property", obj, attr, v)
                         elif (isinstance(v, (classmethod, staticmethod)) or inspect.isfunction(v)
-                              or getattr(v, "_fuzz_kind", None) == "method"):
+                              or inspect.ismethoddescriptor(v) or getattr(v, "_fuzz_kind", None) == "method"):
                             api[key] = ("method", obj, attr, v)
             elif inspect.isfunction(obj) or inspect.isbuiltin(obj):
                 key = f"{obj.__module__}.{obj.__qualname__}"
@@ -1634,7 +1635,8 @@ class PyFuzzer:
             return owner, owner, None, kind
         obj = self.instance(owner)
         if kind == "property":
-            return (lambda *a, **k: getattr(obj, attr)) if self.rng.random() < 0.8 or value.fset is None else \
+            read_only = getattr(value, "fset", None) is None  # getset descriptors of C types: read only
+            return (lambda *a, **k: getattr(obj, attr)) if self.rng.random() < 0.8 or read_only else \
                 (lambda v: setattr(obj, attr, v)), owner, obj, kind
         return getattr(obj, attr), owner, obj, kind
 
