@@ -141,7 +141,17 @@ static PyObject *core_apply_action(Core *self, PyObject *action) {
     int overflow = 0;
     a = PyLong_AsLongAndOverflow(action, &overflow);
     if (overflow) a = -1;
-  } else {  /* numpy integers, bools, floats: the Python side decides */
+  } else if (!PyBool_Check(action) && PyIndex_Check(action)) {
+    /* numpy integers and other SupportsIndex (pyspiel takes them too);
+     * numpy.bool_ has no __index__ and bool is refused above. */
+    PyObject *index = PyNumber_Index(action);
+    if (index == NULL) return NULL;
+    int overflow = 0;
+    a = PyLong_AsLongAndOverflow(index, &overflow);
+    Py_DECREF(index);
+    if (overflow) a = -1;
+    if (a == -1 && PyErr_Occurred()) return NULL;
+  } else {  /* bools, floats, strings, ...: the Python side names the error */
     PyObject *coerced = PyObject_CallMethod((PyObject *)self, "_coerce_action", "O", action);
     if (coerced == NULL) return NULL;
     int overflow = 0;

@@ -356,11 +356,10 @@ class State(_gamestate.StateCore, _Handle):
         return _lib.ObjectLock("game")
 
     def _coerce_action(self, action) -> int:
-        """An action that is not a Python int: numpy integers pass, others
-        (bool, float, str, ...) raise DTypeError."""
-        if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
-            raise DTypeError(f"action must be an int, got {action!r}")
-        return int(action)
+        """What the C core asks about an action that is neither an int nor
+        an integer with ``__index__`` (numpy integers): bool, numpy.bool_,
+        float, str, ... raise DTypeError."""
+        raise DTypeError(f"action must be an int, got {action!r}")
 
     def _as_player(self, player) -> int:
         return _as_int(player, "player")

@@ -460,6 +460,7 @@ def test_state_core_refuses_bad_actions_and_changes_nothing():
     before = (state.get_state().tolist(), state.history(), state.legal_actions(), state.current_player())
     for bad, error in [(True, swiftpg.DTypeError), (1.0, swiftpg.DTypeError), ("1", swiftpg.DTypeError),
                        (None, swiftpg.DTypeError), (np.float32(2), swiftpg.DTypeError),
+                       (np.bool_(True), swiftpg.DTypeError), (object(), swiftpg.DTypeError),
                        (-1, swiftpg.InvalidArgumentError), (9, swiftpg.InvalidArgumentError),
                        (2**31, swiftpg.InvalidArgumentError), (2**80, swiftpg.InvalidArgumentError),
                        (-(2**80), swiftpg.InvalidArgumentError), (4, swiftpg.InvalidArgumentError)]:
@@ -470,6 +471,19 @@ def test_state_core_refuses_bad_actions_and_changes_nothing():
         state.apply_action(4)
     with pytest.raises(swiftpg.InvalidArgumentError, match="outside 0..<9"):
         state.apply_action(2**80)
+
+    class Column:  # any SupportsIndex is an action, as in pyspiel
+        def __index__(self):
+            return 0
+    state.apply_action(Column())
+    assert state.history() == [4, 0]
+    with pytest.raises(ZeroDivisionError):  # an __index__ that raises: its error, nothing changed
+
+        class Broken:
+            def __index__(self):
+                return 1 // 0
+        state.apply_action(Broken())
+    assert state.history() == [4, 0]
 
 
 def test_state_core_legal_actions_player_argument():
