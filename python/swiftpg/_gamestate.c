@@ -35,6 +35,9 @@ static __typeof__(&swiftpg_game_clone) game_clone;
 static __typeof__(&swiftpg_game_destroy) game_destroy;
 static __typeof__(&swiftpg_game_legal_mask) game_legal_mask;
 static __typeof__(&swiftpg_game_status) game_status;
+static __typeof__(&swiftpg_game_get_info) game_get_info;
+/* The Python class clone() and new_state() make (swiftpg.games.State). */
+static PyTypeObject *state_type;
 
 typedef struct {
   PyObject_HEAD
@@ -46,10 +49,17 @@ typedef struct {
   PyObject *info;    /* its swiftpg_game_info (ctypes structure) */
   PyObject *history; /* list of the actions played, or NULL: unknown */
   uint8_t *mask;     /* [num_actions]: the legal mask of the current state */
+  /* The object lock of State's Python-level multi-call methods (set_state,
+   * pickling, observation_tensor, ...; `with state._busy:`): re-entrant
+   * for its owner thread; the per-move methods of any other thread raise
+   * BusyError while it is held, so none of them sees a half-made change. */
+  unsigned long lock_owner;
+  long lock_depth;
 } Core;
 
 static int bound(void) {
-  if (game_apply && game_clone && game_destroy && game_legal_mask && game_status) return 1;
+  if (game_apply && game_clone && game_destroy && game_legal_mask && game_status && game_get_info && state_type)
+    return 1;
   PyErr_SetString(PyExc_RuntimeError, "swiftpg._gamestate is not bound to libswiftpg.so (swiftpg.games binds it)");
   return 0;
 }
@@ -63,8 +73,11 @@ static PyObject *fail(Core *self, PyObject *action, int32_t status) {
   return NULL;
 }
 
+/* Open, and not locked by another thread (see lock_owner). */
 #define REQUIRE_OPEN(self)                                                    \
-  if ((self)->handle == 0) return fail((self), NULL, SWIFTPG_ERR_BAD_HANDLE)
+  if ((self)->handle == 0) return fail((self), NULL, SWIFTPG_ERR_BAD_HANDLE); \
+  if ((self)->lock_depth > 0 && (self)->lock_owner != PyThread_get_thread_ident()) \
+  return fail((self), NULL, SWIFTPG_ERR_BUSY)
 
 /* Reads the legal mask and the status of the game from the library. */
 static PyObject *refresh(Core *self) {
@@ -95,6 +108,17 @@ static PyObject *core_init(Core *self, PyObject *args) {
     PyErr_SetString(PyExc_ValueError, "_core_init: bad arguments");
     return NULL;
   }
+  swiftpg_game_info info_c;
+  int32_t status = game_get_info(handle, &info_c);
+  if (status != 0) {
+    PyErr_Format(PyExc_ValueError, "_core_init: not a game handle (status %d)", (int)status);
+    return NULL;
+  }
+  if (info_c.num_games != 1 || info_c.num_actions != num_actions) {
+    PyErr_Format(PyExc_ValueError, "_core_init: a State holds one game of %d actions, the handle has %d games of %d",
+                 num_actions, (int)info_c.num_games, (int)info_c.num_actions);
+    return NULL;
+  }
   self->mask = PyMem_Calloc((size_t)num_actions, 1);
   if (self->mask == NULL) return PyErr_NoMemory();
   self->handle = handle;
@@ -110,6 +134,25 @@ static PyObject *core_init(Core *self, PyObject *args) {
     Py_XSETREF(self->history, history);
   }
   return refresh(self);
+}
+
+/* _acquire(): takes the object lock for this thread (re-entrant); False if
+ * another thread holds it. _release(): gives one level back. */
+static PyObject *core_acquire(Core *self, PyObject *Py_UNUSED(ignored)) {
+  unsigned long me = PyThread_get_thread_ident();
+  if (self->lock_depth > 0 && self->lock_owner != me) Py_RETURN_FALSE;
+  self->lock_owner = me;
+  self->lock_depth += 1;
+  Py_RETURN_TRUE;
+}
+
+static PyObject *core_release(Core *self, PyObject *Py_UNUSED(ignored)) {
+  if (self->lock_depth <= 0 || self->lock_owner != PyThread_get_thread_ident()) {
+    PyErr_SetString(PyExc_RuntimeError, "_release: this thread does not hold the State's lock");
+    return NULL;
+  }
+  self->lock_depth -= 1;
+  Py_RETURN_NONE;
 }
 
 static PyObject *core_refresh(Core *self, PyObject *Py_UNUSED(ignored)) {
@@ -172,7 +215,8 @@ static PyObject *core_apply_action(Core *self, PyObject *action) {
     PyObject *item = PyLong_FromLong(a);
     if (item == NULL || PyList_Append(self->history, item) != 0) {
       Py_XDECREF(item);
-      return NULL;  /* out of memory: the move was played, the history is now unknown */
+      Py_CLEAR(self->history);  /* out of memory: the move was played, the history is now unknown (None) */
+      return NULL;
     }
     Py_DECREF(item);
   }
@@ -217,11 +261,11 @@ static PyObject *core_legal_actions(Core *self, PyObject *const *args, Py_ssize_
   }
   if (player != NULL && player != Py_None) {
     long p;
-    if (PyLong_CheckExact(player)) {
-      int overflow = 0;
-      p = PyLong_AsLongAndOverflow(player, &overflow);
-      if (overflow) p = LONG_MIN;
-    } else {
+    int overflow = 0;
+    if (PyLong_CheckExact(player) && (p = PyLong_AsLongAndOverflow(player, &overflow), !overflow) &&
+        p >= INT32_MIN && p <= INT32_MAX) {
+      /* an int32: compared below */
+    } else {  /* other types and out-of-range ints: the Python side checks (and raises) */
       PyObject *checked = PyObject_CallMethod((PyObject *)self, "_as_player", "O", player);
       if (checked == NULL) return NULL;
       p = PyLong_AsLong(checked);
@@ -318,10 +362,11 @@ static PyObject *copy_game(PyTypeObject *type, uint64_t source, PyObject *game, 
   return (PyObject *)copy;
 }
 
-/* clone(): an independent copy (a new handle) of the same Python type. */
+/* clone(): an independent copy (a new handle), a swiftpg.games.State (as
+ * the copy pickling makes; a subclass's __init__ would not have run). */
 static PyObject *core_clone(Core *self, PyObject *Py_UNUSED(ignored)) {
   REQUIRE_OPEN(self);
-  return copy_game(Py_TYPE(self), self->handle, self->game, self->info, self->num_actions, self);
+  return copy_game(state_type, self->handle, self->game, self->info, self->num_actions, self);
 }
 
 /* close(): frees the native game; idempotent. */
@@ -380,6 +425,8 @@ static void core_dealloc(Core *self) {
 static PyMethodDef core_methods[] = {
     {"_core_init", (PyCFunction)core_init, METH_VARARGS, NULL},
     {"_refresh", (PyCFunction)core_refresh, METH_NOARGS, NULL},
+    {"_acquire", (PyCFunction)core_acquire, METH_NOARGS, NULL},
+    {"_release", (PyCFunction)core_release, METH_NOARGS, NULL},
     {"_set_history", (PyCFunction)core_set_history, METH_O, NULL},
     {"apply_action", (PyCFunction)core_apply_action, METH_O,
      "apply_action(action): plays `action` for the player to move. InvalidArgumentError if it is outside "
@@ -423,25 +470,55 @@ static PyTypeObject CoreType = {
     .tp_getset = core_getset,
 };
 
-/* bind(apply, clone, destroy, legal_mask, status): the library's addresses. */
-static PyObject *module_bind(PyObject *Py_UNUSED(module), PyObject *args) {
-  unsigned long long a, c, d, m, s;
-  if (!PyArg_ParseTuple(args, "KKKKK", &a, &c, &d, &m, &s)) return NULL;
-  if (!a || !c || !d || !m || !s) {
+/* An address handed over by ctypes: a positive int. */
+static int address(PyObject *value, void **out) {
+  if (!PyLong_Check(value)) {
+    PyErr_SetString(PyExc_TypeError, "bind: addresses are ints");
+    return 0;
+  }
+  unsigned long long a = PyLong_AsUnsignedLongLong(value);
+  if (PyErr_Occurred()) return 0;
+  if (a == 0) {
     PyErr_SetString(PyExc_ValueError, "bind: a function address is 0");
+    return 0;
+  }
+  *out = (void *)(uintptr_t)a;
+  return 1;
+}
+
+/* bind(apply, clone, destroy, legal_mask, status, get_info, State): the
+ * library's function addresses and the class to make; once per process
+ * (swiftpg.games does it on import). */
+static PyObject *module_bind(PyObject *Py_UNUSED(module), PyObject *args) {
+  PyObject *a[6], *cls;
+  void *f[6];
+  if (!PyArg_ParseTuple(args, "OOOOOOO", &a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &cls)) return NULL;
+  if (state_type != NULL) {
+    PyErr_SetString(PyExc_RuntimeError, "swiftpg._gamestate is already bound");
     return NULL;
   }
-  game_apply = (__typeof__(game_apply))(uintptr_t)a;
-  game_clone = (__typeof__(game_clone))(uintptr_t)c;
-  game_destroy = (__typeof__(game_destroy))(uintptr_t)d;
-  game_legal_mask = (__typeof__(game_legal_mask))(uintptr_t)m;
-  game_status = (__typeof__(game_status))(uintptr_t)s;
+  for (int i = 0; i < 6; i++) {
+    if (!address(a[i], &f[i])) return NULL;
+  }
+  if (!PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, &CoreType)) {
+    PyErr_SetString(PyExc_TypeError, "bind: the class must subclass StateCore");
+    return NULL;
+  }
+  game_apply = (__typeof__(game_apply))f[0];
+  game_clone = (__typeof__(game_clone))f[1];
+  game_destroy = (__typeof__(game_destroy))f[2];
+  game_legal_mask = (__typeof__(game_legal_mask))f[3];
+  game_status = (__typeof__(game_status))f[4];
+  game_get_info = (__typeof__(game_get_info))f[5];
+  Py_INCREF(cls);
+  state_type = (PyTypeObject *)cls;
   Py_RETURN_NONE;
 }
 
-/* new_state(template, game, info): a new object of the template's type
- * holding a copy of the template's game (a new handle), with `game` and
- * `info` as its game and info and an empty history. Game.new_initial_state
+/* new_state(template, game, info): a new State holding a copy of the
+ * template's game (a new handle), with `game` (whose _template it must be)
+ * and `info` as its game and info, and the template's (empty) history.
+ * Game.new_initial_state
  * copies the game's template this way (the template itself refers to no
  * Game, so a Game and its template form no reference cycle). */
 static PyObject *module_new_state(PyObject *Py_UNUSED(module), PyObject *args) {
@@ -450,13 +527,21 @@ static PyObject *module_new_state(PyObject *Py_UNUSED(module), PyObject *args) {
   if (!PyArg_ParseTuple(args, "O!OO", &CoreType, &template, &game, &info)) return NULL;
   Core *t = (Core *)template;
   REQUIRE_OPEN(t);
-  return copy_game(Py_TYPE(t), t->handle, game, info, t->num_actions, t);
+  PyObject *own = PyObject_GetAttrString(game, "_template");
+  if (own == NULL) return NULL;
+  Py_DECREF(own);
+  if (own != template) {
+    PyErr_SetString(PyExc_ValueError, "new_state: the template is not this game's");
+    return NULL;
+  }
+  return copy_game(state_type, t->handle, game, info, t->num_actions, t);
 }
 
 static PyMethodDef module_methods[] = {
     {"new_state", module_new_state, METH_VARARGS,
      "new_state(template, game, info): a copy of the template state for `game`."},
-    {"bind", module_bind, METH_VARARGS, "bind(apply, clone, destroy, legal_mask, status): function addresses."},
+    {"bind", module_bind, METH_VARARGS,
+     "bind(apply, clone, destroy, legal_mask, status, get_info, State): once, by swiftpg.games."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import ctypes
 from ctypes import byref, c_double, c_int32, c_uint8, c_uint64
-from functools import cached_property
 
 import numpy as np
 
@@ -68,8 +67,6 @@ except ImportError as e:  # built beside libswiftpg.so by `make lib`
 if _gamestate.ABI_VERSION != _lib.ABI_VERSION:
     raise ImportError(f"swiftpg._gamestate was built for ABI {_gamestate.ABI_VERSION}, the library is ABI "
                       f"{_lib.ABI_VERSION}; rebuild it with `make lib`")
-_gamestate.bind(*(ctypes.cast(lib[f"swiftpg_game_{name}"], ctypes.c_void_p).value
-                  for name in ("apply", "clone", "destroy", "legal_mask", "status")))
 
 
 def registered_names() -> list[str]:
@@ -338,6 +335,8 @@ class State(_gamestate.StateCore, _Handle):
     def __init__(self, game: Game, _cells=None, _history=()):
         if not isinstance(game, Game):
             raise DTypeError(f"game must be a swiftpg.games.Game (from swiftpg.games.load), got {game!r}")
+        if not self.closed:
+            raise _lib.SwiftPGError("this State is already initialised")
         handle = game._create(1, False)
         try:
             self._core_init(handle, game, game._info, game._info.num_actions, [])
@@ -350,10 +349,10 @@ class State(_gamestate.StateCore, _Handle):
         self._set_history(None if _history is None else
                           [_as_int(a, "history action", 0, self.num_actions - 1) for a in _history])
 
-    @cached_property
-    def _busy(self) -> _lib.ObjectLock:
-        """The lock of the Python-level native calls (made on first use)."""
-        return _lib.ObjectLock("game")
+    @property
+    def _busy(self) -> _StateLock:
+        """The lock of the Python-level native calls (see :class:`_StateLock`)."""
+        return _StateLock(self)
 
     def _coerce_action(self, action) -> int:
         """What the C core asks about an action that is neither an int nor
@@ -372,7 +371,8 @@ class State(_gamestate.StateCore, _Handle):
         return self._illegal(action, status)
 
     def __reduce__(self):
-        return State, (self.game, self._state_array(), self.history())
+        with self._busy:  # the board and the history of one moment
+            return State, (self.game, self._state_array(), self.history())
 
     def score_margin(self) -> float:
         """Go: black's area (stones and empty regions bordering black only)
@@ -490,6 +490,30 @@ class State(_gamestate.StateCore, _Handle):
 
     def __repr__(self) -> str:
         return "<closed swiftpg.games.State>" if self.closed else str(self)
+
+
+_gamestate.bind(*(ctypes.cast(lib[f"swiftpg_game_{name}"], ctypes.c_void_p).value
+                  for name in ("apply", "clone", "destroy", "legal_mask", "status", "get_info")), State)
+
+
+class _StateLock:
+    """``with state._busy:`` — the State's own lock (in its C core): taken
+    without waiting, re-entrant for the thread that holds it; another
+    thread's attempt raises BusyError, and so do its per-move calls while
+    it is held, so none sees a half-made change (set_state, pickling)."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state):
+        self.state = state
+
+    def __enter__(self):
+        if not self.state._acquire():
+            raise _lib.ObjectLock("game").error()
+        return self
+
+    def __exit__(self, *exc):
+        self.state._release()
 
 
 class GameBatch(_Handle):
