@@ -20,6 +20,10 @@ import Foundation
 /// per dimension (OpenAI's "ADR entropy"); it is undefined (nil) while a
 /// range has zero width — the widths are always reported.
 ///
+/// Environments run it natively (`BatchedEnvironment.enableADR`): the
+/// boundary of every new episode is drawn inside `step`'s automatic reset,
+/// and every finished episode is recorded after the step.
+///
 /// Boundary tags: an episode that pinned parameter k to its lower boundary
 /// has tag 2k, to its upper boundary 2k + 1; −1 tested no boundary.
 public struct AutomaticDomainRandomization: Sendable, Equatable {
@@ -174,5 +178,20 @@ public struct AutomaticDomainRandomization: Sendable, Equatable {
       parameters[k] = p
     }
     return Decision(parameter: k, upper: upper, successRate: rate, before: before, after: after)
+  }
+}
+
+/// One parameter for `BatchedEnvironment.enableADR`: its name, Δ and hard
+/// limits.
+public struct ADRSpec: Sendable {
+  public var name: String
+  public var step: Double
+  public var lowerLimit: Double
+  public var upperLimit: Double
+  public init(name: String, step: Double, lowerLimit: Double, upperLimit: Double) {
+    self.name = name
+    self.step = step
+    self.lowerLimit = lowerLimit
+    self.upperLimit = upperLimit
   }
 }

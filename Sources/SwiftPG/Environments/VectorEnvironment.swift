@@ -369,20 +369,6 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     }
   }
 
-  /// One parameter for `enableADR`: its name, Δ and hard limits.
-  public struct ADRSpec: Sendable {
-    public var name: String
-    public var step: Double
-    public var lowerLimit: Double
-    public var upperLimit: Double
-    public init(name: String, step: Double, lowerLimit: Double, upperLimit: Double) {
-      self.name = name
-      self.step = step
-      self.lowerLimit = lowerLimit
-      self.upperLimit = upperLimit
-    }
-  }
-
   /// Starts automatic domain randomisation over `specs` (each parameter's
   /// nominal value is its current value in instance 0; its range starts
   /// there with zero width), replacing any earlier ADR and any uniform
