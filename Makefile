@@ -74,7 +74,7 @@ test-swift: setup
 
 # Each C test program is built against the shipped library and run; every one
 # links libm and pthreads (those that do not need them lose nothing).
-C_TESTS := test_cartpole test_no_alloc test_config_size test_sequences test_games test_game_players
+C_TESTS := test_cartpole test_no_alloc test_config_size test_sequences test_games test_game_players test_adr
 
 test-c: lib
 	@mkdir -p Tests/c/build
@@ -134,6 +134,9 @@ bench: install
 		echo --pgx-python .bench-jax-venv/bin/python)
 	@# Issue 17: the Connect Four solver per game stage, then the empty board and the seven first moves (long).
 	$(PYTHON) bench/connect_four_solver.py --full
+	@# Issue 20: PPO without randomisation, with ADR and with uniform randomisation over ADR's range, on a
+	@# held-out 5 x 5 grid of pole lengths and masses and one unseen system (3 seeds, about 2 minutes).
+	$(PYTHON) bench/adr_transfer.py --json bench/results/adr_transfer.json --plot bench/results/adr_transfer.png
 	$(PYTHON) examples/short_corridor_reinforce.py
 	$(PYTHON) examples/simple_regulator_gradients.py
 

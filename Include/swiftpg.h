@@ -279,6 +279,64 @@ int32_t swiftpg_env_randomize_parameter(uint64_t env, const char *name,
 int32_t swiftpg_env_get_parameter(uint64_t env, const char *name,
                                   double *values_out);
 
+/* Automatic domain randomisation (ADR; OpenAI et al. 2019, "Solving Rubik's
+ * Cube with a Robot Hand", section 5), run inside the environment: each
+ * named parameter gets a range starting at its nominal value (instance 0's
+ * current value) with zero width. Every new episode (a reset, or the
+ * automatic reset inside swiftpg_env_step and the learners' rollouts)
+ * draws the ranges uniformly and, with probability boundary_probability
+ * (p_b), pins one parameter (uniformly chosen) to one of its two
+ * boundaries (uniformly chosen). When an episode ends, its undiscounted
+ * return decides success (return >= success_return); a pinned episode's
+ * success goes into that boundary's buffer, and a buffer of buffer_size
+ * (m) results decides: a success rate >= upper_threshold (t_H) moves the
+ * boundary outwards by the parameter's step (up to its limit), <=
+ * lower_threshold (t_L) inwards (never past the nominal value); the buffer
+ * is then cleared. Boundary tags: 2k (lower boundary of parameter k), 2k + 1
+ * (upper), -1 none.
+ *
+ * names: count parameter names separated by '\n'; steps, lower_limits,
+ * upper_limits: [count] (steps finite > 0; limits values the parameter
+ * may take, around the nominal value). Requires 0 < p_b <= 1, 1 <= m <=
+ * 2^20, 0 <= t_L < t_H <= 1, success_return finite. Replaces any earlier
+ * ADR (its state is lost) and the uniform ranges of these parameters;
+ * while ADR runs, set_parameter and randomize_parameter refuse them.
+ * Errors: INVALID_ARGUMENT (an unknown or repeated name, max_episode_steps,
+ * a bad step, limit or setting; nothing changes), NULL_POINTER,
+ * NOT_FINITE. */
+int32_t swiftpg_env_adr_enable(uint64_t env, const char *names, const double *steps, const double *lower_limits,
+                               const double *upper_limits, int32_t count, double boundary_probability,
+                               int32_t buffer_size, double upper_threshold, double lower_threshold,
+                               double success_return);
+
+/* Stops ADR: its parameters keep the values of the running episodes and are
+ * no longer randomised. Nothing happens when ADR is off. */
+int32_t swiftpg_env_adr_disable(uint64_t env);
+
+typedef struct swiftpg_adr_stats {
+  int32_t enabled;        /* 1 while ADR runs; the rest is 0 otherwise */
+  int32_t num_parameters; /* P */
+  int64_t episodes;       /* episodes recorded since enable */
+  int64_t boundary_episodes; /* of which pinned a boundary */
+  int64_t successes;      /* of which succeeded */
+  int64_t decisions;      /* full buffers that decided */
+  int64_t moves;          /* decisions that moved a boundary */
+  double entropy;         /* mean log(high - low), nats per dimension; NaN
+                             while a range has zero width */
+} swiftpg_adr_stats;
+
+/* ADR's state: stats_out, and the ranges low_out / high_out [capacity >=
+ * P] in the order of enable (each may be NULL; with ADR off P = 0 and
+ * nothing is written to them). Errors: NULL_POINTER (stats_out),
+ * BUFFER_TOO_SMALL (capacity < P with a range output given). */
+int32_t swiftpg_env_adr_state(uint64_t env, swiftpg_adr_stats *stats_out, double *low_out, double *high_out,
+                              int32_t capacity);
+
+/* Per instance [N], the boundary tag (-1: none) and the undiscounted return
+ * of its last finished episode; -1 and 0 before any episode ended, and
+ * always without ADR. */
+int32_t swiftpg_env_last_episodes(uint64_t env, int32_t *tags_out, double *returns_out);
+
 /* ---------------------------------------------------------------------------
  * Tabular MDPs, gridworlds and bandits
  *

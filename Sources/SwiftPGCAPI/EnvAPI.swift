@@ -214,6 +214,88 @@ public func swiftpg_env_get_parameter(
 }
 
 @c @implementation
+public func swiftpg_env_adr_enable(
+  _ env: UInt64, _ names: UnsafePointer<CChar>?, _ steps: UnsafePointer<Double>?,
+  _ lower_limits: UnsafePointer<Double>?, _ upper_limits: UnsafePointer<Double>?, _ count: Int32,
+  _ boundary_probability: Double, _ buffer_size: Int32, _ upper_threshold: Double, _ lower_threshold: Double,
+  _ success_return: Double
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try require(count >= 1 && count <= 1024, "count must be in 1 ... 1024, got \(count)")
+    let list = try cString(names, "names", limit: 1 << 16).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    try require(list.count == Int(count), "names holds \(list.count) names separated by '\\n', count is \(count)")
+    let n = Int(count)
+    let s = try need(steps, "steps")
+    let lo = try need(lower_limits, "lower_limits")
+    let hi = try need(upper_limits, "upper_limits")
+    for (what, values) in [("steps", s), ("lower_limits", lo), ("upper_limits", hi)] {
+      for k in 0..<n where !values[k].isFinite {
+        throw SwiftPGError(.notFinite, "\(what)[\(k)] is \(values[k]); it must be finite")
+      }
+    }
+    for value in [boundary_probability, upper_threshold, lower_threshold, success_return] where !value.isFinite {
+      throw SwiftPGError(.notFinite, "the ADR settings must be finite, got \(value)")
+    }
+    let specs = (0..<n).map { ADRSpec(name: list[$0], step: s[$0], lowerLimit: lo[$0], upperLimit: hi[$0]) }
+    let settings = AutomaticDomainRandomization.Settings(
+      boundaryProbability: boundary_probability, bufferSize: Int(buffer_size), upperThreshold: upper_threshold,
+      lowerThreshold: lower_threshold, successReturn: success_return)
+    try using(envTable, env) { (o) throws(SwiftPGError) in try o.env.enableADR(specs, settings: settings) }
+  }
+}
+
+@c @implementation
+public func swiftpg_env_adr_disable(_ env: UInt64) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try using(envTable, env) { (o) throws(SwiftPGError) in o.env.disableADR() }
+  }
+}
+
+@c @implementation
+public func swiftpg_env_adr_state(
+  _ env: UInt64, _ stats_out: UnsafeMutablePointer<swiftpg_adr_stats>?, _ low_out: UnsafeMutablePointer<Double>?,
+  _ high_out: UnsafeMutablePointer<Double>?, _ capacity: Int32
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let out = try need(stats_out, "stats_out")
+    let low = try needIfPresent(low_out, "low_out")
+    let high = try needIfPresent(high_out, "high_out")
+    try using(envTable, env) { (o) throws(SwiftPGError) in
+      guard let a = o.env.adr else {
+        out.pointee = swiftpg_adr_stats(
+          enabled: 0, num_parameters: 0, episodes: 0, boundary_episodes: 0, successes: 0, decisions: 0, moves: 0,
+          entropy: .nan)
+        return
+      }
+      let p = a.parameters.count
+      if low != nil || high != nil {
+        try require(
+          Int(capacity) >= p, "capacity \(capacity) < \(p) ADR parameters", code: .bufferTooSmall)
+      }
+      for (k, q) in a.parameters.enumerated() {
+        low?[k] = q.low
+        high?[k] = q.high
+      }
+      out.pointee = swiftpg_adr_stats(
+        enabled: 1, num_parameters: Int32(p), episodes: Int64(a.episodes), boundary_episodes: Int64(a.boundaryEpisodes),
+        successes: Int64(a.successes), decisions: Int64(a.decisions), moves: Int64(a.moves),
+        entropy: a.entropy ?? .nan)
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_env_last_episodes(
+  _ env: UInt64, _ tags_out: UnsafeMutablePointer<Int32>?, _ returns_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let tags = try need(tags_out, "tags_out")
+    let returns = try need(returns_out, "returns_out")
+    try using(envTable, env) { (o) throws(SwiftPGError) in o.env.lastEpisodes(tags: tags, returns: returns) }
+  }
+}
+
+@c @implementation
 public func swiftpg_env_set_threads(_ env: UInt64, _ num_threads: Int32) -> Int32 {
   entry { () throws(SwiftPGError) in
     try require(

@@ -482,6 +482,11 @@ class GameInfo(Structure):
                        "observation_planes:i32 num_planes:i32 state_size:i32 num_symmetries:i32 auto_reset:i32")
 
 
+class ADRStatsC(Structure):
+    _fields_ = _fields("enabled:i32 num_parameters:i32 episodes:i64 boundary_episodes:i64 successes:i64 "
+                       "decisions:i64 moves:i64 entropy:f64")
+
+
 class DPOConfigC(Structure):
     _fields_ = _fields("size:u32 loss:i32 beta:f64 label_smoothing:f64 epochs:i32 minibatch_size:i32 "
                        "learning_rate:f64 seed:u64")
@@ -538,6 +543,10 @@ _SIGNATURES = {
     "swiftpg_env_parameter_names": [u64, c_char_p, c_size_t, POINTER(c_size_t)],
     "swiftpg_env_set_parameter": [u64, c_char_p, c_double],
     "swiftpg_env_randomize_parameter": [u64, c_char_p, c_double, c_double],
+    "swiftpg_env_adr_enable": [u64, c_char_p, vp, vp, vp, i32, c_double, i32, c_double, c_double, c_double],
+    "swiftpg_env_adr_disable": [u64],
+    "swiftpg_env_adr_state": [u64, POINTER(ADRStatsC), vp, vp, i32],
+    "swiftpg_env_last_episodes": [u64, vp, vp],
     "swiftpg_env_get_parameter": [u64, c_char_p, vp],
     "swiftpg_env_create_tabular": [i32, u64, i32, i32, vp, vp, i32, vp, vp, i32, c_double, i32, POINTER(c_uint64)],
     "swiftpg_env_create_gridworld": [i32, u64, c_char_p, c_double, c_double, c_double, c_double, c_double, i32,

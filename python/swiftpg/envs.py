@@ -20,6 +20,7 @@ randomisation).
 from __future__ import annotations
 
 import ctypes
+import math
 import secrets
 import weakref
 from typing import Any
@@ -402,6 +403,84 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         low, high = _check_number(name, low), _check_number(name, high)
         with self._busy:
             _lib.call("env_randomize_parameter", self.handle, key, low, high)
+
+    def enable_adr(self, parameters: dict, *, success_return: float, boundary_probability: float = 0.5,
+                   buffer_size: int = 10, upper_threshold: float = 0.8, lower_threshold: float = 0.4) -> None:
+        """Starts automatic domain randomisation (ADR; OpenAI et al. 2019,
+        "Solving Rubik's Cube with a Robot Hand", §5), run natively: every
+        new episode draws each parameter from its range and, with
+        probability ``boundary_probability`` (p_b), pins one of them to one
+        of its boundaries; each pinned episode's success (undiscounted return
+        ≥ ``success_return``) goes into that boundary's buffer, and a buffer
+        of ``buffer_size`` (m) results moves the boundary outwards by the
+        parameter's step when its success rate is ≥ ``upper_threshold``
+        (t_H), inwards (never past the nominal value) when ≤
+        ``lower_threshold`` (t_L). Works inside every learner's rollouts.
+
+        ``parameters``: ``{name: (step, lower_limit, upper_limit)}``; each
+        range starts at the parameter's current value (instance 0's) with
+        zero width. See :class:`swiftpg.randomization.ADR` for the history,
+        entropy and plots. Raises InvalidArgumentError (unknown name, bad
+        step/limits/settings; nothing changes), NotFiniteError."""
+        if not isinstance(parameters, dict) or not parameters:
+            raise DTypeError(f"parameters must be a non-empty dict name -> (step, lower_limit, upper_limit), got "
+                             f"{parameters!r}")
+        names, rows = [], []
+        for name, spec in parameters.items():
+            if not isinstance(name, str) or "\n" in name:
+                raise DTypeError(f"parameter names must be str without newlines, got {name!r}")
+            if not isinstance(spec, (tuple, list)) or len(spec) != 3:
+                raise DTypeError(f"parameters[{name!r}] must be (step, lower_limit, upper_limit), got {spec!r}")
+            names.append(name)
+            rows.append([_check_number(name, v) for v in spec])
+        table = np.ascontiguousarray(np.array(rows, dtype=np.float64).T)  # [3, P]
+        settings = [_check_number(k, v) for k, v in (("boundary_probability", boundary_probability),
+                                                     ("upper_threshold", upper_threshold),
+                                                     ("lower_threshold", lower_threshold),
+                                                     ("success_return", success_return))]
+        m = as_count(buffer_size, "buffer_size", 1, 1 << 20)
+        key = as_c_string("\n".join(names), "parameter names")
+        with self._busy:
+            _lib.call("env_adr_enable", self.handle, key, table[0].ctypes.data, table[1].ctypes.data,
+                      table[2].ctypes.data, len(names), settings[0], m, settings[1], settings[2], settings[3])
+        self._adr_names = tuple(names)
+
+    def disable_adr(self) -> None:
+        """Stops ADR: its parameters keep their current values and are no
+        longer randomised. Nothing happens when ADR is off."""
+        with self._busy:
+            _lib.call("env_adr_disable", self.handle)
+        self._adr_names = ()
+
+    def adr_state(self) -> dict | None:
+        """ADR's state, or None when it is off: ``ranges`` ({name: (low,
+        high)}), ``entropy`` (mean log width, nats per dimension; None while
+        a range has zero width), ``episodes``, ``boundary_episodes``,
+        ``successes``, ``decisions`` and ``moves`` since enable_adr."""
+        stats = _lib.ADRStatsC()
+        names = getattr(self, "_adr_names", ())
+        low, high = np.zeros(max(1, len(names))), np.zeros(max(1, len(names)))
+        with self._busy:
+            _lib.call("env_adr_state", self.handle, ctypes.byref(stats), low.ctypes.data, high.ctypes.data,
+                      len(low))
+        if not stats.enabled:
+            return None
+        if stats.num_parameters != len(names):  # enabled from C or restored from a file: names unknown here
+            names = tuple(f"parameter {k}" for k in range(stats.num_parameters))
+        return {"ranges": {n: (float(low[k]), float(high[k])) for k, n in enumerate(names)},
+                "entropy": None if math.isnan(stats.entropy) else float(stats.entropy),
+                "episodes": stats.episodes, "boundary_episodes": stats.boundary_episodes,
+                "successes": stats.successes, "decisions": stats.decisions, "moves": stats.moves}
+
+    def last_episodes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per instance, the ADR boundary tag (int32 ``[N]``: 2k / 2k + 1 the
+        lower / upper boundary of ADR parameter k, -1 none) and the
+        undiscounted return (float64 ``[N]``) of its last finished episode
+        (-1 and 0 before any, and without ADR)."""
+        tags, returns = np.empty(self.num_envs, np.int32), np.empty(self.num_envs)
+        with self._busy:
+            _lib.call("env_last_episodes", self.handle, tags.ctypes.data, returns.ctypes.data)
+        return tags, returns
 
     def get_parameter(self, name: str) -> np.ndarray:
         """The current value of parameter ``name`` in each instance."""

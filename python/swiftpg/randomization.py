@@ -1,43 +1,62 @@
 """Automatic domain randomisation (ADR) for swiftpg environments.
 
-In the style of OpenAI et al. (2019), "Solving Rubik's Cube with a Robot
-Hand": each randomised parameter has a range [low, high] around a nominal
-value. After every ``window`` episodes the recent success rate decides:
-above ``widen_above`` the range grows by ``step`` on both sides (up to the
-parameter's hard ``limits``), below ``narrow_below`` it shrinks by ``step``
-(never past the nominal value), otherwise it stays. The environment draws
-each instance's value uniformly from the current range at every reset.
+As OpenAI et al. (2019) used it ("Solving Rubik's Cube with a Robot Hand",
+§5 and Algorithm 1): every randomised parameter λᵢ has a range [φᵢᴸ, φᵢᴴ]
+that starts at its nominal value. For each new episode, with probability
+p_b one parameter (chosen uniformly) is pinned to one of its two boundaries
+(chosen uniformly) while the others are drawn uniformly from their ranges.
+The episode's success (its undiscounted return reaching the environment's
+success return, see :data:`SUCCESS_RETURNS`) goes into the buffer of the
+boundary it tested; when a buffer holds m results, its success rate is
+compared with t_H and t_L to move that boundary outwards or inwards by Δᵢ,
+and the buffer is cleared. The ADR entropy — the mean over parameters of
+log(φᵢᴴ − φᵢᴸ), in nats per dimension — measures how much randomisation the
+policy copes with; it is undefined while a range has zero width (the widths
+are always reported).
 
-Usage during training::
+The boundary sampling and the bookkeeping run inside the environment
+(``VectorEnv.enable_adr``), at every automatic reset, so ADR works inside
+any learner's rollouts; :class:`ADR` configures it and, passed as a
+callback to ``learn``, records its ranges and entropy after every
+iteration (:attr:`ADR.history`, :meth:`ADR.plot`)::
 
-    env = swiftpg.make_vec("CartPole-v1", 64, seed=0)
-    adr = swiftpg.randomization.ADR(env, {"length": ParameterSchedule(0.5, step=0.05, limits=(0.2, 1.5))})
-    ...
-    for each finished episode: adr.record(success=episode_return >= 475)
+    env = swiftpg.make_vec("CartPole-v1", 16, seed=0)
+    adr = ADR(env, {"length": ParameterSchedule(0.5, step=0.05, limits=(0.1, 2.0))})
+    learner = swiftpg.algorithms.PPO(env)
+    learner.learn(200_000, callback=adr)
+    adr.ranges, adr.entropy, adr.history
+
+Defaults (documented): p_b = 0.5 (OpenAI's), m = 10, t_H = 0.8, t_L = 0.4.
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ._arrays import DTypeError, as_bool, as_count, as_float
-from ._lib import InvalidArgumentError, ObjectLock
+from ._arrays import DTypeError, as_count, as_float
+from ._lib import InvalidArgumentError
+from .callbacks import BaseCallback
+
+__all__ = ["ADR", "ParameterSchedule", "SUCCESS_RETURNS"]
+
+#: What counts as a successful episode (undiscounted return at least this),
+#: per environment: Gymnasium's reward thresholds, and for Pendulum-v1
+#: (which has none) -200 (upright for most of the 200 steps).
+SUCCESS_RETURNS = {"CartPole-v1": 475.0, "CartPole-v0": 195.0, "Pendulum-v1": -200.0, "Acrobot-v1": -100.0,
+                   "MountainCarContinuous-v0": 90.0, "MountainCar-v0": -110.0}
 
 
 @dataclass
 class ParameterSchedule:
-    """How ADR moves one parameter's range."""
+    """How ADR moves one parameter's range: it starts at ``nominal`` (set in
+    every instance when ADR starts) with zero width; each decision moves a
+    boundary by ``step`` (Δ), within the hard ``limits`` (low, high), never
+    inwards past ``nominal``."""
 
-    #: The value the range starts from and never shrinks past.
     nominal: float
-    #: How much each side moves per widening or narrowing.
     step: float
-    #: Hard limits of the range (the parameter's physically sensible values).
     limits: tuple[float, float]
-    low: float = field(init=False)
-    high: float = field(init=False)
 
     def __post_init__(self):
         self.nominal = as_float(self.nominal, "nominal")
@@ -45,97 +64,133 @@ class ParameterSchedule:
         if not isinstance(self.limits, (tuple, list)) or len(self.limits) != 2:
             raise DTypeError(f"limits must be a (low, high) pair of numbers, got {self.limits!r}")
         lo, hi = as_float(self.limits[0], "limits[0]"), as_float(self.limits[1], "limits[1]")
-        if not (math.isfinite(lo) and math.isfinite(hi) and math.isfinite(self.step)):
-            raise InvalidArgumentError(f"limits {self.limits} and step {self.step} must be finite")
+        if not all(math.isfinite(v) for v in (lo, hi, self.step, self.nominal)):
+            raise InvalidArgumentError(f"nominal {self.nominal}, limits {self.limits} and step {self.step} must be "
+                                       "finite")
         self.limits = (lo, hi)
-        if not (lo <= self.nominal <= hi):
+        if not lo <= self.nominal <= hi:
             raise InvalidArgumentError(f"nominal {self.nominal} is outside the limits {self.limits}")
         if not self.step > 0:
             raise InvalidArgumentError(f"step must be > 0, got {self.step}")
-        self.low = self.high = float(self.nominal)
-
-    def widen(self) -> None:
-        self.low = max(self.limits[0], self.low - self.step)
-        self.high = min(self.limits[1], self.high + self.step)
-
-    def narrow(self) -> None:
-        self.low = min(self.nominal, self.low + self.step)
-        self.high = max(self.nominal, self.high - self.step)
 
 
-class ADR:
+class ADR(BaseCallback):
     """Automatic domain randomisation over named parameters of a
-    :class:`swiftpg.VectorEnv`. Call :meth:`record` once per finished episode
-    with whether it succeeded; ranges are updated every ``window`` episodes
-    and applied to the environment (they take effect at each instance's next
-    reset)."""
+    :class:`swiftpg.VectorEnv`, run natively by the environment (see the
+    module docstring). Pass it as ``callback=`` to a learner's ``learn`` /
+    ``train`` to record :attr:`history` after every iteration, or call
+    :meth:`snapshot` yourself.
 
-    def __init__(self, env, schedules: dict, *, window: int = 50, widen_above: float = 0.8,
-                 narrow_below: float = 0.5):
+    ``success_return`` defaults to :data:`SUCCESS_RETURNS` of the
+    environment (InvalidArgumentError for an environment without one).
+    Raises DTypeError / InvalidArgumentError for bad schedules or settings
+    (nothing changes)."""
+
+    def __init__(self, env, schedules: dict, *, success_return: float | None = None,
+                 boundary_probability: float = 0.5, buffer_size: int = 10, upper_threshold: float = 0.8,
+                 lower_threshold: float = 0.4):
+        super().__init__()
         from .envs import VectorEnv
 
         if not isinstance(env, VectorEnv):
             raise DTypeError(f"env must be a swiftpg VectorEnv, got {type(env).__name__}")
-        if not isinstance(schedules, dict):
-            raise DTypeError(f"schedules must be a dict of parameter name -> ParameterSchedule, got "
-                             f"{type(schedules).__name__}")
-        if not schedules:
-            raise InvalidArgumentError("ADR needs at least one parameter schedule")
+        if not isinstance(schedules, dict) or not schedules:
+            raise DTypeError("schedules must be a non-empty dict of parameter name -> ParameterSchedule")
         for name, schedule in schedules.items():
             if not isinstance(name, str) or not isinstance(schedule, ParameterSchedule):
                 raise DTypeError(f"schedules must map parameter names to ParameterSchedule, got {name!r}: "
                                  f"{type(schedule).__name__}")
-        widen_above = as_float(widen_above, "widen_above")
-        narrow_below = as_float(narrow_below, "narrow_below")
-        if not (0 <= narrow_below <= widen_above <= 1):
-            raise InvalidArgumentError("need 0 <= narrow_below <= widen_above <= 1")
-        window = as_count(window, "window", 1, 1 << 24)
         unknown = set(schedules) - set(env.parameter_names)
         if unknown:
             raise InvalidArgumentError(f"{env.env_id} has no parameter(s) {sorted(unknown)}; "
                                        f"known: {', '.join(env.parameter_names)}")
+        if success_return is None:
+            if env.env_id not in SUCCESS_RETURNS:
+                raise InvalidArgumentError(f"{env.env_id} has no default success return; pass success_return")
+            success_return = SUCCESS_RETURNS[env.env_id]
+        self.success_return = as_float(success_return, "success_return")
         self.env = env
         self.schedules = dict(schedules)
-        self.window = window
-        self.widen_above = widen_above
-        self.narrow_below = narrow_below
-        self._recent: deque = deque(maxlen=window)
+        previous = {name: env.get_parameter(name).copy() for name in schedules}
+        try:
+            for name, s in self.schedules.items():
+                env.set_parameter(name, s.nominal)
+            env.enable_adr({name: (s.step, *s.limits) for name, s in self.schedules.items()},
+                           success_return=self.success_return, boundary_probability=boundary_probability,
+                           buffer_size=buffer_size, upper_threshold=upper_threshold, lower_threshold=lower_threshold)
+        except BaseException:
+            for name, values in previous.items():  # a refused setting changes nothing
+                if (values == values[0]).all():
+                    env.set_parameter(name, float(values[0]))
+            raise
+        self.settings = {"boundary_probability": boundary_probability, "buffer_size": buffer_size,
+                         "upper_threshold": upper_threshold, "lower_threshold": lower_threshold,
+                         "success_return": self.success_return}
+        #: One record per :meth:`snapshot`: iteration, env_steps, ranges,
+        #: widths, entropy and the episode counters.
         self.history: list[dict] = []
-        self._busy = ObjectLock("ADR")
-        self._apply()
 
-    def _apply(self) -> None:
-        for name, s in self.schedules.items():
-            self.env.randomize_parameter(name, s.low, s.high)
+    def _state(self) -> dict:
+        state = self.env.adr_state()
+        if state is None:
+            raise InvalidArgumentError("ADR is no longer enabled on this environment (disable_adr was called)")
+        state["ranges"] = dict(zip(self.schedules, state["ranges"].values()))
+        return state
 
     @property
     def ranges(self) -> dict:
-        """The current range of each parameter."""
-        return {name: (s.low, s.high) for name, s in self.schedules.items()}
+        """The current range ``(low, high)`` of each parameter."""
+        return self._state()["ranges"]
 
-    def record(self, success: bool) -> str | None:
-        """Records one finished episode; every ``window`` episodes updates
-        the ranges and returns "widen", "narrow" or "hold"."""
-        success = as_bool(success, "success")
-        with self._busy:
-            return self._record(success)
+    @property
+    def entropy(self) -> float | None:
+        """Mean log range width, nats per dimension; None while a range
+        has zero width."""
+        return self._state()["entropy"]
 
-    def _record(self, success: bool) -> str | None:
-        self._recent.append(success)
-        if len(self._recent) < self.window:
-            return None
-        rate = sum(self._recent) / len(self._recent)
-        self._recent.clear()
-        if rate > self.widen_above:
-            decision = "widen"
-            for s in self.schedules.values():
-                s.widen()
-        elif rate < self.narrow_below:
-            decision = "narrow"
-            for s in self.schedules.values():
-                s.narrow()
-        else:
-            decision = "hold"
-        self._apply()
-        self.history.append({"success_rate": rate, "decision": decision, "ranges": self.ranges})
-        return decision
+    def snapshot(self, iteration: int | None = None, env_steps: int | None = None) -> dict:
+        """Records (and returns) the current ranges, widths, entropy and
+        counters in :attr:`history`."""
+        state = self._state()
+        record = {"iteration": iteration, "env_steps": env_steps, "ranges": state["ranges"],
+                  "widths": {n: hi - lo for n, (lo, hi) in state["ranges"].items()},
+                  **{k: state[k] for k in ("entropy", "episodes", "boundary_episodes", "successes", "decisions",
+                                           "moves")}}
+        self.history.append(record)
+        return record
+
+    def _on_step(self) -> bool:
+        self.snapshot(getattr(self.stats, "iteration", self.n_calls), self.num_timesteps)
+        return True
+
+    def plot(self, path: str | None = None):
+        """The ranges (one panel per parameter) and the entropy over
+        :attr:`history`, with matplotlib (the ``plot`` extra); saved to
+        ``path`` if given. Returns the figure."""
+        from .callbacks import _optional_module
+
+        plt = _optional_module("matplotlib.pyplot", "plot", "ADR plots")
+        if not self.history:
+            raise InvalidArgumentError("no history yet: pass the ADR as a callback or call snapshot()")
+        x = [h["env_steps"] if h["env_steps"] is not None else k for k, h in enumerate(self.history)]
+        names = list(self.schedules)
+        fig, axes = plt.subplots(len(names) + 1, 1, figsize=(6, 2.2 * (len(names) + 1)), sharex=True)
+        for ax, name in zip(axes, names):
+            lo = [h["ranges"][name][0] for h in self.history]
+            hi = [h["ranges"][name][1] for h in self.history]
+            ax.fill_between(x, lo, hi, alpha=0.4)
+            ax.axhline(self.schedules[name].nominal, color="k", lw=0.8)
+            ax.set_ylabel(name)
+        axes[-1].plot(x, [h["entropy"] if h["entropy"] is not None else float("nan") for h in self.history])
+        axes[-1].set_ylabel("ADR entropy (nats/dim)")
+        axes[-1].set_xlabel("environment steps")
+        fig.tight_layout()
+        if path is not None:
+            fig.savefig(path)
+        return fig
+
+    def close(self) -> None:
+        """Stops ADR on the environment (its parameters keep their values);
+        nothing to do once the environment is closed."""
+        if not self.env.closed:
+            self.env.disable_adr()

@@ -287,14 +287,10 @@ def _busy_cases():
                 [lambda: env.step(np.zeros(4, np.int32)), lambda: env.set_parameter("length", 0.7),
                  lambda: env.get_state()])
 
-    def adr():
-        env = swiftpg.make_vec("CartPole-v1", 2)
-        a = R.ADR(env, {"length": R.ParameterSchedule(0.5, 0.1, (0.2, 1.0))}, window=1)
-        return ([env], a._busy, lambda: a.record(True), lambda d: d == "widen" and a.ranges["length"][1] == 0.6,
-                [lambda: a.record(False)])
-
+    # ADR keeps no state in Python (its bookkeeping runs inside the
+    # environment, under the environment's lock, covered above).
     return {"policy": policy, "value": value, "learner": learner, "search": search, "collector": collector,
-            "vector_reset": vector_reset, "adr": adr}
+            "vector_reset": vector_reset}
 
 
 @pytest.mark.parametrize("name", sorted(_busy_cases()))
@@ -845,9 +841,13 @@ CALLS = {
     "ParameterSchedule.limits": lambda b: R.ParameterSchedule(0.5, 0.1, b),
     "ADR.env": lambda b: R.ADR(b, {"length": R.ParameterSchedule(0.5, 0.1, (0.2, 1.0))}),
     "ADR.schedules": lambda b: R.ADR(env, b),
-    "ADR.window": lambda b: R.ADR(env, {"length": R.ParameterSchedule(0.5, 0.1, (0.2, 1.0))}, window=b),
-    "ADR.widen": lambda b: R.ADR(env, {"length": R.ParameterSchedule(0.5, 0.1, (0.2, 1.0))}, widen_above=b),
-    "ADR.record": lambda b: adr.record(b),
+    "ADR.buffer_size": lambda b: R.ADR(env, {"length": R.ParameterSchedule(0.5, 0.1, (0.2, 1.0))}, buffer_size=b),
+    "ADR.upper_threshold": lambda b: R.ADR(env, {"length": R.ParameterSchedule(0.5, 0.1, (0.2, 1.0))},
+                                           upper_threshold=b),
+    "ADR.success_return": lambda b: R.ADR(env, {"length": R.ParameterSchedule(0.5, 0.1, (0.2, 1.0))},
+                                          success_return=b),
+    "ADR.boundary_probability": lambda b: R.ADR(env, {"length": R.ParameterSchedule(0.5, 0.1, (0.2, 1.0))},
+                                                boundary_probability=b),
 }
 report = {"calls": 0, "violations": [], "accepted": []}
 only = sys.argv[1:] or None

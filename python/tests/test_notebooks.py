@@ -19,7 +19,7 @@ nbclient = pytest.importorskip("nbclient")
 NOTEBOOKS = sorted(glob.glob(os.path.join(ROOT, "examples", "notebooks", "*.ipynb")))
 
 
-def test_there_are_the_four_lectures_and_they_match_their_generator():
+def test_the_lecture_notebooks_match_their_generator():
     sys.path.insert(0, os.path.join(ROOT, "tools"))
     try:
         import make_notebooks

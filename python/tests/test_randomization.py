@@ -135,28 +135,105 @@ def test_parameter_names_and_time_limit():
     env.close()
 
 
-def test_adr_widens_narrows_and_holds():
-    env = swiftpg.make_vec("CartPole-v1", 8, seed=0)
-    adr = ADR(env, {"length": ParameterSchedule(0.5, step=0.1, limits=(0.3, 0.8))}, window=10,
-              widen_above=0.8, narrow_below=0.4)
-    assert adr.ranges == {"length": (0.5, 0.5)}
-    decisions = [adr.record(True) for _ in range(10)]
-    assert decisions[:-1] == [None] * 9 and decisions[-1] == "widen"
-    assert adr.ranges["length"] == pytest.approx((0.4, 0.6))
-    for _ in range(10):
-        adr.record(True)
-    for _ in range(10):
-        adr.record(True)
-    assert adr.ranges["length"] == pytest.approx((0.3, 0.8))  # clipped at the limits
-    for _ in range(10):
-        adr.record(False)
-    assert adr.ranges["length"] == pytest.approx((0.4, 0.7))
-    for i in range(10):
-        d = adr.record(i % 2 == 0)  # 50%: hold
-    assert d == "hold" and adr.ranges["length"] == pytest.approx((0.4, 0.7))
+def _replay(events, nominal, step, limits, m, t_high, t_low, success):
+    """OpenAI's ADR rule (Algorithm 1), in Python, over (tag, return) events
+    of one parameter: the ranges, decisions and moves it gives."""
+    low = high = nominal
+    buffers = {0: [], 1: []}
+    decisions = moves = 0
+    for tag, ret in events:
+        if tag < 0:
+            continue
+        buffers[tag].append(1.0 if ret >= success else 0.0)
+        if len(buffers[tag]) < m:
+            continue
+        rate = sum(buffers[tag]) / m
+        buffers[tag] = []
+        decisions += 1
+        before = high if tag == 1 else low
+        after = before
+        if rate >= t_high:
+            after = min(limits[1], before + step) if tag == 1 else max(limits[0], before - step)
+        elif rate <= t_low:
+            after = max(nominal, before - step) if tag == 1 else min(nominal, before + step)
+        if after != before:
+            moves += 1
+            high, low = (after, low) if tag == 1 else (high, after)
+    return (low, high), decisions, moves
+
+
+def test_adr_moves_each_boundary_exactly_as_openais_rule_says():
+    """A scripted "policy" (always push right) whose success depends on the
+    pole length (a longer pole falls later): the environment pins
+    boundaries natively; replaying every finished episode's (tag, return)
+    through the rule written out in Python gives exactly its ranges and
+    counters; the upper boundary widens (longer poles succeed), the lower
+    one cannot go far (shorter poles fail), and p_b of the episodes pin."""
+    env = swiftpg.make_vec("CartPole-v1", 16, seed=2)
+    right = np.ones(16, np.int64)
+    env.step(right)
+    tags, last = env.last_episodes()
+    assert (tags == -1).all() and (last == 0).all()  # without ADR nothing is recorded
+    # The nominal pole's returns under the script.
+    length = []
     env.reset()
-    values = env.get_parameter("length")
-    assert values.min() >= 0.4 and values.max() <= 0.7
-    with pytest.raises(ValueError, match="no parameter"):
+    running = np.zeros(16)
+    while len(length) < 64:
+        _, r, term, trunc, _ = env.step(right)
+        running += r
+        for i in np.flatnonzero(term | trunc):
+            length.append(running[i])
+            running[i] = 0
+    success = float(np.median(length))
+    adr = ADR(env, {"length": ParameterSchedule(0.5, step=0.05, limits=(0.1, 2.0))}, success_return=success,
+              boundary_probability=0.5, buffer_size=5, upper_threshold=0.8, lower_threshold=0.4)
+    env.reset()
+    events = []
+    for _ in range(3000):
+        _, _, term, trunc, _ = env.step(right)
+        tags, last = env.last_episodes()
+        events += [(int(tags[i]), float(last[i])) for i in np.flatnonzero(term | trunc)]
+    state = env.adr_state()
+    ranges, decisions, moves = _replay(events, 0.5, 0.05, (0.1, 2.0), 5, 0.8, 0.4, success)
+    assert state["ranges"]["length"] == ranges and (state["decisions"], state["moves"]) == (decisions, moves)
+    assert state["episodes"] == len(events) and state["boundary_episodes"] == sum(t >= 0 for t, _ in events)
+    share = state["boundary_episodes"] / state["episodes"]
+    assert abs(share - 0.5) < 4 * np.sqrt(0.25 / state["episodes"])
+    assert ranges[1] >= 0.5 + 5 * 0.05 and ranges[0] >= 0.5 - 3 * 0.05
+    assert adr.entropy == (None if ranges[0] == ranges[1] else pytest.approx(np.log(ranges[1] - ranges[0])))
+    # While ADR runs, the parameter is ADR's; stopping keeps the values.
+    with pytest.raises(swiftpg.InvalidArgumentError, match="ADR"):
+        env.set_parameter("length", 0.7)
+    adr.close()
+    assert env.adr_state() is None
+    env.set_parameter("length", 0.7)
+    env.close()
+
+
+def test_adr_as_a_learner_callback_records_growing_ranges():
+    env = swiftpg.make_vec("CartPole-v1", 8, seed=0)
+    adr = ADR(env, {"length": ParameterSchedule(0.5, step=0.1, limits=(0.2, 1.5))}, success_return=100.0,
+              buffer_size=3)
+    learner = swiftpg.algorithms.PPO(env, config=swiftpg.algorithms.PPOConfig(seed=0))
+    learner.train(40_000, callback=adr)
+    assert len(adr.history) == learner.iteration
+    steps = [h["env_steps"] for h in adr.history]
+    assert steps == sorted(steps) and steps[-1] == learner.total_env_steps
+    widths = [h["widths"]["length"] for h in adr.history]
+    assert widths[-1] > 0 and adr.history[-1]["episodes"] > 0
+    learner.close()
+    env.close()
+
+
+def test_adr_settings_are_checked_and_a_refusal_changes_nothing():
+    env = swiftpg.make_vec("CartPole-v1", 2, seed=0)
+    for kwargs in [dict(boundary_probability=0.0), dict(boundary_probability=1.5), dict(buffer_size=0),
+                   dict(upper_threshold=0.3, lower_threshold=0.3), dict(success_return=float("nan"))]:
+        with pytest.raises((swiftpg.InvalidArgumentError, swiftpg.NotFiniteError)):
+            ADR(env, {"length": ParameterSchedule(0.5, 0.1, (0.2, 1.0))}, **kwargs)
+        assert env.adr_state() is None and (env.get_parameter("length") == 0.5).all()
+    with pytest.raises(swiftpg.InvalidArgumentError, match="no parameter"):
         ADR(env, {"mass": ParameterSchedule(1.0, 0.1, (0.5, 2.0))})
+    with pytest.raises(swiftpg.InvalidArgumentError, match="success return"):
+        ADR(swiftpg.make_vec("ShortCorridor-v0", 1), {"max_episode_steps": ParameterSchedule(5, 1, (1, 9))})
     env.close()

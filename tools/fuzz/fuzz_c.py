@@ -1198,6 +1198,52 @@ class Fuzzer:
         out = self.buf(ctypes.c_double, env.n, "values_out", out=True)
         self.invoke("swiftpg_env_get_parameter", [self.handle_arg("env", env), self.a(name), self.a(out)], [out])
 
+    def g_env_adr_enable(self):
+        env = self.any_env()
+        r = self.rng
+        count = r.choice([1, 1, 2, 3])
+        names = [self.param_name(env).data for _ in range(count)]
+        if all(n is not None for n in names):
+            joined = Str(b"\n".join(names))
+        else:
+            joined = Str(None)
+        if self.bad(0.1):
+            joined = Str(r.choice([b"", b"\n", b"x\n\ny", b"gravity\ngravity"]))
+        columns = [[r.choice([0.05, 0.1, 1.0]) for _ in range(count)],
+                   [r.choice([0.0, 0.01, 0.1, -10.0]) for _ in range(count)],
+                   [r.choice([1.0, 5.0, 20.0, 1e3]) for _ in range(count)]]
+        if self.bad(0.2):
+            for column in columns:
+                column[r.randrange(count)] = r.choice(DOUBLE_EXTREMES + [0.0, -1.0])
+        steps, lows, highs = (self.buf(ctypes.c_double, count, what, data=column)
+                              for what, column in zip(("steps", "lower_limits", "upper_limits"), columns))
+        n = self.i32(count, bad=[0, -1, count + 1, 1025, 2**31 - 1])
+        self.invoke("swiftpg_env_adr_enable", [self.handle_arg("env", env), self.a(joined), self.a(steps),
+                                               self.a(lows), self.a(highs), n,
+                                               self.dbl(r.choice([0.5, 1.0, 0.2])), self.i32(r.choice([1, 3, 10])),
+                                               self.dbl(r.choice([0.8, 0.6])), self.dbl(r.choice([0.4, 0.0])),
+                                               self.dbl(r.choice([10.0, 475.0, -200.0]))])
+
+    def g_env_adr_disable(self):
+        self.invoke("swiftpg_env_adr_disable", [self.handle_arg("env", self.any_env())])
+
+    def g_env_adr_state(self):
+        env = self.any_env()
+        cap = self.rng.choice([0, 1, 3, 8])
+        stats = self.out1(self.S["swiftpg_adr_stats"], "stats_out")
+        low = self.buf(ctypes.c_double, max(cap, 1), "low_out", out=True, optional=True)
+        high = self.buf(ctypes.c_double, max(cap, 1), "high_out", out=True, optional=True)
+        self.invoke("swiftpg_env_adr_state", [self.handle_arg("env", env), self.a(stats), self.a(low), self.a(high),
+                                              self.i32(cap, bad=[-1])], [stats, low, high])
+
+    def g_env_last_episodes(self):
+        env = self.any_env()
+        if env is None:
+            return
+        outs = [self.buf(ctypes.c_int32, env.n, "tags_out", out=True),
+                self.buf(ctypes.c_double, env.n, "returns_out", out=True)]
+        self.invoke("swiftpg_env_last_episodes", [self.handle_arg("env", env)] + [self.a(b) for b in outs], outs)
+
     def g_env_create_tabular(self, valid: bool = False):
         r = self.rng
         with self.valid_only(valid):

@@ -446,11 +446,13 @@ class PyFuzzer:
                     raise Skip
             name = self.rng.choice(names)
             value = float(env.get_parameter(name)[0])
+            # Limits the parameter may take: around a positive value, or the value alone.
             sched = sp.randomization.ParameterSchedule(value, step=0.01 + abs(value) * 0.1,
-                                                       limits=(value - 1 - abs(value), value + 1 + abs(value)))
+                                                       limits=(value / 2, value * 2) if value > 0 else (value, value))
             if name == "max_episode_steps":
                 sched = sp.randomization.ParameterSchedule(value, 1.0, (max(1.0, value - 5), value + 5))
-            return self.tag(owner(env, {name: sched}, window=2), f"ADR({name})")
+            return self.tag(owner(env, {name: sched}, buffer_size=2, success_return=self.rng.choice([0.0, 10.0])),
+                            f"ADR({name})")
         if owner.__name__ in ("Adam", "SGD"):
             return self.tag(owner(self.rng.choice([1, 3])), owner.__name__)
         if owner.__name__ == "ParameterSchedule":
@@ -1290,6 +1292,16 @@ class PyFuzzer:
                 if short_name == "set_parameter":
                     return (pname, value), {}
                 return (pname, value, value + (1.0 if pname == "max_episode_steps" else abs(value) * 0.1)), {}
+            if short_name == "enable_adr":
+                names = [n for n in env.parameter_names if n != "max_episode_steps"]
+                if not names:
+                    raise Skip
+                chosen = r.sample(names, min(len(names), r.choice([1, 2])))
+                spec = {}
+                for pname in chosen:
+                    v = float(env.get_parameter(pname)[0])
+                    spec[pname] = (0.1 * abs(v) + 0.01, v / 2 if v > 0 else v, 2 * v if v > 0 else v)
+                return (spec,), dict(success_return=r.choice([0.0, 10.0, 475.0]), buffer_size=r.choice([1, 3]))
             if short_name == "render_text":
                 return (r.randrange(env.num_envs),), {}
         if isinstance(obj, (sp.optim.Adam, sp.optim.SGD)) and short_name == "step":
@@ -1406,8 +1418,11 @@ class PyFuzzer:
             if short_name == "final_state_index":
                 return (np.eye(obj.num_states or 1)[:1],), {}
         if owner is not None and owner.__name__ == "ADR":
-            if short_name == "record":
-                return (r.random() < 0.5,), {}
+            if short_name == "snapshot":
+                return (r.randrange(5), r.randrange(1000)), {}
+            if short_name == "plot":
+                obj.snapshot()
+                return (), {}
             if short_name == "__init__":
                 env = self.vec()
                 names = [n for n in env.parameter_names if n != "max_episode_steps"]
@@ -1415,8 +1430,9 @@ class PyFuzzer:
                     raise Skip
                 pname = r.choice(names)
                 v = float(env.get_parameter(pname)[0])
-                sched = sp.randomization.ParameterSchedule(v, 1.0, (v - 2.0, v + 2.0))
-                return (env, {pname: sched}), dict(window=r.choice([1, 3]))
+                sched = sp.randomization.ParameterSchedule(v, 0.1 * abs(v) + 0.01, (v / 2, v * 2) if v > 0 else (v, v))
+                return (env, {pname: sched}), dict(buffer_size=r.choice([1, 3]), success_return=r.choice([0.0, 5.0]),
+                                                   boundary_probability=r.choice([0.5, 1.0]))
         if owner is not None and owner.__name__ == "ParameterSchedule" and short_name == "__init__":
             return (1.0, 0.1, (0.5, 2.0)), {}
         if owner is not None and owner.__name__ in ("Report", "SequenceReport") and obj is not None:

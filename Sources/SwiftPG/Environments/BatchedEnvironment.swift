@@ -57,6 +57,17 @@ public protocol BatchedEnvironment: AnyObject {
   func parameterValues(_ name: String, into out: UnsafeMutablePointer<Double>) throws(SwiftPGError)
   /// The ranges currently drawn at each reset.
   var randomizedParameters: [(name: String, low: Double, high: Double)] { get }
+  /// Automatic domain randomisation (see `AutomaticDomainRandomization`):
+  /// starts it over the parameters of `specs` (nominal values: instance
+  /// 0's current ones), replacing any earlier ADR.
+  func enableADR(_ specs: [ADRSpec], settings: AutomaticDomainRandomization.Settings) throws(SwiftPGError)
+  /// Stops ADR; returns its final state (nil when it was off).
+  @discardableResult func disableADR() -> AutomaticDomainRandomization?
+  /// ADR's state (nil when off).
+  var adr: AutomaticDomainRandomization? { get }
+  /// Per instance, the boundary tag and return of its last finished
+  /// episode (−1 and 0 before any, or without ADR).
+  func lastEpisodes(tags: UnsafeMutablePointer<Int32>, returns: UnsafeMutablePointer<Double>)
 
   /// A text picture of instance `i` (gridworlds), or nil if the
   /// environment has none.

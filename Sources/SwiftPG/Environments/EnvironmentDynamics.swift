@@ -168,6 +168,17 @@ public struct BatchStorage<D: EnvironmentDynamics> {
   /// the state stream is the same with and without randomisation.
   public let parameterGenerators: UnsafeMutablePointer<PCG64>
   public let ranges: UnsafeBufferPointer<ParameterRange>
+  /// Automatic domain randomisation (`AutomaticDomainRandomization`): p_b
+  /// (0: ADR off), and the first `boundaryCount` ranges are ADR's, whose
+  /// boundaries an episode may pin. With ADR on, every instance tracks its
+  /// episode's boundary tag and return; `finalTags` / `finalReturns` hold
+  /// those of its last finished episode.
+  public let boundaryProbability: Double
+  public let boundaryCount: Int
+  public let episodeTags: UnsafeMutablePointer<Int32>
+  public let episodeReturns: UnsafeMutablePointer<Double>
+  public let finalTags: UnsafeMutablePointer<Int32>
+  public let finalReturns: UnsafeMutablePointer<Double>
   /// Scalars per instance in the action buffer (cached: computing a box
   /// action space allocates its bound arrays).
   public let actionWidth: Int
@@ -229,6 +240,20 @@ extension EnvironmentDynamics {
     for r in b.ranges {
       b.dynamics[i].setParameter(r.index, b.parameterGenerators[i].uniform(r.low, r.high))
     }
+    if b.boundaryProbability > 0 {
+      // ADR's boundary sampling (draws only with ADR on, so the parameter
+      // stream is unchanged without it).
+      var tag: Int32 = -1
+      if b.parameterGenerators[i].nextUnitDouble() < b.boundaryProbability {
+        let k = Swift.min(Int(b.parameterGenerators[i].nextUnitDouble() * Double(b.boundaryCount)), b.boundaryCount - 1)
+        let upper = b.parameterGenerators[i].nextUnitDouble() < 0.5
+        let r = b.ranges[k]
+        b.dynamics[i].setParameter(r.index, upper ? r.high : r.low)
+        tag = Int32(2 * k + (upper ? 1 : 0))
+      }
+      b.episodeTags[i] = tag
+      b.episodeReturns[i] = 0
+    }
     return b.dynamics[i].initialState(using: &b.generators[i])
   }
 
@@ -273,8 +298,13 @@ extension EnvironmentDynamics {
       rewards[i] = reward
       terminated[i] = isTerminated ? 1 : 0
       truncated[i] = isTruncated ? 1 : 0
+      if b.boundaryProbability > 0 { b.episodeReturns[i] += reward }
       if isTerminated || isTruncated {
         ended &+= 1
+        if b.boundaryProbability > 0 {  // before startEpisode draws the next tag
+          b.finalTags[i] = b.episodeTags[i]
+          b.finalReturns[i] = b.episodeReturns[i]
+        }
         if let finalObservations {
           d.observe(s, into: finalObservations + i * width)
         }

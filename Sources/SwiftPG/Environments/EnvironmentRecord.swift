@@ -15,7 +15,17 @@
 /// - `storage_columns` and the states as stored (`states`, `final_states`:
 ///   `[storage_columns][count]`), step counters (`elapsed`,
 ///   `final_elapsed`), and every instance's state and parameter generators
-///   (`generators`, `parameter_generators`, four words each).
+///   (`generators`, `parameter_generators`, four words each);
+/// - `adr` (only while automatic domain randomisation is on): its settings
+///   (`boundary_probability`, `buffer_size`, `upper_threshold`,
+///   `lower_threshold`, `success_return`), one record per parameter
+///   (`name`, `nominal`, `step`, `lower_limit`, `upper_limit`, `low`,
+///   `high`), the boundary `buffers` (2 per parameter, each 0/1 results),
+///   the counters (`episodes`, `boundary_episodes`, `successes`,
+///   `decisions`, `moves`) and every instance's running episode
+///   (`episode_tags`, `episode_returns`) and last finished one
+///   (`final_tags`, `final_returns`). Its ranges are the first entries of
+///   `randomized`.
 public enum EnvironmentRecord {
   public static let version: Int64 = 1
 
@@ -191,6 +201,7 @@ extension VectorEnvironment {
           p.set("high", double: range.high)
           return p
         }))
+    if let adr { r.set("adr", record: adrRecord(adr)) }
     r.set("storage_columns", int: k)
     r.set("states", doubles: Array(UnsafeBufferPointer(start: states, count: k * n)))
     r.set("elapsed", ints: (0..<n).map { Int(elapsed[$0]) })
@@ -237,6 +248,8 @@ extension VectorEnvironment {
       try p.finish()
       newRanges.append(ParameterRange(index: index, low: low, high: high))
     }
+
+    let newADR = try r.optionalRecord("adr").map { (a) throws(SwiftPGError) in try readADR(a, ranges: newRanges) }
 
     // Parameter values of every instance: valid values, values drawn from a
     // range, or the environment's own defaults.
@@ -285,6 +298,14 @@ extension VectorEnvironment {
 
     return { [self] in
       ranges = newRanges
+      adr = newADR?.adr
+      lastDecisions = []
+      for i in 0..<n {
+        episodeTags[i] = newADR.map { Int32($0.episodeTags[i]) } ?? -1
+        episodeReturns[i] = newADR?.episodeReturns[i] ?? 0
+        finalTags[i] = newADR.map { Int32($0.finalTags[i]) } ?? -1
+        finalReturns[i] = newADR?.finalReturns[i] ?? 0
+      }
       for i in 0..<n {
         var d = prototype
         for (index, v) in values.enumerated() {
@@ -304,5 +325,114 @@ extension VectorEnvironment {
       threadCount = threads
       seed = savedSeed
     }
+  }
+
+  private func adrRecord(_ a: AutomaticDomainRandomization) -> Record {
+    var r = Record()
+    r.set("boundary_probability", double: a.settings.boundaryProbability)
+    r.set("buffer_size", int: a.settings.bufferSize)
+    r.set("upper_threshold", double: a.settings.upperThreshold)
+    r.set("lower_threshold", double: a.settings.lowerThreshold)
+    r.set("success_return", double: a.settings.successReturn)
+    r.set(
+      "parameters",
+      .records(
+        a.parameters.map { p in
+          var q = Record()
+          q.set("name", text: p.name)
+          q.set("nominal", double: p.nominal)
+          q.set("step", double: p.step)
+          q.set("lower_limit", double: p.lowerLimit)
+          q.set("upper_limit", double: p.upperLimit)
+          q.set("low", double: p.low)
+          q.set("high", double: p.high)
+          return q
+        }))
+    r.set(
+      "buffers",
+      .records(
+        a.buffers.map { b in
+          var q = Record()
+          q.set("results", doubles: b)
+          return q
+        }))
+    r.set("episodes", int: a.episodes)
+    r.set("boundary_episodes", int: a.boundaryEpisodes)
+    r.set("successes", int: a.successes)
+    r.set("decisions", int: a.decisions)
+    r.set("moves", int: a.moves)
+    r.set("episode_tags", ints: (0..<count).map { Int(episodeTags[$0]) })
+    r.set("episode_returns", doubles: Array(UnsafeBufferPointer(start: episodeReturns, count: count)))
+    r.set("final_tags", ints: (0..<count).map { Int(finalTags[$0]) })
+    r.set("final_returns", doubles: Array(UnsafeBufferPointer(start: finalReturns, count: count)))
+    return r
+  }
+
+  /// The ADR section, every field checked: settings as `enableADR` checks
+  /// them, parameters known, in order and matching the first `ranges`,
+  /// buffers of 0/1 results shorter than m, counters consistent, tags of
+  /// the parameters.
+  private func readADR(_ r: RecordReader, ranges: [ParameterRange]) throws(SwiftPGError) -> (
+    adr: AutomaticDomainRandomization, episodeTags: [Int], episodeReturns: [Double], finalTags: [Int],
+    finalReturns: [Double]
+  ) {
+    let settings = AutomaticDomainRandomization.Settings(
+      boundaryProbability: try r.finiteDouble("boundary_probability"),
+      bufferSize: try r.int("buffer_size", in: 1...(1 << 20)),
+      upperThreshold: try r.finiteDouble("upper_threshold"), lowerThreshold: try r.finiteDouble("lower_threshold"),
+      successReturn: try r.finiteDouble("success_return"))
+    if let problem = settings.problem { throw r.fail(problem) }
+    var parameters: [AutomaticDomainRandomization.Parameter] = []
+    let records = try r.records("parameters")
+    guard !records.isEmpty, records.count <= ranges.count else {
+      throw r.fail("\(records.count) ADR parameters with \(ranges.count) randomised ranges")
+    }
+    for (k, p) in records.enumerated() {
+      let name = try p.text("name")
+      guard let index = D.parameterNames.firstIndex(of: name), index == ranges[k].index else {
+        throw p.fail("ADR parameter \(k) is '\(name)', which is not randomised range \(k)")
+      }
+      let q = AutomaticDomainRandomization.Parameter(
+        index: index, name: name, nominal: try p.finiteDouble("nominal"), step: try p.finiteDouble("step"),
+        lowerLimit: try p.finiteDouble("lower_limit"), upperLimit: try p.finiteDouble("upper_limit"),
+        low: try p.finiteDouble("low"), high: try p.finiteDouble("high"))
+      guard q.low == ranges[k].low && q.high == ranges[k].high else {
+        throw p.fail("the ADR range of \(name) differs from its randomised range")
+      }
+      try Checkpoint.formatError(in: p.context) { () throws(SwiftPGError) in
+        try checkValue(index, q.lowerLimit)
+        try checkValue(index, q.upperLimit)
+      }
+      try p.finish()
+      parameters.append(q)
+    }
+    var a = try Checkpoint.formatError(in: r.context) { () throws(SwiftPGError) in
+      try AutomaticDomainRandomization(parameters: parameters, settings: settings)
+    }
+    let buffers = try r.records("buffers")
+    guard buffers.count == 2 * parameters.count else {
+      throw r.fail("\(buffers.count) ADR buffers for \(parameters.count) parameters (2 each)")
+    }
+    for (k, b) in buffers.enumerated() {
+      let results = try b.doubles("results")
+      guard results.count < settings.bufferSize, results.allSatisfy({ $0 == 0 || $0 == 1 }) else {
+        throw b.fail("ADR buffer \(k) must hold fewer than m = \(settings.bufferSize) results, each 0 or 1")
+      }
+      try b.finish()
+      a.buffers[k] = results
+    }
+    let limit = Int64(Int.max / 4)
+    a.episodes = try r.int("episodes", in: 0...limit)
+    a.boundaryEpisodes = try r.int("boundary_episodes", in: 0...Int64(a.episodes))
+    a.successes = try r.int("successes", in: 0...Int64(a.episodes))
+    a.decisions = try r.int("decisions", in: 0...Int64(a.boundaryEpisodes))
+    a.moves = try r.int("moves", in: 0...Int64(a.decisions))
+    let tagRange = -1...Int64(2 * parameters.count - 1)
+    let episodeTags = try r.ints("episode_tags", count: count, in: tagRange)
+    let episodeReturns = try r.doubles("episode_returns", count: count)
+    let finalTags = try r.ints("final_tags", count: count, in: tagRange)
+    let finalReturns = try r.doubles("final_returns", count: count)
+    try r.finish()
+    return (a, episodeTags, episodeReturns, finalTags, finalReturns)
   }
 }

@@ -37,6 +37,16 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   let parameterGenerators: UnsafeMutablePointer<PCG64>
   let dynamics: UnsafeMutablePointer<D>
   var ranges: [ParameterRange] = []
+  /// Automatic domain randomisation, when enabled (`enableADR`): its
+  /// parameters' ranges are the first entries of `ranges`.
+  public internal(set) var adr: AutomaticDomainRandomization?
+  /// ADR's decisions during the last `step` (empty without ADR).
+  public internal(set) var lastDecisions: [AutomaticDomainRandomization.Decision] = []
+  // ADR's per-instance episode bookkeeping (see BatchStorage).
+  let episodeTags: UnsafeMutablePointer<Int32>
+  let episodeReturns: UnsafeMutablePointer<Double>
+  let finalTags: UnsafeMutablePointer<Int32>
+  let finalReturns: UnsafeMutablePointer<Double>
   /// The dynamics value the batch was created from (before any parameter
   /// was set): what `spawn` and the environment record rebuild.
   public let prototype: D
@@ -57,8 +67,10 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
         BatchStorage(
           count: count, states: states, elapsed: elapsed, finalStates: finalStates, finalElapsed: finalElapsed,
           generators: generators, dynamics: dynamics,
-          parameterGenerators: parameterGenerators, ranges: r, actionWidth: actionSpace.width,
-          range: 0..<count))
+          parameterGenerators: parameterGenerators, ranges: r,
+          boundaryProbability: adr?.settings.boundaryProbability ?? 0, boundaryCount: adr?.parameters.count ?? 0,
+          episodeTags: episodeTags, episodeReturns: episodeReturns, finalTags: finalTags, finalReturns: finalReturns,
+          actionWidth: actionSpace.width, range: 0..<count))
     }
   }
 
@@ -82,6 +94,14 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     finalStates.initialize(repeating: 0, count: D.storageSize * count)
     finalElapsed = .allocate(capacity: count)
     finalElapsed.initialize(repeating: 0, count: count)
+    episodeTags = .allocate(capacity: count)
+    episodeTags.initialize(repeating: -1, count: count)
+    finalTags = .allocate(capacity: count)
+    finalTags.initialize(repeating: -1, count: count)
+    episodeReturns = .allocate(capacity: count)
+    episodeReturns.initialize(repeating: 0, count: count)
+    finalReturns = .allocate(capacity: count)
+    finalReturns.initialize(repeating: 0, count: count)
     generators = .allocate(capacity: count)
     parameterGenerators = .allocate(capacity: count)
     self.dynamics = .allocate(capacity: count)
@@ -102,6 +122,10 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     elapsed.deallocate()
     finalStates.deallocate()
     finalElapsed.deallocate()
+    episodeTags.deallocate()
+    finalTags.deallocate()
+    episodeReturns.deallocate()
+    finalReturns.deallocate()
     generators.deinitialize(count: count)
     generators.deallocate()
     parameterGenerators.deinitialize(count: count)
@@ -147,6 +171,36 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
 
   @discardableResult
   public func step(
+    actions: UnsafeRawPointer,
+    observations: UnsafeMutablePointer<Double>,
+    rewards: UnsafeMutablePointer<Double>,
+    terminated: UnsafeMutablePointer<UInt8>,
+    truncated: UnsafeMutablePointer<UInt8>,
+    finalObservations: UnsafeMutablePointer<Double>?
+  ) -> Int {
+    let ended = stepInstances(
+      actions: actions, observations: observations, rewards: rewards, terminated: terminated, truncated: truncated,
+      finalObservations: finalObservations)
+    if adr != nil { recordEpisodes(terminated: terminated, truncated: truncated) }
+    return ended
+  }
+
+  /// ADR's bookkeeping after a step (one thread, in instance order): every
+  /// episode that ended goes to ADR with its boundary tag and return; a
+  /// moved boundary takes effect from the next episode drawn.
+  private func recordEpisodes(terminated: UnsafePointer<UInt8>, truncated: UnsafePointer<UInt8>) {
+    guard var a = adr else { return }
+    lastDecisions.removeAll(keepingCapacity: true)
+    for i in 0..<count where terminated[i] == 1 || truncated[i] == 1 {
+      if let d = a.record(tag: Int(finalTags[i]), episodeReturn: finalReturns[i]) {
+        lastDecisions.append(d)
+        if d.after != d.before { ranges[d.parameter] = a.ranges[d.parameter] }
+      }
+    }
+    adr = a
+  }
+
+  private func stepInstances(
     actions: UnsafeRawPointer,
     observations: UnsafeMutablePointer<Double>,
     rewards: UnsafeMutablePointer<Double>,
@@ -275,8 +329,16 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   /// The largest magnitude of a state component `setStates` accepts.
   public static var stateMagnitude: Double { 1e6 }
 
+  /// Refuses a change to a parameter that ADR controls.
+  private func requireNotADR(_ index: Int, _ name: String) throws(SwiftPGError) {
+    try require(
+      !(adr?.parameters.contains { $0.index == index } ?? false),
+      "\(name) is randomised by ADR; disable ADR first (disable_adr) to set or randomise it yourself")
+  }
+
   public func setParameter(_ name: String, _ value: Double) throws(SwiftPGError) {
     let index = try parameterIndex(name)
+    try requireNotADR(index, name)
     try checkValue(index, value)
     ranges.removeAll { $0.index == index }
     for i in 0..<count {
@@ -291,6 +353,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
 
   public func randomizeParameter(_ name: String, low: Double, high: Double) throws(SwiftPGError) {
     let index = try parameterIndex(name)
+    try requireNotADR(index, name)
     try require(index != timeLimitIndex, "max_episode_steps cannot be randomised")
     try require(low <= high, "randomisation range of \(name) needs low <= high, got [\(low), \(high)]")
     try checkValue(index, low)
@@ -303,6 +366,58 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     let index = try parameterIndex(name)
     for i in 0..<count {
       out[i] = index == timeLimitIndex ? Double(dynamics[i].maxEpisodeSteps) : dynamics[i].parameter(index)
+    }
+  }
+
+  /// Starts automatic domain randomisation over `specs` (each parameter's
+  /// nominal value is its current value in instance 0; its range starts
+  /// there with zero width), replacing any earlier ADR and any uniform
+  /// range of those parameters. Takes effect from each instance's next
+  /// episode (or `reset`).
+  /// - Throws: `.invalidArgument` for an unknown parameter,
+  ///   `max_episode_steps`, a nominal value outside the limits, limits the
+  ///   parameter may not take, a step ≤ 0, or bad settings (nothing
+  ///   changes).
+  public func enableADR(_ specs: [ADRSpec], settings: AutomaticDomainRandomization.Settings) throws(SwiftPGError) {
+    var parameters: [AutomaticDomainRandomization.Parameter] = []
+    for spec in specs {
+      let index = try parameterIndex(spec.name)
+      try require(index != timeLimitIndex, "max_episode_steps cannot be randomised")
+      try checkValue(index, spec.lowerLimit)
+      try checkValue(index, spec.upperLimit)
+      parameters.append(
+        AutomaticDomainRandomization.parameter(
+          index: index, name: spec.name, nominal: dynamics[0].parameter(index), step: spec.step,
+          lowerLimit: spec.lowerLimit, upperLimit: spec.upperLimit))
+    }
+    let a = try AutomaticDomainRandomization(parameters: parameters, settings: settings)
+    let others = ranges.dropFirst(adr?.parameters.count ?? 0).filter { r in !parameters.contains { $0.index == r.index } }
+    adr = a
+    ranges = a.ranges + others
+    lastDecisions = []
+    for i in 0..<count {
+      episodeTags[i] = -1
+      episodeReturns[i] = 0
+    }
+  }
+
+  /// Stops ADR: its parameters keep the values of the current episodes and
+  /// are no longer randomised. Returns the final ADR state (nil if off).
+  @discardableResult
+  public func disableADR() -> AutomaticDomainRandomization? {
+    guard let a = adr else { return nil }
+    ranges.removeFirst(a.parameters.count)
+    adr = nil
+    lastDecisions = []
+    return a
+  }
+
+  /// Per instance, the boundary tag and the return of its last finished
+  /// episode (tags −1 and returns 0 before any, or without ADR).
+  public func lastEpisodes(tags: UnsafeMutablePointer<Int32>, returns: UnsafeMutablePointer<Double>) {
+    for i in 0..<count {
+      tags[i] = finalTags[i]
+      returns[i] = finalReturns[i]
     }
   }
 

@@ -687,20 +687,27 @@ class PolicyGradientLearner(NativeObject):
         return run_training(self, total_env_steps, callbacks, progress_bar)
 
     def evaluate(self, episodes: int = 100, greedy: bool = True, seed: int = 12345, num_envs: int = 16,
-                 max_episode_steps: int | None = None):
+                 max_episode_steps: int | None = None, env=None):
         """``(returns, lengths)`` (float64 / int32 ``[episodes]``) of
         ``episodes`` fresh episodes of the policy on a new batch of the
         training env (``VectorEnv.spawn``: same id or model, same fixed
         parameters and time limit, or ``max_episode_steps`` steps per
         episode), with the learner's (frozen) observation normalisation.
-        Memory does not grow with ``episodes``; Ctrl-C stops it between
-        steps (KeyboardInterrupt)."""
+        ``env``: a :class:`swiftpg.VectorEnv` of the same observation and
+        action spaces to evaluate on instead (e.g. other physical parameters,
+        for transfer; it is reset with ``seed`` and left open;
+        ``num_envs`` is then its size). Memory does not grow with
+        ``episodes``; Ctrl-C stops it between steps (KeyboardInterrupt)."""
         if self.env is None:
             raise InvalidArgumentError("this learner trains on a Gymnasium env; evaluate its policy there")
         episodes = as_count(episodes, "episodes", 1, 1 << 24)
         seed = as_seed(seed)
         cap = None if max_episode_steps is None else as_count(max_episode_steps, "max_episode_steps", 1, 2**31 - 1)
-        env = self.env.spawn(min(as_count(num_envs, "num_envs", 1, 1 << 24), episodes), seed=seed)
+        own = env is None
+        if own:
+            env = self.env.spawn(min(as_count(num_envs, "num_envs", 1, 1 << 24), episodes), seed=seed)
+        elif not isinstance(env, type(self.env)):
+            raise DTypeError(f"env must be a swiftpg VectorEnv, got {type(env).__name__}")
         if cap is not None:
             env.set_parameter("max_episode_steps", cap)
         try:
@@ -711,7 +718,8 @@ class PolicyGradientLearner(NativeObject):
                           returns.ctypes.data, lengths.ctypes.data)
             return returns, lengths
         finally:
-            env.close()
+            if own:
+                env.close()
 
     @property
     def obs_rms(self):

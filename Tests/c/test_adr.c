@@ -1,0 +1,68 @@
+/* Automatic domain randomisation from C (issue 20): enable on CartPole's
+ * pole length, step with an always-right "policy", read the state and the
+ * last episodes; refusals change nothing; disable keeps the values. */
+#include "check.h"
+
+#include <math.h>
+#include <string.h>
+
+#define N 8
+
+int main(void) {
+  uint64_t env = 0;
+  CHECK(swiftpg_env_create("CartPole-v1", N, 4, &env) == SWIFTPG_OK, "create");
+  swiftpg_adr_stats stats;
+  CHECK(swiftpg_env_adr_state(env, &stats, NULL, NULL, 0) == SWIFTPG_OK && stats.enabled == 0 &&
+            stats.num_parameters == 0 && isnan(stats.entropy),
+        "off");
+  const double steps[2] = {0.05, 0.02}, lows[2] = {0.1, 0.02}, highs[2] = {2.0, 1.0};
+  /* Refusals: unknown name, count mismatch, bad setting, NaN step. */
+  CHECK(swiftpg_env_adr_enable(env, "length\nnope", steps, lows, highs, 2, 0.5, 5, 0.8, 0.4, 30) ==
+            SWIFTPG_ERR_INVALID_ARGUMENT, "unknown name");
+  CHECK(swiftpg_env_adr_enable(env, "length", steps, lows, highs, 2, 0.5, 5, 0.8, 0.4, 30) ==
+            SWIFTPG_ERR_INVALID_ARGUMENT, "count");
+  CHECK(swiftpg_env_adr_enable(env, "length", steps, lows, highs, 1, 0.0, 5, 0.8, 0.4, 30) ==
+            SWIFTPG_ERR_INVALID_ARGUMENT, "p_b 0");
+  CHECK(swiftpg_env_adr_enable(env, "length", steps, lows, highs, 1, 0.5, 5, 0.4, 0.8, 30) ==
+            SWIFTPG_ERR_INVALID_ARGUMENT, "t_L > t_H");
+  const double nan_step[1] = {NAN};
+  CHECK(swiftpg_env_adr_enable(env, "length", nan_step, lows, highs, 1, 0.5, 5, 0.8, 0.4, 30) ==
+            SWIFTPG_ERR_NOT_FINITE, "NaN step");
+  CHECK(swiftpg_env_adr_enable(env, "length", NULL, lows, highs, 1, 0.5, 5, 0.8, 0.4, 30) == SWIFTPG_ERR_NULL_POINTER,
+        "NULL steps");
+  CHECK(swiftpg_env_adr_state(env, &stats, NULL, NULL, 0) == SWIFTPG_OK && stats.enabled == 0, "still off");
+
+  CHECK(swiftpg_env_adr_enable(env, "length\nmasspole", steps, lows, highs, 2, 1.0, 3, 0.8, 0.4, 30) == SWIFTPG_OK,
+        "enable");
+  CHECK(swiftpg_env_set_parameter(env, "length", 0.7) == SWIFTPG_ERR_INVALID_ARGUMENT, "ADR's parameter");
+  double obs[N * 4], final_obs[N * 4], rewards[N];
+  uint8_t terminated[N], truncated[N];
+  int32_t actions[N], tags[N];
+  double returns[N];
+  for (int i = 0; i < N; i++) actions[i] = 1;
+  CHECK(swiftpg_env_reset(env, NULL, obs) == SWIFTPG_OK, "reset");
+  int ended = 0, pinned = 0;
+  for (int t = 0; t < 2000; t++) {
+    CHECK(swiftpg_env_step(env, actions, obs, rewards, terminated, truncated, final_obs, NULL) == SWIFTPG_OK, "step");
+    CHECK(swiftpg_env_last_episodes(env, tags, returns) == SWIFTPG_OK, "last episodes");
+    for (int i = 0; i < N; i++) {
+      if (!(terminated[i] || truncated[i])) continue;
+      ended++;
+      pinned += tags[i] >= 0;
+      CHECK(tags[i] >= 0 && tags[i] < 4 && returns[i] > 0, "p_b = 1: every episode pins (tag %d)", tags[i]);
+    }
+  }
+  double low[2], high[2];
+  CHECK(swiftpg_env_adr_state(env, &stats, low, high, 1) == SWIFTPG_ERR_BUFFER_TOO_SMALL, "capacity 1 < 2");
+  CHECK(swiftpg_env_adr_state(env, &stats, low, high, 2) == SWIFTPG_OK && stats.enabled == 1 &&
+            stats.num_parameters == 2 && stats.episodes == ended && stats.boundary_episodes == pinned &&
+            stats.decisions <= stats.boundary_episodes / 3 && stats.moves <= stats.decisions,
+        "state: %lld episodes", (long long)stats.episodes);
+  CHECK(low[0] <= 0.5 && high[0] >= 0.5 && low[1] <= 0.1 && high[1] >= 0.1, "ranges hold the nominal values");
+  CHECK(swiftpg_env_adr_state(env, NULL, NULL, NULL, 0) == SWIFTPG_ERR_NULL_POINTER, "NULL stats");
+  CHECK(swiftpg_env_adr_disable(env) == SWIFTPG_OK && swiftpg_env_adr_disable(env) == SWIFTPG_OK, "disable twice");
+  CHECK(swiftpg_env_set_parameter(env, "length", 0.7) == SWIFTPG_OK, "the parameter is free again");
+  CHECK(swiftpg_env_destroy(env) == SWIFTPG_OK, "destroy");
+  CHECK(swiftpg_env_last_episodes(env, tags, returns) == SWIFTPG_ERR_BAD_HANDLE, "destroyed");
+  return report("test_adr");
+}
