@@ -1253,7 +1253,13 @@ class PyFuzzer:
         if name in ("swiftpg.envs.make_vec", "swiftpg.envs.VectorEnv"):
             return (r.choice(self.ids),), dict(num_envs=r.choice([1, 2]), seed=r.randrange(100))
         if name in ("swiftpg.envs.make", "swiftpg.envs.SwiftEnv"):
-            return (r.choice(self.ids),), dict(seed=r.randrange(100))
+            env_id = r.choice(self.ids)
+            kwargs = dict(seed=r.randrange(100))
+            if env_id not in sp.envs._RENDER_FPS:
+                kwargs["render_mode"] = r.choice([None, "ansi"])
+            if env_id == "SimpleRegulator-v0":
+                kwargs["action_bound"] = r.choice([None, 1.0, 10.0])
+            return (env_id,), kwargs
         if name == "swiftpg.envs.tabular":
             P, R, mu = self.tabular_arrays()
             return (P, R, mu), dict(gamma=0.9, horizon=r.choice([None, 3]), num_envs=r.choice([1, 2]), seed=1)
