@@ -462,8 +462,11 @@ class SwiftEnv(gymnasium.Env):
     Observations are float32 (as Gymnasium's; tabular environments observe
     the state index in a ``Discrete`` space), the action space and the time
     limit are Gymnasium's, and ``reset(seed=s)`` gives exactly Gymnasium's
-    starting state. The time limit is built in: do not wrap it in another
-    ``TimeLimit``.
+    starting state. The time limit is built in (``swiftpg.make``), or, in
+    ``gymnasium.make("swiftpg/<id>")``, switched off in favour of the
+    ``TimeLimit`` Gymnasium wraps from the spec's ``max_episode_steps``:
+    either way it is applied once. Do not wrap ``swiftpg.make``'s env in
+    another ``TimeLimit`` (a longer one would never be reached).
 
     Difference from Gymnasium: stepping after an episode ended (without
     ``reset``) raises ``gymnasium.error.ResetNeeded`` instead of continuing

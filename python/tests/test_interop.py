@@ -109,3 +109,96 @@ def test_rendering_without_pygame_names_the_extra(monkeypatch):
     with pytest.raises(ImportError, match=r"swiftpg\[render\]"):
         env.render()
     env.close()
+
+
+# -- specs and the time limit ---------------------------------------------------
+
+def _wrappers(env) -> list[str]:
+    names = []
+    while isinstance(env, gym.Wrapper):
+        names.append(type(env).__name__)
+        env = env.env
+    return names
+
+
+@pytest.mark.parametrize("env_id", GYMNASIUM_NAMED)
+def test_specs_are_gymnasiums(env_id):
+    ours, theirs = gym.spec(f"swiftpg/{env_id}"), gym.spec(env_id)
+    assert (ours.max_episode_steps, ours.reward_threshold) == (theirs.max_episode_steps, theirs.reward_threshold)
+    env = gym.make(f"swiftpg/{env_id}")
+    assert _wrappers(env).count("TimeLimit") == 1 and env.spec.max_episode_steps == theirs.max_episode_steps
+    assert env.unwrapped.get_parameter("max_episode_steps") == 0         # the env's own limit is off
+    env.close()
+
+
+def test_textbook_specs():
+    assert gym.spec("swiftpg/GridWorld-v0").max_episode_steps == 100
+    assert gym.spec("swiftpg/ShortCorridor-v0").max_episode_steps == 1000
+    # Horizons that terminate (part of the problem): no TimeLimit, the env's own horizon.
+    for env_id, horizon in [("SimpleRegulator-v0", 10), ("TwoAction-v0", 1)]:
+        assert gym.spec(f"swiftpg/{env_id}").max_episode_steps is None
+        env = gym.make(f"swiftpg/{env_id}")
+        assert "TimeLimit" not in _wrappers(env)
+        env.reset(seed=0)
+        env.action_space.seed(0)
+        for t in range(1, horizon + 1):
+            *_, terminated, truncated, _ = env.step(env.action_space.sample())
+        assert (terminated, truncated) == (True, False) and t == horizon
+        env.close()
+
+
+@pytest.mark.parametrize("limit", [None, 150, 300])
+def test_one_time_limit_as_gymnasiums(limit):
+    # Pendulum never terminates: every episode ends by the time limit, which
+    # must be exactly Gymnasium's (200 by default; a longer one is not cut at
+    # 200 by a second, built-in limit).
+    kwargs = {} if limit is None else {"max_episode_steps": limit}
+    ours = gym.make("swiftpg/Pendulum-v1", **kwargs)
+    theirs = gym.make("Pendulum-v1", **kwargs)
+    ours.reset(seed=5)
+    theirs.reset(seed=5)
+    for t in range(1, (limit or 200) + 1):
+        action = np.array([np.sin(t)], np.float32)
+        o1, r1, te1, tr1, _ = ours.step(action)
+        o2, r2, te2, tr2, _ = theirs.step(action)
+        np.testing.assert_array_equal(o1, o2)
+        assert (r1, te1, tr1) == (r2, te2, tr2) and type(r1) is type(r2)
+    assert tr1 and t == (limit or 200)
+    # The next episode continues each generator as Gymnasium's reset does.
+    np.testing.assert_array_equal(ours.reset()[0], theirs.reset()[0])
+    ours.close()
+    theirs.close()
+
+
+def test_no_time_limit():
+    env = gym.make("swiftpg/Pendulum-v1", max_episode_steps=-1)
+    assert "TimeLimit" not in _wrappers(env)
+    env.reset(seed=0)
+    for _ in range(1000):
+        *_, terminated, truncated, _ = env.step(np.zeros(1, np.float32))
+        assert not (terminated or truncated)
+    env.close()
+
+
+def test_time_aware_observation():
+    from gymnasium.wrappers import TimeAwareObservation
+    ours = TimeAwareObservation(gym.make("swiftpg/CartPole-v1"))
+    theirs = TimeAwareObservation(gym.make("CartPole-v1"))
+    assert ours.observation_space == theirs.observation_space
+    np.testing.assert_array_equal(ours.reset(seed=2)[0], theirs.reset(seed=2)[0])
+    for action in [0, 1, 1, 0, 0, 1]:
+        np.testing.assert_array_equal(ours.step(action)[0], theirs.step(action)[0])
+
+
+@pytest.mark.parametrize("env_id", GYMNASIUM_NAMED)
+def test_check_environments_match(env_id):
+    from gymnasium.utils.env_match import check_environments_match
+    check_environments_match(gym.make(f"swiftpg/{env_id}"), gym.make(env_id), num_steps=1000, seed=7,
+                             skip_render=True)
+
+
+def test_check_environments_match_renders_too():
+    pytest.importorskip("pygame")
+    from gymnasium.utils.env_match import check_environments_match
+    check_environments_match(gym.make("swiftpg/Acrobot-v1", render_mode="rgb_array"),
+                             gym.make("Acrobot-v1", render_mode="rgb_array"), num_steps=30, seed=1)
