@@ -644,21 +644,9 @@ class SwiftEnv(gymnasium.Env):
         if self.render_mode == "ansi":
             return self._render_ansi()
         if self._renderer is None:
-            try:
-                import pygame  # noqa: F401
-            except ImportError as error:
-                raise ImportError("rendering needs pygame: pip install 'swiftpg[render]' "
-                                  "(or 'gymnasium[classic-control]')") from error
-            self._renderer = gymnasium.make(self.env_id, render_mode=self.render_mode).unwrapped
-            self._renderer.reset(seed=0)
-        u = self._renderer
-        for name in self.parameter_names:
-            if hasattr(u, name) and isinstance(getattr(u, name), (int, float)):
-                setattr(u, name, type(getattr(u, name))(self.get_parameter(name)))
-        u.state = np.array(self.get_state())
-        if self.env_id == "Pendulum-v1":
-            u.last_u = None if self._last_u is None else float(self._last_u[0])
-        return u.render()
+            self._renderer = _gymnasium_renderer(self.env_id, self.render_mode)
+        parameters = {name: self.get_parameter(name) for name in self.parameter_names}
+        return _draw(self._renderer, parameters, self.get_state(), self._last_u)
 
     def _render_ansi(self) -> str:
         vec = self._vec
@@ -750,6 +738,32 @@ def make(env_id: str, seed: int | None = None, render_mode: str | None = None, *
 #: The environments that render (through Gymnasium's renderer) and their frame rates.
 _RENDER_FPS = {"CartPole-v1": 50, "Acrobot-v1": 15, "MountainCar-v0": 30, "MountainCarContinuous-v0": 30,
                "Pendulum-v1": 30}
+def _gymnasium_renderer(env_id: str, render_mode: str):
+    """Gymnasium's own environment ``env_id`` (unwrapped), to draw swiftpg's
+    states with; needs pygame (raises ImportError naming the extra)."""
+    try:
+        import pygame  # noqa: F401
+    except ImportError as error:
+        raise ImportError("rendering needs pygame: pip install 'swiftpg[render]' "
+                          "(or 'gymnasium[classic-control]')") from error
+    renderer = gymnasium.make(env_id, render_mode=render_mode).unwrapped
+    renderer.reset(seed=0)
+    return renderer
+
+
+def _draw(renderer, parameters: dict, state, last_u):
+    """Gymnasium's picture of one instance: its parameters (e.g. the pole
+    length), physics state and, for Pendulum, last torque copied into the
+    Gymnasium env ``renderer``, then its ``render()``."""
+    for name, value in parameters.items():
+        if hasattr(renderer, name) and isinstance(getattr(renderer, name), (int, float)):
+            setattr(renderer, name, type(getattr(renderer, name))(value))
+    renderer.state = np.array(state, np.float64)
+    if hasattr(renderer, "last_u"):
+        renderer.last_u = None if last_u is None else float(np.asarray(last_u).reshape(-1)[0])
+    return renderer.render()
+
+
 #: Environments whose single-env reward is a numpy.float64, as Gymnasium's is
 #: (the others return a Python float, as theirs do).
 _NUMPY_REWARD = {"Pendulum-v1"}
