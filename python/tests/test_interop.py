@@ -202,3 +202,53 @@ def test_check_environments_match_renders_too():
     from gymnasium.utils.env_match import check_environments_match
     check_environments_match(gym.make("swiftpg/Acrobot-v1", render_mode="rgb_array"),
                              gym.make("Acrobot-v1", render_mode="rgb_array"), num_steps=30, seed=1)
+
+
+# -- Stable-Baselines3's check_env, as a contract (SB3 needs PyTorch: bench/sb3_interop.py runs SB3's own) --
+
+def _sb3_check_obs(obs, space):
+    """SB3's env_checker._check_obs for the spaces swiftpg uses."""
+    assert not isinstance(obs, tuple)
+    if isinstance(space, gym.spaces.Discrete):
+        assert np.issubdtype(type(obs), np.integer)
+    else:
+        assert isinstance(obs, np.ndarray) and obs.shape == space.shape
+        assert np.can_cast(obs.dtype, space.dtype)
+        assert np.all(obs >= space.low) and np.all(obs <= space.high)
+    assert space.contains(obs)
+
+
+SB3_KWARGS = {"SimpleRegulator-v0": {"action_bound": 5.0}}
+
+
+@pytest.mark.parametrize("env_id", GYMNASIUM_NAMED + TEXT_ENVS)
+def test_sb3_check_env_contract(env_id):
+    env = gym.make(f"swiftpg/{env_id}", **SB3_KWARGS.get(env_id, {}))
+    assert isinstance(env.observation_space, (gym.spaces.Box, gym.spaces.Discrete))
+    if isinstance(env.action_space, gym.spaces.Box):
+        # "Continuous action space must have a finite lower and upper bound"
+        assert np.all(np.isfinite([env.action_space.low, env.action_space.high]))
+        assert env.action_space.dtype == np.float32
+    else:
+        assert isinstance(env.action_space, gym.spaces.Discrete) and env.action_space.start == 0
+    result = env.reset(seed=0)
+    assert isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict)
+    _sb3_check_obs(result[0], env.observation_space)
+    env.action_space.seed(0)
+    for _ in range(10):                                   # SB3's _check_nan: 10 random steps
+        result = env.step(env.action_space.sample())
+        assert isinstance(result, tuple) and len(result) == 5
+        obs, reward, terminated, truncated, info = result
+        _sb3_check_obs(obs, env.observation_space)
+        assert isinstance(reward, (float, int)) and np.isfinite(reward)
+        assert isinstance(terminated, bool) and isinstance(truncated, bool) and isinstance(info, dict)
+        if terminated or truncated:
+            env.reset()
+    env.close()
+
+
+def test_simple_regulator_is_unbounded_without_the_option():
+    env = gym.make("swiftpg/SimpleRegulator-v0")
+    assert not np.isfinite(env.action_space.high).all()
+    bounded = gym.make("swiftpg/SimpleRegulator-v0", action_bound=5.0)
+    assert bounded.action_space == gym.spaces.Box(-5.0, 5.0, (1,), np.float32)
