@@ -8,7 +8,8 @@ the benchmark venv ``.bench-venv`` that ``make bench`` makes, not in
    ``render_mode="rgb_array"``) and PPO trains on it.
 3. ``swiftpg.sb3.vec_env`` gives exactly the transitions of SB3's
    ``DummyVecEnv`` over Gymnasium's CartPole-v1 and Pendulum-v1, same seeds.
-4. SB3 PPO (default hyperparameters) learns CartPole-v1 through
+4. The README's SB3 block runs.
+5. SB3 PPO (default hyperparameters) learns CartPole-v1 through
    ``swiftpg.sb3.vec_env`` and through ``DummyVecEnv`` over Gymnasium's env,
    same seed: wall time and the greedy evaluation over 100 episodes.
 
@@ -90,6 +91,25 @@ def transitions_equal(env_id: str, n: int, steps: int) -> int:
     return ends
 
 
+def readme_blocks() -> int:
+    """Runs the README's "```python sb3" blocks (the tests only compile them)."""
+    import re
+    import tempfile
+    text = open(os.path.join(HERE, "..", "README.md"), encoding="utf-8").read()
+    blocks = re.findall(r"```python sb3\n(.*?)```", text, re.S)
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory() as scratch:
+        os.chdir(scratch)
+        try:
+            for i, code in enumerate(blocks):
+                start = time.perf_counter()
+                exec(compile(code, f"README.md sb3 block {i}", "exec"), {"__name__": "__readme__"})
+                print(f"README sb3 block {i}: ran in {time.perf_counter() - start:.1f} s")
+        finally:
+            os.chdir(cwd)
+    return len(blocks)
+
+
 def ppo_run(which: str, steps: int, seed: int) -> dict:
     from stable_baselines3 import PPO
     from stable_baselines3.common.evaluation import evaluate_policy
@@ -118,7 +138,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=100_000, help="PPO training steps per run")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
-    parser.add_argument("--skip-training", action="store_true", help="only the checks (1-3)")
+    parser.add_argument("--skip-training", action="store_true", help="only the checks (1-4)")
     args = parser.parse_args()
     try:
         import stable_baselines3  # noqa: F401
@@ -131,6 +151,7 @@ def main() -> None:
     make_vec_env_trains()
     transitions_equal("CartPole-v1", 4, 2000)
     transitions_equal("Pendulum-v1", 3, 450)
+    readme_blocks()
     if args.skip_training:
         return
     runs = [ppo_run(which, args.steps, args.seed) for which in ("swiftpg", "gymnasium")]
