@@ -108,6 +108,11 @@ bench: install
 		"$(TORCH_CPU)" stable-baselines3 || echo "stable-baselines3 not installable: the PPO comparison runs without it"; }
 	$(PYTHON) bench/ppo_vs_sb3.py $$(.bench-venv/bin/python -c "import stable_baselines3" 2>/dev/null && \
 		echo --sb3-python .bench-venv/bin/python)
+	@# Issue 21: SB3's check_env on every registered env, make_vec_env, the SB3 VecEnv adapter's
+	@# transitions against DummyVecEnv, and SB3 PPO trained through it (this checkout's package).
+	@if .bench-venv/bin/python -c "import stable_baselines3" 2>/dev/null; then \
+		PYTHONPATH=$(CURDIR)/python .bench-venv/bin/python bench/sb3_interop.py; \
+	else echo "stable-baselines3 not installed: bench/sb3_interop.py skipped"; fi
 	@# Issue 15: sequence sampling, SFT and reward-model fitting against the same models in PyTorch.
 	$(PYTHON) bench/preferences_vs_torch.py
 	@# Issue 16: the miniature RLHF table over 10 seeds and the over-optimisation curves (a few minutes).

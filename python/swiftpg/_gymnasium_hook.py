@@ -19,11 +19,44 @@ import threading
 _lock = threading.Lock()
 
 
+#: Environments whose ``max_episode_steps`` is a horizon that *terminates* the
+#: episode (part of the problem, as in Kochenderfer's regulator and the
+#: two-action example), not a time limit that truncates it: their specs have
+#: no ``max_episode_steps``, so Gymnasium adds no TimeLimit.
+HORIZON_ENVS = frozenset({"SimpleRegulator-v0", "TwoAction-v0"})
+
+
+def env_spec_values(env_id: str) -> tuple[int | None, float | None]:
+    """``(max_episode_steps, reward_threshold)`` of a swiftpg environment as
+    its Gymnasium spec carries them (None: none), read from the library."""
+    import ctypes
+    import math
+
+    from . import _lib
+
+    handle = ctypes.c_uint64()
+    _lib.call("env_create", env_id.encode(), 1, 0, ctypes.byref(handle))
+    try:
+        info = _lib.EnvInfo()
+        _lib.call("env_get_info", handle.value, ctypes.byref(info))
+    finally:
+        _lib.lib.swiftpg_env_destroy(handle.value)
+    limit = None if info.max_episode_steps <= 0 or env_id in HORIZON_ENVS else int(info.max_episode_steps)
+    threshold = None if math.isnan(info.reward_threshold) else float(info.reward_threshold)
+    return limit, threshold
+
+
 def register_envs() -> None:
     """Registers ``swiftpg/<id>`` so ``gymnasium.make("swiftpg/CartPole-v1")``
-    works (no extra TimeLimit: the limit is built into the environment). The
-    entry point is a string, so this needs neither ``swiftpg.envs`` (which
-    may be the module importing Gymnasium right now) nor its classes."""
+    works. The specs carry ``max_episode_steps`` and ``reward_threshold`` as
+    Gymnasium's do. The time limit is applied once: ``gymnasium.make`` wraps
+    Gymnasium's ``TimeLimit`` (which ``TimeAwareObservation`` and
+    ``make(..., max_episode_steps=M)`` rely on) and the environment's own
+    limit is switched off (the spec's kwargs hold ``max_episode_steps=0``),
+    so episodes end exactly as Gymnasium's, ``max_episode_steps=M`` gives
+    M-step episodes and ``-1`` none. The entry point is a string, so this
+    needs neither ``swiftpg.envs`` (which may be the module importing
+    Gymnasium right now) nor its classes."""
     import gymnasium
 
     from ._lib import env_ids
@@ -31,7 +64,12 @@ def register_envs() -> None:
     for env_id in env_ids():
         name = f"swiftpg/{env_id}"
         if name not in gymnasium.registry:
-            gymnasium.register(id=name, entry_point="swiftpg.envs:SwiftEnv", kwargs={"env_id": env_id})
+            limit, threshold = env_spec_values(env_id)
+            kwargs = {"env_id": env_id}
+            if limit is not None:
+                kwargs["max_episode_steps"] = 0
+            gymnasium.register(id=name, entry_point="swiftpg.envs:SwiftEnv", kwargs=kwargs,
+                               max_episode_steps=limit, reward_threshold=threshold)
 
 
 class _LoaderThenRegister(importlib.abc.Loader):

@@ -541,28 +541,45 @@ class SwiftEnv(gymnasium.Env):
     Observations are float32 (as Gymnasium's; tabular environments observe
     the state index in a ``Discrete`` space), the action space and the time
     limit are Gymnasium's, and ``reset(seed=s)`` gives exactly Gymnasium's
-    starting state. The time limit is built in: do not wrap it in another
-    ``TimeLimit``.
+    starting state. The time limit is built in (``swiftpg.make``), or, in
+    ``gymnasium.make("swiftpg/<id>")``, switched off in favour of the
+    ``TimeLimit`` Gymnasium wraps from the spec's ``max_episode_steps``:
+    either way it is applied once. Do not wrap ``swiftpg.make``'s env in
+    another ``TimeLimit`` (a longer one would never be reached).
 
     Difference from Gymnasium: stepping after an episode ended (without
     ``reset``) raises ``gymnasium.error.ResetNeeded`` instead of continuing
     the physics with a warning.
 
+    ``render_mode``: ``"rgb_array"`` or ``"human"`` for the classic-control
+    environments (Gymnasium's renderer), ``"ansi"`` for the others; any of
+    the three is accepted by every environment (Stable-Baselines3's
+    ``make_vec_env`` passes ``"rgb_array"`` to all), with a warning, and
+    ``render()`` raises for a mode the environment does not draw.
+
+    ``action_bound=b`` (continuous actions): the action space becomes
+    ``[-b, b]`` (within the environment's own bounds) and actions are clipped
+    to it, as Gymnasium clips. SimpleRegulator-v0's actions are unbounded;
+    Stable-Baselines3's ``check_env`` and its algorithms need a bounded box,
+    e.g. ``gymnasium.make("swiftpg/SimpleRegulator-v0", action_bound=5.0)``.
+
+    The reward is a Python float, except Pendulum-v1's, a ``numpy.float64``
+    as Gymnasium's is (``check_environments_match`` compares the types).
+
     Threads: as :class:`VectorEnv` (it shares the lock of the batch it
     wraps): a call while another thread uses the env raises BusyError.
     """
 
-    metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 50}
+    metadata = {"render_modes": ["human", "rgb_array", "ansi"], "render_fps": 50}
 
     def __init__(self, env_id: str = "CartPole-v1", seed: int | None = None, render_mode: str | None = None,
-                 _vector: VectorEnv | None = None, **parameters):
+                 _vector: VectorEnv | None = None, action_bound: float | None = None, **parameters):
         if render_mode is not None:
-            if not isinstance(render_mode, str) or render_mode not in self.metadata["render_modes"]:
-                raise InvalidArgumentError(f"render_mode must be None, 'human' or 'rgb_array', got {render_mode!r}")
-            if env_id not in _RENDER_FPS or _vector is not None and _vector.env_id not in _RENDER_FPS:
+            if not isinstance(render_mode, str):
+                raise DTypeError(f"render_mode must be None or a str, got {type(render_mode).__name__}")
+            if render_mode not in self.metadata["render_modes"]:
                 raise InvalidArgumentError(
-                    f"{env_id} does not render: only the Gymnasium-named classic-control environments render "
-                    f"({', '.join(_RENDER_FPS)}), with Gymnasium's own renderer; tabular ones have render_text()")
+                    f"render_mode must be None, 'human', 'rgb_array' or 'ansi', got {render_mode!r}")
         if _vector is not None and not isinstance(_vector, VectorEnv):
             raise DTypeError(f"_vector must be a swiftpg VectorEnv, got {type(_vector).__name__}")
         self._vec = _vector if _vector is not None else VectorEnv(env_id, 1, seed=seed, copy=False, **parameters)
@@ -570,9 +587,18 @@ class SwiftEnv(gymnasium.Env):
         self.render_mode = render_mode
         self._renderer = None
         self._last_u = None
-        if render_mode is not None:
-            self.metadata = dict(self.metadata, render_fps=_RENDER_FPS[self.env_id])
         vec = self._vec
+        # What this environment draws: Gymnasium's pictures for the classic-control
+        # environments, text for the others (tabular, gridworld, textbook).
+        modes = ["human", "rgb_array"] if self.env_id in _RENDER_FPS else ["ansi"]
+        self.metadata = dict(self.metadata, render_modes=modes, render_fps=_RENDER_FPS.get(self.env_id, 4))
+        if render_mode is not None and render_mode not in modes:
+            # Accepted (Stable-Baselines3's make_vec_env passes render_mode="rgb_array"
+            # to every environment) but only render() raises; Gymnasium's make warns alike.
+            gymnasium.logger.warn(f"{self.env_id} renders only with render_mode {' or '.join(map(repr, modes))}; "
+                                  f"render() will raise for render_mode={render_mode!r}")
+        self._reward_type = np.float64 if self.env_id in _NUMPY_REWARD else float
+        self._action_bound = None
         self._one_hot = vec.observation_kind == "one_hot"
         if self._one_hot:
             self.observation_space = spaces.Discrete(vec.observation_size)
@@ -581,9 +607,20 @@ class SwiftEnv(gymnasium.Env):
             high = vec.observation_high.astype(np.float32)
             self.observation_space = spaces.Box(low, high, low.shape, np.float32)
         if vec.discrete:
+            if action_bound is not None:
+                raise InvalidArgumentError(f"action_bound is for continuous actions; {self.env_id} has discrete ones")
             self.action_space = spaces.Discrete(vec.num_actions)
         else:
             self.action_space = vec.single_action_space
+            if action_bound is not None:
+                b = as_float(action_bound, "action_bound")
+                if not 0 < b < np.inf:
+                    raise InvalidArgumentError(f"action_bound must be positive and finite, got {action_bound!r}")
+                low = np.maximum(vec.action_low, -b)
+                high = np.minimum(vec.action_high, b)
+                self._action_bound = (low, high)
+                self.action_space = spaces.Box(low.astype(np.float32), high.astype(np.float32), low.shape,
+                                               np.float32)
         self._needs_reset = True
         self._autoreset_done = False
 
@@ -630,6 +667,10 @@ class SwiftEnv(gymnasium.Env):
             if a.shape != (vec.action_size,):
                 raise InvalidArgumentError(f"action must have shape ({vec.action_size},), got {a.shape}")
             batch = a.astype(np.float64)[None, :]
+            if self._action_bound is not None:
+                if not np.isfinite(batch).all():
+                    raise NotFiniteError(f"action must be finite, got {action!r}")
+                batch = np.clip(batch, *self._action_bound)
             if self.render_mode is not None:
                 self._last_u = np.clip(batch[0], vec.action_low, vec.action_high)
         # The whole step holds the batch's lock (re-entered by vec.step), so
@@ -647,40 +688,65 @@ class SwiftEnv(gymnasium.Env):
                 obs = info["final_obs"]
                 self._needs_reset = True
                 self._autoreset_done = True
-            result = self._observation(obs[0]), float(rew[0]), terminated, truncated, {}
+            result = self._observation(obs[0]), self._reward_type(rew[0]), terminated, truncated, {}
         if self.render_mode == "human":
             self.render()
         return result
 
     def render(self):
-        """The current state drawn by Gymnasium's own renderer of the same
-        environment (``render_mode`` ``"rgb_array"``: a uint8 ``[H, W, 3]``
-        frame; ``"human"``: a window, drawn after every step and reset):
-        its physics state, parameters (e.g. the pole length) and, for
-        Pendulum, the last torque are copied into a Gymnasium env, so the
-        frames are Gymnasium's frames. Needs pygame (``pip install
-        'swiftpg[render]'``, i.e. ``gymnasium[classic-control]``). Without a
-        ``render_mode`` it returns None, as Gymnasium's environments do."""
+        """The current state as a picture.
+
+        Classic-control environments (``metadata["render_modes"]`` is
+        ``["human", "rgb_array"]``) are drawn by Gymnasium's own renderer of
+        the same environment (``"rgb_array"``: a uint8 ``[H, W, 3]`` frame;
+        ``"human"``: a window, drawn after every step and reset): the
+        physics state, parameters (e.g. the pole length) and, for Pendulum,
+        the last torque are copied into a Gymnasium env, so the frames are
+        Gymnasium's frames. Needs pygame (``pip install 'swiftpg[render]'``,
+        i.e. ``gymnasium[classic-control]``).
+
+        The other environments (tabular, gridworld, textbook) render
+        ``"ansi"``: a str (gridworlds: the layout with ``A`` at the agent).
+
+        Without a ``render_mode`` it returns None, as Gymnasium's
+        environments do; a mode the environment does not draw raises
+        InvalidArgumentError."""
         if self.render_mode is None:
             gymnasium.logger.warn("render() called without a render_mode: create the env with "
-                                  "render_mode='rgb_array' or 'human'")
+                                  f"render_mode={' or '.join(map(repr, self.metadata['render_modes']))}")
             return None
+        if self.render_mode not in self.metadata["render_modes"]:
+            raise InvalidArgumentError(
+                f"{self.env_id} does not render {self.render_mode!r}: it renders "
+                f"{' or '.join(map(repr, self.metadata['render_modes']))} (only the Gymnasium-named "
+                f"classic-control environments draw pictures, with Gymnasium's renderer)")
+        if self.render_mode == "ansi":
+            return self._render_ansi()
         if self._renderer is None:
+            self._renderer = _gymnasium_renderer(self.env_id, self.render_mode)
+        parameters = {name: self.get_parameter(name) for name in self.parameter_names}
+        return _draw(self._renderer, parameters, self.get_state(), self._last_u)
+
+    def _render_ansi(self) -> str:
+        vec = self._vec
+        if self._ended_episode():
+            state, steps = self._final_state()
+        else:
+            state, steps = vec.get_state()[0], int(vec.get_elapsed_steps()[0])
+        if self.env_id == "ShortCorridor-v0":
+            # Sutton & Barto's Example 13.1: start S, the switched state, then G.
+            cells = ["S", ".", ".", "G"]
+            s = int(state[0])
+            if 0 <= s < len(cells):
+                cells[s] = "A"
+            return " ".join(cells) + f"   (step {steps}; state 1 switches the actions)\n"
+        if vec.observation_kind == "one_hot" and not self._ended_episode():
             try:
-                import pygame  # noqa: F401
-            except ImportError as error:
-                raise ImportError("rendering needs pygame: pip install 'swiftpg[render]' "
-                                  "(or 'gymnasium[classic-control]')") from error
-            self._renderer = gymnasium.make(self.env_id, render_mode=self.render_mode).unwrapped
-            self._renderer.reset(seed=0)
-        u = self._renderer
-        for name in self.parameter_names:
-            if hasattr(u, name) and isinstance(getattr(u, name), (int, float)):
-                setattr(u, name, type(getattr(u, name))(self.get_parameter(name)))
-        u.state = np.array(self.get_state())
-        if self.env_id == "Pendulum-v1":
-            u.last_u = None if self._last_u is None else float(self._last_u[0])
-        return u.render()
+                return vec.render_text(0) + "\n"
+            except InvalidArgumentError:
+                pass                                    # no picture of this model: the state index below
+        values = ", ".join(f"{v:.6g}" for v in state)
+        return f"{self.env_id}: step {steps}" + (f", state [{values}]" if len(state) else "") + "\n"
 
     def close(self):
         if self._renderer is not None:
@@ -743,13 +809,43 @@ def make(env_id: str, seed: int | None = None, render_mode: str | None = None, *
     """Creates one swiftpg environment as a ``gymnasium.Env``; the first
     ``reset()`` without a seed uses ``seed``. ``render_mode`` (``"rgb_array"``
     or ``"human"``) draws the classic-control environments with Gymnasium's
-    renderer (see :meth:`SwiftEnv.render`)."""
+    renderer, ``"ansi"`` the others as text (see :meth:`SwiftEnv.render`);
+    ``action_bound`` bounds continuous actions (see :class:`SwiftEnv`)."""
     return SwiftEnv(env_id, seed=seed, render_mode=render_mode, **parameters)
 
 
 #: The environments that render (through Gymnasium's renderer) and their frame rates.
 _RENDER_FPS = {"CartPole-v1": 50, "Acrobot-v1": 15, "MountainCar-v0": 30, "MountainCarContinuous-v0": 30,
                "Pendulum-v1": 30}
+def _gymnasium_renderer(env_id: str, render_mode: str):
+    """Gymnasium's own environment ``env_id`` (unwrapped), to draw swiftpg's
+    states with; needs pygame (raises ImportError naming the extra)."""
+    try:
+        import pygame  # noqa: F401
+    except ImportError as error:
+        raise ImportError("rendering needs pygame: pip install 'swiftpg[render]' "
+                          "(or 'gymnasium[classic-control]')") from error
+    renderer = gymnasium.make(env_id, render_mode=render_mode).unwrapped
+    renderer.reset(seed=0)
+    return renderer
+
+
+def _draw(renderer, parameters: dict, state, last_u):
+    """Gymnasium's picture of one instance: its parameters (e.g. the pole
+    length), physics state and, for Pendulum, last torque copied into the
+    Gymnasium env ``renderer``, then its ``render()``."""
+    for name, value in parameters.items():
+        if hasattr(renderer, name) and isinstance(getattr(renderer, name), (int, float)):
+            setattr(renderer, name, type(getattr(renderer, name))(value))
+    renderer.state = np.array(state, np.float64)
+    if hasattr(renderer, "last_u"):
+        renderer.last_u = None if last_u is None else float(np.asarray(last_u).reshape(-1)[0])
+    return renderer.render()
+
+
+#: Environments whose single-env reward is a numpy.float64, as Gymnasium's is
+#: (the others return a Python float, as theirs do).
+_NUMPY_REWARD = {"Pendulum-v1"}
 
 
 def _new_seed(seed) -> int:

@@ -60,3 +60,14 @@ def test_swift_block_is_the_body_of_a_swift_test():
     body = test[test.index("func swiftQuickStart() throws {") + len("func swiftQuickStart() throws {"):]
     body = textwrap.dedent(body[:body.index("\n  }\n")]).strip().splitlines()
     assert body == lines[1:], "README's Swift block and ReadmeTests.swift differ: update one to match the other"
+
+
+def test_sb3_blocks_compile():
+    # "```python sb3" blocks need Stable-Baselines3 (and PyTorch), which the
+    # tests do not install: bench/sb3_interop.py runs them (make bench);
+    # here they must at least compile and use the adapter.
+    text = open(README, encoding="utf-8").read()
+    sb3 = re.findall(r"```python sb3\n(.*?)```", text, re.S)
+    assert sb3 and all("swiftpg.sb3" in code for code in sb3)
+    for i, code in enumerate(sb3):
+        compile(code, f"README.md sb3 block {i}", "exec")

@@ -60,10 +60,19 @@ def test_changed_parameters_are_drawn():
 
 
 def test_render_modes_are_checked():
-    with pytest.raises(swiftpg.InvalidArgumentError, match="render_text"):
-        swiftpg.make("ShortCorridor-v0", render_mode="rgb_array")
+    # Accepted at creation (SB3's make_vec_env passes render_mode="rgb_array" to
+    # every env), with a warning; render() raises naming the modes it draws.
+    for env_id, mode, drawn in [("ShortCorridor-v0", "rgb_array", "'ansi'"), ("CartPole-v1", "ansi", "'human' or")]:
+        with pytest.warns(UserWarning, match="renders only"):
+            env = swiftpg.make(env_id, render_mode=mode)
+        env.reset(seed=0)
+        with pytest.raises(swiftpg.InvalidArgumentError, match=drawn):
+            env.render()
+        env.close()
     with pytest.raises(swiftpg.InvalidArgumentError, match="render_mode"):
-        swiftpg.make("CartPole-v1", render_mode="ansi")
+        swiftpg.make("CartPole-v1", render_mode="rgb")
+    with pytest.raises(swiftpg.DTypeError, match="render_mode"):
+        swiftpg.make("CartPole-v1", render_mode=1)
     env = swiftpg.make("CartPole-v1")
     env.reset(seed=0)
     assert env.render() is None

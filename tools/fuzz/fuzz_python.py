@@ -52,7 +52,7 @@ import supervise  # noqa: E402
 MODULES = ["swiftpg", "swiftpg.envs", "swiftpg.policies", "swiftpg.estimators", "swiftpg.exact",
            "swiftpg.algorithms", "swiftpg.lab", "swiftpg.randomization", "swiftpg.optim", "swiftpg.trained", "swiftpg.callbacks",
            "swiftpg.rlhf", "swiftpg.rlhf_table", "swiftpg.games", "swiftpg.game_aec", "swiftpg.sgf", "swiftpg.gnugo",
-           "swiftpg.game_players"]
+           "swiftpg.game_players", "swiftpg.sb3"]
 DUNDERS = {"__init__", "__getitem__", "__iter__", "__str__", "__repr__", "__enter__", "__exit__", "__len__"}
 NAN, INF = float("nan"), float("inf")
 
@@ -397,6 +397,8 @@ class PyFuzzer:
             return self.get("rlhf_method", lambda: self.method_result())
         if owner is T.Table:
             return self.get("rlhf_table", lambda: self.tag(T.run_table(self.table_config()), "Table(tiny)"))
+        if owner is sp.sb3.VecEnvCore:
+            return self.sb3_core()
         if issubclass(owner, sp.VectorEnv):
             return self.vec()
         if issubclass(owner, sp.SwiftEnv):
@@ -1177,11 +1179,53 @@ class PyFuzzer:
         final = g.standard_normal((T, N))
         return T, N, r, te, tr, values, final
 
+    def sb3_core_arguments(self):
+        env_id = self.rng.choice(self.ids)
+        kwargs = dict(num_envs=self.rng.choice([1, 2]), seed=self.rng.randrange(100))
+        if env_id == "SimpleRegulator-v0":
+            kwargs["action_bound"] = self.rng.choice([1.0, 10.0])
+        if env_id in self.sp.envs._RENDER_FPS and self.rng.random() < 0.2:
+            kwargs["render_mode"] = "rgb_array"
+        return (env_id,), kwargs
+
+    def sb3_core(self):
+        args, kwargs = self.sb3_core_arguments()
+        return self.tag(self.sp.sb3.VecEnvCore(*args, **kwargs), f"sb3.VecEnvCore({args[0]!r})")
+
+    def sb3_example(self, name: str, obj, short_name: str):
+        r = self.rng
+        if name in ("swiftpg.sb3.VecEnvCore", "swiftpg.sb3.vec_env"):
+            return self.sb3_core_arguments()
+        names = ["render_mode", "env_id", "max_episode_steps", "observation_space", "no_such_attribute"]
+        if obj is not None and not obj.closed:
+            names += list(obj.vector_env.parameter_names)
+        if short_name in ("step", "step_async"):
+            return (self.acts(obj.vector_env, obj.num_envs) if not obj.closed else self.np.zeros(1),), {}
+        if short_name in ("get_attr", "has_attr"):
+            return (r.choice(names),), ({} if short_name == "has_attr" else dict(indices=r.choice([None, 0, [0]])))
+        if short_name == "set_attr":
+            name = r.choice(names)
+            value = float(obj.get_attr(name)[0]) if not obj.closed and name in obj.vector_env.parameter_names else 1.0
+            return (name, value), dict(indices=r.choice([None, [0]]))
+        if short_name == "env_method":
+            return (r.choice(["render", "get_state", "close"]),), dict(indices=r.choice([None, 0]))
+        if short_name == "env_is_wrapped":
+            return (self.gym.Wrapper,), {}
+        if short_name == "seed":
+            return (r.choice([None, r.randrange(100)]),), {}
+        if short_name == "set_options":
+            return (r.choice([None, {}, [{}] * obj.num_envs]),), {}
+        if short_name == "render":
+            return (r.choice([None, "rgb_array"]),), {}
+        return None
+
     def example(self, name: str, owner, obj):
         """(args, kwargs) of a valid call of target ``name`` (None: use the
         signature)."""
         sp, np, r, g = self.sp, self.np, self.rng, self.np_rng
         short_name = name.rsplit(".", 1)[-1]
+        if name.startswith("swiftpg.sb3."):
+            return self.sb3_example(name, obj, short_name)
         E = sp.estimators
         if name.startswith("swiftpg.rlhf."):
             found = self.rlhf_example(name, owner, obj, short_name)
@@ -1256,7 +1300,13 @@ class PyFuzzer:
         if name in ("swiftpg.envs.make_vec", "swiftpg.envs.VectorEnv"):
             return (r.choice(self.ids),), dict(num_envs=r.choice([1, 2]), seed=r.randrange(100))
         if name in ("swiftpg.envs.make", "swiftpg.envs.SwiftEnv"):
-            return (r.choice(self.ids),), dict(seed=r.randrange(100))
+            env_id = r.choice(self.ids)
+            kwargs = dict(seed=r.randrange(100))
+            if env_id not in sp.envs._RENDER_FPS:
+                kwargs["render_mode"] = r.choice([None, "ansi"])
+            if env_id == "SimpleRegulator-v0":
+                kwargs["action_bound"] = r.choice([None, 1.0, 10.0])
+            return (env_id,), kwargs
         if name == "swiftpg.envs.tabular":
             P, R, mu = self.tabular_arrays()
             return (P, R, mu), dict(gamma=0.9, horizon=r.choice([None, 3]), num_envs=r.choice([1, 2]), seed=1)
@@ -1618,6 +1668,9 @@ class PyFuzzer:
         "swiftpg.lab.SequenceReport.__getitem__": ("KeyError",),
         "swiftpg.lab.Problem.make_env": ("NotImplementedError",),
         "swiftpg.lab.Problem.exact": ("NotImplementedError",),
+        # an unknown attribute, as SB3's VecEnv.get_attr; Stable-Baselines3 not installed
+        "swiftpg.sb3.VecEnvCore.get_attr": ("AttributeError",),
+        "swiftpg.sb3.vec_env": ("ImportError",),
         # gymnasium's own registry errors for ids that are not swiftpg's
         "gymnasium.make(swiftpg/*)": ("NameNotFound", "NamespaceNotFound", "VersionNotFound", "DeprecatedEnv",
                                       "UnregisteredEnv", "Error", "TypeError"),
