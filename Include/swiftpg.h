@@ -279,6 +279,22 @@ int32_t swiftpg_env_randomize_parameter(uint64_t env, const char *name,
 int32_t swiftpg_env_get_parameter(uint64_t env, const char *name,
                                   double *values_out);
 
+/* Autoreset modes (Gymnasium's AutoresetMode). SAME_STEP (the default): the
+ * step that ends an episode starts the next one and returns its first
+ * observation, the final one in final_observations_out. NEXT_STEP
+ * (Gymnasium 1.x's default): the step that ends an episode returns its
+ * final observation (also in final_observations_out); the next step ignores
+ * that instance's action and resets it: the first observation, reward 0,
+ * neither terminated nor truncated. The learners, collectors and
+ * evaluations need SAME_STEP (a NEXT_STEP batch gives INVALID_ARGUMENT). */
+#define SWIFTPG_AUTORESET_SAME_STEP 0
+#define SWIFTPG_AUTORESET_NEXT_STEP 1
+
+/* Chooses the mode (right after creation; no instance then waits for a
+ * next-step reset). Errors: INVALID_ARGUMENT (another mode). */
+int32_t swiftpg_env_set_autoreset_mode(uint64_t env, int32_t mode);
+int32_t swiftpg_env_get_autoreset_mode(uint64_t env, int32_t *mode_out);
+
 /* Automatic domain randomisation (ADR; OpenAI et al. 2019, "Solving Rubik's
  * Cube with a Robot Hand", section 5), run inside the environment: each
  * named parameter gets a range starting at its nominal value (instance 0's

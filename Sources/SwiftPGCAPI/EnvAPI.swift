@@ -214,6 +214,23 @@ public func swiftpg_env_get_parameter(
 }
 
 @c @implementation
+public func swiftpg_env_set_autoreset_mode(_ env: UInt64, _ mode: Int32) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    guard let m = AutoresetMode(rawValue: mode) else {
+      throw .invalid("autoreset mode must be SWIFTPG_AUTORESET_SAME_STEP (0) or _NEXT_STEP (1), got \(mode)")
+    }
+    try using(envTable, env) { (o) throws(SwiftPGError) in o.env.setAutoresetMode(m) }
+  }
+}
+
+@c @implementation
+public func swiftpg_env_get_autoreset_mode(_ env: UInt64, _ mode_out: UnsafeMutablePointer<Int32>?) -> Int32 {
+  entry(envTable, env, output: mode_out, "mode_out") { (o, out) throws(SwiftPGError) in
+    out.pointee = o.env.autoresetMode.rawValue
+  }
+}
+
+@c @implementation
 public func swiftpg_env_adr_enable(
   _ env: UInt64, _ names: UnsafePointer<CChar>?, _ steps: UnsafePointer<Double>?,
   _ lower_limits: UnsafePointer<Double>?, _ upper_limits: UnsafePointer<Double>?, _ count: Int32,

@@ -163,3 +163,79 @@ import Testing
     #expect(throws: SwiftPGError.self) { try VectorEnvironment(CartPole(), count: 1 << 30, seed: 0) }
   }
 }
+
+/// Next-step autoreset (Gymnasium's NEXT_STEP) against the same batch in
+/// same-step mode, its record, and the learners' refusal.
+@Suite struct NextStepAutoresetTests {
+  @Test func anEndedEpisodeResetsOnTheNextStepWithTheSameStartAsSameStepMode() throws {
+    // One instance in each mode, the same seed and actions; `same` skips the
+    // step that `next` spends on its reset, so both run the same episodes.
+    let same = try VectorEnvironment(CartPole(), count: 1, seed: 9)
+    let next = try VectorEnvironment(CartPole(), count: 1, seed: 9)
+    next.setAutoresetMode(.nextStep)
+    var a = StepBuffers(for: same)
+    var b = StepBuffers(for: next)
+    same.reset(into: &a)
+    next.reset(into: &b)
+    #expect(a.observations == b.observations)
+    var waiting = false
+    var resets = 0
+    var startAfterEnd: [Double] = []
+    for t in 0..<2000 {
+      let action = [Int32((t / 3) % 2)]
+      if !waiting { try same.step(actions: action, into: &a) }
+      try next.step(actions: action, into: &b)
+      if waiting {  // the reset step: same-step mode's first observation, reward 0, no flags
+        #expect(b.observations == startAfterEnd && b.rewards == [0] && b.terminated == [0] && b.truncated == [0])
+        waiting = false
+        resets += 1
+        continue
+      }
+      #expect(b.rewards == a.rewards && b.terminated == a.terminated && b.truncated == a.truncated)
+      if b.terminated[0] == 1 || b.truncated[0] == 1 {
+        // The final observation (also in final_observations), not the next episode's first.
+        #expect(b.observations == a.finalObservations && b.finalObservations == a.finalObservations)
+        startAfterEnd = a.observations
+        waiting = true
+      } else {
+        #expect(b.observations == a.observations)
+      }
+    }
+    #expect(resets >= 10)
+  }
+
+  @Test func theModeAndWaitingInstancesSurviveTheRecord() throws {
+    let env = try VectorEnvironment(CartPole(), count: 2, seed: 1)
+    env.setAutoresetMode(.nextStep)
+    var buffers = StepBuffers(for: env)
+    env.reset(into: &buffers)
+    var t = 0
+    while buffers.terminated[0] == 0 && t < 500 {
+      try env.step(actions: [Int32(1), 0], into: &buffers)
+      t += 1
+    }
+    let copy = try #require(try EnvironmentRecord.deserialize(try EnvironmentRecord.serialize(env)) as? VectorEnvironment<CartPole>)
+    #expect(copy.autoresetMode == .nextStep)
+    var other = StepBuffers(for: copy)
+    try env.step(actions: [Int32(0), 1], into: &buffers)
+    try copy.step(actions: [Int32(0), 1], into: &other)
+    #expect(buffers.observations == other.observations && buffers.rewards == other.rewards)
+    #expect(buffers.rewards[0] == 0)  // instance 0 was waiting: this step reset it
+  }
+
+  @Test func learnersAndCollectorsRefuseANextStepBatch() throws {
+    let env = try VectorEnvironment(CartPole(), count: 2, seed: 1)
+    env.setAutoresetMode(.nextStep)
+    #expect(throws: SwiftPGError.self) { try requireSameStepAutoreset(env) }
+    let collector = try EpisodeCollector(env: env)
+    var batch = EpisodeBatch(observationSize: 4)
+    #expect(throws: SwiftPGError.self) {
+      try collector.collect(.episodes(1), into: &batch) { (_: UnsafePointer<Double>, a: UnsafeMutablePointer<Int32>) in
+        a[0] = 0
+        a[1] = 0
+      }
+    }
+    env.setAutoresetMode(.sameStep)
+    try requireSameStepAutoreset(env)
+  }
+}

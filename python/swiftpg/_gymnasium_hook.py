@@ -69,6 +69,7 @@ def register_envs() -> None:
             if limit is not None:
                 kwargs["max_episode_steps"] = 0
             gymnasium.register(id=name, entry_point="swiftpg.envs:SwiftEnv", kwargs=kwargs,
+                               vector_entry_point="swiftpg.envs:_gymnasium_vector",
                                max_episode_steps=limit, reward_threshold=threshold)
 
 

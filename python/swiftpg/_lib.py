@@ -64,6 +64,8 @@ PLACEMENT = {"low_probability": 0, "high_probability": 1}
 KL_ESTIMATORS = {"k1": 1, "k2": 2, "k3": 3}
 POLICY_FAMILIES = {1: "softmax_mlp", 2: "tabular", 3: "linear_features", 4: "gaussian", 5: "clamp"}
 ACTION_DISCRETE, ACTION_CONTINUOUS = 0, 1
+#: Autoreset modes (SWIFTPG_AUTORESET_*).
+AUTORESET_SAME_STEP, AUTORESET_NEXT_STEP = 0, 1
 OBSERVATION_VECTOR, OBSERVATION_ONE_HOT = 0, 1
 ACTIVATION = {"tanh": 0, "relu": 1}
 BASELINE = {"none": 0, "mean": 1, "optimal": 2, "value": 3}
@@ -543,6 +545,8 @@ _SIGNATURES = {
     "swiftpg_env_parameter_names": [u64, c_char_p, c_size_t, POINTER(c_size_t)],
     "swiftpg_env_set_parameter": [u64, c_char_p, c_double],
     "swiftpg_env_randomize_parameter": [u64, c_char_p, c_double, c_double],
+    "swiftpg_env_set_autoreset_mode": [u64, i32],
+    "swiftpg_env_get_autoreset_mode": [u64, POINTER(c_int32)],
     "swiftpg_env_adr_enable": [u64, c_char_p, vp, vp, vp, i32, c_double, i32, c_double, c_double, c_double],
     "swiftpg_env_adr_disable": [u64],
     "swiftpg_env_adr_state": [u64, POINTER(ADRStatsC), vp, vp, i32],

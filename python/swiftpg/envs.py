@@ -93,14 +93,21 @@ class VectorEnv(gymnasium.vector.VectorEnv):
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
 
     def __init__(self, env_id: str, num_envs: int = 1, seed: int | None = None, copy: bool = True,
-                 num_threads: int = 1, **parameters):
+                 num_threads: int = 1, autoreset_mode="same_step", **parameters):
         name = as_c_string(env_id, "env_id")
         num_envs = as_count(num_envs, "num_envs", 1, 1 << 24)
         initial_seed = as_seed(seed) if seed is not None else secrets.randbits(63)
         num_threads = as_count(num_threads, "num_threads", 1, 64)
         copy = as_bool(copy, "copy")
+        mode = _autoreset_mode(autoreset_mode)
         handle = ctypes.c_uint64()
         _lib.call("env_create", name, num_envs, initial_seed, ctypes.byref(handle))
+        if mode == AutoresetMode.NEXT_STEP:
+            try:
+                _lib.call("env_set_autoreset_mode", handle.value, _lib.AUTORESET_NEXT_STEP)
+            except BaseException:
+                lib.swiftpg_env_destroy(handle.value)
+                raise
         self._setup(handle.value, env_id, initial_seed, copy, parameters)
         self.num_threads = num_threads
 
@@ -184,6 +191,11 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         self.reward_threshold = None if np.isnan(info.reward_threshold) else info.reward_threshold
         self.discrete = info.action_kind == _lib.ACTION_DISCRETE
         self.parameter_names = tuple(_lib.read_lines(lib.swiftpg_env_parameter_names, handle))
+        mode = ctypes.c_int32()
+        _lib.call("env_get_autoreset_mode", handle, ctypes.byref(mode))
+        self.autoreset_mode = AutoresetMode.NEXT_STEP if mode.value == _lib.AUTORESET_NEXT_STEP else \
+            AutoresetMode.SAME_STEP
+        self.metadata = dict(type(self).metadata, autoreset_mode=self.autoreset_mode)
         for name, value in parameters.items():
             self.set_parameter(name, value)
 
@@ -315,7 +327,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
                     raise ClosedError(f"this {self.env_id} environment is closed")
                 raise _lib.error_for(status)
             self._seed_on_first_reset = False
-            if self._ended.value:
+            if self._ended.value and self.autoreset_mode == AutoresetMode.SAME_STEP:
                 # Rows of instances that did not end are 0 (written natively).
                 info = {"final_obs": self._final.copy() if self.copy else self._final,
                         "_final_obs": self._term_bool | self._trunc_bool}
@@ -527,12 +539,50 @@ class VectorEnv(gymnasium.vector.VectorEnv):
 
 
 def make_vec(env_id: str, num_envs: int = 1, seed: int | None = None, copy: bool = True,
-             num_threads: int = 1, **parameters) -> VectorEnv:
+             num_threads: int = 1, autoreset_mode="same_step", **parameters) -> VectorEnv:
     """Creates ``num_envs`` instances of ``env_id`` stepped together in Swift,
     with the given parameters (e.g. ``make_vec("Pendulum-v1", 8, g=9.81)``).
     ``num_threads > 1`` steps large batches (chunks of 128 to 2048 instances) on several
-    threads (like EnvPool's ``num_threads``). See :class:`VectorEnv`."""
-    return VectorEnv(env_id, num_envs, seed=seed, copy=copy, num_threads=num_threads, **parameters)
+    threads (like EnvPool's ``num_threads``). ``autoreset_mode``: see
+    :func:`_autoreset_mode` (same-step, the default, or Gymnasium's
+    next-step). See :class:`VectorEnv`."""
+    return VectorEnv(env_id, num_envs, seed=seed, copy=copy, num_threads=num_threads,
+                     autoreset_mode=autoreset_mode, **parameters)
+
+
+def _autoreset_mode(mode) -> AutoresetMode:
+    """Gymnasium's ``AutoresetMode.SAME_STEP`` (or ``"same_step"``; the
+    default: the step that ends an episode returns the next episode's first
+    observation, the final one in ``info["final_obs"]``) or ``NEXT_STEP``
+    (``"next_step"``; Gymnasium 1.x's default: the ending step returns the
+    final observation and the next step resets that instance, ignoring its
+    action, with reward 0). Both are native; swiftpg's learners need
+    same-step batches and refuse next-step ones (InvalidArgumentError).
+    Raises InvalidArgumentError for another mode (Gymnasium's DISABLED is
+    not supported)."""
+    if isinstance(mode, AutoresetMode):
+        value = mode
+    elif isinstance(mode, str) and mode.lower() in ("same_step", "next_step"):
+        value = AutoresetMode.SAME_STEP if mode.lower() == "same_step" else AutoresetMode.NEXT_STEP
+    else:
+        raise InvalidArgumentError(f"autoreset_mode must be 'same_step' or 'next_step' (or gymnasium's "
+                                   f"AutoresetMode), got {mode!r}")
+    if value not in (AutoresetMode.SAME_STEP, AutoresetMode.NEXT_STEP):
+        raise InvalidArgumentError(f"autoreset_mode {value} is not supported: use SAME_STEP or NEXT_STEP")
+    return value
+
+
+def _gymnasium_vector(num_envs: int = 1, env_id: str = "", max_episode_steps: int | None = None,
+                      autoreset_mode="same_step", seed: int | None = None, **parameters) -> VectorEnv:
+    """``gymnasium.make_vec("swiftpg/<id>", num_envs=N, ...)``'s vector entry
+    point: the native batch (not a SyncVectorEnv of single envs). Keywords
+    are environment parameters, ``autoreset_mode`` and ``seed``; the spec's
+    ``max_episode_steps=0`` (which switches off the single env's own limit
+    under gymnasium.make's TimeLimit) keeps the built-in limit here, ``-1``
+    removes it, another value sets it."""
+    if max_episode_steps is not None and max_episode_steps != 0:
+        parameters["max_episode_steps"] = 0 if max_episode_steps == -1 else max_episode_steps
+    return VectorEnv(env_id, num_envs, seed=seed, autoreset_mode=autoreset_mode, **parameters)
 
 
 class SwiftEnv(gymnasium.Env):

@@ -1224,6 +1224,14 @@ class Fuzzer:
                                                self.dbl(r.choice([0.8, 0.6])), self.dbl(r.choice([0.4, 0.0])),
                                                self.dbl(r.choice([10.0, 475.0, -200.0]))])
 
+    def g_env_set_autoreset_mode(self):
+        self.invoke("swiftpg_env_set_autoreset_mode", [self.handle_arg("env", self.any_env()),
+                                                       self.i32(self.rng.choice([0, 0, 1]), bad=[2, -1])])
+
+    def g_env_get_autoreset_mode(self):
+        out = self.out1(ctypes.c_int32, "mode_out")
+        self.invoke("swiftpg_env_get_autoreset_mode", [self.handle_arg("env", self.any_env()), self.a(out)], [out])
+
     def g_env_adr_disable(self):
         self.invoke("swiftpg_env_adr_disable", [self.handle_arg("env", self.any_env())])
 
@@ -3605,7 +3613,7 @@ class Fuzzer:
         if self.bad(0.3):
             data[r.randrange(len(data))] = r.choice([-1, 2**31 - 1, 5])
         records = self.buf(ctypes.c_int32, 3 * n * n, "records", data=data)
-        count = self.i32(n, bad=[0, 257, n + 1])
+        count = self.i32(n, bad=[0, 257, -1])  # never more than the buffers hold: that is a caller's lie, not a fault
         anchor = self.i32(r.randrange(n), bad=[n, -1])
         prior = self.dbl(r.choice([0.0, 1.0, 0.5]))
         outs = [self.buf(ctypes.c_double, n, "ratings_out", out=True),

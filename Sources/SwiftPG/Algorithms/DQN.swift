@@ -230,6 +230,7 @@ public final class DQN: Learner {
   /// One step of every lane: act, step, store, count; refreshes the target
   /// when it counts environment steps.
   private func collectStep(_ ended: inout [EpisodeRecord]) throws(SwiftPGError) {
+    try requireSameStepAutoreset(env)
     let n = env.count
     if totalEnvSteps < config.learningStarts {
       for i in 0..<n { actions[i] = Int32(Int.random(in: 0..<actionCount, using: &rng)) }

@@ -125,6 +125,7 @@ public final class EpisodeCollector {
     _ budget: Budget, seed: UInt64?, into batch: inout EpisodeBatch, keepingLogProbabilities keep: Bool,
     act: (UnsafePointer<Double>, UnsafeMutableRawPointer, UnsafeMutablePointer<Double>) -> Void
   ) throws(SwiftPGError) {
+    try requireSameStepAutoreset(env)
     try requireTimeLimit()
     let w = width
     let n = env.count

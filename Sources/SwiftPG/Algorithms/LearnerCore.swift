@@ -139,6 +139,7 @@ public final class LearnerCore {
     guard let env else {
       throw .invalid("this learner has no environment; pass collected transitions to update")
     }
+    try requireSameStepAutoreset(env)
     switch settings.collection {
     case .episodes(let minimum):
       guard let episodeCollector else { return }

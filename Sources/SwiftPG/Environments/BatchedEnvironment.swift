@@ -57,6 +57,10 @@ public protocol BatchedEnvironment: AnyObject {
   func parameterValues(_ name: String, into out: UnsafeMutablePointer<Double>) throws(SwiftPGError)
   /// The ranges currently drawn at each reset.
   var randomizedParameters: [(name: String, low: Double, high: Double)] { get }
+  /// How finished episodes restart (Gymnasium's autoreset modes).
+  var autoresetMode: AutoresetMode { get }
+  /// Chooses the autoreset mode (no instance is then waiting for a reset).
+  func setAutoresetMode(_ mode: AutoresetMode)
   /// Automatic domain randomisation (see `AutomaticDomainRandomization`):
   /// starts it over the parameters of `specs` (nominal values: instance
   /// 0's current ones), replacing any earlier ADR.
@@ -216,4 +220,26 @@ extension BatchedEnvironment {
     }
     if let result { throw result }
   }
+}
+
+/// How a batch restarts finished episodes (Gymnasium's `AutoresetMode`).
+public enum AutoresetMode: Int32, Sendable {
+  /// The step that ends an episode starts the next one and returns its first
+  /// observation (the final one separately). swiftpg's default; the
+  /// learners require it.
+  case sameStep = 0
+  /// The step that ends an episode returns its final observation; the next
+  /// step ignores the instance's action, resets it and returns the first
+  /// observation with reward 0 (Gymnasium 1.x's default).
+  case nextStep = 1
+}
+
+/// Learners, collectors and evaluations step batches with same-step
+/// autoreset (their transitions assume it).
+/// - Throws: `.invalidArgument` for a batch in next-step mode.
+public func requireSameStepAutoreset(_ env: any BatchedEnvironment) throws(SwiftPGError) {
+  try require(
+    env.autoresetMode == .sameStep,
+    "this \(env.id) batch uses next-step autoreset (Gymnasium's NEXT_STEP); swiftpg's learners, collectors and "
+      + "evaluations need same-step autoreset (the default): use a batch created with autoreset_mode='same_step'")
 }

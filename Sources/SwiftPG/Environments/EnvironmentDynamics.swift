@@ -179,6 +179,10 @@ public struct BatchStorage<D: EnvironmentDynamics> {
   public let episodeReturns: UnsafeMutablePointer<Double>
   public let finalTags: UnsafeMutablePointer<Int32>
   public let finalReturns: UnsafeMutablePointer<Double>
+  /// Next-step autoreset (Gymnasium's `AutoresetMode.NEXT_STEP`): 1 where
+  /// an instance's episode ended in the previous step and the next `step`
+  /// resets it instead of moving it; nil in same-step mode.
+  public let pendingResets: UnsafeMutablePointer<UInt8>?
   /// Scalars per instance in the action buffer (cached: computing a box
   /// action space allocates its bound arrays).
   public let actionWidth: Int
@@ -264,6 +268,7 @@ extension EnvironmentDynamics {
       let s = Self.startEpisode(b, i)
       b.dynamics[i].store(s, b.states, i, stride: n)
       b.elapsed[i] = 0
+      b.pendingResets?[i] = 0
       b.dynamics[i].observe(s, into: observations + i * observationSize)
     }
   }
@@ -272,6 +277,12 @@ extension EnvironmentDynamics {
   /// an instance that terminates or reaches its time limit writes its last
   /// observation to `finalObservations`, then starts a new episode; the rows
   /// of the other instances in `finalObservations` are set to 0.
+  ///
+  /// Next-step autoreset (`pendingResets` not nil; Gymnasium's NEXT_STEP):
+  /// an instance whose episode ends stays in its final state (its
+  /// observation is the final one, also written to `finalObservations`);
+  /// the next step ignores its action and resets it: the reset observation,
+  /// reward 0, neither terminated nor truncated.
   @inlinable
   public func stepBatch(
     _ b: BatchStorage<Self>, actions: UnsafeRawPointer,
@@ -288,6 +299,20 @@ extension EnvironmentDynamics {
     // (through a pointer they would be reloaded after every store).
     let randomized = !b.ranges.isEmpty
     @inline(__always) func stepOne(_ d: Self, _ i: Int) {
+      if let pending = b.pendingResets, pending[i] == 1 {  // next-step autoreset
+        pending[i] = 0
+        let s = Self.startEpisode(b, i)
+        b.elapsed[i] = 0
+        rewards[i] = 0
+        terminated[i] = 0
+        truncated[i] = 0
+        if let finalObservations {
+          (finalObservations + i * width).update(repeating: 0, count: width)
+        }
+        b.dynamics[i].store(s, b.states, i, stride: n)
+        b.dynamics[i].observe(s, into: observations + i * width)
+        return
+      }
       var s = d.load(b.states, i, stride: n)
       let (reward, term) = d.step(&s, action: a + i * actionWidth, using: &b.generators[i])
       let steps = b.elapsed[i] &+ 1
@@ -310,8 +335,13 @@ extension EnvironmentDynamics {
         }
         d.store(s, b.finalStates, i, stride: n)
         b.finalElapsed[i] = steps
-        s = Self.startEpisode(b, i)
-        b.elapsed[i] = 0
+        if let pending = b.pendingResets {  // next step resets it
+          pending[i] = 1
+          b.elapsed[i] = steps
+        } else {
+          s = Self.startEpisode(b, i)
+          b.elapsed[i] = 0
+        }
       } else {
         b.elapsed[i] = steps
         if let finalObservations {

@@ -25,7 +25,9 @@
 ///   `decisions`, `moves`) and every instance's running episode
 ///   (`episode_tags`, `episode_returns`) and last finished one
 ///   (`final_tags`, `final_returns`). Its ranges are the first entries of
-///   `randomized`.
+///   `randomized`;
+/// - `autoreset_mode` (only in next-step mode: 1) and `pending_resets` (per
+///   instance 0/1: the next step resets it).
 public enum EnvironmentRecord {
   public static let version: Int64 = 1
 
@@ -202,6 +204,10 @@ extension VectorEnvironment {
           return p
         }))
     if let adr { r.set("adr", record: adrRecord(adr)) }
+    if autoresetMode == .nextStep {
+      r.set("autoreset_mode", int: Int(AutoresetMode.nextStep.rawValue))
+      r.set("pending_resets", ints: (0..<n).map { Int(pendingResets[$0]) })
+    }
     r.set("storage_columns", int: k)
     r.set("states", doubles: Array(UnsafeBufferPointer(start: states, count: k * n)))
     r.set("elapsed", ints: (0..<n).map { Int(elapsed[$0]) })
@@ -250,6 +256,16 @@ extension VectorEnvironment {
     }
 
     let newADR = try r.optionalRecord("adr").map { (a) throws(SwiftPGError) in try readADR(a, ranges: newRanges) }
+    // Next-step autoreset (absent: same-step) and the instances waiting for their reset.
+    var newMode = AutoresetMode.sameStep
+    var newPending = [Int](repeating: 0, count: n)
+    if r.has("autoreset_mode") {
+      guard let mode = AutoresetMode(rawValue: Int32(try r.int("autoreset_mode", in: 0...1))) else {
+        throw r.fail("autoreset_mode must be 0 or 1")
+      }
+      newMode = mode
+      if mode == .nextStep { newPending = try r.ints("pending_resets", count: n, in: 0...1) }
+    }
 
     // Parameter values of every instance: valid values, values drawn from a
     // range, or the environment's own defaults.
@@ -299,6 +315,8 @@ extension VectorEnvironment {
     return { [self] in
       ranges = newRanges
       adr = newADR?.adr
+      autoresetMode = newMode
+      for i in 0..<n { pendingResets[i] = UInt8(newPending[i]) }
       lastDecisions = []
       for i in 0..<n {
         episodeTags[i] = newADR.map { Int32($0.episodeTags[i]) } ?? -1

@@ -47,6 +47,10 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   let episodeReturns: UnsafeMutablePointer<Double>
   let finalTags: UnsafeMutablePointer<Int32>
   let finalReturns: UnsafeMutablePointer<Double>
+  /// Same-step (default) or next-step autoreset (see `stepBatch`).
+  public internal(set) var autoresetMode: AutoresetMode = .sameStep
+  /// Next-step mode: 1 where the next step resets the instance.
+  let pendingResets: UnsafeMutablePointer<UInt8>
   /// The dynamics value the batch was created from (before any parameter
   /// was set): what `spawn` and the environment record rebuild.
   public let prototype: D
@@ -70,6 +74,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
           parameterGenerators: parameterGenerators, ranges: r,
           boundaryProbability: adr?.settings.boundaryProbability ?? 0, boundaryCount: adr?.parameters.count ?? 0,
           episodeTags: episodeTags, episodeReturns: episodeReturns, finalTags: finalTags, finalReturns: finalReturns,
+          pendingResets: autoresetMode == .nextStep ? pendingResets : nil,
           actionWidth: actionSpace.width, range: 0..<count))
     }
   }
@@ -94,6 +99,8 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     finalStates.initialize(repeating: 0, count: D.storageSize * count)
     finalElapsed = .allocate(capacity: count)
     finalElapsed.initialize(repeating: 0, count: count)
+    pendingResets = .allocate(capacity: count)
+    pendingResets.initialize(repeating: 0, count: count)
     episodeTags = .allocate(capacity: count)
     episodeTags.initialize(repeating: -1, count: count)
     finalTags = .allocate(capacity: count)
@@ -123,6 +130,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     finalStates.deallocate()
     finalElapsed.deallocate()
     episodeTags.deallocate()
+    pendingResets.deallocate()
     finalTags.deallocate()
     episodeReturns.deallocate()
     finalReturns.deallocate()
@@ -328,6 +336,13 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   public static var parameterMagnitude: ClosedRange<Double> { 1e-6...1e6 }
   /// The largest magnitude of a state component `setStates` accepts.
   public static var stateMagnitude: Double { 1e6 }
+
+  /// Chooses same-step or next-step autoreset; no instance is then waiting
+  /// for a next-step reset (call `reset` to start from fresh episodes).
+  public func setAutoresetMode(_ mode: AutoresetMode) {
+    autoresetMode = mode
+    pendingResets.update(repeating: 0, count: count)
+  }
 
   /// Refuses a change to a parameter that ADR controls.
   private func requireNotADR(_ index: Int, _ name: String) throws(SwiftPGError) {

@@ -1,0 +1,89 @@
+"""Same-step and next-step autoreset, both native, against Gymnasium's
+SyncVectorEnv over Gymnasium's own envs; gymnasium.make_vec returns the
+native batch (vector_entry_point); Gymnasium's vector wrappers accept it;
+the learners refuse a next-step batch."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.vector import AutoresetMode
+
+import swiftpg
+
+ENVS = ["CartPole-v1", "Pendulum-v1", "Acrobot-v1", "MountainCar-v0"]
+
+
+@pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
+@pytest.mark.parametrize("env_id", ENVS)
+def test_native_batch_equals_sync_vector_env_over_gymnasiums_envs(env_id, mode):
+    n = 4
+    ours = gym.make_vec(f"swiftpg/{env_id}", num_envs=n, autoreset_mode=mode)
+    ref = gym.vector.SyncVectorEnv([lambda: gym.make(env_id) for _ in range(n)], autoreset_mode=mode)
+    assert isinstance(ours, swiftpg.VectorEnv) and ours.metadata["autoreset_mode"] == mode
+    o1, _ = ours.reset(seed=7)
+    o2, _ = ref.reset(seed=7)
+    assert np.array_equal(np.asarray(o1, np.float32), o2)
+    ref.action_space.seed(3)
+    ends = 0
+    for t in range(1200 if env_id == "MountainCar-v0" else 500):
+        a = ref.action_space.sample()
+        obs, rew, term, trunc, info = ours.step(a)
+        obs_r, rew_r, term_r, trunc_r, info_r = ref.step(a)
+        assert np.array_equal(np.asarray(obs, np.float32), obs_r), t
+        assert np.array_equal(rew, rew_r) and np.array_equal(term, term_r) and np.array_equal(trunc, trunc_r), t
+        if mode == AutoresetMode.SAME_STEP and "final_obs" in info_r:
+            done = info_r["_final_obs"]
+            assert np.array_equal(info["_final_obs"], done)
+            assert np.array_equal(np.stack(info["final_obs"][done]).astype(np.float32),
+                                  np.stack(info_r["final_obs"][done]))
+        if mode == AutoresetMode.NEXT_STEP:
+            assert info == {}
+        ends += int((term_r | trunc_r).sum())
+    assert ends >= 4  # the comparison went through episode ends and resets
+    ours.close()
+    ref.close()
+
+
+def test_gymnasium_vector_wrappers_accept_the_next_step_batch():
+    env = gym.make_vec("swiftpg/CartPole-v1", num_envs=8, autoreset_mode=AutoresetMode.NEXT_STEP)
+    wrapped = gym.wrappers.vector.NormalizeObservation(gym.wrappers.vector.RecordEpisodeStatistics(env))
+    wrapped.reset(seed=0)
+    for _ in range(300):
+        wrapped.step(wrapped.action_space.sample())
+    assert env.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP
+    wrapped.close()
+
+
+def test_make_vec_time_limits_and_modes():
+    env = gym.make_vec("swiftpg/CartPole-v1", num_envs=2)
+    assert env.metadata["autoreset_mode"] == AutoresetMode.SAME_STEP
+    assert env.get_parameter("max_episode_steps").tolist() == [500, 500]  # the built-in limit, not 0
+    env.close()
+    env = gym.make_vec("swiftpg/CartPole-v1", num_envs=2, max_episode_steps=50, autoreset_mode="next_step")
+    assert env.get_parameter("max_episode_steps").tolist() == [50, 50]
+    assert env.autoreset_mode == AutoresetMode.NEXT_STEP
+    env.close()
+    for bad in ("disabled", AutoresetMode.DISABLED, 1, None):
+        with pytest.raises(swiftpg.InvalidArgumentError):
+            swiftpg.make_vec("CartPole-v1", 2, autoreset_mode=bad)
+
+
+def test_learners_refuse_a_next_step_batch_and_pickling_keeps_the_mode():
+    import pickle
+
+    env = swiftpg.make_vec("CartPole-v1", 4, seed=0, autoreset_mode="next_step")
+    learner = swiftpg.algorithms.PPO(env)
+    with pytest.raises(swiftpg.InvalidArgumentError, match="next-step autoreset"):
+        learner.train(2048)
+    learner.close()
+    env.reset(seed=1)
+    for _ in range(40):
+        env.step(np.ones(4, np.int64))
+    copy = pickle.loads(pickle.dumps(env))
+    assert copy.autoreset_mode == AutoresetMode.NEXT_STEP
+    for _ in range(100):
+        a = np.random.default_rng(0).integers(0, 2, 4)
+        r1, r2 = env.step(a), copy.step(a)
+        assert np.array_equal(r1[0], r2[0]) and np.array_equal(r1[1], r2[1])
+    env.close()
+    copy.close()
