@@ -17,6 +17,8 @@ public final class BoardPolicyNetwork {
   /// A, the number of actions (the trunk's outputs).
   public let actionCount: Int
   private var dLogits: [Double] = []
+  /// The gathered planes of a supervised minibatch (`ExpertMoves.swift`).
+  var gathered: [Double] = []
 
   /// - Throws: `.invalidArgument` unless the trunk reads C·H·W inputs and
   ///   writes `actionCount` outputs.
