@@ -27,30 +27,6 @@ public final class BoardValueNetwork {
     self.boardWidth = boardWidth
   }
 
-  /// A value network for `game` with an MLP trunk, orthogonally
-  /// initialised (gain √2 hidden, 0.01 output: first values near 0).
-  public static func mlp(
-    for game: some GameDimensions, hidden: [Int], activation: Activation = .relu,
-    using rng: inout some RandomNumberGenerator
-  ) throws(SwiftPGError) -> BoardValueNetwork {
-    let mlp = try MLP(sizes: [game.planeCount * game.cellCount] + hidden + [1], activation: activation)
-    mlp.initializeOrthogonal(hiddenGain: 2.0.squareRoot(), outputGain: 0.01, using: &rng)
-    return try BoardValueNetwork(
-      trunk: mlp, planeCount: game.planeCount, boardHeight: game.boardHeight, boardWidth: game.boardWidth)
-  }
-
-  /// A value network for `game` with a `ConvNet` trunk, He-initialised.
-  public static func conv(
-    for game: some GameDimensions, channels: [Int], kernelSize: Int = 3, using rng: inout some RandomNumberGenerator
-  ) throws(SwiftPGError) -> BoardValueNetwork {
-    let net = try ConvNet(
-      planes: game.planeCount, height: game.boardHeight, width: game.boardWidth, channels: channels,
-      kernelSize: kernelSize, outputSize: 1)
-    net.initialize(using: &rng)
-    return try BoardValueNetwork(
-      trunk: net, planeCount: game.planeCount, boardHeight: game.boardHeight, boardWidth: game.boardWidth)
-  }
-
   public var inputSize: Int { trunk.inputSize }
   public var parameterCount: Int { trunk.parameterCount }
   public var parameters: [Double] { trunk.parameters }
