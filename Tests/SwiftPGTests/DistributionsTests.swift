@@ -65,7 +65,7 @@ import Testing
 /// Core/Distributions.swift: Gamma(k) draws have mean k and variance k;
 /// symmetric Dirichlet draws sum to 1 with each mean 1/K and variance
 /// (K − 1)/(K²(Kα + 1)).
-@Suite struct GammaDirichletTests {
+extension DistributionsTests {
   /// 40 000 draws: the mean within 5 standard errors (√(k/n)).
   @Test(arguments: [0.03, 0.3, 1.0, 2.5])
   func gammaMeanIsTheShape(shape: Double) {
