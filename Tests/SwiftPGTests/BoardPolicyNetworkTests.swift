@@ -158,6 +158,10 @@ func expectGradient(
       try net.addScoreGradient(
         planes: pos.planes, masks: pos.masks, actions: pos.actions, weights: [1, .infinity], batch: 2, into: &grad)
     }
+    let huge = #expect(throws: SwiftPGError.self) {
+      try net.probabilities(planes: pos.planes, masks: pos.masks, batch: 1 << 40, into: &probs)
+    }
+    #expect(huge?.code == .tooLarge)
     #expect(grad.allSatisfy { $0 == 0 })  // refused calls add nothing
     let mlp = try MLP(sizes: [10, 9], activation: .relu)
     #expect(throws: SwiftPGError.self) {

@@ -24,4 +24,19 @@ import Testing
     #expect(throws: SwiftPGError.self) { try wholeNumbers([1, 2, 3e9], "x") }
     #expect(try wholeNumbers([0, 5, 2_147_483_647], "x") == [0, 5, 2_147_483_647])
   }
+
+  /// A batch whose workspace would exceed `Limits.maxScratchElements` is
+  /// refused before anything is allocated (`.tooLarge`), as is a negative one.
+  @Test func hugeBatchesAreRefused() throws {
+    let conv = try ConvNet(planes: 3, height: 6, width: 7, channels: [32, 32], outputSize: 7)
+    // 42 cells × (3 + 32 + 32 + 27 + 288 + 2·32 + 288) channels + 7 outputs = 30 919.
+    #expect(conv.scratchPerSample == 42 * (3 + 32 + 32 + 27 + 288 + 2 * 32 + 288) + 7)
+    try conv.checkBatch(Limits.maxScratchElements / conv.scratchPerSample)
+    let tooMany = Limits.maxScratchElements / conv.scratchPerSample + 1
+    let error = #expect(throws: SwiftPGError.self) { try conv.checkBatch(tooMany) }
+    #expect(error?.code == .tooLarge)
+    #expect(throws: SwiftPGError.self) { try conv.checkBatch(-1) }
+    let mlp = try MLP(sizes: [27, 16, 9], activation: .relu)
+    #expect(mlp.scratchPerSample == 27 + 16 + 9 + 2 * 27)
+  }
 }

@@ -180,7 +180,9 @@ final class CountingEvaluator: PositionEvaluator {
     // τ → 0 concentrates on the most visited; τ = 0.01 gives (3/6)^100 ≈ 0.
     for _ in 0..<100 { #expect(try r.action(0, temperature: 0.01, using: &rng) == 2) }
     #expect(throws: SwiftPGError.self) { try r.action(0, temperature: -1, using: &rng) }
-    #expect(r.policy(0)[2] == 0.6)
+    #expect(try r.policy(0)[2] == 0.6)
+    #expect(throws: SwiftPGError.self) { try r.policy(1) }
+    #expect(throws: SwiftPGError.self) { try r.action(-1, temperature: 0, using: &rng) }
   }
 
   @Test func badInputIsRefused() throws {

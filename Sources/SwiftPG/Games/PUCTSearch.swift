@@ -114,7 +114,10 @@ public final class PUCTSearch<G: TwoPlayerGame> {
 
     /// `[A]`: root i's visit distribution N(a) / Σ N (AlphaZero's policy
     /// target); the priors when no child was visited (1 simulation).
-    public func policy(_ i: Int) -> [Double] {
+    /// - Throws: `.outOfRange` unless 0 ≤ i < N.
+    public func policy(_ i: Int) throws(SwiftPGError) -> [Double] {
+      try require(
+        i >= 0 && i < rootValues.count, "root \(i) is outside 0..<\(rootValues.count)", code: .outOfRange)
       let row = Array(visits[(i * actionCount)..<((i + 1) * actionCount)])
       let total = row.reduce(0, +)
       return total > 0 ? row.map { $0 / total } : Array(rootPriors[(i * actionCount)..<((i + 1) * actionCount)])
@@ -123,10 +126,11 @@ public final class PUCTSearch<G: TwoPlayerGame> {
     /// Root i's move: with temperature τ = 0 the most visited child (ties
     /// broken uniformly); τ > 0 samples a ∝ N(a)^(1/τ). With no visits (1
     /// simulation) the prior plays the visits' part.
-    /// - Throws: `.invalidArgument` for τ < 0 or not finite.
+    /// - Throws: `.invalidArgument` for τ < 0 or not finite; `.outOfRange`
+    ///   unless 0 ≤ i < N.
     public func action(_ i: Int, temperature: Double, using rng: inout SplitMix64) throws(SwiftPGError) -> Int {
       try require(temperature.isFinite && temperature >= 0, "the temperature must be finite and >= 0, got \(temperature)")
-      let weights = policy(i)
+      let weights = try policy(i)
       let top = weights.max() ?? 0
       if temperature == 0 || top <= 0 {
         var pick = TieBreak()

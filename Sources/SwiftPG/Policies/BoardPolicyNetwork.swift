@@ -47,8 +47,9 @@ public final class BoardPolicyNetwork {
   /// π(·|s) of each position: `probabilities` `[batch, A]`, 0 on illegal
   /// actions, each row summing to 1.
   /// - Throws: `.invalidArgument` for a batch < 0, a mask value other than
-  ///   0 / 1 or a row with no legal action; `.notFinite` for a non-finite
-  ///   plane value. Nothing is written then.
+  ///   0 / 1 or a row with no legal action; `.tooLarge` for a batch whose
+  ///   workspace exceeds `Limits.maxScratchElements`; `.notFinite` for a
+  ///   non-finite plane value. Nothing is written then.
   public func probabilities(
     planes: UnsafePointer<Double>, masks: UnsafePointer<UInt8>, batch: Int,
     into probabilities: UnsafeMutablePointer<Double>
@@ -103,7 +104,7 @@ public final class BoardPolicyNetwork {
 
   /// Refuses a bad batch, mask or plane value (see `probabilities`).
   private func check(planes: UnsafePointer<Double>, masks: UnsafePointer<UInt8>, batch: Int) throws(SwiftPGError) {
-    try require(batch >= 0, "the batch must be >= 0, got \(batch)")
+    try trunk.checkBatch(batch)
     for i in 0..<batch {
       var legal = 0
       for b in 0..<actionCount {

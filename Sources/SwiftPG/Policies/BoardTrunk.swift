@@ -51,6 +51,30 @@ extension BoardTrunk {
   }
 }
 
+extension BoardTrunk {
+  /// Values of workspace one input of a batch needs (activations, im2col
+  /// windows, deltas): the networks refuse batches whose workspace would
+  /// exceed `Limits.maxScratchElements` (`checkBatch`).
+  public var scratchPerSample: Int {
+    if let conv = self as? ConvNet {
+      return ConvNet.bufferSizes(
+        planes: conv.planes, cells: conv.height * conv.width, channels: conv.channels, k: conv.kernelSize,
+        outputs: conv.outputSize
+      ).reduce(0, +)
+    }
+    if let mlp = self as? MLP { return mlp.sizes.reduce(0, +) + 2 * (mlp.sizes.max() ?? 1) }
+    return inputSize + outputSize
+  }
+
+  /// Refuses a batch < 0 (`.invalidArgument`) or one whose workspace
+  /// exceeds `Limits.maxScratchElements` (`.tooLarge`), before anything is
+  /// allocated.
+  func checkBatch(_ batch: Int) throws(SwiftPGError) {
+    try require(batch >= 0, "the batch must be >= 0, got \(batch)")
+    _ = try Limits.product([batch, scratchPerSample], limit: Limits.maxScratchElements, "the network's workspace")
+  }
+}
+
 /// Rebuilds a trunk from its family and `trunkSpecification` (parameters
 /// zero), refusing sizes that are not whole numbers in range
 /// (`.invalidArgument` / `.tooLarge`), before allocating.

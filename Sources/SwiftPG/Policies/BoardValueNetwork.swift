@@ -33,8 +33,9 @@ public final class BoardValueNetwork {
   public func setParameters(_ values: [Double]) throws(SwiftPGError) { try trunk.setParameters(values) }
 
   /// V(sᵢ) of each position into `values` [batch].
-  /// - Throws: `.invalidArgument` for a batch < 0, `.notFinite` for a
-  ///   non-finite plane value (nothing written then).
+  /// - Throws: `.invalidArgument` for a batch < 0, `.tooLarge` for a batch
+  ///   whose workspace exceeds `Limits.maxScratchElements`, `.notFinite`
+  ///   for a non-finite plane value (nothing written then).
   public func values(planes: UnsafePointer<Double>, batch: Int, into values: UnsafeMutablePointer<Double>)
     throws(SwiftPGError)
   {
@@ -77,7 +78,7 @@ public final class BoardValueNetwork {
   }
 
   private func check(planes: UnsafePointer<Double>, batch: Int) throws(SwiftPGError) {
-    try require(batch >= 0, "the batch must be >= 0, got \(batch)")
+    try trunk.checkBatch(batch)
     for j in 0..<(batch * inputSize) where !planes[j].isFinite {
       throw SwiftPGError(.notFinite, "planes[\(j / inputSize)] has the non-finite value \(planes[j])")
     }
