@@ -129,6 +129,47 @@ func expectGradient(
     }
   }
 
+  /// Σᵢ −Σₐ πᵢ(a) log π(a|sᵢ) to random target distributions over the
+  /// legal actions, and its gradient, for both trunks; a one-hot target
+  /// gives minus the score gradient.
+  @Test func crossEntropyGradientMatchesFiniteDifferences() throws {
+    let game = try ConnectN(rows: 4, columns: 4, xInRow: 3)
+    let pos = BoardPositions(game, count: 4, seed: 6)
+    var rng = SplitMix64(seed: 7)
+    var targets = pos.masks.map { $0 == 1 ? rng.nextUnitDouble() : 0 }
+    for i in 0..<4 {
+      let sum = targets[(4 * i)..<(4 * i + 4)].reduce(0, +)
+      for a in 0..<4 { targets[4 * i + a] /= sum }
+    }
+    for net in try Self.networks() {
+      var grad = [Double](repeating: 0, count: net.parameterCount)
+      let loss = try net.addCrossEntropyGradient(
+        planes: pos.planes, masks: pos.masks, targets: targets, batch: 4, into: &grad)
+      #expect(loss > 0)
+      var scratch = [Double](repeating: 0, count: net.parameterCount)
+      try expectGradient(grad, at: net.parameters) { t in
+        try net.setParameters(t)
+        return try net.addCrossEntropyGradient(
+          planes: pos.planes, masks: pos.masks, targets: targets, batch: 4, into: &scratch)
+      }
+      let oneHot = (0..<16).map { pos.actions[$0 / 4] == Int32($0 % 4) ? 1.0 : 0.0 }
+      var ce = [Double](repeating: 0, count: net.parameterCount)
+      var score = ce
+      let l = try net.addCrossEntropyGradient(planes: pos.planes, masks: pos.masks, targets: oneHot, batch: 4, into: &ce)
+      let s = try net.addScoreGradient(
+        planes: pos.planes, masks: pos.masks, actions: pos.actions, weights: nil, batch: 4, into: &score)
+      #expect(abs(l + s) < 1e-12)
+      for i in ce.indices { #expect(abs(ce[i] + score[i]) < 1e-12) }
+    }
+    var bad = targets
+    bad[0] += 0.5
+    let net = try Self.networks()[0]
+    var grad = [Double](repeating: 0, count: net.parameterCount)
+    #expect(throws: SwiftPGError.self) {
+      try net.addCrossEntropyGradient(planes: pos.planes, masks: pos.masks, targets: bad, batch: 4, into: &grad)
+    }
+  }
+
   @Test func badInputIsRefused() throws {
     let game = try ConnectN(rows: 4, columns: 4, xInRow: 3)
     let pos = BoardPositions(game, count: 2, seed: 4)

@@ -102,6 +102,51 @@ public final class BoardPolicyNetwork {
     return total
   }
 
+  /// Adds ∇θ Σᵢ −Σₐ πᵢ(a) log π(a|sᵢ) to `gradient` — the cross-entropy
+  /// to target distributions, AlphaZero's policy loss with MCTS visit
+  /// distributions as targets (Silver et al. 2017) — whose logit gradient
+  /// is π(·|sᵢ) − πᵢ on the legal actions (targets summing to 1).
+  /// - Parameter targets: `[batch, A]`, each row a distribution over its
+  ///   legal actions (finite, ≥ 0, 0 on illegal actions, summing to 1
+  ///   within 1e-6).
+  /// - Returns: the loss Σᵢ −Σₐ πᵢ(a) log π(a|sᵢ).
+  /// - Throws: as `probabilities`; `.invalidArgument` for a target row that
+  ///   is not such a distribution.
+  public func addCrossEntropyGradient(
+    planes: UnsafePointer<Double>, masks: UnsafePointer<UInt8>, targets: UnsafePointer<Double>, batch: Int,
+    into gradient: UnsafeMutablePointer<Double>
+  ) throws(SwiftPGError) -> Double {
+    try check(planes: planes, masks: masks, batch: batch)
+    for i in 0..<batch {
+      var sum = 0.0
+      for b in 0..<actionCount {
+        let t = targets[i * actionCount + b]
+        try require(t.isFinite && t >= 0, "targets[\(i), \(b)] is \(t); targets must be finite and >= 0")
+        try require(t == 0 || masks[i * actionCount + b] == 1, "targets[\(i), \(b)] is \(t) on an illegal action")
+        sum += t
+      }
+      try require(abs(sum - 1) <= 1e-6, "target row \(i) sums to \(sum), not 1")
+    }
+    guard batch > 0 else { return 0 }
+    let logits = trunk.forward(planes, batch: batch)
+    if dLogits.count < batch * actionCount { dLogits = Array(repeating: 0, count: batch * actionCount) }
+    var loss = 0.0
+    dLogits.withUnsafeMutableBufferPointer { db in
+      guard let d = db.baseAddress else { return }
+      for i in 0..<batch {
+        let row = d + i * actionCount
+        maskedSoftmax(logits + i * actionCount, masks + i * actionCount, into: row)
+        for b in 0..<actionCount {
+          let t = targets[i * actionCount + b]
+          if t > 0 { loss -= t * Swift.max(_log(row[b]), -Double.greatestFiniteMagnitude) }
+          row[b] -= t
+        }
+      }
+      trunk.backward(d, into: gradient)
+    }
+    return loss
+  }
+
   /// Refuses a bad batch, mask or plane value (see `probabilities`).
   private func check(planes: UnsafePointer<Double>, masks: UnsafePointer<UInt8>, batch: Int) throws(SwiftPGError) {
     try trunk.checkBatch(batch)
