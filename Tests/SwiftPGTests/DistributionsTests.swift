@@ -61,3 +61,45 @@ import Testing
     #expect(g.truncatedNormal(mean: -1e308, std: 0.1, low: -10, high: 10) == -10)
   }
 }
+
+/// Core/Distributions.swift: Gamma(k) draws have mean k and variance k;
+/// symmetric Dirichlet draws sum to 1 with each mean 1/K and variance
+/// (K − 1)/(K²(Kα + 1)).
+extension DistributionsTests {
+  /// 40 000 draws: the mean within 5 standard errors (√(k/n)).
+  @Test(arguments: [0.03, 0.3, 1.0, 2.5])
+  func gammaMeanIsTheShape(shape: Double) {
+    var g = SplitMix64(seed: 21)
+    let n = 40_000
+    var sum = 0.0
+    var sumSq = 0.0
+    for _ in 0..<n {
+      let x = g.gamma(shape: shape)
+      #expect(x >= 0 && x.isFinite)
+      sum += x
+      sumSq += x * x
+    }
+    let mean = sum / Double(n)
+    #expect(abs(mean - shape) < 5 * (shape / Double(n)).squareRoot())
+    let variance = sumSq / Double(n) - mean * mean
+    #expect(abs(variance - shape) < 0.1 * shape)  // a loose check of the spread (the estimate's CV is a few %)
+  }
+
+  @Test func dirichletMomentsAndSum() {
+    var g = SplitMix64(seed: 22)
+    let (k, alpha, n) = (5, 0.3, 20_000)
+    var out = [Double](repeating: 0, count: k)
+    var sum = [Double](repeating: 0, count: k)
+    for _ in 0..<n {
+      g.dirichlet(alpha: alpha, count: k, into: &out)
+      #expect(abs(out.reduce(0, +) - 1) < 1e-12 && out.allSatisfy { $0 >= 0 })
+      for i in 0..<k { sum[i] += out[i] }
+    }
+    let variance = Double(k - 1) / (Double(k * k) * (Double(k) * alpha + 1))
+    let se = (variance / Double(n)).squareRoot()
+    for i in 0..<k { #expect(abs(sum[i] / Double(n) - 1 / Double(k)) < 5 * se) }
+    // A tiny α whose gammas underflow still gives a distribution.
+    g.dirichlet(alpha: 1e-300, count: k, into: &out)
+    #expect(out.reduce(0, +) == 1)
+  }
+}

@@ -43,6 +43,9 @@ public enum Checkpoint {
     case rewardModel = 6
     /// An online RLHF learner's training state (bundles only, `OnlineLearnerRecord`).
     case onlineLearner = 7
+    /// A policy or value network over board planes of issue 18 (bundles
+    /// only, `BoardNetworkRecord`).
+    case boardNetwork = 8
 
     var described: String {
       switch self {
@@ -53,6 +56,7 @@ public enum Checkpoint {
       case .sequencePolicy: "a sequence policy"
       case .rewardModel: "a reward model"
       case .onlineLearner: "an online RLHF learner"
+      case .boardNetwork: "a board network"
       }
     }
   }

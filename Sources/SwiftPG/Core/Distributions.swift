@@ -52,3 +52,48 @@ extension RandomNumberGenerator {
     return count - 1
   }
 }
+
+extension RandomNumberGenerator {
+  /// A draw from Gamma(shape, 1) (shape > 0, finite): Marsaglia & Tsang's
+  /// (2000) squeeze-and-reject method for shape ≥ 1, and for shape < 1
+  /// Gamma(shape + 1) · U^(1/shape) (their boosting). Mean = variance = shape.
+  public mutating func gamma(shape: Double) -> Double {
+    if shape < 1 {
+      let u = 1 - nextUnitDouble()  // (0, 1]
+      return gamma(shape: shape + 1) * _pow(u, 1 / shape)
+    }
+    let d = shape - 1.0 / 3
+    let c = 1 / (9 * d).squareRoot()
+    while true {
+      var x: Double
+      var v: Double
+      repeat {
+        x = standardNormal()
+        v = 1 + c * x
+      } while v <= 0
+      v = v * v * v
+      let u = 1 - nextUnitDouble()  // (0, 1]
+      if u < 1 - 0.0331 * x * x * x * x { return d * v }
+      if _log(u) < 0.5 * x * x + d * (1 - v + _log(v)) { return d * v }
+    }
+  }
+
+  /// A draw from the symmetric Dirichlet(α, …, α) over `count` entries into
+  /// `out` (normalised Gamma(α) draws; α > 0 finite, count ≥ 1): AlphaZero's
+  /// root noise (Silver et al. 2018: α = 0.3 chess, 0.03 Go; ε = 0.25).
+  /// A draw whose gammas all underflow to 0 (tiny α) puts all mass on one
+  /// uniformly chosen entry, the limit of the distribution as α → 0.
+  public mutating func dirichlet(alpha: Double, count: Int, into out: UnsafeMutablePointer<Double>) {
+    var sum = 0.0
+    for i in 0..<count {
+      out[i] = gamma(shape: alpha)
+      sum += out[i]
+    }
+    if sum > 0 {
+      for i in 0..<count { out[i] /= sum }
+    } else if count > 0 {
+      let k = Int.random(in: 0..<count, using: &self)
+      for i in 0..<count { out[i] = i == k ? 1 : 0 }
+    }
+  }
+}
