@@ -97,6 +97,10 @@ bench: install
 		"$(TORCH_CPU)" stable-baselines3 || echo "stable-baselines3 not installable: the PPO comparison runs without it"; }
 	$(PYTHON) bench/ppo_vs_sb3.py $$(.bench-venv/bin/python -c "import stable_baselines3" 2>/dev/null && \
 		echo --sb3-python .bench-venv/bin/python)
+	@# Issue 19: DQN against SB3's DQN at the zoo's settings (one torch thread), then DQN vs REINFORCE vs PPO over 5 seeds.
+	$(PYTHON) bench/dqn_vs_sb3.py $$(.bench-venv/bin/python -c "import stable_baselines3" 2>/dev/null && \
+		echo --sb3-python .bench-venv/bin/python)
+	$(PYTHON) bench/dqn_vs_pg_cartpole.py
 	@# Issue 15: sequence sampling, SFT and reward-model fitting against the same models in PyTorch.
 	$(PYTHON) bench/preferences_vs_torch.py
 	@# Issue 16: the miniature RLHF table over 10 seeds and the over-optimisation curves (a few minutes).
