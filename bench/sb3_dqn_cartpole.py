@@ -3,7 +3,7 @@
 learning_starts 1000, gamma 0.99, target_update_interval 10, train_freq 256,
 gradient_steps 128, exploration_fraction 0.16, exploration_final_eps 0.04,
 net_arch [256, 256]), one env, timed, then evaluated greedily over 100
-episodes. Prints one JSON line. Run by bench/dqn_vs_sb3.py in the
+episodes. Prints one JSON line (wall and CPU seconds of learn). Run by bench/dqn_vs_sb3.py in the
 interpreter that has SB3 (it is not a swiftpg dependency).
 
     python bench/sb3_dqn_cartpole.py --seed 0 [--steps 50000] [--threads 1]
@@ -34,9 +34,9 @@ def main() -> None:
                 gamma=0.99, target_update_interval=10, train_freq=256, gradient_steps=128,
                 exploration_fraction=0.16, exploration_final_eps=0.04, policy_kwargs=dict(net_arch=[256, 256]),
                 seed=args.seed, device="cpu", verbose=0)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     model.learn(total_timesteps=args.steps)
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
     returns = []
     eval_env = gym.make("CartPole-v1")
     for episode in range(100):
@@ -52,6 +52,7 @@ def main() -> None:
                                    f"{torch.get_num_threads()} threads)",
                           seed=args.seed, env_steps=int(model.num_timesteps),
                           gradient_steps=int(model._n_updates), seconds=round(seconds, 2),
+                          cpu_seconds=round(cpu_seconds, 2),
                           eval_mean=float(np.mean(returns)))))
 
 
