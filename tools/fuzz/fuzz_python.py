@@ -312,7 +312,8 @@ class PyFuzzer:
 
         def make():
             ident = self.rng.choice(["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "TwoAction-v0"])
-            obj = A.DQN(ident, self.cheap_config(A.DQNConfig), num_envs=self.rng.choice([1, 2]))
+            config = self.cheap_config(A.DQNConfig).replace(total_env_steps=2000)    # train()'s default budget
+            obj = A.DQN(ident, config, num_envs=self.rng.choice([1, 2]))
             return self.tag(obj, f"DQN({ident!r})")
         return self.get("dqn", make)
 
@@ -1063,7 +1064,7 @@ class PyFuzzer:
     # -- hostile values ---------------------------------------------------------------------------
     #: Parameters whose large values are legitimately long loops: only values
     #: the library must refuse are generated for them.
-    LOOP_PARAMS = {"total_env_steps"}
+    LOOP_PARAMS = {"total_env_steps", "total_timesteps"}
 
     def evil(self, valid, pname: str | None = None):
         """A hostile replacement for ``valid``: derived from it (shape, dtype,
@@ -1208,7 +1209,8 @@ class PyFuzzer:
             return None
         if short_name == "__init__":
             env = r.choice(["CartPole-v1", "Acrobot-v1", "Pendulum-v1"]) if r.random() < 0.7 else self.vec()
-            return (env,), dict(config=self.cheap_config(A.DQNConfig), num_envs=r.choice([1, 2]))
+            return (env,), dict(config=self.cheap_config(A.DQNConfig).replace(total_env_steps=2000),
+                                num_envs=r.choice([1, 2]))
         if short_name in ("train", "learn"):
             return (obj.total_env_steps + r.choice([1, 30]),), {}
         if short_name == "evaluate":
