@@ -304,6 +304,33 @@ import Testing
     }
   }
 
+  /// A file of the first DQN state version (no configuration) is refused
+  /// naming its version, by `restore` and by `open`.
+  @Test func olderStateVersionIsNamed() throws {
+    let a = try tinyLearner()
+    var bundle = try a.bundle(includeBuffer: false)
+    bundle.record.remove("config")
+    guard case .record(var state)? = bundle.record["learner"] else {
+      Issue.record("no learner section")
+      return
+    }
+    state.set("version", .int(1))
+    bundle.record.set("learner", record: state)
+    let bytes = bundle.encode()
+    do {
+      try a.restore(from: bytes)
+      Issue.record("restore accepted a version-1 DQN state")
+    } catch {
+      #expect(error.code == .badFormat && error.message.contains("version 1"), "\(error.message)")
+    }
+    do {
+      _ = try DQN.open(bytes: bytes)
+      Issue.record("open accepted a version-1 DQN state")
+    } catch {
+      #expect(error.code == .badFormat && error.message.contains("version 1"), "\(error.message)")
+    }
+  }
+
   /// Sizes are checked before anything is allocated.
   @Test func sizeLimits() throws {
     let env = try VectorEnvironment(CartPole(), count: 1, seed: 0)

@@ -543,11 +543,12 @@ public final class DQN: Learner {
     let root = try LearnerBundle.learnerRoot(bytes, source: source)
     let algorithm = try root.text("algorithm")
     guard algorithm == "dqn" else { throw SwiftPGError(.badFormat, "\(source) holds a \(algorithm) learner, not dqn") }
+    // The state's version first, so an older file is refused naming it.
+    let s = try root.record("learner")
+    try s.requireVersion(DQN.stateVersion, "the DQN state has")
     // The file's configuration is validated; this learner keeps its own.
     _ = try DQN.config(from: try root.record("config"))
     let commitEnvironment = try env.prepareRestore(try root.record("environment"))
-    let s = try root.record("learner")
-    try s.requireVersion(DQN.stateVersion, "the DQN state has")
     guard try s.doubles("network_specification") == online.specification else {
       throw s.fail("the file's Q-network has another shape than this learner's \(online.specification)")
     }
@@ -668,6 +669,7 @@ extension DQN {
     let root = try LearnerBundle.learnerRoot(bytes, source: source)
     let algorithm = try root.text("algorithm")
     guard algorithm == "dqn" else { throw SwiftPGError(.badFormat, "\(source) holds a \(algorithm) learner, not dqn") }
+    try root.record("learner").requireVersion(DQN.stateVersion, "the DQN state has")
     let config = try DQN.config(from: try root.record("config"))
     let env = try EnvironmentRecord.decode(try root.record("environment"))
     let learner = try Checkpoint.formatError(in: root.context) { () throws(SwiftPGError) in
