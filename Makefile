@@ -74,7 +74,7 @@ test-swift: setup
 
 # Each C test program is built against the shipped library and run; every one
 # links libm and pthreads (those that do not need them lose nothing).
-C_TESTS := test_cartpole test_no_alloc test_config_size test_sequences test_games test_game_players test_adr
+C_TESTS := test_cartpole test_no_alloc test_config_size test_sequences test_games test_game_players test_adr test_dqn
 
 test-c: lib
 	@mkdir -p Tests/c/build
@@ -113,6 +113,10 @@ bench: install
 	@if .bench-venv/bin/python -c "import stable_baselines3" 2>/dev/null; then \
 		PYTHONPATH=$(CURDIR)/python .bench-venv/bin/python bench/sb3_interop.py; \
 	else echo "stable-baselines3 not installed: bench/sb3_interop.py skipped"; fi
+	@# Issue 19: DQN against SB3's DQN at the zoo's settings (one torch thread), then DQN vs REINFORCE vs PPO over 5 seeds.
+	$(PYTHON) bench/dqn_vs_sb3.py $$(.bench-venv/bin/python -c "import stable_baselines3" 2>/dev/null && \
+		echo --sb3-python .bench-venv/bin/python)
+	$(PYTHON) bench/dqn_vs_pg_cartpole.py
 	@# Issue 15: sequence sampling, SFT and reward-model fitting against the same models in PyTorch.
 	$(PYTHON) bench/preferences_vs_torch.py
 	@# Issue 16: the miniature RLHF table over 10 seeds and the over-optimisation curves (a few minutes).

@@ -116,7 +116,8 @@ int32_t swiftpg_cancel(uint64_t handle, int32_t requested);
 #define SWIFTPG_KIND_VALUE 4
 /* 5 to 8 (sequence tasks and policies, reward models, preference
  * trainers): see "Sequences and preferences"; 9 (RLHF learners), 10
- * (two-player games) and 11 (game players): see their sections. */
+ * (two-player games), 11 (game players) and 12 (DQN learners): see their
+ * sections. */
 
 /* Number of live (created and not destroyed) handles of a kind; lets tests
  * find leaks. Errors: INVALID_ARGUMENT (unknown kind), NULL_POINTER. */
@@ -1451,6 +1452,172 @@ int32_t swiftpg_search_counters(uint64_t algorithm, int64_t *iteration_out,
                                 int64_t *total_env_steps_out);
 
 int32_t swiftpg_algorithm_destroy(uint64_t algorithm);
+
+/* ===== DQN (issue 19) ===== */
+/*
+ * Deep Q-learning (Mnih et al. 2015, Algorithm 1) with a uniform replay
+ * buffer, a linear epsilon schedule, a target network refreshed every C
+ * steps (hard copy, or Polyak averaging with tau < 1), Huber or MSE loss,
+ * global gradient-norm clipping and optionally Double DQN targets (van
+ * Hasselt, Guez & Silver 2016): y = r + gamma (1 - terminated) max_a
+ * Qtarget(s', a), or Qtarget(s', argmax_a Q(s', a)). A truncated step
+ * bootstraps from its final observation; a terminated one does not.
+ * Sources/SwiftPG/Algorithms/DQN.swift. DQN learners are handles of kind
+ * SWIFTPG_KIND_DQN (not algorithm handles): swiftpg_cancel stops their
+ * iterate, update and evaluate.
+ * ------------------------------------------------------------------------- */
+
+#define SWIFTPG_KIND_DQN 12
+/* What target_update_interval counts. */
+#define SWIFTPG_DQN_TARGET_ENV_STEPS 0       /* env steps, summed over lanes (SB3) */
+#define SWIFTPG_DQN_TARGET_GRADIENT_STEPS 1  /* gradient steps (the lecture's C) */
+#define SWIFTPG_DQN_LOSS_MSE 0
+#define SWIFTPG_DQN_LOSS_HUBER 1
+/* The most hidden layers a swiftpg_dqn_config describes. */
+#define SWIFTPG_DQN_MAX_HIDDEN 8
+
+/* Defaults (swiftpg_dqn_default_config) are rl-baselines3-zoo's tuned
+ * CartPole-v1 settings on top of Stable-Baselines3's DQN defaults. */
+typedef struct swiftpg_dqn_config {
+  uint32_t size;                   /* sizeof(swiftpg_dqn_config) */
+  int32_t batch_size;              /* transitions per gradient step, 1..65536 (64) */
+  int64_t total_env_steps;         /* the run's planned steps: epsilon's horizon, 1..2^40 (50000) */
+  int64_t buffer_size;             /* replay capacity; buffer_size x observation size <= 2^24 (100000) */
+  int64_t learning_starts;         /* uniformly random steps before learning, 0..2^40 (1000) */
+  int64_t target_update_interval;  /* refresh the target every this many units, 1..2^40 (10) */
+  int32_t target_update_unit;      /* SWIFTPG_DQN_TARGET_* (ENV_STEPS) */
+  int32_t train_freq;              /* steps of each lane per iteration, 1..2^24 (256) */
+  int32_t gradient_steps;          /* gradient steps per iteration, 0..2^24 (128) */
+  int32_t loss;                    /* SWIFTPG_DQN_LOSS_* (HUBER) */
+  int32_t double_q;                /* 1: Double DQN targets (0) */
+  int32_t activation;              /* SWIFTPG_ACTIVATION_* of the hidden layers (RELU) */
+  int32_t precision;               /* network arithmetic: 32 or 64 (32) */
+  int32_t num_hidden;              /* hidden layers, 0..SWIFTPG_DQN_MAX_HIDDEN (2) */
+  int32_t hidden[SWIFTPG_DQN_MAX_HIDDEN]; /* widths 1..65536 of the first num_hidden
+                                       layers; the rest ignored ({256, 256}) */
+  double learning_rate;            /* Adam's step size, > 0 (2.3e-3) */
+  double adam_epsilon;             /* Adam's epsilon, > 0 (1e-8) */
+  double gamma;                    /* discount in [0, 1] (0.99) */
+  double tau;                      /* Polyak coefficient in (0, 1]; 1 = hard copy (1) */
+  double exploration_fraction;     /* share of total_env_steps over which epsilon falls, [0, 1] (0.16) */
+  double exploration_initial_eps;  /* [0, 1] (1) */
+  double exploration_final_eps;    /* [0, 1] (0.04) */
+  double max_grad_norm;            /* clip the gradient's global L2 norm; 0 = off (10) */
+  uint64_t seed;                   /* network init, exploration, minibatches and env reset (0) */
+} swiftpg_dqn_config;
+
+/* Statistics of one DQN iteration or update. */
+typedef struct swiftpg_dqn_stats {
+  uint32_t size;                   /* written: sizeof(swiftpg_dqn_stats) */
+  int32_t episodes;                /* episodes that ended (swiftpg_dqn_episodes lists them) */
+  int64_t iteration;               /* 1 for the first */
+  int64_t env_steps;               /* transitions added in this call */
+  int64_t total_env_steps;         /* since creation */
+  int64_t gradient_steps;          /* in this call (0 during the warm-up) */
+  int64_t total_gradient_steps;    /* since creation */
+  double mean_return;              /* of the episodes that ended; NaN without episodes */
+  double mean_length;
+  double epsilon;                  /* epsilon after the collection */
+  double loss;                     /* mean over the gradient steps of the loss before each step */
+  double mean_q;                   /* mean over the gradient steps of the minibatch's mean Q(s, a) */
+  double grad_norm;                /* mean over the gradient steps of the norm before clipping */
+  double seconds;                  /* wall time of the call */
+} swiftpg_dqn_stats;
+
+int32_t swiftpg_dqn_default_config(swiftpg_dqn_config *config_out);
+
+/* Creates a DQN learner on `env` (discrete actions; the learner keeps it
+ * alive and resets it with config->seed) with a new Q-network and its
+ * target copy (torch's nn.Linear initialisation, seeded from seed).
+ * INVALID_ARGUMENT naming the field (size of another header version
+ * included), TOO_LARGE for a buffer, batch or network over its limit,
+ * BAD_HANDLE, NULL_POINTER. */
+int32_t swiftpg_dqn_create(uint64_t env, const swiftpg_dqn_config *config, uint64_t *learner_out);
+
+/* One iteration: train_freq steps of every lane (uniformly random actions
+ * during the warm-up, epsilon-greedy in Q afterwards) into the replay
+ * buffer, then - once more than learning_starts steps were taken -
+ * gradient_steps gradient steps. NUMERICAL if a loss, gradient or
+ * parameter becomes non-finite (the networks keep the last good step).
+ * CANCELLED (swiftpg_cancel on the learner) stops between steps: unlike
+ * the policy-gradient learners, the transitions stored and the gradient
+ * steps taken before the request are kept (the state stays consistent). */
+int32_t swiftpg_dqn_iterate(uint64_t learner, swiftpg_dqn_stats *stats_out);
+
+/* Adds steps x num_envs transitions collected elsewhere (time-major, as
+ * swiftpg_pg_update: observations [steps, num_envs, obs], actions int32
+ * [steps, num_envs] in 0..actions-1, rewards, terminated and truncated
+ * (0 or 1) [steps, num_envs], final_observations [steps, num_envs, obs]
+ * read on rows that ended (may be NULL when none ended), next_observations
+ * [num_envs, obs] after the last step) to the replay buffer, counted as env
+ * steps, then trains as an iteration does. s' of row (t, i) is row (t + 1,
+ * i), next_observations for the last step, the final observation where the
+ * episode ended. Everything is checked before anything changes:
+ * INVALID_ARGUMENT (sizes, flags), OUT_OF_RANGE (an action), NOT_FINITE. */
+int32_t swiftpg_dqn_update(uint64_t learner, int64_t steps, int64_t num_envs,
+                           const double *observations, const int32_t *actions,
+                           const double *rewards, const uint8_t *terminated,
+                           const uint8_t *truncated, const double *final_observations,
+                           const double *next_observations, swiftpg_dqn_stats *stats_out);
+
+/* The episodes that ended in the last iterate or update: returns
+ * (undiscounted), lengths; each output may be NULL. count_out receives
+ * their number, also with BUFFER_TOO_SMALL (capacity < count). */
+int32_t swiftpg_dqn_episodes(uint64_t learner, double *returns_out, int32_t *lengths_out,
+                             int64_t capacity, int64_t *count_out);
+
+/* Q(s, .) of the online network for `batch` observations [batch, obs]:
+ * q_out [batch, actions]. INVALID_ARGUMENT for batch outside 1..2^20,
+ * NOT_FINITE for a non-finite observation. */
+int32_t swiftpg_dqn_q_values(uint64_t learner, const double *observations, int64_t batch,
+                             double *q_out);
+
+/* Greedy actions argmax_a Q(s, a) (lowest index on ties) for `batch`
+ * observations: actions_out int32 [batch]. Errors as swiftpg_dqn_q_values. */
+int32_t swiftpg_dqn_predict(uint64_t learner, const double *observations, int64_t batch,
+                            int32_t *actions_out);
+
+/* Returns and lengths of `episodes` fresh episodes of `env` (reseeded with
+ * seed; sizes must match the Q-network) acting greedily in Q (greedy 1) or
+ * epsilon-greedily at the current epsilon (greedy 0). Cancelled with
+ * swiftpg_cancel on the learner; refuses an env without a time limit as
+ * swiftpg_policy_evaluate does. */
+int32_t swiftpg_dqn_evaluate(uint64_t learner, uint64_t env, int32_t episodes, int32_t greedy,
+                             uint64_t seed, double *returns_out, int32_t *lengths_out);
+
+/* Saves the learner atomically to `path` as a learner bundle (algorithm
+ * "dqn"): its configuration, environment (definition and exact state),
+ * online and target parameters, Adam's moments, counters, generator,
+ * episodes in progress and, with include_buffer 1, the replay buffer's
+ * transitions. A learner opened or loaded from it continues exactly as the
+ * saved one would have (without the buffer: from an empty buffer).
+ * INVALID_ARGUMENT (include_buffer not 0 or 1), IO, NOT_SUPPORTED (an
+ * environment that cannot be rebuilt). */
+int32_t swiftpg_dqn_save(uint64_t learner, const char *path, int32_t include_buffer);
+
+/* Restores a DQN bundle into a learner with the same Q-network shape,
+ * replay capacity and environment (id, definition, instance count); the
+ * learner keeps its configuration (the file's is validated). A file
+ * without the buffer empties this learner's. BAD_FORMAT naming what is
+ * wrong (a policy-gradient learner's file included); nothing changes then. */
+int32_t swiftpg_dqn_load(uint64_t learner, const char *path);
+
+/* Creates the learner of a DQN bundle file and its environment, rebuilt
+ * from the file alone (configuration included). */
+int32_t swiftpg_dqn_open(const char *path, uint64_t *learner_out, uint64_t *env_out);
+
+/* The learner's configuration (config_out->size is written). */
+int32_t swiftpg_dqn_get_config(uint64_t learner, swiftpg_dqn_config *config_out);
+
+/* Counters: iterations and updates, env steps, gradient steps, target
+ * refreshes and transitions now in the replay buffer. */
+int32_t swiftpg_dqn_counters(uint64_t learner, int64_t *iteration_out,
+                             int64_t *total_env_steps_out, int64_t *total_gradient_steps_out,
+                             int64_t *target_updates_out, int64_t *buffer_count_out);
+
+/* Destroys the learner (its environment lives on while other handles use
+ * it). Later calls with the handle give BAD_HANDLE. */
+int32_t swiftpg_dqn_destroy(uint64_t learner);
 
 /* ===== Sequences and preferences (issue 15) ===== */
 /*

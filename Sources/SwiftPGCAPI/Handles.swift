@@ -29,6 +29,7 @@ enum HandleKind: UInt64, CaseIterable {
   case rlhfLearner = 9
   case game = 10
   case gamePlayer = 11
+  case dqn = 12
 
   var name: String {
     switch self {
@@ -43,6 +44,7 @@ enum HandleKind: UInt64, CaseIterable {
     case .rlhfLearner: "RLHF learner"
     case .game: "game"
     case .gamePlayer: "game player"
+    case .dqn: "DQN learner"
     }
   }
 
@@ -246,6 +248,7 @@ let preferenceTrainerTable = HandleTable<PreferenceTrainerObject>(kind: .prefere
 let rlhfLearnerTable = HandleTable<RLHFLearnerObject>(kind: .rlhfLearner)
 let gameTable = HandleTable<any BatchedGame>(kind: .game)
 let playerTable = HandleTable<any ErasedGamePlayer>(kind: .gamePlayer)
+let dqnTable = HandleTable<DQNObject>(kind: .dqn)
 
 /// A sequence task (issue 15) behind a handle.
 final class SequenceTaskObject {

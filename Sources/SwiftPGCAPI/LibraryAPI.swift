@@ -22,6 +22,7 @@ private func liveCount(_ kind: HandleKind) -> Int {
   case .rlhfLearner: rlhfLearnerTable.liveCount
   case .game: gameTable.liveCount
   case .gamePlayer: playerTable.liveCount
+  case .dqn: dqnTable.liveCount
   }
 }
 
@@ -60,6 +61,7 @@ public func swiftpg_cancel(_ handle: UInt64, _ requested: Int32) -> Int32 {
     case .rlhfLearner: flag = try rlhfLearnerTable.get(handle).object.cancellation
     case .game: flag = try gameTable.get(handle).object.cancellation
     case .gamePlayer: flag = try playerTable.get(handle).object.cancellation
+    case .dqn: flag = try dqnTable.get(handle).object.cancellation
     case nil:
       throw SwiftPGError(.badHandle, handle == 0 ? "handle 0 is never valid" : "\(hex(handle)) is not a swiftpg handle")
     }

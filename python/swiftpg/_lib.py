@@ -53,6 +53,7 @@ KIND_SEQ_TASK, KIND_SEQ_POLICY, KIND_REWARD_MODEL, KIND_PREF_TRAINER = 5, 6, 7, 
 KIND_RLHF_LEARNER = 9
 KIND_GAME = 10
 KIND_GAME_PLAYER = 11
+KIND_DQN = 12
 #: A full column in swiftpg_solver_column_scores.
 SOLVER_NO_SCORE = -32768
 #: OpenSpiel's kTerminalPlayerId: the current player of a finished game.
@@ -74,6 +75,10 @@ WEIGHTING = {"full_return": 0, "reward_to_go": 1, "discounted_reward_to_go": 2}
 ADVANTAGE = {"gae": 0, "n_step": 1}
 VALUE_TARGET = {"bootstrap": 0, "monte_carlo": 1}
 OPTIMIZER = {"adam": 0, "sgd": 1}
+#: DQN choices (SWIFTPG_DQN_*).
+DQN_TARGET_UNIT = {"env_steps": 0, "gradient_steps": 1}
+DQN_LOSS = {"mse": 0, "huber": 1}
+DQN_MAX_HIDDEN = 8
 
 
 class SwiftPGError(Exception):
@@ -386,6 +391,55 @@ class SearchStatsC(Structure):
     ]
 
 
+# DQN (issue 19).
+class DQNConfigC(Structure):
+    _fields_ = [
+        ("size", c_uint32),
+        ("batch_size", c_int32),
+        ("total_env_steps", c_int64),
+        ("buffer_size", c_int64),
+        ("learning_starts", c_int64),
+        ("target_update_interval", c_int64),
+        ("target_update_unit", c_int32),
+        ("train_freq", c_int32),
+        ("gradient_steps", c_int32),
+        ("loss", c_int32),
+        ("double_q", c_int32),
+        ("activation", c_int32),
+        ("precision", c_int32),
+        ("num_hidden", c_int32),
+        ("hidden", c_int32 * DQN_MAX_HIDDEN),
+        ("learning_rate", c_double),
+        ("adam_epsilon", c_double),
+        ("gamma", c_double),
+        ("tau", c_double),
+        ("exploration_fraction", c_double),
+        ("exploration_initial_eps", c_double),
+        ("exploration_final_eps", c_double),
+        ("max_grad_norm", c_double),
+        ("seed", c_uint64),
+    ]
+
+
+class DQNStatsC(Structure):
+    _fields_ = [
+        ("size", c_uint32),
+        ("episodes", c_int32),
+        ("iteration", c_int64),
+        ("env_steps", c_int64),
+        ("total_env_steps", c_int64),
+        ("gradient_steps", c_int64),
+        ("total_gradient_steps", c_int64),
+        ("mean_return", c_double),
+        ("mean_length", c_double),
+        ("epsilon", c_double),
+        ("loss", c_double),
+        ("mean_q", c_double),
+        ("grad_norm", c_double),
+        ("seconds", c_double),
+    ]
+
+
 # Sequences and preferences (issue 15).
 class SeqTaskInfo(Structure):
     _fields_ = [
@@ -659,6 +713,23 @@ _SIGNATURES = {
     "swiftpg_search_load": [u64, c_char_p],
     "swiftpg_search_counters": [u64, POINTER(c_int64), POINTER(c_int64)],
     "swiftpg_algorithm_destroy": [u64],
+    # DQN (issue 19)
+    "swiftpg_dqn_default_config": [POINTER(DQNConfigC)],
+    "swiftpg_dqn_create": [u64, POINTER(DQNConfigC), POINTER(c_uint64)],
+    "swiftpg_dqn_iterate": [u64, POINTER(DQNStatsC)],
+    "swiftpg_dqn_update": [u64, i64, i64, POINTER(c_double), POINTER(c_int32), POINTER(c_double), POINTER(c_uint8),
+                           POINTER(c_uint8), POINTER(c_double), POINTER(c_double), POINTER(DQNStatsC)],
+    "swiftpg_dqn_episodes": [u64, vp, vp, i64, POINTER(c_int64)],
+    "swiftpg_dqn_q_values": [u64, vp, i64, vp],
+    "swiftpg_dqn_predict": [u64, vp, i64, vp],
+    "swiftpg_dqn_evaluate": [u64, u64, i32, i32, u64, vp, vp],
+    "swiftpg_dqn_save": [u64, c_char_p, i32],
+    "swiftpg_dqn_load": [u64, c_char_p],
+    "swiftpg_dqn_open": [c_char_p, POINTER(c_uint64), POINTER(c_uint64)],
+    "swiftpg_dqn_get_config": [u64, POINTER(DQNConfigC)],
+    "swiftpg_dqn_counters": [u64, POINTER(c_int64), POINTER(c_int64), POINTER(c_int64), POINTER(c_int64),
+                             POINTER(c_int64)],
+    "swiftpg_dqn_destroy": [u64],
     # Sequences and preferences (issue 15)
     "swiftpg_summarise_default_config": [POINTER(SummariseConfigC)],
     "swiftpg_length_bias_default_config": [POINTER(LengthBiasConfigC)],

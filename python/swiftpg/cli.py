@@ -8,8 +8,8 @@
     python -m swiftpg rlhf table --seeds 5 --task summarise --out runs/rlhf
     python -m swiftpg rlhf train --method rloo --k 4 --task summarise --json
 
-ALGO: reinforce, actor-critic, a2c, offpolicy-pg, npg, trpo, ppo, cem, ga,
-pattern-search. ``--steps`` counts environment steps for every algorithm.
+ALGO: reinforce, actor-critic, a2c, offpolicy-pg, npg, trpo, ppo, dqn (the
+value-based contrast: Mnih et al. 2015), cem, ga, pattern-search. ``--steps`` counts environment steps for every algorithm.
 Every argument is checked before training starts (exit status 2 with a
 message naming it); an option an algorithm cannot honour is refused for
 it. Early stopping uses periodic greedy evaluation episodes (never a
@@ -34,11 +34,11 @@ import numpy as np
 
 from . import _lib
 from . import callbacks as cb
-from .algorithms import PG_ALGORITHMS, PolicyGradientLearner, PolicySearch, SearchConfig
+from .algorithms import DQN, PG_ALGORITHMS, DQNConfig, PolicyGradientLearner, PolicySearch, SearchConfig
 from .envs import _RENDER_FPS
 
 SEARCH_METHODS = ("cem", "ga", "pattern-search")
-ALGORITHMS = tuple(PG_ALGORITHMS) + SEARCH_METHODS
+ALGORITHMS = tuple(PG_ALGORITHMS) + ("dqn",) + SEARCH_METHODS
 
 # Per-environment defaults: env-step budget and the early-stop target of the
 # periodic evaluations (default: the env's reward threshold; CartPole stops
@@ -64,14 +64,16 @@ ZOO_NAMES = {"n_steps": "steps_per_env", "batch_size": "minibatch_size", "n_epoc
              "ent_coef": "entropy_coef", "vf_coef": "value_coef", "normalize_advantage": "normalize_advantages"}
 
 
-def load_hyperparams(path: str) -> dict:
+def load_hyperparams(path: str, names: dict = ZOO_NAMES) -> dict:
     """The sections of an rl-baselines3-zoo style hyperparameter file: a
     YAML mapping of environment id to a mapping of ``n_envs``,
     ``n_timesteps``, ``policy_kwargs`` (a mapping) and config fields.
     Returns ``{env_id: dict(num_envs=, steps=, config=, policy=)}`` (absent
     keys omitted). Raises UsageError naming the file and the key for a file
     that cannot be read or does not have that shape; unknown config fields
-    are refused when the config is built."""
+    are refused when the config is built. ``names``: the zoo's names read
+    as other config fields (``ZOO_NAMES`` for the policy-gradient
+    learners; none for DQN, whose fields have the zoo's names)."""
     import yaml
     try:
         with open(path, encoding="utf-8") as f:
@@ -98,7 +100,7 @@ def load_hyperparams(path: str) -> dict:
                     raise UsageError(f"--hyperparams {path!r}: {env_id}.policy_kwargs must be a mapping")
                 preset["policy"] = {k: tuple(v) if isinstance(v, list) else v for k, v in value.items()}
             else:
-                field = ZOO_NAMES.get(key, key)
+                field = names.get(key, key)
                 if field in preset["config"]:
                     raise UsageError(f"--hyperparams {path!r}: {env_id} sets {field} twice (as {key})")
                 preset["config"][field] = tuple(value) if isinstance(value, list) else value
@@ -112,7 +114,8 @@ def _shipped_presets() -> dict:
     presets = {}
     for name in sorted(os.listdir(HYPERPARAMS)):
         if name.endswith(".yml"):
-            for env_id, preset in load_hyperparams(os.path.join(HYPERPARAMS, name)).items():
+            names = {} if name == "dqn.yml" else ZOO_NAMES
+            for env_id, preset in load_hyperparams(os.path.join(HYPERPARAMS, name), names).items():
                 presets[(name[:-4], env_id)] = preset
     return presets
 
@@ -284,8 +287,10 @@ class _Curve(cb.BaseCallback):
             if self.lines:
                 recent = d["episode_returns"][-100:]
                 mean = f"{np.mean(recent):7.1f}" if recent else "      –"
+                detail = (f"ε {s.epsilon:.3f}  loss {s.loss:.3g}" if getattr(s, "algorithm", "") == "dqn"
+                          else f"entropy {s.entropy:.3f}")
                 print(f"iter {s.iteration:4d}  steps {s.total_env_steps:8d}  episodes {s.episodes:3d}  return "
-                      f"{mean} (last {len(recent)} episodes)  entropy {s.entropy:.3f}  |g| {s.grad_norm:.3g}  "
+                      f"{mean} (last {len(recent)} episodes)  {detail}  |g| {s.grad_norm:.3g}  "
                       f"{s.steps_per_second / 1e3:7.1f}k steps/s", file=sys.stderr, flush=True)
         else:
             d["best_utility"].append(s.best_utility)
@@ -326,8 +331,8 @@ def _build_learner(args):
                              "built with the same settings; use the Python API: PolicySearch.load)")
         if not os.path.isfile(args.resume):
             raise UsageError(f"--resume {args.resume!r}: no such file")
-        learner = PolicyGradientLearner.load(args.resume)
-        algo = next(name for name, cls in PG_ALGORITHMS.items() if isinstance(learner, cls))
+        learner = load_learner(args.resume)
+        algo = algo_name(learner)
         if args.algo_given and args.algo != algo:
             learner.close()
             raise UsageError(f"--resume {args.resume!r} holds a {algo} learner, not {args.algo}")
@@ -347,7 +352,7 @@ def _build_learner(args):
     defaults = ENV_DEFAULTS.get(args.env, dict(steps=200_000))
     preset = PRESETS.get((args.algo, args.env), {})
     if args.hyperparams is not None:
-        sections = load_hyperparams(args.hyperparams)
+        sections = load_hyperparams(args.hyperparams, {} if args.algo == "dqn" else ZOO_NAMES)
         if args.env not in sections:
             raise UsageError(f"--hyperparams {args.hyperparams!r} has no section for {args.env} (it has: "
                              f"{', '.join(sections) or 'none'})")
@@ -370,12 +375,51 @@ def _build_learner(args):
         hidden = (hidden,) if isinstance(hidden, int) else hidden
         return PolicySearch(args.env, config=config, num_envs=args.num_envs or config.episodes_per_evaluation,
                             hidden_sizes=hidden), budget
+    if args.algo == "dqn":
+        return _build_dqn(args, env, preset, overrides, policy_kwargs, budget, num_envs), budget
     learner_class = PG_ALGORITHMS[args.algo]
     config = learner_class._config_class(seed=args.seed)
     if "total_env_steps" in config.__dataclass_fields__:
         overrides.setdefault("total_env_steps", budget)
     config = config.replace(**overrides)
     return learner_class(args.env, config=config, num_envs=num_envs, policy_kwargs=policy_kwargs or None), budget
+
+
+def _build_dqn(args, env: dict, preset: dict, overrides: dict, policy_kwargs: dict, budget: int,
+               num_envs: int) -> DQN:
+    """A new DQN learner: the preset's (or --hyperparams') fields, then
+    --config; ``--policy hidden_sizes=...`` (the zoo's net_arch) sets the
+    Q-network's widths, the only option of its network."""
+    if not env["discrete"]:
+        raise UsageError(f"dqn needs discrete actions; {args.env} has continuous ones")
+    unknown = set(policy_kwargs) - {"hidden_sizes"}
+    if unknown:
+        raise UsageError(f"--policy {', '.join(sorted(unknown))} does not apply to dqn (its Q-network is an MLP: "
+                         "only hidden_sizes)")
+    if "hidden_sizes" in policy_kwargs:
+        hidden = policy_kwargs["hidden_sizes"]
+        overrides.setdefault("hidden_sizes", (hidden,) if isinstance(hidden, int) else tuple(hidden))
+    overrides.setdefault("total_env_steps", budget)
+    config = DQNConfig(seed=args.seed).replace(**overrides)
+    return DQN(args.env, config=config, num_envs=args.num_envs or preset.get("num_envs", 1))
+
+
+def load_learner(path: str):
+    """The learner saved at ``path``: a policy-gradient learner or a DQN
+    (BadFormatError if it is neither)."""
+    try:
+        return PolicyGradientLearner.load(path)
+    except _lib.BadFormatError as error:
+        if "'dqn'" not in str(error):
+            raise
+    return DQN.load(path)
+
+
+def algo_name(learner) -> str:
+    """The command line's name of a learner's algorithm."""
+    if isinstance(learner, DQN):
+        return "dqn"
+    return next(name for name, cls in PG_ALGORITHMS.items() if isinstance(learner, cls))
 
 
 def swiftpg_env(env_id: str) -> dict:
@@ -543,7 +587,7 @@ def eval_command(args) -> int:
             _check_output_dir(args.video, "--video")
             _need_module("pygame", "--video", "render")
             _need_module("moviepy", "--video", "video")
-        learner = PolicyGradientLearner.load(args.path)
+        learner = load_learner(args.path)
         if args.video is not None and learner.env.env_id not in _RENDER_FPS:
             learner.close()
             raise UsageError(f"--video: {learner.env.env_id} does not render (only {', '.join(_RENDER_FPS)})")
@@ -555,7 +599,7 @@ def eval_command(args) -> int:
         return 2
     with learner:
         returns, lengths = learner.evaluate(episodes=args.episodes, greedy=not args.stochastic, seed=args.seed)
-        algo = next(name for name, cls in PG_ALGORITHMS.items() if isinstance(learner, cls))
+        algo = algo_name(learner)
         summary = dict(path=args.path, env=learner.env.env_id, algo=algo, trained_env_steps=learner.total_env_steps,
                        episodes=args.episodes, greedy=not args.stochastic, seed=args.seed,
                        mean_return=float(returns.mean()), std_return=float(returns.std()),
@@ -607,7 +651,8 @@ def algos_command(args) -> int:
     """Each algorithm's config fields with defaults and meanings."""
     names = [args.algo] if args.algo else list(ALGORITHMS)
     for name in names:
-        config = SearchConfig if name in SEARCH_METHODS else PG_ALGORITHMS[name]._config_class
+        config = (SearchConfig if name in SEARCH_METHODS else DQNConfig if name == "dqn"
+                  else PG_ALGORITHMS[name]._config_class)
         print(f"{name} ({config.__name__}):")
         for line in config.describe().splitlines():
             print(f"  {line}")

@@ -118,10 +118,18 @@ def parse_header(path: str = HEADER) -> Header:
             decl = " ".join(decl.split())
             if not decl:
                 continue
-            fm = re.fullmatch(r"([A-Za-z_]\w*)\s+([A-Za-z_]\w*)", decl.replace("\\", " ").strip())
+            fm = re.fullmatch(r"([A-Za-z_]\w*)\s+([A-Za-z_]\w*)(?:\s*\[\s*(\w+)\s*\])?",
+                              decl.replace("\\", " ").strip())
             if not fm:
                 raise ValueError(f"cannot parse field {decl!r} of struct {m.group(3)}")
-            fields.append((fm.group(1), fm.group(2)))
+            if fm.group(3) is None:
+                fields.append((fm.group(1), fm.group(2)))
+            else:                                   # a fixed array: "int32_t[8]" (the length may be a #define)
+                length = fm.group(3)
+                count = int(length, 0) if length[0].isdigit() else defines.get(length)
+                if not isinstance(count, int) or count < 1:
+                    raise ValueError(f"cannot size field {decl!r} of struct {m.group(3)}")
+                fields.append((f"{fm.group(1)}[{count}]", fm.group(2)))
         structs[m.group(3)] = fields
     functions: dict[str, Function] = {}
     body = re.sub(r"typedef\s+struct\s+\w+\s*\{.*?\}\s*\w+\s*;", ";", text, flags=re.S)
@@ -142,7 +150,10 @@ def struct_type(header: Header, name: str) -> type:
     """A ctypes Structure for a header struct (cached per header)."""
     cache = header.__dict__.setdefault("_ctypes_structs", {})
     if name not in cache:
-        fields = [(fname, SCALARS[ctype]) for ctype, fname in header.structs[name]]
+        fields = []
+        for ctype, fname in header.structs[name]:
+            array = re.fullmatch(r"(\w+)\[(\d+)\]", ctype)
+            fields.append((fname, SCALARS[array.group(1)] * int(array.group(2)) if array else SCALARS[ctype]))
         cache[name] = type(name, (ctypes.Structure,), {"_fields_": fields})
     return cache[name]
 

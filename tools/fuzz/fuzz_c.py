@@ -307,12 +307,13 @@ RewardModelObj = _kind("RewardModelObj", "reward_model", lambda o: f"K={o.k} par
 RLHFLearner = _kind("RLHFLearner", "rlhf_learner", lambda o: f"algorithm {o.algorithm} V={o.policy.v} L={o.policy.l}")
 GameObj = _kind("GameObj", "game", lambda o: f"{o.what} N={o.n} A={o.a} {o.h}x{o.w}")
 PlayerObj = _kind("PlayerObj", "player", lambda o: f"{o.what} of {o.game_key}")
+DQNObj = _kind("DQNObj", "dqn", lambda o: f"env {o.env.id} obs={o.obs} A={o.a}{'' if o.cheap else ' costly'}")
 Trainer = _kind("Trainer", "pref_trainer", lambda o: f"{'dpo' if o.dpo else 'sft'} V={o.policy.v} L={o.policy.l} "
                                                      f"epochs={o.epochs}")
 
 
 KIND_TAG = {"env": 1, "policy": 2, "algorithm": 3, "value": 4, "seq_task": 5, "seq_policy": 6, "reward_model": 7,
-            "pref_trainer": 8, "rlhf_learner": 9, "game": 10, "player": 11}
+            "pref_trainer": 8, "rlhf_learner": 9, "game": 10, "player": 11, "dqn": 12}
 KIND_CODE = dict(KIND_TAG)
 
 
@@ -677,7 +678,8 @@ class Fuzzer:
                 "algorithm": "swiftpg_algorithm_destroy", "seq_task": "swiftpg_seq_task_destroy",
                 "seq_policy": "swiftpg_seq_policy_destroy", "reward_model": "swiftpg_reward_model_destroy",
                 "pref_trainer": "swiftpg_pref_trainer_destroy", "rlhf_learner": "swiftpg_rlhf_destroy",
-                "game": "swiftpg_game_destroy", "player": "swiftpg_player_destroy"}[obj.kind]
+                "game": "swiftpg_game_destroy", "player": "swiftpg_player_destroy",
+                "dqn": "swiftpg_dqn_destroy"}[obj.kind]
         status = self.invoke(name, [(obj.handle, obj.describe())])
         if status == 0:
             self.forget(obj)
@@ -887,6 +889,11 @@ class Fuzzer:
             elif ctype is ctypes.c_uint32:          # a struct's own size: right, off by a field, or wild
                 size = ctypes.sizeof(st)
                 v = r.choice([size, size, size - 8, size + 8, 0, 2**32 - 1])
+            elif isinstance(ctype, type) and issubclass(ctype, ctypes.Array):     # e.g. the DQN's hidden widths
+                arr = getattr(c, fname)
+                for i in range(len(arr)):
+                    arr[i] = r.choice([0, 1, 4, -1, 65536, 65537, 2**31 - 1, -(2**31)])
+                continue
             else:
                 v = r.choice(DOUBLE_EXTREMES + [r.random(), r.uniform(-2, 2)])
             setattr(c, fname, v)
@@ -2405,6 +2412,189 @@ class Fuzzer:
     def g_algorithm_destroy(self):
         self.destroy_call("algorithm", self.any_alg())
 
+    # -- DQN (issue 19) ---------------------------------------------------------------------------
+    # Learners are small (a few hidden units, short collections) unless a
+    # mutated config made them costly; costly ones are never iterated.
+    def any_dqn(self):
+        return self.pick("dqn") or self.g_dqn_create(valid=True)
+
+    def dqn_env(self) -> Env | None:
+        env = self.pick("env", lambda e: e.discrete and e.limit_ok and not e.one_hot) or self.any_env()
+        return env if env is not None and env.discrete else None
+
+    def g_dqn_create(self, valid: bool = False):
+        r = self.rng
+        with self.valid_only(valid):
+            env = self.dqn_env()
+            if env is None:
+                return None
+            c = self.S["swiftpg_dqn_config"]()
+            self.lib.swiftpg_dqn_default_config(ctypes.addressof(c))
+            c.buffer_size = r.choice([1, 64, 1000])
+            c.batch_size = r.choice([1, 4, 16])
+            c.learning_starts = r.choice([0, 8, 100])
+            c.train_freq = r.choice([1, 4, 16])
+            c.gradient_steps = r.choice([0, 1, 4])
+            c.num_hidden = r.choice([0, 1, 2])
+            for k in range(c.num_hidden):
+                c.hidden[k] = r.choice([1, 4, 16])
+            c.target_update_interval = r.choice([1, 10, 100])
+            c.target_update_unit = r.randrange(2)
+            c.loss = r.randrange(2)
+            c.double_q = r.randrange(2)
+            c.precision = r.choice([32, 64])
+            c.tau = r.choice([1.0, 0.5, 0.005])
+            c.seed = r.getrandbits(64)
+            mutated = self.mutating and r.random() < 0.6
+            if mutated:
+                c = self.random_struct("swiftpg_dqn_config", base=c,
+                                       fields_to_change=None if r.random() < 0.1 else r.randrange(1, 4))
+            cfg = self.buf(self.S["swiftpg_dqn_config"], 1, "config", data=[c], p_null=0.1)
+            if not cfg.null:
+                cfg.note = self.struct_text(c)
+            out = self.out1(ctypes.c_uint64, "learner_out")
+            if self.invoke("swiftpg_dqn_create", [self.handle_arg("env", env), self.a(cfg), self.a(out)], [out]) != 0:
+                return None
+            widths = [c.hidden[k] for k in range(max(0, min(c.num_hidden, 8)))]
+            cheap = (c.train_freq * env.n <= 64 and 0 <= c.gradient_steps <= 16 and c.batch_size <= 64
+                     and all(w <= 64 for w in widths))
+            return self.adopt(DQNObj(out.value(), env=env, obs=env.obs, a=env.num_actions, cheap=cheap))
+
+    def g_dqn_iterate(self):
+        q = self.any_dqn()
+        if q is None or not q.cheap:
+            return
+        out = self.out1(self.S["swiftpg_dqn_stats"], "stats_out")
+        self.invoke("swiftpg_dqn_iterate", [self.handle_arg("dqn", q), self.a(out)], [out])
+
+    def g_dqn_update(self):
+        q = self.any_dqn()
+        if q is None or not q.cheap:
+            return
+        r = self.rng
+        T, N, d = r.choice([1, 2, 4]), r.choice([1, 2]), q.obs
+        obs = self.buf(ctypes.c_double, T * N * d, "observations", data=self.doubles(T * N * d))
+        acts = [r.randrange(q.a) for _ in range(T * N)]
+        if self.bad(0.2):
+            acts[r.randrange(T * N)] = r.choice([-1, q.a, 2**31 - 1])
+        act = self.buf(ctypes.c_int32, T * N, "actions", data=acts)
+        rew = self.buf(ctypes.c_double, T * N, "rewards", data=self.doubles(T * N))
+        te = self.buf(ctypes.c_uint8, T * N, "terminated", data=self.flags(T * N, 0.3))
+        tr = self.buf(ctypes.c_uint8, T * N, "truncated", data=self.flags(T * N, 0.2))
+        fin = self.buf(ctypes.c_double, T * N * d, "final_observations", data=self.doubles(T * N * d), optional=True)
+        nxt = self.buf(ctypes.c_double, N * d, "next_observations", data=self.doubles(N * d))
+        out = self.out1(self.S["swiftpg_dqn_stats"], "stats_out")
+        self.invoke("swiftpg_dqn_update",
+                    [self.handle_arg("dqn", q), self.i64(T, bad=[0, T - 1, -1, 2**62, (1 << 24) + 1]),
+                     self.i64(N, bad=[0, N - 1, -1, 2**63 - 1]), self.a(obs), self.a(act), self.a(rew), self.a(te),
+                     self.a(tr), self.a(fin), self.a(nxt), self.a(out)], [out])
+
+    def g_dqn_episodes(self):
+        q = self.any_dqn()
+        cap = self.rng.choice([0, 1, 4, 64])
+        ret = self.buf(ctypes.c_double, cap, "returns_out", out=True, optional=True)
+        lens = self.buf(ctypes.c_int32, cap, "lengths_out", out=True, optional=True)
+        count = self.out1(ctypes.c_int64, "count_out")
+        # Only capacities the library must refuse, or smaller ones: a larger one would be the caller's lie.
+        self.invoke("swiftpg_dqn_episodes", [self.handle_arg("dqn", q), self.a(ret), self.a(lens),
+                                             self.integer(cap, [-1, -(2**63), 0], 0.2), self.a(count)],
+                    [ret, lens, count], exempt=("count_out",))
+
+    def dqn_pass(self, name: str, out_type, width, out_name: str):
+        q = self.any_dqn()
+        if q is None:
+            return
+        b = self.rng.choice([1, 2, 5])
+        obs = self.buf(ctypes.c_double, b * q.obs, "observations", data=self.doubles(b * q.obs))
+        out = self.buf(out_type, b * width(q), out_name, out=True)
+        self.invoke(name, [self.handle_arg("dqn", q), self.a(obs), self.batch_arg(b), self.a(out)], [out])
+
+    def g_dqn_q_values(self):
+        self.dqn_pass("swiftpg_dqn_q_values", ctypes.c_double, lambda q: q.a, "q_out")
+
+    def g_dqn_predict(self):
+        self.dqn_pass("swiftpg_dqn_predict", ctypes.c_int32, lambda q: 1, "actions_out")
+
+    def g_dqn_evaluate(self):
+        q = self.any_dqn()
+        if q is None:
+            return
+        env = self.pick("env", lambda e: e is not q.env and e.discrete and e.obs == q.obs
+                        and e.num_actions == q.a) or q.env
+        if not self.episodic_ok(env):
+            return
+        eps, ret, lens = self.episodes_arg()
+        self.invoke("swiftpg_dqn_evaluate", [self.handle_arg("dqn", q), self.handle_arg("env", env), eps,
+                                             self.flag(0.1), self.seed(), self.a(ret), self.a(lens)], [ret, lens])
+
+    def g_dqn_save(self):
+        q = self.any_dqn()
+        path = self.save_path()
+        status = self.invoke("swiftpg_dqn_save", [self.handle_arg("dqn", q), self.a(path), self.flag(0.15)])
+        if status == 0 and path.data and os.path.isfile(path.data):
+            self.files.append(("dqn", path.data.decode("latin-1")))
+            if len(self.files) > 40:
+                self.files.pop(0)
+
+    def dqn_q(self, q) -> bytes | None:
+        """Q-values of a fixed observation (read directly, not a fuzzed call)."""
+        if q is None or not q.alive:
+            return None
+        obs = (ctypes.c_double * q.obs)(*([0.01] * q.obs))
+        out = (ctypes.c_double * q.a)()
+        if self.lib.swiftpg_dqn_q_values(q.handle, ctypes.addressof(obs), 1, ctypes.addressof(out)) != 0:
+            return None
+        return bytes(out)
+
+    def g_dqn_load(self):
+        q = self.any_dqn()
+        path = None
+        if q is not None and self.rng.random() < 0.6:
+            fresh = self.new_path()
+            if self.invoke("swiftpg_dqn_save", [(q.handle, q.describe()), self.a(Str(fresh.encode())),
+                                                 self.flag(0.0)]) == 0:
+                if self.rng.random() < 0.7:
+                    data = open(fresh, "rb").read()
+                    with open(fresh, "wb") as f:
+                        f.write(self.mutate_checkpoint(data))
+                path = Str(fresh.encode())
+        path = path or self.load_path("dqn")
+        before = self.dqn_q(q)
+        status = self.invoke("swiftpg_dqn_load", [self.handle_arg("dqn", q), self.a(path)])
+        if status != 0 and before is not None and self.dqn_q(q) != before:
+            self.finding(f"swiftpg_dqn_load-changed-{status}", f"swiftpg_dqn_load failed with {status} but changed "
+                                                               f"the Q-network; file: {path.describe()}")
+
+    def g_dqn_open(self):
+        path = self.load_path("dqn")
+        learner, env = self.out1(ctypes.c_uint64, "learner_out"), self.out1(ctypes.c_uint64, "env_out")
+        if self.invoke("swiftpg_dqn_open", [self.a(path), self.a(learner), self.a(env)], [learner, env]) == 0:
+            e = self.adopt_env(env.value(), "opened DQN env")
+            if e is None:
+                self.lib.swiftpg_dqn_destroy(learner.value())
+                return
+            c = self.S["swiftpg_dqn_config"]()
+            c.size = ctypes.sizeof(c)
+            self.lib.swiftpg_dqn_get_config(learner.value(), ctypes.addressof(c))
+            widths = [c.hidden[k] for k in range(c.num_hidden)]
+            cheap = (c.train_freq * e.n <= 64 and c.gradient_steps <= 16 and c.batch_size <= 64
+                     and all(w <= 64 for w in widths))
+            self.adopt(DQNObj(learner.value(), env=e, obs=e.obs, a=e.num_actions, cheap=cheap))
+
+    def g_dqn_get_config(self):
+        out = self.out1(self.S["swiftpg_dqn_config"], "config_out")
+        self.invoke("swiftpg_dqn_get_config", [self.handle_arg("dqn", self.any_dqn()), self.a(out)], [out])
+
+    def g_dqn_counters(self):
+        outs = [self.out1(ctypes.c_int64, n) for n in ("iteration_out", "total_env_steps_out",
+                                                       "total_gradient_steps_out", "target_updates_out",
+                                                       "buffer_count_out")]
+        self.invoke("swiftpg_dqn_counters", [self.handle_arg("dqn", self.any_dqn())] + [self.a(o) for o in outs],
+                    outs)
+
+    def g_dqn_destroy(self):
+        self.destroy_call("dqn", self.any_dqn())
+
     # -- sequences and preferences (issue 15) ------------------------------------------------------
     # Objects are small (V <= 4, L <= 4 except the built-in defaults) so exact
     # enumeration stays cheap. Sizes that say how much of a caller buffer to
@@ -3713,7 +3903,7 @@ class Fuzzer:
             gen()
 
     def teardown(self) -> None:
-        for kind in ("algorithm", "policy", "value", "env", "rlhf_learner", "pref_trainer", "reward_model", "seq_policy",
+        for kind in ("dqn", "algorithm", "policy", "value", "env", "rlhf_learner", "pref_trainer", "reward_model", "seq_policy",
                      "seq_task", "game", "player"):
             for obj in list(self.pool[kind]):
                 self.destroy(obj)

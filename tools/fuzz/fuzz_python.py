@@ -300,8 +300,23 @@ class PyFuzzer:
         fields = {f.name for f in dataclasses.fields(cls)}
         small = dict(steps_per_env=self.rng.choice([2, 4]), steps_per_iteration=self.rng.choice([16, 32]), epochs=1,
                      minibatch_size=0, value_epochs=1, cg_iterations=3, line_search_steps=3, reuse_batches=2,
-                     population_size=4, elite_count=2, episodes_per_evaluation=1, seed=self.rng.randrange(1000))
+                     population_size=4, elite_count=2, episodes_per_evaluation=1, seed=self.rng.randrange(1000),
+                     # DQNConfig
+                     train_freq=self.rng.choice([4, 16]), gradient_steps=self.rng.choice([0, 1, 4]),
+                     learning_starts=self.rng.choice([0, 20]), hidden_sizes=self.rng.choice([(), (4,)]),
+                     buffer_size=500, batch_size=self.rng.choice([1, 8]))
         return cls(**{k: v for k, v in small.items() if k in fields})
+
+    def dqn(self):
+        """A small DQN learner (from the pool)."""
+        A = self.sp.algorithms
+
+        def make():
+            ident = self.rng.choice(["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "TwoAction-v0"])
+            config = self.cheap_config(A.DQNConfig).replace(total_env_steps=2000)    # train()'s default budget
+            obj = A.DQN(ident, config, num_envs=self.rng.choice([1, 2]))
+            return self.tag(obj, f"DQN({ident!r})")
+        return self.get("dqn", make)
 
     def learner(self, cls=None):
         A = self.sp.algorithms
@@ -409,6 +424,10 @@ class PyFuzzer:
             return self.policy(None if owner is P.Policy else owner)
         if owner is A.PolicySearch:
             return self.learner(A.PolicySearch)
+        if owner is A.DQN:
+            return self.dqn()
+        if owner is A.DQNStats:
+            return self.dqn().iterate()
         if issubclass(owner, A.PolicyGradientLearner):
             obj = self.learner(None if owner is A.PolicyGradientLearner else owner)
             if not isinstance(obj, owner):
@@ -1050,7 +1069,7 @@ class PyFuzzer:
     # -- hostile values ---------------------------------------------------------------------------
     #: Parameters whose large values are legitimately long loops: only values
     #: the library must refuse are generated for them.
-    LOOP_PARAMS = {"total_env_steps"}
+    LOOP_PARAMS = {"total_env_steps", "total_timesteps"}
 
     def evil(self, valid, pname: str | None = None):
         """A hostile replacement for ``valid``: derived from it (shape, dtype,
@@ -1217,6 +1236,48 @@ class PyFuzzer:
             return (r.choice([None, {}, [{}] * obj.num_envs]),), {}
         if short_name == "render":
             return (r.choice([None, "rgb_array"]),), {}
+    def dqn_example(self, name: str, owner, obj, short_name: str):
+        """(args, kwargs) of each public callable of ``swiftpg.algorithms.dqn``
+        (None: the generic examples apply)."""
+        sp, np, r, g = self.sp, self.np, self.rng, self.np_rng
+        A = sp.algorithms
+        if owner is not None and short_name == owner.__name__:      # the constructor's target name
+            short_name = "__init__"
+        if owner is A.DQNStats and short_name == "__init__":
+            stats = self.dqn().iterate()
+            return (), {f.name: getattr(stats, f.name) for f in dataclasses.fields(A.DQNStats)}
+        if owner is A.DQNConfig and short_name == "__init__":
+            return (), dataclasses.asdict(self.cheap_config(A.DQNConfig))
+        if owner is not A.DQN:
+            return None
+        if short_name == "__init__":
+            env = r.choice(["CartPole-v1", "Acrobot-v1", "Pendulum-v1"]) if r.random() < 0.7 else self.vec()
+            return (env,), dict(config=self.cheap_config(A.DQNConfig).replace(total_env_steps=2000),
+                                num_envs=r.choice([1, 2]))
+        if short_name in ("train", "learn"):
+            return (obj.total_env_steps + r.choice([1, 30]),), {}
+        if short_name == "evaluate":
+            return (), dict(episodes=r.choice([1, 2]), num_envs=1, greedy=r.random() < 0.8)
+        if short_name == "save":
+            return (self.path(),), dict(include_buffer=r.random() < 0.5)
+        if short_name == "load":
+            path = self.path()
+            obj.save(path, include_buffer=r.random() < 0.5)
+            return (path,), {}
+        if short_name in ("predict", "q_values"):
+            o = self.obs(obj, r.choice([1, 2, 5]))
+            return ((o[0] if r.random() < 0.3 else o),), (dict(deterministic=r.random() < 0.7)
+                                                           if short_name == "predict" else {})
+        if short_name == "update":
+            T, N, d = r.choice([1, 3]), r.choice([1, 2]), obj.observation_size
+            o = g.standard_normal((T, N, d))
+            a = g.integers(0, obj.num_actions, (T, N))
+            te = g.random((T, N)) < 0.3
+            tr = g.random((T, N)) < 0.1
+            return (o, a, g.standard_normal((T, N)), te, tr, g.standard_normal((N, d))), dict(
+                final_observations=g.standard_normal((T, N, d)))
+        if short_name in ("counters", "iterate", "close", "__enter__"):
+            return (), {}
         return None
 
     def example(self, name: str, owner, obj):
@@ -1391,6 +1452,10 @@ class PyFuzzer:
                 return (r.choice(["float32", "float64"]),), {}
             if short_name == "save":
                 return (self.path(),), {}
+        if name.startswith("swiftpg.algorithms.dqn."):
+            found = self.dqn_example(name, owner, obj, short_name)
+            if found is not None:
+                return found
         if isinstance(obj, sp.algorithms.PolicySearch) or isinstance(obj, sp.algorithms.PolicyGradientLearner):
             if short_name == "train":
                 return ((r.choice([1, 2]),) if isinstance(obj, sp.algorithms.PolicySearch)

@@ -161,6 +161,7 @@ public final class DQN: Learner {
         observationSize: env.observationSize, actionCount: n, hidden: config.hidden, activation: config.activation,
         seed: config.seed)
     }
+    try DQN.checkSizes(config, observationSize: env.observationSize, actionCount: n, lanes: env.count)
     try require(
       q.observationSize == env.observationSize && q.actionCount == n,
       "the Q-network maps \(q.observationSize) inputs to \(q.actionCount) actions; \(env.id) has "
@@ -502,11 +503,13 @@ public final class DQN: Learner {
   /// environment (`EnvironmentRecord`) and a `learner` section with the
   /// online and target parameters, Adam's moments, the counters, the
   /// generator, the observations and episodes in progress and, when
-  /// `includeBuffer`, the replay buffer's transitions. The configuration
-  /// is not saved yet: a learner restores into one of the same shapes.
+  /// `includeBuffer`, the replay buffer's transitions; and the
+  /// configuration (`config`, `configRecord`), so `DQN.open` rebuilds the
+  /// learner from the file alone.
   public func bundle(includeBuffer: Bool) throws(SwiftPGError) -> Bundle {
     var r = Record()
     r.set("algorithm", text: "dqn")
+    r.set("config", record: DQN.configRecord(config))
     r.set("environment", record: try env.record())
     var s = Record()
     s.set("version", .int(DQN.stateVersion))
@@ -529,7 +532,7 @@ public final class DQN: Learner {
     return Bundle(kind: .learner, record: r)
   }
 
-  static let stateVersion: Int64 = 1
+  static let stateVersion: Int64 = 2
 
   /// Restores a DQN bundle into this learner: the file must hold a DQN of
   /// the same network shape, replay capacity and environment (id,
@@ -541,9 +544,12 @@ public final class DQN: Learner {
     let root = try LearnerBundle.learnerRoot(bytes, source: source)
     let algorithm = try root.text("algorithm")
     guard algorithm == "dqn" else { throw SwiftPGError(.badFormat, "\(source) holds a \(algorithm) learner, not dqn") }
-    let commitEnvironment = try env.prepareRestore(try root.record("environment"))
+    // The state's version first, so an older file is refused naming it.
     let s = try root.record("learner")
     try s.requireVersion(DQN.stateVersion, "the DQN state has")
+    // The file's configuration is validated; this learner keeps its own.
+    _ = try DQN.config(from: try root.record("config"))
+    let commitEnvironment = try env.prepareRestore(try root.record("environment"))
     guard try s.doubles("network_specification") == online.specification else {
       throw s.fail("the file's Q-network has another shape than this learner's \(online.specification)")
     }
@@ -581,6 +587,102 @@ public final class DQN: Learner {
     episodeLengths = lengths
     commitEnvironment()
     if let commitReplay { commitReplay() } else { buffer.clear() }
+  }
+}
+
+extension DQN {
+  /// The most values (rows × observation size) the replay buffer may hold
+  /// per column, checked before anything is allocated.
+  public static let maxBufferValues = 1 << 24
+  /// The largest minibatch.
+  public static let maxBatchSize = 1 << 16
+  /// The most activations (rows × widest layer) of one network pass.
+  public static let maxActivationValues = 1 << 26
+
+  /// Size checks that need the environment: the replay buffer's and the
+  /// minibatch's allocations (checked before anything is allocated).
+  static func checkSizes(_ c: Config, observationSize d: Int, actionCount: Int, lanes: Int) throws(SwiftPGError) {
+    try require(
+      c.batchSize <= maxBatchSize, "batch_size \(c.batchSize) exceeds \(maxBatchSize)", code: .tooLarge)
+    _ = try MLP.parameterCount(sizes: [d] + c.hidden + [actionCount])
+    let widest = ([d, actionCount] + c.hidden).max() ?? 1
+    for (rows, name) in [(c.batchSize, "batch_size"), (lanes, "environment count")] {
+      let values = try checkedProduct(rows, widest, "\(name) × widest layer")
+      try require(
+        values <= maxActivationValues,
+        "\(name) \(rows) × widest layer \(widest) exceeds \(maxActivationValues) activations", code: .tooLarge)
+    }
+    let values = try checkedProduct(c.bufferSize, d, "buffer_size × observation size")
+    try require(
+      values <= maxBufferValues,
+      "buffer_size \(c.bufferSize) × observation size \(d) exceeds \(maxBufferValues) values", code: .tooLarge)
+  }
+
+  /// The scalar fields of the configuration section, named as in C and
+  /// Python (`hidden` is stored beside them as a list of widths).
+  static var configFields: [ConfigField<Config>] {
+    let big: ClosedRange<Int64> = 0...(1 << 40)
+    return [
+      .int("total_env_steps", \.totalEnvSteps, in: big), .double("learning_rate", \.learningRate),
+      .double("adam_epsilon", \.adamEpsilon), .int("batch_size", \.batchSize),
+      .int("buffer_size", \.bufferSize, in: big), .int("learning_starts", \.learningStarts, in: big),
+      .double("gamma", \.gamma), .int("target_update_interval", \.targetUpdateInterval, in: big),
+      .choice("target_update_unit", \.targetUpdateUnit), .double("tau", \.tau),
+      .int("train_freq", \.trainFrequency), .int("gradient_steps", \.gradientSteps),
+      .double("exploration_fraction", \.explorationFraction),
+      .double("exploration_initial_eps", \.explorationInitialEps),
+      .double("exploration_final_eps", \.explorationFinalEps), .choice("activation", \.activation),
+      .choice("precision", \.precision), .choice("loss", \.loss), .double("max_grad_norm", \.maxGradNorm),
+      .bool("double_q", \.doubleQ), .seed("seed", \.seed),
+    ]
+  }
+
+  /// The configuration as a bundle section (version 1).
+  public static func configRecord(_ c: Config) -> Record {
+    var r = Record()
+    r.set("version", .int(1))
+    for f in configFields { r.set(f.name, f.write(c)) }
+    r.set("hidden", ints: c.hidden)
+    return r
+  }
+
+  /// The configuration of a section written by `configRecord`: every field
+  /// present and none unknown, values `Config.validate()` accepts
+  /// (`.badFormat` naming the field otherwise).
+  public static func config(from r: RecordReader) throws(SwiftPGError) -> Config {
+    try r.requireVersion(1, "the DQN config section has")
+    var c = Config()
+    for f in configFields { try f.read(&c, r) }
+    c.hidden = try r.ints("hidden", in: 1...Int64(MLP.maxLayerSize))
+    guard c.hidden.count <= MLP.maxHiddenLayers else {
+      throw r.fail("field 'hidden' has \(c.hidden.count) layers, at most \(MLP.maxHiddenLayers)")
+    }
+    try r.finish()
+    try Checkpoint.formatError(in: r.context) { () throws(SwiftPGError) in try c.validate() }
+    return c
+  }
+
+  /// The learner of a DQN bundle (`save`), rebuilt from the bytes alone:
+  /// its configuration, environment (with its exact state), networks,
+  /// optimiser, counters, generator and — when saved — replay buffer.
+  /// `.badFormat` naming what is wrong; nothing else is created then.
+  public static func open(bytes: [UInt8], source: String = "the bytes") throws(SwiftPGError) -> DQN {
+    let root = try LearnerBundle.learnerRoot(bytes, source: source)
+    let algorithm = try root.text("algorithm")
+    guard algorithm == "dqn" else { throw SwiftPGError(.badFormat, "\(source) holds a \(algorithm) learner, not dqn") }
+    try root.record("learner").requireVersion(DQN.stateVersion, "the DQN state has")
+    let config = try DQN.config(from: try root.record("config"))
+    let env = try EnvironmentRecord.decode(try root.record("environment"))
+    let learner = try Checkpoint.formatError(in: root.context) { () throws(SwiftPGError) in
+      try DQN(env: env, config: config)
+    }
+    try learner.restore(from: bytes, source: source)
+    return learner
+  }
+
+  /// `open(bytes:)` of the file at `path` (`.io` when it cannot be read).
+  public static func open(path: String) throws(SwiftPGError) -> DQN {
+    try open(bytes: try Checkpoint.read(path), source: path)
   }
 }
 

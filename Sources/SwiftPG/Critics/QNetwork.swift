@@ -41,6 +41,8 @@ public final class QNetwork: Parameterized {
   }
 
   public var parameterCount: Int { network.parameterCount }
+  /// [observation size, hidden…, actionCount].
+  public var layerSizes: [Int] { network.sizes }
   public var parameters: [Double] { network.parameters }
   public var precision: MLP.Precision { network.precision }
   /// [observation size, actions, activation, hidden count, hidden…].

@@ -1,6 +1,7 @@
 """Training algorithms, one module per algorithm (``reinforce``,
 ``actor_critic``, ``a2c``, ``offpolicy_pg``, ``npg``, ``trpo``, ``ppo``,
-``search``), each with an explicit config dataclass. Each iteration is one
+``search``, and ``dqn``: the value-based contrast), each with an explicit
+config dataclass. Each iteration is one
 call into Swift (collect, estimate, update); Python drives the loop, so
 progress output, callbacks, early stopping and Ctrl-C work as usual.
 """
@@ -8,6 +9,7 @@ progress output, callbacks, early stopping and Ctrl-C work as usual.
 from ._learner import IterationStats, PolicyGradientLearner, Rollout, TrainStats, load
 from .a2c import A2C, A2CConfig
 from .actor_critic import ActorCritic, ActorCriticConfig
+from .dqn import DQN, DQNConfig, DQNStats
 from .gymnasium import GymnasiumCollector, for_gymnasium
 from .npg import NPG, NPGConfig
 from .offpolicy_pg import OffPolicyPG, OffPolicyPGConfig
@@ -25,8 +27,8 @@ __all__ = [
     "ReinforceConfig", "ActorCriticConfig", "A2CConfig", "OffPolicyPGConfig", "NPGConfig", "TRPOConfig",
     "PPOConfig", "TrainStats", "IterationStats", "PolicyGradientLearner", "REINFORCE", "ActorCritic", "A2C",
     "OffPolicyPG", "NPG", "TRPO", "PPO", "PG_ALGORITHMS", "SearchConfig", "SearchStats", "PolicySearch",
-    "GymnasiumCollector", "for_gymnasium", "load", "train_together", "Rollout",
+    "GymnasiumCollector", "for_gymnasium", "load", "train_together", "Rollout", "DQN", "DQNConfig", "DQNStats",
     # the modules, one per algorithm (documented on their own pages)
     "reinforce", "actor_critic", "a2c", "offpolicy_pg", "npg", "trpo", "ppo", "search", "gymnasium",
-    "together",
+    "together", "dqn",
 ]
