@@ -543,9 +543,10 @@ def make_vec(env_id: str, num_envs: int = 1, seed: int | None = None, copy: bool
     """Creates ``num_envs`` instances of ``env_id`` stepped together in Swift,
     with the given parameters (e.g. ``make_vec("Pendulum-v1", 8, g=9.81)``).
     ``num_threads > 1`` steps large batches (chunks of 128 to 2048 instances) on several
-    threads (like EnvPool's ``num_threads``). ``autoreset_mode``: see
-    :func:`_autoreset_mode` (same-step, the default, or Gymnasium's
-    next-step). See :class:`VectorEnv`."""
+    threads (like EnvPool's ``num_threads``). ``autoreset_mode``:
+    ``"same_step"`` (the default; the learners need it) or ``"next_step"``
+    (Gymnasium 1.x's default), or gymnasium's ``AutoresetMode``; both run
+    natively. See :class:`VectorEnv`."""
     return VectorEnv(env_id, num_envs, seed=seed, copy=copy, num_threads=num_threads,
                      autoreset_mode=autoreset_mode, **parameters)
 

@@ -109,6 +109,9 @@ class ADR(BaseCallback):
                 raise InvalidArgumentError(f"{env.env_id} has no default success return; pass success_return")
             success_return = SUCCESS_RETURNS[env.env_id]
         self.success_return = as_float(success_return, "success_return")
+        if env.adr_state() is not None:
+            raise InvalidArgumentError("ADR already runs on this environment: close() that ADR (or call "
+                                       "env.disable_adr()) before starting another")
         self.env = env
         self.schedules = dict(schedules)
         previous = {name: env.get_parameter(name).copy() for name in schedules}

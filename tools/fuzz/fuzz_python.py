@@ -459,17 +459,18 @@ class PyFuzzer:
             return self.tag(lab.Estimator(self.rng.choice(["full_return", "reward_to_go", "value"])), "Estimator")
         if owner.__name__ == "ADR":
             env = self.vec()
+            env.disable_adr()  # one ADR per environment: a pooled env may run another fuzzed ADR
             names = [n for n in env.parameter_names if n != "max_episode_steps"]
             if not names:
                 env = self.vec()
+                env.disable_adr()
                 names = [n for n in env.parameter_names if n != "max_episode_steps"]
                 if not names:
                     raise Skip
             name = self.rng.choice(names)
             value = float(env.get_parameter(name)[0])
-            # Limits the parameter may take: around a positive value, or the value alone.
-            sched = sp.randomization.ParameterSchedule(value, step=0.01 + abs(value) * 0.1,
-                                                       limits=(value / 2, value * 2) if value > 0 else (value, value))
+            # Limits every parameter may take: the value itself (domains differ: flags, [0, 1], > 0).
+            sched = sp.randomization.ParameterSchedule(value, step=0.01 + abs(value) * 0.1, limits=(value, value))
             if name == "max_episode_steps":
                 sched = sp.randomization.ParameterSchedule(value, 1.0, (max(1.0, value - 5), value + 5))
             return self.tag(owner(env, {name: sched}, buffer_size=2, success_return=self.rng.choice([0.0, 10.0])),
@@ -1411,7 +1412,7 @@ class PyFuzzer:
                 spec = {}
                 for pname in chosen:
                     v = float(env.get_parameter(pname)[0])
-                    spec[pname] = (0.1 * abs(v) + 0.01, v / 2 if v > 0 else v, 2 * v if v > 0 else v)
+                    spec[pname] = (0.1 * abs(v) + 0.01, v, v)  # limits every parameter may take
                 return (spec,), dict(success_return=r.choice([0.0, 10.0, 475.0]), buffer_size=r.choice([1, 3]))
             if short_name == "render_text":
                 return (r.randrange(env.num_envs),), {}
@@ -1540,12 +1541,13 @@ class PyFuzzer:
                 return (), {}
             if short_name == "__init__":
                 env = self.vec()
+                env.disable_adr()  # one ADR per environment
                 names = [n for n in env.parameter_names if n != "max_episode_steps"]
                 if not names:
                     raise Skip
                 pname = r.choice(names)
                 v = float(env.get_parameter(pname)[0])
-                sched = sp.randomization.ParameterSchedule(v, 0.1 * abs(v) + 0.01, (v / 2, v * 2) if v > 0 else (v, v))
+                sched = sp.randomization.ParameterSchedule(v, 0.1 * abs(v) + 0.01, (v, v))
                 return (env, {pname: sched}), dict(buffer_size=r.choice([1, 3]), success_return=r.choice([0.0, 5.0]),
                                                    boundary_probability=r.choice([0.5, 1.0]))
         if owner is not None and owner.__name__ == "ParameterSchedule" and short_name == "__init__":
