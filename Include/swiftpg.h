@@ -2721,6 +2721,11 @@ int32_t swiftpg_game_symmetry(uint64_t game, int32_t symmetry, int32_t *cell_map
 int32_t swiftpg_game_playouts(uint64_t game, uint64_t seed, int32_t playouts_per_game, double *outcomes_out,
                               int32_t *lengths_out);
 
+/* Threads swiftpg_game_playouts uses (1 ... 64, default 1): chunks of
+ * games on a pool of threads. Every playout has its own generator, so the
+ * results do not depend on it. Errors: INVALID_ARGUMENT. */
+int32_t swiftpg_game_set_threads(uint64_t game, int32_t num_threads);
+
 /* ---------------------------------------------------------------------------
  * Games: players and arena (issue 17)
  *

@@ -11,7 +11,8 @@ run, contenders in alternation (best of the rounds):
     step call per move of all games (random legal actions drawn with numpy
     from the mask);
   * swiftpg GameBatch.playouts: whole random playouts inside one native call
-    (N = 256 games × P playouts each from the start).
+    (N = 256 games × P playouts each from the start), on one thread and on
+    two (``num_threads=2``: chunks of games on both cores; same results).
 Prints playouts per second and the ratios to pyspiel's loop (the issue's
 targets: per-move calls at least as fast as pyspiel's, whole playouts in one
 call at least 10×). Then the other anchors, where installed:
@@ -204,8 +205,8 @@ def main() -> None:
     seconds, rounds = (0.2, 1) if args.quick else (1.0, 3)
     random.seed(0)
     results = []
-    print(f"{'game':28} {'pyspiel loop':>13} {'swiftpg loop':>13} {'batch.step':>11} {'playouts()':>11}"
-          f" {'loop ×':>7} {'step ×':>7} {'playouts ×':>10}")
+    print(f"{'game':20} {'pyspiel loop':>13} {'swiftpg loop':>13} {'batch.step':>11} {'playouts()':>11}"
+          f" {'2 threads':>10} {'loop ×':>7} {'step ×':>7} {'playouts ×':>10} {'2 thr. ×':>8}")
     for name, params in VARIANTS:
         ref = pyspiel.load_game(name, params)
         game = games.load(name, **params)
@@ -215,6 +216,8 @@ def main() -> None:
                 "pyspiel": lambda: rate(python_loop(ref.new_initial_state), seconds),
                 "swiftpg_loop": lambda: rate(python_loop(game.new_initial_state), seconds),
                 "playouts": lambda: rate(lambda: fresh.playouts(per_game, seed=1), seconds, BATCH * per_game),
+                "playouts_2t": lambda: rate(lambda: fresh.playouts(per_game, seed=1, num_threads=2), seconds,
+                                            BATCH * per_game),
             }
             batch, step_rate = batched_steps(game)
             contenders["batch_step"] = lambda: step_rate(seconds)
@@ -224,10 +227,10 @@ def main() -> None:
                     best[k] = max(best[k], f())
             batch.close()
         variant = label(name, params)
-        ratios = {k: best[k] / best["pyspiel"] for k in ("swiftpg_loop", "batch_step", "playouts")}
-        print(f"{variant:28} {best['pyspiel']:13,.0f} {best['swiftpg_loop']:13,.0f} {best['batch_step']:11,.0f}"
-              f" {best['playouts']:11,.0f} {ratios['swiftpg_loop']:7.2f} {ratios['batch_step']:7.1f}"
-              f" {ratios['playouts']:10.1f}")
+        ratios = {k: best[k] / best["pyspiel"] for k in ("swiftpg_loop", "batch_step", "playouts", "playouts_2t")}
+        print(f"{variant:20} {best['pyspiel']:13,.0f} {best['swiftpg_loop']:13,.0f} {best['batch_step']:11,.0f}"
+              f" {best['playouts']:11,.0f} {best['playouts_2t']:10,.0f} {ratios['swiftpg_loop']:7.2f}"
+              f" {ratios['batch_step']:7.1f} {ratios['playouts']:10.1f} {ratios['playouts_2t']:8.1f}")
         results.append({"game": variant, "playouts_per_second": best, "ratio_to_pyspiel": ratios})
     others = other_anchors(seconds, rounds, args.pgx_python, args.quick)
     if others:

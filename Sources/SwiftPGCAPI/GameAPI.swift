@@ -123,6 +123,16 @@ public func swiftpg_game_apply(
 }
 
 @c @implementation
+public func swiftpg_game_set_threads(_ game: UInt64, _ num_threads: Int32) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try require(
+      num_threads >= 1 && Int(num_threads) <= WorkerPool.maxThreads,
+      "num_threads must be in [1, \(WorkerPool.maxThreads)], got \(num_threads)")
+    try using(gameTable, game) { (g) throws(SwiftPGError) in g.threadCount = Int(num_threads) }
+  }
+}
+
+@c @implementation
 public func swiftpg_game_clone(_ game: UInt64, _ index: Int32, _ game_out: UnsafeMutablePointer<UInt64>?) -> Int32 {
   entry { () throws(SwiftPGError) in
     let out = try need(game_out, "game_out")

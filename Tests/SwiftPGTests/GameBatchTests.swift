@@ -68,6 +68,29 @@ import Testing
     #expect(throws: SwiftPGError.self) { try b.copyGame(2) }
   }
 
+  @Test func playoutsOnSeveralThreadsGiveTheSameResults() throws {
+    let b = try GameBatch(ConnectN(rows: 4, columns: 5, xInRow: 3), count: 37, autoReset: false)
+    func run(_ threads: Int) throws -> ([Double], [Int32]) {
+      b.threadCount = threads
+      var outcomes = [Double](repeating: 9, count: 37 * 5)
+      var lengths = [Int32](repeating: -1, count: 37 * 5)
+      try outcomes.withUnsafeMutableBufferPointer { (o) throws(SwiftPGError) in
+        try lengths.withUnsafeMutableBufferPointer { (l) throws(SwiftPGError) in
+          try b.playouts(seed: 11, perGame: 5, outcomes: o.baseAddress!, lengths: l.baseAddress)
+        }
+      }
+      return (outcomes, lengths)
+    }
+    let one = try run(1)
+    #expect(one.1.allSatisfy { $0 > 0 })
+    for threads in [2, 3, 8] {
+      let many = try run(threads)
+      #expect(many.0 == one.0 && many.1 == one.1)
+    }
+    b.threadCount = 0
+    #expect(b.threadCount == 1)
+  }
+
   @Test func sizesAreChecked() {
     #expect(throws: SwiftPGError.self) { try GameBatch(TicTacToe(), count: 0, autoReset: false) }
     #expect(throws: SwiftPGError.self) { try GameBatch(TicTacToe(), count: (1 << 24) + 1, autoReset: false) }

@@ -842,6 +842,7 @@ _SIGNATURES = {
     "swiftpg_game_render_text": [u64, i32, c_char_p, c_size_t, POINTER(c_size_t)],
     "swiftpg_game_symmetry": [u64, i32, vp, vp],
     "swiftpg_game_playouts": [u64, u64, i32, vp, vp],
+    "swiftpg_game_set_threads": [u64, i32],
     # Games: players and arena (issue 17)
     "swiftpg_player_create_random": [u64, POINTER(c_uint64)],
     "swiftpg_player_create_minimax": [u64, i32, POINTER(c_uint64)],

@@ -653,19 +653,23 @@ class GameBatch(_Handle):
         out[..., actions] = p
         return out
 
-    def playouts(self, playouts_per_game: int = 1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    def playouts(self, playouts_per_game: int = 1, seed: int = 0, num_threads: int = 1
+                 ) -> tuple[np.ndarray, np.ndarray]:
         """Uniformly random playouts from every game's current state, all in
         one native call; the games do not change.
 
         Returns ``(outcomes, lengths)``: float64 and int32 ``[N, P]``, player
         0's final return and the moves played. Playout j of game i depends
-        only on (seed, i, j). Ctrl-C stops the call within 256 playouts
-        (KeyboardInterrupt)."""
+        only on (seed, i, j), so ``num_threads`` (1 … 64: chunks of games on
+        a pool of threads) changes the speed, not the results. Ctrl-C stops
+        the call within 256 playouts (KeyboardInterrupt)."""
         p = as_count(playouts_per_game, "playouts_per_game")
+        threads = as_count(num_threads, "num_threads", 1, 64)
         check_elements(self.num_games * p, "playouts [N, P]")
         outcomes = np.zeros((self.num_games, p))
         lengths = np.zeros((self.num_games, p), np.int32)
         with self._busy:  # Ctrl-C stops the native call within 256 playouts (KeyboardInterrupt)
+            _lib.call("game_set_threads", self.handle, threads)
             _lib.call_interruptible("game_playouts", self.handle, self.handle, as_seed(seed), p,
                                     outcomes.ctypes.data, lengths.ctypes.data)
         return outcomes, lengths

@@ -3667,6 +3667,10 @@ class Fuzzer:
                                               self.a(out)], [out]) == 0:
             self.register_game(out.value(), game.what if game else "clone")
 
+    def g_game_set_threads(self):
+        self.invoke("swiftpg_game_set_threads", [self.handle_arg("game", self.any_game()),
+                                                 self.i32(self.rng.choice([1, 2, 4]), bad=[0, 65, -1])])
+
     def g_game_legal_mask(self):
         self.game_outputs("swiftpg_game_legal_mask", lambda g: [self.buf(ctypes.c_uint8, g.n * g.a, "mask_out",
                                                                          out=True)])

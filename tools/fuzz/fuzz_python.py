@@ -602,7 +602,7 @@ class PyFuzzer:
                 return (obj.planes(), k), {}
             return (obj.legal_mask().astype(np.float64), k), {}
         if short_name == "playouts":
-            return (), dict(playouts_per_game=r.choice([1, 2]), seed=r.randrange(100))
+            return (), dict(playouts_per_game=r.choice([1, 2]), seed=r.randrange(100), num_threads=r.choice([1, 2]))
         return None
 
     # -- players, arena, Elo, solver (issue 17) -----------------------------------------------------

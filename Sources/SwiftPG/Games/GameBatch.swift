@@ -78,6 +78,8 @@ public protocol BatchedGame: AnyObject {
   ) throws(SwiftPGError)
   /// Stops a long `playouts` call from another thread.
   var cancellation: CancellationFlag { get }
+  /// Threads `playouts` uses (clamped to 1 ... WorkerPool.maxThreads).
+  var threadCount: Int { get set }
 }
 
 /// N games of `G`, stored as an array of states.
@@ -89,6 +91,11 @@ public final class GameBatch<G: TwoPlayerGame>: BatchedGame {
   @exclusivity(unchecked) public private(set) var games: [G.State]
   public let autoReset: Bool
   public let cancellation = CancellationFlag()
+  /// Threads `playouts` uses (1: the calling thread only). Every playout has
+  /// its own generator, so the results do not depend on it.
+  public var threadCount = 1 {
+    didSet { threadCount = Swift.max(1, Swift.min(threadCount, WorkerPool.maxThreads)) }
+  }
 
   /// Most games one batch may hold.
   public static var maxCount: Int { 1 << 24 }
@@ -251,14 +258,64 @@ public final class GameBatch<G: TwoPlayerGame>: BatchedGame {
   public func playouts(
     seed: UInt64, perGame: Int, outcomes: UnsafeMutablePointer<Double>, lengths: UnsafeMutablePointer<Int32>?
   ) throws(SwiftPGError) {
-    for (i, start) in games.enumerated() {
+    let chunks = Swift.min(count, 4 * threadCount)
+    guard threadCount > 1 && chunks >= 2 else {
+      playGames(0..<count, seed: seed, perGame: perGame, outcomes: outcomes, lengths: lengths)
+      try cancellation.check("the playouts")
+      return
+    }
+    // Contiguous chunks of games on the pool's threads; every playout has
+    // its own generator, so the results do not depend on the chunking.
+    let job = PlayoutJob(
+      batch: self, seed: seed, perGame: perGame, outcomes: outcomes, lengths: lengths, chunks: chunks)
+    WorkerPool.shared.run(chunks: chunks, threads: threadCount, job: job)
+    try cancellation.check("the playouts")
+  }
+
+  /// The playouts of the games in `range`; stops (leaving the request for
+  /// `playouts` to consume) when cancellation is requested, checked before
+  /// every 256th playout of each game.
+  fileprivate func playGames(
+    _ range: Range<Int>, seed: UInt64, perGame: Int, outcomes: UnsafeMutablePointer<Double>,
+    lengths: UnsafeMutablePointer<Int32>?
+  ) {
+    for i in range {
+      let start = games[i]
       for j in 0..<perGame {
-        if j & 255 == 0 { try cancellation.check("the playouts") }  // also within one game's many playouts
+        if j & 255 == 0 && cancellation.isRequested { return }  // also within one game's many playouts
         var rng = playoutGenerator(seed: seed, game: i, playout: j)
         let (outcome, moves) = randomPlayout(game, from: start, using: &rng)
         outcomes[i * perGame + j] = outcome
         lengths?[i * perGame + j] = Int32(moves)
       }
     }
+  }
+}
+
+/// One `playouts` call split into chunks of games (see `WorkerPool`).
+private final class PlayoutJob<G: TwoPlayerGame>: ParallelJob {
+  let batch: GameBatch<G>
+  let seed: UInt64
+  let perGame: Int
+  let outcomes: UnsafeMutablePointer<Double>
+  let lengths: UnsafeMutablePointer<Int32>?
+  let chunks: Int
+
+  init(
+    batch: GameBatch<G>, seed: UInt64, perGame: Int, outcomes: UnsafeMutablePointer<Double>,
+    lengths: UnsafeMutablePointer<Int32>?, chunks: Int
+  ) {
+    self.batch = batch
+    self.seed = seed
+    self.perGame = perGame
+    self.outcomes = outcomes
+    self.lengths = lengths
+    self.chunks = chunks
+  }
+
+  func runChunk(_ k: Int) {
+    let n = batch.count
+    batch.playGames(
+      (k * n / chunks)..<((k + 1) * n / chunks), seed: seed, perGame: perGame, outcomes: outcomes, lengths: lengths)
   }
 }
