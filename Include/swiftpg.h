@@ -298,8 +298,8 @@ int32_t swiftpg_env_get_autoreset_mode(uint64_t env, int32_t *mode_out);
 
 /* Automatic domain randomisation (ADR; OpenAI et al. 2019, "Solving Rubik's
  * Cube with a Robot Hand", section 5), run inside the environment: each
- * named parameter gets a range starting at its nominal value (instance 0's
- * current value) with zero width. Every new episode (a reset, or the
+ * named parameter gets a range starting at its nominal value with zero
+ * width. Every new episode (a reset, or the
  * automatic reset inside swiftpg_env_step and the learners' rollouts)
  * draws the ranges uniformly and, with probability boundary_probability
  * (p_b), pins one parameter (uniformly chosen) to one of its two
@@ -312,19 +312,26 @@ int32_t swiftpg_env_get_autoreset_mode(uint64_t env, int32_t *mode_out);
  * is then cleared. Boundary tags: 2k (lower boundary of parameter k), 2k + 1
  * (upper), -1 none.
  *
- * names: count parameter names separated by '\n'; steps, lower_limits,
- * upper_limits: [count] (steps finite > 0; limits values the parameter
- * may take, around the nominal value). Requires 0 < p_b <= 1, 1 <= m <=
+ * names: count parameter names separated by '\n'; nominals: [count] or
+ * NULL (instance 0's current values), set in every instance when ADR
+ * starts; steps, lower_limits, upper_limits: [count] (steps finite > 0;
+ * limits values the parameter may take, around the nominal value).
+ * Everything is checked before anything changes; the episode records
+ * (swiftpg_env_last_episodes) are cleared, here and at disable. Requires 0 < p_b <= 1, 1 <= m <=
  * 2^20, 0 <= t_L < t_H <= 1, success_return finite. Replaces any earlier
  * ADR (its state is lost) and the uniform ranges of these parameters;
  * while ADR runs, set_parameter and randomize_parameter refuse them.
  * Errors: INVALID_ARGUMENT (an unknown or repeated name, max_episode_steps,
  * a bad step, limit or setting; nothing changes), NULL_POINTER,
  * NOT_FINITE. */
-int32_t swiftpg_env_adr_enable(uint64_t env, const char *names, const double *steps, const double *lower_limits,
-                               const double *upper_limits, int32_t count, double boundary_probability,
-                               int32_t buffer_size, double upper_threshold, double lower_threshold,
-                               double success_return);
+int32_t swiftpg_env_adr_enable(uint64_t env, const char *names, const double *nominals, const double *steps,
+                               const double *lower_limits, const double *upper_limits, int32_t count,
+                               double boundary_probability, int32_t buffer_size, double upper_threshold,
+                               double lower_threshold, double success_return);
+
+/* The names of ADR's parameters, in the order of enable, separated by '\n'
+ * (empty with ADR off), written like swiftpg_env_parameter_names. */
+int32_t swiftpg_env_adr_parameter_names(uint64_t env, char *buffer, size_t capacity, size_t *length_out);
 
 /* Stops ADR: its parameters keep the values of the running episodes and are
  * no longer randomised. Nothing happens when ADR is off. */

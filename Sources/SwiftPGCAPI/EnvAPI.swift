@@ -232,7 +232,7 @@ public func swiftpg_env_get_autoreset_mode(_ env: UInt64, _ mode_out: UnsafeMuta
 
 @c @implementation
 public func swiftpg_env_adr_enable(
-  _ env: UInt64, _ names: UnsafePointer<CChar>?, _ steps: UnsafePointer<Double>?,
+  _ env: UInt64, _ names: UnsafePointer<CChar>?, _ nominals: UnsafePointer<Double>?, _ steps: UnsafePointer<Double>?,
   _ lower_limits: UnsafePointer<Double>?, _ upper_limits: UnsafePointer<Double>?, _ count: Int32,
   _ boundary_probability: Double, _ buffer_size: Int32, _ upper_threshold: Double, _ lower_threshold: Double,
   _ success_return: Double
@@ -245,7 +245,14 @@ public func swiftpg_env_adr_enable(
     let s = try need(steps, "steps")
     let lo = try need(lower_limits, "lower_limits")
     let hi = try need(upper_limits, "upper_limits")
-    for (what, values) in [("steps", s), ("lower_limits", lo), ("upper_limits", hi)] {
+    var nominal: UnsafePointer<Double>? = nil
+    var columns = [("steps", s), ("lower_limits", lo), ("upper_limits", hi)]
+    if let nominals {
+      let p = try need(nominals, "nominals")
+      nominal = p
+      columns.append(("nominals", p))
+    }
+    for (what, values) in columns {
       for k in 0..<n where !values[k].isFinite {
         throw SwiftPGError(.notFinite, "\(what)[\(k)] is \(values[k]); it must be finite")
       }
@@ -253,11 +260,24 @@ public func swiftpg_env_adr_enable(
     for value in [boundary_probability, upper_threshold, lower_threshold, success_return] where !value.isFinite {
       throw SwiftPGError(.notFinite, "the ADR settings must be finite, got \(value)")
     }
-    let specs = (0..<n).map { ADRSpec(name: list[$0], step: s[$0], lowerLimit: lo[$0], upperLimit: hi[$0]) }
+    let specs = (0..<n).map {
+      ADRSpec(name: list[$0], step: s[$0], lowerLimit: lo[$0], upperLimit: hi[$0], nominal: nominal?[$0])
+    }
     let settings = AutomaticDomainRandomization.Settings(
       boundaryProbability: boundary_probability, bufferSize: Int(buffer_size), upperThreshold: upper_threshold,
       lowerThreshold: lower_threshold, successReturn: success_return)
     try using(envTable, env) { (o) throws(SwiftPGError) in try o.env.enableADR(specs, settings: settings) }
+  }
+}
+
+@c @implementation
+public func swiftpg_env_adr_parameter_names(
+  _ env: UInt64, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int, _ length_out: UnsafeMutablePointer<Int>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try using(envTable, env) { (o) throws(SwiftPGError) in
+      try writeText((o.env.adr?.parameters ?? []).map(\.name).joined(separator: "\n"), buffer, capacity, length_out)
+    }
   }
 }
 

@@ -17,22 +17,22 @@ int main(void) {
         "off");
   const double steps[2] = {0.05, 0.02}, lows[2] = {0.1, 0.02}, highs[2] = {2.0, 1.0};
   /* Refusals: unknown name, count mismatch, bad setting, NaN step. */
-  CHECK(swiftpg_env_adr_enable(env, "length\nnope", steps, lows, highs, 2, 0.5, 5, 0.8, 0.4, 30) ==
+  CHECK(swiftpg_env_adr_enable(env, "length\nnope", NULL, steps, lows, highs, 2, 0.5, 5, 0.8, 0.4, 30) ==
             SWIFTPG_ERR_INVALID_ARGUMENT, "unknown name");
-  CHECK(swiftpg_env_adr_enable(env, "length", steps, lows, highs, 2, 0.5, 5, 0.8, 0.4, 30) ==
+  CHECK(swiftpg_env_adr_enable(env, "length", NULL, steps, lows, highs, 2, 0.5, 5, 0.8, 0.4, 30) ==
             SWIFTPG_ERR_INVALID_ARGUMENT, "count");
-  CHECK(swiftpg_env_adr_enable(env, "length", steps, lows, highs, 1, 0.0, 5, 0.8, 0.4, 30) ==
+  CHECK(swiftpg_env_adr_enable(env, "length", NULL, steps, lows, highs, 1, 0.0, 5, 0.8, 0.4, 30) ==
             SWIFTPG_ERR_INVALID_ARGUMENT, "p_b 0");
-  CHECK(swiftpg_env_adr_enable(env, "length", steps, lows, highs, 1, 0.5, 5, 0.4, 0.8, 30) ==
+  CHECK(swiftpg_env_adr_enable(env, "length", NULL, steps, lows, highs, 1, 0.5, 5, 0.4, 0.8, 30) ==
             SWIFTPG_ERR_INVALID_ARGUMENT, "t_L > t_H");
   const double nan_step[1] = {NAN};
-  CHECK(swiftpg_env_adr_enable(env, "length", nan_step, lows, highs, 1, 0.5, 5, 0.8, 0.4, 30) ==
+  CHECK(swiftpg_env_adr_enable(env, "length", NULL, nan_step, lows, highs, 1, 0.5, 5, 0.8, 0.4, 30) ==
             SWIFTPG_ERR_NOT_FINITE, "NaN step");
-  CHECK(swiftpg_env_adr_enable(env, "length", NULL, lows, highs, 1, 0.5, 5, 0.8, 0.4, 30) == SWIFTPG_ERR_NULL_POINTER,
+  CHECK(swiftpg_env_adr_enable(env, "length", NULL, NULL, lows, highs, 1, 0.5, 5, 0.8, 0.4, 30) == SWIFTPG_ERR_NULL_POINTER,
         "NULL steps");
   CHECK(swiftpg_env_adr_state(env, &stats, NULL, NULL, 0) == SWIFTPG_OK && stats.enabled == 0, "still off");
 
-  CHECK(swiftpg_env_adr_enable(env, "length\nmasspole", steps, lows, highs, 2, 1.0, 3, 0.8, 0.4, 30) == SWIFTPG_OK,
+  CHECK(swiftpg_env_adr_enable(env, "length\nmasspole", NULL, steps, lows, highs, 2, 1.0, 3, 0.8, 0.4, 30) == SWIFTPG_OK,
         "enable");
   CHECK(swiftpg_env_set_parameter(env, "length", 0.7) == SWIFTPG_ERR_INVALID_ARGUMENT, "ADR's parameter");
   double obs[N * 4], final_obs[N * 4], rewards[N];
@@ -60,7 +60,29 @@ int main(void) {
         "state: %lld episodes", (long long)stats.episodes);
   CHECK(low[0] <= 0.5 && high[0] >= 0.5 && low[1] <= 0.1 && high[1] >= 0.1, "ranges hold the nominal values");
   CHECK(swiftpg_env_adr_state(env, NULL, NULL, NULL, 0) == SWIFTPG_ERR_NULL_POINTER, "NULL stats");
+  char names[64];
+  size_t length = 0;
+  CHECK(swiftpg_env_adr_parameter_names(env, names, sizeof names, &length) == SWIFTPG_OK &&
+            strcmp(names, "length\nmasspole") == 0 && length == strlen(names),
+        "names: %s", names);
   CHECK(swiftpg_env_adr_disable(env) == SWIFTPG_OK && swiftpg_env_adr_disable(env) == SWIFTPG_OK, "disable twice");
+  CHECK(swiftpg_env_last_episodes(env, tags, returns) == SWIFTPG_OK && tags[0] == -1 && returns[0] == 0,
+        "disable clears the episode records");
+  CHECK(swiftpg_env_adr_parameter_names(env, names, sizeof names, &length) == SWIFTPG_OK && length == 0, "no names");
+  /* Nominal values given: set in every instance at enable; a refused enable changes nothing. */
+  const double nominals[2] = {0.6, 0.2};
+  double values[N];
+  CHECK(swiftpg_env_adr_enable(env, "length\nmasspole", nominals, steps, lows, highs, 2, 1.5, 3, 0.8, 0.4, 30) ==
+            SWIFTPG_ERR_INVALID_ARGUMENT, "p_b 1.5");
+  CHECK(swiftpg_env_get_parameter(env, "length", values) == SWIFTPG_OK && values[0] != 0.6, "refused: unchanged");
+  CHECK(swiftpg_env_adr_enable(env, "length\nmasspole", nominals, steps, lows, highs, 2, 0.5, 3, 0.8, 0.4, 30) ==
+            SWIFTPG_OK, "enable with nominals");
+  CHECK(swiftpg_env_get_parameter(env, "length", values) == SWIFTPG_OK && values[0] == 0.6 && values[N - 1] == 0.6,
+        "nominal set");
+  CHECK(swiftpg_env_adr_state(env, &stats, low, high, 2) == SWIFTPG_OK && low[0] == 0.6 && high[1] == 0.2 &&
+            stats.episodes == 0,
+        "fresh ranges at the nominals");
+  CHECK(swiftpg_env_adr_disable(env) == SWIFTPG_OK, "disable");
   CHECK(swiftpg_env_set_parameter(env, "length", 0.7) == SWIFTPG_OK, "the parameter is free again");
   CHECK(swiftpg_env_destroy(env) == SWIFTPG_OK, "destroy");
   CHECK(swiftpg_env_last_episodes(env, tags, returns) == SWIFTPG_ERR_BAD_HANDLE, "destroyed");

@@ -52,7 +52,7 @@ def register_envs() -> None:
     Gymnasium's do. The time limit is applied once: ``gymnasium.make`` wraps
     Gymnasium's ``TimeLimit`` (which ``TimeAwareObservation`` and
     ``make(..., max_episode_steps=M)`` rely on) and the environment's own
-    limit is switched off (the spec's kwargs hold ``max_episode_steps=0``),
+    limit is switched off (the spec's kwargs hold ``builtin_time_limit=False``),
     so episodes end exactly as Gymnasium's, ``max_episode_steps=M`` gives
     M-step episodes and ``-1`` none. The entry point is a string, so this
     needs neither ``swiftpg.envs`` (which may be the module importing
@@ -67,7 +67,7 @@ def register_envs() -> None:
             limit, threshold = env_spec_values(env_id)
             kwargs = {"env_id": env_id}
             if limit is not None:
-                kwargs["max_episode_steps"] = 0
+                kwargs["builtin_time_limit"] = False
             gymnasium.register(id=name, entry_point="swiftpg.envs:SwiftEnv", kwargs=kwargs,
                                vector_entry_point="swiftpg.envs:_gymnasium_vector",
                                max_episode_steps=limit, reward_threshold=threshold)

@@ -429,40 +429,48 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         (t_H), inwards (never past the nominal value) when ≤
         ``lower_threshold`` (t_L). Works inside every learner's rollouts.
 
-        ``parameters``: ``{name: (step, lower_limit, upper_limit)}``; each
-        range starts at the parameter's current value (instance 0's) with
-        zero width. See :class:`swiftpg.randomization.ADR` for the history,
+        ``parameters``: ``{name: (step, lower_limit, upper_limit)}`` or
+        ``(step, lower_limit, upper_limit, nominal)``; each parameter is set to
+        its nominal value (default: instance 0's current value) in every
+        instance and its range starts there with zero width. Everything is
+        checked before anything changes; the episode records
+        (:meth:`last_episodes`) are cleared, here and by :meth:`disable_adr`. See :class:`swiftpg.randomization.ADR` for the history,
         entropy and plots. Raises InvalidArgumentError (unknown name, bad
         step/limits/settings; nothing changes), NotFiniteError."""
         if not isinstance(parameters, dict) or not parameters:
             raise DTypeError(f"parameters must be a non-empty dict name -> (step, lower_limit, upper_limit), got "
                              f"{parameters!r}")
-        names, rows = [], []
+        names, rows, nominals = [], [], []
         for name, spec in parameters.items():
             if not isinstance(name, str) or "\n" in name:
                 raise DTypeError(f"parameter names must be str without newlines, got {name!r}")
-            if not isinstance(spec, (tuple, list)) or len(spec) != 3:
-                raise DTypeError(f"parameters[{name!r}] must be (step, lower_limit, upper_limit), got {spec!r}")
+            if not isinstance(spec, (tuple, list)) or len(spec) not in (3, 4):
+                raise DTypeError(f"parameters[{name!r}] must be (step, lower_limit, upper_limit[, nominal]), got "
+                                 f"{spec!r}")
             names.append(name)
-            rows.append([_check_number(name, v) for v in spec])
+            rows.append([as_float(v, f"parameters[{name!r}][{k}]") for k, v in enumerate(spec[:3])])
+            nominals.append(as_float(spec[3], f"parameters[{name!r}][3]") if len(spec) == 4 else None)
         table = np.ascontiguousarray(np.array(rows, dtype=np.float64).T)  # [3, P]
-        settings = [_check_number(k, v) for k, v in (("boundary_probability", boundary_probability),
-                                                     ("upper_threshold", upper_threshold),
-                                                     ("lower_threshold", lower_threshold),
-                                                     ("success_return", success_return))]
+        given = [v is not None for v in nominals]
+        if any(given) and not all(given):  # the library takes all nominal values or none: fill in the current ones
+            nominals = [v if v is not None else float(self.get_parameter(n)[0]) for n, v in zip(names, nominals)]
+        nominal = np.array(nominals, dtype=np.float64) if any(given) else None
+        settings = [as_float(v, k) for k, v in (("boundary_probability", boundary_probability),
+                                                ("upper_threshold", upper_threshold),
+                                                ("lower_threshold", lower_threshold),
+                                                ("success_return", success_return))]
         m = as_count(buffer_size, "buffer_size", 1, 1 << 20)
         key = as_c_string("\n".join(names), "parameter names")
         with self._busy:
-            _lib.call("env_adr_enable", self.handle, key, table[0].ctypes.data, table[1].ctypes.data,
-                      table[2].ctypes.data, len(names), settings[0], m, settings[1], settings[2], settings[3])
-        self._adr_names = tuple(names)
+            _lib.call("env_adr_enable", self.handle, key, None if nominal is None else nominal.ctypes.data,
+                      table[0].ctypes.data, table[1].ctypes.data, table[2].ctypes.data, len(names), settings[0], m,
+                      settings[1], settings[2], settings[3])
 
     def disable_adr(self) -> None:
         """Stops ADR: its parameters keep their current values and are no
         longer randomised. Nothing happens when ADR is off."""
         with self._busy:
             _lib.call("env_adr_disable", self.handle)
-        self._adr_names = ()
 
     def adr_state(self) -> dict | None:
         """ADR's state, or None when it is off: ``ranges`` ({name: (low,
@@ -470,15 +478,13 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         a range has zero width), ``episodes``, ``boundary_episodes``,
         ``successes``, ``decisions`` and ``moves`` since enable_adr."""
         stats = _lib.ADRStatsC()
-        names = getattr(self, "_adr_names", ())
-        low, high = np.zeros(max(1, len(names))), np.zeros(max(1, len(names)))
-        with self._busy:
+        with self._busy:  # the names, the count, then the ranges: one moment (the lock is held)
+            names = [n for n in _lib.read_lines(lib.swiftpg_env_adr_parameter_names, self.handle) if n]
+            low, high = np.zeros(max(1, len(names))), np.zeros(max(1, len(names)))
             _lib.call("env_adr_state", self.handle, ctypes.byref(stats), low.ctypes.data, high.ctypes.data,
                       len(low))
         if not stats.enabled:
             return None
-        if stats.num_parameters != len(names):  # enabled from C or restored from a file: names unknown here
-            names = tuple(f"parameter {k}" for k in range(stats.num_parameters))
         return {"ranges": {n: (float(low[k]), float(high[k])) for k, n in enumerate(names)},
                 "entropy": None if math.isnan(stats.entropy) else float(stats.entropy),
                 "episodes": stats.episodes, "boundary_episodes": stats.boundary_episodes,
@@ -574,14 +580,17 @@ def _autoreset_mode(mode) -> AutoresetMode:
 
 
 def _gymnasium_vector(num_envs: int = 1, env_id: str = "", max_episode_steps: int | None = None,
-                      autoreset_mode="same_step", seed: int | None = None, **parameters) -> VectorEnv:
+                      autoreset_mode="same_step", seed: int | None = None, builtin_time_limit: bool = True,
+                      **parameters) -> VectorEnv:
     """``gymnasium.make_vec("swiftpg/<id>", num_envs=N, ...)``'s vector entry
     point: the native batch (not a SyncVectorEnv of single envs). Keywords
-    are environment parameters, ``autoreset_mode`` and ``seed``; the spec's
-    ``max_episode_steps=0`` (which switches off the single env's own limit
-    under gymnasium.make's TimeLimit) keeps the built-in limit here, ``-1``
-    removes it, another value sets it."""
-    if max_episode_steps is not None and max_episode_steps != 0:
+    are environment parameters, ``autoreset_mode`` and ``seed``;
+    ``max_episode_steps`` (Gymnasium passes the spec's) sets the batch's own
+    time limit, ``-1`` removes it. The spec's ``builtin_time_limit=False``
+    (which switches the single env's limit off under gymnasium.make's
+    TimeLimit) does not apply to the batch, which has no TimeLimit wrapper."""
+    as_bool(builtin_time_limit, "builtin_time_limit")
+    if max_episode_steps is not None:
         parameters["max_episode_steps"] = 0 if max_episode_steps == -1 else max_episode_steps
     return VectorEnv(env_id, num_envs, seed=seed, autoreset_mode=autoreset_mode, **parameters)
 
@@ -624,7 +633,8 @@ class SwiftEnv(gymnasium.Env):
     metadata = {"render_modes": ["human", "rgb_array", "ansi"], "render_fps": 50}
 
     def __init__(self, env_id: str = "CartPole-v1", seed: int | None = None, render_mode: str | None = None,
-                 _vector: VectorEnv | None = None, action_bound: float | None = None, **parameters):
+                 _vector: VectorEnv | None = None, action_bound: float | None = None, builtin_time_limit: bool = True,
+                 **parameters):
         if render_mode is not None:
             if not isinstance(render_mode, str):
                 raise DTypeError(f"render_mode must be None or a str, got {type(render_mode).__name__}")
@@ -633,6 +643,8 @@ class SwiftEnv(gymnasium.Env):
                     f"render_mode must be None, 'human', 'rgb_array' or 'ansi', got {render_mode!r}")
         if _vector is not None and not isinstance(_vector, VectorEnv):
             raise DTypeError(f"_vector must be a swiftpg VectorEnv, got {type(_vector).__name__}")
+        if not as_bool(builtin_time_limit, "builtin_time_limit"):  # gymnasium.make's TimeLimit applies instead
+            parameters.setdefault("max_episode_steps", 0)
         self._vec = _vector if _vector is not None else VectorEnv(env_id, 1, seed=seed, copy=False, **parameters)
         self.env_id = self._vec.env_id
         self.render_mode = render_mode

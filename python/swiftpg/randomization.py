@@ -114,18 +114,10 @@ class ADR(BaseCallback):
                                        "env.disable_adr()) before starting another")
         self.env = env
         self.schedules = dict(schedules)
-        previous = {name: env.get_parameter(name).copy() for name in schedules}
-        try:
-            for name, s in self.schedules.items():
-                env.set_parameter(name, s.nominal)
-            env.enable_adr({name: (s.step, *s.limits) for name, s in self.schedules.items()},
-                           success_return=self.success_return, boundary_probability=boundary_probability,
-                           buffer_size=buffer_size, upper_threshold=upper_threshold, lower_threshold=lower_threshold)
-        except BaseException:
-            for name, values in previous.items():  # a refused setting changes nothing
-                if (values == values[0]).all():
-                    env.set_parameter(name, float(values[0]))
-            raise
+        # All checked natively before anything changes (nominal values set, ranges replaced).
+        env.enable_adr({name: (s.step, *s.limits, s.nominal) for name, s in self.schedules.items()},
+                       success_return=self.success_return, boundary_probability=boundary_probability,
+                       buffer_size=buffer_size, upper_threshold=upper_threshold, lower_threshold=lower_threshold)
         self.settings = {"boundary_probability": boundary_probability, "buffer_size": buffer_size,
                          "upper_threshold": upper_threshold, "lower_threshold": lower_threshold,
                          "success_return": self.success_return}
@@ -133,11 +125,15 @@ class ADR(BaseCallback):
         #: widths, entropy and the episode counters.
         self.history: list[dict] = []
 
+    def _mine(self, state) -> bool:
+        """Whether the environment's ADR is (still) this one's parameters."""
+        return state is not None and list(state["ranges"]) == list(self.schedules)
+
     def _state(self) -> dict:
         state = self.env.adr_state()
-        if state is None:
-            raise InvalidArgumentError("ADR is no longer enabled on this environment (disable_adr was called)")
-        state["ranges"] = dict(zip(self.schedules, state["ranges"].values()))
+        if not self._mine(state):
+            raise InvalidArgumentError("this ADR no longer runs on its environment (disable_adr was called, or "
+                                       "another ADR replaced it)")
         return state
 
     @property
@@ -195,5 +191,5 @@ class ADR(BaseCallback):
     def close(self) -> None:
         """Stops ADR on the environment (its parameters keep their values);
         nothing to do once the environment is closed."""
-        if not self.env.closed:
+        if not self.env.closed and self._mine(self.env.adr_state()):  # never another ADR's
             self.env.disable_adr()

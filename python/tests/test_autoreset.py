@@ -87,3 +87,41 @@ def test_learners_refuse_a_next_step_batch_and_pickling_keeps_the_mode():
         assert np.array_equal(r1[0], r2[0]) and np.array_equal(r1[1], r2[1])
     env.close()
     copy.close()
+
+
+def test_evaluations_and_searches_refuse_a_next_step_batch():
+    """Evaluation and policy search count episodes: on a next-step batch
+    they would count the reset steps (review finding), so they refuse it."""
+    env = swiftpg.make_vec("CartPole-v1", 4, seed=0)
+    learner = swiftpg.algorithms.PPO(env)
+    next_step = swiftpg.make_vec("CartPole-v1", 4, seed=0, autoreset_mode="next_step")
+    with pytest.raises(swiftpg.InvalidArgumentError, match="next-step"):
+        learner.evaluate(8, env=next_step)
+    with pytest.raises(swiftpg.InvalidArgumentError, match="next-step"):
+        learner.policy.evaluate(next_step, episodes=4)
+    search = swiftpg.algorithms.PolicySearch(next_step)
+    with pytest.raises(swiftpg.InvalidArgumentError, match="next-step"):
+        search.iterate()
+    search.close()
+    learner.close()
+    env.close()
+    next_step.close()
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_make_vec_with_gymnasiums_own_vectorisers(mode):
+    """vectorization_mode='sync'/'async' builds Gymnasium's vector env of
+    single swiftpg envs (the spec's kwargs must not read as a time limit of
+    0; review finding), equal to the one over Gymnasium's envs."""
+    ours = gym.make_vec("swiftpg/CartPole-v1", num_envs=2, vectorization_mode=mode)
+    ref = gym.make_vec("CartPole-v1", num_envs=2, vectorization_mode=mode)
+    o1, _ = ours.reset(seed=3)
+    o2, _ = ref.reset(seed=3)
+    assert np.array_equal(o1, o2)
+    ref.action_space.seed(0)
+    for _ in range(300):
+        a = ref.action_space.sample()
+        r1, r2 = ours.step(a), ref.step(a)
+        assert all(np.array_equal(x, y) for x, y in zip(r1[:4], r2[:4]))
+    ours.close()
+    ref.close()

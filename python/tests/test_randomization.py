@@ -237,3 +237,46 @@ def test_adr_settings_are_checked_and_a_refusal_changes_nothing():
     with pytest.raises(swiftpg.InvalidArgumentError, match="success return"):
         ADR(swiftpg.make_vec("ShortCorridor-v0", 1), {"max_episode_steps": ParameterSchedule(5, 1, (1, 9))})
     env.close()
+
+
+def test_adr_review_findings_stay_fixed():
+    """A fresh-eyes review's findings: a refused ADR changes nothing; the
+    state reads back (names included) after pickling; a stale ADR object
+    neither reports nor stops a newer ADR; disable clears the episode
+    records; nominal values are set by enable; bools are not numbers."""
+    import copy
+    import pickle
+
+    env = swiftpg.make_vec("CartPole-v1", 4, seed=0)
+    env.randomize_parameter("length", 0.3, 0.9)
+    with pytest.raises(swiftpg.InvalidArgumentError):
+        ADR(env, {"length": ParameterSchedule(0.5, 0.05, (0.1, 2.0))}, boundary_probability=2.0)
+    env.reset()
+    lengths = env.get_parameter("length")
+    assert lengths.min() >= 0.3 and lengths.max() <= 0.9 and len(set(lengths)) == 4  # the uniform range is intact
+
+    adr = ADR(env, {"length": ParameterSchedule(0.6, 0.05, (0.1, 2.0)),
+                    "masspole": ParameterSchedule(0.2, 0.02, (0.02, 1.0))}, success_return=20, buffer_size=2)
+    assert (env.get_parameter("length") == 0.6).all() and (env.get_parameter("masspole") == 0.2).all()
+    env.reset()
+    for _ in range(300):
+        env.step(np.ones(4, np.int64))
+    for twin in (pickle.loads(pickle.dumps(env)), copy.deepcopy(env)):
+        assert twin.adr_state() == env.adr_state() and list(twin.adr_state()["ranges"]) == ["length", "masspole"]
+        twin.close()
+    assert (env.last_episodes()[0] >= 0).any()
+    env.enable_adr({"masscart": (0.1, 0.5, 2.0)}, success_return=20)     # a newer ADR replaces it
+    with pytest.raises(swiftpg.InvalidArgumentError, match="no longer runs"):
+        adr.ranges
+    adr.close()                                                           # not the newer one's
+    assert list(env.adr_state()["ranges"]) == ["masscart"]
+    env.disable_adr()
+    tags, returns = env.last_episodes()
+    assert (tags == -1).all() and (returns == 0).all()
+    for bad in (dict(boundary_probability=True), dict(success_return=True)):
+        with pytest.raises(swiftpg.DTypeError):
+            env.enable_adr({"length": (0.1, 0.1, 1.0)}, **dict(dict(success_return=1.0), **bad))
+    with pytest.raises(swiftpg.DTypeError):
+        env.enable_adr({"length": (True, 0.1, 1.0)}, success_return=1.0)
+    assert env.adr_state() is None
+    env.close()

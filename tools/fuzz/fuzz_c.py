@@ -1224,8 +1224,11 @@ class Fuzzer:
                 column[r.randrange(count)] = r.choice(DOUBLE_EXTREMES + [0.0, -1.0])
         steps, lows, highs = (self.buf(ctypes.c_double, count, what, data=column)
                               for what, column in zip(("steps", "lower_limits", "upper_limits"), columns))
+        nominals = self.buf(ctypes.c_double, count, "nominals", data=[r.choice([0.5, 1.0, 0.1, NAN])
+                                                                     for _ in range(count)], optional=True)
         n = self.i32(count, bad=[0, -1, count + 1, 1025, 2**31 - 1])
-        self.invoke("swiftpg_env_adr_enable", [self.handle_arg("env", env), self.a(joined), self.a(steps),
+        self.invoke("swiftpg_env_adr_enable", [self.handle_arg("env", env), self.a(joined), self.a(nominals),
+                                               self.a(steps),
                                                self.a(lows), self.a(highs), n,
                                                self.dbl(r.choice([0.5, 1.0, 0.2])), self.i32(r.choice([1, 3, 10])),
                                                self.dbl(r.choice([0.8, 0.6])), self.dbl(r.choice([0.4, 0.0])),
@@ -1238,6 +1241,9 @@ class Fuzzer:
     def g_env_get_autoreset_mode(self):
         out = self.out1(ctypes.c_int32, "mode_out")
         self.invoke("swiftpg_env_get_autoreset_mode", [self.handle_arg("env", self.any_env()), self.a(out)], [out])
+
+    def g_env_adr_parameter_names(self):
+        self.text_call("swiftpg_env_adr_parameter_names", [self.handle_arg("env", self.any_env())])
 
     def g_env_adr_disable(self):
         self.invoke("swiftpg_env_adr_disable", [self.handle_arg("env", self.any_env())])

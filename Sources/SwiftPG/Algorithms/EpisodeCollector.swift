@@ -125,7 +125,6 @@ public final class EpisodeCollector {
     _ budget: Budget, seed: UInt64?, into batch: inout EpisodeBatch, keepingLogProbabilities keep: Bool,
     act: (UnsafePointer<Double>, UnsafeMutableRawPointer, UnsafeMutablePointer<Double>) -> Void
   ) throws(SwiftPGError) {
-    try requireSameStepAutoreset(env)
     try requireTimeLimit()
     let w = width
     let n = env.count
@@ -241,6 +240,7 @@ public final class EpisodeCollector {
   /// a time limit (`maxEpisodeSteps` 0), where a policy that never reaches a
   /// terminal state would loop forever.
   func requireTimeLimit() throws(SwiftPGError) {
+    try requireSameStepAutoreset(env)  // every caller (collect, summarize: evaluations, searches) needs it
     try require(
       env.maxEpisodeSteps > 0,
       "\(env.id) has no time limit (max_episode_steps = 0), so an episode may never end; set max_episode_steps "

@@ -181,17 +181,19 @@ public struct AutomaticDomainRandomization: Sendable, Equatable {
   }
 }
 
-/// One parameter for `BatchedEnvironment.enableADR`: its name, Δ and hard
-/// limits.
+/// One parameter for `BatchedEnvironment.enableADR`: its name, Δ, hard
+/// limits and nominal value (nil: instance 0's current value).
 public struct ADRSpec: Sendable {
   public var name: String
   public var step: Double
   public var lowerLimit: Double
   public var upperLimit: Double
-  public init(name: String, step: Double, lowerLimit: Double, upperLimit: Double) {
+  public var nominal: Double?
+  public init(name: String, step: Double, lowerLimit: Double, upperLimit: Double, nominal: Double? = nil) {
     self.name = name
     self.step = step
     self.lowerLimit = lowerLimit
     self.upperLimit = upperLimit
+    self.nominal = nominal
   }
 }

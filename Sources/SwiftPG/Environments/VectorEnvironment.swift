@@ -186,37 +186,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     truncated: UnsafeMutablePointer<UInt8>,
     finalObservations: UnsafeMutablePointer<Double>?
   ) -> Int {
-    let ended = stepInstances(
-      actions: actions, observations: observations, rewards: rewards, terminated: terminated, truncated: truncated,
-      finalObservations: finalObservations)
-    if adr != nil { recordEpisodes(terminated: terminated, truncated: truncated) }
-    return ended
-  }
-
-  /// ADR's bookkeeping after a step (one thread, in instance order): every
-  /// episode that ended goes to ADR with its boundary tag and return; a
-  /// moved boundary takes effect from the next episode drawn.
-  private func recordEpisodes(terminated: UnsafePointer<UInt8>, truncated: UnsafePointer<UInt8>) {
-    guard var a = adr else { return }
-    lastDecisions.removeAll(keepingCapacity: true)
-    for i in 0..<count where terminated[i] == 1 || truncated[i] == 1 {
-      if let d = a.record(tag: Int(finalTags[i]), episodeReturn: finalReturns[i]) {
-        lastDecisions.append(d)
-        if d.after != d.before { ranges[d.parameter] = a.ranges[d.parameter] }
-      }
-    }
-    adr = a
-  }
-
-  private func stepInstances(
-    actions: UnsafeRawPointer,
-    observations: UnsafeMutablePointer<Double>,
-    rewards: UnsafeMutablePointer<Double>,
-    terminated: UnsafeMutablePointer<UInt8>,
-    truncated: UnsafeMutablePointer<UInt8>,
-    finalObservations: UnsafeMutablePointer<Double>?
-  ) -> Int {
-    withStorage { whole in
+    let ended = withStorage { whole in
       let chunks = Swift.min(count / D.parallelChunk, 4 * threadCount, Self.maxChunks)
       guard threadCount > 1 && chunks >= 2 else {
         return dynamics[0].stepBatch(
@@ -239,6 +209,23 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
       for k in 0..<chunks { total += chunkEnded[k] }
       return total
     }
+    if adr != nil { recordEpisodes(terminated: terminated, truncated: truncated) }
+    return ended
+  }
+
+  /// ADR's bookkeeping after a step (one thread, in instance order): every
+  /// episode that ended goes to ADR with its boundary tag and return; a
+  /// moved boundary takes effect from the next episode drawn.
+  private func recordEpisodes(terminated: UnsafePointer<UInt8>, truncated: UnsafePointer<UInt8>) {
+    guard var a = adr else { return }
+    lastDecisions.removeAll(keepingCapacity: true)
+    for i in 0..<count where terminated[i] == 1 || truncated[i] == 1 {
+      if let d = a.record(tag: Int(finalTags[i]), episodeReturn: finalReturns[i]) {
+        lastDecisions.append(d)
+        if d.after != d.before { ranges[d.parameter] = a.ranges[d.parameter] }
+      }
+    }
+    adr = a
   }
 
   public func getStates(_ out: UnsafeMutablePointer<Double>) {
@@ -384,11 +371,13 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     }
   }
 
-  /// Starts automatic domain randomisation over `specs` (each parameter's
-  /// nominal value is its current value in instance 0; its range starts
-  /// there with zero width), replacing any earlier ADR and any uniform
-  /// range of those parameters. Takes effect from each instance's next
-  /// episode (or `reset`).
+  /// Starts automatic domain randomisation over `specs`: each parameter is
+  /// set to its nominal value (the spec's, or instance 0's current value)
+  /// in every instance and its range starts there with zero width; any
+  /// earlier ADR and any uniform range of those parameters are replaced,
+  /// and the episode records are cleared. Takes effect from each instance's
+  /// next episode (or `reset`). Everything is checked before anything
+  /// changes.
   /// - Throws: `.invalidArgument` for an unknown parameter,
   ///   `max_episode_steps`, a nominal value outside the limits, limits the
   ///   parameter may not take, a step ≤ 0, or bad settings (nothing
@@ -400,19 +389,32 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
       try require(index != timeLimitIndex, "max_episode_steps cannot be randomised")
       try checkValue(index, spec.lowerLimit)
       try checkValue(index, spec.upperLimit)
+      let nominal = spec.nominal ?? dynamics[0].parameter(index)
+      try checkValue(index, nominal)
       parameters.append(
         AutomaticDomainRandomization.parameter(
-          index: index, name: spec.name, nominal: dynamics[0].parameter(index), step: spec.step,
+          index: index, name: spec.name, nominal: nominal, step: spec.step,
           lowerLimit: spec.lowerLimit, upperLimit: spec.upperLimit))
     }
+    // Everything is checked: from here on nothing throws.
     let a = try AutomaticDomainRandomization(parameters: parameters, settings: settings)
     let others = ranges.dropFirst(adr?.parameters.count ?? 0).filter { r in !parameters.contains { $0.index == r.index } }
+    for p in parameters {
+      for i in 0..<count { dynamics[i].setParameter(p.index, p.nominal) }
+    }
     adr = a
     ranges = a.ranges + others
+    clearEpisodeRecords()
+  }
+
+  /// Forgets every instance's running and last episode (tags −1, returns 0).
+  private func clearEpisodeRecords() {
     lastDecisions = []
     for i in 0..<count {
       episodeTags[i] = -1
       episodeReturns[i] = 0
+      finalTags[i] = -1
+      finalReturns[i] = 0
     }
   }
 
@@ -423,7 +425,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     guard let a = adr else { return nil }
     ranges.removeFirst(a.parameters.count)
     adr = nil
-    lastDecisions = []
+    clearEpisodeRecords()
     return a
   }
 
