@@ -97,6 +97,38 @@ def gymnasium_spaces(env):
                      f"{type(env).__name__}")
 
 
+#: Observation spaces the Gymnasium paths encode (``gymnasium.spaces.flatten``):
+#: Box as is, Discrete / MultiDiscrete one-hot (as swiftpg's tabular envs
+#: observe), MultiBinary as 0/1, Dict and Tuple flattened in Gymnasium's order.
+_FLATTENED_SPACES = ("Box", "Discrete", "MultiDiscrete", "MultiBinary", "Dict", "Tuple")
+
+
+def _flattenable(space) -> bool:
+    from gymnasium import spaces
+
+    if isinstance(space, (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)):
+        return True
+    if isinstance(space, spaces.Dict):
+        return all(_flattenable(s) for s in space.spaces.values())
+    if isinstance(space, spaces.Tuple):
+        return all(_flattenable(s) for s in space.spaces)
+    return False
+
+
+def observation_width(space) -> int:
+    """The number of float64 values a Gymnasium observation space becomes
+    (``gymnasium.spaces.flatdim``): Box its size, Discrete(n) n (one-hot),
+    MultiDiscrete the sum of its sizes (one-hot each), MultiBinary its size,
+    Dict and Tuple the sum of their parts. InvalidArgumentError for other
+    spaces (Text, Graph, Sequence, OneOf: no fixed width)."""
+    from gymnasium import spaces
+
+    if not _flattenable(space):
+        raise InvalidArgumentError(f"observation space {space} has no fixed-width encoding; supported: "
+                                   f"{', '.join(_FLATTENED_SPACES)} (nested)")
+    return int(spaces.flatdim(space))
+
+
 def env_sizes(env) -> tuple[int, bool, int]:
     """``(observation_size, discrete, num_actions or action_size)`` of a
     swiftpg VectorEnv or of Gymnasium env(s) (see :func:`gymnasium_spaces`)."""
@@ -107,12 +139,7 @@ def env_sizes(env) -> tuple[int, bool, int]:
     if isinstance(env, VectorEnv):
         return env.observation_size, env.discrete, env.num_actions if env.discrete else env.action_size
     obs_space, act_space, _ = gymnasium_spaces(env)
-    if isinstance(obs_space, spaces.Discrete):
-        d = 1
-    elif isinstance(obs_space, spaces.Box):
-        d = int(np.prod(obs_space.shape))
-    else:
-        raise InvalidArgumentError(f"only Box and Discrete observation spaces are supported, got {obs_space}")
+    d = observation_width(obs_space)
     if isinstance(act_space, spaces.Discrete):
         return d, True, int(act_space.n)
     if isinstance(act_space, spaces.Box):

@@ -287,8 +287,9 @@ class OneHot(gym.ObservationWrapper):
         return x
 
 
-def test_trains_on_a_gymnasium_env_swiftpg_does_not_have():
-    envs = [OneHot(gym.make("FrozenLake-v1", is_slippery=False)) for _ in range(4)]
+@pytest.mark.parametrize("wrap", [OneHot, lambda env: env], ids=["own one-hot wrapper", "Discrete observations"])
+def test_trains_on_a_gymnasium_env_swiftpg_does_not_have(wrap):
+    envs = [wrap(gym.make("FrozenLake-v1", is_slippery=False)) for _ in range(4)]
     learner = for_gymnasium("ppo", envs[0], config=PPOConfig(steps_per_env=64, minibatch_size=64,
                                                                 entropy_coef=0.01, learning_rate=3e-3, seed=0))
     collector = learner.learn_gymnasium(envs, 20_000)
@@ -323,3 +324,61 @@ def test_trpo_reports_the_line_search():
             assert (steps[-1] >= 0) == (not np.array_equal(learner.policy.get_params(), before))
     assert all(-1 <= s < 10 for s in steps)
     assert any(s >= 0 for s in steps), steps   # a test that passes with every search rejected checks nothing
+
+
+def test_gymnasium_observation_spaces_are_encoded_as_gymnasium_flattens_them():
+    """Discrete and MultiDiscrete observations are one-hot (as swiftpg's own
+    tabular envs observe), MultiBinary 0/1, Dict and Tuple flattened in
+    Gymnasium's order, lane by lane, for lists of envs and vector envs; a
+    space without a fixed width is refused."""
+    spaces = gym.spaces
+
+    class Structured(gym.Env):
+        observation_space = spaces.Dict({"cell": spaces.Discrete(3), "bits": spaces.MultiBinary(2),
+                                         "pair": spaces.Tuple((spaces.MultiDiscrete([2, 3]),
+                                                               spaces.Box(-1, 1, (2,), np.float64)))})
+        action_space = spaces.Discrete(2)
+
+        def reset(self, seed=None, options=None):
+            super().reset(seed=seed)
+            self.t = 0
+            return self.observation_space.sample(), {}
+
+        def step(self, action):
+            self.t += 1
+            return self.observation_space.sample(), float(action), self.t >= 5, False, {}
+
+    envs = [Structured() for _ in range(3)]
+    for e in envs:
+        e.observation_space.seed(0)
+    learner = for_gymnasium("a2c", envs[0])
+    assert learner.policy.observation_size == 3 + 2 + (2 + 3) + 2 == gym.spaces.flatdim(envs[0].observation_space)
+    collector = GymnasiumCollector(envs, learner.policy, seed=1)
+    batch = collector.collect(12)
+    obs = batch["observations"]
+    assert obs.shape == (12, 3, 12)
+    # Gymnasium's order (Dict keys sorted): bits [0:2], cell one-hot [2:5], pair: MultiDiscrete one-hot
+    # [5:7] and [7:10], Box [10:12]
+    assert np.all(np.isin(obs[..., 0:10], (0.0, 1.0)))
+    for lo, hi in ((2, 5), (5, 7), (7, 10)):
+        assert np.all(obs[..., lo:hi].sum(-1) == 1), (lo, hi)
+    assert np.all(np.abs(obs[..., 10:12]) <= 1)
+    sample = envs[0].observation_space.sample()
+    assert np.array_equal(collector._flat_row(sample), gym.spaces.flatten(envs[0].observation_space, sample))
+    assert np.all(batch["final_observations"][batch["terminated"].astype(bool)].any(-1))
+    learner.update(**batch)
+
+    vec = gym.vector.SyncVectorEnv([lambda: Structured() for _ in range(2)],
+                                   autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+    batch = GymnasiumCollector(vec, learner.policy).collect(7)
+    assert batch["observations"].shape == (7, 2, 12)
+    expected = gym.spaces.flatten(vec.single_observation_space,
+                                  next(iter(gym.vector.utils.iterate(vec.observation_space, vec.reset(seed=5)[0]))))
+    assert expected.shape == (12,)
+    learner.close()
+
+    class Texty(Structured):
+        observation_space = spaces.Text(5)
+
+    with pytest.raises(swiftpg.InvalidArgumentError, match="fixed-width"):
+        for_gymnasium("a2c", Texty())

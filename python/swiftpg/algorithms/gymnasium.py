@@ -34,8 +34,11 @@ class GymnasiumCollector:
     ``gymnasium.vector.VectorEnv`` made with
     ``vector_kwargs={"autoreset_mode": gymnasium.vector.AutoresetMode.SAME_STEP}``
     (with the default NEXT_STEP mode the reset step would look like a
-    transition). Observations are flattened to float64; continuous actions
-    are clipped to the action space for the environment but stored unclipped.
+    transition). Observations become float64 rows: Box as they are, Discrete
+    and MultiDiscrete one-hot (as swiftpg's own tabular envs observe),
+    MultiBinary as 0/1, Dict and Tuple flattened (``gymnasium.spaces.flatten``;
+    other spaces raise InvalidArgumentError); continuous actions are clipped
+    to the action space for the environment but stored unclipped.
     Episodes continue across calls; ``episode_returns`` collects the returns
     of every finished episode. One collector used from two threads at once:
     the second call raises :class:`swiftpg.BusyError`."""
@@ -48,6 +51,10 @@ class GymnasiumCollector:
         self.policy = policy
         obs_space, space, self.num_lanes = gymnasium_spaces(envs)
         self.observation_size, self.discrete, k = env_sizes(envs)
+        self.observation_space = obs_space
+        from gymnasium import spaces as _spaces
+
+        self._box = isinstance(obs_space, _spaces.Box)  # the other spaces go through spaces.flatten
         self.vector = isinstance(envs, GymVectorEnv)
         if self.vector:
             mode = envs.metadata.get("autoreset_mode")
@@ -78,6 +85,17 @@ class GymnasiumCollector:
         self.total_steps = 0
 
     def _flat(self, obs) -> np.ndarray:
+        """The lanes' observations as float64 ``[lanes, observation_size]``:
+        Box observations as they are, the other spaces encoded with
+        ``gymnasium.spaces.flatten`` (one-hot for Discrete)."""
+        if not self._box:
+            if self.vector:  # a batched observation of the vector env's batched space
+                from gymnasium.vector.utils import iterate
+
+                obs = list(iterate(self.envs.observation_space, obs))
+            if not isinstance(obs, (list, tuple)) or len(obs) != self.num_lanes:
+                raise InvalidArgumentError(f"expected {self.num_lanes} observations, got {type(obs).__name__}")
+            return np.stack([self._flat_row(o) for o in obs])
         a = asarray(obs, "the environment's observations")
         if a.dtype.kind not in "fiub" or a.size != self.num_lanes * self.observation_size:
             raise InvalidArgumentError(
@@ -86,6 +104,13 @@ class GymnasiumCollector:
         return np.asarray(a, np.float64).reshape(self.num_lanes, self.observation_size)
 
     def _flat_row(self, obs) -> np.ndarray:
+        if not self._box:
+            from gymnasium import spaces
+
+            if not self.observation_space.contains(obs):
+                raise InvalidArgumentError(f"the environment returned an observation outside its space "
+                                           f"{self.observation_space}: {obs!r}")
+            return np.asarray(spaces.flatten(self.observation_space, obs), np.float64).reshape(self.observation_size)
         a = asarray(obs, "the environment's final observation")
         if a.dtype.kind not in "fiub" or a.size != self.observation_size:
             raise InvalidArgumentError(f"the environment returned a final observation of dtype {a.dtype} and shape "
