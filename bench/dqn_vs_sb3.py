@@ -19,13 +19,13 @@ SB3, per seed) so that load from other processes hits both.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from timing import external_result  # noqa: E402
 
 
 def swiftpg_run(seed: int, steps: int) -> dict:
@@ -47,13 +47,10 @@ def swiftpg_run(seed: int, steps: int) -> dict:
 
 
 def sb3_run(python: str, seed: int, steps: int, threads: int) -> dict | None:
+    """One SB3 run in the benchmark venv (None, with the reason printed, if it fails or hangs)."""
     cmd = [python, os.path.join(HERE, "sb3_dqn_cartpole.py"), "--seed", str(seed), "--steps", str(steps),
            "--threads", str(threads)]
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    if result.returncode != 0:
-        print(f"SB3 run failed: {result.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-        return None
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return external_result(cmd, timeout=3600, label="SB3 DQN")
 
 
 def main() -> None:

@@ -35,12 +35,12 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import time
 
 import numpy as np
 
 from swiftpg import games
+from timing import external_result
 
 try:
     import pyspiel
@@ -136,11 +136,10 @@ def other_anchors(seconds: float, rounds: int, pgx_python: str | None, quick: bo
         print("no --pgx-python: no pgx rows (make bench passes the JAX venv)")
         return rows
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pgx_playouts.py")
-    proc = subprocess.run([pgx_python, script] + (["--quick"] if quick else []), capture_output=True, text=True)
-    if proc.returncode != 0:
-        print(f"pgx did not run ({proc.stderr.strip().splitlines()[-1:]}): no pgx rows")
+    pgx = external_result([pgx_python, script] + (["--quick"] if quick else []), timeout=1800, label="pgx")
+    if pgx is None:
+        print("no pgx rows")
         return rows
-    pgx = json.loads(proc.stdout.strip().splitlines()[-1])
     for variant, (name, params) in {"tic_tac_toe": ("tic_tac_toe", {}), "connect_four": ("connect_four", {}),
                                     "go9x9": ("go", {"board_size": 9, "komi": 7.5})}.items():
         per_game = {"tic_tac_toe": 64, "connect_four": 16}.get(name, 2)

@@ -325,10 +325,8 @@ public func swiftpg_env_adr_state(
 public func swiftpg_env_last_episodes(
   _ env: UInt64, _ tags_out: UnsafeMutablePointer<Int32>?, _ returns_out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
-  entry { () throws(SwiftPGError) in
-    let tags = try need(tags_out, "tags_out")
-    let returns = try need(returns_out, "returns_out")
-    try using(envTable, env) { (o) throws(SwiftPGError) in o.env.lastEpisodes(tags: tags, returns: returns) }
+  entry(envTable, env, outputs: tags_out, "tags_out", returns_out, "returns_out") {
+    (o, tags, returns) throws(SwiftPGError) in o.env.lastEpisodes(tags: tags, returns: returns)
   }
 }
 

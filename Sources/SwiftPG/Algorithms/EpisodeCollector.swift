@@ -125,7 +125,7 @@ public final class EpisodeCollector {
     _ budget: Budget, seed: UInt64?, into batch: inout EpisodeBatch, keepingLogProbabilities keep: Bool,
     act: (UnsafePointer<Double>, UnsafeMutableRawPointer, UnsafeMutablePointer<Double>) -> Void
   ) throws(SwiftPGError) {
-    try requireTimeLimit()
+    try requireEpisodicBatch()
     let w = width
     let n = env.count
     let d = env.observationSize
@@ -236,11 +236,12 @@ public final class EpisodeCollector {
     }
   }
 
-  /// Episodic work needs episodes that end: refuses an environment without
-  /// a time limit (`maxEpisodeSteps` 0), where a policy that never reaches a
-  /// terminal state would loop forever.
-  func requireTimeLimit() throws(SwiftPGError) {
-    try requireSameStepAutoreset(env)  // every caller (collect, summarize: evaluations, searches) needs it
+  /// Episodic work needs episodes that end, each counted once: refuses an
+  /// environment without a time limit (`maxEpisodeSteps` 0), where a policy
+  /// that never reaches a terminal state would loop forever, and a
+  /// next-step batch, whose reset steps would count as transitions.
+  func requireEpisodicBatch() throws(SwiftPGError) {
+    try requireSameStepAutoreset(env)
     try require(
       env.maxEpisodeSteps > 0,
       "\(env.id) has no time limit (max_episode_steps = 0), so an episode may never end; set max_episode_steps "
@@ -254,7 +255,7 @@ public final class EpisodeCollector {
     episodes: Int, seed: UInt64? = nil, record: (Int, Double, Int) -> Void,
     act: (UnsafePointer<Double>, UnsafeMutableRawPointer) -> Void
   ) throws(SwiftPGError) {
-    try requireTimeLimit()
+    try requireEpisodicBatch()
     let n = env.count
     env.reset(seed: seed, into: &buffers)
     var started = 0

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
 
 /// Automatic domain randomisation (ADR) as in OpenAI et al. (2019), "Solving
 /// Rubik's Cube with a Robot Hand", §5 and Algorithm 1.

@@ -222,7 +222,10 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     for i in 0..<count where terminated[i] == 1 || truncated[i] == 1 {
       if let d = a.record(tag: Int(finalTags[i]), episodeReturn: finalReturns[i]) {
         lastDecisions.append(d)
-        if d.after != d.before { ranges[d.parameter] = a.ranges[d.parameter] }
+        if d.after != d.before {
+          let p = a.parameters[d.parameter]
+          ranges[d.parameter] = ParameterRange(index: p.index, low: p.low, high: p.high)
+        }
       }
     }
     adr = a
