@@ -35,7 +35,7 @@ Source: the rules are checked move by move against pyspiel (open_spiel
 from __future__ import annotations
 
 import ctypes
-from ctypes import byref, c_double, c_int32, c_uint8, c_uint64
+from ctypes import byref, c_double, c_uint64
 
 import numpy as np
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ._arrays import DTypeError, as_count, as_float
+from ._arrays import DTypeError, as_float
 from ._lib import InvalidArgumentError
 from .callbacks import BaseCallback
 
