@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* ABI version: bumped whenever a declaration or struct layout changes. */
-#define SWIFTPG_ABI_VERSION 14
+#define SWIFTPG_ABI_VERSION 15
 
 /* ---------------------------------------------------------------------------
  * Status codes
@@ -296,6 +296,38 @@ int32_t swiftpg_env_get_parameter(uint64_t env, const char *name,
 int32_t swiftpg_env_set_autoreset_mode(uint64_t env, int32_t mode);
 int32_t swiftpg_env_get_autoreset_mode(uint64_t env, int32_t *mode_out);
 
+/* "Custom physics" effects (OpenAI et al. 2019, "Solving Rubik's Cube with
+ * a Robot Hand", section 5: observation noise and action latency). The
+ * classic-control environments (CartPole-v1, Acrobot-v1, MountainCar-v0,
+ * MountainCarContinuous-v0, Pendulum-v1) have two more parameters, set,
+ * randomised and ADR-controlled like the physical ones, both 0 (off) by
+ * default, so that with them off every result is bit-identical to the
+ * environment without effects:
+ * - observation_noise, sigma >= 0 in observation units: each observation
+ *   returned by reset and step (and each final observation) gets
+ *   independent N(0, sigma^2) noise on every component, drawn from the
+ *   instance's generator after the step's own draws (none when sigma = 0).
+ *   The state is unchanged and noisy observations are not clipped to the
+ *   observation bounds. swiftpg_env_set_state's observations and a learner
+ *   restored from a file re-observe the state without noise.
+ * - action_delay, d >= 0 (the delay is floor(d) steps; a range [0, K + 1)
+ *   randomises over 0..K with equal probability): the action applied at
+ *   step t of an episode is the one given min(floor(d), t) steps earlier -
+ *   at an episode's first step the history is filled with that step's
+ *   action, which is then held until the delay has passed. floor(d) must
+ *   not exceed the environment's max_action_delay K, which is 0 at creation.
+ * swiftpg_env_set_max_action_delay sets K (0-64) and allocates the action
+ * history: the last K actions given, most recent first, are hidden state,
+ * so state_size grows by K * action_size (swiftpg_env_get_info), and
+ * get_state / set_state (history entries must be valid actions), the final
+ * states and the environment's file include them. Set it right after
+ * creation: histories start at action 0, which episodes under way would
+ * apply for their next delayed steps. Errors: NOT_SUPPORTED (an environment
+ * without effects), INVALID_ARGUMENT (K outside 0-64, or below a delay a
+ * value, a randomisation range or ADR's limits use; nothing changes). */
+int32_t swiftpg_env_set_max_action_delay(uint64_t env, int32_t max_action_delay);
+int32_t swiftpg_env_get_max_action_delay(uint64_t env, int32_t *max_action_delay_out);
+
 /* Automatic domain randomisation (ADR; OpenAI et al. 2019, "Solving Rubik's
  * Cube with a Robot Hand", section 5), run inside the environment: each
  * named parameter gets a range starting at its nominal value with zero
@@ -419,7 +451,8 @@ int32_t swiftpg_env_get_id(uint64_t env, char *buffer, size_t capacity, size_t *
 
 /* A fresh batch of the same environment: the same id, tabular model or
  * bandit arms, with the parameters it was created with (not those set or
- * randomised since), num_envs instances seeded with `seed` and reset. */
+ * randomised since) and its max_action_delay, num_envs instances seeded
+ * with `seed` and reset. */
 int32_t swiftpg_env_spawn(uint64_t env, int32_t num_envs, uint64_t seed, uint64_t *env_out);
 
 /* A text picture of instance `instance` (gridworlds: the layout with 'A' at

@@ -224,6 +224,20 @@ public func swiftpg_env_set_autoreset_mode(_ env: UInt64, _ mode: Int32) -> Int3
 }
 
 @c @implementation
+public func swiftpg_env_set_max_action_delay(_ env: UInt64, _ max_action_delay: Int32) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try using(envTable, env) { (o) throws(SwiftPGError) in try o.env.setActionDelayCapacity(Int(max_action_delay)) }
+  }
+}
+
+@c @implementation
+public func swiftpg_env_get_max_action_delay(_ env: UInt64, _ max_action_delay_out: UnsafeMutablePointer<Int32>?) -> Int32 {
+  entry(envTable, env, output: max_action_delay_out, "max_action_delay_out") { (o, out) throws(SwiftPGError) in
+    out.pointee = Int32(o.env.actionDelayCapacity)
+  }
+}
+
+@c @implementation
 public func swiftpg_env_get_autoreset_mode(_ env: UInt64, _ mode_out: UnsafeMutablePointer<Int32>?) -> Int32 {
   entry(envTable, env, output: mode_out, "mode_out") { (o, out) throws(SwiftPGError) in
     out.pointee = o.env.autoresetMode.rawValue

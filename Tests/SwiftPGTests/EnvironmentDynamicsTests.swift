@@ -177,13 +177,16 @@ struct Counter: EnvironmentDynamics {
   @Test func parameterTables() throws {
     #expect(CartPole.parameterNames == [
       "gravity", "masscart", "masspole", "length", "force_mag", "tau", "sutton_barto_reward",
+      "observation_noise", "action_delay",
     ])
     var cartPole = CartPole()
     cartPole.setParameter(6, 1)
     cartPole.setParameter(3, 0.75)
     cartPole.setParameter(99, 1)
     #expect(cartPole.suttonBartoReward && cartPole.length == 0.75 && cartPole.parameter(6) == 1)
-    #expect(cartPole.parameter(7).isNaN)
+    cartPole.setParameter(8, 2.5)
+    #expect(cartPole.effects.actionDelay == 2.5 && cartPole.effects.delaySteps == 2 && cartPole.parameter(9).isNaN)
+    #expect(CartPole.checkParameter(8, 65) != nil && CartPole.checkParameter(8, 64.9) == nil)
     #expect(CartPole.checkParameter(6, 0.5) == "must be 0 or 1" && CartPole.checkParameter(0, -9.8) == nil)
     #expect(Pendulum.checkParameter(0, -1) == "must be >= 0" && Pendulum.checkParameter(1, 0) == "must be > 0")
     #expect(SimpleRegulator.checkParameter(0, 1.5) == "must be in [0, 1]")

@@ -28,7 +28,7 @@ from ctypes import (
 
 import numpy as np
 
-ABI_VERSION = 14
+ABI_VERSION = 15
 
 # --- status codes (Include/swiftpg.h) -------------------------------------
 OK = 0
@@ -601,6 +601,8 @@ _SIGNATURES = {
     "swiftpg_env_randomize_parameter": [u64, c_char_p, c_double, c_double],
     "swiftpg_env_set_autoreset_mode": [u64, i32],
     "swiftpg_env_get_autoreset_mode": [u64, POINTER(c_int32)],
+    "swiftpg_env_set_max_action_delay": [u64, c_int32],
+    "swiftpg_env_get_max_action_delay": [u64, POINTER(c_int32)],
     "swiftpg_env_adr_enable": [u64, c_char_p, vp, vp, vp, vp, i32, c_double, i32, c_double, c_double, c_double],
     "swiftpg_env_adr_parameter_names": [u64, c_char_p, c_size_t, POINTER(c_size_t)],
     "swiftpg_env_adr_disable": [u64],

@@ -84,6 +84,22 @@ class VectorEnv(gymnasium.vector.VectorEnv):
     Tabular environments observe the one-hot encoding of the state index
     (``observation_kind == "one_hot"``); ``get_state()`` gives the index.
 
+    **Observation noise and action delay** (the classic-control environments;
+    OpenAI et al. 2019, "Solving Rubik's Cube with a Robot Hand", §5): two
+    more parameters, 0 (off) by default and bit-identical to no effects then,
+    set / randomised / ADR-controlled like the physical ones.
+    ``observation_noise`` σ ≥ 0 (observation units) adds independent N(0, σ²)
+    noise to every component of every observation the agent receives (not to
+    the state; not clipped to the bounds). ``action_delay`` d: the action
+    applied at step t of an episode is the one given min(⌊d⌋, t) steps before
+    (the episode's first action is held until the delay has passed); ⌊d⌋ may
+    not exceed ``max_action_delay`` K (0–64), a creation keyword
+    (``make_vec("CartPole-v1", 8, max_action_delay=3, action_delay=2)``). The
+    last K actions are hidden state: ``state_size`` grows by
+    K × ``action_size``, and ``get_state`` / ``set_state``, pickling and files
+    include them. A range ``randomize_parameter("action_delay", 0, K + 0.999)``
+    draws each delay 0..K about equally often.
+
     **Threads.** One environment used from two threads at once: the second
     call raises :class:`swiftpg.BusyError` (nothing is overwritten; each
     successful call returns its own results). Give each thread its own
@@ -180,6 +196,15 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         self._initial_seed = seed
         self._seed_on_first_reset = True
         self._num_threads = 1
+        parameters = dict(parameters)
+        if "max_action_delay" in parameters:  # sizes the state: before the info is read
+            delay = as_count(parameters.pop("max_action_delay"), "max_action_delay", 0, 64)
+            _lib.call("env_set_max_action_delay", handle, delay)
+        capacity = ctypes.c_int32()
+        _lib.call("env_get_max_action_delay", handle, ctypes.byref(capacity))
+        #: K: the most steps ``action_delay`` may take; the state holds the last K actions (see
+        #: :meth:`set_parameter`; the ``max_action_delay`` keyword at creation, 0 by default).
+        self.max_action_delay = capacity.value
         info = _lib.EnvInfo()
         _lib.call("env_get_info", handle, ctypes.byref(info))
         self.env_id = env_id

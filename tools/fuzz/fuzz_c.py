@@ -1242,6 +1242,21 @@ class Fuzzer:
         out = self.out1(ctypes.c_int32, "mode_out")
         self.invoke("swiftpg_env_get_autoreset_mode", [self.handle_arg("env", self.any_env()), self.a(out)], [out])
 
+    def g_env_set_max_action_delay(self):
+        env = self.any_env()
+        if env is None:
+            return
+        status = self.invoke("swiftpg_env_set_max_action_delay", [
+            self.handle_arg("env", env), self.i32(self.rng.choice([0, 1, 3]), bad=[-1, 65, 2**31 - 1])])
+        if status == 0:  # the state grew by the history: later state buffers must be sized for it
+            info = Buf(self.S["swiftpg_env_info"], 1, "info_out", out=True)
+            if self.invoke("swiftpg_env_get_info", [(env.handle, env.describe()), self.a(info)], [info]) == 0:
+                env.state = info.value().state_size
+
+    def g_env_get_max_action_delay(self):
+        out = self.out1(ctypes.c_int32, "max_action_delay_out")
+        self.invoke("swiftpg_env_get_max_action_delay", [self.handle_arg("env", self.any_env()), self.a(out)], [out])
+
     def g_env_adr_parameter_names(self):
         self.text_call("swiftpg_env_adr_parameter_names", [self.handle_arg("env", self.any_env())])
 

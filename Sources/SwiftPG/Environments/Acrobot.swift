@@ -72,7 +72,9 @@ public struct Acrobot: EnvironmentDynamics {
     .init("link_length_1", \.linkLength1, .positive), .init("link_mass_1", \.linkMass1, .positive),
     .init("link_mass_2", \.linkMass2, .positive), .init("link_com_pos_1", \.linkComPos1, .positive),
     .init("link_com_pos_2", \.linkComPos2, .positive), .init("link_moi", \.linkMoi, .positive),
-  ]
+  ] + effectParameters
+  /// Observation noise and action delay (off by default).
+  public var effects = PhysicsEffects()
 
   public func initialState(using rng: inout PCG64) -> State {
     func draw() -> Double { Double(Float(rng.uniform(-0.1, 0.1))) }

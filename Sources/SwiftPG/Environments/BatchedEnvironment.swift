@@ -57,6 +57,12 @@ public protocol BatchedEnvironment: AnyObject {
   func parameterValues(_ name: String, into out: UnsafeMutablePointer<Double>) throws(SwiftPGError)
   /// The ranges currently drawn at each reset.
   var randomizedParameters: [(name: String, low: Double, high: Double)] { get }
+  /// The most steps the `action_delay` parameter may take (0: none; see
+  /// `PhysicsEffects`).
+  var actionDelayCapacity: Int { get }
+  /// Sets `actionDelayCapacity` and allocates the action history that the
+  /// state then includes (see `VectorEnvironment.setActionDelayCapacity`).
+  func setActionDelayCapacity(_ capacity: Int) throws(SwiftPGError)
   /// How finished episodes restart (Gymnasium's autoreset modes).
   var autoresetMode: AutoresetMode { get }
   /// Chooses the autoreset mode (no instance is then waiting for a reset).

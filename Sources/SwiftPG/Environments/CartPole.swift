@@ -80,7 +80,9 @@ public struct CartPole: EnvironmentDynamics {
     .init("gravity", \.gravity), .init("masscart", \.massCart, .positive), .init("masspole", \.massPole, .positive),
     .init("length", \.length, .positive), .init("force_mag", \.forceMagnitude, .nonNegative),
     .init("tau", \.tau, .positive), .init("sutton_barto_reward", \.suttonBartoRewardFlag, .flag),
-  ]
+  ] + effectParameters
+  /// Observation noise and action delay (off by default).
+  public var effects = PhysicsEffects()
 
   /// `suttonBartoReward` as the parameter's value, 0 or 1.
   public var suttonBartoRewardFlag: Double {

@@ -48,6 +48,10 @@ public protocol EnvironmentDynamics: Sendable {
   mutating func setParameter(_ index: Int, _ value: Double)
   /// nil if `value` is valid for parameter `index`, else why not.
   static func checkParameter(_ index: Int, _ value: Double) -> String?
+  /// Observation noise and action delay (`PhysicsEffects`): stored by the
+  /// environments that list `effectParameters` in their table (the
+  /// classic-control ones); the default has none and ignores writes.
+  var effects: PhysicsEffects { get set }
 
   /// A starting state drawn from the environment's start distribution.
   func initialState(using rng: inout PCG64) -> State
@@ -115,6 +119,8 @@ public struct DynamicsParameter<D>: Sendable {
     case any, positive, nonNegative, unitInterval
     /// 0 or 1 (a switch).
     case flag
+    /// A delay in whole steps, ⌊value⌋ in 0...`PhysicsEffects.maxActionDelay`.
+    case delaySteps
 
     /// nil if `value` meets the requirement, else why not.
     public func problem(_ value: Double) -> String? {
@@ -124,6 +130,9 @@ public struct DynamicsParameter<D>: Sendable {
       case .nonNegative: value >= 0 ? nil : "must be >= 0"
       case .unitInterval: value >= 0 && value <= 1 ? nil : "must be in [0, 1]"
       case .flag: value == 0 || value == 1 ? nil : "must be 0 or 1"
+      case .delaySteps:
+        value >= 0 && value < Double(PhysicsEffects.maxActionDelay + 1)
+          ? nil : "must be in [0, \(PhysicsEffects.maxActionDelay + 1)) (the delay is ⌊value⌋ steps)"
       }
     }
   }
@@ -136,6 +145,50 @@ public struct DynamicsParameter<D>: Sendable {
     self.name = name
     self.keyPath = keyPath
     self.requirement = requirement
+  }
+}
+
+/// "Custom physics" effects of the robotics case study (OpenAI et al. 2019,
+/// "Solving Rubik's Cube with a Robot Hand", §5: randomised observation
+/// noise and action latency), as two more parameters of an environment —
+/// set, randomised and ADR-controlled like its physical ones, each instance
+/// its own value. Both are off (0) by default, so an environment without
+/// them set is bit-identical to one without effects (nothing extra drawn).
+///
+/// - `observation_noise` σ ≥ 0 (observation units): every observation the
+///   agent receives (after reset, after each step, and the final observation
+///   of an episode) gets independent N(0, σ²) noise on each component, drawn
+///   from the instance's generator after the step's own draws. The state is
+///   not affected, and noisy observations are not clipped to the
+///   observation bounds (as a real sensor reading is not).
+/// - `action_delay` d (steps, the delay is ⌊d⌋, 0...`maxActionDelay`): the
+///   action applied at step t of an episode is the one given min(⌊d⌋, t)
+///   steps earlier (the first action of the episode until ⌊d⌋ steps have
+///   passed: an actuator holds the first command it receives). The pending
+///   actions are hidden state: the environment keeps the last K actions
+///   given (K = its `max_action_delay`, fixed when it is created, 0 by
+///   default), and its public state, `get_state` / `set_state` and its file
+///   include them; ⌊d⌋ must not exceed K.
+public struct PhysicsEffects: Sendable, Equatable {
+  /// The largest `max_action_delay` an environment may have, in steps.
+  public static let maxActionDelay = 64
+  public var observationNoise = 0.0
+  public var actionDelay = 0.0
+  public init() {}
+  /// The delay in whole steps.
+  @inlinable public var delaySteps: Int { Int(actionDelay) }
+}
+
+extension EnvironmentDynamics {
+  public var effects: PhysicsEffects {
+    get { PhysicsEffects() }
+    set {}
+  }
+  /// The parameters of `PhysicsEffects`, for an environment that stores
+  /// `effects` to append to its `parameterTable`.
+  public static var effectParameters: [DynamicsParameter<Self>] {
+    [.init("observation_noise", \.effects.observationNoise, .nonNegative),
+     .init("action_delay", \.effects.actionDelay, .delaySteps)]
   }
 }
 
@@ -186,6 +239,13 @@ public struct BatchStorage<D: EnvironmentDynamics> {
   /// Scalars per instance in the action buffer (cached: computing a box
   /// action space allocates its bound arrays).
   public let actionWidth: Int
+  /// Action delay (`PhysicsEffects`): the last `historyCapacity` actions
+  /// given to each instance, most recent first (`Action` values, instance i
+  /// at `history + i * historyCapacity * actionWidth`), and their copy when
+  /// an episode ends; nil when the capacity is 0.
+  public let history: UnsafeMutablePointer<D.Action>?
+  public let finalHistory: UnsafeMutablePointer<D.Action>?
+  public let historyCapacity: Int
   /// The instances a kernel call works on (a chunk when run in parallel).
   public var range: Range<Int>
 }
@@ -270,7 +330,45 @@ extension EnvironmentDynamics {
       b.elapsed[i] = 0
       b.pendingResets?[i] = 0
       b.dynamics[i].observe(s, into: observations + i * observationSize)
+      Self.addNoise(b, i, b.dynamics[i].effects.observationNoise, observations + i * observationSize, observationSize)
     }
+  }
+
+  /// Observation noise (`PhysicsEffects`): adds N(0, σ²) to each of the
+  /// `width` components at `out`, drawn from instance i's generator; draws
+  /// nothing when σ = 0.
+  @inlinable @inline(__always)
+  static func addNoise(_ b: BatchStorage<Self>, _ i: Int, _ sigma: Double, _ out: UnsafeMutablePointer<Double>, _ width: Int) {
+    guard sigma > 0 else { return }
+    for k in 0..<width { out[k] += sigma * b.generators[i].standardNormal() }
+  }
+
+  /// Action delay (`PhysicsEffects`): the action instance i applies now
+  /// given `given` (its action this step), and the history updated. At an
+  /// episode's first step the history is filled with `given`, so the first
+  /// action is held until `delay` steps have passed.
+  @inlinable @inline(__always)
+  static func delayedAction(
+    _ b: BatchStorage<Self>, _ i: Int, _ delay: Int, given: UnsafePointer<Action>, into applied: UnsafeMutablePointer<Action>
+  ) {
+    let w = b.actionWidth
+    guard let history = b.history else {
+      applied.update(from: given, count: w)
+      return
+    }
+    let cap = b.historyCapacity
+    let h = history + i * cap * w
+    if b.elapsed[i] == 0 {
+      for j in 0..<cap { (h + j * w).update(from: given, count: w) }
+    }
+    if delay > 0 {
+      applied.update(from: h + (Swift.min(delay, cap) - 1) * w, count: w)
+    } else {
+      applied.update(from: given, count: w)
+    }
+    // Shift: the action j steps ago becomes j + 1 steps ago.
+    if cap > 1 { (h + w).update(from: h, count: (cap - 1) * w) }
+    h.update(from: given, count: w)
   }
 
   /// One step of every instance, with the time limit and same-step autoreset:
@@ -311,10 +409,22 @@ extension EnvironmentDynamics {
         }
         b.dynamics[i].store(s, b.states, i, stride: n)
         b.dynamics[i].observe(s, into: observations + i * width)
+        Self.addNoise(b, i, b.dynamics[i].effects.observationNoise, observations + i * width, width)
         return
       }
       var s = d.load(b.states, i, stride: n)
-      let (reward, term) = d.step(&s, action: a + i * actionWidth, using: &b.generators[i])
+      let effects = d.effects
+      let reward: Double
+      let term: Bool
+      if b.history != nil {
+        (reward, term) = withUnsafeTemporaryAllocation(of: Action.self, capacity: actionWidth) { buffer in
+          guard let applied = buffer.baseAddress else { return d.step(&s, action: a + i * actionWidth, using: &b.generators[i]) }
+          Self.delayedAction(b, i, effects.delaySteps, given: a + i * actionWidth, into: applied)
+          return d.step(&s, action: applied, using: &b.generators[i])
+        }
+      } else {
+        (reward, term) = d.step(&s, action: a + i * actionWidth, using: &b.generators[i])
+      }
       let steps = b.elapsed[i] &+ 1
       let limit = d.maxEpisodeSteps
       let atLimit = limit > 0 && Int(steps) >= limit
@@ -332,8 +442,13 @@ extension EnvironmentDynamics {
         }
         if let finalObservations {
           d.observe(s, into: finalObservations + i * width)
+          Self.addNoise(b, i, effects.observationNoise, finalObservations + i * width, width)
         }
         d.store(s, b.finalStates, i, stride: n)
+        if let history = b.history, let finalHistory = b.finalHistory {
+          let size = b.historyCapacity * actionWidth
+          (finalHistory + i * size).update(from: history + i * size, count: size)
+        }
         b.finalElapsed[i] = steps
         if let pending = b.pendingResets {  // next step resets it
           pending[i] = 1
@@ -351,8 +466,10 @@ extension EnvironmentDynamics {
       d.store(s, b.states, i, stride: n)
       if randomized && b.elapsed[i] == 0 {
         b.dynamics[i].observe(s, into: observations + i * width)  // freshly drawn parameters
+        Self.addNoise(b, i, b.dynamics[i].effects.observationNoise, observations + i * width, width)
       } else {
         d.observe(s, into: observations + i * width)
+        Self.addNoise(b, i, effects.observationNoise, observations + i * width, width)
       }
     }
     if !randomized {

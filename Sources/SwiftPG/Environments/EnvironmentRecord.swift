@@ -156,8 +156,12 @@ extension Bandit {
 }
 
 extension VectorEnvironment {
+  /// A fresh batch of the prototype with this batch's `max_action_delay`
+  /// (parameters are not copied).
   public func spawn(count: Int, seed: UInt64) throws(SwiftPGError) -> any BatchedEnvironment {
-    try VectorEnvironment(prototype, count: count, seed: seed)
+    let env = try VectorEnvironment(prototype, count: count, seed: seed)
+    if actionDelayCapacity > 0 { try env.setActionDelayCapacity(actionDelayCapacity) }
+    return env
   }
 
   /// The definition record of this batch (its prototype's, or the registry id's).
@@ -215,6 +219,22 @@ extension VectorEnvironment {
     r.set("final_elapsed", ints: (0..<n).map { Int(finalElapsed[$0]) })
     r.set("generators", generators: (0..<n).map { generators[$0] })
     r.set("parameter_generators", generators: (0..<n).map { parameterGenerators[$0] })
+    if actionDelayCapacity > 0 {  // action delay's hidden state (absent: no delay)
+      r.set("max_action_delay", int: actionDelayCapacity)
+      let size = historySize
+      var h = [Double](repeating: 0, count: n * size)
+      var f = h
+      h.withUnsafeMutableBufferPointer { b in
+        guard let base = b.baseAddress else { return }
+        for i in 0..<n { exportHistory(history, i, into: base + i * size) }
+      }
+      f.withUnsafeMutableBufferPointer { b in
+        guard let base = b.baseAddress else { return }
+        for i in 0..<n { exportHistory(finalHistory, i, into: base + i * size) }
+      }
+      r.set("action_history", doubles: h)
+      r.set("final_action_history", doubles: f)
+    }
     return r
   }
 
@@ -236,6 +256,11 @@ extension VectorEnvironment {
     let columns = try r.int("storage_columns", in: 0...1024)
     guard columns == k else { throw r.fail("\(columns) storage columns, this environment has \(k)") }
 
+    // Action delay's capacity first: the delays below are checked against it.
+    let newCapacity =
+      r.has("max_action_delay") ? Int(try r.int("max_action_delay", in: 0...Int64(PhysicsEffects.maxActionDelay))) : 0
+    guard newCapacity == 0 || delayIndex != nil else { throw r.fail("\(id) has no action delay") }
+    let newHistorySize = newCapacity * actionSpace.width
     // Randomisation ranges, each checked as randomizeParameter checks them.
     var newRanges: [ParameterRange] = []
     for p in try r.records("randomized") {
@@ -248,8 +273,8 @@ extension VectorEnvironment {
       let high = try p.finiteDouble("high")
       guard low <= high else { throw p.fail("the range of \(name) has low \(low) > high \(high)") }
       try Checkpoint.formatError(in: p.context) { () throws(SwiftPGError) in
-        try checkValue(index, low)
-        try checkValue(index, high)
+        try checkValue(index, low, delayCapacity: newCapacity)
+        try checkValue(index, high, delayCapacity: newCapacity)
       }
       try p.finish()
       newRanges.append(ParameterRange(index: index, low: low, high: high))
@@ -269,27 +294,40 @@ extension VectorEnvironment {
 
     // Parameter values of every instance: valid values, values drawn from a
     // range, or the environment's own defaults.
+    // Files written before the effects parameters existed lack them: those
+    // take their defaults (off).
     let names = parameterNames
     let records = try r.records("parameters")
-    guard records.count == names.count else {
-      throw r.fail("\(records.count) parameters, \(id) has \(names.count) (\(names.joined(separator: ", ")))")
-    }
+    let effectNames = Set(D.effectParameters.map(\.name))
     var values: [[Double]] = []
-    for (index, p) in records.enumerated() {
-      let name = try p.text("name")
-      guard name == names[index] else { throw p.fail("parameter \(index) is '\(name)', expected '\(names[index])'") }
+    var next = 0
+    for (index, expected) in names.enumerated() {
+      let fallback = index == timeLimitIndex ? Double(prototype.maxEpisodeSteps) : prototype.parameter(index)
+      let name = next < records.count ? try records[next].text("name") : nil
+      if name != expected && effectNames.contains(expected) {
+        values.append([Double](repeating: fallback, count: n))
+        continue
+      }
+      guard next < records.count, let name else {
+        throw r.fail("\(records.count) parameters, \(id) has \(names.count) (\(names.joined(separator: ", ")))")
+      }
+      let p = records[next]
+      next += 1
+      guard name == expected else { throw p.fail("parameter \(index) is '\(name)', expected '\(expected)'") }
       let v = try p.doubles("values", count: n)
       let range = newRanges.first { $0.index == index }
-      let fallback = index == timeLimitIndex ? Double(prototype.maxEpisodeSteps) : prototype.parameter(index)
       for (i, x) in v.enumerated() {
         if x.bitPattern == fallback.bitPattern { continue }
         if let range, x >= range.low && x <= range.high { continue }
-        do throws(SwiftPGError) { try checkValue(index, x) } catch {
+        do throws(SwiftPGError) { try checkValue(index, x, delayCapacity: newCapacity) } catch {
           throw p.fail("value of instance \(i): \(error.message)")
         }
       }
       try p.finish()
       values.append(v)
+    }
+    guard next == records.count else {
+      throw r.fail("\(records.count) parameters, \(id) has \(names.count) (\(names.joined(separator: ", ")))")
     }
 
     // States as stored, checked as setStates checks them.
@@ -310,6 +348,20 @@ extension VectorEnvironment {
     let newFinalElapsed = try r.ints("final_elapsed", count: n, in: 0...Int64(Int32.max))
     let newGenerators = try r.generators("generators", count: n)
     let newParameterGenerators = try r.generators("parameter_generators", count: n)
+    var newHistory: [Double] = []
+    var newFinalHistory: [Double] = []
+    if newCapacity > 0 {
+      newHistory = try r.doubles("action_history", count: n * newHistorySize)
+      newFinalHistory = try r.doubles("final_action_history", count: n * newHistorySize)
+      for (what, h) in [("action_history", newHistory), ("final_action_history", newFinalHistory)] {
+        for i in 0..<n {
+          let problem = h.withUnsafeBufferPointer { b in
+            b.baseAddress.flatMap { historyProblem($0 + i * newHistorySize, size: newHistorySize) }
+          }
+          if let problem { throw r.fail("\(what) of instance \(i): \(problem)") }
+        }
+      }
+    }
     try r.finish()
 
     return { [self] in
@@ -342,6 +394,7 @@ extension VectorEnvironment {
       actionSpace = dynamics[0].actionSpace
       threadCount = threads
       seed = savedSeed
+      installHistory(capacity: newCapacity, history: newHistory, finalHistory: newFinalHistory)
     }
   }
 

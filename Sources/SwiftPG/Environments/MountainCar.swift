@@ -56,7 +56,9 @@ public struct MountainCar: MountainCarValley {
   public static let parameterTable: [DynamicsParameter<MountainCar>] = [
     .init("goal_velocity", \.goalVelocity), .init("force", \.force, .nonNegative),
     .init("gravity", \.gravity, .nonNegative),
-  ]
+  ] + effectParameters
+  /// Observation noise and action delay (off by default).
+  public var effects = PhysicsEffects()
 
   public func initialState(using rng: inout PCG64) -> State {
     State(position: startPosition(using: &rng), velocity: 0)

@@ -66,7 +66,9 @@ public struct MountainCarContinuous: MountainCarValley {
 
   public static let parameterTable: [DynamicsParameter<MountainCarContinuous>] = [
     .init("goal_velocity", \.goalVelocity), .init("power", \.power, .nonNegative),
-  ]
+  ] + effectParameters
+  /// Observation noise and action delay (off by default).
+  public var effects = PhysicsEffects()
 
   public func initialState(using rng: inout PCG64) -> State {
     State(position: startPosition(using: &rng), velocity: 0, float32: false)

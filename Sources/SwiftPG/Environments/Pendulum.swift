@@ -61,7 +61,9 @@ public struct Pendulum: EnvironmentDynamics {
     .init("g", \.g, .nonNegative), .init("m", \.m, .positive), .init("l", \.l, .positive),
     .init("max_speed", \.maxSpeed, .positive), .init("max_torque", \.maxTorque, .positive),
     .init("dt", \.dt, .positive),
-  ]
+  ] + effectParameters
+  /// Observation noise and action delay (off by default).
+  public var effects = PhysicsEffects()
 
   public func initialState(using rng: inout PCG64) -> State {
     let theta = rng.uniform(-Double.pi, Double.pi)

@@ -12,7 +12,20 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   public let count: Int
   public var id: String { dynamics[0].environmentID }
   public var observationSize: Int { dynamics[0].observationSize }
-  public var stateSize: Int { D.stateSize }
+  /// The physics state plus, with action delay, the last
+  /// `actionDelayCapacity` actions given (most recent first).
+  public var stateSize: Int { D.stateSize + historySize }
+  /// The most steps `action_delay` may take in this environment (K of
+  /// `PhysicsEffects`; 0: no delay, no history in the state).
+  public private(set) var actionDelayCapacity = 0
+  /// Scalars of action history per instance.
+  var historySize: Int { actionDelayCapacity * actionSpace.width }
+  /// [count][capacity][action width] `D.Action` values, and their copy at
+  /// the end of each instance's last episode; nil without delay.
+  private(set) var history: UnsafeMutablePointer<D.Action>?
+  private(set) var finalHistory: UnsafeMutablePointer<D.Action>?
+  /// Index of the `action_delay` parameter (nil: no effects).
+  let delayIndex = D.parameterNames.firstIndex(of: "action_delay")
   /// Cached (a box space allocates its bounds); refreshed when parameters change.
   public internal(set) var actionSpace: ActionSpace
   public var maxEpisodeSteps: Int { dynamics[0].maxEpisodeSteps }
@@ -75,7 +88,8 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
           boundaryProbability: adr?.settings.boundaryProbability ?? 0, boundaryCount: adr?.parameters.count ?? 0,
           episodeTags: episodeTags, episodeReturns: episodeReturns, finalTags: finalTags, finalReturns: finalReturns,
           pendingResets: autoresetMode == .nextStep ? pendingResets : nil,
-          actionWidth: actionSpace.width, range: 0..<count))
+          actionWidth: actionSpace.width, history: history, finalHistory: finalHistory,
+          historyCapacity: actionDelayCapacity, range: 0..<count))
     }
   }
 
@@ -140,6 +154,110 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     parameterGenerators.deallocate()
     dynamics.deinitialize(count: count)
     dynamics.deallocate()
+    Self.free(history)
+    Self.free(finalHistory)
+  }
+
+  private static func free(_ p: UnsafeMutablePointer<D.Action>?) {
+    guard let p else { return }
+    UnsafeMutableRawPointer(p).deallocate()
+  }
+
+  /// Zero-filled storage for `count` action values (all-zero bits are the
+  /// action 0 for Int32 and Double actions).
+  private static func zeroActions(_ count: Int) -> UnsafeMutablePointer<D.Action> {
+    let stride = MemoryLayout<D.Action>.stride
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, count) * stride, alignment: 16)
+    raw.initializeMemory(as: UInt8.self, repeating: 0, count: Swift.max(1, count) * stride)
+    return raw.bindMemory(to: D.Action.self, capacity: count)
+  }
+
+  /// Sets K, the most steps `action_delay` may take (`PhysicsEffects`), and
+  /// allocates the action history: the state grows by K × action width
+  /// values. The histories start at action 0, which episodes already under
+  /// way would apply for their next delayed steps: set K before stepping
+  /// (Python does it when it creates the environment).
+  /// - Throws: `.notSupported` if the environment has no action delay;
+  ///   `.invalidArgument` if K is outside 0...`PhysicsEffects.maxActionDelay`
+  ///   or below a delay an instance, a range or ADR's limits use (nothing
+  ///   changes).
+  public func setActionDelayCapacity(_ capacity: Int) throws(SwiftPGError) {
+    guard let delayIndex else {
+      throw SwiftPGError(.notSupported, "\(id) has no action delay (only the classic-control environments do)")
+    }
+    try require(
+      capacity >= 0 && capacity <= PhysicsEffects.maxActionDelay,
+      "max_action_delay must be in 0...\(PhysicsEffects.maxActionDelay), got \(capacity)")
+    let needed = (0..<count).map { Int(dynamics[$0].parameter(delayIndex)) }.max() ?? 0
+    let rangeHigh = ranges.filter { $0.index == delayIndex }.map { Int($0.high) }.max() ?? 0
+    let adrHigh = adr?.parameters.filter { $0.index == delayIndex }.map { Int($0.upperLimit) }.max() ?? 0
+    try require(
+      Swift.max(needed, rangeHigh, adrHigh) <= capacity,
+      "max_action_delay \(capacity) is below the action_delay in use (\(Swift.max(needed, rangeHigh, adrHigh)) steps, "
+        + "by a value, a randomisation range or ADR's limits)")
+    installHistory(capacity: capacity, history: [], finalHistory: [])
+  }
+
+  /// Replaces the history storage with capacity `capacity` and the given
+  /// values (checked; empty: zeros).
+  func installHistory(capacity: Int, history h: [Double], finalHistory f: [Double]) {
+    Self.free(history)
+    Self.free(finalHistory)
+    actionDelayCapacity = capacity
+    history = capacity > 0 ? Self.zeroActions(count * historySize) : nil
+    finalHistory = capacity > 0 ? Self.zeroActions(count * historySize) : nil
+    let size = historySize
+    guard size > 0 else { return }
+    h.withUnsafeBufferPointer { b in
+      guard let base = b.baseAddress, b.count == count * size else { return }
+      for i in 0..<count { importHistory(base + i * size, i, into: history) }
+    }
+    f.withUnsafeBufferPointer { b in
+      guard let base = b.baseAddress, b.count == count * size else { return }
+      for i in 0..<count { importHistory(base + i * size, i, into: finalHistory) }
+    }
+  }
+
+  /// Writes the history at `source` (instance i's, `historySize` actions)
+  /// as doubles.
+  func exportHistory(_ source: UnsafeMutablePointer<D.Action>?, _ i: Int, into out: UnsafeMutablePointer<Double>) {
+    guard let source, historySize > 0 else { return }
+    let raw = UnsafeRawPointer(source + i * historySize)
+    if case .discrete = actionSpace {
+      let h = raw.assumingMemoryBound(to: Int32.self)
+      for j in 0..<historySize { out[j] = Double(h[j]) }
+    } else {
+      let h = raw.assumingMemoryBound(to: Double.self)
+      for j in 0..<historySize { out[j] = h[j] }
+    }
+  }
+
+  /// nil if `values` (`historySize` of them) are valid actions, else why not.
+  func historyProblem(_ values: UnsafePointer<Double>, size: Int? = nil) -> String? {
+    for j in 0..<(size ?? historySize) {
+      let v = values[j]
+      if case .discrete(let n) = actionSpace {
+        if !(v >= 0 && v < Double(n) && v.rounded() == v) {
+          return "action history entry \(j) is \(v), not an action in {0, ..., \(n - 1)}"
+        }
+      } else if !(v.isFinite && Swift.abs(v) <= Self.stateMagnitude) {
+        return "action history entry \(j) is \(v); actions must be finite with magnitude <= 1e6"
+      }
+    }
+    return nil
+  }
+
+  /// Reads instance i's history from `values` (checked by `historyProblem`).
+  func importHistory(_ values: UnsafePointer<Double>, _ i: Int, into target: UnsafeMutablePointer<D.Action>?) {
+    guard let target, historySize > 0 else { return }
+    let raw = UnsafeMutableRawPointer(target + i * historySize)
+    if case .discrete = actionSpace {
+      let h = raw.assumingMemoryBound(to: Int32.self)
+      for j in 0..<historySize { h[j] = Int32(values[j]) }
+    } else {
+      let h = raw.assumingMemoryBound(to: Double.self)
+      for j in 0..<historySize { h[j] = values[j] }
+    }
   }
 
   public func reseed(_ seed: UInt64) {
@@ -233,15 +351,17 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
 
   public func getStates(_ out: UnsafeMutablePointer<Double>) {
     let n = count
+    let k = stateSize
     for i in 0..<n {
       let d = dynamics[i]
-      d.exportState(d.load(states, i, stride: n), into: out + i * D.stateSize)
+      d.exportState(d.load(states, i, stride: n), into: out + i * k)
+      exportHistory(history, i, into: out + i * k + D.stateSize)
     }
   }
 
   public func setStates(_ input: UnsafePointer<Double>) throws(SwiftPGError) {
     let n = count
-    let k = D.stateSize
+    let k = stateSize
     for j in 0..<(n * k) where !input[j].isFinite {
       throw SwiftPGError(
         .notFinite, "state component \(j % k) of instance \(j / k) is \(input[j]); states must be finite")
@@ -252,13 +372,14 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
           + "(beyond that the dynamics overflow to NaN or ∞)")
     }
     for i in 0..<n {
-      if let problem = dynamics[i].checkState(input + i * k) {
+      if let problem = dynamics[i].checkState(input + i * k) ?? historyProblem(input + i * k + D.stateSize) {
         throw SwiftPGError.invalid("state of instance \(i): \(problem)")
       }
     }
     for i in 0..<n {
       let d = dynamics[i]
       d.store(d.importState(input + i * k), states, i, stride: n)
+      importHistory(input + i * k + D.stateSize, i, into: history)
     }
   }
 
@@ -274,7 +395,8 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     let n = count
     for i in 0..<n {
       let d = dynamics[i]
-      d.exportState(d.load(finalStates, i, stride: n), into: out + i * D.stateSize)
+      d.exportState(d.load(finalStates, i, stride: n), into: out + i * stateSize)
+      exportHistory(finalHistory, i, into: out + i * stateSize + D.stateSize)
     }
   }
 
@@ -299,7 +421,10 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   /// Index of the generic time-limit parameter.
   var timeLimitIndex: Int { D.parameterNames.count }
 
-  func checkValue(_ index: Int, _ value: Double) throws(SwiftPGError) {
+  /// Checks `value` for parameter `index`; an action delay against
+  /// `delayCapacity` (default: this environment's `actionDelayCapacity`).
+  func checkValue(_ index: Int, _ value: Double, delayCapacity: Int? = nil) throws(SwiftPGError) {
+    let capacity = delayCapacity ?? actionDelayCapacity
     let name = parameterNames[index]
     guard value.isFinite else {
       throw SwiftPGError(.notFinite, "parameter \(name) must be finite, got \(value)")
@@ -310,6 +435,11 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
         "\(id) parameter max_episode_steps = \(value): must be a whole number >= 0 (0: no limit)")
     } else if let problem = D.checkParameter(index, value) {
       throw SwiftPGError(.invalidArgument, "\(id) parameter \(name) = \(value): \(problem)")
+    } else if index == delayIndex && Int(value) > capacity {
+      throw SwiftPGError(
+        .invalidArgument,
+        "\(id) parameter action_delay = \(value) is \(Int(value)) steps, more than the environment's "
+          + "max_action_delay \(capacity): create it with max_action_delay >= \(Int(value))")
     } else {
       try require(
         value == 0 || (Swift.abs(value) >= Self.parameterMagnitude.lowerBound
