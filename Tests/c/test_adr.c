@@ -86,5 +86,24 @@ int main(void) {
   CHECK(swiftpg_env_set_parameter(env, "length", 0.7) == SWIFTPG_OK, "the parameter is free again");
   CHECK(swiftpg_env_destroy(env) == SWIFTPG_OK, "destroy");
   CHECK(swiftpg_env_last_episodes(env, tags, returns) == SWIFTPG_ERR_BAD_HANDLE, "destroyed");
+  /* Observation noise and action delay: the capacity sizes the state; bad values change nothing. */
+  uint64_t pole = 0, corridor = 0;
+  swiftpg_env_info info;
+  int32_t capacity = -1;
+  CHECK(swiftpg_env_create("CartPole-v1", 2, 1, &pole) == SWIFTPG_OK, "create");
+  CHECK(swiftpg_env_set_parameter(pole, "action_delay", 1) == SWIFTPG_ERR_INVALID_ARGUMENT, "delay above capacity 0");
+  CHECK(swiftpg_env_set_max_action_delay(pole, 65) == SWIFTPG_ERR_INVALID_ARGUMENT, "capacity 65");
+  CHECK(swiftpg_env_set_max_action_delay(pole, 2) == SWIFTPG_OK, "capacity 2");
+  CHECK(swiftpg_env_get_info(pole, &info) == SWIFTPG_OK && info.state_size == 6, "state 4 + 2 actions: %d",
+        info.state_size);
+  CHECK(swiftpg_env_set_parameter(pole, "action_delay", 2) == SWIFTPG_OK, "delay 2");
+  CHECK(swiftpg_env_set_max_action_delay(pole, 1) == SWIFTPG_ERR_INVALID_ARGUMENT, "below the delay in use");
+  CHECK(swiftpg_env_get_max_action_delay(pole, &capacity) == SWIFTPG_OK && capacity == 2, "unchanged: %d", capacity);
+  CHECK(swiftpg_env_get_max_action_delay(pole, NULL) == SWIFTPG_ERR_NULL_POINTER, "NULL out");
+  CHECK(swiftpg_env_set_parameter(pole, "observation_noise", -0.5) == SWIFTPG_ERR_INVALID_ARGUMENT, "sigma < 0");
+  CHECK(swiftpg_env_create("ShortCorridor-v0", 1, 1, &corridor) == SWIFTPG_OK, "create");
+  CHECK(swiftpg_env_set_max_action_delay(corridor, 1) == SWIFTPG_ERR_NOT_SUPPORTED, "no effects");
+  CHECK(swiftpg_env_destroy(pole) == SWIFTPG_OK && swiftpg_env_destroy(corridor) == SWIFTPG_OK, "destroy");
+  CHECK(swiftpg_env_set_max_action_delay(pole, 1) == SWIFTPG_ERR_BAD_HANDLE, "destroyed");
   return report("test_adr");
 }
