@@ -1476,6 +1476,14 @@ int32_t swiftpg_search_create(uint64_t env, uint64_t policy,
 int32_t swiftpg_search_iterate(uint64_t algorithm,
                                swiftpg_search_stats *stats_out);
 
+/* Every episode of the last successful iteration, in evaluation order
+ * (episodes_per_evaluation per evaluated candidate): undiscounted returns
+ * and lengths; each output may be NULL. count_out receives their number,
+ * also with BUFFER_TOO_SMALL (capacity < count; nothing else written).
+ * Errors: INVALID_ARGUMENT (capacity < 0, or not a search). */
+int32_t swiftpg_search_episodes(uint64_t algorithm, double *returns_out, int32_t *lengths_out,
+                                int64_t capacity, int64_t *count_out);
+
 /* Saves the whole search (iteration, env steps, the method's state: CEM's
  * mean, sigma and generator; the GA's population, best and generator;
  * pattern search's incumbent, utility and step) atomically to path; load

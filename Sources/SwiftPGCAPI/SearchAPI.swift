@@ -92,6 +92,30 @@ public func swiftpg_search_iterate(_ algorithm: UInt64, _ stats_out: UnsafeMutab
 }
 
 @c @implementation
+public func swiftpg_search_episodes(
+  _ algorithm: UInt64, _ returns_out: UnsafeMutablePointer<Double>?, _ lengths_out: UnsafeMutablePointer<Int32>?,
+  _ capacity: Int64, _ count_out: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let countOut = try need(count_out, "count_out")
+    try require(capacity >= 0, "capacity must be >= 0, got \(capacity)")
+    let returnsOut = try needIfPresent(returns_out, "returns_out")
+    let lengthsOut = try needIfPresent(lengths_out, "lengths_out")
+    try using(algorithmTable, algorithm) { (a) throws(SwiftPGError) in
+      let episodes = try a.search().lastEpisodes
+      countOut.pointee = Int64(episodes.count)
+      try require(
+        Int64(episodes.count) <= capacity, "\(episodes.count) episodes do not fit in capacity \(capacity)",
+        code: .bufferTooSmall)
+      for (k, e) in episodes.enumerated() {
+        returnsOut?[k] = e.episodeReturn
+        lengthsOut?[k] = Int32(clamping: e.length)
+      }
+    }
+  }
+}
+
+@c @implementation
 public func swiftpg_search_save(_ algorithm: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
   learnerFileEntry(algorithm, path, .save) { (a) throws(SwiftPGError) in try a.search() }
 }

@@ -723,6 +723,7 @@ _SIGNATURES = {
     "swiftpg_dqn_update": [u64, i64, i64, POINTER(c_double), POINTER(c_int32), POINTER(c_double), POINTER(c_uint8),
                            POINTER(c_uint8), POINTER(c_double), POINTER(c_double), POINTER(DQNStatsC)],
     "swiftpg_dqn_episodes": [u64, vp, vp, i64, POINTER(c_int64)],
+    "swiftpg_search_episodes": [u64, vp, vp, i64, POINTER(c_int64)],
     "swiftpg_dqn_q_values": [u64, vp, i64, vp],
     "swiftpg_dqn_predict": [u64, vp, i64, vp],
     "swiftpg_dqn_evaluate": [u64, u64, i32, i32, u64, vp, vp],

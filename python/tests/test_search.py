@@ -192,3 +192,22 @@ def test_a_loaded_search_keeps_its_step_count_so_a_total_budget_holds(tmp_path):
         again.load(path)
         assert again.total_env_steps == used
         assert again.train(total_env_steps=3000) == []          # the budget is a total: already used
+
+
+@pytest.mark.parametrize("method", ["cem", "ga", "pattern-search"])
+def test_every_iteration_reports_its_episodes(method):
+    """Per-episode statistics (issue 20): every episode of the iteration, in
+    evaluation order; each candidate's mean return is one of the utilities,
+    the best of them is best_utility and the lengths add up to env_steps."""
+    env = swiftpg.make_vec("CartPole-v1", 4, seed=1)
+    k = 3
+    search = PolicySearch(env, config=SearchConfig(method=method, population_size=6, elite_count=2,
+                                                   episodes_per_evaluation=k, seed=2))
+    for _ in range(2):
+        stats = search.iterate()
+        assert stats.episode_returns.shape == (stats.evaluations * k,)
+        assert stats.episode_lengths.dtype == np.int32 and stats.episode_lengths.sum() == stats.env_steps
+        utilities = stats.episode_returns.reshape(stats.evaluations, k).mean(axis=1)
+        assert utilities.max() == pytest.approx(stats.best_utility, abs=1e-12)
+        assert utilities.mean() == pytest.approx(stats.mean_utility, abs=1e-12)
+        assert "episode_returns" not in stats.as_dict()

@@ -2425,6 +2425,17 @@ class Fuzzer:
         out = self.out1(self.S["swiftpg_search_stats"], "stats_out")
         self.invoke("swiftpg_search_iterate", [self.handle_arg("algorithm", alg), self.a(out)], [out])
 
+    def g_search_episodes(self):
+        alg = self.any_alg(lambda a: not a.pg)
+        cap = self.rng.choice([0, 1, 4, 64])
+        ret = self.buf(ctypes.c_double, cap, "returns_out", out=True, optional=True)
+        lens = self.buf(ctypes.c_int32, cap, "lengths_out", out=True, optional=True)
+        count = self.out1(ctypes.c_int64, "count_out")
+        # Only capacities the library must refuse, or smaller ones: a larger one would be the caller's lie.
+        self.invoke("swiftpg_search_episodes", [self.handle_arg("algorithm", alg), self.a(ret), self.a(lens),
+                                                self.integer(cap, [-1, -(2**63), 0], 0.2), self.a(count)],
+                    [ret, lens, count], exempt=("count_out",))
+
     def g_search_save(self):
         self.save_call("swiftpg_search_save", "algorithm", "search", self.any_alg(lambda a: not a.pg))
 

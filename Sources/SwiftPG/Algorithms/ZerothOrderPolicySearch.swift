@@ -105,8 +105,14 @@ public final class ZerothOrderPolicySearch {
 
   /// One generation (CEM, GA) or one poll (pattern search); afterwards the
   /// policy holds `solution`.
+  /// Every episode the last successful `iterate` ran (all evaluations, in
+  /// order; `episodesPerEvaluation` per evaluation): undiscounted return and
+  /// length. Empty before the first iteration.
+  public private(set) var lastEpisodes: [(episodeReturn: Double, length: Int)] = []
+
   public func iterate() throws(SwiftPGError) -> SearchStats {
     let start = monotonicSeconds()
+    var episodes: [(episodeReturn: Double, length: Int)] = []
     let next = iteration + 1
     var stats = SearchStats()
     stats.iteration = next
@@ -127,6 +133,7 @@ public final class ZerothOrderPolicySearch {
           var total = 0.0
           for r in returns { total += r }
           for l in lengths { stats.envSteps += l }
+          for (r, l) in zip(returns, lengths) { episodes.append((r, l)) }
           u[i] = total / Double(returns.count)
         } catch {
           failure = error
@@ -158,6 +165,7 @@ public final class ZerothOrderPolicySearch {
     try policy.setParameters(solution)
     if let failure { throw failure }
     iteration = next
+    lastEpisodes = episodes
     totalEnvSteps += stats.envSteps
     stats.totalEnvSteps = totalEnvSteps
     if !utilities.isEmpty {

@@ -130,15 +130,23 @@ class SearchStats:
     current_utility: float
     spread: float
     seconds: float
+    #: Every episode the iteration ran, in evaluation order (``episodes_per_evaluation`` per evaluated
+    #: candidate): undiscounted returns (float64) and lengths (int32), ``[evaluations *
+    #: episodes_per_evaluation]``.
+    episode_returns: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    episode_lengths: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
 
     @classmethod
     def from_c(cls, c: _lib.SearchStatsC) -> "SearchStats":
-        values = {f.name: getattr(c, f.name) for f in dataclasses.fields(cls)}
+        values = {f.name: getattr(c, f.name) for f in dataclasses.fields(cls)
+                  if f.name not in ("episode_returns", "episode_lengths")}
         values["done"] = bool(values["done"])
         return cls(**values)
 
     def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """The scalar fields (the episode arrays left out)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                if f.name not in ("episode_returns", "episode_lengths")}
 
 
 class PolicySearch(_Learner):
@@ -166,6 +174,11 @@ class PolicySearch(_Learner):
         with self._busy:
             _lib.call_interruptible("search_iterate", self.handle, self.handle, ctypes.byref(c))
             stats = SearchStats.from_c(c)
+            count = ctypes.c_int64()
+            n = stats.evaluations * self.config.episodes_per_evaluation
+            returns, lengths = np.empty(n), np.empty(n, np.int32)
+            _lib.call("search_episodes", self.handle, returns.ctypes.data, lengths.ctypes.data, n, ctypes.byref(count))
+            stats.episode_returns, stats.episode_lengths = returns[:count.value], lengths[:count.value]
             self.history.append(stats)
         return stats
 
