@@ -27,6 +27,13 @@ iteration (:attr:`ADR.history`, :meth:`ADR.plot`)::
     adr.ranges, adr.entropy, adr.history
 
 Defaults (documented): p_b = 0.5 (OpenAI's), m = 10, t_H = 0.8, t_L = 0.4.
+
+Parameters given by name only (``ADR(env, ["length", "action_delay"])``) get
+:meth:`ParameterSchedule.default`: the nominal value is the environment's
+current value, and a physical parameter (nominal v ≠ 0) moves by Δ = 0.05·|v|
+within hard limits [0.2·v, 3·v] (ordered); ``observation_noise`` starts at 0 and
+moves by 0.01 up to 0.5 (observation units); ``action_delay`` starts at 0 and
+moves by 1 step up to the environment's ``max_action_delay``.
 """
 
 from __future__ import annotations
@@ -73,6 +80,40 @@ class ParameterSchedule:
         if not self.step > 0:
             raise InvalidArgumentError(f"step must be > 0, got {self.step}")
 
+    @classmethod
+    def default(cls, env, name: str) -> "ParameterSchedule":
+        """The default schedule of parameter ``name`` of ``env`` (a
+        :class:`swiftpg.VectorEnv`; see the module docstring): nominal = the
+        current value of instance 0; a physical parameter v ≠ 0 gets step
+        0.05·|v| and limits [0.2·v, 3·v]; ``observation_noise`` step 0.01,
+        limits [0, 0.5]; ``action_delay`` step 1, limits [0, max_action_delay].
+        Raises InvalidArgumentError for an unknown name, ``max_episode_steps``,
+        a parameter whose value is 0 (no scale to derive a step from: give its
+        schedule), or ``action_delay`` in an environment with
+        ``max_action_delay`` 0; DTypeError for a name that is not a string."""
+        from .envs import VectorEnv
+
+        if not isinstance(env, VectorEnv):
+            raise DTypeError(f"env must be a swiftpg VectorEnv, got {type(env).__name__}")
+        if not isinstance(name, str):
+            raise DTypeError(f"parameter name must be a string, got {type(name).__name__}")
+        if name not in env.parameter_names or name == "max_episode_steps":
+            raise InvalidArgumentError(f"{env.env_id} has no randomisable parameter {name!r}; known: "
+                                       f"{', '.join(n for n in env.parameter_names if n != 'max_episode_steps')}")
+        if name == "observation_noise":
+            return cls(0.0, step=0.01, limits=(0.0, 0.5))
+        if name == "action_delay":
+            if env.max_action_delay == 0:
+                raise InvalidArgumentError(f"{env.env_id} was created with max_action_delay=0: create it with "
+                                           "max_action_delay=K to let ADR widen the delay up to K steps")
+            return cls(0.0, step=1.0, limits=(0.0, float(env.max_action_delay)))
+        value = float(env.get_parameter(name)[0])
+        if value == 0:
+            raise InvalidArgumentError(f"{name} is 0 in {env.env_id}: there is no scale for a default step; pass "
+                                       "a ParameterSchedule")
+        low, high = sorted((0.2 * value, 3.0 * value))
+        return cls(value, step=0.05 * abs(value), limits=(low, high))
+
 
 class ADR(BaseCallback):
     """Automatic domain randomisation over named parameters of a
@@ -81,6 +122,8 @@ class ADR(BaseCallback):
     ``train`` to record :attr:`history` after every iteration, or call
     :meth:`snapshot` yourself.
 
+    ``schedules`` maps parameter names to :class:`ParameterSchedule`, or is a
+    list of names that get :meth:`ParameterSchedule.default`.
     ``success_return`` defaults to :data:`SUCCESS_RETURNS` of the
     environment (InvalidArgumentError for an environment without one).
     Raises DTypeError / InvalidArgumentError for bad schedules or settings
@@ -94,8 +137,11 @@ class ADR(BaseCallback):
 
         if not isinstance(env, VectorEnv):
             raise DTypeError(f"env must be a swiftpg VectorEnv, got {type(env).__name__}")
+        if isinstance(schedules, (list, tuple)) and schedules and all(isinstance(n, str) for n in schedules):
+            schedules = {name: ParameterSchedule.default(env, name) for name in schedules}
         if not isinstance(schedules, dict) or not schedules:
-            raise DTypeError("schedules must be a non-empty dict of parameter name -> ParameterSchedule")
+            raise DTypeError("schedules must be a non-empty dict of parameter name -> ParameterSchedule, or a "
+                             "list of parameter names (default schedules)")
         for name, schedule in schedules.items():
             if not isinstance(name, str) or not isinstance(schedule, ParameterSchedule):
                 raise DTypeError(f"schedules must map parameter names to ParameterSchedule, got {name!r}: "

@@ -6,6 +6,8 @@ import pytest
 
 import swiftpg
 from swiftpg.randomization import ADR, ParameterSchedule
+from swiftpg import InvalidArgumentError
+from swiftpg._arrays import DTypeError
 
 
 def test_set_parameter_matches_gymnasium_with_the_same_constants():
@@ -280,3 +282,30 @@ def test_adr_review_findings_stay_fixed():
         env.enable_adr({"length": (True, 0.1, 1.0)}, success_return=1.0)
     assert env.adr_state() is None
     env.close()
+
+
+def test_default_schedules_by_name():
+    """Parameters named without a schedule get the documented defaults:
+    nominal = current value, step 5% of it, limits [0.2, 3] times it; the
+    effects start at 0 (noise step 0.01 up to 0.5, delay 1 step up to
+    max_action_delay); names without a scale are refused, nothing enabled."""
+    env = swiftpg.make_vec("CartPole-v1", 4, seed=0, max_action_delay=2)
+    length = ParameterSchedule.default(env, "length")
+    assert (length.nominal, length.step, length.limits) == (0.5, 0.025, (0.1, 1.5))
+    gravity = ParameterSchedule.default(env, "gravity")
+    assert gravity.limits == pytest.approx((1.96, 29.4)) and gravity.step == pytest.approx(0.49)
+    noise = ParameterSchedule.default(env, "observation_noise")
+    assert (noise.nominal, noise.step, noise.limits) == (0.0, 0.01, (0.0, 0.5))
+    delay = ParameterSchedule.default(env, "action_delay")
+    assert (delay.nominal, delay.step, delay.limits) == (0.0, 1.0, (0.0, 2.0))
+    adr = ADR(env, ["length", "action_delay"])
+    assert adr.schedules["length"] == length and adr.schedules["action_delay"] == delay
+    adr.close()
+    for bad in ("sutton_barto_reward", "max_episode_steps", "nope"):
+        with pytest.raises(InvalidArgumentError):
+            ADR(env, [bad])
+    assert env.adr_state() is None
+    with pytest.raises(InvalidArgumentError, match="max_action_delay"):
+        ParameterSchedule.default(swiftpg.make_vec("CartPole-v1", 1), "action_delay")
+    with pytest.raises(DTypeError):
+        ParameterSchedule.default(env, 3)

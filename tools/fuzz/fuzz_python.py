@@ -1552,6 +1552,9 @@ class PyFuzzer:
                                                    boundary_probability=r.choice([0.5, 1.0]))
         if owner is not None and owner.__name__ == "ParameterSchedule" and short_name == "__init__":
             return (1.0, 0.1, (0.5, 2.0)), {}
+        if owner is not None and owner.__name__ == "ParameterSchedule" and short_name == "default":
+            env = self.vec()
+            return (env, r.choice(list(env.parameter_names) + ["nope"])), {}
         if owner is not None and owner.__name__ in ("Report", "SequenceReport") and obj is not None:
             if short_name == "__getitem__":
                 return ((obj.rows[0]["name"] if obj.rows and r.random() < 0.7 else "nope"),), {}
