@@ -1144,6 +1144,29 @@ class NativeObject:
     _pickle_hint = ""
 
 
+def file_bytes(save) -> bytes:
+    """The bytes ``save(path)`` writes to a fresh temporary file (for objects
+    whose by-value copy is their checkpoint file: pickling)."""
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="swiftpg-pickle-") as directory:
+        path = os.path.join(directory, "object.swiftpg")
+        save(path)
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def from_file_bytes(data: bytes, load):
+    """``load(path)`` of a temporary file holding ``data`` (see :func:`file_bytes`)."""
+    import tempfile
+    if not isinstance(data, (bytes, bytearray)):
+        raise TypeError(f"expected the pickled bytes, got {type(data).__name__}")
+    with tempfile.TemporaryDirectory(prefix="swiftpg-pickle-") as directory:
+        path = os.path.join(directory, "object.swiftpg")
+        with open(path, "wb") as f:
+            f.write(data)
+        return load(path)
+
+
 def abi_version() -> int:
     v = c_int32()
     check(lib.swiftpg_abi_version(ctypes.byref(v)))

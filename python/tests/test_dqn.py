@@ -228,3 +228,27 @@ def test_bad_c_calls_return_status_codes_in_a_subprocess():
     assert codes == [_lib.ERR_NULL_POINTER, _lib.ERR_BAD_HANDLE, _lib.ERR_BAD_HANDLE, _lib.ERR_NULL_POINTER,
                      _lib.ERR_TOO_LARGE, _lib.ERR_INVALID_ARGUMENT, _lib.ERR_NULL_POINTER, _lib.ERR_NULL_POINTER,
                      _lib.ERR_INVALID_ARGUMENT, _lib.ERR_NULL_POINTER]
+
+
+def test_dqn_pickles_and_deep_copies_by_value_and_continues_exactly():
+    """Issue 21: a DQN learner pickles by value (its file, replay buffer
+    included, and history); the copy has its own environment and continues
+    bit for bit; a closed learner refuses with ClosedError."""
+    import copy
+    import pickle
+    config = DQNConfig(seed=2, learning_starts=16, batch_size=8, buffer_size=200, hidden_sizes=(8,), train_freq=8,
+                       gradient_steps=4, total_env_steps=400)
+    learner = DQN("CartPole-v1", config, num_envs=2)
+    learner.iterate()
+    learner.iterate()
+    for twin in (pickle.loads(pickle.dumps(learner)), copy.deepcopy(learner)):
+        assert twin.env is not learner.env and len(twin.history) == len(learner.history)
+        a = copy.deepcopy(learner)
+        for _ in range(3):
+            sa, sb = a.iterate(), twin.iterate()
+            assert sa.loss == sb.loss and sa.total_env_steps == sb.total_env_steps
+        np.testing.assert_array_equal(a.q_values(np.zeros((1, 4))), twin.q_values(np.zeros((1, 4))))
+        np.testing.assert_array_equal(a.env.get_state(), twin.env.get_state())
+    learner.close()
+    with pytest.raises(swiftpg.ClosedError):
+        pickle.dumps(learner)

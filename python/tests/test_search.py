@@ -174,11 +174,29 @@ def test_checkpoint_counters_that_do_not_fit_an_int_are_refused_not_trapped(tmp_
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]
 
 
-def test_a_search_refuses_pickling_with_a_clear_error():
+@pytest.mark.parametrize("method", ["cem", "ga", "pattern-search"])
+def test_a_search_pickles_and_deep_copies_by_value_and_continues_exactly(method):
+    """Issue 21: pickling ships the environment, policy, configuration and
+    search state; the copy continues bit for bit (solutions, utilities,
+    episodes); a closed search refuses with ClosedError."""
+    import copy
     import pickle
-    with PolicySearch("CartPole-v1") as search:
-        with pytest.raises(swiftpg.NotSupportedError, match="save"):
-            pickle.dumps(search)
+    config = SearchConfig(method=method, population_size=6, elite_count=2, episodes_per_evaluation=2, seed=3)
+    search = PolicySearch("CartPole-v1", config=config, num_envs=2)
+    search.iterate()
+    for twin in (pickle.loads(pickle.dumps(search)), copy.deepcopy(search)):
+        assert twin.env is not search.env and twin.policy is not search.policy
+        assert len(twin.history) == 1 and twin.total_env_steps == search.total_env_steps
+        np.testing.assert_array_equal(twin.policy.get_params(), search.policy.get_params())
+        a, b = copy.deepcopy(search), twin
+        for _ in range(2):
+            sa, sb = a.iterate(), b.iterate()
+            np.testing.assert_equal(sa.as_dict() | {"seconds": 0}, sb.as_dict() | {"seconds": 0})  # NaN == NaN
+            np.testing.assert_array_equal(sa.episode_returns, sb.episode_returns)
+            np.testing.assert_array_equal(a.policy.get_params(), b.policy.get_params())
+    search.close()
+    with pytest.raises(swiftpg.ClosedError):
+        pickle.dumps(search)
 
 
 def test_a_loaded_search_keeps_its_step_count_so_a_total_budget_holds(tmp_path):

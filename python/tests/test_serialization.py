@@ -31,8 +31,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 #: Small learners covering the state a resumed run needs: observation and
 #: reward normalisation, PPO's KL β, gSDE's held noise, float32 networks,
-#: domain randomisation, whole-episode collection, off-policy replay and a
-#: tabular environment.
+#: domain randomisation, whole-episode collection, off-policy replay, the
+#: natural-gradient learners, the one-step actor-critic and a tabular
+#: environment (DQN and the policy searches: test_dqn.py, test_search.py).
 MAKERS = {
     "ppo-normalised": """
         algorithms.PPO("CartPole-v1", num_envs=3, hidden_sizes=(8,), config=algorithms.PPOConfig(
@@ -50,6 +51,15 @@ MAKERS = {
     "offpolicy": """
         algorithms.OffPolicyPG("CartPole-v1", num_envs=2, hidden_sizes=(6,), config=algorithms.OffPolicyPGConfig(
             seed=3, steps_per_iteration=50, reuse_batches=2))""",
+    "trpo": """
+        algorithms.TRPO("Acrobot-v1", num_envs=2, hidden_sizes=(6,), config=algorithms.TRPOConfig(
+            seed=6, steps_per_env=8, minibatch_size=8, value_epochs=2, cg_iterations=4))""",
+    "npg": """
+        algorithms.NPG("CartPole-v1", num_envs=2, hidden_sizes=(6,), config=algorithms.NPGConfig(
+            seed=9, steps_per_env=8, minibatch_size=8, value_epochs=1, cg_iterations=3))""",
+    "actor-critic": """
+        algorithms.ActorCritic("CartPole-v1", num_envs=2, hidden_sizes=(6,),
+                               config=algorithms.ActorCriticConfig(seed=8, steps_per_env=3))""",
     "a2c-gridworld": """
         algorithms.A2C(envs.gridworld("S.#\\n..G", slip=0.2, num_envs=2, seed=7), hidden_sizes=(),
                        config=algorithms.A2CConfig(seed=4, steps_per_env=5))""",

@@ -200,7 +200,6 @@ class DQN(NativeObject):
     two threads at once raises BusyError in the second."""
 
     _kind_name = "DQN learner"
-    _pickle_hint = "save(path) it and DQN.load(path)"
 
     def __init__(self, env="CartPole-v1", config: DQNConfig | None = None, *, num_envs: int = 1):
         config = DQNConfig() if config is None else config
@@ -395,6 +394,13 @@ class DQN(NativeObject):
             env.close()
 
     # -- checkpoints ---------------------------------------------------------------------------
+    def __reduce__(self):
+        """Pickling (and ``copy.deepcopy``): the learner's file as :meth:`save`
+        writes it, replay buffer included, and its ``history``; the copy has
+        its own environment and continues exactly as this learner would.
+        Raises ClosedError when closed."""
+        return _restore_dqn, (_lib.file_bytes(self.save), list(self.history))
+
     def save(self, path, include_buffer: bool = True) -> None:
         """Writes the learner atomically to ``path``: its configuration, the
         environment (definition and exact state), both networks, Adam's
@@ -452,3 +458,10 @@ CheckpointIOError when the file cannot be read.""")
     def close(self) -> None:
         """Frees the native learner (not its env); idempotent."""
         super().close()
+
+
+def _restore_dqn(data: bytes, history: list) -> DQN:
+    """Unpickling a :class:`DQN` (see ``DQN.__reduce__``)."""
+    learner = _lib.from_file_bytes(data, DQN.load)
+    learner.history = list(history)
+    return learner

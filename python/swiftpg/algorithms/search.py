@@ -201,8 +201,13 @@ class PolicySearch(_Learner):
                             stop=lambda s: s.done or (stop_at_utility is not None and s.best_utility >= stop_at_utility))
 
     def __reduce__(self):
-        raise _lib.NotSupportedError("a PolicySearch does not pickle: save(path) it and load(path) into a search "
-                                     "built with the same settings", _lib.ERR_NOT_SUPPORTED)
+        """Pickling (and ``copy.deepcopy``): the environment and policy by
+        value, the configuration, the search state as :meth:`save` writes it
+        and ``history``; the copy has its own environment and policy and
+        continues exactly as this search would. Raises ClosedError when
+        closed."""
+        return _restore_search, (type(self), self.env, self.policy, self.config, _lib.file_bytes(self.save),
+                                 list(self.history))
 
     def save(self, path) -> None:
         """Writes the whole search state (counters, the method's distribution,
@@ -220,6 +225,14 @@ class PolicySearch(_Learner):
             _lib.call("search_load", self.handle, path)
             self.history = []
 
+
+
+def _restore_search(cls, env, policy, config, data: bytes, history: list):
+    """Unpickling a :class:`PolicySearch` (see ``PolicySearch.__reduce__``)."""
+    search = cls(env, policy, config)
+    _lib.from_file_bytes(data, search.load)
+    search.history = list(history)
+    return search
 
 
 # --- training on any Gymnasium environment ------------------------------------
