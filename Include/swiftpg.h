@@ -201,6 +201,15 @@ int32_t swiftpg_env_action_bounds(uint64_t env, double *low_out,
 int32_t swiftpg_env_reset(uint64_t env, const uint64_t *seed,
                           double *observations_out);
 
+/* Reseeds instance i from seeds[i] where which[i] is 1 (which NULL: every
+ * instance), as if it were reseeded from *seed + i: Gymnasium's per-env
+ * seeds (reset(seed=[s0, None, s2, ...]) of a vector env). Instances with
+ * which[i] = 0 keep their streams; nothing is reset (call
+ * swiftpg_env_reset with seed NULL next). seeds and which hold N values.
+ * Errors: NULL_POINTER (seeds), INVALID_ARGUMENT (a flag not 0 or 1;
+ * nothing reseeded). */
+int32_t swiftpg_env_reseed_instances(uint64_t env, const uint64_t *seeds, const uint8_t *which);
+
 /* Steps every instance once.
  * actions: [N] int32_t for discrete action spaces, each in
  *          0 ..< num_actions; [N, action_size] double for continuous ones.

@@ -94,6 +94,26 @@ public func swiftpg_env_reset(
 }
 
 @c @implementation
+public func swiftpg_env_reseed_instances(_ env: UInt64, _ seeds: UnsafePointer<UInt64>?, _ which: UnsafePointer<UInt8>?)
+  -> Int32
+{
+  entry { () throws(SwiftPGError) in
+    let s = try need(seeds, "seeds")
+    try using(envTable, env) { (o) throws(SwiftPGError) in
+      let n = o.env.count
+      var list: [UInt64?] = []
+      list.reserveCapacity(n)
+      for i in 0..<n {
+        let flag = which?[i] ?? 1
+        try require(flag <= 1, "which[\(i)] is \(flag); flags must be 0 or 1")
+        list.append(flag == 1 ? s[i] : nil)
+      }
+      try o.env.reseed(instances: list)
+    }
+  }
+}
+
+@c @implementation
 public func swiftpg_env_step(
   _ env: UInt64, _ actions: UnsafeRawPointer?, _ observations_out: UnsafeMutablePointer<Double>?,
   _ rewards_out: UnsafeMutablePointer<Double>?, _ terminated_out: UnsafeMutablePointer<UInt8>?,

@@ -601,6 +601,7 @@ _SIGNATURES = {
     "swiftpg_env_randomize_parameter": [u64, c_char_p, c_double, c_double],
     "swiftpg_env_set_autoreset_mode": [u64, i32],
     "swiftpg_env_get_autoreset_mode": [u64, POINTER(c_int32)],
+    "swiftpg_env_reseed_instances": [u64, vp, vp],
     "swiftpg_env_set_max_action_delay": [u64, c_int32],
     "swiftpg_env_get_max_action_delay": [u64, POINTER(c_int32)],
     "swiftpg_env_adr_enable": [u64, c_char_p, vp, vp, vp, vp, i32, c_double, i32, c_double, c_double, c_double],

@@ -109,8 +109,15 @@ class VectorEnv(gymnasium.vector.VectorEnv):
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
 
     def __init__(self, env_id: str, num_envs: int = 1, seed: int | None = None, copy: bool = True,
-                 num_threads: int = 1, autoreset_mode="same_step", **parameters):
+                 num_threads: int = 1, autoreset_mode="same_step", render_mode: str | None = None, **parameters):
         name = as_c_string(env_id, "env_id")
+        if render_mode is not None and not isinstance(render_mode, str):
+            raise DTypeError(f"render_mode must be None or a str, got {type(render_mode).__name__}")
+        modes = _vector_render_modes(env_id)
+        if render_mode is not None and render_mode not in modes:
+            raise InvalidArgumentError(
+                f"a {env_id} vector env renders {' or '.join(map(repr, modes))}, not {render_mode!r} (a window "
+                "per instance is not offered: watch one with swiftpg.make(..., render_mode='human'))")
         num_envs = as_count(num_envs, "num_envs", 1, 1 << 24)
         initial_seed = as_seed(seed) if seed is not None else secrets.randbits(63)
         num_threads = as_count(num_threads, "num_threads", 1, 64)
@@ -126,6 +133,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
                 raise
         self._setup(handle.value, env_id, initial_seed, copy, parameters)
         self.num_threads = num_threads
+        self.render_mode = render_mode
 
     @classmethod
     def _wrap(cls, handle: int, env_id: str, seed: int, copy: bool = True, parameters=None) -> "VectorEnv":
@@ -220,7 +228,11 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         _lib.call("env_get_autoreset_mode", handle, ctypes.byref(mode))
         self.autoreset_mode = AutoresetMode.NEXT_STEP if mode.value == _lib.AUTORESET_NEXT_STEP else \
             AutoresetMode.SAME_STEP
-        self.metadata = dict(type(self).metadata, autoreset_mode=self.autoreset_mode)
+        self.metadata = dict(type(self).metadata, autoreset_mode=self.autoreset_mode,
+                             render_modes=_vector_render_modes(env_id), render_fps=_RENDER_FPS.get(env_id, 4))
+        self.render_mode = None
+        self._renderer = None
+        self._last_u = None
         for name, value in parameters.items():
             self.set_parameter(name, value)
 
@@ -314,19 +326,40 @@ class VectorEnv(gymnasium.vector.VectorEnv):
     # -- Gymnasium API ---------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Resets every instance. ``seed``: an int ``s`` reseeds instance i from
-        ``s + i``; None continues each instance's stream (the first reset of an
-        environment made with ``seed=s`` uses ``s``)."""
+        ``s + i``; a list of ``num_envs`` ints or Nones (Gymnasium's per-env
+        seeds) reseeds instance i from its int, as ``reset(seed=s_i)`` of a
+        single environment, and leaves the streams of the Nones (which use the
+        creation seed at the first reset); None continues each instance's
+        stream (the first reset of an environment made with ``seed=s`` uses
+        ``s``). Raises InvalidArgumentError for a list of another length and
+        for seeds outside [0, 2^64)."""
         handle = self.handle
         _check_options(options)
-        if seed is not None:
+        seeds = None
+        if isinstance(seed, (list, tuple, np.ndarray)):
+            if len(seed) != self.num_envs:
+                raise InvalidArgumentError(f"a list of seeds needs one per instance ({self.num_envs}), got {len(seed)}")
+            seeds = [None if s is None else as_seed(s) for s in seed]
+            seed = None
+        elif seed is not None:
             seed = as_seed(seed)
         with self._busy:
             if seed is None and self._seed_on_first_reset:
                 seed = self._initial_seed
             seed_ptr = ctypes.byref(ctypes.c_uint64(seed)) if seed is not None else None
+            if seeds is not None:
+                # The first reset's creation seeds first, then the given ones over them.
+                if seed_ptr is not None:
+                    _lib.call("env_reseed_instances", handle,
+                              np.array([(seed + i) % 2**64 for i in range(self.num_envs)], np.uint64).ctypes.data, None)
+                    seed_ptr = None
+                values = np.array([0 if s is None else s for s in seeds], np.uint64)
+                which = np.array([s is not None for s in seeds], np.uint8)
+                _lib.call("env_reseed_instances", handle, values.ctypes.data, which.ctypes.data)
             _lib.call("env_reset", handle, seed_ptr, self._ptrs[1])
             self._seed_on_first_reset = False
-            super().reset(seed=seed)
+            self._last_u = None
+            super().reset(seed=seed if seeds is None else None)
             return (self._obs.copy() if self.copy else self._obs), {}
 
     def step(self, actions):
@@ -344,6 +377,8 @@ class VectorEnv(gymnasium.vector.VectorEnv):
             raise busy.error()
         try:
             self._actions[...] = a
+            if self.render_mode == "rgb_array" and not self.discrete:  # Pendulum draws the last torque
+                self._last_u = np.clip(self._actions, self.action_low, self.action_high)
             if busy.hook is not None:
                 busy.hook("step")
             status = self._step_fn(*self._step_args)
@@ -354,8 +389,9 @@ class VectorEnv(gymnasium.vector.VectorEnv):
             self._seed_on_first_reset = False
             if self._ended.value and self.autoreset_mode == AutoresetMode.SAME_STEP:
                 # Rows of instances that did not end are 0 (written natively).
-                info = {"final_obs": self._final.copy() if self.copy else self._final,
-                        "_final_obs": self._term_bool | self._trunc_bool}
+                ended = self._term_bool | self._trunc_bool
+                info = {"final_obs": self._final.copy() if self.copy else self._final, "_final_obs": ended,
+                        "final_info": {}, "_final_info": ended.copy()}
             else:
                 info = {}
             if self.copy:
@@ -396,7 +432,15 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         return a
 
     def close_extras(self, **kwargs: Any) -> None:
+        if getattr(self, "_renderer", None) is not None:
+            self._renderer.close()
+            self._renderer = None
         self._finalizer()
+
+    @property
+    def _physics_size(self) -> int:
+        """Length of the physics part of a state (without the action history)."""
+        return self.state_size - self.max_action_delay * self.action_size
 
     # -- physics state ------------------------------------------------------
     def get_state(self) -> np.ndarray:
@@ -533,6 +577,35 @@ class VectorEnv(gymnasium.vector.VectorEnv):
             _lib.call("env_get_parameter", self.handle, key, out.ctypes.data)
         return out
 
+
+    def render(self, instances=None):
+        """Pictures of the instances ``instances`` (an int or a sequence of
+        ints; default: all), as a tuple, like Gymnasium's vector envs: with
+        ``render_mode="rgb_array"`` (classic control) uint8 ``[H, W, 3]``
+        frames drawn by Gymnasium's own renderer from each instance's state
+        and parameters (needs pygame: ``pip install 'swiftpg[render]'``);
+        with ``"ansi"`` (the other environments) text. Without a render_mode
+        it returns None, as Gymnasium does. Raises InvalidArgumentError for
+        an instance outside [0, num_envs)."""
+        if self.render_mode is None:
+            gymnasium.logger.warn("render() called without a render_mode: create the vector env with "
+                                  f"render_mode={' or '.join(map(repr, self.metadata['render_modes']))}")
+            return None
+        if instances is None:
+            chosen = range(self.num_envs)
+        elif isinstance(instances, (int, np.integer)) and not isinstance(instances, (bool, np.bool_)):
+            chosen = [as_count(instances, "instance", 0, self.num_envs - 1)]
+        else:
+            chosen = [as_count(i, "instance", 0, self.num_envs - 1) for i in instances]
+        states = self.get_state()
+        if self.render_mode == "ansi":
+            steps = self.get_elapsed_steps()
+            return tuple(_ansi(self, i, states[i], int(steps[i]), current=True) for i in chosen)
+        if self._renderer is None:
+            self._renderer = _gymnasium_renderer(self.env_id, "rgb_array")
+        values = {name: self.get_parameter(name) for name in self.parameter_names}
+        return tuple(_draw(self._renderer, {n: v[i] for n, v in values.items()}, states[i, :self._physics_size],
+                           None if self._last_u is None else self._last_u[i]) for i in chosen)
 
     # -- tabular environments ------------------------------------------------
     def render_text(self, instance: int = 0) -> str:
@@ -813,28 +886,14 @@ class SwiftEnv(gymnasium.Env):
         if self._renderer is None:
             self._renderer = _gymnasium_renderer(self.env_id, self.render_mode)
         parameters = {name: self.get_parameter(name) for name in self.parameter_names}
-        return _draw(self._renderer, parameters, self.get_state(), self._last_u)
+        return _draw(self._renderer, parameters, self.get_state()[:self._vec._physics_size], self._last_u)
 
     def _render_ansi(self) -> str:
         vec = self._vec
         if self._ended_episode():
             state, steps = self._final_state()
-        else:
-            state, steps = vec.get_state()[0], int(vec.get_elapsed_steps()[0])
-        if self.env_id == "ShortCorridor-v0":
-            # Sutton & Barto's Example 13.1: start S, the switched state, then G.
-            cells = ["S", ".", ".", "G"]
-            s = int(state[0])
-            if 0 <= s < len(cells):
-                cells[s] = "A"
-            return " ".join(cells) + f"   (step {steps}; state 1 switches the actions)\n"
-        if vec.observation_kind == "one_hot" and not self._ended_episode():
-            try:
-                return vec.render_text(0) + "\n"
-            except InvalidArgumentError:
-                pass                                    # no picture of this model: the state index below
-        values = ", ".join(f"{v:.6g}" for v in state)
-        return f"{self.env_id}: step {steps}" + (f", state [{values}]" if len(state) else "") + "\n"
+            return _ansi(vec, 0, state, steps, current=False)
+        return _ansi(vec, 0, vec.get_state()[0], int(vec.get_elapsed_steps()[0]), current=True)
 
     def close(self):
         if self._renderer is not None:
@@ -902,6 +961,12 @@ def make(env_id: str, seed: int | None = None, render_mode: str | None = None, *
     return SwiftEnv(env_id, seed=seed, render_mode=render_mode, **parameters)
 
 
+def _vector_render_modes(env_id) -> list:
+    """What a vector env of ``env_id`` draws: Gymnasium's pictures for the
+    classic-control environments, text for the others."""
+    return ["rgb_array"] if env_id in _RENDER_FPS else ["ansi"]
+
+
 #: The environments that render (through Gymnasium's renderer) and their frame rates.
 _RENDER_FPS = {"CartPole-v1": 50, "Acrobot-v1": 15, "MountainCar-v0": 30, "MountainCarContinuous-v0": 30,
                "Pendulum-v1": 30}
@@ -916,6 +981,26 @@ def _gymnasium_renderer(env_id: str, render_mode: str):
     renderer = gymnasium.make(env_id, render_mode=render_mode).unwrapped
     renderer.reset(seed=0)
     return renderer
+
+
+def _ansi(vec: "VectorEnv", instance: int, state, steps: int, current: bool) -> str:
+    """The text picture of instance ``instance`` of ``vec`` in ``state`` after
+    ``steps`` steps (``current``: its present state, which gridworlds draw
+    natively)."""
+    if vec.env_id == "ShortCorridor-v0":
+        # Sutton & Barto's Example 13.1: start S, the switched state, then G.
+        cells = ["S", ".", ".", "G"]
+        s = int(state[0])
+        if 0 <= s < len(cells):
+            cells[s] = "A"
+        return " ".join(cells) + f"   (step {steps}; state 1 switches the actions)\n"
+    if vec.observation_kind == "one_hot" and current:
+        try:
+            return vec.render_text(instance) + "\n"
+        except InvalidArgumentError:
+            pass                                    # no picture of this model: the state index below
+    values = ", ".join(f"{v:.6g}" for v in state)
+    return f"{vec.env_id}: step {steps}" + (f", state [{values}]" if len(state) else "") + "\n"
 
 
 def _draw(renderer, parameters: dict, state, last_u):

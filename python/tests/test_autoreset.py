@@ -36,6 +36,8 @@ def test_native_batch_equals_sync_vector_env_over_gymnasiums_envs(env_id, mode):
             assert np.array_equal(info["_final_obs"], done)
             assert np.array_equal(np.stack(info["final_obs"][done]).astype(np.float32),
                                   np.stack(info_r["final_obs"][done]))
+            assert set(info) == set(info_r) and np.array_equal(info["_final_info"], info_r["_final_info"])
+            assert info["final_info"] == info_r["final_info"]
         if mode == AutoresetMode.NEXT_STEP:
             assert info == {}
         ends += int((term_r | trunc_r).sum())
@@ -123,5 +125,32 @@ def test_make_vec_with_gymnasiums_own_vectorisers(mode):
         a = ref.action_space.sample()
         r1, r2 = ours.step(a), ref.step(a)
         assert all(np.array_equal(x, y) for x, y in zip(r1[:4], r2[:4]))
+    ours.close()
+    ref.close()
+
+
+@pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
+def test_a_list_of_seeds_reseeds_each_instance_as_gymnasium_does(mode):
+    """reset(seed=[s0, None, s2, s3]): instance i as Gymnasium's env i after
+    reset(seed=s_i); a None keeps the stream (at the first reset: the creation
+    seed + i). Bad lists are refused with nothing reset."""
+    n = 4
+    ours = swiftpg.make_vec("Acrobot-v1", n, seed=20, autoreset_mode=mode)
+    ref = gym.vector.SyncVectorEnv([lambda: gym.make("Acrobot-v1") for _ in range(n)], autoreset_mode=mode)
+    o1, _ = ours.reset(seed=[5, None, 9, 2**40])
+    o2, _ = ref.reset(seed=[5, 21, 9, 2**40])
+    assert np.array_equal(np.asarray(o1, np.float32), o2)
+    ref.action_space.seed(1)
+    for t in range(600):
+        a = ref.action_space.sample()
+        assert np.array_equal(np.asarray(ours.step(a)[0], np.float32), ref.step(a)[0]), t
+    o1, _ = ours.reset(seed=[None, 3, None, None])   # the Nones continue their streams
+    o2, _ = ref.reset(seed=[None, 3, None, None])
+    assert np.array_equal(np.asarray(o1, np.float32)[1], o2[1])
+    state = ours.get_state()
+    for bad in ([1, 2, 3], [1, 2, 3, -1], [1, 2, 3, "x"], [1, 2, 3, 2**64]):
+        with pytest.raises((swiftpg.InvalidArgumentError, swiftpg.DTypeError)):
+            ours.reset(seed=bad)
+    assert np.array_equal(ours.get_state(), state)
     ours.close()
     ref.close()

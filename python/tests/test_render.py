@@ -111,3 +111,42 @@ def test_eval_records_videos(tmp_path, capsys):
             clip.close()
     code = cli.main(["eval", str(path), "--video", str(path)])
     assert code == 2 and "--video" in capsys.readouterr().err
+
+
+def test_vector_env_frames_are_gymnasiums_frames_per_instance():
+    """render() of a vector env: a tuple of Gymnasium's frames of the chosen
+    instances (each instance's own state, and Pendulum's last torque)."""
+    n = 3
+    ours = swiftpg.make_vec("Pendulum-v1", n, seed=4, render_mode="rgb_array")
+    theirs = [gym.make("Pendulum-v1", render_mode="rgb_array") for _ in range(n)]
+    try:
+        ours.reset()
+        for i, env in enumerate(theirs):
+            env.reset(seed=4 + i)
+        for t in range(4):
+            frames = ours.render()
+            assert len(frames) == n
+            for i, env in enumerate(theirs):
+                np.testing.assert_array_equal(frames[i], env.render())
+            np.testing.assert_array_equal(ours.render(instances=[2])[0], theirs[2].render())
+            actions = np.array([[1.5], [-0.5], [2.0]]) * (t + 1) / 4
+            ours.step(actions)
+            for i, env in enumerate(theirs):
+                env.step(actions[i].astype(np.float32))
+        with pytest.raises(swiftpg.InvalidArgumentError):
+            ours.render(instances=[n])
+        text = swiftpg.make_vec("ShortCorridor-v0", 2, render_mode="ansi")
+        text.reset()
+        assert text.render() == ("A . . G   (step 0; state 1 switches the actions)\n",) * 2
+        assert swiftpg.make_vec("CartPole-v1", 1).render() is None
+        for bad, error in (("human", swiftpg.InvalidArgumentError), ("ansi", swiftpg.InvalidArgumentError),
+                           (3, swiftpg.DTypeError)):
+            with pytest.raises(error):
+                swiftpg.make_vec("CartPole-v1", 1, render_mode=bad)
+        vec = gym.make_vec("swiftpg/CartPole-v1", num_envs=2, render_mode="rgb_array")
+        vec.reset(seed=0)
+        assert len(vec.render()) == 2
+    finally:
+        ours.close()
+        for env in theirs:
+            env.close()

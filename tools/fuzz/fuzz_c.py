@@ -1242,6 +1242,14 @@ class Fuzzer:
         out = self.out1(ctypes.c_int32, "mode_out")
         self.invoke("swiftpg_env_get_autoreset_mode", [self.handle_arg("env", self.any_env()), self.a(out)], [out])
 
+    def g_env_reseed_instances(self):
+        env = self.any_env()
+        n = env.n if env is not None else 1
+        seeds = self.buf(ctypes.c_uint64, n, "seeds", data=[self.rng.randrange(2**64) for _ in range(n)])
+        which = self.buf(ctypes.c_uint8, n, "which", data=[self.rng.choice([0, 1, 1, 2]) for _ in range(n)],
+                         optional=True)
+        self.invoke("swiftpg_env_reseed_instances", [self.handle_arg("env", env), self.a(seeds), self.a(which)])
+
     def g_env_set_max_action_delay(self):
         env = self.any_env()
         if env is None:

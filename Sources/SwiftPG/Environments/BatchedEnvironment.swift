@@ -89,6 +89,10 @@ public protocol BatchedEnvironment: AnyObject {
 
   /// Reseeds instance i from `seed + i` (numpy's PCG64 via SeedSequence).
   func reseed(_ seed: UInt64)
+  /// Reseeds instance i from `seeds[i]` (Gymnasium's per-environment
+  /// `reset(seed=...)`), leaving those with nil as they are.
+  /// - Throws: `.invalidArgument` unless there is one seed per instance.
+  func reseed(instances seeds: [UInt64?]) throws(SwiftPGError)
   /// Resets every instance, continuing each instance's random stream.
   func reset(observations: UnsafeMutablePointer<Double>)
   /// Throws if any action is outside the action space (discrete) or not

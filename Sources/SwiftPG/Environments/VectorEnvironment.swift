@@ -262,11 +262,21 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
 
   public func reseed(_ seed: UInt64) {
     self.seed = seed
-    for i in 0..<count {
-      let s = UInt128(seed) + UInt128(i)
-      generators[i] = PCG64(seed: s)
-      // A different SeedSequence entropy: the words of s followed by a 1.
-      parameterGenerators[i] = PCG64(seedWords: SeedSequence.words(of: s) + [1])
+    for i in 0..<count { reseedInstance(i, UInt128(seed) + UInt128(i)) }
+  }
+
+  /// Instance i's generators from seed s (as `reseed` with s = seed + i):
+  /// Gymnasium's `reset(seed=s)` of one environment.
+  private func reseedInstance(_ i: Int, _ s: UInt128) {
+    generators[i] = PCG64(seed: s)
+    // A different SeedSequence entropy: the words of s followed by a 1.
+    parameterGenerators[i] = PCG64(seedWords: SeedSequence.words(of: s) + [1])
+  }
+
+  public func reseed(instances seeds: [UInt64?]) throws(SwiftPGError) {
+    try require(seeds.count == count, "expected \(count) seeds (one per instance), got \(seeds.count)")
+    for (i, s) in seeds.enumerated() {
+      if let s { reseedInstance(i, UInt128(s)) }
     }
   }
 
