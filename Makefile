@@ -19,7 +19,7 @@ TORCH_CPU := torch==2.13.0+cpu
 JAX_BENCH_PINS := "jax[cpu]==0.10.2" jaxlib==0.10.2 flax==0.12.8 optax==0.2.8 gymnax==0.0.9 six==1.17.0 \
 	gymnasium==1.4.0 numpy==2.4.6
 
-.PHONY: all setup lib install demo test test-swift test-c test-python bench fuzz sanitize docs clean
+.PHONY: all setup lib install demo test test-swift test-c test-python bench fuzz sanitize docs clean wheel
 
 all: lib
 
@@ -56,6 +56,10 @@ install: lib
 		echo "pip install -e python"; \
 		$(PYTHON) -m pip install -q --disable-pip-version-check --no-build-isolation -e python; \
 	fi
+
+# A manylinux wheel in dist/ that bundles OpenBLAS (tools/build_wheel.sh).
+wheel: lib
+	@PYTHON=$(PYTHON) tools/build_wheel.sh dist
 
 demo: install
 	@mkdir -p out

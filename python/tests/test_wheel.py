@@ -6,7 +6,9 @@ checkout gets no build/ or egg-info."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -62,6 +64,18 @@ def test_wheel_installs_into_a_fresh_venv_and_runs(tmp_path):
     license_text = zipfile.ZipFile(wheel).read("swiftpg-0.1.0.dist-info/LICENSE").decode()
     assert license_text.startswith("MIT License")
 
+    # auditwheel (installed by `make test`) makes it a manylinux wheel that bundles OpenBLAS and its
+    # Fortran runtime (as `make wheel` does): that is the wheel installed below.
+    bundled = shutil.which("patchelf") is not None and importlib.util.find_spec("auditwheel") is not None
+    if bundled:
+        proc = subprocess.run([sys.executable, "-m", "auditwheel", "repair", str(wheel), "-w",
+                               str(tmp_path / "repaired")], capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        [wheel] = list((tmp_path / "repaired").glob("*.whl"))
+        assert re.fullmatch(r"swiftpg-0\.1\.0-py3-none-manylinux_2_\d+_x86_64\.whl", wheel.name), wheel.name
+        libs = [n for n in zipfile.ZipFile(wheel).namelist() if n.startswith("swiftpg.libs/")]
+        assert any("libopenblas" in n for n in libs), libs
+
     # A fresh venv (system site-packages for numpy and Gymnasium: no network),
     # the wheel installed into it, run from a folder without the checkout.
     venv = tmp_path / "venv"
@@ -88,12 +102,21 @@ for t in range(100):
 import gymnasium
 ep = gymnasium.make("swiftpg/CartPole-v1")
 ep.reset(seed=0)
-print("rollout", total, swiftpg.__file__)
+learner = swiftpg.algorithms.PPO("CartPole-v1", num_envs=2, hidden_sizes=(8,),
+                                 config=swiftpg.algorithms.PPOConfig(steps_per_env=8, minibatch_size=8, epochs=1))
+learner.iterate()                                      # BLAS-backed network passes
+blas = sorted({line.split()[-1] for line in open("/proc/self/maps") if "openblas" in line})
+print("rollout", total, swiftpg.__file__, "blas", *blas)
 """
     proc = subprocess.run([python, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=_clean_env(),
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("rollout 400.0 ") and str(venv) in proc.stdout
+    blas = proc.stdout.split(" blas ")[-1].split()
+    assert blas, proc.stdout
+    if bundled:  # the bundled OpenBLAS, not the system's (numpy maps its own, which is fine)
+        assert any("/swiftpg.libs/" in path and path.startswith(str(venv)) for path in blas), blas
+        assert not any(path.startswith(("/usr/", "/lib")) for path in blas), blas
 
 
 def test_wheel_without_the_library_fails_clearly(tmp_path):
