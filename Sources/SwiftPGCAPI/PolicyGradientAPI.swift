@@ -705,22 +705,12 @@ public func swiftpg_pg_episodes(
   _ successes_out: UnsafeMutablePointer<Int8>?, _ capacity: Int64, _ count_out: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let countOut = try need(count_out, "count_out")
-    try require(capacity >= 0, "capacity must be >= 0, got \(capacity)")
-    let returnsOut = try needIfPresent(returns_out, "returns_out")
-    let lengthsOut = try needIfPresent(lengths_out, "lengths_out")
-    let successesOut = try needIfPresent(successes_out, "successes_out")
-    try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
-      let episodes = try a.policyGradient().core.lastEpisodes
-      countOut.pointee = Int64(episodes.count)
-      try require(
-        Int64(episodes.count) <= capacity, "\(episodes.count) episodes do not fit in capacity \(capacity)",
-        code: .bufferTooSmall)
-      for (k, e) in episodes.enumerated() {
-        returnsOut?[k] = e.episodeReturn
-        lengthsOut?[k] = Int32(clamping: e.length)
-        successesOut?[k] = e.success.map { $0 ? 1 : 0 } ?? -1
-      }
+    try writeEpisodes(
+      returns: returns_out, lengths: lengths_out, successes: successes_out, capacity: capacity, count: count_out
+    ) { () throws(SwiftPGError) in
+      var episodes: [EpisodeRecord] = []
+      try using(algorithmTable, learner) { (o) throws(SwiftPGError) in episodes = try o.policyGradient().core.lastEpisodes }
+      return episodes
     }
   }
 }

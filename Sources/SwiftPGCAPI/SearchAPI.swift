@@ -97,20 +97,11 @@ public func swiftpg_search_episodes(
   _ capacity: Int64, _ count_out: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let countOut = try need(count_out, "count_out")
-    try require(capacity >= 0, "capacity must be >= 0, got \(capacity)")
-    let returnsOut = try needIfPresent(returns_out, "returns_out")
-    let lengthsOut = try needIfPresent(lengths_out, "lengths_out")
-    try using(algorithmTable, algorithm) { (a) throws(SwiftPGError) in
-      let episodes = try a.search().lastEpisodes
-      countOut.pointee = Int64(episodes.count)
-      try require(
-        Int64(episodes.count) <= capacity, "\(episodes.count) episodes do not fit in capacity \(capacity)",
-        code: .bufferTooSmall)
-      for (k, e) in episodes.enumerated() {
-        returnsOut?[k] = e.episodeReturn
-        lengthsOut?[k] = Int32(clamping: e.length)
-      }
+    try writeEpisodes(returns: returns_out, lengths: lengths_out, capacity: capacity, count: count_out) {
+      () throws(SwiftPGError) in
+      var episodes: [EpisodeRecord] = []
+      try using(algorithmTable, algorithm) { (o) throws(SwiftPGError) in episodes = try o.search().lastEpisodes }
+      return episodes
     }
   }
 }

@@ -271,3 +271,28 @@ func readConfig<C>(_ config: UnsafePointer<C>?, _ name: String = "\(C.self)") th
       + "\(SWIFTPG_ABI_VERSION)); set it with the default_config function")
   return p.pointee
 }
+
+/// The body of the `*_episodes` entry points: checks the outputs, then
+/// writes `episodes()` (read while the object is held by `hold`): count
+/// always, BUFFER_TOO_SMALL before writing anything else when they do not
+/// fit in `capacity`; success flags 1 / 0 / −1 (undefined) if asked for.
+func writeEpisodes(
+  returns returnsOut: UnsafeMutablePointer<Double>?, lengths lengthsOut: UnsafeMutablePointer<Int32>?,
+  successes successesOut: UnsafeMutablePointer<Int8>? = nil, capacity: Int64,
+  count countOut: UnsafeMutablePointer<Int64>?, _ episodes: () throws(SwiftPGError) -> [EpisodeRecord]
+) throws(SwiftPGError) {
+  let count = try need(countOut, "count_out")
+  try require(capacity >= 0, "capacity must be >= 0, got \(capacity)")
+  let r = try needIfPresent(returnsOut, "returns_out")
+  let l = try needIfPresent(lengthsOut, "lengths_out")
+  let s = try needIfPresent(successesOut, "successes_out")
+  let list = try episodes()
+  count.pointee = Int64(list.count)
+  try require(
+    Int64(list.count) <= capacity, "\(list.count) episodes do not fit in capacity \(capacity)", code: .bufferTooSmall)
+  for (k, e) in list.enumerated() {
+    r?[k] = e.episodeReturn
+    l?[k] = Int32(clamping: e.length)
+    s?[k] = e.success.map { $0 ? 1 : 0 } ?? -1
+  }
+}

@@ -108,11 +108,11 @@ public final class ZerothOrderPolicySearch {
   /// Every episode the last successful `iterate` ran (all evaluations, in
   /// order; `episodesPerEvaluation` per evaluation): undiscounted return and
   /// length. Empty before the first iteration.
-  public private(set) var lastEpisodes: [(episodeReturn: Double, length: Int)] = []
+  public private(set) var lastEpisodes: [EpisodeRecord] = []
 
   public func iterate() throws(SwiftPGError) -> SearchStats {
     let start = monotonicSeconds()
-    var episodes: [(episodeReturn: Double, length: Int)] = []
+    var episodes: [EpisodeRecord] = []
     let next = iteration + 1
     var stats = SearchStats()
     stats.iteration = next
@@ -133,7 +133,7 @@ public final class ZerothOrderPolicySearch {
           var total = 0.0
           for r in returns { total += r }
           for l in lengths { stats.envSteps += l }
-          for (r, l) in zip(returns, lengths) { episodes.append((r, l)) }
+          for (r, l) in zip(returns, lengths) { episodes.append(EpisodeRecord(episodeReturn: r, length: l, success: nil)) }
           u[i] = total / Double(returns.count)
         } catch {
           failure = error
