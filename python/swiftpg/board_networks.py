@@ -215,8 +215,8 @@ class BoardNetwork(NativeObject):
 
     # -- checkpoints ---------------------------------------------------------------------------------
     def save(self, path) -> None:
-        """Writes the checkpoint (atomically); IOError-like SwiftPGError
-        (IOError_) when the file cannot be written."""
+        """Writes the checkpoint to ``path`` (str or os.PathLike) atomically;
+        raises CheckpointIOError when the file cannot be written."""
         p = as_path(path)
         with self._busy:
             _lib.call("board_net_save", self.handle, p)
@@ -250,7 +250,7 @@ def _restore_network(data: bytes, game) -> BoardNetwork:
 def load_network(path, game=None) -> BoardNetwork:
     """The :class:`PolicyNetwork` or :class:`ValueNetwork` of a checkpoint
     file. Raises BadFormatError for a damaged, truncated or foreign file
-    (every field is checked), IOError_ for an unreadable one, and
+    (every field is checked), CheckpointIOError for an unreadable one, and
     InvalidArgumentError when ``game`` (optional) has other planes."""
     p = as_path(path)
     handle = c_uint64()

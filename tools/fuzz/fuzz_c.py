@@ -4176,7 +4176,7 @@ class Fuzzer:
 
     def teardown(self) -> None:
         for kind in ("dqn", "algorithm", "policy", "value", "env", "rlhf_learner", "pref_trainer", "reward_model", "seq_policy",
-                     "seq_task", "game", "player"):
+                     "seq_task", "board_learner", "board_net", "game", "player"):
             for obj in list(self.pool[kind]):
                 self.destroy(obj)
         count = ctypes.c_int64(-1)
