@@ -3151,7 +3151,7 @@ int32_t swiftpg_alphazero_default_config(swiftpg_alphazero_config *config_out);
  * behind these handles in place (read them with get_params, save them with
  * swiftpg_board_net_save) and holds them during its calls (BUSY for other
  * users meanwhile). The optimiser state and the pool live in the learner
- * and are not saved. Errors: BAD_HANDLE, NULL_POINTER, INVALID_ARGUMENT
+ * (swiftpg_board_learner_save writes them with the networks). Errors: BAD_HANDLE, NULL_POINTER, INVALID_ARGUMENT
  * (config, a network of the wrong head or shape), BUSY. */
 int32_t swiftpg_selfplay_create(uint64_t game, uint64_t policy_net, uint64_t value_net,
                                 const swiftpg_selfplay_config *config, uint64_t *learner_out);
@@ -3168,6 +3168,21 @@ int32_t swiftpg_alphazero_iterate(uint64_t learner, swiftpg_alphazero_stats *sta
 
 /* Destroys a learner of either kind (its networks' handles stay valid). */
 int32_t swiftpg_board_learner_destroy(uint64_t learner);
+
+/* A learner's training state as a checkpoint (bundle kind 9, section
+ * self_play_learner): its networks' parameters, the iteration, the
+ * opponent pool (self-play) and the Adam moments, so that training
+ * continues exactly (every draw of an iteration is seeded from (seed,
+ * iteration)). The settings are not stored: load restores the state into
+ * a learner of the same kind and game whose networks have the same
+ * architectures, made with its own settings, and sets the parameters of
+ * its network handles. Load checks the container and every field
+ * (algorithm, game, network architectures, optimiser sizes, the pool's
+ * snapshots and iterations): anything that does not fit is BAD_FORMAT
+ * and changes nothing. Errors: BAD_HANDLE, NULL_POINTER, IO, BAD_FORMAT,
+ * BUSY. */
+int32_t swiftpg_board_learner_save(uint64_t learner, const char *path);
+int32_t swiftpg_board_learner_load(uint64_t learner, const char *path);
 
 #ifdef __cplusplus
 }

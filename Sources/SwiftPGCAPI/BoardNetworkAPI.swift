@@ -75,11 +75,17 @@ final class BoardLearnerObject {
   let value: Guarded<BoardNetObject>?
   private let reinforceStep: (() throws(SwiftPGError) -> swiftpg_selfplay_stats)?
   private let alphaZeroStep: (() throws(SwiftPGError) -> swiftpg_alphazero_stats)?
+  /// The learner's state as a bundle, and its restore (all or nothing).
+  private let serializeState: () -> [UInt8]
+  private let restoreState: ([UInt8], String) throws(SwiftPGError) -> Void
 
   init(
     reinforce: @escaping () throws(SwiftPGError) -> swiftpg_selfplay_stats, cancellation: CancellationFlag,
-    policy: Guarded<BoardNetObject>, value: Guarded<BoardNetObject>?
+    policy: Guarded<BoardNetObject>, value: Guarded<BoardNetObject>?, serialize: @escaping () -> [UInt8],
+    restore: @escaping ([UInt8], String) throws(SwiftPGError) -> Void
   ) {
+    serializeState = serialize
+    restoreState = restore
     kind = .reinforce
     reinforceStep = reinforce
     alphaZeroStep = nil
@@ -90,8 +96,11 @@ final class BoardLearnerObject {
 
   init(
     alphaZero: @escaping () throws(SwiftPGError) -> swiftpg_alphazero_stats, cancellation: CancellationFlag,
-    policy: Guarded<BoardNetObject>, value: Guarded<BoardNetObject>?
+    policy: Guarded<BoardNetObject>, value: Guarded<BoardNetObject>?, serialize: @escaping () -> [UInt8],
+    restore: @escaping ([UInt8], String) throws(SwiftPGError) -> Void
   ) {
+    serializeState = serialize
+    restoreState = restore
     kind = .alphaZero
     reinforceStep = nil
     alphaZeroStep = alphaZero
@@ -115,6 +124,17 @@ final class BoardLearnerObject {
     try cancellation.check("the self-play iteration")
     try exclusive { () throws(SwiftPGError) in out = try reinforceStep() }
     return out
+  }
+
+  func save(to path: String) throws(SwiftPGError) {
+    var bytes: [UInt8] = []
+    try exclusive { () throws(SwiftPGError) in bytes = serializeState() }
+    try Checkpoint.write(bytes, to: path)
+  }
+
+  func load(from path: String) throws(SwiftPGError) {
+    let bytes = try Checkpoint.read(path)
+    try exclusive { () throws(SwiftPGError) in try restoreState(bytes, path) }
   }
 
   func iterateAlphaZero() throws(SwiftPGError) -> swiftpg_alphazero_stats {
@@ -185,7 +205,8 @@ extension GameBatch: BoardNetworkGame {
           games: n, moves: Int64(s.moves),
           score: games > 0 ? (Double(r.wins) + 0.5 * Double(r.draws)) / Double(games) : 0,
           value_loss: s.valueLoss, iteration: Int64(learner.iteration))
-      }, cancellation: learner.cancellation, policy: policy, value: value)
+      }, cancellation: learner.cancellation, policy: policy, value: value, serialize: { learner.serialize() },
+      restore: { (bytes, source) throws(SwiftPGError) in try learner.restore(bytes, source: source) })
   }
 
   func alphaZeroLearner(
@@ -211,7 +232,8 @@ extension GameBatch: BoardNetworkGame {
         return swiftpg_alphazero_stats(
           examples: Int64(s.examples), games: n, policy_loss: s.policyLoss.last ?? 0, value_loss: s.valueLoss.last ?? 0,
           target_entropy: s.targetEntropy, iteration: Int64(learner.iteration))
-      }, cancellation: learner.search.cancellation, policy: policy, value: value)
+      }, cancellation: learner.search.cancellation, policy: policy, value: value, serialize: { learner.serialize() },
+      restore: { (bytes, source) throws(SwiftPGError) in try learner.restore(bytes, source: source) })
   }
 
   func expertMoves(expert: any ErasedGamePlayer, games: Int, heldOutShare: Double, seed: UInt64)
@@ -869,4 +891,20 @@ public func swiftpg_alphazero_iterate(_ learner: UInt64, _ stats_out: UnsafeMuta
 @c @implementation
 public func swiftpg_board_learner_destroy(_ learner: UInt64) -> Int32 {
   entry { () throws(SwiftPGError) in try boardLearnerTable.remove(learner) }
+}
+
+@c @implementation
+public func swiftpg_board_learner_save(_ learner: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let file = try cString(path, "path", limit: 4096)
+    try using(boardLearnerTable, learner) { (l) throws(SwiftPGError) in try l.save(to: file) }
+  }
+}
+
+@c @implementation
+public func swiftpg_board_learner_load(_ learner: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let file = try cString(path, "path", limit: 4096)
+    try using(boardLearnerTable, learner) { (l) throws(SwiftPGError) in try l.load(from: file) }
+  }
 }

@@ -212,6 +212,33 @@ int main(void) {
   swiftpg_selfplay_stats ss;
   CHECK(swiftpg_selfplay_iterate(sp, &ss) == SWIFTPG_OK && ss.games == 8 && ss.wins + ss.draws + ss.losses == 8 &&
             ss.iteration == 1 && ss.moves > 0, "selfplay iterate");
+  /* Save, two more iterations, load, the same two iterations again: the same parameters. */
+  const char *lpath = "Tests/c/build/board_learner.swiftpg";
+  CHECK(swiftpg_board_learner_save(sp, lpath) == SWIFTPG_OK, "learner save");
+  CHECK(swiftpg_selfplay_iterate(sp, &ss) == SWIFTPG_OK && swiftpg_selfplay_iterate(sp, &ss) == SWIFTPG_OK, "2 more");
+  double *after = malloc(sizeof(double) * np), *replay = malloc(sizeof(double) * np);
+  swiftpg_board_net_get_params(policy, after, np);
+  CHECK(swiftpg_board_learner_load(sp, lpath) == SWIFTPG_OK, "learner load");
+  CHECK(swiftpg_selfplay_iterate(sp, &ss) == SWIFTPG_OK && ss.iteration == 2, "iteration restored: %lld",
+        (long long)ss.iteration);
+  CHECK(swiftpg_selfplay_iterate(sp, &ss) == SWIFTPG_OK, "again");
+  swiftpg_board_net_get_params(policy, replay, np);
+  CHECK(memcmp(after, replay, sizeof(double) * np) == 0, "the run continues exactly after load");
+  f = fopen(lpath, "r+b");
+  if (f) {
+    fseek(f, 60, SEEK_SET);
+    int c = fgetc(f);
+    fseek(f, 60, SEEK_SET);
+    fputc(c ^ 0x11, f);
+    fclose(f);
+  }
+  CHECK(swiftpg_board_learner_load(sp, lpath) == SWIFTPG_ERR_BAD_FORMAT, "corrupted learner file");
+  CHECK(swiftpg_board_learner_load(sp, path) == SWIFTPG_ERR_BAD_FORMAT, "a network file is not a learner");
+  swiftpg_board_net_get_params(policy, replay, np);
+  CHECK(memcmp(after, replay, sizeof(double) * np) == 0, "a refused load changes nothing");
+  free(after);
+  free(replay);
+  remove(lpath);
   swiftpg_alphazero_stats as;
   CHECK(swiftpg_alphazero_iterate(sp, &as) == SWIFTPG_ERR_BAD_HANDLE, "not an AlphaZero learner");
   CHECK(swiftpg_selfplay_create(ttt, value, 0, &sc, &az) == SWIFTPG_ERR_INVALID_ARGUMENT, "value as policy");

@@ -917,6 +917,8 @@ _SIGNATURES = {
     "swiftpg_selfplay_iterate": [u64, POINTER(SelfPlayStatsC)],
     "swiftpg_alphazero_iterate": [u64, POINTER(AlphaZeroStatsC)],
     "swiftpg_board_learner_destroy": [u64],
+    "swiftpg_board_learner_save": [u64, c_char_p],
+    "swiftpg_board_learner_load": [u64, c_char_p],
 }
 
 for _name, _args in _SIGNATURES.items():

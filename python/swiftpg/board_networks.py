@@ -99,6 +99,8 @@ class BoardNetwork(NativeObject):
 
     def __init__(self, game, sizes=(64,), trunk: str = "mlp", kernel_size: int = 3, seed: int = 0):
         game = _game_of(game)
+        if not isinstance(trunk, str):
+            raise DTypeError(f"trunk must be 'mlp' or 'conv', got {trunk!r}")
         if trunk not in _TRUNKS:
             raise InvalidArgumentError(f"trunk must be 'mlp' or 'conv', got {trunk!r}")
         s = _sizes(sizes, trunk)
@@ -161,8 +163,10 @@ class BoardNetwork(NativeObject):
     def set_precision(self, bits: int) -> None:
         """Runs the passes in float32 (``bits=32``, sgemm on a float copy of
         the weights) or float64 (64). Saved in checkpoints."""
-        if bits not in (32, 64) or isinstance(bits, bool):
-            raise InvalidArgumentError(f"bits must be 32 or 64, got {bits!r}")
+        if isinstance(bits, (bool, np.bool_)) or not isinstance(bits, (int, np.integer)):
+            raise DTypeError(f"bits must be the int 32 or 64, got {bits!r}")
+        if bits not in (32, 64):
+            raise InvalidArgumentError(f"bits must be 32 or 64, got {int(bits)}")
         with self._busy:
             _lib.call("board_net_set_precision", self.handle, int(bits))
 
@@ -730,7 +734,7 @@ class AlphaZeroStats:
 
 class _BoardLearner(NativeObject):
     _kind_name = "board learner"
-    _pickle_hint = "save its networks with PolicyNetwork.save / ValueNetwork.save instead"
+    _pickle_hint = "use its save and load methods instead"
 
     def _start(self, name: str, game, policy, value, config) -> None:
         game = _game_of(game)
@@ -747,6 +751,25 @@ class _BoardLearner(NativeObject):
                 _lib.call(name, batch.handle, policy.handle, 0, byref(config), byref(handle))
         self._adopt(handle.value, "swiftpg_board_learner_destroy")
         self.game, self.policy, self.value = game, policy, value
+
+    def save(self, path) -> None:
+        """Writes the training state (the networks' parameters, the
+        iteration, the opponent pool, the Adam moments; bundle kind 9) to
+        ``path`` atomically, so that :meth:`load` continues the run exactly.
+        The settings are not stored. Raises CheckpointIOError."""
+        p = as_path(path)
+        with self._busy:
+            _lib.call("board_learner_save", self.handle, p)
+
+    def load(self, path) -> None:
+        """Restores a state written by :meth:`save` of a learner of the same
+        kind and game whose networks have the same architectures (this
+        learner's settings stay), setting its networks' parameters. Raises
+        BadFormatError for a file that does not fit (nothing changes then),
+        CheckpointIOError for an unreadable one."""
+        p = as_path(path)
+        with self._busy:
+            _lib.call("board_learner_load", self.handle, p)
 
     def _iterate(self, name: str, stats):
         with self._busy:
@@ -772,7 +795,8 @@ class SelfPlayReinforce(_BoardLearner):
     − b(s)) over the learner's moves, b = V(s) from ``value`` (fitted on
     the same positions) or 0. Trains the networks in place; reproducible
     from ``seed``. Ctrl-C stops an iteration before anything changes.
-    Not picklable: save the networks."""
+    :meth:`save` / :meth:`load` checkpoint the training state (it is not
+    picklable)."""
 
     def __init__(self, game, policy: PolicyNetwork, value: ValueNetwork | None = None,
                  games_per_iteration: int = 64, learning_rate: float = 1e-3, value_learning_rate: float = 1e-3,

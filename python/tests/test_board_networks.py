@@ -271,3 +271,41 @@ def test_cli_play_against_a_saved_network(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "swiftpg", "play", "connect_four", "--opponent", str(path)],
                          input="", capture_output=True, text=True, env=env, timeout=60)
     assert bad.returncode == 2 and "planes" in bad.stderr
+
+
+def test_learner_checkpoint_continues_exactly_and_refuses_other_files(tmp_path):
+    policy, value = B.PolicyNetwork(TTT, (16,), seed=2), B.ValueNetwork(TTT, (16,), seed=2)
+    learner = B.SelfPlayReinforce(TTT, policy, value, games_per_iteration=16, snapshot_interval=2, seed=4)
+    for _ in range(5):
+        learner.iterate()
+    path = tmp_path / "learner.swiftpg"
+    learner.save(path)
+    later = [learner.iterate() for _ in range(3)]
+    expected = policy.params, value.params
+    # A fresh learner (other initial networks, same settings) continues from the file.
+    p2, v2 = B.PolicyNetwork(TTT, (16,), seed=7), B.ValueNetwork(TTT, (16,), seed=7)
+    resumed = B.SelfPlayReinforce(TTT, p2, v2, games_per_iteration=16, snapshot_interval=2, seed=4)
+    resumed.load(path)
+    again = [resumed.iterate() for _ in range(3)]
+    assert again == later
+    assert np.array_equal(p2.params, expected[0]) and np.array_equal(v2.params, expected[1])
+    # Refusals change nothing: another architecture, no value network, a damaged file, a network file.
+    before = p2.params
+    other = B.SelfPlayReinforce(TTT, B.PolicyNetwork(TTT, (8,), seed=0), games_per_iteration=4)
+    with pytest.raises(_lib.BadFormatError):
+        other.load(path)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3] ^= 0x08
+    (tmp_path / "bad").write_bytes(bytes(data))
+    with pytest.raises(_lib.BadFormatError):
+        resumed.load(tmp_path / "bad")
+    p2.save(tmp_path / "net")
+    with pytest.raises(_lib.BadFormatError):
+        resumed.load(tmp_path / "net")
+    az = B.AlphaZero(TTT, p2, v2, games_per_iteration=1, simulations=4, epochs=1)
+    with pytest.raises(_lib.BadFormatError):
+        az.load(path)
+    assert np.array_equal(p2.params, before)
+    az.iterate()
+    az.save(tmp_path / "az")
+    az.load(tmp_path / "az")

@@ -4098,6 +4098,19 @@ class Fuzzer:
     def g_alphazero_iterate(self):
         self.learner_iterate(True)
 
+    def board_learner_file_call(self, op: str):
+        learner = self.pick("board_learner")
+        path = self.save_path() if op == "save" else self.load_path("board_learner")
+        status = self.invoke(f"swiftpg_board_learner_{op}", [self.handle_arg("board_learner", learner), self.a(path)])
+        if op == "save" and status == 0 and path.data and os.path.isfile(path.data):
+            self.files.append(("board_learner", path.data.decode("latin-1")))
+
+    def g_board_learner_save(self):
+        self.board_learner_file_call("save")
+
+    def g_board_learner_load(self):
+        self.board_learner_file_call("load")
+
     def g_board_learner_destroy(self):
         self.destroy_call("board_learner", self.pick("board_learner"))
 
