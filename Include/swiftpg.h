@@ -3021,9 +3021,10 @@ int32_t swiftpg_board_net_fit_value(uint64_t net, const double *planes, const do
  * [capacity, A], actions_out [capacity]; the first held_out_count rows
  * are the held-out set. capacity must be at least num_games x
  * max_game_length (the most positions the games can meet) so the call
- * never runs out of room. Errors: BAD_HANDLE, NULL_POINTER,
- * INVALID_ARGUMENT (another game, num_games, share, capacity, a split with
- * an empty side), CANCELLED (swiftpg_cancel on the expert), BUSY. */
+ * never runs out of room (BUFFER_TOO_SMALL otherwise, checked before any
+ * game is played). Errors: BAD_HANDLE, NULL_POINTER, INVALID_ARGUMENT
+ * (another game, num_games, share, a split with an empty side),
+ * BUFFER_TOO_SMALL, CANCELLED (swiftpg_cancel on the expert), BUSY. */
 int32_t swiftpg_expert_moves(uint64_t game, uint64_t expert, int32_t num_games, double held_out_share, uint64_t seed,
                              int64_t capacity, double *planes_out, uint8_t *masks_out, int32_t *actions_out,
                              int64_t *count_out, int64_t *held_out_count_out);

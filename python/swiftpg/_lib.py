@@ -1222,8 +1222,8 @@ def live_handles(kind: int = KIND_ALL) -> int:
     ``KIND_ALL`` (0, default), ``KIND_ENV`` (1), ``KIND_POLICY`` (2),
     ``KIND_ALGORITHM`` (3), ``KIND_VALUE`` (4), ``KIND_SEQ_TASK`` (5),
     ``KIND_SEQ_POLICY`` (6), ``KIND_REWARD_MODEL`` (7), ``KIND_PREF_TRAINER``
-    (8), ``KIND_RLHF_LEARNER`` (9), ``KIND_GAME`` (10), ``KIND_GAME_PLAYER`` (11) of
-    ``swiftpg._lib``; another
+    (8), ``KIND_RLHF_LEARNER`` (9), ``KIND_GAME`` (10), ``KIND_GAME_PLAYER`` (11),
+    ``KIND_BOARD_NET`` (13), ``KIND_BOARD_LEARNER`` (14) of ``swiftpg._lib``; another
     int raises InvalidArgumentError, another type DTypeError."""
     from ._arrays import DTypeError
 

@@ -802,6 +802,17 @@ class PyFuzzer:
             return (G.load("tic_tac_toe").new_batch(2),), {}
         if short_name == "save":
             return (self.path(),), {}
+        if short_name == "load" and isinstance(obj, (B.SelfPlayReinforce, B.AlphaZero)):
+            path = self.path()
+            source = obj if r.random() < 0.7 else self.board_object(
+                B.AlphaZero if isinstance(obj, B.SelfPlayReinforce) else B.SelfPlayReinforce)
+            source.save(path)
+            if r.random() < 0.3:
+                with open(path, "rb") as f:
+                    data = f.read()
+                with open(path, "wb") as f:
+                    f.write(self.damaged_bundle(data))
+            return (path,), {}
         if short_name == "from_bytes":
             return (self.board_net(r.random() < 0.5).to_bytes(),), {}
         if short_name == "set_precision":
