@@ -240,6 +240,17 @@ def test_selfplay_improves_against_random_and_replays_by_seed():
     assert np.array_equal(again.params, policy.params)
 
 
+def test_alphazero_improves_the_raw_policy_against_random():
+    policy, value = B.PolicyNetwork(TTT, (64,), seed=0), B.ValueNetwork(TTT, (64,), seed=0)
+    before = P.arena(TTT, B.PolicyPlayer(policy), P.RandomPlayer(), 400, seed=5).score
+    az = B.AlphaZero(TTT, policy, value, games_per_iteration=32, simulations=32, epochs=4, learning_rate=3e-3, seed=0)
+    stats = [az.iterate() for _ in range(15)]
+    assert stats[-1].policy_loss < stats[0].policy_loss
+    after = P.arena(TTT, B.PolicyPlayer(policy), P.RandomPlayer(), 400, seed=5).score
+    # 400 games: standard errors below 0.025; measured 0.44 -> 0.72.
+    assert after > before + 0.15, (before, after)
+
+
 def test_alphazero_iterates_and_cancels_cleanly():
     policy, value = B.PolicyNetwork(TTT, (16,), seed=1), B.ValueNetwork(TTT, (16,), seed=1)
     az = B.AlphaZero(TTT, policy, value, games_per_iteration=4, simulations=16, epochs=2, seed=3)
