@@ -2907,6 +2907,8 @@ int32_t swiftpg_board_net_create(uint64_t game, int32_t head, int32_t trunk, con
 /* Destroys the network; a learner made with it keeps its own reference. */
 int32_t swiftpg_board_net_destroy(uint64_t net);
 
+/* The network's head, trunk, plane shape, outputs, precision and
+ * parameter count. Errors: BAD_HANDLE, NULL_POINTER, BUSY. */
 int32_t swiftpg_board_net_get_info(uint64_t net, swiftpg_board_net_info *info_out);
 
 /* The flat parameter vector ([count] doubles, count = num_params, else
@@ -3055,6 +3057,7 @@ typedef struct swiftpg_puct_config {
   double temperature;       /* move choice: 0 the most visited child (default), > 0 samples N(a)^(1/t) */
 } swiftpg_puct_config;
 
+/* The defaults above, with size = sizeof(swiftpg_puct_config). */
 int32_t swiftpg_puct_default_config(swiftpg_puct_config *config_out);
 
 /* A PUCT search player for the game of `game` (a game-player handle:
@@ -3143,6 +3146,7 @@ typedef struct swiftpg_alphazero_stats {
   int64_t iteration;     /* iterations done, this one included */
 } swiftpg_alphazero_stats;
 
+/* The defaults of the two learners' configs, with size set. */
 int32_t swiftpg_selfplay_default_config(swiftpg_selfplay_config *config_out);
 int32_t swiftpg_alphazero_default_config(swiftpg_alphazero_config *config_out);
 
