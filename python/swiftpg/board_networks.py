@@ -98,6 +98,8 @@ class BoardNetwork(NativeObject):
     _head = 0
 
     def __init__(self, game, sizes=(64,), trunk: str = "mlp", kernel_size: int = 3, seed: int = 0):
+        if self._head == 0:
+            raise DTypeError(f"{type(self).__name__} is an abstract base class; {self._concrete_hint}")
         game = _game_of(game)
         if not isinstance(trunk, str):
             raise DTypeError(f"trunk must be 'mlp' or 'conv', got {trunk!r}")
