@@ -99,7 +99,7 @@ int32_t swiftpg_abi_version(int32_t *version_out);
  * episodic evaluation; an algorithm: iterate, evaluate; a reward model or
  * a preference trainer: fit; an RLHF learner: iterate, update; a game:
  * playouts, an arena; a game player: its search; a board learner: its
- * iteration) to stop at
+ * iteration; a board network: its supervised policy fit) to stop at
  * its next check (between
  * environment steps, minibatches, epochs or generations): that
  * call returns SWIFTPG_ERR_CANCELLED and consumes the request.
@@ -2994,8 +2994,9 @@ int32_t swiftpg_board_net_deserialize(const uint8_t *bytes, int64_t size, uint64
  * epoch's minibatches, before each step) and the held-out cross-entropy
  * and top-1 accuracy after the epoch (NaN without a held-out set). All or
  * nothing: on any error (NUMERICAL, CANCELLED, bad data) the parameters
- * are as before. Errors: as swiftpg_board_net_policy_gradient;
- * INVALID_ARGUMENT (config), BUSY. */
+ * are as before. swiftpg_cancel on the network stops the fit before its
+ * next minibatch (CANCELLED). Errors: as swiftpg_board_net_policy_gradient;
+ * INVALID_ARGUMENT (config), CANCELLED, BUSY. */
 int32_t swiftpg_board_net_fit_policy(uint64_t net, const double *planes, const uint8_t *masks, const int32_t *actions,
                                      int64_t count, const double *held_planes, const uint8_t *held_masks,
                                      const int32_t *held_actions, int64_t held_count,

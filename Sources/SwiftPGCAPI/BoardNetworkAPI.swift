@@ -11,6 +11,9 @@ import SwiftPG
 /// A board policy or value network behind a handle.
 final class BoardNetObject {
   let network: BoardNetworkRecord.Network
+  /// Set by `swiftpg_cancel` on the network handle; its supervised policy
+  /// fit checks it before every minibatch.
+  let cancellation = CancellationFlag()
   init(_ network: BoardNetworkRecord.Network) { self.network = network }
 
   var trunk: any BoardTrunk {
@@ -590,6 +593,7 @@ public func swiftpg_board_net_fit_policy(
       let train = try expertData(planes, masks, actions, m, width: width, actionCount: a, "")
       let held = h > 0 ? try expertData(held_planes, held_masks, held_actions, h, width: width, actionCount: a, "held_") : nil
       let trainer = try SupervisedTrainer(parameterCount: p.parameterCount, config: c)
+      trainer.cancellation = o.cancellation
       let history = try trainer.fit(
         p, inputs: train.0, labels: train.1, heldOut: held.map { (inputs: $0.0, labels: $0.1) })
       for e in 0..<history.loss.count {

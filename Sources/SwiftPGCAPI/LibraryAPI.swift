@@ -64,7 +64,7 @@ public func swiftpg_cancel(_ handle: UInt64, _ requested: Int32) -> Int32 {
     case .game: flag = try gameTable.get(handle).object.cancellation
     case .gamePlayer: flag = try playerTable.get(handle).object.cancellation
     case .dqn: flag = try dqnTable.get(handle).object.cancellation
-    case .boardNetwork: flag = nil; _ = try boardNetTable.get(handle)
+    case .boardNetwork: flag = try boardNetTable.get(handle).object.cancellation
     case .boardLearner: flag = try boardLearnerTable.get(handle).object.cancellation
     case nil:
       throw SwiftPGError(.badHandle, handle == 0 ? "handle 0 is never valid" : "\(hex(handle)) is not a swiftpg handle")

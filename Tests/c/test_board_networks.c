@@ -129,6 +129,22 @@ int main(void) {
   CHECK(swiftpg_board_net_value_gradient(policy, planes, w, NULL, 2, NULL, grad, np, &obj) ==
             SWIFTPG_ERR_INVALID_ARGUMENT, "a policy is not a value network");
 
+  /* The supervised fit: its history, then a cancelled fit that changes nothing. */
+  swiftpg_sft_config fit;
+  CHECK(swiftpg_sft_default_config(&fit) == SWIFTPG_OK, "fit defaults");
+  fit.epochs = 3;
+  fit.minibatch_size = 2;
+  double history[12];
+  CHECK(swiftpg_board_net_fit_policy(policy, planes, masks, chosen, 2, planes, masks, chosen, 2, &fit, history) ==
+            SWIFTPG_OK && history[8] < history[0] && history[11] >= 0 && history[11] <= 1,
+        "fit: loss %f -> %f", history[0], history[8]);
+  CHECK(swiftpg_board_net_get_params(policy, theta, np) == SWIFTPG_OK, "fitted params");
+  CHECK(swiftpg_cancel(policy, 1) == SWIFTPG_OK, "cancel the network");
+  CHECK(swiftpg_board_net_fit_policy(policy, planes, masks, chosen, 2, NULL, NULL, NULL, 0, &fit, history) ==
+            SWIFTPG_ERR_CANCELLED, "cancelled fit");
+  CHECK(swiftpg_board_net_get_params(policy, theta2, np) == SWIFTPG_OK && memcmp(theta, theta2, 8 * np) == 0,
+        "a cancelled fit changes nothing");
+
   /* The value network's loss gradient vs central differences. */
   swiftpg_board_net_info vinfo;
   CHECK(swiftpg_board_net_get_info(value, &vinfo) == SWIFTPG_OK && vinfo.trunk == SWIFTPG_BOARD_TRUNK_CONV, "vinfo");
