@@ -38,7 +38,6 @@ outcomes as value targets) to compare with step 2.
 
 from __future__ import annotations
 
-import ctypes
 import math
 from ctypes import byref, c_double, c_int64, c_uint64
 from dataclasses import dataclass
@@ -845,6 +844,3 @@ class AlphaZero(_BoardLearner):
         """One iteration; returns :class:`AlphaZeroStats`."""
         s = self._iterate("alphazero_iterate", _lib.AlphaZeroStatsC())
         return AlphaZeroStats(s.examples, s.games, s.policy_loss, s.value_loss, s.target_entropy, s.iteration)
-
-
-del ctypes
