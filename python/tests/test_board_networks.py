@@ -282,6 +282,13 @@ def test_cli_play_against_a_saved_network(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "swiftpg", "play", "connect_four", "--opponent", str(path)],
                          input="", capture_output=True, text=True, env=env, timeout=60)
     assert bad.returncode == 2 and "planes" in bad.stderr
+    go = G.load("go", board_size=5)
+    B.PolicyNetwork(go, (8,), seed=0).save(tmp_path / "go.swiftpg")
+    out = subprocess.run([sys.executable, "-m", "swiftpg", "play", "go", "--board-size", "5", "--opponent",
+                          str(tmp_path / "go.swiftpg"), "--search", "20"], input="c3\nzz\n", capture_output=True,
+                         text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "network player plays" in out.stdout and "'zz' is not a legal move" in out.stdout
 
 
 def test_learner_checkpoint_continues_exactly_and_refuses_other_files(tmp_path):
