@@ -98,7 +98,8 @@ int32_t swiftpg_abi_version(int32_t *version_out);
 /* Asks the long call now running on `handle` (an environment: its
  * episodic evaluation; an algorithm: iterate, evaluate; a reward model or
  * a preference trainer: fit; an RLHF learner: iterate, update; a game:
- * playouts, an arena; a game player: its search) to stop at
+ * playouts, an arena; a game player: its search; a board learner: its
+ * iteration; a board network: its supervised policy fit) to stop at
  * its next check (between
  * environment steps, minibatches, epochs or generations): that
  * call returns SWIFTPG_ERR_CANCELLED and consumes the request.
@@ -116,8 +117,8 @@ int32_t swiftpg_cancel(uint64_t handle, int32_t requested);
 #define SWIFTPG_KIND_VALUE 4
 /* 5 to 8 (sequence tasks and policies, reward models, preference
  * trainers): see "Sequences and preferences"; 9 (RLHF learners), 10
- * (two-player games), 11 (game players) and 12 (DQN learners): see their
- * sections. */
+ * (two-player games), 11 (game players), 12 (DQN learners), 13 (board
+ * networks) and 14 (board learners): see their sections. */
 
 /* Number of live (created and not destroyed) handles of a kind; lets tests
  * find leaks. Errors: INVALID_ARGUMENT (unknown kind), NULL_POINTER. */
@@ -2885,6 +2886,359 @@ int32_t swiftpg_elo_fit(const int32_t *records, int32_t num_players, int32_t anc
 int32_t swiftpg_solver_score(uint64_t player, uint64_t game, int32_t index, int32_t *score_out);
 int32_t swiftpg_solver_column_scores(uint64_t player, uint64_t game, int32_t index, int32_t *scores_out);
 int32_t swiftpg_solver_node_count(uint64_t player, int64_t *count_out);
+
+/* ---------------------------------------------------------------------------
+ * Board networks, AlphaGo and AlphaZero (issue 18)
+ *
+ * Policy networks pi(a|s) and value networks V(s) over a game's network
+ * planes (swiftpg_game_planes: [C, H, W] from the mover's perspective),
+ * handles of kind SWIFTPG_KIND_BOARD_NET; the two self-play learners,
+ * handles of kind SWIFTPG_KIND_BOARD_LEARNER; and two players (PUCT
+ * search, the raw policy) that are game-player handles, so they play in
+ * swiftpg_arena_play and swiftpg_player_action like the players above.
+ * Sources: Silver et al. 2016 (AlphaGo: the supervised policy network,
+ * policy-gradient self-play against a pool of former selves, the value
+ * network on one position per game, search with a policy prior and a
+ * value/rollout mix), Silver et al. 2017, 2018 (AlphaZero: search
+ * self-play, visit counts as policy targets, Dirichlet noise at the
+ * root); Rosin 2011 (PUCT). Swift: Sources/SwiftPG/Policies/Board*.swift,
+ * ConvNet.swift, Games/PUCT*.swift, ExpertMoves.swift, SelfPlay/.
+ *
+ * A policy network's output layer has A = num_actions logits; pi is the
+ * softmax over the legal actions only (masks [B, A], 1 legal, 0 not, at
+ * least one per row): an illegal action has probability exactly 0. A
+ * value network's one output goes through tanh: V(s) in [-1, 1] is the
+ * expected outcome (+1 win, -1 loss, 0 draw) for the player to move.
+ * Trunks: SWIFTPG_BOARD_TRUNK_MLP (the planes flattened; ReLU hidden
+ * layers of the given sizes, orthogonal initialisation, output gain 0.01)
+ * or SWIFTPG_BOARD_TRUNK_CONV (k x k convolutions, stride 1, same padding,
+ * ReLU, He initialisation, then a linear layer on the last feature map;
+ * im2col + BLAS). Parameters, gradients and checkpoints are double; the
+ * passes run in float64 or float32 (swiftpg_board_net_set_precision).
+ * A network handle is for one thread at a time (BUSY otherwise); a learner
+ * holds its networks during its calls.
+ * ------------------------------------------------------------------------- */
+#define SWIFTPG_KIND_BOARD_NET 13
+#define SWIFTPG_KIND_BOARD_LEARNER 14
+/* Heads. */
+#define SWIFTPG_BOARD_POLICY 1
+#define SWIFTPG_BOARD_VALUE 2
+/* Trunks. */
+#define SWIFTPG_BOARD_TRUNK_MLP 1
+#define SWIFTPG_BOARD_TRUNK_CONV 2
+
+typedef struct swiftpg_board_net_info {
+  int32_t head;         /* SWIFTPG_BOARD_POLICY or SWIFTPG_BOARD_VALUE */
+  int32_t trunk;        /* SWIFTPG_BOARD_TRUNK_MLP or SWIFTPG_BOARD_TRUNK_CONV */
+  int32_t num_planes;   /* C */
+  int32_t board_height; /* H */
+  int32_t board_width;  /* W */
+  int32_t num_outputs;  /* A for a policy network, 1 for a value network */
+  int32_t precision;    /* 64 or 32: the arithmetic of the passes */
+  int32_t reserved;     /* 0 */
+  int64_t num_params;
+} swiftpg_board_net_info;
+
+/* A network for the game of `game` (a game handle: its planes [C, H, W]
+ * and actions A). head: SWIFTPG_BOARD_POLICY or SWIFTPG_BOARD_VALUE.
+ * trunk SWIFTPG_BOARD_TRUNK_MLP: sizes [num_sizes] the hidden layer widths
+ * (0 ... 64 layers of 1 ... 65536; kernel_size ignored).
+ * trunk SWIFTPG_BOARD_TRUNK_CONV: sizes [num_sizes] the channels of each
+ * convolution (1 ... 32 layers of 1 ... 1024), kernel_size odd in 1 ... 9
+ * (boards up to 32 x 32). Initial parameters drawn from `seed`: the same
+ * seed gives the same network; the first policy is near uniform and the
+ * first values near 0. Precision float64.
+ * Errors: BAD_HANDLE, NULL_POINTER (net_out, sizes when num_sizes > 0),
+ * INVALID_ARGUMENT (head, trunk, sizes, kernel), TOO_LARGE (more than the
+ * library's parameter limit), BUSY. */
+int32_t swiftpg_board_net_create(uint64_t game, int32_t head, int32_t trunk, const int32_t *sizes, int32_t num_sizes,
+                                 int32_t kernel_size, uint64_t seed, uint64_t *net_out);
+
+/* Destroys the network; a learner made with it keeps its own reference. */
+int32_t swiftpg_board_net_destroy(uint64_t net);
+
+/* The network's head, trunk, plane shape, outputs, precision and
+ * parameter count. Errors: BAD_HANDLE, NULL_POINTER, BUSY. */
+int32_t swiftpg_board_net_get_info(uint64_t net, swiftpg_board_net_info *info_out);
+
+/* The flat parameter vector ([count] doubles, count = num_params, else
+ * INVALID_ARGUMENT). Layout: MLP as swiftpg_policy_get_params' MLP (W then
+ * b per layer, W [out, in] row-major); ConvNet per convolution W [c_out,
+ * k, k, c_in] then b [c_out], then the output layer W [outputs, H, W,
+ * c_last] and b [outputs]. set_params refuses non-finite values
+ * (NOT_FINITE) and changes nothing then. */
+int32_t swiftpg_board_net_get_params(uint64_t net, double *params_out, int64_t count);
+int32_t swiftpg_board_net_set_params(uint64_t net, const double *params, int64_t count);
+
+/* The arithmetic of the passes: 64 (default) or 32 (sgemm on a float copy
+ * of the weights; parameters and gradients stay double). Saved in the
+ * checkpoint. Errors: INVALID_ARGUMENT (other bits). */
+int32_t swiftpg_board_net_set_precision(uint64_t net, int32_t bits);
+
+/* One forward pass on `batch` (0 ... 2^26) positions. planes [batch, C, H,
+ * W] (finite). Policy network: masks [batch, A] (0 or 1, at least one
+ * legal action per row) and out [batch, A] the probabilities pi(a|s), 0 on
+ * illegal actions, rows summing to 1. Value network: masks ignored (may be
+ * NULL), out [batch] the values V(s) in [-1, 1]. Nothing is written on
+ * error. Errors: NULL_POINTER, INVALID_ARGUMENT (a mask value, a row with
+ * no legal action), NOT_FINITE (planes), TOO_LARGE (the batch's
+ * workspace), BAD_HANDLE, BUSY. */
+int32_t swiftpg_board_net_forward(uint64_t net, const double *planes, const uint8_t *masks, int64_t batch,
+                                  double *out);
+
+/* The forward pass on the current position of every game of `game` (N
+ * games of the network's game: the same planes [C, H, W] and, for a policy,
+ * A actions; else INVALID_ARGUMENT): out [N, A] (policy) or [N] (value);
+ * the row of a finished game is all 0. The games do not change. */
+int32_t swiftpg_board_net_evaluate_game(uint64_t net, uint64_t game, double *out);
+
+/* Policy networks: grad_out [num_params] = sum_i w_i grad_theta log
+ * pi(a_i|s_i) (overwritten), objective_out = sum_i w_i log pi(a_i|s_i),
+ * log_probs_out [batch] (NULL if not wanted) log pi(a_i|s_i). planes
+ * [batch, C, H, W], masks [batch, A], actions [batch] (each legal in its
+ * row), weights [batch] (finite; NULL: all 1). With w = 1 it is the
+ * supervised log-likelihood gradient (AlphaGo's SL step); with w = G the
+ * REINFORCE gradient of the RL step. The logit gradient is w (onehot(a) -
+ * pi) on the legal actions and 0 on the illegal ones.
+ * Errors: as swiftpg_board_net_forward; OUT_OF_RANGE (an action outside
+ * 0 ..< A), INVALID_ARGUMENT (an illegal action, num_params not the
+ * network's count, a value network), NOT_FINITE (a weight). */
+int32_t swiftpg_board_net_policy_gradient(uint64_t net, const double *planes, const uint8_t *masks,
+                                          const int32_t *actions, const double *weights, int64_t batch,
+                                          double *log_probs_out, double *grad_out, int64_t num_params,
+                                          double *objective_out);
+
+/* Value networks: the loss sum_i w_i (V(s_i) - G_i)^2 / 2 to loss_out,
+ * its gradient to grad_out [num_params] (overwritten), values_out [batch]
+ * (NULL if not wanted) V(s_i). planes [batch, C, H, W], targets [batch]
+ * (finite), weights [batch] (finite; NULL: all 1). Errors: as
+ * swiftpg_board_net_forward; INVALID_ARGUMENT (num_params, a policy
+ * network), NOT_FINITE (a target or weight). */
+int32_t swiftpg_board_net_value_gradient(uint64_t net, const double *planes, const double *targets,
+                                         const double *weights, int64_t batch, double *values_out, double *grad_out,
+                                         int64_t num_params, double *loss_out);
+
+/* Checkpoints: bundle kind 8, section board_network (trunk, its
+ * specification, parameters, precision, head, planes [C, H, W], actions),
+ * written atomically. Loading checks the container (magic, version,
+ * checksum, kind) and every field (types, no unknown or missing field,
+ * finite parameters, head, plane sizes 1 ... 1024, actions, the trunk's
+ * sizes, the parameter count against the trunk's, planes and actions
+ * against the trunk's inputs and outputs): anything else is BAD_FORMAT
+ * naming the field; IO for an unreadable file. serialize / deserialize:
+ * the same bytes in memory (size_out: the bytes needed; BUFFER_TOO_SMALL
+ * when capacity is less). */
+int32_t swiftpg_board_net_save(uint64_t net, const char *path);
+int32_t swiftpg_board_net_load(const char *path, uint64_t *net_out);
+int32_t swiftpg_board_net_serialize(uint64_t net, uint8_t *buffer, int64_t capacity, int64_t *size_out);
+int32_t swiftpg_board_net_deserialize(const uint8_t *bytes, int64_t size, uint64_t *net_out);
+
+/* AlphaGo's supervised step (Silver et al. 2016): maximise log pi(a|s) of
+ * expert moves by Adam on shuffled minibatches (the library's supervised
+ * trainer, shared with SFT: masked cross-entropy, minibatch_size positions
+ * per step, epochs, learning_rate, weight_decay, seed of the shuffles; a
+ * fresh optimiser per call). planes [count, C, H, W], masks [count, A],
+ * actions [count] (legal), count >= 1; the held-out set likewise
+ * (held_count 0: none, its pointers may be NULL). history_out [epochs, 4]:
+ * per epoch the mean training cross-entropy and top-1 accuracy (over the
+ * epoch's minibatches, before each step) and the held-out cross-entropy
+ * and top-1 accuracy after the epoch (NaN without a held-out set). All or
+ * nothing: on any error (NUMERICAL, CANCELLED, bad data) the parameters
+ * are as before. swiftpg_cancel on the network stops the fit before its
+ * next minibatch (CANCELLED). Errors: as swiftpg_board_net_policy_gradient;
+ * INVALID_ARGUMENT (config), CANCELLED, BUSY. */
+int32_t swiftpg_board_net_fit_policy(uint64_t net, const double *planes, const uint8_t *masks, const int32_t *actions,
+                                     int64_t count, const double *held_planes, const uint8_t *held_masks,
+                                     const int32_t *held_actions, int64_t held_count,
+                                     const swiftpg_sft_config *config, double *history_out);
+
+/* AlphaGo's value regression: minimise (V(s) - G)^2 / 2 by Adam on
+ * shuffled minibatches (config: minibatch_size, epochs, learning_rate,
+ * seed; weight_decay must be 0). planes [count, C, H, W], targets [count]
+ * (finite, normally -1, 0, +1), count >= 1. losses_out [epochs]: the mean
+ * training loss (V - G)^2 / 2 of each epoch; held_out_mse_out (NULL if not
+ * wanted): the mean (V - G)^2 on the held-out set after training (NaN with
+ * held_count 0). On any error the parameters are as before. */
+int32_t swiftpg_board_net_fit_value(uint64_t net, const double *planes, const double *targets, int64_t count,
+                                    const double *held_planes, const double *held_targets, int64_t held_count,
+                                    const swiftpg_sft_config *config, double *losses_out, double *held_out_mse_out);
+
+/* Expert-labelled positions for the supervised step: the distinct
+ * unfinished positions met in num_games (1 ... 2^20) uniformly random games
+ * of the game of `game` (game j from a generator seeded from (seed, j)),
+ * each labelled with the move of the player `expert` (a game-player handle
+ * of the same game: the solver for tic-tac-toe and small Connect-N, MCTS
+ * with a large budget, ...), split by a seeded shuffle into a held-out set
+ * of about held_out_share (in (0, 1)) of the positions and a training set.
+ * Outputs, rows [count]: planes_out [capacity, C, H, W], masks_out
+ * [capacity, A], actions_out [capacity]; the first held_out_count rows
+ * are the held-out set. capacity must be at least num_games x
+ * max_game_length (the most positions the games can meet) so the call
+ * never runs out of room (BUFFER_TOO_SMALL otherwise, checked before any
+ * game is played). Errors: BAD_HANDLE, NULL_POINTER, INVALID_ARGUMENT
+ * (another game, num_games, share, a split with an empty side),
+ * BUFFER_TOO_SMALL, CANCELLED (swiftpg_cancel on the expert), BUSY. */
+int32_t swiftpg_expert_moves(uint64_t game, uint64_t expert, int32_t num_games, double held_out_share, uint64_t seed,
+                             int64_t capacity, double *planes_out, uint8_t *masks_out, int32_t *actions_out,
+                             int64_t *count_out, int64_t *held_out_count_out);
+
+/* AlphaGo's value-network data: num_games (1 ... 2^20) games of the policy
+ * network against itself (both sides sample from it), one position of
+ * each game drawn uniformly among its unfinished positions (successive
+ * positions of a game are correlated), with the game's final outcome for
+ * the player to move there. planes_out [num_games, C, H, W], targets_out
+ * [num_games] (+1, -1, 0). Game j draws from (seed, j). */
+int32_t swiftpg_value_targets(uint64_t game, uint64_t policy_net, int32_t num_games, uint64_t seed,
+                              double *planes_out, double *targets_out);
+
+/* PUCT search (Games/PUCTSearch.swift): each simulation descends from the
+ * root taking the child maximising Q(s, a) + c_puct P(s, a) sqrt(N(s)) /
+ * (1 + N(s, a)) (Q = 0 unvisited; ties at random), evaluates the new leaf
+ * with the networks (P: the policy network's pi, uniform over the legal
+ * actions without one; V: the value network, 0 without one) and scores it
+ * (1 - lambda) V + lambda z, z the outcome of one uniformly random
+ * rollout (a finished game scores its exact outcome). */
+typedef struct swiftpg_puct_config {
+  uint32_t size;            /* sizeof(swiftpg_puct_config) */
+  int32_t simulations;      /* per move, 1 ... 2^20; default 100 (1: the raw prior) */
+  double c_puct;            /* finite > 0; default 3 (1.5 is weak with near-flat priors) */
+  double rollout_weight;    /* lambda in [0, 1]; default 0 (AlphaZero); AlphaGo 0.5 */
+  double dirichlet_alpha;   /* finite > 0; default 0.3 */
+  double dirichlet_epsilon; /* root noise share in [0, 1]; default 0 (play); 0.25 for training */
+  double temperature;       /* move choice: 0 the most visited child (default), > 0 samples N(a)^(1/t) */
+} swiftpg_puct_config;
+
+/* The defaults above, with size = sizeof(swiftpg_puct_config). */
+int32_t swiftpg_puct_default_config(swiftpg_puct_config *config_out);
+
+/* A PUCT search player for the game of `game` (a game-player handle:
+ * swiftpg_player_action, swiftpg_arena_play, swiftpg_cancel on it stops a
+ * search). policy_net / value_net: a policy and a value network of the
+ * game, or 0 for none (no networks and rollout_weight 1: PUCT with uniform
+ * priors and random rollouts). The player holds copies of the networks as
+ * they are now (later training does not change it). Memory: about
+ * simulations x branching nodes; simulations x A above 2^24 is TOO_LARGE.
+ * Errors: BAD_HANDLE, NULL_POINTER, INVALID_ARGUMENT (config values, a
+ * value network in the policy slot or the reverse, networks that do not
+ * fit the game), TOO_LARGE, BUSY. */
+int32_t swiftpg_player_create_puct(uint64_t game, uint64_t policy_net, uint64_t value_net,
+                                   const swiftpg_puct_config *config, uint64_t *player_out);
+
+/* The raw policy network as a player (a copy of it): temperature 0 plays
+ * the most probable legal move (ties at random), t > 0 samples with
+ * probability proportional to pi(a|s)^(1/t) (1: pi itself).
+ * Errors: as swiftpg_player_create_puct; INVALID_ARGUMENT (temperature not
+ * finite or < 0). */
+int32_t swiftpg_player_create_policy(uint64_t game, uint64_t policy_net, double temperature, uint64_t *player_out);
+
+/* AlphaGo's policy-gradient self-play (SelfPlay/SelfPlayReinforce.swift):
+ * each iteration the policy plays games_per_iteration games (half moving
+ * first) against an opponent drawn uniformly from a pool of its former
+ * selves (a snapshot every snapshot_interval iterations, the oldest
+ * dropped beyond pool_capacity; the pool starts with the initial policy);
+ * both sides sample from their policies; outcome G = +1 / -1 / 0 for the
+ * learner, gamma = 1; Adam ascends (1/n) sum over the learner's moves of
+ * grad log pi(a|s) (G - b(s)), b = V(s) when a value network is given
+ * (then fitted by one step of (V - G)^2 / 2 on the same positions), else
+ * 0. Game j of iteration t draws from (seed, t n + j): a run replays
+ * exactly from its seed. */
+typedef struct swiftpg_selfplay_config {
+  uint32_t size;               /* sizeof(swiftpg_selfplay_config) */
+  int32_t games_per_iteration; /* n, 1 ... 2^16; default 64 */
+  double learning_rate;        /* Adam (ascent), finite > 0; default 1e-3 */
+  double value_learning_rate;  /* Adam for the baseline, finite > 0; default 1e-3 */
+  int32_t snapshot_interval;   /* k >= 1; default 10 */
+  int32_t pool_capacity;       /* 1 ... 2^16; default 64 */
+  uint64_t seed;
+} swiftpg_selfplay_config;
+
+typedef struct swiftpg_selfplay_stats {
+  int32_t wins;               /* the learner against the drawn opponent */
+  int32_t draws;
+  int32_t losses;
+  int32_t opponent_index;     /* the opponent's index in the pool */
+  int32_t opponent_iteration; /* the iteration the opponent was taken at */
+  int32_t pool_size;          /* snapshots in the pool after the iteration */
+  int64_t games;
+  int64_t moves;              /* the learner's moves the gradient used */
+  double score;               /* (wins + draws / 2) / games */
+  double value_loss;          /* mean (V - G)^2 / 2 before the value step (0 without) */
+  int64_t iteration;          /* iterations done, this one included */
+} swiftpg_selfplay_stats;
+
+/* AlphaZero (SelfPlay/AlphaZeroLearner.swift): each iteration plays
+ * games_per_iteration games in which PUCT search with the current networks
+ * chooses every move (root Dirichlet noise; moves sampled from the visits
+ * for the first temperature_moves plies, then the most visited), then fits
+ * the policy to the searches' visit distributions (cross-entropy) and the
+ * value network to the outcomes ((V - z)^2 / 2) by Adam, epochs passes of
+ * minibatch_size positions. */
+typedef struct swiftpg_alphazero_config {
+  uint32_t size;               /* sizeof(swiftpg_alphazero_config) */
+  int32_t games_per_iteration; /* 1 ... 2^16; default 32 */
+  int32_t temperature_moves;   /* >= 0; default 4 */
+  int32_t epochs;              /* >= 1; default 4 */
+  int32_t minibatch_size;      /* >= 1; default 64 */
+  int32_t simulations;         /* per move, 1 ... 2^20; default 50 */
+  double learning_rate;        /* Adam for both networks, finite > 0; default 1e-3 */
+  double c_puct;               /* finite > 0; default 3 */
+  double rollout_weight;       /* lambda in [0, 1]; default 0 */
+  double dirichlet_alpha;      /* finite > 0; default 0.3 */
+  double dirichlet_epsilon;    /* in [0, 1]; default 0.25 */
+  uint64_t seed;
+} swiftpg_alphazero_config;
+
+typedef struct swiftpg_alphazero_stats {
+  int64_t examples;      /* positions collected */
+  int64_t games;
+  double policy_loss;    /* mean cross-entropy of the last epoch */
+  double value_loss;     /* mean (V - z)^2 / 2 of the last epoch */
+  double target_entropy; /* mean entropy of the visit distributions */
+  int64_t iteration;     /* iterations done, this one included */
+} swiftpg_alphazero_stats;
+
+/* The defaults of the two learners' configs, with size set. */
+int32_t swiftpg_selfplay_default_config(swiftpg_selfplay_config *config_out);
+int32_t swiftpg_alphazero_default_config(swiftpg_alphazero_config *config_out);
+
+/* A learner for the game of `game` training policy_net (a policy network
+ * of the game) and value_net (a value network of the game; 0 for none in
+ * self-play, required by AlphaZero). The learner trains the networks
+ * behind these handles in place (read them with get_params, save them with
+ * swiftpg_board_net_save) and holds them during its calls (BUSY for other
+ * users meanwhile). The optimiser state and the pool live in the learner
+ * (swiftpg_board_learner_save writes them with the networks). Errors: BAD_HANDLE, NULL_POINTER, INVALID_ARGUMENT
+ * (config, a network of the wrong head or shape), BUSY. */
+int32_t swiftpg_selfplay_create(uint64_t game, uint64_t policy_net, uint64_t value_net,
+                                const swiftpg_selfplay_config *config, uint64_t *learner_out);
+int32_t swiftpg_alphazero_create(uint64_t game, uint64_t policy_net, uint64_t value_net,
+                                 const swiftpg_alphazero_config *config, uint64_t *learner_out);
+
+/* One iteration. swiftpg_cancel on the learner stops it at its start,
+ * between plies (self-play) or within 16 simulations of a search
+ * (AlphaZero), before any parameter changes: CANCELLED, the networks and the learner as before. NUMERICAL:
+ * a non-finite step (self-play: nothing changes). Errors: BAD_HANDLE
+ * (also a learner of the other kind), NULL_POINTER, BUSY. */
+int32_t swiftpg_selfplay_iterate(uint64_t learner, swiftpg_selfplay_stats *stats_out);
+int32_t swiftpg_alphazero_iterate(uint64_t learner, swiftpg_alphazero_stats *stats_out);
+
+/* Destroys a learner of either kind (its networks' handles stay valid). */
+int32_t swiftpg_board_learner_destroy(uint64_t learner);
+
+/* A learner's training state as a checkpoint (bundle kind 9, section
+ * self_play_learner): its networks' parameters, the iteration, the
+ * opponent pool (self-play) and the Adam moments, so that training
+ * continues exactly (every draw of an iteration is seeded from (seed,
+ * iteration)). The settings are not stored: load restores the state into
+ * a learner of the same kind and game whose networks have the same
+ * architectures, made with its own settings, and sets the parameters of
+ * its network handles. Load checks the container and every field
+ * (algorithm, game, network architectures, optimiser sizes, the pool's
+ * snapshots and iterations): anything that does not fit is BAD_FORMAT
+ * and changes nothing. Errors: BAD_HANDLE, NULL_POINTER, IO, BAD_FORMAT,
+ * BUSY. */
+int32_t swiftpg_board_learner_save(uint64_t learner, const char *path);
+int32_t swiftpg_board_learner_load(uint64_t learner, const char *path);
 
 #ifdef __cplusplus
 }

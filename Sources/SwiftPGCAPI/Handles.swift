@@ -30,6 +30,8 @@ enum HandleKind: UInt64, CaseIterable {
   case game = 10
   case gamePlayer = 11
   case dqn = 12
+  case boardNetwork = 13
+  case boardLearner = 14
 
   var name: String {
     switch self {
@@ -45,6 +47,8 @@ enum HandleKind: UInt64, CaseIterable {
     case .game: "game"
     case .gamePlayer: "game player"
     case .dqn: "DQN learner"
+    case .boardNetwork: "board network"
+    case .boardLearner: "board learner"
     }
   }
 

@@ -81,7 +81,7 @@ import Testing
     #expect(refusal(header + u32(1) + name + [4, 2]).contains("bool stored as 2"))
     #expect(refusal(header + u32(1) + name + [5] + u32(2) + [0xFF, 0xFE]).contains("not UTF-8"))
     #expect(refusal(header + u32(0) + [0]).contains("unexpected bytes"))
-    #expect(refusal(Checkpoint.magic + [2, 0, 0, 0, 9, 0, 0, 0] + u32(0)).contains("unknown object kind 9"))
+    #expect(refusal(Checkpoint.magic + [2, 0, 0, 0, 99, 0, 0, 0] + u32(0)).contains("unknown object kind 99"))
     // Records nested deeper than 8.
     var deep = u32(0)
     for _ in 0..<9 { deep = u32(1) + name + [9] + deep }

@@ -4,11 +4,21 @@ terminal against one of swiftpg's players (issue 17).
     python -m swiftpg play connect_four --opponent solver --first
     python -m swiftpg play connect_four --rows 4 --columns 5 --x_in_row 3 --opponent mcts --simulations 2000
     python -m swiftpg play tic_tac_toe --opponent minimax --depth 9
+    python -m swiftpg play go --board-size 5 --opponent mcts --simulations 500
+    python -m swiftpg play connect_four --opponent policy.swiftpg --value value.swiftpg --search 400
+
+``--opponent`` is a built-in player (solver, mcts, minimax, random) or the
+path of a saved board policy network (``PolicyNetwork.save``, issue 18): it
+plays its most probable move, or with ``--search N`` a PUCT search of N
+simulations with the network as prior and, with ``--value PATH``, a saved
+value network scoring the leaves (``--c-puct``, default 3). The network
+must have been trained for the game and board chosen here.
 
 The board is OpenSpiel's text (``x`` moves first, ``o`` second; Connect-N's
 bottom row last) with the action numbers beside it; the person types an
 action (a Connect-N column 0 .. columns − 1, a tic-tac-toe cell 0 .. 8,
-row-major from the top left). Anything else, or an illegal move, asks
+row-major from the top left; a Go point such as ``c3`` or ``pass``).
+Anything else, or an illegal move, asks
 again. End of input (Ctrl-D) exits with status 0, Ctrl-C with 130; a
 finished game exits 0. The opponent's random choices follow ``--seed``.
 
@@ -31,14 +41,24 @@ OPPONENTS = ("solver", "mcts", "minimax", "random")
 
 def add_parser(sub) -> None:
     p = sub.add_parser("play", help="play a board game in the terminal against a swiftpg player")
-    p.add_argument("game", choices=("connect_four", "tic_tac_toe"))
-    p.add_argument("--opponent", choices=OPPONENTS, default="solver",
-                   help="solver (perfect play), mcts, minimax or random (default solver)")
+    p.add_argument("game", choices=("connect_four", "tic_tac_toe", "go"))
+    p.add_argument("--opponent", default="solver", metavar="{solver,mcts,minimax,random,PATH}",
+                   help="solver (perfect play), mcts, minimax, random (default solver), or the path of a saved board "
+                        "policy network")
+    p.add_argument("--value", default=None, metavar="PATH",
+                   help="with a network opponent: a saved board value network for its search's leaves")
+    p.add_argument("--search", type=int, default=0, metavar="N",
+                   help="with a network opponent: PUCT simulations per move (default 0: the raw policy network)")
+    p.add_argument("--c-puct", "--c_puct", type=float, default=3.0, dest="c_puct",
+                   help="with a network opponent and --search: the PUCT exploration constant (default 3)")
     p.add_argument("--first", action="store_true", help="you move first (x); otherwise the opponent does")
     p.add_argument("--rows", type=int, default=6, help="connect_four rows (default 6)")
     p.add_argument("--columns", type=int, default=7, help="connect_four columns (default 7)")
     p.add_argument("--x_in_row", "--x-in-row", type=int, default=4, dest="x_in_row",
                    help="connect_four stones in a row that win (default 4)")
+    p.add_argument("--board-size", "--board_size", type=int, default=5, dest="board_size",
+                   help="go: the board's side, 5 to 9 (default 5)")
+    p.add_argument("--komi", type=float, default=7.5, help="go: komi (default 7.5)")
     p.add_argument("--simulations", type=int, default=2000, help="MCTS simulations per move (default 2000)")
     p.add_argument("--depth", type=int, default=5, help="minimax depth (default 5)")
     p.add_argument("--seed", type=int, default=0, help="the opponent's random choices (default 0)")
@@ -49,8 +69,33 @@ def add_parser(sub) -> None:
     p.set_defaults(fn=play_command)
 
 
-def _opponent(args):
+def _network_opponent(args, game):
+    """The player of a saved network (``--opponent PATH``)."""
+    from . import board_networks as B
+    policy = B.load_network(args.opponent, game)
+    if not isinstance(policy, B.PolicyNetwork):
+        raise ValueError(f"{args.opponent} holds a value network; --opponent needs a policy network (pass the value "
+                         "network with --value)")
+    value = None
+    if args.value is not None:
+        value = B.load_network(args.value, game)
+        if not isinstance(value, B.ValueNetwork):
+            raise ValueError(f"{args.value} holds a policy network; --value needs a value network")
+    if args.search < 0:
+        raise ValueError(f"--search must be >= 0, got {args.search}")
+    if args.search == 0:
+        if value is not None:
+            raise ValueError("--value needs --search N (a search uses the value network)")
+        return B.PolicyPlayer(policy)
+    return B.PUCTPlayer(policy, value, simulations=args.search, c_puct=args.c_puct)
+
+
+def _opponent(args, game=None):
     from . import game_players as P
+    if args.opponent not in OPPONENTS:
+        return _network_opponent(args, game)
+    if args.value is not None or args.search:
+        raise ValueError("--value and --search apply to a network opponent (--opponent PATH)")
     if args.opponent == "solver":
         return P.SolverPlayer()
     if args.opponent == "mcts":
@@ -64,6 +109,8 @@ def _board(state) -> str:
     """OpenSpiel's text with the action numbers: under the columns for
     Connect-N, a key grid beside tic-tac-toe."""
     text = str(state).rstrip("\n")
+    if state.game.name == "go":
+        return text
     if state.game.name == "connect_four":
         columns = state.game.num_distinct_actions()
         labels = "".join(str(c % 10) for c in range(columns))
@@ -72,9 +119,33 @@ def _board(state) -> str:
     return "\n".join(f"{row}   {''.join(str(3 * r + c) for c in range(3))}" for r, row in enumerate(rows))
 
 
+def _go_moves(state) -> dict:
+    """Go: {"c3": action, ..., "pass": action} of the legal moves."""
+    return {state.action_to_string(state.current_player(), a).split()[-1].lower(): a for a in state.legal_actions()}
+
+
+def _read_go_action(state, out) -> int | None:
+    """The person's Go move as a point ("c3") or "pass"; None at end of input."""
+    moves = _go_moves(state)
+    while True:
+        out.write(f"your move ({'BW'[state.current_player()]}), a point such as c3, or pass: ")
+        out.flush()
+        line = sys.stdin.readline()
+        if not line:
+            return None
+        if not sys.stdin.isatty():
+            out.write(line if line.endswith("\n") else line + "\n")  # echo piped input
+        text = line.strip().lower()
+        if text in moves:
+            return moves[text]
+        out.write(f"'{text}' is not a legal move here; legal: {' '.join(sorted(moves))}\n")
+
+
 def _read_action(state, out) -> int | None:
     """The person's legal action, asking again after bad input; None at end
     of input."""
+    if state.game.name == "go":
+        return _read_go_action(state, out)
     legal = state.legal_actions()
     what = "column" if state.game.name == "connect_four" else "cell"
     while True:
@@ -138,9 +209,11 @@ def play_command(args) -> int:
     try:
         if args.game == "connect_four":
             game = games.load("connect_four", rows=args.rows, columns=args.columns, x_in_row=args.x_in_row)
+        elif args.game == "go":
+            game = games.load("go", board_size=args.board_size, komi=args.komi)
         else:
             game = games.load("tic_tac_toe")
-        opponent = _opponent(args)
+        opponent = _opponent(args, game)
         opponent.native(game)  # refuses now what the game has no player for
     except (SwiftPGError, ValueError) as e:
         print(f"python -m swiftpg play: error: {e}", file=sys.stderr)
@@ -149,7 +222,9 @@ def play_command(args) -> int:
     ply = 0
     try:
         with opponent, game.new_initial_state() as state:
-            out.write(f"{args.game}: you play {'xo'[me]}, the {args.opponent} player {'xo'[1 - me]}\n")
+            name = args.opponent if args.opponent in OPPONENTS else "network"
+            marks = "BW" if args.game == "go" else "xo"
+            out.write(f"{args.game}: you play {marks[me]}, the {name} player {marks[1 - me]}\n")
             while not state.is_terminal():
                 out.write(_board(state) + "\n")
                 if state.current_player() == me:
@@ -165,7 +240,9 @@ def play_command(args) -> int:
                             out.write(f"(the solver did not finish in {args.think:g} s; minimax depth 6 chose)\n")
                     else:
                         action = opponent.action(state, seed=seed)
-                    out.write(f"the {args.opponent} player plays {action}\n")
+                    shown = state.action_to_string(state.current_player(), action).split()[-1] \
+                        if args.game == "go" else action
+                    out.write(f"the {name} player plays {shown}\n")
                 state.apply_action(action)
                 ply += 1
             out.write(_board(state) + "\n")

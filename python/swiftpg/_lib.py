@@ -54,6 +54,8 @@ KIND_RLHF_LEARNER = 9
 KIND_GAME = 10
 KIND_GAME_PLAYER = 11
 KIND_DQN = 12
+KIND_BOARD_NET = 13
+KIND_BOARD_LEARNER = 14
 #: A full column in swiftpg_solver_column_scores.
 SOLVER_NO_SCORE = -32768
 #: OpenSpiel's kTerminalPlayerId: the current player of a finished game.
@@ -543,6 +545,36 @@ class ADRStatsC(Structure):
                        "decisions:i64 moves:i64 entropy:f64")
 
 
+class BoardNetInfo(Structure):
+    _fields_ = _fields("head:i32 trunk:i32 num_planes:i32 board_height:i32 board_width:i32 num_outputs:i32 "
+                       "precision:i32 reserved:i32 num_params:i64")
+
+
+class PUCTConfigC(Structure):
+    _fields_ = _fields("size:u32 simulations:i32 c_puct:f64 rollout_weight:f64 dirichlet_alpha:f64 "
+                       "dirichlet_epsilon:f64 temperature:f64")
+
+
+class SelfPlayConfigC(Structure):
+    _fields_ = _fields("size:u32 games_per_iteration:i32 learning_rate:f64 value_learning_rate:f64 "
+                       "snapshot_interval:i32 pool_capacity:i32 seed:u64")
+
+
+class SelfPlayStatsC(Structure):
+    _fields_ = _fields("wins:i32 draws:i32 losses:i32 opponent_index:i32 opponent_iteration:i32 pool_size:i32 "
+                       "games:i64 moves:i64 score:f64 value_loss:f64 iteration:i64")
+
+
+class AlphaZeroConfigC(Structure):
+    _fields_ = _fields("size:u32 games_per_iteration:i32 temperature_moves:i32 epochs:i32 minibatch_size:i32 "
+                       "simulations:i32 learning_rate:f64 c_puct:f64 rollout_weight:f64 dirichlet_alpha:f64 "
+                       "dirichlet_epsilon:f64 seed:u64")
+
+
+class AlphaZeroStatsC(Structure):
+    _fields_ = _fields("examples:i64 games:i64 policy_loss:f64 value_loss:f64 target_entropy:f64 iteration:i64")
+
+
 class DPOConfigC(Structure):
     _fields_ = _fields("size:u32 loss:i32 beta:f64 label_smoothing:f64 epochs:i32 minibatch_size:i32 "
                        "learning_rate:f64 seed:u64")
@@ -860,6 +892,37 @@ _SIGNATURES = {
     "swiftpg_solver_score": [u64, u64, i32, vp],
     "swiftpg_solver_column_scores": [u64, u64, i32, vp],
     "swiftpg_solver_node_count": [u64, vp],
+    # Board networks, AlphaGo and AlphaZero (issue 18)
+    "swiftpg_board_net_create": [u64, i32, i32, vp, i32, i32, u64, POINTER(c_uint64)],
+    "swiftpg_board_net_destroy": [u64],
+    "swiftpg_board_net_get_info": [u64, POINTER(BoardNetInfo)],
+    "swiftpg_board_net_get_params": [u64, vp, i64],
+    "swiftpg_board_net_set_params": [u64, vp, i64],
+    "swiftpg_board_net_set_precision": [u64, i32],
+    "swiftpg_board_net_forward": [u64, vp, vp, i64, vp],
+    "swiftpg_board_net_evaluate_game": [u64, u64, vp],
+    "swiftpg_board_net_policy_gradient": [u64, vp, vp, vp, vp, i64, vp, vp, i64, vp],
+    "swiftpg_board_net_value_gradient": [u64, vp, vp, vp, i64, vp, vp, i64, vp],
+    "swiftpg_board_net_save": [u64, c_char_p],
+    "swiftpg_board_net_load": [c_char_p, POINTER(c_uint64)],
+    "swiftpg_board_net_serialize": [u64, vp, i64, POINTER(c_int64)],
+    "swiftpg_board_net_deserialize": [vp, i64, POINTER(c_uint64)],
+    "swiftpg_board_net_fit_policy": [u64, vp, vp, vp, i64, vp, vp, vp, i64, POINTER(SFTConfigC), vp],
+    "swiftpg_board_net_fit_value": [u64, vp, vp, i64, vp, vp, i64, POINTER(SFTConfigC), vp, vp],
+    "swiftpg_expert_moves": [u64, u64, i32, c_double, u64, i64, vp, vp, vp, vp, vp],
+    "swiftpg_value_targets": [u64, u64, i32, u64, vp, vp],
+    "swiftpg_puct_default_config": [POINTER(PUCTConfigC)],
+    "swiftpg_player_create_puct": [u64, u64, u64, POINTER(PUCTConfigC), POINTER(c_uint64)],
+    "swiftpg_player_create_policy": [u64, u64, c_double, POINTER(c_uint64)],
+    "swiftpg_selfplay_default_config": [POINTER(SelfPlayConfigC)],
+    "swiftpg_alphazero_default_config": [POINTER(AlphaZeroConfigC)],
+    "swiftpg_selfplay_create": [u64, u64, u64, POINTER(SelfPlayConfigC), POINTER(c_uint64)],
+    "swiftpg_alphazero_create": [u64, u64, u64, POINTER(AlphaZeroConfigC), POINTER(c_uint64)],
+    "swiftpg_selfplay_iterate": [u64, POINTER(SelfPlayStatsC)],
+    "swiftpg_alphazero_iterate": [u64, POINTER(AlphaZeroStatsC)],
+    "swiftpg_board_learner_destroy": [u64],
+    "swiftpg_board_learner_save": [u64, c_char_p],
+    "swiftpg_board_learner_load": [u64, c_char_p],
 }
 
 for _name, _args in _SIGNATURES.items():
@@ -1178,7 +1241,7 @@ def abi_version() -> int:
 KINDS = {"all": KIND_ALL, "env": KIND_ENV, "policy": KIND_POLICY, "algorithm": KIND_ALGORITHM, "value": KIND_VALUE,
          "seq_task": KIND_SEQ_TASK, "seq_policy": KIND_SEQ_POLICY, "reward_model": KIND_REWARD_MODEL,
          "pref_trainer": KIND_PREF_TRAINER, "rlhf_learner": KIND_RLHF_LEARNER, "game": KIND_GAME,
-         "game_player": KIND_GAME_PLAYER}
+         "game_player": KIND_GAME_PLAYER, "board_net": KIND_BOARD_NET, "board_learner": KIND_BOARD_LEARNER}
 
 
 def live_handles(kind: int = KIND_ALL) -> int:
@@ -1186,8 +1249,8 @@ def live_handles(kind: int = KIND_ALL) -> int:
     ``KIND_ALL`` (0, default), ``KIND_ENV`` (1), ``KIND_POLICY`` (2),
     ``KIND_ALGORITHM`` (3), ``KIND_VALUE`` (4), ``KIND_SEQ_TASK`` (5),
     ``KIND_SEQ_POLICY`` (6), ``KIND_REWARD_MODEL`` (7), ``KIND_PREF_TRAINER``
-    (8), ``KIND_RLHF_LEARNER`` (9), ``KIND_GAME`` (10), ``KIND_GAME_PLAYER`` (11) of
-    ``swiftpg._lib``; another
+    (8), ``KIND_RLHF_LEARNER`` (9), ``KIND_GAME`` (10), ``KIND_GAME_PLAYER`` (11),
+    ``KIND_BOARD_NET`` (13), ``KIND_BOARD_LEARNER`` (14) of ``swiftpg._lib``; another
     int raises InvalidArgumentError, another type DTypeError."""
     from ._arrays import DTypeError
 

@@ -308,12 +308,16 @@ RLHFLearner = _kind("RLHFLearner", "rlhf_learner", lambda o: f"algorithm {o.algo
 GameObj = _kind("GameObj", "game", lambda o: f"{o.what} N={o.n} A={o.a} {o.h}x{o.w}")
 PlayerObj = _kind("PlayerObj", "player", lambda o: f"{o.what} of {o.game_key}")
 DQNObj = _kind("DQNObj", "dqn", lambda o: f"env {o.env.id} obs={o.obs} A={o.a}{'' if o.cheap else ' costly'}")
+BoardNet = _kind("BoardNet", "board_net", lambda o: f"{'policy' if o.policy else 'value'} [{o.c}, {o.h}, {o.w}] "
+                                                   f"A={o.a} P={o.num_params}")
+BoardLearner = _kind("BoardLearner", "board_learner", lambda o: f"{'alphazero' if o.az else 'selfplay'} of {o.game_key}")
 Trainer = _kind("Trainer", "pref_trainer", lambda o: f"{'dpo' if o.dpo else 'sft'} V={o.policy.v} L={o.policy.l} "
                                                      f"epochs={o.epochs}")
 
 
 KIND_TAG = {"env": 1, "policy": 2, "algorithm": 3, "value": 4, "seq_task": 5, "seq_policy": 6, "reward_model": 7,
-            "pref_trainer": 8, "rlhf_learner": 9, "game": 10, "player": 11, "dqn": 12}
+            "pref_trainer": 8, "rlhf_learner": 9, "game": 10, "player": 11, "dqn": 12, "board_net": 13,
+            "board_learner": 14}
 KIND_CODE = dict(KIND_TAG)
 
 
@@ -679,7 +683,8 @@ class Fuzzer:
                 "seq_policy": "swiftpg_seq_policy_destroy", "reward_model": "swiftpg_reward_model_destroy",
                 "pref_trainer": "swiftpg_pref_trainer_destroy", "rlhf_learner": "swiftpg_rlhf_destroy",
                 "game": "swiftpg_game_destroy", "player": "swiftpg_player_destroy",
-                "dqn": "swiftpg_dqn_destroy"}[obj.kind]
+                "dqn": "swiftpg_dqn_destroy", "board_net": "swiftpg_board_net_destroy",
+                "board_learner": "swiftpg_board_learner_destroy"}[obj.kind]
         status = self.invoke(name, [(obj.handle, obj.describe())])
         if status == 0:
             self.forget(obj)
@@ -2230,7 +2235,8 @@ class Fuzzer:
         pools = {"algorithm": ("swiftpg_pg_serialize", lambda o: o.pg), "policy": ("swiftpg_policy_serialize", None),
                  "value": ("swiftpg_value_serialize", None), "env": ("swiftpg_env_serialize", None),
                  "seq_policy": ("swiftpg_seq_policy_serialize", None),
-                 "reward_model": ("swiftpg_reward_model_serialize", None)}
+                 "reward_model": ("swiftpg_reward_model_serialize", None),
+                 "board_net": ("swiftpg_board_net_serialize", None)}
         source = kind if r.random() < 0.7 else r.choice(list(pools))
         fn, want = pools[source]
         obj = self.pick(source, want)
@@ -2265,7 +2271,7 @@ class Fuzzer:
             env = self.adopt_env(handles["env_out"], "restored")
         pol = self.register_policy(handles["policy_out"]) if handles.get("policy_out") else None
         val = self.register_value(handles["value_out"]) if handles.get("value_out") else None
-        for kind in ("seq_policy", "reward_model"):
+        for kind in ("seq_policy", "reward_model", "board_net"):
             if handles.get(f"{kind}_out"):
                 getattr(self, f"register_{kind}")(handles[f"{kind}_out"])
         if handles.get("learner_out"):
@@ -3874,6 +3880,274 @@ class Fuzzer:
         out = self.out1(ctypes.c_int64, "count_out")
         self.invoke("swiftpg_solver_node_count", [self.handle_arg("player", self.pick("player")), self.a(out)], [out])
 
+    # -- board networks, AlphaGo and AlphaZero (issue 18) ------------------------------------------------
+    # Networks are small (MLP widths <= 16, convs of <= 4 channels), games of
+    # any kind; learners iterate on tic-tac-toe or tiny Connect-N only, with
+    # a few games and simulations, so every call ends in well under a second.
+    def register_board_net(self, handle: int, game=None):
+        i = self.new_info("board_net", handle, "board network")
+        if i is None:
+            return None
+        return self.adopt(BoardNet(handle, policy=i.head == 1, c=i.num_planes, h=i.board_height, w=i.board_width,
+                                   a=i.num_outputs, num_params=i.num_params, game_key=None if game is None else
+                                   self.game_key(game)))
+
+    def any_board_net(self, want=None):
+        net = self.pick("board_net", want)
+        if net is None:
+            with self.valid_only():
+                self.g_board_net_create()
+            net = self.pick("board_net", want)
+        return net
+
+    def fits(self, net, game) -> bool:
+        return (net is not None and game is not None and (net.c, net.h, net.w) == (game.planes, game.h, game.w)
+                and (not net.policy or net.a == game.a))
+
+    def net_and_game(self, want=None):
+        net = self.any_board_net(want)
+        games = [g for g in self.pool["game"] if self.fits(net, g)]
+        game = self.rng.choice(games) if games and self.rng.random() < 0.85 else self.any_game()
+        return net, game
+
+    def g_board_net_create(self):
+        r = self.rng
+        game = self.any_game()
+        trunk = r.choice([1, 2])
+        n = r.choice([0, 1, 2]) if trunk == 1 else r.choice([1, 2])
+        sizes = [r.choice([1, 4, 16]) for _ in range(max(n, 1))]
+        if self.bad(0.2):
+            sizes[0] = r.choice([0, -1, 2**31 - 1, 70000])
+        buf = self.buf(ctypes.c_int32, max(n, 1), "sizes", data=sizes, optional=n == 0)
+        out = self.out1(ctypes.c_uint64, "net_out")
+        args = [self.handle_arg("game", game), self.i32(r.choice([1, 2]), bad=[3, 0, -1]),
+                self.i32(trunk, bad=[0, 3, -1]), self.a(buf), self.i32(n, bad=[33, 65, -1, 2**31 - 1]),
+                self.i32(r.choice([1, 3]), bad=[2, 11, 0, -3]), self.seed(), self.a(out)]
+        if self.invoke("swiftpg_board_net_create", args, [out]) == 0:
+            self.register_board_net(out.value(), game)
+
+    def g_board_net_set_precision(self):
+        net = self.any_board_net()
+        self.invoke("swiftpg_board_net_set_precision", [self.handle_arg("board_net", net),
+                                                        self.i32(self.rng.choice([32, 64]), bad=[16, 0, -64, 128])])
+
+    def board_planes(self, net, b: int, name: str = "planes") -> Buf:
+        d = net.c * net.h * net.w if net is not None else 1
+        return self.buf(ctypes.c_double, max(1, b * d), name, data=self.doubles(max(1, b * d)))
+
+    def board_masks(self, net, b: int, name: str = "masks") -> Buf:
+        a = net.a if net is not None and net.policy else 9
+        data = []
+        for _ in range(max(1, b)):
+            row = [self.rng.randrange(2) for _ in range(a)]
+            row[self.rng.randrange(a)] = 1
+            data += row
+        if self.bad(0.15):
+            data[self.rng.randrange(len(data))] = self.rng.choice([0, 2, 255])
+        return self.buf(ctypes.c_uint8, len(data), name, data=data, optional=net is not None and not net.policy)
+
+    def g_board_net_forward(self):
+        net = self.any_board_net()
+        if net is None:
+            return
+        b = self.rng.choice([0, 1, 3])
+        out = self.buf(ctypes.c_double, max(1, b * net.a), "out", out=True)
+        self.invoke("swiftpg_board_net_forward", [self.handle_arg("board_net", net), self.a(self.board_planes(net, b)),
+                                                  self.a(self.board_masks(net, b)), self.batch_arg(b), self.a(out)],
+                    [out])
+
+    def g_board_net_evaluate_game(self):
+        net, game = self.net_and_game()
+        if net is None or game is None:
+            return
+        out = self.buf(ctypes.c_double, game.n * max(net.a, game.a), "out", out=True)
+        self.invoke("swiftpg_board_net_evaluate_game", [self.handle_arg("board_net", net),
+                                                        self.handle_arg("game", game), self.a(out)], [out])
+
+    def g_board_net_policy_gradient(self):
+        net = self.any_board_net(lambda n: n.policy or self.rng.random() < 0.1)
+        if net is None:
+            return
+        r = self.rng
+        b = r.choice([0, 1, 3])
+        masks = self.board_masks(net, b)
+        acts = [r.randrange(-1, net.a + 1) if self.bad(0.2) else r.randrange(net.a) for _ in range(max(1, b))]
+        outs = [self.buf(ctypes.c_double, max(1, b), "log_probs_out", out=True, optional=True),
+                self.buf(ctypes.c_double, max(1, net.num_params), "grad_out", out=True),
+                self.out1(ctypes.c_double, "objective_out")]
+        args = [self.handle_arg("board_net", net), self.a(self.board_planes(net, b)), self.a(masks),
+                self.a(self.buf(ctypes.c_int32, max(1, b), "actions", data=acts)),
+                self.a(self.buf(ctypes.c_double, max(1, b), "weights", data=self.doubles(max(1, b)), optional=True)),
+                self.batch_arg(b), self.a(outs[0]), self.a(outs[1]), self.count_arg(net.num_params), self.a(outs[2])]
+        self.invoke("swiftpg_board_net_policy_gradient", args, outs)
+
+    def g_board_net_value_gradient(self):
+        net = self.any_board_net(lambda n: not n.policy or self.rng.random() < 0.1)
+        if net is None:
+            return
+        b = self.rng.choice([0, 1, 3])
+        outs = [self.buf(ctypes.c_double, max(1, b), "values_out", out=True, optional=True),
+                self.buf(ctypes.c_double, max(1, net.num_params), "grad_out", out=True),
+                self.out1(ctypes.c_double, "loss_out")]
+        args = [self.handle_arg("board_net", net), self.a(self.board_planes(net, b)),
+                self.a(self.buf(ctypes.c_double, max(1, b), "targets", data=self.doubles(max(1, b)))),
+                self.a(self.buf(ctypes.c_double, max(1, b), "weights", data=self.doubles(max(1, b)), optional=True)),
+                self.batch_arg(b), self.a(outs[0]), self.a(outs[1]), self.count_arg(net.num_params), self.a(outs[2])]
+        self.invoke("swiftpg_board_net_value_gradient", args, outs)
+
+    def g_board_net_fit_policy(self):
+        net = self.any_board_net(lambda n: n.policy or self.rng.random() < 0.1)
+        if net is None:
+            return
+        r = self.rng
+        b, hb = r.choice([0, 1, 4]), r.choice([0, 2])
+        c, cb = self.fit_config("swiftpg_sft_config", "sft", dict(epochs=r.choice([1, 2]), minibatch_size=r.choice([1, 8])))
+        epochs = c.epochs if 1 <= c.epochs <= 3 else 3
+        acts = lambda n: self.buf(ctypes.c_int32, max(1, n), "actions", data=[r.randrange(net.a) for _ in range(max(1, n))])
+        hist = self.buf(ctypes.c_double, 4 * epochs, "history_out", out=True)
+        args = [self.handle_arg("board_net", net), self.a(self.board_planes(net, b)), self.a(self.board_masks(net, b)),
+                self.a(acts(b)), self.batch_arg(b), self.a(self.board_planes(net, hb, "held_planes")),
+                self.a(self.board_masks(net, hb, "held_masks")), self.a(acts(hb)), self.batch_arg(hb), self.a(cb),
+                self.a(hist)]
+        self.invoke("swiftpg_board_net_fit_policy", args, [hist])
+
+    def g_board_net_fit_value(self):
+        net = self.any_board_net(lambda n: not n.policy or self.rng.random() < 0.1)
+        if net is None:
+            return
+        r = self.rng
+        b, hb = r.choice([0, 1, 4]), r.choice([0, 2])
+        c, cb = self.fit_config("swiftpg_sft_config", "sft", dict(epochs=r.choice([1, 2]), minibatch_size=r.choice([1, 8]),
+                                                                  weight_decay=0.0))
+        epochs = c.epochs if 1 <= c.epochs <= 3 else 3
+        t = lambda n, name: self.buf(ctypes.c_double, max(1, n), name, data=[r.choice([-1.0, 0.0, 1.0]) for _ in range(max(1, n))])
+        outs = [self.buf(ctypes.c_double, epochs, "losses_out", out=True),
+                self.buf(ctypes.c_double, 1, "held_out_mse_out", out=True, optional=True)]
+        args = [self.handle_arg("board_net", net), self.a(self.board_planes(net, b)), self.a(t(b, "targets")),
+                self.batch_arg(b), self.a(self.board_planes(net, hb, "held_planes")), self.a(t(hb, "held_targets")),
+                self.batch_arg(hb), self.a(cb), self.a(outs[0]), self.a(outs[1])]
+        self.invoke("swiftpg_board_net_fit_value", args, outs)
+
+    def small_game(self, game) -> bool:
+        return game is not None and game.h * game.w <= 20
+
+    def g_expert_moves(self):
+        player, game = self.player_and_game(want=lambda p: p.what in ("random", "solver", "minimax"))
+        if game is None or not self.small_game(game):
+            return
+        r = self.rng
+        n = r.choice([1, 2])
+        cap = n * (game.h * game.w + 1)
+        outs = [self.buf(ctypes.c_double, cap * game.planes * game.h * game.w, "planes_out", out=True),
+                self.buf(ctypes.c_uint8, cap * game.a, "masks_out", out=True),
+                self.buf(ctypes.c_int32, cap, "actions_out", out=True), self.out1(ctypes.c_int64, "count_out"),
+                self.out1(ctypes.c_int64, "held_out_count_out")]
+        args = [self.handle_arg("game", game), self.handle_arg("player", player),
+                self.i32(n, bad=[0, -1, (1 << 20) + 1]), self.dbl(r.choice([0.2, 0.5])), self.seed(),
+                self.integer(cap, [0, 1, -1, max(0, cap - 1)], 0.2)] + [self.a(o) for o in outs]
+        self.invoke("swiftpg_expert_moves", args, outs)
+
+    def g_value_targets(self):
+        net, game = self.net_and_game(lambda n: n.policy or self.rng.random() < 0.1)
+        if net is None or game is None or not self.small_game(game):
+            return
+        n = self.rng.choice([1, 3])
+        outs = [self.buf(ctypes.c_double, n * net.c * net.h * net.w, "planes_out", out=True),
+                self.buf(ctypes.c_double, n, "targets_out", out=True)]
+        args = [self.handle_arg("game", game), self.handle_arg("board_net", net),
+                self.i32(n, bad=[0, -1, (1 << 20) + 1]), self.seed()] + [self.a(o) for o in outs]
+        self.invoke("swiftpg_value_targets", args, outs)
+
+    def optional_net(self, net):
+        return (0, "0") if net is None or self.rng.random() < 0.2 else self.handle_arg("board_net", net)
+
+    def g_player_create_puct(self):
+        r = self.rng
+        pol, game = self.net_and_game(lambda n: n.policy or r.random() < 0.1)
+        val = self.pick("board_net", lambda n: not n.policy and self.fits(n, game))
+        c = self.S["swiftpg_puct_config"]()
+        self.lib.swiftpg_puct_default_config(ctypes.addressof(c))
+        c.simulations = r.choice([1, 4, 16])
+        c.rollout_weight = r.choice([0.0, 0.5, 1.0])
+        if self.bad(0.3):
+            c = self.random_struct("swiftpg_puct_config", base=c, fields_to_change=1)
+            if not 1 <= c.simulations <= 64:
+                c.size = 0
+        cb = self.buf(self.S["swiftpg_puct_config"], 1, "config", data=[c])
+        out = self.out1(ctypes.c_uint64, "player_out")
+        if self.invoke("swiftpg_player_create_puct", [self.handle_arg("game", game), self.optional_net(pol),
+                                                      self.optional_net(val), self.a(cb), self.a(out)], [out]) == 0:
+            self.adopt(PlayerObj(out.value(), what="puct", game_key=self.game_key(game)))
+
+    def g_player_create_policy(self):
+        pol, game = self.net_and_game(lambda n: n.policy or self.rng.random() < 0.1)
+        out = self.out1(ctypes.c_uint64, "player_out")
+        if self.invoke("swiftpg_player_create_policy", [self.handle_arg("game", game), self.optional_net(pol),
+                                                        self.dbl(self.rng.choice([0.0, 1.0])), self.a(out)],
+                       [out]) == 0:
+            self.adopt(PlayerObj(out.value(), what="policy", game_key=self.game_key(game)))
+
+    def learner_call(self, name: str, struct: str, small: dict, az: bool):
+        r = self.rng
+        pol, game = self.net_and_game(lambda n: n.policy and n.h * n.w <= 20 or r.random() < 0.05)
+        if game is None or not self.small_game(game):
+            return
+        val = self.pick("board_net", lambda n: not n.policy and self.fits(n, game))
+        c = self.S[struct]()
+        getattr(self.lib, f"swiftpg_{name}_default_config")(ctypes.addressof(c))
+        for k, v in small.items():
+            setattr(c, k, v)
+        if self.bad(0.3):
+            c = self.random_struct(struct, base=c, fields_to_change=1)
+            if not 1 <= c.games_per_iteration <= 4 or getattr(c, "simulations", 1) > 8 or getattr(c, "epochs", 1) > 2:
+                c.size = 0
+        cb = self.buf(self.S[struct], 1, "config", data=[c])
+        out = self.out1(ctypes.c_uint64, "learner_out")
+        if self.invoke(f"swiftpg_{name}_create", [self.handle_arg("game", game), self.optional_net(pol),
+                                                  self.optional_net(val), self.a(cb), self.a(out)], [out]) == 0:
+            self.adopt(BoardLearner(out.value(), az=az, game_key=self.game_key(game)))
+
+    def g_selfplay_create(self):
+        self.learner_call("selfplay", "swiftpg_selfplay_config", dict(games_per_iteration=self.rng.choice([1, 2, 4])),
+                          False)
+
+    def g_alphazero_create(self):
+        self.learner_call("alphazero", "swiftpg_alphazero_config", dict(
+            games_per_iteration=self.rng.choice([1, 2]), simulations=self.rng.choice([1, 4, 8]), epochs=1,
+            minibatch_size=8), True)
+
+    def learner_iterate(self, az: bool):
+        learner = self.pick("board_learner", lambda l: l.az == az or self.rng.random() < 0.1)
+        if learner is None:
+            with self.valid_only():
+                (self.g_alphazero_create if az else self.g_selfplay_create)()
+            learner = self.pick("board_learner")
+        stats = self.out1(self.S["swiftpg_alphazero_stats" if az else "swiftpg_selfplay_stats"], "stats_out")
+        self.invoke(f"swiftpg_{'alphazero' if az else 'selfplay'}_iterate",
+                    [self.handle_arg("board_learner", learner), self.a(stats)], [stats])
+
+    def g_selfplay_iterate(self):
+        self.learner_iterate(False)
+
+    def g_alphazero_iterate(self):
+        self.learner_iterate(True)
+
+    def board_learner_file_call(self, op: str):
+        learner = self.pick("board_learner")
+        path = self.save_path() if op == "save" else self.load_path("board_learner")
+        status = self.invoke(f"swiftpg_board_learner_{op}", [self.handle_arg("board_learner", learner), self.a(path)])
+        if op == "save" and status == 0 and path.data and os.path.isfile(path.data):
+            self.files.append(("board_learner", path.data.decode("latin-1")))
+
+    def g_board_learner_save(self):
+        self.board_learner_file_call("save")
+
+    def g_board_learner_load(self):
+        self.board_learner_file_call("load")
+
+    def g_board_learner_destroy(self):
+        self.destroy_call("board_learner", self.pick("board_learner"))
+
     # -- concurrency (--threads) -----------------------------------------------------------------------
     CONCURRENT_MENU = ["swiftpg_env_step", "swiftpg_env_reset", "swiftpg_env_get_state", "swiftpg_env_set_parameter",
                        "swiftpg_env_destroy", "swiftpg_env_set_threads", "swiftpg_policy_set_params",
@@ -3949,7 +4223,7 @@ class Fuzzer:
 
     def teardown(self) -> None:
         for kind in ("dqn", "algorithm", "policy", "value", "env", "rlhf_learner", "pref_trainer", "reward_model", "seq_policy",
-                     "seq_task", "game", "player"):
+                     "seq_task", "board_learner", "board_net", "game", "player"):
             for obj in list(self.pool[kind]):
                 self.destroy(obj)
         count = ctypes.c_int64(-1)
@@ -4006,7 +4280,7 @@ def worker(args) -> int:
 # The destroy and get_info generators of the sequence task, sequence policy and reward model kinds, and
 # the get/set_params and checkpoint (save, load, serialize, deserialize) generators of the last two.
 for _prefix, _any in (("seq_task", "any_seq_task"), ("seq_policy", "any_seq_policy"),
-                      ("reward_model", "any_reward_model")):
+                      ("reward_model", "any_reward_model"), ("board_net", "any_board_net")):
     setattr(Fuzzer, f"g_{_prefix}_destroy", lambda self, k=_prefix, a=_any: self.destroy_call(k, getattr(self, a)()))
     setattr(Fuzzer, f"g_{_prefix}_get_info", lambda self, k=_prefix, a=_any: self.info_call(k, getattr(self, a)()))
     for _setting in (False, True) if _prefix != "seq_task" else ():

@@ -52,7 +52,7 @@ import supervise  # noqa: E402
 MODULES = ["swiftpg", "swiftpg.envs", "swiftpg.policies", "swiftpg.estimators", "swiftpg.exact",
            "swiftpg.algorithms", "swiftpg.lab", "swiftpg.randomization", "swiftpg.optim", "swiftpg.trained", "swiftpg.callbacks",
            "swiftpg.rlhf", "swiftpg.rlhf_table", "swiftpg.games", "swiftpg.game_aec", "swiftpg.sgf", "swiftpg.gnugo",
-           "swiftpg.game_players", "swiftpg.sb3"]
+           "swiftpg.game_players", "swiftpg.sb3", "swiftpg.board_networks"]
 DUNDERS = {"__init__", "__getitem__", "__iter__", "__str__", "__repr__", "__enter__", "__exit__", "__len__"}
 NAN, INF = float("nan"), float("inf")
 
@@ -383,6 +383,8 @@ class PyFuzzer:
             return self.game_object(owner)
         if owner.__module__ == "swiftpg.game_players":
             return self.player_object(owner)
+        if owner.__module__ == "swiftpg.board_networks":
+            return self.board_object(owner)
         if issubclass(owner, R.SequenceTask):
             return self.seq_task(owner)
         if owner is R.SequencePolicy:
@@ -699,6 +701,126 @@ class PyFuzzer:
             return (self.small_state(obj.game),), {}
         if short_name == "interval":
             return (), dict(z=r.choice([1.0, 1.96, 3.0]))
+        return None
+
+    # -- board networks, AlphaGo and AlphaZero (issue 18) -------------------------------------------
+    # Tic-tac-toe networks of a few units, learners with one or two games and
+    # a few simulations: every call ends in well under a second.
+    def board_net(self, value: bool = False):
+        B, r = self.sp.board_networks, self.rng
+        cls = B.ValueNetwork if value else B.PolicyNetwork
+        trunk = r.choice(["mlp", "conv"])
+        sizes = r.choice([(4,), (8, 4)]) if trunk == "mlp" else r.choice([(2,), (2, 2)])
+        return self.get(f"board_{cls.__name__}_{trunk}", lambda: self.tag(
+            cls("tic_tac_toe", sizes, trunk=trunk, seed=r.randrange(9)), f"{cls.__name__}(tic_tac_toe, {trunk})"))
+
+    def board_positions(self, b=None):
+        """(planes [B, 3, 3, 3], masks [B, 9], legal actions [B]) of tic-tac-toe positions."""
+        G, np, r = self.sp.games, self.np, self.rng
+        b = r.choice([1, 3]) if b is None else b
+        with G.load("tic_tac_toe").new_batch(b) as batch:
+            for _ in range(r.randrange(4)):
+                mask = batch.legal_mask()
+                batch.step(np.array([r.choice(list(np.flatnonzero(m))) for m in mask], np.int32))
+            mask = batch.legal_mask()
+            actions = np.array([r.choice(list(np.flatnonzero(m))) for m in mask], np.int32)
+            return batch.planes(), mask, actions
+
+    def board_object(self, owner):
+        B, P, r = self.sp.board_networks, self.sp.game_players, self.rng
+        if owner in (B.PolicyNetwork, B.BoardNetwork):
+            return self.board_net()
+        if owner is B.ValueNetwork:
+            return self.board_net(value=True)
+        if owner is B.PUCTPlayer:
+            return self.tag(B.PUCTPlayer(self.board_net(), self.board_net(True), simulations=r.choice([1, 4])),
+                            "PUCTPlayer")
+        if owner in (B.PolicyPlayer, B._NetworkPlayer):
+            return self.tag(B.PolicyPlayer(self.board_net(), temperature=r.choice([0.0, 1.0])), "PolicyPlayer")
+        if owner is B.SelfPlayReinforce:
+            return self.get("board_selfplay", lambda: self.tag(B.SelfPlayReinforce(
+                "tic_tac_toe", self.board_net(), games_per_iteration=2, seed=1), "SelfPlayReinforce"))
+        if owner is B.AlphaZero:
+            return self.get("board_alphazero", lambda: self.tag(B.AlphaZero(
+                "tic_tac_toe", self.board_net(), self.board_net(True), games_per_iteration=1, simulations=4,
+                epochs=1, seed=1), "AlphaZero"))
+        if owner is B.ExpertMoves:
+            return B.expert_moves("tic_tac_toe", P.RandomPlayer(), 2, seed=r.randrange(9))
+        if owner is B.SelfPlayStats:
+            return self.board_object(B.SelfPlayReinforce).iterate()
+        if owner is B.AlphaZeroStats:
+            return self.board_object(B.AlphaZero).iterate()
+        raise Skip
+
+    def board_example(self, name: str, owner, obj, short_name: str):
+        """(args, kwargs) of a valid call of a ``swiftpg.board_networks``
+        target, or None where the signature's defaults do."""
+        import dataclasses
+        B, P, G, r = self.sp.board_networks, self.sp.game_players, self.sp.games, self.rng
+        ctor = owner is not None and short_name in ("__init__", owner.__name__)
+        if ctor and owner in (B.PolicyNetwork, B.ValueNetwork, B.BoardNetwork):
+            trunk = r.choice(["mlp", "conv"])
+            return ("tic_tac_toe",), dict(sizes=r.choice([(4,), (2, 2)]), trunk=trunk, seed=r.randrange(9))
+        if ctor and owner is B.PUCTPlayer:
+            return (self.board_net(), self.board_net(True)), dict(simulations=r.choice([1, 4]),
+                                                                  rollout_weight=r.choice([0.0, 0.5]))
+        if ctor and owner is B.PolicyPlayer:
+            return (self.board_net(),), dict(temperature=r.choice([0.0, 1.0]))
+        if ctor and owner is B.SelfPlayReinforce:
+            return ("tic_tac_toe", self.board_net()), dict(games_per_iteration=2, seed=r.randrange(9))
+        if ctor and owner is B.AlphaZero:
+            return ("tic_tac_toe", self.board_net(), self.board_net(True)), dict(
+                games_per_iteration=1, simulations=4, epochs=1, seed=r.randrange(9))
+        if ctor and owner in (B.SelfPlayStats, B.AlphaZeroStats, B.ExpertMoves):
+            return dataclasses.astuple(self.board_object(owner)), {}
+        if name == "swiftpg.board_networks.load_network":
+            net = self.board_net(r.random() < 0.5)
+            path = self.path()
+            net.save(path)
+            return (path,), dict(game="tic_tac_toe")
+        if name == "swiftpg.board_networks.expert_moves":
+            return ("tic_tac_toe", r.choice([P.RandomPlayer(), P.MinimaxPlayer(2)])), dict(num_games=2,
+                                                                                           seed=r.randrange(9))
+        if name == "swiftpg.board_networks.value_targets":
+            return (self.board_net(),), dict(num_games=r.choice([1, 3]), seed=r.randrange(9))
+        planes, masks, actions = self.board_positions()
+        if short_name in ("probabilities", "__call__", "log_probabilities") and isinstance(obj, B.PolicyNetwork):
+            return (planes, masks), {}
+        if short_name in ("values", "__call__") and isinstance(obj, B.ValueNetwork):
+            return (planes,), {}
+        if short_name == "accuracy":
+            return (planes, masks, actions), {}
+        if short_name == "gradient" and isinstance(obj, B.PolicyNetwork):
+            return (planes, masks, actions), {}
+        if short_name == "gradient":
+            return (planes, self.np.sign(actions - 4.0)), {}
+        if short_name == "fit" and isinstance(obj, B.PolicyNetwork):
+            return (planes, masks, actions), dict(epochs=1, held_out=(planes, masks, actions))
+        if short_name == "fit":
+            return (planes, self.np.sign(actions - 4.0)), dict(epochs=1, held_out=(planes, self.np.zeros(len(planes))))
+        if short_name == "evaluate":
+            return (G.load("tic_tac_toe").new_batch(2),), {}
+        if short_name == "save":
+            return (self.path(),), {}
+        if short_name == "load" and isinstance(obj, (B.SelfPlayReinforce, B.AlphaZero)):
+            path = self.path()
+            source = obj if r.random() < 0.7 else self.board_object(
+                B.AlphaZero if isinstance(obj, B.SelfPlayReinforce) else B.SelfPlayReinforce)
+            source.save(path)
+            if r.random() < 0.3:
+                with open(path, "rb") as f:
+                    data = f.read()
+                with open(path, "wb") as f:
+                    f.write(self.damaged_bundle(data))
+            return (path,), {}
+        if short_name == "from_bytes":
+            return (self.board_net(r.random() < 0.5).to_bytes(),), {}
+        if short_name == "set_precision":
+            return (r.choice([32, 64]),), {}
+        if short_name == "action":
+            return (self.small_state(G.load("tic_tac_toe")),), dict(seed=r.randrange(100))
+        if short_name == "native":
+            return (G.load("tic_tac_toe"),), {}
         return None
 
     # -- the lab's sequence page (issue 16) ---------------------------------------------------------
@@ -1304,6 +1426,8 @@ class PyFuzzer:
             return self.go_example(name, obj, short_name)
         if name.startswith("swiftpg.game_players."):
             return self.players_example(name, obj, short_name)
+        if name.startswith("swiftpg.board_networks."):
+            return self.board_example(name, owner, obj, short_name)
         if name.startswith("swiftpg.estimators."):
             T, N, rew, te, tr, values, final = self.rollout()
             gamma, lam = r.choice([0.0, 0.9, 1.0]), r.choice([0.0, 0.95, 1.0])

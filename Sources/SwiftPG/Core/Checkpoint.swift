@@ -46,6 +46,9 @@ public enum Checkpoint {
     /// A policy or value network over board planes of issue 18 (bundles
     /// only, `BoardNetworkRecord`).
     case boardNetwork = 8
+    /// A self-play learner's training state of issue 18 (bundles only,
+    /// `SelfPlayLearnerRecord`): networks, iteration, opponent pool, Adam.
+    case selfPlayLearner = 9
 
     var described: String {
       switch self {
@@ -57,6 +60,7 @@ public enum Checkpoint {
       case .rewardModel: "a reward model"
       case .onlineLearner: "an online RLHF learner"
       case .boardNetwork: "a board network"
+      case .selfPlayLearner: "a self-play learner (load it with the learner's load)"
       }
     }
   }

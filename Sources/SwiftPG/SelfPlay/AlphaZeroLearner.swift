@@ -55,9 +55,9 @@ public final class AlphaZeroLearner<G: TwoPlayerGame> {
   public let policy: BoardPolicyNetwork
   public let value: BoardValueNetwork
   public let search: PUCTSearch<G>
-  public private(set) var iteration = 0
-  private var policyOptimizer: Adam
-  private var valueOptimizer: Adam
+  public internal(set) var iteration = 0
+  var policyOptimizer: Adam
+  var valueOptimizer: Adam
 
   /// - Throws: `.invalidArgument` for networks that do not fit `game`, a
   ///   bad search config, or epochs / minibatch size < 1 (and the

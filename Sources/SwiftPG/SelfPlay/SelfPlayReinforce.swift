@@ -63,11 +63,14 @@ public final class SelfPlayReinforce<G: TwoPlayerGame> {
   public let config: Config
   public let policy: BoardPolicyNetwork
   public let value: BoardValueNetwork?
-  public private(set) var pool: OpponentPool
-  public private(set) var iteration = 0
+  public internal(set) var pool: OpponentPool
+  public internal(set) var iteration = 0
+  /// Checked before every ply of an iteration's games: a request stops
+  /// `iterate` with `.cancelled` before anything changes.
+  public let cancellation = CancellationFlag()
   private let opponent: BoardPolicyNetwork
-  private var optimizer: Adam
-  private var valueOptimizer: Adam?
+  var optimizer: Adam
+  var valueOptimizer: Adam?
 
   /// Starts the pool with the policy's current parameters (iteration 0).
   /// The opponent network is a copy of the policy's architecture.
@@ -177,6 +180,7 @@ public final class SelfPlayReinforce<G: TwoPlayerGame> {
     var probs = [Double](repeating: 0, count: n * a)
     var rows: [Int] = []
     while true {
+      try cancellation.check("the self-play games")
       var anyLive = false
       for learnerSide in [true, false] {
         rows.removeAll(keepingCapacity: true)
