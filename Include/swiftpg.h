@@ -318,23 +318,28 @@ int32_t swiftpg_env_get_autoreset_mode(uint64_t env, int32_t *mode_out);
  *   independent N(0, sigma^2) noise on every component, drawn from the
  *   instance's generator after the step's own draws (none when sigma = 0).
  *   The state is unchanged and noisy observations are not clipped to the
- *   observation bounds. swiftpg_env_set_state's observations and a learner
- *   restored from a file re-observe the state without noise.
- * - action_delay, d >= 0 (the delay is floor(d) steps; a range [0, K + 1)
- *   randomises over 0..K with equal probability): the action applied at
- *   step t of an episode is the one given min(floor(d), t) steps earlier -
- *   at an episode's first step the history is filled with that step's
+ *   observation bounds. swiftpg_env_set_state's observations re-observe the
+ *   state without noise; a learner's file keeps the observations its next
+ *   step acts on, so a restored learner continues exactly.
+ * - action_delay, d in [0, 65) (the delay is floor(d) steps; a range
+ *   [0, K + 0.999] randomises over 0..K about equally often): the action
+ *   applied at step t of an episode is the one given min(floor(d), t) steps
+ *   earlier - an episode's first step fills the (empty) history with its
  *   action, which is then held until the delay has passed. floor(d) must
  *   not exceed the environment's max_action_delay K, which is 0 at creation.
  * swiftpg_env_set_max_action_delay sets K (0-64) and allocates the action
- * history: the last K actions given, most recent first, are hidden state,
- * so state_size grows by K * action_size (swiftpg_env_get_info), and
- * get_state / set_state (history entries must be valid actions), the final
- * states and the environment's file include them. Set it right after
- * creation: histories start at action 0, which episodes under way would
- * apply for their next delayed steps. Errors: NOT_SUPPORTED (an environment
- * without effects), INVALID_ARGUMENT (K outside 0-64, or below a delay a
- * value, a randomisation range or ADR's limits use; nothing changes). */
+ * history, hidden state that the public state then ends with: the last K
+ * actions given, most recent first (continuous ones clamped to the action
+ * bounds, as the dynamics apply them), and a started flag (1 once the
+ * episode's first step filled the history, 0 before: the next step fills
+ * it). So state_size grows by K * action_size + 1 (swiftpg_env_get_info),
+ * and get_state / set_state (entries must be valid actions, the flag 0 or
+ * 1), the final states and the environment's file include them. Histories
+ * start empty. Errors: NOT_SUPPORTED (an environment without effects),
+ * INVALID_ARGUMENT (K outside 0-64, or below a delay a value, a
+ * randomisation range or ADR's limits use; nothing changes). A learner or
+ * environment file restored into an existing environment must have the
+ * same K (BAD_FORMAT otherwise); one opened from a file takes the file's. */
 int32_t swiftpg_env_set_max_action_delay(uint64_t env, int32_t max_action_delay);
 int32_t swiftpg_env_get_max_action_delay(uint64_t env, int32_t *max_action_delay_out);
 

@@ -4,9 +4,10 @@ The package ships compiled code: ``libswiftpg.so`` (loaded with ctypes, so
 any CPython 3 can use it) and, when the Makefile has built it, the CPython
 extension module ``_gamestate*.so``. So the wheel is a platform wheel:
 ``py3-none-linux_x86_64`` with the library only, ``cp3X-cp3X-linux_x86_64``
-with the extension module — never ``py3-none-any``. It is not a manylinux
-wheel: the library needs the system OpenBLAS (Debian/Ubuntu
-``libopenblas0``; ``make lib`` builds against ``libopenblas-dev``).
+with the extension module — never ``py3-none-any``. That wheel needs the
+system OpenBLAS (Debian/Ubuntu ``libopenblas0``; ``make lib`` builds
+against ``libopenblas-dev``); ``make wheel`` (tools/build_wheel.sh) repairs
+it with auditwheel into a manylinux wheel that bundles OpenBLAS.
 
 Building a wheel without the library fails with a message saying how to
 make it (``make lib`` at the top level).

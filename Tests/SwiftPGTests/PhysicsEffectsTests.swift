@@ -70,7 +70,7 @@ import Testing
       try a.step(off, &c)
       #expect(Self.same(b, c), "\(id) step \(t)")
     }
-    #expect(off.stateSize == plain.stateSize + 3 * plain.actionSpace.width)
+    #expect(off.stateSize == plain.stateSize + 3 * plain.actionSpace.width + 1)  // + the started flag
   }
 
   /// A delay of k: the delayed environment moves as the plain one fed
@@ -114,7 +114,7 @@ import Testing
     // The state holds the last 3 actions given, most recent first.
     let s = delayed.states()
     let stride = delayed.stateSize
-    let physics = stride - 3 * w
+    let physics = stride - 3 * w - 1
     for i in 0..<3 where given[i].count >= 3 {
       for j in 0..<3 {
         let entry = Array(s[(i * stride + physics + j * w)..<(i * stride + physics + (j + 1) * w)])
@@ -166,14 +166,18 @@ import Testing
     env.reset(into: &b)
     var g = PCG64(seed: 9)
     for _ in 0..<5 { try Self.actions(env, &g).step(env, &b) }
-    #expect(env.stateSize == 6)
+    #expect(env.stateSize == 7)  // 4 physics, 2 actions, the started flag
     var s = env.states()
     let before = s
+    #expect(s[6] == 1)
     s[4] = 2  // not a CartPole action
     #expect(throws: SwiftPGError.self) { try env.setStates(s) }
-    #expect(env.states() == before)
     s[4] = 1
+    s[6] = 0.5  // not a flag
+    #expect(throws: SwiftPGError.self) { try env.setStates(s) }
+    #expect(env.states() == before)
     s[5] = 0
+    s[6] = 1
     try env.setStates(s)
     #expect(env.states() == s)
     // A file keeps the capacity and both histories; the copy continues identically.

@@ -94,7 +94,7 @@ int main(void) {
   CHECK(swiftpg_env_set_parameter(pole, "action_delay", 1) == SWIFTPG_ERR_INVALID_ARGUMENT, "delay above capacity 0");
   CHECK(swiftpg_env_set_max_action_delay(pole, 65) == SWIFTPG_ERR_INVALID_ARGUMENT, "capacity 65");
   CHECK(swiftpg_env_set_max_action_delay(pole, 2) == SWIFTPG_OK, "capacity 2");
-  CHECK(swiftpg_env_get_info(pole, &info) == SWIFTPG_OK && info.state_size == 6, "state 4 + 2 actions: %d",
+  CHECK(swiftpg_env_get_info(pole, &info) == SWIFTPG_OK && info.state_size == 7, "state 4 + 2 actions + flag: %d",
         info.state_size);
   CHECK(swiftpg_env_set_parameter(pole, "action_delay", 2) == SWIFTPG_OK, "delay 2");
   CHECK(swiftpg_env_set_max_action_delay(pole, 1) == SWIFTPG_ERR_INVALID_ARGUMENT, "below the delay in use");

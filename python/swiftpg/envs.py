@@ -96,9 +96,13 @@ class VectorEnv(gymnasium.vector.VectorEnv):
     not exceed ``max_action_delay`` K (0–64), a creation keyword
     (``make_vec("CartPole-v1", 8, max_action_delay=3, action_delay=2)``). The
     last K actions are hidden state: ``state_size`` grows by
-    K × ``action_size``, and ``get_state`` / ``set_state``, pickling and files
-    include them. A range ``randomize_parameter("action_delay", 0, K + 0.999)``
-    draws each delay 0..K about equally often.
+    K × ``action_size`` + 1 (the flag below), and ``get_state`` /
+    ``set_state``, pickling and files include them. A range ``randomize_parameter("action_delay", 0, K + 0.999)``
+    draws each delay 0..K about equally often. Noisy observations can leave
+    the (unchanged) observation space, so Gymnasium's passive checker warns
+    under ``gymnasium.make`` when the noise is on. ``set_state`` at the
+    start of an episode: the history's last entry is its started flag (0:
+    the next step fills it), so a copied state continues identically.
 
     **Threads.** One environment used from two threads at once: the second
     call raises :class:`swiftpg.BusyError` (nothing is overwritten; each
@@ -169,7 +173,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         with self._busy:
             data = _lib.read_bytes("env_serialize", self.handle)
         return _restore_env, (data, self.env_id, self.copy, self._initial_seed, self._seed_on_first_reset,
-                              self._num_threads)
+                              self._num_threads, self.render_mode)
 
     def spawn(self, num_envs: int | None = None, seed: int | None = None) -> "VectorEnv":
         """A fresh batch of the same environment — the same id, or the same
@@ -187,6 +191,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
             handle = ctypes.c_uint64()
             _lib.call("env_spawn", self.handle, n, seed, ctypes.byref(handle))
         env = VectorEnv._wrap(handle.value, self.env_id, seed)
+        env.render_mode = self.render_mode
         try:
             for name, v in values.items():
                 if np.all(v == v[0]):
@@ -336,6 +341,8 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         handle = self.handle
         _check_options(options)
         seeds = None
+        if isinstance(seed, np.ndarray) and seed.ndim == 0:
+            seed = seed.item()
         if isinstance(seed, (list, tuple, np.ndarray)):
             if len(seed) != self.num_envs:
                 raise InvalidArgumentError(f"a list of seeds needs one per instance ({self.num_envs}), got {len(seed)}")
@@ -387,6 +394,8 @@ class VectorEnv(gymnasium.vector.VectorEnv):
                     raise ClosedError(f"this {self.env_id} environment is closed")
                 raise _lib.error_for(status)
             self._seed_on_first_reset = False
+            if self._last_u is not None and self._ended.value:  # a new episode has no last torque yet
+                self._last_u[self._term_bool | self._trunc_bool] = np.nan
             if self._ended.value and self.autoreset_mode == AutoresetMode.SAME_STEP:
                 # Rows of instances that did not end are 0 (written natively).
                 ended = self._term_bool | self._trunc_bool
@@ -588,16 +597,22 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         it returns None, as Gymnasium does. Raises InvalidArgumentError for
         an instance outside [0, num_envs)."""
         if self.render_mode is None:
-            gymnasium.logger.warn("render() called without a render_mode: create the vector env with "
-                                  f"render_mode={' or '.join(map(repr, self.metadata['render_modes']))}")
+            gymnasium.logger.warn("render() called without a render_mode: create the vector env with (or set "
+                                  f"its attribute) render_mode={' or '.join(map(repr, self.metadata['render_modes']))}")
             return None
         if instances is None:
             chosen = range(self.num_envs)
         elif isinstance(instances, (int, np.integer)) and not isinstance(instances, (bool, np.bool_)):
             chosen = [as_count(instances, "instance", 0, self.num_envs - 1)]
-        else:
+        elif isinstance(instances, (list, tuple, range, np.ndarray)):
             chosen = [as_count(i, "instance", 0, self.num_envs - 1) for i in instances]
+        else:
+            raise DTypeError(f"instances must be None, an int or a sequence of ints, got {instances!r}")
         states = self.get_state()
+        if self.render_mode not in self.metadata["render_modes"]:
+            raise InvalidArgumentError(f"a {self.env_id} vector env renders "
+                                       f"{' or '.join(map(repr, self.metadata['render_modes']))}, not "
+                                       f"{self.render_mode!r}")
         if self.render_mode == "ansi":
             steps = self.get_elapsed_steps()
             return tuple(_ansi(self, i, states[i], int(steps[i]), current=True) for i in chosen)
@@ -605,7 +620,8 @@ class VectorEnv(gymnasium.vector.VectorEnv):
             self._renderer = _gymnasium_renderer(self.env_id, "rgb_array")
         values = {name: self.get_parameter(name) for name in self.parameter_names}
         return tuple(_draw(self._renderer, {n: v[i] for n, v in values.items()}, states[i, :self._physics_size],
-                           None if self._last_u is None else self._last_u[i]) for i in chosen)
+                           None if self._last_u is None or np.isnan(self._last_u[i]).any() else self._last_u[i])
+                     for i in chosen)
 
     # -- tabular environments ------------------------------------------------
     def render_text(self, instance: int = 0) -> str:
@@ -1108,11 +1124,13 @@ def bandit(means, stds=None, *, kind: str = "gaussian", horizon: int = 1, num_en
 
 
 def _restore_env(data: bytes, env_id: str, copy: bool, initial_seed: int, seed_on_first_reset: bool,
-                 num_threads: int) -> VectorEnv:
+                 num_threads: int, render_mode: str | None = None) -> VectorEnv:
     """Unpickles a :class:`VectorEnv` (see ``VectorEnv.__reduce__``); bad
     bytes raise BadFormatError."""
     handle = _lib.deserialize("env_deserialize", data, "an environment's bundle")
-    return VectorEnv._adopt_restored(handle, env_id, copy, initial_seed, seed_on_first_reset, num_threads)
+    env = VectorEnv._adopt_restored(handle, env_id, copy, initial_seed, seed_on_first_reset, num_threads)
+    env.render_mode = render_mode
+    return env
 
 
 def single(vector_env: VectorEnv) -> SwiftEnv:

@@ -31,9 +31,9 @@ Defaults (documented): p_b = 0.5 (OpenAI's), m = 10, t_H = 0.8, t_L = 0.4.
 Parameters given by name only (``ADR(env, ["length", "action_delay"])``) get
 :meth:`ParameterSchedule.default`: the nominal value is the environment's
 current value, and a physical parameter (nominal v ≠ 0) moves by Δ = 0.05·|v|
-within hard limits [0.2·v, 3·v] (ordered); ``observation_noise`` starts at 0 and
-moves by 0.01 up to 0.5 (observation units); ``action_delay`` starts at 0 and
-moves by 1 step up to the environment's ``max_action_delay``.
+within hard limits [0.2·v, 3·v] (ordered); ``observation_noise`` moves by 0.01
+within [0, max(0.5, v)] (observation units); ``action_delay`` (nominal ⌊v⌋)
+moves by 1 step within [0, the environment's ``max_action_delay``].
 """
 
 from __future__ import annotations
@@ -84,9 +84,10 @@ class ParameterSchedule:
     def default(cls, env, name: str) -> "ParameterSchedule":
         """The default schedule of parameter ``name`` of ``env`` (a
         :class:`swiftpg.VectorEnv`; see the module docstring): nominal = the
-        current value of instance 0; a physical parameter v ≠ 0 gets step
-        0.05·|v| and limits [0.2·v, 3·v]; ``observation_noise`` step 0.01,
-        limits [0, 0.5]; ``action_delay`` step 1, limits [0, max_action_delay].
+        current value v of instance 0 (``action_delay``: ⌊v⌋); a physical
+        parameter v ≠ 0 gets step 0.05·|v| and limits [0.2·v, 3·v];
+        ``observation_noise`` step 0.01, limits [0, max(0.5, v)];
+        ``action_delay`` step 1, limits [0, max_action_delay].
         Raises InvalidArgumentError for an unknown name, ``max_episode_steps``,
         a parameter whose value is 0 (no scale to derive a step from: give its
         schedule), or ``action_delay`` in an environment with
@@ -100,14 +101,14 @@ class ParameterSchedule:
         if name not in env.parameter_names or name == "max_episode_steps":
             raise InvalidArgumentError(f"{env.env_id} has no randomisable parameter {name!r}; known: "
                                        f"{', '.join(n for n in env.parameter_names if n != 'max_episode_steps')}")
+        value = float(env.get_parameter(name)[0])
         if name == "observation_noise":
-            return cls(0.0, step=0.01, limits=(0.0, 0.5))
+            return cls(value, step=0.01, limits=(0.0, max(0.5, value)))
         if name == "action_delay":
             if env.max_action_delay == 0:
                 raise InvalidArgumentError(f"{env.env_id} was created with max_action_delay=0: create it with "
                                            "max_action_delay=K to let ADR widen the delay up to K steps")
-            return cls(0.0, step=1.0, limits=(0.0, float(env.max_action_delay)))
-        value = float(env.get_parameter(name)[0])
+            return cls(float(math.floor(value)), step=1.0, limits=(0.0, float(env.max_action_delay)))
         if value == 0:
             raise InvalidArgumentError(f"{name} is 0 in {env.env_id}: there is no scale for a default step; pass "
                                        "a ParameterSchedule")

@@ -327,3 +327,30 @@ def test_learner_checkpoint_continues_exactly_and_refuses_other_files(tmp_path):
     az.iterate()
     az.save(tmp_path / "az")
     az.load(tmp_path / "az")
+
+
+def test_networks_that_overflow_make_the_search_fail_cleanly():
+    """A network whose outputs overflow to NaN (extreme but finite
+    parameters) makes PUCT search and the AlphaZero learner raise
+    NumericalError instead of trapping (the C fuzzer found the trap), in a
+    subprocess in case it kills the process."""
+    code = """
+import numpy as np
+from swiftpg import board_networks as B, games as G, NumericalError
+game = G.load("tic_tac_toe")
+policy, value = B.PolicyNetwork(game, sizes=(8,), seed=0), B.ValueNetwork(game, sizes=(8,), seed=1)
+policy.params = np.full(policy.num_params, 1e300)
+value.params = np.full(value.num_params, 1e300)
+for make in (lambda: B.PUCTPlayer(policy, value, simulations=20).action(game.new_initial_state()),
+             lambda: B.AlphaZero(game, policy, value, games_per_iteration=2, simulations=5).iterate()):
+    try:
+        make()
+    except NumericalError as e:
+        print("refused:", e)
+    else:
+        raise SystemExit("accepted a NaN network")
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), "..")))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.count("refused:") == 2, proc.stdout

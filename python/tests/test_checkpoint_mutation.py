@@ -213,8 +213,10 @@ def test_mutated_checkpoints_are_refused_cleanly(tmp_path, kind):
     if data[8:12] == struct.pack("<I", 2):
         # A learner bundle. Without its environment or its episodes in
         # progress a learner still loads (the environment is left as it is,
-        # collection restarts).
-        generated = bundle_mutations(data, optional={("environment",), ("learner", "collector")})
+        # collection restarts); without the collector's observations (files
+        # before 0.2) they are re-observed from the environment's state.
+        generated = bundle_mutations(data, optional={("environment",), ("learner", "collector"),
+                                                     ("learner", "collector", "observations")})
     else:
         generated = mutations(data, weights_only, free_spec)
     for i, (name, blob, refuse) in enumerate(generated):

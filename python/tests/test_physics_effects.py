@@ -26,7 +26,7 @@ def test_effects_off_are_bit_identical(env_id):
     plain = swiftpg.make_vec(env_id, 3, seed=4, max_episode_steps=20)
     off = swiftpg.make_vec(env_id, 3, seed=4, max_episode_steps=20, max_action_delay=2,
                            action_delay=0, observation_noise=0)
-    assert off.state_size == plain.state_size + 2 * plain.action_size
+    assert off.state_size == plain.state_size + 2 * plain.action_size + 1  # + the started flag
     np.testing.assert_array_equal(plain.reset()[0], off.reset()[0])
     rng = np.random.default_rng(0)
     for _ in range(50):
@@ -83,7 +83,7 @@ def test_history_is_state_pickled_and_spawned():
     for _ in range(4):
         env.step(random_actions(env, rng))
     state = env.get_state()
-    assert state.shape == (2, 7)
+    assert state.shape == (2, 8)
     copy = pickle.loads(pickle.dumps(env))
     assert copy.max_action_delay == 3
     np.testing.assert_array_equal(copy.get_state(), state)
@@ -92,7 +92,7 @@ def test_history_is_state_pickled_and_spawned():
         for x, y in zip(env.step(a)[:4], copy.step(a)[:4]):
             np.testing.assert_array_equal(x, y)
     spawned = env.spawn(1, seed=0)
-    assert spawned.max_action_delay == 3 and spawned.state_size == 7
+    assert spawned.max_action_delay == 3 and spawned.state_size == 8
     assert spawned.get_parameter("action_delay")[0] == 2
 
 
@@ -134,3 +134,65 @@ def test_adr_widens_the_delay_in_whole_steps():
     assert low == 0 and high == 3
     delays = env.get_parameter("action_delay")  # drawn from [0, 3]: the delay is the floor
     assert ((0 <= delays) & (delays <= 3)).all() and len(set(np.floor(delays))) >= 2
+
+
+def test_review_findings_of_the_effects(tmp_path):
+    """The fresh-eyes review's cases: a learner file of another
+    max_action_delay is refused (no crash); ADR over the delay, huge
+    continuous actions and noisy learners pickle and continue exactly; a
+    state copied at an episode's start continues identically; default
+    schedules keep the current values; odd arguments raise swiftpg's errors."""
+    from swiftpg.algorithms import PPO, PPOConfig
+    from swiftpg import BadFormatError, DTypeError
+    cfg = PPOConfig(seed=1, steps_per_env=8, minibatch_size=16, epochs=1)
+    big = PPO(swiftpg.make_vec("CartPole-v1", 4, seed=0, max_action_delay=5), hidden_sizes=(8,), config=cfg)
+    big.save(tmp_path / "big")
+    small = PPO(swiftpg.make_vec("CartPole-v1", 4, seed=0), hidden_sizes=(8,), config=cfg)
+    with pytest.raises(BadFormatError, match="max_action_delay 5"):
+        small.load(tmp_path / "big")
+    small.iterate()
+    assert small.env.get_state().shape == (4, 4)
+    assert PPO.load(tmp_path / "big").env.max_action_delay == 5   # opened from the file: the file's K
+
+    env = swiftpg.make_vec("CartPole-v1", 4, max_action_delay=2)
+    ADR(env, ["action_delay"])
+    assert pickle.loads(pickle.dumps(env)).adr_state() is not None
+
+    pend = swiftpg.make_vec("Pendulum-v1", 1, max_action_delay=1)
+    pend.reset(seed=0)
+    pend.step(np.array([[2e6]]))
+    twin = pickle.loads(pickle.dumps(pend))
+    for _ in range(3):
+        np.testing.assert_array_equal(pend.step(np.array([[1e300]]))[0], twin.step(np.array([[1e300]]))[0])
+
+    noisy = PPO(swiftpg.make_vec("CartPole-v1", 4, seed=0, observation_noise=0.1), hidden_sizes=(8,), config=cfg)
+    noisy.iterate()
+    copy_ = pickle.loads(pickle.dumps(noisy))
+    assert noisy.iterate().policy_loss == copy_.iterate().policy_loss
+    np.testing.assert_array_equal(noisy.policy.get_params(), copy_.policy.get_params())
+
+    a = swiftpg.make_vec("CartPole-v1", 1, seed=0, max_action_delay=1, action_delay=1)
+    b = swiftpg.make_vec("CartPole-v1", 1, seed=0, max_action_delay=1, action_delay=1)
+    a.reset(seed=0)
+    a.step(np.array([1]))
+    b.reset(seed=3)
+    b.set_state(a.get_state())
+    for action in (0, 1, 1, 0):
+        np.testing.assert_array_equal(a.step(np.array([action]))[0], b.step(np.array([action]))[0])
+    fresh = swiftpg.make_vec("CartPole-v1", 1, seed=0, max_action_delay=1)
+    fresh.reset()
+    assert fresh.get_state()[0, -1] == 0   # the started flag: the next step fills the history
+
+    kept = swiftpg.make_vec("CartPole-v1", 2, max_action_delay=3, observation_noise=0.2, action_delay=2)
+    assert ParameterSchedule.default(kept, "observation_noise").nominal == 0.2
+    assert ParameterSchedule.default(kept, "action_delay").nominal == 2
+    kept.set_parameter("action_delay", 1e-7)          # ⌊d⌋ = 0: no magnitude rule for the effects
+
+    vec = swiftpg.make_vec("CartPole-v1", 2, render_mode="rgb_array")
+    assert pickle.loads(pickle.dumps(vec)).render_mode == "rgb_array"
+    assert vec.spawn(1, seed=0).render_mode == "rgb_array"
+    for bad in (True, 1.0, "0"):
+        with pytest.raises(DTypeError):
+            vec.render(bad)
+    obs, _ = vec.reset(seed=np.array(5))
+    np.testing.assert_array_equal(obs, swiftpg.make_vec("CartPole-v1", 2).reset(seed=5)[0])

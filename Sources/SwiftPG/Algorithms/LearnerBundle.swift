@@ -16,7 +16,8 @@
 /// (`observation_normalizer`, `reward_scaler`: `count`, `mean`,
 /// `variance`, when on), the segment collector's episodes in progress
 /// (`collector`: `started`, `running_return`, `running_length`,
-/// `discounted_return`), injected minibatch permutations not used yet
+/// `discounted_return`, `observations` — optional, absent in older files),
+/// injected minibatch permutations not used yet
 /// (`permutations`) and the algorithm's own state (`algorithm_state`:
 /// off-policy PG's replay of past batches).
 public enum LearnerBundle {
@@ -211,6 +212,7 @@ extension LearnerCore {
       c.set("running_return", doubles: s.runningReturn)
       c.set("running_length", ints: s.runningLength)
       c.set("discounted_return", doubles: s.discountedReturn)
+      if let o = s.observations { c.set("observations", doubles: o) }
       r.set("collector", record: c)
     }
     r.set("permutations", .records(minibatches.permutations.map { p in
@@ -280,7 +282,8 @@ extension LearnerCore {
       let s = RolloutCollector.State(
         started: try c.bool("started"), runningReturn: try c.doubles("running_return", count: n),
         runningLength: try c.ints("running_length", count: n, in: 0...Int64(1) << 53),
-        discountedReturn: try c.doubles("discounted_return", count: n))
+        discountedReturn: try c.doubles("discounted_return", count: n),
+        observations: c.has("observations") ? try c.doubles("observations", count: n * observationSize) : nil)
       try c.finish()
       if restoreCollector && rollouts != nil { collectorState = s }
     }

@@ -49,30 +49,40 @@ public final class RolloutCollector {
   }
 
   /// What continues the episodes in progress exactly (checkpoints): whether
-  /// collection started, and each lane's running return, length and
-  /// discounted return (reward scaling).
+  /// collection started, each lane's running return, length and discounted
+  /// return (reward scaling), and the observations the next step acts on
+  /// (they carry observation noise, which the state cannot reproduce; nil
+  /// in files written before they were saved: re-observed from the state).
   public struct State: Sendable, Equatable {
     public var started: Bool
     public var runningReturn: [Double]
     public var runningLength: [Int]
     public var discountedReturn: [Double]
+    public var observations: [Double]? = nil
   }
 
   public var state: State {
     State(
       started: started, runningReturn: runningReturn, runningLength: runningLength,
-      discountedReturn: discountedReturn)
+      discountedReturn: discountedReturn,
+      observations: started ? Array(UnsafeBufferPointer(start: obsBuffer.pointer, count: env.count * env.observationSize))
+        : nil)
   }
 
   /// Restores a saved state (arrays of one entry per lane) after the
-  /// environment's own state was restored: the current observations are
-  /// read back from it.
+  /// environment's own state was restored: the current observations are the
+  /// saved ones, or read back from the state.
   func restore(_ s: State) {
     started = s.started
     runningReturn = s.runningReturn
     runningLength = s.runningLength
     discountedReturn = s.discountedReturn
-    if started { env.observe(into: obsBuffer.pointer) }
+    guard started else { return }
+    if let o = s.observations, o.count == env.count * env.observationSize {
+      obsBuffer.pointer.update(from: o, count: o.count)
+    } else {
+      env.observe(into: obsBuffer.pointer)
+    }
   }
 
   /// Observation rows as the policy sees them (normalised copy if asked).

@@ -226,6 +226,7 @@ extension ZerothOrderPolicySearch {
     (cem, ga, pattern) = (newCem, newGa, newPattern)
     iteration = savedIteration
     totalEnvSteps = savedSteps
+    lastEpisodes = []
     try policy.setParameters(solution)
   }
 }

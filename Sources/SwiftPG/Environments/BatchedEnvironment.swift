@@ -134,6 +134,12 @@ public protocol BatchedEnvironment: AnyObject {
   /// same definition and size and returns what restores it; nothing
   /// changes until the returned closure runs (`.badFormat` otherwise).
   func prepareRestore(_ r: RecordReader) throws(SwiftPGError) -> () -> Void
+  /// `prepareRestore` that may also change the action-delay capacity (and
+  /// with it the state size) to the file's: for an environment built from
+  /// the file itself, whose callers learn the sizes afterwards. Restoring
+  /// into an existing environment (`prepareRestore`) refuses another
+  /// capacity, which would change the state size under its users.
+  func prepareRestore(_ r: RecordReader, adoptingCapacity: Bool) throws(SwiftPGError) -> () -> Void
 }
 
 /// Swift-friendly buffers for one batch, owned by the caller and reused.

@@ -167,8 +167,9 @@ public struct DynamicsParameter<D>: Sendable {
 ///   passed: an actuator holds the first command it receives). The pending
 ///   actions are hidden state: the environment keeps the last K actions
 ///   given (K = its `max_action_delay`, fixed when it is created, 0 by
-///   default), and its public state, `get_state` / `set_state` and its file
-///   include them; ⌊d⌋ must not exceed K.
+///   default) and whether the episode's first step filled them; its public
+///   state, `get_state` / `set_state` and its file include both; ⌊d⌋ must
+///   not exceed K.
 public struct PhysicsEffects: Sendable, Equatable {
   /// The largest `max_action_delay` an environment may have, in steps.
   public static let maxActionDelay = 64
@@ -245,6 +246,9 @@ public struct BatchStorage<D: EnvironmentDynamics> {
   /// an episode ends; nil when the capacity is 0.
   public let history: UnsafeMutablePointer<D.Action>?
   public let finalHistory: UnsafeMutablePointer<D.Action>?
+  /// Per instance: 1 once the running episode's first step filled the
+  /// history, 0 before (set at every episode start).
+  public let historyStarted: UnsafeMutablePointer<UInt8>?
   public let historyCapacity: Int
   /// The instances a kernel call works on (a chunk when run in parallel).
   public var range: Range<Int>
@@ -318,6 +322,7 @@ extension EnvironmentDynamics {
       b.episodeTags[i] = tag
       b.episodeReturns[i] = 0
     }
+    b.historyStarted?[i] = 0  // the episode's first step fills the action history
     return b.dynamics[i].initialState(using: &b.generators[i])
   }
 
@@ -344,9 +349,9 @@ extension EnvironmentDynamics {
   }
 
   /// Action delay (`PhysicsEffects`): the action instance i applies now
-  /// given `given` (its action this step), and the history updated. At an
-  /// episode's first step the history is filled with `given`, so the first
-  /// action is held until `delay` steps have passed.
+  /// given `given` (its action this step), and the history updated. An
+  /// empty history (a new episode: started flag 0) is first filled with
+  /// `given`, so the first action is held until `delay` steps have passed.
   @inlinable @inline(__always)
   static func delayedAction(
     _ b: BatchStorage<Self>, _ i: Int, _ delay: Int, given: UnsafePointer<Action>, into applied: UnsafeMutablePointer<Action>
@@ -358,8 +363,9 @@ extension EnvironmentDynamics {
     }
     let cap = b.historyCapacity
     let h = history + i * cap * w
-    if b.elapsed[i] == 0 {
+    if let started = b.historyStarted, started[i] == 0 {
       for j in 0..<cap { (h + j * w).update(from: given, count: w) }
+      started[i] = 1
     }
     if delay > 0 {
       applied.update(from: h + (Swift.min(delay, cap) - 1) * w, count: w)

@@ -59,7 +59,7 @@ public enum EnvironmentRecord {
       throw r.fail("field 'generators' holds \(words.count / 4) generators for \(count) instances")
     }
     let env = try make(r.record("definition"), id: id, count: count, seed: r.uint("seed"), context: r.context)
-    try env.prepareRestore(r)()
+    try env.prepareRestore(r, adoptingCapacity: true)()
     return env
   }
 
@@ -221,16 +221,16 @@ extension VectorEnvironment {
     r.set("parameter_generators", generators: (0..<n).map { parameterGenerators[$0] })
     if actionDelayCapacity > 0 {  // action delay's hidden state (absent: no delay)
       r.set("max_action_delay", int: actionDelayCapacity)
-      let size = historySize
+      let size = historyColumns
       var h = [Double](repeating: 0, count: n * size)
       var f = h
       h.withUnsafeMutableBufferPointer { b in
         guard let base = b.baseAddress else { return }
-        for i in 0..<n { exportHistory(history, i, into: base + i * size) }
+        for i in 0..<n { exportHistory(history, i, started: historyStarted, into: base + i * size) }
       }
       f.withUnsafeMutableBufferPointer { b in
         guard let base = b.baseAddress else { return }
-        for i in 0..<n { exportHistory(finalHistory, i, into: base + i * size) }
+        for i in 0..<n { exportHistory(finalHistory, i, started: nil, into: base + i * size) }
       }
       r.set("action_history", doubles: h)
       r.set("final_action_history", doubles: f)
@@ -239,6 +239,10 @@ extension VectorEnvironment {
   }
 
   public func prepareRestore(_ r: RecordReader) throws(SwiftPGError) -> () -> Void {
+    try prepareRestore(r, adoptingCapacity: false)
+  }
+
+  public func prepareRestore(_ r: RecordReader, adoptingCapacity: Bool) throws(SwiftPGError) -> () -> Void {
     try r.requireVersion(EnvironmentRecord.version, "the environment section has")
     let n = count
     let k = D.storageSize
@@ -260,7 +264,12 @@ extension VectorEnvironment {
     let newCapacity =
       r.has("max_action_delay") ? Int(try r.int("max_action_delay", in: 0...Int64(PhysicsEffects.maxActionDelay))) : 0
     guard newCapacity == 0 || delayIndex != nil else { throw r.fail("\(id) has no action delay") }
-    let newHistorySize = newCapacity * actionSpace.width
+    guard adoptingCapacity || newCapacity == actionDelayCapacity else {
+      throw r.fail(
+        "the file's \(id) has max_action_delay \(newCapacity), this one \(actionDelayCapacity) (it sizes the state): "
+          + "create the environment with max_action_delay=\(newCapacity)")
+    }
+    let newHistorySize = newCapacity * actionSpace.width  // actions; a block adds the started flag
     // Randomisation ranges, each checked as randomizeParameter checks them.
     var newRanges: [ParameterRange] = []
     for p in try r.records("randomized") {
@@ -280,7 +289,7 @@ extension VectorEnvironment {
       newRanges.append(ParameterRange(index: index, low: low, high: high))
     }
 
-    let newADR = try r.optionalRecord("adr").map { (a) throws(SwiftPGError) in try readADR(a, ranges: newRanges) }
+    let newADR = try r.optionalRecord("adr").map { (a) throws(SwiftPGError) in try readADR(a, ranges: newRanges, delayCapacity: newCapacity) }
     // Next-step autoreset (absent: same-step) and the instances waiting for their reset.
     var newMode = AutoresetMode.sameStep
     var newPending = [Int](repeating: 0, count: n)
@@ -351,12 +360,13 @@ extension VectorEnvironment {
     var newHistory: [Double] = []
     var newFinalHistory: [Double] = []
     if newCapacity > 0 {
-      newHistory = try r.doubles("action_history", count: n * newHistorySize)
-      newFinalHistory = try r.doubles("final_action_history", count: n * newHistorySize)
+      let block = newHistorySize + 1
+      newHistory = try r.doubles("action_history", count: n * block)
+      newFinalHistory = try r.doubles("final_action_history", count: n * block)
       for (what, h) in [("action_history", newHistory), ("final_action_history", newFinalHistory)] {
         for i in 0..<n {
           let problem = h.withUnsafeBufferPointer { b in
-            b.baseAddress.flatMap { historyProblem($0 + i * newHistorySize, size: newHistorySize) }
+            b.baseAddress.flatMap { historyProblem($0 + i * block, size: newHistorySize) }
           }
           if let problem { throw r.fail("\(what) of instance \(i): \(problem)") }
         }
@@ -443,7 +453,7 @@ extension VectorEnvironment {
   /// them, parameters known, in order and matching the first `ranges`,
   /// buffers of 0/1 results shorter than m, counters consistent, tags of
   /// the parameters.
-  private func readADR(_ r: RecordReader, ranges: [ParameterRange]) throws(SwiftPGError) -> (
+  private func readADR(_ r: RecordReader, ranges: [ParameterRange], delayCapacity: Int) throws(SwiftPGError) -> (
     adr: AutomaticDomainRandomization, episodeTags: [Int], episodeReturns: [Double], finalTags: [Int],
     finalReturns: [Double]
   ) {
@@ -471,8 +481,8 @@ extension VectorEnvironment {
         throw p.fail("the ADR range of \(name) differs from its randomised range")
       }
       try Checkpoint.formatError(in: p.context) { () throws(SwiftPGError) in
-        try checkValue(index, q.lowerLimit)
-        try checkValue(index, q.upperLimit)
+        try checkValue(index, q.lowerLimit, delayCapacity: delayCapacity)
+        try checkValue(index, q.upperLimit, delayCapacity: delayCapacity)
       }
       try p.finish()
       parameters.append(q)

@@ -14,18 +14,25 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   public var observationSize: Int { dynamics[0].observationSize }
   /// The physics state plus, with action delay, the last
   /// `actionDelayCapacity` actions given (most recent first).
-  public var stateSize: Int { D.stateSize + historySize }
+  public var stateSize: Int { D.stateSize + historyColumns }
   /// The most steps `action_delay` may take in this environment (K of
   /// `PhysicsEffects`; 0: no delay, no history in the state).
   public private(set) var actionDelayCapacity = 0
-  /// Scalars of action history per instance.
+  /// Actions scalars of history per instance.
   var historySize: Int { actionDelayCapacity * actionSpace.width }
+  /// The history block of a public state: the actions and the started flag.
+  var historyColumns: Int { actionDelayCapacity > 0 ? historySize + 1 : 0 }
+  /// 1 where the running episode's history holds its actions; 0 where the
+  /// next step fills it (a new episode); nil without delay.
+  private(set) var historyStarted: UnsafeMutablePointer<UInt8>?
   /// [count][capacity][action width] `D.Action` values, and their copy at
   /// the end of each instance's last episode; nil without delay.
   private(set) var history: UnsafeMutablePointer<D.Action>?
   private(set) var finalHistory: UnsafeMutablePointer<D.Action>?
   /// Index of the `action_delay` parameter (nil: no effects).
   let delayIndex = D.parameterNames.firstIndex(of: "action_delay")
+  /// Indices of the effects' parameters (`PhysicsEffects`).
+  let effectIndices = Set(D.effectParameters.compactMap { p in D.parameterNames.firstIndex(of: p.name) })
   /// Cached (a box space allocates its bounds); refreshed when parameters change.
   public internal(set) var actionSpace: ActionSpace
   public var maxEpisodeSteps: Int { dynamics[0].maxEpisodeSteps }
@@ -89,7 +96,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
           episodeTags: episodeTags, episodeReturns: episodeReturns, finalTags: finalTags, finalReturns: finalReturns,
           pendingResets: autoresetMode == .nextStep ? pendingResets : nil,
           actionWidth: actionSpace.width, history: history, finalHistory: finalHistory,
-          historyCapacity: actionDelayCapacity, range: 0..<count))
+          historyStarted: historyStarted, historyCapacity: actionDelayCapacity, range: 0..<count))
     }
   }
 
@@ -156,6 +163,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     dynamics.deallocate()
     Self.free(history)
     Self.free(finalHistory)
+    historyStarted?.deallocate()
   }
 
   private static func free(_ p: UnsafeMutablePointer<D.Action>?) {
@@ -174,9 +182,8 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
 
   /// Sets K, the most steps `action_delay` may take (`PhysicsEffects`), and
   /// allocates the action history: the state grows by K × action width
-  /// values. The histories start at action 0, which episodes already under
-  /// way would apply for their next delayed steps: set K before stepping
-  /// (Python does it when it creates the environment).
+  /// values and the history's started flag. Every history starts empty
+  /// (flag 0): each instance's next step fills it with that step's action.
   /// - Throws: `.notSupported` if the environment has no action delay;
   ///   `.invalidArgument` if K is outside 0...`PhysicsEffects.maxActionDelay`
   ///   or below a delay an instance, a range or ADR's limits use (nothing
@@ -199,56 +206,81 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
   }
 
   /// Replaces the history storage with capacity `capacity` and the given
-  /// values (checked; empty: zeros).
+  /// exported blocks (`historyColumns` per instance, checked by
+  /// `historyProblem`; empty: empty histories).
   func installHistory(capacity: Int, history h: [Double], finalHistory f: [Double]) {
     Self.free(history)
     Self.free(finalHistory)
+    historyStarted?.deallocate()
     actionDelayCapacity = capacity
     history = capacity > 0 ? Self.zeroActions(count * historySize) : nil
     finalHistory = capacity > 0 ? Self.zeroActions(count * historySize) : nil
-    let size = historySize
+    historyStarted = nil
+    if capacity > 0 {
+      let started = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
+      started.initialize(repeating: 0, count: count)
+      historyStarted = started
+    }
+    let size = historyColumns
     guard size > 0 else { return }
     h.withUnsafeBufferPointer { b in
       guard let base = b.baseAddress, b.count == count * size else { return }
-      for i in 0..<count { importHistory(base + i * size, i, into: history) }
+      for i in 0..<count { importHistory(base + i * size, i, into: history, started: historyStarted) }
     }
     f.withUnsafeBufferPointer { b in
       guard let base = b.baseAddress, b.count == count * size else { return }
-      for i in 0..<count { importHistory(base + i * size, i, into: finalHistory) }
+      for i in 0..<count { importHistory(base + i * size, i, into: finalHistory, started: nil) }
     }
   }
 
-  /// Writes the history at `source` (instance i's, `historySize` actions)
-  /// as doubles.
-  func exportHistory(_ source: UnsafeMutablePointer<D.Action>?, _ i: Int, into out: UnsafeMutablePointer<Double>) {
+  /// Writes instance i's history block (`historyColumns` values: its last
+  /// K actions, most recent first, as doubles — continuous ones clamped to
+  /// the instance's action bounds, which the dynamics apply anyway — then
+  /// the started flag; `started` nil: 1, a finished episode's).
+  func exportHistory(
+    _ source: UnsafeMutablePointer<D.Action>?, _ i: Int, started: UnsafeMutablePointer<UInt8>?,
+    into out: UnsafeMutablePointer<Double>
+  ) {
     guard let source, historySize > 0 else { return }
     let raw = UnsafeRawPointer(source + i * historySize)
-    if case .discrete = actionSpace {
+    switch dynamics[i].actionSpace {
+    case .discrete:
       let h = raw.assumingMemoryBound(to: Int32.self)
       for j in 0..<historySize { out[j] = Double(h[j]) }
-    } else {
+    case .box(let low, let high):
       let h = raw.assumingMemoryBound(to: Double.self)
-      for j in 0..<historySize { out[j] = h[j] }
+      let w = low.count
+      for j in 0..<historySize { out[j] = Swift.min(Swift.max(h[j], low[j % w]), high[j % w]) }
     }
+    out[historySize] = Double(started?[i] ?? 1)
   }
 
-  /// nil if `values` (`historySize` of them) are valid actions, else why not.
+  /// nil if `values` (a history block of `size` actions and the started
+  /// flag) holds valid actions and a flag of 0 or 1, else why not.
   func historyProblem(_ values: UnsafePointer<Double>, size: Int? = nil) -> String? {
-    for j in 0..<(size ?? historySize) {
+    let n = size ?? historySize
+    for j in 0..<n {
       let v = values[j]
-      if case .discrete(let n) = actionSpace {
-        if !(v >= 0 && v < Double(n) && v.rounded() == v) {
-          return "action history entry \(j) is \(v), not an action in {0, ..., \(n - 1)}"
+      if case .discrete(let k) = actionSpace {
+        if !(v >= 0 && v < Double(k) && v.rounded() == v) {
+          return "action history entry \(j) is \(v), not an action in {0, ..., \(k - 1)}"
         }
       } else if !(v.isFinite && Swift.abs(v) <= Self.stateMagnitude) {
         return "action history entry \(j) is \(v); actions must be finite with magnitude <= 1e6"
       }
     }
+    if n > 0 && values[n] != 0 && values[n] != 1 {
+      return "the action history's started flag is \(values[n]); it must be 0 (empty: the next step fills it) or 1"
+    }
     return nil
   }
 
-  /// Reads instance i's history from `values` (checked by `historyProblem`).
-  func importHistory(_ values: UnsafePointer<Double>, _ i: Int, into target: UnsafeMutablePointer<D.Action>?) {
+  /// Reads instance i's history block from `values` (checked by
+  /// `historyProblem`), and its started flag into `started` if given.
+  func importHistory(
+    _ values: UnsafePointer<Double>, _ i: Int, into target: UnsafeMutablePointer<D.Action>?,
+    started: UnsafeMutablePointer<UInt8>?
+  ) {
     guard let target, historySize > 0 else { return }
     let raw = UnsafeMutableRawPointer(target + i * historySize)
     if case .discrete = actionSpace {
@@ -258,7 +290,9 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
       let h = raw.assumingMemoryBound(to: Double.self)
       for j in 0..<historySize { h[j] = values[j] }
     }
+    started?[i] = values[historySize] == 1 ? 1 : 0
   }
+
 
   public func reseed(_ seed: UInt64) {
     self.seed = seed
@@ -365,7 +399,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     for i in 0..<n {
       let d = dynamics[i]
       d.exportState(d.load(states, i, stride: n), into: out + i * k)
-      exportHistory(history, i, into: out + i * k + D.stateSize)
+      exportHistory(history, i, started: historyStarted, into: out + i * k + D.stateSize)
     }
   }
 
@@ -389,7 +423,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     for i in 0..<n {
       let d = dynamics[i]
       d.store(d.importState(input + i * k), states, i, stride: n)
-      importHistory(input + i * k + D.stateSize, i, into: history)
+      importHistory(input + i * k + D.stateSize, i, into: history, started: historyStarted)
     }
   }
 
@@ -406,7 +440,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
     for i in 0..<n {
       let d = dynamics[i]
       d.exportState(d.load(finalStates, i, stride: n), into: out + i * stateSize)
-      exportHistory(finalHistory, i, into: out + i * stateSize + D.stateSize)
+      exportHistory(finalHistory, i, started: nil, into: out + i * stateSize + D.stateSize)
     }
   }
 
@@ -450,7 +484,7 @@ public final class VectorEnvironment<D: EnvironmentDynamics>: BatchedEnvironment
         .invalidArgument,
         "\(id) parameter action_delay = \(value) is \(Int(value)) steps, more than the environment's "
           + "max_action_delay \(capacity): create it with max_action_delay >= \(Int(value))")
-    } else {
+    } else if !effectIndices.contains(index) {  // the effects have their own ranges
       try require(
         value == 0 || (Swift.abs(value) >= Self.parameterMagnitude.lowerBound
           && Swift.abs(value) <= Self.parameterMagnitude.upperBound),

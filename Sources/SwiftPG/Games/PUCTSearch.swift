@@ -197,6 +197,15 @@ public final class PUCTSearch<G: TwoPlayerGame> {
       guard !pending.isEmpty else { continue }
       try evaluator.evaluate(
         planes: planes, masks: masks, batch: pending.count, actionCount: actions, priors: &priors, values: &values)
+      // Networks with extreme parameters overflow to NaN or ∞: refuse to search on them.
+      for slot in 0..<pending.count {
+        guard values[slot].isFinite else {
+          throw SwiftPGError(.numerical, "the value network returned \(values[slot]) for a position")
+        }
+        for a in 0..<actions where !priors[slot * actions + a].isFinite {
+          throw SwiftPGError(.numerical, "the policy network returned a prior of \(priors[slot * actions + a])")
+        }
+      }
       for (slot, i) in pending.enumerated() {
         let tree = trees[i]
         let leaf = tree.leaf

@@ -65,8 +65,9 @@ struct TieBreak {
   private var ties = 0
 
   /// Offers `action` with `value`; values within `tolerance` of the best
-  /// count as ties.
-  mutating func offer(_ action: Int, _ value: Double, using rng: inout SplitMix64, tolerance: Double = 0) {
+  /// count as ties. NaN counts as −∞, so some action is always chosen.
+  mutating func offer(_ action: Int, _ score: Double, using rng: inout SplitMix64, tolerance: Double = 0) {
+    let value = score.isNaN ? -Double.infinity : score
     if value > best + tolerance {
       best = value
       choice = action
