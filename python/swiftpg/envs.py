@@ -231,7 +231,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         self.metadata = dict(type(self).metadata, autoreset_mode=self.autoreset_mode,
                              render_modes=_vector_render_modes(env_id), render_fps=_RENDER_FPS.get(env_id, 4))
         self.render_mode = None
-        self._renderer = None
+        self._renderer: Any = None                  # a Gymnasium renderer while rendering
         self._last_u = None
         for name, value in parameters.items():
             self.set_parameter(name, value)
@@ -246,7 +246,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
             self.action_size = 1
             self.single_action_space = spaces.Discrete(info.num_actions)
             self._actions = np.zeros(n, np.int32)
-            self._action_dtype = _INT32
+            self._action_dtype: np.dtype = _INT32
         else:
             self.num_actions = None
             k = self.action_size = info.action_size
@@ -805,7 +805,7 @@ class SwiftEnv(gymnasium.Env):
             self._needs_reset = False
             self._autoreset_done = False
             self._last_u = None
-            result = self._observation(obs), {}
+            result: tuple[Any, dict] = self._observation(obs), {}
         if self.render_mode == "human":
             self.render()
         return result

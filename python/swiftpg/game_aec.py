@@ -63,7 +63,7 @@ def aec_env(name: str, render_mode: str | None = None, **params):
     if render_mode not in (None, "ansi", "human"):
         raise InvalidArgumentError(f"render_mode must be None, 'ansi' or 'human', got {render_mode!r}")
 
-    class GameAEC(pettingzoo.AECEnv):
+    class GameAEC(pettingzoo.AECEnv):  # type: ignore[name-defined]  # PettingZoo is imported when called (an extra)
         metadata = {"render_modes": ["ansi", "human"], "name": f"swiftpg_{name}_v0", "is_parallelizable": False}
 
         def __init__(self):
