@@ -137,8 +137,8 @@ class CallbackList(BaseCallback):
         super().__init__()
         if not isinstance(callbacks, (list, tuple)):
             raise DTypeError(f"callbacks must be a list of callbacks, got {type(callbacks).__name__}")
-        self.callbacks = [as_callback_object(c) for c in callbacks]
-        if any(c is None for c in self.callbacks):
+        self.callbacks: list[BaseCallback] = [c for c in map(as_callback_object, callbacks) if c is not None]
+        if len(self.callbacks) != len(callbacks):
             raise DTypeError("a CallbackList holds callbacks, not None")
 
     def _init_callback(self) -> None:
@@ -504,6 +504,9 @@ class CSVLogger(BaseCallback):
     ``return``, ``length``, ``success`` with −1 where the env defines none).
     Files are flushed after each iteration and appended to when training
     resumes in the same directory (the header is written once)."""
+
+    _progress: Any                                     # the csv writers while training, else None
+    _episodes: Any
 
     def __init__(self, log_dir):
         super().__init__()

@@ -232,7 +232,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
                              render_modes=_vector_render_modes(env_id), render_fps=_RENDER_FPS.get(env_id, 4))
         self.render_mode = None
         self._renderer: Any = None                  # a Gymnasium renderer while rendering
-        self._last_u = None
+        self._last_u: np.ndarray | None = None
         for name, value in parameters.items():
             self.set_parameter(name, value)
 
@@ -592,7 +592,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
                                   f"render_mode={' or '.join(map(repr, self.metadata['render_modes']))}")
             return None
         if instances is None:
-            chosen = range(self.num_envs)
+            chosen: range | list[int] = range(self.num_envs)
         elif isinstance(instances, (int, np.integer)) and not isinstance(instances, (bool, np.bool_)):
             chosen = [as_count(instances, "instance", 0, self.num_envs - 1)]
         else:
@@ -820,7 +820,7 @@ class SwiftEnv(gymnasium.Env):
             if not 0 <= action < vec.num_actions:
                 raise InvalidArgumentError(
                     f"action {int(action)} is outside the action space {{0, ..., {vec.num_actions - 1}}}")
-            batch = np.array([action], np.int32)
+            batch: np.ndarray = np.array([action], np.int32)
         else:
             a = asarray(action, "action")
             if a.dtype.kind not in "fiu" or (a.dtype.kind == "f" and a.dtype.itemsize > 8):
@@ -849,7 +849,7 @@ class SwiftEnv(gymnasium.Env):
                 obs = info["final_obs"]
                 self._needs_reset = True
                 self._autoreset_done = True
-            result = self._observation(obs[0]), self._reward_type(rew[0]), terminated, truncated, {}
+            result: tuple = self._observation(obs[0]), self._reward_type(rew[0]), terminated, truncated, {}
         if self.render_mode == "human":
             self.render()
         return result

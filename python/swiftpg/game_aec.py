@@ -99,7 +99,7 @@ def aec_env(name: str, render_mode: str | None = None, **params):
             self._cumulative_rewards = dict.fromkeys(self.agents, 0.0)
             self.terminations = dict.fromkeys(self.agents, False)
             self.truncations = dict.fromkeys(self.agents, False)
-            self.infos = {a: {} for a in self.agents}
+            self.infos: dict[str, dict] = {a: {} for a in self.agents}
             self.agent_selection = self.possible_agents[0]
 
         def observe(self, agent):

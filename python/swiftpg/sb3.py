@@ -154,7 +154,7 @@ class VecEnvCore:
         self._seeds: list[int | None] = [None] * n
         self._options: list[dict[str, Any]] = [{} for _ in range(n)]
         self._actions: np.ndarray | None = None
-        self._last_u = None
+        self._last_u: np.ndarray | None = None
         self._renderer = None
 
     # -- what SB3 calls ----------------------------------------------------------

@@ -56,10 +56,10 @@ class _Replaceable:
                          "PPOConfig or SearchConfig")
 
     def replace(self, **changes):
-        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}  # type: ignore[arg-type]  # a dataclass
         if unknown:
             raise InvalidArgumentError(f"unknown {self._label} field(s): {', '.join(sorted(unknown))}")
-        return dataclasses.replace(self, **changes)
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]  # the configs are dataclasses
 
     @classmethod
     def describe(cls) -> str:
@@ -108,7 +108,7 @@ class _PGConfig(_Replaceable):
     def to_c(self):
         """The C config struct, starting from the library's defaults."""
         c = self._c_defaults()
-        for f in dataclasses.fields(self):
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]  # the configs are dataclasses
             value = getattr(self, f.name)
             kind = _kind(f)
             if kind == "choice":
