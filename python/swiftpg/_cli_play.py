@@ -78,9 +78,10 @@ def _network_opponent(args, game):
                          "network with --value)")
     value = None
     if args.value is not None:
-        value = B.load_network(args.value, game)
-        if not isinstance(value, B.ValueNetwork):
+        loaded = B.load_network(args.value, game)
+        if not isinstance(loaded, B.ValueNetwork):
             raise ValueError(f"{args.value} holds a policy network; --value needs a value network")
+        value = loaded
     if args.search < 0:
         raise ValueError(f"--search must be >= 0, got {args.search}")
     if args.search == 0:

@@ -193,7 +193,10 @@ def train_command(args) -> int:
     say = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     total = config.dpo_epochs if args.method == "dpo" else config.iterations
 
+    epoch = 0
+
     def line(stats: dict) -> None:
+        nonlocal epoch
         if "iteration" in stats:
             extra = "".join(f"  {label} {stats[key]:.3g}" for key, label in (
                 ("clip_fraction", "clip"), ("approx_kl", "approx-kl"), ("value_loss", "value-loss"))
@@ -203,10 +206,9 @@ def train_command(args) -> int:
                 f"reward-βKL {stats['mean_regularized_reward']:7.3f}  length {stats['mean_length']:4.2f}  eos "
                 f"{stats['eos_rate']:4.2f}  |g| {stats['grad_norm']:.3g}{extra}")
         else:
-            line.epoch += 1
-            say(f"epoch {line.epoch:3d}/{total}  loss {stats['loss']:.4f}  implicit-reward accuracy "
+            epoch += 1
+            say(f"epoch {epoch:3d}/{total}  loss {stats['loss']:.4f}  implicit-reward accuracy "
                 f"{stats['reward_accuracy']:.3f}  margin {stats['reward_margin']:.3f}")
-    line.epoch = 0
     pipeline = None
     try:
         pipeline = rlhf_table.prepare(config, args.seed)
@@ -218,6 +220,7 @@ def train_command(args) -> int:
         figures = rlhf_table.evaluate(result, config)
         if args.save is not None:
             os.makedirs(os.path.dirname(os.path.abspath(args.save)), exist_ok=True)
+            assert result.policy is not None           # dpo and the online methods train one
             result.policy.save(args.save)
     except (KeyboardInterrupt, _lib.SwiftPGError, OSError) as e:
         return _stopped(e)

@@ -65,7 +65,7 @@ def register_envs() -> None:
         name = f"swiftpg/{env_id}"
         if name not in gymnasium.registry:
             limit, threshold = env_spec_values(env_id)
-            kwargs = {"env_id": env_id}
+            kwargs: dict[str, object] = {"env_id": env_id}
             if limit is not None:
                 kwargs["builtin_time_limit"] = False
             gymnasium.register(id=name, entry_point="swiftpg.envs:SwiftEnv", kwargs=kwargs,

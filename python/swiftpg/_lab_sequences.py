@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import cast
 
 import numpy as np
 
@@ -158,12 +159,13 @@ def sequence_run(task, policy, reference, estimators, beta: float, responses_per
     K = as_count(estimates, "estimates", 2, 1 << 24)
     seed = as_seed(seed)
     keep_samples = as_bool(keep_samples, "keep_samples")
-    names = [e.name for e in specs]
+    names = [cast(str, e.name) for e in specs]       # SequenceEstimator.__post_init__ sets every name
     if len(set(names)) < len(names):
         twice = sorted({n for n in names if names.count(n) > 1})
         raise InvalidArgumentError(f"estimator names must differ (the report is looked up by name); repeated: "
                                    f"{', '.join(twice)}; give one a name=")
     for e in specs:
+        assert e.samples_per_prompt is not None        # set by SequenceEstimator.__post_init__
         if N % e.samples_per_prompt:
             raise InvalidArgumentError(f"{e.name}: N = {N} responses per estimate are not whole groups of "
                                        f"k = {e.samples_per_prompt}")
@@ -178,6 +180,7 @@ def sequence_run(task, policy, reference, estimators, beta: float, responses_per
     rows, kept, shared = [], {}, {}
     for e in specs:
         k = e.samples_per_prompt
+        assert k is not None and e.name is not None    # set by SequenceEstimator.__post_init__
         start = time.perf_counter()
         if k not in shared:
             t0 = time.perf_counter()

@@ -25,6 +25,7 @@ from ctypes import (
     c_uint8,
     c_void_p,
 )
+from typing import Any
 
 import numpy as np
 
@@ -207,7 +208,7 @@ _UPDATE_FIELDS = [
 ]
 
 # The segment learners' SWIFTPG_SEGMENT_CONFIG_FIELDS.
-SEGMENT_FIELDS = [
+SEGMENT_FIELDS: list[tuple[str, Any]] = [
     ("steps_per_env", c_int32),
     ("advantage", c_int32),
     ("n_steps", c_int32),
@@ -231,7 +232,7 @@ SEGMENT_FIELDS = [
 
 
 # What ends REINFORCE's and the online actor-critic's structs.
-_STEP_FIELDS = [("gamma", c_double)] + _UPDATE_FIELDS + [("seed", c_uint64)]
+_STEP_FIELDS: list[tuple[str, Any]] = [("gamma", c_double)] + _UPDATE_FIELDS + [("seed", c_uint64)]
 
 
 class ReinforceConfigC(Structure):

@@ -199,7 +199,7 @@ class BoardNetwork(NativeObject):
         if self.game is not None and game != self.game:
             raise InvalidArgumentError(f"the network was made for {self.game!r}, not {game!r}")
 
-    def evaluate(self, states) -> np.ndarray:
+    def evaluate(self, states) -> np.ndarray | float:
         """The network on the current position of every game of a
         :class:`swiftpg.games.GameBatch` (or of one :class:`~swiftpg.games.State`):
         policy float64 ``[N, A]``, value ``[N]`` (``[A]`` / scalar for a
@@ -367,7 +367,7 @@ class PolicyNetwork(BoardNetwork):
             hm = self._masks(held_out[1], hp.shape[0])
             ha = as_actions(held_out[2], "held_out actions", self.num_actions, (hp.shape[0],))
         else:
-            hp = hm = ha = None
+            hp = hm = ha = None  # type: ignore[assignment]  # no held-out set: NULL pointers below
         config = _sft_config(epochs, minibatch_size, learning_rate, weight_decay, seed)
         history = np.zeros((config.epochs, 4))
         with self._busy:
@@ -441,7 +441,7 @@ class ValueNetwork(BoardNetwork):
             hp = self._planes(held_out[0])
             ht = as_float64(held_out[1], "held_out targets", shape=(hp.shape[0],))
         else:
-            hp = ht = None
+            hp = ht = None  # type: ignore[assignment]  # no held-out set: NULL pointers below
         config = _sft_config(epochs, minibatch_size, learning_rate, 0.0, seed)
         losses = np.zeros(config.epochs)
         mse = c_double()
@@ -552,6 +552,10 @@ class _NetworkPlayer(Player):
     """A player built from networks: the native player copies them when it
     is first used on a game (:meth:`close` drops the copies, so the next
     move copies the networks' current parameters)."""
+
+    def _create_native(self, game_handle: int, out) -> None:
+        """Creates the native player for a one-game batch into ``out`` (each subclass)."""
+        raise NotImplementedError
 
     def _networks(self):
         raise NotImplementedError

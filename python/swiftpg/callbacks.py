@@ -44,6 +44,7 @@ import math
 import os
 import time
 from collections import deque
+from typing import Any
 
 import numpy as np
 
@@ -80,10 +81,10 @@ class BaseCallback:
 
     def __init__(self, verbose: int = 0):
         self.verbose = as_count(verbose, "verbose", 0)
-        self.learner = None
+        self.learner: Any = None                  # any swiftpg learner (duck-typed: run_training checks it)
         self.n_calls = 0
         self.num_timesteps = 0
-        self.stats = None
+        self.stats: Any = None                    # TrainStats or SearchStats
         self.total_env_steps: int | None = 0
         self.max_iterations: int | None = None
         self.parent: BaseCallback | None = None
@@ -136,8 +137,8 @@ class CallbackList(BaseCallback):
         super().__init__()
         if not isinstance(callbacks, (list, tuple)):
             raise DTypeError(f"callbacks must be a list of callbacks, got {type(callbacks).__name__}")
-        self.callbacks = [as_callback_object(c) for c in callbacks]
-        if any(c is None for c in self.callbacks):
+        self.callbacks: list[BaseCallback] = [c for c in map(as_callback_object, callbacks) if c is not None]
+        if len(self.callbacks) != len(callbacks):
             raise DTypeError("a CallbackList holds callbacks, not None")
 
     def _init_callback(self) -> None:
@@ -195,7 +196,7 @@ def saving_then(learner, checkpoint, callback) -> list:
     """The callbacks of ``train(checkpoint=..., callback=...)``: save
     ``learner`` to ``checkpoint`` (a path, or None) after every iteration,
     then the user's callback (checked here, before any training)."""
-    callbacks = []
+    callbacks: list[BaseCallback] = []
     if checkpoint is not None:
         if os.path.isdir(os.fsdecode(as_path(checkpoint, "checkpoint"))):
             raise InvalidArgumentError(f"checkpoint {checkpoint!r} is a directory; give a file path "
@@ -246,9 +247,11 @@ class StopTrainingOnRewardThreshold(BaseCallback):
                                        "(use StopTrainingOnEpisodeReturn to stop on training episodes)")
 
     def _on_step(self) -> bool:
-        reached = self.parent.best_mean_reward >= self.reward_threshold
+        parent = self.parent
+        assert isinstance(parent, EvalCallback)   # checked by _init_callback
+        reached = parent.best_mean_reward >= self.reward_threshold
         if reached and self.verbose:
-            print(f"Stopping: the best mean evaluation return {self.parent.best_mean_reward:.2f} reached "
+            print(f"Stopping: the best mean evaluation return {parent.best_mean_reward:.2f} reached "
                   f"{self.reward_threshold:g}")
         return not reached
 
@@ -271,12 +274,14 @@ class StopTrainingOnNoModelImprovement(BaseCallback):
                                        "callback_after_eval")
 
     def _on_step(self) -> bool:
+        parent = self.parent
+        assert isinstance(parent, EvalCallback)   # checked by _init_callback
         if self.n_calls > self.min_evals:
-            if self.parent.best_mean_reward > self.last_best:
+            if parent.best_mean_reward > self.last_best:
                 self.no_improvement_evals = 0
             else:
                 self.no_improvement_evals += 1
-        self.last_best = self.parent.best_mean_reward
+        self.last_best = parent.best_mean_reward
         stop = self.no_improvement_evals > self.max_no_improvement_evals
         if stop and self.verbose:
             print(f"Stopping: no improvement in the last {self.no_improvement_evals} evaluations")
@@ -500,6 +505,9 @@ class CSVLogger(BaseCallback):
     Files are flushed after each iteration and appended to when training
     resumes in the same directory (the header is written once)."""
 
+    _progress: Any                                     # the csv writers while training, else None
+    _episodes: Any
+
     def __init__(self, log_dir):
         super().__init__()
         self.log_dir = _directory(log_dir, "log_dir")
@@ -566,7 +574,7 @@ class TensorBoardLogger(BaseCallback):
         self._module = _optional_module("tensorboardX", "tensorboard", "TensorBoard logging")
         self.log_dir = _directory(log_dir, "log_dir")
         self.returns: deque = deque(maxlen=as_count(window, "window"))
-        self.writer = None
+        self.writer: Any = None                   # a tensorboardX SummaryWriter while training
 
     def _on_training_start(self) -> None:
         if self.writer is None:
@@ -616,7 +624,7 @@ def run_training(learner, total_env_steps: int | None, callback=None, progress_b
         raise InvalidArgumentError("training needs a budget: total_env_steps or iterations")
     if not callable(stop):
         raise DTypeError(f"stop must be a callable stop(stats) -> bool, got {type(stop).__name__}")
-    callbacks = []
+    callbacks: list[BaseCallback] = []
     if progress_bar is not None and as_bool(progress_bar, "progress_bar"):
         callbacks.append(ProgressBarCallback())
     user = as_callback_object(callback)

@@ -29,6 +29,7 @@ import math
 import os
 import sys
 import time
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +44,7 @@ ALGORITHMS = tuple(PG_ALGORITHMS) + ("dqn",) + SEARCH_METHODS
 # Per-environment defaults: env-step budget and the early-stop target of the
 # periodic evaluations (default: the env's reward threshold; CartPole stops
 # at 495 so that fresh evaluations land above its threshold of 475).
-ENV_DEFAULTS = {
+ENV_DEFAULTS: dict[str, dict[str, Any]] = {
     "CartPole-v1": dict(steps=500_000, stop_at_return=495.0),
     "Acrobot-v1": dict(steps=1_000_000, stop_at_return=None),
     "Pendulum-v1": dict(steps=1_000_000, stop_at_return=None),
@@ -274,7 +275,7 @@ class _Curve(cb.BaseCallback):
     def __init__(self, lines: bool):
         super().__init__()
         self.lines = lines
-        self.data = dict(episode_steps=[], episode_returns=[], iteration_steps=[], best_utility=[],
+        self.data: dict[str, Any] = dict(episode_steps=[], episode_returns=[], iteration_steps=[], best_utility=[],
                          mean_utility=[], eval_steps=[], eval_mean=[], eval_std=[], eval_greedy=True)
 
     def _on_step(self) -> bool:
@@ -310,6 +311,7 @@ class _EvalRecord(cb.BaseCallback):
 
     def _on_step(self) -> bool:
         ev, d = self.parent, self.curve.data
+        assert isinstance(ev, cb.EvalCallback)         # the EvalCallback that calls it
         d["eval_steps"].append(ev.num_timesteps)
         d["eval_mean"].append(float(np.mean(ev.evaluations_results[-1])))
         d["eval_std"].append(float(np.std(ev.evaluations_results[-1])))
@@ -511,7 +513,7 @@ def _plan(args, learner, budget: int):
                                 and importlib.util.find_spec("tqdm") is not None)
     curve = _Curve(lines=not args.quiet and not bar)
     eval_freq = args.eval_freq or max(1000, budget // 20)
-    callbacks = [curve]
+    callbacks: list[cb.BaseCallback] = [curve]
     if stop is not None or args.save_dir is not None or args.plot is not None:
         callbacks.append(cb.EvalCallback(
             eval_freq=eval_freq, n_eval_episodes=args.eval_during, deterministic=not args.stochastic_eval,

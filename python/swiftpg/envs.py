@@ -236,8 +236,8 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         self.metadata = dict(type(self).metadata, autoreset_mode=self.autoreset_mode,
                              render_modes=_vector_render_modes(env_id), render_fps=_RENDER_FPS.get(env_id, 4))
         self.render_mode = None
-        self._renderer = None
-        self._last_u = None
+        self._renderer: Any = None                  # a Gymnasium renderer while rendering
+        self._last_u: np.ndarray | None = None
         for name, value in parameters.items():
             self.set_parameter(name, value)
 
@@ -251,7 +251,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
             self.action_size = 1
             self.single_action_space = spaces.Discrete(info.num_actions)
             self._actions = np.zeros(n, np.int32)
-            self._action_dtype = _INT32
+            self._action_dtype: np.dtype = _INT32
         else:
             self.num_actions = None
             k = self.action_size = info.action_size
@@ -601,7 +601,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
                                   f"its attribute) render_mode={' or '.join(map(repr, self.metadata['render_modes']))}")
             return None
         if instances is None:
-            chosen = range(self.num_envs)
+            chosen: range | list[int] = range(self.num_envs)
         elif isinstance(instances, (int, np.integer)) and not isinstance(instances, (bool, np.bool_)):
             chosen = [as_count(instances, "instance", 0, self.num_envs - 1)]
         elif isinstance(instances, (list, tuple, range, np.ndarray)):
@@ -821,7 +821,7 @@ class SwiftEnv(gymnasium.Env):
             self._needs_reset = False
             self._autoreset_done = False
             self._last_u = None
-            result = self._observation(obs), {}
+            result: tuple[Any, dict] = self._observation(obs), {}
         if self.render_mode == "human":
             self.render()
         return result
@@ -836,7 +836,7 @@ class SwiftEnv(gymnasium.Env):
             if not 0 <= action < vec.num_actions:
                 raise InvalidArgumentError(
                     f"action {int(action)} is outside the action space {{0, ..., {vec.num_actions - 1}}}")
-            batch = np.array([action], np.int32)
+            batch: np.ndarray = np.array([action], np.int32)
         else:
             a = asarray(action, "action")
             if a.dtype.kind not in "fiu" or (a.dtype.kind == "f" and a.dtype.itemsize > 8):
@@ -865,7 +865,7 @@ class SwiftEnv(gymnasium.Env):
                 obs = info["final_obs"]
                 self._needs_reset = True
                 self._autoreset_done = True
-            result = self._observation(obs[0]), self._reward_type(rew[0]), terminated, truncated, {}
+            result: tuple = self._observation(obs[0]), self._reward_type(rew[0]), terminated, truncated, {}
         if self.render_mode == "human":
             self.render()
         return result

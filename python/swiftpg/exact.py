@@ -19,7 +19,7 @@ from . import _lib
 from ._arrays import DTypeError, as_float64, check_elements
 from ._lib import InvalidArgumentError
 from .envs import VectorEnv
-from .policies import Policy
+from .policies import Policy, _Categorical
 
 __all__ = ["solve"]
 
@@ -39,6 +39,7 @@ def solve(env: VectorEnv, policy: Policy, observations=None) -> dict:
         raise DTypeError(f"policy must be a swiftpg policy, got {type(policy).__name__}")
     if not policy.discrete:
         raise InvalidArgumentError("exact.solve needs a discrete policy (a tabular MDP has finite actions)")
+    assert isinstance(policy, _Categorical)            # every discrete policy family
     S, A = env.tabular_sizes()
     if policy.num_actions != A:
         raise InvalidArgumentError(f"the policy has {policy.num_actions} actions, the MDP {A}")

@@ -63,7 +63,7 @@ def aec_env(name: str, render_mode: str | None = None, **params):
     if render_mode not in (None, "ansi", "human"):
         raise InvalidArgumentError(f"render_mode must be None, 'ansi' or 'human', got {render_mode!r}")
 
-    class GameAEC(pettingzoo.AECEnv):
+    class GameAEC(pettingzoo.AECEnv):  # type: ignore[name-defined]  # PettingZoo is imported when called (an extra)
         metadata = {"render_modes": ["ansi", "human"], "name": f"swiftpg_{name}_v0", "is_parallelizable": False}
 
         def __init__(self):
@@ -99,7 +99,7 @@ def aec_env(name: str, render_mode: str | None = None, **params):
             self._cumulative_rewards = dict.fromkeys(self.agents, 0.0)
             self.terminations = dict.fromkeys(self.agents, False)
             self.truncations = dict.fromkeys(self.agents, False)
-            self.infos = {a: {} for a in self.agents}
+            self.infos: dict[str, dict] = {a: {} for a in self.agents}
             self.agent_selection = self.possible_agents[0]
 
         def observe(self, agent):

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import ctypes
 from ctypes import byref, c_double, c_uint64
+from typing import Any
 
 import numpy as np
 
@@ -50,7 +51,7 @@ __all__ = ["load", "registered_names", "Game", "State", "GameBatch", "TERMINAL_P
 TERMINAL_PLAYER = _lib.GAME_TERMINAL_PLAYER
 
 #: Each game's parameters and their defaults (OpenSpiel's names).
-_PARAMETERS = {
+_PARAMETERS: dict[str, dict[str, Any]] = {
     "tic_tac_toe": {},
     "connect_four": {"rows": 6, "columns": 7, "x_in_row": 4},
     "go": {"board_size": 9, "handicap": 0, "komi": 7.5, "max_game_length": None},
@@ -96,7 +97,7 @@ def _as_real(value, name: str) -> float:
 
 def _parameters(name: str, params: dict) -> dict:
     """The parameters of game ``name`` with defaults filled in, typed."""
-    out = {}
+    out: dict[str, Any] = {}
     for k, default in _PARAMETERS[name].items():
         value = params.get(k, default)
         if k == "max_game_length" and value is None:
@@ -350,7 +351,7 @@ class State(_gamestate.StateCore, _Handle):
                           [_as_int(a, "history action", 0, self.num_actions - 1) for a in _history])
 
     @property
-    def _busy(self) -> _StateLock:
+    def _busy(self) -> _StateLock:  # type: ignore[override]  # NativeObject's lock attribute, made per call here
         """The lock of the Python-level native calls (see :class:`_StateLock`)."""
         return _StateLock(self)
 

@@ -121,6 +121,7 @@ def vertex_to_action(vertex: str, board_size: int) -> int:
 def _stop(process: subprocess.Popen, stderr, kill: list) -> None:
     """Ends the process (quit, then kill after a second; at once when
     ``kill[0]``) and closes its files."""
+    assert process.stdin is not None and process.stdout is not None  # started with both piped
     if kill[0] and process.poll() is None:
         process.kill()
         process.wait()
@@ -189,6 +190,7 @@ class GnuGoPlayer:
         self._kill = [False]  # set on a failure: no polite quit
         self._finalizer = weakref.finalize(self, _stop, self._process, self._stderr, self._kill)
         self._selector = selectors.DefaultSelector()
+        assert self._process.stdin is not None and self._process.stdout is not None  # piped
         self._selector.register(self._process.stdout, selectors.EVENT_READ)
         self._buffer = b""
         self._id = 0
@@ -256,6 +258,7 @@ class GnuGoPlayer:
         if self.closed:
             raise GnuGoError("this GnuGoPlayer is closed")
         self._id += 1
+        assert self._process.stdin is not None         # piped
         try:
             self._process.stdin.write(f"{self._id} {command}\n".encode())
             self._process.stdin.flush()
@@ -278,6 +281,7 @@ class GnuGoPlayer:
             left = deadline - time.monotonic()
             if left <= 0 or not self._selector.select(left):
                 raise self._fail(f"GNU Go did not answer {command!r} within {self.timeout:g} s")
+            assert self._process.stdout is not None    # piped
             chunk = os.read(self._process.stdout.fileno(), 65536)
             if not chunk:
                 code = self._process.wait()
@@ -299,6 +303,7 @@ class GnuGoPlayer:
         call, or the whole history on a cleared board)."""
         if self._sent is None or history[:len(self._sent)] != self._sent:
             self._reset_board()
+        assert self._sent is not None                  # [] after _reset_board
         for i in range(len(self._sent), len(history)):
             colour = "BW"[i % 2]
             vertex = action_to_vertex(history[i], self.board_size)
@@ -350,6 +355,7 @@ class GnuGoPlayer:
             self.replacements.append(Replacement(len(history), answer, reason))
             self._sent = None  # GNU Go's board has its own move: rebuild it next time
             return passing
+        assert self._sent is not None                  # set by _sync
         self._sent.append(action)
         return action
 

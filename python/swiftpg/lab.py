@@ -128,6 +128,7 @@ import inspect
 import math
 import time
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -466,7 +467,7 @@ def collect(problem: Problem, policy: Policy, num_episodes: int, seed: int, stat
         n = num_episodes
         per_step = n * (obs.shape[1] + (policy.action_size if not policy.discrete else 1) + 6)
         alive = np.ones(n, bool)
-        rows = {k: [] for k in ("obs", "act", "rew", "term", "trunc", "mask", "state", "final")}
+        rows: dict[str, list] = {k: [] for k in ("obs", "act", "rew", "term", "trunc", "mask", "state", "final")}
         for step in range(limit):
             if not alive.any():
                 break
@@ -670,6 +671,7 @@ def _fit_critic(problem, policy, e: Estimator, seed) -> tuple[np.ndarray, int]:
     batch = collect(problem, policy, e.critic_episodes, seed, states=True)
     go = est.discounted_returns(batch.rewards, batch.terminated, batch.truncated, problem.gamma)
     S = problem.num_states
+    assert batch.states is not None                    # collected with states=True
     idx = batch.states[batch.mask]
     sums = np.bincount(idx, weights=go[batch.mask], minlength=S)
     counts = np.bincount(idx, minlength=S)
@@ -749,7 +751,8 @@ class Report:
                                     f"{', '.join(r['name'] for r in self.rows)}")
 
     # (title, row key, width, format) of the table's columns after the estimator's name
-    _columns = (("|bias|", "bias_norm", 9, ".4g"), ("max|z|", "max_abs_z", 7, ".2f"),
+    _columns: ClassVar[tuple[tuple[str, str, int, str], ...]] = (
+                ("|bias|", "bias_norm", 9, ".4g"), ("max|z|", "max_abs_z", 7, ".2f"),
                 ("tr Cov", "total_variance", 10, ".4g"), ("MSE", "mse", 10, ".4g"), ("cos", "cosine", 6, ".3f"),
                 ("steps", "env_steps", 9, "d"), ("s", "seconds", 6, ".2f"))
 
@@ -964,6 +967,7 @@ class SequenceEstimator:
 
     def _default_name(self) -> str:
         k, m = self.samples_per_prompt, self.method
+        assert k is not None                           # set by __post_init__
         if m == "reinforce":
             base = "REINFORCE" + (" + moving-average baseline" if self.baseline == "moving_average" else "")
             return base + (f" (k={k})" if k > 1 else "")
@@ -972,6 +976,7 @@ class SequenceEstimator:
         if m == "remax":
             return "ReMax" + (f" (k={k})" if k > 1 else "")
         if m == "grpo":
+            assert self.scaling is not None            # set by __post_init__ for GRPO
             scale = {"group": "group std", "batch": "batch std", "none": "no std"}[self.scaling]
             return f"GRPO (k={k}, {scale}" + (", token mean)" if self.aggregation == "token" else ")")
         if m == "rebel":
@@ -979,7 +984,7 @@ class SequenceEstimator:
         return "PPO (token-level)"
 
     def _arguments(self, beta: float, seed: int) -> dict:
-        kw = dict(self.options, beta=beta, seed=seed)
+        kw = dict(self.options or {}, beta=beta, seed=seed)  # options: {} after __post_init__
         if self.method != "rebel":
             kw["samples_per_prompt"] = self.samples_per_prompt
         for key in ("baseline", "scaling", "aggregation"):

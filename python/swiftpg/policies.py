@@ -46,7 +46,7 @@ def _activation(activation: str) -> int:
 MAX_HIDDEN_LAYERS = 64
 
 
-def _hidden(hidden_sizes) -> np.ndarray:
+def _hidden(hidden_sizes) -> tuple[np.ndarray, int]:
     """``(sizes as int32 [max(1, n)], n)`` from a tuple/list/1-D array of
     positive ints (a single int is one layer)."""
     if isinstance(hidden_sizes, np.ndarray) and hidden_sizes.ndim == 1:
@@ -154,6 +154,9 @@ class _Parameterised(NativeObject):
     _prefix = ""
     _concrete_hint = ("create a policy (SoftmaxPolicy, TabularSoftmaxPolicy, LinearSoftmaxPolicy, GaussianPolicy, "
                       "ClampPolicy) or a ValueFunction")
+    # Read from the library when the object is made (declared for type checkers).
+    num_params: int
+    observation_size: int
 
     def get_params(self) -> np.ndarray:
         """A copy of the parameter vector (float64 ``[num_params]``)."""
@@ -244,6 +247,10 @@ class Policy(_Parameterised):
     _prefix = "policy"
     _concrete_hint = ("create one of the policy families (SoftmaxPolicy, TabularSoftmaxPolicy, LinearSoftmaxPolicy, "
                       "GaussianPolicy, ClampPolicy) or load one with swiftpg.policies.load")
+    family: str
+    discrete: bool
+    num_actions: int | None                            # None for continuous actions
+    action_size: int
 
     def _adopt_policy(self, handle: int) -> None:
         self._adopt(handle, "swiftpg_policy_destroy")
@@ -261,8 +268,8 @@ class Policy(_Parameterised):
     def _from_handle(handle: int) -> "Policy":
         info = _lib.PolicyInfo()
         _lib.call("policy_get_info", handle, ctypes.byref(info))
-        cls = {1: SoftmaxPolicy, 2: TabularSoftmaxPolicy, 3: LinearSoftmaxPolicy, 4: GaussianPolicy,
-               5: ClampPolicy}.get(info.family)
+        cls: type[Policy] | None = {1: SoftmaxPolicy, 2: TabularSoftmaxPolicy, 3: LinearSoftmaxPolicy,
+                                    4: GaussianPolicy, 5: ClampPolicy}.get(info.family)
         if cls is None:
             _lib.lib.swiftpg_policy_destroy(handle)
             raise _lib.InternalError(f"the library returned a policy of unknown family {info.family}")
@@ -282,6 +289,7 @@ class Policy(_Parameterised):
     # -- arrays -------------------------------------------------------------------
     def _actions(self, actions, batch: int) -> np.ndarray:
         if self.discrete:
+            assert self.num_actions is not None        # set for discrete actions
             return as_actions(actions, "actions", self.num_actions, (batch,))
         a = as_float64(actions, "actions")
         if a.shape == (batch,) and self.action_size == 1:
@@ -431,6 +439,7 @@ class Policy(_Parameterised):
 class _Categorical(Policy):
     _concrete_hint = ("create a discrete policy (SoftmaxPolicy, TabularSoftmaxPolicy, LinearSoftmaxPolicy, "
                       "ClampPolicy) or load one with swiftpg.policies.load")
+    num_actions: int                                   # every categorical policy has discrete actions
 
     def probabilities(self, observations) -> np.ndarray:
         """π(·|s) for each row, float64 ``[batch, num_actions]``."""

@@ -178,7 +178,7 @@ class ADR(BaseCallback):
 
     def _state(self) -> dict:
         state = self.env.adr_state()
-        if not self._mine(state):
+        if state is None or not self._mine(state):
             raise InvalidArgumentError("this ADR no longer runs on its environment (disable_adr was called, or "
                                        "another ADR replaced it)")
         return state

@@ -253,6 +253,10 @@ class SequenceTask(_Sequences):
 
     _kind_name = "sequence task"
     _concrete_hint = "create Summarise, DidacticBandit, LengthBias or ArrayTask"
+    # Sizes set from SeqTaskInfo by _info (declared for type checkers).
+    num_prompt_features: int
+    num_features: int
+    num_proxy_features: int
 
     def _adopt_task(self, handle: int, spec) -> None:
         self._adopt(handle, "swiftpg_seq_task_destroy")
@@ -491,7 +495,7 @@ class ArrayTask(SequenceTask):
             if (fn is not None or name == "gold_fn") and not callable(fn):
                 raise DTypeError(f"{name} must be callable, got {type(fn).__name__}")
         tokens, lengths = canonical_responses(v, L)
-        tables = []
+        tables: list[np.ndarray | None] = []
         for name, fn in fns:
             if fn is None:
                 tables.append(None)
@@ -575,6 +579,9 @@ class SequencePolicy(_Sequences):
 
     _kind_name = "sequence policy"
     _concrete_hint = "use SequencePolicy.tabular, SequencePolicy.neural or SequencePolicy.for_task"
+    # Set from SeqPolicyInfo by _info, family named by _from_handle (declared for type checkers).
+    family: str
+    num_params: int
 
     @classmethod
     def _from_handle(cls, handle: int) -> "SequencePolicy":
@@ -1460,7 +1467,7 @@ class SFT(_PreferenceTrainer):
         d = self._responses(demos, "demos")
         h = None if held_out is None else self._responses(held_out, "held_out")
         keys = ["loss", "accuracy"] + (["held_out_loss", "held_out_accuracy"] if h else [])
-        history = {k: [] for k in keys}
+        history: dict[str, list] = {k: [] for k in keys}
         for _ in self._epochs(epochs, progress):
             outs = [np.empty(1) for _ in range(4)]
             held = (h[0].ctypes.data, h[1].ctypes.data, h[2].ctypes.data, h[3]) if h else (None, None, None, 0)

@@ -57,6 +57,7 @@ import json
 import math
 import os
 import time
+from typing import Any
 
 import numpy as np
 
@@ -85,7 +86,7 @@ LECTURE = {"SFT": 45.2, "DPO": 68.4, "REINFORCE": 70.7, "PPO": 77.6, "RLOO k=2":
 
 #: Task presets: the task's constructor arguments, the policy family (and
 #: its options) and whether the reward model sees only the proxy features.
-TASKS = {
+TASKS: dict[str, dict[str, Any]] = {
     # The summarise task of examples/preferences.py: 55 987 responses per prompt, 8 prompts.
     "summarise": dict(task=("Summarise", {}), family="neural",
                       policy=dict(context_size=3, hidden_sizes=(64,)), proxy=False),
@@ -177,7 +178,7 @@ def _checked_fields(c) -> dict:
     DTypeError naming the field)."""
     if not isinstance(c, TableConfig):
         raise DTypeError(f"config must be a swiftpg.rlhf_table.TableConfig, got {type(c).__name__}")
-    out = {}
+    out: dict[str, Any] = {}
     as_choice(c.task, TASKS, "task")
     out["task"] = c.task
     out["seeds"] = as_count(c.seeds, "seeds", 1, 1000)
@@ -272,6 +273,22 @@ class Pipeline:
     reward model)."""
 
     _made_by = "prepare(config, seed)"
+    # The fields (set by _make, so declared here for type checkers only).
+    task: rlhf.SequenceTask
+    task_name: str
+    seed: int
+    proxy: bool
+    reference: rlhf.SequencePolicy
+    reward_model: rlhf.RewardModel
+    chosen: rlhf.Responses
+    rejected: rlhf.Responses
+    gold: np.ndarray
+    scores: np.ndarray
+    reference_log_probs: np.ndarray
+    prompt_probs: np.ndarray
+    human_prompts: np.ndarray
+    human_indices: np.ndarray
+    stats: dict[str, float]
 
     @property
     def closed(self) -> bool:
@@ -413,6 +430,16 @@ class MethodResult:
     iterations, the first at the SFT policy, exact; otherwise empty)."""
 
     _made_by = "train_method(pipeline, method, config)"
+    # The fields (set by _make, so declared here for type checkers only).
+    method: str
+    k: int | None
+    pipeline: Pipeline
+    policy: rlhf.SequencePolicy | None
+    log_probs: np.ndarray
+    seconds: float
+    samples: int
+    history: list[dict]
+    curve: list[dict]
 
     def sample(self, prompts, seed: int = 0) -> rlhf.Responses:
         """One response of the trained method per prompt (int32 ``[B]``);
@@ -422,6 +449,7 @@ class MethodResult:
         p = self.pipeline
         if self.policy is not None:
             return self.policy.sample(prompts, seed=seed)
+        assert self.k is not None                      # best-of-n (no policy): k is n
         pr = p.reference._prompts(prompts)
         seed = as_seed(seed)
         repeated = np.repeat(pr, self.k)
@@ -631,6 +659,11 @@ class Table:
     whole run)."""
 
     _made_by = "run_table(config)"
+    # The fields (set by _make, so declared here for type checkers only).
+    config: TableConfig
+    records: list[dict]
+    curves: list[dict]
+    seconds: float
 
     def summary(self) -> dict:
         """A JSON-ready dict: the config, per row the mean and standard

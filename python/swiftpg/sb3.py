@@ -132,7 +132,7 @@ class VecEnvCore:
                          "render_fps": _RENDER_FPS.get(vec.env_id, 4)}
         self._one_hot = vec.observation_kind == "one_hot"
         if self._one_hot:
-            self.observation_space = spaces.Discrete(vec.observation_size)
+            self.observation_space: spaces.Space = spaces.Discrete(vec.observation_size)
         else:
             low, high = vec.observation_low.astype(np.float32), vec.observation_high.astype(np.float32)
             self.observation_space = spaces.Box(low, high, low.shape, np.float32)
@@ -140,7 +140,7 @@ class VecEnvCore:
         if vec.discrete:
             if action_bound is not None:
                 raise InvalidArgumentError(f"action_bound is for continuous actions; {vec.env_id} has discrete ones")
-            self.action_space = spaces.Discrete(vec.num_actions)
+            self.action_space: spaces.Space = spaces.Discrete(vec.num_actions)
         elif action_bound is not None:
             b = as_float(action_bound, "action_bound")
             if not 0 < b < np.inf:
@@ -153,8 +153,8 @@ class VecEnvCore:
         self.reset_infos: list[dict[str, Any]] = [{} for _ in range(n)]
         self._seeds: list[int | None] = [None] * n
         self._options: list[dict[str, Any]] = [{} for _ in range(n)]
-        self._actions = None
-        self._last_u = None
+        self._actions: np.ndarray | None = None
+        self._last_u: np.ndarray | None = None
         self._renderer = None
 
     # -- what SB3 calls ----------------------------------------------------------
@@ -203,7 +203,7 @@ class VecEnvCore:
             raise NotSupportedError(f"swiftpg environments take no reset options, got {options}")
         if all(s is None for s in seeds):
             seed = None
-        elif seeds == [seeds[0] + i for i in range(self.num_envs)]:
+        elif seeds[0] is not None and seeds == [seeds[0] + i for i in range(self.num_envs)]:
             seed = seeds[0]
         else:
             raise NotSupportedError(f"instance i is seeded with seed + i; per-instance seeds {seeds} are not")

@@ -11,7 +11,7 @@ import ctypes
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Callable, ClassVar
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
@@ -46,7 +46,7 @@ def _set_int(c, name: str, value, minimum=None) -> None:
 class _Replaceable:
     """``replace(**changes)`` for config dataclasses, refusing unknown fields."""
 
-    _label = "config"
+    _label: ClassVar[str] = "config"
 
     def __init__(self, *args, **kwargs):
         # Reached only by the abstract bases (the configs are dataclasses
@@ -56,10 +56,10 @@ class _Replaceable:
                          "PPOConfig or SearchConfig")
 
     def replace(self, **changes):
-        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}  # type: ignore[arg-type]  # a dataclass
         if unknown:
             raise InvalidArgumentError(f"unknown {self._label} field(s): {', '.join(sorted(unknown))}")
-        return dataclasses.replace(self, **changes)
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]  # the configs are dataclasses
 
     @classmethod
     def describe(cls) -> str:
@@ -108,7 +108,7 @@ class _PGConfig(_Replaceable):
     def to_c(self):
         """The C config struct, starting from the library's defaults."""
         c = self._c_defaults()
-        for f in dataclasses.fields(self):
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]  # the configs are dataclasses
             value = getattr(self, f.name)
             kind = _kind(f)
             if kind == "choice":
@@ -143,8 +143,8 @@ class _PGConfig(_Replaceable):
     @classmethod
     def _values_of(cls, c) -> dict:
         """The dataclass fields of a C config struct, as Python values."""
-        out = {}
-        for f in dataclasses.fields(cls):
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]  # cls is a concrete (dataclass) config
             raw = getattr(c, f.name)
             kind = _kind(f)
             if kind == "choice":
@@ -366,7 +366,7 @@ def _adopt_learner(expected, function: str, *args, source: str = "the bytes", hi
     outs = [ctypes.c_uint64() for _ in range(4)]
     _lib.call(function, *args, *(ctypes.byref(h) for h in outs))
     learner_h, env_h, policy_h, value_h = (h.value for h in outs)
-    wrappers = []                   # each frees its handle when closed; a handle is 0 once handed to one
+    wrappers: list[Any] = []        # each frees its handle when closed; a handle is 0 once handed to one
     try:
         env = value = None
         if env_h:
@@ -445,7 +445,7 @@ class PolicyGradientLearner(NativeObject):
     """
 
     _kind_name = "policy-gradient learner"
-    _config_class: type = object            # set by each algorithm's class; object marks the abstract base
+    _config_class: type[Any] = object       # set by each algorithm's class; object marks the abstract base
     _default_hidden = (64, 64)
 
     def __init__(self, env, policy: Policy | None = None, config=None, *, value: ValueFunction | None = None,
@@ -637,6 +637,7 @@ class PolicyGradientLearner(NativeObject):
         if t < 1 or n < 1:
             raise InvalidArgumentError(f"observations must hold at least one step of one lane, got shape {obs.shape}")
         if policy.discrete:
+            assert policy.num_actions is not None      # set for every discrete policy
             act = as_actions(actions, "actions", policy.num_actions, (t, n))
         else:
             k = policy.action_size

@@ -28,6 +28,7 @@ import ctypes
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -117,7 +118,7 @@ class DQNConfig(_Replaceable):
 
     @classmethod
     def _from_c(cls, c: _lib.DQNConfigC) -> "DQNConfig":
-        values = {name: int(getattr(c, name)) for name in _INT_FIELDS}
+        values: dict[str, Any] = {name: int(getattr(c, name)) for name in _INT_FIELDS}
         values.update({name: float(getattr(c, name)) for name in _FLOAT_FIELDS})
         values.update(
             target_update_unit=next(k for k, v in _lib.DQN_TARGET_UNIT.items() if v == c.target_update_unit),
@@ -382,12 +383,12 @@ class DQN(NativeObject):
         ε-greedily at the current ε. Ctrl-C stops it (KeyboardInterrupt)."""
         episodes = as_count(episodes, "episodes", 1, 1 << 24)
         seed = as_seed(seed)
-        greedy = int(as_bool(greedy, "greedy"))
+        greedy = as_bool(greedy, "greedy")
         env = self.env.spawn(min(as_count(num_envs, "num_envs", 1, 1 << 24), episodes), seed=seed)
         try:
             returns, lengths = np.empty(episodes), np.empty(episodes, np.int32)
             with self._busy:
-                _lib.call_interruptible("dqn_evaluate", self.handle, self.handle, env.handle, episodes, greedy,
+                _lib.call_interruptible("dqn_evaluate", self.handle, self.handle, env.handle, episodes, int(greedy),
                                         seed, returns.ctypes.data, lengths.ctypes.data)
             return returns, lengths
         finally:

@@ -79,7 +79,7 @@ class GymnasiumCollector:
         self.high = None if self.discrete else np.asarray(space.high, np.float64).reshape(-1)
         self.seed = as_seed(seed)
         self._busy = ObjectLock("Gymnasium collector")
-        self._obs = None
+        self._obs: np.ndarray | None = None
         self._returns = np.zeros(self.num_lanes)
         self.episode_returns: list[float] = []
         self.total_steps = 0
@@ -135,7 +135,7 @@ class GymnasiumCollector:
         raises InvalidArgumentError before anything is allocated."""
         steps = as_count(steps, "steps")
         n, d = self.num_lanes, self.observation_size
-        k = 1 if self.discrete else self.low.size
+        k = 1 if self.low is None else self.low.size  # low is None for discrete actions
         check_elements(steps * n * (2 * d + 4 + k), f"collecting {steps} steps of {n} lanes")
         with self._busy:
             return self._collect(steps)
@@ -143,13 +143,14 @@ class GymnasiumCollector:
     def _collect(self, steps: int) -> dict:
         if self._obs is None:
             self._reset()
+        assert self._obs is not None                   # set by _reset
         n, d = self.num_lanes, self.observation_size
         obs = np.empty((steps, n, d))
         final = np.zeros((steps, n, d))
         rewards = np.empty((steps, n))
         terminated = np.zeros((steps, n), np.uint8)
         truncated = np.zeros((steps, n), np.uint8)
-        actions = np.empty((steps, n), np.int32) if self.discrete else np.empty((steps, n, self.low.size))
+        actions = np.empty((steps, n), np.int32) if self.low is None else np.empty((steps, n, self.low.size))
         for t in range(steps):
             obs[t] = self._obs
             a = self.policy.sample(self._obs)
@@ -161,7 +162,7 @@ class GymnasiumCollector:
                 done = np.logical_or(term, trunc)
                 if done.any():
                     fin = info.get("final_obs")
-                    for i in np.flatnonzero(done):
+                    for i in np.flatnonzero(done).tolist():
                         final[t, i] = self._flat_row(fin[i])
             else:
                 rows, r, term, trunc = [], np.empty(n), np.zeros(n, bool), np.zeros(n, bool)

@@ -9,7 +9,7 @@ import ctypes
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -31,7 +31,7 @@ class _Learner(NativeObject):
     the config), creating the native object, the iteration history, and
     evaluation."""
 
-    _config_class: type = object            # set by each subclass; object marks this abstract base
+    _config_class: type[Any] = object       # set by each subclass; object marks this abstract base
     _create = ""
     _concrete_hint = "create a PolicySearch"
 
@@ -59,7 +59,7 @@ class _Learner(NativeObject):
         handle = ctypes.c_uint64()
         _lib.call(self._create, env.handle, policy.handle, ctypes.byref(cfg), ctypes.byref(handle))
         self._adopt(handle.value, "swiftpg_algorithm_destroy")
-        self.history = []
+        self.history: list = []
 
     def close(self) -> None:
         """Frees the native learner (not its env or policy); idempotent."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+from typing import Any
 
 import numpy as np
 
@@ -82,7 +83,7 @@ def train_together(learners, total_env_steps: int, *, threads: int | None = None
     threads = min(os.cpu_count() or 1, len(learners), 64) if threads is None else as_count(threads, "threads", 1, 64)
     per_iteration = [_least_steps_per_iteration(learner) for learner in learners]
     chunk = max(64, _RECORDED_PER_CALL // len(learners))
-    out = [[] for _ in learners]
+    out: list[list] = [[] for _ in learners]
     first_error: BaseException | None = None
     active = list(range(len(learners)))             # learners still training (not failed)
     with contextlib.ExitStack() as held:
@@ -95,7 +96,7 @@ def train_together(learners, total_env_steps: int, *, threads: int | None = None
             target = min(total, min(done) + chunk * min(per_iteration[k] for k in active))
             count = len(active)
             capacity = max(max(0, -(-(target - d) // per_iteration[k])) for k, d in zip(active, done))
-            stats = (_lib.TrainStatsC * (count * capacity))() if capacity > 0 else None
+            stats: Any = (_lib.TrainStatsC * (count * capacity))() if capacity > 0 else None  # read only when > 0
             iterations = np.zeros(count, np.int64)
             handles = (ctypes.c_uint64 * count)(*(learners[k].handle for k in active))
             try:
