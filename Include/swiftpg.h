@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* ABI version: bumped whenever a declaration or struct layout changes. */
-#define SWIFTPG_ABI_VERSION 14
+#define SWIFTPG_ABI_VERSION 15
 
 /* ---------------------------------------------------------------------------
  * Status codes
@@ -1258,6 +1258,35 @@ int32_t swiftpg_pg_update(uint64_t learner, int64_t steps, int64_t num_envs,
                           const double *next_observations,
                           swiftpg_train_stats *stats_out);
 
+/* swiftpg_pg_update with the behaviour log-probabilities given:
+ * log_probs [steps*num_envs] (finite), log beta(a|s) of the policy that
+ * acted, as swiftpg_pg_collect writes them, instead of the current
+ * policy's. The update is then the one swiftpg_pg_iterate makes on the same
+ * batch (bit for bit, with the same parameters and generators), and with an
+ * older acting policy PPO's ratio, the approx-KL statistic and off-policy
+ * PG's importance weights are taken against it (asynchronous rollout
+ * workers). Arguments and errors otherwise as swiftpg_pg_update; NULL
+ * log_probs: NULL_POINTER. Source: Schulman et al. 2017 (PPO's
+ * pi/pi_old); Espeholt et al. 2018 (learning from stale actors). */
+int32_t swiftpg_pg_update_behavior(uint64_t learner, int64_t steps, int64_t num_envs,
+                                   const double *observations, const void *actions,
+                                   const double *log_probs, const double *rewards,
+                                   const uint8_t *terminated, const uint8_t *truncated,
+                                   const double *final_observations,
+                                   const double *next_observations,
+                                   swiftpg_train_stats *stats_out);
+
+/* Makes the learner's lane i draw its actions from the stream of global
+ * lane first_lane + i (PCG64(SeedSequence(seed, spawn_key=(7, first_lane +
+ * i)))), restarting every lane's stream: a rollout worker that holds lanes
+ * first_lane ..< first_lane + num_envs of a run split across processes
+ * (with its environment created with seed + first_lane, so instance i is
+ * seeded from seed + first_lane + i) samples exactly what those lanes of
+ * one learner with all the environments sample. first_lane in [0, 2^40]
+ * (INVALID_ARGUMENT otherwise); INVALID_ARGUMENT for a learner without an
+ * environment. Saved with the learner (the generators are). */
+int32_t swiftpg_pg_set_lane_offset(uint64_t learner, int64_t first_lane);
+
 /* The episodes that ended in the last iteration or update, in the order they
  * ended: undiscounted returns, lengths, and success flags (1 reached the
  * goal, 0 did not, -1 the environment defines no success); each output may
@@ -1442,6 +1471,31 @@ int32_t swiftpg_search_create(uint64_t env, uint64_t policy,
  * seen; pattern search: the incumbent). */
 int32_t swiftpg_search_iterate(uint64_t algorithm,
                                swiftpg_search_stats *stats_out);
+
+/* The candidates the next swiftpg_search_iterate evaluates, row-major
+ * [count, parameter_count] into parameters_out (capacity rows), in its
+ * order (pattern search's first poll starts with the incumbent), and the
+ * episode seed of their evaluations (seed_out): U(theta) of a candidate is
+ * the mean undiscounted return of episodes_per_evaluation episodes of
+ * swiftpg_policy_evaluate(policy with theta, an env like the search's with
+ * the same instance count, episodes_per_evaluation, greedy, *seed_out) —
+ * evaluated elsewhere (rollout workers), then passed to
+ * swiftpg_search_tell. Changes nothing. *count_out and *seed_out are
+ * written also when count exceeds capacity (BUFFER_TOO_SMALL, nothing else
+ * written; parameters_out may be NULL when capacity is 0). */
+int32_t swiftpg_search_candidates(uint64_t algorithm, double *parameters_out, int64_t capacity,
+                                  int64_t *count_out, uint64_t *seed_out);
+
+/* One iteration as swiftpg_search_iterate with the utilities of the
+ * candidates given instead of evaluated here: utilities [count], in the
+ * order of swiftpg_search_candidates (-inf marks a failed evaluation; NaN
+ * and +inf: NOT_FINITE), env_steps the transitions they used (counted in
+ * the statistics and counters). With greedy evaluations computed as
+ * described there, the search ends bit-identical to one that evaluates
+ * itself. INVALID_ARGUMENT (nothing changes) if count is not the number of
+ * candidates. */
+int32_t swiftpg_search_tell(uint64_t algorithm, const double *utilities, int64_t count,
+                            int64_t env_steps, swiftpg_search_stats *stats_out);
 
 /* Saves the whole search (iteration, env steps, the method's state: CEM's
  * mean, sigma and generator; the GA's population, best and generator;

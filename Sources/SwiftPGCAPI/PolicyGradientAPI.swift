@@ -611,10 +611,12 @@ public func swiftpg_pg_train_together(
   }
 }
 
-@c @implementation
-public func swiftpg_pg_update(
+/// `swiftpg_pg_update` and `swiftpg_pg_update_behavior`: the batch checked
+/// and copied, behaviour log-probabilities taken from `log_probs` when
+/// `behaviorGiven` (else computed from the current policy), then one update.
+private func externalUpdate(
   _ learner: UInt64, _ steps: Int64, _ num_envs: Int64, _ observations: UnsafePointer<Double>?,
-  _ actions: UnsafeRawPointer?, _ rewards: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?,
+  _ actions: UnsafeRawPointer?, _ behaviorGiven: Bool, _ log_probs: UnsafePointer<Double>?, _ rewards: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?,
   _ truncated: UnsafePointer<UInt8>?, _ final_observations: UnsafePointer<Double>?,
   _ next_observations: UnsafePointer<Double>?, _ stats_out: UnsafeMutablePointer<swiftpg_train_stats>?
 ) -> Int32 {
@@ -632,6 +634,7 @@ public func swiftpg_pg_update(
     let term = try need(terminated, "terminated")
     let trunc = try need(truncated, "truncated")
     let next = try need(next_observations, "next_observations")
+    let behavior: UnsafePointer<Double>? = behaviorGiven ? try need(log_probs, "log_probs") : nil
     try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
       let l = try a.policyGradient()
       try require(
@@ -642,6 +645,7 @@ public func swiftpg_pg_update(
       try requireFinite(obs, m * dim, "observations")
       try requireFinite(rew, m, "rewards")
       try requireFinite(next, n * dim, "next_observations")
+      if let behavior { try requireFinite(behavior, m, "log_probs") }
       let d = Trajectories(observationSize: dim, actionSpace: space)
       d.resize(steps: t, lanes: n)
       d.observations.pointer.update(from: obs, count: m * dim)
@@ -673,6 +677,7 @@ public func swiftpg_pg_update(
         }
       }
       d.nextObservations.pointer.update(from: next, count: n * dim)
+      if let behavior { d.behaviorLogProbs.pointer.update(from: behavior, count: m) }
       // Episode statistics of the episodes that both start and end inside the batch.
       for i in 0..<n {
         var total = 0.0
@@ -694,7 +699,44 @@ public func swiftpg_pg_update(
           }
         }
       }
-      try a.exclusive { () throws(SwiftPGError) in out.pointee = try l.update(external: d).c }
+      try a.exclusive { () throws(SwiftPGError) in out.pointee = try l.update(external: d, behaviorGiven: behavior != nil).c }
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_pg_update(
+  _ learner: UInt64, _ steps: Int64, _ num_envs: Int64, _ observations: UnsafePointer<Double>?,
+  _ actions: UnsafeRawPointer?, _ rewards: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?,
+  _ truncated: UnsafePointer<UInt8>?, _ final_observations: UnsafePointer<Double>?,
+  _ next_observations: UnsafePointer<Double>?, _ stats_out: UnsafeMutablePointer<swiftpg_train_stats>?
+) -> Int32 {
+  externalUpdate(
+    learner, steps, num_envs, observations, actions, false, nil, rewards, terminated, truncated, final_observations,
+    next_observations, stats_out)
+}
+
+@c @implementation
+public func swiftpg_pg_update_behavior(
+  _ learner: UInt64, _ steps: Int64, _ num_envs: Int64, _ observations: UnsafePointer<Double>?,
+  _ actions: UnsafeRawPointer?, _ log_probs: UnsafePointer<Double>?, _ rewards: UnsafePointer<Double>?,
+  _ terminated: UnsafePointer<UInt8>?, _ truncated: UnsafePointer<UInt8>?,
+  _ final_observations: UnsafePointer<Double>?, _ next_observations: UnsafePointer<Double>?,
+  _ stats_out: UnsafeMutablePointer<swiftpg_train_stats>?
+) -> Int32 {
+  externalUpdate(
+    learner, steps, num_envs, observations, actions, true, log_probs, rewards, terminated, truncated,
+    final_observations, next_observations, stats_out)
+}
+
+@c @implementation
+public func swiftpg_pg_set_lane_offset(_ learner: UInt64, _ first_lane: Int64) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try require(first_lane >= 0 && first_lane <= 1 << 40, "first_lane must be in [0, 2^40], got \(first_lane)")
+    try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
+      let l = try a.policyGradient()
+      try require(l.core.env != nil, "this learner has no environment lanes (it updates on outside data only)")
+      try a.exclusive { () throws(SwiftPGError) in l.core.setLaneOffset(Int(first_lane)) }
     }
   }
 }

@@ -28,7 +28,7 @@ from ctypes import (
 
 import numpy as np
 
-ABI_VERSION = 14
+ABI_VERSION = 15
 
 # --- status codes (Include/swiftpg.h) -------------------------------------
 OK = 0
@@ -686,6 +686,10 @@ _SIGNATURES = {
     "swiftpg_pg_update": [u64, c_int64, c_int64, POINTER(c_double), c_void_p, POINTER(c_double),
                           POINTER(c_uint8), POINTER(c_uint8), POINTER(c_double), POINTER(c_double),
                           POINTER(TrainStatsC)],
+    "swiftpg_pg_update_behavior": [u64, c_int64, c_int64, POINTER(c_double), c_void_p, POINTER(c_double),
+                                   POINTER(c_double), POINTER(c_uint8), POINTER(c_uint8), POINTER(c_double),
+                                   POINTER(c_double), POINTER(TrainStatsC)],
+    "swiftpg_pg_set_lane_offset": [u64, c_int64],
     "swiftpg_pg_evaluate": [u64, u64, c_int32, c_int32, u64, vp, vp],
     "swiftpg_pg_save": [u64, c_char_p],
     "swiftpg_pg_load": [u64, c_char_p],
@@ -710,6 +714,8 @@ _SIGNATURES = {
     "swiftpg_search_default_config": [POINTER(SearchConfigC)],
     "swiftpg_search_create": [u64, u64, POINTER(SearchConfigC), POINTER(c_uint64)],
     "swiftpg_search_iterate": [u64, POINTER(SearchStatsC)],
+    "swiftpg_search_candidates": [u64, vp, i64, POINTER(c_int64), POINTER(c_uint64)],
+    "swiftpg_search_tell": [u64, vp, i64, i64, POINTER(SearchStatsC)],
     "swiftpg_search_save": [u64, c_char_p],
     "swiftpg_search_load": [u64, c_char_p],
     "swiftpg_search_counters": [u64, POINTER(c_int64), POINTER(c_int64)],

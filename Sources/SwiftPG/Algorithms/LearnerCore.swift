@@ -230,9 +230,20 @@ public final class LearnerCore {
     return stats
   }
 
+  /// Makes lane i sample from `PCG64.laneStream(seed:lane: firstLane + i)`
+  /// from now on (the streams start over): a worker holding lanes
+  /// firstLane ..< firstLane + count of a run split across processes draws
+  /// what those lanes draw in one process.
+  public func setLaneOffset(_ firstLane: Int) {
+    let seed = settings.common.seed
+    laneGenerators = (0..<laneGenerators.count).map { PCG64.laneStream(seed: seed, lane: firstLane + $0) }
+  }
+
   /// Checks externally collected transitions against the learner and
-  /// computes their behaviour log-probabilities with the current policy.
-  func prepareExternal(_ d: Trajectories, minibatchSize: Int?) throws(SwiftPGError) {
+  /// computes their behaviour log-probabilities with the current policy
+  /// (unless `behaviorGiven`: the caller filled them, e.g. a worker's
+  /// `swiftpg_pg_collect` under the same or older parameters).
+  func prepareExternal(_ d: Trajectories, minibatchSize: Int?, behaviorGiven: Bool = false) throws(SwiftPGError) {
     try require(
       d.observationSize == observationSize,
       "observation size \(d.observationSize) does not match the learner's \(observationSize)")
@@ -244,6 +255,7 @@ public final class LearnerCore {
       throw .invalid(reason)
     }
     if let minibatchSize { try Self.checkMinibatch(minibatchSize, batch: d.count) }
+    if behaviorGiven { return }
     policy.logProbabilities(d.observations.pointer, actions: d.actions, batch: d.count, into: d.behaviorLogProbs.pointer)
   }
 
