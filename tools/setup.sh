@@ -40,7 +40,7 @@ if os.environ["TESTS"] == "1":
     need.update({"pytest": "pytest", "xdist": "pytest-xdist", "tensorboardX": "tensorboardX",
                  "nbformat": "nbformat", "nbclient": "nbclient", "ipykernel": "ipykernel", "pdoc": "pdoc",
                  "pygame": "gymnasium[classic-control]", "moviepy": "moviepy", "pyspiel": "open_spiel",
-                 "pettingzoo": "pettingzoo"})
+                 "pettingzoo": "pettingzoo", "ray": "ray"})
 print(" ".join(pkg for mod, pkg in need.items() if importlib.util.find_spec(mod) is None))
 PY
 )

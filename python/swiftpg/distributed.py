@@ -185,10 +185,11 @@ class RolloutWorker:
         self.index = index
         self.spec = spec
         self.first_lane = index * spec["lanes_per_worker"]
-        if state is not None:
-            self.learner = pickle.loads(state)
-        else:
-            self.learner = self._build()
+        self.broken = None
+        try:
+            self.learner = pickle.loads(state) if state is not None else self._build()
+        except BaseException as e:  # noqa: BLE001 — reported by the first call (ping), with the worker's identity
+            self.learner, self.broken = None, e
 
     def _build(self):
         from .algorithms import PG_ALGORITHMS
@@ -258,6 +259,9 @@ class RolloutWorker:
             self._fail(e)
 
     def ping(self) -> int:
+        """The worker's pid; raises what went wrong when the worker was made."""
+        if self.broken is not None:
+            self._fail(self.broken)
         return os.getpid()
 
 
@@ -342,6 +346,16 @@ class _Pool:
         self.states: list[bytes | None] = [None] * num_workers
         self.actors = [self._start(w) for w in range(num_workers)]
         self.lost_total = 0
+        try:                      # every worker up, or the first one's error (bad spec) here
+            for ref in [a.ping.remote() for a in self.actors]:
+                try:
+                    ray.get(ref)
+                except ray.exceptions.RayTaskError as e:
+                    err = _unwrap(e)
+                    raise err from err.__cause__
+        except BaseException:
+            self.shutdown()
+            raise
 
     def _start(self, w: int):
         return self.remote_class.options(**self.options).remote(self.spec, w, self.states[w])
@@ -468,7 +482,8 @@ class DistributedTrainer:
         else:
             steps = config.steps_per_env
             collector_algorithm = algorithm
-            collector_config = config
+            # Collection does not read the minibatch size; a worker's n lanes may not split into it.
+            collector_config = config.replace(minibatch_size=0)
         if algorithm not in PG_ALGORITHMS:
             raise NotSupportedError(f"{algorithm} cannot be distributed")
         needs_value = collector_algorithm not in ("reinforce", "offpolicy-pg")

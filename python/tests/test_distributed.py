@@ -204,3 +204,20 @@ def test_bad_arguments_raise_before_any_worker_starts():
     with pytest.raises(swiftpg.NotSupportedError, match="normalise"):
         D.DistributedTrainer(normalising, 1)
     normalising.close()
+
+
+def test_cli_trains_with_workers(local_ray, capsys):
+    import json
+
+    from swiftpg import cli
+    code = cli.main(["train", "CartPole-v1", "--algo", "ppo", "--workers", "2", "--num-envs", "4", "--steps", "1024",
+                     "--config", "steps_per_env=32", "minibatch_size=64", "epochs=2", "--eval-episodes", "5",
+                     "--eval-freq", "1024", "--no-early-stop", "--json", "--quiet"])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["env_steps"] == 1024 and summary["iterations"] == 8
+    assert cli.main(["train", "CartPole-v1", "--algo", "ppo", "--workers", "3", "--num-envs", "4", "--steps", "256",
+                     "--config", "minibatch_size=64", "--quiet"]) == 2
+    assert "multiple of num_workers" in capsys.readouterr().err
+    assert cli.main(["train", "CartPole-v1", "--algo", "dqn", "--workers", "2", "--steps", "256", "--quiet"]) == 2
+    assert "--workers is not supported for dqn" in capsys.readouterr().err
