@@ -83,8 +83,8 @@ from . import _lib
 from ._arrays import DTypeError, as_bool, as_choice, as_count
 from ._lib import InvalidArgumentError, NotSupportedError, SwiftPGError
 
-__all__ = ["DistributedTrainer", "DistributedSearch", "DistributedStats", "RolloutWorkerError", "RolloutWorker",
-           "require_ray", "init_local"]
+__all__ = ["DistributedTrainer", "DistributedSearch", "DistributedStats", "RolloutWorkerError", "require_ray",
+           "init_local"]
 
 _MISSING = ("swiftpg.distributed needs Ray, an optional extra: pip install 'swiftpg[ray]' "
             "(or pip install ray)")
@@ -103,9 +103,15 @@ def require_ray():
 def init_local(num_cpus: int = 2, object_store_memory: int = 80 * 1024 * 1024, address: str | None = None):
     """Starts (or connects to) Ray if it is not running: a local instance
     with ``num_cpus`` CPUs, an object store of ``object_store_memory``
-    bytes (Ray's minimum is 75 MiB) and no dashboard, or the cluster at
+    bytes (at least 75 MiB, Ray's minimum) and no dashboard, or the cluster at
     ``address`` (``"auto"``, ``"ray://host:10001"``; swiftpg must be
-    installed on its nodes). Returns the ``ray`` module."""
+    installed on its nodes). Returns the ``ray`` module. Raises
+    InvalidArgumentError / DTypeError for bad arguments (before Ray starts),
+    ImportError naming the ``swiftpg[ray]`` extra without Ray."""
+    num_cpus = as_count(num_cpus, "num_cpus", 1, 1 << 16)
+    object_store_memory = as_count(object_store_memory, "object_store_memory", 75 * 1024 * 1024, 2**50)
+    if address is not None and not isinstance(address, str):
+        raise DTypeError(f"address must be a str or None, got {type(address).__name__}")
     ray = require_ray()
     if not ray.is_initialized():
         if address is None:
@@ -172,8 +178,8 @@ class DistributedStats:
 
 # ------------------------------------------------------------------------------------------------ worker
 
-class RolloutWorker:
-    """What runs inside a Ray actor (``ray.remote(RolloutWorker)``): a
+class _RolloutWorker:
+    """What runs inside a Ray actor (``ray.remote(_RolloutWorker)``): a
     swiftpg learner over n environment lanes used only to collect
     (``swiftpg_pg_collect``) — or, for a search, a policy copy and an env to
     evaluate candidates. Made from a picklable ``spec`` dict (see
@@ -341,7 +347,7 @@ class _Pool:
         self.ray = ray
         self.spec = spec
         self.options = {"num_cpus": 1, "max_restarts": 0, **(worker_options or {})}
-        self.remote_class = ray.remote(RolloutWorker)
+        self.remote_class = ray.remote(_RolloutWorker)
         self.keep_states = keep_states
         self.states: list[bytes | None] = [None] * num_workers
         self.actors = [self._start(w) for w in range(num_workers)]
@@ -516,7 +522,7 @@ class DistributedTrainer:
         """One synchronous or asynchronous iteration (see the class doc)."""
         return self._iterate_sync() if self.mode == "sync" else self._iterate_async()
 
-    def _iterate_sync(self) -> DistributedStats:
+    def _gather_sync(self):
         ray = self._pool.ray
         start = time.perf_counter()
         params = ray.put(self.learner.policy.get_params())       # the one broadcast of the iteration
@@ -527,6 +533,30 @@ class DistributedTrainer:
                                        list(range(self.num_workers)))
         gather = time.perf_counter() - start - broadcast
         ordered = [results[w] for w in range(self.num_workers)]
+        for r in ordered:
+            self._keep_state(r)
+        return ordered, start, broadcast, gather, lost
+
+    def collect(self) -> tuple[dict, dict]:
+        """One synchronous collection without an update (pure collection,
+        e.g. to measure it, or for a custom update): ``(batch, timings)``
+        with ``batch`` the keyword arguments of ``learner.update`` (``[T, N]``
+        over all workers' lanes, behaviour ``log_probs`` included) and
+        ``timings`` the seconds of ``broadcast``, ``gather``,
+        ``worker_collect`` (slowest worker), ``ray_overhead`` and ``seconds``
+        (all, with the concatenation), plus ``bytes_in``. The workers'
+        environments advance; the learner does not change."""
+        if self.mode != "sync":
+            raise NotSupportedError("collect() is the synchronous collection; this trainer is asynchronous")
+        ordered, start, broadcast, gather, lost = self._gather_sync()
+        batch = _concat(ordered)
+        collect = max(r["seconds"] for r in ordered)
+        return batch, {"broadcast": broadcast, "gather": gather, "worker_collect": collect,
+                       "ray_overhead": max(0.0, gather - collect) + broadcast, "workers_lost": lost,
+                       "seconds": time.perf_counter() - start, "bytes_in": _nbytes(ordered)}
+
+    def _iterate_sync(self) -> DistributedStats:
+        ordered, start, broadcast, gather, lost = self._gather_sync()
         return self._update(ordered, start, broadcast, gather, lost, 0)
 
     def _submit(self, w: int):
