@@ -1276,6 +1276,41 @@ int32_t swiftpg_pg_update_behavior(uint64_t learner, int64_t steps, int64_t num_
                                    const double *next_observations,
                                    swiftpg_train_stats *stats_out);
 
+/* swiftpg_pg_update_behavior on a rollout worker's raw batch, for learners
+ * that normalise observations and/or rewards: observations, final and next
+ * observations and rewards as the environments gave them (a worker in
+ * swiftpg_pg_set_worker_normalization mode records them so). The learner
+ * scales the rewards as its collection does (the running std of each lane's
+ * discounted return, updated step by step in time order, then clipped; the
+ * per-lane returns are kept across calls), normalises the observations with
+ * its statistics as they were before this call (what the workers' policies
+ * saw), folds the raw observations into the statistics step by step
+ * (num_envs rows per step), and updates. The result does not depend on how
+ * the lanes were split over workers. A failed update restores the
+ * statistics too. For a learner that normalises nothing it is
+ * swiftpg_pg_update_behavior. Errors as swiftpg_pg_update_behavior. */
+int32_t swiftpg_pg_update_raw(uint64_t learner, int64_t steps, int64_t num_envs,
+                              const double *observations, const void *actions,
+                              const double *log_probs, const double *rewards,
+                              const uint8_t *terminated, const uint8_t *truncated,
+                              const double *final_observations,
+                              const double *next_observations,
+                              swiftpg_train_stats *stats_out);
+
+/* Puts a learner that normalises observations and/or rewards into
+ * rollout-worker mode: its observation statistics become mean and variance
+ * [size] and count (size = observation size; 0 with NULL arrays when the
+ * learner normalises only rewards) — the learner's statistics of a
+ * distributed run, sent with its parameters — and collection
+ * (swiftpg_pg_collect) then normalises what the policy sees with them
+ * without updating them, and writes raw observations (also final and next
+ * ones) and raw rewards, for swiftpg_pg_update_raw in the learner.
+ * Call again to set newer statistics; there is no way back. INVALID_ARGUMENT
+ * for a learner that normalises nothing or a wrong size, NOT_FINITE for
+ * non-finite statistics, a negative variance or count <= 0 (nothing changes). */
+int32_t swiftpg_pg_set_worker_normalization(uint64_t learner, const double *mean, const double *variance,
+                                            int64_t size, double count);
+
 /* Makes the learner's lane i draw its actions from the stream of global
  * lane first_lane + i (PCG64(SeedSequence(seed, spawn_key=(7, first_lane +
  * i)))), restarting every lane's stream: a rollout worker that holds lanes

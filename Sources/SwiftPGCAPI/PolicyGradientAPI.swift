@@ -616,9 +616,11 @@ public func swiftpg_pg_train_together(
 /// `behaviorGiven` (else computed from the current policy), then one update.
 private func externalUpdate(
   _ learner: UInt64, _ steps: Int64, _ num_envs: Int64, _ observations: UnsafePointer<Double>?,
-  _ actions: UnsafeRawPointer?, _ behaviorGiven: Bool, _ log_probs: UnsafePointer<Double>?, _ rewards: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?,
+  _ actions: UnsafeRawPointer?, _ behaviorGiven: Bool, _ log_probs: UnsafePointer<Double>?,
+  _ rewards: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?,
   _ truncated: UnsafePointer<UInt8>?, _ final_observations: UnsafePointer<Double>?,
-  _ next_observations: UnsafePointer<Double>?, _ stats_out: UnsafeMutablePointer<swiftpg_train_stats>?
+  _ next_observations: UnsafePointer<Double>?, _ stats_out: UnsafeMutablePointer<swiftpg_train_stats>?,
+  raw: Bool = false
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
     let out = try need(stats_out, "stats_out")
@@ -638,8 +640,8 @@ private func externalUpdate(
     try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
       let l = try a.policyGradient()
       try require(
-        !l.core.settings.segments.normalizeObservations && !l.core.settings.segments.normalizeRewards,
-        "updates on external data need normalize_observations = normalize_rewards = 0 (normalise in the environment, e.g. gymnasium.wrappers.NormalizeObservation)")
+        raw || (!l.core.settings.segments.normalizeObservations && !l.core.settings.segments.normalizeRewards),
+        "updates on external data need normalize_observations = normalize_rewards = 0 (normalise in the environment, e.g. gymnasium.wrappers.NormalizeObservation, or pass raw batches with swiftpg_pg_update_raw)")
       let dim = l.core.observationSize
       let space = l.core.actionSpace
       try requireFinite(obs, m * dim, "observations")
@@ -699,7 +701,8 @@ private func externalUpdate(
           }
         }
       }
-      try a.exclusive { () throws(SwiftPGError) in out.pointee = try l.update(external: d, behaviorGiven: behavior != nil).c }
+      try a.exclusive { () throws(SwiftPGError) in out.pointee = try (raw ? l.update(externalRaw: d) : l.update(external: d, behaviorGiven: behavior != nil)).c
+      }
     }
   }
 }
@@ -727,6 +730,46 @@ public func swiftpg_pg_update_behavior(
   externalUpdate(
     learner, steps, num_envs, observations, actions, true, log_probs, rewards, terminated, truncated,
     final_observations, next_observations, stats_out)
+}
+
+@c @implementation
+public func swiftpg_pg_update_raw(
+  _ learner: UInt64, _ steps: Int64, _ num_envs: Int64, _ observations: UnsafePointer<Double>?,
+  _ actions: UnsafeRawPointer?, _ log_probs: UnsafePointer<Double>?, _ rewards: UnsafePointer<Double>?,
+  _ terminated: UnsafePointer<UInt8>?, _ truncated: UnsafePointer<UInt8>?,
+  _ final_observations: UnsafePointer<Double>?, _ next_observations: UnsafePointer<Double>?,
+  _ stats_out: UnsafeMutablePointer<swiftpg_train_stats>?
+) -> Int32 {
+  externalUpdate(
+    learner, steps, num_envs, observations, actions, true, log_probs, rewards, terminated, truncated,
+    final_observations, next_observations, stats_out, raw: true)
+}
+
+@c @implementation
+public func swiftpg_pg_set_worker_normalization(
+  _ learner: UInt64, _ mean: UnsafePointer<Double>?, _ variance: UnsafePointer<Double>?, _ size: Int64,
+  _ count: Double
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try require(size >= 0 && size <= 1 << 24, "size must be in [0, 2^24], got \(size)")
+    try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
+      let l = try a.policyGradient()
+      var m: [Double]?
+      var v: [Double]?
+      if l.core.settings.segments.normalizeObservations {
+        try require(
+          size == Int64(l.core.observationSize),
+          "size is \(size) but the learner normalises \(l.core.observationSize) observation entries")
+        let mp = try need(mean, "mean")
+        let vp = try need(variance, "variance")
+        m = (0..<Int(size)).map { mp[$0] }
+        v = (0..<Int(size)).map { vp[$0] }
+      } else {
+        try require(size == 0, "this learner does not normalise observations: size must be 0, got \(size)")
+      }
+      try a.exclusive { () throws(SwiftPGError) in try l.core.setWorkerNormalization(mean: m, variance: v, count: count) }
+    }
+  }
 }
 
 @c @implementation

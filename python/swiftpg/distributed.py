@@ -43,8 +43,16 @@ single-process search for any K when evaluations are greedy.
 Parameters go to the workers through Ray's object store: one ``ray.put``
 per iteration, the same reference passed to every worker.
 
-Normalisation: learners that normalise observations or rewards are refused
-for now (NotSupportedError); see the closing note of issue 22.
+Normalisation (synchronous mode): a learner that normalises observations
+and/or rewards keeps its statistics; the workers normalise what their
+policies see with the statistics sent with the parameters (frozen during
+the segment) and return raw observations and rewards; the learner
+normalises the batch with the statistics it sent, scales the rewards as its
+own collection does and folds the raw batch into its statistics step by step
+(``learner.update(..., raw=True)``). 1 and 2 workers stay bit-identical;
+the single-process learner differs, since its statistics move at every step
+of the collection (the policy sees statistics that include the step's own
+observations), which lanes in other processes cannot share.
 
 Asynchronous mode (``mode="async"``): each worker always has a segment in
 flight; the driver updates on each batch as soon as it is gathered and the
@@ -234,15 +242,20 @@ class _RolloutWorker:
             err.original = None
         raise err from e
 
-    def collect(self, params, version: int, want_state: bool) -> dict:
-        """One segment with ``params`` (the policy's parameter vector,
-        version ``version``): the arrays of ``Rollout`` plus the worker's
-        bookkeeping; ``state`` (the pickled worker learner after the
-        segment) when ``want_state``."""
+    def collect(self, payload, version: int, want_state: bool) -> dict:
+        """One segment with ``payload`` = (the policy's parameter vector of
+        version ``version``, and the learner's observation statistics mean,
+        var, count — None for a learner that does not normalise): the arrays
+        of ``Rollout`` (raw observations and rewards for a normalising
+        learner) plus the worker's bookkeeping; ``state`` (the pickled
+        worker learner after the segment) when ``want_state``."""
         try:
             start = time.perf_counter()
             learner = self.learner
+            params, normalization = payload
             learner.policy.set_params(params)
+            if normalization is not None:
+                learner._set_worker_normalization(*normalization)
             r = learner.collect()
             seconds = time.perf_counter() - start
             out = {k: getattr(r, k) for k in ("observations", "actions", "log_probs", "rewards", "terminated",
@@ -439,8 +452,8 @@ class DistributedTrainer:
     from the spec, so the run is no longer bit-reproducible).
     ``worker_options``: Ray actor options (default ``num_cpus=1``).
     ``ray_address``: connect to that cluster; otherwise a running Ray or a
-    new local instance. Raises NotSupportedError for normalising learners
-    and (async) learners without an off-policy correction,
+    new local instance. Raises NotSupportedError for async learners without
+    an off-policy correction or that normalise,
     InvalidArgumentError / DTypeError for bad arguments, ImportError naming
     the ``swiftpg[ray]`` extra without Ray."""
 
@@ -457,9 +470,15 @@ class DistributedTrainer:
         if worker_options is not None and not isinstance(worker_options, dict):
             raise DTypeError(f"worker_options must be a dict, got {type(worker_options).__name__}")
         config = learner.config
-        if getattr(config, "normalize_observations", False) or getattr(config, "normalize_rewards", False):
-            raise NotSupportedError("distributed training of learners that normalise observations or rewards is not "
-                                    "implemented yet (normalise in the environment, or train in one process)")
+        self.normalizes = bool(getattr(config, "normalize_observations", False)
+                               or getattr(config, "normalize_rewards", False))
+        if self.normalizes and self.mode == "async":
+            raise NotSupportedError("asynchronous training of a learner that normalises observations or rewards is "
+                                    "not implemented (a stale segment was normalised with older statistics); use "
+                                    "mode='sync'")
+        if self.normalizes and gymnasium_factory is not None:
+            raise NotSupportedError("a learner on a Gymnasium factory normalises in the environment (e.g. "
+                                    "gymnasium.wrappers.NormalizeObservation), not in the learner")
         algorithm = config._algorithm
         episodic = getattr(config, "steps_per_env", None) is None
         if self.mode == "async" and algorithm not in ("ppo", "offpolicy-pg"):
@@ -522,10 +541,20 @@ class DistributedTrainer:
         """One synchronous or asynchronous iteration (see the class doc)."""
         return self._iterate_sync() if self.mode == "sync" else self._iterate_async()
 
+    def _payload(self):
+        """What the workers need of the learner: its parameters and, for a
+        normalising learner, its observation statistics (None/None when it
+        scales only rewards)."""
+        normalization = None
+        if self.normalizes:
+            rms = self.learner.obs_rms
+            normalization = (None, None, 1.0) if rms is None else (rms.mean, rms.var, rms.count)
+        return self.learner.policy.get_params(), normalization
+
     def _gather_sync(self):
         ray = self._pool.ray
         start = time.perf_counter()
-        params = ray.put(self.learner.policy.get_params())       # the one broadcast of the iteration
+        params = ray.put(self._payload())       # the one broadcast of the iteration
         broadcast = time.perf_counter() - start
         keep = self._pool.keep_states
         version = self.version
@@ -569,7 +598,7 @@ class DistributedTrainer:
         start = time.perf_counter()
         broadcast = 0.0
         if not self._inflight:
-            self._params_ref = ray.put(self.learner.policy.get_params())
+            self._params_ref = ray.put(self._payload())
             broadcast = time.perf_counter() - start
             for w in range(self.num_workers):
                 self._submit(w)
@@ -615,7 +644,7 @@ class DistributedTrainer:
         ordered = [got[w] for w in range(self.num_workers)]
         stats = self._update(ordered, start, broadcast, gather, lost, dropped)
         t = time.perf_counter()
-        self._params_ref = ray.put(self.learner.policy.get_params())   # next submissions use the new version
+        self._params_ref = ray.put(self._payload())   # next submissions use the new version
         stats.broadcast += time.perf_counter() - t
         return stats
 
@@ -628,7 +657,7 @@ class DistributedTrainer:
             self._keep_state(r)
         batch = _concat(ordered)
         t = time.perf_counter()
-        stats = self.learner.update(**batch)
+        stats = self.learner.update(**batch, raw=self.normalizes)
         update = time.perf_counter() - t
         self.version += 1
         # Episode statistics: the episodes that ended in the workers' segments (returns across segments).

@@ -35,6 +35,11 @@ def run(learner, workers, iterations, **kw):
     return stats
 
 
+# Bit-identity needs network passes whose rounding does not depend on how many rows a batch has:
+# float64 (the float32 passes go through OpenBLAS sgemm, whose kernels round differently for other
+# row counts; see the module doc of swiftpg.distributed).
+F64 = dict(policy_kwargs=dict(precision="float64"))
+
 SEGMENT_LEARNERS = [
     (PPO, PPOConfig(steps_per_env=16, minibatch_size=32, epochs=2, seed=5)),
     (A2C, A2CConfig(steps_per_env=8, seed=6)),
@@ -44,12 +49,12 @@ SEGMENT_LEARNERS = [
 
 @pytest.mark.parametrize("cls,config", SEGMENT_LEARNERS, ids=lambda x: getattr(x, "__name__", ""))
 def test_sync_one_and_two_workers_equal_the_single_process_learner_bit_for_bit(local_ray, cls, config):
-    single = cls("CartPole-v1", config=config, num_envs=4)
+    single = cls("CartPole-v1", config=config, num_envs=4, **F64)
     for _ in range(3):
         single.iterate()
     params = {}
     for k in (1, 2):
-        learner = cls("CartPole-v1", config=config, num_envs=4)
+        learner = cls("CartPole-v1", config=config, num_envs=4, **F64)
         stats = run(learner, k, 3)
         params[k] = (learner.policy.get_params(), learner.value.get_params())
         assert [s.staleness for s in stats] == [[0] * k] * 3
@@ -70,12 +75,35 @@ def test_episodic_learner_is_identical_for_one_and_two_workers(local_ray):
     config = ReinforceConfig(steps_per_iteration=200, seed=3)
     params = []
     for k in (1, 2):
-        learner = REINFORCE("CartPole-v1", config=config, num_envs=4)
+        learner = REINFORCE("CartPole-v1", config=config, num_envs=4, **F64)
         stats = run(learner, k, 2)
         assert stats[0].env_steps == 4 * 50
         params.append(learner.policy.get_params())
         learner.close()
     assert np.array_equal(params[0], params[1])
+
+
+def test_normalising_learner_keeps_one_set_of_statistics_identical_for_one_and_two_workers(local_ray):
+    config = PPOConfig(steps_per_env=16, minibatch_size=32, epochs=2, seed=10, normalize_observations=True,
+                       normalize_rewards=True)
+    single = PPO("CartPole-v1", config=config, num_envs=4, **F64)
+    for _ in range(3):
+        single.iterate()
+    out = []
+    for k in (1, 2):
+        learner = PPO("CartPole-v1", config=config, num_envs=4, **F64)
+        run(learner, k, 3)
+        rms = learner.obs_rms
+        out.append((learner.policy.get_params(), learner.value.get_params(), rms.mean, rms.var, rms.count))
+        learner.close()
+    for a, b in zip(*out):
+        assert np.array_equal(a, b)
+    # Every raw observation was folded into the learner's statistics once (the pseudo-count is 1e-4).
+    assert out[0][4] == single.obs_rms.count == pytest.approx(1e-4 + 3 * 4 * 16)
+    # The workers' policies saw statistics frozen for the segment, the single process's moved at every
+    # step; the raw trajectories (and so the statistics) agree while the sampled actions do.
+    assert np.allclose(out[0][2], single.obs_rms.mean, atol=0.5)
+    single.close()
 
 
 def test_policy_search_across_workers_equals_the_single_process_search(local_ray):
@@ -120,10 +148,10 @@ def test_async_records_staleness_and_corrects_ppo_with_behaviour_log_probs(local
 
 def test_a_killed_worker_is_replaced_and_its_segment_collected_again(local_ray, monkeypatch):
     config = PPOConfig(steps_per_env=16, minibatch_size=32, epochs=2, seed=9)
-    undisturbed = PPO("CartPole-v1", config=config, num_envs=4)
+    undisturbed = PPO("CartPole-v1", config=config, num_envs=4, **F64)
     run(undisturbed, 2, 3)
 
-    learner = PPO("CartPole-v1", config=config, num_envs=4)
+    learner = PPO("CartPole-v1", config=config, num_envs=4, **F64)
     original = D._Pool.run
     killed = []
 
@@ -201,8 +229,8 @@ def test_bad_arguments_raise_before_any_worker_starts():
     learner.close()
     normalising = PPO("CartPole-v1", config=PPOConfig(steps_per_env=4, minibatch_size=4, normalize_observations=True),
                       num_envs=2)
-    with pytest.raises(swiftpg.NotSupportedError, match="normalise"):
-        D.DistributedTrainer(normalising, 1)
+    with pytest.raises(swiftpg.NotSupportedError, match="normalises"):
+        D.DistributedTrainer(normalising, 1, mode="async")
     normalising.close()
 
 

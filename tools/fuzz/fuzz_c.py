@@ -2134,6 +2134,42 @@ class Fuzzer:
                 self.a(nxt), self.a(out)]
         self.invoke("swiftpg_pg_update_behavior", args, [out])
 
+    def g_pg_update_raw(self):
+        alg = self.any_alg(lambda a: a.pg)
+        if alg is None or not self.runnable(alg):
+            return
+        r = self.rng
+        pol = alg.policy
+        T, N = r.choice([1, 2, 4]), r.choice([1, 2])
+        d = pol.obs
+        obs = self.observations(pol, T * N)
+        acts = self.actions_for(pol.discrete, pol.num_actions, pol.action_size, T * N)
+        logp = self.buf(ctypes.c_double, T * N, "log_probs", data=[-abs(x) for x in self.doubles(T * N)])
+        rew = self.buf(ctypes.c_double, T * N, "rewards", data=self.doubles(T * N))
+        te = self.buf(ctypes.c_uint8, T * N, "terminated", data=self.flags(T * N, 0.3))
+        tr = self.buf(ctypes.c_uint8, T * N, "truncated", data=self.flags(T * N, 0.2))
+        fin = self.buf(ctypes.c_double, T * N * d, "final_observations", data=self.doubles(T * N * d), optional=True)
+        nxt = self.observations(pol, N, "next_observations")
+        out = self.out1(self.S["swiftpg_train_stats"], "stats_out")
+        args = [self.handle_arg("algorithm", alg),
+                self.i64(T, bad=[0, T - 1, -1, 2**31 - 1, 2**62, 2**63 - 1, (1 << 24) + 1]),
+                self.i64(N, bad=[0, N - 1, -1, 2**31 - 1, 2**63 - 1]),
+                self.a(obs), self.a(acts), self.a(logp), self.a(rew), self.a(te), self.a(tr), self.a(fin),
+                self.a(nxt), self.a(out)]
+        self.invoke("swiftpg_pg_update_raw", args, [out])
+
+    def g_pg_set_worker_normalization(self):
+        alg = self.any_alg(lambda a: a.pg or self.rng.random() < 0.2)
+        d = getattr(alg.policy, "obs", 4) if alg is not None else 4
+        size = self.rng.choice([0, d])
+        n = max(size, 1)
+        mean = self.buf(ctypes.c_double, n, "mean", data=self.doubles(n), optional=size == 0)
+        var = self.buf(ctypes.c_double, n, "variance", data=[abs(x) for x in self.doubles(n)], optional=size == 0)
+        # A larger size would be a lie about the arrays (the library cannot see it).
+        self.invoke("swiftpg_pg_set_worker_normalization",
+                    [self.handle_arg("algorithm", alg), self.a(mean), self.a(var),
+                     self.integer(size, [-1, -(2**63)], 0.2), self.dbl(self.rng.choice([1e-4, 1.0, 100.0]))])
+
     def g_pg_set_lane_offset(self):
         alg = self.any_alg(lambda a: a.pg or self.rng.random() < 0.2)
         self.invoke("swiftpg_pg_set_lane_offset",
@@ -2443,15 +2479,19 @@ class Fuzzer:
     def g_search_candidates(self):
         alg = self.any_alg(lambda a: not a.pg or self.rng.random() < 0.1)
         cap = self.rng.choice([0, 1, 4, 64])
-        # Rows as wide as the widest live policy: a bad handle may name another search.
-        width = max([getattr(o, "num_params", 0) for o in self.pool.get("policy", [])] + [64])
+        # Rows as wide as the widest policy of a live algorithm: a bad handle may name another search.
+        width = max([getattr(getattr(o, "policy", None), "num_params", 0) for o in self.pool.get("algorithm", [])]
+                    + [getattr(o, "num_params", 0) for o in self.pool.get("policy", [])]
+                    + [getattr(getattr(alg, "policy", None), "num_params", 0), 64])
         params = self.buf(ctypes.c_double, max(cap * width, 1), "parameters_out", out=True, optional=cap == 0)
         count = self.out1(ctypes.c_int64, "count_out")
         seed = self.out1(ctypes.c_uint64, "seed_out")
         # A larger capacity would be a lie about parameters_out (the library cannot see it).
         self.invoke("swiftpg_search_candidates",
                     [self.handle_arg("algorithm", alg), self.a(params),
-                     self.integer(cap, [-1, -(2**63)], 0.2), self.a(count), self.a(seed)], [count, seed])
+                     self.integer(cap, [-1, -(2**63)], 0.2), self.a(count), self.a(seed)], [count, seed],
+                    # Documented: the count and seed are written also when the candidates do not fit.
+                    exempt=("count_out", "seed_out"))
 
     def g_search_tell(self):
         alg = self.any_alg(lambda a: not a.pg)

@@ -110,6 +110,23 @@ extension PolicyGradientLearner {
     return try core.run(d, start: start) { (d, s) throws(SwiftPGError) in try update(d, &s) }
   }
 
+  /// Updates on a rollout worker's raw batch (observations and rewards as
+  /// the environments gave them, behaviour log-probabilities filled): the
+  /// learner normalises and scales it with its statistics and folds it into
+  /// them (`LearnerCore.normalizeExternal`), then updates as
+  /// `update(external:behaviorGiven: true)`. A failure restores the
+  /// statistics too.
+  public func update(externalRaw d: Trajectories) throws(SwiftPGError) -> TrainStats {
+    let saved = core.normalizationState()
+    core.normalizeExternal(d)
+    do throws(SwiftPGError) {
+      return try update(external: d, behaviorGiven: true)
+    } catch {
+      core.restoreNormalization(saved)
+      throw error
+    }
+  }
+
   public func evaluate(env: any BatchedEnvironment, episodes: Int, greedy: Bool, seed: UInt64)
     throws(SwiftPGError) -> (returns: [Double], lengths: [Int])
   {

@@ -623,7 +623,7 @@ class PolicyGradientLearner(NativeObject):
                        episode_lengths=lengths)
 
     def update(self, observations, actions, rewards, terminated, truncated, next_observations,
-               final_observations=None, log_probs=None) -> TrainStats:
+               final_observations=None, log_probs=None, raw: bool = False) -> TrainStats:
         """One update on transitions collected elsewhere, time-major
         ``[T, N]`` (see :meth:`GymnasiumCollector.collect`): ``observations``
         ``[T, N, obs]``, ``actions`` ``[T, N]`` ints or ``[T, N, act]`` floats,
@@ -637,7 +637,13 @@ class PolicyGradientLearner(NativeObject):
         that acted. With them the update is the one :meth:`iterate` makes on
         the same batch, and with an older acting policy PPO's ratio π/β and
         off-policy PG's importance weights correct for it (Schulman et al.
-        2017; Espeholt et al. 2018). Raises InvalidArgumentError /
+        2017; Espeholt et al. 2018). ``raw`` (needs ``log_probs``):
+        observations and rewards as the environments gave them, from rollout
+        workers of a learner that normalises observations or rewards; the
+        learner normalises them with its statistics as they were before this
+        call (what the workers' policies saw), scales the rewards as its own
+        collection does, and folds the batch into its statistics step by
+        step (``swiftpg_pg_update_raw``). Raises InvalidArgumentError /
         NotFiniteError / DTypeError for bad arrays, before any native call."""
         policy = self.policy
         d = policy.observation_size
@@ -660,6 +666,9 @@ class PolicyGradientLearner(NativeObject):
         fin = None if final_observations is None else as_float64(final_observations, "final_observations",
                                                                   (t, n, d), finite=False)
         logp = None if log_probs is None else as_float64(log_probs, "log_probs", (t, n))
+        raw = as_bool(raw, "raw")
+        if raw and logp is None:
+            raise InvalidArgumentError("raw batches come from rollout workers: pass their log_probs too")
         c = _lib.TrainStatsC()
         dp = ctypes.POINTER(ctypes.c_double)
         u8 = ctypes.POINTER(ctypes.c_uint8)
@@ -670,9 +679,22 @@ class PolicyGradientLearner(NativeObject):
             if logp is None:
                 _lib.call("pg_update", *head, *tail)
             else:
-                _lib.call("pg_update_behavior", *head, logp.ctypes.data_as(dp), *tail)
+                _lib.call("pg_update_raw" if raw else "pg_update_behavior", *head, logp.ctypes.data_as(dp), *tail)
             stats = self._stats(c)
         return stats
+
+    def _set_worker_normalization(self, mean, var, count: float) -> None:
+        """Rollout-worker mode for a normalising learner
+        (``swiftpg_pg_set_worker_normalization``): the observation statistics
+        become (mean, var, count) — None/None for a learner that normalises
+        only rewards — and stay fixed while collecting; collections return
+        raw observations and rewards (swiftpg.distributed's workers)."""
+        d = self.policy.observation_size
+        m = None if mean is None else as_float64(mean, "mean", (d,))
+        v = None if var is None else as_float64(var, "var", (d,))
+        with self._busy:
+            _lib.call("pg_set_worker_normalization", self.handle, None if m is None else m.ctypes.data,
+                      None if v is None else v.ctypes.data, 0 if m is None else d, float(count))
 
     def set_lane_offset(self, first_lane: int) -> None:
         """Makes environment lane i draw its actions from the stream of global
