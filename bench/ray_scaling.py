@@ -106,6 +106,35 @@ def ray_rows(k: int, n: int, steps: int, repeats: int) -> dict:
     }
 
 
+def scaling_model(r1: dict, n: int, steps: int, bandwidth: float = 1.25e9) -> list[dict]:
+    """The model of bench/README.md evaluated with this run's numbers for K
+    workers of n lanes × T steps each (s = nT transitions a segment):
+
+    - t_c: one worker's collection of a segment (measured, 1 worker);
+    - o_0: Ray's fixed cost per iteration (broadcast, scheduling, the
+      result's trip; measured overhead of 1 worker minus its transfer);
+    - S: a segment's bytes (measured); the driver ingests K·S per iteration
+      at ``bandwidth`` bytes/s (10 GbE assumed on a cluster);
+    - u: the learner's update time per transition (measured, 1 worker).
+
+    sync: t = o_0 + t_c + K·S/B + u·K·s; async (collection overlaps the
+    update, the driver's ingest and update serialised): throughput =
+    min(K·s / (t_c + o_0), 1 / (u + S/(s·B)))."""
+    s = n * steps
+    t_c = r1["ppo_worker_s"]
+    S = r1["bytes_in"]
+    u = r1["ppo_update_s"] / s
+    o_0 = max(0.0, r1["ppo_overhead_us"] * 1e-6 - S / bandwidth)
+    rows = []
+    for k in (1, 2, 8, 64, 512):
+        t = o_0 + t_c + k * S / bandwidth + u * k * s
+        sync = k * s / t
+        async_ = min(k * s / (t_c + o_0), 1 / (u + S / (s * bandwidth)))
+        rows.append({"workers": k, "sync_sps": sync, "async_sps": async_, "collect_only_sps": k * s / (t_c + o_0 + k * S / bandwidth),
+                     "iteration_s": t, "update_share": u * k * s / t})
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
@@ -149,9 +178,15 @@ def main() -> None:
               f"({100 * x['ppo_overhead_us'] / 1e6 / x['ppo_s']:.0f}% of {1e3 * x['ppo_s']:.1f} ms; update "
               f"{1e3 * x['ppo_update_s']:.1f} ms, slowest worker {1e3 * x['ppo_worker_s']:.1f} ms); "
               f"segment bytes in {x['bytes_in'] / 1e6:.2f} MB, parameters {params_bytes / 1e3:.1f} kB")
+    model = scaling_model(r1, n, steps)
+    print("  scaling model (bench/README.md; 10 GbE ingest into the driver assumed):")
+    for m in model:
+        print(f"    K = {m['workers']:3d}: sync PPO {m['sync_sps']:12,.0f} steps/s (update {100 * m['update_share']:.0f}% of "
+              f"{1e3 * m['iteration_s']:.0f} ms), async PPO {m['async_sps']:12,.0f}, collection only "
+              f"{m['collect_only_sps']:14,.0f}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"results": res, "ratios": ratios, "load_start": load_start, "load_end": load_end,
+            json.dump({"results": res, "ratios": ratios, "model": model, "load_start": load_start, "load_end": load_end,
                        "ray_start_s": ray_start, "params_bytes": params_bytes, "lanes": n, "steps": steps}, f,
                       indent=1)
     assert np.isfinite(list(ratios.values())).all()

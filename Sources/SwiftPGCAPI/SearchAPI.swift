@@ -80,6 +80,8 @@ public func swiftpg_search_candidates(
     let countOut = try need(count_out, "count_out")
     let seedOut = try need(seed_out, "seed_out")
     try require(capacity >= 0, "capacity must be >= 0, got \(capacity)")
+    // Checked before anything is written (only BUFFER_TOO_SMALL writes the count and seed).
+    let out = capacity > 0 ? try need(parameters_out, "parameters_out") : nil
     try using(algorithmTable, algorithm) { (a) throws(SwiftPGError) in
       let search = try a.search()
       try a.exclusive { () throws(SwiftPGError) in
@@ -89,8 +91,7 @@ public func swiftpg_search_candidates(
         countOut.pointee = Int64(count)
         seedOut.pointee = search.nextEvaluationSeed
         try require(Int64(count) <= capacity, "\(count) candidates do not fit in capacity \(capacity)", code: .bufferTooSmall)
-        if count > 0 {
-          let out = try need(parameters_out, "parameters_out")
+        if let out {
           rows.withUnsafeBufferPointer { b in if let base = b.baseAddress { out.update(from: base, count: rows.count) } }
         }
       }

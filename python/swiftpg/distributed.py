@@ -22,7 +22,14 @@ log-probabilities the workers recorded (``learner.update(...,
 log_probs=...)``, the update ``iterate`` makes). So 1 worker, 2 workers and
 the single-process learner made with ``num_envs=N`` end with bit-identical
 parameters after any number of synchronous iterations
-(``tests/test_distributed.py`` checks it).
+(``tests/test_distributed.py`` checks it) — provided the network passes
+round the same whatever the number of rows in a batch: float64 passes
+(``policy_kwargs=dict(precision="float64")``) do for batches of 2 rows or
+more. The default float32 passes go through OpenBLAS ``sgemm``, whose
+kernels accumulate in another order for another row count, so a worker's
+n-lane pass and the single process's N-lane pass differ in the last bits
+of the log-probabilities (and, rarely, of a sampled action): the runs then
+agree statistically, not bit for bit.
 
 Episodic learners (REINFORCE, off-policy PG) collect whole episodes of at
 least ``steps_per_iteration`` steps in one process — an amount that cannot be
