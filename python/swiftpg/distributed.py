@@ -268,8 +268,9 @@ class _RolloutWorker:
             out = {k: getattr(r, k) for k in ("observations", "actions", "log_probs", "rewards", "terminated",
                                               "truncated", "final_observations", "next_observations",
                                               "episode_returns", "episode_lengths")}
-            out.update(worker=self.index, version=version, seconds=seconds,
-                       state=pickle.dumps(learner) if want_state else None)
+            # A Gymnasium worker's envs do not pickle: a replacement starts from the spec (not exact).
+            state = pickle.dumps(learner) if want_state and not isinstance(learner, _GymWorker) else None
+            out.update(worker=self.index, version=version, seconds=seconds, state=state)
             return out
         except BaseException as e:  # noqa: BLE001 — every error reaches the driver with the worker's identity
             self._fail(e)
@@ -455,7 +456,8 @@ class DistributedTrainer:
     and off-policy PG only). ``max_staleness``: async segments collected
     more than this many versions ago are dropped. ``fault_tolerance``:
     workers return their state with every segment so a dead one is replaced
-    exactly (costs a serialisation per segment; False: a replacement starts
+    exactly (costs a serialisation per segment; False, and always for
+    Gymnasium-factory workers, whose envs do not pickle: a replacement starts
     from the spec, so the run is no longer bit-reproducible).
     ``worker_options``: Ray actor options (default ``num_cpus=1``).
     ``ray_address``: connect to that cluster; otherwise a running Ray or a

@@ -196,7 +196,18 @@ class FailingEnv(gymnasium.Env):
         return np.zeros(2), 1.0, False, False, {}
 
 
-def test_an_env_error_reaches_the_driver_with_the_worker_identity(local_ray):
+def test_gymnasium_factory_workers_train_and_an_env_error_reaches_the_driver_with_the_worker_identity(local_ray):
+    import functools
+    cartpole = functools.partial(gymnasium.make, "CartPole-v1")
+    learner = swiftpg.algorithms.for_gymnasium("ppo", cartpole(), config=PPOConfig(steps_per_env=16, minibatch_size=32,
+                                                                                    seed=1))
+    before = learner.policy.get_params()
+    with D.DistributedTrainer(learner, 2, gymnasium_factory=cartpole, num_envs=4) as trainer:
+        stats = [trainer.iterate() for _ in range(2)]
+    assert [s.env_steps for s in stats] == [64, 64] and learner.total_env_steps == 128
+    assert not np.array_equal(before, learner.policy.get_params())
+    learner.close()
+
     learner = swiftpg.algorithms.for_gymnasium("ppo", FailingEnv(), config=PPOConfig(steps_per_env=8, minibatch_size=8,
                                                                                       seed=1))
     with D.DistributedTrainer(learner, 2, gymnasium_factory=FailingEnv, num_envs=2) as trainer:
