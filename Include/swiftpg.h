@@ -1201,7 +1201,9 @@ int32_t swiftpg_pg_iterate(uint64_t learner, swiftpg_train_stats *stats_out);
  * the counters (iteration, total env steps) do not. `steps` and `num_envs`
  * must equal the learner's steps_per_env and environment count (they size
  * the buffers). Time-major outputs [steps, num_envs, ...]: observations as
- * the policy saw them (normalised if the learner normalises), actions (int32,
+ * the policy saw them (normalised if the learner normalises; raw, as are the
+ * rewards, final and next observations, for a learner in rollout-worker
+ * mode: swiftpg_pg_set_worker_normalization), actions (int32,
  * or float64 [.., action_size]), log_probs (log pi(a|s) of the sampling
  * policy: the behaviour log-probabilities for importance ratios), values
  * (the critic's V(s); NULL to skip, INVALID_ARGUMENT if not NULL and the

@@ -165,7 +165,8 @@ class Rollout:
     """One segment from :meth:`PolicyGradientLearner.collect`, time-major
     (T = steps_per_env, N = environments, d = observation size):
     ``observations`` float64 [T, N, d] as the policy saw them (normalised
-    when the learner normalises); ``actions`` int32 [T, N] or float64
+    when the learner normalises; raw, as are the rewards, in the
+    rollout-worker mode of :mod:`swiftpg.distributed`); ``actions`` int32 [T, N] or float64
     [T, N, action_size]; ``log_probs`` [T, N], the behaviour
     log-probabilities log π(a|s) of the sampling policy (for importance
     ratios); ``values`` [T, N], the critic's V(s) (None without a critic);
