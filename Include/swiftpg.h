@@ -732,6 +732,25 @@ int32_t swiftpg_n_step_advantages(int64_t steps, int64_t num_envs,
                                   const double *final_values, double gamma,
                                   int32_t n, double *advantages_out);
 
+/* V-trace (Espeholt et al. 2018, eq. 1 and section 4.2): targets v_t and
+ * policy-gradient advantages A_t of a batch acted by a behaviour policy b
+ * while the learner's policy is pi, from log_rhos [steps*num_envs] =
+ * log pi(a|s) - log b(a|s) (finite):
+ *   rho_t = min(rho_bar, exp(log_rho_t)), c_t = lambda * min(c_bar, exp(log_rho_t)),
+ *   v_t = V(s_t) + rho_t (r_t + gamma next_t - V(s_t)) + gamma c_t k_t (v_{t+1} - V(s_{t+1})),
+ *   A_t = rho_t (r_t + gamma (next_t + k_t (v_{t+1} - V(s_{t+1}))) - V(s_t)),
+ * with next_t and k_t (step t continues its episode) as for GAE; values
+ * [steps+1, num_envs] required. rho_bar, c_bar > 0 (inf: no truncation),
+ * lambda in [0, 1]. On-policy (log_rhos 0, bars >= 1, lambda 1) v_t is the
+ * discounted return and A_t GAE(gamma, 1). Outputs [steps*num_envs] each.
+ * Segment learners use it with advantage = SWIFTPG_ADVANTAGE_VTRACE. */
+int32_t swiftpg_vtrace(int64_t steps, int64_t num_envs, const double *rewards,
+                       const uint8_t *terminated, const uint8_t *truncated,
+                       const double *values, const double *final_values,
+                       const double *log_rhos, double gamma, double rho_bar,
+                       double c_bar, double lambda, double *targets_out,
+                       double *advantages_out);
+
 /* Episode-level weights of the score-function estimator, on the same
  * rollouts (an episode segment starts at row 0 or after an episode end):
  * every step gets its episode's discounted return R(tau) = sum_k gamma^k r_k
@@ -955,6 +974,14 @@ int32_t swiftpg_value_load(const char *path, uint64_t *value_out);
 
 #define SWIFTPG_ADVANTAGE_GAE 0
 #define SWIFTPG_ADVANTAGE_NSTEP 1
+/* V-trace with rho_bar = c_bar = 1 and c_t scaled by gae_lambda
+ * (swiftpg_vtrace): log rho = log pi - log b with b the behaviour
+ * log-probabilities of the batch (swiftpg_pg_update_behavior: a rollout
+ * worker's, possibly stale, policy) and pi the learner's policy before the
+ * update; the critic is fitted to the V-trace targets (value_target is not
+ * read). On a batch the learner collected itself, log rho is the rounding
+ * difference between the sampling pass and a log-probability pass. */
+#define SWIFTPG_ADVANTAGE_VTRACE 2
 
 #define SWIFTPG_VALUE_TARGET_BOOTSTRAP 0
 #define SWIFTPG_VALUE_TARGET_MONTE_CARLO 1

@@ -97,7 +97,7 @@ extension SegmentFields {
       stepsPerEnv: Int(c.steps_per_env), gaeLambda: c.gae_lambda, valueEpochs: Int(c.value_epochs),
       normalizeAdvantages: try r.flag(c.normalize_advantages, "normalize_advantages"),
       minibatchSize: Int(c.minibatch_size))
-    advantage = try r.pick(c.advantage, "advantage", "0 (GAE) or 1 (n-step)")
+    advantage = try r.pick(c.advantage, "advantage", "0 (GAE), 1 (n-step) or 2 (V-trace)")
     nSteps = Int(c.n_steps)
     valueTarget = try r.pick(c.value_target, "value_target", "0 (bootstrap) or 1 (Monte Carlo)")
     annealLearningRate = try r.flag(c.anneal_learning_rate, "anneal_learning_rate")

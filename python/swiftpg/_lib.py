@@ -72,7 +72,7 @@ ACTIVATION = {"tanh": 0, "relu": 1}
 BASELINE = {"none": 0, "mean": 1, "optimal": 2, "value": 3}
 ALGORITHM = {"reinforce": 0, "actor-critic": 1, "a2c": 2, "offpolicy-pg": 3, "npg": 4, "trpo": 5, "ppo": 6}
 WEIGHTING = {"full_return": 0, "reward_to_go": 1, "discounted_reward_to_go": 2}
-ADVANTAGE = {"gae": 0, "n_step": 1}
+ADVANTAGE = {"gae": 0, "n_step": 1, "vtrace": 2}
 VALUE_TARGET = {"bootstrap": 0, "monte_carlo": 1}
 OPTIMIZER = {"adam": 0, "sgd": 1}
 #: DQN choices (SWIFTPG_DQN_*).
@@ -690,6 +690,7 @@ _SIGNATURES = {
                                    POINTER(c_double), POINTER(c_uint8), POINTER(c_uint8), POINTER(c_double),
                                    POINTER(c_double), POINTER(TrainStatsC)],
     "swiftpg_pg_set_lane_offset": [u64, c_int64],
+    "swiftpg_vtrace": [i64, i64, vp, vp, vp, vp, vp, vp, c_double, c_double, c_double, c_double, vp, vp],
     "swiftpg_pg_update_raw": [u64, c_int64, c_int64, POINTER(c_double), c_void_p, POINTER(c_double),
                               POINTER(c_double), POINTER(c_uint8), POINTER(c_uint8), POINTER(c_double),
                               POINTER(c_double), POINTER(TrainStatsC)],

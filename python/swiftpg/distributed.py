@@ -68,9 +68,11 @@ workers are already collecting the next one with the parameters they had —
 was collected with (recorded per segment and in the stats; segments older
 than ``max_staleness`` are dropped and counted). PPO corrects through its
 ratio π_θ/β against the recorded behaviour log-probabilities, off-policy PG
-through its truncated importance weights. Actor-critic learners would need
-V-trace (Espeholt et al. 2018), which swiftpg does not implement yet: they
-are refused in async mode (NotSupportedError).
+through its truncated importance weights, the actor-critic learners (A2C,
+actor-critic, NPG, TRPO) with ``advantage="vtrace"``: V-trace targets and
+advantages (Espeholt et al. 2018; ρ̄ = c̄ = 1) from log ρ = log π − log β
+with the recorded β. Other configurations are refused in async mode
+(NotSupportedError).
 
 Fault tolerance: a worker that dies (``ray.kill``, a lost node) is replaced
 by a new actor restored from the worker's state at the start of the
@@ -490,10 +492,12 @@ class DistributedTrainer:
                                     "gymnasium.wrappers.NormalizeObservation), not in the learner")
         algorithm = config._algorithm
         episodic = getattr(config, "steps_per_env", None) is None
-        if self.mode == "async" and algorithm not in ("ppo", "offpolicy-pg"):
-            raise NotSupportedError(f"asynchronous training needs an off-policy correction: PPO (its ratio) or "
-                                    f"off-policy PG (importance weights); {algorithm} would need V-trace, not "
-                                    "implemented yet — use mode='sync'")
+        corrected = algorithm in ("ppo", "offpolicy-pg") or getattr(config, "advantage", None) == "vtrace"
+        if self.mode == "async" and not corrected:
+            raise NotSupportedError(f"asynchronous training needs an off-policy correction: PPO (its ratio), "
+                                    f"off-policy PG (importance weights) or advantage='vtrace' (V-trace); {algorithm} "
+                                    f"with advantage={getattr(config, 'advantage', None)!r} has none — use "
+                                    "mode='sync' or config.replace(advantage='vtrace')")
         if gymnasium_factory is None:
             env = learner.env
             if env is None:

@@ -35,7 +35,7 @@ RECORDED = {
     12: "f4b593144c109754b4aad4d7141840d643bc288b2a6ffe0bbe79a6c02b642cce",  # issue 16: RLHF checkpoints, gradient estimates, richer stats, KL estimator and missing-EOS options; search config size
     13: "3f4376448ceb0a38c4df7b765690d3b936b21ff8a84fe0eeb02f04fb9a281636",  # issue 17: two-player games (swiftpg_game_*, swiftpg_game_info; Go: create_go, score_margin), players, arena, Elo fit, Connect-N solver
     14: "d2100e5217c49e4e8630fa7689f14e66dee318ff0b29179f58a56019025eafde",  # issue 17: swiftpg_game_apply, swiftpg_game_clone (the per-move path), swiftpg_game_set_threads; issue 20: swiftpg_env_adr_*, swiftpg_env_last_episodes; issue 21: swiftpg_env_set/get_autoreset_mode; issue 19: DQN (swiftpg_dqn_*, swiftpg_dqn_config/stats, SWIFTPG_KIND_DQN)
-    15: "fe5054981af8158dda9e8f36bfc75e5792d88d714ae2fafdd4224246ee62f526",  # issue 22: swiftpg_pg_update_behavior, swiftpg_pg_update_raw, swiftpg_pg_set_worker_normalization, swiftpg_pg_set_lane_offset, swiftpg_search_candidates/tell (distributed rollout workers)
+    15: "1892d4fea55fba16221b2e16e361e8387776b86d04273caffe536d1778d248fd",  # issue 22: swiftpg_vtrace, SWIFTPG_ADVANTAGE_VTRACE, swiftpg_pg_update_behavior, swiftpg_pg_update_raw, swiftpg_pg_set_worker_normalization, swiftpg_pg_set_lane_offset, swiftpg_search_candidates/tell (distributed rollout workers)
 }
 
 MIRRORS = {

@@ -138,6 +138,13 @@ def test_async_records_staleness_and_corrects_ppo_with_behaviour_log_probs(local
     assert all(s.train.approx_kl > 0 for s in stats[1:])
     learner.close()
 
+    # An actor-critic learner corrects with V-trace: it trains asynchronously, staleness recorded.
+    vt = A2C("CartPole-v1", config=A2CConfig(steps_per_env=16, seed=3, advantage="vtrace"), num_envs=4)
+    stats = run(vt, 2, 3, mode="async", max_staleness=2)
+    assert stats[0].staleness == [0, 0] and all(1 <= x <= 2 for s in stats[1:] for x in s.staleness)
+    assert vt.total_env_steps == 3 * 4 * 16 and np.isfinite(stats[-1].train.value_loss)
+    vt.close()
+
     with pytest.raises(swiftpg.NotSupportedError, match="V-trace"):
         a2c = A2C("CartPole-v1", config=A2CConfig(seed=1), num_envs=2)
         try:

@@ -1736,6 +1736,17 @@ class Fuzzer:
         self.rollout_estimator("swiftpg_n_step_advantages", True, True,
                                [self.i32(self.rng.choice([1, 2, 5]), bad=[0, -1, 2**31 - 1])])
 
+    def g_vtrace(self):
+        T, N, steps, lanes, rewards, te, tr, values, final = self.rollout(True, True)
+        log_rhos = self.buf(ctypes.c_double, T * N, "log_rhos", data=self.doubles(T * N, 0.5))
+        targets = self.buf(ctypes.c_double, T * N, "targets_out", out=True)
+        advantages = self.buf(ctypes.c_double, T * N, "advantages_out", out=True)
+        bar = lambda: self.dbl(self.rng.choice([1.0, 0.5, float("inf")]))  # noqa: E731
+        self.invoke("swiftpg_vtrace",
+                    [steps, lanes, self.a(rewards), self.a(te), self.a(tr), self.a(values), self.a(final),
+                     self.a(log_rhos), self.gamma(), bar(), bar(), self.dbl(self.rng.choice([0.0, 0.95, 1.0])),
+                     self.a(targets), self.a(advantages)], [targets, advantages])
+
     def g_episode_returns(self):
         self.rollout_estimator("swiftpg_episode_returns", False, False, [])
 

@@ -1343,6 +1343,10 @@ class PyFuzzer:
                 return (rew, te, tr, values, gamma), dict(final_values=final)
             if short_name in ("gae", "lambda_returns"):
                 return (rew, te, tr, values, gamma, lam), dict(final_values=final)
+            if short_name == "vtrace":
+                log_rhos = 0.3 * g.standard_normal(np.shape(rew))
+                return (rew, te, tr, values, log_rhos, gamma), dict(
+                    rho_bar=r.choice([1.0, 0.5, math.inf]), c_bar=r.choice([1.0, 2.0]), lam=lam, final_values=final)
             if short_name == "n_step_returns":
                 return (rew, te, tr, gamma, r.choice([1, 2, 5])), dict(values=values, final_values=final)
             if short_name == "n_step_advantages":
