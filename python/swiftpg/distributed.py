@@ -454,8 +454,8 @@ class DistributedTrainer:
     one ``gymnasium.Env``; the learner may then have no swiftpg env and
     ``num_envs`` gives N). ``mode``: ``"sync"`` (every iteration gathers one
     segment per worker collected with the current parameters) or
-    ``"async"`` (workers keep collecting with the parameters they have; PPO
-    and off-policy PG only). ``max_staleness``: async segments collected
+    ``"async"`` (workers keep collecting with the parameters they have; PPO,
+    off-policy PG, and segment learners with ``advantage="vtrace"``). ``max_staleness``: async segments collected
     more than this many versions ago are dropped. ``fault_tolerance``:
     workers return their state with every segment so a dead one is replaced
     exactly (costs a serialisation per segment; False, and always for
