@@ -90,8 +90,10 @@ test-c: lib
 	done
 
 # Two pytest workers (pytest-xdist): the suite is mostly single-threaded.
+# --dist loadgroup keeps the tests of one xdist_group on one worker (the Ray
+# tests share one local Ray instance); ungrouped tests are spread as before.
 test-python: install
-	$(PYTHON) -m pytest -q -n 2 python/tests
+	$(PYTHON) -m pytest -q -n 2 --dist loadgroup python/tests
 
 # EnvPool is an anchor of the benchmarks only (not needed by the tests).
 bench: install

@@ -780,6 +780,25 @@ int32_t swiftpg_n_step_advantages(int64_t steps, int64_t num_envs,
                                   const double *final_values, double gamma,
                                   int32_t n, double *advantages_out);
 
+/* V-trace (Espeholt et al. 2018, eq. 1 and section 4.2): targets v_t and
+ * policy-gradient advantages A_t of a batch acted by a behaviour policy b
+ * while the learner's policy is pi, from log_rhos [steps*num_envs] =
+ * log pi(a|s) - log b(a|s) (finite):
+ *   rho_t = min(rho_bar, exp(log_rho_t)), c_t = lambda * min(c_bar, exp(log_rho_t)),
+ *   v_t = V(s_t) + rho_t (r_t + gamma next_t - V(s_t)) + gamma c_t k_t (v_{t+1} - V(s_{t+1})),
+ *   A_t = rho_t (r_t + gamma (next_t + k_t (v_{t+1} - V(s_{t+1}))) - V(s_t)),
+ * with next_t and k_t (step t continues its episode) as for GAE; values
+ * [steps+1, num_envs] required. rho_bar, c_bar > 0 (inf: no truncation),
+ * lambda in [0, 1]. On-policy (log_rhos 0, bars >= 1, lambda 1) v_t is the
+ * discounted return and A_t GAE(gamma, 1). Outputs [steps*num_envs] each.
+ * Segment learners use it with advantage = SWIFTPG_ADVANTAGE_VTRACE. */
+int32_t swiftpg_vtrace(int64_t steps, int64_t num_envs, const double *rewards,
+                       const uint8_t *terminated, const uint8_t *truncated,
+                       const double *values, const double *final_values,
+                       const double *log_rhos, double gamma, double rho_bar,
+                       double c_bar, double lambda, double *targets_out,
+                       double *advantages_out);
+
 /* Episode-level weights of the score-function estimator, on the same
  * rollouts (an episode segment starts at row 0 or after an episode end):
  * every step gets its episode's discounted return R(tau) = sum_k gamma^k r_k
@@ -1003,6 +1022,14 @@ int32_t swiftpg_value_load(const char *path, uint64_t *value_out);
 
 #define SWIFTPG_ADVANTAGE_GAE 0
 #define SWIFTPG_ADVANTAGE_NSTEP 1
+/* V-trace with rho_bar = c_bar = 1 and c_t scaled by gae_lambda
+ * (swiftpg_vtrace): log rho = log pi - log b with b the behaviour
+ * log-probabilities of the batch (swiftpg_pg_update_behavior: a rollout
+ * worker's, possibly stale, policy) and pi the learner's policy before the
+ * update; the critic is fitted to the V-trace targets (value_target is not
+ * read). On a batch the learner collected itself, log rho is the rounding
+ * difference between the sampling pass and a log-probability pass. */
+#define SWIFTPG_ADVANTAGE_VTRACE 2
 
 #define SWIFTPG_VALUE_TARGET_BOOTSTRAP 0
 #define SWIFTPG_VALUE_TARGET_MONTE_CARLO 1
@@ -1249,7 +1276,9 @@ int32_t swiftpg_pg_iterate(uint64_t learner, swiftpg_train_stats *stats_out);
  * the counters (iteration, total env steps) do not. `steps` and `num_envs`
  * must equal the learner's steps_per_env and environment count (they size
  * the buffers). Time-major outputs [steps, num_envs, ...]: observations as
- * the policy saw them (normalised if the learner normalises), actions (int32,
+ * the policy saw them (normalised if the learner normalises; raw, as are the
+ * rewards, final and next observations, for a learner in rollout-worker
+ * mode: swiftpg_pg_set_worker_normalization), actions (int32,
  * or float64 [.., action_size]), log_probs (log pi(a|s) of the sampling
  * policy: the behaviour log-probabilities for importance ratios), values
  * (the critic's V(s); NULL to skip, INVALID_ARGUMENT if not NULL and the
@@ -1305,6 +1334,70 @@ int32_t swiftpg_pg_update(uint64_t learner, int64_t steps, int64_t num_envs,
                           const double *final_observations,
                           const double *next_observations,
                           swiftpg_train_stats *stats_out);
+
+/* swiftpg_pg_update with the behaviour log-probabilities given:
+ * log_probs [steps*num_envs] (finite), log beta(a|s) of the policy that
+ * acted, as swiftpg_pg_collect writes them, instead of the current
+ * policy's. The update is then the one swiftpg_pg_iterate makes on the same
+ * batch (bit for bit, with the same parameters and generators), and with an
+ * older acting policy PPO's ratio, the approx-KL statistic and off-policy
+ * PG's importance weights are taken against it (asynchronous rollout
+ * workers). Arguments and errors otherwise as swiftpg_pg_update; NULL
+ * log_probs: NULL_POINTER. Source: Schulman et al. 2017 (PPO's
+ * pi/pi_old); Espeholt et al. 2018 (learning from stale actors). */
+int32_t swiftpg_pg_update_behavior(uint64_t learner, int64_t steps, int64_t num_envs,
+                                   const double *observations, const void *actions,
+                                   const double *log_probs, const double *rewards,
+                                   const uint8_t *terminated, const uint8_t *truncated,
+                                   const double *final_observations,
+                                   const double *next_observations,
+                                   swiftpg_train_stats *stats_out);
+
+/* swiftpg_pg_update_behavior on a rollout worker's raw batch, for learners
+ * that normalise observations and/or rewards: observations, final and next
+ * observations and rewards as the environments gave them (a worker in
+ * swiftpg_pg_set_worker_normalization mode records them so). The learner
+ * scales the rewards as its collection does (the running std of each lane's
+ * discounted return, updated step by step in time order, then clipped; the
+ * per-lane returns are kept across calls), normalises the observations with
+ * its statistics as they were before this call (what the workers' policies
+ * saw), folds the raw observations into the statistics step by step
+ * (num_envs rows per step), and updates. The result does not depend on how
+ * the lanes were split over workers. A failed update restores the
+ * statistics too. For a learner that normalises nothing it is
+ * swiftpg_pg_update_behavior. Errors as swiftpg_pg_update_behavior. */
+int32_t swiftpg_pg_update_raw(uint64_t learner, int64_t steps, int64_t num_envs,
+                              const double *observations, const void *actions,
+                              const double *log_probs, const double *rewards,
+                              const uint8_t *terminated, const uint8_t *truncated,
+                              const double *final_observations,
+                              const double *next_observations,
+                              swiftpg_train_stats *stats_out);
+
+/* Puts a learner that normalises observations and/or rewards into
+ * rollout-worker mode: its observation statistics become mean and variance
+ * [size] and count (size = observation size; 0 with NULL arrays when the
+ * learner normalises only rewards) — the learner's statistics of a
+ * distributed run, sent with its parameters — and collection
+ * (swiftpg_pg_collect) then normalises what the policy sees with them
+ * without updating them, and writes raw observations (also final and next
+ * ones) and raw rewards, for swiftpg_pg_update_raw in the learner.
+ * Call again to set newer statistics; there is no way back. INVALID_ARGUMENT
+ * for a learner that normalises nothing or a wrong size, NOT_FINITE for
+ * non-finite statistics, a negative variance or count <= 0 (nothing changes). */
+int32_t swiftpg_pg_set_worker_normalization(uint64_t learner, const double *mean, const double *variance,
+                                            int64_t size, double count);
+
+/* Makes the learner's lane i draw its actions from the stream of global
+ * lane first_lane + i (PCG64(SeedSequence(seed, spawn_key=(7, first_lane +
+ * i)))), restarting every lane's stream: a rollout worker that holds lanes
+ * first_lane ..< first_lane + num_envs of a run split across processes
+ * (with its environment created with seed + first_lane, so instance i is
+ * seeded from seed + first_lane + i) samples exactly what those lanes of
+ * one learner with all the environments sample. first_lane in [0, 2^40]
+ * (INVALID_ARGUMENT otherwise); INVALID_ARGUMENT for a learner without an
+ * environment. Saved with the learner (the generators are). */
+int32_t swiftpg_pg_set_lane_offset(uint64_t learner, int64_t first_lane);
 
 /* The episodes that ended in the last iteration or update, in the order they
  * ended: undiscounted returns, lengths, and success flags (1 reached the
@@ -1498,6 +1591,31 @@ int32_t swiftpg_search_iterate(uint64_t algorithm,
  * Errors: INVALID_ARGUMENT (capacity < 0, or not a search). */
 int32_t swiftpg_search_episodes(uint64_t algorithm, double *returns_out, int32_t *lengths_out,
                                 int64_t capacity, int64_t *count_out);
+
+/* The candidates the next swiftpg_search_iterate evaluates, row-major
+ * [count, parameter_count] into parameters_out (capacity rows), in its
+ * order (pattern search's first poll starts with the incumbent), and the
+ * episode seed of their evaluations (seed_out): U(theta) of a candidate is
+ * the mean undiscounted return of episodes_per_evaluation episodes of
+ * swiftpg_policy_evaluate(policy with theta, an env like the search's with
+ * the same instance count, episodes_per_evaluation, greedy, *seed_out) —
+ * evaluated elsewhere (rollout workers), then passed to
+ * swiftpg_search_tell. Changes nothing. *count_out and *seed_out are
+ * written also when count exceeds capacity (BUFFER_TOO_SMALL, nothing else
+ * written; parameters_out may be NULL when capacity is 0). */
+int32_t swiftpg_search_candidates(uint64_t algorithm, double *parameters_out, int64_t capacity,
+                                  int64_t *count_out, uint64_t *seed_out);
+
+/* One iteration as swiftpg_search_iterate with the utilities of the
+ * candidates given instead of evaluated here: utilities [count], in the
+ * order of swiftpg_search_candidates (-inf marks a failed evaluation; NaN
+ * and +inf: NOT_FINITE), env_steps the transitions they used (counted in
+ * the statistics and counters). With greedy evaluations computed as
+ * described there, the search ends bit-identical to one that evaluates
+ * itself. INVALID_ARGUMENT (nothing changes) if count is not the number of
+ * candidates. */
+int32_t swiftpg_search_tell(uint64_t algorithm, const double *utilities, int64_t count,
+                            int64_t env_steps, swiftpg_search_stats *stats_out);
 
 /* Saves the whole search (iteration, env steps, the method's state: CEM's
  * mean, sigma and generator; the GA's population, best and generator;

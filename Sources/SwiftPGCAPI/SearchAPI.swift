@@ -68,24 +68,32 @@ public func swiftpg_search_create(
 public func swiftpg_search_iterate(_ algorithm: UInt64, _ stats_out: UnsafeMutablePointer<swiftpg_search_stats>?)
   -> Int32
 {
+  searchIteration(algorithm, nil, stats_out)
+}
+
+@c @implementation
+public func swiftpg_search_candidates(
+  _ algorithm: UInt64, _ parameters_out: UnsafeMutablePointer<Double>?, _ capacity: Int64,
+  _ count_out: UnsafeMutablePointer<Int64>?, _ seed_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
   entry { () throws(SwiftPGError) in
-    let out = try need(stats_out, "stats_out")
+    let countOut = try need(count_out, "count_out")
+    let seedOut = try need(seed_out, "seed_out")
+    try require(capacity >= 0, "capacity must be >= 0, got \(capacity)")
+    // Checked before anything is written (only BUFFER_TOO_SMALL writes the count and seed).
+    let out = capacity > 0 ? try need(parameters_out, "parameters_out") : nil
     try using(algorithmTable, algorithm) { (a) throws(SwiftPGError) in
       let search = try a.search()
       try a.exclusive { () throws(SwiftPGError) in
-        let s = try search.iterate()
-        var c = swiftpg_search_stats()
-        c.iteration = Int64(s.iteration)
-        c.env_steps = Int64(s.envSteps)
-        c.total_env_steps = Int64(s.totalEnvSteps)
-        c.evaluations = Int32(clamping: s.evaluations)
-        c.done = s.done ? 1 : 0
-        c.best_utility = s.bestUtility
-        c.mean_utility = s.meanUtility
-        c.current_utility = s.currentUtility
-        c.spread = s.spread
-        c.seconds = s.seconds
-        out.pointee = c
+        let rows = search.nextCandidates()
+        let d = Swift.max(search.policy.parameterCount, 1)
+        let count = rows.count / d
+        countOut.pointee = Int64(count)
+        seedOut.pointee = search.nextEvaluationSeed
+        try require(Int64(count) <= capacity, "\(count) candidates do not fit in capacity \(capacity)", code: .bufferTooSmall)
+        if let out {
+          rows.withUnsafeBufferPointer { b in if let base = b.baseAddress { out.update(from: base, count: rows.count) } }
+        }
       }
     }
   }
@@ -102,6 +110,56 @@ public func swiftpg_search_episodes(
       var episodes: [EpisodeRecord] = []
       try using(algorithmTable, algorithm) { (o) throws(SwiftPGError) in episodes = try o.search().lastEpisodes }
       return episodes
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_search_tell(
+  _ algorithm: UInt64, _ utilities: UnsafePointer<Double>?, _ count: Int64, _ env_steps: Int64,
+  _ stats_out: UnsafeMutablePointer<swiftpg_search_stats>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try require(count >= 1 && count <= 1 << 24, "count must be in [1, 2^24], got \(count)")
+    try require(env_steps >= 0, "env_steps must be >= 0, got \(env_steps)")
+    let u = try need(utilities, "utilities")
+    let given = (0..<Int(count)).map { u[$0] }
+    for (k, x) in given.enumerated() where x.isNaN || x == .infinity {
+      throw SwiftPGError(.notFinite, "utilities[\(k)] is \(x) (NaN or +inf; -inf marks a failed evaluation)")
+    }
+    try searchIterationStatus(algorithm, (given, Int(env_steps)), stats_out)
+  }
+}
+
+/// One search iteration through the C ABI, evaluating here or with `given` utilities.
+private func searchIteration(
+  _ algorithm: UInt64, _ given: (utilities: [Double], envSteps: Int)?,
+  _ stats_out: UnsafeMutablePointer<swiftpg_search_stats>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in try searchIterationStatus(algorithm, given, stats_out) }
+}
+
+private func searchIterationStatus(
+  _ algorithm: UInt64, _ given: (utilities: [Double], envSteps: Int)?,
+  _ stats_out: UnsafeMutablePointer<swiftpg_search_stats>?
+) throws(SwiftPGError) {
+  let out = try need(stats_out, "stats_out")
+  try using(algorithmTable, algorithm) { (a) throws(SwiftPGError) in
+    let search = try a.search()
+    try a.exclusive { () throws(SwiftPGError) in
+      let s = try search.iterate(given: given)
+      var c = swiftpg_search_stats()
+      c.iteration = Int64(s.iteration)
+      c.env_steps = Int64(s.envSteps)
+      c.total_env_steps = Int64(s.totalEnvSteps)
+      c.evaluations = Int32(clamping: s.evaluations)
+      c.done = s.done ? 1 : 0
+      c.best_utility = s.bestUtility
+      c.mean_utility = s.meanUtility
+      c.current_utility = s.currentUtility
+      c.spread = s.spread
+      c.seconds = s.seconds
+      out.pointee = c
     }
   }
 }

@@ -255,4 +255,117 @@ import Testing
     let raw = try evaluate(policy: policy, env: evalEnv, episodes: 4, greedy: true, seed: 7)
     #expect(raw.lengths != reference.lengths)
   }
+
+  /// Batches of several processes' lanes side by side, time-major (lane
+  /// order: the parts in order), for the distributed-run tests below.
+  func sideBySide(_ parts: [Trajectories]) -> Trajectories {
+    let d = parts[0].observationSize
+    let steps = parts[0].steps
+    let n = parts.reduce(0) { $0 + $1.lanes }
+    let out = Trajectories(observationSize: d, actionSpace: .discrete(2))
+    out.resize(steps: steps, lanes: n)
+    var first = 0
+    for p in parts {
+      for t in 0..<steps {
+        for j in 0..<p.lanes {
+          let k = t * n + first + j
+          let src = t * p.lanes + j
+          for x in 0..<d {
+            out.observations[k * d + x] = p.observations[src * d + x]
+            out.finalObservations[k * d + x] = p.finalObservations[src * d + x]
+          }
+          out.discreteActions[k] = p.discreteActions[src]
+          out.behaviorLogProbs[k] = p.behaviorLogProbs[src]
+          out.rewards[k] = p.rewards[src]
+          out.terminated[k] = p.terminated[src]
+          out.truncated[k] = p.truncated[src]
+        }
+      }
+      for j in 0..<p.lanes {
+        for x in 0..<d { out.nextObservations[(first + j) * d + x] = p.nextObservations[j * d + x] }
+      }
+      first += p.lanes
+    }
+    return out
+  }
+
+  /// A run split over processes (swiftpg.distributed): two learners of 4
+  /// CartPole lanes, their envs seeded seed + 4w and their lane streams
+  /// offset by 4w, collect what one learner of 8 lanes collects, and an
+  /// update on their batches side by side with their behaviour
+  /// log-probabilities is bit for bit the update `iterate` makes.
+  @Test func splitLanesWithTheirBehaviourLogProbsReproduceIterate() throws {
+    let change: (inout PPO.Config) -> Void = {
+      $0.stepsPerEnv = 8
+      $0.minibatchSize = 16
+      $0.epochs = 2
+    }
+    let single = try cartPoleLearner(PPO.self, count: 8, seed: 5, change)
+    let driver = try cartPoleLearner(PPO.self, count: 8, seed: 5, change)
+    let workers = try (0..<2).map { w in
+      let env = try VectorEnvironment(CartPole(), count: 4, seed: 5 + UInt64(4 * w))
+      let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: [32, 32], seed: 5)
+      let critic = try ValueFunction(observationSize: 4, hidden: [32, 32], seed: 6)
+      var config = PPO.Config()
+      config.common.seed = 5
+      change(&config)
+      let l = try PPO(env: env, policy: policy, critic: critic, config: config)
+      l.core.setLaneOffset(4 * w)
+      return l
+    }
+    for _ in 0..<3 {
+      _ = try single.iterate()
+      var parts: [Trajectories] = []
+      for worker in workers {
+        try worker.policy.setParameters(driver.policy.parameters)
+        let (d, _) = try worker.core.collectSegment()
+        parts.append(d.copy())
+      }
+      _ = try driver.update(external: sideBySide(parts), behaviorGiven: true)
+      #expect(driver.policy.parameters == single.policy.parameters)
+      #expect(driver.critic?.parameters == single.critic?.parameters)
+      #expect(driver.totalEnvSteps == single.totalEnvSteps)
+    }
+  }
+
+  /// Rollout-worker normalisation: a worker normalises with the statistics
+  /// it was given and keeps them, records raw observations; the learner
+  /// folds a raw batch into its statistics (every row once) and a failed
+  /// update leaves them as they were.
+  @Test func workerNormalizationRecordsRawDataAndTheLearnerFoldsItIn() throws {
+    let worker = try cartPoleLearner(PPO.self, count: 2, seed: 7) {
+      $0.stepsPerEnv = 4
+      $0.minibatchSize = 0
+      $0.normalizeObservations = true
+    }
+    try worker.core.setWorkerNormalization(mean: [0, 0, 0, 0], variance: [1, 1, 1, 1], count: 10)
+    let (d, _) = try worker.core.collectSegment()
+    #expect(worker.core.observationNormalizer?.count == 10)
+    let plain = try cartPoleLearner(PPO.self, count: 2, seed: 7) {
+      $0.stepsPerEnv = 4
+      $0.minibatchSize = 0
+    }
+    let (p, _) = try plain.core.collectSegment()
+    // Statistics (0, 1) and CartPole's small observations: the policy saw the raw values (up
+    // to 1e-8 in the scale), so the raw trajectory is the plain learner's.
+    #expect(Array(UnsafeBufferPointer(start: d.observations.pointer, count: 32))
+      == Array(UnsafeBufferPointer(start: p.observations.pointer, count: 32)))
+    let learner = try cartPoleLearner(PPO.self, count: 2, seed: 7) {
+      $0.stepsPerEnv = 4
+      $0.normalizeObservations = true
+      $0.minibatchSize = 0
+    }
+    let batch = d.copy()
+    _ = try learner.update(externalRaw: batch)
+    let folded = learner.core.observationNormalizer
+    #expect(abs((folded?.count ?? 0) - (1e-4 + 8)) < 1e-12)
+    let damaged = d.copy()
+    damaged.observations[0] = .nan
+    #expect(throws: SwiftPGError.self) { _ = try learner.update(externalRaw: damaged) }
+    #expect(learner.core.observationNormalizer?.mean == folded?.mean)
+    #expect(learner.core.observationNormalizer?.count == folded?.count)
+    #expect { try worker.core.setWorkerNormalization(mean: [0], variance: [1], count: 1) } throws: {
+      ($0 as? SwiftPGError)?.code == .invalidArgument
+    }
+  }
 }

@@ -128,4 +128,40 @@ import Testing
       #expect { try other.load(from: path) } throws: { ($0 as? SwiftPGError)?.code == .badFormat }
     }
   }
+
+  /// Utilities evaluated elsewhere (rollout workers) and passed in give the
+  /// search `iterate()` gives, for every method; a count that differs is
+  /// refused and changes nothing.
+  @Test func utilitiesGivenFromOutsideReproduceIterate() throws {
+    for method in [SearchMethod.crossEntropy, .genetic, .patternSearch] {
+      let a = try cartPoleSearch(method, seed: 3, lanes: 2, populationSize: 6, eliteCount: 2) {
+        $0.episodesPerEvaluation = 2
+      }
+      let b = try cartPoleSearch(method, seed: 3, lanes: 2, populationSize: 6, eliteCount: 2) {
+        $0.episodesPerEvaluation = 2
+      }
+      let evalEnv = try VectorEnvironment(CartPole(), count: 2, seed: 99)
+      let copy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: [], seed: 3)
+      let d = copy.parameterCount
+      for _ in 0..<3 {
+        _ = try a.iterate()
+        let rows = b.nextCandidates()
+        let seed = b.nextEvaluationSeed
+        var utilities: [Double] = []
+        var steps = 0
+        for i in 0..<(rows.count / d) {
+          try copy.setParameters(Array(rows[(i * d)..<(i * d + d)]))
+          let (r, l) = try evaluate(policy: copy, env: evalEnv, episodes: 2, greedy: true, seed: seed)
+          utilities.append(r.reduce(0, +) / Double(r.count))
+          steps += l.reduce(0, +)
+        }
+        _ = try b.iterate(given: (utilities, steps))
+        #expect(a.solution == b.solution)
+        #expect(a.totalEnvSteps == b.totalEnvSteps)
+      }
+      let before = b.solution
+      #expect { try b.iterate(given: ([1.0], 0)) } throws: { ($0 as? SwiftPGError)?.code == .invalidArgument }
+      #expect(b.solution == before && b.iteration == 3)
+    }
+  }
 }

@@ -75,7 +75,7 @@ ACTIVATION = {"tanh": 0, "relu": 1}
 BASELINE = {"none": 0, "mean": 1, "optimal": 2, "value": 3}
 ALGORITHM = {"reinforce": 0, "actor-critic": 1, "a2c": 2, "offpolicy-pg": 3, "npg": 4, "trpo": 5, "ppo": 6}
 WEIGHTING = {"full_return": 0, "reward_to_go": 1, "discounted_reward_to_go": 2}
-ADVANTAGE = {"gae": 0, "n_step": 1}
+ADVANTAGE = {"gae": 0, "n_step": 1, "vtrace": 2}
 VALUE_TARGET = {"bootstrap": 0, "monte_carlo": 1}
 OPTIMIZER = {"adam": 0, "sgd": 1}
 #: DQN choices (SWIFTPG_DQN_*).
@@ -722,6 +722,15 @@ _SIGNATURES = {
     "swiftpg_pg_update": [u64, c_int64, c_int64, POINTER(c_double), c_void_p, POINTER(c_double),
                           POINTER(c_uint8), POINTER(c_uint8), POINTER(c_double), POINTER(c_double),
                           POINTER(TrainStatsC)],
+    "swiftpg_pg_update_behavior": [u64, c_int64, c_int64, POINTER(c_double), c_void_p, POINTER(c_double),
+                                   POINTER(c_double), POINTER(c_uint8), POINTER(c_uint8), POINTER(c_double),
+                                   POINTER(c_double), POINTER(TrainStatsC)],
+    "swiftpg_pg_set_lane_offset": [u64, c_int64],
+    "swiftpg_vtrace": [i64, i64, vp, vp, vp, vp, vp, vp, c_double, c_double, c_double, c_double, vp, vp],
+    "swiftpg_pg_update_raw": [u64, c_int64, c_int64, POINTER(c_double), c_void_p, POINTER(c_double),
+                              POINTER(c_double), POINTER(c_uint8), POINTER(c_uint8), POINTER(c_double),
+                              POINTER(c_double), POINTER(TrainStatsC)],
+    "swiftpg_pg_set_worker_normalization": [u64, vp, vp, c_int64, c_double],
     "swiftpg_pg_evaluate": [u64, u64, c_int32, c_int32, u64, vp, vp],
     "swiftpg_pg_save": [u64, c_char_p],
     "swiftpg_pg_load": [u64, c_char_p],
@@ -746,6 +755,8 @@ _SIGNATURES = {
     "swiftpg_search_default_config": [POINTER(SearchConfigC)],
     "swiftpg_search_create": [u64, u64, POINTER(SearchConfigC), POINTER(c_uint64)],
     "swiftpg_search_iterate": [u64, POINTER(SearchStatsC)],
+    "swiftpg_search_candidates": [u64, vp, i64, POINTER(c_int64), POINTER(c_uint64)],
+    "swiftpg_search_tell": [u64, vp, i64, i64, POINTER(SearchStatsC)],
     "swiftpg_search_save": [u64, c_char_p],
     "swiftpg_search_load": [u64, c_char_p],
     "swiftpg_search_counters": [u64, POINTER(c_int64), POINTER(c_int64)],

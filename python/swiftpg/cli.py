@@ -2,6 +2,7 @@
 
     python -m swiftpg train ENV --algo ALGO --seed S [--steps N] ...
     python -m swiftpg train ENV --resume runs/last.swiftpg --steps N
+    python -m swiftpg train ENV --algo ppo --workers K [--ray-address ADDR]
     python -m swiftpg eval runs/best.swiftpg [--episodes 100] [--stochastic]
     python -m swiftpg envs
     python -m swiftpg algos [ALGO]
@@ -483,7 +484,8 @@ def train_command(args) -> int:
         try:
             _make_parents(args.plot, args.checkpoint)
             plan = _plan(args, learner, budget)         # creates the output folders and files' writers
-        except (UsageError, _lib.SwiftPGError, OSError) as e:
+            distributed = _distribute(args, learner)
+        except (UsageError, _lib.SwiftPGError, OSError, ImportError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
         try:
@@ -491,6 +493,33 @@ def train_command(args) -> int:
         except (_lib.SwiftPGError, OSError) as e:      # e.g. a checkpoint the file system refuses mid-run
             print(f"error: {e}", file=sys.stderr)
             return 1
+        finally:
+            if distributed is not None:
+                distributed.close()
+
+
+def _distribute(args, learner):
+    """With --workers K: Ray rollout workers collect (PG learners) or
+    evaluate candidates (searches), the learner iterates through them
+    (swiftpg.distributed); None otherwise."""
+    if args.workers is None:
+        if args.ray_address is not None:
+            raise UsageError("--ray-address needs --workers")
+        return None
+    _positive(args.workers, "--workers", 4096)
+    workers = args.workers
+    from . import distributed
+    trainer: Any
+    # The training loop calls learner.iterate: it now runs the workers' iteration.
+    if isinstance(learner, PolicySearch):
+        trainer = distributed.DistributedSearch(learner, workers, ray_address=args.ray_address)
+        learner.iterate = trainer.iterate  # type: ignore[method-assign]
+    elif isinstance(learner, PolicyGradientLearner):
+        trainer = distributed.DistributedTrainer(learner, workers, ray_address=args.ray_address)
+        learner.iterate = lambda: trainer.iterate().train  # type: ignore[method-assign]
+    else:
+        raise UsageError(f"--workers is not supported for {args.algo} (policy-gradient learners and searches only)")
+    return trainer
 
 
 def _plan(args, learner, budget: int):
@@ -702,6 +731,12 @@ def main(argv=None) -> int:
     t.add_argument("--plot", metavar="PATH", help="write a learning-curve PNG (episodes and evaluations)")
     t.add_argument("--log-dir", metavar="DIR", help="write progress.csv and episodes.csv")
     t.add_argument("--tensorboard", metavar="DIR", help="write TensorBoard event files (needs tensorboardX)")
+    t.add_argument("--workers", type=int, default=None, metavar="K",
+                   help="collect with K Ray rollout workers (swiftpg.distributed; needs swiftpg[ray]); --num-envs "
+                        "must be a multiple of K")
+    t.add_argument("--ray-address", default=None, metavar="ADDR",
+                   help="with --workers: the Ray cluster to join (e.g. auto, ray://host:10001); default: a running "
+                        "local Ray or a new one")
     t.add_argument("--progress-bar", action="store_true", help="a tqdm bar even when stderr is not a terminal")
     t.add_argument("--quiet", action="store_true", help="no progress output")
     t.set_defaults(fn=train_command)

@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import ctypes
 
+import math
+
 import numpy as np
 
 from . import _lib
 from ._arrays import DTypeError, as_bool, as_choice, as_count, as_flags, as_float, as_float64, asarray
 from ._lib import InvalidArgumentError
 
-__all__ = ["discounted_returns", "td_errors", "gae", "lambda_returns", "n_step_returns", "n_step_advantages",
+__all__ = ["discounted_returns", "td_errors", "gae", "lambda_returns", "n_step_returns", "n_step_advantages", "vtrace",
            "episode_returns", "discounted_reward_to_go", "time_step_baseline", "importance_weights",
            "clipped_surrogate", "kl_estimates", "optimal_baseline", "mean_baseline", "score_gradient",
            "finite_difference_gradient", "regression_gradient", "scale_gradient", "clip_gradient"]
@@ -114,6 +116,35 @@ def n_step_advantages(rewards, terminated, truncated, values, gamma, n, final_va
     """n-step returns − V(s_t) (Schulman et al. 2016, eqs. 11–14)."""
     return _call("n_step_advantages", rewards, terminated, truncated, values, final_values, True,
                  _number(gamma, "gamma"), as_count(n, "n", 1))
+
+
+def vtrace(rewards, terminated, truncated, values, log_rhos, gamma, rho_bar=1.0, c_bar=1.0, lam=1.0,
+           final_values=None):
+    """V-trace (Espeholt et al. 2018, IMPALA, eq. 1 and §4.2): ``(targets,
+    advantages)``, float64 ``[T, N]`` (``[T]`` for 1-D input), of a batch
+    acted by a behaviour policy β while the learner's policy is π, from
+    ``log_rhos`` ``[T, N]`` = log π(a|s) − log β(a|s)::
+
+        ρ_t = min(ρ̄, e^{log ρ_t}),  c_t = λ·min(c̄, e^{log ρ_t})
+        v_t = V(s_t) + ρ_t (r_t + γ next_t − V(s_t)) + γ c_t k_t (v_{t+1} − V(s_{t+1}))
+        A_t = ρ_t (r_t + γ (next_t + k_t (v_{t+1} − V(s_{t+1}))) − V(s_t))
+
+    next_t and k_t (step t continues its episode) as for :func:`gae`;
+    ``values`` ``[T + 1, N]``. The critic fits v_t, π ascends A_t ∇ log π.
+    On-policy (log ρ = 0, bars ≥ 1, λ = 1): v_t is the discounted return and
+    A_t = GAE(γ, 1). ``rho_bar``, ``c_bar`` > 0 (``math.inf``: no
+    truncation), ``lam`` in [0, 1]. Raises InvalidArgumentError /
+    NotFiniteError / DTypeError for bad input."""
+    r, te, tr, v, f, one = _prepare(rewards, terminated, truncated, values, final_values, True)
+    lr = asarray(log_rhos, "log_rhos")
+    lr = as_float64(lr[:, None] if one and lr.ndim == 1 else lr, "log_rhos", r.shape, finite=False)
+    targets, advantages = np.empty(r.shape), np.empty(r.shape)
+    _lib.call("vtrace", r.shape[0], r.shape[1], r.ctypes.data, te.ctypes.data, tr.ctypes.data, v.ctypes.data,
+              None if f is None else f.ctypes.data, lr.ctypes.data, _number(gamma, "gamma"),
+              _number(rho_bar, "rho_bar", 0.0, math.inf), _number(c_bar, "c_bar", 0.0, math.inf),
+              _number(lam, "lam"), targets.ctypes.data,
+              advantages.ctypes.data)
+    return (targets[:, 0], advantages[:, 0]) if one else (targets, advantages)
 
 
 def _flags_call(name, data, terminated, truncated, *extra):

@@ -86,6 +86,58 @@ def test_identities():
                                E.td_errors(r, te, tr, v, g, final_values=f), atol=1e-12)
 
 
+def vtrace_reference(r, te, tr, v, f, log_rhos, g, rho_bar, c_bar, lam):
+    """V-trace as written in Espeholt et al. 2018, eq. 1, summed forward for
+    each t (not the backward recursion the library uses): v_t = V(s_t) +
+    Σ_{s≥t} γ^{s−t} (Π_{i=t}^{s−1} c_i) δ_s within the episode."""
+    T, N = r.shape
+    rho = np.minimum(rho_bar, np.exp(log_rhos))
+    c = lam * np.minimum(c_bar, np.exp(log_rhos))
+    nxt = np.where(te == 1, 0.0, np.where(tr == 1, f, v[1:]))
+    delta = rho * (r + g * nxt - v[:-1])
+    cont = (te == 0) & (tr == 0)
+    targets = np.empty((T, N))
+    for i in range(N):
+        for t in range(T):
+            total, weight, s = 0.0, 1.0, t
+            while True:
+                total += weight * delta[s, i]
+                if not cont[s, i] or s == T - 1:
+                    break
+                weight *= g * c[s, i]
+                s += 1
+            targets[t, i] = v[t, i] + total
+    follow = np.zeros((T, N))
+    follow[:-1] = np.where(cont[:-1], targets[1:] - v[1:-1], 0.0)
+    advantages = rho * (r + g * (nxt + follow) - v[:-1])
+    return targets, advantages
+
+
+def test_vtrace_against_the_paper_and_on_policy_identities():
+    rng = np.random.default_rng(21)
+    r, te, tr, v, f = random_rollout(rng)
+    g = 0.95
+    log_rhos = 0.7 * rng.standard_normal(r.shape)
+    for rho_bar, c_bar, lam in ((1.0, 1.0, 1.0), (2.0, 0.5, 0.9), (np.inf, np.inf, 1.0)):
+        y, a = E.vtrace(r, te, tr, v, log_rhos, g, rho_bar=rho_bar, c_bar=c_bar, lam=lam, final_values=f)
+        y_ref, a_ref = vtrace_reference(r, te, tr, v, f, log_rhos, g, rho_bar, c_bar, lam)
+        np.testing.assert_allclose(y, y_ref, atol=1e-12)
+        np.testing.assert_allclose(a, a_ref, atol=1e-12)
+    # On-policy with λ = 1: the discounted returns and GAE(γ, 1).
+    y, a = E.vtrace(r, te, tr, v, np.zeros(r.shape), g, final_values=f)
+    np.testing.assert_allclose(y, E.discounted_returns(r, te, tr, g, values=v, final_values=f), atol=1e-12)
+    np.testing.assert_allclose(a, E.gae(r, te, tr, v, g, 1.0, final_values=f), atol=1e-12)
+    # 1-D input gives 1-D output.
+    y1, a1 = E.vtrace(r[:, 0], te[:, 0], tr[:, 0], v[:, 0], log_rhos[:, 0], g, final_values=f[:, 0])
+    assert y1.shape == a1.shape == (len(r),)
+    with pytest.raises(swiftpg.InvalidArgumentError, match="rho_bar"):
+        E.vtrace(r, te, tr, v, log_rhos, g, rho_bar=0.0, final_values=f)
+    with pytest.raises(swiftpg.InvalidArgumentError, match="log_rhos"):
+        E.vtrace(r, te, tr, v, log_rhos[:-1], g, final_values=f)
+    with pytest.raises(swiftpg.NotFiniteError, match="log_rhos"):
+        E.vtrace(r, te, tr, v, np.full(r.shape, np.nan), g, final_values=f)
+
+
 def test_plain_reward_to_go_of_whole_episodes():
     r = np.array([1.0, 1.0, 1.0, 2.0, 2.0])
     te = np.array([0, 0, 1, 0, 1], bool)

@@ -11,7 +11,7 @@ from conftest import ROOT
 
 EXAMPLES = sorted(f for f in os.listdir(os.path.join(ROOT, "examples")) if f.endswith(".py"))
 # Run by a test of their own that also checks what they claim.
-CHECKED_SEPARATELY = {"preferences.py"}
+CHECKED_SEPARATELY = {"preferences.py", "ray_tune_sweep.py"}
 
 
 @pytest.mark.parametrize("name", sorted(set(EXAMPLES) - CHECKED_SEPARATELY))
@@ -85,3 +85,14 @@ def test_preferences_example_meets_the_issue_criteria(capsys):
         assert m["monte_carlo"] - 0.5 > 2 * m["standard_error"], (method, m)
         assert m["kl"] > 0
     assert r["best-of-16"]["kl"] <= math.log(16) - 15 / 16 + 1e-12
+
+
+@pytest.mark.xdist_group("ray")      # beside the distributed tests, not at the same time as their Ray instance
+def test_ray_tune_example_reports_every_trial():
+    pytest.importorskip("ray")
+    pytest.importorskip("pyarrow", reason="Ray Tune needs ray[tune] (make test installs it)")
+    result = subprocess.run([sys.executable, os.path.join("examples", "ray_tune_sweep.py"), "--fast"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "learning_rate 0.001: evaluation return" in result.stdout
+    assert "over seeds [0, 1]" in result.stdout and "best trial" in result.stdout

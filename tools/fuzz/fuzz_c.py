@@ -1764,6 +1764,17 @@ class Fuzzer:
         self.rollout_estimator("swiftpg_n_step_advantages", True, True,
                                [self.i32(self.rng.choice([1, 2, 5]), bad=[0, -1, 2**31 - 1])])
 
+    def g_vtrace(self):
+        T, N, steps, lanes, rewards, te, tr, values, final = self.rollout(True, True)
+        log_rhos = self.buf(ctypes.c_double, T * N, "log_rhos", data=self.doubles(T * N, 0.5))
+        targets = self.buf(ctypes.c_double, T * N, "targets_out", out=True)
+        advantages = self.buf(ctypes.c_double, T * N, "advantages_out", out=True)
+        bar = lambda: self.dbl(self.rng.choice([1.0, 0.5, float("inf")]))  # noqa: E731
+        self.invoke("swiftpg_vtrace",
+                    [steps, lanes, self.a(rewards), self.a(te), self.a(tr), self.a(values), self.a(final),
+                     self.a(log_rhos), self.gamma(), bar(), bar(), self.dbl(self.rng.choice([0.0, 0.95, 1.0])),
+                     self.a(targets), self.a(advantages)], [targets, advantages])
+
     def g_episode_returns(self):
         self.rollout_estimator("swiftpg_episode_returns", False, False, [])
 
@@ -2138,6 +2149,72 @@ class Fuzzer:
                 self.a(obs), self.a(acts), self.a(rew), self.a(te), self.a(tr), self.a(fin), self.a(nxt), self.a(out)]
         self.invoke("swiftpg_pg_update", args, [out])
 
+    def g_pg_update_behavior(self):
+        alg = self.any_alg(lambda a: a.pg)
+        if alg is None or not self.runnable(alg):
+            return
+        r = self.rng
+        pol = alg.policy
+        T, N = r.choice([1, 2, 4]), r.choice([1, 2])
+        d = pol.obs
+        obs = self.observations(pol, T * N)
+        acts = self.actions_for(pol.discrete, pol.num_actions, pol.action_size, T * N)
+        logp = self.buf(ctypes.c_double, T * N, "log_probs", data=[-abs(x) for x in self.doubles(T * N)])
+        rew = self.buf(ctypes.c_double, T * N, "rewards", data=self.doubles(T * N))
+        te = self.buf(ctypes.c_uint8, T * N, "terminated", data=self.flags(T * N, 0.3))
+        tr = self.buf(ctypes.c_uint8, T * N, "truncated", data=self.flags(T * N, 0.2))
+        fin = self.buf(ctypes.c_double, T * N * d, "final_observations", data=self.doubles(T * N * d), optional=True)
+        nxt = self.observations(pol, N, "next_observations")
+        out = self.out1(self.S["swiftpg_train_stats"], "stats_out")
+        args = [self.handle_arg("algorithm", alg),
+                self.i64(T, bad=[0, T - 1, -1, 2**31 - 1, 2**62, 2**63 - 1, (1 << 24) + 1]),
+                self.i64(N, bad=[0, N - 1, -1, 2**31 - 1, 2**63 - 1]),
+                self.a(obs), self.a(acts), self.a(logp), self.a(rew), self.a(te), self.a(tr), self.a(fin),
+                self.a(nxt), self.a(out)]
+        self.invoke("swiftpg_pg_update_behavior", args, [out])
+
+    def g_pg_update_raw(self):
+        alg = self.any_alg(lambda a: a.pg)
+        if alg is None or not self.runnable(alg):
+            return
+        r = self.rng
+        pol = alg.policy
+        T, N = r.choice([1, 2, 4]), r.choice([1, 2])
+        d = pol.obs
+        obs = self.observations(pol, T * N)
+        acts = self.actions_for(pol.discrete, pol.num_actions, pol.action_size, T * N)
+        logp = self.buf(ctypes.c_double, T * N, "log_probs", data=[-abs(x) for x in self.doubles(T * N)])
+        rew = self.buf(ctypes.c_double, T * N, "rewards", data=self.doubles(T * N))
+        te = self.buf(ctypes.c_uint8, T * N, "terminated", data=self.flags(T * N, 0.3))
+        tr = self.buf(ctypes.c_uint8, T * N, "truncated", data=self.flags(T * N, 0.2))
+        fin = self.buf(ctypes.c_double, T * N * d, "final_observations", data=self.doubles(T * N * d), optional=True)
+        nxt = self.observations(pol, N, "next_observations")
+        out = self.out1(self.S["swiftpg_train_stats"], "stats_out")
+        args = [self.handle_arg("algorithm", alg),
+                self.i64(T, bad=[0, T - 1, -1, 2**31 - 1, 2**62, 2**63 - 1, (1 << 24) + 1]),
+                self.i64(N, bad=[0, N - 1, -1, 2**31 - 1, 2**63 - 1]),
+                self.a(obs), self.a(acts), self.a(logp), self.a(rew), self.a(te), self.a(tr), self.a(fin),
+                self.a(nxt), self.a(out)]
+        self.invoke("swiftpg_pg_update_raw", args, [out])
+
+    def g_pg_set_worker_normalization(self):
+        alg = self.any_alg(lambda a: a.pg or self.rng.random() < 0.2)
+        d = getattr(alg.policy, "obs", 4) if alg is not None else 4
+        size = self.rng.choice([0, d])
+        n = max(size, 1)
+        mean = self.buf(ctypes.c_double, n, "mean", data=self.doubles(n), optional=size == 0)
+        var = self.buf(ctypes.c_double, n, "variance", data=[abs(x) for x in self.doubles(n)], optional=size == 0)
+        # A larger size would be a lie about the arrays (the library cannot see it).
+        self.invoke("swiftpg_pg_set_worker_normalization",
+                    [self.handle_arg("algorithm", alg), self.a(mean), self.a(var),
+                     self.integer(size, [-1, -(2**63)], 0.2), self.dbl(self.rng.choice([1e-4, 1.0, 100.0]))])
+
+    def g_pg_set_lane_offset(self):
+        alg = self.any_alg(lambda a: a.pg or self.rng.random() < 0.2)
+        self.invoke("swiftpg_pg_set_lane_offset",
+                    [self.handle_arg("algorithm", alg),
+                     self.i64(self.rng.choice([0, 1, 64, 1 << 40]), bad=[-1, (1 << 40) + 1, 2**63 - 1, -(2**63)])])
+
     def g_pg_evaluate(self):
         alg = self.any_alg(lambda a: a.pg or self.rng.random() < 0.1)
         if alg is None:
@@ -2449,6 +2526,35 @@ class Fuzzer:
         self.invoke("swiftpg_search_episodes", [self.handle_arg("algorithm", alg), self.a(ret), self.a(lens),
                                                 self.integer(cap, [-1, -(2**63), 0], 0.2), self.a(count)],
                     [ret, lens, count], exempt=("count_out",))
+
+    def g_search_candidates(self):
+        alg = self.any_alg(lambda a: not a.pg or self.rng.random() < 0.1)
+        cap = self.rng.choice([0, 1, 4, 64])
+        # Rows as wide as the widest policy of a live algorithm: a bad handle may name another search.
+        width = max([getattr(getattr(o, "policy", None), "num_params", 0) for o in self.pool.get("algorithm", [])]
+                    + [getattr(o, "num_params", 0) for o in self.pool.get("policy", [])]
+                    + [getattr(getattr(alg, "policy", None), "num_params", 0), 64])
+        params = self.buf(ctypes.c_double, max(cap * width, 1), "parameters_out", out=True, optional=cap == 0)
+        count = self.out1(ctypes.c_int64, "count_out")
+        seed = self.out1(ctypes.c_uint64, "seed_out")
+        # A larger capacity would be a lie about parameters_out (the library cannot see it).
+        self.invoke("swiftpg_search_candidates",
+                    [self.handle_arg("algorithm", alg), self.a(params),
+                     self.integer(cap, [-1, -(2**63)], 0.2), self.a(count), self.a(seed)], [count, seed],
+                    # Documented: the count and seed are written also when the candidates do not fit.
+                    exempt=("count_out", "seed_out"))
+
+    def g_search_tell(self):
+        alg = self.any_alg(lambda a: not a.pg)
+        if alg is None or not self.runnable(alg):
+            return
+        n = self.rng.choice([1, 2, 10, 50])
+        data = [self.rng.choice([0.0, 1.5, -3.0, float("-inf"), float("nan"), float("inf")]) for _ in range(n)]
+        u = self.buf(ctypes.c_double, n, "utilities", data=data)
+        out = self.out1(self.S["swiftpg_search_stats"], "stats_out")
+        self.invoke("swiftpg_search_tell",
+                    [self.handle_arg("algorithm", alg), self.a(u), self.i64(n, bad=[0, -1, (1 << 24) + 1]),
+                     self.i64(self.rng.choice([0, 10, 1000]), bad=[-1, -(2**63)]), self.a(out)], [out])
 
     def g_search_save(self):
         self.save_call("swiftpg_search_save", "algorithm", "search", self.any_alg(lambda a: not a.pg))

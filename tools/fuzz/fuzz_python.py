@@ -52,7 +52,8 @@ import supervise  # noqa: E402
 MODULES = ["swiftpg", "swiftpg.envs", "swiftpg.policies", "swiftpg.estimators", "swiftpg.exact",
            "swiftpg.algorithms", "swiftpg.lab", "swiftpg.randomization", "swiftpg.optim", "swiftpg.trained", "swiftpg.callbacks",
            "swiftpg.rlhf", "swiftpg.rlhf_table", "swiftpg.games", "swiftpg.game_aec", "swiftpg.sgf", "swiftpg.gnugo",
-           "swiftpg.game_players", "swiftpg.sb3", "swiftpg.board_networks"]
+           "swiftpg.game_players", "swiftpg.sb3", "swiftpg.board_networks",
+           "swiftpg.distributed"]
 DUNDERS = {"__init__", "__getitem__", "__iter__", "__str__", "__repr__", "__enter__", "__exit__", "__len__"}
 NAN, INF = float("nan"), float("inf")
 
@@ -377,6 +378,10 @@ class PyFuzzer:
     def instance(self, owner):
         """A live object of class ``owner`` (or a subclass) for a method call."""
         sp = self.sp
+        if owner.__module__ == "swiftpg.distributed":
+            # A live trainer needs a Ray instance; the fuzzer starts none (its constructors are
+            # fuzzed with arguments refused before Ray starts, see distributed_example).
+            raise Skip
         A, P, lab = sp.algorithms, sp.policies, sp.lab
         R = sp.rlhf
         if owner.__module__ in ("swiftpg.games", "swiftpg.gnugo", "swiftpg.sgf"):
@@ -1359,6 +1364,30 @@ class PyFuzzer:
             return (r.choice([None, {}, [{}] * obj.num_envs]),), {}
         if short_name == "render":
             return (r.choice([None, "rgb_array"]),), {}
+    def distributed_example(self, name: str, short_name: str):
+        """Calls of swiftpg.distributed that are refused before any Ray
+        instance starts (a learner's lanes that do not split over the
+        workers, a wrong type, a bad mode, a search of the wrong class):
+        the checks themselves are what the fuzzer can reach here."""
+        A, r = self.sp.algorithms, self.rng
+        if short_name == "DistributedTrainer":
+            learner = self.learner(r.choice([A.PPO, A.A2C, A.REINFORCE]))
+            n = learner.env.num_envs if learner.env is not None else 1
+            return (learner, n + 1), dict(mode=r.choice(["sync", "async", "later"]))
+        if short_name == "DistributedSearch":
+            return (self.learner(r.choice([A.PPO, A.A2C])), r.choice([1, 2])), {}
+        if short_name == "init_local":
+            return (), dict(num_cpus=r.choice([0, -1, 10**9]), object_store_memory=r.choice([0, 1, -5]))
+        if short_name == "require_ray":
+            return (), {}
+        if short_name == "DistributedStats":
+            return (), dict(iteration=1, version=1, train=None, env_steps=0, segment_versions=[0], staleness=[1],
+                            dropped_segments=0, workers_lost=0, seconds=0.0, broadcast=0.0, gather=0.0, update=0.0,
+                            worker_collect=0.0, ray_overhead=0.0, bytes_in=0)
+        if short_name == "RolloutWorkerError":
+            return ("fuzz message",), {}
+        raise Skip
+
     def dqn_example(self, name: str, owner, obj, short_name: str):
         """(args, kwargs) of each public callable of ``swiftpg.algorithms.dqn``
         (None: the generic examples apply)."""
@@ -1410,6 +1439,8 @@ class PyFuzzer:
         short_name = name.rsplit(".", 1)[-1]
         if name.startswith("swiftpg.sb3."):
             return self.sb3_example(name, obj, short_name)
+        if name.startswith("swiftpg.distributed."):
+            return self.distributed_example(name, short_name)
         E = sp.estimators
         if name.startswith("swiftpg.rlhf."):
             found = self.rlhf_example(name, owner, obj, short_name)
@@ -1437,6 +1468,10 @@ class PyFuzzer:
                 return (rew, te, tr, values, gamma), dict(final_values=final)
             if short_name in ("gae", "lambda_returns"):
                 return (rew, te, tr, values, gamma, lam), dict(final_values=final)
+            if short_name == "vtrace":
+                log_rhos = 0.3 * g.standard_normal(np.shape(rew))
+                return (rew, te, tr, values, log_rhos, gamma), dict(
+                    rho_bar=r.choice([1.0, 0.5, math.inf]), c_bar=r.choice([1.0, 2.0]), lam=lam, final_values=final)
             if short_name == "n_step_returns":
                 return (rew, te, tr, gamma, r.choice([1, 2, 5])), dict(values=values, final_values=final)
             if short_name == "n_step_advantages":
@@ -1798,8 +1833,11 @@ class PyFuzzer:
         if name in ("action_size",):
             return r.choice([1, 2])
         if name in ("seed", "iteration", "env_steps", "total_env_steps", "evaluations", "update_steps", "status",
-                    "epochs", "line_search_step"):
+                    "epochs", "line_search_step", "first_lane"):
             return r.randrange(100)
+        if name == "utilities":        # a search's tell: one per candidate (sometimes not), -inf for failures
+            count = r.choice([1, 2, 6, 50])
+            return np.array([r.choice([0.0, 1.5, -2.0, -np.inf]) for _ in range(count)])
         if name in ("theta", "nominal", "step", "value", "low", "high", "base", "delta", "gamma", "lam", "success",
                     "done") or name.endswith(("_return", "_utility", "_loss", "_kl", "_fraction", "_variance",
                                               "_norm", "_rate", "seconds", "spread", "entropy", "extra", "kl_coef",
@@ -1865,6 +1903,12 @@ class PyFuzzer:
         # an unknown attribute, as SB3's VecEnv.get_attr; Stable-Baselines3 not installed
         "swiftpg.sb3.VecEnvCore.get_attr": ("AttributeError",),
         "swiftpg.sb3.vec_env": ("ImportError",),
+        # the fuzzer starts no Ray instance: `import ray` is blocked in its process (the
+        # ImportError naming the swiftpg[ray] extra is what a call that passed the checks meets)
+        "swiftpg.distributed.DistributedTrainer": ("ImportError",),
+        "swiftpg.distributed.DistributedSearch": ("ImportError",),
+        "swiftpg.distributed.init_local": ("ImportError",),
+        "swiftpg.distributed.require_ray": ("ImportError",),
         # gymnasium's own registry errors for ids that are not swiftpg's
         "gymnasium.make(swiftpg/*)": ("NameNotFound", "NamespaceNotFound", "VersionNotFound", "DeprecatedEnv",
                                       "UnregisteredEnv", "Error", "TypeError"),
@@ -2091,6 +2135,9 @@ def coverage(fz: PyFuzzer) -> list[str]:
 # -------------------------------------------------------------------------------------------- main
 
 def worker(args) -> int:
+    # No Ray instance in the fuzzer: swiftpg.distributed's calls stop at their argument checks or at the
+    # ImportError of a missing Ray.
+    sys.modules["ray"] = None
     supervise.deterministic_hashing()
     supervise.limit_memory(args.memory_mb)
     tmp = supervise.worker_directory(args.tmp, "swiftpg-fuzz-py-")

@@ -54,6 +54,13 @@ public final class LearnerCore {
   public internal(set) var adaptiveCoefficient: Double
   /// The episodes that ended in the last iteration or update.
   public internal(set) var lastEpisodes: [EpisodeRecord] = []
+  /// Rollout-worker mode (`setWorkerNormalization`): collection normalises
+  /// with the statistics as set, does not update them, and records raw
+  /// observations and rewards.
+  public internal(set) var frozenNormalization = false
+  /// The reward scaler's per-lane discounted returns for batches passed raw
+  /// (`normalizeExternal`), kept across batches (not saved in checkpoints).
+  var externalDiscountedReturn: [Double] = []
   /// Transitions in the batch of the current (or last) iteration or update,
   /// collected or passed from outside: the schedules count the steps before it.
   public internal(set) var batchSize = 0
@@ -167,7 +174,7 @@ public final class LearnerCore {
         return rollouts.collect(
           steps: steps, policy: policy, generators: base, into: data, observationNormalizer: &normalizer,
           rewardScaler: &scaler, gamma: settings.common.gamma, clipObservations: settings.segments.clipObservations,
-          clipRewards: settings.segments.clipRewards)
+          clipRewards: settings.segments.clipRewards, frozen: frozenNormalization)
       }
       laneGenerators = lanes
       observationNormalizer = normalizer
@@ -230,9 +237,89 @@ public final class LearnerCore {
     return stats
   }
 
+  /// Makes lane i sample from `PCG64.laneStream(seed:lane: firstLane + i)`
+  /// from now on (the streams start over): a worker holding lanes
+  /// firstLane ..< firstLane + count of a run split across processes draws
+  /// what those lanes draw in one process.
+  public func setLaneOffset(_ firstLane: Int) {
+    let seed = settings.common.seed
+    laneGenerators = (0..<laneGenerators.count).map { PCG64.laneStream(seed: seed, lane: firstLane + $0) }
+  }
+
+  /// Enters rollout-worker mode (a distributed run's worker): the
+  /// observation statistics become `mean`, `variance`, `count` (nil: the
+  /// learner does not normalise observations) and stay so while collecting;
+  /// collections record raw observations and raw rewards.
+  public func setWorkerNormalization(mean: [Double]?, variance: [Double]?, count: Double) throws(SwiftPGError) {
+    try require(
+      settings.segments.normalizeObservations || settings.segments.normalizeRewards,
+      "this learner normalises neither observations nor rewards")
+    if settings.segments.normalizeObservations {
+      guard let mean, let variance else { throw .invalid("this learner normalises observations: pass mean and variance") }
+      try require(mean.count == observationSize, "mean has \(mean.count) entries, the observations \(observationSize)")
+      observationNormalizer = try RunningMeanStd(mean: mean, variance: variance, count: count)
+    } else {
+      try require(mean == nil && variance == nil, "this learner does not normalise observations: pass no statistics")
+    }
+    frozenNormalization = true
+  }
+
+  /// The learner's side of a rollout worker's raw batch, in place: rewards
+  /// scaled as collection scales them (the running std of each lane's
+  /// discounted return, updated step by step in time order, then clipped);
+  /// observations (and final and next ones) normalised with the statistics
+  /// before this batch — what the workers' policies saw — and the raw rows
+  /// folded into the statistics step by step (N rows per step), so the
+  /// result does not depend on how the lanes were split over workers.
+  func normalizeExternal(_ d: Trajectories) {
+    let n = d.lanes
+    let m = d.count
+    let dim = observationSize
+    if var scaler = rewardScaler {
+      if externalDiscountedReturn.count != n { externalDiscountedReturn = Array(repeating: 0, count: n) }
+      let gamma = settings.common.gamma
+      let clip = settings.segments.clipRewards
+      for t in 0..<(m / Swift.max(n, 1)) {
+        for i in 0..<n { externalDiscountedReturn[i] = externalDiscountedReturn[i] * gamma + d.rewards[t * n + i] }
+        externalDiscountedReturn.withUnsafeBufferPointer { dr in
+          if let base = dr.baseAddress { scaler.update(base, rows: n) }
+        }
+        let s = 1 / (scaler.variance[0] + 1e-8).squareRoot()
+        for i in 0..<n {
+          let k = t * n + i
+          d.rewards[k] = Swift.min(Swift.max(d.rewards[k] * s, -clip), clip)
+          if d.terminated[k] != 0 || d.truncated[k] != 0 { externalDiscountedReturn[i] = 0 }
+        }
+      }
+      rewardScaler = scaler
+    }
+    if var normalizer = observationNormalizer {
+      let before = normalizer
+      let clip = observationClip
+      for t in 0..<(m / Swift.max(n, 1)) { normalizer.update(d.observations.pointer + t * n * dim, rows: n) }
+      before.normalize(d.observations.pointer, rows: m, clip: clip)
+      for k in 0..<m where d.truncated[k] != 0 && d.terminated[k] == 0 {
+        before.normalize(d.finalObservations.pointer + k * dim, rows: 1, clip: clip)
+      }
+      before.normalize(d.nextObservations.pointer, rows: n, clip: clip)
+      observationNormalizer = normalizer
+    }
+  }
+
+  /// What `normalizeExternal` changes, to restore after a failed update.
+  func normalizationState() -> (RunningMeanStd?, RunningMeanStd?, [Double]) {
+    (observationNormalizer, rewardScaler, externalDiscountedReturn)
+  }
+
+  func restoreNormalization(_ s: (RunningMeanStd?, RunningMeanStd?, [Double])) {
+    (observationNormalizer, rewardScaler, externalDiscountedReturn) = s
+  }
+
   /// Checks externally collected transitions against the learner and
-  /// computes their behaviour log-probabilities with the current policy.
-  func prepareExternal(_ d: Trajectories, minibatchSize: Int?) throws(SwiftPGError) {
+  /// computes their behaviour log-probabilities with the current policy
+  /// (unless `behaviorGiven`: the caller filled them, e.g. a worker's
+  /// `swiftpg_pg_collect` under the same or older parameters).
+  func prepareExternal(_ d: Trajectories, minibatchSize: Int?, behaviorGiven: Bool = false) throws(SwiftPGError) {
     try require(
       d.observationSize == observationSize,
       "observation size \(d.observationSize) does not match the learner's \(observationSize)")
@@ -244,6 +331,7 @@ public final class LearnerCore {
       throw .invalid(reason)
     }
     if let minibatchSize { try Self.checkMinibatch(minibatchSize, batch: d.count) }
+    if behaviorGiven { return }
     policy.logProbabilities(d.observations.pointer, actions: d.actions, batch: d.count, into: d.behaviorLogProbs.pointer)
   }
 

@@ -265,6 +265,13 @@ extension ValueEstimates {
   {
     if let critic = core.critic { try predict(critic: critic, d, failure: core.numerical) }
     let f = config.segments
+    if f.advantage == .vtrace {
+      // log ρ = log π − log β with π the policy before this update.
+      let m = d.count
+      let lr = logRhos.reserve(m)
+      core.policy.logProbabilities(d.observations.pointer, actions: d.actions, batch: m, into: lr)
+      for k in 0..<m { lr[k] -= d.behaviorLogProbs[k] }
+    }
     estimate(
       d, advantage: f.advantage, gamma: config.common.gamma, gaeLambda: f.gaeLambda, nSteps: f.nSteps,
       target: f.valueTarget)

@@ -98,6 +98,35 @@ extension PolicyGradientLearner {
     return try core.run(d, start: start) { (d, s) throws(SwiftPGError) in try update(d, &s) }
   }
 
+  /// Updates on externally collected trajectories whose
+  /// `behaviorLogProbs` the caller filled with log β(a|s) of the policy
+  /// that acted (a rollout worker's, possibly older than the current one:
+  /// PPO's ratio and the KL statistics are then taken against it). With the
+  /// log-probabilities an iteration's collection records, the update is
+  /// the one `iterate` makes on the same batch.
+  public func update(external d: Trajectories, behaviorGiven: Bool) throws(SwiftPGError) -> TrainStats {
+    let start = monotonicSeconds()
+    try core.prepareExternal(d, minibatchSize: externalMinibatchSize, behaviorGiven: behaviorGiven)
+    return try core.run(d, start: start) { (d, s) throws(SwiftPGError) in try update(d, &s) }
+  }
+
+  /// Updates on a rollout worker's raw batch (observations and rewards as
+  /// the environments gave them, behaviour log-probabilities filled): the
+  /// learner normalises and scales it with its statistics and folds it into
+  /// them (`LearnerCore.normalizeExternal`), then updates as
+  /// `update(external:behaviorGiven: true)`. A failure restores the
+  /// statistics too.
+  public func update(externalRaw d: Trajectories) throws(SwiftPGError) -> TrainStats {
+    let saved = core.normalizationState()
+    core.normalizeExternal(d)
+    do throws(SwiftPGError) {
+      return try update(external: d, behaviorGiven: true)
+    } catch {
+      core.restoreNormalization(saved)
+      throw error
+    }
+  }
+
   public func evaluate(env: any BatchedEnvironment, episodes: Int, greedy: Bool, seed: UInt64)
     throws(SwiftPGError) -> (returns: [Double], lengths: [Int])
   {

@@ -100,10 +100,16 @@ public final class RolloutCollector {
   /// Collects `steps` steps of every lane into `data` with actions from
   /// `policy`, lane i sampling with `generators[i]`. Returns false if the environment rejected an action
   /// (non-finite continuous actions from a diverged policy).
+  ///
+  /// `frozen` (a rollout worker of a distributed run): the policy sees
+  /// observations normalised with `observationNormalizer` as it is, which
+  /// is not updated, and `data` receives the raw observations (also final
+  /// and next ones) and raw rewards — the learner normalises and scales
+  /// them where its statistics live (`LearnerCore.normalizeExternal`).
   public func collect(
     steps: Int, policy: any Policy, generators: UnsafeMutablePointer<PCG64>, into data: Trajectories,
     observationNormalizer: inout RunningMeanStd?, rewardScaler: inout RunningMeanStd?,
-    gamma: Double, clipObservations: Double, clipRewards: Double
+    gamma: Double, clipObservations: Double, clipRewards: Double, frozen: Bool = false
   ) -> Bool {
     if !started { restart(seed: nil) }
     let n = lanes
@@ -116,10 +122,10 @@ public final class RolloutCollector {
     let trunc = truncatedBuffer.pointer
     let fin = finalBuffer.pointer
     for t in 0..<steps {
-      observationNormalizer?.update(obs, rows: n)
+      if !frozen { observationNormalizer?.update(obs, rows: n) }
       let x = view(obs, rows: n, normalizer: observationNormalizer, clip: clipObservations)
       let row = t * n
-      (data.observations.pointer + row * d).update(from: x, count: n * d)
+      (data.observations.pointer + row * d).update(from: frozen ? UnsafePointer(obs) : x, count: n * d)
       // One forward pass: lane i's action from its own stream, and log β(a|s).
       policy.sample(
         x, batch: n, rawActions: actionBuffer, generators: generators,
@@ -152,7 +158,7 @@ public final class RolloutCollector {
         }
       }
       // Rewards: raw, or scaled by the std of the discounted return.
-      if rewardScaler != nil {
+      if rewardScaler != nil && !frozen {
         for i in 0..<n { discountedReturn[i] = discountedReturn[i] * gamma + rew[i] }
         discountedReturn.withUnsafeBufferPointer { dr in
           if let base = dr.baseAddress { rewardScaler?.update(base, rows: n) }
@@ -167,12 +173,14 @@ public final class RolloutCollector {
       }
       // Final observations of truncated episodes (for bootstrapping).
       for i in 0..<n where trunc[i] != 0 && term[i] == 0 {
-        let fx = view(
-          fin + i * d, rows: 1, normalizer: observationNormalizer, clip: clipObservations)
+        let fx =
+          frozen
+          ? UnsafePointer(fin + i * d)
+          : view(fin + i * d, rows: 1, normalizer: observationNormalizer, clip: clipObservations)
         (data.finalObservations.pointer + (row + i) * d).update(from: fx, count: d)
       }
     }
-    let x = view(obs, rows: n, normalizer: observationNormalizer, clip: clipObservations)
+    let x = frozen ? UnsafePointer(obs) : view(obs, rows: n, normalizer: observationNormalizer, clip: clipObservations)
     data.nextObservations.pointer.update(from: x, count: n * d)
     return true
   }

@@ -103,26 +103,67 @@ public final class ZerothOrderPolicySearch {
     return pattern?.parameters ?? policy.parameters
   }
 
-  /// One generation (CEM, GA) or one poll (pattern search); afterwards the
-  /// policy holds `solution`.
+  /// The episode seed of the next iteration's evaluations (common random
+  /// numbers: every candidate of it is evaluated on episodes reseeded so).
+  public var nextEvaluationSeed: UInt64 { config.seed &+ UInt64(iteration + 1) &* 0x9E37_79B9_7F4A_7C15 }
+
+  /// The parameter vectors the next `iterate` evaluates, row-major, in the
+  /// order it evaluates them (pattern search's first poll starts with the
+  /// incumbent). Changes nothing: the method's state is stepped on a copy.
+  public func nextCandidates() -> [Double] {
+    var rows: [Double] = []
+    let record: PopulationEvaluator = { p, count, d, u in
+      rows.append(contentsOf: UnsafeBufferPointer(start: p, count: count * d))
+      for i in 0..<count { u[i] = -.infinity }
+    }
+    if var s = cem { s.step(record) } else if var s = ga { s.step(record) } else if var s = pattern { s.step(record) }
+    return rows
+  }
+
   /// Every episode the last successful `iterate` ran (all evaluations, in
   /// order; `episodesPerEvaluation` per evaluation): undiscounted return and
-  /// length. Empty before the first iteration.
+  /// length. Empty before the first iteration, and after one whose
+  /// utilities were given (their episodes ran elsewhere).
   public private(set) var lastEpisodes: [EpisodeRecord] = []
 
-  public func iterate() throws(SwiftPGError) -> SearchStats {
+  /// One generation (CEM, GA) or one poll (pattern search); afterwards the
+  /// policy holds `solution`.
+  ///
+  /// `iterate(given:)`: `given`: the utilities of `nextCandidates()`
+  /// in order (evaluated elsewhere, e.g. by rollout workers, each as this
+  /// search would: greedy/sampled episodes of the candidate reseeded with
+  /// `nextEvaluationSeed`) and the env steps they took, instead of
+  /// evaluating here; a count that differs throws `.invalid`, changing nothing.
+  public func iterate() throws(SwiftPGError) -> SearchStats { try iterate(given: nil) }
+
+  public func iterate(given: (utilities: [Double], envSteps: Int)?) throws(SwiftPGError) -> SearchStats {
+    if let given {
+      let expected = nextCandidates().count / Swift.max(policy.parameterCount, 1)
+      try require(
+        given.utilities.count == expected,
+        "the next iteration evaluates \(expected) candidates, got \(given.utilities.count) utilities")
+      try require(given.envSteps >= 0, "env_steps must be >= 0, got \(given.envSteps)")
+    }
     let start = monotonicSeconds()
     var episodes: [EpisodeRecord] = []
     let next = iteration + 1
     var stats = SearchStats()
     stats.iteration = next
-    let evalSeed = config.seed &+ UInt64(next) &* 0x9E37_79B9_7F4A_7C15
+    let evalSeed = nextEvaluationSeed
     var failure: SwiftPGError?
     var utilities: [Double] = []
+    var consumed = 0
     let evaluate: PopulationEvaluator = { p, count, d, u in
       for i in 0..<count {
         if failure != nil {
           u[i] = -.infinity
+          continue
+        }
+        if let given {
+          u[i] = consumed < given.utilities.count ? given.utilities[consumed] : -.infinity
+          consumed += 1
+          utilities.append(u[i])
+          stats.evaluations += 1
           continue
         }
         do throws(SwiftPGError) {
@@ -164,6 +205,7 @@ public final class ZerothOrderPolicySearch {
     }
     try policy.setParameters(solution)
     if let failure { throw failure }
+    if let given { stats.envSteps = given.envSteps }
     iteration = next
     lastEpisodes = episodes
     totalEnvSteps += stats.envSteps

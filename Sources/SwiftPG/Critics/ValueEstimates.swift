@@ -4,6 +4,12 @@ public enum AdvantageKind: Int32, Sendable {
   case gae = 0
   /// n-step advantages.
   case nStep = 1
+  /// V-trace (Espeholt et al. 2018) with ρ̄ = c̄ = 1 and c_t scaled by λ:
+  /// the importance-corrected advantages and targets of a batch whose
+  /// acting policy (its behaviour log-probabilities) may be older than the
+  /// learner's — asynchronous rollout workers. The critic is fitted to the
+  /// V-trace targets whatever the value target says.
+  case vtrace = 2
 }
 
 /// What the critic is fitted to.
@@ -26,6 +32,8 @@ public final class ValueEstimates {
   public let finalValues = Store<Double>()
   public let advantages = Store<Double>()
   public let returns = Store<Double>()
+  /// log π(a|s) − log β(a|s) of the batch (V-trace).
+  public let logRhos = Store<Double>()
 
   public init() {}
 
@@ -54,8 +62,9 @@ public final class ValueEstimates {
     d.rollout(values: values.pointer, finalValues: finalValues.pointer)
   }
 
-  /// Advantages (GAE(γ, λ) or n-step, Estimators/Advantages.swift) into
-  /// `advantages` and the critic's targets into `returns`, from `values`.
+  /// Advantages (GAE(γ, λ) or n-step, Estimators/Advantages.swift; V-trace,
+  /// Estimators/VTrace.swift, with `logRhos` filled) into `advantages` and
+  /// the critic's targets into `returns`, from `values`.
   public func estimate(
     _ d: Trajectories, advantage: AdvantageKind, gamma: Double, gaeLambda: Double, nSteps: Int, target: ValueTarget
   ) {
@@ -66,6 +75,10 @@ public final class ValueEstimates {
     switch advantage {
     case .gae: generalizedAdvantages(r, gamma: gamma, lambda: gaeLambda, into: a)
     case .nStep: nStepAdvantages(r, gamma: gamma, n: nSteps, into: a)
+    case .vtrace:
+      vtrace(
+        r, gamma: gamma, logRhos: logRhos.pointer, rhoBar: 1, cBar: 1, lambda: gaeLambda, targets: y, advantages: a)
+      return
     }
     switch target {
     case .bootstrap: for k in 0..<m { y[k] = a[k] + values[k] }

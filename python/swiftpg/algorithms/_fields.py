@@ -58,7 +58,9 @@ class SegmentConfig(CommonConfig):
     advantages with it."""
 
     steps_per_env: int = doc(128, STEPS_PER_ENV)
-    advantage: str = doc("gae", "gae (GAE(γ, λ)) or n_step")
+    advantage: str = doc("gae", "gae (GAE(γ, λ)), n_step, or vtrace (V-trace, Espeholt et al. 2018, ρ̄ = c̄ = 1, "
+                                "c scaled by gae_lambda: corrects for a stale acting policy, e.g. asynchronous "
+                                "rollout workers; the critic then fits the V-trace targets)")
     gae_lambda: float = doc(0.95, GAE_LAMBDA)
     n_steps: int = doc(5, "n of n-step advantages (≥ 1)")
     value_target: str = doc("bootstrap", "critic targets: bootstrap (λ-/n-step returns) or monte_carlo "

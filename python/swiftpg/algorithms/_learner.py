@@ -165,7 +165,8 @@ class Rollout:
     """One segment from :meth:`PolicyGradientLearner.collect`, time-major
     (T = steps_per_env, N = environments, d = observation size):
     ``observations`` float64 [T, N, d] as the policy saw them (normalised
-    when the learner normalises); ``actions`` int32 [T, N] or float64
+    when the learner normalises; raw, as are the rewards, in the
+    rollout-worker mode of :mod:`swiftpg.distributed`); ``actions`` int32 [T, N] or float64
     [T, N, action_size]; ``log_probs`` [T, N], the behaviour
     log-probabilities log π(a|s) of the sampling policy (for importance
     ratios); ``values`` [T, N], the critic's V(s) (None without a critic);
@@ -623,13 +624,28 @@ class PolicyGradientLearner(NativeObject):
                        episode_lengths=lengths)
 
     def update(self, observations, actions, rewards, terminated, truncated, next_observations,
-               final_observations=None) -> TrainStats:
+               final_observations=None, log_probs=None, raw: bool = False) -> TrainStats:
         """One update on transitions collected elsewhere, time-major
         ``[T, N]`` (see :meth:`GymnasiumCollector.collect`): ``observations``
         ``[T, N, obs]``, ``actions`` ``[T, N]`` ints or ``[T, N, act]`` floats,
         ``rewards``/``terminated``/``truncated`` ``[T, N]``,
         ``next_observations`` ``[N, obs]`` (after the last step) and
-        ``final_observations`` ``[T, N, obs]`` (read where truncated)."""
+        ``final_observations`` ``[T, N, obs]`` (read where truncated).
+        ``log_probs``: float64 ``[T, N]``, the behaviour log-probabilities
+        log β(a|s) of the policy that acted (``Rollout.log_probs`` of
+        :meth:`collect`, e.g. from a rollout worker of
+        :mod:`swiftpg.distributed`); None takes the current policy as the one
+        that acted. With them the update is the one :meth:`iterate` makes on
+        the same batch, and with an older acting policy PPO's ratio π/β and
+        off-policy PG's importance weights correct for it (Schulman et al.
+        2017; Espeholt et al. 2018). ``raw`` (needs ``log_probs``):
+        observations and rewards as the environments gave them, from rollout
+        workers of a learner that normalises observations or rewards; the
+        learner normalises them with its statistics as they were before this
+        call (what the workers' policies saw), scales the rewards as its own
+        collection does, and folds the batch into its statistics step by
+        step (``swiftpg_pg_update_raw``). Raises InvalidArgumentError /
+        NotFiniteError / DTypeError for bad arrays, before any native call."""
         policy = self.policy
         d = policy.observation_size
         obs = as_float64(observations, "observations", (None, None, d))
@@ -651,15 +667,52 @@ class PolicyGradientLearner(NativeObject):
         nxt = as_float64(next_observations, "next_observations", (n, d))
         fin = None if final_observations is None else as_float64(final_observations, "final_observations",
                                                                   (t, n, d), finite=False)
+        logp = None if log_probs is None else as_float64(log_probs, "log_probs", (t, n))
+        raw = as_bool(raw, "raw")
+        if raw and logp is None:
+            raise InvalidArgumentError("raw batches come from rollout workers: pass their log_probs too")
         c = _lib.TrainStatsC()
         dp = ctypes.POINTER(ctypes.c_double)
         u8 = ctypes.POINTER(ctypes.c_uint8)
+        head = (self.handle, t, n, obs.ctypes.data_as(dp), act.ctypes.data)
+        tail = (rew.ctypes.data_as(dp), term.ctypes.data_as(u8), trunc.ctypes.data_as(u8),
+                None if fin is None else fin.ctypes.data_as(dp), nxt.ctypes.data_as(dp), ctypes.byref(c))
         with self._busy:
-            _lib.call("pg_update", self.handle, t, n, obs.ctypes.data_as(dp), act.ctypes.data,
-                      rew.ctypes.data_as(dp), term.ctypes.data_as(u8), trunc.ctypes.data_as(u8),
-                      None if fin is None else fin.ctypes.data_as(dp), nxt.ctypes.data_as(dp), ctypes.byref(c))
+            if logp is None:
+                _lib.call("pg_update", *head, *tail)
+            else:
+                _lib.call("pg_update_raw" if raw else "pg_update_behavior", *head, logp.ctypes.data_as(dp), *tail)
             stats = self._stats(c)
         return stats
+
+    def _set_worker_normalization(self, mean, var, count: float) -> None:
+        """Rollout-worker mode for a normalising learner
+        (``swiftpg_pg_set_worker_normalization``): the observation statistics
+        become (mean, var, count) — None/None for a learner that normalises
+        only rewards — and stay fixed while collecting; collections return
+        raw observations and rewards (swiftpg.distributed's workers)."""
+        d = self.policy.observation_size
+        m = None if mean is None else as_float64(mean, "mean", (d,))
+        v = None if var is None else as_float64(var, "var", (d,))
+        with self._busy:
+            _lib.call("pg_set_worker_normalization", self.handle, None if m is None else m.ctypes.data,
+                      None if v is None else v.ctypes.data, 0 if m is None else d, float(count))
+
+    def set_lane_offset(self, first_lane: int) -> None:
+        """Makes environment lane i draw its actions from the stream of global
+        lane ``first_lane + i`` (restarting every lane's stream): a rollout
+        worker holding lanes ``first_lane .. first_lane + num_envs - 1`` of a
+        run split across processes, with its env made with ``seed +
+        first_lane`` (instance i is seeded from seed + first_lane + i),
+        samples what those lanes of one learner with all the environments
+        sample (:mod:`swiftpg.distributed`). ``first_lane``: int in [0,
+        2^40]. Raises InvalidArgumentError for a learner without a swiftpg
+        env or an offset out of range."""
+        first = as_count(first_lane, "first_lane", 0, 1 << 40)
+        if self.env is None:
+            raise InvalidArgumentError("this learner has no swiftpg environment lanes")
+        with self._busy:
+            _lib.call("pg_set_lane_offset", self.handle, first)
 
     def train(self, total_env_steps: int, callback=None, stop_at_return: float | None = None,
               checkpoint: str | None = None, stop_window: int = 100, progress_bar: bool = False) -> list[TrainStats]:

@@ -182,6 +182,46 @@ class PolicySearch(_Learner):
             self.history.append(stats)
         return stats
 
+    def candidates(self) -> tuple[np.ndarray, int]:
+        """``(parameters, seed)``: the candidates the next :meth:`iterate`
+        evaluates, float64 ``[count, num_params]`` in its order, and the
+        episode seed of their evaluations. A candidate's utility is the mean
+        return of ``policy.evaluate(env, episodes_per_evaluation, greedy,
+        seed)`` with its parameters on an env like the search's (same id,
+        parameters and instance count) — computed elsewhere (rollout workers:
+        :mod:`swiftpg.distributed`) and passed to :meth:`tell`. Changes
+        nothing."""
+        count, seed = ctypes.c_int64(), ctypes.c_uint64()
+        p = self.policy.num_params
+        with self._busy:
+            status = _lib.lib.swiftpg_search_candidates(self.handle, None, 0, ctypes.byref(count), ctypes.byref(seed))
+            if status not in (_lib.OK, _lib.ERR_BUFFER_TOO_SMALL):
+                raise _lib.error_for(status)
+            rows = np.empty((count.value, p))
+            _lib.call("search_candidates", self.handle, rows.ctypes.data, count.value, ctypes.byref(count),
+                      ctypes.byref(seed))
+        return rows, seed.value
+
+    def tell(self, utilities, env_steps: int) -> SearchStats:
+        """One iteration with the utilities of :meth:`candidates` given
+        (float64 ``[count]`` in that order; -inf marks a failed evaluation)
+        and the env steps they used; with greedy evaluations the search ends
+        bit-identical to one that evaluates itself. Raises NotFiniteError
+        for NaN/+inf, InvalidArgumentError for a count other than the
+        candidates' (nothing changes), DTypeError for non-float input."""
+        u = as_float64(utilities, "utilities", (None,), finite=False)
+        if u.size < 1:
+            raise InvalidArgumentError("utilities must not be empty")
+        if np.isnan(u).any() or np.isposinf(u).any():
+            raise _lib.NotFiniteError("utilities must not be NaN or +inf (-inf marks a failed evaluation)")
+        steps = as_count(env_steps, "env_steps", 0, 2**62)
+        c = _lib.SearchStatsC()
+        with self._busy:
+            _lib.call("search_tell", self.handle, u.ctypes.data, u.size, steps, ctypes.byref(c))
+            stats = SearchStats.from_c(c)
+            self.history.append(stats)
+        return stats
+
     def train(self, iterations: int | None = None, callback=None, stop_at_utility: float | None = None,
               checkpoint: str | None = None, *, total_env_steps: int | None = None,
               progress_bar: bool = False) -> list[SearchStats]:
