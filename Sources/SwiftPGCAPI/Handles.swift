@@ -30,6 +30,7 @@ enum HandleKind: UInt64, CaseIterable {
   case game = 10
   case gamePlayer = 11
   case dqn = 12
+  case selfplayPipeline = 16
 
   var name: String {
     switch self {
@@ -45,6 +46,7 @@ enum HandleKind: UInt64, CaseIterable {
     case .game: "game"
     case .gamePlayer: "game player"
     case .dqn: "DQN learner"
+    case .selfplayPipeline: "self-play pipeline"
     }
   }
 

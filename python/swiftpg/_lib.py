@@ -28,7 +28,7 @@ from ctypes import (
 
 import numpy as np
 
-ABI_VERSION = 14
+ABI_VERSION = 15
 
 # --- status codes (Include/swiftpg.h) -------------------------------------
 OK = 0
@@ -548,6 +548,57 @@ class DPOConfigC(Structure):
                        "learning_rate:f64 seed:u64")
 
 
+# Self-play pipeline and evaluation ladder (issue 18)
+SELFPLAY_MAX_LAYERS = 8
+
+
+class SelfPlayConfigC(Structure):
+    _fields_ = ([("size", c_uint32), ("num_hidden", c_int32), ("hidden", c_int32 * SELFPLAY_MAX_LAYERS),
+                 ("num_conv", c_int32), ("conv_channels", c_int32 * SELFPLAY_MAX_LAYERS)]
+                + _fields("expert_games:i32 expert_simulations:i32 held_out_share:f64 supervised_epochs:i32 "
+                          "supervised_minibatch:i32 supervised_learning_rate:f64 selfplay_iterations:i32 "
+                          "selfplay_games:i32 selfplay_learning_rate:f64 snapshot_interval:i32 pool_capacity:i32 "
+                          "evaluation_games:i32 value_games:i32 value_epochs:i32 value_minibatch:i32 "
+                          "value_learning_rate:f64 value_held_out_share:f64 alphazero_iterations:i32 "
+                          "alphazero_games:i32 alphazero_temperature_moves:i32 alphazero_epochs:i32 "
+                          "alphazero_minibatch:i32 alphazero_learning_rate:f64 alphazero_simulations:i32 "
+                          "alphazero_c_puct:f64 alphazero_dirichlet_alpha:f64 alphazero_dirichlet_epsilon:f64 "
+                          "search_simulations:i32 search_c_puct:f64 search_rollout_weight:f64 solver_games:i32 "
+                          "measure_mistakes:i32 elo_games_per_pair:i32 seed:u64"))
+
+
+class SelfPlayProgressC(Structure):
+    _fields_ = _fields("size:u32 stage:i32 iteration:i32 iterations:i32 num_checkpoints:i32 done:i32 seconds:f64 "
+                       "train_accuracy:f64 held_out_accuracy:f64 held_out_loss:f64 score_vs_opponent:f64 "
+                       "score_vs_supervised:f64 value_train_mse:f64 value_held_out_mse:f64 value_exact_mse:f64 "
+                       "policy_loss:f64 value_loss:f64")
+
+
+class SelfPlayEvaluationC(Structure):
+    _fields_ = ([("size", c_uint32), ("evaluated", c_int32), ("raw_vs_solver", c_int32 * 9),
+                 ("search_vs_solver", c_int32 * 9)]
+                + _fields("num_ratings:i32 raw_positions:i64 raw_mistakes:i64 search_positions:i64 "
+                          "search_mistakes:i64 raw_mistake_rate:f64 search_mistake_rate:f64"))
+
+
+class MistakeReportC(Structure):
+    _fields_ = _fields("size:u32 max_ply:i32 positions:i64 mistakes:i64 lost_wins:i64 lost_draws:i64 "
+                       "positions_first:i64 mistakes_first:i64 positions_second:i64 mistakes_second:i64 rate:f64")
+
+
+LADDER_MAX_RUNGS = 26
+
+
+class LadderConfigC(Structure):
+    _fields_ = (_fields("size:u32 games_per_rung:i32 random:i32 mcts_base:i32 mcts_rungs:i32 mcts_c:f64 "
+                        "num_minimax_depths:i32")
+                + [("minimax_depths", c_int32 * 8)] + _fields("solver:i32 seed:u64"))
+
+
+class LadderRungC(Structure):
+    _fields_ = _fields("kind:i32 parameter:i32") + [("record", c_int32 * 9)]
+
+
 # --- loading -------------------------------------------------------------
 def _library_path() -> str:
     override = os.environ.get("SWIFTPG_LIBRARY")
@@ -856,6 +907,19 @@ _SIGNATURES = {
     "swiftpg_solver_score": [u64, u64, i32, vp],
     "swiftpg_solver_column_scores": [u64, u64, i32, vp],
     "swiftpg_solver_node_count": [u64, vp],
+    # Self-play pipeline and evaluation ladder (issue 18)
+    "swiftpg_selfplay_default_config": [POINTER(SelfPlayConfigC)],
+    "swiftpg_selfplay_create": [u64, POINTER(SelfPlayConfigC), c_char_p, POINTER(c_uint64)],
+    "swiftpg_selfplay_destroy": [u64],
+    "swiftpg_selfplay_step": [u64, POINTER(SelfPlayProgressC)],
+    "swiftpg_selfplay_checkpoint_count": [u64, vp],
+    "swiftpg_selfplay_checkpoint": [u64, i32, c_char_p, c_size_t, POINTER(c_size_t), vp],
+    "swiftpg_selfplay_evaluation_summary": [u64, POINTER(SelfPlayEvaluationC)],
+    "swiftpg_selfplay_rating": [u64, i32, c_char_p, c_size_t, POINTER(c_size_t), vp, vp],
+    "swiftpg_selfplay_player": [u64, i32, POINTER(c_uint64)],
+    "swiftpg_mistake_rate": [u64, u64, i32, u64, POINTER(MistakeReportC), vp, vp],
+    "swiftpg_ladder_default_config": [POINTER(LadderConfigC)],
+    "swiftpg_ladder_play": [u64, u64, POINTER(LadderConfigC), POINTER(LadderRungC), i32, vp],
 }
 
 for _name, _args in _SIGNATURES.items():

@@ -66,6 +66,12 @@ MIRRORS = {
     "swiftpg_adr_stats": _lib.ADRStatsC,
     "swiftpg_dqn_config": _lib.DQNConfigC,
     "swiftpg_dqn_stats": _lib.DQNStatsC,
+    "swiftpg_selfplay_config": _lib.SelfPlayConfigC,
+    "swiftpg_selfplay_progress": _lib.SelfPlayProgressC,
+    "swiftpg_selfplay_evaluation": _lib.SelfPlayEvaluationC,
+    "swiftpg_mistake_report": _lib.MistakeReportC,
+    "swiftpg_ladder_config": _lib.LadderConfigC,
+    "swiftpg_ladder_rung": _lib.LadderRungC,
 }
 
 
