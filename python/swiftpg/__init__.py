@@ -46,7 +46,7 @@ LIBRARY_PATH = _lib.LIBRARY_PATH
 # YAML. `swiftpg.make_vec(...)` imports `swiftpg.envs` (and Gymnasium) then.
 _SUBMODULES = frozenset({"envs", "policies", "algorithms", "randomization", "estimators", "exact", "lab", "optim",
                          "callbacks", "trained", "cli", "rlhf", "rlhf_table", "games", "game_aec", "gnugo",
-                         "sgf", "game_players", "sb3"})
+                         "sgf", "game_players", "sb3", "ladder"})
 _FROM_ENVS = frozenset({"make", "make_vec", "env_ids", "VectorEnv", "SwiftEnv"})
 
 
