@@ -116,8 +116,8 @@ int32_t swiftpg_cancel(uint64_t handle, int32_t requested);
 #define SWIFTPG_KIND_VALUE 4
 /* 5 to 8 (sequence tasks and policies, reward models, preference
  * trainers): see "Sequences and preferences"; 9 (RLHF learners), 10
- * (two-player games), 11 (game players) and 12 (DQN learners): see their
- * sections. */
+ * (two-player games), 11 (game players), 12 (DQN learners) and 16
+ * (self-play pipelines): see their sections. */
 
 /* Number of live (created and not destroyed) handles of a kind; lets tests
  * find leaks. Errors: INVALID_ARGUMENT (unknown kind), NULL_POINTER. */
@@ -2849,7 +2849,11 @@ int32_t swiftpg_solver_node_count(uint64_t player, int64_t *count_out);
  * game, with held-out MSE and, where a solver exists, MSE against the exact
  * outcomes; optionally (4a) the AlphaZero loop; (4) the evaluation of PUCT
  * with both networks and of the raw policy (greedy) against the solver,
- * their mistake rates, and an Elo fit of the checkpoints. Each call of
+ * their mistake rates, and an Elo fit of the checkpoints. The exact
+ * solver's measures (value MSE against exact outcomes, mistake rates) are
+ * taken on boards of at most 25 cells only; games against the solver are
+ * played whenever the game has one (on 6 x 7 they are slow: set
+ * solver_games to 0). Each call of
  * swiftpg_selfplay_step runs one unit (an SL epoch, a self-play or
  * AlphaZero iteration, the value fit, the evaluation), so a caller shows
  * progress and stops between calls; swiftpg_cancel on the pipeline stops
@@ -2890,10 +2894,10 @@ int32_t swiftpg_solver_node_count(uint64_t player, int64_t *count_out);
 typedef struct swiftpg_selfplay_config {
   uint32_t size;                   /* sizeof(swiftpg_selfplay_config) */
   int32_t num_hidden;              /* MLP hidden layers of both networks, 0..8 (2) */
-  int32_t hidden[SWIFTPG_SELFPLAY_MAX_LAYERS];  /* widths 1..4096 ({128, 128}) */
+  int32_t hidden[SWIFTPG_SELFPLAY_MAX_LAYERS];  /* widths 1..1024 ({128, 128}) */
   int32_t num_conv;                /* convolution layers (3 x 3, same padding); > 0
                                       replaces the MLP by a ConvNet trunk, 0..8 (0) */
-  int32_t conv_channels[SWIFTPG_SELFPLAY_MAX_LAYERS];  /* channels 1..1024 */
+  int32_t conv_channels[SWIFTPG_SELFPLAY_MAX_LAYERS];  /* channels 1..256 */
   int32_t expert_games;            /* random games whose positions the expert labels, 1..2^20 (3000) */
   int32_t expert_simulations;      /* the UCT expert's budget (games without a solver), 1..2^20 (2000) */
   double held_out_share;           /* positions held out for accuracy, (0, 1) (0.1) */
@@ -2974,7 +2978,7 @@ int32_t swiftpg_selfplay_default_config(swiftpg_selfplay_config *config_out);
 /* A pipeline for the game of `game` (tic-tac-toe, Connect-N or Go; the
  * handle may be destroyed afterwards) writing its checkpoints (board
  * network files, as swiftpg_board networks' checkpoints: kind 8) into
- * `directory` (created if missing, one level; at most 4096 bytes). The
+ * `directory` (created with its parents if missing; at most 4096 bytes). The
  * networks are built now; nothing is trained.
  * Errors: BAD_HANDLE, NULL_POINTER, INVALID_ARGUMENT (a config field, its
  * size), IO (the directory), BUSY. */

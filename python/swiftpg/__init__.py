@@ -73,7 +73,7 @@ _register_when_gymnasium_imports()
 __all__ = [
     "make", "make_vec", "env_ids", "VectorEnv", "SwiftEnv", "envs", "policies", "algorithms", "randomization",
     "estimators", "exact", "lab", "optim", "callbacks", "trained", "cli", "rlhf", "rlhf_table", "games", "game_aec",
-    "gnugo", "sgf", "game_players", "sb3",
+    "gnugo", "sgf", "game_players", "sb3", "ladder",
     "live_handles",
     "SwiftPGError", "InvalidArgumentError", "UnknownEnvironmentError", "NotFiniteError", "DTypeError",
     "BadHandleError", "ClosedError", "BusyError", "NumericalError", "InternalError", "LIBRARY_PATH",

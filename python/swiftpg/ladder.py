@@ -74,8 +74,8 @@ class SelfPlayConfig:
     holds the settings measured on Connect-3 (4×4, 4×5). ``describe()``
     prints every field; a test compares the defaults with the library's."""
 
-    hidden: tuple = _doc((128, 128), "MLP hidden widths of both networks (at most 8 layers, 1–4096 each)")
-    conv_channels: tuple = _doc((), "3×3 convolution channels (non-empty: ConvNet trunks instead of the MLP)")
+    hidden: tuple = _doc((128, 128), "MLP hidden widths of both networks (at most 8 layers, 1–1024 each)")
+    conv_channels: tuple = _doc((), "3×3 convolution channels, 1–256 each (non-empty: ConvNet trunks instead of the MLP)")
     expert_games: int = _doc(3000, "random games whose distinct positions the expert labels (step 1)")
     expert_simulations: int = _doc(2000, "UCT budget of the expert for games without an exact solver")
     held_out_share: float = _doc(0.1, "share of the expert positions held out for top-1 accuracy")
@@ -136,7 +136,7 @@ class SelfPlayConfig:
                 raise InvalidArgumentError(f"{name} has {len(layers)} layers; at most {_lib.SELFPLAY_MAX_LAYERS}")
             arr = getattr(c, key)
             for i in range(_lib.SELFPLAY_MAX_LAYERS):
-                arr[i] = as_count(layers[i], f"{name}[{i}]", 1, 4096) if i < len(layers) else 0
+                arr[i] = as_count(layers[i], f"{name}[{i}]", 1, 2**31 - 1) if i < len(layers) else 0
             setattr(c, "num_hidden" if name == "hidden" else "num_conv", len(layers))
         for f in dataclasses.fields(self):
             if f.name in ("hidden", "conv_channels"):
@@ -189,8 +189,10 @@ def recommended_config(game: Game) -> SelfPlayConfig:
 
 #: The measured settings behind :func:`recommended_config`.
 _RECOMMENDED = {
-    "tic_tac_toe": dict(expert_games=10000, supervised_epochs=60, search_simulations=400),
-    "connect3_small": dict(hidden=(512, 512), expert_games=100000, supervised_epochs=60, search_simulations=800),
+    "tic_tac_toe": dict(expert_games=20000, held_out_share=0.01, supervised_epochs=100, search_simulations=200,
+                        search_rollout_weight=0.5),
+    "connect3_small": dict(hidden=(256, 256), expert_games=60000, held_out_share=0.01, supervised_epochs=60,
+                           search_simulations=800, search_rollout_weight=0.5),
 }
 
 
@@ -308,7 +310,7 @@ class PipelinePlayer(Player):
 
 class SelfPlayPipeline(NativeObject):
     """AlphaGo's four steps on ``game`` (a :class:`swiftpg.games.Game`),
-    checkpoints written into ``directory`` (created if missing, one level).
+    checkpoints written into ``directory`` (created with its parents if missing).
 
     Each :meth:`step` is one native call: an SL epoch, a self-play or
     AlphaZero iteration, the value fit, or the final evaluation; Ctrl-C

@@ -94,8 +94,8 @@ public struct AlphaGoPipelineConfig: Sendable, Equatable {
     }
     try require(!hidden.isEmpty || !convChannels.isEmpty, "the networks need hidden layers or convolution channels")
     try require(hidden.count <= 16 && convChannels.count <= 16, "at most 16 layers")
-    for h in hidden { try count(h, "hidden sizes", 1, 4096) }
-    for c in convChannels { try count(c, "convolution channels", 1, 1024) }
+    for h in hidden { try count(h, "hidden sizes", 1, 1024) }
+    for c in convChannels { try count(c, "convolution channels", 1, 256) }
     try count(expertGames, "expert games", 1, 1 << 20)
     try count(expertSimulations, "expert simulations", 1, 1 << 20)
     try require(heldOutShare > 0 && heldOutShare < 1, "the held-out share must be in (0, 1), got \(heldOutShare)")
@@ -150,7 +150,7 @@ public struct AlphaGoPipelineConfig: Sendable, Equatable {
 /// `step()` runs the next unit of work and reports it (the C ABI and
 /// Python drive the loop, so progress and Ctrl-C work); `run(progress:)`
 /// loops to the end. Checkpoints (`BoardNetworkRecord` files) go to
-/// `directory` (created if missing, one level): `sl_policy.spg`,
+/// `directory` (created with its parents if missing): `sl_policy.spg`,
 /// `rl_policy_<iteration>.spg` at each snapshot and `rl_policy.spg`,
 /// `value.spg`, `az_policy_<k>.spg` / `az_value_<k>.spg`. Every random
 /// choice derives from `config.seed`: the same seed and build give the
@@ -260,19 +260,29 @@ public final class AlphaGoPipeline<G: TwoPlayerGame> {
       value = try BoardValueNetwork.conv(for: game, channels: config.convChannels, using: &rng)
     }
     policy = try copyPolicy(supervisedPolicy)
-    oracle = try? MoveOracle(game)
+    oracle = game.cellCount <= Self.maxExactCells ? try? MoveOracle(game) : nil
     try Self.makeDirectory(directory)
   }
 
-  /// Creates `path` unless it is a directory already.
+  /// The largest board (cells) on which the pipeline asks the exact solver
+  /// (value MSE against exact outcomes, mistake rates): 4 × 5, 5 × 5 and
+  /// smaller solve in moments; 6 × 7 positions early in the game take
+  /// minutes.
+  public static var maxExactCells: Int { 25 }
+
+  /// Creates `path` and its missing parents (as `mkdir -p`), unless it is
+  /// a directory already.
   static func makeDirectory(_ path: String) throws(SwiftPGError) {
-    var st = stat()
-    if stat(path, &st) == 0 {
-      try require((st.st_mode & S_IFMT) == S_IFDIR, "\(path) exists and is not a directory", code: .io)
-      return
-    }
-    if mkdir(path, 0o755) != 0 {
-      throw SwiftPGError(.io, "cannot create the checkpoint directory \(path): \(String(cString: strerror(errno)))")
+    var prefix = path.hasPrefix("/") ? "/" : ""
+    for part in path.split(separator: "/") {
+      prefix += String(part)
+      var st = stat()
+      if stat(prefix, &st) == 0 {
+        try require((st.st_mode & S_IFMT) == S_IFDIR, "\(prefix) exists and is not a directory", code: .io)
+      } else if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+        throw SwiftPGError(.io, "cannot create the checkpoint directory \(prefix): \(String(cString: strerror(errno)))")
+      }
+      prefix += "/"
     }
   }
 
