@@ -16,13 +16,13 @@ the search (the PUCT simulations stated in the output):
   simulations, minimax at depths 1, 2, 4, the solver.
 
 Anchors measured in the same run: the solver's mistake rate (0 by
-construction, a check of the measurement) and the mistake rate of plain
-UCT with random rollouts at 1000 simulations per move (no networks), so
-the networks' contribution reads as a ratio to it. The training time is
+construction, a check of the measurement) and the mistake rates of plain
+UCT with random rollouts at 100 and 1000 simulations per move (no
+networks), so the networks' contribution reads as a ratio to them. The training time is
 the pipeline's own (its steps), measured on this machine, whose two cores
 are shared with other work: the times are upper bounds of a quiet run.
 
-Usage: python bench/alphago_small_games.py [--seeds 0 1 2] [--games tic_tac_toe c3_4x4 c3_4x5]
+Usage: python bench/alphago_small_games.py [--seeds 0 1 2] [--games tic_tac_toe c3_4x4 c3_4x5] [--anchors-only]
 Writes bench/results/alphago_small_games.json.
 """
 
@@ -92,6 +92,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--games", nargs="+", default=list(GAMES), choices=list(GAMES))
     ap.add_argument("--json", default=RESULTS)
+    ap.add_argument("--anchors-only", action="store_true", help="measure the anchors only")
     args = ap.parse_args()
     report = {"runs": [], "anchors": {}}
     for key in args.games:
@@ -99,20 +100,23 @@ def main() -> None:
         game = games.load(name, **params)
         t = time.monotonic()
         report["anchors"][key] = {"solver": mistakes(game, P.SolverPlayer(), 0),
+                                  "mcts_100": mistakes(game, P.MCTSPlayer(100), 0),
                                   "mcts_1000": mistakes(game, P.MCTSPlayer(1000), 0)}
         report["anchors"][key]["seconds"] = time.monotonic() - t
         a = report["anchors"][key]
         print(f"{key}: anchors: solver {a['solver']['mistakes']}/{a['solver']['positions']} mistakes, "
-              f"UCT(1000) {a['mcts_1000']['rate']:.4f}", flush=True)
+              f"UCT(100) {a['mcts_100']['rate']:.4f}, UCT(1000) {a['mcts_1000']['rate']:.4f}", flush=True)
+        if args.anchors_only:
+            continue
         for seed in args.seeds:
             with tempfile.TemporaryDirectory() as d:
                 r = run(key, seed, d)
             report["runs"].append(r)
-            ratio = (r["search_mistakes"]["rate"] / a["mcts_1000"]["rate"]) if a["mcts_1000"]["rate"] else None
+            ratio = (r["search_mistakes"]["rate"] / a["mcts_100"]["rate"]) if a["mcts_100"]["rate"] else None
             print(f"{key} seed {seed}: {r['train_seconds']:.0f} s; raw policy {r['raw_mistakes']['mistakes']}/"
                   f"{r['raw_mistakes']['positions']} mistakes, vs solver {r['raw_vs_solver']['all']}; "
                   f"search({r['search_simulations']}) {r['search_mistakes']['mistakes']}/"
-                  f"{r['search_mistakes']['positions']} mistakes (ratio to UCT(1000) {ratio}), "
+                  f"{r['search_mistakes']['positions']} mistakes (ratio to UCT(100) {ratio}), "
                   f"vs solver {r['search_vs_solver']['all']}", flush=True)
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:

@@ -742,6 +742,8 @@ class PyFuzzer:
         L, P, r = self.sp.ladder, self.sp.game_players, self.rng
         if name == "swiftpg.ladder.SelfPlayPipeline":
             return (self.tiny_game(), self.path("")), dict(config=self.tiny_selfplay_config())
+        if name == "swiftpg.ladder.recommended_config":
+            return (self.tiny_game(),), {}
         if name == "swiftpg.ladder.SelfPlayConfig":
             return (), dict(seed=r.randrange(100), hidden=(r.choice([4, 8]),))
         if name == "swiftpg.ladder.LadderConfig":
