@@ -3846,8 +3846,9 @@ class Fuzzer:
     # Pipelines are tiny (a few networks units, a handful of games and
     # epochs) and only stepped on small boards (at most 20 cells; Go only
     # until its evaluation, which has no solver); the mistake rate and the
-    # ladder only run on small boards with cheap rungs, so every call ends
-    # well under a second.
+    # ladder only run on small boards with cheap rungs (the mistake rate,
+    # which visits every reachable position, on boards of at most 12
+    # cells), so every call ends well under a second.
     @staticmethod
     def small(game) -> bool:
         return game is not None and game.what != "go" and game.h * game.w <= 20
@@ -3874,6 +3875,7 @@ class Fuzzer:
                                  ("evaluation_games", [0, 2]), ("value_games", [2, 5]), ("value_epochs", [1]),
                                  ("value_minibatch", [1, 8]), ("alphazero_iterations", [0, 1]),
                                  ("alphazero_games", [1]), ("alphazero_epochs", [1]), ("alphazero_simulations", [1, 3]),
+                                 ("alphazero_minibatch", [1, 8]), ("alphazero_temperature_moves", [0, 2]),
                                  ("search_simulations", [1, 3]), ("solver_games", [0, 2]),
                                  ("measure_mistakes", [0, 1]), ("elo_games_per_pair", [0, 1])):
                 setattr(c, name, r.choice(values))
@@ -3954,9 +3956,9 @@ class Fuzzer:
     def g_mistake_rate(self):
         player, game = self.player_and_game(want=lambda p: p.what in ("random", "solver", "network")
                                             or (p.what in ("mcts", "minimax") and self.rng.random() < 0.2))
-        if game is not None and getattr(player, "game_key", None) == self.game_key(game) and not self.small(game) \
-                and game.what != "go":
-            return  # a large board's exact values take minutes
+        if game is not None and getattr(player, "game_key", None) == self.game_key(game) and game.what != "go" \
+                and game.h * game.w > 12:
+            return  # every reachable position of a larger board (4 x 5 Connect-4: about 10^5) takes too long
         sides = self.i32(self.rng.choice([1, 2, 3]), bad=[0, 4, -1])
         n = game.h * game.w if game is not None and game.what != "go" else 1
         outs = [self.out1(self.S["swiftpg_mistake_report"], "report_out"),
