@@ -70,9 +70,10 @@ def _doc(default, text: str):
 @dataclass
 class SelfPlayConfig:
     """Settings of :class:`SelfPlayPipeline` (``swiftpg_selfplay_config``).
-    The defaults reach perfect play on tic-tac-toe; ``bench/alphago_small_games.py``
-    holds the settings measured on Connect-3 (4×4, 4×5). ``describe()``
-    prints every field; a test compares the defaults with the library's."""
+    The defaults are the library's; :func:`recommended_config` gives the
+    settings measured to reach perfect play on tic-tac-toe and Connect-3
+    (4×4, 4×5) (``bench/alphago_small_games.py``). ``describe()`` prints
+    every field; a test compares the defaults with the library's."""
 
     hidden: tuple = _doc((128, 128), "MLP hidden widths of both networks (at most 8 layers, 1–1024 each)")
     conv_channels: tuple = _doc((), "3×3 convolution channels, 1–256 each (non-empty: ConvNet trunks instead of the MLP)")
