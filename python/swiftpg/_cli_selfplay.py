@@ -12,7 +12,8 @@ with its MSEs, AlphaZero iterations, the evaluation). The settings are
 :func:`swiftpg.ladder.recommended_config` for the game (overridable with
 ``--config KEY=VALUE``). ``--minutes`` caps the training time: when it runs
 out, the remaining steps are skipped and the networks trained so far are
-evaluated. Afterwards the raw policy network and PUCT with both networks
+evaluated. The evaluation rates the checkpoints by Elo (``--elo-games``
+per pair, random anchored at 0). Afterwards the raw policy network and PUCT with both networks
 climb the ladder (random, MCTS at 10·10^(n/2) simulations, minimax, the
 solver), their mistake rates are measured where an exact solver exists,
 and OUT/results.json and OUT/ladder.png (matplotlib: ``pip install
@@ -42,6 +43,8 @@ def add_parser(sub) -> None:
     p.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE",
                    help="SelfPlayConfig overrides, e.g. selfplay_iterations=100 hidden=256,256")
     p.add_argument("--ladder-games", type=int, default=10, help="games per ladder rung (default 10)")
+    p.add_argument("--elo-games", type=int, default=10,
+                   help="round-robin games per pair for the checkpoints' Elo (default 10; 0: none)")
     p.add_argument("--no-plot", action="store_true", help="do not write ladder.png")
     p.set_defaults(fn=selfplay_command)
 
@@ -119,7 +122,9 @@ def selfplay_command(args) -> int:
     out = args.out or os.path.join("runs", f"selfplay_{name}")
     os.makedirs(out, exist_ok=True)
     try:
-        config = _parse_overrides(ladder.recommended_config(game).replace(seed=args.seed), args.config)
+        config = _parse_overrides(ladder.recommended_config(game).replace(seed=args.seed,
+                                                                           elo_games_per_pair=args.elo_games),
+                                  args.config)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
