@@ -80,6 +80,24 @@ import Testing
     #expect(try p.step().iteration == 1)
   }
 
+  @Test func aFailedCheckpointDoesNotAddAnIteration() throws {
+    var c = Self.tiny(seed: 3)
+    c.alphaZeroIterations = 0
+    let dir = Self.directory("io")
+    let p = try AlphaGoPipeline(TicTacToe(), config: c, directory: dir)
+    _ = try p.step()
+    _ = try p.step()  // the SL policy is written
+    for e in p.checkpoints { unlink(e.path) }
+    rmdir(dir)
+    if let f = fopen(dir, "w") { fclose(f) }  // the directory is now a file: writing fails
+    #expect(throws: SwiftPGError.self) { try p.step() }
+    unlink(dir)
+    mkdir(dir, 0o755)
+    let next = try p.step()
+    #expect(next.stage == .selfPlay && next.iteration == 2 && next.checkpoints.count == 1)
+    #expect(try p.step().stage == .value)
+  }
+
   @Test func badInputsAreRefused() throws {
     let g = TicTacToe()
     for change in [

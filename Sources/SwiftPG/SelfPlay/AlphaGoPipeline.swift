@@ -317,6 +317,7 @@ public final class AlphaGoPipeline<G: TwoPlayerGame> {
     case .evaluation: try evaluationStep(&p)
     case .done: break
     }
+    p.iteration = stageIteration + 1
     stageIteration += 1
     while stage != .done && stageIteration >= iterations(of: stage) {
       stage = Stage(rawValue: stage.rawValue + 1) ?? .done
@@ -385,7 +386,11 @@ public final class AlphaGoPipeline<G: TwoPlayerGame> {
     let stats = try reinforce.iterate()
     p.scoreVsOpponent = stats.record.score
     let k = reinforce.iteration
-    let last = k == config.selfPlayIterations
+    // The stage's count follows the learner's (a later failure of this step,
+    // e.g. writing its checkpoint, does not make the stage run an extra
+    // iteration).
+    stageIteration = k - 1
+    let last = k >= config.selfPlayIterations
     if k % config.snapshotInterval == 0 || last {
       if config.evaluationGames > 0 {
         p.scoreVsSupervised = try scoreAgainstSupervised(games: config.evaluationGames, seed: derivedSeed(4 + UInt64(k)))
@@ -442,11 +447,12 @@ public final class AlphaGoPipeline<G: TwoPlayerGame> {
     p.policyLoss = stats.policyLoss.last ?? .nan
     p.valueLoss = stats.valueLoss.last ?? .nan
     let k = alphaZero.iteration
-    if k % config.snapshotInterval == 0 || k == config.alphaZeroIterations {
+    stageIteration = k - 1  // as in the self-play stage
+    if k % config.snapshotInterval == 0 || k >= config.alphaZeroIterations {
       p.checkpoints.append(try save(policy, "az_policy_\(k)", .alphaZero, k))
       p.checkpoints.append(try save(value, "az_value_\(k)", .alphaZero, k))
     }
-    if k == config.alphaZeroIterations { self.alphaZero = nil }
+    if k >= config.alphaZeroIterations { self.alphaZero = nil }
   }
 
   /// A copy of the current policy network (for a player that must not
