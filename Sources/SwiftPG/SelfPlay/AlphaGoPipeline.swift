@@ -228,7 +228,8 @@ public final class AlphaGoPipeline<G: TwoPlayerGame> {
   public private(set) var stage: Stage = .supervised
   public private(set) var checkpoints: [CheckpointEntry] = []
   public private(set) var evaluation: Evaluation?
-  /// The SL history (held-out accuracy per epoch) and the RL scores.
+  /// The SL training history: loss and top-1 accuracy per epoch, on the
+  /// training and the held-out positions.
   public private(set) var supervisedHistory = SupervisedTrainer.History()
 
   private var stageIteration = 0
