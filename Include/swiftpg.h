@@ -2849,11 +2849,12 @@ int32_t swiftpg_solver_node_count(uint64_t player, int64_t *count_out);
  * game, with held-out MSE and, where a solver exists, MSE against the exact
  * outcomes; optionally (4a) the AlphaZero loop; (4) the evaluation of PUCT
  * with both networks and of the raw policy (greedy) against the solver,
- * their mistake rates, and an Elo fit of the checkpoints. The exact
- * solver's measures (value MSE against exact outcomes, mistake rates) are
- * taken on boards of at most 25 cells only; games against the solver are
- * played whenever the game has one (on 6 x 7 they are slow: set
- * solver_games to 0). Each call of
+ * their mistake rates, and an Elo fit of the checkpoints. The exact solver
+ * serves (as the expert of step 1, for the value MSE against exact
+ * outcomes, the games against the solver and the mistake rates) on boards
+ * of at most 25 cells only (4 x 5, 5 x 5: moments; early 6 x 7 positions
+ * take minutes): on larger boards the expert is UCT (expert_simulations)
+ * and the solver's measures are left out. Each call of
  * swiftpg_selfplay_step runs one unit (an SL epoch, a self-play or
  * AlphaZero iteration, the value fit, the evaluation), so a caller shows
  * progress and stops between calls; swiftpg_cancel on the pipeline stops
@@ -2899,7 +2900,7 @@ typedef struct swiftpg_selfplay_config {
                                       replaces the MLP by a ConvNet trunk, 0..8 (0) */
   int32_t conv_channels[SWIFTPG_SELFPLAY_MAX_LAYERS];  /* channels 1..256 */
   int32_t expert_games;            /* random games whose positions the expert labels, 1..2^20 (3000) */
-  int32_t expert_simulations;      /* the UCT expert's budget (games without a solver), 1..2^20 (2000) */
+  int32_t expert_simulations;      /* the UCT expert's budget (no solver or > 25 cells), 1..2^20 (2000) */
   double held_out_share;           /* positions held out for accuracy, (0, 1) (0.1) */
   int32_t supervised_epochs;       /* SL epochs = steps, 1..2^16 (40) */
   int32_t supervised_minibatch;    /* 1..2^16 (64) */

@@ -148,7 +148,10 @@ def selfplay_command(args) -> int:
                        "checkpoints": [c.path for c in pipeline.checkpoints], "ladder": {}, "mistakes": {},
                        "ratings": [dict(label=r.label, rating=r.rating, error=r.error)
                                    for r in (evaluation.ratings if evaluation else [])]}
-            lc = ladder.LadderConfig(games_per_rung=args.ladder_games, seed=config.seed)
+            small = game.num_distinct_actions() <= 25 and (
+                game.name == "tic_tac_toe" or game.get_parameters()["rows"] * game.get_parameters()["columns"] <= 25)
+            # The solver rung and the mistake rate need the exact solver: boards of at most 25 cells.
+            lc = ladder.LadderConfig(games_per_rung=args.ladder_games, seed=config.seed, solver=small)
             for label, player in players.items():
                 rungs = ladder.ladder(game, player, lc)
                 results["ladder"][label] = [dict(opponent=r.label, score=r.result.score, wins=r.result.wins,
@@ -156,6 +159,8 @@ def selfplay_command(args) -> int:
                 print(f"{label}: " + "  ".join(f"{r.label} {r.result.wins}/{r.result.draws}/{r.result.losses}"
                                                for r in rungs), flush=True)
                 try:
+                    if not small:
+                        raise ValueError("the board has more than 25 cells")
                     m = ladder.mistake_rate(game, player, seed=config.seed)
                 except Exception as e:  # noqa: BLE001 - a game without a solver: reported, not fatal
                     print(f"{label}: no mistake rate ({e})", flush=True)

@@ -78,7 +78,8 @@ class SelfPlayConfig:
     hidden: tuple = _doc((128, 128), "MLP hidden widths of both networks (at most 8 layers, 1–1024 each)")
     conv_channels: tuple = _doc((), "3×3 convolution channels, 1–256 each (non-empty: ConvNet trunks instead of the MLP)")
     expert_games: int = _doc(3000, "random games whose distinct positions the expert labels (step 1)")
-    expert_simulations: int = _doc(2000, "UCT budget of the expert for games without an exact solver")
+    expert_simulations: int = _doc(2000, "UCT budget of the expert for games without an exact solver or with "
+                                         "more than 25 cells")
     held_out_share: float = _doc(0.1, "share of the expert positions held out for top-1 accuracy")
     supervised_epochs: int = _doc(40, "SL epochs (one step each)")
     supervised_minibatch: int = _doc(64, "SL minibatch size")
@@ -107,7 +108,8 @@ class SelfPlayConfig:
     search_simulations: int = _doc(200, "PUCT simulations of the evaluated search (step 4)")
     search_c_puct: float = _doc(1.5, "c_puct of the evaluated search")
     search_rollout_weight: float = _doc(0.0, "λ: leaf value (1 − λ)·V + λ·(random rollout outcome)")
-    solver_games: int = _doc(20, "games of the raw policy and of the search against the solver (0: none)")
+    solver_games: int = _doc(20, "games of the raw policy and of the search against the solver (0: none; only "
+                                 "on boards of at most 25 cells)")
     measure_mistakes: bool = _doc(True, "measure the mistake rates in the evaluation (games with a solver)")
     elo_games_per_pair: int = _doc(0, "round-robin games per pair for the Elo fit of the checkpoints (0: none)")
     seed: int = _doc(0, "seeds networks, data, games and shuffles: the same seed replays the run")

@@ -21,8 +21,9 @@ public struct AlphaGoPipelineConfig: Sendable, Equatable {
   // Step 1: the supervised (SL) policy.
   /// Uniformly random games whose distinct positions the expert labels.
   public var expertGames = 3000
-  /// The expert's budget when the game has no exact solver: UCT with random
-  /// rollouts at this many simulations per position.
+  /// The expert's budget when the game has no exact solver or a board of
+  /// more than 25 cells: UCT with random rollouts at this many simulations
+  /// per position.
   public var expertSimulations = 2000
   /// Share of the labelled positions held out for the top-1 accuracy.
   public var heldOutShare = 0.1
@@ -70,7 +71,8 @@ public struct AlphaGoPipelineConfig: Sendable, Equatable {
   /// leaves (λ mixes in a random rollout).
   public var search = PUCTConfig(simulations: 200, cPuct: 1.5, rolloutWeight: 0)
   /// Games of the raw policy and of the search against the perfect solver
-  /// (half from each seat; 0 or a game without a solver: not played).
+  /// (half from each seat; 0, a game without a solver or a board of more
+  /// than 25 cells: not played).
   public var solverGames = 20
   /// Measure the mistake rate (`MistakeRate`) of the raw policy and of the
   /// search, on games with an exact solver.
@@ -266,9 +268,10 @@ public final class AlphaGoPipeline<G: TwoPlayerGame> {
   }
 
   /// The largest board (cells) on which the pipeline asks the exact solver
-  /// (value MSE against exact outcomes, mistake rates): 4 × 5, 5 × 5 and
-  /// smaller solve in moments; 6 × 7 positions early in the game take
-  /// minutes.
+  /// (the expert of step 1, value MSE against exact outcomes, games against
+  /// the solver, mistake rates): 4 × 5, 5 × 5 and smaller solve in moments;
+  /// 6 × 7 positions early in the game take minutes, so there the expert is
+  /// UCT and the solver's measures are left out.
   public static var maxExactCells: Int { 25 }
 
   /// Creates `path` and its missing parents (as `mkdir -p`), unless it is
@@ -342,7 +345,7 @@ public final class AlphaGoPipeline<G: TwoPlayerGame> {
   private func supervisedStep(_ p: inout Progress) throws(SwiftPGError) {
     if expert == nil {
       let teacher: any GameStrategy<G>
-      if let solver = try? makeSolver(for: game) {
+      if game.cellCount <= Self.maxExactCells, let solver = try? makeSolver(for: game) {
         teacher = solver
       } else {
         teacher = try MCTSPlayer(game, simulations: config.expertSimulations)
@@ -483,7 +486,7 @@ public final class AlphaGoPipeline<G: TwoPlayerGame> {
     var e = Evaluation()
     let raw = try rawPlayer()
     let search = try searchPlayer()
-    if config.solverGames > 0, let solver = try? makeSolver(for: game) {
+    if config.solverGames > 0, game.cellCount <= Self.maxExactCells, let solver = try? makeSolver(for: game) {
       e.rawVsSolver = try Arena.play(
         game, raw, solver, games: config.solverGames, seed: derivedSeed(8), cancellation: cancellation)
       e.searchVsSolver = try Arena.play(
