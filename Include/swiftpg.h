@@ -2855,7 +2855,7 @@ int32_t swiftpg_solver_node_count(uint64_t player, int64_t *count_out);
  * of at most 25 cells only (4 x 5, 5 x 5: moments; early 6 x 7 positions
  * take minutes): on larger boards the expert is UCT (expert_simulations)
  * and the solver's measures are left out. Each call of
- * swiftpg_selfplay_step runs one unit (an SL epoch, a self-play or
+ * swiftpg_alphago_step runs one unit (an SL epoch, a self-play or
  * AlphaZero iteration, the value fit, the evaluation), so a caller shows
  * progress and stops between calls; swiftpg_cancel on the pipeline stops
  * the step now running (CANCELLED; the pipeline stays at that step).
@@ -2878,27 +2878,27 @@ int32_t swiftpg_solver_node_count(uint64_t player, int64_t *count_out);
  * (OpenSpiel's MCTS evaluations), minimax at given depths and the solver.
  * ------------------------------------------------------------------------- */
 /* Handle kind of the pipeline (swiftpg_live_handles). */
-#define SWIFTPG_KIND_SELFPLAY_PIPELINE 16
-/* The most layers a swiftpg_selfplay_config describes. */
-#define SWIFTPG_SELFPLAY_MAX_LAYERS 8
-/* Stages (swiftpg_selfplay_progress.stage). */
-#define SWIFTPG_SELFPLAY_SUPERVISED 1
-#define SWIFTPG_SELFPLAY_SELF_PLAY 2
-#define SWIFTPG_SELFPLAY_VALUE 3
-#define SWIFTPG_SELFPLAY_ALPHAZERO 4
-#define SWIFTPG_SELFPLAY_EVALUATION 5
-#define SWIFTPG_SELFPLAY_DONE 6
+#define SWIFTPG_KIND_ALPHAGO_PIPELINE 16
+/* The most layers a swiftpg_alphago_config describes. */
+#define SWIFTPG_ALPHAGO_MAX_LAYERS 8
+/* Stages (swiftpg_alphago_progress.stage). */
+#define SWIFTPG_ALPHAGO_SUPERVISED 1
+#define SWIFTPG_ALPHAGO_SELF_PLAY 2
+#define SWIFTPG_ALPHAGO_VALUE 3
+#define SWIFTPG_ALPHAGO_ALPHAZERO 4
+#define SWIFTPG_ALPHAGO_EVALUATION 5
+#define SWIFTPG_ALPHAGO_DONE 6
 
 /* The pipeline's settings; defaults in parentheses
- * (swiftpg_selfplay_default_config). Counts are checked against the ranges
+ * (swiftpg_alphago_default_config). Counts are checked against the ranges
  * given; every rate must be finite and > 0. */
-typedef struct swiftpg_selfplay_config {
-  uint32_t size;                   /* sizeof(swiftpg_selfplay_config) */
+typedef struct swiftpg_alphago_config {
+  uint32_t size;                   /* sizeof(swiftpg_alphago_config) */
   int32_t num_hidden;              /* MLP hidden layers of both networks, 0..8 (2) */
-  int32_t hidden[SWIFTPG_SELFPLAY_MAX_LAYERS];  /* widths 1..1024 ({128, 128}) */
+  int32_t hidden[SWIFTPG_ALPHAGO_MAX_LAYERS];  /* widths 1..1024 ({128, 128}) */
   int32_t num_conv;                /* convolution layers (3 x 3, same padding); > 0
                                       replaces the MLP by a ConvNet trunk, 0..8 (0) */
-  int32_t conv_channels[SWIFTPG_SELFPLAY_MAX_LAYERS];  /* channels 1..256 */
+  int32_t conv_channels[SWIFTPG_ALPHAGO_MAX_LAYERS];  /* channels 1..256 */
   int32_t expert_games;            /* random games whose positions the expert labels, 1..2^20 (3000) */
   int32_t expert_simulations;      /* the UCT expert's budget (no solver or > 25 cells), 1..2^20 (2000) */
   double held_out_share;           /* positions held out for accuracy, (0, 1) (0.1) */
@@ -2933,12 +2933,12 @@ typedef struct swiftpg_selfplay_config {
   int32_t measure_mistakes;        /* 1: mistake rates in the evaluation (1) */
   int32_t elo_games_per_pair;      /* Elo round robin of the checkpoints, 0 = none, 0..2^20 (0) */
   uint64_t seed;                   /* networks, data, games, shuffles (0) */
-} swiftpg_selfplay_config;
+} swiftpg_alphago_config;
 
 /* What one step did. Metrics the step did not measure are NaN. */
-typedef struct swiftpg_selfplay_progress {
-  uint32_t size;                   /* written: sizeof(swiftpg_selfplay_progress) */
-  int32_t stage;                   /* SWIFTPG_SELFPLAY_* of the step that ran */
+typedef struct swiftpg_alphago_progress {
+  uint32_t size;                   /* written: sizeof(swiftpg_alphago_progress) */
+  int32_t stage;                   /* SWIFTPG_ALPHAGO_* of the step that ran */
   int32_t iteration;               /* 1-based within the stage */
   int32_t iterations;              /* the stage's steps */
   int32_t num_checkpoints;         /* checkpoints written by this step */
@@ -2954,27 +2954,27 @@ typedef struct swiftpg_selfplay_progress {
   double value_exact_mse;          /* value: mean (V - exact outcome)^2, held out */
   double policy_loss;              /* AlphaZero: last epoch's policy cross-entropy */
   double value_loss;               /* AlphaZero: last epoch's 1/2 (V - z)^2 */
-} swiftpg_selfplay_progress;
+} swiftpg_alphago_progress;
 
 /* The final evaluation's summary. Records are [9] as swiftpg_arena_play's
  * (wins, draws, losses overall, as first, as second, from the agent's
  * side), all -1 when not played; mistake counts -1 and rates NaN when not
  * measured. */
-typedef struct swiftpg_selfplay_evaluation {
-  uint32_t size;                   /* written: sizeof(swiftpg_selfplay_evaluation) */
+typedef struct swiftpg_alphago_evaluation {
+  uint32_t size;                   /* written: sizeof(swiftpg_alphago_evaluation) */
   int32_t evaluated;               /* 1 once the evaluation stage ran */
   int32_t raw_vs_solver[9];        /* the raw policy (greedy) */
   int32_t search_vs_solver[9];     /* PUCT with both networks */
-  int32_t num_ratings;             /* entries of swiftpg_selfplay_rating */
+  int32_t num_ratings;             /* entries of swiftpg_alphago_rating */
   int64_t raw_positions;           /* mistake-rate positions and mistakes */
   int64_t raw_mistakes;
   int64_t search_positions;
   int64_t search_mistakes;
   double raw_mistake_rate;
   double search_mistake_rate;
-} swiftpg_selfplay_evaluation;
+} swiftpg_alphago_evaluation;
 
-int32_t swiftpg_selfplay_default_config(swiftpg_selfplay_config *config_out);
+int32_t swiftpg_alphago_default_config(swiftpg_alphago_config *config_out);
 
 /* A pipeline for the game of `game` (tic-tac-toe, Connect-N or Go; the
  * handle may be destroyed afterwards) writing its checkpoints (board
@@ -2983,15 +2983,15 @@ int32_t swiftpg_selfplay_default_config(swiftpg_selfplay_config *config_out);
  * networks are built now; nothing is trained.
  * Errors: BAD_HANDLE, NULL_POINTER, INVALID_ARGUMENT (a config field, its
  * size), IO (the directory), BUSY. */
-int32_t swiftpg_selfplay_create(uint64_t game, const swiftpg_selfplay_config *config, const char *directory,
+int32_t swiftpg_alphago_create(uint64_t game, const swiftpg_alphago_config *config, const char *directory,
                                 uint64_t *pipeline_out);
 
-int32_t swiftpg_selfplay_destroy(uint64_t pipeline);
+int32_t swiftpg_alphago_destroy(uint64_t pipeline);
 
 /* Runs the next step. Errors: BAD_HANDLE, NULL_POINTER, INVALID_ARGUMENT
  * (the pipeline is done), CANCELLED, NUMERICAL (a diverging step), IO
  * (a checkpoint), BUSY. */
-int32_t swiftpg_selfplay_step(uint64_t pipeline, swiftpg_selfplay_progress *progress_out);
+int32_t swiftpg_alphago_step(uint64_t pipeline, swiftpg_alphago_progress *progress_out);
 
 /* Checkpoints written so far: count, then entry `index` (in order of
  * writing): its path (written like swiftpg_env_list: NUL-terminated,
@@ -2999,18 +2999,18 @@ int32_t swiftpg_selfplay_step(uint64_t pipeline, swiftpg_selfplay_progress *prog
  * not above it) and info_out [3] (NULL if not wanted): 1 for a policy
  * network or 0 for a value network, the stage, the stage iteration.
  * Errors: BAD_HANDLE, NULL_POINTER, OUT_OF_RANGE, BUFFER_TOO_SMALL. */
-int32_t swiftpg_selfplay_checkpoint_count(uint64_t pipeline, int32_t *count_out);
-int32_t swiftpg_selfplay_checkpoint(uint64_t pipeline, int32_t index, char *path_out, size_t capacity,
+int32_t swiftpg_alphago_checkpoint_count(uint64_t pipeline, int32_t *count_out);
+int32_t swiftpg_alphago_checkpoint(uint64_t pipeline, int32_t index, char *path_out, size_t capacity,
                                     size_t *length_out, int32_t *info_out);
 
 /* The evaluation summary (evaluated 0 before the evaluation stage). */
-int32_t swiftpg_selfplay_evaluation_summary(uint64_t pipeline, swiftpg_selfplay_evaluation *evaluation_out);
+int32_t swiftpg_alphago_evaluation_summary(uint64_t pipeline, swiftpg_alphago_evaluation *evaluation_out);
 
 /* Elo rating `index` of the evaluation's round robin (players: random, the
  * policy checkpoints played greedily, the search; random anchored at 0):
- * its label (written like swiftpg_selfplay_checkpoint's path), rating and
- * standard error. Errors: as swiftpg_selfplay_checkpoint. */
-int32_t swiftpg_selfplay_rating(uint64_t pipeline, int32_t index, char *label_out, size_t capacity,
+ * its label (written like swiftpg_alphago_checkpoint's path), rating and
+ * standard error. Errors: as swiftpg_alphago_checkpoint. */
+int32_t swiftpg_alphago_rating(uint64_t pipeline, int32_t index, char *label_out, size_t capacity,
                                 size_t *length_out, double *rating_out, double *error_out);
 
 /* A game player (kind SWIFTPG_KIND_GAME_PLAYER, usable with the arena,
@@ -3019,7 +3019,7 @@ int32_t swiftpg_selfplay_rating(uint64_t pipeline, int32_t index, char *label_ou
  * more, PUCT with both networks (the config's c_puct and lambda) and the
  * most visited move. Errors: BAD_HANDLE, NULL_POINTER, INVALID_ARGUMENT
  * (simulations outside 1..2^20), TOO_LARGE, BUSY. */
-int32_t swiftpg_selfplay_player(uint64_t pipeline, int32_t simulations, uint64_t *player_out);
+int32_t swiftpg_alphago_player(uint64_t pipeline, int32_t simulations, uint64_t *player_out);
 
 /* The mistake rate of a player. */
 typedef struct swiftpg_mistake_report {

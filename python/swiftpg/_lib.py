@@ -552,7 +552,7 @@ class DPOConfigC(Structure):
 SELFPLAY_MAX_LAYERS = 8
 
 
-class SelfPlayConfigC(Structure):
+class AlphaGoConfigC(Structure):
     _fields_ = ([("size", c_uint32), ("num_hidden", c_int32), ("hidden", c_int32 * SELFPLAY_MAX_LAYERS),
                  ("num_conv", c_int32), ("conv_channels", c_int32 * SELFPLAY_MAX_LAYERS)]
                 + _fields("expert_games:i32 expert_simulations:i32 held_out_share:f64 supervised_epochs:i32 "
@@ -567,14 +567,14 @@ class SelfPlayConfigC(Structure):
                           "measure_mistakes:i32 elo_games_per_pair:i32 seed:u64"))
 
 
-class SelfPlayProgressC(Structure):
+class AlphaGoProgressC(Structure):
     _fields_ = _fields("size:u32 stage:i32 iteration:i32 iterations:i32 num_checkpoints:i32 done:i32 seconds:f64 "
                        "train_accuracy:f64 held_out_accuracy:f64 held_out_loss:f64 score_vs_opponent:f64 "
                        "score_vs_supervised:f64 value_train_mse:f64 value_held_out_mse:f64 value_exact_mse:f64 "
                        "policy_loss:f64 value_loss:f64")
 
 
-class SelfPlayEvaluationC(Structure):
+class AlphaGoEvaluationC(Structure):
     _fields_ = ([("size", c_uint32), ("evaluated", c_int32), ("raw_vs_solver", c_int32 * 9),
                  ("search_vs_solver", c_int32 * 9)]
                 + _fields("num_ratings:i32 raw_positions:i64 raw_mistakes:i64 search_positions:i64 "
@@ -908,15 +908,15 @@ _SIGNATURES = {
     "swiftpg_solver_column_scores": [u64, u64, i32, vp],
     "swiftpg_solver_node_count": [u64, vp],
     # Self-play pipeline and evaluation ladder (issue 18)
-    "swiftpg_selfplay_default_config": [POINTER(SelfPlayConfigC)],
-    "swiftpg_selfplay_create": [u64, POINTER(SelfPlayConfigC), c_char_p, POINTER(c_uint64)],
-    "swiftpg_selfplay_destroy": [u64],
-    "swiftpg_selfplay_step": [u64, POINTER(SelfPlayProgressC)],
-    "swiftpg_selfplay_checkpoint_count": [u64, vp],
-    "swiftpg_selfplay_checkpoint": [u64, i32, c_char_p, c_size_t, POINTER(c_size_t), vp],
-    "swiftpg_selfplay_evaluation_summary": [u64, POINTER(SelfPlayEvaluationC)],
-    "swiftpg_selfplay_rating": [u64, i32, c_char_p, c_size_t, POINTER(c_size_t), vp, vp],
-    "swiftpg_selfplay_player": [u64, i32, POINTER(c_uint64)],
+    "swiftpg_alphago_default_config": [POINTER(AlphaGoConfigC)],
+    "swiftpg_alphago_create": [u64, POINTER(AlphaGoConfigC), c_char_p, POINTER(c_uint64)],
+    "swiftpg_alphago_destroy": [u64],
+    "swiftpg_alphago_step": [u64, POINTER(AlphaGoProgressC)],
+    "swiftpg_alphago_checkpoint_count": [u64, vp],
+    "swiftpg_alphago_checkpoint": [u64, i32, c_char_p, c_size_t, POINTER(c_size_t), vp],
+    "swiftpg_alphago_evaluation_summary": [u64, POINTER(AlphaGoEvaluationC)],
+    "swiftpg_alphago_rating": [u64, i32, c_char_p, c_size_t, POINTER(c_size_t), vp, vp],
+    "swiftpg_alphago_player": [u64, i32, POINTER(c_uint64)],
     "swiftpg_mistake_rate": [u64, u64, i32, u64, POINTER(MistakeReportC), vp, vp],
     "swiftpg_ladder_default_config": [POINTER(LadderConfigC)],
     "swiftpg_ladder_play": [u64, u64, POINTER(LadderConfigC), POINTER(LadderRungC), i32, vp],

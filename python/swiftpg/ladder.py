@@ -69,7 +69,7 @@ def _doc(default, text: str):
 
 @dataclass
 class SelfPlayConfig:
-    """Settings of :class:`SelfPlayPipeline` (``swiftpg_selfplay_config``).
+    """Settings of :class:`SelfPlayPipeline` (``swiftpg_alphago_config``).
     The defaults are the library's; :func:`recommended_config` gives the
     settings measured to reach perfect play on tic-tac-toe and Connect-3
     (4×4, 4×5) (``bench/alphago_small_games.py``). ``describe()`` prints
@@ -126,11 +126,11 @@ class SelfPlayConfig:
         """One line per field: name, default, meaning."""
         return "\n".join(f"{f.name} = {f.default!r}: {f.metadata['doc']}" for f in dataclasses.fields(cls))
 
-    def to_c(self) -> _lib.SelfPlayConfigC:
+    def to_c(self) -> _lib.AlphaGoConfigC:
         """The C struct; raises DTypeError / InvalidArgumentError for a field
         of the wrong type or outside the struct (the library checks ranges)."""
-        c = _lib.SelfPlayConfigC()
-        _lib.call("selfplay_default_config", byref(c))
+        c = _lib.AlphaGoConfigC()
+        _lib.call("alphago_default_config", byref(c))
         for name, key in (("hidden", "hidden"), ("conv_channels", "conv_channels")):
             layers = getattr(self, name)
             if not isinstance(layers, (tuple, list)):
@@ -159,9 +159,9 @@ class SelfPlayConfig:
 
     @classmethod
     def library_defaults(cls) -> "SelfPlayConfig":
-        """The defaults the library reports (``swiftpg_selfplay_default_config``)."""
-        c = _lib.SelfPlayConfigC()
-        _lib.call("selfplay_default_config", byref(c))
+        """The defaults the library reports (``swiftpg_alphago_default_config``)."""
+        c = _lib.AlphaGoConfigC()
+        _lib.call("alphago_default_config", byref(c))
         values = {}
         for f in dataclasses.fields(cls):
             if f.name == "hidden":
@@ -342,15 +342,15 @@ class SelfPlayPipeline(NativeObject):
         self.config = config
         handle = c_uint64()
         with game.new_batch(1) as batch:
-            _lib.call("selfplay_create", batch.handle, byref(c), path, byref(handle))
-        self._adopt(handle.value, "swiftpg_selfplay_destroy")
+            _lib.call("alphago_create", batch.handle, byref(c), path, byref(handle))
+        self._adopt(handle.value, "swiftpg_alphago_destroy")
         self.done = False
 
     def step(self) -> Progress:
         """Runs the next step; raises InvalidArgumentError once done."""
-        out = _lib.SelfPlayProgressC()
+        out = _lib.AlphaGoProgressC()
         with self._busy:
-            _lib.call_interruptible("selfplay_step", self.handle, self.handle, byref(out))
+            _lib.call_interruptible("alphago_step", self.handle, self.handle, byref(out))
         self.done = bool(out.done)
         return Progress(STAGES.get(out.stage, str(out.stage)), out.iteration, out.iterations, out.num_checkpoints,
                         bool(out.done), out.seconds, out.train_accuracy, out.held_out_accuracy, out.held_out_loss,
@@ -375,22 +375,22 @@ class SelfPlayPipeline(NativeObject):
         """The checkpoints written so far, in order."""
         n = c_int32()
         with self._busy:
-            _lib.call("selfplay_checkpoint_count", self.handle, byref(n))
+            _lib.call("alphago_checkpoint_count", self.handle, byref(n))
             out = []
             for i in range(n.value):
                 length = c_size_t()
                 info = (c_int32 * 3)()
                 buf = create_string_buffer(4097)
-                _lib.call("selfplay_checkpoint", self.handle, i, buf, 4097, byref(length), info)
+                _lib.call("alphago_checkpoint", self.handle, i, buf, 4097, byref(length), info)
                 out.append(Checkpoint(os.fsdecode(buf.value), bool(info[0]), STAGES.get(info[1], str(info[1])),
                                       info[2]))
         return out
 
     def evaluation(self) -> Evaluation | None:
         """The final evaluation, or None before the evaluation stage ran."""
-        e = _lib.SelfPlayEvaluationC()
+        e = _lib.AlphaGoEvaluationC()
         with self._busy:
-            _lib.call("selfplay_evaluation_summary", self.handle, byref(e))
+            _lib.call("alphago_evaluation_summary", self.handle, byref(e))
             if not e.evaluated:
                 return None
             ratings = []
@@ -398,7 +398,7 @@ class SelfPlayPipeline(NativeObject):
                 length = c_size_t()
                 buf = create_string_buffer(4097)
                 r, s = c_double(), c_double()
-                _lib.call("selfplay_rating", self.handle, i, buf, 4097, byref(length), byref(r), byref(s))
+                _lib.call("alphago_rating", self.handle, i, buf, 4097, byref(length), byref(r), byref(s))
                 ratings.append(Rating(buf.value.decode(), r.value, s.value))
 
         def count(v):
@@ -414,7 +414,7 @@ class SelfPlayPipeline(NativeObject):
         simulations = as_count(simulations, "simulations", 1, 2**20)
         handle = c_uint64()
         with self._busy:
-            _lib.call("selfplay_player", self.handle, simulations, byref(handle))
+            _lib.call("alphago_player", self.handle, simulations, byref(handle))
         native = _NativePlayer.__new__(_NativePlayer)
         native._adopt(handle.value, "swiftpg_player_destroy")
         label = "raw policy" if simulations == 1 else f"puct({simulations})"

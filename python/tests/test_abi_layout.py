@@ -35,7 +35,7 @@ RECORDED = {
     12: "f4b593144c109754b4aad4d7141840d643bc288b2a6ffe0bbe79a6c02b642cce",  # issue 16: RLHF checkpoints, gradient estimates, richer stats, KL estimator and missing-EOS options; search config size
     13: "3f4376448ceb0a38c4df7b765690d3b936b21ff8a84fe0eeb02f04fb9a281636",  # issue 17: two-player games (swiftpg_game_*, swiftpg_game_info; Go: create_go, score_margin), players, arena, Elo fit, Connect-N solver
     14: "d2100e5217c49e4e8630fa7689f14e66dee318ff0b29179f58a56019025eafde",  # issue 17: swiftpg_game_apply, swiftpg_game_clone (the per-move path), swiftpg_game_set_threads; issue 20: swiftpg_env_adr_*, swiftpg_env_last_episodes; issue 21: swiftpg_env_set/get_autoreset_mode; issue 19: DQN (swiftpg_dqn_*, swiftpg_dqn_config/stats, SWIFTPG_KIND_DQN)
-    15: "d7a3768f1dd876bc1159dc5dc303c068f1a1a5d7d5cced187222210fb279fbc1",  # issue 18: self-play pipeline (swiftpg_selfplay_*), mistake rate, ladder, SWIFTPG_KIND_SELFPLAY_PIPELINE
+    15: "d7a3768f1dd876bc1159dc5dc303c068f1a1a5d7d5cced187222210fb279fbc1",  # issue 18: self-play pipeline (swiftpg_alphago_*), mistake rate, ladder, SWIFTPG_KIND_ALPHAGO_PIPELINE
 }
 
 MIRRORS = {
@@ -67,9 +67,9 @@ MIRRORS = {
     "swiftpg_adr_stats": _lib.ADRStatsC,
     "swiftpg_dqn_config": _lib.DQNConfigC,
     "swiftpg_dqn_stats": _lib.DQNStatsC,
-    "swiftpg_selfplay_config": _lib.SelfPlayConfigC,
-    "swiftpg_selfplay_progress": _lib.SelfPlayProgressC,
-    "swiftpg_selfplay_evaluation": _lib.SelfPlayEvaluationC,
+    "swiftpg_alphago_config": _lib.AlphaGoConfigC,
+    "swiftpg_alphago_progress": _lib.AlphaGoProgressC,
+    "swiftpg_alphago_evaluation": _lib.AlphaGoEvaluationC,
     "swiftpg_mistake_report": _lib.MistakeReportC,
     "swiftpg_ladder_config": _lib.LadderConfigC,
     "swiftpg_ladder_rung": _lib.LadderRungC,

@@ -681,7 +681,7 @@ class Fuzzer:
                 "seq_policy": "swiftpg_seq_policy_destroy", "reward_model": "swiftpg_reward_model_destroy",
                 "pref_trainer": "swiftpg_pref_trainer_destroy", "rlhf_learner": "swiftpg_rlhf_destroy",
                 "game": "swiftpg_game_destroy", "player": "swiftpg_player_destroy",
-                "dqn": "swiftpg_dqn_destroy", "pipeline": "swiftpg_selfplay_destroy"}[obj.kind]
+                "dqn": "swiftpg_dqn_destroy", "pipeline": "swiftpg_alphago_destroy"}[obj.kind]
         status = self.invoke(name, [(obj.handle, obj.describe())])
         if status == 0:
             self.forget(obj)
@@ -3862,8 +3862,8 @@ class Fuzzer:
             game = self.pick("game", self.small) or self.any_game()
             if game is None:
                 return None
-            c = self.S["swiftpg_selfplay_config"]()
-            self.lib.swiftpg_selfplay_default_config(ctypes.addressof(c))
+            c = self.S["swiftpg_alphago_config"]()
+            self.lib.swiftpg_alphago_default_config(ctypes.addressof(c))
             c.num_hidden = 1
             c.hidden[0] = r.choice([2, 4, 8])
             c.num_conv = r.choice([0, 0, 1])
@@ -3882,14 +3882,14 @@ class Fuzzer:
             c.seed = r.getrandbits(64)
             mutated = self.mutating and r.random() < 0.6
             if mutated:
-                c = self.random_struct("swiftpg_selfplay_config", base=c,
+                c = self.random_struct("swiftpg_alphago_config", base=c,
                                        fields_to_change=None if r.random() < 0.1 else r.randrange(1, 4))
             widths = [c.hidden[k] for k in range(max(0, min(c.num_hidden, 8)))]
             channels = [c.conv_channels[k] for k in range(max(0, min(c.num_conv, 8)))]
             small_values = all(0 <= getattr(c, f) <= 9 for f, t in c._fields_ if t is ctypes.c_int32)
             cheap = (small_values and all(w <= 16 for w in widths + channels) and self.small(game)
                      and c.measure_mistakes == 0)
-            cfg = self.buf(self.S["swiftpg_selfplay_config"], 1, "config", data=[c], p_null=0.1)
+            cfg = self.buf(self.S["swiftpg_alphago_config"], 1, "config", data=[c], p_null=0.1)
             if not cfg.null:
                 cfg.note = self.struct_text(c)
             if self.bad(0.1):
@@ -3897,7 +3897,7 @@ class Fuzzer:
             else:
                 directory = Str(os.path.join(self.tmp, f"selfplay{r.randrange(3)}").encode())
             out = self.out1(ctypes.c_uint64, "pipeline_out")
-            if self.invoke("swiftpg_selfplay_create", [self.handle_arg("game", game), self.a(cfg), self.a(directory),
+            if self.invoke("swiftpg_alphago_create", [self.handle_arg("game", game), self.a(cfg), self.a(directory),
                                                        self.a(out)], [out]) != 0:
                 return None
             return self.adopt(PipelineObj(out.value(), game=game, cheap=cheap, game_key=self.game_key(game)))
@@ -3905,19 +3905,19 @@ class Fuzzer:
     def g_selfplay_destroy(self):
         p = self.any_pipeline()
         h = self.handle_arg("pipeline", p, p=0.4)
-        if self.invoke("swiftpg_selfplay_destroy", [h]) == 0 and p is not None and h[0] == p.handle:
+        if self.invoke("swiftpg_alphago_destroy", [h]) == 0 and p is not None and h[0] == p.handle:
             self.forget(p)
 
     def g_selfplay_step(self):
         p = self.any_pipeline()
         if p is None or not p.cheap:
             return
-        out = self.out1(self.S["swiftpg_selfplay_progress"], "progress_out")
-        self.invoke("swiftpg_selfplay_step", [self.handle_arg("pipeline", p), self.a(out)], [out])
+        out = self.out1(self.S["swiftpg_alphago_progress"], "progress_out")
+        self.invoke("swiftpg_alphago_step", [self.handle_arg("pipeline", p), self.a(out)], [out])
 
     def g_selfplay_checkpoint_count(self):
         out = self.out1(ctypes.c_int32, "count_out")
-        self.invoke("swiftpg_selfplay_checkpoint_count", [self.handle_arg("pipeline", self.any_pipeline()),
+        self.invoke("swiftpg_alphago_checkpoint_count", [self.handle_arg("pipeline", self.any_pipeline()),
                                                           self.a(out)], [out])
 
     def indexed_text(self, name: str, tail):
@@ -3933,24 +3933,24 @@ class Fuzzer:
                     [buffer, length] + outs, exempt=("length_out",))
 
     def g_selfplay_checkpoint(self):
-        self.indexed_text("swiftpg_selfplay_checkpoint",
+        self.indexed_text("swiftpg_alphago_checkpoint",
                           lambda: [self.buf(ctypes.c_int32, 3, "info_out", out=True, optional=True)])
 
     def g_selfplay_rating(self):
-        self.indexed_text("swiftpg_selfplay_rating",
+        self.indexed_text("swiftpg_alphago_rating",
                           lambda: [self.out1(ctypes.c_double, "rating_out"),
                                    self.buf(ctypes.c_double, 1, "error_out", out=True, optional=True)])
 
     def g_selfplay_evaluation_summary(self):
-        out = self.out1(self.S["swiftpg_selfplay_evaluation"], "evaluation_out")
-        self.invoke("swiftpg_selfplay_evaluation_summary", [self.handle_arg("pipeline", self.any_pipeline()),
+        out = self.out1(self.S["swiftpg_alphago_evaluation"], "evaluation_out")
+        self.invoke("swiftpg_alphago_evaluation_summary", [self.handle_arg("pipeline", self.any_pipeline()),
                                                             self.a(out)], [out])
 
     def g_selfplay_player(self):
         p = self.any_pipeline()
         sims = self.i32(self.rng.choice([1, 2, 4]), bad=[0, -1, (1 << 20) + 1])
         out = self.out1(ctypes.c_uint64, "player_out")
-        if self.invoke("swiftpg_selfplay_player", [self.handle_arg("pipeline", p), sims, self.a(out)], [out]) == 0:
+        if self.invoke("swiftpg_alphago_player", [self.handle_arg("pipeline", p), sims, self.a(out)], [out]) == 0:
             self.adopt(PlayerObj(out.value(), what="network", game_key=p.game_key))
 
     def g_mistake_rate(self):

@@ -51,8 +51,8 @@ int main(void) {
         "capacity");
 
   /* A tiny pipeline to the end. */
-  swiftpg_selfplay_config c;
-  CHECK(swiftpg_selfplay_default_config(&c) == SWIFTPG_OK && c.size == sizeof c, "defaults");
+  swiftpg_alphago_config c;
+  CHECK(swiftpg_alphago_default_config(&c) == SWIFTPG_OK && c.size == sizeof c, "defaults");
   CHECK(c.num_hidden == 2 && c.hidden[0] == 128 && c.search_simulations == 200, "default values");
   c.num_hidden = 1;
   c.hidden[0] = 8;
@@ -70,56 +70,56 @@ int main(void) {
   char dir[128];
   snprintf(dir, sizeof dir, "/tmp/swiftpg-test-selfplay-%d", (int)getpid());
   uint64_t pipeline = 0;
-  CHECK(swiftpg_selfplay_create(ttt, &c, dir, &pipeline) == SWIFTPG_OK, "create");
-  swiftpg_selfplay_progress p;
+  CHECK(swiftpg_alphago_create(ttt, &c, dir, &pipeline) == SWIFTPG_OK, "create");
+  swiftpg_alphago_progress p;
   int steps = 0;
   do {
-    CHECK(swiftpg_selfplay_step(pipeline, &p) == SWIFTPG_OK, "step %d", steps);
+    CHECK(swiftpg_alphago_step(pipeline, &p) == SWIFTPG_OK, "step %d", steps);
     steps++;
   } while (!p.done && steps < 10);
-  CHECK(steps == 4 && p.stage == SWIFTPG_SELFPLAY_EVALUATION, "steps %d stage %d", steps, p.stage);
-  CHECK(swiftpg_selfplay_step(pipeline, &p) == SWIFTPG_ERR_INVALID_ARGUMENT, "done");
+  CHECK(steps == 4 && p.stage == SWIFTPG_ALPHAGO_EVALUATION, "steps %d stage %d", steps, p.stage);
+  CHECK(swiftpg_alphago_step(pipeline, &p) == SWIFTPG_ERR_INVALID_ARGUMENT, "done");
   int32_t n = 0, info[3];
-  CHECK(swiftpg_selfplay_checkpoint_count(pipeline, &n) == SWIFTPG_OK && n == 3, "checkpoints %d", n);
+  CHECK(swiftpg_alphago_checkpoint_count(pipeline, &n) == SWIFTPG_OK && n == 3, "checkpoints %d", n);
   char path[4200];
   size_t length = 0;
-  CHECK(swiftpg_selfplay_checkpoint(pipeline, 0, path, sizeof path, &length, info) == SWIFTPG_OK, "checkpoint 0");
+  CHECK(swiftpg_alphago_checkpoint(pipeline, 0, path, sizeof path, &length, info) == SWIFTPG_OK, "checkpoint 0");
   CHECK(strstr(path, "sl_policy.spg") != NULL && length == strlen(path) && info[0] == 1 &&
-            info[1] == SWIFTPG_SELFPLAY_SUPERVISED, "sl checkpoint %s", path);
-  CHECK(swiftpg_selfplay_checkpoint(pipeline, 3, path, sizeof path, &length, info) == SWIFTPG_ERR_OUT_OF_RANGE,
+            info[1] == SWIFTPG_ALPHAGO_SUPERVISED, "sl checkpoint %s", path);
+  CHECK(swiftpg_alphago_checkpoint(pipeline, 3, path, sizeof path, &length, info) == SWIFTPG_ERR_OUT_OF_RANGE,
         "index");
-  CHECK(swiftpg_selfplay_checkpoint(pipeline, 0, path, 3, &length, NULL) == SWIFTPG_ERR_BUFFER_TOO_SMALL, "small");
-  swiftpg_selfplay_evaluation e;
-  CHECK(swiftpg_selfplay_evaluation_summary(pipeline, &e) == SWIFTPG_OK && e.evaluated == 1, "evaluation");
+  CHECK(swiftpg_alphago_checkpoint(pipeline, 0, path, 3, &length, NULL) == SWIFTPG_ERR_BUFFER_TOO_SMALL, "small");
+  swiftpg_alphago_evaluation e;
+  CHECK(swiftpg_alphago_evaluation_summary(pipeline, &e) == SWIFTPG_OK && e.evaluated == 1, "evaluation");
   CHECK(e.raw_vs_solver[0] + e.raw_vs_solver[1] + e.raw_vs_solver[2] == 2 && e.raw_positions > 0 &&
             e.num_ratings == 4, "summary %d", e.num_ratings);
   double rating = NAN, error = NAN;
-  CHECK(swiftpg_selfplay_rating(pipeline, 0, path, sizeof path, &length, &rating, &error) == SWIFTPG_OK &&
+  CHECK(swiftpg_alphago_rating(pipeline, 0, path, sizeof path, &length, &rating, &error) == SWIFTPG_OK &&
             strcmp(path, "random") == 0 && rating == 0, "rating");
   uint64_t agent = 0;
-  CHECK(swiftpg_selfplay_player(pipeline, 3, &agent) == SWIFTPG_OK, "player");
+  CHECK(swiftpg_alphago_player(pipeline, 3, &agent) == SWIFTPG_OK, "player");
   CHECK(swiftpg_mistake_rate(agent, ttt, 1, 0, &r, NULL, NULL) == SWIFTPG_OK && r.positions_second == 0,
         "agent mistakes");
   CHECK(swiftpg_mistake_rate(agent, c3, 1, 0, &r, NULL, NULL) == SWIFTPG_ERR_INVALID_ARGUMENT, "another game");
 
   /* Refusals. */
   uint64_t none = 77;
-  swiftpg_selfplay_config bad = c;
+  swiftpg_alphago_config bad = c;
   bad.size = 8;
-  CHECK(swiftpg_selfplay_create(ttt, &bad, dir, &none) == SWIFTPG_ERR_INVALID_ARGUMENT && none == 77, "size");
+  CHECK(swiftpg_alphago_create(ttt, &bad, dir, &none) == SWIFTPG_ERR_INVALID_ARGUMENT && none == 77, "size");
   bad = c;
   bad.num_hidden = 9;
-  CHECK(swiftpg_selfplay_create(ttt, &bad, dir, &none) == SWIFTPG_ERR_INVALID_ARGUMENT && none == 77, "layers");
+  CHECK(swiftpg_alphago_create(ttt, &bad, dir, &none) == SWIFTPG_ERR_INVALID_ARGUMENT && none == 77, "layers");
   bad = c;
   bad.supervised_learning_rate = NAN;
-  CHECK(swiftpg_selfplay_create(ttt, &bad, dir, &none) == SWIFTPG_ERR_NOT_FINITE, "NaN rate");
+  CHECK(swiftpg_alphago_create(ttt, &bad, dir, &none) == SWIFTPG_ERR_NOT_FINITE, "NaN rate");
   bad = c;
   bad.measure_mistakes = 2;
-  CHECK(swiftpg_selfplay_create(ttt, &bad, dir, &none) == SWIFTPG_ERR_INVALID_ARGUMENT, "flag");
-  CHECK(swiftpg_selfplay_create(ttt, &c, "", &none) == SWIFTPG_ERR_INVALID_ARGUMENT, "empty directory");
-  CHECK(swiftpg_selfplay_create(ttt, &c, "/proc/none/x", &none) == SWIFTPG_ERR_IO && none == 77, "io");
-  CHECK(swiftpg_selfplay_create(ttt, NULL, dir, &none) == SWIFTPG_ERR_NULL_POINTER, "null config");
-  CHECK(swiftpg_selfplay_step(solver, &p) == SWIFTPG_ERR_BAD_HANDLE, "a player is not a pipeline");
+  CHECK(swiftpg_alphago_create(ttt, &bad, dir, &none) == SWIFTPG_ERR_INVALID_ARGUMENT, "flag");
+  CHECK(swiftpg_alphago_create(ttt, &c, "", &none) == SWIFTPG_ERR_INVALID_ARGUMENT, "empty directory");
+  CHECK(swiftpg_alphago_create(ttt, &c, "/proc/none/x", &none) == SWIFTPG_ERR_IO && none == 77, "io");
+  CHECK(swiftpg_alphago_create(ttt, NULL, dir, &none) == SWIFTPG_ERR_NULL_POINTER, "null config");
+  CHECK(swiftpg_alphago_step(solver, &p) == SWIFTPG_ERR_BAD_HANDLE, "a player is not a pipeline");
   CHECK(swiftpg_mistake_rate(solver, ttt, 0, 0, &r, NULL, NULL) == SWIFTPG_ERR_INVALID_ARGUMENT, "sides 0");
   CHECK(swiftpg_mistake_rate(solver, ttt, 4, 0, &r, NULL, NULL) == SWIFTPG_ERR_INVALID_ARGUMENT, "sides 4");
   CHECK(swiftpg_mistake_rate(solver, ttt, 3, 0, NULL, NULL, NULL) == SWIFTPG_ERR_NULL_POINTER, "null report");
@@ -133,13 +133,13 @@ int main(void) {
   CHECK(swiftpg_player_create_solver(c3, &c3solver) == SWIFTPG_OK, "c3 solver");
   CHECK(swiftpg_ladder_play(c3solver, ttt, &lc, rungs, 26, &count) == SWIFTPG_ERR_INVALID_ARGUMENT, "ladder game");
 
-  CHECK(swiftpg_selfplay_destroy(pipeline) == SWIFTPG_OK, "destroy");
-  CHECK(swiftpg_selfplay_destroy(pipeline) == SWIFTPG_ERR_BAD_HANDLE, "destroy twice");
+  CHECK(swiftpg_alphago_destroy(pipeline) == SWIFTPG_OK, "destroy");
+  CHECK(swiftpg_alphago_destroy(pipeline) == SWIFTPG_ERR_BAD_HANDLE, "destroy twice");
   CHECK(swiftpg_player_destroy(agent) == SWIFTPG_OK && swiftpg_player_destroy(c3solver) == SWIFTPG_OK, "players");
   CHECK(swiftpg_player_destroy(solver) == SWIFTPG_OK && swiftpg_player_destroy(random) == SWIFTPG_OK, "players");
   CHECK(swiftpg_game_destroy(ttt) == SWIFTPG_OK && swiftpg_game_destroy(c3) == SWIFTPG_OK, "games");
   int64_t live = -1;
   CHECK(swiftpg_live_handles(SWIFTPG_KIND_ALL, &live) == SWIFTPG_OK && live == 0, "live %lld", (long long)live);
-  CHECK(swiftpg_live_handles(SWIFTPG_KIND_SELFPLAY_PIPELINE, &live) == SWIFTPG_OK && live == 0, "pipelines");
-  return report("test_selfplay");
+  CHECK(swiftpg_live_handles(SWIFTPG_KIND_ALPHAGO_PIPELINE, &live) == SWIFTPG_OK && live == 0, "pipelines");
+  return report("test_alphago_pipeline");
 }

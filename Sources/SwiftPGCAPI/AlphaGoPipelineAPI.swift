@@ -7,9 +7,9 @@ import SwiftPG
 /// A pipeline behind a handle, whatever its game.
 protocol ErasedPipeline: AnyObject {
   var cancellation: CancellationFlag { get }
-  func step() throws(SwiftPGError) -> swiftpg_selfplay_progress
+  func step() throws(SwiftPGError) -> swiftpg_alphago_progress
   var checkpointEntries: [(path: String, isPolicy: Bool, stage: Int32, iteration: Int)] { get }
-  var summary: swiftpg_selfplay_evaluation { get }
+  var summary: swiftpg_alphago_evaluation { get }
   var ratings: [(label: String, rating: Double, error: Double)] { get }
   func makePlayer(simulations: Int) throws(SwiftPGError) -> any ErasedGamePlayer
 }
@@ -20,10 +20,10 @@ final class PipelineBox<G: TwoPlayerGame>: ErasedPipeline {
 
   var cancellation: CancellationFlag { pipeline.cancellation }
 
-  func step() throws(SwiftPGError) -> swiftpg_selfplay_progress {
+  func step() throws(SwiftPGError) -> swiftpg_alphago_progress {
     let p = try pipeline.step()
-    var c = swiftpg_selfplay_progress()
-    c.size = UInt32(MemoryLayout<swiftpg_selfplay_progress>.size)
+    var c = swiftpg_alphago_progress()
+    c.size = UInt32(MemoryLayout<swiftpg_alphago_progress>.size)
     c.stage = p.stage.rawValue
     c.iteration = Int32(clamping: p.iteration)
     c.iterations = Int32(clamping: p.iterations)
@@ -47,9 +47,9 @@ final class PipelineBox<G: TwoPlayerGame>: ErasedPipeline {
     pipeline.checkpoints.map { ($0.path, $0.isPolicy, $0.stage.rawValue, $0.iteration) }
   }
 
-  var summary: swiftpg_selfplay_evaluation {
-    var c = swiftpg_selfplay_evaluation()
-    c.size = UInt32(MemoryLayout<swiftpg_selfplay_evaluation>.size)
+  var summary: swiftpg_alphago_evaluation {
+    var c = swiftpg_alphago_evaluation()
+    c.size = UInt32(MemoryLayout<swiftpg_alphago_evaluation>.size)
     let e = pipeline.evaluation
     c.evaluated = e == nil ? 0 : 1
     withUnsafeMutableBytes(of: &c.raw_vs_solver) { writeRecord(e?.rawVsSolver, $0) }
@@ -116,14 +116,14 @@ extension GameBatch: PipelineMaking {
 let pipelineTable = HandleTable<any ErasedPipeline>(kind: .selfplayPipeline)
 
 extension AlphaGoPipelineConfig {
-  init(_ c: swiftpg_selfplay_config) throws(SwiftPGError) {
+  init(_ c: swiftpg_alphago_config) throws(SwiftPGError) {
     self.init()
     try require(
-      c.num_hidden >= 0 && c.num_hidden <= SWIFTPG_SELFPLAY_MAX_LAYERS,
-      "num_hidden must be in [0, \(SWIFTPG_SELFPLAY_MAX_LAYERS)], got \(c.num_hidden)")
+      c.num_hidden >= 0 && c.num_hidden <= SWIFTPG_ALPHAGO_MAX_LAYERS,
+      "num_hidden must be in [0, \(SWIFTPG_ALPHAGO_MAX_LAYERS)], got \(c.num_hidden)")
     try require(
-      c.num_conv >= 0 && c.num_conv <= SWIFTPG_SELFPLAY_MAX_LAYERS,
-      "num_conv must be in [0, \(SWIFTPG_SELFPLAY_MAX_LAYERS)], got \(c.num_conv)")
+      c.num_conv >= 0 && c.num_conv <= SWIFTPG_ALPHAGO_MAX_LAYERS,
+      "num_conv must be in [0, \(SWIFTPG_ALPHAGO_MAX_LAYERS)], got \(c.num_conv)")
     hidden = withUnsafeBytes(of: c.hidden) { Array($0.bindMemory(to: Int32.self).prefix(Int(c.num_hidden))) }.map {
       Int($0)
     }
@@ -176,9 +176,9 @@ extension AlphaGoPipelineConfig {
     try validate()
   }
 
-  var c: swiftpg_selfplay_config {
-    var c = swiftpg_selfplay_config()
-    c.size = UInt32(MemoryLayout<swiftpg_selfplay_config>.size)
+  var c: swiftpg_alphago_config {
+    var c = swiftpg_alphago_config()
+    c.size = UInt32(MemoryLayout<swiftpg_alphago_config>.size)
     c.num_hidden = Int32(hidden.count)
     withUnsafeMutableBytes(of: &c.hidden) { raw in
       let out = raw.bindMemory(to: Int32.self)
@@ -228,18 +228,18 @@ extension AlphaGoPipelineConfig {
 }
 
 @c @implementation
-public func swiftpg_selfplay_default_config(_ config_out: UnsafeMutablePointer<swiftpg_selfplay_config>?) -> Int32 {
+public func swiftpg_alphago_default_config(_ config_out: UnsafeMutablePointer<swiftpg_alphago_config>?) -> Int32 {
   entry { () throws(SwiftPGError) in try need(config_out, "config_out").pointee = AlphaGoPipelineConfig().c }
 }
 
 @c @implementation
-public func swiftpg_selfplay_create(
-  _ game: UInt64, _ config: UnsafePointer<swiftpg_selfplay_config>?, _ directory: UnsafePointer<CChar>?,
+public func swiftpg_alphago_create(
+  _ game: UInt64, _ config: UnsafePointer<swiftpg_alphago_config>?, _ directory: UnsafePointer<CChar>?,
   _ pipeline_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
     let out = try need(pipeline_out, "pipeline_out")
-    let cfg = try AlphaGoPipelineConfig(try readConfig(config, "swiftpg_selfplay_config"))
+    let cfg = try AlphaGoPipelineConfig(try readConfig(config, "swiftpg_alphago_config"))
     let dir = try cString(directory, "directory", limit: 4097)
     try require(dir.utf8.count <= 4096, "directory is longer than 4096 bytes")
     try using(gameTable, game) { (g) throws(SwiftPGError) in
@@ -252,13 +252,13 @@ public func swiftpg_selfplay_create(
 }
 
 @c @implementation
-public func swiftpg_selfplay_destroy(_ pipeline: UInt64) -> Int32 {
+public func swiftpg_alphago_destroy(_ pipeline: UInt64) -> Int32 {
   entry { () throws(SwiftPGError) in try pipelineTable.remove(pipeline) }
 }
 
 @c @implementation
-public func swiftpg_selfplay_step(
-  _ pipeline: UInt64, _ progress_out: UnsafeMutablePointer<swiftpg_selfplay_progress>?
+public func swiftpg_alphago_step(
+  _ pipeline: UInt64, _ progress_out: UnsafeMutablePointer<swiftpg_alphago_progress>?
 ) -> Int32 {
   entry(pipelineTable, pipeline, output: progress_out, "progress_out") { (p, out) throws(SwiftPGError) in
     out.pointee = try p.step()
@@ -266,14 +266,14 @@ public func swiftpg_selfplay_step(
 }
 
 @c @implementation
-public func swiftpg_selfplay_checkpoint_count(_ pipeline: UInt64, _ count_out: UnsafeMutablePointer<Int32>?) -> Int32 {
+public func swiftpg_alphago_checkpoint_count(_ pipeline: UInt64, _ count_out: UnsafeMutablePointer<Int32>?) -> Int32 {
   entry(pipelineTable, pipeline, output: count_out, "count_out") { (p, out) throws(SwiftPGError) in
     out.pointee = Int32(clamping: p.checkpointEntries.count)
   }
 }
 
 @c @implementation
-public func swiftpg_selfplay_checkpoint(
+public func swiftpg_alphago_checkpoint(
   _ pipeline: UInt64, _ index: Int32, _ path_out: UnsafeMutablePointer<CChar>?, _ capacity: Int,
   _ length_out: UnsafeMutablePointer<Int>?, _ info_out: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
@@ -294,8 +294,8 @@ public func swiftpg_selfplay_checkpoint(
 }
 
 @c @implementation
-public func swiftpg_selfplay_evaluation_summary(
-  _ pipeline: UInt64, _ evaluation_out: UnsafeMutablePointer<swiftpg_selfplay_evaluation>?
+public func swiftpg_alphago_evaluation_summary(
+  _ pipeline: UInt64, _ evaluation_out: UnsafeMutablePointer<swiftpg_alphago_evaluation>?
 ) -> Int32 {
   entry(pipelineTable, pipeline, output: evaluation_out, "evaluation_out") { (p, out) throws(SwiftPGError) in
     out.pointee = p.summary
@@ -303,7 +303,7 @@ public func swiftpg_selfplay_evaluation_summary(
 }
 
 @c @implementation
-public func swiftpg_selfplay_rating(
+public func swiftpg_alphago_rating(
   _ pipeline: UInt64, _ index: Int32, _ label_out: UnsafeMutablePointer<CChar>?, _ capacity: Int,
   _ length_out: UnsafeMutablePointer<Int>?, _ rating_out: UnsafeMutablePointer<Double>?,
   _ error_out: UnsafeMutablePointer<Double>?
@@ -323,7 +323,7 @@ public func swiftpg_selfplay_rating(
 }
 
 @c @implementation
-public func swiftpg_selfplay_player(
+public func swiftpg_alphago_player(
   _ pipeline: UInt64, _ simulations: Int32, _ player_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
