@@ -78,7 +78,7 @@ test-swift: setup
 
 # Each C test program is built against the shipped library and run; every one
 # links libm and pthreads (those that do not need them lose nothing).
-C_TESTS := test_cartpole test_no_alloc test_config_size test_sequences test_games test_game_players test_adr test_dqn test_board_networks
+C_TESTS := test_cartpole test_no_alloc test_config_size test_sequences test_games test_game_players test_adr test_dqn test_board_networks test_alphago_pipeline
 
 test-c: lib
 	@mkdir -p Tests/c/build

@@ -118,7 +118,8 @@ int32_t swiftpg_cancel(uint64_t handle, int32_t requested);
 /* 5 to 8 (sequence tasks and policies, reward models, preference
  * trainers): see "Sequences and preferences"; 9 (RLHF learners), 10
  * (two-player games), 11 (game players), 12 (DQN learners), 13 (board
- * networks) and 14 (board learners): see their sections. */
+ * networks), 14 (board learners) and 16 (AlphaGo pipelines): see their
+ * sections. */
 
 /* Number of live (created and not destroyed) handles of a kind; lets tests
  * find leaks. Errors: INVALID_ARGUMENT (unknown kind), NULL_POINTER. */
@@ -3362,6 +3363,259 @@ int32_t swiftpg_board_learner_destroy(uint64_t learner);
  * BUSY. */
 int32_t swiftpg_board_learner_save(uint64_t learner, const char *path);
 int32_t swiftpg_board_learner_load(uint64_t learner, const char *path);
+
+/* ---------------------------------------------------------------------------
+ * The AlphaGo pipeline and the evaluation ladder (issue 18)
+ *
+ * The pipeline (Sources/SwiftPG/SelfPlay/AlphaGoPipeline.swift) runs
+ * AlphaGo's four steps in miniature on a two-player game (Silver et al.
+ * 2016): (1) a supervised (SL) policy network on expert moves (the exact
+ * solver for tic-tac-toe and Connect-N, else UCT with a large budget) over
+ * the positions of random games, with held-out top-1 accuracy; (2) REINFORCE
+ * self-play of a copy against a pool of its former selves, with its score
+ * against the SL policy; (3) a value network on one position per self-play
+ * game, with held-out MSE and, where a solver exists, MSE against the exact
+ * outcomes; optionally (4a) the AlphaZero loop; (4) the evaluation of PUCT
+ * with both networks and of the raw policy (greedy) against the solver,
+ * their mistake rates, and an Elo fit of the checkpoints. The exact solver
+ * serves (as the expert of step 1, for the value MSE against exact
+ * outcomes, the games against the solver and the mistake rates) on boards
+ * of at most 25 cells only (4 x 5, 5 x 5: moments; early 6 x 7 positions
+ * take minutes): on larger boards the expert is UCT (expert_simulations)
+ * and the solver's measures are left out. Each call of
+ * swiftpg_alphago_step runs one unit (an SL epoch, a self-play or
+ * AlphaZero iteration, the value fit, the evaluation), so a caller shows
+ * progress and stops between calls; swiftpg_cancel on the pipeline stops
+ * the step now running (CANCELLED; the pipeline stays at that step).
+ * Everything is seeded from config.seed: the same seed and library give
+ * the same networks, checkpoints and reports.
+ *
+ * The mistake rate (Sources/SwiftPG/Games/MistakeRate.swift) is the share
+ * of a player's moves whose exact outcome (win / draw / loss against perfect
+ * play) is worse than the best move's, over ALL distinct positions reachable
+ * when it plays a seat against any opponent: every opponent move is
+ * followed, and at the player's turn the move it chooses; its generator at
+ * a position is seeded from (seed, the encoded position), so a player with
+ * random tie-breaks makes one fixed choice per position, and a sampling
+ * player is measured on one sample per position. A slower win is not a
+ * mistake. Needs an exact solver (Connect-N with x_in_row >= 2, games of at
+ * most 16 moves).
+ *
+ * The ladder (Sources/SwiftPG/Games/Ladder.swift) plays a player against
+ * uniformly random, UCT with random rollouts at budgets base * 10^(n/2)
+ * (OpenSpiel's MCTS evaluations), minimax at given depths and the solver.
+ * ------------------------------------------------------------------------- */
+/* Handle kind of the pipeline (swiftpg_live_handles). */
+#define SWIFTPG_KIND_ALPHAGO_PIPELINE 16
+/* The most layers a swiftpg_alphago_config describes. */
+#define SWIFTPG_ALPHAGO_MAX_LAYERS 8
+/* Stages (swiftpg_alphago_progress.stage). */
+#define SWIFTPG_ALPHAGO_SUPERVISED 1
+#define SWIFTPG_ALPHAGO_SELF_PLAY 2
+#define SWIFTPG_ALPHAGO_VALUE 3
+#define SWIFTPG_ALPHAGO_ALPHAZERO 4
+#define SWIFTPG_ALPHAGO_EVALUATION 5
+#define SWIFTPG_ALPHAGO_DONE 6
+
+/* The pipeline's settings; defaults in parentheses
+ * (swiftpg_alphago_default_config). Counts are checked against the ranges
+ * given; every rate must be finite and > 0. */
+typedef struct swiftpg_alphago_config {
+  uint32_t size;                   /* sizeof(swiftpg_alphago_config) */
+  int32_t num_hidden;              /* MLP hidden layers of both networks, 0..8 (2) */
+  int32_t hidden[SWIFTPG_ALPHAGO_MAX_LAYERS];  /* widths 1..1024 ({128, 128}) */
+  int32_t num_conv;                /* convolution layers (3 x 3, same padding); > 0
+                                      replaces the MLP by a ConvNet trunk, 0..8 (0) */
+  int32_t conv_channels[SWIFTPG_ALPHAGO_MAX_LAYERS];  /* channels 1..256 */
+  int32_t expert_games;            /* random games whose positions the expert labels, 1..2^20 (3000) */
+  int32_t expert_simulations;      /* the UCT expert's budget (no solver or > 25 cells), 1..2^20 (2000) */
+  double held_out_share;           /* positions held out for accuracy, (0, 1) (0.1) */
+  int32_t supervised_epochs;       /* SL epochs = steps, 1..2^16 (40) */
+  int32_t supervised_minibatch;    /* 1..2^16 (64) */
+  double supervised_learning_rate; /* Adam (3e-3) */
+  int32_t selfplay_iterations;     /* REINFORCE iterations, 0..2^20 (50) */
+  int32_t selfplay_games;          /* games per iteration, 1..2^16 (64) */
+  double selfplay_learning_rate;   /* Adam, ascent (1e-4) */
+  int32_t snapshot_interval;       /* pool snapshot and checkpoint every k iterations, 1..2^20 (10) */
+  int32_t pool_capacity;           /* snapshots kept, 1..2^16 (64) */
+  int32_t evaluation_games;        /* RL vs SL games at each snapshot, 0..2^20 (200) */
+  int32_t value_games;             /* self-play games, one position each, 2..2^20 (4000) */
+  int32_t value_epochs;            /* 1..2^16 (30) */
+  int32_t value_minibatch;         /* 1..2^16 (64) */
+  double value_learning_rate;      /* Adam (1e-3) */
+  double value_held_out_share;     /* (0, 1) (0.1) */
+  int32_t alphazero_iterations;    /* AlphaZero iterations after the value step, 0..2^20 (0) */
+  int32_t alphazero_games;         /* search self-play games per iteration, 1..2^16 (32) */
+  int32_t alphazero_temperature_moves; /* plies sampled from the visits, 0..2^16 (4) */
+  int32_t alphazero_epochs;        /* 1..2^16 (4) */
+  int32_t alphazero_minibatch;     /* 1..2^16 (64) */
+  double alphazero_learning_rate;  /* Adam, both networks (1e-3) */
+  int32_t alphazero_simulations;   /* PUCT simulations per self-play move, 1..2^20 (50) */
+  double alphazero_c_puct;         /* > 0 (1.5) */
+  double alphazero_dirichlet_alpha; /* > 0 (0.3) */
+  double alphazero_dirichlet_epsilon; /* [0, 1] (0.25) */
+  int32_t search_simulations;      /* the evaluated PUCT search, 1..2^20 (200) */
+  double search_c_puct;            /* > 0 (1.5) */
+  double search_rollout_weight;    /* lambda in [0, 1]: leaf = (1 - lambda) V + lambda z (0) */
+  int32_t solver_games;            /* raw policy and search vs the solver, 0..2^20 (20) */
+  int32_t measure_mistakes;        /* 1: mistake rates in the evaluation (1) */
+  int32_t elo_games_per_pair;      /* Elo round robin of the checkpoints, 0 = none, 0..2^20 (0) */
+  uint64_t seed;                   /* networks, data, games, shuffles (0) */
+} swiftpg_alphago_config;
+
+/* What one step did. Metrics the step did not measure are NaN. */
+typedef struct swiftpg_alphago_progress {
+  uint32_t size;                   /* written: sizeof(swiftpg_alphago_progress) */
+  int32_t stage;                   /* SWIFTPG_ALPHAGO_* of the step that ran */
+  int32_t iteration;               /* 1-based within the stage */
+  int32_t iterations;              /* the stage's steps */
+  int32_t num_checkpoints;         /* checkpoints written by this step */
+  int32_t done;                    /* 1 when no step remains */
+  double seconds;                  /* seconds spent in steps since creation */
+  double train_accuracy;           /* SL: top-1 accuracy on the training positions (this epoch) */
+  double held_out_accuracy;        /* SL: top-1 accuracy on the held-out positions */
+  double held_out_loss;            /* SL: held-out cross-entropy, nats */
+  double score_vs_opponent;        /* RL: score (win 1, draw 1/2) vs this iteration's pool opponent */
+  double score_vs_supervised;      /* RL: score vs the SL policy, both sampling */
+  double value_train_mse;          /* value: mean (V - G)^2 on the training positions */
+  double value_held_out_mse;       /* value: the same on the held-out positions */
+  double value_exact_mse;          /* value: mean (V - exact outcome)^2, held out */
+  double policy_loss;              /* AlphaZero: last epoch's policy cross-entropy */
+  double value_loss;               /* AlphaZero: last epoch's 1/2 (V - z)^2 */
+} swiftpg_alphago_progress;
+
+/* The final evaluation's summary. Records are [9] as swiftpg_arena_play's
+ * (wins, draws, losses overall, as first, as second, from the agent's
+ * side), all -1 when not played; mistake counts -1 and rates NaN when not
+ * measured. */
+typedef struct swiftpg_alphago_evaluation {
+  uint32_t size;                   /* written: sizeof(swiftpg_alphago_evaluation) */
+  int32_t evaluated;               /* 1 once the evaluation stage ran */
+  int32_t raw_vs_solver[9];        /* the raw policy (greedy) */
+  int32_t search_vs_solver[9];     /* PUCT with both networks */
+  int32_t num_ratings;             /* entries of swiftpg_alphago_rating */
+  int64_t raw_positions;           /* mistake-rate positions and mistakes */
+  int64_t raw_mistakes;
+  int64_t search_positions;
+  int64_t search_mistakes;
+  double raw_mistake_rate;
+  double search_mistake_rate;
+} swiftpg_alphago_evaluation;
+
+int32_t swiftpg_alphago_default_config(swiftpg_alphago_config *config_out);
+
+/* A pipeline for the game of `game` (tic-tac-toe, Connect-N or Go; the
+ * handle may be destroyed afterwards) writing its checkpoints (board
+ * network files, as swiftpg_board networks' checkpoints: kind 8) into
+ * `directory` (created with its parents if missing; at most 4096 bytes). The
+ * networks are built now; nothing is trained.
+ * Errors: BAD_HANDLE, NULL_POINTER, INVALID_ARGUMENT (a config field, its
+ * size), IO (the directory), BUSY. */
+int32_t swiftpg_alphago_create(uint64_t game, const swiftpg_alphago_config *config, const char *directory,
+                                uint64_t *pipeline_out);
+
+int32_t swiftpg_alphago_destroy(uint64_t pipeline);
+
+/* Runs the next step. Errors: BAD_HANDLE, NULL_POINTER, INVALID_ARGUMENT
+ * (the pipeline is done), CANCELLED, NUMERICAL (a diverging step), IO
+ * (a checkpoint), BUSY. */
+int32_t swiftpg_alphago_step(uint64_t pipeline, swiftpg_alphago_progress *progress_out);
+
+/* Checkpoints written so far: count, then entry `index` (in order of
+ * writing): its path (written like swiftpg_env_list: NUL-terminated,
+ * length_out the length without the NUL, BUFFER_TOO_SMALL if capacity is
+ * not above it) and info_out [3] (NULL if not wanted): 1 for a policy
+ * network or 0 for a value network, the stage, the stage iteration.
+ * Errors: BAD_HANDLE, NULL_POINTER, OUT_OF_RANGE, BUFFER_TOO_SMALL. */
+int32_t swiftpg_alphago_checkpoint_count(uint64_t pipeline, int32_t *count_out);
+int32_t swiftpg_alphago_checkpoint(uint64_t pipeline, int32_t index, char *path_out, size_t capacity,
+                                    size_t *length_out, int32_t *info_out);
+
+/* The evaluation summary (evaluated 0 before the evaluation stage). */
+int32_t swiftpg_alphago_evaluation_summary(uint64_t pipeline, swiftpg_alphago_evaluation *evaluation_out);
+
+/* Elo rating `index` of the evaluation's round robin (players: random, the
+ * policy checkpoints played greedily, the search; random anchored at 0):
+ * its label (written like swiftpg_alphago_checkpoint's path), rating and
+ * standard error. Errors: as swiftpg_alphago_checkpoint. */
+int32_t swiftpg_alphago_rating(uint64_t pipeline, int32_t index, char *label_out, size_t capacity,
+                                size_t *length_out, double *rating_out, double *error_out);
+
+/* A game player (kind SWIFTPG_KIND_GAME_PLAYER, usable with the arena,
+ * the ladder and swiftpg_mistake_rate) from copies of the pipeline's
+ * current networks: simulations = 1, the raw policy's most probable move;
+ * more, PUCT with both networks (the config's c_puct and lambda) and the
+ * most visited move. Errors: BAD_HANDLE, NULL_POINTER, INVALID_ARGUMENT
+ * (simulations outside 1..2^20), TOO_LARGE, BUSY. */
+int32_t swiftpg_alphago_player(uint64_t pipeline, int32_t simulations, uint64_t *player_out);
+
+/* The mistake rate of a player. */
+typedef struct swiftpg_mistake_report {
+  uint32_t size;                   /* written: sizeof(swiftpg_mistake_report) */
+  int32_t max_ply;                 /* entries of the by-ply arrays (max_game_length) */
+  int64_t positions;               /* distinct positions where the player moved */
+  int64_t mistakes;                /* moves of a worse outcome than the best */
+  int64_t lost_wins;               /* mistakes in won positions */
+  int64_t lost_draws;              /* mistakes in drawn positions (now lost) */
+  int64_t positions_first;         /* positions and mistakes as player 0 ... */
+  int64_t mistakes_first;
+  int64_t positions_second;        /* ... and as player 1 */
+  int64_t mistakes_second;
+  double rate;                     /* mistakes / positions (0 without positions) */
+} swiftpg_mistake_report;
+
+/* Measures `player` on the game of `game` (its states are not used) from
+ * the seats `sides`: 1 first (player 0), 2 second, 3 both. by-ply outputs
+ * [max_game_length] (NULL if not wanted): positions and mistakes by the
+ * number of stones on the board before the move. Everything runs in this
+ * one call; swiftpg_cancel on the game stops it between batches of
+ * positions, on the player inside its search.
+ * Errors: BAD_HANDLE, NULL_POINTER, INVALID_ARGUMENT (sides, another game),
+ * NOT_SUPPORTED (no exact solver), TOO_LARGE (above 2^22 positions),
+ * CANCELLED, BUSY. */
+int32_t swiftpg_mistake_rate(uint64_t player, uint64_t game, int32_t sides, uint64_t seed,
+                             swiftpg_mistake_report *report_out, int64_t *positions_by_ply_out,
+                             int64_t *mistakes_by_ply_out);
+
+/* The most rungs a ladder has. */
+#define SWIFTPG_LADDER_MAX_RUNGS 26
+/* Rung kinds. */
+#define SWIFTPG_LADDER_RANDOM 0
+#define SWIFTPG_LADDER_MCTS 1
+#define SWIFTPG_LADDER_MINIMAX 2
+#define SWIFTPG_LADDER_SOLVER 3
+
+typedef struct swiftpg_ladder_config {
+  uint32_t size;                   /* sizeof(swiftpg_ladder_config) */
+  int32_t games_per_rung;          /* games per opponent, half from each seat, 1..2^20 (20) */
+  int32_t random;                  /* 1: the uniformly random rung (1) */
+  int32_t mcts_base;               /* b of the budgets b * 10^(n/2), 1..2^20 (10) */
+  int32_t mcts_rungs;              /* n = 0 ..< mcts_rungs, 0..16 (4) */
+  double mcts_c;                   /* UCT's exploration constant, finite, >= 0 (2) */
+  int32_t num_minimax_depths;      /* 0..8 (3) */
+  int32_t minimax_depths[8];       /* each 1..64 ({1, 2, 4}) */
+  int32_t solver;                  /* 1: the solver rung, if the game has a solver (1) */
+  uint64_t seed;                   /* rung k plays the k-th draw of SplitMix64(seed) (0) */
+} swiftpg_ladder_config;
+
+/* One rung: the opponent and the player's results against it. */
+typedef struct swiftpg_ladder_rung {
+  int32_t kind;                    /* SWIFTPG_LADDER_* */
+  int32_t parameter;               /* MCTS simulations or minimax depth; 0 otherwise */
+  int32_t record[9];               /* as swiftpg_arena_play's, from the player's side */
+} swiftpg_ladder_rung;
+
+int32_t swiftpg_ladder_default_config(swiftpg_ladder_config *config_out);
+
+/* Plays `player` up the ladder on the game of `game`. rungs_out [capacity]
+ * receives the rungs in order (random, MCTS by budget, minimax by depth,
+ * solver), count_out their number. Everything runs in this one call;
+ * swiftpg_cancel on the game or on the player stops it.
+ * Errors: BAD_HANDLE, NULL_POINTER, INVALID_ARGUMENT (a config field,
+ * another game), BUFFER_TOO_SMALL (capacity below the rungs; nothing is
+ * played), TOO_LARGE (an MCTS tree), CANCELLED, BUSY. */
+int32_t swiftpg_ladder_play(uint64_t player, uint64_t game, const swiftpg_ladder_config *config,
+                            swiftpg_ladder_rung *rungs_out, int32_t capacity, int32_t *count_out);
 
 #ifdef __cplusplus
 }

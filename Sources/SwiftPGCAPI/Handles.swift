@@ -32,6 +32,7 @@ enum HandleKind: UInt64, CaseIterable {
   case dqn = 12
   case boardNetwork = 13
   case boardLearner = 14
+  case selfplayPipeline = 16
 
   var name: String {
     switch self {
@@ -49,6 +50,7 @@ enum HandleKind: UInt64, CaseIterable {
     case .dqn: "DQN learner"
     case .boardNetwork: "board network"
     case .boardLearner: "board learner"
+    case .selfplayPipeline: "AlphaGo pipeline"
     }
   }
 

@@ -25,6 +25,7 @@ private func liveCount(_ kind: HandleKind) -> Int {
   case .dqn: dqnTable.liveCount
   case .boardNetwork: boardNetTable.liveCount
   case .boardLearner: boardLearnerTable.liveCount
+  case .selfplayPipeline: pipelineTable.liveCount
   }
 }
 
@@ -66,6 +67,7 @@ public func swiftpg_cancel(_ handle: UInt64, _ requested: Int32) -> Int32 {
     case .dqn: flag = try dqnTable.get(handle).object.cancellation
     case .boardNetwork: flag = try boardNetTable.get(handle).object.cancellation
     case .boardLearner: flag = try boardLearnerTable.get(handle).object.cancellation
+    case .selfplayPipeline: flag = try pipelineTable.get(handle).object.cancellation
     case nil:
       throw SwiftPGError(.badHandle, handle == 0 ? "handle 0 is never valid" : "\(hex(handle)) is not a swiftpg handle")
     }

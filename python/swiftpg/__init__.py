@@ -46,7 +46,7 @@ LIBRARY_PATH = _lib.LIBRARY_PATH
 # YAML. `swiftpg.make_vec(...)` imports `swiftpg.envs` (and Gymnasium) then.
 _SUBMODULES = frozenset({"envs", "policies", "algorithms", "randomization", "estimators", "exact", "lab", "optim",
                          "callbacks", "trained", "cli", "rlhf", "rlhf_table", "games", "game_aec", "gnugo",
-                         "sgf", "game_players", "sb3", "board_networks", "distributed"})
+                         "sgf", "game_players", "sb3", "board_networks", "distributed", "ladder"})
 _FROM_ENVS = frozenset({"make", "make_vec", "env_ids", "VectorEnv", "SwiftEnv"})
 
 
@@ -73,7 +73,7 @@ _register_when_gymnasium_imports()
 __all__ = [
     "make", "make_vec", "env_ids", "VectorEnv", "SwiftEnv", "envs", "policies", "algorithms", "randomization",
     "estimators", "exact", "lab", "optim", "callbacks", "trained", "cli", "rlhf", "rlhf_table", "games", "game_aec",
-    "gnugo", "sgf", "game_players", "sb3", "board_networks", "distributed",
+    "gnugo", "sgf", "game_players", "sb3", "board_networks", "distributed", "ladder",
     "live_handles",
     "SwiftPGError", "InvalidArgumentError", "UnknownEnvironmentError", "NotFiniteError", "DTypeError",
     "BadHandleError", "ClosedError", "BusyError", "NumericalError", "InternalError", "LIBRARY_PATH",

@@ -57,6 +57,7 @@ KIND_GAME_PLAYER = 11
 KIND_DQN = 12
 KIND_BOARD_NET = 13
 KIND_BOARD_LEARNER = 14
+KIND_ALPHAGO_PIPELINE = 16
 #: A full column in swiftpg_solver_column_scores.
 SOLVER_NO_SCORE = -32768
 #: OpenSpiel's kTerminalPlayerId: the current player of a finished game.
@@ -581,6 +582,57 @@ class DPOConfigC(Structure):
                        "learning_rate:f64 seed:u64")
 
 
+# Self-play pipeline and evaluation ladder (issue 18)
+SELFPLAY_MAX_LAYERS = 8
+
+
+class AlphaGoConfigC(Structure):
+    _fields_ = ([("size", c_uint32), ("num_hidden", c_int32), ("hidden", c_int32 * SELFPLAY_MAX_LAYERS),
+                 ("num_conv", c_int32), ("conv_channels", c_int32 * SELFPLAY_MAX_LAYERS)]
+                + _fields("expert_games:i32 expert_simulations:i32 held_out_share:f64 supervised_epochs:i32 "
+                          "supervised_minibatch:i32 supervised_learning_rate:f64 selfplay_iterations:i32 "
+                          "selfplay_games:i32 selfplay_learning_rate:f64 snapshot_interval:i32 pool_capacity:i32 "
+                          "evaluation_games:i32 value_games:i32 value_epochs:i32 value_minibatch:i32 "
+                          "value_learning_rate:f64 value_held_out_share:f64 alphazero_iterations:i32 "
+                          "alphazero_games:i32 alphazero_temperature_moves:i32 alphazero_epochs:i32 "
+                          "alphazero_minibatch:i32 alphazero_learning_rate:f64 alphazero_simulations:i32 "
+                          "alphazero_c_puct:f64 alphazero_dirichlet_alpha:f64 alphazero_dirichlet_epsilon:f64 "
+                          "search_simulations:i32 search_c_puct:f64 search_rollout_weight:f64 solver_games:i32 "
+                          "measure_mistakes:i32 elo_games_per_pair:i32 seed:u64"))
+
+
+class AlphaGoProgressC(Structure):
+    _fields_ = _fields("size:u32 stage:i32 iteration:i32 iterations:i32 num_checkpoints:i32 done:i32 seconds:f64 "
+                       "train_accuracy:f64 held_out_accuracy:f64 held_out_loss:f64 score_vs_opponent:f64 "
+                       "score_vs_supervised:f64 value_train_mse:f64 value_held_out_mse:f64 value_exact_mse:f64 "
+                       "policy_loss:f64 value_loss:f64")
+
+
+class AlphaGoEvaluationC(Structure):
+    _fields_ = ([("size", c_uint32), ("evaluated", c_int32), ("raw_vs_solver", c_int32 * 9),
+                 ("search_vs_solver", c_int32 * 9)]
+                + _fields("num_ratings:i32 raw_positions:i64 raw_mistakes:i64 search_positions:i64 "
+                          "search_mistakes:i64 raw_mistake_rate:f64 search_mistake_rate:f64"))
+
+
+class MistakeReportC(Structure):
+    _fields_ = _fields("size:u32 max_ply:i32 positions:i64 mistakes:i64 lost_wins:i64 lost_draws:i64 "
+                       "positions_first:i64 mistakes_first:i64 positions_second:i64 mistakes_second:i64 rate:f64")
+
+
+LADDER_MAX_RUNGS = 26
+
+
+class LadderConfigC(Structure):
+    _fields_ = (_fields("size:u32 games_per_rung:i32 random:i32 mcts_base:i32 mcts_rungs:i32 mcts_c:f64 "
+                        "num_minimax_depths:i32")
+                + [("minimax_depths", c_int32 * 8)] + _fields("solver:i32 seed:u64"))
+
+
+class LadderRungC(Structure):
+    _fields_ = _fields("kind:i32 parameter:i32") + [("record", c_int32 * 9)]
+
+
 # --- loading -------------------------------------------------------------
 def _library_path() -> str:
     override = os.environ.get("SWIFTPG_LIBRARY")
@@ -935,6 +987,19 @@ _SIGNATURES = {
     "swiftpg_board_learner_destroy": [u64],
     "swiftpg_board_learner_save": [u64, c_char_p],
     "swiftpg_board_learner_load": [u64, c_char_p],
+    # Self-play pipeline and evaluation ladder (issue 18)
+    "swiftpg_alphago_default_config": [POINTER(AlphaGoConfigC)],
+    "swiftpg_alphago_create": [u64, POINTER(AlphaGoConfigC), c_char_p, POINTER(c_uint64)],
+    "swiftpg_alphago_destroy": [u64],
+    "swiftpg_alphago_step": [u64, POINTER(AlphaGoProgressC)],
+    "swiftpg_alphago_checkpoint_count": [u64, vp],
+    "swiftpg_alphago_checkpoint": [u64, i32, c_char_p, c_size_t, POINTER(c_size_t), vp],
+    "swiftpg_alphago_evaluation_summary": [u64, POINTER(AlphaGoEvaluationC)],
+    "swiftpg_alphago_rating": [u64, i32, c_char_p, c_size_t, POINTER(c_size_t), vp, vp],
+    "swiftpg_alphago_player": [u64, i32, POINTER(c_uint64)],
+    "swiftpg_mistake_rate": [u64, u64, i32, u64, POINTER(MistakeReportC), vp, vp],
+    "swiftpg_ladder_default_config": [POINTER(LadderConfigC)],
+    "swiftpg_ladder_play": [u64, u64, POINTER(LadderConfigC), POINTER(LadderRungC), i32, vp],
 }
 
 for _name, _args in _SIGNATURES.items():
@@ -1253,7 +1318,8 @@ def abi_version() -> int:
 KINDS = {"all": KIND_ALL, "env": KIND_ENV, "policy": KIND_POLICY, "algorithm": KIND_ALGORITHM, "value": KIND_VALUE,
          "seq_task": KIND_SEQ_TASK, "seq_policy": KIND_SEQ_POLICY, "reward_model": KIND_REWARD_MODEL,
          "pref_trainer": KIND_PREF_TRAINER, "rlhf_learner": KIND_RLHF_LEARNER, "game": KIND_GAME,
-         "game_player": KIND_GAME_PLAYER, "board_net": KIND_BOARD_NET, "board_learner": KIND_BOARD_LEARNER}
+         "game_player": KIND_GAME_PLAYER, "board_net": KIND_BOARD_NET, "board_learner": KIND_BOARD_LEARNER,
+         "alphago_pipeline": KIND_ALPHAGO_PIPELINE}
 
 
 def live_handles(kind: int = KIND_ALL) -> int:
@@ -1262,7 +1328,8 @@ def live_handles(kind: int = KIND_ALL) -> int:
     ``KIND_ALGORITHM`` (3), ``KIND_VALUE`` (4), ``KIND_SEQ_TASK`` (5),
     ``KIND_SEQ_POLICY`` (6), ``KIND_REWARD_MODEL`` (7), ``KIND_PREF_TRAINER``
     (8), ``KIND_RLHF_LEARNER`` (9), ``KIND_GAME`` (10), ``KIND_GAME_PLAYER`` (11),
-    ``KIND_BOARD_NET`` (13), ``KIND_BOARD_LEARNER`` (14) of ``swiftpg._lib``; another
+    ``KIND_BOARD_NET`` (13), ``KIND_BOARD_LEARNER`` (14), ``KIND_ALPHAGO_PIPELINE`` (16) of
+    ``swiftpg._lib``; another
     int raises InvalidArgumentError, another type DTypeError."""
     from ._arrays import DTypeError
 

@@ -759,9 +759,10 @@ def main(argv=None) -> int:
     a.add_argument("algo", nargs="?", choices=ALGORITHMS)
     a.set_defaults(fn=algos_command)
 
-    from . import _cli_play, _cli_rlhf
+    from . import _cli_play, _cli_rlhf, _cli_selfplay
     _cli_rlhf.add_parser(sub)
     _cli_play.add_parser(sub)
+    _cli_selfplay.add_parser(sub)
 
     args = parser.parse_args(argv)
     if args.command == "train":

@@ -35,7 +35,7 @@ RECORDED = {
     12: "f4b593144c109754b4aad4d7141840d643bc288b2a6ffe0bbe79a6c02b642cce",  # issue 16: RLHF checkpoints, gradient estimates, richer stats, KL estimator and missing-EOS options; search config size
     13: "3f4376448ceb0a38c4df7b765690d3b936b21ff8a84fe0eeb02f04fb9a281636",  # issue 17: two-player games (swiftpg_game_*, swiftpg_game_info; Go: create_go, score_margin), players, arena, Elo fit, Connect-N solver
     14: "d2100e5217c49e4e8630fa7689f14e66dee318ff0b29179f58a56019025eafde",  # issue 17: swiftpg_game_apply, swiftpg_game_clone (the per-move path), swiftpg_game_set_threads; issue 20: swiftpg_env_adr_*, swiftpg_env_last_episodes; issue 21: swiftpg_env_set/get_autoreset_mode; issue 19: DQN (swiftpg_dqn_*, swiftpg_dqn_config/stats, SWIFTPG_KIND_DQN)
-    15: "62a9b701e817358a69dd9fb443b0257f4e610a6778e4c9ca5a89bb9348062475",  # issue 20: swiftpg_env_set/get_max_action_delay (observation noise, action delay), swiftpg_search_episodes; issue 21: swiftpg_env_reseed_instances; issue 18: board networks (swiftpg_board_net_*), expert moves, value targets, PUCT and policy players, self-play and AlphaZero learners with checkpoints (SWIFTPG_KIND_BOARD_NET/LEARNER); issue 22: swiftpg_vtrace, SWIFTPG_ADVANTAGE_VTRACE, swiftpg_pg_update_behavior, swiftpg_pg_update_raw, swiftpg_pg_set_worker_normalization, swiftpg_pg_set_lane_offset, swiftpg_search_candidates/tell (distributed rollout workers)
+    15: "f0443672018d53a1fbe3322c777f1f060757e7c40e2a1b755ab0efc223cbbc7c",  # issue 20: swiftpg_env_set/get_max_action_delay (observation noise, action delay), swiftpg_search_episodes; issue 21: swiftpg_env_reseed_instances; issue 18: board networks (swiftpg_board_net_*), expert moves, value targets, PUCT and policy players, self-play and AlphaZero learners with checkpoints (SWIFTPG_KIND_BOARD_NET/LEARNER); issue 22: swiftpg_vtrace, SWIFTPG_ADVANTAGE_VTRACE, swiftpg_pg_update_behavior, swiftpg_pg_update_raw, swiftpg_pg_set_worker_normalization, swiftpg_pg_set_lane_offset, swiftpg_search_candidates/tell (distributed rollout workers); issue 18: self-play pipeline (swiftpg_alphago_*), mistake rate, ladder, SWIFTPG_KIND_ALPHAGO_PIPELINE
 }
 
 MIRRORS = {
@@ -73,6 +73,12 @@ MIRRORS = {
     "swiftpg_adr_stats": _lib.ADRStatsC,
     "swiftpg_dqn_config": _lib.DQNConfigC,
     "swiftpg_dqn_stats": _lib.DQNStatsC,
+    "swiftpg_alphago_config": _lib.AlphaGoConfigC,
+    "swiftpg_alphago_progress": _lib.AlphaGoProgressC,
+    "swiftpg_alphago_evaluation": _lib.AlphaGoEvaluationC,
+    "swiftpg_mistake_report": _lib.MistakeReportC,
+    "swiftpg_ladder_config": _lib.LadderConfigC,
+    "swiftpg_ladder_rung": _lib.LadderRungC,
 }
 
 

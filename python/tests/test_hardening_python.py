@@ -968,13 +968,14 @@ def test_live_handles_checks_its_kind():
         with pytest.raises(DTypeError, match="kind must be an int"):
             swiftpg.live_handles(bad)
     for bad in (-1, 12, 99, 2**32 + 1, 2**64):
-        with pytest.raises(InvalidArgumentError, match=r"kind must be one of \[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14\]"):
+        with pytest.raises(InvalidArgumentError, match=r"kind must be one of \[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 16\]"):
             swiftpg.live_handles(bad)
     total = swiftpg.live_handles()
     kinds = [swiftpg._lib.KIND_ENV, swiftpg._lib.KIND_POLICY, swiftpg._lib.KIND_ALGORITHM, swiftpg._lib.KIND_VALUE,
              swiftpg._lib.KIND_SEQ_TASK, swiftpg._lib.KIND_SEQ_POLICY, swiftpg._lib.KIND_REWARD_MODEL,
              swiftpg._lib.KIND_PREF_TRAINER, swiftpg._lib.KIND_RLHF_LEARNER, swiftpg._lib.KIND_GAME,
-             swiftpg._lib.KIND_GAME_PLAYER, swiftpg._lib.KIND_BOARD_NET, swiftpg._lib.KIND_BOARD_LEARNER]
+             swiftpg._lib.KIND_GAME_PLAYER, swiftpg._lib.KIND_BOARD_NET, swiftpg._lib.KIND_BOARD_LEARNER,
+             swiftpg._lib.KIND_ALPHAGO_PIPELINE]
     assert total == swiftpg.live_handles(swiftpg._lib.KIND_ALL) == sum(swiftpg.live_handles(k) for k in kinds)
     assert swiftpg.live_handles(np.int64(1)) == swiftpg.live_handles(1)
 

@@ -311,13 +311,15 @@ DQNObj = _kind("DQNObj", "dqn", lambda o: f"env {o.env.id} obs={o.obs} A={o.a}{'
 BoardNet = _kind("BoardNet", "board_net", lambda o: f"{'policy' if o.policy else 'value'} [{o.c}, {o.h}, {o.w}] "
                                                    f"A={o.a} P={o.num_params}")
 BoardLearner = _kind("BoardLearner", "board_learner", lambda o: f"{'alphazero' if o.az else 'selfplay'} of {o.game_key}")
+PipelineObj = _kind("PipelineObj", "pipeline", lambda o: f"{o.game.what} {o.game.h}x{o.game.w}"
+                                                         f"{'' if o.cheap else ' costly'}")
 Trainer = _kind("Trainer", "pref_trainer", lambda o: f"{'dpo' if o.dpo else 'sft'} V={o.policy.v} L={o.policy.l} "
                                                      f"epochs={o.epochs}")
 
 
 KIND_TAG = {"env": 1, "policy": 2, "algorithm": 3, "value": 4, "seq_task": 5, "seq_policy": 6, "reward_model": 7,
             "pref_trainer": 8, "rlhf_learner": 9, "game": 10, "player": 11, "dqn": 12, "board_net": 13,
-            "board_learner": 14}
+            "board_learner": 14, "pipeline": 16}
 KIND_CODE = dict(KIND_TAG)
 
 
@@ -684,7 +686,7 @@ class Fuzzer:
                 "pref_trainer": "swiftpg_pref_trainer_destroy", "rlhf_learner": "swiftpg_rlhf_destroy",
                 "game": "swiftpg_game_destroy", "player": "swiftpg_player_destroy",
                 "dqn": "swiftpg_dqn_destroy", "board_net": "swiftpg_board_net_destroy",
-                "board_learner": "swiftpg_board_learner_destroy"}[obj.kind]
+                "board_learner": "swiftpg_board_learner_destroy", "pipeline": "swiftpg_alphago_destroy"}[obj.kind]
         status = self.invoke(name, [(obj.handle, obj.describe())])
         if status == 0:
             self.forget(obj)
@@ -4253,6 +4255,162 @@ class Fuzzer:
 
     def g_board_learner_destroy(self):
         self.destroy_call("board_learner", self.pick("board_learner"))
+    # -- self-play pipeline, mistake rate, ladder (issue 18) ------------------------------------------
+    # Pipelines are tiny (a few networks units, a handful of games and
+    # epochs) and only stepped on small boards (at most 20 cells; Go only
+    # until its evaluation, which has no solver); the mistake rate and the
+    # ladder only run on small boards with cheap rungs (the mistake rate,
+    # which visits every reachable position, on boards of at most 12
+    # cells), so every call ends well under a second.
+    @staticmethod
+    def small(game) -> bool:
+        return game is not None and game.what != "go" and game.h * game.w <= 20
+
+    def any_pipeline(self):
+        return self.pick("pipeline") or self.g_alphago_create(valid=True)
+
+    def g_alphago_create(self, valid: bool = False):
+        r = self.rng
+        with self.valid_only(valid):
+            game = self.pick("game", self.small) or self.any_game()
+            if game is None:
+                return None
+            c = self.S["swiftpg_alphago_config"]()
+            self.lib.swiftpg_alphago_default_config(ctypes.addressof(c))
+            c.num_hidden = 1
+            c.hidden[0] = r.choice([2, 4, 8])
+            c.num_conv = r.choice([0, 0, 1])
+            c.conv_channels[0] = 2
+            for name, values in (("expert_games", [1, 3]), ("expert_simulations", [1, 4]),
+                                 ("supervised_epochs", [1, 2]), ("supervised_minibatch", [1, 8]),
+                                 ("selfplay_iterations", [0, 1, 2]), ("selfplay_games", [1, 2]),
+                                 ("snapshot_interval", [1, 2]), ("pool_capacity", [1, 4]),
+                                 ("evaluation_games", [0, 2]), ("value_games", [2, 5]), ("value_epochs", [1]),
+                                 ("value_minibatch", [1, 8]), ("alphazero_iterations", [0, 1]),
+                                 ("alphazero_games", [1]), ("alphazero_epochs", [1]), ("alphazero_simulations", [1, 3]),
+                                 ("alphazero_minibatch", [1, 8]), ("alphazero_temperature_moves", [0, 2]),
+                                 ("search_simulations", [1, 3]), ("solver_games", [0, 2]),
+                                 ("measure_mistakes", [0, 1]), ("elo_games_per_pair", [0, 1])):
+                setattr(c, name, r.choice(values))
+            c.seed = r.getrandbits(64)
+            mutated = self.mutating and r.random() < 0.6
+            if mutated:
+                c = self.random_struct("swiftpg_alphago_config", base=c,
+                                       fields_to_change=None if r.random() < 0.1 else r.randrange(1, 4))
+            widths = [c.hidden[k] for k in range(max(0, min(c.num_hidden, 8)))]
+            channels = [c.conv_channels[k] for k in range(max(0, min(c.num_conv, 8)))]
+            small_values = all(0 <= getattr(c, f) <= 9 for f, t in c._fields_ if t is ctypes.c_int32)
+            cheap = (small_values and all(w <= 16 for w in widths + channels) and self.small(game)
+                     and c.measure_mistakes == 0)
+            cfg = self.buf(self.S["swiftpg_alphago_config"], 1, "config", data=[c], p_null=0.1)
+            if not cfg.null:
+                cfg.note = self.struct_text(c)
+            if self.bad(0.1):
+                directory = Str(r.choice([None, b"", b"/proc/no/such/dir", b"d" * 5000, b"\xff"]))
+            else:
+                directory = Str(os.path.join(self.tmp, f"selfplay{r.randrange(3)}").encode())
+            out = self.out1(ctypes.c_uint64, "pipeline_out")
+            if self.invoke("swiftpg_alphago_create", [self.handle_arg("game", game), self.a(cfg), self.a(directory),
+                                                       self.a(out)], [out]) != 0:
+                return None
+            return self.adopt(PipelineObj(out.value(), game=game, cheap=cheap, game_key=self.game_key(game)))
+
+    def g_alphago_destroy(self):
+        p = self.any_pipeline()
+        h = self.handle_arg("pipeline", p, p=0.4)
+        if self.invoke("swiftpg_alphago_destroy", [h]) == 0 and p is not None and h[0] == p.handle:
+            self.forget(p)
+
+    def g_alphago_step(self):
+        p = self.any_pipeline()
+        if p is None or not p.cheap:
+            return
+        out = self.out1(self.S["swiftpg_alphago_progress"], "progress_out")
+        self.invoke("swiftpg_alphago_step", [self.handle_arg("pipeline", p), self.a(out)], [out])
+
+    def g_alphago_checkpoint_count(self):
+        out = self.out1(ctypes.c_int32, "count_out")
+        self.invoke("swiftpg_alphago_checkpoint_count", [self.handle_arg("pipeline", self.any_pipeline()),
+                                                          self.a(out)], [out])
+
+    def indexed_text(self, name: str, tail):
+        r = self.rng
+        index = self.i32(r.randrange(4), bad=[-1, 2**31 - 1])
+        allocated = 4200
+        buffer = self.buf(ctypes.c_char, allocated, "buffer", out=True, p_null=0.1)
+        capacity = 0 if buffer.null else r.choice([0, 1, 5, allocated, r.randrange(allocated + 1)])
+        length = self.out1(ctypes.c_size_t, "length_out")
+        outs = tail()
+        self.invoke(name, [self.handle_arg("pipeline", self.any_pipeline()), index, self.a(buffer),
+                           (capacity, str(capacity)), self.a(length)] + [self.a(b) for b in outs],
+                    [buffer, length] + outs, exempt=("length_out",))
+
+    def g_alphago_checkpoint(self):
+        self.indexed_text("swiftpg_alphago_checkpoint",
+                          lambda: [self.buf(ctypes.c_int32, 3, "info_out", out=True, optional=True)])
+
+    def g_alphago_rating(self):
+        self.indexed_text("swiftpg_alphago_rating",
+                          lambda: [self.out1(ctypes.c_double, "rating_out"),
+                                   self.buf(ctypes.c_double, 1, "error_out", out=True, optional=True)])
+
+    def g_alphago_evaluation_summary(self):
+        out = self.out1(self.S["swiftpg_alphago_evaluation"], "evaluation_out")
+        self.invoke("swiftpg_alphago_evaluation_summary", [self.handle_arg("pipeline", self.any_pipeline()),
+                                                            self.a(out)], [out])
+
+    def g_alphago_player(self):
+        p = self.any_pipeline()
+        sims = self.i32(self.rng.choice([1, 2, 4]), bad=[0, -1, (1 << 20) + 1])
+        out = self.out1(ctypes.c_uint64, "player_out")
+        if self.invoke("swiftpg_alphago_player", [self.handle_arg("pipeline", p), sims, self.a(out)], [out]) == 0:
+            self.adopt(PlayerObj(out.value(), what="network", game_key=p.game_key))
+
+    def g_mistake_rate(self):
+        player, game = self.player_and_game(want=lambda p: p.what in ("random", "solver", "network")
+                                            or (p.what in ("mcts", "minimax") and self.rng.random() < 0.2))
+        if game is not None and getattr(player, "game_key", None) == self.game_key(game) and game.what != "go" \
+                and game.h * game.w > 12:
+            return  # every reachable position of a larger board (4 x 5 Connect-4: about 10^5) takes too long
+        sides = self.i32(self.rng.choice([1, 2, 3]), bad=[0, 4, -1])
+        n = game.h * game.w if game is not None and game.what != "go" else 1
+        outs = [self.out1(self.S["swiftpg_mistake_report"], "report_out"),
+                self.buf(ctypes.c_int64, n, "positions_by_ply_out", out=True, optional=True),
+                self.buf(ctypes.c_int64, n, "mistakes_by_ply_out", out=True, optional=True)]
+        if game is not None and game.what == "go":   # max_game_length of Go is larger: by-ply outputs stay NULL
+            outs[1] = Buf(ctypes.c_int64, 1, "positions_by_ply_out", null=True, out=True)
+            outs[2] = Buf(ctypes.c_int64, 1, "mistakes_by_ply_out", null=True, out=True)
+        self.invoke("swiftpg_mistake_rate", [self.handle_arg("player", player), self.handle_arg("game", game),
+                                             sides, self.seed()] + [self.a(b) for b in outs], outs)
+
+    def g_ladder_play(self):
+        r = self.rng
+        player, game = self.player_and_game(want=lambda p: p.what in ("random", "solver", "network"))
+        if game is not None and not self.small(game):
+            return  # the solver rung on a large board takes minutes
+        c = self.S["swiftpg_ladder_config"]()
+        self.lib.swiftpg_ladder_default_config(ctypes.addressof(c))
+        c.games_per_rung = r.choice([1, 2])
+        c.mcts_rungs = r.choice([0, 1, 2])
+        c.num_minimax_depths = r.choice([0, 1])
+        c.minimax_depths[0] = r.choice([1, 2])
+        c.solver = r.randrange(2)
+        if self.mutating and r.random() < 0.5:
+            c = self.random_struct("swiftpg_ladder_config", base=c, fields_to_change=r.randrange(1, 3))
+            depths = [c.minimax_depths[k] for k in range(max(0, min(c.num_minimax_depths, 8)))]
+            if (0 < c.games_per_rung <= 9 and 0 <= c.mcts_rungs <= 16 and 0 < c.mcts_base <= 1 << 20
+                    and 1 <= min(depths, default=1) and max(depths, default=1) <= 64
+                    and (c.games_per_rung > 4 or c.mcts_base * 10 ** (c.mcts_rungs / 2) > 400 or max(depths, default=1) > 4)):
+                return  # valid but costly
+        cfg = self.buf(self.S["swiftpg_ladder_config"], 1, "config", data=[c], p_null=0.1)
+        if not cfg.null:
+            cfg.note = self.struct_text(c)
+        count = r.choice([26, 26, 8, 3, 0])
+        rungs = self.buf(self.S["swiftpg_ladder_rung"], max(count, 1), "rungs_out", out=True)
+        out = self.out1(ctypes.c_int32, "count_out")
+        self.invoke("swiftpg_ladder_play", [self.handle_arg("player", player), self.handle_arg("game", game),
+                                            self.a(cfg), self.a(rungs), (count, str(count)), self.a(out)],
+                    [rungs, out])
 
     # -- concurrency (--threads) -----------------------------------------------------------------------
     CONCURRENT_MENU = ["swiftpg_env_step", "swiftpg_env_reset", "swiftpg_env_get_state", "swiftpg_env_set_parameter",
@@ -4328,8 +4486,8 @@ class Fuzzer:
             gen()
 
     def teardown(self) -> None:
-        for kind in ("dqn", "algorithm", "policy", "value", "env", "rlhf_learner", "pref_trainer", "reward_model", "seq_policy",
-                     "seq_task", "board_learner", "board_net", "game", "player"):
+        for kind in ("pipeline", "dqn", "algorithm", "policy", "value", "env", "rlhf_learner", "pref_trainer",
+                     "reward_model", "seq_policy", "seq_task", "board_learner", "board_net", "game", "player"):
             for obj in list(self.pool[kind]):
                 self.destroy(obj)
         count = ctypes.c_int64(-1)

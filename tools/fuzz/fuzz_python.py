@@ -53,7 +53,7 @@ MODULES = ["swiftpg", "swiftpg.envs", "swiftpg.policies", "swiftpg.estimators", 
            "swiftpg.algorithms", "swiftpg.lab", "swiftpg.randomization", "swiftpg.optim", "swiftpg.trained", "swiftpg.callbacks",
            "swiftpg.rlhf", "swiftpg.rlhf_table", "swiftpg.games", "swiftpg.game_aec", "swiftpg.sgf", "swiftpg.gnugo",
            "swiftpg.game_players", "swiftpg.sb3", "swiftpg.board_networks",
-           "swiftpg.distributed"]
+           "swiftpg.distributed", "swiftpg.ladder"]
 DUNDERS = {"__init__", "__getitem__", "__iter__", "__str__", "__repr__", "__enter__", "__exit__", "__len__"}
 NAN, INF = float("nan"), float("inf")
 
@@ -390,6 +390,8 @@ class PyFuzzer:
             return self.player_object(owner)
         if owner.__module__ == "swiftpg.board_networks":
             return self.board_object(owner)
+        if owner.__module__ == "swiftpg.ladder":
+            return self.ladder_object(owner)
         if issubclass(owner, R.SequenceTask):
             return self.seq_task(owner)
         if owner is R.SequencePolicy:
@@ -826,6 +828,86 @@ class PyFuzzer:
             return (self.small_state(G.load("tic_tac_toe")),), dict(seed=r.randrange(100))
         if short_name == "native":
             return (G.load("tic_tac_toe"),), {}
+    # -- the self-play pipeline, mistake rate and ladder (issue 18) ---------------------------------
+    # Tiny configs only: every call ends well under a second.
+    def tiny_selfplay_config(self):
+        L, r = self.sp.ladder, self.rng
+        return L.SelfPlayConfig(hidden=(r.choice([4, 8]),), expert_games=r.choice([2, 5]), supervised_epochs=1,
+                                selfplay_iterations=r.choice([0, 1]), selfplay_games=2, snapshot_interval=1,
+                                evaluation_games=r.choice([0, 2]), value_games=r.choice([2, 4]), value_epochs=1,
+                                alphazero_iterations=r.choice([0, 1]), alphazero_games=1,
+                                alphazero_simulations=2, search_simulations=r.choice([1, 3]),
+                                solver_games=r.choice([0, 2]), measure_mistakes=False,
+                                elo_games_per_pair=r.choice([0, 1]), seed=r.randrange(100))
+
+    def tiny_game(self):
+        G = self.sp.games
+        return self.tag(G.load("tic_tac_toe"), "tic_tac_toe")
+
+    def ladder_object(self, owner):
+        L, P, r, np = self.sp.ladder, self.sp.game_players, self.rng, self.np
+        if owner is L.SelfPlayPipeline:
+            return self.get("selfplay_pipeline", lambda: self.tag(
+                L.SelfPlayPipeline(self.tiny_game(), self.path(""), self.tiny_selfplay_config()),
+                "SelfPlayPipeline(tic_tac_toe, tiny)"))
+        if owner is L.PipelinePlayer:
+            return self.get("pipeline_player", lambda: self.tag(
+                self.ladder_object(L.SelfPlayPipeline).player(r.choice([1, 3])), "PipelinePlayer"))
+        if owner in (L.SelfPlayConfig, L.LadderConfig):
+            return owner()
+        if owner is L.MistakeReport:
+            return L.mistake_rate(self.tiny_game(), P.MinimaxPlayer(1), sides=r.choice(["first", "second"]))
+        if owner is L.Progress:
+            return L.Progress("supervised", 1, 1, 0, False, *([0.0] * 11))
+        raise Skip
+
+    def ladder_example(self, name: str, obj, short_name: str):
+        """(args, kwargs) of a valid call of a ``swiftpg.ladder`` target, or
+        None where the signature's defaults do."""
+        L, P, r = self.sp.ladder, self.sp.game_players, self.rng
+        if name == "swiftpg.ladder.SelfPlayPipeline":
+            return (self.tiny_game(), self.path("")), dict(config=self.tiny_selfplay_config())
+        if name == "swiftpg.ladder.recommended_config":
+            return (self.tiny_game(),), {}
+        if name == "swiftpg.ladder.SelfPlayConfig":
+            return (), dict(seed=r.randrange(100), hidden=(r.choice([4, 8]),))
+        if name == "swiftpg.ladder.LadderConfig":
+            return (), dict(games_per_rung=r.choice([1, 2]), mcts_rungs=r.choice([0, 1]), minimax_depths=(1,))
+        if name == "swiftpg.ladder.Progress":
+            return ("value", 1, 1, 1, True, *([float("nan")] * 11)), {}
+        if name == "swiftpg.ladder.Checkpoint":
+            return ("x.spg", True, "supervised", 1), {}
+        if name == "swiftpg.ladder.Evaluation":
+            return (None, None, None, None, None, None), {}
+        if name == "swiftpg.ladder.Rating":
+            return ("random", 0.0, 0.0), {}
+        if name == "swiftpg.ladder.PipelinePlayer":
+            raise Skip  # made by SelfPlayPipeline.player
+        if name == "swiftpg.ladder.MistakeReport":
+            z = self.np.zeros(9, self.np.int64)
+            return (0, 0, 0, 0, 0, 0, 0, 0, z, z), {}
+        if name == "swiftpg.ladder.Rung":
+            rec = P.ArenaResult(P.MatchRecord(1, 0, 0), P.MatchRecord(1, 0, 0), P.MatchRecord())
+            return ("mcts", 10, rec), {}
+        if name == "swiftpg.ladder.mistake_rate":
+            return (self.tiny_game(), r.choice([P.RandomPlayer(), P.MinimaxPlayer(1), P.SolverPlayer()])), dict(
+                sides=r.choice(["first", "second", "both"]), seed=r.randrange(100))
+        if name == "swiftpg.ladder.ladder":
+            return (self.tiny_game(), r.choice([P.RandomPlayer(), P.MinimaxPlayer(1)])), dict(
+                config=L.LadderConfig(games_per_rung=r.choice([1, 2]), mcts_rungs=r.choice([0, 1]),
+                                      minimax_depths=(1,), solver=r.random() < 0.5))
+        if short_name == "run":
+            return (), dict(callback=r.choice([None, lambda p: False]))
+        if short_name == "player":
+            return (), dict(simulations=r.choice([1, 3]))
+        if short_name == "rate_by_stage":
+            return (), dict(stages=r.choice([1, 3]))
+        if short_name == "replace":
+            return (), dict(seed=r.randrange(100))
+        if short_name == "native":
+            return (self.tiny_game(),), {}
+        if short_name in ("action", "__call__"):
+            raise Skip
         return None
 
     # -- the lab's sequence page (issue 16) ---------------------------------------------------------
@@ -1459,6 +1541,8 @@ class PyFuzzer:
             return self.players_example(name, obj, short_name)
         if name.startswith("swiftpg.board_networks."):
             return self.board_example(name, owner, obj, short_name)
+        if name.startswith("swiftpg.ladder."):
+            return self.ladder_example(name, obj, short_name)
         if name.startswith("swiftpg.estimators."):
             T, N, rew, te, tr, values, final = self.rollout()
             gamma, lam = r.choice([0.0, 0.9, 1.0]), r.choice([0.0, 0.95, 1.0])
