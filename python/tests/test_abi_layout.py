@@ -35,7 +35,7 @@ RECORDED = {
     12: "f4b593144c109754b4aad4d7141840d643bc288b2a6ffe0bbe79a6c02b642cce",  # issue 16: RLHF checkpoints, gradient estimates, richer stats, KL estimator and missing-EOS options; search config size
     13: "3f4376448ceb0a38c4df7b765690d3b936b21ff8a84fe0eeb02f04fb9a281636",  # issue 17: two-player games (swiftpg_game_*, swiftpg_game_info; Go: create_go, score_margin), players, arena, Elo fit, Connect-N solver
     14: "d2100e5217c49e4e8630fa7689f14e66dee318ff0b29179f58a56019025eafde",  # issue 17: swiftpg_game_apply, swiftpg_game_clone (the per-move path), swiftpg_game_set_threads; issue 20: swiftpg_env_adr_*, swiftpg_env_last_episodes; issue 21: swiftpg_env_set/get_autoreset_mode; issue 19: DQN (swiftpg_dqn_*, swiftpg_dqn_config/stats, SWIFTPG_KIND_DQN)
-    15: "5be174644435f5cc0aa2bb389d5bfb7f1de017288d55a7d217b08d22feb3b7e0",  # issue 20: swiftpg_env_set/get_max_action_delay (observation noise, action delay), swiftpg_search_episodes; issue 21: swiftpg_env_reseed_instances; issue 18: board networks (swiftpg_board_net_*), expert moves, value targets, PUCT and policy players, self-play and AlphaZero learners with checkpoints (SWIFTPG_KIND_BOARD_NET/LEARNER)
+    15: "e793207d47d4dc68308f94bf2b0ce864b0bd80cf54900b8fc4c5d7142646d3f7",  # issue 21: swiftpg_policy_create_factored_softmax, swiftpg_policy_get_factor_sizes, SWIFTPG_POLICY_FACTORED_SOFTMAX; issue 20: swiftpg_env_set/get_max_action_delay (observation noise, action delay), swiftpg_search_episodes; issue 21: swiftpg_env_reseed_instances; issue 18: board networks (swiftpg_board_net_*), expert moves, value targets, PUCT and policy players, self-play and AlphaZero learners with checkpoints (SWIFTPG_KIND_BOARD_NET/LEARNER)
 }
 
 MIRRORS = {
