@@ -48,19 +48,9 @@ import Testing
     #expect(p.actionCount == 12 && p.family == .factoredSoftmax)
     let x = batch(p, 6)
     let grad = surrogate(p, x).gradient
-    let theta = p.parameters
-    let h = 1e-6
-    for k in theta.indices {
-      var plus = theta
-      plus[k] += h
-      var minus = theta
-      minus[k] -= h
-      try p.setParameters(plus)
-      let fp = surrogate(p, x).value
-      try p.setParameters(minus)
-      let fm = surrogate(p, x).value
-      let numeric = (fp - fm) / (2 * h)
-      #expect(abs(numeric - grad[k]) <= 1e-6 * Swift.max(1, abs(numeric)), "parameter \(k)")
+    let numeric = try centralDifferences(p.parameters, set: { try p.setParameters($0) }) { surrogate(p, x).value }
+    for k in grad.indices {
+      #expect(abs(numeric[k] - grad[k]) <= 1e-6 * Swift.max(1, abs(numeric[k])), "parameter \(k)")
     }
   }
 

@@ -269,8 +269,8 @@ class Policy(_Parameterised):
 
     _kind_name = "policy"
     _prefix = "policy"
-    _concrete_hint = ("create one of the policy families (SoftmaxPolicy, TabularSoftmaxPolicy, LinearSoftmaxPolicy, "
-                      "GaussianPolicy, ClampPolicy) or load one with swiftpg.policies.load")
+    _concrete_hint = ("create one of the policy families (SoftmaxPolicy, FactoredSoftmaxPolicy, TabularSoftmaxPolicy, "
+                      "LinearSoftmaxPolicy, GaussianPolicy, ClampPolicy) or load one with swiftpg.policies.load")
 
     def _adopt_policy(self, handle: int) -> None:
         self._adopt(handle, "swiftpg_policy_destroy")
@@ -456,8 +456,8 @@ class Policy(_Parameterised):
 
 
 class _Categorical(Policy):
-    _concrete_hint = ("create a discrete policy (SoftmaxPolicy, TabularSoftmaxPolicy, LinearSoftmaxPolicy, "
-                      "ClampPolicy) or load one with swiftpg.policies.load")
+    _concrete_hint = ("create a discrete policy (SoftmaxPolicy, FactoredSoftmaxPolicy, TabularSoftmaxPolicy, "
+                      "LinearSoftmaxPolicy, ClampPolicy) or load one with swiftpg.policies.load")
 
     def probabilities(self, observations) -> np.ndarray:
         """π(·|s) for each row, float64 ``[batch, num_actions]`` (joint
@@ -469,6 +469,22 @@ class _Categorical(Policy):
         out = np.empty((obs.shape[0], self.num_actions))
         self._call("policy_probabilities", obs.ctypes.data, obs.shape[0], out.ctypes.data)
         return out
+
+
+def _create_mlp_categorical(self, function: str, leading: list, hidden_sizes, activation, hidden_gain, head_gain,
+                            seed, precision) -> None:
+    """Creates the native MLP categorical policy of ``self`` with
+    ``swiftpg_<function>(*leading, hidden sizes, activation, gains, seed,
+    out)`` and sets its precision."""
+    sizes, n = _hidden(hidden_sizes)
+    handle = ctypes.c_uint64()
+    _lib.call(function, *leading, sizes.ctypes.data, n, _activation(activation), _finite(hidden_gain, "hidden_gain"),
+              _finite(head_gain, "head_gain"), as_seed(seed), ctypes.byref(handle))
+    self._adopt_policy(handle.value)
+    self.hidden_sizes = tuple(int(h) for h in sizes[:n])
+    self.activation = activation
+    if as_choice(precision, _PRECISIONS, "precision") != 64:
+        self.set_precision(precision)
 
 
 class SoftmaxPolicy(_Categorical):
@@ -485,17 +501,9 @@ class SoftmaxPolicy(_Categorical):
     def __init__(self, observation_size: int, num_actions: int, hidden_sizes=(64, 64), activation: str = "tanh",
                  head_gain: float = 0.01, seed: int = 0, hidden_gain: float = math.sqrt(2),
                  precision: str = "float64"):
-        sizes, n = _hidden(hidden_sizes)
-        handle = ctypes.c_uint64()
-        _lib.call("policy_create_softmax", as_count(observation_size, "observation_size"),
-                  as_count(num_actions, "num_actions", 2), sizes.ctypes.data, n, _activation(activation),
-                  _finite(hidden_gain, "hidden_gain"), _finite(head_gain, "head_gain"), as_seed(seed),
-                  ctypes.byref(handle))
-        self._adopt_policy(handle.value)
-        self.hidden_sizes = tuple(int(h) for h in sizes[:n])
-        self.activation = activation
-        if as_choice(precision, _PRECISIONS, "precision") != 64:
-            self.set_precision(precision)
+        _create_mlp_categorical(self, "policy_create_softmax", [
+            as_count(observation_size, "observation_size"), as_count(num_actions, "num_actions", 2)],
+            hidden_sizes, activation, hidden_gain, head_gain, seed, precision)
 
     @classmethod
     def for_env(cls, env, **kwargs) -> "SoftmaxPolicy":
@@ -595,17 +603,9 @@ class FactoredSoftmaxPolicy(_Categorical):
                  precision: str = "float64"):
         factors = _factor_sizes(factor_sizes)
         f = np.asarray(factors, np.int32)
-        sizes, n = _hidden(hidden_sizes)
-        handle = ctypes.c_uint64()
-        _lib.call("policy_create_factored_softmax", as_count(observation_size, "observation_size"),
-                  f.ctypes.data, len(factors), sizes.ctypes.data, n, _activation(activation),
-                  _finite(hidden_gain, "hidden_gain"), _finite(head_gain, "head_gain"), as_seed(seed),
-                  ctypes.byref(handle))
-        self._adopt_policy(handle.value)
-        self.hidden_sizes = tuple(int(h) for h in sizes[:n])
-        self.activation = activation
-        if as_choice(precision, _PRECISIONS, "precision") != 64:
-            self.set_precision(precision)
+        _create_mlp_categorical(self, "policy_create_factored_softmax", [
+            as_count(observation_size, "observation_size"), f.ctypes.data, len(factors)],
+            hidden_sizes, activation, hidden_gain, head_gain, seed, precision)
 
     def _adopt_policy(self, handle: int) -> None:
         super()._adopt_policy(handle)

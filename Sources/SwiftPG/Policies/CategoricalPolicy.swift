@@ -26,13 +26,15 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
   public let factorSizes: [Int]
   /// Where factor k's logits start in a row; the place value of factor k in
   /// the joint index.
-  private let offsets: [Int]
-  private let strides: [Int]
+  /// Per factor k: n_k, where its logits start in a row, and its place
+  /// value Π_{j<k} n_j in the joint index (a raw table: the hot loops read it
+  /// with neither bounds checks nor reference counting).
+  private let table: UnsafeMutablePointer<Int>
   /// The number of joint actions Π_k n_k.
   public let actionCount: Int
   /// Logits per row, Σ_k n_k.
-  private var width: Int { model.actionCount }
-  private var factorCount: Int { factorSizes.count }
+  private let width: Int
+  private let factorCount: Int
   private let factored: Bool
   private let probs = ScratchBuffer()
   private let oldProbs = ScratchBuffer()
@@ -48,21 +50,27 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     self.model = model
     rng = PCG64(seed: UInt128(seed) | (UInt128(1) << 64))
     factorSizes = factors
-    var offsets: [Int] = []
-    var strides: [Int] = []
+    factorCount = factors.count
+    table = .allocate(capacity: 3 * factors.count)
     var offset = 0
     var stride = 1
-    for n in factors {
-      offsets.append(offset)
-      strides.append(stride)
+    for (k, n) in factors.enumerated() {
+      (table + 3 * k).initialize(to: n)
+      (table + 3 * k + 1).initialize(to: offset)
+      (table + 3 * k + 2).initialize(to: stride)
       offset += n
       stride *= n
     }
-    self.offsets = offsets
-    self.strides = strides
+    width = offset
     actionCount = stride
     self.factored = factored
   }
+
+  deinit { table.deallocate() }
+
+  @inline(__always) private func size(_ k: Int) -> Int { table[3 * k] }
+  @inline(__always) private func offset(_ k: Int) -> Int { table[3 * k + 1] }
+  @inline(__always) private func placeValue(_ k: Int) -> Int { table[3 * k + 2] }
 
   /// Throws unless `factors` (1 to 64 sizes ≥ 1) have a joint action count
   /// in [2, 2^31 − 1] (`.tooLarge` beyond) and a logit total within `limit`.
@@ -92,12 +100,12 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
 
   /// Factor k's component of joint action `a`.
   @inline(__always)
-  private func digit(_ a: Int, _ k: Int) -> Int { (a / strides[k]) % factorSizes[k] }
+  private func digit(_ a: Int, _ k: Int) -> Int { factorCount == 1 ? a : (a / placeValue(k)) % size(k) }
 
   /// Joint index of the per-factor actions.
   public func jointAction(_ components: [Int]) -> Int {
     var a = 0
-    for k in 0..<Swift.min(components.count, factorCount) { a += components[k] * strides[k] }
+    for k in 0..<Swift.min(components.count, factorCount) { a += components[k] * placeValue(k) }
     return a
   }
 
@@ -120,9 +128,9 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     let target = target.reserve(batch * w)
     for r in 0..<batch {
       for f in 0..<factorCount {
-        let a = factorSizes[f]
-        let z = logits + r * w + offsets[f]
-        let p = target + r * w + offsets[f]
+        let a = size(f)
+        let z = logits + r * w + offset(f)
+        let p = target + r * w + offset(f)
         var m = z[0]
         for k in 1..<a where z[k] > m { m = z[k] }
         var sum = 0.0
@@ -170,11 +178,11 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     var lp = 0.0
     var h = 0.0
     for f in 0..<factorCount {
-      let a = factorSizes[f]
-      let zf = z + offsets[f]
+      let a = size(f)
+      let zf = z + offset(f)
       let n = logNormalizer(zf, a)
       let term = (zf[digit(action, f)] - n.shift) - n.logSum
-      let hf = wantEntropy ? entropy(zf, p + offsets[f], a, n) : 0
+      let hf = wantEntropy ? entropy(zf, p + offset(f), a, n) : 0
       if f == 0 {
         lp = term
         h = hf
@@ -191,8 +199,8 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
   private func logProbability(_ z: UnsafePointer<Double>, action: Int) -> Double {
     var lp = 0.0
     for f in 0..<factorCount {
-      let zf = z + offsets[f]
-      let n = logNormalizer(zf, factorSizes[f])
+      let zf = z + offset(f)
+      let n = logNormalizer(zf, size(f))
       let term = (zf[digit(action, f)] - n.shift) - n.logSum
       lp = f == 0 ? term : lp + term
     }
@@ -219,10 +227,10 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
       for r in 0..<batch {
         var joint = 0
         for f in 0..<factorCount {
-          let z = logits + r * w + offsets[f]
+          let z = logits + r * w + offset(f)
           var best = 0
-          for k in 1..<factorSizes[f] where z[k] > z[best] { best = k }
-          joint += best * strides[f]
+          for k in 1..<size(f) where z[k] > z[best] { best = k }
+          joint += best * placeValue(f)
         }
         actions[r] = Int32(joint)
       }
@@ -253,11 +261,12 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     generators g: UnsafeMutablePointer<PCG64>, stride: Int, logProbabilities lp: UnsafeMutablePointer<Double>?
   ) {
     let w = width
+    let probabilities = probs.pointer
     for r in 0..<batch {
       var joint = 0
       for f in 0..<factorCount {
-        let a = factorSizes[f]
-        let p = probs.pointer + r * w + offsets[f]
+        let a = size(f)
+        let p = probabilities + r * w + offset(f)
         let u = g[r * stride].nextUnitDouble()
         var cumulative = 0.0
         var choice = a - 1
@@ -268,7 +277,7 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
             break
           }
         }
-        joint += choice * strides[f]
+        joint += choice * placeValue(f)
       }
       actions[r] = Int32(joint)
       if let lp { lp[r] = logProbability(logits + r * w, action: joint) }
@@ -294,11 +303,12 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     }
     let w = width
     let n = actionCount
+    let probabilities = probs.pointer
     for r in 0..<batch {
-      let p = probs.pointer + r * w
+      let p = probabilities + r * w
       for a in 0..<n {
         var q = p[digit(a, 0)]
-        for f in 1..<factorCount { q *= p[offsets[f] + digit(a, f)] }
+        for f in 1..<factorCount { q *= p[offset(f) + digit(a, f)] }
         out[r * n + a] = q
       }
     }
@@ -319,9 +329,9 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     for r in 0..<batch {
       var h = 0.0
       for f in 0..<factorCount {
-        let a = factorSizes[f]
-        let z = logits + r * w + offsets[f]
-        let hf = entropy(z, p + r * w + offsets[f], a, logNormalizer(z, a))
+        let a = size(f)
+        let z = logits + r * w + offset(f)
+        let hf = entropy(z, p + r * w + offset(f), a, logNormalizer(z, a))
         h = f == 0 ? hf : h + hf
       }
       out[r] = h
@@ -342,9 +352,9 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
       let logits = distribution(obs, batch: batch, into: oldProbs)
       for r in 0..<batch {
         for f in 0..<factorCount {
-          let i = r * w + offsets[f]
-          let n = logNormalizer(logits + i, factorSizes[f])
-          for k in 0..<factorSizes[f] { oldLog[i + k] = (logits[i + k] - n.shift) - n.logSum }
+          let i = r * w + offset(f)
+          let n = logNormalizer(logits + i, size(f))
+          for k in 0..<size(f) { oldLog[i + k] = (logits[i + k] - n.shift) - n.logSum }
         }
       }
     }
@@ -353,10 +363,10 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     for r in 0..<batch {
       var kl = 0.0
       for f in 0..<factorCount {
-        let i = r * w + offsets[f]
+        let i = r * w + offset(f)
         let z = logits + i
-        let n = logNormalizer(z, factorSizes[f])
-        for k in 0..<factorSizes[f] where q[i + k] > 0 {
+        let n = logNormalizer(z, size(f))
+        for k in 0..<size(f) where q[i + k] > 0 {
           kl += q[i + k] * (oldLog[i + k] - ((z[k] - n.shift) - n.logSum))
         }
       }
@@ -402,8 +412,8 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
       }
       for f in 0..<factorCount {
         let chosen = digit(joint, f)
-        let i = r * w + offsets[f]
-        for k in 0..<factorSizes[f] { d[i + k] = weights[r] * ((k == chosen ? 1 : 0) - p[i + k]) }
+        let i = r * w + offset(f)
+        for k in 0..<size(f) { d[i + k] = weights[r] * ((k == chosen ? 1 : 0) - p[i + k]) }
       }
     }
     finish(gradient)
@@ -429,10 +439,10 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     for r in 0..<batch {
       let joint = Int(act[r])
       for f in 0..<fc {
-        let a = factorSizes[f]
-        let z = logits + r * w + offsets[f]
+        let a = size(f)
+        let z = logits + r * w + offset(f)
         let n = logNormalizer(z, a)
-        let h = entropy(z, p + r * w + offsets[f], a, n)
+        let h = entropy(z, p + r * w + offset(f), a, n)
         let term = (z[digit(joint, f)] - n.shift) - n.logSum
         let j = 3 * (r * fc + f)
         normalizers[j] = n.shift
@@ -450,13 +460,13 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
       let joint = Int(act[r])
       for f in 0..<fc {
         let chosen = digit(joint, f)
-        let i = r * w + offsets[f]
+        let i = r * w + offset(f)
         let z = logits + i
         let j = 3 * (r * fc + f)
         let shift = normalizers[j]
         let logSum = normalizers[j + 1]
         let h = normalizers[j + 2]
-        for k in 0..<factorSizes[f] {
+        for k in 0..<size(f) {
           let pk = p[i + k]
           var g = ws[r] * ((k == chosen ? 1 : 0) - pk)
           // ∂H/∂z_k = −p_k (log p_k + H_f), with log p_k = (z_k − shift) − logSum.
@@ -475,15 +485,16 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     let w = width
     distribution(obs, batch: batch, into: probs)
     let d = dLogits.reserve(batch * w)
+    let probabilities = probs.pointer
     for r in 0..<batch {
       for f in 0..<factorCount {
-        let a = factorSizes[f]
-        let p = probs.pointer + r * w + offsets[f]
+        let a = size(f)
+        let p = probabilities + r * w + offset(f)
         var h = 0.0
         for k in 0..<a where p[k] > 0 { h -= p[k] * _log(p[k]) }
         for k in 0..<a {
           let pk = p[k]
-          d[r * w + offsets[f] + k] = pk > 0 ? -weights[r] * pk * (_log(pk) + h) : 0
+          d[r * w + offset(f) + k] = pk > 0 ? -weights[r] * pk * (_log(pk) + h) : 0
         }
       }
     }
@@ -514,13 +525,14 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     let u = model.jvp(vector)
     let d = dLogits.reserve(batch * w)
     let scale = 1 / Double(batch)
+    let probabilities = probs.pointer
     for r in 0..<batch {
       for f in 0..<factorCount {
-        let i = r * w + offsets[f]
-        let p = probs.pointer + i
+        let i = r * w + offset(f)
+        let p = probabilities + i
         var pu = 0.0
-        for k in 0..<factorSizes[f] { pu += p[k] * u[i + k] }
-        for k in 0..<factorSizes[f] { d[i + k] = scale * p[k] * (u[i + k] - pu) }
+        for k in 0..<size(f) { pu += p[k] * u[i + k] }
+        for k in 0..<size(f) { d[i + k] = scale * p[k] * (u[i + k] - pu) }
       }
     }
     finish(out)
