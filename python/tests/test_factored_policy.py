@@ -214,7 +214,7 @@ class _Bandit(gym.Env):
         assert self.action_space.contains(action), action
         self.received.append(np.array(action))
         target = (self.c + np.arange(len(self.nvec))) % self.nvec + self.start
-        reward = float(np.sum(np.asarray(action) == target))
+        reward = float(np.sum(np.asarray(action).reshape(-1) == target))
         return self._observe(), reward, True, False, {}
 
 
@@ -255,3 +255,23 @@ def test_learner_improves_on_a_multidiscrete_bandit(algorithm):
     assert abs(early.mean() - 7 / 12) < 4 * early.std() / np.sqrt(early.size), early.mean()
     assert late.mean() - early.mean() > 8 * se and late.mean() > 1.6, (early.mean(), late.mean(), se)
     learner.close()
+
+
+def test_empty_batches_extreme_logits_and_for_env():
+    p = _policy()
+    empty = np.zeros((0, 3))
+    assert p.sample(empty).shape == (0,) and p.probabilities(empty).shape == (0, 24)
+    assert p.log_prob(empty, np.zeros(0, np.int32)).shape == (0,)
+    assert np.array_equal(p.score_gradient(empty, np.zeros(0, np.int32), np.zeros(0)), np.zeros(p.num_params))
+    big = FactoredSoftmaxPolicy(1, (2, 3), hidden_sizes=())
+    big.params = np.array([1e300, -1e300, 0, 0, 0, 0, 0, 0, 0, 0], float)  # W [5, 1] then b [5]
+    lp = big.log_prob(np.ones((6, 1)), np.arange(6, dtype=np.int32))
+    assert lp[0] == lp[2] == lp[4] == -np.log(3) and np.all(lp[1::2] < -1e299)
+    assert np.isclose(big.entropy(np.ones((1, 1)))[0], np.log(3))
+    # A 2-D MultiDiscrete: factors in C order, actions sent in the space's shape.
+    env = _Bandit([2, 3, 2, 2])
+    env.action_space = gym.spaces.MultiDiscrete([[2, 3], [2, 2]])
+    pol = FactoredSoftmaxPolicy.for_env(env, hidden_sizes=())
+    assert pol.factor_sizes == (2, 3, 2, 2)
+    GymnasiumCollector(env, pol).collect(3)
+    assert env.received[-1].shape == (2, 2)
