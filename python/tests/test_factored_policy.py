@@ -275,3 +275,16 @@ def test_empty_batches_extreme_logits_and_for_env():
     assert pol.factor_sizes == (2, 3, 2, 2)
     GymnasiumCollector(env, pol).collect(3)
     assert env.received[-1].shape == (2, 2)
+
+
+def test_predict_returns_the_envs_actions():
+    env = _Bandit([3, 2], start=[-1, 5])
+    learner = for_gymnasium("a2c", env, hidden_sizes=())
+    obs = np.eye(3)[:2]
+    joint = learner.policy.sample(obs, greedy=True)
+    one, _ = learner.predict(obs[0])
+    many, _ = learner.predict(obs)
+    assert one.shape == (2,) and many.shape == (2, 2) and many.dtype == env.action_space.dtype
+    assert np.array_equal(many, learner.policy.decode(joint) + [-1, 5]) and np.array_equal(one, many[0])
+    assert all(env.action_space.contains(a) for a in many)
+    learner.close()
