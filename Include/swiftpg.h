@@ -509,7 +509,7 @@ typedef struct swiftpg_policy_info {
   int32_t family;           /* SWIFTPG_POLICY_* */
   int32_t observation_size; /* width of an observation row */
   int32_t action_kind;      /* SWIFTPG_ACTION_DISCRETE or _CONTINUOUS */
-  int32_t num_actions;      /* discrete: actions are 0 ..< num_actions */
+  int32_t num_actions;      /* discrete: actions are 0 ..< num_actions (joint) */
   int32_t action_size;      /* discrete: 1; continuous: dimensions */
   int32_t reserved;
   int64_t num_params;

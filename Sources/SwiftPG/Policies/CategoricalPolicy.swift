@@ -102,13 +102,6 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
   @inline(__always)
   private func digit(_ a: Int, _ k: Int) -> Int { factorCount == 1 ? a : (a / placeValue(k)) % size(k) }
 
-  /// Joint index of the per-factor actions.
-  public func jointAction(_ components: [Int]) -> Int {
-    var a = 0
-    for k in 0..<Swift.min(components.count, factorCount) { a += components[k] * placeValue(k) }
-    return a
-  }
-
   public func setParameters(_ values: [Double]) throws(SwiftPGError) {
     try require(values.allFinite, "parameters must be finite", code: .notFinite)
     try model.setParameters(values)
