@@ -509,12 +509,13 @@ int32_t swiftpg_env_get_tabular(uint64_t env, double *transitions_out,
 #define SWIFTPG_POLICY_LINEAR_FEATURES 3 /* softmax over theta . phi(s, a) */
 #define SWIFTPG_POLICY_GAUSSIAN 4        /* N(mu(s), diag sigma^2) */
 #define SWIFTPG_POLICY_CLAMP 5           /* pi(L) = clamp(theta, 0, 1) */
+#define SWIFTPG_POLICY_FACTORED_SOFTMAX 6 /* prod_k softmax(z_k)[a_k] */
 
 typedef struct swiftpg_policy_info {
   int32_t family;           /* SWIFTPG_POLICY_* */
   int32_t observation_size; /* width of an observation row */
   int32_t action_kind;      /* SWIFTPG_ACTION_DISCRETE or _CONTINUOUS */
-  int32_t num_actions;      /* discrete: actions are 0 ..< num_actions */
+  int32_t num_actions;      /* discrete: actions are 0 ..< num_actions (joint) */
   int32_t action_size;      /* discrete: 1; continuous: dimensions */
   int32_t reserved;
   int64_t num_params;
@@ -536,6 +537,40 @@ int32_t swiftpg_policy_create_softmax(int32_t observation_size,
                                       int32_t num_hidden, int32_t activation,
                                       double hidden_gain, double head_gain,
                                       uint64_t seed, uint64_t *policy_out);
+
+/* A factored categorical policy for MultiDiscrete / MultiBinary actions (as
+ * Stable-Baselines3's MultiCategoricalDistribution): the MLP of
+ * swiftpg_policy_create_softmax with sum_k n_k logits, n_k =
+ * factor_sizes[k] for k < num_factors, segment k being the logits z_k of
+ * factor k, and pi(a|s) = prod_k softmax(z_k(s))[a_k]. Every function
+ * taking or returning discrete actions uses the joint index
+ *   a = sum_k a_k * prod_{j<k} n_j   (mixed radix, factor 0 least
+ * significant), so num_actions (info) is prod_k n_k and every learner
+ * trains it unchanged; log pi, entropy and KL are sums over the factors,
+ * sampling and greedy actions are drawn per factor (one uniform per factor
+ * and row). swiftpg_policy_probabilities writes [batch, prod_k n_k] joint
+ * probabilities. With one factor it computes exactly what the softmax
+ * policy of the same seed does (only the family code differs).
+ * Parameters and initialisation as swiftpg_policy_create_softmax.
+ * Errors: INVALID_ARGUMENT (num_factors outside [1, 64], a factor size
+ * outside [1, 65536], prod_k n_k < 2, the softmax policy's errors),
+ * NULL_POINTER (factor_sizes NULL), TOO_LARGE (prod_k n_k > 2^31 - 1 or
+ * sum_k n_k > 65536). */
+int32_t swiftpg_policy_create_factored_softmax(
+    int32_t observation_size, const int32_t *factor_sizes, int32_t num_factors,
+    const int32_t *hidden_sizes, int32_t num_hidden, int32_t activation,
+    double hidden_gain, double head_gain, uint64_t seed, uint64_t *policy_out);
+
+/* The factor sizes of a discrete policy: n_0 .. n_{K-1} of a factored
+ * softmax policy, [num_actions] for the other discrete families. Writes K
+ * to num_factors_out and, when capacity > 0, the sizes to
+ * factor_sizes_out[0 ..< K] (capacity 0 asks for K only; factor_sizes_out
+ * may then be NULL). Errors: INVALID_ARGUMENT (continuous policy, capacity
+ * < 0), NULL_POINTER, BUFFER_TOO_SMALL (0 < capacity < K). */
+int32_t swiftpg_policy_get_factor_sizes(uint64_t policy,
+                                        int32_t *factor_sizes_out,
+                                        int32_t capacity,
+                                        int32_t *num_factors_out);
 
 /* pi(a|s) = softmax(theta[s, :]); observations are one-hot states
  * (observation_size = num_states), as the tabular environments produce.

@@ -44,6 +44,51 @@ public func swiftpg_policy_create_softmax(
 }
 
 @c @implementation
+public func swiftpg_policy_create_factored_softmax(
+  _ observation_size: Int32, _ factor_sizes: UnsafePointer<Int32>?, _ num_factors: Int32,
+  _ hidden_sizes: UnsafePointer<Int32>?, _ num_hidden: Int32, _ activation: Int32, _ hidden_gain: Double,
+  _ head_gain: Double, _ seed: UInt64, _ policy_out: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
+  entry { () throws(SwiftPGError) in
+    try require(num_factors >= 1 && num_factors <= 64, "num_factors must be in [1, 64], got \(num_factors)")
+    let p = try need(factor_sizes, "factor_sizes")
+    let factors = (0..<Int(num_factors)).map { Int(p[$0]) }
+    try registerPolicy(policy_out) { () throws(SwiftPGError) in
+      try SoftmaxPolicy(
+        observationSize: Int(observation_size), factorSizes: factors,
+        hidden: try hiddenLayers(hidden_sizes, num_hidden), activation: try activationValue(activation),
+        hiddenGain: hidden_gain, headGain: head_gain, seed: seed)
+    }
+  }
+}
+
+@c @implementation
+public func swiftpg_policy_get_factor_sizes(
+  _ policy: UInt64, _ factor_sizes_out: UnsafeMutablePointer<Int32>?, _ capacity: Int32,
+  _ num_factors_out: UnsafeMutablePointer<Int32>?
+) -> Int32 {
+  entry(policyTable, policy, output: num_factors_out, "num_factors_out") { (o, out) throws(SwiftPGError) in
+    let factors: [Int]
+    if let c = o.policy as? SoftmaxPolicy {
+      factors = c.factorSizes
+    } else if case .discrete(let n) = o.policy.actionSpace {
+      factors = [n]
+    } else {
+      throw .invalid("factor sizes are for discrete policies; this one is continuous")
+    }
+    try require(capacity >= 0, "capacity must be >= 0, got \(capacity)")
+    if capacity > 0 {
+      let dst = try need(factor_sizes_out, "factor_sizes_out")
+      try require(
+        Int(capacity) >= factors.count, "capacity \(capacity) is smaller than the \(factors.count) factors",
+        code: .bufferTooSmall)
+      for (k, n) in factors.enumerated() { dst[k] = Int32(n) }
+    }
+    out.pointee = Int32(factors.count)
+  }
+}
+
+@c @implementation
 public func swiftpg_policy_create_tabular(
   _ num_states: Int32, _ num_actions: Int32, _ seed: UInt64, _ policy_out: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
@@ -395,6 +440,13 @@ public func swiftpg_policy_probabilities(
     (o, obs, b, out) throws(SwiftPGError) in
     guard case .discrete(let n) = o.policy.actionSpace else {
       throw .invalid("probabilities are for discrete policies; this one is continuous")
+    }
+    if let c = o.policy as? SoftmaxPolicy, c.factorSizes.count > 1 {
+      // The joint probabilities from one forward pass (not one per joint action).
+      _ = try Limits.product([b, n], limit: 1 << 31, "batch × joint actions")
+      c.probabilities(obs, batch: b, into: out)
+      try requireFiniteResult(out, b * n, "the probabilities")
+      return
     }
     var actions = [Int32](repeating: 0, count: b)
     var logp = [Double](repeating: 0, count: b)

@@ -67,7 +67,8 @@ SEQ_FAMILIES = {1: "tabular", 2: "neural"}
 PLACEMENT = {"low_probability": 0, "high_probability": 1}
 #: The sampled KL estimators of the KL-regularised reward (SWIFTPG_KL_*).
 KL_ESTIMATORS = {"k1": 1, "k2": 2, "k3": 3}
-POLICY_FAMILIES = {1: "softmax_mlp", 2: "tabular", 3: "linear_features", 4: "gaussian", 5: "clamp"}
+POLICY_FAMILIES = {1: "softmax_mlp", 2: "tabular", 3: "linear_features", 4: "gaussian", 5: "clamp",
+                   6: "factored_softmax"}
 ACTION_DISCRETE, ACTION_CONTINUOUS = 0, 1
 #: Autoreset modes (SWIFTPG_AUTORESET_*).
 AUTORESET_SAME_STEP, AUTORESET_NEXT_STEP = 0, 1
@@ -710,6 +711,9 @@ _SIGNATURES = {
     "swiftpg_policy_create_gsde": [i32, i32, vp, i32, i32, c_double, i32, c_double, c_double, u64,
                                    POINTER(c_uint64)],
     "swiftpg_policy_create_clamp": [c_double, u64, POINTER(c_uint64)],
+    "swiftpg_policy_create_factored_softmax": [i32, vp, i32, vp, i32, i32, c_double, c_double, u64,
+                                               POINTER(c_uint64)],
+    "swiftpg_policy_get_factor_sizes": [u64, vp, i32, POINTER(c_int32)],
     "swiftpg_policy_destroy": [u64],
     "swiftpg_policy_set_precision": [u64, i32],
     "swiftpg_value_set_precision": [u64, i32],

@@ -30,10 +30,10 @@ import numpy as np
 
 from . import _lib
 from ._arrays import (DTypeError, as_actions, as_bool, as_choice, as_count, as_float, as_float64, as_path,
-                      as_seed)
+                      as_seed, asarray, check_elements)
 from ._lib import InvalidArgumentError, NativeObject
 
-__all__ = ["Policy", "SoftmaxPolicy", "TabularSoftmaxPolicy", "LinearSoftmaxPolicy", "GaussianPolicy",
+__all__ = ["Policy", "SoftmaxPolicy", "FactoredSoftmaxPolicy", "encode_actions", "decode_actions", "TabularSoftmaxPolicy", "LinearSoftmaxPolicy", "GaussianPolicy",
            "ClampPolicy", "ValueFunction", "load", "load_value"]
 
 
@@ -129,6 +129,29 @@ def observation_width(space) -> int:
     return int(spaces.flatdim(space))
 
 
+def action_factors(space):
+    """``(factor_sizes, start, shape, dtype)`` of a Gymnasium MultiDiscrete
+    (``nvec`` and ``start`` flattened in C order) or MultiBinary (all 2, start
+    0) action space, the factors of :class:`FactoredSoftmaxPolicy`; None for
+    other spaces. InvalidArgumentError if the joint action count exceeds
+    2^31 − 1 or a factor has no action."""
+    from gymnasium import spaces
+
+    if isinstance(space, spaces.MultiDiscrete):
+        sizes = np.asarray(space.nvec, np.int64).reshape(-1)
+        start = np.asarray(getattr(space, "start", np.zeros_like(space.nvec)), np.int64).reshape(-1)
+    elif isinstance(space, spaces.MultiBinary):
+        sizes = np.full(int(np.prod(space.shape)), 2, np.int64)
+        start = np.zeros_like(sizes)
+    else:
+        return None
+    try:
+        factors = _factor_sizes(sizes.tolist())
+    except InvalidArgumentError as e:
+        raise InvalidArgumentError(f"action space {space}: {e}") from None
+    return factors, start, tuple(space.shape), space.dtype
+
+
 def env_sizes(env) -> tuple[int, bool, int]:
     """``(observation_size, discrete, num_actions or action_size)`` of a
     swiftpg VectorEnv or of Gymnasium env(s) (see :func:`gymnasium_spaces`)."""
@@ -144,7 +167,11 @@ def env_sizes(env) -> tuple[int, bool, int]:
         return d, True, int(act_space.n)
     if isinstance(act_space, spaces.Box):
         return d, False, int(np.prod(act_space.shape))
-    raise InvalidArgumentError(f"only Discrete and Box action spaces are supported, got {act_space}")
+    factors = action_factors(act_space)
+    if factors is not None:             # the joint index of the factors (FactoredSoftmaxPolicy)
+        return d, True, math.prod(factors[0])
+    raise InvalidArgumentError("only Discrete, Box, MultiDiscrete and MultiBinary action spaces are supported, "
+                               f"got {act_space}")
 
 
 class _Parameterised(NativeObject):
@@ -221,7 +248,7 @@ class _Parameterised(NativeObject):
             _lib.call(f"{self._prefix}_save", self.handle, path)
 
     #: Python-side attributes pickled with the native state.
-    _PICKLED_ATTRIBUTES = ("hidden_sizes", "activation", "feature_size")
+    _PICKLED_ATTRIBUTES: tuple[str, ...] = ("hidden_sizes", "activation", "feature_size")
 
     def __reduce__(self):
         """Pickling: the object's bundle (parameters and, for policies, the
@@ -245,8 +272,8 @@ class Policy(_Parameterised):
 
     _kind_name = "policy"
     _prefix = "policy"
-    _concrete_hint = ("create one of the policy families (SoftmaxPolicy, TabularSoftmaxPolicy, LinearSoftmaxPolicy, "
-                      "GaussianPolicy, ClampPolicy) or load one with swiftpg.policies.load")
+    _concrete_hint = ("create one of the policy families (SoftmaxPolicy, FactoredSoftmaxPolicy, TabularSoftmaxPolicy, "
+                      "LinearSoftmaxPolicy, GaussianPolicy, ClampPolicy) or load one with swiftpg.policies.load")
     family: str
     discrete: bool
     num_actions: int | None                            # None for continuous actions
@@ -269,7 +296,7 @@ class Policy(_Parameterised):
         info = _lib.PolicyInfo()
         _lib.call("policy_get_info", handle, ctypes.byref(info))
         cls: type[Policy] | None = {1: SoftmaxPolicy, 2: TabularSoftmaxPolicy, 3: LinearSoftmaxPolicy,
-                                    4: GaussianPolicy, 5: ClampPolicy}.get(info.family)
+                                    4: GaussianPolicy, 5: ClampPolicy, 6: FactoredSoftmaxPolicy}.get(info.family)
         if cls is None:
             _lib.lib.swiftpg_policy_destroy(handle)
             raise _lib.InternalError(f"the library returned a policy of unknown family {info.family}")
@@ -437,16 +464,36 @@ class Policy(_Parameterised):
 
 
 class _Categorical(Policy):
-    _concrete_hint = ("create a discrete policy (SoftmaxPolicy, TabularSoftmaxPolicy, LinearSoftmaxPolicy, "
-                      "ClampPolicy) or load one with swiftpg.policies.load")
+    _concrete_hint = ("create a discrete policy (SoftmaxPolicy, FactoredSoftmaxPolicy, TabularSoftmaxPolicy, "
+                      "LinearSoftmaxPolicy, ClampPolicy) or load one with swiftpg.policies.load")
     num_actions: int                                   # every categorical policy has discrete actions
 
     def probabilities(self, observations) -> np.ndarray:
-        """π(·|s) for each row, float64 ``[batch, num_actions]``."""
+        """π(·|s) for each row, float64 ``[batch, num_actions]`` (joint
+        actions for :class:`FactoredSoftmaxPolicy`; InvalidArgumentError
+        beyond ``swiftpg._arrays.MAX_ELEMENTS`` values)."""
         obs = self._obs(observations)
+        check_elements(obs.shape[0] * self.num_actions, f"probabilities of {obs.shape[0]} rows × "
+                                                        f"{self.num_actions} actions")
         out = np.empty((obs.shape[0], self.num_actions))
         self._call("policy_probabilities", obs.ctypes.data, obs.shape[0], out.ctypes.data)
         return out
+
+
+def _create_mlp_categorical(self, function: str, leading: list, hidden_sizes, activation, hidden_gain, head_gain,
+                            seed, precision) -> None:
+    """Creates the native MLP categorical policy of ``self`` with
+    ``swiftpg_<function>(*leading, hidden sizes, activation, gains, seed,
+    out)`` and sets its precision."""
+    sizes, n = _hidden(hidden_sizes)
+    handle = ctypes.c_uint64()
+    _lib.call(function, *leading, sizes.ctypes.data, n, _activation(activation), _finite(hidden_gain, "hidden_gain"),
+              _finite(head_gain, "head_gain"), as_seed(seed), ctypes.byref(handle))
+    self._adopt_policy(handle.value)
+    self.hidden_sizes = tuple(int(h) for h in sizes[:n])
+    self.activation = activation
+    if as_choice(precision, _PRECISIONS, "precision") != 64:
+        self.set_precision(precision)
 
 
 class SoftmaxPolicy(_Categorical):
@@ -463,17 +510,9 @@ class SoftmaxPolicy(_Categorical):
     def __init__(self, observation_size: int, num_actions: int, hidden_sizes=(64, 64), activation: str = "tanh",
                  head_gain: float = 0.01, seed: int = 0, hidden_gain: float = math.sqrt(2),
                  precision: str = "float64"):
-        sizes, n = _hidden(hidden_sizes)
-        handle = ctypes.c_uint64()
-        _lib.call("policy_create_softmax", as_count(observation_size, "observation_size"),
-                  as_count(num_actions, "num_actions", 2), sizes.ctypes.data, n, _activation(activation),
-                  _finite(hidden_gain, "hidden_gain"), _finite(head_gain, "head_gain"), as_seed(seed),
-                  ctypes.byref(handle))
-        self._adopt_policy(handle.value)
-        self.hidden_sizes = tuple(int(h) for h in sizes[:n])
-        self.activation = activation
-        if as_choice(precision, _PRECISIONS, "precision") != 64:
-            self.set_precision(precision)
+        _create_mlp_categorical(self, "policy_create_softmax", [
+            as_count(observation_size, "observation_size"), as_count(num_actions, "num_actions", 2)],
+            hidden_sizes, activation, hidden_gain, head_gain, seed, precision)
 
     @classmethod
     def for_env(cls, env, **kwargs) -> "SoftmaxPolicy":
@@ -485,6 +524,134 @@ class SoftmaxPolicy(_Categorical):
             raise InvalidArgumentError("SoftmaxPolicy needs discrete actions and this env's are continuous; "
                                        "use GaussianPolicy.for_env")
         return cls(d, k, **kwargs)
+
+
+def _factor_sizes(factor_sizes) -> tuple[int, ...]:
+    """Validated factor sizes: 1 to 64 integers in [1, 65536] whose product
+    is in [2, 2^31 − 1]."""
+    if isinstance(factor_sizes, (str, bytes)) or not hasattr(factor_sizes, "__len__"):
+        raise DTypeError(f"factor_sizes must be a sequence of integers, got {type(factor_sizes).__name__}")
+    sizes = tuple(as_count(n, f"factor_sizes[{k}]", 1) for k, n in enumerate(factor_sizes))
+    if not 1 <= len(sizes) <= 64:
+        raise InvalidArgumentError(f"factor_sizes must hold 1 to 64 sizes, got {len(sizes)}")
+    for k, n in enumerate(sizes):
+        if n > 65536:
+            raise InvalidArgumentError(f"factor_sizes[{k}] must be in [1, 65536], got {n}")
+    joint = math.prod(sizes)
+    if joint > 2**31 - 1:
+        raise InvalidArgumentError(f"the joint action count {' × '.join(map(str, sizes))} = {joint} exceeds 2^31 − 1")
+    if joint < 2:
+        raise InvalidArgumentError(f"factor_sizes {sizes} give {joint} joint action; at least 2 are needed")
+    return sizes
+
+
+def encode_actions(components, factor_sizes) -> np.ndarray:
+    """Joint action indices of per-factor actions: ``components`` int
+    ``[..., K]`` with ``0 <= components[..., k] < factor_sizes[k]`` →
+    int32 ``[...]``, a = Σ_k a_k · Π_{j<k} n_j (mixed radix, factor 0 least
+    significant; the encoding of :class:`FactoredSoftmaxPolicy`). Raises
+    DTypeError (not integers), InvalidArgumentError (wrong last axis, a
+    component out of range, bad factor sizes)."""
+    sizes = _factor_sizes(factor_sizes)
+    c = asarray(components, "components")
+    if c.dtype.kind not in "iub":
+        raise DTypeError(f"components must be integers, got dtype {c.dtype}")
+    if c.ndim == 0 or c.shape[-1] != len(sizes):
+        raise InvalidArgumentError(f"components must have shape (..., {len(sizes)}), got {c.shape}")
+    c = c.astype(np.int64)
+    if c.size and ((c < 0).any() or (c >= np.asarray(sizes)).any()):
+        raise InvalidArgumentError(f"components must lie in 0 ..< factor_sizes {sizes} per factor")
+    strides = np.cumprod((1,) + sizes[:-1], dtype=np.int64)
+    return (c @ strides).astype(np.int32)
+
+
+def decode_actions(actions, factor_sizes) -> np.ndarray:
+    """Per-factor actions of joint indices (the inverse of
+    :func:`encode_actions`): int ``[...]`` in ``0 ..< Π factor_sizes`` →
+    int64 ``[..., K]``. Raises DTypeError / InvalidArgumentError."""
+    sizes = _factor_sizes(factor_sizes)
+    a = asarray(actions, "actions")
+    if a.dtype.kind not in "iub":
+        raise DTypeError(f"actions must be integers, got dtype {a.dtype}")
+    a = a.astype(np.int64)
+    joint = math.prod(sizes)
+    if a.size and ((a < 0).any() or (a >= joint).any()):
+        raise InvalidArgumentError(f"actions must lie in 0 ..< {joint} (the joint actions of {sizes})")
+    strides = np.cumprod((1,) + sizes[:-1], dtype=np.int64)
+    return (a[..., None] // strides) % np.asarray(sizes, np.int64)
+
+
+class FactoredSoftmaxPolicy(_Categorical):
+    """Factored categorical policy for MultiDiscrete / MultiBinary actions:
+    an MLP (``hidden_sizes``, ``activation``; ``()`` gives a linear map)
+    emits Σ_k n_k logits, n_k = ``factor_sizes[k]``, segment k being the
+    logits z_k of factor k, and π(a|s) = Π_k softmax(z_k(s))[a_k], the
+    factors independent given s (Stable-Baselines3's
+    MultiCategoricalDistribution; OpenAI Baselines' MultiCategoricalPd).
+
+    Actions: every method (``sample``, ``log_prob``, gradients, the
+    learners' updates) takes and returns the joint index, int32 ``[batch]``,
+    a = Σ_k a_k · Π_{j<k} n_j in ``0 ..< num_actions = Π_k n_k`` (factor 0
+    least significant); :meth:`decode` / :meth:`encode` (or
+    :func:`decode_actions` / :func:`encode_actions`) convert to and from
+    per-factor actions ``[batch, K]``. log π, entropy and KL are sums over
+    the factors; sampling draws each factor; ``probabilities`` gives the
+    joint ``[batch, Π_k n_k]`` (refused beyond 2^28 values). With one factor
+    it computes bit for bit what :class:`SoftmaxPolicy` of the same
+    arguments does. Initialisation and parameter layout as SoftmaxPolicy
+    (the logit layer has Σ_k n_k rows, factor by factor).
+
+    Errors: DTypeError (non-integer sizes), InvalidArgumentError (no
+    factors or more than 64, a size < 1 or > 65536, fewer than 2 joint
+    actions or Π_k n_k > 2^31 − 1, the library's TOO_LARGE)."""
+
+    _PICKLED_ATTRIBUTES = _Categorical._PICKLED_ATTRIBUTES + ("factor_sizes",)
+
+    def __init__(self, observation_size: int, factor_sizes, hidden_sizes=(64, 64), activation: str = "tanh",
+                 head_gain: float = 0.01, seed: int = 0, hidden_gain: float = math.sqrt(2),
+                 precision: str = "float64"):
+        factors = _factor_sizes(factor_sizes)
+        f = np.asarray(factors, np.int32)
+        _create_mlp_categorical(self, "policy_create_factored_softmax", [
+            as_count(observation_size, "observation_size"), f.ctypes.data, len(factors)],
+            hidden_sizes, activation, hidden_gain, head_gain, seed, precision)
+
+    def _adopt_policy(self, handle: int) -> None:
+        super()._adopt_policy(handle)
+        count = ctypes.c_int32()
+        _lib.call("policy_get_factor_sizes", handle, None, 0, ctypes.byref(count))
+        out = np.zeros(count.value, np.int32)
+        _lib.call("policy_get_factor_sizes", handle, out.ctypes.data, count.value, ctypes.byref(count))
+        self.factor_sizes = tuple(int(n) for n in out)
+
+    @classmethod
+    def for_env(cls, env, **kwargs) -> "FactoredSoftmaxPolicy":
+        """A policy sized for Gymnasium env(s) with a MultiDiscrete or
+        MultiBinary action space (factors ``nvec`` flattened, or one of 2 per
+        bit), or a Discrete one (one factor)."""
+        from gymnasium import spaces
+
+        d, discrete, k = env_sizes(env)
+        space = gymnasium_spaces(env)[1]
+        factors = action_factors(space)
+        if factors is None:
+            if not isinstance(space, spaces.Discrete):
+                raise InvalidArgumentError(f"FactoredSoftmaxPolicy needs MultiDiscrete, MultiBinary or Discrete "
+                                           f"actions, got {space}")
+            return cls(d, (k,), **kwargs)
+        return cls(d, factors[0], **kwargs)
+
+    def decode(self, actions) -> np.ndarray:
+        """Per-factor actions int64 ``[..., K]`` of joint actions int ``[...]``."""
+        return decode_actions(actions, self.factor_sizes)
+
+    def encode(self, components) -> np.ndarray:
+        """Joint actions int32 ``[...]`` of per-factor actions ``[..., K]``."""
+        return encode_actions(components, self.factor_sizes)
+
+    def __repr__(self) -> str:
+        return (f"FactoredSoftmaxPolicy(observation_size={self.observation_size}, "
+                f"factor_sizes={self.factor_sizes}, num_params={self.num_params})")
 
 
 class TabularSoftmaxPolicy(_Categorical):

@@ -30,6 +30,7 @@ MAKERS = {
     "gsde": "policies.GaussianPolicy(3, 1, hidden_sizes=(4,), gsde=True)",
     "linear": "policies.LinearSoftmaxPolicy(3, 2)",
     "clamp": "policies.ClampPolicy(0.3)",
+    "factored": "policies.FactoredSoftmaxPolicy(4, (2, 3), hidden_sizes=(4,))",
     "value": "policies.ValueFunction(4, hidden_sizes=(4,))",
     "tabular_value": "policies.ValueFunction.tabular(5)",
     "ppo": "algorithms.PPO('CartPole-v1', num_envs=2, hidden_sizes=(4,), "
@@ -171,7 +172,7 @@ def test_mutated_checkpoints_are_refused_cleanly(tmp_path, kind):
         if hasattr(obj, "iterate"):
             obj.iterate()
         obj.save({str(original)!r})
-        if {kind!r} in ("softmax", "tabular", "gaussian", "gsde", "linear", "clamp"):
+        if {kind!r} in ("softmax", "tabular", "gaussian", "gsde", "linear", "clamp", "factored"):
             load = lambda path: policies.load(path)
             state = lambda: None
         elif {kind!r} in ("value", "tabular_value"):

@@ -782,6 +782,8 @@ class Fuzzer:
                     return self.make_policy("clamp")
                 if env.obs % env.num_actions == 0 and r.random() < 0.2:
                     return self.make_policy("linear", obs=env.obs // env.num_actions, actions=env.num_actions)
+                if env.num_actions % 2 == 0 and r.random() < 0.2:
+                    return self.make_policy("factored", obs=env.obs, actions=env.num_actions)
                 return self.make_policy("softmax", obs=env.obs, actions=env.num_actions)
             return self.make_policy(r.choice(["gaussian", "gaussian", "gsde"]), obs=env.obs, actions=env.action_size)
 
@@ -797,6 +799,13 @@ class Fuzzer:
             status = self.invoke("swiftpg_policy_create_softmax", [
                 (obs, str(obs)), (actions, str(actions)), self.a(hs), (len(hid), str(len(hid))),
                 (r.randrange(2), "act"), (math.sqrt(2), "1.414"), (0.01, "0.01"), self.seed(), self.a(out)], [out])
+        elif family == "factored":
+            factors = [2, actions // 2] if actions % 2 == 0 and actions > 2 else [actions]
+            fs = Buf(ctypes.c_int32, len(factors), "factor_sizes", data=factors)
+            status = self.invoke("swiftpg_policy_create_factored_softmax", [
+                (obs, str(obs)), self.a(fs), (len(factors), str(len(factors))), self.a(hs),
+                (len(hid), str(len(hid))), (r.randrange(2), "act"), (math.sqrt(2), "1.414"), (0.01, "0.01"),
+                self.seed(), self.a(out)], [out])
         elif family == "tabular":
             status = self.invoke("swiftpg_policy_create_tabular", [(obs, str(obs)), (actions, str(actions)),
                                                                    self.seed(), self.a(out)], [out])
@@ -1473,6 +1482,31 @@ class Fuzzer:
             self.size_arg(r.choice([1, 2, 4, 6])), self.size_arg(r.choice([2, 3, 4]), bad=(1, 0, -1, 65537, 2**31 - 1)),
             self.a(hs), nh, self.i32(r.randrange(2), bad=[2, -1, 2**31 - 1]), self.dbl(math.sqrt(2)),
             self.dbl(0.01), self.seed()])
+
+    def g_policy_create_factored_softmax(self):
+        r = self.rng
+        hs, nh, _ = self.hidden_arg()
+        factors = [r.choice([1, 2, 3, 4]) for _ in range(r.choice([1, 2, 3]))]
+        if self.bad(0.3):
+            factors = r.choice([[0, 2], [-1, 3], [1], [1, 1], [65537, 2], [2] * 31, [40000, 40000], [2] * 64,
+                                [2**31 - 1, 2]])
+        fs = self.buf(ctypes.c_int32, len(factors), "factor_sizes", data=factors, p_null=0.1)
+        count = len(factors)
+        if self.bad(0.15):
+            count = r.choice([-1, 0, -(2**31), max(0, len(factors) - 1)])   # never more than the buffer holds
+        self.invoke_policy_create("factored_softmax", lambda: [
+            self.size_arg(r.choice([1, 2, 4])), self.a(fs), (count, str(count)), self.a(hs), nh,
+            self.i32(r.randrange(2), bad=[2, -1]), self.dbl(math.sqrt(2)), self.dbl(0.01), self.seed()])
+
+    def g_policy_get_factor_sizes(self):
+        r = self.rng
+        pol = self.any_policy()
+        capacity = r.choice([0, 1, 2, 3, 64])
+        buf = self.buf(ctypes.c_int32, max(1, capacity), "factor_sizes_out", out=True, optional=capacity == 0)
+        cap = capacity if not self.bad(0.15) else r.choice([-1, -(2**31), 0])
+        n = self.out1(ctypes.c_int32, "num_factors_out")
+        self.invoke("swiftpg_policy_get_factor_sizes", [self.handle_arg("policy", pol), self.a(buf), (cap, str(cap)),
+                                                         self.a(n)], [buf, n])
 
     def g_policy_create_tabular(self):
         r = self.rng

@@ -255,7 +255,12 @@ class PyFuzzer:
             pol = P.GaussianPolicy(env.observation_size, env.action_size, hidden_sizes=r.choice([(), (4,)]),
                                    gsde=gsde, seed=r.randrange(100))
             return self.tag(pol, f"Gaussian({env.observation_size},{env.action_size}{',gsde' if gsde else ''})")
-        family = family or r.choice(["softmax", "softmax", "tabular", "clamp", "linear"])
+        family = family or r.choice(["softmax", "softmax", "tabular", "clamp", "linear", "factored"])
+        if family == "factored":
+            n = env.num_actions
+            factors = (2, n // 2) if n % 2 == 0 and n > 2 else (n,)
+            return self.tag(P.FactoredSoftmaxPolicy(env.observation_size, factors, hidden_sizes=r.choice([(), (4,)]),
+                                                    seed=r.randrange(100)), f"Factored({env.observation_size},{factors})")
         if family == "tabular" and env.observation_kind == "one_hot":
             return self.tag(P.TabularSoftmaxPolicy(env.observation_size, env.num_actions), "Tabular")
         if family == "clamp" and env.observation_size == 1 and env.num_actions == 2:
@@ -274,7 +279,7 @@ class PyFuzzer:
             fam = {None: None}.get(cls, None)
             if cls is not None:
                 fam = {"SoftmaxPolicy": "softmax", "TabularSoftmaxPolicy": "tabular", "ClampPolicy": "clamp",
-                       "LinearSoftmaxPolicy": "linear"}.get(cls.__name__)
+                       "LinearSoftmaxPolicy": "linear", "FactoredSoftmaxPolicy": "factored"}.get(cls.__name__)
                 if fam == "tabular" and env.observation_kind != "one_hot":
                     env = self.sp.envs.gridworld(seed=3)
                     self.keep("vec", env)
@@ -1292,6 +1297,9 @@ class PyFuzzer:
     def named_evil(self, valid, pname: str):
         """Hostile values specific to a parameter name (None: none known)."""
         np, r = self.np, self.rng
+        if pname in ("factor_sizes",):
+            return r.choice([(), (0, 2), (1,), (65537, 2), (2,) * 31, (2,) * 65, (2.5, 2), "ab", 3, None,
+                             (np.int64(2**40), 2), (40000, 40000), [[2, 3]]])
         if pname in ("hidden_sizes",):
             return r.choice([(65536, 65536), (65537,), (2**31,), (0,), (-1,), (4,) * 65, "64", (4.5,),
                              [np.int64(4)], (np.int64(2**40),), (4096, 65536, 4096)])
@@ -1543,6 +1551,19 @@ class PyFuzzer:
             return self.board_example(name, owner, obj, short_name)
         if name.startswith("swiftpg.ladder."):
             return self.ladder_example(name, obj, short_name)
+        if short_name in ("encode_actions", "decode_actions") and name.startswith("swiftpg.policies."):
+            sizes = r.choice([(2, 3), (3,), (2, 2, 2), (1, 4)])
+            if short_name == "decode_actions":
+                return (g.integers(0, int(np.prod(sizes)), r.choice([(), (3,), (2, 2)])), sizes), {}
+            return (np.stack([g.integers(0, n, 3) for n in sizes], -1), sizes), {}
+        if name.startswith("swiftpg.policies.FactoredSoftmaxPolicy.") and short_name in ("encode", "decode"):
+            sizes = obj.factor_sizes
+            if short_name == "decode":
+                return (g.integers(0, obj.num_actions, r.choice([(), (3,)])),), {}
+            return (np.stack([g.integers(0, n, 3) for n in sizes], -1),), {}
+        if name == "swiftpg.policies.FactoredSoftmaxPolicy":
+            return (r.choice([1, 3]), r.choice([(2, 3), (4,), (2, 2, 2)])), dict(
+                hidden_sizes=r.choice([(), (4,)]), seed=r.randrange(100))
         if name.startswith("swiftpg.estimators."):
             T, N, rew, te, tr, values, final = self.rollout()
             gamma, lam = r.choice([0.0, 0.9, 1.0]), r.choice([0.0, 0.95, 1.0])

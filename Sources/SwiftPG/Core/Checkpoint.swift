@@ -398,6 +398,23 @@ public enum Checkpoint {
       let hidden = try hiddenSizes(s, countAt: 3)
       try declared(try formatError { () throws(SwiftPGError) in try MLP.parameterCount(sizes: [obs] + hidden + [actions]) })
       policy = try SoftmaxPolicy(observationSize: obs, actionCount: actions, hidden: hidden, activation: try activation(s, 2))
+    case .factoredSoftmax:
+      // The MLP's specification, then n_1 … n_K and K.
+      let k = try size(s, Swift.max(0, s.count - 1), 1, 64)
+      guard s.count > k + 1 else { throw SwiftPGError(.badFormat, "not a valid swiftpg checkpoint: specification length") }
+      let layout = Array(s.prefix(s.count - k - 1))
+      var factors: [Int] = []
+      for i in 0..<k { factors.append(try size(s, layout.count + i, 1, MLP.maxLayerSize)) }
+      let obs = try size(layout, 0, 1, MLP.maxLayerSize)
+      let logits = try size(layout, 1, 2, MLP.maxLayerSize)
+      let hidden = try hiddenSizes(layout, countAt: 3)
+      try formatError { () throws(SwiftPGError) in try SoftmaxPolicy.checkFactors(factors, logitLimit: MLP.maxLayerSize) }
+      guard factors.reduce(0, +) == logits else {
+        throw SwiftPGError(.badFormat, "not a valid swiftpg checkpoint: factor sizes do not sum to the logit count")
+      }
+      try declared(try formatError { () throws(SwiftPGError) in try MLP.parameterCount(sizes: [obs] + hidden + [logits]) })
+      policy = try SoftmaxPolicy(
+        observationSize: obs, factorSizes: factors, hidden: hidden, activation: try activation(layout, 2))
     case .tabularSoftmax:
       let states = try size(s, 0, 1, 1 << 20)
       let actions = try size(s, 1, 2, 1 << 16)

@@ -8,28 +8,99 @@
 ///   Fisher in logits: F_z = diag(p) − p pᵀ,  F_θ v = Jᵀ F_z J v
 ///
 /// and carried to θ by the model's backward (Jᵀ·) and jvp (J·) passes.
+///
+/// Factored (MultiDiscrete) actions: with factor sizes n_1 … n_K the model
+/// emits Σ_k n_k logits, segment k being the logits z_k of factor k, and
+/// π(a|s) = Π_k softmax(z_k)[a_k] (SB3's MultiCategoricalDistribution).
+/// Learners see one discrete action, the joint index
+/// a = Σ_k a_k · Π_{j<k} n_j (mixed radix, factor 1 least significant), so
+/// every formula above applies per segment and sums: log π = Σ_k log π_k,
+/// ∂/∂z_k = e_{a_k} − p_k, H = Σ_k H_k (∂H/∂z_k = −p_k ⊙ (log p_k + H_k)),
+/// KL = Σ_k KL_k, F_z block diagonal. One factor (the default) is the plain
+/// categorical, computed by the same code and bit-identical.
 /// Not thread-safe (the model keeps its batch workspace).
 public final class CategoricalPolicy<Model: LogitModel>: Policy {
   public let model: Model
   public var rng: PCG64
+  /// Logits per factor (`[model.actionCount]` for a plain categorical).
+  public let factorSizes: [Int]
+  /// Where factor k's logits start in a row; the place value of factor k in
+  /// the joint index.
+  /// Per factor k: n_k, where its logits start in a row, and its place
+  /// value Π_{j<k} n_j in the joint index (a raw table: the hot loops read it
+  /// with neither bounds checks nor reference counting).
+  private let table: UnsafeMutablePointer<Int>
+  /// The number of joint actions Π_k n_k.
+  public let actionCount: Int
+  /// Logits per row, Σ_k n_k.
+  private let width: Int
+  private let factorCount: Int
+  private let factored: Bool
   private let probs = ScratchBuffer()
   private let oldProbs = ScratchBuffer()
   private let oldLogProbs = ScratchBuffer()
   private let dLogits = ScratchBuffer()
 
-  public init(model: Model, seed: UInt64 = 0) {
-    self.model = model
-    rng = PCG64(seed: UInt128(seed) | (UInt128(1) << 64))
+  public convenience init(model: Model, seed: UInt64 = 0) {
+    self.init(model: model, factors: [model.actionCount], factored: false, seed: seed)
   }
 
-  public var family: PolicyFamily { Model.family }
+  /// `factors` must be valid for `model` (`checkFactors`).
+  fileprivate init(model: Model, factors: [Int], factored: Bool, seed: UInt64) {
+    self.model = model
+    rng = PCG64(seed: UInt128(seed) | (UInt128(1) << 64))
+    factorSizes = factors
+    factorCount = factors.count
+    table = .allocate(capacity: 3 * factors.count)
+    var offset = 0
+    var stride = 1
+    for (k, n) in factors.enumerated() {
+      (table + 3 * k).initialize(to: n)
+      (table + 3 * k + 1).initialize(to: offset)
+      (table + 3 * k + 2).initialize(to: stride)
+      offset += n
+      stride *= n
+    }
+    width = offset
+    actionCount = stride
+    self.factored = factored
+  }
+
+  deinit { table.deallocate() }
+
+  @inline(__always) private func size(_ k: Int) -> Int { table[3 * k] }
+  @inline(__always) private func offset(_ k: Int) -> Int { table[3 * k + 1] }
+  @inline(__always) private func placeValue(_ k: Int) -> Int { table[3 * k + 2] }
+
+  /// Throws unless `factors` (1 to 64 sizes ≥ 1) have a joint action count
+  /// in [2, 2^31 − 1] (`.tooLarge` beyond) and a logit total within `limit`.
+  public static func checkFactors(_ factors: [Int], logitLimit limit: Int) throws(SwiftPGError) {
+    try require(
+      !factors.isEmpty && factors.count <= 64, "factor_sizes must hold 1 to 64 sizes, got \(factors.count)")
+    for (k, n) in factors.enumerated() {
+      try require(n >= 1 && n <= limit, "factor_sizes[\(k)] must be in [1, \(limit)], got \(n)")
+    }
+    var total = 0
+    for n in factors { total += n }
+    try require(total <= limit, "the factors need \(total) logits, more than \(limit)", code: .tooLarge)
+    let joint = try Limits.product(factors, limit: Int(Int32.max), "the joint action count Π factor_sizes")
+    try require(joint >= 2, "the factors give \(joint) joint action; a categorical policy needs at least 2")
+  }
+
+  public var family: PolicyFamily { factored ? .factoredSoftmax : Model.family }
   public var mlp: MLP? { (model as? MLPLogits)?.network }
   public var observationSize: Int { model.inputSize }
-  public var actionCount: Int { model.actionCount }
-  public var actionSpace: ActionSpace { .discrete(model.actionCount) }
+  public var actionSpace: ActionSpace { .discrete(actionCount) }
   public var parameterCount: Int { model.parameterCount }
   public var parameters: [Double] { model.parameters }
-  public var specification: [Double] { model.specification }
+  /// The model's; a factored policy appends n_1 … n_K and K.
+  public var specification: [Double] {
+    factored ? model.specification + factorSizes.map(Double.init) + [Double(factorCount)] : model.specification
+  }
+
+  /// Factor k's component of joint action `a`.
+  @inline(__always)
+  private func digit(_ a: Int, _ k: Int) -> Int { factorCount == 1 ? a : (a / placeValue(k)) % size(k) }
 
   public func setParameters(_ values: [Double]) throws(SwiftPGError) {
     try require(values.allFinite, "parameters must be finite", code: .notFinite)
@@ -45,20 +116,24 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
   private func distribution(_ obs: UnsafePointer<Double>, batch: Int, into target: ScratchBuffer)
     -> UnsafePointer<Double>
   {
-    let a = actionCount
+    let w = width
     let logits = model.forward(obs, batch: batch)
-    let p = target.reserve(batch * a)
+    let target = target.reserve(batch * w)
     for r in 0..<batch {
-      let z = logits + r * a
-      var m = z[0]
-      for k in 1..<a where z[k] > m { m = z[k] }
-      var sum = 0.0
-      for k in 0..<a {
-        let e = _exp(z[k] - m)
-        p[r * a + k] = e
-        sum += e
+      for f in 0..<factorCount {
+        let a = size(f)
+        let z = logits + r * w + offset(f)
+        let p = target + r * w + offset(f)
+        var m = z[0]
+        for k in 1..<a where z[k] > m { m = z[k] }
+        var sum = 0.0
+        for k in 0..<a {
+          let e = _exp(z[k] - m)
+          p[k] = e
+          sum += e
+        }
+        for k in 0..<a { p[k] /= sum }
       }
-      for k in 0..<a { p[r * a + k] /= sum }
     }
     return logits
   }
@@ -69,22 +144,60 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
   /// large logits (|z| ~ 1e16 and beyond) the sum would absorb logSum and
   /// give log π = 0 for every one of several equal logits.
   @inline(__always)
-  private func logNormalizer(_ z: UnsafePointer<Double>) -> (shift: Double, logSum: Double) {
+  private func logNormalizer(_ z: UnsafePointer<Double>, _ a: Int) -> (shift: Double, logSum: Double) {
     var m = z[0]
-    for k in 1..<actionCount where z[k] > m { m = z[k] }
+    for k in 1..<a where z[k] > m { m = z[k] }
     var s = 0.0
-    for k in 0..<actionCount { s += _exp(z[k] - m) }
+    for k in 0..<a { s += _exp(z[k] - m) }
     return (m, _log(s))
   }
 
-  /// H = logSum − Σ_k p_k (z_k − shift) for one row.
+  /// H = logSum − Σ_k p_k (z_k − shift) for one factor of `a` logits.
   @inline(__always)
-  private func entropy(_ z: UnsafePointer<Double>, _ p: UnsafePointer<Double>, _ n: (shift: Double, logSum: Double))
-    -> Double
-  {
+  private func entropy(
+    _ z: UnsafePointer<Double>, _ p: UnsafePointer<Double>, _ a: Int, _ n: (shift: Double, logSum: Double)
+  ) -> Double {
     var expected = 0.0
-    for k in 0..<actionCount where p[k] > 0 { expected += p[k] * (z[k] - n.shift) }
+    for k in 0..<a where p[k] > 0 { expected += p[k] * (z[k] - n.shift) }
     return n.logSum - expected
+  }
+
+  /// log π(a|s) and (when `wantEntropy`) H(π(·|s)) of one row of logits and
+  /// probabilities: sums over the factors (one factor: its terms exactly).
+  @inline(__always)
+  private func rowTerms(_ z: UnsafePointer<Double>, _ p: UnsafePointer<Double>, action: Int, wantEntropy: Bool)
+    -> (logProbability: Double, entropy: Double)
+  {
+    var lp = 0.0
+    var h = 0.0
+    for f in 0..<factorCount {
+      let a = size(f)
+      let zf = z + offset(f)
+      let n = logNormalizer(zf, a)
+      let term = (zf[digit(action, f)] - n.shift) - n.logSum
+      let hf = wantEntropy ? entropy(zf, p + offset(f), a, n) : 0
+      if f == 0 {
+        lp = term
+        h = hf
+      } else {
+        lp += term
+        h += hf
+      }
+    }
+    return (lp, h)
+  }
+
+  /// log π(a|s) of one row of logits.
+  @inline(__always)
+  private func logProbability(_ z: UnsafePointer<Double>, action: Int) -> Double {
+    var lp = 0.0
+    for f in 0..<factorCount {
+      let zf = z + offset(f)
+      let n = logNormalizer(zf, size(f))
+      let term = (zf[digit(action, f)] - n.shift) - n.logSum
+      lp = f == 0 ? term : lp + term
+    }
+    return lp
   }
 
   // MARK: Distribution
@@ -101,13 +214,18 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     _ obs: UnsafePointer<Double>, batch: Int, greedy: Bool, into actions: UnsafeMutablePointer<Int32>,
     using g: inout PCG64
   ) {
-    let a = actionCount
+    let w = width
     let logits = distribution(obs, batch: batch, into: probs)
     if greedy {
       for r in 0..<batch {
-        var best = 0
-        for k in 1..<a where logits[r * a + k] > logits[r * a + best] { best = k }
-        actions[r] = Int32(best)
+        var joint = 0
+        for f in 0..<factorCount {
+          let z = logits + r * w + offset(f)
+          var best = 0
+          for k in 1..<size(f) where z[k] > z[best] { best = k }
+          joint += best * placeValue(f)
+        }
+        actions[r] = Int32(joint)
       }
     } else {
       withUnsafeMutablePointer(to: &g) {
@@ -135,25 +253,27 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     _ logits: UnsafePointer<Double>, batch: Int, into actions: UnsafeMutablePointer<Int32>,
     generators g: UnsafeMutablePointer<PCG64>, stride: Int, logProbabilities lp: UnsafeMutablePointer<Double>?
   ) {
-    let a = actionCount
-    let p = probs.pointer
+    let w = width
+    let probabilities = probs.pointer
     for r in 0..<batch {
-      let u = g[r * stride].nextUnitDouble()
-      var cumulative = 0.0
-      var choice = a - 1
-      for k in 0..<a {
-        cumulative += p[r * a + k]
-        if u < cumulative {
-          choice = k
-          break
+      var joint = 0
+      for f in 0..<factorCount {
+        let a = size(f)
+        let p = probabilities + r * w + offset(f)
+        let u = g[r * stride].nextUnitDouble()
+        var cumulative = 0.0
+        var choice = a - 1
+        for k in 0..<a {
+          cumulative += p[k]
+          if u < cumulative {
+            choice = k
+            break
+          }
         }
+        joint += choice * placeValue(f)
       }
-      actions[r] = Int32(choice)
-      if let lp {
-        let z = logits + r * a
-        let n = logNormalizer(z)
-        lp[r] = (z[choice] - n.shift) - n.logSum
-      }
+      actions[r] = Int32(joint)
+      if let lp { lp[r] = logProbability(logits + r * w, action: joint) }
     }
   }
 
@@ -166,9 +286,25 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     rng = g
   }
 
+  /// π(·|s) over the joint actions, `[batch, actionCount]` (for a factored
+  /// policy the products Π_k p_k[a_k]; callers bound the size).
   public func probabilities(_ obs: UnsafePointer<Double>, batch: Int, into out: UnsafeMutablePointer<Double>) {
     distribution(obs, batch: batch, into: probs)
-    out.update(from: probs.pointer, count: batch * actionCount)
+    guard factored else {
+      out.update(from: probs.pointer, count: batch * actionCount)
+      return
+    }
+    let w = width
+    let n = actionCount
+    let probabilities = probs.pointer
+    for r in 0..<batch {
+      let p = probabilities + r * w
+      for a in 0..<n {
+        var q = p[digit(a, 0)]
+        for f in 1..<factorCount { q *= p[offset(f) + digit(a, f)] }
+        out[r * n + a] = q
+      }
+    }
   }
 
   public func logProbabilities(
@@ -176,20 +312,22 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
   ) {
     let act = actions.assumingMemoryBound(to: Int32.self)
     let logits = model.forward(obs, batch: batch)
-    for r in 0..<batch {
-      let z = logits + r * actionCount
-      let n = logNormalizer(z)
-      out[r] = (z[Int(act[r])] - n.shift) - n.logSum
-    }
+    for r in 0..<batch { out[r] = logProbability(logits + r * width, action: Int(act[r])) }
   }
 
   public func entropies(_ obs: UnsafePointer<Double>, batch: Int, into out: UnsafeMutablePointer<Double>) {
-    let a = actionCount
+    let w = width
     let logits = distribution(obs, batch: batch, into: probs)
     let p = probs.pointer
     for r in 0..<batch {
-      let z = logits + r * a
-      out[r] = entropy(z, p + r * a, logNormalizer(z))
+      var h = 0.0
+      for f in 0..<factorCount {
+        let a = size(f)
+        let z = logits + r * w + offset(f)
+        let hf = entropy(z, p + r * w + offset(f), a, logNormalizer(z, a))
+        h = f == 0 ? hf : h + hf
+      }
+      out[r] = h
     }
   }
 
@@ -200,23 +338,30 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     // KL(q ‖ p) = Σ_k q_k (log q_k − log p_k) with log-probabilities from
     // the logits (log of an underflowed probability would give +∞ for a
     // finite divergence).
-    let a = actionCount
-    let oldLog = oldLogProbs.reserve(batch * a)
+    // Factored: KL = Σ_k KL_k, accumulated in one sum.
+    let w = width
+    let oldLog = oldLogProbs.reserve(batch * w)
     withParameters(oldParameters) {
-      let z = distribution(obs, batch: batch, into: oldProbs)
+      let logits = distribution(obs, batch: batch, into: oldProbs)
       for r in 0..<batch {
-        let n = logNormalizer(z + r * a)
-        for k in 0..<a { oldLog[r * a + k] = (z[r * a + k] - n.shift) - n.logSum }
+        for f in 0..<factorCount {
+          let i = r * w + offset(f)
+          let n = logNormalizer(logits + i, size(f))
+          for k in 0..<size(f) { oldLog[i + k] = (logits[i + k] - n.shift) - n.logSum }
+        }
       }
     }
     let logits = distribution(obs, batch: batch, into: probs)
     let q = oldProbs.pointer
     for r in 0..<batch {
-      let z = logits + r * a
-      let n = logNormalizer(z)
       var kl = 0.0
-      for k in 0..<a where q[r * a + k] > 0 {
-        kl += q[r * a + k] * (oldLog[r * a + k] - ((z[k] - n.shift) - n.logSum))
+      for f in 0..<factorCount {
+        let i = r * w + offset(f)
+        let z = logits + i
+        let n = logNormalizer(z, size(f))
+        for k in 0..<size(f) where q[i + k] > 0 {
+          kl += q[i + k] * (oldLog[i + k] - ((z[k] - n.shift) - n.logSum))
+        }
       }
       out[r] = kl
     }
@@ -247,25 +392,28 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     logProbabilities: UnsafeMutablePointer<Double>? = nil, entropies: UnsafeMutablePointer<Double>? = nil
   ) {
     if zeroForEmptyBatch(batch, gradient) { return }
-    let a = actionCount
+    let w = width
     let logits = distribution(obs, batch: batch, into: probs)
     let p = probs.pointer
-    let d = dLogits.reserve(batch * a)
+    let d = dLogits.reserve(batch * w)
     for r in 0..<batch {
-      let chosen = Int(actions[r])
-      let z = logits + r * a
+      let joint = Int(actions[r])
       if logProbabilities != nil || entropies != nil {
-        let n = logNormalizer(z)
-        logProbabilities?[r] = (z[chosen] - n.shift) - n.logSum
-        entropies?[r] = entropy(z, p + r * a, n)
+        let t = rowTerms(logits + r * w, p + r * w, action: joint, wantEntropy: entropies != nil)
+        logProbabilities?[r] = t.logProbability
+        entropies?[r] = t.entropy
       }
-      for k in 0..<a { d[r * a + k] = weights[r] * ((k == chosen ? 1 : 0) - p[r * a + k]) }
+      for f in 0..<factorCount {
+        let chosen = digit(joint, f)
+        let i = r * w + offset(f)
+        for k in 0..<size(f) { d[i + k] = weights[r] * ((k == chosen ? 1 : 0) - p[i + k]) }
+      }
     }
     finish(gradient)
   }
 
   private let surrogateWeights = ScratchBuffer()
-  /// Per row (shift, logSum) of the last surrogate forward pass.
+  /// Per row and factor (shift, logSum, H_k) of the last surrogate forward pass.
   private let rowNormalizers = ScratchBuffer()
 
   public func surrogateGradient(
@@ -276,33 +424,48 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
   ) {
     if zeroForEmptyBatch(batch, gradient) { return }
     let act = actions.assumingMemoryBound(to: Int32.self)
-    let a = actionCount
+    let w = width
+    let fc = factorCount
     let logits = distribution(obs, batch: batch, into: probs)
     let p = probs.pointer
-    let normalizers = rowNormalizers.reserve(2 * batch)
+    let normalizers = rowNormalizers.reserve(3 * batch * fc)
     for r in 0..<batch {
-      let z = logits + r * a
-      let n = logNormalizer(z)
-      normalizers[2 * r] = n.shift
-      normalizers[2 * r + 1] = n.logSum
-      lp[r] = (z[Int(act[r])] - n.shift) - n.logSum
-      en[r] = entropy(z, p + r * a, n)
+      let joint = Int(act[r])
+      for f in 0..<fc {
+        let a = size(f)
+        let z = logits + r * w + offset(f)
+        let n = logNormalizer(z, a)
+        let h = entropy(z, p + r * w + offset(f), a, n)
+        let term = (z[digit(joint, f)] - n.shift) - n.logSum
+        let j = 3 * (r * fc + f)
+        normalizers[j] = n.shift
+        normalizers[j + 1] = n.logSum
+        normalizers[j + 2] = h
+        lp[r] = f == 0 ? term : lp[r] + term
+        en[r] = f == 0 ? h : en[r] + h
+      }
     }
     let ws = surrogateWeights.reserve(2 * batch)
     let we = ws + batch
     weigh(lp, en, ws, we)
-    let d = dLogits.reserve(batch * a)
+    let d = dLogits.reserve(batch * w)
     for r in 0..<batch {
-      let chosen = Int(act[r])
-      let z = logits + r * a
-      let shift = normalizers[2 * r]
-      let logSum = normalizers[2 * r + 1]
-      for k in 0..<a {
-        let pk = p[r * a + k]
-        var g = ws[r] * ((k == chosen ? 1 : 0) - pk)
-        // ∂H/∂z_k = −p_k (log p_k + H), with log p_k = (z_k − shift) − logSum.
-        if we[r] != 0 && pk > 0 { g -= we[r] * pk * (((z[k] - shift) - logSum) + en[r]) }
-        d[r * a + k] = g
+      let joint = Int(act[r])
+      for f in 0..<fc {
+        let chosen = digit(joint, f)
+        let i = r * w + offset(f)
+        let z = logits + i
+        let j = 3 * (r * fc + f)
+        let shift = normalizers[j]
+        let logSum = normalizers[j + 1]
+        let h = normalizers[j + 2]
+        for k in 0..<size(f) {
+          let pk = p[i + k]
+          var g = ws[r] * ((k == chosen ? 1 : 0) - pk)
+          // ∂H/∂z_k = −p_k (log p_k + H_f), with log p_k = (z_k − shift) − logSum.
+          if we[r] != 0 && pk > 0 { g -= we[r] * pk * (((z[k] - shift) - logSum) + h) }
+          d[i + k] = g
+        }
       }
     }
     finish(gradient)
@@ -312,16 +475,20 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     _ obs: UnsafePointer<Double>, weights: UnsafePointer<Double>, batch: Int,
     into gradient: UnsafeMutablePointer<Double>
   ) {
-    let a = actionCount
+    let w = width
     distribution(obs, batch: batch, into: probs)
-    let p = probs.pointer
-    let d = dLogits.reserve(batch * a)
+    let d = dLogits.reserve(batch * w)
+    let probabilities = probs.pointer
     for r in 0..<batch {
-      var h = 0.0
-      for k in 0..<a where p[r * a + k] > 0 { h -= p[r * a + k] * _log(p[r * a + k]) }
-      for k in 0..<a {
-        let pk = p[r * a + k]
-        d[r * a + k] = pk > 0 ? -weights[r] * pk * (_log(pk) + h) : 0
+      for f in 0..<factorCount {
+        let a = size(f)
+        let p = probabilities + r * w + offset(f)
+        var h = 0.0
+        for k in 0..<a where p[k] > 0 { h -= p[k] * _log(p[k]) }
+        for k in 0..<a {
+          let pk = p[k]
+          d[r * w + offset(f) + k] = pk > 0 ? -weights[r] * pk * (_log(pk) + h) : 0
+        }
       }
     }
     finish(gradient)
@@ -331,7 +498,7 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     _ obs: UnsafePointer<Double>, oldParameters: UnsafePointer<Double>, weights: UnsafePointer<Double>,
     batch: Int, into gradient: UnsafeMutablePointer<Double>
   ) {
-    let a = actionCount
+    let a = width
     _ = withParameters(oldParameters) { distribution(obs, batch: batch, into: oldProbs) }
     distribution(obs, batch: batch, into: probs)
     let p = probs.pointer
@@ -346,16 +513,20 @@ public final class CategoricalPolicy<Model: LogitModel>: Policy {
     into out: UnsafeMutablePointer<Double>
   ) {
     if zeroForEmptyBatch(batch, out) { return }
-    let a = actionCount
+    let w = width
     distribution(obs, batch: batch, into: probs)
-    let p = probs.pointer
     let u = model.jvp(vector)
-    let d = dLogits.reserve(batch * a)
+    let d = dLogits.reserve(batch * w)
     let scale = 1 / Double(batch)
+    let probabilities = probs.pointer
     for r in 0..<batch {
-      var pu = 0.0
-      for k in 0..<a { pu += p[r * a + k] * u[r * a + k] }
-      for k in 0..<a { d[r * a + k] = scale * p[r * a + k] * (u[r * a + k] - pu) }
+      for f in 0..<factorCount {
+        let i = r * w + offset(f)
+        let p = probabilities + i
+        var pu = 0.0
+        for k in 0..<size(f) { pu += p[k] * u[i + k] }
+        for k in 0..<size(f) { d[i + k] = scale * p[k] * (u[i + k] - pu) }
+      }
     }
     finish(out)
   }
@@ -394,6 +565,23 @@ extension CategoricalPolicy where Model == MLPLogits {
     var initRng = PCG64(seed: UInt128(seed))
     network.initializeOrthogonal(hiddenGain: hiddenGain, outputGain: headGain, using: &initRng)
     self.init(model: MLPLogits(network: network), seed: seed)
+  }
+
+  /// The factored softmax policy over MultiDiscrete actions: an MLP with
+  /// Σ_k n_k logits, π(a|s) = Π_k softmax(z_k(s))[a_k] over the joint index
+  /// a = Σ_k a_k Π_{j<k} n_j (see the type's documentation). Throws
+  /// `.invalid` for bad factor sizes, `.tooLarge` if Π_k n_k > 2^31 − 1.
+  public convenience init(
+    observationSize: Int, factorSizes: [Int], hidden: [Int], activation: Activation = .tanh,
+    hiddenGain: Double = 2.0.squareRoot(), headGain: Double = 0.01, seed: UInt64 = 0
+  ) throws(SwiftPGError) {
+    try CategoricalPolicy.checkFactors(factorSizes, logitLimit: MLP.maxLayerSize)
+    var logits = 0
+    for n in factorSizes { logits += n }
+    let plain = try SoftmaxPolicy(
+      observationSize: observationSize, actionCount: logits, hidden: hidden, activation: activation,
+      hiddenGain: hiddenGain, headGain: headGain, seed: seed)
+    self.init(model: plain.model, factors: factorSizes, factored: true, seed: seed)
   }
 
   public var network: MLP { model.network }

@@ -11,6 +11,9 @@ public enum PolicyFamily: Int32, Sendable, CaseIterable {
   case gaussian = 4
   /// The two-action lecture example: π(L) = clamp(θ, 0, 1), π(R) = clamp(1 − θ, 0, 1).
   case clamp = 5
+  /// Factored categorical over MultiDiscrete actions: Σ_k n_k MLP logits,
+  /// π(a|s) = Π_k softmax(z_k)[a_k] over the joint index a = Σ_k a_k Π_{j<k} n_j.
+  case factoredSoftmax = 6
 }
 
 /// The callback of `Policy.surrogateGradient`: given log π(a_i|s_i) and

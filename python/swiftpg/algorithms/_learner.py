@@ -805,7 +805,9 @@ class PolicyGradientLearner(NativeObject):
         ``observation`` (one ``[obs]`` or a batch ``[B, obs]``, raw as the
         environment returns it), normalised with the learner's current
         observation statistics first (as :meth:`evaluate` does). Discrete
-        actions are int64 (a scalar for one observation); continuous ones
+        actions are int64 (a scalar for one observation; for a Gymnasium env
+        with MultiDiscrete / MultiBinary actions the env's action, ``[*shape]``
+        or ``[B, *shape]`` in the space's dtype, ``start`` added); continuous ones
         float64 ``[k]`` / ``[B, k]``, clipped to the env's action bounds.
         ``deterministic`` takes each distribution's mode; otherwise actions
         are sampled with the policy's generator. ``state`` and
@@ -813,7 +815,24 @@ class PolicyGradientLearner(NativeObject):
         Raises InvalidArgumentError / NotFiniteError for bad observations."""
         from ..trained import predict_with
         low, high = self._action_bounds()
-        return predict_with(self.policy, self.obs_rms, low, high, observation, deterministic), None
+        actions = predict_with(self.policy, self.obs_rms, low, high, observation, deterministic)
+        return self._gymnasium_actions(actions), None
+
+    def _gymnasium_actions(self, actions):
+        """Joint indices as the actions of this learner's Gymnasium env when
+        its action space is MultiDiscrete / MultiBinary (decoded, plus
+        ``start``, shape ``[..., *space.shape]`` in the space's dtype, as
+        SB3's ``predict`` returns them); other actions unchanged."""
+        env = getattr(self, "gymnasium_env", None)
+        if env is None or not self.policy.discrete:
+            return actions
+        from ..policies import action_factors, decode_actions, gymnasium_spaces
+        factors = action_factors(gymnasium_spaces(env)[1])
+        if factors is None:
+            return actions
+        sizes, start, shape, dtype = factors
+        a = np.asarray(actions)
+        return (decode_actions(a, sizes) + start).astype(dtype).reshape(a.shape + shape)
 
     def export_policy(self):
         """A standalone :class:`swiftpg.trained.TrainedPolicy`: a copy of the

@@ -18,8 +18,8 @@ from .._arrays import (DTypeError, as_actions, as_bool, as_callback, as_choice, 
                        as_optional_number, as_path, as_seed, asarray, check_elements, check_shape, field_range)
 from .._lib import InvalidArgumentError, NativeObject, ObjectLock
 from ..envs import VectorEnv
-from ..policies import (GaussianPolicy, Policy, SoftmaxPolicy, ValueFunction, _Categorical, env_sizes,
-                        gymnasium_spaces)
+from ..policies import (FactoredSoftmaxPolicy, GaussianPolicy, Policy, SoftmaxPolicy, ValueFunction, _Categorical,
+                        action_factors, decode_actions, env_sizes, gymnasium_spaces)
 from ._learner import PolicyGradientLearner, _call_policy_class, _check_policy_kwargs, _policy_arguments
 
 __all__ = ["GymnasiumCollector", "for_gymnasium"]
@@ -39,6 +39,12 @@ class GymnasiumCollector:
     MultiBinary as 0/1, Dict and Tuple flattened (``gymnasium.spaces.flatten``;
     other spaces raise InvalidArgumentError); continuous actions are clipped
     to the action space for the environment but stored unclipped.
+    MultiDiscrete and MultiBinary actions: the policy samples the joint index
+    a = Σ_k a_k · Π_{j<k} n_j over the flattened factors (``nvec``, or 2 per
+    bit; see :class:`swiftpg.policies.FactoredSoftmaxPolicy`, the default of
+    :func:`for_gymnasium` for them); the env receives the decoded actions
+    (plus MultiDiscrete's ``start``, in the space's shape and dtype) and the
+    joint index is stored for the update.
     Episodes continue across calls; ``episode_returns`` collects the returns
     of every finished episode. One collector used from two threads at once:
     the second call raises :class:`swiftpg.BusyError`."""
@@ -75,6 +81,9 @@ class GymnasiumCollector:
                 f"the environment has {k} {'discrete' if self.discrete else 'continuous'} {what} but the policy has "
                 + (f"{policy.num_actions} discrete actions" if policy.discrete
                    else f"{policy.action_size} continuous action dimensions"))
+        self._factors = action_factors(space)
+        if self._factors is not None:
+            _check_factors_fit(policy, self._factors[0], space)
         self.low = None if self.discrete else np.asarray(space.low, np.float64).reshape(-1)
         self.high = None if self.discrete else np.asarray(space.high, np.float64).reshape(-1)
         self.seed = as_seed(seed)
@@ -117,6 +126,15 @@ class GymnasiumCollector:
                                        f"{a.shape}; expected {self.observation_size} numbers")
         return np.asarray(a, np.float64).reshape(self.observation_size)
 
+    def _env_actions(self, joint: np.ndarray) -> np.ndarray:
+        """The environment's actions of the lanes' joint indices ``[lanes]``:
+        themselves for a Discrete space, else ``[lanes, *shape]`` per-factor
+        actions plus ``start`` in the space's dtype."""
+        if self._factors is None:
+            return joint
+        sizes, start, shape, dtype = self._factors
+        return (decode_actions(joint, sizes) + start).astype(dtype).reshape((joint.shape[0],) + shape)
+
     def _reset(self) -> None:
         if self.vector:
             obs, _ = self.envs.reset(seed=self.seed)
@@ -155,7 +173,7 @@ class GymnasiumCollector:
             obs[t] = self._obs
             a = self.policy.sample(self._obs)
             actions[t] = a
-            sent = a if self.discrete else np.clip(a, self.low, self.high)
+            sent = self._env_actions(a) if self.discrete else np.clip(a, self.low, self.high)
             if self.vector:
                 nxt, r, term, trunc, info = self.envs.step(sent)
                 nxt = self._flat(nxt)
@@ -167,7 +185,8 @@ class GymnasiumCollector:
             else:
                 rows, r, term, trunc = [], np.empty(n), np.zeros(n, bool), np.zeros(n, bool)
                 for i, env in enumerate(self.envs):
-                    o, r[i], term[i], trunc[i], _ = env.step(sent[i].item() if self.discrete else sent[i])
+                    step = sent[i].item() if self.discrete and self._factors is None else sent[i]
+                    o, r[i], term[i], trunc[i], _ = env.step(step)
                     if term[i] or trunc[i]:
                         final[t, i] = self._flat_row(o)
                         o, _ = env.reset()
@@ -186,6 +205,15 @@ class GymnasiumCollector:
                     truncated=truncated, next_observations=self._obs.copy(), final_observations=final)
 
 
+def _check_factors_fit(policy: Policy, sizes, space) -> None:
+    """A factored policy must have the factors of a MultiDiscrete /
+    MultiBinary ``space`` (another discrete policy of the joint size acts on
+    the joint index as a plain categorical)."""
+    if isinstance(policy, FactoredSoftmaxPolicy) and tuple(policy.factor_sizes) != tuple(sizes):
+        raise InvalidArgumentError(f"the policy's factor sizes {policy.factor_sizes} differ from those of the "
+                                   f"action space {space}: {tuple(sizes)}")
+
+
 def check_policy_fits(policy: Policy, env) -> None:
     """InvalidArgumentError unless ``policy`` takes the observations and
     gives the actions of the Gymnasium ``env``."""
@@ -194,6 +222,10 @@ def check_policy_fits(policy: Policy, env) -> None:
             k != (policy.num_actions if discrete else policy.action_size):
         raise InvalidArgumentError(f"the policy ({policy!r}) does not fit the environment (observations of {d} "
                                    f"values, {k} {'discrete actions' if discrete else 'action dimensions'})")
+    space = gymnasium_spaces(env)[1] if not isinstance(env, VectorEnv) else None
+    factors = action_factors(space) if space is not None else None
+    if factors is not None:
+        _check_factors_fit(policy, factors[0], space)
 
 
 def for_gymnasium(algorithm: str, env, policy: Policy | None = None, config=None, *,
@@ -202,7 +234,10 @@ def for_gymnasium(algorithm: str, env, policy: Policy | None = None, config=None
     """A learner of ``algorithm`` (a name of :data:`PG_ALGORITHMS`) with no
     swiftpg environment, sized from a Gymnasium ``env``: an ``Env``, a list
     of them (one lane each, as :class:`GymnasiumCollector` takes) or a
-    ``VectorEnv``. Train it with :meth:`PolicyGradientLearner.learn_gymnasium`."""
+    ``VectorEnv``. Train it with :meth:`PolicyGradientLearner.learn_gymnasium`.
+    The default policy: :class:`swiftpg.policies.SoftmaxPolicy` for Discrete
+    actions, :class:`swiftpg.policies.FactoredSoftmaxPolicy` for
+    MultiDiscrete and MultiBinary ones, :class:`GaussianPolicy` for Box."""
     from . import PG_ALGORITHMS
     cls = as_choice(algorithm, PG_ALGORITHMS, "algorithm")
     d, discrete, k = env_sizes(env)
@@ -211,7 +246,11 @@ def for_gymnasium(algorithm: str, env, policy: Policy | None = None, config=None
     seed = cfg.seed
     if policy is None:
         kwargs = _policy_arguments(policy_kwargs, hidden_sizes, seed)
-        policy = _call_policy_class(SoftmaxPolicy if discrete else GaussianPolicy, d, k, **kwargs)
+        factors = action_factors(gymnasium_spaces(env)[1])
+        if factors is not None:                 # MultiDiscrete / MultiBinary
+            policy = _call_policy_class(FactoredSoftmaxPolicy, d, factors[0], **kwargs)
+        else:
+            policy = _call_policy_class(SoftmaxPolicy if discrete else GaussianPolicy, d, k, **kwargs)
     elif policy_kwargs:
         raise InvalidArgumentError("policy_kwargs configure the default policy; pass them or a policy, not both")
     elif not isinstance(policy, Policy):
