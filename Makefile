@@ -154,6 +154,18 @@ bench: install
 	$(PYTHON) bench/adr_transfer.py --json bench/results/adr_transfer.json --plot bench/results/adr_transfer.png
 	$(PYTHON) examples/short_corridor_reinforce.py
 	$(PYTHON) examples/simple_regulator_gradients.py
+	@# Issue 18: UCT and PUCT simulations per second against pyspiel's MCTSBot, self-play games per second
+	@# against OpenSpiel's (JAX) AlphaZero in the JAX venv; then the small-game results (perfect play, ~15 min).
+	@.bench-jax-venv/bin/python -c "from open_spiel.python.algorithms.alpha_zero import model_nnx" 2>/dev/null || { \
+		echo "pip install open_spiel chex orbax-checkpoint into .bench-jax-venv"; \
+		.bench-jax-venv/bin/python -m pip install -q --disable-pip-version-check open_spiel chex orbax-checkpoint \
+		$(JAX_BENCH_PINS) || echo "OpenSpiel's AlphaZero not installable: no AlphaZero row"; }
+	$(PYTHON) bench/alphago_throughput.py --json bench/results/alphago_throughput.json \
+		$$(.bench-jax-venv/bin/python -c "from open_spiel.python.algorithms.alpha_zero import model_nnx" 2>/dev/null \
+		&& echo --openspiel-az-python .bench-jax-venv/bin/python)
+	$(PYTHON) bench/alphago_small_games.py
+	@# Issue 22: Ray rollout workers, 1 and 2 workers against the single-process learner, and the scaling model.
+	$(PYTHON) bench/ray_scaling.py
 
 # API documentation from the docstrings (pdoc), into docs/site/index.html.
 docs: install
