@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -31,6 +30,9 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from timing import median_seconds  # noqa: E402
 
 import swiftpg  # noqa: E402
 from swiftpg import games  # noqa: E402
@@ -40,15 +42,6 @@ from swiftpg.game_players import MCTSPlayer  # noqa: E402
 #: Moves played before the middle-game position (the same moves in both libraries).
 MIDDLE = {"tic_tac_toe": [4, 0], "connect_four": [3, 3, 2, 4, 2, 2, 5, 1]}
 OPENSPIEL_NAME = {"tic_tac_toe": "tic_tac_toe", "connect_four": "connect_four"}
-
-
-def median_seconds(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def uct_rows(simulations: int, repeats: int) -> list[dict]:
