@@ -229,3 +229,18 @@ def test_every_iteration_reports_its_episodes(method):
         assert utilities.max() == pytest.approx(stats.best_utility, abs=1e-12)
         assert utilities.mean() == pytest.approx(stats.mean_utility, abs=1e-12)
         assert "episode_returns" not in stats.as_dict()
+
+
+def test_evaluate_uses_the_searchs_own_environment():
+    """evaluate() spawns the search's environment (its parameters and
+    definition), not a fresh one by id: a gridworld works, a changed pole
+    length is kept."""
+    grid = swiftpg.envs.gridworld("S.#\n..G", num_envs=2, seed=0)
+    search = PolicySearch(grid, config=SearchConfig(population_size=4, elite_count=2, episodes_per_evaluation=1))
+    returns, lengths = search.evaluate(episodes=3)
+    assert returns.shape == (3,) and lengths.dtype == np.int32
+    short = swiftpg.make_vec("CartPole-v1", 2, seed=0, length=0.05)
+    long_ = swiftpg.make_vec("CartPole-v1", 2, seed=0)
+    a = PolicySearch(short, config=SearchConfig(seed=1)).evaluate(episodes=4, seed=3)[1]
+    b = PolicySearch(long_, config=SearchConfig(seed=1)).evaluate(episodes=4, seed=3)[1]
+    assert not np.array_equal(a, b)            # the short pole falls at other times: its parameter was kept

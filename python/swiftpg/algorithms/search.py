@@ -74,8 +74,16 @@ class _Learner(NativeObject):
         return steps.value
 
     def evaluate(self, episodes: int = 100, greedy: bool = True, seed: int = 12345, num_envs: int = 16):
-        """``(returns, lengths)`` of ``episodes`` fresh episodes of the policy."""
-        return self.policy.evaluate(self.env.env_id, episodes=episodes, greedy=greedy, seed=seed, num_envs=num_envs)
+        """``(returns, lengths)`` of ``episodes`` fresh episodes of the policy,
+        on a fresh batch of the search's environment (``spawn``: the same
+        definition, its common parameters and ``max_action_delay``), so the
+        search's own episodes in progress are untouched."""
+        env = self.env.spawn(min(as_count(num_envs, "num_envs", 1, 1 << 24), as_count(episodes, "episodes", 1, 1 << 24)),
+                             seed=seed)
+        try:
+            return self.policy.evaluate(env, episodes=episodes, greedy=greedy, seed=seed)
+        finally:
+            env.close()
 
 
 
