@@ -355,7 +355,7 @@ extension PlayerBox: EvaluatedPlayer {
 
   func mistakeRate(of batch: any BatchedGame, sides: [Int], seed: UInt64) throws(SwiftPGError) -> MistakeRate.Report {
     let g = try sameGame(batch)
-    let oracle = try MoveOracle(g)
+    let oracle = try MoveOracle(g, cancellation: batch.cancellation)  // Ctrl-C on the batch stops the solver too
     return try MistakeRate.measure(
       g, player: strategy, oracle: oracle, sides: sides, seed: seed, cancellation: batch.cancellation)
   }

@@ -22,6 +22,7 @@ and OUT/results.json and OUT/ladder.png (matplotlib: ``pip install
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -121,18 +122,34 @@ def selfplay_command(args) -> int:
         game = games.load("connect_four", rows=args.rows, columns=args.columns, x_in_row=args.x_in_row)
         name = f"connect{args.x_in_row}_{args.rows}x{args.columns}"
     out = args.out or os.path.join("runs", f"selfplay_{name}")
-    os.makedirs(out, exist_ok=True)
-    try:
+    from ._lib import SwiftPGError
+    try:  # every setting checked before anything is written
+        if not (math.isfinite(args.minutes) and args.minutes > 0):
+            raise ValueError(f"--minutes must be a positive number, got {args.minutes}")
+        if args.ladder_games < 1:
+            raise ValueError(f"--ladder-games must be >= 1, got {args.ladder_games}")
         config = _parse_overrides(ladder.recommended_config(game).replace(seed=args.seed,
                                                                            elo_games_per_pair=args.elo_games),
                                   args.config)
-    except ValueError as e:
+        config.to_c()                                  # the library's checks of every field
+        if os.path.exists(out) and not os.path.isdir(out):
+            raise ValueError(f"--out {out} exists and is not a directory")
+    except (ValueError, TypeError, SwiftPGError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    created = not os.path.exists(out)
+    os.makedirs(out, exist_ok=True)
+    try:
+        pipeline = ladder.SelfPlayPipeline(game, out, config)
+    except SwiftPGError as e:                          # a setting the library refuses
+        if created and not os.listdir(out):
+            os.rmdir(out)
         print(f"error: {e}", file=sys.stderr)
         return 2
     budget = args.minutes * 60
     start = time.monotonic()
     try:
-        with ladder.SelfPlayPipeline(game, out, config) as pipeline:
+        with pipeline:
             print(f"selfplay {name}: seed {config.seed}, checkpoints in {out}", flush=True)
             while not pipeline.done:
                 progress = pipeline.step()
@@ -146,6 +163,7 @@ def selfplay_command(args) -> int:
             players = {"raw policy": pipeline.player(1),
                        f"puct({config.search_simulations})": pipeline.player(config.search_simulations)}
             results = {"game": name, "seed": config.seed, "train_seconds": train_seconds,
+                       "config": dataclasses.asdict(config),
                        "checkpoints": [c.path for c in pipeline.checkpoints], "ladder": {}, "mistakes": {},
                        "ratings": [dict(label=r.label, rating=r.rating, error=r.error)
                                    for r in (evaluation.ratings if evaluation else [])]}

@@ -288,3 +288,20 @@ def test_predict_returns_the_envs_actions():
     assert np.array_equal(many, learner.policy.decode(joint) + [-1, 5]) and np.array_equal(one, many[0])
     assert all(env.action_space.contains(a) for a in many)
     learner.close()
+
+
+def test_predict_decodes_after_pickling_and_deep_copy():
+    """The review's case: a pickled or deep-copied learner of a MultiDiscrete
+    / MultiBinary env still returns the env's actions from predict (the
+    action space travels, the env does not)."""
+    import copy
+    import pickle
+    from swiftpg.algorithms import for_gymnasium
+    for env in (_Bandit([3, 4], start=[5, -3]), _Bandit([2, 2, 2], binary=True)):
+        learner = for_gymnasium("ppo", env, hidden_sizes=(8,))
+        obs = np.eye(3)[0]
+        want, _ = learner.predict(obs)
+        for twin in (pickle.loads(pickle.dumps(learner)), copy.deepcopy(learner)):
+            got, _ = twin.predict(obs)
+            assert got.dtype == want.dtype and np.array_equal(got, want), (got, want)
+            assert env.action_space.contains(got)

@@ -186,3 +186,42 @@ def test_the_selfplay_command(tmp_path):
     bad = subprocess.run(cmd[:5] + ["--config", "no_such=1", "--no-plot"], capture_output=True, text=True,
                          env=env, timeout=60)
     assert bad.returncode == 2 and "unknown SelfPlayConfig field" in bad.stderr
+
+
+def test_ctrl_c_stops_the_solver_inside_mistake_rate_and_ladder():
+    """On Connect Four 6×7 the exact solver takes minutes per early
+    position: Ctrl-C (SIGINT) stops mistake_rate and the ladder's solver
+    rung within seconds (the solver shares the call's cancellation flag)."""
+    code = """
+import os, signal, threading, time
+from swiftpg import games, game_players as gp, ladder as L
+for run in (lambda: L.mistake_rate(games.load("connect_four"), gp.RandomPlayer()),
+            lambda: L.ladder(games.load("connect_four"), gp.RandomPlayer(),
+                             L.LadderConfig(games_per_rung=1, mcts_rungs=0, minimax_depths=(), random=False))):
+    threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    start = time.time()
+    try:
+        run()
+    except KeyboardInterrupt:
+        print("stopped", round(time.time() - start, 1))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), "..")))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    times = [float(line.split()[1]) for line in proc.stdout.splitlines() if line.startswith("stopped")]
+    assert len(times) == 2 and max(times) < 30, proc.stdout
+
+
+def test_selfplay_cli_refuses_bad_settings_cleanly(tmp_path):
+    """Bad settings end in one `error:` line and exit 2, with no directory
+    left behind (the review found tracebacks and empty run folders)."""
+    for extra in (["--minutes", "0"], ["--minutes", "nan"], ["--ladder-games", "0"], ["--seed", "-5"],
+                  ["--config", "hidden=0"], ["--config", "held_out_share=1"],
+                  ["--config", "search_rollout_weight=nan"]):
+        out = tmp_path / "run"
+        proc = subprocess.run([sys.executable, "-m", "swiftpg", "selfplay", "tic_tac_toe", "--out", str(out),
+                               "--no-plot", *extra], capture_output=True, text=True, timeout=120,
+                              env=dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), "..")))
+        assert proc.returncode == 2 and proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr, \
+            (extra, proc.stderr[-500:])
+        assert not out.exists(), extra

@@ -176,8 +176,14 @@ public final class ConnectSolver {
   /// A solver for `rows × columns` boards with `inRow` in a row and a table
   /// of `tableSize` entries (9 bytes each; a prime spreads keys best; the
   /// default 8 388 593 takes 75 MB).
-  public init(rows: Int = 6, columns: Int = 7, inRow: Int = 4, tableSize: Int = 8_388_593) throws(SwiftPGError) {
+  /// `cancellation`: the flag that stops a search (shared with a caller
+  /// that cancels through its own handle; a fresh one by default).
+  public init(
+    rows: Int = 6, columns: Int = 7, inRow: Int = 4, tableSize: Int = 8_388_593,
+    cancellation: CancellationFlag = CancellationFlag()
+  ) throws(SwiftPGError) {
     _ = try ConnectBitboard(rows: rows, columns: columns, inRow: inRow)
+    self.cancellation = cancellation
     try require(tableSize >= 1 && tableSize <= 1 << 28, "table size must be in [1, 2^28], got \(tableSize)")
     self.rows = rows
     self.columns = columns
@@ -193,7 +199,7 @@ public final class ConnectSolver {
   /// Stops a long `score` / `columnScores` from another thread: the
   /// search checks it every 65 536 nodes and throws `.cancelled` (the
   /// table keeps only exact bounds found before, so later calls stay right).
-  public let cancellation = CancellationFlag()
+  public let cancellation: CancellationFlag
   /// Set when a search saw the cancellation request: every node then
   /// returns at once, and `score` throws.
   private var stopping = false

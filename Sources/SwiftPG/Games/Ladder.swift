@@ -74,7 +74,7 @@ public enum Ladder {
     var seeds = SplitMix64(seed: config.seed)
     var rungs: [Rung] = []
     for kind in kinds {
-      let opponent = try kind.make(for: game)
+      let opponent = try kind.make(for: game, cancellation: cancellation ?? CancellationFlag())
       let r = try Arena.play(
         game, player, opponent, games: config.gamesPerRung, seed: seeds.next(), cancellation: cancellation)
       rungs.append(Rung(opponent: kind, label: opponent.label, result: r))

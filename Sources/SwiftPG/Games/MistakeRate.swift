@@ -10,14 +10,16 @@ public final class MoveOracle<G: TwoPlayerGame> {
   private let exact: ExactSolverPlayer<G>?
 
   /// - Throws: `.notSupported` for a game without an exact solver.
-  public init(_ game: G) throws(SwiftPGError) {
+  /// `cancellation` stops the solver's long searches (shared with a caller
+  /// that cancels through its own handle).
+  public init(_ game: G, cancellation: CancellationFlag = CancellationFlag()) throws(SwiftPGError) {
     self.game = game
     if let c = game as? ConnectN, c.xInRow >= 2 {
-      connect = try ConnectSolverPlayer(c)
+      connect = try ConnectSolverPlayer(c, cancellation: cancellation)
       exact = nil
     } else if game.maxGameLength <= 16 {
       connect = nil
-      exact = ExactSolverPlayer(game)
+      exact = ExactSolverPlayer(game, cancellation: cancellation)
     } else {
       throw SwiftPGError(.notSupported, "no exact solver for \(game.name) of this size: no exact move values")
     }

@@ -92,12 +92,15 @@ public enum PlayerKind: Sendable, Equatable {
 
   /// A player of this kind for `game`. Throws `.invalidArgument` for bad
   /// parameters and `.notSupported` for a solver the game has none of.
-  public func make<G: TwoPlayerGame>(for game: G) throws(SwiftPGError) -> any GameStrategy<G> {
+  /// `cancellation` stops a solver's long search (shared with the caller).
+  public func make<G: TwoPlayerGame>(
+    for game: G, cancellation: CancellationFlag = CancellationFlag()
+  ) throws(SwiftPGError) -> any GameStrategy<G> {
     switch self {
     case .random: return RandomPlayer(game)
     case .minimax(let depth): return try MinimaxPlayer(game, depth: depth)
     case .mcts(let simulations, let c): return try MCTSPlayer(game, simulations: simulations, c: c)
-    case .solver: return try makeSolver(for: game)
+    case .solver: return try makeSolver(for: game, cancellation: cancellation)
     }
   }
 }

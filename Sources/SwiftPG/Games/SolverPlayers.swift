@@ -13,11 +13,14 @@ public final class ConnectSolverPlayer: GameStrategy {
 
   /// - Parameter tableSize: transposition-table entries (9 bytes each);
   ///   nil: 8 388 593 (75 MB) for boards of 36 cells or more, else 1 048 573.
-  public init(_ game: ConnectN, tableSize: Int? = nil) throws(SwiftPGError) {
+  public init(
+    _ game: ConnectN, tableSize: Int? = nil, cancellation: CancellationFlag = CancellationFlag()
+  ) throws(SwiftPGError) {
     try require(game.xInRow >= 2, "the Connect-N solver needs x_in_row >= 2, got \(game.xInRow)", code: .notSupported)
     self.game = game
     let size = tableSize ?? (game.rows * game.columns >= 36 ? 8_388_593 : 1_048_573)
-    solver = try ConnectSolver(rows: game.rows, columns: game.columns, inRow: game.xInRow, tableSize: size)
+    solver = try ConnectSolver(
+      rows: game.rows, columns: game.columns, inRow: game.xInRow, tableSize: size, cancellation: cancellation)
   }
 
   public var label: String { "solver" }
@@ -55,15 +58,16 @@ public final class ConnectSolverPlayer: GameStrategy {
 /// win to the player who moved last).
 public final class ExactSolverPlayer<G: TwoPlayerGame>: GameStrategy {
   public let game: G
-  public let cancellation = CancellationFlag()
+  public let cancellation: CancellationFlag
   /// The value of every position solved so far, for the player to move.
   private var table: [G.State: Int] = [:]
   /// Positions the table may hold before the search gives up (`.tooLarge`).
   public let maxPositions: Int
 
-  public init(_ game: G, maxPositions: Int = 1 << 22) {
+  public init(_ game: G, maxPositions: Int = 1 << 22, cancellation: CancellationFlag = CancellationFlag()) {
     self.game = game
     self.maxPositions = maxPositions
+    self.cancellation = cancellation
   }
 
   public var label: String { "solver" }
@@ -102,12 +106,14 @@ public final class ExactSolverPlayer<G: TwoPlayerGame>: GameStrategy {
 /// The perfect player of `game`: `ConnectSolverPlayer` for Connect-N with
 /// x_in_row ≥ 2, `ExactSolverPlayer` for games of at most 16 moves
 /// (tic-tac-toe, tiny Connect-N boards); otherwise `.notSupported`.
-public func makeSolver<G: TwoPlayerGame>(for game: G) throws(SwiftPGError) -> any GameStrategy<G> {
+public func makeSolver<G: TwoPlayerGame>(
+  for game: G, cancellation: CancellationFlag = CancellationFlag()
+) throws(SwiftPGError) -> any GameStrategy<G> {
   if let connect = game as? ConnectN, connect.xInRow >= 2,
-    let player = try ConnectSolverPlayer(connect) as? any GameStrategy<G>
+    let player = try ConnectSolverPlayer(connect, cancellation: cancellation) as? any GameStrategy<G>
   {
     return player
   }
-  if game.maxGameLength <= 16 { return ExactSolverPlayer(game) }
+  if game.maxGameLength <= 16 { return ExactSolverPlayer(game, cancellation: cancellation) }
   throw SwiftPGError(.notSupported, "no perfect solver for \(game.name) of this size")
 }

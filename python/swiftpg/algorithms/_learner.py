@@ -406,7 +406,7 @@ def _adopt_learner(expected, function: str, *args, source: str = "the bytes", hi
         raise
 
 
-def _restore_learner(data: bytes, history=None) -> "PolicyGradientLearner":
+def _restore_learner(data: bytes, history=None, action_space=None) -> "PolicyGradientLearner":
     """Unpickles a learner (see ``PolicyGradientLearner.__reduce__``); bad
     bytes raise BadFormatError."""
     if not isinstance(data, bytes):
@@ -414,7 +414,9 @@ def _restore_learner(data: bytes, history=None) -> "PolicyGradientLearner":
     if history is not None and not (isinstance(history, (list, tuple))
                                     and all(isinstance(s, TrainStats) for s in history)):
         raise DTypeError(f"a learner's history must be a list of TrainStats, got {type(history).__name__}")
-    return _adopt_learner(PolicyGradientLearner, "pg_deserialize", data, len(data), history=history)
+    learner = _adopt_learner(PolicyGradientLearner, "pg_deserialize", data, len(data), history=history)
+    learner.gymnasium_action_space = action_space
+    return learner
 
 
 def load(path) -> "PolicyGradientLearner":
@@ -823,22 +825,34 @@ class PolicyGradientLearner(NativeObject):
         its action space is MultiDiscrete / MultiBinary (decoded, plus
         ``start``, shape ``[..., *space.shape]`` in the space's dtype, as
         SB3's ``predict`` returns them); other actions unchanged."""
-        env = getattr(self, "gymnasium_env", None)
-        if env is None or not self.policy.discrete:
+        space = self._gymnasium_action_space()
+        if space is None or not self.policy.discrete:
             return actions
-        from ..policies import action_factors, decode_actions, gymnasium_spaces
-        factors = action_factors(gymnasium_spaces(env)[1])
+        from ..policies import action_factors, decode_actions
+        factors = action_factors(space)
         if factors is None:
             return actions
         sizes, start, shape, dtype = factors
         a = np.asarray(actions)
         return (decode_actions(a, sizes) + start).astype(dtype).reshape(a.shape + shape)
 
+    def _gymnasium_action_space(self):
+        """The action space of the Gymnasium env this learner trains on (kept
+        through pickling, which drops the env itself), or None."""
+        env = getattr(self, "gymnasium_env", None)
+        if env is not None:
+            from ..policies import gymnasium_spaces
+            return gymnasium_spaces(env)[1]
+        return getattr(self, "gymnasium_action_space", None)
+
     def export_policy(self):
         """A standalone :class:`swiftpg.trained.TrainedPolicy`: a copy of the
         policy (later training does not change it), the observation
         normaliser frozen as it is now, and the env's action bounds —
-        ``predict`` gives what :meth:`predict` gives now; ``save(path)`` /
+        ``predict`` gives what :meth:`predict` gives now, except that for a
+        MultiDiscrete / MultiBinary Gymnasium env it returns the joint index
+        (decode it with ``swiftpg.policies.decode_actions``; the exported
+        policy does not know the env's space); ``save(path)`` /
         ``TrainedPolicy.load(path)`` keep it in one file."""
         import pickle
 
@@ -940,7 +954,9 @@ and CheckpointIOError when the file cannot be read.""")
         when closed."""
         with self._busy:
             data = _lib.read_bytes("pg_serialize", self.handle)
-        return _restore_learner, (data, list(self.history))
+        # A Gymnasium env does not travel, but the action space that decodes
+        # MultiDiscrete / MultiBinary actions in predict does.
+        return _restore_learner, (data, list(self.history), self._gymnasium_action_space())
 
     def close(self) -> None:
         """Frees the native learner (not its env, policy or critic); idempotent."""
