@@ -382,10 +382,18 @@ class PolicyNetwork(BoardNetwork):
     def accuracy(self, planes, masks, actions) -> float:
         """Top-1 move accuracy: the share of positions whose most probable
         legal move is ``actions[i]`` (ties count as misses unless the
-        expert's move is the first of them)."""
+        expert's move is the first of them); NaN for no positions."""
         probs = self.probabilities(planes, masks)
         a = as_actions(actions, "actions", self.num_actions, (probs.shape[0],))
-        return float(np.mean(np.argmax(probs, axis=1) == a)) if len(a) else 0.0
+        return float(np.mean(np.argmax(probs, axis=1) == a)) if len(a) else math.nan
+
+
+def _check_outcomes(t: np.ndarray, name: str) -> None:
+    """Value targets must be outcomes in [−1, 1] (V = tanh(z))."""
+    bad = ~((t >= -1) & (t <= 1))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InvalidArgumentError(f"{name}[{i}] is {t[i]}; value targets are outcomes in [-1, 1] (V = tanh)")
 
 
 class ValueNetwork(BoardNetwork):
@@ -428,18 +436,21 @@ class ValueNetwork(BoardNetwork):
         ``[M]`` (outcomes −1, 0, +1 for the player to move); ``held_out``
         None or (planes, targets). Returns (mean training loss of each
         epoch, float64 ``[epochs]``; held-out MSE mean (V − G)² after
-        training, NaN without a held-out set). On an error the parameters
-        are as before."""
+        training, NaN without a held-out set). Targets outside [−1, 1],
+        which V = tanh(z) cannot reach, raise InvalidArgumentError. On an
+        error the parameters are as before."""
         p = self._planes(planes)
         n = p.shape[0]
         if n < 1:
             raise InvalidArgumentError("fit needs at least one position")
         t = as_float64(targets, "targets", shape=(n,))
+        _check_outcomes(t, "targets")
         if held_out is not None:
             if not isinstance(held_out, (tuple, list)) or len(held_out) != 2:
                 raise DTypeError("held_out must be None or a (planes, targets) tuple")
             hp = self._planes(held_out[0])
             ht = as_float64(held_out[1], "held_out targets", shape=(hp.shape[0],))
+            _check_outcomes(ht, "held_out targets")
         else:
             hp = ht = None  # type: ignore[assignment]  # no held-out set: NULL pointers below
         config = _sft_config(epochs, minibatch_size, learning_rate, 0.0, seed)

@@ -531,12 +531,9 @@ def _factor_sizes(factor_sizes) -> tuple[int, ...]:
     is in [2, 2^31 − 1]."""
     if isinstance(factor_sizes, (str, bytes)) or not hasattr(factor_sizes, "__len__"):
         raise DTypeError(f"factor_sizes must be a sequence of integers, got {type(factor_sizes).__name__}")
-    sizes = tuple(as_count(n, f"factor_sizes[{k}]", 1) for k, n in enumerate(factor_sizes))
+    sizes = tuple(as_count(n, f"factor_sizes[{k}]", 1, 65536) for k, n in enumerate(factor_sizes))
     if not 1 <= len(sizes) <= 64:
         raise InvalidArgumentError(f"factor_sizes must hold 1 to 64 sizes, got {len(sizes)}")
-    for k, n in enumerate(sizes):
-        if n > 65536:
-            raise InvalidArgumentError(f"factor_sizes[{k}] must be in [1, 65536], got {n}")
     joint = math.prod(sizes)
     if joint > 2**31 - 1:
         raise InvalidArgumentError(f"the joint action count {' × '.join(map(str, sizes))} = {joint} exceeds 2^31 − 1")

@@ -354,3 +354,21 @@ for make in (lambda: B.PUCTPlayer(policy, value, simulations=20).action(game.new
                           env=dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), "..")))
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.count("refused:") == 2, proc.stdout
+
+
+def test_value_targets_outside_the_tanh_range_and_empty_accuracy():
+    """The review's cases: value targets outside [-1, 1] are refused (V =
+    tanh cannot reach them) and change nothing; accuracy over no positions
+    is NaN, not 0."""
+    game = G.load("tic_tac_toe")
+    value = B.ValueNetwork(game, sizes=(8,), seed=1)
+    data = B.expert_moves(game, P.SolverPlayer(), num_games=5, seed=0)
+    planes = data.planes[:2]
+    before = value.params.copy()
+    for bad in ([0.5, 5.0], [np.nan, 0.0], [-1.5, 0.0]):
+        with pytest.raises(_lib.SwiftPGError):
+            value.fit(planes, np.array(bad), epochs=1)
+    np.testing.assert_array_equal(value.params, before)
+    value.fit(planes, np.array([1.0, -1.0]), epochs=1)
+    policy = B.PolicyNetwork(game, sizes=(8,), seed=0)
+    assert np.isnan(policy.accuracy(data.planes[:0], data.masks[:0], data.actions[:0]))
