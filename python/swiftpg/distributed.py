@@ -445,7 +445,26 @@ def _unwrap(e):
     return RolloutWorkerError(str(e))
 
 
-class DistributedTrainer:
+class _WorkerPoolOwner:
+    """What the distributed trainer and search share: stopping their
+    workers, also as a context manager."""
+
+    _pool: "_Pool"
+
+    def close(self) -> None:
+        """Stops the workers (not Ray itself); idempotent."""
+        if getattr(self, "_pool", None) is not None:
+            self._pool.shutdown()
+            self._pool = None  # type: ignore[assignment]  # closed
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class DistributedTrainer(_WorkerPoolOwner):
     """Trains a policy-gradient ``learner`` with ``num_workers`` Ray rollout
     workers; the learner (in this process) does the updates.
 
@@ -723,20 +742,8 @@ class DistributedTrainer:
         """Workers replaced since the start."""
         return self._pool.lost_total
 
-    def close(self) -> None:
-        """Stops the workers (not Ray itself); idempotent."""
-        if getattr(self, "_pool", None) is not None:
-            self._pool.shutdown()
-            self._pool = None  # type: ignore[assignment]  # closed
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
-class DistributedSearch:
+class DistributedSearch(_WorkerPoolOwner):
     """A :class:`swiftpg.algorithms.PolicySearch` whose candidates are
     evaluated by ``num_workers`` Ray workers (each a policy copy and an env
     like the search's): bit-identical to ``search.iterate()`` for greedy
@@ -776,13 +783,3 @@ class DistributedSearch:
         self.history.append(stats)
         return stats
 
-    def close(self) -> None:
-        if getattr(self, "_pool", None) is not None:
-            self._pool.shutdown()
-            self._pool = None  # type: ignore[assignment]  # closed
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()

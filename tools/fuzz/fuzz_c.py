@@ -2164,36 +2164,18 @@ class Fuzzer:
                     [stats, iterations], exempt=("stats_out", "iterations_out"))
 
     def g_pg_update(self):
-        alg = self.any_alg(lambda a: a.pg)
-        if alg is None or not self.runnable(alg):
-            return
-        r = self.rng
-        pol = alg.policy
-        T, N = r.choice([1, 2, 4]), r.choice([1, 2])
-        d = pol.obs
-        obs = self.observations(pol, T * N)
-        acts = self.actions_for(pol.discrete, pol.num_actions, pol.action_size, T * N)
-        rew = self.buf(ctypes.c_double, T * N, "rewards", data=self.doubles(T * N))
-        te = self.buf(ctypes.c_uint8, T * N, "terminated", data=self.flags(T * N, 0.3))
-        tr = self.buf(ctypes.c_uint8, T * N, "truncated", data=self.flags(T * N, 0.2))
-        fin = self.buf(ctypes.c_double, T * N * d, "final_observations", data=self.doubles(T * N * d), optional=True)
-        nxt = self.observations(pol, N, "next_observations")
-        out = self.out1(self.S["swiftpg_train_stats"], "stats_out")
-        args = [self.handle_arg("algorithm", alg),
-                self.i64(T, bad=[0, T - 1, -1, 2**31 - 1, 2**62, 2**63 - 1, (1 << 24) + 1]),
-                self.i64(N, bad=[0, N - 1, -1, 2**31 - 1, 2**63 - 1]),
-                self.a(obs), self.a(acts), self.a(rew), self.a(te), self.a(tr), self.a(fin), self.a(nxt), self.a(out)]
-        self.invoke("swiftpg_pg_update", args, [out])
+        self.external_update("swiftpg_pg_update", log_probs=False)
 
     def g_pg_update_behavior(self):
-        self.update_with_log_probs("swiftpg_pg_update_behavior")
+        self.external_update("swiftpg_pg_update_behavior", log_probs=True)
 
     def g_pg_update_raw(self):
-        self.update_with_log_probs("swiftpg_pg_update_raw")
+        self.external_update("swiftpg_pg_update_raw", log_probs=True)
 
-    def update_with_log_probs(self, name: str):
-        """An update on external samples with behaviour log-probabilities
-        (``swiftpg_pg_update_behavior`` / ``_raw``: the same arguments)."""
+    def external_update(self, name: str, log_probs: bool):
+        """An update on external samples (``swiftpg_pg_update``; with the
+        behaviour log-probabilities after the actions: ``_behavior`` /
+        ``_raw``)."""
         alg = self.any_alg(lambda a: a.pg)
         if alg is None or not self.runnable(alg):
             return
@@ -2203,7 +2185,8 @@ class Fuzzer:
         d = pol.obs
         obs = self.observations(pol, T * N)
         acts = self.actions_for(pol.discrete, pol.num_actions, pol.action_size, T * N)
-        logp = self.buf(ctypes.c_double, T * N, "log_probs", data=[-abs(x) for x in self.doubles(T * N)])
+        logp = (self.buf(ctypes.c_double, T * N, "log_probs", data=[-abs(x) for x in self.doubles(T * N)])
+                if log_probs else None)
         rew = self.buf(ctypes.c_double, T * N, "rewards", data=self.doubles(T * N))
         te = self.buf(ctypes.c_uint8, T * N, "terminated", data=self.flags(T * N, 0.3))
         tr = self.buf(ctypes.c_uint8, T * N, "truncated", data=self.flags(T * N, 0.2))
@@ -2213,8 +2196,8 @@ class Fuzzer:
         args = [self.handle_arg("algorithm", alg),
                 self.i64(T, bad=[0, T - 1, -1, 2**31 - 1, 2**62, 2**63 - 1, (1 << 24) + 1]),
                 self.i64(N, bad=[0, N - 1, -1, 2**31 - 1, 2**63 - 1]),
-                self.a(obs), self.a(acts), self.a(logp), self.a(rew), self.a(te), self.a(tr), self.a(fin),
-                self.a(nxt), self.a(out)]
+                self.a(obs), self.a(acts), *([self.a(logp)] if logp is not None else []), self.a(rew), self.a(te),
+                self.a(tr), self.a(fin), self.a(nxt), self.a(out)]
         self.invoke(name, args, [out])
 
     def g_pg_set_worker_normalization(self):

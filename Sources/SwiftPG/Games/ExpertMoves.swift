@@ -93,12 +93,7 @@ public enum ExpertMoves {
     var targets: [Int32] = []
     targets.reserveCapacity(states.count)
     for (i, s) in states.enumerated() {
-      planes.withUnsafeMutableBufferPointer { b in
-        if let p = b.baseAddress { game.writePlanes(s, into: p + i * width) }
-      }
-      masks.withUnsafeMutableBufferPointer { b in
-        if let p = b.baseAddress { game.writeLegalMask(s, into: p + i * a) }
-      }
+      game.writeNetworkRow(s, row: i, planes: &planes, masks: &masks)
       targets.append(Int32(try expert.action(for: s, using: &rng)))
     }
     return ExpertExamples(

@@ -185,12 +185,7 @@ public final class PUCTSearch<G: TwoPlayerGame> {
           tree.backup(game.returnOfPlayer0(s))
         } else {
           let slot = pending.count
-          planes.withUnsafeMutableBufferPointer { p in
-            if let b = p.baseAddress { game.writePlanes(s, into: b + slot * planeSize) }
-          }
-          masks.withUnsafeMutableBufferPointer { m in
-            if let b = m.baseAddress { game.writeLegalMask(s, into: b + slot * actions) }
-          }
+          game.writeNetworkRow(s, row: slot, planes: &planes, masks: &masks)
           pending.append(i)
         }
       }

@@ -128,6 +128,20 @@ extension TwoPlayerGame {
     for a in 0..<actionCount { out[a] = isLegal(a, in: s) ? 1 : 0 }
   }
 
+  /// A network's input for `s` as row `row` of a batch: its planes into
+  /// `planes` (`[rows, planeCount · cellCount]`) and its legal mask into
+  /// `masks` (`[rows, actionCount]`); both must hold the row.
+  public func writeNetworkRow(_ s: State, row: Int, planes: inout [Double], masks: inout [UInt8]) {
+    let width = planeCount * cellCount
+    let a = actionCount
+    planes.withUnsafeMutableBufferPointer { b in
+      if let p = b.baseAddress { writePlanes(s, into: p + row * width) }
+    }
+    masks.withUnsafeMutableBufferPointer { b in
+      if let p = b.baseAddress { writeLegalMask(s, into: p + row * a) }
+    }
+  }
+
   /// The returns of players 0 and 1.
   public func returns(_ s: State) -> [Double] {
     let r = returnOfPlayer0(s)

@@ -190,13 +190,7 @@ public final class SelfPlayReinforce<G: TwoPlayerGame> {
           if (game.currentPlayer(states[j]) == 0) == learnerIsFirst && learnerSide
             || (game.currentPlayer(states[j]) == 0) != learnerIsFirst && !learnerSide
           {
-            let r = rows.count
-            planes.withUnsafeMutableBufferPointer { b in
-              if let p = b.baseAddress { game.writePlanes(states[j], into: p + r * planeSize) }
-            }
-            masks.withUnsafeMutableBufferPointer { b in
-              if let p = b.baseAddress { game.writeLegalMask(states[j], into: p + r * a) }
-            }
+            game.writeNetworkRow(states[j], row: rows.count, planes: &planes, masks: &masks)
             rows.append(j)
           }
         }

@@ -42,13 +42,7 @@ public enum ValueTargets {
       for j in 0..<n where !game.isTerminal(states[j]) {
         seen[j] += 1
         if Int.random(in: 0..<seen[j], using: &rngs[j]) == 0 { kept[j] = states[j] }
-        let r = rows.count
-        planes.withUnsafeMutableBufferPointer { b in
-          if let p = b.baseAddress { game.writePlanes(states[j], into: p + r * planeSize) }
-        }
-        masks.withUnsafeMutableBufferPointer { b in
-          if let p = b.baseAddress { game.writeLegalMask(states[j], into: p + r * a) }
-        }
+        game.writeNetworkRow(states[j], row: rows.count, planes: &planes, masks: &masks)
         rows.append(j)
       }
       if rows.isEmpty { break }
