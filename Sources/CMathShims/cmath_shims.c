@@ -133,13 +133,24 @@ void spg_tanhf_inplace(float *x, size_t n) {
 // and no contraction, so results equal the scalar Swift loop bit for bit.
 // The outputs may be the inputs (in place) or other arrays (a proposed step,
 // committed by the caller once p' is known to be finite); element i reads
-// only element i, so either is safe.
+// only element i, so either is safe. Returns the checks of the step, made in
+// the same pass: 1 if some g is not finite, 2 if some |g| > largest_gradient
+// (or is not finite), 4 if some p' is not finite.
 #if defined(__x86_64__) && defined(__linux__)
 SPG_CLONES
 #endif
-void spg_adam_step(const double *p, const double *restrict g, const double *m, const double *v, double *p_out,
-                   double *m_out, double *v_out, size_t n, double b1, double b2, double c1, double c2, double lr,
-                   double sign, double eps) {
+int spg_adam_step(const double *p, const double *restrict g, const double *m, const double *v, double *p_out,
+                  double *m_out, double *v_out, size_t n, double b1, double b2, double c1, double c2, double lr,
+                  double sign, double eps, double largest_gradient) {
+  // The checks ride along on the bits (integer compares vectorise; an
+  // ordered floating-point reduction would not): |g| as the bits without
+  // the sign, which order like the magnitudes, NaN above +inf above any
+  // finite bound.
+  uint64_t bound;
+  memcpy(&bound, &largest_gradient, 8);
+  const uint64_t *gbits = (const uint64_t *)g;
+  const uint64_t exponent = 0x7ff0000000000000ULL, magnitude = 0x7fffffffffffffffULL;
+  uint64_t bad_g = 0, big_g = 0, bad_p = 0;
   for (size_t i = 0; i < n; i++) {
     double gi = g[i];
     double mi = b1 * m[i] + (1 - b1) * gi;
@@ -149,8 +160,40 @@ void spg_adam_step(const double *p, const double *restrict g, const double *m, c
     double pi = p[i];
     m_out[i] = mi;
     v_out[i] = vi;
-    p_out[i] = pi + sign * lr * m_hat / (__builtin_elementwise_sqrt(v_hat) + eps);
+    double po = pi + sign * lr * m_hat / (__builtin_elementwise_sqrt(v_hat) + eps);
+    p_out[i] = po;
+    uint64_t gm = gbits[i] & magnitude, pb;
+    memcpy(&pb, &po, 8);
+    bad_g |= gm >= exponent;
+    big_g |= gm > bound;
+    bad_p |= (pb & exponent) == exponent;
   }
+  return (bad_g ? 1 : 0) | (big_g ? 2 : 0) | (bad_p ? 4 : 0);
+}
+
+// Σ x[i]² in a fixed order whatever the instruction set: 32 partial sums
+// (lane l takes i ≡ l mod 32), added pairwise in a fixed tree, then the
+// remaining n mod 32 terms in order.
+typedef double spg_v8d __attribute__((vector_size(64)));
+typedef double spg_v8du __attribute__((vector_size(64), aligned(8)));
+#if defined(__x86_64__) && defined(__linux__)
+SPG_CLONES
+#endif
+double spg_sum_squares(const double *x, size_t n) {
+  spg_v8d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    spg_v8d x0 = *(const spg_v8du *)(x + i), x1 = *(const spg_v8du *)(x + i + 8);
+    spg_v8d x2 = *(const spg_v8du *)(x + i + 16), x3 = *(const spg_v8du *)(x + i + 24);
+    a0 = a0 + x0 * x0;
+    a1 = a1 + x1 * x1;
+    a2 = a2 + x2 * x2;
+    a3 = a3 + x3 * x3;
+  }
+  spg_v8d t = (a0 + a1) + (a2 + a3);
+  double s = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+  for (; i < n; i++) s += x[i] * x[i];
+  return s;
 }
 
 // Conversions at the edges of float32 networks.

@@ -39,6 +39,64 @@ import Testing
     }
   }
 
+  /// The single-precision product sums each element in the order of k,
+  /// each product and sum rounded: bit-identical to that scalar loop for
+  /// every transpose, beta 0 or 1, and sizes around the kernel's blocks
+  /// (16-column vectors, 64-column panels, 4-row tiles, 128-deep k
+  /// blocks), and each row the same when computed alone.
+  @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+  func sgemmIsTheOrderedSumBitForBit(transposeA: Bool, transposeB: Bool) {
+    var g = PCG64(seed: 7)
+    for (m, n, k) in [(1, 1, 1), (5, 17, 3), (9, 64, 130), (4, 80, 0), (13, 131, 257), (70, 2, 200), (3, 48, 128)] {
+      let a = (0..<(m * k)).map { _ in Float(g.standardNormal()) }
+      let b = (0..<(k * n)).map { _ in Float(g.standardNormal()) }
+      let c0 = (0..<(m * n)).map { _ in Float(g.standardNormal()) }
+      func opA(_ i: Int, _ p: Int) -> Float { transposeA ? a[p * m + i] : a[i * k + p] }
+      func opB(_ p: Int, _ j: Int) -> Float { transposeB ? b[j * k + p] : b[p * n + j] }
+      for beta: Float in [0, 1] {
+        var expected = c0
+        for i in 0..<m {
+          for j in 0..<n {
+            var s: Float = beta == 0 ? 0 : c0[i * n + j]
+            for p in 0..<k {
+              let product = opA(i, p) * opB(p, j)
+              s = s + product
+            }
+            expected[i * n + j] = s
+          }
+        }
+        var c = c0
+        Dense.sgemm(
+          transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: transposeA ? m : k, b: b,
+          ldb: transposeB ? k : n, beta: beta, c: &c, ldc: n)
+        #expect(c == expected, "m \(m) n \(n) k \(k) beta \(beta)")
+        // Row i alone (op(A)'s row i as a 1 × k matrix, not transposed).
+        for i in [0, m / 2, m - 1] {
+          let row = (0..<k).map { opA(i, $0) }
+          var ci = Array(c0[(i * n)..<((i + 1) * n)])
+          Dense.sgemm(
+            transposeA: false, transposeB: transposeB, m: 1, n: n, k: k, a: row, lda: Swift.max(k, 1), b: b,
+            ldb: transposeB ? k : n, beta: beta, c: &ci, ldc: n)
+          #expect(ci == Array(expected[(i * n)..<((i + 1) * n)]), "row \(i) of m \(m) n \(n) k \(k)")
+        }
+      }
+    }
+  }
+
+  /// The sum of squares behind `Statistics.norm`: 32 partial sums in a
+  /// fixed order, within rounding of the plain sum, exact on small integers.
+  @Test func sumOfSquares() {
+    var g = PCG64(seed: 3)
+    for n in [0, 1, 31, 32, 33, 100, 1027] {
+      let x = (0..<n).map { _ in g.standardNormal() }
+      var plain = 0.0
+      for v in x { plain += v * v }
+      #expect(abs(Statistics.norm(x) - plain.squareRoot()) <= 1e-14 * Swift.max(1, plain.squareRoot()))
+    }
+    let ones = [Double](repeating: 2, count: 1000)
+    #expect(Statistics.norm(ones) == (4000.0).squareRoot())
+  }
+
   @Test func allFinite() {
     #expect([Double]().allFinite && [1.0, -2, 1e308].allFinite)
     #expect(![1.0, .nan].allFinite && ![Double.infinity].allFinite)

@@ -78,6 +78,34 @@ import Testing
     #expect(again.y == double.y && again.grad == double.grad && again.jv == double.jv)
   }
 
+  /// Float32 passes (spg_sgemm): each row of the outputs depends only on
+  /// its input row, not on the batch it came in — 1, 7, 64 or 257 rows
+  /// give the same bits (what lets a batch split across workers equal the
+  /// whole batch); widths off the kernel's 16- and 64-column blocks.
+  @Test func float32RowsDoNotDependOnTheBatch() throws {
+    var g = PCG64(seed: 5)
+    let net = try MLP(sizes: [5, 70, 33, 3], activation: .tanh)
+    net.initializeOrthogonal(hiddenGain: 2.0.squareRoot(), outputGain: 1, using: &g)
+    net.setPrecision(.float32)
+    let x = (0..<(257 * 5)).map { _ in g.standardNormal() }
+    let all = Array(UnsafeBufferPointer(start: net.forward(x, batch: 257), count: 257 * 3))
+    for batch in [1, 7, 64] {
+      let part = Array(UnsafeBufferPointer(start: net.forward(Array(x[0..<(batch * 5)]), batch: batch), count: batch * 3))
+      #expect(part == Array(all[0..<(batch * 3)]), "batch \(batch)")
+    }
+    let last = Array(UnsafeBufferPointer(start: net.forward(Array(x[(256 * 5)...]), batch: 1), count: 3))
+    #expect(last == Array(all[(256 * 3)...]))
+    // New parameters reach the transposed float copy the forward pass reads.
+    var p = net.parameters
+    p[0] += 0.5
+    try net.setParameters(p)
+    let moved = Array(UnsafeBufferPointer(start: net.forward(Array(x[0..<5]), batch: 1), count: 3))
+    #expect(moved != Array(all[0..<3]))
+    net.setPrecision(.float64)
+    let exact = Array(UnsafeBufferPointer(start: net.forward(Array(x[0..<5]), batch: 1), count: 3))
+    PolicyChecks.expectClose(moved, exact, "float32 after setParameters", tolerance: 1e-5)
+  }
+
   @Test func sizesAreChecked() throws {
     #expect(try MLP.parameterCount(sizes: [3, 4, 2]) == 4 * 4 + 5 * 2)
     #expect(throws: SwiftPGError.self) { try MLP(sizes: [3], activation: .tanh) }

@@ -14,8 +14,23 @@ import Testing
   @Test func ordinaryValuesGiveThePlainFormulasBits() {
     var g = PCG64(seed: 4)
     let x = (0..<1000).map { _ in g.standardNormal() * 3 + 1 }
-    var s = 0.0
-    for v in x { s += v * v }
+    // The sum of squares: 32 partial sums (lane l takes i ≡ l mod 32), a
+    // fixed pairwise tree (vectors of 8 added as (a0 + a1) + (a2 + a3),
+    // then lanes ((t0 + t1) + (t2 + t3)) + ((t4 + t5) + (t6 + t7))), then
+    // the remaining terms in order.
+    var lanes = [Double](repeating: 0, count: 32)
+    let whole = x.count / 32 * 32
+    for i in 0..<whole { lanes[i % 32] += x[i] * x[i] }
+    var t = [Double](repeating: 0, count: 8)
+    for j in 0..<8 {
+      let low: Double = lanes[j] + lanes[8 + j]
+      let high: Double = lanes[16 + j] + lanes[24 + j]
+      t[j] = low + high
+    }
+    let left: Double = (t[0] + t[1]) + (t[2] + t[3])
+    let right: Double = (t[4] + t[5]) + (t[6] + t[7])
+    var s = left + right
+    for i in whole..<x.count { s += x[i] * x[i] }
     #expect(norm(x).bitPattern == s.squareRoot().bitPattern)
     var sum = 0.0
     for v in x { sum += v }

@@ -16,10 +16,13 @@ static inline void spg_sincos(double x, double *sin_out, double *cos_out) { sinc
 // with the widest SIMD the CPU has (chosen once at load time).
 __attribute__((visibility("hidden"))) void spg_tanh_inplace(double *x, size_t n);
 __attribute__((visibility("hidden"))) void spg_tanhf_inplace(float *x, size_t n);
-__attribute__((visibility("hidden"))) void spg_adam_step(const double *p, const double *g, const double *m,
-                                                        const double *v, double *p_out, double *m_out, double *v_out,
-                                                        size_t n, double b1, double b2, double c1, double c2,
-                                                        double lr, double sign, double eps);
+// Returns 1 | 2 | 4 flags: g not finite, |g| > largest_gradient, p' not finite.
+__attribute__((visibility("hidden"))) int spg_adam_step(const double *p, const double *g, const double *m,
+                                                       const double *v, double *p_out, double *m_out, double *v_out,
+                                                       size_t n, double b1, double b2, double c1, double c2,
+                                                       double lr, double sign, double eps, double largest_gradient);
+// Σ x[i]², partial sums in a fixed order (the same on every CPU).
+__attribute__((visibility("hidden"))) double spg_sum_squares(const double *x, size_t n);
 __attribute__((visibility("hidden"))) void spg_to_float(const double *x, float *y, size_t n);
 __attribute__((visibility("hidden"))) void spg_to_double(const float *x, double *y, size_t n);
 __attribute__((visibility("hidden"))) void spg_add_float(const float *x, double *y, size_t n);
@@ -40,6 +43,21 @@ __attribute__((visibility("hidden"))) void spg_backward_row(
     const unsigned char *restrict truncated, const double *restrict next_values,
     const double *restrict final_values, const double *restrict values, const double *restrict carry,
     double gamma, double decay, int advantages, double *restrict out);
+
+// C (m × n, row stride ldc) = [C +] op(A)·op(B) in single precision, with
+// A(i, p) = a[i·ars + p·acs] (m × k) and B(p, j) = b[p·brs + j·bcs] (k × n);
+// accumulate: add to C's values (else C's values are not read). Every
+// element is the sum over p = 0…k−1 in order, each product and sum rounded
+// (sgemm.c): independent of m, of how rows are split, and of the CPU.
+// C must not overlap A or B.
+__attribute__((visibility("hidden"))) void spg_sgemm(size_t m, size_t n, size_t k, const float *a, size_t ars,
+                                                    size_t acs, const float *b, size_t brs, size_t bcs, float *c,
+                                                    size_t ldc, int accumulate);
+
+// dst[c·rows + r] = (float)src[r·cols + c]: a float copy of a rows × cols
+// matrix, transposed.
+__attribute__((visibility("hidden"))) void spg_to_float_transposed(const double *src, size_t rows, size_t cols,
+                                                                  float *dst);
 
 // 1 if x[0..<n] are all finite (no inf, no NaN), else 0.
 __attribute__((visibility("hidden"))) int spg_all_finite(const double *x, size_t n);

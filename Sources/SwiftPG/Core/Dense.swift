@@ -54,16 +54,25 @@ public enum Dense {
     return 1
   }
 
-  /// Single-precision C = A·B (+ beta·C) with optional transposes (alpha 1).
+  /// Single-precision C = op(A)·op(B) + beta·C (alpha 1), by `spg_sgemm`
+  /// rather than OpenBLAS: every element is the products summed in the
+  /// order of k, each rounded, so a row of C depends only on its row of
+  /// op(A) — not on m, on how a batch is split between workers, or on the
+  /// CPU (CMathShims/sgemm.c). Betas other than 0 and 1 scale C first.
   public static func sgemm(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
-    rowMajor(transposeA, transposeB, m: m, n: n, beta: beta, c: c, ldc: ldc) { (ta, tb, beta) in
-      cblas_sgemm(
-        CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    guard m > 0, n > 0 else { return }
+    if beta != 0 && beta != 1 {
+      for r in 0..<m {
+        for j in 0..<n { c[r * ldc + j] *= beta }
+      }
     }
+    spg_sgemm(
+      m, n, Swift.max(k, 0), a, transposeA ? 1 : lda, transposeA ? lda : 1, b, transposeB ? 1 : ldb,
+      transposeB ? ldb : 1, c, ldc, beta == 0 ? 0 : 1)
   }
 
   @usableFromInline static var singleThreadedOnce: Bool { singleThreaded }

@@ -1,3 +1,4 @@
+import CMathShims
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -19,8 +20,7 @@ public enum Statistics {
   /// ‖x[0..<n]‖₂ without spurious overflow or underflow; +∞ only when the
   /// true norm exceeds the Double range; NaN if any element is NaN.
   public static func norm(_ x: UnsafePointer<Double>, _ n: Int) -> Double {
-    var s = 0.0
-    for i in 0..<n { s += x[i] * x[i] }
+    let s = spg_sum_squares(x, n)  // partial sums in a fixed order, vectorised
     if s.isFinite && (s >= underflowRisk || s == 0 && maxMagnitude(x, n) == 0) { return s.squareRoot() }
     if s.isNaN { return s }
     let m = maxMagnitude(x, n)

@@ -50,7 +50,8 @@ public struct Adam: Sendable {
 
   /// Whether every |gᵢ| ≤ `largestGradient` (NaN fails too).
   public static func acceptsGradient(_ g: [Double]) -> Bool {
-    g.allSatisfy { abs($0) <= largestGradient }
+    let bound = largestGradient  // read once: a static in the loop costs a swift_once per element
+    return g.allSatisfy { abs($0) <= bound }
   }
 
   /// Scratch for a proposed step's moments (`propose`/`commit`); not state.
@@ -77,25 +78,29 @@ public struct Adam: Sendable {
 
   /// One update of `parameters` (`count` values) written to `out`, its
   /// moments kept aside: the state changes only at `commit()`, so a caller
-  /// can refuse a non-finite result without copying anything.
+  /// can refuse a non-finite result without copying anything. Returns the
+  /// checks made in the same pass over the first `count` values
+  /// (`StepChecks`).
+  @discardableResult
   public mutating func propose(
     _ parameters: UnsafePointer<Double>, gradient: UnsafePointer<Double>, count: Int, ascend: Bool,
     learningRate: Double, into out: UnsafeMutablePointer<Double>
-  ) {
+  ) -> StepChecks {
     let n = Swift.min(count, m.count)
     if mNext.count != m.count || n < m.count {
       mNext = m  // moments beyond `count` stay as they are
       vNext = v
     }
     let (hyper, now) = ((beta1, beta2, epsilon, learningRate), t)
-    m.withUnsafeBufferPointer { mb in
+    return m.withUnsafeBufferPointer { mb in
       v.withUnsafeBufferPointer { vb in
         mNext.withUnsafeMutableBufferPointer { mo in
           vNext.withUnsafeMutableBufferPointer { vo in
             guard let mp = mb.baseAddress, let vp = vb.baseAddress, let mOut = mo.baseAddress,
               let vOut = vo.baseAddress
-            else { return }
-            Adam.kernel(parameters, gradient, mp, vp, into: out, mOut, vOut, count: n, hyper, t: now + 1, ascend: ascend)
+            else { return StepChecks() }
+            return Adam.kernel(
+              parameters, gradient, mp, vp, into: out, mOut, vOut, count: n, hyper, t: now + 1, ascend: ascend)
           }
         }
       }
@@ -112,17 +117,20 @@ public struct Adam: Sendable {
 
   /// The vectorised C kernel does exactly these operations per element:
   ///   m' = β₁m + (1−β₁)g;  v' = β₂v + (1−β₂)g·g;  θ' = θ + sign·α·(m'/c₁)/(√(v'/c₂) + ε)
-  /// with c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ at step `t`.
+  /// with c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ at step `t`, and checks g and θ' in
+  /// the same pass.
+  @discardableResult
   private static func kernel(
     _ p: UnsafePointer<Double>, _ g: UnsafePointer<Double>, _ m: UnsafePointer<Double>, _ v: UnsafePointer<Double>,
     into pOut: UnsafeMutablePointer<Double>, _ mOut: UnsafeMutablePointer<Double>,
     _ vOut: UnsafeMutablePointer<Double>, count n: Int,
     _ hyper: (beta1: Double, beta2: Double, epsilon: Double, learningRate: Double), t: Int, ascend: Bool
-  ) {
+  ) -> StepChecks {
     let c1 = 1 - powInt(hyper.beta1, t)
     let c2 = 1 - powInt(hyper.beta2, t)
-    spg_adam_step(
-      p, g, m, v, pOut, mOut, vOut, n, hyper.beta1, hyper.beta2, c1, c2, hyper.learningRate, ascend ? 1.0 : -1.0,
-      hyper.epsilon)
+    return StepChecks(
+      rawValue: spg_adam_step(
+        p, g, m, v, pOut, mOut, vOut, n, hyper.beta1, hyper.beta2, c1, c2, hyper.learningRate, ascend ? 1.0 : -1.0,
+        hyper.epsilon, largestGradient))
   }
 }

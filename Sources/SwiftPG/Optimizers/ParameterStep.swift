@@ -1,3 +1,14 @@
+/// What a proposed step found in the same pass as the step (`Adam.propose`,
+/// `SGD.propose`): a gradient component that is not finite, one beyond
+/// `Adam.largestGradient` (Adam only), a proposed parameter not finite.
+public struct StepChecks: OptionSet, Sendable {
+  public let rawValue: Int32
+  public init(rawValue: Int32) { self.rawValue = rawValue }
+  public static let gradientNotFinite = StepChecks(rawValue: 1)
+  public static let gradientTooLarge = StepChecks(rawValue: 2)
+  public static let parametersNotFinite = StepChecks(rawValue: 4)
+}
+
 /// Which first-order optimiser a learner uses for its policy and critic.
 public enum OptimizerKind: Int32, Sendable {
   case adam = 0
@@ -31,19 +42,23 @@ public enum AnyOptimizer: Sendable {
   }
 
   /// A step written to `out`, the optimiser's state changed only by
-  /// `commit()` (see `Adam.propose`). The payload is moved out of `self`
-  /// (`consume`) so its arrays stay uniquely referenced: no copies.
+  /// `commit()` (see `Adam.propose`), and the checks made on the way. The
+  /// payload is moved out of `self` (`consume`) so its arrays stay uniquely
+  /// referenced: no copies.
+  @discardableResult
   public mutating func propose(
     _ p: UnsafePointer<Double>, gradient: UnsafePointer<Double>, count: Int, ascend: Bool, learningRate: Double,
     into out: UnsafeMutablePointer<Double>
-  ) {
+  ) -> StepChecks {
     switch consume self {
     case .adam(var a):
-      a.propose(p, gradient: gradient, count: count, ascend: ascend, learningRate: learningRate, into: out)
+      let checks = a.propose(p, gradient: gradient, count: count, ascend: ascend, learningRate: learningRate, into: out)
       self = .adam(a)
+      return checks
     case .sgd(var s):
-      s.propose(p, gradient: gradient, count: count, ascend: ascend, learningRate: learningRate, into: out)
+      let checks = s.propose(p, gradient: gradient, count: count, ascend: ascend, learningRate: learningRate, into: out)
       self = .sgd(s)
+      return checks
     }
   }
 
@@ -53,6 +68,15 @@ public enum AnyOptimizer: Sendable {
     switch self {
     case .adam: Adam.acceptsGradient(gradient)
     case .sgd: true
+    }
+  }
+
+  /// How many parameters the state covers (a `propose` steps and checks
+  /// at most this many).
+  public var stateCount: Int {
+    switch self {
+    case .adam(let a): a.m.count
+    case .sgd(let s): s.velocity.count
     }
   }
 
@@ -93,29 +117,43 @@ public struct ParameterStep: Sendable {
     get: () -> [Double], set: ([Double]) throws(SwiftPGError) -> Void,
     failure: (String) -> SwiftPGError
   ) throws(SwiftPGError) {
-    guard gradient.allFinite else { throw failure("the \(what) gradient") }
-    if maxGradValue > 0 { clipGradient(&gradient, low: -maxGradValue, high: maxGradValue) }
-    guard optimizer.acceptsGradient(gradient) else {
-      throw failure("the square of the \(what) gradient (a component beyond 1.3e154 overflows Adam's second moment)")
+    // The finiteness and size checks of the gradient and of the result are
+    // made by the optimiser in the pass that computes the step (one read of
+    // each array instead of four), then reported in the order they would be
+    // met: a refused step still changes nothing, since the optimiser's state
+    // changes only at `commit()` and the parameters only at `set`.
+    if maxGradValue > 0 {
+      guard gradient.allFinite else { throw failure("the \(what) gradient") }
+      clipGradient(&gradient, low: -maxGradValue, high: maxGradValue)
     }
-    // The step goes to `proposed` and the optimiser's state changes at
-    // `commit()`, once the result is known finite and set: in place of
-    // copies of the parameters and moments (the old parameters' storage is
-    // reused for the next proposal).
     let p = get()
     let n = p.count
     if proposed.count != n { proposed = Array(repeating: 0, count: n) }
     let lr = learningRate
-    p.withUnsafeBufferPointer { pb in
+    let used = Swift.min(n, gradient.count)
+    let stateCount = optimizer.stateCount
+    let checks = p.withUnsafeBufferPointer { pb in
       gradient.withUnsafeBufferPointer { gb in
         proposed.withUnsafeMutableBufferPointer { ob in
-          guard let x = pb.baseAddress, let g = gb.baseAddress, let out = ob.baseAddress else { return }
-          out.update(from: x, count: n)  // entries beyond a shorter gradient or state stay as they were
-          optimizer.propose(x, gradient: g, count: Swift.min(n, gb.count), ascend: ascend, learningRate: lr, into: out)
+          guard let x = pb.baseAddress, let g = gb.baseAddress, let out = ob.baseAddress else { return StepChecks() }
+          // Entries beyond a shorter gradient or state stay as they were.
+          if Swift.min(used, stateCount) < n { out.update(from: x, count: n) }
+          return optimizer.propose(x, gradient: g, count: used, ascend: ascend, learningRate: lr, into: out)
         }
       }
     }
-    guard proposed.allFinite else { throw failure("the updated \(what) parameters") }
+    // Whatever the pass did not cover (a gradient longer than the
+    // parameters or the state) is checked here as before.
+    let covered = Swift.min(used, stateCount)
+    if checks.contains(.gradientNotFinite) || (covered < gradient.count && !gradient.allFinite) {
+      throw failure("the \(what) gradient")
+    }
+    if checks.contains(.gradientTooLarge) || (covered < gradient.count && !optimizer.acceptsGradient(gradient)) {
+      throw failure("the square of the \(what) gradient (a component beyond 1.3e154 overflows Adam's second moment)")
+    }
+    guard !checks.contains(.parametersNotFinite), covered == n || proposed.allFinite else {
+      throw failure("the updated \(what) parameters")
+    }
     try set(proposed)
     optimizer.commit(learningRate: lr)
     proposed = p

@@ -1,3 +1,5 @@
+import CMathShims
+
 /// Stochastic gradient steps with optional (heavy-ball) momentum:
 ///   v ← μv + g,  θ ← θ ± α v
 /// (μ = 0: plain gradient ascent/descent, Kochenderfer Alg. 12.1's
@@ -36,10 +38,11 @@ public struct SGD: Sendable {
 
   /// One update of `parameters` (`count` values) written to `out`, the
   /// velocity kept aside until `commit()` (the same operations as `step`).
+  @discardableResult
   public mutating func propose(
     _ parameters: UnsafePointer<Double>, gradient: UnsafePointer<Double>, count: Int, ascend: Bool,
     learningRate lr: Double, into out: UnsafeMutablePointer<Double>
-  ) {
+  ) -> StepChecks {
     let n = Swift.min(count, velocity.count)
     if velocityNext.count != velocity.count || n < velocity.count { velocityNext = velocity }  // the tail stays
     let sign = ascend ? 1.0 : -1.0
@@ -53,6 +56,10 @@ public struct SGD: Sendable {
         }
       }
     }
+    var checks = StepChecks()
+    if spg_all_finite(gradient, count) == 0 { checks.insert(.gradientNotFinite) }
+    if spg_all_finite(out, n) == 0 { checks.insert(.parametersNotFinite) }
+    return checks
   }
 
   /// Makes the proposed velocity the state, the step taken at `learningRate`.

@@ -44,6 +44,10 @@ public final class MLP {
   }
   public private(set) var precision = Precision.float64
   private var parameters32: [Float] = []
+  /// Each layer's weights W_l transposed (W_lᵀ, `sizes[l] × sizes[l+1]`)
+  /// at `offsets[l]`, in float: the forward product X·Wᵀ then reads B with
+  /// contiguous columns (no packing per call). Biases are not copied here.
+  private var weightsT32: [Float] = []
   private let workspace32: LayerWorkspace<Float>
   private var activations32: [UnsafeMutablePointer<Float>] { workspace32.activations }
   private var deltaA32: UnsafeMutablePointer<Float> { workspace32.deltaA }
@@ -109,16 +113,22 @@ public final class MLP {
   private func syncParameters32() {
     guard precision == .float32 else {
       parameters32 = []
+      weightsT32 = []
       scratch32 = []
       return
     }
     if parameters32.count != parameters.count {
       parameters32 = Array(repeating: 0, count: parameters.count)
+      weightsT32 = Array(repeating: 0, count: parameters.count)
       scratch32 = Array(repeating: 0, count: parameters.count)
     }
     parameters.withUnsafeBufferPointer { src in
       parameters32.withUnsafeMutableBufferPointer { dst in
         if let x = src.baseAddress, let y = dst.baseAddress { spg_to_float(x, y, src.count) }
+      }
+      weightsT32.withUnsafeMutableBufferPointer { dst in
+        guard let x = src.baseAddress, let y = dst.baseAddress else { return }
+        for l in 0..<layerCount { spg_to_float_transposed(x + offsets[l], sizes[l + 1], sizes[l], y + offsets[l]) }
       }
     }
   }
@@ -182,10 +192,7 @@ public final class MLP {
     if precision == .float32 {
       reserve32(Swift.max(batch, 1))
       spg_to_float(activations[0], activations32[0], batch * sizes[0])
-      parameters32.withUnsafeBufferPointer { pb in
-        guard let p = pb.baseAddress else { return }
-        forwardLayers(p, workspace32, batch: batch)
-      }
+      withFloatWeights { p, wT in forwardLayers(p, workspace32, batch: batch, transposed: wT) }
       // The outputs and the output layer's inputs (`lastFeatures`) as Double.
       for l in Swift.max(1, layerCount - 1)...layerCount {
         spg_to_double(activations32[l], activations[l], batch * sizes[l])
@@ -310,11 +317,10 @@ extension MLP {
     let version = parameterVersion
     if precision == .float32 {
       reserve32(Swift.max(batch, 1))
-      parameters32.withUnsafeBufferPointer { pb in
-        guard let p = pb.baseAddress else { return }
+      withFloatWeights { p, wT in
         inputLayer.preActivations(weights: p, version: version, batch: batch, into: activations32[1])
         if layerCount > 1 { activate(activations32[1], count: batch * sizes[1]) }
-        forwardLayers(p, workspace32, batch: batch, from: 1)
+        forwardLayers(p, workspace32, batch: batch, from: 1, transposed: wT)
       }
       for l in Swift.max(1, layerCount - 1)...layerCount {
         spg_to_double(activations32[l], activations[l], batch * sizes[l])
@@ -433,10 +439,23 @@ extension Float: LayerScalar {
 }
 
 extension MLP {
+  /// The float parameters and the transposed float weights (`weightsT32`).
+  fileprivate func withFloatWeights(_ body: (UnsafePointer<Float>, UnsafePointer<Float>) -> Void) {
+    parameters32.withUnsafeBufferPointer { pb in
+      weightsT32.withUnsafeBufferPointer { tb in
+        guard let p = pb.baseAddress, let t = tb.baseAddress else { return }
+        body(p, t)
+      }
+    }
+  }
+
   /// activations[l + 1] = act(activations[l] · W_lᵀ + b_l) for every layer
   /// (no activation on the output layer), from `ws.activations[0]`.
+  /// `transposed`: the weights as W_lᵀ at the same offsets (the float
+  /// path's `weightsT32`), read in place of W_l.
   fileprivate func forwardLayers<S: LayerScalar>(
-    _ p: UnsafePointer<S>, _ ws: LayerWorkspace<S>, batch: Int, from first: Int = 0
+    _ p: UnsafePointer<S>, _ ws: LayerWorkspace<S>, batch: Int, from first: Int = 0,
+    transposed: UnsafePointer<S>? = nil
   ) {
     for l in first..<layerCount {
       let nIn = sizes[l]
@@ -449,7 +468,12 @@ extension MLP {
       // bias after the product, so their partial sums associate as before.
       let prefill = nIn <= 256
       if prefill { S.fillRows(y, w + nOut * nIn, rows: batch, cols: nOut) }
-      if batch > 0 {
+      if batch > 0, let transposed {
+        S.gemm(
+          transposeA: false, transposeB: false, m: batch, n: nOut, k: nIn,
+          a: ws.activations[l], lda: nIn, b: transposed + offsets[l], ldb: nOut, beta: prefill ? 1 : 0, c: y,
+          ldc: nOut)
+      } else if batch > 0 {
         S.gemm(
           transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn,
           a: ws.activations[l], lda: nIn, b: w, ldb: nIn, beta: prefill ? 1 : 0, c: y, ldc: nOut)
