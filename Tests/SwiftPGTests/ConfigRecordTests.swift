@@ -7,14 +7,19 @@ import Testing
 /// snake_case; non-default values round-trip; missing, unknown, mistyped
 /// and out-of-range fields are refused naming them.
 @Suite struct ConfigRecordTests {
-  /// "maxKL" → "max_kl", "gaeLambda" → "gae_lambda".
+  /// "maxKL" → "max_kl", "gaeLambda" → "gae_lambda", "vtraceCBar" →
+  /// "vtrace_c_bar" (a capital after a capital starts a word when a
+  /// lowercase letter follows it).
   static func snakeCase(_ s: String) -> String {
     var out = ""
-    var previous: Character?
-    for c in s {
-      if c.isUppercase, let p = previous, p.isLowercase || p.isNumber { out.append("_") }
+    let chars = Array(s)
+    for (i, c) in chars.enumerated() {
+      if c.isUppercase, i > 0 {
+        let p = chars[i - 1]
+        let nextLower = i + 1 < chars.count && chars[i + 1].isLowercase
+        if p.isLowercase || p.isNumber || (p.isUppercase && nextLower) { out.append("_") }
+      }
       out.append(Character(c.lowercased()))
-      previous = c
     }
     return out
   }
