@@ -4,8 +4,12 @@
 // code) gives bit-identical results.
 #include "cmath_shims.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #pragma clang fp contract(off)
 
@@ -262,4 +266,108 @@ int spg_all_finite(const double *x, size_t n) {
   unsigned long long bad = 0;
   for (size_t i = 0; i < n; i++) bad |= (~bits[i] & 0x7ff0000000000000ULL) == 0;
   return bad == 0;
+}
+
+// Row-invariant dense float32 layer (see the header): every y[r, j] is the
+// chain acc = b[j]; acc = fma(x[r, k], wt[k, j], acc) for k = 0..in-1, in
+// every code path below (blocks of 4 rows x 16 columns, single rows, 8- and
+// 1-column tails), so the blocking cannot change a bit.
+static void dense_rows_f_portable(const float *x, const float *wt, const float *b, float *y, size_t rows, size_t in,
+                                  size_t out) {
+  for (size_t r = 0; r < rows; r++) {
+    for (size_t j = 0; j < out; j++) {
+      float acc = b[j];
+      for (size_t k = 0; k < in; k++) acc = fmaf(x[r * in + k], wt[k * out + j], acc);
+      y[r * out + j] = acc;
+    }
+  }
+}
+
+#if defined(__x86_64__)
+// One row, columns [j, j + 8 * W): W accumulators of 8 columns (independent
+// chains, to hide the FMA latency).
+#define SPG_ROW_BLOCK(W)                                                                          \
+  for (; j + 8 * (W) <= out; j += 8 * (W)) {                                                      \
+    __m256 a[W];                                                                                  \
+    for (int q = 0; q < (W); q++) a[q] = _mm256_loadu_ps(b + j + 8 * q);                          \
+    for (size_t k = 0; k < in; k++) {                                                             \
+      __m256 v = _mm256_broadcast_ss(x0 + k);                                                     \
+      for (int q = 0; q < (W); q++) a[q] = _mm256_fmadd_ps(v, _mm256_loadu_ps(wt + k * out + j + 8 * q), a[q]); \
+    }                                                                                             \
+    for (int q = 0; q < (W); q++) _mm256_storeu_ps(y + r * out + j + 8 * q, a[q]);               \
+  }
+
+// Lanes 0..t-1 of 8 (t in 1...8) set: the columns of a tail block.
+__attribute__((target("avx2,fma"))) static inline __m256i spg_tail_mask(size_t t) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)t), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+__attribute__((target("avx2,fma"))) static void dense_rows_f_fma(const float *x, const float *wt, const float *b,
+                                                                 float *y, size_t rows, size_t in, size_t out) {
+  size_t r = 0;
+  // Blocks of 6 rows x 16 columns: 12 accumulators, 2 weight loads and 6
+  // broadcasts per input (the register tile of Haswell's 16 ymm registers).
+  for (; r + 6 <= rows; r += 6) {
+    const float *xr = x + r * in;
+    size_t j = 0;
+    for (; j + 16 <= out; j += 16) {
+      __m256 a0[6], a1[6];
+      __m256 b0 = _mm256_loadu_ps(b + j), b1 = _mm256_loadu_ps(b + j + 8);
+      for (int i = 0; i < 6; i++) {
+        a0[i] = b0;
+        a1[i] = b1;
+      }
+      for (size_t k = 0; k < in; k++) {
+        __m256 w0 = _mm256_loadu_ps(wt + k * out + j), w1 = _mm256_loadu_ps(wt + k * out + j + 8);
+        for (int i = 0; i < 6; i++) {
+          __m256 v = _mm256_broadcast_ss(xr + i * in + k);
+          a0[i] = _mm256_fmadd_ps(v, w0, a0[i]);
+          a1[i] = _mm256_fmadd_ps(v, w1, a1[i]);
+        }
+      }
+      for (int i = 0; i < 6; i++) {
+        _mm256_storeu_ps(y + (r + i) * out + j, a0[i]);
+        _mm256_storeu_ps(y + (r + i) * out + j + 8, a1[i]);
+      }
+    }
+    // The last 1-15 columns in (masked) blocks of 8: narrow output layers
+    // (actions, values) too run 6 chains per instruction.
+    for (; j < out; j += 8) {
+      __m256i m = spg_tail_mask(out - j >= 8 ? 8 : out - j);
+      __m256 a[6];
+      __m256 b0 = _mm256_maskload_ps(b + j, m);
+      for (int i = 0; i < 6; i++) a[i] = b0;
+      for (size_t k = 0; k < in; k++) {
+        __m256 w = _mm256_maskload_ps(wt + k * out + j, m);
+        for (int i = 0; i < 6; i++) a[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(xr + i * in + k), w, a[i]);
+      }
+      for (int i = 0; i < 6; i++) _mm256_maskstore_ps(y + (r + i) * out + j, m, a[i]);
+    }
+  }
+  for (; r < rows; r++) {
+    const float *x0 = x + r * in;
+    size_t j = 0;
+    SPG_ROW_BLOCK(8)
+    SPG_ROW_BLOCK(4)
+    SPG_ROW_BLOCK(1)
+    if (j < out) {
+      __m256i m = spg_tail_mask(out - j);
+      __m256 a = _mm256_maskload_ps(b + j, m);
+      for (size_t k = 0; k < in; k++)
+        a = _mm256_fmadd_ps(_mm256_broadcast_ss(x0 + k), _mm256_maskload_ps(wt + k * out + j, m), a);
+      _mm256_maskstore_ps(y + r * out + j, m, a);
+    }
+  }
+}
+#undef SPG_ROW_BLOCK
+#endif
+
+void spg_dense_rows_f(const float *x, const float *wt, const float *b, float *y, size_t rows, size_t in, size_t out) {
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    dense_rows_f_fma(x, wt, b, y, rows, in, out);
+    return;
+  }
+#endif
+  dense_rows_f_portable(x, wt, b, y, rows, in, out);
 }

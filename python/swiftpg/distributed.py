@@ -22,30 +22,29 @@ log-probabilities the workers recorded (``learner.update(...,
 log_probs=...)``, the update ``iterate`` makes). So 1 worker, 2 workers and
 the single-process learner made with ``num_envs=N`` end with bit-identical
 parameters after any number of synchronous iterations
-(``tests/test_distributed.py`` checks it) — provided the network passes
-round a row the same whatever the batch it is in. Which precision gives
-identity:
+(``tests/test_distributed.py`` checks it), in both network precisions,
+because a network computes each row of a forward pass bit-identically
+whatever batch it is in (alone, in a batch of any size, at any position):
 
-* float64 passes (``policy_kwargs=dict(precision="float64")``, and a
-  float64 critic): yes, for every batch size. A float64 row's outputs are
-  bit-identical whether it is computed alone or in a batch of any size at
-  any position (OpenBLAS's Haswell dgemm pairs rows and gives an odd last
-  row a path of its own; the network pads odd batches with a zero row).
-* float32 passes (the default): no. OpenBLAS's Haswell sgemm rounds a row
-  according to its position in the kernel's blocks (in a block of 12 rows,
-  rows 0–5 and 6–11 accumulate in different orders; 8- and 4-row blocks
-  and 1–3-row tails differ again; the transposed product too), so the same
-  observation gives log-probabilities differing in the last float bits
-  (relative ~1e-7) in a worker's n-lane pass and the single process's
-  N-lane pass, and, rarely, another sampled action. Distributed float32
-  runs are reproducible for a fixed number of workers and agree with the
-  single process statistically, not bit for bit. Making float32 invariant
-  needs a matrix kernel with one accumulation order per row (not
-  OpenBLAS's); padding the batch cannot do it.
+* float32 passes (the default): the forward pass uses a kernel of its own
+  in which every output is one chain of fused multiply-adds over the
+  inputs in order, from the bias (``spg_dense_rows_f``). OpenBLAS's
+  Haswell sgemm, used before, rounds a row according to its position in
+  the kernel's blocks (in a block of 12 rows, rows 0–5 and 6–11 accumulate
+  in different orders; 8- and 4-row blocks and 1–3-row tails differ again;
+  the transposed product too), which no padding of the batch removes.
+* float64 passes: OpenBLAS's Haswell dgemm pairs rows and gives an odd
+  last row a path of its own, so odd batches are padded with a zero row.
 
-Everything else on the path — environments, per-lane random streams,
-normalisation, estimators, the update on the concatenated batch — is the
-same arithmetic in the same order for any K.
+Backward passes (and TRPO/NPG's Jacobian products) sum over the batch
+through BLAS; they run on the same concatenated batch in the driver as in
+the single process, so they do not break the identity. Everything else on
+the path — environments, per-lane random streams, normalisation,
+estimators — is the same arithmetic in the same order for any K. What is
+not promised: identity across machines or instruction sets (the float32
+kernel gives the same values with and without AVX2/FMA, but OpenBLAS's
+kernels and the float64 paths may differ on another CPU), and across
+builds.
 
 Episodic learners (REINFORCE, off-policy PG) collect whole episodes of at
 least ``steps_per_iteration`` steps in one process — an amount that cannot be
@@ -517,8 +516,7 @@ class DistributedTrainer(_WorkerPoolOwner):
     ``ray_address``: connect to that cluster; otherwise a running Ray or a
     new local instance. A normalising learner's statistics are folded per
     segment (see the module doc; ``normalization_update="segment"`` makes
-    the learner alone identical to the distributed run). Bit-identity across
-    worker counts needs float64 network passes (module doc). Raises
+    the learner alone identical to the distributed run). Raises
     NotSupportedError for async learners without an off-policy correction,
     InvalidArgumentError / DTypeError for bad arguments, ImportError naming
     the ``swiftpg[ray]`` extra without Ray."""

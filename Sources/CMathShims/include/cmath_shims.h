@@ -28,6 +28,15 @@ __attribute__((visibility("hidden"))) void spg_sum_rows_f(const float *d, size_t
 __attribute__((visibility("hidden"))) void spg_tanh_backward(double *d, const double *h, size_t n);
 __attribute__((visibility("hidden"))) void spg_tanh_backward_f(float *d, const float *h, size_t n);
 
+// A dense float32 layer whose every output is the same function of its row
+// whatever the other rows: y[r*out + j] = b[j] + sum_k x[r*in + k] wt[k*out + j],
+// summed as a chain of fused multiply-adds starting from b[j], k = 0, 1, ...,
+// in - 1 (so a row gives the same bits alone, in any batch, at any position;
+// OpenBLAS's sgemm does not). wt is the weight matrix transposed ([in, out],
+// row-major). AVX2+FMA when the CPU has them, else fmaf (the same values).
+__attribute__((visibility("hidden"))) void spg_dense_rows_f(const float *x, const float *wt, const float *b, float *y,
+                                                           size_t rows, size_t in, size_t out);
+
 
 // One row (time step t, n environments) of the backward recursion of
 // discounted returns (advantages = 0) or GAE (advantages = 1), see

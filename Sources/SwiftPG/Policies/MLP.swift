@@ -44,6 +44,10 @@ public final class MLP {
   }
   public private(set) var precision = Precision.float64
   private var parameters32: [Float] = []
+  /// Every layer's W_lᵀ (`sizes[l] × sizes[l+1]`, row-major) at
+  /// `offsets[l]`, in float32: the layout of the row-invariant float32
+  /// forward kernel (`spg_dense_rows_f`).
+  private var transposed32: [Float] = []
   private let workspace32: LayerWorkspace<Float>
   private var activations32: [UnsafeMutablePointer<Float>] { workspace32.activations }
   private var deltaA32: UnsafeMutablePointer<Float> { workspace32.deltaA }
@@ -109,16 +113,31 @@ public final class MLP {
   private func syncParameters32() {
     guard precision == .float32 else {
       parameters32 = []
+      transposed32 = []
       scratch32 = []
       return
     }
     if parameters32.count != parameters.count {
       parameters32 = Array(repeating: 0, count: parameters.count)
+      transposed32 = Array(repeating: 0, count: parameters.count)
       scratch32 = Array(repeating: 0, count: parameters.count)
     }
     parameters.withUnsafeBufferPointer { src in
       parameters32.withUnsafeMutableBufferPointer { dst in
         if let x = src.baseAddress, let y = dst.baseAddress { spg_to_float(x, y, src.count) }
+      }
+    }
+    parameters32.withUnsafeBufferPointer { src in
+      transposed32.withUnsafeMutableBufferPointer { dst in
+        guard let w = src.baseAddress, let t = dst.baseAddress else { return }
+        for l in 0..<layerCount {
+          let nIn = sizes[l]
+          let nOut = sizes[l + 1]
+          let o = offsets[l]
+          for j in 0..<nOut {
+            for k in 0..<nIn { t[o + k * nOut + j] = w[o + j * nIn + k] }
+          }
+        }
       }
     }
   }
@@ -181,13 +200,15 @@ public final class MLP {
   /// OpenBLAS's Haswell dgemm takes the rows in pairs and gives an odd last
   /// row a path of its own that rounds differently, so float64 passes run
   /// on the batch padded to an even number of rows (one zero row at most).
-  /// Float32 passes are NOT row-invariant: Haswell's sgemm kernel rounds a
-  /// row differently according to its position in the product's blocks
-  /// (in a block of 12 rows, rows 0–5 and 6–11 accumulate in different
-  /// orders; blocks of 8/4 and the 1–3-row tails differ again; the
-  /// transposed product is position-dependent too), which no padding of
-  /// the batch removes; only a kernel of our own with one accumulation
-  /// order would.
+  /// Float32 passes are row-invariant too, by another route: OpenBLAS's
+  /// Haswell sgemm rounds a row according to its position in the
+  /// product's blocks (in a block of 12 rows, rows 0–5 and 6–11 accumulate
+  /// in different orders; blocks of 8/4 and the 1–3-row tails differ
+  /// again; the transposed product too), which no padding removes, so the
+  /// float32 forward pass uses a kernel of its own (`spg_dense_rows_f`):
+  /// every output is one chain of fused multiply-adds over the inputs in
+  /// order, starting from the bias. (Backward passes and `jvp`, which sum
+  /// over the batch, still use sgemm.)
   public func forward(_ x: UnsafePointer<Double>, batch: Int) -> UnsafePointer<Double> {
     let rows = precision == .float64 ? (batch + 1) / 2 * 2 : batch
     reserve(Swift.max(rows, 1))
@@ -198,8 +219,10 @@ public final class MLP {
       reserve32(Swift.max(batch, 1))
       spg_to_float(activations[0], activations32[0], batch * sizes[0])
       parameters32.withUnsafeBufferPointer { pb in
-        guard let p = pb.baseAddress else { return }
-        forwardLayers(p, workspace32, batch: batch)
+        transposed32.withUnsafeBufferPointer { tb in
+          guard let p = pb.baseAddress, let t = tb.baseAddress else { return }
+          forwardRowInvariant(p, t, workspace32, batch: batch)
+        }
       }
       // The outputs and the output layer's inputs (`lastFeatures`) as Double.
       for l in Swift.max(1, layerCount - 1)...layerCount {
@@ -475,6 +498,22 @@ extension MLP {
         for r in 0..<batch {
           for j in 0..<nOut { y[r * nOut + j] += b[j] }
         }
+      }
+      if l < layerCount - 1 { activate(y, count: batch * nOut) }
+    }
+  }
+
+  /// `forwardLayers` in float32 with the row-invariant kernel
+  /// (`spg_dense_rows_f`, weights transposed in `t`).
+  fileprivate func forwardRowInvariant(
+    _ p: UnsafePointer<Float>, _ t: UnsafePointer<Float>, _ ws: LayerWorkspace<Float>, batch: Int
+  ) {
+    for l in 0..<layerCount {
+      let nIn = sizes[l]
+      let nOut = sizes[l + 1]
+      let y = ws.activations[l + 1]
+      if batch > 0 {
+        spg_dense_rows_f(ws.activations[l], t + offsets[l], p + offsets[l] + nOut * nIn, y, batch, nIn, nOut)
       }
       if l < layerCount - 1 { activate(y, count: batch * nOut) }
     }
