@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* ABI version: bumped whenever a declaration or struct layout changes. */
-#define SWIFTPG_ABI_VERSION 15
+#define SWIFTPG_ABI_VERSION 16
 
 /* ---------------------------------------------------------------------------
  * Status codes
@@ -1058,7 +1058,8 @@ int32_t swiftpg_value_load(const char *path, uint64_t *value_out);
 
 #define SWIFTPG_ADVANTAGE_GAE 0
 #define SWIFTPG_ADVANTAGE_NSTEP 1
-/* V-trace with rho_bar = c_bar = 1 and c_t scaled by gae_lambda
+/* V-trace with rho_bar = vtrace_rho_bar, c_bar = vtrace_c_bar (default 1
+ * each) and c_t scaled by gae_lambda
  * (swiftpg_vtrace): log rho = log pi - log b with b the behaviour
  * log-probabilities of the batch (swiftpg_pg_update_behavior: a rollout
  * worker's, possibly stale, policy) and pi the learner's policy before the
@@ -1126,8 +1127,28 @@ typedef struct swiftpg_actor_critic_config {
   uint64_t seed;
 } swiftpg_actor_critic_config;
 
+/* When a normalising segment learner (normalize_observations,
+ * normalize_rewards) folds its collection into the running statistics:
+ * PER_STEP (the default, as SB3's VecNormalize): at every step, before the
+ * policy sees the step's observations. PER_SEGMENT: the policy sees the
+ * observations normalised with the statistics frozen at the start of the
+ * segment; the raw segment is folded in afterwards, step by step in time
+ * order, and the batch normalised with the frozen statistics, its rewards
+ * scaled as they are folded: what a learner does with the raw batches of
+ * rollout workers (swiftpg_pg_update_raw), so a PER_SEGMENT learner trains
+ * bit-identically alone and across any number of workers. */
+#define SWIFTPG_NORMALIZATION_UPDATE_PER_STEP 0
+#define SWIFTPG_NORMALIZATION_UPDATE_PER_SEGMENT 1
+
 /* The fields shared by the segment learners A2C, NPG, TRPO and PPO, in this
- * order at the start of each of their structs (after `size`). */
+ * order at the start of each of their structs (after `size`). vtrace_rho_bar
+ * and vtrace_c_bar are V-trace's truncation levels (Espeholt et al. 2018,
+ * section 4.1; read with advantage = SWIFTPG_ADVANTAGE_VTRACE): rho_bar
+ * selects the fixed point (the value of a policy between the behaviour
+ * policy and pi; pi itself as rho_bar -> inf), c_bar the speed of the
+ * contraction (the variance of the traces). The paper assumes
+ * c_bar <= rho_bar, under which its contraction result is proved; it is
+ * not required here. */
 #define SWIFTPG_SEGMENT_CONFIG_FIELDS                                          \
   int32_t steps_per_env;         /* T steps of every instance per iteration */ \
   int32_t advantage;             /* SWIFTPG_ADVANTAGE_* */                     \
@@ -1140,7 +1161,7 @@ typedef struct swiftpg_actor_critic_config {
   int32_t anneal_learning_rate;  /* 1: decay linearly to 0 over total_env_steps */ \
   int32_t normalize_observations;/* 1: running mean/std normalisation, clipped */ \
   int32_t normalize_rewards;     /* 1: divide by the std of the discounted return */ \
-  int32_t reserved;              /* 0 */                                       \
+  int32_t normalization_update;  /* SWIFTPG_NORMALIZATION_UPDATE_* */          \
   int64_t total_env_steps;       /* horizon of the annealing schedules */     \
   double gamma;                  /* discount in [0, 1] */                      \
   double gae_lambda;             /* GAE lambda in [0, 1] */                    \
@@ -1152,6 +1173,8 @@ typedef struct swiftpg_actor_critic_config {
   double entropy_coef;           /* entropy bonus coefficient (>= 0) */        \
   double clip_observations;      /* normalised observations clipped to +-this */ \
   double clip_rewards;           /* scaled rewards clipped to +-this */        \
+  double vtrace_rho_bar;         /* ADVANTAGE_VTRACE: rho_bar (finite, > 0; 1) */ \
+  double vtrace_c_bar;           /* ADVANTAGE_VTRACE: c_bar (finite, > 0; 1) */ \
   uint64_t seed;                 /* action sampling and minibatch shuffling */
 
 /* Synchronous advantage actor-critic (Mnih et al. 2016). Defaults: T 5,
@@ -1396,19 +1419,28 @@ int32_t swiftpg_pg_update_behavior(uint64_t learner, int64_t steps, int64_t num_
  * scales the rewards as its collection does (the running std of each lane's
  * discounted return, updated step by step in time order, then clipped; the
  * per-lane returns are kept across calls), normalises the observations with
- * its statistics as they were before this call (what the workers' policies
- * saw), folds the raw observations into the statistics step by step
- * (num_envs rows per step), and updates. The result does not depend on how
- * the lanes were split over workers. A failed update restores the
- * statistics too. For a learner that normalises nothing it is
- * swiftpg_pg_update_behavior. Errors as swiftpg_pg_update_behavior. */
+ * the observation statistics the workers' policies saw, folds the raw
+ * observations into its statistics step by step (num_envs rows per step),
+ * and updates. The statistics the workers saw: obs_mean and obs_variance
+ * [num_envs*obs_size] (obs_size = the observation size; finite, variances
+ * >= 0), lane i's in row i, when given — the stale segments of an
+ * asynchronous run, each worker's collected with the statistics sent with
+ * its (older) parameters — or, with both NULL and obs_size 0, the
+ * learner's statistics as they were before this call (a synchronous run). A learner that does not normalise observations takes
+ * NULL/NULL/0. The result does not depend on how the lanes were split over
+ * workers. A failed update restores the statistics too. For a learner that
+ * normalises nothing it is swiftpg_pg_update_behavior. Errors as
+ * swiftpg_pg_update_behavior; INVALID_ARGUMENT for statistics of another
+ * size, given to a learner that does not normalise observations, or not
+ * finite / negative variances. */
 int32_t swiftpg_pg_update_raw(uint64_t learner, int64_t steps, int64_t num_envs,
                               const double *observations, const void *actions,
                               const double *log_probs, const double *rewards,
                               const uint8_t *terminated, const uint8_t *truncated,
                               const double *final_observations,
                               const double *next_observations,
-                              swiftpg_train_stats *stats_out);
+                              const double *obs_mean, const double *obs_variance,
+                              int64_t obs_size, swiftpg_train_stats *stats_out);
 
 /* Puts a learner that normalises observations and/or rewards into
  * rollout-worker mode: its observation statistics become mean and variance

@@ -37,6 +37,9 @@ protocol CSegmentFields: CCommonFields {
   var value_learning_rate: Double { get set }
   var clip_observations: Double { get set }
   var clip_rewards: Double { get set }
+  var normalization_update: Int32 { get set }
+  var vtrace_rho_bar: Double { get set }
+  var vtrace_c_bar: Double { get set }
 }
 
 /// NPG's and TRPO's natural-step fields.
@@ -107,6 +110,9 @@ extension SegmentFields {
     valueLearningRate = c.value_learning_rate
     clipObservations = c.clip_observations
     clipRewards = c.clip_rewards
+    normalizationUpdate = try r.pick(c.normalization_update, "normalization_update", "0 (per step) or 1 (per segment)")
+    vtraceRhoBar = c.vtrace_rho_bar
+    vtraceCBar = c.vtrace_c_bar
   }
 
   func write<C: CSegmentFields>(_ c: inout C) {
@@ -125,6 +131,9 @@ extension SegmentFields {
     c.value_learning_rate = valueLearningRate
     c.clip_observations = clipObservations
     c.clip_rewards = clipRewards
+    c.normalization_update = normalizationUpdate.rawValue
+    c.vtrace_rho_bar = vtraceRhoBar
+    c.vtrace_c_bar = vtraceCBar
   }
 }
 
@@ -620,7 +629,8 @@ private func externalUpdate(
   _ rewards: UnsafePointer<Double>?, _ terminated: UnsafePointer<UInt8>?,
   _ truncated: UnsafePointer<UInt8>?, _ final_observations: UnsafePointer<Double>?,
   _ next_observations: UnsafePointer<Double>?, _ stats_out: UnsafeMutablePointer<swiftpg_train_stats>?,
-  raw: Bool = false
+  raw: Bool = false, obsMean: UnsafePointer<Double>? = nil, obsVariance: UnsafePointer<Double>? = nil,
+  obsSize: Int64 = 0
 ) -> Int32 {
   entry { () throws(SwiftPGError) in
     let out = try need(stats_out, "stats_out")
@@ -637,8 +647,33 @@ private func externalUpdate(
     let trunc = try need(truncated, "truncated")
     let next = try need(next_observations, "next_observations")
     let behavior: UnsafePointer<Double>? = behaviorGiven ? try need(log_probs, "log_probs") : nil
+    try require(obsSize >= 0 && obsSize <= 1 << 24, "obs_size must be in [0, 2^24], got \(obsSize)")
     try using(algorithmTable, learner) { (a) throws(SwiftPGError) in
       let l = try a.policyGradient()
+      // The observation statistics a stale raw batch was normalised with (nil: the learner's).
+      var seen: [RunningMeanStd]?
+      if obsMean != nil || obsVariance != nil || obsSize != 0 {
+        try require(
+          l.core.settings.segments.normalizeObservations,
+          "this learner does not normalise observations: pass obs_mean = obs_variance = NULL and obs_size 0")
+        try require(
+          obsSize == Int64(l.core.observationSize),
+          "obs_size is \(obsSize) but the learner normalises \(l.core.observationSize) observation entries")
+        let mp = try need(obsMean, "obs_mean")
+        let vp = try need(obsVariance, "obs_variance")
+        let dim = Int(obsSize)
+        // [num_envs, obs_size] each: lane i's statistics.
+        try requireFinite(mp, n * dim, "obs_mean")
+        try requireFinite(vp, n * dim, "obs_variance")
+        for j in 0..<(n * dim) { try require(vp[j] >= 0, "obs_variance[\(j)] = \(vp[j]) is negative") }
+        var lanes: [RunningMeanStd] = []
+        lanes.reserveCapacity(n)
+        for i in 0..<n {
+          lanes.append(try RunningMeanStd(
+            mean: (0..<dim).map { mp[i * dim + $0] }, variance: (0..<dim).map { vp[i * dim + $0] }, count: 1))
+        }
+        seen = lanes
+      }
       try require(
         raw || (!l.core.settings.segments.normalizeObservations && !l.core.settings.segments.normalizeRewards),
         "updates on external data need normalize_observations = normalize_rewards = 0 (normalise in the environment, e.g. gymnasium.wrappers.NormalizeObservation, or pass raw batches with swiftpg_pg_update_raw)")
@@ -701,7 +736,10 @@ private func externalUpdate(
           }
         }
       }
-      try a.exclusive { () throws(SwiftPGError) in out.pointee = try (raw ? l.update(externalRaw: d) : l.update(external: d, behaviorGiven: behavior != nil)).c
+      try a.exclusive { () throws(SwiftPGError) in
+        out.pointee = try (raw
+          ? l.update(externalRaw: d, normalizedWith: seen)
+          : l.update(external: d, behaviorGiven: behavior != nil)).c
       }
     }
   }
@@ -738,11 +776,13 @@ public func swiftpg_pg_update_raw(
   _ actions: UnsafeRawPointer?, _ log_probs: UnsafePointer<Double>?, _ rewards: UnsafePointer<Double>?,
   _ terminated: UnsafePointer<UInt8>?, _ truncated: UnsafePointer<UInt8>?,
   _ final_observations: UnsafePointer<Double>?, _ next_observations: UnsafePointer<Double>?,
+  _ obs_mean: UnsafePointer<Double>?, _ obs_variance: UnsafePointer<Double>?, _ obs_size: Int64,
   _ stats_out: UnsafeMutablePointer<swiftpg_train_stats>?
 ) -> Int32 {
   externalUpdate(
     learner, steps, num_envs, observations, actions, true, log_probs, rewards, terminated, truncated,
-    final_observations, next_observations, stats_out, raw: true)
+    final_observations, next_observations, stats_out, raw: true, obsMean: obs_mean, obsVariance: obs_variance,
+    obsSize: obs_size)
 }
 
 @c @implementation

@@ -7,14 +7,19 @@ import Testing
 /// snake_case; non-default values round-trip; missing, unknown, mistyped
 /// and out-of-range fields are refused naming them.
 @Suite struct ConfigRecordTests {
-  /// "maxKL" → "max_kl", "gaeLambda" → "gae_lambda".
+  /// "maxKL" → "max_kl", "gaeLambda" → "gae_lambda", "vtraceCBar" →
+  /// "vtrace_c_bar" (a capital after a capital starts a word when a
+  /// lowercase letter follows it).
   static func snakeCase(_ s: String) -> String {
     var out = ""
-    var previous: Character?
-    for c in s {
-      if c.isUppercase, let p = previous, p.isLowercase || p.isNumber { out.append("_") }
+    let chars = Array(s)
+    for (i, c) in chars.enumerated() {
+      if c.isUppercase, i > 0 {
+        let p = chars[i - 1]
+        let nextLower = i + 1 < chars.count && chars[i + 1].isLowercase
+        if p.isLowercase || p.isNumber || (p.isUppercase && nextLower) { out.append("_") }
+      }
       out.append(Character(c.lowercased()))
-      previous = c
     }
     return out
   }
@@ -55,7 +60,21 @@ import Testing
     try check(PPO.Config.self) {
       $0.klPenalty = true; $0.klBeta = 3; $0.targetKL = 0.01; $0.sharedNetwork = true; $0.updateThreads = 2
       $0.normalizeRewards = true; $0.clipRewards = 5; $0.annealClipRange = true; $0.totalEnvSteps = 100
+      $0.normalizationUpdate = .perSegment; $0.vtraceRhoBar = 2; $0.vtraceCBar = 0.5
     }
+  }
+
+  /// Fields added after files were written (normalization_update and the
+  /// V-trace bars) take their defaults when a section lacks them.
+  @Test func fieldsAddedLaterDefaultWhenMissing() throws {
+    var c = PPO.Config()
+    c.gamma = 0.9
+    var r = ConfigRecord.encode(c)
+    for name in ["normalization_update", "vtrace_rho_bar", "vtrace_c_bar"] { r.remove(name) }
+    let back = try ConfigRecord.decode(RecordReader(r, context: "old file"), as: PPO.Config.self)
+    #expect(back.gamma == 0.9 && back.normalizationUpdate == .perStep && back.vtraceRhoBar == 1 && back.vtraceCBar == 1)
+    #expect(refusal { $0.set("vtrace_c_bar", .double(0)) }.contains("vtrace_c_bar must be finite and > 0"))
+    #expect(refusal { $0.set("normalization_update", .int(2)) }.contains("'normalization_update' has the unknown value 2"))
   }
 
   func refusal(_ change: (inout Record) -> Void) -> String {

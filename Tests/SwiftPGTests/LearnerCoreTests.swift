@@ -328,6 +328,52 @@ import Testing
     }
   }
 
+  /// A normalising learner of `NormalizationUpdate.perSegment` iterating
+  /// alone is bit for bit the driver of two rollout workers that normalise
+  /// with the statistics sent to them and return raw segments, which the
+  /// driver folds in (`update(externalRaw:)`).
+  @Test func perSegmentNormalizationAloneEqualsTheDriverOfSplitLanes() throws {
+    let change: (inout PPO.Config) -> Void = {
+      $0.stepsPerEnv = 8
+      $0.minibatchSize = 16
+      $0.epochs = 2
+      $0.normalizeObservations = true
+      $0.normalizeRewards = true
+      $0.normalizationUpdate = .perSegment
+    }
+    let single = try cartPoleLearner(PPO.self, count: 8, seed: 5, change)
+    let driver = try cartPoleLearner(PPO.self, count: 8, seed: 5, change)
+    let workers = try (0..<2).map { w in
+      let env = try VectorEnvironment(CartPole(), count: 4, seed: 5 + UInt64(4 * w))
+      let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: [32, 32], seed: 5)
+      let critic = try ValueFunction(observationSize: 4, hidden: [32, 32], seed: 6)
+      var config = PPO.Config()
+      config.common.seed = 5
+      change(&config)
+      let l = try PPO(env: env, policy: policy, critic: critic, config: config)
+      l.core.setLaneOffset(4 * w)
+      return l
+    }
+    for _ in 0..<3 {
+      _ = try single.iterate()
+      var parts: [Trajectories] = []
+      for worker in workers {
+        try worker.policy.setParameters(driver.policy.parameters)
+        let s = driver.core.observationNormalizer
+        try worker.core.setWorkerNormalization(mean: s?.mean, variance: s?.variance, count: s?.count ?? 1)
+        let (d, _) = try worker.core.collectSegment()
+        parts.append(d.copy())
+      }
+      _ = try driver.update(externalRaw: sideBySide(parts))
+      #expect(driver.policy.parameters == single.policy.parameters)
+      #expect(driver.critic?.parameters == single.critic?.parameters)
+      #expect(driver.core.observationNormalizer?.mean == single.core.observationNormalizer?.mean)
+      #expect(driver.core.rewardScaler?.variance == single.core.rewardScaler?.variance)
+    }
+    // Every observation folded in once.
+    #expect(abs((single.core.observationNormalizer?.count ?? 0) - (1e-4 + 3 * 64)) < 1e-9)
+  }
+
   /// Rollout-worker normalisation: a worker normalises with the statistics
   /// it was given and keeps them, records raw observations; the learner
   /// folds a raw batch into its statistics (every row once) and a failed

@@ -60,6 +60,8 @@ import Testing
       ("minibatch_size", { $0.minibatchSize = 7 }), ("value_learning_rate", { $0.valueLearningRate = -1 }),
       ("total_env_steps", { $0.totalEnvSteps = -1 }), ("annealing", { $0.annealLearningRate = true }),
       ("clip_observations", { $0.clipObservations = 0 }), ("clip_rewards", { $0.clipRewards = .nan }),
+      ("vtrace_rho_bar", { $0.vtraceRhoBar = .infinity }), ("vtrace_rho_bar", { $0.vtraceRhoBar = 0 }),
+      ("vtrace_c_bar", { $0.vtraceCBar = -1 }), ("vtrace_c_bar", { $0.vtraceCBar = .nan }),
     ]
     for (field, change) in cases {
       #expect {

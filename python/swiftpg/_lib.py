@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-ABI_VERSION = 15
+ABI_VERSION = 16
 
 # --- status codes (Include/swiftpg.h) -------------------------------------
 OK = 0
@@ -79,6 +79,8 @@ ALGORITHM = {"reinforce": 0, "actor-critic": 1, "a2c": 2, "offpolicy-pg": 3, "np
 WEIGHTING = {"full_return": 0, "reward_to_go": 1, "discounted_reward_to_go": 2}
 ADVANTAGE = {"gae": 0, "n_step": 1, "vtrace": 2}
 VALUE_TARGET = {"bootstrap": 0, "monte_carlo": 1}
+#: SWIFTPG_NORMALIZATION_UPDATE_*.
+NORMALIZATION_UPDATE = {"step": 0, "segment": 1}
 OPTIMIZER = {"adam": 0, "sgd": 1}
 #: DQN choices (SWIFTPG_DQN_*).
 DQN_TARGET_UNIT = {"env_steps": 0, "gradient_steps": 1}
@@ -222,13 +224,15 @@ SEGMENT_FIELDS: list[tuple[str, Any]] = [
     ("anneal_learning_rate", c_int32),
     ("normalize_observations", c_int32),
     ("normalize_rewards", c_int32),
-    ("reserved", c_int32),
+    ("normalization_update", c_int32),
     ("total_env_steps", c_int64),
     ("gamma", c_double),
     ("gae_lambda", c_double),
 ] + _UPDATE_FIELDS + [
     ("clip_observations", c_double),
     ("clip_rewards", c_double),
+    ("vtrace_rho_bar", c_double),
+    ("vtrace_c_bar", c_double),
     ("seed", c_uint64),
 ]
 
@@ -785,7 +789,7 @@ _SIGNATURES = {
     "swiftpg_vtrace": [i64, i64, vp, vp, vp, vp, vp, vp, c_double, c_double, c_double, c_double, vp, vp],
     "swiftpg_pg_update_raw": [u64, c_int64, c_int64, POINTER(c_double), c_void_p, POINTER(c_double),
                               POINTER(c_double), POINTER(c_uint8), POINTER(c_uint8), POINTER(c_double),
-                              POINTER(c_double), POINTER(TrainStatsC)],
+                              POINTER(c_double), vp, vp, c_int64, POINTER(TrainStatsC)],
     "swiftpg_pg_set_worker_normalization": [u64, vp, vp, c_int64, c_double],
     "swiftpg_pg_evaluate": [u64, u64, c_int32, c_int32, u64, vp, vp],
     "swiftpg_pg_save": [u64, c_char_p],

@@ -22,14 +22,29 @@ log-probabilities the workers recorded (``learner.update(...,
 log_probs=...)``, the update ``iterate`` makes). So 1 worker, 2 workers and
 the single-process learner made with ``num_envs=N`` end with bit-identical
 parameters after any number of synchronous iterations
-(``tests/test_distributed.py`` checks it) — provided the network passes
-round the same whatever the number of rows in a batch: float64 passes
-(``policy_kwargs=dict(precision="float64")``) do for batches of 2 rows or
-more. The default float32 passes go through OpenBLAS ``sgemm``, whose
-kernels accumulate in another order for another row count, so a worker's
-n-lane pass and the single process's N-lane pass differ in the last bits
-of the log-probabilities (and, rarely, of a sampled action): the runs then
-agree statistically, not bit for bit.
+(``tests/test_distributed.py`` checks it), in both network precisions,
+because a network computes each row of a forward pass bit-identically
+whatever batch it is in (alone, in a batch of any size, at any position):
+
+* float32 passes (the default): every product uses swiftpg's own kernel
+  (``spg_sgemm``), in which every output is the bias, then the products
+  over the inputs added in order, each rounded. OpenBLAS's
+  Haswell sgemm, used before, rounds a row according to its position in
+  the kernel's blocks (in a block of 12 rows, rows 0–5 and 6–11 accumulate
+  in different orders; 8- and 4-row blocks and 1–3-row tails differ again;
+  the transposed product too), which no padding of the batch removes.
+* float64 passes: OpenBLAS's Haswell dgemm pairs rows and gives an odd
+  last row a path of its own, so odd batches are padded with a zero row.
+
+Backward passes (and TRPO/NPG's Jacobian products) sum over the batch
+through BLAS; they run on the same concatenated batch in the driver as in
+the single process, so they do not break the identity. Everything else on
+the path — environments, per-lane random streams, normalisation,
+estimators — is the same arithmetic in the same order for any K. What is
+not promised: identity across machines or instruction sets (the float32
+kernel gives the same values with and without AVX2/FMA, but OpenBLAS's
+kernels and the float64 paths may differ on another CPU), and across
+builds.
 
 Episodic learners (REINFORCE, off-policy PG) collect whole episodes of at
 least ``steps_per_iteration`` steps in one process — an amount that cannot be
@@ -50,16 +65,28 @@ single-process search for any K when evaluations are greedy.
 Parameters go to the workers through Ray's object store: one ``ray.put``
 per iteration, the same reference passed to every worker.
 
-Normalisation (synchronous mode): a learner that normalises observations
-and/or rewards keeps its statistics; the workers normalise what their
-policies see with the statistics sent with the parameters (frozen during
-the segment) and return raw observations and rewards; the learner
-normalises the batch with the statistics it sent, scales the rewards as its
-own collection does and folds the raw batch into its statistics step by step
-(``learner.update(..., raw=True)``). 1 and 2 workers stay bit-identical;
-the single-process learner differs, since its statistics move at every step
-of the collection (the policy sees statistics that include the step's own
-observations), which lanes in other processes cannot share.
+Normalisation: a learner that normalises observations and/or rewards keeps
+the one set of statistics; the workers normalise what their policies see
+with the statistics sent with the parameters (frozen during the segment)
+and return raw observations and rewards; the learner normalises the batch
+with the statistics the workers saw, scales the rewards as its own
+collection does and folds the raw batch into its statistics step by step,
+N rows a step (``learner.update(..., raw=True)``). The trainer always
+folds per segment so, whatever the learner's ``normalization_update``:
+K workers are bit-identical to each other, and they are bit-identical to
+the learner alone (``learner.iterate()``) when its config says
+``normalization_update="segment"`` (the single process then freezes its
+statistics during a segment and folds the raw segment in afterwards, the
+same arithmetic). With the default ``"step"`` (SB3's VecNormalize: the
+statistics move at every collection step, so the policy sees statistics
+that include the step's own observations — what lanes in other processes
+cannot share) the learner alone is another, statistically equivalent run.
+Asynchronous mode normalises too: each worker returns the observation
+statistics its segment was normalised with (those sent with the parameter
+version it had), the learner normalises each lane's rows with its
+segment's statistics (``observation_statistics=``) and folds the raw data
+into its current statistics; rewards are scaled as they are folded (per
+lane, in time order, as in sync mode).
 
 Asynchronous mode (``mode="async"``): each worker always has a segment in
 flight; the driver updates on each batch as soon as it is gathered and the
@@ -70,7 +97,8 @@ than ``max_staleness`` are dropped and counted). PPO corrects through its
 ratio π_θ/β against the recorded behaviour log-probabilities, off-policy PG
 through its truncated importance weights, the actor-critic learners (A2C,
 actor-critic, NPG, TRPO) with ``advantage="vtrace"``: V-trace targets and
-advantages (Espeholt et al. 2018; ρ̄ = c̄ = 1) from log ρ = log π − log β
+advantages (Espeholt et al. 2018; ρ̄, c̄ from the config's
+``vtrace_rho_bar``, ``vtrace_c_bar``, default 1) from log ρ = log π − log β
 with the recorded β. Other configurations are refused in async mode
 (NotSupportedError).
 
@@ -274,7 +302,9 @@ class _RolloutWorker:
                                               "episode_returns", "episode_lengths")}
             # A Gymnasium worker's envs do not pickle: a replacement starts from the spec (not exact).
             state = pickle.dumps(learner) if want_state and not isinstance(learner, _GymWorker) else None
-            out.update(worker=self.index, version=version, seconds=seconds, state=state)
+            # The observation statistics the policy saw (an async segment may be normalised with older ones).
+            out.update(worker=self.index, version=version, seconds=seconds, state=state,
+                       normalization=normalization)
             return out
         except BaseException as e:  # noqa: BLE001 — every error reaches the driver with the worker's identity
             self._fail(e)
@@ -484,8 +514,10 @@ class DistributedTrainer(_WorkerPoolOwner):
     from the spec, so the run is no longer bit-reproducible).
     ``worker_options``: Ray actor options (default ``num_cpus=1``).
     ``ray_address``: connect to that cluster; otherwise a running Ray or a
-    new local instance. Raises NotSupportedError for async learners without
-    an off-policy correction or that normalise,
+    new local instance. A normalising learner's statistics are folded per
+    segment (see the module doc; ``normalization_update="segment"`` makes
+    the learner alone identical to the distributed run). Raises
+    NotSupportedError for async learners without an off-policy correction,
     InvalidArgumentError / DTypeError for bad arguments, ImportError naming
     the ``swiftpg[ray]`` extra without Ray."""
 
@@ -504,10 +536,6 @@ class DistributedTrainer(_WorkerPoolOwner):
         config = learner.config
         self.normalizes = bool(getattr(config, "normalize_observations", False)
                                or getattr(config, "normalize_rewards", False))
-        if self.normalizes and self.mode == "async":
-            raise NotSupportedError("asynchronous training of a learner that normalises observations or rewards is "
-                                    "not implemented (a stale segment was normalised with older statistics); use "
-                                    "mode='sync'")
         if self.normalizes and gymnasium_factory is not None:
             raise NotSupportedError("a learner on a Gymnasium factory normalises in the environment (e.g. "
                                     "gymnasium.wrappers.NormalizeObservation), not in the learner")
@@ -690,8 +718,9 @@ class DistributedTrainer(_WorkerPoolOwner):
         for r in ordered:
             self._keep_state(r)
         batch = _concat(ordered)
+        seen = self._seen_statistics(ordered)
         t = time.perf_counter()
-        stats = self.learner.update(**batch, raw=self.normalizes)
+        stats = self.learner.update(**batch, raw=self.normalizes, observation_statistics=seen)
         update = time.perf_counter() - t
         self.version += 1
         # Episode statistics: the episodes that ended in the workers' segments (returns across segments).
@@ -717,6 +746,20 @@ class DistributedTrainer(_WorkerPoolOwner):
             bytes_in=_nbytes(ordered))
         self.history.append(out)
         return out
+
+    def _seen_statistics(self, ordered):
+        """Async, observation-normalising learner: the observation
+        statistics each lane's segment was normalised with (those sent with
+        the parameters it was collected with), ``(mean, var)`` ``[N, obs]``;
+        None when they are the learner's now (sync) or it does not normalise
+        observations."""
+        if self.mode != "async" or not self.normalizes or ordered[0]["normalization"] is None \
+                or ordered[0]["normalization"][0] is None:
+            return None
+        n = self.lanes_per_worker
+        mean = np.concatenate([np.repeat(np.asarray(r["normalization"][0])[None, :], n, axis=0) for r in ordered])
+        var = np.concatenate([np.repeat(np.asarray(r["normalization"][1])[None, :], n, axis=0) for r in ordered])
+        return mean, var
 
     def train(self, total_env_steps: int, callback=None) -> list[DistributedStats]:
         """Iterates until ``total_env_steps`` env steps were used (in this

@@ -35,26 +35,26 @@ def run(learner, workers, iterations, **kw):
     return stats
 
 
-# Bit-identity needs network passes whose rounding does not depend on how many rows a batch has:
-# float64 (the float32 passes go through OpenBLAS sgemm, whose kernels round differently for other
-# row counts; see the module doc of swiftpg.distributed).
+# Bit-identity needs network passes that round a row the same in any batch: both precisions do
+# (see the module doc of swiftpg.distributed); the learners below use each.
 F64 = dict(policy_kwargs=dict(precision="float64"))
+F32 = dict(policy_kwargs=dict(precision="float32"))
 
 SEGMENT_LEARNERS = [
-    (PPO, PPOConfig(steps_per_env=16, minibatch_size=32, epochs=2, seed=5)),
-    (A2C, A2CConfig(steps_per_env=8, seed=6)),
-    (TRPO, TRPOConfig(steps_per_env=16, minibatch_size=32, seed=7)),
+    (PPO, PPOConfig(steps_per_env=16, minibatch_size=32, epochs=2, seed=5), F32),
+    (A2C, A2CConfig(steps_per_env=8, seed=6), F64),
+    (TRPO, TRPOConfig(steps_per_env=16, minibatch_size=32, seed=7), F32),
 ]
 
 
-@pytest.mark.parametrize("cls,config", SEGMENT_LEARNERS, ids=lambda x: getattr(x, "__name__", ""))
-def test_sync_one_and_two_workers_equal_the_single_process_learner_bit_for_bit(local_ray, cls, config):
-    single = cls("CartPole-v1", config=config, num_envs=4, **F64)
+@pytest.mark.parametrize("cls,config,precision", SEGMENT_LEARNERS, ids=lambda x: getattr(x, "__name__", ""))
+def test_sync_one_and_two_workers_equal_the_single_process_learner_bit_for_bit(local_ray, cls, config, precision):
+    single = cls("CartPole-v1", config=config, num_envs=4, **precision)
     for _ in range(3):
         single.iterate()
     params = {}
     for k in (1, 2):
-        learner = cls("CartPole-v1", config=config, num_envs=4, **F64)
+        learner = cls("CartPole-v1", config=config, num_envs=4, **precision)
         stats = run(learner, k, 3)
         params[k] = (learner.policy.get_params(), learner.value.get_params())
         assert [s.staleness for s in stats] == [[0] * k] * 3
@@ -83,27 +83,69 @@ def test_episodic_learner_is_identical_for_one_and_two_workers(local_ray):
     assert np.array_equal(params[0], params[1])
 
 
-def test_normalising_learner_keeps_one_set_of_statistics_identical_for_one_and_two_workers(local_ray):
+def test_normalising_learner_with_per_segment_statistics_is_identical_alone_and_on_one_or_two_workers(local_ray):
+    # normalization_update="segment": the single process freezes its statistics during a segment and
+    # folds the raw segment in afterwards, as the distributed driver does.
     config = PPOConfig(steps_per_env=16, minibatch_size=32, epochs=2, seed=10, normalize_observations=True,
-                       normalize_rewards=True)
+                       normalize_rewards=True, normalization_update="segment")
+    out = []
     single = PPO("CartPole-v1", config=config, num_envs=4, **F64)
     for _ in range(3):
         single.iterate()
-    out = []
+    rms = single.obs_rms
+    out.append((single.policy.get_params(), single.value.get_params(), rms.mean, rms.var, rms.count))
+    single.close()
     for k in (1, 2):
         learner = PPO("CartPole-v1", config=config, num_envs=4, **F64)
         run(learner, k, 3)
         rms = learner.obs_rms
         out.append((learner.policy.get_params(), learner.value.get_params(), rms.mean, rms.var, rms.count))
         learner.close()
-    for a, b in zip(*out):
-        assert np.array_equal(a, b)
-    # Every raw observation was folded into the learner's statistics once (the pseudo-count is 1e-4).
-    assert out[0][4] == single.obs_rms.count == pytest.approx(1e-4 + 3 * 4 * 16)
-    # The workers' policies saw statistics frozen for the segment, the single process's moved at every
-    # step; the raw trajectories (and so the statistics) agree while the sampled actions do.
-    assert np.allclose(out[0][2], single.obs_rms.mean, atol=0.5)
-    single.close()
+    for a, b, c in zip(*out):
+        assert np.array_equal(a, b) and np.array_equal(a, c)
+    # Every raw observation was folded into the statistics once (the pseudo-count is 1e-4).
+    assert out[0][4] == pytest.approx(1e-4 + 3 * 4 * 16)
+    # The default (statistics moving at every step, as SB3's VecNormalize) is another run.
+    per_step = PPO("CartPole-v1", config=config.replace(normalization_update="step"), num_envs=4, **F64)
+    for _ in range(3):
+        per_step.iterate()
+    assert not np.array_equal(per_step.policy.get_params(), out[0][0])
+    per_step.close()
+
+
+def test_raw_updates_normalise_each_lane_with_the_statistics_it_was_collected_with():
+    """The learner's side of asynchronous normalisation (no Ray): a raw
+    batch updated with explicit per-lane statistics equal to the learner's
+    own is the plain raw update; other statistics change the update but not
+    what is folded into the learner's statistics."""
+    config = PPOConfig(steps_per_env=8, minibatch_size=16, epochs=1, seed=4, normalize_observations=True,
+                       normalize_rewards=True)
+    source = PPO("CartPole-v1", config=config, num_envs=2, **F64)
+    source._set_worker_normalization(np.zeros(4), np.ones(4), 1.0)
+    r = source.collect()
+    batch = dict(observations=r.observations, actions=r.actions, rewards=r.rewards, terminated=r.terminated,
+                 truncated=r.truncated, final_observations=r.final_observations,
+                 next_observations=r.next_observations, log_probs=r.log_probs, raw=True)
+    source.close()
+    learners = [PPO("CartPole-v1", config=config, num_envs=2, **F64) for _ in range(3)]
+    for learner in learners:                    # a first batch moves the statistics off their start
+        learner.update(**batch)
+    rms = learners[0].obs_rms
+    learners[0].update(**batch)
+    learners[1].update(**batch, observation_statistics=(np.stack([rms.mean] * 2), np.stack([rms.var] * 2)))
+    older = (np.stack([rms.mean, np.zeros(4)]), np.stack([rms.var, np.ones(4)]))   # lane 1: staler statistics
+    learners[2].update(**batch, observation_statistics=older)
+    p = [x.policy.get_params() for x in learners]
+    assert np.array_equal(p[0], p[1]) and not np.array_equal(p[0], p[2])
+    assert np.array_equal(learners[0].obs_rms.mean, learners[2].obs_rms.mean)
+    assert learners[0].obs_rms.count == learners[2].obs_rms.count == pytest.approx(1e-4 + 2 * 16)
+    with pytest.raises(swiftpg.InvalidArgumentError, match="observation_statistics"):
+        learners[0].update(**batch, observation_statistics=(np.zeros((3, 4)), np.ones((3, 4))))
+    with pytest.raises(swiftpg.InvalidArgumentError, match=">= 0"):
+        learners[0].update(**batch, observation_statistics=(np.zeros(4), -np.ones(4)))
+    assert learners[0].obs_rms.count == pytest.approx(1e-4 + 2 * 16)     # refused calls changed nothing
+    for learner in learners:
+        learner.close()
 
 
 def test_policy_search_across_workers_equals_the_single_process_search(local_ray):
@@ -144,6 +186,28 @@ def test_async_records_staleness_and_corrects_ppo_with_behaviour_log_probs(local
     assert stats[0].staleness == [0, 0] and all(1 <= x <= 2 for s in stats[1:] for x in s.staleness)
     assert vt.total_env_steps == 3 * 4 * 16 and np.isfinite(stats[-1].train.value_loss)
     vt.close()
+
+    # A normalising PPO: each stale segment is normalised with the statistics of its parameter
+    # version (sent with them, returned with the segment); every raw observation is folded in once.
+    norm = PPO("CartPole-v1", config=config.replace(normalize_observations=True, normalize_rewards=True,
+                                                    normalization_update="segment"), num_envs=4)
+    seen = []
+    update = norm.update
+
+    def recording_update(*args, observation_statistics=None, **kwargs):
+        seen.append((observation_statistics, norm.obs_rms.mean.copy()))
+        return update(*args, observation_statistics=observation_statistics, **kwargs)
+
+    norm.update = recording_update
+    stats = run(norm, 2, 3, mode="async", max_staleness=2)
+    assert stats[0].staleness == [0, 0] and all(1 <= x <= 2 for s in stats[1:] for x in s.staleness)
+    # Fresh segments were normalised with the learner's statistics of the time, stale ones with older ones.
+    assert np.array_equal(seen[0][0][0], np.tile(seen[0][1], (4, 1)))
+    assert all(not np.array_equal(mean, np.tile(now, (4, 1))) for (mean, _), now in seen[1:])
+    assert sum(s.dropped_segments for s in stats) == 0
+    assert norm.total_env_steps == 3 * 4 * 16 and norm.obs_rms.count == pytest.approx(1e-4 + 3 * 4 * 16)
+    assert np.isfinite(norm.policy.get_params()).all()
+    norm.close()
 
     with pytest.raises(swiftpg.NotSupportedError, match="V-trace"):
         a2c = A2C("CartPole-v1", config=A2CConfig(seed=1), num_envs=2)
@@ -245,11 +309,6 @@ def test_bad_arguments_raise_before_any_worker_starts():
     with pytest.raises(swiftpg.DTypeError):
         D.DistributedTrainer(object(), 1)
     learner.close()
-    normalising = PPO("CartPole-v1", config=PPOConfig(steps_per_env=4, minibatch_size=4, normalize_observations=True),
-                      num_envs=2)
-    with pytest.raises(swiftpg.NotSupportedError, match="normalises"):
-        D.DistributedTrainer(normalising, 1, mode="async")
-    normalising.close()
 
 
 def test_cli_trains_with_workers(local_ray, capsys):

@@ -39,6 +39,10 @@ MAKERS = {
         algorithms.PPO("CartPole-v1", num_envs=3, hidden_sizes=(8,), config=algorithms.PPOConfig(
             seed=5, steps_per_env=8, minibatch_size=12, epochs=2, normalize_observations=True,
             normalize_rewards=True, kl_penalty=True))""",
+    "a2c-normalised-per-segment": """
+        algorithms.A2C("CartPole-v1", num_envs=3, hidden_sizes=(8,), config=algorithms.A2CConfig(
+            seed=6, steps_per_env=8, normalize_observations=True, normalize_rewards=True,
+            normalization_update="segment", advantage="vtrace", vtrace_rho_bar=1.5, vtrace_c_bar=0.9))""",
     "ppo-gsde-float32-randomised": """
         (lambda env: (env.randomize_parameter("m", 0.8, 1.2), env.set_parameter("max_episode_steps", 30),
                       algorithms.PPO(env, num_envs=2, hidden_sizes=(6,), config=algorithms.PPOConfig(

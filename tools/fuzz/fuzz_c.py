@@ -2085,7 +2085,7 @@ class Fuzzer:
         # count_out receives the number of episodes also with BUFFER_TOO_SMALL (documented).
         # The capacity is never more than the buffers hold: that would be the caller's lie, not a fault.
         self.invoke("swiftpg_pg_episodes", [self.handle_arg("algorithm", alg), self.a(ret), self.a(lens),
-                                            self.a(succ), self.i64(cap, bad=[-1]), self.a(count)],
+                                            self.a(succ), self.integer(cap, [-1, -(2**63)], 0.2), self.a(count)],
                     [ret, lens, succ, count], exempt=("count_out",))
 
     def runnable(self, alg: Alg) -> bool:
@@ -2175,7 +2175,8 @@ class Fuzzer:
     def external_update(self, name: str, log_probs: bool):
         """An update on external samples (``swiftpg_pg_update``; with the
         behaviour log-probabilities after the actions: ``_behavior`` /
-        ``_raw``)."""
+        ``_raw``; ``_raw`` also with the observation statistics the batch
+        was normalised with, or none)."""
         alg = self.any_alg(lambda a: a.pg)
         if alg is None or not self.runnable(alg):
             return
@@ -2193,11 +2194,21 @@ class Fuzzer:
         fin = self.buf(ctypes.c_double, T * N * d, "final_observations", data=self.doubles(T * N * d), optional=True)
         nxt = self.observations(pol, N, "next_observations")
         out = self.out1(self.S["swiftpg_train_stats"], "stats_out")
+        stats = []
+        if name == "swiftpg_pg_update_raw":
+            # Statistics of the observation size (sometimes of none); a larger
+            # obs_size would be a lie about the arrays.
+            size = r.choice([0, d])
+            k = max(size * N, 1)      # [num_envs, obs_size] each
+            mean = self.buf(ctypes.c_double, k, "obs_mean", data=self.doubles(k), optional=size == 0)
+            var = self.buf(ctypes.c_double, k, "obs_variance", data=[abs(x) for x in self.doubles(k)],
+                           optional=size == 0)
+            stats = [self.a(mean), self.a(var), self.integer(size, [-1, -(2**63)], 0.2)]
         args = [self.handle_arg("algorithm", alg),
                 self.i64(T, bad=[0, T - 1, -1, 2**31 - 1, 2**62, 2**63 - 1, (1 << 24) + 1]),
                 self.i64(N, bad=[0, N - 1, -1, 2**31 - 1, 2**63 - 1]),
                 self.a(obs), self.a(acts), *([self.a(logp)] if logp is not None else []), self.a(rew), self.a(te),
-                self.a(tr), self.a(fin), self.a(nxt), self.a(out)]
+                self.a(tr), self.a(fin), self.a(nxt), *stats, self.a(out)]
         self.invoke(name, args, [out])
 
     def g_pg_set_worker_normalization(self):

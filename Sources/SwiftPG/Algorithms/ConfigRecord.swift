@@ -12,6 +12,16 @@ public struct ConfigField<C> {
   public let name: String
   let write: (C) -> RecordValue
   let read: (inout C, RecordReader) throws(SwiftPGError) -> Void
+  /// A field added after files were written without it: a section that
+  /// lacks it keeps the config's default (`ConfigRecord.decode`).
+  var optional = false
+
+  /// This field, allowed to be missing from older files (`optional`).
+  public func addedLater() -> Self {
+    var f = self
+    f.optional = true
+    return f
+  }
 
   public static func double(_ name: String, _ key: WritableKeyPath<C, Double>) -> Self {
     Self(name: name, write: { .double($0[keyPath: key]) }) { (c, r) throws(SwiftPGError) in
@@ -78,6 +88,9 @@ extension SegmentSettings {
       .bool("normalize_observations", \Self.segments.normalizeObservations),
       .bool("normalize_rewards", \Self.segments.normalizeRewards), .double("clip_observations", \Self.segments.clipObservations),
       .double("clip_rewards", \Self.segments.clipRewards),
+      ConfigField.choice("normalization_update", \Self.segments.normalizationUpdate).addedLater(),
+      ConfigField.double("vtrace_rho_bar", \Self.segments.vtraceRhoBar).addedLater(),
+      ConfigField.double("vtrace_c_bar", \Self.segments.vtraceCBar).addedLater(),
     ]
   }
 }
@@ -107,7 +120,7 @@ public enum ConfigRecord {
   public static func decode<C: PolicyGradientSettings>(_ r: RecordReader, as _: C.Type) throws(SwiftPGError) -> C {
     try r.requireVersion(version, "the config section has")
     let fields = C.recordFields
-    let missing = fields.map(\.name).filter { r.record[$0] == nil }
+    let missing = fields.filter { !$0.optional }.map(\.name).filter { r.record[$0] == nil }
     guard missing.isEmpty else {
       throw r.fail("missing config field(s) \(missing.map { "'\($0)'" }.joined(separator: ", "))")
     }
@@ -117,7 +130,7 @@ public enum ConfigRecord {
       throw r.fail("unknown config field(s) \(unknown.map { "'\($0)'" }.joined(separator: ", ")) (written by a newer swiftpg?)")
     }
     var c = C()
-    for f in fields { try f.read(&c, r) }
+    for f in fields where !(f.optional && r.record[f.name] == nil) { try f.read(&c, r) }
     try r.finish()
     try Checkpoint.formatError(in: r.context) { () throws(SwiftPGError) in try c.validate() }
     return c

@@ -58,6 +58,14 @@ public final class LearnerCore {
   /// with the statistics as set, does not update them, and records raw
   /// observations and rewards.
   public internal(set) var frozenNormalization = false
+  /// A normalising learner of `NormalizationUpdate.perSegment` collecting
+  /// for itself (not a rollout worker): collection as a worker's (frozen
+  /// statistics, raw data), then the segment folded in and normalised as
+  /// `update(externalRaw:)` does.
+  var foldsPerSegment: Bool {
+    settings.segments.normalizationUpdate == .perSegment && !frozenNormalization
+      && (observationNormalizer != nil || rewardScaler != nil)
+  }
   /// The reward scaler's per-lane discounted returns for batches passed raw
   /// (`normalizeExternal`), kept across batches (not saved in checkpoints).
   var externalDiscountedReturn: [Double] = []
@@ -174,13 +182,20 @@ public final class LearnerCore {
         return rollouts.collect(
           steps: steps, policy: policy, generators: base, into: data, observationNormalizer: &normalizer,
           rewardScaler: &scaler, gamma: settings.common.gamma, clipObservations: settings.segments.clipObservations,
-          clipRewards: settings.segments.clipRewards, frozen: frozenNormalization)
+          clipRewards: settings.segments.clipRewards, frozen: frozenNormalization || foldsPerSegment)
       }
       laneGenerators = lanes
       observationNormalizer = normalizer
       rewardScaler = scaler
       if !ok {
         throw SwiftPGError(.numerical, "iteration \(iteration + 1): the policy produced non-finite actions")
+      }
+      if foldsPerSegment {
+        // The raw segment folded in as a rollout worker's is (the per-lane
+        // discounted returns are the collector's, saved with its state).
+        var discounted = rollouts.discountedReturn
+        normalizeExternal(data, discounted: &discounted)
+        rollouts.discountedReturn = discounted
       }
     }
   }
@@ -271,24 +286,29 @@ public final class LearnerCore {
   /// before this batch — what the workers' policies saw — and the raw rows
   /// folded into the statistics step by step (N rows per step), so the
   /// result does not depend on how the lanes were split over workers.
-  func normalizeExternal(_ d: Trajectories) {
+  /// `seen`: per lane (`d.lanes` entries), the observation statistics the
+  /// acting policy saw for that lane, when they are not the learner's
+  /// before this batch (the stale segments of an asynchronous run, each
+  /// worker's collected with the statistics of its parameters). `discounted`: each lane's running discounted return
+  /// of the reward scaler (kept across batches).
+  func normalizeExternal(_ d: Trajectories, seen: [RunningMeanStd]? = nil, discounted: inout [Double]) {
     let n = d.lanes
     let m = d.count
     let dim = observationSize
     if var scaler = rewardScaler {
-      if externalDiscountedReturn.count != n { externalDiscountedReturn = Array(repeating: 0, count: n) }
+      if discounted.count != n { discounted = Array(repeating: 0, count: n) }
       let gamma = settings.common.gamma
       let clip = settings.segments.clipRewards
       for t in 0..<(m / Swift.max(n, 1)) {
-        for i in 0..<n { externalDiscountedReturn[i] = externalDiscountedReturn[i] * gamma + d.rewards[t * n + i] }
-        externalDiscountedReturn.withUnsafeBufferPointer { dr in
+        for i in 0..<n { discounted[i] = discounted[i] * gamma + d.rewards[t * n + i] }
+        discounted.withUnsafeBufferPointer { dr in
           if let base = dr.baseAddress { scaler.update(base, rows: n) }
         }
         let s = 1 / (scaler.variance[0] + 1e-8).squareRoot()
         for i in 0..<n {
           let k = t * n + i
           d.rewards[k] = Swift.min(Swift.max(d.rewards[k] * s, -clip), clip)
-          if d.terminated[k] != 0 || d.truncated[k] != 0 { externalDiscountedReturn[i] = 0 }
+          if d.terminated[k] != 0 || d.truncated[k] != 0 { discounted[i] = 0 }
         }
       }
       rewardScaler = scaler
@@ -297,11 +317,19 @@ public final class LearnerCore {
       let before = normalizer
       let clip = observationClip
       for t in 0..<(m / Swift.max(n, 1)) { normalizer.update(d.observations.pointer + t * n * dim, rows: n) }
-      before.normalize(d.observations.pointer, rows: m, clip: clip)
-      for k in 0..<m where d.truncated[k] != 0 && d.terminated[k] == 0 {
-        before.normalize(d.finalObservations.pointer + k * dim, rows: 1, clip: clip)
+      if let seen, seen.count == n {
+        for k in 0..<m { seen[k % n].normalize(d.observations.pointer + k * dim, rows: 1, clip: clip) }
+        for k in 0..<m where d.truncated[k] != 0 && d.terminated[k] == 0 {
+          seen[k % n].normalize(d.finalObservations.pointer + k * dim, rows: 1, clip: clip)
+        }
+        for i in 0..<n { seen[i].normalize(d.nextObservations.pointer + i * dim, rows: 1, clip: clip) }
+      } else {
+        before.normalize(d.observations.pointer, rows: m, clip: clip)
+        for k in 0..<m where d.truncated[k] != 0 && d.terminated[k] == 0 {
+          before.normalize(d.finalObservations.pointer + k * dim, rows: 1, clip: clip)
+        }
+        before.normalize(d.nextObservations.pointer, rows: n, clip: clip)
       }
-      before.normalize(d.nextObservations.pointer, rows: n, clip: clip)
       observationNormalizer = normalizer
     }
   }

@@ -26,6 +26,24 @@ public enum BaselineKind: Int32, Sendable {
   case value = 3
 }
 
+/// When a normalising segment learner (`normalizeObservations`,
+/// `normalizeRewards`) folds its collection into the running statistics.
+public enum NormalizationUpdate: Int32, Sendable {
+  /// At every step of the collection, before the policy sees the step's
+  /// observations (SB3's VecNormalize, CleanRL's wrappers): the statistics
+  /// move within a segment.
+  case perStep = 0
+  /// Once per segment: the policy sees the observations normalised with
+  /// the statistics frozen at the start of the segment; the raw segment is
+  /// folded in afterwards, step by step in time order (N rows a step), and
+  /// the batch is normalised with the frozen statistics and its rewards
+  /// scaled as it is folded (`LearnerCore.normalizeExternal`). This is what
+  /// a distributed run does (its workers cannot share statistics that move
+  /// at every step), so a learner set so trains bit-identically alone and
+  /// on any number of rollout workers (swiftpg.distributed).
+  case perSegment = 1
+}
+
 /// The fields of every policy-gradient learner.
 public struct CommonFields: Sendable, Equatable {
   /// Discount γ ∈ [0, 1].
@@ -101,6 +119,18 @@ public struct SegmentFields: Sendable, Equatable {
   public var clipObservations = 10.0
   /// Clip scaled rewards to ±this.
   public var clipRewards = 10.0
+  /// When the normalisers take in the collection (see `NormalizationUpdate`).
+  public var normalizationUpdate = NormalizationUpdate.perStep
+  /// V-trace's ρ̄ (finite, > 0): truncates the importance weights of the
+  /// temporal differences; the targets are the values of the policy
+  /// between β and π that ρ̄ selects (π for ρ̄ = ∞; Espeholt et al. 2018,
+  /// §4.1). Read only with `advantage = .vtrace`.
+  public var vtraceRhoBar = 1.0
+  /// V-trace's c̄ (finite, > 0): truncates the trace coefficients, which
+  /// set how fast the operator contracts (its variance), not its fixed
+  /// point (§4.1). The paper assumes c̄ ≤ ρ̄ (its contraction result,
+  /// Theorem 1, is proved under it); it is not required here.
+  public var vtraceCBar = 1.0
 
   public init(
     stepsPerEnv: Int = 128, gaeLambda: Double = 0.95, valueEpochs: Int = 1, normalizeAdvantages: Bool = true,
@@ -126,6 +156,8 @@ public struct SegmentFields: Sendable, Equatable {
     }
     try Check.positive(clipObservations, "clip_observations")
     try Check.positive(clipRewards, "clip_rewards")
+    try Check.positive(vtraceRhoBar, "vtrace_rho_bar")
+    try Check.positive(vtraceCBar, "vtrace_c_bar")
   }
 }
 
@@ -274,7 +306,7 @@ extension ValueEstimates {
     }
     estimate(
       d, advantage: f.advantage, gamma: config.common.gamma, gaeLambda: f.gaeLambda, nSteps: f.nSteps,
-      target: f.valueTarget)
+      target: f.valueTarget, rhoBar: f.vtraceRhoBar, cBar: f.vtraceCBar)
     s.explainedVariance = explainedVariance(count: d.count)
   }
 }

@@ -114,11 +114,23 @@ extension PolicyGradientLearner {
   /// the environments gave them, behaviour log-probabilities filled): the
   /// learner normalises and scales it with its statistics and folds it into
   /// them (`LearnerCore.normalizeExternal`), then updates as
-  /// `update(external:behaviorGiven: true)`. A failure restores the
-  /// statistics too.
-  public func update(externalRaw d: Trajectories) throws(SwiftPGError) -> TrainStats {
+  /// `update(external:behaviorGiven: true)`. `normalizedWith`: per lane,
+  /// the observation statistics the acting policy saw when they are not
+  /// the learner's before this batch (the stale segments of an
+  /// asynchronous run, each collected with the statistics sent with its
+  /// parameters); nil: the learner's. A failure restores the statistics too.
+  public func update(externalRaw d: Trajectories, normalizedWith seen: [RunningMeanStd]? = nil)
+    throws(SwiftPGError) -> TrainStats
+  {
+    if let seen {
+      try require(core.observationNormalizer != nil, "this learner does not normalise observations")
+      try require(seen.count == d.lanes, "\(seen.count) lanes of statistics for a batch of \(d.lanes) lanes")
+      for s in seen {
+        try require(s.width == core.observationSize, "statistics of \(s.width) entries, observations of \(core.observationSize)")
+      }
+    }
     let saved = core.normalizationState()
-    core.normalizeExternal(d)
+    core.normalizeExternal(d, seen: seen, discounted: &core.externalDiscountedReturn)
     do throws(SwiftPGError) {
       return try update(external: d, behaviorGiven: true)
     } catch {

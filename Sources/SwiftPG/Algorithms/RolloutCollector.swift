@@ -14,7 +14,7 @@ public final class RolloutCollector {
   private var started = false
   private var runningReturn: [Double]
   private var runningLength: [Int]
-  private var discountedReturn: [Double]
+  var discountedReturn: [Double]
   private let normalized = Store<Double>()
   private let actionBuffer: UnsafeMutableRawPointer
   private let lanes: Int

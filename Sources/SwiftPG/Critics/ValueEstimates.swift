@@ -4,7 +4,8 @@ public enum AdvantageKind: Int32, Sendable {
   case gae = 0
   /// n-step advantages.
   case nStep = 1
-  /// V-trace (Espeholt et al. 2018) with ρ̄ = c̄ = 1 and c_t scaled by λ:
+  /// V-trace (Espeholt et al. 2018) with the truncation levels ρ̄, c̄ of
+  /// the config (default 1) and c_t scaled by λ:
   /// the importance-corrected advantages and targets of a batch whose
   /// acting policy (its behaviour log-probabilities) may be older than the
   /// learner's — asynchronous rollout workers. The critic is fitted to the
@@ -65,8 +66,10 @@ public final class ValueEstimates {
   /// Advantages (GAE(γ, λ) or n-step, Estimators/Advantages.swift; V-trace,
   /// Estimators/VTrace.swift, with `logRhos` filled) into `advantages` and
   /// the critic's targets into `returns`, from `values`.
+  /// `rhoBar`, `cBar`: V-trace's truncation levels (read only for V-trace).
   public func estimate(
-    _ d: Trajectories, advantage: AdvantageKind, gamma: Double, gaeLambda: Double, nSteps: Int, target: ValueTarget
+    _ d: Trajectories, advantage: AdvantageKind, gamma: Double, gaeLambda: Double, nSteps: Int, target: ValueTarget,
+    rhoBar: Double = 1, cBar: Double = 1
   ) {
     let r = rollout(d)
     let m = d.count
@@ -77,7 +80,7 @@ public final class ValueEstimates {
     case .nStep: nStepAdvantages(r, gamma: gamma, n: nSteps, into: a)
     case .vtrace:
       vtrace(
-        r, gamma: gamma, logRhos: logRhos.pointer, rhoBar: 1, cBar: 1, lambda: gaeLambda, targets: y, advantages: a)
+        r, gamma: gamma, logRhos: logRhos.pointer, rhoBar: rhoBar, cBar: cBar, lambda: gaeLambda, targets: y, advantages: a)
       return
     }
     switch target {

@@ -184,8 +184,24 @@ public final class MLP {
 
   /// Runs the batch `x` (`[batch, inputSize]`) forward and returns a pointer
   /// to the outputs `[batch, outputSize]`, valid until the next call.
+  ///
+  /// Row invariance (float64): a row's outputs do not depend on the other
+  /// rows or on how many there are, bit for bit, so a batch split across
+  /// processes (swiftpg.distributed) computes what one process computes.
+  /// OpenBLAS's Haswell dgemm takes the rows in pairs and gives an odd last
+  /// row a path of its own that rounds differently, so float64 passes run
+  /// on the batch padded to an even number of rows (one zero row at most).
+  /// Float32 passes are row-invariant by another route: OpenBLAS's Haswell
+  /// sgemm rounds a row according to its position in the product's blocks
+  /// (in a block of 12 rows, rows 0–5 and 6–11 accumulate in different
+  /// orders; blocks of 8/4 and the 1–3-row tails differ again; the
+  /// transposed product too), which no padding removes, so every float32
+  /// product goes through swiftpg's own `spg_sgemm` (`Dense.sgemm`): each
+  /// output is the bias, then the products over the inputs added in order,
+  /// each rounded.
   public func forward(_ x: UnsafePointer<Double>, batch: Int) -> UnsafePointer<Double> {
-    reserve(Swift.max(batch, 1))
+    let rows = precision == .float64 ? (batch + 1) / 2 * 2 : batch
+    reserve(Swift.max(rows, 1))
     lastBatch = batch
     lastInputLayerBatch = 0
     activations[0].update(from: x, count: batch * sizes[0])
@@ -198,9 +214,10 @@ public final class MLP {
         spg_to_double(activations32[l], activations[l], batch * sizes[l])
       }
     } else {
+      (activations[0] + batch * sizes[0]).update(repeating: 0, count: (rows - batch) * sizes[0])
       parameters.withUnsafeBufferPointer { pb in
         guard let p = pb.baseAddress else { return }
-        forwardLayers(p, workspace, batch: batch)
+        forwardLayers(p, workspace, batch: rows)
       }
     }
     return UnsafePointer(activations[layerCount])

@@ -58,9 +58,10 @@ class SegmentConfig(CommonConfig):
     advantages with it."""
 
     steps_per_env: int = doc(128, STEPS_PER_ENV)
-    advantage: str = doc("gae", "gae (GAE(γ, λ)), n_step, or vtrace (V-trace, Espeholt et al. 2018, ρ̄ = c̄ = 1, "
-                                "c scaled by gae_lambda: corrects for a stale acting policy, e.g. asynchronous "
-                                "rollout workers; the critic then fits the V-trace targets)")
+    advantage: str = doc("gae", "gae (GAE(γ, λ)), n_step, or vtrace (V-trace, Espeholt et al. 2018, with "
+                                "vtrace_rho_bar and vtrace_c_bar, c scaled by gae_lambda: corrects for a stale "
+                                "acting policy, e.g. asynchronous rollout workers; the critic then fits the "
+                                "V-trace targets)")
     gae_lambda: float = doc(0.95, GAE_LAMBDA)
     n_steps: int = doc(5, "n of n-step advantages (≥ 1)")
     value_target: str = doc("bootstrap", "critic targets: bootstrap (λ-/n-step returns) or monte_carlo "
@@ -76,6 +77,17 @@ class SegmentConfig(CommonConfig):
                                          "(SB3 VecNormalize)")
     clip_observations: float = doc(10.0, "clip normalised observations to ±this")
     clip_rewards: float = doc(10.0, "clip scaled rewards to ±this")
+    normalization_update: str = doc("step", "when the normalisers take in the collection: step (at every step, "
+                                            "before the policy sees it; SB3 VecNormalize) or segment (statistics "
+                                            "frozen during a segment, the raw segment folded in afterwards as "
+                                            "swiftpg.distributed's driver does: then training alone and on any "
+                                            "number of rollout workers is bit-identical)")
+    vtrace_rho_bar: float = doc(1.0, "V-trace ρ̄ (finite, > 0; advantage='vtrace'): truncates the TD importance "
+                                     "weights; selects the fixed point, the value of a policy between β and π "
+                                     "(Espeholt et al. 2018, §4.1)")
+    vtrace_c_bar: float = doc(1.0, "V-trace c̄ (finite, > 0; advantage='vtrace'): truncates the traces; sets the "
+                                   "contraction speed (variance), not the fixed point. The paper assumes "
+                                   "c̄ ≤ ρ̄ (§4.1); not required")
 
 
 @dataclass

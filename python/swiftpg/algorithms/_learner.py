@@ -72,7 +72,8 @@ class _Replaceable:
 
 #: The choice-valued config fields and their names (Include/swiftpg.h).
 _CHOICES = {"weighting": _lib.WEIGHTING, "baseline": _lib.BASELINE, "advantage": _lib.ADVANTAGE,
-            "value_target": _lib.VALUE_TARGET, "optimizer": _lib.OPTIMIZER}
+            "value_target": _lib.VALUE_TARGET, "optimizer": _lib.OPTIMIZER,
+            "normalization_update": _lib.NORMALIZATION_UPDATE}
 
 
 def doc(default, text: str):
@@ -626,7 +627,8 @@ class PolicyGradientLearner(NativeObject):
                        episode_lengths=lengths)
 
     def update(self, observations, actions, rewards, terminated, truncated, next_observations,
-               final_observations=None, log_probs=None, raw: bool = False) -> TrainStats:
+               final_observations=None, log_probs=None, raw: bool = False,
+               observation_statistics=None) -> TrainStats:
         """One update on transitions collected elsewhere, time-major
         ``[T, N]`` (see :meth:`GymnasiumCollector.collect`): ``observations``
         ``[T, N, obs]``, ``actions`` ``[T, N]`` ints or ``[T, N, act]`` floats,
@@ -646,8 +648,16 @@ class PolicyGradientLearner(NativeObject):
         learner normalises them with its statistics as they were before this
         call (what the workers' policies saw), scales the rewards as its own
         collection does, and folds the batch into its statistics step by
-        step (``swiftpg_pg_update_raw``). Raises InvalidArgumentError /
-        NotFiniteError / DTypeError for bad arrays, before any native call."""
+        step (``swiftpg_pg_update_raw``). ``observation_statistics`` (with
+        ``raw``, for a learner that normalises observations): ``(mean,
+        var)``, float64 ``[N, obs]`` (or ``[obs]`` for every lane), the
+        statistics each lane's observations were normalised with for the
+        acting policy when they are not the learner's before this call —
+        the stale segments of an asynchronous run, collected with the
+        statistics sent with their parameters; the raw observations are
+        still folded into the learner's statistics. None: the learner's.
+        Raises InvalidArgumentError / NotFiniteError /
+        DTypeError for bad arrays, before any native call."""
         policy = self.policy
         d = policy.observation_size
         obs = as_float64(observations, "observations", (None, None, d))
@@ -673,6 +683,25 @@ class PolicyGradientLearner(NativeObject):
         raw = as_bool(raw, "raw")
         if raw and logp is None:
             raise InvalidArgumentError("raw batches come from rollout workers: pass their log_probs too")
+        seen_mean = seen_var = None
+        if observation_statistics is not None:
+            if not raw:
+                raise InvalidArgumentError("observation_statistics go with raw batches (raw=True)")
+            if not getattr(self.config, "normalize_observations", False):
+                raise InvalidArgumentError("observation_statistics given to a learner that does not normalise "
+                                           "observations")
+            if not isinstance(observation_statistics, (tuple, list)) or len(observation_statistics) != 2:
+                raise DTypeError("observation_statistics must be a (mean, var) pair")
+            stat_arrays = []
+            for name, x in zip(("mean", "var"), observation_statistics):
+                x = as_float64(x, f"observation_statistics {name}")
+                if x.shape == (d,):
+                    x = np.repeat(x[None, :], n, axis=0)
+                check_shape(x, (n, d), f"observation_statistics {name}")
+                stat_arrays.append(np.ascontiguousarray(x))
+            seen_mean, seen_var = stat_arrays
+            if (seen_var < 0).any():
+                raise InvalidArgumentError("observation_statistics var must be >= 0")
         c = _lib.TrainStatsC()
         dp = ctypes.POINTER(ctypes.c_double)
         u8 = ctypes.POINTER(ctypes.c_uint8)
@@ -682,8 +711,12 @@ class PolicyGradientLearner(NativeObject):
         with self._busy:
             if logp is None:
                 _lib.call("pg_update", *head, *tail)
+            elif raw:
+                stats_args = ((None, None, 0) if seen_mean is None or seen_var is None
+                              else (seen_mean.ctypes.data, seen_var.ctypes.data, d))
+                _lib.call("pg_update_raw", *head, logp.ctypes.data_as(dp), *tail[:-1], *stats_args, tail[-1])
             else:
-                _lib.call("pg_update_raw" if raw else "pg_update_behavior", *head, logp.ctypes.data_as(dp), *tail)
+                _lib.call("pg_update_behavior", *head, logp.ctypes.data_as(dp), *tail)
             stats = self._stats(c)
         return stats
 
