@@ -14,7 +14,9 @@
 // The vectorisation runs across columns j (16 lanes per vector, 4 vectors
 // per block of 64 columns), the k loop stays sequential per element. B is
 // read directly when its columns are contiguous (bcs == 1) and otherwise
-// packed, panel by panel (KC rows × 64 columns), into a stack buffer.
+// packed, panel by panel (KC rows × 64 columns), into a stack buffer. The
+// last n mod 16 columns are packed into a zero-padded 16-column panel and
+// run through the same tiles (scalar sums only for one column or < 8 rows).
 #include "cmath_shims.h"
 
 #include <stdint.h>
@@ -114,23 +116,62 @@ void spg_sgemm(size_t m, size_t n, size_t k, const float *a, size_t ars, size_t 
     }
     j += width;
   }
-  // The last n mod 16 columns: eight rows at a time, eight independent
-  // sums (the same order per element as above).
-  for (; j < n; j++) {
-    size_t i = 0;
-    for (; i + 8 <= m; i += 8) {
-      float s[8];
-      for (int r = 0; r < 8; r++) s[r] = accumulate ? c[(i + r) * ldc + j] : 0.0f;
-      for (size_t p = 0; p < k; p++) {
-        float bj = b[p * brs + j * bcs];
-        for (int r = 0; r < 8; r++) s[r] = s[r] + a[(i + r) * ars + p * acs] * bj;
+  // The last n mod 16 columns: B's columns packed into a 16-wide panel
+  // padded with zeros, the same tiles run into a 16-column scratch for
+  // MR rows at a time, and the real columns copied to C. Every lane is
+  // its own element's sum in the order of k, as above (the padding lanes
+  // are discarded).
+  size_t rem = n - j;
+  if (rem == 0) return;
+  if (rem < 2 || m < 8) {
+    // Few rows or one column: packing would cost more than it saves.
+    // Eight rows at a time, eight independent sums (the same order per
+    // element as everywhere else).
+    for (; j < n; j++) {
+      size_t i = 0;
+      for (; i + 8 <= m; i += 8) {
+        float s[8];
+        for (int r = 0; r < 8; r++) s[r] = accumulate ? c[(i + r) * ldc + j] : 0.0f;
+        for (size_t p = 0; p < k; p++) {
+          float bj = b[p * brs + j * bcs];
+          for (int r = 0; r < 8; r++) s[r] = s[r] + a[(i + r) * ars + p * acs] * bj;
+        }
+        for (int r = 0; r < 8; r++) c[(i + r) * ldc + j] = s[r];
       }
-      for (int r = 0; r < 8; r++) c[(i + r) * ldc + j] = s[r];
+      for (; i < m; i++) {
+        float s = accumulate ? c[i * ldc + j] : 0.0f;
+        for (size_t p = 0; p < k; p++) s = s + a[i * ars + p * acs] * b[p * brs + j * bcs];
+        c[i * ldc + j] = s;
+      }
     }
-    for (; i < m; i++) {
-      float s = accumulate ? c[i * ldc + j] : 0.0f;
-      for (size_t p = 0; p < k; p++) s = s + a[i * ars + p * acs] * b[p * brs + j * bcs];
-      c[i * ldc + j] = s;
+    return;
+  }
+  if (k == 0) {
+    if (!accumulate)
+      for (size_t i = 0; i < m; i++)
+        for (size_t q = 0; q < rem; q++) c[i * ldc + j + q] = 0;
+    return;
+  }
+  float t[MR * 16] __attribute__((aligned(64)));
+  for (size_t kb = 0; kb < k; kb += KC) {
+    size_t kc = k - kb < KC ? k - kb : KC;
+    for (size_t p = 0; p < kc; p++) {
+      for (size_t q = 0; q < rem; q++) pack[p * NR + q] = b[(kb + p) * brs + (j + q) * bcs];
+      for (size_t q = rem; q < 16; q++) pack[p * NR + q] = 0;
+    }
+    const float *ak = a + kb * acs;
+    int fresh = kb == 0 && !accumulate;
+    for (size_t i = 0; i < m; i += MR) {
+      int rows = m - i < MR ? (int)(m - i) : MR;
+      if (!fresh)
+        for (int r = 0; r < rows; r++)
+          for (size_t q = 0; q < 16; q++) t[r * 16 + q] = q < rem ? c[(i + r) * ldc + j + q] : 0;
+      if (rows == MR)
+        tile(1, MR, kc, ak + i * ars, ars, acs, pack, NR, t, 16, fresh);
+      else
+        for (int r = 0; r < rows; r++) tile(1, 1, kc, ak + (i + r) * ars, ars, acs, pack, NR, t + r * 16, 16, fresh);
+      for (int r = 0; r < rows; r++)
+        for (size_t q = 0; q < rem; q++) c[(i + r) * ldc + j + q] = t[r * 16 + q];
     }
   }
 }

@@ -93,3 +93,93 @@ import Testing
     #expect(abs(a.v[0] - 0.00025) < 1e-18 && abs(a.v[1] - 0.00004) < 1e-18)
   }
 }
+
+/// The fused checks (Adam's kernel, SGD's propose) against the flow before
+/// them (separate passes over the whole gradient and result): the same
+/// error, or the same parameters and optimiser state bit for bit, for
+/// gradients shorter and longer than the parameters, optimiser states
+/// shorter and longer, clamping on and off, and non-finite or huge
+/// components in the gradient and the result.
+@Suite struct ParameterStepFusedChecksTests {
+  /// The apply of 67f1437^ (separate checks), on copies.
+  static func reference(
+    _ optimizer: inout AnyOptimizer, maxGradValue: Double, params: inout [Double], gradient: [Double], ascend: Bool,
+    learningRate lr: Double
+  ) -> String? {
+    var gradient = gradient
+    guard gradient.allFinite else { return "the policy gradient" }
+    if maxGradValue > 0 { clipGradient(&gradient, low: -maxGradValue, high: maxGradValue) }
+    guard optimizer.acceptsGradient(gradient) else {
+      return "the square of the policy gradient (a component beyond 1.3e154 overflows Adam's second moment)"
+    }
+    let p = params
+    let n = p.count
+    var proposed = [Double](repeating: 0, count: n)
+    p.withUnsafeBufferPointer { pb in
+      gradient.withUnsafeBufferPointer { gb in
+        proposed.withUnsafeMutableBufferPointer { ob in
+          guard let x = pb.baseAddress, let g = gb.baseAddress, let out = ob.baseAddress else { return }
+          out.update(from: x, count: n)
+          optimizer.propose(x, gradient: g, count: Swift.min(n, gb.count), ascend: ascend, learningRate: lr, into: out)
+        }
+      }
+    }
+    guard proposed.allFinite else { return "the updated policy parameters" }
+    params = proposed
+    optimizer.commit(learningRate: lr)
+    return nil
+  }
+
+  static func bits(_ x: [Double]) -> [UInt64] { x.map(\.bitPattern) }
+
+  @Test func sameErrorsAndResultsAsSeparateChecks() throws {
+    var g = PCG64(seed: 11)
+    func pick(_ k: Int) -> Int { Int(g.next() % UInt64(k)) }
+    let specials: [Double] = [.nan, .infinity, -.infinity, 1e200, -1.5e154, 1.3e154, 1e308, -0.0]
+    var (steps, refused, mismatches) = (0, 0, 0)
+    for _ in 0..<4000 {
+      let n = pick(7)
+      let gCount = Swift.max(0, n + pick(5) - 2)
+      let stateCount = Swift.max(0, n + pick(5) - 2)
+      let kind: OptimizerKind = pick(2) == 0 ? .adam : .sgd
+      let maxGrad = pick(3) == 0 ? 0.5 : 0
+      var expectedParams = (0..<n).map { _ in pick(10) == 0 ? 1e308 : g.standardNormal() }
+      var params = expectedParams
+      var expectedOptimizer = try AnyOptimizer(kind, count: stateCount, learningRate: 0.1, epsilon: 1e-8)
+      var step = ParameterStep(optimizer: expectedOptimizer, maxGradValue: maxGrad)
+      for _ in 0..<(1 + pick(3)) {
+        let gradient = (0..<gCount).map { _ in pick(12) == 0 ? specials[pick(specials.count)] : g.standardNormal() }
+        let ascend = pick(2) == 0
+        let lr = pick(4) == 0 ? 1e300 : 0.1
+        let expected = Self.reference(
+          &expectedOptimizer, maxGradValue: maxGrad, params: &expectedParams, gradient: gradient, ascend: ascend,
+          learningRate: lr)
+        var gNew = gradient
+        var stored = params
+        var got: String? = nil
+        do throws(SwiftPGError) {
+          try step.apply(
+            gradient: &gNew, ascend: ascend, learningRate: lr, what: "policy", get: { stored }, set: { stored = $0 },
+            failure: { SwiftPGError(.numerical, $0) })
+        } catch {
+          got = error.message
+        }
+        params = stored
+        steps += 1
+        if expected != nil { refused += 1 }
+        let same =
+          got == expected && Self.bits(params) == Self.bits(expectedParams)
+          && Self.bits(optimizerState(step.optimizer)) == Self.bits(optimizerState(expectedOptimizer))
+        if !same {
+          mismatches += 1
+          if mismatches <= 5 {
+            Issue.record(
+              "n \(n) gradient \(gradient) state \(stateCount) \(kind) clamp \(maxGrad) lr \(lr): expected \(expected ?? "ok"), got \(got ?? "ok")")
+          }
+        }
+      }
+    }
+    #expect(mismatches == 0)
+    #expect(refused > steps / 10 && refused < steps * 9 / 10)  // both outcomes exercised
+  }
+}
