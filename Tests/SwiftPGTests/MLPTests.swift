@@ -192,4 +192,35 @@ import Testing
     #expect(Activation.tanh.rawValue == SWIFTPG_ACTIVATION_TANH)
     #expect(Activation.relu.rawValue == SWIFTPG_ACTIVATION_RELU)
   }
+
+  /// Every way the parameters change while the network is float32 reaches
+  /// the transposed float weights of the forward product: each gives the
+  /// bits of a network switched to float32 after the same parameters.
+  @Test func float32WeightsFollowEveryParameterChange() throws {
+    var g = PCG64(seed: 9)
+    let sizes = [3, 20, 17, 2]
+    let x = (0..<(9 * 3)).map { _ in g.standardNormal() }
+    func outputs(_ net: MLP) -> [Double] { Array(UnsafeBufferPointer(start: net.forward(x, batch: 9), count: 18)) }
+    func reference(_ p: [Double]) throws -> [Double] {
+      let net = try MLP(sizes: sizes, activation: .tanh)
+      try net.setParameters(p)
+      net.setPrecision(.float32)
+      return outputs(net)
+    }
+    let net = try MLP(sizes: sizes, activation: .tanh)
+    net.setPrecision(.float32)
+    net.initializeOrthogonal(hiddenGain: 1.5, outputGain: 1, using: &g)
+    #expect(outputs(net) == (try reference(net.parameters)))
+    var p = net.parameters.map { $0 + 0.01 * g.standardNormal() }
+    p.withUnsafeBufferPointer { net.setParameters($0.baseAddress!) }
+    #expect(outputs(net) == (try reference(p)))
+    p = p.map { -$0 }
+    try net.setParameters(p)
+    #expect(outputs(net) == (try reference(p)))
+    net.setPrecision(.float64)
+    p[0] = 3
+    try net.setParameters(p)
+    net.setPrecision(.float32)
+    #expect(outputs(net) == (try reference(p)))
+  }
 }
