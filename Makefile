@@ -204,3 +204,17 @@ sanitize: install
 
 clean:
 	rm -rf docs/site .build .build-tests .build-asan .build-asan-lib .build-tsan Tests/c/build $(SO) out
+
+# spg_sgemm's three instruction-set variants, compiled apart, against the
+# scalar loop bit for bit (the library runs only the variant of this CPU).
+test-sgemm-clones:
+	@mkdir -p Tests/c/build
+	@for v in avx512:-mavx512f avx2:-mavx2 base:-mno-avx; do \
+		clang -O2 $${v#*:} -ISources/CMathShims/include -DSPG_GEMM_NO_DISPATCH=1 \
+			-Dspg_sgemm=sg_$${v%%:*} -Dspg_to_float_transposed=tr_$${v%%:*} \
+			-c Sources/CMathShims/sgemm.c -o Tests/c/build/sgemm_$${v%%:*}.o || exit 1; \
+	done
+	clang -O2 -ISources/CMathShims/include -c Sources/CMathShims/sgemm.c -o Tests/c/build/sgemm_dispatch.o
+	clang -O2 -Dsg512=sg_avx512 -Dsg2=sg_avx2 -Dsg0=sg_base Tests/c/sgemm_clones.c Tests/c/build/sgemm_*.o \
+		-lm -o Tests/c/build/sgemm_clones
+	Tests/c/build/sgemm_clones
