@@ -19,7 +19,7 @@ TORCH_CPU := torch==2.13.0+cpu
 JAX_BENCH_PINS := "jax[cpu]==0.10.2" jaxlib==0.10.2 flax==0.12.8 optax==0.2.8 gymnax==0.0.9 six==1.17.0 \
 	gymnasium==1.4.0 numpy==2.4.6
 
-.PHONY: all setup lib install demo test test-swift test-c test-python bench fuzz sanitize docs clean wheel
+.PHONY: all setup lib install demo test test-swift test-c test-python bench fuzz sanitize docs clean wheel test-sgemm-clones
 
 all: lib
 
@@ -88,6 +88,7 @@ test-c: lib
 			-Wl,-rpath,$(CURDIR)/python/swiftpg -lm -pthread -o Tests/c/build/$$t; \
 		Tests/c/build/$$t; \
 	done
+	@$(MAKE) --no-print-directory test-sgemm-clones
 
 # Two pytest workers (pytest-xdist): the suite is mostly single-threaded.
 # --dist loadgroup keeps the tests of one xdist_group on one worker (the Ray
