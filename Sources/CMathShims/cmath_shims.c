@@ -148,7 +148,6 @@ int spg_adam_step(const double *p, const double *restrict g, const double *m, co
   // finite bound.
   uint64_t bound;
   memcpy(&bound, &largest_gradient, 8);
-  const uint64_t *gbits = (const uint64_t *)g;
   const uint64_t exponent = 0x7ff0000000000000ULL, magnitude = 0x7fffffffffffffffULL;
   uint64_t bad_g = 0, big_g = 0, bad_p = 0;
   for (size_t i = 0; i < n; i++) {
@@ -162,8 +161,10 @@ int spg_adam_step(const double *p, const double *restrict g, const double *m, co
     v_out[i] = vi;
     double po = pi + sign * lr * m_hat / (__builtin_elementwise_sqrt(v_hat) + eps);
     p_out[i] = po;
-    uint64_t gm = gbits[i] & magnitude, pb;
+    uint64_t gm, pb;
+    memcpy(&gm, &gi, 8);
     memcpy(&pb, &po, 8);
+    gm &= magnitude;
     bad_g |= gm >= exponent;
     big_g |= gm > bound;
     bad_p |= (pb & exponent) == exponent;

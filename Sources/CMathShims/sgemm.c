@@ -8,7 +8,7 @@
 // depends only on row i of A and column j of B — never on how many rows the
 // batch has, how it is split between workers or threads, or which
 // instruction set runs it (the AVX-512, AVX2 and baseline clones give the
-// same bits). OpenBLAS's sgemm offers none of this: its blocking, and so its
+// same bits, NaN payloads aside). OpenBLAS's sgemm offers none of this: its blocking, and so its
 // summation order, changes with the matrix sizes and the CPU.
 //
 // The vectorisation runs across columns j (16 lanes per vector, 4 vectors

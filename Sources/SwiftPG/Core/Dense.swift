@@ -58,7 +58,8 @@ public enum Dense {
   /// rather than OpenBLAS: every element is the products summed in the
   /// order of k, each rounded, so a row of C depends only on its row of
   /// op(A) — not on m, on how a batch is split between workers, or on the
-  /// CPU (CMathShims/sgemm.c). Betas other than 0 and 1 scale C first.
+  /// CPU (CMathShims/sgemm.c; NaN payloads aside). Betas other than 0 and
+  /// 1 scale C first. C must not overlap A or B.
   public static func sgemm(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,

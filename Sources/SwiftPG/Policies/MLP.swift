@@ -12,7 +12,8 @@ public enum Activation: Int32, Sendable {
 /// Parameters are one flat vector; layer l stores its weight matrix
 /// `W_l` (`sizes[l+1] × sizes[l]`, row-major) followed by its bias `b_l`.
 /// `forward` keeps the activations of the batch so that `backward` can
-/// follow it. Matrix products use OpenBLAS; workspaces grow to the largest
+/// follow it. Matrix products use OpenBLAS (float64) or swiftpg's own
+/// ordered kernel `spg_sgemm` (float32); workspaces grow to the largest
 /// batch seen and are reused (no allocation per call in steady state).
 /// Not thread-safe: one batch at a time.
 public final class MLP {
@@ -480,9 +481,10 @@ extension MLP {
       let w = p + offsets[l]
       let y = ws.activations[l + 1]
       // y = b, then y += X·Wᵀ: the same sums as X·Wᵀ + b (one rounding of
-      // the dot product plus the bias) while OpenBLAS runs the k loop in
-      // one block, which it does up to 256 inputs; wider layers add the
-      // bias after the product, so their partial sums associate as before.
+      // the dot product plus the bias) while OpenBLAS's dgemm runs the k
+      // loop in one block, which it does up to 256 inputs; wider layers add
+      // the bias after the product, so their partial sums associate as
+      // before. (Float32's spg_sgemm is row-invariant either way.)
       let prefill = nIn <= 256
       if prefill { S.fillRows(y, w + nOut * nIn, rows: batch, cols: nOut) }
       if batch > 0, let transposed {
