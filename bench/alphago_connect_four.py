@@ -10,20 +10,28 @@ default 8 per step, at most the issue's 30):
    distinct position labelled once: the exact solver (a best move, ties at
    random) on positions with at least ``solver_from`` stones when it
    answers within ``solver_limit`` seconds, otherwise UCT with random
-   rollouts at ``expert_simulations``. Why this mix: on 6×7 the solver
-   answers in about 0.1 s from 14 stones on but takes seconds to minutes
-   earlier, where UCT(10 000) costs about 25 ms and picks a move of the
-   best exact class on most positions the solver can check (measured in
-   this run: ``expert_check``). Left–right mirror images double the
-   training set. Held-out top-1 accuracy on 5 % of the positions (their
-   mirrors are not trained on).
+   rollouts at ``expert_simulations`` (3000). Why this mix: on 6×7 the
+   solver answers in about 0.1 s from 14 stones on but takes seconds to
+   minutes earlier, so it labels exactly only the later positions; UCT
+   labels the rest. Why 3000 simulations: a first run with UCT(10 000)
+   labelled only 10 320 positions in its 5.6 minutes of labelling on the
+   loaded machine and the network overfit them after 10 epochs (held-out
+   top-1 44 %); a third of the budget gives about three times the
+   positions, and ``expert_check`` measures what it costs in quality
+   (the share of UCT's moves of the best exact class on solver-checked
+   12-stone positions of the labelling distribution). Left–right mirror
+   images double the training set. Held-out top-1 accuracy on 5 % of the
+   positions (their mirrors are not trained on); the fit stops early at
+   the least held-out loss. ``--trunk-comparison`` fits the MLP and the
+   ConvNet on the same labels for the same time (the trunk's choice).
 2. **Self-play policy gradient.** ``SelfPlayReinforce`` from the SL
    weights: REINFORCE against a pool of former selves (snapshot every 10
    iterations), both sides sampling, G = ±1 / 0. The RL policy's score
    against the SL policy (both sampling, as AlphaGo's 80 %) is measured
    during and after the step.
 3. **Value network.** ``value_targets`` of the RL policy (one position
-   per self-play game, AlphaGo's detail; mirrored), ½(V − G)² regression,
+   per self-play game, AlphaGo's detail; in calls of 65 536 games, see
+   ``value_targets``; mirrored), ½(V − G)² regression,
    held-out MSE, and the MSE against the exact outcomes of the positions
    the solver answered in the evaluation.
 4. **Search.** PUCT with a policy prior and leaf value (1 − λ)·V + λ·z
@@ -90,7 +98,7 @@ MAX_MINUTES = 30.0
 #: The recommended configuration for 6×7 (the settings of the measured run).
 CONFIG = dict(
     epsilon=0.5,                 # share of random moves in the labelling games
-    expert_simulations=10000,    # UCT expert where the solver is not asked or times out
+    expert_simulations=3000,     # UCT expert where the solver is not asked or times out
     solver_from=14,              # the solver labels positions with at least this many stones ...
     solver_limit=0.5,            # ... when it answers within this many seconds
     label_share=0.7,             # share of step 1's budget spent labelling (the rest: fitting)
@@ -368,8 +376,11 @@ def step_value(game, rl, seconds: float, seed: int, cfg: dict) -> tuple:
     per_game = (time.monotonic() - t) / 500
     more = min(int((seconds * cfg["value_data_share"] - (time.monotonic() - start)) / per_game),
                cfg["value_max_games"] - 500)
-    if more > 0:
-        chunks.append(B.value_targets(rl, more, seed=_mix(seed, 1), game=game))
+    # In calls of at most 65536 games: value_targets plays its games as one batch, and the policy's
+    # workspace (games × the layers' widths) must stay under the library's 2^28 elements.
+    while more > 0:
+        chunks.append(B.value_targets(rl, min(more, 65536), seed=_mix(seed, len(chunks)), game=game))
+        more -= 65536
     planes = np.concatenate([c[0] for c in chunks])
     targets = np.concatenate([c[1] for c in chunks])
     n = len(targets)
@@ -557,16 +568,19 @@ def run(game, args, cfg: dict, log=print) -> dict:
                 f"{e['positions']} solver-checked {e['stones']}-stone positions")
         sl, s1 = step_supervised(game, budget, args.seed, cfg, solver)
         report["steps"]["supervised"] = s1
+        sl.save(os.path.join(args.out, "sl_policy.swiftpg"))
         log(f"step 1 (SL): {s1['positions']} positions {s1['sources']}, {s1['epochs']} epochs (kept "
             f"{s1['best_epochs']}), held-out top-1 "
             f"{s1['held_out_accuracy']:.3f}, {s1['seconds']:.0f} s")
         rl, s2 = step_selfplay(game, sl, budget, args.seed, cfg)
         report["steps"]["self_play"] = s2
+        rl.save(os.path.join(args.out, "rl_policy.swiftpg"))
         log(f"step 2 (RL): {s2['iterations']} iterations, score vs SL "
             + ", ".join(f"{c['score_vs_sl']:.3f}@{c['iteration']}" for c in s2["curve_vs_sl"])
             + f", {s2['seconds']:.0f} s")
         value, s3 = step_value(game, rl, budget, args.seed, cfg)
         report["steps"]["value"] = s3
+        value.save(os.path.join(args.out, "value.swiftpg"))
         log(f"step 3 (value): {s3['games']} games, {s3['epochs']} epochs (kept {s3['best_epochs']}), held-out MSE {s3['held_out_mse']:.4f} "
             f"(constant predictor {s3['held_out_mse_of_constant']:.4f}), {s3['seconds']:.0f} s")
         (prior, lam), s4 = step_search(game, sl, rl, value, budget, args.seed, cfg)
@@ -574,8 +588,6 @@ def run(game, args, cfg: dict, log=print) -> dict:
         log(f"step 4 (search): " + ", ".join(f"{r['prior']}/λ={r['rollout_weight']}: {r['score']:.3f} "
                                              f"({r['wins']}/{r['draws']}/{r['losses']})" for r in s4["table"])
             + f" -> {prior}, λ={lam}, {s4['seconds']:.0f} s")
-        for name, net in (("sl_policy", sl), ("rl_policy", rl), ("value", value)):
-            net.save(os.path.join(args.out, f"{name}.swiftpg"))
         report["checkpoints"] = {name: os.path.join(args.out, f"{name}.swiftpg")
                                  for name in ("sl_policy", "rl_policy", "value")}
         report["search"] = {"prior": prior, "rollout_weight": lam, "simulations": cfg["search_simulations"],
