@@ -62,7 +62,9 @@ with at least ``--mistake-from`` stones (12) in those games, at most
 ``--mistake-positions`` of them drawn at random, each solved with a
 ``--solver-limit`` second limit (the unanswered are counted as skipped); a
 mistake is a move whose exact outcome (win / draw / loss) is worse than
-the best move's.
+the best move's. In a lost position no move is a mistake, so an arm that
+is usually lost by move 12 shows a low rate (``lost_positions`` counts
+them), and its opening mistakes (under 12 stones) are not measured.
 
 The machine's two cores are shared with other work: the wall times are
 upper bounds; ``uptime`` is recorded before and after.
@@ -112,6 +114,7 @@ CONFIG = dict(
     rl_learning_rate=1e-4,
     snapshot_interval=10,
     pool_capacity=64,
+    value_policy="rl",           # whose self-play games train the value network: "rl" (AlphaGo) or "sl"
     value_data_share=0.6,        # share of step 3's budget spent on self-play positions ...
     value_max_games=400000,      # ... up to this many games (memory: 1 KB a position, twice with mirrors)
     value_learning_rate=1e-3,
@@ -370,6 +373,8 @@ def step_selfplay(game, sl, seconds: float, seed: int, cfg: dict, curve_points: 
 
 # -- step 3 ----------------------------------------------------------------------------------------------
 def step_value(game, rl, seconds: float, seed: int, cfg: dict) -> tuple:
+    """The value network on self-play games of ``rl`` (the policy of
+    ``value_policy``)."""
     start = time.monotonic()
     t = time.monotonic()
     chunks = [B.value_targets(rl, 500, seed=_mix(seed, 0), game=game)]
@@ -507,7 +512,8 @@ def mistake_rates(game, met, solver, cache: dict, edges: list, cap: int, limit: 
     rng = np.random.default_rng(seed)
     if len(pairs) > cap:
         pairs = [pairs[i] for i in sorted(rng.choice(len(pairs), cap, replace=False))]
-    stages = [{"stones": [a, b - 1], "positions": 0, "mistakes": 0, "skipped": 0} for a, b in zip(edges, edges[1:])]
+    stages = [{"stones": [a, b - 1], "positions": 0, "mistakes": 0, "skipped": 0, "lost": 0}
+              for a, b in zip(edges, edges[1:])]
     for moves, a in pairs:
         k = min(np.searchsorted(edges, len(moves), side="right") - 1, len(stages) - 1)
         if moves not in cache:
@@ -518,6 +524,7 @@ def mistake_rates(game, met, solver, cache: dict, edges: list, cap: int, limit: 
             continue
         best = max(v for v in scores if v is not None)
         stages[k]["positions"] += 1
+        stages[k]["lost"] += int(outcome_class(best) < 0)  # every move loses: no mistake is possible
         stages[k]["mistakes"] += int(outcome_class(scores[a]) < outcome_class(best))
     for s in stages:
         s["rate"] = s["mistakes"] / s["positions"] if s["positions"] else math.nan
@@ -525,6 +532,7 @@ def mistake_rates(game, met, solver, cache: dict, edges: list, cap: int, limit: 
     mistakes = sum(s["mistakes"] for s in stages)
     return {"distinct_positions_met": len({(m, a) for m, a in met if len(m) >= edges[0]}),
             "positions": total, "mistakes": mistakes, "skipped": sum(s["skipped"] for s in stages),
+            "lost_positions": sum(s["lost"] for s in stages),
             "rate": mistakes / total if total else math.nan,
             "rate_se": math.sqrt(mistakes / total * (1 - mistakes / total) / total) if total else math.nan,
             "by_stage": stages}
@@ -566,19 +574,25 @@ def run(game, args, cfg: dict, log=print) -> dict:
             e = report["expert_check"]
             log(f"expert check: UCT({cfg['expert_simulations']}) picks a best-class move on {e['best_class']}/"
                 f"{e['positions']} solver-checked {e['stones']}-stone positions")
-        sl, s1 = step_supervised(game, budget, args.seed, cfg, solver)
-        report["steps"]["supervised"] = s1
-        sl.save(os.path.join(args.out, "sl_policy.swiftpg"))
-        log(f"step 1 (SL): {s1['positions']} positions {s1['sources']}, {s1['epochs']} epochs (kept "
-            f"{s1['best_epochs']}), held-out top-1 "
-            f"{s1['held_out_accuracy']:.3f}, {s1['seconds']:.0f} s")
-        rl, s2 = step_selfplay(game, sl, budget, args.seed, cfg)
-        report["steps"]["self_play"] = s2
-        rl.save(os.path.join(args.out, "rl_policy.swiftpg"))
-        log(f"step 2 (RL): {s2['iterations']} iterations, score vs SL "
-            + ", ".join(f"{c['score_vs_sl']:.3f}@{c['iteration']}" for c in s2["curve_vs_sl"])
-            + f", {s2['seconds']:.0f} s")
-        value, s3 = step_value(game, rl, budget, args.seed, cfg)
+        if args.resume:
+            # Steps 1 and 2 from an earlier run's checkpoints (their numbers are in that run's report).
+            sl = B.load_network(os.path.join(args.resume, "sl_policy.swiftpg"), game)
+            rl = B.load_network(os.path.join(args.resume, "rl_policy.swiftpg"), game)
+            report["resumed_from"] = args.resume
+        else:
+            sl, s1 = step_supervised(game, budget, args.seed, cfg, solver)
+            report["steps"]["supervised"] = s1
+            sl.save(os.path.join(args.out, "sl_policy.swiftpg"))
+            log(f"step 1 (SL): {s1['positions']} positions {s1['sources']}, {s1['epochs']} epochs (kept "
+                f"{s1['best_epochs']}), held-out top-1 "
+                f"{s1['held_out_accuracy']:.3f}, {s1['seconds']:.0f} s")
+            rl, s2 = step_selfplay(game, sl, budget, args.seed, cfg)
+            report["steps"]["self_play"] = s2
+            rl.save(os.path.join(args.out, "rl_policy.swiftpg"))
+            log(f"step 2 (RL): {s2['iterations']} iterations, score vs SL "
+                + ", ".join(f"{c['score_vs_sl']:.3f}@{c['iteration']}" for c in s2["curve_vs_sl"])
+                + f", {s2['seconds']:.0f} s")
+        value, s3 = step_value(game, sl if cfg["value_policy"] == "sl" else rl, budget, args.seed, cfg)
         report["steps"]["value"] = s3
         value.save(os.path.join(args.out, "value.swiftpg"))
         log(f"step 3 (value): {s3['games']} games, {s3['epochs']} epochs (kept {s3['best_epochs']}), held-out MSE {s3['held_out_mse']:.4f} "
@@ -661,6 +675,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--trunk-comparison", type=float, nargs=2, metavar=("LABEL_MIN", "FIT_MIN"),
                     help="only compare the MLP and ConvNet SL policies on the same labels (minutes of labelling, "
                          "of fitting each) and write that to --json")
+    ap.add_argument("--resume", metavar="DIR", help="take steps 1 and 2 from DIR's sl_policy.swiftpg and "
+                    "rl_policy.swiftpg (an earlier run's --out) and run steps 3 and 4 and the evaluation")
     ap.add_argument("--out", default=os.path.join("runs", "alphago_connect_four"))
     ap.add_argument("--json", default=RESULTS)
     args = ap.parse_args(argv)

@@ -81,6 +81,8 @@ def test_mistake_rates_count_the_solvers_worse_moves_by_stage(c3):
         m = bench.mistake_rates(c3, worst, solver, cache, edges, cap=100, limit=5.0, seed=0)
         assert [s["mistakes"] for s in m["by_stage"]] == list(expected) and expected.sum() > 5
         assert m["positions"] == 30 and m["skipped"] == 0 and m["rate"] == expected.sum() / 30
+        lost = sum(max(v for v in solver.column_scores(list(p)) if v is not None) < 0 for p, _ in worst)
+        assert m["lost_positions"] == lost
         assert bench.mistake_rates(c3, best, solver, cache, edges, cap=100, limit=5.0, seed=0)["mistakes"] == 0
         capped = bench.mistake_rates(c3, worst, solver, cache, edges, cap=10, limit=5.0, seed=0)
         assert capped["positions"] == 10 and capped["distinct_positions_met"] == 30
