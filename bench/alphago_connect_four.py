@@ -29,7 +29,8 @@ default 8 per step, at most the issue's 30):
    iterations), both sides sampling, G = ±1 / 0. The RL policy's score
    against the SL policy (both sampling, as AlphaGo's 80 %) is measured
    during and after the step.
-3. **Value network.** ``value_targets`` of the RL policy (one position
+3. **Value network.** ``value_targets`` of the SL policy (``value_policy``;
+   AlphaGo used the RL policy's, which collapsed here — bench/README.md) (one position
    per self-play game, AlphaGo's detail; in calls of 65 536 games, see
    ``value_targets``; mirrored), ½(V − G)² regression,
    held-out MSE, and the MSE against the exact outcomes of the positions
@@ -114,7 +115,8 @@ CONFIG = dict(
     rl_learning_rate=1e-4,
     snapshot_interval=10,
     pool_capacity=64,
-    value_policy="rl",           # whose self-play games train the value network: "rl" (AlphaGo) or "sl"
+    value_policy="sl",           # whose self-play games train the value network: "sl", or "rl" as AlphaGo (the
+                                 # RL policy collapsed on 6x7 and its games taught "the second player wins")
     value_data_share=0.6,        # share of step 3's budget spent on self-play positions ...
     value_max_games=400000,      # ... up to this many games (memory: 1 KB a position, twice with mirrors)
     value_learning_rate=1e-3,
@@ -579,6 +581,8 @@ def run(game, args, cfg: dict, log=print) -> dict:
             sl = B.load_network(os.path.join(args.resume, "sl_policy.swiftpg"), game)
             rl = B.load_network(os.path.join(args.resume, "rl_policy.swiftpg"), game)
             report["resumed_from"] = args.resume
+            sl.save(os.path.join(args.out, "sl_policy.swiftpg"))
+            rl.save(os.path.join(args.out, "rl_policy.swiftpg"))
         else:
             sl, s1 = step_supervised(game, budget, args.seed, cfg, solver)
             report["steps"]["supervised"] = s1
