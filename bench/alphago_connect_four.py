@@ -330,7 +330,7 @@ def trunk_comparison(game, label_seconds: float, fit_seconds: float, seed: int, 
             versus = score_vs(game, me, uct, games_, _mix(seed, 5))
         out["trunks"][trunk] = {"sizes": list(sizes), "parameters": policy.num_params, **fitted,
                                 "held_out_accuracy": policy.accuracy(*held_out),
-                                "held_out_loss": fitted["curve"][-1][1] if fitted["curve"] else math.nan,
+                                "held_out_loss": min(c[1] for c in fitted["curve"]),  # the kept parameters
                                 "puct400_ms_per_move": search_ms,
                                 "raw_policy_vs_mcts316": versus}
     return out
