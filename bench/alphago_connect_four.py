@@ -396,7 +396,8 @@ def step_value(game, rl, seconds: float, seed: int, cfg: dict) -> tuple:
     held, train = order[:k], order[k:]
     tp = np.concatenate([planes[train], planes[train][..., ::-1]])
     tt = np.concatenate([targets[train], targets[train]])
-    value = B.ValueNetwork(game, cfg["hidden"], trunk=cfg["trunk"], seed=_mix(seed, 3))
+    value = B.ValueNetwork(game, cfg["conv_channels"] if cfg["trunk"] == "conv" else cfg["hidden"], trunk=cfg["trunk"],
+                           seed=_mix(seed, 3))
     held_out = (planes[held], targets[held])
 
     def fit(epochs):
