@@ -167,6 +167,9 @@ bench: install
 	$(PYTHON) bench/alphago_small_games.py
 	@# Issue 22: Ray rollout workers, 1 and 2 workers against the single-process learner, and the scaling model.
 	$(PYTHON) bench/ray_scaling.py
+	@# Issue 18: Connect Four 6x7, the four steps at 8 minutes each and the ablation (SL, + self-play, + value,
+	@# + search) against UCT and minimax, with mistake rates by stage (about an hour; checkpoints in runs/).
+	$(PYTHON) bench/alphago_connect_four.py
 
 # API documentation from the docstrings (pdoc), into docs/site/index.html.
 docs: install

@@ -543,7 +543,10 @@ def value_targets(policy: PolicyNetwork, num_games: int = 1000, seed: int = 0,
     game (successive positions are correlated), with the game's outcome
     for the player to move there. Returns (planes float64 ``[num_games, C,
     H, W]``, targets float64 ``[num_games]`` in {−1, 0, +1}). ``game``
-    defaults to the network's game."""
+    defaults to the network's game. The games play as one batch through
+    the network, so ``num_games`` × the sum of its layer widths must stay
+    under 2^28 (TooLargeError otherwise: about 230 000 games for a 256-256
+    MLP on Connect Four 6×7); for more, call it again with another seed."""
     if not isinstance(policy, PolicyNetwork):
         raise DTypeError(f"policy must be a PolicyNetwork, got {policy!r}")
     game = _game_of(game) if game is not None else policy.game

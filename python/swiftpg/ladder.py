@@ -90,7 +90,8 @@ class SelfPlayConfig:
     snapshot_interval: int = _doc(10, "a pool snapshot and a checkpoint every k iterations")
     pool_capacity: int = _doc(64, "former selves kept in the opponent pool")
     evaluation_games: int = _doc(200, "RL-vs-SL games (both sampling) at each snapshot (0: none)")
-    value_games: int = _doc(4000, "self-play games of the RL policy, one position kept from each (step 3)")
+    value_games: int = _doc(4000, "self-play games of the RL policy, one position kept from each (step 3; one "
+                                  "batch: games × the network's summed widths must stay under 2^28)")
     value_epochs: int = _doc(30, "value-network epochs")
     value_minibatch: int = _doc(64, "value-network minibatch size")
     value_learning_rate: float = _doc(1e-3, "value-network Adam step size")
