@@ -70,10 +70,17 @@ QUICK = dict(expert_games=20, expert_simulations=200, supervised_epochs=3, selfp
 
 
 def score(record: dict) -> dict:
+    """The record with its games, score (wins + draws/2) / games, the
+    score's standard error, the win rate and the Wilson 95 % interval of the
+    win rate (useful at 0 wins, where the standard error is 0)."""
     n = record["wins"] + record["draws"] + record["losses"]
     s = (record["wins"] + 0.5 * record["draws"]) / n if n else math.nan
+    w = record["wins"] / n if n else math.nan
+    z = 1.959964
+    centre = (w + z * z / (2 * n)) / (1 + z * z / n) if n else math.nan
+    half = z * math.sqrt(w * (1 - w) / n + z * z / (4 * n * n)) / (1 + z * z / n) if n else math.nan
     return {**record, "games": n, "score": s, "score_se": math.sqrt(s * (1 - s) / n) if n else math.nan,
-            "win_rate": record["wins"] / n if n else math.nan}
+            "win_rate": w, "win_rate_wilson95": [max(0.0, centre - half), min(1.0, centre + half)]}
 
 
 def arena_record(r) -> dict:

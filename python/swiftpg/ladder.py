@@ -194,7 +194,7 @@ def recommended_config(game: Game) -> SelfPlayConfig:
 _RECOMMENDED: dict[str, dict[str, Any]] = {
     "tic_tac_toe": dict(expert_games=20000, held_out_share=0.01, supervised_epochs=100, search_simulations=200,
                         search_rollout_weight=0.5),
-    "connect3_small": dict(hidden=(256, 256), expert_games=60000, held_out_share=0.01, supervised_epochs=60,
+    "connect3_small": dict(hidden=(256, 256), expert_games=1 << 20, held_out_share=0.001, supervised_epochs=40,
                            search_simulations=800, search_rollout_weight=0.5),
 }
 

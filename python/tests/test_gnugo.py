@@ -196,9 +196,9 @@ def test_swiftpg_and_gnugo_score_finished_games_alike():
     # Area scoring with komi: swiftpg's score_margin (OpenSpiel's rules: the board as it stands)
     # equals GNU Go's final_score (Chinese rules) on every finished board without stones GNU Go
     # calls dead and without dame (empty regions touching both colours). Where they remain the two
-    # differ by design: GNU Go removes the stones it judges dead
-    # and its final_score fills the dame alternately (e.g. black B1-B5 against white D1-D5 with
-    # komi 0.5 is W+0.5 as the board stands, B+0.5 for GNU Go: black fills 4 of its 7 dame).
+    # differ by design: GNU Go removes the stones it judges dead, and its final_score of a board
+    # with dame is not the board's (black B1-B5 against white D1-D5, komi 0.5: W+0.5 as the board
+    # stands, B+0.5 from GNU Go 3.8, as if the dame were filled alternately, black first).
     game = games.load("go", board_size=5, komi=0.5)
     walls = [2, 3, 7, 8, 12, 13, 17, 18, 22, 23]          # black C1-C5, white D1-D5
     hand_made = {"walls": walls + [25, 25], "capture": walls + [1, 0, 5, 25, 25]}  # white A1 taken by A2
