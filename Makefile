@@ -165,6 +165,12 @@ bench: install
 		$$(.bench-jax-venv/bin/python -c "from open_spiel.python.algorithms.alpha_zero import model_nnx" 2>/dev/null \
 		&& echo --openspiel-az-python .bench-jax-venv/bin/python)
 	$(PYTHON) bench/alphago_small_games.py
+	@# Issue 18: small Go (5x5, 7x7) against random and GNU Go at level 0 (about 35 min); GNU Go from apt.
+	@command -v gnugo >/dev/null 2>&1 || [ -x /usr/games/gnugo ] || { echo "apt-get install gnugo"; \
+		{ if [ "$$(id -u)" -eq 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnugo; \
+		else sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnugo; fi; } >/dev/null \
+		|| echo "GNU Go not installable here (needs root or sudo; apt-get install gnugo): bench/alphago_go.py runs without the GNU Go games"; }
+	$(PYTHON) bench/alphago_go.py
 	@# Issue 22: Ray rollout workers, 1 and 2 workers against the single-process learner, and the scaling model.
 	$(PYTHON) bench/ray_scaling.py
 	@# Issue 18: Connect Four 6x7, the four steps at 8 minutes each and the ablation (SL, + self-play, + value,

@@ -66,8 +66,13 @@ def run(key: str, seed: int, directory: str) -> dict:
     out = {"game": key, "seed": seed, "config": {k: (list(v) if isinstance(v, tuple) else v)
                                                 for k, v in vars(config).items()}}
     with L.SelfPlayPipeline(game, directory, config) as p:
+        cpu = time.process_time()
+        load = os.getloadavg()[0]
         progress = p.run()
         out["train_seconds"] = progress[-1].seconds
+        # The machine's cores are shared: the process's CPU time and the load show the contention.
+        out["train_cpu_seconds"] = time.process_time() - cpu
+        out["load_average"] = [load, os.getloadavg()[0]]
         sl = [x for x in progress if x.stage == "supervised"][-1]
         rl = [x for x in progress if x.stage == "self_play" and x.score_vs_supervised == x.score_vs_supervised]
         value = [x for x in progress if x.stage == "value"][-1]

@@ -191,11 +191,15 @@ def recommended_config(game: Game) -> SelfPlayConfig:
     return SelfPlayConfig()
 
 
-#: The measured settings behind :func:`recommended_config`.
+#: The measured settings behind :func:`recommended_config`. Connect-3: the
+#: 2^20 random games meet most of the board's positions (4×5 has 308,455
+#: unfinished ones), each labelled by the solver, nearly all trained on; 60
+#: epochs of the 256×256 MLP bring the raw policy's mistake rate on 4×5 below
+#: 1 % (60,000 games and 60 epochs left 2.5–3.6 %, 40 epochs 0.5–1.7 %).
 _RECOMMENDED: dict[str, dict[str, Any]] = {
     "tic_tac_toe": dict(expert_games=20000, held_out_share=0.01, supervised_epochs=100, search_simulations=200,
                         search_rollout_weight=0.5),
-    "connect3_small": dict(hidden=(256, 256), expert_games=60000, held_out_share=0.01, supervised_epochs=60,
+    "connect3_small": dict(hidden=(256, 256), expert_games=1 << 20, held_out_share=0.001, supervised_epochs=60,
                            search_simulations=800, search_rollout_weight=0.5),
 }
 
