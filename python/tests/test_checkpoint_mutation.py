@@ -216,8 +216,12 @@ def test_mutated_checkpoints_are_refused_cleanly(tmp_path, kind):
         # progress a learner still loads (the environment is left as it is,
         # collection restarts); without the collector's observations (files
         # before 0.2) they are re-observed from the environment's state.
+        # Config fields added in ABI 16 take their defaults when missing
+        # (files written before them).
         generated = bundle_mutations(data, optional={("environment",), ("learner", "collector"),
-                                                     ("learner", "collector", "observations")})
+                                                     ("learner", "collector", "observations"),
+                                                     ("config", "normalization_update"), ("config", "vtrace_rho_bar"),
+                                                     ("config", "vtrace_c_bar")})
     else:
         generated = mutations(data, weights_only, free_spec)
     for i, (name, blob, refuse) in enumerate(generated):

@@ -355,22 +355,29 @@ def test_one_state_used_from_two_threads_raises_busy_and_keeps_its_player():
     with MCTSPlayer(simulations=1 << 20) as slow:
         def search():
             searching.set()
-            try:
-                slow.action(state)
-            except swiftpg.CancelledError:
-                pass
+            while True:
+                try:
+                    slow.action(state)
+                    return
+                except swiftpg.BusyError:  # the main thread's probe held the state at that moment: again
+                    time.sleep(0.0005)
+                except swiftpg.CancelledError:
+                    return
         worker = threading.Thread(target=search)
         worker.start()
         searching.wait()
-        busy = 0
-        for _ in range(2000):  # until the search holds the state's handle
+        # Probe with a read (nothing to undo) until the search holds the state.
+        for _ in range(20000):
             try:
-                state.apply_action(3)
+                state.legal_actions()
             except swiftpg.BusyError:
-                busy += 1
                 break
-            state.set_state(np.zeros(42, np.int32))  # undo (the search has not started yet)
             time.sleep(0.001)
+        busy = 0
+        try:
+            state.apply_action(3)  # the search (2^20 simulations) is still running
+        except swiftpg.BusyError:
+            busy += 1
         _lib.lib.swiftpg_cancel(slow.native(state.game).handle, 1)  # stop the search (CancelledError)
         worker.join()
     assert busy == 1
