@@ -1418,7 +1418,9 @@ int32_t swiftpg_pg_update_behavior(uint64_t learner, int64_t steps, int64_t num_
  * swiftpg_pg_set_worker_normalization mode records them so). The learner
  * scales the rewards as its collection does (the running std of each lane's
  * discounted return, updated step by step in time order, then clipped; the
- * per-lane returns are kept across calls), normalises the observations with
+ * per-lane returns are kept across calls — in memory only: a checkpoint of
+ * the driver does not hold them, so a driver restored between raw updates
+ * starts its lanes' returns at 0), normalises the observations with
  * the observation statistics the workers' policies saw, folds the raw
  * observations into its statistics step by step (num_envs rows per step),
  * and updates. The statistics the workers saw: obs_mean and obs_variance
@@ -1426,13 +1428,16 @@ int32_t swiftpg_pg_update_behavior(uint64_t learner, int64_t steps, int64_t num_
  * >= 0), lane i's in row i, when given — the stale segments of an
  * asynchronous run, each worker's collected with the statistics sent with
  * its (older) parameters — or, with both NULL and obs_size 0, the
- * learner's statistics as they were before this call (a synchronous run). A learner that does not normalise observations takes
- * NULL/NULL/0. The result does not depend on how the lanes were split over
+ * learner's statistics as they were before this call (a synchronous run).
+ * A learner that does not normalise observations takes NULL/NULL/0. The
+ * result does not depend on how the lanes were split over
  * workers. A failed update restores the statistics too. For a learner that
  * normalises nothing it is swiftpg_pg_update_behavior. Errors as
  * swiftpg_pg_update_behavior; INVALID_ARGUMENT for statistics of another
- * size, given to a learner that does not normalise observations, or not
- * finite / negative variances. */
+ * size, given to a learner that does not normalise observations, or with
+ * negative variances; NOT_FINITE for a NaN or infinite mean or variance;
+ * NULL_POINTER for only one of obs_mean / obs_variance given with
+ * obs_size > 0. */
 int32_t swiftpg_pg_update_raw(uint64_t learner, int64_t steps, int64_t num_envs,
                               const double *observations, const void *actions,
                               const double *log_probs, const double *rewards,

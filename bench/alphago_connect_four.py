@@ -21,7 +21,8 @@ default 8 per step, at most the issue's 30):
    (the share of UCT's moves of the best exact class on solver-checked
    12-stone positions of the labelling distribution). Left–right mirror
    images double the training set. Held-out top-1 accuracy on 5 % of the
-   positions (their mirrors are not trained on); the fit stops early at
+   positions, split by position up to mirror image (a held-out position is
+   never trained on, not even as a mirror); the fit stops early at
    the least held-out loss. ``--trunk-comparison`` fits the MLP and the
    ConvNet on the same labels for the same time (the trunk's choice).
 2. **Self-play policy gradient.** ``SelfPlayReinforce`` from the SL
@@ -271,11 +272,20 @@ def fit_timed(seconds: float, net, fit, held_out_loss, chunk: int) -> dict:
 
 
 def split_and_mirror(planes, masks, actions, seed: int):
-    """5 % held out (by position); the rest with its mirror images."""
+    """5 % held out, by position up to mirror image: a position and its
+    left–right mirror fall on the same side (else a held-out position could
+    be trained on as the mirror of a training one); the training side gets
+    its mirror images added. Returns (training with mirrors, held out,
+    training without mirrors)."""
     n = len(actions)
-    order = np.random.default_rng(seed).permutation(n)
-    k = max(1, n // 20)
-    held, train = order[:k], order[k:]
+    mirrored = mirror(planes, masks, actions)[0]
+    keys = [min(planes[i].tobytes(), mirrored[i].tobytes()) for i in range(n)]
+    index: dict[bytes, int] = {}
+    group = np.array([index.setdefault(key, len(index)) for key in keys])
+    groups = np.random.default_rng(seed).permutation(len(index))
+    held_groups = np.zeros(len(index), bool)
+    held_groups[groups[:max(1, len(index) // 20)]] = True
+    held, train = np.flatnonzero(held_groups[group]), np.flatnonzero(~held_groups[group])
     mp, mm, ma = mirror(planes[train], masks[train], actions[train])
     training = (np.concatenate([planes[train], mp]), np.concatenate([masks[train], mm]),
                 np.concatenate([actions[train], ma]))

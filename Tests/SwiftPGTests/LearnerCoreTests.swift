@@ -289,6 +289,22 @@ import Testing
     return out
   }
 
+  /// Two rollout workers of 4 CartPole lanes each, holding global lanes
+  /// 0–3 and 4–7 of an 8-lane PPO learner made with seed 5.
+  private func splitLaneWorkers(_ change: (inout PPO.Config) -> Void) throws -> [PPO] {
+    try (0..<2).map { w in
+      let env = try VectorEnvironment(CartPole(), count: 4, seed: 5 + UInt64(4 * w))
+      let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: [32, 32], seed: 5)
+      let critic = try ValueFunction(observationSize: 4, hidden: [32, 32], seed: 6)
+      var config = PPO.Config()
+      config.common.seed = 5
+      change(&config)
+      let l = try PPO(env: env, policy: policy, critic: critic, config: config)
+      l.core.setLaneOffset(4 * w)
+      return l
+    }
+  }
+
   /// A run split over processes (swiftpg.distributed): two learners of 4
   /// CartPole lanes, their envs seeded seed + 4w and their lane streams
   /// offset by 4w, collect what one learner of 8 lanes collects, and an
@@ -302,17 +318,7 @@ import Testing
     }
     let single = try cartPoleLearner(PPO.self, count: 8, seed: 5, change)
     let driver = try cartPoleLearner(PPO.self, count: 8, seed: 5, change)
-    let workers = try (0..<2).map { w in
-      let env = try VectorEnvironment(CartPole(), count: 4, seed: 5 + UInt64(4 * w))
-      let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: [32, 32], seed: 5)
-      let critic = try ValueFunction(observationSize: 4, hidden: [32, 32], seed: 6)
-      var config = PPO.Config()
-      config.common.seed = 5
-      change(&config)
-      let l = try PPO(env: env, policy: policy, critic: critic, config: config)
-      l.core.setLaneOffset(4 * w)
-      return l
-    }
+    let workers = try splitLaneWorkers(change)
     for _ in 0..<3 {
       _ = try single.iterate()
       var parts: [Trajectories] = []
@@ -343,17 +349,7 @@ import Testing
     }
     let single = try cartPoleLearner(PPO.self, count: 8, seed: 5, change)
     let driver = try cartPoleLearner(PPO.self, count: 8, seed: 5, change)
-    let workers = try (0..<2).map { w in
-      let env = try VectorEnvironment(CartPole(), count: 4, seed: 5 + UInt64(4 * w))
-      let policy = try SoftmaxPolicy(observationSize: 4, actionCount: 2, hidden: [32, 32], seed: 5)
-      let critic = try ValueFunction(observationSize: 4, hidden: [32, 32], seed: 6)
-      var config = PPO.Config()
-      config.common.seed = 5
-      change(&config)
-      let l = try PPO(env: env, policy: policy, critic: critic, config: config)
-      l.core.setLaneOffset(4 * w)
-      return l
-    }
+    let workers = try splitLaneWorkers(change)
     for _ in 0..<3 {
       _ = try single.iterate()
       var parts: [Trajectories] = []

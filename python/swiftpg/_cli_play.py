@@ -11,7 +11,8 @@ terminal against one of swiftpg's players (issue 17).
 path of a saved board policy network (``PolicyNetwork.save``, issue 18): it
 plays its most probable move, or with ``--search N`` a PUCT search of N
 simulations with the network as prior and, with ``--value PATH``, a saved
-value network scoring the leaves (``--c-puct``, default 3). The network
+value network scoring the leaves, mixed with random rollouts by
+``--rollout-weight`` λ (default 0.5, AlphaGo's; ``--c-puct``, default 3). The network
 must have been trained for the game and board chosen here.
 
 The board is OpenSpiel's text (``x`` moves first, ``o`` second; Connect-N's
@@ -51,6 +52,11 @@ def add_parser(sub) -> None:
                    help="with a network opponent: PUCT simulations per move (default 0: the raw policy network)")
     p.add_argument("--c-puct", "--c_puct", type=float, default=3.0, dest="c_puct",
                    help="with a network opponent and --search: the PUCT exploration constant (default 3)")
+    p.add_argument("--rollout-weight", "--rollout_weight", type=float, default=0.5, dest="rollout_weight",
+                   metavar="LAMBDA",
+                   help="with --value: a leaf's value is (1 - LAMBDA)·V + LAMBDA·(a random rollout's outcome), "
+                        "AlphaGo's mixing (default 0.5, as the recommended pipeline settings and the benchmarks; "
+                        "0: the value network alone, as AlphaZero)")
     p.add_argument("--first", action="store_true", help="you move first (x); otherwise the opponent does")
     p.add_argument("--rows", type=int, default=6, help="connect_four rows (default 6)")
     p.add_argument("--columns", type=int, default=7, help="connect_four columns (default 7)")
@@ -88,7 +94,8 @@ def _network_opponent(args, game):
         if value is not None:
             raise ValueError("--value needs --search N (a search uses the value network)")
         return B.PolicyPlayer(policy)
-    return B.PUCTPlayer(policy, value, simulations=args.search, c_puct=args.c_puct)
+    return B.PUCTPlayer(policy, value, simulations=args.search, c_puct=args.c_puct,
+                        rollout_weight=args.rollout_weight if value is not None else 0.0)
 
 
 def _opponent(args, game=None):

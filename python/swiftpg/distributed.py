@@ -86,7 +86,12 @@ statistics its segment was normalised with (those sent with the parameter
 version it had), the learner normalises each lane's rows with its
 segment's statistics (``observation_statistics=``) and folds the raw data
 into its current statistics; rewards are scaled as they are folded (per
-lane, in time order, as in sync mode).
+lane, in time order, as in sync mode). A segment dropped for staleness
+(``max_staleness``) never reaches the learner, so the running discounted
+return behind a lane's reward scale skips those steps (it is not reset at
+an episode that ended inside them): the scale — a running statistic, not a
+learning target — then comes from a slightly different sequence of
+returns than a run without drops.
 
 Asynchronous mode (``mode="async"``): each worker always has a segment in
 flight; the driver updates on each batch as soon as it is gathered and the
@@ -95,8 +100,9 @@ workers are already collecting the next one with the parameters they had —
 was collected with (recorded per segment and in the stats; segments older
 than ``max_staleness`` are dropped and counted). PPO corrects through its
 ratio π_θ/β against the recorded behaviour log-probabilities, off-policy PG
-through its truncated importance weights, the actor-critic learners (A2C,
-actor-critic, NPG, TRPO) with ``advantage="vtrace"``: V-trace targets and
+through its truncated importance weights, A2C, NPG and TRPO with
+``advantage="vtrace"`` (ActorCritic has no ``advantage`` setting, so it
+trains synchronously only): V-trace targets and
 advantages (Espeholt et al. 2018; ρ̄, c̄ from the config's
 ``vtrace_rho_bar``, ``vtrace_c_bar``, default 1) from log ρ = log π − log β
 with the recorded β. Other configurations are refused in async mode

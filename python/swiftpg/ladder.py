@@ -177,10 +177,12 @@ class SelfPlayConfig:
 
 
 def recommended_config(game: Game) -> SelfPlayConfig:
-    """The settings measured to reach perfect play within 10 minutes on a
-    2-core machine (``bench/alphago_small_games.py``): tic-tac-toe, and
-    Connect-3 on boards of at most 20 cells (4×4, 4×5); the library's
-    defaults for any other game."""
+    """The settings measured with ``bench/alphago_small_games.py`` on a
+    2-core machine: tic-tac-toe, and Connect-3 on boards of at most 20
+    cells (4×4, 4×5), where the pipeline trains in minutes (4×5, seed 0,
+    quiet machine: 207 s) and its search makes no or almost no mistakes
+    (4×5: 0–1 of about 2,000 positions at 800 simulations), its raw policy
+    below 1 % (0.5–0.7 %); the library's defaults for any other game."""
     if not isinstance(game, Game):
         raise DTypeError(f"game must be a swiftpg.games.Game, got {game!r}")
     if game.name == "tic_tac_toe":

@@ -50,6 +50,28 @@ def test_mirror_images_are_legal_and_involutive(c3):
     assert np.array_equal(back[0], p) and np.array_equal(back[1], m) and np.array_equal(back[2], a)
 
 
+def test_held_out_positions_are_not_trained_on_even_as_mirrors(c3):
+    """split_and_mirror holds out by position up to mirror image: no
+    held-out position appears in the training side (mirrors included), and
+    a position's mirror falls on its side. Symmetric positions are common
+    early in the game, so a split by position alone leaked."""
+    rng = np.random.default_rng(3)
+    planes, masks, actions = [], [], []
+    for _ in range(200):
+        s = c3.new_initial_state()
+        for _ in range(int(rng.integers(0, 3))):
+            s.apply_action(int(rng.choice(s.legal_actions())))
+        planes.append(s.planes())
+        masks.append(np.asarray(s.legal_actions_mask(), np.uint8))
+        actions.append(int(rng.choice(s.legal_actions())))
+    p, m, a = np.array(planes), np.array(masks, np.uint8), np.array(actions, np.int32)
+    training, held, _ = bench.split_and_mirror(p, m, a, seed=0)
+    trained = {x.tobytes() for x in training[0]}
+    assert len(held[2]) >= 1
+    assert not any(x.tobytes() in trained for x in held[0])
+    assert len(training[2]) == 2 * (len(a) - len(held[2]))  # everything else is trained on, with its mirror
+
+
 def test_mistake_rates_count_the_solvers_worse_moves_by_stage(c3):
     """Positions from random games, each paired with its worst move: a
     mistake exactly where the solver's classes differ, in the stage of its

@@ -289,6 +289,16 @@ def test_cli_play_against_a_saved_network(tmp_path):
                          text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "network player plays" in out.stdout and "'zz' is not a legal move" in out.stdout
+    # With a value network the leaves mix in rollouts (--rollout-weight, AlphaGo's λ); λ outside [0, 1] is refused.
+    B.ValueNetwork(TTT, (8,), seed=0).save(tmp_path / "v.swiftpg")
+    base = [sys.executable, "-m", "swiftpg", "play", "tic_tac_toe", "--opponent", str(path), "--value",
+            str(tmp_path / "v.swiftpg"), "--search", "16", "--first"]
+    out = subprocess.run(base + ["--rollout-weight", "0.5"], input=moves, capture_output=True, text=True, env=env,
+                         timeout=60)
+    assert out.returncode == 0 and "network player plays" in out.stdout, out.stderr
+    bad = subprocess.run(base + ["--rollout-weight", "2"], input=moves, capture_output=True, text=True, env=env,
+                         timeout=60)
+    assert bad.returncode == 2 and "rollout_weight" in bad.stderr, bad.stderr
 
 
 def test_learner_checkpoint_continues_exactly_and_refuses_other_files(tmp_path):
