@@ -179,22 +179,27 @@ static PyObject *core_set_history(Core *self, PyObject *history) {
 
 static PyObject *core_apply_action(Core *self, PyObject *action) {
   long a;
+  PyObject *index = NULL;
   REQUIRE_OPEN(self);
   if (PyLong_CheckExact(action)) {
     int overflow = 0;
     a = PyLong_AsLongAndOverflow(action, &overflow);
     if (overflow) a = -1;
-  } else if (!PyBool_Check(action) && PyIndex_Check(action)) {
+  } else if (!PyBool_Check(action) && PyIndex_Check(action) && (index = PyNumber_Index(action)) != NULL) {
     /* numpy integers and other SupportsIndex (pyspiel takes them too);
      * numpy.bool_ has no __index__ and bool is refused above. */
-    PyObject *index = PyNumber_Index(action);
-    if (index == NULL) return NULL;
     int overflow = 0;
     a = PyLong_AsLongAndOverflow(index, &overflow);
     Py_DECREF(index);
     if (overflow) a = -1;
     if (a == -1 && PyErr_Occurred()) return NULL;
-  } else {  /* bools, floats, strings, ...: the Python side names the error */
+  } else {  /* bools, floats, strings, arrays, ...: the Python side names the error */
+    /* An __index__ that raised TypeError (a numpy array that is not one
+     * integer) is refused there too; other errors propagate. */
+    if (PyErr_Occurred()) {
+      if (!PyErr_ExceptionMatches(PyExc_TypeError)) return NULL;
+      PyErr_Clear();
+    }
     PyObject *coerced = PyObject_CallMethod((PyObject *)self, "_coerce_action", "O", action);
     if (coerced == NULL) return NULL;
     int overflow = 0;

@@ -102,10 +102,19 @@ class BaseCallback:
     def _init_callback(self) -> None:
         pass
 
+    def _bound(self):
+        """The learner of ``init_callback``; InvalidArgumentError before
+        it (the training loop binds it; a hook called by hand must too)."""
+        if self.learner is None:
+            raise InvalidArgumentError(f"{type(self).__name__} is not bound to a learner: call init_callback(learner) "
+                                       "first (train() does)")
+        return self.learner
+
     def on_training_start(self, total_env_steps: int | None, max_iterations: int | None = None) -> None:
+        learner = self._bound()
         self.total_env_steps = total_env_steps
         self.max_iterations = max_iterations
-        self.num_timesteps = self.learner.total_env_steps
+        self.num_timesteps = learner.total_env_steps
         self._on_training_start()
 
     def _on_training_start(self) -> None:
@@ -113,8 +122,9 @@ class BaseCallback:
 
     def on_step(self, stats=None) -> bool:
         """Called after each iteration; ``False`` stops training."""
+        learner = self._bound()
         self.n_calls += 1
-        self.num_timesteps = self.learner.total_env_steps
+        self.num_timesteps = learner.total_env_steps
         if stats is not None:
             self.stats = stats
         return self._on_step() is not False

@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import games
+from ._arrays import DTypeError
 from ._lib import InvalidArgumentError
 
 __all__ = ["aec_env"]
@@ -60,6 +61,8 @@ def aec_env(name: str, render_mode: str | None = None, **params):
     game = games.load(name, **params)
     if name not in _OWNER_PLANES:
         raise InvalidArgumentError(f"no AEC observation layout for {name!r}")
+    if render_mode is not None and not isinstance(render_mode, str):
+        raise DTypeError(f"render_mode must be None, 'ansi' or 'human', got {render_mode!r:.100}")
     if render_mode not in (None, "ansi", "human"):
         raise InvalidArgumentError(f"render_mode must be None, 'ansi' or 'human', got {render_mode!r}")
 

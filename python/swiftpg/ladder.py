@@ -486,6 +486,8 @@ def mistake_rate(game: Game, player, sides: str = "both", seed: int = 0) -> Mist
     a game without an exact solver, DTypeError / InvalidArgumentError for
     bad arguments."""
     native = _player_native(game, player)
+    if not isinstance(sides, str):
+        raise DTypeError(f"sides must be 'first', 'second' or 'both', got {sides!r:.100}")
     if sides not in _SIDES:
         raise InvalidArgumentError(f"sides must be 'first', 'second' or 'both', got {sides!r}")
     seed = as_seed(seed)

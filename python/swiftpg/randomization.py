@@ -39,6 +39,7 @@ moves by 1 step within [0, the environment's ``max_action_delay``].
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 from ._arrays import DTypeError, as_float
@@ -212,8 +213,12 @@ class ADR(BaseCallback):
     def plot(self, path: str | None = None):
         """The ranges (one panel per parameter) and the entropy over
         :attr:`history`, with matplotlib (the ``plot`` extra); saved to
-        ``path`` if given. Returns the figure."""
+        ``path`` if given (a str or os.PathLike; DTypeError otherwise, before
+        anything is drawn). Returns the figure."""
         from .callbacks import _optional_module
+
+        if path is not None and not isinstance(path, (str, os.PathLike)):
+            raise DTypeError(f"path must be None, a str or an os.PathLike, got {path!r:.100}")
 
         plt = _optional_module("matplotlib.pyplot", "plot", "ADR plots")
         if not self.history:

@@ -302,6 +302,8 @@ class VecEnvCore:
     def env_method(self, method_name: str, *method_args, indices=None, **method_kwargs) -> list[Any]:
         """Calls a method per instance: ``render`` (the frame of each) and
         ``get_state`` (each physics state) are supported."""
+        if not isinstance(method_name, str):
+            raise DTypeError(f"method_name must be a str, got {method_name!r:.100}")
         idx = _indices(indices, self.num_envs)
         if method_name == "render":
             images = self.get_images()

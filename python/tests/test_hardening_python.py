@@ -1108,3 +1108,61 @@ def test_linear_features_policy_takes_an_empty_batch_of_feature_arrays():
     with pytest.raises(InvalidArgumentError, match=r"features must have shape \(batch, 2, 1\)"):
         policy.probabilities(np.zeros((0, 3, 1)))
     policy.close()
+
+
+def _array_argument_calls():
+    """Arguments that must be a str or an int given as numpy arrays (what
+    fuzz_python found answered with numpy's own TypeError / ValueError,
+    "truth value of an array is ambiguous", "unhashable type"): each must
+    be refused with swiftpg's DTypeError, before anything changes."""
+    from swiftpg import game_players as P
+    from swiftpg import games, ladder, sgf
+
+    ttt = games.load("tic_tac_toe")
+    go5 = games.load("go", board_size=5)
+    c4 = games.load("connect_four")
+    nan = np.full((2, 2), np.nan)
+    yield "State.apply_action", lambda: c4.new_initial_state().apply_action(np.zeros(0))
+    yield "State.apply_action 2x2", lambda: c4.new_initial_state().apply_action(np.zeros((2, 2), np.int64))
+    yield "State.child", lambda: ttt.new_initial_state().child(np.array(["a"]))
+    yield "sgf.to_sgf", lambda: sgf.to_sgf(go5, nan)
+    yield "ladder.mistake_rate sides", lambda: ladder.mistake_rate(ttt, P.RandomPlayer(), sides=np.zeros(0))
+    yield "aec_env render_mode", lambda: __import__("swiftpg.game_aec").game_aec.aec_env(
+        "go", board_size=5, render_mode=nan)
+
+
+@pytest.mark.parametrize("name,call", list(_array_argument_calls()), ids=lambda x: x if isinstance(x, str) else "")
+def test_array_arguments_where_a_str_or_int_belongs_raise_dtype_error(name, call):
+    with pytest.raises(swiftpg.DTypeError):
+        call()
+
+
+def test_env_method_name_and_adr_plot_path_are_type_checked():
+    pytest.importorskip("matplotlib")
+    from swiftpg import envs, randomization, sb3
+
+    venv = sb3.VecEnvCore("CartPole-v1", num_envs=2)
+    with pytest.raises(swiftpg.DTypeError):
+        venv.env_method(np.zeros(0), indices=0)
+    venv.close()
+    with envs.make_vec("CartPole-v1", num_envs=2) as env:
+        length = float(env.get_parameter("length")[0])
+        adr = randomization.ADR(env, {"length": randomization.ParameterSchedule(length, 0.05, (length, length))},
+                                buffer_size=2)
+        adr.snapshot()
+        with pytest.raises(swiftpg.DTypeError):
+            adr.plot(0)
+
+
+def test_callback_hooks_called_before_init_callback_raise_a_clear_error():
+    """SB3-style hooks called by hand before init_callback (fuzz_python:
+    AttributeError on None.total_env_steps) raise InvalidArgumentError
+    naming init_callback, and change nothing."""
+    from swiftpg.callbacks import BaseCallback
+
+    cb = BaseCallback()
+    with pytest.raises(swiftpg.InvalidArgumentError, match="init_callback"):
+        cb.on_training_start(100)
+    with pytest.raises(swiftpg.InvalidArgumentError, match="init_callback"):
+        cb.on_step()
+    assert cb.n_calls == 0 and cb.total_env_steps == 0
