@@ -1118,15 +1118,20 @@ def _array_argument_calls():
     from swiftpg import game_players as P
     from swiftpg import games, ladder, sgf
 
-    ttt = games.load("tic_tac_toe")
-    go5 = games.load("go", board_size=5)
-    c4 = games.load("connect_four")
+    # Games are loaded inside each call (a game is a native handle; one made
+    # at collection time would outlive every test of this worker).
+    def ttt():
+        return games.load("tic_tac_toe")
+
+    def c4_state():
+        return games.load("connect_four").new_initial_state()
+
     nan = np.full((2, 2), np.nan)
-    yield "State.apply_action", lambda: c4.new_initial_state().apply_action(np.zeros(0))
-    yield "State.apply_action 2x2", lambda: c4.new_initial_state().apply_action(np.zeros((2, 2), np.int64))
-    yield "State.child", lambda: ttt.new_initial_state().child(np.array(["a"]))
-    yield "sgf.to_sgf", lambda: sgf.to_sgf(go5, nan)
-    yield "ladder.mistake_rate sides", lambda: ladder.mistake_rate(ttt, P.RandomPlayer(), sides=np.zeros(0))
+    yield "State.apply_action", lambda: c4_state().apply_action(np.zeros(0))
+    yield "State.apply_action 2x2", lambda: c4_state().apply_action(np.zeros((2, 2), np.int64))
+    yield "State.child", lambda: ttt().new_initial_state().child(np.array(["a"]))
+    yield "sgf.to_sgf", lambda: sgf.to_sgf(games.load("go", board_size=5), nan)
+    yield "ladder.mistake_rate sides", lambda: ladder.mistake_rate(ttt(), P.RandomPlayer(), sides=np.zeros(0))
     yield "aec_env render_mode", lambda: __import__("swiftpg.game_aec").game_aec.aec_env(
         "go", board_size=5, render_mode=nan)
 
