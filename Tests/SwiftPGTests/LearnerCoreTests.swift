@@ -305,6 +305,23 @@ import Testing
     }
   }
 
+  /// One segment from each worker with the driver's parameters (and, with
+  /// `sendingStatistics`, its observation statistics, as
+  /// swiftpg.distributed sends them), side by side in worker order.
+  private func collect(on workers: [PPO], for driver: PPO, sendingStatistics: Bool = false) throws -> Trajectories {
+    var parts: [Trajectories] = []
+    for worker in workers {
+      try worker.policy.setParameters(driver.policy.parameters)
+      if sendingStatistics {
+        let s = driver.core.observationNormalizer
+        try worker.core.setWorkerNormalization(mean: s?.mean, variance: s?.variance, count: s?.count ?? 1)
+      }
+      let (d, _) = try worker.core.collectSegment()
+      parts.append(d.copy())
+    }
+    return sideBySide(parts)
+  }
+
   /// A run split over processes (swiftpg.distributed): two learners of 4
   /// CartPole lanes, their envs seeded seed + 4w and their lane streams
   /// offset by 4w, collect what one learner of 8 lanes collects, and an
@@ -321,13 +338,7 @@ import Testing
     let workers = try splitLaneWorkers(change)
     for _ in 0..<3 {
       _ = try single.iterate()
-      var parts: [Trajectories] = []
-      for worker in workers {
-        try worker.policy.setParameters(driver.policy.parameters)
-        let (d, _) = try worker.core.collectSegment()
-        parts.append(d.copy())
-      }
-      _ = try driver.update(external: sideBySide(parts), behaviorGiven: true)
+      _ = try driver.update(external: collect(on: workers, for: driver), behaviorGiven: true)
       #expect(driver.policy.parameters == single.policy.parameters)
       #expect(driver.critic?.parameters == single.critic?.parameters)
       #expect(driver.totalEnvSteps == single.totalEnvSteps)
@@ -352,15 +363,7 @@ import Testing
     let workers = try splitLaneWorkers(change)
     for _ in 0..<3 {
       _ = try single.iterate()
-      var parts: [Trajectories] = []
-      for worker in workers {
-        try worker.policy.setParameters(driver.policy.parameters)
-        let s = driver.core.observationNormalizer
-        try worker.core.setWorkerNormalization(mean: s?.mean, variance: s?.variance, count: s?.count ?? 1)
-        let (d, _) = try worker.core.collectSegment()
-        parts.append(d.copy())
-      }
-      _ = try driver.update(externalRaw: sideBySide(parts))
+      _ = try driver.update(externalRaw: collect(on: workers, for: driver, sendingStatistics: true))
       #expect(driver.policy.parameters == single.policy.parameters)
       #expect(driver.critic?.parameters == single.critic?.parameters)
       #expect(driver.core.observationNormalizer?.mean == single.core.observationNormalizer?.mean)
