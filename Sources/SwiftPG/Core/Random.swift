@@ -31,57 +31,91 @@ public struct SeedSequence: Sendable {
     return words
   }
 
+  init(pool: (UInt32, UInt32, UInt32, UInt32)) { self.pool = pool }
+
   public init(_ entropy: UInt128) {
     self.init(entropyWords: SeedSequence.words(of: entropy))
   }
 
   public init(entropyWords entropy: [UInt32]) {
+    pool = entropy.withUnsafeBufferPointer { SeedSequence.mixedPool($0) }
+  }
+
+  /// The pool numpy mixes from `entropy` (no allocation: the seeding of
+  /// every per-lane stream runs through here).
+  @inline(__always)
+  static func mixedPool(_ entropy: UnsafeBufferPointer<UInt32>) -> (UInt32, UInt32, UInt32, UInt32) {
     var hashConst = SeedSequence.initA
-    func hashmix(_ value: UInt32) -> UInt32 {
+    @inline(__always) func hashmix(_ value: UInt32) -> UInt32 {
       var v = value ^ hashConst
       hashConst = hashConst &* SeedSequence.multA
       v = v &* hashConst
       v ^= v >> 16
       return v
     }
-    func mix(_ x: UInt32, _ y: UInt32) -> UInt32 {
+    @inline(__always) func mix(_ x: UInt32, _ y: UInt32) -> UInt32 {
       var r = (SeedSequence.mixMultL &* x) &- (SeedSequence.mixMultR &* y)
       r ^= r >> 16
       return r
     }
-    var m: [UInt32] = [0, 0, 0, 0]
-    for i in 0..<4 {
-      m[i] = hashmix(i < entropy.count ? entropy[i] : 0)
-    }
-    for src in 0..<4 {
-      for dst in 0..<4 where src != dst {
-        m[dst] = mix(m[dst], hashmix(m[src]))
-      }
-    }
-    if entropy.count > 4 {
-      for src in 4..<entropy.count {
-        for dst in 0..<4 {
-          m[dst] = mix(m[dst], hashmix(entropy[src]))
+    return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 4) { m in
+      for i in 0..<4 { m[i] = hashmix(i < entropy.count ? entropy[i] : 0) }
+      for src in 0..<4 {
+        for dst in 0..<4 where src != dst {
+          m[dst] = mix(m[dst], hashmix(m[src]))
         }
       }
+      if entropy.count > 4 {
+        for src in 4..<entropy.count {
+          for dst in 0..<4 {
+            m[dst] = mix(m[dst], hashmix(entropy[src]))
+          }
+        }
+      }
+      return (m[0], m[1], m[2], m[3])
     }
-    pool = (m[0], m[1], m[2], m[3])
   }
 
   /// `generate_state(n, np.uint64)`: n 64-bit words.
   public func generateState64(_ n: Int) -> [UInt64] {
-    let poolWords = [pool.0, pool.1, pool.2, pool.3]
+    var state = SeedSequence.Words32(pool: pool)
+    return (0..<n).map { _ in state.next64() }
+  }
+
+  /// `generate_state(4, np.uint64)` as PCG64's (initstate, initseq), without allocating.
+  @inline(__always)
+  func pcgSeeds() -> (state: UInt128, sequence: UInt128) {
+    var w = SeedSequence.Words32(pool: pool)
+    let (a, b, c, d) = (w.next64(), w.next64(), w.next64(), w.next64())
+    return (UInt128(a) << 64 | UInt128(b), UInt128(c) << 64 | UInt128(d))
+  }
+
+  /// The output words of `generate_state`: pool word i mod 4 hashed with a
+  /// running constant; a 64-bit word is two of them, low first.
+  private struct Words32 {
+    let pool: (UInt32, UInt32, UInt32, UInt32)
     var hashConst = SeedSequence.initB
-    var words32: [UInt32] = []
-    words32.reserveCapacity(2 * n)
-    for i in 0..<(2 * n) {
-      var v = poolWords[i % 4] ^ hashConst
+    var i = 0
+    init(pool: (UInt32, UInt32, UInt32, UInt32)) { self.pool = pool }
+    @inline(__always) mutating func next32() -> UInt32 {
+      let p: UInt32
+      switch i & 3 {
+      case 0: p = pool.0
+      case 1: p = pool.1
+      case 2: p = pool.2
+      default: p = pool.3
+      }
+      i &+= 1
+      var v = p ^ hashConst
       hashConst = hashConst &* SeedSequence.multB
       v = v &* hashConst
       v ^= v >> 16
-      words32.append(v)
+      return v
     }
-    return (0..<n).map { UInt64(words32[2 * $0]) | UInt64(words32[2 * $0 + 1]) << 32 }
+    @inline(__always) mutating func next64() -> UInt64 {
+      let low = next32()
+      return UInt64(low) | UInt64(next32()) << 32
+    }
   }
 }
 
@@ -95,19 +129,15 @@ public struct PCG64: RandomNumberGenerator, Sendable, Equatable {
 
   /// Seeds as `numpy.random.PCG64(numpy.random.SeedSequence(seed))`.
   public init(seed: UInt128) {
-    let words = SeedSequence(seed).generateState64(4)
-    let initState = UInt128(words[0]) << 64 | UInt128(words[1])
-    let initSeq = UInt128(words[2]) << 64 | UInt128(words[3])
+    let (initState, initSeq) = SeedSequence(seed).pcgSeeds()
     self.init(initState: initState, sequence: initSeq)
   }
 
   /// Seeds as `numpy.random.PCG64(numpy.random.SeedSequence(words))` for a
   /// list of 32-bit entropy words.
   public init(seedWords: [UInt32]) {
-    let words = SeedSequence(entropyWords: seedWords).generateState64(4)
-    self.init(
-      initState: UInt128(words[0]) << 64 | UInt128(words[1]),
-      sequence: UInt128(words[2]) << 64 | UInt128(words[3]))
+    let (initState, initSeq) = SeedSequence(entropyWords: seedWords).pcgSeeds()
+    self.init(initState: initState, sequence: initSeq)
   }
 
   /// Seeds as `numpy.random.PCG64(numpy.random.SeedSequence(seed,
@@ -124,7 +154,23 @@ public struct PCG64: RandomNumberGenerator, Sendable, Equatable {
   /// The action stream of lane `lane` of a learner seeded with `seed`:
   /// `PCG64(SeedSequence(seed, spawn_key=(7, lane)))`.
   public static func laneStream(seed: UInt64, lane: Int) -> PCG64 {
-    PCG64(seed: seed, spawnKey: [7] + SeedSequence.words(of: UInt128(UInt64(clamping: lane))))
+    // The entropy words of `init(seed:spawnKey:)` for the key (7, lane) —
+    // the seed's two words padded to four, 7, the lane's one or two
+    // words — on the stack: this runs once per sampled sequence.
+    let l = UInt64(clamping: lane)
+    let laneWords = l >> 32 == 0 ? 1 : 2
+    let (initState, initSeq) = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 7) { w in
+      w[0] = UInt32(truncatingIfNeeded: seed)
+      w[1] = UInt32(truncatingIfNeeded: seed >> 32)
+      w[2] = 0
+      w[3] = 0
+      w[4] = 7
+      w[5] = UInt32(truncatingIfNeeded: l)
+      w[6] = UInt32(truncatingIfNeeded: l >> 32)
+      let pool = SeedSequence.mixedPool(UnsafeBufferPointer(rebasing: w[0..<(5 + laneWords)]))
+      return SeedSequence(pool: pool).pcgSeeds()
+    }
+    return PCG64(initState: initState, sequence: initSeq)
   }
 
   /// PCG's `srandom_r(initstate, initseq)`.

@@ -32,9 +32,24 @@ public protocol SequenceModel: Parameterized {
     positions: UnsafePointer<Int32>, count: Int
   ) -> UnsafePointer<Double>
   func backward(_ dLogits: UnsafePointer<Double>, into gradient: UnsafeMutablePointer<Double>)
+  /// `forward` for callers that can work per distinct context: the logits
+  /// of `distinct` contexts `[distinct, V + 1]` and `rowOf[i]`, the row of
+  /// context i among them (nil: context i is row i and `distinct ==
+  /// count`). Contexts with the same row have the same logits, bit for bit.
+  func forwardDistinct(
+    prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, rows: UnsafePointer<Int32>?,
+    positions: UnsafePointer<Int32>, count: Int
+  ) -> (logits: UnsafePointer<Double>, rowOf: UnsafePointer<Int32>?, distinct: Int)
 }
 
 extension SequenceModel {
+  public func forwardDistinct(
+    prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, rows: UnsafePointer<Int32>?,
+    positions: UnsafePointer<Int32>, count: Int
+  ) -> (logits: UnsafePointer<Double>, rowOf: UnsafePointer<Int32>?, distinct: Int) {
+    (forward(prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count), nil, count)
+  }
+
   /// A deep copy: the same family, specification and parameters, sharing nothing.
   public func copy() throws(SwiftPGError) -> any SequenceModel {
     let m = try makeSequenceModel(family: family, specification: specification)
@@ -385,6 +400,19 @@ public final class NeuralSequenceModel: SequenceModel {
     let x = input.reserve(Swift.max(1, count * inputSize))
     buildInputs(prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count, into: x)
     return network.forward(x, batch: count)
+  }
+
+  public func forwardDistinct(
+    prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, rows: UnsafePointer<Int32>?,
+    positions: UnsafePointer<Int32>, count: Int
+  ) -> (logits: UnsafePointer<Double>, rowOf: UnsafePointer<Int32>?, distinct: Int) {
+    guard let inputLayer else {
+      return (forward(prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count), nil, count)
+    }
+    let distinct = inputLayer.prepare(prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count)
+    lastCount = count
+    let z = network.forward(batch: distinct, inputLayer: inputLayer)
+    return (z, inputLayer.uniqueOf, distinct)
   }
 
   public func backward(_ dLogits: UnsafePointer<Double>, into gradient: UnsafeMutablePointer<Double>) {

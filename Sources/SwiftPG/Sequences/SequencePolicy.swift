@@ -30,6 +30,7 @@ public struct KLEstimates: Sendable, Equatable {
 public final class SequencePolicy: Parameterized {
   public let model: any SequenceModel
   private let logProbs = ScratchBuffer()
+  private let samplingStats = ScratchBuffer()
   private let referenceLogProbs = ScratchBuffer()
   private let dLogits = ScratchBuffer()
 
@@ -224,26 +225,28 @@ public final class SequencePolicy: Parameterized {
     var active = (0..<b).map { Int32($0) }
     var activePrompts = Array(UnsafeBufferPointer(start: prompts, count: b))
     var positions = [Int32](repeating: 0, count: b)
-    let rowLogProbs = logProbs.reserve(Swift.max(1, b * k))
+    // Per distinct context (`SequenceModel.forwardDistinct`): the sampling
+    // weights `[distinct, V + 1]`, and max, total weight, log-normaliser
+    // and greedy choice — computed once however many rows share it.
+    let weightRows = logProbs.reserve(Swift.max(1, b * k))
+    let stats = samplingStats.reserve(Swift.max(1, 4 * b))
     let inverseTemperature = temperature > 0 ? 1 / temperature : 0
+    let greedy = temperature == 0 || inverseTemperature.isInfinite
     for t in 0..<l {
       let n = active.count
       if n == 0 { break }
       for i in 0..<n { positions[i] = Int32(t) }
-      let z = active.withUnsafeBufferPointer { ab in
+      let (z, rowOf, distinct) = active.withUnsafeBufferPointer { ab in
         activePrompts.withUnsafeBufferPointer { pb in
           positions.withUnsafeBufferPointer { qb in
-            model.forward(
+            model.forwardDistinct(
               prompts: pb.baseAddress ?? prompts, tokens: UnsafePointer(y), rows: ab.baseAddress,
               positions: qb.baseAddress ?? prompts, count: n)
           }
         }
       }
-      var kept = 0
-      for i in 0..<n {
-        let row = Int(active[i])
-        let zi = z + i * k
-        let lpi = rowLogProbs + i * k
+      for d in 0..<distinct {
+        let zi = z + d * k
         for j in 0..<k where !zi[j].isFinite {
           throw SwiftPGError(
             .numerical, "the policy's logits are not finite (logit \(j) is \(zi[j]); the parameters overflow)")
@@ -253,22 +256,45 @@ public final class SequencePolicy: Parameterized {
         // sampling weights' total (the same terms in the same order).
         var m = zi[0]
         for j in 1..<k where zi[j] > m { m = zi[j] }
-        var choice = 0
-        let logSum: Double
-        if temperature == 0 || inverseTemperature.isInfinite {
+        let st = stats + 4 * d
+        st[0] = m
+        if greedy {
+          var choice = 0
           for j in 1..<k where zi[j] > zi[choice] { choice = j }
           var sum = 0.0
           for j in 0..<k { sum += _exp(zi[j] - m) }
-          logSum = _log(sum)
+          st[2] = _log(sum)
+          st[3] = Double(choice)
         } else {
           // Inverse CDF on the unnormalised weights exp((z − max)/T), each computed once.
-          let weights = lpi
+          let weights = weightRows + d * k
           var total = 0.0
           for j in 0..<k {
             weights[j] = _exp((zi[j] - m) * inverseTemperature)
             total += weights[j]
           }
-          let u = generators[row].nextUnitDouble() * total
+          st[1] = total
+          if inverseTemperature == 1 {
+            st[2] = _log(total)
+          } else {
+            var sum = 0.0
+            for j in 0..<k { sum += _exp(zi[j] - m) }
+            st[2] = _log(sum)
+          }
+        }
+      }
+      var kept = 0
+      for i in 0..<n {
+        let row = Int(active[i])
+        let d = rowOf.map { Int($0[i]) } ?? i
+        let zi = z + d * k
+        let st = stats + 4 * d
+        var choice: Int
+        if greedy {
+          choice = Int(st[3])
+        } else {
+          let weights = weightRows + d * k
+          let u = generators[row].nextUnitDouble() * st[1]
           var cumulative = 0.0
           choice = -1
           for j in 0..<k {
@@ -282,16 +308,9 @@ public final class SequencePolicy: Parameterized {
             choice = k - 1
             while choice > 0 && weights[choice] == 0 { choice -= 1 }
           }
-          if inverseTemperature == 1 {
-            logSum = _log(total)
-          } else {
-            var sum = 0.0
-            for j in 0..<k { sum += _exp(zi[j] - m) }
-            logSum = _log(sum)
-          }
         }
         y[row * l + t] = Int32(choice)
-        lp?[row * l + t] = (zi[choice] - m) - logSum
+        lp?[row * l + t] = (zi[choice] - st[0]) - st[2]
         if choice == k - 1 {
           lengths[row] = Int32(t + 1)
         } else {
