@@ -31,6 +31,8 @@ public final class SequencePolicy: Parameterized {
   public let model: any SequenceModel
   private let logProbs = ScratchBuffer()
   private let samplingStats = ScratchBuffer()
+  private let distinctRows = ScratchBuffer()
+  private let probabilities = ScratchBuffer()
   private let referenceLogProbs = ScratchBuffer()
   private let dLogits = ScratchBuffer()
 
@@ -100,9 +102,37 @@ public final class SequencePolicy: Parameterized {
     prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, rows: UnsafePointer<Int32>?,
     positions: UnsafePointer<Int32>, count: Int, into out: UnsafeMutablePointer<Double>
   ) {
+    nextTokenLogProbabilities(
+      prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count, into: out,
+      probabilities: nil)
+  }
+
+  /// `nextTokenLogProbabilities` and, when `probabilities` is given, their
+  /// exponentials π(· | context) `[count, V + 1]` into it. Each distinct
+  /// context's row is computed once (`SequenceModel.forwardDistinct`) and
+  /// copied to the contexts that share it: the same bits as a row per context.
+  func nextTokenLogProbabilities(
+    prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, rows: UnsafePointer<Int32>?,
+    positions: UnsafePointer<Int32>, count: Int, into out: UnsafeMutablePointer<Double>,
+    probabilities: UnsafeMutablePointer<Double>?
+  ) {
     let k = space.tokenCount
-    let z = model.forward(prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count)
-    for i in 0..<count { logSoftmax(z + i * k, k, into: out + i * k) }
+    let (z, rowOf, distinct) = model.forwardDistinct(
+      prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count)
+    guard let rowOf else {
+      for i in 0..<count { logSoftmax(z + i * k, k, into: out + i * k) }
+      if let probabilities { for e in 0..<(count * k) { probabilities[e] = _exp(out[e]) } }
+      return
+    }
+    let lp = distinctRows.reserve(Swift.max(1, 2 * distinct * k))
+    let p = lp + distinct * k
+    for d in 0..<distinct { logSoftmax(z + d * k, k, into: lp + d * k) }
+    if probabilities != nil { for e in 0..<(distinct * k) { p[e] = _exp(lp[e]) } }
+    for i in 0..<count {
+      let d = Int(rowOf[i]) * k
+      (out + i * k).update(from: lp + d, count: k)
+      probabilities.map { ($0 + i * k).update(from: p + d, count: k) }
+    }
   }
 
   /// log π(· | c_i) `[count, V + 1]` of `count` contexts, validated: context
@@ -330,17 +360,18 @@ public final class SequencePolicy: Parameterized {
   /// `logProbs` with log π(· | c_bt) `[N, V + 1]` and returns the contexts'
   /// rows and positions (N = Σ lengths). Inputs must be validated.
   private func teacherForced(
-    on policy: SequencePolicy, into target: ScratchBuffer, _ prompts: [Int32], _ tokens: [Int32],
-    _ lengths: [Int32], afterChunk: ((_ start: Int, _ count: Int) -> Void)? = nil
+    on policy: SequencePolicy, into target: ScratchBuffer, probabilities: ScratchBuffer? = nil, _ prompts: [Int32],
+    _ tokens: [Int32], _ lengths: [Int32], afterChunk: ((_ start: Int, _ count: Int) -> Void)? = nil
   ) throws(SwiftPGError) -> (rows: [Int32], positions: [Int32], count: Int) {
     let (rows, positions) = SequenceSpace.positions(lengths: lengths)
     let n = rows.count
     guard n > 0 else { return (rows, positions, 0) }
     let contextPrompts = rows.map { prompts[Int($0)] }
     let out = target.reserve(n * space.tokenCount)
+    let p = probabilities?.reserve(n * space.tokenCount)
     try chunkedNextTokenLogProbabilities(
       of: policy, count: n, prompts: contextPrompts, tokens: tokens, rows: rows, positions: positions, into: out,
-      afterChunk: afterChunk)
+      probabilities: p, afterChunk: afterChunk)
     return (rows, positions, n)
   }
 
@@ -351,7 +382,7 @@ public final class SequencePolicy: Parameterized {
   /// range of each chunk after its pass.
   private func chunkedNextTokenLogProbabilities(
     of policy: SequencePolicy, count n: Int, prompts: [Int32], tokens: [Int32], rows: [Int32]?,
-    positions: [Int32], into out: UnsafeMutablePointer<Double>,
+    positions: [Int32], into out: UnsafeMutablePointer<Double>, probabilities: UnsafeMutablePointer<Double>? = nil,
     afterChunk: ((_ start: Int, _ count: Int) -> Void)? = nil
   ) throws(SwiftPGError) {
     let k = space.tokenCount
@@ -367,7 +398,7 @@ public final class SequencePolicy: Parameterized {
               // i's row is row i, so a chunk starts `start` rows in.
               policy.nextTokenLogProbabilities(
                 prompts: p + start, tokens: r == nil ? y + start * l : y, rows: r.map { $0 + start },
-                positions: q + start, count: m, into: out + start * k)
+                positions: q + start, count: m, into: out + start * k, probabilities: probabilities.map { $0 + start * k })
               afterChunk?(start, m)
             }
           }
@@ -511,18 +542,20 @@ public final class SequencePolicy: Parameterized {
     var part = [Double](repeating: 0, count: parameterCount)
     let model = self.model
     let logProbs = self.logProbs
+    let probabilities = self.probabilities
     var first = true
     // Rows and positions of the contexts, filled in before the first chunk's callback.
     var cells: [Int] = []
     cells.reserveCapacity(lengths.reduce(0) { $0 + Int($1) })
     for (b, len) in lengths.enumerated() { for t in 0..<Int(len) { cells.append(b * l + t) } }
-    _ = try teacherForced(on: self, into: logProbs, prompts, tokens, lengths) { start, m in
-      let lp = logProbs.pointer + start * k  // reserved by teacherForced before the first chunk
+    _ = try teacherForced(on: self, into: logProbs, probabilities: probabilities, prompts, tokens, lengths) {
+      start, m in
+      let p = probabilities.pointer + start * k  // reserved by teacherForced before the first chunk
       for i in 0..<m {
         let cell = cells[start + i]
         let w = tokenWeights[cell]
         let chosen = Int(tokens[cell])
-        for j in 0..<k { d[i * k + j] = w * ((j == chosen ? 1 : 0) - _exp(lp[i * k + j])) }
+        for j in 0..<k { d[i * k + j] = w * ((j == chosen ? 1 : 0) - p[i * k + j]) }
       }
       if first {
         gradient.withUnsafeMutableBufferPointer { gb in if let g = gb.baseAddress { model.backward(d, into: g) } }
