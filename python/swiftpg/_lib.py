@@ -1149,7 +1149,38 @@ def call_interruptible(name: str, cancel_handle, *args) -> None:
     """
     if threading.current_thread() is not threading.main_thread():
         return call(name, *args)
-    job = _Job(name, getattr(lib, "swiftpg_" + name), args)
+    _run_interruptible(name, getattr(lib, "swiftpg_" + name), cancel_handle, args)
+
+
+def call_interruptible_repeated(name: str, cancel_handle, calls) -> None:
+    """:func:`call_interruptible` of ``swiftpg_<name>(*args)`` for each
+    ``args`` of ``calls`` (a sequence of argument tuples), in order, in one
+    hand-over to the worker thread: a hand-over costs tens of microseconds,
+    as much as a small native call (an online RLHF iteration on a small
+    model takes about 0.3 ms). Stops at the first call that fails and
+    raises its error; the calls before it have taken effect, as with
+    separate calls. Ctrl-C stops the running call as
+    :func:`call_interruptible` does and skips the rest."""
+    if threading.current_thread() is not threading.main_thread():
+        for args in calls:
+            call(name, *args)
+        return
+    function = getattr(lib, "swiftpg_" + name)
+
+    def run_all():
+        for args in calls:
+            status = function(*args)
+            if status != OK:
+                return status
+        return OK
+
+    _run_interruptible(name, run_all, cancel_handle, ())
+
+
+def _run_interruptible(name: str, function, cancel_handle, args: tuple) -> None:
+    """``function(*args)`` (returning a status) on a worker thread, with
+    the Ctrl-C handling :func:`call_interruptible` describes."""
+    job = _Job(name, function, args)
     try:
         worker = _idle_workers.pop()
     except IndexError:

@@ -105,3 +105,36 @@ def test_ctrl_c_stops_a_long_reward_model_fit_and_changes_nothing():
     assert proc.returncode == 0, err
     assert "interrupted True False" in out and "usable" in out, out
     assert stopped_after < 30   # between minibatches, not after 2^20 epochs
+
+
+def test_ctrl_c_stops_a_long_online_fit_between_or_inside_iterations():
+    # fit() hands batches of iterations to the worker thread; Ctrl-C must
+    # still stop it promptly, with the interrupted iteration undone.
+    code = textwrap.dedent("""
+        from swiftpg import rlhf
+        task = rlhf.Summarise()
+        pol = rlhf.SequencePolicy.for_task(task, "neural")
+        learner = rlhf.RLOO(pol, pol.copy(), task, beta=0.05, samples_per_prompt=4, prompts_per_iteration=64)
+        print("ready", flush=True)
+        try:
+            learner.fit(1 << 24)
+            print("finished?!", flush=True)
+        except KeyboardInterrupt:
+            done = learner.iteration
+            print("interrupted", done > 0, learner.total_samples == done * 256, flush=True)
+        learner.fit(3)
+        print("usable", learner.iteration == done + 3, flush=True)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(1.5)
+        start = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        stopped_after = time.monotonic() - start
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "interrupted True True" in out and "usable True" in out, out
+    assert stopped_after < 30

@@ -331,3 +331,40 @@ def test_sizes_are_refused_before_allocating():
         pol.sample(np.zeros(1 << 17, np.int32))
     for obj in (pol, ref, task):
         obj.close()
+
+
+@pytest.mark.parametrize("cls", [rlhf.RLOO, rlhf.PPO], ids=lambda c: c.__name__)
+def test_fit_in_batches_is_the_same_as_iterating(setting, cls):
+    # fit() without callback or progress hands 64 iterations at a time to the
+    # worker thread; the statistics and the policy must be those of iterate().
+    task, ref = setting
+    runs = []
+    for batched in (True, False):
+        pol = ref.copy()
+        with cls(pol, ref, task, beta=0.1, prompts_per_iteration=3, seed=4) as learner:
+            history = learner.fit(130) if batched else [learner.iterate() for _ in range(130)]
+            runs.append((history, pol.parameters.copy()))
+        pol.close()
+    (h1, p1), (h2, p2) = runs
+    assert len(h1) == 130 and [s["iteration"] for s in h1] == list(range(1, 131))
+    assert h1 == h2
+    assert np.array_equal(p1, p2)
+
+
+def test_fit_in_batches_stops_at_a_failing_iteration(setting):
+    # The iterations before the failing one keep their effect (as separate
+    # iterate() calls would); the error names the cause.
+    task, _ = setting
+    ref = rlhf.SequencePolicy.for_task(task, "neural", activation="relu")
+    pol = ref.copy()
+    # Step 1 takes the weights to ~1e200; iteration 2's logits overflow.
+    with rlhf.REINFORCE(pol, ref, task, beta=0.1, prompts_per_iteration=3, learning_rate=1e200) as learner:
+        with pytest.raises(swiftpg.NumericalError, match="logits are not finite"):
+            learner.fit(100)
+        assert learner.iteration == 1
+        after = pol.parameters.copy()
+        with pytest.raises(swiftpg.NumericalError):
+            learner.fit(1)
+        assert learner.iteration == 1 and np.array_equal(pol.parameters, after)
+    for p in (pol, ref):
+        p.close()
