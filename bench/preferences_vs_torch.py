@@ -27,7 +27,8 @@ from timing import median_seconds, torch_side_result
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIG = dict(V=6, L=6, P=8, F=12, context=3, hidden=64, K=3, rm_hidden=64, sample_batch=4096,
-              sft_responses=20000, sft_minibatch=256, rm_pairs=50000, rm_minibatch=128, repeats=5)
+              sft_responses=20000, sft_minibatch=256, rm_pairs=50000, rm_minibatch=128, repeats=5,
+              min_seconds=0.25)
 
 
 
@@ -42,12 +43,12 @@ def swiftpg_side(c):
 
     def sample():
         tokens_sampled.append(int(policy.sample(prompts, seed=next(seeds)).lengths.sum()))
-    out = {"sample_seconds": median_seconds(sample, c["repeats"]), "tokens_sampled": statistics.median(tokens_sampled)}
+    out = {"sample_seconds": median_seconds(sample, c["repeats"], c["min_seconds"]), "tokens_sampled": statistics.median(tokens_sampled)}
 
     demo_prompts = rng.integers(0, c["P"], c["sft_responses"]).astype(np.int32)
     demos = policy.sample(demo_prompts, seed=99)
     sft = rlhf.SFT(policy.copy(), epochs=1, minibatch_size=c["sft_minibatch"], learning_rate=0.01)
-    out["sft_seconds"] = median_seconds(lambda: sft.fit(demos), c["repeats"])
+    out["sft_seconds"] = median_seconds(lambda: sft.fit(demos), c["repeats"], c["min_seconds"])
     out["sft_examples"] = int(demos.lengths.sum())
 
     chosen = rng.standard_normal((c["rm_pairs"], c["K"]))
@@ -55,7 +56,7 @@ def swiftpg_side(c):
     rm = rlhf.RewardModel(c["K"], hidden_sizes=(c["rm_hidden"],), seed=0)
     out["rm_seconds"] = median_seconds(
         lambda: rm.fit(chosen, rejected, epochs=1, minibatch_size=c["rm_minibatch"], learning_rate=0.01),
-        c["repeats"])
+        c["repeats"], c["min_seconds"])
     return out
 
 
@@ -92,7 +93,7 @@ def main():
         print(row)
     version = next((r["torch"] for r in anchors.values() if r), None)
     if version:
-        print(f"(torch {version}; medians of {c['repeats']} runs; ratio = swiftpg / PyTorch)")
+        print(f"(torch {version}; per-call time: medians of {c['repeats']} repeats of at least {c['min_seconds']} s each; ratio = swiftpg / PyTorch)")
 
 
 if __name__ == "__main__":

@@ -10,13 +10,21 @@ import subprocess
 import time
 
 
-def median_seconds(fn, repeats: int) -> float:
-    """The median wall-clock seconds of ``repeats`` calls of ``fn()``."""
+def median_seconds(fn, repeats: int, min_seconds: float = 0.0) -> float:
+    """The median over ``repeats`` repeats of the wall-clock seconds per call
+    of ``fn()``; a repeat calls ``fn`` until ``min_seconds`` have passed (at
+    least once), so that calls of a millisecond are not timed one by one."""
     times = []
     for _ in range(repeats):
+        calls = 0
         start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
+        while True:
+            fn()
+            calls += 1
+            elapsed = time.perf_counter() - start
+            if elapsed >= min_seconds:
+                break
+        times.append(elapsed / calls)
     return statistics.median(times)
 
 

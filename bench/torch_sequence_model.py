@@ -79,7 +79,7 @@ def main():
     def sample():
         _, lengths = policy.sample(prompts, g)
         tokens_sampled.append(int(lengths.sum()))
-    out["sample_seconds"] = median_seconds(sample, repeats)
+    out["sample_seconds"] = median_seconds(sample, repeats, c.get("min_seconds", 0.0))
     out["tokens_sampled"] = statistics.median(tokens_sampled)
 
     # SFT: one epoch of teacher-forced cross-entropy over every generated
@@ -101,7 +101,7 @@ def main():
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-    out["sft_seconds"] = median_seconds(sft_epoch, repeats)
+    out["sft_seconds"] = median_seconds(sft_epoch, repeats, c.get("min_seconds", 0.0))
     out["sft_examples"] = int(rows.shape[0])
 
     # Reward model: Bradley–Terry on feature rows, Adam on shuffled minibatches.
@@ -120,7 +120,7 @@ def main():
             rm_optimizer.zero_grad()
             loss.backward()
             rm_optimizer.step()
-    out["rm_seconds"] = median_seconds(rm_epoch, repeats)
+    out["rm_seconds"] = median_seconds(rm_epoch, repeats, c.get("min_seconds", 0.0))
     print(json.dumps(out))
 
 
