@@ -627,3 +627,79 @@ func orthogonalMatrix(rows: Int, cols: Int, using rng: inout some RandomNumberGe
   }
   return w
 }
+
+// MARK: - Stored activations (NeuralSequenceModel's per-context cache)
+
+extension MLP {
+  /// Whether a row of every pass depends only on its own input row, never
+  /// on the other rows of the batch or on the batch size: the float32
+  /// products (`spg_sgemm`) sum each element in the order of k whatever the
+  /// batch; OpenBLAS's float64 products do not promise it (their last bits
+  /// move with the batch's composition).
+  var rowsAreBatchInvariant: Bool { precision == .float32 }
+
+  /// The bytes per row `storeActivations` writes: every layer's outputs
+  /// after the first (Σ_{l ≥ 1} sizes[l] values) in the network's precision.
+  var activationRowBytes: Int {
+    sizes.dropFirst().reduce(0, +) * (precision == .float32 ? MemoryLayout<Float>.stride : MemoryLayout<Double>.stride)
+  }
+
+  /// Copies row r (0..<`batch`) of the last `forward(batch:inputLayer:)`'s
+  /// activations — layers 1…L in order, in the network's precision — to
+  /// `destination(r)` (`activationRowBytes` bytes).
+  func storeActivations(batch: Int, into destination: (Int) -> UnsafeMutableRawPointer) {
+    let float32 = precision == .float32
+    for r in 0..<batch {
+      var out = destination(r)
+      for l in 1...layerCount {
+        let w = sizes[l]
+        if float32 {
+          out.copyMemory(from: activations32[l] + r * w, byteCount: w * MemoryLayout<Float>.stride)
+          out += w * MemoryLayout<Float>.stride
+        } else {
+          out.copyMemory(from: activations[l] + r * w, byteCount: w * MemoryLayout<Double>.stride)
+          out += w * MemoryLayout<Double>.stride
+        }
+      }
+    }
+  }
+
+  /// Leaves the state `forward(batch:inputLayer:)` would, from rows stored
+  /// by `storeActivations` (`source(r)` for row r) instead of computing
+  /// them, and returns the outputs. Valid only when the stored rows are
+  /// those the pass would compute: the same parameters and precision, and
+  /// `rowsAreBatchInvariant`. The input layer must hold the batch's rows
+  /// (its `backward` reads them).
+  func restoreForward(batch: Int, from source: (Int) -> UnsafeRawPointer) -> UnsafePointer<Double> {
+    reserve(Swift.max(batch, 1))
+    lastBatch = 0
+    lastInputLayerBatch = batch
+    if precision == .float32 {
+      reserve32(Swift.max(batch, 1))
+      for r in 0..<batch {
+        var src = source(r)
+        for l in 1...layerCount {
+          let w = sizes[l]
+          UnsafeMutableRawPointer(activations32[l] + r * w).copyMemory(
+            from: src, byteCount: w * MemoryLayout<Float>.stride)
+          src += w * MemoryLayout<Float>.stride
+        }
+      }
+      // The float32 pass also leaves Double copies of its last two layers.
+      for l in Swift.max(1, layerCount - 1)...layerCount {
+        spg_to_double(activations32[l], activations[l], batch * sizes[l])
+      }
+    } else {
+      for r in 0..<batch {
+        var src = source(r)
+        for l in 1...layerCount {
+          let w = sizes[l]
+          UnsafeMutableRawPointer(activations[l] + r * w).copyMemory(
+            from: src, byteCount: w * MemoryLayout<Double>.stride)
+          src += w * MemoryLayout<Double>.stride
+        }
+      }
+    }
+    return UnsafePointer(activations[layerCount])
+  }
+}

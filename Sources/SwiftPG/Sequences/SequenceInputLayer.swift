@@ -59,12 +59,16 @@ final class SequenceInputLayer: MLPInputLayer {
   /// Deduplication of contexts: the number of keys P·L·(V + 1)ⁿ (nil beyond
   /// `maxKeys`: no deduplication), (V + 1)ⁿ, and per key the generation of
   /// the `prepare` that last saw it and its row there.
-  private let keyCount: Int?
+  let keyCount: Int?
   private let keyStride: Int
   private let keyStamp = GrowingBuffer<Int>()
   private let keySlot = GrowingBuffer<Int32>()
   private var keyGeneration = 0
   private let uniqueIndex = GrowingBuffer<Int32>()
+  /// Per distinct row of the last `prepare` (when deduplicating): its key
+  /// and the first context that has it.
+  private let rowKeys = GrowingBuffer<Int32>()
+  private let rowFirstContexts = GrowingBuffer<Int32>()
   private var hasDuplicates = false
   /// The most context keys a layer deduplicates over (12 bytes each).
   static let maxKeys = 1 << 20
@@ -134,6 +138,8 @@ final class SequenceInputLayer: MLPInputLayer {
     let c = rowColumns.reserve(Swift.max(1, count * perRow))
     let dedupe = keyCount != nil
     let unique = uniqueIndex.reserve(Swift.max(1, count))
+    let keys = dedupe ? rowKeys.reserve(Swift.max(1, count)) : rowKeys.pointer
+    let firsts = dedupe ? rowFirstContexts.reserve(Swift.max(1, count)) : rowFirstContexts.pointer
     let stamps = keyStamp.pointer
     let slots = keySlot.pointer
     if dedupe { keyGeneration &+= 1 }
@@ -160,6 +166,8 @@ final class SequenceInputLayer: MLPInputLayer {
         stamps[key] = generation
         slots[key] = Int32(u)
         unique[i] = Int32(u)
+        keys[u] = Int32(key)
+        firsts[u] = Int32(i)
       }
       p[u] = prompts[i]
       u += 1
@@ -171,6 +179,16 @@ final class SequenceInputLayer: MLPInputLayer {
 
   /// The rows (distinct contexts) of the last `prepare`.
   var distinctCount: Int { count }
+
+  /// The key of each row of the last `prepare` (`[distinctCount]`, in
+  /// 0..<`keyCount`: the context's prompt, position and last n tokens),
+  /// nil when this layer does not deduplicate (`keyCount` nil).
+  var distinctKeys: UnsafePointer<Int32>? { keyCount == nil ? nil : UnsafePointer(rowKeys.pointer) }
+  /// The index of the first context of each row of the last `prepare`
+  /// (`[distinctCount]`), nil as `distinctKeys`.
+  var distinctFirstContexts: UnsafePointer<Int32>? {
+    keyCount == nil ? nil : UnsafePointer(rowFirstContexts.pointer)
+  }
 
   /// Each context's row in the last `prepare`, when some were duplicates.
   var uniqueOf: UnsafePointer<Int32>? { hasDuplicates ? UnsafePointer(uniqueIndex.pointer) : nil }

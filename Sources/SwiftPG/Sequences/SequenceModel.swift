@@ -385,16 +385,14 @@ public final class NeuralSequenceModel: SequenceModel {
     prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, rows: UnsafePointer<Int32>?,
     positions: UnsafePointer<Int32>, count: Int
   ) -> UnsafePointer<Double> {
-    if let inputLayer {
-      let distinct = inputLayer.prepare(
+    if inputLayer != nil {
+      let (z, rowOf, _) = forwardDistinct(
         prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count)
-      lastCount = count
-      let z = network.forward(batch: distinct, inputLayer: inputLayer)
-      guard let unique = inputLayer.uniqueOf else { return z }
+      guard let rowOf else { return z }
       // Each context's logits are its distinct context's.
       let k = space.tokenCount
       let out = expanded.reserve(Swift.max(1, count * k))
-      for i in 0..<count { (out + i * k).update(from: z + Int(unique[i]) * k, count: k) }
+      for i in 0..<count { (out + i * k).update(from: z + Int(rowOf[i]) * k, count: k) }
       return UnsafePointer(out)
     }
     let x = input.reserve(Swift.max(1, count * inputSize))
@@ -402,6 +400,16 @@ public final class NeuralSequenceModel: SequenceModel {
     return network.forward(x, batch: count)
   }
 
+  /// With the input layer: the network runs on the batch's distinct
+  /// contexts only, and — when its rows do not depend on the batch
+  /// (`MLP.rowsAreBatchInvariant`) and the P·L·(V + 1)ⁿ context keys times
+  /// the activations' width fit `maxCachedValues` — only on those not
+  /// already evaluated with the current parameters: every context's
+  /// activations are kept per key (`ActivationCache`) until the parameters
+  /// or the precision change. The sampler's passes thus serve the score
+  /// gradient's forward pass of the same iteration, and a frozen reference
+  /// policy evaluates each context once. Cached or computed, the rows and
+  /// the state `backward` reads are the same bits.
   public func forwardDistinct(
     prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, rows: UnsafePointer<Int32>?,
     positions: UnsafePointer<Int32>, count: Int
@@ -411,8 +419,75 @@ public final class NeuralSequenceModel: SequenceModel {
     }
     let distinct = inputLayer.prepare(prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count)
     lastCount = count
-    let z = network.forward(batch: distinct, inputLayer: inputLayer)
+    guard let cache = activationCache(), let keys = inputLayer.distinctKeys else {
+      return (network.forward(batch: distinct, inputLayer: inputLayer), inputLayer.uniqueOf, distinct)
+    }
+    cache.validate(version: network.parameterVersion, rowBytes: network.activationRowBytes)
+    let missing = cache.missing.reserve(Swift.max(1, distinct))
+    var misses = 0
+    for u in 0..<distinct where !cache.has(Int(keys[u])) {
+      missing[misses] = Int32(u)
+      misses += 1
+    }
+    if misses == distinct {
+      let z = network.forward(batch: distinct, inputLayer: inputLayer)
+      network.storeActivations(batch: distinct) { cache.store(Int(keys[$0])) }
+      return (z, inputLayer.uniqueOf, distinct)
+    }
+    if misses > 0, let firsts = inputLayer.distinctFirstContexts, let missLayer = missLayer() {
+      // The missing contexts alone (each distinct row's first context),
+      // through a second input layer: this one keeps the whole batch for
+      // `backward`.
+      let mp = cache.missPrompts.reserve(misses)
+      let mr = cache.missRows.reserve(misses)
+      let mq = cache.missPositions.reserve(misses)
+      for m in 0..<misses {
+        let i = Int(firsts[Int(missing[m])])
+        mp[m] = prompts[i]
+        mr[m] = rows.map { $0[i] } ?? Int32(i)
+        mq[m] = positions[i]
+      }
+      let computed = missLayer.prepare(prompts: mp, tokens: tokens, rows: mr, positions: mq, count: misses)
+      _ = network.forward(batch: computed, inputLayer: missLayer)
+      if let computedKeys = missLayer.distinctKeys {
+        network.storeActivations(batch: computed) { cache.store(Int(computedKeys[$0])) }
+      }
+    }
+    for u in 0..<distinct where !cache.has(Int(keys[u])) {
+      // The cache is full (or had no second layer): compute the batch.
+      return (network.forward(batch: distinct, inputLayer: inputLayer), inputLayer.uniqueOf, distinct)
+    }
+    let z = network.restoreForward(batch: distinct) { UnsafeRawPointer(cache.row(Int(keys[$0]))) }
     return (z, inputLayer.uniqueOf, distinct)
+  }
+
+  /// The most bytes of activations the cache may hold (32 MiB; read when
+  /// the cache is created by the first pass).
+  var maxCachedBytes = 1 << 25
+
+  private var cache: ActivationCache?
+  private var cacheChecked = false
+  private var missInputLayer: SequenceInputLayer?
+
+  /// The cache, created on first use when it applies (see `forwardDistinct`).
+  private func activationCache() -> ActivationCache? {
+    guard network.rowsAreBatchInvariant, let keys = inputLayer?.keyCount else { return nil }
+    if let cache { return cache }
+    if cacheChecked { return nil }
+    cacheChecked = true
+    cache = ActivationCache(keys: keys, maxBytes: maxCachedBytes)
+    return cache
+  }
+
+  /// The input layer of the missing contexts' passes (a twin of `inputLayer`).
+  private func missLayer() -> SequenceInputLayer? {
+    if let missInputLayer { return missInputLayer }
+    guard let inputLayer else { return nil }
+    missInputLayer = SequenceInputLayer(
+      promptCount: inputLayer.promptCount, featureSize: inputLayer.featureSize, contextSize: inputLayer.contextSize,
+      tokenCount: inputLayer.tokenCount, maxLength: inputLayer.maxLength, width: inputLayer.width,
+      promptFeatures: promptFeatures)
+    return missInputLayer
   }
 
   public func backward(_ dLogits: UnsafePointer<Double>, into gradient: UnsafeMutablePointer<Double>) {
@@ -435,5 +510,86 @@ public final class NeuralSequenceModel: SequenceModel {
     } else {
       network.backward(dLogits, into: gradient)
     }
+  }
+}
+
+/// Activations of a `NeuralSequenceModel`'s network per context key,
+/// valid for the parameter version they were stored under: rows of
+/// `rowBytes` bytes in the order they were stored (a slot per key seen
+/// since the version changed), and the scratch of a pass's missing
+/// contexts. Stores beyond `maxBytes` are kept in a scratch row, not
+/// cached (the key stays missing).
+final class ActivationCache {
+  private let maxBytes: Int
+  private var rowBytes = 0
+  private var rows: UnsafeMutableRawPointer
+  private var capacity = 0
+  private var used = 0
+  private var spare: UnsafeMutableRawPointer
+  /// Per key: the `epoch` it was stored in (0: never), and its slot.
+  private let stamps: UnsafeMutablePointer<Int>
+  private let slots: UnsafeMutablePointer<Int32>
+  private var epoch = 0
+  private var version: Int?
+  let missing = GrowingBuffer<Int32>()
+  let missPrompts = GrowingBuffer<Int32>()
+  let missRows = GrowingBuffer<Int32>()
+  let missPositions = GrowingBuffer<Int32>()
+
+  init(keys: Int, maxBytes: Int) {
+    self.maxBytes = maxBytes
+    rows = .allocate(byteCount: 1, alignment: 16)
+    spare = .allocate(byteCount: 1, alignment: 16)
+    stamps = .allocate(capacity: keys)
+    stamps.initialize(repeating: 0, count: keys)
+    slots = .allocate(capacity: keys)
+    slots.initialize(repeating: 0, count: keys)
+  }
+
+  deinit {
+    rows.deallocate()
+    spare.deallocate()
+    stamps.deallocate()
+    slots.deallocate()
+  }
+
+  /// Forgets every entry when the network's parameter version (or its row
+  /// size: the precision) changed.
+  func validate(version v: Int, rowBytes b: Int) {
+    guard version != v || rowBytes != b else { return }
+    version = v
+    epoch &+= 1
+    used = 0
+    if rowBytes != b {
+      rowBytes = b
+      rows.deallocate()
+      capacity = 0
+      rows = .allocate(byteCount: 1, alignment: 16)
+      spare.deallocate()
+      spare = .allocate(byteCount: Swift.max(1, b), alignment: 16)
+    }
+  }
+
+  func has(_ key: Int) -> Bool { stamps[key] == epoch }
+
+  /// The row of a key `has` reports.
+  func row(_ key: Int) -> UnsafeMutableRawPointer { rows + Int(slots[key]) * rowBytes }
+
+  /// A row for `key`'s activations, marked valid (the caller fills it
+  /// before the next `store`, which may move the rows).
+  func store(_ key: Int) -> UnsafeMutableRawPointer {
+    if used == capacity {
+      let grown = Swift.max(64, 2 * capacity)
+      guard grown * rowBytes <= maxBytes else { return spare }
+      let bigger = UnsafeMutableRawPointer.allocate(byteCount: grown * rowBytes, alignment: 16)
+      bigger.copyMemory(from: rows, byteCount: used * rowBytes)
+      rows.deallocate()
+      rows = bigger
+      capacity = grown
+    }
+    stamps[key] = epoch
+    slots[key] = Int32(used)
+    used += 1
+    return rows + (used - 1) * rowBytes
   }
 }
