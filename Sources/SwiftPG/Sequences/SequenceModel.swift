@@ -386,8 +386,10 @@ public final class NeuralSequenceModel: SequenceModel {
     positions: UnsafePointer<Int32>, count: Int
   ) -> UnsafePointer<Double> {
     if inputLayer != nil {
-      let (z, rowOf, _) = forwardDistinct(
-        prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count)
+      // Not through the cache: this form serves passes followed by a
+      // parameter update (SFT's minibatches), which a cache cannot serve.
+      let (z, rowOf, _) = distinctPass(
+        prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count, cached: false)
       guard let rowOf else { return z }
       // Each context's logits are its distinct context's.
       let k = space.tokenCount
@@ -414,12 +416,20 @@ public final class NeuralSequenceModel: SequenceModel {
     prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, rows: UnsafePointer<Int32>?,
     positions: UnsafePointer<Int32>, count: Int
   ) -> (logits: UnsafePointer<Double>, rowOf: UnsafePointer<Int32>?, distinct: Int) {
+    distinctPass(prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count, cached: true)
+  }
+
+  /// `forwardDistinct`, through the cache or not.
+  private func distinctPass(
+    prompts: UnsafePointer<Int32>, tokens: UnsafePointer<Int32>, rows: UnsafePointer<Int32>?,
+    positions: UnsafePointer<Int32>, count: Int, cached: Bool
+  ) -> (logits: UnsafePointer<Double>, rowOf: UnsafePointer<Int32>?, distinct: Int) {
     guard let inputLayer else {
       return (forward(prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count), nil, count)
     }
     let distinct = inputLayer.prepare(prompts: prompts, tokens: tokens, rows: rows, positions: positions, count: count)
     lastCount = count
-    guard let cache = activationCache(), let keys = inputLayer.distinctKeys else {
+    guard cached, let cache = activationCache(), let keys = inputLayer.distinctKeys else {
       return (network.forward(batch: distinct, inputLayer: inputLayer), inputLayer.uniqueOf, distinct)
     }
     cache.validate(version: network.parameterVersion, rowBytes: network.activationRowBytes)
