@@ -559,3 +559,114 @@ def test_array_task_from_a_python_reward_function():
         rlhf.ArrayTask.from_reward_fn(2, 3, [1.0], lambda p, t, n: np.full(len(p), np.nan))
     with pytest.raises(TypeError):
         rlhf.ArrayTask.from_reward_fn(2, 3, [1.0], "not callable")
+
+
+def _bits(a) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(a, np.float64)).view(np.uint64)
+
+
+def test_float32_activation_cache_never_serves_stale_or_different_bits(tmp_path):
+    """A float32 neural policy keeps each context's activations per
+    parameter version (NeuralSequenceModel's ActivationCache). Random
+    interleavings of sampling, teacher-forced passes, next-token rows, score
+    gradients, KL against itself and against a reference, parameter
+    assignments (new values and the same values), save/load, copy and
+    pickling must give, bit for bit, what a fresh twin (the policy's bundle
+    loaded into a new object: empty cache) computes."""
+    rng = np.random.default_rng(5)
+    v, l, p = 3, 5, 4
+    pol = SequencePolicy.neural(v, l, p, rng.normal(size=(p, 2)), context_size=2, hidden_sizes=(16,),
+                                precision="float32", output_gain=1.0)
+    ref = pol.copy()
+
+    def twin(x):
+        return pickle.loads(pickle.dumps(x))
+
+    for step in range(250):
+        b = int(rng.integers(0, 9))
+        prompts = rng.integers(0, p, b).astype(np.int32)
+        op = int(rng.integers(0, 9))
+        fresh = twin(pol)
+        if op == 0:
+            t, s, first = [1.0, 0.5, 0.0][rng.integers(3)], int(rng.integers(1 << 62)), int(rng.integers(50))
+            a, c = pol.sample(prompts, t, s, first), fresh.sample(prompts, t, s, first)
+            assert np.array_equal(a.tokens, c.tokens) and np.array_equal(_bits(a.log_probs), _bits(c.log_probs)), step
+        elif op in (1, 2, 3):
+            res = pol.sample(prompts, 1.0, step)     # fills the cache the next pass reads
+            fresh = twin(pol)
+            args = (res.prompts, res.tokens, res.lengths)
+            if op == 1:
+                assert np.array_equal(_bits(pol.log_probs(*args, per_token=True)),
+                                      _bits(fresh.log_probs(*args, per_token=True))), step
+            elif op == 2:
+                w = rng.normal(size=(b, l))
+                assert np.array_equal(_bits(pol.score_gradient(*args, token_weights=w)),
+                                      _bits(fresh.score_gradient(*args, token_weights=w))), step
+            else:
+                other = [ref, pol][rng.integers(2)]
+                k1 = pol.kl(other, *args)
+                k2 = fresh.kl(fresh if other is pol else twin(ref), *args)
+                for x, y in zip((k1.exact, k1.k1, k1.k2, k1.k3), (k2.exact, k2.k1, k2.k2, k2.k3)):
+                    assert np.array_equal(_bits(x), _bits(y)), step
+        elif op == 4:
+            tokens = rng.integers(0, v, (b, l)).astype(np.int32)
+            pos = rng.integers(0, l, b).astype(np.int32)
+            assert np.array_equal(_bits(pol.next_token_log_probs(prompts, tokens, pos)),
+                                  _bits(fresh.next_token_log_probs(prompts, tokens, pos))), step
+        elif op == 5:
+            pol.parameters = pol.parameters + rng.normal(scale=0.05, size=pol.num_params)
+        elif op == 6:
+            pol.parameters = pol.parameters if rng.integers(2) else pol.parameters * 1.0
+        elif op == 7:
+            pol.save(tmp_path / "p.swiftpg")
+            pol = SequencePolicy.load(tmp_path / "p.swiftpg") if rng.integers(2) else pol.copy()
+        else:
+            ref.parameters = ref.parameters + rng.normal(scale=0.05, size=ref.num_params)
+
+
+_CACHE_MEMORY_CHILD = """
+import sys
+import numpy as np
+from swiftpg import rlhf
+
+def rss_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+
+count = 8
+# V = 15, L = 16, P = 256, n = 2: P*L*(V+1)^n = 2^20 context keys, the most a layer deduplicates.
+policies = [rlhf.SequencePolicy.neural(15, 16, 256, np.zeros((256, 1)), context_size=2, hidden_sizes=(32,),
+                                       precision=sys.argv[1]) for _ in range(count)]
+before = rss_mb()
+for pol in policies:
+    pol.sample(np.zeros(1, np.int32), seed=0)                # every context computed
+    pol.sample(np.array([0, 1], np.int32), seed=0)           # prompt 0's cached, prompt 1's computed
+print((rss_mb() - before) / count)
+"""
+
+
+def test_float32_activation_cache_bookkeeping_grows_with_use_not_with_the_key_space():
+    """REVIEW (defect): the activation cache is documented as holding at
+    most 32 MiB of activations per model, but its bookkeeping is charged
+    per possible context key up front: ActivationCache zero-fills an Int
+    stamp and an Int32 slot for each of the P·L·(V + 1)ⁿ keys on the first
+    float32 pass (12 MiB at the 2^20-key limit) and the first partly cached
+    pass builds a second SequenceInputLayer (`missLayer`) with its own
+    12-byte-per-key tables (another 12 MiB). Two tiny sampling calls on a
+    float32 policy thus make it ~24 MiB larger than the same calls on a
+    float64 one (measured: +24.05 MiB vs +0.02 MiB per policy; 200 such
+    policies: 4.8 GB more after one sample each, 7.3 GB total). Expected:
+    memory proportional to what was cached (lazily zeroed pages, e.g.
+    calloc, and a miss layer that shares or skips the key tables)."""
+    import subprocess
+    import sys
+
+    grown = {}
+    for precision in ("float64", "float32"):
+        out = subprocess.run([sys.executable, "-c", _CACHE_MEMORY_CHILD, precision], capture_output=True, text=True,
+                             timeout=300)
+        assert out.returncode == 0, out.stderr
+        grown[precision] = float(out.stdout.split()[-1])
+    # One prompt's contexts: a few kB of activations. Allow 4 MiB per policy of slack over float64.
+    assert grown["float32"] - grown["float64"] < 4.0, grown
