@@ -368,3 +368,27 @@ def test_fit_in_batches_stops_at_a_failing_iteration(setting):
         assert learner.iteration == 1 and np.array_equal(pol.parameters, after)
     for p in (pol, ref):
         p.close()
+
+
+def test_fit_of_a_subclass_that_overrides_iterate_still_calls_it(setting):
+    """REVIEW (defect): fit() is documented as ``iterations`` calls of
+    :meth:`iterate`, and learners are meant to be subclassed (a user's
+    subclass keeps its parent's algorithm). Since fit() hands batches of 64
+    native iterations to the worker thread it bypasses an overriding
+    iterate() (e.g. one that anneals beta, logs, or checks a budget), unless
+    a callback or progress bar happens to be passed."""
+    task, ref = setting
+    calls = []
+
+    class Logged(rlhf.RLOO):
+        def iterate(self):
+            stats = super().iterate()
+            calls.append(stats["iteration"])
+            return stats
+
+    pol = ref.copy()
+    with Logged(pol, ref, task, beta=0.1, prompts_per_iteration=3, seed=4) as learner:
+        history = learner.fit(3)
+    pol.close()
+    assert [s["iteration"] for s in history] == [1, 2, 3]
+    assert calls == [1, 2, 3]
