@@ -171,7 +171,8 @@ class _OnlineLearner(NativeObject):
         early). Returns the list of statistics. Without ``callback`` and
         ``progress`` the iterations are handed to the native worker thread 64
         at a time (the same results; Ctrl-C still stops the running one and
-        undoes it; an error raises with the iterations before it done)."""
+        undoes it; an error raises with the iterations before it done),
+        unless a subclass overrides :meth:`iterate`: then fit calls it."""
         from .rlhf import _index
         n = _index(iterations, "iterations", 0, 1 << 30)
         steps = range(n)
@@ -182,10 +183,11 @@ class _OnlineLearner(NativeObject):
             except ImportError:
                 pass
         history: list[dict] = []
-        if callback is None and not progress:
+        if callback is None and not progress and type(self).iterate is _OnlineLearner.iterate:
             # Iterations in batches, each handed to the worker thread once
             # (the same calls and results as iterate(), without a hand-over
             # per iteration); an error leaves the iterations before it done.
+            # Not for a subclass's own iterate(), which fit must call.
             for start in range(0, n, 64):
                 count = min(64, n - start)
                 stats = (_lib.RLHFStatsC * count)()
