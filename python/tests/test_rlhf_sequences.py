@@ -670,3 +670,28 @@ def test_float32_activation_cache_bookkeeping_grows_with_use_not_with_the_key_sp
         grown[precision] = float(out.stdout.split()[-1])
     # One prompt's contexts: a few kB of activations. Allow 4 MiB per policy of slack over float64.
     assert grown["float32"] - grown["float64"] < 4.0, grown
+
+
+def test_lane_streams_are_numpys_spawned_seed_sequences_at_word_boundaries():
+    """Row i of sample_prompts and of sample uses PCG64.laneStream(seed,
+    first + i) = numpy's PCG64(SeedSequence(seed, spawn_key=(7, lane))),
+    seeded without allocating (the entropy words on the stack: the seed's
+    one or two words padded to four, 7, the lane's one or two words). With
+    P = 1024 equally likely prompts (an exact CDF), prompt = floor(1024 u)
+    of the stream's first uniform; with V + 1 = 1024 equal logits the first
+    token is too. Seeds and lanes on each side of 2**32 and at the ends."""
+    p = 1024
+    task = rlhf.ArrayTask(1, 1, np.full(p, 1 / p), np.zeros((p, 2)))
+    uniform = SequencePolicy.tabular(p - 1, 1, 1)
+    seeds = [0, 1, 2**32 - 1, 2**32, 2**40 + 123, 2**64 - 1]
+    lanes = [0, 1, 2**32 - 2, 2**32, 2**40, 2**63 - 5]     # each + 0..3: 2**32 - 1, 2**32 + 1, 2**63 - 2 too
+
+    def first_uniform(seed, lane):
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(7, lane)))).random()
+
+    for seed in seeds:
+        for lane in lanes:
+            expected = [int(first_uniform(seed, lane + i) * p) for i in range(4)]
+            assert task.sample_prompts(4, seed=seed, first_row=lane).tolist() == expected, (seed, lane)
+            drawn = uniform.sample(np.zeros(4, np.int32), seed=seed, first_lane=lane)
+            assert drawn.tokens[:, 0].tolist() == expected, (seed, lane)
