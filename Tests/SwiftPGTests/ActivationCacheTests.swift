@@ -92,7 +92,7 @@ import Testing
       #expect(Self.bits(again.0) == Self.bits(fresh.0) && Self.bits(again.1) == Self.bits(fresh.1))
     }
     // The cap: rows are added in blocks of 64, so a cap of 64 rows keeps 64 keys.
-    let small = ActivationCache(keys: 100, maxBytes: 64 * 16)
+    let small = try #require(ActivationCache(keys: 100, maxBytes: 64 * 16))
     small.validate(version: 1, rowBytes: 16)
     for key in 0..<100 { _ = small.store(key) }
     #expect((0..<100).filter { small.has($0) }.count == 64)

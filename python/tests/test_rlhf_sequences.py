@@ -647,18 +647,13 @@ print((rss_mb() - before) / count)
 
 
 def test_float32_activation_cache_bookkeeping_grows_with_use_not_with_the_key_space():
-    """REVIEW (defect): the activation cache is documented as holding at
-    most 32 MiB of activations per model, but its bookkeeping is charged
-    per possible context key up front: ActivationCache zero-fills an Int
-    stamp and an Int32 slot for each of the P·L·(V + 1)ⁿ keys on the first
-    float32 pass (12 MiB at the 2^20-key limit) and the first partly cached
-    pass builds a second SequenceInputLayer (`missLayer`) with its own
-    12-byte-per-key tables (another 12 MiB). Two tiny sampling calls on a
-    float32 policy thus make it ~24 MiB larger than the same calls on a
-    float64 one (measured: +24.05 MiB vs +0.02 MiB per policy; 200 such
-    policies: 4.8 GB more after one sample each, 7.3 GB total). Expected:
-    memory proportional to what was cached (lazily zeroed pages, e.g.
-    calloc, and a miss layer that shares or skips the key tables)."""
+    """The float32 activation cache's memory follows what is cached: its
+    per-key bookkeeping (an Int stamp and an Int32 slot per possible
+    context key, P·L·(V + 1)ⁿ, up to 2^20) comes from calloc, so untouched
+    pages cost nothing, and the layer that computes a pass's missing
+    contexts keeps no key tables. Before (found in review): two tiny
+    sampling calls made a float32 policy ~24 MiB larger than a float64 one
+    at 2^20 keys (200 such policies: 4.8 GB more)."""
     import subprocess
     import sys
 

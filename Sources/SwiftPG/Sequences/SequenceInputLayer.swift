@@ -92,7 +92,7 @@ final class SequenceInputLayer: MLPInputLayer {
 
   init(
     promptCount: Int, featureSize: Int, contextSize: Int, tokenCount: Int, maxLength: Int, width: Int,
-    promptFeatures: [Double]
+    promptFeatures: [Double], deduplicate: Bool = true
   ) {
     self.promptCount = promptCount
     self.featureSize = featureSize
@@ -114,7 +114,7 @@ final class SequenceInputLayer: MLPInputLayer {
     var stride: Int? = 1
     for _ in 0..<contextSize { stride = stride.flatMap { bounded($0, tokenCount) } }
     keyStride = stride ?? 0
-    keyCount = stride.flatMap { bounded($0, maxLength) }.flatMap { bounded($0, promptCount) }
+    keyCount = deduplicate ? stride.flatMap { bounded($0, maxLength) }.flatMap { bounded($0, promptCount) } : nil
     if let keyCount { keyStamp.reserve(keyCount).update(repeating: 0, count: keyCount) }
     if let keyCount { keySlot.reserve(keyCount).update(repeating: 0, count: keyCount) }
   }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
 /// The model families of sequence policies. Raw values are the family codes
 /// that, with `specification`, rebuild a model (checkpoints, the C ABI).
 public enum SequenceModelFamily: Int32, Sendable, CaseIterable {
@@ -457,11 +463,10 @@ public final class NeuralSequenceModel: SequenceModel {
         mr[m] = rows.map { $0[i] } ?? Int32(i)
         mq[m] = positions[i]
       }
+      // (The miss layer does not deduplicate: its row m is missing row m.)
       let computed = missLayer.prepare(prompts: mp, tokens: tokens, rows: mr, positions: mq, count: misses)
       _ = network.forward(batch: computed, inputLayer: missLayer)
-      if let computedKeys = missLayer.distinctKeys {
-        network.storeActivations(batch: computed) { cache.store(Int(computedKeys[$0])) }
-      }
+      network.storeActivations(batch: computed) { cache.store(Int(keys[Int(missing[$0])])) }
     }
     for u in 0..<distinct where !cache.has(Int(keys[u])) {
       // The cache is full (or had no second layer): compute the batch.
@@ -496,7 +501,7 @@ public final class NeuralSequenceModel: SequenceModel {
     missInputLayer = SequenceInputLayer(
       promptCount: inputLayer.promptCount, featureSize: inputLayer.featureSize, contextSize: inputLayer.contextSize,
       tokenCount: inputLayer.tokenCount, maxLength: inputLayer.maxLength, width: inputLayer.width,
-      promptFeatures: promptFeatures)
+      promptFeatures: promptFeatures, deduplicate: false)
     return missInputLayer
   }
 
@@ -546,22 +551,31 @@ final class ActivationCache {
   let missRows = GrowingBuffer<Int32>()
   let missPositions = GrowingBuffer<Int32>()
 
-  init(keys: Int, maxBytes: Int) {
+  /// Nil when the bookkeeping cannot be allocated (the model then runs
+  /// without a cache).
+  init?(keys: Int, maxBytes: Int) {
+    // Zeroed by calloc: pages of keys never stored are never touched, so
+    // the bookkeeping costs memory for the keys used, not for all of them.
+    let n = Swift.max(1, keys)
+    guard let s = calloc(n, MemoryLayout<Int>.stride) else { return nil }
+    guard let t = calloc(n, MemoryLayout<Int32>.stride) else {
+      free(s)
+      return nil
+    }
+    stamps = s.bindMemory(to: Int.self, capacity: n)
+    slots = t.bindMemory(to: Int32.self, capacity: n)
     self.maxBytes = maxBytes
     rows = .allocate(byteCount: 1, alignment: 16)
     spare = .allocate(byteCount: 1, alignment: 16)
-    stamps = .allocate(capacity: keys)
-    stamps.initialize(repeating: 0, count: keys)
-    slots = .allocate(capacity: keys)
-    slots.initialize(repeating: 0, count: keys)
   }
 
   deinit {
     rows.deallocate()
     spare.deallocate()
-    stamps.deallocate()
-    slots.deallocate()
+    free(stamps)
+    free(slots)
   }
+
 
   /// Forgets every entry when the network's parameter version (or its row
   /// size: the precision) changed.
