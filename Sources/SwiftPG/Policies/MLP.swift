@@ -295,9 +295,9 @@ public final class MLP {
         guard let p = pb.baseAddress else { return }
         backwardLayers(p, workspace, batch: batch, into: gradient, firstLayerWeightGradient: first) {
           delta, x, nOut, nIn, gw in
-          Dense.gemm(
+          Double.gemm(
             transposeA: true, transposeB: false, m: nOut, n: nIn, k: batch,
-            alpha: 1, a: delta, lda: nOut, b: x, ldb: nIn, beta: 1, c: gw, ldc: nIn)
+            a: delta, lda: nOut, b: x, ldb: nIn, beta: 1, c: gw, ldc: nIn)
         }
       }
     }
@@ -425,8 +425,8 @@ extension Double: LayerScalar {
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int,
     b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
   ) {
-    Dense.gemm(
-      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb,
+    Dense.dgemm(
+      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
       beta: beta, c: c, ldc: ldc)
   }
   static func tanh(_ y: UnsafeMutablePointer<Double>, count: Int) { FastMath.tanh(y, count: count) }
