@@ -155,52 +155,69 @@ void spg_exp_nonpositive(double *x, size_t n) {
 // holds batch·actions values (it may be `dlogits`). Per row: the legal
 // maximum m (first index on ties), e_a = exp(z_a − m) (0 if illegal),
 // s = Σ e_a in order, log Z = m + log s; the loss adds w (log Z − z_t), the
-// accuracy w·1[argmax = t], and dLogits = w·inv·(e_a / s − 1[a = t]).
+// accuracy w·1[argmax = t], and dLogits = w·inv·(e_a·(1/s) − 1[a = t]).
+// Rows go in chunks of 64: maxima, then one vectorised pass of exp over the
+// chunk, then the sums.
+enum { XENT_ROWS = 64 };
+static inline __attribute__((always_inline)) void xent_chunk(const double *restrict logits,
+                                                             const uint8_t *restrict mask,
+                                                             const int32_t *restrict targets,
+                                                             const double *restrict weights, size_t rows,
+                                                             size_t actions, double inv, double *dlogits,
+                                                             double *scratch, double *loss, double *correct) {
+  size_t best[XENT_ROWS];
+  for (size_t b = 0; b < rows; b++) {
+    const double *z = logits + b * actions;
+    double *y = scratch + b * actions;
+    size_t k = 0;
+    if (mask) {
+      const uint8_t *legal = mask + b * actions;
+      while (!legal[k]) k++;  // a legal action exists (validated)
+      for (size_t a = k + 1; a < actions; a++) k = legal[a] && z[a] > z[k] ? a : k;
+      double m = z[k];
+      for (size_t a = 0; a < actions; a++) y[a] = legal[a] ? z[a] - m : -INFINITY;
+    } else {
+      for (size_t a = 1; a < actions; a++) k = z[a] > z[k] ? a : k;
+      double m = z[k];
+      for (size_t a = 0; a < actions; a++) y[a] = z[a] - m;
+    }
+    best[b] = k;
+  }
+  size_t cells = rows * actions;
+#pragma clang loop interleave_count(2)
+  for (size_t i = 0; i < cells; i++) scratch[i] = exp_nonpositive(scratch[i]);
+  for (size_t b = 0; b < rows; b++) {
+    const double *z = logits + b * actions;
+    const double *e = scratch + b * actions;
+    double s = 0.0;
+    for (size_t a = 0; a < actions; a++) s += e[a];  // illegal: + 0, exact
+    double log_z = z[best[b]] + log(s);
+    size_t t = (size_t)targets[b];
+    double w = weights ? weights[b] : 1.0;
+    *loss += w * (log_z - z[t]);
+    if (best[b] == t) *correct += w;
+    if (dlogits) {
+      double *d = dlogits + b * actions;
+      double scale = w * inv, r = 1.0 / s, et = e[t];  // (d may be e)
+      for (size_t a = 0; a < actions; a++) d[a] = scale * (e[a] * r);
+      d[t] = scale * (et * r - 1.0);
+      if (mask)
+        for (size_t a = 0; a < actions; a++) d[a] = mask[b * actions + a] ? d[a] : 0.0;
+    }
+  }
+}
+
 SPG_TRAIN_CLONES
 void spg_softmax_cross_entropy(const double *restrict logits, const uint8_t *restrict mask,
                                const int32_t *restrict targets, const double *restrict weights, size_t batch,
                                size_t actions, double inv, double *dlogits, double *scratch, double *loss_out,
                                double *correct_out) {
-  size_t total = batch * actions;
-  // Shifted logits (illegal: -inf, whose exp is 0).
-  for (size_t b = 0; b < batch; b++) {
-    const double *z = logits + b * actions;
-    const uint8_t *legal = mask ? mask + b * actions : NULL;
-    size_t best = (size_t)-1;
-    for (size_t a = 0; a < actions; a++) {
-      if (legal && !legal[a]) continue;
-      if (best == (size_t)-1 || z[a] > z[best]) best = a;
-    }
-    double m = z[best];
-    double *y = scratch + b * actions;
-    for (size_t a = 0; a < actions; a++) y[a] = (legal && !legal[a]) ? -INFINITY : z[a] - m;
-  }
-  for (size_t i = 0; i < total; i++) scratch[i] = exp_nonpositive(scratch[i]);
   double loss = 0.0, correct = 0.0;
-  for (size_t b = 0; b < batch; b++) {
-    const double *z = logits + b * actions;
-    const uint8_t *legal = mask ? mask + b * actions : NULL;
-    const double *e = scratch + b * actions;
-    size_t best = (size_t)-1;
-    double s = 0.0;
-    for (size_t a = 0; a < actions; a++) {
-      if (legal && !legal[a]) continue;
-      if (best == (size_t)-1 || z[a] > z[best]) best = a;
-      s += e[a];
-    }
-    double log_z = z[best] + log(s);
-    size_t t = (size_t)targets[b];
-    double w = weights ? weights[b] : 1.0;
-    loss += w * (log_z - z[t]);
-    if (best == t) correct += w;
-    if (dlogits) {
-      double *d = dlogits + b * actions;
-      double scale = w * inv;
-      for (size_t a = 0; a < actions; a++) {
-        double q = e[a] / s - (a == t ? 1.0 : 0.0);
-        d[a] = (legal && !legal[a]) ? 0.0 : scale * q;
-      }
-    }
+  for (size_t b0 = 0; b0 < batch; b0 += XENT_ROWS) {
+    size_t rows = batch - b0 < XENT_ROWS ? batch - b0 : XENT_ROWS;
+    size_t o = b0 * actions;
+    xent_chunk(logits + o, mask ? mask + o : NULL, targets + b0, weights ? weights + b0 : NULL, rows, actions, inv,
+               dlogits ? dlogits + o : NULL, scratch + o, &loss, &correct);
   }
   *loss_out = loss;
   *correct_out = correct;
@@ -213,7 +230,7 @@ typedef double v8du __attribute__((vector_size(64), aligned(8)));
 #define LOADD(p) (*(const v8du *)(p))
 #define STORED(p, v) (*(v8du *)(p) = (v))
 
-enum { DMR = 4, DNR = 16, DKC = 256, DNARROW = 32, DMAXROWS = 8, DMAXV = 4 };
+enum { DMR = 4, DNR = 16, DKC = 256, DMAXROWS = 8, DMAXV = 4 };
 
 static inline __attribute__((always_inline)) v8d fma8(v8d a, v8d b, v8d c) {
   return __builtin_elementwise_fma(a, b, c);
@@ -224,7 +241,7 @@ static inline __attribute__((always_inline)) v8d fma8(v8d a, v8d b, v8d c) {
 // MRows·NV independent chains hide the fused multiply-add's latency.
 static inline __attribute__((always_inline)) void dtile(int MRows, int NV, int rows, size_t kc, const double *ap,
                                                         size_t ars, size_t acs, const double *bp, size_t ldb,
-                                                        double *c, size_t ldc) {
+                                                        double *c, size_t ldc, int fresh) {
   v8d acc[DMAXROWS][DMAXV];
   for (int r = 0; r < MRows; r++)
     for (int q = 0; q < NV; q++) acc[r][q] = (v8d){0};
@@ -241,52 +258,127 @@ static inline __attribute__((always_inline)) void dtile(int MRows, int NV, int r
   }
   for (int r = 0; r < MRows; r++) {
     if (r >= rows) break;
-    for (int q = 0; q < NV; q++) STORED(c + r * ldc + 8 * q, LOADD(c + r * ldc + 8 * q) + acc[r][q]);
+    for (int q = 0; q < NV; q++) STORED(c + r * ldc + 8 * q, (fresh ? (v8d){0} : LOADD(c + r * ldc + 8 * q)) + acc[r][q]);
   }
 }
 
 static inline __attribute__((always_inline)) void dpanel(int NV, size_t m, size_t kc, const double *a, size_t ars,
                                                          size_t acs, const double *bp, size_t ldb, double *c,
-                                                         size_t ldc) {
+                                                         size_t ldc, int fresh) {
   size_t i = 0;
   if (NV == 1) {
-    for (; i + 8 <= m; i += 8) dtile(8, 1, 8, kc, a + i * ars, ars, acs, bp, ldb, c + i * ldc, ldc);
+    for (; i + 8 <= m; i += 8) dtile(8, 1, 8, kc, a + i * ars, ars, acs, bp, ldb, c + i * ldc, ldc, fresh);
   }
-  for (; i + DMR <= m; i += DMR) dtile(DMR, NV, DMR, kc, a + i * ars, ars, acs, bp, ldb, c + i * ldc, ldc);
-  for (; i < m; i++) dtile(1, NV, 1, kc, a + i * ars, ars, acs, bp, ldb, c + i * ldc, ldc);
+  for (; i + DMR <= m; i += DMR) dtile(DMR, NV, DMR, kc, a + i * ars, ars, acs, bp, ldb, c + i * ldc, ldc, fresh);
+  // The last m mod 4 rows in one tile (their sums interleaved).
+  if (i < m) dtile(DMR, NV, (int)(m - i), kc, a + i * ars, ars, acs, bp, ldb, c + i * ldc, ldc, fresh);
 }
 
-// Narrow products (n < 8): DNARROW rows at a time as vectors over the rows,
-// A's block packed transposed (kc × DNARROW), one column j at a time.
-static inline __attribute__((always_inline)) void dnarrow(size_t m, size_t n, size_t kc, const double *a, size_t ars, size_t acs, const double *b,
-                    size_t brs, size_t bcs, double *c, size_t ldc, double *pack) {
-  for (size_t i0 = 0; i0 < m; i0 += DNARROW) {
-    size_t rows = m - i0 < DNARROW ? m - i0 : DNARROW;
-    for (size_t p = 0; p < kc; p++)
-      for (size_t r = 0; r < DNARROW; r++) pack[p * DNARROW + r] = r < rows ? a[(i0 + r) * ars + p * acs] : 0.0;
-    for (size_t j = 0; j < n; j++) {
-      v8d acc[DNARROW / 8];
-      for (int q = 0; q < DNARROW / 8; q++) acc[q] = (v8d){0};
-      for (size_t p = 0; p < kc; p++) {
-        v8d s = (v8d){0} + b[p * brs + j * bcs];
-        for (int q = 0; q < DNARROW / 8; q++) acc[q] = fma8(LOADD(pack + p * DNARROW + 8 * q), s, acc[q]);
+// Narrow products (n = NJ <= 3 columns): 64 rows at a time as 8 vectors
+// over the rows, for all NJ columns at once (8·NJ independent sums), A's
+// block packed transposed 64 values of k at a time (the sums carry on in
+// registers across those chunks: still one chain per element).
+enum { DNROWS = 64, DNK = 64 };
+
+// v[x][y] ↔ v[y][x]: an 8 × 8 block transposed in registers.
+static inline __attribute__((always_inline)) void transpose8(v8d v[8]) {
+  v8d t[8], u[8];
+  for (int x = 0; x < 8; x += 2) {
+    t[x] = __builtin_shufflevector(v[x], v[x + 1], 0, 8, 2, 10, 4, 12, 6, 14);
+    t[x + 1] = __builtin_shufflevector(v[x], v[x + 1], 1, 9, 3, 11, 5, 13, 7, 15);
+  }
+  for (int x = 0; x < 8; x += 4) {
+    u[x] = __builtin_shufflevector(t[x], t[x + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[x + 2] = __builtin_shufflevector(t[x], t[x + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    u[x + 1] = __builtin_shufflevector(t[x + 1], t[x + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[x + 3] = __builtin_shufflevector(t[x + 1], t[x + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+  }
+  for (int x = 0; x < 4; x++) {
+    v[x] = __builtin_shufflevector(u[x], u[x + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+    v[x + 4] = __builtin_shufflevector(u[x], u[x + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+  }
+}
+static inline __attribute__((always_inline)) void dnarrow(int NJ, size_t m, size_t kc, const double *a, size_t ars,
+                                                          size_t acs, const double *b, size_t brs, size_t bcs,
+                                                          double *c, size_t ldc, double *pack, int fresh) {
+  for (size_t i0 = 0; i0 < m; i0 += DNROWS) {
+    size_t rows = m - i0 < DNROWS ? m - i0 : DNROWS;
+    v8d acc[3][DNROWS / 8];
+    for (int jj = 0; jj < NJ; jj++)
+      for (int q = 0; q < DNROWS / 8; q++) acc[jj][q] = (v8d){0};
+    for (size_t p0 = 0; p0 < kc; p0 += DNK) {
+      size_t pc = kc - p0 < DNK ? kc - p0 : DNK;
+      // A's block as [k][row]: read in place when A's columns are
+      // contiguous (A transposed), else packed (8 × 8 transposes in
+      // registers for row-major A, element by element otherwise).
+      const double *ap;
+      size_t lda;
+      if (ars == 1 && rows == DNROWS) {
+        ap = a + i0 + p0 * acs;
+        lda = acs;
+      } else {
+        size_t r = 0;
+        if (acs == 1) {
+          for (; r + 8 <= rows; r += 8) {
+            size_t p = 0;
+            for (; p + 8 <= pc; p += 8) {
+              v8d v[8];
+              for (int x = 0; x < 8; x++) v[x] = LOADD(a + (i0 + r + x) * ars + p0 + p);
+              transpose8(v);
+              for (int x = 0; x < 8; x++) STORED(pack + (p + x) * DNROWS + r, v[x]);
+            }
+            for (; p < pc; p++)
+              for (size_t x = 0; x < 8; x++) pack[p * DNROWS + r + x] = a[(i0 + r + x) * ars + p0 + p];
+          }
+        }
+        for (; r < DNROWS; r++) {
+          if (r < rows) {
+            const double *ar = a + (i0 + r) * ars + p0 * acs;
+            for (size_t p = 0; p < pc; p++) pack[p * DNROWS + r] = ar[p * acs];
+          } else {
+            for (size_t p = 0; p < pc; p++) pack[p * DNROWS + r] = 0.0;
+          }
+        }
+        ap = pack;
+        lda = DNROWS;
       }
-      for (size_t r = 0; r < rows; r++) c[(i0 + r) * ldc + j] += acc[r / 8][r % 8];
+      for (size_t p = 0; p < pc; p++) {
+        for (int jj = 0; jj < NJ; jj++) {
+          v8d s = (v8d){0} + b[(p0 + p) * brs + (size_t)jj * bcs];
+          for (int q = 0; q < DNROWS / 8; q++) acc[jj][q] = fma8(LOADD(ap + p * lda + 8 * q), s, acc[jj][q]);
+        }
+      }
     }
+    for (int jj = 0; jj < NJ; jj++)
+      for (size_t r = 0; r < rows; r++) {
+        double *cij = c + (i0 + r) * ldc + (size_t)jj;
+        *cij = (fresh ? 0.0 : *cij) + acc[jj][r / 8][r % 8];
+      }
   }
 }
 
 SPG_TRAIN_CLONES
 void spg_dgemm(size_t m, size_t n, size_t k, const double *a, size_t ars, size_t acs, const double *b, size_t brs,
-               size_t bcs, double *c, size_t ldc) {
-  if (m == 0 || n == 0 || k == 0) return;
-  double pack[DKC * DNARROW] __attribute__((aligned(64)));
+               size_t bcs, double *c, size_t ldc, int accumulate) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (!accumulate)
+      for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) c[i * ldc + j] = 0.0;
+    return;
+  }
+  double pack[DKC * DNR] __attribute__((aligned(64)));  // also DNK × DNROWS
   for (size_t kb = 0; kb < k; kb += DKC) {
     size_t kc = k - kb < DKC ? k - kb : DKC;
     const double *ak = a + kb * acs;
     const double *bk = b + kb * brs;
-    if (n < 8) {
-      dnarrow(m, n, kc, ak, ars, acs, bk, brs, bcs, c, ldc, pack);
+    int fresh = kb == 0 && !accumulate;
+    if (n <= 3) {
+      switch (n) {
+        case 1: dnarrow(1, m, kc, ak, ars, acs, bk, brs, bcs, c, ldc, pack, fresh); break;
+        case 2: dnarrow(2, m, kc, ak, ars, acs, bk, brs, bcs, c, ldc, pack, fresh); break;
+        default: dnarrow(3, m, kc, ak, ars, acs, bk, brs, bcs, c, ldc, pack, fresh); break;
+      }
       continue;
     }
     size_t j = 0;
@@ -306,22 +398,19 @@ void spg_dgemm(size_t m, size_t n, size_t k, const double *a, size_t ars, size_t
         ldb = DNR;
       }
       if (width == 32) {
-        dpanel(4, m, kc, ak, ars, acs, bp, ldb, c + j, ldc);
+        dpanel(4, m, kc, ak, ars, acs, bp, ldb, c + j, ldc, fresh);
       } else if (width == DNR) {
-        dpanel(2, m, kc, ak, ars, acs, bp, ldb, c + j, ldc);
+        dpanel(2, m, kc, ak, ars, acs, bp, ldb, c + j, ldc, fresh);
       } else if (width == 8) {
-        dpanel(1, m, kc, ak, ars, acs, bp, ldb, c + j, ldc);
+        dpanel(1, m, kc, ak, ars, acs, bp, ldb, c + j, ldc, fresh);
       } else {
         // The last n mod 8 columns, through an 8-column scratch.
         double t[8 * 8] __attribute__((aligned(64)));
         for (size_t i = 0; i < m; i += 8) {
           int rows = m - i < 8 ? (int)(m - i) : 8;
           for (int r = 0; r < rows; r++)
-            for (size_t q = 0; q < 8; q++) t[r * 8 + q] = q < width ? c[(i + r) * ldc + j + q] : 0.0;
-          if (rows == 8)
-            dtile(8, 1, 8, kc, ak + i * ars, ars, acs, bp, ldb, t, 8);
-          else
-            for (int r = 0; r < rows; r++) dtile(1, 1, 1, kc, ak + (i + r) * ars, ars, acs, bp, ldb, t + r * 8, 8);
+            for (size_t q = 0; q < 8; q++) t[r * 8 + q] = q < width && !fresh ? c[(i + r) * ldc + j + q] : 0.0;
+          dtile(8, 1, rows, kc, ak + i * ars, ars, acs, bp, ldb, t, 8, 0);
           for (int r = 0; r < rows; r++)
             for (size_t q = 0; q < width; q++) c[(i + r) * ldc + j + q] = t[r * 8 + q];
         }

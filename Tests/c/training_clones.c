@@ -3,7 +3,8 @@
 // compiled apart (`make test-training-clones`: -mavx512f, -mavx2 -mfma,
 // -mno-avx; no dispatch) and the dispatched build:
 //  - spg_dgemm: each element C + (fused multiply-add chain over k from 0, in
-//    order), per block of 256 values of k — every transpose, padded
+//    order), per block of 256 values of k (C taken as +0 without
+//    accumulate: NaN there must not show) — every transpose, padded
 //    strides, k around the block, n around the 8- and 16-column panels and
 //    below 8 (the narrow path), m around the 4-row tiles and 32-row blocks;
 //    inputs with NaN, ±inf, subnormals and -0 (NaN only needs to be NaN);
@@ -18,13 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 typedef void (*gemm_fn)(size_t, size_t, size_t, const double *, size_t, size_t, const double *, size_t, size_t,
-                        double *, size_t);
+                        double *, size_t, int);
 typedef void (*exp_fn)(double *, size_t);
 typedef void (*xent_fn)(const double *, const uint8_t *, const int32_t *, const double *, size_t, size_t, double,
                         double *, double *, double *, double *);
 #define DECL(s)                                                                                                    \
   void dg_##s(size_t, size_t, size_t, const double *, size_t, size_t, const double *, size_t, size_t, double *,  \
-              size_t);                                                                                             \
+              size_t, int);                                                                                             \
   void ex_##s(double *, size_t);                                                                                   \
   void xe_##s(const double *, const uint8_t *, const int32_t *, const double *, size_t, size_t, double, double *, \
               double *, double *, double *);
@@ -32,21 +33,23 @@ DECL(avx512)
 DECL(avx2)
 DECL(base)
 void spg_dgemm(size_t, size_t, size_t, const double *, size_t, size_t, const double *, size_t, size_t, double *,
-               size_t);
+               size_t, int);
 void spg_exp_nonpositive(double *, size_t);
 void spg_softmax_cross_entropy(const double *, const uint8_t *, const int32_t *, const double *, size_t, size_t,
                                double, double *, double *, double *, double *);
 
 static void ref_dgemm(size_t m, size_t n, size_t k, const double *a, size_t ars, size_t acs, const double *b,
-                      size_t brs, size_t bcs, double *c, size_t ldc) {
+                      size_t brs, size_t bcs, double *c, size_t ldc, int accumulate) {
   for (size_t i = 0; i < m; i++)
-    for (size_t j = 0; j < n; j++)
+    for (size_t j = 0; j < n; j++) {
+      if (!accumulate) c[i * ldc + j] = 0.0;
       for (size_t kb = 0; kb < k; kb += 256) {
         double s = 0.0;
         for (size_t p = kb; p < k && p < kb + 256; p++) s = fma(a[i * ars + p * acs], b[p * brs + j * bcs], s);
         volatile double sum = c[i * ldc + j] + s;
         c[i * ldc + j] = sum;
       }
+    }
 }
 
 static uint64_t st = 88172645463325252ull;
@@ -81,7 +84,8 @@ static int same(double x, double y, int nan_any) {
 }
 static gemm_fn gemms[3] = {dg_avx512, dg_avx2, dg_base};
 
-static void one(size_t m, size_t n, size_t k, int ta, int tb, size_t padA, size_t padB, size_t padC, int special) {
+static void one(size_t m, size_t n, size_t k, int ta, int tb, size_t padA, size_t padB, size_t padC, int special,
+                int acc) {
   size_t lda = (ta ? m : k) + padA, ldb = (tb ? k : n) + padB, ldc = n + padC;
   size_t ars = ta ? 1 : lda, acs = ta ? lda : 1, brs = tb ? 1 : ldb, bcs = tb ? ldb : 1;
   size_t asz = (m && k) ? (m - 1) * ars + (k - 1) * acs + 1 : 1;
@@ -93,17 +97,21 @@ static void one(size_t m, size_t n, size_t k, int ta, int tb, size_t padA, size_
   for (size_t i = 0; i < bsz; i++) b[i] = rd(special);
   for (size_t i = 0; i < csz; i++) c0[i] = rd(special);
   memcpy(c1, c0, csz * 8);
-  ref_dgemm(m, n, k, a, ars, acs, b, brs, bcs, c1, ldc);
+  if (!acc)  // C's values are not read: NaN there must not show
+    for (size_t i = 0; i < csz; i++)
+      if (rnd() % 3 == 0) c0[i] = NAN;
+  memcpy(c1, c0, csz * 8);
+  ref_dgemm(m, n, k, a, ars, acs, b, brs, bcs, c1, ldc, acc);
   cases++;
   for (int f = -1; f < 3; f++) {
     if (f >= 0 && !available[f]) continue;
     memcpy(c2, c0, csz * 8);
-    (f < 0 ? spg_dgemm : gemms[f])(m, n, k, a, ars, acs, b, brs, bcs, c2, ldc);
+    (f < 0 ? spg_dgemm : gemms[f])(m, n, k, a, ars, acs, b, brs, bcs, c2, ldc, acc);
     for (size_t i = 0; i < csz; i++)
       if (!same(c1[i], c2[i], 1)) {
         if (fails++ < 20)
-          printf("dgemm variant %d FAIL m%zu n%zu k%zu ta%d tb%d pads %zu/%zu/%zu idx %zu ref %a got %a\n", f, m, n,
-                 k, ta, tb, padA, padB, padC, i, c1[i], c2[i]);
+          printf("dgemm variant %d FAIL m%zu n%zu k%zu ta%d tb%d pads %zu/%zu/%zu acc%d idx %zu ref %a got %a\n", f,
+                 m, n, k, ta, tb, padA, padB, padC, acc, i, c1[i], c2[i]);
         break;
       }
   }
@@ -194,7 +202,7 @@ int main(void) {
         for (size_t mi = 0; mi < sizeof ms / sizeof *ms; mi++)
           for (int t = 0; t < 4; t++) {
             size_t pa = rnd() % 3, pb = rnd() % 3, pc = rnd() % 3;
-            one(ms[mi], ns[ni], ks[ki], t & 1, t >> 1, pa, pb, pc, special);
+            one(ms[mi], ns[ni], ks[ki], t & 1, t >> 1, pa, pb, pc, special, (int)(rnd() % 2));
           }
   exps();
   xents();

@@ -91,12 +91,12 @@ __attribute__((visibility("hidden"))) void spg_softmax_cross_entropy(const doubl
                                                                     size_t batch, size_t actions, double inv,
                                                                     double *dlogits, double *scratch,
                                                                     double *loss_out, double *correct_out);
-// C (m × n, row stride ldc) += op(A)·op(B) in float64, A(i, p) = a[i·ars + p·acs], B(p, j) = b[p·brs + j·bcs]:
+// C (m × n, row stride ldc) = [C +] op(A)·op(B) in float64, A(i, p) = a[i·ars + p·acs], B(p, j) = b[p·brs + j·bcs]:
 // per block of 256 values of k, each element's products summed by a chain of fused multiply-adds from 0 in the
-// order of k, then added to C. An element depends only on its row of A and column of B (not on m or the CPU).
+// order of k, then added to C (accumulate; else to +0 for the first block). An element depends only on its row of A and column of B (not on m or the CPU).
 // C must not overlap A or B.
 __attribute__((visibility("hidden"))) void spg_dgemm(size_t m, size_t n, size_t k, const double *a, size_t ars,
                                                     size_t acs, const double *b, size_t brs, size_t bcs, double *c,
-                                                    size_t ldc);
+                                                    size_t ldc, int accumulate);
 
 #endif
