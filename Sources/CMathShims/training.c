@@ -230,7 +230,7 @@ typedef double v8du __attribute__((vector_size(64), aligned(8)));
 #define LOADD(p) (*(const v8du *)(p))
 #define STORED(p, v) (*(v8du *)(p) = (v))
 
-enum { DMR = 4, DNR = 16, DKC = 256, DMAXROWS = 8, DMAXV = 4 };
+enum { DMR = 4, DNR = 16, DKC = 256, DMAXROWS = 8, DMAXV = 4, DMB = 128 };
 
 static inline __attribute__((always_inline)) v8d fma8(v8d a, v8d b, v8d c) {
   return __builtin_elementwise_fma(a, b, c);
@@ -381,41 +381,48 @@ void spg_dgemm(size_t m, size_t n, size_t k, const double *a, size_t ars, size_t
       }
       continue;
     }
-    size_t j = 0;
-    while (j < n) {
-      // Few rows: wider panels (more independent sums) when B is read in place.
-      size_t widest = m < DMR && bcs == 1 ? 32 : DNR;
-      size_t width = n - j >= widest ? widest : (n - j >= DNR ? DNR : (n - j >= 8 ? 8 : n - j));
-      const double *bp;
-      size_t ldb;
-      if (bcs == 1 && width >= 8) {
-        bp = bk + j;
-        ldb = brs;
-      } else {
-        for (size_t p = 0; p < kc; p++)
-          for (size_t q = 0; q < DNR; q++) pack[p * DNR + q] = q < width ? bk[p * brs + (j + q) * bcs] : 0.0;
-        bp = pack;
-        ldb = DNR;
-      }
-      if (width == 32) {
-        dpanel(4, m, kc, ak, ars, acs, bp, ldb, c + j, ldc, fresh);
-      } else if (width == DNR) {
-        dpanel(2, m, kc, ak, ars, acs, bp, ldb, c + j, ldc, fresh);
-      } else if (width == 8) {
-        dpanel(1, m, kc, ak, ars, acs, bp, ldb, c + j, ldc, fresh);
-      } else {
-        // The last n mod 8 columns, through an 8-column scratch.
-        double t[8 * 8] __attribute__((aligned(64)));
-        for (size_t i = 0; i < m; i += 8) {
-          int rows = m - i < 8 ? (int)(m - i) : 8;
-          for (int r = 0; r < rows; r++)
-            for (size_t q = 0; q < 8; q++) t[r * 8 + q] = q < width && !fresh ? c[(i + r) * ldc + j + q] : 0.0;
-          dtile(8, 1, rows, kc, ak + i * ars, ars, acs, bp, ldb, t, 8, 0);
-          for (int r = 0; r < rows; r++)
-            for (size_t q = 0; q < width; q++) c[(i + r) * ldc + j + q] = t[r * 8 + q];
+    // Blocks of rows, each against every column panel (the block of A
+    // stays in cache across the panels).
+    for (size_t i0 = 0; i0 < m; i0 += DMB) {
+      size_t mb = m - i0 < DMB ? m - i0 : DMB;
+      const double *ai = ak + i0 * ars;
+      double *ci = c + i0 * ldc;
+      size_t j = 0;
+      while (j < n) {
+        // Few rows: wider panels (more independent sums) when B is read in place.
+        size_t widest = m < DMR && bcs == 1 ? 32 : DNR;
+        size_t width = n - j >= widest ? widest : (n - j >= DNR ? DNR : (n - j >= 8 ? 8 : n - j));
+        const double *bp;
+        size_t ldb;
+        if (bcs == 1 && width >= 8) {
+          bp = bk + j;
+          ldb = brs;
+        } else {
+          for (size_t p = 0; p < kc; p++)
+            for (size_t q = 0; q < DNR; q++) pack[p * DNR + q] = q < width ? bk[p * brs + (j + q) * bcs] : 0.0;
+          bp = pack;
+          ldb = DNR;
         }
+        if (width == 32) {
+          dpanel(4, mb, kc, ai, ars, acs, bp, ldb, ci + j, ldc, fresh);
+        } else if (width == DNR) {
+          dpanel(2, mb, kc, ai, ars, acs, bp, ldb, ci + j, ldc, fresh);
+        } else if (width == 8) {
+          dpanel(1, mb, kc, ai, ars, acs, bp, ldb, ci + j, ldc, fresh);
+        } else {
+          // The last n mod 8 columns, through an 8-column scratch.
+          double t[8 * 8] __attribute__((aligned(64)));
+          for (size_t i = 0; i < mb; i += 8) {
+            int rows = mb - i < 8 ? (int)(mb - i) : 8;
+            for (int r = 0; r < rows; r++)
+              for (size_t q = 0; q < 8; q++) t[r * 8 + q] = q < width && !fresh ? ci[(i + r) * ldc + j + q] : 0.0;
+            dtile(8, 1, rows, kc, ai + i * ars, ars, acs, bp, ldb, t, 8, 0);
+            for (int r = 0; r < rows; r++)
+              for (size_t q = 0; q < width; q++) ci[(i + r) * ldc + j + q] = t[r * 8 + q];
+          }
+        }
+        j += width;
       }
-      j += width;
     }
   }
 }
