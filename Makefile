@@ -230,8 +230,11 @@ test-sgemm-clones:
 		-lm -o Tests/c/build/sgemm_clones
 	Tests/c/build/sgemm_clones
 
-# The float64 training kernels (training.c): each instruction-set variant
-# compiled apart, against the scalar arithmetic and each other.
+# The float64 training kernels (training.c) and the tanh of cmath_shims.c:
+# each instruction-set variant compiled apart, against the scalar arithmetic
+# and each other.
+SHIM_SYMBOLS := spg_adam_step spg_add_float spg_all_finite spg_backward_row spg_sum_squares spg_tanh_inplace \
+	spg_tanhf_inplace spg_to_double spg_to_float spg_sum_rows spg_sum_rows_f spg_tanh_backward spg_tanh_backward_f
 test-training-clones:
 	@mkdir -p Tests/c/build
 	@for v in avx512:-mavx512f avx2:-mavx2:-mfma base:-mno-avx; do \
@@ -241,6 +244,13 @@ test-training-clones:
 			-Dspg_fma_project=fp_$$n -Dspg_gather_rows=gr_$$n -Dspg_scatter_rows=sr_$$n \
 			-Dspg_scatter_finish=sf_$$n -c Sources/CMathShims/training.c -o Tests/c/build/training_$$n.o || exit 1; \
 	done
+	@for v in avx512:-mavx512f avx2:-mavx2:-mfma base:-mno-avx; do \
+		n=$${v%%:*}; f=$$(echo $${v#*:} | tr ':' ' '); \
+		clang -O2 $$f -ISources/CMathShims/include -DSPG_NO_DISPATCH=1 \
+			$(foreach s,$(SHIM_SYMBOLS),-D$(s)=$(s)_$$n) \
+			-c Sources/CMathShims/cmath_shims.c -o Tests/c/build/training_shims_$$n.o || exit 1; \
+	done
 	clang -O2 -ISources/CMathShims/include -c Sources/CMathShims/training.c -o Tests/c/build/training_dispatch.o
+	clang -O2 -ISources/CMathShims/include -c Sources/CMathShims/cmath_shims.c -o Tests/c/build/training_shims_dispatch.o
 	clang -O2 Tests/c/training_clones.c Tests/c/build/training_*.o -lm -o Tests/c/build/training_clones
 	Tests/c/build/training_clones
