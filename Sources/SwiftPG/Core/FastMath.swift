@@ -1,7 +1,8 @@
-/// Vectorisable elementary functions for the networks (policies and value
-/// functions have no bit-exact counterpart to match, unlike the
-/// environments, which use libm). Branch-free so that loops over arrays
-/// compile to SIMD code; accurate to a few ulp (tested against libm).
+/// Elementary functions for the networks (policies and value functions have
+/// no bit-exact counterpart to match, unlike the environments, which use
+/// libm). Branch-free; arrays go through the SIMD kernels of CMathShims,
+/// which compute the same operations (the scalar code here is their
+/// reference); accurate to a few ulp (tested against libm).
 import CMathShims
 
 public enum FastMath {

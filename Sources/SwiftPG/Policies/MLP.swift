@@ -12,8 +12,8 @@ public enum Activation: Int32, Sendable {
 /// Parameters are one flat vector; layer l stores its weight matrix
 /// `W_l` (`sizes[l+1] × sizes[l]`, row-major) followed by its bias `b_l`.
 /// `forward` keeps the activations of the batch so that `backward` can
-/// follow it. Matrix products use OpenBLAS (float64) or swiftpg's own
-/// ordered kernel `spg_sgemm` (float32); workspaces grow to the largest
+/// follow it. Matrix products use swiftpg's own kernels, `spg_dgemm`
+/// (float64) and `spg_sgemm` (float32); workspaces grow to the largest
 /// batch seen and are reused (no allocation per call in steady state).
 /// Not thread-safe: one batch at a time.
 public final class MLP {
@@ -186,13 +186,14 @@ public final class MLP {
   /// Runs the batch `x` (`[batch, inputSize]`) forward and returns a pointer
   /// to the outputs `[batch, outputSize]`, valid until the next call.
   ///
-  /// Row invariance (float64): a row's outputs do not depend on the other
-  /// rows or on how many there are, bit for bit, so a batch split across
-  /// processes (swiftpg.distributed) computes what one process computes.
-  /// OpenBLAS's Haswell dgemm takes the rows in pairs and gives an odd last
-  /// row a path of its own that rounds differently, so float64 passes run
-  /// on the batch padded to an even number of rows (one zero row at most).
-  /// Float32 passes are row-invariant by another route: OpenBLAS's Haswell
+  /// Row invariance: a row's outputs do not depend on the other rows or on
+  /// how many there are, bit for bit, so a batch split across processes
+  /// (swiftpg.distributed) computes what one process computes. Float64
+  /// products go through `spg_dgemm` (`Dense.dgemm`): each element one
+  /// chain of fused multiply-adds over its row (OpenBLAS's Haswell dgemm,
+  /// used before, took the rows in pairs and gave an odd last row a path of
+  /// its own, so batches were padded to an even number of rows).
+  /// Float32 passes are row-invariant the same way: OpenBLAS's Haswell
   /// sgemm rounds a row according to its position in the product's blocks
   /// (in a block of 12 rows, rows 0–5 and 6–11 accumulate in different
   /// orders; blocks of 8/4 and the 1–3-row tails differ again; the
@@ -201,8 +202,7 @@ public final class MLP {
   /// output is the bias, then the products over the inputs added in order,
   /// each rounded.
   public func forward(_ x: UnsafePointer<Double>, batch: Int) -> UnsafePointer<Double> {
-    let rows = precision == .float64 ? (batch + 1) / 2 * 2 : batch
-    reserve(Swift.max(rows, 1))
+    reserve(Swift.max(batch, 1))
     lastBatch = batch
     lastInputLayerBatch = 0
     activations[0].update(from: x, count: batch * sizes[0])
@@ -215,10 +215,9 @@ public final class MLP {
         spg_to_double(activations32[l], activations[l], batch * sizes[l])
       }
     } else {
-      (activations[0] + batch * sizes[0]).update(repeating: 0, count: (rows - batch) * sizes[0])
       parameters.withUnsafeBufferPointer { pb in
         guard let p = pb.baseAddress else { return }
-        forwardLayers(p, workspace, batch: rows)
+        forwardLayers(p, workspace, batch: batch)
       }
     }
     return UnsafePointer(activations[layerCount])
@@ -398,8 +397,8 @@ final class LayerWorkspace<Scalar> {
 
 // MARK: - The layer passes, written once for both precisions
 
-/// The arithmetic of one precision of the layers, Double or Float: BLAS
-/// products and the vectorised kernels of CMathShims (whose float64 results
+/// The arithmetic of one precision of the layers, Double or Float: the
+/// products and vectorised kernels of CMathShims (whose float64 results
 /// are bit-identical to plain Swift loops). Gradients are Double either way.
 protocol LayerScalar: BinaryFloatingPoint {
   /// C = op(A)·op(B) + beta·C.
