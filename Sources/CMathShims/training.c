@@ -169,16 +169,20 @@ static inline __attribute__((always_inline)) void xent_chunk(const double *restr
   for (size_t b = 0; b < rows; b++) {
     const double *z = logits + b * actions;
     double *y = scratch + b * actions;
-    size_t k = 0;
+    // The maximum by value (no load depends on a running index), then its
+    // first index: the legal logits are finite (validated), a legal action
+    // exists.
+    size_t k = actions - 1;
     if (mask) {
       const uint8_t *legal = mask + b * actions;
-      while (!legal[k]) k++;  // a legal action exists (validated)
-      for (size_t a = k + 1; a < actions; a++) k = legal[a] && z[a] > z[k] ? a : k;
-      double m = z[k];
+      double m = -INFINITY;
+      for (size_t a = 0; a < actions; a++) m = legal[a] && z[a] > m ? z[a] : m;
+      for (size_t a = actions; a-- > 0;) k = legal[a] && z[a] == m ? a : k;
       for (size_t a = 0; a < actions; a++) y[a] = legal[a] ? z[a] - m : -INFINITY;
     } else {
-      for (size_t a = 1; a < actions; a++) k = z[a] > z[k] ? a : k;
-      double m = z[k];
+      double m = z[0];
+      for (size_t a = 1; a < actions; a++) m = z[a] > m ? z[a] : m;
+      for (size_t a = actions; a-- > 0;) k = z[a] == m ? a : k;
       for (size_t a = 0; a < actions; a++) y[a] = z[a] - m;
     }
     best[b] = k;

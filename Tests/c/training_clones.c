@@ -11,7 +11,8 @@
 //  - spg_exp_nonpositive: the variants agree bit for bit, and the values lie
 //    within 4 ulp of libm's exp (and underflow to 0 below -745.2);
 //  - spg_softmax_cross_entropy: the variants agree bit for bit (with and
-//    without mask, weights, dLogits).
+//    without mask, weights, dLogits), the accuracy equals a scalar
+//    reference's (ties: the first legal maximum), the loss to rounding.
 // A variant run on a CPU without its instructions is skipped.
 #include <math.h>
 #include <stdint.h>
@@ -158,6 +159,7 @@ static void xents(void) {
       int32_t *t = malloc(batch * 4);
       for (size_t i = 0; i < cells; i++) {
         z[i] = rd(0) * (variant & 4 ? 300.0 : 3.0);
+        if (s % 2) z[i] = round(z[i]);  // ties for the argmax
         mask[i] = rnd() % 3 != 0;
       }
       for (size_t b = 0; b < batch; b++) {
@@ -173,6 +175,26 @@ static void xents(void) {
               f == 3 ? scratch : d[f], &loss[f], &correct[f]);
       }
       cases++;
+      // Against a scalar reference: the accuracy exactly (first legal
+      // maximum), the loss to rounding.
+      double ref_loss = 0.0, ref_correct = 0.0;
+      for (size_t b = 0; b < batch; b++) {
+        const double *zb = z + b * actions;
+        const uint8_t *lg = variant & 1 ? mask + b * actions : NULL;
+        size_t k = (size_t)-1;
+        for (size_t a = 0; a < actions; a++)
+          if ((!lg || lg[a]) && (k == (size_t)-1 || zb[a] > zb[k])) k = a;
+        double sum = 0.0;
+        for (size_t a = 0; a < actions; a++)
+          if (!lg || lg[a]) sum += exp(zb[a] - zb[k]);
+        double wb = variant & 2 ? w[b] : 1.0;
+        ref_loss += wb * (zb[k] + log(sum) - zb[t[b]]);
+        if (k == (size_t)t[b]) ref_correct += wb;
+      }
+      if ((ref_correct != correct[0] || !(fabs(ref_loss - loss[0]) <= 1e-12 * (1 + fabs(ref_loss)) * batch)) &&
+          fails++ < 20)
+        printf("cross-entropy (%zu × %zu, %d): loss %a correct %a, reference %a %a\n", batch, actions, variant,
+               loss[0], correct[0], ref_loss, ref_correct);
       for (int f = 1; f < 4; f++) {
         if (!available[f - 1]) continue;
         int ok = same(loss[0], loss[f], 0) && same(correct[0], correct[f], 0);
