@@ -19,7 +19,7 @@ TORCH_CPU := torch==2.13.0+cpu
 JAX_BENCH_PINS := "jax[cpu]==0.10.2" jaxlib==0.10.2 flax==0.12.8 optax==0.2.8 gymnax==0.0.9 six==1.17.0 \
 	gymnasium==1.4.0 numpy==2.4.6
 
-.PHONY: all setup lib install demo test test-swift test-c test-python bench fuzz sanitize docs clean wheel test-sgemm-clones
+.PHONY: all setup lib install demo test test-swift test-c test-python bench fuzz sanitize docs clean wheel test-sgemm-clones test-training-clones
 
 all: lib
 
@@ -89,6 +89,7 @@ test-c: lib
 		Tests/c/build/$$t; \
 	done
 	@$(MAKE) --no-print-directory test-sgemm-clones
+	@$(MAKE) --no-print-directory test-training-clones
 
 # Two pytest workers (pytest-xdist): the suite is mostly single-threaded.
 # --dist loadgroup keeps the tests of one xdist_group on one worker (the Ray
@@ -228,3 +229,28 @@ test-sgemm-clones:
 	clang -O2 -Dsg512=sg_avx512 -Dsg2=sg_avx2 -Dsg0=sg_base Tests/c/sgemm_clones.c Tests/c/build/sgemm_*.o \
 		-lm -o Tests/c/build/sgemm_clones
 	Tests/c/build/sgemm_clones
+
+# The float64 training kernels (training.c) and the tanh of cmath_shims.c:
+# each instruction-set variant compiled apart, against the scalar arithmetic
+# and each other.
+SHIM_SYMBOLS := spg_adam_step spg_add_float spg_all_finite spg_backward_row spg_sum_squares spg_tanh_inplace \
+	spg_tanhf_inplace spg_to_double spg_to_float spg_sum_rows spg_sum_rows_f spg_tanh_backward spg_tanh_backward_f
+test-training-clones:
+	@mkdir -p Tests/c/build
+	@for v in avx512:-mavx512f avx2:-mavx2:-mfma base:-mno-avx; do \
+		n=$${v%%:*}; f=$$(echo $${v#*:} | tr ':' ' '); \
+		clang -O2 $$f -ISources/CMathShims/include -DSPG_TRAIN_NO_DISPATCH=1 -Wno-psabi \
+			-Dspg_dgemm=dg_$$n -Dspg_exp_nonpositive=ex_$$n -Dspg_softmax_cross_entropy=xe_$$n \
+			-Dspg_fma_project=fp_$$n -Dspg_gather_rows=gr_$$n -Dspg_scatter_rows=sr_$$n \
+			-Dspg_scatter_finish=sf_$$n -c Sources/CMathShims/training.c -o Tests/c/build/training_$$n.o || exit 1; \
+	done
+	@for v in avx512:-mavx512f avx2:-mavx2:-mfma base:-mno-avx; do \
+		n=$${v%%:*}; f=$$(echo $${v#*:} | tr ':' ' '); \
+		clang -O2 $$f -ISources/CMathShims/include -DSPG_NO_DISPATCH=1 \
+			$(foreach s,$(SHIM_SYMBOLS),-D$(s)=$(s)_$$n) \
+			-c Sources/CMathShims/cmath_shims.c -o Tests/c/build/training_shims_$$n.o || exit 1; \
+	done
+	clang -O2 -ISources/CMathShims/include -c Sources/CMathShims/training.c -o Tests/c/build/training_dispatch.o
+	clang -O2 -ISources/CMathShims/include -c Sources/CMathShims/cmath_shims.c -o Tests/c/build/training_shims_dispatch.o
+	clang -O2 Tests/c/training_clones.c Tests/c/build/training_*.o -lm -o Tests/c/build/training_clones
+	Tests/c/build/training_clones

@@ -83,6 +83,56 @@ import Testing
     }
   }
 
+  /// The double-precision product of the networks' passes: per block of
+  /// 256 values of k, each element's products summed by one chain of fused
+  /// multiply-adds from 0 in the order of k, then added to C (to +0 for
+  /// beta 0) — bit-identical to that scalar loop for every transpose and
+  /// sizes around the kernel's paths (n ≤ 3 by 64-row blocks, 8-row tiles
+  /// for n mod 8, 4-row tiles, 16- and 32-column panels, 128-row blocks,
+  /// k blocks), and each row the same when computed alone.
+  @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+  func dgemmIsTheFusedChainBitForBit(transposeA: Bool, transposeB: Bool) {
+    var g = PCG64(seed: 11)
+    let shapes = [
+      (1, 1, 1), (5, 17, 3), (9, 64, 130), (4, 80, 0), (13, 131, 257), (70, 2, 200), (3, 48, 128), (256, 7, 64),
+      (1, 64, 256), (64, 3, 300), (130, 20, 10), (2, 40, 513),
+    ]
+    for (m, n, k) in shapes {
+      let a = (0..<(m * k)).map { _ in g.standardNormal() }
+      let b = (0..<(k * n)).map { _ in g.standardNormal() }
+      let c0 = (0..<(m * n)).map { _ in g.standardNormal() }
+      func opA(_ i: Int, _ p: Int) -> Double { transposeA ? a[p * m + i] : a[i * k + p] }
+      func opB(_ p: Int, _ j: Int) -> Double { transposeB ? b[j * k + p] : b[p * n + j] }
+      for beta in [0.0, 1.0] {
+        var expected = c0
+        for i in 0..<m {
+          for j in 0..<n {
+            var c = beta == 0 ? 0 : c0[i * n + j]
+            for block in stride(from: 0, to: k, by: 256) {
+              var s = 0.0
+              for p in block..<Swift.min(k, block + 256) { s = s.addingProduct(opA(i, p), opB(p, j)) }
+              c = c + s
+            }
+            expected[i * n + j] = c
+          }
+        }
+        var c = c0
+        Dense.dgemm(
+          transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: transposeA ? m : k, b: b,
+          ldb: transposeB ? k : n, beta: beta, c: &c, ldc: n)
+        #expect(c == expected, "m \(m) n \(n) k \(k) beta \(beta)")
+        for i in [0, m / 2, m - 1] {
+          let row = (0..<k).map { opA(i, $0) }
+          var ci = Array(c0[(i * n)..<((i + 1) * n)])
+          Dense.dgemm(
+            transposeA: false, transposeB: transposeB, m: 1, n: n, k: k, a: row, lda: Swift.max(k, 1), b: b,
+            ldb: transposeB ? k : n, beta: beta, c: &ci, ldc: n)
+          #expect(ci == Array(expected[(i * n)..<((i + 1) * n)]), "row \(i) of m \(m) n \(n) k \(k)")
+        }
+      }
+    }
+  }
+
   /// The sum of squares behind `Statistics.norm`: 32 partial sums in a
   /// fixed order, within rounding of the plain sum, exact on small integers.
   @Test func sumOfSquares() {

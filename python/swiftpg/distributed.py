@@ -33,11 +33,13 @@ whatever batch it is in (alone, in a batch of any size, at any position):
   the kernel's blocks (in a block of 12 rows, rows 0–5 and 6–11 accumulate
   in different orders; 8- and 4-row blocks and 1–3-row tails differ again;
   the transposed product too), which no padding of the batch removes.
-* float64 passes: OpenBLAS's Haswell dgemm pairs rows and gives an odd
-  last row a path of its own, so odd batches are padded with a zero row.
+* float64 passes: every product uses swiftpg's ``spg_dgemm``, in which
+  every output is one chain of fused multiply-adds over its inputs in
+  order (OpenBLAS's Haswell dgemm, used before, paired rows and gave an odd
+  last row a path of its own).
 
 Backward passes (and TRPO/NPG's Jacobian products) sum over the batch
-through BLAS; they run on the same concatenated batch in the driver as in
+through the same kernels; they run on the same concatenated batch in the driver as in
 the single process, so they do not break the identity. Everything else on
 the path — environments, per-lane random streams, normalisation,
 estimators — is the same arithmetic in the same order for any K. What is

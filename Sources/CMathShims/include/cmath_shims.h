@@ -62,4 +62,41 @@ __attribute__((visibility("hidden"))) void spg_to_float_transposed(const double 
 // 1 if x[0..<n] are all finite (no inf, no NaN), else 0.
 __attribute__((visibility("hidden"))) int spg_all_finite(const double *x, size_t n);
 
+// Kernels of training.c (float64, the same bits on every instruction set).
+#include <stdint.h>
+// out[j] = fma chain over k < f of features[k]·w[j·d + k], from 0 (in order).
+__attribute__((visibility("hidden"))) void spg_fma_project(const double *features, const double *w, size_t d, size_t f,
+                                                          size_t h, double *out);
+// z[i, :] = ((projections[prompts[i]] + columns[c_i0]) + … + columns[c_i,per_row-1]) + bias, rows of h values,
+// with c_i = row_columns[i·per_row …].
+__attribute__((visibility("hidden"))) void spg_gather_rows(double *z, const double *projections,
+                                                          const int32_t *prompts, const double *columns,
+                                                          const int32_t *row_columns, size_t per_row,
+                                                          const double *bias, size_t h, size_t count);
+// For each row i in order: one_hot[c_i·] += delta[i]; sums[prompts[i]] += delta[i] (sums may be NULL).
+__attribute__((visibility("hidden"))) void spg_scatter_rows(const double *delta, size_t rows, size_t h,
+                                                           const int32_t *row_columns, size_t per_row,
+                                                           double *one_hot, const int32_t *prompts, double *sums);
+// gw[j, f + c] += one_hot[c, j] (c < m); gw[j, k] += features[p, k]·sums[p, j] for the touched prompts p.
+__attribute__((visibility("hidden"))) void spg_scatter_finish(double *gw, size_t h, size_t d, size_t f, size_t m,
+                                                             const double *one_hot, const double *features,
+                                                             const double *sums, const int32_t *touched,
+                                                             size_t touched_count);
+// x[i] = e^x[i] for x[i] <= 0 (few ulp; below -745.2: 0).
+__attribute__((visibility("hidden"))) void spg_exp_nonpositive(double *x, size_t n);
+// SupervisedLoss.maskedCrossEntropy's arithmetic on validated input; mask and weights may be NULL, dlogits may be
+// NULL; scratch holds batch·actions values (it may be dlogits). Writes Σ w·(log Z − z_t) and Σ w·1[argmax = t].
+__attribute__((visibility("hidden"))) void spg_softmax_cross_entropy(const double *logits, const uint8_t *mask,
+                                                                    const int32_t *targets, const double *weights,
+                                                                    size_t batch, size_t actions, double inv,
+                                                                    double *dlogits, double *scratch,
+                                                                    double *loss_out, double *correct_out);
+// C (m × n, row stride ldc) = [C +] op(A)·op(B) in float64, A(i, p) = a[i·ars + p·acs], B(p, j) = b[p·brs + j·bcs]:
+// per block of 256 values of k, each element's products summed by a chain of fused multiply-adds from 0 in the
+// order of k, then added to C (accumulate; else to +0 for the first block). An element depends only on its row of A and column of B (not on m or the CPU).
+// C must not overlap A or B.
+__attribute__((visibility("hidden"))) void spg_dgemm(size_t m, size_t n, size_t k, const double *a, size_t ars,
+                                                    size_t acs, const double *b, size_t brs, size_t bcs, double *c,
+                                                    size_t ldc, int accumulate);
+
 #endif

@@ -76,6 +76,32 @@ public enum Dense {
       transposeB ? ldb : 1, c, ldc, beta == 0 ? 0 : 1)
   }
 
+  /// Double-precision C = op(A)·op(B) + beta·C (alpha 1) for the small
+  /// products of the networks' passes, by `spg_dgemm` rather than OpenBLAS
+  /// (whose packing dominated products of a few hundred rows): per block of
+  /// 256 values of k, each element's products summed by one chain of fused
+  /// multiply-adds in the order of k, then added to C — OpenBLAS's Haswell
+  /// arithmetic up to 256 inputs (so the float64 results do not change
+  /// there), with every element depending only on its row of op(A) and
+  /// column of op(B), on every CPU (CMathShims/training.c). Beta 0: C's
+  /// values are not read (the sums are added to +0); other betas than 0
+  /// and 1 scale C first. C must not overlap A or B.
+  public static func dgemm(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+    beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+  ) {
+    guard m > 0, n > 0 else { return }
+    if beta != 0 && beta != 1 {
+      for r in 0..<m {
+        for j in 0..<n { c[r * ldc + j] *= beta }
+      }
+    }
+    spg_dgemm(
+      m, n, Swift.max(k, 0), a, transposeA ? 1 : lda, transposeA ? lda : 1, b, transposeB ? 1 : ldb,
+      transposeB ? ldb : 1, c, ldc, beta == 0 ? 0 : 1)
+  }
+
   @usableFromInline static var singleThreadedOnce: Bool { singleThreaded }
 
   /// Euclidean norm of `x[0..<n]`.

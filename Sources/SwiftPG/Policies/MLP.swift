@@ -12,8 +12,8 @@ public enum Activation: Int32, Sendable {
 /// Parameters are one flat vector; layer l stores its weight matrix
 /// `W_l` (`sizes[l+1] × sizes[l]`, row-major) followed by its bias `b_l`.
 /// `forward` keeps the activations of the batch so that `backward` can
-/// follow it. Matrix products use OpenBLAS (float64) or swiftpg's own
-/// ordered kernel `spg_sgemm` (float32); workspaces grow to the largest
+/// follow it. Matrix products use swiftpg's own kernels, `spg_dgemm`
+/// (float64) and `spg_sgemm` (float32); workspaces grow to the largest
 /// batch seen and are reused (no allocation per call in steady state).
 /// Not thread-safe: one batch at a time.
 public final class MLP {
@@ -186,13 +186,14 @@ public final class MLP {
   /// Runs the batch `x` (`[batch, inputSize]`) forward and returns a pointer
   /// to the outputs `[batch, outputSize]`, valid until the next call.
   ///
-  /// Row invariance (float64): a row's outputs do not depend on the other
-  /// rows or on how many there are, bit for bit, so a batch split across
-  /// processes (swiftpg.distributed) computes what one process computes.
-  /// OpenBLAS's Haswell dgemm takes the rows in pairs and gives an odd last
-  /// row a path of its own that rounds differently, so float64 passes run
-  /// on the batch padded to an even number of rows (one zero row at most).
-  /// Float32 passes are row-invariant by another route: OpenBLAS's Haswell
+  /// Row invariance: a row's outputs do not depend on the other rows or on
+  /// how many there are, bit for bit, so a batch split across processes
+  /// (swiftpg.distributed) computes what one process computes. Float64
+  /// products go through `spg_dgemm` (`Dense.dgemm`): each element one
+  /// chain of fused multiply-adds over its row (OpenBLAS's Haswell dgemm,
+  /// used before, took the rows in pairs and gave an odd last row a path of
+  /// its own, so batches were padded to an even number of rows).
+  /// Float32 passes are row-invariant the same way: OpenBLAS's Haswell
   /// sgemm rounds a row according to its position in the product's blocks
   /// (in a block of 12 rows, rows 0–5 and 6–11 accumulate in different
   /// orders; blocks of 8/4 and the 1–3-row tails differ again; the
@@ -201,8 +202,7 @@ public final class MLP {
   /// output is the bias, then the products over the inputs added in order,
   /// each rounded.
   public func forward(_ x: UnsafePointer<Double>, batch: Int) -> UnsafePointer<Double> {
-    let rows = precision == .float64 ? (batch + 1) / 2 * 2 : batch
-    reserve(Swift.max(rows, 1))
+    reserve(Swift.max(batch, 1))
     lastBatch = batch
     lastInputLayerBatch = 0
     activations[0].update(from: x, count: batch * sizes[0])
@@ -215,10 +215,9 @@ public final class MLP {
         spg_to_double(activations32[l], activations[l], batch * sizes[l])
       }
     } else {
-      (activations[0] + batch * sizes[0]).update(repeating: 0, count: (rows - batch) * sizes[0])
       parameters.withUnsafeBufferPointer { pb in
         guard let p = pb.baseAddress else { return }
-        forwardLayers(p, workspace, batch: rows)
+        forwardLayers(p, workspace, batch: batch)
       }
     }
     return UnsafePointer(activations[layerCount])
@@ -295,9 +294,9 @@ public final class MLP {
         guard let p = pb.baseAddress else { return }
         backwardLayers(p, workspace, batch: batch, into: gradient, firstLayerWeightGradient: first) {
           delta, x, nOut, nIn, gw in
-          Dense.gemm(
+          Double.gemm(
             transposeA: true, transposeB: false, m: nOut, n: nIn, k: batch,
-            alpha: 1, a: delta, lda: nOut, b: x, ldb: nIn, beta: 1, c: gw, ldc: nIn)
+            a: delta, lda: nOut, b: x, ldb: nIn, beta: 1, c: gw, ldc: nIn)
         }
       }
     }
@@ -398,8 +397,8 @@ final class LayerWorkspace<Scalar> {
 
 // MARK: - The layer passes, written once for both precisions
 
-/// The arithmetic of one precision of the layers, Double or Float: BLAS
-/// products and the vectorised kernels of CMathShims (whose float64 results
+/// The arithmetic of one precision of the layers, Double or Float: the
+/// products and vectorised kernels of CMathShims (whose float64 results
 /// are bit-identical to plain Swift loops). Gradients are Double either way.
 protocol LayerScalar: BinaryFloatingPoint {
   /// C = op(A)·op(B) + beta·C.
@@ -425,8 +424,8 @@ extension Double: LayerScalar {
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int,
     b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
   ) {
-    Dense.gemm(
-      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb,
+    Dense.dgemm(
+      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
       beta: beta, c: c, ldc: ldc)
   }
   static func tanh(_ y: UnsafeMutablePointer<Double>, count: Int) { FastMath.tanh(y, count: count) }
@@ -632,11 +631,14 @@ func orthogonalMatrix(rows: Int, cols: Int, using rng: inout some RandomNumberGe
 
 extension MLP {
   /// Whether a row of every pass depends only on its own input row, never
-  /// on the other rows of the batch or on the batch size: the float32
-  /// products (`spg_sgemm`) sum each element in the order of k whatever the
-  /// batch; OpenBLAS's float64 products do not promise it (their last bits
-  /// move with the batch's composition).
-  var rowsAreBatchInvariant: Bool { precision == .float32 }
+  /// on the other rows of the batch or on the batch size: true in both
+  /// precisions, since every product is swiftpg's own (`spg_sgemm`: each
+  /// element's products summed in the order of k; `spg_dgemm`: one fused
+  /// multiply-add chain per element), the activations act elementwise and
+  /// an input layer computes each row from its own inputs. What
+  /// `NeuralSequenceModel`'s activation cache relies on (a test compares
+  /// cached and computed rows bit for bit in both precisions).
+  var rowsAreBatchInvariant: Bool { true }
 
   /// The bytes per row `storeActivations` writes: every layer's outputs
   /// after the first (Σ_{l ≥ 1} sizes[l] values) in the network's precision.

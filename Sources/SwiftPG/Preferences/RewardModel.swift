@@ -216,7 +216,11 @@ public final class RewardModel: Parameterized {
             for j in 0..<k { dst[r * k + j] = (src[row * k + j] - mean[j]) / scale[j] }
           }
         } else {
-          for (r, row) in rows.enumerated() { (dst + r * k).update(from: src + row * k, count: k) }
+          // Element by element: a few features per row, where a memmove
+          // call per row cost more than the copy.
+          for (r, row) in rows.enumerated() {
+            for j in 0..<k { dst[r * k + j] = src[row * k + j] }
+          }
         }
       }
     }

@@ -71,24 +71,36 @@ extension SequencePolicy: SupervisedModel {
     -> UnsafePointer<Double>
   {
     let m = rows.count
-    var prompts = [Int32](repeating: 0, count: m)
-    var rowIndex = [Int32](repeating: 0, count: m)
-    var positions = [Int32](repeating: 0, count: m)
-    for (i, k) in rows.enumerated() {
-      try require(k >= 0 && k < inputs.count, "example index \(k) outside 0..<\(inputs.count)")
-      let r = inputs.rowOf[k]
-      rowIndex[i] = r
-      positions[i] = inputs.positionOf[k]
-      prompts[i] = inputs.prompts[Int(r)]
-    }
-    let out: UnsafePointer<Double>? = prompts.withUnsafeBufferPointer { p in
-      rowIndex.withUnsafeBufferPointer { r in
-        positions.withUnsafeBufferPointer { q in
-          inputs.tokens.withUnsafeBufferPointer { y in
-            guard let pp = p.baseAddress, let qp = q.baseAddress, let yp = y.baseAddress else { return nil }
-            return model.forward(prompts: pp, tokens: yp, rows: r.baseAddress, positions: qp, count: m)
-          }
+    guard m > 0 else { throw SwiftPGError.invalid("a minibatch of sequence examples is empty") }
+    // One buffer for the three index arrays, filled by tight loops: the
+    // examples are scattered over the data set, and their loads overlap
+    // only without other work in the loop.
+    let buffer = UnsafeMutablePointer<Int32>.allocate(capacity: 3 * m)
+    defer { buffer.deallocate() }
+    let prompts = buffer, rowIndex = buffer + m, positions = buffer + 2 * m
+    let n = inputs.count
+    try require(n > 0, "example index \(rows[0]) outside 0..<0")
+    var inRange = true
+    inputs.rowOf.withUnsafeBufferPointer { rowOf in
+      inputs.positionOf.withUnsafeBufferPointer { positionOf in
+        for i in 0..<m {
+          let k = rows[i]
+          inRange = inRange && k >= 0 && k < n
+          let kk = Swift.min(Swift.max(k, 0), n - 1)
+          rowIndex[i] = rowOf[kk]
+          positions[i] = positionOf[kk]
         }
+      }
+    }
+    if !inRange, let k = rows.first(where: { $0 < 0 || $0 >= n }) {
+      throw SwiftPGError(.invalidArgument, "example index \(k) outside 0..<\(n)")
+    }
+    inputs.prompts.withUnsafeBufferPointer { pb in
+      for i in 0..<m { prompts[i] = pb[Int(rowIndex[i])] }
+    }
+    let out: UnsafePointer<Double>? = inputs.tokens.withUnsafeBufferPointer { y in
+      y.baseAddress.map {
+        model.forward(prompts: prompts, tokens: $0, rows: rowIndex, positions: positions, count: m)
       }
     }
     guard let out else { throw SwiftPGError.invalid("a minibatch of sequence examples is empty") }

@@ -1,3 +1,5 @@
+import CMathShims
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -77,34 +79,33 @@ public enum SupervisedLoss {
     if let problem = labelProblem(mask: mask, targets: targets, weights: weights, batch: batch, actions: actions) {
       throw SwiftPGError.invalid(problem)
     }
-    for b in 0..<batch {
-      for a in 0..<actions where mask == nil || mask?[b * actions + a] != 0 {
-        let z = logits[b * actions + a]
-        if !z.isFinite { throw SwiftPGError(.notFinite, "logit [\(b), \(a)] of a legal action is \(z)") }
+    let cells = batch * actions
+    if mask != nil || spg_all_finite(logits, cells) == 0 {
+      for b in 0..<batch {
+        for a in 0..<actions where mask == nil || mask?[b * actions + a] != 0 {
+          let z = logits[b * actions + a]
+          if !z.isFinite { throw SwiftPGError(.notFinite, "logit [\(b), \(a)] of a legal action is \(z)") }
+        }
       }
     }
     var weightSum = 0.0
-    for b in 0..<batch { weightSum += weights?[b] ?? 1 }
+    if let weights {
+      for b in 0..<batch { weightSum += weights[b] }
+    } else {
+      weightSum = Double(batch)
+    }
     let inv = 1 / weightSum
+    // Per row: m the legal maximum (first on ties), e_a = exp(z_a − m) by
+    // a vectorised exponential (few ulp), s = Σ e_a, log Z = m + log s;
+    // dLogits from e_a / s (CMathShims/training.c).
     var loss = 0.0, correct = 0.0
-    for b in 0..<batch {
-      let z = logits + b * actions
-      let legal: (Int) -> Bool = { a in mask == nil || mask?[b * actions + a] != 0 }
-      var best = -1
-      for a in 0..<actions where legal(a) && (best < 0 || z[a] > z[best]) { best = a }
-      var sum = 0.0
-      for a in 0..<actions where legal(a) { sum += exp(z[a] - z[best]) }
-      let logZ = z[best] + log(sum)
-      let t = Int(targets[b])
-      let w = weights?[b] ?? 1
-      loss += w * (logZ - z[t])
-      if best == t { correct += w }
-      if let dLogits {
-        let d = dLogits + b * actions
-        for a in 0..<actions {
-          d[a] = legal(a) ? w * inv * (exp(z[a] - logZ) - (a == t ? 1 : 0)) : 0
-        }
-      }
+    if let dLogits {
+      spg_softmax_cross_entropy(
+        logits, mask, targets, weights, batch, actions, inv, dLogits, dLogits, &loss, &correct)
+    } else {
+      let scratch = UnsafeMutablePointer<Double>.allocate(capacity: cells)
+      defer { scratch.deallocate() }
+      spg_softmax_cross_entropy(logits, mask, targets, weights, batch, actions, inv, nil, scratch, &loss, &correct)
     }
     return Result(loss: loss * inv, accuracy: correct * inv, weightSum: weightSum)
   }
@@ -466,11 +467,34 @@ public final class SupervisedTrainer {
     if batchTargets.count < b { batchTargets = Array(repeating: 0, count: b) }
     if batchWeights.count < b { batchWeights = Array(repeating: 1, count: b) }
     if dLogits.count < b * a { dLogits = Array(repeating: 0, count: b * a) }
+    // Tight gathers (no per-element checks beyond the index's): the rows
+    // are scattered over the data set, and their loads overlap only in a
+    // loop without other work.
     var w = 0.0
-    for r in 0..<b {
-      batchTargets[r] = labels.targets[rows[r]]
-      batchWeights[r] = labels.weights?[rows[r]] ?? 1
-      w += batchWeights[r]
+    let m = labels.targets.count
+    try require(m > 0, "no labels")
+    let inRange = rows.withUnsafeBufferPointer { rb in
+      labels.targets.withUnsafeBufferPointer { tb in
+        batchTargets.withUnsafeMutableBufferPointer { ob in
+          var ok = true
+          for r in 0..<b {
+            let k = rb[r]
+            ok = ok && k >= 0 && k < m
+            ob[r] = tb[Swift.min(Swift.max(k, 0), m - 1)]
+          }
+          return ok
+        }
+      }
+    }
+    try require(inRange, "an example index is outside 0..<\(m)")
+    if let weights = labels.weights {
+      for r in 0..<b {
+        batchWeights[r] = weights[rows[r]]
+        w += batchWeights[r]
+      }
+    } else {
+      for r in 0..<b { batchWeights[r] = 1 }
+      w = Double(b)
     }
     if w == 0 { return SupervisedLoss.Result(loss: 0, accuracy: 0, weightSum: 0) }
     if let mask = labels.mask {

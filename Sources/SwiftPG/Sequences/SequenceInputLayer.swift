@@ -1,3 +1,5 @@
+import CMathShims
+
 /// The first layer of `NeuralSequenceModel`'s network without the dense
 /// product over its mostly one-hot input
 ///
@@ -69,6 +71,7 @@ final class SequenceInputLayer: MLPInputLayer {
   /// and the first context that has it.
   private let rowKeys = GrowingBuffer<Int32>()
   private let rowFirstContexts = GrowingBuffer<Int32>()
+  private let contextKeys = GrowingBuffer<Int>()
   private var hasDuplicates = false
   /// The most context keys a layer deduplicates over (12 bytes each).
   static let maxKeys = 1 << 20
@@ -138,27 +141,35 @@ final class SequenceInputLayer: MLPInputLayer {
     let c = rowColumns.reserve(Swift.max(1, count * perRow))
     let dedupe = keyCount != nil
     let unique = uniqueIndex.reserve(Swift.max(1, count))
-    let keys = dedupe ? rowKeys.reserve(Swift.max(1, count)) : rowKeys.pointer
+    let distinctKeyOut = dedupe ? rowKeys.reserve(Swift.max(1, count)) : rowKeys.pointer
     let firsts = dedupe ? rowFirstContexts.reserve(Swift.max(1, count)) : rowFirstContexts.pointer
     let stamps = keyStamp.pointer
     let slots = keySlot.pointer
     if dedupe { keyGeneration &+= 1 }
     let generation = keyGeneration
-    var u = 0
+    // First the one-hot columns and keys of every context (no branch on the
+    // data: the token rows' loads, scattered over the batch, overlap), then
+    // the deduplication, compacting the rows in place.
+    let keys = contextKeys.reserve(Swift.max(1, count))
     for i in 0..<count {
       let t = Int(positions[i])
       let y = tokens + (rows.map { Int($0[i]) } ?? i) * l
-      let ci = c + u * perRow
+      let ci = c + i * perRow
       var key = 0
       for j in 0..<n {
         let position = t - n + j
-        let token = position >= 0 ? y[position] : bos
-        ci[j] = Int32(j * k) + token
-        key = key &* k &+ Int(token)  // (wraps harmlessly when not deduplicating)
+        let token = y[Swift.max(position, 0)]
+        let slot = position >= 0 ? token : bos
+        ci[j] = Int32(j * k) + slot
+        key = key &* k &+ Int(slot)  // (wraps harmlessly when not deduplicating)
       }
       ci[n] = Int32(n * k + t)
-      if dedupe {
-        key = (Int(prompts[i]) * l + t) * keyStride + key
+      keys[i] = (Int(prompts[i]) &* l &+ t) &* keyStride &+ key
+    }
+    var u = 0
+    if dedupe {
+      for i in 0..<count {
+        let key = keys[i]
         if stamps[key] == generation {
           unique[i] = slots[key]
           continue
@@ -166,11 +177,15 @@ final class SequenceInputLayer: MLPInputLayer {
         stamps[key] = generation
         slots[key] = Int32(u)
         unique[i] = Int32(u)
-        keys[u] = Int32(key)
+        distinctKeyOut[u] = Int32(key)
         firsts[u] = Int32(i)
+        if u != i { (c + u * perRow).update(from: c + i * perRow, count: perRow) }
+        p[u] = prompts[i]
+        u += 1
       }
-      p[u] = prompts[i]
-      u += 1
+    } else {
+      p.update(from: prompts, count: count)
+      u = count
     }
     self.count = u
     hasDuplicates = u < count
@@ -195,7 +210,34 @@ final class SequenceInputLayer: MLPInputLayer {
 
   func preActivations(weights: UnsafePointer<Double>, version: Int, batch: Int, into z: UnsafeMutablePointer<Double>)
   {
-    gather(tables64, weights: weights, version: version, batch: batch, into: z, features: promptFeatures)
+    // The same sums in the same order as `gather`, in C kernels (hardware
+    // fused multiply-adds for the projections; one vectorised pass per row).
+    let tables = tables64
+    rebuild(tables, weights: weights, version: version)
+    let h = width
+    let f = featureSize
+    let d = inputSize
+    let m = oneHotSize
+    let rows = Swift.min(batch, count)
+    let projections = tables.projections.pointer
+    let generation = tables.generation
+    let filled = tables.filled.pointer
+    let prompts = rowPrompts.pointer
+    promptFeatures.withUnsafeBufferPointer { fb in
+      for i in 0..<rows {
+        let p = Int(prompts[i])
+        guard filled[p] != generation else { continue }
+        if let features = fb.baseAddress, f > 0 {
+          spg_fma_project(features + p * f, weights, d, f, h, projections + p * h)
+        } else {
+          (projections + p * h).update(repeating: 0, count: h)
+        }
+        filled[p] = generation
+      }
+    }
+    let columns = tables.columns.pointer
+    spg_gather_rows(
+      z, projections, prompts, columns, rowColumns.pointer, columnsPerRow, columns + m * h, h, rows)
   }
 
   func preActivations(weights: UnsafePointer<Float>, version: Int, batch: Int, into z: UnsafeMutablePointer<Float>) {
@@ -203,7 +245,45 @@ final class SequenceInputLayer: MLPInputLayer {
   }
 
   func addWeightGradient(_ delta: UnsafePointer<Double>, batch: Int, into gradient: UnsafeMutablePointer<Double>) {
-    scatter(delta, batch: batch, into: gradient)
+    // `scatter`'s sums in its order, in C kernels.
+    let h = width
+    let f = featureSize
+    let m = oneHotSize
+    let rows = Swift.min(batch, count)
+    let oneHot = oneHotGradient.reserve(m * h)
+    oneHot.update(repeating: 0, count: m * h)
+    let sums = promptGradient.reserve(Swift.max(1, promptCount * h))
+    let touchedCount = touchPrompts(rows: rows, sums: sums)
+    spg_scatter_rows(
+      delta, rows, h, rowColumns.pointer, columnsPerRow, oneHot, rowPrompts.pointer, f > 0 ? sums : nil)
+    promptFeatures.withUnsafeBufferPointer { fb in
+      spg_scatter_finish(
+        gradient, h, inputSize, f, m, oneHot, f > 0 ? fb.baseAddress : nil, sums, touched.pointer, touchedCount)
+    }
+  }
+
+  /// Zeroes the per-prompt sums of the prompts among the first `rows` rows
+  /// and lists them in `touched` (in order of first appearance); returns
+  /// their number (0 without features).
+  private func touchPrompts(rows: Int, sums: UnsafeMutablePointer<Double>) -> Int {
+    guard featureSize > 0 else { return 0 }
+    let h = width
+    stamp &+= 1
+    let stamp = self.stamp
+    let stamps = promptStamp.pointer
+    let touched = self.touched.pointer
+    let prompts = rowPrompts.pointer
+    var touchedCount = 0
+    for i in 0..<rows {
+      let p = Int(prompts[i])
+      if stamps[p] != stamp {
+        stamps[p] = stamp
+        touched[touchedCount] = Int32(p)
+        touchedCount += 1
+        (sums + p * h).update(repeating: 0, count: h)
+      }
+    }
+    return touchedCount
   }
 
   func addWeightGradient(_ delta: UnsafePointer<Float>, batch: Int, into gradient: UnsafeMutablePointer<Double>) {
@@ -225,6 +305,24 @@ final class SequenceInputLayer: MLPInputLayer {
     init(promptCount: Int) { filled.reserve(promptCount).update(repeating: 0, count: promptCount) }
   }
 
+  /// The one-hot columns and bias of `weights` in `tables`, and a new
+  /// generation of prompt projections, unless `version` is the tables'.
+  private func rebuild<S: LayerScalar>(_ tables: Tables<S>, weights w: UnsafePointer<S>, version: Int) {
+    guard tables.version != version else { return }
+    let h = width
+    let f = featureSize
+    let d = inputSize
+    let m = oneHotSize
+    let columns = tables.columns.reserve((m + 1) * h)
+    for c in 0..<m {
+      for j in 0..<h { columns[c * h + j] = w[j * d + f + c] }
+    }
+    (columns + m * h).update(from: w + h * d, count: h)
+    _ = tables.projections.reserve(Swift.max(1, promptCount * h))
+    tables.generation &+= 1
+    tables.version = version
+  }
+
   private func gather<S: LayerScalar>(
     _ tables: Tables<S>, weights w: UnsafePointer<S>, version: Int, batch: Int, into z: UnsafeMutablePointer<S>,
     features: [S]
@@ -233,16 +331,7 @@ final class SequenceInputLayer: MLPInputLayer {
     let f = featureSize
     let d = inputSize
     let m = oneHotSize
-    if tables.version != version {
-      let columns = tables.columns.reserve((m + 1) * h)
-      for c in 0..<m {
-        for j in 0..<h { columns[c * h + j] = w[j * d + f + c] }
-      }
-      (columns + m * h).update(from: w + h * d, count: h)
-      _ = tables.projections.reserve(Swift.max(1, promptCount * h))
-      tables.generation &+= 1
-      tables.version = version
-    }
+    rebuild(tables, weights: w, version: version)
     let columns = tables.columns.pointer
     let bias = columns + m * h
     let projections = tables.projections.pointer
