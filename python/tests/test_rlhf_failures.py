@@ -75,6 +75,24 @@ def test_dpo_with_huge_weights_trains_as_with_unit_weights():
         assert all(abs(a[k] - b[k]) <= 1e-15 * max(1.0, abs(b[k])) for k in a)
 
 
+def _interrupted(code: str) -> tuple[str, float]:
+    """Runs ``code`` in a child Python, sends SIGINT 1.5 s after it prints
+    "ready", and returns its output and the seconds it took to exit after
+    the signal (asserting it exited cleanly)."""
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(1.5)
+        start = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        stopped_after = time.monotonic() - start
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    return out, stopped_after
+
+
 def test_ctrl_c_stops_a_long_reward_model_fit_and_changes_nothing():
     code = textwrap.dedent("""
         import numpy as np
@@ -92,17 +110,7 @@ def test_ctrl_c_stops_a_long_reward_model_fit_and_changes_nothing():
         m.fit(x[:64], y[:64], epochs=1)
         print("usable", flush=True)
     """)
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout.readline().strip() == "ready"
-        time.sleep(1.5)
-        start = time.monotonic()
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-        stopped_after = time.monotonic() - start
-    finally:
-        proc.kill()
-    assert proc.returncode == 0, err
+    out, stopped_after = _interrupted(code)
     assert "interrupted True False" in out and "usable" in out, out
     assert stopped_after < 30   # between minibatches, not after 2^20 epochs
 
@@ -125,16 +133,6 @@ def test_ctrl_c_stops_a_long_online_fit_between_or_inside_iterations():
         learner.fit(3)
         print("usable", learner.iteration == done + 3, flush=True)
     """)
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout.readline().strip() == "ready"
-        time.sleep(1.5)
-        start = time.monotonic()
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-        stopped_after = time.monotonic() - start
-    finally:
-        proc.kill()
-    assert proc.returncode == 0, err
+    out, stopped_after = _interrupted(code)
     assert "interrupted True True" in out and "usable True" in out, out
     assert stopped_after < 30
