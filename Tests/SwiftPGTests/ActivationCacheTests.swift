@@ -98,5 +98,10 @@ import Testing
     #expect((0..<100).filter { small.has($0) }.count == 64)
     small.validate(version: 2, rowBytes: 16)
     #expect(!(0..<100).contains { small.has($0) })
+    // A cap that is not a doubling of 64 rows is still filled (here 100 rows).
+    let odd = try #require(ActivationCache(keys: 150, maxBytes: 100 * 16))
+    odd.validate(version: 1, rowBytes: 16)
+    for key in 0..<150 { _ = odd.store(key) }
+    #expect((0..<150).filter { odd.has($0) }.count == 100)
   }
 }

@@ -410,11 +410,11 @@ public final class NeuralSequenceModel: SequenceModel {
 
   /// With the input layer: the network runs on the batch's distinct
   /// contexts only, and — when its rows do not depend on the batch
-  /// (`MLP.rowsAreBatchInvariant`) and the P·L·(V + 1)ⁿ context keys times
-  /// the activations' width fit `maxCachedValues` — only on those not
+  /// (`MLP.rowsAreBatchInvariant`) and the layer deduplicates (at most
+  /// `SequenceInputLayer.maxKeys` context keys) — only on those not
   /// already evaluated with the current parameters: every context's
-  /// activations are kept per key (`ActivationCache`) until the parameters
-  /// or the precision change. The sampler's passes thus serve the score
+  /// activations are kept per key (`ActivationCache`, up to
+  /// `maxCachedBytes`) until the parameters or the precision change. The sampler's passes thus serve the score
   /// gradient's forward pass of the same iteration, and a frozen reference
   /// policy evaluates each context once. Cached or computed, the rows and
   /// the state `backward` reads are the same bits.
@@ -576,7 +576,6 @@ final class ActivationCache {
     free(slots)
   }
 
-
   /// Forgets every entry when the network's parameter version (or its row
   /// size: the precision) changed.
   func validate(version v: Int, rowBytes b: Int) {
@@ -603,8 +602,9 @@ final class ActivationCache {
   /// before the next `store`, which may move the rows).
   func store(_ key: Int) -> UnsafeMutableRawPointer {
     if used == capacity {
-      let grown = Swift.max(64, 2 * capacity)
-      guard grown * rowBytes <= maxBytes else { return spare }
+      let limit = rowBytes > 0 ? maxBytes / rowBytes : 0
+      let grown = Swift.min(Swift.max(64, 2 * capacity), limit)
+      guard grown > capacity else { return spare }
       let bigger = UnsafeMutableRawPointer.allocate(byteCount: grown * rowBytes, alignment: 16)
       bigger.copyMemory(from: rows, byteCount: used * rowBytes)
       rows.deallocate()
