@@ -201,7 +201,8 @@ fuzz: install
 #     (the ASan runtime preloaded into Python; leak checking off, since the
 #     interpreter itself keeps memory until exit);
 #  3. the Swift tests under ThreadSanitizer (the C kernels are built without
-#     their instruction-set dispatch there, see Sources/CMathShims).
+#     their instruction-set dispatch there, see Sources/CMathShims);
+#  4. the training kernels' fuzz harness under ASan + UBSan (fuzz-training-kernels).
 SWIFT_LIB_DIR := $(dir $(shell command -v swift 2>/dev/null))../lib
 ASAN_RUNTIME := $(firstword $(wildcard $(SWIFT_LIB_DIR)/clang/*/lib/linux/libclang_rt.asan-x86_64.so))
 sanitize: install
@@ -212,6 +213,7 @@ sanitize: install
 		LD_LIBRARY_PATH=$(SWIFT_LIB_DIR)/swift/linux SWIFTPG_LIBRARY=$(CURDIR)/.build-asan-lib/release/libswiftpg.so \
 		SWIFTPG_SANITIZER=address $(PYTHON) -m pytest -q -p no:cacheprovider python/tests
 	TSAN_OPTIONS=halt_on_error=1 swift test --sanitize=thread --build-path .build-tsan
+	@$(MAKE) --no-print-directory fuzz-training-kernels
 
 clean:
 	rm -rf docs/site .build .build-tests .build-asan .build-asan-lib .build-tsan Tests/c/build $(SO) out
@@ -262,25 +264,28 @@ test-training-clones:
 # FUZZ_TRAINING_SECONDS of random dgemm shapes after the fixed grid.
 FUZZ_TRAINING_SECONDS ?= 60
 FUZZ_TRAINING_SEED ?= 0x9e3779b97f4a7c15
+# Another source in its place (a mutated copy, to check the harness catches a planted bug).
+FUZZ_TRAINING_SRC ?= Sources/CMathShims/training.c
+FUZZ_TRAINING_BUILD ?= Tests/c/build/fuzz
 FUZZ_TRAINING_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -Wno-psabi -ISources/CMathShims/include
 TRAINING_SYMBOLS := spg_dgemm spg_exp_nonpositive spg_softmax_cross_entropy spg_fma_project spg_gather_rows \
 	spg_scatter_rows spg_scatter_finish
 fuzz-training-kernels:
-	@mkdir -p Tests/c/build/fuzz
+	@mkdir -p $(FUZZ_TRAINING_BUILD)
 	@for v in v512:-mavx512f vfma:-mfma vavx2:-mavx2:-mfma vbase:-mno-avx; do \
 		n=$${v%%:*}; f=$$(echo $${v#*:} | tr ':' ' '); \
 		clang $(FUZZ_TRAINING_CFLAGS) $$f -DSPG_TRAIN_NO_DISPATCH=1 $(foreach s,$(TRAINING_SYMBOLS),-D$(s)=$(s)_$$n) \
-			-c Sources/CMathShims/training.c -o Tests/c/build/fuzz/training_$$n.o || exit 1; \
+			-c $(FUZZ_TRAINING_SRC) -o $(FUZZ_TRAINING_BUILD)/training_$$n.o || exit 1; \
 		clang $(FUZZ_TRAINING_CFLAGS) $$f -DSPG_NO_DISPATCH=1 $(foreach s,$(SHIM_SYMBOLS),-D$(s)=$(s)_$$n) \
-			-c Sources/CMathShims/cmath_shims.c -o Tests/c/build/fuzz/shims_$$n.o || exit 1; \
+			-c Sources/CMathShims/cmath_shims.c -o $(FUZZ_TRAINING_BUILD)/shims_$$n.o || exit 1; \
 	done
-	clang $(FUZZ_TRAINING_CFLAGS) -c Sources/CMathShims/training.c -o Tests/c/build/fuzz/training_dispatch.o
-	clang $(FUZZ_TRAINING_CFLAGS) -c Sources/CMathShims/cmath_shims.c -o Tests/c/build/fuzz/shims_dispatch.o
-	clang $(FUZZ_TRAINING_CFLAGS) -fuse-ld=lld Tests/c/fuzz_training_kernels.c Tests/c/build/fuzz/*.o -lm \
-		-o Tests/c/build/fuzz/fuzz_training_kernels
+	clang $(FUZZ_TRAINING_CFLAGS) -c $(FUZZ_TRAINING_SRC) -o $(FUZZ_TRAINING_BUILD)/training_dispatch.o
+	clang $(FUZZ_TRAINING_CFLAGS) -c Sources/CMathShims/cmath_shims.c -o $(FUZZ_TRAINING_BUILD)/shims_dispatch.o
+	clang $(FUZZ_TRAINING_CFLAGS) -fuse-ld=lld Tests/c/fuzz_training_kernels.c $(FUZZ_TRAINING_BUILD)/*.o -lm \
+		-o $(FUZZ_TRAINING_BUILD)/fuzz_training_kernels
 	ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		Tests/c/build/fuzz/fuzz_training_kernels $(FUZZ_TRAINING_SECONDS) $(FUZZ_TRAINING_SEED)
+		$(FUZZ_TRAINING_BUILD)/fuzz_training_kernels $(FUZZ_TRAINING_SECONDS) $(FUZZ_TRAINING_SEED)
 
 # Reproducer: tanh of NaN is NaN in every variant of the tanh kernels.
 repro-tanh-nan:
