@@ -286,6 +286,15 @@ fuzz-training-kernels:
 		-o $(FUZZ_TRAINING_BUILD)/fuzz_training_kernels
 	ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(FUZZ_TRAINING_BUILD)/fuzz_training_kernels $(FUZZ_TRAINING_SECONDS) $(FUZZ_TRAINING_SEED)
+	@# The clone each resolver picks for forced CPU feature words (none, FMA, AVX-512F, both), and the same bits.
+	@mkdir -p $(FUZZ_TRAINING_BUILD)/o2
+	@clang -O2 -ISources/CMathShims/include -c $(FUZZ_TRAINING_SRC) -o $(FUZZ_TRAINING_BUILD)/o2/training.o
+	@clang -O2 -ISources/CMathShims/include -c Sources/CMathShims/cmath_shims.c -o $(FUZZ_TRAINING_BUILD)/o2/shims.o
+	@for w in 0 0x4000 0x8000 0xc000; do \
+		clang -O2 -DFEATURES=$$w Tests/c/training_dispatch.c $(FUZZ_TRAINING_BUILD)/o2/training.o \
+			$(FUZZ_TRAINING_BUILD)/o2/shims.o -lm -o $(FUZZ_TRAINING_BUILD)/o2/training_dispatch_$$w || exit 1; \
+		$(FUZZ_TRAINING_BUILD)/o2/training_dispatch_$$w || exit 1; \
+	done
 
 # Reproducer: tanh of NaN is NaN in every variant of the tanh kernels.
 repro-tanh-nan:
