@@ -19,7 +19,7 @@ TORCH_CPU := torch==2.13.0+cpu
 JAX_BENCH_PINS := "jax[cpu]==0.10.2" jaxlib==0.10.2 flax==0.12.8 optax==0.2.8 gymnax==0.0.9 six==1.17.0 \
 	gymnasium==1.4.0 numpy==2.4.6
 
-.PHONY: all setup lib install demo test test-swift test-c test-python bench fuzz sanitize docs clean wheel test-sgemm-clones test-training-clones
+.PHONY: all setup lib install demo test test-swift test-c test-python bench fuzz sanitize docs clean wheel test-sgemm-clones test-training-clones fuzz-training-kernels repro-tanh-nan
 
 all: lib
 
@@ -201,7 +201,8 @@ fuzz: install
 #     (the ASan runtime preloaded into Python; leak checking off, since the
 #     interpreter itself keeps memory until exit);
 #  3. the Swift tests under ThreadSanitizer (the C kernels are built without
-#     their instruction-set dispatch there, see Sources/CMathShims).
+#     their instruction-set dispatch there, see Sources/CMathShims);
+#  4. the training kernels' fuzz harness under ASan + UBSan (fuzz-training-kernels).
 SWIFT_LIB_DIR := $(dir $(shell command -v swift 2>/dev/null))../lib
 ASAN_RUNTIME := $(firstword $(wildcard $(SWIFT_LIB_DIR)/clang/*/lib/linux/libclang_rt.asan-x86_64.so))
 sanitize: install
@@ -212,6 +213,7 @@ sanitize: install
 		LD_LIBRARY_PATH=$(SWIFT_LIB_DIR)/swift/linux SWIFTPG_LIBRARY=$(CURDIR)/.build-asan-lib/release/libswiftpg.so \
 		SWIFTPG_SANITIZER=address $(PYTHON) -m pytest -q -p no:cacheprovider python/tests
 	TSAN_OPTIONS=halt_on_error=1 swift test --sanitize=thread --build-path .build-tsan
+	@$(MAKE) --no-print-directory fuzz-training-kernels
 
 clean:
 	rm -rf docs/site .build .build-tests .build-asan .build-asan-lib .build-tsan Tests/c/build $(SO) out
@@ -254,3 +256,55 @@ test-training-clones:
 	clang -O2 -ISources/CMathShims/include -c Sources/CMathShims/cmath_shims.c -o Tests/c/build/training_shims_dispatch.o
 	clang -O2 Tests/c/training_clones.c Tests/c/build/training_*.o -lm -o Tests/c/build/training_clones
 	Tests/c/build/training_clones
+
+# Fuzz harness of the training kernels under ASan + UBSan (not part of `make
+# test`): each instruction-set variant compiled apart (-mavx512f; -mfma, the
+# library's "fma" clone; -mavx2 -mfma; -mno-avx, the baseline with libm fma)
+# and the dispatched build, every operand allocated to its exact size.
+# FUZZ_TRAINING_SECONDS of random dgemm shapes after the fixed grid.
+FUZZ_TRAINING_SECONDS ?= 60
+FUZZ_TRAINING_SEED ?= 0x9e3779b97f4a7c15
+# Another source in its place (a mutated copy, to check the harness catches a planted bug).
+FUZZ_TRAINING_SRC ?= Sources/CMathShims/training.c
+FUZZ_TRAINING_BUILD ?= Tests/c/build/fuzz
+FUZZ_TRAINING_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -Wno-psabi -ISources/CMathShims/include
+TRAINING_SYMBOLS := spg_dgemm spg_exp_nonpositive spg_softmax_cross_entropy spg_fma_project spg_gather_rows \
+	spg_scatter_rows spg_scatter_finish
+fuzz-training-kernels:
+	@mkdir -p $(FUZZ_TRAINING_BUILD)
+	@for v in v512:-mavx512f vfma:-mfma vavx2:-mavx2:-mfma vbase:-mno-avx; do \
+		n=$${v%%:*}; f=$$(echo $${v#*:} | tr ':' ' '); \
+		clang $(FUZZ_TRAINING_CFLAGS) $$f -DSPG_TRAIN_NO_DISPATCH=1 $(foreach s,$(TRAINING_SYMBOLS),-D$(s)=$(s)_$$n) \
+			-c $(FUZZ_TRAINING_SRC) -o $(FUZZ_TRAINING_BUILD)/training_$$n.o || exit 1; \
+		clang $(FUZZ_TRAINING_CFLAGS) $$f -DSPG_NO_DISPATCH=1 $(foreach s,$(SHIM_SYMBOLS),-D$(s)=$(s)_$$n) \
+			-c Sources/CMathShims/cmath_shims.c -o $(FUZZ_TRAINING_BUILD)/shims_$$n.o || exit 1; \
+	done
+	clang $(FUZZ_TRAINING_CFLAGS) -c $(FUZZ_TRAINING_SRC) -o $(FUZZ_TRAINING_BUILD)/training_dispatch.o
+	clang $(FUZZ_TRAINING_CFLAGS) -c Sources/CMathShims/cmath_shims.c -o $(FUZZ_TRAINING_BUILD)/shims_dispatch.o
+	clang $(FUZZ_TRAINING_CFLAGS) -fuse-ld=lld Tests/c/fuzz_training_kernels.c $(FUZZ_TRAINING_BUILD)/*.o -lm \
+		-o $(FUZZ_TRAINING_BUILD)/fuzz_training_kernels
+	ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		$(FUZZ_TRAINING_BUILD)/fuzz_training_kernels $(FUZZ_TRAINING_SECONDS) $(FUZZ_TRAINING_SEED)
+	@# The clone each resolver picks for forced CPU feature words (none, FMA, AVX-512F, both), and the same bits.
+	@mkdir -p $(FUZZ_TRAINING_BUILD)/o2
+	@clang -O2 -ISources/CMathShims/include -c $(FUZZ_TRAINING_SRC) -o $(FUZZ_TRAINING_BUILD)/o2/training.o
+	@clang -O2 -ISources/CMathShims/include -c Sources/CMathShims/cmath_shims.c -o $(FUZZ_TRAINING_BUILD)/o2/shims.o
+	@for w in 0 0x4000 0x8000 0xc000; do \
+		clang -O2 -DFEATURES=$$w Tests/c/training_dispatch.c $(FUZZ_TRAINING_BUILD)/o2/training.o \
+			$(FUZZ_TRAINING_BUILD)/o2/shims.o -lm -o $(FUZZ_TRAINING_BUILD)/o2/training_dispatch_$$w || exit 1; \
+		$(FUZZ_TRAINING_BUILD)/o2/training_dispatch_$$w || exit 1; \
+	done
+
+# Reproducer: tanh of NaN is NaN in every variant of the tanh kernels.
+repro-tanh-nan:
+	@mkdir -p Tests/c/build/repro
+	@for v in v512:-mavx512f vfma:-mfma vbase:-mno-avx; do \
+		n=$${v%%:*}; \
+		clang -O2 $${v#*:} -ISources/CMathShims/include -DSPG_NO_DISPATCH=1 \
+			$(foreach s,$(SHIM_SYMBOLS),-D$(s)=$(s)_$$n) \
+			-c Sources/CMathShims/cmath_shims.c -o Tests/c/build/repro/shims_$$n.o || exit 1; \
+	done
+	clang -O2 -ISources/CMathShims/include -c Sources/CMathShims/cmath_shims.c -o Tests/c/build/repro/shims_dispatch.o
+	clang -O2 Tests/c/repro_tanh_nan.c Tests/c/build/repro/shims_*.o -lm -o Tests/c/build/repro/repro_tanh_nan
+	Tests/c/build/repro/repro_tanh_nan

@@ -67,7 +67,7 @@ static inline double exp_nonnegative(double y) {
 
 static inline double tanh_one(double x) {
   double ax = x < 0 ? -x : x;
-  ax = ax < 22 ? ax : 22;
+  ax = ax > 22 ? 22 : ax;  // as Swift.min(abs(x), 22): a NaN stays NaN (tanh(NaN) = NaN)
   double e = exp_nonnegative(2 * ax);
   double z = x * x;
   double p = __builtin_fma(__builtin_fma(-9.64399179425052238628e-1, z, -9.92877231001918586564e1), z,
@@ -119,7 +119,7 @@ static inline float expf_nonnegative(float y) {
 
 static inline float tanhf_one(float x) {
   float ax = x < 0 ? -x : x;
-  ax = ax < 10.0f ? ax : 10.0f;  // 1 - 2/(e^20 + 1) rounds to 1
+  ax = ax > 10.0f ? 10.0f : ax;  // 1 - 2/(e^20 + 1) rounds to 1; a NaN stays NaN
   float e = expf_nonnegative(2.0f * ax);
   float z = x * x;
   float p = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z + 1.33314422036e-1f) * z -
