@@ -90,6 +90,7 @@ test-c: lib
 	done
 	@$(MAKE) --no-print-directory test-sgemm-clones
 	@$(MAKE) --no-print-directory test-training-clones
+	@$(MAKE) --no-print-directory repro-tanh-nan
 
 # Two pytest workers (pytest-xdist): the suite is mostly single-threaded.
 # --dist loadgroup keeps the tests of one xdist_group on one worker (the Ray

@@ -104,3 +104,18 @@ def test_closed_policy():
     pi.close()
     with pytest.raises(swiftpg.ClosedError):
         pi.sample(np.zeros((1, 4)))
+
+
+def test_a_nan_inside_a_float32_tanh_layer_is_not_masked():
+    # float32 products round each term: 1e30·1e30 + 1e30·(−1e30) is inf − inf
+    # = NaN. tanh(NaN) used to come out of the vector kernel as +1 (a clamp
+    # that turned NaN into its bound), so the policy returned finite
+    # probabilities — exactly those of a +1 hidden unit — with no error.
+    p = SoftmaxPolicy(2, 2, hidden_sizes=(1,), precision="float32")
+    theta = np.zeros(7)
+    theta[0] = theta[1] = 1e30
+    theta[3], theta[4] = 1.0, -1.0
+    p.set_params(theta)
+    with pytest.raises(swiftpg.NumericalError, match="not all finite"):
+        p.probabilities(np.array([[1e30, -1e30]]))
+    p.close()
