@@ -75,8 +75,9 @@ import Testing
     #expect(Self.bits(switched.0) != Self.bits(cached.0))
   }
 
-  @Test func float32RowsAreTheOnlyCachedOnesUntilFloat64RowsAreBatchInvariant() throws {
-    let m = try SequenceInputLayerTests.model(precision: .float32)
+  @Test(arguments: [MLP.Precision.float32, .float64])
+  func rowsAreBatchInvariantInBothPrecisions(precision: MLP.Precision) throws {
+    let m = try SequenceInputLayerTests.model(precision: precision)
     #expect(m.network.rowsAreBatchInvariant)
   }
 

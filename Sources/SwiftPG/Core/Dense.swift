@@ -65,15 +65,9 @@ public enum Dense {
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
-    guard m > 0, n > 0 else { return }
-    if beta != 0 && beta != 1 {
-      for r in 0..<m {
-        for j in 0..<n { c[r * ldc + j] *= beta }
-      }
-    }
-    spg_sgemm(
-      m, n, Swift.max(k, 0), a, transposeA ? 1 : lda, transposeA ? lda : 1, b, transposeB ? 1 : ldb,
-      transposeB ? ldb : 1, c, ldc, beta == 0 ? 0 : 1)
+    orderedProduct(
+      spg_sgemm, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+      beta: beta, c: c, ldc: ldc)
   }
 
   /// Double-precision C = op(A)·op(B) + beta·C (alpha 1) for the small
@@ -91,13 +85,27 @@ public enum Dense {
     a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
     beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
   ) {
+    orderedProduct(
+      spg_dgemm, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+      beta: beta, c: c, ldc: ldc)
+  }
+
+  /// `sgemm` and `dgemm`: betas other than 0 and 1 scale C, then `kernel`
+  /// (row and column strides of op(A) and op(B); accumulate = beta ≠ 0).
+  private static func orderedProduct<T: BinaryFloatingPoint>(
+    _ kernel: (
+      Int, Int, Int, UnsafePointer<T>, Int, Int, UnsafePointer<T>, Int, Int, UnsafeMutablePointer<T>, Int, Int32
+    ) -> Void,
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<T>, lda: Int,
+    b: UnsafePointer<T>, ldb: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int
+  ) {
     guard m > 0, n > 0 else { return }
     if beta != 0 && beta != 1 {
       for r in 0..<m {
         for j in 0..<n { c[r * ldc + j] *= beta }
       }
     }
-    spg_dgemm(
+    kernel(
       m, n, Swift.max(k, 0), a, transposeA ? 1 : lda, transposeA ? lda : 1, b, transposeB ? 1 : ldb,
       transposeB ? ldb : 1, c, ldc, beta == 0 ? 0 : 1)
   }

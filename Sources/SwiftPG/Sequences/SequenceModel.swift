@@ -468,7 +468,7 @@ public final class NeuralSequenceModel: SequenceModel {
       _ = network.forward(batch: computed, inputLayer: missLayer)
       network.storeActivations(batch: computed) { cache.store(Int(keys[Int(missing[$0])])) }
     }
-    for u in 0..<distinct where !cache.has(Int(keys[u])) {
+    for m in 0..<misses where !cache.has(Int(keys[Int(missing[m])])) {
       // The cache is full (or had no second layer): compute the batch.
       return (network.forward(batch: distinct, inputLayer: inputLayer), inputLayer.uniqueOf, distinct)
     }
